@@ -22,13 +22,11 @@ struct Dim {
 };
 
 template <class A, class B>
-using DimMul = Dim<A::mass + B::mass, A::length + B::length, A::time + B::time,
-                   A::temp + B::temp, A::data + B::data, A::ops + B::ops, A::co2 + B::co2,
-                   A::money + B::money>;
+using DimMul = Dim<A::mass + B::mass, A::length + B::length, A::time + B::time, A::temp + B::temp,
+                   A::data + B::data, A::ops + B::ops, A::co2 + B::co2, A::money + B::money>;
 template <class A, class B>
-using DimDiv = Dim<A::mass - B::mass, A::length - B::length, A::time - B::time,
-                   A::temp - B::temp, A::data - B::data, A::ops - B::ops, A::co2 - B::co2,
-                   A::money - B::money>;
+using DimDiv = Dim<A::mass - B::mass, A::length - B::length, A::time - B::time, A::temp - B::temp,
+                   A::data - B::data, A::ops - B::ops, A::co2 - B::co2, A::money - B::money>;
 
 template <class D>
 class Quantity {
@@ -42,8 +40,14 @@ public:
   constexpr Quantity operator+(Quantity o) const { return Quantity(v_ + o.v_); }
   constexpr Quantity operator-(Quantity o) const { return Quantity(v_ - o.v_); }
   constexpr Quantity operator-() const { return Quantity(-v_); }
-  constexpr Quantity& operator+=(Quantity o) { v_ += o.v_; return *this; }
-  constexpr Quantity& operator-=(Quantity o) { v_ -= o.v_; return *this; }
+  constexpr Quantity& operator+=(Quantity o) {
+    v_ += o.v_;
+    return *this;
+  }
+  constexpr Quantity& operator-=(Quantity o) {
+    v_ -= o.v_;
+    return *this;
+  }
   constexpr Quantity operator*(double k) const { return Quantity(v_ * k); }
   constexpr Quantity operator/(double k) const { return Quantity(v_ / k); }
   constexpr double operator/(Quantity o) const { return v_ / o.v_; }
@@ -81,13 +85,13 @@ using Pascals = Quantity<Dim<1, -1, -2, 0, 0, 0, 0, 0>>;
 using Hertz = Quantity<Dim<0, 0, -1, 0, 0, 0, 0, 0>>;
 using Bytes = Quantity<Dim<0, 0, 0, 0, 1, 0, 0, 0>>;
 using BytesPerSecond = Quantity<Dim<0, 0, -1, 0, 1, 0, 0, 0>>;
-using Flops = Quantity<Dim<0, 0, 0, 0, 0, 1, 0, 0>>;              // an operation count
+using Flops = Quantity<Dim<0, 0, 0, 0, 0, 1, 0, 0>>;  // an operation count
 using FlopsPerSecond = Quantity<Dim<0, 0, -1, 0, 0, 1, 0, 0>>;
 using JoulesPerFlop = Quantity<Dim<1, 2, -2, 0, 0, -1, 0, 0>>;
 using JoulesPerByte = Quantity<Dim<1, 2, -2, 0, -1, 0, 0, 0>>;
-using WattsPerKelvin = Quantity<Dim<1, 2, -3, -1, 0, 0, 0, 0>>;    // thermal conductance
-using KelvinsPerWatt = Quantity<Dim<-1, -2, 3, 1, 0, 0, 0, 0>>;    // thermal resistance
-using JoulesPerKelvin = Quantity<Dim<1, 2, -2, -1, 0, 0, 0, 0>>;   // heat capacity
+using WattsPerKelvin = Quantity<Dim<1, 2, -3, -1, 0, 0, 0, 0>>;   // thermal conductance
+using KelvinsPerWatt = Quantity<Dim<-1, -2, 3, 1, 0, 0, 0, 0>>;   // thermal resistance
+using JoulesPerKelvin = Quantity<Dim<1, 2, -2, -1, 0, 0, 0, 0>>;  // heat capacity
 using PerKelvin = Quantity<Dim<0, 0, 0, -1, 0, 0, 0, 0>>;
 using KgCo2e = Quantity<Dim<0, 0, 0, 0, 0, 0, 1, 0>>;
 using CarbonIntensity = Quantity<Dim<-1, -2, 2, 0, 0, 0, 1, 0>>;  // kgCO2e per J
@@ -122,7 +126,7 @@ struct DimVector {
 std::string describe(const DimVector& dim);
 
 struct ParsedQuantity {
-  double value = 0.0;        // in base units; absolute temperatures in K
+  double value = 0.0;  // in base units; absolute temperatures in K
   DimVector dim;
   double affine_offset = 0;  // K added by an affine unit (degC: 273.15); 0 otherwise
   bool has_unit = false;     // false for a bare number

@@ -1,0 +1,1 @@
+namespace joule::app { int placeholder_symbol = 0; }
