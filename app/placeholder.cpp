@@ -1,1 +1,0 @@
-namespace joule::app { int placeholder_symbol = 0; }
