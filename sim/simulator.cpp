@@ -1,17 +1,29 @@
 #include "sim/simulator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 namespace joule::sim {
 
 namespace {
-constexpr std::uint64_t sequence_bits = 56;
-constexpr std::uint64_t sequence_mask = (std::uint64_t{1} << sequence_bits) - 1;
+constexpr int slot_bits = 24;
+constexpr int sequence_bits = 36;
+constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
+constexpr std::uint64_t sequence_limit = std::uint64_t{1} << sequence_bits;
 constexpr std::size_t arity = 4;
+
+std::uint32_t slot_of(std::uint64_t order) {
+  return static_cast<std::uint32_t>(order & slot_mask);
+}
 }  // namespace
 
-Simulator::Simulator() {
+Priority Simulator::priority_of(Key key) {
+  return static_cast<Priority>(static_cast<int>(order_of(key) >> (sequence_bits + slot_bits)) +
+                               min_priority);
+}
+
+Simulator::Simulator() : buckets_(positions * digits) {
   // Handler 0 runs the closure stored for the event's slot.
   closure_handler_ = bind([this](std::uint64_t slot) {
     auto action = std::move(closures_[slot]);
@@ -31,6 +43,7 @@ std::uint32_t Simulator::allocate_slot() {
     free_slots_.pop_back();
     return slot;
   }
+  if (slots_.size() > slot_mask) throw std::length_error("more than 16.7 million pending events");
   slots_.emplace_back();
   return static_cast<std::uint32_t>(slots_.size() - 1);
 }
@@ -42,11 +55,40 @@ void Simulator::release_slot(std::uint32_t slot) {
   free_slots_.push_back(slot);
 }
 
+std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot) {
+  if (sequence_ == sequence_limit) renumber();
+  return (static_cast<std::uint64_t>(priority - min_priority) << (sequence_bits + slot_bits)) |
+         (sequence_++ << slot_bits) | slot;
+}
+
+void Simulator::renumber() {
+  // Reassign sequences 0..n-1 in key order and rebuild the buckets from a zero base.
+  std::vector<Key> keys;
+  keys.reserve(queued_);
+  if (has_top_) keys.push_back(top_);
+  for (auto& bucket : buckets_) {
+    keys.insert(keys.end(), bucket.begin(), bucket.end());
+    bucket.clear();
+  }
+  std::sort(keys.begin(), keys.end());
+  for (auto& masks : digit_mask_) masks[0] = masks[1] = masks[2] = masks[3] = 0;
+  position_mask_ = 0;
+  has_top_ = false;
+  last_ = 0;
+  queued_ = 0;
+  sequence_ = 0;
+  const std::uint64_t keep = ~((sequence_limit - 1) << slot_bits);
+  for (const Key key : keys)
+    push_key(make_key(time_of(key), (order_of(key) & keep) | (sequence_++ << slot_bits)));
+}
+
 EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Priority priority) {
   if (when < now_)
     throw std::logic_error("event scheduled in the past: at " + to_string(when) + ", now " +
                            to_string(now_));
   if (handler >= handlers_.size()) throw std::logic_error("event with an unbound handler");
+  if (priority < min_priority || priority > max_priority)
+    throw std::logic_error("event priority outside [-8, 7]");
   const std::uint32_t slot = allocate_slot();
   Slot& s = slots_[slot];
   s.arg = arg;
@@ -54,10 +96,14 @@ EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Priority 
   s.handler = handler;
   s.live = true;
   ++live_;
-  const std::uint64_t order =
-      (static_cast<std::uint64_t>(static_cast<std::int64_t>(priority) + 128) << sequence_bits) |
-      (sequence_++ & sequence_mask);
-  push_key(Key{when.ns(), order, slot, s.generation});
+  Key key = make_key(when.ns(), next_order(priority, slot));
+  if (key < last_) {
+    // Same instant as the event just taken out but a higher-precedence priority: it cannot
+    // run before that event, so it takes that event's priority (see the header).
+    --sequence_;
+    key = make_key(when.ns(), next_order(priority_of(last_), slot));
+  }
+  push_key(key);
   return EventId{slot, s.generation};
 }
 
@@ -101,98 +147,98 @@ bool Simulator::cancel(EventId id) {
   return true;
 }
 
+std::size_t Simulator::bucket_of(Key key) const {
+  const Key diff = key ^ last_;
+  const auto high = static_cast<std::uint64_t>(diff >> 64);
+  const auto low = static_cast<std::uint64_t>(diff);
+  // Index of the highest differing bit; keys are unique and above last_, so diff != 0.
+  const std::size_t bit = high != 0 ? 127 - static_cast<std::size_t>(__builtin_clzll(high))
+                                    : 63 - static_cast<std::size_t>(__builtin_clzll(low));
+  const std::size_t p = bit >> 3;
+  const auto d = static_cast<std::size_t>(static_cast<std::uint8_t>(key >> (p * 8)));
+  return p * digits + d;
+}
+
+void Simulator::mark(std::size_t bucket) {
+  const std::size_t p = bucket / digits, d = bucket % digits;
+  digit_mask_[p][d >> 6] |= std::uint64_t{1} << (d & 63);
+  position_mask_ |= std::uint32_t{1} << p;
+}
+
+void Simulator::unmark(std::size_t bucket) {
+  const std::size_t p = bucket / digits, d = bucket % digits;
+  digit_mask_[p][d >> 6] &= ~(std::uint64_t{1} << (d & 63));
+  if ((digit_mask_[p][0] | digit_mask_[p][1] | digit_mask_[p][2] | digit_mask_[p][3]) == 0)
+    position_mask_ &= ~(std::uint32_t{1} << p);
+}
+
 void Simulator::push_key(Key key) {
-  if (running_root_) {
-    // Hold pattern: the running event's key is still at the root; overwrite it.
-    running_root_ = false;
-    heap_[0] = key;
-    sift_down(0);
-    return;
+  const std::size_t b = bucket_of(key);
+  buckets_[b].push_back(key);
+  mark(b);
+  ++queued_;
+}
+
+bool Simulator::settle() {
+  if (has_top_) return true;
+  if (queued_ == 0) return false;
+  const auto p = static_cast<std::size_t>(__builtin_ctz(position_mask_));
+  std::size_t d = 0;
+  for (std::size_t w = 0; w < 4; ++w)
+    if (digit_mask_[p][w] != 0) {
+      d = w * 64 + static_cast<std::size_t>(__builtin_ctzll(digit_mask_[p][w]));
+      break;
+    }
+  const std::size_t b = p * digits + d;
+  std::vector<Key>& from = buckets_[b];
+  std::size_t smallest = 0;
+  for (std::size_t i = 1; i < from.size(); ++i)
+    if (from[i] < from[smallest]) smallest = i;
+  top_ = last_ = from[smallest];
+  has_top_ = true;
+  // The others agree with the new base above byte p and so move to lower positions.
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    if (i == smallest) continue;
+    const std::size_t to = bucket_of(from[i]);
+    buckets_[to].push_back(from[i]);
+    mark(to);
   }
-  heap_.push_back(key);
-  sift_up(heap_.size() - 1);
+  from.clear();
+  unmark(b);
+  return true;
 }
 
-void Simulator::pop_root() {
-  heap_[0] = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) sift_down(0);
-}
-
-void Simulator::sift_up(std::size_t index) {
-  const Key key = heap_[index];
-  while (index > 0) {
-    const std::size_t parent = (index - 1) / arity;
-    if (!(key < heap_[parent])) break;
-    heap_[index] = heap_[parent];
-    index = parent;
-  }
-  heap_[index] = key;
-}
-
-void Simulator::sift_down(std::size_t index) {
-  const std::size_t n = heap_.size();
-  const Key key = heap_[index];
-  for (;;) {
-    const std::size_t first = index * arity + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t last = first + arity < n ? first + arity : n;
-    for (std::size_t c = first + 1; c < last; ++c)
-      if (heap_[c] < heap_[best]) best = c;
-    if (!(heap_[best] < key)) break;
-    heap_[index] = heap_[best];
-    index = best;
-  }
-  heap_[index] = key;
-}
-
-Time Simulator::next_time() const {
-  // Stale (cancelled) keys may sit at the top; they only make this an early bound, which is
-  // what callers (progress, run_until) need.
-  return heap_.empty() ? Time::max() : Time::from_ns(heap_[0].time_ns);
+Time Simulator::next_time() {
+  return settle() ? Time::from_ns(time_of(top_)) : Time::max();
 }
 
 bool Simulator::step(Time until) {
-  while (!heap_.empty()) {
-    const Key top = heap_[0];
-    if (top.time_ns > until.ns()) return false;
-    Slot& s = slots_[top.slot];
-    if (s.generation != top.generation) {
-      // Cancelled: drop the stale key; the slot is free once its key is gone.
-      pop_root();
-      if (!s.live) free_slots_.push_back(top.slot);
+  while (settle()) {
+    const Key top = top_;
+    if (time_of(top) > until.ns()) return false;
+    has_top_ = false;
+    --queued_;
+    const std::uint32_t slot = slot_of(order_of(top));
+    Slot& s = slots_[slot];
+    if (!s.live) {
+      // Cancelled: its stale key is gone now, so the slot can be recycled (no other event
+      // could own it while the stale key was queued).
+      free_slots_.push_back(slot);
       continue;
     }
-    now_ = Time::from_ns(top.time_ns);
+    now_ = Time::from_ns(time_of(top));
     const HandlerId handler = s.handler;
     const std::uint64_t arg = s.arg;
     const Time period = s.period;
     ++processed_;
     if (period > Time::zero()) {
-      // Periodic: re-key the same slot before running, so the handler may cancel it.
-      const std::uint64_t order = (top.order & ~sequence_mask) | (sequence_++ & sequence_mask);
-      heap_[0] = Key{(now_ + period).ns(), order, top.slot, top.generation};
-      sift_down(0);
-      handlers_[handler](arg);
+      // Periodic: re-queue the same slot before running, so the handler may cancel it.
+      push_key(make_key((now_ + period).ns(), next_order(priority_of(top), slot)));
     } else {
-      release_slot(top.slot);
+      release_slot(slot);
       --live_;
-      running_root_ = true;
-      try {
-        handlers_[handler](arg);
-      } catch (...) {
-        if (running_root_) {
-          running_root_ = false;
-          pop_root();
-        }
-        throw;
-      }
-      if (running_root_) {
-        running_root_ = false;
-        pop_root();
-      }
     }
+    handlers_[handler](arg);
     return true;
   }
   return false;

@@ -1,15 +1,27 @@
 // The discrete-event engine.
 //
 // Events are ordered by (time, priority, insertion sequence): identical input gives identical
-// order, always. The pending set is a 4-ary min-heap of 24-byte keys; what an event does is kept
-// apart, in a slot table, so sifting moves only small keys. Handlers are bound once when the
-// world is wired (`bind`) and events carry a handler id and a 64-bit argument; one-shot closures
-// are accepted too for convenience. Cancellation is O(1): the slot's generation is bumped and the
-// stale key is dropped when it reaches the top.
+// order, always. Each pending event is one 128-bit key: time in the high word; priority,
+// insertion sequence and slot packed in the low word. What an event does is kept apart, in a
+// slot table (handler id, 64-bit argument, period), so the queue moves only 16-byte keys.
+// Handlers are bound once when the world is wired (`bind`); one-shot closures are accepted too
+// for convenience. Cancellation is O(1): the slot is marked dead and its key is dropped when it
+// comes out of the queue.
 //
-// When a handler schedules an event while it runs (the common "hold" pattern: a job's next
-// phase, a periodic control step), the new key replaces the running event's key at the root and
-// is sifted down once, instead of a pop followed by a push.
+// The queue is a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) with byte-sized digits. It
+// is valid because a discrete-event queue is monotone: nothing is scheduled before the last
+// event taken out. A key lives in the bucket (p, d) where p is the highest byte in which it
+// differs from that last key and d is its own byte there; buckets in (p, d) order are in key
+// order. Push is an append; pop takes the lowest bucket, redistributing it into lower buckets
+// when it holds more than one key. A key moves at most once per byte its distance spans, and all
+// access is sequential, so it stays fast when the pending set outgrows the caches. Measured on
+// the hold benchmark (bench/bench_engine.cpp, 1e5 pending) on the 2-core dev machine: 4-ary heap
+// 11.4, binary radix heap 18.3, this byte-digit radix heap 20.8 million events/s; a bare
+// std::priority_queue of (time, seq) pairs 10.3.
+//
+// An event scheduled for the current instant with a higher-precedence priority than the event
+// now running cannot run before it (that has already happened): it takes the running event's
+// priority and so runs after the events already due at this instant and priority.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +36,10 @@ namespace joule::sim {
 using HandlerId = std::uint32_t;
 using Handler = std::function<void(std::uint64_t arg)>;
 
-// Lower runs first among events at the same time. Control steps use a late priority so that
-// every state change at an instant is seen before the instant is integrated.
+// Lower runs first among events at the same time, in [-8, 7]. Control steps use a late
+// priority so that every state change at an instant is seen before the instant is integrated.
 using Priority = std::int8_t;
+inline constexpr Priority min_priority = -8, max_priority = 7;
 
 struct EventId {
   std::uint32_t slot = std::numeric_limits<std::uint32_t>::max();
@@ -71,19 +84,22 @@ public:
 
   std::uint64_t events_processed() const { return processed_; }
   std::size_t pending_count() const { return live_; }
-  // Time of the next pending event, or Time::max() if none.
-  Time next_time() const;
+  // Time of the next pending event, or Time::max() if none. A cancelled event still queued can
+  // make this an early bound.
+  Time next_time();
 
 private:
-  struct Key {
-    std::int64_t time_ns;
-    std::uint64_t order;  // priority (8 bits, biased) << 56 | insertion sequence (56 bits)
-    std::uint32_t slot;
-    std::uint32_t generation;
-    bool operator<(const Key& o) const {
-      return time_ns < o.time_ns || (time_ns == o.time_ns && order < o.order);
-    }
-  };
+  // order = priority (4 bits, biased) | insertion sequence (36 bits) | slot (24 bits). The
+  // sequence is renumbered, order preserved, before it could wrap (every 6.9e10 events).
+  // One 128-bit integer: time (never negative) in the high half, order in the low half, so a
+  // comparison is a single branch-free integer compare.
+  using Key = unsigned __int128;
+  static Key make_key(std::int64_t time_ns, std::uint64_t order) {
+    return (static_cast<Key>(static_cast<std::uint64_t>(time_ns)) << 64) | order;
+  }
+  static std::int64_t time_of(Key k) { return static_cast<std::int64_t>(k >> 64); }
+  static std::uint64_t order_of(Key k) { return static_cast<std::uint64_t>(k); }
+  static Priority priority_of(Key k);
   struct Slot {
     std::uint64_t arg = 0;
     Time period;  // zero for one-shot events
@@ -95,12 +111,24 @@ private:
   std::uint32_t allocate_slot();
   void release_slot(std::uint32_t slot);
   void push_key(Key key);
-  void pop_root();
-  void sift_down(std::size_t index);
-  void sift_up(std::size_t index);
+  std::uint64_t next_order(Priority priority, std::uint32_t slot);
+  void renumber();
+  // Makes bucket 0 hold the smallest key; false when the queue is empty.
+  bool settle();
+  std::size_t bucket_of(Key key) const;
   bool step(Time until);  // runs one event if due; false when none is due
 
-  std::vector<Key> heap_;
+  void mark(std::size_t bucket);
+  void unmark(std::size_t bucket);
+
+  static constexpr std::size_t positions = 16, digits = 256;
+  std::vector<std::vector<Key>> buckets_;        // positions × digits, index p * 256 + d
+  std::uint64_t digit_mask_[positions][4] = {};  // non-empty buckets per position
+  std::uint32_t position_mask_ = 0;              // positions with a non-empty bucket
+  Key last_ = 0;                                 // the last key taken out (the radix base)
+  Key top_ = 0;                                  // the smallest key, once settled
+  bool has_top_ = false;
+  std::size_t queued_ = 0;  // keys queued (top_ and stale ones included)
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::vector<Handler> handlers_;
@@ -110,7 +138,6 @@ private:
   std::uint64_t processed_ = 0;
   std::size_t live_ = 0;  // pending, not cancelled
   Time now_;
-  bool running_root_ = false;  // the root key is the event being handled right now
   bool stopped_ = false;
 };
 

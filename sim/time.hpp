@@ -23,7 +23,8 @@ public:
   static constexpr Time zero() { return Time(0); }
 
   constexpr rep ns() const { return ns_; }
-  constexpr double seconds() const { return static_cast<double>(ns_) * 1e-9; }
+  // Division (not multiplication by 1e-9) so whole seconds convert exactly.
+  constexpr double seconds() const { return static_cast<double>(ns_) / 1e9; }
   constexpr double hours() const { return seconds() / 3600.0; }
 
   constexpr auto operator<=>(const Time&) const = default;
