@@ -45,10 +45,10 @@ sim::ParamNode convert(const YAML::Node& node, const std::shared_ptr<const sim::
           throw sim::InputError(at(src, kv.first.Mark()), "map keys must be plain names");
         const std::string key = kv.first.Scalar();
         if (out.find_entry(key))
-          throw sim::InputError(at(src, kv.first.Mark()),
-                                "duplicate key '" + key + "'" +
-                                    (path.empty() ? std::string() : " in " + path),
-                                out.find_entry(key)->key_where, "first set here");
+          throw sim::InputError(
+              at(src, kv.first.Mark()),
+              "duplicate key '" + key + "'" + (path.empty() ? std::string() : " in " + path),
+              out.find_entry(key)->key_where, "first set here");
         sim::ParamNode::Entry entry;
         entry.key = key;
         entry.key_where = at(src, kv.first.Mark());

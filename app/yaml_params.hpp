@@ -17,7 +17,6 @@ sim::ParamNode parse_yaml_text(const std::string& text, const std::string& name,
 
 // Reads and parses a file. A missing or unreadable file is an InputError at `referenced_from`
 // (the key that named it), or without location when the user named it on the command line.
-sim::ParamNode parse_yaml_file(const std::string& path,
-                               const sim::Location& referenced_from = {});
+sim::ParamNode parse_yaml_file(const std::string& path, const sim::Location& referenced_from = {});
 
 }  // namespace joule::app

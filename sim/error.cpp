@@ -35,11 +35,13 @@ std::string quote_line(const Location& where) {
 }
 
 std::string InputError::format(const Location& where, const std::string& message) {
-  std::string out = where.to_string();
-  if (!out.empty()) out += ": ";
-  out += message;
+  std::ostringstream text;
+  const std::string place = where.to_string();
+  if (!place.empty()) text << place << ": ";
+  text << message;
   const std::string quoted = quote_line(where);
-  if (!quoted.empty()) out += "\n" + quoted;
+  if (!quoted.empty()) text << '\n' << quoted;
+  std::string out = text.str();
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -50,7 +52,7 @@ InputError::InputError(Location where, std::string message)
       message_(std::move(message)) {}
 
 InputError::InputError(Location where, std::string message, Location also, std::string also_message)
-    : std::runtime_error(format(where, message) + "\n" + format(also, also_message)),
+    : std::runtime_error(format(where, message).append("\n").append(format(also, also_message))),
       where_(std::move(where)),
       message_(std::move(message)) {}
 

@@ -1,0 +1,186 @@
+#include "app/h5.hpp"
+
+#include <stdexcept>
+
+namespace joule::app::h5 {
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  if (this != &o) {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = H5I_INVALID_HID;
+  }
+  return *this;
+}
+
+void Handle::reset() {
+  if (id_ >= 0 && close_) close_(id_);
+  id_ = H5I_INVALID_HID;
+}
+
+hid_t check(hid_t id, const std::string& what) {
+  if (id < 0) throw std::runtime_error("HDF5: " + what + " failed");
+  return id;
+}
+
+namespace {
+struct QuietErrors {
+  // HDF5 prints its error stack to stderr by default; Joule reports errors itself.
+  QuietErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const QuietErrors quiet;
+}  // namespace
+
+Handle create_file(const std::string& path) {
+  return Handle(
+      check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "creating " + path),
+      H5Fclose);
+}
+
+Handle open_file_readonly(const std::string& path) {
+  return Handle(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening " + path),
+                H5Fclose);
+}
+
+Handle create_group(hid_t parent, const std::string& name) {
+  return Handle(check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                      "creating group " + name),
+                H5Gclose);
+}
+
+void set_attr(hid_t obj, const std::string& name, const std::string& value) {
+  Handle type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space(check(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle attr(
+      check(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "attribute " + name),
+      H5Aclose);
+  const char* data = value.empty() ? "" : value.data();
+  check(H5Awrite(attr.get(), type.get(), data), "writing attribute " + name);
+}
+
+namespace {
+template <class T>
+void set_numeric_attr(hid_t obj, const std::string& name, hid_t type, T value) {
+  Handle space(check(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  Handle attr(check(H5Acreate2(obj, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                    "attribute " + name),
+              H5Aclose);
+  check(H5Awrite(attr.get(), type, &value), "writing attribute " + name);
+}
+}  // namespace
+
+void set_attr(hid_t obj, const std::string& name, double value) {
+  set_numeric_attr(obj, name, H5T_NATIVE_DOUBLE, value);
+}
+
+void set_attr(hid_t obj, const std::string& name, std::int64_t value) {
+  set_numeric_attr(obj, name, H5T_NATIVE_INT64, value);
+}
+
+bool has_attr(hid_t obj, const std::string& name) {
+  return H5Aexists(obj, name.c_str()) > 0;
+}
+
+std::string get_string_attr(hid_t obj, const std::string& name) {
+  Handle attr(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
+              H5Aclose);
+  Handle type(check(H5Aget_type(attr.get()), "attribute type"), H5Tclose);
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* value = nullptr;
+    Handle mem(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    check(H5Aread(attr.get(), mem.get(), &value), "reading attribute " + name);
+    std::string out = value ? value : "";
+    H5free_memory(value);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  std::string out(size, '\0');
+  check(H5Aread(attr.get(), type.get(), out.data()), "reading attribute " + name);
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  return out;
+}
+
+double get_double_attr(hid_t obj, const std::string& name) {
+  Handle attr(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
+              H5Aclose);
+  double value = 0;
+  check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value), "reading attribute " + name);
+  return value;
+}
+
+Series::Series(hid_t parent, const std::string& name, const std::string& units, std::size_t columns,
+               std::size_t chunk_rows)
+    : columns_(columns), width_(columns == 0 ? 1 : columns) {
+  // About 64 KiB per chunk: good compression, bounded buffer.
+  chunk_rows_ = chunk_rows ? chunk_rows : std::max<std::size_t>(16, 8192 / width_);
+  const int rank = columns == 0 ? 1 : 2;
+  hsize_t dims[2] = {0, columns};
+  hsize_t maxdims[2] = {H5S_UNLIMITED, columns};
+  hsize_t chunk[2] = {chunk_rows_, columns};
+  Handle space(check(H5Screate_simple(rank, dims, maxdims), "dataspace " + name), H5Sclose);
+  Handle props(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"), H5Pclose);
+  check(H5Pset_chunk(props.get(), rank, chunk), "chunking " + name);
+  check(H5Pset_shuffle(props.get()), "shuffle filter");
+  check(H5Pset_deflate(props.get(), 4), "deflate filter");
+  dataset_ = Handle(check(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                     props.get(), H5P_DEFAULT),
+                          "creating dataset " + name),
+                    H5Dclose);
+  set_attr(dataset_.get(), "units", units);
+  buffer_.reserve(chunk_rows_ * width_);
+}
+
+void Series::append(double value) {
+  buffer_.push_back(value);
+  if (++buffered_rows_ == chunk_rows_) flush();
+}
+
+void Series::append_row(const double* values) {
+  buffer_.insert(buffer_.end(), values, values + width_);
+  if (++buffered_rows_ == chunk_rows_) flush();
+}
+
+void Series::flush() {
+  if (buffered_rows_ == 0) return;
+  const int rank = columns_ == 0 ? 1 : 2;
+  hsize_t new_dims[2] = {rows_written_ + buffered_rows_, columns_};
+  check(H5Dset_extent(dataset_.get(), new_dims), "extending dataset");
+  Handle file_space(check(H5Dget_space(dataset_.get()), "dataset space"), H5Sclose);
+  hsize_t start[2] = {rows_written_, 0};
+  hsize_t count[2] = {buffered_rows_, columns_};
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+        "selecting rows");
+  Handle mem_space(check(H5Screate_simple(rank, count, nullptr), "memory space"), H5Sclose);
+  check(H5Dwrite(dataset_.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
+                 buffer_.data()),
+        "writing rows");
+  rows_written_ += buffered_rows_;
+  buffered_rows_ = 0;
+  buffer_.clear();
+}
+
+std::vector<double> read_doubles(hid_t parent, const std::string& path,
+                                 std::vector<hsize_t>* dims_out) {
+  Handle ds(check(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), "opening " + path), H5Dclose);
+  Handle space(check(H5Dget_space(ds.get()), "space of " + path), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  std::size_t n = 1;
+  for (auto d : dims) n *= d;
+  std::vector<double> out(n);
+  if (n > 0)
+    check(H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+          "reading " + path);
+  if (dims_out) *dims_out = dims;
+  return out;
+}
+
+}  // namespace joule::app::h5

@@ -1,0 +1,71 @@
+// Thin RAII layer over the HDF5 C API for what Joule writes: groups, chunked + compressed
+// extendible series (1-D) and matrices (time × columns) streamed in chunk-sized blocks, string
+// and numeric attributes, and one compound table. Every dataset gets a `units` attribute.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace joule::app::h5 {
+
+class Handle {
+public:
+  Handle() = default;
+  explicit Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& o) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+  void reset();
+  hid_t get() const { return id_; }
+  explicit operator bool() const { return id_ >= 0; }
+
+private:
+  hid_t id_ = H5I_INVALID_HID;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+// Throws std::runtime_error with `what` when an HDF5 call failed (negative id or status).
+hid_t check(hid_t id, const std::string& what);
+
+Handle create_file(const std::string& path);  // truncates
+Handle open_file_readonly(const std::string& path);
+Handle create_group(hid_t parent, const std::string& name);
+
+void set_attr(hid_t obj, const std::string& name, const std::string& value);
+void set_attr(hid_t obj, const std::string& name, double value);
+void set_attr(hid_t obj, const std::string& name, std::int64_t value);
+bool has_attr(hid_t obj, const std::string& name);
+std::string get_string_attr(hid_t obj, const std::string& name);
+double get_double_attr(hid_t obj, const std::string& name);
+
+// An extendible dataset of doubles, 1-D (columns == 0) or rows × columns, appended row by row
+// through a one-chunk buffer: memory does not grow with the run's length.
+class Series {
+public:
+  Series(hid_t parent, const std::string& name, const std::string& units, std::size_t columns = 0,
+         std::size_t chunk_rows = 0);
+  void append(double value);              // 1-D
+  void append_row(const double* values);  // 2-D
+  void flush();
+  std::size_t rows() const { return rows_written_ + buffered_rows_; }
+
+private:
+  Handle dataset_;
+  std::size_t columns_;
+  std::size_t width_;
+  std::size_t chunk_rows_;
+  std::vector<double> buffer_;
+  std::size_t buffered_rows_ = 0;
+  std::size_t rows_written_ = 0;
+};
+
+// Reads a whole 1-D or 2-D double dataset (for summaries and tests).
+std::vector<double> read_doubles(hid_t parent, const std::string& path,
+                                 std::vector<hsize_t>* dims = nullptr);
+
+}  // namespace joule::app::h5

@@ -1,0 +1,127 @@
+// The `joule` command.
+//
+//   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--force] [--quiet]
+//   joule validate SCENARIO
+//   joule summary FILE [--json]
+//   joule list-models [--markdown]
+//
+// Exit codes: 0 ok, 2 bad input or usage, 1 internal error, 130 interrupted.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "app/docs.hpp"
+#include "app/run.hpp"
+#include "app/scenario.hpp"
+#include "app/version.hpp"
+#include "sim/error.hpp"
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_signal(int) {
+  interrupted.store(true);
+}
+
+constexpr int exit_ok = 0, exit_internal = 1, exit_input = 2, exit_interrupted = 130;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace joule;
+  CLI::App cli{"Joule: discrete-event simulation of the energy of AI data centers"};
+  cli.set_version_flag("--version",
+                       std::string("joule ") + app::version() + " (" + app::git_revision() + ")");
+  cli.require_subcommand(1);
+
+  std::string scenario_path, output, file;
+  std::vector<std::string> sets;
+  std::int64_t seed = -1;
+  bool force = false, quiet = false, json = false, markdown = false;
+
+  auto* run = cli.add_subcommand("run", "Run a scenario (the embedded default when none given)");
+  run->add_option("scenario", scenario_path, "Scenario YAML file");
+  run->add_option("-o,--output", output, "HDF5 output file (default: output.file or NAME.h5)");
+  run->add_option("--set", sets, "Override a scenario key: path.to.key=value (repeatable)");
+  run->add_option("--seed", seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
+  run->add_flag("--force", force, "Overwrite an existing output file");
+  run->add_flag("-q,--quiet", quiet, "Print nothing but errors");
+
+  auto* validate = cli.add_subcommand("validate", "Check a scenario without running it");
+  validate->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+  validate->add_option("--set", sets, "Override a scenario key: path.to.key=value");
+
+  auto* summary = cli.add_subcommand("summary", "Print the KPIs of a finished run");
+  summary->add_option("file", file, "HDF5 output of `joule run`")->required();
+  summary->add_flag("--json", json, "JSON instead of a table");
+
+  auto* list = cli.add_subcommand("list-models", "Every model and policy with its keys");
+  list->add_flag("--markdown", markdown, "Markdown (the scenario reference)");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    return code == 0 ? exit_ok : exit_input;
+  }
+
+  try {
+    app::LoadOptions load;
+    load.sets = sets;
+    if (seed >= 0) load.seed = static_cast<std::uint64_t>(seed);
+
+    if (*run) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      const app::Scenario sc = app::load_scenario(scenario_path, load);
+      app::RunOptions opt;
+      opt.output = output;
+      opt.force = force;
+      opt.progress = !quiet && isatty(STDERR_FILENO);
+      opt.interrupted = &interrupted;
+      if (!quiet)
+        std::fprintf(stderr, "joule: running '%s' (%s, seed %llu)\n", sc.name.c_str(),
+                     sc.source_name.c_str(), static_cast<unsigned long long>(sc.seed));
+      const app::Summary s = app::run(sc, opt);
+      if (s.interrupted) {
+        std::fprintf(stderr, "\njoule: interrupted; no output written (partial file removed)\n");
+        return exit_interrupted;
+      }
+      if (!quiet)
+        std::printf("%s\n%s\nwrote %s\n", sc.name.c_str(), app::summary_table(s).c_str(),
+                    s.output_file.c_str());
+      return exit_ok;
+    }
+    if (*validate) {
+      const app::Scenario sc = app::load_scenario(scenario_path, load);
+      app::validate(sc);
+      std::printf("%s: ok (%s, %s simulated)\n", scenario_path.c_str(), sc.name.c_str(),
+                  sim::to_string(sc.duration).c_str());
+      return exit_ok;
+    }
+    if (*summary) {
+      const app::Summary s = app::read_summary(file);
+      std::printf("%s", json ? app::summary_json(s).c_str() : app::summary_table(s).c_str());
+      return exit_ok;
+    }
+    if (*list) {
+      std::printf("%s", app::list_models(markdown).c_str());
+      return exit_ok;
+    }
+  } catch (const sim::InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return exit_input;
+  } catch (const app::OutputError& e) {
+    std::fprintf(stderr, "joule: %s\n", e.what());
+    return exit_input;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "joule: internal error: %s\n", e.what());
+    return exit_internal;
+  }
+  return exit_internal;
+}

@@ -1,0 +1,384 @@
+#include "app/run.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "app/h5.hpp"
+#include "app/version.hpp"
+#include "models/world/world.hpp"
+
+namespace joule::app {
+
+namespace fs = std::filesystem;
+using models::world::World;
+
+const std::vector<std::string>& summary_keys() {
+  static const std::vector<std::string> keys = {"it_energy_kwh",
+                                                "facility_energy_kwh",
+                                                "cooling_energy_kwh",
+                                                "power_chain_loss_kwh",
+                                                "pue",
+                                                "peak_it_power_kw",
+                                                "peak_facility_power_kw",
+                                                "co2e_t",
+                                                "water_m3",
+                                                "cost_usd",
+                                                "jobs_submitted",
+                                                "jobs_completed",
+                                                "mean_wait_s",
+                                                "simulated_s",
+                                                "wall_s",
+                                                "events"};
+  return keys;
+}
+
+namespace {
+
+constexpr double j_per_kwh = 3.6e6;
+
+// Writes the traces while the world runs. Samples are engine events at the latest priority, so
+// they see every change at their instant; each sample is the interval's energy delta divided by
+// its length, so Σ sample × interval equals the total energy to rounding.
+class Recorder {
+public:
+  Recorder(World& world, hid_t file, const Scenario& sc) : world_(world), duration_(sc.duration) {
+    facility_group_ = h5::create_group(file, "facility");
+    racks_group_ = h5::create_group(file, "racks");
+    f_time_ = std::make_unique<h5::Series>(facility_group_.get(), "time_s", "s");
+    f_it_ = std::make_unique<h5::Series>(facility_group_.get(), "it_power_w", "W");
+    f_it_energy_ = std::make_unique<h5::Series>(facility_group_.get(), "it_energy_kwh", "kWh");
+    h5::set_attr(facility_group_.get(), "interval_s", sc.output.facility_interval.seconds());
+    h5::set_attr(f_time_->rows() == 0 ? facility_group_.get() : facility_group_.get(),
+                 "description",
+                 std::string("Interval averages; time_s is the end of each interval"));
+    const std::size_t racks = world.rack_count();
+    r_time_ = std::make_unique<h5::Series>(racks_group_.get(), "time_s", "s");
+    r_power_ = std::make_unique<h5::Series>(racks_group_.get(), "power_w", "W", racks);
+    h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
+    rack_energy_.assign(racks, 0.0);
+    rack_row_.assign(racks, 0.0);
+
+    auto& sim = world.simulator();
+    const sim::HandlerId f = sim.bind([this](std::uint64_t) { sample_facility(); });
+    const sim::HandlerId r = sim.bind([this](std::uint64_t) { sample_racks(); });
+    sim.every(sc.output.facility_interval, sc.output.facility_interval, f, 0, sim::max_priority);
+    sim.every(sc.output.rack_interval, sc.output.rack_interval, r, 0, sim::max_priority);
+  }
+
+  // Final (possibly partial) intervals at the end of the run.
+  void finish() {
+    const sim::Time now = world_.simulator().now();
+    if (now > last_facility_) sample_facility();
+    if (now > last_rack_) sample_racks();
+    f_time_->flush();
+    f_it_->flush();
+    f_it_energy_->flush();
+    r_time_->flush();
+    r_power_->flush();
+  }
+
+  double peak_interval_it_w() const { return peak_interval_it_w_; }
+
+private:
+  void sample_facility() {
+    const sim::Time now = world_.simulator().now();
+    if (now > duration_) return;
+    world_.update_it();
+    const double dt_s = (now - last_facility_).seconds();
+    const double energy_j = world_.it_energy_j();
+    const double power_w = (energy_j - last_it_energy_j_) / dt_s;
+    f_time_->append(now.seconds());
+    f_it_->append(power_w);
+    f_it_energy_->append(energy_j / j_per_kwh);
+    peak_interval_it_w_ = std::max(peak_interval_it_w_, power_w);
+    last_it_energy_j_ = energy_j;
+    last_facility_ = now;
+  }
+
+  void sample_racks() {
+    const sim::Time now = world_.simulator().now();
+    if (now > duration_) return;
+    world_.update_racks();
+    const double dt_s = (now - last_rack_).seconds();
+    const auto& racks = world_.racks();
+    for (std::size_t i = 0; i < racks.size(); ++i) {
+      rack_row_[i] = (racks[i].energy_j - rack_energy_[i]) / dt_s;
+      rack_energy_[i] = racks[i].energy_j;
+    }
+    r_time_->append(now.seconds());
+    r_power_->append_row(rack_row_.data());
+    last_rack_ = now;
+  }
+
+  World& world_;
+  sim::Time duration_;
+  h5::Handle facility_group_, racks_group_;
+  std::unique_ptr<h5::Series> f_time_, f_it_, f_it_energy_, r_time_, r_power_;
+  std::vector<double> rack_energy_, rack_row_;
+  sim::Time last_facility_, last_rack_;
+  double last_it_energy_j_ = 0.0;
+  double peak_interval_it_w_ = 0.0;
+};
+
+void write_jobs(hid_t file, const World& world) {
+  struct Row {
+    std::int64_t id;
+    char name[48];
+    double submit_s, start_s, end_s, wait_s;
+    std::int64_t nodes;
+    double energy_kwh;
+    char state[12];
+  };
+  std::vector<Row> rows;
+  for (const auto& job : world.jobs()) {
+    Row row{};
+    row.id = job.id;
+    std::snprintf(row.name, sizeof row.name, "%s", job.request.name.c_str());
+    const auto secs = [](sim::Time t) {
+      return t == sim::Time::max() ? std::nan("") : t.seconds();
+    };
+    row.submit_s = job.request.submit.seconds();
+    row.start_s = secs(job.start);
+    row.end_s = secs(job.end);
+    row.wait_s =
+        job.start == sim::Time::max() ? std::nan("") : (job.start - job.request.submit).seconds();
+    row.nodes = job.request.nodes;
+    row.energy_kwh = job.energy_j / j_per_kwh;
+    const char* state = job.state == models::world::JobState::done      ? "done"
+                        : job.state == models::world::JobState::running ? "running"
+                                                                        : "queued";
+    std::snprintf(row.state, sizeof row.state, "%s", state);
+    rows.push_back(row);
+  }
+  h5::Handle name_type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  H5Tset_size(name_type.get(), 48);
+  h5::Handle state_type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  H5Tset_size(state_type.get(), 12);
+  h5::Handle type(h5::check(H5Tcreate(H5T_COMPOUND, sizeof(Row)), "compound"), H5Tclose);
+  H5Tinsert(type.get(), "id", HOFFSET(Row, id), H5T_NATIVE_INT64);
+  H5Tinsert(type.get(), "name", HOFFSET(Row, name), name_type.get());
+  H5Tinsert(type.get(), "submit_s", HOFFSET(Row, submit_s), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "start_s", HOFFSET(Row, start_s), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "end_s", HOFFSET(Row, end_s), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "wait_s", HOFFSET(Row, wait_s), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "nodes", HOFFSET(Row, nodes), H5T_NATIVE_INT64);
+  H5Tinsert(type.get(), "energy_kwh", HOFFSET(Row, energy_kwh), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "state", HOFFSET(Row, state), state_type.get());
+  hsize_t dims[1] = {rows.size()};
+  h5::Handle space(h5::check(H5Screate_simple(1, dims, nullptr), "jobs space"), H5Sclose);
+  h5::Handle ds(h5::check(H5Dcreate2(file, "jobs", type.get(), space.get(), H5P_DEFAULT,
+                                     H5P_DEFAULT, H5P_DEFAULT),
+                          "creating jobs table"),
+                H5Dclose);
+  if (!rows.empty())
+    h5::check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
+              "writing jobs table");
+  h5::set_attr(ds.get(), "units",
+               std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; times from "
+                           "the start of the run; NaN = did not happen"));
+}
+
+std::string resolve_output(const Scenario& sc, const RunOptions& opt) {
+  if (!opt.output.empty()) return opt.output;
+  if (!sc.output.file.empty()) {
+    const fs::path p(sc.output.file);
+    return p.is_absolute() ? p.string() : (fs::path(sc.base_dir) / p).string();
+  }
+  std::string name = sc.name;
+  for (auto& c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  return name + ".h5";
+}
+
+class Progress {
+public:
+  Progress(bool enabled, sim::Time duration) : enabled_(enabled), duration_(duration) {}
+  void update(sim::Time now, bool final = false) {
+    if (!enabled_) return;
+    const auto wall = std::chrono::steady_clock::now();
+    if (!final && wall - last_ < std::chrono::milliseconds(200)) return;
+    last_ = wall;
+    const double elapsed = std::chrono::duration<double>(wall - start_).count();
+    const double done = now.seconds() / duration_.seconds();
+    const double days_per_s = elapsed > 0 ? now.seconds() / 86400.0 / elapsed : 0.0;
+    const double eta = done > 0 ? elapsed * (1 - done) / done : 0.0;
+    std::fprintf(stderr, "\r  %s / %s  %5.1f%%  %.1f sim-days/s  ETA %.0f s   ",
+                 sim::to_string(now).c_str(), sim::to_string(duration_).c_str(), 100 * done,
+                 days_per_s, eta);
+    if (final) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+private:
+  bool enabled_;
+  sim::Time duration_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace
+
+Summary run(const Scenario& sc, const RunOptions& opt) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  Summary summary;
+  const std::string final_path = resolve_output(sc, opt);
+  summary.output_file = final_path;
+  std::error_code ec;
+  if (fs::exists(final_path, ec) && !opt.force)
+    throw OutputError(final_path + " already exists; pass --force to overwrite it");
+  if (fs::is_directory(final_path, ec)) throw OutputError(final_path + " is a directory");
+
+  // Build (and so validate) everything before touching the disk.
+  models::world::WorldSections sections;
+  sections.cluster = sc.root.find("cluster");
+  sections.workload = sc.root.find("workload");
+  sections.scheduler = sc.root.find("scheduler");
+  World world(sections, sc.seed, sc.base_dir);
+
+  // The partial file is clearly named, in the target folder (so the rename is atomic), and is
+  // created now so an unwritable target is reported before the simulation starts.
+  const std::string partial = final_path + ".partial";
+  h5::Handle file;
+  try {
+    file = h5::create_file(partial);
+  } catch (const std::exception&) {
+    throw OutputError("cannot write " + partial + " (is the folder writable and present?)");
+  }
+  struct RemoveOnFailure {
+    std::string path;
+    h5::Handle* file;
+    bool armed = true;
+    ~RemoveOnFailure() {
+      if (!armed) return;
+      file->reset();
+      std::error_code e;
+      fs::remove(path, e);
+    }
+  } guard{partial, &file};
+
+  Recorder recorder(world, file.get(), sc);
+  Progress progress(opt.progress, sc.duration);
+  auto& sim = world.simulator();
+  // Run in slices so that progress and interruption are checked without an engine hook.
+  const sim::Time slice = std::max(sim::minutes(1), sim::Time::from_ns(sc.duration.ns() / 1000));
+  while (sim.now() < sc.duration) {
+    if (opt.interrupted && opt.interrupted->load()) {
+      summary.interrupted = true;
+      return summary;  // the guard removes the partial file
+    }
+    const sim::Time next = std::min(sc.duration, sim.now() + slice);
+    world.run_until(next);
+    progress.update(sim.now());
+  }
+  progress.update(sim.now(), true);
+  recorder.finish();
+  world.update_it();
+  world.update_jobs();
+
+  auto& v = summary.values;
+  for (const auto& k : summary_keys()) v[k] = std::nullopt;
+  v["it_energy_kwh"] = world.it_energy_j() / j_per_kwh;
+  v["peak_it_power_kw"] = world.peak_it_power_w() / 1e3;
+  double waits = 0;
+  int started = 0, completed = 0;
+  for (const auto& job : world.jobs()) {
+    if (job.start != sim::Time::max()) {
+      waits += (job.start - job.request.submit).seconds();
+      ++started;
+    }
+    completed += job.state == models::world::JobState::done;
+  }
+  v["jobs_submitted"] = static_cast<double>(world.jobs().size());
+  v["jobs_completed"] = completed;
+  if (started > 0) v["mean_wait_s"] = waits / started;
+  v["simulated_s"] = sc.duration.seconds();
+  v["events"] = static_cast<double>(sim.events_processed());
+  v["wall_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  write_jobs(file.get(), world);
+  const hid_t root = file.get();
+  h5::set_attr(root, "scenario", sc.text);
+  h5::set_attr(root, "scenario_name", sc.name);
+  h5::set_attr(root, "scenario_source", sc.source_name);
+  h5::set_attr(root, "seed", static_cast<std::int64_t>(sc.seed));
+  h5::set_attr(root, "joule_version", std::string(version()));
+  h5::set_attr(root, "git_revision", std::string(git_revision()));
+  h5::set_attr(root, "calibration_source", world.node_model().describe());
+  h5::set_attr(root, "policy", world.policy_name());
+  {
+    h5::Handle group = h5::create_group(root, "summary");
+    for (const auto& [key, value] : v)
+      if (value) h5::set_attr(group.get(), key, *value);
+  }
+  file.reset();
+  fs::rename(partial, final_path, ec);
+  if (ec) throw OutputError("cannot rename " + partial + " to " + final_path + ": " + ec.message());
+  guard.armed = false;
+  return summary;
+}
+
+Summary read_summary(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw OutputError(path + " does not exist");
+  Summary s;
+  s.output_file = path;
+  h5::Handle file;
+  try {
+    file = h5::open_file_readonly(path);
+  } catch (const std::exception&) {
+    throw OutputError(path + " is not an HDF5 file Joule can read");
+  }
+  if (H5Lexists(file.get(), "summary", H5P_DEFAULT) <= 0)
+    throw OutputError(path + " has no /summary: not a finished Joule run");
+  h5::Handle group(h5::check(H5Gopen2(file.get(), "summary", H5P_DEFAULT), "opening /summary"),
+                   H5Gclose);
+  for (const auto& key : summary_keys())
+    s.values[key] = h5::has_attr(group.get(), key)
+                        ? std::optional<double>(h5::get_double_attr(group.get(), key))
+                        : std::nullopt;
+  return s;
+}
+
+std::string summary_table(const Summary& s) {
+  std::ostringstream out;
+  for (const auto& key : summary_keys()) {
+    const auto it = s.values.find(key);
+    char line[128];
+    if (it == s.values.end() || !it->second)
+      std::snprintf(line, sizeof line, "  %-24s %14s\n", key.c_str(), "-");
+    else
+      std::snprintf(line, sizeof line, "  %-24s %14.6g\n", key.c_str(), *it->second);
+    out << line;
+  }
+  return out.str();
+}
+
+std::string summary_json(const Summary& s) {
+  std::ostringstream out;
+  out << "{";
+  bool first = true;
+  for (const auto& key : summary_keys()) {
+    const auto it = s.values.find(key);
+    out << (first ? "\n  " : ",\n  ") << '"' << key << "\": ";
+    first = false;
+    if (it == s.values.end() || !it->second || !std::isfinite(*it->second)) {
+      out << "null";
+    } else {
+      char num[64];
+      std::snprintf(num, sizeof num, "%.17g", *it->second);
+      out << num;
+    }
+  }
+  out << "\n}\n";
+  return out.str();
+}
+
+}  // namespace joule::app

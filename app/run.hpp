@@ -1,0 +1,47 @@
+// Running a scenario: build the world, stream its traces to HDF5 under a temporary name, and
+// rename the file into place only when the run completed.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "app/scenario.hpp"
+
+namespace joule::app {
+
+struct RunOptions {
+  std::string output;     // -o; empty = scenario's output.file, else "<name>.h5"
+  bool force = false;     // overwrite an existing output file
+  bool progress = false;  // draw progress on stderr (a terminal)
+  const std::atomic<bool>* interrupted = nullptr;  // set by SIGINT/SIGTERM
+};
+
+// The KPIs of a run. Absent values (no such component in the scenario) are nullopt and are
+// written as null in JSON.
+struct Summary {
+  std::map<std::string, std::optional<double>> values;
+  std::string output_file;
+  bool interrupted = false;
+};
+
+// Names of the KPIs, in the order they are printed.
+const std::vector<std::string>& summary_keys();
+
+// Runs the scenario. Throws sim::InputError for bad input (exit 2), OutputError for an output
+// that cannot be written or already exists (exit 2); returns with `interrupted` set when the
+// flag was raised (no output file is left behind).
+Summary run(const Scenario& scenario, const RunOptions& options);
+
+class OutputError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads the summary stored in a finished output file.
+Summary read_summary(const std::string& file);
+std::string summary_table(const Summary& summary);
+std::string summary_json(const Summary& summary);
+
+}  // namespace joule::app

@@ -1,0 +1,241 @@
+#include "app/scenario.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include "app/yaml_params.hpp"
+
+namespace joule::app {
+
+namespace fs = std::filesystem;
+
+const sim::ModelDoc& scenario_doc() {
+  static const sim::ModelDoc doc{
+      "scenario",
+      "scenario",
+      "Top level of a scenario file",
+      {{"name", "string", "unnamed", "label recorded in the output"},
+       {"description", "string", "-", "free text"},
+       {"extends", "string", "-", "a base scenario (path relative to this file) to override"},
+       {"seed", "integer", "42", "seed of every random stream"},
+       {"duration", "s", "1 d", "simulated time"},
+       {"site", "map", "-", "weather, grid carbon and price"},
+       {"cluster", "map", "-", "racks and node model"},
+       {"power_chain", "map", "-", "PSU, PDU, UPS, transformer, battery, PV"},
+       {"cooling", "map", "-", "cooling plant"},
+       {"workload", "map", "", "where jobs come from (`generator` selects the source)"},
+       {"scheduler", "map", "-", "scheduling policy"},
+       {"output", "map", "-", "output file and trace intervals"}}};
+  return doc;
+}
+
+const sim::ModelDoc& output_doc() {
+  static const sim::ModelDoc doc{
+      "output",
+      "output",
+      "What is written, and how often",
+      {{"file", "string", "-", "HDF5 output path (the command line's -o wins)"},
+       {"facility_interval", "s", "1 min", "facility trace interval"},
+       {"rack_interval", "s", "15 min", "per-rack trace interval"}}};
+  return doc;
+}
+
+void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
+  if (base.is_map() && over.is_map()) {
+    for (const auto& e : over.entries) {
+      if (auto* existing = const_cast<sim::ParamNode::Entry*>(base.find_entry(e.key))) {
+        merge_params(existing->value, e.value);
+        existing->key_where = e.key_where;
+      } else {
+        base.entries.push_back(e);
+      }
+    }
+    base.where = over.where;
+    return;
+  }
+  const std::string path = base.path;
+  base = over;
+  base.path = path;
+}
+
+namespace {
+
+void repath(sim::ParamNode& node, const std::string& path) {
+  node.path = path;
+  for (auto& e : node.entries) repath(e.value, path.empty() ? e.key : path + "." + e.key);
+  for (std::size_t i = 0; i < node.items.size(); ++i)
+    repath(node.items[i], path + "[" + std::to_string(i) + "]");
+}
+
+YAML::Node to_yaml_node(const sim::ParamNode& node) {
+  switch (node.kind) {
+    case sim::ParamNode::Kind::null:
+      return YAML::Node(YAML::NodeType::Null);
+    case sim::ParamNode::Kind::scalar:
+      return YAML::Node(node.scalar);
+    case sim::ParamNode::Kind::sequence: {
+      YAML::Node out(YAML::NodeType::Sequence);
+      for (const auto& item : node.items) out.push_back(to_yaml_node(item));
+      return out;
+    }
+    case sim::ParamNode::Kind::map: {
+      YAML::Node out(YAML::NodeType::Map);
+      for (const auto& e : node.entries) out[e.key] = to_yaml_node(e.value);
+      return out;
+    }
+  }
+  return {};
+}
+
+// Loads a file and its extends chain, base first.
+sim::ParamNode load_chain(const std::string& text, const std::string& name,
+                          const std::string& base_dir, std::set<std::string>& seen) {
+  sim::ParamNode node = parse_yaml_text(text, name);
+  if (node.kind == sim::ParamNode::Kind::null) {
+    node.kind = sim::ParamNode::Kind::map;
+    node.where.source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
+  }
+  if (!node.is_map()) throw sim::InputError(node.where, "a scenario must be a map of sections");
+  const sim::ParamNode::Entry* ext = node.find_entry("extends");
+  if (!ext) return node;
+  if (!ext->value.is_scalar())
+    throw sim::InputError(ext->value.where, "extends must be a file path");
+  const fs::path base_path = fs::path(base_dir) / ext->value.scalar;
+  const std::string canonical = fs::weakly_canonical(base_path).string();
+  if (!seen.insert(canonical).second)
+    throw sim::InputError(ext->value.where,
+                          "extends forms a cycle through '" + ext->value.scalar + "'");
+  std::error_code ec;
+  if (!fs::is_regular_file(base_path, ec))
+    throw sim::InputError(ext->value.where,
+                          "extends: cannot read file '" + base_path.string() + "'");
+  const sim::ParamNode raw = parse_yaml_file(base_path.string(), ext->value.where);
+  const std::string base_text = raw.where.source ? raw.where.source->text : "";
+  sim::ParamNode merged =
+      load_chain(base_text, base_path.string(), base_path.parent_path().string(), seen);
+  sim::ParamNode child = node;
+  child.entries.erase(std::remove_if(child.entries.begin(), child.entries.end(),
+                                     [](const auto& e) { return e.key == "extends"; }),
+                      child.entries.end());
+  merge_params(merged, child);
+  return merged;
+}
+
+Scenario finish(sim::ParamNode root, const std::string& name, const std::string& base_dir,
+                const LoadOptions& options) {
+  for (const auto& s : options.sets) apply_set(root, s);
+  repath(root, "");
+  Scenario sc;
+  sc.source_name = name;
+  sc.base_dir = base_dir;
+  const sim::ParamReader top(&root, scenario_doc(), {});
+  sc.name = top.string("name");
+  if (top.has("description")) sc.description = top.string("description");
+  sc.seed = static_cast<std::uint64_t>(top.integer("seed", sim::Range::non_negative()));
+  if (options.seed) sc.seed = *options.seed;
+  sc.duration = top.duration("duration", sim::Range::positive());
+  const sim::ParamReader out(top.node("output"), output_doc());
+  if (out.has("file")) sc.output.file = out.string("file");
+  sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());
+  sc.output.rack_interval = out.duration("rack_interval", sim::Range::positive());
+  // Record the seed actually used.
+  if (options.seed) apply_set(root, "seed=" + std::to_string(*options.seed));
+  sc.root = std::move(root);
+  sc.text = to_yaml(sc.root);
+  return sc;
+}
+
+}  // namespace
+
+void apply_set(sim::ParamNode& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  sim::Location where;
+  where.source = std::make_shared<const sim::SourceText>(sim::SourceText{"--set", assignment});
+  where.line = 1;
+  where.column = 1;
+  if (eq == std::string::npos || eq == 0)
+    throw sim::InputError(where, "--set expects path.to.key=value, got '" + assignment + "'");
+  const std::string path = assignment.substr(0, eq);
+  sim::ParamNode value = parse_yaml_text(assignment.substr(eq + 1), "--set");
+  // Point every location of the value into the --set text, after the '='.
+  std::function<void(sim::ParamNode&)> relocate = [&](sim::ParamNode& n) {
+    const int column = n.where.column;
+    n.where = where;
+    n.where.column = static_cast<int>(eq) + 1 + std::max(column, 1);
+    for (auto& e : n.entries) {
+      e.key_where = n.where;
+      relocate(e.value);
+    }
+    for (auto& item : n.items) relocate(item);
+  };
+  relocate(value);
+  if (value.kind == sim::ParamNode::Kind::null) {
+    value.kind = sim::ParamNode::Kind::scalar;
+    value.scalar = "";
+  }
+  sim::ParamNode* node = &root;
+  std::size_t start = 0;
+  int column = 1;
+  while (true) {
+    const auto dot = path.find('.', start);
+    const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (key.empty()) throw sim::InputError(where, "--set: empty key in '" + path + "'");
+    if (node->kind == sim::ParamNode::Kind::null) node->kind = sim::ParamNode::Kind::map;
+    if (!node->is_map()) {
+      sim::Location at = where;
+      at.column = column;
+      throw sim::InputError(at, "--set: '" + path.substr(0, start - 1) + "' is not a map");
+    }
+    auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(key));
+    if (!entry) {
+      sim::ParamNode::Entry e;
+      e.key = key;
+      e.key_where = where;
+      e.key_where.column = column;
+      e.value.where = e.key_where;
+      node->entries.push_back(std::move(e));
+      entry = &node->entries.back();
+    }
+    entry->key_where = where;
+    entry->key_where.column = column;
+    if (dot == std::string::npos) {
+      if (entry->value.is_map() && value.is_map())
+        merge_params(entry->value, value);
+      else
+        entry->value = value;
+      return;
+    }
+    node = &entry->value;
+    start = dot + 1;
+    column = static_cast<int>(start) + 1;
+  }
+}
+
+std::string to_yaml(const sim::ParamNode& node) {
+  YAML::Emitter out;
+  out << to_yaml_node(node);
+  return std::string(out.c_str()) + "\n";
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& name,
+                            const std::string& base_dir, const LoadOptions& options) {
+  std::set<std::string> seen;
+  return finish(load_chain(text, name, base_dir, seen), name, base_dir, options);
+}
+
+Scenario load_scenario(const std::string& path, const LoadOptions& options) {
+  if (path.empty())
+    return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
+                              fs::current_path().string(), options);
+  const sim::ParamNode raw = parse_yaml_file(path);
+  const std::string text = raw.where.source ? raw.where.source->text : "";
+  std::set<std::string> seen{fs::weakly_canonical(path).string()};
+  const std::string base_dir = fs::absolute(path).parent_path().string();
+  return finish(load_chain(text, path, base_dir, seen), path, base_dir, options);
+}
+
+}  // namespace joule::app

@@ -1,0 +1,56 @@
+// Scenarios: a YAML file (or the embedded default), its `extends:` chain and `--set`
+// overrides, merged into one ParamNode tree whose every value still knows the file, line and
+// column it came from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/params.hpp"
+#include "sim/time.hpp"
+
+namespace joule::app {
+
+struct OutputSpec {
+  std::string file;  // as written in the scenario (may be empty)
+  sim::Time facility_interval;
+  sim::Time rack_interval;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 0;
+  sim::Time duration;
+  OutputSpec output;
+  std::string source_name;  // the file, or "<embedded default.yaml>"
+  std::string base_dir;     // folder that relative paths in the scenario are resolved against
+  sim::ParamNode root;      // merged tree
+  std::string text;         // merged tree as YAML (what the output file records)
+};
+
+struct LoadOptions {
+  std::vector<std::string> sets;      // "path.to.key=value"
+  std::optional<std::uint64_t> seed;  // --seed
+};
+
+// Loads `path`, or the embedded default scenario when `path` is empty.
+Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
+// Loads scenario text as if it were a file named `name` in `base_dir` (tests, sweeps).
+Scenario load_scenario_text(const std::string& text, const std::string& name,
+                            const std::string& base_dir, const LoadOptions& options = {});
+
+const std::string& embedded_default_scenario();
+const sim::ModelDoc& scenario_doc();
+const sim::ModelDoc& output_doc();
+
+// Merges `over` into `base`: maps key by key (recursively), anything else replaced.
+void merge_params(sim::ParamNode& base, const sim::ParamNode& over);
+// Applies one "a.b.c=value" override (value parsed as YAML).
+void apply_set(sim::ParamNode& root, const std::string& assignment);
+// The tree as YAML text.
+std::string to_yaml(const sim::ParamNode& node);
+
+}  // namespace joule::app

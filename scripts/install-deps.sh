@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs Joule's build and test dependencies from Debian 12 packages (run as root).
+set -euo pipefail
+packages=(
+  cmake ninja-build g++ pkg-config git
+  libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev doctest-dev libcli11-dev
+  python3 python3-h5py python3-numpy python3-matplotlib python3-pytest
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
