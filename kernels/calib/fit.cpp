@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -199,9 +200,12 @@ FitResult fit_calibration(const std::vector<Window>& windows, const FitConfig& c
   result.windows_used = static_cast<int>(fit.size() + idle.size() + heldout.size() + sweep.size());
   result.static_power = fit_static(idle, config);
   if (!result.static_power.leakage_per_kelvin) {
-    result.warnings.push_back("leakage not measured: idle windows span less than " +
-                              std::to_string(config.min_leakage_span_k) +
-                              " K or power fell with temperature");
+    char msg[160];
+    std::snprintf(msg, sizeof msg,
+                  "leakage not measured: idle windows span less than %.3g K or power fell with "
+                  "temperature",
+                  config.min_leakage_span_k);
+    result.warnings.push_back(msg);
   }
   result.energy_pj = fit_energy_per_op(fit, result.static_power, config);
 
