@@ -9,8 +9,7 @@ namespace joule::models::cooling {
 
 AirHandler::AirHandler(const AirHandlerDesign& design)
     : design_(design),
-      design_flow_m3_s_(design.heat_w /
-                        (rho_air_kg_per_m3 * cp_air_j_per_kg_k * design.delta_t_k)),
+      design_flow_m3_s_(design.heat_w / (rho_air_kg_per_m3 * cp_air_j_per_kg_k * design.delta_t_k)),
       design_power_w_(design_flow_m3_s_ * design.fan_pressure_pa / design.fan_efficiency) {}
 
 double AirHandler::required_airflow_m3_s(double heat_w) const {

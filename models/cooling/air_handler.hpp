@@ -30,18 +30,18 @@
 namespace joule::models::cooling {
 
 struct AirHandlerDesign {
-  double heat_w = 0;           // heat the fans are sized to carry
-  double delta_t_k = 12.0;     // return − supply air temperature at design
+  double heat_w = 0;        // heat the fans are sized to carry
+  double delta_t_k = 12.0;  // return − supply air temperature at design
   double fan_pressure_pa = 500.0;
   double fan_efficiency = 0.6;
   double min_flow_fraction = 0.3;
 };
 
 struct AirHandlerOperation {
-  double airflow_m3_s = 0;     // volume flow the fans move
-  double flow_fraction = 0;    // of design flow (≥ f_min when running, 0 when no heat)
+  double airflow_m3_s = 0;   // volume flow the fans move
+  double flow_fraction = 0;  // of design flow (≥ f_min when running, 0 when no heat)
   double fan_power_w = 0;
-  double unmet_heat_w = 0;     // heat the design airflow cannot carry
+  double unmet_heat_w = 0;  // heat the design airflow cannot carry
   bool over_capacity = false;
 };
 

@@ -60,8 +60,7 @@ AirPlantSpec air_plant_spec(const sim::ParamReader& r) {
   s.compressor.evaporating_c = r.celsius("evaporating", sim::Range::between(-10, 30)).value;
   s.compressor.condenser_delta_k = r.kelvins("condenser_delta_t", sim::Range::positive()).value();
   s.compressor.cop_max = r.number("cop_max", sim::Range::positive());
-  if (s.compressor.rated_outdoor_c + s.compressor.condenser_delta_k <=
-      s.compressor.evaporating_c)
+  if (s.compressor.rated_outdoor_c + s.compressor.condenser_delta_k <= s.compressor.evaporating_c)
     r.fail("evaporating", "must be below rated_outdoor + condenser_delta_t");
   s.economizer = r.choice("economizer", {"none", "air-side"}) == "air-side";
   s.limits.margin_k = r.kelvins("economizer_margin", sim::Range::non_negative()).value();
@@ -104,7 +103,7 @@ public:
     out.total_up();
     out.heat_rejected = sim::Watts(free * coil_w + mech_w + compressor_w);
     out.free_cooling_fraction = coil_w > 0 ? free : 0.0;
-    out.economizer = free >= 1 ? EconomizerMode::full
+    out.economizer = free >= 1  ? EconomizerMode::full
                      : free > 0 ? EconomizerMode::partial
                                 : EconomizerMode::off;
     out.unmet_heat = sim::Watts(unmet_w);

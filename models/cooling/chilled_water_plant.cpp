@@ -153,15 +153,16 @@ public:
 
     // Tower water temperature. Below the design heat it does not depend on the heat (fans
     // hold the approach); above it, estimate the heat with the rated COP.
-    const double tower_floor_c =
-        mode == EconomizerMode::off ? cond_min_c : chw_supply_c - economizer_.design().hx_approach_k;
+    const double tower_floor_c = mode == EconomizerMode::off
+                                     ? cond_min_c
+                                     : chw_supply_c - economizer_.design().hx_approach_k;
     const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller->cop);
     const double tower_c = tower_.operate(heat_estimate_w, wetbulb_c, tower_floor_c).leaving_c;
 
     // Economizer share, then chillers trim the rest.
-    const double hx_fraction =
-        mode == EconomizerMode::off ? 0.0
-                                    : economizer_.hx_fraction(chw_return_c, chw_supply_c, tower_c);
+    const double hx_fraction = mode == EconomizerMode::off
+                                   ? 0.0
+                                   : economizer_.hx_fraction(chw_return_c, chw_supply_c, tower_c);
     const double hx_w = hx_fraction * chw_load_w;
     const double cond_entering_c = std::max(tower_c, cond_min_c);
     const ChillerOperation ch = chillers_.operate(chw_load_w - hx_w, chw_supply_c, cond_entering_c);
@@ -192,15 +193,15 @@ public:
       out.limiting_component = "crah_fans";
     else if (ch.unmet_w > 0)
       out.limiting_component = "chillers";
-    const double chw_rate_w_per_k = chw_pump_.design_flow_m3_s() * rho_water_kg_per_m3 *
-                                    cp_water_j_per_kg_k;
+    const double chw_rate_w_per_k =
+        chw_pump_.design_flow_m3_s() * rho_water_kg_per_m3 * cp_water_j_per_kg_k;
     const double chw_actual_c = detail::warmed_by_unmet(chw_supply_c, ch.unmet_w, chw_rate_w_per_k);
     const double air_rate_w_per_k =
         crah_.design_airflow_m3_s() * rho_air_kg_per_m3 * cp_air_j_per_kg_k;
     out.facility_water = sim::Celsius{chw_actual_c};
-    out.supply_air = sim::Celsius{detail::warmed_by_unmet(
-        spec_.air.supply_air.value + (chw_actual_c - chw_supply_c), fans.unmet_heat_w,
-        air_rate_w_per_k)};
+    out.supply_air = sim::Celsius{
+        detail::warmed_by_unmet(spec_.air.supply_air.value + (chw_actual_c - chw_supply_c),
+                                fans.unmet_heat_w, air_rate_w_per_k)};
     return out;
   }
 

@@ -21,9 +21,15 @@ std::vector<ChillerCurves> make_catalog() {
     c.chw_leaving_ref_c = 6.67;
     c.cond_entering_ref_c = 26.11;
     c.capft = {{0.6322235, 0.01553954, -0.00914977, 0.05284289, -0.002818835, 0.007074096},
-               4.44, 8.89, 15.56, 29.44};
+               4.44,
+               8.89,
+               15.56,
+               29.44};
     c.eirft = {{0.910673, -0.00378641, -0.001084261, -0.007148246, 0.0005178799, 0.00001818623},
-               4.44, 8.89, 15.56, 29.44};
+               4.44,
+               8.89,
+               15.56,
+               29.44};
     c.eirfplr = {{0.2595694, 0.1889684, 0.551845}};
     c.plr_min = 0.14;
     c.plr_max = 1.05;
@@ -39,9 +45,15 @@ std::vector<ChillerCurves> make_catalog() {
     c.chw_leaving_ref_c = 5.56;
     c.cond_entering_ref_c = 23.89;
     c.capft = {{0.4521342, 0.005248142, -0.006687636, 0.05869437, -0.002390647, 0.005040171},
-               4.44, 8.89, 12.78, 29.44};
+               4.44,
+               8.89,
+               12.78,
+               29.44};
     c.eirft = {{0.5674858, 0.04461513, -0.006341978, 0.004674972, 0.0004387295, 0.0002778096},
-               4.44, 8.89, 12.78, 29.44};
+               4.44,
+               8.89,
+               12.78,
+               29.44};
     c.eirfplr = {{0.05963988, 0.3503067, 0.587}};
     c.plr_min = 0.30;
     c.plr_max = 1.06;
@@ -86,7 +98,9 @@ double Chiller::capft(double chw_leaving_c, double cond_entering_c) const {
 double Chiller::eirft(double chw_leaving_c, double cond_entering_c) const {
   return curves_.eirft(chw_leaving_c, cond_entering_c) / eirft_ref_;
 }
-double Chiller::eirfplr(double plr) const { return curves_.eirfplr(plr) / eirfplr_ref_; }
+double Chiller::eirfplr(double plr) const {
+  return curves_.eirfplr(plr) / eirfplr_ref_;
+}
 
 double Chiller::available_capacity_w(double chw_leaving_c, double cond_entering_c) const {
   return capacity_w_ * capft(chw_leaving_c, cond_entering_c);

@@ -49,9 +49,9 @@ struct ChillerCurves {
   double cop = 0;         // reference COP
   double chw_leaving_ref_c = 0;
   double cond_entering_ref_c = 0;
-  Biquadratic capft;   // of (T_chw,lvg, T_cond,ent), as published
-  Biquadratic eirft;   // of (T_chw,lvg, T_cond,ent), as published
-  Quadratic eirfplr;   // of PLR, as published
+  Biquadratic capft;  // of (T_chw,lvg, T_cond,ent), as published
+  Biquadratic eirft;  // of (T_chw,lvg, T_cond,ent), as published
+  Quadratic eirfplr;  // of PLR, as published
   double plr_min = 0.1;
   double plr_max = 1.0;
   double cond_entering_min_c = 15.0;  // lowest condenser water the chiller accepts
@@ -64,11 +64,11 @@ const ChillerCurves* find_chiller(const std::string& name);
 std::vector<std::string> chiller_names();
 
 struct ChillerOperation {
-  double load_w = 0;       // evaporator heat removed
-  double capacity_w = 0;   // available capacity at these temperatures (per chiller × running)
-  double plr = 0;          // part-load ratio of each running chiller
-  double power_w = 0;      // compressor electric power
-  double unmet_w = 0;      // load above PLR_max × capacity
+  double load_w = 0;      // evaporator heat removed
+  double capacity_w = 0;  // available capacity at these temperatures (per chiller × running)
+  double plr = 0;         // part-load ratio of each running chiller
+  double power_w = 0;     // compressor electric power
+  double unmet_w = 0;     // load above PLR_max × capacity
   int running = 0;
 };
 
@@ -114,8 +114,8 @@ private:
 struct AirCooledChillerDesign {
   double cop_rated = 3.5;
   double rated_outdoor_c = 35.0;
-  double evaporating_c = 12.0;     // refrigerant evaporating temperature
-  double condenser_delta_k = 15.0; // condensing − outdoor air temperature
+  double evaporating_c = 12.0;      // refrigerant evaporating temperature
+  double condenser_delta_k = 15.0;  // condensing − outdoor air temperature
   double cop_max = 10.0;
 };
 

@@ -24,15 +24,15 @@
 // | A_design           | 3.9 K (7 °F)       | estimate: typical data-center tower selection |
 // | range (ΔT water)   | 5.56 K (10 °F)     | ASHRAE 90.1-2019 App. G G3.1.3.11            |
 // | P_fan,design / Q   | 0.0133 W/W         | ASHRAE 90.1 App. G: 38.2 gpm/hp at 10 °F range |
-// | φ                  | 1.0                | upper bound; the CTI rule 0.00085 gpm/(gpm·°F) is ~0.85 |
-// | CoC                | 4                  | DOE FEMP typical                              |
-// | drift              | 0.001 %            | DOE FEMP, modern drift eliminators            |
+// | φ                  | 1.0                | upper bound; the CTI rule 0.00085 gpm/(gpm·°F) is
+// ~0.85 | | CoC                | 4                  | DOE FEMP typical | | drift              |
+// 0.001 %            | DOE FEMP, modern drift eliminators            |
 #pragma once
 
 namespace joule::models::cooling {
 
 struct CoolingTowerDesign {
-  double heat_w = 0;             // heat rejected at design
+  double heat_w = 0;  // heat rejected at design
   double approach_k = 3.9;
   double range_k = 5.56;
   double fan_power_ratio = 0.0133;  // design fan power / design heat rejected

@@ -15,8 +15,8 @@ DataHall::DataHall(const DataHallDesign& design) : design_(design) {
   const double air_j_per_m3_k = rho_air_kg_per_m3 * cp_air_j_per_kg_k;
   supply_ = net_.add_boundary(design.supply_c);
   crah_return_ = net_.add_boundary(design.supply_c);
-  room_ = net_.add_node(air_j_per_m3_k * design.room_air_m3_per_rack * design.racks,
-                        design.supply_c);
+  room_ =
+      net_.add_node(air_j_per_m3_k * design.room_air_m3_per_rack * design.racks, design.supply_c);
   racks_.resize(design.racks);
   for (int i = 0; i < design.racks; ++i) {
     Rack& r = racks_[i];

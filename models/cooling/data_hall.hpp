@@ -36,7 +36,7 @@ struct DataHallDesign {
   int racks = 1;
   double rack_design_power_w = 40e3;  // sets the server airflow W_i
   double rack_delta_t_k = 12.0;
-  double recirculation = 0.03;        // default for every rack
+  double recirculation = 0.03;             // default for every rack
   std::vector<double> rack_recirculation;  // per rack, overrides when not empty
   double bypass = 0.05;
   double supply_c = 22.0;

@@ -40,7 +40,8 @@ struct LiquidSpec {
 
 const sim::ModelDoc& liquid_doc() {
   static const sim::ModelDoc doc{
-      "cooling", "liquid",
+      "cooling",
+      "liquid",
       "direct liquid cooling: cold plates capture a share of chip heat into warm facility "
       "water, rejected by dry coolers (evaporative assist or trim chiller on hot hours); the "
       "rest goes to an air-side plant",
@@ -137,8 +138,8 @@ private:
             drybulb_c - spec_.evaporative_effectiveness *
                             (drybulb_c - std::min(in.outdoor_wetbulb.value, drybulb_c));
         const double wet_max_w = dry_cooler_.max_heat_w(precooled_c, supply_c);
-        assist_w = std::clamp(std::min(loop_w, wet_max_w) - dry.heat_rejected_w, 0.0,
-                              dry.remaining_w);
+        assist_w =
+            std::clamp(std::min(loop_w, wet_max_w) - dry.heat_rejected_w, 0.0, dry.remaining_w);
         unmet_w = dry.remaining_w - assist_w;
         dry.fan_power_w = dry_cooler_.design_fan_power_w();  // full speed while assisting
         water_m3_s = assist_w / latent_heat_j_per_kg(precooled_c) / rho_water_kg_per_m3;
@@ -172,9 +173,10 @@ private:
       if (out.limiting_component.empty())
         out.limiting_component = spec_.evaporative ? "dry_coolers" : "trim_chiller";
     }
-    const double loop_rate_w_per_k = pump_.design_flow_m3_s() * rho_water_kg_per_m3 *
-                                     cp_water_j_per_kg_k;
-    out.facility_water = sim::Celsius{detail::warmed_by_unmet(supply_c, unmet_w, loop_rate_w_per_k)};
+    const double loop_rate_w_per_k =
+        pump_.design_flow_m3_s() * rho_water_kg_per_m3 * cp_water_j_per_kg_k;
+    out.facility_water =
+        sim::Celsius{detail::warmed_by_unmet(supply_c, unmet_w, loop_rate_w_per_k)};
     return out;
   }
 
@@ -189,8 +191,7 @@ private:
 std::unique_ptr<CoolingPlant> make_liquid(const sim::ParamReader& r, const PlantSizing& sizing) {
   const LiquidSpec spec = liquid_spec(r);
   PlantSizing air_sizing;
-  air_sizing.other_heat =
-      sizing.other_heat + sizing.chip_heat * (1 - spec.capture_fraction);
+  air_sizing.other_heat = sizing.other_heat + sizing.chip_heat * (1 - spec.capture_fraction);
   const sim::ParamNode* air_node = r.node("air_side");
   if (air_node && !air_node->is_map()) r.fail("air_side", "must be a map with a type");
   auto air = make_cooling_plant(air_node, air_sizing);

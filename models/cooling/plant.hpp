@@ -51,12 +51,12 @@ struct PlantSizing {
 };
 
 struct PlantInputs {
-  sim::Watts chip_heat{0};    // accelerator (cold-plate capturable) heat
+  sim::Watts chip_heat{0};      // accelerator (cold-plate capturable) heat
   sim::Watts other_it_heat{0};  // CPUs, memory, NICs, fans, PSU losses inside the servers
-  sim::Watts room_losses{0};  // power-chain losses dissipated in the white space
+  sim::Watts room_losses{0};    // power-chain losses dissipated in the white space
   sim::Celsius outdoor_drybulb{20};
   sim::Celsius outdoor_wetbulb{15};
-  double outdoor_rh = 0.5;    // 0..1
+  double outdoor_rh = 0.5;  // 0..1
   sim::Watts heat_in() const { return chip_heat + other_it_heat + room_losses; }
 };
 
@@ -75,9 +75,7 @@ struct PlantOutputs {
   sim::Watts unmet_heat{0};
 
   sim::Watts& operator[](Component c) { return component_power[static_cast<std::size_t>(c)]; }
-  sim::Watts operator[](Component c) const {
-    return component_power[static_cast<std::size_t>(c)];
-  }
+  sim::Watts operator[](Component c) const { return component_power[static_cast<std::size_t>(c)]; }
   // Sets `power` to the sum of the breakdown.
   void total_up();
 };

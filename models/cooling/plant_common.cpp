@@ -6,13 +6,13 @@ namespace joule::models::cooling::detail {
 
 std::vector<sim::KeyDoc> air_side_keys() {
   return {
-      {"supply_air", "degC", "22 degC", "CRAH supply-air setpoint (rack inlet before recirculation)"},
+      {"supply_air", "degC", "22 degC",
+       "CRAH supply-air setpoint (rack inlet before recirculation)"},
       {"air_delta_t", "K", "12 K", "air temperature rise across the IT equipment at design"},
       {"fan_pressure", "Pa", "500 Pa", "CRAH fan total pressure rise at design flow"},
       {"fan_efficiency", "number", "0.6", "CRAH fan wire-to-air efficiency"},
       {"min_airflow", "number", "0.3", "lowest CRAH fan speed, fraction of design flow"},
-      {"capacity_margin", "number", "0.15",
-       "plant sized for the design heat times (1 + margin)"},
+      {"capacity_margin", "number", "0.15", "plant sized for the design heat times (1 + margin)"},
   };
 }
 

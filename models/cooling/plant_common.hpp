@@ -26,7 +26,8 @@ AirSideSpec air_side_spec(const sim::ParamReader& r);
 AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w);
 
 // Appends `more` to `keys`.
-std::vector<sim::KeyDoc> concat(std::vector<sim::KeyDoc> keys, const std::vector<sim::KeyDoc>& more);
+std::vector<sim::KeyDoc> concat(std::vector<sim::KeyDoc> keys,
+                                const std::vector<sim::KeyDoc>& more);
 
 // Supply temperature after the plant fails to remove `unmet_w` from a stream carrying
 // `capacity_rate_w_per_k` (m_dot·cp): the stream warms by unmet / rate.

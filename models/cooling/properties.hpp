@@ -22,7 +22,9 @@ inline constexpr double cp_water_j_per_kg_k = 4186.0;  // liquid water, 20 °C
 inline constexpr double rho_water_kg_per_m3 = 998.0;   // liquid water, 20 °C
 
 // Latent heat of vaporisation of water at `temp_c`, J/kg.
-constexpr double latent_heat_j_per_kg(double temp_c) { return 2.5008e6 - 2.36e3 * temp_c; }
+constexpr double latent_heat_j_per_kg(double temp_c) {
+  return 2.5008e6 - 2.36e3 * temp_c;
+}
 
 // z = c0 + c1·x + c2·x² + c3·y + c4·y² + c5·x·y, with x and y clamped to [x_min, x_max] and
 // [y_min, y_max].

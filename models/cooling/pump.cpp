@@ -22,9 +22,12 @@ const Cubic& pump_curve(PumpControl control) {
   static const Cubic vsd{{0, 0.5726, -0.301, 0.7347}};
   static const Cubic reset{{0, 0.0205, 0.4101, 0.5753}};
   switch (control) {
-    case PumpControl::riding_curve: return riding;
-    case PumpControl::vsd: return vsd;
-    case PumpControl::vsd_dp_reset: return reset;
+    case PumpControl::riding_curve:
+      return riding;
+    case PumpControl::vsd:
+      return vsd;
+    case PumpControl::vsd_dp_reset:
+      return reset;
   }
   return reset;
 }

@@ -50,7 +50,9 @@ void ThermalNetwork::set_link(Link link, double value) {
   if (l.kind != Kind::stream_out) dirty_ = true;
 }
 
-double ThermalNetwork::link_value(Link link) const { return links_.at(link.index).value; }
+double ThermalNetwork::link_value(Link link) const {
+  return links_.at(link.index).value;
+}
 
 // m = diag(diag_scale · C) + K
 void ThermalNetwork::assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const {
@@ -102,8 +104,8 @@ void ThermalNetwork::step(double dt_s) {
   if (dirty_) {
     assemble(1.0 / dt_s_, matrix_);
     if (pattern_dirty_ || !lu_) {
-      lu_ = std::make_unique<Eigen::SparseLU<Eigen::SparseMatrix<double>,
-                                             Eigen::COLAMDOrdering<int>>>();
+      lu_ = std::make_unique<
+          Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>>();
       lu_->analyzePattern(matrix_);
       pattern_dirty_ = false;
     }
@@ -148,10 +150,17 @@ double ThermalNetwork::boundary_heat_w() const {
   double h = 0;
   for (const auto& l : links_) {
     switch (l.kind) {
-      case Kind::conduct_boundary: h += l.value * (boundary_c_[l.b] - temp_c_[l.a]); break;
-      case Kind::stream_in: h += l.value * boundary_c_[l.b]; break;
-      case Kind::stream_out: h -= l.value * temp_c_[l.a]; break;
-      default: break;
+      case Kind::conduct_boundary:
+        h += l.value * (boundary_c_[l.b] - temp_c_[l.a]);
+        break;
+      case Kind::stream_in:
+        h += l.value * boundary_c_[l.b];
+        break;
+      case Kind::stream_out:
+        h -= l.value * temp_c_[l.a];
+        break;
+      default:
+        break;
     }
   }
   return h;
@@ -165,9 +174,14 @@ double ThermalNetwork::max_stream_imbalance() const {
         net[l.a] -= l.value;
         net[l.b] += l.value;
         break;
-      case Kind::stream_in: net[l.a] += l.value; break;
-      case Kind::stream_out: net[l.a] -= l.value; break;
-      default: break;
+      case Kind::stream_in:
+        net[l.a] += l.value;
+        break;
+      case Kind::stream_out:
+        net[l.a] -= l.value;
+        break;
+      default:
+        break;
     }
   }
   double worst = 0;

@@ -94,8 +94,8 @@ private:
   std::vector<double> capacitance_, temp_c_, heat_w_, boundary_c_;
   std::vector<LinkData> links_;
   double dt_s_ = -1;
-  bool dirty_ = true;           // values changed: factorize again
-  bool pattern_dirty_ = true;   // structure changed: analyse pattern again
+  bool dirty_ = true;          // values changed: factorize again
+  bool pattern_dirty_ = true;  // structure changed: analyse pattern again
   Eigen::SparseMatrix<double> matrix_;
   std::unique_ptr<Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>> lu_;
   Eigen::VectorXd rhs_, solution_;

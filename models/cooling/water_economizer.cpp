@@ -6,9 +6,12 @@ namespace joule::models::cooling {
 
 const char* to_string(EconomizerMode mode) {
   switch (mode) {
-    case EconomizerMode::off: return "off";
-    case EconomizerMode::partial: return "partial";
-    case EconomizerMode::full: return "full";
+    case EconomizerMode::off:
+      return "off";
+    case EconomizerMode::partial:
+      return "partial";
+    case EconomizerMode::full:
+      return "full";
   }
   return "off";
 }
@@ -24,8 +27,7 @@ EconomizerMode WaterSideEconomizer::desired_mode(double chw_return_c, double chw
 
 EconomizerMode WaterSideEconomizer::step(sim::Time now, double chw_return_c, double chw_supply_c,
                                          double wetbulb_c, double tower_approach_k) {
-  const EconomizerMode want =
-      desired_mode(chw_return_c, chw_supply_c, wetbulb_c, tower_approach_k);
+  const EconomizerMode want = desired_mode(chw_return_c, chw_supply_c, wetbulb_c, tower_approach_k);
   if (!started_) {  // the first step sets the initial mode without waiting
     started_ = true;
     mode_ = want;

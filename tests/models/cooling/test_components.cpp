@@ -20,8 +20,8 @@ TEST_CASE("chiller: rated COP and capacity at the reference point, for every cat
     // The published curves are close to, but not exactly, 1 at the reference point.
     const double raw_cap = c.capft(t_chw, t_cond), raw_eir = c.eirft(t_chw, t_cond);
     const double raw_plr = c.eirfplr(1.0);
-    std::printf("%s raw CAPFT(ref)=%.5f EIRFT(ref)=%.5f EIRFPLR(1)=%.5f\n", c.name.c_str(),
-                raw_cap, raw_eir, raw_plr);
+    std::printf("%s raw CAPFT(ref)=%.5f EIRFT(ref)=%.5f EIRFPLR(1)=%.5f\n", c.name.c_str(), raw_cap,
+                raw_eir, raw_plr);
     CHECK(raw_cap == doctest::Approx(1.0).epsilon(0.03));
     CHECK(raw_eir == doctest::Approx(1.0).epsilon(0.03));
     CHECK(raw_plr == doctest::Approx(1.0).epsilon(0.01));
@@ -39,9 +39,9 @@ TEST_CASE("chiller: rated COP and capacity at the reference point, for every cat
 TEST_CASE("chiller: York YK raw curve values checked by hand") {
   const auto& c = *find_chiller("york-yk-2159kw");
   const double x = 6.67, y = 26.11;
-  CHECK(c.capft(x, y) == doctest::Approx(0.6322235 + 0.01553954 * x - 0.00914977 * x * x +
-                                         0.05284289 * y - 0.002818835 * y * y +
-                                         0.007074096 * x * y));
+  CHECK(c.capft(x, y) ==
+        doctest::Approx(0.6322235 + 0.01553954 * x - 0.00914977 * x * x + 0.05284289 * y -
+                        0.002818835 * y * y + 0.007074096 * x * y));
   CHECK(c.capft(x, y) == doctest::Approx(1.01883).epsilon(1e-5));
   CHECK(c.eirft(x, y) == doctest::Approx(1.00676).epsilon(1e-5));
   CHECK(c.eirfplr(1.0) == doctest::Approx(0.2595694 + 0.1889684 + 0.551845));
@@ -85,10 +85,10 @@ TEST_CASE("chiller bank: staging adds a chiller above the threshold, equal load 
   const ChillerOperation two = bank.operate(0.95e6, t_chw, t_cond);
   CHECK(two.running == 2);
   CHECK(two.plr == doctest::Approx(0.95 / 2));
-  CHECK(two.power_w == doctest::Approx(2 * Chiller(c, 1e6).operate(0.475e6, t_chw, t_cond).power_w));
+  CHECK(two.power_w ==
+        doctest::Approx(2 * Chiller(c, 1e6).operate(0.475e6, t_chw, t_cond).power_w));
   CHECK(bank.operate(2.5e6, t_chw, t_cond).running == 3);
-  CHECK(bank.operate(3.5e6, t_chw, t_cond).unmet_w ==
-        doctest::Approx(3.5e6 - 3 * 1.06e6));
+  CHECK(bank.operate(3.5e6, t_chw, t_cond).unmet_w == doctest::Approx(3.5e6 - 3 * 1.06e6));
   CHECK(bank.operate(0, t_chw, t_cond).power_w == 0);
 }
 

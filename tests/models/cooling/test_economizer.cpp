@@ -57,8 +57,8 @@ namespace {
 // Hours per year with the economizer on, for a synthetic wet-bulb series
 // T_wb(h) = mean + seasonal·cos(2π(h/8760 − 0.55)) + daily·cos(2π(h/24 − 0.6)).
 int economizer_hours(double mean_c, double seasonal_k, double daily_k) {
-  const auto node = joule::app::parse_yaml_text(
-      "type: chilled-water\neconomizer: water-side\n", "cooling.yaml", "cooling");
+  const auto node = joule::app::parse_yaml_text("type: chilled-water\neconomizer: water-side\n",
+                                                "cooling.yaml", "cooling");
   PlantSizing sizing;
   sizing.chip_heat = sim::Watts(0.7e6);
   sizing.other_heat = sim::Watts(0.3e6);
@@ -82,8 +82,8 @@ int economizer_hours(double mean_c, double seasonal_k, double daily_k) {
 }  // namespace
 
 TEST_CASE("water-side economizer: more hours in a cold climate than a hot one") {
-  const int cold = economizer_hours(4, 10, 4);   // cool-temperate (Seattle/Chicago-like)
-  const int hot = economizer_hours(20, 6, 4);    // hot-humid (Dallas-like)
+  const int cold = economizer_hours(4, 10, 4);  // cool-temperate (Seattle/Chicago-like)
+  const int hot = economizer_hours(20, 6, 4);   // hot-humid (Dallas-like)
   MESSAGE("economizer hours: cold ", cold, ", hot ", hot);
   CHECK(cold > hot);
   CHECK(cold > 4000);
