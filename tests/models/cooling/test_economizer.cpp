@@ -19,7 +19,7 @@ TEST_CASE("water-side economizer: desired mode thresholds") {
   CHECK(e.desired_mode(16, 10, 9.5, 3.9) == EconomizerMode::partial);
   CHECK(e.desired_mode(16, 10, 4.6, 3.9) == EconomizerMode::full);
   // HX share with tower water at 8 °C: (16 − 9.5) / 6
-  CHECK(e.hx_fraction(16, 10, 8) == doctest::Approx(6.5 / 6 > 1 ? 1.0 : 6.5 / 6));
+  CHECK(e.hx_fraction(16, 10, 8) == 1.0);  // (16 − 9.5)/6 > 1: clamped
   CHECK(e.hx_fraction(16, 10, 12) == doctest::Approx((16 - 13.5) / 6.0));
   CHECK(e.hx_fraction(16, 10, 20) == 0.0);
 }
