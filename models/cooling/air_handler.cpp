@@ -1,0 +1,44 @@
+#include "models/cooling/air_handler.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/cooling/properties.hpp"
+
+namespace joule::models::cooling {
+
+AirHandler::AirHandler(const AirHandlerDesign& design)
+    : design_(design),
+      design_flow_m3_s_(design.heat_w / (rho_air_kg_per_m3 * cp_air_j_per_kg_k * design.delta_t_k)),
+      design_power_w_(design_flow_m3_s_ * design.fan_pressure_pa / design.fan_efficiency) {}
+
+double AirHandler::required_airflow_m3_s(double heat_w) const {
+  return std::max(heat_w, 0.0) / (rho_air_kg_per_m3 * cp_air_j_per_kg_k * design_.delta_t_k);
+}
+
+AirHandlerOperation AirHandler::operate(double heat_w) const {
+  AirHandlerOperation op;
+  if (heat_w <= 0 || design_flow_m3_s_ <= 0) return op;
+  const double need = required_airflow_m3_s(heat_w);
+  const double fraction = need / design_flow_m3_s_;
+  op.flow_fraction = std::clamp(fraction, design_.min_flow_fraction, 1.0);
+  op.airflow_m3_s = op.flow_fraction * design_flow_m3_s_;
+  op.fan_power_w = design_power_w_ * op.flow_fraction * op.flow_fraction * op.flow_fraction;
+  if (fraction > 1.0) {
+    op.over_capacity = true;
+    const double carried_w =
+        design_flow_m3_s_ * rho_air_kg_per_m3 * cp_air_j_per_kg_k * design_.delta_t_k;
+    op.unmet_heat_w = heat_w - carried_w;
+  }
+  return op;
+}
+
+double air_economizer_fraction(const AirEconomizerLimits& limits, double outdoor_c,
+                               double outdoor_rh, double supply_c, double return_c) {
+  if (outdoor_rh < limits.rh_min || outdoor_rh > limits.rh_max) return 0.0;
+  const double span_k = return_c - supply_c;
+  if (span_k <= 0) return outdoor_c <= supply_c - limits.margin_k ? 1.0 : 0.0;
+  return std::clamp((return_c - limits.margin_k - outdoor_c) / span_k, 0.0, 1.0);
+}
+
+}  // namespace joule::models::cooling

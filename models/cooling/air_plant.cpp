@@ -1,0 +1,137 @@
+// `air` cooling plant: CRAC units (fans + DX / air-cooled compressors) with an optional
+// air-side economizer.
+//
+//   Q_coil  = Q_in + P_fans                       fans: air_handler.hpp
+//   f_free  = air_economizer_fraction(...)        outdoor air takes f_free of the coil load
+//   Q_mech  = (1 − f_free)·Q_coil,   P_comp = Q_mech / COP(T_out)      chiller.hpp
+//   Q_rejected = f_free·Q_coil (exhaust air) + Q_mech + P_comp (condenser air)
+// Compressor capacity is the design heat × (1 + margin), independent of outdoor temperature
+// (a simplification: real air-cooled capacity falls a few %/K above the rating point).
+// Default COP 3.5 at 35 °C outdoor: estimate for data-center CRAC units (AHRI 1360 SCOP of
+// current units is 2.5–4 including fans; compressors alone are higher).
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "models/cooling/air_handler.hpp"
+#include "models/cooling/chiller.hpp"
+#include "models/cooling/plant.hpp"
+#include "models/cooling/plant_common.hpp"
+#include "models/cooling/properties.hpp"
+
+namespace joule::models::cooling {
+
+namespace {
+
+struct AirPlantSpec {
+  detail::AirSideSpec air;
+  AirCooledChillerDesign compressor;
+  bool economizer = false;
+  AirEconomizerLimits limits;
+};
+
+const sim::ModelDoc& air_plant_doc() {
+  static const sim::ModelDoc doc{
+      "cooling", "air",
+      "CRAC units: fans and DX/air-cooled compressors (COP falls with outdoor temperature), "
+      "optional air-side economizer",
+      detail::concat(
+          detail::air_side_keys(),
+          {
+              {"cop", "number", "3.5", "compressor COP at the rated outdoor temperature"},
+              {"rated_outdoor", "degC", "35 degC", "outdoor temperature of the COP rating"},
+              {"evaporating", "degC", "12 degC", "refrigerant evaporating temperature"},
+              {"condenser_delta_t", "K", "15 K", "condensing minus outdoor air temperature"},
+              {"cop_max", "number", "10", "COP ceiling at small temperature lift"},
+              {"economizer", "string", "none", "none or air-side"},
+              {"economizer_margin", "K", "2 K",
+               "outdoor air must be this much colder than the air it replaces"},
+              {"rh_min", "number", "20 %", "lowest outdoor relative humidity for economizing"},
+              {"rh_max", "number", "80 %", "highest outdoor relative humidity for economizing"},
+          })};
+  return doc;
+}
+
+AirPlantSpec air_plant_spec(const sim::ParamReader& r) {
+  AirPlantSpec s;
+  s.air = detail::air_side_spec(r);
+  s.compressor.cop_rated = r.number("cop", sim::Range::positive());
+  s.compressor.rated_outdoor_c = r.celsius("rated_outdoor", sim::Range::between(-20, 60)).value;
+  s.compressor.evaporating_c = r.celsius("evaporating", sim::Range::between(-10, 30)).value;
+  s.compressor.condenser_delta_k = r.kelvins("condenser_delta_t", sim::Range::positive()).value();
+  s.compressor.cop_max = r.number("cop_max", sim::Range::positive());
+  if (s.compressor.rated_outdoor_c + s.compressor.condenser_delta_k <= s.compressor.evaporating_c)
+    r.fail("evaporating", "must be below rated_outdoor + condenser_delta_t");
+  s.economizer = r.choice("economizer", {"none", "air-side"}) == "air-side";
+  s.limits.margin_k = r.kelvins("economizer_margin", sim::Range::non_negative()).value();
+  s.limits.rh_min = r.number("rh_min", sim::Range::unit_interval());
+  s.limits.rh_max = r.number("rh_max", sim::Range::unit_interval());
+  if (s.limits.rh_max < s.limits.rh_min) r.fail("rh_max", "must be >= rh_min");
+  return s;
+}
+
+class AirPlant final : public CoolingPlant {
+public:
+  AirPlant(const AirPlantSpec& spec, const PlantSizing& sizing)
+      : spec_(spec),
+        design_heat_w_(sizing.total().value() * (1 + spec.air.capacity_margin)),
+        crah_(detail::air_handler_design(spec.air, design_heat_w_)),
+        compressor_(spec.compressor) {}
+
+  PlantOutputs step(sim::Time, const PlantInputs& in) override { return evaluate(in); }
+
+  PlantOutputs evaluate(const PlantInputs& in) const override {
+    PlantOutputs out;
+    const double heat_in_w = in.heat_in().value();
+    out.heat_in = sim::Watts(heat_in_w);
+    const double supply_c = spec_.air.supply_air.value;
+    const double return_c = supply_c + spec_.air.air_delta_t.value();
+
+    const AirHandlerOperation fans = crah_.operate(heat_in_w);
+    const double coil_w = heat_in_w - fans.unmet_heat_w + fans.fan_power_w;
+    const double free = spec_.economizer
+                            ? air_economizer_fraction(spec_.limits, in.outdoor_drybulb.value,
+                                                      in.outdoor_rh, supply_c, return_c)
+                            : 0.0;
+    const double mech_demand_w = (1 - free) * coil_w;
+    const double mech_w = std::min(mech_demand_w, design_heat_w_);
+    const double unmet_w = fans.unmet_heat_w + (mech_demand_w - mech_w);
+    const double compressor_w = mech_w / compressor_.cop(in.outdoor_drybulb.value);
+
+    out[Component::crah_fans] = sim::Watts(fans.fan_power_w);
+    out[Component::chillers] = sim::Watts(compressor_w);
+    out.total_up();
+    out.heat_rejected = sim::Watts(free * coil_w + mech_w + compressor_w);
+    out.free_cooling_fraction = coil_w > 0 ? free : 0.0;
+    out.economizer = free >= 1  ? EconomizerMode::full
+                     : free > 0 ? EconomizerMode::partial
+                                : EconomizerMode::off;
+    out.unmet_heat = sim::Watts(unmet_w);
+    out.over_capacity = unmet_w > 0;
+    if (fans.over_capacity)
+      out.limiting_component = "crah_fans";
+    else if (mech_demand_w > mech_w)
+      out.limiting_component = "chillers";
+    const double rate_w_per_k = crah_.design_airflow_m3_s() * rho_air_kg_per_m3 * cp_air_j_per_kg_k;
+    out.supply_air = sim::Celsius{detail::warmed_by_unmet(supply_c, unmet_w, rate_w_per_k)};
+    out.facility_water = sim::Celsius{std::numeric_limits<double>::quiet_NaN()};
+    return out;
+  }
+
+  const std::string& type() const override { return air_plant_doc().name; }
+
+private:
+  AirPlantSpec spec_;
+  double design_heat_w_;
+  AirHandler crah_;
+  AirCooledChiller compressor_;
+};
+
+const bool registered = CoolingPlantRegistry::add(
+    air_plant_doc(), [](const sim::ParamReader& r, const PlantSizing& sizing) {
+      return std::make_unique<AirPlant>(air_plant_spec(r), sizing);
+    });
+
+}  // namespace
+
+}  // namespace joule::models::cooling

@@ -1,0 +1,236 @@
+// `chilled-water` cooling plant: CRAHs on a chilled-water loop, water-cooled chillers (EIR
+// model), open cooling towers, variable-flow pumps, optional water-side economizer.
+//
+// Heat path (each arrow adds the electric power of the component that drives it):
+//   Q_in → CRAH coil (+ fans) → chilled water (+ CHW pump)
+//        → HX share f (economizer) and chillers (1 − f) (+ compressors)
+//        → condenser water (+ CW pump) → towers (+ tower fans) → outdoors
+//   Q_rejected = Q_tower + P_tower fans
+// Chilled water: supply setpoint T_chw,sup, return T_chw,sup + ΔT_chw (variable primary flow
+// keeps ΔT). Condenser water entering the chillers = max(T_tower, T_cond,min of the chiller);
+// while economizing the tower may cool below that floor (down to T_chw,sup − A_hx) for the HX.
+// Sizing: design heat × (1 + margin) on the air and chilled-water side, × (1 + 1/COP_ref)
+// on the condenser side; chillers: round(design / catalog capacity) duty units (≥ 1) of equal
+// size, plus `chiller_redundancy` standby units.
+// Water: tower make-up (cooling_tower.hpp).
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "models/cooling/air_handler.hpp"
+#include "models/cooling/chiller.hpp"
+#include "models/cooling/cooling_tower.hpp"
+#include "models/cooling/plant.hpp"
+#include "models/cooling/plant_common.hpp"
+#include "models/cooling/properties.hpp"
+#include "models/cooling/pump.hpp"
+#include "models/cooling/water_economizer.hpp"
+
+namespace joule::models::cooling {
+
+namespace {
+
+struct ChilledWaterSpec {
+  detail::AirSideSpec air;
+  const ChillerCurves* chiller = nullptr;
+  int redundancy = 1;
+  double stage_up_plr = 0.9;
+  sim::Celsius chw_supply{10};
+  sim::Kelvins chw_delta_t{6};
+  sim::Kelvins tower_approach{3.9};
+  sim::Kelvins cw_delta_t{5.56};
+  double tower_fan_power = 0.0133;
+  EvaporativeWater water;
+  sim::Pascals chw_pump_head{245e3};
+  sim::Pascals cw_pump_head{210e3};
+  double pump_efficiency = 0.7;
+  PumpControl pump_control = PumpControl::vsd_dp_reset;
+  bool economizer = false;
+  WaterEconomizerDesign wse;
+};
+
+const sim::ModelDoc& chilled_water_doc() {
+  static const sim::ModelDoc doc{
+      "cooling", "chilled-water",
+      "CRAHs, water-cooled chillers (EnergyPlus EIR curves), cooling towers, pumps, optional "
+      "water-side economizer",
+      detail::concat(
+          detail::air_side_keys(),
+          {
+              {"chiller", "string", "york-yk-2159kw",
+               "catalog chiller: york-yk-2159kw, trane-cvhe-1407kw-vsd"},
+              {"chiller_redundancy", "integer", "1", "standby chillers beyond the duty units"},
+              {"stage_up_plr", "number", "0.9",
+               "add a chiller when the running ones would exceed this part-load ratio"},
+              {"chw_supply", "degC", "10 degC", "chilled-water supply setpoint"},
+              {"chw_delta_t", "K", "6 K", "chilled-water return minus supply"},
+              {"tower_approach", "K", "3.9 K", "tower leaving water minus wet-bulb at design"},
+              {"cw_delta_t", "K", "5.56 K", "condenser-water range at design"},
+              {"tower_fan_power", "number", "0.0133",
+               "tower fan power at design per W of heat rejected"},
+              {"cycles_of_concentration", "number", "4", "tower cycles of concentration"},
+              {"drift", "number", "0.001 %", "drift loss, fraction of circulating water"},
+              {"latent_fraction", "number", "1", "share of tower heat rejected by evaporation"},
+              {"chw_pump_head", "Pa", "245 kPa", "chilled-water pump head at design"},
+              {"cw_pump_head", "Pa", "210 kPa", "condenser-water pump head at design"},
+              {"pump_efficiency", "number", "0.7", "pump wire-to-water efficiency"},
+              {"pump_control", "string", "vsd-dp-reset", "riding-curve, vsd or vsd-dp-reset"},
+              {"economizer", "string", "none", "none or water-side"},
+              {"hx_approach", "K", "1.5 K", "economizer heat-exchanger approach"},
+              {"economizer_deadband", "K", "1 K", "economizer enable deadband"},
+              {"economizer_dwell", "s", "20 min", "minimum time in an economizer mode"},
+          })};
+  return doc;
+}
+
+ChilledWaterSpec chilled_water_spec(const sim::ParamReader& r) {
+  ChilledWaterSpec s;
+  s.air = detail::air_side_spec(r);
+  s.chiller = find_chiller(r.choice("chiller", chiller_names()));
+  s.redundancy = static_cast<int>(r.integer("chiller_redundancy", sim::Range::between(0, 100)));
+  s.stage_up_plr = r.number("stage_up_plr", {0, 1, true, false});
+  s.chw_supply = r.celsius("chw_supply", sim::Range::between(2, 25));
+  s.chw_delta_t = r.kelvins("chw_delta_t", sim::Range::positive());
+  s.tower_approach = r.kelvins("tower_approach", sim::Range::positive());
+  s.cw_delta_t = r.kelvins("cw_delta_t", sim::Range::positive());
+  s.tower_fan_power = r.number("tower_fan_power", sim::Range::non_negative());
+  s.water.cycles_of_concentration = r.number("cycles_of_concentration", {1, 1e9, true, false});
+  s.water.drift_fraction = r.number("drift", sim::Range::unit_interval());
+  s.water.latent_fraction = r.number("latent_fraction", sim::Range::unit_interval());
+  s.chw_pump_head = r.quantity<sim::Pascals>("chw_pump_head", sim::Range::non_negative());
+  s.cw_pump_head = r.quantity<sim::Pascals>("cw_pump_head", sim::Range::non_negative());
+  s.pump_efficiency = r.number("pump_efficiency", {0, 1, true, false});
+  s.pump_control = pump_control_from_name(r.choice("pump_control", pump_control_names()));
+  s.economizer = r.choice("economizer", {"none", "water-side"}) == "water-side";
+  s.wse.hx_approach_k = r.kelvins("hx_approach", sim::Range::non_negative()).value();
+  s.wse.deadband_k = r.kelvins("economizer_deadband", sim::Range::non_negative()).value();
+  s.wse.min_dwell = r.duration("economizer_dwell");
+  if (s.air.supply_air.value <= s.chw_supply.value)
+    r.fail("chw_supply", "must be below supply_air (the coil needs colder water than air)");
+  return s;
+}
+
+class ChilledWaterPlant final : public CoolingPlant {
+public:
+  ChilledWaterPlant(const ChilledWaterSpec& spec, const PlantSizing& sizing)
+      : spec_(spec),
+        design_heat_w_(sizing.total().value() * (1 + spec.air.capacity_margin)),
+        crah_(detail::air_handler_design(spec.air, design_heat_w_)),
+        chillers_(make_bank(spec, design_heat_w_)),
+        condenser_heat_w_(design_heat_w_ * (1 + 1 / spec.chiller->cop)),
+        tower_({condenser_heat_w_, spec.tower_approach.value(), spec.cw_delta_t.value(),
+                spec.tower_fan_power}),
+        chw_pump_({design_heat_w_, spec.chw_delta_t.value(), spec.chw_pump_head.value(),
+                   spec.pump_efficiency, spec.pump_control}),
+        cw_pump_({condenser_heat_w_, spec.cw_delta_t.value(), spec.cw_pump_head.value(),
+                  spec.pump_efficiency, spec.pump_control}),
+        economizer_(spec.wse) {}
+
+  PlantOutputs step(sim::Time now, const PlantInputs& in) override {
+    if (spec_.economizer) {
+      const double supply_c = spec_.chw_supply.value;
+      economizer_.step(now, supply_c + spec_.chw_delta_t.value(), supply_c,
+                       in.outdoor_wetbulb.value, spec_.tower_approach.value());
+    }
+    return evaluate(in);
+  }
+
+  PlantOutputs evaluate(const PlantInputs& in) const override {
+    PlantOutputs out;
+    const double heat_in_w = in.heat_in().value();
+    out.heat_in = sim::Watts(heat_in_w);
+    const double wetbulb_c = in.outdoor_wetbulb.value;
+    const double chw_supply_c = spec_.chw_supply.value;
+    const double chw_return_c = chw_supply_c + spec_.chw_delta_t.value();
+    const EconomizerMode mode = spec_.economizer ? economizer_.mode() : EconomizerMode::off;
+    const double cond_min_c = chillers_.chiller().curves().cond_entering_min_c;
+
+    // Air side and chilled-water loop.
+    const AirHandlerOperation fans = crah_.operate(heat_in_w);
+    const double coil_w = heat_in_w - fans.unmet_heat_w + fans.fan_power_w;
+    const double chw_pump_w = chw_pump_.power_w(coil_w);
+    const double chw_load_w = coil_w + chw_pump_w;
+
+    // Tower water temperature. Below the design heat it does not depend on the heat (fans
+    // hold the approach); above it, estimate the heat with the rated COP.
+    const double tower_floor_c = mode == EconomizerMode::off
+                                     ? cond_min_c
+                                     : chw_supply_c - economizer_.design().hx_approach_k;
+    const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller->cop);
+    const double tower_c = tower_.operate(heat_estimate_w, wetbulb_c, tower_floor_c).leaving_c;
+
+    // Economizer share, then chillers trim the rest.
+    const double hx_fraction = mode == EconomizerMode::off
+                                   ? 0.0
+                                   : economizer_.hx_fraction(chw_return_c, chw_supply_c, tower_c);
+    const double hx_w = hx_fraction * chw_load_w;
+    const double cond_entering_c = std::max(tower_c, cond_min_c);
+    const ChillerOperation ch = chillers_.operate(chw_load_w - hx_w, chw_supply_c, cond_entering_c);
+
+    // Condenser loop and towers.
+    const double cw_heat_w = hx_w + ch.load_w + ch.power_w;
+    const double cw_pump_w = cw_pump_.power_w(cw_heat_w);
+    const double tower_heat_w = cw_heat_w + cw_pump_w;
+    const TowerOperation tw = tower_.operate(tower_heat_w, wetbulb_c, tower_floor_c);
+    const double circulating_m3_s =
+        tower_.design_flow_m3_s() * std::min(1.0, tower_heat_w / condenser_heat_w_);
+
+    out[Component::crah_fans] = sim::Watts(fans.fan_power_w);
+    out[Component::chillers] = sim::Watts(ch.power_w);
+    out[Component::towers] = sim::Watts(tw.fan_power_w);
+    out[Component::pumps] = sim::Watts(chw_pump_w + cw_pump_w);
+    out.total_up();
+    out.heat_rejected = sim::Watts(tower_heat_w + tw.fan_power_w);
+    out.water_use = sim::CubicMetersPerSecond(
+        evaporative_water_m3_s(spec_.water, tower_heat_w, tw.leaving_c, circulating_m3_s));
+    out.economizer = mode;
+    out.free_cooling_fraction = chw_load_w > 0 ? hx_w / chw_load_w : 0.0;
+
+    const double unmet_w = fans.unmet_heat_w + ch.unmet_w;
+    out.unmet_heat = sim::Watts(unmet_w);
+    out.over_capacity = unmet_w > 0;
+    if (fans.over_capacity)
+      out.limiting_component = "crah_fans";
+    else if (ch.unmet_w > 0)
+      out.limiting_component = "chillers";
+    const double chw_rate_w_per_k =
+        chw_pump_.design_flow_m3_s() * rho_water_kg_per_m3 * cp_water_j_per_kg_k;
+    const double chw_actual_c = detail::warmed_by_unmet(chw_supply_c, ch.unmet_w, chw_rate_w_per_k);
+    const double air_rate_w_per_k =
+        crah_.design_airflow_m3_s() * rho_air_kg_per_m3 * cp_air_j_per_kg_k;
+    out.facility_water = sim::Celsius{chw_actual_c};
+    out.supply_air = sim::Celsius{
+        detail::warmed_by_unmet(spec_.air.supply_air.value + (chw_actual_c - chw_supply_c),
+                                fans.unmet_heat_w, air_rate_w_per_k)};
+    return out;
+  }
+
+  const std::string& type() const override { return chilled_water_doc().name; }
+
+private:
+  static ChillerBank make_bank(const ChilledWaterSpec& spec, double design_heat_w) {
+    const double catalog_w = spec.chiller->capacity_w;
+    const int duty = std::max(1, static_cast<int>(std::lround(design_heat_w / catalog_w)));
+    const double unit_w = design_heat_w > 0 ? design_heat_w / duty : catalog_w;
+    return ChillerBank(Chiller(*spec.chiller, unit_w), duty + spec.redundancy, spec.stage_up_plr);
+  }
+
+  ChilledWaterSpec spec_;
+  double design_heat_w_;
+  AirHandler crah_;
+  ChillerBank chillers_;
+  double condenser_heat_w_;
+  CoolingTower tower_;
+  Pump chw_pump_;
+  Pump cw_pump_;
+  WaterSideEconomizer economizer_;
+};
+
+const bool registered = CoolingPlantRegistry::add(
+    chilled_water_doc(), [](const sim::ParamReader& r, const PlantSizing& sizing) {
+      return std::make_unique<ChilledWaterPlant>(chilled_water_spec(r), sizing);
+    });
+
+}  // namespace
+
+}  // namespace joule::models::cooling

@@ -1,0 +1,84 @@
+#include "models/cooling/data_hall.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "models/cooling/properties.hpp"
+
+namespace joule::models::cooling {
+
+DataHall::DataHall(const DataHallDesign& design) : design_(design) {
+  if (design.racks < 1) throw std::invalid_argument("data hall needs at least one rack");
+  if (!design.rack_recirculation.empty() &&
+      static_cast<int>(design.rack_recirculation.size()) != design.racks)
+    throw std::invalid_argument("rack_recirculation needs one value per rack");
+  const double air_j_per_m3_k = rho_air_kg_per_m3 * cp_air_j_per_kg_k;
+  supply_ = net_.add_boundary(design.supply_c);
+  crah_return_ = net_.add_boundary(design.supply_c);
+  room_ =
+      net_.add_node(air_j_per_m3_k * design.room_air_m3_per_rack * design.racks, design.supply_c);
+  racks_.resize(design.racks);
+  for (int i = 0; i < design.racks; ++i) {
+    Rack& r = racks_[i];
+    r.rate_w_per_k = design.rack_design_power_w / design.rack_delta_t_k;
+    r.recirculation =
+        design.rack_recirculation.empty() ? design.recirculation : design.rack_recirculation[i];
+    if (!(r.recirculation >= 0 && r.recirculation < 1))
+      throw std::invalid_argument("recirculation must be in [0, 1)");
+    r.inlet = net_.add_node(air_j_per_m3_k * design.inlet_air_m3, design.supply_c);
+    r.outlet = net_.add_node(design.rack_thermal_mass_j_per_k, design.supply_c);
+    r.from_supply = net_.stream(supply_, r.inlet, 0);
+    r.from_room = net_.stream(room_, r.inlet, 0);
+    r.recirc = net_.stream(r.outlet, r.inlet, 0);
+    r.through = net_.stream(r.inlet, r.outlet, 0);
+    r.to_room = net_.stream(r.outlet, room_, 0);
+  }
+  bypass_ = net_.stream(supply_, room_, 0);
+  to_crah_ = net_.stream(room_, crah_return_, 0);
+  update_flows();
+}
+
+void DataHall::update_flows() {
+  double demand = 0;  // Σ (1 − r_i) W_i
+  for (const Rack& r : racks_) demand += (1 - r.recirculation) * r.rate_w_per_k;
+  const double design_supply = demand / (1 - design_.bypass);
+  const double supply = capacity_fraction_ * design_supply;
+  const double to_racks = std::min((1 - design_.bypass) * supply, demand);
+  const double a = demand > 0 ? to_racks / demand : 1.0;
+  const double bypass = supply - to_racks;
+  for (Rack& r : racks_) {
+    const double once_through = (1 - r.recirculation) * r.rate_w_per_k;
+    net_.set_link(r.from_supply, once_through * a);
+    net_.set_link(r.from_room, once_through * (1 - a));
+    net_.set_link(r.recirc, r.recirculation * r.rate_w_per_k);
+    net_.set_link(r.through, r.rate_w_per_k);
+    net_.set_link(r.to_room, once_through);
+  }
+  net_.set_link(bypass_, bypass);
+  net_.set_link(to_crah_, to_racks + bypass);
+}
+
+void DataHall::set_rack_power(int rack, double power_w) {
+  net_.set_heat(racks_.at(rack).outlet, power_w);
+}
+
+void DataHall::set_supply(double supply_c, double capacity_fraction) {
+  net_.set_boundary(supply_, supply_c);
+  if (!(capacity_fraction >= 0)) throw std::invalid_argument("capacity fraction must be >= 0");
+  if (capacity_fraction != capacity_fraction_) {
+    capacity_fraction_ = capacity_fraction;
+    update_flows();
+  }
+}
+
+double DataHall::max_inlet_c() const {
+  double m = -1e300;
+  for (int i = 0; i < racks(); ++i) m = std::max(m, inlet_c(i));
+  return m;
+}
+
+double DataHall::heat_removed_w() const {
+  return net_.link_value(to_crah_) * (net_.temperature(room_) - net_.boundary(supply_));
+}
+
+}  // namespace joule::models::cooling

@@ -1,0 +1,86 @@
+// Data-hall air network built on ThermalNetwork: rack inlet and outlet air, the room/return
+// air, and the CRAH supply as a boundary at the supply setpoint.
+//
+// Per rack i (IT power P_i, server airflow capacity rate W_i = m_dot·cp = P_design / ΔT_rack):
+//   inlet_i   ← supply      (1 − r_i)·W_i·a       cold air reaching the rack
+//             ← room        (1 − r_i)·W_i·(1 − a) room air drawn in when the CRAHs fall short
+//             ← outlet_i    r_i·W_i               recirculated hot exhaust
+//   outlet_i  ← inlet_i     W_i,  + P_i (heat), capacitance of the rack's thermal mass
+//   room      ← outlet_i    (1 − r_i)·W_i
+//             ← supply      bypass (share β of the CRAH flow, plus any surplus)
+//   CRAH      ← room        (return air leaves to the boundary)
+// with a = min(1, (1 − β)·S / Σ(1 − r_i)W_i), S the available CRAH flow (design
+// S_design = Σ(1 − r_i)W_i / (1 − β) times the available capacity fraction). Every node's
+// inflow equals its outflow. In steady state with a = 1,
+//   T_inlet = T_supply + r/(1 − r) · P/W,   T_outlet = T_inlet + P/W.
+// A failed CRAH (capacity fraction < 1) makes a < 1 and racks draw warm room air; a raised
+// supply temperature raises every inlet.
+//
+// | parameter            | default    | source                                              |
+// |----------------------|------------|-----------------------------------------------------|
+// | recirculation r      | 0.03       | estimate: contained aisles 1–5 %, open aisles 10–20 % |
+// | bypass β             | 0.05       | estimate: contained aisles a few %                   |
+// | ΔT_rack              | 12 K       | estimate (server exhaust rise at design)             |
+// | inlet air volume     | 2 m³/rack  | estimate (cold-aisle share)                          |
+// | rack thermal mass    | 60 kJ/K    | estimate (~120 kg of steel/aluminium/copper)         |
+// | room air volume      | 25 m³/rack | estimate (hall with raised floor, per rack)          |
+#pragma once
+
+#include <vector>
+
+#include "models/cooling/thermal_network.hpp"
+
+namespace joule::models::cooling {
+
+struct DataHallDesign {
+  int racks = 1;
+  double rack_design_power_w = 40e3;  // sets the server airflow W_i
+  double rack_delta_t_k = 12.0;
+  double recirculation = 0.03;             // default for every rack
+  std::vector<double> rack_recirculation;  // per rack, overrides when not empty
+  double bypass = 0.05;
+  double supply_c = 22.0;
+  double inlet_air_m3 = 2.0;
+  double rack_thermal_mass_j_per_k = 60e3;
+  double room_air_m3_per_rack = 25.0;
+};
+
+class DataHall {
+public:
+  explicit DataHall(const DataHallDesign& design);
+
+  void set_rack_power(int rack, double power_w);
+  // CRAH supply temperature (no re-factorization) and available airflow as a fraction of design
+  // (re-factors when it changes).
+  void set_supply(double supply_c, double capacity_fraction = 1.0);
+  void step(double dt_s) { net_.step(dt_s); }
+  void solve_steady() { net_.solve_steady(); }
+
+  double inlet_c(int rack) const { return net_.temperature(racks_[rack].inlet); }
+  double outlet_c(int rack) const { return net_.temperature(racks_[rack].outlet); }
+  double return_c() const { return net_.temperature(room_); }
+  double max_inlet_c() const;
+  // Heat the CRAHs take out of the hall: return flow × (T_return − T_supply).
+  double heat_removed_w() const;
+  int racks() const { return static_cast<int>(racks_.size()); }
+  const ThermalNetwork& network() const { return net_; }
+
+private:
+  struct Rack {
+    ThermalNetwork::Node inlet, outlet;
+    ThermalNetwork::Link from_supply, from_room, recirc, through, to_room;
+    double rate_w_per_k = 0;
+    double recirculation = 0;
+  };
+  void update_flows();
+
+  DataHallDesign design_;
+  ThermalNetwork net_;
+  ThermalNetwork::Boundary supply_, crah_return_;
+  ThermalNetwork::Node room_;
+  ThermalNetwork::Link bypass_, to_crah_;
+  std::vector<Rack> racks_;
+  double capacity_fraction_ = 1.0;
+};
+
+}  // namespace joule::models::cooling

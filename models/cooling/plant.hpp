@@ -1,0 +1,100 @@
+// Cooling plant: the interface every plant type implements, and its registry.
+//
+// A plant takes the heat that enters the white space each control step and returns the
+// electric power it draws to move that heat outdoors, by component, with the water it uses.
+// Plants are selected by `type:` in a scenario's `cooling:` section (`air`, `chilled-water`,
+// `liquid`); each registers itself in its own file.
+//
+// Heat balance (tested to 1e-9): every watt a cooling component draws ends up as heat that
+// leaves the site with the rejected heat —
+//   CRAH fans        → room air → coil → chillers/HX/CRAC → outdoors
+//   chilled-water pumps → chilled water → chillers/HX → towers
+//   compressors      → condenser → towers / condenser air
+//   condenser pumps  → condenser water → towers;  facility-water pumps → dry coolers/trim
+//   tower and dry-cooler fans → their exhaust air (outdoors)
+// so, in steady state, heat_rejected = heat_in + power. Each plant computes heat_rejected
+// from its own component flows (what its towers, dry coolers, condensers and outdoor air
+// take), and the test checks that this equals heat_in + power.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "models/cooling/water_economizer.hpp"
+#include "sim/registry.hpp"
+#include "sim/time.hpp"
+#include "sim/units.hpp"
+
+namespace joule::models::cooling {
+
+// Power breakdown slots: the same set for every plant and every step (HDF5 columns).
+enum class Component : std::size_t {
+  crah_fans,     // CRAH/CRAC air-handler fans
+  chillers,      // compressors: water-cooled chillers, or the air plant's DX/air-cooled units
+  towers,        // cooling-tower fans
+  pumps,         // chilled-water, condenser-water and facility-water pumps
+  dry_coolers,   // dry-cooler fans
+  trim_chiller,  // the liquid plant's trim chiller
+  count
+};
+inline constexpr std::size_t component_count = static_cast<std::size_t>(Component::count);
+inline constexpr std::array<std::string_view, component_count> component_names = {
+    "crah_fans", "chillers", "towers", "pumps", "dry_coolers", "trim_chiller"};
+
+// What the World sizes the plant for: nameplate heat at design.
+struct PlantSizing {
+  sim::Watts chip_heat{0};   // accelerator heat (what cold plates could capture)
+  sim::Watts other_heat{0};  // other IT heat plus in-room losses
+  sim::Watts total() const { return chip_heat + other_heat; }
+};
+
+struct PlantInputs {
+  sim::Watts chip_heat{0};      // accelerator (cold-plate capturable) heat
+  sim::Watts other_it_heat{0};  // CPUs, memory, NICs, fans, PSU losses inside the servers
+  sim::Watts room_losses{0};    // power-chain losses dissipated in the white space
+  sim::Celsius outdoor_drybulb{20};
+  sim::Celsius outdoor_wetbulb{15};
+  double outdoor_rh = 0.5;  // 0..1
+  sim::Watts heat_in() const { return chip_heat + other_it_heat + room_losses; }
+};
+
+struct PlantOutputs {
+  sim::Watts power{0};  // total electric power of the plant
+  std::array<sim::Watts, component_count> component_power{};
+  sim::CubicMetersPerSecond water_use{0};
+  sim::Watts heat_in{0};
+  sim::Watts heat_rejected{0};
+  sim::Celsius supply_air{0};
+  sim::Celsius facility_water{0};  // chilled-water supply, or DLC facility-water supply
+  EconomizerMode economizer = EconomizerMode::off;
+  double free_cooling_fraction = 0;  // share of the heat removed without compressors
+  bool over_capacity = false;
+  std::string limiting_component;  // which part ran out of capacity ("" when none)
+  sim::Watts unmet_heat{0};
+
+  sim::Watts& operator[](Component c) { return component_power[static_cast<std::size_t>(c)]; }
+  sim::Watts operator[](Component c) const { return component_power[static_cast<std::size_t>(c)]; }
+  // Sets `power` to the sum of the breakdown.
+  void total_up();
+};
+
+class CoolingPlant {
+public:
+  virtual ~CoolingPlant() = default;
+  // Advances the plant's control state (economizer mode and its dwell timer) to `now` and
+  // returns its operation for these inputs. Call once per control step, times increasing.
+  virtual PlantOutputs step(sim::Time now, const PlantInputs& in) = 0;
+  // Operation for these inputs in the current control state, without changing it.
+  virtual PlantOutputs evaluate(const PlantInputs& in) const = 0;
+  virtual const std::string& type() const = 0;
+};
+
+using CoolingPlantRegistry = sim::Registry<CoolingPlant, const PlantSizing&>;
+
+// Builds the plant named by `type:` in `node` (a `cooling:` map); `chilled-water` when absent.
+std::unique_ptr<CoolingPlant> make_cooling_plant(const sim::ParamNode* node,
+                                                 const PlantSizing& sizing);
+
+}  // namespace joule::models::cooling

@@ -1,0 +1,51 @@
+#include "models/cooling/plant_common.hpp"
+
+#include "models/cooling/properties.hpp"
+
+namespace joule::models::cooling::detail {
+
+std::vector<sim::KeyDoc> air_side_keys() {
+  return {
+      {"supply_air", "degC", "22 degC",
+       "CRAH supply-air setpoint (rack inlet before recirculation)"},
+      {"air_delta_t", "K", "12 K", "air temperature rise across the IT equipment at design"},
+      {"fan_pressure", "Pa", "500 Pa", "CRAH fan total pressure rise at design flow"},
+      {"fan_efficiency", "number", "0.6", "CRAH fan wire-to-air efficiency"},
+      {"min_airflow", "number", "0.3", "lowest CRAH fan speed, fraction of design flow"},
+      {"capacity_margin", "number", "0.15", "plant sized for the design heat times (1 + margin)"},
+  };
+}
+
+AirSideSpec air_side_spec(const sim::ParamReader& r) {
+  AirSideSpec s;
+  s.supply_air = r.celsius("supply_air", sim::Range::between(10, 35));
+  s.air_delta_t = r.kelvins("air_delta_t", sim::Range::positive());
+  s.fan_pressure = r.quantity<sim::Pascals>("fan_pressure", sim::Range::positive());
+  s.fan_efficiency = r.number("fan_efficiency", {0, 1, true, false});
+  s.min_airflow = r.number("min_airflow", sim::Range::unit_interval());
+  s.capacity_margin = r.number("capacity_margin", sim::Range::non_negative());
+  return s;
+}
+
+AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w) {
+  AirHandlerDesign d;
+  d.heat_w = design_heat_w;
+  d.delta_t_k = s.air_delta_t.value();
+  d.fan_pressure_pa = s.fan_pressure.value();
+  d.fan_efficiency = s.fan_efficiency;
+  d.min_flow_fraction = s.min_airflow;
+  return d;
+}
+
+std::vector<sim::KeyDoc> concat(std::vector<sim::KeyDoc> keys,
+                                const std::vector<sim::KeyDoc>& more) {
+  keys.insert(keys.end(), more.begin(), more.end());
+  return keys;
+}
+
+double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k) {
+  if (unmet_w <= 0 || capacity_rate_w_per_k <= 0) return setpoint_c;
+  return setpoint_c + unmet_w / capacity_rate_w_per_k;
+}
+
+}  // namespace joule::models::cooling::detail

@@ -1,0 +1,36 @@
+// Keys and helpers the plant types share: the CRAH air side, water-loop pumps, sizing margin.
+// Internal to models/cooling (the plant files and their tests).
+#pragma once
+
+#include <vector>
+
+#include "models/cooling/air_handler.hpp"
+#include "models/cooling/plant.hpp"
+#include "models/cooling/pump.hpp"
+#include "sim/params.hpp"
+
+namespace joule::models::cooling::detail {
+
+// supply_air, air_delta_t, fan_pressure, fan_efficiency, min_airflow, capacity_margin.
+std::vector<sim::KeyDoc> air_side_keys();
+
+struct AirSideSpec {
+  sim::Celsius supply_air{22};
+  sim::Kelvins air_delta_t{12};
+  sim::Pascals fan_pressure{500};
+  double fan_efficiency = 0.6;
+  double min_airflow = 0.3;
+  double capacity_margin = 0.15;
+};
+AirSideSpec air_side_spec(const sim::ParamReader& r);
+AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w);
+
+// Appends `more` to `keys`.
+std::vector<sim::KeyDoc> concat(std::vector<sim::KeyDoc> keys,
+                                const std::vector<sim::KeyDoc>& more);
+
+// Supply temperature after the plant fails to remove `unmet_w` from a stream carrying
+// `capacity_rate_w_per_k` (m_dot·cp): the stream warms by unmet / rate.
+double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k);
+
+}  // namespace joule::models::cooling::detail

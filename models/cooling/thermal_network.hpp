@@ -1,0 +1,106 @@
+// Lumped thermal RC network solved by implicit Euler (DESIGN.md §4.6).
+//
+// Nodes i have heat capacity C_i and heat input q_i. Two kinds of links couple them:
+//   conductance g between nodes a, b (or a node and a fixed-temperature boundary):
+//       C_a dT_a/dt ∋ g (T_b − T_a),  and symmetrically for b
+//   advection by an air or water stream of capacity rate W = m_dot·cp from `from` to `to`
+//   (upwind; the receiving node is well mixed and its outflow equals its inflow):
+//       C_to dT_to/dt ∋ W (T_from − T_to)
+// Collecting terms, C dT/dt = −K T + q + b, where b holds boundary temperatures times their
+// links' g or W. Implicit Euler over a step Δt:
+//   (C/Δt + K) T⁺ = (C/Δt) T + q + b
+// unconditionally stable, first-order accurate; for one node with g to a boundary the exact
+// decay factor e^{−gΔt/C} becomes 1/(1 + gΔt/C). K is non-symmetric when streams are present,
+// so the matrix is factored by Eigen's SparseLU (COLAMD ordering). The factorization is kept
+// and reused while only q or boundary temperatures change; changing a link's g or W, adding a
+// node or link, or changing Δt re-factors (counted by factorizations()).
+//
+// Energy: summing the node equations, internal conductances cancel and, when every node's
+// stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
+// out to boundaries, so
+//   Σ C_i (T⁺_i − T_i)/Δt = Σ q_i + boundary_heat_w(T⁺)
+// holds exactly (to rounding) for the implicit step — see boundary_heat_w().
+#pragma once
+
+#include <Eigen/Sparse>
+#include <Eigen/SparseLU>
+#include <memory>
+#include <vector>
+
+namespace joule::models::cooling {
+
+class ThermalNetwork {
+public:
+  struct Node {
+    int index = -1;
+  };
+  struct Boundary {
+    int index = -1;
+  };
+  struct Link {
+    int index = -1;
+  };
+
+  Node add_node(double capacitance_j_per_k, double initial_c);
+  Boundary add_boundary(double temp_c);
+  Link conduct(Node a, Node b, double g_w_per_k);
+  Link conduct(Node a, Boundary b, double g_w_per_k);
+  Link stream(Node from, Node to, double rate_w_per_k);
+  Link stream(Boundary from, Node to, double rate_w_per_k);
+  // A stream leaving the network (no term in the matrix; used in the energy balance).
+  Link stream(Node from, Boundary to, double rate_w_per_k);
+
+  // Changing g or W re-factors at the next step; setting the same value does not.
+  void set_link(Link link, double value_w_per_k);
+  double link_value(Link link) const;
+  void set_boundary(Boundary b, double temp_c) { boundary_c_[b.index] = temp_c; }
+  double boundary(Boundary b) const { return boundary_c_[b.index]; }
+  void set_heat(Node n, double q_w) { heat_w_[n.index] = q_w; }
+  double heat(Node n) const { return heat_w_[n.index]; }
+  void set_temperature(Node n, double temp_c) { temp_c_[n.index] = temp_c; }
+  double temperature(Node n) const { return temp_c_[n.index]; }
+  double capacitance(Node n) const { return capacitance_[n.index]; }
+
+  // One implicit-Euler step of `dt_s` seconds.
+  void step(double dt_s);
+  // Sets every node to the steady state K T = q + b (needs a path from every node to a
+  // boundary). Uses its own factorization, counted in steady_factorizations().
+  void solve_steady();
+
+  int node_count() const { return static_cast<int>(capacitance_.size()); }
+  long factorizations() const { return factorizations_; }
+  long steady_factorizations() const { return steady_factorizations_; }
+
+  double stored_energy_j() const;  // Σ C_i T_i (relative to 0 °C)
+  double total_heat_w() const;     // Σ q_i
+  // Heat entering the network from boundaries at the present temperatures: conductances
+  // g (T_b − T_a), streams in W·T_b, streams out −W·T_from (relative to 0 °C).
+  double boundary_heat_w() const;
+  // Largest |stream inflow − stream outflow| over the nodes (W/K); 0 for a consistent network.
+  double max_stream_imbalance() const;
+
+private:
+  enum class Kind { conduct_nodes, conduct_boundary, stream_nodes, stream_in, stream_out };
+  struct LinkData {
+    Kind kind;
+    int a;  // node (or the `from` node of a stream between nodes / out of the network)
+    int b;  // node or boundary
+    double value;
+  };
+  Link add_link(LinkData d);
+  void assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const;
+  Eigen::VectorXd boundary_terms() const;
+
+  std::vector<double> capacitance_, temp_c_, heat_w_, boundary_c_;
+  std::vector<LinkData> links_;
+  double dt_s_ = -1;
+  bool dirty_ = true;          // values changed: factorize again
+  bool pattern_dirty_ = true;  // structure changed: analyse pattern again
+  Eigen::SparseMatrix<double> matrix_;
+  std::unique_ptr<Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>> lu_;
+  Eigen::VectorXd rhs_, solution_;
+  long factorizations_ = 0;
+  long steady_factorizations_ = 0;
+};
+
+}  // namespace joule::models::cooling

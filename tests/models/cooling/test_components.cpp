@@ -1,0 +1,201 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "models/cooling/air_handler.hpp"
+#include "models/cooling/chiller.hpp"
+#include "models/cooling/cooling_tower.hpp"
+#include "models/cooling/liquid_cooling.hpp"
+#include "models/cooling/properties.hpp"
+#include "models/cooling/pump.hpp"
+
+using namespace joule::models::cooling;
+
+TEST_CASE("chiller: rated COP and capacity at the reference point, for every catalog entry") {
+  for (const auto& c : chiller_catalog()) {
+    CAPTURE(c.name);
+    const Chiller ch(c);
+    const double t_chw = c.chw_leaving_ref_c, t_cond = c.cond_entering_ref_c;
+    // The published curves are close to, but not exactly, 1 at the reference point.
+    const double raw_cap = c.capft(t_chw, t_cond), raw_eir = c.eirft(t_chw, t_cond);
+    const double raw_plr = c.eirfplr(1.0);
+    std::printf("%s raw CAPFT(ref)=%.5f EIRFT(ref)=%.5f EIRFPLR(1)=%.5f\n", c.name.c_str(), raw_cap,
+                raw_eir, raw_plr);
+    CHECK(raw_cap == doctest::Approx(1.0).epsilon(0.03));
+    CHECK(raw_eir == doctest::Approx(1.0).epsilon(0.03));
+    CHECK(raw_plr == doctest::Approx(1.0).epsilon(0.01));
+    // Joule normalises them: exactly 1 there.
+    CHECK(ch.capft(t_chw, t_cond) == doctest::Approx(1.0).epsilon(1e-12));
+    CHECK(ch.eirft(t_chw, t_cond) == doctest::Approx(1.0).epsilon(1e-12));
+    CHECK(ch.eirfplr(1.0) == doctest::Approx(1.0).epsilon(1e-12));
+    const ChillerOperation op = ch.operate(c.capacity_w, t_chw, t_cond);
+    CHECK(op.plr == doctest::Approx(1.0));
+    CHECK(op.load_w / op.power_w == doctest::Approx(c.cop).epsilon(1e-12));
+    CHECK(op.unmet_w == 0);
+  }
+}
+
+TEST_CASE("chiller: York YK raw curve values checked by hand") {
+  const auto& c = *find_chiller("york-yk-2159kw");
+  const double x = 6.67, y = 26.11;
+  CHECK(c.capft(x, y) ==
+        doctest::Approx(0.6322235 + 0.01553954 * x - 0.00914977 * x * x + 0.05284289 * y -
+                        0.002818835 * y * y + 0.007074096 * x * y));
+  CHECK(c.capft(x, y) == doctest::Approx(1.01883).epsilon(1e-5));
+  CHECK(c.eirft(x, y) == doctest::Approx(1.00676).epsilon(1e-5));
+  CHECK(c.eirfplr(1.0) == doctest::Approx(0.2595694 + 0.1889684 + 0.551845));
+}
+
+TEST_CASE("chiller: part-load power follows EIRFPLR, cycling below PLR_min") {
+  const auto& c = *find_chiller("york-yk-2159kw");
+  const Chiller ch(c);
+  const double t_chw = c.chw_leaving_ref_c, t_cond = c.cond_entering_ref_c;
+  const double full_w = c.capacity_w / c.cop;  // at the reference point EIRFT = CAPFT = 1
+  const double norm = c.eirfplr(1.0);
+  for (double plr : {0.3, 0.5, 0.75, 1.0}) {
+    const ChillerOperation op = ch.operate(plr * c.capacity_w, t_chw, t_cond);
+    CHECK(op.plr == doctest::Approx(plr));
+    CHECK(op.power_w == doctest::Approx(full_w * c.eirfplr(plr) / norm));
+  }
+  // Below PLR_min = 0.14 the chiller cycles at PLR_min: power ∝ load.
+  const ChillerOperation low = ch.operate(0.07 * c.capacity_w, t_chw, t_cond);
+  CHECK(low.power_w == doctest::Approx(full_w * c.eirfplr(0.14) / norm * 0.07 / 0.14));
+  // COP = PLR / EIRFPLR(PLR) × COP_ref: a little better at half load (0.5/0.4921 × 1.0004),
+  // much worse while cycling near PLR_min.
+  const auto cop_at = [&](double plr) {
+    return plr * c.capacity_w / ch.operate(plr * c.capacity_w, t_chw, t_cond).power_w;
+  };
+  CHECK(cop_at(0.5) == doctest::Approx(c.cop * 0.5 / c.eirfplr(0.5) * norm));
+  CHECK(cop_at(0.5) > c.cop);
+  CHECK(cop_at(0.1) < 0.5 * c.cop);
+  // Above PLR_max the load is not met.
+  const ChillerOperation over = ch.operate(1.2 * c.capacity_w, t_chw, t_cond);
+  CHECK(over.unmet_w == doctest::Approx((1.2 - 1.05) * c.capacity_w));
+  // Warmer condenser water costs power.
+  CHECK(ch.operate(c.capacity_w * 0.8, t_chw, 29.0).power_w >
+        ch.operate(c.capacity_w * 0.8, t_chw, 20.0).power_w);
+}
+
+TEST_CASE("chiller bank: staging adds a chiller above the threshold, equal load share") {
+  const auto& c = *find_chiller("trane-cvhe-1407kw-vsd");
+  const ChillerBank bank(Chiller(c, 1e6), 3, 0.9);
+  const double t_chw = c.chw_leaving_ref_c, t_cond = c.cond_entering_ref_c;
+  CHECK(bank.operate(0.85e6, t_chw, t_cond).running == 1);
+  const ChillerOperation two = bank.operate(0.95e6, t_chw, t_cond);
+  CHECK(two.running == 2);
+  CHECK(two.plr == doctest::Approx(0.95 / 2));
+  CHECK(two.power_w ==
+        doctest::Approx(2 * Chiller(c, 1e6).operate(0.475e6, t_chw, t_cond).power_w));
+  CHECK(bank.operate(2.5e6, t_chw, t_cond).running == 3);
+  CHECK(bank.operate(3.5e6, t_chw, t_cond).unmet_w == doctest::Approx(3.5e6 - 3 * 1.06e6));
+  CHECK(bank.operate(0, t_chw, t_cond).power_w == 0);
+}
+
+TEST_CASE("air-cooled chiller: rated COP at the rating point, lower when hotter") {
+  AirCooledChillerDesign d;
+  d.cop_rated = 3.5;
+  const AirCooledChiller ac(d);
+  CHECK(ac.cop(35.0) == doctest::Approx(3.5));
+  // Carnot fraction by hand: η = COP·lift/T_evap = 3.5·(35 + 15 − 12)/285.15
+  CHECK(ac.carnot_fraction() == doctest::Approx(3.5 * 38 / 285.15));
+  CHECK(ac.cop(45.0) < 3.5);
+  CHECK(ac.cop(25.0) > 3.5);
+  CHECK(ac.cop(-40.0) == d.cop_max);
+}
+
+TEST_CASE("CRAH: airflow from heat and ΔT, fan power by the affinity law") {
+  AirHandlerDesign d;
+  d.heat_w = 1e6;
+  const AirHandler crah(d);
+  const double flow = 1e6 / (1.2 * 1006 * 12);  // m³/s
+  CHECK(crah.design_airflow_m3_s() == doctest::Approx(flow));
+  CHECK(crah.design_fan_power_w() == doctest::Approx(flow * 500 / 0.6));
+  const AirHandlerOperation half = crah.operate(0.5e6);
+  CHECK(half.flow_fraction == doctest::Approx(0.5));
+  CHECK(half.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.125));
+  // Below the minimum speed the fans stay at f_min.
+  CHECK(crah.operate(0.1e6).fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.027));
+  const AirHandlerOperation over = crah.operate(1.2e6);
+  CHECK(over.over_capacity);
+  CHECK(over.unmet_heat_w == doctest::Approx(0.2e6));
+}
+
+TEST_CASE("air-side economizer fraction") {
+  const AirEconomizerLimits lim;  // margin 2 K, RH 20–80 %
+  CHECK(air_economizer_fraction(lim, 10, 0.5, 22, 34) == 1.0);
+  CHECK(air_economizer_fraction(lim, 40, 0.5, 22, 34) == 0.0);
+  CHECK(air_economizer_fraction(lim, 26, 0.5, 22, 34) == doctest::Approx((34 - 2 - 26) / 12.0));
+  CHECK(air_economizer_fraction(lim, 10, 0.95, 22, 34) == 0.0);  // too humid
+  CHECK(air_economizer_fraction(lim, 10, 0.10, 22, 34) == 0.0);  // too dry
+}
+
+TEST_CASE("cooling tower: approach, floor, fan affinity law") {
+  CoolingTowerDesign d;
+  d.heat_w = 1e6;
+  const CoolingTower t(d);
+  const TowerOperation op = t.operate(0.5e6, 20, 10);
+  CHECK(op.leaving_c == doctest::Approx(23.9));
+  CHECK(op.airflow_fraction == doctest::Approx(0.5));
+  CHECK(op.fan_power_w == doctest::Approx(1e6 * 0.0133 * 0.125));
+  // The floor (chiller minimum condenser temperature) slows the fans.
+  const TowerOperation cold = t.operate(0.5e6, 5, 15.56);
+  CHECK(cold.leaving_c == doctest::Approx(15.56));
+  CHECK(cold.airflow_fraction == doctest::Approx(0.5 * 3.9 / (15.56 - 5)));
+  // Above design the approach grows with load at full fan speed.
+  const TowerOperation over = t.operate(1.5e6, 20, 10);
+  CHECK(over.leaving_c == doctest::Approx(20 + 3.9 * 1.5));
+  CHECK(over.airflow_fraction == doctest::Approx(1.0));
+}
+
+TEST_CASE("water use: evaporation, blowdown and drift") {
+  EvaporativeWater w;  // φ = 1, CoC = 4, drift 1e-5
+  const double q = 1e6, t = 25, circ = 0.05;
+  const double evap = q / (2.5008e6 - 2360 * t) / 998.0;
+  CHECK(evaporative_water_m3_s(w, q, t, circ) == doctest::Approx(evap + evap / 3 + 1e-5 * circ));
+  // About 0.41 L/s evaporated per MW rejected, 0.55 L/s with blowdown at 4 cycles.
+  CHECK(evap * 1000 == doctest::Approx(0.41).epsilon(0.01));
+  CHECK(evaporative_water_m3_s(w, q, t, circ) * 1000 == doctest::Approx(0.547).epsilon(0.01));
+  CHECK(latent_heat_j_per_kg(25) == doctest::Approx(2.442e6).epsilon(1e-3));
+}
+
+TEST_CASE("pumps: ASHRAE App. G part-load curves") {
+  const double plr = 0.5;
+  CHECK(pump_curve(PumpControl::riding_curve)(plr) ==
+        doctest::Approx(3.2485 * plr - 4.7443 * plr * plr + 2.5294 * plr * plr * plr));
+  CHECK(pump_curve(PumpControl::vsd)(plr) ==
+        doctest::Approx(0.5726 * plr - 0.301 * plr * plr + 0.7347 * plr * plr * plr));
+  CHECK(pump_curve(PumpControl::vsd_dp_reset)(plr) ==
+        doctest::Approx(0.0205 * plr + 0.4101 * plr * plr + 0.5753 * plr * plr * plr));
+  // Reset saves the most at part load.
+  CHECK(pump_curve(PumpControl::vsd_dp_reset)(plr) < pump_curve(PumpControl::vsd)(plr));
+  CHECK(pump_curve(PumpControl::vsd)(plr) < pump_curve(PumpControl::riding_curve)(plr));
+  PumpDesign d;
+  d.heat_w = 1e6;
+  const Pump p(d);
+  const double flow = 1e6 / (998.0 * 4186 * 5.56);
+  CHECK(p.design_flow_m3_s() == doctest::Approx(flow));
+  CHECK(p.design_power_w() == doctest::Approx(flow * 245e3 / 0.7));
+  // ASHRAE App. G: 22 W/gpm for chilled-water pumps (1 gpm = 6.309e-5 m³/s).
+  CHECK(p.design_power_w() / (flow / 6.309e-5) == doctest::Approx(22).epsilon(0.01));
+  CHECK(p.power_w(0.5e6) == doctest::Approx(p.design_power_w() * pump_curve(d.control)(0.5)));
+  CHECK(p.power_w(0) == 0);
+}
+
+TEST_CASE("dry cooler and DLC split") {
+  const DlcSplit s = dlc_split(0.8, 1000, 300);
+  CHECK(s.liquid_w == doctest::Approx(800));
+  CHECK(s.air_w == doctest::Approx(200 + 300));
+  DryCoolerDesign d;  // approach 6 K, fans 2 %
+  d.heat_w = 1e6;
+  const DryCooler dc(d);
+  const DryCoolerOperation mild = dc.operate(0.5e6, 20, 32);
+  CHECK(mild.remaining_w == 0);
+  CHECK(mild.airflow_fraction == doctest::Approx(0.5 * 6 / 12));
+  CHECK(mild.fan_power_w == doctest::Approx(0.02e6 * 0.125 * 0.125));
+  const DryCoolerOperation hot = dc.operate(0.8e6, 29, 32);  // capacity 1e6·3/6 = 0.5e6
+  CHECK(hot.heat_rejected_w == doctest::Approx(0.5e6));
+  CHECK(hot.remaining_w == doctest::Approx(0.3e6));
+  CHECK(hot.airflow_fraction == doctest::Approx(1.0));
+  CHECK(dc.operate(0.5e6, 35, 32).remaining_w == doctest::Approx(0.5e6));
+}

@@ -1,0 +1,194 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "app/yaml_params.hpp"
+#include "models/cooling/plant.hpp"
+#include "sim/error.hpp"
+
+using namespace joule::models::cooling;
+namespace sim = joule::sim;
+
+namespace {
+
+struct Built {
+  sim::ParamNode node;
+  std::unique_ptr<CoolingPlant> plant;
+};
+
+PlantSizing sizing_1mw() {
+  PlantSizing s;
+  s.chip_heat = sim::Watts(0.7e6);
+  s.other_heat = sim::Watts(0.3e6);
+  return s;
+}
+
+std::unique_ptr<CoolingPlant> build(const std::string& yaml,
+                                    const PlantSizing& sizing = sizing_1mw()) {
+  const auto node = joule::app::parse_yaml_text(yaml, "cooling.yaml", "cooling");
+  return make_cooling_plant(&node, sizing);
+}
+
+PlantInputs inputs(double it_fraction, double drybulb_c, double wetbulb_c, double rh = 0.5) {
+  PlantInputs in;
+  in.chip_heat = sim::Watts(0.7e6 * 0.95 * it_fraction);
+  in.other_it_heat = sim::Watts(0.25e6 * 0.95 * it_fraction);
+  in.room_losses = sim::Watts(0.05e6 * 0.95 * it_fraction);
+  in.outdoor_drybulb = sim::Celsius{drybulb_c};
+  in.outdoor_wetbulb = sim::Celsius{wetbulb_c};
+  in.outdoor_rh = rh;
+  return in;
+}
+
+const std::vector<std::string> plant_variants = {
+    "type: air\n",
+    "type: air\neconomizer: air-side\n",
+    "type: chilled-water\n",
+    "type: chilled-water\neconomizer: water-side\n",
+    "type: chilled-water\nchiller: trane-cvhe-1407kw-vsd\npump_control: riding-curve\n",
+    "type: liquid\n",
+    "type: liquid\nassist: trim-chiller\n",
+    "type: liquid\nair_side: {type: air, economizer: air-side}\n",
+    "type: liquid\ncapture_fraction: 0.7\nair_side: {type: chilled-water, economizer: "
+    "water-side}\n",
+};
+
+}  // namespace
+
+TEST_CASE("plants: heat balance, breakdown and PUE >= 1 over a grid of loads and weather") {
+  for (const auto& yaml : plant_variants) {
+    CAPTURE(yaml);
+    auto plant = build(yaml);
+    long step = 0;
+    for (double load : {0.05, 0.3, 0.6, 0.9, 1.0}) {
+      for (double db : {-10.0, 0.0, 10.0, 18.0, 25.0, 32.0, 40.0}) {
+        const double wb = db - 3 - 0.2 * std::max(db, 0.0);  // drier when hotter
+        const PlantInputs in = inputs(load, db, wb);
+        const PlantOutputs out = plant->step(sim::minutes(30.0 * step++), in);
+        CAPTURE(load);
+        CAPTURE(db);
+        double sum_w = 0;
+        for (const auto& p : out.component_power) {
+          CHECK(p.value() >= 0);
+          sum_w += p.value();
+        }
+        CHECK(out.power.value() == doctest::Approx(sum_w).epsilon(1e-12));
+        CHECK(out.heat_in.value() == doctest::Approx(in.heat_in().value()));
+        // Rejected heat + heat not removed = heat in + every watt of cooling power.
+        const double lhs = out.heat_rejected.value() + out.unmet_heat.value();
+        const double rhs = in.heat_in().value() + out.power.value();
+        CHECK(std::fabs(lhs - rhs) <= 1e-9 * rhs);
+        const double it_w = in.chip_heat.value() + in.other_it_heat.value();
+        CHECK((it_w + out.power.value()) / it_w >= 1.0);
+        CHECK(out.water_use.value() >= 0);
+        CHECK(out.free_cooling_fraction >= 0);
+        CHECK(out.free_cooling_fraction <= 1 + 1e-12);
+        CHECK(out.over_capacity == (out.unmet_heat.value() > 0));
+        // The design conditions stay within capacity for every plant.
+        if (db <= 32 && load <= 1.0) {
+          CHECK_FALSE(out.over_capacity);
+          CHECK(out.heat_rejected.value() ==
+                doctest::Approx(in.heat_in().value() + out.power.value()).epsilon(1e-12));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("plants: breakdown names are stable") {
+  CHECK(component_names.size() == component_count);
+  CHECK(component_names[static_cast<std::size_t>(Component::crah_fans)] == "crah_fans");
+  CHECK(component_names[static_cast<std::size_t>(Component::trim_chiller)] == "trim_chiller");
+}
+
+TEST_CASE("plants: which components draw power") {
+  const PlantInputs warm = inputs(0.8, 30, 22);
+  const PlantOutputs cw = build("type: chilled-water\n")->evaluate(warm);
+  CHECK(cw[Component::chillers].value() > 0);
+  CHECK(cw[Component::towers].value() > 0);
+  CHECK(cw[Component::pumps].value() > 0);
+  CHECK(cw[Component::crah_fans].value() > 0);
+  CHECK(cw[Component::dry_coolers].value() == 0);
+  CHECK(cw.water_use.value() > 0);
+  CHECK(cw.supply_air.value == doctest::Approx(22));
+  CHECK(cw.facility_water.value == doctest::Approx(10));
+  const PlantOutputs air = build("type: air\n")->evaluate(warm);
+  CHECK(air.water_use.value() == 0);
+  CHECK(air[Component::towers].value() == 0);
+  CHECK(std::isnan(air.facility_water.value));
+  const PlantOutputs dlc = build("type: liquid\n")->evaluate(inputs(0.8, 20, 14));
+  CHECK(dlc[Component::dry_coolers].value() > 0);
+  CHECK(dlc[Component::trim_chiller].value() == 0);
+  CHECK(dlc.facility_water.value == doctest::Approx(32));
+}
+
+TEST_CASE("plants: DLC needs less cooling power than air cooling for the same IT load") {
+  for (double db : {5.0, 15.0, 25.0}) {
+    CAPTURE(db);
+    const PlantInputs in = inputs(0.8, db, db - 5);
+    const double air_w = build("type: air\n")->evaluate(in).power.value();
+    const double cw_w = build("type: chilled-water\n")->evaluate(in).power.value();
+    const double dlc_w = build("type: liquid\n")->evaluate(in).power.value();
+    const double it_w = in.chip_heat.value() + in.other_it_heat.value();
+    std::printf("T_db %4.1f C: cooling/IT  air %.3f  chilled-water %.3f  liquid %.3f\n", db,
+                air_w / it_w, cw_w / it_w, dlc_w / it_w);
+    CHECK(dlc_w < air_w);
+    CHECK(dlc_w < cw_w);
+  }
+}
+
+TEST_CASE("plants: economizers cut cooling power in cold weather") {
+  const PlantInputs cold = inputs(0.8, 2, 0, 0.5);
+  CHECK(build("type: air\neconomizer: air-side\n")->evaluate(cold).power <
+        build("type: air\n")->evaluate(cold).power);
+  auto wse = build("type: chilled-water\neconomizer: water-side\n");
+  const PlantOutputs out = wse->step(sim::Time::zero(), cold);
+  CHECK(out.economizer == EconomizerMode::full);
+  CHECK(out[Component::chillers].value() == 0);
+  CHECK(out.free_cooling_fraction == doctest::Approx(1.0));
+  CHECK(out.power < build("type: chilled-water\n")->evaluate(cold).power);
+}
+
+TEST_CASE("plants: liquid assist when the outdoor air is too warm for the dry coolers") {
+  const PlantInputs hot = inputs(0.8, 30, 20);  // 30 + 6 > 32: dry coolers fall short
+  const PlantOutputs evap = build("type: liquid\n")->evaluate(hot);
+  const PlantOutputs mild = build("type: liquid\n")->evaluate(inputs(0.8, 15, 10));
+  CHECK(evap.water_use > mild.water_use);
+  CHECK_FALSE(evap.over_capacity);
+  const PlantOutputs trim = build("type: liquid\nassist: trim-chiller\n")->evaluate(hot);
+  CHECK(trim[Component::trim_chiller].value() > 0);
+  CHECK(trim.water_use < evap.water_use);
+}
+
+TEST_CASE("plants: capacity flag names the component") {
+  auto plant = build("type: chilled-water\ncapacity_margin: 0\n");
+  const PlantOutputs out = plant->evaluate(inputs(1.3 / 0.95, 25, 18));
+  CHECK(out.over_capacity);
+  CHECK(out.unmet_heat.value() > 0);
+  CHECK(out.limiting_component == "crah_fans");
+  CHECK(out.supply_air.value > 22);
+}
+
+TEST_CASE("plants: spec errors point at the value") {
+  CHECK_THROWS_WITH_AS(build("type: air\ncop: -3\n"), doctest::Contains("must be > 0"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: air\ncop: -3\n"), doctest::Contains("cooling.cop"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: chiled-water\n"),
+                       doctest::Contains("did you mean 'chilled-water'"), sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: chilled-water\neconomiser: water-side\n"),
+                       doctest::Contains("did you mean 'economizer'"), sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: chilled-water\nchiller: york\n"),
+                       doctest::Contains("york-yk-2159kw"), sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: chilled-water\nchw_supply: 25 degC\n"),
+                       doctest::Contains("must be below supply_air"), sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: liquid\ncapture_fraction: 1.5\n"),
+                       doctest::Contains("must be in [0, 1]"), sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: liquid\nair_side: {type: liquid}\n"),
+                       doctest::Contains("cannot itself be a liquid"), sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: liquid\nair_side: {type: air, cop: 0}\n"),
+                       doctest::Contains("cooling.air_side.cop must be > 0"), sim::InputError);
+}
