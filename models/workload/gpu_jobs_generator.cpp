@@ -1,0 +1,69 @@
+// Generator "gpu-jobs": generic accelerator jobs of a given size and run time (no model of
+// what they compute), e.g. a research cluster's mix: arrivals × gpus mix × duration
+// distribution, typically lognormal (job run times in Philly/Helios are heavy-tailed and close
+// to lognormal over several decades; Jeon et al. ATC'19, Hu et al. SC'21).
+#include <cmath>
+
+#include "models/workload/generator.hpp"
+
+namespace joule::models::workload {
+
+namespace {
+
+const sim::ModelDoc& generator_doc() {
+  static const sim::ModelDoc doc{
+      "workload",
+      "gpu-jobs",
+      "Fixed-duration GPU jobs: arrivals × GPU-count mix × run-time distribution.",
+      {
+          {"generator", "string", "", "gpu-jobs"},
+          {"arrivals", "map", "", "arrival process (see 'arrivals')"},
+          {"gpus", "list", "", "GPUs per job: value, list or {values, weights}"},
+          {"duration", "map", "", "run time: value, list or {lognormal: {median, sigma}}"},
+          {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
+      }};
+  return doc;
+}
+
+class GpuJobsGenerator final : public JobGenerator {
+public:
+  GpuJobsGenerator(const sim::ParamReader& r, const GeneratorContext& ctx)
+      : arrivals_(arrival_spec(sim::ParamReader(r.node("arrivals"), arrivals_doc())),
+                  ctx.streams.stream(ctx.stream_prefix + ".arrivals")),
+        rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")) {
+    const sim::ParamNode* g = r.node("gpus");
+    if (!g) r.fail("gpus", "is required");
+    gpus_ = read_distribution<sim::Ratio>(*g, sim::Range::at_least(0));
+    for (double v : gpus_.values())
+      if (v != std::floor(v)) r.fail("gpus", "must be whole numbers");
+    const sim::ParamNode* d = r.node("duration");
+    if (!d) r.fail("duration", "is required");
+    duration_ = read_distribution<sim::Seconds>(*d, sim::Range::non_negative());
+    max_jobs_ = r.integer("max_jobs", sim::Range::non_negative());
+  }
+
+  std::optional<JobRequest> next() override {
+    if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
+    JobRequest req;
+    req.submit = arrivals_.next();
+    req.id = "job-" + std::to_string(++count_);
+    req.gpus = static_cast<int>(gpus_.sample(rng_));
+    req.duration = sim::seconds(duration_.sample(rng_));
+    return req;
+  }
+
+private:
+  ArrivalProcess arrivals_;
+  sim::Rng rng_;
+  Distribution gpus_, duration_;
+  std::int64_t max_jobs_ = 0, count_ = 0;
+};
+
+const bool registered = JobGeneratorRegistry::add(
+    generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
+      return std::make_unique<GpuJobsGenerator>(r, ctx);
+    });
+
+}  // namespace
+
+}  // namespace joule::models::workload

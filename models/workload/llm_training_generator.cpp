@@ -1,0 +1,143 @@
+// Generator "llm-training": LLM pre-training jobs arriving by an arrival process, with model
+// size, GPU count and MFU drawn from the scenario's mixes.
+//
+// Per job: N ~ params; D = N · tokens_per_param (Chinchilla-optimal ≈ 20 tokens/param,
+// Hoffmann et al. 2022); G ~ gpus; mfu ~ mfu. Shape (L, d) from N (training_job.hpp).
+// Parallel layout (an estimate following Megatron-LM/Llama 3 practice): tp = min(8, G);
+// pp = the smallest power of two with N/(tp·pp) ≤ max_params_per_gpu (405B → 16, as Llama 3;
+// 70B → 4; 7B → 1), halved until tp·pp divides G; dp = G/(tp·pp). The global batch is
+// batch_tokens/seq_len sequences (at least dp), one sequence per micro-batch.
+#include <algorithm>
+#include <cmath>
+
+#include "models/workload/generator.hpp"
+
+namespace joule::models::workload {
+
+namespace {
+
+const sim::ModelDoc& jobs_doc() {
+  static const sim::ModelDoc doc{
+      "workload",
+      "llm-training.jobs",
+      "Job mix of the llm-training generator (each key a value, a list or a distribution).",
+      {
+          {"params", "list", "", "model parameters N: value, list, or {values, weights}"},
+          {"tokens_per_param", "list", "20", "training tokens per parameter (Chinchilla: 20)"},
+          {"gpus", "list", "", "accelerators per job"},
+          {"mfu", "list", "0.4", "model FLOP utilisation while computing"},
+          {"seq_len", "integer", "4096", "sequence length"},
+          {"batch_tokens", "number", "4e6", "tokens per optimizer step"},
+          {"precision", "string", "bf16", "bf16, fp16, fp8, tf32"},
+          {"max_params_per_gpu", "number", "4e9", "pipeline depth target (params per tp·pp rank)"},
+      }};
+  return doc;
+}
+
+const sim::ModelDoc& generator_doc() {
+  static const sim::ModelDoc doc{
+      "workload",
+      "llm-training",
+      "LLM pre-training jobs: arrivals × size mix × failures (Llama 3 defaults).",
+      {
+          {"generator", "string", "", "llm-training"},
+          {"arrivals", "map", "", "arrival process (see 'arrivals')"},
+          {"jobs", "map", "", "job mix (see 'llm-training.jobs')"},
+          {"failures", "map", "", "failure model (see 'failures'); absent: Llama 3 defaults"},
+          {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
+      }};
+  return doc;
+}
+
+class LlmTrainingGenerator final : public JobGenerator {
+public:
+  LlmTrainingGenerator(const sim::ParamReader& r, const GeneratorContext& ctx)
+      : arrivals_(arrival_spec(sim::ParamReader(r.node("arrivals"), arrivals_doc())),
+                  ctx.streams.stream(ctx.stream_prefix + ".arrivals")),
+        rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")) {
+    const sim::ParamNode* jobs = r.node("jobs");
+    if (!jobs) r.fail("jobs", "is required: {params: [...], gpus: [...]}");
+    const sim::ParamReader j(jobs, jobs_doc());
+    auto dist = [&](const char* key, sim::Range range) {
+      if (const sim::ParamNode* n = j.node(key)) return read_distribution<sim::Ratio>(*n, range);
+      return Distribution::constant(j.number(key, range));  // the documented default
+    };
+    params_ = dist("params", sim::Range::positive());
+    tokens_per_param_ = dist("tokens_per_param", sim::Range::positive());
+    gpus_ = dist("gpus", sim::Range::at_least(1));
+    for (double g : gpus_.values())
+      if (g != std::floor(g)) j.fail("gpus", "must be whole numbers");
+    mfu_ = dist("mfu", {0, 1, true, false});
+    seq_len_ = j.integer("seq_len", sim::Range::at_least(1));
+    batch_tokens_ = j.number("batch_tokens", sim::Range::positive());
+    const std::string prec = j.choice("precision", {"bf16", "fp16", "fp8", "tf32"});
+    precision_ = prec == "fp16"   ? Precision::fp16
+                 : prec == "fp8"  ? Precision::fp8
+                 : prec == "tf32" ? Precision::tf32
+                                  : Precision::bf16;
+    max_params_per_gpu_ = j.number("max_params_per_gpu", sim::Range::positive());
+    // Absent: the documented defaults (Llama 3 rates, Young's interval).
+    failures_ = failure_spec(sim::ParamReader(r.node("failures"), failures_doc()));
+    max_jobs_ = r.integer("max_jobs", sim::Range::non_negative());
+    prefix_ = ctx.stream_prefix;
+  }
+
+  std::optional<JobRequest> next() override {
+    if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
+    JobRequest req;
+    req.submit = arrivals_.next();
+    req.id = "llm-" + std::to_string(++count_);
+    TrainingJobSpec s;
+    s.name = req.id;
+    s.params = params_.sample(rng_);
+    const double tokens = s.params * tokens_per_param_.sample(rng_);
+    const int gpus = static_cast<int>(gpus_.sample(rng_));
+    s.mfu = mfu_.sample(rng_);
+    s.seq_len = seq_len_;
+    s.precision = precision_;
+    const ModelShape shape = shape_from_params(s.params);
+    s.layers = shape.layers;
+    s.d_model = shape.d_model;
+
+    auto& p = s.parallel;
+    p.tensor = std::min(8, gpus);
+    while (gpus % p.tensor != 0) --p.tensor;
+    p.pipeline = 1;
+    while (s.params / (p.tensor * p.pipeline) > max_params_per_gpu_ &&
+           p.tensor * p.pipeline * 2 <= gpus)
+      p.pipeline *= 2;
+    while (gpus % (p.tensor * p.pipeline) != 0) p.pipeline /= 2;
+    p.data = gpus / (p.tensor * p.pipeline);
+    s.global_batch = std::max<std::int64_t>(
+        p.data, static_cast<std::int64_t>(std::llround(batch_tokens_ / seq_len_)));
+    p.microbatches = static_cast<int>(std::max<std::int64_t>(1, s.global_batch / p.data));
+    s.steps = std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(std::ceil(tokens / s.tokens_per_step())));
+
+    req.gpus = gpus;
+    req.training = s;
+    req.failures = failures_;
+    return req;
+  }
+
+private:
+  ArrivalProcess arrivals_;
+  sim::Rng rng_;
+  Distribution params_, tokens_per_param_, gpus_, mfu_;
+  std::int64_t seq_len_ = 4096;
+  double batch_tokens_ = 4e6;
+  Precision precision_ = Precision::bf16;
+  double max_params_per_gpu_ = 4e9;
+  FailureSpec failures_;
+  std::int64_t max_jobs_ = 0, count_ = 0;
+  std::string prefix_;
+};
+
+const bool registered = JobGeneratorRegistry::add(
+    generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
+      return std::make_unique<LlmTrainingGenerator>(r, ctx);
+    });
+
+}  // namespace
+
+}  // namespace joule::models::workload

@@ -1,0 +1,65 @@
+// Generator "trace": replays a CSV job table (trace.hpp) with its submit times and durations.
+// Every row becomes a job, in submit order (ties keep file order); the GPU-hours replayed equal
+// the trace's exactly (integer nanoseconds).
+#include <algorithm>
+#include <filesystem>
+
+#include "models/workload/generator.hpp"
+#include "models/workload/trace.hpp"
+
+namespace joule::models::workload {
+
+namespace {
+
+const sim::ModelDoc& generator_doc() {
+  static const sim::ModelDoc doc{
+      "workload",
+      "trace",
+      "Replay a job trace (CSV: job_id, gpu_num, submit_time, start/end_time or duration, state).",
+      {
+          {"generator", "string", "", "trace"},
+          {"file", "string", "", "CSV path, relative to the scenario file"},
+          {"max_jobs", "integer", "0", "replay only the first n jobs by submit time (0: all)"},
+      }};
+  return doc;
+}
+
+class TraceGenerator final : public JobGenerator {
+public:
+  TraceGenerator(const sim::ParamReader& r, const GeneratorContext& ctx) {
+    std::filesystem::path file = r.string("file");
+    if (file.is_relative() && !ctx.base_dir.empty())
+      file = std::filesystem::path(ctx.base_dir) / file;
+    trace_ = read_trace_csv(file.string(), r.location("file"));
+    std::stable_sort(trace_.jobs.begin(), trace_.jobs.end(),
+                     [](const TraceJob& a, const TraceJob& b) { return a.submit < b.submit; });
+    const auto max_jobs = r.integer("max_jobs", sim::Range::non_negative());
+    if (max_jobs > 0 && static_cast<std::size_t>(max_jobs) < trace_.jobs.size())
+      trace_.jobs.resize(static_cast<std::size_t>(max_jobs));
+  }
+
+  std::optional<JobRequest> next() override {
+    if (next_ >= trace_.jobs.size()) return std::nullopt;
+    const TraceJob& j = trace_.jobs[next_++];
+    JobRequest req;
+    req.id = j.id;
+    req.submit = j.submit;
+    req.gpus = j.gpus;
+    req.duration = j.duration;
+    req.state = j.state;
+    return req;
+  }
+
+private:
+  Trace trace_;
+  std::size_t next_ = 0;
+};
+
+const bool registered = JobGeneratorRegistry::add(
+    generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
+      return std::make_unique<TraceGenerator>(r, ctx);
+    });
+
+}  // namespace
+
+}  // namespace joule::models::workload

@@ -1,0 +1,264 @@
+#include "models/workload/training_job.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace joule::models::workload {
+
+std::function<double(double, int)> ring_allreduce(sim::BytesPerSecond bandwidth,
+                                                  sim::Seconds hop_latency) {
+  const double bw = bandwidth.value(), alpha_s = hop_latency.value();
+  if (!(bw > 0)) throw std::invalid_argument("ring_allreduce: bandwidth must be > 0");
+  return [bw, alpha_s](double bytes, int n) {
+    if (n <= 1) return 0.0;
+    const double hops = 2.0 * (n - 1);
+    return hops / n * bytes / bw + hops * alpha_s;
+  };
+}
+
+std::string_view phase_name(PhaseKind kind) {
+  switch (kind) {
+    case PhaseKind::forward_backward:
+      return "forward_backward";
+    case PhaseKind::pipeline_bubble:
+      return "pipeline_bubble";
+    case PhaseKind::gradient_sync:
+      return "gradient_sync";
+    case PhaseKind::optimizer:
+      return "optimizer";
+    case PhaseKind::checkpoint:
+      return "checkpoint";
+    case PhaseKind::restart:
+      return "restart";
+    case PhaseKind::steps:
+      return "steps";
+    case PhaseKind::done:
+      return "done";
+  }
+  return "?";
+}
+
+Op tensor_op(Precision p) {
+  switch (p) {
+    case Precision::bf16:
+      return Op::tensor_bf16;
+    case Precision::fp16:
+      return Op::tensor_fp16;
+    case Precision::fp8:
+      return Op::tensor_fp8;
+    case Precision::tf32:
+      return Op::tensor_tf32;
+  }
+  return Op::tensor_bf16;
+}
+
+double element_bytes(Precision p) {
+  return p == Precision::tf32 ? 4.0 : 2.0;
+}
+
+ModelShape shape_from_params(double params) {
+  // N = 12·L·d² and L = d/128  ⇒  d³ = 128·N/12.
+  const double d = std::cbrt(128.0 * params / 12.0);
+  const int d_model = std::max(128, static_cast<int>(std::lround(d / 128.0)) * 128);
+  const int layers =
+      std::max(1, static_cast<int>(std::lround(params / (12.0 * d_model * d_model))));
+  return {layers, d_model};
+}
+
+const sim::ModelDoc& training_job_doc() {
+  static const sim::ModelDoc doc{
+      "workload",
+      "training-job",
+      "One LLM pre-training job: step time and per-phase op rates from 6N + 12·L·d·s FLOP/token.",
+      {
+          {"params", "number", "", "model parameters N"},
+          {"tokens", "number", "0", "training tokens D (steps = ceil(D / (global_batch·seq_len)))"},
+          {"steps", "integer", "0", "optimizer steps (instead of tokens)"},
+          {"global_batch", "integer", "1024", "sequences per step"},
+          {"seq_len", "integer", "4096", "sequence length s in tokens"},
+          {"layers", "integer", "0", "transformer layers L (0: from params, d/L = 128)"},
+          {"d_model", "integer", "0", "model width d (0: from params)"},
+          {"precision", "string", "bf16", "tensor precision: bf16, fp16, fp8, tf32"},
+          {"gpus", "integer", "", "accelerators G = dp·tp·pp·cp"},
+          {"tensor_parallel", "integer", "1", "tensor-parallel degree tp"},
+          {"pipeline_parallel", "integer", "1", "pipeline-parallel degree pp"},
+          {"context_parallel", "integer", "1", "context-parallel degree cp"},
+          {"microbatches", "integer", "0", "micro-batches m per step (0: global_batch / dp)"},
+          {"interleave", "integer", "1", "virtual pipeline stages v per rank"},
+          {"mfu", "number", "0.4", "model FLOP utilisation while computing"},
+          {"comm_overlap", "number", "0.8", "share of the gradient all-reduce hidden by backward"},
+          {"distributed_optimizer", "bool", "true", "optimizer state sharded over dp·cp (ZeRO-1)"},
+          {"checkpoint_bytes_per_param", "number", "14", "checkpoint bytes per parameter"},
+          {"optimizer_hbm_bytes_per_param", "number", "28", "HBM bytes per parameter per update"},
+          {"optimizer_flops_per_param", "number", "12", "vector FLOP per parameter per update"},
+          {"flops_per_hbm_byte", "number", "300",
+           "arithmetic intensity of forward/backward (FLOP per HBM byte)"},
+      }};
+  return doc;
+}
+
+TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
+  TrainingJobSpec s;
+  s.params = r.number("params", sim::Range::positive());
+  const double tokens = r.number("tokens", sim::Range::non_negative());
+  const std::int64_t steps = r.integer("steps", sim::Range::non_negative());
+  if ((tokens > 0) == (steps > 0)) r.fail("tokens", "or steps: give exactly one of them (> 0)");
+  s.global_batch = r.integer("global_batch", sim::Range::at_least(1));
+  s.seq_len = r.integer("seq_len", sim::Range::at_least(1));
+  s.steps = steps > 0 ? steps : static_cast<std::int64_t>(std::ceil(tokens / s.tokens_per_step()));
+  const ModelShape shape = shape_from_params(s.params);
+  s.layers = static_cast<int>(r.integer("layers", sim::Range::non_negative()));
+  s.d_model = static_cast<int>(r.integer("d_model", sim::Range::non_negative()));
+  if (s.layers == 0) s.layers = shape.layers;
+  if (s.d_model == 0) s.d_model = shape.d_model;
+  const std::string prec = r.choice("precision", {"bf16", "fp16", "fp8", "tf32"});
+  s.precision = prec == "fp16"   ? Precision::fp16
+                : prec == "fp8"  ? Precision::fp8
+                : prec == "tf32" ? Precision::tf32
+                                 : Precision::bf16;
+  const auto gpus = r.integer("gpus", sim::Range::at_least(1));
+  auto& p = s.parallel;
+  p.tensor = static_cast<int>(r.integer("tensor_parallel", sim::Range::at_least(1)));
+  p.pipeline = static_cast<int>(r.integer("pipeline_parallel", sim::Range::at_least(1)));
+  p.context = static_cast<int>(r.integer("context_parallel", sim::Range::at_least(1)));
+  const std::int64_t model_parallel = std::int64_t{p.tensor} * p.pipeline * p.context;
+  if (gpus % model_parallel != 0)
+    r.fail("gpus", "must be a multiple of tensor_parallel·pipeline_parallel·context_parallel = " +
+                       std::to_string(model_parallel) + ", got " + std::to_string(gpus));
+  p.data = static_cast<int>(gpus / model_parallel);
+  if (s.global_batch < p.data)
+    r.fail("global_batch", "must be at least the data-parallel degree " + std::to_string(p.data) +
+                               " (one sequence per replica)");
+  const auto m = r.integer("microbatches", sim::Range::non_negative());
+  p.microbatches = static_cast<int>(m > 0 ? m : s.global_batch / p.data);
+  p.interleave = static_cast<int>(r.integer("interleave", sim::Range::at_least(1)));
+  s.mfu = r.number("mfu", {0, 1, true, false});
+  s.comm_overlap = r.number("comm_overlap", sim::Range::unit_interval());
+  s.distributed_optimizer = r.boolean("distributed_optimizer");
+  s.checkpoint_bytes_per_param = r.number("checkpoint_bytes_per_param", sim::Range::positive());
+  s.optimizer_hbm_bytes_per_param =
+      r.number("optimizer_hbm_bytes_per_param", sim::Range::non_negative());
+  s.optimizer_flops_per_param = r.number("optimizer_flops_per_param", sim::Range::non_negative());
+  s.flops_per_hbm_byte = r.number("flops_per_hbm_byte", sim::Range::positive());
+  return s;
+}
+
+OpRates time_weighted_rates(const std::vector<Phase>& phases) {
+  OpRates sum;
+  double total_ns = 0;
+  for (const auto& ph : phases) {
+    const double w = static_cast<double>(ph.duration.ns());
+    total_ns += w;
+    for (std::size_t k = 0; k < compute::op_count; ++k) sum.per_s[k] += ph.rates.per_s[k] * w;
+  }
+  return total_ns > 0 ? sum.scaled(1.0 / total_ns) : OpRates{};
+}
+
+TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
+    : spec_(std::move(spec)), caps_(std::move(caps)) {
+  const auto& p = spec_.parallel;
+  if (!(spec_.params > 0) || spec_.steps < 1 || spec_.tokens_per_step() <= 0 || p.gpus() < 1 ||
+      p.microbatches < 1 || p.interleave < 1 || !(spec_.mfu > 0 && spec_.mfu <= 1))
+    throw std::invalid_argument("TrainingJob: spec not validated (" + spec_.name + ")");
+  if (!(caps_.peak_tensor.value() > 0) || !(caps_.hbm_bandwidth.value() > 0) ||
+      !(caps_.storage_write.value() > 0) || !caps_.allreduce_s)
+    throw std::invalid_argument("TrainingJob: cluster capabilities incomplete");
+
+  const double gpus = p.gpus();
+  const double peak = caps_.peak_tensor.value();
+  const double hbm_bw = caps_.hbm_bandwidth.value();
+  const double elem = element_bytes(spec_.precision);
+  const Op tensor = tensor_op(spec_.precision);
+
+  // Forward + backward.
+  const double tensor_rate = peak * spec_.mfu;
+  breakdown_.compute_s = flops_per_step() / (gpus * tensor_rate);
+  Phase fb{PhaseKind::forward_backward, sim::seconds(breakdown_.compute_s), {}};
+  fb.rates[tensor] = tensor_rate;
+  fb.rates[Op::hbm] = std::min(hbm_bw, tensor_rate / spec_.flops_per_hbm_byte);
+  // Tensor-parallel all-reduces: 4 per layer per token (2 forward, 2 backward) of d elements,
+  // ring traffic 2(t−1)/t each; pipeline sends: one activation per token per stage boundary,
+  // forward and backward. Tokens and layers are shared among dp·cp replicas and pp stages.
+  const double tokens_per_replica = spec_.tokens_per_step() / (p.data * p.context);
+  const double layers_per_stage = static_cast<double>(spec_.layers) / p.pipeline;
+  double link_bytes = 0;
+  if (p.tensor > 1)
+    link_bytes += tokens_per_replica * layers_per_stage * 4.0 * spec_.d_model * elem * 2.0 *
+                  (p.tensor - 1) / p.tensor;
+  if (p.pipeline > 1) link_bytes += tokens_per_replica * 2.0 * spec_.d_model * elem / p.tensor;
+  fb.rates[Op::nvlink] = link_bytes / breakdown_.compute_s;
+
+  // Pipeline bubble: each stage idles (p−1)/(v·m) of its compute time.
+  breakdown_.bubble_s = breakdown_.compute_s * (p.pipeline - 1) /
+                        (static_cast<double>(p.interleave) * p.microbatches);
+  Phase bubble{PhaseKind::pipeline_bubble, sim::seconds(breakdown_.bubble_s), {}};
+
+  // Gradient all-reduce of the DP shard, over the dp·cp ranks holding the same weights.
+  const int reduce_ranks = p.data * p.context;
+  const double shard_params = spec_.params / (p.tensor * p.pipeline);
+  const double grad_bytes = shard_params * elem;
+  breakdown_.allreduce_s = reduce_ranks > 1 ? caps_.allreduce_s(grad_bytes, reduce_ranks) : 0.0;
+  breakdown_.sync_s = (1.0 - spec_.comm_overlap) * breakdown_.allreduce_s;
+  Phase sync{PhaseKind::gradient_sync, sim::seconds(breakdown_.sync_s), {}};
+  if (breakdown_.sync_s > 0) {
+    // All the all-reduce traffic is drawn in the exposed part (the overlapped part draws
+    // alongside forward/backward, which is compute-bound): an estimate that keeps the bytes.
+    const double sent = 2.0 * (reduce_ranks - 1) / reduce_ranks * grad_bytes;
+    const int ranks_in_node = std::max(1, caps_.gpus_per_node / p.tensor);
+    const Op link = reduce_ranks <= ranks_in_node ? Op::nvlink : Op::pcie;
+    sync.rates[link] = sent / breakdown_.sync_s;
+    sync.rates[Op::hbm] = 3.0 * sent / breakdown_.sync_s;
+    sync.rates[Op::vector_fp32] = sent / 2.0 / elem / breakdown_.sync_s;
+  }
+
+  // Optimizer: memory-bound update of the local shard.
+  const double opt_params =
+      spec_.distributed_optimizer ? shard_params / reduce_ranks : shard_params;
+  breakdown_.optimizer_s = spec_.optimizer_hbm_bytes_per_param * opt_params / hbm_bw;
+  Phase opt{PhaseKind::optimizer, sim::seconds(breakdown_.optimizer_s), {}};
+  if (breakdown_.optimizer_s > 0) {
+    opt.rates[Op::hbm] = hbm_bw;
+    opt.rates[Op::vector_fp32] =
+        spec_.optimizer_flops_per_param * opt_params / breakdown_.optimizer_s;
+  }
+
+  for (const Phase& ph : {fb, bubble, sync, opt})
+    if (ph.duration > sim::Time::zero()) phases_.push_back(ph);
+  if (phases_.empty()) throw std::invalid_argument("TrainingJob: a step takes no time");
+  for (const auto& ph : phases_) step_time_ += ph.duration;
+  average_ = time_weighted_rates(phases_);
+}
+
+double TrainingJob::flops_per_token() const {
+  return 6.0 * spec_.params + 12.0 * spec_.layers * static_cast<double>(spec_.d_model) *
+                                  static_cast<double>(spec_.seq_len);
+}
+
+double TrainingJob::flops_per_step() const {
+  return flops_per_token() * spec_.tokens_per_step();
+}
+
+double TrainingJob::end_to_end_mfu() const {
+  return spec_.mfu * breakdown_.compute_s / step_time_.seconds();
+}
+
+sim::Bytes TrainingJob::checkpoint_size() const {
+  return sim::Bytes(spec_.params * spec_.checkpoint_bytes_per_param);
+}
+
+Phase TrainingJob::checkpoint_phase() const {
+  const double bytes = checkpoint_size().value();
+  const double write_s = bytes / caps_.storage_write.value();
+  Phase ph{PhaseKind::checkpoint, sim::seconds(write_s), {}};
+  const double per_gpu_rate = bytes / gpus() / write_s;
+  ph.rates[Op::pcie] = per_gpu_rate;
+  ph.rates[Op::hbm] = per_gpu_rate;
+  return ph;
+}
+
+Phase TrainingJob::restart_phase(sim::Time delay) {
+  return {PhaseKind::restart, delay, {}};
+}
+
+}  // namespace joule::models::workload

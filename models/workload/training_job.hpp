@@ -1,0 +1,192 @@
+// LLM training job: what one optimizer step costs, in time and in operations per accelerator.
+//
+// FLOPs per token (forward + backward, no activation recomputation), as in PaLM's MFU
+// definition (Chowdhery et al. 2022, App. B), Narayanan et al. 2021 (SC'21, eq. 3 with the
+// recomputation pass removed) and Hoffmann et al. 2022 (Chinchilla, App. F):
+//     F_token = 6·N + 12·L·d·s
+// N parameters, L layers, d model width, s sequence length. (Kaplan et al. 2020, Table 1, count
+// only the QKᵀ logits and get 6·L·s·d; the attention-times-values product doubles it.)
+//
+// One step processes the global batch B_tok = global_batch × s tokens on G = dp·tp·pp·cp
+// accelerators:
+//     t_compute  = F_token · B_tok / (G · peak · mfu)          forward + backward
+//     t_bubble   = t_compute · (p − 1) / (v · m)               pipeline fill/drain (1F1B;
+//                  bubble share of the pipeline (p−1)/(v·m+p−1), Narayanan et al. 2021 §2.2)
+//     t_sync     = (1 − overlap) · allreduce_s(S_grad, dp·cp)  exposed gradient all-reduce
+//     t_optim    = b_opt · N_shard / HBM_bw                    memory-bound Adam update
+//     t_step     = t_compute + t_bubble + t_sync + t_optim
+// S_grad = N/(tp·pp) · b_elem is the gradient shard every DP rank holds; N_shard is
+// N/(tp·pp), divided further by dp·cp with a distributed (ZeRO-1) optimizer.
+// `mfu` is the utilisation *while computing* (kernel efficiency); the end-to-end MFU that
+// papers report is mfu · t_compute / t_step (`end_to_end_mfu()`).
+//
+// Checkpoint: N · b_ckpt bytes (mixed-precision Adam: 2 bf16 weights + 4 fp32 master + 4 + 4
+// Adam moments = 14 byte/param; Rajbhandari et al. 2020, ZeRO §3) written at the cluster's
+// aggregate storage bandwidth.
+//
+// | parameter                      | default | kind                                           |
+// |--------------------------------|---------|------------------------------------------------|
+// | checkpoint_bytes_per_param     | 14      | from mixed-precision Adam state (ZeRO §3)      |
+// | optimizer_hbm_bytes_per_param  | 28      | estimate: read grad 2 + master/m/v 12, write 12 +
+// bf16 weights 2 | | optimizer_flops_per_param      | 12      | estimate (Adam update arithmetic) |
+// | flops_per_hbm_byte             | 300     | estimate: H100 roofline ridge 989e12/3.35e12; to be
+// calibrated | | comm_overlap                   | 0.8     | estimate (gradient reduce overlapped
+// with backward) |
+//
+// Op rates per accelerator of each phase (the contract in models/compute/op_rates.hpp):
+//   forward_backward: tensor = peak·mfu; HBM = tensor / flops_per_hbm_byte (≤ HBM_bw);
+//                     NVLink = tensor-parallel all-reduces (4 per layer per token, Megatron)
+//                     + pipeline point-to-point activations, spread over t_compute.
+//   pipeline_bubble:  all zero (the stage waits).
+//   gradient_sync:    ring all-reduce bytes 2(n−1)/n·S_grad (on NVLink when the DP group fits
+//                     in a node, else through PCIe to the NIC); HBM 3× those bytes (read two
+//                     operands, write the sum); vector FP32 one add per element received.
+//   optimizer:        HBM at full bandwidth; vector FP32 optimizer_flops_per_param·N_shard.
+//   checkpoint:       device→host copy of the accelerator's share: PCIe = HBM = size/(G·t_ckpt).
+//   restart:          all zero (processes re-launch, GPUs idle).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/compute/op_rates.hpp"
+#include "sim/params.hpp"
+#include "sim/time.hpp"
+#include "sim/units.hpp"
+
+namespace joule::models::workload {
+
+using compute::Op;
+using compute::OpRates;
+
+// What the cluster offers a job; plain inputs so that the hardware and network models can be
+// wired in by the World without this file depending on them.
+struct ClusterCapabilities {
+  sim::FlopsPerSecond peak_tensor{0};    // dense peak per accelerator, in the job's precision
+  sim::BytesPerSecond hbm_bandwidth{0};  // per accelerator
+  sim::BytesPerSecond storage_write{0};  // aggregate, to checkpoint storage
+  int gpus_per_node = 8;
+  // Seconds to all-reduce `bytes` (held by each of `gpus` ranks) across `gpus` ranks.
+  std::function<double(double bytes, int gpus)> allreduce_s;
+};
+
+// Ring all-reduce over links of `bandwidth` per rank with per-hop latency:
+// 2(n−1)/n · S / B + 2(n−1) · α. A simple stand-in until the network model supplies one.
+std::function<double(double, int)> ring_allreduce(sim::BytesPerSecond bandwidth,
+                                                  sim::Seconds hop_latency);
+
+enum class PhaseKind {
+  forward_backward,
+  pipeline_bubble,
+  gradient_sync,
+  optimizer,
+  checkpoint,
+  restart,
+  // A steady-fidelity block: several whole steps as one phase with time-averaged rates.
+  steps,
+  done
+};
+std::string_view phase_name(PhaseKind kind);
+
+struct Phase {
+  PhaseKind kind = PhaseKind::done;
+  sim::Time duration;  // whole nanoseconds: every fidelity sums the same integers
+  OpRates rates;       // per accelerator, at the nominal clock
+};
+
+struct Parallelism {
+  int data = 1;
+  int tensor = 1;
+  int pipeline = 1;
+  int context = 1;
+  int microbatches = 1;  // m: micro-batches per step per pipeline
+  int interleave = 1;    // v: virtual stages per pipeline rank (interleaved 1F1B)
+  int gpus() const { return data * tensor * pipeline * context; }
+};
+
+enum class Precision { bf16, fp16, fp8, tf32 };
+Op tensor_op(Precision p);
+double element_bytes(Precision p);  // activations/gradients on the wire (fp8 keeps bf16 grads)
+
+struct TrainingJobSpec {
+  std::string name = "job";
+  double params = 0;              // N
+  std::int64_t steps = 0;         // optimizer steps
+  std::int64_t global_batch = 0;  // sequences per step
+  std::int64_t seq_len = 0;       // s
+  int layers = 0;                 // L
+  int d_model = 0;                // d
+  Precision precision = Precision::bf16;
+  Parallelism parallel;
+  double mfu = 0.4;
+  double comm_overlap = 0.8;
+  bool distributed_optimizer = true;
+  double checkpoint_bytes_per_param = 14;
+  double optimizer_hbm_bytes_per_param = 28;
+  double optimizer_flops_per_param = 12;
+  double flops_per_hbm_byte = 300;
+
+  double tokens_per_step() const {
+    return static_cast<double>(global_batch) * static_cast<double>(seq_len);
+  }
+  int gpus() const { return parallel.gpus(); }
+};
+
+// Shape of a dense decoder when only N is known: N ≈ 12·L·d² with d/L = 128 (Llama 2/3
+// 7B: 4096/32, 405B: 16384/126); d rounded to a multiple of 128. An estimate.
+struct ModelShape {
+  int layers = 0;
+  int d_model = 0;
+};
+ModelShape shape_from_params(double params);
+
+// Keys of a single training job ("training-job").
+const sim::ModelDoc& training_job_doc();
+// Reads and validates; `gpus` = dp·tp·pp·cp must divide exactly.
+TrainingJobSpec training_job_spec(const sim::ParamReader& r);
+
+class TrainingJob {
+public:
+  TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps);
+
+  const TrainingJobSpec& spec() const { return spec_; }
+  int gpus() const { return spec_.gpus(); }
+  std::int64_t total_steps() const { return spec_.steps; }
+
+  double flops_per_token() const;  // 6N + 12·L·d·s
+  double flops_per_step() const;   // all accelerators together
+
+  // One step, in order; zero-length phases are left out. Durations are whole ns.
+  const std::vector<Phase>& step_phases() const { return phases_; }
+  sim::Time step_time() const { return step_time_; }
+  // Exact time-weighted mean of the step's phase rates (what a `steady` block draws).
+  const OpRates& step_average_rates() const { return average_; }
+
+  double end_to_end_mfu() const;  // mfu · t_compute / t_step
+
+  sim::Bytes checkpoint_size() const;
+  Phase checkpoint_phase() const;
+  static Phase restart_phase(sim::Time delay);
+
+  // Seconds of each part of a step (unrounded), for reports and tests.
+  struct StepBreakdown {
+    double compute_s = 0, bubble_s = 0, sync_s = 0, allreduce_s = 0, optimizer_s = 0;
+  };
+  const StepBreakdown& breakdown() const { return breakdown_; }
+
+private:
+  TrainingJobSpec spec_;
+  ClusterCapabilities caps_;
+  StepBreakdown breakdown_;
+  std::vector<Phase> phases_;
+  sim::Time step_time_;
+  OpRates average_;
+};
+
+// Time-weighted mean of phase rates: Σ r_i·t_i / Σ t_i (integers ns as weights).
+OpRates time_weighted_rates(const std::vector<Phase>& phases);
+
+}  // namespace joule::models::workload

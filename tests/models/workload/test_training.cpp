@@ -1,0 +1,376 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "app/yaml_params.hpp"
+#include "models/workload/failures.hpp"
+#include "models/workload/training_job.hpp"
+#include "models/workload/training_run.hpp"
+#include "sim/random.hpp"
+
+using namespace joule;
+using namespace joule::models::workload;
+namespace compute = joule::models::compute;
+using compute::Op;
+
+namespace {
+
+// 8 GPUs, 1 PFLOP/s peak, 2 TB/s HBM, 10 GB/s storage, 100 GB/s zero-latency ring.
+ClusterCapabilities small_cluster(double storage_bps = 10e9) {
+  ClusterCapabilities c;
+  c.peak_tensor = sim::FlopsPerSecond(1e15);
+  c.hbm_bandwidth = sim::BytesPerSecond(2e12);
+  c.storage_write = sim::BytesPerSecond(storage_bps);
+  c.gpus_per_node = 8;
+  c.allreduce_s = ring_allreduce(sim::BytesPerSecond(100e9), sim::Seconds(0));
+  return c;
+}
+
+// N = 1e9, L = 16, d = 2048, s = 2048, 64 sequences per step; tp 2 × pp 2 × dp 2.
+TrainingJobSpec small_spec() {
+  TrainingJobSpec s;
+  s.params = 1e9;
+  s.steps = 1000;
+  s.global_batch = 64;
+  s.seq_len = 2048;
+  s.layers = 16;
+  s.d_model = 2048;
+  s.parallel = {.data = 2, .tensor = 2, .pipeline = 2, .context = 1, .microbatches = 32};
+  s.mfu = 0.5;
+  s.comm_overlap = 0.5;
+  return s;
+}
+
+// Linear power of one accelerator: 100 W + Σ e_k · r_k.
+double linear_power_w(const compute::OpRates& r) {
+  return 100.0 + 1e-12 * r[Op::tensor_bf16] + 50e-12 * r[Op::hbm] + 10e-12 * r[Op::nvlink] +
+         10e-12 * r[Op::pcie] + 2e-12 * r[Op::vector_fp32];
+}
+
+sim::ParamNode yaml(const std::string& text) {
+  return app::parse_yaml_text(text, "test.yaml");
+}
+
+}  // namespace
+
+TEST_CASE("step time of a small job, by hand") {
+  const TrainingJob job(small_spec(), small_cluster());
+  // FLOP/token = 6N + 12·L·d·s = 6e9 + 12·16·2048·2048.
+  const double flop_token = 6e9 + 12.0 * 16 * 2048 * 2048;
+  CHECK(job.flops_per_token() == doctest::Approx(flop_token));
+  const double flop_step = flop_token * 64 * 2048;
+  // Compute: FLOP/step / (G · peak · mfu) = / (8 · 1e15 · 0.5).
+  const double compute_s = flop_step / (8 * 1e15 * 0.5);
+  // Bubble: (p−1)/(v·m) of compute = 1/32.
+  const double bubble_s = compute_s * 1.0 / 32.0;
+  // Gradient shard N/(tp·pp)·2 B = 5e8 B; ring over dp = 2: 2·1/2·5e8/1e11 = 5 ms; half exposed.
+  const double sync_s = 0.5 * (5e8 / 100e9);
+  // Optimizer: 28 B/param over N/(tp·pp·dp) = 1.25e8 params at 2 TB/s.
+  const double optim_s = 28.0 * 1.25e8 / 2e12;
+  const auto& b = job.breakdown();
+  CHECK(b.compute_s == doctest::Approx(compute_s));
+  CHECK(b.bubble_s == doctest::Approx(bubble_s));
+  CHECK(b.sync_s == doctest::Approx(sync_s));
+  CHECK(b.optimizer_s == doctest::Approx(optim_s));
+  CHECK(job.step_time().seconds() ==
+        doctest::Approx(compute_s + bubble_s + sync_s + optim_s).epsilon(1e-8));
+  // Pipeline bubble share of the pipeline = (p−1)/(m+p−1) = 1/33.
+  CHECK(bubble_s / (compute_s + bubble_s) == doctest::Approx(1.0 / 33.0));
+  CHECK(job.end_to_end_mfu() == doctest::Approx(0.5 * compute_s / job.step_time().seconds()));
+
+  // Phases in order, with tensor rate peak·mfu while computing and nothing in the bubble.
+  const auto& ph = job.step_phases();
+  REQUIRE(ph.size() == 4);
+  CHECK(ph[0].kind == PhaseKind::forward_backward);
+  CHECK(ph[0].rates[Op::tensor_bf16] == doctest::Approx(0.5e15));
+  CHECK(ph[0].rates[Op::hbm] == doctest::Approx(0.5e15 / 300));
+  CHECK(ph[1].kind == PhaseKind::pipeline_bubble);
+  CHECK(ph[1].rates[Op::tensor_bf16] == 0);
+  CHECK(ph[2].kind == PhaseKind::gradient_sync);
+  // The DP group (2 ranks, tp 2) fits in one 8-GPU node: NVLink carries 2·1/2·5e8 B.
+  CHECK(ph[2].rates[Op::nvlink] * ph[2].duration.seconds() == doctest::Approx(5e8).epsilon(1e-6));
+  CHECK(ph[3].kind == PhaseKind::optimizer);
+  CHECK(ph[3].rates[Op::hbm] == doctest::Approx(2e12));
+
+  // Checkpoint: 14 B/param · 1e9 = 14 GB at 10 GB/s = 1.4 s.
+  CHECK(job.checkpoint_size().value() == doctest::Approx(14e9));
+  CHECK(job.checkpoint_phase().duration.seconds() == doctest::Approx(1.4));
+  CHECK(job.checkpoint_phase().rates[Op::pcie] == doctest::Approx(14e9 / 8 / 1.4));
+}
+
+TEST_CASE("steady rates are the exact time-weighted mean of the step's phases") {
+  const TrainingJob job(small_spec(), small_cluster());
+  double tensor_flop = 0;
+  sim::Time total;
+  for (const auto& ph : job.step_phases()) {
+    tensor_flop += ph.rates[Op::tensor_bf16] * ph.duration.seconds();
+    total += ph.duration;
+  }
+  CHECK(total == job.step_time());
+  CHECK(job.step_average_rates()[Op::tensor_bf16] * job.step_time().seconds() ==
+        doctest::Approx(tensor_flop).epsilon(1e-12));
+  // Tensor FLOP delivered in a step = FLOP/step / G (up to ns rounding of t_compute).
+  CHECK(tensor_flop == doctest::Approx(job.flops_per_step() / 8).epsilon(1e-8));
+}
+
+TEST_CASE("training-job spec: derivations and errors") {
+  const auto node =
+      yaml("params: 70e9\ntokens: 1.4e12\ngpus: 1024\ntensor_parallel: 8\npipeline_parallel: 4\n");
+  const auto s = training_job_spec(sim::ParamReader(&node, training_job_doc()));
+  CHECK(s.parallel.data == 32);
+  CHECK(s.parallel.microbatches == 1024 / 32);
+  // steps = ceil(1.4e12 / (1024·4096)).
+  CHECK(s.steps == static_cast<std::int64_t>(std::ceil(1.4e12 / (1024.0 * 4096))));
+  // Shape from N: d³ = 128·N/12, rounded to 128; L = N/(12 d²).
+  CHECK(s.d_model == 9088);
+  CHECK(s.layers == static_cast<int>(std::lround(70e9 / (12.0 * 9088 * 9088))));
+
+  const auto bad = yaml("params: 7e9\nsteps: 10\ngpus: 100\ntensor_parallel: 8\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&bad, training_job_doc())),
+                       doctest::Contains("test.yaml:3:7: gpus must be a multiple of"),
+                       sim::InputError);
+  const auto both = yaml("params: 7e9\nsteps: 10\ntokens: 1e9\ngpus: 8\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&both, training_job_doc())),
+                       doctest::Contains("give exactly one"), sim::InputError);
+  const auto mfu = yaml("params: 7e9\nsteps: 10\ngpus: 8\nmfu: 1.5\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&mfu, training_job_doc())),
+                       doctest::Contains("mfu must be in (0, 1]"), sim::InputError);
+}
+
+TEST_CASE("state machine: accounting identity and explicit transitions") {
+  const TrainingJob job(small_spec(), small_cluster());
+  RunPolicy pol;
+  pol.fidelity = Fidelity::iteration;
+  pol.checkpoint_every_steps = 100;
+  pol.restart_delay = sim::minutes(5);
+  TrainingRun run(job, pol);
+  Activity a = run.start(sim::Time::zero());
+  CHECK(a.kind == PhaseKind::forward_backward);
+  CHECK_THROWS_AS(run.on_step_done(a.end), std::logic_error);  // phases left in the step
+  CHECK_THROWS_AS(run.advance(a.end - sim::seconds(0.001)), std::logic_error);  // too early
+  // Through 150 steps (1 checkpoint after step 100), then a failure mid-step 151.
+  sim::Time ckpt_end;
+  while (run.stats().steps_done < 150) {
+    const bool was_ckpt = a.kind == PhaseKind::checkpoint;
+    a = run.advance(a.end);
+    if (was_ckpt) ckpt_end = a.start;
+  }
+  CHECK(run.stats().checkpoints == 1);
+  CHECK(run.stats().steps_committed == 100);
+  const sim::Time fail_at = a.start + sim::Time::from_ns((a.end - a.start).ns() / 2);
+  a = run.on_failure(fail_at, FailureClass::hbm);
+  CHECK(a.kind == PhaseKind::restart);
+  CHECK(a.end - a.start == sim::minutes(5));
+  CHECK(run.stats().steps_done == 100);
+  CHECK(run.stats().interruptions_by_class[static_cast<std::size_t>(FailureClass::hbm)] == 1);
+  // Lost: everything since the checkpoint ended (50 steps and half a phase), on 8 GPUs.
+  CHECK(run.stats().lost_gpu_s == doctest::Approx(8 * (fail_at - ckpt_end).seconds()));
+  CHECK((fail_at - ckpt_end).seconds() > 50 * job.step_time().seconds());
+  while (!a.done()) a = run.advance(a.end);
+  const auto& st = run.stats();
+  CHECK(st.steps_committed == 1000);
+  CHECK(st.checkpoints == 10);  // 9 periodic + the final one
+  CHECK(st.useful_gpu_s == doctest::Approx(8 * 1000 * job.step_time().seconds()));
+  CHECK(st.restart_gpu_s == doctest::Approx(8 * 300.0));
+  CHECK(st.checkpoint_gpu_s == doctest::Approx(8 * 10 * 1.4));
+  // total = useful + lost + checkpoint + restart = G · wall time.
+  CHECK(st.total_gpu_s() == doctest::Approx(8 * (a.end - run.started_at()).seconds()));
+  CHECK(st.goodput() < 1.0);
+  CHECK_THROWS_AS(run.on_failure(a.end), std::logic_error);
+}
+
+TEST_CASE("iteration and steady fidelity give the same energy (within 1 %), failures included") {
+  ClusterCapabilities caps = small_cluster();
+  TrainingJobSpec spec = small_spec();
+  spec.steps = 20000;
+  const TrainingJob job(spec, caps);
+  FailureSpec fs = FailureSpec::llama3();
+  // Job MTBF 20 min on 8 GPUs, to see several failures in the ~1.3 h run.
+  for (auto& r : fs.rate_per_gpu_s) r *= (50677.0 * 3 / 8.0);
+  const FailureProcess failures(fs, job.gpus());
+  fs.checkpoint_rule = CheckpointRule::fixed;
+  fs.checkpoint_every = sim::minutes(10);
+
+  // No failures: identical to rounding.
+  {
+    const FailureProcess none(FailureSpec{}, job.gpus());
+    sim::Rng r1(1), r2(1);
+    const auto it =
+        drive_run(job, run_policy(job, fs, Fidelity::iteration), none, r1, {}, linear_power_w);
+    const auto st =
+        drive_run(job, run_policy(job, fs, Fidelity::steady), none, r2, {}, linear_power_w);
+    CHECK(it.end == st.end);
+    CHECK(st.energy_j == doctest::Approx(it.energy_j).epsilon(1e-12));
+  }
+  const sim::RandomStreams streams(7);
+  auto r1 = streams.stream("failures/job-1");
+  auto r2 = streams.stream("failures/job-1");
+  const auto it =
+      drive_run(job, run_policy(job, fs, Fidelity::iteration), failures, r1, {}, linear_power_w);
+  const auto st =
+      drive_run(job, run_policy(job, fs, Fidelity::steady), failures, r2, {}, linear_power_w);
+  REQUIRE(it.stats.interruptions >= 2);
+  CHECK(it.stats.interruptions == st.stats.interruptions);
+  CHECK(it.end == st.end);
+  CHECK(it.stats.lost_gpu_s == doctest::Approx(st.stats.lost_gpu_s));
+  const double rel = std::fabs(st.energy_j - it.energy_j) / it.energy_j;
+  MESSAGE("iteration vs steady energy: ", it.energy_j, " J vs ", st.energy_j, " J, rel diff ", rel,
+          ", interruptions ", it.stats.interruptions);
+  CHECK(rel < 0.01);
+}
+
+TEST_CASE("goodput under failures matches the closed form E[T] = e^{ΛR}(e^{Λ(τ+δ)}−1)/Λ") {
+  // δ = 14 GB / 1 GB/s = 14 s; job MTBF M = 2 h; restart R = 60 s; τ ≈ 600 s.
+  TrainingJobSpec long_spec = small_spec();
+  long_spec.steps = 1000000;
+  const TrainingJob base(long_spec, small_cluster(1e9));
+  const double delta_s = base.checkpoint_phase().duration.seconds();
+  CHECK(delta_s == doctest::Approx(14.0));
+  const std::int64_t k = steps_for_interval(base, sim::seconds(600));
+  const int segments = 40;
+  TrainingJobSpec spec = small_spec();
+  spec.steps = k * segments;
+  const TrainingJob job(spec, small_cluster(1e9));
+  const double tau_s = (job.step_time() * k).seconds();
+
+  FailureSpec fs;
+  const double mtbf_s = 7200;
+  fs.rate_per_gpu_s[0] = 1.0 / (mtbf_s * job.gpus());
+  const FailureProcess failures(fs, job.gpus());
+  RunPolicy pol;
+  pol.checkpoint_every_steps = k;
+  pol.restart_delay = sim::seconds(60);
+
+  const sim::RandomStreams streams(2024);
+  const int jobs = 2000;
+  double sum = 0, sum2 = 0, useful = 0, total = 0;
+  for (int j = 0; j < jobs; ++j) {
+    auto rng = streams.stream("goodput/" + std::to_string(j));
+    const auto out = drive_run(job, pol, failures, rng);
+    const double t = (out.end - out.start).seconds();
+    sum += t;
+    sum2 += t * t;
+    useful += out.stats.useful_gpu_s;
+    total += out.stats.total_gpu_s();
+  }
+  const double mean = sum / jobs;
+  const double se = std::sqrt((sum2 / jobs - mean * mean) / (jobs - 1));
+  const double expect = segments * expected_segment_s(tau_s + delta_s, 60.0, 1.0 / mtbf_s);
+  MESSAGE("job wall time: simulated ", mean, " s ± ", se, " (1 SE), closed form ", expect,
+          " s; goodput ", useful / total, " vs ", segments * tau_s / expect);
+  // Mean of 2000 iid job times: |error| < 4 SE (false alarm ~6e-5 under the CLT).
+  CHECK(std::fabs(mean - expect) < 4 * se);
+  CHECK(useful / total == doctest::Approx(segments * tau_s / expect).epsilon(4 * se / expect));
+}
+
+TEST_CASE("the checkpoint interval that maximises simulated goodput is near Young's") {
+  // δ = 14 s, job MTBF M = 2 h: τ_Young = √(2·14·7200) = 449 s.
+  TrainingJobSpec spec = small_spec();
+  const TrainingJob probe(spec, small_cluster(1e9));
+  const double delta_s = probe.checkpoint_phase().duration.seconds();
+  const double mtbf_s = 7200, restart_s = 60;
+  const double young_s = young_interval(sim::seconds(delta_s), sim::seconds(mtbf_s)).seconds();
+  CHECK(young_s == doctest::Approx(std::sqrt(2 * 14.0 * 7200)));
+
+  FailureSpec fs;
+  fs.rate_per_gpu_s[0] = 1.0 / (mtbf_s * 8);
+  const FailureProcess failures(fs, 8);
+  spec.steps = static_cast<std::int64_t>(200 * mtbf_s / probe.step_time().seconds());
+  const TrainingJob job(spec, small_cluster(1e9));
+  const sim::RandomStreams streams(99);
+
+  auto analytic = [&](double tau_s) {
+    return tau_s / expected_segment_s(tau_s + delta_s, restart_s, 1.0 / mtbf_s);
+  };
+  // Sweep τ from 0.4× to 2.5× Young on a geometric grid; the same streams for every τ (common
+  // random numbers), 100 independent jobs of ~200 MTBF each per τ.
+  const int points = 25, reps = 100;
+  double best_tau = 0, best_g = 0, best_se = 0, max_analytic = 0;
+  std::vector<double> taus, goods;
+  for (int i = 0; i < points; ++i) {
+    const double tau_target = young_s * 0.4 * std::pow(2.5 / 0.4, i / (points - 1.0));
+    RunPolicy pol;
+    pol.checkpoint_every_steps = steps_for_interval(job, sim::seconds(tau_target));
+    pol.restart_delay = sim::seconds(restart_s);
+    pol.final_checkpoint = false;
+    const double tau_s = (job.step_time() * pol.checkpoint_every_steps).seconds();
+    double u = 0, t = 0, s = 0, s2 = 0;
+    for (int j = 0; j < reps; ++j) {
+      auto rng = streams.stream("sweep/" + std::to_string(j));
+      const auto out = drive_run(job, pol, failures, rng);
+      u += out.stats.useful_gpu_s;
+      t += out.stats.total_gpu_s();
+      const double g = out.stats.goodput();
+      s += g;
+      s2 += g * g;
+    }
+    const double g = u / t;
+    const double se = std::sqrt((s2 / reps - (s / reps) * (s / reps)) / (reps - 1));
+    taus.push_back(tau_s);
+    goods.push_back(g);
+    max_analytic = std::max(max_analytic, analytic(tau_s));
+    if (g > best_g) best_g = g, best_tau = tau_s, best_se = se;
+  }
+  // Statistical tolerance: the simulated optimum is acceptable wherever the closed-form
+  // goodput is within 3 SE of its maximum (the curve is flat there: noise decides).
+  const double band = 3 * best_se;
+  CHECK(analytic(best_tau) > max_analytic - band);
+  // Young's interval itself lies in that near-optimal band, and the simulated optimum is
+  // within a factor 1.5 of Young's (the band's width for these δ/M).
+  CHECK(analytic(young_s) > max_analytic - band);
+  MESSAGE("Young ", young_s, " s, Daly ",
+          daly_interval(sim::seconds(delta_s), sim::seconds(mtbf_s)).seconds(),
+          " s; simulated best τ ", best_tau, " s, goodput ", best_g, " ± ", best_se,
+          "; closed-form max ", max_analytic);
+  CHECK(best_tau > young_s / 1.5);
+  CHECK(best_tau < young_s * 1.5);
+}
+
+TEST_CASE("failure spec: Llama 3 defaults and overrides") {
+  const auto node = yaml("{}");
+  const FailureSpec s = failure_spec(sim::ParamReader(&node, failures_doc()));
+  // 419 interruptions over 16,384 GPUs × 54 d: per-GPU MTBF = 16384·54·24/419 h ≈ 50,677 h.
+  CHECK(1.0 / s.rate_per_gpu_total() / 3600 == doctest::Approx(50677).epsilon(1e-4));
+  CHECK(s.rate_per_gpu_s[static_cast<std::size_t>(FailureClass::hbm)] / s.rate_per_gpu_total() ==
+        doctest::Approx(72.0 / 419).epsilon(1e-3));
+  CHECK(s.checkpoint_rule == CheckpointRule::young);
+  // The whole Llama 3 cluster: one failure per 50,677 h / 16,384 = 3.09 h.
+  CHECK(FailureProcess(FailureSpec::llama3(), 16384).mtbf().hours() ==
+        doctest::Approx(54.0 * 24 / 419));
+
+  const auto fixed = yaml("mtbf_per_gpu: 50000 h\nrestart: 10 min\ncheckpoint_every: 30 min\n");
+  const FailureSpec f = failure_spec(sim::ParamReader(&fixed, failures_doc()));
+  CHECK(f.checkpoint_rule == CheckpointRule::fixed);
+  CHECK(f.checkpoint_every == sim::minutes(30));
+  CHECK(1.0 / f.rate_per_gpu_total() == doctest::Approx(50000.0 * 3600));
+  const auto bad = yaml("checkpoint_every: often\n");
+  CHECK_THROWS_AS(failure_spec(sim::ParamReader(&bad, failures_doc())), sim::InputError);
+
+  // Class draws follow the class shares (fixed seed, 4 SE).
+  const FailureProcess p(FailureSpec::llama3(), 16384);
+  auto rng = sim::RandomStreams(5).stream("classes");
+  int hbm = 0;
+  const int n = 100000;
+  sim::Time now;
+  for (int i = 0; i < n; ++i) {
+    const Failure f1 = p.next(now, rng);
+    hbm += f1.cls == FailureClass::hbm;
+    now = f1.at;
+  }
+  const double share = 72.0 / 419;
+  CHECK(std::fabs(hbm / double(n) - share) < 4 * std::sqrt(share * (1 - share) / n));
+  // n failures span n·MTBF on average (4 SE: SE of a sum of n exponentials = √n·MTBF).
+  CHECK(std::fabs(now.seconds() - n * p.mtbf().seconds()) < 4 * std::sqrt(n) * p.mtbf().seconds());
+}
+
+TEST_CASE("Young and Daly intervals") {
+  // δ = 5 min, M = 10 h: Young √(2·300·36000) = 4648 s; Daly adds ⅓√(δ/2M)+δ/(18M) and − δ.
+  const double y = std::sqrt(2 * 300.0 * 36000);
+  CHECK(young_interval(sim::minutes(5), sim::hours(10)).seconds() == doctest::Approx(y));
+  const double x = 300.0 / 72000;
+  CHECK(daly_interval(sim::minutes(5), sim::hours(10)).seconds() ==
+        doctest::Approx(y * (1 + std::sqrt(x) / 3 + x / 9) - 300));
+  CHECK(daly_interval(sim::hours(30), sim::hours(10)) == sim::hours(10));
+}
