@@ -157,7 +157,7 @@ const std::vector<NodeType>& node_catalog() {
   static const std::vector<NodeType> catalog = {
       dgx_h100(), hgx_b200(), dgx_a100(),
       // TPU v4 VM: 240 vCPUs (2 sockets, ~280 W each est.); v5p VM: 208 vCPUs, 448 GB.
-      tpu_host("tpu-v4-host", "tpu-v4", 560.0, 2000.0),
+      tpu_host("tpu-v4-host", "tpu-v4", 560.0, 2200.0),
       tpu_host("tpu-v5p-host", "tpu-v5p", 600.0, 2900.0)};
   return catalog;
 }
