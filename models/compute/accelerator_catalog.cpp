@@ -1,0 +1,433 @@
+// Accelerator catalog: numbers, sources and the derivation of every estimate.
+//
+// How the default energies are estimated (no calibration measurement exists yet):
+//   The anchor is the "reference training mix": dense BF16 at 45 % MFU plus HBM traffic at 40 %
+//   of peak bandwidth, with a live context. Its power must sit just below TDP, as measured on
+//   training nodes (a DGX H100 peaks at ~8.4 kW in training, GPUs ~600–700 W each):
+//     P_mix = P_context + e_bf16·0.45·peak_bf16 + e_hbm·0.40·peak_hbm
+//   e_hbm is set first from the memory technology (HBM3 ≈ 3.5–4 pJ/bit at the DRAM and PHY, i.e.
+//   ≈ 30 pJ/B, roughly doubled by the controller, network-on-chip and L2 fills ⇒ 60 pJ/B on
+//   H100; within the 30–150 pJ/B sanity bound), then e_bf16 fills the rest of the budget.
+//   Other precisions follow from their rates at comparable power (TF32 runs at half the BF16
+//   rate ⇒ ≈ 2·e_bf16; FP8 at twice the rate ⇒ ≈ 0.58·e_bf16 so FP8 GEMMs run near the cap, as
+//   observed). Tensor energies are board level and include GEMM operand staging through
+//   shared memory and L2; the l2/smem energies count only traffic beyond that.
+//   DVFS: P(f) = β·f³ + τ·f + P_const through (f_nom, TDP) with P_const = idle and a 60 % cubic
+//   share at nominal (V ∝ f in the upper DVFS range, AccelWattch, Kandiah et al. MICRO 2021).
+//   Die-to-coolant resistance: the die sits 45 K above inlet air at TDP when air-cooled, 25 K
+//   above supply water with a cold plate (estimates: DGX H100 GPUs run ~65–75 °C at 25 °C inlet).
+#include "models/compute/accelerator_catalog.hpp"
+
+#include <iomanip>
+#include <ostream>
+
+namespace joule::models::compute {
+
+namespace {
+
+constexpr double tera = 1e12, giga = 1e9, pico = 1e-12, mega = 1e6;
+
+std::size_t idx(Op op) {
+  return static_cast<std::size_t>(op);
+}
+
+// DVFS estimate: β·f³ + τ·f = TDP − idle at f_nom, cubic share 60 %.
+void dvfs_estimate(AcceleratorSpec& c) {
+  const double f_ghz = c.nominal_clock_hz.value / giga;
+  const double dyn_w = c.tdp_w.value - c.idle_w.value;
+  const std::string why =
+      "estimate: fit through (f_nom, TDP) with P_const = idle and a 60 % "
+      "cubic share at nominal; dynamic = TDP − idle = " +
+      std::to_string(static_cast<int>(dyn_w)) + " W";
+  c.beta_w_per_ghz3 = estimate(0.6 * dyn_w / (f_ghz * f_ghz * f_ghz), why);
+  c.tau_w_per_ghz = estimate(0.4 * dyn_w / f_ghz, why);
+  c.p_const_w = estimate(c.idle_w.value, "estimate: P_const = idle power");
+}
+
+void common_thermal(AcceleratorSpec& c) {
+  c.reference_temp_c = estimate(40.0, "estimate: idle die temperature of the idle measurement");
+  c.leakage_per_kelvin =
+      estimate(0.008,
+               "estimate: 0.8 %/K linearized leakage growth (leakage roughly doubles "
+               "per 60–90 K), as in the example calibration file");
+  c.r_th_air_k_per_w = estimate(45.0 / c.tdp_w.value, "estimate: die 45 K above inlet air at TDP");
+  c.r_th_cold_plate_k_per_w =
+      estimate(25.0 / c.tdp_w.value, "estimate: die 25 K above supply water at TDP");
+}
+
+Sourced<double> none(const std::string& why) {
+  return spec(0.0, why);
+}
+Sourced<double> pj(double v, const std::string& why) {
+  return estimate(v * pico, why);
+}
+
+AcceleratorSpec h100() {
+  AcceleratorSpec c;
+  c.id = "h100-sxm";
+  c.name = "NVIDIA H100 SXM5 80GB";
+  const std::string ds = "NVIDIA H100 Tensor Core GPU datasheet (SXM5), dense";
+  c.peak[idx(Op::tensor_fp64)] = spec(67 * tera, ds);
+  c.peak[idx(Op::tensor_tf32)] = spec(494.7 * tera, ds);
+  c.peak[idx(Op::tensor_bf16)] = spec(989.4 * tera, ds);
+  c.peak[idx(Op::tensor_fp16)] = spec(989.4 * tera, ds);
+  c.peak[idx(Op::tensor_fp8)] = spec(1978.9 * tera, ds);
+  c.peak[idx(Op::vector_fp32)] = spec(66.9 * tera, ds);
+  c.peak[idx(Op::hbm)] = spec(3.35 * tera, ds + " (HBM3)");
+  c.peak[idx(Op::l2)] = none("not catalogued");
+  c.peak[idx(Op::smem)] = none("not catalogued");
+  c.peak[idx(Op::nvlink)] = spec(450 * giga, ds + ": NVLink 900 GB/s bidirectional, 450 sent");
+  c.peak[idx(Op::pcie)] = spec(64 * giga, "PCIe Gen5 x16, per direction");
+  c.hbm_capacity_b = spec(80 * giga, ds);
+  c.interconnect_bidir_bps = spec(900 * giga, ds + " (NVLink 4)");
+  c.tdp_w = spec(700.0, ds + ": max TDP up to 700 W");
+  c.idle_w = measured(70.0, "measured idle without context 67–71 W (DESIGN.md §4.1)");
+  c.context_w = measured(145.0, "measured idle with a live context ~145 W (DESIGN.md §4.1)");
+  c.nominal_clock_hz = spec(1980 * mega, "H100 SXM5 max boost clock 1980 MHz");
+  c.min_clock_hz = estimate(990 * mega, "estimate: cap governor floor ≈ half the boost clock");
+  // Reference mix: 145 + e_bf16·445 TFLOP/s + 60 pJ/B·1.34 TB/s = 145 + 423 + 80 = 648 W with
+  // e_bf16 = 0.95 pJ/FLOP (601 W at 40 % MFU, 695 W at 50 %); ≥ 0.71 pJ/FLOP board-level bound.
+  const std::string mix = "estimate: reference mix 45 % MFU + 40 % HBM ⇒ 648 W (600–700 W)";
+  c.energy_j[idx(Op::tensor_bf16)] = pj(0.95, mix);
+  c.energy_j[idx(Op::tensor_fp16)] = pj(0.95, "estimate: same datapath and rate as BF16");
+  c.energy_j[idx(Op::tensor_fp8)] =
+      pj(0.55, "estimate: 0.58·e_bf16; FP8 at 45 % MFU ⇒ 145 + 490 + 80 = 715 W, at the cap");
+  c.energy_j[idx(Op::tensor_tf32)] = pj(1.9, "estimate: half the BF16 rate at similar power");
+  c.energy_j[idx(Op::tensor_fp64)] =
+      pj(7.5, "estimate: DGEMM at 90 % of 67 TFLOP/s ⇒ 145 + 452 = 597 W, below TDP");
+  c.energy_j[idx(Op::vector_fp32)] =
+      pj(5.0, "estimate: FFMA-bound at 67 TFLOP/s ⇒ 145 + 335 = 480 W, below TDP");
+  c.energy_j[idx(Op::hbm)] = pj(60, "estimate: HBM3 ≈ 30 pJ/B at DRAM+PHY, ×2 for controller/NoC");
+  c.energy_j[idx(Op::l2)] = pj(15, "estimate: on-chip SRAM + wires (example calibration)");
+  c.energy_j[idx(Op::smem)] = pj(5, "estimate: SRAM access (example calibration)");
+  c.energy_j[idx(Op::nvlink)] = pj(10.4, "estimate: NVLink ~1.3 pJ/bit (DESIGN.md §4.1)");
+  c.energy_j[idx(Op::pcie)] = pj(40, "estimate: PCIe Gen5 ~5 pJ/bit PHY + controller");
+  c.throttle_temp_c = estimate(87.0,
+                               "estimate: 'GPU Max Operating Temp' 87 C as nvidia-smi "
+                               "reports it for H100 SXM (not a datasheet value)");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec h200() {
+  AcceleratorSpec c = h100();
+  c.id = "h200";
+  c.name = "NVIDIA H200 SXM 141GB";
+  const std::string ds = "NVIDIA H200 Tensor Core GPU datasheet (SXM), dense";
+  for (Op op : {Op::tensor_fp64, Op::tensor_tf32, Op::tensor_bf16, Op::tensor_fp16, Op::tensor_fp8,
+                Op::vector_fp32})
+    c.peak[idx(op)].source = ds + " (same GH100 compute as H100)";
+  c.peak[idx(Op::hbm)] = spec(4.8 * tera, ds + " (HBM3e)");
+  c.hbm_capacity_b = spec(141 * giga, ds);
+  c.tdp_w = spec(700.0, ds + ": max TDP up to 700 W");
+  c.idle_w = measured(75.0, "measured idle without context 73–76 W (DESIGN.md §4.1)");
+  c.context_w = estimate(150.0, "estimate: H100's 145 W + 5 W for the larger HBM3e stacks");
+  // Reference mix: 150 + 423 + 55 pJ/B·1.92 TB/s (106) = 679 W.
+  c.energy_j[idx(Op::hbm)] =
+      pj(55, "estimate: HBM3e ~10 % below HBM3 per bit; reference mix ⇒ 679 W");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec a100() {
+  AcceleratorSpec c;
+  c.id = "a100-sxm-80gb";
+  c.name = "NVIDIA A100 SXM4 80GB";
+  const std::string ds = "NVIDIA A100 Tensor Core GPU datasheet (SXM4 80GB), dense";
+  c.peak[idx(Op::tensor_fp64)] = spec(19.5 * tera, ds);
+  c.peak[idx(Op::tensor_tf32)] = spec(156 * tera, ds);
+  c.peak[idx(Op::tensor_bf16)] = spec(312 * tera, ds);
+  c.peak[idx(Op::tensor_fp16)] = spec(312 * tera, ds);
+  c.peak[idx(Op::tensor_fp8)] = none("not supported on A100");
+  c.peak[idx(Op::vector_fp32)] = spec(19.5 * tera, ds);
+  c.peak[idx(Op::hbm)] = spec(2.039 * tera, ds + " (HBM2e)");
+  c.peak[idx(Op::l2)] = none("not catalogued");
+  c.peak[idx(Op::smem)] = none("not catalogued");
+  c.peak[idx(Op::nvlink)] = spec(300 * giga, ds + ": NVLink 600 GB/s bidirectional, 300 sent");
+  c.peak[idx(Op::pcie)] = spec(32 * giga, "PCIe Gen4 x16, per direction");
+  c.hbm_capacity_b = spec(80 * giga, ds);
+  c.interconnect_bidir_bps = spec(600 * giga, ds + " (NVLink 3)");
+  c.tdp_w = spec(400.0, ds + ": max TDP 400 W");
+  c.idle_w = measured(46.0, "measured idle without context 42–51 W (DESIGN.md §4.1), midpoint");
+  c.context_w = estimate(85.0, "estimate: context roughly doubles idle, as on H100 (70→145 W)");
+  c.nominal_clock_hz = spec(1410 * mega, "A100 SXM4 boost clock 1410 MHz");
+  c.min_clock_hz = estimate(705 * mega, "estimate: cap governor floor ≈ half the boost clock");
+  // Reference mix: 85 + 1.45 pJ·140 TFLOP/s (203) + 70 pJ/B·0.82 TB/s (57) = 345 W
+  // (322 W at 40 % MFU, 368 W at 50 %), below the 400 W TDP as A100 training runs.
+  c.energy_j[idx(Op::tensor_bf16)] = pj(1.45, "estimate: reference mix ⇒ 345 W of 400 W TDP");
+  c.energy_j[idx(Op::tensor_fp16)] = pj(1.45, "estimate: same datapath and rate as BF16");
+  c.energy_j[idx(Op::tensor_fp8)] = pj(0.0, "not supported on A100");
+  c.energy_j[idx(Op::tensor_tf32)] = pj(2.9, "estimate: half the BF16 rate at similar power");
+  c.energy_j[idx(Op::tensor_fp64)] =
+      pj(14, "estimate: DGEMM at 90 % of 19.5 TFLOP/s ⇒ 85 + 246 = 331 W");
+  c.energy_j[idx(Op::vector_fp32)] =
+      pj(11, "estimate: FFMA-bound at 19.5 TFLOP/s ⇒ 85 + 215 = 300 W");
+  c.energy_j[idx(Op::hbm)] = pj(70, "estimate: HBM2e, 7 nm controller; 30–150 pJ/B bound");
+  c.energy_j[idx(Op::l2)] = pj(18, "estimate: 1.2× H100 (7 nm vs 4N)");
+  c.energy_j[idx(Op::smem)] = pj(6, "estimate: 1.2× H100 (7 nm vs 4N)");
+  c.energy_j[idx(Op::nvlink)] = pj(12, "estimate: NVLink 3 ~1.5 pJ/bit");
+  c.energy_j[idx(Op::pcie)] = pj(48, "estimate: PCIe Gen4 ~6 pJ/bit PHY + controller");
+  c.throttle_temp_c = estimate(85.0, "estimate: A100 'GPU Max Operating Temp' ~85 C");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec b200() {
+  AcceleratorSpec c;
+  c.id = "b200";
+  c.name = "NVIDIA B200 (HGX, 1000 W)";
+  const std::string ds = "NVIDIA HGX B200 datasheet, per GPU, dense";
+  c.peak[idx(Op::tensor_fp64)] = spec(40 * tera, ds);
+  c.peak[idx(Op::tensor_tf32)] = spec(1.1e15, ds);
+  c.peak[idx(Op::tensor_bf16)] = spec(2.25e15, ds);
+  c.peak[idx(Op::tensor_fp16)] = spec(2.25e15, ds);
+  c.peak[idx(Op::tensor_fp8)] = spec(4.5e15, ds);
+  c.peak[idx(Op::vector_fp32)] =
+      estimate(75 * tera, "estimate: ≈ 2 dies × H100-class FP32 at lower clock; not in table");
+  c.peak[idx(Op::hbm)] = spec(8 * tera, ds + " (HBM3e, ~8 TB/s)");
+  c.peak[idx(Op::l2)] = none("not catalogued");
+  c.peak[idx(Op::smem)] = none("not catalogued");
+  c.peak[idx(Op::nvlink)] = spec(900 * giga, ds + ": NVLink 5 1.8 TB/s bidirectional, 900 sent");
+  c.peak[idx(Op::pcie)] = estimate(64 * giga, "estimate: PCIe Gen5 x16 to the host, per direction");
+  c.hbm_capacity_b = spec(180 * giga, "DGX B200 datasheet: 1,440 GB over 8 GPUs");
+  c.interconnect_bidir_bps = spec(1800 * giga, ds + " (NVLink 5)");
+  c.tdp_w = spec(1000.0, "DESIGN.md §4.1 catalog: B200 (HGX) 1000 W");
+  c.idle_w = estimate(130.0,
+                      "estimate: two dies, ≈ 2× H100 idle minus shared I/O (no published "
+                      "measurement)");
+  c.context_w = estimate(250.0, "estimate: context roughly doubles idle, as on H100");
+  c.nominal_clock_hz = estimate(1965 * mega, "estimate: boost clock not in the datasheet");
+  c.min_clock_hz = estimate(980 * mega, "estimate: cap governor floor ≈ half the boost clock");
+  // FLOP/J at TDP: B200 2.25 PF/1000 W = 2.25 TF/W vs H100 1.41 TF/W ⇒ e ≈ 0.95/1.6 ≈ 0.6; a
+  // little lower so the reference mix stays under TDP: 250 + 0.55 pJ·1.01 PFLOP/s (557) +
+  // 45 pJ/B·3.2 TB/s (144) = 951 W (895 W at 40 % MFU; at 50 % the 1000 W cap binds).
+  c.energy_j[idx(Op::tensor_bf16)] = pj(0.55, "estimate: reference mix ⇒ 951 W of 1000 W TDP");
+  c.energy_j[idx(Op::tensor_fp16)] = pj(0.55, "estimate: same datapath and rate as BF16");
+  c.energy_j[idx(Op::tensor_fp8)] = pj(0.32, "estimate: 0.58·e_bf16, as for H100");
+  c.energy_j[idx(Op::tensor_tf32)] = pj(1.1, "estimate: half the BF16 rate at similar power");
+  c.energy_j[idx(Op::tensor_fp64)] = pj(7.5, "estimate: as H100 (same process family)");
+  c.energy_j[idx(Op::vector_fp32)] = pj(5.0, "estimate: as H100 (same process family)");
+  c.energy_j[idx(Op::hbm)] = pj(45, "estimate: HBM3e at 8 TB/s, ~25 % below H100's HBM3");
+  c.energy_j[idx(Op::l2)] = pj(15, "estimate: as H100");
+  c.energy_j[idx(Op::smem)] = pj(5, "estimate: as H100");
+  c.energy_j[idx(Op::nvlink)] = pj(10.4, "estimate: NVLink ~1.3 pJ/bit (DESIGN.md §4.1)");
+  c.energy_j[idx(Op::pcie)] = pj(40, "estimate: PCIe Gen5 ~5 pJ/bit PHY + controller");
+  c.throttle_temp_c = estimate(87.0, "estimate: as H100");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec v100() {
+  AcceleratorSpec c;
+  c.id = "v100-sxm2";
+  c.name = "NVIDIA V100 SXM2 32GB";
+  const std::string ds = "NVIDIA Tesla V100 datasheet (SXM2)";
+  c.peak[idx(Op::tensor_fp64)] =
+      spec(7.8 * tera, ds + ": FP64 on CUDA cores (no FP64 tensor cores; this class counts all "
+                            "FP64 FLOPs)");
+  c.peak[idx(Op::tensor_tf32)] = none("not supported on V100");
+  c.peak[idx(Op::tensor_bf16)] = none("not supported on V100 (use tensor_fp16)");
+  c.peak[idx(Op::tensor_fp16)] = spec(125 * tera, ds + ": 125 TFLOPS tensor (FP16)");
+  c.peak[idx(Op::tensor_fp8)] = none("not supported on V100");
+  c.peak[idx(Op::vector_fp32)] = spec(15.7 * tera, ds);
+  c.peak[idx(Op::hbm)] = spec(900 * giga, ds + " (HBM2)");
+  c.peak[idx(Op::l2)] = none("not catalogued");
+  c.peak[idx(Op::smem)] = none("not catalogued");
+  c.peak[idx(Op::nvlink)] = spec(150 * giga, ds + ": NVLink 300 GB/s bidirectional, 150 sent");
+  c.peak[idx(Op::pcie)] = spec(16 * giga, "PCIe Gen3 x16, per direction");
+  c.hbm_capacity_b = spec(32 * giga, ds);
+  c.interconnect_bidir_bps = spec(300 * giga, ds + " (NVLink 2)");
+  c.tdp_w = spec(300.0, ds + ": 300 W");
+  c.idle_w = estimate(40.0, "estimate: V100 SXM2 idles at ~35–45 W in nvidia-smi logs");
+  c.context_w = estimate(55.0, "estimate: idle + ~15 W with clocks held up");
+  c.nominal_clock_hz = spec(1530 * mega, ds + ": boost clock 1530 MHz");
+  c.min_clock_hz = estimate(765 * mega, "estimate: cap governor floor ≈ half the boost clock");
+  // Reference mix (FP16): 55 + 3.0 pJ·56 TFLOP/s (169) + 90 pJ/B·0.36 TB/s (32) = 256 W
+  // (237 W at 40 % MFU, 275 W at 50 %); 125 TF/300 W is 3.4× fewer FLOP/J than H100.
+  c.energy_j[idx(Op::tensor_bf16)] = pj(0.0, "not supported on V100");
+  c.energy_j[idx(Op::tensor_fp16)] = pj(3.0, "estimate: reference mix ⇒ 256 W of 300 W TDP");
+  c.energy_j[idx(Op::tensor_fp8)] = pj(0.0, "not supported on V100");
+  c.energy_j[idx(Op::tensor_tf32)] = pj(0.0, "not supported on V100");
+  c.energy_j[idx(Op::tensor_fp64)] =
+      pj(25, "estimate: DGEMM at 90 % of 7.8 TFLOP/s ⇒ 55 + 176 = 231 W");
+  c.energy_j[idx(Op::vector_fp32)] =
+      pj(14, "estimate: FFMA-bound at 15.7 TFLOP/s ⇒ 55 + 220 = 275 W");
+  c.energy_j[idx(Op::hbm)] = pj(90, "estimate: HBM2, 12 nm controller; 30–150 pJ/B bound");
+  c.energy_j[idx(Op::l2)] = pj(25, "estimate: 12 nm SRAM");
+  c.energy_j[idx(Op::smem)] = pj(8, "estimate: 12 nm SRAM");
+  c.energy_j[idx(Op::nvlink)] = pj(16, "estimate: NVLink 2 ~2 pJ/bit");
+  c.energy_j[idx(Op::pcie)] = pj(56, "estimate: PCIe Gen3 ~7 pJ/bit PHY + controller");
+  c.throttle_temp_c = estimate(83.0, "estimate: V100 'GPU Max Operating Temp' ~83 C");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec tpu(const std::string& id, const std::string& name) {
+  AcceleratorSpec c;
+  c.id = id;
+  c.name = name;
+  for (Op op : {Op::tensor_fp64, Op::tensor_tf32, Op::tensor_fp16, Op::tensor_fp8})
+    c.peak[idx(op)] = none("not supported by the MXU");
+  c.peak[idx(Op::vector_fp32)] = none("not catalogued");
+  c.peak[idx(Op::l2)] = none("no L2 on TPUs");
+  c.peak[idx(Op::smem)] = none("not catalogued (CMEM/VMEM)");
+  c.peak[idx(Op::pcie)] = estimate(16 * giga, "estimate: PCIe Gen3 x16 to the host");
+  for (auto& e : c.energy_j) e = pj(0.0, "not used");
+  c.energy_j[idx(Op::pcie)] = pj(56, "estimate: PCIe Gen3 ~7 pJ/bit");
+  c.energy_j[idx(Op::nvlink)] = pj(12, "estimate: ICI SerDes ~1.5 pJ/bit");
+  c.throttle_temp_c = estimate(85.0, "estimate: no published TPU throttle limit");
+  return c;
+}
+
+AcceleratorSpec tpu_v4() {
+  AcceleratorSpec c = tpu("tpu-v4", "Google TPU v4");
+  const std::string ds = "Google Cloud TPU v4 documentation";
+  c.peak[idx(Op::tensor_bf16)] = spec(275 * tera, ds + ": 275 TFLOPS bf16");
+  c.peak[idx(Op::hbm)] = spec(1.2 * tera, ds + ": HBM2 1200 GB/s");
+  c.peak[idx(Op::nvlink)] = estimate(
+      300 * giga, "estimate: 6 ICI links × ~50 GB/s per direction (Jouppi et al., ISCA 2023)");
+  c.hbm_capacity_b = spec(32 * giga, ds + ": 32 GiB HBM2");
+  c.interconnect_bidir_bps = estimate(600 * giga, "estimate: 2 × the per-direction ICI rate");
+  c.tdp_w = measured(192.0,
+                     "Jouppi et al., ISCA 2023: max measured chip power 192 W "
+                     "(DESIGN.md §4.1); no published TDP");
+  c.idle_w = estimate(60.0, "estimate: no published idle power");
+  c.context_w = estimate(75.0, "estimate: idle + 15 W with clocks up");
+  c.nominal_clock_hz = estimate(1050 * mega, "estimate: 1050 MHz as reported by Jouppi 2023");
+  c.min_clock_hz = estimate(525 * mega, "estimate: half nominal");
+  // Reference mix: 75 + 0.5 pJ·124 TFLOP/s (62) + 70 pJ/B·0.48 TB/s (34) = 171 W of 192 W.
+  c.energy_j[idx(Op::tensor_bf16)] = pj(0.5, "estimate: reference mix ⇒ 171 W of 192 W max");
+  c.energy_j[idx(Op::hbm)] = pj(70, "estimate: HBM2, 7 nm controller");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec tpu_v5e() {
+  AcceleratorSpec c = tpu("tpu-v5e", "Google TPU v5e");
+  const std::string ds = "Google Cloud TPU v5e documentation";
+  c.peak[idx(Op::tensor_bf16)] = spec(197 * tera, ds + ": 197 TFLOPS bf16");
+  c.peak[idx(Op::hbm)] = spec(819 * giga, ds + ": HBM2e 819 GB/s");
+  c.peak[idx(Op::nvlink)] = spec(200 * giga, ds + ": ICI 400 GB/s (DESIGN.md), 200 sent");
+  c.hbm_capacity_b = spec(16 * giga, ds + ": 16 GB HBM2e");
+  c.interconnect_bidir_bps = spec(400 * giga, ds + " (DESIGN.md §4.1 table)");
+  c.tdp_w = estimate(160.0, "estimate: not published; ~v4's FLOP/W at 197 TFLOPS");
+  c.idle_w = estimate(45.0, "estimate: not published");
+  c.context_w = estimate(60.0, "estimate: idle + 15 W with clocks up");
+  c.nominal_clock_hz = estimate(1500 * mega, "estimate: not published");
+  c.min_clock_hz = estimate(750 * mega, "estimate: half nominal");
+  // Reference mix: 60 + 0.5 pJ·88.7 TFLOP/s (44) + 65 pJ/B·0.33 TB/s (21) = 125 W.
+  c.energy_j[idx(Op::tensor_bf16)] = pj(0.5, "estimate: as TPU v4; reference mix ⇒ 125 W");
+  c.energy_j[idx(Op::hbm)] = pj(65, "estimate: HBM2e");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+AcceleratorSpec tpu_v5p() {
+  AcceleratorSpec c = tpu("tpu-v5p", "Google TPU v5p");
+  const std::string ds = "Google Cloud TPU v5p documentation";
+  c.peak[idx(Op::tensor_bf16)] = spec(459 * tera, ds + ": 459 TFLOPS bf16");
+  c.peak[idx(Op::tensor_fp8)] = spec(459 * tera, ds + ": 459 TFLOPS fp8");
+  c.peak[idx(Op::hbm)] = spec(2.765 * tera, ds + ": HBM2e 2765 GB/s");
+  c.peak[idx(Op::nvlink)] =
+      spec(600 * giga, ds + ": bidirectional ICI 1200 GB/s per chip, 600 sent");
+  c.hbm_capacity_b = spec(95 * giga, ds + ": 95 GB HBM2e");
+  c.interconnect_bidir_bps = spec(1200 * giga, ds);
+  c.tdp_w = estimate(350.0,
+                     "estimate: not published; v4's 192 W × 1.67 (peak ratio) ≈ 320 W, "
+                     "rounded up for the larger HBM");
+  c.idle_w = estimate(90.0, "estimate: not published");
+  c.context_w = estimate(120.0, "estimate: idle + 30 W with clocks up");
+  c.nominal_clock_hz = estimate(1750 * mega, "estimate: not published");
+  c.min_clock_hz = estimate(875 * mega, "estimate: half nominal");
+  // Reference mix: 120 + 0.5 pJ·207 TFLOP/s (103) + 60 pJ/B·1.1 TB/s (66) = 289 W of 350 W.
+  c.energy_j[idx(Op::tensor_bf16)] = pj(0.5, "estimate: as TPU v4; reference mix ⇒ 289 W");
+  c.energy_j[idx(Op::tensor_fp8)] = pj(0.5, "estimate: fp8 runs at the bf16 rate on v5p");
+  c.energy_j[idx(Op::hbm)] = pj(60, "estimate: HBM2e");
+  dvfs_estimate(c);
+  common_thermal(c);
+  return c;
+}
+
+}  // namespace
+
+const std::vector<AcceleratorSpec>& accelerator_catalog() {
+  static const std::vector<AcceleratorSpec> catalog = {h100(), h200(),   a100(),    b200(),
+                                                       v100(), tpu_v4(), tpu_v5e(), tpu_v5p()};
+  return catalog;
+}
+
+const AcceleratorSpec* find_accelerator(std::string_view id) {
+  for (const auto& c : accelerator_catalog())
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+std::vector<std::string> accelerator_ids() {
+  std::vector<std::string> out;
+  for (const auto& c : accelerator_catalog()) out.push_back(c.id);
+  return out;
+}
+
+Calibration default_calibration(const AcceleratorSpec& chip) {
+  Calibration c;
+  c.chip = chip.id;
+  c.device = chip.name;
+  c.kind = SourceKind::estimate;
+  c.source = "Joule catalog estimates (models/compute/accelerator_catalog.cpp)";
+  c.method = "derived from vendor specs and published measurements; no calibration run";
+  c.static_power.idle_power = sim::Watts(chip.idle_w.value);
+  c.static_power.reference_temp = sim::Celsius{chip.reference_temp_c.value};
+  c.static_power.leakage_per_kelvin = chip.leakage_per_kelvin.value;
+  c.static_power.context_power = sim::Watts(chip.context_w.value);
+  for (std::size_t k = 0; k < op_count; ++k) c.energy_per_op[k] = chip.energy_j[k].value;
+  c.dvfs = Calibration::Dvfs{sim::Hertz(chip.nominal_clock_hz.value), chip.beta_w_per_ghz3.value,
+                             chip.tau_w_per_ghz.value, chip.p_const_w.value};
+  return c;
+}
+
+OpRates reference_training_rates(const AcceleratorSpec& chip, double mfu, double hbm_fraction) {
+  OpRates r;
+  const Op matmul = chip.peak_rate(Op::tensor_bf16) > 0 ? Op::tensor_bf16 : Op::tensor_fp16;
+  r[matmul] = mfu * chip.peak_rate(matmul);
+  r[Op::hbm] = hbm_fraction * chip.peak_rate(Op::hbm);
+  return r;
+}
+
+void print_accelerator_catalog(std::ostream& out) {
+  auto line = [&](const std::string& what, const Sourced<double>& v, const char* unit) {
+    out << "    " << std::left << std::setw(24) << what << std::right << std::setw(12)
+        << std::setprecision(4) << v.value << ' ' << std::left << std::setw(8) << unit
+        << std::setw(12) << to_string(v.kind) << v.source << '\n';
+  };
+  for (const auto& c : accelerator_catalog()) {
+    out << c.id << "  (" << c.name << ")\n";
+    for (std::size_t k = 0; k < op_count; ++k)
+      line("peak." + std::string(op_names[k]), c.peak[k], is_bytes(Op(k)) ? "B/s" : "FLOP/s");
+    line("hbm_capacity", c.hbm_capacity_b, "B");
+    line("interconnect (bidir)", c.interconnect_bidir_bps, "B/s");
+    line("tdp", c.tdp_w, "W");
+    line("idle", c.idle_w, "W");
+    line("idle_with_context", c.context_w, "W");
+    line("reference_temp", c.reference_temp_c, "degC");
+    line("leakage_per_kelvin", c.leakage_per_kelvin, "1/K");
+    line("nominal_clock", c.nominal_clock_hz, "Hz");
+    line("min_clock", c.min_clock_hz, "Hz");
+    for (std::size_t k = 0; k < op_count; ++k)
+      line("energy." + std::string(op_names[k]), c.energy_j[k], is_bytes(Op(k)) ? "J/B" : "J/FLOP");
+    line("dvfs.beta", c.beta_w_per_ghz3, "W/GHz3");
+    line("dvfs.tau", c.tau_w_per_ghz, "W/GHz");
+    line("dvfs.p_const", c.p_const_w, "W");
+    line("throttle_temp", c.throttle_temp_c, "degC");
+    line("r_th_air", c.r_th_air_k_per_w, "K/W");
+    line("r_th_cold_plate", c.r_th_cold_plate_k_per_w, "K/W");
+  }
+}
+
+}  // namespace joule::models::compute

@@ -1,0 +1,121 @@
+#include "models/compute/cluster.hpp"
+
+#include <algorithm>
+
+namespace joule::models::compute {
+
+namespace {
+const sim::ModelDoc& override_doc() {
+  static const sim::ModelDoc doc{"rack override",
+                                 "rack",
+                                 "Per-rack settings",
+                                 {{"rack", "integer", "", "rack index (0-based)"},
+                                  {"power_limit", "W", "", "wall power limit of this rack"},
+                                  {"nodes", "integer", "(nodes_per_rack)", "nodes in this rack"}}};
+  return doc;
+}
+}  // namespace
+
+const sim::ModelDoc& cluster_doc() {
+  static const sim::ModelDoc doc{
+      "cluster",
+      "cluster",
+      "Racks of identical nodes and their network",
+      {{"racks", "map", "", "count, nodes_per_rack, power_limit, overrides"},
+       {"node", "map", "", "node type and overrides (see 'node')"},
+       {"network", "map", "-",
+        "topology (see fat-tree, rail-optimized, "
+        "torus3d)"}}};
+  return doc;
+}
+
+const sim::ModelDoc& racks_doc() {
+  static const sim::ModelDoc doc{
+      "cluster section",
+      "racks",
+      "Rack count, size and power limits",
+      {{"count", "integer", "", "number of racks"},
+       {"nodes_per_rack", "integer", "", "nodes in each rack"},
+       {"power_limit", "W", "(none)", "wall power limit of every rack; GPU caps drop to meet it"},
+       {"overrides", "list", "-", "per-rack settings: [{rack: 3, power_limit: \"30 kW\"}]"}}};
+  return doc;
+}
+
+int ClusterSpec::node_count() const {
+  int n = 0;
+  for (const auto& r : racks) n += r.nodes;
+  return n;
+}
+
+ClusterSpec cluster_spec(const sim::ParamReader& r) {
+  ClusterSpec c;
+  const sim::ParamNode* node = r.node("node");
+  if (!node) r.fail("node", "is required (e.g. node: {type: dgx-h100})");
+  c.node = node_spec(sim::ParamReader(node, node_doc(), {}));
+
+  const sim::ParamNode* racks = r.node("racks");
+  if (!racks) r.fail("racks", "is required (e.g. racks: {count: 16, nodes_per_rack: 4})");
+  const sim::ParamReader rr(racks, racks_doc(), {});
+  const auto count = rr.integer("count", sim::Range::between(1, 1e6));
+  const auto per_rack = rr.integer("nodes_per_rack", sim::Range::between(1, 1000));
+  RackSpec base;
+  base.nodes = static_cast<int>(per_rack);
+  if (rr.has("power_limit"))
+    base.power_limit = rr.quantity<sim::Watts>("power_limit", sim::Range::positive());
+  c.racks.assign(static_cast<std::size_t>(count), base);
+  if (const sim::ParamNode* list = rr.node("overrides")) {
+    if (!list->is_sequence())
+      throw sim::InputError(list->where, rr.path("overrides") + " must be a list");
+    for (const auto& item : list->items) {
+      const sim::ParamReader o(&item, override_doc(), {});
+      const auto index = o.integer("rack", sim::Range::between(0, static_cast<double>(count - 1)));
+      RackSpec& rack = c.racks[static_cast<std::size_t>(index)];
+      if (o.has("power_limit"))
+        rack.power_limit = o.quantity<sim::Watts>("power_limit", sim::Range::positive());
+      if (o.has("nodes"))
+        rack.nodes = static_cast<int>(o.integer("nodes", sim::Range::between(0, 1000)));
+    }
+  }
+  c.network = r.node("network");
+  return c;
+}
+
+Rack::Rack(const NodeSpec& node, const Calibration& calibration, const RackSpec& spec)
+    : spec_(spec), node_(node, calibration), own_cap_w_(node_.accelerator().power_cap_w()) {}
+
+RackPower Rack::evaluate_at(const std::vector<NodeLoad>& loads, double inlet_c,
+                            double cap_w) const {
+  node_.set_accelerator_power_cap(sim::Watts(cap_w));
+  RackPower out;
+  out.accelerator_cap_w = cap_w;
+  for (int i = 0; i < spec_.nodes; ++i) {
+    const NodeLoad load = i < static_cast<int>(loads.size()) ? loads[i] : NodeLoad{};
+    out.nodes.push_back(node_.evaluate(load, inlet_c));
+    out.wall_w += out.nodes.back().wall_w;
+  }
+  return out;
+}
+
+RackPower Rack::evaluate(const std::vector<NodeLoad>& loads, double inlet_c) const {
+  RackPower out = evaluate_at(loads, inlet_c, own_cap_w_);
+  if (!spec_.power_limit || out.wall_w <= spec_.power_limit->value()) return out;
+  const double limit_w = spec_.power_limit->value();
+  // Wall power falls monotonically with the cap; bisect for the largest cap that fits.
+  double lo = 0.0, hi = own_cap_w_;
+  RackPower at_lo = evaluate_at(loads, inlet_c, lo);
+  if (at_lo.wall_w > limit_w) {
+    at_lo.limited = at_lo.over_limit = true;
+    node_.set_accelerator_power_cap(sim::Watts(own_cap_w_));
+    return at_lo;
+  }
+  while (hi - lo > 1e-6) {
+    const double mid = 0.5 * (lo + hi);
+    (evaluate_at(loads, inlet_c, mid).wall_w <= limit_w ? lo : hi) = mid;
+  }
+  out = evaluate_at(loads, inlet_c, lo);
+  out.limited = true;
+  node_.set_accelerator_power_cap(sim::Watts(own_cap_w_));
+  return out;
+}
+
+}  // namespace joule::models::compute

@@ -1,0 +1,350 @@
+// Node catalog, `cluster.node` spec and node power (equations in node.hpp).
+//
+// DGX H100 budget check (estimates below must stay under the 10.2 kW system maximum):
+//   8 × 700 W GPUs + 700 W CPUs + 320 W DRAM + 500 W NICs/DPUs + 1000 W other + 1200 W fans
+//   = 9,320 W DC; at 47 % of 6 × 3.3 kW the Titanium PSUs run at ~95.8 % ⇒ ~9.73 kW wall.
+// Training (GPUs ~650 W, CPUs/NICs half loaded, 25 °C inlet) lands at ~8 kW, near the ~8.4 kW
+// peak measured on 8×H100 nodes in training (DESIGN.md §4.1).
+#include "models/compute/node.hpp"
+
+#include <algorithm>
+#include <iomanip>
+#include <ostream>
+
+namespace joule::models::compute {
+
+namespace {
+
+NodeType dgx_h100() {
+  NodeType n;
+  n.id = "dgx-h100";
+  n.name = "NVIDIA DGX H100 (HGX H100 8-GPU)";
+  n.accelerator = "h100-sxm";
+  const std::string ds = "NVIDIA DGX H100 datasheet";
+  n.accelerators = spec(8.0, ds + ": 8× H100 SXM5");
+  n.cpu_idle_w = estimate(180.0, "estimate: 2× Xeon Platinum 8480C idling at ~90 W each");
+  n.cpu_max_w = spec(700.0, ds + ": 2× Xeon Platinum 8480C, 350 W TDP each");
+  n.dram_idle_w = estimate(96.0, "estimate: 32 × 64 GB DDR5 RDIMM (2 TB, spec) at ~3 W idle");
+  n.dram_max_w = estimate(320.0, "estimate: 32 DIMMs at ~10 W under load");
+  n.nic_idle_w = estimate(270.0,
+                          "estimate: 8× ConnectX-7 400G at ~15 W + 2× BlueField-3 at "
+                          "~75 W (adapters per datasheet)");
+  n.nic_max_w = estimate(500.0,
+                         "estimate: 8× ConnectX-7 at ~25 W with optics + 2× BlueField-3 "
+                         "at ~150 W");
+  n.other_idle_w = estimate(450.0, "estimate: 4× NVSwitch, 10 NVMe drives, BMC, board, VRMs");
+  n.other_max_w = estimate(1000.0,
+                           "estimate: as idle, with NVSwitch traffic and VRM losses at "
+                           "full GPU load");
+  n.fan_max_w = estimate(1200.0, "estimate: all fan modules at full speed");
+  n.fan_min_speed = estimate(0.3, "estimate: firmware minimum fan duty");
+  n.fan_low_c = estimate(20.0, "estimate: fans at minimum below 20 °C inlet");
+  n.fan_high_c = estimate(30.0,
+                          "estimate: full speed at the 30 °C top of the 5–30 °C operating "
+                          "range (datasheet)");
+  n.psus = spec(6.0, ds + ": 6 power supplies");
+  n.psu_rating_w = spec(3300.0, ds + ": 3.3 kW each");
+  n.psu_curve = PsuCurve::titanium;
+  n.cooling = Cooling::air;
+  n.system_max_w = spec(10200.0, ds + ": ~10.2 kW max");
+  return n;
+}
+
+NodeType hgx_b200() {
+  NodeType n = dgx_h100();
+  n.id = "hgx-b200";
+  n.name = "NVIDIA HGX B200 8-GPU (DGX B200 class)";
+  n.accelerator = "b200";
+  const std::string ds = "NVIDIA DGX B200 datasheet";
+  n.accelerators = spec(8.0, ds + ": 8× B200");
+  n.cpu_max_w = spec(700.0, ds + ": 2× Xeon Platinum 8570, 350 W TDP each");
+  n.other_idle_w = estimate(500.0, "estimate: 2× NVLink 5 switch chips, NVMe, BMC, board, VRMs");
+  n.other_max_w = estimate(1100.0, "estimate: as idle at full NVLink traffic and VRM losses");
+  n.fan_max_w = estimate(1500.0, "estimate: all fan modules at full speed (10U chassis)");
+  n.psus = estimate(6.0, "estimate: 6 power supplies");
+  n.psu_rating_w = estimate(3300.0, "estimate: 3.3 kW each");
+  n.system_max_w = spec(14300.0, ds + ": ~14.3 kW max");
+  return n;
+}
+
+NodeType dgx_a100() {
+  NodeType n;
+  n.id = "dgx-a100";
+  n.name = "NVIDIA DGX A100 640GB";
+  n.accelerator = "a100-sxm-80gb";
+  const std::string ds = "NVIDIA DGX A100 datasheet";
+  n.accelerators = spec(8.0, ds + ": 8× A100 80GB");
+  n.cpu_idle_w = estimate(140.0, "estimate: 2× AMD EPYC 7742 idling at ~70 W each");
+  n.cpu_max_w = spec(450.0, ds + ": 2× AMD EPYC 7742, 225 W TDP each");
+  n.dram_idle_w = estimate(80.0, "estimate: 2 TB DDR4 (spec) as 32 DIMMs at ~2.5 W idle");
+  n.dram_max_w = estimate(256.0, "estimate: 32 DIMMs at ~8 W under load");
+  n.nic_idle_w = estimate(100.0, "estimate: 8× ConnectX-6 200G + 2× dual-port ConnectX-6 at ~10 W");
+  n.nic_max_w = estimate(200.0, "estimate: 10 adapters at ~20 W with optics");
+  n.other_idle_w = estimate(350.0, "estimate: 6× NVSwitch, NVMe, BMC, board, VRMs");
+  n.other_max_w = estimate(700.0, "estimate: as idle at full NVLink traffic and VRM losses");
+  n.fan_max_w = estimate(900.0, "estimate: all fan modules at full speed");
+  n.fan_min_speed = estimate(0.3, "estimate: firmware minimum fan duty");
+  n.fan_low_c = estimate(20.0, "estimate: fans at minimum below 20 °C inlet");
+  n.fan_high_c = estimate(30.0, "estimate: full speed at the 30 °C top of the operating range");
+  n.psus = spec(6.0, ds + ": 6 power supplies");
+  n.psu_rating_w = spec(3000.0, ds + ": 3 kW each");
+  n.psu_curve = PsuCurve::titanium;
+  n.cooling = Cooling::air;
+  n.system_max_w = spec(6500.0, ds + ": 6.5 kW max");
+  return n;
+}
+
+NodeType tpu_host(const std::string& id, const std::string& chip, double cpu_max_w,
+                  double system_max_w) {
+  NodeType n;
+  n.id = id;
+  n.name = "Google " + chip + " host (4 chips)";
+  n.accelerator = chip;
+  n.accelerators = spec(4.0, "Google Cloud TPU docs: 4 chips per host VM");
+  n.cpu_idle_w = estimate(0.3 * cpu_max_w, "estimate: 30 % of max for two idle server sockets");
+  n.cpu_max_w = estimate(cpu_max_w, "estimate: two server sockets (vCPU count per TPU docs)");
+  n.dram_idle_w = estimate(40.0, "estimate: ~400 GB DDR4/5 at ~2.5 W per 32 GB DIMM idle");
+  n.dram_max_w = estimate(140.0, "estimate: ~400 GB at ~9 W per DIMM under load");
+  n.nic_idle_w = estimate(30.0, "estimate: data-center network NICs");
+  n.nic_max_w = estimate(50.0, "estimate: data-center network NICs at full rate");
+  n.other_idle_w = estimate(100.0, "estimate: ICI optics, board, BMC, VRMs");
+  n.other_max_w = estimate(250.0, "estimate: as idle at full ICI traffic and VRM losses");
+  n.fan_max_w = estimate(200.0, "estimate: liquid-cooled chips; fans for the rest of the board");
+  n.fan_min_speed = estimate(0.3, "estimate: firmware minimum fan duty");
+  n.fan_low_c = estimate(20.0, "estimate: fans at minimum below 20 °C inlet");
+  n.fan_high_c = estimate(35.0, "estimate: full speed at 35 °C inlet");
+  n.psus = estimate(2.0, "estimate: 2 power supplies");
+  n.psu_rating_w = estimate(3000.0, "estimate: 3 kW each");
+  n.psu_curve = PsuCurve::titanium;
+  n.cooling = Cooling::cold_plate;  // TPU v4 onwards are liquid cooled (Jouppi et al. 2023)
+  n.system_max_w = estimate(system_max_w, "estimate: sum of component maxima plus PSU loss");
+  return n;
+}
+
+const sim::ModelDoc& node_doc_impl() {
+  static const sim::ModelDoc doc = [] {
+    std::string types;
+    for (const auto& t : node_catalog()) types += (types.empty() ? "" : ", ") + t.id;
+    return sim::ModelDoc{
+        "node",
+        "node",
+        "Compute node from the catalog (" + types + ") with overrides",
+        {{"type", "string", "", "catalog node type: " + types},
+         {"model", "string", "operation",
+          "operation (per-op accelerator power) | linear "
+          "(P_idle + u·(P_max − P_idle), CloudSim baseline)"},
+         {"accelerator", "string", "(from type)", "accelerator catalog id"},
+         {"gpus", "integer", "(from type)", "accelerators per node"},
+         {"gpu_power_cap", "W", "(TDP)", "power cap of each accelerator (<= TDP)"},
+         {"cooling", "string", "(from type)", "air | cold-plate (selects the die R_th)"},
+         {"r_th", "K/W", "(from catalog)", "die-to-coolant thermal resistance"},
+         {"throttle_temp", "degC", "(from catalog)", "die temperature above which clocks drop"},
+         {"psu", "string", "(from type)", "titanium | platinum (80 PLUS curve)"},
+         {"psus", "integer", "(from type)", "number of PSUs sharing the load"},
+         {"psu_rating", "W", "(from type)", "rating of each PSU"},
+         {"fan_max_power", "W", "(from type)", "all fans at full speed"},
+         {"idle_power", "W", "(operation-model idle at 25 degC)", "linear model: idle wall power"},
+         {"max_power", "W", "(system max)", "linear model: maximum wall power"}}};
+  }();
+  return doc;
+}
+
+const bool documented = (sim::model_docs().push_back(&node_doc_impl()), true);
+
+}  // namespace
+
+const std::vector<NodeType>& node_catalog() {
+  static const std::vector<NodeType> catalog = {
+      dgx_h100(), hgx_b200(), dgx_a100(),
+      // TPU v4 VM: 240 vCPUs (2 sockets, ~280 W each est.); v5p VM: 208 vCPUs, 448 GB.
+      tpu_host("tpu-v4-host", "tpu-v4", 560.0, 2200.0),
+      tpu_host("tpu-v5p-host", "tpu-v5p", 600.0, 2900.0)};
+  return catalog;
+}
+
+const NodeType* find_node_type(std::string_view id) {
+  for (const auto& t : node_catalog())
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+std::vector<std::string> node_type_ids() {
+  std::vector<std::string> out;
+  for (const auto& t : node_catalog()) out.push_back(t.id);
+  return out;
+}
+
+const sim::ModelDoc& node_doc() {
+  return node_doc_impl();
+}
+
+NodeSpec node_spec(const NodeType& type) {
+  NodeSpec s;
+  s.type = &type;
+  s.accelerator = find_accelerator(type.accelerator);
+  s.accelerators = static_cast<int>(type.accelerators.value);
+  s.accelerator_settings.cooling = type.cooling;
+  s.psu = NodePsu{type.psu_curve, static_cast<int>(type.psus.value), type.psu_rating_w.value};
+  s.fan_max_w = type.fan_max_w.value;
+  return s;
+}
+
+NodeSpec node_spec(const sim::ParamReader& r) {
+  if (!r.has("type"))
+    r.fail(
+        "type", "is required (one of: " + [] {
+          std::string v;
+          for (const auto& id : node_type_ids()) v += (v.empty() ? "" : ", ") + id;
+          return v;
+        }() + ")");
+  const std::string type_id = r.string("type");
+  const NodeType* type = find_node_type(type_id);
+  if (!type) r.choice("type", node_type_ids());  // throws: unknown value, did you mean, valid
+  NodeSpec s = node_spec(*type);
+
+  s.model = r.choice("model", {"operation", "linear"}) == "linear" ? NodePowerModel::linear
+                                                                   : NodePowerModel::operation;
+  if (r.has("accelerator")) {
+    const std::string id = r.string("accelerator");
+    if (!find_accelerator(id)) r.choice("accelerator", accelerator_ids());
+    s.accelerator = find_accelerator(id);
+  }
+  if (r.has("gpus"))
+    s.accelerators = static_cast<int>(r.integer("gpus", sim::Range::between(1, 64)));
+  if (r.has("gpu_power_cap")) {
+    const auto cap = r.quantity<sim::Watts>("gpu_power_cap", sim::Range::positive());
+    if (cap.value() > s.accelerator->tdp_w.value)
+      r.fail("gpu_power_cap", "must be <= the " + s.accelerator->id + " TDP of " +
+                                  std::to_string(static_cast<int>(s.accelerator->tdp_w.value)) +
+                                  " W, got " + std::to_string(cap.value()) + " W");
+    s.accelerator_settings.power_cap = cap;
+  }
+  if (r.has("cooling"))
+    s.accelerator_settings.cooling =
+        r.choice("cooling", {"air", "cold-plate"}) == "air" ? Cooling::air : Cooling::cold_plate;
+  if (r.has("r_th"))
+    s.accelerator_settings.r_th = r.quantity<sim::KelvinsPerWatt>("r_th", sim::Range::positive());
+  if (r.has("throttle_temp"))
+    s.accelerator_settings.throttle_temp = r.celsius("throttle_temp", sim::Range::between(40, 150));
+  if (r.has("psu"))
+    s.psu.curve = r.choice("psu", {"titanium", "platinum"}) == "titanium" ? PsuCurve::titanium
+                                                                          : PsuCurve::platinum;
+  if (r.has("psus")) s.psu.count = static_cast<int>(r.integer("psus", sim::Range::between(1, 64)));
+  if (r.has("psu_rating"))
+    s.psu.rating_w = r.quantity<sim::Watts>("psu_rating", sim::Range::positive()).value();
+  if (r.has("fan_max_power"))
+    s.fan_max_w = r.quantity<sim::Watts>("fan_max_power", sim::Range::non_negative()).value();
+  if (r.has("idle_power"))
+    s.linear_idle = r.quantity<sim::Watts>("idle_power", sim::Range::non_negative());
+  if (r.has("max_power"))
+    s.linear_max = r.quantity<sim::Watts>("max_power", sim::Range::positive());
+  if (s.model == NodePowerModel::linear && s.linear_idle && s.linear_max &&
+      *s.linear_max < *s.linear_idle)
+    r.fail("max_power", "must be >= idle_power");
+  if (s.accelerator_settings.r_th) {
+    const double coupling = s.accelerator->idle_w.value * s.accelerator->leakage_per_kelvin.value *
+                            s.accelerator_settings.r_th->value();
+    if (coupling >= 1.0)
+      r.fail("r_th", "is so large that leakage would run away (idle·λ·R_th >= 1)");
+  }
+  return s;
+}
+
+Node::Node(const NodeSpec& spec) : Node(spec, default_calibration(*spec.accelerator)) {}
+
+Node::Node(const NodeSpec& spec, const Calibration& calibration)
+    : spec_(spec), accel_(*spec.accelerator, calibration, spec.accelerator_settings) {
+  if (spec_.model == NodePowerModel::linear) {
+    NodeSpec op = spec_;
+    op.model = NodePowerModel::operation;
+    linear_idle_w_ =
+        spec_.linear_idle ? spec_.linear_idle->value() : Node(op, calibration).idle(25.0).wall_w;
+    linear_max_w_ = spec_.linear_max ? spec_.linear_max->value() : spec_.type->system_max_w.value;
+  }
+}
+
+double Node::fan_speed(double inlet_c, double heat_fraction) const {
+  const NodeType& t = *spec_.type;
+  const double v_min = t.fan_min_speed.value;
+  const double ramp = std::clamp(
+      (inlet_c - t.fan_low_c.value) / (t.fan_high_c.value - t.fan_low_c.value), 0.0, 1.0);
+  const double v_inlet = v_min + (1.0 - v_min) * ramp;
+  const double v_heat = v_min + (1.0 - v_min) * std::clamp(heat_fraction, 0.0, 1.0);
+  return std::max(v_inlet, v_heat);
+}
+
+NodePower Node::evaluate(const NodeLoad& load, double inlet_c) const {
+  if (spec_.model == NodePowerModel::operation) return evaluate_operation(load, inlet_c);
+  NodePower out;
+  const double u =
+      load.utilization >= 0
+          ? std::clamp(load.utilization, 0.0, 1.0)
+          : static_cast<double>(std::clamp(load.busy_accelerators, 0, spec_.accelerators)) /
+                spec_.accelerators;
+  out.other_w = linear_idle_w_ + u * (linear_max_w_ - linear_idle_w_);
+  out.wall_w = out.other_w;
+  out.busy.clock_fraction = out.idle.clock_fraction = 1.0;
+  return out;
+}
+
+NodePower Node::evaluate_operation(const NodeLoad& load, double inlet_c) const {
+  const NodeType& t = *spec_.type;
+  NodePower out;
+  const int n = spec_.accelerators;
+  const int busy = std::clamp(load.busy_accelerators, 0, n);
+  out.idle = accel_.idle(inlet_c);
+  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, inlet_c, true);
+  out.accelerators_w = busy * out.busy.power_w + (n - busy) * out.idle.power_w;
+
+  const double u_cpu = std::clamp(load.cpu_util, 0.0, 1.0);
+  const double u_nic = std::clamp(load.nic_util, 0.0, 1.0);
+  const double accel_idle_w = n * accel_.idle_power_w(), accel_max_w = n * accel_.tdp_w();
+  const double activity =
+      std::clamp((out.accelerators_w - accel_idle_w) / (accel_max_w - accel_idle_w), 0.0, 1.0);
+  out.cpu_w = t.cpu_idle_w.value + u_cpu * (t.cpu_max_w.value - t.cpu_idle_w.value);
+  out.dram_w = t.dram_idle_w.value + u_cpu * (t.dram_max_w.value - t.dram_idle_w.value);
+  out.nic_w = t.nic_idle_w.value + u_nic * (t.nic_max_w.value - t.nic_idle_w.value);
+  out.other_w = t.other_idle_w.value + activity * (t.other_max_w.value - t.other_idle_w.value);
+
+  const double rest_idle_w = accel_idle_w + t.cpu_idle_w.value + t.dram_idle_w.value +
+                             t.nic_idle_w.value + t.other_idle_w.value;
+  const double rest_max_w = accel_max_w + t.cpu_max_w.value + t.dram_max_w.value +
+                            t.nic_max_w.value + t.other_max_w.value;
+  const double rest_w = out.accelerators_w + out.cpu_w + out.dram_w + out.nic_w + out.other_w;
+  out.fan_speed = fan_speed(inlet_c, (rest_w - rest_idle_w) / (rest_max_w - rest_idle_w));
+  out.fans_w = spec_.fan_max_w * out.fan_speed * out.fan_speed * out.fan_speed;
+
+  out.psu_loss_w = spec_.psu.loss_w(out.dc_w());
+  out.wall_w = out.dc_w() + out.psu_loss_w;
+  return out;
+}
+
+void print_node_catalog(std::ostream& out) {
+  auto line = [&](const std::string& what, const Sourced<double>& v, const char* unit) {
+    out << "    " << std::left << std::setw(16) << what << std::right << std::setw(10) << v.value
+        << ' ' << std::left << std::setw(6) << unit << std::setw(12) << to_string(v.kind)
+        << v.source << '\n';
+  };
+  for (const auto& t : node_catalog()) {
+    out << t.id << "  (" << t.name << "; " << t.accelerator << ", " << to_string(t.cooling)
+        << ", PSU " << to_string(t.psu_curve) << ")\n";
+    line("accelerators", t.accelerators, "");
+    line("cpu_idle", t.cpu_idle_w, "W");
+    line("cpu_max", t.cpu_max_w, "W");
+    line("dram_idle", t.dram_idle_w, "W");
+    line("dram_max", t.dram_max_w, "W");
+    line("nic_idle", t.nic_idle_w, "W");
+    line("nic_max", t.nic_max_w, "W");
+    line("other_idle", t.other_idle_w, "W");
+    line("other_max", t.other_max_w, "W");
+    line("fan_max", t.fan_max_w, "W");
+    line("fan_min_speed", t.fan_min_speed, "");
+    line("fan_low", t.fan_low_c, "degC");
+    line("fan_high", t.fan_high_c, "degC");
+    line("psus", t.psus, "");
+    line("psu_rating", t.psu_rating_w, "W");
+    line("system_max", t.system_max_w, "W");
+  }
+}
+
+}  // namespace joule::models::compute

@@ -1,0 +1,114 @@
+// A compute node: N accelerators + CPUs + DRAM + NICs + fans + the rest of the board, behind
+// PSUs. Two models, chosen by `model:` in `cluster.node`:
+//
+// operation (default):
+//   P_dc   = Σ_i P_accel,i (accelerator.hpp) + P_cpu + P_dram + P_nic + P_other + P_fans
+//   P_cpu  = P_cpu,idle  + u_cpu ·(P_cpu,max  − P_cpu,idle)      (same form for DRAM with u_cpu,
+//   P_nic  = P_nic,idle  + u_nic ·(P_nic,max  − P_nic,idle)       NICs with u_nic, and the
+//   P_other= P_oth,idle  + a     ·(P_oth,max  − P_oth,idle)       rest with accelerator activity a)
+//   a      = (Σ P_accel − N·P_idle,accel) / (N·(TDP − P_idle,accel)), clamped to [0, 1]
+//   P_fans = P_fan,max · v³ (fan affinity law), v = max(v_inlet, v_heat):
+//            v_inlet = v_min below T_low, linear to 1 at T_high; v_heat = v_min + (1−v_min)·h,
+//            h = the non-fan DC load between its idle and its maximum (more heat, more airflow)
+//   P_wall = P_dc + PSU loss(P_dc) (node_psu.hpp, 80 PLUS curve)
+// linear (CloudSim / SimGrid baseline):  P_wall = P_idle + u·(P_max − P_idle),
+//   u = NodeLoad::utilization (or the busy accelerator fraction); reported in `other_w`.
+//
+// Catalog (node_catalog): dgx-h100, hgx-b200, dgx-a100, tpu-v4-host, tpu-v5p-host; each number
+// Sourced (spec / measurement / estimate). DGX H100: 10.2 kW system max (spec), 8×H100.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/compute/accelerator.hpp"
+#include "models/compute/node_psu.hpp"
+#include "models/compute/sourced.hpp"
+#include "sim/params.hpp"
+
+namespace joule::models::compute {
+
+struct NodeType {
+  std::string id, name;
+  std::string accelerator;  // catalog id
+  Sourced<double> accelerators;
+  Sourced<double> cpu_idle_w, cpu_max_w;      // all sockets
+  Sourced<double> dram_idle_w, dram_max_w;    // all DIMMs
+  Sourced<double> nic_idle_w, nic_max_w;      // all NICs and DPUs, with their optics
+  Sourced<double> other_idle_w, other_max_w;  // switch chips, storage, BMC, board, VRMs
+  Sourced<double> fan_max_w, fan_min_speed;   // all fans at full speed; minimum speed (0–1)
+  Sourced<double> fan_low_c, fan_high_c;      // inlet temperatures of the fan ramp
+  Sourced<double> psus, psu_rating_w;         // PSU count and rating
+  PsuCurve psu_curve = PsuCurve::titanium;
+  Cooling cooling = Cooling::air;
+  Sourced<double> system_max_w;  // vendor system maximum (or estimate)
+};
+
+const std::vector<NodeType>& node_catalog();
+const NodeType* find_node_type(std::string_view id);
+std::vector<std::string> node_type_ids();
+void print_node_catalog(std::ostream& out);
+
+enum class NodePowerModel { operation, linear };
+
+struct NodeSpec {
+  const NodeType* type = nullptr;
+  const AcceleratorSpec* accelerator = nullptr;
+  int accelerators = 0;
+  NodePowerModel model = NodePowerModel::operation;
+  AcceleratorSettings accelerator_settings;  // cap, cooling, R_th, throttle temperature
+  NodePsu psu;
+  double fan_max_w = 0.0;
+  std::optional<sim::Watts> linear_idle, linear_max;  // linear model; defaults computed
+};
+
+// Keys of `cluster.node` (type plus overrides).
+const sim::ModelDoc& node_doc();
+// Reads and validates `cluster.node`: unknown type → error with "did you mean"; caps must be
+// positive and at most the chip's TDP; counts positive.
+NodeSpec node_spec(const sim::ParamReader& r);
+// The catalog entry as a spec, without overrides.
+NodeSpec node_spec(const NodeType& type);
+
+struct NodeLoad {
+  int busy_accelerators = 0;  // accelerators running a job (the rest idle without context)
+  OpRates per_accelerator;    // demand of each busy accelerator at the nominal clock
+  double cpu_util = 0.0;      // 0–1, CPUs and DRAM
+  double nic_util = 0.0;      // 0–1
+  double utilization = -1.0;  // linear model only; < 0: busy accelerator fraction
+};
+
+struct NodePower {
+  double accelerators_w = 0, cpu_w = 0, dram_w = 0, nic_w = 0, other_w = 0, fans_w = 0;
+  double psu_loss_w = 0, wall_w = 0;  // wall = DC sum + PSU loss
+  double fan_speed = 0;
+  AcceleratorState busy;  // state of each busy accelerator
+  AcceleratorState idle;  // state of each idle accelerator
+  double dc_w() const { return accelerators_w + cpu_w + dram_w + nic_w + other_w + fans_w; }
+};
+
+class Node {
+public:
+  // `calibration` defaults to the catalog estimates of the node's accelerator.
+  explicit Node(const NodeSpec& spec);
+  Node(const NodeSpec& spec, const Calibration& calibration);
+
+  NodePower evaluate(const NodeLoad& load, double inlet_c) const;
+  NodePower idle(double inlet_c) const { return evaluate(NodeLoad{}, inlet_c); }
+
+  void set_accelerator_power_cap(sim::Watts cap) { accel_.set_power_cap(cap); }
+  const Accelerator& accelerator() const { return accel_; }
+  const NodeSpec& spec() const { return spec_; }
+  // Fan speed (0–1) from the inlet temperature and the non-fan heat fraction.
+  double fan_speed(double inlet_c, double heat_fraction) const;
+
+private:
+  NodePower evaluate_operation(const NodeLoad& load, double inlet_c) const;
+  NodeSpec spec_;
+  Accelerator accel_;
+  double linear_idle_w_ = 0, linear_max_w_ = 0;
+};
+
+}  // namespace joule::models::compute
