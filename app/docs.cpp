@@ -11,7 +11,7 @@ namespace {
 
 std::vector<const sim::ModelDoc*> all_docs() {
   std::vector<const sim::ModelDoc*> docs = {
-      &scenario_doc(), &output_doc(), &models::world::cluster_doc(), &models::world::racks_doc(),
+      &scenario_doc(), &output_doc(), &models::compute::cluster_doc(), &models::compute::racks_doc(),
       &models::world::scheduler_doc()};
   for (const auto* d : sim::model_docs()) docs.push_back(d);
   return docs;

@@ -311,7 +311,8 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   h5::set_attr(root, "seed", static_cast<std::int64_t>(sc.seed));
   h5::set_attr(root, "joule_version", std::string(version()));
   h5::set_attr(root, "git_revision", std::string(git_revision()));
-  h5::set_attr(root, "calibration_source", world.node_model().describe());
+  h5::set_attr(root, "calibration_source", world.calibration().source);
+  h5::set_attr(root, "calibration_kind", std::string(world.calibration().kind == models::compute::SourceKind::measurement ? "measurement" : "estimate"));
   h5::set_attr(root, "policy", world.policy_name());
   {
     h5::Handle group = h5::create_group(root, "summary");

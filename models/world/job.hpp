@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "models/compute/node_power.hpp"
+#include "models/compute/node.hpp"
 #include "sim/time.hpp"
 
 namespace joule::models::world {

@@ -16,7 +16,7 @@ namespace joule::models::world {
 struct SourceContext {
   const sim::RandomStreams* random = nullptr;
   std::string base_dir;  // the scenario's folder, for relative paths
-  const compute::NodePowerModel* node = nullptr;
+  const compute::NodeSpec* node = nullptr;
   int total_nodes = 0;
 };
 

@@ -4,28 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "models/compute/accelerator_catalog.hpp"
+
 namespace joule::models::world {
-
-const sim::ModelDoc& racks_doc() {
-  static const sim::ModelDoc doc{"cluster",
-                                 "racks",
-                                 "How many racks and how many nodes each holds",
-                                 {{"count", "integer", "1", "number of racks"},
-                                  {"nodes_per_rack", "integer", "4", "nodes in each rack"}}};
-  return doc;
-}
-
-const sim::ModelDoc& cluster_doc() {
-  static const sim::ModelDoc doc{
-      "cluster",
-      "cluster",
-      "The machines: racks of identical nodes",
-      {{"racks", "map", "{count: 1, nodes_per_rack: 4}", "rack count and nodes per rack"},
-       {"node", "map", "{type: linear}",
-        "node model: `type` selects it (see the node models), other keys are its parameters"},
-       {"inlet", "degC", "24 degC", "rack inlet-air temperature when no cooling model sets it"}}};
-  return doc;
-}
 
 const sim::ModelDoc& scheduler_doc() {
   static const sim::ModelDoc doc{"scheduler",
@@ -45,35 +26,28 @@ const sim::ParamNode* child(const sim::ParamReader& r, const char* key) {
 
 World::World(const WorldSections& sections, std::uint64_t seed, std::string base_dir)
     : random_(seed), base_dir_(std::move(base_dir)) {
-  // Cluster.
-  const sim::ParamReader cluster(sections.cluster, cluster_doc());
-  const sim::ParamReader racks(child(cluster, "racks"), racks_doc());
-  const auto rack_count = racks.integer("count", sim::Range::between(1, 1e6));
-  const auto per_rack = racks.integer("nodes_per_rack", sim::Range::between(1, 1e4));
-  inlet_ = cluster.celsius("inlet", sim::Range::between(-40, 80));
+  // Cluster: racks of identical nodes (models/compute).
   {
-    const sim::ParamNode* node = child(cluster, "node");
-    std::string type = "linear";
-    sim::Location where = cluster.location("node");
-    if (node && node->is_map())
-      if (const sim::ParamNode* t = node->find("type")) {
-        type = t->scalar;
-        where = t->where;
-      }
-    node_model_ = compute::NodeModelRegistry::create(type, where, node);
+    const sim::ParamReader cluster(sections.cluster, compute::cluster_doc());
+    cluster_ = compute::cluster_spec(cluster);
   }
-  idle_power_w_ = node_model_->power(compute::NodeLoad{}, inlet_).wall_w;
-
-  const auto n = static_cast<std::size_t>(rack_count * per_rack);
+  calibration_ = compute::default_calibration(*cluster_.node.accelerator);
+  node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
+  idle_power_w_ = node_model_->idle(inlet_c_).wall_w;
+  const auto n = static_cast<std::size_t>(cluster_.node_count());
   nodes_.resize(n);
   node_info_.resize(n);
-  racks_.resize(static_cast<std::size_t>(rack_count));
-  for (std::uint32_t i = 0; i < n; ++i) {
-    nodes_[i].rack = static_cast<std::uint32_t>(i / per_rack);
-    nodes_[i].power_w = idle_power_w_;
-    node_info_[i] = {i, nodes_[i].rack, true, idle_power_w_, inlet_.value};
-    racks_[nodes_[i].rack].power_w += idle_power_w_;
-    free_.insert(free_.end(), i);
+  racks_.resize(cluster_.racks.size());
+  {
+    std::uint32_t i = 0;
+    for (std::uint32_t r = 0; r < cluster_.racks.size(); ++r)
+      for (int k = 0; k < cluster_.racks[r].nodes; ++k, ++i) {
+        nodes_[i].rack = r;
+        nodes_[i].power_w = idle_power_w_;
+        node_info_[i] = {i, r, true, idle_power_w_, inlet_c_};
+        racks_[r].power_w += idle_power_w_;
+        free_.insert(free_.end(), i);
+      }
   }
   it_.power_w = idle_power_w_ * static_cast<double>(n);
   peak_it_w_ = it_.power_w;
@@ -88,7 +62,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
         generator = g->scalar;
         where = g->where;
       }
-    SourceContext ctx{&random_, base_dir_, node_model_.get(), static_cast<int>(n)};
+    SourceContext ctx{&random_, base_dir_, &cluster_.node, static_cast<int>(n)};
     if (!workload || workload->kind == sim::ParamNode::Kind::null)
       throw sim::InputError(where, "missing required section 'workload'");
     source_ = JobSourceRegistry::create(generator, where, workload, ctx);
@@ -216,11 +190,12 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
     free_.erase(id);
     nodes_[id].job = static_cast<std::int32_t>(job.id);
     node_info_[id].free = false;
-    const compute::NodePower p = node_model_->power(job.request.load, inlet_);
+    const compute::NodePower p = node_model_->evaluate(job.request.load, inlet_c_);
+    const double throughput = job.request.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
     set_node_power(id, p.wall_w);
-    nodes_[id].throughput = p.throughput;
+    nodes_[id].throughput = throughput;
     power_w += p.wall_w;
-    speed = std::min(speed, p.throughput);
+    speed = std::min(speed, throughput);
   }
   job.power_w = power_w;
   job.speed = speed;

@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "models/compute/node_power.hpp"
+#include "models/compute/cluster.hpp"
+#include "models/compute/node.hpp"
 #include "models/scheduling/policy.hpp"
 #include "models/world/job.hpp"
 #include "models/world/job_source.hpp"
@@ -42,8 +43,6 @@ struct WorldSections {
   const sim::ParamNode* scheduler = nullptr;
 };
 
-const sim::ModelDoc& cluster_doc();
-const sim::ModelDoc& racks_doc();
 const sim::ModelDoc& scheduler_doc();
 
 class World final : private scheduling::SchedulerContext {
@@ -69,7 +68,9 @@ public:
   double it_energy_j() const { return it_.energy_j; }
   double peak_it_power_w() const { return peak_it_w_; }
   const std::deque<Job>& jobs() const { return jobs_; }
-  const compute::NodePowerModel& node_model() const { return *node_model_; }
+  const compute::Node& node_model() const { return *node_model_; }
+  const compute::Calibration& calibration() const { return calibration_; }
+  const compute::ClusterSpec& cluster() const { return cluster_; }
   std::string policy_name() const { return policy_name_; }
 
   // Emitted after a job starts and after it ends (for the job table and per-job metrics).
@@ -105,9 +106,11 @@ private:
   sim::RandomStreams random_;
   std::string base_dir_;
 
-  std::unique_ptr<compute::NodePowerModel> node_model_;
+  compute::ClusterSpec cluster_;
+  compute::Calibration calibration_;
+  std::unique_ptr<compute::Node> node_model_;
   double idle_power_w_ = 0.0;
-  sim::Celsius inlet_{24.0};
+  double inlet_c_ = 24.0;
   std::vector<Node> nodes_;
   std::vector<scheduling::NodeInfo> node_info_;
   std::vector<RackAccount> racks_;
