@@ -214,3 +214,13 @@ TEST_CASE("site spec errors point into the scenario") {
   CHECK_THROWS_WITH_AS(spec_from("site:\n  wether: x.epw\n"),
                        doctest::Contains("did you mean 'weather'?"), InputError);
 }
+
+TEST_CASE("the DESIGN.md scenario sketch's site line builds a year-long site") {
+  const Site site = site_from(
+      "site: {weather: data/weather/USA_VA_Leesburg.Exec.epw, carbon: "
+      "data/carbon/US-MIDA-PJM_2023_hourly.csv}\n",
+      sim::days(365));
+  CHECK(site.weather().data()->location.city == "Leesburg.Exec.AP-Godfrey.Field");
+  CHECK(site.carbon().series() != nullptr);
+  CHECK(site.price_signal().series() == nullptr);  // fixed fallback price
+}

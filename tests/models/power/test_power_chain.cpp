@@ -151,3 +151,13 @@ TEST_CASE("power_chain spec errors point into the scenario") {
   CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  other_load: 5 kWh\n"),
                        doctest::Contains("power_chain.other_load"), InputError);
 }
+
+TEST_CASE("the DESIGN.md scenario sketch's power_chain line parses") {
+  const PowerChainSpec s = chain_spec(
+      "power_chain: {psu: titanium-230v, ups: {type: double-conversion, "
+      "redundancy: 2N}}\n");
+  CHECK(s.ups.redundancy == Redundancy::two_n);
+  const PowerChain chain(s, sim::Watts(5e6));
+  CHECK(chain.ups().units_installed() == 12);  // ceil(5.05 MW / 1 MW) = 6, doubled
+  CHECK(chain.evaluate(5e6, 0, 0, 0, 0).ups_unit_load_fraction < 0.5);
+}
