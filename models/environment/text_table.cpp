@@ -1,0 +1,92 @@
+#include "models/environment/text_table.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace joule::models::environment::detail {
+
+std::vector<Field> split_csv_line(std::string_view line) {
+  std::vector<Field> out;
+  std::size_t i = 0;
+  while (true) {
+    Field f;
+    f.column = static_cast<int>(i) + 1;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      while (i < line.size()) {
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            f.text += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        f.text += line[i++];
+      }
+      while (i < line.size() && line[i] != ',') f.text += line[i++];  // text after the quote
+    } else {
+      const std::size_t end = line.find(',', i);
+      const std::size_t stop = end == std::string_view::npos ? line.size() : end;
+      f.text = std::string(line.substr(i, stop - i));
+      i = stop;
+    }
+    out.push_back(std::move(f));
+    if (i >= line.size()) break;
+    ++i;                     // the comma
+    if (i == line.size()) {  // trailing comma: one more empty field
+      out.push_back(Field{"", static_cast<int>(i) + 1});
+      break;
+    }
+  }
+  return out;
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::string read_text_file(const std::string& path, const sim::Location& referenced_from) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw sim::InputError(referenced_from, "cannot read file '" + path + "'");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void DataFileErrors::fail(int line, int column, const std::string& message) const {
+  sim::Location where;
+  where.source =
+      std::make_shared<const sim::SourceText>(sim::SourceText{name_, std::string(text_)});
+  where.file = name_;
+  where.line = line;
+  where.column = column;
+  throw sim::InputError(where, message);
+}
+
+}  // namespace joule::models::environment::detail

@@ -1,0 +1,104 @@
+#include "models/power/power_chain.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace joule::models::power {
+
+const sim::ModelDoc& power_chain_doc() {
+  static const sim::ModelDoc doc{
+      "power_chain",
+      "power_chain",
+      "Grid → transformer → UPS → PDU → IT, with cooling and other loads on the transformer, "
+      "optional on-site PV and battery; every stage's loss is computed.",
+      {
+          {"psu", "string", "titanium-230v",
+           "80 PLUS curve of the servers' supplies: titanium-230v, platinum-230v, gold-230v "
+           "(or titanium, platinum, gold)"},
+          {"pdu_efficiency", "number", "0.99", "PDU + distribution efficiency (proportional)"},
+          {"pdu_fixed_loss", "W", "0 W", "PDU losses independent of load"},
+          {"ups", "map", "{}", "UPS system (see 'ups')"},
+          {"transformer", "map", "{}", "MV/LV transformers (see 'transformer')"},
+          {"battery", "map", "none", "behind-the-meter battery (see 'battery')"},
+          {"pv", "map", "none", "on-site PV (see 'pv')"},
+          {"other_load", "W", "0 W", "lighting, offices and other constant loads"},
+          {"cooling_on_ups", "bool", "false", "feed cooling through the UPS too"},
+      }};
+  return doc;
+}
+
+namespace {
+
+const bool documented = [] {
+  for (const sim::ModelDoc* d :
+       {&power_chain_doc(), &ups_doc(), &transformer_doc(), &battery_doc(), &pv_doc()})
+    sim::model_docs().push_back(d);
+  return true;
+}();
+
+// A sub-map key must be a map (or absent).
+const sim::ParamNode* sub_map(const sim::ParamReader& r, const char* key) {
+  const sim::ParamNode* n = r.node(key);
+  if (n && !n->is_map()) r.fail(key, "must be a map of keys");
+  return n;
+}
+
+const PowerChainSpec& checked(const PowerChainSpec& spec) {
+  if (!(spec.pdu_efficiency > 0 && spec.pdu_efficiency <= 1))
+    throw std::invalid_argument("PDU efficiency must be in (0, 1]");
+  return spec;
+}
+
+}  // namespace
+
+PowerChainSpec power_chain_spec(const sim::ParamReader& r) {
+  PowerChainSpec s;
+  const std::string psu = r.choice(
+      "psu", {"titanium-230v", "platinum-230v", "gold-230v", "titanium", "platinum", "gold"});
+  s.psu = psu.find("-230v") == std::string::npos ? psu + "-230v" : psu;
+  s.pdu_efficiency = r.number("pdu_efficiency", {0, 1, true, false});
+  s.pdu_fixed_loss = r.quantity<sim::Watts>("pdu_fixed_loss", sim::Range::non_negative());
+  s.ups = ups_spec(sim::ParamReader(sub_map(r, "ups"), ups_doc()));
+  s.transformer = transformer_spec(sim::ParamReader(sub_map(r, "transformer"), transformer_doc()));
+  if (const sim::ParamNode* b = sub_map(r, "battery"))
+    s.battery = battery_spec(sim::ParamReader(b, battery_doc()));
+  if (const sim::ParamNode* p = sub_map(r, "pv")) s.pv = pv_spec(sim::ParamReader(p, pv_doc()));
+  s.other_load = r.quantity<sim::Watts>("other_load", sim::Range::non_negative());
+  s.cooling_on_ups = r.boolean("cooling_on_ups");
+  return s;
+}
+
+PowerChain::PowerChain(const PowerChainSpec& spec, sim::Watts design_it_load,
+                       sim::Watts design_cooling_load)
+    : spec_(checked(spec)),
+      psu_curve_(&power::psu_curve(spec.psu)),
+      ups_(spec.ups, sim::Watts(design_it_load.value() + spec.pdu_fixed_loss.value() +
+                                design_it_load.value() * (1.0 / spec.pdu_efficiency - 1.0) +
+                                (spec.cooling_on_ups ? design_cooling_load.value() : 0.0))),
+      transformer_(spec.transformer, design_it_load) {}
+
+double PowerChain::pdu_loss_w(double it_w) const {
+  return spec_.pdu_fixed_loss.value() + it_w * (1.0 / spec_.pdu_efficiency - 1.0);
+}
+
+ChainBreakdown PowerChain::evaluate(double it_w, double cooling_w, double other_w, double pv_w,
+                                    double battery_w) const {
+  ChainBreakdown b;
+  b.it_w = it_w;
+  b.cooling_w = cooling_w;
+  b.other_w = other_w;
+  b.pv_w = pv_w;
+  b.battery_w = battery_w;
+  b.pdu_loss_w = pdu_loss_w(it_w);
+  const double ups_out_w = it_w + b.pdu_loss_w + (spec_.cooling_on_ups ? cooling_w : 0.0);
+  b.ups_loss_w = ups_.loss_w(ups_out_w);
+  b.ups_unit_load_fraction = ups_.unit_load_fraction(ups_out_w);
+  const double bus_w = ups_out_w + b.ups_loss_w + (spec_.cooling_on_ups ? 0.0 : cooling_w) +
+                       other_w - pv_w - battery_w;
+  b.transformer_loss_w = transformer_.loss_w(bus_w);
+  b.transformer_load_fraction = transformer_.load_fraction(bus_w);
+  b.grid_w = bus_w + b.transformer_loss_w;
+  return b;
+}
+
+}  // namespace joule::models::power

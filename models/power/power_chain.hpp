@@ -1,0 +1,103 @@
+// The facility power chain, from the grid meter to the servers:
+//
+//   grid ─ transformer ─┬─ UPS ─ PDU ─ IT (server AC input: PSU losses are inside IT)
+//                       ├─ cooling   (fed from the transformer, not the UPS, unless
+//                       │             cooling_on_ups: true — e.g. CRAH fans and pumps kept up)
+//                       ├─ other     (lighting, offices, security: constant, W)
+//                       ├─ PV        (on-site generation, > 0 supplies the bus)
+//                       └─ battery   (> 0 discharging into the bus, < 0 charging)
+//
+// One evaluation, top-down from the loads (each stage's loss depends on its own output):
+//   pdu_loss   = fixed + it · (1/η_pdu − 1)
+//   ups_out    = it + pdu_loss (+ cooling when cooling_on_ups);   ups_loss = UPS(ups_out)
+//   bus        = ups_out + ups_loss + cooling (if not on UPS) + other − pv − battery
+//   tx_loss    = Transformer(|bus|);   grid = bus + tx_loss
+// so that, exactly (to rounding),
+//   grid = it + pdu_loss + ups_loss + transformer_loss + cooling + other − pv − battery.
+// A negative bus (PV surplus) is export through the transformer, which still loses energy.
+//
+// Component physics and default coefficients: psu.hpp, ups.hpp, transformer.hpp, battery.hpp,
+// pv.hpp. PDU default η = 0.99: 415/240 V distribution without a PDU transformer (busway,
+// rack PDU, cabling); PDUs with a 480→208 V transformer run ~97–98 % (Rasmussen, APC WP 113)
+// — estimate.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "models/power/battery.hpp"
+#include "models/power/psu.hpp"
+#include "models/power/pv.hpp"
+#include "models/power/transformer.hpp"
+#include "models/power/ups.hpp"
+#include "sim/params.hpp"
+#include "sim/units.hpp"
+
+namespace joule::models::power {
+
+struct PowerChainSpec {
+  std::string psu = "titanium-230v";  // curve the node models use for their supplies
+  double pdu_efficiency = 0.99;
+  sim::Watts pdu_fixed_loss{0};
+  UpsSpec ups;
+  TransformerSpec transformer;
+  std::optional<BatterySpec> battery;
+  std::optional<PvSpec> pv;
+  sim::Watts other_load{0};
+  bool cooling_on_ups = false;
+};
+
+// Keys of the `power_chain` section; `ups`, `transformer`, `battery`, `pv` are sub-maps with
+// their own docs (ups_doc(), transformer_doc(), battery_doc(), pv_doc()).
+const sim::ModelDoc& power_chain_doc();
+PowerChainSpec power_chain_spec(const sim::ParamReader& r);
+
+// Every stage at one instant, in W.
+struct ChainBreakdown {
+  double it_w = 0;
+  double pdu_loss_w = 0;
+  double ups_loss_w = 0;
+  double transformer_loss_w = 0;
+  double cooling_w = 0;
+  double other_w = 0;
+  double pv_w = 0;
+  double battery_w = 0;  // > 0 discharging
+  double grid_w = 0;     // at the meter; < 0 exports
+  double ups_unit_load_fraction = 0;
+  double transformer_load_fraction = 0;
+
+  double losses_w() const { return pdu_loss_w + ups_loss_w + transformer_loss_w; }
+  // Consumption of the facility before on-site sources: the PUE numerator.
+  double facility_w() const { return it_w + losses_w() + cooling_w + other_w; }
+};
+
+class PowerChain {
+public:
+  // Sizes the UPS for the design IT load (plus its PDU loss, plus `design_cooling_load` when
+  // cooling is on the UPS) and, when their count is auto, the transformers.
+  PowerChain(const PowerChainSpec& spec, sim::Watts design_it_load,
+             sim::Watts design_cooling_load = sim::Watts(0));
+
+  ChainBreakdown evaluate(double it_w, double cooling_w, double other_w, double pv_w,
+                          double battery_w) const;
+
+  double pdu_loss_w(double it_w) const;
+  double other_load_w() const { return spec_.other_load.value(); }
+  // On-site PV output at irradiance `ghi_w_per_m2` (0 without PV).
+  double pv_w(double ghi_w_per_m2) const {
+    return spec_.pv ? pv_power_w(*spec_.pv, ghi_w_per_m2) : 0.0;
+  }
+
+  const PsuCurve& psu_curve() const { return *psu_curve_; }
+  const UpsSystem& ups() const { return ups_; }
+  const Transformer& transformer() const { return transformer_; }
+  const PowerChainSpec& spec() const { return spec_; }
+
+private:
+  PowerChainSpec spec_;
+  const PsuCurve* psu_curve_;
+  UpsSystem ups_;
+  Transformer transformer_;
+};
+
+}  // namespace joule::models::power

@@ -1,0 +1,115 @@
+#include "models/power/ups.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace joule::models::power {
+
+namespace {
+
+struct Coefficients {
+  double a0, a1, a2;
+};
+
+Coefficients defaults(UpsType type) {
+  switch (type) {
+    case UpsType::double_conversion:
+      return {0.013, 0.008, 0.015};
+    case UpsType::eco:
+      return {0.003, 0.003, 0.004};
+    case UpsType::none:
+      return {0, 0, 0};
+  }
+  return {0, 0, 0};
+}
+
+}  // namespace
+
+std::string to_string(Redundancy r) {
+  switch (r) {
+    case Redundancy::n:
+      return "N";
+    case Redundancy::n_plus_1:
+      return "N+1";
+    case Redundancy::two_n:
+      return "2N";
+  }
+  return "?";
+}
+
+const sim::ModelDoc& ups_doc() {
+  static const sim::ModelDoc doc{
+      "power_chain",
+      "ups",
+      "UPS system: losses a0 + a1·x + a2·x² per unit of rating at unit load fraction x; N, N+1 "
+      "or 2N units share the load (APC WP 108/113 loss model).",
+      {
+          {"type", "string", "double-conversion",
+           "double-conversion (online), eco (bypass with inverter standing by) or none"},
+          {"redundancy", "string", "N+1", "N, N+1 or 2N units for the design load"},
+          {"unit_rating", "W", "1 MW", "output rating of one UPS unit (real power)"},
+          {"no_load_loss", "number", "by type (double-conversion 0.013, eco 0.003)",
+           "a0: loss at zero load, per unit of rating"},
+          {"proportional_loss", "number", "by type (double-conversion 0.008, eco 0.003)",
+           "a1: loss proportional to load fraction, per unit of rating"},
+          {"square_loss", "number", "by type (double-conversion 0.015, eco 0.004)",
+           "a2: I²R loss at full load, per unit of rating"},
+      }};
+  return doc;
+}
+
+UpsSpec ups_spec(const sim::ParamReader& r) {
+  UpsSpec s;
+  const std::string type = r.choice("type", {"double-conversion", "eco", "none"});
+  s.type = type == "eco"    ? UpsType::eco
+           : type == "none" ? UpsType::none
+                            : UpsType::double_conversion;
+  const std::string red = r.choice("redundancy", {"N", "N+1", "2N"});
+  s.redundancy = red == "N"    ? Redundancy::n
+                 : red == "2N" ? Redundancy::two_n
+                               : Redundancy::n_plus_1;
+  s.unit_rating = r.quantity<sim::Watts>("unit_rating", sim::Range::positive());
+  const Coefficients c = defaults(s.type);
+  const sim::Range per_unit = sim::Range::between(0, 0.5);
+  s.no_load_loss = r.has("no_load_loss") ? r.number("no_load_loss", per_unit) : c.a0;
+  s.proportional_loss = r.has("proportional_loss") ? r.number("proportional_loss", per_unit) : c.a1;
+  s.square_loss = r.has("square_loss") ? r.number("square_loss", per_unit) : c.a2;
+  if (s.type == UpsType::none)
+    for (const char* key : {"no_load_loss", "proportional_loss", "square_loss"})
+      if (r.has(key)) r.fail(key, "is set, but ups.type is none (no UPS, no losses)");
+  return s;
+}
+
+UpsSystem::UpsSystem(const UpsSpec& spec, sim::Watts design_load) : spec_(spec) {
+  if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("UPS rating must be > 0");
+  needed_ =
+      std::max(1, static_cast<int>(std::ceil(design_load.value() / spec.unit_rating.value())));
+  switch (spec.redundancy) {
+    case Redundancy::n:
+      installed_ = needed_;
+      break;
+    case Redundancy::n_plus_1:
+      installed_ = needed_ + 1;
+      break;
+    case Redundancy::two_n:
+      installed_ = 2 * needed_;
+      break;
+  }
+}
+
+double UpsSystem::unit_load_fraction(double output_w) const {
+  return output_w / (installed_ * spec_.unit_rating.value());
+}
+
+double UpsSystem::loss_w(double output_w) const {
+  if (spec_.type == UpsType::none) return 0.0;
+  const double x = unit_load_fraction(std::abs(output_w));
+  return installed_ * spec_.unit_rating.value() *
+         (spec_.no_load_loss + spec_.proportional_loss * x + spec_.square_loss * x * x);
+}
+
+double UpsSystem::efficiency(double output_w) const {
+  return output_w / (output_w + loss_w(output_w));
+}
+
+}  // namespace joule::models::power

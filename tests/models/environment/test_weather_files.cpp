@@ -1,0 +1,238 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/environment/calendar.hpp"
+#include "models/environment/epw.hpp"
+#include "models/environment/hourly_series.hpp"
+#include "sim/error.hpp"
+
+using namespace joule::models::environment;
+using joule::sim::InputError;
+
+namespace {
+
+const std::string data_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios/data/";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+double mean(const std::vector<double>& v) {
+  return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+// 1-based column where field `index` (0-based) of a CSV line starts.
+int column_of_field(const std::string& line, int index) {
+  int col = 1;
+  for (int i = 0; i < index; ++i) col = static_cast<int>(line.find(',', col - 1)) + 2;
+  return col;
+}
+
+const char* const epw_files[] = {"USA_AZ_Phoenix-Sky.Harbor.epw", "USA_CA_San.Jose-Mineta.epw",
+                                 "USA_IL_Chicago.OHare.epw",      "USA_TX_Dallas-Fort.Worth.epw",
+                                 "USA_VA_Leesburg.Exec.epw",      "USA_WA_Seattle-Tacoma.epw"};
+
+}  // namespace
+
+TEST_CASE("every shipped EPW file parses into 8760 sane hours") {
+  for (const char* f : epw_files) {
+    CAPTURE(f);
+    const EpwData d = read_epw(data_dir + "weather/" + f);
+    REQUIRE(d.hours() == 8760);
+    CHECK(d.location.utc_offset_h <= -5.0);  // all shipped sites are in US time zones
+    CHECK(d.location.utc_offset_h >= -8.0);
+    CHECK(d.location.latitude_deg > 30.0);
+    CHECK(d.location.latitude_deg < 50.0);
+    for (std::size_t h = 0; h < d.hours(); ++h) {
+      CHECK(d.dry_bulb_c[h] > -40.0);
+      CHECK(d.dry_bulb_c[h] < 50.0);
+      CHECK(d.dew_point_c[h] <= d.dry_bulb_c[h] + 0.5);  // rounding in the file
+      CHECK(d.relative_humidity[h] >= 0.0);
+      CHECK(d.relative_humidity[h] <= 1.0);
+      CHECK(d.pressure_pa[h] > 90000.0);
+      CHECK(d.pressure_pa[h] < 105000.0);
+      CHECK(d.ghi_wh_per_m2[h] >= 0.0);
+      CHECK(d.ghi_wh_per_m2[h] < 1200.0);
+    }
+  }
+}
+
+TEST_CASE("climates differ as expected: Phoenix is warmer and sunnier than Seattle") {
+  const EpwData phx = read_epw(data_dir + "weather/USA_AZ_Phoenix-Sky.Harbor.epw");
+  const EpwData sea = read_epw(data_dir + "weather/USA_WA_Seattle-Tacoma.epw");
+  CHECK(mean(phx.dry_bulb_c) > mean(sea.dry_bulb_c) + 5.0);
+  CHECK(mean(phx.ghi_wh_per_m2) > mean(sea.ghi_wh_per_m2));
+  CHECK(phx.location.utc_offset_h == -7.0);
+  CHECK(sea.location.utc_offset_h == -8.0);
+  CHECK(phx.location.elevation_m == doctest::Approx(337.4));
+  // The first row is Jan 1, hour 1, read from the file text directly.
+  const auto lines = lines_of(slurp(data_dir + "weather/USA_AZ_Phoenix-Sky.Harbor.epw"));
+  std::istringstream row(lines[8]);
+  std::string field;
+  for (int i = 0; i <= 6; ++i) std::getline(row, field, ',');
+  CHECK(phx.dry_bulb_c[0] == doctest::Approx(std::stod(field)));
+}
+
+TEST_CASE("malformed EPW rows are InputErrors at file:line:column") {
+  const auto lines = lines_of(slurp(data_dir + "weather/USA_VA_Leesburg.Exec.epw"));
+
+  SUBCASE("a non-numeric dry-bulb") {
+    auto bad = lines;
+    const int row = 100;  // 0-based line index; file line 101
+    const int col = column_of_field(bad[row], 6);
+    const std::size_t start = static_cast<std::size_t>(col - 1);
+    bad[row].replace(start, bad[row].find(',', start) - start, "1O.5");
+    CHECK_THROWS_WITH_AS(parse_epw(join(bad), "bad.epw"),
+                         doctest::Contains((std::string("bad.epw:101:") + std::to_string(col) +
+                                            ": EPW dry-bulb temperature (field 7) '1O.5' is not "
+                                            "a number")
+                                               .c_str()),
+                         InputError);
+  }
+  SUBCASE("a missing-value marker is not silently used") {
+    auto bad = lines;
+    const int col = column_of_field(bad[50], 8);
+    const std::size_t start = static_cast<std::size_t>(col - 1);
+    bad[50].replace(start, bad[50].find(',', start) - start, "999");
+    CHECK_THROWS_WITH_AS(parse_epw(join(bad), "bad.epw"),
+                         doctest::Contains((std::string("bad.epw:51:") + std::to_string(col) +
+                                            ": EPW relative humidity is missing")
+                                               .c_str()),
+                         InputError);
+  }
+  SUBCASE("a truncated row") {
+    auto bad = lines;
+    bad[2000] = bad[2000].substr(0, 30);
+    CHECK_THROWS_WITH_AS(parse_epw(join(bad), "bad.epw"), doctest::Contains("bad.epw:2001"),
+                         InputError);
+  }
+  SUBCASE("rows out of calendar order") {
+    auto bad = lines;
+    std::swap(bad[300], bad[301]);
+    CHECK_THROWS_WITH_AS(parse_epw(join(bad), "bad.epw"),
+                         doctest::Contains("bad.epw:301:6: EPW row out of order"), InputError);
+  }
+  SUBCASE("a short year") {
+    auto bad = lines;
+    bad.pop_back();
+    CHECK_THROWS_WITH_AS(parse_epw(join(bad), "bad.epw"),
+                         doctest::Contains("8759 hourly rows, expected 8760"), InputError);
+  }
+  SUBCASE("not an EPW file") {
+    CHECK_THROWS_WITH_AS(parse_epw("hello\n", "x.epw"), doctest::Contains("x.epw"), InputError);
+  }
+  SUBCASE("an unreadable file names the key that referenced it") {
+    joule::sim::Location where;
+    where.file = "scenario.yaml";
+    where.line = 3;
+    where.column = 12;
+    CHECK_THROWS_WITH_AS(read_epw("/nonexistent/x.epw", where),
+                         doctest::Contains("scenario.yaml:3:12: cannot read file"), InputError);
+  }
+}
+
+TEST_CASE("carbon CSV: 8760 contiguous UTC hours, both intensity columns") {
+  const std::string path = data_dir + "carbon/US-MIDA-PJM_2023_hourly.csv";
+  const HourlySeries direct = read_hourly_csv(path, std::string(carbon_time_column),
+                                              std::string(carbon_direct_column), true);
+  const HourlySeries lca =
+      read_hourly_csv(path, std::string(carbon_time_column), std::string(carbon_lca_column), true);
+  REQUIRE(direct.values.size() == 8760);
+  CHECK(direct.first_utc_s == epoch_seconds(CivilTime{2023, 1, 1, 0, 0, 0}));
+  CHECK(direct.end_utc_s() == epoch_seconds(CivilTime{2024, 1, 1, 0, 0, 0}));
+  // Row 2 of the file: "2023-01-01 01:00:00,...,290.74,353.97,..."
+  const auto lines = lines_of(slurp(path));
+  REQUIRE(lines[2].rfind("2023-01-01 01:00:00,", 0) == 0);
+  CHECK(direct.values[1] == doctest::Approx(290.74));
+  CHECK(lca.values[1] == doctest::Approx(353.97));
+  for (std::size_t h = 0; h < 8760; ++h) CHECK(lca.values[h] >= direct.values[h]);
+}
+
+TEST_CASE("price CSV: UTC column with +00:00 offsets; other offsets are converted") {
+  const HourlySeries p =
+      read_hourly_csv(data_dir + "prices/US-TEX-ERCO_2023.csv", std::string(price_time_column),
+                      std::string(price_column), false);
+  REQUIRE(p.values.size() == 8760);
+  CHECK(p.first_utc_s == epoch_seconds(CivilTime{2023, 1, 1, 0, 0, 0}));
+  CHECK(p.values[0] == doctest::Approx(10.42));
+
+  // The local column of the same file reads as the same instants.
+  const HourlySeries local = read_hourly_csv(data_dir + "prices/US-TEX-ERCO_2023.csv",
+                                             "Datetime (Local)", std::string(price_column), false);
+  CHECK(local.first_utc_s == p.first_utc_s);
+  CHECK(local.values == p.values);
+}
+
+TEST_CASE("malformed CSV rows are InputErrors at file:line:column") {
+  const std::string head = "Datetime (UTC),Datetime (Local),Price (USD/MWh)\n";
+  const std::string r0 = "2023-01-01 00:00:00+00:00,2022-12-31 19:00:00-05:00,21.5\n";
+  const std::string r1 = "2023-01-01 01:00:00+00:00,2022-12-31 20:00:00-05:00,22.5\n";
+  const std::string r2 = "2023-01-01 02:00:00+00:00,2022-12-31 21:00:00-05:00,23.5\n";
+  auto parse = [](const std::string& text) {
+    return parse_hourly_csv(text, "p.csv", "Datetime (UTC)", "Price (USD/MWh)", false);
+  };
+  CHECK(parse(head + r0 + r1 + r2).values == std::vector<double>{21.5, 22.5, 23.5});
+  CHECK_THROWS_WITH_AS(
+      parse(head + r0 + "2023-01-01 01:00:00+00:00,2022-12-31 20:00:00-05:00,2x.5\n"),
+      doctest::Contains("p.csv:3:53: 'Price (USD/MWh)' value '2x.5' is not a number"), InputError);
+  CHECK_THROWS_WITH_AS(parse(head + r0 + "2023-01-01 01:00:00+00:00,2022-12-31 20:00:00-05:00,\n"),
+                       doctest::Contains("p.csv:3:53"), InputError);
+  CHECK_THROWS_WITH_AS(parse(head + r0 + "2023-13-01 01:00:00+00:00,x,1\n"),
+                       doctest::Contains("p.csv:3:1: '2023-13-01 01:00:00+00:00' is not a "
+                                         "timestamp"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(head + r0 + r0), doctest::Contains("p.csv:3:1: duplicate hour"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(head + r0 + r2),
+                       doctest::Contains("p.csv:3:1: gap in hourly data: expected "
+                                         "2023-01-01T01:00 UTC"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse(head + r1 + r0), doctest::Contains("p.csv:3:1: hour"), InputError);
+  CHECK_THROWS_WITH_AS(parse(head + r0 + "2023-01-01 01:00:00+00:00\n"),
+                       doctest::Contains("p.csv:3: row has 1 fields"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Time,Price\n2023-01-01 00:00:00,1\n"),
+                       doctest::Contains("p.csv:1:1: missing column 'Datetime (UTC)'"), InputError);
+  CHECK_THROWS_WITH_AS(parse_hourly_csv("Datetime (UTC),CI\n2023-01-01 00:00:00,-4\n", "c.csv",
+                                        "Datetime (UTC)", "CI", true),
+                       doctest::Contains("c.csv:2:21: 'CI' must be >= 0"), InputError);
+}
+
+TEST_CASE("calendar arithmetic") {
+  CHECK(days_from_civil(1970, 1, 1) == 0);
+  CHECK(days_from_civil(2023, 1, 1) == 19358);  // 53 years, 13 leap days: 53*365 + 13
+  CHECK(53 * 365 + 13 == 19358);
+  const CivilTime t{2024, 2, 29, 13, 45, 7};
+  const CivilTime back = civil_from_epoch_seconds(epoch_seconds(t));
+  CHECK(to_string(back) == "2024-02-29T13:45:07");
+  CHECK(typical_day_of_year(12, 31) == 364);
+  CHECK(typical_day_of_year(2, 29) == -1);
+  CHECK_FALSE(parse_civil_time("2023-02-29T00:00").has_value());
+  CHECK(parse_civil_time("2024-02-29 10:00").has_value());
+  std::int64_t off = 0;
+  const auto z = parse_civil_time("2022-12-31 19:00:00-05:00", &off);
+  REQUIRE(z.has_value());
+  CHECK(off == -5 * 3600);
+  CHECK(epoch_seconds(*z) - off == epoch_seconds(CivilTime{2023, 1, 1, 0, 0, 0}));
+}

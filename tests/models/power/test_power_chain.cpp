@@ -1,0 +1,163 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+
+#include "app/yaml_params.hpp"
+#include "models/power/power_chain.hpp"
+#include "sim/error.hpp"
+
+using namespace joule::models::power;
+using joule::sim::InputError;
+namespace sim = joule::sim;
+
+namespace {
+
+PowerChainSpec chain_spec(const std::string& yaml) {
+  const sim::ParamNode root = joule::app::parse_yaml_text(yaml, "scenario.yaml");
+  return power_chain_spec(sim::ParamReader(root.find("power_chain"), power_chain_doc()));
+}
+
+}  // namespace
+
+TEST_CASE("energy conservation: grid = IT + every loss + cooling + other − PV − battery") {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (const char* yaml :
+       {"power_chain: {}\n",
+        "power_chain: {ups: {type: eco, redundancy: 2N}, cooling_on_ups: true}\n",
+        "power_chain: {ups: {type: none}, pdu_efficiency: 0.97, pdu_fixed_loss: 2 kW}\n"}) {
+    CAPTURE(yaml);
+    const PowerChain chain(chain_spec(yaml), sim::Watts(20e6), sim::Watts(5e6));
+    for (int i = 0; i < 2000; ++i) {
+      const double it = 20e6 * u(rng), cooling = 6e6 * u(rng), other = 1e5 * u(rng);
+      const double pv = 8e6 * u(rng), battery = 4e6 * (2 * u(rng) - 1);
+      const ChainBreakdown b = chain.evaluate(it, cooling, other, pv, battery);
+      const double sum = b.it_w + b.pdu_loss_w + b.ups_loss_w + b.transformer_loss_w + b.cooling_w +
+                         b.other_w - b.pv_w - b.battery_w;
+      CHECK(std::abs(b.grid_w - sum) <= 1e-9 * std::max(std::abs(b.grid_w), b.facility_w()));
+      CHECK(b.pdu_loss_w >= 0);
+      CHECK(b.ups_loss_w >= 0);
+      CHECK(b.transformer_loss_w > 0);
+      CHECK(b.facility_w() >= b.it_w);
+    }
+  }
+}
+
+TEST_CASE("power chain stages by hand") {
+  // 10 MW IT, 2N double-conversion units of 1 MW, PDU 99 %, 4 × 2.5 MW transformers.
+  const PowerChain chain(chain_spec("power_chain:\n  ups: {redundancy: 2N, unit_rating: 1 MW}\n"
+                                    "  transformer: {count: 8}\n  other_load: 50 kW\n"),
+                         sim::Watts(10e6));
+  const double it = 8e6, cooling = 2e6;
+  const ChainBreakdown b = chain.evaluate(it, cooling, chain.other_load_w(), 0, 0);
+  const double pdu_loss = it * (1 / 0.99 - 1);
+  CHECK(b.pdu_loss_w == doctest::Approx(pdu_loss));
+  // UPS needed for 10 MW + PDU loss = 10.1 MW → 11 units, 2N → 22 installed.
+  CHECK(chain.ups().units_needed() == 11);
+  CHECK(chain.ups().units_installed() == 22);
+  const double ups_out = it + pdu_loss, x = ups_out / 22e6;
+  const double ups_loss = 22e6 * (0.013 + 0.008 * x + 0.015 * x * x);
+  CHECK(b.ups_loss_w == doctest::Approx(ups_loss));
+  const double bus = ups_out + ups_loss + cooling + 50e3;
+  const double xt = bus / 20e6;
+  CHECK(b.transformer_loss_w == doctest::Approx(20e6 * (0.0008 + 0.007 * xt * xt)));
+  CHECK(b.grid_w == doctest::Approx(bus + b.transformer_loss_w));
+  // Electrical overhead alone gives a partial PUE of a few percent.
+  const double electrical_pue = (b.facility_w() - cooling - b.other_w) / it;
+  CHECK(electrical_pue > 1.02);
+  CHECK(electrical_pue < 1.08);
+}
+
+TEST_CASE("cooling on the UPS passes through its losses") {
+  const PowerChain off(chain_spec("power_chain: {}\n"), sim::Watts(10e6), sim::Watts(3e6));
+  const PowerChain on(chain_spec("power_chain: {cooling_on_ups: true}\n"), sim::Watts(10e6),
+                      sim::Watts(3e6));
+  CHECK(on.ups().units_installed() > off.ups().units_installed());
+  const double ups_out = 6e6 * (1 / 0.99) + 2e6;
+  CHECK(on.evaluate(6e6, 2e6, 0, 0, 0).ups_loss_w == doctest::Approx(on.ups().loss_w(ups_out)));
+}
+
+TEST_CASE("power_chain spec: defaults and nested sub-maps") {
+  const PowerChainSpec d = chain_spec("power_chain: {}\n");
+  CHECK(d.psu == "titanium-230v");
+  CHECK(d.pdu_efficiency == 0.99);
+  CHECK(d.ups.type == UpsType::double_conversion);
+  CHECK(d.ups.redundancy == Redundancy::n_plus_1);
+  CHECK(d.ups.no_load_loss == 0.013);
+  CHECK_FALSE(d.battery.has_value());
+  CHECK_FALSE(d.pv.has_value());
+
+  const PowerChainSpec s = chain_spec(
+      "power_chain:\n"
+      "  psu: platinum\n"
+      "  ups: {type: eco, redundancy: N, unit_rating: 750 kW, square_loss: 0.002}\n"
+      "  transformer: {unit_rating: 3 MW, count: 4, no_load_loss: 0.001}\n"
+      "  battery: {capacity: 4 MWh, max_charge: 1 MW, max_discharge: 2 MW, "
+      "peak_shave_above: 30 MW}\n"
+      "  pv: {peak: 5 MW}\n"
+      "  other_load: 120 kW\n");
+  CHECK(s.psu == "platinum-230v");
+  CHECK(s.ups.type == UpsType::eco);
+  CHECK(s.ups.unit_rating.value() == 750e3);
+  CHECK(s.ups.no_load_loss == 0.003);  // eco default
+  CHECK(s.ups.square_loss == 0.002);   // override
+  CHECK(s.transformer.count == 4);
+  CHECK(s.transformer.unit_rating.value() == 3e6);
+  REQUIRE(s.battery.has_value());
+  CHECK(s.battery->capacity.value() == doctest::Approx(4e6 * 3600));
+  CHECK(s.battery->peak_shave_above->value() == 30e6);
+  REQUIRE(s.pv.has_value());
+  CHECK(s.pv->performance_ratio == 0.8);
+  const PowerChain chain(s, sim::Watts(1e6));
+  CHECK(chain.pv_w(1000) == doctest::Approx(4e6));
+  CHECK(chain.pv_w(0) == 0.0);
+}
+
+TEST_CASE("power_chain spec errors point into the scenario") {
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  pdu_efficiency: -0.9\n"),
+                       doctest::Contains("scenario.yaml:2:19: power_chain.pdu_efficiency must be "
+                                         "in (0, 1], got -0.9"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  ups:\n    type: double-convertion\n"),
+                       doctest::Contains("scenario.yaml:3:11: power_chain.ups.type: unknown "
+                                         "value 'double-convertion' (did you mean "
+                                         "'double-conversion'?)"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  ups: {redundancy: N+2}\n"),
+                       doctest::Contains("power_chain.ups.redundancy: unknown value 'N+2'"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  ups: {type: none, no_load_loss: 0.01}\n"),
+                       doctest::Contains("ups.type is none"), InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  psu: titanum\n"),
+                       doctest::Contains("did you mean 'titanium'?"), InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  transformer: {unit_rating: -2 MW}\n"),
+                       doctest::Contains("scenario.yaml:2:30: power_chain.transformer.unit_rating "
+                                         "must be > 0"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(
+      chain_spec("power_chain:\n  battery: {capacity: 1 MWh, max_charge: 1 MW}\n"),
+      doctest::Contains("missing required key 'power_chain.battery.max_discharge'"), InputError);
+  CHECK_THROWS_WITH_AS(
+      chain_spec("power_chain:\n  battery: {capacity: 1 MWh, max_charge: 1 MW, max_discharge: 1 "
+                 "MW, soc_min: 0.5, soc_max: 0.4}\n"),
+      doctest::Contains("power_chain.battery.soc_max must be > soc_min"), InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  ups: double-conversion\n"),
+                       doctest::Contains("power_chain.ups must be a map"), InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  pv: {peak: 5 MW, pr: 0.8}\n"),
+                       doctest::Contains("scenario.yaml:2:20: unknown key 'pr' for power_chain "
+                                         "'pv'. Valid keys: peak, performance_ratio"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  other_load: 5 kWh\n"),
+                       doctest::Contains("power_chain.other_load"), InputError);
+}
+
+TEST_CASE("the DESIGN.md scenario sketch's power_chain line parses") {
+  const PowerChainSpec s = chain_spec(
+      "power_chain: {psu: titanium-230v, ups: {type: double-conversion, "
+      "redundancy: 2N}}\n");
+  CHECK(s.ups.redundancy == Redundancy::two_n);
+  const PowerChain chain(s, sim::Watts(5e6));
+  CHECK(chain.ups().units_installed() == 12);  // ceil(5.05 MW / 1 MW) = 6, doubled
+  CHECK(chain.evaluate(5e6, 0, 0, 0, 0).ups_unit_load_fraction < 0.5);
+}
