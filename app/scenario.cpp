@@ -47,7 +47,14 @@ const sim::ModelDoc& output_doc() {
 }
 
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
-  if (base.is_map() && over.is_map()) {
+  // A map that selects a different model (`type:`) replaces the base's map: the old model's
+  // keys mean nothing to the new one.
+  const auto type_of = [](const sim::ParamNode& n) -> std::string {
+    const sim::ParamNode* t = n.is_map() ? n.find("type") : nullptr;
+    return t && t->is_scalar() ? t->scalar : "";
+  };
+  const bool same_model = type_of(over).empty() || type_of(over) == type_of(base);
+  if (base.is_map() && over.is_map() && same_model) {
     for (const auto& e : over.entries) {
       if (auto* existing = const_cast<sim::ParamNode::Entry*>(base.find_entry(e.key))) {
         merge_params(existing->value, e.value);

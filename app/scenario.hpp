@@ -47,7 +47,8 @@ const std::string& embedded_default_scenario();
 const sim::ModelDoc& scenario_doc();
 const sim::ModelDoc& output_doc();
 
-// Merges `over` into `base`: maps key by key (recursively), anything else replaced.
+// Merges `over` into `base`: maps key by key (recursively), anything else replaced; a map whose
+// `type:` differs from the base's replaces it whole.
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over);
 // Applies one "a.b.c=value" override (value parsed as YAML).
 void apply_set(sim::ParamNode& root, const std::string& assignment);

@@ -1,16 +1,19 @@
 // Helpers for tests that run the `joule` binary or the pipeline in-process.
 #pragma once
 
+#include <sys/wait.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
 
 namespace joule::test {
 
-inline std::string joule_bin() { return std::string(JOULE_BINARY_DIR) + "/joule"; }
+inline std::string joule_bin() {
+  return std::string(JOULE_BINARY_DIR) + "/joule";
+}
 
 inline std::filesystem::path temp_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("joule-test-" + name);

@@ -23,7 +23,9 @@ workload:
   jobs: [{nodes: 1, duration: 30 min}]
 )";
 
-test::Result joule_cmd(const std::string& args) { return test::run(test::joule_bin() + " " + args); }
+test::Result joule_cmd(const std::string& args) {
+  return test::run(test::joule_bin() + " " + args);
+}
 
 void expect_input_error(const std::string& name, const std::string& scenario,
                         const std::string& message) {
@@ -86,7 +88,7 @@ TEST_CASE("an unwritable target is reported before the run") {
   const auto dir = test::temp_dir("cli-unwritable");
   test::write_file(dir / "s.yaml", valid);
   const auto r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " +
-                       (dir / "no/such/dir/out.h5").string());
+                           (dir / "no/such/dir/out.h5").string());
   CHECK(r.code == 2);
   CHECK(r.output.find("cannot write") != std::string::npos);
 }
@@ -132,10 +134,10 @@ TEST_CASE("the output reads back with h5py") {
   test::write_file(dir / "s.yaml", valid);
   const auto out = dir / "o.h5";
   REQUIRE(joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() + " -q").code == 0);
-  const auto r = test::run(
-      "/usr/bin/python3 -c \"import h5py; f = h5py.File('" + out.string() +
-      "'); print(f['facility/it_power_w'].attrs['units'], len(f['facility/time_s']), "
-      "f['jobs']['state'][0].decode(), f.attrs['seed'])\"");
+  const auto r =
+      test::run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + out.string() +
+                "'); print(f['facility/it_power_w'].attrs['units'], len(f['facility/time_s']), "
+                "f['jobs']['state'][0].decode(), f.attrs['seed'])\"");
   CHECK(r.code == 0);
   CHECK(r.output == "W 60 done 42\n");
 }

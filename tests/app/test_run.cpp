@@ -153,6 +153,18 @@ TEST_CASE("extends and --set merge with the base scenario") {
   CHECK(sc.seed == 9);
   CHECK(sc.text.find("idle_power: 2 kW") != std::string::npos);
   CHECK(sc.text.find("extends") == std::string::npos);
+  // A section that changes its model type replaces the base's section.
+  test::write_file(dir / "air.yaml", "extends: base.yaml\ncooling: {type: air}\n");
+  test::write_file(
+      dir / "base2.yaml",
+      std::string(golden) + "cooling: {type: chilled-water, economizer: water-side}\n");
+  test::write_file(dir / "air2.yaml", "extends: base2.yaml\ncooling: {type: air}\n");
+  const auto air = app::load_scenario((dir / "air2.yaml").string());
+  CHECK(air.root.find("cooling")->find("economizer") == nullptr);
+  test::write_file(dir / "econ.yaml", "extends: base2.yaml\ncooling: {economizer: none}\n");
+  const auto econ = app::load_scenario((dir / "econ.yaml").string());
+  CHECK(econ.root.find("cooling")->find("type")->scalar == "chilled-water");
+  CHECK(econ.root.find("cooling")->find("economizer")->scalar == "none");
   // Values keep their origin: the base file for inherited keys.
   CHECK(sc.root.find("cluster")->find("racks")->where.name() == (dir / "base.yaml").string());
 }
