@@ -35,7 +35,12 @@ const std::vector<std::string>& summary_keys() {
                                                 "mean_wait_s",
                                                 "simulated_s",
                                                 "wall_s",
-                                                "events"};
+                                                "events",
+                                                "p99_facility_power_kw",
+                                                "wue_l_per_kwh",
+                                                "cue_kg_per_kwh",
+                                                "goodput",
+                                                "cooling_unmet_heat_kwh"};
   return keys;
 }
 
