@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a bounded time from its seed corpus (fuzz/corpus/<target>/).
+#
+#   fuzz/run.sh [BUILD_DIR] [SECONDS_PER_TARGET] [TARGET...]
+#
+# BUILD_DIR (default build-asan) must be configured with -DJOULE_FUZZ=ON (clang). The seed
+# corpus is read only: inputs the fuzzer finds go to BUILD_DIR/fuzz/work/<target>/, crashes,
+# timeouts and out-of-memory inputs to BUILD_DIR/fuzz/artifacts/<target>/. Exits non-zero if
+# any target reports a finding; reproduce one with `BUILD_DIR/fuzz/<target> <artifact>` and
+# turn it into a regression test in tests/regressions/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build-asan}
+seconds=${2:-${JOULE_FUZZ_SECONDS:-25}}
+shift $(($# < 2 ? $# : 2))
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(scenario units epw hourly_csv trace)
+
+declare -A dict=([scenario]=scenario [units]=units [epw]=csv [hourly_csv]=csv [trace]=csv)
+# Longest input the fuzzer builds: room to grow beyond the seeds, small enough to stay fast.
+declare -A max_len=([scenario]=4096 [units]=64 [epw]=16384 [hourly_csv]=4096 [trace]=4096)
+
+# Leak checks are off: the HDF5 and yaml-cpp libraries keep global state alive at exit.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=()
+for t in "${targets[@]}"; do
+  bin="$build/fuzz/fuzz_$t"
+  [ -x "$bin" ] || { echo "fuzz: $bin not built (configure with -DJOULE_FUZZ=ON)" >&2; exit 2; }
+  work="$build/fuzz/work/$t" artifacts="$build/fuzz/artifacts/$t"
+  mkdir -p "$work" "$artifacts"
+  log="$build/fuzz/$t.log"
+  echo "fuzz: $t for ${seconds}s"
+  if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="${max_len[$t]}" \
+      -dict="fuzz/dict/${dict[$t]}.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+      "$work" "fuzz/corpus/$t" > "$log" 2>&1; then
+    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+ *DONE' "$log" | tr '\n' ' '
+    echo
+  else
+    echo "fuzz: $t FAILED; log: $log; artifacts:" >&2
+    ls "$artifacts" >&2 || true
+    grep -E 'ERROR|runtime error|SUMMARY|terminate|what\(\)' "$log" | head -20 >&2 || true
+    failed+=("$t")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: findings in: ${failed[*]}" >&2
+  exit 1
+fi
