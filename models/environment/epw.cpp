@@ -114,6 +114,9 @@ EpwData parse_epw(std::string_view text, const std::string& name) {
         err.fail(
             line_no, f[1 + k].column,
             std::string("EPW ") + when_names[k] + " '" + f[1 + k].text + "' is not an integer");
+      if (std::fabs(*v) > 9999)  // far outside any calendar field (and outside int's range)
+        err.fail(line_no, f[1 + k].column,
+                 std::string("EPW ") + when_names[k] + " '" + f[1 + k].text + "' is out of range");
       when[k] = static_cast<int>(*v);
     }
     if (when[0] != expect_month || when[1] != expect_day || when[2] != expect_hour) {
