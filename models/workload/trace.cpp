@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -63,6 +64,10 @@ std::vector<Cell> split_csv(std::string_view line, const sim::Location& where) {
   }
   return cells;
 }
+
+// Longest span sim::Time holds (±9.22e18 ns), with a margin: a duration, or a submit time after
+// the trace's first, beyond it is an input error rather than a sim::Time overflow.
+constexpr double max_span_s = 9.2e9;
 
 bool parse_double(std::string_view s, double& out) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
@@ -130,9 +135,10 @@ bool parse_iso8601(std::string_view s, double& seconds_out) {
 }
 
 double Trace::gpu_hours() const {
-  // Sum in integer GPU·ns, exact for any realistic trace (< 9.2e18 GPU·ns = 2.6e6 GPU-years).
-  std::int64_t gpu_ns = 0;
-  for (const auto& j : jobs) gpu_ns += j.gpus * j.duration.ns();
+  // Sum in integer GPU·ns, exact for any realistic trace; 128 bits so that even 1e7 GPUs × the
+  // longest sim::Time cannot overflow.
+  __int128 gpu_ns = 0;
+  for (const auto& j : jobs) gpu_ns += static_cast<__int128>(j.gpus) * j.duration.ns();
   return static_cast<double>(gpu_ns) * 1e-9 / 3600.0;
 }
 
@@ -155,6 +161,7 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
   struct Raw {
     TraceJob job;
     double submit_s;
+    int submit_column;
   };
   std::vector<Raw> rows;
   std::map<std::string, int> seen_ids;
@@ -227,6 +234,7 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
     raw.job.gpus = static_cast<int>(gpus);
 
     raw.submit_s = time_of(*cell("submit_time"), "submit_time");
+    raw.submit_column = cell("submit_time")->column;
 
     double duration_s = 0;
     const Cell* dur = cell("duration");
@@ -250,6 +258,13 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
       if (s1 < s0) throw sim::InputError(at(line_no, en->column), "end_time is before start_time");
       duration_s = s1 - s0;
     }
+    if (duration_s > max_span_s) {
+      const int column = dur && !dur->text.empty() ? dur->column : cell("end_time")->column;
+      char text[32];
+      std::snprintf(text, sizeof text, "%.6g", duration_s);
+      throw sim::InputError(at(line_no, column), "duration of " + std::string(text) +
+                                                     " s is too long to simulate (over 290 years)");
+    }
     raw.job.duration = sim::seconds(duration_s);
     if (const Cell* state = cell("state")) raw.job.state = state->text;
     rows.push_back(std::move(raw));
@@ -263,6 +278,9 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
   }
   trace.jobs.reserve(rows.size());
   for (auto& r : rows) {
+    if (r.submit_s - trace.origin_s > max_span_s)
+      throw sim::InputError(at(r.job.line, r.submit_column),
+                            "submit_time is over 290 years after the trace's first submit");
     r.job.submit = sim::seconds(r.submit_s - trace.origin_s);
     trace.jobs.push_back(std::move(r.job));
   }

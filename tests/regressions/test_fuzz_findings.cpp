@@ -43,3 +43,34 @@ TEST_CASE("EPW: a calendar field far out of range is an InputError, not a float-
                          sim::InputError);
   }
 }
+
+// fuzz_trace, crash-76054d74: "terminate called after throwing an instance of
+// 'std::overflow_error' what(): sim::Time overflow: 156986300820.000000 s" — an end_time typo
+// (one digit too many) made a 5,000-year job; the CLI reported it as an internal error (exit 1).
+TEST_CASE("trace: a duration or submit span beyond sim::Time is an InputError at its cell") {
+  const std::string header = "job_id,gpu_num,submit_time,start_time,end_time\n";
+  CHECK_THROWS_WITH_AS(models::workload::parse_trace_csv(
+                           header + "a,8,1585700100,1585700400,158572001220\n", "t.csv"),
+                       doctest::Contains("t.csv:2:27: duration of 1.56986e+11 s is too long"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(models::workload::parse_trace_csv(
+                           "job_id,gpu_num,submit_time,duration\na,1,0,1e300\n", "t.csv"),
+                       doctest::Contains("t.csv:2:7:"), sim::InputError);
+  CHECK_THROWS_WITH_AS(models::workload::parse_trace_csv(
+                           "job_id,gpu_num,submit_time,duration\na,1,0,60\nb,1,1e12,60\n", "t.csv"),
+                       doctest::Contains("t.csv:3:5: submit_time is over 290 years"),
+                       sim::InputError);
+  // The largest span that fits is still accepted: 200 years.
+  const auto t = models::workload::parse_trace_csv(
+      "job_id,gpu_num,submit_time,duration\na,1,0,60\nb,1,6.3072e9,6.3072e9\n", "t.csv");
+  CHECK(t.jobs[1].submit.seconds() == 6.3072e9);
+}
+
+// Found while fixing the above (the same product is reached by fuzz_trace): gpu_hours()
+// summed gpus × duration in int64 GPU·ns, which overflows (undefined) for 10 million GPUs held
+// for 100 years.
+TEST_CASE("trace: GPU-hours of a huge trace do not overflow") {
+  const auto t = models::workload::parse_trace_csv(
+      "job_id,gpu_num,submit_time,duration\na,10000000,0,3.1536e9\n", "t.csv");
+  CHECK(t.gpu_hours() == doctest::Approx(1e7 * 3.1536e9 / 3600));
+}
