@@ -149,6 +149,8 @@ std::vector<std::string> all_symbols() {
   return out;
 }
 
+constexpr int max_exponent = 12;
+
 bool is_separator(std::string_view s, std::size_t i) {
   return s[i] == ' ' || s[i] == '\t' || s[i] == '/' || s[i] == '*';
 }
@@ -243,6 +245,9 @@ ParsedQuantity parse_quantity(std::string_view text) {
           std::from_chars(text.data() + i, text.data() + text.size(), exponent);
       if (e_ec != std::errc() || exponent == 0)
         throw UnitError{"expected a non-zero integer exponent after '^'", i};
+      // Keeps the dimension arithmetic (int exponents) far from overflow.
+      if (exponent < -max_exponent || exponent > max_exponent)
+        throw UnitError{"exponent out of range (at most " + std::to_string(max_exponent) + ")", i};
       i = static_cast<std::size_t>(e_end - text.data());
     }
     const UnitDef* def = nullptr;

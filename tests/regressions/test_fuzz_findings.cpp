@@ -74,3 +74,15 @@ TEST_CASE("trace: GPU-hours of a huge trace do not overflow") {
       "job_id,gpu_num,submit_time,duration\na,10000000,0,3.1536e9\n", "t.csv");
   CHECK(t.gpu_hours() == doctest::Approx(1e7 * 3.1536e9 / 3600));
 }
+
+// fuzz_units: "runtime error: signed integer overflow: 2 * 2000000000 cannot be represented in
+// type 'int'" at units.cpp (scaled(): the dimension exponents of W^2000000000); and
+// exponent *= sign overflowed for W/W^-2147483648.
+TEST_CASE("units: an absurd exponent is a UnitError, not an integer overflow") {
+  for (const char* text : {"1 W^2000000000", "1 W/W^-2147483648", "1 m^1000"}) {
+    CAPTURE(text);
+    CHECK_THROWS_AS(sim::parse_quantity(text), sim::UnitError);
+  }
+  CHECK(sim::parse_quantity("1 m^3").dim.length == 3);
+  CHECK(sim::parse_quantity("2 W*s^-1").dim.time == -4);
+}
