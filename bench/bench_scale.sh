@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Scale benchmark: one simulated year of a 10,240-GPU and of a 100,352-GPU data center
+# (scenarios/scale/), each run once by the `joule` binary, with its HDF5 output written.
+#
+#   bench/bench_scale.sh [BUILD_DIR] [--set key=value]...
+#
+# Prints, per scenario: wall time, CPU time (user + system), peak RSS, engine events and
+# events/s; then the 100k/10k ratios and the targets (10k: <= 30 s wall and <= 1 GiB peak RSS;
+# 100k: <= 10x the 10k time). Wall time counts only when the machine is otherwise idle: on a
+# shared machine compare CPU times. Extra --set options apply to both scenarios (e.g.
+# `--set duration="30 d"` for a quick look). BUILD_DIR defaults to ./build (a Release build);
+# the script builds the `joule` target there first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=build
+if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build=$1; shift; fi
+cmake --build "$build" --target joule >/dev/null
+out=$(mktemp -d /tmp/joule-bench-scale.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+
+/usr/bin/python3 - "$build/joule" "$out" "$@" <<'PY'
+import json, os, subprocess, sys, time
+
+joule, out, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+GiB = 1024 ** 3
+rows = {}
+for name in ("gpus-10k", "gpus-100k"):
+    h5 = os.path.join(out, name + ".h5")
+    cmd = [joule, "run", f"scenarios/scale/{name}.yaml", "-o", h5, "-q", "--force", *extra]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench_scale: {' '.join(cmd)} failed ({os.waitstatus_to_exitcode(status)})")
+    summary = json.loads(subprocess.check_output([joule, "summary", h5, "--json"]))
+    cpu = usage.ru_utime + usage.ru_stime
+    rss = usage.ru_maxrss * 1024  # Linux reports KiB
+    events = summary["events"]
+    rows[name] = dict(wall=wall, cpu=cpu, rss=rss, events=events, size=os.path.getsize(h5),
+                      gpus=None)
+    print(f"{name:10s} wall {wall:7.2f} s   cpu {cpu:7.2f} s   peak RSS {rss / 2**20:7.1f} MiB   "
+          f"events {events:11.0f}   {events / wall / 1e6:6.3f} M events/s wall   "
+          f"{events / cpu / 1e6:6.3f} M events/s cpu   output {rows[name]['size'] / 2**20:6.1f} MiB",
+          flush=True)
+    os.remove(h5)
+
+a, b = rows["gpus-10k"], rows["gpus-100k"]
+print(f"ratio 100k/10k: wall {b['wall'] / a['wall']:.2f}x   cpu {b['cpu'] / a['cpu']:.2f}x   "
+      f"events {b['events'] / a['events']:.2f}x   peak RSS {b['rss'] / a['rss']:.2f}x")
+ok = lambda c: "ok" if c else "MISSED"
+print(f"target 10k wall <= 30 s: {ok(a['wall'] <= 30)} ({a['wall']:.1f} s; cpu {a['cpu']:.1f} s)")
+print(f"target 10k peak RSS <= 1 GiB: {ok(a['rss'] <= GiB)} ({a['rss'] / 2**20:.0f} MiB)")
+print(f"target 100k <= 10x 10k: {ok(b['wall'] <= 10 * a['wall'])} wall "
+      f"({b['wall'] / a['wall']:.2f}x), {ok(b['cpu'] <= 10 * a['cpu'])} cpu "
+      f"({b['cpu'] / a['cpu']:.2f}x)")
+PY
