@@ -12,6 +12,7 @@
 
 #include "app/h5.hpp"
 #include "app/version.hpp"
+#include "app/yaml_params.hpp"
 #include "models/world/world.hpp"
 
 namespace joule::app {
@@ -54,6 +55,16 @@ models::world::WorldSections world_sections(const Scenario& sc) {
   s.facility.cooling = sc.root.find("cooling");
   s.duration = sc.duration;
   s.control_step = sc.control_step;
+  if (const sim::ParamNode* cluster = sc.root.find("cluster"))
+    if (const sim::ParamNode* node = cluster->find("node"))
+      if (const sim::ParamNode* cal = node->find("calibration");
+          cal && cal->is_scalar() && cal->scalar != "none") {
+        const fs::path p = fs::path(cal->scalar).is_absolute()
+                               ? fs::path(cal->scalar)
+                               : fs::path(sc.base_dir) / cal->scalar;
+        s.calibration =
+            std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
+      }
   return s;
 }
 

@@ -136,6 +136,9 @@ const sim::ModelDoc& node_doc_impl() {
          {"accelerator", "string", "(from type)", "accelerator catalog id"},
          {"gpus", "integer", "(from type)", "accelerators per node"},
          {"gpu_power_cap", "W", "(TDP)", "power cap of each accelerator (<= TDP)"},
+         {"calibration", "string", "none",
+          "calibration file (joule-calibration/1, measured by kernels/) overriding the catalog's "
+          "estimates; relative to the scenario"},
          {"cooling", "string", "(from type)", "air | cold-plate (selects the die R_th)"},
          {"r_th", "K/W", "(from catalog)", "die-to-coolant thermal resistance"},
          {"throttle_temp", "degC", "(from catalog)", "die temperature above which clocks drop"},

@@ -56,6 +56,14 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     cluster_ = compute::cluster_spec(cluster);
   }
   calibration_ = compute::default_calibration(*cluster_.node.accelerator);
+  if (sections.calibration) {
+    const compute::Calibration file = compute::calibration_from_params(*sections.calibration);
+    if (file.chip != cluster_.node.accelerator->id)
+      throw sim::InputError(sections.calibration->where, "calibration is for chip '" + file.chip +
+                                                             "' but the nodes carry '" +
+                                                             cluster_.node.accelerator->id + "'");
+    calibration_ = compute::overlay(calibration_, file);
+  }
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());

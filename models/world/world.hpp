@@ -47,6 +47,8 @@ struct WorldSections {
   const sim::ParamNode* workload = nullptr;
   const sim::ParamNode* scheduler = nullptr;
   FacilitySections facility;
+  // A calibration file's tree (cluster.node.calibration), read by the application.
+  std::shared_ptr<const sim::ParamNode> calibration;
   sim::Time duration = sim::days(1);
   sim::Time control_step = sim::minutes(1);
 };
