@@ -244,7 +244,7 @@ void World::on_arrival() {
       const workload::FailureSpec failures =
           job.source.failures ? *job.source.failures : workload::FailureSpec{};
       const workload::RunPolicy policy =
-          workload::run_policy(*job.training, failures, workload::Fidelity::steady);
+          workload::run_policy(*job.training, failures, job.source.fidelity);
       job.run = std::make_unique<workload::TrainingRun>(*job.training, policy);
       job.failure_process = std::make_unique<workload::FailureProcess>(failures, job.request.gpus);
       job.failure_rng = random_.stream("failures." + std::to_string(job.id));
