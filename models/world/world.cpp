@@ -155,6 +155,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
+  n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
   if (delta_w == 0.0) return;
   const sim::Time now = sim_.now();
   RackAccount& rack = racks_[n.rack];
@@ -164,6 +165,19 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   it_.power_w += delta_w;
   n.power_w = p.wall_w;
   node_info_[node].power_w = p.wall_w;
+}
+
+std::pair<double, double> World::rack_accelerators(std::size_t rack) const {
+  double die_c = 0.0, clock_sum = 0.0;
+  int busy = 0;
+  for (std::uint32_t id = rack_first_node_[rack]; id < rack_first_node_[rack + 1]; ++id) {
+    die_c = std::max(die_c, nodes_[id].die_c);
+    if (nodes_[id].job >= 0) {
+      clock_sum += nodes_[id].clock;
+      ++busy;
+    }
+  }
+  return {die_c, busy ? clock_sum / busy : 1.0};
 }
 
 void World::set_node_idle(std::uint32_t node) {

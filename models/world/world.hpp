@@ -76,6 +76,9 @@ public:
   std::size_t rack_count() const { return racks_.size(); }
   const std::vector<RackAccount>& racks() const { return racks_; }
   double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
+  // Accelerator state of a rack now: hottest die (degC) and mean clock fraction of its busy
+  // accelerators (1 when none is busy).
+  std::pair<double, double> rack_accelerators(std::size_t rack) const;
   double it_power_w() const { return it_.power_w; }
   double it_energy_j() const { return it_.energy_j; }
   double peak_it_power_w() const { return peak_it_w_; }
@@ -96,6 +99,7 @@ private:
     double power_w = 0.0;
     double accelerators_w = 0.0;
     double clock = 1.0;  // clock fraction of its busy accelerators
+    double die_c = 0.0;  // hottest accelerator die
   };
 
   // SchedulerContext
