@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "app/run.hpp"
 #include "models/world/world.hpp"
 #include "sim/params.hpp"
 
@@ -11,8 +12,8 @@ namespace {
 
 std::vector<const sim::ModelDoc*> all_docs() {
   std::vector<const sim::ModelDoc*> docs = {
-      &scenario_doc(), &output_doc(), &models::compute::cluster_doc(), &models::compute::racks_doc(),
-      &models::world::scheduler_doc()};
+      &scenario_doc(), &output_doc(), &models::compute::cluster_doc(),
+      &models::compute::racks_doc(), &models::world::scheduler_doc()};
   for (const auto* d : sim::model_docs()) docs.push_back(d);
   return docs;
 }
@@ -54,11 +55,7 @@ std::string list_models(bool markdown) {
 }
 
 void validate(const Scenario& sc) {
-  models::world::WorldSections sections;
-  sections.cluster = sc.root.find("cluster");
-  sections.workload = sc.root.find("workload");
-  sections.scheduler = sc.root.find("scheduler");
-  models::world::World world(sections, sc.seed, sc.base_dir);
+  models::world::World world(world_sections(sc), sc.seed, sc.base_dir);
 }
 
 }  // namespace joule::app

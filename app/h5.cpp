@@ -50,8 +50,9 @@ Handle create_group(hid_t parent, const std::string& name) {
 }
 
 void set_attr(hid_t obj, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8: h5py, pandas and xarray read it as a str.
   Handle type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(type.get(), value.empty() ? 1 : value.size());
+  H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   Handle space(check(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
   if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
@@ -59,8 +60,8 @@ void set_attr(hid_t obj, const std::string& name, const std::string& value) {
       check(H5Acreate2(obj, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
             "attribute " + name),
       H5Aclose);
-  const char* data = value.empty() ? "" : value.data();
-  check(H5Awrite(attr.get(), type.get(), data), "writing attribute " + name);
+  const char* data = value.c_str();
+  check(H5Awrite(attr.get(), type.get(), &data), "writing attribute " + name);
 }
 
 namespace {

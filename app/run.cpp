@@ -39,6 +39,19 @@ const std::vector<std::string>& summary_keys() {
   return keys;
 }
 
+models::world::WorldSections world_sections(const Scenario& sc) {
+  models::world::WorldSections s;
+  s.cluster = sc.root.find("cluster");
+  s.workload = sc.root.find("workload");
+  s.scheduler = sc.root.find("scheduler");
+  s.facility.site = sc.root.find("site");
+  s.facility.power_chain = sc.root.find("power_chain");
+  s.facility.cooling = sc.root.find("cooling");
+  s.duration = sc.duration;
+  s.control_step = sc.control_step;
+  return s;
+}
+
 namespace {
 
 constexpr double j_per_kwh = 3.6e6;
@@ -49,18 +62,47 @@ constexpr double j_per_kwh = 3.6e6;
 class Recorder {
 public:
   Recorder(World& world, hid_t file, const Scenario& sc) : world_(world), duration_(sc.duration) {
+    const auto& fac = world.facility();
+    has_facility_ = fac.has_power_chain() || fac.has_cooling();
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
-    f_time_ = std::make_unique<h5::Series>(facility_group_.get(), "time_s", "s");
-    f_it_ = std::make_unique<h5::Series>(facility_group_.get(), "it_power_w", "W");
-    f_it_energy_ = std::make_unique<h5::Series>(facility_group_.get(), "it_energy_kwh", "kWh");
-    h5::set_attr(facility_group_.get(), "interval_s", sc.output.facility_interval.seconds());
-    h5::set_attr(f_time_->rows() == 0 ? facility_group_.get() : facility_group_.get(),
-                 "description",
-                 std::string("Interval averages; time_s is the end of each interval"));
+    const hid_t g = facility_group_.get();
+    add(g, "time_s", "s");
+    add(g, "it_power_w", "W");
+    add(g, "it_energy_kwh", "kWh");
+    if (has_facility_) {
+      add(g, "total_power_w", "W");
+      add(g, "losses_w", "W");
+      add(g, "cooling_power_w", "W");
+      add(g, "pue", "1");
+      add(g, "energy_kwh", "kWh");
+    }
+    if (fac.has_site()) {
+      add(g, "outdoor_drybulb_c", "degC");
+      add(g, "wetbulb_c", "degC");
+      add(g, "carbon_gco2_per_kwh", "gCO2e/kWh");
+      add(g, "price_usd_per_mwh", "USD/MWh");
+    }
+    if (fac.has_cooling()) {
+      add(g, "water_l", "L");
+      cooling_group_ = h5::create_group(g, "cooling");
+      for (const auto name : models::cooling::component_names)
+        add(cooling_group_.get(), std::string(name) + "_w", "W");
+    }
+    if (fac.has_power_chain()) {
+      losses_group_ = h5::create_group(g, "losses");
+      for (const auto name : models::world::loss_stage_names)
+        add(losses_group_.get(), std::string(name) + "_w", "W");
+    }
+    h5::set_attr(g, "interval_s", sc.output.facility_interval.seconds());
+    h5::set_attr(g, "description",
+                 std::string("Interval averages; time_s is the end of each interval; weather, "
+                             "carbon and price are the values at that instant"));
     const std::size_t racks = world.rack_count();
     r_time_ = std::make_unique<h5::Series>(racks_group_.get(), "time_s", "s");
     r_power_ = std::make_unique<h5::Series>(racks_group_.get(), "power_w", "W", racks);
+    if (fac.has_thermal())
+      r_inlet_ = std::make_unique<h5::Series>(racks_group_.get(), "inlet_c", "degC", racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
@@ -77,28 +119,65 @@ public:
     const sim::Time now = world_.simulator().now();
     if (now > last_facility_) sample_facility();
     if (now > last_rack_) sample_racks();
-    f_time_->flush();
-    f_it_->flush();
-    f_it_energy_->flush();
+    for (auto& [name, series] : series_) series->flush();
     r_time_->flush();
     r_power_->flush();
+    if (r_inlet_) r_inlet_->flush();
   }
 
-  double peak_interval_it_w() const { return peak_interval_it_w_; }
+  // Interval-average facility power, for percentiles.
+  const std::vector<float>& facility_samples_w() const { return facility_samples_; }
+  bool has_facility() const { return has_facility_; }
 
 private:
+  void add(hid_t group, const std::string& name, const std::string& units) {
+    const std::string key = (group == facility_group_.get()  ? ""
+                             : group == cooling_group_.get() ? "cooling/"
+                                                             : "losses/") +
+                            name;
+    series_[key] = std::make_unique<h5::Series>(group, name, units);
+  }
+  void put(const std::string& key, double v) { series_.at(key)->append(v); }
+
   void sample_facility() {
     const sim::Time now = world_.simulator().now();
     if (now > duration_) return;
     world_.update_it();
     const double dt_s = (now - last_facility_).seconds();
-    const double energy_j = world_.it_energy_j();
-    const double power_w = (energy_j - last_it_energy_j_) / dt_s;
-    f_time_->append(now.seconds());
-    f_it_->append(power_w);
-    f_it_energy_->append(energy_j / j_per_kwh);
-    peak_interval_it_w_ = std::max(peak_interval_it_w_, power_w);
-    last_it_energy_j_ = energy_j;
+    const auto& fac = world_.facility();
+    const auto& t = fac.totals();
+    const double it_j = world_.it_energy_j();
+    const double it_w = (it_j - last_.it_j) / dt_s;
+    put("time_s", now.seconds());
+    put("it_power_w", it_w);
+    put("it_energy_kwh", it_j / j_per_kwh);
+    if (has_facility_) {
+      const double fac_w = (t.facility_j - last_.facility_j) / dt_s;
+      put("total_power_w", fac_w);
+      put("losses_w", (t.losses_j - last_.losses_j) / dt_s);
+      put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
+      put("pue", it_w > 0 ? fac_w / it_w : std::nan(""));
+      put("energy_kwh", t.facility_j / j_per_kwh);
+      facility_samples_.push_back(static_cast<float>(fac_w));
+    }
+    if (fac.has_site()) {
+      put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
+      put("wetbulb_c", fac.outdoor().wet_bulb.value);
+      put("carbon_gco2_per_kwh", fac.carbon_g_per_kwh());
+      put("price_usd_per_mwh", fac.price_usd_per_mwh());
+    }
+    if (fac.has_cooling()) {
+      put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
+      for (std::size_t i = 0; i < models::cooling::component_count; ++i)
+        put("cooling/" + std::string(models::cooling::component_names[i]) + "_w",
+            (t.component_j[i] - last_.component_j[i]) / dt_s);
+    }
+    if (fac.has_power_chain())
+      for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
+        put("losses/" + std::string(models::world::loss_stage_names[i]) + "_w",
+            (t.stage_j[i] - last_.stage_j[i]) / dt_s);
+    last_ = t;
+    last_.it_j = it_j;
     last_facility_ = now;
   }
 
@@ -114,17 +193,24 @@ private:
     }
     r_time_->append(now.seconds());
     r_power_->append_row(rack_row_.data());
+    if (r_inlet_) {
+      for (std::size_t i = 0; i < racks.size(); ++i)
+        rack_row_[i] = world_.facility().inlet_c(static_cast<int>(i));
+      r_inlet_->append_row(rack_row_.data());
+    }
     last_rack_ = now;
   }
 
   World& world_;
   sim::Time duration_;
-  h5::Handle facility_group_, racks_group_;
-  std::unique_ptr<h5::Series> f_time_, f_it_, f_it_energy_, r_time_, r_power_;
+  bool has_facility_ = false;
+  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_;
+  std::map<std::string, std::unique_ptr<h5::Series>> series_;
+  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_;
   std::vector<double> rack_energy_, rack_row_;
+  std::vector<float> facility_samples_;
+  models::world::FacilityTotals last_;
   sim::Time last_facility_, last_rack_;
-  double last_it_energy_j_ = 0.0;
-  double peak_interval_it_w_ = 0.0;
 };
 
 void write_jobs(hid_t file, const World& world) {
@@ -133,7 +219,11 @@ void write_jobs(hid_t file, const World& world) {
     char name[48];
     double submit_s, start_s, end_s, wait_s;
     std::int64_t nodes;
+    std::int64_t gpus;
     double energy_kwh;
+    std::int64_t interruptions;
+    double lost_gpu_h;
+    double goodput;
     char state[12];
   };
   std::vector<Row> rows;
@@ -150,7 +240,11 @@ void write_jobs(hid_t file, const World& world) {
     row.wait_s =
         job.start == sim::Time::max() ? std::nan("") : (job.start - job.request.submit).seconds();
     row.nodes = job.request.nodes;
+    row.gpus = job.request.gpus;
     row.energy_kwh = job.energy_j / j_per_kwh;
+    row.interruptions = job.interruptions;
+    row.lost_gpu_h = job.run ? job.run->stats().lost_gpu_hours() : 0.0;
+    row.goodput = job.run ? job.run->stats().goodput() : std::nan("");
     const char* state = job.state == models::world::JobState::done      ? "done"
                         : job.state == models::world::JobState::running ? "running"
                                                                         : "queued";
@@ -169,7 +263,11 @@ void write_jobs(hid_t file, const World& world) {
   H5Tinsert(type.get(), "end_s", HOFFSET(Row, end_s), H5T_NATIVE_DOUBLE);
   H5Tinsert(type.get(), "wait_s", HOFFSET(Row, wait_s), H5T_NATIVE_DOUBLE);
   H5Tinsert(type.get(), "nodes", HOFFSET(Row, nodes), H5T_NATIVE_INT64);
+  H5Tinsert(type.get(), "gpus", HOFFSET(Row, gpus), H5T_NATIVE_INT64);
   H5Tinsert(type.get(), "energy_kwh", HOFFSET(Row, energy_kwh), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "interruptions", HOFFSET(Row, interruptions), H5T_NATIVE_INT64);
+  H5Tinsert(type.get(), "lost_gpu_h", HOFFSET(Row, lost_gpu_h), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "goodput", HOFFSET(Row, goodput), H5T_NATIVE_DOUBLE);
   H5Tinsert(type.get(), "state", HOFFSET(Row, state), state_type.get());
   hsize_t dims[1] = {rows.size()};
   h5::Handle space(h5::check(H5Screate_simple(1, dims, nullptr), "jobs space"), H5Sclose);
@@ -181,8 +279,9 @@ void write_jobs(hid_t file, const World& world) {
     h5::check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
               "writing jobs table");
   h5::set_attr(ds.get(), "units",
-               std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; times from "
-                           "the start of the run; NaN = did not happen"));
+               std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; lost_gpu_h: "
+                           "GPU-hours; goodput: 1 (training jobs); times from the start of the "
+                           "run; NaN = did not happen"));
 }
 
 std::string resolve_output(const Scenario& sc, const RunOptions& opt) {
@@ -236,11 +335,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   if (fs::is_directory(final_path, ec)) throw OutputError(final_path + " is a directory");
 
   // Build (and so validate) everything before touching the disk.
-  models::world::WorldSections sections;
-  sections.cluster = sc.root.find("cluster");
-  sections.workload = sc.root.find("workload");
-  sections.scheduler = sc.root.find("scheduler");
-  World world(sections, sc.seed, sc.base_dir);
+  World world(world_sections(sc), sc.seed, sc.base_dir);
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is
   // created now so an unwritable target is reported before the simulation starts.
@@ -284,8 +379,57 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
 
   auto& v = summary.values;
   for (const auto& k : summary_keys()) v[k] = std::nullopt;
-  v["it_energy_kwh"] = world.it_energy_j() / j_per_kwh;
+  const double it_kwh = world.it_energy_j() / j_per_kwh;
+  v["it_energy_kwh"] = it_kwh;
   v["peak_it_power_kw"] = world.peak_it_power_w() / 1e3;
+  {
+    const auto& fac = world.facility();
+    const auto& t = fac.totals();
+    if (recorder.has_facility()) {
+      const double fac_kwh = t.facility_j / j_per_kwh;
+      v["facility_energy_kwh"] = fac_kwh;
+      v["pue"] = it_kwh > 0 ? fac_kwh / it_kwh : std::nan("");
+      v["peak_facility_power_kw"] = fac.peak_facility_w() / 1e3;
+      std::vector<float> samples = recorder.facility_samples_w();
+      if (!samples.empty()) {
+        const std::size_t k = std::min(
+            samples.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * samples.size())) - 1);
+        std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k),
+                         samples.end());
+        v["p99_facility_power_kw"] = samples[k] / 1e3;
+      }
+    }
+    if (fac.has_cooling()) {
+      v["cooling_energy_kwh"] = t.cooling_j / j_per_kwh;
+      v["water_m3"] = t.water_m3;
+      if (it_kwh > 0) v["wue_l_per_kwh"] = t.water_m3 * 1e3 / it_kwh;
+      if (fac.over_capacity()) {
+        v["cooling_unmet_heat_kwh"] = t.unmet_heat_j / j_per_kwh;
+        std::fprintf(stderr,
+                     "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
+                     "control steps; unmet heat %.3g kWh\n",
+                     fac.over_capacity()->component.c_str(),
+                     sim::to_string(fac.over_capacity()->first).c_str(),
+                     static_cast<long long>(fac.over_capacity()->steps),
+                     t.unmet_heat_j / j_per_kwh);
+      }
+    }
+    if (fac.has_power_chain()) v["power_chain_loss_kwh"] = t.losses_j / j_per_kwh;
+    if (fac.has_site()) {
+      v["co2e_t"] = t.co2e_kg / 1e3;
+      v["cost_usd"] = t.cost_usd;
+      if (it_kwh > 0) v["cue_kg_per_kwh"] = t.co2e_kg / it_kwh;
+    }
+  }
+  {
+    double useful = 0, total = 0;
+    for (const auto& job : world.jobs())
+      if (job.run) {
+        useful += job.run->stats().useful_gpu_s;
+        total += job.run->stats().total_gpu_s();
+      }
+    if (total > 0) v["goodput"] = useful / total;
+  }
   double waits = 0;
   int started = 0, completed = 0;
   for (const auto& job : world.jobs()) {
@@ -312,7 +456,10 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   h5::set_attr(root, "joule_version", std::string(version()));
   h5::set_attr(root, "git_revision", std::string(git_revision()));
   h5::set_attr(root, "calibration_source", world.calibration().source);
-  h5::set_attr(root, "calibration_kind", std::string(world.calibration().kind == models::compute::SourceKind::measurement ? "measurement" : "estimate"));
+  h5::set_attr(root, "calibration_kind",
+               std::string(world.calibration().kind == models::compute::SourceKind::measurement
+                               ? "measurement"
+                               : "estimate"));
   h5::set_attr(root, "policy", world.policy_name());
   {
     h5::Handle group = h5::create_group(root, "summary");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/scenario.hpp"
+#include "models/world/world.hpp"
 
 namespace joule::app {
 
@@ -25,6 +26,9 @@ struct Summary {
   std::string output_file;
   bool interrupted = false;
 };
+
+// The world's view of a scenario's sections.
+models::world::WorldSections world_sections(const Scenario& scenario);
 
 // Names of the KPIs, in the order they are printed.
 const std::vector<std::string>& summary_keys();

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -23,6 +24,7 @@ const sim::ModelDoc& scenario_doc() {
        {"extends", "string", "-", "a base scenario (path relative to this file) to override"},
        {"seed", "integer", "42", "seed of every random stream"},
        {"duration", "s", "1 d", "simulated time"},
+       {"control_step", "s", "1 min", "step of the cooling plant and thermal network"},
        {"site", "map", "-", "weather, grid carbon and price"},
        {"cluster", "map", "-", "racks and node model"},
        {"power_chain", "map", "-", "PSU, PDU, UPS, transformer, battery, PV"},
@@ -45,7 +47,14 @@ const sim::ModelDoc& output_doc() {
 }
 
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
-  if (base.is_map() && over.is_map()) {
+  // A map that selects a different model (`type:`) replaces the base's map: the old model's
+  // keys mean nothing to the new one.
+  const auto type_of = [](const sim::ParamNode& n) -> std::string {
+    const sim::ParamNode* t = n.is_map() ? n.find("type") : nullptr;
+    return t && t->is_scalar() ? t->scalar : "";
+  };
+  const bool same_model = type_of(over).empty() || type_of(over) == type_of(base);
+  if (base.is_map() && over.is_map() && same_model) {
     for (const auto& e : over.entries) {
       if (auto* existing = const_cast<sim::ParamNode::Entry*>(base.find_entry(e.key))) {
         merge_params(existing->value, e.value);
@@ -138,6 +147,7 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   sc.seed = static_cast<std::uint64_t>(top.integer("seed", sim::Range::non_negative()));
   if (options.seed) sc.seed = *options.seed;
   sc.duration = top.duration("duration", sim::Range::positive());
+  sc.control_step = top.duration("control_step", sim::Range::between(1, 3600));
   const sim::ParamReader out(top.node("output"), output_doc());
   if (out.has("file")) sc.output.file = out.string("file");
   sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());
@@ -228,9 +238,13 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 }
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
-  if (path.empty())
+  if (path.empty()) {
+    // The embedded default reads shipped data (weather, carbon, prices) from the scenarios
+    // folder: $JOULE_SCENARIO_DIR, or the source tree it was built from.
+    const char* env = std::getenv("JOULE_SCENARIO_DIR");
     return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
-                              fs::current_path().string(), options);
+                              env && *env ? env : JOULE_SCENARIO_DIR, options);
+  }
   const sim::ParamNode raw = parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";
   std::set<std::string> seen{fs::weakly_canonical(path).string()};

@@ -24,6 +24,7 @@ struct Scenario {
   std::string description;
   std::uint64_t seed = 0;
   sim::Time duration;
+  sim::Time control_step;
   OutputSpec output;
   std::string source_name;  // the file, or "<embedded default.yaml>"
   std::string base_dir;     // folder that relative paths in the scenario are resolved against
@@ -46,7 +47,8 @@ const std::string& embedded_default_scenario();
 const sim::ModelDoc& scenario_doc();
 const sim::ModelDoc& output_doc();
 
-// Merges `over` into `base`: maps key by key (recursively), anything else replaced.
+// Merges `over` into `base`: maps key by key (recursively), anything else replaced; a map whose
+// `type:` differs from the base's replaces it whole.
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over);
 // Applies one "a.b.c=value" override (value parsed as YAML).
 void apply_set(sim::ParamNode& root, const std::string& assignment);

@@ -110,7 +110,9 @@ FailureProcess::FailureProcess(const FailureSpec& spec, int gpus) {
 }
 
 sim::Time FailureProcess::mtbf() const {
-  return rate_per_s_ > 0 ? sim::seconds(1.0 / rate_per_s_) : sim::Time::max();
+  // An MTBF beyond what a simulation can span (292 years) is "never" for every purpose here.
+  constexpr double longest_s = 9e9;
+  return rate_per_s_ > 1.0 / longest_s ? sim::seconds(1.0 / rate_per_s_) : sim::Time::max();
 }
 
 Failure FailureProcess::next(sim::Time now, sim::Rng& rng) const {

@@ -38,12 +38,22 @@ struct JobRequest {
   std::string id;
   sim::Time submit;
   int gpus = 0;
+  int nodes = 0;  // whole nodes asked for; 0 = enough nodes for `gpus`
   // A modelled LLM training job: the World builds TrainingJob(training, capabilities) and a
   // TrainingRun with these failures. Empty for replayed / fixed-duration jobs.
   std::optional<TrainingJobSpec> training;
   std::optional<FailureSpec> failures;
   sim::Time duration;  // fixed run time when `training` is empty
   std::string state;   // trace state (COMPLETED, FAILED, ...); "" for generated jobs
+  // Load of a fixed-duration job: accelerators at `mfu` of dense peak (operation node model),
+  // or the node at `utilization` (linear node model); or, replaying a publication, exactly
+  // `power_per_accelerator` (its share of host power included) per accelerator.
+  double mfu = 0.4;
+  double utilization = 1.0;
+  std::optional<sim::Watts> power_per_accelerator;
+  // Scheduling hints: a flexible job may be deferred by a policy until its deadline.
+  bool flexible = false;
+  sim::Time deadline = sim::Time::max();
 };
 
 class JobGenerator {

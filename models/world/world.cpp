@@ -5,27 +5,51 @@
 #include <stdexcept>
 
 #include "models/compute/accelerator_catalog.hpp"
+#include "models/network/collectives.hpp"
 
 namespace joule::models::world {
 
 const sim::ModelDoc& scheduler_doc() {
   static const sim::ModelDoc doc{"scheduler",
                                  "scheduler",
-                                 "Which policy decides what runs where",
+                                 "Which policy decides what runs where (its keys sit beside it)",
                                  {{"policy", "string", "fifo", "a registered policy name"}}};
   return doc;
 }
 
 namespace {
 
-const sim::ParamNode* child(const sim::ParamReader& r, const char* key) {
-  return r.node(key);
+constexpr double inlet_tolerance_k = 0.25;
+// Inter-node fabric per accelerator when the scenario does not say: one 400 Gb/s NDR
+// InfiniBand NIC per GPU (DGX H100 reference architecture; an estimate for other nodes), and
+// collective latencies of 5 µs across nodes and 1 µs over NVLink (estimates).
+constexpr double default_nic_bytes_per_s = 50e9;
+constexpr double inter_node_latency_s = 5e-6;
+constexpr double intra_node_latency_s = 1e-6;
+// Aggregate checkpoint write bandwidth to shared storage (estimate).
+constexpr double default_storage_write_bytes_per_s = 2e12;
+
+bool computing(workload::PhaseKind kind) {
+  return kind != workload::PhaseKind::checkpoint && kind != workload::PhaseKind::restart &&
+         kind != workload::PhaseKind::done;
+}
+
+// The scheduler node without `policy` (which the world reads): the policy's own keys.
+sim::ParamNode policy_params(const sim::ParamNode* scheduler) {
+  sim::ParamNode out;
+  if (!scheduler || !scheduler->is_map()) return out;
+  out = *scheduler;
+  std::erase_if(out.entries, [](const auto& e) { return e.key == "policy"; });
+  return out;
 }
 
 }  // namespace
 
 World::World(const WorldSections& sections, std::uint64_t seed, std::string base_dir)
-    : random_(seed), base_dir_(std::move(base_dir)) {
+    : random_(seed),
+      base_dir_(std::move(base_dir)),
+      duration_(sections.duration),
+      control_step_(sections.control_step) {
   // Cluster: racks of identical nodes (models/compute).
   {
     const sim::ParamReader cluster(sections.cluster, compute::cluster_doc());
@@ -33,82 +57,204 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   }
   calibration_ = compute::default_calibration(*cluster_.node.accelerator);
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
-  idle_power_w_ = node_model_->idle(inlet_c_).wall_w;
+
   const auto n = static_cast<std::size_t>(cluster_.node_count());
+  const std::size_t rack_count = cluster_.racks.size();
   nodes_.resize(n);
   node_info_.resize(n);
-  racks_.resize(cluster_.racks.size());
+  racks_.resize(rack_count);
+  rack_first_node_.resize(rack_count + 1);
+
+  // Facility, sized from nameplate figures.
+  FacilityDesign design;
+  const double node_max_w = cluster_.node.type->system_max_w.value;
+  design.it_w = node_max_w * static_cast<double>(n);
+  design.chip_heat_w =
+      static_cast<double>(cluster_.accelerator_count()) * cluster_.node.accelerator->tdp_w.value;
+  design.racks = static_cast<int>(rack_count);
+  int max_per_rack = 1;
+  for (const auto& r : cluster_.racks) max_per_rack = std::max(max_per_rack, r.nodes);
+  design.rack_design_power_w = node_max_w * max_per_rack;
+  facility_ = std::make_unique<Facility>(sections.facility, base_dir_, duration_, design);
+  facility_->set_control_step(control_step_);
+
+  rack_inlet_c_.assign(rack_count, facility_->supply_air_c());
+  rack_idle_.resize(rack_count);
   {
     std::uint32_t i = 0;
-    for (std::uint32_t r = 0; r < cluster_.racks.size(); ++r)
+    for (std::uint32_t r = 0; r < rack_count; ++r) {
+      rack_first_node_[r] = i;
+      rack_idle_[r] = node_model_->idle(rack_inlet_c_[r]);
       for (int k = 0; k < cluster_.racks[r].nodes; ++k, ++i) {
         nodes_[i].rack = r;
-        nodes_[i].power_w = idle_power_w_;
-        node_info_[i] = {i, r, true, idle_power_w_, inlet_c_};
-        racks_[r].power_w += idle_power_w_;
+        node_info_[i] = {i, r, true, 0.0, rack_inlet_c_[r]};
         free_.insert(free_.end(), i);
+        set_node_idle(i);
       }
+    }
+    rack_first_node_[rack_count] = i;
   }
-  it_.power_w = idle_power_w_ * static_cast<double>(n);
-  peak_it_w_ = it_.power_w;
 
   // Workload.
   {
     const sim::ParamNode* workload = sections.workload;
-    std::string generator = "list";
-    sim::Location where = workload ? workload->where : sim::Location{};
-    if (workload && workload->is_map())
-      if (const sim::ParamNode* g = workload->find("generator")) {
-        generator = g->scalar;
-        where = g->where;
-      }
-    SourceContext ctx{&random_, base_dir_, &cluster_.node, static_cast<int>(n)};
     if (!workload || workload->kind == sim::ParamNode::Kind::null)
-      throw sim::InputError(where, "missing required section 'workload'");
-    source_ = JobSourceRegistry::create(generator, where, workload, ctx);
+      throw sim::InputError(sim::Location{}, "missing required section 'workload'");
+    workload::GeneratorContext ctx;
+    ctx.streams = random_;
+    ctx.base_dir = base_dir_;
+    generator_ = workload::make_job_generator(*workload, ctx);
   }
 
   // Scheduler.
   {
-    const sim::ParamReader sched(sections.scheduler, scheduler_doc(), {"type"});
+    const sim::ParamReader sched(sections.scheduler, scheduler_doc(), [&] {
+      std::vector<std::string> keys{"type"};
+      if (sections.scheduler && sections.scheduler->is_map())
+        for (const auto& e : sections.scheduler->entries)
+          keys.push_back(e.key);  // the policy checks its own keys
+      return keys;
+    }());
     policy_name_ = sched.string("policy");
-    // The policy's own keys sit beside `policy`; it reads them from the same node.
-    policy_ = scheduling::PolicyRegistry::create(policy_name_, sched.location("policy"), nullptr);
+    const sim::ParamNode params = policy_params(sections.scheduler);
+    policy_ = scheduling::PolicyRegistry::create(
+        policy_name_, sched.location("policy"),
+        params.kind == sim::ParamNode::Kind::null ? nullptr : &params);
   }
 
   arrival_handler_ = sim_.bind([this](std::uint64_t) { on_arrival(); });
   end_handler_ =
-      sim_.bind([this](std::uint64_t id) { on_job_end(static_cast<std::uint32_t>(id)); });
+      sim_.bind([this](std::uint64_t id) { on_activity_end(static_cast<std::uint32_t>(id)); });
+  failure_handler_ =
+      sim_.bind([this](std::uint64_t id) { on_failure(static_cast<std::uint32_t>(id)); });
   wake_handler_ = sim_.bind([this](std::uint64_t) { run_policy(); });
-  pull_next_arrival();
+  control_handler_ = sim_.bind([this](std::uint64_t) { on_control_step(); });
+  // Control steps run after every state change of their instant (latest priority but one:
+  // the recorder's samples come last).
+  sim_.every(control_step_, sim::Time::zero(), control_handler_, 0, sim::max_priority - 1);
+
+  next_request_ = generator_->next();
+  if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
+  commit();
 }
 
 World::~World() = default;
 
-void World::pull_next_arrival() {
-  next_request_ = source_->next();
-  if (next_request_) {
-    const sim::Time when = std::max(next_request_->submit, sim_.now());
-    sim_.at(when, arrival_handler_, 0, -1);
-  }
+// --- Accounting -------------------------------------------------------------------------
+
+void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
+  Node& n = nodes_[node];
+  const double delta_w = p.wall_w - n.power_w;
+  chip_w_ += p.accelerators_w - n.accelerators_w;
+  n.accelerators_w = p.accelerators_w;
+  if (delta_w == 0.0) return;
+  const sim::Time now = sim_.now();
+  RackAccount& rack = racks_[n.rack];
+  rack.update_to(now);
+  rack.power_w += delta_w;
+  it_.update_to(now);
+  it_.power_w += delta_w;
+  n.power_w = p.wall_w;
+  node_info_[node].power_w = p.wall_w;
+}
+
+void World::set_node_idle(std::uint32_t node) {
+  set_node_power(node, rack_idle_[nodes_[node].rack]);
+  nodes_[node].clock = 1.0;
+}
+
+void World::commit() {
+  peak_it_w_ = std::max(peak_it_w_, it_.power_w);
+  facility_->set_it(sim_.now(), it_.power_w, chip_w_);
+}
+
+void World::update_racks() {
+  for (auto& rack : racks_) rack.update_to(sim_.now());
+}
+
+void World::update_job(Job& job) {
+  const sim::Time now = sim_.now();
+  job.energy_j += job.power_w * (now - job.last_update).seconds();
+  job.last_update = now;
+}
+
+void World::update_jobs() {
+  for (const auto id : running_) update_job(jobs_[id]);
+}
+
+// --- Jobs -----------------------------------------------------------------------------
+
+workload::ClusterCapabilities World::capabilities(const workload::TrainingJobSpec& spec) const {
+  const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
+  workload::ClusterCapabilities caps;
+  caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(spec.precision)));
+  caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
+  caps.storage_write = sim::BytesPerSecond(default_storage_write_bytes_per_s);
+  caps.gpus_per_node = cluster_.node.accelerators;
+  const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
+  const network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
+  const int per_node = cluster_.node.accelerators;
+  caps.allreduce_s = [intra, inter, per_node](double bytes, int gpus) {
+    if (gpus <= 1) return 0.0;
+    if (gpus <= per_node) return network::ring_allreduce_s(bytes, gpus, intra);
+    return network::hierarchical_allreduce_s(bytes, per_node, (gpus + per_node - 1) / per_node,
+                                             intra, inter);
+  };
+  return caps;
+}
+
+JobRequest World::to_request(const workload::JobRequest& src) const {
+  JobRequest r;
+  r.name = src.id;
+  r.submit = src.submit;
+  const int per_node = std::max(1, cluster_.node.accelerators);
+  r.gpus = src.gpus;
+  r.nodes = src.nodes > 0 ? src.nodes : (src.gpus + per_node - 1) / per_node;
+  if (r.gpus == 0) r.gpus = r.nodes * per_node;
+  r.flexible = src.flexible;
+  r.deadline = src.deadline;
+  r.work = src.duration;
+  return r;
 }
 
 void World::on_arrival() {
-  // Every request due now joins the queue, then the policy runs once.
   while (next_request_ && next_request_->submit <= sim_.now()) {
-    Job job;
-    job.id = static_cast<std::uint32_t>(jobs_.size());
-    job.request = std::move(*next_request_);
-    job.remaining_work_s = job.request.work.seconds();
+    jobs_.emplace_back();
+    Job& job = jobs_.back();
+    job.id = static_cast<std::uint32_t>(jobs_.size() - 1);
+    job.source = std::move(*next_request_);
+    job.request = to_request(job.source);
     job.last_update = sim_.now();
-    jobs_.push_back(std::move(job));
-    queue_.push_back(jobs_.back().id);
-    next_request_ = source_->next();
+    if (job.request.nodes > static_cast<int>(nodes_.size()))
+      throw sim::InputError(sim::Location{}, "job '" + job.request.name + "' needs " +
+                                                 std::to_string(job.request.nodes) +
+                                                 " nodes but the cluster has " +
+                                                 std::to_string(nodes_.size()));
+    if (job.source.training) {
+      job.training = std::make_unique<workload::TrainingJob>(*job.source.training,
+                                                             capabilities(*job.source.training));
+      const workload::FailureSpec failures =
+          job.source.failures ? *job.source.failures : workload::FailureSpec{};
+      const workload::RunPolicy policy =
+          workload::run_policy(*job.training, failures, workload::Fidelity::steady);
+      job.run = std::make_unique<workload::TrainingRun>(*job.training, policy);
+      job.failure_process = std::make_unique<workload::FailureProcess>(failures, job.request.gpus);
+      job.failure_rng = random_.stream("failures." + std::to_string(job.id));
+      // Planning estimate: every step plus the checkpoints, without failures.
+      const std::int64_t ckpts = policy.checkpoint_every_steps > 0
+                                     ? job.training->total_steps() / policy.checkpoint_every_steps
+                                     : 1;
+      job.request.work = job.training->step_time() * job.training->total_steps() +
+                         job.training->checkpoint_phase().duration * ckpts;
+    }
+    queue_.push_back(job.id);
+    next_request_ = generator_->next();
     if (next_request_ && next_request_->submit < sim_.now())
-      throw std::logic_error("job source yielded jobs out of submit order");
+      throw std::logic_error("job generator yielded jobs out of submit order");
   }
   if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
   run_policy();
+  commit();
 }
 
 void World::run_policy() {
@@ -121,6 +267,7 @@ void World::run_policy() {
     throw;
   }
   in_policy_ = false;
+  commit();
 }
 
 std::vector<Job*> World::queue() const {
@@ -132,39 +279,85 @@ std::vector<Job*> World::queue() const {
 
 std::vector<const Job*> World::running() const {
   std::vector<const Job*> out;
-  for (const auto& job : jobs_)
-    if (job.state == JobState::running) out.push_back(&job);
+  out.reserve(running_.size());
+  for (const auto id : running_) out.push_back(&jobs_[id]);
   return out;
 }
 
 sim::Time World::estimated_end(const Job& job) const {
-  if (job.state != JobState::running) return job.end;
-  const double elapsed_s = (sim_.now() - job.last_update).seconds();
-  const double left_s = std::max(0.0, job.remaining_work_s - elapsed_s * job.speed);
+  if (job.state == JobState::done) return job.end;
+  if (job.state == JobState::queued) return sim::Time::max();
+  if (job.run) {
+    const sim::Time elapsed = sim_.now() - job.start;
+    return sim_.now() + std::max(sim::Time::zero(), job.request.work - elapsed);
+  }
+  const sim::Time tau = job.nominal(sim_.now());
+  const double left_s = std::max(0.0, (job.activity.end - tau).seconds());
   return sim_.now() + sim::seconds(left_s / job.speed);
 }
 
-void World::update_job(Job& job) {
-  const sim::Time now = sim_.now();
-  const double dt_s = (now - job.last_update).seconds();
-  job.energy_j += job.power_w * dt_s;
-  if (job.state == JobState::running) job.remaining_work_s -= dt_s * job.speed;
-  job.last_update = now;
+compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
+  if (job.source.power_per_accelerator) {
+    // Replay: the published average power per accelerator, host share included.
+    compute::NodePower p;
+    p.wall_w = job.source.power_per_accelerator->value() * job.load.busy_accelerators;
+    p.accelerators_w = p.wall_w;
+    p.busy.clock_fraction = 1.0;
+    return p;
+  }
+  return node_model_->evaluate(job.load, rack_inlet_c_[rack]);
 }
 
-void World::set_node_power(std::uint32_t node, double power_w) {
-  Node& n = nodes_[node];
-  const double delta_w = power_w - n.power_w;
-  if (delta_w == 0.0) return;
-  const sim::Time now = sim_.now();
-  RackAccount& rack = racks_[n.rack];
-  rack.update_to(now);
-  rack.power_w += delta_w;
-  it_.update_to(now);
-  it_.power_w += delta_w;
-  peak_it_w_ = std::max(peak_it_w_, it_.power_w);
-  n.power_w = power_w;
-  node_info_[node].power_w = power_w;
+void World::apply_load(Job& job) {
+  update_job(job);
+  double power_w = 0.0, clock = 1.0;
+  std::uint32_t cached_rack = UINT32_MAX;
+  compute::NodePower p;
+  for (const auto id : job.nodes) {
+    const std::uint32_t rack = nodes_[id].rack;
+    if (rack != cached_rack) {  // nodes of one rack share inlet air: evaluate once
+      p = node_power(job, rack);
+      cached_rack = rack;
+    }
+    set_node_power(id, p);
+    nodes_[id].clock = job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+    power_w += p.wall_w;
+    clock = std::min(clock, nodes_[id].clock);
+  }
+  job.power_w = power_w;
+  // Rebase the nominal clock, then take the new speed.
+  job.tau = job.nominal(sim_.now());
+  job.tau_wall = sim_.now();
+  job.speed = computing(job.activity.kind) ? clock : 1.0;
+}
+
+void World::reschedule_end(Job& job) {
+  if (job.end_event.valid()) sim_.cancel(job.end_event);
+  const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
+  const auto wall_ns = static_cast<sim::Time::rep>(std::ceil(std::max(0.0, left_ns) / job.speed));
+  job.end_event = sim_.at(sim_.now() + sim::Time::from_ns(wall_ns), end_handler_, job.id);
+}
+
+void World::begin_activity(Job& job, const workload::Activity& activity) {
+  job.activity = activity;
+  job.tau = activity.start;  // the run's handlers work on the nominal clock
+  job.tau_wall = sim_.now();
+  if (activity.done()) {
+    finish_job(job);
+    return;
+  }
+  const int per_node = std::max(1, cluster_.node.accelerators);
+  job.load = compute::NodeLoad{};
+  job.load.busy_accelerators = std::min(
+      per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
+  if (job.load.busy_accelerators > 0 && activity.kind != workload::PhaseKind::done)
+    job.load.per_accelerator = activity.rates;
+  job.load.cpu_util = computing(activity.kind) ? 0.5 : 0.1;  // estimate: data loading, launch
+  job.load.nic_util = computing(activity.kind) ? 0.5 : 0.2;
+  job.load.utilization = computing(activity.kind) ? job.source.utilization : 0.0;
+  apply_load(job);
+  job.tau = activity.start;
+  reschedule_end(job);
 }
 
 void World::start(Job& job, std::vector<std::uint32_t> chosen) {
@@ -179,43 +372,80 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
   for (const auto id : chosen)
     if (id >= nodes_.size() || nodes_[id].job >= 0)
       throw std::logic_error("start(): node " + std::to_string(id) + " is not free");
+  std::sort(chosen.begin(), chosen.end());
 
   update_job(job);
   job.state = JobState::running;
   job.start = sim_.now();
   job.nodes = std::move(chosen);
-  queue_.erase(std::find(queue_.begin(), queue_.end(), job.id));
-  double power_w = 0.0, speed = 1.0;
+  std::erase(queue_, job.id);
+  running_.push_back(job.id);
   for (const auto id : job.nodes) {
     free_.erase(id);
     nodes_[id].job = static_cast<std::int32_t>(job.id);
     node_info_[id].free = false;
-    const compute::NodePower p = node_model_->evaluate(job.request.load, inlet_c_);
-    const double throughput = job.request.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
-    set_node_power(id, p.wall_w);
-    nodes_[id].throughput = throughput;
-    power_w += p.wall_w;
-    speed = std::min(speed, throughput);
   }
-  job.power_w = power_w;
-  job.speed = speed;
-  sim_.at(sim_.now() + sim::seconds(job.remaining_work_s / job.speed), end_handler_, job.id);
+  if (job.run) {
+    begin_activity(job, job.run->start(sim::Time::zero()));
+    const workload::Failure f = job.failure_process->next(sim::Time::zero(), job.failure_rng);
+    job.pending_failure = f.cls;
+    if (f.at != sim::Time::max())
+      job.failure_event = sim_.at(sim_.now() + f.at, failure_handler_, job.id);
+  } else {
+    workload::Activity a;
+    a.kind = workload::PhaseKind::forward_backward;
+    a.start = sim::Time::zero();
+    a.end = job.source.duration;
+    const auto& chip = *cluster_.node.accelerator;
+    a.rates = compute::reference_training_rates(chip, job.source.mfu, 0.4);
+    begin_activity(job, a);
+  }
   job_started.emit(job);
 }
 
-void World::on_job_end(std::uint32_t job_id) {
+void World::on_activity_end(std::uint32_t job_id) {
   Job& job = jobs_[job_id];
+  job.end_event = {};
+  const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
+  if (!job.run) {
+    begin_activity(job, workload::Activity{});  // done
+  } else {
+    begin_activity(job, job.run->advance(tau));
+  }
+  commit();
+}
+
+void World::on_failure(std::uint32_t job_id) {
+  Job& job = jobs_[job_id];
+  job.failure_event = {};
+  if (job.state != JobState::running || !job.run) return;
+  const sim::Time tau = std::clamp(job.nominal(sim_.now()), job.activity.start, job.activity.end);
+  ++job.interruptions;
   update_job(job);
-  job.remaining_work_s = 0.0;
+  begin_activity(job, job.run->on_failure(tau, job.pending_failure));
+  if (job.state == JobState::running) {
+    const workload::Failure next = job.failure_process->next(sim::Time::zero(), job.failure_rng);
+    job.pending_failure = next.cls;
+    if (next.at != sim::Time::max())
+      job.failure_event = sim_.at(sim_.now() + next.at, failure_handler_, job.id);
+  }
+  commit();
+}
+
+void World::finish_job(Job& job) {
+  update_job(job);
+  if (job.end_event.valid()) sim_.cancel(job.end_event);
+  if (job.failure_event.valid()) sim_.cancel(job.failure_event);
+  job.end_event = job.failure_event = {};
   job.state = JobState::done;
   job.end = sim_.now();
   job.power_w = 0.0;
+  std::erase(running_, job.id);
   for (const auto id : job.nodes) {
     nodes_[id].job = -1;
-    nodes_[id].throughput = 1.0;
     node_info_[id].free = true;
     free_.insert(id);
-    set_node_power(id, idle_power_w_);
+    set_node_idle(id);
   }
   job_finished.emit(job);
   run_policy();
@@ -226,13 +456,65 @@ void World::wake_at(sim::Time when) {
   sim_.at(when, wake_handler_, 0, 1);
 }
 
-void World::update_racks() {
-  for (auto& rack : racks_) rack.update_to(sim_.now());
+// --- Facility control ------------------------------------------------------------------
+
+void World::reevaluate_rack(std::uint32_t rack) {
+  rack_idle_[rack] = node_model_->idle(rack_inlet_c_[rack]);
+  std::int32_t cached_job = -2;
+  compute::NodePower p;
+  for (std::uint32_t id = rack_first_node_[rack]; id < rack_first_node_[rack + 1]; ++id) {
+    node_info_[id].inlet_c = rack_inlet_c_[rack];
+    const std::int32_t j = nodes_[id].job;
+    if (j < 0) {
+      set_node_idle(id);
+      continue;
+    }
+    Job& job = jobs_[static_cast<std::size_t>(j)];
+    if (j != cached_job) {
+      p = node_power(job, rack);
+      cached_job = j;
+    }
+    set_node_power(id, p);
+    nodes_[id].clock = job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+  }
 }
 
-void World::update_jobs() {
-  for (auto& job : jobs_)
-    if (job.state == JobState::running) update_job(job);
+void World::on_control_step() {
+  const sim::Time now = sim_.now();
+  std::vector<double> rack_w(racks_.size());
+  for (std::size_t r = 0; r < racks_.size(); ++r) rack_w[r] = racks_[r].power_w;
+  facility_->control_step(now, control_step_, rack_w);
+  if (facility_->has_thermal() || facility_->has_cooling()) {
+    std::vector<std::int32_t> touched;
+    for (std::uint32_t r = 0; r < racks_.size(); ++r) {
+      const double inlet = facility_->inlet_c(static_cast<int>(r));
+      if (std::fabs(inlet - rack_inlet_c_[r]) <= inlet_tolerance_k) continue;
+      rack_inlet_c_[r] = inlet;
+      reevaluate_rack(r);
+      for (std::uint32_t id = rack_first_node_[r]; id < rack_first_node_[r + 1]; ++id)
+        if (nodes_[id].job >= 0) touched.push_back(nodes_[id].job);
+    }
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (const auto j : touched) {
+      Job& job = jobs_[static_cast<std::size_t>(j)];
+      double power_w = 0.0, clock = 1.0;
+      for (const auto id : job.nodes) {
+        power_w += nodes_[id].power_w;
+        clock = std::min(clock, nodes_[id].clock);
+      }
+      update_job(job);
+      job.power_w = power_w;
+      const double speed = computing(job.activity.kind) ? clock : 1.0;
+      if (speed != job.speed) {
+        job.tau = job.nominal(now);
+        job.tau_wall = now;
+        job.speed = speed;
+        reschedule_end(job);
+      }
+    }
+  }
+  commit();
 }
 
 }  // namespace joule::models::world

@@ -1,15 +1,20 @@
 // The world: models wired to the engine.
 //
-// Built from the scenario's sections (cluster, workload, scheduler; the facility sections as
-// they land), it owns the simulator, the nodes and racks, the jobs and the policy. Power is
-// piecewise constant between events: whenever a node's load changes, the node's rack, the IT
-// total and the node's job bring their energy up to now (energy += power × elapsed) and then
-// take the new power. Nothing polls; reads call update_to(now) first, so totals are exact
-// integrals, not samples.
+// Built from the scenario's sections, it owns the simulator, the nodes and racks (compute),
+// the jobs from the workload generator and their training runs (workload), the scheduling
+// policy (scheduling) and the facility (site, power chain, cooling plant, data hall). Power is
+// piecewise constant between events: whenever a node's power changes, its rack, the IT total
+// and its job bring their energy up to now (energy += power × elapsed) and take the new power;
+// at the end of each handler the facility sees the new IT load once. Nothing polls.
+//
+// Control steps (every `control_step`, default 60 s) advance the cooling plant and the data
+// hall; a rack whose inlet air moved by more than 0.25 K since its nodes were evaluated is
+// re-evaluated (fans, leakage, thermal throttling), which can change its jobs' speed.
 #pragma once
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,8 +22,8 @@
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
 #include "models/scheduling/policy.hpp"
+#include "models/world/facility.hpp"
 #include "models/world/job.hpp"
-#include "models/world/job_source.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
 #include "sim/signal.hpp"
@@ -41,6 +46,9 @@ struct WorldSections {
   const sim::ParamNode* cluster = nullptr;
   const sim::ParamNode* workload = nullptr;
   const sim::ParamNode* scheduler = nullptr;
+  FacilitySections facility;
+  sim::Time duration = sim::days(1);
+  sim::Time control_step = sim::minutes(1);
 };
 
 const sim::ModelDoc& scheduler_doc();
@@ -53,27 +61,29 @@ public:
   sim::Simulator& simulator() { return sim_; }
   const sim::Simulator& simulator() const { return sim_; }
 
-  // Runs every event up to `until` (inclusive) and advances the clock there.
   void run_until(sim::Time until) { sim_.run_until(until); }
-  // Bring energy accounts to the simulator's current time: the IT total (O(1)), every rack,
-  // every running job.
-  void update_it() { it_.update_to(sim_.now()); }
+  // Bring accounts to the simulator's current time.
+  void update_it() {
+    it_.update_to(sim_.now());
+    facility_->update_to(sim_.now());
+  }
   void update_racks();
   void update_jobs();
 
   std::size_t node_count() const { return nodes_.size(); }
   std::size_t rack_count() const { return racks_.size(); }
   const std::vector<RackAccount>& racks() const { return racks_; }
+  double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
   double it_power_w() const { return it_.power_w; }
   double it_energy_j() const { return it_.energy_j; }
   double peak_it_power_w() const { return peak_it_w_; }
+  const Facility& facility() const { return *facility_; }
   const std::deque<Job>& jobs() const { return jobs_; }
   const compute::Node& node_model() const { return *node_model_; }
-  const compute::Calibration& calibration() const { return calibration_; }
   const compute::ClusterSpec& cluster() const { return cluster_; }
+  const compute::Calibration& calibration() const { return calibration_; }
   std::string policy_name() const { return policy_name_; }
 
-  // Emitted after a job starts and after it ends (for the job table and per-job metrics).
   sim::Signal<const Job&> job_started;
   sim::Signal<const Job&> job_finished;
 
@@ -82,7 +92,8 @@ private:
     std::uint32_t rack = 0;
     std::int32_t job = -1;  // running job id, -1 when idle
     double power_w = 0.0;
-    double throughput = 1.0;
+    double accelerators_w = 0.0;
+    double clock = 1.0;  // clock fraction of its busy accelerators
   };
 
   // SchedulerContext
@@ -96,36 +107,54 @@ private:
   void wake_at(sim::Time when) override;
 
   void on_arrival();
-  void on_job_end(std::uint32_t job_id);
-  void pull_next_arrival();
+  void on_activity_end(std::uint32_t job_id);
+  void on_failure(std::uint32_t job_id);
+  void on_control_step();
   void run_policy();
-  void set_node_power(std::uint32_t node, double power_w);
+  void begin_activity(Job& job, const workload::Activity& activity);
+  void finish_job(Job& job);
+  void apply_load(Job& job);
+  void reschedule_end(Job& job);
+  void set_node_power(std::uint32_t node, const compute::NodePower& p);
+  void set_node_idle(std::uint32_t node);
+  void reevaluate_rack(std::uint32_t rack);
   void update_job(Job& job);
+  void commit();  // hands the IT load to the facility; called at the end of every handler
+  compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
+  JobRequest to_request(const workload::JobRequest& src) const;
+  workload::ClusterCapabilities capabilities(const workload::TrainingJobSpec& spec) const;
 
   sim::Simulator sim_;
   sim::RandomStreams random_;
   std::string base_dir_;
+  sim::Time duration_;
+  sim::Time control_step_;
 
   compute::ClusterSpec cluster_;
   compute::Calibration calibration_;
   std::unique_ptr<compute::Node> node_model_;
-  double idle_power_w_ = 0.0;
-  double inlet_c_ = 24.0;
   std::vector<Node> nodes_;
   std::vector<scheduling::NodeInfo> node_info_;
   std::vector<RackAccount> racks_;
+  std::vector<std::uint32_t> rack_first_node_;
+  std::vector<double> rack_inlet_c_;           // inlet the rack's nodes were last evaluated at
+  std::vector<compute::NodePower> rack_idle_;  // idle node power at that inlet
   std::set<std::uint32_t> free_;
   RackAccount it_;
+  double chip_w_ = 0.0;
   double peak_it_w_ = 0.0;
+  std::unique_ptr<Facility> facility_;
 
-  std::unique_ptr<JobSource> source_;
-  std::optional<JobRequest> next_request_;
+  std::unique_ptr<workload::JobGenerator> generator_;
+  std::optional<workload::JobRequest> next_request_;
   std::deque<Job> jobs_;
-  std::vector<std::uint32_t> queue_;  // waiting job ids, arrival order
+  std::vector<std::uint32_t> queue_;
+  std::vector<std::uint32_t> running_;
   std::unique_ptr<scheduling::Policy> policy_;
   std::string policy_name_;
 
-  sim::HandlerId arrival_handler_ = 0, end_handler_ = 0, wake_handler_ = 0;
+  sim::HandlerId arrival_handler_ = 0, end_handler_ = 0, failure_handler_ = 0, wake_handler_ = 0,
+                 control_handler_ = 0;
   bool in_policy_ = false;
 };
 

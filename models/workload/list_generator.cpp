@@ -1,0 +1,101 @@
+// The `list` workload: jobs written out in the scenario, for tests, tutorials, reproductions
+// of published runs and small what-ifs. Each item is a fixed-duration job (`duration`) or an
+// LLM training job (`training:` with the keys of training-job), on `nodes` whole nodes (or
+// `gpus` accelerators).
+#include <algorithm>
+
+#include "models/workload/generator.hpp"
+
+namespace joule::models::workload {
+
+namespace {
+
+const sim::ModelDoc& list_doc() {
+  static const sim::ModelDoc doc{
+      "workload",
+      "list",
+      "Jobs listed in the scenario, each fixed-duration or an LLM training job",
+      {{"generator", "string", "list", "selects this source"},
+       {"jobs", "list", "", "the jobs, in any order (keys: see `list job`)"}}};
+  return doc;
+}
+
+const sim::ModelDoc& item_doc() {
+  static const sim::ModelDoc doc{
+      "workload item",
+      "list job",
+      "One listed job: fixed `duration` at a load, or `training:` (an LLM training job)",
+      {{"name", "string", "job", "label in the job table"},
+       {"submit", "s", "0 s", "submit time after the start of the run"},
+       {"nodes", "integer", "0", "whole nodes (0: enough for `gpus`)"},
+       {"gpus", "integer", "0", "accelerators (0: all of `nodes`)"},
+       {"duration", "s", "0 s", "run time at nominal speed (fixed-duration jobs)"},
+       {"mfu", "number", "0.4", "dense-tensor utilization of busy accelerators (operation model)"},
+       {"utilization", "number", "1", "busy fraction of each node (linear node model)"},
+       {"power_per_accelerator", "W", "0 W",
+        "replay a published average power per accelerator, host share included (0: model it)"},
+       {"training", "map", "-", "an LLM training job (keys of `training-job`)"},
+       {"failures", "map", "-", "failure model of a training job (keys of `failures`)"},
+       {"flexible", "bool", "false", "may be deferred by carbon- or price-aware policies"},
+       {"deadline", "s", "0 s", "latest completion of a flexible job (0: none)"}}};
+  return doc;
+}
+
+class ListGenerator final : public JobGenerator {
+public:
+  explicit ListGenerator(std::vector<JobRequest> jobs) : jobs_(std::move(jobs)) {}
+  std::optional<JobRequest> next() override {
+    if (next_ == jobs_.size()) return std::nullopt;
+    return jobs_[next_++];
+  }
+
+private:
+  std::vector<JobRequest> jobs_;
+  std::size_t next_ = 0;
+};
+
+const bool registered =
+    JobGeneratorRegistry::add(list_doc(), [](const sim::ParamReader& r, const GeneratorContext&) {
+      const sim::ParamNode* list = r.node("jobs");
+      if (!list || !list->is_sequence())
+        r.fail("jobs", "must be a list of jobs, e.g. [{nodes: 2, duration: 1 h}]");
+      std::vector<JobRequest> jobs;
+      for (const auto& item : list->items) {
+        const sim::ParamReader j(&item, item_doc(), {});
+        JobRequest req;
+        req.id = j.string("name");
+        req.submit = j.duration("submit");
+        req.nodes = static_cast<int>(j.integer("nodes", sim::Range::between(0, 1e7)));
+        req.gpus = static_cast<int>(j.integer("gpus", sim::Range::between(0, 1e8)));
+        req.mfu = j.number("mfu", sim::Range::unit_interval());
+        req.utilization = j.number("utilization", sim::Range::unit_interval());
+        const auto p = j.quantity<sim::Watts>("power_per_accelerator", sim::Range::non_negative());
+        if (p.value() > 0) req.power_per_accelerator = p;
+        if (const sim::ParamNode* t = j.node("training")) {
+          const sim::ParamReader tr(t, training_job_doc());
+          req.training = training_job_spec(tr);
+          req.training->name = req.id;
+          if (req.gpus == 0) req.gpus = req.training->gpus();
+          if (req.gpus != req.training->gpus())
+            j.fail("gpus", "differs from the training job's parallel layout (" +
+                               std::to_string(req.training->gpus()) + " accelerators)");
+          const sim::ParamReader f(j.node("failures"), failures_doc());
+          req.failures = failure_spec(f);
+        } else {
+          req.duration = j.duration("duration", sim::Range::positive());
+          if (j.has("failures")) j.fail("failures", "applies to `training:` jobs only");
+        }
+        if (req.nodes == 0 && req.gpus == 0) j.fail("nodes", "or `gpus` must be given");
+        req.flexible = j.boolean("flexible");
+        const sim::Time deadline = j.duration("deadline");
+        req.deadline = deadline == sim::Time::zero() ? sim::Time::max() : deadline;
+        jobs.push_back(std::move(req));
+      }
+      std::stable_sort(jobs.begin(), jobs.end(),
+                       [](const auto& a, const auto& b) { return a.submit < b.submit; });
+      return std::make_unique<ListGenerator>(std::move(jobs));
+    });
+
+}  // namespace
+
+}  // namespace joule::models::workload

@@ -1,0 +1,156 @@
+#include "models/world/facility.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/power/battery.hpp"
+
+namespace joule::models::world {
+
+namespace {
+constexpr double j_per_kwh = 3.6e6;
+}
+
+Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::Time horizon,
+                   const FacilityDesign& design) {
+  has_site_ = s.site != nullptr && s.site->kind != sim::ParamNode::Kind::null;
+  {
+    const sim::ParamReader r(s.site, environment::site_doc());
+    site_ = std::make_unique<environment::Site>(environment::site_spec(r, base_dir), horizon);
+  }
+  if (s.power_chain && s.power_chain->kind != sim::ParamNode::Kind::null) {
+    const sim::ParamReader r(s.power_chain, power::power_chain_doc());
+    const power::PowerChainSpec spec = power::power_chain_spec(r);
+    chain_ = std::make_unique<power::PowerChain>(spec, sim::Watts(design.it_w),
+                                                 sim::Watts(0.5 * design.it_w));
+    if (spec.battery) battery_spec_ = *spec.battery;
+  }
+  if (s.cooling && s.cooling->kind != sim::ParamNode::Kind::null) {
+    cooling::PlantSizing sizing;
+    sizing.chip_heat = sim::Watts(design.chip_heat_w);
+    sizing.other_heat = sim::Watts(std::max(0.0, design.it_w - design.chip_heat_w));
+    plant_ = cooling::make_cooling_plant(s.cooling, sizing);
+    if (plant_->type() != "fixed-pue") {
+      cooling::DataHallDesign hall;
+      hall.racks = design.racks;
+      hall.rack_design_power_w = design.rack_design_power_w;
+      hall.supply_c = design.initial_supply_c;
+      hall_ = std::make_unique<cooling::DataHall>(hall);
+    }
+  }
+  supply_air_c_ = design.initial_supply_c;
+  outdoor_ = site_->conditions(sim::Time::zero());
+  carbon_kg_per_j_ = site_->carbon_intensity(sim::Time::zero()).value();
+  price_usd_per_j_ = site_->price(sim::Time::zero()).value();
+  if (battery_spec_) battery_ = std::make_unique<power::Battery>(*battery_spec_);
+  evaluate_chain();
+}
+
+Facility::~Facility() = default;
+
+void Facility::evaluate_chain() {
+  const double other_w = chain_ ? chain_->other_load_w() : 0.0;
+  if (chain_) {
+    breakdown_ = chain_->evaluate(it_w_, cooling_w_, other_w, pv_w_, battery_w_);
+  } else {
+    breakdown_ = power::ChainBreakdown{};
+    breakdown_.it_w = it_w_;
+    breakdown_.cooling_w = cooling_w_;
+    breakdown_.grid_w = it_w_ + cooling_w_;
+  }
+  peak_facility_w_ = std::max(peak_facility_w_, breakdown_.facility_w());
+}
+
+void Facility::update_to(sim::Time now) {
+  const double dt_s = (now - last_update_).seconds();
+  if (dt_s <= 0) return;
+  FacilityTotals& t = totals_;
+  const power::ChainBreakdown& b = breakdown_;
+  t.it_j += b.it_w * dt_s;
+  t.facility_j += b.facility_w() * dt_s;
+  t.grid_j += b.grid_w * dt_s;
+  t.cooling_j += b.cooling_w * dt_s;
+  t.losses_j += b.losses_w() * dt_s;
+  t.other_j += b.other_w * dt_s;
+  t.pv_j += b.pv_w * dt_s;
+  t.stage_j[0] += b.pdu_loss_w * dt_s;
+  t.stage_j[1] += b.ups_loss_w * dt_s;
+  t.stage_j[2] += b.transformer_loss_w * dt_s;
+  for (std::size_t i = 0; i < cooling::component_count; ++i)
+    t.component_j[i] += component_w_[i] * dt_s;
+  t.co2e_kg += std::max(0.0, b.grid_w) * dt_s * carbon_kg_per_j_;
+  t.cost_usd += b.grid_w * dt_s * price_usd_per_j_;
+  t.water_m3 += water_m3_per_s_ * dt_s;
+  t.unmet_heat_j += unmet_w_ * dt_s;
+  last_update_ = now;
+}
+
+void Facility::set_it(sim::Time now, double it_w, double chip_w) {
+  update_to(now);
+  it_w_ = it_w;
+  chip_w_ = chip_w;
+  evaluate_chain();
+}
+
+void Facility::control_step(sim::Time now, sim::Time, const std::vector<double>& rack_w) {
+  update_to(now);
+  outdoor_ = site_->conditions(now);
+  carbon_kg_per_j_ = site_->carbon_intensity(now).value();
+  price_usd_per_j_ = site_->price(now).value();
+  if (plant_) {
+    cooling::PlantInputs in;
+    in.chip_heat = sim::Watts(chip_w_);
+    in.other_it_heat = sim::Watts(std::max(0.0, it_w_ - chip_w_));
+    in.room_losses = sim::Watts(chain_ ? breakdown_.pdu_loss_w : 0.0);
+    in.outdoor_drybulb = outdoor_.dry_bulb;
+    in.outdoor_wetbulb = outdoor_.wet_bulb;
+    in.outdoor_rh = outdoor_.relative_humidity;
+    const cooling::PlantOutputs out = plant_->step(now, in);
+    if (!std::isfinite(out.power.value()))
+      throw std::runtime_error("cooling plant '" + plant_->type() + "' produced a non-finite " +
+                               "power at t = " + sim::to_string(now));
+    cooling_w_ = out.power.value();
+    for (std::size_t i = 0; i < cooling::component_count; ++i)
+      component_w_[i] = out.component_power[i].value();
+    water_m3_per_s_ = out.water_use.value();
+    unmet_w_ = out.unmet_heat.value();
+    if (out.over_capacity) {
+      if (!over_capacity_) over_capacity_ = CapacityReport{out.limiting_component, now, 0};
+      ++over_capacity_->steps;
+    }
+    if (std::isfinite(out.supply_air.value)) supply_air_c_ = out.supply_air.value;
+  }
+  if (hall_) {
+    hall_->set_supply(supply_air_c_);
+    for (int r = 0; r < hall_->racks(); ++r)
+      hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
+    hall_->step(control_dt_s_);
+  }
+  if (chain_) {
+    pv_w_ = chain_->pv_w(outdoor_.ghi.value());
+    if (battery_) {
+      const double demand_w = breakdown_.facility_w() - pv_w_;
+      const double request_w = power::peak_shaving_request_w(*battery_spec_, demand_w);
+      battery_w_ = battery_->step(control_dt_s_, request_w).power_w;
+    }
+  }
+  evaluate_chain();
+}
+
+double Facility::inlet_c(int rack) const {
+  return hall_ ? hall_->inlet_c(rack) : supply_air_c_;
+}
+
+double Facility::carbon_g_per_kwh_at(sim::Time t) const {
+  return site_->carbon_intensity(t).value() * 1e3 * j_per_kwh;
+}
+
+double Facility::price_usd_per_mwh_at(sim::Time t) const {
+  return site_->price(t).value() * 1e3 * j_per_kwh;  // USD/J -> USD/MWh
+}
+
+double Facility::outdoor_drybulb_at(sim::Time t) const {
+  return site_->conditions(t).dry_bulb.value;
+}
+
+}  // namespace joule::models::world

@@ -1,0 +1,141 @@
+// The facility around the IT: site (weather, grid carbon and price), power-supply chain,
+// cooling plant and the data hall's thermal network, coupled to the IT load.
+//
+//   grid = IT + PDU + UPS + transformer losses + cooling + other − PV ± battery   (power_chain)
+//   cooling = plant(chip heat, other IT heat, in-room losses, outdoor air)        (cooling)
+//   rack inlets = data hall RC network(supply air, rack heat)                      (cooling)
+//
+// Power is piecewise constant: the chain is re-evaluated whenever the IT load changes (its
+// losses are instantaneous functions of load); the plant, the data hall, PV and the battery
+// advance on control steps (default every 60 s) and hold their power until the next. Every
+// account (energy of each component, carbon, cost, water) is integrated lazily:
+// account += rate × elapsed, before each change and each read.
+//
+// Carbon and cost are booked on grid power (after PV and battery); PUE uses consumption before
+// on-site sources: (IT + losses + cooling + other) / IT.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/cooling/data_hall.hpp"
+#include "models/cooling/plant.hpp"
+#include "models/environment/site.hpp"
+#include "models/power/battery.hpp"
+#include "models/power/power_chain.hpp"
+#include "sim/params.hpp"
+#include "sim/time.hpp"
+
+namespace joule::models::world {
+
+struct FacilitySections {
+  const sim::ParamNode* site = nullptr;
+  const sim::ParamNode* power_chain = nullptr;
+  const sim::ParamNode* cooling = nullptr;
+};
+
+// Nameplate figures the plant and chain are sized from.
+struct FacilityDesign {
+  double it_w = 0;         // all nodes at their system maximum
+  double chip_heat_w = 0;  // accelerators at TDP
+  int racks = 1;
+  double rack_design_power_w = 40e3;
+  double initial_supply_c = 24.0;
+};
+
+inline constexpr std::size_t loss_stage_count = 3;
+inline constexpr std::array<std::string_view, loss_stage_count> loss_stage_names = {"pdu", "ups",
+                                                                                    "transformer"};
+
+// Cumulative accounts (J, kg, USD, m³) since the start of the run.
+struct FacilityTotals {
+  double it_j = 0;
+  double facility_j = 0;  // consumption before on-site sources (PUE numerator)
+  double grid_j = 0;      // at the meter
+  double cooling_j = 0;
+  double losses_j = 0;
+  double other_j = 0;
+  double pv_j = 0;
+  std::array<double, cooling::component_count> component_j{};
+  std::array<double, loss_stage_count> stage_j{};
+  double co2e_kg = 0;
+  double cost_usd = 0;
+  double water_m3 = 0;
+  double unmet_heat_j = 0;
+};
+
+class Facility {
+public:
+  Facility(const FacilitySections& sections, const std::string& base_dir, sim::Time horizon,
+           const FacilityDesign& design);
+  ~Facility();
+  void set_control_step(sim::Time dt) { control_dt_s_ = dt.seconds(); }
+
+  bool has_site() const { return has_site_; }
+  bool has_power_chain() const { return chain_ != nullptr; }
+  bool has_cooling() const { return plant_ != nullptr; }
+  bool has_thermal() const { return hall_ != nullptr; }
+
+  // The IT load changed at `now` (power at the server inputs; `chip_w` of it is accelerators).
+  void set_it(sim::Time now, double it_w, double chip_w);
+  // A control step at `now`: weather, grid signals, plant, data hall, PV, battery; their powers
+  // then hold until the next step. `rack_w` is each rack's IT power now.
+  void control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w);
+  void update_to(sim::Time now);
+
+  double inlet_c(int rack) const;
+  double supply_air_c() const { return supply_air_c_; }
+
+  const FacilityTotals& totals() const { return totals_; }
+  double facility_power_w() const { return breakdown_.facility_w(); }
+  double grid_power_w() const { return breakdown_.grid_w; }
+  double cooling_power_w() const { return breakdown_.cooling_w; }
+  double losses_power_w() const { return breakdown_.losses_w(); }
+  double peak_facility_w() const { return peak_facility_w_; }
+  const environment::Conditions& outdoor() const { return outdoor_; }
+  double carbon_g_per_kwh() const { return carbon_kg_per_j_ * 1e3 * 3.6e6; }
+  double price_usd_per_mwh() const { return price_usd_per_j_ * 3.6e9; }
+  // Forecasts the site offers (exact: the series are known).
+  double carbon_g_per_kwh_at(sim::Time t) const;
+  double price_usd_per_mwh_at(sim::Time t) const;
+  double outdoor_drybulb_at(sim::Time t) const;
+
+  // Over-capacity episodes of the plant (component, first time, count).
+  struct CapacityReport {
+    std::string component;
+    sim::Time first;
+    std::int64_t steps = 0;
+  };
+  const std::optional<CapacityReport>& over_capacity() const { return over_capacity_; }
+
+private:
+  void evaluate_chain();
+
+  bool has_site_ = false;
+  std::unique_ptr<environment::Site> site_;
+  std::unique_ptr<power::PowerChain> chain_;
+  std::unique_ptr<cooling::CoolingPlant> plant_;
+  std::unique_ptr<cooling::DataHall> hall_;
+  std::optional<power::BatterySpec> battery_spec_;
+  std::unique_ptr<power::Battery> battery_;
+  double control_dt_s_ = 60.0;
+
+  // Current piecewise-constant state.
+  double it_w_ = 0, chip_w_ = 0, cooling_w_ = 0, pv_w_ = 0, battery_w_ = 0;
+  std::array<double, cooling::component_count> component_w_{};
+  double water_m3_per_s_ = 0, unmet_w_ = 0;
+  double carbon_kg_per_j_ = 0, price_usd_per_j_ = 0;
+  double supply_air_c_ = 24.0;
+  power::ChainBreakdown breakdown_;
+  environment::Conditions outdoor_;
+  double peak_facility_w_ = 0;
+
+  FacilityTotals totals_;
+  sim::Time last_update_;
+  std::optional<CapacityReport> over_capacity_;
+};
+
+}  // namespace joule::models::world

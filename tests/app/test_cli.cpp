@@ -1,0 +1,143 @@
+// The `joule` command: every error class gives its message and exit code 2 and leaves no
+// output file; interruption exits 130 and leaves nothing under the final name.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include "run_helpers.hpp"
+
+using namespace joule;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* valid = R"(name: t
+duration: 1 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs: [{nodes: 1, duration: 30 min}]
+)";
+
+test::Result joule_cmd(const std::string& args) {
+  return test::run(test::joule_bin() + " " + args);
+}
+
+void expect_input_error(const std::string& name, const std::string& scenario,
+                        const std::string& message) {
+  const auto dir = test::temp_dir("cli-" + name);
+  test::write_file(dir / "s.yaml", scenario);
+  const auto out = dir / "out.h5";
+  const auto r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string());
+  INFO(name << ": " << r.output);
+  CHECK(r.code == 2);
+  CHECK(r.output.find(message) != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  return s.replace(s.find(from), from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("bad input: message with file:line:column, exit 2, no output") {
+  expect_input_error("malformed", "name: [unclosed\n", "s.yaml:");
+  expect_input_error("unknown-key", replace(valid, "duration: 1 h", "duraton: 1 h"),
+                     "s.yaml:2:1: unknown key 'duraton' for scenario 'scenario' (did you mean "
+                     "'duration'?)");
+  expect_input_error("wrong-unit", replace(valid, "duration: 1 h", "duration: 1 W"),
+                     "s.yaml:2:11: duration: wrong dimension: expected a time");
+  expect_input_error("negative", replace(valid, "duration: 30 min", "duration: -30 min"),
+                     "must be > 0, got -1800");
+  expect_input_error("missing-file", std::string(valid) + "site: {weather: nowhere.epw}\n",
+                     "nowhere.epw");
+  expect_input_error("unknown-policy", std::string(valid) + "scheduler: {policy: fifo2}\n",
+                     "unknown policy 'fifo2' (did you mean 'fifo'?). Valid:");
+  expect_input_error("caret", replace(valid, "duration: 1 h", "duration: 1 hr"),
+                     "\n   |             ^");
+}
+
+TEST_CASE("an existing output is not overwritten without --force") {
+  const auto dir = test::temp_dir("cli-force");
+  test::write_file(dir / "s.yaml", valid);
+  const auto out = dir / "out.h5";
+  test::write_file(out, "precious");
+  auto r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("already exists; pass --force") != std::string::npos);
+  std::ifstream in(out);
+  std::string content;
+  in >> content;
+  CHECK(content == "precious");
+  r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() + " --force --quiet");
+  CHECK(r.code == 0);
+  CHECK(r.output.empty());
+  r = joule_cmd("summary " + out.string() + " --json");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("\"it_energy_kwh\": ") != std::string::npos);
+  CHECK(r.output.find("\"pue\": null") != std::string::npos);
+}
+
+TEST_CASE("an unwritable target is reported before the run") {
+  const auto dir = test::temp_dir("cli-unwritable");
+  test::write_file(dir / "s.yaml", valid);
+  const auto r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " +
+                           (dir / "no/such/dir/out.h5").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("cannot write") != std::string::npos);
+}
+
+TEST_CASE("validate, list-models, version and usage") {
+  const auto dir = test::temp_dir("cli-misc");
+  test::write_file(dir / "s.yaml", valid);
+  auto r = joule_cmd("validate " + (dir / "s.yaml").string());
+  CHECK(r.code == 0);
+  CHECK(r.output.find(": ok") != std::string::npos);
+  r = joule_cmd("list-models --markdown");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("## cooling: `chilled-water`") != std::string::npos);
+  CHECK(r.output.find("| `supply_air` | degC |") != std::string::npos);
+  r = joule_cmd("--version");
+  CHECK(r.code == 0);
+  CHECK(r.output.find("joule ") == 0);
+  CHECK(joule_cmd("frobnicate").code == 2);
+  CHECK(joule_cmd("summary /nonexistent.h5").code == 2);
+}
+
+TEST_CASE("SIGINT stops a run cleanly: exit 130, no file under the final name") {
+  const auto dir = test::temp_dir("cli-sigint");
+  const auto out = dir / "year.h5";
+  const std::string cmd = test::joule_bin() + " run -o " + out.string() +
+                          " --set duration=3650d --quiet > /dev/null 2>&1 & echo $!";
+  const auto started = test::run(cmd);
+  const int pid = std::stoi(started.output);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  // The child belongs to the shell that exited; poll until it is gone.
+  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  (void)status;
+  CHECK(::kill(pid, 0) != 0);
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+TEST_CASE("the output reads back with h5py") {
+  const auto dir = test::temp_dir("cli-h5py");
+  test::write_file(dir / "s.yaml", valid);
+  const auto out = dir / "o.h5";
+  REQUIRE(joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() + " -q").code == 0);
+  const auto r =
+      test::run("/usr/bin/python3 -c \"import h5py; f = h5py.File('" + out.string() +
+                "'); print(f['facility/it_power_w'].attrs['units'], len(f['facility/time_s']), "
+                "f['jobs']['state'][0].decode(), f.attrs['seed'])\"");
+  CHECK(r.code == 0);
+  CHECK(r.output == "W 60 done 42\n");
+}

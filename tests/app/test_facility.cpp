@@ -1,0 +1,113 @@
+// The coupled facility: weather drives the plant, the plant's supply air drives rack inlets,
+// inlets drive GPU throttling and so job speed.
+#include <doctest/doctest.h>
+
+#include "app/run.hpp"
+#include "app/scenario.hpp"
+#include "app/yaml_params.hpp"
+#include "models/cooling/plant.hpp"
+#include "models/environment/site.hpp"
+#include "run_helpers.hpp"
+
+using namespace joule;
+
+namespace {
+
+const std::string data_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
+
+// Hours in a typical year with the water-side economizer on (partial or full), at a constant
+// 3 MW heat load.
+int economizer_hours(const std::string& epw) {
+  const auto site_node = app::parse_yaml_text("{weather: data/weather/" + epw + "}", "site");
+  const sim::ParamReader r(&site_node, models::environment::site_doc());
+  const models::environment::Site site(models::environment::site_spec(r, data_dir), sim::days(365));
+  const auto cooling =
+      app::parse_yaml_text("{type: chilled-water, economizer: water-side}", "cooling");
+  models::cooling::PlantSizing sizing{sim::Watts(2.4e6), sim::Watts(1.6e6)};
+  auto plant = models::cooling::make_cooling_plant(&cooling, sizing);
+  int hours = 0;
+  for (int h = 0; h < 8760; ++h) {
+    const sim::Time t = sim::hours(h);
+    const auto c = site.conditions(t);
+    models::cooling::PlantInputs in;
+    in.chip_heat = sim::Watts(1.8e6);
+    in.other_it_heat = sim::Watts(1.2e6);
+    in.outdoor_drybulb = c.dry_bulb;
+    in.outdoor_wetbulb = c.wet_bulb;
+    in.outdoor_rh = c.relative_humidity;
+    // Steps of 20 min so the economizer's minimum dwell can be met within the hour.
+    models::cooling::PlantOutputs out;
+    for (int k = 0; k < 3; ++k) out = plant->step(t + sim::minutes(20 * k), in);
+    hours += out.economizer != models::cooling::EconomizerMode::off;
+  }
+  return hours;
+}
+
+app::Summary run_week(const std::string& name, std::vector<std::string> sets) {
+  const auto dir = test::temp_dir("facility-" + name);
+  app::LoadOptions load;
+  load.sets = std::move(sets);
+  load.sets.push_back("duration=7 d");
+  const auto sc =
+      app::load_scenario(std::string(JOULE_SOURCE_DIR) + "/scenarios/whatif/base.yaml", load);
+  app::RunOptions opt;
+  opt.output = (dir / (name + ".h5")).string();
+  return app::run(sc, opt);
+}
+
+}  // namespace
+
+TEST_CASE("the water-side economizer runs more hours in Seattle than in Phoenix") {
+  const int seattle = economizer_hours("USA_WA_Seattle-Tacoma.epw");
+  const int phoenix = economizer_hours("USA_AZ_Phoenix-Sky.Harbor.epw");
+  MESSAGE("economizer hours: Seattle " << seattle << ", Phoenix " << phoenix);
+  CHECK(seattle > phoenix);
+  CHECK(seattle > 2000);
+}
+
+TEST_CASE("direct liquid cooling gives a lower PUE than air for the same IT and site") {
+  const auto air = run_week("air", {"cooling={type: air}"});
+  const auto liquid =
+      run_week("liquid", {"cooling={type: liquid}", "cluster.node.cooling=cold-plate"});
+  const auto chw = run_week("chw", {});
+  MESSAGE("PUE air " << *air.values.at("pue") << ", chilled water + economizer "
+                     << *chw.values.at("pue") << ", liquid " << *liquid.values.at("pue"));
+  CHECK(*liquid.values.at("pue") < *air.values.at("pue"));
+  CHECK(*liquid.values.at("pue") >= 1.0);
+  CHECK(*air.values.at("pue") >= 1.0);
+  // Same jobs, same seed: IT energy differs only through node fans and leakage.
+  CHECK(*liquid.values.at("it_energy_kwh") ==
+        doctest::Approx(*air.values.at("it_energy_kwh")).epsilon(0.05));
+}
+
+TEST_CASE("hot supply air throttles air-cooled GPUs and stretches a training job") {
+  auto job_end = [](const std::string& supply) {
+    const auto dir = test::temp_dir("facility-hot-" + supply.substr(0, 2));
+    const std::string scenario = R"(name: hot
+duration: 3 d
+cluster:
+  racks: {count: 2, nodes_per_rack: 4}
+  node: {type: dgx-h100, throttle_temp: 72 degC}
+cooling: {type: chilled-water, supply_air: )" +
+                                 supply + R"(}
+workload:
+  generator: list
+  jobs:
+    - name: train
+      training: {params: 1e9, tokens: 2e10, gpus: 64, mfu: 0.4}
+      failures: {mtbf_per_gpu: 1e9 h}
+)";
+    const auto sc = app::load_scenario_text(scenario, "hot.yaml", dir.string());
+    app::RunOptions opt;
+    opt.output = (dir / "hot.h5").string();
+    app::run(sc, opt);
+    const auto r = test::run("/usr/bin/python3 -c \"import h5py; print(h5py.File('" + opt.output +
+                             "')['jobs']['end_s'][0])\"");
+    return std::stod(r.output);
+  };
+  // A 72 degC die limit (as on a part with a lower limit) with air ~45 K above inlet at TDP:
+  // no throttling from 22 degC supply air, throttling from 35 degC.
+  const double cool = job_end("22 degC"), hot = job_end("35 degC");
+  MESSAGE("job end: supply 22 degC " << cool << " s, supply 35 degC " << hot << " s");
+  CHECK(hot > cool * 1.02);
+}

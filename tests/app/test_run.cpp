@@ -1,0 +1,170 @@
+// The scenario → HDF5 pipeline: a golden run checkable by hand, invariants, determinism.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "app/h5.hpp"
+#include "app/run.hpp"
+#include "app/scenario.hpp"
+#include "run_helpers.hpp"
+
+using namespace joule;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Two DGX H100 nodes on the linear model (1 kW idle, 5 kW busy), one job on both at half
+// utilization from 0.5 h to 1.5 h, two hours simulated.
+const char* golden = R"(name: golden
+seed: 1
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
+workload:
+  generator: list
+  jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
+output: {facility_interval: 1 min, rack_interval: 15 min}
+)";
+
+std::vector<double> read(const std::string& file, const std::string& path) {
+  auto f = app::h5::open_file_readonly(file);
+  return app::h5::read_doubles(f.get(), path);
+}
+
+double integral(const std::vector<double>& time_s, const std::vector<double>& value) {
+  double sum = 0, last = 0;
+  for (std::size_t i = 0; i < time_s.size(); ++i) {
+    sum += value[i] * (time_s[i] - last);
+    last = time_s[i];
+  }
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("golden run: N nodes at known utilization give exact kWh") {
+  const auto dir = test::temp_dir("golden");
+  const auto sc = app::load_scenario_text(golden, "golden.yaml", dir.string());
+  app::RunOptions opt;
+  opt.output = (dir / "golden.h5").string();
+  const app::Summary s = app::run(sc, opt);
+  // Idle: 2 nodes × 1 kW × 2 h = 4 kWh; the job adds 2 × 0.5 × (5 − 1) kW × 1 h = 4 kWh.
+  CHECK(*s.values.at("it_energy_kwh") == doctest::Approx(8.0).epsilon(1e-12));
+  CHECK(*s.values.at("peak_it_power_kw") == doctest::Approx(2 * 3.0));
+  CHECK(*s.values.at("jobs_completed") == 1);
+  CHECK_FALSE(s.values.at("pue").has_value());  // no facility model: no PUE
+  CHECK(fs::exists(opt.output));
+  CHECK_FALSE(fs::exists(opt.output + ".partial"));
+
+  // The trace: 120 one-minute intervals; 2 kW, then 6 kW from 30 to 90 min.
+  const auto t = read(opt.output, "facility/time_s");
+  const auto p = read(opt.output, "facility/it_power_w");
+  REQUIRE(t.size() == 120);
+  CHECK(p[0] == doctest::Approx(2000));
+  CHECK(p[30] == doctest::Approx(6000));
+  CHECK(p[89] == doctest::Approx(6000));
+  CHECK(p[90] == doctest::Approx(2000));
+  CHECK(integral(t, p) / 3.6e6 == doctest::Approx(8.0).epsilon(1e-12));
+  // Rack trace: 8 quarter-hours, same integral.
+  const auto rt = read(opt.output, "racks/time_s");
+  const auto rp = read(opt.output, "racks/power_w");
+  CHECK(rt.size() == 8);
+  CHECK(integral(rt, rp) / 3.6e6 == doctest::Approx(8.0).epsilon(1e-12));
+  // The summary reads back from the file.
+  const app::Summary back = app::read_summary(opt.output);
+  CHECK(*back.values.at("it_energy_kwh") == *s.values.at("it_energy_kwh"));
+}
+
+TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal totals") {
+  const auto dir = test::temp_dir("default");
+  app::LoadOptions load;
+  load.sets = {"duration=2 d"};
+  const auto sc = app::load_scenario("", load);
+  app::RunOptions opt;
+  opt.output = (dir / "d.h5").string();
+  const app::Summary s = app::run(sc, opt);
+  const auto& v = s.values;
+  const double it = *v.at("it_energy_kwh"), fac = *v.at("facility_energy_kwh");
+  const double cooling = *v.at("cooling_energy_kwh"), losses = *v.at("power_chain_loss_kwh");
+  // Facility = IT + losses + cooling (+ other loads, zero here), to rounding.
+  CHECK(fac == doctest::Approx(it + losses + cooling).epsilon(1e-9));
+  CHECK(*v.at("pue") >= 1.0);
+  CHECK(*v.at("co2e_t") > 0);
+  CHECK(*v.at("water_m3") > 0);
+
+  const auto t = read(opt.output, "facility/time_s");
+  CHECK(t.size() == 2 * 24 * 60);
+  const auto fac_w = read(opt.output, "facility/total_power_w");
+  const auto it_w = read(opt.output, "facility/it_power_w");
+  const auto loss_w = read(opt.output, "facility/losses_w");
+  const auto cool_w = read(opt.output, "facility/cooling_power_w");
+  const auto pue = read(opt.output, "facility/pue");
+  CHECK(integral(t, fac_w) / 3.6e6 == doctest::Approx(fac).epsilon(1e-9));
+  CHECK(integral(t, it_w) / 3.6e6 == doctest::Approx(it).epsilon(1e-9));
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    CHECK(pue[i] >= 1.0);
+    CHECK(fac_w[i] == doctest::Approx(it_w[i] + loss_w[i] + cool_w[i]).epsilon(1e-9));
+  }
+  // Per-component traces add up to the totals.
+  double parts = 0;
+  for (const char* c : {"crah_fans", "chillers", "towers", "pumps", "dry_coolers", "trim_chiller"})
+    parts += integral(t, read(opt.output, std::string("facility/cooling/") + c + "_w"));
+  CHECK(parts / 3.6e6 == doctest::Approx(cooling).epsilon(1e-9));
+  double stages = 0;
+  for (const char* c : {"pdu", "ups", "transformer"})
+    stages += integral(t, read(opt.output, std::string("facility/losses/") + c + "_w"));
+  CHECK(stages / 3.6e6 == doctest::Approx(losses).epsilon(1e-9));
+  // Rack inlet temperatures are recorded (time × rack).
+  std::vector<hsize_t> dims;
+  auto f = app::h5::open_file_readonly(opt.output);
+  app::h5::read_doubles(f.get(), "racks/inlet_c", &dims);
+  CHECK(dims == std::vector<hsize_t>{2 * 24 * 4, 128});
+}
+
+TEST_CASE("same scenario and seed give identical datasets; another seed differs") {
+  const auto dir = test::temp_dir("determinism");
+  auto run_with = [&](std::uint64_t seed, const std::string& name) {
+    app::LoadOptions load;
+    load.sets = {"duration=2 d"};
+    load.seed = seed;
+    app::RunOptions opt;
+    opt.output = (dir / name).string();
+    app::run(app::load_scenario("", load), opt);
+    return opt.output;
+  };
+  const auto a = run_with(7, "a.h5"), b = run_with(7, "b.h5"), c = run_with(8, "c.h5");
+  for (const char* ds : {"facility/total_power_w", "facility/it_power_w", "racks/power_w",
+                         "facility/water_l", "racks/inlet_c"}) {
+    CHECK(read(a, ds) == read(b, ds));
+  }
+  CHECK(read(a, "facility/it_power_w") != read(c, "facility/it_power_w"));
+}
+
+TEST_CASE("extends and --set merge with the base scenario") {
+  const auto dir = test::temp_dir("extends");
+  test::write_file(dir / "base.yaml", golden);
+  test::write_file(dir / "child.yaml", "extends: base.yaml\nname: child\nduration: 1 h\n");
+  app::LoadOptions load;
+  load.sets = {"cluster.node.idle_power=2 kW", "seed=9"};
+  const auto sc = app::load_scenario((dir / "child.yaml").string(), load);
+  CHECK(sc.name == "child");
+  CHECK(sc.duration == sim::hours(1));
+  CHECK(sc.seed == 9);
+  CHECK(sc.text.find("idle_power: 2 kW") != std::string::npos);
+  CHECK(sc.text.find("extends") == std::string::npos);
+  // A section that changes its model type replaces the base's section.
+  test::write_file(dir / "air.yaml", "extends: base.yaml\ncooling: {type: air}\n");
+  test::write_file(
+      dir / "base2.yaml",
+      std::string(golden) + "cooling: {type: chilled-water, economizer: water-side}\n");
+  test::write_file(dir / "air2.yaml", "extends: base2.yaml\ncooling: {type: air}\n");
+  const auto air = app::load_scenario((dir / "air2.yaml").string());
+  CHECK(air.root.find("cooling")->find("economizer") == nullptr);
+  test::write_file(dir / "econ.yaml", "extends: base2.yaml\ncooling: {economizer: none}\n");
+  const auto econ = app::load_scenario((dir / "econ.yaml").string());
+  CHECK(econ.root.find("cooling")->find("type")->scalar == "chilled-water");
+  CHECK(econ.root.find("cooling")->find("economizer")->scalar == "none");
+  // Values keep their origin: the base file for inherited keys.
+  CHECK(sc.root.find("cluster")->find("racks")->where.name() == (dir / "base.yaml").string());
+}
