@@ -79,7 +79,7 @@ def load(inputs):
 
 def table(labels, dicts, fmt="markdown", per_row=False, relative=False):
     """KPIs as rows and one column per run (per_row=True: one row per run)."""
-    keys = [k for k in kpi.present_rows(dicts) if k not in ("trace_check",)]
+    keys = [k for k in kpi.present_rows(dicts) if k not in kpi.CHECK_ROWS]
     if relative and len(dicts) > 1:
         base = dicts[0]
         rel = []

@@ -36,6 +36,7 @@ LABELS = {k: label for k, label, _, _ in KPIS}
 LABELS["it_energy_trace_mwh"] = "IT energy, trace integral (MWh)"
 LABELS["facility_energy_trace_mwh"] = "facility energy, trace integral (MWh)"
 LABELS["trace_check"] = "summary = trace integral"
+CHECK_ROWS = ("it_energy_trace_mwh", "facility_energy_trace_mwh", "trace_check")
 
 # Relative tolerance of the trace check: the traces are float64 interval averages whose sum
 # reproduces the totals to rounding (docs/output-format.md).
@@ -89,6 +90,8 @@ def fmt(v):
     if isinstance(v, (float, np.floating)) and not math.isfinite(v):
         return "-"
     a = abs(v)
+    if float(v).is_integer() and a < 1e15:
+        return f"{int(v):,}"
     if a >= 1000:
         return f"{v:,.0f}"
     if a >= 100:

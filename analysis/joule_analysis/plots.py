@@ -232,9 +232,10 @@ def energy_flows(run):
     it_children = []
     idle = it - jobs_kwh
     job_children = []
-    if "goodput" in run.jobs and len(run.jobs["goodput"]):
+    g = np.asarray(run.jobs.get("goodput", []), dtype=float)
+    if len(g) and np.isfinite(g).any():
+        # Goodput is NaN for jobs that are not training runs: all their energy counts.
         e = np.asarray(run.jobs["energy_kwh"], dtype=float)
-        g = np.asarray(run.jobs["goodput"], dtype=float)
         g = np.where(np.isfinite(g), g, 1.0)
         useful = float(np.nansum(e * g))
         job_children = [("useful work", useful, "#2A9D8F", []),
@@ -301,7 +302,7 @@ def panel_energy_flow(run, fig):
             e["x"], e["top"], e["h"] = depth * xstep, y, h
             e["out"] = y  # where the next child's band leaves the right edge
             y -= h + gap
-    min_gap = 0.045  # labels closer than this (in flow units) are pushed apart
+    min_gap = 0.05  # labels closer than this (in flow units) are pushed apart
     for col in columns:
         label_y = []
         for e in col:

@@ -123,15 +123,21 @@ QUANTITIES = [("energy_mwh", "energy (MWh)"), ("co2e_t", "emissions (tCO2e)"),
 
 def build_rows(results):
     """results: [(case, mode, paper dict, simulated dict or None, error text)] ->
-    (table rows, failures). A replay row fails when |error| > 1 % or the run is missing;
-    predictive rows never fail (their error measures the models)."""
-    rows, failures = [], []
+    (table rows, failures, notes). A replay row fails when |error| > 1 % or the run is missing;
+    predictive rows never fail (their error measures the models). Notes: numbered remarks and
+    errors printed under the table, referenced from the check column as [n]."""
+    rows, failures, notes = [], [], []
     for case, mode, paper, sim, err in results:
         if sim is None:
-            rows.append([case.label, mode, "-", "-", "-", "-", "not run: " + err])
+            notes.append(f"{case.id}-{mode}: not run: {err}")
+            ref = f"not run [{len(notes)}]"
+            for key, label in QUANTITIES:
+                if paper.get(key) is not None:
+                    rows.append([case.label, mode, label, _num(paper[key]), "-", "-", ref])
             if mode == "replay":
                 failures.append(f"{case.id}-{mode}: {err}")
             continue
+        first = len(rows)
         for key, label in QUANTITIES:
             p, v = paper.get(key), sim.get(key)
             if p is None and v is None:
@@ -149,15 +155,17 @@ def build_rows(results):
                     failures.append(f"{case.id}-{mode}: {label} off by {e:+.2f} %")
             rows.append([case.label, mode, label, _num(p), _num(v),
                          "-" if e is None else f"{e:+.2f} %", check])
-        for n in sim.get("notes", []):
-            rows.append([case.label, mode, "note", "", "", "", n])
-    return rows, failures
+        for n in ([case.note] if case.note else []) + sim.get("notes", []):
+            notes.append(f"{case.id}-{mode}: {n}")
+            if len(rows) > first:
+                rows[first][6] = (rows[first][6] + f" [{len(notes)}]").strip()
+    return rows, failures, notes
 
 
 def _num(v):
     if v is None:
         return "-"
-    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:.3g}"
+    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:.4g}"
 
 
 HEADER = ["run", "mode", "quantity", "paper", "simulation", "error", "check"]
@@ -219,7 +227,11 @@ def reproduce(scenario_dir, outputs_dir, joule=None, reuse=False, modes=MODES, o
 
 
 def report(results, fmt="markdown"):
-    rows, failures = build_rows(results)
-    text = tables.to_csv(HEADER, rows) if fmt == "csv" else tables.markdown(
-        HEADER, rows, align="lllrrrl")
+    """(table text with its numbered notes under it, replay failures)."""
+    rows, failures, notes = build_rows(results)
+    if fmt == "csv":
+        return tables.to_csv(HEADER, rows), failures
+    text = tables.markdown(HEADER, rows, align="lllrrrl")
+    if notes:
+        text += "\n" + "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1)) + "\n"
     return text, failures

@@ -9,8 +9,6 @@ import shutil
 import subprocess
 import sys
 
-import h5py
-import numpy as np
 import pytest
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -26,7 +24,7 @@ cluster:
 workload:
   generator: list
   jobs:
-    - {{name: train, submit: 0 h, nodes: 4, duration: 3 h, utilization: {util}}}
+    - {{name: train, submit: 0 h, nodes: 4, duration: 3 h, mfu: {mfu}}}
     - {{name: eval, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}}
     - {{name: late, submit: 2 h, nodes: 6, duration: 150 min, utilization: 1}}
 scheduler: {{policy: fifo}}
@@ -48,6 +46,34 @@ workload:
     - {name: t5-mini, submit: 0 h, nodes: 8, duration: 2 d, utilization: 1}
 scheduler: {policy: fifo}
 output: {facility_interval: 1 h, rack_interval: 6 h}
+"""
+
+
+DATA = os.path.join(REPO, "scenarios", "data")
+FACILITY = """\
+name: tiny-facility
+seed: 3
+duration: 2 d
+site:
+  weather: {data}/weather/USA_VA_Leesburg.Exec.epw
+  carbon: {data}/carbon/US-MIDA-PJM_2023_hourly.csv
+  price: {data}/prices/US-MIDA-PJM_2023.csv
+cluster:
+  racks: {{count: 4, nodes_per_rack: 2}}
+  node: {{type: dgx-h100}}
+power_chain:
+  ups: {{type: double-conversion, redundancy: 2N}}
+cooling: {{type: chilled-water, economizer: water-side}}
+workload:
+  generator: list
+  jobs:
+    - name: train
+      nodes: 8
+      training: {{params: 7e9, tokens: 2e10, gpus: 64, mfu: 0.4}}
+      failures: {{mtbf_per_gpu: 200 h}}
+    - {{name: eval, submit: 1 h, nodes: 2, duration: 3 h, mfu: 0.3}}
+scheduler: {{policy: fifo}}
+output: {{facility_interval: 5 min, rack_interval: 30 min}}
 """
 
 
@@ -85,12 +111,12 @@ def runs_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sim_h5(joule, runs_dir):
-    return _run(joule, runs_dir, "tiny", TINY.format(name="tiny", util=0.9))
+    return _run(joule, runs_dir, "tiny", TINY.format(name="tiny", mfu=0.45))
 
 
 @pytest.fixture(scope="session")
 def sim_h5_b(joule, runs_dir):
-    return _run(joule, runs_dir, "tiny-b", TINY.format(name="tiny-b", util=0.4))
+    return _run(joule, runs_dir, "tiny-b", TINY.format(name="tiny-b", mfu=0.2))
 
 
 @pytest.fixture(scope="session")
@@ -99,60 +125,7 @@ def replay_like_h5(joule, runs_dir):
 
 
 @pytest.fixture(scope="session")
-def facility_h5(sim_h5, runs_dir):
-    """The simulator's tiny run with the facility datasets of docs/output-format.md added
-    (power chain, cooling components, weather, carbon, rack inlet temperatures, per-job
-    goodput), consistent with its IT trace: until the World records them, this exercises the
-    panels that need a facility model. Losses and cooling are simple functions of IT power and
-    wet-bulb; totals are integrals of the traces, as the simulator writes them."""
-    dst = str(runs_dir / "tiny-facility.h5")
-    shutil.copy(sim_h5, dst)
-    with h5py.File(dst, "r+") as f:
-        fac = f["facility"]
-        t = fac["time_s"][...]
-        it = fac["it_power_w"][...]
-        dt = np.diff(np.concatenate(([0.0], t)))
-        wb = 12.0 + 6.0 * np.sin(2 * np.pi * t / 86400.0)
-        losses = {"pdu": 0.015 * it, "ups": 0.03 * it + 200.0, "transformer": 0.01 * it}
-        cooling = {"crah_fans": 0.04 * it, "chillers": it * (0.08 + 0.006 * (wb - 12.0)),
-                   "towers": 0.01 * it, "pumps": 0.015 * it + 100.0}
-        total = it + sum(losses.values()) + sum(cooling.values())
-        carbon = 380.0 + 40.0 * np.cos(2 * np.pi * t / 86400.0)
-
-        def put(group, name, data, units):
-            ds = group.create_dataset(name, data=data)
-            ds.attrs["units"] = units
-
-        lg, cg = fac.create_group("losses"), fac.create_group("cooling")
-        for k, v in losses.items():
-            put(lg, f"{k}_w", v, "W")
-        for k, v in cooling.items():
-            put(cg, f"{k}_w", v, "W")
-        put(fac, "losses_w", sum(losses.values()), "W")
-        put(fac, "cooling_power_w", sum(cooling.values()), "W")
-        put(fac, "total_power_w", total, "W")
-        put(fac, "pue", total / it, "1")
-        put(fac, "energy_kwh", np.cumsum(total * dt) / 3.6e6, "kWh")
-        put(fac, "wetbulb_c", wb, "degC")
-        put(fac, "outdoor_drybulb_c", wb + 6.0, "degC")
-        put(fac, "carbon_gco2_per_kwh", carbon, "gCO2e/kWh")
-        rp = f["racks"]["power_w"][...]
-        put(f["racks"], "inlet_c", 22.0 + rp / 1e3, "degC")
-        s = f["summary"].attrs
-        kwh = lambda p: float(np.sum(p * dt) / 3.6e6)  # noqa: E731
-        s["facility_energy_kwh"] = kwh(total)
-        s["power_chain_loss_kwh"] = kwh(sum(losses.values()))
-        s["cooling_energy_kwh"] = kwh(sum(cooling.values()))
-        s["pue"] = kwh(total) / s["it_energy_kwh"]
-        s["peak_facility_power_kw"] = float(total.max() / 1e3)
-        s["co2e_t"] = float(np.sum(total * dt / 3.6e6 * carbon) / 1e6)
-        jobs = f["jobs"][...]
-        dtype = np.dtype([(n, jobs.dtype.fields[n][0]) for n in jobs.dtype.names] +
-                         [("goodput", "<f8")])
-        new = np.zeros(jobs.shape, dtype=dtype)
-        for name in jobs.dtype.names:
-            new[name] = jobs[name]
-        new["goodput"] = 0.9
-        del f["jobs"]
-        f.create_dataset("jobs", data=new)
-    return dst
+def facility_h5(joule, runs_dir):
+    """A run with every facility model: site weather, grid carbon and price, a 2N UPS power
+    chain, a chilled-water plant with economizer, and a training job with failures (goodput)."""
+    return _run(joule, runs_dir, "tiny-facility", FACILITY.format(data=DATA))

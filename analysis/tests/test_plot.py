@@ -60,8 +60,12 @@ def test_energy_flow_balances(facility_h5):
     jobs = it[3][0]
     job_kwh = float(np.sum(run.jobs["energy_kwh"]))
     assert jobs[1] == pytest.approx(job_kwh)
-    useful = jobs[3][0]
-    assert useful[1] == pytest.approx(0.9 * job_kwh)  # goodput 0.9 in the fixture
+    # Useful work: each training job's energy times its goodput; other jobs count whole.
+    g = np.where(np.isfinite(run.jobs["goodput"]), run.jobs["goodput"], 1.0)
+    assert 0 < np.nanmin(run.jobs["goodput"]) < 1  # the fixture's training job lost work
+    useful, lost = jobs[3]
+    assert useful[1] == pytest.approx(float(np.sum(run.jobs["energy_kwh"] * g)))
+    assert useful[1] + lost[1] == pytest.approx(job_kwh)
     assert notes == []
 
 

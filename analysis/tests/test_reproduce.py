@@ -49,19 +49,21 @@ def test_rows_and_the_one_percent_rule():
     paper = {"energy_mwh": 100.0, "co2e_t": 50.0, "days": 20.0}
     good = {"energy_mwh": 100.9, "co2e_t": 49.6, "days": 20.0, "notes": []}
     bad = {"energy_mwh": 101.2, "co2e_t": 50.0, "days": 20.0, "notes": ["a note"]}
-    rows, failures = reproduce.build_rows([(case, "replay", paper, good, "")])
-    assert failures == []
+    rows, failures, notes = reproduce.build_rows([(case, "replay", paper, good, "")])
+    assert failures == [] and notes == []
     assert [r[5] for r in rows] == ["+0.90 %", "-0.80 %", "+0.00 %"]
     assert rows[0][6].startswith("ok")
-    rows, failures = reproduce.build_rows([(case, "replay", paper, bad, "")])
+    rows, failures, notes = reproduce.build_rows([(case, "replay", paper, bad, "")])
     assert len(failures) == 1 and "+1.20 %" in failures[0]
-    assert rows[-1][-1] == "a note"
+    assert rows[0][-1] == "FAIL (> 1 %) [1]" and notes == ["t5-replay: a note"]
     # Predictive errors are reported, never failed.
-    rows, failures = reproduce.build_rows([(case, "predictive", paper, bad, "")])
-    assert failures == [] and rows[0][5] == "+1.20 %" and rows[0][6] == ""
+    rows, failures, _ = reproduce.build_rows([(case, "predictive", paper, bad, "")])
+    assert failures == [] and rows[0][5] == "+1.20 %" and rows[0][6] == "[1]"
+    assert [r[6] for r in rows[1:]] == ["", ""]
     # A run that could not be made fails a replay.
-    rows, failures = reproduce.build_rows([(case, "replay", paper, None, "joule exited 2")])
-    assert failures and "not run" in rows[0][-1]
+    rows, failures, notes = reproduce.build_rows([(case, "replay", paper, None, "joule exited 2")])
+    assert failures and rows[0][-1] == "not run [1]" and "joule exited 2" in notes[0]
+    assert rows[0][3] == "100.0"  # the paper's number is still shown
 
 
 def test_simulated_values_of_a_replay_like_run(replay_like_h5):
@@ -103,3 +105,18 @@ def test_miniyaml_subset():
     assert doc == {"a": {"b": 1500.0, "c": "x # y", "n": "one two"}, "d": "[1, 2]"}
     with pytest.raises(miniyaml.YamlSubsetError):
         miniyaml.parse("just text\n")
+
+
+def test_shipped_replays_match_the_publications(joule, tmp_path):
+    """The five replay scenarios: energy and tCO2e within 1 % of the papers (the command's
+    own pass/fail rule), durations as published."""
+    results = reproduce.reproduce(SCENARIOS, str(tmp_path), joule=joule, modes=("replay",))
+    assert len(results) == len(reproduce.CASES)
+    rows, failures, _ = reproduce.build_rows(results)
+    assert failures == [], failures
+    for case, _, paper, sim, err in results:
+        assert err == "", err
+        assert abs(reproduce.error_pct(sim["energy_mwh"], paper["energy_mwh"])) <= 1.0
+        assert abs(reproduce.error_pct(sim["co2e_t"], paper["co2e_t"])) <= 1.0
+        if paper["days"] is not None:
+            assert sim["days"] == pytest.approx(paper["days"], rel=1e-9)
