@@ -96,6 +96,8 @@ def panel_pue_wetbulb(run, fig):
     ok = np.isfinite(pue) & np.isfinite(wb)
     if not ok.any():
         raise Skipped("PUE undefined in every interval (no IT load)")
+    if np.ptp(wb[ok]) == 0:
+        raise Skipped(f"constant outdoor air ({wb[ok][0]:.1f} degC wet-bulb: no weather file)")
     ax = fig.add_subplot(111)
     if ok.sum() > 5000:
         hb = ax.hexbin(wb[ok], pue[ok], gridsize=60, mincnt=1, cmap="viridis", bins="log")

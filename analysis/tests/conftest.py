@@ -49,6 +49,25 @@ output: {facility_interval: 1 h, rack_interval: 6 h}
 """
 
 
+# A miniature replay: 8 TPU v3 hosts at a published 310 W per chip for 2 days, PUE 1.12,
+# 545 gCO2e/kWh, then 1 idle day (which the reproduction must not count).
+MINI_REPLAY = """\
+name: mini-replay
+seed: 1
+duration: 3 d
+site: {carbon: "545 gCO2e/kWh"}
+cluster:
+  racks: {count: 2, nodes_per_rack: 4}
+  node: {type: tpu-v3-host}
+cooling: {type: fixed-pue, pue: 1.12}
+workload:
+  generator: list
+  jobs:
+    - {name: t5-mini, submit: 0 s, nodes: 8, duration: 2 d, power_per_accelerator: "310 W"}
+scheduler: {policy: fifo}
+output: {facility_interval: 1 h, rack_interval: 6 h}
+"""
+
 DATA = os.path.join(REPO, "scenarios", "data")
 FACILITY = """\
 name: tiny-facility
@@ -122,6 +141,11 @@ def sim_h5_b(joule, runs_dir):
 @pytest.fixture(scope="session")
 def replay_like_h5(joule, runs_dir):
     return _run(joule, runs_dir, "replay-like", REPLAY_LIKE)
+
+
+@pytest.fixture(scope="session")
+def mini_replay_h5(joule, runs_dir):
+    return _run(joule, runs_dir, "mini-replay", MINI_REPLAY)
 
 
 @pytest.fixture(scope="session")

@@ -88,3 +88,16 @@ def test_rack_matrix_block_averages(sim_h5):
     assert list(edges) == [0, 2, 3]
     # Equal intervals: the mean over everything is kept.
     assert np.nanmean(m[:, 1]) == pytest.approx(full[:, 2].mean())
+
+
+def test_fixed_pue_run_without_weather(mini_replay_h5, tmp_path):
+    results = {p: (path, note) for p, path, note in
+               plots.plot_run(Run(mini_replay_h5), str(tmp_path), "png")}
+    assert results["pue-wetbulb"][0] is None
+    assert "constant outdoor air" in results["pue-wetbulb"][1]
+    assert all(results[p][0] for p in plots.PANELS if p != "pue-wetbulb")
+    (label, grid, _, children), _ = plots.energy_flows(Run(mini_replay_h5))
+    by_name = {c[0]: c[1] for c in children}
+    # fixed-pue: cooling = (1.12 - 1) x IT, no power chain.
+    assert by_name["cooling"] == pytest.approx(0.12 * by_name["IT (servers)"], rel=1e-9)
+    assert "power-chain losses" not in by_name

@@ -75,6 +75,20 @@ def test_simulated_values_of_a_replay_like_run(replay_like_h5):
     assert any("no facility model" in n for n in sim["notes"])
 
 
+def test_simulated_values_count_the_job_not_the_idle_tail(mini_replay_h5):
+    run = Run(mini_replay_h5)
+    assert run.summary["pue"] == pytest.approx(1.12, rel=1e-9)
+    sim = reproduce.simulated_values(run)
+    # By hand: 32 chips x 310 W x 48 h x 1.12, and x 0.545 kgCO2e/kWh.
+    mwh = 32 * 310 * 48 * 1.12 / 1e6
+    assert sim["energy_mwh"] == pytest.approx(mwh, rel=1e-9)
+    assert sim["co2e_t"] == pytest.approx(mwh * 0.545, rel=1e-9)
+    assert sim["days"] == pytest.approx(2.0)
+    assert sim["notes"] == []
+    # The run itself also holds a day of idle hosts.
+    assert run.summary["facility_energy_kwh"] / 1e3 > sim["energy_mwh"]
+
+
 def test_runner_runs_and_reads(joule, tmp_path):
     scen = tmp_path / "scen"
     scen.mkdir()
