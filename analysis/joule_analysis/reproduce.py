@@ -68,7 +68,8 @@ CASES = [
     Case("llama2-70b", "Llama 2 70B (model card)", ("llama2_70b",),
          lambda r: r["gpu_hours"] * r["power_w_per_gpu"] / 1e6, lambda r: r["tco2e"],
          lambda r: None,
-         note="paper energy = GPU-hours x 400 W (PUE-adjusted per the card); no duration published"),
+         note="paper energy = GPU-hours x 400 W (PUE-adjusted per the card); "
+              "no duration published"),
 ]
 
 

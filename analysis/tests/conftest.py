@@ -5,7 +5,6 @@ every test that needs a run is skipped with a message saying so.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 
