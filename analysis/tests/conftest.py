@@ -106,6 +106,8 @@ def joule_bin():
 @pytest.fixture(scope="session")
 def joule():
     path = joule_bin()
+    if path is None and os.environ.get("JOULE_BIN"):
+        pytest.skip(f"JOULE_BIN={os.environ['JOULE_BIN']} does not exist")
     if path is None:
         pytest.skip("no joule binary: set JOULE_BIN or build ./build/joule "
                     "(scripts/build.sh) to run the analysis tests on simulator output")
