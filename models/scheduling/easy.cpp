@@ -43,10 +43,12 @@ Reservation reserve(const SchedulerContext& ctx, const world::Job& head, bool co
   const auto need = static_cast<std::size_t>(head.request.nodes);
   if (need == 0 || need > slots.size() || slots[need - 1].at == sim::Time::max()) return r;
   r.shadow = slots[need - 1].at;
-  std::size_t by_shadow = 0;
-  for (const Slot& s : slots) by_shadow += s.at <= r.shadow;
-  r.extra = by_shadow - need;
   for (std::size_t i = 0; i < need; ++i) r.sleeping_needed += slots[i].sleeping;
+  // Nodes usable at the shadow time: those that need no wake, plus the ones woken for the head
+  // (a sleeping node nobody wakes is not there at S).
+  std::size_t by_shadow = r.sleeping_needed;
+  for (const Slot& s : slots) by_shadow += !s.sleeping && s.at <= r.shadow;
+  r.extra = by_shadow - need;
   return r;
 }
 

@@ -6,8 +6,9 @@
 // reservation: with a_i the time node i can next be used (now if free and on; its ready_at if
 // waking; now + wake_latency if sleeping and sleeping nodes count; else the estimated end of
 // its job), sorted ascending, the head's shadow time is S = a_(k) for a k-node head, and the
-// extra nodes are E = #{i : a_i ≤ S} − k. A later job of n nodes with estimated run time r
-// may start now (backfill) if it fits in the free nodes and
+// extra nodes are E = #{i : a_i ≤ S} − k, where a sleeping node counts only if it is among
+// the k (those are the ones the caller must wake: Reservation::sleeping_needed). A later job of n
+// nodes with estimated run time r may start now (backfill) if it fits in the free nodes and
 //     now + r ≤ S   (it ends before the head needs its nodes)   or   n ≤ E   (it takes only
 // nodes the head will not need; E then falls by n).
 // Either way the head starts no later than S: backfilling never delays it (as long as run-time

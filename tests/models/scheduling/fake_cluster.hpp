@@ -1,8 +1,8 @@
 // A hand-checkable mini cluster that implements the SchedulerContext, for policy tests.
 //
 // It follows the rules policy.hpp states for the World (node states, sleep/wake power, caps
-// applied at once, the policy called after arrivals, job ends, wake completions and requested
-// times), with a deliberately simple power model one can check by hand:
+// applied at once, the policy called at the start, after arrivals, job ends, wake completions
+// and at requested times), with a deliberately simple power model one can check by hand:
 //   node power   on, idle: P_idle;  busy: P_idle + A_j(c) (job j's added power per node at
 //                its cap c);  sleeping: P_sleep;  waking: E_wake / L
 //   job power    uncapped, each of a node's G accelerators draws g_idle + A_j/G; under a cap
@@ -72,6 +72,7 @@ public:
       nodes_.push_back(info);
     }
     node_job_.assign(n, -1);
+    wakes_.insert(sim::Time::zero());  // the first call, at the start of the run
     energy_by_state_j_.assign(4, 0.0);
   }
 

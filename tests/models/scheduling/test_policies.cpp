@@ -135,6 +135,22 @@ TEST_CASE("energy-packing: power-down saves the idle energy computed by hand min
   CHECK(saved_j == doctest::Approx(20.49e6));
 }
 
+TEST_CASE("energy-packing wakes nodes for the head and does not backfill into them") {
+  // 6 nodes, 2 spares kept on; the other 4 sleep from 0:10. At 1 h the head H needs 4: the two
+  // spares and two woken nodes, on at 1:05 (its reservation). L (2 nodes, 5 h), submitted
+  // with it, fits in the two spares, but would hold them past 1:05, and the two nodes still
+  // asleep are no extra for the head (nobody wakes them): L must not start before H; it then
+  // needs two more woken nodes (1:05 → 1:10).
+  FakeCluster c({.racks = 1, .nodes_per_rack = 6},
+                make_policy("{policy: energy-packing, idle_threshold: 10 min, spare_nodes: 2}"));
+  c.submit({.name = "H", .submit = h(1), .nodes = 4, .work = h(1)});
+  c.submit({.name = "L", .submit = h(1), .nodes = 2, .work = h(5)});
+  c.run_until(h(12));
+  CHECK(c.job("H").start == h(1) + min(5));
+  CHECK(c.job("L").start == h(1) + min(10));
+  CHECK(c.wakes() == 4);
+}
+
 TEST_CASE("energy-packing keeps spare nodes on and packs racks") {
   // 2 racks × 2 nodes; one 1-node job: packing puts it on rack 0; with one spare, of the three
   // idle nodes two sleep after the threshold and the spare is the one beside the job.

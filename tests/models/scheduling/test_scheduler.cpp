@@ -1,6 +1,9 @@
 // The scheduler section: policy names, shared and own keys, power management.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "app/yaml_params.hpp"
 #include "fake_cluster.hpp"
 #include "models/scheduling/scheduler.hpp"
@@ -87,4 +90,24 @@ TEST_CASE("power-budget validates its window") {
       read("{policy: power-budget, limit: 1 MW, from: 14 h, until: 30 h, repeat: 1 d}"),
       doctest::Contains("must be within one 'repeat' period"), sim::InputError);
   CHECK(read("{policy: power-budget, limit: 1 MW, from: 14 h, until: 18 h, repeat: 1 d}").policy);
+}
+
+TEST_CASE("the tutorial shows the example policy as it is compiled") {
+  auto read_file = [](const std::string& path) {
+    std::ifstream in(std::string(JOULE_SOURCE_DIR) + "/" + path);
+    REQUIRE(in.good());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::string source = read_file("models/scheduling/example_sjf.cpp");
+  const std::string tutorial = read_file("docs/tutorials/writing-a-policy.md");
+  // The file from its first #include on equals the tutorial's first C++ block from there.
+  const std::string code = source.substr(source.find("#include <algorithm>"));
+  const auto block = tutorial.find("```cpp");
+  REQUIRE(block != std::string::npos);
+  const auto from = tutorial.find("#include <algorithm>", block);
+  const auto to = tutorial.find("```", from);
+  REQUIRE(from != std::string::npos);
+  CHECK(tutorial.substr(from, to - from) == code);
 }
