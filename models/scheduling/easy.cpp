@@ -57,22 +57,27 @@ std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
                                          const EasyOptions& options) {
   std::optional<Reservation> reservation;
   std::size_t free = ctx.free_nodes();
-  auto try_start = [&](world::Job& job) -> int {  // 1 started, 0 no room, −1 refused
+  enum class Outcome { started, no_room, wait, never };
+  auto try_start = [&](world::Job& job) {
     const auto need = static_cast<std::size_t>(job.request.nodes);
-    if (need > free) return 0;
-    if (options.admit && !options.admit(ctx, job)) return -1;
+    if (need > free) return Outcome::no_room;
+    if (options.admit) {
+      const Admission a = options.admit(ctx, job);
+      if (a == Admission::wait) return Outcome::wait;
+      if (a == Admission::never) return Outcome::never;
+    }
     std::vector<std::uint32_t> nodes = options.place(ctx, need);
-    if (nodes.size() != need) return 0;
+    if (nodes.size() != need) return Outcome::no_room;
     ctx.start(job, std::move(nodes));
     free -= need;
-    return 1;
+    return Outcome::started;
   };
   for (world::Job* job : jobs) {
     if (job->state != world::JobState::queued) continue;
     if (!reservation) {
-      const int started = try_start(*job);
-      if (started < 0) return std::nullopt;
-      if (started > 0) continue;
+      const Outcome outcome = try_start(*job);
+      if (outcome == Outcome::wait) return std::nullopt;
+      if (outcome != Outcome::no_room) continue;
       Reservation r = reserve(ctx, *job, options.count_sleeping);
       if (r.shadow == sim::Time::max()) continue;  // can never run: does not block
       reservation = r;
@@ -83,7 +88,7 @@ std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
     const sim::Time ends = later(ctx.now(), ctx.estimate(*job, ctx.power_cap(*job)).run_time);
     const bool before_shadow = ends <= reservation->shadow;
     if (!before_shadow && need > reservation->extra) continue;
-    if (try_start(*job) > 0 && !before_shadow) reservation->extra -= need;
+    if (try_start(*job) == Outcome::started && !before_shadow) reservation->extra -= need;
   }
   return reservation;
 }

@@ -39,11 +39,18 @@ struct Reservation {
 // The reservation of a job that cannot start now.
 Reservation reserve(const SchedulerContext& ctx, const world::Job& head, bool count_sleeping);
 
+// An admission test's answer for a job that has the nodes it needs.
+enum class Admission {
+  start,  // start it now
+  wait,   // not now: a waiting head ends the pass (nothing may overtake it); a backfill
+          // candidate is skipped
+  never,  // not even on an otherwise idle cluster: skipped, and it blocks nobody
+};
+
 struct EasyOptions {
   Placement place = lowest_ids;
-  // May refuse a job that fits (e.g. a power budget). A refused head ends the pass (nothing
-  // may overtake a job that waits for power); a refused backfill candidate is skipped.
-  std::function<bool(SchedulerContext&, world::Job&)> admit{};
+  // May refuse a job that fits in the free nodes (e.g. a power budget). Empty: always start.
+  std::function<Admission(SchedulerContext&, world::Job&)> admit{};
   bool count_sleeping = false;  // sleeping nodes can be woken for the head
 };
 

@@ -7,7 +7,9 @@
 // fits at cap c when
 //     facility_power_at(B + Σ_{j∈S} added_j(c)) ≤ limit.
 // Jobs are taken in EASY-backfill order (easy.hpp); a job is admitted only if R ∪ {admitted}
-// ∪ {job} fits at the lowest cap allowed, c_min = max(power_cap_range().min, `min_cap`). All
+// ∪ {job} fits at the lowest cap allowed, c_min = max(power_cap_range().min, `min_cap`); a job
+// that would not fit even alone (B + added_job(c_min) over the limit) never can in this window
+// and is passed over without blocking the others. All
 // admitted jobs share one cap, the highest c in [c_min, TDP] at which the set fits (bisection;
 // added power is non-decreasing in c), or no cap when they fit uncapped. Caps are lowered
 // before a job starts, so the meter never steps over the limit on a start; they rise again as
@@ -74,12 +76,16 @@ public:
     EasyOptions options;
     options.admit = [&](SchedulerContext& c, world::Job& job) {
       admitted_.push_back(&job);
-      if (!fits(c, floor_w)) {
-        admitted_.pop_back();
-        return false;
+      if (fits(c, floor_w)) {
+        apply_cap(c, floor_w, range.max.value());  // lowers the others before the start
+        return Admission::start;
       }
-      apply_cap(c, floor_w, range.max.value());  // lowers the others before the start
-      return true;
+      admitted_.pop_back();
+      // Alone (no other job running: IT = B + its own added power) it would still not fit:
+      // waiting cannot help it inside this window, so it must not block the queue.
+      const double alone_w = base_it_w_ + c.estimate(job, sim::Watts(floor_w)).added_power.value();
+      return c.facility_power_at(sim::Watts(alone_w)).value() > limit_w_ ? Admission::never
+                                                                         : Admission::wait;
     };
     easy_backfill(ctx, ctx.queue(), options);
     apply_cap(ctx, floor_w, range.max.value());  // jobs may have ended: raise caps

@@ -9,7 +9,7 @@ namespace {
 const std::vector<sim::KeyDoc>& shared_keys() {
   static const std::vector<sim::KeyDoc> keys{
       {"policy", "string", "fifo", "the scheduling policy (joule list-models shows them)"},
-      {"power_management", "map", "",
+      {"power_management", "map", "-",
        "sleep/wake model of powered-down nodes (see 'power_management')"}};
   return keys;
 }

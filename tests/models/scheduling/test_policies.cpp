@@ -201,6 +201,22 @@ TEST_CASE("power-budget never lets facility power exceed the limit") {
   CHECK(floor.max_running() == 3);
 }
 
+TEST_CASE("power-budget passes over a job that could never fit, without blocking") {
+  // Same cluster, limit 12 kW: 6.8 kW idle leaves 5.2 kW for 1.2 · added. With a 600 W floor
+  // a 4-node job adds at least 4 · 8 · (600 − 70) · 1.2 = 20.35 kW: it can never fit, so the
+  // 1-node job behind it runs, capped (8 · 530 · 1.2 = 5088 W ≤ 5200 W; uncapped 6048 W).
+  FakeConfig config{.racks = 1, .nodes_per_rack = 4, .idle_w = 1000.0};
+  config.facility_static_w = 2000.0;
+  config.pue = 1.2;
+  FakeCluster c(config, make_policy("{policy: power-budget, limit: 12 kW, min_cap: 600 W}"));
+  c.submit({.name = "huge", .submit = h(0), .nodes = 4, .work = h(1), .added_w = 5040});
+  c.submit({.name = "small", .submit = h(0), .nodes = 1, .work = h(1), .added_w = 5040});
+  c.run_until(h(10));
+  CHECK(c.job("huge").state == models::world::JobState::queued);
+  CHECK(c.job("small").start == h(0));
+  CHECK(c.peak_facility_w() <= 12000.0 + 1e-6);
+}
+
 TEST_CASE("power-budget applies only inside its window and caps running jobs when it opens") {
   // Same cluster; four 1-node jobs start at 0 uncapped (31.0 kW). The window [2 h, 4 h) caps
   // them to 543.96 W at 2 h (25 kW) and lifts the cap at 4 h.
