@@ -19,7 +19,7 @@ while [[ $# -gt 0 ]]; do
     -s) scenario="$2"; shift 2 ;;
     -p) policies+=("$2"); shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
