@@ -3,10 +3,10 @@
 // A policy is called once at the start of the run (t = 0, after the jobs submitted at 0 have
 // arrived) and then whenever something it may care about changes: a job arrives, a job ends, a
 // node finishes waking, or a time it asked for with wake_at() comes. Calls at the same instant
-// may be merged into one. It sees a read-only view
-// of the cluster, the queue and the site's forecasts through the SchedulerContext and acts only
-// through it: start a queued job (on nodes it picks), cap a job's accelerators, power idle nodes
-// down or up, or ask to be called again later. The World implements the context; tests use a
+// may be merged into one. It sees a read-only view of the cluster, the queue and the site's
+// forecasts through the SchedulerContext and acts only through it: start a queued job (on
+// nodes it picks), cap a job's accelerators, power idle nodes down or up, or ask to be called
+// again later. The World implements the context; tests use a
 // small fake (tests/models/scheduling/fake_cluster.hpp) that follows the same rules.
 //
 // Node power states and the sleep/wake energy rule (the World and the fake implement exactly
