@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "app/run.hpp"
+#include "models/scheduling/scheduler.hpp"
 #include "models/world/world.hpp"
 #include "sim/params.hpp"
 
@@ -13,7 +14,7 @@ namespace {
 std::vector<const sim::ModelDoc*> all_docs() {
   std::vector<const sim::ModelDoc*> docs = {
       &scenario_doc(), &output_doc(), &models::compute::cluster_doc(),
-      &models::compute::racks_doc(), &models::world::scheduler_doc()};
+      &models::compute::racks_doc(), &models::scheduling::scheduler_doc()};
   for (const auto* d : sim::model_docs()) docs.push_back(d);
   return docs;
 }

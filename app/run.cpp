@@ -12,6 +12,7 @@
 
 #include "app/h5.hpp"
 #include "app/version.hpp"
+#include "app/yaml_params.hpp"
 #include "models/world/world.hpp"
 
 namespace joule::app {
@@ -54,6 +55,16 @@ models::world::WorldSections world_sections(const Scenario& sc) {
   s.facility.cooling = sc.root.find("cooling");
   s.duration = sc.duration;
   s.control_step = sc.control_step;
+  if (const sim::ParamNode* cluster = sc.root.find("cluster"))
+    if (const sim::ParamNode* node = cluster->find("node"))
+      if (const sim::ParamNode* cal = node->find("calibration");
+          cal && cal->is_scalar() && cal->scalar != "none") {
+        const fs::path p = fs::path(cal->scalar).is_absolute()
+                               ? fs::path(cal->scalar)
+                               : fs::path(sc.base_dir) / cal->scalar;
+        s.calibration =
+            std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
+      }
   return s;
 }
 
@@ -108,6 +119,8 @@ public:
     r_power_ = std::make_unique<h5::Series>(racks_group_.get(), "power_w", "W", racks);
     if (fac.has_thermal())
       r_inlet_ = std::make_unique<h5::Series>(racks_group_.get(), "inlet_c", "degC", racks);
+    r_die_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_die_c", "degC", racks);
+    r_clock_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_clock", "1", racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
@@ -128,6 +141,8 @@ public:
     r_time_->flush();
     r_power_->flush();
     if (r_inlet_) r_inlet_->flush();
+    r_die_->flush();
+    r_clock_->flush();
   }
 
   // Interval-average facility power, for percentiles.
@@ -203,6 +218,12 @@ private:
         rack_row_[i] = world_.facility().inlet_c(static_cast<int>(i));
       r_inlet_->append_row(rack_row_.data());
     }
+    // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
+    std::vector<double> clock(racks.size());
+    for (std::size_t i = 0; i < racks.size(); ++i)
+      std::tie(rack_row_[i], clock[i]) = world_.rack_accelerators(i);
+    r_die_->append_row(rack_row_.data());
+    r_clock_->append_row(clock.data());
     last_rack_ = now;
   }
 
@@ -211,7 +232,7 @@ private:
   bool has_facility_ = false;
   h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_;
   std::map<std::string, std::unique_ptr<h5::Series>> series_;
-  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_;
+  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_, r_die_, r_clock_;
   std::vector<double> rack_energy_, rack_row_;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;

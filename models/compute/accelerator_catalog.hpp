@@ -44,7 +44,7 @@ struct AcceleratorSpec {
   double peak_rate(Op op) const { return peak[static_cast<std::size_t>(op)].value; }
 };
 
-// All catalog entries (H100 SXM, H200, A100 SXM 80GB, B200, V100 SXM2, TPU v4, v5e, v5p).
+// All catalog entries (H100 SXM, H200, A100 SXM 80GB, B200, V100 SXM2, TPU v3, v4, v5e, v5p).
 const std::vector<AcceleratorSpec>& accelerator_catalog();
 // The entry with this id, or nullptr.
 const AcceleratorSpec* find_accelerator(std::string_view id);

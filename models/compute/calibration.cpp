@@ -42,9 +42,11 @@ const sim::ModelDoc& dvfs_doc() {
       "dvfs",
       "Locked-clock sweep fit P(f) = beta·f³ + tau·f + p_const (f in GHz)",
       {{"nominal_clock", "Hz", "", "clock at which the op rates are stated"},
-       {"beta_w_per_ghz3", "number", "", "cubic (C·V²·f with V ∝ f) coefficient, W/GHz³"},
-       {"tau_w_per_ghz", "number", "", "linear (constant-voltage) coefficient, W/GHz"},
-       {"p_const_w", "number", "", "clock-independent power, W"}}};
+       {"beta_w_per_ghz3", "number", "-",
+        "cubic (C·V²·f with V ∝ f) coefficient, W/GHz³ (absent: no clock sweep was run, the "
+        "catalog's fit is kept)"},
+       {"tau_w_per_ghz", "number", "-", "linear (constant-voltage) coefficient, W/GHz"},
+       {"p_const_w", "number", "-", "clock-independent power, W"}}};
   return doc;
 }
 
@@ -130,6 +132,12 @@ Calibration calibration_from_params(const sim::ParamNode& root) {
     const sim::ParamReader d(dv, dvfs_doc(), {});
     Calibration::Dvfs out;
     out.nominal_clock = d.quantity<sim::Hertz>("nominal_clock", sim::Range::positive());
+    // Without a locked-clock sweep the file states only the nominal clock: keep the base fit.
+    const int given = d.has("beta_w_per_ghz3") + d.has("tau_w_per_ghz") + d.has("p_const_w");
+    if (given == 0) return c;
+    if (given != 3)
+      d.fail(d.has("beta_w_per_ghz3") ? "tau_w_per_ghz" : "beta_w_per_ghz3",
+             "is missing: a DVFS fit gives beta_w_per_ghz3, tau_w_per_ghz and p_const_w together");
     out.beta_w_per_ghz3 = d.number("beta_w_per_ghz3", sim::Range::non_negative());
     out.tau_w_per_ghz = d.number("tau_w_per_ghz", sim::Range::non_negative());
     out.p_const_w = d.number("p_const_w", sim::Range::non_negative());

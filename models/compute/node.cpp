@@ -116,7 +116,7 @@ NodeType tpu_host(const std::string& id, const std::string& chip, double cpu_max
   n.psus = estimate(2.0, "estimate: 2 power supplies");
   n.psu_rating_w = estimate(3000.0, "estimate: 3 kW each");
   n.psu_curve = PsuCurve::titanium;
-  n.cooling = Cooling::cold_plate;  // TPU v4 onwards are liquid cooled (Jouppi et al. 2023)
+  n.cooling = Cooling::cold_plate;  // TPU v3 onwards are liquid cooled (Jouppi et al. 2020)
   n.system_max_w = estimate(system_max_w, "estimate: sum of component maxima plus PSU loss");
   return n;
 }
@@ -136,6 +136,9 @@ const sim::ModelDoc& node_doc_impl() {
          {"accelerator", "string", "(from type)", "accelerator catalog id"},
          {"gpus", "integer", "(from type)", "accelerators per node"},
          {"gpu_power_cap", "W", "(TDP)", "power cap of each accelerator (<= TDP)"},
+         {"calibration", "string", "none",
+          "calibration file (joule-calibration/1, measured by kernels/) overriding the catalog's "
+          "estimates; relative to the scenario"},
          {"cooling", "string", "(from type)", "air | cold-plate (selects the die R_th)"},
          {"r_th", "K/W", "(from catalog)", "die-to-coolant thermal resistance"},
          {"throttle_temp", "degC", "(from catalog)", "die temperature above which clocks drop"},
@@ -156,7 +159,10 @@ const bool documented = (sim::model_docs().push_back(&node_doc_impl()), true);
 const std::vector<NodeType>& node_catalog() {
   static const std::vector<NodeType> catalog = {
       dgx_h100(), hgx_b200(), dgx_a100(),
-      // TPU v4 VM: 240 vCPUs (2 sockets, ~280 W each est.); v5p VM: 208 vCPUs, 448 GB.
+      // TPU v3 VM: 96 vCPUs (2 sockets, ~165 W each est.); 4 × 450 W + 330 + 140 + 50 + 250 +
+      // 200 W fans = 2770 W DC, ~2.9 kW at the wall. TPU v4 VM: 240 vCPUs (2 sockets, ~280 W
+      // each est.); v5p VM: 208 vCPUs, 448 GB.
+      tpu_host("tpu-v3-host", "tpu-v3", 330.0, 2900.0),
       tpu_host("tpu-v4-host", "tpu-v4", 560.0, 2200.0),
       tpu_host("tpu-v5p-host", "tpu-v5p", 600.0, 2900.0)};
   return catalog;

@@ -16,9 +16,9 @@ public:
   }
 };
 
-const bool registered = PolicyRegistry::add(
-    {"policy", "fifo", "First in, first out; the queue head blocks later jobs", {}},
-    [](const sim::ParamReader&) { return std::make_unique<Fifo>(); });
+const bool registered =
+    PolicyRegistry::add(policy_doc("fifo", "First in, first out; the queue head blocks later jobs"),
+                        [](const sim::ParamReader&) { return std::make_unique<Fifo>(); });
 
 }  // namespace
 

@@ -20,6 +20,8 @@
 //                 (ln X ~ N(ln median, s²)); values may carry units ("2 h").
 #pragma once
 
+#include "models/workload/training_run.hpp"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +45,9 @@ struct JobRequest {
   // TrainingRun with these failures. Empty for replayed / fixed-duration jobs.
   std::optional<TrainingJobSpec> training;
   std::optional<FailureSpec> failures;
+  // steady: phase-averaged blocks of steps (months-long studies); iteration: every phase of
+  // every step as its own event (power-swing studies).
+  Fidelity fidelity = Fidelity::steady;
   sim::Time duration;  // fixed run time when `training` is empty
   std::string state;   // trace state (COMPLETED, FAILED, ...); "" for generated jobs
   // Load of a fixed-duration job: accelerators at `mfu` of dense peak (operation node model),

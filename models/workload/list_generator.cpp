@@ -36,6 +36,8 @@ const sim::ModelDoc& item_doc() {
         "replay a published average power per accelerator, host share included (0: model it)"},
        {"training", "map", "-", "an LLM training job (keys of `training-job`)"},
        {"failures", "map", "-", "failure model of a training job (keys of `failures`)"},
+       {"fidelity", "string", "steady",
+        "training jobs: steady (phase-averaged) or iteration (every phase as an event)"},
        {"flexible", "bool", "false", "may be deferred by carbon- or price-aware policies"},
        {"deadline", "s", "0 s", "latest completion of a flexible job (0: none)"}}};
   return doc;
@@ -81,6 +83,9 @@ const bool registered =
                                std::to_string(req.training->gpus()) + " accelerators)");
           const sim::ParamReader f(j.node("failures"), failures_doc());
           req.failures = failure_spec(f);
+          req.fidelity = j.choice("fidelity", {"steady", "iteration"}) == "iteration"
+                             ? Fidelity::iteration
+                             : Fidelity::steady;
         } else {
           req.duration = j.duration("duration", sim::Range::positive());
           if (j.has("failures")) j.fail("failures", "applies to `training:` jobs only");

@@ -45,6 +45,8 @@ const sim::ModelDoc& generator_doc() {
           {"jobs", "map", "", "job mix (see 'llm-training.jobs')"},
           {"failures", "map", "", "failure model (see 'failures'); absent: Llama 3 defaults"},
           {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
+          {"fidelity", "string", "steady",
+           "steady (phase-averaged blocks of steps) or iteration (every phase as an event)"},
       }};
   return doc;
 }
@@ -79,6 +81,8 @@ public:
     // Absent: the documented defaults (Llama 3 rates, Young's interval).
     failures_ = failure_spec(sim::ParamReader(r.node("failures"), failures_doc()));
     max_jobs_ = r.integer("max_jobs", sim::Range::non_negative());
+    fidelity_ = r.choice("fidelity", {"steady", "iteration"}) == "iteration" ? Fidelity::iteration
+                                                                             : Fidelity::steady;
     prefix_ = ctx.stream_prefix;
   }
 
@@ -117,6 +121,7 @@ public:
     req.gpus = gpus;
     req.training = s;
     req.failures = failures_;
+    req.fidelity = fidelity_;
     return req;
   }
 
@@ -130,6 +135,7 @@ private:
   double max_params_per_gpu_ = 4e9;
   FailureSpec failures_;
   std::int64_t max_jobs_ = 0, count_ = 0;
+  Fidelity fidelity_ = Fidelity::steady;
   std::string prefix_;
 };
 

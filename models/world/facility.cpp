@@ -137,6 +137,12 @@ void Facility::control_step(sim::Time now, sim::Time, const std::vector<double>&
   evaluate_chain();
 }
 
+double Facility::facility_power_at(double it_w) const {
+  const double cooling_w = it_w_ > 0 ? cooling_w_ * it_w / it_w_ : cooling_w_;
+  if (!chain_) return it_w + cooling_w;
+  return chain_->evaluate(it_w, cooling_w, chain_->other_load_w(), pv_w_, battery_w_).facility_w();
+}
+
 double Facility::inlet_c(int rack) const {
   return hall_ ? hall_->inlet_c(rack) : supply_air_c_;
 }

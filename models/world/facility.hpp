@@ -95,6 +95,9 @@ public:
   double cooling_power_w() const { return breakdown_.cooling_w; }
   double losses_power_w() const { return breakdown_.losses_w(); }
   double peak_facility_w() const { return peak_facility_w_; }
+  // Meter power if IT were `it_w` under present conditions: chain losses at that load plus
+  // cooling scaled with the heat. Non-decreasing in it_w; equals facility_power_w() now.
+  double facility_power_at(double it_w) const;
   const environment::Conditions& outdoor() const { return outdoor_; }
   double carbon_g_per_kwh() const { return carbon_kg_per_j_ * 1e3 * 3.6e6; }
   double price_usd_per_mwh() const { return price_usd_per_j_ * 3.6e9; }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,9 @@ struct Job {
   sim::EventId end_event, failure_event;
   workload::FailureClass pending_failure = workload::FailureClass::gpu;
   compute::NodeLoad load;  // what each of its nodes runs now
+  // Accelerator power cap set by the policy (per accelerator), and the node model carrying it.
+  std::optional<double> cap_w;
+  std::shared_ptr<const compute::Node> capped_node;
   std::int64_t interruptions = 0;
 
   // Nominal time at wall time `now` (whole nanoseconds).

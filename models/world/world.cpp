@@ -9,14 +9,6 @@
 
 namespace joule::models::world {
 
-const sim::ModelDoc& scheduler_doc() {
-  static const sim::ModelDoc doc{"scheduler",
-                                 "scheduler",
-                                 "Which policy decides what runs where (its keys sit beside it)",
-                                 {{"policy", "string", "fifo", "a registered policy name"}}};
-  return doc;
-}
-
 namespace {
 
 constexpr double inlet_tolerance_k = 0.25;
@@ -34,15 +26,6 @@ bool computing(workload::PhaseKind kind) {
          kind != workload::PhaseKind::done;
 }
 
-// The scheduler node without `policy` (which the world reads): the policy's own keys.
-sim::ParamNode policy_params(const sim::ParamNode* scheduler) {
-  sim::ParamNode out;
-  if (!scheduler || !scheduler->is_map()) return out;
-  out = *scheduler;
-  std::erase_if(out.entries, [](const auto& e) { return e.key == "policy"; });
-  return out;
-}
-
 }  // namespace
 
 World::World(const WorldSections& sections, std::uint64_t seed, std::string base_dir)
@@ -56,6 +39,14 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     cluster_ = compute::cluster_spec(cluster);
   }
   calibration_ = compute::default_calibration(*cluster_.node.accelerator);
+  if (sections.calibration) {
+    const compute::Calibration file = compute::calibration_from_params(*sections.calibration);
+    if (file.chip != cluster_.node.accelerator->id)
+      throw sim::InputError(sections.calibration->where, "calibration is for chip '" + file.chip +
+                                                             "' but the nodes carry '" +
+                                                             cluster_.node.accelerator->id + "'");
+    calibration_ = compute::overlay(calibration_, file);
+  }
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());
@@ -106,20 +97,12 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     generator_ = workload::make_job_generator(*workload, ctx);
   }
 
-  // Scheduler.
+  // Scheduler: the policy and the nodes' sleep/wake parameters.
   {
-    const sim::ParamReader sched(sections.scheduler, scheduler_doc(), [&] {
-      std::vector<std::string> keys{"type"};
-      if (sections.scheduler && sections.scheduler->is_map())
-        for (const auto& e : sections.scheduler->entries)
-          keys.push_back(e.key);  // the policy checks its own keys
-      return keys;
-    }());
-    policy_name_ = sched.string("policy");
-    const sim::ParamNode params = policy_params(sections.scheduler);
-    policy_ = scheduling::PolicyRegistry::create(
-        policy_name_, sched.location("policy"),
-        params.kind == sim::ParamNode::Kind::null ? nullptr : &params);
+    scheduling::Scheduler sched = scheduling::make_scheduler(sections.scheduler);
+    policy_name_ = sched.policy_name;
+    policy_ = std::move(sched.policy);
+    power_management_ = sched.power_management;
   }
 
   arrival_handler_ = sim_.bind([this](std::uint64_t) { on_arrival(); });
@@ -129,12 +112,17 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
       sim_.bind([this](std::uint64_t id) { on_failure(static_cast<std::uint32_t>(id)); });
   wake_handler_ = sim_.bind([this](std::uint64_t) { run_policy(); });
   control_handler_ = sim_.bind([this](std::uint64_t) { on_control_step(); });
+  awake_handler_ =
+      sim_.bind([this](std::uint64_t node) { on_node_awake(static_cast<std::uint32_t>(node)); });
   // Control steps run after every state change of their instant (latest priority but one:
   // the recorder's samples come last).
   sim_.every(control_step_, sim::Time::zero(), control_handler_, 0, sim::max_priority - 1);
 
   next_request_ = generator_->next();
   if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
+  // The policy also runs once at t = 0, after the jobs submitted at 0 have arrived (it may
+  // power nodes down before any job comes).
+  sim_.at(sim::Time::zero(), wake_handler_, 0, 0);
   commit();
 }
 
@@ -147,6 +135,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
+  n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
   if (delta_w == 0.0) return;
   const sim::Time now = sim_.now();
   RackAccount& rack = racks_[n.rack];
@@ -156,6 +145,19 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   it_.power_w += delta_w;
   n.power_w = p.wall_w;
   node_info_[node].power_w = p.wall_w;
+}
+
+std::pair<double, double> World::rack_accelerators(std::size_t rack) const {
+  double die_c = 0.0, clock_sum = 0.0;
+  int busy = 0;
+  for (std::uint32_t id = rack_first_node_[rack]; id < rack_first_node_[rack + 1]; ++id) {
+    die_c = std::max(die_c, nodes_[id].die_c);
+    if (nodes_[id].job >= 0) {
+      clock_sum += nodes_[id].clock;
+      ++busy;
+    }
+  }
+  return {die_c, busy ? clock_sum / busy : 1.0};
 }
 
 void World::set_node_idle(std::uint32_t node) {
@@ -236,7 +238,7 @@ void World::on_arrival() {
       const workload::FailureSpec failures =
           job.source.failures ? *job.source.failures : workload::FailureSpec{};
       const workload::RunPolicy policy =
-          workload::run_policy(*job.training, failures, workload::Fidelity::steady);
+          workload::run_policy(*job.training, failures, job.source.fidelity);
       job.run = std::make_unique<workload::TrainingRun>(*job.training, policy);
       job.failure_process = std::make_unique<workload::FailureProcess>(failures, job.request.gpus);
       job.failure_rng = random_.stream("failures." + std::to_string(job.id));
@@ -305,7 +307,8 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
     p.busy.clock_fraction = 1.0;
     return p;
   }
-  return node_model_->evaluate(job.load, rack_inlet_c_[rack]);
+  const compute::Node& model = job.capped_node ? *job.capped_node : *node_model_;
+  return model.evaluate(job.load, rack_inlet_c_[rack]);
 }
 
 void World::apply_load(Job& job) {
@@ -370,8 +373,8 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
   }
   if (chosen.size() != need) throw std::logic_error("start(): wrong number of nodes");
   for (const auto id : chosen)
-    if (id >= nodes_.size() || nodes_[id].job >= 0)
-      throw std::logic_error("start(): node " + std::to_string(id) + " is not free");
+    if (id >= nodes_.size() || nodes_[id].job >= 0 || nodes_[id].state != scheduling::NodeState::on)
+      throw std::logic_error("start(): node " + std::to_string(id) + " is not free and on");
   std::sort(chosen.begin(), chosen.end());
 
   update_job(job);
@@ -381,9 +384,8 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
   std::erase(queue_, job.id);
   running_.push_back(job.id);
   for (const auto id : job.nodes) {
-    free_.erase(id);
     nodes_[id].job = static_cast<std::int32_t>(job.id);
-    node_info_[id].free = false;
+    set_node_state(id, scheduling::NodeState::on, false);
   }
   if (job.run) {
     begin_activity(job, job.run->start(sim::Time::zero()));
@@ -443,8 +445,7 @@ void World::finish_job(Job& job) {
   std::erase(running_, job.id);
   for (const auto id : job.nodes) {
     nodes_[id].job = -1;
-    node_info_[id].free = true;
-    free_.insert(id);
+    set_node_state(id, scheduling::NodeState::on, true);
     set_node_idle(id);
   }
   job_finished.emit(job);
@@ -454,6 +455,156 @@ void World::finish_job(Job& job) {
 void World::wake_at(sim::Time when) {
   if (when < sim_.now()) throw std::logic_error("wake_at() in the past");
   sim_.at(when, wake_handler_, 0, 1);
+}
+
+// --- Policy services ------------------------------------------------------------------
+
+void World::set_node_state(std::uint32_t node, scheduling::NodeState state, bool free) {
+  nodes_[node].state = state;
+  scheduling::NodeInfo& info = node_info_[node];
+  info.state = state;
+  info.free = free;
+  info.since = sim_.now();
+  info.ready_at = state == scheduling::NodeState::waking
+                      ? sim_.now() + power_management_.wake_latency
+                      : sim::Time::max();
+  if (free && state == scheduling::NodeState::on)
+    free_.insert(node);
+  else
+    free_.erase(node);
+}
+
+void World::power_down(std::uint32_t node) {
+  if (node >= nodes_.size()) throw std::logic_error("power_down(): no such node");
+  const auto state = nodes_[node].state;
+  if (state == scheduling::NodeState::sleeping) return;
+  if (nodes_[node].job >= 0 || state == scheduling::NodeState::waking)
+    throw std::logic_error("power_down(): node " + std::to_string(node) + " is busy or waking");
+  set_node_state(node, scheduling::NodeState::sleeping, true);
+  compute::NodePower p;
+  p.wall_w = power_management_.sleep_power.value();
+  set_node_power(node, p);
+}
+
+void World::power_up(std::uint32_t node) {
+  if (node >= nodes_.size()) throw std::logic_error("power_up(): no such node");
+  if (nodes_[node].state != scheduling::NodeState::sleeping) return;
+  set_node_state(node, scheduling::NodeState::waking, true);
+  // Waking draws E_wake / L for exactly L.
+  compute::NodePower p;
+  p.wall_w = power_management_.waking_power_w();
+  set_node_power(node, p);
+  sim_.at(sim_.now() + power_management_.wake_latency, awake_handler_, node, -1);
+}
+
+void World::on_node_awake(std::uint32_t node) {
+  set_node_state(node, scheduling::NodeState::on, true);
+  set_node_idle(node);
+  run_policy();
+  commit();
+}
+
+scheduling::PowerCapRange World::power_cap_range() const {
+  // The lowest settable board limit is not in the catalog: 30 % of TDP (H100: 210 W, close to
+  // nvidia-smi's 200 W minimum) is an estimate; the highest is the node's own cap.
+  const double tdp_w = cluster_.node.accelerator->tdp_w.value;
+  return {sim::Watts(0.3 * tdp_w), sim::Watts(node_model_->accelerator().power_cap_w())};
+}
+
+std::optional<sim::Watts> World::power_cap(const Job& job) const {
+  if (!job.cap_w) return std::nullopt;
+  return sim::Watts(*job.cap_w);
+}
+
+void World::set_power_cap(const Job& cjob, std::optional<sim::Watts> cap) {
+  Job& job = jobs_[cjob.id];
+  if (cap) {
+    const auto range = power_cap_range();
+    const double cap_w = std::clamp(cap->value(), range.min.value(), range.max.value());
+    job.cap_w = cap_w;
+    auto node = std::make_shared<compute::Node>(*node_model_);
+    node->set_accelerator_power_cap(sim::Watts(cap_w));
+    job.capped_node = std::move(node);
+  } else {
+    job.cap_w.reset();
+    job.capped_node.reset();
+  }
+  if (job.state == JobState::running) {
+    apply_load(job);
+    reschedule_end(job);
+    commit();
+  }
+}
+
+compute::NodeLoad World::typical_load(const Job& job) const {
+  compute::NodeLoad load;
+  const int per_node = std::max(1, cluster_.node.accelerators);
+  load.busy_accelerators = std::min(
+      per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
+  load.per_accelerator = job.training ? job.training->step_average_rates()
+                                      : compute::reference_training_rates(
+                                            *cluster_.node.accelerator, job.source.mfu, 0.4);
+  load.cpu_util = 0.5;
+  load.nic_util = 0.5;
+  load.utilization = job.source.utilization;
+  return load;
+}
+
+scheduling::JobEstimate World::estimate(const Job& job, std::optional<sim::Watts> cap) const {
+  compute::Node model = *node_model_;
+  if (cap) {
+    const auto range = power_cap_range();
+    model.set_accelerator_power_cap(
+        sim::Watts(std::clamp(cap->value(), range.min.value(), range.max.value())));
+  }
+  const compute::NodeLoad load = job.state == JobState::running ? job.load : typical_load(job);
+  double added_w = 0.0, clock = 1.0;
+  if (job.state == JobState::running) {
+    for (const auto id : job.nodes) {
+      const double inlet_c = rack_inlet_c_[nodes_[id].rack];
+      const compute::NodePower p = job.source.power_per_accelerator
+                                       ? node_power(job, nodes_[id].rack)
+                                       : model.evaluate(load, inlet_c);
+      added_w += p.wall_w - rack_idle_[nodes_[id].rack].wall_w;
+      if (load.busy_accelerators > 0) clock = std::min(clock, p.busy.clock_fraction);
+    }
+  } else {
+    double inlet_c = 0.0;
+    for (const double c : rack_inlet_c_) inlet_c += c;
+    inlet_c /= static_cast<double>(rack_inlet_c_.size());
+    const compute::NodePower p = model.evaluate(load, inlet_c);
+    const double idle_w = model.idle(inlet_c).wall_w;
+    const double wall_w = job.source.power_per_accelerator
+                              ? job.source.power_per_accelerator->value() * load.busy_accelerators
+                              : p.wall_w;
+    added_w = (wall_w - idle_w) * job.request.nodes;
+    if (load.busy_accelerators > 0 && !job.source.power_per_accelerator)
+      clock = p.busy.clock_fraction;
+  }
+  // Remaining work on the nominal clock, then at the speed this cap allows.
+  const double left_s = job.state == JobState::running
+                            ? (estimated_end(job) - sim_.now()).seconds() * job.speed
+                            : job.request.work.seconds();
+  return {sim::seconds(left_s / std::max(clock, 1e-6)), sim::Watts(std::max(0.0, added_w))};
+}
+
+int World::hops(std::uint32_t a, std::uint32_t b) const {
+  // Two-tier leaf/spine with one leaf per rack unless the scenario names a topology: 0 for the
+  // same node, 2 within a rack (node-leaf-node), 4 across racks (node-leaf-spine-leaf-node).
+  if (a == b) return 0;
+  return nodes_[a].rack == nodes_[b].rack ? 2 : 4;
+}
+
+sim::CarbonIntensity World::carbon_intensity(sim::Time t) const {
+  return sim::CarbonIntensity(facility_->carbon_g_per_kwh_at(t) / 1e3 / 3.6e6);
+}
+
+sim::UsdPerJoule World::price(sim::Time t) const {
+  return sim::UsdPerJoule(facility_->price_usd_per_mwh_at(t) / 3.6e9);
+}
+
+sim::Celsius World::outdoor_drybulb(sim::Time t) const {
+  return sim::Celsius{facility_->outdoor_drybulb_at(t)};
 }
 
 // --- Facility control ------------------------------------------------------------------
@@ -466,7 +617,7 @@ void World::reevaluate_rack(std::uint32_t rack) {
     node_info_[id].inlet_c = rack_inlet_c_[rack];
     const std::int32_t j = nodes_[id].job;
     if (j < 0) {
-      set_node_idle(id);
+      if (nodes_[id].state == scheduling::NodeState::on) set_node_idle(id);
       continue;
     }
     Job& job = jobs_[static_cast<std::size_t>(j)];

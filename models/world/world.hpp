@@ -22,6 +22,7 @@
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
 #include "models/scheduling/policy.hpp"
+#include "models/scheduling/scheduler.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
 #include "sim/params.hpp"
@@ -47,11 +48,11 @@ struct WorldSections {
   const sim::ParamNode* workload = nullptr;
   const sim::ParamNode* scheduler = nullptr;
   FacilitySections facility;
+  // A calibration file's tree (cluster.node.calibration), read by the application.
+  std::shared_ptr<const sim::ParamNode> calibration;
   sim::Time duration = sim::days(1);
   sim::Time control_step = sim::minutes(1);
 };
-
-const sim::ModelDoc& scheduler_doc();
 
 class World final : private scheduling::SchedulerContext {
 public:
@@ -74,6 +75,9 @@ public:
   std::size_t rack_count() const { return racks_.size(); }
   const std::vector<RackAccount>& racks() const { return racks_; }
   double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
+  // Accelerator state of a rack now: hottest die (degC) and mean clock fraction of its busy
+  // accelerators (1 when none is busy).
+  std::pair<double, double> rack_accelerators(std::size_t rack) const;
   double it_power_w() const { return it_.power_w; }
   double it_energy_j() const { return it_.energy_j; }
   double peak_it_power_w() const { return peak_it_w_; }
@@ -94,6 +98,8 @@ private:
     double power_w = 0.0;
     double accelerators_w = 0.0;
     double clock = 1.0;  // clock fraction of its busy accelerators
+    double die_c = 0.0;  // hottest accelerator die
+    scheduling::NodeState state = scheduling::NodeState::on;
   };
 
   // SchedulerContext
@@ -103,8 +109,30 @@ private:
   std::size_t free_nodes() const override { return free_.size(); }
   std::span<const scheduling::NodeInfo> nodes() const override { return node_info_; }
   sim::Time estimated_end(const Job& job) const override;
+  scheduling::JobEstimate estimate(const Job& job, std::optional<sim::Watts> cap) const override;
+  int hops(std::uint32_t a, std::uint32_t b) const override;
+  sim::Watts it_power() const override { return sim::Watts(it_.power_w); }
+  sim::Watts facility_power() const override { return sim::Watts(facility_->facility_power_w()); }
+  sim::Watts facility_power_at(sim::Watts it) const override {
+    return sim::Watts(facility_->facility_power_at(it.value()));
+  }
+  scheduling::PowerCapRange power_cap_range() const override;
+  std::optional<sim::Watts> power_cap(const Job& job) const override;
+  const scheduling::PowerManagementSpec& power_management() const override {
+    return power_management_;
+  }
+  sim::CarbonIntensity carbon_intensity(sim::Time t) const override;
+  sim::UsdPerJoule price(sim::Time t) const override;
+  sim::Celsius outdoor_drybulb(sim::Time t) const override;
   void start(Job& job, std::vector<std::uint32_t> nodes) override;
+  void set_power_cap(const Job& job, std::optional<sim::Watts> cap) override;
+  void power_down(std::uint32_t node) override;
+  void power_up(std::uint32_t node) override;
   void wake_at(sim::Time when) override;
+
+  void on_node_awake(std::uint32_t node);
+  void set_node_state(std::uint32_t node, scheduling::NodeState state, bool free);
+  compute::NodeLoad typical_load(const Job& job) const;
 
   void on_arrival();
   void on_activity_end(std::uint32_t job_id);
@@ -152,9 +180,10 @@ private:
   std::vector<std::uint32_t> running_;
   std::unique_ptr<scheduling::Policy> policy_;
   std::string policy_name_;
+  scheduling::PowerManagementSpec power_management_;
 
   sim::HandlerId arrival_handler_ = 0, end_handler_ = 0, failure_handler_ = 0, wake_handler_ = 0,
-                 control_handler_ = 0;
+                 control_handler_ = 0, awake_handler_ = 0;
   bool in_policy_ = false;
 };
 

@@ -30,7 +30,7 @@ AcceleratorSettings capped(double cap_w) {
 }  // namespace
 
 TEST_CASE("catalog: every entry is sourced and inside its sanity bounds") {
-  REQUIRE(accelerator_catalog().size() == 8);
+  REQUIRE(accelerator_catalog().size() == 9);
   for (const auto& c : accelerator_catalog()) {
     CAPTURE(c.id);
     for (const auto& p : c.peak) CHECK_FALSE(p.source.empty());

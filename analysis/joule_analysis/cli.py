@@ -1,0 +1,147 @@
+"""Command line: python3 -m joule_analysis {summary,plot,compare,reproduce} ...
+
+Exit codes: 0 ok, 2 bad input (missing/unreadable file, bad option), 1 a reproduction replay
+outside its 1 % tolerance or not run.
+"""
+
+import argparse
+import os
+import sys
+
+from joule_analysis import compare, kpi, plots, reproduce, tables
+from joule_analysis.runfile import NotAJouleFile, Run, labels_for
+
+
+def cmd_summary(args):
+    runs = [Run(p) for p in args.files]
+    dicts = [kpi.kpis(r) for r in runs]
+    labels = labels_for(runs)
+    keys = kpi.present_rows(dicts)
+    header = ["KPI"] + labels
+    if args.format == "csv":
+        header = ["kpi"] + labels
+        rows = [[k] + [d.get(k) for d in dicts] for k in keys]
+        sys.stdout.write(tables.to_csv(header, rows))
+    else:
+        rows = [[kpi.LABELS[k]] + [kpi.fmt(d.get(k)) for d in dicts] for k in keys]
+        sys.stdout.write(tables.markdown(header, rows))
+    bad = [lab for lab, d in zip(labels, dicts) if d["trace_check"] != "ok"]
+    for lab in bad:
+        print(f"warning: {lab}: traces do not integrate to /summary", file=sys.stderr)
+    return 0
+
+
+def cmd_plot(args):
+    run = Run(args.file)
+    outdir = args.output or "."
+    panels = args.panels.split(",") if args.panels else plots.PANELS
+    unknown = [p for p in panels if p not in plots.PANELS]
+    if unknown:
+        raise ValueError(f"unknown panel {', '.join(unknown)}; valid: {', '.join(plots.PANELS)}")
+    for panel, path, note in plots.plot_run(run, outdir, args.format, panels):
+        if path:
+            print(f"wrote {path}")
+        else:
+            print(f"skipped {panel}: {note}")
+    return 0
+
+
+def cmd_compare(args):
+    labels, dicts, failed = compare.load(args.inputs)
+    if not dicts:
+        raise ValueError("no successful runs to compare")
+    per_row = args.rows or len(labels) > 12
+    text = compare.table(labels, dicts, args.format, per_row=per_row)
+    if args.relative and len(dicts) > 1:
+        text += "\nRelative to " + labels[0] + ":\n\n" + compare.table(
+            labels, dicts, args.format, per_row=per_row, relative=True)
+    sys.stdout.write(text)
+    for label, reason in failed:
+        print(f"failed variant {label}: {reason}", file=sys.stderr)
+    if args.output:
+        os.makedirs(args.output, exist_ok=True)
+        ext = "csv" if args.format == "csv" else "md"
+        table_path = os.path.join(args.output, f"compare.{ext}")
+        with open(table_path, "w") as f:
+            f.write(text)
+        print(f"wrote {table_path}", file=sys.stderr)
+        chart = compare.bar_charts(labels, dicts, args.output, args.chart_format)
+        if chart:
+            print(f"wrote {chart}", file=sys.stderr)
+    return 0
+
+
+def cmd_reproduce(args):
+    scenario_dir = args.scenarios or reproduce.default_scenario_dir()
+    joule = None if args.reuse else reproduce.joule_binary(args.joule)
+    if not args.reuse and joule is None:
+        print("joule_analysis reproduce: no joule binary (give --joule PATH, set JOULE_BIN, or "
+              "build ./build/joule); or pass --reuse to read existing outputs", file=sys.stderr)
+        return 2
+    modes = reproduce.MODES if args.mode == "both" else (args.mode,)
+    only = set(args.only.split(",")) if args.only else None
+    results = reproduce.reproduce(scenario_dir, args.outputs, joule=joule, reuse=args.reuse,
+                                  modes=modes, only=only,
+                                  log=lambda m: print(m, file=sys.stderr))
+    text, failures = reproduce.report(results, args.format)
+    sys.stdout.write(text)
+    if failures:
+        print("\nreplay checks failed (must match the publication within 1 %):", file=sys.stderr)
+        for f in failures:
+            print("  " + f, file=sys.stderr)
+        return 1
+    return 0
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="joule_analysis",
+                                description="Tables and figures from Joule's HDF5 output")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("summary", help="KPI table of one or more runs")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    s.set_defaults(func=cmd_summary)
+
+    s = sub.add_parser("plot", help="figures of one run (one file per panel)")
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("-o", "--output", metavar="DIR", help="output folder (default: .)")
+    s.add_argument("--format", choices=plots.FORMATS, default="png")
+    s.add_argument("--panels", help="comma-separated subset of: " + ", ".join(plots.PANELS))
+    s.set_defaults(func=cmd_plot)
+
+    s = sub.add_parser("compare", help="KPIs side by side: table and bar charts")
+    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_SUMMARY.csv")
+    s.add_argument("-o", "--output", metavar="DIR",
+                   help="also write compare.md (or .csv) and compare.<chart-format> there")
+    s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    s.add_argument("--chart-format", choices=plots.FORMATS, default="png")
+    s.add_argument("--rows", action="store_true",
+                   help="one row per run (automatic beyond 12 runs)")
+    s.add_argument("--relative", action="store_true",
+                   help="also print each KPI relative to the first run, in %%")
+    s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("reproduce", help="published training runs: paper vs simulation")
+    s.add_argument("--joule", metavar="PATH", help="joule binary (default: $JOULE_BIN, "
+                                                   "then ./build/joule)")
+    s.add_argument("--outputs", metavar="DIR", default=os.path.join("out", "reproduce"),
+                   help="where run outputs go (default: out/reproduce)")
+    s.add_argument("--reuse", action="store_true",
+                   help="read existing outputs in --outputs instead of running")
+    s.add_argument("--scenarios", metavar="DIR", help="default: scenarios/reproduce")
+    s.add_argument("--mode", choices=("replay", "predictive", "both"), default="both")
+    s.add_argument("--only", metavar="IDS",
+                   help="comma-separated subset of: " + ", ".join(c.id for c in reproduce.CASES))
+    s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    s.set_defaults(func=cmd_reproduce)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (NotAJouleFile, ValueError, OSError) as e:
+        print(f"joule_analysis {args.command}: {e}", file=sys.stderr)
+        return 2

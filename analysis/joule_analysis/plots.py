@@ -1,0 +1,392 @@
+"""Figures of one run, one file per panel: <stem>-<panel>.<format>.
+
+Panels (each skipped, with the reason, when the run lacks its data):
+  power        stacked power over time: IT, each power-chain loss, each cooling component
+  pue-wetbulb  interval PUE against the outdoor wet-bulb temperature
+  cumulative   cumulative MWh (IT, facility) and tCO2e
+  racks        per-rack inlet temperature over time (rack power when there is no thermal model)
+  jobs         job timeline (one bar per job) under the IT/facility power
+  energy-flow  Sankey-style flow from the grid to useful IT work
+"""
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from joule_analysis.runfile import J_PER_KWH, downsample  # noqa: E402
+
+FORMATS = ("png", "svg", "pdf")
+PANELS = ("power", "pue-wetbulb", "cumulative", "racks", "jobs", "energy-flow")
+
+IT_COLOR = "#4C72B0"
+LOSS_COLORS = ["#C44E52", "#DD8452", "#E6A0A0", "#8C613C"]
+COOL_COLORS = ["#55A868", "#64B5CD", "#8172B3", "#CCB974", "#2A9D8F", "#937860", "#9ED0A0"]
+
+
+class Skipped(Exception):
+    """A panel has no data in this run; the message says which dataset is missing."""
+
+
+def _time_axis(t_s):
+    span = float(t_s[-1]) if len(t_s) else 0.0
+    if span > 3 * 86400:
+        return np.asarray(t_s) / 86400.0, "time (days)"
+    return np.asarray(t_s) / 3600.0, "time (h)"
+
+
+def _title(run, what):
+    return f"{run.name}: {what}"
+
+
+def _steps(t, v):
+    """Interval averages as a step plot: each value holds over (t[i-1], t[i]]."""
+    t0 = np.concatenate(([0.0], t[:-1]))
+    x = np.column_stack([t0, t]).ravel()
+    y = np.column_stack([v, v]).ravel()
+    return x, y
+
+
+# ---- panels --------------------------------------------------------------------------------
+def panel_power(run, fig):
+    ax = fig.add_subplot(111)
+    t = run.time_s
+    series = [("IT", run.facility["it_power_w"], IT_COLOR)]
+    losses, cooling = run.loss_components(), run.cooling_components()
+    series += [(k, v, LOSS_COLORS[i % len(LOSS_COLORS)]) for i, (k, v) in enumerate(losses.items())]
+    series += [(k, v, COOL_COLORS[i % len(COOL_COLORS)]) for i, (k, v) in
+               enumerate(cooling.items())]
+    xs, ys, labels, colors = None, [], [], []
+    for label, v, c in series:
+        td, vd = downsample(t, v)
+        x, y = _steps(td, vd)
+        xs = x
+        ys.append(y / 1e3)
+        labels.append(label.replace("_", " "))
+        colors.append(c)
+    x, xlabel = _time_axis(xs)
+    ax.stackplot(x, *ys, labels=labels, colors=colors, linewidth=0)
+    total = run.total_power_w()
+    if total is not None:
+        td, vd = downsample(t, total)
+        xt, yt = _steps(td, vd)
+        ax.plot(_time_axis(xt)[0], yt / 1e3, color="black", lw=0.8, label="grid meter")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("power (kW)")
+    ax.set_xlim(x[0], x[-1])
+    note = "" if (losses or cooling) else "  (no facility model: IT only)"
+    ax.set_title(_title(run, "power breakdown" + note))
+    ax.legend(loc="upper left", fontsize="small", ncol=2, framealpha=0.8)
+    ax.grid(alpha=0.3)
+
+
+def panel_pue_wetbulb(run, fig):
+    pue = run.pue_trace()
+    wb = run.series("wetbulb_c")
+    if pue is None:
+        raise Skipped("no /facility/pue or total_power_w (scenario without a facility model)")
+    if wb is None:
+        raise Skipped("no /facility/wetbulb_c (scenario without site weather)")
+    ok = np.isfinite(pue) & np.isfinite(wb)
+    if not ok.any():
+        raise Skipped("PUE undefined in every interval (no IT load)")
+    if np.ptp(wb[ok]) == 0:
+        raise Skipped(f"constant outdoor air ({wb[ok][0]:.1f} degC wet-bulb: no weather file)")
+    ax = fig.add_subplot(111)
+    if ok.sum() > 5000:
+        hb = ax.hexbin(wb[ok], pue[ok], gridsize=60, mincnt=1, cmap="viridis", bins="log")
+        fig.colorbar(hb, ax=ax, label="intervals")
+    else:
+        ax.scatter(wb[ok], pue[ok], s=6, alpha=0.5, color=IT_COLOR)
+    run_pue = run.summary.get("pue")
+    if run_pue is not None:
+        ax.axhline(run_pue, color="black", lw=0.8, ls="--", label=f"run PUE {run_pue:.3f}")
+        ax.legend(loc="upper left")
+    ax.set_xlabel("outdoor wet-bulb (°C)")
+    ax.set_ylabel("interval PUE")
+    ax.set_title(_title(run, "PUE vs outdoor wet-bulb"))
+    ax.grid(alpha=0.3)
+
+
+def panel_cumulative(run, fig):
+    ax = fig.add_subplot(111)
+    t, dt = run.time_s, run.dt_s
+    x, xlabel = _time_axis(np.concatenate(([0.0], t)))
+
+    def cum(p):  # cumulative integral, starting at 0 at t = 0
+        return np.concatenate(([0.0], np.cumsum(p * dt)))
+
+    it_kwh = cum(run.facility["it_power_w"]) / J_PER_KWH
+    ax.plot(x, it_kwh / 1e3, color=IT_COLOR, label="IT energy")
+    total = run.total_power_w()
+    grid_w = total if total is not None else run.facility["it_power_w"]
+    if total is not None:
+        ax.plot(x, cum(total) / J_PER_KWH / 1e3, color="black", label="facility energy")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("cumulative energy (MWh)")
+    ax.grid(alpha=0.3)
+    lines, labels = ax.get_legend_handles_labels()
+    carbon = run.series("carbon_gco2_per_kwh")
+    note = ""
+    if carbon is not None:
+        ax2 = ax.twinx()
+        t_co2 = cum(grid_w / J_PER_KWH * carbon) / 1e6
+        ax2.plot(x, t_co2, color="#C44E52", ls="--", label="emissions")
+        ax2.set_ylabel("cumulative emissions (tCO2e)")
+        l2, lab2 = ax2.get_legend_handles_labels()
+        lines, labels = lines + l2, labels + lab2
+    else:
+        note = "  (no carbon trace: energy only)"
+    ax.legend(lines, labels, loc="upper left")
+    ax.set_title(_title(run, "cumulative energy and emissions" + note))
+
+
+def panel_racks(run, fig):
+    if run.rack_count == 0 or len(run.rack_time_s) == 0:
+        raise Skipped("no rack samples (run shorter than output.rack_interval)")
+    dataset = "inlet_c" if run.has_inlet else "power_w"
+    times, edges, m = run.rack_matrix(dataset)
+    if dataset == "power_w":
+        m = m / 1e3
+    ax = fig.add_subplot(111)
+    t_edges = np.concatenate(([0.0], times))
+    x, xlabel = _time_axis(t_edges)
+    mesh = ax.pcolormesh(x, edges, m.T, shading="flat",
+                         cmap="inferno" if dataset == "inlet_c" else "viridis")
+    label = "inlet temperature (°C)" if dataset == "inlet_c" else "rack power (kW)"
+    fig.colorbar(mesh, ax=ax, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("rack")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    what = "rack inlet temperature" if dataset == "inlet_c" else \
+        "rack power (no thermal model: no inlet_c)"
+    ax.set_title(_title(run, what))
+
+
+def panel_jobs(run, fig):
+    jobs = run.jobs
+    n = len(jobs.get("id", []))
+    gs = fig.add_gridspec(2, 1, height_ratios=[1, 2], hspace=0.08)
+    ax_p = fig.add_subplot(gs[0])
+    ax_j = fig.add_subplot(gs[1], sharex=ax_p)
+    t = run.time_s
+    td, it = downsample(t, run.facility["it_power_w"])
+    xs, ys = _steps(td, it)
+    scale = 86400.0 if t[-1] > 3 * 86400 else 3600.0
+    xlabel = "time (days)" if scale == 86400.0 else "time (h)"
+    ax_p.plot(xs / scale, ys / 1e3, color=IT_COLOR, lw=0.9, label="IT")
+    total = run.total_power_w()
+    if total is not None:
+        td2, tot = downsample(t, total)
+        xs2, ys2 = _steps(td2, tot)
+        ax_p.plot(xs2 / scale, ys2 / 1e3, color="black", lw=0.9, label="facility")
+    ax_p.set_ylabel("power (kW)")
+    ax_p.legend(loc="upper right", fontsize="small")
+    ax_p.grid(alpha=0.3)
+    plt.setp(ax_p.get_xticklabels(), visible=False)
+    ax_p.set_title(_title(run, f"jobs ({n}) and power"))
+    end_s = float(t[-1])
+    if n == 0:
+        ax_j.text(0.5, 0.5, "no jobs", ha="center", va="center", transform=ax_j.transAxes)
+    else:
+        start = np.asarray(jobs["start_s"], dtype=float)
+        end = np.asarray(jobs["end_s"], dtype=float)
+        submit = np.asarray(jobs["submit_s"], dtype=float)
+        state = jobs.get("state", np.array(["?"] * n, dtype=object))
+        y = np.arange(n)
+        lw = max(0.5, min(8.0, 300.0 / n))
+        waiting_end = np.where(np.isnan(start), end_s, start)
+        ax_j.hlines(y, submit / scale, waiting_end / scale, color="#BBBBBB", lw=lw,
+                    label="waiting")
+        ran = ~np.isnan(start)
+        run_end = np.where(np.isnan(end), end_s, end)
+        done = ran & (state == "done")
+        running = ran & ~done
+        ax_j.hlines(y[done], start[done] / scale, run_end[done] / scale, color=IT_COLOR, lw=lw,
+                    label="ran")
+        if running.any():
+            ax_j.hlines(y[running], start[running] / scale, run_end[running] / scale,
+                        color="#DD8452", lw=lw, label="running at the end")
+        if n <= 40 and "name" in jobs:
+            ax_j.set_yticks(y)
+            ax_j.set_yticklabels([str(s) for s in jobs["name"]], fontsize="small")
+        ax_j.set_ylim(n - 0.5, -0.5)
+        ax_j.legend(loc="lower right", fontsize="small")
+    ax_j.set_xlabel(xlabel)
+    ax_j.set_ylabel("job")
+    ax_j.set_xlim(0, end_s / scale)
+    ax_j.grid(alpha=0.3, axis="x")
+
+
+def energy_flows(run):
+    """The flow tree from the grid to useful IT work, in kWh, from /summary and /jobs:
+    (label, kWh, color, children). Returns (tree, notes)."""
+    s = run.summary
+    notes = []
+    it = s.get("it_energy_kwh", run.integral_kwh(run.facility["it_power_w"]))
+    jobs_kwh = min(run.jobs_energy_kwh(), it)
+    it_children = []
+    idle = it - jobs_kwh
+    job_children = []
+    g = np.asarray(run.jobs.get("goodput", []), dtype=float)
+    if len(g) and np.isfinite(g).any():
+        # Goodput is NaN for jobs that are not training runs: all their energy counts.
+        e = np.asarray(run.jobs["energy_kwh"], dtype=float)
+        g = np.where(np.isfinite(g), g, 1.0)
+        useful = float(np.nansum(e * g))
+        job_children = [("useful work", useful, "#2A9D8F", []),
+                        ("lost to failures/restarts", jobs_kwh - useful, "#C44E52", [])]
+        jobs_label = "jobs"
+    else:
+        jobs_label = "jobs (useful work)"
+        notes.append("no per-job goodput: all job energy counted as useful work")
+    it_children.append((jobs_label, jobs_kwh, "#2A9D8F", job_children))
+    if idle > 1e-9 * max(it, 1):
+        it_children.append(("idle / unallocated nodes", idle, "#BBBBBB", []))
+    it_node = ("IT (servers)", it, IT_COLOR, it_children)
+    facility = s.get("facility_energy_kwh")
+    if facility is None:
+        notes.append("no facility model: the flow starts at IT")
+        return it_node, notes
+    children = []
+    losses = s.get("power_chain_loss_kwh")
+    cooling = s.get("cooling_energy_kwh")
+    comp = run.loss_components()
+    if losses:
+        parts = [(f"{k} loss", run.integral_kwh(v), LOSS_COLORS[i % 4], [])
+                 for i, (k, v) in enumerate(comp.items())] if len(comp) > 1 else []
+        children.append(("power-chain losses", losses, LOSS_COLORS[0], parts))
+    ccomp = run.cooling_components()
+    if cooling:
+        parts = [(k.replace("_", " "), run.integral_kwh(v), COOL_COLORS[i % 7], [])
+                 for i, (k, v) in enumerate(ccomp.items())] if len(ccomp) > 1 else []
+        children.append(("cooling", cooling, COOL_COLORS[0], parts))
+    other = facility - it - (losses or 0.0) - (cooling or 0.0)
+    if other > 1e-3 * facility:
+        children.append(("other facility", other, "#937860", []))
+    children.append(it_node)
+    return ("grid", facility, "#555555", children), notes
+
+
+def panel_energy_flow(run, fig):
+    tree, notes = energy_flows(run)
+    ax = fig.add_subplot(111)
+    total = tree[1]
+    if not total > 0:
+        raise Skipped("no energy used")
+    columns = []
+
+    def collect(node, depth, parent):
+        while len(columns) <= depth:
+            columns.append([])
+        entry = {"node": node, "parent": parent, "children": []}
+        columns[depth].append(entry)
+        if parent is not None:
+            parent["children"].append(entry)
+        for c in node[3]:
+            if c[1] > 0:
+                collect(c, depth + 1, entry)
+
+    collect(tree, 0, None)
+    gap, width = 0.02, 0.06
+    xstep = 1.0
+    for depth, col in enumerate(columns):
+        heights = [e["node"][1] / total for e in col]
+        span = sum(heights) + gap * (len(col) - 1)
+        y = 0.5 + span / 2
+        for e, h in zip(col, heights):
+            e["x"], e["top"], e["h"] = depth * xstep, y, h
+            e["out"] = y  # where the next child's band leaves the right edge
+            y -= h + gap
+    min_gap = 0.05  # labels closer than this (in flow units) are pushed apart
+    for col in columns:
+        label_y = []
+        for e in col:
+            y = e["top"] - e["h"] / 2
+            if label_y and label_y[-1] - y < min_gap:
+                y = label_y[-1] - min_gap
+            label_y.append(y)
+        for e, ly in zip(col, label_y):
+            label, kwh, color, _ = e["node"]
+            ax.add_patch(Rectangle((e["x"], e["top"] - e["h"]), width, e["h"], color=color))
+            pct = 100.0 * kwh / total
+            ax.text(e["x"] + width + 0.02, ly, f"{label}  {_energy(kwh)} ({pct:.1f} %)",
+                    va="center", fontsize="small")
+            for c in e["children"]:
+                h = c["h"]
+                x0, x1 = e["x"] + width, c["x"]
+                y0t, y1t = e["out"], c["top"]
+                e["out"] -= h
+                xm = (x0 + x1) / 2
+                verts = [(x0, y0t), (xm, y0t), (xm, y1t), (x1, y1t), (x1, y1t - h),
+                         (xm, y1t - h), (xm, y0t - h), (x0, y0t - h), (x0, y0t)]
+                codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO,
+                         Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.CLOSEPOLY]
+                ax.add_patch(PathPatch(Path(verts, codes), facecolor=c["node"][2], alpha=0.35,
+                                       lw=0))
+        col_low = min(label_y) if label_y else 0.0
+        for e in col:
+            e["label_low"] = col_low
+    ax.set_xlim(-0.05, (len(columns) - 1) * xstep + 0.75)
+    ax.set_ylim(min(min(e["top"] - e["h"], e["label_low"]) for col in columns for e in col) - 0.05,
+                max(e["top"] for col in columns for e in col) + 0.05)
+    ax.axis("off")
+    title = "energy flow, grid to useful IT work"
+    if notes:
+        title += "\n(" + "; ".join(notes) + ")"
+    ax.set_title(_title(run, title), fontsize="medium")
+
+
+def _energy(kwh):
+    if abs(kwh) >= 1e6:
+        return f"{kwh / 1e6:,.4g} GWh"
+    if abs(kwh) >= 1e3:
+        return f"{kwh / 1e3:,.4g} MWh"
+    return f"{kwh:,.4g} kWh"
+
+
+PANEL_FUNCS = {
+    "power": (panel_power, (10, 5)),
+    "pue-wetbulb": (panel_pue_wetbulb, (7, 5)),
+    "cumulative": (panel_cumulative, (10, 5)),
+    "racks": (panel_racks, (10, 5)),
+    "jobs": (panel_jobs, (10, 7)),
+    "energy-flow": (panel_energy_flow, (11, 6)),
+}
+
+
+def plot_run(run, outdir, fmt="png", panels=PANELS, dpi=120):
+    """Writes one file per panel; returns [(panel, path or None, note)]."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    os.makedirs(outdir, exist_ok=True)
+    results = []
+    for panel in panels:
+        func, size = PANEL_FUNCS[panel]
+        fig = plt.figure(figsize=size)
+        try:
+            func(run, fig)
+        except Skipped as e:
+            results.append((panel, None, str(e)))
+            plt.close(fig)
+            continue
+        path = os.path.join(outdir, f"{run.stem}-{panel}.{fmt}")
+        fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=_metadata(fmt))
+        plt.close(fig)
+        results.append((panel, path, ""))
+    return results
+
+
+def _metadata(fmt):
+    # Reproducible files: no creation dates embedded in SVG/PDF.
+    if fmt == "svg":
+        return {"Date": None}
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    return None

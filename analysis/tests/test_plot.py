@@ -1,0 +1,103 @@
+"""plot: every panel written, non-empty, in each format; panels without data are skipped."""
+
+import os
+
+import numpy as np
+import pytest
+
+from joule_analysis import plots
+from joule_analysis.cli import main
+from joule_analysis.runfile import Run
+
+MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}
+
+
+@pytest.mark.parametrize("fmt", plots.FORMATS)
+def test_plots_written_for_each_format(sim_h5, tmp_path, fmt):
+    results = plots.plot_run(Run(sim_h5), str(tmp_path), fmt)
+    written = {p: path for p, path, _ in results if path}
+    skipped = {p: note for p, path, note in results if not path}
+    # The tiny scenario has no facility model or weather: only PUE vs wet-bulb is skipped.
+    assert set(written) == set(plots.PANELS) - {"pue-wetbulb"}
+    assert "facility" in skipped["pue-wetbulb"]
+    for path in written.values():
+        assert os.path.getsize(path) > 1000
+        with open(path, "rb") as f:
+            assert f.read(5).startswith(MAGIC[fmt])
+
+
+def test_all_panels_with_a_facility_model(facility_h5, tmp_path):
+    results = plots.plot_run(Run(facility_h5), str(tmp_path), "png")
+    assert [p for p, path, _ in results if path] == list(plots.PANELS)
+
+
+def test_plot_cli_reports_skips(sim_h5, tmp_path, capsys):
+    assert main(["plot", sim_h5, "-o", str(tmp_path), "--format", "svg"]) == 0
+    out = capsys.readouterr().out
+    assert "skipped pue-wetbulb" in out
+    assert out.count("wrote ") == len(plots.PANELS) - 1
+    assert main(["plot", sim_h5, "--panels", "nope"]) == 2
+
+
+def test_energy_flow_balances(facility_h5):
+    run = Run(facility_h5)
+    (label, grid, _, children), notes = plots.energy_flows(run)
+    s = run.summary
+    assert label == "grid" and grid == pytest.approx(s["facility_energy_kwh"])
+    # Grid = losses + cooling + IT (+ other): the children add up to the parent.
+    assert sum(c[1] for c in children) == pytest.approx(grid, rel=1e-9)
+    by_name = {c[0]: c for c in children}
+    # Each aggregate splits into its components: PDU + UPS + transformer, fans + chillers + ...
+    for name, key in (("power-chain losses", "power_chain_loss_kwh"),
+                      ("cooling", "cooling_energy_kwh")):
+        node = by_name[name]
+        assert node[1] == pytest.approx(s[key])
+        assert len(node[3]) > 1
+        assert sum(c[1] for c in node[3]) == pytest.approx(node[1], rel=1e-9)
+    it = children[-1]
+    assert it[1] == pytest.approx(s["it_energy_kwh"])
+    assert sum(c[1] for c in it[3]) == pytest.approx(it[1], rel=1e-9)
+    jobs = it[3][0]
+    job_kwh = float(np.sum(run.jobs["energy_kwh"]))
+    assert jobs[1] == pytest.approx(job_kwh)
+    # Useful work: each training job's energy times its goodput; other jobs count whole.
+    g = np.where(np.isfinite(run.jobs["goodput"]), run.jobs["goodput"], 1.0)
+    assert 0 < np.nanmin(run.jobs["goodput"]) < 1  # the fixture's training job lost work
+    useful, lost = jobs[3]
+    assert useful[1] == pytest.approx(float(np.sum(run.jobs["energy_kwh"] * g)))
+    assert useful[1] + lost[1] == pytest.approx(job_kwh)
+    assert notes == []
+
+
+def test_energy_flow_without_facility(sim_h5):
+    (label, it, _, children), notes = plots.energy_flows(Run(sim_h5))
+    assert label == "IT (servers)"
+    assert any("no facility model" in n for n in notes)
+    assert sum(c[1] for c in children) == pytest.approx(it)
+
+
+def test_rack_matrix_block_averages(sim_h5):
+    run = Run(sim_h5)
+    import h5py
+    with h5py.File(sim_h5, "r") as f:
+        full = f["racks/power_w"][...]
+    times, edges, m = run.rack_matrix(max_rows=1000, max_cols=1000)
+    assert m.shape == full.shape and np.allclose(m, full)
+    times, edges, m = run.rack_matrix(max_rows=4, max_cols=2)
+    assert m.shape[0] <= 4 and m.shape[1] == 2
+    assert list(edges) == [0, 2, 3]
+    # Equal intervals: the mean over everything is kept.
+    assert np.nanmean(m[:, 1]) == pytest.approx(full[:, 2].mean())
+
+
+def test_fixed_pue_run_without_weather(mini_replay_h5, tmp_path):
+    results = {p: (path, note) for p, path, note in
+               plots.plot_run(Run(mini_replay_h5), str(tmp_path), "png")}
+    assert results["pue-wetbulb"][0] is None
+    assert "constant outdoor air" in results["pue-wetbulb"][1]
+    assert all(results[p][0] for p in plots.PANELS if p != "pue-wetbulb")
+    (label, grid, _, children), _ = plots.energy_flows(Run(mini_replay_h5))
+    by_name = {c[0]: c[1] for c in children}
+    # fixed-pue: cooling = (1.12 - 1) x IT, no power chain.
+    assert by_name["cooling"] == pytest.approx(0.12 * by_name["IT (servers)"], rel=1e-9)
+    assert "power-chain losses" not in by_name

@@ -1,0 +1,110 @@
+#include "models/scheduling/placement.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+namespace joule::models::scheduling {
+
+std::vector<std::uint32_t> startable_nodes(const SchedulerContext& ctx) {
+  std::vector<std::uint32_t> out;
+  for (const NodeInfo& n : ctx.nodes())
+    if (n.free && n.state == NodeState::on) out.push_back(n.id);
+  return out;
+}
+
+std::vector<std::uint32_t> lowest_ids(const SchedulerContext& ctx, std::size_t count) {
+  std::vector<std::uint32_t> free = startable_nodes(ctx);
+  if (free.size() < count) return {};
+  free.resize(count);
+  return free;
+}
+
+std::vector<std::uint32_t> coolest_racks(const SchedulerContext& ctx, std::size_t count) {
+  std::vector<std::uint32_t> free = startable_nodes(ctx);
+  if (free.size() < count) return {};
+  // Mean inlet of every rack (all its nodes, busy or not: the rack's air, not the free part).
+  std::map<std::uint32_t, std::pair<double, int>> sums;
+  for (const NodeInfo& n : ctx.nodes()) {
+    auto& [sum_c, k] = sums[n.rack];
+    sum_c += n.inlet_c;
+    ++k;
+  }
+  const auto nodes = ctx.nodes();
+  auto rack_inlet_c = [&](std::uint32_t id) {
+    const auto& [sum_c, k] = sums[nodes[id].rack];
+    return sum_c / k;
+  };
+  std::stable_sort(free.begin(), free.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const double ra = rack_inlet_c(a), rb = rack_inlet_c(b);
+    if (ra != rb) return ra < rb;
+    if (nodes[a].rack != nodes[b].rack) return nodes[a].rack < nodes[b].rack;
+    return nodes[a].inlet_c < nodes[b].inlet_c;
+  });
+  free.resize(count);
+  std::sort(free.begin(), free.end());
+  return free;
+}
+
+std::vector<std::uint32_t> fewest_racks(const SchedulerContext& ctx, std::size_t count) {
+  const std::vector<std::uint32_t> free = startable_nodes(ctx);
+  if (free.size() < count) return {};
+  std::map<std::uint32_t, std::vector<std::uint32_t>> by_rack;  // rack → free nodes, id order
+  const auto nodes = ctx.nodes();
+  for (const auto id : free) by_rack[nodes[id].rack].push_back(id);
+  std::vector<std::uint32_t> out;
+  std::size_t left = count;
+  while (left > 0) {
+    auto best = by_rack.end();
+    for (auto it = by_rack.begin(); it != by_rack.end(); ++it) {  // best fit for what is left
+      if (it->second.size() < left) continue;
+      if (best == by_rack.end() || it->second.size() < best->second.size()) best = it;
+    }
+    if (best == by_rack.end())  // none holds it all: the fullest rack
+      for (auto it = by_rack.begin(); it != by_rack.end(); ++it)
+        if (best == by_rack.end() || it->second.size() > best->second.size()) best = it;
+    const std::size_t take = std::min(left, best->second.size());
+    out.insert(out.end(), best->second.begin(), best->second.begin() + static_cast<long>(take));
+    left -= take;
+    by_rack.erase(best);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+long pairwise_hops(const SchedulerContext& ctx, std::span<const std::uint32_t> nodes) {
+  long sum = 0;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    for (std::size_t j = i + 1; j < nodes.size(); ++j) sum += ctx.hops(nodes[i], nodes[j]);
+  return sum;
+}
+
+std::vector<std::uint32_t> fewest_hops(const SchedulerContext& ctx, std::size_t count) {
+  const std::vector<std::uint32_t> free = startable_nodes(ctx);
+  if (free.size() < count) return {};
+  if (count == 0) return {};
+  const auto nodes = ctx.nodes();
+  std::vector<std::uint32_t> best;
+  long best_cost = std::numeric_limits<long>::max();
+  std::uint32_t last_rack = std::numeric_limits<std::uint32_t>::max();
+  std::vector<std::pair<int, std::uint32_t>> by_distance(free.size());
+  for (const auto seed : free) {
+    if (nodes[seed].rack == last_rack) continue;  // one seed per rack: its first free node
+    last_rack = nodes[seed].rack;
+    for (std::size_t i = 0; i < free.size(); ++i)
+      by_distance[i] = {ctx.hops(seed, free[i]), free[i]};
+    std::partial_sort(by_distance.begin(), by_distance.begin() + static_cast<long>(count),
+                      by_distance.end());
+    std::vector<std::uint32_t> set;
+    for (std::size_t i = 0; i < count; ++i) set.push_back(by_distance[i].second);
+    std::sort(set.begin(), set.end());
+    const long cost = pairwise_hops(ctx, set);
+    if (cost < best_cost || (cost == best_cost && set < best)) {
+      best_cost = cost;
+      best = std::move(set);
+    }
+  }
+  return best;
+}
+
+}  // namespace joule::models::scheduling

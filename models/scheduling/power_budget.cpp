@@ -1,0 +1,172 @@
+// Facility power budget: admission control and GPU power caps keep the facility meter under a
+// limit, e.g. for a demand-response event or a contracted peak.
+//
+// Inside the budget window, at every call: with R the running jobs, B the IT power with every
+// job's nodes at idle, B = it_power − Σ_{j∈R} added_j(cap_j), and added_j(c) the estimated
+// power job j adds over idle at per-GPU cap c (SchedulerContext::estimate), a set S of jobs
+// fits at cap c when
+//     facility_power_at(B + Σ_{j∈S} added_j(c)) ≤ limit.
+// Jobs are taken in EASY-backfill order (easy.hpp); a job is admitted only if R ∪ {admitted}
+// ∪ {job} fits at the lowest cap allowed, c_min = max(power_cap_range().min, `min_cap`); a job
+// that would not fit even alone (B + added_job(c_min) over the limit) never can in this window
+// and is passed over without blocking the others. All
+// admitted jobs share one cap, the highest c in [c_min, TDP] at which the set fits (bisection;
+// added power is non-decreasing in c), or no cap when they fit uncapped. Caps are lowered
+// before a job starts, so the meter never steps over the limit on a start; they rise again as
+// jobs end. A head job refused for power blocks the queue (smaller jobs may not overtake it).
+// Between events the policy re-checks every `check_interval` (the cooling load drifts with the
+// weather). Running jobs are never stopped: when even c_min cannot hold the limit (e.g. the
+// window opens on a full cluster on a hot afternoon), they run at c_min and the limit is
+// exceeded; the summary's peak power shows it.
+// Outside the window caps are removed and the policy is plain EASY backfilling.
+// Power-capped scheduling under a site limit: Patki et al., "Exploring hardware
+// overprovisioning in power-constrained, high performance computing", ICS 2013; GPU caps
+// trade time for energy (Zeus, NSDI 2023).
+//
+//   key             default  meaning
+//   limit           —        facility power limit (required)
+//   from            0 s      window start (time since the run start, or within each `repeat`)
+//   until           0 s      window end; 0: no end (the budget always applies from `from`)
+//   repeat          0 s      window period (e.g. 1 d for a daily peak window); 0: once
+//   min_cap         0 W      lowest per-GPU cap the policy sets (0: the hardware minimum)
+//   check_interval  5 min    re-check period inside the window
+#include <algorithm>
+#include <cmath>
+
+#include "models/scheduling/easy.hpp"
+
+namespace joule::models::scheduling {
+
+namespace {
+
+class PowerBudget final : public Policy {
+public:
+  explicit PowerBudget(const sim::ParamReader& r)
+      : limit_w_(r.quantity<sim::Watts>("limit", sim::Range::positive()).value()),
+        from_(r.duration("from")),
+        until_(r.duration("until")),
+        repeat_(r.duration("repeat")),
+        min_cap_w_(r.quantity<sim::Watts>("min_cap", sim::Range::non_negative()).value()),
+        check_interval_(r.duration("check_interval", sim::Range::positive())) {
+    if (until_ != sim::Time::zero() && until_ <= from_) r.fail("until", "must be after 'from'");
+    if (repeat_ != sim::Time::zero()) {
+      if (until_ == sim::Time::zero()) r.fail("until", "is required with 'repeat'");
+      if (until_ > repeat_) r.fail("until", "must be within one 'repeat' period");
+    }
+  }
+
+  void schedule(SchedulerContext& ctx) override {
+    const sim::Time now = ctx.now();
+    alarm_.request(ctx, next_boundary(now));
+    if (!in_window(now)) {
+      for (const world::Job* job : ctx.running())
+        if (ctx.power_cap(*job)) ctx.set_power_cap(*job, std::nullopt);
+      easy_backfill(ctx, ctx.queue());
+      return;
+    }
+    if (alarm_.next(now) > now + check_interval_) alarm_.request(ctx, now + check_interval_);
+
+    const PowerCapRange range = ctx.power_cap_range();
+    const double floor_w = std::clamp(min_cap_w_, range.min.value(), range.max.value());
+    admitted_ = ctx.running();
+    base_it_w_ = ctx.it_power().value();
+    for (const world::Job* job : admitted_)
+      base_it_w_ -= ctx.estimate(*job, ctx.power_cap(*job)).added_power.value();
+
+    EasyOptions options;
+    options.admit = [&](SchedulerContext& c, world::Job& job) {
+      admitted_.push_back(&job);
+      if (fits(c, floor_w)) {
+        apply_cap(c, floor_w, range.max.value());  // lowers the others before the start
+        return Admission::start;
+      }
+      admitted_.pop_back();
+      // Alone (no other job running: IT = B + its own added power) it would still not fit:
+      // waiting cannot help it inside this window, so it must not block the queue.
+      const double alone_w = base_it_w_ + c.estimate(job, sim::Watts(floor_w)).added_power.value();
+      return c.facility_power_at(sim::Watts(alone_w)).value() > limit_w_ ? Admission::never
+                                                                         : Admission::wait;
+    };
+    easy_backfill(ctx, ctx.queue(), options);
+    apply_cap(ctx, floor_w, range.max.value());  // jobs may have ended: raise caps
+  }
+
+private:
+  bool in_window(sim::Time t) const {
+    if (t < from_ && repeat_ == sim::Time::zero()) return false;
+    if (repeat_ == sim::Time::zero()) return until_ == sim::Time::zero() || t < until_;
+    const sim::Time phase = t % repeat_;
+    return phase >= from_ && phase < until_;
+  }
+
+  // The next window edge after t (Time::max() when none).
+  sim::Time next_boundary(sim::Time t) const {
+    if (repeat_ == sim::Time::zero()) {
+      if (t < from_) return from_;
+      if (until_ != sim::Time::zero() && t < until_) return until_;
+      return sim::Time::max();
+    }
+    const sim::Time period_start = t - t % repeat_;
+    if (t < period_start + from_) return period_start + from_;
+    if (t < period_start + until_) return period_start + until_;
+    return period_start + repeat_ + from_;
+  }
+
+  double facility_w(const SchedulerContext& ctx, std::optional<double> cap_w) const {
+    double it_w = base_it_w_;
+    const std::optional<sim::Watts> cap =
+        cap_w ? std::optional<sim::Watts>(sim::Watts(*cap_w)) : std::nullopt;
+    for (const world::Job* job : admitted_) it_w += ctx.estimate(*job, cap).added_power.value();
+    return ctx.facility_power_at(sim::Watts(it_w)).value();
+  }
+  bool fits(const SchedulerContext& ctx, double cap_w) const {
+    return facility_w(ctx, cap_w) <= limit_w_;
+  }
+
+  // Sets the admitted jobs' common cap: none if they fit uncapped, else the highest that fits,
+  // else the floor.
+  void apply_cap(SchedulerContext& ctx, double floor_w, double max_w) const {
+    std::optional<sim::Watts> cap;
+    if (facility_w(ctx, std::nullopt) > limit_w_) {
+      double lo = floor_w, hi = max_w;  // fits(lo) or lo is the floor; !fits(hi)
+      for (int i = 0; i < 40 && hi - lo > 0.01; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (fits(ctx, mid) ? lo : hi) = mid;
+      }
+      cap = sim::Watts(lo);
+    }
+    // Lower caps first, then raise, so the meter never overshoots in between.
+    auto watts = [&](std::optional<sim::Watts> c) { return c ? c->value() : max_w; };
+    for (const world::Job* job : admitted_)
+      if (watts(cap) < watts(ctx.power_cap(*job))) ctx.set_power_cap(*job, cap);
+    for (const world::Job* job : admitted_) {
+      const std::optional<sim::Watts> old = ctx.power_cap(*job);
+      if (old.has_value() != cap.has_value() || watts(cap) != watts(old))
+        ctx.set_power_cap(*job, cap);
+    }
+  }
+
+  double limit_w_;
+  sim::Time from_, until_, repeat_;
+  double min_cap_w_;
+  sim::Time check_interval_;
+  std::vector<const world::Job*> admitted_;
+  double base_it_w_ = 0.0;
+  Alarm alarm_;
+};
+
+const bool registered = PolicyRegistry::add(
+    policy_doc("power-budget",
+               "Admission control and GPU power caps keep facility power under a limit (demand "
+               "response, contracted peak); EASY backfilling otherwise",
+               {{"limit", "W", "", "facility power limit"},
+                {"from", "s", "0 s", "window start (since the run start, or within each repeat)"},
+                {"until", "s", "0 s", "window end; 0 s: no end"},
+                {"repeat", "s", "0 s", "window period, e.g. 1 d; 0 s: once"},
+                {"min_cap", "W", "0 W", "lowest per-GPU cap to set (0 W: the hardware minimum)"},
+                {"check_interval", "s", "5 min", "re-check period inside the window"}}),
+    [](const sim::ParamReader& r) { return std::make_unique<PowerBudget>(r); });
+
+}  // namespace
+
+}  // namespace joule::models::scheduling
