@@ -19,15 +19,74 @@ void Handle::reset() {
   id_ = H5I_INVALID_HID;
 }
 
+namespace {
+
+// The innermost message of HDF5's error stack, where the system's reason appears:
+// "... errno = 28, error message = 'No space left on device' ..." → "No space left on device".
+std::string hdf5_reason() {
+  std::string innermost;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_UPWARD,
+      [](unsigned n, const H5E_error2_t* e, void* data) -> herr_t {
+        if (n == 0 && e->desc) *static_cast<std::string*>(data) = e->desc;
+        return 0;
+      },
+      &innermost);
+  H5Eclear2(H5E_DEFAULT);
+  const std::string key = "error message = '";
+  const auto at = innermost.find(key);
+  if (at != std::string::npos) {
+    const auto end = innermost.find('\'', at + key.size());
+    return innermost.substr(at + key.size(),
+                            end == std::string::npos ? end : end - at - key.size());
+  }
+  return innermost;
+}
+
+}  // namespace
+
+namespace {
+// The name of the file that holds an object ("?" when unknown).
+std::string file_name(hid_t obj) {
+  const ssize_t n = H5Fget_name(obj, nullptr, 0);
+  if (n <= 0) return "?";
+  std::string name(static_cast<std::size_t>(n) + 1, '\0');
+  H5Fget_name(obj, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(n));
+  return name;
+}
+}  // namespace
+
 hid_t check(hid_t id, const std::string& what) {
-  if (id < 0) throw std::runtime_error("HDF5: " + what + " failed");
+  if (id < 0) {
+    const std::string reason = hdf5_reason();
+    throw Error("HDF5: " + what + " failed" + (reason.empty() ? "" : ": " + reason));
+  }
   return id;
+}
+
+void close_file(Handle& file) {
+  if (!file) return;
+  const std::string name = file_name(file.get());
+  const hid_t id = file.release();
+  const herr_t flushed = H5Fflush(id, H5F_SCOPE_GLOBAL);
+  const std::string reason = flushed < 0 ? hdf5_reason() : "";
+  const herr_t closed = H5Fclose(id);
+  if (flushed < 0)
+    throw Error("HDF5: writing " + name + " failed" + (reason.empty() ? "" : ": " + reason));
+  check(closed, "closing " + name);
 }
 
 namespace {
 struct QuietErrors {
-  // HDF5 prints its error stack to stderr by default; Joule reports errors itself.
-  QuietErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+  QuietErrors() {
+    // No library shutdown at exit: every file Joule writes is closed (and checked) explicitly,
+    // and HDF5 1.10 crashes (SIGSEGV in H5_term_library) tidying up after a file whose close
+    // failed, e.g. on a full disk. Must come before any other HDF5 call.
+    H5dont_atexit();
+    // HDF5 prints its error stack to stderr by default; Joule reports errors itself.
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
 };
 const QuietErrors quiet;
 }  // namespace
@@ -150,6 +209,14 @@ void Series::append_row(const double* values) {
 
 void Series::flush() {
   if (buffered_rows_ == 0) return;
+  try {
+    write_buffer();
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (" + file_name(dataset_.get()) + ")");
+  }
+}
+
+void Series::write_buffer() {
   const int rank = columns_ == 0 ? 1 : 2;
   hsize_t new_dims[2] = {rows_written_ + buffered_rows_, columns_};
   check(H5Dset_extent(dataset_.get(), new_dims), "extending dataset");

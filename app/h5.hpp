@@ -6,6 +6,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ public:
   ~Handle() { reset(); }
   void reset();
   hid_t get() const { return id_; }
+  // Gives up ownership without closing: the caller closes the id.
+  hid_t release() {
+    const hid_t id = id_;
+    id_ = H5I_INVALID_HID;
+    return id;
+  }
   explicit operator bool() const { return id_ >= 0; }
 
 private:
@@ -29,8 +36,21 @@ private:
   herr_t (*close_)(hid_t) = nullptr;
 };
 
-// Throws std::runtime_error with `what` when an HDF5 call failed (negative id or status).
+// A failed HDF5 call. The message names the operation and, when HDF5 reports one, the system's
+// reason ("No space left on device").
+class Error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws h5::Error with `what` when an HDF5 call failed (negative id or status).
 hid_t check(hid_t id, const std::string& what);
+
+// Writes everything HDF5 still holds for the file (dataset chunks, metadata) and closes it,
+// throwing h5::Error on failure. HDF5 writes most of a file from its caches at this point, so a
+// full disk often shows up only here: call it, and let it succeed, before renaming the file
+// into place. Close the file's datasets and groups first. `file` is reset either way.
+void close_file(Handle& file);
 
 Handle create_file(const std::string& path);  // truncates
 Handle open_file_readonly(const std::string& path);
@@ -55,6 +75,8 @@ public:
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
 
 private:
+  void write_buffer();
+
   Handle dataset_;
   std::size_t columns_;
   std::size_t width_;
