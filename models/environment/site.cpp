@@ -113,8 +113,25 @@ Conditions Weather::at(sim::Time t) const {
 
 HourlySignal::HourlySignal(double constant_value) : constant_(constant_value) {}
 
+namespace {
+
+// The start's offset into a series, in ns. With wrap, whole lengths of the series are dropped
+// first (the same hour is read), so a start in any year fits; without, an offset beyond ±50
+// years is clamped: such a series cannot cover the run, which Site reports as an InputError.
+std::int64_t start_offset_ns(std::int64_t offset_s, std::size_t hours, bool wrap) {
+  constexpr std::int64_t limit_s = 50LL * 366 * 86400;
+  if (wrap && hours > 0)
+    offset_s = floor_mod(offset_s, static_cast<std::int64_t>(hours) * seconds_per_hour_i);
+  else
+    offset_s = std::clamp(offset_s, -limit_s, limit_s);
+  return offset_s * ns_per_s;
+}
+
+}  // namespace
+
 HourlySignal::HourlySignal(HourlySeries series, double to_base, std::int64_t start_utc_s, bool wrap)
-    : offset_ns_((start_utc_s - series.first_utc_s) * ns_per_s), wrap_(wrap) {
+    : offset_ns_(start_offset_ns(start_utc_s - series.first_utc_s, series.values.size(), wrap)),
+      wrap_(wrap) {
   base_.reserve(series.values.size());
   for (double v : series.values) base_.push_back(v * to_base);
   series_ = std::move(series);
@@ -145,7 +162,7 @@ sim::Time HourlySignal::next_change(sim::Time t) const {
 bool HourlySignal::covers(sim::Time horizon) const {
   if (!series_ || wrap_) return true;
   const auto n = static_cast<std::int64_t>(base_.size());
-  return offset_ns_ >= 0 && offset_ns_ + horizon.ns() <= n * hour_ns;
+  return offset_ns_ >= 0 && horizon.ns() <= n * hour_ns - offset_ns_;
 }
 
 // ---------------------------------------------------------------- spec

@@ -5,11 +5,14 @@
 // UBSan report quoted; in a plain build they fail on the exception type or the wrong value.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "app/yaml_params.hpp"
 #include "models/environment/epw.hpp"
+#include "models/environment/site.hpp"
 #include "models/workload/trace.hpp"
 #include "sim/error.hpp"
 #include "sim/units.hpp"
@@ -85,4 +88,30 @@ TEST_CASE("units: an absurd exponent is a UnitError, not an integer overflow") {
   }
   CHECK(sim::parse_quantity("1 m^3").dim.length == 3);
   CHECK(sim::parse_quantity("2 W*s^-1").dim.time == -4);
+}
+
+// fuzz_scenario, crash-a9d8fa5a: "runtime error: signed integer overflow: -31919252400 *
+// 1000000000 cannot be represented in type 'long'" at site.cpp (HourlySignal's offset in ns):
+// `site.start: 1011-07-10T00:00` against 2023 grid data, 1,012 years apart.
+TEST_CASE("site: a start centuries away from the grid data wraps, or is an InputError") {
+  const std::string dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
+  const auto site_for = [&](const std::string& start, const std::string& wrap) {
+    const auto node = app::parse_yaml_text(
+        "{weather: data/weather/USA_VA_Leesburg.Exec.epw, carbon: "
+        "data/carbon/US-MIDA-PJM_2023_hourly.csv, start: " +
+            start + ", wrap: " + wrap + "}",
+        "site.yaml");
+    const sim::ParamReader r(&node, models::environment::site_doc());
+    return models::environment::Site(models::environment::site_spec(r, dir), sim::days(7));
+  };
+  // With wrap (the default), the 2023 carbon year repeats: July 10 of 1011 reads the hour of
+  // the 2023 series that is a whole number of series-lengths away, as any other year does.
+  const auto far = site_for("1011-07-10T00:00", "true");
+  const auto near = site_for("2023-07-10T00:00", "true");
+  CHECK(std::isfinite(far.carbon().at(sim::hours(5))));
+  CHECK(far.carbon().at(sim::Time::zero()) > 0);
+  CHECK(near.carbon().at(sim::Time::zero()) > 0);
+  // Without wrap the series does not cover the run: an InputError naming the carbon file.
+  CHECK_THROWS_WITH_AS(site_for("1011-07-10T00:00", "false"), doctest::Contains("site.carbon"),
+                       sim::InputError);
 }
