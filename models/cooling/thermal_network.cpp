@@ -114,10 +114,23 @@ void ThermalNetwork::step(double dt_s) {
     ++factorizations_;
     dirty_ = false;
   }
-  rhs_ = boundary_terms();
+  // rhs = boundary terms + C/Δt·T + q, built in place (the same sums as boundary_terms()).
+  rhs_.setZero(n);
+  for (const auto& l : links_)
+    if (l.kind == Kind::conduct_boundary || l.kind == Kind::stream_in)
+      rhs_[l.a] += l.value * boundary_c_[l.b];
   for (int i = 0; i < n; ++i) rhs_[i] += capacitance_[i] / dt_s_ * temp_c_[i] + heat_w_[i];
-  solution_ = lu_->solve(rhs_);
-  for (int i = 0; i < n; ++i) temp_c_[i] = solution_[i];
+  // T = Pc⁻¹ · U⁻¹ · L⁻¹ · Pr · rhs: the arithmetic of SparseLU::solve(), with both permutations
+  // applied out of place. solve() permutes its result back in place, cycle by cycle with a
+  // freshly allocated mask, which was the most expensive part of a control step for thousands of
+  // racks (bench/bench_scale.sh; docs/reliability.md).
+  const auto& pr = lu_->rowsPermutation().indices();
+  const auto& pc = lu_->colsPermutation().indices();
+  solution_.resize(n);
+  for (int i = 0; i < n; ++i) solution_[pr[i]] = rhs_[i];
+  lu_->matrixL().solveInPlace(solution_);
+  lu_->matrixU().solveInPlace(solution_);
+  for (int i = 0; i < n; ++i) temp_c_[i] = solution_[pc[i]];
 }
 
 void ThermalNetwork::solve_steady() {
