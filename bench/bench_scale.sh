@@ -9,16 +9,21 @@
 # 100k: <= 10x the 10k time). Wall time counts only when the machine is otherwise idle: on a
 # shared machine compare CPU times. Extra --set options apply to both scenarios (e.g.
 # `--set duration="30 d"` for a quick look). BUILD_DIR defaults to ./build (a Release build);
-# the script builds the `joule` target there first.
+# the script builds the `joule` target there first. JOULE_BIN=path/to/joule runs that binary
+# instead (no build), e.g. to compare a saved binary from before a change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then build=$1; shift; fi
-cmake --build "$build" --target joule >/dev/null
+joule=${JOULE_BIN:-}
+if [ -z "$joule" ]; then
+  cmake --build "$build" --target joule >/dev/null
+  joule=$build/joule
+fi
 out=$(mktemp -d /tmp/joule-bench-scale.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 
-/usr/bin/python3 - "$build/joule" "$out" "$@" <<'PY'
+/usr/bin/python3 - "$joule" "$out" "$@" <<'PY'
 import json, os, subprocess, sys, time
 
 joule, out, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -37,8 +42,7 @@ for name in ("gpus-10k", "gpus-100k"):
     cpu = usage.ru_utime + usage.ru_stime
     rss = usage.ru_maxrss * 1024  # Linux reports KiB
     events = summary["events"]
-    rows[name] = dict(wall=wall, cpu=cpu, rss=rss, events=events, size=os.path.getsize(h5),
-                      gpus=None)
+    rows[name] = dict(wall=wall, cpu=cpu, rss=rss, events=events, size=os.path.getsize(h5))
     print(f"{name:10s} wall {wall:7.2f} s   cpu {cpu:7.2f} s   peak RSS {rss / 2**20:7.1f} MiB   "
           f"events {events:11.0f}   {events / wall / 1e6:6.3f} M events/s wall   "
           f"{events / cpu / 1e6:6.3f} M events/s cpu   output {rows[name]['size'] / 2**20:6.1f} MiB",
