@@ -58,8 +58,10 @@ int main(int argc, char** argv) {
   app::SweepOptions sweep_options;
   auto* sweep = cli.add_subcommand("sweep", "Run every variant of a sweep file (docs/sweeps.md)");
   sweep->add_option("sweep", sweep_path, "Sweep YAML file")->required();
-  sweep->add_option("-o,--output", sweep_options.dir, "Output folder (default: the sweep file's name)");
-  sweep->add_option("-j,--jobs", sweep_options.jobs, "Parallel workers (default: cores; 1 per MPI rank)");
+  sweep->add_option("-o,--output", sweep_options.dir,
+                    "Output folder (default: the sweep file's name)");
+  sweep->add_option("-j,--jobs", sweep_options.jobs,
+                    "Parallel workers (default: cores; 1 per MPI rank)");
   sweep->add_flag("--force", sweep_options.force, "Rerun variants whose output is complete");
   sweep->add_flag("--processes", sweep_options.processes, "Run each variant as a child process");
   sweep->add_flag("-q,--quiet", sweep_options.quiet, "Print nothing but errors");
