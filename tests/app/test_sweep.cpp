@@ -452,3 +452,19 @@ TEST_CASE("two MPI ranks give the same results as threads") {
   for (const auto& r : app::scan_outputs(s, o)) CHECK(r.status == app::VariantStatus::reused);
 #endif
 }
+
+TEST_CASE("the shipped example sweeps load and validate") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(JOULE_SOURCE_DIR "/scenarios/sweeps")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path().string());
+    const auto s = app::load_sweep(entry.path().string());
+    CHECK(!s.variants.empty());
+    CHECK_NOTHROW(app::validate_sweep(s));
+    ++count;
+  }
+  CHECK(count >= 3);
+  const auto bench = app::load_sweep(JOULE_SOURCE_DIR "/bench/sweep/sweep64.yaml");
+  CHECK(bench.variants.size() == 64);
+  CHECK_NOTHROW(app::validate_sweep(bench));
+}
