@@ -61,7 +61,7 @@ models::world::WorldSections world_sections(const Scenario& sc) {
           cal && cal->is_scalar() && cal->scalar != "none") {
         const fs::path p = fs::path(cal->scalar).is_absolute()
                                ? fs::path(cal->scalar)
-                               : fs::path(sc.base_dir) / cal->scalar;
+                               : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
         s.calibration =
             std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
       }
