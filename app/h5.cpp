@@ -155,6 +155,7 @@ std::string get_string_attr(hid_t obj, const std::string& name) {
     char* value = nullptr;
     Handle mem(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // HDF5 does not convert character sets
     check(H5Aread(attr.get(), mem.get(), &value), "reading attribute " + name);
     std::string out = value ? value : "";
     H5free_memory(value);

@@ -1,6 +1,7 @@
 // The `joule` command.
 //
 //   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--force] [--quiet]
+//   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet]   (docs/sweeps.md)
 //   joule validate SCENARIO
 //   joule summary FILE [--json]
 //   joule list-models [--markdown]
@@ -17,6 +18,7 @@
 #include "app/docs.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
+#include "app/sweep.hpp"
 #include "app/version.hpp"
 #include "sim/error.hpp"
 
@@ -51,6 +53,18 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
   run->add_flag("--force", force, "Overwrite an existing output file");
   run->add_flag("-q,--quiet", quiet, "Print nothing but errors");
+
+  std::string sweep_path;
+  app::SweepOptions sweep_options;
+  auto* sweep = cli.add_subcommand("sweep", "Run every variant of a sweep file (docs/sweeps.md)");
+  sweep->add_option("sweep", sweep_path, "Sweep YAML file")->required();
+  sweep->add_option("-o,--output", sweep_options.dir,
+                    "Output folder (default: the sweep file's name)");
+  sweep->add_option("-j,--jobs", sweep_options.jobs,
+                    "Parallel workers (default: cores; 1 per MPI rank)");
+  sweep->add_flag("--force", sweep_options.force, "Rerun variants whose output is complete");
+  sweep->add_flag("--processes", sweep_options.processes, "Run each variant as a child process");
+  sweep->add_flag("-q,--quiet", sweep_options.quiet, "Print nothing but errors");
 
   auto* validate = cli.add_subcommand("validate", "Check a scenario without running it");
   validate->add_option("scenario", scenario_path, "Scenario YAML file")->required();
@@ -96,6 +110,12 @@ int main(int argc, char** argv) {
         std::printf("%s\n%s\nwrote %s\n", sc.name.c_str(), app::summary_table(s).c_str(),
                     s.output_file.c_str());
       return exit_ok;
+    }
+    if (*sweep) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      sweep_options.interrupted = &interrupted;
+      return app::sweep_command(sweep_path, sweep_options);
     }
     if (*validate) {
       const app::Scenario sc = app::load_scenario(scenario_path, load);

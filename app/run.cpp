@@ -41,7 +41,10 @@ const std::vector<std::string>& summary_keys() {
                                                 "wue_l_per_kwh",
                                                 "cue_kg_per_kwh",
                                                 "goodput",
-                                                "cooling_unmet_heat_kwh"};
+                                                "cooling_unmet_heat_kwh",
+                                                "p95_wait_s",
+                                                "makespan_s",
+                                                "gpu_utilization"};
   return keys;
 }
 
@@ -61,7 +64,7 @@ models::world::WorldSections world_sections(const Scenario& sc) {
           cal && cal->is_scalar() && cal->scalar != "none") {
         const fs::path p = fs::path(cal->scalar).is_absolute()
                                ? fs::path(cal->scalar)
-                               : fs::path(sc.base_dir) / cal->scalar;
+                               : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
         s.calibration =
             std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
       }
@@ -464,6 +467,29 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
       ++started;
     }
     completed += job.state == models::world::JobState::done;
+  }
+  {
+    // Queue-wait percentile, makespan (first submit to last completion) and GPU utilization
+    // (accelerator-seconds of running jobs over all accelerators × simulated time).
+    std::vector<double> job_waits;
+    double first_submit = -1, last_end = -1, busy_gpu_s = 0;
+    const sim::Time end = sim.now();
+    for (const auto& job : world.jobs()) {
+      if (first_submit < 0) first_submit = job.request.submit.seconds();
+      if (job.start == sim::Time::max()) continue;
+      job_waits.push_back((job.start - job.request.submit).seconds());
+      const sim::Time stop = job.end == sim::Time::max() ? end : job.end;
+      busy_gpu_s += job.request.gpus * (stop - job.start).seconds();
+      if (job.end != sim::Time::max()) last_end = std::max(last_end, job.end.seconds());
+    }
+    if (!job_waits.empty()) {
+      std::sort(job_waits.begin(), job_waits.end());
+      const auto k = static_cast<std::size_t>(std::ceil(0.95 * job_waits.size())) - 1;
+      v["p95_wait_s"] = job_waits[std::min(k, job_waits.size() - 1)];
+    }
+    if (last_end >= 0) v["makespan_s"] = last_end - first_submit;
+    const double gpus = static_cast<double>(world.cluster().accelerator_count());
+    if (gpus > 0) v["gpu_utilization"] = busy_gpu_s / (gpus * sc.duration.seconds());
   }
   v["jobs_submitted"] = static_cast<double>(world.jobs().size());
   v["jobs_completed"] = completed;

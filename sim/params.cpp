@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 namespace joule::sim {
@@ -51,6 +52,14 @@ std::string Range::describe() const {
   if (has_min) return std::string(min_exclusive ? "> " : ">= ") + format_number(min);
   if (has_max) return std::string(max_exclusive ? "< " : "<= ") + format_number(max);
   return "finite";
+}
+
+std::string directory_of(const Location& where, const std::string& fallback) {
+  const std::string name = where.name();
+  std::error_code ec;
+  if (!name.empty() && std::filesystem::is_regular_file(name, ec))
+    return std::filesystem::absolute(name).parent_path().string();
+  return fallback;
 }
 
 std::vector<const ModelDoc*>& model_docs() {

@@ -133,6 +133,11 @@ private:
 // ModelDoc (list items, table cells).
 ParsedQuantity parse_at(const std::string& text, const Location& where, const std::string& path);
 
+// The folder relative paths in a value are resolved against: the folder of the file the value
+// was written in (so a base scenario's data paths keep working when another scenario extends
+// it from elsewhere), or `fallback` for values from the command line or embedded text.
+std::string directory_of(const Location& where, const std::string& fallback);
+
 // Every documented model, in registration order (for `joule list-models`).
 std::vector<const ModelDoc*>& model_docs();
 

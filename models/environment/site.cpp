@@ -212,15 +212,18 @@ std::string resolve(const std::string& path, const std::string& base_dir) {
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
 
-std::string existing_file(const sim::ParamReader& r, const char* key, const std::string& base_dir) {
+std::string existing_file(const sim::ParamReader& r, const char* key,
+                          const std::string& scenario_dir) {
   const std::string given = r.string(key);
+  const std::string base_dir = sim::directory_of(r.location(key), scenario_dir);
   const std::string path = resolve(given, base_dir);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     r.fail(key, "names a file that does not exist: '" + path + "'" +
-                    (base_dir.empty() ? std::string()
-                                      : " (relative paths start at the scenario's directory '" +
-                                            base_dir + "')"));
+                    (base_dir.empty()
+                         ? std::string()
+                         : " (relative paths start at the directory of the file that names it, '" +
+                               base_dir + "')"));
   return path;
 }
 

@@ -28,8 +28,8 @@ class TraceGenerator final : public JobGenerator {
 public:
   TraceGenerator(const sim::ParamReader& r, const GeneratorContext& ctx) {
     std::filesystem::path file = r.string("file");
-    if (file.is_relative() && !ctx.base_dir.empty())
-      file = std::filesystem::path(ctx.base_dir) / file;
+    const std::string dir = sim::directory_of(r.location("file"), ctx.base_dir);
+    if (file.is_relative() && !dir.empty()) file = std::filesystem::path(dir) / file;
     trace_ = read_trace_csv(file.string(), r.location("file"));
     std::stable_sort(trace_.jobs.begin(), trace_.jobs.end(),
                      [](const TraceJob& a, const TraceJob& b) { return a.submit < b.submit; });

@@ -38,6 +38,18 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     const sim::ParamReader cluster(sections.cluster, compute::cluster_doc());
     cluster_ = compute::cluster_spec(cluster);
   }
+  if (cluster_.network && cluster_.network->kind != sim::ParamNode::Kind::null) {
+    const network::ClusterShape shape{cluster_.node_count(),
+                                      std::max(1, cluster_.node.accelerators)};
+    topology_ = network::topology_from_params(*cluster_.network, shape);
+    if (topology_->host_count() < shape.hosts())
+      throw sim::InputError(cluster_.network->where,
+                            "cluster.network has " + std::to_string(topology_->host_count()) +
+                                " host ports for " + std::to_string(shape.hosts()) +
+                                " accelerators; choose a larger radix");
+    network_power_w_ = topology_->switch_power_w();
+    hop_rows_.resize(static_cast<std::size_t>(cluster_.node_count()));
+  }
   calibration_ = compute::default_calibration(*cluster_.node.accelerator);
   if (sections.calibration) {
     const compute::Calibration file = compute::calibration_from_params(*sections.calibration);
@@ -85,6 +97,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     }
     rack_first_node_[rack_count] = i;
   }
+  // Network switches draw constant power, counted as IT (they sit in the white space).
+  it_.power_w += network_power_w_;
 
   // Workload.
   {
@@ -194,7 +208,11 @@ workload::ClusterCapabilities World::capabilities(const workload::TrainingJobSpe
   caps.storage_write = sim::BytesPerSecond(default_storage_write_bytes_per_s);
   caps.gpus_per_node = cluster_.node.accelerators;
   const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
-  const network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
+  network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
+  if (topology_ && cluster_.node_count() > 1) {
+    // The path between two nodes' first accelerators: its narrowest link and latency.
+    inter = topology_->ring_link({0, cluster_.node.accelerators});
+  }
   const int per_node = cluster_.node.accelerators;
   caps.allreduce_s = [intra, inter, per_node](double bytes, int gpus) {
     if (gpus <= 1) return 0.0;
@@ -592,6 +610,12 @@ int World::hops(std::uint32_t a, std::uint32_t b) const {
   // Two-tier leaf/spine with one leaf per rack unless the scenario names a topology: 0 for the
   // same node, 2 within a rack (node-leaf-node), 4 across racks (node-leaf-spine-leaf-node).
   if (a == b) return 0;
+  if (topology_) {
+    const int per_node = std::max(1, cluster_.node.accelerators);
+    auto& row = hop_rows_[a];
+    if (row.empty()) row = topology_->hops_from(static_cast<int>(a) * per_node);
+    return row[static_cast<std::size_t>(b) * static_cast<std::size_t>(per_node)];
+  }
   return nodes_[a].rack == nodes_[b].rack ? 2 : 4;
 }
 

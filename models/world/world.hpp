@@ -21,6 +21,7 @@
 
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
+#include "models/network/topology.hpp"
 #include "models/scheduling/policy.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/facility.hpp"
@@ -86,6 +87,7 @@ public:
   const compute::Node& node_model() const { return *node_model_; }
   const compute::ClusterSpec& cluster() const { return cluster_; }
   const compute::Calibration& calibration() const { return calibration_; }
+  double network_power_w() const { return network_power_w_; }
   std::string policy_name() const { return policy_name_; }
 
   sim::Signal<const Job&> job_started;
@@ -159,6 +161,10 @@ private:
   sim::Time control_step_;
 
   compute::ClusterSpec cluster_;
+  // `cluster.network` when given: switch power (an IT load) and hop counts.
+  std::unique_ptr<network::Topology> topology_;
+  double network_power_w_ = 0.0;
+  mutable std::vector<std::vector<int>> hop_rows_;  // BFS rows by source node, on demand
   compute::Calibration calibration_;
   std::unique_ptr<compute::Node> node_model_;
   std::vector<Node> nodes_;

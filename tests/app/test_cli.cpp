@@ -141,3 +141,11 @@ TEST_CASE("the output reads back with h5py") {
   CHECK(r.code == 0);
   CHECK(r.output == "W 60 done 42\n");
 }
+
+TEST_CASE("docs/scenario-reference.md is what `joule list-models --markdown` prints") {
+  const auto r = joule_cmd("list-models --markdown");
+  std::ifstream in(std::string(JOULE_SOURCE_DIR) + "/docs/scenario-reference.md");
+  const std::string committed((std::istreambuf_iterator<char>(in)), {});
+  INFO("regenerate with: ./build/joule list-models --markdown > docs/scenario-reference.md");
+  CHECK(r.output == committed);
+}

@@ -6,6 +6,8 @@
 #include "app/h5.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
+#include "app/yaml_params.hpp"
+#include "models/network/topology.hpp"
 #include "run_helpers.hpp"
 
 using namespace joule;
@@ -167,4 +169,21 @@ TEST_CASE("extends and --set merge with the base scenario") {
   CHECK(econ.root.find("cooling")->find("economizer")->scalar == "none");
   // Values keep their origin: the base file for inherited keys.
   CHECK(sc.root.find("cluster")->find("racks")->where.name() == (dir / "base.yaml").string());
+}
+
+TEST_CASE("a network topology adds its switches' power to IT, exactly") {
+  const auto dir = test::temp_dir("network");
+  app::LoadOptions load;
+  load.sets = {"cluster.network={type: fat-tree, radix: 4}"};
+  const auto sc = app::load_scenario_text(golden, "golden.yaml", dir.string(), load);
+  app::RunOptions opt;
+  opt.output = (dir / "net.h5").string();
+  const app::Summary s = app::run(sc, opt);
+  // k = 4 fat tree: 16 hosts for the 2 × 8 GPUs, 5k²/4 = 20 switches.
+  const auto shape = models::network::ClusterShape{2, 8};
+  const auto node = app::parse_yaml_text("{type: fat-tree, radix: 4}", "n");
+  const double switch_w = models::network::topology_from_params(node, shape)->switch_power_w();
+  CHECK(switch_w > 0);
+  // 8 kWh of nodes (the golden case) + switches for 2 h.
+  CHECK(*s.values.at("it_energy_kwh") == doctest::Approx(8.0 + switch_w * 2 / 1e3).epsilon(1e-12));
 }

@@ -1,0 +1,1082 @@
+#include "app/sweep.hpp"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "app/docs.hpp"
+#include "app/h5.hpp"
+#include "app/version.hpp"
+#include "app/yaml_params.hpp"
+#include "sim/random.hpp"
+
+extern char** environ;
+
+namespace joule::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- the sweep file --------------------------------------------------------------------------
+
+const sim::ModelDoc& sweep_doc() {
+  static const sim::ModelDoc doc{
+      "sweep",
+      "sweep",
+      "A sweep: a base scenario and the keys that vary",
+      {{"name", "string", "-", "label"},
+       {"description", "string", "-", "free text"},
+       {"base", "string", "", "the base scenario, relative to this file"},
+       {"set", "map", "-", "dotted keys set in every variant"},
+       {"seeds", "string", "common", "common (the base seed) or per-variant"},
+       {"axes", "map", "", "what varies: variants, grid and/or sample"}}};
+  return doc;
+}
+
+const sim::ModelDoc& axes_doc() {
+  static const sim::ModelDoc doc{
+      "axes",
+      "axes",
+      "Factors of a sweep, combined as a product",
+      {{"variants", "list", "-", "explicit variants: [{name: x, set: {key: value}}]"},
+       {"grid", "map", "-", "key: [values] — every combination"},
+       {"sample", "map", "-", "seeded random or Latin-hypercube sample of ranges"}}};
+  return doc;
+}
+
+const sim::ModelDoc& variant_doc() {
+  static const sim::ModelDoc doc{"variant",
+                                 "variant",
+                                 "One explicit variant",
+                                 {{"name", "string", "-", "label used in the variant's name"},
+                                  {"set", "map", "", "dotted keys and their values"}}};
+  return doc;
+}
+
+const sim::ModelDoc& sample_doc() {
+  static const sim::ModelDoc doc{
+      "sample",
+      "sample",
+      "A sample of ranges",
+      {{"method", "string", "lhs", "lhs (Latin hypercube) or random"},
+       {"count", "integer", "", "number of points"},
+       {"seed", "integer", "1", "seed of the sample (not of the runs)"},
+       {"ranges", "map", "", "key: {min: 500 W, max: 700 W} or key: {values: [a, b]}"}}};
+  return doc;
+}
+
+const sim::ModelDoc& range_doc() {
+  static const sim::ModelDoc doc{"range",
+                                 "range",
+                                 "A sampled key",
+                                 {{"min", "string", "-", "lower bound, with its unit"},
+                                  {"max", "string", "-", "upper bound, in the same unit"},
+                                  {"values", "list", "-", "choices, sampled evenly"}}};
+  return doc;
+}
+
+sim::Location shift(sim::Location where, std::size_t offset) {
+  if (where.column > 0) where.column += static_cast<int>(offset);
+  return where;
+}
+
+// Checks that a key path is dotted identifiers; reports the offending component.
+void check_path(const std::string& path, const sim::Location& where) {
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    const std::size_t end = dot == std::string::npos ? path.size() : dot;
+    if (end == start)
+      throw sim::InputError(shift(where, start),
+                            "malformed key path '" + path + "': empty component");
+    for (std::size_t i = start; i < end; ++i) {
+      const char c = path[i];
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+        throw sim::InputError(shift(where, i), "malformed key path '" + path + "': unexpected '" +
+                                                   std::string(1, c) + "' (write keys as a.b.c)");
+    }
+    if (dot == std::string::npos) return;
+    start = dot + 1;
+  }
+}
+
+// A value on one line: scalars as written, lists and maps in flow style.
+std::string flow_text(const sim::ParamNode& node) {
+  switch (node.kind) {
+    case sim::ParamNode::Kind::null:
+      return "";
+    case sim::ParamNode::Kind::scalar:
+      return node.scalar;
+    case sim::ParamNode::Kind::sequence: {
+      std::string out = "[";
+      for (std::size_t i = 0; i < node.items.size(); ++i)
+        out += (i ? ", " : "") + flow_text(node.items[i]);
+      return out + "]";
+    }
+    case sim::ParamNode::Kind::map: {
+      std::string out = "{";
+      for (std::size_t i = 0; i < node.entries.size(); ++i)
+        out += (i ? ", " : "") + node.entries[i].key + ": " + flow_text(node.entries[i].value);
+      return out + "}";
+    }
+  }
+  return "";
+}
+
+Assignment make_assignment(const std::string& path, const sim::Location& key_where,
+                           const sim::ParamNode& value) {
+  check_path(path, key_where);
+  Assignment a;
+  a.path = path;
+  a.key_where = key_where;
+  a.value = value;
+  a.value.path = path;
+  if (value.kind == sim::ParamNode::Kind::null)
+    throw sim::InputError(value.where.line ? value.where : key_where, path + " has no value");
+  std::string text = to_yaml(value);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  a.text = text;
+  return a;
+}
+
+std::vector<Assignment> read_set_map(const sim::ParamNode* node, const std::string& what) {
+  std::vector<Assignment> out;
+  if (!node || node->kind == sim::ParamNode::Kind::null) return out;
+  if (!node->is_map()) throw sim::InputError(node->where, what + " must be a map of key: value");
+  for (const auto& e : node->entries) out.push_back(make_assignment(e.key, e.key_where, e.value));
+  return out;
+}
+
+// One factor of the product: its points (assignments) and a label for each point.
+struct Factor {
+  std::vector<std::vector<Assignment>> points;
+  std::vector<std::string> labels;  // "" = label from the assignments
+};
+
+Factor read_variants(const sim::ParamNode& list) {
+  if (!list.is_sequence() || list.items.empty())
+    throw sim::InputError(list.where, "axes.variants must be a non-empty list of {name, set}");
+  Factor f;
+  std::set<std::string> names;
+  for (const auto& item : list.items) {
+    const sim::ParamReader r(&item, variant_doc(), {});
+    std::string label;
+    if (r.has("name")) {
+      label = sanitize_name(r.string("name"));
+      if (label.empty()) r.fail("name", "must contain a letter or digit");
+      if (!names.insert(label).second) r.fail("name", "is used by two variants");
+    }
+    auto set = read_set_map(r.node("set"), "set");
+    if (set.empty()) r.fail("set", "must set at least one key");
+    f.points.push_back(std::move(set));
+    f.labels.push_back(label);
+  }
+  return f;
+}
+
+Factor read_grid(const sim::ParamNode& grid) {
+  if (!grid.is_map() || grid.entries.empty())
+    throw sim::InputError(grid.where, "axes.grid must be a map of key: [values]");
+  Factor f;
+  f.points.push_back({});
+  f.labels.push_back("");
+  for (const auto& e : grid.entries) {
+    std::vector<Assignment> values;
+    if (e.value.is_sequence()) {
+      if (e.value.items.empty())
+        throw sim::InputError(e.value.where, e.key + ": the list of values is empty");
+      for (const auto& item : e.value.items)
+        values.push_back(make_assignment(e.key, e.key_where, item));
+    } else {
+      values.push_back(make_assignment(e.key, e.key_where, e.value));
+    }
+    // The first key varies slowest: extend every existing point by each value.
+    Factor next;
+    for (const auto& point : f.points)
+      for (const auto& v : values) {
+        auto p = point;
+        p.push_back(v);
+        next.points.push_back(std::move(p));
+        next.labels.push_back("");
+      }
+    f = std::move(next);
+  }
+  return f;
+}
+
+// A number and its unit as written ("500 W" → 500, "W").
+struct NumberWithUnit {
+  double number = 0;
+  std::string unit;
+  bool integer = false;  // a bare integer ("4")
+};
+
+NumberWithUnit split_number(const sim::ParamNode& node, const std::string& what) {
+  if (!node.is_scalar()) throw sim::InputError(node.where, what + " must be a value");
+  try {
+    (void)sim::parse_quantity(node.scalar);
+  } catch (const sim::UnitError& e) {
+    throw sim::InputError(shift(node.where, e.offset), what + ": " + e.message);
+  }
+  const std::string& s = node.scalar;
+  NumberWithUnit out;
+  char* end = nullptr;
+  out.number = std::strtod(s.c_str(), &end);
+  std::string rest(end);
+  rest.erase(0, rest.find_first_not_of(' '));
+  rest.erase(rest.find_last_not_of(' ') + 1);
+  out.unit = rest;
+  out.integer = rest.empty() && s.find_first_of(".eE") == std::string::npos;
+  return out;
+}
+
+std::string format_sampled(double value, const std::string& unit) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", value);
+  return unit.empty() ? std::string(buf) : std::string(buf) + " " + unit;
+}
+
+Factor read_sample(const sim::ParamNode& node) {
+  const sim::ParamReader r(&node, sample_doc(), {});
+  const std::string method = r.choice("method", {"lhs", "random"});
+  const auto count = static_cast<std::size_t>(r.integer("count", sim::Range::at_least(1)));
+  const auto seed = static_cast<std::uint64_t>(r.integer("seed", sim::Range::non_negative()));
+  const sim::ParamNode* ranges = r.node("ranges");
+  if (!ranges || !ranges->is_map() || ranges->entries.empty())
+    r.fail("ranges", "must be a map of key: {min, max} or key: {values: [...]}");
+
+  // Each range maps u in [0, 1) to a value node located at the range.
+  struct Range {
+    std::string path;
+    sim::Location key_where;
+    const sim::ParamNode* node;
+    NumberWithUnit min, max;
+    const sim::ParamNode* values = nullptr;
+  };
+  std::vector<Range> dims;
+  for (const auto& e : ranges->entries) {
+    const sim::ParamReader rr(&e.value, range_doc(), {});
+    Range d{e.key, e.key_where, &e.value, {}, {}, nullptr};
+    check_path(e.key, e.key_where);
+    if (rr.has("values")) {
+      if (rr.has("min") || rr.has("max")) rr.fail("values", "give either values or min/max");
+      d.values = rr.node("values");
+      if (!d.values->is_sequence() || d.values->items.empty())
+        rr.fail("values", "must be a non-empty list");
+    } else {
+      if (!rr.has("min") || !rr.has("max"))
+        throw sim::InputError(e.value.where, e.key + ": give min and max (or values)");
+      d.min = split_number(*rr.node("min"), e.key + ".min");
+      d.max = split_number(*rr.node("max"), e.key + ".max");
+      if (d.min.unit != d.max.unit)
+        rr.fail("max", "must be written in the unit of min ('" + d.min.unit + "'), got '" +
+                           d.max.unit + "'");
+      if (!(d.min.number <= d.max.number)) rr.fail("max", "must be >= min");
+      d.min.integer = d.min.integer && d.max.integer;
+    }
+    dims.push_back(d);
+  }
+
+  const auto points = method == "lhs" ? latin_hypercube(count, dims.size(), seed)
+                                      : uniform_random(count, dims.size(), seed);
+  Factor f;
+  for (const auto& u : points) {
+    std::vector<Assignment> point;
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      const Range& range = dims[d];
+      sim::ParamNode value;
+      if (range.values) {
+        const auto n = range.values->items.size();
+        value = range.values->items[std::min(n - 1, static_cast<std::size_t>(u[d] * n))];
+      } else {
+        value.kind = sim::ParamNode::Kind::scalar;
+        value.where = range.node->where;
+        const double lo = range.min.number, hi = range.max.number;
+        if (range.min.integer) {
+          // Integers: the strata of [lo, hi + 1) floored, so each integer is equally likely.
+          const double v = std::floor(lo + u[d] * (hi - lo + 1));
+          value.scalar = format_sampled(std::min(v, hi), "");
+        } else {
+          value.scalar = format_sampled(lo + u[d] * (hi - lo), range.min.unit);
+        }
+      }
+      point.push_back(make_assignment(range.path, range.key_where, value));
+    }
+    f.points.push_back(std::move(point));
+    f.labels.push_back("");
+  }
+  return f;
+}
+
+std::string value_label(const Assignment& a) {
+  std::string text = flow_text(a.value);
+  if (a.value.is_scalar() && text.find('/') != std::string::npos)
+    text = fs::path(text).filename().string();  // file paths: their name
+  return sanitize_name(text);
+}
+
+[[noreturn]] void relocate_error(const sim::InputError& e, const std::vector<Assignment>& sets) {
+  const auto& source = e.where().source;
+  if (source && source->name == "--set") {
+    for (const auto& a : sets) {
+      if (source->text != a.path + "=" + a.text) continue;
+      std::string message = e.message();
+      if (message.rfind("--set: ", 0) == 0) message.erase(0, 7);
+      const auto column = static_cast<std::size_t>(std::max(e.where().column, 1));
+      if (column <= a.path.size()) throw sim::InputError(shift(a.key_where, column - 1), message);
+      throw sim::InputError(a.value.where, message);
+    }
+  }
+  throw e;
+}
+
+// After `apply_set`, the nodes it touched point into the --set text; point them back into the
+// sweep file (the keys along the path at their component, the value as written).
+void overlay_locations(sim::ParamNode& target, const sim::ParamNode& from) {
+  target.where = from.where;
+  if (target.is_map() && from.is_map()) {
+    for (const auto& e : from.entries)
+      if (auto* t = const_cast<sim::ParamNode::Entry*>(target.find_entry(e.key))) {
+        t->key_where = e.key_where;
+        overlay_locations(t->value, e.value);
+      }
+  } else if (target.is_sequence() && from.is_sequence()) {
+    for (std::size_t i = 0; i < std::min(target.items.size(), from.items.size()); ++i)
+      overlay_locations(target.items[i], from.items[i]);
+  }
+}
+
+void relocate_assignment(sim::ParamNode& root, const Assignment& a) {
+  sim::ParamNode* node = &root;
+  std::size_t start = 0;
+  while (node && node->is_map()) {
+    const auto dot = a.path.find('.', start);
+    const std::string key =
+        a.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(key));
+    if (!entry) return;
+    entry->key_where = shift(a.key_where, start);
+    if (dot == std::string::npos) {
+      overlay_locations(entry->value, a.value);
+      return;
+    }
+    if (entry->value.where.name() == "--set") entry->value.where = entry->key_where;
+    node = &entry->value;
+    start = dot + 1;
+  }
+}
+
+std::vector<Assignment> all_sets(const Sweep& sweep, const Variant& v) {
+  std::vector<Assignment> sets = sweep.common;
+  sets.insert(sets.end(), v.assignments.begin(), v.assignments.end());
+  return sets;
+}
+
+bool sets_seed(const std::vector<Assignment>& sets) {
+  return std::any_of(sets.begin(), sets.end(), [](const auto& a) { return a.path == "seed"; });
+}
+
+const sim::ParamNode* find_path(const sim::ParamNode& root, const std::string& path) {
+  const sim::ParamNode* node = &root;
+  std::size_t start = 0;
+  while (node) {
+    const auto dot = path.find('.', start);
+    node =
+        node->find(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) return node;
+    start = dot + 1;
+  }
+  return nullptr;
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// ---- loading and expansion -------------------------------------------------------------------
+
+std::string sanitize_name(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == ' ' || c == '\t' || c == '"' || c == '\'') continue;
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                    c == '=' || c == '+' || c == '-';
+    const char k = ok ? c : '_';
+    if (k == '_' && !out.empty() && out.back() == '_') continue;
+    out += k;
+  }
+  while (!out.empty() && (out.back() == '_' || out.back() == '.')) out.pop_back();
+  while (!out.empty() && (out.front() == '_' || out.front() == '.')) out.erase(0, 1);
+  return out;
+}
+
+std::vector<std::vector<double>> latin_hypercube(std::size_t count, std::size_t dims,
+                                                 std::uint64_t seed) {
+  sim::Rng rng = sim::RandomStreams(seed).stream("sweep.lhs");
+  std::vector<std::vector<double>> points(count, std::vector<double>(dims));
+  std::vector<std::size_t> strata(count);
+  for (std::size_t d = 0; d < dims; ++d) {
+    for (std::size_t i = 0; i < count; ++i) strata[i] = i;
+    for (std::size_t i = count; i > 1; --i)  // Fisher–Yates
+      std::swap(strata[i - 1], strata[rng.below(i)]);
+    for (std::size_t i = 0; i < count; ++i)
+      points[i][d] = (static_cast<double>(strata[i]) + rng.uniform()) / static_cast<double>(count);
+  }
+  return points;
+}
+
+std::vector<std::vector<double>> uniform_random(std::size_t count, std::size_t dims,
+                                                std::uint64_t seed) {
+  sim::Rng rng = sim::RandomStreams(seed).stream("sweep.random");
+  std::vector<std::vector<double>> points(count, std::vector<double>(dims));
+  for (auto& p : points)
+    for (auto& x : p) x = rng.uniform();
+  return points;
+}
+
+Sweep load_sweep_text(const std::string& text, const std::string& name,
+                      const std::string& base_dir) {
+  Sweep sweep;
+  sweep.source = name;
+  sweep.text = text;
+  const sim::ParamNode root = parse_yaml_text(text, name);
+  if (!root.is_map())
+    throw sim::InputError(root.where, "a sweep file is a map with base: and axes:");
+  const sim::ParamReader r(&root, sweep_doc(), {});
+
+  const std::string base = r.string("base");
+  sweep.base_path = (fs::path(base_dir) / base).lexically_normal().string();
+  std::error_code ec;
+  if (!fs::is_regular_file(sweep.base_path, ec))
+    r.fail("base", "cannot read the scenario '" + sweep.base_path + "'");
+  sweep.common = read_set_map(r.node("set"), "set");
+  sweep.seeds = r.choice("seeds", {"common", "per-variant"}) == "common" ? SeedPolicy::common
+                                                                         : SeedPolicy::per_variant;
+
+  const sim::ParamReader axes(r.node("axes"), axes_doc(), {});
+  std::vector<Factor> factors;
+  if (axes.has("variants")) factors.push_back(read_variants(*axes.node("variants")));
+  if (axes.has("grid")) factors.push_back(read_grid(*axes.node("grid")));
+  if (axes.has("sample")) factors.push_back(read_sample(*axes.node("sample")));
+  if (factors.empty()) r.fail("axes", "must hold variants, grid or sample");
+
+  // Columns: every path, in order of appearance; a path set by two factors is ambiguous.
+  std::map<std::string, std::pair<std::size_t, sim::Location>> owner;
+  for (std::size_t f = 0; f < factors.size(); ++f)
+    for (const auto& point : factors[f].points)
+      for (const auto& a : point) {
+        const auto [it, fresh] = owner.emplace(a.path, std::make_pair(f, a.key_where));
+        if (fresh)
+          sweep.parameters.push_back(a.path);
+        else if (it->second.first != f)
+          throw sim::InputError(a.key_where, a.path + " is varied by two axes", it->second.second,
+                                "also varied here");
+      }
+  for (const auto& c : sweep.common)
+    if (owner.count(c.path))
+      throw sim::InputError(c.key_where, c.path + " is both set for every variant and varied",
+                            owner.at(c.path).second, "varied here");
+
+  // Short labels (the last component) unless two parameters share it.
+  std::map<std::string, std::string> label_of;
+  std::map<std::string, int> last_count;
+  auto last = [](const std::string& p) { return p.substr(p.rfind('.') + 1); };
+  for (const auto& p : sweep.parameters) ++last_count[last(p)];
+  for (const auto& p : sweep.parameters) label_of[p] = last_count[last(p)] > 1 ? p : last(p);
+
+  // The base scenario (with the common sets): its seed, and the values the table shows for
+  // parameters a variant leaves alone.
+  LoadOptions base_options;
+  for (const auto& c : sweep.common) base_options.sets.push_back(c.path + "=" + c.text);
+  Scenario base_sc;
+  try {
+    base_sc = load_scenario(sweep.base_path, base_options);
+  } catch (const sim::InputError& e) {
+    relocate_error(e, sweep.common);
+  }
+  sweep.base_seed = base_sc.seed;
+  for (const auto& p : sweep.parameters) {
+    const sim::ParamNode* n = find_path(base_sc.root, p);
+    sweep.base_values.push_back(n ? flow_text(*n) : "");
+  }
+
+  std::size_t total = 1;
+  for (const auto& f : factors) total *= f.points.size();
+  const int width = std::max<int>(4, static_cast<int>(std::to_string(total - 1).size()));
+  for (std::size_t index = 0; index < total; ++index) {
+    Variant v;
+    v.index = index;
+    const std::string digits = std::to_string(index);
+    v.name = "v" + std::string(static_cast<std::size_t>(width) - digits.size(), '0') + digits;
+    // Mixed radix, the first factor slowest.
+    std::size_t rest = index, stride = total;
+    for (const auto& f : factors) {
+      stride /= f.points.size();
+      const std::size_t k = rest / stride;
+      rest %= stride;
+      v.assignments.insert(v.assignments.end(), f.points[k].begin(), f.points[k].end());
+      if (!f.labels[k].empty()) {
+        v.name += "-" + f.labels[k];
+      } else {
+        for (const auto& a : f.points[k]) v.name += "-" + label_of[a.path] + "=" + value_label(a);
+      }
+    }
+    if (v.name.size() > 120) v.name.resize(120);  // the index prefix keeps names unique
+    const auto sets = all_sets(sweep, v);
+    if (sets_seed(sets)) {
+      const auto& a =
+          *std::find_if(sets.begin(), sets.end(), [](const auto& s) { return s.path == "seed"; });
+      v.seed = std::strtoull(a.text.c_str(), nullptr, 10);
+    } else if (sweep.seeds == SeedPolicy::per_variant) {
+      std::string key = std::to_string(sweep.base_seed);
+      for (const auto& a : v.assignments) key += "\n" + a.path + "=" + a.text;
+      v.seed = sim::stable_hash(key) & ((std::uint64_t{1} << 53) - 1);  // exact as a double
+    } else {
+      v.seed = sweep.base_seed;
+    }
+    sweep.variants.push_back(std::move(v));
+  }
+  return sweep;
+}
+
+Sweep load_sweep(const std::string& path) {
+  const sim::ParamNode raw = parse_yaml_file(path);
+  const std::string text = raw.where.source ? raw.where.source->text : "";
+  return load_sweep_text(text, path, fs::absolute(path).parent_path().string());
+}
+
+std::vector<std::string> variant_sets(const Sweep& sweep, const Variant& variant) {
+  std::vector<std::string> out;
+  for (const auto& a : all_sets(sweep, variant)) out.push_back(a.path + "=" + a.text);
+  return out;
+}
+
+Scenario variant_scenario(const Sweep& sweep, const Variant& variant) {
+  const auto sets = all_sets(sweep, variant);
+  LoadOptions options;
+  options.sets = variant_sets(sweep, variant);
+  if (sweep.seeds == SeedPolicy::per_variant && !sets_seed(sets)) options.seed = variant.seed;
+  Scenario sc;
+  try {
+    sc = load_scenario(sweep.base_path, options);
+  } catch (const sim::InputError& e) {
+    relocate_error(e, sets);
+  }
+  for (const auto& a : sets) relocate_assignment(sc.root, a);
+  return sc;
+}
+
+void validate_sweep(const Sweep& sweep) {
+  for (const auto& v : sweep.variants) {
+    const Scenario sc = variant_scenario(sweep, v);
+    try {
+      validate(sc);
+    } catch (const sim::InputError& e) {
+      relocate_error(e, all_sets(sweep, v));
+    }
+  }
+}
+
+// ---- running ---------------------------------------------------------------------------------
+
+const char* to_string(VariantStatus status) {
+  switch (status) {
+    case VariantStatus::pending:
+      return "pending";
+    case VariantStatus::done:
+      return "done";
+    case VariantStatus::reused:
+      return "reused";
+    case VariantStatus::failed:
+      return "failed";
+    case VariantStatus::interrupted:
+      return "interrupted";
+  }
+  return "?";
+}
+
+std::string variant_output(const std::string& dir, const Variant& variant) {
+  return (fs::path(dir) / (variant.name + ".h5")).string();
+}
+
+std::string default_sweep_dir(const std::string& sweep_path) {
+  return fs::path(sweep_path).stem().string();
+}
+
+bool hdf5_threadsafe() {
+  hbool_t safe = false;
+  H5is_library_threadsafe(&safe);
+  return safe;
+}
+
+std::vector<VariantResult> scan_outputs(const Sweep& sweep, const SweepOptions& options) {
+  std::vector<VariantResult> results(sweep.variants.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    results[i].index = i;
+    const Variant& v = sweep.variants[i];
+    const std::string path = variant_output(options.dir, v);
+    std::error_code ec;
+    if (options.force || !fs::is_regular_file(path, ec)) continue;
+    try {
+      // Complete = finished (has /summary) and made from this variant's scenario.
+      std::string recorded;
+      {
+        h5::Handle file = h5::open_file_readonly(path);
+        recorded = h5::get_string_attr(file.get(), "scenario");
+      }
+      if (recorded != variant_scenario(sweep, v).text) continue;  // stale: rerun
+      const Summary s = read_summary(path);
+      results[i].status = VariantStatus::reused;
+      results[i].values = s.values;
+    } catch (const std::exception&) {
+      // Unreadable or unfinished: rerun.
+    }
+  }
+  return results;
+}
+
+namespace {
+
+std::string self_executable() {
+  std::error_code ec;
+  const auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("joule") : p.string();
+}
+
+// Runs `joule run` for one variant in a child process; its stderr goes to DIR/<name>.log, which
+// is removed when the run succeeds.
+VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions& options) {
+  VariantResult result;
+  result.index = v.index;
+  const std::string out = variant_output(options.dir, v);
+  const std::string log = (fs::path(options.dir) / (v.name + ".log")).string();
+  std::vector<std::string> args = {
+      options.executable.empty() ? self_executable() : options.executable, "run", sweep.base_path};
+  for (const auto& s : variant_sets(sweep, v)) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  if (sweep.seeds == SeedPolicy::per_variant && !sets_seed(all_sets(sweep, v))) {
+    args.push_back("--seed");
+    args.push_back(std::to_string(v.seed));
+  }
+  for (const char* a : {"-o", out.c_str(), "--force", "--quiet"}) args.push_back(a);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    result.status = VariantStatus::failed;
+    result.error = "cannot start " + args[0] + ": " + std::strerror(rc);
+    return result;
+  }
+  int status = 0;
+  bool signalled = false;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (!signalled && options.interrupted && options.interrupted->load()) {
+      kill(pid, SIGINT);
+      signalled = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::error_code ec;
+  if (code == 0) {
+    try {
+      result.values = read_summary(out).values;
+      result.status = VariantStatus::done;
+      fs::remove(log, ec);
+    } catch (const std::exception& e) {
+      result.status = VariantStatus::failed;
+      result.error = first_line(e.what());
+    }
+    return result;
+  }
+  if (code == 130 || signalled) {
+    result.status = VariantStatus::interrupted;
+    fs::remove(log, ec);
+    return result;
+  }
+  std::ifstream in(log);
+  std::string line, text;
+  while (std::getline(in, line))
+    if (!line.empty()) {
+      text = line;
+      break;
+    }
+  result.status = VariantStatus::failed;
+  result.error =
+      (text.empty() ? "" : text + " ") + "(exit " + std::to_string(code) + "; see " + log + ")";
+  return result;
+}
+
+}  // namespace
+
+VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOptions& options) {
+  const Variant& v = sweep.variants.at(index);
+  if (options.processes) return run_child(sweep, v, options);
+  VariantResult result;
+  result.index = index;
+  try {
+    const Scenario sc = variant_scenario(sweep, v);
+    RunOptions run_options;
+    run_options.output = variant_output(options.dir, v);
+    run_options.force = true;  // only incomplete, stale or unreadable outputs get here
+    run_options.interrupted = options.interrupted;
+    const Summary s = run(sc, run_options);
+    if (s.interrupted) {
+      result.status = VariantStatus::interrupted;
+    } else {
+      result.status = VariantStatus::done;
+      result.values = s.values;
+    }
+  } catch (const std::exception& e) {
+    result.status = VariantStatus::failed;
+    result.error = first_line(e.what());
+  }
+  return result;
+}
+
+// ---- the summary table -----------------------------------------------------------------------
+
+SweepTable::SweepTable(const Sweep& sweep, std::string dir, std::vector<VariantResult> results)
+    : sweep_(sweep), dir_(std::move(dir)), results_(std::move(results)) {}
+
+std::string SweepTable::csv_path() const {
+  return (fs::path(dir_) / "summary.csv").string();
+}
+std::string SweepTable::h5_path() const {
+  return (fs::path(dir_) / "summary.h5").string();
+}
+
+void SweepTable::record(const VariantResult& result) {
+  std::lock_guard lock(mutex_);
+  results_.at(result.index) = result;
+  if (now_s() - last_write_s_ >= 1.0) write_locked();
+}
+
+void SweepTable::write() {
+  std::lock_guard lock(mutex_);
+  write_locked();
+}
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (const char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string number_text(double v) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest exact form
+  return std::string(buf, r.ptr);
+}
+
+std::string kpi_units(const std::string& key) {
+  static const std::vector<std::pair<std::string, std::string>> suffix = {
+      {"_kwh", "kWh"}, {"_kw", "kW"}, {"_t", "t"}, {"_m3", "m3"}, {"_usd", "USD"}, {"_s", "s"}};
+  for (const auto& [s, u] : suffix)
+    if (key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) return u;
+  return "1";
+}
+
+void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& v) {
+  const hsize_t n = v.size();
+  h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
+  h5::Handle type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  h5::Handle set(h5::check(H5Dcreate2(parent, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                      H5P_DEFAULT, H5P_DEFAULT),
+                           "creating " + name),
+                 H5Dclose);
+  std::vector<const char*> ptrs;
+  for (const auto& s : v) ptrs.push_back(s.c_str());
+  h5::check(H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+            "writing " + name);
+}
+
+void write_numbers(hid_t parent, const std::string& name, const std::vector<double>& v,
+                   const std::string& units) {
+  const hsize_t n = v.size();
+  h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
+  h5::Handle set(h5::check(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(),
+                                      H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                           "creating " + name),
+                 H5Dclose);
+  if (n > 0)
+    h5::check(H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
+              "writing " + name);
+  h5::set_attr(set.get(), "units", units);
+}
+
+void replace_file(const std::string& partial, const std::string& path) {
+  std::error_code ec;
+  fs::rename(partial, path, ec);
+  if (ec) throw OutputError("cannot rename " + partial + " to " + path + ": " + ec.message());
+}
+
+}  // namespace
+
+void SweepTable::write_locked() {
+  last_write_s_ = now_s();
+  const auto& keys = summary_keys();
+  // Cell text of parameter p for variant v: its assignment, else the base's value.
+  auto param = [&](const Variant& v, std::size_t p) {
+    for (const auto& a : v.assignments)
+      if (a.path == sweep_.parameters[p]) return flow_text(a.value);
+    return sweep_.base_values[p];
+  };
+
+  {
+    const std::string partial = csv_path() + ".partial";
+    std::ofstream out(partial, std::ios::trunc);
+    if (!out) throw OutputError("cannot write " + partial);
+    out << "index,name,status,seed";
+    for (const auto& p : sweep_.parameters) out << "," << csv_field(p);
+    for (const auto& k : keys) out << "," << k;
+    out << ",output,error\n";
+    for (const auto& r : results_) {
+      const Variant& v = sweep_.variants[r.index];
+      out << r.index << "," << csv_field(v.name) << "," << to_string(r.status) << "," << v.seed;
+      for (std::size_t p = 0; p < sweep_.parameters.size(); ++p)
+        out << "," << csv_field(param(v, p));
+      for (const auto& k : keys) {
+        const auto it = r.values.find(k);
+        out << ",";
+        if (it != r.values.end() && it->second) out << number_text(*it->second);
+      }
+      const bool has_output = r.status == VariantStatus::done || r.status == VariantStatus::reused;
+      out << "," << csv_field(has_output ? v.name + ".h5" : "") << "," << csv_field(r.error)
+          << "\n";
+    }
+    out.close();
+    if (!out) throw OutputError("cannot write " + partial);
+    replace_file(partial, csv_path());
+  }
+
+  const std::string partial = h5_path() + ".partial";
+  {
+    h5::Handle file = h5::create_file(partial);
+    const hid_t root = file.get();
+    h5::set_attr(root, "sweep", sweep_.text);
+    h5::set_attr(root, "sweep_source", sweep_.source);
+    h5::set_attr(root, "base", sweep_.base_path);
+    h5::set_attr(root, "joule_version", std::string(version()));
+    h5::set_attr(root, "git_revision", std::string(git_revision()));
+    h5::set_attr(root, "description",
+                 std::string("One row per variant: parameters (as written) and KPIs (NaN = "
+                             "absent, failed or not yet run)"));
+    std::vector<std::string> names, status, errors, outputs;
+    std::vector<double> index, seed;
+    for (const auto& r : results_) {
+      const Variant& v = sweep_.variants[r.index];
+      names.push_back(v.name);
+      status.push_back(to_string(r.status));
+      errors.push_back(r.error);
+      const bool has_output = r.status == VariantStatus::done || r.status == VariantStatus::reused;
+      outputs.push_back(has_output ? v.name + ".h5" : "");
+      index.push_back(static_cast<double>(r.index));
+      seed.push_back(static_cast<double>(v.seed));
+    }
+    write_numbers(root, "index", index, "1");
+    write_strings(root, "name", names);
+    write_strings(root, "status", status);
+    write_numbers(root, "seed", seed, "1");
+    write_strings(root, "output", outputs);
+    write_strings(root, "error", errors);
+    h5::Handle params = h5::create_group(root, "parameters");
+    for (std::size_t p = 0; p < sweep_.parameters.size(); ++p) {
+      std::vector<std::string> cells;
+      for (const auto& r : results_) cells.push_back(param(sweep_.variants[r.index], p));
+      write_strings(params.get(), sweep_.parameters[p], cells);
+    }
+    h5::Handle kpis = h5::create_group(root, "kpis");
+    for (const auto& k : keys) {
+      std::vector<double> column;
+      for (const auto& r : results_) {
+        const auto it = r.values.find(k);
+        column.push_back(it != r.values.end() && it->second ? *it->second : std::nan(""));
+      }
+      write_numbers(kpis.get(), k, column, kpi_units(k));
+    }
+  }
+  replace_file(partial, h5_path());
+}
+
+// ---- local execution -------------------------------------------------------------------------
+
+SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
+  std::error_code ec;
+  fs::create_directories(options.dir, ec);
+  if (!fs::is_directory(options.dir, ec))
+    throw OutputError("cannot create the output folder " + options.dir);
+
+  SweepTable table(sweep, options.dir, scan_outputs(sweep, options));
+  table.write();
+  std::vector<std::size_t> pending;
+  for (const auto& r : table.results())
+    if (r.status == VariantStatus::pending) pending.push_back(r.index);
+
+  const unsigned jobs = std::max(
+      1u, std::min<unsigned>(options.jobs ? options.jobs : std::thread::hardware_concurrency(),
+                             static_cast<unsigned>(std::max<std::size_t>(pending.size(), 1))));
+  std::atomic<std::size_t> next{0}, finished{0};
+  auto worker = [&] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the error stack is per thread
+    while (!(options.interrupted && options.interrupted->load())) {
+      const std::size_t k = next.fetch_add(1);
+      if (k >= pending.size()) return;
+      const double start = now_s();
+      const VariantResult r = run_variant(sweep, pending[k], options);
+      table.record(r);
+      const std::size_t n = finished.fetch_add(1) + 1;
+      if (!options.quiet && r.status != VariantStatus::interrupted)
+        std::fprintf(stderr, "[%zu/%zu] %s %s (%.2f s)%s%s\n", n, pending.size(),
+                     sweep.variants[r.index].name.c_str(), to_string(r.status), now_s() - start,
+                     r.error.empty() ? "" : ": ", r.error.c_str());
+    }
+  };
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+  }
+  table.write();
+
+  SweepReport report;
+  report.results = table.results();
+  report.csv_path = table.csv_path();
+  report.h5_path = table.h5_path();
+  report.interrupted = options.interrupted && options.interrupted->load();
+  for (const auto& r : report.results) {
+    report.ran += r.status == VariantStatus::done;
+    report.reused += r.status == VariantStatus::reused;
+    report.failed += r.status == VariantStatus::failed;
+  }
+  return report;
+}
+
+// ---- MPI messages ----------------------------------------------------------------------------
+
+std::string encode_result(const VariantResult& r) {
+  std::string out = std::to_string(r.index) + "\n" + to_string(r.status) + "\n";
+  for (const auto& [k, v] : r.values) out += k + " " + (v ? number_text(*v) : "null") + "\n";
+  out += "error\n" + r.error;
+  return out;
+}
+
+VariantResult decode_result(const std::string& text) {
+  VariantResult r;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  r.index = std::stoul(line);
+  std::getline(in, line);
+  for (auto s : {VariantStatus::pending, VariantStatus::done, VariantStatus::reused,
+                 VariantStatus::failed, VariantStatus::interrupted})
+    if (line == to_string(s)) r.status = s;
+  while (std::getline(in, line) && line != "error") {
+    const auto space = line.find(' ');
+    const std::string key = line.substr(0, space), value = line.substr(space + 1);
+    if (value == "null") {
+      r.values[key] = std::nullopt;
+    } else {
+      double d = 0;
+      std::from_chars(value.data(), value.data() + value.size(), d);
+      r.values[key] = d;
+    }
+  }
+  std::ostringstream rest;
+  rest << in.rdbuf();
+  r.error = rest.str();
+  return r;
+}
+
+// ---- the command -----------------------------------------------------------------------------
+
+int print_outcome(const Sweep& sweep, const SweepReport& report, const SweepOptions& options) {
+  for (const auto& r : report.results)
+    if (r.status == VariantStatus::failed)
+      std::fprintf(stderr, "joule: %s failed: %s\n", sweep.variants[r.index].name.c_str(),
+                   r.error.c_str());
+  std::size_t pending = 0;
+  for (const auto& r : report.results)
+    pending += r.status == VariantStatus::pending || r.status == VariantStatus::interrupted;
+  if (!options.quiet || report.failed > 0)
+    std::fprintf(stderr, "joule: %zu variants: %zu ran, %zu reused, %zu failed%s; table %s\n",
+                 report.results.size(), report.ran, report.reused, report.failed,
+                 pending ? (", " + std::to_string(pending) + " not run").c_str() : "",
+                 report.csv_path.c_str());
+  if (report.interrupted) return 130;
+  return report.failed > 0 ? 3 : 0;
+}
+
+int sweep_command(const std::string& sweep_path, SweepOptions options) {
+#ifdef JOULE_HAVE_MPI
+  if (launched_by_mpi()) return sweep_command_mpi(sweep_path, options);
+#endif
+  Sweep sweep;
+  try {
+    sweep = load_sweep(sweep_path);
+    if (options.dir.empty()) options.dir = default_sweep_dir(sweep_path);
+    validate_sweep(sweep);
+  } catch (const sim::InputError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  }
+  if (!hdf5_threadsafe()) options.processes = true;  // serial HDF5: one process per variant
+  if (!options.quiet)
+    std::fprintf(stderr, "joule: sweep %s: %zu variants of %s into %s/\n", sweep_path.c_str(),
+                 sweep.variants.size(), sweep.base_path.c_str(), options.dir.c_str());
+  try {
+    return print_outcome(sweep, run_sweep(sweep, options), options);
+  } catch (const OutputError& e) {
+    std::fprintf(stderr, "joule: %s\n", e.what());
+    return 2;
+  }
+}
+
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+}  // namespace joule::app

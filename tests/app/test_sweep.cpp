@@ -1,0 +1,470 @@
+// `joule sweep`: expansion and naming, sampling, seeds, error locations, and running: results
+// independent of the number of workers, of threads vs child processes vs MPI ranks, resume after
+// an interrupted sweep, and a failing variant that does not stop the others.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "app/h5.hpp"
+#include "app/sweep.hpp"
+
+using namespace joule;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A small base scenario: the default cluster for 6 simulated hours.
+const char* base_yaml = R"(name: small
+seed: 42
+duration: 6 h
+cluster:
+  racks: {count: 2, nodes_per_rack: 8}
+  node: {type: dgx-h100, model: linear, idle_power: 1.7 kW, max_power: 8.4 kW}
+workload:
+  generator: list
+  jobs:
+    - {name: a, submit: 0 h, nodes: 8, duration: 2 h, utilization: 0.9}
+    - {name: b, submit: 1 h, nodes: 12, duration: 3 h, utilization: 0.6}
+    - {name: c, submit: 2 h, nodes: 4, duration: 1 h, utilization: 0.5}
+scheduler: {policy: fifo}
+output: {facility_interval: 1 min, rack_interval: 15 min}
+)";
+
+// A fresh folder holding base.yaml.
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name) {
+    path =
+        fs::temp_directory_path() / ("joule_test_sweep_" + std::to_string(getpid()) + "_" + name);
+    fs::remove_all(path);
+    fs::create_directories(path);
+    std::ofstream(path / "base.yaml") << base_yaml;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return (path / name).string();
+  }
+  std::string dir(const std::string& name) const { return (path / name).string(); }
+};
+
+app::Sweep sweep_of(const TempDir& t, const std::string& text) {
+  return app::load_sweep_text(text, "sweep.yaml", t.path.string());
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const sim::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<std::string> names(const app::Sweep& s) {
+  std::vector<std::string> out;
+  for (const auto& v : s.variants) out.push_back(v.name);
+  return out;
+}
+
+const char* grid_sweep = R"(base: base.yaml
+axes:
+  grid:
+    cluster.racks.count: [2, 3]
+    cluster.node.max_power: ["6 kW", "8.4 kW", "10 kW"]
+)";
+
+app::SweepOptions options_for(const std::string& dir, unsigned jobs) {
+  app::SweepOptions o;
+  o.dir = dir;
+  o.jobs = jobs;
+  o.quiet = true;
+  return o;
+}
+
+// KPIs that must match between runs of the same variant (all but the wall time).
+void check_same_kpis(const app::VariantResult& a, const app::VariantResult& b) {
+  REQUIRE(a.values.size() == b.values.size());
+  for (const auto& [key, value] : a.values) {
+    if (key == "wall_s") continue;
+    INFO(key);
+    CHECK(value == b.values.at(key));
+  }
+}
+
+// Same traces, bit for bit.
+void check_same_datasets(const std::string& a, const std::string& b) {
+  const auto fa = app::h5::open_file_readonly(a), fb = app::h5::open_file_readonly(b);
+  for (const char* d :
+       {"facility/time_s", "facility/it_power_w", "facility/it_energy_kwh", "racks/power_w"}) {
+    INFO(d);
+    const auto x = app::h5::read_doubles(fa.get(), d), y = app::h5::read_doubles(fb.get(), d);
+    CHECK(!x.empty());
+    CHECK(x == y);
+  }
+}
+
+void check_same_outputs(const app::Sweep& s, const std::string& dir_a, const std::string& dir_b) {
+  for (const auto& v : s.variants) {
+    INFO(v.name);
+    check_same_datasets(app::variant_output(dir_a, v), app::variant_output(dir_b, v));
+    app::VariantResult a, b;
+    a.values = app::read_summary(app::variant_output(dir_a, v)).values;
+    b.values = app::read_summary(app::variant_output(dir_b, v)).values;
+    check_same_kpis(a, b);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a grid expands to every combination, the first key slowest, with readable names") {
+  const TempDir t("grid");
+  const auto s = sweep_of(t, grid_sweep);
+  REQUIRE(s.variants.size() == 2 * 3);
+  CHECK(s.parameters == std::vector<std::string>{"cluster.racks.count", "cluster.node.max_power"});
+  CHECK(names(s) ==
+        std::vector<std::string>{"v0000-count=2-max_power=6kW", "v0001-count=2-max_power=8.4kW",
+                                 "v0002-count=2-max_power=10kW", "v0003-count=3-max_power=6kW",
+                                 "v0004-count=3-max_power=8.4kW", "v0005-count=3-max_power=10kW"});
+  const auto& v4 = s.variants[4];
+  CHECK(v4.index == 4);
+  REQUIRE(v4.assignments.size() == 2);
+  CHECK(v4.assignments[0].path == "cluster.racks.count");
+  CHECK(v4.assignments[0].text == "3");
+  CHECK(v4.assignments[1].text == "8.4 kW");
+  CHECK(app::variant_sets(s, v4) ==
+        std::vector<std::string>{"cluster.racks.count=3", "cluster.node.max_power=8.4 kW"});
+  // The variant's scenario has the values, and the base's everything else.
+  const auto sc = app::variant_scenario(s, v4);
+  CHECK(sc.root.find("cluster")->find("racks")->find("count")->scalar == "3");
+  CHECK(sc.root.find("cluster")->find("racks")->find("nodes_per_rack")->scalar == "8");
+  CHECK(sc.root.find("cluster")->find("node")->find("max_power")->scalar == "8.4 kW");
+  CHECK(sc.duration == sim::hours(6));
+  CHECK(s.base_values == std::vector<std::string>{"2", "8.4 kW"});
+}
+
+TEST_CASE("explicit variants, sweep-wide sets and a grid combine as a product") {
+  const TempDir t("product");
+  const auto s = sweep_of(t, R"(base: base.yaml
+set: {duration: 2 h}
+axes:
+  variants:
+    - {name: small cluster, set: {cluster.racks.count: 1}}
+    - {name: big/one, set: {cluster.racks.count: 4, cluster.racks.nodes_per_rack: 4}}
+  grid: {cluster.node.idle_power: ["1 kW", "2 kW"]}
+)");
+  CHECK(names(s) == std::vector<std::string>{
+                        "v0000-smallcluster-idle_power=1kW", "v0001-smallcluster-idle_power=2kW",
+                        "v0002-big_one-idle_power=1kW", "v0003-big_one-idle_power=2kW"});
+  CHECK(s.parameters == std::vector<std::string>{"cluster.racks.count",
+                                                 "cluster.racks.nodes_per_rack",
+                                                 "cluster.node.idle_power"});
+  const auto sc = app::variant_scenario(s, s.variants[1]);
+  CHECK(sc.duration == sim::hours(2));  // the sweep's set applies to every variant
+  CHECK(sc.root.find("cluster")->find("node")->find("idle_power")->scalar == "2 kW");
+  CHECK(sc.root.find("cluster")->find("racks")->find("nodes_per_rack")->scalar == "8");
+  // A key varied by two factors is ambiguous.
+  const auto e = error_of([&] {
+    sweep_of(t, R"(base: base.yaml
+axes:
+  variants: [{set: {cluster.racks.count: 1}}]
+  grid: {cluster.racks.count: [1, 2]}
+)");
+  });
+  CHECK(e.find("sweep.yaml:4:10: cluster.racks.count is varied by two axes") != std::string::npos);
+}
+
+TEST_CASE("two parameters with the same last key are named by their full path") {
+  const TempDir t("labels");
+  const auto s = sweep_of(t, R"(base: base.yaml
+axes:
+  grid: {cluster.racks.count: [1], workload.count: [3]}
+)");
+  CHECK(s.variants[0].name == "v0000-cluster.racks.count=1-workload.count=3");
+  CHECK(app::sanitize_name("easy backfill/ä?") == "easybackfill");
+  CHECK(app::sanitize_name("{a: 1, b: [2, 3]}") == "a_1_b_2_3");
+}
+
+TEST_CASE("the Latin hypercube puts one point in each stratum of each dimension") {
+  const std::size_t n = 16, dims = 3;
+  const auto p = app::latin_hypercube(n, dims, 7);
+  REQUIRE(p.size() == n);
+  for (std::size_t d = 0; d < dims; ++d) {
+    std::set<std::size_t> strata;
+    for (const auto& x : p) {
+      CHECK(x[d] >= 0.0);
+      CHECK(x[d] < 1.0);
+      strata.insert(static_cast<std::size_t>(std::floor(x[d] * n)));
+    }
+    CHECK(strata.size() == n);  // every stratum [k/n, (k+1)/n) taken exactly once
+  }
+  CHECK(app::latin_hypercube(n, dims, 7) == p);  // same seed, same points
+  CHECK(app::latin_hypercube(n, dims, 8) != p);
+  CHECK(app::uniform_random(n, dims, 7) == app::uniform_random(n, dims, 7));
+  CHECK(app::uniform_random(n, dims, 7) != app::uniform_random(n, dims, 8));
+}
+
+TEST_CASE("a sampled sweep is reproducible and keeps the unit of its range") {
+  const TempDir t("sample");
+  const char* text = R"(base: base.yaml
+axes:
+  sample:
+    method: lhs
+    count: 8
+    seed: 3
+    ranges:
+      cluster.node.max_power: {min: 6 kW, max: 10 kW}
+      cluster.racks.count: {min: 1, max: 4}
+      scheduler.policy: {values: [fifo]}
+)";
+  const auto a = sweep_of(t, text), b = sweep_of(t, text);
+  REQUIRE(a.variants.size() == 8);
+  CHECK(names(a) == names(b));
+  std::set<int> power_strata;
+  for (const auto& v : a.variants) {
+    REQUIRE(v.assignments.size() == 3);
+    const std::string& power = v.assignments[0].text;
+    INFO(power);
+    CHECK(power.substr(power.size() - 3) == " kW");
+    const double kw = std::stod(power);
+    CHECK(kw >= 6.0);
+    CHECK(kw <= 10.0);
+    power_strata.insert(static_cast<int>((kw - 6.0) / 4.0 * 8));
+    const std::string& racks = v.assignments[1].text;
+    CHECK(racks.find_first_not_of("0123456789") == std::string::npos);  // an integer range
+    CHECK(std::stoi(racks) >= 1);
+    CHECK(std::stoi(racks) <= 4);
+    CHECK(v.assignments[2].text == "fifo");
+  }
+  CHECK(power_strata.size() == 8);  // stratified (6-digit rounding cannot cross strata here)
+  const auto c =
+      sweep_of(t, std::string(text).replace(std::string(text).find("seed: 3"), 7, "seed: 4"));
+  CHECK(names(c) != names(a));
+  // min and max in different units are refused rather than silently converted.
+  const auto e = error_of([&] {
+    sweep_of(t, R"(base: base.yaml
+axes:
+  sample: {count: 4, ranges: {cluster.node.max_power: {min: 6 kW, max: 10000 W}}}
+)");
+  });
+  CHECK(e.find("sweep.yaml:3:") != std::string::npos);
+  CHECK(e.find("unit of min ('kW')") != std::string::npos);
+}
+
+TEST_CASE("seeds: the base seed by default, derived from the assignments per variant") {
+  const TempDir t("seeds");
+  const auto common = sweep_of(t, grid_sweep);
+  for (const auto& v : common.variants) CHECK(v.seed == 42);
+  const auto per = sweep_of(t, std::string(grid_sweep) + "seeds: per-variant\n");
+  std::set<std::uint64_t> seeds;
+  for (const auto& v : per.variants) seeds.insert(v.seed);
+  CHECK(seeds.size() == per.variants.size());
+  CHECK(sweep_of(t, std::string(grid_sweep) + "seeds: per-variant\n").variants[3].seed ==
+        per.variants[3].seed);
+  CHECK(app::variant_scenario(per, per.variants[3]).seed == per.variants[3].seed);
+  // An axis over the seed wins.
+  const auto axis =
+      sweep_of(t, "base: base.yaml\nseeds: per-variant\naxes: {grid: {seed: [7, 8]}}\n");
+  CHECK(axis.variants[1].seed == 8);
+  CHECK(app::variant_scenario(axis, axis.variants[1]).seed == 8);
+}
+
+TEST_CASE("a malformed axis path or a rejected key or value points into the sweep file") {
+  const TempDir t("errors");
+  // Malformed path: at the empty component.
+  auto e = error_of(
+      [&] { sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster..count: [1, 2]\n"); });
+  CHECK(e.find("sweep.yaml:4:13: malformed key path 'cluster..count'") != std::string::npos);
+  // A key the model does not declare: at that component of the path, before anything runs.
+  const auto typo =
+      sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster.node.max_pwer: [1 kW]\n");
+  e = error_of([&] { app::validate_sweep(typo); });
+  CHECK(e.find("sweep.yaml:4:18: unknown key 'max_pwer'") != std::string::npos);
+  CHECK(e.find("max_power") != std::string::npos);  // the valid keys are listed
+  // A path through a value.
+  const auto through = sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    duration.hours: [1]\n");
+  e = error_of([&] { app::validate_sweep(through); });
+  CHECK(e.find("sweep.yaml:4:") != std::string::npos);
+  CHECK(e.find("'duration' is not a map") != std::string::npos);
+  // A value a model rejects: at the value.
+  const auto value =
+      sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster.node.max_power: [8 kW, 8 kV]\n");
+  e = error_of([&] { app::validate_sweep(value); });
+  INFO(e);
+  CHECK(e.find("sweep.yaml:4:38:") != std::string::npos);
+  // A misspelt section of the sweep file itself.
+  e = error_of([&] { sweep_of(t, "base: base.yaml\naxis: {grid: {seed: [1]}}\n"); });
+  CHECK(e.find("sweep.yaml:2:1:") != std::string::npos);
+  CHECK(e.find("axes") != std::string::npos);
+  // A missing base.
+  e = error_of([&] { sweep_of(t, "base: nope.yaml\naxes: {grid: {seed: [1]}}\n"); });
+  CHECK(e.find("sweep.yaml:1:7:") != std::string::npos);
+}
+
+TEST_CASE("results do not depend on the number of workers") {
+  const TempDir t("workers");
+  const auto s = sweep_of(t, grid_sweep);
+  const auto one = app::run_sweep(s, options_for(t.dir("one"), 1));
+  const auto two = app::run_sweep(s, options_for(t.dir("two"), 2));
+  CHECK(one.ran == s.variants.size());
+  CHECK(two.ran == s.variants.size());
+  CHECK(one.failed == 0);
+  for (std::size_t i = 0; i < s.variants.size(); ++i)
+    check_same_kpis(one.results[i], two.results[i]);
+  check_same_outputs(s, t.dir("one"), t.dir("two"));
+  // Variants differ: more racks, more energy.
+  CHECK(*one.results[3].values.at("it_energy_kwh") > *one.results[0].values.at("it_energy_kwh"));
+}
+
+TEST_CASE("the summary table lists every variant's parameters and KPIs, in CSV and HDF5") {
+  const TempDir t("table");
+  const auto s = sweep_of(t, grid_sweep);
+  const auto report = app::run_sweep(s, options_for(t.dir("out"), 2));
+  std::ifstream csv(report.csv_path);
+  std::string header, row;
+  std::getline(csv, header);
+  CHECK(header.rfind("index,name,status,seed,cluster.racks.count,cluster.node.max_power,"
+                     "it_energy_kwh,",
+                     0) == 0);
+  std::vector<std::string> rows;
+  while (std::getline(csv, row)) rows.push_back(row);
+  REQUIRE(rows.size() == s.variants.size());
+  CHECK(rows[4].rfind("4,v0004-count=3-max_power=8.4kW,done,42,3,8.4 kW,", 0) == 0);
+  CHECK(!fs::exists(report.csv_path + ".partial"));
+
+  const auto file = app::h5::open_file_readonly(report.h5_path);
+  const auto energy = app::h5::read_doubles(file.get(), "kpis/it_energy_kwh");
+  REQUIRE(energy.size() == s.variants.size());
+  for (std::size_t i = 0; i < energy.size(); ++i)
+    CHECK(energy[i] == *report.results[i].values.at("it_energy_kwh"));
+  CHECK(app::h5::get_string_attr(file.get(), "sweep") == grid_sweep);
+}
+
+TEST_CASE("a rerun resumes: only missing, partial or stale outputs run again") {
+  const TempDir t("resume");
+  const auto s = sweep_of(t, grid_sweep);
+  const std::string dir = t.dir("out");
+  const auto first = app::run_sweep(s, options_for(dir, 2));
+  REQUIRE(first.ran == 6);
+  // As if the sweep had been killed: v1 never finished (only its .partial is left), v2's
+  // output is gone, and v3 holds another variant's file.
+  const std::string v1 = app::variant_output(dir, s.variants[1]);
+  fs::rename(v1, v1 + ".partial");
+  fs::remove(app::variant_output(dir, s.variants[2]));
+  fs::copy_file(app::variant_output(dir, s.variants[0]), app::variant_output(dir, s.variants[3]),
+                fs::copy_options::overwrite_existing);
+  const auto second = app::run_sweep(s, options_for(dir, 2));
+  CHECK(second.ran == 3);
+  CHECK(second.reused == 3);
+  for (std::size_t i : {1, 2, 3}) CHECK(second.results[i].status == app::VariantStatus::done);
+  for (std::size_t i : {0, 4, 5}) CHECK(second.results[i].status == app::VariantStatus::reused);
+  for (std::size_t i = 0; i < 6; ++i) check_same_kpis(first.results[i], second.results[i]);
+  CHECK(!fs::exists(v1 + ".partial"));  // overwritten by the rerun, then renamed into place
+  // --force reruns everything.
+  auto force = options_for(dir, 2);
+  force.force = true;
+  CHECK(app::run_sweep(s, force).ran == 6);
+}
+
+TEST_CASE("a failing variant is reported and the others finish") {
+  const TempDir t("failing");
+  const std::string sweep_file = t.write("sweep.yaml", grid_sweep);
+  const auto s = app::load_sweep(sweep_file);
+  const std::string dir = t.dir("out");
+  // A folder where v2's output should go: its run fails, as a full disk or a lost mount would.
+  fs::create_directories(app::variant_output(dir, s.variants[2]));
+  const auto report = app::run_sweep(s, options_for(dir, 2));
+  CHECK(report.failed == 1);
+  CHECK(report.ran == 5);
+  CHECK(report.results[2].status == app::VariantStatus::failed);
+  CHECK(report.results[2].error.find("is a directory") != std::string::npos);
+  std::ifstream csv(report.csv_path);
+  std::stringstream text;
+  text << csv.rdbuf();
+  CHECK(text.str().find("v0002-count=2-max_power=10kW,failed,") != std::string::npos);
+  CHECK(text.str().find("is a directory") != std::string::npos);
+  // The command exits 3 when a variant failed.
+  CHECK(app::sweep_command(sweep_file, options_for(dir, 2)) == 3);
+  fs::remove(app::variant_output(dir, s.variants[2]));
+  CHECK(app::sweep_command(sweep_file, options_for(dir, 2)) == 0);  // and resumes to success
+}
+
+TEST_CASE("results encode and decode exactly (MPI messages)") {
+  app::VariantResult r;
+  r.index = 17;
+  r.status = app::VariantStatus::failed;
+  r.values = {{"a", 0.1}, {"b", std::nullopt}, {"c", 1e300}, {"d", -3.0000000000000004}};
+  r.error = "x.yaml:3:4: bad\nsecond line";
+  const auto d = app::decode_result(app::encode_result(r));
+  CHECK(d.index == 17);
+  CHECK(d.status == app::VariantStatus::failed);
+  CHECK(d.values == r.values);
+  CHECK(d.error == r.error);
+}
+
+TEST_CASE("variants run as child processes give the same results as threads") {
+  const TempDir t("processes");
+  const auto s = sweep_of(t, grid_sweep);
+  const auto threads = app::run_sweep(s, options_for(t.dir("threads"), 2));
+  auto o = options_for(t.dir("children"), 2);
+  o.processes = true;
+  o.executable = JOULE_BINARY_DIR "/joule";
+  const auto children = app::run_sweep(s, o);
+  CHECK(children.ran == s.variants.size());
+  for (std::size_t i = 0; i < s.variants.size(); ++i)
+    check_same_kpis(threads.results[i], children.results[i]);
+  check_same_outputs(s, t.dir("threads"), t.dir("children"));
+}
+
+// Runs only under `ctest -R test_app_mpi`, which sets JOULE_TEST_MPI (CMake found MPI).
+TEST_CASE("two MPI ranks give the same results as threads") {
+#ifdef JOULE_MPIEXEC
+  if (!std::getenv("JOULE_TEST_MPI")) return;
+  const TempDir t("mpi");
+  const std::string sweep_file = t.write("sweep.yaml", grid_sweep);
+  const auto s = app::load_sweep(sweep_file);
+  const auto threads = app::run_sweep(s, options_for(t.dir("threads"), 2));
+  const std::string command = std::string(JOULE_MPIEXEC) +
+                              " --allow-run-as-root --oversubscribe -np 2 " JOULE_BINARY_DIR
+                              "/joule sweep " +
+                              sweep_file + " -o " + t.dir("mpi") + " --quiet";
+  REQUIRE(std::system(command.c_str()) == 0);
+  // Every variant done, by rank 0's table, with the same KPIs and traces.
+  const auto file = app::h5::open_file_readonly(t.dir("mpi") + "/summary.h5");
+  const auto energy = app::h5::read_doubles(file.get(), "kpis/it_energy_kwh");
+  REQUIRE(energy.size() == s.variants.size());
+  for (std::size_t i = 0; i < energy.size(); ++i)
+    CHECK(energy[i] == *threads.results[i].values.at("it_energy_kwh"));
+  check_same_outputs(s, t.dir("threads"), t.dir("mpi"));
+  // A rerun under MPI reuses everything.
+  REQUIRE(std::system(command.c_str()) == 0);
+  app::SweepOptions o = options_for(t.dir("mpi"), 1);
+  for (const auto& r : app::scan_outputs(s, o)) CHECK(r.status == app::VariantStatus::reused);
+#endif
+}
+
+TEST_CASE("the shipped example sweeps load and validate") {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(JOULE_SOURCE_DIR "/scenarios/sweeps")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path().string());
+    const auto s = app::load_sweep(entry.path().string());
+    CHECK(!s.variants.empty());
+    CHECK_NOTHROW(app::validate_sweep(s));
+    ++count;
+  }
+  CHECK(count >= 3);
+  const auto bench = app::load_sweep(JOULE_SOURCE_DIR "/bench/sweep/sweep64.yaml");
+  CHECK(bench.variants.size() == 64);
+  CHECK_NOTHROW(app::validate_sweep(bench));
+}
