@@ -59,7 +59,8 @@ inline Exit shell(const std::string& command) {
   return r;
 }
 
-// Every dataset of a file, by path, as the bytes of its stored type (compound rows included).
+// Every dataset of a file, by path, as the bytes of its stored type (compound rows included;
+// variable-length strings as their characters, each followed by a NUL).
 inline std::map<std::string, std::vector<unsigned char>> dataset_bytes(const std::string& file) {
   std::map<std::string, std::vector<unsigned char>> out;
   auto f = app::h5::open_file_readonly(file);
@@ -70,8 +71,20 @@ inline std::map<std::string, std::vector<unsigned char>> dataset_bytes(const std
     const hid_t type = H5Dget_type(ds);
     const hid_t space = H5Dget_space(ds);
     const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
-    std::vector<unsigned char> bytes(n * H5Tget_size(type));
-    if (n > 0) H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+    std::vector<unsigned char> bytes;
+    if (H5Tis_variable_str(type) > 0) {
+      // Variable-length strings: their characters, not the pointers HDF5 reads them into.
+      std::vector<char*> strings(n);
+      if (n > 0) H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings.data());
+      for (char* str : strings) {
+        if (str) bytes.insert(bytes.end(), str, str + std::char_traits<char>::length(str));
+        bytes.push_back(0);
+      }
+      if (n > 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, strings.data());
+    } else {
+      bytes.resize(n * H5Tget_size(type));
+      if (n > 0) H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data());
+    }
     map[name] = std::move(bytes);
     H5Sclose(space);
     H5Tclose(type);

@@ -44,3 +44,58 @@ TEST_CASE("two runs of the binary with the same seed write byte-identical datase
   CHECK(c.at("jobs") != a.at("jobs"));
   std::filesystem::remove_all(dir);
 }
+
+// `joule sweep` with one worker and with two: every variant's file has byte-identical datasets,
+// and so has the sweep's summary.h5 (but for its wall-clock column).
+TEST_CASE("joule sweep -j1 and -j2 write byte-identical datasets") {
+  const auto dir = test::private_dir("sweep-workers");
+  const std::string data = std::string(JOULE_SOURCE_DIR) + "/scenarios/data/";
+  test::write_text(dir / "base.yaml",
+                   "name: sw\nseed: 5\nduration: 1 d\nsite:\n  weather: " + data +
+                       "weather/USA_TX_Dallas-Fort.Worth.epw\n  carbon: " + data +
+                       "carbon/US-TEX-ERCO_2023_hourly.csv\n" +
+                       R"(cluster:
+  racks: {count: 8, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+power_chain: {ups: {type: double-conversion, redundancy: 2N}}
+cooling: {type: chilled-water, economizer: water-side}
+workload:
+  generator: llm-training
+  arrivals: {process: poisson, mean_interarrival: 2 h}
+  jobs: {params: [7e9, 13e9], tokens_per_param: 20, gpus: [32, 64], mfu: 0.4}
+  failures: {mtbf_per_gpu: 2000 h, restart: 10 min, checkpoint_every: 30 min}
+)");
+  test::write_text(dir / "sweep.yaml", R"(base: base.yaml
+seeds: per-variant
+axes:
+  grid:
+    cluster.node.gpu_power_cap: ["500 W", "700 W"]
+    cooling.economizer: [none, water-side]
+)");
+  for (const char* j : {"1", "2"}) {
+    const auto r =
+        test::shell(test::joule_binary() + " sweep -q -j " + j + " -o " +
+                    (dir / (std::string("j") + j)).string() + " " + (dir / "sweep.yaml").string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+  }
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "j1")) {
+    if (entry.path().extension() != ".h5") continue;
+    ++files;
+    const auto other = dir / "j2" / entry.path().filename();
+    CAPTURE(entry.path().filename().string());
+    REQUIRE(std::filesystem::exists(other));
+    const auto a = test::dataset_bytes(entry.path().string());
+    const auto b = test::dataset_bytes(other.string());
+    CHECK(a.size() == b.size());
+    for (const auto& [name, bytes] : a) {
+      if (name.find("wall") != std::string::npos) continue;  // wall-clock seconds
+      CAPTURE(name);
+      REQUIRE(b.count(name) == 1);
+      CHECK(bytes == b.at(name));
+    }
+  }
+  CHECK(files == 5);  // four variants and summary.h5
+  std::filesystem::remove_all(dir);
+}
