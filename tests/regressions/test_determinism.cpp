@@ -31,7 +31,9 @@ TEST_CASE("two runs of the binary with the same seed write byte-identical datase
   REQUIRE(a.size() >= 20);  // facility, cooling/*, losses/*, racks/*, jobs
   CHECK(a.count("jobs") == 1);
   CHECK(a.count("racks/power_w") == 1);
-  for (const auto& [name, bytes] : a) {
+  for (const auto& entry : a) {  // (clang 14 cannot capture a structured binding in CAPTURE)
+    const std::string& name = entry.first;
+    const auto& bytes = entry.second;
     CAPTURE(name);
     REQUIRE(b.count(name) == 1);
     CHECK(bytes.size() > 0);
@@ -89,7 +91,9 @@ axes:
     const auto a = test::dataset_bytes(entry.path().string());
     const auto b = test::dataset_bytes(other.string());
     CHECK(a.size() == b.size());
-    for (const auto& [name, bytes] : a) {
+    for (const auto& dataset : a) {
+      const std::string& name = dataset.first;
+      const auto& bytes = dataset.second;
       if (name.find("wall") != std::string::npos) continue;  // wall-clock seconds
       CAPTURE(name);
       REQUIRE(b.count(name) == 1);
