@@ -142,3 +142,23 @@ TEST_CASE("a full disk is a clear error, never a corrupt file" * doctest::skip()
   ::umount(mnt.c_str());
   fs::remove_all(dir);
 }
+
+// An unwritable folder (a read-only tmpfs: as root, permission bits would not stop the write).
+TEST_CASE("a read-only folder is reported before the run, exit 2") {
+  const auto dir = test::private_dir("readonly");
+  const auto mnt = dir / "mnt";
+  fs::create_directories(mnt);
+  if (::mount("tmpfs", mnt.c_str(), "tmpfs", MS_RDONLY, "size=64k") != 0) {
+    MESSAGE("tmpfs mount not permitted here; skipping the read-only folder case");
+    fs::remove_all(dir);
+    return;
+  }
+  const auto out = mnt / "week.h5";
+  const auto r = test::shell(week_run(out));
+  INFO(r.output);
+  CHECK(r.code == 2);
+  CHECK(r.output.find("cannot write " + out.string() + ".partial") != std::string::npos);
+  CHECK(fs::is_empty(mnt));
+  ::umount(mnt.c_str());
+  fs::remove_all(dir);
+}
