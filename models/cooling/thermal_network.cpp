@@ -1,5 +1,6 @@
 #include "models/cooling/thermal_network.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -103,23 +104,39 @@ void ThermalNetwork::step(double dt_s) {
   }
   if (dirty_) {
     assemble(1.0 / dt_s_, matrix_);
-    if (pattern_dirty_ || !lu_) {
-      lu_ = std::make_unique<
-          Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>>();
-      lu_->analyzePattern(matrix_);
-      pattern_dirty_ = false;
+    blocks_.reset();
+    if (!general_only_) blocks_ = make_blocks(matrix_);
+    if (!blocks_) {
+      if (pattern_dirty_ || !lu_) {
+        lu_ = std::make_unique<
+            Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>>();
+        lu_->analyzePattern(matrix_);
+        pattern_dirty_ = false;
+      }
+      lu_->factorize(matrix_);
+      if (lu_->info() != Eigen::Success)
+        throw std::runtime_error("thermal network: singular matrix");
     }
-    lu_->factorize(matrix_);
-    if (lu_->info() != Eigen::Success) throw std::runtime_error("thermal network: singular matrix");
+    c_over_dt_.resize(n);
+    for (int i = 0; i < n; ++i) c_over_dt_[i] = capacitance_[i] / dt_s_;
+    boundary_links_.clear();
+    for (std::size_t k = 0; k < links_.size(); ++k)
+      if (links_[k].kind == Kind::conduct_boundary || links_[k].kind == Kind::stream_in)
+        boundary_links_.push_back(static_cast<int>(k));
     ++factorizations_;
     dirty_ = false;
   }
   // rhs = boundary terms + C/Δt·T + q, built in place (the same sums as boundary_terms()).
   rhs_.setZero(n);
-  for (const auto& l : links_)
-    if (l.kind == Kind::conduct_boundary || l.kind == Kind::stream_in)
-      rhs_[l.a] += l.value * boundary_c_[l.b];
-  for (int i = 0; i < n; ++i) rhs_[i] += capacitance_[i] / dt_s_ * temp_c_[i] + heat_w_[i];
+  for (const int k : boundary_links_) {
+    const auto& l = links_[k];
+    rhs_[l.a] += l.value * boundary_c_[l.b];
+  }
+  for (int i = 0; i < n; ++i) rhs_[i] += c_over_dt_[i] * temp_c_[i] + heat_w_[i];
+  if (blocks_) {
+    solve_blocks(rhs_);
+    return;
+  }
   // T = Pc⁻¹ · U⁻¹ · L⁻¹ · Pr · rhs: the arithmetic of SparseLU::solve(), with both permutations
   // applied out of place. solve() permutes its result back in place, cycle by cycle with a
   // freshly allocated mask, which was the most expensive part of a control step for thousands of
@@ -131,6 +148,154 @@ void ThermalNetwork::step(double dt_s) {
   lu_->matrixL().solveInPlace(solution_);
   lu_->matrixU().solveInPlace(solution_);
   for (int i = 0; i < n; ++i) temp_c_[i] = solution_[pc[i]];
+}
+
+std::optional<ThermalNetwork::Blocks> ThermalNetwork::make_blocks(
+    const Eigen::SparseMatrix<double>& m) {
+  constexpr int max_group = 4, max_hubs = 8, hub_degree = 8;
+  const int n = static_cast<int>(m.rows());
+  using It = Eigen::SparseMatrix<double>::InnerIterator;
+  std::vector<std::vector<int>> adjacent(n);
+  for (int col = 0; col < m.outerSize(); ++col)
+    for (It it(m, col); it; ++it)
+      if (it.row() != col) {
+        adjacent[it.row()].push_back(col);
+        adjacent[col].push_back(static_cast<int>(it.row()));
+      }
+  Blocks b;
+  std::vector<int> hub_of(n, -1);
+  for (int i = 0; i < n; ++i) {
+    auto& a = adjacent[i];
+    std::sort(a.begin(), a.end());
+    a.erase(std::unique(a.begin(), a.end()), a.end());
+    if (static_cast<int>(a.size()) > hub_degree) {
+      if (b.hubs == max_hubs) return std::nullopt;
+      hub_of[i] = b.hubs++;
+      b.hub_node.push_back(i);
+    }
+  }
+  // Groups: connected components once the hubs are removed.
+  std::vector<int> parent(n);
+  for (int i = 0; i < n; ++i) parent[i] = i;
+  const auto find = [&](int i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (int i = 0; i < n; ++i)
+    if (hub_of[i] < 0)
+      for (int j : adjacent[i])
+        if (hub_of[j] < 0) parent[find(i)] = find(j);
+  std::vector<int> group_of_root(n, -1), group(n, -1), local(n, -1);
+  std::vector<std::vector<int>> groups;
+  for (int i = 0; i < n; ++i) {
+    if (hub_of[i] >= 0) continue;
+    int& g = group_of_root[find(i)];
+    if (g < 0) {
+      g = static_cast<int>(groups.size());
+      groups.emplace_back();
+    }
+    if (static_cast<int>(groups[g].size()) == max_group) return std::nullopt;
+    group[i] = g;
+    local[i] = static_cast<int>(groups[g].size());
+    groups[g].push_back(i);
+  }
+  // Dense blocks A_gg, A_gh, A_hh and the entries of A_hg.
+  const int h = b.hubs;
+  Eigen::MatrixXd ahh = Eigen::MatrixXd::Zero(h, h);
+  std::vector<Eigen::MatrixXd> agg(groups.size()), agh(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto size = static_cast<Eigen::Index>(groups[g].size());
+    agg[g] = Eigen::MatrixXd::Zero(size, size);
+    agh[g] = Eigen::MatrixXd::Zero(size, h);
+  }
+  for (int col = 0; col < m.outerSize(); ++col)
+    for (It it(m, col); it; ++it) {
+      const int i = static_cast<int>(it.row()), j = col;
+      if (hub_of[i] >= 0 && hub_of[j] >= 0)
+        ahh(hub_of[i], hub_of[j]) += it.value();
+      else if (hub_of[i] < 0 && hub_of[j] < 0)
+        agg[group[i]](local[i], local[j]) += it.value();  // same group, by construction
+      else if (hub_of[i] < 0)
+        agh[group[i]](local[i], hub_of[j]) += it.value();
+      else
+        b.hub_rows.push_back({hub_of[i], j, it.value()});
+    }
+  // Group inverses, G rows, and the Schur complement of the hubs.
+  std::vector<int> position(n, -1);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const Eigen::FullPivLU<Eigen::MatrixXd> lu(agg[g]);
+    if (!lu.isInvertible()) return std::nullopt;
+    const Eigen::MatrixXd inv = lu.inverse();
+    const Eigen::MatrixXd gg = inv * agh[g];
+    b.group_start.push_back(static_cast<int>(b.order.size()));
+    b.inv_offset.push_back(b.inv.size());
+    for (Eigen::Index r = 0; r < inv.rows(); ++r)
+      for (Eigen::Index c = 0; c < inv.cols(); ++c) b.inv.push_back(inv(r, c));
+    for (std::size_t k = 0; k < groups[g].size(); ++k) {
+      position[groups[g][k]] = static_cast<int>(b.order.size());
+      b.order.push_back(groups[g][k]);
+      for (int c = 0; c < h; ++c) b.g.push_back(gg(static_cast<Eigen::Index>(k), c));
+    }
+  }
+  b.group_start.push_back(static_cast<int>(b.order.size()));
+  std::stable_sort(b.hub_rows.begin(), b.hub_rows.end(),
+                   [](const Blocks::Entry& x, const Blocks::Entry& y) { return x.hub < y.hub; });
+  b.hub_row_start.assign(h + 1, 0);
+  for (const auto& e : b.hub_rows) ++b.hub_row_start[e.hub + 1];
+  for (int k = 0; k < h; ++k) b.hub_row_start[k + 1] += b.hub_row_start[k];
+  if (h > 0) {
+    Eigen::MatrixXd schur = ahh;
+    for (const auto& e : b.hub_rows)
+      for (int c = 0; c < h; ++c)
+        schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(position[e.node]) * h + c];
+    if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return std::nullopt;
+    b.schur.compute(schur);
+  }
+  b.y.assign(n, 0.0);
+  b.xh.assign(h, 0.0);
+  return b;
+}
+
+void ThermalNetwork::solve_blocks(const Eigen::VectorXd& rhs) {
+  Blocks& b = *blocks_;
+  const int h = b.hubs;
+  // y_g = A_gg⁻¹ b_g
+  for (std::size_t g = 0; g + 1 < b.group_start.size(); ++g) {
+    const int start = b.group_start[g], size = b.group_start[g + 1] - start;
+    const double* inv = &b.inv[b.inv_offset[g]];
+    for (int r = 0; r < size; ++r) {
+      double y = 0;
+      for (int c = 0; c < size; ++c) y += inv[r * size + c] * rhs[b.order[start + c]];
+      b.y[b.order[start + r]] = y;
+    }
+  }
+  // Hubs: (A_hh − Σ A_hg G_g) x_h = b_h − Σ A_hg y_g
+  if (h > 0) {
+    Eigen::VectorXd r(h);
+    for (int k = 0; k < h; ++k) {
+      // Σ A_hg y_g over thousands of entries: four partial sums, not one serial chain.
+      double acc[4] = {0, 0, 0, 0};
+      const std::size_t first = b.hub_row_start[k], last = b.hub_row_start[k + 1];
+      std::size_t i = first;
+      for (; i + 4 <= last; i += 4)
+        for (std::size_t u = 0; u < 4; ++u)
+          acc[u] += b.hub_rows[i + u].value * b.y[b.hub_rows[i + u].node];
+      for (; i < last; ++i) acc[0] += b.hub_rows[i].value * b.y[b.hub_rows[i].node];
+      r[k] = rhs[b.hub_node[k]] - ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+    }
+    const Eigen::VectorXd xh = b.schur.solve(r);
+    for (int k = 0; k < h; ++k) {
+      b.xh[k] = xh[k];
+      temp_c_[b.hub_node[k]] = xh[k];
+    }
+  }
+  // x_g = y_g − G_g x_h
+  for (std::size_t p = 0; p < b.order.size(); ++p) {
+    const int node = b.order[p];
+    double x = b.y[node];
+    for (int c = 0; c < h; ++c) x -= b.g[p * h + c] * b.xh[c];
+    temp_c_[node] = x;
+  }
 }
 
 void ThermalNetwork::solve_steady() {
