@@ -3,14 +3,15 @@
 #
 #   fuzz/run.sh [BUILD_DIR] [SECONDS_PER_TARGET] [TARGET...]
 #
-# BUILD_DIR (default build-asan) must be configured with -DJOULE_FUZZ=ON (clang). The seed
+# BUILD_DIR (default build-fuzz) must be configured with -DJOULE_FUZZ=ON (clang; see
+# scripts/test.sh for the configuration CI uses). The seed
 # corpus is read only: inputs the fuzzer finds go to BUILD_DIR/fuzz/work/<target>/, crashes,
 # timeouts and out-of-memory inputs to BUILD_DIR/fuzz/artifacts/<target>/. Exits non-zero if
 # any target reports a finding; reproduce one with `BUILD_DIR/fuzz/<target> <artifact>` and
 # turn it into a regression test in tests/regressions/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build-asan}
+build=${1:-build-fuzz}
 seconds=${2:-${JOULE_FUZZ_SECONDS:-25}}
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
