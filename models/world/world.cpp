@@ -200,10 +200,10 @@ void World::update_jobs() {
 
 // --- Jobs -----------------------------------------------------------------------------
 
-workload::ClusterCapabilities World::capabilities(const workload::TrainingJobSpec& spec) const {
+workload::ClusterCapabilities World::capabilities(workload::Precision precision) const {
   const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
   workload::ClusterCapabilities caps;
-  caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(spec.precision)));
+  caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(precision)));
   caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
   caps.storage_write = sim::BytesPerSecond(default_storage_write_bytes_per_s);
   caps.gpus_per_node = cluster_.node.accelerators;
@@ -251,8 +251,8 @@ void World::on_arrival() {
                                                  " nodes but the cluster has " +
                                                  std::to_string(nodes_.size()));
     if (job.source.training) {
-      job.training = std::make_unique<workload::TrainingJob>(*job.source.training,
-                                                             capabilities(*job.source.training));
+      job.training = std::make_unique<workload::TrainingJob>(
+          *job.source.training, capabilities(job.source.training->precision));
       const workload::FailureSpec failures =
           job.source.failures ? *job.source.failures : workload::FailureSpec{};
       const workload::RunPolicy policy =
@@ -267,6 +267,9 @@ void World::on_arrival() {
       job.request.work = job.training->step_time() * job.training->total_steps() +
                          job.training->checkpoint_phase().duration * ckpts;
     }
+    if (job.source.inference)
+      job.inference = std::make_unique<workload::InferenceService>(
+          *job.source.inference, capabilities(job.source.inference->precision));
     queue_.push_back(job.id);
     next_request_ = generator_->next();
     if (next_request_ && next_request_->submit < sim_.now())
@@ -349,7 +352,8 @@ void World::apply_load(Job& job) {
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
-  job.speed = computing(job.activity.kind) ? clock : 1.0;
+  // A service serves its interval whatever the clock (throttling costs latency, not time).
+  job.speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
 }
 
 void World::reschedule_end(Job& job) {
@@ -357,6 +361,18 @@ void World::reschedule_end(Job& job) {
   const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
   const auto wall_ns = static_cast<sim::Time::rep>(std::ceil(std::max(0.0, left_ns) / job.speed));
   job.end_event = sim_.at(sim_.now() + sim::Time::from_ns(wall_ns), end_handler_, job.id);
+}
+
+workload::Activity World::inference_activity(const Job& job, sim::Time t) const {
+  // One interval of the service's day (on the job's clock, which for a service is wall time
+  // since it started): the load at the interval's mean request rate.
+  const workload::InferenceService& service = *job.inference;
+  workload::Activity a;
+  a.kind = workload::PhaseKind::forward_backward;
+  a.start = t;
+  a.end = std::min(job.source.duration, service.interval_start(t) + job.source.inference->interval);
+  a.rates = service.load_at(t).rates;
+  return a;
 }
 
 void World::begin_activity(Job& job, const workload::Activity& activity) {
@@ -411,6 +427,8 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
     job.pending_failure = f.cls;
     if (f.at != sim::Time::max())
       job.failure_event = sim_.at(sim_.now() + f.at, failure_handler_, job.id);
+  } else if (job.inference) {
+    begin_activity(job, inference_activity(job, sim::Time::zero()));
   } else {
     workload::Activity a;
     a.kind = workload::PhaseKind::forward_backward;
@@ -427,7 +445,10 @@ void World::on_activity_end(std::uint32_t job_id) {
   Job& job = jobs_[job_id];
   job.end_event = {};
   const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
-  if (!job.run) {
+  if (job.inference) {
+    begin_activity(job,
+                   tau < job.source.duration ? inference_activity(job, tau) : workload::Activity{});
+  } else if (!job.run) {
     begin_activity(job, workload::Activity{});  // done
   } else {
     begin_activity(job, job.run->advance(tau));
@@ -680,7 +701,7 @@ void World::on_control_step() {
       }
       update_job(job);
       job.power_w = power_w;
-      const double speed = computing(job.activity.kind) ? clock : 1.0;
+      const double speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
       if (speed != job.speed) {
         job.tau = job.nominal(now);
         job.tau_wall = now;

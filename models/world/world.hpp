@@ -152,7 +152,8 @@ private:
   void commit();  // hands the IT load to the facility; called at the end of every handler
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
   JobRequest to_request(const workload::JobRequest& src) const;
-  workload::ClusterCapabilities capabilities(const workload::TrainingJobSpec& spec) const;
+  workload::ClusterCapabilities capabilities(workload::Precision precision) const;
+  workload::Activity inference_activity(const Job& job, sim::Time t) const;
 
   sim::Simulator sim_;
   sim::RandomStreams random_;

@@ -156,3 +156,34 @@ output: {facility_interval: 1 s}
   CHECK(i_hi - i_lo > 0.05 * i_hi);
   CHECK(s_hi - s_lo < i_hi - i_lo);
 }
+
+TEST_CASE("an inference service's power follows its diurnal request rate") {
+  const auto dir = test::temp_dir("inference");
+  const std::string scenario = R"(name: serve
+duration: 2 d
+cluster:
+  racks: {count: 4, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs:
+    - name: chat
+      duration: 2 d
+      inference: {params: 70e9, tensor_parallel: 8, replicas: 16, mean_rate: 40,
+                  amplitude: 0.8, peak_hour: 14}
+output: {facility_interval: 15 min}
+)";
+  const auto sc = app::load_scenario_text(scenario, "serve.yaml", dir.string());
+  app::RunOptions opt;
+  opt.output = (dir / "serve.h5").string();
+  const auto s = app::run(sc, opt);
+  CHECK(*s.values.at("jobs_completed") == 1);
+  auto f = app::h5::open_file_readonly(opt.output);
+  const auto it = app::h5::read_doubles(f.get(), "facility/it_power_w");
+  REQUIRE(it.size() == 2 * 96);
+  // Interval k covers (15k, 15(k+1)] min: 14:00–14:15 is k = 56, 02:00–02:15 is k = 8.
+  const double peak = it[56], trough = it[8];
+  MESSAGE("IT power at 14:00 " << peak / 1e3 << " kW, at 02:00 " << trough / 1e3 << " kW");
+  CHECK(peak > 1.05 * trough);
+  CHECK(it[56 + 96] == doctest::Approx(peak).epsilon(1e-9));  // the same hour a day later
+}
