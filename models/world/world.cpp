@@ -90,8 +90,10 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
       rack_idle_[r] = node_model_->idle(rack_inlet_c_[r]);
       for (int k = 0; k < cluster_.racks[r].nodes; ++k, ++i) {
         nodes_[i].rack = r;
-        node_info_[i] = scheduling::NodeInfo{
-            .id = i, .rack = r, .free = true, .power_w = 0.0, .inlet_c = rack_inlet_c_[r]};
+        scheduling::NodeInfo& info = node_info_[i];
+        info.id = i;
+        info.rack = r;
+        info.inlet_c = rack_inlet_c_[r];
         free_.insert(free_.end(), i);
         set_node_idle(i);
       }
