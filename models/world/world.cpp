@@ -82,6 +82,12 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   facility_->set_control_step(control_step_);
 
   rack_inlet_c_.assign(rack_count, facility_->supply_air_c());
+  rack_models_.resize(rack_count);
+  rack_dirty_.assign(rack_count, 0);
+  for (std::size_t r = 0; r < rack_count; ++r)
+    if (cluster_.racks[r].power_limit)
+      rack_models_[r] =
+          std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
   {
     std::uint32_t i = 0;
@@ -155,6 +161,10 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
   if (delta_w == 0.0) return;
   const sim::Time now = sim_.now();
+  if (rack_models_[n.rack] && !enforcing_ && !rack_dirty_[n.rack]) {
+    rack_dirty_[n.rack] = 1;
+    dirty_racks_.push_back(n.rack);
+  }
   RackAccount& rack = racks_[n.rack];
   rack.update_to(now);
   rack.power_w += delta_w;
@@ -182,7 +192,59 @@ void World::set_node_idle(std::uint32_t node) {
   nodes_[node].clock = 1.0;
 }
 
+void World::refresh_job(Job& job) {
+  double power_w = 0.0, clock = 1.0;
+  for (const auto id : job.nodes) {
+    power_w += nodes_[id].power_w;
+    clock = std::min(clock, nodes_[id].clock);
+  }
+  update_job(job);
+  job.power_w = power_w;
+  const double speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
+  if (speed != job.speed) {
+    job.tau = job.nominal(sim_.now());
+    job.tau_wall = sim_.now();
+    job.speed = speed;
+    reschedule_end(job);
+  }
+}
+
+// A rack over its limit shares it through one accelerator cap for all its nodes, found by
+// bisection (compute::Rack); the rack is re-evaluated whole, once per handler, whenever one of
+// its nodes changed. Sleeping and waking nodes keep their power (the rack model counts them as
+// idle, which is conservative); jobs replaying a published power are not capped.
+void World::enforce_rack_limit(std::uint32_t rack) {
+  std::vector<compute::NodeLoad> loads;
+  const std::uint32_t first = rack_first_node_[rack], last = rack_first_node_[rack + 1];
+  for (std::uint32_t id = first; id < last; ++id)
+    loads.push_back(nodes_[id].job >= 0 ? jobs_[static_cast<std::size_t>(nodes_[id].job)].load
+                                        : compute::NodeLoad{});
+  const compute::RackPower rp = rack_models_[rack]->evaluate(loads, rack_inlet_c_[rack]);
+  enforcing_ = true;
+  std::vector<std::int32_t> touched;
+  for (std::uint32_t id = first; id < last; ++id) {
+    if (nodes_[id].state != scheduling::NodeState::on) continue;
+    const std::int32_t j = nodes_[id].job;
+    if (j >= 0 && jobs_[static_cast<std::size_t>(j)].source.power_per_accelerator) continue;
+    const compute::NodePower& p = rp.nodes[id - first];
+    set_node_power(id, p);
+    nodes_[id].clock =
+        j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+    if (j >= 0) touched.push_back(j);
+  }
+  enforcing_ = false;
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (const auto j : touched) refresh_job(jobs_[static_cast<std::size_t>(j)]);
+}
+
 void World::commit() {
+  while (!dirty_racks_.empty()) {
+    const std::uint32_t rack = dirty_racks_.back();
+    dirty_racks_.pop_back();
+    rack_dirty_[rack] = 0;
+    enforce_rack_limit(rack);
+  }
   peak_it_w_ = std::max(peak_it_w_, it_.power_w);
   facility_->set_it(sim_.now(), it_.power_w, chip_w_);
 }
@@ -695,23 +757,7 @@ void World::on_control_step() {
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    for (const auto j : touched) {
-      Job& job = jobs_[static_cast<std::size_t>(j)];
-      double power_w = 0.0, clock = 1.0;
-      for (const auto id : job.nodes) {
-        power_w += nodes_[id].power_w;
-        clock = std::min(clock, nodes_[id].clock);
-      }
-      update_job(job);
-      job.power_w = power_w;
-      const double speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
-      if (speed != job.speed) {
-        job.tau = job.nominal(now);
-        job.tau_wall = now;
-        job.speed = speed;
-        reschedule_end(job);
-      }
-    }
+    for (const auto j : touched) refresh_job(jobs_[static_cast<std::size_t>(j)]);
   }
   commit();
 }
