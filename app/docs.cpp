@@ -40,10 +40,14 @@ std::string list_models(bool markdown) {
         continue;
       }
       out << "| key | unit | default | help |\n|---|---|---|---|\n";
-      for (const auto& k : d->keys)
-        out << "| `" << k.name << "` | " << cell(k.unit) << " | "
-            << (k.default_value.empty() ? "required" : "`" + cell(k.default_value) + "`") << " | "
-            << cell(k.help) << " |\n";
+      for (const auto& k : d->keys) {
+        out << "| `" << k.name << "` | " << cell(k.unit) << " | ";
+        if (k.default_value.empty())
+          out << "required";
+        else
+          out << '`' << cell(k.default_value) << '`';
+        out << " | " << cell(k.help) << " |\n";
+      }
     } else {
       out << d->kind << " '" << d->name << "': " << d->summary << "\n";
       for (const auto& k : d->keys)

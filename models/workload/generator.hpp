@@ -20,6 +20,7 @@
 //                 (ln X ~ N(ln median, s²)); values may carry units ("2 h").
 #pragma once
 
+#include "models/workload/inference.hpp"
 #include "models/workload/training_run.hpp"
 
 #include <memory>
@@ -45,6 +46,9 @@ struct JobRequest {
   // TrainingRun with these failures. Empty for replayed / fixed-duration jobs.
   std::optional<TrainingJobSpec> training;
   std::optional<FailureSpec> failures;
+  // An inference service: its request rate over the day sets the load, interval by interval,
+  // for `duration`.
+  std::optional<InferenceSpec> inference;
   // steady: phase-averaged blocks of steps (months-long studies); iteration: every phase of
   // every step as its own event (power-swing studies).
   Fidelity fidelity = Fidelity::steady;

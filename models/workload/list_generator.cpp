@@ -36,6 +36,9 @@ const sim::ModelDoc& item_doc() {
         "replay a published average power per accelerator, host share included (0: model it)"},
        {"training", "map", "-", "an LLM training job (keys of `training-job`)"},
        {"failures", "map", "-", "failure model of a training job (keys of `failures`)"},
+       {"inference", "map", "-",
+        "an inference service running for `duration` (keys of `inference`): its diurnal request "
+        "rate sets the load every interval"},
        {"fidelity", "string", "steady",
         "training jobs: steady (phase-averaged) or iteration (every phase as an event)"},
        {"flexible", "bool", "false", "may be deferred by carbon- or price-aware policies"},
@@ -86,6 +89,12 @@ const bool registered =
           req.fidelity = j.choice("fidelity", {"steady", "iteration"}) == "iteration"
                              ? Fidelity::iteration
                              : Fidelity::steady;
+        } else if (const sim::ParamNode* inf = j.node("inference")) {
+          const sim::ParamReader ir(inf, inference_doc());
+          req.inference = inference_spec(ir);
+          req.duration = j.duration("duration", sim::Range::positive());
+          if (req.gpus == 0) req.gpus = req.inference->tensor_parallel * req.inference->replicas;
+          if (j.has("failures")) j.fail("failures", "applies to `training:` jobs only");
         } else {
           req.duration = j.duration("duration", sim::Range::positive());
           if (j.has("failures")) j.fail("failures", "applies to `training:` jobs only");

@@ -54,6 +54,7 @@ struct Job {
   std::unique_ptr<workload::TrainingJob> training;
   std::unique_ptr<workload::TrainingRun> run;
   std::unique_ptr<workload::FailureProcess> failure_process;
+  std::unique_ptr<workload::InferenceService> inference;
   sim::Rng failure_rng{0};
   workload::Activity activity;  // on the nominal clock
   sim::Time tau;                // nominal time reached at `tau_wall`

@@ -82,6 +82,12 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   facility_->set_control_step(control_step_);
 
   rack_inlet_c_.assign(rack_count, facility_->supply_air_c());
+  rack_models_.resize(rack_count);
+  rack_dirty_.assign(rack_count, 0);
+  for (std::size_t r = 0; r < rack_count; ++r)
+    if (cluster_.racks[r].power_limit)
+      rack_models_[r] =
+          std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
   {
     std::uint32_t i = 0;
@@ -90,7 +96,10 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
       rack_idle_[r] = node_model_->idle(rack_inlet_c_[r]);
       for (int k = 0; k < cluster_.racks[r].nodes; ++k, ++i) {
         nodes_[i].rack = r;
-        node_info_[i] = {i, r, true, 0.0, rack_inlet_c_[r]};
+        scheduling::NodeInfo& info = node_info_[i];
+        info.id = i;
+        info.rack = r;
+        info.inlet_c = rack_inlet_c_[r];
         free_.insert(free_.end(), i);
         set_node_idle(i);
       }
@@ -152,6 +161,10 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
   if (delta_w == 0.0) return;
   const sim::Time now = sim_.now();
+  if (rack_models_[n.rack] && !enforcing_ && !rack_dirty_[n.rack]) {
+    rack_dirty_[n.rack] = 1;
+    dirty_racks_.push_back(n.rack);
+  }
   RackAccount& rack = racks_[n.rack];
   rack.update_to(now);
   rack.power_w += delta_w;
@@ -179,7 +192,59 @@ void World::set_node_idle(std::uint32_t node) {
   nodes_[node].clock = 1.0;
 }
 
+void World::refresh_job(Job& job) {
+  double power_w = 0.0, clock = 1.0;
+  for (const auto id : job.nodes) {
+    power_w += nodes_[id].power_w;
+    clock = std::min(clock, nodes_[id].clock);
+  }
+  update_job(job);
+  job.power_w = power_w;
+  const double speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
+  if (speed != job.speed) {
+    job.tau = job.nominal(sim_.now());
+    job.tau_wall = sim_.now();
+    job.speed = speed;
+    reschedule_end(job);
+  }
+}
+
+// A rack over its limit shares it through one accelerator cap for all its nodes, found by
+// bisection (compute::Rack); the rack is re-evaluated whole, once per handler, whenever one of
+// its nodes changed. Sleeping and waking nodes keep their power (the rack model counts them as
+// idle, which is conservative); jobs replaying a published power are not capped.
+void World::enforce_rack_limit(std::uint32_t rack) {
+  std::vector<compute::NodeLoad> loads;
+  const std::uint32_t first = rack_first_node_[rack], last = rack_first_node_[rack + 1];
+  for (std::uint32_t id = first; id < last; ++id)
+    loads.push_back(nodes_[id].job >= 0 ? jobs_[static_cast<std::size_t>(nodes_[id].job)].load
+                                        : compute::NodeLoad{});
+  const compute::RackPower rp = rack_models_[rack]->evaluate(loads, rack_inlet_c_[rack]);
+  enforcing_ = true;
+  std::vector<std::int32_t> touched;
+  for (std::uint32_t id = first; id < last; ++id) {
+    if (nodes_[id].state != scheduling::NodeState::on) continue;
+    const std::int32_t j = nodes_[id].job;
+    if (j >= 0 && jobs_[static_cast<std::size_t>(j)].source.power_per_accelerator) continue;
+    const compute::NodePower& p = rp.nodes[id - first];
+    set_node_power(id, p);
+    nodes_[id].clock =
+        j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+    if (j >= 0) touched.push_back(j);
+  }
+  enforcing_ = false;
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (const auto j : touched) refresh_job(jobs_[static_cast<std::size_t>(j)]);
+}
+
 void World::commit() {
+  while (!dirty_racks_.empty()) {
+    const std::uint32_t rack = dirty_racks_.back();
+    dirty_racks_.pop_back();
+    rack_dirty_[rack] = 0;
+    enforce_rack_limit(rack);
+  }
   peak_it_w_ = std::max(peak_it_w_, it_.power_w);
   facility_->set_it(sim_.now(), it_.power_w, chip_w_);
 }
@@ -200,10 +265,10 @@ void World::update_jobs() {
 
 // --- Jobs -----------------------------------------------------------------------------
 
-workload::ClusterCapabilities World::capabilities(const workload::TrainingJobSpec& spec) const {
+workload::ClusterCapabilities World::capabilities(workload::Precision precision) const {
   const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
   workload::ClusterCapabilities caps;
-  caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(spec.precision)));
+  caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(precision)));
   caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
   caps.storage_write = sim::BytesPerSecond(default_storage_write_bytes_per_s);
   caps.gpus_per_node = cluster_.node.accelerators;
@@ -251,8 +316,8 @@ void World::on_arrival() {
                                                  " nodes but the cluster has " +
                                                  std::to_string(nodes_.size()));
     if (job.source.training) {
-      job.training = std::make_unique<workload::TrainingJob>(*job.source.training,
-                                                             capabilities(*job.source.training));
+      job.training = std::make_unique<workload::TrainingJob>(
+          *job.source.training, capabilities(job.source.training->precision));
       const workload::FailureSpec failures =
           job.source.failures ? *job.source.failures : workload::FailureSpec{};
       const workload::RunPolicy policy =
@@ -267,6 +332,9 @@ void World::on_arrival() {
       job.request.work = job.training->step_time() * job.training->total_steps() +
                          job.training->checkpoint_phase().duration * ckpts;
     }
+    if (job.source.inference)
+      job.inference = std::make_unique<workload::InferenceService>(
+          *job.source.inference, capabilities(job.source.inference->precision));
     queue_.push_back(job.id);
     next_request_ = generator_->next();
     if (next_request_ && next_request_->submit < sim_.now())
@@ -349,7 +417,8 @@ void World::apply_load(Job& job) {
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
-  job.speed = computing(job.activity.kind) ? clock : 1.0;
+  // A service serves its interval whatever the clock (throttling costs latency, not time).
+  job.speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
 }
 
 void World::reschedule_end(Job& job) {
@@ -357,6 +426,18 @@ void World::reschedule_end(Job& job) {
   const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
   const auto wall_ns = static_cast<sim::Time::rep>(std::ceil(std::max(0.0, left_ns) / job.speed));
   job.end_event = sim_.at(sim_.now() + sim::Time::from_ns(wall_ns), end_handler_, job.id);
+}
+
+workload::Activity World::inference_activity(const Job& job, sim::Time t) const {
+  // One interval of the service's day (on the job's clock, which for a service is wall time
+  // since it started): the load at the interval's mean request rate.
+  const workload::InferenceService& service = *job.inference;
+  workload::Activity a;
+  a.kind = workload::PhaseKind::forward_backward;
+  a.start = t;
+  a.end = std::min(job.source.duration, service.interval_start(t) + job.source.inference->interval);
+  a.rates = service.load_at(t).rates;
+  return a;
 }
 
 void World::begin_activity(Job& job, const workload::Activity& activity) {
@@ -411,6 +492,8 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
     job.pending_failure = f.cls;
     if (f.at != sim::Time::max())
       job.failure_event = sim_.at(sim_.now() + f.at, failure_handler_, job.id);
+  } else if (job.inference) {
+    begin_activity(job, inference_activity(job, sim::Time::zero()));
   } else {
     workload::Activity a;
     a.kind = workload::PhaseKind::forward_backward;
@@ -427,7 +510,10 @@ void World::on_activity_end(std::uint32_t job_id) {
   Job& job = jobs_[job_id];
   job.end_event = {};
   const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
-  if (!job.run) {
+  if (job.inference) {
+    begin_activity(job,
+                   tau < job.source.duration ? inference_activity(job, tau) : workload::Activity{});
+  } else if (!job.run) {
     begin_activity(job, workload::Activity{});  // done
   } else {
     begin_activity(job, job.run->advance(tau));
@@ -671,23 +757,7 @@ void World::on_control_step() {
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    for (const auto j : touched) {
-      Job& job = jobs_[static_cast<std::size_t>(j)];
-      double power_w = 0.0, clock = 1.0;
-      for (const auto id : job.nodes) {
-        power_w += nodes_[id].power_w;
-        clock = std::min(clock, nodes_[id].clock);
-      }
-      update_job(job);
-      job.power_w = power_w;
-      const double speed = computing(job.activity.kind) ? clock : 1.0;
-      if (speed != job.speed) {
-        job.tau = job.nominal(now);
-        job.tau_wall = now;
-        job.speed = speed;
-        reschedule_end(job);
-      }
-    }
+    for (const auto j : touched) refresh_job(jobs_[static_cast<std::size_t>(j)]);
   }
   commit();
 }

@@ -150,9 +150,12 @@ private:
   void reevaluate_rack(std::uint32_t rack);
   void update_job(Job& job);
   void commit();  // hands the IT load to the facility; called at the end of every handler
+  void enforce_rack_limit(std::uint32_t rack);
+  void refresh_job(Job& job);  // power and speed from its nodes' current state
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
   JobRequest to_request(const workload::JobRequest& src) const;
-  workload::ClusterCapabilities capabilities(const workload::TrainingJobSpec& spec) const;
+  workload::ClusterCapabilities capabilities(workload::Precision precision) const;
+  workload::Activity inference_activity(const Job& job, sim::Time t) const;
 
   sim::Simulator sim_;
   sim::RandomStreams random_;
@@ -174,6 +177,12 @@ private:
   std::vector<double> rack_inlet_c_;           // inlet the rack's nodes were last evaluated at
   std::vector<compute::NodePower> rack_idle_;  // idle node power at that inlet
   std::set<std::uint32_t> free_;
+  // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
+  // re-evaluating at the end of the current handler.
+  std::vector<std::unique_ptr<compute::Rack>> rack_models_;
+  std::vector<std::uint32_t> dirty_racks_;
+  std::vector<char> rack_dirty_;
+  bool enforcing_ = false;
   RackAccount it_;
   double chip_w_ = 0.0;
   double peak_it_w_ = 0.0;

@@ -156,3 +156,70 @@ output: {facility_interval: 1 s}
   CHECK(i_hi - i_lo > 0.05 * i_hi);
   CHECK(s_hi - s_lo < i_hi - i_lo);
 }
+
+TEST_CASE("an inference service's power follows its diurnal request rate") {
+  const auto dir = test::temp_dir("inference");
+  const std::string scenario = R"(name: serve
+duration: 2 d
+cluster:
+  racks: {count: 4, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs:
+    - name: chat
+      duration: 2 d
+      inference: {params: 70e9, tensor_parallel: 8, replicas: 16, mean_rate: 40,
+                  amplitude: 0.8, peak_hour: 14}
+output: {facility_interval: 15 min}
+)";
+  const auto sc = app::load_scenario_text(scenario, "serve.yaml", dir.string());
+  app::RunOptions opt;
+  opt.output = (dir / "serve.h5").string();
+  const auto s = app::run(sc, opt);
+  CHECK(*s.values.at("jobs_completed") == 1);
+  auto f = app::h5::open_file_readonly(opt.output);
+  const auto it = app::h5::read_doubles(f.get(), "facility/it_power_w");
+  REQUIRE(it.size() == 2 * 96);
+  // Interval k covers (15k, 15(k+1)] min: 14:00–14:15 is k = 56, 02:00–02:15 is k = 8.
+  const double peak = it[56], trough = it[8];
+  MESSAGE("IT power at 14:00 " << peak / 1e3 << " kW, at 02:00 " << trough / 1e3 << " kW");
+  CHECK(peak > 1.05 * trough);
+  CHECK(it[56 + 96] == doctest::Approx(peak).epsilon(1e-9));  // the same hour a day later
+}
+
+TEST_CASE("a rack power limit caps its GPUs and slows the job that spans it") {
+  const auto dir = test::temp_dir("rack-limit");
+  auto run_with = [&](const std::string& racks) {
+    const std::string scenario = R"(name: racklimit
+duration: 3 h
+cluster:
+  racks: )" + racks + R"(
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs: [{name: a, nodes: 8, duration: 1 h, mfu: 0.45}]
+output: {rack_interval: 15 min}
+)";
+    const auto sc = app::load_scenario_text(scenario, "rack.yaml", dir.string());
+    app::RunOptions opt;
+    opt.output = (dir / "rack.h5").string();
+    opt.force = true;
+    app::run(sc, opt);
+    auto f = app::h5::open_file_readonly(opt.output);
+    const auto power = app::h5::read_doubles(f.get(), "racks/power_w");
+    const auto clock = app::h5::read_doubles(f.get(), "racks/gpu_clock");
+    const auto r = test::run("/usr/bin/python3 -c \"import h5py; print(h5py.File('" +
+                             opt.output + "')['jobs']['end_s'][0])\"");
+    return std::make_tuple(power, clock, std::stod(r.output));
+  };
+  const auto [free_power, free_clock, free_end] = run_with("{count: 2, nodes_per_rack: 4}");
+  const auto [power, clock, end] =
+      run_with("{count: 2, nodes_per_rack: 4, overrides: [{rack: 1, power_limit: 20 kW}]}");
+  CHECK(free_power[1] > 30e3);                   // four busy DGX H100: above the limit
+  CHECK(power[1] == doctest::Approx(20e3).epsilon(1e-6));  // rack 1 held at its limit
+  CHECK(power[0] == doctest::Approx(free_power[0]));       // rack 0 untouched
+  CHECK(clock[1] < 1.0);
+  CHECK(free_end == doctest::Approx(3600));
+  CHECK(end > free_end * 1.2);  // the synchronous job waits for its capped rack
+}
