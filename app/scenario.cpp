@@ -114,11 +114,14 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
   if (!ext->value.is_scalar())
     throw sim::InputError(ext->value.where, "extends must be a file path");
   const fs::path base_path = fs::path(base_dir) / ext->value.scalar;
-  const std::string canonical = fs::weakly_canonical(base_path).string();
+  // A path the file system cannot resolve (a component too long, ...) is not an exception here:
+  // it is compared as written, and reported as unreadable just below.
+  std::error_code ec;
+  const fs::path resolved = fs::weakly_canonical(base_path, ec);
+  const std::string canonical = (ec ? base_path.lexically_normal() : resolved).string();
   if (!seen.insert(canonical).second)
     throw sim::InputError(ext->value.where,
                           "extends forms a cycle through '" + ext->value.scalar + "'");
-  std::error_code ec;
   if (!fs::is_regular_file(base_path, ec))
     throw sim::InputError(ext->value.where,
                           "extends: cannot read file '" + base_path.string() + "'");

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "app/scenario.hpp"
 #include "app/yaml_params.hpp"
 #include "models/environment/epw.hpp"
 #include "models/environment/site.hpp"
@@ -113,5 +114,17 @@ TEST_CASE("site: a start centuries away from the grid data wraps, or is an Input
   CHECK(near.carbon().at(sim::Time::zero()) > 0);
   // Without wrap the series does not cover the run: an InputError naming the carbon file.
   CHECK_THROWS_WITH_AS(site_for("1011-07-10T00:00", "false"), doctest::Contains("site.carbon"),
+                       sim::InputError);
+}
+
+// fuzz_scenario, crash-f1d1839e: "terminate called after throwing an instance of
+// 'std::filesystem::filesystem_error' what(): filesystem error: status: File name too long" —
+// `extends:` naming a file whose name is longer than the file system allows
+// (fs::weakly_canonical threw); `joule` reported an internal error.
+TEST_CASE("scenario: extends naming an impossible path is an InputError") {
+  const std::string name = "whatif/h100-" + std::string(300, 'u') + ".yaml";
+  CHECK_THROWS_WITH_AS(app::load_scenario_text("extends: " + name + "\n", "s.yaml",
+                                               std::string(JOULE_SOURCE_DIR) + "/scenarios"),
+                       doctest::Contains("s.yaml:1:10: extends: cannot read file"),
                        sim::InputError);
 }
