@@ -16,6 +16,7 @@
 #include <iostream>
 
 #include "app/docs.hpp"
+#include "app/h5.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
 #include "app/sweep.hpp"
@@ -135,6 +136,9 @@ int main(int argc, char** argv) {
     }
   } catch (const sim::InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
+    return exit_input;
+  } catch (const app::h5::Error& e) {
+    std::fprintf(stderr, "joule: cannot write the output: %s\n", e.what());
     return exit_input;
   } catch (const app::OutputError& e) {
     std::fprintf(stderr, "joule: %s\n", e.what());

@@ -518,7 +518,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
     for (const auto& [key, value] : v)
       if (value) h5::set_attr(group.get(), key, *value);
   }
-  file.reset();
+  h5::close_file(file);  // flush + close, checked: a full disk often shows up only here
   fs::rename(partial, final_path, ec);
   if (ec) throw OutputError("cannot rename " + partial + " to " + final_path + ": " + ec.message());
   guard.armed = false;

@@ -186,7 +186,7 @@ std::string describe(const DimVector& dim) {
     if (e == 0) continue;
     if (!out.empty()) out += " ";
     out += name;
-    if (e != 1) out += "^" + std::to_string(e);
+    if (e != 1) out.append("^").append(std::to_string(e));
   }
   return out;
 }
