@@ -102,15 +102,11 @@ TEST_CASE("SIGINT mid-run: exit 130, no file under the final name, partial remov
   check_stops_cleanly(SIGINT, "sigint");
 }
 
-// BUG (app/run.cpp, owned by the lead; skipped until fixed): HDF5 writes most of a file from its
-// caches when the file is closed, and run() closes it with Handle::reset(), which ignores the
-// status, then renames the partial file into place. On a full disk `joule run` exited 0 or
-// crashed with SIGSEGV in H5_term_library at exit (status 139), leaving a truncated, unreadable
-// file under the final name. app/h5 now provides the checked close and names the file and the
-// reason; the fix left is one line in app/run.cpp (plus, for exit code 2 instead of 1, a catch in
-// app/main.cpp; see docs/reliability.md, "Full disk"):
-//   -  file.reset();
-//   +  h5::close_file(file);  // flush + close, checked: a full disk often shows up only here
+// Regression: HDF5 writes most of a file from its caches when the file is closed, and run()
+// closed it with Handle::reset(), which ignores the status, then renamed the partial file into
+// place: on a full disk `joule run` exited 0 or crashed with SIGSEGV in H5_term_library at exit
+// (status 139), leaving a truncated, unreadable file under the final name. Fixed by
+// h5::close_file (checked flush + close) before the rename, and exit 2 for h5::Error.
 //
 // A file-size limit (RLIMIT_FSIZE, needs no privilege): writes past 200 KiB fail with EFBIG
 // (SIGXFSZ ignored, as a shell's `trap '' XFSZ` does; the disposition survives exec).
@@ -123,8 +119,7 @@ TEST_CASE("a write that fails mid-run (file-size limit) is a clear error, never 
 }
 
 // A full file system: a 200 KiB tmpfs (needs root and a sandbox that allows mounts; skipped
-// with a message otherwise).
-// Same bug as above (skipped until app/run.cpp checks the close).
+// with a message otherwise). The same regression as above.
 TEST_CASE("a full disk is a clear error, never a corrupt file") {
   const auto dir = test::private_dir("full");
   const auto mnt = dir / "mnt";
