@@ -11,7 +11,6 @@ constexpr int slot_bits = 24;
 constexpr int sequence_bits = 36;
 constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
 constexpr std::uint64_t sequence_limit = std::uint64_t{1} << sequence_bits;
-constexpr std::size_t arity = 4;
 
 std::uint32_t slot_of(std::uint64_t order) {
   return static_cast<std::uint32_t>(order & slot_mask);
