@@ -92,7 +92,8 @@ void Facility::set_it(sim::Time now, double it_w, double chip_w) {
   evaluate_chain();
 }
 
-void Facility::control_step(sim::Time now, sim::Time, const std::vector<double>& rack_w) {
+void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w) {
+  const double dt_s = dt.seconds();
   update_to(now);
   outdoor_ = site_->conditions(now);
   carbon_kg_per_j_ = site_->carbon_intensity(now).value();
@@ -124,14 +125,14 @@ void Facility::control_step(sim::Time now, sim::Time, const std::vector<double>&
     hall_->set_supply(supply_air_c_);
     for (int r = 0; r < hall_->racks(); ++r)
       hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
-    hall_->step(control_dt_s_);
+    hall_->step(dt_s);
   }
   if (chain_) {
     pv_w_ = chain_->pv_w(outdoor_.ghi.value());
     if (battery_) {
       const double demand_w = breakdown_.facility_w() - pv_w_;
       const double request_w = power::peak_shaving_request_w(*battery_spec_, demand_w);
-      battery_w_ = battery_->step(control_dt_s_, request_w).power_w;
+      battery_w_ = battery_->step(dt_s, request_w).power_w;
     }
   }
   evaluate_chain();

@@ -72,7 +72,6 @@ public:
   Facility(const FacilitySections& sections, const std::string& base_dir, sim::Time horizon,
            const FacilityDesign& design);
   ~Facility();
-  void set_control_step(sim::Time dt) { control_dt_s_ = dt.seconds(); }
 
   bool has_site() const { return has_site_; }
   bool has_power_chain() const { return chain_ != nullptr; }
@@ -124,7 +123,6 @@ private:
   std::unique_ptr<cooling::DataHall> hall_;
   std::optional<power::BatterySpec> battery_spec_;
   std::unique_ptr<power::Battery> battery_;
-  double control_dt_s_ = 60.0;
 
   // Current piecewise-constant state.
   double it_w_ = 0, chip_w_ = 0, cooling_w_ = 0, pv_w_ = 0, battery_w_ = 0;

@@ -12,6 +12,10 @@ namespace joule::models::world {
 namespace {
 
 constexpr double inlet_tolerance_k = 0.25;
+// A fixed-duration job (a trace row, a listed job) runs dense tensor work at its `mfu` and
+// streams HBM at this fraction of peak bandwidth: the catalog's reference training mix
+// (compute/accelerator_catalog.hpp), an estimate.
+constexpr double fixed_job_hbm_fraction = 0.40;
 // Inter-node fabric per accelerator when the scenario does not say: one 400 Gb/s NDR
 // InfiniBand NIC per GPU (DGX H100 reference architecture; an estimate for other nodes), and
 // collective latencies of 5 µs across nodes and 1 µs over NVLink (estimates).
@@ -79,7 +83,6 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   for (const auto& r : cluster_.racks) max_per_rack = std::max(max_per_rack, r.nodes);
   design.rack_design_power_w = node_max_w * max_per_rack;
   facility_ = std::make_unique<Facility>(sections.facility, base_dir_, duration_, design);
-  facility_->set_control_step(control_step_);
 
   rack_inlet_c_.assign(rack_count, facility_->supply_air_c());
   rack_models_.resize(rack_count);
@@ -448,17 +451,8 @@ void World::begin_activity(Job& job, const workload::Activity& activity) {
     finish_job(job);
     return;
   }
-  const int per_node = std::max(1, cluster_.node.accelerators);
-  job.load = compute::NodeLoad{};
-  job.load.busy_accelerators = std::min(
-      per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
-  if (job.load.busy_accelerators > 0 && activity.kind != workload::PhaseKind::done)
-    job.load.per_accelerator = activity.rates;
-  job.load.cpu_util = computing(activity.kind) ? 0.5 : 0.1;  // estimate: data loading, launch
-  job.load.nic_util = computing(activity.kind) ? 0.5 : 0.2;
-  job.load.utilization = computing(activity.kind) ? job.source.utilization : 0.0;
+  job.load = node_load(job, activity.rates, computing(activity.kind));
   apply_load(job);
-  job.tau = activity.start;
   reschedule_end(job);
 }
 
@@ -500,7 +494,7 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
     a.start = sim::Time::zero();
     a.end = job.source.duration;
     const auto& chip = *cluster_.node.accelerator;
-    a.rates = compute::reference_training_rates(chip, job.source.mfu, 0.4);
+    a.rates = compute::reference_training_rates(chip, job.source.mfu, fixed_job_hbm_fraction);
     begin_activity(job, a);
   }
   job_started.emit(job);
@@ -640,18 +634,27 @@ void World::set_power_cap(const Job& cjob, std::optional<sim::Watts> cap) {
   }
 }
 
-compute::NodeLoad World::typical_load(const Job& job) const {
+compute::NodeLoad World::node_load(const Job& job, const compute::OpRates& rates,
+                                   bool computing) const {
   compute::NodeLoad load;
   const int per_node = std::max(1, cluster_.node.accelerators);
   load.busy_accelerators = std::min(
       per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
-  load.per_accelerator = job.training ? job.training->step_average_rates()
-                                      : compute::reference_training_rates(
-                                            *cluster_.node.accelerator, job.source.mfu, 0.4);
-  load.cpu_util = 0.5;
-  load.nic_util = 0.5;
-  load.utilization = job.source.utilization;
+  load.per_accelerator = rates;
+  // Estimates: host CPUs and NICs half busy feeding a computing job (data loading, collectives),
+  // lightly busy while it checkpoints or restarts.
+  load.cpu_util = computing ? 0.5 : 0.1;
+  load.nic_util = computing ? 0.5 : 0.2;
+  load.utilization = computing ? job.source.utilization : 0.0;
   return load;
+}
+
+compute::NodeLoad World::typical_load(const Job& job) const {
+  const compute::OpRates rates =
+      job.training ? job.training->step_average_rates()
+                   : compute::reference_training_rates(*cluster_.node.accelerator, job.source.mfu,
+                                                       fixed_job_hbm_fraction);
+  return node_load(job, rates, true);
 }
 
 scheduling::JobEstimate World::estimate(const Job& job, std::optional<sim::Watts> cap) const {
@@ -742,9 +745,9 @@ void World::reevaluate_rack(std::uint32_t rack) {
 
 void World::on_control_step() {
   const sim::Time now = sim_.now();
-  std::vector<double> rack_w(racks_.size());
-  for (std::size_t r = 0; r < racks_.size(); ++r) rack_w[r] = racks_[r].power_w;
-  facility_->control_step(now, control_step_, rack_w);
+  rack_w_.resize(racks_.size());
+  for (std::size_t r = 0; r < racks_.size(); ++r) rack_w_[r] = racks_[r].power_w;
+  facility_->control_step(now, control_step_, rack_w_);
   if (facility_->has_thermal() || facility_->has_cooling()) {
     std::vector<std::int32_t> touched;
     for (std::uint32_t r = 0; r < racks_.size(); ++r) {

@@ -135,6 +135,7 @@ private:
   void on_node_awake(std::uint32_t node);
   void set_node_state(std::uint32_t node, scheduling::NodeState state, bool free);
   compute::NodeLoad typical_load(const Job& job) const;
+  compute::NodeLoad node_load(const Job& job, const compute::OpRates& rates, bool computing) const;
 
   void on_arrival();
   void on_activity_end(std::uint32_t job_id);
@@ -176,6 +177,7 @@ private:
   std::vector<std::uint32_t> rack_first_node_;
   std::vector<double> rack_inlet_c_;           // inlet the rack's nodes were last evaluated at
   std::vector<compute::NodePower> rack_idle_;  // idle node power at that inlet
+  std::vector<double> rack_w_;                 // rack powers handed to the facility each step
   std::set<std::uint32_t> free_;
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
   // re-evaluating at the end of the current handler.

@@ -119,11 +119,9 @@ TEST_CASE("SIGINT stops a run cleanly: exit 130, no file under the final name") 
   const int pid = std::stoi(started.output);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   ::kill(pid, SIGINT);
-  int status = 0;
   // The child belongs to the shell that exited; poll until it is gone.
   for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  (void)status;
   CHECK(::kill(pid, 0) != 0);
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
