@@ -36,6 +36,13 @@ std::unique_ptr<JobGenerator> make_job_generator(const sim::ParamNode& workload,
   return JobGeneratorRegistry::create(g->scalar, g->where, &workload, ctx);
 }
 
+void check_fits(const sim::ParamReader& r, const char* key, double gpus,
+                const GeneratorContext& ctx) {
+  if (ctx.cluster_gpus > 0 && gpus > ctx.cluster_gpus)
+    r.fail(key, "asks for " + std::to_string(static_cast<long long>(gpus)) +
+                    " accelerators but the cluster has " + std::to_string(ctx.cluster_gpus));
+}
+
 // --- Distribution --------------------------------------------------------------------------
 
 Distribution Distribution::constant(double v) {

@@ -20,16 +20,15 @@
 //                 (ln X ~ N(ln median, s²)); values may carry units ("2 h").
 #pragma once
 
-#include "models/workload/inference.hpp"
-#include "models/workload/training_run.hpp"
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "models/workload/failures.hpp"
+#include "models/workload/inference.hpp"
 #include "models/workload/training_job.hpp"
+#include "models/workload/training_run.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
 #include "sim/registry.hpp"
@@ -76,7 +75,15 @@ struct GeneratorContext {
   sim::RandomStreams streams{0};
   std::string stream_prefix = "workload";  // streams are "<prefix>.arrivals", "<prefix>.jobs"
   std::string base_dir;                    // relative file names (traces) resolve here
+  // The cluster the jobs will run on (0: unknown, nothing checked): a job that can never fit
+  // is an input error when the scenario is loaded, at the key or trace row that asks for it.
+  int cluster_nodes = 0;
+  int cluster_gpus = 0;
 };
+
+// Fails at `key` when `gpus` accelerators exceed the cluster's.
+void check_fits(const sim::ParamReader& r, const char* key, double gpus,
+                const GeneratorContext& ctx);
 
 using JobGeneratorRegistry = sim::Registry<JobGenerator, const GeneratorContext&>;
 

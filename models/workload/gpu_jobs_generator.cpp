@@ -34,8 +34,10 @@ public:
     const sim::ParamNode* g = r.node("gpus");
     if (!g) r.fail("gpus", "is required");
     gpus_ = read_distribution<sim::Ratio>(*g, sim::Range::at_least(0));
-    for (double v : gpus_.values())
+    for (double v : gpus_.values()) {
       if (v != std::floor(v)) r.fail("gpus", "must be whole numbers");
+      check_fits(r, "gpus", v, ctx);
+    }
     const sim::ParamNode* d = r.node("duration");
     if (!d) r.fail("duration", "is required");
     duration_ = read_distribution<sim::Seconds>(*d, sim::Range::non_negative());

@@ -59,8 +59,8 @@ private:
   std::size_t next_ = 0;
 };
 
-const bool registered =
-    JobGeneratorRegistry::add(list_doc(), [](const sim::ParamReader& r, const GeneratorContext&) {
+const bool registered = JobGeneratorRegistry::add(
+    list_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
       const sim::ParamNode* list = r.node("jobs");
       if (!list || !list->is_sequence())
         r.fail("jobs", "must be a list of jobs, e.g. [{nodes: 2, duration: 1 h}]");
@@ -100,6 +100,10 @@ const bool registered =
           if (j.has("failures")) j.fail("failures", "applies to `training:` jobs only");
         }
         if (req.nodes == 0 && req.gpus == 0) j.fail("nodes", "or `gpus` must be given");
+        if (ctx.cluster_nodes > 0 && req.nodes > ctx.cluster_nodes)
+          j.fail("nodes", "asks for " + std::to_string(req.nodes) + " nodes but the cluster has " +
+                              std::to_string(ctx.cluster_nodes));
+        check_fits(j, j.has("gpus") ? "gpus" : "training", req.gpus, ctx);
         req.flexible = j.boolean("flexible");
         const sim::Time deadline = j.duration("deadline");
         req.deadline = deadline == sim::Time::zero() ? sim::Time::max() : deadline;

@@ -67,8 +67,10 @@ public:
     params_ = dist("params", sim::Range::positive());
     tokens_per_param_ = dist("tokens_per_param", sim::Range::positive());
     gpus_ = dist("gpus", sim::Range::at_least(1));
-    for (double g : gpus_.values())
+    for (double g : gpus_.values()) {
       if (g != std::floor(g)) j.fail("gpus", "must be whole numbers");
+      check_fits(j, "gpus", g, ctx);
+    }
     mfu_ = dist("mfu", {0, 1, true, false});
     seq_len_ = j.integer("seq_len", sim::Range::at_least(1));
     batch_tokens_ = j.number("batch_tokens", sim::Range::positive());

@@ -31,6 +31,11 @@ public:
     const std::string dir = sim::directory_of(r.location("file"), ctx.base_dir);
     if (file.is_relative() && !dir.empty()) file = std::filesystem::path(dir) / file;
     trace_ = read_trace_csv(file.string(), r.location("file"));
+    for (const TraceJob& job : trace_.jobs)
+      if (ctx.cluster_gpus > 0 && job.gpus > ctx.cluster_gpus)
+        throw sim::InputError(sim::Location{nullptr, file.string(), job.line, 0},
+                              "job " + job.id + " asks for " + std::to_string(job.gpus) +
+                                  " GPUs but the cluster has " + std::to_string(ctx.cluster_gpus));
     std::stable_sort(trace_.jobs.begin(), trace_.jobs.end(),
                      [](const TraceJob& a, const TraceJob& b) { return a.submit < b.submit; });
     const auto max_jobs = r.integer("max_jobs", sim::Range::non_negative());

@@ -120,6 +120,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     workload::GeneratorContext ctx;
     ctx.streams = random_;
     ctx.base_dir = base_dir_;
+    ctx.cluster_nodes = cluster_.node_count();
+    ctx.cluster_gpus = cluster_.accelerator_count();
     generator_ = workload::make_job_generator(*workload, ctx);
   }
 

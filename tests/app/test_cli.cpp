@@ -147,3 +147,14 @@ TEST_CASE("docs/scenario-reference.md is what `joule list-models --markdown` pri
   INFO("regenerate with: ./build/joule list-models --markdown > docs/scenario-reference.md");
   CHECK(r.output == committed);
 }
+
+TEST_CASE("a job that can never fit the cluster is reported at load time, at its key") {
+  expect_input_error("too-big-list",
+                     replace(valid, "{nodes: 1, duration: 30 min}", "{nodes: 3, duration: 30 min}"),
+                     "s.yaml:8:18: workload.jobs[0].nodes asks for 3 nodes but the cluster has 2");
+  expect_input_error("too-big-mix",
+                     replace(valid, "  generator: list\n  jobs: [{nodes: 1, duration: 30 min}]",
+                             "  generator: gpu-jobs\n  arrivals: {mean_interarrival: 1 h}\n"
+                             "  gpus: [8, 64]\n  duration: 1 h"),
+                     "workload.gpus asks for 64 accelerators but the cluster has 16");
+}
