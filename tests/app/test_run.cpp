@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "app/docs.hpp"
 #include "app/h5.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
@@ -186,4 +187,19 @@ TEST_CASE("a network topology adds its switches' power to IT, exactly") {
   CHECK(switch_w > 0);
   // 8 kWh of nodes (the golden case) + switches for 2 h.
   CHECK(*s.values.at("it_energy_kwh") == doctest::Approx(8.0 + switch_w * 2 / 1e3).epsilon(1e-12));
+}
+
+TEST_CASE("every shipped scenario loads and builds its world") {
+  // Scenario files only: the reference data copied beside the reproductions is not one, and
+  // sweep files are checked by the sweep tests.
+  int count = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(JOULE_SOURCE_DIR "/scenarios")) {
+    const fs::path p = entry.path();
+    if (p.extension() != ".yaml" || p.filename() == "published_training_energy.yaml") continue;
+    if (p.parent_path().filename() == "sweeps") continue;
+    INFO(p.string());
+    CHECK_NOTHROW(app::validate(app::load_scenario(p.string())));
+    ++count;
+  }
+  CHECK(count > 20);
 }
