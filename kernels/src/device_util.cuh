@@ -36,7 +36,9 @@ __device__ inline float random_unit(std::uint32_t seed, std::uint32_t a, std::ui
   return static_cast<float>(h >> 8) * (2.0f / 16777216.0f) - 1.0f;
 }
 
-__device__ inline std::uint32_t global_thread_id() { return blockIdx.x * blockDim.x + threadIdx.x; }
+__device__ inline std::uint32_t global_thread_id() {
+  return blockIdx.x * blockDim.x + threadIdx.x;
+}
 
 // Blocks that request more than half an SM's shared memory cannot share an SM, so a grid of
 // n <= sm_count such blocks keeps exactly n SMs busy. Returns the dynamic smem to request and
@@ -56,5 +58,33 @@ inline int active_sms(const DeviceInfo& dev, double intensity) {
 
 // Fill a device buffer with random 32-bit words.
 void fill_random(std::uint32_t* buf, std::size_t words, std::uint32_t seed, cudaStream_t s = 0);
+
+// The register-blocked tensor-core loop of the GEMM kernels: per iteration, 2 x 2 fragment MMAs
+// c += a·b and then 2 x 2 with the negated A (c += (−a)·b), so the accumulators stay bounded while
+// the tensor cores see random operands at every step; 8 MMAs per iteration and warp. Returns the
+// sum of the accumulators, which the caller stores so the MMAs stay live.
+template <class FragA, class FragB, class FragC, class Mma>
+__device__ __forceinline__ float blocked_mma_loop(std::uint64_t iters, const FragA (&a)[2],
+                                                  const FragA (&an)[2], const FragB (&b)[2],
+                                                  FragC (&c)[2][2], Mma mma) {
+  for (std::uint64_t it = 0; it < iters; ++it) {
+#pragma unroll
+    for (int x = 0; x < 2; ++x)
+#pragma unroll
+      for (int y = 0; y < 2; ++y) mma(c[x][y], a[x], b[y]);
+#pragma unroll
+    for (int x = 0; x < 2; ++x)
+#pragma unroll
+      for (int y = 0; y < 2; ++y) mma(c[x][y], an[x], b[y]);
+  }
+  float s = 0.0f;
+#pragma unroll
+  for (int x = 0; x < 2; ++x)
+#pragma unroll
+    for (int y = 0; y < 2; ++y)
+#pragma unroll
+      for (int e = 0; e < c[x][y].num_elements; ++e) s += static_cast<float>(c[x][y].x[e]);
+  return s;
+}
 
 }  // namespace joule::kernels

@@ -49,24 +49,9 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
       for (int y = 0; y < 2; ++y) wmma::fill_fragment(c[x][y], 0.0f);
     }
-    for (std::uint64_t it = 0; it < iters; ++it) {
-#pragma unroll
-      for (int x = 0; x < 2; ++x)
-#pragma unroll
-        for (int y = 0; y < 2; ++y) wmma::mma_sync(c[x][y], a[x], b[y], c[x][y]);
-#pragma unroll
-      for (int x = 0; x < 2; ++x)
-#pragma unroll
-        for (int y = 0; y < 2; ++y) wmma::mma_sync(c[x][y], an[x], b[y], c[x][y]);
-    }
-    float s = 0.0f;
-#pragma unroll
-    for (int x = 0; x < 2; ++x)
-#pragma unroll
-      for (int y = 0; y < 2; ++y)
-#pragma unroll
-        for (int e = 0; e < c[x][y].num_elements; ++e) s += c[x][y].x[e];
-    sink[global_thread_id()] = s;
+    sink[global_thread_id()] = blocked_mma_loop(
+        iters, a, an, b, c,
+        [](auto& acc, const auto& fa, const auto& fb) { wmma::mma_sync(acc, fa, fb, acc); });
   } else {
     // Streaming half: thread g of S streaming threads reads g, g+S, g+2S, ... mod n_vec.
     const std::size_t streamers = static_cast<std::size_t>(gridDim.x) * kStreamWarps * 32;
@@ -91,7 +76,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 }
 
 class GemmStreamMix final : public Microkernel {
- public:
+public:
   void setup(const DeviceInfo& dev, double intensity) override {
     blocks_ = active_sms(dev, intensity);
     smem_ = one_block_per_sm_smem(reinterpret_cast<const void*>(&mix_kernel), dev);
@@ -122,7 +107,7 @@ class GemmStreamMix final : public Microkernel {
     sink_ = nullptr;
   }
 
- private:
+private:
   int blocks_ = 0;
   std::size_t smem_ = 0;
   uint4* buf_ = nullptr;
@@ -132,6 +117,8 @@ class GemmStreamMix final : public Microkernel {
 
 }  // namespace
 
-std::unique_ptr<Microkernel> make_gemm_stream_mix() { return std::make_unique<GemmStreamMix>(); }
+std::unique_ptr<Microkernel> make_gemm_stream_mix() {
+  return std::make_unique<GemmStreamMix>();
+}
 
 }  // namespace joule::kernels

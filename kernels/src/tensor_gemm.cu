@@ -69,23 +69,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 1)
 #pragma unroll
     for (int y = 0; y < 2; ++y) wmma::fill_fragment(c[x][y], 0);
   }
-  for (std::uint64_t i = 0; i < iters; ++i) {
-#pragma unroll
-    for (int x = 0; x < 2; ++x)
-#pragma unroll
-      for (int y = 0; y < 2; ++y) wmma::mma_sync(c[x][y], a[x], b[y], c[x][y]);
-#pragma unroll
-    for (int x = 0; x < 2; ++x)
-#pragma unroll
-      for (int y = 0; y < 2; ++y) wmma::mma_sync(c[x][y], an[x], b[y], c[x][y]);
-  }
-  float s = 0.0f;
-#pragma unroll
-  for (int x = 0; x < 2; ++x)
-#pragma unroll
-    for (int y = 0; y < 2; ++y)
-#pragma unroll
-      for (int e = 0; e < c[x][y].num_elements; ++e) s += static_cast<float>(c[x][y].x[e]);
+  const float s = blocked_mma_loop(
+      iters, a, an, b, c,
+      [](auto& acc, const auto& fa, const auto& fb) { wmma::mma_sync(acc, fa, fb, acc); });
   if (threadIdx.x % 32 == 0) sink[global_thread_id() / 32] = s;  // keeps the MMAs live
 #else
   __trap();
@@ -148,7 +134,7 @@ using Tf32 = WmmaShape<wmma::precision::tf32, 16, 16, 8, float>;
 using Fp64 = WmmaShape<double, 8, 8, 4, double>;
 
 class TensorGemm final : public Microkernel {
- public:
+public:
   explicit TensorGemm(calib::OpUnit unit) : unit_(unit) {
     switch (unit) {
       case calib::OpUnit::tensor_bf16:
@@ -198,7 +184,7 @@ class TensorGemm final : public Microkernel {
     sink_ = nullptr;
   }
 
- private:
+private:
   calib::OpUnit unit_;
   const void* kernel_ = nullptr;
   double flops_per_mma_ = 0;
