@@ -9,7 +9,11 @@ namespace joule::models::world {
 
 namespace {
 constexpr double j_per_kwh = 3.6e6;
-}
+// Design cooling load the power chain is sized for (it matters only with cooling_on_ups): half
+// the design IT load, the worst case of an air-cooled hall on a hot day (a peak PUE of ~1.5;
+// an estimate, not a measured figure).
+constexpr double design_cooling_per_it = 0.5;
+}  // namespace
 
 Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::Time horizon,
                    const FacilityDesign& design) {
@@ -22,7 +26,7 @@ Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::
     const sim::ParamReader r(s.power_chain, power::power_chain_doc());
     const power::PowerChainSpec spec = power::power_chain_spec(r);
     chain_ = std::make_unique<power::PowerChain>(spec, sim::Watts(design.it_w),
-                                                 sim::Watts(0.5 * design.it_w));
+                                                 sim::Watts(design_cooling_per_it * design.it_w));
     if (spec.battery) battery_spec_ = *spec.battery;
   }
   if (s.cooling && s.cooling->kind != sim::ParamNode::Kind::null) {
