@@ -1,5 +1,6 @@
 #include "app/docs.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 #include "app/run.hpp"
@@ -60,7 +61,10 @@ std::string list_models(bool markdown) {
 }
 
 void validate(const Scenario& sc) {
+  // The same World `run` builds: every load-time check (keys, ranges, files, job feasibility,
+  // limits that cannot be met) runs here too.
   models::world::World world(world_sections(sc), sc.seed, sc.base_dir);
+  for (const auto& w : world.warnings()) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
 }
 
 }  // namespace joule::app

@@ -34,9 +34,10 @@ TransformerSpec transformer_spec(const sim::ParamReader& r) {
 Transformer::Transformer(const TransformerSpec& spec, sim::Watts design_it_load) : spec_(spec) {
   if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("transformer rating <= 0");
   units_ = spec.count > 0 ? spec.count
-                          : std::max(1, static_cast<int>(std::ceil(transformer_sizing_factor *
-                                                                   design_it_load.value() /
-                                                                   spec.unit_rating.value())));
+                          : static_cast<int>(std::clamp(
+                                std::ceil(transformer_sizing_factor * design_it_load.value() /
+                                          spec.unit_rating.value()),
+                                1.0, 1e6));  // at most a million units: keeps the count an int
 }
 
 double Transformer::load_fraction(double load_w) const {

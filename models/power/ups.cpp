@@ -1,5 +1,6 @@
 #include "models/power/ups.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -82,8 +83,9 @@ UpsSpec ups_spec(const sim::ParamReader& r) {
 
 UpsSystem::UpsSystem(const UpsSpec& spec, sim::Watts design_load) : spec_(spec) {
   if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("UPS rating must be > 0");
-  needed_ =
-      std::max(1, static_cast<int>(std::ceil(design_load.value() / spec.unit_rating.value())));
+  // At most a million units (a rating far below the load): keeps the count an int.
+  needed_ = static_cast<int>(
+      std::clamp(std::ceil(design_load.value() / spec.unit_rating.value()), 1.0, 1e6));
   switch (spec.redundancy) {
     case Redundancy::n:
       installed_ = needed_;

@@ -92,6 +92,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
       rack_models_[r] =
           std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
+  limits_.resize(rack_count, n);
+  check_limits(sections);
   {
     std::uint32_t i = 0;
     for (std::uint32_t r = 0; r < rack_count; ++r) {
@@ -117,12 +119,14 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     const sim::ParamNode* workload = sections.workload;
     if (!workload || workload->kind == sim::ParamNode::Kind::null)
       throw sim::InputError(sim::Location{}, "missing required section 'workload'");
+    workload_where_ = workload->where;
     workload::GeneratorContext ctx;
     ctx.streams = random_;
     ctx.base_dir = base_dir_;
     ctx.cluster_nodes = cluster_.node_count();
     ctx.cluster_gpus = cluster_.accelerator_count();
     generator_ = workload::make_job_generator(*workload, ctx);
+    probe_jobs(*workload, ctx);
   }
 
   // Scheduler: the policy and the nodes' sleep/wake parameters.
@@ -160,6 +164,22 @@ World::~World() = default;
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   Node& n = nodes_[node];
+  if (!std::isfinite(p.wall_w))
+    throw std::runtime_error("the node model (cluster.node, " + cluster_.node.type->id +
+                             ") gave a non-finite power (" + std::to_string(p.wall_w) + " W) at " +
+                             sim::to_string(sim_.now()));
+  {
+    // Accelerators still above their cap at the lowest clock (a cap below idle power). Caps
+    // set by a rack limit are that limit's business (enforce_rack_limit).
+    const auto over = [](const compute::AcceleratorState& a) {
+      return a.at_min_clock && a.throttled == compute::Throttle::power_cap ? a.over_limit_w : 0.0;
+    };
+    const int busy = n.job >= 0 ? jobs_[static_cast<std::size_t>(n.job)].load.busy_accelerators : 0;
+    const int idle = std::max(0, cluster_.node.accelerators - busy);
+    limits_.set_node_cap_excess(node, enforcing_ || n.state != scheduling::NodeState::on
+                                          ? 0.0
+                                          : over(p.busy) * busy + over(p.idle) * idle);
+  }
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
@@ -225,6 +245,8 @@ void World::enforce_rack_limit(std::uint32_t rack) {
     loads.push_back(nodes_[id].job >= 0 ? jobs_[static_cast<std::size_t>(nodes_[id].job)].load
                                         : compute::NodeLoad{});
   const compute::RackPower rp = rack_models_[rack]->evaluate(loads, rack_inlet_c_[rack]);
+  limits_.set_rack_excess(
+      rack, rp.over_limit ? rp.wall_w - cluster_.racks[rack].power_limit->value() : 0.0);
   enforcing_ = true;
   std::vector<std::int32_t> touched;
   for (std::uint32_t id = first; id < last; ++id) {
@@ -251,6 +273,7 @@ void World::commit() {
     enforce_rack_limit(rack);
   }
   peak_it_w_ = std::max(peak_it_w_, it_.power_w);
+  limits_.commit(sim_.now());
   facility_->set_it(sim_.now(), it_.power_w, chip_w_);
 }
 
@@ -307,7 +330,7 @@ JobRequest World::to_request(const workload::JobRequest& src) const {
   return r;
 }
 
-void World::on_arrival() {
+void World::on_arrival() try {
   while (next_request_ && next_request_->submit <= sim_.now()) {
     jobs_.emplace_back();
     Job& job = jobs_.back();
@@ -316,7 +339,7 @@ void World::on_arrival() {
     job.request = to_request(job.source);
     job.last_update = sim_.now();
     if (job.request.nodes > static_cast<int>(nodes_.size()))
-      throw sim::InputError(sim::Location{}, "job '" + job.request.name + "' needs " +
+      throw sim::InputError(workload_where_, "job '" + job.request.name + "' needs " +
                                                  std::to_string(job.request.nodes) +
                                                  " nodes but the cluster has " +
                                                  std::to_string(nodes_.size()));
@@ -334,8 +357,9 @@ void World::on_arrival() {
       const std::int64_t ckpts = policy.checkpoint_every_steps > 0
                                      ? job.training->total_steps() / policy.checkpoint_every_steps
                                      : 1;
-      job.request.work = job.training->step_time() * job.training->total_steps() +
-                         job.training->checkpoint_phase().duration * ckpts;
+      job.request.work = sim::saturating_add(
+          sim::saturating_mul(job.training->step_time(), job.training->total_steps()),
+          sim::saturating_mul(job.training->checkpoint_phase().duration, ckpts));
     }
     if (job.source.inference)
       job.inference = std::make_unique<workload::InferenceService>(
@@ -348,6 +372,14 @@ void World::on_arrival() {
   if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
   run_policy();
   commit();
+} catch (const std::overflow_error& e) {
+  // A drawn job with a step or checkpoint longer than sim::Time holds (292 years): values each
+  // in range (a tiny mfu on a huge model); probe_jobs() catches the first jobs while loading.
+  throw sim::InputError(workload_where_, "job '" +
+                                             (jobs_.empty() ? "" : jobs_.back().request.name) +
+                                             "' cannot be simulated: one of its steps would "
+                                             "last over 292 years (" +
+                                             e.what() + "); check params, gpus and mfu");
 }
 
 void World::run_policy() {
@@ -382,11 +414,11 @@ sim::Time World::estimated_end(const Job& job) const {
   if (job.state == JobState::queued) return sim::Time::max();
   if (job.run) {
     const sim::Time elapsed = sim_.now() - job.start;
-    return sim_.now() + std::max(sim::Time::zero(), job.request.work - elapsed);
+    return sim::saturating_add(sim_.now(), std::max(sim::Time::zero(), job.request.work - elapsed));
   }
   const sim::Time tau = job.nominal(sim_.now());
   const double left_s = std::max(0.0, (job.activity.end - tau).seconds());
-  return sim_.now() + sim::seconds(left_s / job.speed);
+  return sim::saturating_add(sim_.now(), sim::seconds_or_never(left_s / job.speed));
 }
 
 compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
@@ -429,8 +461,11 @@ void World::apply_load(Job& job) {
 void World::reschedule_end(Job& job) {
   if (job.end_event.valid()) sim_.cancel(job.end_event);
   const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
-  const auto wall_ns = static_cast<sim::Time::rep>(std::ceil(std::max(0.0, left_ns) / job.speed));
-  job.end_event = sim_.at(sim_.now() + sim::Time::from_ns(wall_ns), end_handler_, job.id);
+  // A job slowed past the end of representable time never ends (Time::max() is never reached).
+  const double wall_ns = std::ceil(std::max(0.0, left_ns) / job.speed);
+  const sim::Time wall = wall_ns < 9.2e18 ? sim::Time::from_ns(static_cast<sim::Time::rep>(wall_ns))
+                                          : sim::Time::max();
+  job.end_event = sim_.at(sim::saturating_add(sim_.now(), wall), end_handler_, job.id);
 }
 
 workload::Activity World::inference_activity(const Job& job, sim::Time t) const {
@@ -487,7 +522,7 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
     const workload::Failure f = job.failure_process->next(sim::Time::zero(), job.failure_rng);
     job.pending_failure = f.cls;
     if (f.at != sim::Time::max())
-      job.failure_event = sim_.at(sim_.now() + f.at, failure_handler_, job.id);
+      job.failure_event = sim_.at(sim::saturating_add(sim_.now(), f.at), failure_handler_, job.id);
   } else if (job.inference) {
     begin_activity(job, inference_activity(job, sim::Time::zero()));
   } else {
@@ -529,7 +564,8 @@ void World::on_failure(std::uint32_t job_id) {
     const workload::Failure next = job.failure_process->next(sim::Time::zero(), job.failure_rng);
     job.pending_failure = next.cls;
     if (next.at != sim::Time::max())
-      job.failure_event = sim_.at(sim_.now() + next.at, failure_handler_, job.id);
+      job.failure_event =
+          sim_.at(sim::saturating_add(sim_.now(), next.at), failure_handler_, job.id);
   }
   commit();
 }
@@ -694,7 +730,8 @@ scheduling::JobEstimate World::estimate(const Job& job, std::optional<sim::Watts
   const double left_s = job.state == JobState::running
                             ? (estimated_end(job) - sim_.now()).seconds() * job.speed
                             : job.request.work.seconds();
-  return {sim::seconds(left_s / std::max(clock, 1e-6)), sim::Watts(std::max(0.0, added_w))};
+  return {sim::seconds_or_never(std::max(0.0, left_s) / std::max(clock, 1e-6)),
+          sim::Watts(std::max(0.0, added_w))};
 }
 
 int World::hops(std::uint32_t a, std::uint32_t b) const {

@@ -26,6 +26,7 @@
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
+#include "models/world/limits.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
 #include "sim/signal.hpp"
@@ -68,6 +69,7 @@ public:
   void update_it() {
     it_.update_to(sim_.now());
     facility_->update_to(sim_.now());
+    limits_.update_to(sim_.now());
   }
   void update_racks();
   void update_jobs();
@@ -89,6 +91,11 @@ public:
   const compute::Calibration& calibration() const { return calibration_; }
   double network_power_w() const { return network_power_w_; }
   std::string policy_name() const { return policy_name_; }
+  // Rack power limits and accelerator caps the models could not meet (limits.hpp).
+  const LimitMonitor& limits() const { return limits_; }
+  // What the scenario asks that cannot be met, found while building (one line each, with the
+  // place in the file): the application prints them (stderr) and records them.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   sim::Signal<const Job&> job_started;
   sim::Signal<const Job&> job_finished;
@@ -190,7 +197,16 @@ private:
   double peak_it_w_ = 0.0;
   std::unique_ptr<Facility> facility_;
 
+  void check_limits(const WorldSections& sections);  // warnings_, calibration sanity
+  // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
+  // builds their models, so that what the run would reject is rejected while loading (and by
+  // `joule validate`), at the workload.
+  void probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx);
+  LimitMonitor limits_;
+  std::vector<std::string> warnings_;
+
   std::unique_ptr<workload::JobGenerator> generator_;
+  sim::Location workload_where_;  // where generated jobs come from (errors about them)
   std::optional<workload::JobRequest> next_request_;
   std::deque<Job> jobs_;
   std::vector<std::uint32_t> queue_;

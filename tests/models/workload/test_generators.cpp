@@ -171,7 +171,8 @@ TEST_CASE("generator spec errors point into the scenario") {
   CHECK_THROWS_WITH_AS(
       make_job_generator(yaml("generator: llm-training\njobs: {params: [7e9, -1], gpus: 8}\n"),
                          ctx),
-      doctest::Contains("scenario.yaml:2:22: workload.jobs.params[1] must be > 0"),
+      doctest::Contains(
+          "scenario.yaml:2:22: workload.jobs.params[1] must be in (0, 1e+15], got -1"),
       sim::InputError);
   CHECK_THROWS_WITH_AS(
       make_job_generator(
