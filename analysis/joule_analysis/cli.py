@@ -47,26 +47,31 @@ def cmd_plot(args):
 
 
 def cmd_compare(args):
-    labels, dicts, failed = compare.load(args.inputs)
-    if not dicts:
+    cmp_ = compare.load(args.inputs)
+    if cmp_.table.empty:
+        sys.stdout.write(compare.warnings_text(cmp_))
         raise ValueError("no successful runs to compare")
-    per_row = args.rows or len(labels) > 12
-    text = compare.table(labels, dicts, args.format, per_row=per_row)
-    if args.relative and len(dicts) > 1:
-        text += "\nRelative to " + labels[0] + ":\n\n" + compare.table(
-            labels, dicts, args.format, per_row=per_row, relative=True)
+    text = compare.table(cmp_, args.format, all_kpis=args.all)
+    if args.relative and len(cmp_.table) > 1 and args.format != "csv":
+        text += "\nRelative to " + cmp_.labels[0] + ":\n\n" + compare.table(
+            cmp_, args.format, all_kpis=args.all, relative=True)
     sys.stdout.write(text)
-    for label, reason in failed:
-        print(f"failed variant {label}: {reason}", file=sys.stderr)
+    # Warnings always show, after the table (stderr too, so that a pipe still sees them).
+    warn = compare.warnings_text(cmp_)
+    if args.format == "csv":
+        sys.stderr.write(warn)
+    else:
+        sys.stdout.write("\n" + warn)
     if args.output:
         os.makedirs(args.output, exist_ok=True)
         ext = "csv" if args.format == "csv" else "md"
         table_path = os.path.join(args.output, f"compare.{ext}")
         with open(table_path, "w") as f:
-            f.write(text)
+            f.write(compare.table(cmp_, args.format, all_kpis=True, width=10**6))
+            if args.format != "csv":
+                f.write("\n" + warn)
         print(f"wrote {table_path}", file=sys.stderr)
-        chart = compare.bar_charts(labels, dicts, args.output, args.chart_format)
-        if chart:
+        for chart in compare.charts(cmp_, args.output, args.chart_format):
             print(f"wrote {chart}", file=sys.stderr)
     return 0
 
@@ -110,14 +115,15 @@ def parser():
     s.add_argument("--panels", help="comma-separated subset of: " + ", ".join(plots.PANELS))
     s.set_defaults(func=cmd_plot)
 
-    s = sub.add_parser("compare", help="KPIs side by side: table and bar charts")
-    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_SUMMARY.csv")
+    s = sub.add_parser("compare", help="KPIs side by side: table, warnings and charts")
+    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_DIR|summary.h5|summary.csv")
     s.add_argument("-o", "--output", metavar="DIR",
-                   help="also write compare.md (or .csv) and compare.<chart-format> there")
+                   help="also write compare.md (or .csv, every KPI) and the charts there")
     s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
     s.add_argument("--chart-format", choices=plots.FORMATS, default="png")
-    s.add_argument("--rows", action="store_true",
-                   help="one row per run (automatic beyond 12 runs)")
+    s.add_argument("--all", action="store_true",
+                   help="every KPI (default: energy, PUE, emissions, cost, water, waits, "
+                        "makespan, GPU utilization, unmet heat)")
     s.add_argument("--relative", action="store_true",
                    help="also print each KPI relative to the first run, in %%")
     s.set_defaults(func=cmd_compare)
