@@ -8,7 +8,9 @@ import argparse
 import os
 import sys
 
-from joule_analysis import compare, kpi, plots, reproduce, tables
+import pandas as pd
+
+from joule_analysis import compare, kpi, plots, reproduce
 from joule_analysis.runfile import NotAJouleFile, Run, labels_for
 
 
@@ -18,13 +20,15 @@ def cmd_summary(args):
     labels = labels_for(runs)
     keys = kpi.present_rows(dicts)
     header = ["KPI"] + labels
-    if args.format == "csv":
-        header = ["kpi"] + labels
-        rows = [[k] + [d.get(k) for d in dicts] for k in keys]
-        sys.stdout.write(tables.to_csv(header, rows))
+    if args.format == "csv":  # numbers as stored (repr precision), not formatted
+        frame = pd.DataFrame([[d.get(k) for d in dicts] for k in keys], columns=labels,
+                             index=pd.Index(keys, name="kpi"))
+        sys.stdout.write(frame.to_csv())
     else:
-        rows = [[kpi.LABELS[k]] + [kpi.fmt(d.get(k)) for d in dicts] for k in keys]
-        sys.stdout.write(tables.markdown(header, rows))
+        frame = pd.DataFrame([[kpi.fmt(d.get(k)) for d in dicts] for k in keys],
+                             columns=labels, index=pd.Index([kpi.LABELS[k] for k in keys],
+                                                            name=header[0]))
+        sys.stdout.write(frame.to_markdown(colalign=["left"] + ["right"] * len(labels)) + "\n")
     bad = [lab for lab, d in zip(labels, dicts) if d["trace_check"] != "ok"]
     for lab in bad:
         print(f"warning: {lab}: traces do not integrate to /summary", file=sys.stderr)
