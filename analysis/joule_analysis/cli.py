@@ -10,7 +10,7 @@ import sys
 
 import pandas as pd
 
-from joule_analysis import compare, kpi, plots, reproduce
+from joule_analysis import compare, kpi, plots, report, reproduce
 from joule_analysis.runfile import NotAJouleFile, Run, labels_for
 
 
@@ -80,6 +80,12 @@ def cmd_compare(args):
     return 0
 
 
+def cmd_report(args):
+    path = report.write(args.inputs, args.output)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_reproduce(args):
     scenario_dir = args.scenarios or reproduce.default_scenario_dir()
     joule = None if args.reuse else reproduce.joule_binary(args.joule)
@@ -131,6 +137,13 @@ def parser():
     s.add_argument("--relative", action="store_true",
                    help="also print each KPI relative to the first run, in %%")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("report", help="one self-contained HTML page: KPIs, warnings, "
+                                      "interactive plots, scenario, provenance")
+    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_DIR|summary.h5|summary.csv")
+    s.add_argument("-o", "--output", metavar="HTML", default="report.html",
+                   help="default: report.html")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("reproduce", help="published training runs: paper vs simulation")
     s.add_argument("--joule", metavar="PATH", help="joule binary (default: $JOULE_BIN, "
