@@ -14,6 +14,7 @@ import re
 
 import h5py
 import numpy as np
+import xarray as xr
 import yaml
 
 J_PER_KWH = 3.6e6
@@ -268,19 +269,17 @@ class Run:
             block_rows = step * max(1, 200000 // max(1, cols * step))
             for start in range(0, rows, block_rows):
                 stop = min(rows, start + block_rows)
-                block = np.asarray(ds[start:stop, :], dtype=float)
-                w = dt[start:stop]
-                for b0 in range(0, stop - start, step):
-                    b1 = min(stop - start, b0 + step)
-                    ww = w[b0:b1]
-                    wsum = ww.sum()
-                    avg = (block[b0:b1] * ww[:, None]).sum(axis=0) / wsum if wsum > 0 else \
-                        block[b0:b1].mean(axis=0)
-                    row = (start + b0) // step
-                    padded = np.full(ncbins * cstep, np.nan)
-                    padded[:cols] = avg
-                    out[row] = np.nanmean(padded.reshape(ncbins, cstep), axis=1)
-                    times[row] = t[start + b1 - 1]
+                block = xr.DataArray(np.asarray(ds[start:stop, :], dtype=float),
+                                     dims=("time", "rack"))
+                w = xr.DataArray(dt[start:stop], dims="time")
+                # Interval-weighted time bins, then plain means over rack bins.
+                tbins = (block * w).coarsen(time=step, boundary="pad").sum() / \
+                    w.coarsen(time=step, boundary="pad").sum()
+                avg = tbins.coarsen(rack=cstep, boundary="pad").mean()
+                row = start // step
+                out[row:row + avg.shape[0]] = avg.values
+                times[row:row + avg.shape[0]] = xr.DataArray(t[start:stop], dims="time").coarsen(
+                    time=step, boundary="pad").max().values
         edges = np.arange(0, ncbins * cstep + 1, cstep)
         edges[-1] = cols
         return times, edges, out
@@ -288,7 +287,8 @@ class Run:
 
 def downsample(time_s, values, max_points=2000):
     """Interval-weighted block averages of an interval-average trace (energy preserving):
-    returns (block end times, block averages)."""
+    returns (block end times, block averages). Blocks of k = ceil(n / max_points) intervals
+    (xarray's coarsen; the last block may be shorter): average = Σ P·dt / Σ dt."""
     time_s = np.asarray(time_s, dtype=float)
     values = np.asarray(values, dtype=float)
     n = len(time_s)
@@ -296,15 +296,10 @@ def downsample(time_s, values, max_points=2000):
         return time_s, values
     k = int(np.ceil(n / max_points))
     dt = np.diff(np.concatenate(([0.0], time_s)))
-    m = (n // k) * k
-    t_out = time_s[k - 1:m:k]
-    w = dt[:m].reshape(-1, k)
-    v = (values[:m].reshape(-1, k) * w).sum(axis=1) / w.sum(axis=1)
-    if m < n:
-        wt = dt[m:]
-        t_out = np.append(t_out, time_s[-1])
-        v = np.append(v, np.sum(values[m:] * wt) / np.sum(wt))
-    return t_out, v
+    d = xr.Dataset({"e": ("time", values * dt), "dt": ("time", dt), "t": ("time", time_s)})
+    blocks = d.coarsen(time=k, boundary="pad")
+    sums = blocks.sum()
+    return blocks.max()["t"].values, (sums["e"] / sums["dt"]).values
 
 
 def open_runs(paths):
