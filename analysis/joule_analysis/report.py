@@ -82,7 +82,8 @@ SCRIPT = """
       d.s.forEach(function(s){lines.push(s.name+': '+s.v[i]+' '+d.unit);});
       cursor.setAttribute('x1',p.x);cursor.setAttribute('x2',p.x);
       cursor.setAttribute('visibility','visible');show(e,lines.join('\\n'));});
-    svg.addEventListener('mouseleave',function(){hide();cursor.setAttribute('visibility','hidden');});
+    svg.addEventListener('mouseleave',function(){
+      hide();cursor.setAttribute('visibility','hidden');});
   });
   document.body.setAttribute('data-ready','1');
 })();
@@ -147,7 +148,8 @@ class Chart:
                           f'text-anchor="middle">{_esc(label)}</text>')
 
     def frame(self):
-        self.parts.append(f'<rect x="{self.left}" y="{M["t"]}" width="{self.w - self.left - M["r"]}" '
+        width = self.w - self.left - M["r"]
+        self.parts.append(f'<rect x="{self.left}" y="{M["t"]}" width="{width}" '
                           f'height="{self.h - M["t"] - M["b"]}" fill="none" stroke="#999"/>')
 
     def svg(self, title, attrs=""):
