@@ -6,7 +6,8 @@
 //   - the run ends normally or with an InputError (a combination no single-key check catches);
 //   - no NaN or inf in any dataset (but where the format documents NaN: per-interval PUE when
 //     there is no IT load, and the job table's "did not happen" times);
-//   - energy balance per interval: facility power = IT + power-chain losses + cooling;
+//   - energy balance per interval: facility power = IT + power-chain losses + cooling + other
+//     loads;
 //   - PUE >= 1 in every interval (as defined: facility / IT) and in the summary;
 //   - the IT trace integrates to the IT energy total;
 //   - the same seed gives the same bytes in every dataset.
@@ -217,8 +218,11 @@ void check_run(const std::string& file, const app::Summary& s) {
   const auto losses = doubles(file, "facility/losses_w");
   const auto cooling = doubles(file, "facility/cooling_power_w");
   const auto pue = doubles(file, "facility/pue");
+  const auto other = has(file, "facility", "other_power_w")
+                         ? doubles(file, "facility/other_power_w")
+                         : std::vector<double>(t.size(), 0.0);
   for (std::size_t i = 0; i < t.size(); ++i) {
-    fuzz::require(close(total[i], it[i] + losses[i] + cooling[i]));
+    fuzz::require(close(total[i], it[i] + losses[i] + cooling[i] + other[i]));
     if (it[i] > 0) fuzz::require(pue[i] >= 1.0 - 1e-9);
   }
   if (const auto& p = s.values.at("pue")) fuzz::require(*p >= 1.0 - 1e-9);

@@ -85,7 +85,7 @@ TEST_CASE("a self-referential YAML alias is an input error, in a file, --set and
 }
 
 TEST_CASE("nested aliases cannot expand without bound (billion laughs)") {
-  // Each level lists the previous one ten times: 10^9 values at level nine, from 300 bytes.
+  // Each level lists the previous one ten times: 10^10 values at level nine, from 400 bytes.
   std::string text = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 9; ++i) {
     const std::string p = "*l" + std::to_string(i - 1);
@@ -282,6 +282,58 @@ TEST_CASE("SIGTERM and SIGINT stop a run of dense events within a second") {
     CHECK_FALSE(fs::exists(out));
     CHECK_FALSE(fs::exists(partial));
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a sweep of 90,000 variants can be interrupted while it is expanded and checked") {
+  const auto dir = test::private_dir("sweep");
+  test::write_text(dir / "s.yaml", base());
+  // 300 × 300 = 90,000 variants: validating them all (a world each) would take hours.
+  std::string a = "[", b = "[";
+  for (int i = 0; i < 300; ++i) {
+    a += (i ? ", " : "") + std::to_string(i + 1) + " h";
+    b += (i ? ", " : "") + std::to_string(i);
+  }
+  test::write_text(dir / "big.yaml", "base: s.yaml\naxes:\n  grid:\n    duration: " + a +
+                                         "]\n    seed: " + b + "]\n");
+  // A grid beyond the limit (2 × 90,000) is an input error at once.
+  test::write_text(dir / "huge.yaml", "base: s.yaml\naxes:\n  grid:\n    duration: " + a +
+                                          "]\n    seed: " + b + "]\n    name: [a, b]\n");
+  auto r = cli("sweep " + (dir / "huge.yaml").string() + " -o " + (dir / "out").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("axes.grid makes more than 100000 variants") != std::string::npos);
+
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    const std::string bin = test::joule_binary(), sweep = (dir / "big.yaml").string(),
+                      out = (dir / "out").string();
+    ::execl(bin.c_str(), bin.c_str(), "sweep", sweep.c_str(), "-o", out.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() - sent > std::chrono::seconds(20)) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL("the sweep ignored SIGINT for 20 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const double waited_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  INFO(test::read_text(dir / "log"));
+  MESSAGE("sweep: SIGINT honoured after " << waited_s * 1e3 << " ms");
+  CHECK(waited_s < 2.0);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
   fs::remove_all(dir);
 }
 
