@@ -48,7 +48,7 @@ std::string number(double v) {
 std::string make_scenario(FuzzedDataProvider& in) {
   std::string s = "name: generated\n";
   s += "seed: " + std::to_string(in.ConsumeIntegralInRange<int>(0, 1000)) + "\n";
-  s += "duration: " + std::to_string(in.ConsumeIntegralInRange<int>(5, 360)) + " min\n";
+  s += "duration: " + std::to_string(in.ConsumeIntegralInRange<int>(5, 120)) + " min\n";
   s += "control_step: " + pick(in, {"30 s", "1 min", "2 min", "5 min"}) + "\n";
   const int racks = in.ConsumeIntegralInRange<int>(1, 3);
   const int per_rack = in.ConsumeIntegralInRange<int>(1, 4);
