@@ -11,6 +11,7 @@ import html
 import json
 import math
 import os
+import tempfile
 
 import h5py
 import matplotlib.dates as mdates
@@ -451,6 +452,10 @@ def sweep_report(inputs):
     keys, note = compare._constant(cmp_, keys)
     if note:
         body.append(f"<p class=sub>Not plotted, {_esc(note)}.</p>")
+    for svg in _factor_figures(cmp_):
+        body.append("<figure id=plot-factors>" + svg + "<figcaption>The KPIs against the swept "
+                    "values (as `analysis/joule compare DIR -o OUT` draws them); a red mark "
+                    "is a variant with a warning.</figcaption></figure>")
     for key in keys:
         label = kpi.LABELS.get(key, key)
         unit = label[label.rfind("(") + 1:-1] if label.endswith(")") else ""
@@ -472,6 +477,20 @@ def sweep_report(inputs):
                                             else "") +
            f"; factors: {', '.join(cmp_.factors) or '-'}; from {source}")
     return _page(f"Joule sweep: {title}", sub, "".join(body))
+
+
+def _factor_figures(cmp_):
+    """compare's figures of KPIs against the swept values, as inline SVG."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = compare.charts(cmp_, tmp, "svg") if cmp_.factors else []
+        out = []
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            text = text[text.index("<svg"):]  # drop the XML prolog and doctype
+            out.append(text.replace("<svg ", '<svg class="mpl" style="width:100%;height:auto" ',
+                                    1))
+    return out
 
 
 def _variants_table(cmp_, flagged, all_kpis, id_):
