@@ -204,7 +204,11 @@ def panel_racks(run, fig):
     fig.colorbar(mesh, ax=ax, label=label)
     _date_axis(run, ax)
     ax.set_ylabel("rack")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(edges) <= 41 and np.all(np.diff(edges) == 1):  # one cell per rack: label its centre
+        ax.set_yticks(edges[:-1] + 0.5)
+        ax.set_yticklabels([str(i) for i in edges[:-1]])
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(_title(run, what), fontsize="medium")
 
 
