@@ -301,20 +301,22 @@ def _topic(key):
     return "other"
 
 
-def kpi_groups(values):
-    """{topic: [(label with unit, formatted value)]} of the KPIs present."""
+def kpi_groups(values, topics=None):
+    """{topic: [(label with unit, formatted value)]} of the KPIs present; `topics` maps a KPI
+    to its topic (the registry's), else the topic follows from its name."""
     groups = {}
     for key, v in values.items():
         if v is None or key in kpi.CHECK_ROWS or key.startswith(_HIDDEN):
             continue
-        groups.setdefault(_topic(key), []).append((kpi.LABELS.get(key, key), _num(v)))
+        topic = (topics or {}).get(key) or _topic(key)
+        groups.setdefault(topic, []).append((kpi.LABELS.get(key, key), _num(v)))
     order = {t: i for i, t in enumerate(_TOPIC_ORDER)}
     return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], 99)))
 
 
-def _kpi_html(values):
+def _kpi_html(values, topics=None):
     out = ['<div class="kpis">']
-    for topic, rows in kpi_groups(values).items():
+    for topic, rows in kpi_groups(values, topics).items():
         out.append(f'<div class="group"><h3>{_esc(topic)}</h3><table>')
         out += [f"<tr><td>{_esc(k)}</td><td class=v>{_esc(v)}</td></tr>" for k, v in rows]
         out.append("</table></div>")
@@ -389,7 +391,8 @@ def run_report(path):
            f"{str(start)[:16]} to {str(end)[:16]} ({run.time_zone_label()}); "
            f"file {os.path.basename(path)}").strip()
     body = [f"<h2>Warnings</h2>{_warnings_html(warnings)}",
-            f"<h2>Key performance indicators</h2>{_kpi_html(values)}", "<h2>Plots</h2>"]
+            f"<h2>Key performance indicators</h2>"
+            f"{_kpi_html(values, {k.key: k.topic for k in cmp_.specs})}", "<h2>Plots</h2>"]
     it = run.facility["it_power_w"]
     series = [("IT", it, IT_COLOR)]
     series += [(_component_label(k), v, LOSS_COLORS[i % len(LOSS_COLORS)])
@@ -446,7 +449,7 @@ def sweep_report(inputs):
             "<details><summary>Every KPI</summary>",
             _variants_table(cmp_, flagged, all_kpis=True, id_="variants-all"), "</details>",
             "<h2>Plots</h2>"]
-    by_attr = {s.attr: s for s in compare.specs()}
+    by_attr = {s.attr: s for s in cmp_.specs}
     keys = [by_attr[a].key for a in ["it_energy_kwh"] + compare.CHART if a in by_attr and
             by_attr[a].key in cmp_.table and cmp_.table[by_attr[a].key].notna().any()]
     keys, note = compare._constant(cmp_, keys)
