@@ -32,21 +32,25 @@ from joule_analysis.runfile import Run, labels_for  # noqa: E402
 # The KPIs of the terminal table (summary attribute names), in this order, when present; the
 # others are in --all, the CSV, the charts' companion table and the HTML report.
 CORE = ["it_energy_kwh", "facility_energy_kwh", "pue", "co2e_t", "cost_usd", "water_m3",
-        "p95_wait_s", "makespan_s", "gpu_utilization", "cooling_unmet_heat_kwh"]
+        "p95_wait_s", "makespan_s", "gpu_utilization", "cooling_unmet_heat_kwh",
+        "power_chain_overload_h"]
 # The KPIs drawn against a swept value (when present).
 CHART = ["facility_energy_kwh", "pue", "co2e_t", "cost_usd", "p95_wait_s", "makespan_s",
-         "gpu_utilization", "cooling_unmet_heat_kwh"]
+         "gpu_utilization", "cooling_unmet_heat_kwh", "power_chain_overload_h"]
 # Summary keys written by newer simulators that an older kpi list lacks: (attr, key, label,
 # scale to display units).
 _NEWER = [("p95_wait_s", "p95_wait_h", "p95 queue wait (h)", 1 / 3600),
           ("makespan_s", "makespan_h", "makespan (h)", 1 / 3600),
           ("gpu_utilization", "gpu_utilization", "GPU utilization", 1.0),
-          ("cooling_unmet_heat_kwh", "cooling_unmet_heat_mwh", "unmet cooling heat (MWh)", 1e-3)]
+          ("cooling_unmet_heat_kwh", "cooling_unmet_heat_mwh", "unmet cooling heat (MWh)", 1e-3),
+          ("power_chain_overload_h", "power_chain_overload_h", "power-chain overload (h)", 1.0),
+          ("other_energy_kwh", "other_energy_mwh", "other facility energy (MWh)", 1e-3)]
 # Short column headers for the terminal table (attr -> header); others use the KPI label.
 SHORT = {"it_energy_kwh": "IT MWh", "facility_energy_kwh": "facility MWh", "pue": "PUE",
          "co2e_t": "tCO2e", "cost_usd": "cost USD", "water_m3": "water m3",
          "p95_wait_s": "p95 wait h", "makespan_s": "makespan h", "gpu_utilization": "GPU util",
-         "cooling_unmet_heat_kwh": "unmet heat MWh", "mean_wait_s": "mean wait h"}
+         "cooling_unmet_heat_kwh": "unmet heat MWh", "mean_wait_s": "mean wait h",
+         "power_chain_overload_h": "overload h"}
 # Generic last path components: a factor named by them alone would be ambiguous.
 _GENERIC = {"type", "count", "model", "name", "file", "value", "mode"}
 
@@ -161,7 +165,7 @@ def from_files(paths):
         if check != "ok":
             warnings.append((label, f"{label}: traces do not integrate to /summary ({check})"))
     table = pd.DataFrame(rows, index=pd.Index(labels))
-    warnings = _kpi_warnings(table, labels) + warnings
+    warnings = _kpi_warnings(table, labels, kpi_specs) + warnings
     return Comparison(table, [], labels, warnings=warnings, source=", ".join(paths),
                       kpi_specs=kpi_specs)
 
@@ -272,7 +276,8 @@ def _from_columns(names, status, errors, params, value, sweep, source, title, kp
         kept.append(labels[i])
         kept_names.append(names[i])
     table = pd.DataFrame(rows, index=pd.Index(kept))
-    warnings = _kpi_warnings(table, [f"{lab} ({nm})" for lab, nm in zip(kept, kept_names)])
+    warnings = _kpi_warnings(table, [f"{lab} ({nm})" for lab, nm in zip(kept, kept_names)],
+                             kpi_specs)
     warnings += [(lab, f"{lab}: variant failed: {reason}") for lab, reason in failed]
     cmp_ = Comparison(table, [f.name for f in factors], kept_names, failed, warnings,
                       source=source, title=title, kpi_specs=kpi_specs)
@@ -386,18 +391,31 @@ def _value_labels(values):
 
 
 # ---- warnings --------------------------------------------------------------------------------
-def _kpi_warnings(table, who):
+# KPIs whose non-zero value is a warning (summary attribute -> what it means), and names that
+# say a limit was exceeded.
+WARN = {
+    "cooling_unmet_heat_kwh": "cooling capacity exceeded: {kwh:,.0f} kWh of heat not removed; "
+                              "its PUE and cooling energy describe a plant that could not carry "
+                              "the load",
+    "power_chain_overload_h": "a power-chain stage (UPS or transformer) ran above its rating "
+                              "for {h:,.3g} h",
+}
+_LIMIT = re.compile(r"(exceeded|violation|over_limit|overload)")
+
+
+def _kpi_warnings(table, who, kpi_specs):
     """[(row label, warning)] from the KPIs of each row; `who` names each row in full."""
     out = []
     for (label, row), name in zip(table.iterrows(), who):
-        unmet = _none(row.get("cooling_unmet_heat_mwh"))
-        if unmet:
-            out.append((label, f"{name}: cooling capacity exceeded, {unmet * 1e3:,.0f} kWh of "
-                               f"heat not removed: its PUE and cooling energy describe a plant "
-                               f"that could not carry the load"))
-        for key, v in row.items():
-            if re.search(r"(exceeded|violation|over_limit)", str(key)) and _none(v):
-                out.append((label, f"{name}: {kpi.LABELS.get(key, key)} = {kpi.fmt(v)}"))
+        for s in kpi_specs:
+            v = _none(row.get(s.key))
+            if not v:
+                continue
+            raw = v / s.scale  # back in the summary's unit
+            if s.attr in WARN:
+                out.append((label, f"{name}: " + WARN[s.attr].format(kwh=raw, h=raw)))
+            elif _LIMIT.search(s.attr):
+                out.append((label, f"{name}: {s.label} = {kpi.fmt(v)}"))
     return out
 
 

@@ -19,12 +19,12 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from joule_analysis import compare, kpi
-from joule_analysis.plots import (COOL_COLORS, IT_COLOR, LOSS_COLORS, _component_label,
-                                  energy_flows)
+from joule_analysis.plots import (COOL_COLORS, IT_COLOR, LOSS_COLORS, OTHER_COLOR,
+                                  _component_label, energy_flows)
 from joule_analysis.runfile import J_PER_KWH, Run, downsample
 
 # Topic of a KPI when the KPI list gives none: by its summary name.
-_TOPIC_RULES = [("unmet", "warnings"), ("_kwh", "energy"), ("_mwh", "energy"), ("pue", "energy"),
+_TOPIC_RULES = [("unmet", "warnings"), ("overload", "warnings"), ("_kwh", "energy"), ("_mwh", "energy"), ("pue", "energy"),
                 ("_kw", "power"), ("co2e", "environment"), ("water", "environment"),
                 ("wue", "environment"), ("cue", "environment"), ("cost", "cost"),
                 ("job", "jobs"), ("wait", "jobs"), ("makespan", "jobs"), ("goodput", "jobs"),
@@ -381,10 +381,6 @@ def run_report(path):
     values = kpi.kpis(run)
     cmp_ = compare.from_files([path])
     warnings = [w for _, w in cmp_.warnings]
-    if "cooling_unmet_heat_mwh" not in cmp_.table or not cmp_.warnings:
-        unmet = run.summary.get("cooling_unmet_heat_kwh")
-        if unmet:
-            warnings.append(f"cooling capacity exceeded: {unmet:,.0f} kWh of heat not removed")
     start = run.datetimes([0.0])[0]
     end = run.datetimes([float(run.time_s[-1])])[0]
     sub = (f"{run.attrs.get('description') or run.section('description') or ''} "
@@ -399,6 +395,9 @@ def run_report(path):
                for i, (k, v) in enumerate(run.loss_components().items())]
     series += [(_component_label(k), v, COOL_COLORS[i % len(COOL_COLORS)])
                for i, (k, v) in enumerate(run.cooling_components().items())]
+    other = run.series("other_power_w")
+    if other is not None and np.any(other):
+        series.append(("other (offices, lighting)", other, OTHER_COLOR))
     body.append("<figure id=plot-power>" + time_chart(
         run, [(n, v / 1e3, c) for n, v, c in series], "kW", "power", stacked=True) +
         "<figcaption>Power at the grid meter, stacked: IT, each power-chain loss and each "
