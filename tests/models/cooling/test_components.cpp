@@ -121,6 +121,16 @@ TEST_CASE("CRAH: airflow from heat and ΔT, fan power by the affinity law") {
   CHECK(half.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.125));
   // Below the minimum speed the fans stay at f_min.
   CHECK(crah.operate(0.1e6).fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.027));
+  // N+1 on four units (ρ = 0.25): five units share the flow, each at 0.5 / 1.25 = 0.4 of its
+  // speed, so the fans draw 1.25 · 0.4³ / 0.5³ = 0.64 of what the duty units alone would.
+  AirHandlerDesign r = d;
+  r.redundancy = 0.25;
+  const AirHandlerOperation shared = AirHandler(r).operate(0.5e6);
+  CHECK(shared.unit_speed == doctest::Approx(0.4));
+  CHECK(shared.airflow_m3_s == doctest::Approx(half.airflow_m3_s));
+  CHECK(shared.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 1.25 * 0.064));
+  CHECK(shared.fan_power_w == doctest::Approx(0.64 * half.fan_power_w));
+  CHECK_FALSE(AirHandler(r).operate(1.2e6).over_capacity);  // the standby units carry it
   const AirHandlerOperation over = crah.operate(1.2e6);
   CHECK(over.over_capacity);
   CHECK(over.unmet_heat_w == doctest::Approx(0.2e6));
