@@ -47,6 +47,19 @@ TEST_CASE("chiller: York YK raw curve values checked by hand") {
   CHECK(c.eirfplr(1.0) == doctest::Approx(0.2595694 + 0.1889684 + 0.551845));
 }
 
+TEST_CASE("chiller: a chilled-water reset above the fitted range keeps earning (Carnot lift)") {
+  const Chiller ch(*find_chiller("york-yk-2159kw"));
+  // Inside the fit: the normalised curve. Beyond 8.89 °C: scaled by the Carnot EIR, with the
+  // condenser leaving at 26.11 + 5.56 °C.
+  const double cl = 26.11 + 5.56;
+  const double carnot = ((cl - 12.0) / (12.0 + 273.15)) / ((cl - 8.89) / (8.89 + 273.15));
+  CHECK(ch.eirft(12.0, 26.11) == doctest::Approx(ch.eirft(8.89, 26.11) * carnot));
+  CHECK(ch.eirft(12.0, 26.11) < ch.eirft(10.0, 26.11));
+  CHECK(ch.eirft(10.0, 26.11) < ch.eirft(8.89, 26.11));
+  // Continuous at the edge.
+  CHECK(ch.eirft(8.89 + 1e-9, 26.11) == doctest::Approx(ch.eirft(8.89, 26.11)));
+}
+
 TEST_CASE("chiller: part-load power follows EIRFPLR, cycling below PLR_min") {
   const auto& c = *find_chiller("york-yk-2159kw");
   const Chiller ch(c);
