@@ -82,7 +82,8 @@ SCRIPT = """
       d.s.forEach(function(s){lines.push(s.name+': '+s.v[i]+' '+d.unit);});
       cursor.setAttribute('x1',p.x);cursor.setAttribute('x2',p.x);
       cursor.setAttribute('visibility','visible');show(e,lines.join('\\n'));});
-    svg.addEventListener('mouseleave',function(){hide();cursor.setAttribute('visibility','hidden');});
+    svg.addEventListener('mouseleave',function(){
+      hide();cursor.setAttribute('visibility','hidden');});
   });
   document.body.setAttribute('data-ready','1');
 })();
@@ -147,7 +148,8 @@ class Chart:
                           f'text-anchor="middle">{_esc(label)}</text>')
 
     def frame(self):
-        self.parts.append(f'<rect x="{self.left}" y="{M["t"]}" width="{self.w - self.left - M["r"]}" '
+        width = self.w - self.left - M["r"]
+        self.parts.append(f'<rect x="{self.left}" y="{M["t"]}" width="{width}" '
                           f'height="{self.h - M["t"] - M["b"]}" fill="none" stroke="#999"/>')
 
     def svg(self, title, attrs=""):
@@ -326,26 +328,39 @@ def _warnings_html(warnings):
         f"<li>{_esc(w)}</li>" for w in warnings) + "</ul>"
 
 
+def _text(v):
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray):
+        return ", ".join(_text(x) for x in v.ravel())
+    if isinstance(v, np.generic):
+        return str(v.item())
+    return str(v)
+
+
 def _provenance_html(path, skip=("scenario", "sweep", "kpi_registry")):
-    rows = []
+    """The file's root attributes, and its /provenance group when it has one: attributes, then
+    one row per input file (path, key, size, SHA-256: the 1-D variables along `input`)."""
+    rows, inputs = [], ""
     with h5py.File(path, "r") as f:
-        items = list(f.attrs.items())
-        if "provenance" in f:  # a provenance group, when the file has one
-            items += [(f"provenance/{k}", v) for k, v in f["provenance"].attrs.items()]
-            for k, ds in f["provenance"].items():
-                if isinstance(ds, h5py.Dataset) and ds.size < 64:
-                    items.append((f"provenance/{k}", ds[...]))
-    for k, v in items:
-        if k in skip:
-            continue
-        if isinstance(v, bytes):
-            v = v.decode("utf-8", "replace")
-        elif isinstance(v, np.ndarray):
-            v = ", ".join(x.decode() if isinstance(x, bytes) else str(x) for x in v.ravel())
-        elif isinstance(v, np.generic):
-            v = v.item()
-        rows.append(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>")
-    return '<table class="prov">' + "".join(rows) + "</table>"
+        rows += [(k, _text(v)) for k, v in f.attrs.items() if k not in skip]
+        prov = f.get("provenance")
+        if isinstance(prov, h5py.Group):
+            rows += [(f"provenance: {k}", _text(v)) for k, v in prov.attrs.items()
+                     if k not in ("DIMENSION_LIST", "REFERENCE_LIST", "CLASS", "NAME")]
+            cols = {k: ds[...] for k, ds in prov.items() if isinstance(ds, h5py.Dataset)
+                    and ds.ndim == 1 and k != "input"}
+            n = {len(v) for v in cols.values()}
+            if cols and len(n) == 1 and n.pop() > 0:
+                names = list(cols)
+                inputs = ("<table class=data id=inputs><tr>" +
+                          "".join(f"<th>{_esc(c)}</th>" for c in names) + "</tr>" +
+                          "".join("<tr>" + "".join(f"<td>{_esc(_text(cols[c][i]))}</td>"
+                                                   for c in names) + "</tr>"
+                                  for i in range(len(cols[names[0]]))) + "</table>")
+    table = '<table class="prov">' + "".join(
+        f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in rows) + "</table>"
+    return table + (f"<h3>Input files</h3>{inputs}" if inputs else "")
 
 
 def _page(title, subtitle, body):

@@ -129,8 +129,8 @@ QUANTITIES = [("energy_mwh", "energy (MWh)"), ("co2e_t", "emissions (tCO2e)"),
 def build_rows(results):
     """results: [(case, mode, paper dict, simulated dict or None, error text)] ->
     (table rows, failures, notes). Rows hold numbers (paper, simulation, error in %; None
-    where absent); report() formats them for markdown. A replay row fails when |error| > 1 % or the run is missing;
-    predictive rows never fail (their error measures the models). Notes: numbered remarks and
+    where absent); report() formats them for markdown. A replay row fails when |error| > 1 %
+    or the run is missing; predictive rows never fail (their error measures the models). Notes: numbered remarks and
     errors printed under the table, referenced from the check column as [n]."""
     rows, failures, notes = [], [], []
     for case, mode, paper, sim, err in results:

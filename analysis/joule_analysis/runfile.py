@@ -65,7 +65,8 @@ class Run:
             self.facility = {}
             self.units = {}
             for key, item in fac.items():
-                if isinstance(item, h5py.Dataset) and item.ndim == 1:
+                # `time` is the netCDF time coordinate: the same seconds as time_s.
+                if isinstance(item, h5py.Dataset) and item.ndim == 1 and key != "time":
                     self.facility[key] = np.asarray(item[...], dtype=float)
                     self.units[key] = _decode(item.attrs.get("units", ""))
             # Per-component breakdowns: /facility/cooling/<x>_w and /facility/losses/<x>_w.
@@ -76,7 +77,9 @@ class Run:
             self.rack_time_s = np.asarray(racks["time_s"][...], dtype=float)
             self.rack_count = int(racks["power_w"].shape[1]) if racks["power_w"].ndim == 2 else 0
             self.has_inlet = "inlet_c" in racks
-            self._time_units = _decode(fac["time_s"].attrs.get("units", ""))
+            # The CF time coordinate ("seconds since <ISO start><offset>"), when the file has one.
+            tvar = fac["time"] if "time" in fac else fac["time_s"]
+            self._time_units = str(_decode(tvar.attrs.get("units", "")))
         self.time_s = self.facility["time_s"]
         self.dt_s = np.diff(np.concatenate(([0.0], self.time_s)))
 
@@ -110,14 +113,18 @@ class Run:
         if hasattr(self, "_calendar"):
             return self._calendar
         start, offset = None, None
-        m = re.match(r"seconds since (\S+(?:[ T]\d[\d:]*)?)\s*([+-]\d{1,2}(?::?\d\d)?)?",
-                     self._time_units or "")
+        m = re.match(r"seconds since (\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?)"
+                     r"\s*(Z|UTC|[+-]\d\d:?\d\d|[+-]\d{1,2})?\s*$", self._time_units or "")
         if m:
-            start = np.datetime64(m.group(1).replace(" ", "T"), "s")
-            if m.group(2):
-                sign = -1 if m.group(2).startswith("-") else 1
-                hh, _, mm = m.group(2)[1:].partition(":")
-                offset = sign * (int(hh[:2]) + int((mm or hh[2:] or "0")) / 60)
+            start = np.datetime64(m.group(1).replace(" ", "T"), "s")  # local standard time
+            zone = m.group(2)
+            if zone in ("Z", "UTC"):
+                offset = 0.0
+            elif zone:
+                digits = zone[1:].replace(":", "")
+                hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 \
+                    else (int(digits), 0)
+                offset = (-1 if zone[0] == "-" else 1) * (hours + minutes / 60)
         site = self.section("site") or {}
         if start is None:
             text = str(site.get("start") or DEFAULT_START)

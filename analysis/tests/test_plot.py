@@ -116,6 +116,24 @@ def test_calendar_time_from_the_scenario(facility_h5, sim_h5):
     assert Run(sim_h5).time_zone_label() == "site local standard time"
 
 
+def test_calendar_time_from_cf_units(facility_h5, tmp_path):
+    import shutil
+    import h5py
+    path = tmp_path / "cf.h5"
+    shutil.copy(facility_h5, path)
+    with h5py.File(path, "r+") as f:  # a CF time coordinate, as netCDF-4 files carry
+        t = f["facility"].create_dataset("time", data=f["facility/time_s"][...])
+        t.attrs["units"] = "seconds since 2023-07-10T00:00:00-05:00"
+    run = Run(str(path))
+    assert "time" not in run.facility  # a coordinate, not a trace
+    assert run.calendar() == (np.datetime64("2023-07-10T00:00:00"), -5.0)
+    assert str(run.datetimes([3600.0])[0]) == "2023-07-10T01:00:00.000"
+    with h5py.File(path, "r+") as f:
+        f["facility/time"].attrs["units"] = "seconds since 2024-03-01 06:30:00 +0530"
+    assert Run(str(path)).calendar() == (np.datetime64("2024-03-01T06:30:00"), 5.5)
+    assert Run(str(path)).time_zone_label() == "local standard time, UTC+5:30"
+
+
 def test_zero_components_are_hidden(facility_h5, tmp_path):
     import shutil
     import h5py
