@@ -5,7 +5,7 @@ packages=(
   cmake ninja-build g++ pkg-config git
   libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev doctest-dev libcli11-dev
   libopenmpi-dev openmpi-bin  # optional: MPI sweeps (`mpirun joule sweep`)
-  python3 python3-h5py python3-numpy python3-matplotlib python3-pytest
+  python3 python3-h5py python3-numpy python3-matplotlib python3-pytest python3-yaml
   # The sanitizer build and the fuzz targets (scripts/test.sh, fuzz/): clang with its ASan,
   # UBSan and libFuzzer runtimes, and llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm
