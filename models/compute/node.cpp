@@ -11,6 +11,7 @@
 #include "models/compute/node.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iomanip>
 #include <ostream>
 
@@ -306,7 +307,28 @@ HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates) 
   return u;
 }
 
+namespace {
+std::deque<NodeType>& user_node_types() {
+  static std::deque<NodeType> types;  // a deque: pointers stay valid as it grows
+  return types;
+}
+}  // namespace
+
+const NodeType* add_user_node_type(NodeType type) {
+  user_node_types().push_back(std::move(type));
+  return &user_node_types().back();
+}
+
+bool is_builtin_node_type(std::string_view id) {
+  for (const auto& t : node_catalog())
+    if (t.id == id) return true;
+  return false;
+}
+
 const NodeType* find_node_type(std::string_view id) {
+  const auto& user = user_node_types();
+  for (auto it = user.rbegin(); it != user.rend(); ++it)
+    if (it->id == id) return &*it;
   for (const auto& t : node_catalog())
     if (t.id == id) return &t;
   return nullptr;
@@ -315,6 +337,8 @@ const NodeType* find_node_type(std::string_view id) {
 std::vector<std::string> node_type_ids() {
   std::vector<std::string> out;
   for (const auto& t : node_catalog()) out.push_back(t.id);
+  for (const auto& t : user_node_types())
+    if (std::find(out.begin(), out.end(), t.id) == out.end()) out.push_back(t.id);
   return out;
 }
 
@@ -436,8 +460,13 @@ NodePower Node::evaluate_operation(const NodeLoad& load, double inlet_c) const {
   NodePower out;
   const int n = spec_.accelerators;
   const int busy = std::clamp(load.busy_accelerators, 0, n);
-  out.idle = accel_.idle(inlet_c);
-  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, inlet_c, true);
+  // Cold-plate accelerators run on the liquid plant's coolant when it has one.
+  const double coolant_c =
+      spec_.accelerator_settings.cooling == Cooling::cold_plate && spec_.coolant_c
+          ? *spec_.coolant_c
+          : inlet_c;
+  out.idle = accel_.idle(coolant_c);
+  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, coolant_c, true);
   out.accelerators_w = busy * out.busy.power_w + (n - busy) * out.idle.power_w;
 
   const double u_cpu = std::clamp(load.cpu_util, 0.0, 1.0);
