@@ -9,6 +9,7 @@
 #include <set>
 
 #include "app/yaml_params.hpp"
+#include "models/compute/user_catalog.hpp"
 
 namespace joule::app {
 
@@ -26,6 +27,9 @@ const sim::ModelDoc& scenario_doc() {
        {"duration", "s", "1 d", "simulated time"},
        {"control_step", "s", "1 min", "step of the cooling plant and thermal network"},
        {"site", "map", "-", "weather, grid carbon and price"},
+       {"catalog", "string", "-",
+        "user hardware catalog file (chips and nodes, path relative to this file; see "
+        "'catalog.accelerators[]' and 'catalog.nodes[]')"},
        {"cluster", "map", "-", "racks and node model"},
        {"power_chain", "map", "-", "PSU, PDU, UPS, transformer, battery, PV"},
        {"cooling", "map", "-", "cooling plant"},
@@ -151,6 +155,14 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   if (options.seed) sc.seed = *options.seed;
   sc.duration = top.duration("duration", sim::Range::positive());
   sc.control_step = top.duration("control_step", sim::Range::between(1, 3600));
+  if (top.has("catalog")) {
+    // User chips and nodes, registered before the cluster section names them.
+    const fs::path file = top.string("catalog");
+    const fs::path p = file.is_absolute()
+                           ? file
+                           : fs::path(sim::directory_of(top.location("catalog"), base_dir)) / file;
+    models::compute::load_user_catalog(parse_yaml_file(p.string(), top.location("catalog")));
+  }
   const sim::ParamReader out(top.node("output"), output_doc());
   if (out.has("file")) sc.output.file = out.string("file");
   sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());

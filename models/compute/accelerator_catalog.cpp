@@ -18,6 +18,8 @@
 //   above supply water with a cold plate (estimates: DGX H100 GPUs run ~65–75 °C at 25 °C inlet).
 #include "models/compute/accelerator_catalog.hpp"
 
+#include <algorithm>
+#include <deque>
 #include <iomanip>
 #include <ostream>
 
@@ -441,7 +443,33 @@ const std::vector<AcceleratorSpec>& accelerator_catalog() {
   return catalog;
 }
 
+namespace {
+std::deque<AcceleratorSpec>& user_accelerators() {
+  static std::deque<AcceleratorSpec> chips;  // a deque: pointers stay valid as it grows
+  return chips;
+}
+}  // namespace
+
+const AcceleratorSpec* add_user_accelerator(AcceleratorSpec chip) {
+  user_accelerators().push_back(std::move(chip));
+  return &user_accelerators().back();
+}
+
+void derive_estimates(AcceleratorSpec& chip) {
+  dvfs_estimate(chip);
+  common_thermal(chip);
+}
+
+bool is_builtin_accelerator(std::string_view id) {
+  for (const auto& c : accelerator_catalog())
+    if (c.id == id) return true;
+  return false;
+}
+
 const AcceleratorSpec* find_accelerator(std::string_view id) {
+  const auto& user = user_accelerators();
+  for (auto it = user.rbegin(); it != user.rend(); ++it)
+    if (it->id == id) return &*it;
   for (const auto& c : accelerator_catalog())
     if (c.id == id) return &c;
   return nullptr;
@@ -450,6 +478,8 @@ const AcceleratorSpec* find_accelerator(std::string_view id) {
 std::vector<std::string> accelerator_ids() {
   std::vector<std::string> out;
   for (const auto& c : accelerator_catalog()) out.push_back(c.id);
+  for (const auto& c : user_accelerators())
+    if (std::find(out.begin(), out.end(), c.id) == out.end()) out.push_back(c.id);
   return out;
 }
 

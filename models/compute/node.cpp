@@ -11,6 +11,7 @@
 #include "models/compute/node.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iomanip>
 #include <ostream>
 
@@ -306,7 +307,28 @@ HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates) 
   return u;
 }
 
+namespace {
+std::deque<NodeType>& user_node_types() {
+  static std::deque<NodeType> types;  // a deque: pointers stay valid as it grows
+  return types;
+}
+}  // namespace
+
+const NodeType* add_user_node_type(NodeType type) {
+  user_node_types().push_back(std::move(type));
+  return &user_node_types().back();
+}
+
+bool is_builtin_node_type(std::string_view id) {
+  for (const auto& t : node_catalog())
+    if (t.id == id) return true;
+  return false;
+}
+
 const NodeType* find_node_type(std::string_view id) {
+  const auto& user = user_node_types();
+  for (auto it = user.rbegin(); it != user.rend(); ++it)
+    if (it->id == id) return &*it;
   for (const auto& t : node_catalog())
     if (t.id == id) return &t;
   return nullptr;
@@ -315,6 +337,8 @@ const NodeType* find_node_type(std::string_view id) {
 std::vector<std::string> node_type_ids() {
   std::vector<std::string> out;
   for (const auto& t : node_catalog()) out.push_back(t.id);
+  for (const auto& t : user_node_types())
+    if (std::find(out.begin(), out.end(), t.id) == out.end()) out.push_back(t.id);
   return out;
 }
 

@@ -62,8 +62,11 @@ struct HostUtilisation {
   double cpu = 0.0, nic = 0.0;
 };
 HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates);
-const NodeType* find_node_type(std::string_view id);
+const NodeType* find_node_type(std::string_view id);  // user-declared types first
 std::vector<std::string> node_type_ids();
+bool is_builtin_node_type(std::string_view id);
+// Registers a user-declared node type (user_catalog.hpp); a later one with the same id wins.
+const NodeType* add_user_node_type(NodeType type);
 void print_node_catalog(std::ostream& out);
 
 enum class NodePowerModel { operation, linear };
