@@ -1,4 +1,4 @@
-"""Command line: python3 -m joule_analysis {summary,plot,compare,reproduce,validate,gpu-power} ...
+"""Command line: python3 -m joule_analysis {summary,plot,compare,reproduce,report,validate,gpu-power} ...
 
 Exit codes: 0 ok, 2 bad input (missing/unreadable file, bad option), 1 a reproduction replay
 outside its 1 % tolerance or not run.
@@ -113,8 +113,8 @@ def cmd_gpu_power(args):
     written, rows, ks = gpu_power.plot(args.file, args.output or ".", args.format, measured)
     for p in written:
         print(f"wrote {p}")
-    table = pd.DataFrame(rows, columns=["quantile", "GPU power (W)"])
-    sys.stdout.write(table.to_markdown(index=False) + "\n")
+    frame = pd.DataFrame(rows, columns=["quantile", "GPU power (W)"])
+    sys.stdout.write(frame.to_markdown(index=False, colalign=["left", "right"]) + "\n")
     if ks is not None:
         print(f"Kolmogorov-Smirnov distance to {args.measured}: {ks:.3f}")
     return 0
@@ -206,7 +206,6 @@ def parser():
                    help="comma-separated subset of: " + ", ".join(c.id for c in reproduce.CASES))
     s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
     s.set_defaults(func=cmd_reproduce)
-
     s = sub.add_parser("gpu-power", help="per-GPU power distribution: CDF and per-interval map")
     s.add_argument("file", metavar="FILE")
     s.add_argument("-o", "--output", metavar="DIR", help="output folder (default: .)")

@@ -265,7 +265,7 @@ def validate(cases, joule, probes_dir, outputs_dir, reuse=False, log=None, gaps=
             else:
                 results = run_probe_case(case, probes_dir)
         except (RuntimeError, OSError, KeyError, ValueError) as e:
-            rows.append([name, "-", case["unit"], "-", "-", "-", _tol_text(case["tolerance"]),
+            rows.append([name, "-", case["unit"], None, None, None, _tol_text(case["tolerance"]),
                          "FAIL"])
             failures.append(f"{name}: {e}")
             continue
@@ -274,28 +274,37 @@ def validate(cases, joule, probes_dir, outputs_dir, reuse=False, log=None, gaps=
         for label, published, simulated, tol in results:
             ok, rel = within(simulated, published, tol)
             all_ok = all_ok and ok
-            err = "-" if rel is None else f"{100 * rel:+.1f} %"
+            err = None if rel is None else 100 * rel
             check = "ok" if ok else "FAIL"
             if not ok:
                 text = (f"{name} [{label}]: simulated {_num(simulated)} vs published "
-                        f"{_num(published)} {case['unit']} ({err}; tolerance {_tol_text(tol)})")
+                        f"{_num(published)} {case['unit']} ({_err(err)}; tolerance "
+                        f"{_tol_text(tol)})")
                 if gap and gaps is not None:
                     gaps.append(f"{text}. Known gap: {gap.strip()}")
                     check = "GAP"
                 else:
                     failures.append(text)
-            rows.append([name, label, case["unit"], _num(published), _num(simulated), err,
+            rows.append([name, label, case["unit"], published, simulated, err,
                          _tol_text(tol), check])
         if gap and all_ok:
             failures.append(f"{name}: passes but is marked known_gap: remove the flag")
     return rows, failures
 
 
+def _err(e):
+    return "-" if e is None else f"{e:+.1f} %"
+
+
 def report(rows, fmt="markdown"):
+    """The table: CSV holds numbers (error in percent, blank where not computed); markdown
+    formats them."""
     if fmt == "csv":
-        return pd.DataFrame(rows, columns=HEADER).to_csv(index=False)
-    frame = pd.DataFrame(rows, columns=HEADER)
-    return frame.to_markdown(index=False, colalign=list("llllrrrl")) + "\n"
+        header = HEADER[:5] + ["error_pct"] + HEADER[6:]
+        return pd.DataFrame(rows, columns=header).to_csv(index=False)
+    shown = [r[:3] + [_num(r[3]), _num(r[4]), _err(r[5])] + r[6:] for r in rows]
+    align = [{"l": "left", "r": "right"}[a] for a in "llllrrrl"]
+    return pd.DataFrame(shown, columns=HEADER).to_markdown(index=False, colalign=align) + "\n"
 
 
 def sources(cases):

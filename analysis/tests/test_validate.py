@@ -64,7 +64,7 @@ def test_probe_case_passes_and_fails_by_its_tolerances(tmp_path):
     rows, failures = validate.validate([validate.load_case(path)], None, probes, str(tmp_path))
     assert failures == []
     assert [r[-1] for r in rows] == ["ok", "ok"]
-    assert rows[0][5] == "+4.0 %"
+    assert rows[0][5] == pytest.approx(4.0)  # error in percent, a number (formatted on output)
     # 106 is 6 % off; 196.9 is 3.1 W off.
     _fake_probe(probes, "twice", [106, 196.9])
     rows, failures = validate.validate([validate.load_case(path)], None, probes, str(tmp_path))
