@@ -213,3 +213,13 @@ TEST_CASE("a UPS run past its rating is counted and warned about") {
                                             "{type: chilled-water}", 20.0, 6e6, 5, 5);
   CHECK(over.overload_s > 0);
 }
+
+TEST_CASE("cooling.hall errors point into the scenario") {
+  const sim::ParamNode cooling = app::parse_yaml_text(
+      "{type: chilled-water, hall: {containment: open-aisle}}", "cooling.yaml", "cooling");
+  world::FacilitySections s;
+  s.cooling = &cooling;
+  CHECK_THROWS_WITH_AS(world::Facility(s, ".", sim::days(1), dgx_design(16)),
+                       doctest::Contains("cooling.hall.containment: unknown value 'open-aisle'"),
+                       sim::InputError);
+}
