@@ -14,17 +14,19 @@ import os
 import tempfile
 
 import h5py
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from joule_analysis import compare, kpi
-from joule_analysis.plots import (COOL_COLORS, IT_COLOR, LOSS_COLORS, OTHER_COLOR,
-                                  _component_label, energy_flows)
+from joule_analysis.plots import (COOL_COLORS, INLET_RECOMMENDED_C, IT_COLOR, LOSS_COLORS,
+                                  OTHER_COLOR, _component_label, energy_flows)
 from joule_analysis.runfile import J_PER_KWH, Run, downsample
 
 # Topic of a KPI when the KPI list gives none: by its summary name.
-_TOPIC_RULES = [("unmet", "warnings"), ("overload", "warnings"), ("_kwh", "energy"), ("_mwh", "energy"), ("pue", "energy"),
+_TOPIC_RULES = [("unmet", "warnings"), ("overload", "warnings"), ("_kwh", "energy"),
+                ("_mwh", "energy"), ("pue", "energy"),
                 ("_kw", "power"), ("co2e", "environment"), ("water", "environment"),
                 ("wue", "environment"), ("cue", "environment"), ("cost", "cost"),
                 ("job", "jobs"), ("wait", "jobs"), ("makespan", "jobs"), ("goodput", "jobs"),
@@ -255,6 +257,51 @@ def jobs_chart(run):
         (f"<p class=sub>Showing the first {shown} of {n} jobs.</p>" if note else "")
 
 
+def rack_chart(run, max_times=48, max_racks=32):
+    """Rack inlet temperature (or rack power without a thermal model) as a coarse heatmap;
+    hover a cell for its racks, time and value. Colour range as in plots.panel_racks."""
+    if run.rack_count == 0 or len(run.rack_time_s) == 0:
+        return "<p>No rack samples (run shorter than output.rack_interval).</p>"
+    dataset = "inlet_c" if run.has_inlet else "power_w"
+    times, edges, m = run.rack_matrix(dataset, max_rows=max_times, max_cols=max_racks)
+    if dataset == "power_w":
+        m = m / 1e3
+    lo, hi = float(np.nanmin(m)), float(np.nanmax(m))
+    if dataset == "inlet_c":
+        vmin, vmax = min(INLET_RECOMMENDED_C[0], lo), max(INLET_RECOMMENDED_C[1], hi)
+        cmap, unit, what = "coolwarm", "°C", "inlet"
+    else:
+        vmin, vmax, cmap, unit, what = 0.0, max(hi, 1e-9), "viridis", "kW", "power"
+    colors = matplotlib.colormaps[cmap]
+    t_edges = mdates.date2num(run.datetimes(np.concatenate(([0.0], times))))
+    height = 320
+    ch = Chart(t_edges[0], t_edges[-1], 0, float(edges[-1]), height=height)
+    ch.x_axis_dates(run.time_zone_label())
+    ch.y_axis("rack")
+    for i in range(m.shape[0]):
+        x0, x1 = float(ch.px(t_edges[i])), float(ch.px(t_edges[i + 1]))
+        when = str(run.datetimes([times[i]])[0])[:16]
+        for j in range(m.shape[1]):
+            v = m[i, j]
+            if not np.isfinite(v):
+                continue
+            y0, y1 = float(ch.py(edges[j + 1])), float(ch.py(edges[j]))
+            rgba = colors((v - vmin) / (vmax - vmin))
+            fill = "#%02x%02x%02x" % tuple(int(255 * c) for c in rgba[:3])
+            racks = f"rack {edges[j]}" if edges[j + 1] - edges[j] == 1 else \
+                f"racks {edges[j]}-{edges[j + 1] - 1}"
+            tip = f"{racks}, until {when}: {what} {v:.2f} {unit}"
+            ch.parts.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0 + 0.3:.1f}" '
+                            f'height="{y1 - y0 + 0.3:.1f}" fill="{fill}" data-tip="{_esc(tip)}">'
+                            f'<title>{_esc(tip)}</title></rect>')
+    ch.frame()
+    scale = "".join('<i style="background:#%02x%02x%02x;width:22px"></i>' % tuple(
+        int(255 * c) for c in colors(k / 8)[:3]) for k in range(9))
+    return ch.svg(f"rack {what}") + (
+        f'<div class="legend"><span>{vmin:.1f} {unit} {scale} {vmax:.1f} {unit}</span>'
+        f"<span>observed {lo:.2f} to {hi:.2f} {unit}</span></div>")
+
+
 def bar_chart(labels, values, unit, title, flagged=(), full_names=None):
     """Horizontal bars, one per label; hover shows the full name and value."""
     vals = np.array([np.nan if v is None else v for v in values], dtype=float)
@@ -424,6 +471,12 @@ def run_report(path):
             run, [("interval PUE", np.where(np.isfinite(pue), pue, np.nan), "#55A868")], "1",
             "PUE", y_min=1.0) + "<figcaption>PUE of each interval (the axis starts at 1: "
             "no overhead).</figcaption></figure>")
+    body.append("<figure id=plot-racks>" + rack_chart(run) +
+                "<figcaption>Per rack over time" + (
+                    ": inlet temperature; the colour scale spans at least the ASHRAE recommended "
+                    f"{INLET_RECOMMENDED_C[0]:.0f}-{INLET_RECOMMENDED_C[1]:.0f} °C envelope"
+                    if run.has_inlet else ": power (no thermal model)") +
+                ". Hover a cell.</figcaption></figure>")
     body.append("<figure id=plot-jobs>" + jobs_chart(run) +
                 "<figcaption>Jobs: waiting (grey), running (blue: finished; orange: still "
                 "running at the end). Hover a bar for the job.</figcaption></figure>")
