@@ -50,7 +50,8 @@ const std::vector<std::string>& summary_keys() {
                                                 "renewable_energy_factor",
                                                 "power_chain_overload_h",
                                                 "max_inlet_c",
-                                                "mean_max_inlet_c"};
+                                                "mean_max_inlet_c",
+                                                "pue_without_power_chain"};
   return keys;
 }
 
@@ -491,6 +492,10 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
         v["renewable_energy_factor"] =
             std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
       v["power_chain_overload_h"] = t.overload_s / 3600;
+      // PUE at a meter boundary without the electrical chain's own losses (IT, cooling,
+      // lighting and other loads), as facilities that meter IT at the floor publish it.
+      if (fac.has_cooling() && it_kwh > 0)
+        v["pue_without_power_chain"] = (it_kwh + (t.cooling_j + t.other_j) / j_per_kwh) / it_kwh;
       if (t.overload_s > 0)
         std::fprintf(stderr,
                      "joule: warning: a power-chain stage (UPS or transformer) ran above its "
