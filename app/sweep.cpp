@@ -24,6 +24,7 @@
 #include "app/h5.hpp"
 #include "app/version.hpp"
 #include "app/yaml_params.hpp"
+#include "models/world/kpi.hpp"
 #include "sim/random.hpp"
 
 extern char** environ;
@@ -806,14 +807,6 @@ std::string number_text(double v) {
   return std::string(buf, r.ptr);
 }
 
-std::string kpi_units(const std::string& key) {
-  static const std::vector<std::pair<std::string, std::string>> suffix = {
-      {"_kwh", "kWh"}, {"_kw", "kW"}, {"_t", "t"}, {"_m3", "m3"}, {"_usd", "USD"}, {"_s", "s"}};
-  for (const auto& [s, u] : suffix)
-    if (key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) return u;
-  return "1";
-}
-
 void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& v) {
   const hsize_t n = v.size();
   h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
@@ -830,8 +823,8 @@ void write_strings(hid_t parent, const std::string& name, const std::vector<std:
             "writing " + name);
 }
 
-void write_numbers(hid_t parent, const std::string& name, const std::vector<double>& v,
-                   const std::string& units) {
+h5::Handle write_numbers(hid_t parent, const std::string& name, const std::vector<double>& v,
+                         const std::string& units) {
   const hsize_t n = v.size();
   h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
   h5::Handle set(h5::check(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(),
@@ -842,6 +835,7 @@ void write_numbers(hid_t parent, const std::string& name, const std::vector<doub
     h5::check(H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
               "writing " + name);
   h5::set_attr(set.get(), "units", units);
+  return set;
 }
 
 void replace_file(const std::string& partial, const std::string& path) {
@@ -898,6 +892,7 @@ void SweepTable::write_locked() {
     h5::set_attr(root, "base", sweep_.base_path);
     h5::set_attr(root, "joule_version", std::string(version()));
     h5::set_attr(root, "git_revision", std::string(git_revision()));
+    h5::set_attr(root, "kpi_registry", models::world::kpi_registry_json());
     h5::set_attr(root, "description",
                  std::string("One row per variant: parameters (as written) and KPIs (NaN = "
                              "absent, failed or not yet run)"));
@@ -932,7 +927,10 @@ void SweepTable::write_locked() {
         const auto it = r.values.find(k);
         column.push_back(it != r.values.end() && it->second ? *it->second : std::nan(""));
       }
-      write_numbers(kpis.get(), k, column, kpi_units(k));
+      const models::world::Kpi& kpi = *models::world::KpiRegistry::find(k);
+      h5::Handle set = write_numbers(kpis.get(), k, column, kpi.unit);
+      h5::set_attr(set.get(), "label", kpi.label);
+      h5::set_attr(set.get(), "description", kpi.description);
     }
   }
   replace_file(partial, h5_path());

@@ -22,7 +22,6 @@ from joule_analysis.runfile import Run, labels_for  # noqa: E402
 CHART_KPIS = ["it_energy_mwh", "facility_energy_mwh", "pue", "co2e_t", "peak_facility_power_kw",
               "water_m3", "cost_usd", "mean_wait_h"]
 LABEL_COLUMNS = ("variant", "name", "scenario", "id")
-SUMMARY_ATTRS = {attr: (key, scale) for key, _, attr, scale in kpi.KPIS}
 
 
 def from_files(paths):
@@ -46,8 +45,11 @@ def from_sweep_csv(path):
         raise ValueError(f"{path}: no rows")
     cols = list(rows[0].keys())
     label_col = next((c for c in LABEL_COLUMNS if c in cols), None)
-    known = {c: SUMMARY_ATTRS[c.split(".")[-1]] for c in cols
-             if c.split(".")[-1] in SUMMARY_ATTRS}
+    sibling = os.path.join(os.path.dirname(os.path.abspath(path)), "summary.h5")
+    registry = (kpi.registry_of_file(sibling) if os.path.exists(sibling) else None) or \
+        kpi.registry_of_binary()
+    by_attr = {k.attr: k for k in kpi.remember(registry)}
+    known = {c: by_attr[c.split(".")[-1]] for c in cols if c.split(".")[-1] in by_attr}
     if not known:
         raise ValueError(f"{path}: no KPI columns (expected /summary names such as "
                          f"it_energy_kwh, pue, co2e_t); columns are {', '.join(cols)}")
@@ -59,10 +61,10 @@ def from_sweep_csv(path):
         if status in ("failed", "error") or (error and status not in ("ok", "done")):
             failed.append((label, error or status))
             continue
-        d = {k: None for k in kpi.LABELS}
-        for col, (key, scale) in known.items():
+        d = {k.key: None for k in registry}
+        for col, k in known.items():
             v = _number(row.get(col))
-            d[key] = None if v is None else v * scale
+            d[k.key] = None if v is None else v * k.scale
         labels.append(label)
         dicts.append(d)
     return labels, dicts, failed

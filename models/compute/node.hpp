@@ -10,7 +10,7 @@
 //   P_fans = P_fan,max · v³ (fan affinity law), v = max(v_inlet, v_heat):
 //            v_inlet = v_min below T_low, linear to 1 at T_high; v_heat = v_min + (1−v_min)·h,
 //            h = the non-fan DC load between its idle and its maximum (more heat, more airflow)
-//   P_wall = P_dc + PSU loss(P_dc) (node_psu.hpp, 80 PLUS curve)
+//   P_wall = P_dc + PSU loss(P_dc) (power/psu.hpp: 80 PLUS curve, load shared by all units)
 // linear (CloudSim / SimGrid baseline):  P_wall = P_idle + u·(P_max − P_idle),
 //   u = NodeLoad::utilization (or the busy accelerator fraction); reported in `other_w`.
 //
@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "models/compute/accelerator.hpp"
-#include "models/compute/node_psu.hpp"
 #include "models/compute/sourced.hpp"
+#include "models/power/psu.hpp"
 #include "sim/params.hpp"
 
 namespace joule::models::compute {
@@ -41,7 +41,7 @@ struct NodeType {
   Sourced<double> fan_max_w, fan_min_speed;   // all fans at full speed; minimum speed (0–1)
   Sourced<double> fan_low_c, fan_high_c;      // inlet temperatures of the fan ramp
   Sourced<double> psus, psu_rating_w;         // PSU count and rating
-  PsuCurve psu_curve = PsuCurve::titanium;
+  std::string psu_curve = "titanium-230v";    // power::psu_curve() name
   Cooling cooling = Cooling::air;
   Sourced<double> system_max_w;  // vendor system maximum (or estimate)
 };
@@ -52,6 +52,19 @@ std::vector<std::string> node_type_ids();
 void print_node_catalog(std::ostream& out);
 
 enum class NodePowerModel { operation, linear };
+
+// The node's power supplies: `count` units of `rating_w` sharing the load on an 80 PLUS curve
+// (the one PSU model, power/psu.hpp).
+struct NodePsu {
+  const power::PsuCurve* curve = &power::psu_curve("titanium-230v");
+  int count = 1;
+  double rating_w = 3300.0;  // per PSU
+
+  // Loss (W) when the node's components draw dc_w; the wall sees dc_w + loss.
+  double loss_w(double dc_w) const {
+    return power::Psu(*curve, sim::Watts(rating_w), count).loss_w(dc_w);
+  }
+};
 
 struct NodeSpec {
   const NodeType* type = nullptr;

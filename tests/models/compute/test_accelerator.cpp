@@ -54,7 +54,7 @@ TEST_CASE("catalog: every entry is sourced and inside its sanity bounds") {
     CHECK(mix_w <= 1.02 * c.tdp_w.value);
   }
   const auto& h100 = chip("h100-sxm");
-  CHECK(e(h100, Op::tensor_bf16) >= 0.71e-12);  // board-level bound (DESIGN.md §4.1)
+  CHECK(e(h100, Op::tensor_bf16) >= 0.71e-12);  // board-level bound (docs/design.md §8)
   CHECK(e(h100, Op::nvlink) == doctest::Approx(1.3e-12 * 8));
   CHECK(h100.idle_w.value == doctest::Approx(70));
   CHECK(h100.idle_w.kind == SourceKind::measurement);

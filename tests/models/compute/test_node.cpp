@@ -6,10 +6,10 @@
 #include "app/yaml_params.hpp"
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
-#include "models/compute/node_psu.hpp"
 
 using namespace joule;
 using namespace joule::models::compute;
+namespace power = joule::models::power;
 
 namespace {
 NodeSpec parse_node(const std::string& yaml) {
@@ -29,12 +29,13 @@ NodeLoad training(const Node& n, double mfu = 0.45) {
 }  // namespace
 
 TEST_CASE("80 PLUS Titanium points and the light-load loss floor") {
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.1) == doctest::Approx(0.90));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.2) == doctest::Approx(0.94));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.5) == doctest::Approx(0.96));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 1.0) == doctest::Approx(0.91));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.35) == doctest::Approx(0.95));
-  const NodePsu psu{PsuCurve::titanium, 6, 3300};
+  const power::PsuCurve& titanium = power::psu_curve("titanium-230v");
+  CHECK(power::psu_efficiency(titanium, 0.1) == doctest::Approx(0.90));
+  CHECK(power::psu_efficiency(titanium, 0.2) == doctest::Approx(0.94));
+  CHECK(power::psu_efficiency(titanium, 0.5) == doctest::Approx(0.96));
+  CHECK(power::psu_efficiency(titanium, 1.0) == doctest::Approx(0.91));
+  CHECK(power::psu_efficiency(titanium, 0.35) == doctest::Approx(0.95));
+  const NodePsu psu{&titanium, 6, 3300};
   // 50 % load: 9,900 W DC at 96 %.
   CHECK(psu.loss_w(9900) == doctest::Approx(9900 * (1 / 0.96 - 1)));
   // Below 10 % the loss stays at its 10 % value (1,980 W at 90 %).

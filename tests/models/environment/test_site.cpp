@@ -215,7 +215,7 @@ TEST_CASE("site spec errors point into the scenario") {
                        doctest::Contains("did you mean 'weather'?"), InputError);
 }
 
-TEST_CASE("the DESIGN.md scenario sketch's site line builds a year-long site") {
+TEST_CASE("a site line with weather, carbon and price builds a year-long site") {
   const Site site = site_from(
       "site: {weather: data/weather/USA_VA_Leesburg.Exec.epw, carbon: "
       "data/carbon/US-MIDA-PJM_2023_hourly.csv}\n",
