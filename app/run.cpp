@@ -76,6 +76,7 @@ public:
       add(g, "total_power_w", "W");
       add(g, "losses_w", "W");
       add(g, "cooling_power_w", "W");
+      add(g, "other_power_w", "W");
       add(g, "pue", "1");
       add(g, "energy_kwh", "kWh");
     }
@@ -90,6 +91,7 @@ public:
       cooling_group_ = h5::create_group(g, "cooling");
       for (const auto name : models::cooling::component_names)
         add(cooling_group_.get(), std::string(name) + "_w", "W");
+      add(cooling_group_.get(), "rooms_w", "W");
     }
     if (fac.has_power_chain()) {
       losses_group_ = h5::create_group(g, "losses");
@@ -161,6 +163,7 @@ private:
       put("total_power_w", fac_w);
       put("losses_w", (t.losses_j - last_.losses_j) / dt_s);
       put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
+      put("other_power_w", (t.other_j - last_.other_j) / dt_s);
       put("pue", it_w > 0 ? fac_w / it_w : std::nan(""));
       put("energy_kwh", t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
@@ -176,6 +179,7 @@ private:
       for (std::size_t i = 0; i < models::cooling::component_count; ++i)
         put("cooling/" + std::string(models::cooling::component_names[i]) + "_w",
             (t.component_j[i] - last_.component_j[i]) / dt_s);
+      put("cooling/rooms_w", (t.room_cooling_j - last_.room_cooling_j) / dt_s);
     }
     if (fac.has_power_chain())
       for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
@@ -396,6 +400,11 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
                    sim::to_string(fac.over_capacity()->first).c_str(),
                    static_cast<long long>(fac.over_capacity()->steps),
                    world.facility_totals().unmet_heat_j / joules_per_kwh);
+    if (fac.has_power_chain() && world.facility_totals().overload_s > 0)
+      std::fprintf(stderr,
+                   "joule: warning: a power-chain stage (UPS or transformer) ran above its "
+                   "rating for %.3g h\n",
+                   world.facility_totals().overload_s / sim::seconds_per_hour);
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

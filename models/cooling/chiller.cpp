@@ -158,7 +158,9 @@ AirCooledChiller::AirCooledChiller(const AirCooledChillerDesign& design) : desig
 
 double AirCooledChiller::cop(double outdoor_c) const {
   const double t_evap_k = design_.evaporating_c + sim::kelvin_offset;
-  const double lift_k = outdoor_c + design_.condenser_delta_k - design_.evaporating_c;
+  const double condensing_c =
+      std::max(outdoor_c + design_.condenser_delta_k, design_.min_condensing_c);
+  const double lift_k = condensing_c - design_.evaporating_c;
   if (lift_k <= 0) return design_.cop_max;
   return std::min(design_.cop_max, eta_ * t_evap_k / lift_k);
 }

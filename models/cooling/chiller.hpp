@@ -117,6 +117,9 @@ struct AirCooledChillerDesign {
   double evaporating_c = 12.0;      // refrigerant evaporating temperature
   double condenser_delta_k = 15.0;  // condensing − outdoor air temperature
   double cop_max = 10.0;
+  // Head-pressure control holds the condensing temperature at or above this in cold air, so
+  // the expansion valve keeps its pressure difference (estimate: set points 27–35 °C).
+  double min_condensing_c = 30.0;
 };
 
 class AirCooledChiller {

@@ -13,6 +13,7 @@ std::vector<sim::KeyDoc> air_side_keys() {
       {"fan_efficiency", "number", "0.6", "CRAH fan wire-to-air efficiency"},
       {"min_airflow", "number", "0.3", "lowest CRAH fan speed, fraction of design flow"},
       {"capacity_margin", "number", "0.15", "plant sized for the design heat times (1 + margin)"},
+      {"hall", "map", "{}", "data-hall air path: containment, recirculation (see 'hall')"},
   };
 }
 

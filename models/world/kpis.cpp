@@ -217,6 +217,51 @@ const bool registered = [] {
         }
         return busy_gpu_s / (gpus * r.simulated.seconds());
       });
+  // Facility detail.
+  add(250, "other_energy_kwh", "kWh", "other loads", "energy",
+      "Lighting, offices, block heaters and other loads beside IT and cooling; absent without "
+      "a power chain",
+      [](const RunRecord& r) -> Value {
+        if (!r.world.facility().has_power_chain()) return std::nullopt;
+        return kwh(r.world.facility_totals().other_j);
+      });
+  add(260, "export_loss_kwh", "kWh", "export losses", "energy",
+      "Transformer losses caused by exporting on-site generation (not in facility energy); "
+      "absent without a power chain",
+      [](const RunRecord& r) -> Value {
+        if (!r.world.facility().has_power_chain()) return std::nullopt;
+        return kwh(r.world.facility_totals().export_loss_j);
+      });
+  add(270, "renewable_energy_factor", "1", "REF", "energy",
+      "Renewable energy factor (ISO/IEC 30134-3): on-site renewable energy used, max(0, PV − "
+      "exported − export losses), over facility energy; absent without a power chain",
+      [](const RunRecord& r) -> Value {
+        if (!r.world.facility().has_power_chain()) return std::nullopt;
+        const FacilityTotals& t = r.world.facility_totals();
+        if (!(t.facility_j > 0)) return std::nullopt;
+        return std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
+      });
+  add(280, "power_chain_overload_h", "h", "power-chain overload", "power",
+      "Time any power-chain stage (UPS or transformer) ran above its rating; absent without a "
+      "power chain",
+      [](const RunRecord& r) -> Value {
+        if (!r.world.facility().has_power_chain()) return std::nullopt;
+        return r.world.facility_totals().overload_s / 3600;
+      });
+  add(290, "max_inlet_c", "degC", "hottest rack inlet", "environment",
+      "Highest rack inlet air temperature of the data hall over the run; absent without a "
+      "thermal model of the hall",
+      [](const RunRecord& r) -> Value {
+        if (!r.world.facility().has_thermal()) return std::nullopt;
+        return r.world.facility().max_inlet_c();
+      });
+  add(300, "mean_max_inlet_c", "degC", "mean hottest rack inlet", "environment",
+      "Time average of the hottest rack inlet temperature; absent without a thermal model of "
+      "the hall",
+      [](const RunRecord& r) -> Value {
+        if (!r.world.facility().has_thermal()) return std::nullopt;
+        return r.world.facility().mean_max_inlet_c();
+      });
   return true;
 }();
 

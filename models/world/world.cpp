@@ -66,7 +66,6 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
                                                              cluster_.node.accelerator->id + "'");
     calibration_ = compute::overlay(calibration_, file);
   }
-  node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
@@ -82,6 +81,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   for (const auto& r : cluster_.racks) max_per_rack = std::max(max_per_rack, r.nodes);
   design.rack_design_power_w = node_max_w * max_per_rack;
   facility_ = std::make_unique<Facility>(sections.facility, base_dir_, duration_, design);
+  facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
+  node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
   for (std::size_t r = 0; r < rack_count; ++r)
     state_.set_rack_inlet_c(r, facility_->supply_air_c());
