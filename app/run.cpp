@@ -12,7 +12,7 @@
 
 #include "app/h5.hpp"
 #include "app/version.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
 #include "sim/units.hpp"
@@ -49,7 +49,7 @@ models::world::WorldSections world_sections(const Scenario& sc) {
                                ? fs::path(cal->scalar)
                                : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
         s.calibration =
-            std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
+            std::make_shared<const sim::ParamNode>(io::parse_yaml_file(p.string(), cal->where));
       }
   return s;
 }

@@ -3,7 +3,9 @@
 #   - only the job models (models/workload/*job_model*) look at what kind a job is;
 #   - policies get read-only jobs (no const_cast in models/);
 #   - models include neither yaml-cpp, HDF5 nor app/ headers;
-#   - conversion constants are defined once (sim/units.hpp), not as bare 3.6e6 / 3.6e9.
+#   - conversion constants are defined once (sim/units.hpp), not as bare 3.6e6 / 3.6e9;
+#   - each models/<domain> includes only the domains CMakeLists.txt links it to
+#     (joule_domain(NAME DEPENDS ...)), and model and engine tests include no app/ header.
 # Prints each violation as file:line and exits 1 if there is any.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +31,15 @@ check "a const_cast in the models" 'const_cast' models
 check "a model includes yaml-cpp, HDF5 or app/" '#include [<"](yaml-cpp/|hdf5|H5|app/)' models sim
 check "a bare kWh/MWh conversion factor (use sim::joules_per_kwh)" '\b3\.6e[69]\b' models app \
   $(ls sim/*.cpp sim/*.hpp | grep -v units.hpp)
+check "a model or engine test includes an app/ header" '#include "app/' tests/models tests/sim
+# Domain dependencies: as declared in CMakeLists.txt.
+while read -r domain deps; do
+  allowed="$domain ${deps:-}"
+  for other in $(ls models); do
+    [[ " $allowed " == *" $other "* ]] && continue
+    check "models/$domain includes models/$other (not among its CMake dependencies)" \
+      "#include \"models/$other/" "models/$domain"
+  done
+done < <(sed -n 's/^joule_domain(\([a-z]*\)\( DEPENDS\)\{0,1\}\(.*\))$/\1\3/p' CMakeLists.txt)
 [[ $status -eq 0 ]] && echo "architecture checks: ok"
 exit $status

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/environment/site.hpp"
 #include "sim/error.hpp"
 
@@ -17,7 +17,7 @@ namespace {
 const std::string scenario_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
 
 SiteSpec spec_from(const std::string& yaml, const std::string& base = scenario_dir) {
-  const sim::ParamNode root = joule::app::parse_yaml_text(yaml, "scenario.yaml");
+  const sim::ParamNode root = joule::io::parse_yaml_text(yaml, "scenario.yaml");
   const sim::ParamReader r(root.find("site"), site_doc());
   return site_spec(r, base);
 }

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/power/power_chain.hpp"
 #include "sim/error.hpp"
 
@@ -14,7 +14,7 @@ namespace sim = joule::sim;
 namespace {
 
 PowerChainSpec chain_spec(const std::string& yaml) {
-  const sim::ParamNode root = joule::app::parse_yaml_text(yaml, "scenario.yaml");
+  const sim::ParamNode root = joule::io::parse_yaml_text(yaml, "scenario.yaml");
   return power_chain_spec(sim::ParamReader(root.find("power_chain"), power_chain_doc()));
 }
 
