@@ -110,6 +110,18 @@ public:
     r_die_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_die_c", "degC", racks);
     r_clock_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_clock", "1", racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
+    // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
+    gpu_group_ = h5::create_group(file, "gpu_power");
+    const auto& edges = world.gpu_power_bin_edges_w();
+    h5::Series edge_series(gpu_group_.get(), "bin_edges_w", "W");
+    for (const double e : edges) edge_series.append(e);
+    edge_series.flush();
+    g_time_ = std::make_unique<h5::Series>(gpu_group_.get(), "time_s", "s");
+    g_hist_ =
+        std::make_unique<h5::Series>(gpu_group_.get(), "gpu_seconds", "GPU-s", edges.size() - 1);
+    h5::set_attr(gpu_group_.get(), "description",
+                 std::string("GPU-seconds per power bin [edge_i, edge_i+1) of every accelerator, "
+                             "busy or idle, per rack interval; the last bin is open"));
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
 
@@ -131,6 +143,8 @@ public:
     if (r_inlet_) r_inlet_->flush();
     r_die_->flush();
     r_clock_->flush();
+    g_time_->flush();
+    g_hist_->flush();
   }
 
   // Interval-average facility power, for percentiles.
@@ -212,15 +226,18 @@ private:
       std::tie(rack_row_[i], clock[i]) = world_.rack_accelerators(i);
     r_die_->append_row(rack_row_.data());
     r_clock_->append_row(clock.data());
+    const std::vector<double> hist = world_.take_gpu_power_histogram();
+    g_time_->append(now.seconds());
+    g_hist_->append_row(hist.data());
     last_rack_ = now;
   }
 
   World& world_;
   sim::Time duration_;
   bool has_facility_ = false;
-  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_;
+  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, gpu_group_;
   std::map<std::string, std::unique_ptr<h5::Series>> series_;
-  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_, r_die_, r_clock_;
+  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_, r_die_, r_clock_, g_time_, g_hist_;
   std::vector<double> rack_energy_, rack_row_;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;
@@ -238,6 +255,8 @@ void write_jobs(hid_t file, const World& world) {
     std::int64_t interruptions;
     double lost_gpu_h;
     double goodput;
+    double mfu;                // end-to-end model FLOPs utilisation (training jobs)
+    double kernel_efficiency;  // tensor throughput while computing over peak (training jobs)
     char state[12];
   };
   std::vector<Row> rows;
@@ -260,6 +279,8 @@ void write_jobs(hid_t file, const World& world) {
     const models::workload::RunStats* stats = job.model->stats();
     row.lost_gpu_h = stats ? stats->lost_gpu_hours() : 0.0;
     row.goodput = stats ? stats->goodput() : std::nan("");
+    row.mfu = job.model->end_to_end_mfu();
+    row.kernel_efficiency = job.model->kernel_efficiency();
     const char* state = job.state == models::world::JobState::done      ? "done"
                         : job.state == models::world::JobState::running ? "running"
                                                                         : "queued";
@@ -283,6 +304,8 @@ void write_jobs(hid_t file, const World& world) {
   H5Tinsert(type.get(), "interruptions", HOFFSET(Row, interruptions), H5T_NATIVE_INT64);
   H5Tinsert(type.get(), "lost_gpu_h", HOFFSET(Row, lost_gpu_h), H5T_NATIVE_DOUBLE);
   H5Tinsert(type.get(), "goodput", HOFFSET(Row, goodput), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "mfu", HOFFSET(Row, mfu), H5T_NATIVE_DOUBLE);
+  H5Tinsert(type.get(), "kernel_efficiency", HOFFSET(Row, kernel_efficiency), H5T_NATIVE_DOUBLE);
   H5Tinsert(type.get(), "state", HOFFSET(Row, state), state_type.get());
   hsize_t dims[1] = {rows.size()};
   h5::Handle space(h5::check(H5Screate_simple(1, dims, nullptr), "jobs space"), H5Sclose);
@@ -293,10 +316,12 @@ void write_jobs(hid_t file, const World& world) {
   if (!rows.empty())
     h5::check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
               "writing jobs table");
-  h5::set_attr(ds.get(), "units",
-               std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; lost_gpu_h: "
-                           "GPU-hours; goodput: 1 (training jobs); times from the start of the "
-                           "run; NaN = did not happen"));
+  h5::set_attr(
+      ds.get(), "units",
+      std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; lost_gpu_h: "
+                  "GPU-hours; goodput, mfu, kernel_efficiency: 1 (training jobs; mfu end "
+                  "to end, kernel_efficiency while computing); times from the start of the "
+                  "run; NaN = did not happen"));
 }
 
 std::string resolve_output(const Scenario& sc, const RunOptions& opt) {

@@ -11,6 +11,7 @@ import html
 import json
 import math
 import os
+import tempfile
 
 import h5py
 import matplotlib.dates as mdates
@@ -18,12 +19,12 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from joule_analysis import compare, kpi
-from joule_analysis.plots import (COOL_COLORS, IT_COLOR, LOSS_COLORS, _component_label,
-                                  energy_flows)
+from joule_analysis.plots import (COOL_COLORS, IT_COLOR, LOSS_COLORS, OTHER_COLOR,
+                                  _component_label, energy_flows)
 from joule_analysis.runfile import J_PER_KWH, Run, downsample
 
 # Topic of a KPI when the KPI list gives none: by its summary name.
-_TOPIC_RULES = [("unmet", "warnings"), ("_kwh", "energy"), ("_mwh", "energy"), ("pue", "energy"),
+_TOPIC_RULES = [("unmet", "warnings"), ("overload", "warnings"), ("_kwh", "energy"), ("_mwh", "energy"), ("pue", "energy"),
                 ("_kw", "power"), ("co2e", "environment"), ("water", "environment"),
                 ("wue", "environment"), ("cue", "environment"), ("cost", "cost"),
                 ("job", "jobs"), ("wait", "jobs"), ("makespan", "jobs"), ("goodput", "jobs"),
@@ -300,20 +301,22 @@ def _topic(key):
     return "other"
 
 
-def kpi_groups(values):
-    """{topic: [(label with unit, formatted value)]} of the KPIs present."""
+def kpi_groups(values, topics=None):
+    """{topic: [(label with unit, formatted value)]} of the KPIs present; `topics` maps a KPI
+    to its topic (the registry's), else the topic follows from its name."""
     groups = {}
     for key, v in values.items():
         if v is None or key in kpi.CHECK_ROWS or key.startswith(_HIDDEN):
             continue
-        groups.setdefault(_topic(key), []).append((kpi.LABELS.get(key, key), _num(v)))
+        topic = (topics or {}).get(key) or _topic(key)
+        groups.setdefault(topic, []).append((kpi.LABELS.get(key, key), _num(v)))
     order = {t: i for i, t in enumerate(_TOPIC_ORDER)}
     return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], 99)))
 
 
-def _kpi_html(values):
+def _kpi_html(values, topics=None):
     out = ['<div class="kpis">']
-    for topic, rows in kpi_groups(values).items():
+    for topic, rows in kpi_groups(values, topics).items():
         out.append(f'<div class="group"><h3>{_esc(topic)}</h3><table>')
         out += [f"<tr><td>{_esc(k)}</td><td class=v>{_esc(v)}</td></tr>" for k, v in rows]
         out.append("</table></div>")
@@ -378,23 +381,23 @@ def run_report(path):
     values = kpi.kpis(run)
     cmp_ = compare.from_files([path])
     warnings = [w for _, w in cmp_.warnings]
-    if "cooling_unmet_heat_mwh" not in cmp_.table or not cmp_.warnings:
-        unmet = run.summary.get("cooling_unmet_heat_kwh")
-        if unmet:
-            warnings.append(f"cooling capacity exceeded: {unmet:,.0f} kWh of heat not removed")
     start = run.datetimes([0.0])[0]
     end = run.datetimes([float(run.time_s[-1])])[0]
     sub = (f"{run.attrs.get('description') or run.section('description') or ''} "
            f"{str(start)[:16]} to {str(end)[:16]} ({run.time_zone_label()}); "
            f"file {os.path.basename(path)}").strip()
     body = [f"<h2>Warnings</h2>{_warnings_html(warnings)}",
-            f"<h2>Key performance indicators</h2>{_kpi_html(values)}", "<h2>Plots</h2>"]
+            f"<h2>Key performance indicators</h2>"
+            f"{_kpi_html(values, {k.key: k.topic for k in cmp_.specs})}", "<h2>Plots</h2>"]
     it = run.facility["it_power_w"]
     series = [("IT", it, IT_COLOR)]
     series += [(_component_label(k), v, LOSS_COLORS[i % len(LOSS_COLORS)])
                for i, (k, v) in enumerate(run.loss_components().items())]
     series += [(_component_label(k), v, COOL_COLORS[i % len(COOL_COLORS)])
                for i, (k, v) in enumerate(run.cooling_components().items())]
+    other = run.series("other_power_w")
+    if other is not None and np.any(other):
+        series.append(("other (offices, lighting)", other, OTHER_COLOR))
     body.append("<figure id=plot-power>" + time_chart(
         run, [(n, v / 1e3, c) for n, v, c in series], "kW", "power", stacked=True) +
         "<figcaption>Power at the grid meter, stacked: IT, each power-chain loss and each "
@@ -451,6 +454,10 @@ def sweep_report(inputs):
     keys, note = compare._constant(cmp_, keys)
     if note:
         body.append(f"<p class=sub>Not plotted, {_esc(note)}.</p>")
+    for svg in _factor_figures(cmp_):
+        body.append("<figure id=plot-factors>" + svg + "<figcaption>The KPIs against the swept "
+                    "values (as `analysis/joule compare DIR -o OUT` draws them); a red mark "
+                    "is a variant with a warning.</figcaption></figure>")
     for key in keys:
         label = kpi.LABELS.get(key, key)
         unit = label[label.rfind("(") + 1:-1] if label.endswith(")") else ""
@@ -472,6 +479,20 @@ def sweep_report(inputs):
                                             else "") +
            f"; factors: {', '.join(cmp_.factors) or '-'}; from {source}")
     return _page(f"Joule sweep: {title}", sub, "".join(body))
+
+
+def _factor_figures(cmp_):
+    """compare's figures of KPIs against the swept values, as inline SVG."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = compare.charts(cmp_, tmp, "svg") if cmp_.factors else []
+        out = []
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            text = text[text.index("<svg"):]  # drop the XML prolog and doctype
+            out.append(text.replace("<svg ", '<svg class="mpl" style="width:100%;height:auto" ',
+                                    1))
+    return out
 
 
 def _variants_table(cmp_, flagged, all_kpis, id_):

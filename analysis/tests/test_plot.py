@@ -158,3 +158,15 @@ def test_inlet_colour_scale_spans_the_recommended_envelope(facility_h5, tmp_path
     lo, hi = plots.INLET_RECOMMENDED_C
     assert mesh.norm.vmin <= lo and mesh.norm.vmax >= hi
     plt.close(fig)
+
+
+def test_power_stack_reaches_the_grid_meter(facility_h5):
+    # The stacked components (zero ones hidden) add up to the metered total in every interval.
+    run = Run(facility_h5)
+    parts = [run.facility["it_power_w"], *run.loss_components().values(),
+             *run.cooling_components().values()]
+    other = run.series("other_power_w")
+    if other is not None:
+        parts.append(other)
+    total = run.total_power_w()
+    assert np.allclose(np.sum(parts, axis=0), total, rtol=1e-9, atol=1e-6 * total.max())

@@ -115,3 +115,4 @@ def test_sweep_report_in_chromium(joule, tmp_path):
     assert 'data-ready="1"' in dom
     assert dom.count('class="plot"') >= 3
     assert 'id="variants"' in dom and "Leesburg" in dom and "Phoenix" in dom
+    assert 'id="plot-factors"' in dom  # KPIs against the power cap

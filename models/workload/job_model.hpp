@@ -21,6 +21,7 @@
 // (docs/design.md walks through one).
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -80,6 +81,10 @@ public:
   // Progress accounting (useful, lost, checkpoint and restart accelerator-seconds), for kinds
   // that track it; null otherwise.
   virtual const RunStats* stats() const { return nullptr; }
+  // End-to-end model-FLOPs utilisation and kernel efficiency of the job's plan, for kinds that
+  // have one (training); NaN otherwise.
+  virtual double end_to_end_mfu() const { return std::nan(""); }
+  virtual double kernel_efficiency() const { return std::nan(""); }
 
   // Power per accelerator the job fixes itself, its host share included (replaying a
   // publication's measured average, JobRequest::power_per_accelerator): the node model is then

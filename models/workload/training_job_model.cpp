@@ -37,6 +37,8 @@ public:
     return std::max(sim::Time::zero(), work_ - elapsed);
   }
   const RunStats* stats() const override { return &run_.stats(); }
+  double end_to_end_mfu() const override { return job_.end_to_end_mfu(); }
+  double kernel_efficiency() const override { return job_.kernel_efficiency(); }
 
 private:
   TrainingJob job_;

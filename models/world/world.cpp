@@ -22,8 +22,11 @@ constexpr double fixed_job_hbm_fraction = 0.40;
 constexpr double default_nic_bytes_per_s = 50e9;
 constexpr double inter_node_latency_s = 5e-6;
 constexpr double intra_node_latency_s = 1e-6;
-// Aggregate checkpoint write bandwidth to shared storage (estimate).
-constexpr double default_storage_write_bytes_per_s = 2e12;
+// Checkpoint storage share of a job, per accelerator: Llama 3's checkpoint storage sustains
+// 2 TB/s (Dubey et al. 2024, "The Llama 3 Herd of Models", §3.3.1; 7 TB/s peak) for its
+// 16,384-GPU training job, ≈ 122 MB/s per GPU; a job's `checkpoint_bandwidth` key overrides
+// it (an estimate for other clusters).
+constexpr double storage_write_bytes_per_s_per_gpu = 2e12 / 16384;
 
 compute::ClusterSpec read_cluster(const sim::ParamNode* node) {
   const sim::ParamReader cluster(node, compute::cluster_doc());
@@ -69,6 +72,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
+  gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
 
   // Facility, sized from nameplate figures.
   FacilityDesign design;
@@ -147,6 +151,9 @@ World::~World() = default;
 // --- Accounting -------------------------------------------------------------------------
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
+  const std::int32_t job = state_.node(node).job;
+  gpu_hist_->set(node, sim_.now(), job >= 0 ? jobs_[job].load.busy_accelerators : 0, p.busy.power_w,
+                 p.idle.power_w);
   if (!state_.set_node_power(node, p)) return;
   const std::uint32_t rack = state_.node(node).rack;
   if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
@@ -236,15 +243,17 @@ const FacilityTotals& World::facility_totals() const {
 
 // --- Jobs -----------------------------------------------------------------------------
 
-workload::ClusterCapabilities World::capabilities(workload::Precision precision) const {
+workload::ClusterCapabilities World::capabilities(workload::Precision precision, int gpus) const {
   const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
   workload::ClusterCapabilities caps;
   caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(precision)));
   caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
-  caps.storage_write = sim::BytesPerSecond(default_storage_write_bytes_per_s);
+  caps.storage_write = sim::BytesPerSecond(storage_write_bytes_per_s_per_gpu * std::max(1, gpus));
   caps.gpus_per_node = cluster_.node.accelerators;
   const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
   network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
+  caps.pod_interconnect = chip.pod_interconnect.value > 0;
+  if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
   if (topology_ && cluster_.node_count() > 1) {
     // The path between two nodes' first accelerators: its narrowest link and latency.
     inter = topology_->ring_link({0, cluster_.node.accelerators});
@@ -290,7 +299,9 @@ void World::on_arrival() {
     env.reference_rates = [chip = cluster_.node.accelerator](double mfu) {
       return compute::reference_training_rates(*chip, mfu, fixed_job_hbm_fraction);
     };
-    env.capabilities = [this](workload::Precision p) { return capabilities(p); };
+    env.capabilities = [this, gpus = job.request.gpus](workload::Precision p) {
+      return capabilities(p, gpus);
+    };
     env.gpus = job.request.gpus;
     env.failure_rng = random_.stream("failures." + std::to_string(job.id));
     job.model = workload::JobModelRegistry::create(job.source, std::move(env));
@@ -349,6 +360,7 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
     compute::NodePower p;
     p.wall_w = fixed_w->value() * job.load.busy_accelerators;
     p.accelerators_w = p.wall_w;
+    p.busy.power_w = fixed_w->value();
     p.busy.clock_fraction = 1.0;
     return p;
   }
@@ -558,10 +570,10 @@ compute::NodeLoad World::node_load(const Job& job, const compute::OpRates& rates
   load.busy_accelerators = std::min(
       per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
   load.per_accelerator = rates;
-  // Estimates: host CPUs and NICs half busy feeding a computing job (data loading, collectives),
-  // lightly busy while it checkpoints or restarts.
-  load.cpu_util = computing ? 0.5 : 0.1;
-  load.nic_util = computing ? 0.5 : 0.2;
+  // Host CPUs and NICs follow what the job's accelerators do (compute::host_load).
+  const auto host = compute::host_load(*cluster_.node.type, load.busy_accelerators, rates);
+  load.cpu_util = host.cpu;
+  load.nic_util = host.nic;
   load.utilization = computing ? job.source.utilization : 0.0;
   return load;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/compute/cluster.hpp"
+#include "models/compute/gpu_power_histogram.hpp"
 #include "models/compute/node.hpp"
 #include "models/network/topology.hpp"
 #include "models/scheduling/policy.hpp"
@@ -79,6 +80,9 @@ public:
   const compute::ClusterSpec& cluster() const { return cluster_; }
   const compute::Calibration& calibration() const { return calibration_; }
   double network_power_w() const { return network_power_w_; }
+  // Per-GPU power distribution: bin edges, and GPU-seconds per bin since the last take.
+  const std::vector<double>& gpu_power_bin_edges_w() const { return gpu_hist_->bin_edges_w(); }
+  std::vector<double> take_gpu_power_histogram() { return gpu_hist_->take(sim_.now()); }
   std::string policy_name() const { return policy_name_; }
 
 private:
@@ -134,7 +138,7 @@ private:
   void refresh_job(Job& job);  // power and speed from its nodes' current state
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
   JobRequest to_request(const workload::JobRequest& src) const;
-  workload::ClusterCapabilities capabilities(workload::Precision precision) const;
+  workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
   void schedule_failure(Job& job);
 
   sim::Simulator sim_;
@@ -151,6 +155,7 @@ private:
   compute::Calibration calibration_;
   std::unique_ptr<compute::Node> node_model_;
   ClusterState state_;
+  std::unique_ptr<compute::GpuPowerHistogram> gpu_hist_;
   std::vector<compute::NodePower> rack_idle_;  // idle node power at each rack's inlet
   std::vector<double> rack_w_;                 // rack powers handed to the facility each step
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need

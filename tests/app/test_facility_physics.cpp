@@ -178,3 +178,38 @@ TEST_CASE("thermal-aware placement changes the hottest rack inlet against FIFO (
   CHECK(fifo_c - cool_c > 0.5);
   CHECK(*fifo.values.at("max_inlet_c") >= fifo_c);
 }
+
+TEST_CASE("on-site PV: export losses apart from the PUE, renewable energy factor") {
+  const auto run_with = [](const std::string& name, std::vector<std::string> sets) {
+    const auto dir = std::filesystem::temp_directory_path() / ("joule-test-pv-" + name);
+    std::filesystem::create_directories(dir);
+    app::LoadOptions load;
+    load.sets = std::move(sets);
+    load.sets.push_back("duration=2 d");
+    const auto sc = app::load_scenario("", load);
+    app::RunOptions opt;
+    opt.output = (dir / "run.h5").string();
+    opt.force = true;
+    return app::run(sc, opt).values;
+  };
+  const auto none = run_with("none", {});
+  const auto pv = run_with("big", {"power_chain.pv={peak: 20 MW}"});
+  MESSAGE("PUE without PV " << *none.at("pue") << ", with 20 MW PV " << *pv.at("pue")
+                            << "; export losses " << *pv.at("export_loss_kwh") << " kWh; REF "
+                            << *pv.at("renewable_energy_factor"));
+  CHECK(*none.at("export_loss_kwh") == 0);
+  CHECK(*none.at("renewable_energy_factor") == 0);
+  CHECK(*pv.at("export_loss_kwh") > 0);  // July middays export through the transformers
+  CHECK(*pv.at("renewable_energy_factor") > 0);
+  CHECK(*pv.at("renewable_energy_factor") < 1);
+  // The PV array does not raise the PUE (the transformer carries less for the facility).
+  CHECK(*pv.at("pue") <= *none.at("pue") + 1e-9);
+}
+
+TEST_CASE("a UPS run past its rating is counted and warned about") {
+  const world::FacilityTotals ok = steady("{}", "{type: chilled-water}", 20.0, 4e6, 5, 5);
+  CHECK(ok.overload_s == 0);
+  const world::FacilityTotals over = steady("{ups: {redundancy: N, unit_rating: 100 kW}}",
+                                            "{type: chilled-water}", 20.0, 6e6, 5, 5);
+  CHECK(over.overload_s > 0);
+}
