@@ -1,5 +1,6 @@
 #include "app/docs.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "app/run.hpp"
@@ -11,11 +12,20 @@ namespace joule::app {
 
 namespace {
 
+// Every documented model, policy and section: each registers its doc where it is defined (a
+// registry's add(), or one `documented` line), so this is the one route to the listing. Shown in
+// the order of a scenario file's sections; within a kind, in registration order.
 std::vector<const sim::ModelDoc*> all_docs() {
-  std::vector<const sim::ModelDoc*> docs = {
-      &scenario_doc(), &output_doc(), &models::compute::cluster_doc(),
-      &models::compute::racks_doc(), &models::scheduling::scheduler_doc()};
-  for (const auto* d : sim::model_docs()) docs.push_back(d);
+  static const std::vector<std::string> order = {
+      "scenario", "output",      "site",    "cluster",  "cluster section", "node",
+      "network",  "power_chain", "cooling", "workload", "scheduler",       "policy"};
+  auto rank = [](const sim::ModelDoc* d) {
+    const auto it = std::find(order.begin(), order.end(), d->kind);
+    return static_cast<std::size_t>(it - order.begin());
+  };
+  std::vector<const sim::ModelDoc*> docs = sim::model_docs();
+  std::stable_sort(docs.begin(), docs.end(),
+                   [&](const auto* a, const auto* b) { return rank(a) < rank(b); });
   return docs;
 }
 

@@ -5,6 +5,7 @@
 //   joule validate SCENARIO
 //   joule summary FILE [--json]
 //   joule list-models [--markdown]
+//   joule kpis [--json]
 //
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal error, 130 interrupted.
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "app/scenario.hpp"
 #include "app/sweep.hpp"
 #include "app/version.hpp"
+#include "models/world/kpi.hpp"
 #include "sim/error.hpp"
 
 namespace {
@@ -78,6 +80,9 @@ int main(int argc, char** argv) {
   auto* list = cli.add_subcommand("list-models", "Every model and policy with its keys");
   list->add_flag("--markdown", markdown, "Markdown (the scenario reference)");
 
+  auto* kpis = cli.add_subcommand("kpis", "Every KPI of the summary: name, unit, label, meaning");
+  kpis->add_flag("--json", json, "JSON (the registry written into every output file)");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +133,11 @@ int main(int argc, char** argv) {
     if (*summary) {
       const app::Summary s = app::read_summary(file);
       std::printf("%s", json ? app::summary_json(s).c_str() : app::summary_table(s).c_str());
+      return exit_ok;
+    }
+    if (*kpis) {
+      std::printf("%s",
+                  json ? models::world::kpi_registry_json().c_str() : app::kpi_table().c_str());
       return exit_ok;
     }
     if (*list) {

@@ -12,8 +12,10 @@
 
 #include "app/h5.hpp"
 #include "app/version.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
+#include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
+#include "sim/units.hpp"
 
 namespace joule::app {
 
@@ -21,37 +23,11 @@ namespace fs = std::filesystem;
 using models::world::World;
 
 const std::vector<std::string>& summary_keys() {
-  static const std::vector<std::string> keys = {"it_energy_kwh",
-                                                "facility_energy_kwh",
-                                                "cooling_energy_kwh",
-                                                "power_chain_loss_kwh",
-                                                "pue",
-                                                "peak_it_power_kw",
-                                                "peak_facility_power_kw",
-                                                "co2e_t",
-                                                "water_m3",
-                                                "cost_usd",
-                                                "jobs_submitted",
-                                                "jobs_completed",
-                                                "mean_wait_s",
-                                                "simulated_s",
-                                                "wall_s",
-                                                "events",
-                                                "p99_facility_power_kw",
-                                                "wue_l_per_kwh",
-                                                "cue_kg_per_kwh",
-                                                "goodput",
-                                                "cooling_unmet_heat_kwh",
-                                                "p95_wait_s",
-                                                "makespan_s",
-                                                "gpu_utilization",
-                                                "other_energy_kwh",
-                                                "export_loss_kwh",
-                                                "renewable_energy_factor",
-                                                "power_chain_overload_h",
-                                                "max_inlet_c",
-                                                "mean_max_inlet_c",
-                                                "pue_without_power_chain"};
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> out;
+    for (const auto& k : models::world::KpiRegistry::all()) out.push_back(k.name);
+    return out;
+  }();
   return keys;
 }
 
@@ -73,14 +49,14 @@ models::world::WorldSections world_sections(const Scenario& sc) {
                                ? fs::path(cal->scalar)
                                : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
         s.calibration =
-            std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
+            std::make_shared<const sim::ParamNode>(io::parse_yaml_file(p.string(), cal->where));
       }
   return s;
 }
 
 namespace {
 
-constexpr double j_per_kwh = 3.6e6;
+using sim::joules_per_kwh;
 
 // Writes the traces while the world runs. Samples are engine events at the latest priority, so
 // they see every change at their instant; each sample is the interval's energy delta divided by
@@ -188,15 +164,14 @@ private:
   void sample_facility() {
     const sim::Time now = world_.simulator().now();
     if (now > duration_) return;
-    world_.update_it();
     const double dt_s = (now - last_facility_).seconds();
     const auto& fac = world_.facility();
-    const auto& t = fac.totals();
+    const auto& t = world_.facility_totals();
     const double it_j = world_.it_energy_j();
     const double it_w = (it_j - last_.it_j) / dt_s;
     put("time_s", now.seconds());
     put("it_power_w", it_w);
-    put("it_energy_kwh", it_j / j_per_kwh);
+    put("it_energy_kwh", it_j / joules_per_kwh);
     if (has_facility_) {
       const double fac_w = (t.facility_j - last_.facility_j) / dt_s;
       put("total_power_w", fac_w);
@@ -204,14 +179,14 @@ private:
       put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
       put("other_power_w", (t.other_j - last_.other_j) / dt_s);
       put("pue", it_w > 0 ? fac_w / it_w : std::nan(""));
-      put("energy_kwh", t.facility_j / j_per_kwh);
+      put("energy_kwh", t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
     }
     if (fac.has_site()) {
       put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
       put("wetbulb_c", fac.outdoor().wet_bulb.value);
-      put("carbon_gco2_per_kwh", fac.carbon_g_per_kwh());
-      put("price_usd_per_mwh", fac.price_usd_per_mwh());
+      put("carbon_gco2_per_kwh", fac.carbon_intensity().value() * 1e3 * joules_per_kwh);
+      put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
     }
     if (fac.has_cooling()) {
       put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
@@ -232,7 +207,6 @@ private:
   void sample_racks() {
     const sim::Time now = world_.simulator().now();
     if (now > duration_) return;
-    world_.update_racks();
     const double dt_s = (now - last_rack_).seconds();
     const auto& racks = world_.racks();
     for (std::size_t i = 0; i < racks.size(); ++i) {
@@ -300,12 +274,13 @@ void write_jobs(hid_t file, const World& world) {
         job.start == sim::Time::max() ? std::nan("") : (job.start - job.request.submit).seconds();
     row.nodes = job.request.nodes;
     row.gpus = job.request.gpus;
-    row.energy_kwh = job.energy_j / j_per_kwh;
+    row.energy_kwh = job.energy_j / joules_per_kwh;
     row.interruptions = job.interruptions;
-    row.lost_gpu_h = job.run ? job.run->stats().lost_gpu_hours() : 0.0;
-    row.goodput = job.run ? job.run->stats().goodput() : std::nan("");
-    row.mfu = job.training ? job.training->end_to_end_mfu() : std::nan("");
-    row.kernel_efficiency = job.training ? job.training->kernel_efficiency() : std::nan("");
+    const models::workload::RunStats* stats = job.model->stats();
+    row.lost_gpu_h = stats ? stats->lost_gpu_hours() : 0.0;
+    row.goodput = stats ? stats->goodput() : std::nan("");
+    row.mfu = job.model->end_to_end_mfu();
+    row.kernel_efficiency = job.model->kernel_efficiency();
     const char* state = job.state == models::world::JobState::done      ? "done"
                         : job.state == models::world::JobState::running ? "running"
                                                                         : "queued";
@@ -439,123 +414,28 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   }
   progress.update(sim.now(), true);
   recorder.finish();
-  world.update_it();
-  world.update_jobs();
 
-  auto& v = summary.values;
-  for (const auto& k : summary_keys()) v[k] = std::nullopt;
-  const double it_kwh = world.it_energy_j() / j_per_kwh;
-  v["it_energy_kwh"] = it_kwh;
-  v["peak_it_power_kw"] = world.peak_it_power_w() / 1e3;
   {
     const auto& fac = world.facility();
-    const auto& t = fac.totals();
-    if (recorder.has_facility()) {
-      const double fac_kwh = t.facility_j / j_per_kwh;
-      v["facility_energy_kwh"] = fac_kwh;
-      v["pue"] = it_kwh > 0 ? fac_kwh / it_kwh : std::nan("");
-      v["peak_facility_power_kw"] = fac.peak_facility_w() / 1e3;
-      std::vector<float> samples = recorder.facility_samples_w();
-      if (!samples.empty()) {
-        const std::size_t k = std::min(
-            samples.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * samples.size())) - 1);
-        std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k),
-                         samples.end());
-        v["p99_facility_power_kw"] = samples[k] / 1e3;
-      }
-    }
-    if (fac.has_thermal()) {
-      v["max_inlet_c"] = fac.max_inlet_c();
-      v["mean_max_inlet_c"] = fac.mean_max_inlet_c();
-    }
-    if (fac.has_cooling()) {
-      v["cooling_energy_kwh"] = t.cooling_j / j_per_kwh;
-      v["water_m3"] = t.water_m3;
-      if (it_kwh > 0) v["wue_l_per_kwh"] = t.water_m3 * 1e3 / it_kwh;
-      if (fac.over_capacity()) {
-        v["cooling_unmet_heat_kwh"] = t.unmet_heat_j / j_per_kwh;
-        std::fprintf(stderr,
-                     "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
-                     "control steps; unmet heat %.3g kWh\n",
-                     fac.over_capacity()->component.c_str(),
-                     sim::to_string(fac.over_capacity()->first).c_str(),
-                     static_cast<long long>(fac.over_capacity()->steps),
-                     t.unmet_heat_j / j_per_kwh);
-      }
-    }
-    if (fac.has_power_chain()) {
-      v["power_chain_loss_kwh"] = t.losses_j / j_per_kwh;
-      v["other_energy_kwh"] = t.other_j / j_per_kwh;
-      v["export_loss_kwh"] = t.export_loss_j / j_per_kwh;
-      // ISO/IEC 30134-3: on-site renewable energy the facility used over its consumption.
-      if (t.facility_j > 0)
-        v["renewable_energy_factor"] =
-            std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
-      v["power_chain_overload_h"] = t.overload_s / 3600;
-      // PUE at a meter boundary without the electrical chain's own losses (IT, cooling,
-      // lighting and other loads), as facilities that meter IT at the floor publish it.
-      if (fac.has_cooling() && it_kwh > 0)
-        v["pue_without_power_chain"] = (it_kwh + (t.cooling_j + t.other_j) / j_per_kwh) / it_kwh;
-      if (t.overload_s > 0)
-        std::fprintf(stderr,
-                     "joule: warning: a power-chain stage (UPS or transformer) ran above its "
-                     "rating for %.3g h\n",
-                     t.overload_s / 3600);
-    }
-    if (fac.has_site()) {
-      v["co2e_t"] = t.co2e_kg / 1e3;
-      v["cost_usd"] = t.cost_usd;
-      if (it_kwh > 0) v["cue_kg_per_kwh"] = t.co2e_kg / it_kwh;
-    }
+    if (fac.has_cooling() && fac.over_capacity())
+      std::fprintf(stderr,
+                   "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
+                   "control steps; unmet heat %.3g kWh\n",
+                   fac.over_capacity()->component.c_str(),
+                   sim::to_string(fac.over_capacity()->first).c_str(),
+                   static_cast<long long>(fac.over_capacity()->steps),
+                   world.facility_totals().unmet_heat_j / joules_per_kwh);
+    if (fac.has_power_chain() && world.facility_totals().overload_s > 0)
+      std::fprintf(stderr,
+                   "joule: warning: a power-chain stage (UPS or transformer) ran above its "
+                   "rating for %.3g h\n",
+                   world.facility_totals().overload_s / sim::seconds_per_hour);
   }
-  {
-    double useful = 0, total = 0;
-    for (const auto& job : world.jobs())
-      if (job.run) {
-        useful += job.run->stats().useful_gpu_s;
-        total += job.run->stats().total_gpu_s();
-      }
-    if (total > 0) v["goodput"] = useful / total;
-  }
-  double waits = 0;
-  int started = 0, completed = 0;
-  for (const auto& job : world.jobs()) {
-    if (job.start != sim::Time::max()) {
-      waits += (job.start - job.request.submit).seconds();
-      ++started;
-    }
-    completed += job.state == models::world::JobState::done;
-  }
-  {
-    // Queue-wait percentile, makespan (first submit to last completion) and GPU utilization
-    // (accelerator-seconds of running jobs over all accelerators × simulated time).
-    std::vector<double> job_waits;
-    double first_submit = -1, last_end = -1, busy_gpu_s = 0;
-    const sim::Time end = sim.now();
-    for (const auto& job : world.jobs()) {
-      if (first_submit < 0) first_submit = job.request.submit.seconds();
-      if (job.start == sim::Time::max()) continue;
-      job_waits.push_back((job.start - job.request.submit).seconds());
-      const sim::Time stop = job.end == sim::Time::max() ? end : job.end;
-      busy_gpu_s += job.request.gpus * (stop - job.start).seconds();
-      if (job.end != sim::Time::max()) last_end = std::max(last_end, job.end.seconds());
-    }
-    if (!job_waits.empty()) {
-      std::sort(job_waits.begin(), job_waits.end());
-      const auto k = static_cast<std::size_t>(std::ceil(0.95 * job_waits.size())) - 1;
-      v["p95_wait_s"] = job_waits[std::min(k, job_waits.size() - 1)];
-    }
-    if (last_end >= 0) v["makespan_s"] = last_end - first_submit;
-    const double gpus = static_cast<double>(world.cluster().accelerator_count());
-    if (gpus > 0) v["gpu_utilization"] = busy_gpu_s / (gpus * sc.duration.seconds());
-  }
-  v["jobs_submitted"] = static_cast<double>(world.jobs().size());
-  v["jobs_completed"] = completed;
-  if (started > 0) v["mean_wait_s"] = waits / started;
-  v["simulated_s"] = sc.duration.seconds();
-  v["events"] = static_cast<double>(sim.events_processed());
-  v["wall_s"] =
+  const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const models::world::RunRecord record{world, recorder.facility_samples_w(), sc.duration, wall_s};
+  for (auto& [key, value] : models::world::compute_kpis(record)) summary.values[key] = value;
+  const auto& v = summary.values;
 
   write_jobs(file.get(), world);
   const hid_t root = file.get();
@@ -571,6 +451,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
                                ? "measurement"
                                : "estimate"));
   h5::set_attr(root, "policy", world.policy_name());
+  h5::set_attr(root, "kpi_registry", models::world::kpi_registry_json());
   {
     h5::Handle group = h5::create_group(root, "summary");
     for (const auto& [key, value] : v)
@@ -636,6 +517,17 @@ std::string summary_json(const Summary& s) {
     }
   }
   out << "\n}\n";
+  return out.str();
+}
+
+std::string kpi_table() {
+  std::ostringstream out;
+  for (const auto& k : models::world::KpiRegistry::all()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-24s %-11s %-12s %s\n", k.name.c_str(), k.unit.c_str(),
+                  k.topic.c_str(), k.label.c_str());
+    out << line << "      " << k.description << "\n";
+  }
   return out.str();
 }
 

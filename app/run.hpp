@@ -47,5 +47,7 @@ public:
 Summary read_summary(const std::string& file);
 std::string summary_table(const Summary& summary);
 std::string summary_json(const Summary& summary);
+// The KPI registry as a table: name, unit, label, description.
+std::string kpi_table();
 
 }  // namespace joule::app

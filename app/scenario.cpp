@@ -8,7 +8,7 @@
 #include <functional>
 #include <set>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/user_catalog.hpp"
 
 namespace joule::app {
@@ -49,6 +49,14 @@ const sim::ModelDoc& output_doc() {
        {"rack_interval", "s", "15 min", "per-rack trace interval"}}};
   return doc;
 }
+
+namespace {
+const bool documented = [] {
+  sim::model_docs().push_back(&scenario_doc());
+  sim::model_docs().push_back(&output_doc());
+  return true;
+}();
+}  // namespace
 
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
   // A map that selects a different model (`type:`) replaces the base's map: the old model's
@@ -107,7 +115,7 @@ YAML::Node to_yaml_node(const sim::ParamNode& node) {
 // Loads a file and its extends chain, base first.
 sim::ParamNode load_chain(const std::string& text, const std::string& name,
                           const std::string& base_dir, std::set<std::string>& seen) {
-  sim::ParamNode node = parse_yaml_text(text, name);
+  sim::ParamNode node = io::parse_yaml_text(text, name);
   if (node.kind == sim::ParamNode::Kind::null) {
     node.kind = sim::ParamNode::Kind::map;
     node.where.source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
@@ -129,7 +137,7 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
   if (!fs::is_regular_file(base_path, ec))
     throw sim::InputError(ext->value.where,
                           "extends: cannot read file '" + base_path.string() + "'");
-  const sim::ParamNode raw = parse_yaml_file(base_path.string(), ext->value.where);
+  const sim::ParamNode raw = io::parse_yaml_file(base_path.string(), ext->value.where);
   const std::string base_text = raw.where.source ? raw.where.source->text : "";
   sim::ParamNode merged =
       load_chain(base_text, base_path.string(), base_path.parent_path().string(), seen);
@@ -161,7 +169,7 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
     const fs::path p = file.is_absolute()
                            ? file
                            : fs::path(sim::directory_of(top.location("catalog"), base_dir)) / file;
-    models::compute::load_user_catalog(parse_yaml_file(p.string(), top.location("catalog")));
+    models::compute::load_user_catalog(io::parse_yaml_file(p.string(), top.location("catalog")));
   }
   const sim::ParamReader out(top.node("output"), output_doc());
   if (out.has("file")) sc.output.file = out.string("file");
@@ -185,7 +193,7 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw sim::InputError(where, "--set expects path.to.key=value, got '" + assignment + "'");
   const std::string path = assignment.substr(0, eq);
-  sim::ParamNode value = parse_yaml_text(assignment.substr(eq + 1), "--set");
+  sim::ParamNode value = io::parse_yaml_text(assignment.substr(eq + 1), "--set");
   // Point every location of the value into the --set text, after the '='.
   std::function<void(sim::ParamNode&)> relocate = [&](sim::ParamNode& n) {
     const int column = n.where.column;
@@ -260,7 +268,7 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
     return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
                               env && *env ? env : JOULE_SCENARIO_DIR, options);
   }
-  const sim::ParamNode raw = parse_yaml_file(path);
+  const sim::ParamNode raw = io::parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";
   std::set<std::string> seen{fs::weakly_canonical(path).string()};
   const std::string base_dir = fs::absolute(path).parent_path().string();

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/node.hpp"
 #include "models/compute/user_catalog.hpp"
@@ -14,7 +14,7 @@ using namespace joule::models::compute;
 
 namespace {
 void load(const std::string& text) {
-  load_user_catalog(app::parse_yaml_text(text, "my-hardware.yaml"));
+  load_user_catalog(io::parse_yaml_text(text, "my-hardware.yaml"));
 }
 const std::string good = R"(accelerators:
   - id: test-gpu-600

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/trace.hpp"
 
@@ -14,7 +14,7 @@ using namespace joule::models::workload;
 namespace {
 
 sim::ParamNode yaml(const std::string& text) {
-  return app::parse_yaml_text(text, "scenario.yaml", "workload");
+  return io::parse_yaml_text(text, "scenario.yaml", "workload");
 }
 
 std::vector<JobRequest> drain(JobGenerator& g, std::size_t limit = 100000) {

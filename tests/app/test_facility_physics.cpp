@@ -8,7 +8,7 @@
 
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/node.hpp"
 #include "models/world/facility.hpp"
@@ -42,7 +42,7 @@ compute::NodeLoad training(const compute::Node& n) {
 
 // A DGX H100 on cold plates behind a liquid plant with `yaml` as its cooling section.
 compute::Node cold_plate_node(const std::string& yaml) {
-  const sim::ParamNode cooling = app::parse_yaml_text(yaml, "cooling.yaml");
+  const sim::ParamNode cooling = io::parse_yaml_text(yaml, "cooling.yaml");
   world::FacilitySections s;
   s.cooling = &cooling;
   const world::Facility f(s, ".", sim::days(1), dgx_design(512));
@@ -81,7 +81,7 @@ TEST_CASE("facility water at 45 degC raises die temperature and leakage over 32 
 }
 
 TEST_CASE("cold-plate nodes under an air plant keep the inlet air as their coolant") {
-  const sim::ParamNode cooling = app::parse_yaml_text("{type: chilled-water}", "cooling.yaml");
+  const sim::ParamNode cooling = io::parse_yaml_text("{type: chilled-water}", "cooling.yaml");
   world::FacilitySections s;
   s.cooling = &cooling;
   const world::Facility f(s, ".", sim::days(1), dgx_design(16));
@@ -99,10 +99,10 @@ namespace {
 // totals accumulated over the last `tail` steps (after the plant and rooms have settled).
 world::FacilityTotals steady(const std::string& chain_yaml, const std::string& cooling_yaml,
                              double drybulb_c, double it_w, int steps, int tail) {
-  const sim::ParamNode chain = app::parse_yaml_text(chain_yaml, "chain.yaml");
-  const sim::ParamNode cooling = app::parse_yaml_text(cooling_yaml, "cooling.yaml");
+  const sim::ParamNode chain = io::parse_yaml_text(chain_yaml, "chain.yaml");
+  const sim::ParamNode cooling = io::parse_yaml_text(cooling_yaml, "cooling.yaml");
   const sim::ParamNode site =
-      app::parse_yaml_text("{dry_bulb: " + std::to_string(drybulb_c) + " degC}", "site.yaml");
+      io::parse_yaml_text("{dry_bulb: " + std::to_string(drybulb_c) + " degC}", "site.yaml");
   world::FacilitySections s;
   s.site = &site;
   s.power_chain = &chain;
@@ -215,7 +215,7 @@ TEST_CASE("a UPS run past its rating is counted and warned about") {
 }
 
 TEST_CASE("cooling.hall errors point into the scenario") {
-  const sim::ParamNode cooling = app::parse_yaml_text(
+  const sim::ParamNode cooling = io::parse_yaml_text(
       "{type: chilled-water, hall: {containment: open-aisle}}", "cooling.yaml", "cooling");
   world::FacilitySections s;
   s.cooling = &cooling;

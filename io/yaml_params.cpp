@@ -1,11 +1,11 @@
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <sstream>
 
-namespace joule::app {
+namespace joule::io {
 
 namespace {
 
@@ -88,4 +88,4 @@ sim::ParamNode parse_yaml_file(const std::string& path, const sim::Location& ref
   return parse_yaml_text(text.str(), path);
 }
 
-}  // namespace joule::app
+}  // namespace joule::io
