@@ -18,7 +18,8 @@ std::string offset_text(double hours, const char* sep) {
 }  // namespace
 
 std::string Calendar::time_units() const {
-  return "seconds since " + start_local + offset_text(utc_offset_h, ":");
+  // Without a site no time zone is known: the nominal start carries no offset.
+  return "seconds since " + start_local + (nominal ? "" : offset_text(utc_offset_h, ":"));
 }
 
 std::string Calendar::time_zone() const {
@@ -28,7 +29,8 @@ std::string Calendar::time_zone() const {
 Calendar run_calendar(const models::world::World& world) {
   Calendar c;
   models::environment::CivilTime start{2023, 1, 1, 0, 0, 0};
-  if (const auto* site = world.facility().site()) {
+  const auto* site = world.facility().site();
+  if (site && world.facility().has_site()) {
     start = site->local_time(sim::Time::zero());
     c.utc_offset_h = site->utc_offset_h();
   } else {
@@ -46,7 +48,7 @@ void describe_time(hid_t time_dataset, const Calendar& calendar) {
   h5::set_attr(time_dataset, "long_name", std::string("end of the interval"));
   h5::set_attr(time_dataset, "units", calendar.time_units());
   h5::set_attr(time_dataset, "calendar", std::string("standard"));
-  h5::set_attr(time_dataset, "time_zone", calendar.time_zone());
+  if (!calendar.nominal) h5::set_attr(time_dataset, "time_zone", calendar.time_zone());
   if (calendar.nominal)
     h5::set_attr(time_dataset, "comment",
                  std::string("the scenario has no site: the calendar start is nominal"));

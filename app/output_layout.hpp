@@ -10,13 +10,13 @@
 namespace joule::app {
 
 // When the run starts on the calendar: the site's `start` (local standard time) and its UTC
-// offset, or a nominal 2023-01-01 00:00 UTC for a scenario without a site.
+// offset, or a nominal 2023-01-01 00:00 with no time zone for a scenario without a site.
 struct Calendar {
   std::string start_local;  // "2023-07-10T00:00:00"
   double utc_offset_h = 0;
   bool nominal = false;
   // CF time units: "seconds since 2023-07-10T00:00:00-05:00" (ISO 8601 with the offset, so
-  // readers that decode times get UTC instants).
+  // readers that decode times get UTC instants); no offset when nominal.
   std::string time_units() const;
   std::string time_zone() const;  // "UTC-05:00"
 };

@@ -46,7 +46,13 @@ const std::vector<std::string>& summary_keys() {
                                                 "cooling_unmet_heat_kwh",
                                                 "p95_wait_s",
                                                 "makespan_s",
-                                                "gpu_utilization"};
+                                                "gpu_utilization",
+                                                "other_energy_kwh",
+                                                "export_loss_kwh",
+                                                "renewable_energy_factor",
+                                                "power_chain_overload_h",
+                                                "max_inlet_c",
+                                                "mean_max_inlet_c"};
   return keys;
 }
 
@@ -96,6 +102,7 @@ public:
       add(g, "total_power_w", "facility power at the grid meter", "W");
       add(g, "losses_w", "power-chain losses", "W");
       add(g, "cooling_power_w", "cooling power", "W");
+      add(g, "other_power_w", "other facility loads (offices, lighting, block heaters)", "W");
       add(g, "pue", "power usage effectiveness of the interval", "1");
       add(g, "energy_kwh", "cumulative facility energy", "kWh");
     }
@@ -111,6 +118,8 @@ public:
       for (const auto name : models::cooling::component_names)
         add(cooling_group_.get(), std::string(name) + "_w",
             "cooling component power: " + std::string(name), "W");
+      add(cooling_group_.get(), "rooms_w",
+          "DX cooling of the UPS room and offices (loss heat of the spaces)", "W");
     }
     if (fac.has_power_chain()) {
       losses_group_ = h5::create_group(g, "losses");
@@ -210,6 +219,7 @@ private:
       put("total_power_w", fac_w);
       put("losses_w", (t.losses_j - last_.losses_j) / dt_s);
       put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
+      put("other_power_w", (t.other_j - last_.other_j) / dt_s);
       put("pue", it_w > 0 ? fac_w / it_w : std::nan(""));
       put("energy_kwh", t.facility_j / j_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
@@ -225,6 +235,7 @@ private:
       for (std::size_t i = 0; i < models::cooling::component_count; ++i)
         put("cooling/" + std::string(models::cooling::component_names[i]) + "_w",
             (t.component_j[i] - last_.component_j[i]) / dt_s);
+      put("cooling/rooms_w", (t.room_cooling_j - last_.room_cooling_j) / dt_s);
     }
     if (fac.has_power_chain())
       for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
@@ -396,6 +407,10 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
         v["p99_facility_power_kw"] = samples[k] / 1e3;
       }
     }
+    if (fac.has_thermal()) {
+      v["max_inlet_c"] = fac.max_inlet_c();
+      v["mean_max_inlet_c"] = fac.mean_max_inlet_c();
+    }
     if (fac.has_cooling()) {
       v["cooling_energy_kwh"] = t.cooling_j / j_per_kwh;
       v["water_m3"] = t.water_m3;
@@ -411,7 +426,21 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
                      t.unmet_heat_j / j_per_kwh);
       }
     }
-    if (fac.has_power_chain()) v["power_chain_loss_kwh"] = t.losses_j / j_per_kwh;
+    if (fac.has_power_chain()) {
+      v["power_chain_loss_kwh"] = t.losses_j / j_per_kwh;
+      v["other_energy_kwh"] = t.other_j / j_per_kwh;
+      v["export_loss_kwh"] = t.export_loss_j / j_per_kwh;
+      // ISO/IEC 30134-3: on-site renewable energy the facility used over its consumption.
+      if (t.facility_j > 0)
+        v["renewable_energy_factor"] =
+            std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
+      v["power_chain_overload_h"] = t.overload_s / 3600;
+      if (t.overload_s > 0)
+        std::fprintf(stderr,
+                     "joule: warning: a power-chain stage (UPS or transformer) ran above its "
+                     "rating for %.3g h\n",
+                     t.overload_s / 3600);
+    }
     if (fac.has_site()) {
       v["co2e_t"] = t.co2e_kg / 1e3;
       v["cost_usd"] = t.cost_usd;

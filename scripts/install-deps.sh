@@ -6,9 +6,11 @@ packages=(
   libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev doctest-dev libcli11-dev
   libopenmpi-dev openmpi-bin  # optional: MPI sweeps (`mpirun joule sweep`)
   python3 python3-h5py python3-numpy python3-matplotlib python3-pytest
-  # Reading the output as netCDF-4 (analysis/tests/test_netcdf.py): xarray, pandas, both
-  # xarray engines, and ncdump.
-  python3-xarray python3-pandas python3-h5netcdf python3-netcdf4 netcdf-bin
+  # analysis/: tables (pandas, to_markdown needs tabulate), traces (xarray over h5netcdf or
+  # netCDF4), YAML, SciPy; Chromium renders the HTML report in its test (headless).
+  python3-pandas python3-tabulate python3-xarray python3-h5netcdf python3-netcdf4
+  netcdf-bin  # ncdump: the output's netCDF header (analysis/tests/test_netcdf.py)
+  python3-yaml python3-scipy chromium
   # The sanitizer build and the fuzz targets (scripts/test.sh, fuzz/): clang with its ASan,
   # UBSan and libFuzzer runtimes, and llvm-symbolizer for readable reports.
   clang libclang-rt-14-dev llvm

@@ -1,5 +1,5 @@
 """Joule analysis: KPI tables, plots, comparisons and published-run reproductions from Joule's
-HDF5 output (docs/output-format.md). Reads only HDF5 (and a sweep's summary CSV); depends only
-on Debian's python3-h5py, python3-numpy and python3-matplotlib."""
+HDF5 output (docs/output-format.md). Reads only Joule's files (runs, sweep summaries); depends
+only on Debian packages: python3-h5py, -numpy, -matplotlib, -pandas (with -tabulate), -yaml."""
 
-__all__ = ["runfile", "kpi", "plots", "compare", "reproduce", "tables", "miniyaml"]
+__all__ = ["runfile", "kpi", "plots", "compare", "reproduce", "report"]

@@ -8,7 +8,9 @@ import argparse
 import os
 import sys
 
-from joule_analysis import compare, kpi, plots, reproduce, tables
+import pandas as pd
+
+from joule_analysis import compare, kpi, plots, report, reproduce
 from joule_analysis.runfile import NotAJouleFile, Run, labels_for
 
 
@@ -18,13 +20,15 @@ def cmd_summary(args):
     labels = labels_for(runs)
     keys = kpi.present_rows(dicts)
     header = ["KPI"] + labels
-    if args.format == "csv":
-        header = ["kpi"] + labels
-        rows = [[k] + [d.get(k) for d in dicts] for k in keys]
-        sys.stdout.write(tables.to_csv(header, rows))
+    if args.format == "csv":  # numbers as stored (repr precision), not formatted
+        frame = pd.DataFrame([[d.get(k) for d in dicts] for k in keys], columns=labels,
+                             index=pd.Index(keys, name="kpi"))
+        sys.stdout.write(frame.to_csv())
     else:
-        rows = [[kpi.LABELS[k]] + [kpi.fmt(d.get(k)) for d in dicts] for k in keys]
-        sys.stdout.write(tables.markdown(header, rows))
+        frame = pd.DataFrame([[kpi.fmt(d.get(k)) for d in dicts] for k in keys],
+                             columns=labels, index=pd.Index([kpi.LABELS[k] for k in keys],
+                                                            name=header[0]))
+        sys.stdout.write(frame.to_markdown(colalign=["left"] + ["right"] * len(labels)) + "\n")
     bad = [lab for lab, d in zip(labels, dicts) if d["trace_check"] != "ok"]
     for lab in bad:
         print(f"warning: {lab}: traces do not integrate to /summary", file=sys.stderr)
@@ -47,27 +51,38 @@ def cmd_plot(args):
 
 
 def cmd_compare(args):
-    labels, dicts, failed = compare.load(args.inputs)
-    if not dicts:
+    cmp_ = compare.load(args.inputs)
+    if cmp_.table.empty:
+        sys.stdout.write(compare.warnings_text(cmp_))
         raise ValueError("no successful runs to compare")
-    per_row = args.rows or len(labels) > 12
-    text = compare.table(labels, dicts, args.format, per_row=per_row)
-    if args.relative and len(dicts) > 1:
-        text += "\nRelative to " + labels[0] + ":\n\n" + compare.table(
-            labels, dicts, args.format, per_row=per_row, relative=True)
+    text = compare.table(cmp_, args.format, all_kpis=args.all)
+    if args.relative and len(cmp_.table) > 1 and args.format != "csv":
+        text += "\nRelative to " + cmp_.labels[0] + ":\n\n" + compare.table(
+            cmp_, args.format, all_kpis=args.all, relative=True)
     sys.stdout.write(text)
-    for label, reason in failed:
-        print(f"failed variant {label}: {reason}", file=sys.stderr)
+    # Warnings always show, after the table (stderr too, so that a pipe still sees them).
+    warn = compare.warnings_text(cmp_)
+    if args.format == "csv":
+        sys.stderr.write(warn)
+    else:
+        sys.stdout.write("\n" + warn)
     if args.output:
         os.makedirs(args.output, exist_ok=True)
         ext = "csv" if args.format == "csv" else "md"
         table_path = os.path.join(args.output, f"compare.{ext}")
         with open(table_path, "w") as f:
-            f.write(text)
+            f.write(compare.table(cmp_, args.format, all_kpis=True, width=10**6))
+            if args.format != "csv":
+                f.write("\n" + warn)
         print(f"wrote {table_path}", file=sys.stderr)
-        chart = compare.bar_charts(labels, dicts, args.output, args.chart_format)
-        if chart:
+        for chart in compare.charts(cmp_, args.output, args.chart_format):
             print(f"wrote {chart}", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args):
+    path = report.write(args.inputs, args.output)
+    print(f"wrote {path}")
     return 0
 
 
@@ -110,17 +125,25 @@ def parser():
     s.add_argument("--panels", help="comma-separated subset of: " + ", ".join(plots.PANELS))
     s.set_defaults(func=cmd_plot)
 
-    s = sub.add_parser("compare", help="KPIs side by side: table and bar charts")
-    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_SUMMARY.csv")
+    s = sub.add_parser("compare", help="KPIs side by side: table, warnings and charts")
+    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_DIR|summary.h5|summary.csv")
     s.add_argument("-o", "--output", metavar="DIR",
-                   help="also write compare.md (or .csv) and compare.<chart-format> there")
+                   help="also write compare.md (or .csv, every KPI) and the charts there")
     s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
     s.add_argument("--chart-format", choices=plots.FORMATS, default="png")
-    s.add_argument("--rows", action="store_true",
-                   help="one row per run (automatic beyond 12 runs)")
+    s.add_argument("--all", action="store_true",
+                   help="every KPI (default: energy, PUE, emissions, cost, water, waits, "
+                        "makespan, GPU utilization, unmet heat)")
     s.add_argument("--relative", action="store_true",
                    help="also print each KPI relative to the first run, in %%")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("report", help="one self-contained HTML page: KPIs, warnings, "
+                                      "interactive plots, scenario, provenance")
+    s.add_argument("inputs", nargs="+", metavar="FILE|SWEEP_DIR|summary.h5|summary.csv")
+    s.add_argument("-o", "--output", metavar="HTML", default="report.html",
+                   help="default: report.html")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("reproduce", help="published training runs: paper vs simulation")
     s.add_argument("--joule", metavar="PATH", help="joule binary (default: $JOULE_BIN, "

@@ -14,6 +14,7 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
@@ -27,6 +28,7 @@ PANELS = ("power", "pue-wetbulb", "cumulative", "racks", "jobs", "energy-flow")
 
 IT_COLOR = "#4C72B0"
 LOSS_COLORS = ["#C44E52", "#DD8452", "#E6A0A0", "#8C613C"]
+OTHER_COLOR = "#B07AA1"
 COOL_COLORS = ["#55A868", "#64B5CD", "#8172B3", "#CCB974", "#2A9D8F", "#937860", "#9ED0A0"]
 
 
@@ -34,11 +36,23 @@ class Skipped(Exception):
     """A panel has no data in this run; the message says which dataset is missing."""
 
 
-def _time_axis(t_s):
-    span = float(t_s[-1]) if len(t_s) else 0.0
-    if span > 3 * 86400:
-        return np.asarray(t_s) / 86400.0, "time (days)"
-    return np.asarray(t_s) / 3600.0, "time (h)"
+# ASHRAE TC 9.9, Thermal Guidelines for Data Processing Environments (5th ed., 2021):
+# recommended server inlet envelope 18-27 degC. The inlet heatmap's colour scale spans at least
+# this range, so that a spread of tenths of a kelvin reads as uniform, not as hot spots.
+INLET_RECOMMENDED_C = (18.0, 27.0)
+
+
+def _dates(run, t_s):
+    """Seconds since the start -> matplotlib dates (the site's local standard time)."""
+    return mdates.date2num(run.datetimes(t_s))
+
+
+def _date_axis(run, ax, label=True):
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if label:
+        ax.set_xlabel(run.time_zone_label())
 
 
 def _title(run, what):
@@ -62,28 +76,40 @@ def panel_power(run, fig):
     series += [(k, v, LOSS_COLORS[i % len(LOSS_COLORS)]) for i, (k, v) in enumerate(losses.items())]
     series += [(k, v, COOL_COLORS[i % len(COOL_COLORS)]) for i, (k, v) in
                enumerate(cooling.items())]
+    other = run.series("other_power_w")
+    if other is not None and np.any(other):
+        series.append(("other (offices, lighting, block heaters)", other, OTHER_COLOR))
     xs, ys, labels, colors = None, [], [], []
     for label, v, c in series:
         td, vd = downsample(t, v)
         x, y = _steps(td, vd)
         xs = x
         ys.append(y / 1e3)
-        labels.append(label.replace("_", " "))
+        labels.append(_component_label(label))
         colors.append(c)
-    x, xlabel = _time_axis(xs)
+    x = _dates(run, xs)
     ax.stackplot(x, *ys, labels=labels, colors=colors, linewidth=0)
     total = run.total_power_w()
     if total is not None:
         td, vd = downsample(t, total)
         xt, yt = _steps(td, vd)
-        ax.plot(_time_axis(xt)[0], yt / 1e3, color="black", lw=0.8, label="grid meter")
-    ax.set_xlabel(xlabel)
+        ax.plot(_dates(run, xt), yt / 1e3, color="black", lw=0.8, label="grid meter (total)")
+    _date_axis(run, ax)
     ax.set_ylabel("power (kW)")
     ax.set_xlim(x[0], x[-1])
+    ax.set_ylim(0, None)
     note = "" if (losses or cooling) else "  (no facility model: IT only)"
     ax.set_title(_title(run, "power breakdown" + note))
-    ax.legend(loc="upper left", fontsize="small", ncol=2, framealpha=0.8)
+    handles, names = ax.get_legend_handles_labels()  # reversed: the legend reads as the stack
+    ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize="small", frameon=False)
     ax.grid(alpha=0.3)
+
+
+def _component_label(key):
+    text = key.replace("_", " ")
+    return {"pdu": "PDU loss", "ups": "UPS loss", "transformer": "transformer loss",
+            "crah fans": "CRAH fans", "rooms": "room DX (UPS room, offices)"}.get(text, text)
 
 
 def panel_pue_wetbulb(run, fig):
@@ -115,36 +141,46 @@ def panel_pue_wetbulb(run, fig):
 
 
 def panel_cumulative(run, fig):
-    ax = fig.add_subplot(111)
+    """Cumulative energy (MWh) and, on its own axes below, cumulative emissions (tCO2e): one
+    unit per axes, no twin axis whose scale makes two curves coincide."""
     t, dt = run.time_s, run.dt_s
-    x, xlabel = _time_axis(np.concatenate(([0.0], t)))
+    x = _dates(run, np.concatenate(([0.0], t)))
+    carbon = run.series("carbon_gco2_per_kwh")
+    if carbon is not None:
+        gs = fig.add_gridspec(2, 1, height_ratios=[3, 2], hspace=0.08)
+        ax = fig.add_subplot(gs[0])
+        ax2 = fig.add_subplot(gs[1], sharex=ax)
+    else:
+        ax, ax2 = fig.add_subplot(111), None
 
     def cum(p):  # cumulative integral, starting at 0 at t = 0
         return np.concatenate(([0.0], np.cumsum(p * dt)))
 
-    it_kwh = cum(run.facility["it_power_w"]) / J_PER_KWH
-    ax.plot(x, it_kwh / 1e3, color=IT_COLOR, label="IT energy")
+    ax.plot(x, cum(run.facility["it_power_w"]) / J_PER_KWH / 1e3, color=IT_COLOR,
+            label="IT energy")
     total = run.total_power_w()
     grid_w = total if total is not None else run.facility["it_power_w"]
     if total is not None:
         ax.plot(x, cum(total) / J_PER_KWH / 1e3, color="black", label="facility energy")
-    ax.set_xlabel(xlabel)
     ax.set_ylabel("cumulative energy (MWh)")
+    ax.set_ylim(0, None)
     ax.grid(alpha=0.3)
-    lines, labels = ax.get_legend_handles_labels()
-    carbon = run.series("carbon_gco2_per_kwh")
-    note = ""
-    if carbon is not None:
-        ax2 = ax.twinx()
-        t_co2 = cum(grid_w / J_PER_KWH * carbon) / 1e6
-        ax2.plot(x, t_co2, color="#C44E52", ls="--", label="emissions")
-        ax2.set_ylabel("cumulative emissions (tCO2e)")
-        l2, lab2 = ax2.get_legend_handles_labels()
-        lines, labels = lines + l2, labels + lab2
+    ax.legend(loc="upper left")
+    ax.set_xlim(x[0], x[-1])
+    if ax2 is not None:
+        ax2.plot(x, cum(grid_w / J_PER_KWH * carbon) / 1e6, color="#C44E52",
+                 label="emissions (grid energy x hourly intensity)")
+        ax2.set_ylabel("cumulative emissions\n(tCO2e)")
+        ax2.set_ylim(0, None)
+        ax2.grid(alpha=0.3)
+        ax2.legend(loc="upper left")
+        _date_axis(run, ax2)
+        plt.setp(ax.get_xticklabels(), visible=False)
+        ax.xaxis.get_offset_text().set_visible(False)
+        ax.set_title(_title(run, "cumulative energy and emissions"))
     else:
-        note = "  (no carbon trace: energy only)"
-    ax.legend(lines, labels, loc="upper left")
-    ax.set_title(_title(run, "cumulative energy and emissions" + note))
+        _date_axis(run, ax)
+        ax.set_title(_title(run, "cumulative energy  (no carbon trace: no emissions)"))
 
 
 def panel_racks(run, fig):
@@ -155,18 +191,29 @@ def panel_racks(run, fig):
     if dataset == "power_w":
         m = m / 1e3
     ax = fig.add_subplot(111)
-    t_edges = np.concatenate(([0.0], times))
-    x, xlabel = _time_axis(t_edges)
-    mesh = ax.pcolormesh(x, edges, m.T, shading="flat",
-                         cmap="inferno" if dataset == "inlet_c" else "viridis")
-    label = "inlet temperature (°C)" if dataset == "inlet_c" else "rack power (kW)"
+    x = _dates(run, np.concatenate(([0.0], times)))
+    lo, hi = float(np.nanmin(m)), float(np.nanmax(m))
+    if dataset == "inlet_c":
+        # Honest range: at least the recommended envelope, so a 0.2 K spread looks uniform.
+        vmin, vmax = min(INLET_RECOMMENDED_C[0], lo), max(INLET_RECOMMENDED_C[1], hi)
+        cmap, label = "coolwarm", "inlet temperature (°C)"
+        what = (f"rack inlet temperature: {lo:.1f} to {hi:.1f} °C (spread {hi - lo:.2f} K); "
+                f"scale: ASHRAE recommended {INLET_RECOMMENDED_C[0]:.0f}-"
+                f"{INLET_RECOMMENDED_C[1]:.0f} °C")
+    else:
+        vmin, vmax = 0.0, max(hi, 1e-9)  # power from zero: no exaggerated contrast
+        cmap, label = "viridis", "rack power (kW)"
+        what = "rack power (no thermal model: no inlet_c)"
+    mesh = ax.pcolormesh(x, edges, m.T, shading="flat", cmap=cmap, vmin=vmin, vmax=vmax)
     fig.colorbar(mesh, ax=ax, label=label)
-    ax.set_xlabel(xlabel)
+    _date_axis(run, ax)
     ax.set_ylabel("rack")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    what = "rack inlet temperature" if dataset == "inlet_c" else \
-        "rack power (no thermal model: no inlet_c)"
-    ax.set_title(_title(run, what))
+    if len(edges) <= 41 and np.all(np.diff(edges) == 1):  # one cell per rack: label its centre
+        ax.set_yticks(edges[:-1] + 0.5)
+        ax.set_yticklabels([str(i) for i in edges[:-1]])
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(_title(run, what), fontsize="medium")
 
 
 def panel_jobs(run, fig):
@@ -178,16 +225,19 @@ def panel_jobs(run, fig):
     t = run.time_s
     td, it = downsample(t, run.facility["it_power_w"])
     xs, ys = _steps(td, it)
-    scale = 86400.0 if t[-1] > 3 * 86400 else 3600.0
-    xlabel = "time (days)" if scale == 86400.0 else "time (h)"
-    ax_p.plot(xs / scale, ys / 1e3, color=IT_COLOR, lw=0.9, label="IT")
+
+    def when(sec):  # seconds -> matplotlib dates
+        return _dates(run, sec)
+
+    ax_p.plot(when(xs), ys / 1e3, color=IT_COLOR, lw=0.9, label="IT")
     total = run.total_power_w()
     if total is not None:
         td2, tot = downsample(t, total)
         xs2, ys2 = _steps(td2, tot)
-        ax_p.plot(xs2 / scale, ys2 / 1e3, color="black", lw=0.9, label="facility")
+        ax_p.plot(when(xs2), ys2 / 1e3, color="black", lw=0.9, label="facility")
     ax_p.set_ylabel("power (kW)")
-    ax_p.legend(loc="upper right", fontsize="small")
+    ax_p.set_ylim(0, None)
+    ax_p.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     ax_p.grid(alpha=0.3)
     plt.setp(ax_p.get_xticklabels(), visible=False)
     ax_p.set_title(_title(run, f"jobs ({n}) and power"))
@@ -202,25 +252,27 @@ def panel_jobs(run, fig):
         y = np.arange(n)
         lw = max(0.5, min(8.0, 300.0 / n))
         waiting_end = np.where(np.isnan(start), end_s, start)
-        ax_j.hlines(y, submit / scale, waiting_end / scale, color="#BBBBBB", lw=lw,
+        ax_j.hlines(y, when(submit), when(waiting_end), color="#BBBBBB", lw=lw,
                     label="waiting")
         ran = ~np.isnan(start)
         run_end = np.where(np.isnan(end), end_s, end)
         done = ran & (state == "done")
         running = ran & ~done
-        ax_j.hlines(y[done], start[done] / scale, run_end[done] / scale, color=IT_COLOR, lw=lw,
+        ax_j.hlines(y[done], when(start[done]), when(run_end[done]), color=IT_COLOR, lw=lw,
                     label="ran")
         if running.any():
-            ax_j.hlines(y[running], start[running] / scale, run_end[running] / scale,
+            ax_j.hlines(y[running], when(start[running]), when(run_end[running]),
                         color="#DD8452", lw=lw, label="running at the end")
         if n <= 40 and "name" in jobs:
             ax_j.set_yticks(y)
             ax_j.set_yticklabels([str(s) for s in jobs["name"]], fontsize="small")
         ax_j.set_ylim(n - 0.5, -0.5)
-        ax_j.legend(loc="lower right", fontsize="small")
-    ax_j.set_xlabel(xlabel)
+        ax_j.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                    frameon=False)
+    _date_axis(run, ax_j)
+    ax_p.xaxis.get_offset_text().set_visible(False)
     ax_j.set_ylabel("job")
-    ax_j.set_xlim(0, end_s / scale)
+    ax_j.set_xlim(when([0.0])[0], when([end_s])[0])
     ax_j.grid(alpha=0.3, axis="x")
 
 
@@ -259,17 +311,22 @@ def energy_flows(run):
     cooling = s.get("cooling_energy_kwh")
     comp = run.loss_components()
     if losses:
-        parts = [(f"{k} loss", run.integral_kwh(v), LOSS_COLORS[i % 4], [])
+        parts = [(_component_label(k), run.integral_kwh(v), LOSS_COLORS[i % 4], [])
                  for i, (k, v) in enumerate(comp.items())] if len(comp) > 1 else []
         children.append(("power-chain losses", losses, LOSS_COLORS[0], parts))
     ccomp = run.cooling_components()
-    if cooling:
-        parts = [(k.replace("_", " "), run.integral_kwh(v), COOL_COLORS[i % 7], [])
+    if cooling and run.cooling_type == "fixed-pue":
+        # A fixed PUE models every non-IT watt as (PUE - 1) x IT: no chillers to name.
+        children.append(("fixed-PUE overhead", cooling, COOL_COLORS[0], []))
+    elif cooling:
+        parts = [(_component_label(k), run.integral_kwh(v), COOL_COLORS[i % 7], [])
                  for i, (k, v) in enumerate(ccomp.items())] if len(ccomp) > 1 else []
         children.append(("cooling", cooling, COOL_COLORS[0], parts))
     other = facility - it - (losses or 0.0) - (cooling or 0.0)
     if other > 1e-3 * facility:
-        children.append(("other facility", other, "#937860", []))
+        children.append(("other (offices, lighting)"
+                         if run.series("other_power_w") is not None else "other facility",
+                         other, OTHER_COLOR, []))
     children.append(it_node)
     return ("grid", facility, "#555555", children), notes
 
@@ -280,6 +337,7 @@ def panel_energy_flow(run, fig):
     total = tree[1]
     if not total > 0:
         raise Skipped("no energy used")
+    unit, per = _energy_unit(total)  # one unit for every label of the figure
     columns = []
 
     def collect(node, depth, parent):
@@ -294,8 +352,7 @@ def panel_energy_flow(run, fig):
                 collect(c, depth + 1, entry)
 
     collect(tree, 0, None)
-    gap, width = 0.02, 0.06
-    xstep = 1.0
+    gap, width, xstep = 0.02, 0.05, 1.0
     for depth, col in enumerate(columns):
         heights = [e["node"][1] / total for e in col]
         span = sum(heights) + gap * (len(col) - 1)
@@ -304,20 +361,15 @@ def panel_energy_flow(run, fig):
             e["x"], e["top"], e["h"] = depth * xstep, y, h
             e["out"] = y  # where the next child's band leaves the right edge
             y -= h + gap
-    min_gap = 0.05  # labels closer than this (in flow units) are pushed apart
+    bottom = min(e["top"] - e["h"] for col in columns for e in col)
+    top = max(e["top"] for col in columns for e in col)
+    line_gap = 0.085  # two lines of small text, in flow units (fig 13 x 7 in)
     for col in columns:
-        label_y = []
-        for e in col:
-            y = e["top"] - e["h"] / 2
-            if label_y and label_y[-1] - y < min_gap:
-                y = label_y[-1] - min_gap
-            label_y.append(y)
+        label_y = _spread([e["top"] - e["h"] / 2 for e in col], line_gap, bottom, top)
         for e, ly in zip(col, label_y):
             label, kwh, color, _ = e["node"]
-            ax.add_patch(Rectangle((e["x"], e["top"] - e["h"]), width, e["h"], color=color))
-            pct = 100.0 * kwh / total
-            ax.text(e["x"] + width + 0.02, ly, f"{label}  {_energy(kwh)} ({pct:.1f} %)",
-                    va="center", fontsize="small")
+            ax.add_patch(Rectangle((e["x"], e["top"] - e["h"]), width, e["h"], color=color,
+                                   zorder=2))
             for c in e["children"]:
                 h = c["h"]
                 x0, x1 = e["x"] + width, c["x"]
@@ -329,26 +381,51 @@ def panel_energy_flow(run, fig):
                 codes = [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.LINETO,
                          Path.CURVE4, Path.CURVE4, Path.CURVE4, Path.CLOSEPOLY]
                 ax.add_patch(PathPatch(Path(verts, codes), facecolor=c["node"][2], alpha=0.35,
-                                       lw=0))
-        col_low = min(label_y) if label_y else 0.0
-        for e in col:
-            e["label_low"] = col_low
-    ax.set_xlim(-0.05, (len(columns) - 1) * xstep + 0.75)
-    ax.set_ylim(min(min(e["top"] - e["h"], e["label_low"]) for col in columns for e in col) - 0.05,
-                max(e["top"] for col in columns for e in col) + 0.05)
+                                       lw=0, zorder=1))
+            centre = e["top"] - e["h"] / 2
+            lx = e["x"] + width + 0.03
+            if abs(ly - centre) > 0.01:  # moved apart from its neighbours: a leader line
+                ax.plot([e["x"] + width, lx], [centre, ly], color="#666666", lw=0.6, zorder=3)
+            pct = 100.0 * kwh / total
+            ax.text(lx, ly, f"{label}\n{_num(kwh / per)} {unit} ({pct:.1f} %)", va="center",
+                    fontsize="small", zorder=4, linespacing=1.1,
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 1})
+    ax.set_xlim(-0.05, (len(columns) - 1) * xstep + 0.6)
+    ax.set_ylim(bottom - line_gap, top + line_gap)
     ax.axis("off")
-    title = "energy flow, grid to useful IT work"
+    title = f"energy flow, grid to useful IT work ({unit}, % of the grid's)"
     if notes:
         title += "\n(" + "; ".join(notes) + ")"
     ax.set_title(_title(run, title), fontsize="medium")
 
 
-def _energy(kwh):
+def _spread(ys, gap, lo, hi):
+    """Label positions near `ys` (top to bottom) at least `gap` apart, kept within [lo, hi]
+    where they fit."""
+    out = list(ys)
+    for i in range(1, len(out)):  # push down
+        out[i] = min(out[i], out[i - 1] - gap)
+    if out and out[-1] < lo:  # then back up from the bottom
+        out[-1] = lo
+        for i in range(len(out) - 2, -1, -1):
+            out[i] = max(out[i], out[i + 1] + gap)
+    return out
+
+
+def _energy_unit(kwh):
     if abs(kwh) >= 1e6:
-        return f"{kwh / 1e6:,.4g} GWh"
+        return "GWh", 1e6
     if abs(kwh) >= 1e3:
-        return f"{kwh / 1e3:,.4g} MWh"
-    return f"{kwh:,.4g} kWh"
+        return "MWh", 1e3
+    return "kWh", 1.0
+
+
+def _num(v):
+    """4 significant digits, fixed-point, thousands separators."""
+    if v == 0:
+        return "0"
+    digits = max(0, min(3, 3 - int(np.floor(np.log10(abs(v))))))
+    return f"{v:,.{digits}f}"
 
 
 PANEL_FUNCS = {
@@ -357,7 +434,7 @@ PANEL_FUNCS = {
     "cumulative": (panel_cumulative, (10, 5)),
     "racks": (panel_racks, (10, 5)),
     "jobs": (panel_jobs, (10, 7)),
-    "energy-flow": (panel_energy_flow, (11, 6)),
+    "energy-flow": (panel_energy_flow, (13, 7)),
 }
 
 

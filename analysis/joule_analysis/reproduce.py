@@ -20,7 +20,9 @@ import os
 import re
 import subprocess
 
-from joule_analysis import miniyaml, tables
+import pandas as pd
+import yaml
+
 from joule_analysis.runfile import NotAJouleFile, Run
 
 REPLAY_TOL = 0.01
@@ -79,7 +81,9 @@ def default_scenario_dir():
 
 
 def load_reference(scenario_dir):
-    return miniyaml.load(os.path.join(scenario_dir, "published_training_energy.yaml"))
+    with open(os.path.join(scenario_dir, "published_training_energy.yaml"),
+              encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
 
 def error_pct(simulated, paper):
@@ -124,8 +128,9 @@ QUANTITIES = [("energy_mwh", "energy (MWh)"), ("co2e_t", "emissions (tCO2e)"),
 
 def build_rows(results):
     """results: [(case, mode, paper dict, simulated dict or None, error text)] ->
-    (table rows, failures, notes). A replay row fails when |error| > 1 % or the run is missing;
-    predictive rows never fail (their error measures the models). Notes: numbered remarks and
+    (table rows, failures, notes). Rows hold numbers (paper, simulation, error in %; None
+    where absent); report() formats them for markdown. A replay row fails when |error| > 1 %
+    or the run is missing; predictive rows never fail (their error measures the models). Notes: numbered remarks and
     errors printed under the table, referenced from the check column as [n]."""
     rows, failures, notes = [], [], []
     for case, mode, paper, sim, err in results:
@@ -134,7 +139,7 @@ def build_rows(results):
             ref = f"not run [{len(notes)}]"
             for key, label in QUANTITIES:
                 if paper.get(key) is not None:
-                    rows.append([case.label, mode, label, _num(paper[key]), "-", "-", ref])
+                    rows.append([case.label, mode, label, paper[key], None, None, ref])
             if mode == "replay":
                 failures.append(f"{case.id}-{mode}: {err}")
             continue
@@ -154,8 +159,7 @@ def build_rows(results):
                 else:
                     check = "FAIL (> 1 %)"
                     failures.append(f"{case.id}-{mode}: {label} off by {e:+.2f} %")
-            rows.append([case.label, mode, label, _num(p), _num(v),
-                         "-" if e is None else f"{e:+.2f} %", check])
+            rows.append([case.label, mode, label, p, v, e, check])
         for n in ([case.note] if case.note else []) + sim.get("notes", []):
             notes.append(f"{case.id}-{mode}: {n}")
             if len(rows) > first:
@@ -170,6 +174,13 @@ def _num(v):
 
 
 HEADER = ["run", "mode", "quantity", "paper", "simulation", "error", "check"]
+CSV_HEADER = ["run", "mode", "quantity", "paper", "simulation", "error_pct", "check"]
+
+
+def _display(row):
+    run, mode, quantity, paper, sim, err, check = row
+    return [run, mode, quantity, _num(paper), _num(sim),
+            "-" if err is None else f"{err:+.2f} %", check]
 
 
 def joule_binary(explicit=None):
@@ -230,9 +241,11 @@ def reproduce(scenario_dir, outputs_dir, joule=None, reuse=False, modes=MODES, o
 def report(results, fmt="markdown"):
     """(table text with its numbered notes under it, replay failures)."""
     rows, failures, notes = build_rows(results)
-    if fmt == "csv":
-        return tables.to_csv(HEADER, rows), failures
-    text = tables.markdown(HEADER, rows, align="lllrrrl")
+    if fmt == "csv":  # numbers, not formatted strings
+        return pd.DataFrame(rows, columns=CSV_HEADER).to_csv(index=False,
+                                                             float_format="%.10g"), failures
+    frame = pd.DataFrame([_display(r) for r in rows], columns=HEADER)
+    text = frame.to_markdown(index=False, colalign=list("lllrrrl")) + "\n"
     if notes:
         text += "\n" + "\n".join(f"[{i}] {n}" for i, n in enumerate(notes, 1)) + "\n"
     return text, failures

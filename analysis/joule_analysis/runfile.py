@@ -10,12 +10,19 @@ time_s[-1] = 0, so the energy of a power trace is sum(value * dt) with dt = diff
 """
 
 import os
+import re
 
 import h5py
 import numpy as np
+import xarray as xr
+import yaml
 
 J_PER_KWH = 3.6e6
 S_PER_H = 3600.0
+# The site's default start (`joule list-models`: site.start) when a scenario gives none.
+DEFAULT_START = "2023-01-01T00:00"
+REPO_SCENARIOS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                               "..", "..", "scenarios"))
 
 
 def _decode(value):
@@ -70,8 +77,101 @@ class Run:
             self.rack_time_s = np.asarray(racks["time_s"][...], dtype=float)
             self.rack_count = int(racks["power_w"].shape[1]) if racks["power_w"].ndim == 2 else 0
             self.has_inlet = "inlet_c" in racks
+            # The CF time coordinate ("seconds since <ISO start><offset>"), when the file has one.
+            tvar = fac["time"] if "time" in fac else fac["time_s"]
+            self._time_units = str(_decode(tvar.attrs.get("units", "")))
         self.time_s = self.facility["time_s"]
         self.dt_s = np.diff(np.concatenate(([0.0], self.time_s)))
+
+    # ---- scenario and calendar -------------------------------------------------------------
+    @property
+    def scenario(self):
+        """The merged scenario stored in the file, parsed ({} when absent or unreadable)."""
+        if not hasattr(self, "_scenario"):
+            try:
+                doc = yaml.safe_load(str(self.attrs.get("scenario", "")))
+            except yaml.YAMLError:
+                doc = None
+            self._scenario = doc if isinstance(doc, dict) else {}
+        return self._scenario
+
+    def section(self, *path):
+        node = self.scenario
+        for p in path:
+            node = node.get(p) if isinstance(node, dict) else None
+        return node
+
+    @property
+    def cooling_type(self):
+        c = self.section("cooling")
+        return str(c.get("type")) if isinstance(c, dict) and c.get("type") else None
+
+    def calendar(self):
+        """(start as numpy datetime64 in the site's local standard time, UTC offset in hours or
+        None): the file's CF time units ("seconds since <ISO>") when it has them, else the
+        scenario's site.start and site.timezone, else the weather file's LOCATION header."""
+        if hasattr(self, "_calendar"):
+            return self._calendar
+        start, offset = None, None
+        m = re.match(r"seconds since (\d{4}-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?)"
+                     r"\s*(Z|UTC|[+-]\d\d:?\d\d|[+-]\d{1,2})?\s*$", self._time_units or "")
+        if m:
+            start = np.datetime64(m.group(1).replace(" ", "T"), "s")  # local standard time
+            zone = m.group(2)
+            if zone in ("Z", "UTC"):
+                offset = 0.0
+            elif zone:
+                digits = zone[1:].replace(":", "")
+                hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 \
+                    else (int(digits), 0)
+                offset = (-1 if zone[0] == "-" else 1) * (hours + minutes / 60)
+        site = self.section("site") or {}
+        if start is None:
+            text = str(site.get("start") or DEFAULT_START)
+            try:
+                start = np.datetime64(text.replace(" ", "T"), "s")
+            except ValueError:
+                start = np.datetime64(DEFAULT_START, "s")
+        if offset is None and site.get("timezone") is not None:
+            try:
+                offset = float(site["timezone"])
+            except (TypeError, ValueError):
+                offset = None
+        if offset is None and site.get("weather") not in (None, "none"):
+            offset = self._epw_offset(str(site["weather"]))
+        self._calendar = (start, offset)
+        return self._calendar
+
+    def _epw_offset(self, weather):
+        """The time zone of an EnergyPlus weather file's LOCATION line (field 9), looked up
+        next to the scenario file, then in the repository's scenarios/ (the embedded default)."""
+        src = str(self.attrs.get("scenario_source", ""))
+        dirs = [os.path.dirname(src)] if src and not src.startswith("<") else []
+        dirs += [os.path.dirname(self.path), REPO_SCENARIOS]
+        for d in dirs:
+            path = weather if os.path.isabs(weather) else os.path.join(d, weather)
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    fields = f.readline().split(",")
+                try:
+                    return float(fields[8])
+                except (IndexError, ValueError):
+                    return None
+        return None
+
+    def datetimes(self, t_s):
+        """Seconds since the start -> numpy datetime64 (local standard time)."""
+        start, _ = self.calendar()
+        return start + (np.asarray(t_s, dtype=float) * 1e3).astype("timedelta64[ms]")
+
+    def time_zone_label(self):
+        _, offset = self.calendar()
+        if offset is None:
+            return "site local standard time"
+        h = int(abs(offset))
+        mins = int(round((abs(offset) - h) * 60))
+        sign = "+" if offset >= 0 else "−"
+        return f"local standard time, UTC{sign}{h}" + (f":{mins:02d}" if mins else "")
 
     @staticmethod
     def _group(fac, name):
@@ -142,17 +242,25 @@ class Run:
             return np.where(it > 0, total / it, np.nan)
 
     def cooling_components(self):
-        """{component: W trace}; one aggregate 'cooling' entry when only cooling_power_w exists."""
-        if self.cooling:
-            return dict(self.cooling)
+        """{component: W trace} of the components that drew power (all-zero ones are left
+        out); one aggregate entry when only cooling_power_w exists. A fixed-PUE plant has one
+        entry, 'fixed-PUE overhead': it models all non-IT power as (PUE - 1) x IT, not
+        chillers."""
         agg = self.series("cooling_power_w")
-        return {"cooling": agg} if agg is not None else {}
+        if self.cooling_type == "fixed-pue":
+            total = agg if agg is not None else sum(self.cooling.values()) if self.cooling \
+                else None
+            return {"fixed-PUE overhead": total} if total is not None and np.any(total) else {}
+        if self.cooling:
+            return {k: v for k, v in self.cooling.items() if np.any(v)}
+        return {"cooling": agg} if agg is not None and np.any(agg) else {}
 
     def loss_components(self):
+        """{power-chain stage: W trace} of the stages with losses (all-zero ones left out)."""
         if self.losses:
-            return dict(self.losses)
+            return {k: v for k, v in self.losses.items() if np.any(v)}
         agg = self.series("losses_w")
-        return {"power-chain losses": agg} if agg is not None else {}
+        return {"power-chain losses": agg} if agg is not None and np.any(agg) else {}
 
     def jobs_energy_kwh(self):
         e = self.jobs.get("energy_kwh")
@@ -176,19 +284,17 @@ class Run:
             block_rows = step * max(1, 200000 // max(1, cols * step))
             for start in range(0, rows, block_rows):
                 stop = min(rows, start + block_rows)
-                block = np.asarray(ds[start:stop, :], dtype=float)
-                w = dt[start:stop]
-                for b0 in range(0, stop - start, step):
-                    b1 = min(stop - start, b0 + step)
-                    ww = w[b0:b1]
-                    wsum = ww.sum()
-                    avg = (block[b0:b1] * ww[:, None]).sum(axis=0) / wsum if wsum > 0 else \
-                        block[b0:b1].mean(axis=0)
-                    row = (start + b0) // step
-                    padded = np.full(ncbins * cstep, np.nan)
-                    padded[:cols] = avg
-                    out[row] = np.nanmean(padded.reshape(ncbins, cstep), axis=1)
-                    times[row] = t[start + b1 - 1]
+                block = xr.DataArray(np.asarray(ds[start:stop, :], dtype=float),
+                                     dims=("time", "rack"))
+                w = xr.DataArray(dt[start:stop], dims="time")
+                # Interval-weighted time bins, then plain means over rack bins.
+                tbins = (block * w).coarsen(time=step, boundary="pad").sum() / \
+                    w.coarsen(time=step, boundary="pad").sum()
+                avg = tbins.coarsen(rack=cstep, boundary="pad").mean()
+                row = start // step
+                out[row:row + avg.shape[0]] = avg.values
+                times[row:row + avg.shape[0]] = xr.DataArray(t[start:stop], dims="time").coarsen(
+                    time=step, boundary="pad").max().values
         edges = np.arange(0, ncbins * cstep + 1, cstep)
         edges[-1] = cols
         return times, edges, out
@@ -196,7 +302,8 @@ class Run:
 
 def downsample(time_s, values, max_points=2000):
     """Interval-weighted block averages of an interval-average trace (energy preserving):
-    returns (block end times, block averages)."""
+    returns (block end times, block averages). Blocks of k = ceil(n / max_points) intervals
+    (xarray's coarsen; the last block may be shorter): average = Σ P·dt / Σ dt."""
     time_s = np.asarray(time_s, dtype=float)
     values = np.asarray(values, dtype=float)
     n = len(time_s)
@@ -204,15 +311,10 @@ def downsample(time_s, values, max_points=2000):
         return time_s, values
     k = int(np.ceil(n / max_points))
     dt = np.diff(np.concatenate(([0.0], time_s)))
-    m = (n // k) * k
-    t_out = time_s[k - 1:m:k]
-    w = dt[:m].reshape(-1, k)
-    v = (values[:m].reshape(-1, k) * w).sum(axis=1) / w.sum(axis=1)
-    if m < n:
-        wt = dt[m:]
-        t_out = np.append(t_out, time_s[-1])
-        v = np.append(v, np.sum(values[m:] * wt) / np.sum(wt))
-    return t_out, v
+    d = xr.Dataset({"e": ("time", values * dt), "dt": ("time", dt), "t": ("time", time_s)})
+    blocks = d.coarsen(time=k, boundary="pad")
+    sums = blocks.sum()
+    return blocks.max()["t"].values, (sums["e"] / sums["dt"]).values
 
 
 def open_runs(paths):

@@ -98,6 +98,76 @@ def test_fixed_pue_run_without_weather(mini_replay_h5, tmp_path):
     assert all(results[p][0] for p in plots.PANELS if p != "pue-wetbulb")
     (label, grid, _, children), _ = plots.energy_flows(Run(mini_replay_h5))
     by_name = {c[0]: c[1] for c in children}
-    # fixed-pue: cooling = (1.12 - 1) x IT, no power chain.
-    assert by_name["cooling"] == pytest.approx(0.12 * by_name["IT (servers)"], rel=1e-9)
-    assert "power-chain losses" not in by_name
+    # fixed-pue: the overhead = (1.12 - 1) x IT, named as such (not "chillers"), no power chain.
+    assert by_name["fixed-PUE overhead"] == pytest.approx(0.12 * by_name["IT (servers)"],
+                                                          rel=1e-9)
+    assert "cooling" not in by_name and "power-chain losses" not in by_name
+    assert list(Run(mini_replay_h5).cooling_components()) == ["fixed-PUE overhead"]
+
+
+def test_calendar_time_from_the_scenario(facility_h5, sim_h5):
+    run = Run(facility_h5)
+    start, offset = run.calendar()
+    # No site.start in the fixture: the site's default start; Leesburg's EPW says UTC-5.
+    assert str(start) == "2023-01-01T00:00:00" and offset == -5.0
+    assert str(run.datetimes([86400 + 1800])[0]) == "2023-01-02T00:30:00.000"
+    assert run.time_zone_label() == "local standard time, UTC\u22125"
+    assert Run(sim_h5).calendar()[1] is None  # no weather, no time zone
+    assert Run(sim_h5).time_zone_label() == "site local standard time"
+
+
+def test_calendar_time_from_cf_units(facility_h5, tmp_path):
+    import shutil
+    import h5py
+    path = tmp_path / "cf.h5"
+    shutil.copy(facility_h5, path)
+    with h5py.File(path, "r+") as f:  # a CF time coordinate, as netCDF-4 files carry
+        if "time" not in f["facility"]:
+            f["facility"].create_dataset("time", data=f["facility/time_s"][...])
+        f["facility/time"].attrs["units"] = "seconds since 2023-07-10T00:00:00-05:00"
+    run = Run(str(path))
+    assert "time" not in run.facility  # a coordinate, not a trace
+    assert run.calendar() == (np.datetime64("2023-07-10T00:00:00"), -5.0)
+    assert str(run.datetimes([3600.0])[0]) == "2023-07-10T01:00:00.000"
+    with h5py.File(path, "r+") as f:
+        f["facility/time"].attrs["units"] = "seconds since 2024-03-01 06:30:00 +0530"
+    assert Run(str(path)).calendar() == (np.datetime64("2024-03-01T06:30:00"), 5.5)
+    assert Run(str(path)).time_zone_label() == "local standard time, UTC+5:30"
+
+
+def test_zero_components_are_hidden(facility_h5, tmp_path):
+    import shutil
+    import h5py
+    path = tmp_path / "zero.h5"
+    shutil.copy(facility_h5, path)
+    with h5py.File(path, "r+") as f:
+        drawn = [k for k, ds in f["facility/cooling"].items() if np.any(ds[...])]
+        assert len(drawn) > 1
+        f["facility/cooling"][drawn[0]][...] = 0.0  # a component that drew nothing
+    run = Run(str(path))
+    names = set(run.cooling_components())
+    assert drawn[0][:-2] not in names and drawn[1][:-2] in names
+    assert all(np.any(v) for v in run.cooling_components().values())
+
+
+def test_inlet_colour_scale_spans_the_recommended_envelope(facility_h5, tmp_path):
+    import matplotlib.pyplot as plt
+    run = Run(facility_h5)
+    fig = plt.figure()
+    plots.panel_racks(run, fig)
+    mesh = fig.axes[0].collections[0]
+    lo, hi = plots.INLET_RECOMMENDED_C
+    assert mesh.norm.vmin <= lo and mesh.norm.vmax >= hi
+    plt.close(fig)
+
+
+def test_power_stack_reaches_the_grid_meter(facility_h5):
+    # The stacked components (zero ones hidden) add up to the metered total in every interval.
+    run = Run(facility_h5)
+    parts = [run.facility["it_power_w"], *run.loss_components().values(),
+             *run.cooling_components().values()]
+    other = run.series("other_power_w")
+    if other is not None:
+        parts.append(other)
+    total = run.total_power_w()
+    assert np.allclose(np.sum(parts, axis=0), total, rtol=1e-9, atol=1e-6 * total.max())

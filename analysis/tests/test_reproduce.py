@@ -5,7 +5,10 @@ import shutil
 
 import pytest
 
-from joule_analysis import miniyaml, reproduce
+import csv
+import io
+
+from joule_analysis import reproduce
 from joule_analysis.runfile import Run
 
 SCENARIOS = reproduce.default_scenario_dir()
@@ -51,19 +54,19 @@ def test_rows_and_the_one_percent_rule():
     bad = {"energy_mwh": 101.2, "co2e_t": 50.0, "days": 20.0, "notes": ["a note"]}
     rows, failures, notes = reproduce.build_rows([(case, "replay", paper, good, "")])
     assert failures == [] and notes == []
-    assert [r[5] for r in rows] == ["+0.90 %", "-0.80 %", "+0.00 %"]
+    assert [r[5] for r in rows] == pytest.approx([0.9, -0.8, 0.0])
     assert rows[0][6].startswith("ok")
     rows, failures, notes = reproduce.build_rows([(case, "replay", paper, bad, "")])
     assert len(failures) == 1 and "+1.20 %" in failures[0]
     assert rows[0][-1] == "FAIL (> 1 %) [1]" and notes == ["t5-replay: a note"]
     # Predictive errors are reported, never failed.
     rows, failures, _ = reproduce.build_rows([(case, "predictive", paper, bad, "")])
-    assert failures == [] and rows[0][5] == "+1.20 %" and rows[0][6] == "[1]"
+    assert failures == [] and rows[0][5] == pytest.approx(1.2) and rows[0][6] == "[1]"
     assert [r[6] for r in rows[1:]] == ["", ""]
     # A run that could not be made fails a replay.
     rows, failures, notes = reproduce.build_rows([(case, "replay", paper, None, "joule exited 2")])
     assert failures and rows[0][-1] == "not run [1]" and "joule exited 2" in notes[0]
-    assert rows[0][3] == "100.0"  # the paper's number is still shown
+    assert rows[0][3] == 100.0 and rows[0][4] is None  # the paper's number is still shown
 
 
 def test_simulated_values_of_a_replay_like_run(replay_like_h5):
@@ -114,11 +117,18 @@ def test_runner_runs_and_reads(joule, tmp_path):
     assert missing[0][3] is None and "no scenario" in missing[0][4]
 
 
-def test_miniyaml_subset():
-    doc = miniyaml.parse("a:  # c\n  b: 1.5e3\n  c: 'x # y'\n  n: >\n    one\n    two\nd: [1, 2]\n")
-    assert doc == {"a": {"b": 1500.0, "c": "x # y", "n": "one two"}, "d": "[1, 2]"}
-    with pytest.raises(miniyaml.YamlSubsetError):
-        miniyaml.parse("just text\n")
+def test_report_markdown_and_csv_numbers():
+    case = reproduce.CASES[0]
+    paper = {"energy_mwh": 1287.0, "co2e_t": 552.0, "days": 14.8}
+    sim = {"energy_mwh": 1289.3166, "co2e_t": 551.0, "days": 14.8, "notes": []}
+    results = [(case, "replay", paper, sim, "")]
+    text, _ = reproduce.report(results)
+    assert "1,287.0" in text and "+0.18 %" in text
+    text, _ = reproduce.report(results, "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["paper"] == "1287" and float(rows[0]["simulation"]) == 1289.3166
+    assert float(rows[0]["error_pct"]) == pytest.approx(100 * 2.3166 / 1287)
+    assert rows[2]["quantity"] == "duration (d)" and float(rows[2]["error_pct"]) == 0.0
 
 
 def test_shipped_replays_match_the_publications(joule, tmp_path):

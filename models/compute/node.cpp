@@ -298,8 +298,13 @@ NodePower Node::evaluate_operation(const NodeLoad& load, double inlet_c) const {
   NodePower out;
   const int n = spec_.accelerators;
   const int busy = std::clamp(load.busy_accelerators, 0, n);
-  out.idle = accel_.idle(inlet_c);
-  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, inlet_c, true);
+  // Cold-plate accelerators run on the liquid plant's coolant when it has one.
+  const double coolant_c =
+      spec_.accelerator_settings.cooling == Cooling::cold_plate && spec_.coolant_c
+          ? *spec_.coolant_c
+          : inlet_c;
+  out.idle = accel_.idle(coolant_c);
+  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, coolant_c, true);
   out.accelerators_w = busy * out.busy.power_w + (n - busy) * out.idle.power_w;
 
   const double u_cpu = std::clamp(load.cpu_util, 0.0, 1.0);

@@ -61,6 +61,8 @@ struct NodeSpec {
   AcceleratorSettings accelerator_settings;  // cap, cooling, R_th, throttle temperature
   NodePsu psu;
   double fan_max_w = 0.0;
+  // Cold-plate coolant supply (set by the facility's liquid plant); unset: the rack inlet air.
+  std::optional<double> coolant_c;
   std::optional<sim::Watts> linear_idle, linear_max;  // linear model; defaults computed
 };
 

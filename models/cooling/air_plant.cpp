@@ -4,7 +4,11 @@
 //   Q_coil  = Q_in + P_fans                       fans: air_handler.hpp
 //   f_free  = air_economizer_fraction(...)        outdoor air takes f_free of the coil load
 //   Q_mech  = (1 − f_free)·Q_coil,   P_comp = Q_mech / COP(T_out)      chiller.hpp
-//   Q_rejected = f_free·Q_coil (exhaust air) + Q_mech + P_comp (condenser air)
+//   T_cond  = max(T_out + ΔT_cond, T_cond,min)  (head-pressure control: COP stops rising in
+//             cold air)
+//   P_cf    = k_cf · (Q_mech + P_comp)          condenser fans, per W rejected (estimate 0.02:
+//             DX condenser fan motors ~0.1 hp per ton of heat rejected)
+//   Q_rejected = f_free·Q_coil (exhaust air) + Q_mech + P_comp + P_cf (condenser air)
 // Compressor capacity is the design heat × (1 + margin), independent of outdoor temperature
 // (a simplification: real air-cooled capacity falls a few %/K above the rating point).
 // Default COP 3.5 at 35 °C outdoor: estimate for data-center CRAC units (AHRI 1360 SCOP of
@@ -26,6 +30,7 @@ namespace {
 struct AirPlantSpec {
   detail::AirSideSpec air;
   AirCooledChillerDesign compressor;
+  double condenser_fan_power = 0.02;
   bool economizer = false;
   AirEconomizerLimits limits;
 };
@@ -43,6 +48,10 @@ const sim::ModelDoc& air_plant_doc() {
               {"evaporating", "degC", "12 degC", "refrigerant evaporating temperature"},
               {"condenser_delta_t", "K", "15 K", "condensing minus outdoor air temperature"},
               {"cop_max", "number", "10", "COP ceiling at small temperature lift"},
+              {"min_condensing", "degC", "30 degC",
+               "lowest condensing temperature (head-pressure control; estimate 27-35 degC)"},
+              {"condenser_fan_power", "number", "0.02",
+               "condenser fan power per W of heat rejected by the DX units (estimate)"},
               {"economizer", "string", "none", "none or air-side"},
               {"economizer_margin", "K", "2 K",
                "outdoor air must be this much colder than the air it replaces"},
@@ -60,6 +69,8 @@ AirPlantSpec air_plant_spec(const sim::ParamReader& r) {
   s.compressor.evaporating_c = r.celsius("evaporating", sim::Range::between(-10, 30)).value;
   s.compressor.condenser_delta_k = r.kelvins("condenser_delta_t", sim::Range::positive()).value();
   s.compressor.cop_max = r.number("cop_max", sim::Range::positive());
+  s.compressor.min_condensing_c = r.celsius("min_condensing", sim::Range::between(0, 60)).value;
+  s.condenser_fan_power = r.number("condenser_fan_power", sim::Range::non_negative());
   if (s.compressor.rated_outdoor_c + s.compressor.condenser_delta_k <= s.compressor.evaporating_c)
     r.fail("evaporating", "must be below rated_outdoor + condenser_delta_t");
   s.economizer = r.choice("economizer", {"none", "air-side"}) == "air-side";
@@ -97,11 +108,12 @@ public:
     const double mech_w = std::min(mech_demand_w, design_heat_w_);
     const double unmet_w = fans.unmet_heat_w + (mech_demand_w - mech_w);
     const double compressor_w = mech_w / compressor_.cop(in.outdoor_drybulb.value);
+    const double condenser_fans_w = spec_.condenser_fan_power * (mech_w + compressor_w);
 
     out[Component::crah_fans] = sim::Watts(fans.fan_power_w);
-    out[Component::chillers] = sim::Watts(compressor_w);
+    out[Component::chillers] = sim::Watts(compressor_w + condenser_fans_w);
     out.total_up();
-    out.heat_rejected = sim::Watts(free * coil_w + mech_w + compressor_w);
+    out.heat_rejected = sim::Watts(free * coil_w + mech_w + compressor_w + condenser_fans_w);
     out.free_cooling_fraction = coil_w > 0 ? free : 0.0;
     out.economizer = free >= 1  ? EconomizerMode::full
                      : free > 0 ? EconomizerMode::partial

@@ -7,8 +7,10 @@
 //        → condenser water (+ CW pump) → towers (+ tower fans) → outdoors
 //   Q_rejected = Q_tower + P_tower fans
 // Chilled water: supply setpoint T_chw,sup, return T_chw,sup + ΔT_chw (variable primary flow
-// keeps ΔT). Condenser water entering the chillers = max(T_tower, T_cond,min of the chiller);
-// while economizing the tower may cool below that floor (down to T_chw,sup − A_hx) for the HX.
+// keeps ΔT). Towers (YorkCalc, cooling_tower.hpp) aim at max(T_wb + A_design, T_cond,min) with
+// chillers alone, and at T_chw,sup − A_hx while economizing; condenser water entering the
+// chillers = max(T_tower, T_cond,min). The economizer mode is judged on the tower's full-fan
+// approach. Basin heaters (tower component) heat the basin water, which leaves outdoors.
 // Sizing: design heat × (1 + margin) on the air and chilled-water side, × (1 + 1/COP_ref)
 // on the condenser side; chillers: round(design / catalog capacity) duty units (≥ 1) of equal
 // size, plus `chiller_redundancy` standby units.
@@ -39,6 +41,10 @@ struct ChilledWaterSpec {
   sim::Kelvins chw_delta_t{6};
   sim::Kelvins tower_approach{3.9};
   sim::Kelvins cw_delta_t{5.56};
+  sim::Celsius tower_design_wetbulb{25.6};
+  double tower_min_airflow = 0.2;
+  double basin_heater_w_per_k_per_mw = 130;
+  sim::Celsius basin_setpoint{2};
   double tower_fan_power = 0.0133;
   EvaporativeWater water;
   sim::Pascals chw_pump_head{245e3};
@@ -64,13 +70,26 @@ const sim::ModelDoc& chilled_water_doc() {
                "add a chiller when the running ones would exceed this part-load ratio"},
               {"chw_supply", "degC", "10 degC", "chilled-water supply setpoint"},
               {"chw_delta_t", "K", "6 K", "chilled-water return minus supply"},
-              {"tower_approach", "K", "3.9 K", "tower leaving water minus wet-bulb at design"},
+              {"tower_approach", "K", "3.9 K",
+               "tower leaving water minus wet-bulb at design (EnergyPlus CoolingTower:"
+               "VariableSpeed); off-design from the YorkCalc correlation"},
+              {"tower_design_wetbulb", "degC", "25.6 degC",
+               "outdoor wet-bulb the tower approach is specified at (EnergyPlus default)"},
+              {"tower_min_airflow", "number", "0.2",
+               "lowest tower fan speed before cycling (EnergyPlus default)"},
+              {"basin_heater", "number", "130",
+               "basin heater capacity, W per K below the setpoint per MW of design heat "
+               "(estimate: ~10 kW per 3.5 MW cell sized for -18 degC)"},
+              {"basin_setpoint", "degC", "2 degC",
+               "outdoor dry-bulb below which the basin heaters run (EnergyPlus default)"},
               {"cw_delta_t", "K", "5.56 K", "condenser-water range at design"},
               {"tower_fan_power", "number", "0.0133",
                "tower fan power at design per W of heat rejected"},
               {"cycles_of_concentration", "number", "4", "tower cycles of concentration"},
               {"drift", "number", "0.001 %", "drift loss, fraction of circulating water"},
-              {"latent_fraction", "number", "1", "share of tower heat rejected by evaporation"},
+              {"latent_fraction", "number", "0.85",
+               "share of tower heat rejected by evaporation (CTI rule of thumb: 0.00085 gpm "
+               "evaporated per gpm and degF of range)"},
               {"chw_pump_head", "Pa", "245 kPa", "chilled-water pump head at design"},
               {"cw_pump_head", "Pa", "210 kPa", "condenser-water pump head at design"},
               {"pump_efficiency", "number", "0.7", "pump wire-to-water efficiency"},
@@ -92,7 +111,11 @@ ChilledWaterSpec chilled_water_spec(const sim::ParamReader& r) {
   s.chw_supply = r.celsius("chw_supply", sim::Range::between(2, 25));
   s.chw_delta_t = r.kelvins("chw_delta_t", sim::Range::positive());
   s.tower_approach = r.kelvins("tower_approach", sim::Range::positive());
-  s.cw_delta_t = r.kelvins("cw_delta_t", sim::Range::positive());
+  s.cw_delta_t = r.kelvins("cw_delta_t", sim::Range::between(1.1, 22.2));
+  s.tower_design_wetbulb = r.celsius("tower_design_wetbulb", sim::Range::between(-10, 26.7));
+  s.tower_min_airflow = r.number("tower_min_airflow", {0, 1, false, true});
+  s.basin_heater_w_per_k_per_mw = r.number("basin_heater", sim::Range::non_negative());
+  s.basin_setpoint = r.celsius("basin_setpoint", sim::Range::between(-20, 20));
   s.tower_fan_power = r.number("tower_fan_power", sim::Range::non_negative());
   s.water.cycles_of_concentration = r.number("cycles_of_concentration", {1, 1e9, true, false});
   s.water.drift_fraction = r.number("drift", sim::Range::unit_interval());
@@ -105,6 +128,16 @@ ChilledWaterSpec chilled_water_spec(const sim::ParamReader& r) {
   s.wse.hx_approach_k = r.kelvins("hx_approach", sim::Range::non_negative()).value();
   s.wse.deadband_k = r.kelvins("economizer_deadband", sim::Range::non_negative()).value();
   s.wse.min_dwell = r.duration("economizer_dwell");
+  {
+    const double wb = s.tower_design_wetbulb.value, range = s.cw_delta_t.value();
+    const double a = s.tower_approach.value();
+    if (!(yorkcalc_approach_k(wb, range, 0.05) <= a && a <= yorkcalc_approach_k(wb, range, 5.0)))
+      r.fail("tower_approach",
+             "is outside what the YorkCalc correlation reaches at this design "
+             "wet-bulb and range (" +
+                 std::to_string(yorkcalc_approach_k(wb, range, 0.05)) + " to " +
+                 std::to_string(yorkcalc_approach_k(wb, range, 5.0)) + " K)");
+  }
   if (s.air.supply_air.value <= s.chw_supply.value)
     r.fail("chw_supply", "must be below supply_air (the coil needs colder water than air)");
   return s;
@@ -118,8 +151,7 @@ public:
         crah_(detail::air_handler_design(spec.air, design_heat_w_)),
         chillers_(make_bank(spec, design_heat_w_)),
         condenser_heat_w_(design_heat_w_ * (1 + 1 / spec.chiller->cop)),
-        tower_({condenser_heat_w_, spec.tower_approach.value(), spec.cw_delta_t.value(),
-                spec.tower_fan_power}),
+        tower_(tower_design(spec, condenser_heat_w_)),
         chw_pump_({design_heat_w_, spec.chw_delta_t.value(), spec.chw_pump_head.value(),
                    spec.pump_efficiency, spec.pump_control}),
         cw_pump_({condenser_heat_w_, spec.cw_delta_t.value(), spec.cw_pump_head.value(),
@@ -129,8 +161,12 @@ public:
   PlantOutputs step(sim::Time now, const PlantInputs& in) override {
     if (spec_.economizer) {
       const double supply_c = spec_.chw_supply.value;
+      // The economizer is judged on what the tower reaches at full fan speed (YorkCalc at the
+      // present wet-bulb and heat), not on its design approach.
+      const double heat_w = in.heat_in().value() * (1 + 1 / spec_.chiller->cop);
       economizer_.step(now, supply_c + spec_.chw_delta_t.value(), supply_c,
-                       in.outdoor_wetbulb.value, spec_.tower_approach.value());
+                       in.outdoor_wetbulb.value,
+                       tower_.full_fan_approach_k(heat_w, in.outdoor_wetbulb.value));
     }
     return evaluate(in);
   }
@@ -151,13 +187,13 @@ public:
     const double chw_pump_w = chw_pump_.power_w(coil_w);
     const double chw_load_w = coil_w + chw_pump_w;
 
-    // Tower water temperature. Below the design heat it does not depend on the heat (fans
-    // hold the approach); above it, estimate the heat with the rated COP.
-    const double tower_floor_c = mode == EconomizerMode::off
-                                     ? cond_min_c
-                                     : chw_supply_c - economizer_.design().hx_approach_k;
+    // Tower water temperature: the setpoint when the fans can hold it, warmer when even full
+    // speed cannot (YorkCalc). It depends on the heat, estimated here with the rated COP.
+    const double tower_set_c = mode == EconomizerMode::off
+                                   ? tower_.fixed_approach_setpoint_c(wetbulb_c, cond_min_c)
+                                   : chw_supply_c - economizer_.design().hx_approach_k;
     const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller->cop);
-    const double tower_c = tower_.operate(heat_estimate_w, wetbulb_c, tower_floor_c).leaving_c;
+    const double tower_c = tower_.operate(heat_estimate_w, wetbulb_c, tower_set_c).leaving_c;
 
     // Economizer share, then chillers trim the rest.
     const double hx_fraction = mode == EconomizerMode::off
@@ -171,16 +207,17 @@ public:
     const double cw_heat_w = hx_w + ch.load_w + ch.power_w;
     const double cw_pump_w = cw_pump_.power_w(cw_heat_w);
     const double tower_heat_w = cw_heat_w + cw_pump_w;
-    const TowerOperation tw = tower_.operate(tower_heat_w, wetbulb_c, tower_floor_c);
+    const TowerOperation tw = tower_.operate(tower_heat_w, wetbulb_c, tower_set_c);
     const double circulating_m3_s =
         tower_.design_flow_m3_s() * std::min(1.0, tower_heat_w / condenser_heat_w_);
 
     out[Component::crah_fans] = sim::Watts(fans.fan_power_w);
     out[Component::chillers] = sim::Watts(ch.power_w);
-    out[Component::towers] = sim::Watts(tw.fan_power_w);
+    const double basin_w = tower_.basin_heater_w(in.outdoor_drybulb.value);
+    out[Component::towers] = sim::Watts(tw.fan_power_w + basin_w);
     out[Component::pumps] = sim::Watts(chw_pump_w + cw_pump_w);
     out.total_up();
-    out.heat_rejected = sim::Watts(tower_heat_w + tw.fan_power_w);
+    out.heat_rejected = sim::Watts(tower_heat_w + tw.fan_power_w + basin_w);
     out.water_use = sim::CubicMetersPerSecond(
         evaporative_water_m3_s(spec_.water, tower_heat_w, tw.leaving_c, circulating_m3_s));
     out.economizer = mode;
@@ -208,6 +245,19 @@ public:
   const std::string& type() const override { return chilled_water_doc().name; }
 
 private:
+  static CoolingTowerDesign tower_design(const ChilledWaterSpec& spec, double heat_w) {
+    CoolingTowerDesign d;
+    d.heat_w = heat_w;
+    d.approach_k = spec.tower_approach.value();
+    d.range_k = spec.cw_delta_t.value();
+    d.wetbulb_c = spec.tower_design_wetbulb.value;
+    d.fan_power_ratio = spec.tower_fan_power;
+    d.min_airflow = spec.tower_min_airflow;
+    d.basin_w_per_k_per_w = spec.basin_heater_w_per_k_per_mw / 1e6;
+    d.basin_setpoint_c = spec.basin_setpoint.value;
+    return d;
+  }
+
   static ChillerBank make_bank(const ChilledWaterSpec& spec, double design_heat_w) {
     const double catalog_w = spec.chiller->capacity_w;
     const int duty = std::max(1, static_cast<int>(std::lround(design_heat_w / catalog_w)));

@@ -1,25 +1,122 @@
 #include "models/cooling/cooling_tower.hpp"
 
 #include <algorithm>
+#include <array>
+#include <stdexcept>
 
 #include "models/cooling/properties.hpp"
 
 namespace joule::models::cooling {
 
+namespace {
+
+// YorkCalc coefficients c[k·9 + j·3 + i] of T_wb^i · T_r^j · LG^k (EnergyPlus Engineering
+// Reference, YorkCalc model; identical in Modelica Buildings yorkCalc).
+constexpr std::array<double, 27> yorkcalc_c = {
+    -0.359741205,     -0.055053608,      0.0023850432,     0.173926877,         -0.0248473764,
+    0.00048430224,    -0.005589849456,   0.0005770079712,  -0.00001342427256,   2.84765801111111,
+    -0.121765149,     0.0014599242,      1.680428651,      -0.0166920786,       -0.0007190532,
+    -0.025485194448,  0.0000487491696,   0.00002719234152, -0.0653766255555556, -0.002278167,
+    0.0002500254,     -0.0910565458,     0.00318176316,    0.000038621772,      -0.0034285382352,
+    0.00000856589904, -0.000001516821552};
+
+constexpr double wetbulb_min_c = -34.4, wetbulb_max_c = 26.7;
+constexpr double range_min_k = 1.1, range_max_k = 22.2;
+constexpr double lg_max = 8.0;
+
+}  // namespace
+
+double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg) {
+  const double w = std::clamp(wetbulb_c, wetbulb_min_c, wetbulb_max_c);
+  const double r = std::clamp(range_k, range_min_k, range_max_k);
+  const double l = std::clamp(lg, 0.0, lg_max);
+  double a = 0;
+  std::size_t k = 0;
+  for (const double lk : {1.0, l, l * l})
+    for (const double rj : {1.0, r, r * r})
+      for (const double wi : {1.0, w, w * w}) a += yorkcalc_c[k++] * lk * rj * wi;
+  return a;
+}
+
 CoolingTower::CoolingTower(const CoolingTowerDesign& design)
     : design_(design),
       design_fan_w_(design.heat_w * design.fan_power_ratio),
       design_flow_m3_s_(design.heat_w /
-                        (rho_water_kg_per_m3 * cp_water_j_per_kg_k * design.range_k)) {}
+                        (rho_water_kg_per_m3 * cp_water_j_per_kg_k * design.range_k)) {
+  // The approach grows with LG; bisect for the design LG.
+  double lo = 0.05, hi = lg_max;
+  const auto approach = [&](double lg) {
+    return yorkcalc_approach_k(design.wetbulb_c, design.range_k, lg);
+  };
+  if (!(approach(lo) <= design.approach_k && design.approach_k <= approach(hi)))
+    throw std::invalid_argument(
+        "cooling tower: the design approach is outside what the "
+        "YorkCalc correlation reaches at this design wet-bulb and range");
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (approach(mid) < design.approach_k ? lo : hi) = mid;
+  }
+  lg_design_ = 0.5 * (lo + hi);
+}
 
-TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double floor_c) const {
+double CoolingTower::range_k(double heat_w) const {
+  return design_.heat_w > 0 ? design_.range_k * std::max(heat_w, 0.0) / design_.heat_w : 0.0;
+}
+
+double CoolingTower::full_fan_approach_k(double heat_w, double wetbulb_c) const {
+  return yorkcalc_approach_k(wetbulb_c, range_k(heat_w), lg_design_);
+}
+
+double CoolingTower::basin_heater_w(double drybulb_c) const {
+  return design_.basin_w_per_k_per_w * design_.heat_w *
+         std::max(0.0, design_.basin_setpoint_c - drybulb_c);
+}
+
+double CoolingTower::fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const {
+  return std::max(wetbulb_c + design_.approach_k, floor_c);
+}
+
+TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double setpoint_c) const {
   TowerOperation op;
-  const double load = design_.heat_w > 0 ? std::max(heat_w, 0.0) / design_.heat_w : 0.0;
-  op.leaving_c = std::max(wetbulb_c + design_.approach_k * std::max(1.0, load), floor_c);
+  const double range = range_k(heat_w);
+  const double full_c = wetbulb_c + yorkcalc_approach_k(wetbulb_c, range, lg_design_);
+  if (heat_w <= 0 || design_.heat_w <= 0) {
+    op.leaving_c = std::max(setpoint_c, wetbulb_c);
+    op.approach_k = op.leaving_c - wetbulb_c;
+    return op;
+  }
+  const double f_min = std::clamp(design_.min_airflow, 1e-3, 1.0);
+  const auto leaving_at = [&](double f) {
+    return wetbulb_c + yorkcalc_approach_k(wetbulb_c, range, lg_design_ / f);
+  };
+  double f = 1.0;
+  if (full_c >= setpoint_c) {
+    op.leaving_c = full_c;
+  } else if (leaving_at(f_min) <= setpoint_c) {
+    // Cycling between minimum speed and free convection (Modelica Buildings YorkCalc: the free
+    // convection approach is (1 − φ_fc)·(T_in − T_wb) + φ_fc·A(full fan)).
+    const double inlet_c = setpoint_c + range;
+    const double free_c = wetbulb_c + (1 - design_.free_convection) * (inlet_c - wetbulb_c) +
+                          design_.free_convection * (full_c - wetbulb_c);
+    const double min_c = leaving_at(f_min);
+    const double duty =
+        free_c > setpoint_c ? std::clamp((free_c - setpoint_c) / (free_c - min_c), 0.0, 1.0) : 0.0;
+    op.leaving_c = setpoint_c;
+    op.airflow_fraction = duty * f_min;
+    op.fan_power_w = duty * design_fan_w_ * f_min * f_min * f_min;
+    op.approach_k = op.leaving_c - wetbulb_c;
+    return op;
+  } else {
+    double lo = f_min, hi = 1.0;  // leaving falls as the air flow rises
+    for (int i = 0; i < 40; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (leaving_at(mid) > setpoint_c ? lo : hi) = mid;
+    }
+    f = hi;
+    op.leaving_c = setpoint_c;
+  }
   op.approach_k = op.leaving_c - wetbulb_c;
-  if (load <= 0) return op;
-  op.airflow_fraction = std::min(1.0, load * design_.approach_k / op.approach_k);
-  const double f = op.airflow_fraction;
+  op.airflow_fraction = f;
   op.fan_power_w = design_fan_w_ * f * f * f;
   return op;
 }

@@ -1,14 +1,27 @@
-// Open evaporative cooling tower (condenser water), and the water it uses.
+// Open evaporative cooling tower (condenser water), its basin heaters, and the water it uses.
 //
-// Leaving water temperature from the outdoor wet-bulb and the approach. The fans hold the
-// design approach; the airflow they need grows with the heat rejected and shrinks with the
-// approach allowed (a linearised Merkel relation, approach ∝ Q / airflow):
-//   T_lvg   = max(T_wb + A_design·max(1, Q/Q_design), T_floor)
-//   f_air   = min(1, (Q/Q_design) · A_design / (T_lvg − T_wb))
-//   P_fan   = P_fan,design · f_air³                       (affinity law)
-// so beyond the design heat the fans are at full speed and the approach grows with load, and
-// when T_floor (the chiller's minimum condenser temperature) lies above T_wb + A_design the
-// fans slow down. The wet-bulb dependence of the approach at fixed airflow is neglected.
+// Approach from the YorkCalc correlation (EnergyPlus Engineering Reference, "Cooling Towers:
+// Variable Speed", YorkCalc model; the same polynomial as Modelica Buildings
+// Fluid.HeatExchangers.CoolingTowers.Correlations.yorkCalc): a 27-term polynomial in the
+// inlet wet-bulb T_wb (°C), the range T_r (K) and the liquid-to-gas ratio LG,
+//   A = Σ_{i,j,k ∈ 0..2} c_ijk · T_wb^i · T_r^j · LG^k
+// valid for −34.4 ≤ T_wb ≤ 26.7 °C, 1.1 ≤ T_r ≤ 22.2 K, LG ≤ 8 (inputs are clamped there).
+// LG = LG_d · (water flow fraction) / (air flow fraction); LG_d is solved once at construction
+// so that the correlation returns the design approach at the design wet-bulb and range
+// (EnergyPlus and Modelica do the same). Condenser water flows at design (constant flow), so the
+// range follows the heat: T_r = T_r,d · Q / Q_d.
+//
+// Fan control: the fans hold the leaving water at a setpoint the plant chooses: with chillers
+// alone  T_set = max(T_wb + A_d, T_cond,min)  (fixed-approach reset); while economizing, the
+// water the heat exchanger needs (T_chw,sup − A_hx). The fans reach it by searching the air flow
+// fraction f ∈ [f_min, 1] with T_wb + A(f) = T_set. When even full speed cannot reach it (cold
+// weather: A at full fan grows as T_wb falls, ≈ 9.5 K at 5 °C for a 3.9 K / 25.6 °C design), the
+// fans run at full speed and the water leaves warmer. Below f_min the fan cycles between f_min and
+// off (free convection, taking `free_convection` of the forced capacity), with power  P = duty ·
+// P_d · f_min³.   Fan power: P = P_d · f³ (affinity).
+//
+// Basin heaters (EnergyPlus CoolingTower:VariableSpeed "Basin Heater Capacity"):
+//   P_basin = k_basin · max(0, T_basin,set − T_db),   heat into the basin water → outdoors.
 //
 // Water use (m³/s):
 //   evaporation E = φ·Q / h_fg(T_lvg)          φ: share of the heat leaving as latent heat
@@ -19,14 +32,20 @@
 // (cycles − 1); typical cycles 3–7; drift 0.0005–0.2 % of circulation, ≤ 0.001 % with modern
 // drift eliminators.)
 //
-// | parameter          | default            | source                                       |
-// |--------------------|--------------------|----------------------------------------------|
-// | A_design           | 3.9 K (7 °F)       | estimate: typical data-center tower selection |
-// | range (ΔT water)   | 5.56 K (10 °F)     | ASHRAE 90.1-2019 App. G G3.1.3.11            |
-// | P_fan,design / Q   | 0.0133 W/W         | ASHRAE 90.1 App. G: 38.2 gpm/hp at 10 °F range |
-// | φ                  | 1.0                | upper bound; the CTI rule 0.00085 gpm/(gpm·°F) is
-// ~0.85 | | CoC                | 4                  | DOE FEMP typical | | drift              |
-// 0.001 %            | DOE FEMP, modern drift eliminators            |
+// | parameter          | default       | source                                               |
+// |--------------------|---------------|------------------------------------------------------|
+// | A_d                | 3.9 K (7 °F)  | EnergyPlus CoolingTower:VariableSpeed design approach |
+// | T_wb,d             | 25.6 °C       | EnergyPlus CoolingTower:VariableSpeed default         |
+// | T_r,d              | 5.56 K (10 °F)| ASHRAE 90.1-2019 App. G G3.1.3.11                     |
+// | P_d / Q_d          | 0.0133 W/W    | ASHRAE 90.1 App. G: 38.2 gpm/hp at 10 °F range        |
+// | f_min              | 0.2           | EnergyPlus "Minimum Air Flow Rate Ratio" default      |
+// | free_convection    | 0.125         | EnergyPlus "Fraction of Tower Capacity in Free        |
+// |                    |               | Convection Regime" default                            |
+// | k_basin            | 130 W/K per MW| estimate: ~10 kW heaters on a 3.5 MW cell for 0 °F    |
+// | T_basin,set        | 2 °C          | EnergyPlus default basin heater setpoint              |
+// | φ                  | 0.85          | CTI rule: 0.00085 gpm evaporated per gpm·°F ⇒ ≈ 0.85  |
+// | CoC                | 4             | DOE FEMP typical                                      |
+// | drift              | 0.001 %       | DOE FEMP, modern drift eliminators                    |
 #pragma once
 
 namespace joule::models::cooling {
@@ -35,34 +54,54 @@ struct CoolingTowerDesign {
   double heat_w = 0;  // heat rejected at design
   double approach_k = 3.9;
   double range_k = 5.56;
+  double wetbulb_c = 25.6;
   double fan_power_ratio = 0.0133;  // design fan power / design heat rejected
+  double min_airflow = 0.2;
+  double free_convection = 0.125;
+  double basin_w_per_k_per_w = 130.0 / 1e6;  // basin heater capacity per W of design heat
+  double basin_setpoint_c = 2.0;
 };
 
 struct TowerOperation {
   double leaving_c = 0;
   double approach_k = 0;
-  double airflow_fraction = 0;
+  double airflow_fraction = 0;  // time-averaged (cycling below the minimum)
   double fan_power_w = 0;
 };
+
+// The YorkCalc approach (K) at wet-bulb `wetbulb_c`, range `range_k` and liquid-to-gas ratio
+// `lg`, inputs clamped to the correlation's bounds.
+double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg);
 
 class CoolingTower {
 public:
   explicit CoolingTower(const CoolingTowerDesign& design);
-  // `floor_c`: the tower does not cool the water below this (fans slow instead).
-  TowerOperation operate(double heat_w, double wetbulb_c, double floor_c) const;
+  // Rejects `heat_w` with the fans holding the leaving water at `setpoint_c` when they can
+  // (slower, or cycling, when the setpoint is easy; full speed and warmer water when not).
+  TowerOperation operate(double heat_w, double wetbulb_c, double setpoint_c) const;
+  // The fixed-approach setpoint: design approach above the wet-bulb, never below `floor_c`.
+  double fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const;
+  // Approach at full fan speed rejecting `heat_w` at this wet-bulb.
+  double full_fan_approach_k(double heat_w, double wetbulb_c) const;
+  double basin_heater_w(double drybulb_c) const;
   double design_fan_power_w() const { return design_fan_w_; }
+  // Liquid-to-gas ratio at design flows (solved so the correlation meets the design approach).
+  double design_lg() const { return lg_design_; }
   // Condenser water circulating at design flow, m³/s.
   double design_flow_m3_s() const { return design_flow_m3_s_; }
   const CoolingTowerDesign& design() const { return design_; }
 
 private:
+  double range_k(double heat_w) const;
+
   CoolingTowerDesign design_;
   double design_fan_w_;
   double design_flow_m3_s_;
+  double lg_design_;
 };
 
 struct EvaporativeWater {
-  double latent_fraction = 1.0;
+  double latent_fraction = 0.85;
   double cycles_of_concentration = 4.0;
   double drift_fraction = 1e-5;
 };

@@ -7,6 +7,62 @@
 
 namespace joule::models::cooling {
 
+const sim::ModelDoc& hall_doc() {
+  static const sim::ModelDoc doc = [] {
+    sim::ModelDoc d{
+        "cooling",
+        "hall",
+        "data-hall air path (`cooling.hall`): containment and rack recirculation by position",
+        {
+            {"containment", "string", "cold-aisle", "none (open aisles), cold-aisle or hot-aisle"},
+            {"racks_per_row", "integer", "16", "racks in one row (recirculation by position)"},
+            {"recirculation", "number", "0.03 contained, 0.08 open",
+             "share of a mid-row rack's intake that is its own exhaust (estimate)"},
+            {"end_recirculation", "number", "0.03 contained, 0.25 open",
+             "the same at the row ends (estimate)"},
+            {"rack_thermal_mass", "J/K", "330 kJ/K",
+             "heat capacity of a rack and its servers (estimate, ~670 kg)"},
+        }};
+    sim::model_docs().push_back(&d);
+    return d;
+  }();
+  return doc;
+}
+
+namespace {
+const bool hall_documented = (hall_doc(), true);
+}  // namespace
+
+HallLayout hall_layout(const sim::ParamReader& r) {
+  HallLayout l;
+  const std::string c = r.choice("containment", {"cold-aisle", "hot-aisle", "none"});
+  l.containment = c == "none"        ? Containment::none
+                  : c == "hot-aisle" ? Containment::hot_aisle
+                                     : Containment::cold_aisle;
+  const bool open = l.containment == Containment::none;
+  l.racks_per_row = static_cast<int>(r.integer("racks_per_row", sim::Range::between(1, 1000)));
+  l.recirculation_mid = r.has("recirculation") ? r.number("recirculation", {0, 1, true, false})
+                                               : (open ? 0.08 : 0.03);
+  l.recirculation_end = r.has("end_recirculation")
+                            ? r.number("end_recirculation", {0, 1, true, false})
+                            : (open ? 0.25 : l.recirculation_mid);
+  l.rack_thermal_mass_j_per_k =
+      r.quantity<sim::JoulesPerKelvin>("rack_thermal_mass", sim::Range::positive()).value();
+  return l;
+}
+
+std::vector<double> recirculation_profile(const HallLayout& layout, int racks) {
+  std::vector<double> r(static_cast<std::size_t>(std::max(racks, 0)));
+  const int n = std::max(1, layout.racks_per_row);
+  for (int i = 0; i < racks; ++i) {
+    const int k = i % n;
+    const double u = n > 1 ? std::abs(2.0 * k / (n - 1) - 1.0) : 0.0;
+    r[static_cast<std::size_t>(i)] =
+        layout.recirculation_mid + (layout.recirculation_end - layout.recirculation_mid) * u * u;
+  }
+  return r;
+}
+
 DataHall::DataHall(const DataHallDesign& design) : design_(design) {
   if (design.racks < 1) throw std::invalid_argument("data hall needs at least one rack");
   if (!design.rack_recirculation.empty() &&

@@ -16,21 +16,51 @@
 // A failed CRAH (capacity fraction < 1) makes a < 1 and racks draw warm room air; a raised
 // supply temperature raises every inlet.
 //
+// Recirculation by position (`containment`): with cold- or hot-aisle containment every rack
+// sees r_mid; with open aisles hot exhaust wraps around the row ends and over the racks, so
+// r grows from the middle of each row to its ends:
+//   r_i = r_mid + (r_end − r_mid) · u_i²,   u_i = |2·k_i/(n_row − 1) − 1| ∈ [0, 1]
+// (k_i: position of rack i in its row of n_row racks). Placement then matters: the same job
+// warms its racks' inlets by r_i/(1 − r_i) · P/W, more at a row end than in the middle.
+//
 // | parameter            | default    | source                                              |
 // |----------------------|------------|-----------------------------------------------------|
-// | recirculation r      | 0.03       | estimate: contained aisles 1–5 %, open aisles 10–20 % |
+// | containment          | cold-aisle | estimate: new AI halls are contained                |
+// | r_mid, r_end (contained) | 0.03, 0.03 | estimate: contained aisles 1–5 %                  |
+// | r_mid, r_end (open)  | 0.08, 0.25 | estimate: open aisles 10–20 % on average (mean of   |
+// |                      |            | the profile 0.137), worst at row ends                |
+// | racks per row        | 16         | estimate                                            |
 // | bypass β             | 0.05       | estimate: contained aisles a few %                   |
 // | ΔT_rack              | 12 K       | estimate (server exhaust rise at design)             |
 // | inlet air volume     | 2 m³/rack  | estimate (cold-aisle share)                          |
-// | rack thermal mass    | 60 kJ/K    | estimate (~120 kg of steel/aluminium/copper)         |
+// | rack thermal mass    | 330 kJ/K   | estimate: 4 DGX-class servers (130 kg each, vendor  |
+// |                      |            | spec) + a 150 kg rack ≈ 670 kg, c ≈ 0.5 kJ/(kg·K)   |
 // | room air volume      | 25 m³/rack | estimate (hall with raised floor, per rack)          |
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "models/cooling/thermal_network.hpp"
+#include "sim/params.hpp"
 
 namespace joule::models::cooling {
+
+enum class Containment { none, cold_aisle, hot_aisle };
+
+// Keys of `cooling.hall` (read by the facility; every air-side plant accepts the map).
+const sim::ModelDoc& hall_doc();
+
+struct HallLayout {
+  Containment containment = Containment::cold_aisle;
+  int racks_per_row = 16;
+  double recirculation_mid = 0.03;
+  double recirculation_end = 0.03;
+  double rack_thermal_mass_j_per_k = 330e3;
+};
+HallLayout hall_layout(const sim::ParamReader& r);
+// r_i for each of `racks` racks laid out in rows (see above).
+std::vector<double> recirculation_profile(const HallLayout& layout, int racks);
 
 struct DataHallDesign {
   int racks = 1;
@@ -41,7 +71,7 @@ struct DataHallDesign {
   double bypass = 0.05;
   double supply_c = 22.0;
   double inlet_air_m3 = 2.0;
-  double rack_thermal_mass_j_per_k = 60e3;
+  double rack_thermal_mass_j_per_k = 330e3;
   double room_air_m3_per_rack = 25.0;
 };
 

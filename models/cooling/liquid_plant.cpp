@@ -3,11 +3,13 @@
 // to an air-side plant (`air_side:`, any registered type, default chilled-water) sized for it.
 // Equations and defaults: liquid_cooling.hpp.
 //
-//   Q_loop     = κ·Q_chip + P_fws pump
-//   dry cooler rejects min(Q_loop, Q_dc,max(T_db)) (+ its fan power)
-//   evaporative assist: up to Q_dc,max(T_db − ε(T_db − T_wb)) − Q_dc,max(T_db) more, at full
-//     fan speed, using Q_assist / h_fg of water;   or
-//   trim chiller: the rest, P = Q_trim / COP(T_db), rejecting Q_trim + P to outdoor air.
+//   Q_loop     = κ_chip·Q_chip + κ_other·Q_other + P_fws pump
+//   dry cooler rejects min(Q_loop, Q_dc,max(T_ret − T_db)) (+ its fan power)
+//   evaporative assist: up to Q_dc,max(T_ret − T_pre) − Q_dc,max(T_ret − T_db) more, at full
+//     fan speed, with pre-cooled air T_pre, using Q_assist / h_fg of water;   or
+//   trim chiller in series after the dry cooler: the rest, P = Q_trim / COP(T_db), rejecting
+//     Q_trim + P to outdoor air.
+//   chip coolant = facility supply + A_cdu
 //   Q_rejected = Q_loop − unmet + P_dry fans (+ P_trim) + the air side's Q_rejected
 #include <algorithm>
 #include <memory>
@@ -25,6 +27,8 @@ namespace {
 
 struct LiquidSpec {
   double capture_fraction = 0.8;
+  double capture_other = 0.2;
+  sim::Kelvins cdu_approach{3};
   sim::Celsius facility_supply{32};
   sim::Kelvins facility_delta_t{10};
   sim::Pascals pump_head{150e3};
@@ -46,7 +50,12 @@ const sim::ModelDoc& liquid_doc() {
       "water, rejected by dry coolers (evaporative assist or trim chiller on hot hours); the "
       "rest goes to an air-side plant",
       {
-          {"capture_fraction", "number", "0.8", "share of chip heat the cold plates capture"},
+          {"capture_fraction", "number", "0.8",
+           "share of accelerator heat the cold plates capture (estimate, typical 0.70-0.85)"},
+          {"capture_other", "number", "0.2",
+           "share of the other IT heat (CPUs, switch chips) on cold plates (estimate)"},
+          {"cdu_approach", "K", "3 K",
+           "chip coolant supply minus facility-water supply across the CDU (estimate, 2-5 K)"},
           {"facility_supply", "degC", "32 degC", "facility-water supply temperature (30-45 degC)"},
           {"facility_delta_t", "K", "10 K", "facility-water return minus supply"},
           {"pump_head", "Pa", "150 kPa", "facility-water pump head at design"},
@@ -60,6 +69,7 @@ const sim::ModelDoc& liquid_doc() {
            "adiabatic pre-cooling effectiveness (share of the wet-bulb depression)"},
           {"trim_cop", "number", "6", "trim chiller COP at 35 degC outdoor"},
           {"capacity_margin", "number", "0.15", "liquid loop sized for design times (1 + margin)"},
+          {"hall", "map", "{}", "data-hall air path: containment, recirculation (see 'hall')"},
           {"air_side", "map", "{type: chilled-water}",
            "plant for the heat left in the air (a cooling map with its own type)"},
       }};
@@ -69,6 +79,8 @@ const sim::ModelDoc& liquid_doc() {
 LiquidSpec liquid_spec(const sim::ParamReader& r) {
   LiquidSpec s;
   s.capture_fraction = r.number("capture_fraction", sim::Range::unit_interval());
+  s.capture_other = r.number("capture_other", sim::Range::unit_interval());
+  s.cdu_approach = r.kelvins("cdu_approach", sim::Range::non_negative());
   s.facility_supply = r.celsius("facility_supply", sim::Range::between(15, 60));
   s.facility_delta_t = r.kelvins("facility_delta_t", sim::Range::positive());
   s.pump_head = r.quantity<sim::Pascals>("pump_head", sim::Range::non_negative());
@@ -92,12 +104,13 @@ public:
   LiquidPlant(const LiquidSpec& spec, const PlantSizing& sizing,
               std::unique_ptr<CoolingPlant> air_side)
       : spec_(spec),
-        design_loop_w_(spec.capture_fraction * sizing.chip_heat.value() *
+        design_loop_w_((spec.capture_fraction * sizing.chip_heat.value() +
+                        spec.capture_other * sizing.other_heat.value()) *
                        (1 + spec.capacity_margin)),
         pump_({design_loop_w_, spec.facility_delta_t.value(), spec.pump_head.value(),
                spec.pump_efficiency, spec.pump_control}),
         dry_cooler_({design_loop_w_ + pump_.design_power_w(), spec.dry_cooler_approach.value(),
-                     spec.dry_cooler_fan_power}),
+                     spec.facility_delta_t.value(), spec.dry_cooler_fan_power}),
         trim_(spec.trim),
         air_side_(std::move(air_side)) {}
 
@@ -112,10 +125,16 @@ public:
 
   const std::string& type() const override { return liquid_doc().name; }
 
+  LiquidCapture capture() const override {
+    return {spec_.capture_fraction, spec_.capture_other,
+            spec_.facility_supply.value + spec_.cdu_approach.value()};
+  }
+
 private:
   PlantInputs air_inputs(const PlantInputs& in) const {
-    const DlcSplit split = dlc_split(spec_.capture_fraction, in.chip_heat.value(),
-                                     in.other_it_heat.value() + in.room_losses.value());
+    const DlcSplit split =
+        dlc_split(spec_.capture_fraction, spec_.capture_other, in.chip_heat.value(),
+                  in.other_it_heat.value(), in.room_losses.value());
     PlantInputs air = in;
     air.chip_heat = sim::Watts(0);
     air.other_it_heat = sim::Watts(split.air_w);
@@ -126,7 +145,9 @@ private:
   PlantOutputs combine(const PlantInputs& in, PlantOutputs out) const {
     const double drybulb_c = in.outdoor_drybulb.value;
     const double supply_c = spec_.facility_supply.value;
-    const double liquid_w = spec_.capture_fraction * in.chip_heat.value();
+    const double liquid_w = dlc_split(spec_.capture_fraction, spec_.capture_other,
+                                      in.chip_heat.value(), in.other_it_heat.value(), 0.0)
+                                .liquid_w;
     const double pump_w = pump_.power_w(liquid_w);
     const double loop_w = liquid_w + pump_w;
 
@@ -137,7 +158,7 @@ private:
         const double precooled_c =
             drybulb_c - spec_.evaporative_effectiveness *
                             (drybulb_c - std::min(in.outdoor_wetbulb.value, drybulb_c));
-        const double wet_max_w = dry_cooler_.max_heat_w(precooled_c, supply_c);
+        const double wet_max_w = dry_cooler_.max_heat_w(loop_w, precooled_c, supply_c);
         assist_w =
             std::clamp(std::min(loop_w, wet_max_w) - dry.heat_rejected_w, 0.0, dry.remaining_w);
         unmet_w = dry.remaining_w - assist_w;
@@ -191,7 +212,8 @@ private:
 std::unique_ptr<CoolingPlant> make_liquid(const sim::ParamReader& r, const PlantSizing& sizing) {
   const LiquidSpec spec = liquid_spec(r);
   PlantSizing air_sizing;
-  air_sizing.other_heat = sizing.other_heat + sizing.chip_heat * (1 - spec.capture_fraction);
+  air_sizing.other_heat =
+      sizing.other_heat * (1 - spec.capture_other) + sizing.chip_heat * (1 - spec.capture_fraction);
   const sim::ParamNode* air_node = r.node("air_side");
   if (air_node && !air_node->is_map()) r.fail("air_side", "must be a map with a type");
   auto air = make_cooling_plant(air_node, air_sizing);

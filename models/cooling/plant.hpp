@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,10 +32,10 @@ namespace joule::models::cooling {
 
 // Power breakdown slots: the same set for every plant and every step (HDF5 columns).
 enum class Component : std::size_t {
-  crah_fans,     // CRAH/CRAC air-handler fans
-  chillers,      // compressors: water-cooled chillers, or the air plant's DX/air-cooled units
-  towers,        // cooling-tower fans
-  pumps,         // chilled-water, condenser-water and facility-water pumps
+  crah_fans,  // CRAH/CRAC air-handler fans
+  chillers,   // compressors: water-cooled chillers, or the air plant's DX units and condenser fans
+  towers,     // cooling-tower fans
+  pumps,      // chilled-water, condenser-water and facility-water pumps
   dry_coolers,   // dry-cooler fans
   trim_chiller,  // the liquid plant's trim chiller
   count
@@ -80,6 +81,13 @@ struct PlantOutputs {
   void total_up();
 };
 
+// What a plant's cold plates take, and the coolant they run on (NaN: no cold plates).
+struct LiquidCapture {
+  double chip_fraction = 0;   // share of accelerator heat
+  double other_fraction = 0;  // share of the other IT heat (CPUs, switch chips)
+  double coolant_c = std::numeric_limits<double>::quiet_NaN();  // chip coolant supply
+};
+
 class CoolingPlant {
 public:
   virtual ~CoolingPlant() = default;
@@ -89,6 +97,8 @@ public:
   // Operation for these inputs in the current control state, without changing it.
   virtual PlantOutputs evaluate(const PlantInputs& in) const = 0;
   virtual const std::string& type() const = 0;
+  // Cold-plate capture and coolant temperature (none for air-only plants).
+  virtual LiquidCapture capture() const { return {}; }
 };
 
 using CoolingPlantRegistry = sim::Registry<CoolingPlant, const PlantSizing&>;

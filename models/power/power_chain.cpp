@@ -6,24 +6,30 @@
 namespace joule::models::power {
 
 const sim::ModelDoc& power_chain_doc() {
-  static const sim::ModelDoc doc{
-      "power_chain",
-      "power_chain",
-      "Grid → transformer → UPS → PDU → IT, with cooling and other loads on the transformer, "
-      "optional on-site PV and battery; every stage's loss is computed.",
-      {
-          {"psu", "string", "titanium-230v",
-           "80 PLUS curve of the servers' supplies: titanium-230v, platinum-230v, gold-230v "
-           "(or titanium, platinum, gold)"},
-          {"pdu_efficiency", "number", "0.99", "PDU + distribution efficiency (proportional)"},
-          {"pdu_fixed_loss", "W", "0 W", "PDU losses independent of load"},
-          {"ups", "map", "{}", "UPS system (see 'ups')"},
-          {"transformer", "map", "{}", "MV/LV transformers (see 'transformer')"},
-          {"battery", "map", "none", "behind-the-meter battery (see 'battery')"},
-          {"pv", "map", "none", "on-site PV (see 'pv')"},
-          {"other_load", "W", "0 W", "lighting, offices and other constant loads"},
-          {"cooling_on_ups", "bool", "false", "feed cooling through the UPS too"},
-      }};
+  static const sim::ModelDoc doc = [] {
+    sim::ModelDoc d{
+        "power_chain",
+        "power_chain",
+        "Grid → transformer → UPS → PDU → IT, with cooling and other loads on the transformer, "
+        "optional on-site PV and battery; every stage's loss is computed.",
+        {
+            {"psu", "string", "titanium-230v",
+             "80 PLUS curve of the servers' supplies: titanium-230v, platinum-230v, gold-230v "
+             "(or titanium, platinum, gold)"},
+            {"pdu_efficiency", "number", "0.99", "PDU + distribution efficiency (proportional)"},
+            {"pdu_fixed_loss", "W", "0 W", "PDU losses independent of load"},
+            {"ups", "map", "{}", "UPS system (see 'ups')"},
+            {"transformer", "map", "{}", "MV/LV transformers (see 'transformer')"},
+            {"battery", "map", "none", "behind-the-meter battery (see 'battery')"},
+            {"pv", "map", "none", "on-site PV (see 'pv')"},
+            {"other_load", "W", "0 W",
+             "offices, security and other constant loads (cooled at room_cop)"},
+            {"cooling_on_ups", "bool", "false", "feed cooling through the UPS too"},
+        }};
+    const auto more = support_keys();
+    d.keys.insert(d.keys.end(), more.begin(), more.end());
+    return d;
+  }();
   return doc;
 }
 
@@ -65,6 +71,7 @@ PowerChainSpec power_chain_spec(const sim::ParamReader& r) {
   if (const sim::ParamNode* p = sub_map(r, "pv")) s.pv = pv_spec(sim::ParamReader(p, pv_doc()));
   s.other_load = r.quantity<sim::Watts>("other_load", sim::Range::non_negative());
   s.cooling_on_ups = r.boolean("cooling_on_ups");
+  s.support = support_spec(r);
   return s;
 }
 
@@ -95,9 +102,11 @@ ChainBreakdown PowerChain::evaluate(double it_w, double cooling_w, double other_
   b.ups_unit_load_fraction = ups_.unit_load_fraction(ups_out_w);
   const double bus_w = ups_out_w + b.ups_loss_w + (spec_.cooling_on_ups ? 0.0 : cooling_w) +
                        other_w - pv_w - battery_w;
-  b.transformer_loss_w = transformer_.loss_w(bus_w);
+  const double tx_loss_w = transformer_.loss_w(bus_w);
+  b.transformer_loss_w = bus_w < 0 ? transformer_.loss_w(0.0) : tx_loss_w;
+  b.export_loss_w = tx_loss_w - b.transformer_loss_w;
   b.transformer_load_fraction = transformer_.load_fraction(bus_w);
-  b.grid_w = bus_w + b.transformer_loss_w;
+  b.grid_w = bus_w + tx_loss_w;
   return b;
 }
 

@@ -13,8 +13,11 @@
 //   bus        = ups_out + ups_loss + cooling (if not on UPS) + other − pv − battery
 //   tx_loss    = Transformer(|bus|);   grid = bus + tx_loss
 // so that, exactly (to rounding),
-//   grid = it + pdu_loss + ups_loss + transformer_loss + cooling + other − pv − battery.
-// A negative bus (PV surplus) is export through the transformer, which still loses energy.
+//   grid = it + pdu_loss + ups_loss + transformer_loss + export_loss + cooling + other − pv
+//          − battery.
+// A negative bus (PV surplus) is export through the transformer, which still loses energy:
+// the no-load part stays a facility loss, the rest is the export loss, kept out of the PUE
+// (ISO/IEC 30134-2:2016: on-site generation is a supply, not a load).
 //
 // Component physics and default coefficients: psu.hpp, ups.hpp, transformer.hpp, battery.hpp,
 // pv.hpp. PDU default η = 0.99: 415/240 V distribution without a PDU transformer (busway,
@@ -28,6 +31,7 @@
 #include "models/power/battery.hpp"
 #include "models/power/psu.hpp"
 #include "models/power/pv.hpp"
+#include "models/power/support_loads.hpp"
 #include "models/power/transformer.hpp"
 #include "models/power/ups.hpp"
 #include "sim/params.hpp"
@@ -45,6 +49,7 @@ struct PowerChainSpec {
   std::optional<PvSpec> pv;
   sim::Watts other_load{0};
   bool cooling_on_ups = false;
+  SupportSpec support;
 };
 
 // Keys of the `power_chain` section; `ups`, `transformer`, `battery`, `pv` are sub-maps with
@@ -63,6 +68,9 @@ struct ChainBreakdown {
   double pv_w = 0;
   double battery_w = 0;  // > 0 discharging
   double grid_w = 0;     // at the meter; < 0 exports
+  // Transformer loss caused by exporting (PV surplus): the loss at the exported flow above the
+  // no-load loss. Not a facility load (ISO/IEC 30134-2), reported apart.
+  double export_loss_w = 0;
   double ups_unit_load_fraction = 0;
   double transformer_load_fraction = 0;
 

@@ -12,7 +12,9 @@ const sim::ModelDoc& transformer_doc() {
       "transformer",
       "MV/LV transformers: loss = rating · (no_load_loss + load_loss · x²) per unit.",
       {
-          {"unit_rating", "W", "2.5 MW", "rating of one transformer (real power, pf ≈ 1)"},
+          {"unit_rating", "W", "auto",
+           "rating of one transformer (real power, pf ≈ 1); auto: sized to 1.5 × the design IT "
+           "load, at most 2.5 MW per unit"},
           {"count", "integer", "auto",
            "number of transformers; auto: enough for 1.5 × the design IT load"},
           {"no_load_loss", "number", "0.0008", "core loss per unit of rating"},
@@ -23,7 +25,8 @@ const sim::ModelDoc& transformer_doc() {
 
 TransformerSpec transformer_spec(const sim::ParamReader& r) {
   TransformerSpec s;
-  s.unit_rating = r.quantity<sim::Watts>("unit_rating", sim::Range::positive());
+  s.auto_rating = !r.has("unit_rating") || r.string("unit_rating") == "auto";
+  if (!s.auto_rating) s.unit_rating = r.quantity<sim::Watts>("unit_rating", sim::Range::positive());
   if (r.has("count") && r.string("count") != "auto")
     s.count = static_cast<int>(r.integer("count", sim::Range::between(1, 10000)));
   s.no_load_loss = r.number("no_load_loss", sim::Range::between(0, 0.1));
@@ -33,19 +36,22 @@ TransformerSpec transformer_spec(const sim::ParamReader& r) {
 
 Transformer::Transformer(const TransformerSpec& spec, sim::Watts design_it_load) : spec_(spec) {
   if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("transformer rating <= 0");
-  units_ = spec.count > 0 ? spec.count
-                          : std::max(1, static_cast<int>(std::ceil(transformer_sizing_factor *
-                                                                   design_it_load.value() /
-                                                                   spec.unit_rating.value())));
+  const double design_w = transformer_sizing_factor * design_it_load.value();
+  units_ = spec.count > 0
+               ? spec.count
+               : std::max(1, static_cast<int>(std::ceil(design_w / spec.unit_rating.value())));
+  rating_w_ = spec.auto_rating && design_w > 0
+                  ? std::min(spec.unit_rating.value(), design_w / units_)
+                  : spec.unit_rating.value();
 }
 
 double Transformer::load_fraction(double load_w) const {
-  return std::abs(load_w) / (units_ * spec_.unit_rating.value());
+  return std::abs(load_w) / (units_ * rating_w_);
 }
 
 double Transformer::loss_w(double load_w) const {
   const double x = load_fraction(load_w);
-  return units_ * spec_.unit_rating.value() * (spec_.no_load_loss + spec_.load_loss * x * x);
+  return units_ * rating_w_ * (spec_.no_load_loss + spec_.load_loss * x * x);
 }
 
 }  // namespace joule::models::power

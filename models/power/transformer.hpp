@@ -13,7 +13,9 @@
 // 2500 kVA liquid-immersed units (≈ 99.5 %); medium-voltage dry-type units are ~0.2–0.3 points
 // lower (set p0/pk accordingly).
 // Units: `count`, or by default enough for 1.5 × the design IT load (IT plus an allowance for
-// cooling and other loads), so they run near 50–65 % at full IT load.
+// cooling and other loads), so they run near 50–65 % at full IT load. Without `unit_rating`
+// the units are sized to that load too (at most 2.5 MW each): a 300 kW hall gets one ~450 kW
+// transformer, not a 2.5 MW one idling on its core loss.
 #pragma once
 
 #include "sim/params.hpp"
@@ -23,7 +25,8 @@ namespace joule::models::power {
 
 struct TransformerSpec {
   sim::Watts unit_rating{2.5e6};
-  int count = 0;  // 0: sized from the design load
+  bool auto_rating = false;  // size the units to the load (largest unit: unit_rating)
+  int count = 0;             // 0: sized from the design load
   double no_load_loss = 0.0008;
   double load_loss = 0.007;
 };
@@ -37,6 +40,7 @@ class Transformer {
 public:
   Transformer(const TransformerSpec& spec, sim::Watts design_it_load);
   int units() const { return units_; }
+  double unit_rating_w() const { return rating_w_; }
   double loss_w(double load_w) const;
   double load_fraction(double load_w) const;
   sim::Watts loss(sim::Watts load) const { return sim::Watts(loss_w(load.value())); }
@@ -44,6 +48,7 @@ public:
 private:
   TransformerSpec spec_;
   int units_ = 1;
+  double rating_w_ = 0;
 };
 
 }  // namespace joule::models::power

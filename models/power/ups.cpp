@@ -1,5 +1,6 @@
 #include "models/power/ups.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -47,7 +48,13 @@ const sim::ModelDoc& ups_doc() {
           {"type", "string", "double-conversion",
            "double-conversion (online), eco (bypass with inverter standing by) or none"},
           {"redundancy", "string", "N+1", "N, N+1 or 2N units for the design load"},
-          {"unit_rating", "W", "1 MW", "output rating of one UPS unit (real power)"},
+          {"unit_rating", "W", "auto",
+           "output rating of one UPS unit (real power); auto: units of at most 1 MW sized to "
+           "the design load"},
+          {"shedding", "bool", "false",
+           "module shedding: only the modules the load needs run (Eaton VMMS, Xtra VFI)"},
+          {"shed_target", "number", "0.8",
+           "with shedding, highest load fraction of an active module (estimate)"},
           {"no_load_loss", "number", "by type (double-conversion 0.013, eco 0.003)",
            "a0: loss at zero load, per unit of rating"},
           {"proportional_loss", "number", "by type (double-conversion 0.008, eco 0.003)",
@@ -68,7 +75,10 @@ UpsSpec ups_spec(const sim::ParamReader& r) {
   s.redundancy = red == "N"    ? Redundancy::n
                  : red == "2N" ? Redundancy::two_n
                                : Redundancy::n_plus_1;
-  s.unit_rating = r.quantity<sim::Watts>("unit_rating", sim::Range::positive());
+  s.auto_rating = !r.has("unit_rating") || r.string("unit_rating") == "auto";
+  if (!s.auto_rating) s.unit_rating = r.quantity<sim::Watts>("unit_rating", sim::Range::positive());
+  s.shedding = r.boolean("shedding");
+  s.shed_target = r.number("shed_target", {0, 1, true, true});
   const Coefficients c = defaults(s.type);
   const sim::Range per_unit = sim::Range::between(0, 0.5);
   s.no_load_loss = r.has("no_load_loss") ? r.number("no_load_loss", per_unit) : c.a0;
@@ -84,27 +94,38 @@ UpsSystem::UpsSystem(const UpsSpec& spec, sim::Watts design_load) : spec_(spec) 
   if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("UPS rating must be > 0");
   needed_ =
       std::max(1, static_cast<int>(std::ceil(design_load.value() / spec.unit_rating.value())));
-  switch (spec.redundancy) {
+  rating_w_ = spec.auto_rating && design_load.value() > 0 ? design_load.value() / needed_
+                                                          : spec.unit_rating.value();
+  installed_ = with_redundancy(needed_);
+}
+
+int UpsSystem::with_redundancy(int needed) const {
+  switch (spec_.redundancy) {
     case Redundancy::n:
-      installed_ = needed_;
-      break;
+      return needed;
     case Redundancy::n_plus_1:
-      installed_ = needed_ + 1;
-      break;
+      return needed + 1;
     case Redundancy::two_n:
-      installed_ = 2 * needed_;
-      break;
+      return 2 * needed;
   }
+  return needed;
+}
+
+int UpsSystem::units_active(double output_w) const {
+  if (!spec_.shedding) return installed_;
+  const int carrying = std::max(
+      1, static_cast<int>(std::ceil(std::abs(output_w) / (spec_.shed_target * rating_w_))));
+  return std::min(installed_, with_redundancy(carrying));
 }
 
 double UpsSystem::unit_load_fraction(double output_w) const {
-  return output_w / (installed_ * spec_.unit_rating.value());
+  return output_w / (units_active(output_w) * rating_w_);
 }
 
 double UpsSystem::loss_w(double output_w) const {
   if (spec_.type == UpsType::none) return 0.0;
   const double x = unit_load_fraction(std::abs(output_w));
-  return installed_ * spec_.unit_rating.value() *
+  return units_active(output_w) * rating_w_ *
          (spec_.no_load_loss + spec_.proportional_loss * x + spec_.square_loss * x * x);
 }
 

@@ -6,16 +6,24 @@
 //     loss = P_rated · (a0 + a1·x + a2·x²),   η(x) = x / (x + a0 + a1·x + a2·x²)
 // System: N = ceil(design load / P_rated) units are needed; N, N+1 or 2N are installed and all
 // share the load equally, so each runs at x = P_out / (installed · P_rated): 2N keeps each unit
-// at or under 50 % of its rating up to the design load.
+// at or under 50 % of its rating up to the design load. By default (no `unit_rating`) the units
+// are sized to the design load: N = ceil(design / 1 MW), P_rated = design / N, so a small hall
+// does not run a 1 MW unit at a few per cent.
+// Module shedding (`shedding: true`; Eaton VMMS, Kohler/ABB "Xtra VFI": the fewest modules that
+// carry the load at ≤ `shed_target` of their rating run, with the redundancy applied to that
+// count; the others stand by without loss, switching back within milliseconds):
+//     active = min(installed, redundancy(max(1, ceil(P_out / (shed_target · P_rated)))))
+// A unit loaded above 1 (x > 1) is past its rating: the chain reports it (overload KPI).
 //
-// | type | a0 | a1 | a2 | η at 10 / 25 / 50 / 100 % | basis |
-// |---|---|---|---|---|---|
-// | double-conversion | 0.013 | 0.008 | 0.015 | 87.8 / 94.0 / 96.0 / 96.5 % | estimate, fitted to
-// modern transformerless online UPS data sheets (≈96 % at half load) and the light-load fall-off of
-// WP 108/113 and the LBNL UPS measurements (Ton & Fortenbery 2005) | | eco (line-interactive
-// bypass) | 0.003 | 0.003 | 0.004 | 96.8 / 98.4 / 98.9 / 99.0 % | estimate from vendor eco-mode
-// figures (≈99 %) | | none | 0 | 0 | 0 | 100 % | rack batteries or no UPS | All coefficients are
-// per unit of the UPS rating and can be overridden in the scenario.
+// | type              | a0    | a1    | a2    | η at 10 / 25 / 50 / 100 %   |
+// |-------------------|-------|-------|-------|-----------------------------|
+// | double-conversion | 0.013 | 0.008 | 0.015 | 87.8 / 94.0 / 96.0 / 96.5 % |
+// | eco (bypass)      | 0.003 | 0.003 | 0.004 | 96.8 / 98.4 / 98.9 / 99.0 % |
+// | none              | 0     | 0     | 0     | 100 % (rack batteries)      |
+// Basis (estimates): double conversion fitted to modern transformerless online UPS data sheets
+// (≈ 96 % at half load) and the light-load fall-off of WP 108/113 and the LBNL UPS measurements
+// (Ton & Fortenbery 2005); eco from vendor eco-mode figures (≈ 99 %). All coefficients are per
+// unit of the UPS rating and can be overridden in the scenario.
 #pragma once
 
 #include <string>
@@ -32,7 +40,10 @@ struct UpsSpec {
   UpsType type = UpsType::double_conversion;
   Redundancy redundancy = Redundancy::n_plus_1;
   sim::Watts unit_rating{1.0e6};
-  double no_load_loss = 0.013;       // a0, per unit of rating
+  bool auto_rating = false;     // size the units to the design load (largest unit: unit_rating)
+  bool shedding = false;        // module shedding
+  double shed_target = 0.8;     // estimate: highest load fraction of an active module
+  double no_load_loss = 0.013;  // a0, per unit of rating
   double proportional_loss = 0.008;  // a1
   double square_loss = 0.015;        // a2
 };
@@ -48,8 +59,11 @@ public:
 
   int units_needed() const { return needed_; }
   int units_installed() const { return installed_; }
-  // Load fraction of each unit at system output `output_w`.
+  // Load fraction of each active unit at system output `output_w`.
   double unit_load_fraction(double output_w) const;
+  // Units carrying the load at `output_w` (all installed ones unless shedding).
+  int units_active(double output_w) const;
+  double unit_rating_w() const { return rating_w_; }
   double loss_w(double output_w) const;
   double efficiency(double output_w) const;  // output / input
   sim::Watts loss(sim::Watts output) const { return sim::Watts(loss_w(output.value())); }
@@ -57,8 +71,11 @@ public:
 
 private:
   UpsSpec spec_;
+  int with_redundancy(int needed) const;
+
   int needed_ = 0;
   int installed_ = 0;
+  double rating_w_ = 0;
 };
 
 }  // namespace joule::models::power

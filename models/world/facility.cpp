@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/cooling/liquid_cooling.hpp"
 #include "models/power/battery.hpp"
 
 namespace joule::models::world {
@@ -28,6 +29,7 @@ Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::
     chain_ = std::make_unique<power::PowerChain>(spec, sim::Watts(design.it_w),
                                                  sim::Watts(design_cooling_per_it * design.it_w));
     if (spec.battery) battery_spec_ = *spec.battery;
+    support_ = std::make_unique<power::SupportLoads>(spec.support, design.it_w, design.racks);
   }
   if (s.cooling && s.cooling->kind != sim::ParamNode::Kind::null) {
     cooling::PlantSizing sizing;
@@ -35,8 +37,15 @@ Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::
     sizing.other_heat = sim::Watts(std::max(0.0, design.it_w - design.chip_heat_w));
     plant_ = cooling::make_cooling_plant(s.cooling, sizing);
     if (plant_->type() != "fixed-pue") {
+      const sim::ParamNode* hall_node = s.cooling->find("hall");
+      if (hall_node && !hall_node->is_map())
+        throw sim::InputError(hall_node->where, "cooling.hall must be a map of keys");
+      const cooling::HallLayout layout =
+          cooling::hall_layout(sim::ParamReader(hall_node, cooling::hall_doc()));
       cooling::DataHallDesign hall;
       hall.racks = design.racks;
+      hall.rack_recirculation = cooling::recirculation_profile(layout, design.racks);
+      hall.rack_thermal_mass_j_per_k = layout.rack_thermal_mass_j_per_k;
       hall.rack_design_power_w = design.rack_design_power_w;
       hall.supply_c = design.initial_supply_c;
       hall_ = std::make_unique<cooling::DataHall>(hall);
@@ -52,10 +61,24 @@ Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::
 
 Facility::~Facility() = default;
 
+void Facility::fit_node(compute::NodeSpec& node) const {
+  if (!plant_ || node.accelerator_settings.cooling != compute::Cooling::cold_plate) return;
+  const cooling::LiquidCapture c = plant_->capture();
+  if (!std::isfinite(c.coolant_c)) return;
+  node.coolant_c = c.coolant_c;
+  if (node.type->cooling != compute::Cooling::air) return;  // designed for liquid already
+  const compute::NodeType& t = *node.type;
+  const double chip_max_w = node.accelerators * node.accelerator->tdp_w.value;
+  const double other_max_w =
+      t.cpu_max_w.value + t.dram_max_w.value + t.nic_max_w.value + t.other_max_w.value;
+  node.fan_max_w *=
+      cooling::cold_plate_fan_scale(chip_max_w, other_max_w, c.chip_fraction, c.other_fraction);
+}
+
 void Facility::evaluate_chain() {
-  const double other_w = chain_ ? chain_->other_load_w() : 0.0;
   if (chain_) {
-    breakdown_ = chain_->evaluate(it_w_, cooling_w_, other_w, pv_w_, battery_w_);
+    const double other_w = chain_->other_load_w() + support_->lighting_w() + block_heater_w_;
+    breakdown_ = chain_->evaluate(it_w_, cooling_w_ + room_cooling_w_, other_w, pv_w_, battery_w_);
   } else {
     breakdown_ = power::ChainBreakdown{};
     breakdown_.it_w = it_w_;
@@ -77,6 +100,14 @@ void Facility::update_to(sim::Time now) {
   t.losses_j += b.losses_w() * dt_s;
   t.other_j += b.other_w * dt_s;
   t.pv_j += b.pv_w * dt_s;
+  t.export_loss_j += b.export_loss_w * dt_s;
+  t.exported_j += std::max(0.0, -b.grid_w) * dt_s;
+  t.room_cooling_j += room_cooling_w_ * dt_s;
+  t.lighting_j += (support_ ? support_->lighting_w() : 0.0) * dt_s;
+  t.block_heater_j += block_heater_w_ * dt_s;
+  t.heat_rejected_j += heat_rejected_w() * dt_s;
+  if (chain_ && (b.ups_unit_load_fraction > 1.0 || b.transformer_load_fraction > 1.0))
+    t.overload_s += dt_s;
   t.stage_j[0] += b.pdu_loss_w * dt_s;
   t.stage_j[1] += b.ups_loss_w * dt_s;
   t.stage_j[2] += b.transformer_loss_w * dt_s;
@@ -106,7 +137,7 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
     cooling::PlantInputs in;
     in.chip_heat = sim::Watts(chip_w_);
     in.other_it_heat = sim::Watts(std::max(0.0, it_w_ - chip_w_));
-    in.room_losses = sim::Watts(chain_ ? breakdown_.pdu_loss_w : 0.0);
+    in.room_losses = sim::Watts(chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0);
     in.outdoor_drybulb = outdoor_.dry_bulb;
     in.outdoor_wetbulb = outdoor_.wet_bulb;
     in.outdoor_rh = outdoor_.relative_humidity;
@@ -118,6 +149,7 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
     for (std::size_t i = 0; i < cooling::component_count; ++i)
       component_w_[i] = out.component_power[i].value();
     water_m3_per_s_ = out.water_use.value();
+    plant_rejected_w_ = out.heat_rejected.value();
     unmet_w_ = out.unmet_heat.value();
     if (out.over_capacity) {
       if (!over_capacity_) over_capacity_ = CapacityReport{out.limiting_component, now, 0};
@@ -130,8 +162,16 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
     for (int r = 0; r < hall_->racks(); ++r)
       hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
     hall_->step(dt_s);
+    const double hottest_c = hall_->max_inlet_c();
+    max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
+    hottest_c_s_ += hottest_c * dt_s;
+    hottest_s_ += dt_s;
   }
   if (chain_) {
+    const double tx_loss_w = breakdown_.transformer_loss_w + breakdown_.export_loss_w;
+    room_cooling_w_ =
+        support_->room_cooling_w(breakdown_.ups_loss_w, tx_loss_w, chain_->other_load_w());
+    block_heater_w_ = support_->block_heaters_w(outdoor_.dry_bulb.value);
     pv_w_ = chain_->pv_w(outdoor_.ghi.value());
     if (battery_) {
       const double demand_w = breakdown_.facility_w() - pv_w_;
@@ -142,10 +182,22 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
   evaluate_chain();
 }
 
+double Facility::heat_rejected_w() const {
+  if (!chain_) return plant_rejected_w_;
+  const power::ChainBreakdown& b = breakdown_;
+  const double tx_loss_w = b.transformer_loss_w + b.export_loss_w;
+  const bool indoor = support_->spec().transformer_indoor;
+  return plant_rejected_w_ +
+         support_->room_heat_w(b.ups_loss_w, tx_loss_w, chain_->other_load_w()) + room_cooling_w_ +
+         (indoor ? 0.0 : tx_loss_w) + block_heater_w_;
+}
+
 double Facility::facility_power_at(double it_w) const {
   const double cooling_w = it_w_ > 0 ? cooling_w_ * it_w / it_w_ : cooling_w_;
   if (!chain_) return it_w + cooling_w;
-  return chain_->evaluate(it_w, cooling_w, chain_->other_load_w(), pv_w_, battery_w_).facility_w();
+  const double other_w = chain_->other_load_w() + support_->lighting_w() + block_heater_w_;
+  return chain_->evaluate(it_w, cooling_w + room_cooling_w_, other_w, pv_w_, battery_w_)
+      .facility_w();
 }
 
 double Facility::inlet_c(int rack) const {

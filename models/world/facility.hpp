@@ -2,7 +2,10 @@
 // cooling plant and the data hall's thermal network, coupled to the IT load.
 //
 //   grid = IT + PDU + UPS + transformer losses + cooling + other − PV ± battery   (power_chain)
-//   cooling = plant(chip heat, other IT heat, in-room losses, outdoor air)        (cooling)
+//          (+ export losses while PV exports)
+//   cooling = plant(chip heat, other IT heat, PDU losses + lighting, outdoor air)  (cooling)
+//           + DX units of the electrical rooms and offices (UPS losses, offices)   (support)
+//   other = offices + lighting + generator block heaters                            (support)
 //   rack inlets = data hall RC network(supply air, rack heat)                      (cooling)
 //
 // Power is piecewise constant: the chain is re-evaluated whenever the IT load changes (its
@@ -11,16 +14,23 @@
 // account (energy of each component, carbon, cost, water) is integrated lazily:
 // account += rate × elapsed, before each change and each read.
 //
-// Carbon and cost are booked on grid power (after PV and battery); PUE uses consumption before
-// on-site sources: (IT + losses + cooling + other) / IT.
+// Carbon and cost are booked on grid power (after PV and battery). PUE per ISO/IEC 30134-2:
+// consumption before on-site sources, (IT + losses + cooling + other) / IT, without the
+// transformer losses caused by exporting PV surplus (reported apart); the renewable energy
+// factor (ISO/IEC 30134-3) is the on-site PV the facility used over its consumption.
+// Heat: every watt drawn ends outdoors — through the plant (IT, PDU losses, lighting), the
+// electrical-room DX units (UPS losses, offices, indoor transformers), or directly (outdoor
+// transformers, block heaters, the plant's and DX units' own heat); `heat_rejected_j` adds them.
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "models/compute/node.hpp"
 #include "models/cooling/data_hall.hpp"
 #include "models/cooling/plant.hpp"
 #include "models/environment/site.hpp"
@@ -59,6 +69,13 @@ struct FacilityTotals {
   double losses_j = 0;
   double other_j = 0;
   double pv_j = 0;
+  double export_loss_j = 0;    // transformer losses caused by exporting (not in facility_j)
+  double exported_j = 0;       // energy sent to the grid (grid power < 0)
+  double room_cooling_j = 0;   // DX units of the electrical rooms and offices (in cooling_j)
+  double lighting_j = 0;       // white-space lighting (in other_j)
+  double block_heater_j = 0;   // generator block heaters (in other_j)
+  double heat_rejected_j = 0;  // heat leaving the site (plant, DX units, outdoor equipment)
+  double overload_s = 0;       // time any power-chain stage ran above its rating
   std::array<double, cooling::component_count> component_j{};
   std::array<double, loss_stage_count> stage_j{};
   double co2e_kg = 0;
@@ -79,6 +96,11 @@ public:
   bool has_cooling() const { return plant_ != nullptr; }
   bool has_thermal() const { return hall_ != nullptr; }
 
+  // Nodes on cold plates with a liquid plant: their accelerators run on the plant's chip
+  // coolant (facility water + CDU approach), and a node designed for air keeps only the fans
+  // its residual air heat needs (cooling/liquid_cooling.hpp).
+  void fit_node(compute::NodeSpec& node) const;
+
   // The IT load changed at `now` (power at the server inputs; `chip_w` of it is accelerators).
   void set_it(sim::Time now, double it_w, double chip_w);
   // A control step at `now`: weather, grid signals, plant, data hall, PV, battery; their powers
@@ -88,12 +110,20 @@ public:
 
   double inlet_c(int rack) const;
   double supply_air_c() const { return supply_air_c_; }
+  // Highest rack inlet temperature seen at any control step (NaN without a data hall).
+  double max_inlet_c() const { return hall_ ? max_inlet_c_ : std::nan(""); }
+  // Time average of the hall's hottest rack inlet over the control steps.
+  double mean_max_inlet_c() const {
+    return hall_ && hottest_s_ > 0 ? hottest_c_s_ / hottest_s_ : std::nan("");
+  }
 
   const FacilityTotals& totals() const { return totals_; }
   double facility_power_w() const { return breakdown_.facility_w(); }
   double grid_power_w() const { return breakdown_.grid_w; }
   double cooling_power_w() const { return breakdown_.cooling_w; }
   double losses_power_w() const { return breakdown_.losses_w(); }
+  // Heat leaving the site now, W (equals facility power + export losses in steady state).
+  double heat_rejected_w() const;
   double peak_facility_w() const { return peak_facility_w_; }
   // Meter power if IT were `it_w` under present conditions: chain losses at that load plus
   // cooling scaled with the heat. Non-decreasing in it_w; equals facility_power_w() now.
@@ -124,16 +154,20 @@ private:
   std::unique_ptr<cooling::DataHall> hall_;
   std::optional<power::BatterySpec> battery_spec_;
   std::unique_ptr<power::Battery> battery_;
+  std::unique_ptr<power::SupportLoads> support_;
 
   // Current piecewise-constant state.
   double it_w_ = 0, chip_w_ = 0, cooling_w_ = 0, pv_w_ = 0, battery_w_ = 0;
   std::array<double, cooling::component_count> component_w_{};
   double water_m3_per_s_ = 0, unmet_w_ = 0;
+  double plant_rejected_w_ = 0, room_cooling_w_ = 0, block_heater_w_ = 0;
   double carbon_kg_per_j_ = 0, price_usd_per_j_ = 0;
   double supply_air_c_ = 24.0;
   power::ChainBreakdown breakdown_;
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
+  double max_inlet_c_ = -1e300;
+  double hottest_c_s_ = 0, hottest_s_ = 0;
 
   FacilityTotals totals_;
   sim::Time last_update_;

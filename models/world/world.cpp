@@ -63,7 +63,6 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
                                                              cluster_.node.accelerator->id + "'");
     calibration_ = compute::overlay(calibration_, file);
   }
-  node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
@@ -83,6 +82,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   for (const auto& r : cluster_.racks) max_per_rack = std::max(max_per_rack, r.nodes);
   design.rack_design_power_w = node_max_w * max_per_rack;
   facility_ = std::make_unique<Facility>(sections.facility, base_dir_, duration_, design);
+  facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
+  node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
   rack_inlet_c_.assign(rack_count, facility_->supply_air_c());
   rack_models_.resize(rack_count);

@@ -76,9 +76,14 @@ TEST_CASE("direct liquid cooling gives a lower PUE than air for the same IT and 
   CHECK(*liquid.values.at("pue") < *air.values.at("pue"));
   CHECK(*liquid.values.at("pue") >= 1.0);
   CHECK(*air.values.at("pue") >= 1.0);
-  // Same jobs, same seed: IT energy differs only through node fans and leakage.
-  CHECK(*liquid.values.at("it_energy_kwh") ==
-        doctest::Approx(*air.values.at("it_energy_kwh")).epsilon(0.05));
+  // Same jobs, same seed: IT energy differs only through node fans and leakage. On cold plates
+  // a DGX keeps only the fans its residual air heat needs (~70 of 1,200 W at full speed), so
+  // liquid IT is lower, by a few per cent.
+  const double it_air = *air.values.at("it_energy_kwh");
+  const double it_liquid = *liquid.values.at("it_energy_kwh");
+  MESSAGE("IT energy: air " << it_air << " kWh, liquid " << it_liquid << " kWh");
+  CHECK(it_liquid < it_air);
+  CHECK(it_liquid > 0.9 * it_air);
 }
 
 TEST_CASE("hot supply air throttles air-cooled GPUs and stretches a training job") {
@@ -209,14 +214,14 @@ output: {rack_interval: 15 min}
     auto f = app::h5::open_file_readonly(opt.output);
     const auto power = app::h5::read_doubles(f.get(), "racks/power_w");
     const auto clock = app::h5::read_doubles(f.get(), "racks/gpu_clock");
-    const auto r = test::run("/usr/bin/python3 -c \"import h5py; print(h5py.File('" +
-                             opt.output + "')['jobs']['end_s'][0])\"");
+    const auto r = test::run("/usr/bin/python3 -c \"import h5py; print(h5py.File('" + opt.output +
+                             "')['jobs']['end_s'][0])\"");
     return std::make_tuple(power, clock, std::stod(r.output));
   };
   const auto [free_power, free_clock, free_end] = run_with("{count: 2, nodes_per_rack: 4}");
   const auto [power, clock, end] =
       run_with("{count: 2, nodes_per_rack: 4, overrides: [{rack: 1, power_limit: 20 kW}]}");
-  CHECK(free_power[1] > 30e3);                   // four busy DGX H100: above the limit
+  CHECK(free_power[1] > 30e3);                             // four busy DGX H100: above the limit
   CHECK(power[1] == doctest::Approx(20e3).epsilon(1e-6));  // rack 1 held at its limit
   CHECK(power[0] == doctest::Approx(free_power[0]));       // rack 0 untouched
   CHECK(clock[1] < 1.0);

@@ -90,8 +90,10 @@ TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal t
   const auto& v = s.values;
   const double it = *v.at("it_energy_kwh"), fac = *v.at("facility_energy_kwh");
   const double cooling = *v.at("cooling_energy_kwh"), losses = *v.at("power_chain_loss_kwh");
-  // Facility = IT + losses + cooling (+ other loads, zero here), to rounding.
-  CHECK(fac == doctest::Approx(it + losses + cooling).epsilon(1e-9));
+  // Facility = IT + losses + cooling + other loads (lighting, block heaters), to rounding.
+  const double other = *v.at("other_energy_kwh");
+  CHECK(other > 0);
+  CHECK(fac == doctest::Approx(it + losses + cooling + other).epsilon(1e-9));
   CHECK(*v.at("pue") >= 1.0);
   CHECK(*v.at("co2e_t") > 0);
   CHECK(*v.at("water_m3") > 0);
@@ -102,16 +104,18 @@ TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal t
   const auto it_w = read(opt.output, "facility/it_power_w");
   const auto loss_w = read(opt.output, "facility/losses_w");
   const auto cool_w = read(opt.output, "facility/cooling_power_w");
+  const auto other_w = read(opt.output, "facility/other_power_w");
   const auto pue = read(opt.output, "facility/pue");
   CHECK(integral(t, fac_w) / 3.6e6 == doctest::Approx(fac).epsilon(1e-9));
   CHECK(integral(t, it_w) / 3.6e6 == doctest::Approx(it).epsilon(1e-9));
   for (std::size_t i = 0; i < t.size(); ++i) {
     CHECK(pue[i] >= 1.0);
-    CHECK(fac_w[i] == doctest::Approx(it_w[i] + loss_w[i] + cool_w[i]).epsilon(1e-9));
+    CHECK(fac_w[i] == doctest::Approx(it_w[i] + loss_w[i] + cool_w[i] + other_w[i]).epsilon(1e-9));
   }
   // Per-component traces add up to the totals.
   double parts = 0;
-  for (const char* c : {"crah_fans", "chillers", "towers", "pumps", "dry_coolers", "trim_chiller"})
+  for (const char* c :
+       {"crah_fans", "chillers", "towers", "pumps", "dry_coolers", "trim_chiller", "rooms"})
     parts += integral(t, read(opt.output, std::string("facility/cooling/") + c + "_w"));
   CHECK(parts / 3.6e6 == doctest::Approx(cooling).epsilon(1e-9));
   double stages = 0;

@@ -47,6 +47,19 @@ TEST_CASE("chiller: York YK raw curve values checked by hand") {
   CHECK(c.eirfplr(1.0) == doctest::Approx(0.2595694 + 0.1889684 + 0.551845));
 }
 
+TEST_CASE("chiller: a chilled-water reset above the fitted range keeps earning (Carnot lift)") {
+  const Chiller ch(*find_chiller("york-yk-2159kw"));
+  // Inside the fit: the normalised curve. Beyond 8.89 °C: scaled by the Carnot EIR, with the
+  // condenser leaving at 26.11 + 5.56 °C.
+  const double cl = 26.11 + 5.56;
+  const double carnot = ((cl - 12.0) / (12.0 + 273.15)) / ((cl - 8.89) / (8.89 + 273.15));
+  CHECK(ch.eirft(12.0, 26.11) == doctest::Approx(ch.eirft(8.89, 26.11) * carnot));
+  CHECK(ch.eirft(12.0, 26.11) < ch.eirft(10.0, 26.11));
+  CHECK(ch.eirft(10.0, 26.11) < ch.eirft(8.89, 26.11));
+  // Continuous at the edge.
+  CHECK(ch.eirft(8.89 + 1e-9, 26.11) == doctest::Approx(ch.eirft(8.89, 26.11)));
+}
+
 TEST_CASE("chiller: part-load power follows EIRFPLR, cycling below PLR_min") {
   const auto& c = *find_chiller("york-yk-2159kw");
   const Chiller ch(c);
@@ -101,7 +114,12 @@ TEST_CASE("air-cooled chiller: rated COP at the rating point, lower when hotter"
   CHECK(ac.carnot_fraction() == doctest::Approx(3.5 * 38 / 285.15));
   CHECK(ac.cop(45.0) < 3.5);
   CHECK(ac.cop(25.0) > 3.5);
-  CHECK(ac.cop(-40.0) == d.cop_max);
+  // Cold air: head-pressure control holds condensing at 30 °C, so the lift stops at
+  // 30 − 12 = 18 K and the COP at 3.5 · 38 / 18 (not the cap of 10).
+  CHECK(ac.cop(-40.0) == doctest::Approx(3.5 * 38 / 18));
+  CHECK(ac.cop(0.0) == ac.cop(-40.0));
+  d.min_condensing_c = -100;  // without it the COP runs up to the cap
+  CHECK(AirCooledChiller(d).cop(-40.0) == d.cop_max);
 }
 
 TEST_CASE("CRAH: airflow from heat and ΔT, fan power by the affinity law") {
@@ -116,6 +134,16 @@ TEST_CASE("CRAH: airflow from heat and ΔT, fan power by the affinity law") {
   CHECK(half.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.125));
   // Below the minimum speed the fans stay at f_min.
   CHECK(crah.operate(0.1e6).fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.027));
+  // N+1 on four units (ρ = 0.25): five units share the flow, each at 0.5 / 1.25 = 0.4 of its
+  // speed, so the fans draw 1.25 · 0.4³ / 0.5³ = 0.64 of what the duty units alone would.
+  AirHandlerDesign r = d;
+  r.redundancy = 0.25;
+  const AirHandlerOperation shared = AirHandler(r).operate(0.5e6);
+  CHECK(shared.unit_speed == doctest::Approx(0.4));
+  CHECK(shared.airflow_m3_s == doctest::Approx(half.airflow_m3_s));
+  CHECK(shared.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 1.25 * 0.064));
+  CHECK(shared.fan_power_w == doctest::Approx(0.64 * half.fan_power_w));
+  CHECK_FALSE(AirHandler(r).operate(1.2e6).over_capacity);  // the standby units carry it
   const AirHandlerOperation over = crah.operate(1.2e6);
   CHECK(over.over_capacity);
   CHECK(over.unmet_heat_w == doctest::Approx(0.2e6));
@@ -130,26 +158,44 @@ TEST_CASE("air-side economizer fraction") {
   CHECK(air_economizer_fraction(lim, 10, 0.10, 22, 34) == 0.0);  // too dry
 }
 
-TEST_CASE("cooling tower: approach, floor, fan affinity law") {
-  CoolingTowerDesign d;
+TEST_CASE("cooling tower: YorkCalc approach, fan control, basin heaters") {
+  CoolingTowerDesign d;  // 3.9 K approach, 5.56 K range at 25.6 °C wet-bulb
   d.heat_w = 1e6;
   const CoolingTower t(d);
-  const TowerOperation op = t.operate(0.5e6, 20, 10);
-  CHECK(op.leaving_c == doctest::Approx(23.9));
-  CHECK(op.airflow_fraction == doctest::Approx(0.5));
-  CHECK(op.fan_power_w == doctest::Approx(1e6 * 0.0133 * 0.125));
-  // The floor (chiller minimum condenser temperature) slows the fans.
-  const TowerOperation cold = t.operate(0.5e6, 5, 15.56);
-  CHECK(cold.leaving_c == doctest::Approx(15.56));
-  CHECK(cold.airflow_fraction == doctest::Approx(0.5 * 3.9 / (15.56 - 5)));
-  // Above design the approach grows with load at full fan speed.
-  const TowerOperation over = t.operate(1.5e6, 20, 10);
-  CHECK(over.leaving_c == doctest::Approx(20 + 3.9 * 1.5));
-  CHECK(over.airflow_fraction == doctest::Approx(1.0));
+  // The design LG makes the correlation return the design approach at design conditions.
+  CHECK(t.full_fan_approach_k(1e6, 25.6) == doctest::Approx(3.9).epsilon(1e-6));
+  CHECK(t.design_lg() == doctest::Approx(1.0136).epsilon(1e-3));
+  // Cold weather: at full load and 5 °C wet-bulb the same tower reaches only ≈ 9.5 K
+  // (the 27-term polynomial evaluated by hand at T_wb = 5, T_r = 5.56, LG = 1.0136).
+  CHECK(t.full_fan_approach_k(1e6, 5) == doctest::Approx(9.504).epsilon(1e-3));
+  // Design heat at 20 °C wet-bulb: the 23.9 °C setpoint is out of reach, fans at full speed.
+  const TowerOperation warm = t.operate(1e6, 20, t.fixed_approach_setpoint_c(20, 10));
+  CHECK(warm.airflow_fraction == 1.0);
+  CHECK(warm.leaving_c == doctest::Approx(20 + 5.140).epsilon(1e-3));
+  CHECK(warm.fan_power_w == doctest::Approx(1e6 * 0.0133));
+  // Half the heat at design wet-bulb: range 2.78 K, the fans slow to hold 29.5 °C, and the
+  // correlation at the air flow they settle on gives exactly the design approach.
+  const TowerOperation half = t.operate(0.5e6, 25.6, t.fixed_approach_setpoint_c(25.6, 10));
+  CHECK(half.leaving_c == doctest::Approx(29.5));
+  REQUIRE(half.airflow_fraction < 1.0);
+  REQUIRE(half.airflow_fraction > 0.2);
+  CHECK(yorkcalc_approach_k(25.6, 2.78, t.design_lg() / half.airflow_fraction) ==
+        doctest::Approx(3.9).epsilon(1e-4));
+  const double f = half.airflow_fraction;
+  CHECK(half.fan_power_w == doctest::Approx(1e6 * 0.0133 * f * f * f));
+  // A setpoint the tower overshoots even at minimum speed: it cycles, power under f_min³.
+  const TowerOperation light = t.operate(0.05e6, 25.6, 35.0);
+  CHECK(light.leaving_c == doctest::Approx(35.0));
+  CHECK(light.fan_power_w <= 1e6 * 0.0133 * 0.008 + 1e-9);
+  // Basin heaters: 130 W/K per MW below 2 °C dry-bulb.
+  CHECK(t.basin_heater_w(-8) == doctest::Approx(130 * 10.0));
+  CHECK(t.basin_heater_w(5) == 0.0);
 }
 
 TEST_CASE("water use: evaporation, blowdown and drift") {
-  EvaporativeWater w;  // φ = 1, CoC = 4, drift 1e-5
+  EvaporativeWater w;  // CoC = 4, drift 1e-5
+  w.latent_fraction = 1.0;
+  CHECK(EvaporativeWater{}.latent_fraction == 0.85);
   const double q = 1e6, t = 25, circ = 0.05;
   const double evap = q / (2.5008e6 - 2360 * t) / 998.0;
   CHECK(evaporative_water_m3_s(w, q, t, circ) == doctest::Approx(evap + evap / 3 + 1e-5 * circ));
@@ -182,20 +228,33 @@ TEST_CASE("pumps: ASHRAE App. G part-load curves") {
   CHECK(p.power_w(0) == 0);
 }
 
-TEST_CASE("dry cooler and DLC split") {
-  const DlcSplit s = dlc_split(0.8, 1000, 300);
-  CHECK(s.liquid_w == doctest::Approx(800));
-  CHECK(s.air_w == doctest::Approx(200 + 300));
-  DryCoolerDesign d;  // approach 6 K, fans 2 %
+TEST_CASE("dry cooler from the return-water temperature, and the DLC split") {
+  const DlcSplit s = dlc_split(0.8, 0.2, 1000, 300, 50);
+  CHECK(s.liquid_w == doctest::Approx(800 + 60));
+  CHECK(s.air_w == doctest::Approx(1350 - 860));
+  // A DGX-class node (5.6 kW GPUs, 2.52 kW rest) on cold plates keeps r³ of its fans,
+  // r = (8120 − 4480 − 504) / 8120.
+  const double r = (8120.0 - 4480 - 504) / 8120;
+  CHECK(cold_plate_fan_scale(5600, 2520, 0.8, 0.2) == doctest::Approx(r * r * r));
+  DryCoolerDesign d;  // approach 6 K, water ΔT 10 K, fans 2 %
   d.heat_w = 1e6;
-  const DryCooler dc(d);
+  const DryCooler dc(d);  // C_w = 1e5 W/K, ε = 10 / 16
+  CHECK(dc.effectiveness() == doctest::Approx(0.625));
+  // Half load, 20 °C air: water returns at 37 °C, capacity 0.625 · 1e5 · 17 K.
   const DryCoolerOperation mild = dc.operate(0.5e6, 20, 32);
   CHECK(mild.remaining_w == 0);
-  CHECK(mild.airflow_fraction == doctest::Approx(0.5 * 6 / 12));
-  CHECK(mild.fan_power_w == doctest::Approx(0.02e6 * 0.125 * 0.125));
-  const DryCoolerOperation hot = dc.operate(0.8e6, 29, 32);  // capacity 1e6·3/6 = 0.5e6
-  CHECK(hot.heat_rejected_w == doctest::Approx(0.5e6));
-  CHECK(hot.remaining_w == doctest::Approx(0.3e6));
-  CHECK(hot.airflow_fraction == doctest::Approx(1.0));
-  CHECK(dc.operate(0.5e6, 35, 32).remaining_w == doctest::Approx(0.5e6));
+  const double f = 0.5e6 / (0.625e5 * 17);
+  CHECK(mild.airflow_fraction == doctest::Approx(f));
+  CHECK(mild.fan_power_w == doctest::Approx(0.02e6 * f * f * f));
+  // Air at the supply temperature still cools the 42 °C return: 0.625 · 1e5 · 10 K of 1 MW,
+  // the water leaving at 42 − 6.25 °C for the trim chiller in series.
+  const DryCoolerOperation warm = dc.operate(1e6, 32, 32);
+  CHECK(warm.heat_rejected_w == doctest::Approx(0.625e6));
+  CHECK(warm.remaining_w == doctest::Approx(0.375e6));
+  CHECK(warm.leaving_c == doctest::Approx(35.75));
+  CHECK(warm.airflow_fraction == doctest::Approx(1.0));
+  // 35 °C air, half load: return 37 °C, 2 K of driving difference.
+  CHECK(dc.operate(0.5e6, 35, 32).heat_rejected_w == doctest::Approx(0.125e6));
+  // Air warmer than the return water: nothing.
+  CHECK(dc.operate(0.5e6, 40, 32).remaining_w == doctest::Approx(0.5e6));
 }

@@ -144,16 +144,25 @@ TEST_CASE("plants: economizers cut cooling power in cold weather") {
   const PlantInputs cold = inputs(0.8, 2, 0, 0.5);
   CHECK(build("type: air\neconomizer: air-side\n")->evaluate(cold).power <
         build("type: air\n")->evaluate(cold).power);
+  // 0 °C wet-bulb: even at full fan speed the tower leaves ~10 K above the wet-bulb
+  // (YorkCalc), so the HX cannot reach the 10 °C supply alone: partial, chillers trim a little.
   auto wse = build("type: chilled-water\neconomizer: water-side\n");
   const PlantOutputs out = wse->step(sim::Time::zero(), cold);
-  CHECK(out.economizer == EconomizerMode::full);
-  CHECK(out[Component::chillers].value() == 0);
-  CHECK(out.free_cooling_fraction == doctest::Approx(1.0));
+  CHECK(out.economizer == EconomizerMode::partial);
+  CHECK(out.free_cooling_fraction > 0.9);
   CHECK(out.power < build("type: chilled-water\n")->evaluate(cold).power);
+  // −10 °C wet-bulb: full economizer, chillers off.
+  auto wse2 = build("type: chilled-water\neconomizer: water-side\n");
+  const PlantOutputs frozen = wse2->step(sim::Time::zero(), inputs(0.8, -8, -10, 0.5));
+  CHECK(frozen.economizer == EconomizerMode::full);
+  CHECK(frozen[Component::chillers].value() == 0);
+  CHECK(frozen.free_cooling_fraction == doctest::Approx(1.0));
 }
 
 TEST_CASE("plants: liquid assist when the outdoor air is too warm for the dry coolers") {
-  const PlantInputs hot = inputs(0.8, 30, 20);  // 30 + 6 > 32: dry coolers fall short
+  // 30 °C air: the water returns at ~39 °C and the dry coolers take ~0.56 of their design
+  // heat at full speed, short of the ~0.70 the loop carries.
+  const PlantInputs hot = inputs(0.8, 30, 20);
   const PlantOutputs evap = build("type: liquid\n")->evaluate(hot);
   const PlantOutputs mild = build("type: liquid\n")->evaluate(inputs(0.8, 15, 10));
   CHECK(evap.water_use > mild.water_use);

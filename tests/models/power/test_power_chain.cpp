@@ -33,22 +33,26 @@ TEST_CASE("energy conservation: grid = IT + every loss + cooling + other − PV 
       const double it = 20e6 * u(rng), cooling = 6e6 * u(rng), other = 1e5 * u(rng);
       const double pv = 8e6 * u(rng), battery = 4e6 * (2 * u(rng) - 1);
       const ChainBreakdown b = chain.evaluate(it, cooling, other, pv, battery);
-      const double sum = b.it_w + b.pdu_loss_w + b.ups_loss_w + b.transformer_loss_w + b.cooling_w +
-                         b.other_w - b.pv_w - b.battery_w;
+      const double sum = b.it_w + b.pdu_loss_w + b.ups_loss_w + b.transformer_loss_w +
+                         b.export_loss_w + b.cooling_w + b.other_w - b.pv_w - b.battery_w;
       CHECK(std::abs(b.grid_w - sum) <= 1e-9 * std::max(std::abs(b.grid_w), b.facility_w()));
       CHECK(b.pdu_loss_w >= 0);
       CHECK(b.ups_loss_w >= 0);
       CHECK(b.transformer_loss_w > 0);
       CHECK(b.facility_w() >= b.it_w);
+      CHECK(b.export_loss_w >= 0);
+      // Export losses only while the bus sends power out (bus = grid − transformer losses).
+      if (b.grid_w - b.transformer_loss_w - b.export_loss_w >= 0) CHECK(b.export_loss_w == 0);
     }
   }
 }
 
 TEST_CASE("power chain stages by hand") {
   // 10 MW IT, 2N double-conversion units of 1 MW, PDU 99 %, 4 × 2.5 MW transformers.
-  const PowerChain chain(chain_spec("power_chain:\n  ups: {redundancy: 2N, unit_rating: 1 MW}\n"
-                                    "  transformer: {count: 8}\n  other_load: 50 kW\n"),
-                         sim::Watts(10e6));
+  const PowerChain chain(
+      chain_spec("power_chain:\n  ups: {redundancy: 2N, unit_rating: 1 MW}\n"
+                 "  transformer: {count: 8, unit_rating: 2.5 MW}\n  other_load: 50 kW\n"),
+      sim::Watts(10e6));
   const double it = 8e6, cooling = 2e6;
   const ChainBreakdown b = chain.evaluate(it, cooling, chain.other_load_w(), 0, 0);
   const double pdu_loss = it * (1 / 0.99 - 1);
@@ -159,5 +163,61 @@ TEST_CASE("the DESIGN.md scenario sketch's power_chain line parses") {
   CHECK(s.ups.redundancy == Redundancy::two_n);
   const PowerChain chain(s, sim::Watts(5e6));
   CHECK(chain.ups().units_installed() == 12);  // ceil(5.05 MW / 1 MW) = 6, doubled
-  CHECK(chain.evaluate(5e6, 0, 0, 0, 0).ups_unit_load_fraction < 0.5);
+  // Units sized to the design load: at full design IT each side of 2N carries half.
+  CHECK(chain.evaluate(5e6, 0, 0, 0, 0).ups_unit_load_fraction == doctest::Approx(0.5));
+}
+
+TEST_CASE("PUE per ISO/IEC 30134-2: exporting PV surplus adds no facility load") {
+  const PowerChain chain(chain_spec("power_chain: {}\n"), sim::Watts(4e6));
+  const double it = 3e6, cooling = 0.6e6;
+  const ChainBreakdown none = chain.evaluate(it, cooling, 0, 0, 0);
+  const ChainBreakdown some = chain.evaluate(it, cooling, 0, 2e6, 0);      // PV under the load
+  const ChainBreakdown surplus = chain.evaluate(it, cooling, 0, 20e6, 0);  // exporting
+  // Importing: the transformer loss is the facility's (smaller with PV: less flow).
+  CHECK(some.export_loss_w == 0);
+  CHECK(some.transformer_loss_w < none.transformer_loss_w);
+  // Exporting: only the no-load (core) loss stays with the facility.
+  CHECK(surplus.grid_w < 0);
+  CHECK(surplus.transformer_loss_w == doctest::Approx(chain.transformer().loss_w(0)));
+  const double bus = surplus.grid_w - surplus.transformer_loss_w - surplus.export_loss_w;
+  CHECK(surplus.export_loss_w ==
+        doctest::Approx(chain.transformer().loss_w(bus) - chain.transformer().loss_w(0)));
+  CHECK(surplus.export_loss_w > 0);
+  // The facility's consumption (PUE numerator) does not grow with the PV array.
+  CHECK(surplus.facility_w() <= none.facility_w());
+}
+
+TEST_CASE("UPS and transformers sized to the design load by default") {
+  // A 326 kW hall (32 DGX H100): one auto-sized UPS unit per side of 2N, not 1 MW units.
+  const PowerChain small(chain_spec("power_chain: {ups: {redundancy: 2N}}\n"), sim::Watts(326e3));
+  const double design = 326e3 / 0.99;  // IT + PDU loss
+  CHECK(small.ups().units_installed() == 2);
+  CHECK(small.ups().unit_rating_w() == doctest::Approx(design));
+  // At full IT load each unit carries half: x = 0.5, η ≈ 96 %.
+  CHECK(small.ups().unit_load_fraction(design) == doctest::Approx(0.5));
+  CHECK(small.ups().efficiency(design) > 0.955);
+  // Transformer: 1.5 × 326 kW in one unit.
+  CHECK(small.transformer().units() == 1);
+  CHECK(small.transformer().unit_rating_w() == doctest::Approx(1.5 * 326e3));
+  // A stated rating is kept, and loads past it show as a load fraction above 1.
+  const PowerChain fixed(chain_spec("power_chain: {ups: {redundancy: N, unit_rating: 100 kW}}\n"),
+                         sim::Watts(326e3));
+  CHECK(fixed.ups().units_installed() == 4);
+  CHECK(fixed.evaluate(450e3, 0, 0, 0, 0).ups_unit_load_fraction > 1.0);
+}
+
+TEST_CASE("UPS module shedding keeps the running modules loaded") {
+  UpsSpec spec;
+  spec.redundancy = Redundancy::n_plus_1;
+  spec.unit_rating = sim::Watts(250e3);
+  const UpsSystem all(spec, sim::Watts(2e6));  // 8 needed + 1 = 9 modules
+  spec.shedding = true;
+  const UpsSystem shed(spec, sim::Watts(2e6));
+  REQUIRE(all.units_installed() == 9);
+  // 400 kW: ceil(400 / (0.8 · 250)) = 2 carry it, + 1 redundant = 3 run at x = 400/750.
+  CHECK(shed.units_active(400e3) == 3);
+  const double x = 400.0 / 750;
+  CHECK(shed.loss_w(400e3) == doctest::Approx(750e3 * (0.013 + 0.008 * x + 0.015 * x * x)));
+  CHECK(shed.efficiency(400e3) > all.efficiency(400e3) + 0.02);
+  CHECK(shed.units_active(2e6) == 9);  // at design every module runs
 }
