@@ -57,7 +57,7 @@ void describe_time(hid_t time_dataset, const Calendar& calendar) {
 void write_jobs(hid_t file, const models::world::World& world, const Calendar& calendar) {
   const auto& jobs = world.jobs();
   std::vector<std::int64_t> id, nodes, gpus, interruptions;
-  std::vector<double> submit, start, end, wait, energy, lost, goodput;
+  std::vector<double> submit, start, end, wait, energy, lost, goodput, mfu, kernel;
   std::vector<std::string> name, state;
   const auto secs = [](sim::Time t) { return t == sim::Time::max() ? std::nan("") : t.seconds(); };
   for (const auto& job : jobs) {
@@ -74,6 +74,8 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
     interruptions.push_back(job.interruptions);
     lost.push_back(job.run ? job.run->stats().lost_gpu_hours() : 0.0);
     goodput.push_back(job.run ? job.run->stats().goodput() : std::nan(""));
+    mfu.push_back(job.training ? job.training->end_to_end_mfu() : std::nan(""));
+    kernel.push_back(job.training ? job.training->kernel_efficiency() : std::nan(""));
     state.push_back(job.state == models::world::JobState::done      ? "done"
                     : job.state == models::world::JobState::running ? "running"
                                                                     : "queued");
@@ -99,6 +101,10 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
                      {"accelerator time lost to failures (recomputed work and restarts)", "h"});
   h5::write_variable(g, "goodput", goodput, {&job},
                      {"useful over total accelerator time (training jobs)", "1"});
+  h5::write_variable(g, "mfu", mfu, {&job},
+                     {"end-to-end model FLOPs utilisation (training jobs)", "1"});
+  h5::write_variable(g, "kernel_efficiency", kernel, {&job},
+                     {"tensor throughput while computing over peak (training jobs)", "1"});
   h5::write_strings(g, "state", state, job, {"state at the end of the run", ""});
 }
 

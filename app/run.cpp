@@ -154,6 +154,27 @@ public:
         rg, "gpu_clock", h5::Meta{"mean clock fraction of the rack's busy accelerators", "1"},
         matrix, racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
+    // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
+    // Dimensions: `time`, `bin` (its lower edge, W) and `bin_edges_w` (the n + 1 edges).
+    gpu_group_ = h5::create_group(file, "gpu_power");
+    const hid_t gg = gpu_group_.get();
+    const auto& edges = world.gpu_power_bin_edges_w();
+    g_coord_ = h5::Series::coordinate(gg, "time", {});
+    describe_time(g_coord_->id(), calendar_);
+    edge_scale_ = h5::write_coordinate(gg, "bin_edges_w", edges, {"power bin edges", "W"});
+    bin_scale_ =
+        h5::write_coordinate(gg, "bin", std::vector<double>(edges.begin(), edges.end() - 1),
+                             {"lower edge of the power bin (the last bin is open)", "W"});
+    const h5::Dimension gtime = g_coord_->dimension(), bin{"bin", bin_scale_.get()};
+    g_time_ = std::make_unique<h5::Series>(
+        gg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
+        std::vector<const h5::Dimension*>{&gtime});
+    g_hist_ = std::make_unique<h5::Series>(
+        gg, "gpu_seconds", h5::Meta{"accelerator time spent in the power bin", "GPU-s"},
+        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1);
+    h5::set_attr(gpu_group_.get(), "description",
+                 std::string("GPU-seconds per power bin [edge_i, edge_i+1) of every accelerator, "
+                             "busy or idle, per rack interval; the last bin is open"));
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
 
@@ -177,6 +198,9 @@ public:
     if (r_inlet_) r_inlet_->flush();
     r_die_->flush();
     r_clock_->flush();
+    g_coord_->flush();
+    g_time_->flush();
+    g_hist_->flush();
   }
 
   // Interval-average facility power, for percentiles.
@@ -270,6 +294,10 @@ private:
       std::tie(rack_row_[i], clock[i]) = world_.rack_accelerators(i);
     r_die_->append_row(rack_row_.data());
     r_clock_->append_row(clock.data());
+    const std::vector<double> hist = world_.take_gpu_power_histogram();
+    g_coord_->append(now.seconds());
+    g_time_->append(now.seconds());
+    g_hist_->append_row(hist.data());
     last_rack_ = now;
   }
 
@@ -278,9 +306,11 @@ private:
   Calendar calendar_;
   bool has_facility_ = false;
   h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, rack_scale_;
+  h5::Handle gpu_group_, bin_scale_, edge_scale_;
   std::map<std::string, std::unique_ptr<h5::Series>> coords_;  // time, by group prefix
   std::map<std::string, std::unique_ptr<h5::Series>> series_;
   std::unique_ptr<h5::Series> r_coord_, r_time_, r_power_, r_inlet_, r_die_, r_clock_;
+  std::unique_ptr<h5::Series> g_coord_, g_time_, g_hist_;
   std::vector<double> rack_energy_, rack_row_;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;

@@ -46,7 +46,7 @@ scheduler: {{policy: fifo}}
 output: {{facility_interval: 10 min, rack_interval: 1 h}}
 """
 
-GROUPS = ["facility", "facility/cooling", "facility/losses", "racks", "jobs"]
+GROUPS = ["facility", "facility/cooling", "facility/losses", "racks", "jobs", "gpu_power"]
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,8 @@ def test_every_variable_has_named_dimensions_long_name_and_units(nc_h5, engine, 
     ds = xr.open_dataset(nc_h5, group=group, engine=engine)
     assert not [d for d in ds.dims if "phony" in d]
     expected = {"facility": {"time"}, "facility/cooling": {"time"},
-                "facility/losses": {"time"}, "racks": {"time", "rack"}, "jobs": {"job"}}[group]
+                "facility/losses": {"time"}, "racks": {"time", "rack"}, "jobs": {"job"},
+                "gpu_power": {"time", "bin", "bin_edges_w"}}[group]
     assert set(ds.dims) == expected
     for name, var in ds.variables.items():
         assert var.attrs.get("long_name"), f"{group}/{name} has no long_name"

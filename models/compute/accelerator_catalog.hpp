@@ -40,11 +40,15 @@ struct AcceleratorSpec {
   Sourced<double> throttle_temp_c;
   Sourced<double> r_th_air_k_per_w;         // die above inlet air, per board watt
   Sourced<double> r_th_cold_plate_k_per_w;  // die above coolant supply, per board watt
+  // 1 when the chip-to-chip interconnect links chips across hosts (TPU ICI in a pod), 0 when
+  // it stays inside a node (NVLink domain of one server).
+  Sourced<double> pod_interconnect = spec(0.0, "interconnect inside one node");
 
   double peak_rate(Op op) const { return peak[static_cast<std::size_t>(op)].value; }
 };
 
-// All catalog entries (H100 SXM, H200, A100 SXM 80GB, B200, V100 SXM2, TPU v3, v4, v5e, v5p).
+// All catalog entries (H100 SXM, H200, A100 SXM 80GB, B200, V100 SXM2/SXM3, TPU v2, v3, v4,
+// v5e, v5p).
 const std::vector<AcceleratorSpec>& accelerator_catalog();
 // The entry with this id, or nullptr.
 const AcceleratorSpec* find_accelerator(std::string_view id);

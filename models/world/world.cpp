@@ -22,8 +22,11 @@ constexpr double fixed_job_hbm_fraction = 0.40;
 constexpr double default_nic_bytes_per_s = 50e9;
 constexpr double inter_node_latency_s = 5e-6;
 constexpr double intra_node_latency_s = 1e-6;
-// Aggregate checkpoint write bandwidth to shared storage (estimate).
-constexpr double default_storage_write_bytes_per_s = 2e12;
+// Checkpoint storage share of a job, per accelerator: Llama 3's checkpoint storage sustains
+// 2 TB/s (Dubey et al. 2024, "The Llama 3 Herd of Models", §3.3.1; 7 TB/s peak) for its
+// 16,384-GPU training job, ≈ 122 MB/s per GPU; a job's `checkpoint_bandwidth` key overrides
+// it (an estimate for other clusters).
+constexpr double storage_write_bytes_per_s_per_gpu = 2e12 / 16384;
 
 bool computing(workload::PhaseKind kind) {
   return kind != workload::PhaseKind::checkpoint && kind != workload::PhaseKind::restart &&
@@ -67,6 +70,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
   nodes_.resize(n);
+  gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
   node_info_.resize(n);
   racks_.resize(rack_count);
   rack_first_node_.resize(rack_count + 1);
@@ -161,6 +165,8 @@ World::~World() = default;
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   Node& n = nodes_[node];
+  gpu_hist_->set(node, sim_.now(), n.job >= 0 ? jobs_[n.job].load.busy_accelerators : 0,
+                 p.busy.power_w, p.idle.power_w);
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
@@ -271,15 +277,17 @@ void World::update_jobs() {
 
 // --- Jobs -----------------------------------------------------------------------------
 
-workload::ClusterCapabilities World::capabilities(workload::Precision precision) const {
+workload::ClusterCapabilities World::capabilities(workload::Precision precision, int gpus) const {
   const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
   workload::ClusterCapabilities caps;
   caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(precision)));
   caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
-  caps.storage_write = sim::BytesPerSecond(default_storage_write_bytes_per_s);
+  caps.storage_write = sim::BytesPerSecond(storage_write_bytes_per_s_per_gpu * std::max(1, gpus));
   caps.gpus_per_node = cluster_.node.accelerators;
   const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
   network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
+  caps.pod_interconnect = chip.pod_interconnect.value > 0;
+  if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
   if (topology_ && cluster_.node_count() > 1) {
     // The path between two nodes' first accelerators: its narrowest link and latency.
     inter = topology_->ring_link({0, cluster_.node.accelerators});
@@ -323,7 +331,7 @@ void World::on_arrival() {
                                                  std::to_string(nodes_.size()));
     if (job.source.training) {
       job.training = std::make_unique<workload::TrainingJob>(
-          *job.source.training, capabilities(job.source.training->precision));
+          *job.source.training, capabilities(job.source.training->precision, job.request.gpus));
       const workload::FailureSpec failures =
           job.source.failures ? *job.source.failures : workload::FailureSpec{};
       const workload::RunPolicy policy =
@@ -340,7 +348,7 @@ void World::on_arrival() {
     }
     if (job.source.inference)
       job.inference = std::make_unique<workload::InferenceService>(
-          *job.source.inference, capabilities(job.source.inference->precision));
+          *job.source.inference, capabilities(job.source.inference->precision, job.request.gpus));
     queue_.push_back(job.id);
     next_request_ = generator_->next();
     if (next_request_ && next_request_->submit < sim_.now())
@@ -396,6 +404,7 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
     compute::NodePower p;
     p.wall_w = job.source.power_per_accelerator->value() * job.load.busy_accelerators;
     p.accelerators_w = p.wall_w;
+    p.busy.power_w = job.source.power_per_accelerator->value();
     p.busy.clock_fraction = 1.0;
     return p;
   }
@@ -644,10 +653,10 @@ compute::NodeLoad World::node_load(const Job& job, const compute::OpRates& rates
   load.busy_accelerators = std::min(
       per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
   load.per_accelerator = rates;
-  // Estimates: host CPUs and NICs half busy feeding a computing job (data loading, collectives),
-  // lightly busy while it checkpoints or restarts.
-  load.cpu_util = computing ? 0.5 : 0.1;
-  load.nic_util = computing ? 0.5 : 0.2;
+  // Host CPUs and NICs follow what the job's accelerators do (compute::host_load).
+  const auto host = compute::host_load(*cluster_.node.type, load.busy_accelerators, rates);
+  load.cpu_util = host.cpu;
+  load.nic_util = host.nic;
   load.utilization = computing ? job.source.utilization : 0.0;
   return load;
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/compute/cluster.hpp"
+#include "models/compute/gpu_power_histogram.hpp"
 #include "models/compute/node.hpp"
 #include "models/network/topology.hpp"
 #include "models/scheduling/policy.hpp"
@@ -88,6 +89,9 @@ public:
   const compute::ClusterSpec& cluster() const { return cluster_; }
   const compute::Calibration& calibration() const { return calibration_; }
   double network_power_w() const { return network_power_w_; }
+  // Per-GPU power distribution: bin edges, and GPU-seconds per bin since the last take.
+  const std::vector<double>& gpu_power_bin_edges_w() const { return gpu_hist_->bin_edges_w(); }
+  std::vector<double> take_gpu_power_histogram() { return gpu_hist_->take(sim_.now()); }
   std::string policy_name() const { return policy_name_; }
 
   sim::Signal<const Job&> job_started;
@@ -155,7 +159,7 @@ private:
   void refresh_job(Job& job);  // power and speed from its nodes' current state
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
   JobRequest to_request(const workload::JobRequest& src) const;
-  workload::ClusterCapabilities capabilities(workload::Precision precision) const;
+  workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
   workload::Activity inference_activity(const Job& job, sim::Time t) const;
 
   sim::Simulator sim_;
@@ -172,6 +176,7 @@ private:
   compute::Calibration calibration_;
   std::unique_ptr<compute::Node> node_model_;
   std::vector<Node> nodes_;
+  std::unique_ptr<compute::GpuPowerHistogram> gpu_hist_;
   std::vector<scheduling::NodeInfo> node_info_;
   std::vector<RackAccount> racks_;
   std::vector<std::uint32_t> rack_first_node_;

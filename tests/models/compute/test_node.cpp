@@ -210,3 +210,42 @@ TEST_CASE("a rack power limit lowers the GPU caps until the rack fits") {
   const Rack tiny(spec, default_calibration(*spec.accelerator), RackSpec{4, sim::Watts(1000)});
   CHECK(tiny.evaluate(loads, 25.0).over_limit);
 }
+
+TEST_CASE("host utilisations follow the job: launch threads per busy GPU, bytes through PCIe") {
+  const NodeType& t = *find_node_type("dgx-h100");
+  OpRates r;
+  // No busy accelerator: host idle.
+  CHECK(host_load(t, 0, r).cpu == 0);
+  CHECK(host_load(t, 0, r).nic == 0);
+  // 8 busy GPUs with no host traffic: 0.2 of the CPUs (catalog estimate), NICs idle.
+  CHECK(host_load(t, 8, r).cpu == doctest::Approx(0.2));
+  CHECK(host_load(t, 8, r).nic == 0);
+  // 2 of 8 busy: a quarter of that.
+  CHECK(host_load(t, 2, r).cpu == doctest::Approx(0.2 * 2 / 8));
+  // Each GPU sending 25 GB/s through PCIe: 8 × 25 = 200 GB/s of the 400 GB/s NICs, and
+  // 200 GB/s of host-memory copies over 614 GB/s.
+  r[Op::pcie] = 25e9;
+  CHECK(host_load(t, 8, r).nic == doctest::Approx(200e9 / 400e9));
+  CHECK(host_load(t, 8, r).cpu == doctest::Approx(0.2 + 200e9 / 614e9));
+  // Saturated: clamped to 1.
+  r[Op::pcie] = 1e12;
+  CHECK(host_load(t, 8, r).nic == 1.0);
+  CHECK(host_load(t, 8, r).cpu == 1.0);
+}
+
+TEST_CASE("every catalog node carries its host figures with sources") {
+  for (const auto& t : node_catalog()) {
+    CAPTURE(t.id);
+    CHECK(t.nic_bandwidth_bps.value > 0);
+    CHECK_FALSE(t.nic_bandwidth_bps.source.empty());
+    CHECK(t.host_memory_bps.value > 0);
+    CHECK_FALSE(t.host_memory_bps.source.empty());
+    CHECK(t.cpu_per_accelerator.value > 0);
+    CHECK(find_accelerator(t.accelerator) != nullptr);
+  }
+  // The V100 servers and the TPU v2 host are in the catalog.
+  CHECK(find_node_type("dgx-1")->accelerators.value == 8);
+  CHECK(find_node_type("dgx-2")->accelerators.value == 16);
+  CHECK(find_node_type("dgx-2")->accelerator == "v100-sxm3");
+  CHECK(find_node_type("tpu-v2-host")->accelerator == "tpu-v2");
+}
