@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "app/run.hpp"
+#include "models/compute/accelerator_catalog.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/world.hpp"
 #include "sim/params.hpp"
@@ -65,6 +66,12 @@ std::string list_models(bool markdown) {
             << "] = " << (k.default_value.empty() ? "(required)" : k.default_value) << "  "
             << k.help << "\n";
     }
+  }
+  if (!markdown) {
+    // The hardware catalog `node.type` and `accelerator:` choose from, every number with its
+    // kind (vendor spec, measurement, estimate) and source.
+    out << "\naccelerator catalog:\n";
+    models::compute::print_accelerator_catalog(out);
   }
   return out.str();
 }

@@ -11,10 +11,12 @@
 #include <sstream>
 
 #include "app/h5.hpp"
+#include "app/output_layout.hpp"
 #include "app/version.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
+#include "sim/input_files.hpp"
 #include "sim/units.hpp"
 
 namespace joule::app {
@@ -48,8 +50,8 @@ models::world::WorldSections world_sections(const Scenario& sc) {
         const fs::path p = fs::path(cal->scalar).is_absolute()
                                ? fs::path(cal->scalar)
                                : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
-        s.calibration =
-            std::make_shared<const sim::ParamNode>(io::parse_yaml_file(p.string(), cal->where));
+        s.calibration = std::make_shared<const sim::ParamNode>(
+            io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
       }
   return s;
 }
@@ -63,62 +65,90 @@ using sim::joules_per_kwh;
 // its length, so Σ sample × interval equals the total energy to rounding.
 class Recorder {
 public:
-  Recorder(World& world, hid_t file, const Scenario& sc) : world_(world), duration_(sc.duration) {
+  Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
+      : world_(world), duration_(sc.duration), calendar_(calendar) {
     const auto& fac = world.facility();
     has_facility_ = fac.has_power_chain() || fac.has_cooling();
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
     const hid_t g = facility_group_.get();
-    add(g, "time_s", "s");
-    add(g, "it_power_w", "W");
-    add(g, "it_energy_kwh", "kWh");
+    add(g, "time_s", "time from the start of the run (end of the interval)", "s");
+    add(g, "it_power_w", "IT power (server input)", "W");
+    add(g, "it_energy_kwh", "cumulative IT energy", "kWh");
     if (has_facility_) {
-      add(g, "total_power_w", "W");
-      add(g, "losses_w", "W");
-      add(g, "cooling_power_w", "W");
-      add(g, "other_power_w", "W");
-      add(g, "pue", "1");
-      add(g, "energy_kwh", "kWh");
+      add(g, "total_power_w", "facility power at the grid meter", "W");
+      add(g, "losses_w", "power-chain losses", "W");
+      add(g, "cooling_power_w", "cooling power", "W");
+      add(g, "other_power_w", "other facility loads (offices, lighting, block heaters)", "W");
+      add(g, "pue", "power usage effectiveness of the interval", "1");
+      add(g, "energy_kwh", "cumulative facility energy", "kWh");
     }
     if (fac.has_site()) {
-      add(g, "outdoor_drybulb_c", "degC");
-      add(g, "wetbulb_c", "degC");
-      add(g, "carbon_gco2_per_kwh", "gCO2e/kWh");
-      add(g, "price_usd_per_mwh", "USD/MWh");
+      add(g, "outdoor_drybulb_c", "outdoor dry-bulb temperature", "degC");
+      add(g, "wetbulb_c", "outdoor wet-bulb temperature", "degC");
+      add(g, "carbon_gco2_per_kwh", "grid carbon intensity", "gCO2e/kWh");
+      add(g, "price_usd_per_mwh", "grid energy price", "USD/MWh");
     }
     if (fac.has_cooling()) {
-      add(g, "water_l", "L");
+      add(g, "water_l", "water used in the interval", "L");
       cooling_group_ = h5::create_group(g, "cooling");
       for (const auto name : models::cooling::component_names)
-        add(cooling_group_.get(), std::string(name) + "_w", "W");
-      add(cooling_group_.get(), "rooms_w", "W");
+        add(cooling_group_.get(), std::string(name) + "_w",
+            "cooling component power: " + std::string(name), "W");
+      add(cooling_group_.get(), "rooms_w",
+          "DX cooling of the UPS room and offices (loss heat of the spaces)", "W");
     }
     if (fac.has_power_chain()) {
       losses_group_ = h5::create_group(g, "losses");
       for (const auto name : models::world::loss_stage_names)
-        add(losses_group_.get(), std::string(name) + "_w", "W");
+        add(losses_group_.get(), std::string(name) + "_w",
+            "power-chain stage loss: " + std::string(name), "W");
     }
     h5::set_attr(g, "interval_s", sc.output.facility_interval.seconds());
     h5::set_attr(g, "description",
                  std::string("Interval averages; time_s is the end of each interval; weather, "
                              "carbon and price are the values at that instant"));
     const std::size_t racks = world.rack_count();
-    r_time_ = std::make_unique<h5::Series>(racks_group_.get(), "time_s", "s");
-    r_power_ = std::make_unique<h5::Series>(racks_group_.get(), "power_w", "W", racks);
+    const hid_t rg = racks_group_.get();
+    r_coord_ = h5::Series::coordinate(rg, "time", {});
+    describe_time(r_coord_->id(), calendar_);
+    std::vector<std::int64_t> rack_ids(racks);
+    for (std::size_t i = 0; i < racks; ++i) rack_ids[i] = static_cast<std::int64_t>(i);
+    rack_scale_ = h5::write_coordinate(rg, "rack", rack_ids, {"rack index", "1"});
+    const h5::Dimension time = r_coord_->dimension(), rack{"rack", rack_scale_.get()};
+    const std::vector<const h5::Dimension*> matrix{&time, &rack};
+    r_time_ = std::make_unique<h5::Series>(
+        rg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
+        std::vector<const h5::Dimension*>{&time});
+    r_power_ =
+        std::make_unique<h5::Series>(rg, "power_w", h5::Meta{"rack IT power", "W"}, matrix, racks);
     if (fac.has_thermal())
-      r_inlet_ = std::make_unique<h5::Series>(racks_group_.get(), "inlet_c", "degC", racks);
-    r_die_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_die_c", "degC", racks);
-    r_clock_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_clock", "1", racks);
+      r_inlet_ = std::make_unique<h5::Series>(rg, "inlet_c", h5::Meta{"rack inlet air", "degC"},
+                                              matrix, racks);
+    r_die_ = std::make_unique<h5::Series>(
+        rg, "gpu_die_c", h5::Meta{"hottest accelerator die in the rack", "degC"}, matrix, racks);
+    r_clock_ = std::make_unique<h5::Series>(
+        rg, "gpu_clock", h5::Meta{"mean clock fraction of the rack's busy accelerators", "1"},
+        matrix, racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
+    // Dimensions: `time`, `bin` (its lower edge, W) and `bin_edges_w` (the n + 1 edges).
     gpu_group_ = h5::create_group(file, "gpu_power");
+    const hid_t gg = gpu_group_.get();
     const auto& edges = world.gpu_power_bin_edges_w();
-    h5::Series edge_series(gpu_group_.get(), "bin_edges_w", "W");
-    for (const double e : edges) edge_series.append(e);
-    edge_series.flush();
-    g_time_ = std::make_unique<h5::Series>(gpu_group_.get(), "time_s", "s");
-    g_hist_ =
-        std::make_unique<h5::Series>(gpu_group_.get(), "gpu_seconds", "GPU-s", edges.size() - 1);
+    g_coord_ = h5::Series::coordinate(gg, "time", {});
+    describe_time(g_coord_->id(), calendar_);
+    edge_scale_ = h5::write_coordinate(gg, "bin_edges_w", edges, {"power bin edges", "W"});
+    bin_scale_ =
+        h5::write_coordinate(gg, "bin", std::vector<double>(edges.begin(), edges.end() - 1),
+                             {"lower edge of the power bin (the last bin is open)", "W"});
+    const h5::Dimension gtime = g_coord_->dimension(), bin{"bin", bin_scale_.get()};
+    g_time_ = std::make_unique<h5::Series>(
+        gg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
+        std::vector<const h5::Dimension*>{&gtime});
+    g_hist_ = std::make_unique<h5::Series>(
+        gg, "gpu_seconds", h5::Meta{"accelerator time spent in the power bin", "GPU-s"},
+        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1);
     h5::set_attr(gpu_group_.get(), "description",
                  std::string("GPU-seconds per power bin [edge_i, edge_i+1) of every accelerator, "
                              "busy or idle, per rack interval; the last bin is open"));
@@ -137,12 +167,15 @@ public:
     const sim::Time now = world_.simulator().now();
     if (now > last_facility_) sample_facility();
     if (now > last_rack_) sample_racks();
+    for (auto& [group, coord] : coords_) coord->flush();
     for (auto& [name, series] : series_) series->flush();
+    r_coord_->flush();
     r_time_->flush();
     r_power_->flush();
     if (r_inlet_) r_inlet_->flush();
     r_die_->flush();
     r_clock_->flush();
+    g_coord_->flush();
     g_time_->flush();
     g_hist_->flush();
   }
@@ -152,12 +185,20 @@ public:
   bool has_facility() const { return has_facility_; }
 
 private:
-  void add(hid_t group, const std::string& name, const std::string& units) {
-    const std::string key = (group == facility_group_.get()  ? ""
-                             : group == cooling_group_.get() ? "cooling/"
-                                                             : "losses/") +
-                            name;
-    series_[key] = std::make_unique<h5::Series>(group, name, units);
+  // A 1-D series along its group's time coordinate (created with the group's first series).
+  void add(hid_t group, const std::string& name, const std::string& long_name,
+           const std::string& units) {
+    const std::string prefix = group == facility_group_.get()  ? ""
+                               : group == cooling_group_.get() ? "cooling/"
+                                                               : "losses/";
+    auto& coord = coords_[prefix];
+    if (!coord) {
+      coord = h5::Series::coordinate(group, "time", {});
+      describe_time(coord->id(), calendar_);
+    }
+    const h5::Dimension time = coord->dimension();
+    series_[prefix + name] = std::make_unique<h5::Series>(group, name, h5::Meta{long_name, units},
+                                                          std::vector<const h5::Dimension*>{&time});
   }
   void put(const std::string& key, double v) { series_.at(key)->append(v); }
 
@@ -169,6 +210,7 @@ private:
     const auto& t = world_.facility_totals();
     const double it_j = world_.it_energy_j();
     const double it_w = (it_j - last_.it_j) / dt_s;
+    for (auto& [group, coord] : coords_) coord->append(now.seconds());
     put("time_s", now.seconds());
     put("it_power_w", it_w);
     put("it_energy_kwh", it_j / joules_per_kwh);
@@ -213,6 +255,7 @@ private:
       rack_row_[i] = (racks[i].energy_j - rack_energy_[i]) / dt_s;
       rack_energy_[i] = racks[i].energy_j;
     }
+    r_coord_->append(now.seconds());
     r_time_->append(now.seconds());
     r_power_->append_row(rack_row_.data());
     if (r_inlet_) {
@@ -227,6 +270,7 @@ private:
     r_die_->append_row(rack_row_.data());
     r_clock_->append_row(clock.data());
     const std::vector<double> hist = world_.take_gpu_power_histogram();
+    g_coord_->append(now.seconds());
     g_time_->append(now.seconds());
     g_hist_->append_row(hist.data());
     last_rack_ = now;
@@ -234,95 +278,19 @@ private:
 
   World& world_;
   sim::Time duration_;
+  Calendar calendar_;
   bool has_facility_ = false;
-  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, gpu_group_;
+  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, rack_scale_;
+  h5::Handle gpu_group_, bin_scale_, edge_scale_;
+  std::map<std::string, std::unique_ptr<h5::Series>> coords_;  // time, by group prefix
   std::map<std::string, std::unique_ptr<h5::Series>> series_;
-  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_, r_die_, r_clock_, g_time_, g_hist_;
+  std::unique_ptr<h5::Series> r_coord_, r_time_, r_power_, r_inlet_, r_die_, r_clock_;
+  std::unique_ptr<h5::Series> g_coord_, g_time_, g_hist_;
   std::vector<double> rack_energy_, rack_row_;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;
   sim::Time last_facility_, last_rack_;
 };
-
-void write_jobs(hid_t file, const World& world) {
-  struct Row {
-    std::int64_t id;
-    char name[48];
-    double submit_s, start_s, end_s, wait_s;
-    std::int64_t nodes;
-    std::int64_t gpus;
-    double energy_kwh;
-    std::int64_t interruptions;
-    double lost_gpu_h;
-    double goodput;
-    double mfu;                // end-to-end model FLOPs utilisation (training jobs)
-    double kernel_efficiency;  // tensor throughput while computing over peak (training jobs)
-    char state[12];
-  };
-  std::vector<Row> rows;
-  for (const auto& job : world.jobs()) {
-    Row row{};
-    row.id = job.id;
-    std::snprintf(row.name, sizeof row.name, "%s", job.request.name.c_str());
-    const auto secs = [](sim::Time t) {
-      return t == sim::Time::max() ? std::nan("") : t.seconds();
-    };
-    row.submit_s = job.request.submit.seconds();
-    row.start_s = secs(job.start);
-    row.end_s = secs(job.end);
-    row.wait_s =
-        job.start == sim::Time::max() ? std::nan("") : (job.start - job.request.submit).seconds();
-    row.nodes = job.request.nodes;
-    row.gpus = job.request.gpus;
-    row.energy_kwh = job.energy_j / joules_per_kwh;
-    row.interruptions = job.interruptions;
-    const models::workload::RunStats* stats = job.model->stats();
-    row.lost_gpu_h = stats ? stats->lost_gpu_hours() : 0.0;
-    row.goodput = stats ? stats->goodput() : std::nan("");
-    row.mfu = job.model->end_to_end_mfu();
-    row.kernel_efficiency = job.model->kernel_efficiency();
-    const char* state = job.state == models::world::JobState::done      ? "done"
-                        : job.state == models::world::JobState::running ? "running"
-                                                                        : "queued";
-    std::snprintf(row.state, sizeof row.state, "%s", state);
-    rows.push_back(row);
-  }
-  h5::Handle name_type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(name_type.get(), 48);
-  h5::Handle state_type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(state_type.get(), 12);
-  h5::Handle type(h5::check(H5Tcreate(H5T_COMPOUND, sizeof(Row)), "compound"), H5Tclose);
-  H5Tinsert(type.get(), "id", HOFFSET(Row, id), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "name", HOFFSET(Row, name), name_type.get());
-  H5Tinsert(type.get(), "submit_s", HOFFSET(Row, submit_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "start_s", HOFFSET(Row, start_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "end_s", HOFFSET(Row, end_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "wait_s", HOFFSET(Row, wait_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "nodes", HOFFSET(Row, nodes), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "gpus", HOFFSET(Row, gpus), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "energy_kwh", HOFFSET(Row, energy_kwh), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "interruptions", HOFFSET(Row, interruptions), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "lost_gpu_h", HOFFSET(Row, lost_gpu_h), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "goodput", HOFFSET(Row, goodput), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "mfu", HOFFSET(Row, mfu), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "kernel_efficiency", HOFFSET(Row, kernel_efficiency), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "state", HOFFSET(Row, state), state_type.get());
-  hsize_t dims[1] = {rows.size()};
-  h5::Handle space(h5::check(H5Screate_simple(1, dims, nullptr), "jobs space"), H5Sclose);
-  h5::Handle ds(h5::check(H5Dcreate2(file, "jobs", type.get(), space.get(), H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "creating jobs table"),
-                H5Dclose);
-  if (!rows.empty())
-    h5::check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
-              "writing jobs table");
-  h5::set_attr(
-      ds.get(), "units",
-      std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; lost_gpu_h: "
-                  "GPU-hours; goodput, mfu, kernel_efficiency: 1 (training jobs; mfu end "
-                  "to end, kernel_efficiency while computing); times from the start of the "
-                  "run; NaN = did not happen"));
-}
 
 std::string resolve_output(const Scenario& sc, const RunOptions& opt) {
   if (!opt.output.empty()) return opt.output;
@@ -374,8 +342,12 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
     throw OutputError(final_path + " already exists; pass --force to overwrite it");
   if (fs::is_directory(final_path, ec)) throw OutputError(final_path + " is a directory");
 
-  // Build (and so validate) everything before touching the disk.
+  // Build (and so validate) everything before touching the disk. Every data file the models
+  // read is recorded for the provenance (or served from a regenerated run's recorded inputs).
+  sim::InputCapture inputs(opt.provenance.embed_inputs);
+  for (const auto& [path, bytes] : opt.served_inputs) inputs.serve(path, bytes);
   World world(world_sections(sc), sc.seed, sc.base_dir);
+  if (opt.provenance.rerun) check_rerun_inputs(inputs.files(), sc, *opt.provenance.rerun);
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is
   // created now so an unwritable target is reported before the simulation starts.
@@ -398,7 +370,8 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
     }
   } guard{partial, &file};
 
-  Recorder recorder(world, file.get(), sc);
+  const Calendar calendar = run_calendar(world);
+  Recorder recorder(world, file.get(), sc, calendar);
   Progress progress(opt.progress, sc.duration);
   auto& sim = world.simulator();
   // Run in slices so that progress and interruption are checked without an engine hook.
@@ -437,14 +410,13 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   for (auto& [key, value] : models::world::compute_kpis(record)) summary.values[key] = value;
   const auto& v = summary.values;
 
-  write_jobs(file.get(), world);
+  write_jobs(file.get(), world, calendar);
   const hid_t root = file.get();
-  h5::set_attr(root, "scenario", sc.text);
+  h5::set_attr(root, "Conventions", std::string("CF-1.8"));
+  h5::set_attr(root, "title", "Joule simulation: " + sc.name);
   h5::set_attr(root, "scenario_name", sc.name);
-  h5::set_attr(root, "scenario_source", sc.source_name);
   h5::set_attr(root, "seed", static_cast<std::int64_t>(sc.seed));
-  h5::set_attr(root, "joule_version", std::string(version()));
-  h5::set_attr(root, "git_revision", std::string(git_revision()));
+  write_provenance(root, sc, inputs.files(), opt.provenance, final_path);
   h5::set_attr(root, "calibration_source", world.calibration().source);
   h5::set_attr(root, "calibration_kind",
                std::string(world.calibration().kind == models::compute::SourceKind::measurement

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "app/provenance.hpp"
 #include "app/scenario.hpp"
 #include "models/world/world.hpp"
 
@@ -16,7 +17,9 @@ struct RunOptions {
   std::string output;     // -o; empty = scenario's output.file, else "<name>.h5"
   bool force = false;     // overwrite an existing output file
   bool progress = false;  // draw progress on stderr (a terminal)
-  const std::atomic<bool>* interrupted = nullptr;  // set by SIGINT/SIGTERM
+  const std::atomic<bool>* interrupted = nullptr;    // set by SIGINT/SIGTERM
+  ProvenanceOptions provenance;                      // --embed-inputs, sweep identity, rerun
+  std::map<std::string, std::string> served_inputs;  // resolved path → bytes (a rerun's inputs)
 };
 
 // The KPIs of a run. Absent values (no such component in the scenario) are nullopt and are

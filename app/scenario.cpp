@@ -10,6 +10,7 @@
 
 #include "io/yaml_params.hpp"
 #include "models/compute/user_catalog.hpp"
+#include "sim/input_files.hpp"
 
 namespace joule::app {
 
@@ -184,6 +185,17 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
 
 }  // namespace
 
+void register_embedded_data() {
+  static const bool registered = [] {
+    for (const auto& f : embedded_data_files())
+      sim::register_builtin_file(
+          (fs::path(embedded_scenario_dir) / std::string(f.path)).lexically_normal().string(),
+          f.bytes);
+    return true;
+  }();
+  (void)registered;
+}
+
 void apply_set(sim::ParamNode& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   sim::Location where;
@@ -262,11 +274,15 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   if (path.empty()) {
-    // The embedded default reads shipped data (weather, carbon, prices) from the scenarios
-    // folder: $JOULE_SCENARIO_DIR, or the source tree it was built from.
+    // The embedded default reads the data compiled into the binary, or the scenarios folder
+    // $JOULE_SCENARIO_DIR names.
     const char* env = std::getenv("JOULE_SCENARIO_DIR");
+    if (env && *env)
+      return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>", env,
+                                options);
+    register_embedded_data();
     return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
-                              env && *env ? env : JOULE_SCENARIO_DIR, options);
+                              embedded_scenario_dir, options);
   }
   const sim::ParamNode raw = io::parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";

@@ -120,6 +120,9 @@ VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions
     args.push_back(std::to_string(v.seed));
   }
   for (const char* a : {"-o", out.c_str(), "--force", "--quiet"}) args.push_back(a);
+  for (const std::string& a : {std::string("--sweep"), sweep.source, std::string("--variant"),
+                               v.name, std::string("--variant-index"), std::to_string(v.index)})
+    args.push_back(a);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -190,6 +193,9 @@ VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOpti
     run_options.output = variant_output(options.dir, v);
     run_options.force = true;  // only incomplete, stale or unreadable outputs get here
     run_options.interrupted = options.interrupted;
+    run_options.provenance.sweep = sweep.source;
+    run_options.provenance.variant = v.name;
+    run_options.provenance.variant_index = static_cast<std::int64_t>(v.index);
     const Summary s = run(sc, run_options);
     if (s.interrupted) {
       result.status = VariantStatus::interrupted;

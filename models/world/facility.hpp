@@ -92,6 +92,7 @@ public:
   ~Facility();
 
   bool has_site() const { return has_site_; }
+  const environment::Site* site() const { return site_.get(); }  // null without a site
   bool has_power_chain() const { return chain_ != nullptr; }
   bool has_cooling() const { return plant_ != nullptr; }
   bool has_thermal() const { return hall_ != nullptr; }
