@@ -8,7 +8,9 @@
 #include <functional>
 #include <set>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
+#include "models/compute/user_catalog.hpp"
+#include "sim/input_files.hpp"
 
 namespace joule::app {
 
@@ -26,6 +28,9 @@ const sim::ModelDoc& scenario_doc() {
        {"duration", "s", "1 d", "simulated time"},
        {"control_step", "s", "1 min", "step of the cooling plant and thermal network"},
        {"site", "map", "-", "weather, grid carbon and price"},
+       {"catalog", "string", "-",
+        "user hardware catalog file (chips and nodes, path relative to this file; see "
+        "'catalog.accelerators[]' and 'catalog.nodes[]')"},
        {"cluster", "map", "-", "racks and node model"},
        {"power_chain", "map", "-", "PSU, PDU, UPS, transformer, battery, PV"},
        {"cooling", "map", "-", "cooling plant"},
@@ -45,6 +50,14 @@ const sim::ModelDoc& output_doc() {
        {"rack_interval", "s", "15 min", "per-rack trace interval"}}};
   return doc;
 }
+
+namespace {
+const bool documented = [] {
+  sim::model_docs().push_back(&scenario_doc());
+  sim::model_docs().push_back(&output_doc());
+  return true;
+}();
+}  // namespace
 
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
   // A map that selects a different model (`type:`) replaces the base's map: the old model's
@@ -103,7 +116,7 @@ YAML::Node to_yaml_node(const sim::ParamNode& node) {
 // Loads a file and its extends chain, base first.
 sim::ParamNode load_chain(const std::string& text, const std::string& name,
                           const std::string& base_dir, std::set<std::string>& seen) {
-  sim::ParamNode node = parse_yaml_text(text, name);
+  sim::ParamNode node = io::parse_yaml_text(text, name);
   if (node.kind == sim::ParamNode::Kind::null) {
     // An empty file (or /dev/null, or only comments) is a mistake, not a scenario of defaults.
     node.where.source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
@@ -129,7 +142,7 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
   if (!fs::is_regular_file(base_path, ec))
     throw sim::InputError(ext->value.where,
                           "extends: cannot read file '" + base_path.string() + "'");
-  const sim::ParamNode raw = parse_yaml_file(base_path.string(), ext->value.where);
+  const sim::ParamNode raw = io::parse_yaml_file(base_path.string(), ext->value.where);
   const std::string base_text = raw.where.source ? raw.where.source->text : "";
   sim::ParamNode merged =
       load_chain(base_text, base_path.string(), base_path.parent_path().string(), seen);
@@ -165,6 +178,14 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   if (options.seed) sc.seed = *options.seed;
   sc.duration = top.duration("duration", sim::Range::positive());
   sc.control_step = top.duration("control_step", sim::Range::between(1, 3600));
+  if (top.has("catalog")) {
+    // User chips and nodes, registered before the cluster section names them.
+    const fs::path file = top.string("catalog");
+    const fs::path p = file.is_absolute()
+                           ? file
+                           : fs::path(sim::directory_of(top.location("catalog"), base_dir)) / file;
+    models::compute::load_user_catalog(io::parse_yaml_file(p.string(), top.location("catalog")));
+  }
   const sim::ParamReader out(top.node("output"), output_doc());
   if (out.has("file")) sc.output.file = out.string("file");
   sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());
@@ -191,6 +212,17 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
 
 }  // namespace
 
+void register_embedded_data() {
+  static const bool registered = [] {
+    for (const auto& f : embedded_data_files())
+      sim::register_builtin_file(
+          (fs::path(embedded_scenario_dir) / std::string(f.path)).lexically_normal().string(),
+          f.bytes);
+    return true;
+  }();
+  (void)registered;
+}
+
 void apply_set(sim::ParamNode& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   sim::Location where;
@@ -200,7 +232,7 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw sim::InputError(where, "--set expects path.to.key=value, got '" + assignment + "'");
   const std::string path = assignment.substr(0, eq);
-  sim::ParamNode value = parse_yaml_text(assignment.substr(eq + 1), "--set");
+  sim::ParamNode value = io::parse_yaml_text(assignment.substr(eq + 1), "--set");
   // Point every location of the value into the --set text, after the '='.
   std::function<void(sim::ParamNode&)> relocate = [&](sim::ParamNode& n) {
     const int column = n.where.column;
@@ -269,13 +301,17 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   if (path.empty()) {
-    // The embedded default reads shipped data (weather, carbon, prices) from the scenarios
-    // folder: $JOULE_SCENARIO_DIR, or the source tree it was built from.
+    // The embedded default reads the data compiled into the binary, or the scenarios folder
+    // $JOULE_SCENARIO_DIR names.
     const char* env = std::getenv("JOULE_SCENARIO_DIR");
+    if (env && *env)
+      return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>", env,
+                                options);
+    register_embedded_data();
     return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
-                              env && *env ? env : JOULE_SCENARIO_DIR, options);
+                              embedded_scenario_dir, options);
   }
-  const sim::ParamNode raw = parse_yaml_file(path);
+  const sim::ParamNode raw = io::parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";
   std::set<std::string> seen{fs::weakly_canonical(path).string()};
   const std::string base_dir = fs::absolute(path).parent_path().string();

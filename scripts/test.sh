@@ -15,6 +15,8 @@ ctest --test-dir build --output-on-failure --parallel "$(nproc)"
 if [ -d analysis/tests ]; then
   JOULE_BIN="$PWD/build/joule" /usr/bin/python3 -m pytest -q analysis/tests
 fi
+# The validation suite (validation/README.md): fails when a case leaves its tolerance.
+analysis/joule validate --joule build/joule --outputs build/validate
 
 if [ "${JOULE_SKIP_SANITIZE:-0}" = 1 ]; then
   echo "test.sh: JOULE_SKIP_SANITIZE=1: sanitizer build and fuzzing skipped"

@@ -20,7 +20,7 @@ std::string mib(double bytes) {
 
 }  // namespace
 
-std::string read_input_file(const std::string& path, const Location& referenced_from,
+std::string read_bounded_file(const std::string& path, const Location& referenced_from,
                             const std::string& what, std::size_t limit) {
   Location where = referenced_from;
   const bool named_here = !where.source && where.file.empty();  // the path is the location

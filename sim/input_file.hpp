@@ -21,7 +21,7 @@ inline constexpr std::size_t max_input_file_bytes = std::size_t{256} << 20;
 // Throws InputError at `referenced_from` (or at `path` when that has no place) when the path
 // does not exist, is not a regular file, is larger than `limit` bytes or cannot be read.
 // An empty file is returned as "" (the caller decides whether empty is meaningful).
-std::string read_input_file(const std::string& path, const Location& referenced_from,
+std::string read_bounded_file(const std::string& path, const Location& referenced_from,
                             const std::string& what, std::size_t limit = max_input_file_bytes);
 
 }  // namespace joule::sim

@@ -1,4 +1,4 @@
-"""Command line: python3 -m joule_analysis {summary,plot,compare,reproduce} ...
+"""Command line: python3 -m joule_analysis {summary,plot,compare,reproduce,report,validate,gpu-power} ...
 
 Exit codes: 0 ok, 2 bad input (missing/unreadable file, bad option), 1 a reproduction replay
 outside its 1 % tolerance or not run.
@@ -10,7 +10,7 @@ import sys
 
 import pandas as pd
 
-from joule_analysis import compare, kpi, plots, report, reproduce
+from joule_analysis import compare, gpu_power, kpi, plots, report, reproduce, validate
 from joule_analysis.runfile import NotAJouleFile, Run, labels_for
 
 
@@ -108,6 +108,54 @@ def cmd_reproduce(args):
     return 0
 
 
+def cmd_gpu_power(args):
+    measured = gpu_power.read_measured(args.measured) if args.measured else None
+    written, rows, ks = gpu_power.plot(args.file, args.output or ".", args.format, measured)
+    for p in written:
+        print(f"wrote {p}")
+    frame = pd.DataFrame(rows, columns=["quantile", "GPU power (W)"])
+    sys.stdout.write(frame.to_markdown(index=False, colalign=["left", "right"]) + "\n")
+    if ks is not None:
+        print(f"Kolmogorov-Smirnov distance to {args.measured}: {ks:.3f}")
+    return 0
+
+
+def cmd_validate(args):
+    cases_dir = args.cases or validate.default_cases_dir()
+    paths = validate.discover(cases_dir, args.only.split(",") if args.only else None)
+    if not paths:
+        print(f"joule_analysis validate: no cases in {cases_dir}", file=sys.stderr)
+        return 2
+    try:
+        cases = [validate.load_case(p) for p in paths]
+    except validate.CaseError as e:
+        print(f"joule_analysis validate: {e}", file=sys.stderr)
+        return 2
+    joule = reproduce.joule_binary(args.joule)
+    if joule is None and any(c["kind"] == "scenario" for c in cases) and not args.reuse:
+        print("joule_analysis validate: no joule binary (give --joule PATH, set JOULE_BIN, or "
+              "build ./build/joule)", file=sys.stderr)
+        return 2
+    probes = args.probes or validate.default_probes_dir(joule)
+    gaps = None if args.strict else []
+    rows, failures = validate.validate(cases, joule, probes, args.outputs, reuse=args.reuse,
+                                       log=lambda m: print(m, file=sys.stderr), gaps=gaps)
+    sys.stdout.write(validate.report(rows, args.format))
+    if args.sources:
+        sys.stdout.write("\n" + validate.sources(cases))
+    if gaps:
+        print(f"\n{len(gaps)} known gap(s), out of tolerance and explained in their case "
+              "(--strict fails on them):", file=sys.stderr)
+        for g in gaps:
+            print("  " + g, file=sys.stderr)
+    if failures:
+        print(f"\n{len(failures)} validation check(s) out of tolerance:", file=sys.stderr)
+        for f in failures:
+            print("  " + f, file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(prog="joule_analysis",
                                 description="Tables and figures from Joule's HDF5 output")
@@ -158,6 +206,31 @@ def parser():
                    help="comma-separated subset of: " + ", ".join(c.id for c in reproduce.CASES))
     s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
     s.set_defaults(func=cmd_reproduce)
+    s = sub.add_parser("gpu-power", help="per-GPU power distribution: CDF and per-interval map")
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("-o", "--output", metavar="DIR", help="output folder (default: .)")
+    s.add_argument("--format", choices=plots.FORMATS, default="png")
+    s.add_argument("--measured", metavar="CSV", help="measured CDF to overlay (power_w, cdf)")
+    s.set_defaults(func=cmd_gpu_power)
+
+    s = sub.add_parser("validate", help="validation suite (validation/): published vs simulated; "
+                                        "exit 1 when a case leaves its tolerance")
+    s.add_argument("--joule", metavar="PATH", help="joule binary (default: $JOULE_BIN, "
+                                                   "then ./build/joule)")
+    s.add_argument("--cases", metavar="DIR", help="default: validation/")
+    s.add_argument("--probes", metavar="DIR",
+                   help="probe executables (default: $JOULE_PROBES, then validation/probes "
+                        "beside the joule binary)")
+    s.add_argument("--outputs", metavar="DIR", default=os.path.join("out", "validate"),
+                   help="where scenario outputs go (default: out/validate)")
+    s.add_argument("--reuse", action="store_true", help="read existing scenario outputs")
+    s.add_argument("--only", metavar="TEXT", help="comma-separated parts of case paths")
+    s.add_argument("--format", choices=("markdown", "csv"), default="markdown")
+    s.add_argument("--strict", action="store_true",
+                   help="cases marked known_gap fail too")
+    s.add_argument("--sources", action="store_true",
+                   help="also list each case's input, prediction and source")
+    s.set_defaults(func=cmd_validate)
     return p
 
 

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import shutil
+import textwrap
 
 import h5py
 import matplotlib
@@ -32,34 +33,47 @@ from joule_analysis.runfile import Run, labels_for  # noqa: E402
 # The KPIs of the terminal table (summary attribute names), in this order, when present; the
 # others are in --all, the CSV, the charts' companion table and the HTML report.
 CORE = ["it_energy_kwh", "facility_energy_kwh", "pue", "co2e_t", "cost_usd", "water_m3",
-        "p95_wait_s", "makespan_s", "gpu_utilization", "cooling_unmet_heat_kwh"]
+        "p95_wait_s", "makespan_s", "gpu_utilization", "cooling_unmet_heat_kwh",
+        "power_chain_overload_h"]
 # The KPIs drawn against a swept value (when present).
 CHART = ["facility_energy_kwh", "pue", "co2e_t", "cost_usd", "p95_wait_s", "makespan_s",
-         "gpu_utilization", "cooling_unmet_heat_kwh"]
+         "gpu_utilization", "cooling_unmet_heat_kwh", "power_chain_overload_h"]
 # Summary keys written by newer simulators that an older kpi list lacks: (attr, key, label,
 # scale to display units).
 _NEWER = [("p95_wait_s", "p95_wait_h", "p95 queue wait (h)", 1 / 3600),
           ("makespan_s", "makespan_h", "makespan (h)", 1 / 3600),
           ("gpu_utilization", "gpu_utilization", "GPU utilization", 1.0),
-          ("cooling_unmet_heat_kwh", "cooling_unmet_heat_mwh", "unmet cooling heat (MWh)", 1e-3)]
+          ("cooling_unmet_heat_kwh", "cooling_unmet_heat_mwh", "unmet cooling heat (MWh)", 1e-3),
+          ("power_chain_overload_h", "power_chain_overload_h", "power-chain overload (h)", 1.0),
+          ("other_energy_kwh", "other_energy_mwh", "other facility energy (MWh)", 1e-3)]
 # Short column headers for the terminal table (attr -> header); others use the KPI label.
 SHORT = {"it_energy_kwh": "IT MWh", "facility_energy_kwh": "facility MWh", "pue": "PUE",
          "co2e_t": "tCO2e", "cost_usd": "cost USD", "water_m3": "water m3",
          "p95_wait_s": "p95 wait h", "makespan_s": "makespan h", "gpu_utilization": "GPU util",
-         "cooling_unmet_heat_kwh": "unmet heat MWh", "mean_wait_s": "mean wait h"}
+         "cooling_unmet_heat_kwh": "unmet heat MWh", "mean_wait_s": "mean wait h",
+         "power_chain_overload_h": "overload h"}
 # Generic last path components: a factor named by them alone would be ambiguous.
 _GENERIC = {"type", "count", "model", "name", "file", "value", "mode"}
 
 
 class Spec:
-    """One KPI as displayed: summary attribute, display key, label with unit, scale."""
+    """One KPI as displayed: summary attribute, display key, label with unit, scale, topic."""
 
-    def __init__(self, attr, key, label, scale):
-        self.attr, self.key, self.label, self.scale = attr, key, label, scale
+    def __init__(self, attr, key, label, scale, topic=""):
+        self.attr, self.key, self.label, self.scale, self.topic = attr, key, label, scale, topic
 
 
-def specs():
-    """The KPIs the analysis package knows (kpi.py), plus the newer summary keys."""
+def specs(path=None):
+    """The KPIs to show: the simulator's KPI registry (stored in a run file or a sweep's
+    summary.h5; else `joule kpis --json` of the joule binary); before the registry, kpi.py's
+    list and the newer summary keys."""
+    if hasattr(kpi, "registry_of_file"):
+        registry = None
+        if path and str(path).endswith(".h5") and os.path.isfile(path):
+            registry = kpi.registry_of_file(path)
+        if registry is None:
+            registry = kpi.registry_of_binary()
+        return [Spec(k.attr, k.key, k.label, k.scale, k.topic) for k in kpi.remember(registry)]
     out = [Spec(attr, key, label, scale) for key, label, attr, scale in kpi.KPIS]
     known = {s.attr for s in out}
     out += [Spec(*n) for n in _NEWER if n[0] not in known]
@@ -72,8 +86,10 @@ class Comparison:
     """Rows of runs or sweep variants: a DataFrame `table` (index: short label; columns: the
     factors, then KPI display keys), the variants' full names, and what went wrong."""
 
-    def __init__(self, table, factors, names, failed=(), warnings=(), source="", title=""):
+    def __init__(self, table, factors, names, failed=(), warnings=(), source="", title="",
+                 kpi_specs=()):
         self.table = table
+        self.specs = list(kpi_specs)  # [Spec] of the KPI columns
         self.factors = list(factors)  # factor columns of `table`
         self.names = list(names)  # full names, in table order
         self.failed = list(failed)  # [(label, reason)]
@@ -138,22 +154,27 @@ def is_sweep_summary(path):
 def from_files(paths):
     runs = [Run(p) for p in paths]
     labels = labels_for(runs)
+    kpi_specs = {}
+    for p in paths:  # the union of the files' KPIs, in order
+        kpi_specs.update({s.attr: s for s in specs(p) if s.attr not in kpi_specs})
+    kpi_specs = list(kpi_specs.values())
     rows = []
     warnings = []
     for label, run in zip(labels, runs):
-        rows.append(_kpi_row(run.summary.get))
+        rows.append(_kpi_row(run.summary.get, kpi_specs))
         check = kpi.kpis(run)["trace_check"]
         if check != "ok":
             warnings.append((label, f"{label}: traces do not integrate to /summary ({check})"))
     table = pd.DataFrame(rows, index=pd.Index(labels))
-    warnings = _kpi_warnings(table, labels) + warnings
-    return Comparison(table, [], labels, warnings=warnings, source=", ".join(paths))
+    warnings = _kpi_warnings(table, labels, kpi_specs) + warnings
+    return Comparison(table, [], labels, warnings=warnings, source=", ".join(paths),
+                      kpi_specs=kpi_specs)
 
 
-def _kpi_row(get):
+def _kpi_row(get, kpi_specs):
     """{display key: value} from a getter of summary attributes (NaN when absent)."""
     row = {}
-    for s in specs():
+    for s in kpi_specs:
         v = get(s.attr)
         row[s.key] = np.nan if v is None or not math.isfinite(float(v)) else float(v) * s.scale
     return row
@@ -179,14 +200,16 @@ def from_sweep_h5(path):
     title = os.path.splitext(os.path.basename(src))[0] if src else \
         os.path.basename(os.path.dirname(os.path.abspath(path)))
     return _from_columns(names, status, errors, params, lambda k, i: kpis[k][i]
-                         if k in kpis else None, sweep, source=path, title=title)
+                         if k in kpis else None, sweep, source=path, title=title,
+                         kpi_specs=specs(path))
 
 
 def from_sweep_csv(path):
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if frame.empty:
         raise ValueError(f"{path}: no rows")
-    attrs = {s.attr for s in specs()}
+    kpi_specs = specs()
+    attrs = {s.attr for s in kpi_specs}
     kpi_cols = [c for c in frame.columns if c.split(".")[-1] in attrs]
     if not kpi_cols:
         raise ValueError(f"{path}: no KPI columns (expected /summary names such as "
@@ -205,7 +228,8 @@ def from_sweep_csv(path):
 
     params = {c: list(frame[c]) for c in param_cols}
     title = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    return _from_columns(names, status, errors, params, value, None, source=path, title=title)
+    return _from_columns(names, status, errors, params, value, None, source=path, title=title,
+                         kpi_specs=kpi_specs)
 
 
 def _number(text):
@@ -226,7 +250,7 @@ def _parse_sweep(text):
     return doc if isinstance(doc, dict) else None
 
 
-def _from_columns(names, status, errors, params, value, sweep, source, title):
+def _from_columns(names, status, errors, params, value, sweep, source, title, kpi_specs):
     """Builds the Comparison of a sweep from its columns: names, status, error texts,
     {parameter path: [value as written]}, value(attr, row) and the parsed sweep file."""
     factors = _factors(names, params, sweep)
@@ -248,15 +272,16 @@ def _from_columns(names, status, errors, params, value, sweep, source, title):
             continue
         row = {f.name: (f.numbers[i] if f.numbers is not None else f.labels[i])
                for f in factors}
-        row.update(_kpi_row(lambda attr: value(attr, i)))
+        row.update(_kpi_row(lambda attr: value(attr, i), kpi_specs))
         rows.append(row)
         kept.append(labels[i])
         kept_names.append(names[i])
     table = pd.DataFrame(rows, index=pd.Index(kept))
-    warnings = _kpi_warnings(table, [f"{lab} ({nm})" for lab, nm in zip(kept, kept_names)])
+    warnings = _kpi_warnings(table, [f"{lab} ({nm})" for lab, nm in zip(kept, kept_names)],
+                             kpi_specs)
     warnings += [(lab, f"{lab}: variant failed: {reason}") for lab, reason in failed]
     cmp_ = Comparison(table, [f.name for f in factors], kept_names, failed, warnings,
-                      source=source, title=title)
+                      source=source, title=title, kpi_specs=kpi_specs)
     cmp_.units = {f.name: f.unit for f in factors if f.numbers is not None}
     cmp_.factor_order = {f.name: f.order for f in factors}
     return cmp_
@@ -367,18 +392,31 @@ def _value_labels(values):
 
 
 # ---- warnings --------------------------------------------------------------------------------
-def _kpi_warnings(table, who):
+# KPIs whose non-zero value is a warning (summary attribute -> what it means), and names that
+# say a limit was exceeded.
+WARN = {
+    "cooling_unmet_heat_kwh": "cooling capacity exceeded: {kwh:,.0f} kWh of heat not removed; "
+                              "its PUE and cooling energy describe a plant that could not carry "
+                              "the load",
+    "power_chain_overload_h": "a power-chain stage (UPS or transformer) ran above its rating "
+                              "for {h:,.3g} h",
+}
+_LIMIT = re.compile(r"(exceeded|violation|over_limit|overload)")
+
+
+def _kpi_warnings(table, who, kpi_specs):
     """[(row label, warning)] from the KPIs of each row; `who` names each row in full."""
     out = []
     for (label, row), name in zip(table.iterrows(), who):
-        unmet = _none(row.get("cooling_unmet_heat_mwh"))
-        if unmet:
-            out.append((label, f"{name}: cooling capacity exceeded, {unmet * 1e3:,.0f} kWh of "
-                               f"heat not removed: its PUE and cooling energy describe a plant "
-                               f"that could not carry the load"))
-        for key, v in row.items():
-            if re.search(r"(exceeded|violation|over_limit)", str(key)) and _none(v):
-                out.append((label, f"{name}: {kpi.LABELS.get(key, key)} = {kpi.fmt(v)}"))
+        for s in kpi_specs:
+            v = _none(row.get(s.key))
+            if not v:
+                continue
+            raw = v / s.scale  # back in the summary's unit
+            if s.attr in WARN:
+                out.append((label, f"{name}: " + WARN[s.attr].format(kwh=raw, h=raw)))
+            elif _LIMIT.search(s.attr):
+                out.append((label, f"{name}: {s.label} = {kpi.fmt(v)}"))
     return out
 
 
@@ -386,7 +424,7 @@ def _kpi_warnings(table, who):
 def _columns(cmp_, all_kpis):
     """(display keys, headers) of the KPI columns to show: present in some row; the core set
     unless all_kpis."""
-    by_attr = {s.attr: s for s in specs()}
+    by_attr = {s.attr: s for s in cmp_.specs}
     present = [k for k in cmp_.kpi_keys() if cmp_.table[k].notna().any()]
     if all_kpis:
         keys = present
@@ -460,14 +498,17 @@ def _width(cells):
 def warnings_text(cmp_):
     if not cmp_.warnings:
         return "warnings: none (no unmet cooling heat, no limits exceeded, no failed variants)\n"
-    return "warnings:\n" + "".join(f"  ! {w}\n" for _, w in cmp_.warnings)
+    width = shutil.get_terminal_size((100, 24)).columns
+    return "warnings:\n" + "".join(
+        textwrap.fill(w, width, initial_indent="  ! ", subsequent_indent="    ") + "\n"
+        for _, w in cmp_.warnings)
 
 
 # ---- charts ----------------------------------------------------------------------------------
 def charts(cmp_, outdir, fmt="png"):
     """KPIs against the swept values (a sweep), or bar charts (run files); returns the paths."""
     os.makedirs(outdir, exist_ok=True)
-    by_attr = {s.attr: s for s in specs()}
+    by_attr = {s.attr: s for s in cmp_.specs}
     keys = [by_attr[a].key for a in CHART if a in by_attr and
             cmp_.table[by_attr[a].key].notna().any()]
     if not keys or cmp_.table.empty:

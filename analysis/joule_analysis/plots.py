@@ -28,6 +28,7 @@ PANELS = ("power", "pue-wetbulb", "cumulative", "racks", "jobs", "energy-flow")
 
 IT_COLOR = "#4C72B0"
 LOSS_COLORS = ["#C44E52", "#DD8452", "#E6A0A0", "#8C613C"]
+OTHER_COLOR = "#B07AA1"
 COOL_COLORS = ["#55A868", "#64B5CD", "#8172B3", "#CCB974", "#2A9D8F", "#937860", "#9ED0A0"]
 
 
@@ -75,6 +76,9 @@ def panel_power(run, fig):
     series += [(k, v, LOSS_COLORS[i % len(LOSS_COLORS)]) for i, (k, v) in enumerate(losses.items())]
     series += [(k, v, COOL_COLORS[i % len(COOL_COLORS)]) for i, (k, v) in
                enumerate(cooling.items())]
+    other = run.series("other_power_w")
+    if other is not None and np.any(other):
+        series.append(("other (offices, lighting, block heaters)", other, OTHER_COLOR))
     xs, ys, labels, colors = None, [], [], []
     for label, v, c in series:
         td, vd = downsample(t, v)
@@ -105,7 +109,7 @@ def panel_power(run, fig):
 def _component_label(key):
     text = key.replace("_", " ")
     return {"pdu": "PDU loss", "ups": "UPS loss", "transformer": "transformer loss",
-            "crah fans": "CRAH fans"}.get(text, text)
+            "crah fans": "CRAH fans", "rooms": "room DX (UPS room, offices)"}.get(text, text)
 
 
 def panel_pue_wetbulb(run, fig):
@@ -204,7 +208,11 @@ def panel_racks(run, fig):
     fig.colorbar(mesh, ax=ax, label=label)
     _date_axis(run, ax)
     ax.set_ylabel("rack")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(edges) <= 41 and np.all(np.diff(edges) == 1):  # one cell per rack: label its centre
+        ax.set_yticks(edges[:-1] + 0.5)
+        ax.set_yticklabels([str(i) for i in edges[:-1]])
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(_title(run, what), fontsize="medium")
 
 
@@ -316,7 +324,9 @@ def energy_flows(run):
         children.append(("cooling", cooling, COOL_COLORS[0], parts))
     other = facility - it - (losses or 0.0) - (cooling or 0.0)
     if other > 1e-3 * facility:
-        children.append(("other facility", other, "#937860", []))
+        children.append(("other (offices, lighting)"
+                         if run.series("other_power_w") is not None else "other facility",
+                         other, OTHER_COLOR, []))
     children.append(it_node)
     return ("grid", facility, "#555555", children), notes
 

@@ -11,19 +11,22 @@ import html
 import json
 import math
 import os
+import tempfile
 
 import h5py
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from joule_analysis import compare, kpi
-from joule_analysis.plots import (COOL_COLORS, IT_COLOR, LOSS_COLORS, _component_label,
-                                  energy_flows)
+from joule_analysis.plots import (COOL_COLORS, INLET_RECOMMENDED_C, IT_COLOR, LOSS_COLORS,
+                                  OTHER_COLOR, _component_label, energy_flows)
 from joule_analysis.runfile import J_PER_KWH, Run, downsample
 
 # Topic of a KPI when the KPI list gives none: by its summary name.
-_TOPIC_RULES = [("unmet", "warnings"), ("_kwh", "energy"), ("_mwh", "energy"), ("pue", "energy"),
+_TOPIC_RULES = [("unmet", "warnings"), ("overload", "warnings"), ("_kwh", "energy"),
+                ("_mwh", "energy"), ("pue", "energy"),
                 ("_kw", "power"), ("co2e", "environment"), ("water", "environment"),
                 ("wue", "environment"), ("cue", "environment"), ("cost", "cost"),
                 ("job", "jobs"), ("wait", "jobs"), ("makespan", "jobs"), ("goodput", "jobs"),
@@ -254,6 +257,51 @@ def jobs_chart(run):
         (f"<p class=sub>Showing the first {shown} of {n} jobs.</p>" if note else "")
 
 
+def rack_chart(run, max_times=48, max_racks=32):
+    """Rack inlet temperature (or rack power without a thermal model) as a coarse heatmap;
+    hover a cell for its racks, time and value. Colour range as in plots.panel_racks."""
+    if run.rack_count == 0 or len(run.rack_time_s) == 0:
+        return "<p>No rack samples (run shorter than output.rack_interval).</p>"
+    dataset = "inlet_c" if run.has_inlet else "power_w"
+    times, edges, m = run.rack_matrix(dataset, max_rows=max_times, max_cols=max_racks)
+    if dataset == "power_w":
+        m = m / 1e3
+    lo, hi = float(np.nanmin(m)), float(np.nanmax(m))
+    if dataset == "inlet_c":
+        vmin, vmax = min(INLET_RECOMMENDED_C[0], lo), max(INLET_RECOMMENDED_C[1], hi)
+        cmap, unit, what = "coolwarm", "°C", "inlet"
+    else:
+        vmin, vmax, cmap, unit, what = 0.0, max(hi, 1e-9), "viridis", "kW", "power"
+    colors = matplotlib.colormaps[cmap]
+    t_edges = mdates.date2num(run.datetimes(np.concatenate(([0.0], times))))
+    height = 320
+    ch = Chart(t_edges[0], t_edges[-1], 0, float(edges[-1]), height=height)
+    ch.x_axis_dates(run.time_zone_label())
+    ch.y_axis("rack")
+    for i in range(m.shape[0]):
+        x0, x1 = float(ch.px(t_edges[i])), float(ch.px(t_edges[i + 1]))
+        when = str(run.datetimes([times[i]])[0])[:16]
+        for j in range(m.shape[1]):
+            v = m[i, j]
+            if not np.isfinite(v):
+                continue
+            y0, y1 = float(ch.py(edges[j + 1])), float(ch.py(edges[j]))
+            rgba = colors((v - vmin) / (vmax - vmin))
+            fill = "#%02x%02x%02x" % tuple(int(255 * c) for c in rgba[:3])
+            racks = f"rack {edges[j]}" if edges[j + 1] - edges[j] == 1 else \
+                f"racks {edges[j]}-{edges[j + 1] - 1}"
+            tip = f"{racks}, until {when}: {what} {v:.2f} {unit}"
+            ch.parts.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0 + 0.3:.1f}" '
+                            f'height="{y1 - y0 + 0.3:.1f}" fill="{fill}" data-tip="{_esc(tip)}">'
+                            f'<title>{_esc(tip)}</title></rect>')
+    ch.frame()
+    scale = "".join('<i style="background:#%02x%02x%02x;width:22px"></i>' % tuple(
+        int(255 * c) for c in colors(k / 8)[:3]) for k in range(9))
+    return ch.svg(f"rack {what}") + (
+        f'<div class="legend"><span>{vmin:.1f} {unit} {scale} {vmax:.1f} {unit}</span>'
+        f"<span>observed {lo:.2f} to {hi:.2f} {unit}</span></div>")
+
+
 def bar_chart(labels, values, unit, title, flagged=(), full_names=None):
     """Horizontal bars, one per label; hover shows the full name and value."""
     vals = np.array([np.nan if v is None else v for v in values], dtype=float)
@@ -300,20 +348,22 @@ def _topic(key):
     return "other"
 
 
-def kpi_groups(values):
-    """{topic: [(label with unit, formatted value)]} of the KPIs present."""
+def kpi_groups(values, topics=None):
+    """{topic: [(label with unit, formatted value)]} of the KPIs present; `topics` maps a KPI
+    to its topic (the registry's), else the topic follows from its name."""
     groups = {}
     for key, v in values.items():
         if v is None or key in kpi.CHECK_ROWS or key.startswith(_HIDDEN):
             continue
-        groups.setdefault(_topic(key), []).append((kpi.LABELS.get(key, key), _num(v)))
+        topic = (topics or {}).get(key) or _topic(key)
+        groups.setdefault(topic, []).append((kpi.LABELS.get(key, key), _num(v)))
     order = {t: i for i, t in enumerate(_TOPIC_ORDER)}
     return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], 99)))
 
 
-def _kpi_html(values):
+def _kpi_html(values, topics=None):
     out = ['<div class="kpis">']
-    for topic, rows in kpi_groups(values).items():
+    for topic, rows in kpi_groups(values, topics).items():
         out.append(f'<div class="group"><h3>{_esc(topic)}</h3><table>')
         out += [f"<tr><td>{_esc(k)}</td><td class=v>{_esc(v)}</td></tr>" for k, v in rows]
         out.append("</table></div>")
@@ -378,23 +428,23 @@ def run_report(path):
     values = kpi.kpis(run)
     cmp_ = compare.from_files([path])
     warnings = [w for _, w in cmp_.warnings]
-    if "cooling_unmet_heat_mwh" not in cmp_.table or not cmp_.warnings:
-        unmet = run.summary.get("cooling_unmet_heat_kwh")
-        if unmet:
-            warnings.append(f"cooling capacity exceeded: {unmet:,.0f} kWh of heat not removed")
     start = run.datetimes([0.0])[0]
     end = run.datetimes([float(run.time_s[-1])])[0]
     sub = (f"{run.attrs.get('description') or run.section('description') or ''} "
            f"{str(start)[:16]} to {str(end)[:16]} ({run.time_zone_label()}); "
            f"file {os.path.basename(path)}").strip()
     body = [f"<h2>Warnings</h2>{_warnings_html(warnings)}",
-            f"<h2>Key performance indicators</h2>{_kpi_html(values)}", "<h2>Plots</h2>"]
+            f"<h2>Key performance indicators</h2>"
+            f"{_kpi_html(values, {k.key: k.topic for k in cmp_.specs})}", "<h2>Plots</h2>"]
     it = run.facility["it_power_w"]
     series = [("IT", it, IT_COLOR)]
     series += [(_component_label(k), v, LOSS_COLORS[i % len(LOSS_COLORS)])
                for i, (k, v) in enumerate(run.loss_components().items())]
     series += [(_component_label(k), v, COOL_COLORS[i % len(COOL_COLORS)])
                for i, (k, v) in enumerate(run.cooling_components().items())]
+    other = run.series("other_power_w")
+    if other is not None and np.any(other):
+        series.append(("other (offices, lighting)", other, OTHER_COLOR))
     body.append("<figure id=plot-power>" + time_chart(
         run, [(n, v / 1e3, c) for n, v, c in series], "kW", "power", stacked=True) +
         "<figcaption>Power at the grid meter, stacked: IT, each power-chain loss and each "
@@ -421,6 +471,12 @@ def run_report(path):
             run, [("interval PUE", np.where(np.isfinite(pue), pue, np.nan), "#55A868")], "1",
             "PUE", y_min=1.0) + "<figcaption>PUE of each interval (the axis starts at 1: "
             "no overhead).</figcaption></figure>")
+    body.append("<figure id=plot-racks>" + rack_chart(run) +
+                "<figcaption>Per rack over time" + (
+                    ": inlet temperature; the colour scale spans at least the ASHRAE recommended "
+                    f"{INLET_RECOMMENDED_C[0]:.0f}-{INLET_RECOMMENDED_C[1]:.0f} °C envelope"
+                    if run.has_inlet else ": power (no thermal model)") +
+                ". Hover a cell.</figcaption></figure>")
     body.append("<figure id=plot-jobs>" + jobs_chart(run) +
                 "<figcaption>Jobs: waiting (grey), running (blue: finished; orange: still "
                 "running at the end). Hover a bar for the job.</figcaption></figure>")
@@ -445,12 +501,16 @@ def sweep_report(inputs):
             "<details><summary>Every KPI</summary>",
             _variants_table(cmp_, flagged, all_kpis=True, id_="variants-all"), "</details>",
             "<h2>Plots</h2>"]
-    by_attr = {s.attr: s for s in compare.specs()}
+    by_attr = {s.attr: s for s in cmp_.specs}
     keys = [by_attr[a].key for a in ["it_energy_kwh"] + compare.CHART if a in by_attr and
             by_attr[a].key in cmp_.table and cmp_.table[by_attr[a].key].notna().any()]
     keys, note = compare._constant(cmp_, keys)
     if note:
         body.append(f"<p class=sub>Not plotted, {_esc(note)}.</p>")
+    for svg in _factor_figures(cmp_):
+        body.append("<figure id=plot-factors>" + svg + "<figcaption>The KPIs against the swept "
+                    "values (as `analysis/joule compare DIR -o OUT` draws them); a red mark "
+                    "is a variant with a warning.</figcaption></figure>")
     for key in keys:
         label = kpi.LABELS.get(key, key)
         unit = label[label.rfind("(") + 1:-1] if label.endswith(")") else ""
@@ -472,6 +532,20 @@ def sweep_report(inputs):
                                             else "") +
            f"; factors: {', '.join(cmp_.factors) or '-'}; from {source}")
     return _page(f"Joule sweep: {title}", sub, "".join(body))
+
+
+def _factor_figures(cmp_):
+    """compare's figures of KPIs against the swept values, as inline SVG."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = compare.charts(cmp_, tmp, "svg") if cmp_.factors else []
+        out = []
+        for path in paths:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            text = text[text.index("<svg"):]  # drop the XML prolog and doctype
+            out.append(text.replace("<svg ", '<svg class="mpl" style="width:100%;height:auto" ',
+                                    1))
+    return out
 
 
 def _variants_table(cmp_, flagged, all_kpis, id_):

@@ -130,8 +130,9 @@ def build_rows(results):
     """results: [(case, mode, paper dict, simulated dict or None, error text)] ->
     (table rows, failures, notes). Rows hold numbers (paper, simulation, error in %; None
     where absent); report() formats them for markdown. A replay row fails when |error| > 1 %
-    or the run is missing; predictive rows never fail (their error measures the models). Notes: numbered remarks and
-    errors printed under the table, referenced from the check column as [n]."""
+    or the run is missing; predictive rows never fail (their error measures the models).
+    Notes: numbered remarks and errors printed under the table, referenced from the check
+    column as [n]."""
     rows, failures, notes = [], [], []
     for case, mode, paper, sim, err in results:
         if sim is None:

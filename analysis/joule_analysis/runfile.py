@@ -179,13 +179,21 @@ class Run:
             return {}
         out = {}
         for key, item in fac[name].items():
-            if isinstance(item, h5py.Dataset) and item.ndim == 1:
+            if isinstance(item, h5py.Dataset) and item.ndim == 1 and key != "time":
                 label = key[:-2] if key.endswith("_w") else key
                 out[label] = np.asarray(item[...], dtype=float)
         return out
 
     @staticmethod
     def _read_jobs(ds):
+        if isinstance(ds, h5py.Group):  # netCDF layout: one variable per column along `job`
+            jobs = {"id": np.asarray(ds["job"][...])} if "job" in ds else {}
+            for name, item in ds.items():
+                if name != "job" and isinstance(item, h5py.Dataset) and item.ndim == 1:
+                    col = item[...]
+                    jobs[name] = (np.array([_decode(c) for c in col], dtype=object)
+                                  if col.dtype.kind in "OS" else np.asarray(col))
+            return jobs
         data = ds[...]
         jobs = {}
         if data.dtype.names is None:

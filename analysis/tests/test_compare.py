@@ -121,6 +121,16 @@ def test_unmet_heat_is_a_warning_naming_the_variant(sweep_dir, tmp_path):
     table = compare.table(cmp_, width=200)
     assert "! " + label in table and "unmet heat MWh" in table
     assert "859 kWh" in compare.warnings_text(cmp_)
+    # A limit exceeded: a UPS above its rating for 2.5 h in another variant.
+    with h5py.File(out / "summary.h5", "r+") as f:
+        over = f["kpis/power_chain_overload_h"]
+        v = over[...]
+        v[5] = 2.5
+        over[...] = v
+        name = f["name"][5].decode()
+    cmp_ = compare.load([str(out)])
+    assert [w[0] for w in cmp_.warnings] == [cmp_.labels[3], cmp_.labels[5]]
+    assert name in cmp_.warnings[1][1] and "above its rating for 2.5 h" in cmp_.warnings[1][1]
 
 
 def test_failed_variants_are_warnings(tmp_path):

@@ -122,8 +122,9 @@ def test_calendar_time_from_cf_units(facility_h5, tmp_path):
     path = tmp_path / "cf.h5"
     shutil.copy(facility_h5, path)
     with h5py.File(path, "r+") as f:  # a CF time coordinate, as netCDF-4 files carry
-        t = f["facility"].create_dataset("time", data=f["facility/time_s"][...])
-        t.attrs["units"] = "seconds since 2023-07-10T00:00:00-05:00"
+        if "time" not in f["facility"]:
+            f["facility"].create_dataset("time", data=f["facility/time_s"][...])
+        f["facility/time"].attrs["units"] = "seconds since 2023-07-10T00:00:00-05:00"
     run = Run(str(path))
     assert "time" not in run.facility  # a coordinate, not a trace
     assert run.calendar() == (np.datetime64("2023-07-10T00:00:00"), -5.0)
@@ -158,3 +159,15 @@ def test_inlet_colour_scale_spans_the_recommended_envelope(facility_h5, tmp_path
     lo, hi = plots.INLET_RECOMMENDED_C
     assert mesh.norm.vmin <= lo and mesh.norm.vmax >= hi
     plt.close(fig)
+
+
+def test_power_stack_reaches_the_grid_meter(facility_h5):
+    # The stacked components (zero ones hidden) add up to the metered total in every interval.
+    run = Run(facility_h5)
+    parts = [run.facility["it_power_w"], *run.loss_components().values(),
+             *run.cooling_components().values()]
+    other = run.series("other_power_w")
+    if other is not None:
+        parts.append(other)
+    total = run.total_power_w()
+    assert np.allclose(np.sum(parts, axis=0), total, rtol=1e-9, atol=1e-6 * total.max())

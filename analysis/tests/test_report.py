@@ -68,8 +68,8 @@ def test_run_report_in_chromium(facility_h5, tmp_path):
     dom, console = chromium(out.as_uri(), "--dump-dom")
     assert console == []
     assert 'data-ready="1"' in dom  # the page's script ran to its end
-    for fig in ("plot-power", "plot-energy", "plot-emissions", "plot-pue", "plot-jobs",
-                "plot-flow"):
+    for fig in ("plot-power", "plot-energy", "plot-emissions", "plot-pue", "plot-racks",
+                "plot-jobs", "plot-flow"):
         assert f'id="{fig}"' in dom, fig
     # Hovering the power chart shows the values at that instant (a synthetic mouse event).
     probe = tmp_path / "probe.html"
@@ -115,3 +115,4 @@ def test_sweep_report_in_chromium(joule, tmp_path):
     assert 'data-ready="1"' in dom
     assert dom.count('class="plot"') >= 3
     assert 'id="variants"' in dom and "Leesburg" in dom and "Phoenix" in dom
+    assert 'id="plot-factors"' in dom  # KPIs against the power cap

@@ -68,8 +68,11 @@ double Accelerator::clock_power_ratio(double s) const {
 }
 
 double Accelerator::clock_fraction_for_ratio(double ratio) const {
-  // Solve A·s³ + B·s = c with A + B = 1, A, B ≥ 0: monotone, one real root.
-  const double a = cubic_share_, b = 1.0 - cubic_share_, c = ratio;
+  return solve_clock(cubic_share_, 1.0 - cubic_share_, ratio);
+}
+
+double Accelerator::solve_clock(double a, double b, double c) {
+  // Solve a·s³ + b·s = c with a, b ≥ 0, a + b > 0: monotone, one real root.
   if (c <= 0) return 0.0;
   double s;
   if (a < 1e-12) {
@@ -85,13 +88,24 @@ double Accelerator::clock_fraction_for_ratio(double ratio) const {
   return s;
 }
 
+double Accelerator::memory_power_w(const OpRates& rates) const {
+  double p = 0.0;
+  for (const Op op : {Op::hbm, Op::nvlink, Op::pcie})
+    p += energy_j_[static_cast<std::size_t>(op)] * rates[op];
+  return p;
+}
+
 AcceleratorState Accelerator::evaluate(const OpRates& demand, double coolant_c,
                                        bool context) const {
   const double coupling = idle_w_ * leakage_ * r_th_;  // ∂P_static/∂P through T_die, < 1
   const double base_w = idle_w_ * (1.0 + leakage_ * (coolant_c - t_ref_c_));
-  const double dynamic_w = (context ? context_extra_w_ : 0.0) + op_power_w(demand);
+  // Core power (context clocks, tensor/vector/on-chip SRAM ops) follows the V–f curve g(s);
+  // off-core I/O (HBM, NVLink/ICI, PCIe) runs on its own supplies: its energy per byte does
+  // not depend on the core voltage, so its power only follows the byte rate, ∝ s.
+  const double io_w = memory_power_w(demand);
+  const double core_w = (context ? context_extra_w_ : 0.0) + op_power_w(demand) - io_w;
   auto power_at = [&](double s) {
-    return (base_w + dynamic_w * clock_power_ratio(s)) / (1.0 - coupling);
+    return (base_w + core_w * clock_power_ratio(s) + io_w * s) / (1.0 - coupling);
   };
 
   AcceleratorState out;
@@ -100,8 +114,10 @@ AcceleratorState Accelerator::evaluate(const OpRates& demand, double coolant_c,
   double s = 1.0;
   if (power_at(1.0) > limit_w) {
     out.throttled = cap_w_ <= thermal_w ? Throttle::power_cap : Throttle::thermal;
-    const double ratio = dynamic_w > 0 ? (limit_w * (1.0 - coupling) - base_w) / dynamic_w : 0.0;
-    s = clock_fraction_for_ratio(ratio);
+    // core·(A s³ + B s) + io·s = limit·(1 − coupling) − base
+    const double room_w = limit_w * (1.0 - coupling) - base_w;
+    const double a = core_w * cubic_share_, b = core_w * (1.0 - cubic_share_) + io_w;
+    s = a + b > 0 ? solve_clock(a, b, room_w) : 0.0;
     if (s <= s_min_) {
       s = s_min_;
       out.at_min_clock = true;

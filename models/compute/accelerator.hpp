@@ -1,14 +1,19 @@
 // Accelerator power, clock and die temperature under a power cap and a thermal limit.
 //
-//   P(s, T) = P_static(T) + D·g(s)                      s = f/f_nom (clock fraction)
-//   P_static(T) = P_idle·(1 + λ·(T − T_ref))            linear leakage (valid for |T − T_ref| ≲ 60
-//   K) D = (P_context − P_idle) + Σ_k e_k·r_k              dynamic power at the nominal clock g(s)
-//   = (β·(s f)³ + τ·(s f)) / (β·f³ + τ·f)          DVFS fit normalized to nominal (AccelWattch)
+//   P(s, T) = P_static(T) + D_core·g(s) + D_io·s         s = f/f_nom (clock fraction)
+//   P_static(T) = P_idle·(1 + λ·(T − T_ref))             linear leakage (|T − T_ref| ≲ 60 K)
+//   D_core = (P_context − P_idle) + Σ_{k core} e_k·r_k   core ops at the nominal clock
+//   D_io   = Σ_{k ∈ HBM, NVLink, PCIe} e_k·r_k            off-core I/O: energy per byte does not
+//                                                        depend on core voltage, so only the
+//                                                        byte rate (∝ s) scales under a cap
+//   g(s) = (β·(s f)³ + τ·(s f)) / (β·f³ + τ·f)           DVFS fit normalized to nominal
+//                                                        (AccelWattch, Kandiah et al. 2021)
 //   T_die = T_coolant + R_th·P                          coolant = inlet air or cold-plate supply
 //   throughput ∝ f, so rates and step times scale by s.
 //
 // Because P_static depends on T_die and T_die on P, the fixed point is solved in closed form
-// (both are linear): P = (P_idle·(1 + λ·(T_in − T_ref)) + D·g(s)) / (1 − P_idle·λ·R_th).
+// (both are linear): P = (P_idle·(1 + λ·(T_in − T_ref)) + D_core·g(s) + D_io·s) /
+// (1 − P_idle·λ·R_th).
 // Limits: P ≤ cap and T_die ≤ T_limit ⇔ P ≤ (T_limit − T_in)/R_th; the binding one sets s by
 // inverting g (a depressed cubic, Cardano plus one Newton step), floored at f_min. A device at a
 // demand above its cap therefore settles at the cap with f < f_nom; below f_min it stays above.
@@ -66,6 +71,10 @@ public:
   // g(s) and its inverse (s for a given ratio, unclamped).
   double clock_power_ratio(double s) const;
   double clock_fraction_for_ratio(double ratio) const;
+  // Σ e_k·r_k over the off-core I/O classes (HBM, NVLink/ICI, PCIe), at the nominal clock.
+  double memory_power_w(const OpRates& rates) const;
+  // The root s ≥ 0 of a·s³ + b·s = c (a, b ≥ 0): Cardano plus one Newton step.
+  static double solve_clock(double a, double b, double c);
 
   void set_power_cap(sim::Watts cap);
   double power_cap_w() const { return cap_w_; }

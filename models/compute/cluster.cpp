@@ -41,6 +41,14 @@ const sim::ModelDoc& racks_doc() {
   return doc;
 }
 
+namespace {
+const bool documented = [] {
+  sim::model_docs().push_back(&cluster_doc());
+  sim::model_docs().push_back(&racks_doc());
+  return true;
+}();
+}  // namespace
+
 int ClusterSpec::node_count() const {
   int n = 0;
   for (const auto& r : racks) n += r.nodes;

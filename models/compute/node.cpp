@@ -1,19 +1,30 @@
 // Node catalog, `cluster.node` spec and node power (equations in node.hpp).
 //
 // DGX H100 budget check (estimates below must stay under the 10.2 kW system maximum):
-//   8 × 700 W GPUs + 700 W CPUs + 320 W DRAM + 500 W NICs/DPUs + 1000 W other + 1200 W fans
-//   = 9,320 W DC; at 47 % of 6 × 3.3 kW the Titanium PSUs run at ~95.8 % ⇒ ~9.73 kW wall.
-// Training (GPUs ~650 W, CPUs/NICs half loaded, 25 °C inlet) lands at ~8 kW, near the ~8.4 kW
-// peak measured on 8×H100 nodes in training (DESIGN.md §4.1).
+//   8 × 700 W GPUs + 700 W CPUs + 320 W DRAM + 500 W NICs/DPUs + 700 W other + 1200 W fans
+//   = 9,020 W DC; at 46 % of 6 × 3.3 kW the Titanium PSUs run at ~95.8 % ⇒ ~9.4 kW wall.
+// Host utilisations follow the job (host_load): a training job's launch and data-loader
+// threads keep ~20 % of the CPUs busy, and the NICs carry only the inter-node all-reduce and
+// checkpoint bytes. The node-level comparison with measurements (Latif et al., IEEE Access
+// 2025: ~8.4 kW peak on an 8×H100 node in training) is a validation case
+// (validation/compute/), not a fit: nothing here is tuned to it.
 #include "models/compute/node.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iomanip>
 #include <ostream>
 
 namespace joule::models::compute {
 
 namespace {
+
+Sourced<double> cpu_per_accelerator_estimate() {
+  return estimate(0.2,
+                  "estimate: per busy accelerator one launcher process polling the device plus "
+                  "2–4 data-loader workers (PyTorch DataLoader practice) ≈ 3 of the ~14 host cores "
+                  "per accelerator on 8-GPU servers");
+}
 
 NodeType dgx_h100() {
   NodeType n;
@@ -33,9 +44,10 @@ NodeType dgx_h100() {
                          "estimate: 8× ConnectX-7 at ~25 W with optics + 2× BlueField-3 "
                          "at ~150 W");
   n.other_idle_w = estimate(450.0, "estimate: 4× NVSwitch, 10 NVMe drives, BMC, board, VRMs");
-  n.other_max_w = estimate(1000.0,
-                           "estimate: as idle, with NVSwitch traffic and VRM losses at "
-                           "full GPU load");
+  n.other_max_w = estimate(700.0,
+                           "estimate: 4× NVSwitch at ~100 W each under full NVLink traffic "
+                           "(first-generation NVSwitch 100 W, NVIDIA GTC 2018 via WikiChip), "
+                           "10 NVMe drives at ~12 W, BMC and board ~50 W, CPU VRM losses ~70 W");
   n.fan_max_w = estimate(1200.0, "estimate: all fan modules at full speed");
   n.fan_min_speed = estimate(0.3, "estimate: firmware minimum fan duty");
   n.fan_low_c = estimate(20.0, "estimate: fans at minimum below 20 °C inlet");
@@ -44,9 +56,14 @@ NodeType dgx_h100() {
                           "range (datasheet)");
   n.psus = spec(6.0, ds + ": 6 power supplies");
   n.psu_rating_w = spec(3300.0, ds + ": 3.3 kW each");
-  n.psu_curve = PsuCurve::titanium;
+  n.psu_curve = "titanium-230v";
   n.cooling = Cooling::air;
   n.system_max_w = spec(10200.0, ds + ": ~10.2 kW max");
+  n.nic_bandwidth_bps = spec(400e9, ds + ": 8× ConnectX-7 at 400 Gb/s (compute fabric)");
+  n.host_memory_bps = spec(614e9,
+                           "Intel Xeon Platinum 8480C: 8 channels DDR5-4800 per socket, 2 "
+                           "sockets = 2 × 307 GB/s");
+  n.cpu_per_accelerator = cpu_per_accelerator_estimate();
   return n;
 }
 
@@ -64,6 +81,10 @@ NodeType hgx_b200() {
   n.psus = estimate(6.0, "estimate: 6 power supplies");
   n.psu_rating_w = estimate(3300.0, "estimate: 3.3 kW each");
   n.system_max_w = spec(14300.0, ds + ": ~14.3 kW max");
+  n.nic_bandwidth_bps = spec(400e9, ds + ": 8× ConnectX-7 at 400 Gb/s (compute fabric)");
+  n.host_memory_bps = spec(717e9,
+                           "Intel Xeon Platinum 8570: 8 channels DDR5-5600 per socket, 2 "
+                           "sockets = 2 × 358 GB/s");
   return n;
 }
 
@@ -88,36 +109,132 @@ NodeType dgx_a100() {
   n.fan_high_c = estimate(30.0, "estimate: full speed at the 30 °C top of the operating range");
   n.psus = spec(6.0, ds + ": 6 power supplies");
   n.psu_rating_w = spec(3000.0, ds + ": 3 kW each");
-  n.psu_curve = PsuCurve::titanium;
+  n.psu_curve = "titanium-230v";
   n.cooling = Cooling::air;
   n.system_max_w = spec(6500.0, ds + ": 6.5 kW max");
+  n.nic_bandwidth_bps = spec(200e9, ds + ": 8× ConnectX-6 at 200 Gb/s (compute fabric)");
+  n.host_memory_bps = spec(410e9,
+                           "AMD EPYC 7742: 8 channels DDR4-3200 per socket, 2 sockets = 2 × "
+                           "204.8 GB/s");
+  n.cpu_per_accelerator = cpu_per_accelerator_estimate();
   return n;
 }
 
-NodeType tpu_host(const std::string& id, const std::string& chip, double cpu_max_w,
-                  double system_max_w) {
+// NVIDIA DGX-1 with V100 (datasheet): 8× V100 SXM2 in a hybrid cube-mesh (no NVSwitch),
+// 2× Xeon E5-2698 v4, 512 GB DDR4, 4× 100 Gb/s InfiniBand EDR, 3,500 W maximum. Budget at
+// everything's maximum: 8 × 300 + 270 + 112 + 60 + 150 + 250 fans = 3,242 W DC, ~3.45 kW wall.
+NodeType dgx1_v100() {
   NodeType n;
-  n.id = id;
-  n.name = "Google " + chip + " host (4 chips)";
-  n.accelerator = chip;
+  n.id = "dgx-1";
+  n.name = "NVIDIA DGX-1 (8× V100 SXM2)";
+  n.accelerator = "v100-sxm2";
+  const std::string ds = "NVIDIA DGX-1 with Tesla V100 datasheet";
+  n.accelerators = spec(8.0, ds + ": 8× Tesla V100 SXM2");
+  n.cpu_idle_w = estimate(80.0, "estimate: 2× Xeon E5-2698 v4 idling at ~40 W each");
+  n.cpu_max_w = spec(270.0, ds + ": 2× Xeon E5-2698 v4, 135 W TDP each");
+  n.dram_idle_w = estimate(40.0, "estimate: 512 GB as 16 × 32 GB DDR4 RDIMM at ~2.5 W idle");
+  n.dram_max_w = estimate(112.0, "estimate: 16 DIMMs at ~7 W under load");
+  n.nic_idle_w = estimate(40.0, "estimate: 4× ConnectX EDR adapters at ~10 W");
+  n.nic_max_w = estimate(60.0, "estimate: 4 adapters at ~15 W with cables");
+  n.other_idle_w = estimate(80.0, "estimate: 4× 1.92 TB SSD, BMC, board, PCIe switches");
+  n.other_max_w = estimate(150.0, "estimate: as idle with PCIe switch traffic and VRM losses");
+  n.fan_max_w = estimate(250.0, "estimate: 3U chassis fans at full speed");
+  n.fan_min_speed = estimate(0.3, "estimate: firmware minimum fan duty");
+  n.fan_low_c = estimate(20.0, "estimate: fans at minimum below 20 °C inlet");
+  n.fan_high_c = estimate(30.0, "estimate: full speed at the 30 °C top of the 10–35 °C range");
+  n.psus = spec(4.0, ds + ": 4 power supplies");
+  n.psu_rating_w = estimate(1600.0, "estimate: 1.6 kW each (2+2 redundant for 3.2–3.5 kW)");
+  n.psu_curve = "platinum-230v";
+  n.cooling = Cooling::air;
+  n.system_max_w = spec(3500.0, ds + ": 3,500 W max");
+  n.nic_bandwidth_bps = spec(50e9, ds + ": 4× 100 Gb/s InfiniBand EDR");
+  n.host_memory_bps = spec(154e9,
+                           "Intel Xeon E5-2698 v4: 4 channels DDR4-2400 per socket, 2 sockets "
+                           "= 2 × 76.8 GB/s");
+  n.cpu_per_accelerator = cpu_per_accelerator_estimate();
+  return n;
+}
+
+// NVIDIA DGX-2 (datasheet): 16× V100 SXM3 32GB on 12 NVSwitches, 2× Xeon Platinum 8168,
+// 1.5 TB DDR4, 8× 100 Gb/s InfiniBand EDR, 10 kW maximum. Budget at everything's maximum:
+// 16 × 350 + 410 + 336 + 160 + 1,500 + 1,300 fans = 9,306 W DC, ~9.9 kW wall.
+NodeType dgx2() {
+  NodeType n = dgx1_v100();
+  n.id = "dgx-2";
+  n.name = "NVIDIA DGX-2 (16× V100 SXM3)";
+  n.accelerator = "v100-sxm3";
+  const std::string ds = "NVIDIA DGX-2 datasheet";
+  n.accelerators = spec(16.0, ds + ": 16× Tesla V100 32GB");
+  n.cpu_idle_w = estimate(120.0, "estimate: 2× Xeon Platinum 8168 idling at ~60 W each");
+  n.cpu_max_w = spec(410.0, ds + ": 2× Xeon Platinum 8168, 205 W TDP each");
+  n.dram_idle_w = estimate(120.0, "estimate: 1.5 TB as 48 × 32 GB DDR4 RDIMM at ~2.5 W idle");
+  n.dram_max_w = estimate(336.0, "estimate: 48 DIMMs at ~7 W under load");
+  n.nic_idle_w = estimate(100.0, "estimate: 8× ConnectX EDR + 2 Ethernet adapters at ~10 W");
+  n.nic_max_w = estimate(160.0, "estimate: 10 adapters at ~16 W with cables");
+  n.other_idle_w = estimate(700.0,
+                            "estimate: 12× NVSwitch at ~50 W idle (first-generation NVSwitch "
+                            "100 W at full traffic, NVIDIA GTC 2018 via WikiChip), NVMe, BMC");
+  n.other_max_w = estimate(1500.0, "estimate: 12 NVSwitches at ~100 W, NVMe, BMC, VRM losses");
+  n.fan_max_w = estimate(1300.0, "estimate: 10U chassis fans at full speed");
+  n.psus = spec(6.0, ds + ": 6 power supplies");
+  n.psu_rating_w = estimate(3000.0, "estimate: 3 kW each");
+  n.system_max_w = spec(10000.0, ds + ": 10 kW max");
+  n.nic_bandwidth_bps = spec(100e9, ds + ": 8× 100 Gb/s InfiniBand EDR");
+  n.host_memory_bps = spec(256e9,
+                           "Intel Xeon Platinum 8168: 6 channels DDR4-2666 per socket, 2 sockets "
+                           "= 2 × 128 GB/s");
+  return n;
+}
+
+// Google TPU host: 4 chips per host VM (Cloud TPU docs), two server sockets, cold-plate chips
+// (TPU v3 onwards are liquid cooled, Jouppi et al. 2020), fans for the rest of the board.
+struct TpuHost {
+  std::string id, chip;
+  double cpu_max_w;        // two sockets (vCPU count per TPU docs)
+  double system_max_w;     // estimate: sum of component maxima plus PSU loss
+  double host_memory_bps;  // two sockets' DRAM channels
+  std::string memory_why;
+  double nic_bps;  // data-center network NICs
+  Cooling cooling = Cooling::cold_plate;
+  bool optical_ici = true;  // TPU v4 onwards: optical ICI transceivers on the host's board
+};
+
+NodeType tpu_host(const TpuHost& h) {
+  NodeType n;
+  n.id = h.id;
+  n.name = "Google " + h.chip + " host (4 chips)";
+  n.accelerator = h.chip;
   n.accelerators = spec(4.0, "Google Cloud TPU docs: 4 chips per host VM");
-  n.cpu_idle_w = estimate(0.3 * cpu_max_w, "estimate: 30 % of max for two idle server sockets");
-  n.cpu_max_w = estimate(cpu_max_w, "estimate: two server sockets (vCPU count per TPU docs)");
+  n.cpu_idle_w = estimate(0.3 * h.cpu_max_w, "estimate: 30 % of max for two idle server sockets");
+  n.cpu_max_w = estimate(h.cpu_max_w, "estimate: two server sockets (vCPU count per TPU docs)");
   n.dram_idle_w = estimate(40.0, "estimate: ~400 GB DDR4/5 at ~2.5 W per 32 GB DIMM idle");
   n.dram_max_w = estimate(140.0, "estimate: ~400 GB at ~9 W per DIMM under load");
   n.nic_idle_w = estimate(30.0, "estimate: data-center network NICs");
   n.nic_max_w = estimate(50.0, "estimate: data-center network NICs at full rate");
-  n.other_idle_w = estimate(100.0, "estimate: ICI optics, board, BMC, VRMs");
-  n.other_max_w = estimate(250.0, "estimate: as idle at full ICI traffic and VRM losses");
-  n.fan_max_w = estimate(200.0, "estimate: liquid-cooled chips; fans for the rest of the board");
+  if (h.optical_ici) {
+    n.other_idle_w = estimate(100.0, "estimate: ICI optics, board, BMC, VRMs");
+    n.other_max_w = estimate(250.0, "estimate: as idle at full ICI traffic and VRM losses");
+  } else {
+    // TPU v2/v3 pods are cabled electrically; optical ICI links and switches came with TPU v4
+    // (Jouppi et al., ISCA 2023).
+    n.other_idle_w = estimate(50.0, "estimate: board, BMC, drives, host VRMs (electrical ICI)");
+    n.other_max_w = estimate(120.0, "estimate: as idle with the host VRM losses at full load");
+  }
+  n.fan_max_w =
+      estimate(200.0, h.cooling == Cooling::cold_plate
+                          ? "estimate: liquid-cooled chips; fans for the rest of the board"
+                          : "estimate: air-cooled chips and board");
   n.fan_min_speed = estimate(0.3, "estimate: firmware minimum fan duty");
   n.fan_low_c = estimate(20.0, "estimate: fans at minimum below 20 °C inlet");
   n.fan_high_c = estimate(35.0, "estimate: full speed at 35 °C inlet");
   n.psus = estimate(2.0, "estimate: 2 power supplies");
   n.psu_rating_w = estimate(3000.0, "estimate: 3 kW each");
-  n.psu_curve = PsuCurve::titanium;
-  n.cooling = Cooling::cold_plate;  // TPU v3 onwards are liquid cooled (Jouppi et al. 2020)
-  n.system_max_w = estimate(system_max_w, "estimate: sum of component maxima plus PSU loss");
+  n.psu_curve = "titanium-230v";
+  n.cooling = h.cooling;
+  n.system_max_w = estimate(h.system_max_w, "estimate: sum of component maxima plus PSU loss");
+  n.nic_bandwidth_bps = estimate(h.nic_bps, "estimate: host data-center network links");
+  n.host_memory_bps = estimate(h.host_memory_bps, h.memory_why);
+  n.cpu_per_accelerator = cpu_per_accelerator_estimate();
   return n;
 }
 
@@ -142,7 +259,9 @@ const sim::ModelDoc& node_doc_impl() {
          {"cooling", "string", "(from type)", "air | cold-plate (selects the die R_th)"},
          {"r_th", "K/W", "(from catalog)", "die-to-coolant thermal resistance"},
          {"throttle_temp", "degC", "(from catalog)", "die temperature above which clocks drop"},
-         {"psu", "string", "(from type)", "titanium | platinum (80 PLUS curve)"},
+         {"psu", "string", "(from type)",
+          "80 PLUS curve of the node's supplies: titanium | platinum | gold (230 V internal "
+          "redundant; models/power/psu.hpp)"},
          {"psus", "integer", "(from type)", "number of PSUs sharing the load"},
          {"psu_rating", "W", "(from type)", "rating of each PSU"},
          {"fan_max_power", "W", "(from type)", "all fans at full speed"},
@@ -157,18 +276,61 @@ const bool documented = (sim::model_docs().push_back(&node_doc_impl()), true);
 }  // namespace
 
 const std::vector<NodeType>& node_catalog() {
+  static const std::string skylake_memory =
+      "estimate: 2 Skylake-SP sockets × 6 channels DDR4-2666 (128 GB/s each)";
   static const std::vector<NodeType> catalog = {
-      dgx_h100(), hgx_b200(), dgx_a100(),
-      // TPU v3 VM: 96 vCPUs (2 sockets, ~165 W each est.); 4 × 450 W + 330 + 140 + 50 + 250 +
-      // 200 W fans = 2770 W DC, ~2.9 kW at the wall. TPU v4 VM: 240 vCPUs (2 sockets, ~280 W
-      // each est.); v5p VM: 208 vCPUs, 448 GB.
-      tpu_host("tpu-v3-host", "tpu-v3", 330.0, 2900.0),
-      tpu_host("tpu-v4-host", "tpu-v4", 560.0, 2200.0),
-      tpu_host("tpu-v5p-host", "tpu-v5p", 600.0, 2900.0)};
+      dgx_h100(), hgx_b200(), dgx_a100(), dgx1_v100(), dgx2(),
+      // TPU v2/v3 VM: 96 vCPUs (2 sockets, ~165 W each est.); v3: 4 × 450 W + 330 + 140 + 50 +
+      // 120 + 200 W fans = 2640 W DC, ~2.8 kW at the wall; v2 (280 W chips): ~1.7 kW. TPU v4 VM:
+      // 240 vCPUs (2 sockets, ~280 W each est.); v5p VM: 208 vCPUs, 448 GB.
+      tpu_host({"tpu-v2-host", "tpu-v2", 330.0, 1900.0, 256e9, skylake_memory, 25e9, Cooling::air,
+                false}),
+      tpu_host({"tpu-v3-host", "tpu-v3", 330.0, 2800.0, 256e9, skylake_memory, 25e9,
+                Cooling::cold_plate, false}),
+      tpu_host({"tpu-v4-host", "tpu-v4", 560.0, 2200.0, 410e9,
+                "estimate: 2 sockets × 8 channels DDR4-3200 (204.8 GB/s each)", 50e9}),
+      tpu_host({"tpu-v5p-host", "tpu-v5p", 600.0, 2900.0, 614e9,
+                "estimate: 2 sockets × 8 channels DDR5-4800 (307 GB/s each)", 50e9})};
   return catalog;
 }
 
+HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates) {
+  HostUtilisation u;
+  const int n = static_cast<int>(type.accelerators.value);
+  busy = std::clamp(busy, 0, n);
+  if (busy == 0) return u;
+  const double off_node_bps = busy * rates[Op::pcie];  // device ↔ host ↔ NIC
+  const double copies =
+      type.host_memory_bps.value > 0 ? off_node_bps / type.host_memory_bps.value : 0.0;
+  u.cpu = std::clamp(type.cpu_per_accelerator.value * busy / n + copies, 0.0, 1.0);
+  u.nic = type.nic_bandwidth_bps.value > 0
+              ? std::clamp(off_node_bps / type.nic_bandwidth_bps.value, 0.0, 1.0)
+              : 0.0;
+  return u;
+}
+
+namespace {
+std::deque<NodeType>& user_node_types() {
+  static std::deque<NodeType> types;  // a deque: pointers stay valid as it grows
+  return types;
+}
+}  // namespace
+
+const NodeType* add_user_node_type(NodeType type) {
+  user_node_types().push_back(std::move(type));
+  return &user_node_types().back();
+}
+
+bool is_builtin_node_type(std::string_view id) {
+  for (const auto& t : node_catalog())
+    if (t.id == id) return true;
+  return false;
+}
+
 const NodeType* find_node_type(std::string_view id) {
+  const auto& user = user_node_types();
+  for (auto it = user.rbegin(); it != user.rend(); ++it)
+    if (it->id == id) return &*it;
   for (const auto& t : node_catalog())
     if (t.id == id) return &t;
   return nullptr;
@@ -177,6 +339,8 @@ const NodeType* find_node_type(std::string_view id) {
 std::vector<std::string> node_type_ids() {
   std::vector<std::string> out;
   for (const auto& t : node_catalog()) out.push_back(t.id);
+  for (const auto& t : user_node_types())
+    if (std::find(out.begin(), out.end(), t.id) == out.end()) out.push_back(t.id);
   return out;
 }
 
@@ -190,7 +354,8 @@ NodeSpec node_spec(const NodeType& type) {
   s.accelerator = find_accelerator(type.accelerator);
   s.accelerators = static_cast<int>(type.accelerators.value);
   s.accelerator_settings.cooling = type.cooling;
-  s.psu = NodePsu{type.psu_curve, static_cast<int>(type.psus.value), type.psu_rating_w.value};
+  s.psu = NodePsu{&power::psu_curve(type.psu_curve), static_cast<int>(type.psus.value),
+                  type.psu_rating_w.value};
   s.fan_max_w = type.fan_max_w.value;
   return s;
 }
@@ -232,9 +397,12 @@ NodeSpec node_spec(const sim::ParamReader& r) {
     s.accelerator_settings.r_th = r.quantity<sim::KelvinsPerWatt>("r_th", sim::Range::positive());
   if (r.has("throttle_temp"))
     s.accelerator_settings.throttle_temp = r.celsius("throttle_temp", sim::Range::between(40, 150));
-  if (r.has("psu"))
-    s.psu.curve = r.choice("psu", {"titanium", "platinum"}) == "titanium" ? PsuCurve::titanium
-                                                                          : PsuCurve::platinum;
+  if (r.has("psu")) {
+    const std::string curve = r.choice(
+        "psu", {"titanium", "platinum", "gold", "titanium-230v", "platinum-230v", "gold-230v"});
+    s.psu.curve =
+        &power::psu_curve(curve.find("-230v") == std::string::npos ? curve + "-230v" : curve);
+  }
   if (r.has("psus")) s.psu.count = static_cast<int>(r.integer("psus", sim::Range::between(1, 64)));
   if (r.has("psu_rating"))
     s.psu.rating_w = r.quantity<sim::Watts>("psu_rating", sim::Range::positive()).value();
@@ -338,7 +506,7 @@ void print_node_catalog(std::ostream& out) {
   };
   for (const auto& t : node_catalog()) {
     out << t.id << "  (" << t.name << "; " << t.accelerator << ", " << to_string(t.cooling)
-        << ", PSU " << to_string(t.psu_curve) << ")\n";
+        << ", PSU " << t.psu_curve << ")\n";
     line("accelerators", t.accelerators, "");
     line("cpu_idle", t.cpu_idle_w, "W");
     line("cpu_max", t.cpu_max_w, "W");
@@ -355,6 +523,9 @@ void print_node_catalog(std::ostream& out) {
     line("psus", t.psus, "");
     line("psu_rating", t.psu_rating_w, "W");
     line("system_max", t.system_max_w, "W");
+    line("nic_bandwidth", t.nic_bandwidth_bps, "B/s");
+    line("host_memory_bw", t.host_memory_bps, "B/s");
+    line("cpu_per_accel", t.cpu_per_accelerator, "");
   }
 }
 

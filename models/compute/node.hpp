@@ -7,15 +7,21 @@
 //   P_nic  = P_nic,idle  + u_nic ·(P_nic,max  − P_nic,idle)       NICs with u_nic, and the
 //   P_other= P_oth,idle  + a     ·(P_oth,max  − P_oth,idle)       rest with accelerator activity a)
 //   a      = (Σ P_accel − N·P_idle,accel) / (N·(TDP − P_idle,accel)), clamped to [0, 1]
+//   Host utilisations follow what the node's job does (host_load below), none is a constant:
+//   u_cpu  = c_acc · n_busy/N + n_busy·r_pcie / B_hostmem   launch + data-loader threads per
+//            busy accelerator, plus the host-memory copies of device↔host and network traffic
+//   u_nic  = n_busy · r_pcie / B_nic                          bytes leaving the node (inter-node
+//            gradient all-reduce and checkpoint writes go device → PCIe → NIC)
 //   P_fans = P_fan,max · v³ (fan affinity law), v = max(v_inlet, v_heat):
 //            v_inlet = v_min below T_low, linear to 1 at T_high; v_heat = v_min + (1−v_min)·h,
 //            h = the non-fan DC load between its idle and its maximum (more heat, more airflow)
-//   P_wall = P_dc + PSU loss(P_dc) (node_psu.hpp, 80 PLUS curve)
+//   P_wall = P_dc + PSU loss(P_dc) (power/psu.hpp: 80 PLUS curve, load shared by all units)
 // linear (CloudSim / SimGrid baseline):  P_wall = P_idle + u·(P_max − P_idle),
 //   u = NodeLoad::utilization (or the busy accelerator fraction); reported in `other_w`.
 //
-// Catalog (node_catalog): dgx-h100, hgx-b200, dgx-a100, tpu-v4-host, tpu-v5p-host; each number
-// Sourced (spec / measurement / estimate). DGX H100: 10.2 kW system max (spec), 8×H100.
+// Catalog (node_catalog): dgx-h100, hgx-b200, dgx-a100, dgx-1, dgx-2, tpu-v2-host, tpu-v3-host,
+// tpu-v4-host, tpu-v5p-host; each number Sourced (spec / measurement / estimate). DGX H100:
+// 10.2 kW system max (spec), 8×H100.
 #pragma once
 
 #include <iosfwd>
@@ -24,8 +30,8 @@
 #include <vector>
 
 #include "models/compute/accelerator.hpp"
-#include "models/compute/node_psu.hpp"
 #include "models/compute/sourced.hpp"
+#include "models/power/psu.hpp"
 #include "sim/params.hpp"
 
 namespace joule::models::compute {
@@ -41,17 +47,42 @@ struct NodeType {
   Sourced<double> fan_max_w, fan_min_speed;   // all fans at full speed; minimum speed (0–1)
   Sourced<double> fan_low_c, fan_high_c;      // inlet temperatures of the fan ramp
   Sourced<double> psus, psu_rating_w;         // PSU count and rating
-  PsuCurve psu_curve = PsuCurve::titanium;
+  Sourced<double> nic_bandwidth_bps;          // compute-fabric NICs, all ports, one direction
+  Sourced<double> host_memory_bps;            // host DRAM bandwidth, all sockets
+  Sourced<double> cpu_per_accelerator;        // CPU share one busy accelerator's job uses
+  std::string psu_curve = "titanium-230v";    // power::psu_curve() name
   Cooling cooling = Cooling::air;
   Sourced<double> system_max_w;  // vendor system maximum (or estimate)
 };
 
 const std::vector<NodeType>& node_catalog();
-const NodeType* find_node_type(std::string_view id);
+// Host CPU/DRAM and NIC utilisation (0–1) of a node whose `busy` accelerators each run at
+// `rates` (node.hpp header: u_cpu, u_nic); 0 and 0 when no accelerator is busy.
+struct HostUtilisation {
+  double cpu = 0.0, nic = 0.0;
+};
+HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates);
+const NodeType* find_node_type(std::string_view id);  // user-declared types first
 std::vector<std::string> node_type_ids();
+bool is_builtin_node_type(std::string_view id);
+// Registers a user-declared node type (user_catalog.hpp); a later one with the same id wins.
+const NodeType* add_user_node_type(NodeType type);
 void print_node_catalog(std::ostream& out);
 
 enum class NodePowerModel { operation, linear };
+
+// The node's power supplies: `count` units of `rating_w` sharing the load on an 80 PLUS curve
+// (the one PSU model, power/psu.hpp).
+struct NodePsu {
+  const power::PsuCurve* curve = &power::psu_curve("titanium-230v");
+  int count = 1;
+  double rating_w = 3300.0;  // per PSU
+
+  // Loss (W) when the node's components draw dc_w; the wall sees dc_w + loss.
+  double loss_w(double dc_w) const {
+    return power::Psu(*curve, sim::Watts(rating_w), count).loss_w(dc_w);
+  }
+};
 
 struct NodeSpec {
   const NodeType* type = nullptr;

@@ -19,15 +19,18 @@ double AirHandler::required_airflow_m3_s(double heat_w) const {
 AirHandlerOperation AirHandler::operate(double heat_w) const {
   AirHandlerOperation op;
   if (heat_w <= 0 || design_flow_m3_s_ <= 0) return op;
+  const double installed = 1.0 + std::max(design_.redundancy, 0.0);
   const double need = required_airflow_m3_s(heat_w);
   const double fraction = need / design_flow_m3_s_;
-  op.flow_fraction = std::clamp(fraction, design_.min_flow_fraction, 1.0);
+  op.unit_speed = std::clamp(fraction / installed, design_.min_flow_fraction, 1.0);
+  op.flow_fraction = op.unit_speed * installed;
   op.airflow_m3_s = op.flow_fraction * design_flow_m3_s_;
-  op.fan_power_w = design_power_w_ * op.flow_fraction * op.flow_fraction * op.flow_fraction;
-  if (fraction > 1.0) {
+  const double s = op.unit_speed;
+  op.fan_power_w = installed * design_power_w_ * s * s * s;
+  if (fraction > installed) {
     op.over_capacity = true;
     const double carried_w =
-        design_flow_m3_s_ * rho_air_kg_per_m3 * cp_air_j_per_kg_k * design_.delta_t_k;
+        installed * design_flow_m3_s_ * rho_air_kg_per_m3 * cp_air_j_per_kg_k * design_.delta_t_k;
     op.unmet_heat_w = heat_w - carried_w;
   }
   return op;

@@ -8,8 +8,11 @@
 // total pressure rise and efficiency:
 //   P_design = V_design·Δp / η,   P = P_design·(max(V/V_design, f_min))³
 // The fans never run below f_min of design flow (EC fans and coil-velocity limits).
-// When V > V_design the units cannot carry the heat: `over_capacity` is set and the supply air
-// warms by the heat the design airflow cannot carry (Q − m_dot_design·cp·ΔT)/(m_dot_design·cp).
+// Redundant units (a share ρ beyond the duty units, e.g. N+1 on four: ρ = 0.25) run too and
+// share the flow at lower speed, s = (V/V_design)/(1 + ρ):
+//   P = (1 + ρ)·P_design·max(s, f_min)³  = P_design·(V/V_design)³/(1 + ρ)²  above f_min
+// When V > (1 + ρ)·V_design the units cannot carry the heat: `over_capacity` is set and the
+// supply air warms by the heat the installed airflow cannot carry.
 //
 // | parameter      | default | source                                                    |
 // |----------------|---------|-----------------------------------------------------------|
@@ -17,6 +20,7 @@
 // | fan Δp         | 500 Pa  | estimate: CRAH external + coil + filter pressure           |
 // | fan efficiency | 0.6     | estimate: EC plug fan total efficiency (wire to air)       |
 // | f_min          | 0.3     | estimate: EC fan turndown                                  |
+// | ρ              | 0.25    | estimate: N+1 on groups of four units (plant key)           |
 // Δp/η = 833 W/(m³/s) specific fan power, within the 500–1500 W/(m³/s) of CRAH data sheets.
 //
 // Air-side economizer (outdoor air replaces mechanical cooling): the share of the coil load the
@@ -35,11 +39,13 @@ struct AirHandlerDesign {
   double fan_pressure_pa = 500.0;
   double fan_efficiency = 0.6;
   double min_flow_fraction = 0.3;
+  double redundancy = 0.0;  // running standby units, share of the duty units
 };
 
 struct AirHandlerOperation {
   double airflow_m3_s = 0;   // volume flow the fans move
-  double flow_fraction = 0;  // of design flow (≥ f_min when running, 0 when no heat)
+  double flow_fraction = 0;  // of design (duty) flow, ≥ f_min when running, 0 when no heat
+  double unit_speed = 0;     // each running unit's speed, shared with the redundant units
   double fan_power_w = 0;
   double unmet_heat_w = 0;  // heat the design airflow cannot carry
   bool over_capacity = false;

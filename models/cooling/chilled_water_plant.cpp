@@ -129,14 +129,17 @@ ChilledWaterSpec chilled_water_spec(const sim::ParamReader& r) {
   s.wse.deadband_k = r.kelvins("economizer_deadband", sim::Range::non_negative()).value();
   s.wse.min_dwell = r.duration("economizer_dwell");
   {
+    // The correlation's own bounds: approach ≥ 1.1 K, LG up to what the fans' minimum speed
+    // allows.
     const double wb = s.tower_design_wetbulb.value, range = s.cw_delta_t.value();
     const double a = s.tower_approach.value();
-    if (!(yorkcalc_approach_k(wb, range, 0.05) <= a && a <= yorkcalc_approach_k(wb, range, 5.0)))
+    const double lo = std::max(1.1, yorkcalc_approach_k(wb, range, 0.05));
+    const double hi = yorkcalc_approach_k(wb, range, 5.0);
+    if (!(lo <= a && a <= hi))
       r.fail("tower_approach",
              "is outside what the YorkCalc correlation reaches at this design "
              "wet-bulb and range (" +
-                 std::to_string(yorkcalc_approach_k(wb, range, 0.05)) + " to " +
-                 std::to_string(yorkcalc_approach_k(wb, range, 5.0)) + " K)");
+                 std::to_string(lo) + " to " + std::to_string(hi) + " K)");
   }
   if (s.air.supply_air.value <= s.chw_supply.value)
     r.fail("chw_supply", "must be below supply_air (the coil needs colder water than air)");

@@ -9,6 +9,13 @@
 namespace joule::models::cooling {
 
 namespace {
+// Condenser leaving above entering water at design (ASHRAE 90.1 App. G: 10 °F range), and the
+// smallest lift the extrapolation uses.
+constexpr double carnot_condenser_rise_k = 5.56;
+constexpr double carnot_min_lift_k = 5.0;
+}  // namespace
+
+namespace {
 
 std::vector<ChillerCurves> make_catalog() {
   std::vector<ChillerCurves> out;
@@ -96,7 +103,17 @@ double Chiller::capft(double chw_leaving_c, double cond_entering_c) const {
   return curves_.capft(chw_leaving_c, cond_entering_c) / capft_ref_;
 }
 double Chiller::eirft(double chw_leaving_c, double cond_entering_c) const {
-  return curves_.eirft(chw_leaving_c, cond_entering_c) / eirft_ref_;
+  const double fitted = curves_.eirft(chw_leaving_c, cond_entering_c) / eirft_ref_;
+  const double edge_c = curves_.eirft.x_max;
+  if (!(chw_leaving_c > edge_c)) return fitted;
+  // Warmer chilled water than the fit covers (a chilled-water reset): scale the EIR at the
+  // edge by the Carnot EIR, lift / T_evap, from the edge to here (header: estimate).
+  const double cond_c = std::clamp(cond_entering_c, curves_.eirft.y_min, curves_.eirft.y_max) +
+                        carnot_condenser_rise_k;
+  const auto carnot_eir = [&](double chw_c) {
+    return std::max(cond_c - chw_c, carnot_min_lift_k) / (chw_c + sim::kelvin_offset);
+  };
+  return fitted * carnot_eir(chw_leaving_c) / carnot_eir(edge_c);
 }
 double Chiller::eirfplr(double plr) const {
   return curves_.eirfplr(plr) / eirfplr_ref_;

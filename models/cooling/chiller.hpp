@@ -24,7 +24,11 @@
 // elsewhere. EnergyPlus uses the raw curves (and warns beyond ±10 %); the difference here is
 // ≤ 1.9 % in capacity and ≤ 2.2 % in power at the rated point. Curve inputs are clamped to
 // the dataset's fitted range (T_chw 4.44–8.89 °C; T_cond York 15.56–29.44 °C, Trane
-// 12.78–29.44 °C): warmer chilled water than 8.89 °C earns no further efficiency.
+// 12.78–29.44 °C), except that chilled water warmer than 8.89 °C (a reset, or the 10 °C
+// default) keeps earning: beyond the fit the EIR at 8.89 °C is scaled by the Carnot EIR,
+//   EIRFT(T) = EIRFT(8.89) · [(T_cl − T)/(T + 273.15)] / [(T_cl − 8.89)/(8.89 + 273.15)],
+// T_cl = condenser entering + 5.56 K (estimate: the compressor keeps its Carnot fraction over
+// a few kelvin of lift, as in the air-cooled model below). Capacity stays clamped.
 // Capacity is scaled to the plant (as EnergyPlus autosizing does), keeping COP and curves.
 //
 // Air-cooled chiller / DX unit (the `air` plant's CRAC compressors, the liquid plant's trim

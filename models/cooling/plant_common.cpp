@@ -13,6 +13,9 @@ std::vector<sim::KeyDoc> air_side_keys() {
       {"fan_efficiency", "number", "0.6", "CRAH fan wire-to-air efficiency"},
       {"min_airflow", "number", "0.3", "lowest CRAH fan speed, fraction of design flow"},
       {"capacity_margin", "number", "0.15", "plant sized for the design heat times (1 + margin)"},
+      {"crah_redundancy", "number", "0.25",
+       "running standby CRAH/CRAC units, share of the duty units (N+1 on four: 0.25; "
+       "estimate); they share the flow at lower speed"},
       {"hall", "map", "{}", "data-hall air path: containment, recirculation (see 'hall')"},
   };
 }
@@ -25,6 +28,7 @@ AirSideSpec air_side_spec(const sim::ParamReader& r) {
   s.fan_efficiency = r.number("fan_efficiency", {0, 1, true, false});
   s.min_airflow = r.number("min_airflow", sim::Range::unit_interval());
   s.capacity_margin = r.number("capacity_margin", sim::Range::non_negative());
+  s.redundancy = r.number("crah_redundancy", sim::Range::between(0, 4));
   return s;
 }
 
@@ -35,6 +39,7 @@ AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w) 
   d.fan_pressure_pa = s.fan_pressure.value();
   d.fan_efficiency = s.fan_efficiency;
   d.min_flow_fraction = s.min_airflow;
+  d.redundancy = s.redundancy;
   return d;
 }
 

@@ -21,6 +21,7 @@ struct AirSideSpec {
   double fan_efficiency = 0.6;
   double min_airflow = 0.3;
   double capacity_margin = 0.15;
+  double redundancy = 0.25;
 };
 AirSideSpec air_side_spec(const sim::ParamReader& r);
 AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w);

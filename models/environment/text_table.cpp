@@ -6,7 +6,7 @@
 #include <memory>
 #include <sstream>
 
-#include "sim/input_file.hpp"
+#include "sim/input_files.hpp"
 
 namespace joule::models::environment::detail {
 
@@ -74,7 +74,7 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 }
 
 std::string read_text_file(const std::string& path, const sim::Location& referenced_from) {
-  return sim::read_input_file(path, referenced_from, "file");
+  return sim::read_input_file(path, referenced_from);  // recorded in the run's provenance
 }
 
 void DataFileErrors::fail(int line, int column, const std::string& message) const {

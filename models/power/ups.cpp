@@ -65,6 +65,16 @@ const sim::ModelDoc& ups_doc() {
   return doc;
 }
 
+UpsSpec default_ups_spec(UpsType type) {
+  UpsSpec s;
+  s.type = type;
+  const Coefficients c = defaults(type);
+  s.no_load_loss = c.a0;
+  s.proportional_loss = c.a1;
+  s.square_loss = c.a2;
+  return s;
+}
+
 UpsSpec ups_spec(const sim::ParamReader& r) {
   UpsSpec s;
   const std::string type = r.choice("type", {"double-conversion", "eco", "none"});

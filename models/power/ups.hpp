@@ -50,6 +50,8 @@ struct UpsSpec {
 
 const sim::ModelDoc& ups_doc();
 UpsSpec ups_spec(const sim::ParamReader& r);
+// The spec of `type` with its shipped loss coefficients (table above), all else default.
+UpsSpec default_ups_spec(UpsType type);
 std::string to_string(Redundancy r);
 
 class UpsSystem {

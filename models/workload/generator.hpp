@@ -38,6 +38,9 @@ namespace joule::models::workload {
 
 struct JobRequest {
   std::string id;
+  // The kind of work (a JobModelRegistry name: training, inference, fixed, ...); empty: the
+  // kind the specs below imply (job_model.hpp: job_kind()).
+  std::string kind;
   sim::Time submit;
   int gpus = 0;
   int nodes = 0;  // whole nodes asked for; 0 = enough nodes for `gpus`

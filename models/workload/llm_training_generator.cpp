@@ -7,10 +7,26 @@
 // pp = the smallest power of two with N/(tp·pp) ≤ max_params_per_gpu (405B → 16, as Llama 3;
 // 70B → 4; 7B → 1), halved until tp·pp divides G; dp = G/(tp·pp). The global batch is
 // batch_tokens/seq_len sequences (at least dp), one sequence per micro-batch.
+//
+// Job classes (`classes: {pretraining: w, fine-tuning: w, evaluation: w, debugging: w}`): each
+// job draws its class by weight, then its end-to-end MFU from the class's distribution (unless
+// `mfu` is given, which then holds for every class). Defaults, equal weights over the values:
+//   pretraining  0.35, 0.40, 0.45   reported end-to-end MFU of large runs: Llama 3 405B 38–43 %
+//                                   (Dubey et al. 2024, Table 4), PaLM 46.2 % (Chowdhery et al.
+//                                   2022), OPT-175B ~36 % (Zhang et al. 2022, 147 TFLOP/s/A100)
+//   fine-tuning  0.20, 0.30, 0.40   estimate: shorter sequences, smaller batches; 1 % of the
+//                                   pre-training tokens
+//   evaluation   0.10, 0.20, 0.30   estimate: forward passes only (forward_only), small batches;
+//                                   0.05 % of the pre-training tokens, at most one node of GPUs
+//   debugging    0.05, 0.10, 0.20   estimate: short runs with profiling and restarts; 0.05 % of
+//                                   the tokens, at most one node of GPUs
+// Without `classes` every job is pre-training at `mfu` (default 0.4), as before.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "models/workload/generator.hpp"
 
@@ -27,7 +43,12 @@ const sim::ModelDoc& jobs_doc() {
           {"params", "list", "", "model parameters N: value, list, or {values, weights}"},
           {"tokens_per_param", "list", "20", "training tokens per parameter (Chinchilla: 20)"},
           {"gpus", "list", "", "accelerators per job"},
-          {"mfu", "list", "0.4", "model FLOP utilisation while computing"},
+          {"mfu", "list", "0.4",
+           "end-to-end model FLOPs utilisation: value, list or {values, weights}; with "
+           "`classes`, each class's default unless given"},
+          {"classes", "map", "",
+           "job-class weights {pretraining, fine-tuning, evaluation, debugging}; each class "
+           "draws its own MFU, token share and size (defaults in llm_training_generator.cpp)"},
           {"seq_len", "integer", "4096", "sequence length"},
           {"batch_tokens", "number", "4e6", "tokens per optimizer step"},
           {"precision", "string", "bf16", "bf16, fp16, fp8, tf32"},
@@ -53,6 +74,27 @@ const sim::ModelDoc& generator_doc() {
   return doc;
 }
 
+// One job class: its MFU distribution, share of the pre-training tokens, whether it is a
+// forward-only pass, and whether it is held to one node.
+struct JobClass {
+  std::string name;
+  Distribution mfu;
+  double token_share = 1.0;
+  bool forward_only = false;
+  bool one_node = false;
+};
+
+std::vector<JobClass> class_defaults() {
+  auto even = [](std::vector<double> v) {
+    std::vector<double> w(v.size(), 1.0);
+    return Distribution::discrete(std::move(v), std::move(w));
+  };
+  return {{"pretraining", even({0.35, 0.40, 0.45}), 1.0, false, false},
+          {"fine-tuning", even({0.20, 0.30, 0.40}), 0.01, false, false},
+          {"evaluation", even({0.10, 0.20, 0.30}), 0.0005, true, true},
+          {"debugging", even({0.05, 0.10, 0.20}), 0.0005, false, true}};
+}
+
 class LlmTrainingGenerator final : public JobGenerator {
 public:
   LlmTrainingGenerator(const sim::ParamReader& r, const GeneratorContext& ctx)
@@ -75,7 +117,38 @@ public:
       if (g != std::floor(g)) j.fail("gpus", "must be whole numbers");
       check_fits(j, "gpus", g, ctx);
     }
+    const bool explicit_mfu = j.has("mfu");
     mfu_ = dist("mfu", {0, 1, true, false});
+    if (const sim::ParamNode* c = j.node("classes")) {
+      if (!c->is_map())
+        j.fail("classes", "must be a map of class weights, e.g. {pretraining: 1, evaluation: 3}");
+      const std::vector<JobClass> defaults = class_defaults();
+      std::vector<double> weights;
+      for (const auto& entry : c->entries) {
+        const std::string& name = entry.key;
+        const sim::ParamNode& node = entry.value;
+        const auto it = std::find_if(defaults.begin(), defaults.end(),
+                                     [&](const JobClass& d) { return d.name == name; });
+        if (it == defaults.end())
+          throw sim::InputError(entry.key_where, "unknown job class '" + name +
+                                                     "'. Valid: pretraining, fine-tuning, "
+                                                     "evaluation, debugging");
+        char* end = nullptr;
+        const double w = node.is_scalar() ? std::strtod(node.scalar.c_str(), &end) : -1.0;
+        if (!(w >= 0) || (end && *end != '\0'))
+          throw sim::InputError(node.where, "classes." + name + " must be a weight >= 0");
+        classes_.push_back(*it);
+        if (explicit_mfu) classes_.back().mfu = mfu_;
+        weights.push_back(w);
+      }
+      std::vector<double> index(weights.size());
+      for (std::size_t i = 0; i < index.size(); ++i) index[i] = static_cast<double>(i);
+      double total = 0;
+      for (double w : weights) total += w;
+      if (!(total > 0)) j.fail("classes", "needs at least one positive weight");
+      class_pick_ = Distribution::discrete(index, weights);
+    }
+    per_node_ = std::max(1, ctx.cluster_nodes > 0 ? ctx.cluster_gpus / ctx.cluster_nodes : 8);
     seq_len_ = j.integer("seq_len", sim::Range::between(1, 1e9));
     batch_tokens_ = j.number("batch_tokens", sim::Range::positive());
     if (!(batch_tokens_ / static_cast<double>(seq_len_) <= 1e9))
@@ -118,9 +191,19 @@ public:
     TrainingJobSpec s;
     s.name = req.id;
     s.params = params_.sample(rng_);
-    const double tokens = s.params * tokens_per_param_.sample(rng_);
-    const int gpus = static_cast<int>(gpus_.sample(rng_));
-    s.mfu = mfu_.sample(rng_);
+    double tokens = s.params * tokens_per_param_.sample(rng_);
+    int gpus = static_cast<int>(gpus_.sample(rng_));
+    if (classes_.empty()) {
+      s.mfu = mfu_.sample(rng_);
+    } else {
+      const JobClass& c = classes_[static_cast<std::size_t>(class_pick_.sample(rng_))];
+      req.id = "llm-" + std::to_string(count_) + "-" + c.name;
+      s.name = req.id;
+      s.mfu = c.mfu.sample(rng_);
+      tokens *= c.token_share;
+      s.forward_only = c.forward_only;
+      if (c.one_node) gpus = std::min(gpus, per_node_);
+    }
     s.seq_len = seq_len_;
     s.precision = precision_;
     const ModelShape shape = shape_from_params(s.params);
@@ -145,6 +228,7 @@ public:
     req.gpus = gpus;
     req.training = s;
     req.failures = failures_;
+    if (s.forward_only) req.failures->enabled = false;  // an evaluation pass keeps no state
     req.fidelity = fidelity_;
     return req;
   }
@@ -153,6 +237,9 @@ private:
   ArrivalProcess arrivals_;
   sim::Rng rng_;
   Distribution params_, tokens_per_param_, gpus_, mfu_;
+  std::vector<JobClass> classes_;
+  Distribution class_pick_ = Distribution::constant(0);
+  int per_node_ = 8;
   std::int64_t seq_len_ = 4096;
   double batch_tokens_ = 4e6;
   Precision precision_ = Precision::bf16;

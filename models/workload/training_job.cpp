@@ -87,10 +87,21 @@ const sim::ModelDoc& training_job_doc() {
           {"context_parallel", "integer", "1", "context-parallel degree cp"},
           {"microbatches", "integer", "0", "micro-batches m per step (0: global_batch / dp)"},
           {"interleave", "integer", "1", "virtual pipeline stages v per rank"},
-          {"mfu", "number", "0.4", "model FLOP utilisation while computing"},
+          {"throughput", "string", "mfu",
+           "mfu (step time from the end-to-end mfu, nothing added) | predicted (step time from "
+           "kernel_efficiency + bubble + exposed sync + optimizer; reports the implied MFU)"},
+          {"mfu", "number", "0.4",
+           "end-to-end model FLOPs utilisation (model FLOP/s over peak, all overheads inside)"},
+          {"kernel_efficiency", "number", "0.5",
+           "predicted mode: tensor throughput while computing over peak"},
           {"comm_overlap", "number", "0.8", "share of the gradient all-reduce hidden by backward"},
           {"distributed_optimizer", "bool", "true", "optimizer state sharded over dp·cp (ZeRO-1)"},
+          {"forward_only", "bool", "false",
+           "evaluation pass: forward FLOPs only (2N + 4·L·d·s per token), no gradient sync or "
+           "optimizer"},
           {"checkpoint_bytes_per_param", "number", "14", "checkpoint bytes per parameter"},
+          {"checkpoint_bandwidth", "B/s", "(cluster share)",
+           "aggregate checkpoint write bandwidth of the job"},
           {"optimizer_hbm_bytes_per_param", "number", "28", "HBM bytes per parameter per update"},
           {"optimizer_flops_per_param", "number", "12", "vector FLOP per parameter per update"},
           {"flops_per_hbm_byte", "number", "300",
@@ -143,10 +154,23 @@ TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
   const auto m = r.integer("microbatches", sim::Range::between(0, 1e9));
   p.microbatches = static_cast<int>(m > 0 ? m : s.global_batch / p.data);
   p.interleave = static_cast<int>(r.integer("interleave", sim::Range::between(1, 1e5)));
+  const bool predicted = r.choice("throughput", {"mfu", "predicted"}) == "predicted";
+  s.throughput = predicted ? Throughput::predicted : Throughput::mfu;
+  if (predicted && r.has("mfu"))
+    r.fail("mfu",
+           "is the end-to-end input of throughput: mfu; with throughput: predicted give "
+           "kernel_efficiency (the MFU is then computed)");
+  if (!predicted && r.has("kernel_efficiency"))
+    r.fail("kernel_efficiency", "is read only with throughput: predicted (mfu is end to end)");
   s.mfu = r.number("mfu", {0, 1, true, false});
+  s.kernel_efficiency = r.number("kernel_efficiency", {0, 1, true, false});
   s.comm_overlap = r.number("comm_overlap", sim::Range::unit_interval());
   s.distributed_optimizer = r.boolean("distributed_optimizer");
+  s.forward_only = r.boolean("forward_only");
   s.checkpoint_bytes_per_param = r.number("checkpoint_bytes_per_param", sim::Range::positive());
+  if (r.has("checkpoint_bandwidth"))
+    s.checkpoint_bandwidth_bps =
+        r.quantity<sim::BytesPerSecond>("checkpoint_bandwidth", sim::Range::positive()).value();
   s.optimizer_hbm_bytes_per_param =
       r.number("optimizer_hbm_bytes_per_param", sim::Range::non_negative());
   s.optimizer_flops_per_param = r.number("optimizer_flops_per_param", sim::Range::non_negative());
@@ -169,7 +193,8 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
     : spec_(std::move(spec)), caps_(std::move(caps)) {
   const auto& p = spec_.parallel;
   if (!(spec_.params > 0) || spec_.steps < 1 || spec_.tokens_per_step() <= 0 || p.gpus() < 1 ||
-      p.microbatches < 1 || p.interleave < 1 || !(spec_.mfu > 0 && spec_.mfu <= 1))
+      p.microbatches < 1 || p.interleave < 1 || !(spec_.mfu > 0 && spec_.mfu <= 1) ||
+      !(spec_.kernel_efficiency > 0 && spec_.kernel_efficiency <= 1))
     throw std::invalid_argument("TrainingJob: spec not validated (" + spec_.name + ")");
   if (!(caps_.peak_tensor.value() > 0) || !(caps_.hbm_bandwidth.value() > 0) ||
       !(caps_.storage_write.value() > 0) || !caps_.allreduce_s)
@@ -181,9 +206,45 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   const double elem = element_bytes(spec_.precision);
   const Op tensor = tensor_op(spec_.precision);
 
+  // The overheads of a step that do not scale with compute time: the exposed gradient
+  // all-reduce of the DP shard (over the dp·cp ranks holding the same weights) and the
+  // memory-bound optimizer update of the local shard.
+  const int reduce_ranks = p.data * p.context;
+  const double shard_params = spec_.params / (p.tensor * p.pipeline);
+  const double grad_bytes = shard_params * elem;
+  const bool update = !spec_.forward_only;  // an evaluation pass updates nothing
+  breakdown_.allreduce_s =
+      update && reduce_ranks > 1 ? caps_.allreduce_s(grad_bytes, reduce_ranks) : 0.0;
+  breakdown_.sync_s = (1.0 - spec_.comm_overlap) * breakdown_.allreduce_s;
+  const double opt_params =
+      spec_.distributed_optimizer ? shard_params / reduce_ranks : shard_params;
+  breakdown_.optimizer_s = update ? spec_.optimizer_hbm_bytes_per_param * opt_params / hbm_bw : 0;
+
+  // Compute time: from η (predicted), or carved out of the end-to-end step (mfu). The sync and
+  // optimizer phases draw the op rates of their modelled durations; when they must shrink to
+  // fit the end-to-end step, they move fewer bytes in less time.
+  const double modelled_sync_s = breakdown_.sync_s, modelled_optimizer_s = breakdown_.optimizer_s;
+  const double bubble_ratio =
+      static_cast<double>(p.pipeline - 1) / (static_cast<double>(p.interleave) * p.microbatches);
+  const double peak_s = flops_per_step() / (gpus * peak);  // t_compute at η = 1
+  if (spec_.throughput == Throughput::predicted) {
+    breakdown_.compute_s = peak_s / spec_.kernel_efficiency;
+  } else {
+    const double step_s = peak_s / spec_.mfu;
+    const double fixed_s = breakdown_.sync_s + breakdown_.optimizer_s;
+    breakdown_.compute_s = (step_s - fixed_s) / (1.0 + bubble_ratio);
+    if (breakdown_.compute_s < peak_s) {  // η would exceed 1: shrink the fixed overheads
+      breakdown_.compute_s = peak_s;
+      const double room_s = std::max(0.0, step_s - peak_s * (1.0 + bubble_ratio));
+      const double k = fixed_s > 0 ? room_s / fixed_s : 0.0;
+      breakdown_.sync_s *= k;
+      breakdown_.optimizer_s *= k;
+    }
+  }
+  breakdown_.bubble_s = breakdown_.compute_s * bubble_ratio;
+
   // Forward + backward.
-  const double tensor_rate = peak * spec_.mfu;
-  breakdown_.compute_s = flops_per_step() / (gpus * tensor_rate);
+  const double tensor_rate = flops_per_step() / (gpus * breakdown_.compute_s);
   Phase fb{PhaseKind::forward_backward, sim::seconds(breakdown_.compute_s), {}};
   fb.rates[tensor] = tensor_rate;
   fb.rates[Op::hbm] = std::min(hbm_bw, tensor_rate / spec_.flops_per_hbm_byte);
@@ -192,45 +253,43 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   // forward and backward. Tokens and layers are shared among dp·cp replicas and pp stages.
   const double tokens_per_replica = spec_.tokens_per_step() / (p.data * p.context);
   const double layers_per_stage = static_cast<double>(spec_.layers) / p.pipeline;
+  const double directions = spec_.forward_only ? 1.0 : 2.0;  // forward (and backward)
   double link_bytes = 0;
   if (p.tensor > 1)
-    link_bytes += tokens_per_replica * layers_per_stage * 4.0 * spec_.d_model * elem * 2.0 *
-                  (p.tensor - 1) / p.tensor;
-  if (p.pipeline > 1) link_bytes += tokens_per_replica * 2.0 * spec_.d_model * elem / p.tensor;
+    link_bytes += tokens_per_replica * layers_per_stage * 2.0 * directions * spec_.d_model * elem *
+                  2.0 * (p.tensor - 1) / p.tensor;
+  if (p.pipeline > 1)
+    link_bytes += tokens_per_replica * directions * spec_.d_model * elem / p.tensor;
   fb.rates[Op::nvlink] = link_bytes / breakdown_.compute_s;
 
   // Pipeline bubble: each stage idles (p−1)/(v·m) of its compute time.
-  breakdown_.bubble_s = breakdown_.compute_s * (p.pipeline - 1) /
-                        (static_cast<double>(p.interleave) * p.microbatches);
   Phase bubble{PhaseKind::pipeline_bubble, sim::seconds(breakdown_.bubble_s), {}};
 
-  // Gradient all-reduce of the DP shard, over the dp·cp ranks holding the same weights.
-  const int reduce_ranks = p.data * p.context;
-  const double shard_params = spec_.params / (p.tensor * p.pipeline);
-  const double grad_bytes = shard_params * elem;
-  breakdown_.allreduce_s = reduce_ranks > 1 ? caps_.allreduce_s(grad_bytes, reduce_ranks) : 0.0;
-  breakdown_.sync_s = (1.0 - spec_.comm_overlap) * breakdown_.allreduce_s;
   Phase sync{PhaseKind::gradient_sync, sim::seconds(breakdown_.sync_s), {}};
-  if (breakdown_.sync_s > 0) {
-    // All the all-reduce traffic is drawn in the exposed part (the overlapped part draws
-    // alongside forward/backward, which is compute-bound): an estimate that keeps the bytes.
+  if (breakdown_.allreduce_s > 0) {
+    // The all-reduce moves its bytes at the collective's own rate, sent / t_allreduce: the
+    // overlapped share (1 − exposed) alongside forward/backward, the rest in the exposed
+    // phase. Ring traffic 2(n−1)/n·S; HBM reads two operands and writes the sum (3×); one
+    // FP32 add per element received.
     const double sent = 2.0 * (reduce_ranks - 1) / reduce_ranks * grad_bytes;
     const int ranks_in_node = std::max(1, caps_.gpus_per_node / p.tensor);
-    const Op link = reduce_ranks <= ranks_in_node ? Op::nvlink : Op::pcie;
-    sync.rates[link] = sent / breakdown_.sync_s;
-    sync.rates[Op::hbm] = 3.0 * sent / breakdown_.sync_s;
-    sync.rates[Op::vector_fp32] = sent / 2.0 / elem / breakdown_.sync_s;
+    const Op link =
+        reduce_ranks <= ranks_in_node || caps_.pod_interconnect ? Op::nvlink : Op::pcie;
+    OpRates collective;
+    collective[link] = sent / breakdown_.allreduce_s;
+    collective[Op::hbm] = 3.0 * sent / breakdown_.allreduce_s;
+    collective[Op::vector_fp32] = sent / 2.0 / elem / breakdown_.allreduce_s;
+    if (breakdown_.sync_s > 0) sync.rates = collective;
+    const double overlapped_s = breakdown_.allreduce_s - modelled_sync_s;
+    for (std::size_t k = 0; k < compute::op_count; ++k)
+      fb.rates.per_s[k] += collective.per_s[k] * std::min(1.0, overlapped_s / breakdown_.compute_s);
   }
 
-  // Optimizer: memory-bound update of the local shard.
-  const double opt_params =
-      spec_.distributed_optimizer ? shard_params / reduce_ranks : shard_params;
-  breakdown_.optimizer_s = spec_.optimizer_hbm_bytes_per_param * opt_params / hbm_bw;
   Phase opt{PhaseKind::optimizer, sim::seconds(breakdown_.optimizer_s), {}};
   if (breakdown_.optimizer_s > 0) {
     opt.rates[Op::hbm] = hbm_bw;
     opt.rates[Op::vector_fp32] =
-        spec_.optimizer_flops_per_param * opt_params / breakdown_.optimizer_s;
+        spec_.optimizer_flops_per_param * opt_params / modelled_optimizer_s;
   }
 
   for (const Phase& ph : {fb, bubble, sync, opt})
@@ -241,8 +300,9 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
 }
 
 double TrainingJob::flops_per_token() const {
-  return 6.0 * spec_.params + 12.0 * spec_.layers * static_cast<double>(spec_.d_model) *
-                                  static_cast<double>(spec_.seq_len);
+  const double passes = spec_.forward_only ? 1.0 : 3.0;  // forward, or forward + 2× backward
+  return passes * (2.0 * spec_.params + 4.0 * spec_.layers * static_cast<double>(spec_.d_model) *
+                                            static_cast<double>(spec_.seq_len));
 }
 
 double TrainingJob::flops_per_step() const {
@@ -250,7 +310,11 @@ double TrainingJob::flops_per_step() const {
 }
 
 double TrainingJob::end_to_end_mfu() const {
-  return spec_.mfu * breakdown_.compute_s / step_time_.seconds();
+  return flops_per_step() / (gpus() * caps_.peak_tensor.value() * step_time_.seconds());
+}
+
+double TrainingJob::kernel_efficiency() const {
+  return flops_per_step() / (gpus() * caps_.peak_tensor.value() * breakdown_.compute_s);
 }
 
 sim::Bytes TrainingJob::checkpoint_size() const {
@@ -259,7 +323,9 @@ sim::Bytes TrainingJob::checkpoint_size() const {
 
 Phase TrainingJob::checkpoint_phase() const {
   const double bytes = checkpoint_size().value();
-  const double write_s = bytes / caps_.storage_write.value();
+  const double bandwidth = spec_.checkpoint_bandwidth_bps > 0 ? spec_.checkpoint_bandwidth_bps
+                                                              : caps_.storage_write.value();
+  const double write_s = bytes / bandwidth;
   Phase ph{PhaseKind::checkpoint, sim::seconds(write_s), {}};
   const double per_gpu_rate = bytes / gpus() / write_s;
   ph.rates[Op::pcie] = per_gpu_rate;

@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "models/compute/accelerator_catalog.hpp"
-#include "models/workload/training_run.hpp"
+#include "models/workload/job_model.hpp"
 #include "models/world/world.hpp"
 
 namespace joule::models::world {
@@ -99,16 +99,17 @@ void World::probe_jobs(const sim::ParamNode& workload, const workload::Generator
     const std::optional<workload::JobRequest> req = probe->next();
     if (!req || req->submit > duration_) break;
     const JobRequest r = to_request(*req);
-    if (r.nodes > static_cast<int>(nodes_.size()))
-      throw sim::InputError(workload_where_,
-                            "job '" + r.name + "' needs " + std::to_string(r.nodes) +
-                                " nodes but the cluster has " + std::to_string(nodes_.size()));
-    if (!req->training) continue;
+    if (r.nodes > static_cast<int>(state_.node_count()))
+      throw sim::InputError(workload_where_, "job '" + r.name + "' needs " +
+                                                 std::to_string(r.nodes) +
+                                                 " nodes but the cluster has " +
+                                                 std::to_string(state_.node_count()));
     try {
-      const workload::TrainingJob job(*req->training, capabilities(req->training->precision));
-      const workload::FailureSpec failures =
-          req->failures ? *req->failures : workload::FailureSpec{};
-      (void)workload::run_policy(job, failures, req->fidelity);
+      // The job's own model, built as on_arrival() builds it (on a stream of its own:
+      // nothing the run draws changes).
+      (void)workload::JobModelRegistry::create(
+          *req, job_environment(r.gpus, random_.stream("failures.probe")))
+          ->planned_work();
     } catch (const std::overflow_error& e) {
       throw sim::InputError(workload_where_, "job '" + r.name +
                                                  "' cannot be simulated: one of its steps "

@@ -9,14 +9,19 @@
 #include <fstream>
 #include <string>
 
+#include <unistd.h>
+
 namespace joule::test {
 
 inline std::string joule_bin() {
   return std::string(JOULE_BINARY_DIR) + "/joule";
 }
 
+// A fresh folder under the system temp folder, unique to this process: two checkouts' test
+// runs at once must not share (and clobber) each other's files.
 inline std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("joule-test-" + name);
+  auto dir = std::filesystem::temp_directory_path() /
+             ("joule-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -13,7 +13,7 @@
 #include "app/output_file.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "reliability_helpers.hpp"
 #include "sim/input_file.hpp"
 

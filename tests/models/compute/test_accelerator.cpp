@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/accelerator.hpp"
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/calibration.hpp"
@@ -30,7 +30,7 @@ AcceleratorSettings capped(double cap_w) {
 }  // namespace
 
 TEST_CASE("catalog: every entry is sourced and inside its sanity bounds") {
-  REQUIRE(accelerator_catalog().size() == 9);
+  REQUIRE(accelerator_catalog().size() == 11);
   for (const auto& c : accelerator_catalog()) {
     CAPTURE(c.id);
     for (const auto& p : c.peak) CHECK_FALSE(p.source.empty());
@@ -47,14 +47,18 @@ TEST_CASE("catalog: every entry is sourced and inside its sanity bounds") {
     // No calibration run exists yet: every energy is an estimate (or marks an unsupported op).
     for (std::size_t k = 0; k < op_count; ++k)
       if (c.energy_j[k].value > 0) CHECK(c.energy_j[k].kind == SourceKind::estimate);
-    // Reference training mix (45 % MFU + 40 % HBM) lands between 75 % of TDP and TDP + 2 %.
+    // Reference training mix (45 % MFU + 40 % HBM) lands under TDP + 2 %, and above 75 % of
+    // TDP for the GPUs (their TDP is what they draw in training). TPU v2/v3 boards have TDPs
+    // far above what the chips draw (v3: 450 W against 262 W measured at most, Jouppi et al.
+    // 2023); their mix sits above 45 % of TDP. The V100 SXM3's extra 50 W is clock headroom.
     const Accelerator a(c, default_calibration(c), capped(1e5));
     const double mix_w = a.evaluate(reference_training_rates(c), 25.0).power_w;
-    CHECK(mix_w >= 0.75 * c.tdp_w.value);
+    const bool headroom = c.id == "tpu-v2" || c.id == "tpu-v3" || c.id == "v100-sxm3";
+    CHECK(mix_w >= (headroom ? 0.45 : 0.75) * c.tdp_w.value);
     CHECK(mix_w <= 1.02 * c.tdp_w.value);
   }
   const auto& h100 = chip("h100-sxm");
-  CHECK(e(h100, Op::tensor_bf16) >= 0.71e-12);  // board-level bound (DESIGN.md §4.1)
+  CHECK(e(h100, Op::tensor_bf16) >= 0.71e-12);  // board-level bound (docs/design.md §8)
   CHECK(e(h100, Op::nvlink) == doctest::Approx(1.3e-12 * 8));
   CHECK(h100.idle_w.value == doctest::Approx(70));
   CHECK(h100.idle_w.kind == SourceKind::measurement);
@@ -97,11 +101,15 @@ TEST_CASE("a GPU demanding more than its cap settles at the cap with f below nom
   CHECK(s.clock_fraction < 1.0);
   CHECK(s.clock_fraction > a.min_clock_fraction());
   CHECK_FALSE(s.at_min_clock);
-  // Check by hand: static at T_die plus dynamic scaled by g(s) reproduces the cap.
+  // Check by hand: static at T_die, core power scaled by g(s) and HBM power by s (its energy
+  // per byte does not depend on core voltage) reproduce the cap.
   const double t_die = 25.0 + a.r_th_k_per_w() * 500;
   const double static_w = 70 * (1 + 0.008 * (t_die - 40));
-  const double dynamic_w = 75 + a.op_power_w(r);
-  CHECK(static_w + dynamic_w * a.clock_power_ratio(s.clock_fraction) == doctest::Approx(500));
+  const double hbm_w = 60e-12 * r[Op::hbm];
+  CHECK(a.memory_power_w(r) == doctest::Approx(hbm_w));
+  const double core_w = 75 + a.op_power_w(r) - hbm_w;
+  const double f = s.clock_fraction;
+  CHECK(static_w + core_w * a.clock_power_ratio(f) + hbm_w * f == doctest::Approx(500));
   CHECK(s.die_temp_c == doctest::Approx(t_die));
 
   // Uncapped (700 W) this demand fits: nominal clock, no throttling.
@@ -192,7 +200,7 @@ energy_per_op: {tensor_bf16: "0.95 pJ/FLOP", tensor_fp16: "0.95 pJ/FLOP", tensor
 dvfs: {nominal_clock: "1980 MHz", beta_w_per_ghz3: 40.0, tau_w_per_ghz: 100.0, p_const_w: 80.0}
 fit: {windows: 250, loo_mape_percent: 6.1, heldout_mape_percent: 8.3, heldout_kernels: [gemm_stream_mix]}
 )";
-  const auto root = app::parse_yaml_text(text, "h100.calibration.yaml");
+  const auto root = io::parse_yaml_text(text, "h100.calibration.yaml");
   const Calibration cal = calibration_from_params(root);
   CHECK(cal.chip == "h100-sxm");
   CHECK(cal.device == "NVIDIA H100 80GB HBM3");
@@ -243,7 +251,7 @@ fit: {windows: 250, loo_mape_percent: 6.1, heldout_mape_percent: 8.3, heldout_ke
 
 TEST_CASE("calibration file errors point into the file") {
   auto parse = [](const std::string& text) {
-    return calibration_from_params(app::parse_yaml_text(text, "cal.yaml"));
+    return calibration_from_params(io::parse_yaml_text(text, "cal.yaml"));
   };
   const std::string head = "format: joule-calibration/1\nchip: h100-sxm\n";
   CHECK_THROWS_WITH_AS(parse("format: joule-calibration/2\nchip: x\nstatic: {idle_power: 70 W, "

@@ -3,17 +3,17 @@
 
 #include <cstdio>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
-#include "models/compute/node_psu.hpp"
 
 using namespace joule;
 using namespace joule::models::compute;
+namespace power = joule::models::power;
 
 namespace {
 NodeSpec parse_node(const std::string& yaml) {
-  const auto root = app::parse_yaml_text(yaml, "scenario.yaml");
+  const auto root = io::parse_yaml_text(yaml, "scenario.yaml");
   const sim::ParamNode* node = root.find("node");
   REQUIRE(node != nullptr);
   return node_spec(sim::ParamReader(node, node_doc(), {}));
@@ -29,17 +29,37 @@ NodeLoad training(const Node& n, double mfu = 0.45) {
 }  // namespace
 
 TEST_CASE("80 PLUS Titanium points and the light-load loss floor") {
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.1) == doctest::Approx(0.90));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.2) == doctest::Approx(0.94));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.5) == doctest::Approx(0.96));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 1.0) == doctest::Approx(0.91));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.35) == doctest::Approx(0.95));
-  const NodePsu psu{PsuCurve::titanium, 6, 3300};
+  const power::PsuCurve& titanium = power::psu_curve("titanium-230v");
+  CHECK(power::psu_efficiency(titanium, 0.1) == doctest::Approx(0.90));
+  CHECK(power::psu_efficiency(titanium, 0.2) == doctest::Approx(0.94));
+  CHECK(power::psu_efficiency(titanium, 0.5) == doctest::Approx(0.96));
+  CHECK(power::psu_efficiency(titanium, 1.0) == doctest::Approx(0.91));
+  CHECK(power::psu_efficiency(titanium, 0.35) == doctest::Approx(0.95));
+  const NodePsu psu{&titanium, 6, 3300};
   // 50 % load: 9,900 W DC at 96 %.
   CHECK(psu.loss_w(9900) == doctest::Approx(9900 * (1 / 0.96 - 1)));
   // Below 10 % the loss stays at its 10 % value (1,980 W at 90 %).
   CHECK(psu.loss_w(500) == doctest::Approx(1980 * (1 / 0.90 - 1)));
   CHECK(psu.loss_w(0) == doctest::Approx(psu.loss_w(1980)));
+}
+
+TEST_CASE("cluster.node.psu picks the 80 PLUS curve of the node's supplies") {
+  // The one PSU model (power/psu.hpp): gold loses more than titanium at the same DC load.
+  const Node titanium(parse_node("node: {type: dgx-h100, psu: titanium}\n"));
+  const Node gold(parse_node("node: {type: dgx-h100, psu: gold}\n"));
+  const Node gold_230v(parse_node("node: {type: dgx-h100, psu: gold-230v}\n"));
+  const NodePower t = titanium.evaluate(training(titanium), 25.0);
+  const NodePower g = gold.evaluate(training(gold), 25.0);
+  CHECK(g.dc_w() == doctest::Approx(t.dc_w()));
+  CHECK(g.psu_loss_w > t.psu_loss_w);
+  CHECK(gold_230v.evaluate(training(gold_230v), 25.0).wall_w == g.wall_w);
+  // By hand: 6 × 3.3 kW supplies share the DC load x = P_dc / 19.8 kW; gold is 88/92/88 %.
+  const double x = g.dc_w() / (6 * 3300.0);
+  REQUIRE(x > 0.2);
+  REQUIRE(x < 0.5);
+  const double eta = 0.88 + (x - 0.2) / 0.3 * (0.92 - 0.88);
+  CHECK(g.psu_loss_w == doctest::Approx(g.dc_w() * (1 / eta - 1)));
+  CHECK_THROWS_AS(parse_node("node: {type: dgx-h100, psu: bronze}\n"), sim::InputError);
 }
 
 TEST_CASE("idle DGX H100 power, by hand") {
@@ -166,7 +186,7 @@ TEST_CASE("node spec overrides and errors") {
 }
 
 TEST_CASE("cluster spec: racks, per-rack limit overrides") {
-  const auto root = app::parse_yaml_text(R"(cluster:
+  const auto root = io::parse_yaml_text(R"(cluster:
   racks: {count: 4, nodes_per_rack: 4, power_limit: "40 kW", overrides: [{rack: 3, power_limit: "30 kW"}]}
   node: {type: dgx-h100}
   network: {type: fat-tree, radix: 8}
@@ -181,7 +201,7 @@ TEST_CASE("cluster spec: racks, per-rack limit overrides") {
   REQUIRE(c.network != nullptr);
   CHECK(c.network->find("radix")->scalar == "8");
 
-  const auto bad = app::parse_yaml_text(
+  const auto bad = io::parse_yaml_text(
       "cluster:\n  racks: {count: 4, nodes_per_rack: 4, overrides: [{rack: 7, power_limit: 1 "
       "kW}]}\n"
       "  node: {type: dgx-h100}\n",
@@ -209,4 +229,43 @@ TEST_CASE("a rack power limit lowers the GPU caps until the rack fits") {
   // A limit below the idle floor cannot be met.
   const Rack tiny(spec, default_calibration(*spec.accelerator), RackSpec{4, sim::Watts(1000)});
   CHECK(tiny.evaluate(loads, 25.0).over_limit);
+}
+
+TEST_CASE("host utilisations follow the job: launch threads per busy GPU, bytes through PCIe") {
+  const NodeType& t = *find_node_type("dgx-h100");
+  OpRates r;
+  // No busy accelerator: host idle.
+  CHECK(host_load(t, 0, r).cpu == 0);
+  CHECK(host_load(t, 0, r).nic == 0);
+  // 8 busy GPUs with no host traffic: 0.2 of the CPUs (catalog estimate), NICs idle.
+  CHECK(host_load(t, 8, r).cpu == doctest::Approx(0.2));
+  CHECK(host_load(t, 8, r).nic == 0);
+  // 2 of 8 busy: a quarter of that.
+  CHECK(host_load(t, 2, r).cpu == doctest::Approx(0.2 * 2 / 8));
+  // Each GPU sending 25 GB/s through PCIe: 8 × 25 = 200 GB/s of the 400 GB/s NICs, and
+  // 200 GB/s of host-memory copies over 614 GB/s.
+  r[Op::pcie] = 25e9;
+  CHECK(host_load(t, 8, r).nic == doctest::Approx(200e9 / 400e9));
+  CHECK(host_load(t, 8, r).cpu == doctest::Approx(0.2 + 200e9 / 614e9));
+  // Saturated: clamped to 1.
+  r[Op::pcie] = 1e12;
+  CHECK(host_load(t, 8, r).nic == 1.0);
+  CHECK(host_load(t, 8, r).cpu == 1.0);
+}
+
+TEST_CASE("every catalog node carries its host figures with sources") {
+  for (const auto& t : node_catalog()) {
+    CAPTURE(t.id);
+    CHECK(t.nic_bandwidth_bps.value > 0);
+    CHECK_FALSE(t.nic_bandwidth_bps.source.empty());
+    CHECK(t.host_memory_bps.value > 0);
+    CHECK_FALSE(t.host_memory_bps.source.empty());
+    CHECK(t.cpu_per_accelerator.value > 0);
+    CHECK(find_accelerator(t.accelerator) != nullptr);
+  }
+  // The V100 servers and the TPU v2 host are in the catalog.
+  CHECK(find_node_type("dgx-1")->accelerators.value == 8);
+  CHECK(find_node_type("dgx-2")->accelerators.value == 16);
+  CHECK(find_node_type("dgx-2")->accelerator == "v100-sxm3");
+  CHECK(find_node_type("tpu-v2-host")->accelerator == "tpu-v2");
 }

@@ -47,6 +47,19 @@ TEST_CASE("chiller: York YK raw curve values checked by hand") {
   CHECK(c.eirfplr(1.0) == doctest::Approx(0.2595694 + 0.1889684 + 0.551845));
 }
 
+TEST_CASE("chiller: a chilled-water reset above the fitted range keeps earning (Carnot lift)") {
+  const Chiller ch(*find_chiller("york-yk-2159kw"));
+  // Inside the fit: the normalised curve. Beyond 8.89 °C: scaled by the Carnot EIR, with the
+  // condenser leaving at 26.11 + 5.56 °C.
+  const double cl = 26.11 + 5.56;
+  const double carnot = ((cl - 12.0) / (12.0 + 273.15)) / ((cl - 8.89) / (8.89 + 273.15));
+  CHECK(ch.eirft(12.0, 26.11) == doctest::Approx(ch.eirft(8.89, 26.11) * carnot));
+  CHECK(ch.eirft(12.0, 26.11) < ch.eirft(10.0, 26.11));
+  CHECK(ch.eirft(10.0, 26.11) < ch.eirft(8.89, 26.11));
+  // Continuous at the edge.
+  CHECK(ch.eirft(8.89 + 1e-9, 26.11) == doctest::Approx(ch.eirft(8.89, 26.11)));
+}
+
 TEST_CASE("chiller: part-load power follows EIRFPLR, cycling below PLR_min") {
   const auto& c = *find_chiller("york-yk-2159kw");
   const Chiller ch(c);
@@ -121,6 +134,16 @@ TEST_CASE("CRAH: airflow from heat and ΔT, fan power by the affinity law") {
   CHECK(half.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.125));
   // Below the minimum speed the fans stay at f_min.
   CHECK(crah.operate(0.1e6).fan_power_w == doctest::Approx(crah.design_fan_power_w() * 0.027));
+  // N+1 on four units (ρ = 0.25): five units share the flow, each at 0.5 / 1.25 = 0.4 of its
+  // speed, so the fans draw 1.25 · 0.4³ / 0.5³ = 0.64 of what the duty units alone would.
+  AirHandlerDesign r = d;
+  r.redundancy = 0.25;
+  const AirHandlerOperation shared = AirHandler(r).operate(0.5e6);
+  CHECK(shared.unit_speed == doctest::Approx(0.4));
+  CHECK(shared.airflow_m3_s == doctest::Approx(half.airflow_m3_s));
+  CHECK(shared.fan_power_w == doctest::Approx(crah.design_fan_power_w() * 1.25 * 0.064));
+  CHECK(shared.fan_power_w == doctest::Approx(0.64 * half.fan_power_w));
+  CHECK_FALSE(AirHandler(r).operate(1.2e6).over_capacity);  // the standby units carry it
   const AirHandlerOperation over = crah.operate(1.2e6);
   CHECK(over.over_capacity);
   CHECK(over.unmet_heat_w == doctest::Approx(0.2e6));

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/cooling/plant.hpp"
 #include "sim/error.hpp"
 
@@ -28,7 +28,7 @@ PlantSizing sizing_1mw() {
 
 std::unique_ptr<CoolingPlant> build(const std::string& yaml,
                                     const PlantSizing& sizing = sizing_1mw()) {
-  const auto node = joule::app::parse_yaml_text(yaml, "cooling.yaml", "cooling");
+  const auto node = joule::io::parse_yaml_text(yaml, "cooling.yaml", "cooling");
   return make_cooling_plant(&node, sizing);
 }
 
@@ -182,6 +182,13 @@ TEST_CASE("plants: capacity flag names the component") {
 }
 
 TEST_CASE("plants: spec errors point at the value") {
+  // A tower rating the YorkCalc correlation cannot reach is refused at the key.
+  CHECK_THROWS_WITH_AS(build("type: chilled-water\ntower_approach: 0.2 K\n"),
+                       doctest::Contains("cooling.yaml:2:17: cooling.tower_approach is outside "
+                                         "what the YorkCalc correlation reaches"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(build("type: liquid\ncapture_other: 1.5\n"),
+                       doctest::Contains("cooling.capture_other"), sim::InputError);
   CHECK_THROWS_WITH_AS(build("type: air\ncop: -3\n"), doctest::Contains("must be > 0"),
                        sim::InputError);
   CHECK_THROWS_WITH_AS(build("type: air\ncop: -3\n"), doctest::Contains("cooling.cop"),

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/workload/failures.hpp"
 #include "models/workload/training_job.hpp"
 #include "models/workload/training_run.hpp"
@@ -50,18 +50,21 @@ double linear_power_w(const compute::OpRates& r) {
 }
 
 sim::ParamNode yaml(const std::string& text) {
-  return app::parse_yaml_text(text, "test.yaml");
+  return io::parse_yaml_text(text, "test.yaml");
 }
 
 }  // namespace
 
-TEST_CASE("step time of a small job, by hand") {
-  const TrainingJob job(small_spec(), small_cluster());
+TEST_CASE("predicted mode: step time of a small job, by hand, and the MFU it implies") {
+  TrainingJobSpec spec = small_spec();
+  spec.throughput = Throughput::predicted;
+  spec.kernel_efficiency = 0.5;
+  const TrainingJob job(spec, small_cluster());
   // FLOP/token = 6N + 12·L·d·s = 6e9 + 12·16·2048·2048.
   const double flop_token = 6e9 + 12.0 * 16 * 2048 * 2048;
   CHECK(job.flops_per_token() == doctest::Approx(flop_token));
   const double flop_step = flop_token * 64 * 2048;
-  // Compute: FLOP/step / (G · peak · mfu) = / (8 · 1e15 · 0.5).
+  // Compute: FLOP/step / (G · peak · η) = / (8 · 1e15 · 0.5).
   const double compute_s = flop_step / (8 * 1e15 * 0.5);
   // Bubble: (p−1)/(v·m) of compute = 1/32.
   const double bubble_s = compute_s * 1.0 / 32.0;
@@ -74,23 +77,28 @@ TEST_CASE("step time of a small job, by hand") {
   CHECK(b.bubble_s == doctest::Approx(bubble_s));
   CHECK(b.sync_s == doctest::Approx(sync_s));
   CHECK(b.optimizer_s == doctest::Approx(optim_s));
-  CHECK(job.step_time().seconds() ==
-        doctest::Approx(compute_s + bubble_s + sync_s + optim_s).epsilon(1e-8));
+  const double step_s = compute_s + bubble_s + sync_s + optim_s;
+  CHECK(job.step_time().seconds() == doctest::Approx(step_s).epsilon(1e-8));
   // Pipeline bubble share of the pipeline = (p−1)/(m+p−1) = 1/33.
   CHECK(bubble_s / (compute_s + bubble_s) == doctest::Approx(1.0 / 33.0));
-  CHECK(job.end_to_end_mfu() == doctest::Approx(0.5 * compute_s / job.step_time().seconds()));
+  // Implied end-to-end MFU: FLOP/step / (G · peak · t_step) = 0.5 · t_compute / t_step.
+  CHECK(job.end_to_end_mfu() == doctest::Approx(0.5 * compute_s / step_s).epsilon(1e-8));
+  CHECK(job.kernel_efficiency() == doctest::Approx(0.5).epsilon(1e-8));
 
-  // Phases in order, with tensor rate peak·mfu while computing and nothing in the bubble.
+  // Phases in order, with tensor rate peak·η while computing and nothing in the bubble.
   const auto& ph = job.step_phases();
   REQUIRE(ph.size() == 4);
   CHECK(ph[0].kind == PhaseKind::forward_backward);
   CHECK(ph[0].rates[Op::tensor_bf16] == doctest::Approx(0.5e15));
-  CHECK(ph[0].rates[Op::hbm] == doctest::Approx(0.5e15 / 300));
+  // The all-reduce runs at its own rate, 2·1/2·5e8 B in 5 ms = 1e11 B/s: the overlapped half
+  // (2.5 ms) alongside forward/backward, with 3× the bytes through HBM.
+  CHECK(ph[0].rates[Op::hbm] == doctest::Approx(0.5e15 / 300 + 3e11 * 2.5e-3 / compute_s));
   CHECK(ph[1].kind == PhaseKind::pipeline_bubble);
   CHECK(ph[1].rates[Op::tensor_bf16] == 0);
   CHECK(ph[2].kind == PhaseKind::gradient_sync);
-  // The DP group (2 ranks, tp 2) fits in one 8-GPU node: NVLink carries 2·1/2·5e8 B.
-  CHECK(ph[2].rates[Op::nvlink] * ph[2].duration.seconds() == doctest::Approx(5e8).epsilon(1e-6));
+  // The DP group (2 ranks, tp 2) fits in one 8-GPU node: NVLink carries the exposed half.
+  CHECK(ph[2].rates[Op::nvlink] == doctest::Approx(1e11));
+  CHECK(ph[2].rates[Op::nvlink] * ph[2].duration.seconds() == doctest::Approx(2.5e8).epsilon(1e-6));
   CHECK(ph[3].kind == PhaseKind::optimizer);
   CHECK(ph[3].rates[Op::hbm] == doctest::Approx(2e12));
 
@@ -98,6 +106,57 @@ TEST_CASE("step time of a small job, by hand") {
   CHECK(job.checkpoint_size().value() == doctest::Approx(14e9));
   CHECK(job.checkpoint_phase().duration.seconds() == doctest::Approx(1.4));
   CHECK(job.checkpoint_phase().rates[Op::pcie] == doctest::Approx(14e9 / 8 / 1.4));
+}
+
+TEST_CASE("mfu mode: the end-to-end MFU sets the step; overheads are carved out, not added") {
+  const TrainingJob job(small_spec(), small_cluster());  // mfu 0.5, end to end
+  const double flop_step = (6e9 + 12.0 * 16 * 2048 * 2048) * 64 * 2048;
+  const double step_s = flop_step / (8 * 1e15 * 0.5);
+  const double sync_s = 0.5 * (5e8 / 100e9), optim_s = 28.0 * 1.25e8 / 2e12;
+  // t_compute·(1 + 1/32) = t_step − t_sync − t_optim.
+  const double compute_s = (step_s - sync_s - optim_s) / (1.0 + 1.0 / 32.0);
+  const auto& b = job.breakdown();
+  CHECK(b.compute_s == doctest::Approx(compute_s));
+  CHECK(b.bubble_s == doctest::Approx(compute_s / 32.0));
+  CHECK(job.step_time().seconds() == doctest::Approx(step_s).epsilon(1e-8));
+  CHECK(job.end_to_end_mfu() == doctest::Approx(0.5).epsilon(1e-8));
+  // The kernels run faster than the end-to-end rate: η = 0.5 · t_step / t_compute > 0.5.
+  CHECK(job.kernel_efficiency() == doctest::Approx(0.5 * step_s / compute_s));
+  CHECK(job.kernel_efficiency() > 0.5);
+  CHECK(job.step_phases()[0].rates[Op::tensor_bf16] ==
+        doctest::Approx(1e15 * job.kernel_efficiency()));
+
+  // An mfu so high that the overheads cannot fit: η is held at 1 and the fixed overheads
+  // shrink so that the step still matches the end-to-end rate.
+  TrainingJobSpec hot = small_spec();
+  hot.mfu = 0.97;  // 1/(1 + 1/32) = 0.9697: the bubble alone leaves no room
+  const TrainingJob capped(hot, small_cluster());
+  CHECK(capped.kernel_efficiency() == doctest::Approx(1.0));
+  CHECK(capped.breakdown().sync_s == doctest::Approx(0.0).epsilon(1e-12));
+  CHECK(capped.end_to_end_mfu() == doctest::Approx(1.0 / (1.0 + 1.0 / 32.0)).epsilon(1e-6));
+}
+
+TEST_CASE("an evaluation pass: forward FLOPs only, no gradient sync, no optimizer") {
+  TrainingJobSpec spec = small_spec();
+  spec.forward_only = true;
+  const TrainingJob job(spec, small_cluster());
+  // 2N + 4·L·d·s = a third of 6N + 12·L·d·s.
+  CHECK(job.flops_per_token() == doctest::Approx(2e9 + 4.0 * 16 * 2048 * 2048));
+  CHECK(job.breakdown().sync_s == 0);
+  CHECK(job.breakdown().optimizer_s == 0);
+  // End-to-end mfu 0.5: the step is the forward FLOPs at half of peak, bubble carved out.
+  const double step_s = job.flops_per_step() / (8 * 1e15 * 0.5);
+  CHECK(job.step_time().seconds() == doctest::Approx(step_s).epsilon(1e-8));
+  CHECK(job.breakdown().compute_s == doctest::Approx(step_s / (1 + 1.0 / 32)));
+  for (const auto& ph : job.step_phases())
+    CHECK((ph.kind == PhaseKind::forward_backward || ph.kind == PhaseKind::pipeline_bubble));
+}
+
+TEST_CASE("checkpoint bandwidth from the job's key overrides the cluster's") {
+  TrainingJobSpec spec = small_spec();
+  spec.checkpoint_bandwidth_bps = 2e9;
+  const TrainingJob job(spec, small_cluster());
+  CHECK(job.checkpoint_phase().duration.seconds() == doctest::Approx(14e9 / 2e9));
 }
 
 TEST_CASE("steady rates are the exact time-weighted mean of the step's phases") {
@@ -137,6 +196,16 @@ TEST_CASE("training-job spec: derivations and errors") {
   const auto mfu = yaml("params: 7e9\nsteps: 10\ngpus: 8\nmfu: 1.5\n");
   CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&mfu, training_job_doc())),
                        doctest::Contains("mfu must be in (0, 1]"), sim::InputError);
+  const auto mixed = yaml("params: 7e9\nsteps: 10\ngpus: 8\nthroughput: predicted\nmfu: 0.4\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&mixed, training_job_doc())),
+                       doctest::Contains("test.yaml:5:6: mfu is the end-to-end input"),
+                       sim::InputError);
+  const auto eta = yaml("params: 7e9\nsteps: 10\ngpus: 8\nkernel_efficiency: 0.6\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&eta, training_job_doc())),
+                       doctest::Contains("kernel_efficiency is read only with"), sim::InputError);
+  const auto ckpt = yaml("params: 7e9\nsteps: 10\ngpus: 8\ncheckpoint_bandwidth: 5 GB/s\n");
+  CHECK(training_job_spec(sim::ParamReader(&ckpt, training_job_doc())).checkpoint_bandwidth_bps ==
+        doctest::Approx(5e9));
 }
 
 TEST_CASE("state machine: accounting identity and explicit transitions") {

@@ -8,7 +8,7 @@
 
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/node.hpp"
 #include "models/world/facility.hpp"
@@ -42,7 +42,7 @@ compute::NodeLoad training(const compute::Node& n) {
 
 // A DGX H100 on cold plates behind a liquid plant with `yaml` as its cooling section.
 compute::Node cold_plate_node(const std::string& yaml) {
-  const sim::ParamNode cooling = app::parse_yaml_text(yaml, "cooling.yaml");
+  const sim::ParamNode cooling = io::parse_yaml_text(yaml, "cooling.yaml");
   world::FacilitySections s;
   s.cooling = &cooling;
   const world::Facility f(s, ".", sim::days(1), dgx_design(512));
@@ -81,7 +81,7 @@ TEST_CASE("facility water at 45 degC raises die temperature and leakage over 32 
 }
 
 TEST_CASE("cold-plate nodes under an air plant keep the inlet air as their coolant") {
-  const sim::ParamNode cooling = app::parse_yaml_text("{type: chilled-water}", "cooling.yaml");
+  const sim::ParamNode cooling = io::parse_yaml_text("{type: chilled-water}", "cooling.yaml");
   world::FacilitySections s;
   s.cooling = &cooling;
   const world::Facility f(s, ".", sim::days(1), dgx_design(16));
@@ -99,10 +99,10 @@ namespace {
 // totals accumulated over the last `tail` steps (after the plant and rooms have settled).
 world::FacilityTotals steady(const std::string& chain_yaml, const std::string& cooling_yaml,
                              double drybulb_c, double it_w, int steps, int tail) {
-  const sim::ParamNode chain = app::parse_yaml_text(chain_yaml, "chain.yaml");
-  const sim::ParamNode cooling = app::parse_yaml_text(cooling_yaml, "cooling.yaml");
+  const sim::ParamNode chain = io::parse_yaml_text(chain_yaml, "chain.yaml");
+  const sim::ParamNode cooling = io::parse_yaml_text(cooling_yaml, "cooling.yaml");
   const sim::ParamNode site =
-      app::parse_yaml_text("{dry_bulb: " + std::to_string(drybulb_c) + " degC}", "site.yaml");
+      io::parse_yaml_text("{dry_bulb: " + std::to_string(drybulb_c) + " degC}", "site.yaml");
   world::FacilitySections s;
   s.site = &site;
   s.power_chain = &chain;
@@ -177,4 +177,49 @@ TEST_CASE("thermal-aware placement changes the hottest rack inlet against FIFO (
           << *cool.values.at("max_inlet_c"));
   CHECK(fifo_c - cool_c > 0.5);
   CHECK(*fifo.values.at("max_inlet_c") >= fifo_c);
+}
+
+TEST_CASE("on-site PV: export losses apart from the PUE, renewable energy factor") {
+  const auto run_with = [](const std::string& name, std::vector<std::string> sets) {
+    const auto dir = std::filesystem::temp_directory_path() / ("joule-test-pv-" + name);
+    std::filesystem::create_directories(dir);
+    app::LoadOptions load;
+    load.sets = std::move(sets);
+    load.sets.push_back("duration=2 d");
+    const auto sc = app::load_scenario("", load);
+    app::RunOptions opt;
+    opt.output = (dir / "run.h5").string();
+    opt.force = true;
+    return app::run(sc, opt).values;
+  };
+  const auto none = run_with("none", {});
+  const auto pv = run_with("big", {"power_chain.pv={peak: 20 MW}"});
+  MESSAGE("PUE without PV " << *none.at("pue") << ", with 20 MW PV " << *pv.at("pue")
+                            << "; export losses " << *pv.at("export_loss_kwh") << " kWh; REF "
+                            << *pv.at("renewable_energy_factor"));
+  CHECK(*none.at("export_loss_kwh") == 0);
+  CHECK(*none.at("renewable_energy_factor") == 0);
+  CHECK(*pv.at("export_loss_kwh") > 0);  // July middays export through the transformers
+  CHECK(*pv.at("renewable_energy_factor") > 0);
+  CHECK(*pv.at("renewable_energy_factor") < 1);
+  // The PV array does not raise the PUE (the transformer carries less for the facility).
+  CHECK(*pv.at("pue") <= *none.at("pue") + 1e-9);
+}
+
+TEST_CASE("a UPS run past its rating is counted and warned about") {
+  const world::FacilityTotals ok = steady("{}", "{type: chilled-water}", 20.0, 4e6, 5, 5);
+  CHECK(ok.overload_s == 0);
+  const world::FacilityTotals over = steady("{ups: {redundancy: N, unit_rating: 100 kW}}",
+                                            "{type: chilled-water}", 20.0, 6e6, 5, 5);
+  CHECK(over.overload_s > 0);
+}
+
+TEST_CASE("cooling.hall errors point into the scenario") {
+  const sim::ParamNode cooling = io::parse_yaml_text(
+      "{type: chilled-water, hall: {containment: open-aisle}}", "cooling.yaml", "cooling");
+  world::FacilitySections s;
+  s.cooling = &cooling;
+  CHECK_THROWS_WITH_AS(world::Facility(s, ".", sim::days(1), dgx_design(16)),
+                       doctest::Contains("cooling.hall.containment: unknown value 'open-aisle'"),
+                       sim::InputError);
 }

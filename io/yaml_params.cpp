@@ -1,4 +1,4 @@
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -6,7 +6,7 @@
 
 #include "sim/input_file.hpp"
 
-namespace joule::app {
+namespace joule::io {
 
 namespace {
 
@@ -119,7 +119,7 @@ sim::ParamNode parse_yaml_text(const std::string& text, const std::string& name,
 
 sim::ParamNode parse_yaml_file(const std::string& path, const sim::Location& referenced_from,
                                const YamlLimits& limits) {
-  return parse_yaml_text(sim::read_input_file(path, referenced_from, "file"), path, "", limits);
+  return parse_yaml_text(sim::read_bounded_file(path, referenced_from, "file"), path, "", limits);
 }
 
-}  // namespace joule::app
+}  // namespace joule::io

@@ -1,4 +1,5 @@
-// YAML → ParamNode: the only place where yaml-cpp meets the parameter tree. Every node keeps
+// YAML → ParamNode: the only place where yaml-cpp meets the parameter tree (io/, below app/:
+// the application and the model tests read YAML through it). Every node keeps
 // its file, line and column so errors can point into the user's file.
 //
 // YAML aliases (`*a`) share nodes: a few hundred bytes of nested aliases can stand for billions
@@ -16,7 +17,7 @@
 #include "sim/error.hpp"
 #include "sim/params.hpp"
 
-namespace joule::app {
+namespace joule::io {
 
 struct YamlLimits {
   int max_depth = 64;
@@ -29,10 +30,10 @@ struct YamlLimits {
 sim::ParamNode parse_yaml_text(const std::string& text, const std::string& name,
                                const std::string& root_path = "", const YamlLimits& limits = {});
 
-// Reads and parses a file (sim::read_input_file: a regular file of bounded size). A missing or
+// Reads and parses a file (sim::read_bounded_file: a regular file of bounded size). A missing or
 // unreadable file is an InputError at `referenced_from` (the key that named it), or naming the
 // file alone when the user named it on the command line.
 sim::ParamNode parse_yaml_file(const std::string& path, const sim::Location& referenced_from = {},
                                const YamlLimits& limits = {});
 
-}  // namespace joule::app
+}  // namespace joule::io

@@ -1,0 +1,51 @@
+// Per-GPU power histogram (equations in gpu_power_histogram.hpp).
+#include "models/compute/gpu_power_histogram.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace joule::models::compute {
+
+GpuPowerHistogram::GpuPowerHistogram(std::size_t nodes, int gpus_per_node, double bin_width_w,
+                                     double max_w)
+    : gpus_per_node_(gpus_per_node), width_w_(bin_width_w), nodes_(nodes) {
+  if (!(bin_width_w > 0) || !(max_w > bin_width_w) || gpus_per_node < 0)
+    throw std::invalid_argument("GpuPowerHistogram: need 0 < bin width < max, GPUs >= 0");
+  const auto n = static_cast<std::size_t>(std::ceil(max_w / bin_width_w));
+  for (std::size_t i = 0; i <= n; ++i) edges_.push_back(static_cast<double>(i) * bin_width_w);
+  current_.assign(n, 0.0);
+}
+
+std::size_t GpuPowerHistogram::bin(double power_w) const {
+  if (!(power_w > 0)) return 0;
+  return std::min(bins() - 1, static_cast<std::size_t>(power_w / width_w_));
+}
+
+void GpuPowerHistogram::integrate(State& s, sim::Time now) {
+  const double dt = (now - s.since).seconds();
+  if (dt > 0) {
+    const int busy = std::clamp(s.busy, 0, gpus_per_node_);
+    if (busy > 0) current_[bin(s.busy_w)] += busy * dt;
+    if (gpus_per_node_ > busy) current_[bin(s.idle_w)] += (gpus_per_node_ - busy) * dt;
+  }
+  s.since = now;
+}
+
+void GpuPowerHistogram::set(std::size_t node, sim::Time now, int busy, double busy_w,
+                            double idle_w) {
+  State& s = nodes_.at(node);
+  integrate(s, now);
+  s.busy = busy;
+  s.busy_w = busy_w;
+  s.idle_w = idle_w;
+}
+
+std::vector<double> GpuPowerHistogram::take(sim::Time now) {
+  for (auto& s : nodes_) integrate(s, now);
+  std::vector<double> out(bins(), 0.0);
+  out.swap(current_);
+  return out;
+}
+
+}  // namespace joule::models::compute
