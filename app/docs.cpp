@@ -1,6 +1,7 @@
 #include "app/docs.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "app/run.hpp"
@@ -77,7 +78,10 @@ std::string list_models(bool markdown) {
 }
 
 void validate(const Scenario& sc) {
+  // The same World `run` builds: every load-time check (keys, ranges, files, job feasibility,
+  // limits that cannot be met) runs here too.
   models::world::World world(world_sections(sc), sc.seed, sc.base_dir);
+  for (const auto& w : world.warnings()) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
 }
 
 }  // namespace joule::app

@@ -200,7 +200,30 @@ private:
     series_[prefix + name] = std::make_unique<h5::Series>(group, name, h5::Meta{long_name, units},
                                                           std::vector<const h5::Dimension*>{&time});
   }
-  void put(const std::string& key, double v) { series_.at(key)->append(v); }
+  void put(const std::string& key, double v) {
+    if (!std::isfinite(v)) non_finite(key, v);
+    series_.at(key)->append(v);
+  }
+  // A non-finite value is a bug (or an input no check caught): stop, naming the model.
+  [[noreturn]] void non_finite(const std::string& key, double v) const {
+    const auto starts = [&](const char* p) { return key.rfind(p, 0) == 0; };
+    const char* model = "the facility (power_chain, cooling)";
+    if (starts("cooling") || starts("water") || starts("racks/inlet"))
+      model = "the cooling plant (cooling)";
+    else if (starts("it_") || starts("racks/"))
+      model = "the node model (cluster.node)";
+    else if (starts("losses"))
+      model = "the power chain (power_chain)";
+    else if (starts("outdoor") || starts("wetbulb") || starts("carbon") || starts("price"))
+      model = "the site data (site)";
+    throw std::runtime_error(model + std::string(" gave a non-finite value (") + std::to_string(v) +
+                             ") for " + key + " at " + sim::to_string(world_.simulator().now()));
+  }
+  void put_row(h5::Series& series, const std::string& key, const double* row, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(row[i])) non_finite(key, row[i]);
+    series.append_row(row);
+  }
 
   void sample_facility() {
     const sim::Time now = world_.simulator().now();
@@ -220,7 +243,10 @@ private:
       put("losses_w", (t.losses_j - last_.losses_j) / dt_s);
       put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
       put("other_power_w", (t.other_j - last_.other_j) / dt_s);
-      put("pue", it_w > 0 ? fac_w / it_w : std::nan(""));
+      if (it_w > 0)
+        put("pue", fac_w / it_w);
+      else
+        series_.at("pue")->append(std::nan(""));  // no IT load: undefined, as documented
       put("energy_kwh", t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
     }
@@ -257,22 +283,22 @@ private:
     }
     r_coord_->append(now.seconds());
     r_time_->append(now.seconds());
-    r_power_->append_row(rack_row_.data());
+    put_row(*r_power_, "racks/power_w", rack_row_.data(), racks.size());
     if (r_inlet_) {
       for (std::size_t i = 0; i < racks.size(); ++i)
         rack_row_[i] = world_.facility().inlet_c(static_cast<int>(i));
-      r_inlet_->append_row(rack_row_.data());
+      put_row(*r_inlet_, "racks/inlet_c", rack_row_.data(), racks.size());
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
     std::vector<double> clock(racks.size());
     for (std::size_t i = 0; i < racks.size(); ++i)
       std::tie(rack_row_[i], clock[i]) = world_.rack_accelerators(i);
-    r_die_->append_row(rack_row_.data());
-    r_clock_->append_row(clock.data());
+    put_row(*r_die_, "racks/gpu_die_c", rack_row_.data(), racks.size());
+    put_row(*r_clock_, "racks/gpu_clock", clock.data(), racks.size());
     const std::vector<double> hist = world_.take_gpu_power_histogram();
     g_coord_->append(now.seconds());
     g_time_->append(now.seconds());
-    g_hist_->append_row(hist.data());
+    put_row(*g_hist_, "gpu_power/gpu_seconds", hist.data(), hist.size());
     last_rack_ = now;
   }
 
@@ -337,44 +363,35 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   Summary summary;
   const std::string final_path = resolve_output(sc, opt);
   summary.output_file = final_path;
-  std::error_code ec;
-  if (fs::exists(final_path, ec) && !opt.force)
-    throw OutputError(final_path + " already exists; pass --force to overwrite it");
-  if (fs::is_directory(final_path, ec)) throw OutputError(final_path + " is a directory");
+  OutputFile::check_final(final_path, opt.force);
 
   // Build (and so validate) everything before touching the disk. Every data file the models
   // read is recorded for the provenance (or served from a regenerated run's recorded inputs).
   sim::InputCapture inputs(opt.provenance.embed_inputs);
   for (const auto& [path, bytes] : opt.served_inputs) inputs.serve(path, bytes);
   World world(world_sections(sc), sc.seed, sc.base_dir);
+  std::vector<std::string> limit_notes = world.warnings();
+  for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
   if (opt.provenance.rerun) check_rerun_inputs(inputs.files(), sc, *opt.provenance.rerun);
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is
-  // created now so an unwritable target is reported before the simulation starts.
-  const std::string partial = final_path + ".partial";
+  // created now so an unwritable target is reported before the simulation starts. `out`
+  // removes it on every way out but success; `file` is declared after it, so closes first.
+  OutputFile out(final_path, opt.force);
+  const std::string& partial = out.partial_path();
   h5::Handle file;
   try {
     file = h5::create_file(partial);
   } catch (const std::exception&) {
     throw OutputError("cannot write " + partial + " (is the folder writable and present?)");
   }
-  struct RemoveOnFailure {
-    std::string path;
-    h5::Handle* file;
-    bool armed = true;
-    ~RemoveOnFailure() {
-      if (!armed) return;
-      file->reset();
-      std::error_code e;
-      fs::remove(path, e);
-    }
-  } guard{partial, &file};
 
   const Calendar calendar = run_calendar(world);
   Recorder recorder(world, file.get(), sc, calendar);
   Progress progress(opt.progress, sc.duration);
   auto& sim = world.simulator();
-  // Run in slices so that progress and interruption are checked without an engine hook.
+  // The engine looks at the flag after every event; slices draw the progress.
+  sim.set_interrupt(opt.interrupted);
   const sim::Time slice = std::max(sim::minutes(1), sim::Time::from_ns(sc.duration.ns() / 1000));
   while (sim.now() < sc.duration) {
     if (opt.interrupted && opt.interrupted->load()) {
@@ -410,6 +427,28 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   for (auto& [key, value] : models::world::compute_kpis(record)) summary.values[key] = value;
   const auto& v = summary.values;
 
+  {
+    // Limits the models could not meet (models/world/limits.hpp); their KPIs are in the registry.
+    const auto& lim = world.limits();
+    const auto report = [&](const char* what, const models::world::ViolationAccount& a) {
+      if (a.seconds() <= 0) return;
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "%s not met for %.6g s from %s: %.6g kWh drawn above it (peak excess %.4g kW)",
+                    what, a.seconds(), sim::to_string(*a.first()).c_str(),
+                    a.energy_j() / joules_per_kwh, a.peak_excess_w() / 1e3);
+      std::fprintf(stderr, "joule: warning: %s\n", line);
+      limit_notes.push_back(line);
+    };
+    report("rack power limit", lim.rack_limit());
+    report("accelerator power cap", lim.gpu_cap());
+  }
+  for (const auto& [key, value] : v)
+    if (value && !std::isfinite(*value) && key != "wall_s")
+      throw std::runtime_error("the run's KPI " + key + " is " + std::to_string(*value) +
+                               " (non-finite); the model that produced it has a bug or was given "
+                               "values no check caught");
+
   write_jobs(file.get(), world, calendar);
   const hid_t root = file.get();
   h5::set_attr(root, "Conventions", std::string("CF-1.8"));
@@ -425,14 +464,17 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   h5::set_attr(root, "policy", world.policy_name());
   h5::set_attr(root, "kpi_registry", models::world::kpi_registry_json());
   {
+    std::string notes;
+    for (const auto& n : limit_notes) notes += (notes.empty() ? "" : "\n") + n;
+    h5::set_attr(root, "limit_violations", notes.empty() ? std::string("none") : notes);
+  }
+  {
     h5::Handle group = h5::create_group(root, "summary");
     for (const auto& [key, value] : v)
       if (value) h5::set_attr(group.get(), key, *value);
   }
   h5::close_file(file);  // flush + close, checked: a full disk often shows up only here
-  fs::rename(partial, final_path, ec);
-  if (ec) throw OutputError("cannot rename " + partial + " to " + final_path + ": " + ec.message());
-  guard.armed = false;
+  out.commit();
   return summary;
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "app/output_file.hpp"
 #include "app/provenance.hpp"
 #include "app/scenario.hpp"
 #include "models/world/world.hpp"
@@ -40,11 +41,6 @@ const std::vector<std::string>& summary_keys();
 // that cannot be written or already exists (exit 2); returns with `interrupted` set when the
 // flag was raised (no output file is left behind).
 Summary run(const Scenario& scenario, const RunOptions& options);
-
-class OutputError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 // Reads the summary stored in a finished output file.
 Summary read_summary(const std::string& file);

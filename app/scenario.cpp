@@ -118,8 +118,12 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
                           const std::string& base_dir, std::set<std::string>& seen) {
   sim::ParamNode node = io::parse_yaml_text(text, name);
   if (node.kind == sim::ParamNode::Kind::null) {
-    node.kind = sim::ParamNode::Kind::map;
+    // An empty file (or /dev/null, or only comments) is a mistake, not a scenario of defaults.
     node.where.source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
+    node.where.line = node.where.column = 1;
+    throw sim::InputError(node.where,
+                          "the scenario is empty (it needs at least 'cluster:' and "
+                          "'workload:' sections)");
   }
   if (!node.is_map()) throw sim::InputError(node.where, "a scenario must be a map of sections");
   const sim::ParamNode::Entry* ext = node.find_entry("extends");
@@ -158,6 +162,16 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   sc.source_name = name;
   sc.base_dir = base_dir;
   const sim::ParamReader top(&root, scenario_doc(), {});
+  // The sections every world needs, reported at the top of the file rather than, later, at
+  // no place at all.
+  for (const char* section : {"cluster", "workload"}) {
+    const sim::ParamNode* n = root.find(section);
+    if (!n || n->kind == sim::ParamNode::Kind::null) {
+      sim::Location at = root.where;
+      if (at.line <= 0) at.line = at.column = 1;
+      throw sim::InputError(at, "the scenario has no '" + std::string(section) + ":' section");
+    }
+  }
   sc.name = top.string("name");
   if (top.has("description")) sc.description = top.string("description");
   sc.seed = static_cast<std::uint64_t>(top.integer("seed", sim::Range::non_negative()));
@@ -176,6 +190,19 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   if (out.has("file")) sc.output.file = out.string("file");
   sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());
   sc.output.rack_interval = out.duration("rack_interval", sim::Range::positive());
+  // Traces of at most 1e8 rows (a century at one minute is 5e7): a typo in an interval ("1 ns")
+  // would otherwise fill the disk.
+  for (const char* key : {"facility_interval", "rack_interval"}) {
+    const sim::Time step = std::string(key) == "facility_interval" ? sc.output.facility_interval
+                                                                   : sc.output.rack_interval;
+    if (sc.duration / step <= 100'000'000) continue;
+    const std::string why = "gives " + std::to_string(sc.duration / step) + " samples over " +
+                            sim::to_string(sc.duration) +
+                            "; at most 1e8 (choose a longer interval)";
+    if (out.has(key)) out.fail(key, why);
+    top.fail("duration",
+             std::string("with output.") + key + " " + sim::to_string(step) + " " + why);
+  }
   // Record the seed actually used.
   if (options.seed) apply_set(root, "seed=" + std::to_string(*options.seed));
   sc.root = std::move(root);

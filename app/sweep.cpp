@@ -187,6 +187,9 @@ Factor read_grid(const sim::ParamNode& grid) {
       values.push_back(make_assignment(e.key, e.key_where, e.value));
     }
     // The first key varies slowest: extend every existing point by each value.
+    if (f.points.size() * values.size() > max_variants)
+      throw sim::InputError(
+          e.key_where, "axes.grid makes more than " + std::to_string(max_variants) + " variants");
     Factor next;
     for (const auto& point : f.points)
       for (const auto& v : values) {
@@ -235,7 +238,8 @@ std::string format_sampled(double value, const std::string& unit) {
 Factor read_sample(const sim::ParamNode& node) {
   const sim::ParamReader r(&node, sample_doc(), {});
   const std::string method = r.choice("method", {"lhs", "random"});
-  const auto count = static_cast<std::size_t>(r.integer("count", sim::Range::at_least(1)));
+  const auto count = static_cast<std::size_t>(
+      r.integer("count", sim::Range::between(1, static_cast<double>(max_variants))));
   const auto seed = static_cast<std::uint64_t>(r.integer("seed", sim::Range::non_negative()));
   const sim::ParamNode* ranges = r.node("ranges");
   if (!ranges || !ranges->is_map() || ranges->entries.empty())
@@ -418,8 +422,8 @@ std::vector<std::vector<double>> uniform_random(std::size_t count, std::size_t d
   return points;
 }
 
-Sweep load_sweep_text(const std::string& text, const std::string& name,
-                      const std::string& base_dir) {
+Sweep load_sweep_text(const std::string& text, const std::string& name, const std::string& base_dir,
+                      const std::atomic<bool>* interrupted) {
   Sweep sweep;
   sweep.source = name;
   sweep.text = text;
@@ -485,9 +489,14 @@ Sweep load_sweep_text(const std::string& text, const std::string& name,
   }
 
   std::size_t total = 1;
-  for (const auto& f : factors) total *= f.points.size();
+  for (const auto& f : factors) {
+    total *= f.points.size();  // each factor ≤ max_variants: no overflow before the check
+    if (total > max_variants)
+      r.fail("axes", "make more than " + std::to_string(max_variants) + " variants");
+  }
   const int width = std::max<int>(4, static_cast<int>(std::to_string(total - 1).size()));
   for (std::size_t index = 0; index < total; ++index) {
+    if (interrupted && interrupted->load()) throw SweepInterrupted();
     Variant v;
     v.index = index;
     const std::string digits = std::to_string(index);
@@ -523,10 +532,10 @@ Sweep load_sweep_text(const std::string& text, const std::string& name,
   return sweep;
 }
 
-Sweep load_sweep(const std::string& path) {
+Sweep load_sweep(const std::string& path, const std::atomic<bool>* interrupted) {
   const sim::ParamNode raw = io::parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";
-  return load_sweep_text(text, path, fs::absolute(path).parent_path().string());
+  return load_sweep_text(text, path, fs::absolute(path).parent_path().string(), interrupted);
 }
 
 std::vector<std::string> variant_sets(const Sweep& sweep, const Variant& variant) {
@@ -550,8 +559,9 @@ Scenario variant_scenario(const Sweep& sweep, const Variant& variant) {
   return sc;
 }
 
-void validate_sweep(const Sweep& sweep) {
+void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted) {
   for (const auto& v : sweep.variants) {
+    if (interrupted && interrupted->load()) throw SweepInterrupted();
     const Scenario sc = variant_scenario(sweep, v);
     try {
       validate(sc);

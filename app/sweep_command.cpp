@@ -90,12 +90,15 @@ int sweep_command(const std::string& sweep_path, SweepOptions options) {
 #endif
   Sweep sweep;
   try {
-    sweep = load_sweep(sweep_path);
+    sweep = load_sweep(sweep_path, options.interrupted);
     if (options.dir.empty()) options.dir = default_sweep_dir(sweep_path);
-    validate_sweep(sweep);
+    validate_sweep(sweep, options.interrupted);
   } catch (const sim::InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
+  } catch (const SweepInterrupted&) {
+    std::fprintf(stderr, "joule: sweep interrupted while its variants were checked; nothing run\n");
+    return 130;
   }
   if (!hdf5_threadsafe()) options.processes = true;  // serial HDF5: one process per variant
   if (!options.quiet)

@@ -1,5 +1,7 @@
 #include "sim/input_files.hpp"
 
+#include "sim/input_file.hpp"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -140,11 +142,7 @@ std::string read_input_file(const std::string& path, const Location& referenced_
     }
   }
   if (!found) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(referenced_from, "cannot read file '" + path + "'");
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    text = buf.str();
+    text = read_bounded_file(path, referenced_from, "file");  // a regular file, bounded
   }
   if (current) {
     bool seen = false;

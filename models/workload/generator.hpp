@@ -105,6 +105,12 @@ public:
   double sample(sim::Rng& rng) const;
   double mean() const;
   const std::vector<double>& values() const { return values_; }
+  // Bounds that draws stay within: a discrete distribution's smallest and largest value; for a
+  // lognormal, the quantiles 6 standard deviations out (median·e^(∓6σ): one draw in 10^9
+  // falls beyond), to which its draws are clamped, so that the bounds checked when the
+  // scenario is loaded hold for every draw of the run.
+  double lowest() const;
+  double highest() const;
 
 private:
   enum class Kind { discrete, lognormal } kind_ = Kind::discrete;

@@ -290,9 +290,8 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
 }
 
 Trace read_trace_csv(const std::string& path, const sim::Location& referenced_from) {
-  if (!sim::input_file_exists(path))
-    throw sim::InputError(referenced_from, "cannot read trace file '" + path + "'");
-  // Through the input log: recorded in the run's provenance.
+  // Through the input log (recorded in the run's provenance); a missing file, or one that is
+  // not a regular file of bounded size, is an error at the key that named it.
   return parse_trace_csv(sim::read_input_file(path, referenced_from), path);
 }
 

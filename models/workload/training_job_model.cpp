@@ -20,7 +20,8 @@ public:
     const std::int64_t ckpts = policy_.checkpoint_every_steps > 0
                                    ? job_.total_steps() / policy_.checkpoint_every_steps
                                    : 1;
-    work_ = job_.step_time() * job_.total_steps() + job_.checkpoint_phase().duration * ckpts;
+    work_ = sim::saturating_add(sim::saturating_mul(job_.step_time(), job_.total_steps()),
+                                sim::saturating_mul(job_.checkpoint_phase().duration, ckpts));
   }
 
   sim::Time planned_work() const override { return work_; }

@@ -274,6 +274,20 @@ const bool registered = [] {
         const FacilityTotals& t = r.world.facility_totals();
         return (it + kwh(t.cooling_j + t.other_j)) / it;
       });
+  add(320, "rack_limit_violation_s", "s", "rack limit not met", "power",
+      "Time any rack drew more than its power_limit because even its lowest clocks could not "
+      "meet it (a limit below the nodes' idle draw)",
+      [](const RunRecord& r) -> Value { return r.world.limits().rack_limit().seconds(); });
+  add(330, "rack_limit_violation_kwh", "kWh", "energy above rack limits", "power",
+      "Energy racks drew above their power_limit while it could not be met",
+      [](const RunRecord& r) -> Value { return kwh(r.world.limits().rack_limit().energy_j()); });
+  add(340, "gpu_cap_violation_s", "s", "GPU cap not met", "power",
+      "Time any accelerator drew more than its power cap at its lowest clock (a cap below its "
+      "idle draw)",
+      [](const RunRecord& r) -> Value { return r.world.limits().gpu_cap().seconds(); });
+  add(350, "gpu_cap_violation_kwh", "kWh", "energy above GPU caps", "power",
+      "Energy accelerators drew above their caps while the caps could not be met",
+      [](const RunRecord& r) -> Value { return kwh(r.world.limits().gpu_cap().energy_j()); });
   return true;
 }();
 

@@ -97,6 +97,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
       rack_models_[r] =
           std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
+  limits_.resize(rack_count, n);
+  check_limits(sections);
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_idle_[r] = node_model_->idle(state_.rack_inlet_c(r));
     for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) set_node_idle(id);
@@ -109,12 +111,14 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     const sim::ParamNode* workload = sections.workload;
     if (!workload || workload->kind == sim::ParamNode::Kind::null)
       throw sim::InputError(sim::Location{}, "missing required section 'workload'");
+    workload_where_ = workload->where;
     workload::GeneratorContext ctx;
     ctx.streams = random_;
     ctx.base_dir = base_dir_;
     ctx.cluster_nodes = cluster_.node_count();
     ctx.cluster_gpus = cluster_.accelerator_count();
     generator_ = workload::make_job_generator(*workload, ctx);
+    probe_jobs(*workload, ctx);
   }
 
   // Scheduler: the policy and the nodes' sleep/wake parameters.
@@ -151,6 +155,23 @@ World::~World() = default;
 // --- Accounting -------------------------------------------------------------------------
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
+  const scheduling::NodeInfo& n = state_.node(node);
+  if (!std::isfinite(p.wall_w))
+    throw std::runtime_error("the node model (cluster.node, " + cluster_.node.type->id +
+                             ") gave a non-finite power (" + std::to_string(p.wall_w) + " W) at " +
+                             sim::to_string(sim_.now()));
+  {
+    // Accelerators still above their cap at the lowest clock (a cap below idle power). Caps
+    // set by a rack limit are that limit's business (enforce_rack_limit).
+    const auto over = [](const compute::AcceleratorState& a) {
+      return a.at_min_clock && a.throttled == compute::Throttle::power_cap ? a.over_limit_w : 0.0;
+    };
+    const int busy = n.job >= 0 ? jobs_[static_cast<std::size_t>(n.job)].load.busy_accelerators : 0;
+    const int idle = std::max(0, cluster_.node.accelerators - busy);
+    limits_.set_node_cap_excess(node, enforcing_ || n.state != scheduling::NodeState::on
+                                          ? 0.0
+                                          : over(p.busy) * busy + over(p.idle) * idle);
+  }
   const std::int32_t job = state_.node(node).job;
   gpu_hist_->set(node, sim_.now(), job >= 0 ? jobs_[job].load.busy_accelerators : 0, p.busy.power_w,
                  p.idle.power_w);
@@ -196,6 +217,8 @@ void World::enforce_rack_limit(std::uint32_t rack) {
     loads.push_back(j >= 0 ? jobs_[static_cast<std::size_t>(j)].load : compute::NodeLoad{});
   }
   const compute::RackPower rp = rack_models_[rack]->evaluate(loads, state_.rack_inlet_c(rack));
+  limits_.set_rack_excess(
+      rack, rp.over_limit ? rp.wall_w - cluster_.racks[rack].power_limit->value() : 0.0);
   enforcing_ = true;
   std::vector<std::int32_t> touched;
   for (std::uint32_t id = first; id < last; ++id) {
@@ -222,6 +245,7 @@ void World::commit() {
     enforce_rack_limit(rack);
   }
   peak_it_w_ = std::max(peak_it_w_, state_.it_power_w());
+  limits_.commit(sim_.now());
   facility_->set_it(sim_.now(), state_.it_power_w(), state_.chip_power_w());
 }
 
@@ -282,7 +306,7 @@ JobRequest World::to_request(const workload::JobRequest& src) const {
   return r;
 }
 
-void World::on_arrival() {
+void World::on_arrival() try {
   while (next_request_ && next_request_->submit <= sim_.now()) {
     jobs_.emplace_back();
     Job& job = jobs_.back();
@@ -291,20 +315,13 @@ void World::on_arrival() {
     job.request = to_request(job.source);
     job.last_update = sim_.now();
     if (job.request.nodes > static_cast<int>(state_.node_count()))
-      throw sim::InputError(sim::Location{}, "job '" + job.request.name + "' needs " +
+      throw sim::InputError(workload_where_, "job '" + job.request.name + "' needs " +
                                                  std::to_string(job.request.nodes) +
                                                  " nodes but the cluster has " +
                                                  std::to_string(state_.node_count()));
-    workload::JobEnvironment env;
-    env.reference_rates = [chip = cluster_.node.accelerator](double mfu) {
-      return compute::reference_training_rates(*chip, mfu, fixed_job_hbm_fraction);
-    };
-    env.capabilities = [this, gpus = job.request.gpus](workload::Precision p) {
-      return capabilities(p, gpus);
-    };
-    env.gpus = job.request.gpus;
-    env.failure_rng = random_.stream("failures." + std::to_string(job.id));
-    job.model = workload::JobModelRegistry::create(job.source, std::move(env));
+    job.model = workload::JobModelRegistry::create(
+        job.source, job_environment(job.request.gpus,
+                                    random_.stream("failures." + std::to_string(job.id))));
     job.request.work = job.model->planned_work();
     queue_.push_back(job.id);
     next_request_ = generator_->next();
@@ -314,6 +331,26 @@ void World::on_arrival() {
   if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
   run_policy();
   commit();
+} catch (const std::overflow_error& e) {
+  // A drawn job with a step or checkpoint longer than sim::Time holds (292 years): values each
+  // in range (a tiny mfu on a huge model); probe_jobs() catches the first jobs while loading.
+  throw sim::InputError(workload_where_, "job '" +
+                                             (jobs_.empty() ? "" : jobs_.back().request.name) +
+                                             "' cannot be simulated: one of its steps would "
+                                             "last over 292 years (" +
+                                             e.what() + "); check params, gpus and mfu");
+}
+
+// What a job model is built with: the cluster's reference rates and capabilities.
+workload::JobEnvironment World::job_environment(int gpus, sim::Rng failure_rng) const {
+  workload::JobEnvironment env;
+  env.reference_rates = [chip = cluster_.node.accelerator](double mfu) {
+    return compute::reference_training_rates(*chip, mfu, fixed_job_hbm_fraction);
+  };
+  env.capabilities = [this, gpus](workload::Precision p) { return capabilities(p, gpus); };
+  env.gpus = gpus;
+  env.failure_rng = failure_rng;
+  return env;
 }
 
 void World::run_policy() {
@@ -348,10 +385,10 @@ sim::Time World::estimated_end(const scheduling::JobView& view) const {
   if (job.state == JobState::done) return job.end;
   if (job.state == JobState::queued) return sim::Time::max();
   if (const auto left = job.model->planned_remaining(sim_.now() - job.start))
-    return sim_.now() + *left;
+    return sim::saturating_add(sim_.now(), *left);
   const sim::Time tau = job.nominal(sim_.now());
   const double left_s = std::max(0.0, (job.activity.end - tau).seconds());
-  return sim_.now() + sim::seconds(left_s / job.speed);
+  return sim::saturating_add(sim_.now(), sim::seconds_or_never(left_s / job.speed));
 }
 
 compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
@@ -394,8 +431,11 @@ void World::apply_load(Job& job) {
 void World::reschedule_end(Job& job) {
   if (job.end_event.valid()) sim_.cancel(job.end_event);
   const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
-  const auto wall_ns = static_cast<sim::Time::rep>(std::ceil(std::max(0.0, left_ns) / job.speed));
-  job.end_event = sim_.at(sim_.now() + sim::Time::from_ns(wall_ns), end_handler_, job.id);
+  // A job slowed past the end of representable time never ends (Time::max() is never reached).
+  const double wall_ns = std::ceil(std::max(0.0, left_ns) / job.speed);
+  const sim::Time wall = wall_ns < 9.2e18 ? sim::Time::from_ns(static_cast<sim::Time::rep>(wall_ns))
+                                          : sim::Time::max();
+  job.end_event = sim_.at(sim::saturating_add(sim_.now(), wall), end_handler_, job.id);
 }
 
 void World::begin_activity(Job& job, const workload::Activity& activity) {
@@ -466,7 +506,7 @@ void World::on_failure(std::uint32_t job_id) {
 void World::schedule_failure(Job& job) {
   const sim::Time at = job.model->next_failure();
   if (at != sim::Time::max())
-    job.failure_event = sim_.at(sim_.now() + at, failure_handler_, job.id);
+    job.failure_event = sim_.at(sim::saturating_add(sim_.now(), at), failure_handler_, job.id);
 }
 
 void World::finish_job(Job& job) {
@@ -618,7 +658,8 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
   const double left_s = job.state == JobState::running
                             ? (estimated_end(job) - sim_.now()).seconds() * job.speed
                             : job.request.work.seconds();
-  return {sim::seconds(left_s / std::max(clock, 1e-6)), sim::Watts(std::max(0.0, added_w))};
+  return {sim::seconds_or_never(std::max(0.0, left_s) / std::max(clock, 1e-6)),
+          sim::Watts(std::max(0.0, added_w))};
 }
 
 int World::hops(std::uint32_t a, std::uint32_t b) const {

@@ -28,6 +28,7 @@
 #include "models/world/cluster_state.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
+#include "models/world/limits.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
@@ -84,6 +85,15 @@ public:
   const std::vector<double>& gpu_power_bin_edges_w() const { return gpu_hist_->bin_edges_w(); }
   std::vector<double> take_gpu_power_histogram() { return gpu_hist_->take(sim_.now()); }
   std::string policy_name() const { return policy_name_; }
+  // Rack power limits and accelerator caps the models could not meet (limits.hpp).
+  // Brought up to the simulator's time on every read.
+  const LimitMonitor& limits() const {
+    limits_.update_to(sim_.now());
+    return limits_;
+  }
+  // What the scenario asks that cannot be met, found while building (one line each, with the
+  // place in the file): the application prints them (stderr) and records them.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
   // SchedulerContext
@@ -167,7 +177,17 @@ private:
   double peak_it_w_ = 0.0;
   std::unique_ptr<Facility> facility_;
 
+  workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;
+  void check_limits(const WorldSections& sections);  // warnings_, calibration sanity
+  // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
+  // builds their models, so that what the run would reject is rejected while loading (and by
+  // `joule validate`), at the workload.
+  void probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx);
+  mutable LimitMonitor limits_;  // read through limits(), which brings it up to date
+  std::vector<std::string> warnings_;
+
   std::unique_ptr<workload::JobGenerator> generator_;
+  sim::Location workload_where_;  // where generated jobs come from (errors about them)
   std::optional<workload::JobRequest> next_request_;
   mutable std::deque<Job> jobs_;  // mutable: reads bring running jobs' energy up to now
   std::vector<std::uint32_t> queue_;

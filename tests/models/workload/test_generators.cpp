@@ -109,7 +109,7 @@ TEST_CASE("malformed trace rows are errors at file:line:column") {
   // A missing trace file is reported at the key that named it.
   const auto node = yaml("generator: trace\nfile: nowhere.csv\n");
   CHECK_THROWS_WITH_AS(make_job_generator(node, GeneratorContext{}),
-                       doctest::Contains("scenario.yaml:2:7: cannot read trace file"),
+                       doctest::Contains("scenario.yaml:2:7: cannot read file 'nowhere.csv'"),
                        sim::InputError);
 }
 
@@ -171,7 +171,8 @@ TEST_CASE("generator spec errors point into the scenario") {
   CHECK_THROWS_WITH_AS(
       make_job_generator(yaml("generator: llm-training\njobs: {params: [7e9, -1], gpus: 8}\n"),
                          ctx),
-      doctest::Contains("scenario.yaml:2:22: workload.jobs.params[1] must be > 0"),
+      doctest::Contains(
+          "scenario.yaml:2:22: workload.jobs.params[1] must be in (0, 1e+15], got -1"),
       sim::InputError);
   CHECK_THROWS_WITH_AS(
       make_job_generator(
