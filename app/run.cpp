@@ -128,7 +128,10 @@ public:
     r_die_ = std::make_unique<h5::Series>(
         rg, "gpu_die_c", h5::Meta{"hottest accelerator die in the rack", "degC"}, matrix, racks);
     r_clock_ = std::make_unique<h5::Series>(
-        rg, "gpu_clock", h5::Meta{"mean clock fraction of the rack's busy accelerators", "1"},
+        rg, "gpu_clock",
+        h5::Meta{"mean work rate of the rack's busy accelerators (1 = nominal; under a cap, the "
+                 "core-bound share slows by f/f_nom)",
+                 "1"},
         matrix, racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
