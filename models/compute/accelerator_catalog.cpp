@@ -325,7 +325,10 @@ AcceleratorSpec tpu(const std::string& id, const std::string& name) {
 AcceleratorSpec tpu_v3() {
   AcceleratorSpec c = tpu("tpu-v3", "Google TPU v3");
   const std::string ds = "Google Cloud TPU system architecture (TPU v3)";
-  const std::string isca = "Jouppi et al., ISCA 2023 (TPU v4 paper), measured TPU v3 chip power";
+  const std::string isca =
+      "Jouppi et al., ISCA 2023 (TPU v4 paper), measured TPU v3 chip power; the same "
+      "123/220/262 W as 'Measured min/mean/max power' in Google Cloud's TPU v3 documentation "
+      "(cloud.google.com/tpu/docs/v3)";
   c.peak[idx(Op::tensor_bf16)] = spec(123 * tera, ds + ": 123 TFLOPS bf16 per chip (2 cores)");
   c.peak[idx(Op::hbm)] = spec(900 * giga, ds + ": HBM2 900 GB/s per chip");
   c.peak[idx(Op::nvlink)] = estimate(
@@ -384,8 +387,9 @@ AcceleratorSpec tpu_v4() {
   c.hbm_capacity_b = spec(32 * giga, ds + ": 32 GiB HBM2");
   c.interconnect_bidir_bps = estimate(600 * giga, "estimate: 2 × the per-direction ICI rate");
   c.tdp_w = measured(192.0,
-                     "Jouppi et al., ISCA 2023: max measured chip power 192 W "
-                     "(docs/design.md §8); no published TDP");
+                     "Jouppi et al., ISCA 2023: max measured chip power 192 W; Google Cloud's TPU "
+                     "v4 documentation, 'Measured min/mean/max power 90/170/192 W' "
+                     "(cloud.google.com/tpu/docs/v4); no published TDP");
   c.idle_w = estimate(60.0, "estimate: no published idle power");
   c.context_w = estimate(75.0, "estimate: idle + 15 W with clocks up");
   c.nominal_clock_hz = estimate(1050 * mega, "estimate: 1050 MHz as reported by Jouppi 2023");
