@@ -406,20 +406,28 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   recorder.finish();
 
   {
+    // Recorded in the file too (limit_violations), where `joule summary` shows them.
     const auto& fac = world.facility();
-    if (fac.has_cooling() && fac.over_capacity())
-      std::fprintf(stderr,
-                   "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
-                   "control steps; unmet heat %.3g kWh\n",
-                   fac.over_capacity()->component.c_str(),
-                   sim::to_string(fac.over_capacity()->first).c_str(),
-                   static_cast<long long>(fac.over_capacity()->steps),
-                   world.facility_totals().unmet_heat_j / joules_per_kwh);
-    if (fac.has_power_chain() && world.facility_totals().overload_s > 0)
-      std::fprintf(stderr,
-                   "joule: warning: a power-chain stage (UPS or transformer) ran above its "
-                   "rating for %.3g h\n",
-                   world.facility_totals().overload_s / sim::seconds_per_hour);
+    char line[320];
+    if (fac.has_cooling() && fac.over_capacity()) {
+      std::snprintf(line, sizeof line,
+                    "cooling capacity exceeded (%s) first at %s, in %lld control steps; unmet "
+                    "heat %s kWh",
+                    fac.over_capacity()->component.c_str(),
+                    sim::to_string(fac.over_capacity()->first).c_str(),
+                    static_cast<long long>(fac.over_capacity()->steps),
+                    format_number(world.facility_totals().unmet_heat_j / joules_per_kwh).c_str());
+      std::fprintf(stderr, "joule: warning: %s\n", line);
+      limit_notes.push_back(line);
+    }
+    if (fac.has_power_chain() && world.facility_totals().overload_s > 0) {
+      std::snprintf(
+          line, sizeof line,
+          "a power-chain stage (UPS or transformer) ran above its rating for %s h",
+          format_number(world.facility_totals().overload_s / sim::seconds_per_hour).c_str());
+      std::fprintf(stderr, "joule: warning: %s\n", line);
+      limit_notes.push_back(line);
+    }
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -467,6 +475,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
     std::string notes;
     for (const auto& n : limit_notes) notes += (notes.empty() ? "" : "\n") + n;
     h5::set_attr(root, "limit_violations", notes.empty() ? std::string("none") : notes);
+    summary.notes = limit_notes;
   }
   {
     h5::Handle group = h5::create_group(root, "summary");
@@ -497,21 +506,12 @@ Summary read_summary(const std::string& path) {
     s.values[key] = h5::has_attr(group.get(), key)
                         ? std::optional<double>(h5::get_double_attr(group.get(), key))
                         : std::nullopt;
-  return s;
-}
-
-std::string summary_table(const Summary& s) {
-  std::ostringstream out;
-  for (const auto& key : summary_keys()) {
-    const auto it = s.values.find(key);
-    char line[128];
-    if (it == s.values.end() || !it->second)
-      std::snprintf(line, sizeof line, "  %-24s %14s\n", key.c_str(), "-");
-    else
-      std::snprintf(line, sizeof line, "  %-24s %14.6g\n", key.c_str(), *it->second);
-    out << line;
+  if (h5::has_attr(file.get(), "limit_violations")) {
+    std::istringstream notes(h5::get_string_attr(file.get(), "limit_violations"));
+    for (std::string line; std::getline(notes, line);)
+      if (!line.empty() && line != "none") s.notes.push_back(line);
   }
-  return out.str();
+  return s;
 }
 
 std::string summary_json(const Summary& s) {

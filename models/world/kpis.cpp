@@ -36,9 +36,10 @@ T nearest_rank(std::vector<T> v, double q) {
 }
 
 const bool registered = [] {
+  // `warning`: what a positive value means, for a KPI that reports a limit not met.
   auto add = [](int rank, const char* name, const char* unit, const char* label, const char* topic,
-                const char* description, auto compute) {
-    KpiRegistry::add({name, unit, label, description, topic, rank, compute});
+                const char* description, auto compute, const char* warning = "") {
+    KpiRegistry::add({name, unit, label, description, topic, rank, compute, warning});
   };
   // Energy.
   add(10, "it_energy_kwh", "kWh", "IT energy", "energy",
@@ -171,14 +172,17 @@ const bool registered = [] {
         if (!(total > 0)) return std::nullopt;
         return useful / total;
       });
-  add(210, "cooling_unmet_heat_kwh", "kWh", "unmet cooling heat", "environment",
+  add(
+      210, "cooling_unmet_heat_kwh", "kWh", "unmet cooling heat", "environment",
       "Heat the cooling plant could not remove (beyond its capacity); absent when the plant "
       "always kept up",
       [](const RunRecord& r) -> Value {
         const Facility& f = r.world.facility();
         if (!f.has_cooling() || !f.over_capacity()) return std::nullopt;
         return kwh(r.world.facility_totals().unmet_heat_j);
-      });
+      },
+      "the cooling plant could not remove all the heat: its PUE and cooling energy "
+      "describe a plant that could not carry the load");
   add(220, "p95_wait_s", "s", "p95 queue wait", "jobs",
       "95th percentile (nearest rank) of start − submit over the jobs that started",
       [](const RunRecord& r) -> Value {
@@ -241,13 +245,15 @@ const bool registered = [] {
         if (!(t.facility_j > 0)) return std::nullopt;
         return std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
       });
-  add(280, "power_chain_overload_h", "h", "power-chain overload", "power",
+  add(
+      280, "power_chain_overload_h", "h", "power-chain overload", "power",
       "Time any power-chain stage (UPS or transformer) ran above its rating; absent without a "
       "power chain",
       [](const RunRecord& r) -> Value {
         if (!r.world.facility().has_power_chain()) return std::nullopt;
         return r.world.facility_totals().overload_s / 3600;
-      });
+      },
+      "a power-chain stage (UPS or transformer) ran above its rating");
   add(290, "max_inlet_c", "degC", "hottest rack inlet", "environment",
       "Highest rack inlet air temperature of the data hall over the run; absent without a "
       "thermal model of the hall",
@@ -274,20 +280,28 @@ const bool registered = [] {
         const FacilityTotals& t = r.world.facility_totals();
         return (it + kwh(t.cooling_j + t.other_j)) / it;
       });
-  add(320, "rack_limit_violation_s", "s", "rack limit not met", "power",
+  add(
+      320, "rack_limit_violation_s", "s", "rack limit not met", "power",
       "Time any rack drew more than its power_limit because even its lowest clocks could not "
       "meet it (a limit below the nodes' idle draw)",
-      [](const RunRecord& r) -> Value { return r.world.limits().rack_limit().seconds(); });
-  add(330, "rack_limit_violation_kwh", "kWh", "energy above rack limits", "power",
+      [](const RunRecord& r) -> Value { return r.world.limits().rack_limit().seconds(); },
+      "a rack drew more than its power_limit (even at its lowest clocks)");
+  add(
+      330, "rack_limit_violation_kwh", "kWh", "energy above rack limits", "power",
       "Energy racks drew above their power_limit while it could not be met",
-      [](const RunRecord& r) -> Value { return kwh(r.world.limits().rack_limit().energy_j()); });
-  add(340, "gpu_cap_violation_s", "s", "GPU cap not met", "power",
+      [](const RunRecord& r) -> Value { return kwh(r.world.limits().rack_limit().energy_j()); },
+      "a rack drew more than its power_limit (even at its lowest clocks)");
+  add(
+      340, "gpu_cap_violation_s", "s", "GPU cap not met", "power",
       "Time any accelerator drew more than its power cap at its lowest clock (a cap below its "
       "idle draw)",
-      [](const RunRecord& r) -> Value { return r.world.limits().gpu_cap().seconds(); });
-  add(350, "gpu_cap_violation_kwh", "kWh", "energy above GPU caps", "power",
+      [](const RunRecord& r) -> Value { return r.world.limits().gpu_cap().seconds(); },
+      "an accelerator drew more than its power cap (even at its lowest clock)");
+  add(
+      350, "gpu_cap_violation_kwh", "kWh", "energy above GPU caps", "power",
       "Energy accelerators drew above their caps while the caps could not be met",
-      [](const RunRecord& r) -> Value { return kwh(r.world.limits().gpu_cap().energy_j()); });
+      [](const RunRecord& r) -> Value { return kwh(r.world.limits().gpu_cap().energy_j()); },
+      "an accelerator drew more than its power cap (even at its lowest clock)");
   return true;
 }();
 
