@@ -27,6 +27,7 @@ struct RunOptions {
 // written as null in JSON.
 struct Summary {
   std::map<std::string, std::optional<double>> values;
+  std::string tariff;  // the electricity tariff cost_usd was computed with, in words
   std::string output_file;
   bool interrupted = false;
 };
