@@ -136,6 +136,8 @@ std::string summary_table(const Summary& s) {
     out << "\n";
   }
 
+  if (!s.tariff.empty()) out << "Tariff: " << s.tariff << "\n";
+
   std::vector<std::string> warnings;
   for (const auto& k : registry)
     if (const auto v = value_of(k.name); !k.warning.empty() && v && *v > 0)

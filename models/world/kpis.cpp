@@ -26,6 +26,16 @@ bool has_facility(const Facility& f) {
   return f.has_power_chain() || f.has_cooling();
 }
 
+// Emissions and cost at the meter plus the battery's settlement (facility.hpp).
+double co2e_kg(const RunRecord& r) {
+  const double metered = r.world.facility_totals().co2e_kg;  // brings the accounts up to now
+  return metered + r.world.facility().battery_settlement().co2e_kg;
+}
+double cost_usd(const RunRecord& r) {
+  const double metered = r.world.facility_totals().cost_usd;
+  return metered + r.world.facility().battery_settlement().cost_usd;
+}
+
 // q-quantile by the nearest-rank method: the ceil(q·n)-th smallest value.
 template <class T>
 T nearest_rank(std::vector<T> v, double q) {
@@ -33,6 +43,16 @@ T nearest_rank(std::vector<T> v, double q) {
       std::min(v.size() - 1, static_cast<std::size_t>(std::ceil(q * v.size())) - 1);
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
   return v[k];
+}
+
+// Queue wait of every job submitted: start − submit, or (still waiting) end of run − submit.
+std::vector<double> queue_waits_s(const RunRecord& r) {
+  const sim::Time end = r.world.simulator().now();
+  std::vector<double> waits;
+  for (const auto& job : r.world.jobs())
+    waits.push_back(
+        ((job.start == sim::Time::max() ? end : job.start) - job.request.submit).seconds());
+  return waits;
 }
 
 const bool registered = [] {
@@ -85,11 +105,11 @@ const bool registered = [] {
       });
   // Environment and cost.
   add(80, "co2e_t", "tCO2e", "emissions", "environment",
-      "Grid electricity × the site's hourly carbon intensity, in tonnes CO2e; absent without "
-      "a site",
+      "Grid imports × the site's hourly carbon intensity, plus the battery's settlement, in "
+      "tonnes CO2e; absent without a site",
       [](const RunRecord& r) -> Value {
         if (!r.world.facility().has_site()) return std::nullopt;
-        return r.world.facility_totals().co2e_kg / 1e3;
+        return co2e_kg(r) / 1e3;
       });
   add(90, "water_m3", "m3", "water", "environment",
       "Water evaporated and blown down by the cooling towers; absent without cooling",
@@ -98,10 +118,12 @@ const bool registered = [] {
         return r.world.facility_totals().water_m3;
       });
   add(100, "cost_usd", "USD", "energy cost", "cost",
-      "Grid electricity × the site's hourly price; absent without a site",
+      "Net grid energy × the site's price (flat, hourly or time-of-use: the summary's tariff "
+      "line says which), plus the battery's settlement; absent without a site price",
       [](const RunRecord& r) -> Value {
-        if (!r.world.facility().has_site()) return std::nullopt;
-        return r.world.facility_totals().cost_usd;
+        const Facility& f = r.world.facility();
+        if (!f.has_site() || !f.site()->has_price()) return std::nullopt;
+        return cost_usd(r);
       });
   // Jobs.
   add(110, "jobs_submitted", "1", "jobs submitted", "jobs", "Jobs that arrived during the run",
@@ -113,17 +135,20 @@ const bool registered = [] {
         return completed;
       });
   add(130, "mean_wait_s", "s", "mean queue wait", "jobs",
-      "Mean of start − submit over the jobs that started; absent when none started",
+      "Mean queue wait over every job submitted: start − submit, or end of run − submit for "
+      "a job still waiting (a lower bound); absent when no job was submitted",
       [](const RunRecord& r) -> Value {
-        double waits = 0;
-        int started = 0;
-        for (const auto& job : r.world.jobs())
-          if (job.start != sim::Time::max()) {
-            waits += (job.start - job.request.submit).seconds();
-            ++started;
-          }
-        if (started == 0) return std::nullopt;
-        return waits / started;
+        const std::vector<double> waits = queue_waits_s(r);
+        if (waits.empty()) return std::nullopt;
+        double sum = 0;
+        for (const double w : waits) sum += w;
+        return sum / static_cast<double>(waits.size());
+      });
+  add(135, "jobs_waiting", "1", "jobs still waiting", "jobs",
+      "Jobs submitted that had not started when the run ended", [](const RunRecord& r) -> Value {
+        int waiting = 0;
+        for (const auto& job : r.world.jobs()) waiting += job.start == sim::Time::max();
+        return waiting;
       });
   // The run itself.
   add(140, "simulated_s", "s", "simulated time", "run", "The scenario's duration",
@@ -157,7 +182,7 @@ const bool registered = [] {
       [](const RunRecord& r) -> Value {
         const double it = it_kwh(r);
         if (!r.world.facility().has_site() || !(it > 0)) return std::nullopt;
-        return r.world.facility_totals().co2e_kg / it;
+        return co2e_kg(r) / it;
       });
   add(200, "goodput", "1", "goodput", "jobs",
       "Useful accelerator-seconds / all accelerator-seconds of jobs that report progress "
@@ -184,16 +209,12 @@ const bool registered = [] {
       "the cooling plant could not remove all the heat: its PUE and cooling energy "
       "describe a plant that could not carry the load");
   add(220, "p95_wait_s", "s", "p95 queue wait", "jobs",
-      "95th percentile (nearest rank) of start − submit over the jobs that started",
+      "95th percentile (nearest rank) of the queue wait over every job submitted, a job still "
+      "waiting counting its wait so far; absent when no job was submitted",
       [](const RunRecord& r) -> Value {
-        std::vector<double> waits;
-        for (const auto& job : r.world.jobs())
-          if (job.start != sim::Time::max())
-            waits.push_back((job.start - job.request.submit).seconds());
+        const std::vector<double> waits = queue_waits_s(r);
         if (waits.empty()) return std::nullopt;
-        std::sort(waits.begin(), waits.end());
-        const auto k = static_cast<std::size_t>(std::ceil(0.95 * waits.size())) - 1;
-        return waits[std::min(k, waits.size() - 1)];
+        return nearest_rank(waits, 0.95);
       });
   add(230, "makespan_s", "s", "makespan", "jobs",
       "From the first submission to the last completion; absent when no job completed",
