@@ -260,6 +260,12 @@ const std::deque<Job>& World::jobs() const {
   return jobs_;
 }
 
+void World::reset_accounts() {
+  it_energy_from_j_ = state_.it_energy_j();
+  peak_it_w_ = state_.it_power_w();
+  facility_->reset_accounts(sim_.now());
+}
+
 const FacilityTotals& World::facility_totals() const {
   facility_->update_to(sim_.now());
   return facility_->totals();
@@ -320,8 +326,8 @@ void World::on_arrival() try {
                                                  " nodes but the cluster has " +
                                                  std::to_string(state_.node_count()));
     job.model = workload::JobModelRegistry::create(
-        job.source, job_environment(job.request.gpus,
-                                    random_.stream("failures." + std::to_string(job.id))));
+        job.source,
+        job_environment(job.request.gpus, random_.stream("failures." + std::to_string(job.id))));
     job.request.work = job.model->planned_work();
     queue_.push_back(job.id);
     next_request_ = generator_->next();
