@@ -66,7 +66,7 @@ using sim::joules_per_kwh;
 class Recorder {
 public:
   Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
-      : world_(world), duration_(sc.duration), calendar_(calendar) {
+      : world_(world), duration_(sc.duration), warmup_(sc.warmup), calendar_(calendar) {
     const auto& fac = world.facility();
     has_facility_ = fac.has_power_chain() || fac.has_cooling();
     facility_group_ = h5::create_group(file, "facility");
@@ -297,6 +297,11 @@ private:
     last_ = t;
     last_.it_j = it_j;
     last_facility_ = now;
+    if (now == warmup_) {  // the end of the warmup: the accounts (KPIs) start now
+      world_.reset_accounts();
+      last_ = models::world::FacilityTotals{};
+      facility_samples_.clear();
+    }
   }
 
   void sample_racks() {
@@ -331,6 +336,7 @@ private:
 
   World& world_;
   sim::Time duration_;
+  sim::Time warmup_;
   Calendar calendar_;
   bool has_facility_ = false;
   h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, rack_scale_;
@@ -497,6 +503,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
                                ? "measurement"
                                : "estimate"));
   h5::set_attr(root, "policy", world.policy_name());
+  h5::set_attr(root, "warmup_s", sc.warmup.seconds());
   h5::set_attr(root, "kpi_registry", models::world::kpi_registry_json());
   {
     std::string notes;

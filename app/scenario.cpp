@@ -27,6 +27,9 @@ const sim::ModelDoc& scenario_doc() {
        {"seed", "integer", "42", "seed of every random stream"},
        {"duration", "s", "1 d", "simulated time"},
        {"control_step", "s", "1 min", "step of the cooling plant and thermal network"},
+       {"warmup", "s", "0 s",
+        "start of the accounting: energy, carbon, cost, water, peaks and PUE count from here "
+        "(a multiple of output.facility_interval; traces cover the whole run)"},
        {"site", "map", "-", "weather, grid carbon and price"},
        {"catalog", "string", "-",
         "user hardware catalog file (chips and nodes, path relative to this file; see "
@@ -178,6 +181,13 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   if (options.seed) sc.seed = *options.seed;
   sc.duration = top.duration("duration", sim::Range::positive());
   sc.control_step = top.duration("control_step", sim::Range::between(1, 3600));
+  sc.warmup = top.duration("warmup");
+  if (sc.warmup >= sc.duration)
+    throw sim::InputError(top.location("warmup"),
+                          "warmup (" + sim::to_string(sc.warmup) +
+                              ") must be shorter than the duration (" +
+                              sim::to_string(sc.duration) + ")",
+                          top.location("duration"), "the duration is set here");
   if (top.has("catalog")) {
     // User chips and nodes, registered before the cluster section names them.
     const fs::path file = top.string("catalog");
@@ -190,6 +200,9 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   if (out.has("file")) sc.output.file = out.string("file");
   sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());
   sc.output.rack_interval = out.duration("rack_interval", sim::Range::positive());
+  if (sc.warmup.ns() % sc.output.facility_interval.ns() != 0)
+    top.fail("warmup", "must be a multiple of output.facility_interval (" +
+                           sim::to_string(sc.output.facility_interval) + ")");
   // Traces of at most 1e8 rows (a century at one minute is 5e7): a typo in an interval ("1 ns")
   // would otherwise fill the disk.
   for (const char* key : {"facility_interval", "rack_interval"}) {

@@ -26,6 +26,7 @@ struct Scenario {
   std::uint64_t seed = 0;
   sim::Time duration;
   sim::Time control_step;
+  sim::Time warmup;  // accounts (KPIs) start here
   OutputSpec output;
   std::string source_name;  // the file, or "<embedded default.yaml>"
   std::string base_dir;     // folder that relative paths in the scenario are resolved against

@@ -32,11 +32,13 @@ from joule_analysis.runfile import Run, labels_for  # noqa: E402
 
 # The KPIs of the terminal table (summary attribute names), in this order, when present; the
 # others are in --all, the CSV, the charts' companion table and the HTML report.
-CORE = ["it_energy_kwh", "facility_energy_kwh", "pue", "co2e_t", "cost_usd", "water_m3",
+CORE = ["it_energy_kwh", "facility_energy_kwh", "grid_import_kwh", "peak_demand_15min_kw",
+        "pv_yield_kwh", "pue", "co2e_t", "cost_usd", "water_m3",
         "p95_wait_s", "makespan_s", "gpu_utilization", "cooling_unmet_heat_kwh",
         "power_chain_overload_h"]
 # The KPIs drawn against a swept value (when present).
-CHART = ["facility_energy_kwh", "pue", "co2e_t", "cost_usd", "p95_wait_s", "makespan_s",
+CHART = ["facility_energy_kwh", "grid_import_kwh", "peak_demand_15min_kw", "pue", "co2e_t",
+         "cost_usd", "p95_wait_s", "makespan_s",
          "gpu_utilization", "cooling_unmet_heat_kwh", "power_chain_overload_h"]
 # Summary keys written by newer simulators that an older kpi list lacks: (attr, key, label,
 # scale to display units).
@@ -47,7 +49,9 @@ _NEWER = [("p95_wait_s", "p95_wait_h", "p95 queue wait (h)", 1 / 3600),
           ("power_chain_overload_h", "power_chain_overload_h", "power-chain overload (h)", 1.0),
           ("other_energy_kwh", "other_energy_mwh", "other facility energy (MWh)", 1e-3)]
 # Short column headers for the terminal table (attr -> header); others use the KPI label.
-SHORT = {"it_energy_kwh": "IT MWh", "facility_energy_kwh": "facility MWh", "pue": "PUE",
+SHORT = {"it_energy_kwh": "IT MWh", "facility_energy_kwh": "facility MWh",
+         "grid_import_kwh": "grid MWh", "peak_demand_15min_kw": "grid 15-min peak kW",
+         "pv_yield_kwh": "PV MWh", "pue": "PUE",
          "co2e_t": "tCO2e", "cost_usd": "cost USD", "water_m3": "water m3",
          "p95_wait_s": "p95 wait h", "makespan_s": "makespan h", "gpu_utilization": "GPU util",
          "cooling_unmet_heat_kwh": "unmet heat MWh", "mean_wait_s": "mean wait h",

@@ -281,7 +281,7 @@ SiteSpec site_spec(const sim::ParamReader& r, const std::string& base_dir) {
   }
   s.carbon_column = r.choice("carbon_column", {"direct", "lca"}) == "lca" ? CarbonColumn::lca
                                                                           : CarbonColumn::direct;
-  if (r.has("price")) {
+  if (r.has("price") && r.string("price") != "none") {
     s.has_price = true;
     if (!fixed_or_path(r, "price", "80 USD/MWh", s.price_fixed)) {
       s.price_path = existing_file(r, "price", base_dir);

@@ -57,6 +57,13 @@ void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
   }
 }
 
+void DemandMeter::restart(sim::Time now) {
+  peaks_w_.clear();
+  covered_s_.clear();
+  window_start_ = now;
+  window_j_ = 0;
+}
+
 std::map<int, double> DemandMeter::peaks_w(sim::Time now) const {
   std::map<int, double> out = peaks_w_;
   const double span_s = (now - window_start_).seconds();

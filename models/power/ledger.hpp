@@ -69,6 +69,8 @@ public:
   // window counts with its average over the elapsed part.
   std::map<int, double> peaks_w(sim::Time now) const;
   double peak_w(sim::Time now) const;
+  // Forgets every window; the next starts at `now`.
+  void restart(sim::Time now);
   // Time added in each billing period, s.
   const std::map<int, double>& covered_s() const { return covered_s_; }
   sim::Time interval() const { return interval_; }

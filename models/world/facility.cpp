@@ -61,7 +61,10 @@ Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::
   outdoor_ = site_->conditions(sim::Time::zero());
   carbon_ = site_->carbon_intensity(sim::Time::zero());
   price_ = site_->price(sim::Time::zero());
-  if (battery_spec_) battery_ = std::make_unique<power::Battery>(*battery_spec_);
+  if (battery_spec_) {
+    battery_ = std::make_unique<power::Battery>(*battery_spec_);
+    settle_from_j_ = battery_->stored_j();
+  }
   evaluate_chain();
 }
 
@@ -243,11 +246,23 @@ std::optional<double> Facility::demand_charge_usd() const {
   return usd;
 }
 
+void Facility::reset_accounts(sim::Time now) {
+  update_to(now);
+  totals_ = FacilityTotals{};
+  meter_ = power::GridMeter{};
+  demand_.restart(now);
+  peak_facility_w_ = breakdown_.facility_w();
+  totals_.ledger.peak_import_w = breakdown_.grid_w;
+  max_inlet_c_ = -1e300;
+  hottest_c_s_ = hottest_s_ = 0;
+  if (battery_) settle_from_j_ = battery_->stored_j();
+}
+
 BatterySettlement Facility::battery_settlement() const {
   BatterySettlement s;
   if (!battery_ || !(totals_.elapsed_s > 0)) return s;
   s.energy_j =
-      power::battery_settlement_j(battery_->initial_j(), battery_->stored_j(),
+      power::battery_settlement_j(settle_from_j_, battery_->stored_j(),
                                   battery_->charge_efficiency(), battery_->discharge_efficiency());
   s.cost_usd = s.energy_j * totals_.price_s / totals_.elapsed_s;
   s.co2e_kg = s.energy_j * totals_.carbon_s / totals_.elapsed_s;

@@ -125,6 +125,9 @@ public:
   // then hold until the next step. `rack_w` is each rack's IT power now.
   void control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w);
   void update_to(sim::Time now);
+  // Starts the accounts afresh at `now` (the end of a warmup): totals, meters and peaks; the
+  // battery settles against its charge now.
+  void reset_accounts(sim::Time now);
 
   double inlet_c(int rack) const;
   double supply_air_c() const { return supply_air_c_; }
@@ -203,6 +206,7 @@ private:
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
   double max_inlet_c_ = -1e300;
+  double settle_from_j_ = 0;  // the battery's charge the settlement returns it to
   double hottest_c_s_ = 0, hottest_s_ = 0;
 
   FacilityTotals totals_;

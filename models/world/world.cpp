@@ -263,6 +263,12 @@ const std::deque<Job>& World::jobs() const {
   return jobs_;
 }
 
+void World::reset_accounts() {
+  it_energy_from_j_ = state_.it_energy_j();
+  peak_it_w_ = state_.it_power_w();
+  facility_->reset_accounts(sim_.now());
+}
+
 const FacilityTotals& World::facility_totals() const {
   facility_->update_to(sim_.now());
   return facility_->totals();

@@ -70,8 +70,10 @@ public:
     return state_.rack_accelerators(rack);
   }
   double it_power_w() const { return state_.it_power_w(); }
-  double it_energy_j() const { return state_.it_energy_j(); }
+  double it_energy_j() const { return state_.it_energy_j() - it_energy_from_j_; }
   double peak_it_power_w() const { return peak_it_w_; }
+  // Starts the accounts (IT energy, its peak, the facility's) afresh now: the end of a warmup.
+  void reset_accounts();
   const Facility& facility() const { return *facility_; }
   // The facility's accounts (energy by component, carbon, cost, water) up to now.
   const FacilityTotals& facility_totals() const;
@@ -175,6 +177,7 @@ private:
   std::vector<char> rack_dirty_;
   bool enforcing_ = false;
   double peak_it_w_ = 0.0;
+  double it_energy_from_j_ = 0.0;  // IT energy before the accounts started (warmup)
   std::unique_ptr<Facility> facility_;
 
   workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;
