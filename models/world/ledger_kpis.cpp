@@ -27,7 +27,7 @@ const power::LedgerTotals& ledger(const RunRecord& r) {
 const bool registered = [] {
   auto add = [](int rank, const char* name, const char* unit, const char* label,
                 const char* description, auto compute) {
-    KpiRegistry::add({name, unit, label, description, "grid", rank, compute});
+    KpiRegistry::add({name, unit, label, description, "grid", rank, compute, ""});
   };
   add(400, "grid_import_kwh", "kWh", "grid import",
       "Energy drawn from the grid at the meter (after on-site PV and battery); absent without "
@@ -114,7 +114,8 @@ const bool registered = [] {
        "cost", 105, [](const RunRecord& r) -> Value {
          r.world.facility_totals();
          return r.world.facility().demand_charge_usd();
-       }});
+       },
+       ""});
   KpiRegistry::add(
       {"electricity_bill_usd", "USD", "electricity bill",
        "cost_usd (energy, with the battery's settlement) + demand_charge_usd; absent without a "
@@ -125,7 +126,8 @@ const bool registered = [] {
          if (!cost) return std::nullopt;
          r.world.facility_totals();
          return *cost + r.world.facility().demand_charge_usd().value_or(0.0);
-       }});
+       },
+       ""});
   return true;
 }();
 

@@ -110,7 +110,7 @@ TEST_CASE("no price named: no cost, and the summary says why") {
   const Out none = run_default("noprice", {"duration=1 h", "site.price=none"});
   CHECK_FALSE(none.summary.values.at("cost_usd").has_value());
   CHECK(none.summary.tariff.rfind("none", 0) == 0);
-  CHECK(app::summary_table(none.summary).find("tariff: none") != std::string::npos);
+  CHECK(app::summary_table(none.summary).find("Tariff: none") != std::string::npos);
   const Out flat = run_default("flat", {"duration=1 h", "site.price=80 USD/MWh"});
   CHECK(flat.summary.tariff == "flat 80 USD/MWh");
   // 80 USD/MWh × the grid import.
