@@ -82,11 +82,13 @@ ParamReader::ParamReader(const ParamNode* node, const ModelDoc& doc,
   if (!node_->is_map())
     throw InputError(node_->where, (node_->path.empty() ? std::string("value") : node_->path) +
                                        " must be a map of keys for '" + doc_.name + "'");
-  std::vector<std::string> names;
-  for (const auto& k : doc_.keys) names.push_back(k.name);
   for (const auto& e : node_->entries) {
-    if (std::find(names.begin(), names.end(), e.key) != names.end()) continue;
+    if (std::any_of(doc_.keys.begin(), doc_.keys.end(),
+                    [&](const KeyDoc& k) { return k.name == e.key; }))
+      continue;
     if (std::find(ignored.begin(), ignored.end(), e.key) != ignored.end()) continue;
+    std::vector<std::string> names;
+    for (const auto& k : doc_.keys) names.push_back(k.name);
     std::string msg = "unknown key '" + e.key + "' for " + doc_.kind + " '" + doc_.name + "'";
     const std::string hint = closest_match(e.key, names);
     if (!hint.empty())

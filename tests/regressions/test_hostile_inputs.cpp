@@ -357,7 +357,9 @@ TEST_CASE("a sweep of 90,000 variants can be interrupted while it is expanded an
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
   INFO(test::read_text(dir / "log"));
   MESSAGE("sweep: SIGINT honoured after " << waited_s * 1e3 << " ms");
-  CHECK(waited_s < 2.0);
+  // The flag is looked at between variants: the wait is one variant's check (a world built and
+  // its first jobs probed, ~0.1 s), which took up to 2.3 s on a 2-core machine at load 20.
+  CHECK(waited_s < 5.0);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
   fs::remove_all(dir);
