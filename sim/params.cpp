@@ -207,11 +207,19 @@ Kelvins ParamReader::kelvins(std::string_view key, Range range) const {
 
 Time ParamReader::duration(std::string_view key, Range range_s) const {
   const auto s = quantity<Seconds>(key, range_s);
+  Time t;
   try {
-    return seconds(s.value());
+    t = seconds(s.value());
   } catch (const std::exception&) {
     throw InputError(location(key), path(key) + " is too long to simulate (over 292 years)");
   }
+  // A positive duration that rounds to 0 ns (the simulator's resolution) would be a zero step,
+  // interval or duration downstream: refused here, at the key.
+  if (t == Time::zero() && s.value() != 0 && !range_s.contains(0))
+    throw InputError(location(key), path(key) +
+                                        " is shorter than 1 ns, the simulator's resolution (it "
+                                        "would be 0)");
+  return t;
 }
 
 double ParamReader::number(std::string_view key, Range range) const {
