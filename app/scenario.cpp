@@ -6,10 +6,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "io/yaml_params.hpp"
 #include "models/compute/user_catalog.hpp"
+#include "sim/input_file.hpp"
 #include "sim/input_files.hpp"
 
 namespace joule::app {
@@ -116,10 +119,38 @@ YAML::Node to_yaml_node(const sim::ParamNode& node) {
   return {};
 }
 
-// Loads a file and its extends chain, base first.
-sim::ParamNode load_chain(const std::string& text, const std::string& name,
-                          const std::string& base_dir, std::set<std::string>& seen) {
+// The parsed trees of the last files read (`extends` bases, scenario files), by path, with the
+// text they were parsed from: a file read again with the same bytes (a sweep loads its base once
+// per variant; every scenario of a what-if family extends the same base) is not parsed again.
+// The file is still read each time, so an edited file is parsed afresh. Any thread.
+sim::ParamNode parse_file_text(const std::string& text, const std::string& name) {
+  struct Parsed {
+    std::string text;
+    sim::ParamNode node;
+  };
+  static std::mutex mutex;
+  static std::map<std::string, Parsed> parsed;
+  constexpr std::size_t max_files = 32, max_text_bytes = std::size_t{1} << 20;
+  {
+    std::lock_guard lock(mutex);
+    const auto it = parsed.find(name);
+    if (it != parsed.end() && it->second.text == text) return it->second.node;
+  }
   sim::ParamNode node = io::parse_yaml_text(text, name);
+  if (text.size() <= max_text_bytes) {
+    std::lock_guard lock(mutex);
+    if (parsed.size() >= max_files) parsed.clear();
+    parsed[name] = Parsed{text, node};
+  }
+  return node;
+}
+
+// Loads a scenario's text and its extends chain, base first. `from_file`: the text is a file's
+// (and may be parsed from the cache above); otherwise text given directly (the fuzzer, tests).
+sim::ParamNode load_chain(const std::string& text, const std::string& name,
+                          const std::string& base_dir, std::set<std::string>& seen,
+                          bool from_file) {
+  sim::ParamNode node = from_file ? parse_file_text(text, name) : io::parse_yaml_text(text, name);
   if (node.kind == sim::ParamNode::Kind::null) {
     // An empty file (or /dev/null, or only comments) is a mistake, not a scenario of defaults.
     node.where.source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
@@ -145,15 +176,14 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
   if (!fs::is_regular_file(base_path, ec))
     throw sim::InputError(ext->value.where,
                           "extends: cannot read file '" + base_path.string() + "'");
-  const sim::ParamNode raw = io::parse_yaml_file(base_path.string(), ext->value.where);
-  const std::string base_text = raw.where.source ? raw.where.source->text : "";
+  const std::string base_text =
+      sim::read_bounded_file(base_path.string(), ext->value.where, "file");
   sim::ParamNode merged =
-      load_chain(base_text, base_path.string(), base_path.parent_path().string(), seen);
-  sim::ParamNode child = node;
-  child.entries.erase(std::remove_if(child.entries.begin(), child.entries.end(),
-                                     [](const auto& e) { return e.key == "extends"; }),
-                      child.entries.end());
-  merge_params(merged, child);
+      load_chain(base_text, base_path.string(), base_path.parent_path().string(), seen, true);
+  node.entries.erase(std::remove_if(node.entries.begin(), node.entries.end(),
+                                    [](const auto& e) { return e.key == "extends"; }),
+                     node.entries.end());
+  merge_params(merged, node);
   return merged;
 }
 
@@ -219,7 +249,6 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   // Record the seed actually used.
   if (options.seed) apply_set(root, "seed=" + std::to_string(*options.seed));
   sc.root = std::move(root);
-  sc.text = to_yaml(sc.root);
   return sc;
 }
 
@@ -300,6 +329,10 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
   }
 }
 
+std::string Scenario::text() const {
+  return to_yaml(root);
+}
+
 std::string to_yaml(const sim::ParamNode& node) {
   YAML::Emitter out;
   out << to_yaml_node(node);
@@ -309,7 +342,7 @@ std::string to_yaml(const sim::ParamNode& node) {
 Scenario load_scenario_text(const std::string& text, const std::string& name,
                             const std::string& base_dir, const LoadOptions& options) {
   std::set<std::string> seen;
-  return finish(load_chain(text, name, base_dir, seen), name, base_dir, options);
+  return finish(load_chain(text, name, base_dir, seen, false), name, base_dir, options);
 }
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
@@ -324,11 +357,10 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options) {
     return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
                               embedded_scenario_dir, options);
   }
-  const sim::ParamNode raw = io::parse_yaml_file(path);
-  const std::string text = raw.where.source ? raw.where.source->text : "";
+  const std::string text = sim::read_bounded_file(path, {}, "file");
   std::set<std::string> seen{fs::weakly_canonical(path).string()};
   const std::string base_dir = fs::absolute(path).parent_path().string();
-  return finish(load_chain(text, path, base_dir, seen), path, base_dir, options);
+  return finish(load_chain(text, path, base_dir, seen, true), path, base_dir, options);
 }
 
 }  // namespace joule::app

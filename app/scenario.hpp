@@ -31,7 +31,9 @@ struct Scenario {
   std::string source_name;  // the file, or "<embedded default.yaml>"
   std::string base_dir;     // folder that relative paths in the scenario are resolved against
   sim::ParamNode root;      // merged tree
-  std::string text;         // merged tree as YAML (what the output file records)
+  // The merged tree as YAML (what the output file records; to_yaml(root), made on demand: the
+  // loader itself does not need it).
+  std::string text() const;
 };
 
 struct LoadOptions {

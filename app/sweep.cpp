@@ -25,6 +25,7 @@
 #include "app/version.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
+#include "sim/input_file.hpp"
 #include "sim/random.hpp"
 
 namespace joule::app {
@@ -533,8 +534,7 @@ Sweep load_sweep_text(const std::string& text, const std::string& name, const st
 }
 
 Sweep load_sweep(const std::string& path, const std::atomic<bool>* interrupted) {
-  const sim::ParamNode raw = io::parse_yaml_file(path);
-  const std::string text = raw.where.source ? raw.where.source->text : "";
+  const std::string text = sim::read_bounded_file(path, {}, "file");
   return load_sweep_text(text, path, fs::absolute(path).parent_path().string(), interrupted);
 }
 

@@ -83,7 +83,7 @@ std::vector<VariantResult> scan_outputs(const Sweep& sweep, const SweepOptions& 
         h5::Handle file = h5::open_file_readonly(path);
         recorded = h5::get_string_attr(file.get(), "scenario");
       }
-      if (recorded != variant_scenario(sweep, v).text) continue;  // stale: rerun
+      if (recorded != variant_scenario(sweep, v).text()) continue;  // stale: rerun
       const Summary s = read_summary(path);
       results[i].status = VariantStatus::reused;
       results[i].values = s.values;

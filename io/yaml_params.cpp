@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/input_file.hpp"
@@ -53,23 +55,38 @@ public:
         break;
       case YAML::NodeType::Sequence: {
         out.kind = sim::ParamNode::Kind::sequence;
+        out.items.reserve(bounded(node.size()));
         std::size_t i = 0;
         for (const auto& item : node)
           out.items.push_back(convert(item, path + "[" + std::to_string(i++) + "]"));
         break;
       }
-      case YAML::NodeType::Map:
+      case YAML::NodeType::Map: {
         out.kind = sim::ParamNode::Kind::map;
+        out.entries.reserve(bounded(node.size()));
+        // Keys seen so far, for the duplicate check: a scan of the entries for small maps, an
+        // index for large ones (a scan would make them quadratic).
+        constexpr std::size_t scan_up_to = 16;
+        std::unordered_map<std::string, std::size_t> index;
+        const auto first_set = [&](const std::string& key) -> const sim::ParamNode::Entry* {
+          if (out.entries.size() <= scan_up_to)
+            return out.entries.empty() ? nullptr : out.find_entry(key);
+          if (index.empty())
+            for (std::size_t k = 0; k < out.entries.size(); ++k)
+              index.emplace(out.entries[k].key, k);
+          const auto it = index.find(key);
+          return it == index.end() ? nullptr : &out.entries[it->second];
+        };
         for (const auto& kv : node) {
           if (!kv.first.IsScalar())
             throw sim::InputError(at(src_, kv.first.Mark()), "map keys must be plain names");
           const std::string key = kv.first.Scalar();
           count_bytes(key.size(), at(src_, kv.first.Mark()), path);
-          if (out.find_entry(key))
+          if (const sim::ParamNode::Entry* first = first_set(key))
             throw sim::InputError(
                 at(src_, kv.first.Mark()),
                 "duplicate key '" + key + "'" + (path.empty() ? std::string() : " in " + path),
-                out.find_entry(key)->key_where, "first set here");
+                first->key_where, "first set here");
           sim::ParamNode::Entry entry;
           entry.key = key;
           entry.key_where = at(src_, kv.first.Mark());
@@ -77,14 +94,21 @@ public:
           // A value's mark is unreliable for null values: point at the key instead.
           if (entry.value.kind == sim::ParamNode::Kind::null) entry.value.where = entry.key_where;
           out.entries.push_back(std::move(entry));
+          if (!index.empty()) index.emplace(out.entries.back().key, out.entries.size() - 1);
         }
         break;
+      }
     }
     ancestors_.pop_back();
     return out;
   }
 
 private:
+  // Room to reserve for `n` children: no more than the node limit leaves (a sequence of a
+  // million items fails at the limit without first reserving for all of them).
+  std::size_t bounded(std::size_t n) const {
+    return std::min(n, limits_.max_nodes - std::min(nodes_, limits_.max_nodes));
+  }
   static std::string in(const std::string& path) {
     return path.empty() ? std::string() : " (at " + path + ")";
   }

@@ -79,6 +79,10 @@ std::string closest_match(const std::string& name, const std::vector<std::string
   std::string best;
   std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
   for (const auto& c : candidates) {
+    // The distance is at least the difference in length: most candidates need no table.
+    const std::size_t length_gap =
+        name.size() > c.size() ? name.size() - c.size() : c.size() - name.size();
+    if (length_gap >= best_distance) continue;
     const std::size_t d = edit_distance(name, c);
     if (d < best_distance) {
       best_distance = d;

@@ -82,11 +82,13 @@ ParamReader::ParamReader(const ParamNode* node, const ModelDoc& doc,
   if (!node_->is_map())
     throw InputError(node_->where, (node_->path.empty() ? std::string("value") : node_->path) +
                                        " must be a map of keys for '" + doc_.name + "'");
-  std::vector<std::string> names;
-  for (const auto& k : doc_.keys) names.push_back(k.name);
   for (const auto& e : node_->entries) {
-    if (std::find(names.begin(), names.end(), e.key) != names.end()) continue;
+    if (std::any_of(doc_.keys.begin(), doc_.keys.end(),
+                    [&](const KeyDoc& k) { return k.name == e.key; }))
+      continue;
     if (std::find(ignored.begin(), ignored.end(), e.key) != ignored.end()) continue;
+    std::vector<std::string> names;
+    for (const auto& k : doc_.keys) names.push_back(k.name);
     std::string msg = "unknown key '" + e.key + "' for " + doc_.kind + " '" + doc_.name + "'";
     const std::string hint = closest_match(e.key, names);
     if (!hint.empty())
@@ -205,11 +207,19 @@ Kelvins ParamReader::kelvins(std::string_view key, Range range) const {
 
 Time ParamReader::duration(std::string_view key, Range range_s) const {
   const auto s = quantity<Seconds>(key, range_s);
+  Time t;
   try {
-    return seconds(s.value());
+    t = seconds(s.value());
   } catch (const std::exception&) {
     throw InputError(location(key), path(key) + " is too long to simulate (over 292 years)");
   }
+  // A positive duration that rounds to 0 ns (the simulator's resolution) would be a zero step,
+  // interval or duration downstream: refused here, at the key.
+  if (t == Time::zero() && s.value() != 0 && !range_s.contains(0))
+    throw InputError(location(key), path(key) +
+                                        " is shorter than 1 ns, the simulator's resolution (it "
+                                        "would be 0)");
+  return t;
 }
 
 double ParamReader::number(std::string_view key, Range range) const {

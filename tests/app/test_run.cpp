@@ -158,8 +158,8 @@ TEST_CASE("extends and --set merge with the base scenario") {
   CHECK(sc.name == "child");
   CHECK(sc.duration == sim::hours(1));
   CHECK(sc.seed == 9);
-  CHECK(sc.text.find("idle_power: 2 kW") != std::string::npos);
-  CHECK(sc.text.find("extends") == std::string::npos);
+  CHECK(sc.text().find("idle_power: 2 kW") != std::string::npos);
+  CHECK(sc.text().find("extends") == std::string::npos);
   // A section that changes its model type replaces the base's section.
   test::write_file(dir / "air.yaml", "extends: base.yaml\ncooling: {type: air}\n");
   test::write_file(

@@ -229,6 +229,18 @@ TEST_CASE("the largest lognormal draws are clamped to the bound checked at load"
 
 // --- 8: nonsense ------------------------------------------------------------------------------
 
+TEST_CASE("a positive duration that rounds to 0 ns is an input error at its key") {
+  // Found by the round-three retrial: `facility_interval: 1e-12 s` passed the "> 0" check, became
+  // 0 ns and ended the run as an internal error (division by a zero step).
+  app::LoadOptions set;
+  set.sets = {"output.facility_interval=1e-12 s"};
+  const std::string e = error_of(base(), set);
+  CHECK(e.find("--set:1:") == 0);
+  CHECK(e.find("output.facility_interval is shorter than 1 ns") != std::string::npos);
+  set.sets = {"duration=0.1 ns"};
+  CHECK(error_of(base(), set).find("duration is shorter than 1 ns") != std::string::npos);
+}
+
 TEST_CASE("zero-GPU generated jobs are refused") {
   const std::string e =
       error_of(base("workload:\n  generator: gpu-jobs\n  arrivals: {mean_interarrival: 1 h}\n"
@@ -357,7 +369,9 @@ TEST_CASE("a sweep of 90,000 variants can be interrupted while it is expanded an
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
   INFO(test::read_text(dir / "log"));
   MESSAGE("sweep: SIGINT honoured after " << waited_s * 1e3 << " ms");
-  CHECK(waited_s < 2.0);
+  // The flag is looked at between variants: the wait is one variant's check (a world built and
+  // its first jobs probed, ~0.1 s), which took up to 2.3 s on a 2-core machine at load 20.
+  CHECK(waited_s < 5.0);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
   fs::remove_all(dir);
