@@ -1,8 +1,11 @@
 #include "app/docs.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "app/run.hpp"
+#include "models/compute/accelerator_catalog.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/world.hpp"
 #include "sim/params.hpp"
@@ -11,11 +14,20 @@ namespace joule::app {
 
 namespace {
 
+// Every documented model, policy and section: each registers its doc where it is defined (a
+// registry's add(), or one `documented` line), so this is the one route to the listing. Shown in
+// the order of a scenario file's sections; within a kind, in registration order.
 std::vector<const sim::ModelDoc*> all_docs() {
-  std::vector<const sim::ModelDoc*> docs = {
-      &scenario_doc(), &output_doc(), &models::compute::cluster_doc(),
-      &models::compute::racks_doc(), &models::scheduling::scheduler_doc()};
-  for (const auto* d : sim::model_docs()) docs.push_back(d);
+  static const std::vector<std::string> order = {
+      "scenario", "output",      "site",    "cluster",  "cluster section", "node",
+      "network",  "power_chain", "cooling", "workload", "scheduler",       "policy"};
+  auto rank = [](const sim::ModelDoc* d) {
+    const auto it = std::find(order.begin(), order.end(), d->kind);
+    return static_cast<std::size_t>(it - order.begin());
+  };
+  std::vector<const sim::ModelDoc*> docs = sim::model_docs();
+  std::stable_sort(docs.begin(), docs.end(),
+                   [&](const auto* a, const auto* b) { return rank(a) < rank(b); });
   return docs;
 }
 
@@ -56,11 +68,20 @@ std::string list_models(bool markdown) {
             << k.help << "\n";
     }
   }
+  if (!markdown) {
+    // The hardware catalog `node.type` and `accelerator:` choose from, every number with its
+    // kind (vendor spec, measurement, estimate) and source.
+    out << "\naccelerator catalog:\n";
+    models::compute::print_accelerator_catalog(out);
+  }
   return out.str();
 }
 
 void validate(const Scenario& sc) {
+  // The same World `run` builds: every load-time check (keys, ranges, files, job feasibility,
+  // limits that cannot be met) runs here too.
   models::world::World world(world_sections(sc), sc.seed, sc.base_dir);
+  for (const auto& w : world.warnings()) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
 }
 
 }  // namespace joule::app

@@ -1,5 +1,7 @@
 #include "app/h5.hpp"
 
+#include <hdf5_hl.h>
+
 #include <stdexcept>
 
 namespace joule::app::h5 {
@@ -102,10 +104,166 @@ Handle open_file_readonly(const std::string& path) {
                 H5Fclose);
 }
 
+namespace {
+// Object headers carry no modification times: the same run writes the same bytes.
+Handle untimed(hid_t list_class) {
+  Handle props(check(H5Pcreate(list_class), "property list"), H5Pclose);
+  check(H5Pset_obj_track_times(props.get(), false), "object times");
+  return props;
+}
+}  // namespace
+
 Handle create_group(hid_t parent, const std::string& name) {
-  return Handle(check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  const Handle props = untimed(H5P_GROUP_CREATE);
+  return Handle(check(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, props.get(), H5P_DEFAULT),
                       "creating group " + name),
                 H5Gclose);
+}
+
+Handle open_group(hid_t parent, const std::string& name) {
+  return Handle(check(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), "opening group " + name),
+                H5Gclose);
+}
+
+void make_scale(hid_t dataset, const std::string& name) {
+  check(H5DSset_scale(dataset, name.c_str()), "dimension scale " + name);
+}
+
+void attach(hid_t dataset, const std::vector<const Dimension*>& dims) {
+  for (std::size_t i = 0; i < dims.size(); ++i)
+    check(H5DSattach_scale(dataset, dims[i]->scale, static_cast<unsigned>(i)),
+          "attaching dimension " + dims[i]->name);
+}
+
+namespace {
+
+void describe(hid_t dataset, const Meta& meta) {
+  set_attr(dataset, "long_name", meta.long_name);
+  set_attr(dataset, "units", meta.units);
+}
+
+// A contiguous (small) or chunked + compressed (large) fixed-size dataset.
+Handle create_fixed(hid_t parent, const std::string& name, hid_t file_type,
+                    const std::vector<hsize_t>& dims) {
+  Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                     "dataspace " + name),
+               H5Sclose);
+  Handle props = untimed(H5P_DATASET_CREATE);
+  std::size_t n = 1;
+  for (auto d : dims) n *= d;
+  if (n >= 4096) {
+    std::vector<hsize_t> chunk = dims;
+    chunk[0] =
+        std::min<hsize_t>(dims[0], std::max<hsize_t>(1, 65536 / std::max<hsize_t>(1, n / dims[0])));
+    check(H5Pset_chunk(props.get(), static_cast<int>(chunk.size()), chunk.data()),
+          "chunking " + name);
+    check(H5Pset_shuffle(props.get()), "shuffle filter");
+    check(H5Pset_deflate(props.get(), 4), "deflate filter");
+  }
+  return Handle(check(H5Dcreate2(parent, name.c_str(), file_type, space.get(), H5P_DEFAULT,
+                                 props.get(), H5P_DEFAULT),
+                      "creating dataset " + name),
+                H5Dclose);
+}
+
+template <class T>
+Handle write_fixed(hid_t parent, const std::string& name, const std::vector<T>& values,
+                   const std::vector<hsize_t>& dims, hid_t file_type, hid_t mem_type,
+                   const Meta& meta) {
+  Handle ds = create_fixed(parent, name, file_type, dims);
+  if (!values.empty())
+    check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+          "writing " + name);
+  describe(ds.get(), meta);
+  return ds;
+}
+
+std::vector<hsize_t> shape_of(const std::vector<const Dimension*>& dims, std::size_t n,
+                              const std::string& name) {
+  std::vector<hsize_t> shape;
+  std::size_t product = 1;
+  for (const Dimension* d : dims) {
+    Handle space(check(H5Dget_space(d->scale), "space of " + d->name), H5Sclose);
+    hsize_t len = 0;
+    H5Sget_simple_extent_dims(space.get(), &len, nullptr);
+    shape.push_back(len);
+    product *= len;
+  }
+  if (product != n)
+    throw Error("HDF5: " + name + " has " + std::to_string(n) + " values for its dimensions' " +
+                std::to_string(product));
+  return shape;
+}
+
+}  // namespace
+
+Handle write_coordinate(hid_t parent, const std::string& name, const std::vector<double>& values,
+                        const Meta& meta) {
+  Handle ds =
+      write_fixed(parent, name, values, {values.size()}, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, meta);
+  make_scale(ds.get(), name);
+  return ds;
+}
+
+Handle write_coordinate(hid_t parent, const std::string& name,
+                        const std::vector<std::int64_t>& values, const Meta& meta) {
+  Handle ds =
+      write_fixed(parent, name, values, {values.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, meta);
+  make_scale(ds.get(), name);
+  return ds;
+}
+
+void write_variable(hid_t parent, const std::string& name, const std::vector<double>& values,
+                    const std::vector<const Dimension*>& dims, const Meta& meta) {
+  Handle ds = write_fixed(parent, name, values, shape_of(dims, values.size(), name), H5T_IEEE_F64LE,
+                          H5T_NATIVE_DOUBLE, meta);
+  attach(ds.get(), dims);
+}
+
+void write_variable(hid_t parent, const std::string& name, const std::vector<std::int64_t>& values,
+                    const std::vector<const Dimension*>& dims, const Meta& meta) {
+  Handle ds = write_fixed(parent, name, values, shape_of(dims, values.size(), name), H5T_STD_I64LE,
+                          H5T_NATIVE_INT64, meta);
+  attach(ds.get(), dims);
+}
+
+void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
+                   const Dimension& dim, const Meta& meta) {
+  Handle type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  std::vector<const char*> data;
+  data.reserve(values.size());
+  for (const auto& v : values) data.push_back(v.c_str());
+  Handle ds = create_fixed(parent, name, type.get(), shape_of({&dim}, values.size(), name));
+  if (!data.empty())
+    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+          "writing " + name);
+  set_attr(ds.get(), "long_name", meta.long_name);
+  if (!meta.units.empty()) set_attr(ds.get(), "units", meta.units);
+  attach(ds.get(), {&dim});
+}
+
+void write_bytes(hid_t parent, const std::string& name, const std::string& bytes,
+                 const Meta& meta) {
+  // The variable is its own dimension (`<name>`, the byte offset), as netCDF wants one per axis.
+  Handle ds = create_fixed(parent, name, H5T_STD_U8LE, {bytes.size()});
+  if (!bytes.empty())
+    check(H5Dwrite(ds.get(), H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+          "writing " + name);
+  describe(ds.get(), meta);
+  make_scale(ds.get(), name);
+}
+
+std::string read_bytes(hid_t parent, const std::string& path) {
+  Handle ds(check(H5Dopen2(parent, path.c_str(), H5P_DEFAULT), "opening " + path), H5Dclose);
+  Handle space(check(H5Dget_space(ds.get()), "space of " + path), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  std::string out(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), '\0');
+  if (n > 0)
+    check(H5Dread(ds.get(), H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+          "reading " + path);
+  return out;
 }
 
 void set_attr(hid_t obj, const std::string& name, const std::string& value) {
@@ -176,17 +334,25 @@ double get_double_attr(hid_t obj, const std::string& name) {
   return value;
 }
 
-Series::Series(hid_t parent, const std::string& name, const std::string& units, std::size_t columns,
+std::unique_ptr<Series> Series::coordinate(hid_t parent, const std::string& name,
+                                           const Meta& meta) {
+  auto s = std::make_unique<Series>(parent, name, meta, std::vector<const Dimension*>{});
+  make_scale(s->id(), name);
+  return s;
+}
+
+Series::Series(hid_t parent, const std::string& name, const Meta& meta,
+               const std::vector<const Dimension*>& dims, std::size_t columns,
                std::size_t chunk_rows)
-    : columns_(columns), width_(columns == 0 ? 1 : columns) {
+    : name_(name), columns_(columns), width_(columns == 0 ? 1 : columns) {
   // About 64 KiB per chunk: good compression, bounded buffer.
   chunk_rows_ = chunk_rows ? chunk_rows : std::max<std::size_t>(16, 8192 / width_);
   const int rank = columns == 0 ? 1 : 2;
-  hsize_t dims[2] = {0, columns};
+  hsize_t start_dims[2] = {0, columns};
   hsize_t maxdims[2] = {H5S_UNLIMITED, columns};
   hsize_t chunk[2] = {chunk_rows_, columns};
-  Handle space(check(H5Screate_simple(rank, dims, maxdims), "dataspace " + name), H5Sclose);
-  Handle props(check(H5Pcreate(H5P_DATASET_CREATE), "dataset properties"), H5Pclose);
+  Handle space(check(H5Screate_simple(rank, start_dims, maxdims), "dataspace " + name), H5Sclose);
+  Handle props = untimed(H5P_DATASET_CREATE);
   check(H5Pset_chunk(props.get(), rank, chunk), "chunking " + name);
   check(H5Pset_shuffle(props.get()), "shuffle filter");
   check(H5Pset_deflate(props.get(), 4), "deflate filter");
@@ -194,7 +360,8 @@ Series::Series(hid_t parent, const std::string& name, const std::string& units, 
                                      props.get(), H5P_DEFAULT),
                           "creating dataset " + name),
                     H5Dclose);
-  set_attr(dataset_.get(), "units", units);
+  describe(dataset_.get(), meta);
+  attach(dataset_.get(), dims);
   buffer_.reserve(chunk_rows_ * width_);
 }
 

@@ -1,11 +1,17 @@
 // Thin RAII layer over the HDF5 C API for what Joule writes: groups, chunked + compressed
 // extendible series (1-D) and matrices (time × columns) streamed in chunk-sized blocks, string
-// and numeric attributes, and one compound table. Every dataset gets a `units` attribute.
+// and numeric attributes, fixed-length variables along a named dimension.
+//
+// The layout is netCDF-4 (docs/output-format.md): every variable has `long_name` and `units`
+// and a dimension scale (HDF5 H5DS, libhdf5_hl) on each axis, so netCDF-C, h5netcdf and xarray
+// read it as named dimensions; strings are variable-length UTF-8. No object records its
+// creation time, so the same run writes the same bytes.
 #pragma once
 
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,6 +61,7 @@ void close_file(Handle& file);
 Handle create_file(const std::string& path);  // truncates
 Handle open_file_readonly(const std::string& path);
 Handle create_group(hid_t parent, const std::string& name);
+Handle open_group(hid_t parent, const std::string& name);
 
 void set_attr(hid_t obj, const std::string& name, const std::string& value);
 void set_attr(hid_t obj, const std::string& name, double value);
@@ -63,12 +70,55 @@ bool has_attr(hid_t obj, const std::string& name);
 std::string get_string_attr(hid_t obj, const std::string& name);
 double get_double_attr(hid_t obj, const std::string& name);
 
+// What a variable means: CF `long_name` and `units` (UDUNITS spelling: W, kWh, degC, 1).
+struct Meta {
+  std::string long_name;
+  std::string units;
+};
+
+// A dimension of a group: a coordinate variable whose name is the dimension's and which is an
+// HDF5 dimension scale. Variables along it attach to `scale`.
+struct Dimension {
+  std::string name;
+  hid_t scale = H5I_INVALID_HID;  // owned by whoever created it (a Series or a Handle)
+};
+
+// A fixed-length coordinate: `values` (e.g. rack indices, bin edges) stored as a dimension scale
+// named `name` in `parent`.
+Handle write_coordinate(hid_t parent, const std::string& name, const std::vector<double>& values,
+                        const Meta& meta);
+Handle write_coordinate(hid_t parent, const std::string& name,
+                        const std::vector<std::int64_t>& values, const Meta& meta);
+// Fixed-length variables along `dims` (outermost first, row-major `values`).
+void write_variable(hid_t parent, const std::string& name, const std::vector<double>& values,
+                    const std::vector<const Dimension*>& dims, const Meta& meta);
+void write_variable(hid_t parent, const std::string& name, const std::vector<std::int64_t>& values,
+                    const std::vector<const Dimension*>& dims, const Meta& meta);
+// Variable-length UTF-8 strings along one dimension (read as str by h5py, netCDF and xarray).
+void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
+                   const Dimension& dim, const Meta& meta);
+// Raw bytes (an embedded input file) as a 1-D uint8 variable along its own dimension.
+void write_bytes(hid_t parent, const std::string& name, const std::string& bytes, const Meta& meta);
+std::string read_bytes(hid_t parent, const std::string& path);
+// Marks `dataset` as the dimension scale `name` (a coordinate variable).
+void make_scale(hid_t dataset, const std::string& name);
+// Attaches the scales `dims` to the axes of `dataset`, in order.
+void attach(hid_t dataset, const std::vector<const Dimension*>& dims);
+
 // An extendible dataset of doubles, 1-D (columns == 0) or rows × columns, appended row by row
-// through a one-chunk buffer: memory does not grow with the run's length.
+// through a one-chunk buffer: memory does not grow with the run's length. A 1-D series made
+// with `scale_name` is the unlimited dimension of that name (the time coordinate); otherwise
+// the series attaches `dims` (the row dimension, then the column dimension).
 class Series {
 public:
-  Series(hid_t parent, const std::string& name, const std::string& units, std::size_t columns = 0,
+  Series(hid_t parent, const std::string& name, const Meta& meta,
+         const std::vector<const Dimension*>& dims, std::size_t columns = 0,
          std::size_t chunk_rows = 0);
+  // The unlimited coordinate `name` itself (a dimension scale).
+  static std::unique_ptr<Series> coordinate(hid_t parent, const std::string& name,
+                                            const Meta& meta);
+  Dimension dimension() const { return {name_, dataset_.get()}; }
+  hid_t id() const { return dataset_.get(); }
   void append(double value);              // 1-D
   void append_row(const double* values);  // 2-D
   void flush();
@@ -78,6 +128,7 @@ private:
   void write_buffer();
 
   Handle dataset_;
+  std::string name_;
   std::size_t columns_;
   std::size_t width_;
   std::size_t chunk_rows_;

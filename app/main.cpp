@@ -1,10 +1,13 @@
 // The `joule` command.
 //
-//   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--force] [--quiet]
+//   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--embed-inputs] [--force]
+//             [--quiet]
 //   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet]   (docs/sweeps.md)
 //   joule validate SCENARIO
+//   joule rerun FILE -o NEW [--inputs DIR] [--force]   (regenerates a run from its file)
 //   joule summary FILE [--json]
 //   joule list-models [--markdown]
+//   joule kpis [--json]
 //
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal error, 130 interrupted.
 #include <unistd.h>
@@ -17,10 +20,12 @@
 
 #include "app/docs.hpp"
 #include "app/h5.hpp"
+#include "app/rerun.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
 #include "app/sweep.hpp"
 #include "app/version.hpp"
+#include "models/world/kpi.hpp"
 #include "sim/error.hpp"
 
 namespace {
@@ -38,8 +43,9 @@ constexpr int exit_ok = 0, exit_internal = 1, exit_input = 2, exit_interrupted =
 int main(int argc, char** argv) {
   using namespace joule;
   CLI::App cli{"Joule: discrete-event simulation of the energy of AI data centers"};
-  cli.set_version_flag("--version",
-                       std::string("joule ") + app::version() + " (" + app::git_revision() + ")");
+  cli.set_version_flag("--version", std::string("joule ") + app::version() + " (" +
+                                        app::git_revision() +
+                                        (app::git_dirty() ? ", uncommitted changes" : "") + ")");
   cli.require_subcommand(1);
 
   std::string scenario_path, output, file;
@@ -53,6 +59,14 @@ int main(int argc, char** argv) {
   run->add_option("--set", sets, "Override a scenario key: path.to.key=value (repeatable)");
   run->add_option("--seed", seed, "Override the scenario's seed")->check(CLI::NonNegativeNumber);
   run->add_flag("--force", force, "Overwrite an existing output file");
+  bool embed_inputs = false;
+  app::ProvenanceOptions identity;  // set by `joule sweep` for the variants it runs as children
+  run->add_option("--sweep", identity.sweep)->group("");
+  run->add_option("--variant", identity.variant)->group("");
+  run->add_option("--variant-index", identity.variant_index)->group("");
+  run->add_flag("--embed-inputs", embed_inputs,
+                "Store every input file (weather, carbon, price, trace, calibration) in the "
+                "output, so that `joule rerun` needs nothing else");
   run->add_flag("-q,--quiet", quiet, "Print nothing but errors");
 
   std::string sweep_path;
@@ -67,6 +81,16 @@ int main(int argc, char** argv) {
   sweep->add_flag("--processes", sweep_options.processes, "Run each variant as a child process");
   sweep->add_flag("-q,--quiet", sweep_options.quiet, "Print nothing but errors");
 
+  std::string rerun_file, inputs_dir;
+  auto* rerun = cli.add_subcommand("rerun", "Regenerate a run from its output file alone");
+  rerun->add_option("file", rerun_file, "HDF5 output of `joule run`")->required();
+  rerun->add_option("-o,--output", output, "New HDF5 output file")->required();
+  rerun->add_option("--inputs", inputs_dir,
+                    "Folder of the input files when the output does not embed them (default: "
+                    "the recorded scenario folder)");
+  rerun->add_flag("--force", force, "Overwrite an existing output file");
+  rerun->add_flag("-q,--quiet", quiet, "Print nothing but errors");
+
   auto* validate = cli.add_subcommand("validate", "Check a scenario without running it");
   validate->add_option("scenario", scenario_path, "Scenario YAML file")->required();
   validate->add_option("--set", sets, "Override a scenario key: path.to.key=value");
@@ -77,6 +101,9 @@ int main(int argc, char** argv) {
 
   auto* list = cli.add_subcommand("list-models", "Every model and policy with its keys");
   list->add_flag("--markdown", markdown, "Markdown (the scenario reference)");
+
+  auto* kpis = cli.add_subcommand("kpis", "Every KPI of the summary: name, unit, label, meaning");
+  kpis->add_flag("--json", json, "JSON (the registry written into every output file)");
 
   try {
     cli.parse(argc, argv);
@@ -99,6 +126,8 @@ int main(int argc, char** argv) {
       opt.force = force;
       opt.progress = !quiet && isatty(STDERR_FILENO);
       opt.interrupted = &interrupted;
+      opt.provenance = identity;
+      opt.provenance.embed_inputs = embed_inputs;
       if (!quiet)
         std::fprintf(stderr, "joule: running '%s' (%s, seed %llu)\n", sc.name.c_str(),
                      sc.source_name.c_str(), static_cast<unsigned long long>(sc.seed));
@@ -110,6 +139,23 @@ int main(int argc, char** argv) {
       if (!quiet)
         std::printf("%s\n%s\nwrote %s\n", sc.name.c_str(), app::summary_table(s).c_str(),
                     s.output_file.c_str());
+      return exit_ok;
+    }
+    if (*rerun) {
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      app::RunOptions opt;
+      opt.output = output;
+      opt.force = force;
+      opt.progress = !quiet && isatty(STDERR_FILENO);
+      opt.interrupted = &interrupted;
+      const app::Summary s = app::rerun(rerun_file, opt, inputs_dir);
+      if (s.interrupted) {
+        std::fprintf(stderr, "\njoule: interrupted; no output written (partial file removed)\n");
+        return exit_interrupted;
+      }
+      if (!quiet)
+        std::printf("%s\nwrote %s\n", app::summary_table(s).c_str(), s.output_file.c_str());
       return exit_ok;
     }
     if (*sweep) {
@@ -128,6 +174,11 @@ int main(int argc, char** argv) {
     if (*summary) {
       const app::Summary s = app::read_summary(file);
       std::printf("%s", json ? app::summary_json(s).c_str() : app::summary_table(s).c_str());
+      return exit_ok;
+    }
+    if (*kpis) {
+      std::printf("%s",
+                  json ? models::world::kpi_registry_json().c_str() : app::kpi_table().c_str());
       return exit_ok;
     }
     if (*list) {

@@ -11,9 +11,13 @@
 #include <sstream>
 
 #include "app/h5.hpp"
+#include "app/output_layout.hpp"
 #include "app/version.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
+#include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
+#include "sim/input_files.hpp"
+#include "sim/units.hpp"
 
 namespace joule::app {
 
@@ -21,37 +25,11 @@ namespace fs = std::filesystem;
 using models::world::World;
 
 const std::vector<std::string>& summary_keys() {
-  static const std::vector<std::string> keys = {"it_energy_kwh",
-                                                "facility_energy_kwh",
-                                                "cooling_energy_kwh",
-                                                "power_chain_loss_kwh",
-                                                "pue",
-                                                "peak_it_power_kw",
-                                                "peak_facility_power_kw",
-                                                "co2e_t",
-                                                "water_m3",
-                                                "cost_usd",
-                                                "jobs_submitted",
-                                                "jobs_completed",
-                                                "mean_wait_s",
-                                                "simulated_s",
-                                                "wall_s",
-                                                "events",
-                                                "p99_facility_power_kw",
-                                                "wue_l_per_kwh",
-                                                "cue_kg_per_kwh",
-                                                "goodput",
-                                                "cooling_unmet_heat_kwh",
-                                                "p95_wait_s",
-                                                "makespan_s",
-                                                "gpu_utilization",
-                                                "other_energy_kwh",
-                                                "export_loss_kwh",
-                                                "renewable_energy_factor",
-                                                "power_chain_overload_h",
-                                                "max_inlet_c",
-                                                "mean_max_inlet_c",
-                                                "pue_without_power_chain"};
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> out;
+    for (const auto& k : models::world::KpiRegistry::all()) out.push_back(k.name);
+    return out;
+  }();
   return keys;
 }
 
@@ -72,77 +50,105 @@ models::world::WorldSections world_sections(const Scenario& sc) {
         const fs::path p = fs::path(cal->scalar).is_absolute()
                                ? fs::path(cal->scalar)
                                : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
-        s.calibration =
-            std::make_shared<const sim::ParamNode>(parse_yaml_file(p.string(), cal->where));
+        s.calibration = std::make_shared<const sim::ParamNode>(
+            io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
       }
   return s;
 }
 
 namespace {
 
-constexpr double j_per_kwh = 3.6e6;
+using sim::joules_per_kwh;
 
 // Writes the traces while the world runs. Samples are engine events at the latest priority, so
 // they see every change at their instant; each sample is the interval's energy delta divided by
 // its length, so Σ sample × interval equals the total energy to rounding.
 class Recorder {
 public:
-  Recorder(World& world, hid_t file, const Scenario& sc) : world_(world), duration_(sc.duration) {
+  Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
+      : world_(world), duration_(sc.duration), calendar_(calendar) {
     const auto& fac = world.facility();
     has_facility_ = fac.has_power_chain() || fac.has_cooling();
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
     const hid_t g = facility_group_.get();
-    add(g, "time_s", "s");
-    add(g, "it_power_w", "W");
-    add(g, "it_energy_kwh", "kWh");
+    add(g, "time_s", "time from the start of the run (end of the interval)", "s");
+    add(g, "it_power_w", "IT power (server input)", "W");
+    add(g, "it_energy_kwh", "cumulative IT energy", "kWh");
     if (has_facility_) {
-      add(g, "total_power_w", "W");
-      add(g, "losses_w", "W");
-      add(g, "cooling_power_w", "W");
-      add(g, "other_power_w", "W");
-      add(g, "pue", "1");
-      add(g, "energy_kwh", "kWh");
+      add(g, "total_power_w", "facility power at the grid meter", "W");
+      add(g, "losses_w", "power-chain losses", "W");
+      add(g, "cooling_power_w", "cooling power", "W");
+      add(g, "other_power_w", "other facility loads (offices, lighting, block heaters)", "W");
+      add(g, "pue", "power usage effectiveness of the interval", "1");
+      add(g, "energy_kwh", "cumulative facility energy", "kWh");
     }
     if (fac.has_site()) {
-      add(g, "outdoor_drybulb_c", "degC");
-      add(g, "wetbulb_c", "degC");
-      add(g, "carbon_gco2_per_kwh", "gCO2e/kWh");
-      add(g, "price_usd_per_mwh", "USD/MWh");
+      add(g, "outdoor_drybulb_c", "outdoor dry-bulb temperature", "degC");
+      add(g, "wetbulb_c", "outdoor wet-bulb temperature", "degC");
+      add(g, "carbon_gco2_per_kwh", "grid carbon intensity", "gCO2e/kWh");
+      add(g, "price_usd_per_mwh", "grid energy price", "USD/MWh");
     }
     if (fac.has_cooling()) {
-      add(g, "water_l", "L");
+      add(g, "water_l", "water used in the interval", "L");
       cooling_group_ = h5::create_group(g, "cooling");
       for (const auto name : models::cooling::component_names)
-        add(cooling_group_.get(), std::string(name) + "_w", "W");
-      add(cooling_group_.get(), "rooms_w", "W");
+        add(cooling_group_.get(), std::string(name) + "_w",
+            "cooling component power: " + std::string(name), "W");
+      add(cooling_group_.get(), "rooms_w",
+          "DX cooling of the UPS room and offices (loss heat of the spaces)", "W");
     }
     if (fac.has_power_chain()) {
       losses_group_ = h5::create_group(g, "losses");
       for (const auto name : models::world::loss_stage_names)
-        add(losses_group_.get(), std::string(name) + "_w", "W");
+        add(losses_group_.get(), std::string(name) + "_w",
+            "power-chain stage loss: " + std::string(name), "W");
     }
     h5::set_attr(g, "interval_s", sc.output.facility_interval.seconds());
     h5::set_attr(g, "description",
                  std::string("Interval averages; time_s is the end of each interval; weather, "
                              "carbon and price are the values at that instant"));
     const std::size_t racks = world.rack_count();
-    r_time_ = std::make_unique<h5::Series>(racks_group_.get(), "time_s", "s");
-    r_power_ = std::make_unique<h5::Series>(racks_group_.get(), "power_w", "W", racks);
+    const hid_t rg = racks_group_.get();
+    r_coord_ = h5::Series::coordinate(rg, "time", {});
+    describe_time(r_coord_->id(), calendar_);
+    std::vector<std::int64_t> rack_ids(racks);
+    for (std::size_t i = 0; i < racks; ++i) rack_ids[i] = static_cast<std::int64_t>(i);
+    rack_scale_ = h5::write_coordinate(rg, "rack", rack_ids, {"rack index", "1"});
+    const h5::Dimension time = r_coord_->dimension(), rack{"rack", rack_scale_.get()};
+    const std::vector<const h5::Dimension*> matrix{&time, &rack};
+    r_time_ = std::make_unique<h5::Series>(
+        rg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
+        std::vector<const h5::Dimension*>{&time});
+    r_power_ =
+        std::make_unique<h5::Series>(rg, "power_w", h5::Meta{"rack IT power", "W"}, matrix, racks);
     if (fac.has_thermal())
-      r_inlet_ = std::make_unique<h5::Series>(racks_group_.get(), "inlet_c", "degC", racks);
-    r_die_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_die_c", "degC", racks);
-    r_clock_ = std::make_unique<h5::Series>(racks_group_.get(), "gpu_clock", "1", racks);
+      r_inlet_ = std::make_unique<h5::Series>(rg, "inlet_c", h5::Meta{"rack inlet air", "degC"},
+                                              matrix, racks);
+    r_die_ = std::make_unique<h5::Series>(
+        rg, "gpu_die_c", h5::Meta{"hottest accelerator die in the rack", "degC"}, matrix, racks);
+    r_clock_ = std::make_unique<h5::Series>(
+        rg, "gpu_clock", h5::Meta{"mean clock fraction of the rack's busy accelerators", "1"},
+        matrix, racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
+    // Dimensions: `time`, `bin` (its lower edge, W) and `bin_edges_w` (the n + 1 edges).
     gpu_group_ = h5::create_group(file, "gpu_power");
+    const hid_t gg = gpu_group_.get();
     const auto& edges = world.gpu_power_bin_edges_w();
-    h5::Series edge_series(gpu_group_.get(), "bin_edges_w", "W");
-    for (const double e : edges) edge_series.append(e);
-    edge_series.flush();
-    g_time_ = std::make_unique<h5::Series>(gpu_group_.get(), "time_s", "s");
-    g_hist_ =
-        std::make_unique<h5::Series>(gpu_group_.get(), "gpu_seconds", "GPU-s", edges.size() - 1);
+    g_coord_ = h5::Series::coordinate(gg, "time", {});
+    describe_time(g_coord_->id(), calendar_);
+    edge_scale_ = h5::write_coordinate(gg, "bin_edges_w", edges, {"power bin edges", "W"});
+    bin_scale_ =
+        h5::write_coordinate(gg, "bin", std::vector<double>(edges.begin(), edges.end() - 1),
+                             {"lower edge of the power bin (the last bin is open)", "W"});
+    const h5::Dimension gtime = g_coord_->dimension(), bin{"bin", bin_scale_.get()};
+    g_time_ = std::make_unique<h5::Series>(
+        gg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
+        std::vector<const h5::Dimension*>{&gtime});
+    g_hist_ = std::make_unique<h5::Series>(
+        gg, "gpu_seconds", h5::Meta{"accelerator time spent in the power bin", "GPU-s"},
+        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1);
     h5::set_attr(gpu_group_.get(), "description",
                  std::string("GPU-seconds per power bin [edge_i, edge_i+1) of every accelerator, "
                              "busy or idle, per rack interval; the last bin is open"));
@@ -161,12 +167,15 @@ public:
     const sim::Time now = world_.simulator().now();
     if (now > last_facility_) sample_facility();
     if (now > last_rack_) sample_racks();
+    for (auto& [group, coord] : coords_) coord->flush();
     for (auto& [name, series] : series_) series->flush();
+    r_coord_->flush();
     r_time_->flush();
     r_power_->flush();
     if (r_inlet_) r_inlet_->flush();
     r_die_->flush();
     r_clock_->flush();
+    g_coord_->flush();
     g_time_->flush();
     g_hist_->flush();
   }
@@ -176,42 +185,76 @@ public:
   bool has_facility() const { return has_facility_; }
 
 private:
-  void add(hid_t group, const std::string& name, const std::string& units) {
-    const std::string key = (group == facility_group_.get()  ? ""
-                             : group == cooling_group_.get() ? "cooling/"
-                                                             : "losses/") +
-                            name;
-    series_[key] = std::make_unique<h5::Series>(group, name, units);
+  // A 1-D series along its group's time coordinate (created with the group's first series).
+  void add(hid_t group, const std::string& name, const std::string& long_name,
+           const std::string& units) {
+    const std::string prefix = group == facility_group_.get()  ? ""
+                               : group == cooling_group_.get() ? "cooling/"
+                                                               : "losses/";
+    auto& coord = coords_[prefix];
+    if (!coord) {
+      coord = h5::Series::coordinate(group, "time", {});
+      describe_time(coord->id(), calendar_);
+    }
+    const h5::Dimension time = coord->dimension();
+    series_[prefix + name] = std::make_unique<h5::Series>(group, name, h5::Meta{long_name, units},
+                                                          std::vector<const h5::Dimension*>{&time});
   }
-  void put(const std::string& key, double v) { series_.at(key)->append(v); }
+  void put(const std::string& key, double v) {
+    if (!std::isfinite(v)) non_finite(key, v);
+    series_.at(key)->append(v);
+  }
+  // A non-finite value is a bug (or an input no check caught): stop, naming the model.
+  [[noreturn]] void non_finite(const std::string& key, double v) const {
+    const auto starts = [&](const char* p) { return key.rfind(p, 0) == 0; };
+    const char* model = "the facility (power_chain, cooling)";
+    if (starts("cooling") || starts("water") || starts("racks/inlet"))
+      model = "the cooling plant (cooling)";
+    else if (starts("it_") || starts("racks/"))
+      model = "the node model (cluster.node)";
+    else if (starts("losses"))
+      model = "the power chain (power_chain)";
+    else if (starts("outdoor") || starts("wetbulb") || starts("carbon") || starts("price"))
+      model = "the site data (site)";
+    throw std::runtime_error(model + std::string(" gave a non-finite value (") + std::to_string(v) +
+                             ") for " + key + " at " + sim::to_string(world_.simulator().now()));
+  }
+  void put_row(h5::Series& series, const std::string& key, const double* row, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(row[i])) non_finite(key, row[i]);
+    series.append_row(row);
+  }
 
   void sample_facility() {
     const sim::Time now = world_.simulator().now();
     if (now > duration_) return;
-    world_.update_it();
     const double dt_s = (now - last_facility_).seconds();
     const auto& fac = world_.facility();
-    const auto& t = fac.totals();
+    const auto& t = world_.facility_totals();
     const double it_j = world_.it_energy_j();
     const double it_w = (it_j - last_.it_j) / dt_s;
+    for (auto& [group, coord] : coords_) coord->append(now.seconds());
     put("time_s", now.seconds());
     put("it_power_w", it_w);
-    put("it_energy_kwh", it_j / j_per_kwh);
+    put("it_energy_kwh", it_j / joules_per_kwh);
     if (has_facility_) {
       const double fac_w = (t.facility_j - last_.facility_j) / dt_s;
       put("total_power_w", fac_w);
       put("losses_w", (t.losses_j - last_.losses_j) / dt_s);
       put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
       put("other_power_w", (t.other_j - last_.other_j) / dt_s);
-      put("pue", it_w > 0 ? fac_w / it_w : std::nan(""));
-      put("energy_kwh", t.facility_j / j_per_kwh);
+      if (it_w > 0)
+        put("pue", fac_w / it_w);
+      else
+        series_.at("pue")->append(std::nan(""));  // no IT load: undefined, as documented
+      put("energy_kwh", t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
     }
     if (fac.has_site()) {
       put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
       put("wetbulb_c", fac.outdoor().wet_bulb.value);
-      put("carbon_gco2_per_kwh", fac.carbon_g_per_kwh());
-      put("price_usd_per_mwh", fac.price_usd_per_mwh());
+      put("carbon_gco2_per_kwh", fac.carbon_intensity().value() * 1e3 * joules_per_kwh);
+      put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
     }
     if (fac.has_cooling()) {
       put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
@@ -232,122 +275,48 @@ private:
   void sample_racks() {
     const sim::Time now = world_.simulator().now();
     if (now > duration_) return;
-    world_.update_racks();
     const double dt_s = (now - last_rack_).seconds();
     const auto& racks = world_.racks();
     for (std::size_t i = 0; i < racks.size(); ++i) {
       rack_row_[i] = (racks[i].energy_j - rack_energy_[i]) / dt_s;
       rack_energy_[i] = racks[i].energy_j;
     }
+    r_coord_->append(now.seconds());
     r_time_->append(now.seconds());
-    r_power_->append_row(rack_row_.data());
+    put_row(*r_power_, "racks/power_w", rack_row_.data(), racks.size());
     if (r_inlet_) {
       for (std::size_t i = 0; i < racks.size(); ++i)
         rack_row_[i] = world_.facility().inlet_c(static_cast<int>(i));
-      r_inlet_->append_row(rack_row_.data());
+      put_row(*r_inlet_, "racks/inlet_c", rack_row_.data(), racks.size());
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
     std::vector<double> clock(racks.size());
     for (std::size_t i = 0; i < racks.size(); ++i)
       std::tie(rack_row_[i], clock[i]) = world_.rack_accelerators(i);
-    r_die_->append_row(rack_row_.data());
-    r_clock_->append_row(clock.data());
+    put_row(*r_die_, "racks/gpu_die_c", rack_row_.data(), racks.size());
+    put_row(*r_clock_, "racks/gpu_clock", clock.data(), racks.size());
     const std::vector<double> hist = world_.take_gpu_power_histogram();
+    g_coord_->append(now.seconds());
     g_time_->append(now.seconds());
-    g_hist_->append_row(hist.data());
+    put_row(*g_hist_, "gpu_power/gpu_seconds", hist.data(), hist.size());
     last_rack_ = now;
   }
 
   World& world_;
   sim::Time duration_;
+  Calendar calendar_;
   bool has_facility_ = false;
-  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, gpu_group_;
+  h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, rack_scale_;
+  h5::Handle gpu_group_, bin_scale_, edge_scale_;
+  std::map<std::string, std::unique_ptr<h5::Series>> coords_;  // time, by group prefix
   std::map<std::string, std::unique_ptr<h5::Series>> series_;
-  std::unique_ptr<h5::Series> r_time_, r_power_, r_inlet_, r_die_, r_clock_, g_time_, g_hist_;
+  std::unique_ptr<h5::Series> r_coord_, r_time_, r_power_, r_inlet_, r_die_, r_clock_;
+  std::unique_ptr<h5::Series> g_coord_, g_time_, g_hist_;
   std::vector<double> rack_energy_, rack_row_;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;
   sim::Time last_facility_, last_rack_;
 };
-
-void write_jobs(hid_t file, const World& world) {
-  struct Row {
-    std::int64_t id;
-    char name[48];
-    double submit_s, start_s, end_s, wait_s;
-    std::int64_t nodes;
-    std::int64_t gpus;
-    double energy_kwh;
-    std::int64_t interruptions;
-    double lost_gpu_h;
-    double goodput;
-    double mfu;                // end-to-end model FLOPs utilisation (training jobs)
-    double kernel_efficiency;  // tensor throughput while computing over peak (training jobs)
-    char state[12];
-  };
-  std::vector<Row> rows;
-  for (const auto& job : world.jobs()) {
-    Row row{};
-    row.id = job.id;
-    std::snprintf(row.name, sizeof row.name, "%s", job.request.name.c_str());
-    const auto secs = [](sim::Time t) {
-      return t == sim::Time::max() ? std::nan("") : t.seconds();
-    };
-    row.submit_s = job.request.submit.seconds();
-    row.start_s = secs(job.start);
-    row.end_s = secs(job.end);
-    row.wait_s =
-        job.start == sim::Time::max() ? std::nan("") : (job.start - job.request.submit).seconds();
-    row.nodes = job.request.nodes;
-    row.gpus = job.request.gpus;
-    row.energy_kwh = job.energy_j / j_per_kwh;
-    row.interruptions = job.interruptions;
-    row.lost_gpu_h = job.run ? job.run->stats().lost_gpu_hours() : 0.0;
-    row.goodput = job.run ? job.run->stats().goodput() : std::nan("");
-    row.mfu = job.training ? job.training->end_to_end_mfu() : std::nan("");
-    row.kernel_efficiency = job.training ? job.training->kernel_efficiency() : std::nan("");
-    const char* state = job.state == models::world::JobState::done      ? "done"
-                        : job.state == models::world::JobState::running ? "running"
-                                                                        : "queued";
-    std::snprintf(row.state, sizeof row.state, "%s", state);
-    rows.push_back(row);
-  }
-  h5::Handle name_type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(name_type.get(), 48);
-  h5::Handle state_type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(state_type.get(), 12);
-  h5::Handle type(h5::check(H5Tcreate(H5T_COMPOUND, sizeof(Row)), "compound"), H5Tclose);
-  H5Tinsert(type.get(), "id", HOFFSET(Row, id), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "name", HOFFSET(Row, name), name_type.get());
-  H5Tinsert(type.get(), "submit_s", HOFFSET(Row, submit_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "start_s", HOFFSET(Row, start_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "end_s", HOFFSET(Row, end_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "wait_s", HOFFSET(Row, wait_s), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "nodes", HOFFSET(Row, nodes), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "gpus", HOFFSET(Row, gpus), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "energy_kwh", HOFFSET(Row, energy_kwh), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "interruptions", HOFFSET(Row, interruptions), H5T_NATIVE_INT64);
-  H5Tinsert(type.get(), "lost_gpu_h", HOFFSET(Row, lost_gpu_h), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "goodput", HOFFSET(Row, goodput), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "mfu", HOFFSET(Row, mfu), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "kernel_efficiency", HOFFSET(Row, kernel_efficiency), H5T_NATIVE_DOUBLE);
-  H5Tinsert(type.get(), "state", HOFFSET(Row, state), state_type.get());
-  hsize_t dims[1] = {rows.size()};
-  h5::Handle space(h5::check(H5Screate_simple(1, dims, nullptr), "jobs space"), H5Sclose);
-  h5::Handle ds(h5::check(H5Dcreate2(file, "jobs", type.get(), space.get(), H5P_DEFAULT,
-                                     H5P_DEFAULT, H5P_DEFAULT),
-                          "creating jobs table"),
-                H5Dclose);
-  if (!rows.empty())
-    h5::check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, rows.data()),
-              "writing jobs table");
-  h5::set_attr(
-      ds.get(), "units",
-      std::string("submit_s, start_s, end_s, wait_s: s; energy_kwh: kWh; lost_gpu_h: "
-                  "GPU-hours; goodput, mfu, kernel_efficiency: 1 (training jobs; mfu end "
-                  "to end, kernel_efficiency while computing); times from the start of the "
-                  "run; NaN = did not happen"));
-}
 
 std::string resolve_output(const Scenario& sc, const RunOptions& opt) {
   if (!opt.output.empty()) return opt.output;
@@ -394,39 +363,35 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   Summary summary;
   const std::string final_path = resolve_output(sc, opt);
   summary.output_file = final_path;
-  std::error_code ec;
-  if (fs::exists(final_path, ec) && !opt.force)
-    throw OutputError(final_path + " already exists; pass --force to overwrite it");
-  if (fs::is_directory(final_path, ec)) throw OutputError(final_path + " is a directory");
+  OutputFile::check_final(final_path, opt.force);
 
-  // Build (and so validate) everything before touching the disk.
+  // Build (and so validate) everything before touching the disk. Every data file the models
+  // read is recorded for the provenance (or served from a regenerated run's recorded inputs).
+  sim::InputCapture inputs(opt.provenance.embed_inputs);
+  for (const auto& [path, bytes] : opt.served_inputs) inputs.serve(path, bytes);
   World world(world_sections(sc), sc.seed, sc.base_dir);
+  std::vector<std::string> limit_notes = world.warnings();
+  for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
+  if (opt.provenance.rerun) check_rerun_inputs(inputs.files(), sc, *opt.provenance.rerun);
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is
-  // created now so an unwritable target is reported before the simulation starts.
-  const std::string partial = final_path + ".partial";
+  // created now so an unwritable target is reported before the simulation starts. `out`
+  // removes it on every way out but success; `file` is declared after it, so closes first.
+  OutputFile out(final_path, opt.force);
+  const std::string& partial = out.partial_path();
   h5::Handle file;
   try {
     file = h5::create_file(partial);
   } catch (const std::exception&) {
     throw OutputError("cannot write " + partial + " (is the folder writable and present?)");
   }
-  struct RemoveOnFailure {
-    std::string path;
-    h5::Handle* file;
-    bool armed = true;
-    ~RemoveOnFailure() {
-      if (!armed) return;
-      file->reset();
-      std::error_code e;
-      fs::remove(path, e);
-    }
-  } guard{partial, &file};
 
-  Recorder recorder(world, file.get(), sc);
+  const Calendar calendar = run_calendar(world);
+  Recorder recorder(world, file.get(), sc, calendar);
   Progress progress(opt.progress, sc.duration);
   auto& sim = world.simulator();
-  // Run in slices so that progress and interruption are checked without an engine hook.
+  // The engine looks at the flag after every event; slices draw the progress.
+  sim.set_interrupt(opt.interrupted);
   const sim::Time slice = std::max(sim::minutes(1), sim::Time::from_ns(sc.duration.ns() / 1000));
   while (sim.now() < sc.duration) {
     if (opt.interrupted && opt.interrupted->load()) {
@@ -439,147 +404,77 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   }
   progress.update(sim.now(), true);
   recorder.finish();
-  world.update_it();
-  world.update_jobs();
 
-  auto& v = summary.values;
-  for (const auto& k : summary_keys()) v[k] = std::nullopt;
-  const double it_kwh = world.it_energy_j() / j_per_kwh;
-  v["it_energy_kwh"] = it_kwh;
-  v["peak_it_power_kw"] = world.peak_it_power_w() / 1e3;
   {
     const auto& fac = world.facility();
-    const auto& t = fac.totals();
-    if (recorder.has_facility()) {
-      const double fac_kwh = t.facility_j / j_per_kwh;
-      v["facility_energy_kwh"] = fac_kwh;
-      v["pue"] = it_kwh > 0 ? fac_kwh / it_kwh : std::nan("");
-      v["peak_facility_power_kw"] = fac.peak_facility_w() / 1e3;
-      std::vector<float> samples = recorder.facility_samples_w();
-      if (!samples.empty()) {
-        const std::size_t k = std::min(
-            samples.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * samples.size())) - 1);
-        std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(k),
-                         samples.end());
-        v["p99_facility_power_kw"] = samples[k] / 1e3;
-      }
-    }
-    if (fac.has_thermal()) {
-      v["max_inlet_c"] = fac.max_inlet_c();
-      v["mean_max_inlet_c"] = fac.mean_max_inlet_c();
-    }
-    if (fac.has_cooling()) {
-      v["cooling_energy_kwh"] = t.cooling_j / j_per_kwh;
-      v["water_m3"] = t.water_m3;
-      if (it_kwh > 0) v["wue_l_per_kwh"] = t.water_m3 * 1e3 / it_kwh;
-      if (fac.over_capacity()) {
-        v["cooling_unmet_heat_kwh"] = t.unmet_heat_j / j_per_kwh;
-        std::fprintf(stderr,
-                     "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
-                     "control steps; unmet heat %.3g kWh\n",
-                     fac.over_capacity()->component.c_str(),
-                     sim::to_string(fac.over_capacity()->first).c_str(),
-                     static_cast<long long>(fac.over_capacity()->steps),
-                     t.unmet_heat_j / j_per_kwh);
-      }
-    }
-    if (fac.has_power_chain()) {
-      v["power_chain_loss_kwh"] = t.losses_j / j_per_kwh;
-      v["other_energy_kwh"] = t.other_j / j_per_kwh;
-      v["export_loss_kwh"] = t.export_loss_j / j_per_kwh;
-      // ISO/IEC 30134-3: on-site renewable energy the facility used over its consumption.
-      if (t.facility_j > 0)
-        v["renewable_energy_factor"] =
-            std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
-      v["power_chain_overload_h"] = t.overload_s / 3600;
-      // PUE at a meter boundary without the electrical chain's own losses (IT, cooling,
-      // lighting and other loads), as facilities that meter IT at the floor publish it.
-      if (fac.has_cooling() && it_kwh > 0)
-        v["pue_without_power_chain"] = (it_kwh + (t.cooling_j + t.other_j) / j_per_kwh) / it_kwh;
-      if (t.overload_s > 0)
-        std::fprintf(stderr,
-                     "joule: warning: a power-chain stage (UPS or transformer) ran above its "
-                     "rating for %.3g h\n",
-                     t.overload_s / 3600);
-    }
-    if (fac.has_site()) {
-      v["co2e_t"] = t.co2e_kg / 1e3;
-      v["cost_usd"] = t.cost_usd;
-      if (it_kwh > 0) v["cue_kg_per_kwh"] = t.co2e_kg / it_kwh;
-    }
+    if (fac.has_cooling() && fac.over_capacity())
+      std::fprintf(stderr,
+                   "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
+                   "control steps; unmet heat %.3g kWh\n",
+                   fac.over_capacity()->component.c_str(),
+                   sim::to_string(fac.over_capacity()->first).c_str(),
+                   static_cast<long long>(fac.over_capacity()->steps),
+                   world.facility_totals().unmet_heat_j / joules_per_kwh);
+    if (fac.has_power_chain() && world.facility_totals().overload_s > 0)
+      std::fprintf(stderr,
+                   "joule: warning: a power-chain stage (UPS or transformer) ran above its "
+                   "rating for %.3g h\n",
+                   world.facility_totals().overload_s / sim::seconds_per_hour);
   }
-  {
-    double useful = 0, total = 0;
-    for (const auto& job : world.jobs())
-      if (job.run) {
-        useful += job.run->stats().useful_gpu_s;
-        total += job.run->stats().total_gpu_s();
-      }
-    if (total > 0) v["goodput"] = useful / total;
-  }
-  double waits = 0;
-  int started = 0, completed = 0;
-  for (const auto& job : world.jobs()) {
-    if (job.start != sim::Time::max()) {
-      waits += (job.start - job.request.submit).seconds();
-      ++started;
-    }
-    completed += job.state == models::world::JobState::done;
-  }
-  {
-    // Queue-wait percentile, makespan (first submit to last completion) and GPU utilization
-    // (accelerator-seconds of running jobs over all accelerators × simulated time).
-    std::vector<double> job_waits;
-    double first_submit = -1, last_end = -1, busy_gpu_s = 0;
-    const sim::Time end = sim.now();
-    for (const auto& job : world.jobs()) {
-      if (first_submit < 0) first_submit = job.request.submit.seconds();
-      if (job.start == sim::Time::max()) continue;
-      job_waits.push_back((job.start - job.request.submit).seconds());
-      const sim::Time stop = job.end == sim::Time::max() ? end : job.end;
-      busy_gpu_s += job.request.gpus * (stop - job.start).seconds();
-      if (job.end != sim::Time::max()) last_end = std::max(last_end, job.end.seconds());
-    }
-    if (!job_waits.empty()) {
-      std::sort(job_waits.begin(), job_waits.end());
-      const auto k = static_cast<std::size_t>(std::ceil(0.95 * job_waits.size())) - 1;
-      v["p95_wait_s"] = job_waits[std::min(k, job_waits.size() - 1)];
-    }
-    if (last_end >= 0) v["makespan_s"] = last_end - first_submit;
-    const double gpus = static_cast<double>(world.cluster().accelerator_count());
-    if (gpus > 0) v["gpu_utilization"] = busy_gpu_s / (gpus * sc.duration.seconds());
-  }
-  v["jobs_submitted"] = static_cast<double>(world.jobs().size());
-  v["jobs_completed"] = completed;
-  if (started > 0) v["mean_wait_s"] = waits / started;
-  v["simulated_s"] = sc.duration.seconds();
-  v["events"] = static_cast<double>(sim.events_processed());
-  v["wall_s"] =
+  const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const models::world::RunRecord record{world, recorder.facility_samples_w(), sc.duration, wall_s};
+  for (auto& [key, value] : models::world::compute_kpis(record)) summary.values[key] = value;
+  const auto& v = summary.values;
 
-  write_jobs(file.get(), world);
+  {
+    // Limits the models could not meet (models/world/limits.hpp); their KPIs are in the registry.
+    const auto& lim = world.limits();
+    const auto report = [&](const char* what, const models::world::ViolationAccount& a) {
+      if (a.seconds() <= 0) return;
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "%s not met for %.6g s from %s: %.6g kWh drawn above it (peak excess %.4g kW)",
+                    what, a.seconds(), sim::to_string(*a.first()).c_str(),
+                    a.energy_j() / joules_per_kwh, a.peak_excess_w() / 1e3);
+      std::fprintf(stderr, "joule: warning: %s\n", line);
+      limit_notes.push_back(line);
+    };
+    report("rack power limit", lim.rack_limit());
+    report("accelerator power cap", lim.gpu_cap());
+  }
+  for (const auto& [key, value] : v)
+    if (value && !std::isfinite(*value) && key != "wall_s")
+      throw std::runtime_error("the run's KPI " + key + " is " + std::to_string(*value) +
+                               " (non-finite); the model that produced it has a bug or was given "
+                               "values no check caught");
+
+  write_jobs(file.get(), world, calendar);
   const hid_t root = file.get();
-  h5::set_attr(root, "scenario", sc.text);
+  h5::set_attr(root, "Conventions", std::string("CF-1.8"));
+  h5::set_attr(root, "title", "Joule simulation: " + sc.name);
   h5::set_attr(root, "scenario_name", sc.name);
-  h5::set_attr(root, "scenario_source", sc.source_name);
   h5::set_attr(root, "seed", static_cast<std::int64_t>(sc.seed));
-  h5::set_attr(root, "joule_version", std::string(version()));
-  h5::set_attr(root, "git_revision", std::string(git_revision()));
+  write_provenance(root, sc, inputs.files(), opt.provenance, final_path);
   h5::set_attr(root, "calibration_source", world.calibration().source);
   h5::set_attr(root, "calibration_kind",
                std::string(world.calibration().kind == models::compute::SourceKind::measurement
                                ? "measurement"
                                : "estimate"));
   h5::set_attr(root, "policy", world.policy_name());
+  h5::set_attr(root, "kpi_registry", models::world::kpi_registry_json());
+  {
+    std::string notes;
+    for (const auto& n : limit_notes) notes += (notes.empty() ? "" : "\n") + n;
+    h5::set_attr(root, "limit_violations", notes.empty() ? std::string("none") : notes);
+  }
   {
     h5::Handle group = h5::create_group(root, "summary");
     for (const auto& [key, value] : v)
       if (value) h5::set_attr(group.get(), key, *value);
   }
   h5::close_file(file);  // flush + close, checked: a full disk often shows up only here
-  fs::rename(partial, final_path, ec);
-  if (ec) throw OutputError("cannot rename " + partial + " to " + final_path + ": " + ec.message());
-  guard.armed = false;
+  out.commit();
   return summary;
 }
 
@@ -636,6 +531,17 @@ std::string summary_json(const Summary& s) {
     }
   }
   out << "\n}\n";
+  return out.str();
+}
+
+std::string kpi_table() {
+  std::ostringstream out;
+  for (const auto& k : models::world::KpiRegistry::all()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-24s %-11s %-12s %s\n", k.name.c_str(), k.unit.c_str(),
+                  k.topic.c_str(), k.label.c_str());
+    out << line << "      " << k.description << "\n";
+  }
   return out.str();
 }
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "app/output_file.hpp"
+#include "app/provenance.hpp"
 #include "app/scenario.hpp"
 #include "models/world/world.hpp"
 
@@ -16,7 +18,9 @@ struct RunOptions {
   std::string output;     // -o; empty = scenario's output.file, else "<name>.h5"
   bool force = false;     // overwrite an existing output file
   bool progress = false;  // draw progress on stderr (a terminal)
-  const std::atomic<bool>* interrupted = nullptr;  // set by SIGINT/SIGTERM
+  const std::atomic<bool>* interrupted = nullptr;    // set by SIGINT/SIGTERM
+  ProvenanceOptions provenance;                      // --embed-inputs, sweep identity, rerun
+  std::map<std::string, std::string> served_inputs;  // resolved path → bytes (a rerun's inputs)
 };
 
 // The KPIs of a run. Absent values (no such component in the scenario) are nullopt and are
@@ -38,14 +42,11 @@ const std::vector<std::string>& summary_keys();
 // flag was raised (no output file is left behind).
 Summary run(const Scenario& scenario, const RunOptions& options);
 
-class OutputError : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
-
 // Reads the summary stored in a finished output file.
 Summary read_summary(const std::string& file);
 std::string summary_table(const Summary& summary);
 std::string summary_json(const Summary& summary);
+// The KPI registry as a table: name, unit, label, description.
+std::string kpi_table();
 
 }  // namespace joule::app

@@ -8,7 +8,9 @@
 #include <functional>
 #include <set>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
+#include "models/compute/user_catalog.hpp"
+#include "sim/input_files.hpp"
 
 namespace joule::app {
 
@@ -26,6 +28,9 @@ const sim::ModelDoc& scenario_doc() {
        {"duration", "s", "1 d", "simulated time"},
        {"control_step", "s", "1 min", "step of the cooling plant and thermal network"},
        {"site", "map", "-", "weather, grid carbon and price"},
+       {"catalog", "string", "-",
+        "user hardware catalog file (chips and nodes, path relative to this file; see "
+        "'catalog.accelerators[]' and 'catalog.nodes[]')"},
        {"cluster", "map", "-", "racks and node model"},
        {"power_chain", "map", "-", "PSU, PDU, UPS, transformer, battery, PV"},
        {"cooling", "map", "-", "cooling plant"},
@@ -45,6 +50,14 @@ const sim::ModelDoc& output_doc() {
        {"rack_interval", "s", "15 min", "per-rack trace interval"}}};
   return doc;
 }
+
+namespace {
+const bool documented = [] {
+  sim::model_docs().push_back(&scenario_doc());
+  sim::model_docs().push_back(&output_doc());
+  return true;
+}();
+}  // namespace
 
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
   // A map that selects a different model (`type:`) replaces the base's map: the old model's
@@ -103,10 +116,14 @@ YAML::Node to_yaml_node(const sim::ParamNode& node) {
 // Loads a file and its extends chain, base first.
 sim::ParamNode load_chain(const std::string& text, const std::string& name,
                           const std::string& base_dir, std::set<std::string>& seen) {
-  sim::ParamNode node = parse_yaml_text(text, name);
+  sim::ParamNode node = io::parse_yaml_text(text, name);
   if (node.kind == sim::ParamNode::Kind::null) {
-    node.kind = sim::ParamNode::Kind::map;
+    // An empty file (or /dev/null, or only comments) is a mistake, not a scenario of defaults.
     node.where.source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
+    node.where.line = node.where.column = 1;
+    throw sim::InputError(node.where,
+                          "the scenario is empty (it needs at least 'cluster:' and "
+                          "'workload:' sections)");
   }
   if (!node.is_map()) throw sim::InputError(node.where, "a scenario must be a map of sections");
   const sim::ParamNode::Entry* ext = node.find_entry("extends");
@@ -125,7 +142,7 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
   if (!fs::is_regular_file(base_path, ec))
     throw sim::InputError(ext->value.where,
                           "extends: cannot read file '" + base_path.string() + "'");
-  const sim::ParamNode raw = parse_yaml_file(base_path.string(), ext->value.where);
+  const sim::ParamNode raw = io::parse_yaml_file(base_path.string(), ext->value.where);
   const std::string base_text = raw.where.source ? raw.where.source->text : "";
   sim::ParamNode merged =
       load_chain(base_text, base_path.string(), base_path.parent_path().string(), seen);
@@ -145,16 +162,47 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
   sc.source_name = name;
   sc.base_dir = base_dir;
   const sim::ParamReader top(&root, scenario_doc(), {});
+  // The sections every world needs, reported at the top of the file rather than, later, at
+  // no place at all.
+  for (const char* section : {"cluster", "workload"}) {
+    const sim::ParamNode* n = root.find(section);
+    if (!n || n->kind == sim::ParamNode::Kind::null) {
+      sim::Location at = root.where;
+      if (at.line <= 0) at.line = at.column = 1;
+      throw sim::InputError(at, "the scenario has no '" + std::string(section) + ":' section");
+    }
+  }
   sc.name = top.string("name");
   if (top.has("description")) sc.description = top.string("description");
   sc.seed = static_cast<std::uint64_t>(top.integer("seed", sim::Range::non_negative()));
   if (options.seed) sc.seed = *options.seed;
   sc.duration = top.duration("duration", sim::Range::positive());
   sc.control_step = top.duration("control_step", sim::Range::between(1, 3600));
+  if (top.has("catalog")) {
+    // User chips and nodes, registered before the cluster section names them.
+    const fs::path file = top.string("catalog");
+    const fs::path p = file.is_absolute()
+                           ? file
+                           : fs::path(sim::directory_of(top.location("catalog"), base_dir)) / file;
+    models::compute::load_user_catalog(io::parse_yaml_file(p.string(), top.location("catalog")));
+  }
   const sim::ParamReader out(top.node("output"), output_doc());
   if (out.has("file")) sc.output.file = out.string("file");
   sc.output.facility_interval = out.duration("facility_interval", sim::Range::positive());
   sc.output.rack_interval = out.duration("rack_interval", sim::Range::positive());
+  // Traces of at most 1e8 rows (a century at one minute is 5e7): a typo in an interval ("1 ns")
+  // would otherwise fill the disk.
+  for (const char* key : {"facility_interval", "rack_interval"}) {
+    const sim::Time step = std::string(key) == "facility_interval" ? sc.output.facility_interval
+                                                                   : sc.output.rack_interval;
+    if (sc.duration / step <= 100'000'000) continue;
+    const std::string why = "gives " + std::to_string(sc.duration / step) + " samples over " +
+                            sim::to_string(sc.duration) +
+                            "; at most 1e8 (choose a longer interval)";
+    if (out.has(key)) out.fail(key, why);
+    top.fail("duration",
+             std::string("with output.") + key + " " + sim::to_string(step) + " " + why);
+  }
   // Record the seed actually used.
   if (options.seed) apply_set(root, "seed=" + std::to_string(*options.seed));
   sc.root = std::move(root);
@@ -163,6 +211,17 @@ Scenario finish(sim::ParamNode root, const std::string& name, const std::string&
 }
 
 }  // namespace
+
+void register_embedded_data() {
+  static const bool registered = [] {
+    for (const auto& f : embedded_data_files())
+      sim::register_builtin_file(
+          (fs::path(embedded_scenario_dir) / std::string(f.path)).lexically_normal().string(),
+          f.bytes);
+    return true;
+  }();
+  (void)registered;
+}
 
 void apply_set(sim::ParamNode& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
@@ -173,7 +232,7 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
   if (eq == std::string::npos || eq == 0)
     throw sim::InputError(where, "--set expects path.to.key=value, got '" + assignment + "'");
   const std::string path = assignment.substr(0, eq);
-  sim::ParamNode value = parse_yaml_text(assignment.substr(eq + 1), "--set");
+  sim::ParamNode value = io::parse_yaml_text(assignment.substr(eq + 1), "--set");
   // Point every location of the value into the --set text, after the '='.
   std::function<void(sim::ParamNode&)> relocate = [&](sim::ParamNode& n) {
     const int column = n.where.column;
@@ -242,13 +301,17 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   if (path.empty()) {
-    // The embedded default reads shipped data (weather, carbon, prices) from the scenarios
-    // folder: $JOULE_SCENARIO_DIR, or the source tree it was built from.
+    // The embedded default reads the data compiled into the binary, or the scenarios folder
+    // $JOULE_SCENARIO_DIR names.
     const char* env = std::getenv("JOULE_SCENARIO_DIR");
+    if (env && *env)
+      return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>", env,
+                                options);
+    register_embedded_data();
     return load_scenario_text(embedded_default_scenario(), "<embedded default.yaml>",
-                              env && *env ? env : JOULE_SCENARIO_DIR, options);
+                              embedded_scenario_dir, options);
   }
-  const sim::ParamNode raw = parse_yaml_file(path);
+  const sim::ParamNode raw = io::parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";
   std::set<std::string> seen{fs::weakly_canonical(path).string()};
   const std::string base_dir = fs::absolute(path).parent_path().string();

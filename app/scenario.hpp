@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/params.hpp"
@@ -44,6 +45,19 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
                             const std::string& base_dir, const LoadOptions& options = {});
 
 const std::string& embedded_default_scenario();
+// The data files the embedded default names, compiled in: path relative to its folder, bytes,
+// SHA-256 at build time. They are served (sim::read_input_file) under embedded_scenario_dir.
+struct EmbeddedFile {
+  std::string_view path;
+  std::string_view bytes;
+  std::string_view sha256;
+};
+const std::vector<EmbeddedFile>& embedded_data_files();
+// The folder the embedded default's relative paths start at: a name no machine has, so that
+// nothing on disk stands in for the compiled-in data. $JOULE_SCENARIO_DIR overrides it.
+inline constexpr const char* embedded_scenario_dir = "/joule-embedded/scenarios";
+// Serves embedded_data_files() to read_input_file() (once; any thread).
+void register_embedded_data();
 const sim::ModelDoc& scenario_doc();
 const sim::ModelDoc& output_doc();
 

@@ -1,11 +1,10 @@
+// `joule sweep`, the sweep file: its keys, the axes (explicit variants, grids, Latin-hypercube
+// samples), the expansion into named variants with their seeds, and each variant's scenario.
+// Running: sweep_run.cpp; the summary table: sweep_table.cpp; the command and MPI:
+// sweep_command.cpp.
 #include "app/sweep.hpp"
 
-#include <fcntl.h>
 #include <hdf5.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -22,13 +21,16 @@
 
 #include "app/docs.hpp"
 #include "app/h5.hpp"
+#include "app/sweep_detail.hpp"
 #include "app/version.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
+#include "models/world/kpi.hpp"
 #include "sim/random.hpp"
 
-extern char** environ;
-
 namespace joule::app {
+
+namespace fs = std::filesystem;
+using namespace detail;
 
 namespace fs = std::filesystem;
 
@@ -117,29 +119,6 @@ void check_path(const std::string& path, const sim::Location& where) {
   }
 }
 
-// A value on one line: scalars as written, lists and maps in flow style.
-std::string flow_text(const sim::ParamNode& node) {
-  switch (node.kind) {
-    case sim::ParamNode::Kind::null:
-      return "";
-    case sim::ParamNode::Kind::scalar:
-      return node.scalar;
-    case sim::ParamNode::Kind::sequence: {
-      std::string out = "[";
-      for (std::size_t i = 0; i < node.items.size(); ++i)
-        out += (i ? ", " : "") + flow_text(node.items[i]);
-      return out + "]";
-    }
-    case sim::ParamNode::Kind::map: {
-      std::string out = "{";
-      for (std::size_t i = 0; i < node.entries.size(); ++i)
-        out += (i ? ", " : "") + node.entries[i].key + ": " + flow_text(node.entries[i].value);
-      return out + "}";
-    }
-  }
-  return "";
-}
-
 Assignment make_assignment(const std::string& path, const sim::Location& key_where,
                            const sim::ParamNode& value) {
   check_path(path, key_where);
@@ -208,6 +187,9 @@ Factor read_grid(const sim::ParamNode& grid) {
       values.push_back(make_assignment(e.key, e.key_where, e.value));
     }
     // The first key varies slowest: extend every existing point by each value.
+    if (f.points.size() * values.size() > max_variants)
+      throw sim::InputError(
+          e.key_where, "axes.grid makes more than " + std::to_string(max_variants) + " variants");
     Factor next;
     for (const auto& point : f.points)
       for (const auto& v : values) {
@@ -256,7 +238,8 @@ std::string format_sampled(double value, const std::string& unit) {
 Factor read_sample(const sim::ParamNode& node) {
   const sim::ParamReader r(&node, sample_doc(), {});
   const std::string method = r.choice("method", {"lhs", "random"});
-  const auto count = static_cast<std::size_t>(r.integer("count", sim::Range::at_least(1)));
+  const auto count = static_cast<std::size_t>(
+      r.integer("count", sim::Range::between(1, static_cast<double>(max_variants))));
   const auto seed = static_cast<std::uint64_t>(r.integer("seed", sim::Range::non_negative()));
   const sim::ParamNode* ranges = r.node("ranges");
   if (!ranges || !ranges->is_map() || ranges->entries.empty())
@@ -383,16 +366,6 @@ void relocate_assignment(sim::ParamNode& root, const Assignment& a) {
   }
 }
 
-std::vector<Assignment> all_sets(const Sweep& sweep, const Variant& v) {
-  std::vector<Assignment> sets = sweep.common;
-  sets.insert(sets.end(), v.assignments.begin(), v.assignments.end());
-  return sets;
-}
-
-bool sets_seed(const std::vector<Assignment>& sets) {
-  return std::any_of(sets.begin(), sets.end(), [](const auto& a) { return a.path == "seed"; });
-}
-
 const sim::ParamNode* find_path(const sim::ParamNode& root, const std::string& path) {
   const sim::ParamNode* node = &root;
   std::size_t start = 0;
@@ -404,14 +377,6 @@ const sim::ParamNode* find_path(const sim::ParamNode& root, const std::string& p
     start = dot + 1;
   }
   return nullptr;
-}
-
-std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
-}
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -457,12 +422,12 @@ std::vector<std::vector<double>> uniform_random(std::size_t count, std::size_t d
   return points;
 }
 
-Sweep load_sweep_text(const std::string& text, const std::string& name,
-                      const std::string& base_dir) {
+Sweep load_sweep_text(const std::string& text, const std::string& name, const std::string& base_dir,
+                      const std::atomic<bool>* interrupted) {
   Sweep sweep;
   sweep.source = name;
   sweep.text = text;
-  const sim::ParamNode root = parse_yaml_text(text, name);
+  const sim::ParamNode root = io::parse_yaml_text(text, name);
   if (!root.is_map())
     throw sim::InputError(root.where, "a sweep file is a map with base: and axes:");
   const sim::ParamReader r(&root, sweep_doc(), {});
@@ -524,9 +489,14 @@ Sweep load_sweep_text(const std::string& text, const std::string& name,
   }
 
   std::size_t total = 1;
-  for (const auto& f : factors) total *= f.points.size();
+  for (const auto& f : factors) {
+    total *= f.points.size();  // each factor ≤ max_variants: no overflow before the check
+    if (total > max_variants)
+      r.fail("axes", "make more than " + std::to_string(max_variants) + " variants");
+  }
   const int width = std::max<int>(4, static_cast<int>(std::to_string(total - 1).size()));
   for (std::size_t index = 0; index < total; ++index) {
+    if (interrupted && interrupted->load()) throw SweepInterrupted();
     Variant v;
     v.index = index;
     const std::string digits = std::to_string(index);
@@ -562,10 +532,10 @@ Sweep load_sweep_text(const std::string& text, const std::string& name,
   return sweep;
 }
 
-Sweep load_sweep(const std::string& path) {
-  const sim::ParamNode raw = parse_yaml_file(path);
+Sweep load_sweep(const std::string& path, const std::atomic<bool>* interrupted) {
+  const sim::ParamNode raw = io::parse_yaml_file(path);
   const std::string text = raw.where.source ? raw.where.source->text : "";
-  return load_sweep_text(text, path, fs::absolute(path).parent_path().string());
+  return load_sweep_text(text, path, fs::absolute(path).parent_path().string(), interrupted);
 }
 
 std::vector<std::string> variant_sets(const Sweep& sweep, const Variant& variant) {
@@ -589,8 +559,9 @@ Scenario variant_scenario(const Sweep& sweep, const Variant& variant) {
   return sc;
 }
 
-void validate_sweep(const Sweep& sweep) {
+void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted) {
   for (const auto& v : sweep.variants) {
+    if (interrupted && interrupted->load()) throw SweepInterrupted();
     const Scenario sc = variant_scenario(sweep, v);
     try {
       validate(sc);
@@ -600,204 +571,47 @@ void validate_sweep(const Sweep& sweep) {
   }
 }
 
-// ---- running ---------------------------------------------------------------------------------
+namespace detail {
 
-const char* to_string(VariantStatus status) {
-  switch (status) {
-    case VariantStatus::pending:
-      return "pending";
-    case VariantStatus::done:
-      return "done";
-    case VariantStatus::reused:
-      return "reused";
-    case VariantStatus::failed:
-      return "failed";
-    case VariantStatus::interrupted:
-      return "interrupted";
-  }
-  return "?";
-}
-
-std::string variant_output(const std::string& dir, const Variant& variant) {
-  return (fs::path(dir) / (variant.name + ".h5")).string();
-}
-
-std::string default_sweep_dir(const std::string& sweep_path) {
-  return fs::path(sweep_path).stem().string();
-}
-
-bool hdf5_threadsafe() {
-  hbool_t safe = false;
-  H5is_library_threadsafe(&safe);
-  return safe;
-}
-
-std::vector<VariantResult> scan_outputs(const Sweep& sweep, const SweepOptions& options) {
-  std::vector<VariantResult> results(sweep.variants.size());
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    results[i].index = i;
-    const Variant& v = sweep.variants[i];
-    const std::string path = variant_output(options.dir, v);
-    std::error_code ec;
-    if (options.force || !fs::is_regular_file(path, ec)) continue;
-    try {
-      // Complete = finished (has /summary) and made from this variant's scenario.
-      std::string recorded;
-      {
-        h5::Handle file = h5::open_file_readonly(path);
-        recorded = h5::get_string_attr(file.get(), "scenario");
-      }
-      if (recorded != variant_scenario(sweep, v).text) continue;  // stale: rerun
-      const Summary s = read_summary(path);
-      results[i].status = VariantStatus::reused;
-      results[i].values = s.values;
-    } catch (const std::exception&) {
-      // Unreadable or unfinished: rerun.
+// A value on one line: scalars as written, lists and maps in flow style.
+std::string flow_text(const sim::ParamNode& node) {
+  switch (node.kind) {
+    case sim::ParamNode::Kind::null:
+      return "";
+    case sim::ParamNode::Kind::scalar:
+      return node.scalar;
+    case sim::ParamNode::Kind::sequence: {
+      std::string out = "[";
+      for (std::size_t i = 0; i < node.items.size(); ++i)
+        out += (i ? ", " : "") + flow_text(node.items[i]);
+      return out + "]";
+    }
+    case sim::ParamNode::Kind::map: {
+      std::string out = "{";
+      for (std::size_t i = 0; i < node.entries.size(); ++i)
+        out += (i ? ", " : "") + node.entries[i].key + ": " + flow_text(node.entries[i].value);
+      return out + "}";
     }
   }
-  return results;
+  return "";
 }
 
-namespace {
-
-std::string self_executable() {
-  std::error_code ec;
-  const auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("joule") : p.string();
+std::vector<Assignment> all_sets(const Sweep& sweep, const Variant& v) {
+  std::vector<Assignment> sets = sweep.common;
+  sets.insert(sets.end(), v.assignments.begin(), v.assignments.end());
+  return sets;
 }
 
-// Runs `joule run` for one variant in a child process; its stderr goes to DIR/<name>.log, which
-// is removed when the run succeeds.
-VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions& options) {
-  VariantResult result;
-  result.index = v.index;
-  const std::string out = variant_output(options.dir, v);
-  const std::string log = (fs::path(options.dir) / (v.name + ".log")).string();
-  std::vector<std::string> args = {
-      options.executable.empty() ? self_executable() : options.executable, "run", sweep.base_path};
-  for (const auto& s : variant_sets(sweep, v)) {
-    args.push_back("--set");
-    args.push_back(s);
-  }
-  if (sweep.seeds == SeedPolicy::per_variant && !sets_seed(all_sets(sweep, v))) {
-    args.push_back("--seed");
-    args.push_back(std::to_string(v.seed));
-  }
-  for (const char* a : {"-o", out.c_str(), "--force", "--quiet"}) args.push_back(a);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    result.status = VariantStatus::failed;
-    result.error = "cannot start " + args[0] + ": " + std::strerror(rc);
-    return result;
-  }
-  int status = 0;
-  bool signalled = false;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (!signalled && options.interrupted && options.interrupted->load()) {
-      kill(pid, SIGINT);
-      signalled = true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::error_code ec;
-  if (code == 0) {
-    try {
-      result.values = read_summary(out).values;
-      result.status = VariantStatus::done;
-      fs::remove(log, ec);
-    } catch (const std::exception& e) {
-      result.status = VariantStatus::failed;
-      result.error = first_line(e.what());
-    }
-    return result;
-  }
-  if (code == 130 || signalled) {
-    result.status = VariantStatus::interrupted;
-    fs::remove(log, ec);
-    return result;
-  }
-  std::ifstream in(log);
-  std::string line, text;
-  while (std::getline(in, line))
-    if (!line.empty()) {
-      text = line;
-      break;
-    }
-  result.status = VariantStatus::failed;
-  result.error =
-      (text.empty() ? "" : text + " ") + "(exit " + std::to_string(code) + "; see " + log + ")";
-  return result;
+bool sets_seed(const std::vector<Assignment>& sets) {
+  return std::any_of(sets.begin(), sets.end(), [](const auto& a) { return a.path == "seed"; });
 }
 
-}  // namespace
-
-VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOptions& options) {
-  const Variant& v = sweep.variants.at(index);
-  if (options.processes) return run_child(sweep, v, options);
-  VariantResult result;
-  result.index = index;
-  try {
-    const Scenario sc = variant_scenario(sweep, v);
-    RunOptions run_options;
-    run_options.output = variant_output(options.dir, v);
-    run_options.force = true;  // only incomplete, stale or unreadable outputs get here
-    run_options.interrupted = options.interrupted;
-    const Summary s = run(sc, run_options);
-    if (s.interrupted) {
-      result.status = VariantStatus::interrupted;
-    } else {
-      result.status = VariantStatus::done;
-      result.values = s.values;
-    }
-  } catch (const std::exception& e) {
-    result.status = VariantStatus::failed;
-    result.error = first_line(e.what());
-  }
-  return result;
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
 }
 
-// ---- the summary table -----------------------------------------------------------------------
-
-SweepTable::SweepTable(const Sweep& sweep, std::string dir, std::vector<VariantResult> results)
-    : sweep_(sweep), dir_(std::move(dir)), results_(std::move(results)) {}
-
-std::string SweepTable::csv_path() const {
-  return (fs::path(dir_) / "summary.csv").string();
-}
-std::string SweepTable::h5_path() const {
-  return (fs::path(dir_) / "summary.h5").string();
-}
-
-void SweepTable::record(const VariantResult& result) {
-  std::lock_guard lock(mutex_);
-  results_.at(result.index) = result;
-  if (now_s() - last_write_s_ >= 1.0) write_locked();
-}
-
-void SweepTable::write() {
-  std::lock_guard lock(mutex_);
-  write_locked();
-}
-
-namespace {
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (const char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 std::string number_text(double v) {
@@ -806,277 +620,6 @@ std::string number_text(double v) {
   return std::string(buf, r.ptr);
 }
 
-std::string kpi_units(const std::string& key) {
-  static const std::vector<std::pair<std::string, std::string>> suffix = {
-      {"_kwh", "kWh"}, {"_kw", "kW"}, {"_t", "t"}, {"_m3", "m3"}, {"_usd", "USD"}, {"_s", "s"}};
-  for (const auto& [s, u] : suffix)
-    if (key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) return u;
-  return "1";
-}
-
-void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& v) {
-  const hsize_t n = v.size();
-  h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
-  h5::Handle type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  h5::Handle set(h5::check(H5Dcreate2(parent, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
-                                      H5P_DEFAULT, H5P_DEFAULT),
-                           "creating " + name),
-                 H5Dclose);
-  std::vector<const char*> ptrs;
-  for (const auto& s : v) ptrs.push_back(s.c_str());
-  h5::check(H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
-            "writing " + name);
-}
-
-void write_numbers(hid_t parent, const std::string& name, const std::vector<double>& v,
-                   const std::string& units) {
-  const hsize_t n = v.size();
-  h5::Handle space(h5::check(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
-  h5::Handle set(h5::check(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(),
-                                      H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                           "creating " + name),
-                 H5Dclose);
-  if (n > 0)
-    h5::check(H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()),
-              "writing " + name);
-  h5::set_attr(set.get(), "units", units);
-}
-
-void replace_file(const std::string& partial, const std::string& path) {
-  std::error_code ec;
-  fs::rename(partial, path, ec);
-  if (ec) throw OutputError("cannot rename " + partial + " to " + path + ": " + ec.message());
-}
-
-}  // namespace
-
-void SweepTable::write_locked() {
-  last_write_s_ = now_s();
-  const auto& keys = summary_keys();
-  // Cell text of parameter p for variant v: its assignment, else the base's value.
-  auto param = [&](const Variant& v, std::size_t p) {
-    for (const auto& a : v.assignments)
-      if (a.path == sweep_.parameters[p]) return flow_text(a.value);
-    return sweep_.base_values[p];
-  };
-
-  {
-    const std::string partial = csv_path() + ".partial";
-    std::ofstream out(partial, std::ios::trunc);
-    if (!out) throw OutputError("cannot write " + partial);
-    out << "index,name,status,seed";
-    for (const auto& p : sweep_.parameters) out << "," << csv_field(p);
-    for (const auto& k : keys) out << "," << k;
-    out << ",output,error\n";
-    for (const auto& r : results_) {
-      const Variant& v = sweep_.variants[r.index];
-      out << r.index << "," << csv_field(v.name) << "," << to_string(r.status) << "," << v.seed;
-      for (std::size_t p = 0; p < sweep_.parameters.size(); ++p)
-        out << "," << csv_field(param(v, p));
-      for (const auto& k : keys) {
-        const auto it = r.values.find(k);
-        out << ",";
-        if (it != r.values.end() && it->second) out << number_text(*it->second);
-      }
-      const bool has_output = r.status == VariantStatus::done || r.status == VariantStatus::reused;
-      out << "," << csv_field(has_output ? v.name + ".h5" : "") << "," << csv_field(r.error)
-          << "\n";
-    }
-    out.close();
-    if (!out) throw OutputError("cannot write " + partial);
-    replace_file(partial, csv_path());
-  }
-
-  const std::string partial = h5_path() + ".partial";
-  {
-    h5::Handle file = h5::create_file(partial);
-    const hid_t root = file.get();
-    h5::set_attr(root, "sweep", sweep_.text);
-    h5::set_attr(root, "sweep_source", sweep_.source);
-    h5::set_attr(root, "base", sweep_.base_path);
-    h5::set_attr(root, "joule_version", std::string(version()));
-    h5::set_attr(root, "git_revision", std::string(git_revision()));
-    h5::set_attr(root, "description",
-                 std::string("One row per variant: parameters (as written) and KPIs (NaN = "
-                             "absent, failed or not yet run)"));
-    std::vector<std::string> names, status, errors, outputs;
-    std::vector<double> index, seed;
-    for (const auto& r : results_) {
-      const Variant& v = sweep_.variants[r.index];
-      names.push_back(v.name);
-      status.push_back(to_string(r.status));
-      errors.push_back(r.error);
-      const bool has_output = r.status == VariantStatus::done || r.status == VariantStatus::reused;
-      outputs.push_back(has_output ? v.name + ".h5" : "");
-      index.push_back(static_cast<double>(r.index));
-      seed.push_back(static_cast<double>(v.seed));
-    }
-    write_numbers(root, "index", index, "1");
-    write_strings(root, "name", names);
-    write_strings(root, "status", status);
-    write_numbers(root, "seed", seed, "1");
-    write_strings(root, "output", outputs);
-    write_strings(root, "error", errors);
-    h5::Handle params = h5::create_group(root, "parameters");
-    for (std::size_t p = 0; p < sweep_.parameters.size(); ++p) {
-      std::vector<std::string> cells;
-      for (const auto& r : results_) cells.push_back(param(sweep_.variants[r.index], p));
-      write_strings(params.get(), sweep_.parameters[p], cells);
-    }
-    h5::Handle kpis = h5::create_group(root, "kpis");
-    for (const auto& k : keys) {
-      std::vector<double> column;
-      for (const auto& r : results_) {
-        const auto it = r.values.find(k);
-        column.push_back(it != r.values.end() && it->second ? *it->second : std::nan(""));
-      }
-      write_numbers(kpis.get(), k, column, kpi_units(k));
-    }
-  }
-  replace_file(partial, h5_path());
-}
-
-// ---- local execution -------------------------------------------------------------------------
-
-SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
-  std::error_code ec;
-  fs::create_directories(options.dir, ec);
-  if (!fs::is_directory(options.dir, ec))
-    throw OutputError("cannot create the output folder " + options.dir);
-
-  SweepTable table(sweep, options.dir, scan_outputs(sweep, options));
-  table.write();
-  std::vector<std::size_t> pending;
-  for (const auto& r : table.results())
-    if (r.status == VariantStatus::pending) pending.push_back(r.index);
-
-  const unsigned jobs = std::max(
-      1u, std::min<unsigned>(options.jobs ? options.jobs : std::thread::hardware_concurrency(),
-                             static_cast<unsigned>(std::max<std::size_t>(pending.size(), 1))));
-  std::atomic<std::size_t> next{0}, finished{0};
-  auto worker = [&] {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the error stack is per thread
-    while (!(options.interrupted && options.interrupted->load())) {
-      const std::size_t k = next.fetch_add(1);
-      if (k >= pending.size()) return;
-      const double start = now_s();
-      const VariantResult r = run_variant(sweep, pending[k], options);
-      table.record(r);
-      const std::size_t n = finished.fetch_add(1) + 1;
-      if (!options.quiet && r.status != VariantStatus::interrupted)
-        std::fprintf(stderr, "[%zu/%zu] %s %s (%.2f s)%s%s\n", n, pending.size(),
-                     sweep.variants[r.index].name.c_str(), to_string(r.status), now_s() - start,
-                     r.error.empty() ? "" : ": ", r.error.c_str());
-    }
-  };
-  if (jobs == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> threads;
-    for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
-  }
-  table.write();
-
-  SweepReport report;
-  report.results = table.results();
-  report.csv_path = table.csv_path();
-  report.h5_path = table.h5_path();
-  report.interrupted = options.interrupted && options.interrupted->load();
-  for (const auto& r : report.results) {
-    report.ran += r.status == VariantStatus::done;
-    report.reused += r.status == VariantStatus::reused;
-    report.failed += r.status == VariantStatus::failed;
-  }
-  return report;
-}
-
-// ---- MPI messages ----------------------------------------------------------------------------
-
-std::string encode_result(const VariantResult& r) {
-  std::string out = std::to_string(r.index) + "\n" + to_string(r.status) + "\n";
-  for (const auto& [k, v] : r.values) out += k + " " + (v ? number_text(*v) : "null") + "\n";
-  out += "error\n" + r.error;
-  return out;
-}
-
-VariantResult decode_result(const std::string& text) {
-  VariantResult r;
-  std::istringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  r.index = std::stoul(line);
-  std::getline(in, line);
-  for (auto s : {VariantStatus::pending, VariantStatus::done, VariantStatus::reused,
-                 VariantStatus::failed, VariantStatus::interrupted})
-    if (line == to_string(s)) r.status = s;
-  while (std::getline(in, line) && line != "error") {
-    const auto space = line.find(' ');
-    const std::string key = line.substr(0, space), value = line.substr(space + 1);
-    if (value == "null") {
-      r.values[key] = std::nullopt;
-    } else {
-      double d = 0;
-      std::from_chars(value.data(), value.data() + value.size(), d);
-      r.values[key] = d;
-    }
-  }
-  std::ostringstream rest;
-  rest << in.rdbuf();
-  r.error = rest.str();
-  return r;
-}
-
-// ---- the command -----------------------------------------------------------------------------
-
-int print_outcome(const Sweep& sweep, const SweepReport& report, const SweepOptions& options) {
-  for (const auto& r : report.results)
-    if (r.status == VariantStatus::failed)
-      std::fprintf(stderr, "joule: %s failed: %s\n", sweep.variants[r.index].name.c_str(),
-                   r.error.c_str());
-  std::size_t pending = 0;
-  for (const auto& r : report.results)
-    pending += r.status == VariantStatus::pending || r.status == VariantStatus::interrupted;
-  if (!options.quiet || report.failed > 0)
-    std::fprintf(stderr, "joule: %zu variants: %zu ran, %zu reused, %zu failed%s; table %s\n",
-                 report.results.size(), report.ran, report.reused, report.failed,
-                 pending ? (", " + std::to_string(pending) + " not run").c_str() : "",
-                 report.csv_path.c_str());
-  if (report.interrupted) return 130;
-  return report.failed > 0 ? 3 : 0;
-}
-
-int sweep_command(const std::string& sweep_path, SweepOptions options) {
-#ifdef JOULE_HAVE_MPI
-  if (launched_by_mpi()) return sweep_command_mpi(sweep_path, options);
-#endif
-  Sweep sweep;
-  try {
-    sweep = load_sweep(sweep_path);
-    if (options.dir.empty()) options.dir = default_sweep_dir(sweep_path);
-    validate_sweep(sweep);
-  } catch (const sim::InputError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  }
-  if (!hdf5_threadsafe()) options.processes = true;  // serial HDF5: one process per variant
-  if (!options.quiet)
-    std::fprintf(stderr, "joule: sweep %s: %zu variants of %s into %s/\n", sweep_path.c_str(),
-                 sweep.variants.size(), sweep.base_path.c_str(), options.dir.c_str());
-  try {
-    return print_outcome(sweep, run_sweep(sweep, options), options);
-  } catch (const OutputError& e) {
-    std::fprintf(stderr, "joule: %s\n", e.what());
-    return 2;
-  }
-}
-
-bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
-    if (std::getenv(v)) return true;
-  return false;
-}
+}  // namespace detail
 
 }  // namespace joule::app

@@ -65,17 +65,26 @@ struct Sweep {
   std::vector<Variant> variants;
 };
 
+// The most variants a sweep may have (axes multiplied): 100,000 runs keep the expanded table in
+// memory (a few hundred MB) and are beyond what one sweep is run for.
+inline constexpr std::size_t max_variants = 100'000;
+
+// Thrown by expansion and validation when the interrupt flag is raised (SIGINT/SIGTERM).
+struct SweepInterrupted {};
+
 // Reads and expands a sweep file. Problems in the file itself are InputErrors located in it.
-Sweep load_sweep(const std::string& path);
-Sweep load_sweep_text(const std::string& text, const std::string& name,
-                      const std::string& base_dir);
+// With `interrupted`, the expansion stops (SweepInterrupted) once the flag is raised.
+Sweep load_sweep(const std::string& path, const std::atomic<bool>* interrupted = nullptr);
+Sweep load_sweep_text(const std::string& text, const std::string& name, const std::string& base_dir,
+                      const std::atomic<bool>* interrupted = nullptr);
 
 // The scenario a variant runs. Errors in the values or paths it sets point into the sweep file.
 Scenario variant_scenario(const Sweep& sweep, const Variant& variant);
 
 // Loads every variant and builds its world (as `joule validate` does) before anything runs.
 // Throws the first InputError, located in the sweep file where the sweep is at fault.
-void validate_sweep(const Sweep& sweep);
+// Checks the interrupt flag before each variant (SweepInterrupted).
+void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted = nullptr);
 
 // `--set` arguments of a variant (the sweep's `set` first), for running it with `joule run`.
 std::vector<std::string> variant_sets(const Sweep& sweep, const Variant& variant);

@@ -15,11 +15,15 @@ build=${1:-build-fuzz}
 seconds=${2:-${JOULE_FUZZ_SECONDS:-25}}
 shift $(($# < 2 ? $# : 2))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario units epw hourly_csv trace)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario world generated units epw hourly_csv trace)
 
-declare -A dict=([scenario]=scenario [units]=units [epw]=csv [hourly_csv]=csv [trace]=csv)
+declare -A dict=([scenario]=scenario [world]=scenario [generated]=none [units]=units [epw]=csv
+                 [hourly_csv]=csv [trace]=csv)
 # Longest input the fuzzer builds: room to grow beyond the seeds, small enough to stay fast.
-declare -A max_len=([scenario]=4096 [units]=64 [epw]=16384 [hourly_csv]=4096 [trace]=4096)
+# Seconds one input may take: the generated target runs two short simulations per input.
+declare -A unit_timeout=([generated]=60)
+declare -A max_len=([scenario]=4096 [world]=4096 [generated]=256 [units]=64 [epw]=16384
+                    [hourly_csv]=4096 [trace]=4096)
 
 # Leak checks are off: the HDF5 and yaml-cpp libraries keep global state alive at exit.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
@@ -32,9 +36,11 @@ for t in "${targets[@]}"; do
   work="$build/fuzz/work/$t" artifacts="$build/fuzz/artifacts/$t"
   mkdir -p "$work" "$artifacts"
   log="$build/fuzz/$t.log"
+  dict_arg=()
+  [ "${dict[$t]}" = none ] || dict_arg=(-dict="fuzz/dict/${dict[$t]}.dict")
   echo "fuzz: $t for ${seconds}s"
-  if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="${max_len[$t]}" \
-      -dict="fuzz/dict/${dict[$t]}.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 \
+  if "$bin" -max_total_time="$seconds" -timeout="${unit_timeout[$t]:-10}" -rss_limit_mb=2048 -max_len="${max_len[$t]}" \
+      ${dict_arg[@]+"${dict_arg[@]}"} -artifact_prefix="$artifacts/" -print_final_stats=1 \
       "$work" "fuzz/corpus/$t" > "$log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+ *DONE' "$log" | tr '\n' ' '
     echo

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs one scenario under every built-in scheduling policy (plus any given with -p) and prints
-# a table of their KPIs from `joule summary --json`.
+# Runs one scenario under every registered scheduling policy (`joule list-models`; -p limits the
+# run to the policies given) and prints a table of their KPIs from `joule summary --json`, with
+# names, units and labels from the KPI registry (`joule kpis --json`).
 #
 #   scripts/compare-policies.sh [-s SCENARIO] [-p POLICY]... [-- extra `joule run` options]
 #
@@ -8,12 +9,12 @@
 # Policy keys: power-budget needs a limit; POWER_LIMIT (e.g. "1.2 MW") sets it, by default
 # halfway between the mean and the peak power of the easy-backfill run (else 1 MW), so that
 # the budget binds at the peaks and leaves the mean feasible.
-# Example, the tutorial's policy beside the built-ins: scripts/compare-policies.sh -p shortest-job-first
+# Example, two policies only: scripts/compare-policies.sh -p fifo -p shortest-job-first
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scenario=scenarios/policies/compare.yaml
-policies=(fifo easy-backfill energy-packing carbon-aware power-budget thermal-aware topology-aware)
+policies=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -s) scenario="$2"; shift 2 ;;
@@ -28,6 +29,13 @@ extra=("$@")
 joule=./build/joule
 [[ -x $joule ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 mkdir -p out
+if [[ ${#policies[@]} -eq 0 ]]; then
+  # power-budget's default limit comes from the easy-backfill run: run that first.
+  policies=(easy-backfill)
+  while read -r p; do
+    if [[ $p != easy-backfill ]]; then policies+=("$p"); fi
+  done < <("$joule" list-models | sed -n "s/^policy '\([^']*\)'.*/\1/p")
+fi
 
 budget_kw() {  # halfway between the mean and the peak facility (else IT) power of a run, kW
   "$joule" summary --json "$1" | /usr/bin/python3 -c '
@@ -57,40 +65,31 @@ for p in "${policies[@]}"; do
   printf '%s\t' "$p"
   "$joule" summary --json "out/policy-$p.h5" | tr -d '\n'
   echo
-done | /usr/bin/python3 -c '
-import json, sys
+done | KPIS="$("$joule" kpis --json)" /usr/bin/python3 -c '
+import json, os, sys
 
-# (summary key, column title, scale, format); keys a run does not report show as "-".
-columns = [
-    ("facility_energy_kwh", "MWh", 1e-3, "{:.1f}"),
-    ("it_energy_kwh", "IT MWh", 1e-3, "{:.1f}"),
-    ("pue", "PUE", 1, "{:.3f}"),
-    ("peak_facility_power_kw", "peak MW", 1e-3, "{:.3f}"),
-    ("p99_facility_power_kw", "p99 MW", 1e-3, "{:.3f}"),
-    ("co2e_t", "tCO2e", 1, "{:.1f}"),
-    ("cost_usd", "cost $", 1, "{:,.0f}"),
-    ("mean_wait_s", "wait h", 1 / 3600, "{:.2f}"),
-    ("p95_wait_s", "p95 wait h", 1 / 3600, "{:.2f}"),
-    ("makespan_s", "makespan h", 1 / 3600, "{:.1f}"),
-    ("gpu_utilization", "GPU util", 100, "{:.1f} %"),
-    ("goodput", "goodput", 100, "{:.1f} %"),
-    ("jobs_completed", "done", 1, "{:.0f}"),
-]
-rows = []
+# Rows: every KPI of the registry that some run reports (engine bookkeeping left out).
+registry = [k for k in json.loads(os.environ["KPIS"]) if k["topic"] != "engine"]
+names, runs = [], []
 for line in sys.stdin:
     name, _, text = line.rstrip("\n").partition("\t")
     s = json.loads(text)
-    s = s.get("summary", s)
-    cells = [name]
-    for key, _, scale, fmt in columns:
-        v = s.get(key)
-        cells.append("-" if v is None else fmt.format(v * scale))
-    rows.append(cells)
-# Drop columns no run reports (summary keys that have not landed yet).
-keep = [0] + [i + 1 for i in range(len(columns)) if any(r[i + 1] != "-" for r in rows)]
-head = ["policy"] + [c[1] for c in columns]
-table = [[head[i] for i in keep]] + [[r[i] for i in keep] for r in rows]
-widths = [max(len(r[i]) for r in table) for i in range(len(keep))]
+    names.append(name)
+    runs.append(s.get("summary", s))
+
+def cell(v):
+    if v is None:
+        return "-"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+table = [["KPI"] + names]
+for k in registry:
+    values = [r.get(k["name"]) for r in runs]
+    if all(v is None for v in values):
+        continue
+    unit = "" if k["unit"] == "1" else " (" + k["unit"] + ")"
+    table.append([k["label"] + unit] + [cell(v) for v in values])
+widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
 for n, r in enumerate(table):
     print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
     if n == 0:

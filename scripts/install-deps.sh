@@ -9,6 +9,7 @@ packages=(
   # analysis/: tables (pandas, to_markdown needs tabulate), traces (xarray over h5netcdf or
   # netCDF4), YAML, SciPy; Chromium renders the HTML report in its test (headless).
   python3-pandas python3-tabulate python3-xarray python3-h5netcdf python3-netcdf4
+  netcdf-bin  # ncdump: the output's netCDF header (analysis/tests/test_netcdf.py)
   python3-yaml python3-scipy chromium
   # The sanitizer build and the fuzz targets (scripts/test.sh, fuzz/): clang with its ASan,
   # UBSan and libFuzzer runtimes, and llvm-symbolizer for readable reports.

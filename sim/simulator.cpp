@@ -248,14 +248,14 @@ void Simulator::run_until(Time until) {
     throw std::logic_error("run_until(" + to_string(until) + ") is before now (" + to_string(now_) +
                            ")");
   stopped_ = false;
-  while (!stopped_ && step(until)) {
+  while (!stopped_ && !interrupted() && step(until)) {
   }
-  if (!stopped_) now_ = until;
+  if (!stopped_ && !interrupted()) now_ = until;
 }
 
 void Simulator::run() {
   stopped_ = false;
-  while (!stopped_ && step(Time::max())) {
+  while (!stopped_ && !interrupted() && step(Time::max())) {
   }
 }
 

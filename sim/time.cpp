@@ -55,6 +55,28 @@ Time Time::operator%(Time step) const {
   return Time(ns_ % step.ns_);
 }
 
+Time saturating_add(Time a, Time b) {
+  Time::rep r;
+  if (__builtin_add_overflow(a.ns(), b.ns(), &r))
+    return b.ns() > 0 ? Time::max() : Time::from_ns(std::numeric_limits<Time::rep>::min());
+  return Time::from_ns(r);
+}
+
+Time saturating_mul(Time a, Time::rep factor) {
+  Time::rep r;
+  if (__builtin_mul_overflow(a.ns(), factor, &r))
+    return (a.ns() < 0) != (factor < 0) ? Time::from_ns(std::numeric_limits<Time::rep>::min())
+                                        : Time::max();
+  return Time::from_ns(r);
+}
+
+Time seconds_or_never(double value) {
+  if (std::isnan(value) || value < 0)
+    throw std::invalid_argument("sim::seconds_or_never: NaN or negative");
+  if (value * 1e9 >= 9223372036854775807.0) return Time::max();
+  return seconds(value);
+}
+
 Time nanoseconds(double value) {
   return from_scaled(value, 1.0, "ns");
 }

@@ -52,6 +52,13 @@ Time minutes(double value);
 Time hours(double value);
 Time days(double value);
 
+// Saturating forms, for instants that may lie past the end of representable time (a job
+// slowed down late in a long run): Time::max() (never reached) instead of an overflow.
+// seconds_or_never() also takes +inf; NaN and negative values still throw.
+Time saturating_add(Time a, Time b);
+Time saturating_mul(Time a, Time::rep factor);
+Time seconds_or_never(double value);
+
 // Human form, e.g. "1 d 02:03:04.5" or "350 ms"; exact to the nanosecond.
 std::string to_string(Time t);
 

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import shutil
+import textwrap
 
 import h5py
 import matplotlib
@@ -497,7 +498,10 @@ def _width(cells):
 def warnings_text(cmp_):
     if not cmp_.warnings:
         return "warnings: none (no unmet cooling heat, no limits exceeded, no failed variants)\n"
-    return "warnings:\n" + "".join(f"  ! {w}\n" for _, w in cmp_.warnings)
+    width = shutil.get_terminal_size((100, 24)).columns
+    return "warnings:\n" + "".join(
+        textwrap.fill(w, width, initial_indent="  ! ", subsequent_indent="    ") + "\n"
+        for _, w in cmp_.warnings)
 
 
 # ---- charts ----------------------------------------------------------------------------------

@@ -1,55 +1,116 @@
 """Key performance indicators of a run: /summary in display units, plus checks against traces.
 
-Every KPI comes from /summary (what the simulator computed) converted to display units; the
+Which KPIs exist, their units and labels come from the simulator's KPI registry (stored in
+every output file's root attribute `kpi_registry`; `joule kpis --json` prints it), never from a
+list kept here. Every KPI comes from /summary (what the simulator computed) converted to
+display units (kWh -> MWh, s -> h); the
 trace integrals are recomputed from /facility so that a reader can see the file is
 self-consistent (Σ P·dt equals the summary's energy to rounding). A KPI the scenario has no
 model for (no facility → no PUE) is None and prints as "-".
 """
 
+import json
 import math
+import os
+import shutil
+import subprocess
 
+import h5py
 import numpy as np
 
-# (key, label, /summary attribute, scale to display units)
-KPIS = [
-    ("simulated_d", "simulated time (d)", "simulated_s", 1 / 86400),
-    ("it_energy_mwh", "IT energy (MWh)", "it_energy_kwh", 1e-3),
-    ("facility_energy_mwh", "facility energy (MWh)", "facility_energy_kwh", 1e-3),
-    ("cooling_energy_mwh", "cooling energy (MWh)", "cooling_energy_kwh", 1e-3),
-    ("power_chain_loss_mwh", "power-chain losses (MWh)", "power_chain_loss_kwh", 1e-3),
-    ("pue", "PUE", "pue", 1.0),
-    ("peak_it_power_kw", "peak IT power (kW)", "peak_it_power_kw", 1.0),
-    ("peak_facility_power_kw", "peak facility power (kW)", "peak_facility_power_kw", 1.0),
-    ("p99_facility_power_kw", "p99 facility power (kW)", "p99_facility_power_kw", 1.0),
-    ("co2e_t", "emissions (tCO2e)", "co2e_t", 1.0),
-    ("water_m3", "water (m3)", "water_m3", 1.0),
-    ("wue_l_per_kwh", "WUE (L/kWh)", "wue_l_per_kwh", 1.0),
-    ("cue_kg_per_kwh", "CUE (kgCO2e/kWh)", "cue_kg_per_kwh", 1.0),
-    ("cost_usd", "energy cost (USD)", "cost_usd", 1.0),
-    ("jobs_submitted", "jobs submitted", "jobs_submitted", 1.0),
-    ("jobs_completed", "jobs completed", "jobs_completed", 1.0),
-    ("mean_wait_h", "mean queue wait (h)", "mean_wait_s", 1 / 3600),
-    ("goodput", "goodput", "goodput", 1.0),
-]
-LABELS = {k: label for k, label, _, _ in KPIS}
+# Display units: (unit in the registry, name suffix) -> (display unit, name suffix, scale).
+# A unit conversion table, not a KPI list: the KPIs themselves come from the registry.
+DISPLAY = {
+    ("kWh", "_kwh"): ("MWh", "_mwh", 1e-3),
+    ("s", "_s"): ("h", "_h", 1 / 3600),
+}
+# Topics left out of KPI tables: engine bookkeeping that differs between identical runs.
+HIDDEN_TOPICS = ("engine",)
+
+
+class Kpi:
+    """One registry entry as displayed: key, label with unit, /summary attribute, scale."""
+
+    def __init__(self, entry):
+        self.attr = entry["name"]
+        self.unit = entry.get("unit", "")
+        self.topic = entry.get("topic", "")
+        self.description = entry.get("description", "")
+        self.key, self.scale, shown = self.attr, 1.0, self.unit
+        for (unit, suffix), (to_unit, to_suffix, scale) in DISPLAY.items():
+            if self.unit == unit and self.attr.endswith(suffix):
+                self.key = self.attr[:-len(suffix)] + to_suffix
+                self.scale, shown = scale, to_unit
+        label = entry.get("label") or self.attr
+        self.label = label if shown in ("", "1") else f"{label} ({shown})"
+
+
+def parse_registry(text):
+    """[Kpi] from the registry's JSON (as `joule kpis --json` prints it and every output file
+    stores in its root attribute kpi_registry), without the hidden topics."""
+    return [Kpi(e) for e in json.loads(text) if e.get("topic") not in HIDDEN_TOPICS]
+
+
+def registry_of_file(path):
+    """The registry a Joule HDF5 file (a run, or a sweep's summary.h5) was written with, or
+    None when it predates the registry."""
+    with h5py.File(path, "r") as f:
+        text = f.attrs.get("kpi_registry")
+    if text is None:
+        return None
+    return parse_registry(text.decode() if isinstance(text, bytes) else str(text))
+
+
+def registry_of_binary():
+    """The registry of the `joule` binary: $JOULE_BIN, else `joule` on PATH, else the
+    repository's build/joule."""
+    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for binary in (os.environ.get("JOULE_BIN"), shutil.which("joule"),
+                   os.path.join(here, "build", "joule")):
+        if binary and os.access(binary, os.X_OK):
+            out = subprocess.run([binary, "kpis", "--json"], capture_output=True, text=True)
+            if out.returncode == 0:
+                return parse_registry(out.stdout)
+    raise FileNotFoundError("no KPI registry: give an output file written by joule, or set "
+                            "JOULE_BIN to a joule binary (`joule kpis --json` lists it)")
+
+
+def registry_of_run(run):
+    text = run.attrs.get("kpi_registry")
+    if text is not None:
+        return parse_registry(text)
+    # A file from before the registry: its /summary names, unconverted.
+    return [Kpi({"name": k, "label": k}) for k in run.summary]
+
+
 # Derived rows: trace integrals, for the self-consistency check.
-LABELS["it_energy_trace_mwh"] = "IT energy, trace integral (MWh)"
-LABELS["facility_energy_trace_mwh"] = "facility energy, trace integral (MWh)"
-LABELS["trace_check"] = "summary = trace integral"
-CHECK_ROWS = ("it_energy_trace_mwh", "facility_energy_trace_mwh", "trace_check")
+CHECK_LABELS = {
+    "it_energy_trace_mwh": "IT energy, trace integral (MWh)",
+    "facility_energy_trace_mwh": "facility energy, trace integral (MWh)",
+    "trace_check": "summary = trace integral",
+}
+CHECK_ROWS = tuple(CHECK_LABELS)
+# Labels of every key seen so far (registry KPIs are added as runs are read).
+LABELS = dict(CHECK_LABELS)
 
 # Relative tolerance of the trace check: the traces are float64 interval averages whose sum
 # reproduces the totals to rounding (docs/output-format.md).
 TRACE_RTOL = 1e-6
 
 
+def remember(registry):
+    for k in registry:
+        LABELS.setdefault(k.key, k.label)
+    return registry
+
+
 def kpis(run):
-    """{kpi key: value or None} for one Run, in display units, in KPIS order, then the trace
-    integrals and the check ("ok" or what differs)."""
+    """{kpi key: value or None} for one Run, in display units, in registry order, then the
+    trace integrals and the check ("ok" or what differs)."""
     out = {}
-    for key, _, attr, scale in KPIS:
-        v = run.summary.get(attr)
-        out[key] = None if v is None or not math.isfinite(v) else v * scale
+    for k in remember(registry_of_run(run)):
+        v = run.summary.get(k.attr)
+        out[k.key] = None if v is None or not math.isfinite(v) else v * k.scale
     it_trace = run.integral_kwh(run.facility["it_power_w"]) / 1e3
     out["it_energy_trace_mwh"] = it_trace
     total = run.total_power_w()
@@ -64,10 +125,10 @@ def _close(a, b, rtol=TRACE_RTOL):
 
 def trace_check(k):
     problems = []
-    if k["it_energy_mwh"] is not None and not _close(k["it_energy_mwh"],
+    if k.get("it_energy_mwh") is not None and not _close(k["it_energy_mwh"],
                                                      k["it_energy_trace_mwh"]):
         problems.append("IT %.6g != %.6g" % (k["it_energy_mwh"], k["it_energy_trace_mwh"]))
-    if k["facility_energy_mwh"] is not None and k["facility_energy_trace_mwh"] is not None \
+    if k.get("facility_energy_mwh") is not None and k["facility_energy_trace_mwh"] is not None \
             and not _close(k["facility_energy_mwh"], k["facility_energy_trace_mwh"]):
         problems.append("facility %.6g != %.6g" % (k["facility_energy_mwh"],
                                                    k["facility_energy_trace_mwh"]))
@@ -75,9 +136,12 @@ def trace_check(k):
 
 
 def present_rows(kpi_dicts):
-    """KPI keys with a value in at least one run (absent models leave no empty rows)."""
-    keys = [k for k, *_ in KPIS] + ["it_energy_trace_mwh", "facility_energy_trace_mwh",
-                                    "trace_check"]
+    """KPI keys with a value in at least one run, in the order of the runs' registries (absent
+    models leave no empty rows), then the trace check rows."""
+    keys = []
+    for d in kpi_dicts:
+        keys += [k for k in d if k not in keys and k not in CHECK_ROWS]
+    keys += list(CHECK_ROWS)
     return [k for k in keys if any(d.get(k) is not None for d in kpi_dicts)]
 
 

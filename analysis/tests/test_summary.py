@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,14 @@ def test_kpis_equal_summary_and_trace_integral(sim_h5):
     assert k["peak_it_power_kw"] == s["peak_it_power_kw"]
     assert k["jobs_submitted"] == s["jobs_submitted"] == 3
     assert k["mean_wait_h"] == pytest.approx(s["mean_wait_s"] / 3600)
-    assert k["simulated_d"] == pytest.approx(0.25)
+    assert k["simulated_h"] == pytest.approx(6)
+    # Every KPI of the registry the file carries is reported (absent ones as None).
+    with h5py.File(sim_h5, "r") as f:
+        registry = json.loads(f.attrs["kpi_registry"])
+    shown = {e["name"] for e in registry if e["topic"] != "engine"}
+    assert {"p95_wait_s", "makespan_s", "gpu_utilization", "cooling_unmet_heat_kwh"} <= shown
+    assert len([key for key in k if key not in kpi.CHECK_ROWS]) == len(shown)
+    assert k["gpu_utilization"] == pytest.approx(s["gpu_utilization"])
     # No facility model in this scenario: those KPIs are absent, not zero.
     assert k["pue"] is None and k["facility_energy_mwh"] is None and k["co2e_t"] is None
 

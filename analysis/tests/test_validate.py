@@ -134,3 +134,22 @@ def test_distribution_metrics_from_a_histogram(tmp_path):
     # The median lies in the top bin: 0.3 + 0.7·(q_w − 200)/100 = 0.5 ⇒ 228.6 W.
     assert validate.distribution_metric("gpu_power_quantile_w", path, {"q": 0.5}) == \
         pytest.approx(200 + 100 * 0.2 / 0.7)
+
+
+def test_known_gap_is_listed_apart_and_fails_when_strict_or_closed(tmp_path, capsys):
+    cases = tmp_path / "validation"
+    _write(str(cases / "compute" / "gap.yaml"),
+           PROBE_CASE + 'known_gap: "the model misses the memory-bound share"\n')
+    probes = str(tmp_path / "probes")
+    os.makedirs(probes)
+    argv = ["validate", "--cases", str(cases), "--probes", probes, "--outputs", str(tmp_path)]
+    _fake_probe(probes, "twice", [150, 200])
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    assert "GAP" in captured.out
+    assert "known gap" in captured.err and "memory-bound share" in captured.err
+    assert cli.main(argv + ["--strict"]) == 1
+    # Closed gap: the flag must go.
+    _fake_probe(probes, "twice", [100, 200])
+    assert cli.main(argv) == 1
+    assert "remove the flag" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-// Fitting the accelerator power model to measurement windows (DESIGN.md §4.1, §6).
+// Fitting the accelerator power model to measurement windows (models/compute/accelerator.hpp, kernels/README.md).
 //
 //   static:   P_static(T) = P_idle * (1 + lambda * (T - T_ref))  from the idle windows
 //             (lambda only when the idle windows span >= min_leakage_span_k kelvin).
@@ -91,7 +91,7 @@ DvfsFit fit_dvfs(const std::vector<double>& clock_mhz, const std::vector<double>
 // The whole pipeline: throws std::runtime_error when there are no idle or no fit windows.
 FitResult fit_calibration(const std::vector<Window>& windows, const FitConfig& config = {});
 
-// Sanity checks against published anchors (DESIGN.md §4.1); each failure is one message.
+// Sanity checks against published anchors (docs/design.md §8); each failure is one message.
 std::vector<std::string> sanity_warnings(const FitResult& fit, const std::string& chip);
 
 }  // namespace joule::calib

@@ -1,5 +1,5 @@
-// The op classes of the accelerator power model P = P_static(T) + sum_k e_k * r_k (DESIGN.md
-// §4.1). Each microkernel counts, exactly, how many operations of each class it issued; the fit
+// The op classes of the accelerator power model P = P_static(T) + sum_k e_k * r_k
+// (models/compute/accelerator.hpp). Each microkernel counts, exactly, how many operations of each class it issued; the fit
 // turns window-average power and those op rates into e_k.
 //
 // Counting conventions (they define what e_k means, so the simulator must supply rates the same

@@ -1,4 +1,4 @@
-// The measurement protocol (DESIGN.md §6, kernels/README.md):
+// The measurement protocol (kernels/README.md):
 //   - per (kernel, intensity) point: size one launch to ~20 ms, warm up until the die
 //     temperature changes < 1 K over 10 s (or a time cap), then `repetitions` windows;
 //   - a window: read NVML's cumulative energy counter, launch back to back (<= 3 in flight)

@@ -127,6 +127,7 @@ AcceleratorState Accelerator::evaluate(const OpRates& demand, double coolant_c,
   out.clock_fraction = s;
   out.power_w = out.at_min_clock || out.throttled == Throttle::none ? power_at(s) : limit_w;
   out.die_temp_c = coolant_c + r_th_ * out.power_w;
+  if (out.at_min_clock) out.over_limit_w = std::max(0.0, out.power_w - limit_w);
   return out;
 }
 

@@ -52,6 +52,7 @@ struct AcceleratorState {
   double die_temp_c = 0.0;
   Throttle throttled = Throttle::none;
   bool at_min_clock = false;  // the limit could not be met even at f_min
+  double over_limit_w = 0.0;  // at f_min: how far the power still exceeds the limit
   double throughput_factor() const { return clock_fraction; }
 };
 

@@ -18,6 +18,8 @@
 //   above supply water with a cold plate (estimates: DGX H100 GPUs run ~65–75 °C at 25 °C inlet).
 #include "models/compute/accelerator_catalog.hpp"
 
+#include <algorithm>
+#include <deque>
 #include <iomanip>
 #include <ostream>
 
@@ -81,8 +83,8 @@ AcceleratorSpec h100() {
   c.hbm_capacity_b = spec(80 * giga, ds);
   c.interconnect_bidir_bps = spec(900 * giga, ds + " (NVLink 4)");
   c.tdp_w = spec(700.0, ds + ": max TDP up to 700 W");
-  c.idle_w = measured(70.0, "measured idle without context 67–71 W (DESIGN.md §4.1)");
-  c.context_w = measured(145.0, "measured idle with a live context ~145 W (DESIGN.md §4.1)");
+  c.idle_w = measured(70.0, "measured idle without context 67–71 W (docs/design.md §8)");
+  c.context_w = measured(145.0, "measured idle with a live context ~145 W (docs/design.md §8)");
   c.nominal_clock_hz = spec(1980 * mega, "H100 SXM5 max boost clock 1980 MHz");
   c.min_clock_hz = estimate(990 * mega, "estimate: cap governor floor ≈ half the boost clock");
   // Reference mix: 145 + e_bf16·445 TFLOP/s + 60 pJ/B·1.34 TB/s = 145 + 423 + 80 = 648 W with
@@ -100,7 +102,7 @@ AcceleratorSpec h100() {
   c.energy_j[idx(Op::hbm)] = pj(60, "estimate: HBM3 ≈ 30 pJ/B at DRAM+PHY, ×2 for controller/NoC");
   c.energy_j[idx(Op::l2)] = pj(15, "estimate: on-chip SRAM + wires (example calibration)");
   c.energy_j[idx(Op::smem)] = pj(5, "estimate: SRAM access (example calibration)");
-  c.energy_j[idx(Op::nvlink)] = pj(10.4, "estimate: NVLink ~1.3 pJ/bit (DESIGN.md §4.1)");
+  c.energy_j[idx(Op::nvlink)] = pj(10.4, "estimate: NVLink ~1.3 pJ/bit (docs/design.md §8)");
   c.energy_j[idx(Op::pcie)] = pj(40, "estimate: PCIe Gen5 ~5 pJ/bit PHY + controller");
   c.throttle_temp_c = estimate(87.0,
                                "estimate: 'GPU Max Operating Temp' 87 C as nvidia-smi "
@@ -121,7 +123,7 @@ AcceleratorSpec h200() {
   c.peak[idx(Op::hbm)] = spec(4.8 * tera, ds + " (HBM3e)");
   c.hbm_capacity_b = spec(141 * giga, ds);
   c.tdp_w = spec(700.0, ds + ": max TDP up to 700 W");
-  c.idle_w = measured(75.0, "measured idle without context 73–76 W (DESIGN.md §4.1)");
+  c.idle_w = measured(75.0, "measured idle without context 73–76 W (docs/design.md §8)");
   c.context_w = estimate(150.0, "estimate: H100's 145 W + 5 W for the larger HBM3e stacks");
   // Reference mix: 150 + 423 + 55 pJ/B·1.92 TB/s (106) = 679 W.
   c.energy_j[idx(Op::hbm)] =
@@ -150,7 +152,7 @@ AcceleratorSpec a100() {
   c.hbm_capacity_b = spec(80 * giga, ds);
   c.interconnect_bidir_bps = spec(600 * giga, ds + " (NVLink 3)");
   c.tdp_w = spec(400.0, ds + ": max TDP 400 W");
-  c.idle_w = measured(46.0, "measured idle without context 42–51 W (DESIGN.md §4.1), midpoint");
+  c.idle_w = measured(46.0, "measured idle without context 42–51 W (docs/design.md §8), midpoint");
   c.context_w = estimate(85.0, "estimate: context roughly doubles idle, as on H100 (70→145 W)");
   c.nominal_clock_hz = spec(1410 * mega, "A100 SXM4 boost clock 1410 MHz");
   c.min_clock_hz = estimate(705 * mega, "estimate: cap governor floor ≈ half the boost clock");
@@ -194,7 +196,7 @@ AcceleratorSpec b200() {
   c.peak[idx(Op::pcie)] = estimate(64 * giga, "estimate: PCIe Gen5 x16 to the host, per direction");
   c.hbm_capacity_b = spec(180 * giga, "DGX B200 datasheet: 1,440 GB over 8 GPUs");
   c.interconnect_bidir_bps = spec(1800 * giga, ds + " (NVLink 5)");
-  c.tdp_w = spec(1000.0, "DESIGN.md §4.1 catalog: B200 (HGX) 1000 W");
+  c.tdp_w = spec(1000.0, "docs/design.md §8: B200 (HGX) 1000 W");
   c.idle_w = estimate(130.0,
                       "estimate: two dies, ≈ 2× H100 idle minus shared I/O (no published "
                       "measurement)");
@@ -213,7 +215,7 @@ AcceleratorSpec b200() {
   c.energy_j[idx(Op::hbm)] = pj(45, "estimate: HBM3e at 8 TB/s, ~25 % below H100's HBM3");
   c.energy_j[idx(Op::l2)] = pj(15, "estimate: as H100");
   c.energy_j[idx(Op::smem)] = pj(5, "estimate: as H100");
-  c.energy_j[idx(Op::nvlink)] = pj(10.4, "estimate: NVLink ~1.3 pJ/bit (DESIGN.md §4.1)");
+  c.energy_j[idx(Op::nvlink)] = pj(10.4, "estimate: NVLink ~1.3 pJ/bit (docs/design.md §8)");
   c.energy_j[idx(Op::pcie)] = pj(40, "estimate: PCIe Gen5 ~5 pJ/bit PHY + controller");
   c.throttle_temp_c = estimate(87.0, "estimate: as H100");
   dvfs_estimate(c);
@@ -372,7 +374,7 @@ AcceleratorSpec tpu_v4() {
   c.interconnect_bidir_bps = estimate(600 * giga, "estimate: 2 × the per-direction ICI rate");
   c.tdp_w = measured(192.0,
                      "Jouppi et al., ISCA 2023: max measured chip power 192 W "
-                     "(DESIGN.md §4.1); no published TDP");
+                     "(docs/design.md §8); no published TDP");
   c.idle_w = estimate(60.0, "estimate: no published idle power");
   c.context_w = estimate(75.0, "estimate: idle + 15 W with clocks up");
   c.nominal_clock_hz = estimate(1050 * mega, "estimate: 1050 MHz as reported by Jouppi 2023");
@@ -390,9 +392,9 @@ AcceleratorSpec tpu_v5e() {
   const std::string ds = "Google Cloud TPU v5e documentation";
   c.peak[idx(Op::tensor_bf16)] = spec(197 * tera, ds + ": 197 TFLOPS bf16");
   c.peak[idx(Op::hbm)] = spec(819 * giga, ds + ": HBM2e 819 GB/s");
-  c.peak[idx(Op::nvlink)] = spec(200 * giga, ds + ": ICI 400 GB/s (DESIGN.md), 200 sent");
+  c.peak[idx(Op::nvlink)] = spec(200 * giga, ds + ": ICI 400 GB/s (docs/design.md §8), 200 sent");
   c.hbm_capacity_b = spec(16 * giga, ds + ": 16 GB HBM2e");
-  c.interconnect_bidir_bps = spec(400 * giga, ds + " (DESIGN.md §4.1 table)");
+  c.interconnect_bidir_bps = spec(400 * giga, ds + " (docs/design.md §8)");
   c.tdp_w = estimate(160.0, "estimate: not published; ~v4's FLOP/W at 197 TFLOPS");
   c.idle_w = estimate(45.0, "estimate: not published");
   c.context_w = estimate(60.0, "estimate: idle + 15 W with clocks up");
@@ -441,7 +443,33 @@ const std::vector<AcceleratorSpec>& accelerator_catalog() {
   return catalog;
 }
 
+namespace {
+std::deque<AcceleratorSpec>& user_accelerators() {
+  static std::deque<AcceleratorSpec> chips;  // a deque: pointers stay valid as it grows
+  return chips;
+}
+}  // namespace
+
+const AcceleratorSpec* add_user_accelerator(AcceleratorSpec chip) {
+  user_accelerators().push_back(std::move(chip));
+  return &user_accelerators().back();
+}
+
+void derive_estimates(AcceleratorSpec& chip) {
+  dvfs_estimate(chip);
+  common_thermal(chip);
+}
+
+bool is_builtin_accelerator(std::string_view id) {
+  for (const auto& c : accelerator_catalog())
+    if (c.id == id) return true;
+  return false;
+}
+
 const AcceleratorSpec* find_accelerator(std::string_view id) {
+  const auto& user = user_accelerators();
+  for (auto it = user.rbegin(); it != user.rend(); ++it)
+    if (it->id == id) return &*it;
   for (const auto& c : accelerator_catalog())
     if (c.id == id) return &c;
   return nullptr;
@@ -450,6 +478,8 @@ const AcceleratorSpec* find_accelerator(std::string_view id) {
 std::vector<std::string> accelerator_ids() {
   std::vector<std::string> out;
   for (const auto& c : accelerator_catalog()) out.push_back(c.id);
+  for (const auto& c : user_accelerators())
+    if (std::find(out.begin(), out.end(), c.id) == out.end()) out.push_back(c.id);
   return out;
 }
 

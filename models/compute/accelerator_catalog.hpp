@@ -50,9 +50,16 @@ struct AcceleratorSpec {
 // All catalog entries (H100 SXM, H200, A100 SXM 80GB, B200, V100 SXM2/SXM3, TPU v2, v3, v4,
 // v5e, v5p).
 const std::vector<AcceleratorSpec>& accelerator_catalog();
-// The entry with this id, or nullptr.
+// The entry with this id (user-declared entries first, user_catalog.hpp), or nullptr.
 const AcceleratorSpec* find_accelerator(std::string_view id);
 std::vector<std::string> accelerator_ids();
+bool is_builtin_accelerator(std::string_view id);
+// Registers a user-declared chip (a later one with the same id replaces it); the pointer stays
+// valid for the life of the process.
+const AcceleratorSpec* add_user_accelerator(AcceleratorSpec chip);
+// The catalog's derived estimates of a chip from its TDP, idle power and clock: the DVFS fit
+// and the die-to-coolant resistances (accelerator_catalog.cpp).
+void derive_estimates(AcceleratorSpec& chip);
 
 // The catalog's estimates as a Calibration (kind = estimate); overlay a file on top of it.
 Calibration default_calibration(const AcceleratorSpec& chip);

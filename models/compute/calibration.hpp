@@ -12,7 +12,7 @@
 //   dvfs: {nominal_clock: "1980 MHz", beta_w_per_ghz3: 40, tau_w_per_ghz: 100, p_const_w: 80}
 //   fit: {windows: 250, loo_mape_percent: 6.1, heldout_mape_percent: 8.3, heldout_kernels: [..]}
 //
-// The application turns the YAML file into a ParamNode (app::parse_yaml_text); this file reads
+// The application turns the YAML file into a ParamNode (io::parse_yaml_text); this file reads
 // it with unit checks. Values the file leaves out keep the catalog's estimates (`overlay`).
 #pragma once
 

@@ -41,6 +41,14 @@ const sim::ModelDoc& racks_doc() {
   return doc;
 }
 
+namespace {
+const bool documented = [] {
+  sim::model_docs().push_back(&cluster_doc());
+  sim::model_docs().push_back(&racks_doc());
+  return true;
+}();
+}  // namespace
+
 int ClusterSpec::node_count() const {
   int n = 0;
   for (const auto& r : racks) n += r.nodes;
@@ -76,6 +84,14 @@ ClusterSpec cluster_spec(const sim::ParamReader& r) {
         rack.nodes = static_cast<int>(o.integer("nodes", sim::Range::between(0, 1000)));
     }
   }
+  // Counts stay ints (accelerators = nodes × per node) and the world's per-node state fits in
+  // memory: a million nodes is 8 million GPUs, 80× the largest cluster built so far.
+  std::int64_t nodes = 0;
+  for (const auto& rack : c.racks) nodes += rack.nodes;
+  if (nodes * std::max(1, c.node.accelerators) > max_cluster_accelerators)
+    r.fail("racks", "hold " + std::to_string(nodes) + " nodes of " +
+                        std::to_string(c.node.accelerators) +
+                        " accelerators; a cluster may have at most 8,000,000 accelerators");
   c.network = r.node("network");
   return c;
 }

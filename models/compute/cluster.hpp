@@ -13,6 +13,7 @@
 // `over_limit` say so).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct RackSpec {
   int nodes = 1;
   std::optional<sim::Watts> power_limit;  // wall power of the rack's nodes
 };
+
+// The largest cluster Joule builds (cluster_spec checks it).
+inline constexpr std::int64_t max_cluster_accelerators = 8'000'000;
 
 struct ClusterSpec {
   NodeSpec node;

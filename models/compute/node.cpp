@@ -11,6 +11,7 @@
 #include "models/compute/node.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iomanip>
 #include <ostream>
 
@@ -55,7 +56,7 @@ NodeType dgx_h100() {
                           "range (datasheet)");
   n.psus = spec(6.0, ds + ": 6 power supplies");
   n.psu_rating_w = spec(3300.0, ds + ": 3.3 kW each");
-  n.psu_curve = PsuCurve::titanium;
+  n.psu_curve = "titanium-230v";
   n.cooling = Cooling::air;
   n.system_max_w = spec(10200.0, ds + ": ~10.2 kW max");
   n.nic_bandwidth_bps = spec(400e9, ds + ": 8× ConnectX-7 at 400 Gb/s (compute fabric)");
@@ -108,7 +109,7 @@ NodeType dgx_a100() {
   n.fan_high_c = estimate(30.0, "estimate: full speed at the 30 °C top of the operating range");
   n.psus = spec(6.0, ds + ": 6 power supplies");
   n.psu_rating_w = spec(3000.0, ds + ": 3 kW each");
-  n.psu_curve = PsuCurve::titanium;
+  n.psu_curve = "titanium-230v";
   n.cooling = Cooling::air;
   n.system_max_w = spec(6500.0, ds + ": 6.5 kW max");
   n.nic_bandwidth_bps = spec(200e9, ds + ": 8× ConnectX-6 at 200 Gb/s (compute fabric)");
@@ -143,7 +144,7 @@ NodeType dgx1_v100() {
   n.fan_high_c = estimate(30.0, "estimate: full speed at the 30 °C top of the 10–35 °C range");
   n.psus = spec(4.0, ds + ": 4 power supplies");
   n.psu_rating_w = estimate(1600.0, "estimate: 1.6 kW each (2+2 redundant for 3.2–3.5 kW)");
-  n.psu_curve = PsuCurve::platinum;
+  n.psu_curve = "platinum-230v";
   n.cooling = Cooling::air;
   n.system_max_w = spec(3500.0, ds + ": 3,500 W max");
   n.nic_bandwidth_bps = spec(50e9, ds + ": 4× 100 Gb/s InfiniBand EDR");
@@ -228,7 +229,7 @@ NodeType tpu_host(const TpuHost& h) {
   n.fan_high_c = estimate(35.0, "estimate: full speed at 35 °C inlet");
   n.psus = estimate(2.0, "estimate: 2 power supplies");
   n.psu_rating_w = estimate(3000.0, "estimate: 3 kW each");
-  n.psu_curve = PsuCurve::titanium;
+  n.psu_curve = "titanium-230v";
   n.cooling = h.cooling;
   n.system_max_w = estimate(h.system_max_w, "estimate: sum of component maxima plus PSU loss");
   n.nic_bandwidth_bps = estimate(h.nic_bps, "estimate: host data-center network links");
@@ -258,7 +259,9 @@ const sim::ModelDoc& node_doc_impl() {
          {"cooling", "string", "(from type)", "air | cold-plate (selects the die R_th)"},
          {"r_th", "K/W", "(from catalog)", "die-to-coolant thermal resistance"},
          {"throttle_temp", "degC", "(from catalog)", "die temperature above which clocks drop"},
-         {"psu", "string", "(from type)", "titanium | platinum (80 PLUS curve)"},
+         {"psu", "string", "(from type)",
+          "80 PLUS curve of the node's supplies: titanium | platinum | gold (230 V internal "
+          "redundant; models/power/psu.hpp)"},
          {"psus", "integer", "(from type)", "number of PSUs sharing the load"},
          {"psu_rating", "W", "(from type)", "rating of each PSU"},
          {"fan_max_power", "W", "(from type)", "all fans at full speed"},
@@ -306,7 +309,28 @@ HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates) 
   return u;
 }
 
+namespace {
+std::deque<NodeType>& user_node_types() {
+  static std::deque<NodeType> types;  // a deque: pointers stay valid as it grows
+  return types;
+}
+}  // namespace
+
+const NodeType* add_user_node_type(NodeType type) {
+  user_node_types().push_back(std::move(type));
+  return &user_node_types().back();
+}
+
+bool is_builtin_node_type(std::string_view id) {
+  for (const auto& t : node_catalog())
+    if (t.id == id) return true;
+  return false;
+}
+
 const NodeType* find_node_type(std::string_view id) {
+  const auto& user = user_node_types();
+  for (auto it = user.rbegin(); it != user.rend(); ++it)
+    if (it->id == id) return &*it;
   for (const auto& t : node_catalog())
     if (t.id == id) return &t;
   return nullptr;
@@ -315,6 +339,8 @@ const NodeType* find_node_type(std::string_view id) {
 std::vector<std::string> node_type_ids() {
   std::vector<std::string> out;
   for (const auto& t : node_catalog()) out.push_back(t.id);
+  for (const auto& t : user_node_types())
+    if (std::find(out.begin(), out.end(), t.id) == out.end()) out.push_back(t.id);
   return out;
 }
 
@@ -328,7 +354,8 @@ NodeSpec node_spec(const NodeType& type) {
   s.accelerator = find_accelerator(type.accelerator);
   s.accelerators = static_cast<int>(type.accelerators.value);
   s.accelerator_settings.cooling = type.cooling;
-  s.psu = NodePsu{type.psu_curve, static_cast<int>(type.psus.value), type.psu_rating_w.value};
+  s.psu = NodePsu{&power::psu_curve(type.psu_curve), static_cast<int>(type.psus.value),
+                  type.psu_rating_w.value};
   s.fan_max_w = type.fan_max_w.value;
   return s;
 }
@@ -370,9 +397,12 @@ NodeSpec node_spec(const sim::ParamReader& r) {
     s.accelerator_settings.r_th = r.quantity<sim::KelvinsPerWatt>("r_th", sim::Range::positive());
   if (r.has("throttle_temp"))
     s.accelerator_settings.throttle_temp = r.celsius("throttle_temp", sim::Range::between(40, 150));
-  if (r.has("psu"))
-    s.psu.curve = r.choice("psu", {"titanium", "platinum"}) == "titanium" ? PsuCurve::titanium
-                                                                          : PsuCurve::platinum;
+  if (r.has("psu")) {
+    const std::string curve = r.choice(
+        "psu", {"titanium", "platinum", "gold", "titanium-230v", "platinum-230v", "gold-230v"});
+    s.psu.curve =
+        &power::psu_curve(curve.find("-230v") == std::string::npos ? curve + "-230v" : curve);
+  }
   if (r.has("psus")) s.psu.count = static_cast<int>(r.integer("psus", sim::Range::between(1, 64)));
   if (r.has("psu_rating"))
     s.psu.rating_w = r.quantity<sim::Watts>("psu_rating", sim::Range::positive()).value();
@@ -476,7 +506,7 @@ void print_node_catalog(std::ostream& out) {
   };
   for (const auto& t : node_catalog()) {
     out << t.id << "  (" << t.name << "; " << t.accelerator << ", " << to_string(t.cooling)
-        << ", PSU " << to_string(t.psu_curve) << ")\n";
+        << ", PSU " << t.psu_curve << ")\n";
     line("accelerators", t.accelerators, "");
     line("cpu_idle", t.cpu_idle_w, "W");
     line("cpu_max", t.cpu_max_w, "W");

@@ -15,7 +15,7 @@
 //   P_fans = P_fan,max · v³ (fan affinity law), v = max(v_inlet, v_heat):
 //            v_inlet = v_min below T_low, linear to 1 at T_high; v_heat = v_min + (1−v_min)·h,
 //            h = the non-fan DC load between its idle and its maximum (more heat, more airflow)
-//   P_wall = P_dc + PSU loss(P_dc) (node_psu.hpp, 80 PLUS curve)
+//   P_wall = P_dc + PSU loss(P_dc) (power/psu.hpp: 80 PLUS curve, load shared by all units)
 // linear (CloudSim / SimGrid baseline):  P_wall = P_idle + u·(P_max − P_idle),
 //   u = NodeLoad::utilization (or the busy accelerator fraction); reported in `other_w`.
 //
@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "models/compute/accelerator.hpp"
-#include "models/compute/node_psu.hpp"
 #include "models/compute/sourced.hpp"
+#include "models/power/psu.hpp"
 #include "sim/params.hpp"
 
 namespace joule::models::compute {
@@ -50,7 +50,7 @@ struct NodeType {
   Sourced<double> nic_bandwidth_bps;          // compute-fabric NICs, all ports, one direction
   Sourced<double> host_memory_bps;            // host DRAM bandwidth, all sockets
   Sourced<double> cpu_per_accelerator;        // CPU share one busy accelerator's job uses
-  PsuCurve psu_curve = PsuCurve::titanium;
+  std::string psu_curve = "titanium-230v";    // power::psu_curve() name
   Cooling cooling = Cooling::air;
   Sourced<double> system_max_w;  // vendor system maximum (or estimate)
 };
@@ -62,11 +62,27 @@ struct HostUtilisation {
   double cpu = 0.0, nic = 0.0;
 };
 HostUtilisation host_load(const NodeType& type, int busy, const OpRates& rates);
-const NodeType* find_node_type(std::string_view id);
+const NodeType* find_node_type(std::string_view id);  // user-declared types first
 std::vector<std::string> node_type_ids();
+bool is_builtin_node_type(std::string_view id);
+// Registers a user-declared node type (user_catalog.hpp); a later one with the same id wins.
+const NodeType* add_user_node_type(NodeType type);
 void print_node_catalog(std::ostream& out);
 
 enum class NodePowerModel { operation, linear };
+
+// The node's power supplies: `count` units of `rating_w` sharing the load on an 80 PLUS curve
+// (the one PSU model, power/psu.hpp).
+struct NodePsu {
+  const power::PsuCurve* curve = &power::psu_curve("titanium-230v");
+  int count = 1;
+  double rating_w = 3300.0;  // per PSU
+
+  // Loss (W) when the node's components draw dc_w; the wall sees dc_w + loss.
+  double loss_w(double dc_w) const {
+    return power::Psu(*curve, sim::Watts(rating_w), count).loss_w(dc_w);
+  }
+};
 
 struct NodeSpec {
   const NodeType* type = nullptr;

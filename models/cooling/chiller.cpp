@@ -154,8 +154,9 @@ ChillerOperation ChillerBank::operate(double load_w, double chw_leaving_c,
   const double unit_capacity_w = chiller_.available_capacity_w(chw_leaving_c, cond_entering_c);
   total.capacity_w = unit_capacity_w * count_;
   if (load_w <= 0) return total;
-  int n = static_cast<int>(std::ceil(load_w / (unit_capacity_w * stage_up_plr_) - 1e-12));
-  n = std::clamp(n, 1, count_);
+  // Staged up to the bank's size; checked as a double first (a zero capacity gives inf).
+  const double want = std::ceil(load_w / (unit_capacity_w * stage_up_plr_) - 1e-12);
+  const int n = want < count_ ? std::max(1, static_cast<int>(want)) : count_;
   const ChillerOperation one = chiller_.operate(load_w / n, chw_leaving_c, cond_entering_c);
   total.running = n;
   total.load_w = one.load_w * n;

@@ -1,4 +1,5 @@
-// Lumped thermal RC network solved by implicit Euler (DESIGN.md §4.6).
+// Lumped thermal RC network solved by implicit Euler (backward Euler, unconditionally stable for
+// the stiff C dT/dt = −G T + q; Hairer & Wanner, "Solving ODEs II", 1996; docs/design.md §4).
 //
 // Nodes i have heat capacity C_i and heat input q_i. Two kinds of links couple them:
 //   conductance g between nodes a, b (or a node and a fixed-temperature boundary):

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/input_files.hpp"
+
 namespace joule::models::environment {
 
 namespace {
@@ -217,8 +219,7 @@ std::string existing_file(const sim::ParamReader& r, const char* key,
   const std::string given = r.string(key);
   const std::string base_dir = sim::directory_of(r.location(key), scenario_dir);
   const std::string path = resolve(given, base_dir);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
+  if (!sim::input_file_exists(path))
     r.fail(key, "names a file that does not exist: '" + path + "'" +
                     (base_dir.empty()
                          ? std::string()

@@ -6,6 +6,8 @@
 #include <memory>
 #include <sstream>
 
+#include "sim/input_files.hpp"
+
 namespace joule::models::environment::detail {
 
 std::vector<Field> split_csv_line(std::string_view line) {
@@ -72,11 +74,7 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 }
 
 std::string read_text_file(const std::string& path, const sim::Location& referenced_from) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw sim::InputError(referenced_from, "cannot read file '" + path + "'");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+  return sim::read_input_file(path, referenced_from);  // recorded in the run's provenance
 }
 
 void DataFileErrors::fail(int line, int column, const std::string& message) const {

@@ -11,11 +11,9 @@ const sim::ModelDoc& power_chain_doc() {
         "power_chain",
         "power_chain",
         "Grid → transformer → UPS → PDU → IT, with cooling and other loads on the transformer, "
-        "optional on-site PV and battery; every stage's loss is computed.",
+        "optional on-site PV and battery; every stage's loss is computed. The servers' own "
+        "supplies are part of each node: `cluster.node.psu`.",
         {
-            {"psu", "string", "titanium-230v",
-             "80 PLUS curve of the servers' supplies: titanium-230v, platinum-230v, gold-230v "
-             "(or titanium, platinum, gold)"},
             {"pdu_efficiency", "number", "0.99", "PDU + distribution efficiency (proportional)"},
             {"pdu_fixed_loss", "W", "0 W", "PDU losses independent of load"},
             {"ups", "map", "{}", "UPS system (see 'ups')"},
@@ -59,9 +57,6 @@ const PowerChainSpec& checked(const PowerChainSpec& spec) {
 
 PowerChainSpec power_chain_spec(const sim::ParamReader& r) {
   PowerChainSpec s;
-  const std::string psu = r.choice(
-      "psu", {"titanium-230v", "platinum-230v", "gold-230v", "titanium", "platinum", "gold"});
-  s.psu = psu.find("-230v") == std::string::npos ? psu + "-230v" : psu;
   s.pdu_efficiency = r.number("pdu_efficiency", {0, 1, true, false});
   s.pdu_fixed_loss = r.quantity<sim::Watts>("pdu_fixed_loss", sim::Range::non_negative());
   s.ups = ups_spec(sim::ParamReader(sub_map(r, "ups"), ups_doc()));
@@ -78,7 +73,6 @@ PowerChainSpec power_chain_spec(const sim::ParamReader& r) {
 PowerChain::PowerChain(const PowerChainSpec& spec, sim::Watts design_it_load,
                        sim::Watts design_cooling_load)
     : spec_(checked(spec)),
-      psu_curve_(&power::psu_curve(spec.psu)),
       ups_(spec.ups, sim::Watts(design_it_load.value() + spec.pdu_fixed_loss.value() +
                                 design_it_load.value() * (1.0 / spec.pdu_efficiency - 1.0) +
                                 (spec.cooling_on_ups ? design_cooling_load.value() : 0.0))),

@@ -40,7 +40,6 @@
 namespace joule::models::power {
 
 struct PowerChainSpec {
-  std::string psu = "titanium-230v";  // curve the node models use for their supplies
   double pdu_efficiency = 0.99;
   sim::Watts pdu_fixed_loss{0};
   UpsSpec ups;
@@ -96,14 +95,12 @@ public:
     return spec_.pv ? pv_power_w(*spec_.pv, ghi_w_per_m2) : 0.0;
   }
 
-  const PsuCurve& psu_curve() const { return *psu_curve_; }
   const UpsSystem& ups() const { return ups_; }
   const Transformer& transformer() const { return transformer_; }
   const PowerChainSpec& spec() const { return spec_; }
 
 private:
   PowerChainSpec spec_;
-  const PsuCurve* psu_curve_;
   UpsSystem ups_;
   Transformer transformer_;
 };

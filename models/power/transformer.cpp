@@ -37,9 +37,11 @@ TransformerSpec transformer_spec(const sim::ParamReader& r) {
 Transformer::Transformer(const TransformerSpec& spec, sim::Watts design_it_load) : spec_(spec) {
   if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("transformer rating <= 0");
   const double design_w = transformer_sizing_factor * design_it_load.value();
-  units_ = spec.count > 0
-               ? spec.count
-               : std::max(1, static_cast<int>(std::ceil(design_w / spec.unit_rating.value())));
+  // At most a million units (a rating far below the load): keeps the count an int.
+  units_ =
+      spec.count > 0
+          ? spec.count
+          : static_cast<int>(std::clamp(std::ceil(design_w / spec.unit_rating.value()), 1.0, 1e6));
   rating_w_ = spec.auto_rating && design_w > 0
                   ? std::min(spec.unit_rating.value(), design_w / units_)
                   : spec.unit_rating.value();

@@ -102,8 +102,9 @@ UpsSpec ups_spec(const sim::ParamReader& r) {
 
 UpsSystem::UpsSystem(const UpsSpec& spec, sim::Watts design_load) : spec_(spec) {
   if (!(spec.unit_rating.value() > 0)) throw std::invalid_argument("UPS rating must be > 0");
-  needed_ =
-      std::max(1, static_cast<int>(std::ceil(design_load.value() / spec.unit_rating.value())));
+  // At most a million units (a rating far below the load): keeps the count an int.
+  needed_ = static_cast<int>(
+      std::clamp(std::ceil(design_load.value() / spec.unit_rating.value()), 1.0, 1e6));
   rating_w_ = spec.auto_rating && design_load.value() > 0 ? design_load.value() / needed_
                                                           : spec.unit_rating.value();
   installed_ = with_redundancy(needed_);
@@ -123,8 +124,8 @@ int UpsSystem::with_redundancy(int needed) const {
 
 int UpsSystem::units_active(double output_w) const {
   if (!spec_.shedding) return installed_;
-  const int carrying = std::max(
-      1, static_cast<int>(std::ceil(std::abs(output_w) / (spec_.shed_target * rating_w_))));
+  const int carrying = static_cast<int>(
+      std::clamp(std::ceil(std::abs(output_w) / (spec_.shed_target * rating_w_)), 1.0, 1e6));
   return std::min(installed_, with_redundancy(carrying));
 }
 

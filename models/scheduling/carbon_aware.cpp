@@ -33,8 +33,8 @@ public:
 
   void schedule(SchedulerContext& ctx) override {
     const sim::Time now = ctx.now();
-    std::vector<world::Job*> eligible;
-    for (world::Job* job : ctx.queue()) {
+    std::vector<const JobView*> eligible;
+    for (const JobView* job : ctx.queue()) {
       if (job->request.flexible && job->request.deadline != sim::Time::max()) {
         auto [it, fresh] = planned_.try_emplace(job->id, now);
         if (fresh) it->second = best_start(ctx, *job);
@@ -46,8 +46,8 @@ public:
       eligible.push_back(job);
     }
     easy_backfill(ctx, eligible);
-    for (const world::Job* job : eligible)
-      if (job->state != world::JobState::queued) planned_.erase(job->id);
+    for (const JobView* job : eligible)
+      if (job->state != JobState::queued) planned_.erase(job->id);
   }
 
 private:
@@ -65,7 +65,7 @@ private:
     return integral / r.seconds();
   }
 
-  sim::Time best_start(const SchedulerContext& ctx, const world::Job& job) const {
+  sim::Time best_start(const SchedulerContext& ctx, const JobView& job) const {
     const sim::Time now = ctx.now();
     const sim::Time run = ctx.estimate(job, ctx.power_cap(job)).run_time;
     const sim::Time deadline = job.request.deadline;

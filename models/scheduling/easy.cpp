@@ -9,10 +9,10 @@ sim::Time later(sim::Time t, sim::Time d) {
   return t >= sim::Time::max() - d ? sim::Time::max() : t + d;
 }
 
-Reservation reserve(const SchedulerContext& ctx, const world::Job& head, bool count_sleeping) {
+Reservation reserve(const SchedulerContext& ctx, const JobView& head, bool count_sleeping) {
   const sim::Time now = ctx.now();
   std::map<std::uint32_t, sim::Time> busy_until;
-  for (const world::Job* job : ctx.running()) {
+  for (const JobView* job : ctx.running()) {
     const sim::Time end = std::max(now, ctx.estimated_end(*job));
     for (const auto id : job->nodes) busy_until[id] = end;
   }
@@ -53,12 +53,12 @@ Reservation reserve(const SchedulerContext& ctx, const world::Job& head, bool co
 }
 
 std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
-                                         const std::vector<world::Job*>& jobs,
+                                         const std::vector<const JobView*>& jobs,
                                          const EasyOptions& options) {
   std::optional<Reservation> reservation;
   std::size_t free = ctx.free_nodes();
   enum class Outcome { started, no_room, wait, never };
-  auto try_start = [&](world::Job& job) {
+  auto try_start = [&](const JobView& job) {
     const auto need = static_cast<std::size_t>(job.request.nodes);
     if (need > free) return Outcome::no_room;
     if (options.admit) {
@@ -72,8 +72,8 @@ std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
     free -= need;
     return Outcome::started;
   };
-  for (world::Job* job : jobs) {
-    if (job->state != world::JobState::queued) continue;
+  for (const JobView* job : jobs) {
+    if (job->state != JobState::queued) continue;
     if (!reservation) {
       const Outcome outcome = try_start(*job);
       if (outcome == Outcome::wait) return std::nullopt;

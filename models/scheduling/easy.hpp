@@ -29,7 +29,7 @@
 namespace joule::models::scheduling {
 
 struct Reservation {
-  const world::Job* head = nullptr;
+  const JobView* head = nullptr;
   sim::Time shadow = sim::Time::max();
   std::size_t extra = 0;
   // Sleeping nodes the head needs woken to start at `shadow` (only when sleeping nodes count).
@@ -37,7 +37,7 @@ struct Reservation {
 };
 
 // The reservation of a job that cannot start now.
-Reservation reserve(const SchedulerContext& ctx, const world::Job& head, bool count_sleeping);
+Reservation reserve(const SchedulerContext& ctx, const JobView& head, bool count_sleeping);
 
 // An admission test's answer for a job that has the nodes it needs.
 enum class Admission {
@@ -50,7 +50,7 @@ enum class Admission {
 struct EasyOptions {
   Placement place = lowest_ids;
   // May refuse a job that fits in the free nodes (e.g. a power budget). Empty: always start.
-  std::function<Admission(SchedulerContext&, world::Job&)> admit{};
+  std::function<Admission(SchedulerContext&, const JobView&)> admit{};
   bool count_sleeping = false;  // sleeping nodes can be woken for the head
 };
 
@@ -58,7 +58,7 @@ struct EasyOptions {
 // when a job had to wait for nodes, nothing when every job started or the pass ended on a
 // refusal.
 std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
-                                         const std::vector<world::Job*>& jobs,
+                                         const std::vector<const JobView*>& jobs,
                                          const EasyOptions& options = {});
 
 // now + d without overflow (Time::max() stays max).

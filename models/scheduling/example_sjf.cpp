@@ -24,14 +24,13 @@ public:
       : max_nodes_(r.integer("max_nodes", sim::Range::non_negative())) {}
 
   void schedule(SchedulerContext& ctx) override {
-    std::vector<world::Job*> jobs = ctx.queue();  // arrival order
-    auto run_time = [&](const world::Job* job) {
+    std::vector<const JobView*> jobs = ctx.queue();  // arrival order
+    auto run_time = [&](const JobView* job) {
       return ctx.estimate(*job, ctx.power_cap(*job)).run_time;
     };
-    std::stable_sort(jobs.begin(), jobs.end(), [&](const world::Job* a, const world::Job* b) {
-      return run_time(a) < run_time(b);
-    });
-    for (world::Job* job : jobs) {
+    std::stable_sort(jobs.begin(), jobs.end(),
+                     [&](const JobView* a, const JobView* b) { return run_time(a) < run_time(b); });
+    for (const JobView* job : jobs) {
       const int nodes = job->request.nodes;
       if (max_nodes_ > 0 && nodes > max_nodes_) continue;
       if (static_cast<std::size_t>(nodes) <= ctx.free_nodes()) ctx.start(*job);

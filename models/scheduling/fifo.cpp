@@ -9,7 +9,7 @@ namespace {
 class Fifo final : public Policy {
 public:
   void schedule(SchedulerContext& ctx) override {
-    for (world::Job* job : ctx.queue()) {
+    for (const JobView* job : ctx.queue()) {
       if (static_cast<std::size_t>(job->request.nodes) > ctx.free_nodes()) break;
       ctx.start(*job);
     }

@@ -33,8 +33,8 @@
 #include <string>
 #include <vector>
 
+#include "models/scheduling/job_view.hpp"
 #include "models/scheduling/power_management.hpp"
-#include "models/world/job.hpp"
 #include "sim/params.hpp"
 #include "sim/registry.hpp"
 #include "sim/time.hpp"
@@ -55,6 +55,10 @@ struct NodeInfo {
   sim::Time since;
   // When a waking node will be on (since + wake_latency); Time::max() in other states.
   sim::Time ready_at = sim::Time::max();
+  std::int32_t job = -1;        // the job running on it (-1: none)
+  double accelerators_w = 0.0;  // its accelerators' part of power_w
+  double clock = 1.0;           // clock fraction of its busy accelerators
+  double die_c = 0.0;           // hottest accelerator die
 };
 
 // What a job would do if it started now on free, on nodes (or, for a running job, what it
@@ -78,19 +82,20 @@ public:
 
   // --- Time, queue, cluster ----------------------------------------------------------------
   virtual sim::Time now() const = 0;
-  // Waiting jobs in arrival order (a snapshot: starting a job does not invalidate it).
-  virtual std::vector<world::Job*> queue() const = 0;
-  virtual std::vector<const world::Job*> running() const = 0;
+  // Waiting jobs in arrival order (a snapshot: starting a job does not invalidate it). Policies
+  // read jobs; they change them only through the actions below.
+  virtual std::vector<const JobView*> queue() const = 0;
+  virtual std::vector<const JobView*> running() const = 0;
   // Nodes a job could start on now: free and on.
   virtual std::size_t free_nodes() const = 0;
   // Every node, indexed by id (ids are 0..n−1, racks numbered in order).
   virtual std::span<const NodeInfo> nodes() const = 0;
   // When a running job ends if its speed stays as it is now.
-  virtual sim::Time estimated_end(const world::Job& job) const = 0;
+  virtual sim::Time estimated_end(const JobView& job) const = 0;
   // Run time and added power of `job` at a per-accelerator cap (nullopt: uncapped): a running
   // job on its own nodes from now on, a queued job on nodes at the present mean inlet
   // temperature. Pure: changes nothing.
-  virtual JobEstimate estimate(const world::Job& job, std::optional<sim::Watts> cap) const = 0;
+  virtual JobEstimate estimate(const JobView& job, std::optional<sim::Watts> cap) const = 0;
   // Network links between the hosts of two nodes along a shortest path (0 for a == b); O(1).
   virtual int hops(std::uint32_t a, std::uint32_t b) const = 0;
 
@@ -105,7 +110,7 @@ public:
   virtual sim::Watts facility_power_at(sim::Watts it_power) const = 0;
   virtual PowerCapRange power_cap_range() const = 0;
   // The cap set on a job with set_power_cap (nullopt: uncapped).
-  virtual std::optional<sim::Watts> power_cap(const world::Job& job) const = 0;
+  virtual std::optional<sim::Watts> power_cap(const JobView& job) const = 0;
   // The sleep/wake parameters (`scheduler.power_management`).
   virtual const PowerManagementSpec& power_management() const = 0;
 
@@ -118,11 +123,11 @@ public:
   // Starts a queued job on `nodes` (empty: the lowest-numbered free, on nodes) at the job's
   // cap. Throws std::logic_error if the job is not queued or a node is busy, not on, or
   // missing, or the count differs from request.nodes.
-  virtual void start(world::Job& job, std::vector<std::uint32_t> nodes = {}) = 0;
+  virtual void start(const JobView& job, std::vector<std::uint32_t> nodes = {}) = 0;
   // Caps every accelerator of a job's nodes at `cap` (nullopt: removes the cap), clamped to
   // power_cap_range(). On a queued job it applies from its start; on a running job at once
   // (its power, speed and end change now).
-  virtual void set_power_cap(const world::Job& job, std::optional<sim::Watts> cap) = 0;
+  virtual void set_power_cap(const JobView& job, std::optional<sim::Watts> cap) = 0;
   // Puts a free, on node to sleep at once; no-op on a sleeping node. Throws std::logic_error
   // on a busy or waking node.
   virtual void power_down(std::uint32_t node) = 0;

@@ -59,7 +59,7 @@ public:
     const sim::Time now = ctx.now();
     alarm_.request(ctx, next_boundary(now));
     if (!in_window(now)) {
-      for (const world::Job* job : ctx.running())
+      for (const JobView* job : ctx.running())
         if (ctx.power_cap(*job)) ctx.set_power_cap(*job, std::nullopt);
       easy_backfill(ctx, ctx.queue());
       return;
@@ -70,11 +70,11 @@ public:
     const double floor_w = std::clamp(min_cap_w_, range.min.value(), range.max.value());
     admitted_ = ctx.running();
     base_it_w_ = ctx.it_power().value();
-    for (const world::Job* job : admitted_)
+    for (const JobView* job : admitted_)
       base_it_w_ -= ctx.estimate(*job, ctx.power_cap(*job)).added_power.value();
 
     EasyOptions options;
-    options.admit = [&](SchedulerContext& c, world::Job& job) {
+    options.admit = [&](SchedulerContext& c, const JobView& job) {
       admitted_.push_back(&job);
       if (fits(c, floor_w)) {
         apply_cap(c, floor_w, range.max.value());  // lowers the others before the start
@@ -116,7 +116,7 @@ private:
     double it_w = base_it_w_;
     const std::optional<sim::Watts> cap =
         cap_w ? std::optional<sim::Watts>(sim::Watts(*cap_w)) : std::nullopt;
-    for (const world::Job* job : admitted_) it_w += ctx.estimate(*job, cap).added_power.value();
+    for (const JobView* job : admitted_) it_w += ctx.estimate(*job, cap).added_power.value();
     return ctx.facility_power_at(sim::Watts(it_w)).value();
   }
   bool fits(const SchedulerContext& ctx, double cap_w) const {
@@ -137,9 +137,9 @@ private:
     }
     // Lower caps first, then raise, so the meter never overshoots in between.
     auto watts = [&](std::optional<sim::Watts> c) { return c ? c->value() : max_w; };
-    for (const world::Job* job : admitted_)
+    for (const JobView* job : admitted_)
       if (watts(cap) < watts(ctx.power_cap(*job))) ctx.set_power_cap(*job, cap);
-    for (const world::Job* job : admitted_) {
+    for (const JobView* job : admitted_) {
       const std::optional<sim::Watts> old = ctx.power_cap(*job);
       if (old.has_value() != cap.has_value() || watts(cap) != watts(old))
         ctx.set_power_cap(*job, cap);
@@ -150,7 +150,7 @@ private:
   sim::Time from_, until_, repeat_;
   double min_cap_w_;
   sim::Time check_interval_;
-  std::vector<const world::Job*> admitted_;
+  std::vector<const JobView*> admitted_;
   double base_it_w_ = 0.0;
   Alarm alarm_;
 };

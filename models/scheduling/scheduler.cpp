@@ -29,6 +29,10 @@ const sim::ModelDoc& scheduler_doc() {
   return doc;
 }
 
+namespace {
+const bool documented = (sim::model_docs().push_back(&scheduler_doc()), true);
+}  // namespace
+
 Scheduler make_scheduler(const sim::ParamNode* node) {
   if (node && node->kind == sim::ParamNode::Kind::null) node = nullptr;
   if (node && !node->is_map())

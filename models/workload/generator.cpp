@@ -77,8 +77,23 @@ Distribution Distribution::lognormal(double median, double sigma) {
   return d;
 }
 
+namespace {
+constexpr double lognormal_tail_sigmas = 6.0;
+}
+
+double Distribution::lowest() const {
+  if (kind_ == Kind::lognormal) return median_ * std::exp(-lognormal_tail_sigmas * sigma_);
+  return *std::min_element(values_.begin(), values_.end());
+}
+
+double Distribution::highest() const {
+  if (kind_ == Kind::lognormal) return median_ * std::exp(lognormal_tail_sigmas * sigma_);
+  return *std::max_element(values_.begin(), values_.end());
+}
+
 double Distribution::sample(sim::Rng& rng) const {
-  if (kind_ == Kind::lognormal) return rng.lognormal(std::log(median_), sigma_);
+  if (kind_ == Kind::lognormal)
+    return std::clamp(rng.lognormal(std::log(median_), sigma_), lowest(), highest());
   if (values_.size() == 1) return values_.front();
   const double u = rng.uniform();
   const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
@@ -178,13 +193,21 @@ ArrivalSpec arrival_spec(const sim::ParamReader& r) {
   s.burst_interarrival = r.duration("burst_interarrival", sim::Range::positive());
   s.calm_duration = r.duration("calm_duration", sim::Range::positive());
   s.burst_duration = r.duration("burst_duration", sim::Range::positive());
-  s.mean_batch_size = r.number("mean_batch_size", sim::Range::at_least(1));
+  s.mean_batch_size = r.number("mean_batch_size", sim::Range::between(1, 1e6));
   return s;
 }
 
+namespace {
+// `now` plus a drawn gap; past the end of representable time (a mean gap of centuries) the
+// arrival is never (Time::max(), which no run reaches), not an overflow.
+sim::Time later(sim::Time now, double gap_s) {
+  return sim::saturating_add(now, sim::seconds_or_never(gap_s));
+}
+}  // namespace
+
 ArrivalProcess::ArrivalProcess(ArrivalSpec spec, sim::Rng rng) : spec_(spec), rng_(rng) {
   if (spec_.process == ArrivalSpec::Process::mmpp)
-    state_ends_ = sim::seconds(rng_.exponential(spec_.calm_duration.seconds()));
+    state_ends_ = sim::seconds_or_never(rng_.exponential(spec_.calm_duration.seconds()));
 }
 
 double ArrivalProcess::mean_interarrival_s() const {
@@ -205,14 +228,14 @@ double ArrivalProcess::mean_interarrival_s() const {
 sim::Time ArrivalProcess::next() {
   switch (spec_.process) {
     case ArrivalSpec::Process::poisson:
-      now_ += sim::seconds(rng_.exponential(spec_.mean_interarrival.seconds()));
+      now_ = later(now_, rng_.exponential(spec_.mean_interarrival.seconds()));
       return now_;
     case ArrivalSpec::Process::batch:
       if (batch_left_ > 0) {
         --batch_left_;
         return now_;
       }
-      now_ += sim::seconds(rng_.exponential(spec_.mean_interarrival.seconds()));
+      now_ = later(now_, rng_.exponential(spec_.mean_interarrival.seconds()));
       // Batch size 1 + Geometric(p) on {0, 1, ...} with mean b − 1: p = 1/b.
       {
         const double p = 1.0 / spec_.mean_batch_size;
@@ -226,15 +249,17 @@ sim::Time ArrivalProcess::next() {
       // to the switch, change state and draw again.
       while (true) {
         const double mean = (burst_ ? spec_.burst_interarrival : spec_.mean_interarrival).seconds();
-        const sim::Time candidate = now_ + sim::seconds(rng_.exponential(mean));
+        const sim::Time candidate = later(now_, rng_.exponential(mean));
+        if (candidate == sim::Time::max()) return now_ = candidate;
         if (candidate <= state_ends_) {
           now_ = candidate;
           return now_;
         }
         now_ = state_ends_;
         burst_ = !burst_;
-        state_ends_ = now_ + sim::seconds(rng_.exponential(
-                                 (burst_ ? spec_.burst_duration : spec_.calm_duration).seconds()));
+        state_ends_ = later(
+            now_,
+            rng_.exponential((burst_ ? spec_.burst_duration : spec_.calm_duration).seconds()));
       }
   }
   return now_;

@@ -38,6 +38,9 @@ namespace joule::models::workload {
 
 struct JobRequest {
   std::string id;
+  // The kind of work (a JobModelRegistry name: training, inference, fixed, ...); empty: the
+  // kind the specs below imply (job_model.hpp: job_kind()).
+  std::string kind;
   sim::Time submit;
   int gpus = 0;
   int nodes = 0;  // whole nodes asked for; 0 = enough nodes for `gpus`
@@ -102,6 +105,12 @@ public:
   double sample(sim::Rng& rng) const;
   double mean() const;
   const std::vector<double>& values() const { return values_; }
+  // Bounds that draws stay within: a discrete distribution's smallest and largest value; for a
+  // lognormal, the quantiles 6 standard deviations out (median·e^(∓6σ): one draw in 10^9
+  // falls beyond), to which its draws are clamped, so that the bounds checked when the
+  // scenario is loaded hold for every draw of the run.
+  double lowest() const;
+  double highest() const;
 
 private:
   enum class Kind { discrete, lognormal } kind_ = Kind::discrete;

@@ -3,6 +3,8 @@
 // distribution, typically lognormal (job run times in Philly/Helios are heavy-tailed and close
 // to lognormal over several decades; Jeon et al. ATC'19, Hu et al. SC'21).
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "models/workload/generator.hpp"
 
@@ -25,6 +27,17 @@ const sim::ModelDoc& generator_doc() {
   return doc;
 }
 
+// The longest run time a generated job may have: a century leaves room in sim::Time (±292
+// years) for the job's start time and for slowdowns (a throttled clock stretches a job).
+constexpr double year_s = 365.25 * 86400.0;
+constexpr double max_job_s = 100 * year_s;
+
+std::string years(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", s / year_s);
+  return text;
+}
+
 class GpuJobsGenerator final : public JobGenerator {
 public:
   GpuJobsGenerator(const sim::ParamReader& r, const GeneratorContext& ctx)
@@ -33,7 +46,7 @@ public:
         rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")) {
     const sim::ParamNode* g = r.node("gpus");
     if (!g) r.fail("gpus", "is required");
-    gpus_ = read_distribution<sim::Ratio>(*g, sim::Range::at_least(0));
+    gpus_ = read_distribution<sim::Ratio>(*g, sim::Range::at_least(1));
     for (double v : gpus_.values()) {
       if (v != std::floor(v)) r.fail("gpus", "must be whole numbers");
       check_fits(r, "gpus", v, ctx);
@@ -41,6 +54,10 @@ public:
     const sim::ParamNode* d = r.node("duration");
     if (!d) r.fail("duration", "is required");
     duration_ = read_distribution<sim::Seconds>(*d, sim::Range::non_negative());
+    if (!(duration_.highest() <= max_job_s))
+      r.fail("duration", "reaches " + years(duration_.highest()) +
+                             " years (the largest value, or a lognormal's one-in-10^9 draw, "
+                             "median·e^(6σ)); a job may run at most 100 years");
     max_jobs_ = r.integer("max_jobs", sim::Range::non_negative());
   }
 

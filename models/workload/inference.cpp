@@ -40,14 +40,14 @@ const sim::ModelDoc& inference_doc() {
 
 InferenceSpec inference_spec(const sim::ParamReader& r) {
   InferenceSpec s;
-  s.params = r.number("params", sim::Range::positive());
-  s.layers = static_cast<int>(r.integer("layers", sim::Range::at_least(1)));
-  s.d_model = static_cast<int>(r.integer("d_model", sim::Range::at_least(1)));
+  s.params = r.number("params", max_params_range);
+  s.layers = static_cast<int>(r.integer("layers", sim::Range::between(1, 1e5)));
+  s.d_model = static_cast<int>(r.integer("d_model", sim::Range::between(1, 1e7)));
   s.kv_fraction = r.number("kv_fraction", {0, 1, true, false});
   const std::string p = r.choice("precision", {"bf16", "fp16", "fp8"});
   s.precision = p == "fp16" ? Precision::fp16 : p == "fp8" ? Precision::fp8 : Precision::bf16;
-  s.tensor_parallel = static_cast<int>(r.integer("tensor_parallel", sim::Range::at_least(1)));
-  s.replicas = static_cast<int>(r.integer("replicas", sim::Range::at_least(1)));
+  s.tensor_parallel = static_cast<int>(r.integer("tensor_parallel", sim::Range::between(1, 1024)));
+  s.replicas = static_cast<int>(r.integer("replicas", sim::Range::between(1, 1e6)));
   s.tokens_in = r.number("tokens_in", sim::Range::positive());
   s.tokens_out = r.number("tokens_out", sim::Range::positive());
   s.tpot_target = r.duration("tpot_target", sim::Range::positive());

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "models/workload/generator.hpp"
+#include "models/workload/job_model.hpp"
 
 namespace joule::models::workload {
 
@@ -39,6 +40,9 @@ const sim::ModelDoc& item_doc() {
        {"inference", "map", "-",
         "an inference service running for `duration` (keys of `inference`): its diurnal request "
         "rate sets the load every interval"},
+       {"kind", "string", "-",
+        "kind of work, a registered job model (fixed, inference, training, ...); default: "
+        "training with `training:`, inference with `inference:`, else fixed"},
        {"fidelity", "string", "steady",
         "training jobs: steady (phase-averaged) or iteration (every phase as an event)"},
        {"flexible", "bool", "false", "may be deferred by carbon- or price-aware policies"},
@@ -69,6 +73,7 @@ const bool registered = JobGeneratorRegistry::add(
         const sim::ParamReader j(&item, item_doc(), {});
         JobRequest req;
         req.id = j.string("name");
+        if (j.has("kind")) req.kind = j.choice("kind", JobModelRegistry::kinds());
         req.submit = j.duration("submit");
         req.nodes = static_cast<int>(j.integer("nodes", sim::Range::between(0, 1e7)));
         req.gpus = static_cast<int>(j.integer("gpus", sim::Range::between(0, 1e8)));

@@ -23,6 +23,7 @@
 // Without `classes` every job is pre-training at `mfu` (default 0.4), as before.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -107,9 +108,11 @@ public:
       if (const sim::ParamNode* n = j.node(key)) return read_distribution<sim::Ratio>(*n, range);
       return Distribution::constant(j.number(key, range));  // the documented default
     };
-    params_ = dist("params", sim::Range::positive());
+    params_ = dist("params", max_params_range);
+    if (!(params_.highest() <= max_params_range.max))
+      j.fail("params", "reaches more than 1e15 parameters (a lognormal's one-in-10^9 draw)");
     tokens_per_param_ = dist("tokens_per_param", sim::Range::positive());
-    gpus_ = dist("gpus", sim::Range::at_least(1));
+    gpus_ = dist("gpus", sim::Range::between(1, 1e8));
     for (double g : gpus_.values()) {
       if (g != std::floor(g)) j.fail("gpus", "must be whole numbers");
       check_fits(j, "gpus", g, ctx);
@@ -146,8 +149,26 @@ public:
       class_pick_ = Distribution::discrete(index, weights);
     }
     per_node_ = std::max(1, ctx.cluster_nodes > 0 ? ctx.cluster_gpus / ctx.cluster_nodes : 8);
-    seq_len_ = j.integer("seq_len", sim::Range::at_least(1));
+    seq_len_ = j.integer("seq_len", sim::Range::between(1, 1e9));
     batch_tokens_ = j.number("batch_tokens", sim::Range::positive());
+    if (!(batch_tokens_ / static_cast<double>(seq_len_) <= 1e9))
+      j.fail("batch_tokens", "makes more than 1e9 sequences per step (batch_tokens / seq_len)");
+    // The most optimizer steps any job can have: the largest model and token ratio (a
+    // lognormal's one-in-10^9 draw, to which draws are clamped) over the smallest step.
+    {
+      const double min_step_tokens =
+          std::max(1.0, std::round(batch_tokens_ / static_cast<double>(seq_len_))) *
+          static_cast<double>(seq_len_);
+      const double steps = params_.highest() * tokens_per_param_.highest() / min_step_tokens;
+      if (!(steps <= static_cast<double>(max_training_steps))) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.3g", steps);
+        j.fail(j.has("tokens_per_param") ? "tokens_per_param" : "params",
+               "gives jobs of up to " + std::string(text) +
+                   " optimizer steps (params × tokens_per_param / batch); a job may have at most "
+                   "1e15");
+      }
+    }
     const std::string prec = j.choice("precision", {"bf16", "fp16", "fp8", "tf32"});
     precision_ = prec == "fp16"   ? Precision::fp16
                  : prec == "fp8"  ? Precision::fp8

@@ -9,6 +9,8 @@
 #include <optional>
 #include <sstream>
 
+#include "sim/input_files.hpp"
+
 namespace joule::models::workload {
 
 namespace {
@@ -288,11 +290,9 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
 }
 
 Trace read_trace_csv(const std::string& path, const sim::Location& referenced_from) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw sim::InputError(referenced_from, "cannot read trace file '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_trace_csv(text.str(), path);
+  // Through the input log (recorded in the run's provenance); a missing file, or one that is
+  // not a regular file of bounded size, is an error at the key that named it.
+  return parse_trace_csv(sim::read_input_file(path, referenced_from), path);
 }
 
 }  // namespace joule::models::workload

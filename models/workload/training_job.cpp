@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace joule::models::workload {
@@ -111,16 +112,25 @@ const sim::ModelDoc& training_job_doc() {
 
 TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
   TrainingJobSpec s;
-  s.params = r.number("params", sim::Range::positive());
+  s.params = r.number("params", max_params_range);
   const double tokens = r.number("tokens", sim::Range::non_negative());
   const std::int64_t steps = r.integer("steps", sim::Range::non_negative());
   if ((tokens > 0) == (steps > 0)) r.fail("tokens", "or steps: give exactly one of them (> 0)");
-  s.global_batch = r.integer("global_batch", sim::Range::at_least(1));
-  s.seq_len = r.integer("seq_len", sim::Range::at_least(1));
-  s.steps = steps > 0 ? steps : static_cast<std::int64_t>(std::ceil(tokens / s.tokens_per_step()));
+  s.global_batch = r.integer("global_batch", sim::Range::between(1, 1e9));
+  s.seq_len = r.integer("seq_len", sim::Range::between(1, 1e9));
+  // A step count must be countable (and simulable): 1e15 steps is far beyond any training run.
+  const double steps_for_tokens = std::ceil(tokens / s.tokens_per_step());
+  if (steps == 0 && !(steps_for_tokens <= max_training_steps)) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", steps_for_tokens);
+    r.fail("tokens",
+           "gives " + std::string(text) + " optimizer steps; a job may have at most 1e15");
+  }
+  s.steps = steps > 0 ? steps : static_cast<std::int64_t>(steps_for_tokens);
+  if (s.steps > max_training_steps) r.fail("steps", "must be at most 1e15");
   const ModelShape shape = shape_from_params(s.params);
-  s.layers = static_cast<int>(r.integer("layers", sim::Range::non_negative()));
-  s.d_model = static_cast<int>(r.integer("d_model", sim::Range::non_negative()));
+  s.layers = static_cast<int>(r.integer("layers", sim::Range::between(0, 1e5)));
+  s.d_model = static_cast<int>(r.integer("d_model", sim::Range::between(0, 1e7)));
   if (s.layers == 0) s.layers = shape.layers;
   if (s.d_model == 0) s.d_model = shape.d_model;
   const std::string prec = r.choice("precision", {"bf16", "fp16", "fp8", "tf32"});
@@ -128,11 +138,11 @@ TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
                 : prec == "fp8"  ? Precision::fp8
                 : prec == "tf32" ? Precision::tf32
                                  : Precision::bf16;
-  const auto gpus = r.integer("gpus", sim::Range::at_least(1));
+  const auto gpus = r.integer("gpus", sim::Range::between(1, 1e8));
   auto& p = s.parallel;
-  p.tensor = static_cast<int>(r.integer("tensor_parallel", sim::Range::at_least(1)));
-  p.pipeline = static_cast<int>(r.integer("pipeline_parallel", sim::Range::at_least(1)));
-  p.context = static_cast<int>(r.integer("context_parallel", sim::Range::at_least(1)));
+  p.tensor = static_cast<int>(r.integer("tensor_parallel", sim::Range::between(1, 1e5)));
+  p.pipeline = static_cast<int>(r.integer("pipeline_parallel", sim::Range::between(1, 1e5)));
+  p.context = static_cast<int>(r.integer("context_parallel", sim::Range::between(1, 1e5)));
   const std::int64_t model_parallel = std::int64_t{p.tensor} * p.pipeline * p.context;
   if (gpus % model_parallel != 0)
     r.fail("gpus", "must be a multiple of tensor_parallel·pipeline_parallel·context_parallel = " +
@@ -141,9 +151,9 @@ TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
   if (s.global_batch < p.data)
     r.fail("global_batch", "must be at least the data-parallel degree " + std::to_string(p.data) +
                                " (one sequence per replica)");
-  const auto m = r.integer("microbatches", sim::Range::non_negative());
+  const auto m = r.integer("microbatches", sim::Range::between(0, 1e9));
   p.microbatches = static_cast<int>(m > 0 ? m : s.global_batch / p.data);
-  p.interleave = static_cast<int>(r.integer("interleave", sim::Range::at_least(1)));
+  p.interleave = static_cast<int>(r.integer("interleave", sim::Range::between(1, 1e5)));
   const bool predicted = r.choice("throughput", {"mfu", "predicted"}) == "predicted";
   s.throughput = predicted ? Throughput::predicted : Throughput::mfu;
   if (predicted && r.has("mfu"))

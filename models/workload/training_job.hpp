@@ -132,6 +132,13 @@ enum class Throughput { mfu, predicted };
 Op tensor_op(Precision p);
 double element_bytes(Precision p);  // activations/gradients on the wire (fp8 keeps bf16 grads)
 
+// The most optimizer steps a job may have (far beyond any training run; keeps step counts and
+// their products with step times inside int64 and sim::Time).
+inline constexpr std::int64_t max_training_steps = 1'000'000'000'000'000;
+// Model sizes Joule accepts: (0, 1e15] parameters, 3,000× the largest model trained so far;
+// keeps the shape (layers, d_model) and every count derived from it inside an int.
+inline const sim::Range max_params_range{0, 1e15, true, false};
+
 struct TrainingJobSpec {
   std::string name = "job";
   double params = 0;              // N

@@ -9,7 +9,6 @@
 namespace joule::models::world {
 
 namespace {
-constexpr double j_per_kwh = 3.6e6;
 // Design cooling load the power chain is sized for (it matters only with cooling_on_ups): half
 // the design IT load, the worst case of an air-cooled hall on a hot day (a peak PUE of ~1.5;
 // an estimate, not a measured figure).
@@ -53,8 +52,8 @@ Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::
   }
   supply_air_c_ = design.initial_supply_c;
   outdoor_ = site_->conditions(sim::Time::zero());
-  carbon_kg_per_j_ = site_->carbon_intensity(sim::Time::zero()).value();
-  price_usd_per_j_ = site_->price(sim::Time::zero()).value();
+  carbon_ = site_->carbon_intensity(sim::Time::zero());
+  price_ = site_->price(sim::Time::zero());
   if (battery_spec_) battery_ = std::make_unique<power::Battery>(*battery_spec_);
   evaluate_chain();
 }
@@ -113,8 +112,9 @@ void Facility::update_to(sim::Time now) {
   t.stage_j[2] += b.transformer_loss_w * dt_s;
   for (std::size_t i = 0; i < cooling::component_count; ++i)
     t.component_j[i] += component_w_[i] * dt_s;
-  t.co2e_kg += std::max(0.0, b.grid_w) * dt_s * carbon_kg_per_j_;
-  t.cost_usd += b.grid_w * dt_s * price_usd_per_j_;
+  meter_.add(sim::Joules(b.grid_w * dt_s), carbon_, price_);
+  t.co2e_kg = meter_.emissions_total().value();
+  t.cost_usd = meter_.cost_total().value();
   t.water_m3 += water_m3_per_s_ * dt_s;
   t.unmet_heat_j += unmet_w_ * dt_s;
   last_update_ = now;
@@ -131,8 +131,8 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
   const double dt_s = dt.seconds();
   update_to(now);
   outdoor_ = site_->conditions(now);
-  carbon_kg_per_j_ = site_->carbon_intensity(now).value();
-  price_usd_per_j_ = site_->price(now).value();
+  carbon_ = site_->carbon_intensity(now);
+  price_ = site_->price(now);
   if (plant_) {
     cooling::PlantInputs in;
     in.chip_heat = sim::Watts(chip_w_);
@@ -204,12 +204,12 @@ double Facility::inlet_c(int rack) const {
   return hall_ ? hall_->inlet_c(rack) : supply_air_c_;
 }
 
-double Facility::carbon_g_per_kwh_at(sim::Time t) const {
-  return site_->carbon_intensity(t).value() * 1e3 * j_per_kwh;
+sim::CarbonIntensity Facility::carbon_intensity_at(sim::Time t) const {
+  return site_->carbon_intensity(t);
 }
 
-double Facility::price_usd_per_mwh_at(sim::Time t) const {
-  return site_->price(t).value() * 1e3 * j_per_kwh;  // USD/J -> USD/MWh
+sim::UsdPerJoule Facility::price_at(sim::Time t) const {
+  return site_->price(t);
 }
 
 double Facility::outdoor_drybulb_at(sim::Time t) const {

@@ -35,6 +35,7 @@
 #include "models/cooling/plant.hpp"
 #include "models/environment/site.hpp"
 #include "models/power/battery.hpp"
+#include "models/power/grid.hpp"
 #include "models/power/power_chain.hpp"
 #include "sim/params.hpp"
 #include "sim/time.hpp"
@@ -91,6 +92,7 @@ public:
   ~Facility();
 
   bool has_site() const { return has_site_; }
+  const environment::Site* site() const { return site_.get(); }  // null without a site
   bool has_power_chain() const { return chain_ != nullptr; }
   bool has_cooling() const { return plant_ != nullptr; }
   bool has_thermal() const { return hall_ != nullptr; }
@@ -128,11 +130,12 @@ public:
   // cooling scaled with the heat. Non-decreasing in it_w; equals facility_power_w() now.
   double facility_power_at(double it_w) const;
   const environment::Conditions& outdoor() const { return outdoor_; }
-  double carbon_g_per_kwh() const { return carbon_kg_per_j_ * 1e3 * 3.6e6; }
-  double price_usd_per_mwh() const { return price_usd_per_j_ * 3.6e9; }
-  // Forecasts the site offers (exact: the series are known).
-  double carbon_g_per_kwh_at(sim::Time t) const;
-  double price_usd_per_mwh_at(sim::Time t) const;
+  // Grid carbon intensity and price now, and the forecasts the site offers (exact: the series
+  // are known).
+  sim::CarbonIntensity carbon_intensity() const { return carbon_; }
+  sim::UsdPerJoule price() const { return price_; }
+  sim::CarbonIntensity carbon_intensity_at(sim::Time t) const;
+  sim::UsdPerJoule price_at(sim::Time t) const;
   double outdoor_drybulb_at(sim::Time t) const;
 
   // Over-capacity episodes of the plant (component, first time, count).
@@ -160,7 +163,10 @@ private:
   std::array<double, cooling::component_count> component_w_{};
   double water_m3_per_s_ = 0, unmet_w_ = 0;
   double plant_rejected_w_ = 0, room_cooling_w_ = 0, block_heater_w_ = 0;
-  double carbon_kg_per_j_ = 0, price_usd_per_j_ = 0;
+  sim::CarbonIntensity carbon_{0};
+  sim::UsdPerJoule price_{0};
+  // Grid imports × carbon intensity and net energy × price (power/grid.hpp).
+  power::GridMeter meter_;
   double supply_air_c_ = 24.0;
   power::ChainBreakdown breakdown_;
   environment::Conditions outdoor_;

@@ -1,11 +1,11 @@
 // Jobs as the world runs them.
 //
-// A job asks for whole nodes and runs a sequence of activities (a fixed-duration job has one;
-// an LLM training job runs compute blocks or phases, checkpoints and restarts from its
-// workload::TrainingRun). Activities are timed on the job's own nominal clock τ, which advances
-// at the job's speed: dτ/dt = the slowest node's clock fraction while computing (power caps and
-// thermal throttling stretch a job), 1 while writing checkpoints or restarting. The job's
-// energy is integrated lazily like every other power.
+// A job asks for whole nodes and runs the sequence of activities its workload::JobModel gives
+// (a fixed-duration job has one; an LLM training job runs compute blocks or phases,
+// checkpoints and restarts; a service one activity per interval). Activities are timed on the job's
+// own nominal clock τ, which advances at the job's speed: dτ/dt = the slowest node's clock fraction
+// while computing (power caps and thermal throttling stretch a job), 1 while writing checkpoints or
+// restarting. The job's energy is integrated lazily like every other power.
 #pragma once
 
 #include <cstdint>
@@ -16,52 +16,34 @@
 #include <vector>
 
 #include "models/compute/node.hpp"
-#include "models/workload/failures.hpp"
+#include "models/scheduling/job_view.hpp"
 #include "models/workload/generator.hpp"
-#include "models/workload/training_run.hpp"
-#include "sim/random.hpp"
+#include "models/workload/job_model.hpp"
 #include "sim/simulator.hpp"
 
 namespace joule::models::world {
 
-struct JobRequest {
-  std::string name;
-  sim::Time submit;
-  int nodes = 1;
-  int gpus = 0;    // accelerators used (≤ nodes × per node)
-  sim::Time work;  // estimated run time at nominal speed (what policies plan with)
-  bool flexible = false;
-  sim::Time deadline = sim::Time::max();
-};
+using JobRequest = scheduling::JobRequest;
+using JobState = scheduling::JobState;
 
-enum class JobState { queued, running, done };
-
-struct Job {
-  std::uint32_t id = 0;
-  JobRequest request;
+// A job as the world runs it: the policies' view (id, request, state, start, end, nodes) and
+// what only the world needs.
+struct Job : scheduling::JobView {
   workload::JobRequest source;  // as the generator gave it
-  JobState state = JobState::queued;
-  sim::Time start = sim::Time::max();
-  sim::Time end = sim::Time::max();
-  std::vector<std::uint32_t> nodes;  // while running and after
 
   // Accounting (owned by the world).
   double power_w = 0.0;
   double energy_j = 0.0;
   sim::Time last_update;
 
+  // What the job does: its kind of work, built when it arrives.
+  std::unique_ptr<workload::JobModel> model;
   // Progress on the job's nominal clock.
-  std::unique_ptr<workload::TrainingJob> training;
-  std::unique_ptr<workload::TrainingRun> run;
-  std::unique_ptr<workload::FailureProcess> failure_process;
-  std::unique_ptr<workload::InferenceService> inference;
-  sim::Rng failure_rng{0};
   workload::Activity activity;  // on the nominal clock
   sim::Time tau;                // nominal time reached at `tau_wall`
   sim::Time tau_wall;
   double speed = 1.0;
   sim::EventId end_event, failure_event;
-  workload::FailureClass pending_failure = workload::FailureClass::gpu;
   compute::NodeLoad load;  // what each of its nodes runs now
   // Accelerator power cap set by the policy (per accelerator), and the node model carrying it.
   std::optional<double> cap_w;

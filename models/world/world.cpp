@@ -28,6 +28,11 @@ constexpr double intra_node_latency_s = 1e-6;
 // it (an estimate for other clusters).
 constexpr double storage_write_bytes_per_s_per_gpu = 2e12 / 16384;
 
+compute::ClusterSpec read_cluster(const sim::ParamNode* node) {
+  const sim::ParamReader cluster(node, compute::cluster_doc());
+  return compute::cluster_spec(cluster);
+}
+
 bool computing(workload::PhaseKind kind) {
   return kind != workload::PhaseKind::checkpoint && kind != workload::PhaseKind::restart &&
          kind != workload::PhaseKind::done;
@@ -39,12 +44,10 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     : random_(seed),
       base_dir_(std::move(base_dir)),
       duration_(sections.duration),
-      control_step_(sections.control_step) {
-  // Cluster: racks of identical nodes (models/compute).
-  {
-    const sim::ParamReader cluster(sections.cluster, compute::cluster_doc());
-    cluster_ = compute::cluster_spec(cluster);
-  }
+      control_step_(sections.control_step),
+      // Cluster: racks of identical nodes (models/compute).
+      cluster_(read_cluster(sections.cluster)),
+      state_(cluster_, sim_, FacilityDesign{}.initial_supply_c) {
   if (cluster_.network && cluster_.network->kind != sim::ParamNode::Kind::null) {
     const network::ClusterShape shape{cluster_.node_count(),
                                       std::max(1, cluster_.node.accelerators)};
@@ -69,11 +72,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
-  nodes_.resize(n);
   gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
-  node_info_.resize(n);
-  racks_.resize(rack_count);
-  rack_first_node_.resize(rack_count + 1);
 
   // Facility, sized from nameplate figures.
   FacilityDesign design;
@@ -89,7 +88,8 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
-  rack_inlet_c_.assign(rack_count, facility_->supply_air_c());
+  for (std::size_t r = 0; r < rack_count; ++r)
+    state_.set_rack_inlet_c(r, facility_->supply_air_c());
   rack_models_.resize(rack_count);
   rack_dirty_.assign(rack_count, 0);
   for (std::size_t r = 0; r < rack_count; ++r)
@@ -97,37 +97,28 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
       rack_models_[r] =
           std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
-  {
-    std::uint32_t i = 0;
-    for (std::uint32_t r = 0; r < rack_count; ++r) {
-      rack_first_node_[r] = i;
-      rack_idle_[r] = node_model_->idle(rack_inlet_c_[r]);
-      for (int k = 0; k < cluster_.racks[r].nodes; ++k, ++i) {
-        nodes_[i].rack = r;
-        scheduling::NodeInfo& info = node_info_[i];
-        info.id = i;
-        info.rack = r;
-        info.inlet_c = rack_inlet_c_[r];
-        free_.insert(free_.end(), i);
-        set_node_idle(i);
-      }
-    }
-    rack_first_node_[rack_count] = i;
+  limits_.resize(rack_count, n);
+  check_limits(sections);
+  for (std::uint32_t r = 0; r < rack_count; ++r) {
+    rack_idle_[r] = node_model_->idle(state_.rack_inlet_c(r));
+    for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) set_node_idle(id);
   }
   // Network switches draw constant power, counted as IT (they sit in the white space).
-  it_.power_w += network_power_w_;
+  state_.add_fixed_it_power(network_power_w_);
 
   // Workload.
   {
     const sim::ParamNode* workload = sections.workload;
     if (!workload || workload->kind == sim::ParamNode::Kind::null)
       throw sim::InputError(sim::Location{}, "missing required section 'workload'");
+    workload_where_ = workload->where;
     workload::GeneratorContext ctx;
     ctx.streams = random_;
     ctx.base_dir = base_dir_;
     ctx.cluster_nodes = cluster_.node_count();
     ctx.cluster_gpus = cluster_.accelerator_count();
     generator_ = workload::make_job_generator(*workload, ctx);
+    probe_jobs(*workload, ctx);
   }
 
   // Scheduler: the policy and the nodes' sleep/wake parameters.
@@ -164,55 +155,48 @@ World::~World() = default;
 // --- Accounting -------------------------------------------------------------------------
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
-  Node& n = nodes_[node];
-  gpu_hist_->set(node, sim_.now(), n.job >= 0 ? jobs_[n.job].load.busy_accelerators : 0,
-                 p.busy.power_w, p.idle.power_w);
-  const double delta_w = p.wall_w - n.power_w;
-  chip_w_ += p.accelerators_w - n.accelerators_w;
-  n.accelerators_w = p.accelerators_w;
-  n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
-  if (delta_w == 0.0) return;
-  const sim::Time now = sim_.now();
-  if (rack_models_[n.rack] && !enforcing_ && !rack_dirty_[n.rack]) {
-    rack_dirty_[n.rack] = 1;
-    dirty_racks_.push_back(n.rack);
+  const scheduling::NodeInfo& n = state_.node(node);
+  if (!std::isfinite(p.wall_w))
+    throw std::runtime_error("the node model (cluster.node, " + cluster_.node.type->id +
+                             ") gave a non-finite power (" + std::to_string(p.wall_w) + " W) at " +
+                             sim::to_string(sim_.now()));
+  {
+    // Accelerators still above their cap at the lowest clock (a cap below idle power). Caps
+    // set by a rack limit are that limit's business (enforce_rack_limit).
+    const auto over = [](const compute::AcceleratorState& a) {
+      return a.at_min_clock && a.throttled == compute::Throttle::power_cap ? a.over_limit_w : 0.0;
+    };
+    const int busy = n.job >= 0 ? jobs_[static_cast<std::size_t>(n.job)].load.busy_accelerators : 0;
+    const int idle = std::max(0, cluster_.node.accelerators - busy);
+    limits_.set_node_cap_excess(node, enforcing_ || n.state != scheduling::NodeState::on
+                                          ? 0.0
+                                          : over(p.busy) * busy + over(p.idle) * idle);
   }
-  RackAccount& rack = racks_[n.rack];
-  rack.update_to(now);
-  rack.power_w += delta_w;
-  it_.update_to(now);
-  it_.power_w += delta_w;
-  n.power_w = p.wall_w;
-  node_info_[node].power_w = p.wall_w;
-}
-
-std::pair<double, double> World::rack_accelerators(std::size_t rack) const {
-  double die_c = 0.0, clock_sum = 0.0;
-  int busy = 0;
-  for (std::uint32_t id = rack_first_node_[rack]; id < rack_first_node_[rack + 1]; ++id) {
-    die_c = std::max(die_c, nodes_[id].die_c);
-    if (nodes_[id].job >= 0) {
-      clock_sum += nodes_[id].clock;
-      ++busy;
-    }
+  const std::int32_t job = state_.node(node).job;
+  gpu_hist_->set(node, sim_.now(), job >= 0 ? jobs_[job].load.busy_accelerators : 0, p.busy.power_w,
+                 p.idle.power_w);
+  if (!state_.set_node_power(node, p)) return;
+  const std::uint32_t rack = state_.node(node).rack;
+  if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
+    rack_dirty_[rack] = 1;
+    dirty_racks_.push_back(rack);
   }
-  return {die_c, busy ? clock_sum / busy : 1.0};
 }
 
 void World::set_node_idle(std::uint32_t node) {
-  set_node_power(node, rack_idle_[nodes_[node].rack]);
-  nodes_[node].clock = 1.0;
+  set_node_power(node, rack_idle_[state_.node(node).rack]);
+  state_.set_node_clock(node, 1.0);
 }
 
 void World::refresh_job(Job& job) {
   double power_w = 0.0, clock = 1.0;
   for (const auto id : job.nodes) {
-    power_w += nodes_[id].power_w;
-    clock = std::min(clock, nodes_[id].clock);
+    power_w += state_.node(id).power_w;
+    clock = std::min(clock, state_.node(id).clock);
   }
   update_job(job);
   job.power_w = power_w;
-  const double speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
+  const double speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
   if (speed != job.speed) {
     job.tau = job.nominal(sim_.now());
     job.tau_wall = sim_.now();
@@ -227,21 +211,24 @@ void World::refresh_job(Job& job) {
 // idle, which is conservative); jobs replaying a published power are not capped.
 void World::enforce_rack_limit(std::uint32_t rack) {
   std::vector<compute::NodeLoad> loads;
-  const std::uint32_t first = rack_first_node_[rack], last = rack_first_node_[rack + 1];
-  for (std::uint32_t id = first; id < last; ++id)
-    loads.push_back(nodes_[id].job >= 0 ? jobs_[static_cast<std::size_t>(nodes_[id].job)].load
-                                        : compute::NodeLoad{});
-  const compute::RackPower rp = rack_models_[rack]->evaluate(loads, rack_inlet_c_[rack]);
+  const std::uint32_t first = state_.rack_begin(rack), last = state_.rack_end(rack);
+  for (std::uint32_t id = first; id < last; ++id) {
+    const std::int32_t j = state_.node(id).job;
+    loads.push_back(j >= 0 ? jobs_[static_cast<std::size_t>(j)].load : compute::NodeLoad{});
+  }
+  const compute::RackPower rp = rack_models_[rack]->evaluate(loads, state_.rack_inlet_c(rack));
+  limits_.set_rack_excess(
+      rack, rp.over_limit ? rp.wall_w - cluster_.racks[rack].power_limit->value() : 0.0);
   enforcing_ = true;
   std::vector<std::int32_t> touched;
   for (std::uint32_t id = first; id < last; ++id) {
-    if (nodes_[id].state != scheduling::NodeState::on) continue;
-    const std::int32_t j = nodes_[id].job;
-    if (j >= 0 && jobs_[static_cast<std::size_t>(j)].source.power_per_accelerator) continue;
+    if (state_.node(id).state != scheduling::NodeState::on) continue;
+    const std::int32_t j = state_.node(id).job;
+    if (j >= 0 && jobs_[static_cast<std::size_t>(j)].model->fixed_power_per_accelerator()) continue;
     const compute::NodePower& p = rp.nodes[id - first];
     set_node_power(id, p);
-    nodes_[id].clock =
-        j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+    state_.set_node_clock(
+        id, j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
     if (j >= 0) touched.push_back(j);
   }
   enforcing_ = false;
@@ -257,22 +244,25 @@ void World::commit() {
     rack_dirty_[rack] = 0;
     enforce_rack_limit(rack);
   }
-  peak_it_w_ = std::max(peak_it_w_, it_.power_w);
-  facility_->set_it(sim_.now(), it_.power_w, chip_w_);
+  peak_it_w_ = std::max(peak_it_w_, state_.it_power_w());
+  limits_.commit(sim_.now());
+  facility_->set_it(sim_.now(), state_.it_power_w(), state_.chip_power_w());
 }
 
-void World::update_racks() {
-  for (auto& rack : racks_) rack.update_to(sim_.now());
-}
-
-void World::update_job(Job& job) {
+void World::update_job(Job& job) const {
   const sim::Time now = sim_.now();
   job.energy_j += job.power_w * (now - job.last_update).seconds();
   job.last_update = now;
 }
 
-void World::update_jobs() {
+const std::deque<Job>& World::jobs() const {
   for (const auto id : running_) update_job(jobs_[id]);
+  return jobs_;
+}
+
+const FacilityTotals& World::facility_totals() const {
+  facility_->update_to(sim_.now());
+  return facility_->totals();
 }
 
 // --- Jobs -----------------------------------------------------------------------------
@@ -316,7 +306,7 @@ JobRequest World::to_request(const workload::JobRequest& src) const {
   return r;
 }
 
-void World::on_arrival() {
+void World::on_arrival() try {
   while (next_request_ && next_request_->submit <= sim_.now()) {
     jobs_.emplace_back();
     Job& job = jobs_.back();
@@ -324,31 +314,15 @@ void World::on_arrival() {
     job.source = std::move(*next_request_);
     job.request = to_request(job.source);
     job.last_update = sim_.now();
-    if (job.request.nodes > static_cast<int>(nodes_.size()))
-      throw sim::InputError(sim::Location{}, "job '" + job.request.name + "' needs " +
+    if (job.request.nodes > static_cast<int>(state_.node_count()))
+      throw sim::InputError(workload_where_, "job '" + job.request.name + "' needs " +
                                                  std::to_string(job.request.nodes) +
                                                  " nodes but the cluster has " +
-                                                 std::to_string(nodes_.size()));
-    if (job.source.training) {
-      job.training = std::make_unique<workload::TrainingJob>(
-          *job.source.training, capabilities(job.source.training->precision, job.request.gpus));
-      const workload::FailureSpec failures =
-          job.source.failures ? *job.source.failures : workload::FailureSpec{};
-      const workload::RunPolicy policy =
-          workload::run_policy(*job.training, failures, job.source.fidelity);
-      job.run = std::make_unique<workload::TrainingRun>(*job.training, policy);
-      job.failure_process = std::make_unique<workload::FailureProcess>(failures, job.request.gpus);
-      job.failure_rng = random_.stream("failures." + std::to_string(job.id));
-      // Planning estimate: every step plus the checkpoints, without failures.
-      const std::int64_t ckpts = policy.checkpoint_every_steps > 0
-                                     ? job.training->total_steps() / policy.checkpoint_every_steps
-                                     : 1;
-      job.request.work = job.training->step_time() * job.training->total_steps() +
-                         job.training->checkpoint_phase().duration * ckpts;
-    }
-    if (job.source.inference)
-      job.inference = std::make_unique<workload::InferenceService>(
-          *job.source.inference, capabilities(job.source.inference->precision, job.request.gpus));
+                                                 std::to_string(state_.node_count()));
+    job.model = workload::JobModelRegistry::create(
+        job.source, job_environment(job.request.gpus,
+                                    random_.stream("failures." + std::to_string(job.id))));
+    job.request.work = job.model->planned_work();
     queue_.push_back(job.id);
     next_request_ = generator_->next();
     if (next_request_ && next_request_->submit < sim_.now())
@@ -357,6 +331,26 @@ void World::on_arrival() {
   if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
   run_policy();
   commit();
+} catch (const std::overflow_error& e) {
+  // A drawn job with a step or checkpoint longer than sim::Time holds (292 years): values each
+  // in range (a tiny mfu on a huge model); probe_jobs() catches the first jobs while loading.
+  throw sim::InputError(workload_where_, "job '" +
+                                             (jobs_.empty() ? "" : jobs_.back().request.name) +
+                                             "' cannot be simulated: one of its steps would "
+                                             "last over 292 years (" +
+                                             e.what() + "); check params, gpus and mfu");
+}
+
+// What a job model is built with: the cluster's reference rates and capabilities.
+workload::JobEnvironment World::job_environment(int gpus, sim::Rng failure_rng) const {
+  workload::JobEnvironment env;
+  env.reference_rates = [chip = cluster_.node.accelerator](double mfu) {
+    return compute::reference_training_rates(*chip, mfu, fixed_job_hbm_fraction);
+  };
+  env.capabilities = [this, gpus](workload::Precision p) { return capabilities(p, gpus); };
+  env.gpus = gpus;
+  env.failure_rng = failure_rng;
+  return env;
 }
 
 void World::run_policy() {
@@ -372,44 +366,43 @@ void World::run_policy() {
   commit();
 }
 
-std::vector<Job*> World::queue() const {
-  std::vector<Job*> out;
+std::vector<const scheduling::JobView*> World::queue() const {
+  std::vector<const scheduling::JobView*> out;
   out.reserve(queue_.size());
-  for (const auto id : queue_) out.push_back(const_cast<Job*>(&jobs_[id]));
+  for (const auto id : queue_) out.push_back(&jobs_[id]);
   return out;
 }
 
-std::vector<const Job*> World::running() const {
-  std::vector<const Job*> out;
+std::vector<const scheduling::JobView*> World::running() const {
+  std::vector<const scheduling::JobView*> out;
   out.reserve(running_.size());
   for (const auto id : running_) out.push_back(&jobs_[id]);
   return out;
 }
 
-sim::Time World::estimated_end(const Job& job) const {
+sim::Time World::estimated_end(const scheduling::JobView& view) const {
+  const Job& job = jobs_[view.id];
   if (job.state == JobState::done) return job.end;
   if (job.state == JobState::queued) return sim::Time::max();
-  if (job.run) {
-    const sim::Time elapsed = sim_.now() - job.start;
-    return sim_.now() + std::max(sim::Time::zero(), job.request.work - elapsed);
-  }
+  if (const auto left = job.model->planned_remaining(sim_.now() - job.start))
+    return sim::saturating_add(sim_.now(), *left);
   const sim::Time tau = job.nominal(sim_.now());
   const double left_s = std::max(0.0, (job.activity.end - tau).seconds());
-  return sim_.now() + sim::seconds(left_s / job.speed);
+  return sim::saturating_add(sim_.now(), sim::seconds_or_never(left_s / job.speed));
 }
 
 compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
-  if (job.source.power_per_accelerator) {
+  if (const auto fixed_w = job.model->fixed_power_per_accelerator()) {
     // Replay: the published average power per accelerator, host share included.
     compute::NodePower p;
-    p.wall_w = job.source.power_per_accelerator->value() * job.load.busy_accelerators;
+    p.wall_w = fixed_w->value() * job.load.busy_accelerators;
     p.accelerators_w = p.wall_w;
-    p.busy.power_w = job.source.power_per_accelerator->value();
+    p.busy.power_w = fixed_w->value();
     p.busy.clock_fraction = 1.0;
     return p;
   }
   const compute::Node& model = job.capped_node ? *job.capped_node : *node_model_;
-  return model.evaluate(job.load, rack_inlet_c_[rack]);
+  return model.evaluate(job.load, state_.rack_inlet_c(rack));
 }
 
 void World::apply_load(Job& job) {
@@ -418,41 +411,31 @@ void World::apply_load(Job& job) {
   std::uint32_t cached_rack = UINT32_MAX;
   compute::NodePower p;
   for (const auto id : job.nodes) {
-    const std::uint32_t rack = nodes_[id].rack;
+    const std::uint32_t rack = state_.node(id).rack;
     if (rack != cached_rack) {  // nodes of one rack share inlet air: evaluate once
       p = node_power(job, rack);
       cached_rack = rack;
     }
     set_node_power(id, p);
-    nodes_[id].clock = job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
     power_w += p.wall_w;
-    clock = std::min(clock, nodes_[id].clock);
+    clock = std::min(clock, state_.node(id).clock);
   }
   job.power_w = power_w;
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
-  // A service serves its interval whatever the clock (throttling costs latency, not time).
-  job.speed = computing(job.activity.kind) && !job.inference ? clock : 1.0;
+  job.speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
 }
 
 void World::reschedule_end(Job& job) {
   if (job.end_event.valid()) sim_.cancel(job.end_event);
   const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
-  const auto wall_ns = static_cast<sim::Time::rep>(std::ceil(std::max(0.0, left_ns) / job.speed));
-  job.end_event = sim_.at(sim_.now() + sim::Time::from_ns(wall_ns), end_handler_, job.id);
-}
-
-workload::Activity World::inference_activity(const Job& job, sim::Time t) const {
-  // One interval of the service's day (on the job's clock, which for a service is wall time
-  // since it started): the load at the interval's mean request rate.
-  const workload::InferenceService& service = *job.inference;
-  workload::Activity a;
-  a.kind = workload::PhaseKind::forward_backward;
-  a.start = t;
-  a.end = std::min(job.source.duration, service.interval_start(t) + job.source.inference->interval);
-  a.rates = service.load_at(t).rates;
-  return a;
+  // A job slowed past the end of representable time never ends (Time::max() is never reached).
+  const double wall_ns = std::ceil(std::max(0.0, left_ns) / job.speed);
+  const sim::Time wall = wall_ns < 9.2e18 ? sim::Time::from_ns(static_cast<sim::Time::rep>(wall_ns))
+                                          : sim::Time::max();
+  job.end_event = sim_.at(sim::saturating_add(sim_.now(), wall), end_handler_, job.id);
 }
 
 void World::begin_activity(Job& job, const workload::Activity& activity) {
@@ -468,17 +451,20 @@ void World::begin_activity(Job& job, const workload::Activity& activity) {
   reschedule_end(job);
 }
 
-void World::start(Job& job, std::vector<std::uint32_t> chosen) {
+void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> chosen) {
+  Job& job = jobs_[view.id];
   if (job.state != JobState::queued) throw std::logic_error("start(): job is not queued");
   const auto need = static_cast<std::size_t>(job.request.nodes);
   if (chosen.empty()) {
-    if (free_.size() < need) throw std::logic_error("start(): not enough free nodes");
-    auto it = free_.begin();
+    const auto& free = state_.free_nodes();
+    if (free.size() < need) throw std::logic_error("start(): not enough free nodes");
+    auto it = free.begin();
     for (std::size_t i = 0; i < need; ++i) chosen.push_back(*it++);
   }
   if (chosen.size() != need) throw std::logic_error("start(): wrong number of nodes");
   for (const auto id : chosen)
-    if (id >= nodes_.size() || nodes_[id].job >= 0 || nodes_[id].state != scheduling::NodeState::on)
+    if (id >= state_.node_count() || state_.node(id).job >= 0 ||
+        state_.node(id).state != scheduling::NodeState::on)
       throw std::logic_error("start(): node " + std::to_string(id) + " is not free and on");
   std::sort(chosen.begin(), chosen.end());
 
@@ -489,59 +475,38 @@ void World::start(Job& job, std::vector<std::uint32_t> chosen) {
   std::erase(queue_, job.id);
   running_.push_back(job.id);
   for (const auto id : job.nodes) {
-    nodes_[id].job = static_cast<std::int32_t>(job.id);
+    state_.assign(id, static_cast<std::int32_t>(job.id));
     set_node_state(id, scheduling::NodeState::on, false);
   }
-  if (job.run) {
-    begin_activity(job, job.run->start(sim::Time::zero()));
-    const workload::Failure f = job.failure_process->next(sim::Time::zero(), job.failure_rng);
-    job.pending_failure = f.cls;
-    if (f.at != sim::Time::max())
-      job.failure_event = sim_.at(sim_.now() + f.at, failure_handler_, job.id);
-  } else if (job.inference) {
-    begin_activity(job, inference_activity(job, sim::Time::zero()));
-  } else {
-    workload::Activity a;
-    a.kind = workload::PhaseKind::forward_backward;
-    a.start = sim::Time::zero();
-    a.end = job.source.duration;
-    const auto& chip = *cluster_.node.accelerator;
-    a.rates = compute::reference_training_rates(chip, job.source.mfu, fixed_job_hbm_fraction);
-    begin_activity(job, a);
-  }
-  job_started.emit(job);
+  begin_activity(job, job.model->start());
+  schedule_failure(job);
 }
 
 void World::on_activity_end(std::uint32_t job_id) {
   Job& job = jobs_[job_id];
   job.end_event = {};
   const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
-  if (job.inference) {
-    begin_activity(job,
-                   tau < job.source.duration ? inference_activity(job, tau) : workload::Activity{});
-  } else if (!job.run) {
-    begin_activity(job, workload::Activity{});  // done
-  } else {
-    begin_activity(job, job.run->advance(tau));
-  }
+  begin_activity(job, job.model->advance(tau));
   commit();
 }
 
 void World::on_failure(std::uint32_t job_id) {
   Job& job = jobs_[job_id];
   job.failure_event = {};
-  if (job.state != JobState::running || !job.run) return;
+  if (job.state != JobState::running) return;
   const sim::Time tau = std::clamp(job.nominal(sim_.now()), job.activity.start, job.activity.end);
   ++job.interruptions;
   update_job(job);
-  begin_activity(job, job.run->on_failure(tau, job.pending_failure));
-  if (job.state == JobState::running) {
-    const workload::Failure next = job.failure_process->next(sim::Time::zero(), job.failure_rng);
-    job.pending_failure = next.cls;
-    if (next.at != sim::Time::max())
-      job.failure_event = sim_.at(sim_.now() + next.at, failure_handler_, job.id);
-  }
+  begin_activity(job, job.model->on_failure(tau));
+  if (job.state == JobState::running) schedule_failure(job);
   commit();
+}
+
+// The job's next failure, drawn by its model (none for kinds without failures).
+void World::schedule_failure(Job& job) {
+  const sim::Time at = job.model->next_failure();
+  if (at != sim::Time::max())
+    job.failure_event = sim_.at(sim::saturating_add(sim_.now(), at), failure_handler_, job.id);
 }
 
 void World::finish_job(Job& job) {
@@ -554,11 +519,10 @@ void World::finish_job(Job& job) {
   job.power_w = 0.0;
   std::erase(running_, job.id);
   for (const auto id : job.nodes) {
-    nodes_[id].job = -1;
+    state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);
     set_node_idle(id);
   }
-  job_finished.emit(job);
   run_policy();
 }
 
@@ -570,25 +534,17 @@ void World::wake_at(sim::Time when) {
 // --- Policy services ------------------------------------------------------------------
 
 void World::set_node_state(std::uint32_t node, scheduling::NodeState state, bool free) {
-  nodes_[node].state = state;
-  scheduling::NodeInfo& info = node_info_[node];
-  info.state = state;
-  info.free = free;
-  info.since = sim_.now();
-  info.ready_at = state == scheduling::NodeState::waking
-                      ? sim_.now() + power_management_.wake_latency
-                      : sim::Time::max();
-  if (free && state == scheduling::NodeState::on)
-    free_.insert(node);
-  else
-    free_.erase(node);
+  state_.set_node_state(node, state, free,
+                        state == scheduling::NodeState::waking
+                            ? sim_.now() + power_management_.wake_latency
+                            : sim::Time::max());
 }
 
 void World::power_down(std::uint32_t node) {
-  if (node >= nodes_.size()) throw std::logic_error("power_down(): no such node");
-  const auto state = nodes_[node].state;
+  if (node >= state_.node_count()) throw std::logic_error("power_down(): no such node");
+  const auto state = state_.node(node).state;
   if (state == scheduling::NodeState::sleeping) return;
-  if (nodes_[node].job >= 0 || state == scheduling::NodeState::waking)
+  if (state_.node(node).job >= 0 || state == scheduling::NodeState::waking)
     throw std::logic_error("power_down(): node " + std::to_string(node) + " is busy or waking");
   set_node_state(node, scheduling::NodeState::sleeping, true);
   compute::NodePower p;
@@ -597,8 +553,8 @@ void World::power_down(std::uint32_t node) {
 }
 
 void World::power_up(std::uint32_t node) {
-  if (node >= nodes_.size()) throw std::logic_error("power_up(): no such node");
-  if (nodes_[node].state != scheduling::NodeState::sleeping) return;
+  if (node >= state_.node_count()) throw std::logic_error("power_up(): no such node");
+  if (state_.node(node).state != scheduling::NodeState::sleeping) return;
   set_node_state(node, scheduling::NodeState::waking, true);
   // Waking draws E_wake / L for exactly L.
   compute::NodePower p;
@@ -621,13 +577,14 @@ scheduling::PowerCapRange World::power_cap_range() const {
   return {sim::Watts(0.3 * tdp_w), sim::Watts(node_model_->accelerator().power_cap_w())};
 }
 
-std::optional<sim::Watts> World::power_cap(const Job& job) const {
+std::optional<sim::Watts> World::power_cap(const scheduling::JobView& view) const {
+  const Job& job = jobs_[view.id];
   if (!job.cap_w) return std::nullopt;
   return sim::Watts(*job.cap_w);
 }
 
-void World::set_power_cap(const Job& cjob, std::optional<sim::Watts> cap) {
-  Job& job = jobs_[cjob.id];
+void World::set_power_cap(const scheduling::JobView& view, std::optional<sim::Watts> cap) {
+  Job& job = jobs_[view.id];
   if (cap) {
     const auto range = power_cap_range();
     const double cap_w = std::clamp(cap->value(), range.min.value(), range.max.value());
@@ -662,14 +619,12 @@ compute::NodeLoad World::node_load(const Job& job, const compute::OpRates& rates
 }
 
 compute::NodeLoad World::typical_load(const Job& job) const {
-  const compute::OpRates rates =
-      job.training ? job.training->step_average_rates()
-                   : compute::reference_training_rates(*cluster_.node.accelerator, job.source.mfu,
-                                                       fixed_job_hbm_fraction);
-  return node_load(job, rates, true);
+  return node_load(job, job.model->typical_rates(), true);
 }
 
-scheduling::JobEstimate World::estimate(const Job& job, std::optional<sim::Watts> cap) const {
+scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
+                                        std::optional<sim::Watts> cap) const {
+  const Job& job = jobs_[view.id];
   compute::Node model = *node_model_;
   if (cap) {
     const auto range = power_cap_range();
@@ -680,31 +635,31 @@ scheduling::JobEstimate World::estimate(const Job& job, std::optional<sim::Watts
   double added_w = 0.0, clock = 1.0;
   if (job.state == JobState::running) {
     for (const auto id : job.nodes) {
-      const double inlet_c = rack_inlet_c_[nodes_[id].rack];
-      const compute::NodePower p = job.source.power_per_accelerator
-                                       ? node_power(job, nodes_[id].rack)
+      const std::uint32_t rack = state_.node(id).rack;
+      const double inlet_c = state_.rack_inlet_c(rack);
+      const compute::NodePower p = job.model->fixed_power_per_accelerator()
+                                       ? node_power(job, rack)
                                        : model.evaluate(load, inlet_c);
-      added_w += p.wall_w - rack_idle_[nodes_[id].rack].wall_w;
+      added_w += p.wall_w - rack_idle_[rack].wall_w;
       if (load.busy_accelerators > 0) clock = std::min(clock, p.busy.clock_fraction);
     }
   } else {
     double inlet_c = 0.0;
-    for (const double c : rack_inlet_c_) inlet_c += c;
-    inlet_c /= static_cast<double>(rack_inlet_c_.size());
+    for (std::size_t r = 0; r < state_.rack_count(); ++r) inlet_c += state_.rack_inlet_c(r);
+    inlet_c /= static_cast<double>(state_.rack_count());
     const compute::NodePower p = model.evaluate(load, inlet_c);
     const double idle_w = model.idle(inlet_c).wall_w;
-    const double wall_w = job.source.power_per_accelerator
-                              ? job.source.power_per_accelerator->value() * load.busy_accelerators
-                              : p.wall_w;
+    const auto fixed_w = job.model->fixed_power_per_accelerator();
+    const double wall_w = fixed_w ? fixed_w->value() * load.busy_accelerators : p.wall_w;
     added_w = (wall_w - idle_w) * job.request.nodes;
-    if (load.busy_accelerators > 0 && !job.source.power_per_accelerator)
-      clock = p.busy.clock_fraction;
+    if (load.busy_accelerators > 0 && !fixed_w) clock = p.busy.clock_fraction;
   }
   // Remaining work on the nominal clock, then at the speed this cap allows.
   const double left_s = job.state == JobState::running
                             ? (estimated_end(job) - sim_.now()).seconds() * job.speed
                             : job.request.work.seconds();
-  return {sim::seconds(left_s / std::max(clock, 1e-6)), sim::Watts(std::max(0.0, added_w))};
+  return {sim::seconds_or_never(std::max(0.0, left_s) / std::max(clock, 1e-6)),
+          sim::Watts(std::max(0.0, added_w))};
 }
 
 int World::hops(std::uint32_t a, std::uint32_t b) const {
@@ -717,15 +672,15 @@ int World::hops(std::uint32_t a, std::uint32_t b) const {
     if (row.empty()) row = topology_->hops_from(static_cast<int>(a) * per_node);
     return row[static_cast<std::size_t>(b) * static_cast<std::size_t>(per_node)];
   }
-  return nodes_[a].rack == nodes_[b].rack ? 2 : 4;
+  return state_.node(a).rack == state_.node(b).rack ? 2 : 4;
 }
 
 sim::CarbonIntensity World::carbon_intensity(sim::Time t) const {
-  return sim::CarbonIntensity(facility_->carbon_g_per_kwh_at(t) / 1e3 / 3.6e6);
+  return facility_->carbon_intensity_at(t);
 }
 
 sim::UsdPerJoule World::price(sim::Time t) const {
-  return sim::UsdPerJoule(facility_->price_usd_per_mwh_at(t) / 3.6e9);
+  return facility_->price_at(t);
 }
 
 sim::Celsius World::outdoor_drybulb(sim::Time t) const {
@@ -735,14 +690,13 @@ sim::Celsius World::outdoor_drybulb(sim::Time t) const {
 // --- Facility control ------------------------------------------------------------------
 
 void World::reevaluate_rack(std::uint32_t rack) {
-  rack_idle_[rack] = node_model_->idle(rack_inlet_c_[rack]);
+  rack_idle_[rack] = node_model_->idle(state_.rack_inlet_c(rack));
   std::int32_t cached_job = -2;
   compute::NodePower p;
-  for (std::uint32_t id = rack_first_node_[rack]; id < rack_first_node_[rack + 1]; ++id) {
-    node_info_[id].inlet_c = rack_inlet_c_[rack];
-    const std::int32_t j = nodes_[id].job;
+  for (std::uint32_t id = state_.rack_begin(rack); id < state_.rack_end(rack); ++id) {
+    const std::int32_t j = state_.node(id).job;
     if (j < 0) {
-      if (nodes_[id].state == scheduling::NodeState::on) set_node_idle(id);
+      if (state_.node(id).state == scheduling::NodeState::on) set_node_idle(id);
       continue;
     }
     Job& job = jobs_[static_cast<std::size_t>(j)];
@@ -751,24 +705,24 @@ void World::reevaluate_rack(std::uint32_t rack) {
       cached_job = j;
     }
     set_node_power(id, p);
-    nodes_[id].clock = job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0;
+    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
   }
 }
 
 void World::on_control_step() {
   const sim::Time now = sim_.now();
-  rack_w_.resize(racks_.size());
-  for (std::size_t r = 0; r < racks_.size(); ++r) rack_w_[r] = racks_[r].power_w;
+  rack_w_.resize(state_.rack_count());
+  for (std::size_t r = 0; r < state_.rack_count(); ++r) rack_w_[r] = state_.rack_power_w(r);
   facility_->control_step(now, control_step_, rack_w_);
   if (facility_->has_thermal() || facility_->has_cooling()) {
     std::vector<std::int32_t> touched;
-    for (std::uint32_t r = 0; r < racks_.size(); ++r) {
+    for (std::uint32_t r = 0; r < state_.rack_count(); ++r) {
       const double inlet = facility_->inlet_c(static_cast<int>(r));
-      if (std::fabs(inlet - rack_inlet_c_[r]) <= inlet_tolerance_k) continue;
-      rack_inlet_c_[r] = inlet;
+      if (std::fabs(inlet - state_.rack_inlet_c(r)) <= inlet_tolerance_k) continue;
+      state_.set_rack_inlet_c(r, inlet);
       reevaluate_rack(r);
-      for (std::uint32_t id = rack_first_node_[r]; id < rack_first_node_[r + 1]; ++id)
-        if (nodes_[id].job >= 0) touched.push_back(nodes_[id].job);
+      for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id)
+        if (state_.node(id).job >= 0) touched.push_back(state_.node(id).job);
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());

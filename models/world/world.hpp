@@ -25,24 +25,15 @@
 #include "models/network/topology.hpp"
 #include "models/scheduling/policy.hpp"
 #include "models/scheduling/scheduler.hpp"
+#include "models/world/cluster_state.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
+#include "models/world/limits.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
-#include "sim/signal.hpp"
 #include "sim/simulator.hpp"
 
 namespace joule::models::world {
-
-struct RackAccount {
-  double power_w = 0.0;
-  double energy_j = 0.0;
-  sim::Time last_update;
-  void update_to(sim::Time now) {
-    energy_j += power_w * (now - last_update).seconds();
-    last_update = now;
-  }
-};
 
 // The scenario sections the world reads (each may be null: defaults apply).
 struct WorldSections {
@@ -65,26 +56,27 @@ public:
   const sim::Simulator& simulator() const { return sim_; }
 
   void run_until(sim::Time until) { sim_.run_until(until); }
-  // Bring accounts to the simulator's current time.
-  void update_it() {
-    it_.update_to(sim_.now());
-    facility_->update_to(sim_.now());
-  }
-  void update_racks();
-  void update_jobs();
 
-  std::size_t node_count() const { return nodes_.size(); }
-  std::size_t rack_count() const { return racks_.size(); }
-  const std::vector<RackAccount>& racks() const { return racks_; }
-  double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
+  // Every read below is up to the simulator's current time: accounts bring themselves up to
+  // date (energy += power × elapsed) before they answer.
+  const ClusterState& cluster_state() const { return state_; }
+  std::size_t node_count() const { return state_.node_count(); }
+  std::size_t rack_count() const { return state_.rack_count(); }
+  const std::vector<RackAccount>& racks() const { return state_.rack_accounts(); }
+  double rack_inlet_c(std::size_t rack) const { return state_.rack_inlet_c(rack); }
   // Accelerator state of a rack now: hottest die (degC) and mean clock fraction of its busy
   // accelerators (1 when none is busy).
-  std::pair<double, double> rack_accelerators(std::size_t rack) const;
-  double it_power_w() const { return it_.power_w; }
-  double it_energy_j() const { return it_.energy_j; }
+  std::pair<double, double> rack_accelerators(std::size_t rack) const {
+    return state_.rack_accelerators(rack);
+  }
+  double it_power_w() const { return state_.it_power_w(); }
+  double it_energy_j() const { return state_.it_energy_j(); }
   double peak_it_power_w() const { return peak_it_w_; }
   const Facility& facility() const { return *facility_; }
-  const std::deque<Job>& jobs() const { return jobs_; }
+  // The facility's accounts (energy by component, carbon, cost, water) up to now.
+  const FacilityTotals& facility_totals() const;
+  // Every job so far, its energy up to now.
+  const std::deque<Job>& jobs() const;
   const compute::Node& node_model() const { return *node_model_; }
   const compute::ClusterSpec& cluster() const { return cluster_; }
   const compute::Calibration& calibration() const { return calibration_; }
@@ -93,45 +85,42 @@ public:
   const std::vector<double>& gpu_power_bin_edges_w() const { return gpu_hist_->bin_edges_w(); }
   std::vector<double> take_gpu_power_histogram() { return gpu_hist_->take(sim_.now()); }
   std::string policy_name() const { return policy_name_; }
-
-  sim::Signal<const Job&> job_started;
-  sim::Signal<const Job&> job_finished;
+  // Rack power limits and accelerator caps the models could not meet (limits.hpp).
+  // Brought up to the simulator's time on every read.
+  const LimitMonitor& limits() const {
+    limits_.update_to(sim_.now());
+    return limits_;
+  }
+  // What the scenario asks that cannot be met, found while building (one line each, with the
+  // place in the file): the application prints them (stderr) and records them.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
 private:
-  struct Node {
-    std::uint32_t rack = 0;
-    std::int32_t job = -1;  // running job id, -1 when idle
-    double power_w = 0.0;
-    double accelerators_w = 0.0;
-    double clock = 1.0;  // clock fraction of its busy accelerators
-    double die_c = 0.0;  // hottest accelerator die
-    scheduling::NodeState state = scheduling::NodeState::on;
-  };
-
   // SchedulerContext
   sim::Time now() const override { return sim_.now(); }
-  std::vector<Job*> queue() const override;
-  std::vector<const Job*> running() const override;
-  std::size_t free_nodes() const override { return free_.size(); }
-  std::span<const scheduling::NodeInfo> nodes() const override { return node_info_; }
-  sim::Time estimated_end(const Job& job) const override;
-  scheduling::JobEstimate estimate(const Job& job, std::optional<sim::Watts> cap) const override;
+  std::vector<const scheduling::JobView*> queue() const override;
+  std::vector<const scheduling::JobView*> running() const override;
+  std::size_t free_nodes() const override { return state_.free_nodes().size(); }
+  std::span<const scheduling::NodeInfo> nodes() const override { return state_.nodes(); }
+  sim::Time estimated_end(const scheduling::JobView& job) const override;
+  scheduling::JobEstimate estimate(const scheduling::JobView& job,
+                                   std::optional<sim::Watts> cap) const override;
   int hops(std::uint32_t a, std::uint32_t b) const override;
-  sim::Watts it_power() const override { return sim::Watts(it_.power_w); }
+  sim::Watts it_power() const override { return sim::Watts(state_.it_power_w()); }
   sim::Watts facility_power() const override { return sim::Watts(facility_->facility_power_w()); }
   sim::Watts facility_power_at(sim::Watts it) const override {
     return sim::Watts(facility_->facility_power_at(it.value()));
   }
   scheduling::PowerCapRange power_cap_range() const override;
-  std::optional<sim::Watts> power_cap(const Job& job) const override;
+  std::optional<sim::Watts> power_cap(const scheduling::JobView& job) const override;
   const scheduling::PowerManagementSpec& power_management() const override {
     return power_management_;
   }
   sim::CarbonIntensity carbon_intensity(sim::Time t) const override;
   sim::UsdPerJoule price(sim::Time t) const override;
   sim::Celsius outdoor_drybulb(sim::Time t) const override;
-  void start(Job& job, std::vector<std::uint32_t> nodes) override;
-  void set_power_cap(const Job& job, std::optional<sim::Watts> cap) override;
+  void start(const scheduling::JobView& job, std::vector<std::uint32_t> nodes) override;
+  void set_power_cap(const scheduling::JobView& job, std::optional<sim::Watts> cap) override;
   void power_down(std::uint32_t node) override;
   void power_up(std::uint32_t node) override;
   void wake_at(sim::Time when) override;
@@ -153,14 +142,14 @@ private:
   void set_node_power(std::uint32_t node, const compute::NodePower& p);
   void set_node_idle(std::uint32_t node);
   void reevaluate_rack(std::uint32_t rack);
-  void update_job(Job& job);
+  void update_job(Job& job) const;
   void commit();  // hands the IT load to the facility; called at the end of every handler
   void enforce_rack_limit(std::uint32_t rack);
   void refresh_job(Job& job);  // power and speed from its nodes' current state
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
   JobRequest to_request(const workload::JobRequest& src) const;
   workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
-  workload::Activity inference_activity(const Job& job, sim::Time t) const;
+  void schedule_failure(Job& job);
 
   sim::Simulator sim_;
   sim::RandomStreams random_;
@@ -175,29 +164,32 @@ private:
   mutable std::vector<std::vector<int>> hop_rows_;  // BFS rows by source node, on demand
   compute::Calibration calibration_;
   std::unique_ptr<compute::Node> node_model_;
-  std::vector<Node> nodes_;
+  ClusterState state_;
   std::unique_ptr<compute::GpuPowerHistogram> gpu_hist_;
-  std::vector<scheduling::NodeInfo> node_info_;
-  std::vector<RackAccount> racks_;
-  std::vector<std::uint32_t> rack_first_node_;
-  std::vector<double> rack_inlet_c_;           // inlet the rack's nodes were last evaluated at
-  std::vector<compute::NodePower> rack_idle_;  // idle node power at that inlet
+  std::vector<compute::NodePower> rack_idle_;  // idle node power at each rack's inlet
   std::vector<double> rack_w_;                 // rack powers handed to the facility each step
-  std::set<std::uint32_t> free_;
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
   // re-evaluating at the end of the current handler.
   std::vector<std::unique_ptr<compute::Rack>> rack_models_;
   std::vector<std::uint32_t> dirty_racks_;
   std::vector<char> rack_dirty_;
   bool enforcing_ = false;
-  RackAccount it_;
-  double chip_w_ = 0.0;
   double peak_it_w_ = 0.0;
   std::unique_ptr<Facility> facility_;
 
+  workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;
+  void check_limits(const WorldSections& sections);  // warnings_, calibration sanity
+  // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
+  // builds their models, so that what the run would reject is rejected while loading (and by
+  // `joule validate`), at the workload.
+  void probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx);
+  mutable LimitMonitor limits_;  // read through limits(), which brings it up to date
+  std::vector<std::string> warnings_;
+
   std::unique_ptr<workload::JobGenerator> generator_;
+  sim::Location workload_where_;  // where generated jobs come from (errors about them)
   std::optional<workload::JobRequest> next_request_;
-  std::deque<Job> jobs_;
+  mutable std::deque<Job> jobs_;  // mutable: reads bring running jobs' energy up to now
   std::vector<std::uint32_t> queue_;
   std::vector<std::uint32_t> running_;
   std::unique_ptr<scheduling::Policy> policy_;

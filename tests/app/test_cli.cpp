@@ -103,6 +103,10 @@ TEST_CASE("validate, list-models, version and usage") {
   CHECK(r.code == 0);
   CHECK(r.output.find("## cooling: `chilled-water`") != std::string::npos);
   CHECK(r.output.find("| `supply_air` | degC |") != std::string::npos);
+  r = joule_cmd("list-models");  // the accelerator catalog, every entry
+  CHECK(r.code == 0);
+  for (const char* id : {"h100-sxm", "h200", "v100-sxm2", "b200"})
+    CHECK(r.output.find(std::string("\n") + id + "  (") != std::string::npos);
   r = joule_cmd("--version");
   CHECK(r.code == 0);
   CHECK(r.output.find("joule ") == 0);

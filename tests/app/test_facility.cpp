@@ -5,7 +5,7 @@
 #include "app/h5.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/cooling/plant.hpp"
 #include "models/environment/site.hpp"
 #include "run_helpers.hpp"
@@ -19,11 +19,11 @@ const std::string data_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
 // Hours in a typical year with the water-side economizer on (partial or full), at a constant
 // 3 MW heat load.
 int economizer_hours(const std::string& epw) {
-  const auto site_node = app::parse_yaml_text("{weather: data/weather/" + epw + "}", "site");
+  const auto site_node = io::parse_yaml_text("{weather: data/weather/" + epw + "}", "site");
   const sim::ParamReader r(&site_node, models::environment::site_doc());
   const models::environment::Site site(models::environment::site_spec(r, data_dir), sim::days(365));
   const auto cooling =
-      app::parse_yaml_text("{type: chilled-water, economizer: water-side}", "cooling");
+      io::parse_yaml_text("{type: chilled-water, economizer: water-side}", "cooling");
   models::cooling::PlantSizing sizing{sim::Watts(2.4e6), sim::Watts(1.6e6)};
   auto plant = models::cooling::make_cooling_plant(&cooling, sizing);
   int hours = 0;

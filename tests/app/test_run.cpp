@@ -7,7 +7,7 @@
 #include "app/h5.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/network/topology.hpp"
 #include "run_helpers.hpp"
 
@@ -186,7 +186,7 @@ TEST_CASE("a network topology adds its switches' power to IT, exactly") {
   const app::Summary s = app::run(sc, opt);
   // k = 4 fat tree: 16 hosts for the 2 × 8 GPUs, 5k²/4 = 20 switches.
   const auto shape = models::network::ClusterShape{2, 8};
-  const auto node = app::parse_yaml_text("{type: fat-tree, radix: 4}", "n");
+  const auto node = io::parse_yaml_text("{type: fat-tree, radix: 4}", "n");
   const double switch_w = models::network::topology_from_params(node, shape)->switch_power_w();
   CHECK(switch_w > 0);
   // 8 kWh of nodes (the golden case) + switches for 2 h.

@@ -7,7 +7,7 @@
 
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "calib/calibration_yaml.hpp"
 #include "calib/method.hpp"
 #include "models/compute/calibration.hpp"
@@ -31,7 +31,7 @@ TEST_CASE("a fitted calibration file round-trips into the accelerator model and 
   calib::write_calibration_yaml_file(file.string(), info, fit);
 
   // The model's reader takes it, with units checked.
-  const auto tree = app::parse_yaml_file(file.string());
+  const auto tree = io::parse_yaml_file(file.string());
   const auto cal = models::compute::calibration_from_params(tree);
   CHECK(cal.chip == "h100-sxm");
   CHECK(cal.kind == models::compute::SourceKind::measurement);

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "app/scenario.hpp"
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/environment/epw.hpp"
 #include "models/environment/site.hpp"
 #include "models/workload/trace.hpp"
@@ -97,7 +97,7 @@ TEST_CASE("units: an absurd exponent is a UnitError, not an integer overflow") {
 TEST_CASE("site: a start centuries away from the grid data wraps, or is an InputError") {
   const std::string dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
   const auto site_for = [&](const std::string& start, const std::string& wrap) {
-    const auto node = app::parse_yaml_text(
+    const auto node = io::parse_yaml_text(
         "{weather: data/weather/USA_VA_Leesburg.Exec.epw, carbon: "
         "data/carbon/US-MIDA-PJM_2023_hourly.csv, start: " +
             start + ", wrap: " + wrap + "}",

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "sim/params.hpp"
 #include "sim/registry.hpp"
 
@@ -36,7 +36,7 @@ std::string message_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST_CASE("a reader returns values, defaults and locations") {
-  const auto root = app::parse_yaml_text("cooling:\n  cop: 5.5\n  capacity: 2 MW\n", "x.yaml");
+  const auto root = io::parse_yaml_text("cooling:\n  cop: 5.5\n  capacity: 2 MW\n", "x.yaml");
   const sim::ParamReader r(root.find("cooling"), chiller_doc());
   CHECK(r.number("cop", sim::Range::positive()) == 5.5);
   CHECK(r.quantity<sim::Watts>("capacity").value() == doctest::Approx(2e6));
@@ -52,7 +52,7 @@ TEST_CASE("a reader returns values, defaults and locations") {
 }
 
 TEST_CASE("errors point into the file with the line and a caret") {
-  const auto root = app::parse_yaml_text("cooling:\n  cop: -3\n  capacity: 2 MW\n", "x.yaml");
+  const auto root = io::parse_yaml_text("cooling:\n  cop: -3\n  capacity: 2 MW\n", "x.yaml");
   const sim::ParamReader r(root.find("cooling"), chiller_doc());
   const std::string msg = message_of([&] { r.number("cop", sim::Range::positive()); });
   CHECK(msg.find("x.yaml:2:8: cooling.cop must be > 0, got -3") == 0);
@@ -63,7 +63,7 @@ TEST_CASE("errors point into the file with the line and a caret") {
 TEST_CASE("unknown keys, wrong units and missing keys are input errors") {
   auto reader_for = [](const std::string& text) {
     static sim::ParamNode keep;
-    keep = app::parse_yaml_text(text, "y.yaml");
+    keep = io::parse_yaml_text(text, "y.yaml");
     return [&]() { return sim::ParamReader(keep.find("c"), chiller_doc()); };
   };
   CHECK(message_of([&] {
@@ -104,10 +104,10 @@ TEST_CASE("unknown keys, wrong units and missing keys are input errors") {
 
 TEST_CASE("malformed YAML and duplicate keys point into the file") {
   CHECK(message_of([] {
-          app::parse_yaml_text("a: [1, 2\nb: 3\n", "bad.yaml");
+          io::parse_yaml_text("a: [1, 2\nb: 3\n", "bad.yaml");
         }).find("bad.yaml:") == 0);
   CHECK(message_of([] {
-          app::parse_yaml_text("a: 1\nb: 2\na: 3\n", "dup.yaml");
+          io::parse_yaml_text("a: 1\nb: 2\na: 3\n", "dup.yaml");
         }).find("dup.yaml:3:1: duplicate key 'a'") == 0);
 }
 
@@ -128,7 +128,7 @@ const bool registered = sim::Registry<Widget>::add(
 
 TEST_CASE("registry creates by name and lists valid names for unknown ones") {
   CHECK(registered);
-  const auto root = app::parse_yaml_text("w: {type: fixed, value: 4}\n", "r.yaml");
+  const auto root = io::parse_yaml_text("w: {type: fixed, value: 4}\n", "r.yaml");
   auto w = sim::Registry<Widget>::create("fixed", root.find("w")->where, root.find("w"));
   CHECK(w->value() == 4);
   const std::string msg = message_of(

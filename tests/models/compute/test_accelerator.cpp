@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/accelerator.hpp"
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/calibration.hpp"
@@ -58,7 +58,7 @@ TEST_CASE("catalog: every entry is sourced and inside its sanity bounds") {
     CHECK(mix_w <= 1.02 * c.tdp_w.value);
   }
   const auto& h100 = chip("h100-sxm");
-  CHECK(e(h100, Op::tensor_bf16) >= 0.71e-12);  // board-level bound (DESIGN.md §4.1)
+  CHECK(e(h100, Op::tensor_bf16) >= 0.71e-12);  // board-level bound (docs/design.md §8)
   CHECK(e(h100, Op::nvlink) == doctest::Approx(1.3e-12 * 8));
   CHECK(h100.idle_w.value == doctest::Approx(70));
   CHECK(h100.idle_w.kind == SourceKind::measurement);
@@ -200,7 +200,7 @@ energy_per_op: {tensor_bf16: "0.95 pJ/FLOP", tensor_fp16: "0.95 pJ/FLOP", tensor
 dvfs: {nominal_clock: "1980 MHz", beta_w_per_ghz3: 40.0, tau_w_per_ghz: 100.0, p_const_w: 80.0}
 fit: {windows: 250, loo_mape_percent: 6.1, heldout_mape_percent: 8.3, heldout_kernels: [gemm_stream_mix]}
 )";
-  const auto root = app::parse_yaml_text(text, "h100.calibration.yaml");
+  const auto root = io::parse_yaml_text(text, "h100.calibration.yaml");
   const Calibration cal = calibration_from_params(root);
   CHECK(cal.chip == "h100-sxm");
   CHECK(cal.device == "NVIDIA H100 80GB HBM3");
@@ -251,7 +251,7 @@ fit: {windows: 250, loo_mape_percent: 6.1, heldout_mape_percent: 8.3, heldout_ke
 
 TEST_CASE("calibration file errors point into the file") {
   auto parse = [](const std::string& text) {
-    return calibration_from_params(app::parse_yaml_text(text, "cal.yaml"));
+    return calibration_from_params(io::parse_yaml_text(text, "cal.yaml"));
   };
   const std::string head = "format: joule-calibration/1\nchip: h100-sxm\n";
   CHECK_THROWS_WITH_AS(parse("format: joule-calibration/2\nchip: x\nstatic: {idle_power: 70 W, "

@@ -3,17 +3,17 @@
 
 #include <cstdio>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
-#include "models/compute/node_psu.hpp"
 
 using namespace joule;
 using namespace joule::models::compute;
+namespace power = joule::models::power;
 
 namespace {
 NodeSpec parse_node(const std::string& yaml) {
-  const auto root = app::parse_yaml_text(yaml, "scenario.yaml");
+  const auto root = io::parse_yaml_text(yaml, "scenario.yaml");
   const sim::ParamNode* node = root.find("node");
   REQUIRE(node != nullptr);
   return node_spec(sim::ParamReader(node, node_doc(), {}));
@@ -29,17 +29,37 @@ NodeLoad training(const Node& n, double mfu = 0.45) {
 }  // namespace
 
 TEST_CASE("80 PLUS Titanium points and the light-load loss floor") {
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.1) == doctest::Approx(0.90));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.2) == doctest::Approx(0.94));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.5) == doctest::Approx(0.96));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 1.0) == doctest::Approx(0.91));
-  CHECK(psu_80plus_efficiency(PsuCurve::titanium, 0.35) == doctest::Approx(0.95));
-  const NodePsu psu{PsuCurve::titanium, 6, 3300};
+  const power::PsuCurve& titanium = power::psu_curve("titanium-230v");
+  CHECK(power::psu_efficiency(titanium, 0.1) == doctest::Approx(0.90));
+  CHECK(power::psu_efficiency(titanium, 0.2) == doctest::Approx(0.94));
+  CHECK(power::psu_efficiency(titanium, 0.5) == doctest::Approx(0.96));
+  CHECK(power::psu_efficiency(titanium, 1.0) == doctest::Approx(0.91));
+  CHECK(power::psu_efficiency(titanium, 0.35) == doctest::Approx(0.95));
+  const NodePsu psu{&titanium, 6, 3300};
   // 50 % load: 9,900 W DC at 96 %.
   CHECK(psu.loss_w(9900) == doctest::Approx(9900 * (1 / 0.96 - 1)));
   // Below 10 % the loss stays at its 10 % value (1,980 W at 90 %).
   CHECK(psu.loss_w(500) == doctest::Approx(1980 * (1 / 0.90 - 1)));
   CHECK(psu.loss_w(0) == doctest::Approx(psu.loss_w(1980)));
+}
+
+TEST_CASE("cluster.node.psu picks the 80 PLUS curve of the node's supplies") {
+  // The one PSU model (power/psu.hpp): gold loses more than titanium at the same DC load.
+  const Node titanium(parse_node("node: {type: dgx-h100, psu: titanium}\n"));
+  const Node gold(parse_node("node: {type: dgx-h100, psu: gold}\n"));
+  const Node gold_230v(parse_node("node: {type: dgx-h100, psu: gold-230v}\n"));
+  const NodePower t = titanium.evaluate(training(titanium), 25.0);
+  const NodePower g = gold.evaluate(training(gold), 25.0);
+  CHECK(g.dc_w() == doctest::Approx(t.dc_w()));
+  CHECK(g.psu_loss_w > t.psu_loss_w);
+  CHECK(gold_230v.evaluate(training(gold_230v), 25.0).wall_w == g.wall_w);
+  // By hand: 6 × 3.3 kW supplies share the DC load x = P_dc / 19.8 kW; gold is 88/92/88 %.
+  const double x = g.dc_w() / (6 * 3300.0);
+  REQUIRE(x > 0.2);
+  REQUIRE(x < 0.5);
+  const double eta = 0.88 + (x - 0.2) / 0.3 * (0.92 - 0.88);
+  CHECK(g.psu_loss_w == doctest::Approx(g.dc_w() * (1 / eta - 1)));
+  CHECK_THROWS_AS(parse_node("node: {type: dgx-h100, psu: bronze}\n"), sim::InputError);
 }
 
 TEST_CASE("idle DGX H100 power, by hand") {
@@ -166,7 +186,7 @@ TEST_CASE("node spec overrides and errors") {
 }
 
 TEST_CASE("cluster spec: racks, per-rack limit overrides") {
-  const auto root = app::parse_yaml_text(R"(cluster:
+  const auto root = io::parse_yaml_text(R"(cluster:
   racks: {count: 4, nodes_per_rack: 4, power_limit: "40 kW", overrides: [{rack: 3, power_limit: "30 kW"}]}
   node: {type: dgx-h100}
   network: {type: fat-tree, radix: 8}
@@ -181,7 +201,7 @@ TEST_CASE("cluster spec: racks, per-rack limit overrides") {
   REQUIRE(c.network != nullptr);
   CHECK(c.network->find("radix")->scalar == "8");
 
-  const auto bad = app::parse_yaml_text(
+  const auto bad = io::parse_yaml_text(
       "cluster:\n  racks: {count: 4, nodes_per_rack: 4, overrides: [{rack: 7, power_limit: 1 "
       "kW}]}\n"
       "  node: {type: dgx-h100}\n",

@@ -1,7 +1,7 @@
 // TPU v3 catalog entries (Patterson et al. 2021 reproduction): published specs, sources, bounds.
 #include <doctest/doctest.h>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/accelerator.hpp"
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/node.hpp"
@@ -50,7 +50,7 @@ TEST_CASE("tpu-v3-host: 4 TPU v3 chips, cold plates, within its system maximum")
   CHECK(t->accelerators.kind == SourceKind::spec);
   CHECK(t->cooling == Cooling::cold_plate);
 
-  const auto root = app::parse_yaml_text("node: {type: tpu-v3-host}\n", "scenario.yaml");
+  const auto root = io::parse_yaml_text("node: {type: tpu-v3-host}\n", "scenario.yaml");
   const NodeSpec s = node_spec(sim::ParamReader(root.find("node"), node_doc(), {}));
   CHECK(s.accelerators == 4);
   CHECK(s.accelerator->id == "tpu-v3");

@@ -4,7 +4,7 @@
 #include <numbers>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/cooling/plant.hpp"
 #include "models/cooling/water_economizer.hpp"
 
@@ -57,7 +57,7 @@ namespace {
 // Hours per year with the economizer on, for a synthetic wet-bulb series
 // T_wb(h) = mean + seasonal·cos(2π(h/8760 − 0.55)) + daily·cos(2π(h/24 − 0.6)).
 int economizer_hours(double mean_c, double seasonal_k, double daily_k) {
-  const auto node = joule::app::parse_yaml_text("type: chilled-water\neconomizer: water-side\n",
+  const auto node = joule::io::parse_yaml_text("type: chilled-water\neconomizer: water-side\n",
                                                 "cooling.yaml", "cooling");
   PlantSizing sizing;
   sizing.chip_heat = sim::Watts(0.7e6);

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/cooling/plant.hpp"
 #include "sim/error.hpp"
 
@@ -28,7 +28,7 @@ PlantSizing sizing_1mw() {
 
 std::unique_ptr<CoolingPlant> build(const std::string& yaml,
                                     const PlantSizing& sizing = sizing_1mw()) {
-  const auto node = joule::app::parse_yaml_text(yaml, "cooling.yaml", "cooling");
+  const auto node = joule::io::parse_yaml_text(yaml, "cooling.yaml", "cooling");
   return make_cooling_plant(&node, sizing);
 }
 

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/environment/site.hpp"
 #include "sim/error.hpp"
 
@@ -17,7 +17,7 @@ namespace {
 const std::string scenario_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
 
 SiteSpec spec_from(const std::string& yaml, const std::string& base = scenario_dir) {
-  const sim::ParamNode root = joule::app::parse_yaml_text(yaml, "scenario.yaml");
+  const sim::ParamNode root = joule::io::parse_yaml_text(yaml, "scenario.yaml");
   const sim::ParamReader r(root.find("site"), site_doc());
   return site_spec(r, base);
 }
@@ -215,7 +215,7 @@ TEST_CASE("site spec errors point into the scenario") {
                        doctest::Contains("did you mean 'weather'?"), InputError);
 }
 
-TEST_CASE("the DESIGN.md scenario sketch's site line builds a year-long site") {
+TEST_CASE("a site line with weather, carbon and price builds a year-long site") {
   const Site site = site_from(
       "site: {weather: data/weather/USA_VA_Leesburg.Exec.epw, carbon: "
       "data/carbon/US-MIDA-PJM_2023_hourly.csv}\n",

@@ -3,7 +3,7 @@
 
 #include <numeric>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/network/collectives.hpp"
 #include "models/network/topology.hpp"
 
@@ -13,7 +13,7 @@ using namespace joule::models::network;
 namespace {
 const LinkProps ndr{50e9, 50e-9};  // 400 Gb/s per direction, 50 ns
 std::unique_ptr<Topology> from_yaml(const std::string& yaml, ClusterShape shape = {}) {
-  const auto root = app::parse_yaml_text(yaml, "scenario.yaml");
+  const auto root = io::parse_yaml_text(yaml, "scenario.yaml");
   return topology_from_params(*root.find("network"), shape);
 }
 }  // namespace

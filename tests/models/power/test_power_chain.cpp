@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/power/power_chain.hpp"
 #include "sim/error.hpp"
 
@@ -14,7 +14,7 @@ namespace sim = joule::sim;
 namespace {
 
 PowerChainSpec chain_spec(const std::string& yaml) {
-  const sim::ParamNode root = joule::app::parse_yaml_text(yaml, "scenario.yaml");
+  const sim::ParamNode root = joule::io::parse_yaml_text(yaml, "scenario.yaml");
   return power_chain_spec(sim::ParamReader(root.find("power_chain"), power_chain_doc()));
 }
 
@@ -84,7 +84,6 @@ TEST_CASE("cooling on the UPS passes through its losses") {
 
 TEST_CASE("power_chain spec: defaults and nested sub-maps") {
   const PowerChainSpec d = chain_spec("power_chain: {}\n");
-  CHECK(d.psu == "titanium-230v");
   CHECK(d.pdu_efficiency == 0.99);
   CHECK(d.ups.type == UpsType::double_conversion);
   CHECK(d.ups.redundancy == Redundancy::n_plus_1);
@@ -94,14 +93,12 @@ TEST_CASE("power_chain spec: defaults and nested sub-maps") {
 
   const PowerChainSpec s = chain_spec(
       "power_chain:\n"
-      "  psu: platinum\n"
       "  ups: {type: eco, redundancy: N, unit_rating: 750 kW, square_loss: 0.002}\n"
       "  transformer: {unit_rating: 3 MW, count: 4, no_load_loss: 0.001}\n"
       "  battery: {capacity: 4 MWh, max_charge: 1 MW, max_discharge: 2 MW, "
       "peak_shave_above: 30 MW}\n"
       "  pv: {peak: 5 MW}\n"
       "  other_load: 120 kW\n");
-  CHECK(s.psu == "platinum-230v");
   CHECK(s.ups.type == UpsType::eco);
   CHECK(s.ups.unit_rating.value() == 750e3);
   CHECK(s.ups.no_load_loss == 0.003);  // eco default
@@ -133,8 +130,9 @@ TEST_CASE("power_chain spec errors point into the scenario") {
                        InputError);
   CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  ups: {type: none, no_load_loss: 0.01}\n"),
                        doctest::Contains("ups.type is none"), InputError);
-  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  psu: titanum\n"),
-                       doctest::Contains("did you mean 'titanium'?"), InputError);
+  // The servers' supplies belong to the nodes (cluster.node.psu): the chain has no psu key.
+  CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  psu: titanium\n"),
+                       doctest::Contains("unknown key 'psu'"), InputError);
   CHECK_THROWS_WITH_AS(chain_spec("power_chain:\n  transformer: {unit_rating: -2 MW}\n"),
                        doctest::Contains("scenario.yaml:2:30: power_chain.transformer.unit_rating "
                                          "must be > 0"),
@@ -156,10 +154,9 @@ TEST_CASE("power_chain spec errors point into the scenario") {
                        doctest::Contains("power_chain.other_load"), InputError);
 }
 
-TEST_CASE("the DESIGN.md scenario sketch's power_chain line parses") {
-  const PowerChainSpec s = chain_spec(
-      "power_chain: {psu: titanium-230v, ups: {type: double-conversion, "
-      "redundancy: 2N}}\n");
+TEST_CASE("a 2N double-conversion power chain parses and sizes its UPS") {
+  const PowerChainSpec s =
+      chain_spec("power_chain: {ups: {type: double-conversion, redundancy: 2N}}\n");
   CHECK(s.ups.redundancy == Redundancy::two_n);
   const PowerChain chain(s, sim::Watts(5e6));
   CHECK(chain.ups().units_installed() == 12);  // ceil(5.05 MW / 1 MW) = 6, doubled

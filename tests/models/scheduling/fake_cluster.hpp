@@ -23,6 +23,7 @@
 #include <stdexcept>
 
 #include "models/scheduling/policy.hpp"
+#include "models/world/job.hpp"
 
 namespace joule::models::scheduling::testing {
 
@@ -148,13 +149,13 @@ public:
 
   // SchedulerContext
   sim::Time now() const override { return now_; }
-  std::vector<world::Job*> queue() const override {
-    std::vector<world::Job*> out;
-    for (const auto id : queue_) out.push_back(const_cast<world::Job*>(&jobs_[id]));
+  std::vector<const JobView*> queue() const override {
+    std::vector<const JobView*> out;
+    for (const auto id : queue_) out.push_back(&jobs_[id]);
     return out;
   }
-  std::vector<const world::Job*> running() const override {
-    std::vector<const world::Job*> out;
+  std::vector<const JobView*> running() const override {
+    std::vector<const JobView*> out;
     for (const auto& j : jobs_)
       if (j.state == world::JobState::running) out.push_back(&j);
     return out;
@@ -164,8 +165,8 @@ public:
         nodes_.begin(), nodes_.end(), [](auto& n) { return n.free && n.state == NodeState::on; }));
   }
   std::span<const NodeInfo> nodes() const override { return nodes_; }
-  sim::Time estimated_end(const world::Job& job) const override { return end_[job.id]; }
-  JobEstimate estimate(const world::Job& job, std::optional<sim::Watts> cap) const override {
+  sim::Time estimated_end(const JobView& job) const override { return end_[job.id]; }
+  JobEstimate estimate(const JobView& job, std::optional<sim::Watts> cap) const override {
     const double speed = speed_at(job.id, cap);
     return {sim::seconds(remaining_s_[job.id] / speed),
             sim::Watts(job.request.nodes * added_at(job.id, cap))};
@@ -183,19 +184,22 @@ public:
   PowerCapRange power_cap_range() const override {
     return {sim::Watts(config_.cap_min_w), sim::Watts(config_.cap_max_w)};
   }
-  std::optional<sim::Watts> power_cap(const world::Job& job) const override {
+  std::optional<sim::Watts> power_cap(const JobView& job) const override {
     const auto it = caps_.find(job.id);
     if (it == caps_.end()) return std::nullopt;
     return it->second;
   }
   const PowerManagementSpec& power_management() const override { return config_.power_management; }
   sim::CarbonIntensity carbon_intensity(sim::Time t) const override {
-    return sim::CarbonIntensity(config_.carbon_g_per_kwh(t) * 1e-3 / 3.6e6);  // g/kWh → kg/J
+    return sim::CarbonIntensity(config_.carbon_g_per_kwh(t) * 1e-3 / sim::joules_per_kwh);
   }
-  sim::UsdPerJoule price(sim::Time) const override { return sim::UsdPerJoule(80.0 / 3.6e9); }
+  sim::UsdPerJoule price(sim::Time) const override {
+    return sim::UsdPerJoule(80.0 / (1e3 * sim::joules_per_kwh));
+  }
   sim::Celsius outdoor_drybulb(sim::Time) const override { return sim::Celsius{20.0}; }
 
-  void start(world::Job& job, std::vector<std::uint32_t> chosen) override {
+  void start(const JobView& view, std::vector<std::uint32_t> chosen) override {
+    world::Job& job = jobs_[view.id];
     if (job.state != world::JobState::queued) throw std::logic_error("start(): not queued");
     const auto need = static_cast<std::size_t>(job.request.nodes);
     if (chosen.empty())
@@ -217,7 +221,7 @@ public:
     retime(job);
     max_running_ = std::max(max_running_, static_cast<int>(running().size()));
   }
-  void set_power_cap(const world::Job& job, std::optional<sim::Watts> cap) override {
+  void set_power_cap(const JobView& job, std::optional<sim::Watts> cap) override {
     if (cap)
       caps_[job.id] = sim::Watts(std::clamp(cap->value(), config_.cap_min_w, config_.cap_max_w));
     else

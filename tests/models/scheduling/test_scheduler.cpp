@@ -4,7 +4,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "fake_cluster.hpp"
 #include "models/scheduling/scheduler.hpp"
 
@@ -13,14 +13,14 @@ using namespace joule::models::scheduling;
 
 namespace joule::models::scheduling::testing {
 std::unique_ptr<Policy> make_policy(const std::string& yaml) {
-  const sim::ParamNode root = app::parse_yaml_text(yaml, "test.yaml", "scheduler");
+  const sim::ParamNode root = io::parse_yaml_text(yaml, "test.yaml", "scheduler");
   return make_scheduler(&root).policy;
 }
 }  // namespace joule::models::scheduling::testing
 
 namespace {
 Scheduler read(const std::string& yaml) {
-  const sim::ParamNode root = app::parse_yaml_text(yaml, "test.yaml", "scheduler");
+  const sim::ParamNode root = io::parse_yaml_text(yaml, "test.yaml", "scheduler");
   return make_scheduler(&root);
 }
 }  // namespace

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/trace.hpp"
 
@@ -14,7 +14,7 @@ using namespace joule::models::workload;
 namespace {
 
 sim::ParamNode yaml(const std::string& text) {
-  return app::parse_yaml_text(text, "scenario.yaml", "workload");
+  return io::parse_yaml_text(text, "scenario.yaml", "workload");
 }
 
 std::vector<JobRequest> drain(JobGenerator& g, std::size_t limit = 100000) {
@@ -109,7 +109,7 @@ TEST_CASE("malformed trace rows are errors at file:line:column") {
   // A missing trace file is reported at the key that named it.
   const auto node = yaml("generator: trace\nfile: nowhere.csv\n");
   CHECK_THROWS_WITH_AS(make_job_generator(node, GeneratorContext{}),
-                       doctest::Contains("scenario.yaml:2:7: cannot read trace file"),
+                       doctest::Contains("scenario.yaml:2:7: cannot read file 'nowhere.csv'"),
                        sim::InputError);
 }
 
@@ -171,7 +171,8 @@ TEST_CASE("generator spec errors point into the scenario") {
   CHECK_THROWS_WITH_AS(
       make_job_generator(yaml("generator: llm-training\njobs: {params: [7e9, -1], gpus: 8}\n"),
                          ctx),
-      doctest::Contains("scenario.yaml:2:22: workload.jobs.params[1] must be > 0"),
+      doctest::Contains(
+          "scenario.yaml:2:22: workload.jobs.params[1] must be in (0, 1e+15], got -1"),
       sim::InputError);
   CHECK_THROWS_WITH_AS(
       make_job_generator(
@@ -229,4 +230,45 @@ TEST_CASE("bursty arrivals keep their long-run mean rate") {
     // regime cycles for mmpp, giving a relative SE near 1 %).
     CHECK(last.seconds() / n == doctest::Approx(p.mean_interarrival_s()).epsilon(0.03));
   }
+}
+
+TEST_CASE("llm-training job classes: each class draws its own MFU, tokens and size") {
+  const std::string text =
+      "generator: llm-training\n"
+      "arrivals: {process: poisson, mean_interarrival: \"1 h\"}\n"
+      "jobs: {params: 7e9, gpus: 64, classes: {pretraining: 1, evaluation: 1}}\n"
+      "max_jobs: 400\n";
+  const auto node = yaml(text);
+  GeneratorContext ctx{sim::RandomStreams(3), "workload", ""};
+  ctx.cluster_nodes = 16;
+  ctx.cluster_gpus = 128;
+  auto g = make_job_generator(node, ctx);
+  int pre = 0, eval = 0;
+  for (const auto& j : drain(*g)) {
+    const auto& s = *j.training;
+    if (j.id.find("evaluation") != std::string::npos) {
+      ++eval;
+      CHECK(s.forward_only);
+      CHECK(j.gpus == 8);  // held to one node of the 8-GPU cluster
+      CHECK((s.mfu == 0.10 || s.mfu == 0.20 || s.mfu == 0.30));
+      CHECK_FALSE(j.failures->enabled);
+      // 0.05 % of the 20 tokens/param of pre-training, in whole steps.
+      CHECK(s.steps ==
+            static_cast<std::int64_t>(std::ceil(20 * 7e9 * 0.0005 / s.tokens_per_step())));
+    } else {
+      ++pre;
+      CHECK(j.id.find("pretraining") != std::string::npos);
+      CHECK_FALSE(s.forward_only);
+      CHECK(j.gpus == 64);
+      CHECK((s.mfu == 0.35 || s.mfu == 0.40 || s.mfu == 0.45));
+    }
+  }
+  CHECK(pre > 150);
+  CHECK(eval > 150);
+  // An unknown class is an error at its key.
+  const auto bad = yaml(
+      "generator: llm-training\narrivals: {process: poisson, mean_interarrival: \"1 h\"}\n"
+      "jobs: {params: 7e9, gpus: 8, classes: {pretrain: 1}}\n");
+  CHECK_THROWS_WITH_AS(make_job_generator(bad, GeneratorContext{}),
+                       doctest::Contains("unknown job class 'pretrain'"), sim::InputError);
 }

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/workload/inference.hpp"
 
 using namespace joule;
@@ -111,14 +111,14 @@ TEST_CASE("inference: diurnal and hourly profiles keep the daily mean") {
 }
 
 TEST_CASE("inference spec reads and validates") {
-  const auto node = app::parse_yaml_text(
+  const auto node = io::parse_yaml_text(
       "params: 8e9\nlayers: 32\nd_model: 4096\ntensor_parallel: 1\nreplicas: 16\n"
       "mean_rate: 20\ntpot_target: 30 ms\n",
       "s.yaml");
   const InferenceSpec s = inference_spec(sim::ParamReader(&node, inference_doc()));
   CHECK(s.replicas == 16);
   CHECK(s.tpot_target == sim::seconds(0.03));
-  const auto bad = app::parse_yaml_text("hourly: [1, 2, 3]\n", "s.yaml");
+  const auto bad = io::parse_yaml_text("hourly: [1, 2, 3]\n", "s.yaml");
   CHECK_THROWS_WITH_AS(inference_spec(sim::ParamReader(&bad, inference_doc())),
                        doctest::Contains("s.yaml:1:9: hourly must be a list of 24"),
                        sim::InputError);

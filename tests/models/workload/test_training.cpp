@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "app/yaml_params.hpp"
+#include "io/yaml_params.hpp"
 #include "models/workload/failures.hpp"
 #include "models/workload/training_job.hpp"
 #include "models/workload/training_run.hpp"
@@ -50,7 +50,7 @@ double linear_power_w(const compute::OpRates& r) {
 }
 
 sim::ParamNode yaml(const std::string& text) {
-  return app::parse_yaml_text(text, "test.yaml");
+  return io::parse_yaml_text(text, "test.yaml");
 }
 
 }  // namespace

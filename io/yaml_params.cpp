@@ -1,0 +1,125 @@
+#include "io/yaml_params.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <vector>
+
+#include "sim/input_file.hpp"
+
+namespace joule::io {
+
+namespace {
+
+sim::Location at(const std::shared_ptr<const sim::SourceText>& source, const YAML::Mark& mark) {
+  sim::Location loc;
+  loc.source = source;
+  if (mark.line >= 0) loc.line = mark.line + 1;
+  if (mark.column >= 0) loc.column = mark.column + 1;
+  return loc;
+}
+
+// Expands the yaml-cpp graph (where aliases share nodes) into a tree, counting what it makes.
+class Converter {
+public:
+  Converter(std::shared_ptr<const sim::SourceText> source, const YamlLimits& limits)
+      : src_(std::move(source)), limits_(limits) {}
+
+  sim::ParamNode convert(const YAML::Node& node, const std::string& path) {
+    const sim::Location where = at(src_, node.Mark());
+    for (const YAML::Node& ancestor : ancestors_)
+      if (ancestor.is(node))
+        throw sim::InputError(where, "YAML alias refers to a node that contains it" + in(path) +
+                                         ": the data would be infinite");
+    if (static_cast<int>(ancestors_.size()) >= limits_.max_depth)
+      throw sim::InputError(where, "YAML nested deeper than " + std::to_string(limits_.max_depth) +
+                                       " levels" + in(path));
+    if (++nodes_ > limits_.max_nodes)
+      throw sim::InputError(
+          where, "YAML expands to more than " + std::to_string(limits_.max_nodes) +
+                     " values (aliases are expanded: nested aliases multiply)" + in(path));
+    sim::ParamNode out;
+    out.where = where;
+    out.path = path;
+    ancestors_.push_back(node);
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        out.kind = sim::ParamNode::Kind::null;
+        break;
+      case YAML::NodeType::Scalar:
+        out.kind = sim::ParamNode::Kind::scalar;
+        out.scalar = node.Scalar();
+        count_bytes(out.scalar.size(), where, path);
+        break;
+      case YAML::NodeType::Sequence: {
+        out.kind = sim::ParamNode::Kind::sequence;
+        std::size_t i = 0;
+        for (const auto& item : node)
+          out.items.push_back(convert(item, path + "[" + std::to_string(i++) + "]"));
+        break;
+      }
+      case YAML::NodeType::Map:
+        out.kind = sim::ParamNode::Kind::map;
+        for (const auto& kv : node) {
+          if (!kv.first.IsScalar())
+            throw sim::InputError(at(src_, kv.first.Mark()), "map keys must be plain names");
+          const std::string key = kv.first.Scalar();
+          count_bytes(key.size(), at(src_, kv.first.Mark()), path);
+          if (out.find_entry(key))
+            throw sim::InputError(
+                at(src_, kv.first.Mark()),
+                "duplicate key '" + key + "'" + (path.empty() ? std::string() : " in " + path),
+                out.find_entry(key)->key_where, "first set here");
+          sim::ParamNode::Entry entry;
+          entry.key = key;
+          entry.key_where = at(src_, kv.first.Mark());
+          entry.value = convert(kv.second, path.empty() ? key : path + "." + key);
+          // A value's mark is unreliable for null values: point at the key instead.
+          if (entry.value.kind == sim::ParamNode::Kind::null) entry.value.where = entry.key_where;
+          out.entries.push_back(std::move(entry));
+        }
+        break;
+    }
+    ancestors_.pop_back();
+    return out;
+  }
+
+private:
+  static std::string in(const std::string& path) {
+    return path.empty() ? std::string() : " (at " + path + ")";
+  }
+  void count_bytes(std::size_t n, const sim::Location& where, const std::string& path) {
+    bytes_ += n;
+    if (bytes_ > limits_.max_scalar_bytes)
+      throw sim::InputError(where, "YAML expands to more than " +
+                                       std::to_string(limits_.max_scalar_bytes >> 20) +
+                                       " MiB of text (aliases are expanded)" + in(path));
+  }
+
+  std::shared_ptr<const sim::SourceText> src_;
+  YamlLimits limits_;
+  std::vector<YAML::Node> ancestors_;
+  std::size_t nodes_ = 0, bytes_ = 0;
+};
+
+}  // namespace
+
+sim::ParamNode parse_yaml_text(const std::string& text, const std::string& name,
+                               const std::string& root_path, const YamlLimits& limits) {
+  auto source = std::make_shared<const sim::SourceText>(sim::SourceText{name, text});
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw sim::InputError(at(source, e.mark), "malformed YAML: " + e.msg);
+  }
+  Converter converter(source, limits);
+  return converter.convert(root, root_path);
+}
+
+sim::ParamNode parse_yaml_file(const std::string& path, const sim::Location& referenced_from,
+                               const YamlLimits& limits) {
+  return parse_yaml_text(sim::read_bounded_file(path, referenced_from, "file"), path, "", limits);
+}
+
+}  // namespace joule::io

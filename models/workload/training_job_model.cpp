@@ -1,0 +1,62 @@
+// An LLM training job: a TrainingJob (step time and op rates from its parallel layout) run by a
+// TrainingRun (compute, checkpoints, restarts; training_run.hpp) and interrupted by a
+// FailureProcess drawing from the job's own random stream (failures.hpp).
+#include "models/workload/job_model.hpp"
+
+namespace joule::models::workload {
+
+namespace {
+
+class TrainingJobModel final : public JobModel {
+public:
+  TrainingJobModel(const JobRequest& r, JobEnvironment env)
+      : job_(*r.training, env.capabilities(r.training->precision)),
+        failures_(r.failures ? *r.failures : FailureSpec{}),
+        policy_(run_policy(job_, failures_, r.fidelity)),
+        run_(job_, policy_),
+        process_(failures_, env.gpus),
+        rng_(std::move(env.failure_rng)) {
+    // Planning estimate: every step plus the checkpoints, without failures.
+    const std::int64_t ckpts = policy_.checkpoint_every_steps > 0
+                                   ? job_.total_steps() / policy_.checkpoint_every_steps
+                                   : 1;
+    work_ = sim::saturating_add(sim::saturating_mul(job_.step_time(), job_.total_steps()),
+                                sim::saturating_mul(job_.checkpoint_phase().duration, ckpts));
+  }
+
+  sim::Time planned_work() const override { return work_; }
+  OpRates typical_rates() const override { return job_.step_average_rates(); }
+  Activity start() override { return run_.start(sim::Time::zero()); }
+  Activity advance(sim::Time tau) override { return run_.advance(tau); }
+  sim::Time next_failure() override {
+    const Failure f = process_.next(sim::Time::zero(), rng_);
+    pending_ = f.cls;
+    return f.at;
+  }
+  Activity on_failure(sim::Time tau) override { return run_.on_failure(tau, pending_); }
+  std::optional<sim::Time> planned_remaining(sim::Time elapsed) const override {
+    return std::max(sim::Time::zero(), work_ - elapsed);
+  }
+  const RunStats* stats() const override { return &run_.stats(); }
+  double end_to_end_mfu() const override { return job_.end_to_end_mfu(); }
+  double kernel_efficiency() const override { return job_.kernel_efficiency(); }
+
+private:
+  TrainingJob job_;
+  FailureSpec failures_;
+  RunPolicy policy_;
+  TrainingRun run_;  // holds a reference to job_
+  FailureProcess process_;
+  sim::Rng rng_;
+  FailureClass pending_ = FailureClass::gpu;
+  sim::Time work_;
+};
+
+const bool registered =
+    JobModelRegistry::add("training", [](const JobRequest& r, JobEnvironment env) {
+      return std::make_unique<TrainingJobModel>(r, std::move(env));
+    });
+
+}  // namespace
+
+}  // namespace joule::models::workload

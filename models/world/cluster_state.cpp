@@ -1,0 +1,87 @@
+#include "models/world/cluster_state.hpp"
+
+#include <algorithm>
+
+namespace joule::models::world {
+
+ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulator& sim,
+                           double inlet_c)
+    : sim_(sim) {
+  const std::size_t rack_count = spec.racks.size();
+  nodes_.resize(static_cast<std::size_t>(spec.node_count()));
+  racks_.resize(rack_count);
+  rack_first_node_.resize(rack_count + 1);
+  rack_inlet_c_.assign(rack_count, inlet_c);
+  std::uint32_t i = 0;
+  for (std::uint32_t r = 0; r < rack_count; ++r) {
+    rack_first_node_[r] = i;
+    for (int k = 0; k < spec.racks[r].nodes; ++k, ++i) {
+      scheduling::NodeInfo& n = nodes_[i];
+      n.id = i;
+      n.rack = r;
+      n.inlet_c = inlet_c;
+      free_.insert(free_.end(), i);
+    }
+  }
+  rack_first_node_[rack_count] = i;
+}
+
+bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p) {
+  scheduling::NodeInfo& n = nodes_[id];
+  const double delta_w = p.wall_w - n.power_w;
+  chip_w_ += p.accelerators_w - n.accelerators_w;
+  n.accelerators_w = p.accelerators_w;
+  n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
+  if (delta_w == 0.0) return false;
+  const sim::Time now = sim_.now();
+  RackAccount& rack = racks_[n.rack];
+  rack.update_to(now);
+  rack.power_w += delta_w;
+  it_.update_to(now);
+  it_.power_w += delta_w;
+  n.power_w = p.wall_w;
+  return true;
+}
+
+void ClusterState::set_node_state(std::uint32_t id, scheduling::NodeState state, bool free,
+                                  sim::Time ready_at) {
+  scheduling::NodeInfo& n = nodes_[id];
+  n.state = state;
+  n.free = free;
+  n.since = sim_.now();
+  n.ready_at = ready_at;
+  if (free && state == scheduling::NodeState::on)
+    free_.insert(id);
+  else
+    free_.erase(id);
+}
+
+void ClusterState::set_rack_inlet_c(std::size_t rack, double inlet_c) {
+  rack_inlet_c_[rack] = inlet_c;
+  for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) nodes_[id].inlet_c = inlet_c;
+}
+
+std::pair<double, double> ClusterState::rack_accelerators(std::size_t rack) const {
+  double die_c = 0.0, clock_sum = 0.0;
+  int busy = 0;
+  for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) {
+    die_c = std::max(die_c, nodes_[id].die_c);
+    if (nodes_[id].job >= 0) {
+      clock_sum += nodes_[id].clock;
+      ++busy;
+    }
+  }
+  return {die_c, busy ? clock_sum / busy : 1.0};
+}
+
+const std::vector<RackAccount>& ClusterState::rack_accounts() const {
+  for (auto& rack : racks_) rack.update_to(sim_.now());
+  return racks_;
+}
+
+double ClusterState::it_energy_j() const {
+  it_.update_to(sim_.now());
+  return it_.energy_j;
+}
+
+}  // namespace joule::models::world

@@ -1,0 +1,86 @@
+// The cluster as the world runs it: each node's job, state, wall power, clock and hottest die;
+// the racks' and the whole IT's energy accounts; the inlet air each rack was last evaluated at.
+//
+// One record per node (scheduling::NodeInfo, which the policies read as it is), so nothing is
+// kept in step by hand. Power is piecewise constant between events: set_node_power() brings
+// the node's rack account and the IT account up to now (energy += power × elapsed) before
+// taking the new power, and every read of an account brings it up to the simulator's time
+// first (SimGrid's HostEnergy::get_consumed_energy does the same), so no read is stale.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "models/compute/cluster.hpp"
+#include "models/compute/node.hpp"
+#include "models/scheduling/policy.hpp"
+#include "sim/simulator.hpp"
+
+namespace joule::models::world {
+
+// Energy of a constant-power load, integrated lazily.
+struct RackAccount {
+  double power_w = 0.0;
+  double energy_j = 0.0;
+  sim::Time last_update;
+  void update_to(sim::Time now) {
+    energy_j += power_w * (now - last_update).seconds();
+    last_update = now;
+  }
+};
+
+class ClusterState {
+public:
+  // Nodes numbered rack by rack, all on, idle (zero power until set) and free; racks at
+  // `inlet_c`. `sim` is the clock the accounts are brought up to.
+  ClusterState(const compute::ClusterSpec& spec, const sim::Simulator& sim, double inlet_c);
+
+  std::size_t node_count() const { return nodes_.size(); }
+  std::size_t rack_count() const { return racks_.size(); }
+  std::span<const scheduling::NodeInfo> nodes() const { return nodes_; }
+  const scheduling::NodeInfo& node(std::uint32_t id) const { return nodes_[id]; }
+  // Nodes of rack r: ids [rack_begin(r), rack_end(r)).
+  std::uint32_t rack_begin(std::size_t rack) const { return rack_first_node_[rack]; }
+  std::uint32_t rack_end(std::size_t rack) const { return rack_first_node_[rack + 1]; }
+  // Free and on nodes, in id order.
+  const std::set<std::uint32_t>& free_nodes() const { return free_; }
+
+  // A node's power now: wall (into the rack and IT accounts), accelerators, hottest die.
+  // Returns whether its wall power changed.
+  bool set_node_power(std::uint32_t id, const compute::NodePower& p);
+  // Clock fraction of the node's busy accelerators (1 when none is busy).
+  void set_node_clock(std::uint32_t id, double clock) { nodes_[id].clock = clock; }
+  // The running job on a node (-1: none).
+  void assign(std::uint32_t id, std::int32_t job) { nodes_[id].job = job; }
+  // Power state and whether the node is free; `ready_at` is when a waking node will be on.
+  void set_node_state(std::uint32_t id, scheduling::NodeState state, bool free, sim::Time ready_at);
+  // Constant IT power outside the nodes (network switches).
+  void add_fixed_it_power(double power_w) { it_.power_w += power_w; }
+
+  double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
+  void set_rack_inlet_c(std::size_t rack, double inlet_c);
+  double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
+  // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
+  std::pair<double, double> rack_accelerators(std::size_t rack) const;
+
+  // Accounts, up to the simulator's time.
+  const std::vector<RackAccount>& rack_accounts() const;
+  double it_energy_j() const;
+  double it_power_w() const { return it_.power_w; }
+  double chip_power_w() const { return chip_w_; }
+
+private:
+  const sim::Simulator& sim_;
+  std::vector<scheduling::NodeInfo> nodes_;
+  std::vector<std::uint32_t> rack_first_node_;
+  std::vector<double> rack_inlet_c_;
+  std::set<std::uint32_t> free_;
+  mutable std::vector<RackAccount> racks_;
+  mutable RackAccount it_;
+  double chip_w_ = 0.0;
+};
+
+}  // namespace joule::models::world

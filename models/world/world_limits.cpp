@@ -1,0 +1,122 @@
+// Checks made while the World is built on limits the scenario sets (limits.hpp): a node model
+// that gives no finite power (an absurd calibration) is an input error; a rack power limit
+// below the rack's idle draw and an accelerator cap below the idle draw cannot be met, which
+// is allowed (the run reports by how much) but said at once.
+#include <cmath>
+#include <cstdio>
+
+#include "models/compute/accelerator_catalog.hpp"
+#include "models/workload/job_model.hpp"
+#include "models/world/world.hpp"
+
+namespace joule::models::world {
+
+namespace {
+
+std::string watts(double w) {
+  char text[48];
+  if (std::fabs(w) >= 1e3)
+    std::snprintf(text, sizeof text, "%.4g kW", w / 1e3);
+  else
+    std::snprintf(text, sizeof text, "%.4g W", w);
+  return text;
+}
+
+const sim::ParamNode* child(const sim::ParamNode* n, const char* key) {
+  return n && n->is_map() ? n->find(key) : nullptr;
+}
+
+std::string place(const sim::ParamNode* n) {
+  const std::string at = n ? n->where.to_string() : std::string();
+  return at.empty() ? std::string() : at + ": ";
+}
+
+}  // namespace
+
+void World::check_limits(const WorldSections& sections) {
+  const double inlet_c = facility_->supply_air_c();
+  const sim::ParamNode* node_params = child(sections.cluster, "node");
+
+  // The node model must give finite, non-negative power idle and at full load.
+  {
+    compute::NodeLoad full;
+    full.busy_accelerators = cluster_.node.accelerators;
+    full.per_accelerator = compute::reference_training_rates(*cluster_.node.accelerator, 1.0, 1.0);
+    full.cpu_util = full.nic_util = full.utilization = 1.0;
+    const compute::NodePower idle = node_model_->idle(inlet_c),
+                             busy = node_model_->evaluate(full, inlet_c);
+    for (const auto& [what, w] : {std::pair{"idle", idle.wall_w}, {"at full load", busy.wall_w}})
+      if (!std::isfinite(w) || w < 0) {
+        const sim::Location at = sections.calibration ? sections.calibration->where
+                                 : node_params        ? node_params->where
+                                                      : sim::Location{};
+        throw sim::InputError(at, std::string("the node model gives ") + std::to_string(w) +
+                                      " W per node " + what + " at " + std::to_string(inlet_c) +
+                                      " degC inlet: check the calibration's coefficients");
+      }
+    // A cap below what an idle accelerator draws at its lowest clock cannot be met.
+    if (idle.idle.at_min_clock && idle.idle.throttled == compute::Throttle::power_cap)
+      warnings_.push_back(
+          place(child(node_params, "gpu_power_cap")) + "gpu_power_cap of " +
+          watts(node_model_->accelerator().power_cap_w()) + " is below what an idle " +
+          cluster_.node.accelerator->id + " draws at its lowest clock (" +
+          watts(idle.idle.power_w) +
+          "): it cannot be met; the excess is reported as gpu_cap_violation_s/_kwh");
+  }
+
+  // Rack limits below the rack's idle draw (accelerators capped to nothing).
+  const sim::ParamNode* racks = child(sections.cluster, "racks");
+  std::size_t below = 0, worst = 0;
+  double worst_floor_w = 0.0, worst_limit_w = 0.0;
+  for (std::size_t r = 0; r < rack_models_.size(); ++r) {
+    if (!rack_models_[r]) continue;
+    const compute::RackPower rp = rack_models_[r]->evaluate({}, inlet_c);
+    if (!rp.over_limit) continue;
+    if (below++ == 0 ||
+        rp.wall_w - cluster_.racks[r].power_limit->value() > worst_floor_w - worst_limit_w) {
+      worst = r;
+      worst_floor_w = rp.wall_w;
+      worst_limit_w = cluster_.racks[r].power_limit->value();
+    }
+  }
+  if (below > 0) {
+    const sim::ParamNode* limit = child(racks, "power_limit");
+    warnings_.push_back(place(limit ? limit : racks) + std::to_string(below) + " rack" +
+                        (below > 1 ? "s have a power_limit" : " has a power_limit") +
+                        " below the draw of its idle nodes (rack " + std::to_string(worst) +
+                        ": limit " + watts(worst_limit_w) + ", idle floor " + watts(worst_floor_w) +
+                        "): it cannot be met; the excess is reported as "
+                        "rack_limit_violation_s/_kwh");
+  }
+}
+
+void World::probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx) {
+  // The first jobs of the run (a few hundred: enough for every deterministic mistake, cheap
+  // enough to do on every load); later draws are checked as they arrive, with the same message.
+  constexpr int probed_jobs = 256;
+  const auto probe = workload::make_job_generator(workload, ctx);
+  for (int i = 0; i < probed_jobs; ++i) {
+    const std::optional<workload::JobRequest> req = probe->next();
+    if (!req || req->submit > duration_) break;
+    const JobRequest r = to_request(*req);
+    if (r.nodes > static_cast<int>(state_.node_count()))
+      throw sim::InputError(workload_where_, "job '" + r.name + "' needs " +
+                                                 std::to_string(r.nodes) +
+                                                 " nodes but the cluster has " +
+                                                 std::to_string(state_.node_count()));
+    try {
+      // The job's own model, built as on_arrival() builds it (on a stream of its own:
+      // nothing the run draws changes).
+      (void)workload::JobModelRegistry::create(
+          *req, job_environment(r.gpus, random_.stream("failures.probe")))
+          ->planned_work();
+    } catch (const std::overflow_error& e) {
+      throw sim::InputError(workload_where_, "job '" + r.name +
+                                                 "' cannot be simulated: one of its steps "
+                                                 "would last over 292 years (" +
+                                                 e.what() + "); check params, gpus and mfu");
+    }
+  }
+}
+
+}  // namespace joule::models::world

@@ -1,0 +1,90 @@
+// User catalogs: declared chips and nodes are found, sourced and checked like built-in ones;
+// bad input is an error at the file's line and column.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "io/yaml_params.hpp"
+#include "models/compute/accelerator_catalog.hpp"
+#include "models/compute/node.hpp"
+#include "models/compute/user_catalog.hpp"
+
+using namespace joule;
+using namespace joule::models::compute;
+
+namespace {
+void load(const std::string& text) {
+  load_user_catalog(io::parse_yaml_text(text, "my-hardware.yaml"));
+}
+const std::string good = R"(accelerators:
+  - id: test-gpu-600
+    base: h100-sxm
+    tdp: {value: 600 W, kind: spec, source: "test datasheet, table 1"}
+    energy_bf16: {value: 0.8 pJ/FLOP, kind: estimate, source: "test derivation"}
+nodes:
+  - id: test-node-4
+    base: dgx-h100
+    accelerator: test-gpu-600
+    accelerators: {value: 4, kind: spec, source: "test datasheet"}
+    system_max: {value: 7000 W, kind: spec, source: "test datasheet"}
+)";
+}  // namespace
+
+TEST_CASE("a user catalog adds a chip and a node with their sources") {
+  load(good);
+  const AcceleratorSpec* c = find_accelerator("test-gpu-600");
+  REQUIRE(c != nullptr);
+  CHECK(c->tdp_w.value == 600);
+  CHECK(c->tdp_w.kind == SourceKind::spec);
+  CHECK(c->tdp_w.source == "test datasheet, table 1");
+  CHECK(c->energy_j[static_cast<std::size_t>(Op::tensor_bf16)].value == doctest::Approx(0.8e-12));
+  // Numbers not given keep the base's, with its source.
+  CHECK(c->peak_rate(Op::tensor_bf16) == doctest::Approx(989.4e12));
+  // Derived estimates follow the new TDP: the die 45 K above inlet air at 600 W.
+  CHECK(c->r_th_air_k_per_w.value == doctest::Approx(45.0 / 600));
+  const NodeType* t = find_node_type("test-node-4");
+  REQUIRE(t != nullptr);
+  CHECK(t->accelerator == "test-gpu-600");
+  const NodeSpec s = node_spec(*t);
+  CHECK(s.accelerators == 4);
+  CHECK(s.accelerator->id == "test-gpu-600");
+  // Loading the same ids again (a sweep reloading its scenario) replaces them.
+  load(good);
+  CHECK(find_accelerator("test-gpu-600")->tdp_w.value == 600);
+}
+
+TEST_CASE("user catalog errors point into the file") {
+  auto error = [](const std::string& text) {
+    try {
+      load(text);
+    } catch (const sim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(error("accelerators:\n  - id: x1\n    base: h100-sxm\n    tdp: {value: 600 W, kind: "
+              "spec}\n")
+            .find("my-hardware.yaml:4:") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: x2\n    base: h100-sxm\n    tdp: {value: 600 W, kind: "
+              "spec, source: \"  \"}\n")
+            .find("source must say where") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: x3\n    base: h100-sxm\n    tdp: {value: 600 W, kind: "
+              "guess, source: s}\n")
+            .find("my-hardware.yaml:4:") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: h100-sxm\n    base: h100-sxm\n")
+            .find("is a built-in chip") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: x4\n    base: h101-sxm\n").find("did you mean") !=
+        std::string::npos);
+  CHECK(error("accelerators:\n  - id: x5\n    base: h100-sxm\n    tdp: {value: 60 W, kind: "
+              "spec, source: s}\n")
+            .find("above tdp") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: x6\n    base: h100-sxm\n    tdp: {value: 600 kg, kind: "
+              "spec, source: s}\n")
+            .find("my-hardware.yaml:4:") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: x7\n    base: h100-sxm\n    tpd: {value: 600 W}\n")
+            .find("did you mean") != std::string::npos);
+  // A node whose components exceed its stated system maximum.
+  CHECK(error("nodes:\n  - id: n1\n    base: dgx-h100\n    system_max: {value: 5000 W, kind: "
+              "spec, source: s}\n")
+            .find("my-hardware.yaml:4:") != std::string::npos);
+}

@@ -1,0 +1,115 @@
+// The World on small clusters whose energy can be checked by hand (linear node model: a busy
+// node draws max_power, an idle one idle_power, so every total is power × time).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "io/yaml_params.hpp"
+#include "models/world/world.hpp"
+#include "sim/error.hpp"
+
+using namespace joule;
+using models::world::World;
+using models::world::WorldSections;
+
+namespace {
+
+// A parsed scenario and the world built from its sections.
+struct Built {
+  sim::ParamNode root;
+  std::unique_ptr<World> world;
+};
+
+Built build(const std::string& yaml, sim::Time duration) {
+  Built b{io::parse_yaml_text(yaml, "world.yaml"), nullptr};
+  WorldSections s;
+  s.cluster = b.root.find("cluster");
+  s.workload = b.root.find("workload");
+  s.scheduler = b.root.find("scheduler");
+  s.duration = duration;
+  b.world = std::make_unique<World>(s, 1, ".");
+  return b;
+}
+
+// Two racks of two nodes, 1 kW idle and 5 kW busy each.
+const std::string cluster = R"(cluster:
+  racks: {count: 2, nodes_per_rack: 2}
+  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
+)";
+
+}  // namespace
+
+TEST_CASE("an idle cluster: reads are current without any update call") {
+  auto b = build(cluster + "workload: {generator: list, jobs: []}\n", sim::hours(2));
+  World& w = *b.world;
+  w.run_until(sim::hours(1));
+  // 4 nodes × 1 kW × 1 h, read straight after running: nothing to bring up to date by hand.
+  CHECK(w.it_energy_j() == doctest::Approx(4 * 1e3 * 3600));
+  CHECK(w.racks().size() == 2);
+  for (const auto& rack : w.racks()) CHECK(rack.energy_j == doctest::Approx(2 * 1e3 * 3600));
+  w.run_until(sim::hours(2));
+  CHECK(w.it_energy_j() == doctest::Approx(4 * 1e3 * 7200));
+  CHECK(w.peak_it_power_w() == doctest::Approx(4e3));
+}
+
+TEST_CASE("one job on two nodes: job, rack and IT energy by hand; one record per node") {
+  auto b = build(cluster + R"(workload:
+  generator: list
+  jobs: [{name: a, submit: 30 min, nodes: 2, duration: 1 h}]
+)",
+                 sim::hours(2));
+  World& w = *b.world;
+  w.run_until(sim::hours(1));
+  // At 1 h the job runs on nodes 0 and 1 (the lowest free ones, FIFO): rack 0 is busy.
+  const auto& state = w.cluster_state();
+  CHECK(state.node(0).job == 0);
+  CHECK(state.node(1).job == 0);
+  CHECK(state.node(2).job == -1);
+  CHECK_FALSE(state.node(0).free);
+  CHECK(state.node(0).power_w == doctest::Approx(5e3));
+  CHECK(state.free_nodes().size() == 2);
+  // The job has used 2 × 5 kW for 30 min so far.
+  CHECK(w.jobs().at(0).energy_j == doctest::Approx(2 * 5e3 * 1800));
+  w.run_until(sim::hours(2));
+  const auto& job = w.jobs().at(0);
+  CHECK(job.state == models::world::JobState::done);
+  CHECK(job.start == sim::minutes(30));
+  CHECK(job.end == sim::minutes(90));
+  CHECK(job.energy_j == doctest::Approx(2 * 5e3 * 3600));
+  // IT: 4 kW idle for 2 h plus 2 × (5 − 1) kW for 1 h; rack 0 carries the job.
+  CHECK(w.it_energy_j() == doctest::Approx(4e3 * 7200 + 2 * 4e3 * 3600));
+  CHECK(w.racks()[0].energy_j == doctest::Approx(2e3 * 7200 + 2 * 4e3 * 3600));
+  CHECK(w.racks()[1].energy_j == doctest::Approx(2e3 * 7200));
+  // Invariant: the racks add up to the IT total (no network switches here).
+  CHECK(w.racks()[0].energy_j + w.racks()[1].energy_j == doctest::Approx(w.it_energy_j()));
+  CHECK(w.peak_it_power_w() == doctest::Approx(2 * 5e3 + 2 * 1e3));
+  CHECK(state.node(0).job == -1);
+  CHECK(state.node(0).free);
+}
+
+TEST_CASE("FIFO: a job that does not fit waits for the one before it") {
+  auto b = build(cluster + R"(workload:
+  generator: list
+  jobs: [{name: a, submit: 0 s, nodes: 3, duration: 1 h},
+         {name: b, submit: 10 min, nodes: 2, duration: 1 h}]
+)",
+                 sim::hours(3));
+  World& w = *b.world;
+  w.run_until(sim::hours(3));
+  const auto& jobs = w.jobs();
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].start == sim::Time::zero());
+  CHECK(jobs[1].start == sim::hours(1));  // waited 50 min for two free nodes
+  CHECK(jobs[1].end == sim::hours(2));
+  // IT: idle 4 kW for 3 h, plus 3 busy nodes for 1 h and 2 for 1 h, at 4 kW above idle each.
+  CHECK(w.it_energy_j() == doctest::Approx(4e3 * 3 * 3600 + (3 + 2) * 4e3 * 3600));
+}
+
+TEST_CASE("a job larger than the cluster is an input error") {
+  CHECK_THROWS_AS(build(cluster + R"(workload:
+  generator: list
+  jobs: [{name: big, nodes: 5, duration: 1 h}]
+)",
+                        sim::hours(1)),
+                  sim::InputError);
+}
