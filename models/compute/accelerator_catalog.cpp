@@ -46,15 +46,24 @@ void dvfs_estimate(AcceleratorSpec& c) {
   c.p_const_w = estimate(c.idle_w.value, "estimate: P_const = idle power");
 }
 
+// Inlet air of the idle readings: not recorded with them; taken as Joule's default CRAH supply
+// air (cooling.supply_air, 22 degC), so an idle device in the default hall draws its idle power.
+constexpr double idle_reading_inlet_c = 22.0;
+
 void common_thermal(AcceleratorSpec& c) {
-  c.reference_temp_c = estimate(40.0, "estimate: idle die temperature of the idle measurement");
+  c.r_th_air_k_per_w = estimate(45.0 / c.tdp_w.value, "estimate: die 45 K above inlet air at TDP");
+  c.r_th_cold_plate_k_per_w =
+      estimate(25.0 / c.tdp_w.value, "estimate: die 25 K above supply water at TDP");
+  // T_ref is the die temperature of the idle reading, so it must be the model's own idle die
+  // temperature there: T_die = T_inlet + R_th,air·P_idle (accelerator.hpp). Then the leakage
+  // term vanishes at idle and an idle device draws exactly P_idle at that inlet.
+  c.reference_temp_c = estimate(
+      idle_reading_inlet_c + c.r_th_air_k_per_w.value * c.idle_w.value,
+      "estimate: the model's idle die temperature, 22 degC inlet air + R_th,air x idle power");
   c.leakage_per_kelvin =
       estimate(0.008,
                "estimate: 0.8 %/K linearized leakage growth (leakage roughly doubles "
                "per 60–90 K), as in the example calibration file");
-  c.r_th_air_k_per_w = estimate(45.0 / c.tdp_w.value, "estimate: die 45 K above inlet air at TDP");
-  c.r_th_cold_plate_k_per_w =
-      estimate(25.0 / c.tdp_w.value, "estimate: die 25 K above supply water at TDP");
 }
 
 Sourced<double> none(const std::string& why) {

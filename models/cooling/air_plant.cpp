@@ -2,7 +2,8 @@
 // air-side economizer.
 //
 //   Q_coil  = Q_in + P_fans                       fans: air_handler.hpp
-//   f_free  = air_economizer_fraction(...)        outdoor air takes f_free of the coil load
+//   f_free  = air_economizer_fraction(...)        outdoor air takes f_free of the coil load, with
+//             T_return = T_supply + Q/(ρ·cp·V_crah): CRAH bypass dilutes the return air
 //   Q_mech  = (1 − f_free)·Q_coil,   P_comp = Q_mech / COP(T_out)      chiller.hpp
 //   T_cond  = max(T_out + ΔT_cond, T_cond,min)  (head-pressure control: COP stops rising in
 //             cold air)
@@ -96,9 +97,10 @@ public:
     const double heat_in_w = in.heat_in().value();
     out.heat_in = sim::Watts(heat_in_w);
     const double supply_c = spec_.air.supply_air.value;
-    const double return_c = supply_c + spec_.air.air_delta_t.value();
-
     const AirHandlerOperation fans = crah_.operate(heat_in_w);
+    // The coil's return air: diluted by any bypass, Q/(ρ·cp·V_crah) above the supply.
+    const double return_c =
+        supply_c + (fans.airflow_m3_s > 0 ? fans.return_rise_k : spec_.air.air_delta_t.value());
     const double coil_w = heat_in_w - fans.unmet_heat_w + fans.fan_power_w;
     const double free = spec_.economizer
                             ? air_economizer_fraction(spec_.limits, in.outdoor_drybulb.value,
@@ -111,6 +113,8 @@ public:
     const double condenser_fans_w = spec_.condenser_fan_power * (mech_w + compressor_w);
 
     out[Component::crah_fans] = sim::Watts(fans.fan_power_w);
+    out.crah_airflow_m3_s = fans.airflow_m3_s;
+    out.server_airflow_m3_s = fans.server_airflow_m3_s;
     out[Component::chillers] = sim::Watts(compressor_w + condenser_fans_w);
     out.total_up();
     out.heat_rejected = sim::Watts(free * coil_w + mech_w + compressor_w + condenser_fans_w);

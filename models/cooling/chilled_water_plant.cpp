@@ -15,6 +15,14 @@
 // on the condenser side; chillers: round(design / catalog capacity) duty units (≥ 1) of equal
 // size, plus `chiller_redundancy` standby units.
 // Water: tower make-up (cooling_tower.hpp).
+// Temperature reset (`reset: load`, ASHRAE 90.1 §6.5.4.4 asks for chilled-water reset by load
+// or outdoor temperature): at part load both the supply air and the chilled water rise,
+// together, by
+//   Δ_reset = span · (1 − clamp(Q_in / Q_design, 0, 1))      span: `reset_span`
+// so the CRAH coil keeps its approach and the chillers lift less. The warmest supply air,
+// supply_air + span, must stay within ASHRAE TC 9.9's recommended inlet range (≤ 27 °C); the
+// racks' recirculation adds to it (data_hall.hpp). The chiller curves hold over the reset range:
+// above their 8.89 °C fit the EIR follows the Carnot lift (chiller.hpp).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -53,7 +61,13 @@ struct ChilledWaterSpec {
   PumpControl pump_control = PumpControl::vsd_dp_reset;
   bool economizer = false;
   WaterEconomizerDesign wse;
+  bool reset = false;
+  sim::Kelvins reset_span{3};
 };
+
+// ASHRAE TC 9.9 (Thermal Guidelines for Data Processing Environments): recommended inlet range
+// 18–27 °C for classes A1–A4.
+constexpr double recommended_inlet_max_c = 27.0;
 
 const sim::ModelDoc& chilled_water_doc() {
   static const sim::ModelDoc doc{
@@ -98,6 +112,12 @@ const sim::ModelDoc& chilled_water_doc() {
               {"hx_approach", "K", "1.5 K", "economizer heat-exchanger approach"},
               {"economizer_deadband", "K", "1 K", "economizer enable deadband"},
               {"economizer_dwell", "s", "20 min", "minimum time in an economizer mode"},
+              {"reset", "string", "none",
+               "none, or load: supply air and chilled water rise together at part load by "
+               "reset_span x (1 - load / design load) (ASHRAE 90.1 6.5.4.4 reset by load)"},
+              {"reset_span", "K", "3 K",
+               "largest reset at zero load (estimate); supply_air + reset_span must stay within "
+               "ASHRAE TC 9.9's recommended 27 degC inlet"},
           })};
   return doc;
 }
@@ -128,6 +148,12 @@ ChilledWaterSpec chilled_water_spec(const sim::ParamReader& r) {
   s.wse.hx_approach_k = r.kelvins("hx_approach", sim::Range::non_negative()).value();
   s.wse.deadband_k = r.kelvins("economizer_deadband", sim::Range::non_negative()).value();
   s.wse.min_dwell = r.duration("economizer_dwell");
+  s.reset = r.choice("reset", {"none", "load"}) == "load";
+  s.reset_span = r.kelvins("reset_span", sim::Range::non_negative());
+  if (s.reset && s.air.supply_air.value + s.reset_span.value() > recommended_inlet_max_c)
+    r.fail("reset_span", "takes the supply air to " +
+                             std::to_string(s.air.supply_air.value + s.reset_span.value()) +
+                             " degC, above ASHRAE TC 9.9's recommended 27 degC inlet");
   {
     // The correlation's own bounds: approach ≥ 1.1 K, LG up to what the fans' minimum speed
     // allows.
@@ -163,7 +189,7 @@ public:
 
   PlantOutputs step(sim::Time now, const PlantInputs& in) override {
     if (spec_.economizer) {
-      const double supply_c = spec_.chw_supply.value;
+      const double supply_c = spec_.chw_supply.value + reset_k(in.heat_in().value());
       // The economizer is judged on what the tower reaches at full fan speed (YorkCalc at the
       // present wet-bulb and heat), not on its design approach.
       const double heat_w = in.heat_in().value() * (1 + 1 / spec_.chiller->cop);
@@ -179,7 +205,8 @@ public:
     const double heat_in_w = in.heat_in().value();
     out.heat_in = sim::Watts(heat_in_w);
     const double wetbulb_c = in.outdoor_wetbulb.value;
-    const double chw_supply_c = spec_.chw_supply.value;
+    const double reset_k_now = reset_k(heat_in_w);
+    const double chw_supply_c = spec_.chw_supply.value + reset_k_now;
     const double chw_return_c = chw_supply_c + spec_.chw_delta_t.value();
     const EconomizerMode mode = spec_.economizer ? economizer_.mode() : EconomizerMode::off;
     const double cond_min_c = chillers_.chiller().curves().cond_entering_min_c;
@@ -215,6 +242,8 @@ public:
         tower_.design_flow_m3_s() * std::min(1.0, tower_heat_w / condenser_heat_w_);
 
     out[Component::crah_fans] = sim::Watts(fans.fan_power_w);
+    out.crah_airflow_m3_s = fans.airflow_m3_s;
+    out.server_airflow_m3_s = fans.server_airflow_m3_s;
     out[Component::chillers] = sim::Watts(ch.power_w);
     const double basin_w = tower_.basin_heater_w(in.outdoor_drybulb.value);
     out[Component::towers] = sim::Watts(tw.fan_power_w + basin_w);
@@ -239,15 +268,21 @@ public:
     const double air_rate_w_per_k =
         crah_.design_airflow_m3_s() * rho_air_kg_per_m3 * cp_air_j_per_kg_k;
     out.facility_water = sim::Celsius{chw_actual_c};
-    out.supply_air = sim::Celsius{
-        detail::warmed_by_unmet(spec_.air.supply_air.value + (chw_actual_c - chw_supply_c),
-                                fans.unmet_heat_w, air_rate_w_per_k)};
+    out.supply_air = sim::Celsius{detail::warmed_by_unmet(
+        spec_.air.supply_air.value + reset_k_now + (chw_actual_c - chw_supply_c), fans.unmet_heat_w,
+        air_rate_w_per_k)};
     return out;
   }
 
   const std::string& type() const override { return chilled_water_doc().name; }
 
 private:
+  // Supply-air and chilled-water reset at this heat (header), K.
+  double reset_k(double heat_in_w) const {
+    if (!spec_.reset || !(design_heat_w_ > 0)) return 0.0;
+    return spec_.reset_span.value() * (1.0 - std::clamp(heat_in_w / design_heat_w_, 0.0, 1.0));
+  }
+
   static CoolingTowerDesign tower_design(const ChilledWaterSpec& spec, double heat_w) {
     CoolingTowerDesign d;
     d.heat_w = heat_w;

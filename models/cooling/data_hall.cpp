@@ -1,6 +1,7 @@
 #include "models/cooling/data_hall.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "models/cooling/properties.hpp"
@@ -63,7 +64,9 @@ std::vector<double> recirculation_profile(const HallLayout& layout, int racks) {
   return r;
 }
 
-DataHall::DataHall(const DataHallDesign& design) : design_(design) {
+DataHall::DataHall(const DataHallDesign& design)
+    : design_(design), airflow_ratio_(design.airflow_ratio) {
+  if (!(design.airflow_ratio > 0)) throw std::invalid_argument("airflow ratio must be > 0");
   if (design.racks < 1) throw std::invalid_argument("data hall needs at least one rack");
   if (!design.rack_recirculation.empty() &&
       static_cast<int>(design.rack_recirculation.size()) != design.racks)
@@ -97,9 +100,8 @@ DataHall::DataHall(const DataHallDesign& design) : design_(design) {
 void DataHall::update_flows() {
   double demand = 0;  // Σ (1 − r_i) W_i
   for (const Rack& r : racks_) demand += (1 - r.recirculation) * r.rate_w_per_k;
-  const double design_supply = demand / (1 - design_.bypass);
-  const double supply = capacity_fraction_ * design_supply;
-  const double to_racks = std::min((1 - design_.bypass) * supply, demand);
+  const double supply = capacity_fraction_ * airflow_ratio_ * demand;
+  const double to_racks = std::min(supply, demand);
   const double a = demand > 0 ? to_racks / demand : 1.0;
   const double bypass = supply - to_racks;
   for (Rack& r : racks_) {
@@ -125,6 +127,20 @@ void DataHall::set_supply(double supply_c, double capacity_fraction) {
     capacity_fraction_ = capacity_fraction;
     update_flows();
   }
+}
+
+void DataHall::set_airflow_ratio(double ratio) {
+  if (!(ratio > 0)) throw std::invalid_argument("airflow ratio must be > 0");
+  if (std::abs(ratio - airflow_ratio_) > 1e-3 * airflow_ratio_) {
+    airflow_ratio_ = ratio;
+    update_flows();
+  }
+}
+
+double DataHall::room_intake_w_per_k() const {
+  double w = 0;
+  for (const Rack& r : racks_) w += net_.link_value(r.from_room);
+  return w;
 }
 
 double DataHall::max_inlet_c() const {

@@ -7,11 +7,12 @@
 //             ← outlet_i    r_i·W_i               recirculated hot exhaust
 //   outlet_i  ← inlet_i     W_i,  + P_i (heat), capacitance of the rack's thermal mass
 //   room      ← outlet_i    (1 − r_i)·W_i
-//             ← supply      bypass (share β of the CRAH flow, plus any surplus)
+//             ← supply      bypass, S − min(S, Σ(1 − r_i)W_i): the CRAH surplus
 //   CRAH      ← room        (return air leaves to the boundary)
-// with a = min(1, (1 − β)·S / Σ(1 − r_i)W_i), S the available CRAH flow (design
-// S_design = Σ(1 − r_i)W_i / (1 − β) times the available capacity fraction). Every node's
-// inflow equals its outflow. In steady state with a = 1,
+// with a = min(1, S / Σ(1 − r_i)W_i), S the CRAH supply: ψ·Σ(1 − r_i)W_i times the available
+// capacity fraction, ψ the CRAH/server airflow ratio (air_handler.hpp; the plant reports the
+// ratio it delivers each step: above 1 the surplus bypasses, below 1 the racks make up the
+// shortfall with room air). Every node's inflow equals its outflow. In steady state with a = 1,
 //   T_inlet = T_supply + r/(1 − r) · P/W,   T_outlet = T_inlet + P/W.
 // A failed CRAH (capacity fraction < 1) makes a < 1 and racks draw warm room air; a raised
 // supply temperature raises every inlet.
@@ -30,7 +31,8 @@
 // | r_mid, r_end (open)  | 0.08, 0.25 | estimate: open aisles 10–20 % on average (mean of   |
 // |                      |            | the profile 0.137), worst at row ends                |
 // | racks per row        | 16         | estimate                                            |
-// | bypass β             | 0.05       | estimate: contained aisles a few %                   |
+// | CRAH/server flow ψ   | 1.05       | estimate: contained aisles over-supply a few % (the  |
+// |                      |            | plant's airflow_ratio; its delivered ratio each step) |
 // | ΔT_rack              | 12 K       | estimate (server exhaust rise at design)             |
 // | inlet air volume     | 2 m³/rack  | estimate (cold-aisle share)                          |
 // | rack thermal mass    | 330 kJ/K   | estimate: 4 DGX-class servers (130 kg each, vendor  |
@@ -68,7 +70,7 @@ struct DataHallDesign {
   double rack_delta_t_k = 12.0;
   double recirculation = 0.03;             // default for every rack
   std::vector<double> rack_recirculation;  // per rack, overrides when not empty
-  double bypass = 0.05;
+  double airflow_ratio = 1.05;             // ψ: CRAH supply / server airflow
   double supply_c = 22.0;
   double inlet_air_m3 = 2.0;
   double rack_thermal_mass_j_per_k = 330e3;
@@ -83,6 +85,13 @@ public:
   // CRAH supply temperature (no re-factorization) and available airflow as a fraction of design
   // (re-factors when it changes).
   void set_supply(double supply_c, double capacity_fraction = 1.0);
+  // CRAH supply / server airflow ψ the plant delivers (re-factors when it changes by > 0.1 %).
+  void set_airflow_ratio(double ratio);
+  double airflow_ratio() const { return airflow_ratio_; }
+  // Bypass (CRAH supply around the racks) and room air the racks draw for want of supply, in
+  // capacity-rate units (W/K), at the present flows.
+  double bypass_w_per_k() const { return net_.link_value(bypass_); }
+  double room_intake_w_per_k() const;
   void step(double dt_s) { net_.step(dt_s); }
   void solve_steady() { net_.solve_steady(); }
 
@@ -111,6 +120,7 @@ private:
   ThermalNetwork::Link bypass_, to_crah_;
   std::vector<Rack> racks_;
   double capacity_fraction_ = 1.0;
+  double airflow_ratio_ = 1.05;
 };
 
 }  // namespace joule::models::cooling

@@ -73,6 +73,9 @@ struct PlantOutputs {
   double free_cooling_fraction = 0;  // share of the heat removed without compressors
   bool over_capacity = false;
   std::string limiting_component;  // which part ran out of capacity ("" when none)
+  // CRAH supply and the servers' airflow (air_handler.hpp); NaN for plants without CRAHs.
+  double crah_airflow_m3_s = std::numeric_limits<double>::quiet_NaN();
+  double server_airflow_m3_s = std::numeric_limits<double>::quiet_NaN();
   sim::Watts unmet_heat{0};
 
   sim::Watts& operator[](Component c) { return component_power[static_cast<std::size_t>(c)]; }

@@ -4,11 +4,23 @@
 
 namespace joule::models::cooling::detail {
 
+namespace {
+constexpr double w_per_kw = 1e3;
+}  // namespace
+
 std::vector<sim::KeyDoc> air_side_keys() {
   return {
       {"supply_air", "degC", "22 degC",
        "CRAH supply-air setpoint (rack inlet before recirculation)"},
-      {"air_delta_t", "K", "12 K", "air temperature rise across the IT equipment at design"},
+      {"air_delta_t", "K", "12 K",
+       "air temperature rise across the servers at full fan speed (estimate: ASHRAE TC 9.9 "
+       "servers 10-20 K)"},
+      {"server_airflow", "CFM/kW", "from air_delta_t (146 CFM/kW at 12 K)",
+       "server airflow per kW of IT heat, 1/(rho*cp*dT); the CRAH airflow follows it "
+       "(1 CFM = 4.719e-4 m3/s)"},
+      {"airflow_ratio", "number", "1.05",
+       "CRAH supply / server airflow: the surplus above 1 bypasses the racks, a shortfall "
+       "below 1 is made up with hot room air (estimate: contained aisles over-supply a few %)"},
       {"fan_pressure", "Pa", "500 Pa", "CRAH fan total pressure rise at design flow"},
       {"fan_efficiency", "number", "0.6", "CRAH fan wire-to-air efficiency"},
       {"min_airflow", "number", "0.3", "lowest CRAH fan speed, fraction of design flow"},
@@ -29,6 +41,9 @@ AirSideSpec air_side_spec(const sim::ParamReader& r) {
   s.min_airflow = r.number("min_airflow", sim::Range::unit_interval());
   s.capacity_margin = r.number("capacity_margin", sim::Range::non_negative());
   s.redundancy = r.number("crah_redundancy", sim::Range::between(0, 4));
+  if (r.has("server_airflow"))
+    s.server_airflow_cfm_per_kw = r.number("server_airflow", sim::Range::between(10, 1000));
+  s.airflow_ratio = r.number("airflow_ratio", sim::Range::between(0.5, 3));
   return s;
 }
 
@@ -40,6 +55,8 @@ AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w) 
   d.fan_efficiency = s.fan_efficiency;
   d.min_flow_fraction = s.min_airflow;
   d.redundancy = s.redundancy;
+  d.server_airflow_m3_s_per_w = s.server_airflow_cfm_per_kw * m3_per_s_per_cfm / w_per_kw;
+  d.airflow_ratio = s.airflow_ratio;
   return d;
 }
 

@@ -11,7 +11,8 @@
 
 namespace joule::models::cooling::detail {
 
-// supply_air, air_delta_t, fan_pressure, fan_efficiency, min_airflow, capacity_margin.
+// supply_air, air_delta_t, server_airflow, airflow_ratio, fan_pressure, fan_efficiency,
+// min_airflow, capacity_margin, crah_redundancy, hall.
 std::vector<sim::KeyDoc> air_side_keys();
 
 struct AirSideSpec {
@@ -22,6 +23,8 @@ struct AirSideSpec {
   double min_airflow = 0.3;
   double capacity_margin = 0.15;
   double redundancy = 0.25;
+  double server_airflow_cfm_per_kw = 0;  // 0: from air_delta_t
+  double airflow_ratio = 1.05;
 };
 AirSideSpec air_side_spec(const sim::ParamReader& r);
 AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w);

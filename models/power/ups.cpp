@@ -17,7 +17,8 @@ Coefficients defaults(UpsType type) {
     case UpsType::double_conversion:
       return {0.013, 0.008, 0.015};
     case UpsType::eco:
-      return {0.003, 0.003, 0.004};
+      // Double conversion / 3 (Galaxy VX eConversion, vendor spec; ups.hpp).
+      return {0.0043, 0.0027, 0.005};
     case UpsType::none:
       return {0, 0, 0};
   }
@@ -46,7 +47,9 @@ const sim::ModelDoc& ups_doc() {
       "or 2N units share the load (APC WP 108/113 loss model).",
       {
           {"type", "string", "double-conversion",
-           "double-conversion (online), eco (bypass with inverter standing by) or none"},
+           "double-conversion (online; estimate curve), eco (bypass with the inverter running "
+           "in parallel: a third of the double-conversion loss, Schneider Galaxy VX manual "
+           "990-5452, vendor spec) or none"},
           {"redundancy", "string", "N+1", "N, N+1 or 2N units for the design load"},
           {"unit_rating", "W", "auto",
            "output rating of one UPS unit (real power); auto: units of at most 1 MW sized to "
@@ -55,11 +58,11 @@ const sim::ModelDoc& ups_doc() {
            "module shedding: only the modules the load needs run (Eaton VMMS, Xtra VFI)"},
           {"shed_target", "number", "0.8",
            "with shedding, highest load fraction of an active module (estimate)"},
-          {"no_load_loss", "number", "by type (double-conversion 0.013, eco 0.003)",
+          {"no_load_loss", "number", "by type (double-conversion 0.013, eco 0.0043)",
            "a0: loss at zero load, per unit of rating"},
-          {"proportional_loss", "number", "by type (double-conversion 0.008, eco 0.003)",
+          {"proportional_loss", "number", "by type (double-conversion 0.008, eco 0.0027)",
            "a1: loss proportional to load fraction, per unit of rating"},
-          {"square_loss", "number", "by type (double-conversion 0.015, eco 0.004)",
+          {"square_loss", "number", "by type (double-conversion 0.015, eco 0.005)",
            "a2: I²R loss at full load, per unit of rating"},
       }};
   return doc;

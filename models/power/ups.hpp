@@ -18,12 +18,20 @@
 // | type              | a0    | a1    | a2    | η at 10 / 25 / 50 / 100 %   |
 // |-------------------|-------|-------|-------|-----------------------------|
 // | double-conversion | 0.013 | 0.008 | 0.015 | 87.8 / 94.0 / 96.0 / 96.5 % |
-// | eco (bypass)      | 0.003 | 0.003 | 0.004 | 96.8 / 98.4 / 98.9 / 99.0 % |
+// | eco (bypass)      | 0.0043| 0.0027| 0.005 | 95.6 / 97.9 / 98.6 / 98.8 % |
 // | none              | 0     | 0     | 0     | 100 % (rack batteries)      |
-// Basis (estimates): double conversion fitted to modern transformerless online UPS data sheets
-// (≈ 96 % at half load) and the light-load fall-off of WP 108/113 and the LBNL UPS measurements
-// (Ton & Fortenbery 2005); eco from vendor eco-mode figures (≈ 99 %). All coefficients are per
-// unit of the UPS rating and can be overridden in the scenario.
+// Basis: double conversion is an estimate, fitted to modern transformerless online UPS data
+// sheets (≈ 96 % at half load) and the light-load fall-off of WP 108/113 and the LBNL UPS
+// measurements (Ton & Fortenbery 2005); no vendor efficiency-vs-load table could be retrieved
+// to check it (validation/facility/ups-double-conversion.yaml lists the gap). Eco is the
+// double-conversion loss divided by three, each coefficient (vendor spec: Schneider Electric,
+// Galaxy VX Operation manual 990-5452, "Operation Modes": eConversion "permits to reduce the
+// electricity absorbed by the UPS by a factor three compared with double conversion"; the
+// inverter keeps running in parallel, so the no-load part stays); its peak, 98.8 % near full
+// load, agrees with Eaton's "up to 99%" for ESS (vendor spec: Eaton 91PS/93PS UPS 8–40 kW
+// User's and installation guide P-164000493 rev. 005, 2018, Table 3). Both are checked in
+// validation/facility/ups-eco-vendor.yaml. All coefficients are per unit of the UPS rating and
+// can be overridden in the scenario.
 #pragma once
 
 #include <string>

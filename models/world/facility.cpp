@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "models/cooling/liquid_cooling.hpp"
 #include "models/power/battery.hpp"
@@ -173,9 +174,20 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
       ++over_capacity_->steps;
     }
     if (std::isfinite(out.supply_air.value)) supply_air_c_ = out.supply_air.value;
+    if (out.server_airflow_m3_s > 0) {
+      crah_m3_ += out.crah_airflow_m3_s * dt_s;
+      server_m3_ += out.server_airflow_m3_s * dt_s;
+      bypass_m3_ += std::max(0.0, out.crah_airflow_m3_s - out.server_airflow_m3_s) * dt_s;
+      recirculated_m3_ += std::max(0.0, out.server_airflow_m3_s - out.crah_airflow_m3_s) * dt_s;
+    }
+    crah_airflow_ratio_ = out.server_airflow_m3_s > 0
+                              ? out.crah_airflow_m3_s / out.server_airflow_m3_s
+                              : std::numeric_limits<double>::quiet_NaN();
   }
   if (hall_) {
     hall_->set_supply(supply_air_c_);
+    // The CRAHs follow the servers' airflow at the ratio the plant delivers (air_handler.hpp).
+    if (crah_airflow_ratio_ > 0) hall_->set_airflow_ratio(crah_airflow_ratio_);
     for (int r = 0; r < hall_->racks(); ++r)
       hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
     hall_->step(dt_s);

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -133,6 +134,12 @@ public:
   double supply_air_c() const { return supply_air_c_; }
   // Highest rack inlet temperature seen at any control step (NaN without a data hall).
   double max_inlet_c() const { return hall_ ? max_inlet_c_ : std::nan(""); }
+  // Shares of the CRAH supply that bypassed the servers, and of the servers' intake that was
+  // hot room air for want of supply, over the run (air_handler.hpp); NaN without CRAHs.
+  double crah_bypass_share() const { return crah_m3_ > 0 ? bypass_m3_ / crah_m3_ : std::nan(""); }
+  double crah_recirculation_share() const {
+    return server_m3_ > 0 ? recirculated_m3_ / server_m3_ : std::nan("");
+  }
   // Time average of the hall's hottest rack inlet over the control steps.
   double mean_max_inlet_c() const {
     return hall_ && hottest_s_ > 0 ? hottest_c_s_ / hottest_s_ : std::nan("");
@@ -202,12 +209,15 @@ private:
   power::GridMeter meter_;
   power::DemandMeter demand_;
   double supply_air_c_ = 24.0;
+  double crah_airflow_ratio_ = std::numeric_limits<double>::quiet_NaN();  // CRAH / server flow
   power::ChainBreakdown breakdown_;
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
   double max_inlet_c_ = -1e300;
   double settle_from_j_ = 0;  // the battery's charge the settlement returns it to
   double hottest_c_s_ = 0, hottest_s_ = 0;
+  // ∫ CRAH supply, its bypass, the servers' airflow and their recirculated share, m³.
+  double crah_m3_ = 0, bypass_m3_ = 0, server_m3_ = 0, recirculated_m3_ = 0;
 
   FacilityTotals totals_;
   sim::Time last_update_;

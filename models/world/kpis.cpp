@@ -289,6 +289,23 @@ const bool registered = [] {
         if (!r.world.facility().has_thermal()) return std::nullopt;
         return r.world.facility().mean_max_inlet_c();
       });
+  add(302, "crah_bypass_share", "1", "CRAH bypass share", "environment",
+      "Share of the CRAH supply air that bypassed the servers over the run (the CRAH airflow "
+      "follows the servers' at cooling.airflow_ratio, never below its minimum speed); absent "
+      "without CRAHs",
+      [](const RunRecord& r) -> Value {
+        const double v = r.world.facility().crah_bypass_share();
+        if (!std::isfinite(v)) return std::nullopt;
+        return v;
+      });
+  add(304, "crah_recirculation_share", "1", "server recirculation share", "environment",
+      "Share of the servers' intake air that was hot room air because the CRAH supply fell "
+      "short of the servers' airflow; absent without CRAHs",
+      [](const RunRecord& r) -> Value {
+        const double v = r.world.facility().crah_recirculation_share();
+        if (!std::isfinite(v)) return std::nullopt;
+        return v;
+      });
   add(310, "pue_without_power_chain", "1", "PUE without the power chain", "energy",
       "(IT + cooling + other loads) / IT: PUE at a meter boundary without the electrical "
       "chain's own losses, as facilities that meter IT at the floor publish it; absent without "

@@ -21,6 +21,9 @@ class Inputs {
 public:
   Inputs(YAML::Node node, std::size_t index) : node_(std::move(node)), index_(index) {}
   std::string string(const std::string& key) const { return get(key).as<std::string>(); }
+  std::string string(const std::string& key, const std::string& fallback) const {
+    return node_[key] ? string(key) : fallback;
+  }
   double number(const std::string& key) const { return get(key).as<double>(); }
   double number(const std::string& key, double fallback) const {
     return node_[key] ? number(key) : fallback;

@@ -1,49 +1,63 @@
-// Probe: a single UPS unit's efficiency (output / input) at a given load fraction
-// (validation/README.md). Inputs per point: type (double-conversion, eco), load (output / unit
-// rating, in (0, 1.5]); optional no_load_loss, proportional_loss, square_loss (per unit of
-// rating; default: the type's shipped coefficients, ups.hpp). One unit, redundancy N, no
-// shedding, so the load fraction is the one a vendor's efficiency table states.
+// Probe: a single UPS unit at a given load fraction (validation/README.md). Inputs per point:
+// type (double-conversion, eco); measure (default efficiency):
+//   efficiency       output / input at `load` (output / unit rating, in (0, 1.5])
+//   peak_efficiency  the highest efficiency over loads 1 %..150 % (a data sheet's "up to")
+//   loss_ratio       double-conversion loss / this type's loss, both at `load`
+// optional no_load_loss, proportional_loss, square_loss (per unit of rating; default: the
+// type's shipped coefficients, ups.hpp). One unit, redundancy N, no shedding, so the load
+// fraction is the one a vendor's efficiency table states.
 #include "models/power/ups.hpp"
 
-#include <yaml-cpp/yaml.h>
-
-#include <iostream>
-#include <sstream>
+#include <algorithm>
 #include <string>
+
+#include "probe_io.hpp"
 
 namespace power = joule::models::power;
 
+namespace {
+
+constexpr double rating_w = 1e6;
+
+power::UpsSystem single_unit(power::UpsType type, const joule::validation::Inputs& in) {
+  power::UpsSpec spec = power::default_ups_spec(type);
+  spec.no_load_loss = in.number("no_load_loss", spec.no_load_loss);
+  spec.proportional_loss = in.number("proportional_loss", spec.proportional_loss);
+  spec.square_loss = in.number("square_loss", spec.square_loss);
+  spec.redundancy = power::Redundancy::n;
+  spec.unit_rating = joule::sim::Watts(rating_w);
+  return power::UpsSystem(spec, joule::sim::Watts(rating_w));
+}
+
+double load_of(const joule::validation::Inputs& in) {
+  const double load = in.number("load");
+  if (!(load > 0 && load <= 1.5)) throw std::invalid_argument("load must be in (0, 1.5]");
+  return load;
+}
+
+}  // namespace
+
 int main() {
-  try {
-    const YAML::Node points = YAML::Load(std::cin);
-    if (!points.IsSequence()) throw std::runtime_error("expected a JSON list of inputs");
-    std::ostringstream out;  // written only when every point is understood
-    out << "[";
-    for (std::size_t i = 0; i < points.size(); ++i) {
-      const YAML::Node p = points[i];
-      const std::string where = "point " + std::to_string(i);
-      if (!p["type"] || !p["load"]) throw std::runtime_error(where + " needs type and load");
-      const std::string type = p["type"].as<std::string>();
-      if (type != "double-conversion" && type != "eco")
-        throw std::runtime_error(where + ": type must be double-conversion or eco");
-      power::UpsSpec spec = power::default_ups_spec(
-          type == "eco" ? power::UpsType::eco : power::UpsType::double_conversion);
-      if (p["no_load_loss"]) spec.no_load_loss = p["no_load_loss"].as<double>();
-      if (p["proportional_loss"]) spec.proportional_loss = p["proportional_loss"].as<double>();
-      if (p["square_loss"]) spec.square_loss = p["square_loss"].as<double>();
-      const double load = p["load"].as<double>();
-      if (!(load > 0 && load <= 1.5))
-        throw std::runtime_error(where + ": load must be in (0, 1.5]");
-      spec.redundancy = power::Redundancy::n;
-      spec.unit_rating = joule::sim::Watts(1e6);
-      const power::UpsSystem ups(spec, joule::sim::Watts(1e6));
-      out << (i ? ", " : "") << ups.efficiency(load * 1e6);
+  return joule::validation::run_probe("ups", [](const joule::validation::Inputs& in) {
+    const std::string type = in.string("type");
+    if (type != "double-conversion" && type != "eco")
+      throw std::invalid_argument("type must be double-conversion or eco, got '" + type + "'");
+    const power::UpsSystem ups =
+        single_unit(type == "eco" ? power::UpsType::eco : power::UpsType::double_conversion, in);
+    const std::string measure = in.string("measure", "efficiency");
+    if (measure == "efficiency") return ups.efficiency(load_of(in) * rating_w);
+    if (measure == "peak_efficiency") {
+      double best = 0;
+      for (int percent = 1; percent <= 150; ++percent)
+        best = std::max(best, ups.efficiency(percent / 100.0 * rating_w));
+      return best;
     }
-    out << "]\n";
-    std::cout << out.str();
-  } catch (const std::exception& e) {
-    std::cerr << "probe_ups: " << e.what() << "\n";
-    return 2;
-  }
-  return 0;
+    if (measure == "loss_ratio") {
+      const power::UpsSystem dc = single_unit(power::UpsType::double_conversion, in);
+      const double output_w = load_of(in) * rating_w;
+      return dc.loss_w(output_w) / ups.loss_w(output_w);
+    }
+    throw std::invalid_argument("measure must be efficiency, peak_efficiency or loss_ratio, got '" +
+                                measure + "'");
+  });
 }

@@ -71,15 +71,16 @@ TEST_CASE("H100 at 40–50 % MFU plus HBM traffic draws 600–700 W; idle is ~70
   AcceleratorSettings no_limits = capped(1e5);
   no_limits.r_th = sim::KelvinsPerWatt(1e-9);
   const Accelerator a(c, default_calibration(c), no_limits);
+  const double t_ref = c.reference_temp_c.value;  // 22 + (45/700)·70 = 26.5 °C
   for (double mfu : {0.40, 0.45, 0.50}) {
     const OpRates r = reference_training_rates(c, mfu, 0.40);
     const double by_hand = 145 + 0.95e-12 * mfu * 989.4e12 + 60e-12 * 0.40 * 3.35e12;
-    const double p = a.evaluate(r, 40.0).power_w;
+    const double p = a.evaluate(r, t_ref).power_w;
     CHECK(p == doctest::Approx(by_hand));
     CHECK(p >= 600);
     CHECK(p <= 700);
   }
-  CHECK(a.idle(40.0).power_w == doctest::Approx(70));
+  CHECK(a.idle(t_ref).power_w == doctest::Approx(70));
 }
 
 TEST_CASE("DVFS ratio g(s) and its inverse") {
@@ -105,7 +106,7 @@ TEST_CASE("a GPU demanding more than its cap settles at the cap with f below nom
   // Check by hand: static at T_die, core power scaled by g(s) and HBM power by s (its energy
   // per byte does not depend on core voltage) reproduce the cap.
   const double t_die = 25.0 + a.r_th_k_per_w() * 500;
-  const double static_w = 70 * (1 + 0.008 * (t_die - 40));
+  const double static_w = 70 * (1 + 0.008 * (t_die - c.reference_temp_c.value));
   const double hbm_w = 60e-12 * r[Op::hbm];
   CHECK(a.memory_power_w(r) == doctest::Approx(hbm_w));
   const double core_w = 75 + a.op_power_w(r) - hbm_w;
@@ -179,7 +180,7 @@ TEST_CASE("under a cap only the core-bound share of the work slows with the cloc
   CHECK(x > compute_bound.speed);
   // By hand: static at T_die + context·g(s) + core ops·x·g(s)/s + HBM·x = 450 W.
   const double t_die = 25.0 + a.r_th_k_per_w() * 450;
-  const double static_w = 70 * (1 + 0.008 * (t_die - 40));
+  const double static_w = 70 * (1 + 0.008 * (t_die - chip("h100-sxm").reference_temp_c.value));
   const double hbm_w = a.memory_power_w(r);
   const double ops_w = a.op_power_w(r) - hbm_w;
   const double g = a.clock_power_ratio(s);
@@ -193,11 +194,12 @@ TEST_CASE("leakage rises with die temperature") {
   CHECK(warm > cold);
   // Closed-form fixed point: P = idle·(1 + λ(T_in − T_ref)) / (1 − idle·λ·R).
   const double r = a.r_th_k_per_w();
-  CHECK(warm == doctest::Approx(70 * (1 + 0.008 * 0) / (1 - 70 * 0.008 * r)));
-  CHECK(cold == doctest::Approx(70 * (1 + 0.008 * (20 - 40)) / (1 - 70 * 0.008 * r)));
+  const double t_ref = c.reference_temp_c.value;
+  CHECK(warm == doctest::Approx(70 * (1 + 0.008 * (40 - t_ref)) / (1 - 70 * 0.008 * r)));
+  CHECK(cold == doctest::Approx(70 * (1 + 0.008 * (20 - t_ref)) / (1 - 70 * 0.008 * r)));
   const auto st = a.idle(40.0);
   CHECK(st.die_temp_c == doctest::Approx(40 + r * st.power_w));
-  CHECK(st.power_w == doctest::Approx(70 * (1 + 0.008 * (st.die_temp_c - 40))));
+  CHECK(st.power_w == doctest::Approx(70 * (1 + 0.008 * (st.die_temp_c - t_ref))));
 }
 
 TEST_CASE("above the throttle limit the clock drops until the die is at the limit") {
@@ -311,4 +313,22 @@ TEST_CASE("catalog printout names kind and source") {
   CHECK(out.str().find("h100-sxm") != std::string::npos);
   CHECK(out.str().find("measurement") != std::string::npos);
   CHECK(out.str().find("NVIDIA H100 Tensor Core GPU datasheet") != std::string::npos);
+}
+
+TEST_CASE("catalog: the idle reference temperature is the model's own idle die temperature") {
+  // T_ref is the die temperature of the idle reading (22 °C inlet air). An idle, air-cooled
+  // device there must sit at T_ref and draw exactly its idle power: the leakage term vanishes.
+  // H100: T_ref = 22 + (45 K / 700 W)·70 W = 26.5 °C.
+  CHECK(chip("h100-sxm").reference_temp_c.value == doctest::Approx(22.0 + 45.0 / 700.0 * 70.0));
+  for (const auto& c : accelerator_catalog()) {
+    CAPTURE(c.id);
+    const Accelerator a(c, default_calibration(c));
+    const AcceleratorState idle = a.idle(22.0);
+    CHECK(idle.die_temp_c == doctest::Approx(c.reference_temp_c.value).epsilon(1e-12));
+    CHECK(idle.power_w == doctest::Approx(c.idle_w.value).epsilon(1e-12));
+    // 10 K warmer air: the die warms and leaks more, by λ per kelvin of die temperature.
+    const AcceleratorState warm = a.idle(32.0);
+    CHECK(warm.power_w > idle.power_w);
+    CHECK(warm.die_temp_c > idle.die_temp_c + 10.0);
+  }
 }

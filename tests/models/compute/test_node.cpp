@@ -66,9 +66,11 @@ TEST_CASE("idle DGX H100 power, by hand") {
   const Node n(node_spec(*find_node_type("dgx-h100")));
   const double inlet_c = 18.0;  // below the fan ramp: fans at minimum speed
   const NodePower p = n.idle(inlet_c);
-  // GPU idle without context at a die of 18 + R·P: P = 70·(1 + 0.008·(18 − 40)) / (1 − 70·0.008·R).
+  // GPU idle without context at a die of 18 + R·P, T_ref = 22 + 70·R (the model's idle die at
+  // 22 °C inlet): P = 70·(1 + 0.008·(18 − T_ref)) / (1 − 70·0.008·R).
   const double r = 45.0 / 700;
-  const double gpu_w = 70 * (1 + 0.008 * (18 - 40)) / (1 - 70 * 0.008 * r);
+  const double t_ref = 22 + 70 * r;
+  const double gpu_w = 70 * (1 + 0.008 * (18 - t_ref)) / (1 - 70 * 0.008 * r);
   CHECK(p.idle.power_w == doctest::Approx(gpu_w));
   CHECK(p.accelerators_w == doctest::Approx(8 * gpu_w));
   CHECK(p.cpu_w == doctest::Approx(180));
@@ -191,7 +193,7 @@ TEST_CASE("cluster spec: racks, per-rack limit overrides") {
   node: {type: dgx-h100}
   network: {type: fat-tree, radix: 8}
 )",
-                                         "scenario.yaml");
+                                        "scenario.yaml");
   const ClusterSpec c = cluster_spec(sim::ParamReader(root.find("cluster"), cluster_doc(), {}));
   REQUIRE(c.racks.size() == 4);
   CHECK(c.node_count() == 16);

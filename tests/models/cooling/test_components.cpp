@@ -258,3 +258,34 @@ TEST_CASE("dry cooler from the return-water temperature, and the DLC split") {
   // Air warmer than the return water: nothing.
   CHECK(dc.operate(0.5e6, 40, 32).remaining_w == doctest::Approx(0.5e6));
 }
+
+TEST_CASE("CRAH: airflow follows the servers' airflow, with bypass and recirculation") {
+  AirHandlerDesign d;
+  d.heat_w = 1e6;
+  d.server_airflow_m3_s_per_w = 120 * m3_per_s_per_cfm / 1e3;  // 120 CFM/kW
+  const AirHandler matched(d);
+  // Servers carrying 0.6 MW draw 0.6e3 kW · 120 CFM/kW = 72,000 CFM = 33.98 m³/s.
+  const AirHandlerOperation m = matched.operate(0.6e6);
+  CHECK(m.server_airflow_m3_s == doctest::Approx(72000 * 0.3048 * 0.3048 * 0.3048 / 60));
+  CHECK(m.airflow_m3_s == doctest::Approx(m.server_airflow_m3_s));
+  CHECK(m.bypass_m3_s == 0.0);
+  CHECK(m.recirculation_m3_s == 0.0);
+  // Coil ΔT from the delivered flow: Q / (ρ·cp·V).
+  CHECK(m.return_rise_k == doctest::Approx(0.6e6 / (1.2 * 1006 * m.airflow_m3_s)));
+  // 20 % over-supply: the surplus bypasses, the return is diluted by 1/1.2, and by the affinity
+  // law the fans draw 1.2³ = 1.728 times the matched power.
+  d.airflow_ratio = 1.2;
+  const AirHandlerOperation b = AirHandler(d).operate(0.6e6);
+  CHECK(b.airflow_m3_s == doctest::Approx(1.2 * m.server_airflow_m3_s));
+  CHECK(b.bypass_m3_s == doctest::Approx(0.2 * m.server_airflow_m3_s));
+  CHECK(b.recirculation_m3_s == 0.0);
+  CHECK(b.return_rise_k == doctest::Approx(m.return_rise_k / 1.2));
+  CHECK(b.fan_power_w == doctest::Approx(1.728 * m.fan_power_w));
+  // 10 % under-supply: the servers draw the shortfall from their exhaust; the fans 0.9³.
+  d.airflow_ratio = 0.9;
+  const AirHandlerOperation r = AirHandler(d).operate(0.6e6);
+  CHECK(r.bypass_m3_s == 0.0);
+  CHECK(r.recirculation_m3_s == doctest::Approx(0.1 * m.server_airflow_m3_s));
+  CHECK(r.fan_power_w == doctest::Approx(0.729 * m.fan_power_w));
+  CHECK_FALSE(r.over_capacity);
+}

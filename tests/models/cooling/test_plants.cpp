@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "io/yaml_params.hpp"
+#include "models/cooling/chiller.hpp"
 #include "models/cooling/plant.hpp"
 #include "sim/error.hpp"
 
@@ -207,4 +208,43 @@ TEST_CASE("plants: spec errors point at the value") {
                        doctest::Contains("cannot itself be a liquid"), sim::InputError);
   CHECK_THROWS_WITH_AS(build("type: liquid\nair_side: {type: air, cop: 0}\n"),
                        doctest::Contains("cooling.air_side.cop must be > 0"), sim::InputError);
+}
+
+TEST_CASE("chilled-water plant: a load reset of supply air and chilled water saves chiller power") {
+  // Half the design heat (1 MW × 1.15 margin): the reset is 3 K × (1 − 0.5) = 1.5 K, so the
+  // chilled water leaves at 11.5 °C instead of 10 °C and the supply air is 23.5 °C.
+  PlantSizing sizing;
+  sizing.other_heat = sim::Watts(1e6);
+  auto fixed = build("type: chilled-water\n", sizing);
+  auto reset = build("type: chilled-water\nreset: load\n", sizing);
+  PlantInputs in;
+  in.other_it_heat = sim::Watts(0.5 * 1.15e6);
+  // Cold, dry weather: the towers hold the condenser water at the chiller's minimum.
+  in.outdoor_drybulb = sim::Celsius{8};
+  in.outdoor_wetbulb = sim::Celsius{5};
+  const PlantOutputs a = fixed->step(sim::Time::zero(), in);
+  const PlantOutputs b = reset->step(sim::Time::zero(), in);
+  CHECK(a.facility_water.value == doctest::Approx(10.0));
+  CHECK(b.facility_water.value == doctest::Approx(11.5));
+  CHECK(b.supply_air.value == doctest::Approx(23.5));
+  // Same load, same condenser water: above the 8.89 °C fit the chiller's EIR scales with the
+  // Carnot EIR (chiller.hpp), T_cl = 15.56 + 5.56 = 21.12 °C:
+  //   P(11.5)/P(10) = [(21.12 − 11.5)/284.65] / [(21.12 − 10)/283.15] = 0.8605
+  const double t_cl = find_chiller("york-yk-2159kw")->cond_entering_min_c + 5.56;
+  const double carnot = ((t_cl - 11.5) / (11.5 + 273.15)) / ((t_cl - 10.0) / (10.0 + 273.15));
+  CHECK(carnot == doctest::Approx(0.8605).epsilon(1e-3));
+  CHECK(b[Component::chillers].value() ==
+        doctest::Approx(carnot * a[Component::chillers].value()).epsilon(1e-9));
+  // The fans follow the heat, not the temperatures; the condenser pump carries less compressor
+  // heat, so the pumps draw a little less.
+  CHECK(b[Component::crah_fans].value() == doctest::Approx(a[Component::crah_fans].value()));
+  CHECK(b[Component::pumps].value() < a[Component::pumps].value());
+  // At the design heat there is no reset.
+  in.other_it_heat = sim::Watts(1.15e6);
+  CHECK(reset->evaluate(in).facility_water.value == doctest::Approx(10.0));
+}
+
+TEST_CASE("chilled-water plant: a reset past ASHRAE's recommended inlet is an input error") {
+  CHECK_THROWS_AS(build("type: chilled-water\nreset: load\nsupply_air: 25 degC\nreset_span: 3 K\n"),
+                  sim::InputError);
 }

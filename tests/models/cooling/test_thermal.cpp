@@ -175,3 +175,23 @@ TEST_CASE("data hall: a 3,000-rack step (printed timing)") {
   CHECK(hall.network().factorizations() == 1);
   CHECK(hall.max_inlet_c() > 22);
 }
+
+TEST_CASE("data hall: CRAH over-supply bypasses the racks, under-supply makes them draw room air") {
+  DataHall hall(hall_design(4));
+  for (int i = 0; i < 4; ++i) hall.set_rack_power(i, 30e3);
+  const double demand = 4 * 0.95 * 40e3 / 12;  // Σ (1 − r)·W, W/K
+  // Default ψ = 1.05: 5 % of the server flow bypasses, no rack draws room air.
+  hall.solve_steady();
+  CHECK(hall.bypass_w_per_k() == doctest::Approx(0.05 * demand));
+  CHECK(hall.room_intake_w_per_k() == doctest::Approx(0.0));
+  const double matched_in = hall.inlet_c(0);
+  // ψ = 0.9: the CRAHs supply 90 % of what the servers draw; the other 10 % of each rack's
+  // once-through intake is room (return) air, so every inlet warms.
+  hall.set_airflow_ratio(0.9);
+  hall.solve_steady();
+  CHECK(hall.bypass_w_per_k() == doctest::Approx(0.0));
+  CHECK(hall.room_intake_w_per_k() == doctest::Approx(0.1 * demand));
+  CHECK(hall.inlet_c(0) > matched_in + 1.0);
+  CHECK(hall.heat_removed_w() == doctest::Approx(4 * 30e3));
+  CHECK(hall.network().max_stream_imbalance() == doctest::Approx(0).epsilon(1e-9));
+}

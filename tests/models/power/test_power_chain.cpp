@@ -101,8 +101,8 @@ TEST_CASE("power_chain spec: defaults and nested sub-maps") {
       "  other_load: 120 kW\n");
   CHECK(s.ups.type == UpsType::eco);
   CHECK(s.ups.unit_rating.value() == 750e3);
-  CHECK(s.ups.no_load_loss == 0.003);  // eco default
-  CHECK(s.ups.square_loss == 0.002);   // override
+  CHECK(s.ups.no_load_loss == 0.0043);  // eco default
+  CHECK(s.ups.square_loss == 0.002);    // override
   CHECK(s.transformer.count == 4);
   CHECK(s.transformer.unit_rating.value() == 3e6);
   REQUIRE(s.battery.has_value());
