@@ -110,6 +110,11 @@ const sim::ModelDoc& training_job_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+namespace {
+const bool documented_training_job = (sim::model_docs().push_back(&training_job_doc()), true);
+}  // namespace
+
 TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
   TrainingJobSpec s;
   s.params = r.number("params", max_params_range);
@@ -273,8 +278,7 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
     // FP32 add per element received.
     const double sent = 2.0 * (reduce_ranks - 1) / reduce_ranks * grad_bytes;
     const int ranks_in_node = std::max(1, caps_.gpus_per_node / p.tensor);
-    const Op link =
-        reduce_ranks <= ranks_in_node || caps_.pod_interconnect ? Op::nvlink : Op::pcie;
+    const Op link = reduce_ranks <= ranks_in_node || caps_.pod_interconnect ? Op::nvlink : Op::pcie;
     OpRates collective;
     collective[link] = sent / breakdown_.allreduce_s;
     collective[Op::hbm] = 3.0 * sent / breakdown_.allreduce_s;
