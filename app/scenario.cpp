@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -65,26 +66,79 @@ const bool documented = [] {
 }();
 }  // namespace
 
+namespace {
+
+// The keys that choose which model reads a map: a cooling plant's or a component's `type:`, the
+// workload's `generator:`, the scheduler's `policy:`, an arrival `process:`. Each model has keys
+// of its own, so a map that chooses another model starts afresh.
+constexpr std::array<std::string_view, 4> selector_keys = {"type", "generator", "policy",
+                                                           "process"};
+
+bool selects_another_model(const sim::ParamNode& base, const sim::ParamNode& over) {
+  if (!base.is_map() || !over.is_map()) return false;
+  for (const std::string_view key : selector_keys) {
+    const sim::ParamNode* a = base.find(key);
+    const sim::ParamNode* b = over.find(key);
+    if (a && b && a->is_scalar() && b->is_scalar() && a->scalar != b->scalar) return true;
+  }
+  return false;
+}
+
+// `key: !replace` with no value: the key is removed from the base.
+bool is_removal(const sim::ParamNode& n) {
+  return n.replace && n.kind == sim::ParamNode::Kind::null;
+}
+
+// A removal where there is nothing to remove from: an error, not a silent no-op.
+void reject_removals(const sim::ParamNode& n) {
+  for (const auto& e : n.entries) {
+    if (is_removal(e.value))
+      throw sim::InputError(e.key_where, "'" + e.key +
+                                             ": !replace' with no value removes a key the "
+                                             "extended scenario sets, but there is none here "
+                                             "to remove");
+    reject_removals(e.value);
+  }
+  for (const auto& item : n.items) reject_removals(item);
+}
+
+std::vector<std::string> keys_of(const sim::ParamNode& map) {
+  std::vector<std::string> out;
+  for (const auto& e : map.entries) out.push_back(e.key);
+  return out;
+}
+
+}  // namespace
+
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over) {
-  // A map that selects a different model (`type:`) replaces the base's map: the old model's
-  // keys mean nothing to the new one.
-  const auto type_of = [](const sim::ParamNode& n) -> std::string {
-    const sim::ParamNode* t = n.is_map() ? n.find("type") : nullptr;
-    return t && t->is_scalar() ? t->scalar : "";
-  };
-  const bool same_model = type_of(over).empty() || type_of(over) == type_of(base);
-  if (base.is_map() && over.is_map() && same_model) {
+  if (base.is_map() && over.is_map() && !over.replace && !selects_another_model(base, over)) {
     for (const auto& e : over.entries) {
-      if (auto* existing = const_cast<sim::ParamNode::Entry*>(base.find_entry(e.key))) {
+      auto* existing = const_cast<sim::ParamNode::Entry*>(base.find_entry(e.key));
+      if (is_removal(e.value)) {
+        if (!existing) {
+          std::string msg = "'" + e.key +
+                            ": !replace' removes an inherited key, but the base "
+                            "sets no '" +
+                            e.key + "'" + (base.path.empty() ? std::string() : " in " + base.path);
+          const std::string hint = sim::closest_match(e.key, keys_of(base));
+          if (!hint.empty()) msg += " (did you mean '" + hint + "'?)";
+          throw sim::InputError(e.key_where, msg);
+        }
+        base.entries.erase(base.entries.begin() + (existing - base.entries.data()));
+        continue;
+      }
+      if (existing) {
         merge_params(existing->value, e.value);
         existing->key_where = e.key_where;
       } else {
+        reject_removals(e.value);
         base.entries.push_back(e);
       }
     }
     base.where = over.where;
     return;
   }
+  reject_removals(over);
   const std::string path = base.path;
   base = over;
   base.path = path;
@@ -161,7 +215,10 @@ sim::ParamNode load_chain(const std::string& text, const std::string& name,
   }
   if (!node.is_map()) throw sim::InputError(node.where, "a scenario must be a map of sections");
   const sim::ParamNode::Entry* ext = node.find_entry("extends");
-  if (!ext) return node;
+  if (!ext) {
+    reject_removals(node);
+    return node;
+  }
   if (!ext->value.is_scalar())
     throw sim::InputError(ext->value.where, "extends must be a file path");
   const fs::path base_path = fs::path(base_dir) / ext->value.scalar;
@@ -287,7 +344,12 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
     for (auto& item : n.items) relocate(item);
   };
   relocate(value);
-  if (value.kind == sim::ParamNode::Kind::null) {
+  // yaml-cpp drops the tag of a document that is a lone "!replace".
+  if (assignment.substr(eq + 1) == "!replace") {
+    value.kind = sim::ParamNode::Kind::null;
+    value.replace = true;
+  }
+  if (value.kind == sim::ParamNode::Kind::null && !value.replace) {
     value.kind = sim::ParamNode::Kind::scalar;
     value.scalar = "";
   }
@@ -305,6 +367,11 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
       throw sim::InputError(at, "--set: '" + path.substr(0, start - 1) + "' is not a map");
     }
     auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(key));
+    if (!entry && dot == std::string::npos && is_removal(value))
+      throw sim::InputError(where, "--set: '" + path +
+                                       "=!replace' removes a key, but the "
+                                       "scenario sets no '" +
+                                       path + "'");
     if (!entry) {
       sim::ParamNode::Entry e;
       e.key = key;
@@ -317,7 +384,9 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
     entry->key_where = where;
     entry->key_where.column = column;
     if (dot == std::string::npos) {
-      if (entry->value.is_map() && value.is_map())
+      if (is_removal(value))
+        node->entries.erase(node->entries.begin() + (entry - node->entries.data()));
+      else if (entry->value.is_map() && value.is_map())
         merge_params(entry->value, value);
       else
         entry->value = value;

@@ -64,8 +64,11 @@ void register_embedded_data();
 const sim::ModelDoc& scenario_doc();
 const sim::ModelDoc& output_doc();
 
-// Merges `over` into `base`: maps key by key (recursively), anything else replaced; a map whose
-// `type:` differs from the base's replaces it whole.
+// Merges `over` into `base` (an `extends` base and its child; a --set value): maps key by key,
+// recursively; anything else is replaced. A map replaces the base's whole when it chooses another
+// model (its `type:`, `generator:`, `policy:` or `process:` differs from the base's) or is tagged
+// `!replace`; `key: !replace` with no value removes the base's key (an error where the base has
+// none). docs/scenario-reference.md, "Scenario files", documents the rule.
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over);
 // Applies one "a.b.c=value" override (value parsed as YAML).
 void apply_set(sim::ParamNode& root, const std::string& assignment);

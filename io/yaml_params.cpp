@@ -100,6 +100,19 @@ public:
       }
     }
     ancestors_.pop_back();
+    // Local tags: `!replace` is the one Joule reads (app/scenario.hpp); a typo in it would
+    // otherwise merge silently. Standard tags (!!str) and the non-specific "!" of a quoted
+    // scalar pass.
+    const std::string& tag = node.Tag();
+    if (tag == "!replace") {
+      out.replace = true;
+      if (out.is_scalar() && (out.scalar.empty() || out.scalar == "~" || out.scalar == "null"))
+        out.kind = sim::ParamNode::Kind::null;
+    } else if (tag.size() > 1 && tag[0] == '!' && tag[1] != '!') {
+      throw sim::InputError(where, "unknown YAML tag '" + tag + "'" + in(path) +
+                                       ": the one tag Joule reads is !replace (replace the "
+                                       "extended scenario's value instead of merging into it)");
+    }
     return out;
   }
 

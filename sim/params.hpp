@@ -31,6 +31,9 @@ public:
   std::string path;            // dotted path from the root, e.g. "cooling.chiller.cop" or "jobs[2]"
   std::vector<Entry> entries;  // for maps, in file order
   std::vector<ParamNode> items;  // for sequences
+  // Tagged `!replace` in YAML: where a scenario extends another, this value replaces the base's
+  // instead of merging into it; with no value, it removes the base's key.
+  bool replace = false;
 
   bool is_map() const { return kind == Kind::map; }
   bool is_scalar() const { return kind == Kind::scalar; }

@@ -1,5 +1,6 @@
 // The one quantity parser. Grammar:
-//   quantity := number [ws unit]
+//   quantity := term { ws term }                        (a compound: "33 d 12 h", "1 h 30 min")
+//   term     := number [ws unit]
 //   unit     := factor { ('/' | '*' | '·' | ws) factor }     ('/' divides the next factor only)
 //   factor   := [prefix] symbol ['^' int]
 // Values are converted to base units (W, J, s, kg, m, K, byte, FLOP, kgCO2e, USD); a lone affine
@@ -191,7 +192,11 @@ std::string describe(const DimVector& dim) {
   return out;
 }
 
-ParsedQuantity parse_quantity(std::string_view text) {
+namespace {
+
+// One term: "<number> [<unit>]". `unit_scale` receives the unit's factor to base units, and
+// `single_unit` whether the unit is one symbol to the first power (as a compound's parts are).
+ParsedQuantity parse_term(std::string_view text, double& unit_scale, bool& single_unit) {
   std::size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
   const std::size_t number_start = i;
@@ -267,6 +272,8 @@ ParsedQuantity parse_quantity(std::string_view text) {
   if (sign == -1) throw UnitError{"unit missing after '/'", text.size()};
   out.has_unit = !factors.empty();
   out.value = number * scale;
+  unit_scale = scale;
+  single_unit = factors.size() == 1 && factors[0].exponent == 1;
   // A lone affine temperature (e.g. "35 degC") is an absolute temperature: add the offset.
   if (factors.size() == 1 && factors[0].def->offset != 0) {
     if (factors[0].exponent != 1)
@@ -276,6 +283,112 @@ ParsedQuantity parse_quantity(std::string_view text) {
   }
   if (!std::isfinite(out.value)) throw UnitError{"value out of range after unit conversion", 0};
   return out;
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// The text after a term's number, blanks trimmed: "33 d" → "d", "5min" → "min".
+std::string_view unit_of_term(std::string_view part) {
+  std::size_t i = 0;
+  while (i < part.size() && is_blank(part[i])) ++i;
+  if (i < part.size() && (part[i] == '+' || part[i] == '-')) ++i;
+  double number = 0;
+  const auto [end, ec] = std::from_chars(part.data() + i, part.data() + part.size(), number);
+  std::string_view unit = part.substr(ec == std::errc() ? end - part.data() : i);
+  while (!unit.empty() && is_blank(unit.front())) unit.remove_prefix(1);
+  while (!unit.empty() && is_blank(unit.back())) unit.remove_suffix(1);
+  return unit;
+}
+
+// Where each part of a compound quantity starts: at a number that follows a blank after a unit
+// ("33 d 12 h": at "12"). Unit symbols never start with a digit, a sign or a point.
+std::vector<std::size_t> term_starts(std::string_view text) {
+  std::vector<std::size_t> out{0};
+  const auto starts_number = [](char c) {
+    return (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-';
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_blank(text[i])) ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    double number = 0;
+    const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), number);
+    if (ec != std::errc()) break;  // no number: parse_term reports it
+    i = static_cast<std::size_t>(end - text.data());
+    bool unit = false;
+    std::size_t next = std::string_view::npos;
+    for (; i < text.size(); ++i) {
+      if (unit && is_blank(text[i - 1]) && starts_number(text[i])) {
+        next = i;
+        break;
+      }
+      if (!is_blank(text[i])) unit = true;
+    }
+    if (next == std::string_view::npos) break;
+    out.push_back(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+ParsedQuantity parse_quantity(std::string_view text) {
+  const std::vector<std::size_t> starts = term_starts(text);
+  double scale = 0;
+  bool single = false;
+  if (starts.size() == 1) return parse_term(text, scale, single);
+
+  // A compound quantity: "33 d 12 h", "1 h 30 min". Parts of one dimension, each a number and
+  // a single unit, largest unit first and each once, none negative; their values add up.
+  const std::string whole(text);
+  ParsedQuantity total;
+  double previous_scale = 0;
+  std::string previous_unit;
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    const std::size_t begin = starts[k];
+    const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
+    const std::string_view part = text.substr(begin, end - begin);
+    const std::size_t first = part.find_first_not_of(" \t");
+    const std::size_t at = begin + (first == std::string_view::npos ? 0 : first);
+    ParsedQuantity q;
+    try {
+      q = parse_term(part, scale, single);
+    } catch (UnitError& e) {
+      e.offset += begin;
+      throw;
+    }
+    const std::string unit(unit_of_term(part));
+    if (text[at] == '-')
+      throw UnitError{"the parts of a compound quantity cannot be negative ('" + whole + "')", at};
+    if (!q.has_unit) {
+      std::string_view number = part.substr(first);
+      while (!number.empty() && is_blank(number.back())) number.remove_suffix(1);
+      throw UnitError{"'" + std::string(number) + "' needs a unit: each part of a compound " +
+                          "quantity has one, as in '33 d 12 h'",
+                      at};
+    }
+    if (!single || q.affine_offset != 0)
+      throw UnitError{"'" + unit + "' cannot be part of a compound quantity ('" + whole +
+                          "'): each part is a number and one unit, as in '1 h 30 min'",
+                      at};
+    if (k > 0 && !(q.dim == total.dim))
+      throw UnitError{"'" + unit + "' (" + describe(q.dim) + ") does not add to '" + previous_unit +
+                          "' (" + describe(total.dim) + ") in '" + whole + "'",
+                      at};
+    if (k > 0 && !(scale < previous_scale))
+      throw UnitError{"'" + unit + "' after '" + previous_unit +
+                          "': a compound quantity lists larger units first, each once ('" + whole +
+                          "')",
+                      at};
+    total.dim = q.dim;
+    total.has_unit = true;
+    total.value += q.value;
+    previous_scale = scale;
+    previous_unit = unit;
+  }
+  return total;
 }
 
 void check_dimension(const ParsedQuantity& p, const DimVector& want, bool allow_bare) {

@@ -134,8 +134,10 @@ struct ParsedQuantity {
 
 // Parses "<number> [<unit>]". Units: SI prefixes (p n u µ m k M G T P E) on W, J, Wh, s, g,
 // B, bit, FLOP, Hz, L, Pa, m; also min, h, d, yr, degC, degF, K, %, gCO2e, USD, "kWh", and
-// products/quotients ("TB/s", "pJ/bit", "kgCO2e/kWh", "USD/MWh", "W/K"). Throws UnitError
-// with a message and the character offset of the problem within `text`.
+// products/quotients ("TB/s", "pJ/bit", "kgCO2e/kWh", "USD/MWh", "W/K"). A compound quantity
+// adds parts of one dimension, each a non-negative number and a single unit, largest unit first
+// and each once: "33 d 12 h", "1 h 30 min". Throws UnitError with a message and the character
+// offset of the problem within `text`.
 ParsedQuantity parse_quantity(std::string_view text);
 
 struct UnitError {

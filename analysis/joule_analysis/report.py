@@ -24,16 +24,6 @@ from joule_analysis.plots import (COOL_COLORS, INLET_RECOMMENDED_C, IT_COLOR, LO
                                   OTHER_COLOR, _component_label, energy_flows)
 from joule_analysis.runfile import J_PER_KWH, Run, downsample
 
-# Topic of a KPI when the KPI list gives none: by its summary name.
-_TOPIC_RULES = [("unmet", "warnings"), ("overload", "warnings"), ("_kwh", "energy"),
-                ("_mwh", "energy"), ("pue", "energy"),
-                ("_kw", "power"), ("co2e", "environment"), ("water", "environment"),
-                ("wue", "environment"), ("cue", "environment"), ("cost", "cost"),
-                ("job", "jobs"), ("wait", "jobs"), ("makespan", "jobs"), ("goodput", "jobs"),
-                ("gpu_", "jobs"), ("simulated", "run")]
-_TOPIC_ORDER = ["energy", "power", "environment", "cost", "jobs", "run", "warnings"]
-_HIDDEN = ("wall_s", "events")  # engine bookkeeping: differs between identical runs
-
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
 max-width:1100px;padding:0 16px 40px;color:#222;background:#fff}
@@ -341,30 +331,23 @@ def bar_chart(labels, values, unit, title, flagged=(), full_names=None):
 
 
 # ---- sections -------------------------------------------------------------------------------
-def _topic(key):
-    for part, topic in _TOPIC_RULES:
-        if part in key:
-            return topic
-    return "other"
-
-
-def kpi_groups(values, topics=None):
-    """{topic: [(label with unit, formatted value)]} of the KPIs present; `topics` maps a KPI
-    to its topic (the registry's), else the topic follows from its name."""
+def kpi_groups(values, specs):
+    """{topic: [(label with unit, formatted value)]} of the KPIs present, grouped by the KPI
+    registry's topic (`specs`: its entries, in registry order), topics in the order of their
+    first KPI; the engine's bookkeeping (differs between identical runs) left out."""
     groups = {}
-    for key, v in values.items():
-        if v is None or key in kpi.CHECK_ROWS or key.startswith(_HIDDEN):
+    for s in specs:
+        v = values.get(s.key)
+        if v is None or s.topic in kpi.HIDDEN_TOPICS:
             continue
-        topic = (topics or {}).get(key) or _topic(key)
-        groups.setdefault(topic, []).append((kpi.LABELS.get(key, key), _num(v)))
-    order = {t: i for i, t in enumerate(_TOPIC_ORDER)}
-    return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], 99)))
+        groups.setdefault(s.topic or "other", []).append((s.label, _num(v)))
+    return groups
 
 
-def _kpi_html(values, topics=None):
+def _kpi_html(values, specs):
     out = ['<div class="kpis">']
-    for topic, rows in kpi_groups(values, topics).items():
-        out.append(f'<div class="group"><h3>{_esc(topic)}</h3><table>')
+    for topic, rows in kpi_groups(values, specs).items():
+        out.append(f'<div class="group"><h3>{_esc(topic.capitalize())}</h3><table>')
         out += [f"<tr><td>{_esc(k)}</td><td class=v>{_esc(v)}</td></tr>" for k, v in rows]
         out.append("</table></div>")
     return "".join(out) + "</div>"
@@ -435,7 +418,7 @@ def run_report(path):
            f"file {os.path.basename(path)}").strip()
     body = [f"<h2>Warnings</h2>{_warnings_html(warnings)}",
             f"<h2>Key performance indicators</h2>"
-            f"{_kpi_html(values, {k.key: k.topic for k in cmp_.specs})}", "<h2>Plots</h2>"]
+            f"{_kpi_html(values, cmp_.specs)}", "<h2>Plots</h2>"]
     it = run.facility["it_power_w"]
     series = [("IT", it, IT_COLOR)]
     series += [(_component_label(k), v, LOSS_COLORS[i % len(LOSS_COLORS)])

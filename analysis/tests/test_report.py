@@ -10,7 +10,7 @@ import tempfile
 import numpy as np
 import pytest
 
-from joule_analysis import plots, report
+from joule_analysis import compare, plots, report
 from joule_analysis.cli import main
 
 CHROMIUM = shutil.which("chromium")
@@ -43,9 +43,15 @@ def test_run_report_is_self_contained(facility_h5, tmp_path):
         assert f">{section}<" in text
     assert "git_revision" in text and "tiny-facility" in text
     # KPIs with their units, grouped by topic.
+    specs = compare.specs(facility_h5)
     groups = report.kpi_groups({"pue": 1.3, "co2e_t": 2.0, "it_energy_mwh": 5.0,
-                                "p95_wait_h": 1.0})
-    assert list(groups) == ["energy", "environment", "jobs"]
+                                "p95_wait_h": 1.0, "wall_s": 3.0}, specs)
+    assert list(groups) == ["energy", "environment", "jobs"]  # the registry's topics, in order
+    assert [label for label, _ in groups["energy"]] == ["IT energy (MWh)", "PUE"]
+    # The grouping reads the topic field, whatever the KPI: a KPI of a new topic gets a group.
+    new = compare.Spec("x_kwh", "x_mwh", "x (MWh)", 1e-3, topic="ledger")
+    assert report.kpi_groups({"x_mwh": 1.0, "pue": 1.2}, specs + [new]) == {
+        "energy": [("PUE", "1.2")], "ledger": [("x (MWh)", "1")]}
     assert "IT energy (MWh)" in text and "emissions (tCO2e)" in text
     assert text.count('<svg class="plot"') >= 5
 

@@ -539,35 +539,41 @@ OpRates reference_training_rates(const AcceleratorSpec& chip, double mfu, double
   return r;
 }
 
+std::vector<CatalogField> catalog_fields(const AcceleratorSpec& c) {
+  std::vector<CatalogField> out;
+  for (std::size_t k = 0; k < op_count; ++k)
+    out.push_back(
+        {"peak." + std::string(op_names[k]), &c.peak[k], is_bytes(Op(k)) ? "B/s" : "FLOP/s"});
+  out.push_back({"hbm_capacity", &c.hbm_capacity_b, "B"});
+  out.push_back({"interconnect (bidir)", &c.interconnect_bidir_bps, "B/s"});
+  out.push_back({"tdp", &c.tdp_w, "W"});
+  out.push_back({"idle", &c.idle_w, "W"});
+  out.push_back({"idle_with_context", &c.context_w, "W"});
+  out.push_back({"reference_temp", &c.reference_temp_c, "degC"});
+  out.push_back({"leakage_per_kelvin", &c.leakage_per_kelvin, "1/K"});
+  out.push_back({"nominal_clock", &c.nominal_clock_hz, "Hz"});
+  out.push_back({"min_clock", &c.min_clock_hz, "Hz"});
+  for (std::size_t k = 0; k < op_count; ++k)
+    out.push_back(
+        {"energy." + std::string(op_names[k]), &c.energy_j[k], is_bytes(Op(k)) ? "J/B" : "J/FLOP"});
+  out.push_back({"dvfs.beta", &c.beta_w_per_ghz3, "W/GHz3"});
+  out.push_back({"dvfs.tau", &c.tau_w_per_ghz, "W/GHz"});
+  out.push_back({"dvfs.p_const", &c.p_const_w, "W"});
+  out.push_back({"throttle_temp", &c.throttle_temp_c, "degC"});
+  out.push_back({"r_th_air", &c.r_th_air_k_per_w, "K/W"});
+  out.push_back({"r_th_cold_plate", &c.r_th_cold_plate_k_per_w, "K/W"});
+  out.push_back({"pod_interconnect", &c.pod_interconnect, ""});
+  out.push_back({"gemm_efficiency", &c.gemm_efficiency, ""});
+  return out;
+}
+
 void print_accelerator_catalog(std::ostream& out) {
-  auto line = [&](const std::string& what, const Sourced<double>& v, const char* unit) {
-    out << "    " << std::left << std::setw(24) << what << std::right << std::setw(12)
-        << std::setprecision(4) << v.value << ' ' << std::left << std::setw(8) << unit
-        << std::setw(12) << to_string(v.kind) << v.source << '\n';
-  };
   for (const auto& c : accelerator_catalog()) {
     out << c.id << "  (" << c.name << ")\n";
-    for (std::size_t k = 0; k < op_count; ++k)
-      line("peak." + std::string(op_names[k]), c.peak[k], is_bytes(Op(k)) ? "B/s" : "FLOP/s");
-    line("hbm_capacity", c.hbm_capacity_b, "B");
-    line("interconnect (bidir)", c.interconnect_bidir_bps, "B/s");
-    line("tdp", c.tdp_w, "W");
-    line("idle", c.idle_w, "W");
-    line("idle_with_context", c.context_w, "W");
-    line("reference_temp", c.reference_temp_c, "degC");
-    line("leakage_per_kelvin", c.leakage_per_kelvin, "1/K");
-    line("nominal_clock", c.nominal_clock_hz, "Hz");
-    line("min_clock", c.min_clock_hz, "Hz");
-    for (std::size_t k = 0; k < op_count; ++k)
-      line("energy." + std::string(op_names[k]), c.energy_j[k], is_bytes(Op(k)) ? "J/B" : "J/FLOP");
-    line("dvfs.beta", c.beta_w_per_ghz3, "W/GHz3");
-    line("dvfs.tau", c.tau_w_per_ghz, "W/GHz");
-    line("dvfs.p_const", c.p_const_w, "W");
-    line("throttle_temp", c.throttle_temp_c, "degC");
-    line("r_th_air", c.r_th_air_k_per_w, "K/W");
-    line("r_th_cold_plate", c.r_th_cold_plate_k_per_w, "K/W");
-    line("pod_interconnect", c.pod_interconnect, "");
-    line("gemm_efficiency", c.gemm_efficiency, "");
+    for (const auto& f : catalog_fields(c))
+      out << "    " << std::left << std::setw(24) << f.name << std::right << std::setw(12)
+          << std::setprecision(4) << f.value->value << ' ' << std::left << std::setw(8) << f.unit
+          << std::setw(12) << to_string(f.value->kind) << f.value->source << '\n';
   }
 }
 

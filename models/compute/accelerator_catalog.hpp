@@ -79,6 +79,8 @@ double core_bound_share(const AcceleratorSpec& chip, double tensor_fraction);
 OpRates reference_training_rates(const AcceleratorSpec& chip, double mfu = 0.45,
                                  double hbm_fraction = 0.40);
 
+// Every number of a catalog entry, in listing order (points into `chip`).
+std::vector<CatalogField> catalog_fields(const AcceleratorSpec& chip);
 // Prints every catalog number with its kind and source (for `joule list-models`).
 void print_accelerator_catalog(std::ostream& out);
 

@@ -6,14 +6,17 @@ namespace joule::models::compute {
 
 namespace {
 const sim::ModelDoc& override_doc() {
-  static const sim::ModelDoc doc{"rack override",
-                                 "rack",
-                                 "Per-rack settings",
+  static const sim::ModelDoc doc{"cluster section",
+                                 "racks.overrides[]",
+                                 "Per-rack settings: one item of racks.overrides",
                                  {{"rack", "integer", "", "rack index (0-based)"},
                                   {"power_limit", "W", "", "wall power limit of this rack"},
                                   {"nodes", "integer", "(nodes_per_rack)", "nodes in this rack"}}};
   return doc;
 }
+
+// In the scenario reference (`joule list-models`), where other sections point to it.
+const bool override_documented = (sim::model_docs().push_back(&override_doc()), true);
 }  // namespace
 
 const sim::ModelDoc& cluster_doc() {
@@ -23,9 +26,7 @@ const sim::ModelDoc& cluster_doc() {
       "Racks of identical nodes and their network",
       {{"racks", "map", "", "count, nodes_per_rack, power_limit, overrides"},
        {"node", "map", "", "node type and overrides (see 'node')"},
-       {"network", "map", "-",
-        "topology (see fat-tree, rail-optimized, "
-        "torus3d)"}}};
+       {"network", "map", "-", "topology (see 'fat-tree', 'rail-optimized', 'torus3d')"}}};
   return doc;
 }
 
@@ -37,7 +38,8 @@ const sim::ModelDoc& racks_doc() {
       {{"count", "integer", "", "number of racks"},
        {"nodes_per_rack", "integer", "", "nodes in each rack"},
        {"power_limit", "W", "(none)", "wall power limit of every rack; GPU caps drop to meet it"},
-       {"overrides", "list", "-", "per-rack settings: [{rack: 3, power_limit: \"30 kW\"}]"}}};
+       {"overrides", "list", "-",
+        "per-rack settings: [{rack: 3, power_limit: \"30 kW\"}] (see 'racks.overrides[]')"}}};
   return doc;
 }
 

@@ -498,34 +498,36 @@ NodePower Node::evaluate_operation(const NodeLoad& load, double inlet_c) const {
   return out;
 }
 
+std::vector<CatalogField> catalog_fields(const NodeType& t) {
+  return {{"accelerators", &t.accelerators, ""},
+          {"cpu_idle", &t.cpu_idle_w, "W"},
+          {"cpu_max", &t.cpu_max_w, "W"},
+          {"dram_idle", &t.dram_idle_w, "W"},
+          {"dram_max", &t.dram_max_w, "W"},
+          {"nic_idle", &t.nic_idle_w, "W"},
+          {"nic_max", &t.nic_max_w, "W"},
+          {"other_idle", &t.other_idle_w, "W"},
+          {"other_max", &t.other_max_w, "W"},
+          {"fan_max", &t.fan_max_w, "W"},
+          {"fan_min_speed", &t.fan_min_speed, ""},
+          {"fan_low", &t.fan_low_c, "degC"},
+          {"fan_high", &t.fan_high_c, "degC"},
+          {"psus", &t.psus, ""},
+          {"psu_rating", &t.psu_rating_w, "W"},
+          {"system_max", &t.system_max_w, "W"},
+          {"nic_bandwidth", &t.nic_bandwidth_bps, "B/s"},
+          {"host_memory_bw", &t.host_memory_bps, "B/s"},
+          {"cpu_per_accel", &t.cpu_per_accelerator, ""}};
+}
+
 void print_node_catalog(std::ostream& out) {
-  auto line = [&](const std::string& what, const Sourced<double>& v, const char* unit) {
-    out << "    " << std::left << std::setw(16) << what << std::right << std::setw(10) << v.value
-        << ' ' << std::left << std::setw(6) << unit << std::setw(12) << to_string(v.kind)
-        << v.source << '\n';
-  };
   for (const auto& t : node_catalog()) {
     out << t.id << "  (" << t.name << "; " << t.accelerator << ", " << to_string(t.cooling)
         << ", PSU " << t.psu_curve << ")\n";
-    line("accelerators", t.accelerators, "");
-    line("cpu_idle", t.cpu_idle_w, "W");
-    line("cpu_max", t.cpu_max_w, "W");
-    line("dram_idle", t.dram_idle_w, "W");
-    line("dram_max", t.dram_max_w, "W");
-    line("nic_idle", t.nic_idle_w, "W");
-    line("nic_max", t.nic_max_w, "W");
-    line("other_idle", t.other_idle_w, "W");
-    line("other_max", t.other_max_w, "W");
-    line("fan_max", t.fan_max_w, "W");
-    line("fan_min_speed", t.fan_min_speed, "");
-    line("fan_low", t.fan_low_c, "degC");
-    line("fan_high", t.fan_high_c, "degC");
-    line("psus", t.psus, "");
-    line("psu_rating", t.psu_rating_w, "W");
-    line("system_max", t.system_max_w, "W");
-    line("nic_bandwidth", t.nic_bandwidth_bps, "B/s");
-    line("host_memory_bw", t.host_memory_bps, "B/s");
-    line("cpu_per_accel", t.cpu_per_accelerator, "");
+    for (const auto& f : catalog_fields(t))
+      out << "    " << std::left << std::setw(16) << f.name << std::right << std::setw(10)
+          << f.value->value << ' ' << std::left << std::setw(6) << f.unit << std::setw(12)
+          << to_string(f.value->kind) << f.value->source << '\n';
   }
 }
 

@@ -67,6 +67,9 @@ std::vector<std::string> node_type_ids();
 bool is_builtin_node_type(std::string_view id);
 // Registers a user-declared node type (user_catalog.hpp); a later one with the same id wins.
 const NodeType* add_user_node_type(NodeType type);
+// Every number of a node type, in listing order (points into `type`).
+std::vector<CatalogField> catalog_fields(const NodeType& type);
+// Prints every node type's numbers with their kind and source (for `joule list-models`).
 void print_node_catalog(std::ostream& out);
 
 enum class NodePowerModel { operation, linear };

@@ -44,4 +44,12 @@ Sourced<T> estimate(T v, std::string src) {
   return {v, SourceKind::estimate, std::move(src)};
 }
 
+// One catalog number as listings show it (`joule list-models`, the scenario reference): its
+// name, the number with its kind and source, and its unit.
+struct CatalogField {
+  std::string name;
+  const Sourced<double>* value;
+  std::string unit;
+};
+
 }  // namespace joule::models::compute

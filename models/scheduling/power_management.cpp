@@ -14,6 +14,12 @@ const sim::ModelDoc& power_management_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+namespace {
+const bool documented_power_management =
+    (sim::model_docs().push_back(&power_management_doc()), true);
+}  // namespace
+
 PowerManagementSpec power_management_spec(const sim::ParamReader& r) {
   PowerManagementSpec s;
   s.sleep_power = r.quantity<sim::Watts>("sleep_power", sim::Range::non_negative());

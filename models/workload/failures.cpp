@@ -58,6 +58,11 @@ const sim::ModelDoc& failures_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+namespace {
+const bool documented_failures = (sim::model_docs().push_back(&failures_doc()), true);
+}  // namespace
+
 FailureSpec failure_spec(const sim::ParamReader& r) {
   FailureSpec s;
   s.enabled = r.boolean("enabled");

@@ -183,6 +183,11 @@ const sim::ModelDoc& arrivals_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+namespace {
+const bool documented_arrivals = (sim::model_docs().push_back(&arrivals_doc()), true);
+}  // namespace
+
 ArrivalSpec arrival_spec(const sim::ParamReader& r) {
   ArrivalSpec s;
   const std::string p = r.choice("process", {"poisson", "mmpp", "batch"});

@@ -38,6 +38,9 @@ const sim::ModelDoc& inference_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+const bool documented_inference = (sim::model_docs().push_back(&inference_doc()), true);
+
 InferenceSpec inference_spec(const sim::ParamReader& r) {
   InferenceSpec s;
   s.params = r.number("params", max_params_range);

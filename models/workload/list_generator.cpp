@@ -17,7 +17,7 @@ const sim::ModelDoc& list_doc() {
       "list",
       "Jobs listed in the scenario, each fixed-duration or an LLM training job",
       {{"generator", "string", "list", "selects this source"},
-       {"jobs", "list", "", "the jobs, in any order (keys: see `list job`)"}}};
+       {"jobs", "list", "", "the jobs, in any order (keys: see 'list job')"}}};
   return doc;
 }
 
@@ -35,10 +35,10 @@ const sim::ModelDoc& item_doc() {
        {"utilization", "number", "1", "busy fraction of each node (linear node model)"},
        {"power_per_accelerator", "W", "0 W",
         "replay a published average power per accelerator, host share included (0: model it)"},
-       {"training", "map", "-", "an LLM training job (keys of `training-job`)"},
-       {"failures", "map", "-", "failure model of a training job (keys of `failures`)"},
+       {"training", "map", "-", "an LLM training job (keys: see 'training-job')"},
+       {"failures", "map", "-", "failure model of a training job (keys: see 'failures')"},
        {"inference", "map", "-",
-        "an inference service running for `duration` (keys of `inference`): its diurnal request "
+        "an inference service running for `duration` (keys: see 'inference'): its diurnal request "
         "rate sets the load every interval"},
        {"kind", "string", "-",
         "kind of work, a registered job model (fixed, inference, training, ...); default: "
@@ -49,6 +49,9 @@ const sim::ModelDoc& item_doc() {
        {"deadline", "s", "0 s", "latest completion of a flexible job (0: none)"}}};
   return doc;
 }
+
+// In the scenario reference (`joule list-models`), where other sections point to it.
+const bool item_documented = (sim::model_docs().push_back(&item_doc()), true);
 
 class ListGenerator final : public JobGenerator {
 public:

@@ -57,6 +57,9 @@ const sim::ModelDoc& jobs_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+const bool jobs_documented = (sim::model_docs().push_back(&jobs_doc()), true);
+
 const sim::ModelDoc& generator_doc() {
   static const sim::ModelDoc doc{
       "workload",

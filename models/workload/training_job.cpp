@@ -110,6 +110,11 @@ const sim::ModelDoc& training_job_doc() {
   return doc;
 }
 
+// In the scenario reference (`joule list-models`), where other sections point to it.
+namespace {
+const bool documented_training_job = (sim::model_docs().push_back(&training_job_doc()), true);
+}  // namespace
+
 TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
   TrainingJobSpec s;
   s.params = r.number("params", max_params_range);

@@ -45,7 +45,7 @@ struct Kpi {
   std::function<std::optional<double>(const RunRecord&)> compute;
   // Non-empty for a KPI whose positive value is a warning (a limit exceeded, heat not removed):
   // what it means, in a sentence. `joule summary`, `compare` and the report show it.
-  std::string warning;
+  std::string warning = {};
 };
 
 class KpiRegistry {

@@ -136,3 +136,13 @@ TEST_CASE("registry creates by name and lists valid names for unknown ones") {
   CHECK(msg.find("unknown widget 'fixd' (did you mean 'fixed'?). Valid: fixed") !=
         std::string::npos);
 }
+
+TEST_CASE("a compound duration reads as one duration; a malformed one points at its part") {
+  const auto root = io::parse_yaml_text("cooling:\n  dwell: 33 d 12 h\n", "x.yaml");
+  const sim::ParamReader r(root.find("cooling"), chiller_doc());
+  CHECK(r.duration("dwell") == sim::hours(33 * 24 + 12));
+  const auto bad = io::parse_yaml_text("cooling:\n  dwell: 1 h 30\n", "x.yaml");
+  const sim::ParamReader rb(bad.find("cooling"), chiller_doc());
+  const std::string msg = message_of([&] { rb.duration("dwell"); });
+  CHECK(msg.find("x.yaml:2:14: cooling.dwell: '30' needs a unit") == 0);
+}

@@ -93,3 +93,52 @@ TEST_CASE("typed arithmetic carries dimensions") {
   CHECK(c.value() == doctest::Approx(0.28));
   CHECK(Celsius{30} - Celsius{20} == Kelvins(10));
 }
+
+TEST_CASE("compound quantities add their parts: 33 d 12 h, 1 h 30 min") {
+  CHECK(as<Seconds>(parse_quantity("33 d 12 h")).value() == 33 * 86400.0 + 12 * 3600.0);
+  CHECK(as<Seconds>(parse_quantity("1 h 30 min")).value() == 5400);
+  CHECK(as<Seconds>(parse_quantity("2 min 30 s")).value() == 150);
+  CHECK(as<Seconds>(parse_quantity("1 d 2 h 3 min 4 s")).value() == 86400 + 7200 + 180 + 4);
+  CHECK(as<Seconds>(parse_quantity("1 h 0.5 min")).value() == 3630);
+  CHECK(as<Seconds>(parse_quantity("  1h 30min  ")).value() == 5400);
+  CHECK(as<Seconds>(parse_quantity("1 wk 2 d")).value() == 9 * 86400.0);
+  // Any dimension: the parts only need to agree.
+  CHECK(as<Watts>(parse_quantity("1 MW 200 kW")).value() == doctest::Approx(1.2e6));
+  // A single term is as before, "1e3 W" included.
+  CHECK(base("1e3 W") == 1000);
+  CHECK(base("1 kg m^-2") == 1);
+}
+
+TEST_CASE("malformed compound quantities say what is wrong, and where") {
+  const auto offset_of = [](const char* text) -> std::size_t {
+    try {
+      parse_quantity(text);
+    } catch (const UnitError& e) {
+      return e.offset;
+    }
+    return std::string::npos;
+  };
+  // A part without its unit.
+  CHECK(error_of("33 d 12").find("'12' needs a unit") != std::string::npos);
+  CHECK(offset_of("33 d 12") == 5);
+  // Parts that do not add: another dimension, an affine temperature, a product of units.
+  CHECK(error_of("1 h 30 W").find("'W' (power (W)) does not add to 'h' (time (s, min, h, d))") !=
+        std::string::npos);
+  CHECK(offset_of("1 h 30 W") == 4);
+  CHECK(error_of("20 degC 5 K").find("'degC' cannot be part of a compound quantity") !=
+        std::string::npos);
+  CHECK(error_of("1 W/K 2 W/K").find("'W/K' cannot be part of a compound quantity") !=
+        std::string::npos);
+  // Smaller units first, or one unit twice: most likely a typo.
+  CHECK(error_of("30 min 1 h").find("'h' after 'min': a compound quantity lists larger units "
+                                    "first, each once") != std::string::npos);
+  CHECK(error_of("1 h 2 h").find("'h' after 'h'") != std::string::npos);
+  // A negative part.
+  CHECK(error_of("1 d -2 h").find("cannot be negative") != std::string::npos);
+  CHECK(offset_of("1 d -2 h") == 4);
+  CHECK(error_of("-1 d 2 h").find("cannot be negative") != std::string::npos);
+  // An error inside a later part points into that part.
+  CHECK(error_of("1 h 30 mni").find("unknown unit 'mni'") !=
+        std::string::npos);
+  CHECK(offset_of("1 h 30 mni") == 7);
+}
