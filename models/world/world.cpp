@@ -189,13 +189,15 @@ void World::set_node_idle(std::uint32_t node) {
 }
 
 void World::refresh_job(Job& job) {
-  double power_w = 0.0, clock = 1.0;
+  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
   for (const auto id : job.nodes) {
     power_w += state_.node(id).power_w;
+    accelerators_w += state_.node(id).accelerators_w;
     clock = std::min(clock, state_.node(id).clock);
   }
   update_job(job);
   job.power_w = power_w;
+  job.accelerators_w = accelerators_w;
   const double speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
   if (speed != job.speed) {
     job.tau = job.nominal(sim_.now());
@@ -228,7 +230,7 @@ void World::enforce_rack_limit(std::uint32_t rack) {
     const compute::NodePower& p = rp.nodes[id - first];
     set_node_power(id, p);
     state_.set_node_clock(
-        id, j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
+        id, j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
     if (j >= 0) touched.push_back(j);
   }
   enforcing_ = false;
@@ -252,6 +254,7 @@ void World::commit() {
 void World::update_job(Job& job) const {
   const sim::Time now = sim_.now();
   job.energy_j += job.power_w * (now - job.last_update).seconds();
+  job.accelerator_energy_j += job.accelerators_w * (now - job.last_update).seconds();
   job.last_update = now;
 }
 
@@ -277,6 +280,7 @@ workload::ClusterCapabilities World::capabilities(workload::Precision precision,
   const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
   network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
   caps.pod_interconnect = chip.pod_interconnect.value > 0;
+  caps.gemm_efficiency = chip.gemm_efficiency.value;
   if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
   if (topology_ && cluster_.node_count() > 1) {
     // The path between two nodes' first accelerators: its narrowest link and latency.
@@ -320,8 +324,8 @@ void World::on_arrival() try {
                                                  " nodes but the cluster has " +
                                                  std::to_string(state_.node_count()));
     job.model = workload::JobModelRegistry::create(
-        job.source, job_environment(job.request.gpus,
-                                    random_.stream("failures." + std::to_string(job.id))));
+        job.source,
+        job_environment(job.request.gpus, random_.stream("failures." + std::to_string(job.id))));
     job.request.work = job.model->planned_work();
     queue_.push_back(job.id);
     next_request_ = generator_->next();
@@ -407,7 +411,7 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
 
 void World::apply_load(Job& job) {
   update_job(job);
-  double power_w = 0.0, clock = 1.0;
+  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
   std::uint32_t cached_rack = UINT32_MAX;
   compute::NodePower p;
   for (const auto id : job.nodes) {
@@ -417,11 +421,13 @@ void World::apply_load(Job& job) {
       cached_rack = rack;
     }
     set_node_power(id, p);
-    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
+    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
     power_w += p.wall_w;
+    accelerators_w += p.accelerators_w;
     clock = std::min(clock, state_.node(id).clock);
   }
   job.power_w = power_w;
+  job.accelerators_w = accelerators_w;
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
@@ -516,7 +522,7 @@ void World::finish_job(Job& job) {
   job.end_event = job.failure_event = {};
   job.state = JobState::done;
   job.end = sim_.now();
-  job.power_w = 0.0;
+  job.power_w = job.accelerators_w = 0.0;
   std::erase(running_, job.id);
   for (const auto id : job.nodes) {
     state_.assign(id, -1);
@@ -641,7 +647,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
                                        ? node_power(job, rack)
                                        : model.evaluate(load, inlet_c);
       added_w += p.wall_w - rack_idle_[rack].wall_w;
-      if (load.busy_accelerators > 0) clock = std::min(clock, p.busy.clock_fraction);
+      if (load.busy_accelerators > 0) clock = std::min(clock, p.busy.throughput_factor());
     }
   } else {
     double inlet_c = 0.0;
@@ -652,7 +658,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
     const auto fixed_w = job.model->fixed_power_per_accelerator();
     const double wall_w = fixed_w ? fixed_w->value() * load.busy_accelerators : p.wall_w;
     added_w = (wall_w - idle_w) * job.request.nodes;
-    if (load.busy_accelerators > 0 && !fixed_w) clock = p.busy.clock_fraction;
+    if (load.busy_accelerators > 0 && !fixed_w) clock = p.busy.throughput_factor();
   }
   // Remaining work on the nominal clock, then at the speed this cap allows.
   const double left_s = job.state == JobState::running
@@ -705,7 +711,7 @@ void World::reevaluate_rack(std::uint32_t rack) {
       cached_job = j;
     }
     set_node_power(id, p);
-    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
+    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
   }
 }
 
