@@ -134,8 +134,14 @@ Mitigated apply_mitigation(const std::string& name, const MitigationSpec& spec, 
     add_it(m, w, delta);
   } else if (name == "filler") {
     // The compute-phase accelerator power the filler aims at: the latest seen.
+    // Before the window's first compute phase: that phase's power.
     std::vector<double> compute_chip_w(n + 1, 0.0);
     double last = 0;
+    for (std::size_t j = 0; j <= n; ++j)
+      if (computing(w.phase[j])) {
+        last = w.chip_w[j] * w.job_share[j];
+        break;
+      }
     for (std::size_t j = 0; j <= n; ++j) {
       if (computing(w.phase[j])) last = w.chip_w[j] * w.job_share[j];
       compute_chip_w[j] = last;

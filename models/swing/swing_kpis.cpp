@@ -21,10 +21,11 @@ Value mw(double w) {
 }
 
 const bool registered = [] {
-  int rank = 400;  // after the built-in KPIs (…350), before the example (1000)
+  int rank = 600;  // after the built-in and ledger KPIs (…500), before the example (1000)
   auto add = [&](const std::string& name, const char* unit, const std::string& label,
-                 const char* topic, const std::string& description, auto compute) {
-    KpiRegistry::add({name, unit, label, description, topic, rank++, compute});
+                 const char* topic, const std::string& description, auto compute,
+                 const char* warning = "") {
+    KpiRegistry::add({name, unit, label, description, topic, rank++, compute, warning});
   };
   struct Channel {
     const char* key;
@@ -110,7 +111,8 @@ const bool registered = [] {
       report([](const SwingReport& s) -> Value {
         if (s.ramp_limit_w_per_s <= 0) return std::nullopt;
         return s.ramp_limit_violation_s;
-      }));
+      }),
+      "the grid import ramped faster than grid.ramp_limit inside the swing windows");
   for (const char* name : {"floor", "filler", "rack_storage", "bess", "stagger"}) {
     const std::string k = std::string("swing_") + name + "_";
     const std::string l = name;
@@ -152,13 +154,20 @@ const bool registered = [] {
       return get(*r.grid);
     };
   };
-  add("grid_dr_events", "1", "demand-response events", "grid",
+  add("grid_dr_events", "1", "demand-response event count", "grid",
       "Demand-response events whose hold period ended within the run",
       grid([](const GridReport& g) -> Value { return static_cast<double>(g.events.size()); }));
-  add("grid_dr_met", "1", "demand-response events met", "grid",
+  add("grid_dr_met", "1", "demand-response met", "grid",
       "Events whose mean meter power over the hold period was at most baseline − curtailment "
       "(+0.5 % of the baseline)",
       grid([](const GridReport& g) -> Value { return static_cast<double>(g.met()); }));
+  add("grid_dr_missed", "1", "demand-response missed", "grid",
+      "Events whose mean meter power over the hold period stayed above the target (/grid lists "
+      "each with its baseline, target and achieved power)",
+      grid([](const GridReport& g) -> Value {
+        return static_cast<double>(g.events.size() - g.met());
+      }),
+      "a demand-response request was missed: caps could not curtail enough");
   add("grid_dr_curtailed_kwh", "kWh", "energy curtailed", "grid",
       "Σ (baseline − mean meter power) × hold time over the events",
       grid([](const GridReport& g) -> Value { return g.curtailed_j / sim::joules_per_kwh; }));
@@ -174,7 +183,8 @@ const bool registered = [] {
       [](const RunRecord& r) -> Value {
         if (!r.grid || r.grid->import_limit_w <= 0) return std::nullopt;
         return r.grid->limit_violation_s;
-      });
+      },
+      "the meter exceeded grid.import_limit on average over some check intervals");
   add("grid_capped_h", "h", "time under grid caps", "grid",
       "Time the grid controller held accelerator caps",
       grid([](const GridReport& g) -> Value { return g.capped_s / sim::seconds_per_hour; }));
