@@ -398,8 +398,8 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   std::vector<std::string> limit_notes = world.warnings();
   for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
   // Sub-second windows and grid control (models/swing), validated before the disk is touched.
-  SwingRun swing = make_swing_run(world, sc.root.find("swing"), sc.root.find("grid"), sc.duration,
-                                  sc.base_dir);
+  SwingRun swing =
+      make_swing_run(world, sc.root.find("swing"), sc.root.find("grid"), sc.duration, sc.base_dir);
   if (opt.provenance.rerun) check_rerun_inputs(inputs.files(), sc, *opt.provenance.rerun);
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is

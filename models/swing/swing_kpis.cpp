@@ -178,7 +178,8 @@ const bool registered = [] {
   add("grid_dr_shifted_kwh", "kWh", "energy shifted", "grid",
       "Energy to redo the deferred work later, at each job's uncapped power per accelerator",
       grid([](const GridReport& g) -> Value { return g.shifted_j / sim::joules_per_kwh; }));
-  add("grid_limit_violation_s", "s", "time above the import limit", "grid",
+  add(
+      "grid_limit_violation_s", "s", "time above the import limit", "grid",
       "Check intervals whose mean meter power exceeded grid.import_limit; absent without one",
       [](const RunRecord& r) -> Value {
         if (!r.grid || r.grid->import_limit_w <= 0) return std::nullopt;
