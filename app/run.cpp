@@ -12,6 +12,7 @@
 
 #include "app/h5.hpp"
 #include "app/output_layout.hpp"
+#include "app/swing_output.hpp"
 #include "app/version.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
@@ -405,6 +406,9 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   World world(world_sections(sc), sc.seed, sc.base_dir);
   std::vector<std::string> limit_notes = world.warnings();
   for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
+  // Sub-second windows and grid control (models/swing), validated before the disk is touched.
+  SwingRun swing =
+      make_swing_run(world, sc.root.find("swing"), sc.root.find("grid"), sc.duration, sc.base_dir);
   if (opt.provenance.rerun) check_rerun_inputs(inputs.files(), sc, *opt.provenance.rerun);
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is
@@ -464,7 +468,13 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  const models::world::RunRecord record{world, recorder.facility_samples_w(), sc.duration, wall_s};
+  swing.finish();
+  const models::world::RunRecord record{world,
+                                        recorder.facility_samples_w(),
+                                        sc.duration,
+                                        wall_s,
+                                        swing.swing_report ? &*swing.swing_report : nullptr,
+                                        swing.grid_report ? &*swing.grid_report : nullptr};
   for (auto& [key, value] : models::world::compute_kpis(record)) summary.values[key] = value;
   const auto& v = summary.values;
 
@@ -491,6 +501,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
                                "values no check caught");
 
   write_jobs(file.get(), world, calendar);
+  write_swing(file.get(), swing, calendar);
   const hid_t root = file.get();
   h5::set_attr(root, "Conventions", std::string("CF-1.8"));
   h5::set_attr(root, "title", "Joule simulation: " + sc.name);

@@ -43,7 +43,9 @@ const sim::ModelDoc& scenario_doc() {
        {"cooling", "map", "-", "cooling plant"},
        {"workload", "map", "", "where jobs come from (`generator` selects the source)"},
        {"scheduler", "map", "-", "scheduling policy"},
-       {"output", "map", "-", "output file and trace intervals"}}};
+       {"output", "map", "-", "output file and trace intervals"},
+       {"swing", "map", "-", "sub-second power windows, swing metrics and mitigations"},
+       {"grid", "map", "-", "interconnection limit, ramp limit, demand-response events"}}};
   return doc;
 }
 

@@ -120,6 +120,16 @@ def cmd_gpu_power(args):
     return 0
 
 
+def cmd_plot_swing(args):
+    from . import swing
+    try:
+        print(f"wrote {swing.plot(args.file, args.output or '.', args.format)}")
+    except swing.NoSwing as e:
+        print(f"joule_analysis plot-swing: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_validate(args):
     cases_dir = args.cases or validate.default_cases_dir()
     paths = validate.discover(cases_dir, args.only.split(",") if args.only else None)
@@ -212,6 +222,13 @@ def parser():
     s.add_argument("--format", choices=plots.FORMATS, default="png")
     s.add_argument("--measured", metavar="CSV", help="measured CDF to overlay (power_w, cdf)")
     s.set_defaults(func=cmd_gpu_power)
+
+    s = sub.add_parser("plot-swing", help="power swings: sub-second trace and its spectrum "
+                                          "(/swing, docs/power-swings.md)")
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("-o", "--output", metavar="DIR", help="output folder (default: .)")
+    s.add_argument("--format", choices=plots.FORMATS, default="png")
+    s.set_defaults(func=cmd_plot_swing)
 
     s = sub.add_parser("validate", help="validation suite (validation/): published vs simulated; "
                                         "exit 1 when a case leaves its tolerance")

@@ -465,6 +465,12 @@ def run_report(path):
                 "running at the end). Hover a bar for the job.</figcaption></figure>")
     tree, notes = energy_flows(run)
     flows = [(tree[0], tree[1])] + [(c[0], c[1]) for c in tree[3]]
+    from . import swing
+    if swing.has_swing(path):
+        body.append("<figure id=plot-swing>" + swing.svg(path) +
+                    "<figcaption>Power swings: the first sub-second window (IT, facility, grid "
+                    "import and the grid import with each mitigation) and the power spectral "
+                    "density, 0.1–20 Hz band shaded (docs/power-swings.md).</figcaption></figure>")
     body.append("<figure id=plot-flow>" + bar_chart(
         [f[0] for f in flows], [f[1] / 1e3 for f in flows], "MWh", "energy by destination") +
         "<figcaption>Where the energy went" + (f" ({'; '.join(notes)})" if notes else "") +

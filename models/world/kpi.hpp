@@ -20,6 +20,11 @@
 
 #include "sim/time.hpp"
 
+namespace joule::models::swing {
+struct SwingReport;
+struct GridReport;
+}  // namespace joule::models::swing
+
 namespace joule::models::world {
 
 class World;
@@ -31,6 +36,9 @@ struct RunRecord {
   std::span<const float> facility_samples_w;
   sim::Time simulated;  // the scenario's duration
   double wall_s = 0.0;  // wall-clock time of the run so far
+  // Sub-second windows and grid control (models/swing), when the scenario has them.
+  const swing::SwingReport* swing = nullptr;
+  const swing::GridReport* grid = nullptr;
 };
 
 struct Kpi {

@@ -96,6 +96,9 @@ public:
   // What the scenario asks that cannot be met, found while building (one line each, with the
   // place in the file): the application prints them (stderr) and records them.
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // The services the policies use (caps, power estimates), for controllers outside the
+  // scheduler (models/swing/grid_control.hpp).
+  scheduling::SchedulerContext& control() { return *this; }
 
 private:
   // SchedulerContext

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs scenarios/swing/llama3-16k-swings.yaml (20 simulated minutes, ~2 s) and prints the tables
+# of docs/tutorials/power-swings.md: the baseline swing metrics of IT, facility and grid import;
+# each mitigation's grid swing against its energy and throughput cost; the demand-response
+# event. The output goes to out/swing/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p out/swing
+./build/joule run scenarios/swing/llama3-16k-swings.yaml -o out/swing/swings.h5 --force --quiet
+./build/joule summary out/swing/swings.h5 --json > out/swing/swings.json
+/usr/bin/python3 - <<'PY'
+import json
+s = json.load(open("out/swing/swings.json"))
+def f(v, fmt="{:.2f}"):
+    return "-" if v is None else fmt.format(v)
+print("Baseline swings (three 2-min windows at 10 ms):\n")
+print("| channel | ramp up 1 s (MW) | ramp down 1 s (MW) | range (MW) | RMS 0.1-20 Hz (MW) "
+      "| share 0.1-1 Hz | share 1-5 Hz | share 5-20 Hz | peak (Hz) | largest step (MW) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for c, label in (("it", "IT"), ("facility", "facility"), ("grid", "grid import")):
+    k = f"swing_{c}_"
+    print(f"| {label} | {f(s[k+'ramp_up_1s_mw'])} | {f(s[k+'ramp_down_1s_mw'])} | "
+          f"{f(s[k+'range_mw'])} | {f(s[k+'rms_0p1_20hz_mw'])} | {f(s[k+'band_0p1_1hz'], '{:.3f}')} | "
+          f"{f(s[k+'band_1_5hz'], '{:.3f}')} | {f(s[k+'band_5_20hz'], '{:.3f}')} | "
+          f"{f(s[k+'peak_hz'], '{:.3f}')} | {f(s[k+'step_mw'])} |")
+causes = ["none", "phase", "checkpoint", "failure", "job start", "job end"]
+print(f"\nStep period {f(s['swing_step_period_s'])} s; largest grid step at "
+      f"{f(s['swing_step_time_s'], '{:.2f}')} s, cause: {causes[int(s['swing_step_cause'])]}; "
+      f"1-s ramp above 1 MW/s for {f(s['swing_ramp_limit_violation_s'], '{:.1f}')} s of 360 s.\n")
+print("Mitigations (grid import) against their cost:\n")
+print("| measure | range (MW) | 1-s ramp (MW) | RMS 0.1-20 Hz (MW) | extra power (kW) "
+      "| extra energy | throughput loss |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+print(f"| none | {f(s['swing_grid_range_mw'])} | "
+      f"{f(max(s['swing_grid_ramp_up_1s_mw'], s['swing_grid_ramp_down_1s_mw']))} | "
+      f"{f(s['swing_grid_rms_0p1_20hz_mw'])} | 0 | 0 % | 0 % |")
+for m in ("floor", "filler", "rack_storage", "bess", "stagger"):
+    k = f"swing_{m}_"
+    if s.get(k + "range_mw") is None:
+        continue
+    print(f"| {m} | {f(s[k+'range_mw'])} | {f(s[k+'ramp_1s_mw'])} | {f(s[k+'rms_mw'])} | "
+          f"{f(s[k+'extra_kw'], '{:.0f}')} | {f(100 * s[k+'extra_share'], '{:.2f}')} % | "
+          f"{f(100 * s[k+'throughput_loss'], '{:.1f}')} % |")
+print("\nDemand response (3 MW within 2 min for 5 min, by accelerator caps):\n")
+print("| events | met | curtailed (kWh) | work deferred (GPU-h) | energy shifted (kWh) "
+      "| time capped (h) |")
+print("|---:|---:|---:|---:|---:|---:|")
+print(f"| {f(s['grid_dr_events'], '{:.0f}')} | {f(s['grid_dr_met'], '{:.0f}')} | "
+      f"{f(s['grid_dr_curtailed_kwh'], '{:.0f}')} | {f(s['grid_dr_deferred_gpu_h'], '{:.0f}')} | "
+      f"{f(s['grid_dr_shifted_kwh'], '{:.0f}')} | {f(s['grid_capped_h'], '{:.3f}')} |")
+PY
