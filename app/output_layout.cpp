@@ -1,9 +1,9 @@
 #include "app/output_layout.hpp"
 
-#include "sim/units.hpp"
-
 #include <cmath>
 #include <cstdio>
+
+#include "sim/units.hpp"
 
 namespace joule::app {
 
@@ -58,7 +58,7 @@ void describe_time(hid_t time_dataset, const Calendar& calendar) {
 void write_jobs(hid_t file, const models::world::World& world, const Calendar& calendar) {
   const auto& jobs = world.jobs();
   std::vector<std::int64_t> id, nodes, gpus, interruptions;
-  std::vector<double> submit, start, end, wait, energy, lost, goodput, mfu, kernel;
+  std::vector<double> submit, start, end, wait, energy, accel_energy, lost, goodput, mfu, kernel;
   std::vector<std::string> name, state;
   const auto secs = [](sim::Time t) { return t == sim::Time::max() ? std::nan("") : t.seconds(); };
   for (const auto& job : jobs) {
@@ -72,6 +72,7 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
     nodes.push_back(job.request.nodes);
     gpus.push_back(job.request.gpus);
     energy.push_back(job.energy_j / sim::joules_per_kwh);
+    accel_energy.push_back(job.accelerator_energy_j / sim::joules_per_kwh);
     interruptions.push_back(job.interruptions);
     const models::workload::RunStats* stats = job.model->stats();
     lost.push_back(stats ? stats->lost_gpu_hours() : 0.0);
@@ -97,6 +98,8 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
   h5::write_variable(g, "nodes", nodes, {&job}, {"nodes requested", "1"});
   h5::write_variable(g, "gpus", gpus, {&job}, {"accelerators requested", "1"});
   h5::write_variable(g, "energy_kwh", energy, {&job}, {"IT energy of the job", "kWh"});
+  h5::write_variable(g, "accelerator_energy_kwh", accel_energy, {&job},
+                     {"energy of the accelerators of the job's nodes (no host)", "kWh"});
   h5::write_variable(g, "interruptions", interruptions, {&job},
                      {"failures that interrupted the job", "1"});
   h5::write_variable(g, "lost_gpu_h", lost, {&job},

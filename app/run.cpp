@@ -76,7 +76,9 @@ public:
     add(g, "it_power_w", "IT power (server input)", "W");
     add(g, "it_energy_kwh", "cumulative IT energy", "kWh");
     if (has_facility_) {
-      add(g, "total_power_w", "facility power at the grid meter", "W");
+      add(g, "total_power_w", "facility consumption (before on-site PV and battery)", "W");
+      add(g, "grid_import_w", "power drawn from the grid at the meter", "W");
+      add(g, "grid_export_w", "power sent to the grid at the meter", "W");
       add(g, "losses_w", "power-chain losses", "W");
       add(g, "cooling_power_w", "cooling power", "W");
       add(g, "other_power_w", "other facility loads (offices, lighting, block heaters)", "W");
@@ -97,6 +99,15 @@ public:
             "cooling component power: " + std::string(name), "W");
       add(cooling_group_.get(), "rooms_w",
           "DX cooling of the UPS room and offices (loss heat of the spaces)", "W");
+    }
+    if (fac.has_pv()) {
+      add(g, "pv_power_w", "on-site PV delivered to the bus (after curtailment)", "W");
+      add(g, "pv_curtailed_w", "on-site PV curtailed at the export limit", "W");
+    }
+    if (fac.has_battery()) {
+      add(g, "battery_charge_w", "AC power into the battery", "W");
+      add(g, "battery_discharge_w", "AC power out of the battery", "W");
+      add(g, "battery_soc", "battery state of charge at the end of the interval", "1");
     }
     if (fac.has_power_chain()) {
       losses_group_ = h5::create_group(g, "losses");
@@ -128,7 +139,10 @@ public:
     r_die_ = std::make_unique<h5::Series>(
         rg, "gpu_die_c", h5::Meta{"hottest accelerator die in the rack", "degC"}, matrix, racks);
     r_clock_ = std::make_unique<h5::Series>(
-        rg, "gpu_clock", h5::Meta{"mean clock fraction of the rack's busy accelerators", "1"},
+        rg, "gpu_clock",
+        h5::Meta{"mean work rate of the rack's busy accelerators (1 = nominal; under a cap, the "
+                 "core-bound share slows by f/f_nom)",
+                 "1"},
         matrix, racks);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
@@ -249,6 +263,19 @@ private:
         series_.at("pue")->append(std::nan(""));  // no IT load: undefined, as documented
       put("energy_kwh", t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
+      const auto rate = [&](double now_j, double last_j) { return (now_j - last_j) / dt_s; };
+      const models::power::LedgerTotals &m = t.ledger, &l = last_.ledger;
+      put("grid_import_w", rate(m.import_j, l.import_j));
+      put("grid_export_w", rate(m.export_j, l.export_j));
+      if (fac.has_pv()) {
+        put("pv_power_w", rate(m.pv_j, l.pv_j));
+        put("pv_curtailed_w", rate(m.pv_curtailed_j, l.pv_curtailed_j));
+      }
+      if (fac.has_battery()) {
+        put("battery_charge_w", rate(m.charge_j, l.charge_j));
+        put("battery_discharge_w", rate(m.discharge_j, l.discharge_j));
+        put("battery_soc", fac.battery_soc());
+      }
     }
     if (fac.has_site()) {
       put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
@@ -406,20 +433,28 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   recorder.finish();
 
   {
+    // Recorded in the file too (limit_violations), where `joule summary` shows them.
     const auto& fac = world.facility();
-    if (fac.has_cooling() && fac.over_capacity())
-      std::fprintf(stderr,
-                   "joule: warning: cooling capacity exceeded (%s) first at %s, in %lld "
-                   "control steps; unmet heat %.3g kWh\n",
-                   fac.over_capacity()->component.c_str(),
-                   sim::to_string(fac.over_capacity()->first).c_str(),
-                   static_cast<long long>(fac.over_capacity()->steps),
-                   world.facility_totals().unmet_heat_j / joules_per_kwh);
-    if (fac.has_power_chain() && world.facility_totals().overload_s > 0)
-      std::fprintf(stderr,
-                   "joule: warning: a power-chain stage (UPS or transformer) ran above its "
-                   "rating for %.3g h\n",
-                   world.facility_totals().overload_s / sim::seconds_per_hour);
+    char line[320];
+    if (fac.has_cooling() && fac.over_capacity()) {
+      std::snprintf(line, sizeof line,
+                    "cooling capacity exceeded (%s) first at %s, in %lld control steps; unmet "
+                    "heat %s kWh",
+                    fac.over_capacity()->component.c_str(),
+                    sim::to_string(fac.over_capacity()->first).c_str(),
+                    static_cast<long long>(fac.over_capacity()->steps),
+                    format_number(world.facility_totals().unmet_heat_j / joules_per_kwh).c_str());
+      std::fprintf(stderr, "joule: warning: %s\n", line);
+      limit_notes.push_back(line);
+    }
+    if (fac.has_power_chain() && world.facility_totals().overload_s > 0) {
+      std::snprintf(
+          line, sizeof line,
+          "a power-chain stage (UPS or transformer) ran above its rating for %s h",
+          format_number(world.facility_totals().overload_s / sim::seconds_per_hour).c_str());
+      std::fprintf(stderr, "joule: warning: %s\n", line);
+      limit_notes.push_back(line);
+    }
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -467,11 +502,14 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
     std::string notes;
     for (const auto& n : limit_notes) notes += (notes.empty() ? "" : "\n") + n;
     h5::set_attr(root, "limit_violations", notes.empty() ? std::string("none") : notes);
+    summary.notes = limit_notes;
   }
   {
     h5::Handle group = h5::create_group(root, "summary");
     for (const auto& [key, value] : v)
       if (value) h5::set_attr(group.get(), key, *value);
+    summary.tariff = world.facility().site()->tariff_text();
+    h5::set_attr(root, "tariff", summary.tariff);
   }
   h5::close_file(file);  // flush + close, checked: a full disk often shows up only here
   out.commit();
@@ -497,21 +535,13 @@ Summary read_summary(const std::string& path) {
     s.values[key] = h5::has_attr(group.get(), key)
                         ? std::optional<double>(h5::get_double_attr(group.get(), key))
                         : std::nullopt;
-  return s;
-}
-
-std::string summary_table(const Summary& s) {
-  std::ostringstream out;
-  for (const auto& key : summary_keys()) {
-    const auto it = s.values.find(key);
-    char line[128];
-    if (it == s.values.end() || !it->second)
-      std::snprintf(line, sizeof line, "  %-24s %14s\n", key.c_str(), "-");
-    else
-      std::snprintf(line, sizeof line, "  %-24s %14.6g\n", key.c_str(), *it->second);
-    out << line;
+  if (h5::has_attr(file.get(), "limit_violations")) {
+    std::istringstream notes(h5::get_string_attr(file.get(), "limit_violations"));
+    for (std::string line; std::getline(notes, line);)
+      if (!line.empty() && line != "none") s.notes.push_back(line);
   }
-  return out.str();
+  if (h5::has_attr(file.get(), "tariff")) s.tariff = h5::get_string_attr(file.get(), "tariff");
+  return s;
 }
 
 std::string summary_json(const Summary& s) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/output_file.hpp"
 #include "app/provenance.hpp"
@@ -27,6 +28,8 @@ struct RunOptions {
 // written as null in JSON.
 struct Summary {
   std::map<std::string, std::optional<double>> values;
+  std::vector<std::string> notes;  // warnings the run recorded (root attribute limit_violations)
+  std::string tariff;  // the electricity tariff cost_usd was computed with, in words
   std::string output_file;
   bool interrupted = false;
 };
@@ -44,6 +47,10 @@ Summary run(const Scenario& scenario, const RunOptions& options);
 
 // Reads the summary stored in a finished output file.
 Summary read_summary(const std::string& file);
+// A number as people read it: thousands separators, about four significant digits, never
+// scientific notation ("423,216", "1.264", "0.0001235"); NaN is "-" (app/summary.cpp).
+std::string format_number(double value);
+// The KPIs grouped by the registry's topics, with units, and the warnings (app/summary.cpp).
 std::string summary_table(const Summary& summary);
 std::string summary_json(const Summary& summary);
 // The KPI registry as a table: name, unit, label, description.

@@ -571,6 +571,23 @@ void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted) {
   }
 }
 
+PreparedSweep prepare_sweep(const std::string& sweep_path, bool check,
+                            const std::atomic<bool>* interrupted) {
+  PreparedSweep p;
+  try {
+    p.sweep = load_sweep(sweep_path, interrupted);
+    if (check) validate_sweep(p.sweep, interrupted);
+  } catch (const sim::InputError& e) {
+    p.code = 2;
+    p.message = e.what();
+  } catch (const SweepInterrupted&) {
+    p.code = 130;
+    p.message =
+        "joule: sweep interrupted while its variants were expanded and checked; nothing run";
+  }
+  return p;
+}
+
 namespace detail {
 
 // A value on one line: scalars as written, lists and maps in flow style.

@@ -86,6 +86,17 @@ Scenario variant_scenario(const Sweep& sweep, const Variant& variant);
 // Checks the interrupt flag before each variant (SweepInterrupted).
 void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted = nullptr);
 
+// A sweep ready to run, or why not: what `joule sweep` does before anything runs, on one machine
+// and on every MPI rank alike. Expands the sweep file and, with `check`, validates every variant
+// (validate_sweep); the interrupt flag is looked at before each variant of both steps.
+struct PreparedSweep {
+  Sweep sweep;
+  int code = 0;         // 0 ready; 2 an input error; 130 interrupted
+  std::string message;  // what to print when code != 0
+};
+PreparedSweep prepare_sweep(const std::string& sweep_path, bool check,
+                            const std::atomic<bool>* interrupted);
+
 // `--set` arguments of a variant (the sweep's `set` first), for running it with `joule run`.
 std::vector<std::string> variant_sets(const Sweep& sweep, const Variant& variant);
 

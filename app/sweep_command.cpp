@@ -88,18 +88,13 @@ int sweep_command(const std::string& sweep_path, SweepOptions options) {
 #ifdef JOULE_HAVE_MPI
   if (launched_by_mpi()) return sweep_command_mpi(sweep_path, options);
 #endif
-  Sweep sweep;
-  try {
-    sweep = load_sweep(sweep_path, options.interrupted);
-    if (options.dir.empty()) options.dir = default_sweep_dir(sweep_path);
-    validate_sweep(sweep, options.interrupted);
-  } catch (const sim::InputError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  } catch (const SweepInterrupted&) {
-    std::fprintf(stderr, "joule: sweep interrupted while its variants were checked; nothing run\n");
-    return 130;
+  PreparedSweep prepared = prepare_sweep(sweep_path, true, options.interrupted);
+  if (prepared.code != 0) {
+    std::fprintf(stderr, "%s\n", prepared.message.c_str());
+    return prepared.code;
   }
+  const Sweep& sweep = prepared.sweep;
+  if (options.dir.empty()) options.dir = default_sweep_dir(sweep_path);
   if (!hdf5_threadsafe()) options.processes = true;  // serial HDF5: one process per variant
   if (!options.quiet)
     std::fprintf(stderr, "joule: sweep %s: %zu variants of %s into %s/\n", sweep_path.c_str(),

@@ -150,18 +150,21 @@ int sweep_command_mpi(const std::string& sweep_path, SweepOptions options) {
   } finalize;
 
   // Every rank expands the sweep; rank 0 alone validates the variants (builds their worlds).
-  Sweep sweep;
-  int ok = 1;
-  try {
-    sweep = load_sweep(sweep_path);
-    if (rank == 0) validate_sweep(sweep);
-  } catch (const sim::InputError& e) {
-    ok = 0;
-    if (rank == 0) std::fprintf(stderr, "%s\n", e.what());
+  // Each rank honours the interrupt flag while it does (mpirun forwards SIGINT and SIGTERM);
+  // the worst outcome (130 interrupted > 2 bad input > 0) is every rank's.
+  const PreparedSweep prepared = prepare_sweep(sweep_path, rank == 0, options.interrupted);
+  int outcome = 0;
+  MPI_Allreduce(&prepared.code, &outcome, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (outcome != 0) {
+    if (rank == 0)
+      std::fprintf(stderr, "%s\n",
+                   prepared.code == outcome
+                       ? prepared.message.c_str()
+                       : "joule: sweep interrupted while its variants were expanded and checked; "
+                         "nothing run");
+    return outcome;
   }
-  int all_ok = 0;
-  MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (!all_ok) return 2;
+  const Sweep& sweep = prepared.sweep;
   if (options.dir.empty()) options.dir = default_sweep_dir(sweep_path);
   if (!hdf5_threadsafe()) options.processes = true;
 

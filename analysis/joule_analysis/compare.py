@@ -57,10 +57,12 @@ _GENERIC = {"type", "count", "model", "name", "file", "value", "mode"}
 
 
 class Spec:
-    """One KPI as displayed: summary attribute, display key, label with unit, scale, topic."""
+    """One KPI as displayed: summary attribute, display key, label with unit, scale, topic;
+    and, from the registry, its plain label, summary unit and warning text."""
 
-    def __init__(self, attr, key, label, scale, topic=""):
+    def __init__(self, attr, key, label, scale, topic="", warning="", name="", unit=""):
         self.attr, self.key, self.label, self.scale, self.topic = attr, key, label, scale, topic
+        self.warning, self.name, self.unit = warning, name or attr, unit
 
 
 def specs(path=None):
@@ -73,7 +75,8 @@ def specs(path=None):
             registry = kpi.registry_of_file(path)
         if registry is None:
             registry = kpi.registry_of_binary()
-        return [Spec(k.attr, k.key, k.label, k.scale, k.topic) for k in kpi.remember(registry)]
+        return [Spec(k.attr, k.key, k.label, k.scale, k.topic, k.warning, k.plain_label, k.unit)
+                for k in kpi.remember(registry)]
     out = [Spec(attr, key, label, scale) for key, label, attr, scale in kpi.KPIS]
     known = {s.attr for s in out}
     out += [Spec(*n) for n in _NEWER if n[0] not in known]
@@ -392,16 +395,9 @@ def _value_labels(values):
 
 
 # ---- warnings --------------------------------------------------------------------------------
-# KPIs whose non-zero value is a warning (summary attribute -> what it means), and names that
-# say a limit was exceeded.
-WARN = {
-    "cooling_unmet_heat_kwh": "cooling capacity exceeded: {kwh:,.0f} kWh of heat not removed; "
-                              "its PUE and cooling energy describe a plant that could not carry "
-                              "the load",
-    "power_chain_overload_h": "a power-chain stage (UPS or transformer) ran above its rating "
-                              "for {h:,.3g} h",
-}
-_LIMIT = re.compile(r"(exceeded|violation|over_limit|overload)")
+# A KPI is a warning when the registry gives it a warning text and its value is positive
+# (unmet cooling heat, a power-chain stage above its rating, limits not met): the same rule as
+# `joule summary`.
 
 
 def _kpi_warnings(table, who, kpi_specs):
@@ -410,13 +406,11 @@ def _kpi_warnings(table, who, kpi_specs):
     for (label, row), name in zip(table.iterrows(), who):
         for s in kpi_specs:
             v = _none(row.get(s.key))
-            if not v:
+            if not s.warning or not v or v <= 0:
                 continue
             raw = v / s.scale  # back in the summary's unit
-            if s.attr in WARN:
-                out.append((label, f"{name}: " + WARN[s.attr].format(kwh=raw, h=raw)))
-            elif _LIMIT.search(s.attr):
-                out.append((label, f"{name}: {s.label} = {kpi.fmt(v)}"))
+            unit = "" if s.unit in ("", "1") else " " + s.unit
+            out.append((label, f"{name}: {s.name} {kpi.fmt(raw)}{unit}: {s.warning}"))
     return out
 
 

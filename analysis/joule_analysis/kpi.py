@@ -36,12 +36,15 @@ class Kpi:
         self.unit = entry.get("unit", "")
         self.topic = entry.get("topic", "")
         self.description = entry.get("description", "")
+        # Non-empty for a KPI whose positive value is a warning: what it means.
+        self.warning = entry.get("warning", "")
         self.key, self.scale, shown = self.attr, 1.0, self.unit
         for (unit, suffix), (to_unit, to_suffix, scale) in DISPLAY.items():
             if self.unit == unit and self.attr.endswith(suffix):
                 self.key = self.attr[:-len(suffix)] + to_suffix
                 self.scale, shown = scale, to_unit
         label = entry.get("label") or self.attr
+        self.plain_label = label  # without the unit
         self.label = label if shown in ("", "1") else f"{label} ({shown})"
 
 

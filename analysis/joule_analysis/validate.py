@@ -12,6 +12,8 @@ Metrics of a scenario case (`metric:`):
   any key of /summary (`joule summary --json`), e.g. facility_energy_kwh
   job_energy_mwh, job_co2e_t, job_days   the run's jobs only, as `analysis/joule reproduce`
                                          computes them (job IT energy x facility/IT ratio)
+  job_accelerator_energy_mwh             the accelerators of the jobs' nodes only (no host,
+                                         no facility): what a GPU-hours x watts figure counts
   gpu_power_quantile_w                   with points {inputs: {q: 0.5}}: the q-quantile of the
                                          per-GPU power of /gpu_power (busy and idle GPUs,
                                          every interval, linear within a bin)
@@ -200,6 +202,11 @@ def run_scenario_case(case, joule, outputs_dir, reuse=False):
         return rows
     if metric in JOB_METRICS:
         value = reproduce.simulated_values(run)[JOB_METRICS[metric]]
+    elif metric == "job_accelerator_energy_mwh":
+        e = run.jobs.get("accelerator_energy_kwh")
+        if e is None:
+            raise RuntimeError("the run's jobs table has no accelerator_energy_kwh")
+        value = float(sum(x for x in e if x == x)) / 1e3
     else:
         if metric not in run.summary:
             raise RuntimeError(f"metric {metric} is not in the run's summary")

@@ -130,7 +130,8 @@ def test_unmet_heat_is_a_warning_naming_the_variant(sweep_dir, tmp_path):
         name = f["name"][5].decode()
     cmp_ = compare.load([str(out)])
     assert [w[0] for w in cmp_.warnings] == [cmp_.labels[3], cmp_.labels[5]]
-    assert name in cmp_.warnings[1][1] and "above its rating for 2.5 h" in cmp_.warnings[1][1]
+    assert name in cmp_.warnings[1][1] and "power-chain overload 2.5 h: a power-chain stage (UPS or " \
+        "transformer) ran above its rating" in cmp_.warnings[1][1]
 
 
 def test_failed_variants_are_warnings(tmp_path):

@@ -95,17 +95,28 @@ double Accelerator::memory_power_w(const OpRates& rates) const {
   return p;
 }
 
+double Accelerator::work_rate(double s, double core_bound) {
+  if (core_bound >= 1.0) return s;
+  if (s <= 0.0) return 0.0;
+  return 1.0 / (core_bound / s + (1.0 - core_bound));
+}
+
 AcceleratorState Accelerator::evaluate(const OpRates& demand, double coolant_c,
                                        bool context) const {
   const double coupling = idle_w_ * leakage_ * r_th_;  // ∂P_static/∂P through T_die, < 1
   const double base_w = idle_w_ * (1.0 + leakage_ * (coolant_c - t_ref_c_));
   // Core power (context clocks, tensor/vector/on-chip SRAM ops) follows the V–f curve g(s);
   // off-core I/O (HBM, NVLink/ICI, PCIe) runs on its own supplies: its energy per byte does
-  // not depend on the core voltage, so its power only follows the byte rate, ∝ s.
+  // not depend on the core voltage, so its power only follows the byte rate, ∝ x(s).
+  const double phi = std::clamp(demand.core_bound, 0.0, 1.0);
   const double io_w = memory_power_w(demand);
-  const double core_w = (context ? context_extra_w_ : 0.0) + op_power_w(demand) - io_w;
+  const double context_w = context ? context_extra_w_ : 0.0;
+  const double ops_w = op_power_w(demand) - io_w;
   auto power_at = [&](double s) {
-    return (base_w + core_w * clock_power_ratio(s) + io_w * s) / (1.0 - coupling);
+    const double x = work_rate(s, phi);
+    const double core_w =
+        context_w * clock_power_ratio(s) + (s > 0 ? ops_w * x * clock_power_ratio(s) / s : 0.0);
+    return (base_w + core_w + io_w * x) / (1.0 - coupling);
   };
 
   AcceleratorState out;
@@ -114,10 +125,21 @@ AcceleratorState Accelerator::evaluate(const OpRates& demand, double coolant_c,
   double s = 1.0;
   if (power_at(1.0) > limit_w) {
     out.throttled = cap_w_ <= thermal_w ? Throttle::power_cap : Throttle::thermal;
-    // core·(A s³ + B s) + io·s = limit·(1 − coupling) − base
-    const double room_w = limit_w * (1.0 - coupling) - base_w;
-    const double a = core_w * cubic_share_, b = core_w * (1.0 - cubic_share_) + io_w;
-    s = a + b > 0 ? solve_clock(a, b, room_w) : 0.0;
+    if (phi >= 1.0) {
+      // core·(A s³ + B s) + io·s = limit·(1 − coupling) − base
+      const double core_w = context_w + ops_w;
+      const double room_w = limit_w * (1.0 - coupling) - base_w;
+      const double a = core_w * cubic_share_, b = core_w * (1.0 - cubic_share_) + io_w;
+      s = a + b > 0 ? solve_clock(a, b, room_w) : 0.0;
+    } else {
+      // P(s) rises monotonically with s (x, g and g/s all do): bisect on (0, 1].
+      double lo = 0.0, hi = 1.0;
+      for (int i = 0; i < 60; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (power_at(mid) > limit_w ? hi : lo) = mid;
+      }
+      s = lo;
+    }
     if (s <= s_min_) {
       s = s_min_;
       out.at_min_clock = true;
@@ -125,6 +147,7 @@ AcceleratorState Accelerator::evaluate(const OpRates& demand, double coolant_c,
     s = std::min(s, 1.0);
   }
   out.clock_fraction = s;
+  out.speed = work_rate(s, phi);
   out.power_w = out.at_min_clock || out.throttled == Throttle::none ? power_at(s) : limit_w;
   out.die_temp_c = coolant_c + r_th_ * out.power_w;
   if (out.at_min_clock) out.over_limit_w = std::max(0.0, out.power_w - limit_w);

@@ -9,14 +9,24 @@
 //   g(s) = (β·(s f)³ + τ·(s f)) / (β·f³ + τ·f)           DVFS fit normalized to nominal
 //                                                        (AccelWattch, Kandiah et al. 2021)
 //   T_die = T_coolant + R_th·P                          coolant = inlet air or cold-plate supply
-//   throughput ∝ f, so rates and step times scale by s.
+//
+// Speed under a lower clock (roofline split of the work, as in Williams, Waterman, Patterson,
+// CACM 2009): a share φ of the time at nominal clock is bound by the core clock (GEMM kernels),
+// the rest by HBM, links or storage, which keep their speed. The work rate relative to nominal
+// is
+//   x(s) = 1 / (φ/s + 1 − φ)                            (x = s when φ = 1, compute-bound)
+// and every op rate scales by x. Core ops at clock s cost g(s)/s times their nominal energy
+// (dynamic energy per op ∝ V², and g(s)/s ∝ V² along the V–f curve), so
+//   P(s) = P_static + (P_context − P_idle)·g(s) + Σ_core e_k·r_k·x·g(s)/s + D_io·x,
+// which is the equation above when φ = 1. φ comes with the demand (OpRates::core_bound).
 //
 // Because P_static depends on T_die and T_die on P, the fixed point is solved in closed form
 // (both are linear): P = (P_idle·(1 + λ·(T_in − T_ref)) + D_core·g(s) + D_io·s) /
 // (1 − P_idle·λ·R_th).
 // Limits: P ≤ cap and T_die ≤ T_limit ⇔ P ≤ (T_limit − T_in)/R_th; the binding one sets s by
-// inverting g (a depressed cubic, Cardano plus one Newton step), floored at f_min. A device at a
-// demand above its cap therefore settles at the cap with f < f_nom; below f_min it stays above.
+// inverting g (φ = 1: a depressed cubic, Cardano plus one Newton step; φ < 1: bisection, P is
+// monotone in s), floored at f_min. A device at a demand above its cap therefore settles at
+// the cap with f < f_nom; below f_min it stays above.
 //
 // Parameters (defaults from the catalog, overridden by a calibration file): P_idle, T_ref, λ,
 // P_context, e_k, β, τ (calibration.hpp); cap, R_th, T_limit, f_min (catalog / node spec).
@@ -48,12 +58,13 @@ struct AcceleratorSettings {
 
 struct AcceleratorState {
   double power_w = 0.0;
-  double clock_fraction = 1.0;  // f/f_nom = throughput factor
+  double clock_fraction = 1.0;  // f/f_nom
+  double speed = 1.0;           // work rate over nominal, x(s) = 1/(φ/s + 1 − φ)
   double die_temp_c = 0.0;
   Throttle throttled = Throttle::none;
   bool at_min_clock = false;  // the limit could not be met even at f_min
   double over_limit_w = 0.0;  // at f_min: how far the power still exceeds the limit
-  double throughput_factor() const { return clock_fraction; }
+  double throughput_factor() const { return speed; }
 };
 
 class Accelerator {
@@ -73,6 +84,8 @@ public:
   double clock_fraction_for_ratio(double ratio) const;
   // Σ e_k·r_k over the off-core I/O classes (HBM, NVLink/ICI, PCIe), at the nominal clock.
   double memory_power_w(const OpRates& rates) const;
+  // x(s) = 1/(φ/s + 1 − φ): work rate over nominal at clock fraction s, core-bound share φ.
+  static double work_rate(double s, double core_bound);
   // The root s ≥ 0 of a·s³ + b·s = c (a, b ≥ 0): Cardano plus one Newton step.
   static double solve_clock(double a, double b, double c);
 

@@ -43,6 +43,11 @@ struct AcceleratorSpec {
   // 1 when the chip-to-chip interconnect links chips across hosts (TPU ICI in a pod), 0 when
   // it stays inside a node (NVLink domain of one server).
   Sourced<double> pod_interconnect = spec(0.0, "interconnect inside one node");
+  // Share of the tensor peak a large dense GEMM sustains (the best a training step's GEMM
+  // kernels reach). A step at kernel efficiency η spends min(1, η/gemm_efficiency) of its
+  // compute time in GEMMs, bound by the core clock; the rest is memory- or link-bound.
+  Sourced<double> gemm_efficiency =
+      estimate(0.75, "estimate: between the measured V100 (0.66) and H100 (0.79) GEMM shares");
 
   double peak_rate(Op op) const { return peak[static_cast<std::size_t>(op)].value; }
 };
@@ -64,8 +69,13 @@ void derive_estimates(AcceleratorSpec& chip);
 // The catalog's estimates as a Calibration (kind = estimate); overlay a file on top of it.
 Calibration default_calibration(const AcceleratorSpec& chip);
 
+// Share of a step's compute time bound by the core clock when its tensor rate is
+// `tensor_fraction` of peak: the GEMM time share min(1, tensor_fraction / gemm_efficiency).
+double core_bound_share(const AcceleratorSpec& chip, double tensor_fraction);
+
 // The "reference training mix" used to check estimates against TDP: dense BF16 (FP16 where the
-// chip has no BF16) at `mfu` of peak, plus HBM traffic at `hbm_fraction` of peak bandwidth.
+// chip has no BF16) at `mfu` of peak, plus HBM traffic at `hbm_fraction` of peak bandwidth;
+// its core-bound share is core_bound_share(chip, mfu).
 OpRates reference_training_rates(const AcceleratorSpec& chip, double mfu = 0.45,
                                  double hbm_fraction = 0.40);
 

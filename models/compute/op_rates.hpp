@@ -38,6 +38,11 @@ constexpr bool is_bytes(Op op) {
 
 struct OpRates {
   std::array<double, op_count> per_s{};  // FLOP/s or byte/s, per accelerator
+  // Share of the work's time, at the nominal clock, that is bound by the core clock (dense
+  // GEMM kernels). The rest (memory-bound kernels, communication, I/O) runs at the speed of
+  // HBM, links and storage and does not slow when a cap lowers the core clock. 1: all of it
+  // follows the clock (a compute-bound load).
+  double core_bound = 1.0;
   double& operator[](Op op) { return per_s[static_cast<std::size_t>(op)]; }
   double operator[](Op op) const { return per_s[static_cast<std::size_t>(op)]; }
   OpRates scaled(double k) const {

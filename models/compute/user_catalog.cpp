@@ -56,6 +56,8 @@ const std::vector<Field<AcceleratorSpec>>& accelerator_fields() {
        [](A& a) -> Sourced<double>& { return a.energy_j[idx(Op::tensor_fp16)]; }},
       {"energy_fp8", "J/FLOP", "board energy per FP8 FLOP",
        [](A& a) -> Sourced<double>& { return a.energy_j[idx(Op::tensor_fp8)]; }},
+      {"gemm_efficiency", "number", "share of the tensor peak a large dense GEMM sustains",
+       [](A& a) -> Sourced<double>& { return a.gemm_efficiency; }},
       {"energy_hbm", "J/B", "energy per HBM byte",
        [](A& a) -> Sourced<double>& { return a.energy_j[idx(Op::hbm)]; }},
   };
@@ -196,6 +198,8 @@ void read_accelerator(const sim::ParamNode& item) {
   read_fields(r, accelerator_fields(), c);
   check_order(r, "idle", c.idle_w.value, "context", c.context_w.value);
   check_order(r, "context", c.context_w.value, "tdp", c.tdp_w.value);
+  if (c.gemm_efficiency.value > 1.0)
+    r.fail("gemm_efficiency", "must be at most 1 (a share of the tensor peak)");
   if (r.has("tdp") || r.has("idle") || r.has("nominal_clock")) derive_estimates(c);
   const double coupling = c.idle_w.value * c.leakage_per_kelvin.value * c.r_th_air_k_per_w.value;
   if (coupling >= 1.0) r.fail("idle", "is so large that leakage would run away");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -190,9 +191,11 @@ const sim::ModelDoc& site_doc() {
           {"carbon_column", "string", "direct",
            "which Electricity Maps intensity to read: direct (combustion, Scope 2 "
            "location-based) or lca (life-cycle)"},
-          {"price", "string", "80 USD/MWh",
+          {"price", "string", "none",
            "hourly price CSV (Datetime (UTC), Price (USD/MWh)), or a fixed price such as \"80 "
-           "USD/MWh\""},
+           "USD/MWh\"; none: no cost is computed (unless tariff.energy sets prices)"},
+          {"tariff", "map", "none",
+           "time-of-use energy periods and a monthly demand charge (see 'tariff')"},
           {"wrap", "bool", "true",
            "repeat the typical weather year and the CSV series for runs beyond their coverage; "
            "false makes such a run an error"},
@@ -278,9 +281,26 @@ SiteSpec site_spec(const sim::ParamReader& r, const std::string& base_dir) {
   }
   s.carbon_column = r.choice("carbon_column", {"direct", "lca"}) == "lca" ? CarbonColumn::lca
                                                                           : CarbonColumn::direct;
-  if (!fixed_or_path(r, "price", "80 USD/MWh", s.price_fixed)) {
-    s.price_path = existing_file(r, "price", base_dir);
-    s.price_where = r.location("price");
+  if (r.has("price")) {
+    s.has_price = true;
+    if (!fixed_or_path(r, "price", "80 USD/MWh", s.price_fixed)) {
+      s.price_path = existing_file(r, "price", base_dir);
+      s.price_where = r.location("price");
+    }
+  }
+  if (const sim::ParamNode* tariff = r.node("tariff")) {
+    if (!tariff->is_map())
+      r.fail("tariff",
+             "must be a map of keys (energy, off_peak, "
+             "demand_charge)");
+    s.tariff = tariff_spec(sim::ParamReader(tariff, tariff_doc()));
+    if (!s.tariff.periods.empty() && s.has_price)
+      throw sim::InputError(s.tariff.where,
+                            r.path("tariff") +
+                                ".energy sets time-of-use prices, but a price is "
+                                "given as well",
+                            r.location("price"), "the price is set here");
+    if (!s.tariff.periods.empty()) s.has_price = true;
   }
 
   s.wrap = r.boolean("wrap");
@@ -304,6 +324,11 @@ SiteSpec site_spec(const sim::ParamReader& r, const std::string& base_dir) {
 }
 
 // ---------------------------------------------------------------- Site
+
+sim::UsdPerJoule Site::price(sim::Time t) const {
+  if (!tariff_.periods.empty()) return tou_price(tariff_, local_time(t));
+  return sim::UsdPerJoule(price_.at(t));
+}
 
 namespace {
 
@@ -349,6 +374,28 @@ Site::Site(const SiteSpec& spec, sim::Time horizon)
                        std::string(price_column), spec.price_fixed.value(),
                        sim::parse_quantity("1 USD/MWh").value,
                        /*non_negative=*/false, start_utc_s_, spec.wrap);
+  tariff_ = spec.tariff;
+  has_price_ = spec.has_price;
+  {
+    const double usd_per_mwh = sim::parse_quantity("1 USD/MWh").value;
+    char text[160];
+    if (!tariff_.periods.empty())
+      std::snprintf(text, sizeof text, "time-of-use, %zu periods, off-peak %.4g USD/MWh",
+                    tariff_.periods.size(), tariff_.off_peak.value() / usd_per_mwh);
+    else if (!spec.price_path.empty())
+      std::snprintf(text, sizeof text, "hourly prices, %s",
+                    std::filesystem::path(spec.price_path).filename().string().c_str());
+    else if (has_price_)
+      std::snprintf(text, sizeof text, "flat %.6g USD/MWh", spec.price_fixed.value() / usd_per_mwh);
+    else
+      std::snprintf(text, sizeof text, "none (no site.price: no energy cost computed)");
+    tariff_text_ = text;
+    if (tariff_.demand_charge) {
+      std::snprintf(text, sizeof text, "; demand charge %.6g USD/kW-month on the 15-min peak",
+                    tariff_.demand_charge->value() * 1e3);
+      tariff_text_ += text;
+    }
+  }
 
   // Coverage, checked now so that a run never fails part-way.
   const std::string run = "the run (" + sim::to_string(horizon) + " from " + to_string(spec.start) +

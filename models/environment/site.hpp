@@ -25,9 +25,11 @@
 // grid files cover.)
 //
 // Fallbacks: without a weather file the outdoor air is constant (`dry_bulb`,
-// `relative_humidity`, `pressure`, no sun); `carbon` and `price` take either a CSV path or a
-// fixed value ("400 gCO2e/kWh", "80 USD/MWh": estimates of a US average grid mix, eGRID 2022
-// ≈ 370 g/kWh, and the 2023 US industrial tariff ≈ 80 USD/MWh, EIA).
+// `relative_humidity`, `pressure`, no sun); `carbon` takes either a CSV path or a fixed value
+// ("400 gCO2e/kWh" by default: an estimate of a US average grid mix, eGRID 2022 ≈ 370 g/kWh).
+// `price` takes a CSV path or a fixed value ("80 USD/MWh": the 2023 US industrial average,
+// EIA) and has no default: without it or a time-of-use `tariff` (tariff.hpp) the run computes
+// no cost rather than one at an undisclosed price.
 //
 // Carbon column: `direct` (default) is the combustion-only intensity used for location-based
 // Scope 2 accounting (GHG Protocol) and by eGRID, so CUE and tCO2e compare with published
@@ -43,6 +45,7 @@
 #include "models/environment/epw.hpp"
 #include "models/environment/hourly_series.hpp"
 #include "models/environment/psychrometrics.hpp"
+#include "models/environment/tariff.hpp"
 #include "sim/params.hpp"
 #include "sim/time.hpp"
 #include "sim/units.hpp"
@@ -126,6 +129,8 @@ struct SiteSpec {
   std::string price_path;  // empty: fixed `price_fixed`
   sim::Location price_where;
   sim::UsdPerJoule price_fixed{0};
+  bool has_price = false;  // `price` was given
+  TariffSpec tariff;       // time-of-use periods and demand charge (`tariff`)
 
   bool wrap = true;
   sim::Location wrap_where;
@@ -151,7 +156,13 @@ public:
   sim::CarbonIntensity carbon_intensity(sim::Time t) const {
     return sim::CarbonIntensity(carbon_.at(t));
   }
-  sim::UsdPerJoule price(sim::Time t) const { return sim::UsdPerJoule(price_.at(t)); }
+  // The energy price at t: time-of-use, the hourly series or the flat price (0 without any).
+  sim::UsdPerJoule price(sim::Time t) const;
+  // Whether the scenario names an energy price (flat, hourly or time-of-use).
+  bool has_price() const { return has_price_; }
+  const TariffSpec& tariff() const { return tariff_; }
+  // The tariff in words, for the summary: "hourly CSV data/prices/x.csv + demand charge ...".
+  const std::string& tariff_text() const { return tariff_text_; }
 
   const Weather& weather() const { return weather_; }
   const HourlySignal& carbon() const { return carbon_; }
@@ -169,6 +180,9 @@ private:
   Weather weather_;
   HourlySignal carbon_;
   HourlySignal price_;
+  TariffSpec tariff_;
+  bool has_price_ = false;
+  std::string tariff_text_;
 };
 
 }  // namespace joule::models::environment

@@ -21,7 +21,16 @@ const sim::ModelDoc& battery_doc() {
           {"soc_max", "number", "0.9", "highest state of charge"},
           {"initial_soc", "number", "0.5", "state of charge at t = 0"},
           {"peak_shave_above", "W", "none",
-           "grid power threshold: discharge above it, recharge below it; absent: idle"},
+           "grid power threshold: discharge above it, recharge below it (and, with price or "
+           "carbon dispatch, charge only below it)"},
+          {"dispatch", "string", "peak-shaving with peak_shave_above, else none",
+           "none | peak-shaving | price (time-of-use arbitrage) | carbon (charge at low, "
+           "discharge at high grid carbon intensity)"},
+          {"window", "s", "24 h", "forecast window of price and carbon dispatch"},
+          {"charge_quantile", "number", "0.25",
+           "price or carbon dispatch: charge at or below this quantile of the window"},
+          {"discharge_quantile", "number", "0.75",
+           "price or carbon dispatch: discharge at or above this quantile of the window"},
       }};
   return doc;
 }
@@ -40,7 +49,35 @@ BatterySpec battery_spec(const sim::ParamReader& r) {
   s.initial_soc = r.number("initial_soc", sim::Range::between(s.soc_min, s.soc_max));
   if (r.has("peak_shave_above"))
     s.peak_shave_above = r.quantity<sim::Watts>("peak_shave_above", sim::Range::non_negative());
+  const std::string mode = r.has("dispatch")
+                               ? r.choice("dispatch", {"none", "peak-shaving", "price", "carbon"})
+                           : s.peak_shave_above ? "peak-shaving"
+                                                : "none";
+  s.dispatch = mode == "peak-shaving" ? DispatchMode::peak_shaving
+               : mode == "price"      ? DispatchMode::price
+               : mode == "carbon"     ? DispatchMode::carbon
+                                      : DispatchMode::none;
+  if (s.dispatch == DispatchMode::peak_shaving && !s.peak_shave_above)
+    r.fail("dispatch", "is peak-shaving but peak_shave_above is not set");
+  s.window = r.duration("window", sim::Range::between(3600, 31 * 86400));
+  s.charge_quantile = r.number("charge_quantile", sim::Range::unit_interval());
+  s.discharge_quantile = r.number("discharge_quantile", sim::Range::unit_interval());
+  if (s.discharge_quantile <= s.charge_quantile)
+    throw sim::InputError(r.location("discharge_quantile"),
+                          r.path("discharge_quantile") + " must be > charge_quantile",
+                          r.location("charge_quantile"), "charge_quantile is set here");
   return s;
+}
+
+DispatchLimits BatterySpec::limits() const {
+  DispatchLimits l;
+  l.max_charge_w = max_charge.value();
+  l.max_discharge_w = max_discharge.value();
+  l.round_trip_efficiency = round_trip_efficiency;
+  if (peak_shave_above) l.peak_threshold_w = peak_shave_above->value();
+  l.charge_quantile = charge_quantile;
+  l.discharge_quantile = discharge_quantile;
+  return l;
 }
 
 Battery::Battery(const BatterySpec& spec)
@@ -86,13 +123,6 @@ Battery::Step Battery::step(double dt_s, double requested_w) {
       energy_j_ += charge_w * dt_s * eta_c_;
   }
   return out;
-}
-
-double peak_shaving_request_w(const BatterySpec& spec, double demand_w) {
-  if (!spec.peak_shave_above) return 0.0;
-  const double threshold_w = spec.peak_shave_above->value();
-  if (demand_w > threshold_w) return demand_w - threshold_w;
-  return -std::min(spec.max_charge.value(), threshold_w - demand_w);
 }
 
 }  // namespace joule::models::power

@@ -8,9 +8,14 @@
 // `step(dt, requested)` returns the power actually held over the next dt — the request clipped
 // to both limits, so that E lands exactly on a bound instead of crossing it.
 //
+// Dispatch (dispatch.hpp): peak shaving above a threshold T, price or carbon arbitrage over a
+// forecast window, or none; every mode stores PV surplus before it is exported.
 // Peak shaving: with grid demand D (before the battery) and threshold T, request D − T when
 // D > T (discharge) and recharge at min(max charge, T − D) when D < T, so recharging never
 // lifts the grid above T.
+//
+// The stored energy at the end of a run differs from the start's: the facility settles the
+// difference at the grid (facility.hpp), so the initial charge is never free energy.
 //
 // | parameter | default | basis |
 // |---|---|---|
@@ -21,7 +26,9 @@
 
 #include <optional>
 
+#include "models/power/dispatch.hpp"
 #include "sim/params.hpp"
+#include "sim/time.hpp"
 #include "sim/units.hpp"
 
 namespace joule::models::power {
@@ -34,7 +41,14 @@ struct BatterySpec {
   double soc_min = 0.1;
   double soc_max = 0.9;
   double initial_soc = 0.5;
-  std::optional<sim::Watts> peak_shave_above;  // threshold T; none: no controller
+  std::optional<sim::Watts> peak_shave_above;  // threshold T
+  // peak-shaving when T is given and no mode is named, else none.
+  DispatchMode dispatch = DispatchMode::none;
+  sim::Time window = sim::hours(24);  // forecast window of price and carbon dispatch
+  double charge_quantile = 0.25;
+  double discharge_quantile = 0.75;
+
+  DispatchLimits limits() const;
 };
 
 const sim::ModelDoc& battery_doc();
@@ -55,6 +69,9 @@ public:
 
   double stored_j() const { return energy_j_; }
   double soc() const { return energy_j_ / spec_.capacity.value(); }
+  double initial_j() const { return spec_.initial_soc * spec_.capacity.value(); }
+  double charge_efficiency() const { return eta_c_; }
+  double discharge_efficiency() const { return eta_d_; }
   // Largest power that can be held for dt_s without leaving the limits.
   double max_discharge_w(double dt_s) const;
   double max_charge_w(double dt_s) const;
@@ -66,8 +83,5 @@ private:
   double eta_d_;
   double energy_j_;
 };
-
-// Peak-shaving request for grid demand `demand_w` (before the battery): > 0 discharge.
-double peak_shaving_request_w(const BatterySpec& spec, double demand_w);
 
 }  // namespace joule::models::power

@@ -23,6 +23,9 @@ const sim::ModelDoc& power_chain_doc() {
             {"other_load", "W", "0 W",
              "offices, security and other constant loads (cooled at room_cop)"},
             {"cooling_on_ups", "bool", "false", "feed cooling through the UPS too"},
+            {"export_limit", "W", "none",
+             "most power the site may send to the grid; PV beyond it is curtailed (0: no "
+             "export). Absent: unlimited"},
         }};
     const auto more = support_keys();
     d.keys.insert(d.keys.end(), more.begin(), more.end());
@@ -66,6 +69,8 @@ PowerChainSpec power_chain_spec(const sim::ParamReader& r) {
   if (const sim::ParamNode* p = sub_map(r, "pv")) s.pv = pv_spec(sim::ParamReader(p, pv_doc()));
   s.other_load = r.quantity<sim::Watts>("other_load", sim::Range::non_negative());
   s.cooling_on_ups = r.boolean("cooling_on_ups");
+  if (r.has("export_limit"))
+    s.export_limit = r.quantity<sim::Watts>("export_limit", sim::Range::non_negative());
   s.support = support_spec(r);
   return s;
 }
@@ -102,6 +107,23 @@ ChainBreakdown PowerChain::evaluate(double it_w, double cooling_w, double other_
   b.transformer_load_fraction = transformer_.load_fraction(bus_w);
   b.grid_w = bus_w + tx_loss_w;
   return b;
+}
+
+ChainBreakdown PowerChain::evaluate_limited(double it_w, double cooling_w, double other_w,
+                                            double pv_available_w, double battery_w) const {
+  ChainBreakdown b = evaluate(it_w, cooling_w, other_w, pv_available_w, battery_w);
+  if (!spec_.export_limit || b.grid_w >= -spec_.export_limit->value()) return b;
+  // grid(pv) is continuous and strictly decreasing: bisect for grid = −limit, keeping the
+  // side that stays within the limit (60 halvings: below a µW for any site).
+  const double floor_w = -spec_.export_limit->value();
+  double lo = 0.0, hi = pv_available_w;
+  if (evaluate(it_w, cooling_w, other_w, lo, battery_w).grid_w < floor_w)
+    return evaluate(it_w, cooling_w, other_w, lo, battery_w);  // the battery alone exports
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (evaluate(it_w, cooling_w, other_w, mid, battery_w).grid_w < floor_w ? hi : lo) = mid;
+  }
+  return evaluate(it_w, cooling_w, other_w, lo, battery_w);
 }
 
 }  // namespace joule::models::power

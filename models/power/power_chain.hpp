@@ -19,6 +19,10 @@
 // the no-load part stays a facility loss, the rest is the export loss, kept out of the PUE
 // (ISO/IEC 30134-2:2016: on-site generation is a supply, not a load).
 //
+// Export limit: with `export_limit` set, PV the site can neither use, store nor export within
+// the limit is curtailed (the inverters back off): evaluate_limited() finds the PV power that
+// puts the grid at exactly −limit (grid is strictly decreasing in PV: bisection).
+//
 // Component physics and default coefficients: psu.hpp, ups.hpp, transformer.hpp, battery.hpp,
 // pv.hpp. PDU default η = 0.99: 415/240 V distribution without a PDU transformer (busway,
 // rack PDU, cabling); PDUs with a 480→208 V transformer run ~97–98 % (Rasmussen, APC WP 113)
@@ -47,6 +51,7 @@ struct PowerChainSpec {
   std::optional<BatterySpec> battery;
   std::optional<PvSpec> pv;
   sim::Watts other_load{0};
+  std::optional<sim::Watts> export_limit;  // none: any surplus may be exported
   bool cooling_on_ups = false;
   SupportSpec support;
 };
@@ -87,6 +92,10 @@ public:
 
   ChainBreakdown evaluate(double it_w, double cooling_w, double other_w, double pv_w,
                           double battery_w) const;
+  // As evaluate() with `pv_available_w` of PV, curtailed so that the export stays within
+  // `export_limit`; the breakdown's pv_w is the PV used (available − curtailed).
+  ChainBreakdown evaluate_limited(double it_w, double cooling_w, double other_w,
+                                  double pv_available_w, double battery_w) const;
 
   double pdu_loss_w(double it_w) const;
   double other_load_w() const { return spec_.other_load.value(); }

@@ -234,6 +234,7 @@ Trace parse_trace_csv(std::string_view text, const std::string& name) {
       throw sim::InputError(at(line_no, g.column),
                             "gpu_num must be a whole number >= 0, got '" + g.text + "'");
     raw.job.gpus = static_cast<int>(gpus);
+    raw.job.gpus_column = g.column;
 
     raw.submit_s = time_of(*cell("submit_time"), "submit_time");
     raw.submit_column = cell("submit_time")->column;

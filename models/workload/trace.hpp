@@ -4,7 +4,8 @@
 //
 // Columns, found by header name (order free; unknown columns ignored):
 //   job_id       required, unique
-//   gpu_num      required, integer ≥ 0 (0: a CPU-only job, kept and replayed with 0 GPUs)
+//   gpu_num      required, integer ≥ 0 (0: a CPU-only job; kept here, refused or left out by
+//                the trace generator: see its `cpu_jobs` key)
 //   submit_time  required
 //   start_time, end_time   optional; used for the duration when `duration` is absent/empty
 //   duration     seconds of run time (preferred when present)
@@ -13,7 +14,7 @@
 // ("2020-04-01 08:15:00", "2020-04-01T08:15:00Z", "...+08:00"; no zone = UTC); both may be
 // mixed. Submit times are replayed relative to the earliest submit in the file.
 //
-// Nothing is dropped: every data row becomes a job. FAILED/CANCELLED/TIMEOUT rows are replayed
+// Nothing is dropped here: every data row becomes a job. FAILED/CANCELLED/TIMEOUT rows are replayed
 // with their recorded duration (the GPUs were held that long, which is what energy needs); a
 // row with duration 0 (e.g. cancelled while queued) is a zero-length job. Blank lines and lines
 // starting with '#' are not rows. A row that cannot be read (missing cell, bad number or
@@ -34,10 +35,11 @@ namespace joule::models::workload {
 struct TraceJob {
   std::string id;
   int gpus = 0;
-  sim::Time submit;    // relative to the trace's earliest submit
-  sim::Time duration;  // run time to replay
-  std::string state;   // as written, "" when the column is absent
-  int line = 0;        // in the trace file
+  sim::Time submit;     // relative to the trace's earliest submit
+  sim::Time duration;   // run time to replay
+  std::string state;    // as written, "" when the column is absent
+  int line = 0;         // in the trace file
+  int gpus_column = 0;  // of the gpu_num cell
 };
 
 struct Trace {

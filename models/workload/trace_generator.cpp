@@ -1,6 +1,12 @@
 // Generator "trace": replays a CSV job table (trace.hpp) with its submit times and durations.
 // Every row becomes a job, in submit order (ties keep file order); the GPU-hours replayed equal
 // the trace's exactly (integer nanoseconds).
+//
+// Rows with gpu_num 0 are CPU-only jobs (Helios and Acme list them beside the GPU jobs). Joule
+// simulates accelerator jobs on the cluster's accelerator nodes and has no CPU partition, so
+// such a row would run on no node, draw nothing and still be counted as a job that completed.
+// They are therefore an input error at the row's gpu_num cell unless `cpu_jobs: skip` says to
+// leave them out of the simulation (their GPU-hours are zero, so the total is unchanged).
 #include <algorithm>
 #include <filesystem>
 
@@ -19,7 +25,11 @@ const sim::ModelDoc& generator_doc() {
       {
           {"generator", "string", "", "trace"},
           {"file", "string", "", "CSV path, relative to the scenario file"},
-          {"max_jobs", "integer", "0", "replay only the first n jobs by submit time (0: all)"},
+          {"max_jobs", "integer", "0",
+           "replay only the first n jobs by submit time (0: all; counted after `cpu_jobs`)"},
+          {"cpu_jobs", "string", "error",
+           "rows with gpu_num 0 (CPU-only jobs, not simulated): error (at the row) or skip "
+           "(left out)"},
       }};
   return doc;
 }
@@ -31,6 +41,22 @@ public:
     const std::string dir = sim::directory_of(r.location("file"), ctx.base_dir);
     if (file.is_relative() && !dir.empty()) file = std::filesystem::path(dir) / file;
     trace_ = read_trace_csv(file.string(), r.location("file"));
+    const bool skip_cpu_jobs = r.choice("cpu_jobs", {"error", "skip"}) == "skip";
+    if (skip_cpu_jobs) {
+      std::erase_if(trace_.jobs, [](const TraceJob& job) { return job.gpus == 0; });
+    } else {
+      const auto cpu_jobs = std::count_if(trace_.jobs.begin(), trace_.jobs.end(),
+                                          [](const TraceJob& job) { return job.gpus == 0; });
+      for (const TraceJob& job : trace_.jobs)
+        if (job.gpus == 0)
+          throw sim::InputError(
+              sim::Location{nullptr, file.string(), job.line, job.gpus_column},
+              "job " + job.id + " has gpu_num 0, a CPU-only job (" + std::to_string(cpu_jobs) +
+                  " such row" + (cpu_jobs == 1 ? "" : "s") +
+                  " in this trace): Joule simulates accelerator jobs only, and a job on no node "
+                  "would draw nothing and still count as completed; remove the rows, or set " +
+                  r.path("cpu_jobs") + ": skip to leave them out");
+    }
     for (const TraceJob& job : trace_.jobs)
       if (ctx.cluster_gpus > 0 && job.gpus > ctx.cluster_gpus)
         throw sim::InputError(sim::Location{nullptr, file.string(), job.line, 0},

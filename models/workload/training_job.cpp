@@ -180,13 +180,17 @@ TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
 
 OpRates time_weighted_rates(const std::vector<Phase>& phases) {
   OpRates sum;
-  double total_ns = 0;
+  double total_ns = 0, core_bound_ns = 0;
   for (const auto& ph : phases) {
     const double w = static_cast<double>(ph.duration.ns());
     total_ns += w;
+    core_bound_ns += ph.rates.core_bound * w;
     for (std::size_t k = 0; k < compute::op_count; ++k) sum.per_s[k] += ph.rates.per_s[k] * w;
   }
-  return total_ns > 0 ? sum.scaled(1.0 / total_ns) : OpRates{};
+  if (!(total_ns > 0)) return OpRates{};
+  OpRates mean = sum.scaled(1.0 / total_ns);
+  mean.core_bound = core_bound_ns / total_ns;  // shares of time add
+  return mean;
 }
 
 TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
@@ -261,11 +265,16 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   if (p.pipeline > 1)
     link_bytes += tokens_per_replica * directions * spec_.d_model * elem / p.tensor;
   fb.rates[Op::nvlink] = link_bytes / breakdown_.compute_s;
+  fb.rates.core_bound =
+      caps_.gemm_efficiency > 0 ? std::min(1.0, tensor_rate / peak / caps_.gemm_efficiency) : 1.0;
 
-  // Pipeline bubble: each stage idles (p−1)/(v·m) of its compute time.
+  // Pipeline bubble: each stage idles (p−1)/(v·m) of its compute time, waiting on the other
+  // stages' forward/backward (so it stretches as they do).
   Phase bubble{PhaseKind::pipeline_bubble, sim::seconds(breakdown_.bubble_s), {}};
+  bubble.rates.core_bound = fb.rates.core_bound;
 
   Phase sync{PhaseKind::gradient_sync, sim::seconds(breakdown_.sync_s), {}};
+  sync.rates.core_bound = 0.0;  // link-bound
   if (breakdown_.allreduce_s > 0) {
     // The all-reduce moves its bytes at the collective's own rate, sent / t_allreduce: the
     // overlapped share (1 − exposed) alongside forward/backward, the rest in the exposed
@@ -273,12 +282,12 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
     // FP32 add per element received.
     const double sent = 2.0 * (reduce_ranks - 1) / reduce_ranks * grad_bytes;
     const int ranks_in_node = std::max(1, caps_.gpus_per_node / p.tensor);
-    const Op link =
-        reduce_ranks <= ranks_in_node || caps_.pod_interconnect ? Op::nvlink : Op::pcie;
+    const Op link = reduce_ranks <= ranks_in_node || caps_.pod_interconnect ? Op::nvlink : Op::pcie;
     OpRates collective;
     collective[link] = sent / breakdown_.allreduce_s;
     collective[Op::hbm] = 3.0 * sent / breakdown_.allreduce_s;
     collective[Op::vector_fp32] = sent / 2.0 / elem / breakdown_.allreduce_s;
+    collective.core_bound = 0.0;
     if (breakdown_.sync_s > 0) sync.rates = collective;
     const double overlapped_s = breakdown_.allreduce_s - modelled_sync_s;
     for (std::size_t k = 0; k < compute::op_count; ++k)
@@ -286,6 +295,7 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   }
 
   Phase opt{PhaseKind::optimizer, sim::seconds(breakdown_.optimizer_s), {}};
+  opt.rates.core_bound = 0.0;  // HBM-bound
   if (breakdown_.optimizer_s > 0) {
     opt.rates[Op::hbm] = hbm_bw;
     opt.rates[Op::vector_fp32] =
@@ -330,11 +340,14 @@ Phase TrainingJob::checkpoint_phase() const {
   const double per_gpu_rate = bytes / gpus() / write_s;
   ph.rates[Op::pcie] = per_gpu_rate;
   ph.rates[Op::hbm] = per_gpu_rate;
+  ph.rates.core_bound = 0.0;  // storage-bound
   return ph;
 }
 
 Phase TrainingJob::restart_phase(sim::Time delay) {
-  return {PhaseKind::restart, delay, {}};
+  Phase ph{PhaseKind::restart, delay, {}};
+  ph.rates.core_bound = 0.0;  // waits on process launch, not on the core clock
+  return ph;
 }
 
 }  // namespace joule::models::workload

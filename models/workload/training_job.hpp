@@ -48,6 +48,12 @@
 //   kernel_efficiency              0.5   estimate: dense-GEMM share of peak in large-model
 //                                        training (predicted mode only)
 //
+// Core-bound share of each phase (OpRates::core_bound: what slows when a cap lowers the core
+// clock): forward/backward spends min(1, η/η_gemm) of its time in GEMM kernels at the chip's
+// GEMM efficiency η_gemm (ClusterCapabilities::gemm_efficiency) and the rest in memory-bound
+// kernels and waits; the bubble waits on other stages' forward/backward (the same share); the
+// gradient sync, optimizer, checkpoint and restart are link-, HBM- or storage-bound (0).
+//
 // Op rates per accelerator of each phase (the contract in models/compute/op_rates.hpp):
 //   forward_backward: tensor = peak·η; HBM = tensor / flops_per_hbm_byte (≤ HBM_bw);
 //                     NVLink = tensor-parallel all-reduces (4 per layer per token, Megatron)
@@ -89,6 +95,9 @@ struct ClusterCapabilities {
   // The chip-to-chip fabric spans nodes (TPU ICI across a pod): collectives between nodes
   // stay on it (Op::nvlink) instead of going through PCIe to the NICs.
   bool pod_interconnect = false;
+  // Share of the tensor peak a large dense GEMM sustains on the chip; 0: unknown (the whole
+  // compute phase is taken as bound by the core clock).
+  double gemm_efficiency = 0.0;
   // Seconds to all-reduce `bytes` (held by each of `gpus` ranks) across `gpus` ranks.
   std::function<double(double bytes, int gpus)> allreduce_s;
 };

@@ -13,10 +13,17 @@ namespace {
 // the design IT load, the worst case of an air-cooled hall on a hot day (a peak PUE of ~1.5;
 // an estimate, not a measured figure).
 constexpr double design_cooling_per_it = 0.5;
+// Demand interval of the peak-import meter: 15 min, the demand interval of most US commercial
+// and industrial tariffs (e.g. PG&E E-20, Dominion GS-4).
+const sim::Time demand_interval = sim::minutes(15);
 }  // namespace
 
 Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::Time horizon,
-                   const FacilityDesign& design) {
+                   const FacilityDesign& design)
+    : demand_(demand_interval, [this](sim::Time t) {
+        const environment::CivilTime c = site_->local_time(t);
+        return c.year * 12 + c.month - 1;
+      }) {
   has_site_ = s.site != nullptr && s.site->kind != sim::ParamNode::Kind::null;
   {
     const sim::ParamReader r(s.site, environment::site_doc());
@@ -77,7 +84,8 @@ void Facility::fit_node(compute::NodeSpec& node) const {
 void Facility::evaluate_chain() {
   if (chain_) {
     const double other_w = chain_->other_load_w() + support_->lighting_w() + block_heater_w_;
-    breakdown_ = chain_->evaluate(it_w_, cooling_w_ + room_cooling_w_, other_w, pv_w_, battery_w_);
+    breakdown_ = chain_->evaluate_limited(it_w_, cooling_w_ + room_cooling_w_, other_w,
+                                          pv_available_w_, battery_w_);
   } else {
     breakdown_ = power::ChainBreakdown{};
     breakdown_.it_w = it_w_;
@@ -85,6 +93,7 @@ void Facility::evaluate_chain() {
     breakdown_.grid_w = it_w_ + cooling_w_;
   }
   peak_facility_w_ = std::max(peak_facility_w_, breakdown_.facility_w());
+  totals_.ledger.peak_import_w = std::max(totals_.ledger.peak_import_w, breakdown_.grid_w);
 }
 
 void Facility::update_to(sim::Time now) {
@@ -113,6 +122,11 @@ void Facility::update_to(sim::Time now) {
   for (std::size_t i = 0; i < cooling::component_count; ++i)
     t.component_j[i] += component_w_[i] * dt_s;
   meter_.add(sim::Joules(b.grid_w * dt_s), carbon_, price_);
+  t.ledger.add(power::meter_flows(b, chain_ ? pv_available_w_ : 0.0), dt_s);
+  demand_.add(last_update_, now, std::max(0.0, b.grid_w));
+  t.elapsed_s += dt_s;
+  t.price_s += price_.value() * dt_s;
+  t.carbon_s += carbon_.value() * dt_s;
   t.co2e_kg = meter_.emissions_total().value();
   t.cost_usd = meter_.cost_total().value();
   t.water_m3 += water_m3_per_s_ * dt_s;
@@ -172,10 +186,24 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
     room_cooling_w_ =
         support_->room_cooling_w(breakdown_.ups_loss_w, tx_loss_w, chain_->other_load_w());
     block_heater_w_ = support_->block_heaters_w(outdoor_.dry_bulb.value);
-    pv_w_ = chain_->pv_w(outdoor_.ghi.value());
+    pv_available_w_ = chain_->pv_w(outdoor_.ghi.value());
     if (battery_) {
-      const double demand_w = breakdown_.facility_w() - pv_w_;
-      const double request_w = power::peak_shaving_request_w(*battery_spec_, demand_w);
+      // Price and carbon dispatch look at the coming window's hourly values (known exactly).
+      const power::DispatchMode mode = battery_spec_->dispatch;
+      double signal = 0;
+      std::vector<double> forecast;
+      if (mode == power::DispatchMode::price || mode == power::DispatchMode::carbon) {
+        const auto value = [&](sim::Time t) {
+          return mode == power::DispatchMode::price ? site_->price(t).value()
+                                                    : site_->carbon_intensity(t).value();
+        };
+        signal = value(now);
+        for (sim::Time t = now; t < now + battery_spec_->window; t += sim::hours(1))
+          forecast.push_back(value(t));
+      }
+      const double demand_w = breakdown_.facility_w() - pv_available_w_;
+      const double request_w =
+          power::dispatch_request_w(mode, battery_spec_->limits(), demand_w, signal, forecast);
       battery_w_ = battery_->step(dt_s, request_w).power_w;
     }
   }
@@ -196,8 +224,34 @@ double Facility::facility_power_at(double it_w) const {
   const double cooling_w = it_w_ > 0 ? cooling_w_ * it_w / it_w_ : cooling_w_;
   if (!chain_) return it_w + cooling_w;
   const double other_w = chain_->other_load_w() + support_->lighting_w() + block_heater_w_;
-  return chain_->evaluate(it_w, cooling_w + room_cooling_w_, other_w, pv_w_, battery_w_)
+  return chain_->evaluate(it_w, cooling_w + room_cooling_w_, other_w, pv_available_w_, battery_w_)
       .facility_w();
+}
+
+std::optional<double> Facility::demand_charge_usd() const {
+  const auto& rate = site_->tariff().demand_charge;
+  if (!rate) return std::nullopt;
+  double usd = 0;
+  const auto& covered = demand_.covered_s();
+  for (const auto& [month, peak_w] : demand_.peaks_w(last_update_)) {
+    const int year = month / 12, m = month % 12 + 1;
+    const double month_s = environment::days_in_month(year, m) * 86400.0;
+    const auto it = covered.find(month);
+    const double covered_s = it == covered.end() ? 0.0 : it->second;
+    usd += rate->value() * peak_w * covered_s / month_s;
+  }
+  return usd;
+}
+
+BatterySettlement Facility::battery_settlement() const {
+  BatterySettlement s;
+  if (!battery_ || !(totals_.elapsed_s > 0)) return s;
+  s.energy_j =
+      power::battery_settlement_j(battery_->initial_j(), battery_->stored_j(),
+                                  battery_->charge_efficiency(), battery_->discharge_efficiency());
+  s.cost_usd = s.energy_j * totals_.price_s / totals_.elapsed_s;
+  s.co2e_kg = s.energy_j * totals_.carbon_s / totals_.elapsed_s;
+  return s;
 }
 
 double Facility::inlet_c(int rack) const {

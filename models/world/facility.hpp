@@ -14,17 +14,21 @@
 // account (energy of each component, carbon, cost, water) is integrated lazily:
 // account += rate × elapsed, before each change and each read.
 //
-// Carbon and cost are booked on grid power (after PV and battery). PUE per ISO/IEC 30134-2:
-// consumption before on-site sources, (IT + losses + cooling + other) / IT, without the
-// transformer losses caused by exporting PV surplus (reported apart); the renewable energy
-// factor (ISO/IEC 30134-3) is the on-site PV the facility used over its consumption.
-// Heat: every watt drawn ends outdoors — through the plant (IT, PDU losses, lighting), the
+// Carbon and cost are booked on grid power (after PV and battery), plus the battery's
+// settlement: the grid energy that returns it to its initial charge, at the run's mean price
+// and carbon intensity (power/ledger.hpp). The meter-side ledger (import, export, PV used and
+// curtailed, battery charge and discharge) closes exactly on consumption + export losses. PUE per
+// ISO/IEC 30134-2: consumption before on-site sources, (IT + losses + cooling + other) / IT,
+// without the transformer losses caused by exporting PV surplus (reported apart); the renewable
+// energy factor (ISO/IEC 30134-3) is the on-site PV the facility used over its consumption. Heat:
+// every watt drawn ends outdoors — through the plant (IT, PDU losses, lighting), the
 // electrical-room DX units (UPS losses, offices, indoor transformers), or directly (outdoor
 // transformers, block heaters, the plant's and DX units' own heat); `heat_rejected_j` adds them.
 #pragma once
 
 #include <array>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +40,7 @@
 #include "models/environment/site.hpp"
 #include "models/power/battery.hpp"
 #include "models/power/grid.hpp"
+#include "models/power/ledger.hpp"
 #include "models/power/power_chain.hpp"
 #include "sim/params.hpp"
 #include "sim/time.hpp"
@@ -83,6 +88,18 @@ struct FacilityTotals {
   double cost_usd = 0;
   double water_m3 = 0;
   double unmet_heat_j = 0;
+  power::LedgerTotals ledger;  // the meter side: import, export, PV, battery (power/ledger.hpp)
+  double elapsed_s = 0;        // time integrated so far
+  double price_s = 0;   // ∫ price dt (USD/J · s): the run's mean price is price_s/elapsed_s
+  double carbon_s = 0;  // ∫ carbon intensity dt (kg/J · s)
+};
+
+// The grid energy, carbon and cost that return the battery to its initial charge (zero without
+// a battery; < 0 a credit when it ended fuller).
+struct BatterySettlement {
+  double energy_j = 0;
+  double co2e_kg = 0;
+  double cost_usd = 0;
 };
 
 class Facility {
@@ -126,6 +143,19 @@ public:
   // Heat leaving the site now, W (equals facility power + export losses in steady state).
   double heat_rejected_w() const;
   double peak_facility_w() const { return peak_facility_w_; }
+  bool has_pv() const { return chain_ && chain_->spec().pv; }
+  bool has_battery() const { return battery_ != nullptr; }
+  // Now: PV available (before curtailment), battery state of charge (NaN without one).
+  double pv_available_w() const { return pv_available_w_; }
+  double battery_soc() const { return battery_ ? battery_->soc() : std::nan(""); }
+  // Settlement of the battery's net energy, from the accounts as last brought up to date.
+  BatterySettlement battery_settlement() const;
+  // Highest 15-minute average grid import by calendar month (local; key year·12 + month − 1),
+  // up to the last update.
+  std::map<int, double> monthly_peak_import_w() const { return demand_.peaks_w(last_update_); }
+  // Demand charge so far: Σ_months rate · peak · covered / month length (environment/tariff.hpp);
+  // nullopt without a demand charge.
+  std::optional<double> demand_charge_usd() const;
   // Meter power if IT were `it_w` under present conditions: chain losses at that load plus
   // cooling scaled with the heat. Non-decreasing in it_w; equals facility_power_w() now.
   double facility_power_at(double it_w) const;
@@ -159,7 +189,7 @@ private:
   std::unique_ptr<power::SupportLoads> support_;
 
   // Current piecewise-constant state.
-  double it_w_ = 0, chip_w_ = 0, cooling_w_ = 0, pv_w_ = 0, battery_w_ = 0;
+  double it_w_ = 0, chip_w_ = 0, cooling_w_ = 0, pv_available_w_ = 0, battery_w_ = 0;
   std::array<double, cooling::component_count> component_w_{};
   double water_m3_per_s_ = 0, unmet_w_ = 0;
   double plant_rejected_w_ = 0, room_cooling_w_ = 0, block_heater_w_ = 0;
@@ -167,6 +197,7 @@ private:
   sim::UsdPerJoule price_{0};
   // Grid imports × carbon intensity and net energy × price (power/grid.hpp).
   power::GridMeter meter_;
+  power::DemandMeter demand_;
   double supply_air_c_ = 24.0;
   power::ChainBreakdown breakdown_;
   environment::Conditions outdoor_;

@@ -34,6 +34,8 @@ struct Job : scheduling::JobView {
   // Accounting (owned by the world).
   double power_w = 0.0;
   double energy_j = 0.0;
+  double accelerators_w = 0.0;  // the accelerators' part of power_w
+  double accelerator_energy_j = 0.0;
   sim::Time last_update;
 
   // What the job does: its kind of work, built when it arrives.

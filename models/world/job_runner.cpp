@@ -82,6 +82,7 @@ void JobRunner::start_arrivals() {
 void JobRunner::update(Job& job) const {
   const sim::Time now = sim_.now();
   job.energy_j += job.power_w * (now - job.last_update).seconds();
+  job.accelerator_energy_j += job.accelerators_w * (now - job.last_update).seconds();
   job.last_update = now;
 }
 
@@ -103,6 +104,7 @@ workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precis
   const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
   network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
   caps.pod_interconnect = chip.pod_interconnect.value > 0;
+  caps.gemm_efficiency = chip.gemm_efficiency.value;
   if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
   if (topology_ && cluster_.node_count() > 1) {
     // The path between two nodes' first accelerators: its narrowest link and latency.
@@ -231,12 +233,14 @@ void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
 void JobRunner::apply_load(Job& job) {
   update(job);
   host_.place_load(job);
-  double power_w = 0.0, clock = 1.0;
+  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
   for (const auto id : job.nodes) {
     power_w += state_.node(id).power_w;
+    accelerators_w += state_.node(id).accelerators_w;
     clock = std::min(clock, state_.node(id).clock);
   }
   job.power_w = power_w;
+  job.accelerators_w = accelerators_w;
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
@@ -249,13 +253,15 @@ void JobRunner::reload(Job& job) {
 }
 
 void JobRunner::refresh(Job& job) {
-  double power_w = 0.0, clock = 1.0;
+  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
   for (const auto id : job.nodes) {
     power_w += state_.node(id).power_w;
+    accelerators_w += state_.node(id).accelerators_w;
     clock = std::min(clock, state_.node(id).clock);
   }
   update(job);
   job.power_w = power_w;
+  job.accelerators_w = accelerators_w;
   const double speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
   if (speed != job.speed) {
     job.tau = job.nominal(sim_.now());
@@ -309,7 +315,7 @@ void JobRunner::finish(Job& job) {
   job.end_event = job.failure_event = {};
   job.state = JobState::done;
   job.end = sim_.now();
-  job.power_w = 0.0;
+  job.power_w = job.accelerators_w = 0.0;
   std::erase(running_, job.id);
   host_.release(job);
   host_.reschedule();

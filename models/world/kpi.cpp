@@ -91,7 +91,8 @@ std::string kpi_registry_json() {
     first = false;
     out += "\"name\": " + json_string(k.name) + ", \"unit\": " + json_string(k.unit) +
            ", \"label\": " + json_string(k.label) + ", \"topic\": " + json_string(k.topic) +
-           ", \"description\": " + json_string(k.description) + "}";
+           ", \"description\": " + json_string(k.description) +
+           ", \"warning\": " + json_string(k.warning) + "}";
   }
   return out + "\n]\n";
 }

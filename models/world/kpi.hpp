@@ -38,10 +38,14 @@ struct Kpi {
   std::string unit;         // "kWh", "L/kWh", "1" for a plain number
   std::string label;        // short human label, without the unit ("IT energy")
   std::string description;  // how it is computed, and when it is absent
-  std::string topic;        // energy, power, environment, cost, jobs, run, engine
+  std::string topic;        // energy, power, environment, cost, jobs, run, engine (tables group
+                            // by it, in the order of each topic's first KPI)
   int rank = 1000;          // position in tables (lower first)
   // The value, or nullopt when the scenario has no model for it (no cooling → no water).
   std::function<std::optional<double>(const RunRecord&)> compute;
+  // Non-empty for a KPI whose positive value is a warning (a limit exceeded, heat not removed):
+  // what it means, in a sentence. `joule summary`, `compare` and the report show it.
+  std::string warning;
 };
 
 class KpiRegistry {
@@ -57,7 +61,8 @@ public:
 // Each KPI's value for a finished run, in registry order.
 std::vector<std::pair<std::string, std::optional<double>>> compute_kpis(const RunRecord& run);
 
-// The registry as JSON: [{"name", "unit", "label", "description", "topic"}, ...] in order.
+// The registry as JSON: [{"name", "unit", "label", "description", "topic", "warning"}, ...] in
+// order ("warning" is "" for an ordinary KPI).
 std::string kpi_registry_json();
 
 }  // namespace joule::models::world

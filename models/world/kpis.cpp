@@ -26,6 +26,16 @@ bool has_facility(const Facility& f) {
   return f.has_power_chain() || f.has_cooling();
 }
 
+// Emissions and cost at the meter plus the battery's settlement (facility.hpp).
+double co2e_kg(const RunRecord& r) {
+  const double metered = r.world.facility_totals().co2e_kg;  // brings the accounts up to now
+  return metered + r.world.facility().battery_settlement().co2e_kg;
+}
+double cost_usd(const RunRecord& r) {
+  const double metered = r.world.facility_totals().cost_usd;
+  return metered + r.world.facility().battery_settlement().cost_usd;
+}
+
 // q-quantile by the nearest-rank method: the ceil(q·n)-th smallest value.
 template <class T>
 T nearest_rank(std::vector<T> v, double q) {
@@ -35,10 +45,21 @@ T nearest_rank(std::vector<T> v, double q) {
   return v[k];
 }
 
+// Queue wait of every job submitted: start − submit, or (still waiting) end of run − submit.
+std::vector<double> queue_waits_s(const RunRecord& r) {
+  const sim::Time end = r.world.simulator().now();
+  std::vector<double> waits;
+  for (const auto& job : r.world.jobs())
+    waits.push_back(
+        ((job.start == sim::Time::max() ? end : job.start) - job.request.submit).seconds());
+  return waits;
+}
+
 const bool registered = [] {
+  // `warning`: what a positive value means, for a KPI that reports a limit not met.
   auto add = [](int rank, const char* name, const char* unit, const char* label, const char* topic,
-                const char* description, auto compute) {
-    KpiRegistry::add({name, unit, label, description, topic, rank, compute});
+                const char* description, auto compute, const char* warning = "") {
+    KpiRegistry::add({name, unit, label, description, topic, rank, compute, warning});
   };
   // Energy.
   add(10, "it_energy_kwh", "kWh", "IT energy", "energy",
@@ -84,11 +105,11 @@ const bool registered = [] {
       });
   // Environment and cost.
   add(80, "co2e_t", "tCO2e", "emissions", "environment",
-      "Grid electricity × the site's hourly carbon intensity, in tonnes CO2e; absent without "
-      "a site",
+      "Grid imports × the site's hourly carbon intensity, plus the battery's settlement, in "
+      "tonnes CO2e; absent without a site",
       [](const RunRecord& r) -> Value {
         if (!r.world.facility().has_site()) return std::nullopt;
-        return r.world.facility_totals().co2e_kg / 1e3;
+        return co2e_kg(r) / 1e3;
       });
   add(90, "water_m3", "m3", "water", "environment",
       "Water evaporated and blown down by the cooling towers; absent without cooling",
@@ -97,10 +118,12 @@ const bool registered = [] {
         return r.world.facility_totals().water_m3;
       });
   add(100, "cost_usd", "USD", "energy cost", "cost",
-      "Grid electricity × the site's hourly price; absent without a site",
+      "Net grid energy × the site's price (flat, hourly or time-of-use: the summary's tariff "
+      "line says which), plus the battery's settlement; absent without a site price",
       [](const RunRecord& r) -> Value {
-        if (!r.world.facility().has_site()) return std::nullopt;
-        return r.world.facility_totals().cost_usd;
+        const Facility& f = r.world.facility();
+        if (!f.has_site() || !f.site()->has_price()) return std::nullopt;
+        return cost_usd(r);
       });
   // Jobs.
   add(110, "jobs_submitted", "1", "jobs submitted", "jobs", "Jobs that arrived during the run",
@@ -112,17 +135,20 @@ const bool registered = [] {
         return completed;
       });
   add(130, "mean_wait_s", "s", "mean queue wait", "jobs",
-      "Mean of start − submit over the jobs that started; absent when none started",
+      "Mean queue wait over every job submitted: start − submit, or end of run − submit for "
+      "a job still waiting (a lower bound); absent when no job was submitted",
       [](const RunRecord& r) -> Value {
-        double waits = 0;
-        int started = 0;
-        for (const auto& job : r.world.jobs())
-          if (job.start != sim::Time::max()) {
-            waits += (job.start - job.request.submit).seconds();
-            ++started;
-          }
-        if (started == 0) return std::nullopt;
-        return waits / started;
+        const std::vector<double> waits = queue_waits_s(r);
+        if (waits.empty()) return std::nullopt;
+        double sum = 0;
+        for (const double w : waits) sum += w;
+        return sum / static_cast<double>(waits.size());
+      });
+  add(135, "jobs_waiting", "1", "jobs still waiting", "jobs",
+      "Jobs submitted that had not started when the run ended", [](const RunRecord& r) -> Value {
+        int waiting = 0;
+        for (const auto& job : r.world.jobs()) waiting += job.start == sim::Time::max();
+        return waiting;
       });
   // The run itself.
   add(140, "simulated_s", "s", "simulated time", "run", "The scenario's duration",
@@ -156,7 +182,7 @@ const bool registered = [] {
       [](const RunRecord& r) -> Value {
         const double it = it_kwh(r);
         if (!r.world.facility().has_site() || !(it > 0)) return std::nullopt;
-        return r.world.facility_totals().co2e_kg / it;
+        return co2e_kg(r) / it;
       });
   add(200, "goodput", "1", "goodput", "jobs",
       "Useful accelerator-seconds / all accelerator-seconds of jobs that report progress "
@@ -171,25 +197,24 @@ const bool registered = [] {
         if (!(total > 0)) return std::nullopt;
         return useful / total;
       });
-  add(210, "cooling_unmet_heat_kwh", "kWh", "unmet cooling heat", "environment",
+  add(
+      210, "cooling_unmet_heat_kwh", "kWh", "unmet cooling heat", "environment",
       "Heat the cooling plant could not remove (beyond its capacity); absent when the plant "
       "always kept up",
       [](const RunRecord& r) -> Value {
         const Facility& f = r.world.facility();
         if (!f.has_cooling() || !f.over_capacity()) return std::nullopt;
         return kwh(r.world.facility_totals().unmet_heat_j);
-      });
+      },
+      "the cooling plant could not remove all the heat: its PUE and cooling energy "
+      "describe a plant that could not carry the load");
   add(220, "p95_wait_s", "s", "p95 queue wait", "jobs",
-      "95th percentile (nearest rank) of start − submit over the jobs that started",
+      "95th percentile (nearest rank) of the queue wait over every job submitted, a job still "
+      "waiting counting its wait so far; absent when no job was submitted",
       [](const RunRecord& r) -> Value {
-        std::vector<double> waits;
-        for (const auto& job : r.world.jobs())
-          if (job.start != sim::Time::max())
-            waits.push_back((job.start - job.request.submit).seconds());
+        const std::vector<double> waits = queue_waits_s(r);
         if (waits.empty()) return std::nullopt;
-        std::sort(waits.begin(), waits.end());
-        const auto k = static_cast<std::size_t>(std::ceil(0.95 * waits.size())) - 1;
-        return waits[std::min(k, waits.size() - 1)];
+        return nearest_rank(waits, 0.95);
       });
   add(230, "makespan_s", "s", "makespan", "jobs",
       "From the first submission to the last completion; absent when no job completed",
@@ -241,13 +266,15 @@ const bool registered = [] {
         if (!(t.facility_j > 0)) return std::nullopt;
         return std::max(0.0, t.pv_j - t.exported_j - t.export_loss_j) / t.facility_j;
       });
-  add(280, "power_chain_overload_h", "h", "power-chain overload", "power",
+  add(
+      280, "power_chain_overload_h", "h", "power-chain overload", "power",
       "Time any power-chain stage (UPS or transformer) ran above its rating; absent without a "
       "power chain",
       [](const RunRecord& r) -> Value {
         if (!r.world.facility().has_power_chain()) return std::nullopt;
         return r.world.facility_totals().overload_s / 3600;
-      });
+      },
+      "a power-chain stage (UPS or transformer) ran above its rating");
   add(290, "max_inlet_c", "degC", "hottest rack inlet", "environment",
       "Highest rack inlet air temperature of the data hall over the run; absent without a "
       "thermal model of the hall",
@@ -274,20 +301,28 @@ const bool registered = [] {
         const FacilityTotals& t = r.world.facility_totals();
         return (it + kwh(t.cooling_j + t.other_j)) / it;
       });
-  add(320, "rack_limit_violation_s", "s", "rack limit not met", "power",
+  add(
+      320, "rack_limit_violation_s", "s", "rack limit not met", "power",
       "Time any rack drew more than its power_limit because even its lowest clocks could not "
       "meet it (a limit below the nodes' idle draw)",
-      [](const RunRecord& r) -> Value { return r.world.limits().rack_limit().seconds(); });
-  add(330, "rack_limit_violation_kwh", "kWh", "energy above rack limits", "power",
+      [](const RunRecord& r) -> Value { return r.world.limits().rack_limit().seconds(); },
+      "a rack drew more than its power_limit (even at its lowest clocks)");
+  add(
+      330, "rack_limit_violation_kwh", "kWh", "energy above rack limits", "power",
       "Energy racks drew above their power_limit while it could not be met",
-      [](const RunRecord& r) -> Value { return kwh(r.world.limits().rack_limit().energy_j()); });
-  add(340, "gpu_cap_violation_s", "s", "GPU cap not met", "power",
+      [](const RunRecord& r) -> Value { return kwh(r.world.limits().rack_limit().energy_j()); },
+      "a rack drew more than its power_limit (even at its lowest clocks)");
+  add(
+      340, "gpu_cap_violation_s", "s", "GPU cap not met", "power",
       "Time any accelerator drew more than its power cap at its lowest clock (a cap below its "
       "idle draw)",
-      [](const RunRecord& r) -> Value { return r.world.limits().gpu_cap().seconds(); });
-  add(350, "gpu_cap_violation_kwh", "kWh", "energy above GPU caps", "power",
+      [](const RunRecord& r) -> Value { return r.world.limits().gpu_cap().seconds(); },
+      "an accelerator drew more than its power cap (even at its lowest clock)");
+  add(
+      350, "gpu_cap_violation_kwh", "kWh", "energy above GPU caps", "power",
       "Energy accelerators drew above their caps while the caps could not be met",
-      [](const RunRecord& r) -> Value { return kwh(r.world.limits().gpu_cap().energy_j()); });
+      [](const RunRecord& r) -> Value { return kwh(r.world.limits().gpu_cap().energy_j()); },
+      "an accelerator drew more than its power cap (even at its lowest clock)");
   return true;
 }();
 

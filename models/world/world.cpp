@@ -175,7 +175,7 @@ void World::enforce_rack_limit(std::uint32_t rack) {
     const compute::NodePower& p = rp.nodes[id - first];
     set_node_power(id, p);
     state_.set_node_clock(
-        id, j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
+        id, j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
     if (j >= 0) touched.push_back(j);
   }
   enforcing_ = false;
@@ -256,7 +256,7 @@ void World::place_load(const Job& job) {
       cached_rack = rack;
     }
     set_node_power(id, p);
-    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
+    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
   }
 }
 
@@ -391,7 +391,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
                                        ? node_power(job, rack)
                                        : model.evaluate(load, inlet_c);
       added_w += p.wall_w - rack_idle_[rack].wall_w;
-      if (load.busy_accelerators > 0) clock = std::min(clock, p.busy.clock_fraction);
+      if (load.busy_accelerators > 0) clock = std::min(clock, p.busy.throughput_factor());
     }
   } else {
     double inlet_c = 0.0;
@@ -402,7 +402,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
     const auto fixed_w = job.model->fixed_power_per_accelerator();
     const double wall_w = fixed_w ? fixed_w->value() * load.busy_accelerators : p.wall_w;
     added_w = (wall_w - idle_w) * job.request.nodes;
-    if (load.busy_accelerators > 0 && !fixed_w) clock = p.busy.clock_fraction;
+    if (load.busy_accelerators > 0 && !fixed_w) clock = p.busy.throughput_factor();
   }
   // Remaining work on the nominal clock, then at the speed this cap allows.
   const double left_s = job.state == JobState::running
@@ -455,7 +455,7 @@ void World::reevaluate_rack(std::uint32_t rack) {
       cached_job = j;
     }
     set_node_power(id, p);
-    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.clock_fraction : 1.0);
+    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
   }
 }
 

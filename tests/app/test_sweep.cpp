@@ -2,15 +2,19 @@
 // independent of the number of workers, of threads vs child processes vs MPI ranks, resume after
 // an interrupted sweep, and a failing variant that does not stop the others.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "app/h5.hpp"
 #include "app/sweep.hpp"
@@ -465,6 +469,58 @@ TEST_CASE("two MPI ranks give the same results as threads") {
   REQUIRE(std::system(command.c_str()) == 0);
   app::SweepOptions o = options_for(t.dir("mpi"), 1);
   for (const auto& r : app::scan_outputs(s, o)) CHECK(r.status == app::VariantStatus::reused);
+#endif
+}
+
+// Under `ctest -R test_app_mpi` too: mpirun forwards SIGTERM to the ranks, which stop expanding
+// and checking 90,000 variants (hours of work) and say so (app::prepare_sweep on every rank).
+TEST_CASE("two MPI ranks stop on SIGTERM while the sweep's variants are checked") {
+#ifdef JOULE_MPIEXEC
+  if (!std::getenv("JOULE_TEST_MPI")) return;
+  const TempDir t("mpi-stop");
+  std::string a = "[", b = "[";
+  for (int i = 0; i < 300; ++i) {
+    a += (i ? ", " : "") + std::to_string(i + 1) + " h";
+    b += (i ? ", " : "") + std::to_string(i);
+  }
+  const std::string sweep_file =
+      t.write("big.yaml",
+              "base: base.yaml\naxes:\n  grid:\n    duration: " + a + "]\n    seed: " + b + "]\n");
+  // mpirun needs a moment to start its ranks; a SIGTERM before they run ends them in MPI's own
+  // start-up, so the signal is sent after 2 s, or 4 s, or 8 s.
+  std::string output;
+  for (const int delay_s : {2, 4, 8}) {
+    const std::string log = t.dir("log") + std::to_string(delay_s) + ".txt";
+    const std::string command = "exec " + std::string(JOULE_MPIEXEC) +
+                                " --allow-run-as-root --oversubscribe -np 2 " JOULE_BINARY_DIR
+                                "/joule sweep " +
+                                sweep_file + " -o " + t.dir("out") + " > " + log + " 2>&1";
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(delay_s));
+    const auto sent = std::chrono::steady_clock::now();
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    while (::waitpid(pid, &status, WNOHANG) != pid) {
+      if (std::chrono::steady_clock::now() - sent > std::chrono::seconds(30)) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        FAIL("mpirun's ranks ignored SIGTERM for 30 s");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::ifstream in(log);
+    output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!output.empty()) break;
+  }
+  INFO(output);
+  CHECK(output.find("sweep interrupted while its variants were expanded and checked") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(t.dir("out") + "/summary.csv"));
 #endif
 }
 

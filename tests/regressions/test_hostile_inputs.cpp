@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "app/output_file.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
+#include "app/sweep.hpp"
 #include "io/yaml_params.hpp"
 #include "reliability_helpers.hpp"
 #include "sim/input_file.hpp"
@@ -235,6 +237,30 @@ TEST_CASE("zero-GPU generated jobs are refused") {
   CHECK(e.find("must be >= 1") != std::string::npos);
 }
 
+TEST_CASE("trace rows with zero GPUs are an error at the row, or left out on request") {
+  // Before: a gpu_num 0 row ran on no node, drew nothing and counted as a completed job.
+  const auto dir = test::private_dir("cpu-jobs");
+  test::write_text(dir / "t.csv",
+                   "job_id,gpu_num,submit_time,duration\na,8,0,600\nb,0,60,600\nc,0,120,60\n");
+  test::write_text(dir / "s.yaml", base("workload: {generator: trace, file: t.csv}\n"));
+  auto r = cli("validate " + (dir / "s.yaml").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("t.csv:3:3: job b has gpu_num 0, a CPU-only job (2 such rows") !=
+        std::string::npos);
+  r = cli("run " + (dir / "s.yaml").string() + " -o " + (dir / "o.h5").string());
+  CHECK(r.code == 2);
+  CHECK_FALSE(fs::exists(dir / "o.h5"));
+  // With cpu_jobs: skip the run has exactly the GPU job.
+  test::write_text(dir / "skip.yaml",
+                   base("workload: {generator: trace, file: t.csv, cpu_jobs: skip}\n"));
+  r = cli("run -q " + (dir / "skip.yaml").string() + " -o " + (dir / "skip.h5").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const app::Summary summary = app::read_summary((dir / "skip.h5").string());
+  CHECK(summary.values.at("jobs_completed").value_or(-1) == 1.0);
+  fs::remove_all(dir);
+}
+
 // --- 5: interrupts -----------------------------------------------------------------------------
 
 TEST_CASE("SIGTERM and SIGINT stop a run of dense events within a second") {
@@ -334,6 +360,53 @@ TEST_CASE("a sweep of 90,000 variants can be interrupted while it is expanded an
   CHECK(waited_s < 2.0);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("expanding and checking a sweep (every MPI rank's path too) honours the stop flag") {
+  // app::prepare_sweep is what `joule sweep` runs before anything, on one machine and on every
+  // MPI rank (rank 0 with check = true, the others expand only).
+  const auto dir = test::private_dir("prepare");
+  test::write_text(dir / "s.yaml", base());
+  std::string a = "[", b = "[";
+  for (int i = 0; i < 300; ++i) {
+    a += (i ? ", " : "") + std::to_string(i + 1) + " h";
+    b += (i ? ", " : "") + std::to_string(i);
+  }
+  const std::string big = (dir / "big.yaml").string();
+  test::write_text(
+      big, "base: s.yaml\naxes:\n  grid:\n    duration: " + a + "]\n    seed: " + b + "]\n");
+  std::atomic<bool> stop{true};
+  for (const bool check : {false, true}) {
+    const app::PreparedSweep p = app::prepare_sweep(big, check, &stop);
+    CHECK(p.code == 130);
+    CHECK(p.message.find("interrupted") != std::string::npos);
+    CHECK(p.sweep.variants.empty());
+  }
+  // Raised while the 90,000 variants are checked (a world each: hours to finish).
+  stop = false;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread raise([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+  });
+  const app::PreparedSweep p = app::prepare_sweep(big, true, &stop);
+  raise.join();
+  const double took_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(p.code == 130);
+  CHECK(took_s < 5.0);
+  // Without the flag, the same function expands everything (here: a small sweep) and checks it.
+  test::write_text(dir / "small.yaml", "base: s.yaml\naxes:\n  grid:\n    seed: [1, 2, 3]\n");
+  stop = false;
+  const app::PreparedSweep ok = app::prepare_sweep((dir / "small.yaml").string(), true, &stop);
+  CHECK(ok.code == 0);
+  CHECK(ok.sweep.variants.size() == 3);
+  // A bad value is an input error located in the sweep file, on every rank alike.
+  test::write_text(dir / "bad.yaml", "base: s.yaml\naxes:\n  grid:\n    duration: [1 h, -1 h]\n");
+  const app::PreparedSweep bad = app::prepare_sweep((dir / "bad.yaml").string(), true, &stop);
+  CHECK(bad.code == 2);
+  CHECK(bad.message.find("bad.yaml:4:21: duration must be > 0") != std::string::npos);
   fs::remove_all(dir);
 }
 

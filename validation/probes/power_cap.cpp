@@ -3,8 +3,10 @@
 // Inputs per point: chip (catalog id), mfu (tensor rate over BF16 peak, FP16 where no BF16),
 // hbm_fraction (default 0.4), cap_w (the cap), reference_cap_w (the cap compared with, e.g.
 // the default limit), coolant_c (default 25), quantity: time_ratio | energy_ratio.
-//   time_ratio   = s_ref / s_cap                     step time ∝ 1/f (compute-bound work)
-//   energy_ratio = (P_cap / s_cap) / (P_ref / s_ref)  energy per step, accelerator only
+// The load's core-bound share is the catalog's GEMM share min(1, mfu / gemm_efficiency)
+// (reference_training_rates); x = 1/(φ/s + 1 − φ) is its work rate at clock fraction s.
+//   time_ratio   = x_ref / x_cap                     time per unit of work
+//   energy_ratio = (P_cap / x_cap) / (P_ref / x_ref)  energy per unit of work, accelerator only
 // Output: the ratio (capped over reference).
 #include <string>
 
@@ -29,9 +31,9 @@ int main() {
     };
     const AcceleratorState cap = at(in.number("cap_w")), ref = at(in.number("reference_cap_w"));
     const std::string q = in.string("quantity");
-    if (q == "time_ratio") return ref.clock_fraction / cap.clock_fraction;
+    if (q == "time_ratio") return ref.throughput_factor() / cap.throughput_factor();
     if (q == "energy_ratio")
-      return (cap.power_w / cap.clock_fraction) / (ref.power_w / ref.clock_fraction);
+      return (cap.power_w / cap.throughput_factor()) / (ref.power_w / ref.throughput_factor());
     throw std::invalid_argument("quantity must be time_ratio or energy_ratio, got '" + q + "'");
   });
 }

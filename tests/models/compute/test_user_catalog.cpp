@@ -21,6 +21,7 @@ const std::string good = R"(accelerators:
     base: h100-sxm
     tdp: {value: 600 W, kind: spec, source: "test datasheet, table 1"}
     energy_bf16: {value: 0.8 pJ/FLOP, kind: estimate, source: "test derivation"}
+    gemm_efficiency: {value: 0.7, kind: measurement, source: "test GEMM benchmark"}
 nodes:
   - id: test-node-4
     base: dgx-h100
@@ -38,6 +39,8 @@ TEST_CASE("a user catalog adds a chip and a node with their sources") {
   CHECK(c->tdp_w.kind == SourceKind::spec);
   CHECK(c->tdp_w.source == "test datasheet, table 1");
   CHECK(c->energy_j[static_cast<std::size_t>(Op::tensor_bf16)].value == doctest::Approx(0.8e-12));
+  CHECK(c->gemm_efficiency.value == doctest::Approx(0.7));
+  CHECK(c->gemm_efficiency.kind == SourceKind::measurement);
   // Numbers not given keep the base's, with its source.
   CHECK(c->peak_rate(Op::tensor_bf16) == doctest::Approx(989.4e12));
   // Derived estimates follow the new TDP: the die 45 K above inlet air at 600 W.
@@ -71,8 +74,8 @@ TEST_CASE("user catalog errors point into the file") {
   CHECK(error("accelerators:\n  - id: x3\n    base: h100-sxm\n    tdp: {value: 600 W, kind: "
               "guess, source: s}\n")
             .find("my-hardware.yaml:4:") != std::string::npos);
-  CHECK(error("accelerators:\n  - id: h100-sxm\n    base: h100-sxm\n")
-            .find("is a built-in chip") != std::string::npos);
+  CHECK(error("accelerators:\n  - id: h100-sxm\n    base: h100-sxm\n").find("is a built-in chip") !=
+        std::string::npos);
   CHECK(error("accelerators:\n  - id: x4\n    base: h101-sxm\n").find("did you mean") !=
         std::string::npos);
   CHECK(error("accelerators:\n  - id: x5\n    base: h100-sxm\n    tdp: {value: 60 W, kind: "
@@ -83,6 +86,12 @@ TEST_CASE("user catalog errors point into the file") {
             .find("my-hardware.yaml:4:") != std::string::npos);
   CHECK(error("accelerators:\n  - id: x7\n    base: h100-sxm\n    tpd: {value: 600 W}\n")
             .find("did you mean") != std::string::npos);
+  // A GEMM efficiency is a share of the tensor peak.
+  const std::string gemm = error(
+      "accelerators:\n  - id: x8\n    base: h100-sxm\n    gemm_efficiency: {value: 1.2, kind: "
+      "measurement, source: s}\n");
+  CHECK(gemm.find("my-hardware.yaml:4:") != std::string::npos);
+  CHECK(gemm.find("at most 1") != std::string::npos);
   // A node whose components exceed its stated system maximum.
   CHECK(error("nodes:\n  - id: n1\n    base: dgx-h100\n    system_max: {value: 5000 W, kind: "
               "spec, source: s}\n")

@@ -153,11 +153,14 @@ TEST_CASE("peak shaving holds grid demand at the threshold and recharges below i
   spec.max_charge = sim::Watts(100e3);
   spec.max_discharge = sim::Watts(500e3);
   spec.peak_shave_above = sim::Watts(1e6);
-  CHECK(peak_shaving_request_w(spec, 1.3e6) == doctest::Approx(0.3e6));
-  CHECK(peak_shaving_request_w(spec, 0.95e6) == doctest::Approx(-50e3));  // room up to T
-  CHECK(peak_shaving_request_w(spec, 0.2e6) == doctest::Approx(-100e3));  // charge limit
+  const auto request = [&](DispatchMode mode, double demand_w) {
+    return dispatch_request_w(mode, spec.limits(), demand_w, 0, {});
+  };
+  CHECK(request(DispatchMode::peak_shaving, 1.3e6) == doctest::Approx(0.3e6));
+  CHECK(request(DispatchMode::peak_shaving, 0.95e6) == doctest::Approx(-50e3));  // room up to T
+  CHECK(request(DispatchMode::peak_shaving, 0.2e6) == doctest::Approx(-100e3));  // charge limit
   spec.peak_shave_above.reset();
-  CHECK(peak_shaving_request_w(spec, 5e6) == 0.0);
+  CHECK(request(DispatchMode::none, 5e6) == 0.0);
 }
 
 TEST_CASE("PV: nameplate × GHI/1000 × PR, zero at night") {

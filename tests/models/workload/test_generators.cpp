@@ -60,20 +60,49 @@ TEST_CASE("trace replay reproduces the trace's GPU-hours exactly") {
   CHECK(t.jobs[5].state == "CANCELLED");
   CHECK(t.jobs[5].duration == sim::Time::zero());
 
-  // Through the registered generator: every row comes back, in submit order.
-  const auto node = yaml("generator: trace\nfile: traces/synthetic_sample.csv\n");
+  // Through the registered generator: every row but the CPU-only one (syn-004, gpu_num 0, left
+  // out on request) comes back, in submit order; its 0 GPU-hours leave the total unchanged.
+  const auto node = yaml("generator: trace\nfile: traces/synthetic_sample.csv\ncpu_jobs: skip\n");
   GeneratorContext ctx;
   ctx.base_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
   auto g = make_job_generator(node, ctx);
   const auto jobs = drain(*g);
-  REQUIRE(jobs.size() == 12);
+  REQUIRE(jobs.size() == 11);
   std::int64_t gpu_ns = 0;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     gpu_ns += jobs[i].gpus * jobs[i].duration.ns();
     if (i > 0) CHECK(jobs[i - 1].submit <= jobs[i].submit);
     CHECK_FALSE(jobs[i].training.has_value());
+    CHECK(jobs[i].gpus >= 1);
+    CHECK(jobs[i].id != "syn-004");
   }
   CHECK(static_cast<double>(gpu_ns) * 1e-9 == gpu_s);
+}
+
+TEST_CASE("a trace row with gpu_num 0 is an error at its cell unless cpu_jobs: skip") {
+  GeneratorContext ctx;
+  ctx.base_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
+  // syn-004 is line 11 of the sample; its gpu_num cell starts at column 9.
+  CHECK_THROWS_WITH_AS(
+      make_job_generator(yaml("generator: trace\nfile: traces/synthetic_sample.csv\n"), ctx),
+      doctest::Contains("synthetic_sample.csv:11:9: job syn-004 has gpu_num 0, a CPU-only job (1 "
+                        "such row in this trace)"),
+      sim::InputError);
+  CHECK_THROWS_WITH_AS(
+      make_job_generator(yaml("generator: trace\nfile: traces/synthetic_sample.csv\n"), ctx),
+      doctest::Contains("cpu_jobs: skip"), sim::InputError);
+  // Only `error` and `skip` are accepted.
+  CHECK_THROWS_AS(make_job_generator(yaml("generator: trace\nfile: traces/synthetic_sample.csv\n"
+                                          "cpu_jobs: keep\n"),
+                                     ctx),
+                  sim::InputError);
+  // max_jobs counts the jobs that are simulated: the first 4 by submit time without syn-004.
+  auto g = make_job_generator(yaml("generator: trace\nfile: traces/synthetic_sample.csv\n"
+                                   "cpu_jobs: skip\nmax_jobs: 4\n"),
+                              ctx);
+  const auto jobs = drain(*g);
+  REQUIRE(jobs.size() == 4);
+  CHECK(jobs[3].id == "syn-005");
 }
 
 TEST_CASE("malformed trace rows are errors at file:line:column") {

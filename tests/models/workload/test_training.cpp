@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -157,6 +158,29 @@ TEST_CASE("checkpoint bandwidth from the job's key overrides the cluster's") {
   spec.checkpoint_bandwidth_bps = 2e9;
   const TrainingJob job(spec, small_cluster());
   CHECK(job.checkpoint_phase().duration.seconds() == doctest::Approx(14e9 / 2e9));
+}
+
+TEST_CASE("core-bound share: the GEMM time of forward/backward, none of sync and optimizer") {
+  ClusterCapabilities caps = small_cluster();
+  const TrainingJob unknown(small_spec(), caps);  // no GEMM efficiency: all of compute
+  for (const auto& ph : unknown.step_phases())
+    if (ph.kind == PhaseKind::forward_backward) CHECK(ph.rates.core_bound == 1.0);
+  caps.gemm_efficiency = 0.8;
+  const TrainingJob job(small_spec(), caps);
+  const double eta = job.kernel_efficiency();
+  double core_s = 0, total_s = 0;
+  for (const auto& ph : job.step_phases()) {
+    CAPTURE(phase_name(ph.kind));
+    const double expected = ph.kind == PhaseKind::forward_backward  ? std::min(1.0, eta / 0.8)
+                            : ph.kind == PhaseKind::pipeline_bubble ? std::min(1.0, eta / 0.8)
+                                                                    : 0.0;
+    CHECK(ph.rates.core_bound == doctest::Approx(expected));
+    core_s += ph.rates.core_bound * ph.duration.seconds();
+    total_s += ph.duration.seconds();
+  }
+  // The steady block's share is the time-weighted mean (shares of time add).
+  CHECK(job.step_average_rates().core_bound == doctest::Approx(core_s / total_s));
+  CHECK(job.checkpoint_phase().rates.core_bound == 0.0);
 }
 
 TEST_CASE("steady rates are the exact time-weighted mean of the step's phases") {

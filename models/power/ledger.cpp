@@ -1,0 +1,76 @@
+#include "models/power/ledger.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace joule::models::power {
+
+MeterFlows meter_flows(const ChainBreakdown& b, double pv_available_w) {
+  MeterFlows f;
+  f.import_w = std::max(0.0, b.grid_w);
+  f.export_w = std::max(0.0, -b.grid_w);
+  f.pv_w = b.pv_w;
+  f.pv_curtailed_w = std::max(0.0, pv_available_w - b.pv_w);
+  f.discharge_w = std::max(0.0, b.battery_w);
+  f.charge_w = std::max(0.0, -b.battery_w);
+  return f;
+}
+
+void LedgerTotals::add(const MeterFlows& f, double dt_s) {
+  import_j += f.import_w * dt_s;
+  export_j += f.export_w * dt_s;
+  pv_j += f.pv_w * dt_s;
+  pv_curtailed_j += f.pv_curtailed_w * dt_s;
+  charge_j += f.charge_w * dt_s;
+  discharge_j += f.discharge_w * dt_s;
+}
+
+double battery_settlement_j(double initial_j, double final_j, double charge_efficiency,
+                            double discharge_efficiency) {
+  const double drawn_j = initial_j - final_j;
+  return drawn_j >= 0 ? drawn_j / charge_efficiency : drawn_j * discharge_efficiency;
+}
+
+DemandMeter::DemandMeter(sim::Time interval, std::function<int(sim::Time)> period_of)
+    : interval_(interval), period_of_(std::move(period_of)) {
+  if (interval_ <= sim::Time::zero()) throw std::invalid_argument("demand interval must be > 0");
+}
+
+void DemandMeter::close_window(sim::Time end) {
+  const double span_s = (end - window_start_).seconds();
+  if (span_s > 0) {
+    double& peak = peaks_w_[period_of_(window_start_)];
+    peak = std::max(peak, window_j_ / span_s);
+  }
+  window_j_ = 0;
+  window_start_ = end;
+}
+
+void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
+  while (from < to) {
+    const sim::Time window_end = window_start_ + interval_;
+    const sim::Time upto = std::min(to, window_end);
+    window_j_ += import_w * (upto - from).seconds();
+    covered_s_[period_of_(window_start_)] += (upto - from).seconds();
+    from = upto;
+    if (upto == window_end) close_window(window_end);
+  }
+}
+
+std::map<int, double> DemandMeter::peaks_w(sim::Time now) const {
+  std::map<int, double> out = peaks_w_;
+  const double span_s = (now - window_start_).seconds();
+  if (span_s > 0) {
+    double& peak = out[period_of_(window_start_)];
+    peak = std::max(peak, window_j_ / span_s);
+  }
+  return out;
+}
+
+double DemandMeter::peak_w(sim::Time now) const {
+  double peak = 0;
+  for (const auto& [period, w] : peaks_w(now)) peak = std::max(peak, w);
+  return peak;
+}
+
+}  // namespace joule::models::power
