@@ -1,11 +1,15 @@
 // The world: models wired to the engine.
 //
-// Built from the scenario's sections, it owns the simulator, the nodes and racks (compute),
-// the jobs from the workload generator and their training runs (workload), the scheduling
-// policy (scheduling) and the facility (site, power chain, cooling plant, data hall). Power is
-// piecewise constant between events: whenever a node's power changes, its rack, the IT total
-// and its job bring their energy up to now (energy += power × elapsed) and take the new power;
-// at the end of each handler the facility sees the new IT load once. Nothing polls.
+// Built from the scenario's sections, it wires the cluster state (nodes, racks, their energy
+// accounts: cluster_state.hpp), the job runner (the job lifecycle: job_runner.hpp), rack power
+// limits and accelerator caps (limits.hpp), the scheduling policy (through the
+// SchedulerContext it implements) and the facility (site, power chain, cooling plant, data
+// hall). Power is piecewise constant between events: whenever a node's power changes, its rack
+// and the IT total bring their energy up to now (energy += power × elapsed) and take the new
+// power; at the end of each handler the facility sees the new IT load once. Nothing polls.
+//
+// The World puts each job's load on its nodes (node model, inlet air, power cap, rack limit);
+// the job runner decides when jobs start, change activity, fail and end.
 //
 // Control steps (every `control_step`, default 60 s) advance the cooling plant and the data
 // hall; a rack whose inlet air moved by more than 0.25 K since its nodes were evaluated is
@@ -28,6 +32,7 @@
 #include "models/world/cluster_state.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
+#include "models/world/job_runner.hpp"
 #include "models/world/limits.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
@@ -47,7 +52,7 @@ struct WorldSections {
   sim::Time control_step = sim::minutes(1);
 };
 
-class World final : private scheduling::SchedulerContext {
+class World final : private scheduling::SchedulerContext, private JobHost {
 public:
   World(const WorldSections& sections, std::uint64_t seed, std::string base_dir);
   ~World() override;
@@ -78,7 +83,7 @@ public:
   // The facility's accounts (energy by component, carbon, cost, water) up to now.
   const FacilityTotals& facility_totals() const;
   // Every job so far, its energy up to now.
-  const std::deque<Job>& jobs() const;
+  const std::deque<Job>& jobs() const { return runner_->jobs(); }
   const compute::Node& node_model() const { return *node_model_; }
   const compute::ClusterSpec& cluster() const { return cluster_; }
   const compute::Calibration& calibration() const { return calibration_; }
@@ -130,31 +135,22 @@ private:
   void power_up(std::uint32_t node) override;
   void wake_at(sim::Time when) override;
 
+  // JobHost
+  void occupy(const Job& job) override;
+  void place_load(const Job& job) override;
+  void release(const Job& job) override;
+  void reschedule() override { run_policy(); }
+  void commit() override;  // hands the IT load to the facility; called at the end of every handler
+
   void on_node_awake(std::uint32_t node);
   void set_node_state(std::uint32_t node, scheduling::NodeState state, bool free);
-  compute::NodeLoad typical_load(const Job& job) const;
-  compute::NodeLoad node_load(const Job& job, const compute::OpRates& rates, bool computing) const;
-
-  void on_arrival();
-  void on_activity_end(std::uint32_t job_id);
-  void on_failure(std::uint32_t job_id);
   void on_control_step();
   void run_policy();
-  void begin_activity(Job& job, const workload::Activity& activity);
-  void finish_job(Job& job);
-  void apply_load(Job& job);
-  void reschedule_end(Job& job);
   void set_node_power(std::uint32_t node, const compute::NodePower& p);
   void set_node_idle(std::uint32_t node);
   void reevaluate_rack(std::uint32_t rack);
-  void update_job(Job& job) const;
-  void commit();  // hands the IT load to the facility; called at the end of every handler
   void enforce_rack_limit(std::uint32_t rack);
-  void refresh_job(Job& job);  // power and speed from its nodes' current state
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
-  JobRequest to_request(const workload::JobRequest& src) const;
-  workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
-  void schedule_failure(Job& job);
 
   sim::Simulator sim_;
   sim::RandomStreams random_;
@@ -183,27 +179,16 @@ private:
   double it_energy_from_j_ = 0.0;  // IT energy before the accounts started (warmup)
   std::unique_ptr<Facility> facility_;
 
-  workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;
   void check_limits(const WorldSections& sections);  // warnings_, calibration sanity
-  // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
-  // builds their models, so that what the run would reject is rejected while loading (and by
-  // `joule validate`), at the workload.
-  void probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx);
   mutable LimitMonitor limits_;  // read through limits(), which brings it up to date
   std::vector<std::string> warnings_;
 
-  std::unique_ptr<workload::JobGenerator> generator_;
-  sim::Location workload_where_;  // where generated jobs come from (errors about them)
-  std::optional<workload::JobRequest> next_request_;
-  mutable std::deque<Job> jobs_;  // mutable: reads bring running jobs' energy up to now
-  std::vector<std::uint32_t> queue_;
-  std::vector<std::uint32_t> running_;
+  std::unique_ptr<JobRunner> runner_;  // the job lifecycle
   std::unique_ptr<scheduling::Policy> policy_;
   std::string policy_name_;
   scheduling::PowerManagementSpec power_management_;
 
-  sim::HandlerId arrival_handler_ = 0, end_handler_ = 0, failure_handler_ = 0, wake_handler_ = 0,
-                 control_handler_ = 0, awake_handler_ = 0;
+  sim::HandlerId wake_handler_ = 0, control_handler_ = 0, awake_handler_ = 0;
   bool in_policy_ = false;
 };
 

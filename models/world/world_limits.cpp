@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "models/compute/accelerator_catalog.hpp"
-#include "models/workload/job_model.hpp"
 #include "models/world/world.hpp"
 
 namespace joule::models::world {
@@ -87,35 +86,6 @@ void World::check_limits(const WorldSections& sections) {
                         ": limit " + watts(worst_limit_w) + ", idle floor " + watts(worst_floor_w) +
                         "): it cannot be met; the excess is reported as "
                         "rack_limit_violation_s/_kwh");
-  }
-}
-
-void World::probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx) {
-  // The first jobs of the run (a few hundred: enough for every deterministic mistake, cheap
-  // enough to do on every load); later draws are checked as they arrive, with the same message.
-  constexpr int probed_jobs = 256;
-  const auto probe = workload::make_job_generator(workload, ctx);
-  for (int i = 0; i < probed_jobs; ++i) {
-    const std::optional<workload::JobRequest> req = probe->next();
-    if (!req || req->submit > duration_) break;
-    const JobRequest r = to_request(*req);
-    if (r.nodes > static_cast<int>(state_.node_count()))
-      throw sim::InputError(workload_where_, "job '" + r.name + "' needs " +
-                                                 std::to_string(r.nodes) +
-                                                 " nodes but the cluster has " +
-                                                 std::to_string(state_.node_count()));
-    try {
-      // The job's own model, built as on_arrival() builds it (on a stream of its own:
-      // nothing the run draws changes).
-      (void)workload::JobModelRegistry::create(
-          *req, job_environment(r.gpus, random_.stream("failures.probe")))
-          ->planned_work();
-    } catch (const std::overflow_error& e) {
-      throw sim::InputError(workload_where_, "job '" + r.name +
-                                                 "' cannot be simulated: one of its steps "
-                                                 "would last over 292 years (" +
-                                                 e.what() + "); check params, gpus and mfu");
-    }
   }
 }
 

@@ -1,0 +1,355 @@
+#include "models/world/job_runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "models/compute/accelerator_catalog.hpp"
+#include "models/network/collectives.hpp"
+
+namespace joule::models::world {
+
+namespace {
+
+// A fixed-duration job (a trace row, a listed job) runs dense tensor work at its `mfu` and
+// streams HBM at this fraction of peak bandwidth: the catalog's reference training mix
+// (compute/accelerator_catalog.hpp), an estimate.
+constexpr double fixed_job_hbm_fraction = 0.40;
+// Inter-node fabric per accelerator when the scenario does not say: one 400 Gb/s NDR
+// InfiniBand NIC per GPU (DGX H100 reference architecture; an estimate for other nodes), and
+// collective latencies of 5 µs across nodes and 1 µs over NVLink (estimates).
+constexpr double default_nic_bytes_per_s = 50e9;
+constexpr double inter_node_latency_s = 5e-6;
+constexpr double intra_node_latency_s = 1e-6;
+// Checkpoint storage share of a job, per accelerator: Llama 3's checkpoint storage sustains
+// 2 TB/s (Dubey et al. 2024, "The Llama 3 Herd of Models", §3.3.1; 7 TB/s peak) for its
+// 16,384-GPU training job, ≈ 122 MB/s per GPU; a job's `checkpoint_bandwidth` key overrides
+// it (an estimate for other clusters).
+constexpr double storage_write_bytes_per_s_per_gpu = 2e12 / 16384;
+
+bool computing(workload::PhaseKind kind) {
+  return kind != workload::PhaseKind::checkpoint && kind != workload::PhaseKind::restart &&
+         kind != workload::PhaseKind::done;
+}
+
+sim::InputError too_long(const sim::Location& where, const std::string& name,
+                         const std::overflow_error& e) {
+  return sim::InputError(where, "job '" + name +
+                                    "' cannot be simulated: one of its steps would last over "
+                                    "292 years (" +
+                                    e.what() + "); check params, gpus and mfu");
+}
+
+}  // namespace
+
+JobRunner::JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
+                     const network::Topology* topology, const ClusterState& state, JobHost& host,
+                     const sim::RandomStreams& streams, const sim::ParamNode* workload,
+                     const std::string& base_dir, sim::Time duration)
+    : sim_(sim),
+      cluster_(cluster),
+      topology_(topology),
+      state_(state),
+      host_(host),
+      random_(streams) {
+  if (!workload || workload->kind == sim::ParamNode::Kind::null)
+    throw sim::InputError(sim::Location{}, "missing required section 'workload'");
+  workload_where_ = workload->where;
+  workload::GeneratorContext ctx;
+  ctx.streams = random_;
+  ctx.base_dir = base_dir;
+  ctx.cluster_nodes = cluster_.node_count();
+  ctx.cluster_gpus = cluster_.accelerator_count();
+  generator_ = workload::make_job_generator(*workload, ctx);
+  probe_jobs(*workload, ctx, duration);
+
+  arrival_handler_ = sim_.bind([this](std::uint64_t) { on_arrival(); });
+  end_handler_ =
+      sim_.bind([this](std::uint64_t id) { on_activity_end(static_cast<std::uint32_t>(id)); });
+  failure_handler_ =
+      sim_.bind([this](std::uint64_t id) { on_failure(static_cast<std::uint32_t>(id)); });
+}
+
+JobRunner::~JobRunner() = default;
+
+void JobRunner::start_arrivals() {
+  next_request_ = generator_->next();
+  if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
+}
+
+// --- Accounting -------------------------------------------------------------------------
+
+void JobRunner::update(Job& job) const {
+  const sim::Time now = sim_.now();
+  job.energy_j += job.power_w * (now - job.last_update).seconds();
+  job.accelerator_energy_j += job.accelerators_w * (now - job.last_update).seconds();
+  job.last_update = now;
+}
+
+const std::deque<Job>& JobRunner::jobs() const {
+  for (const auto id : running_) update(jobs_[id]);
+  return jobs_;
+}
+
+// --- Building jobs ----------------------------------------------------------------------
+
+workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precision,
+                                                      int gpus) const {
+  const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
+  workload::ClusterCapabilities caps;
+  caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(precision)));
+  caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
+  caps.storage_write = sim::BytesPerSecond(storage_write_bytes_per_s_per_gpu * std::max(1, gpus));
+  caps.gpus_per_node = cluster_.node.accelerators;
+  const network::CollectiveLink intra{chip.interconnect_bidir_bps.value / 2, intra_node_latency_s};
+  network::CollectiveLink inter{default_nic_bytes_per_s, inter_node_latency_s};
+  caps.pod_interconnect = chip.pod_interconnect.value > 0;
+  caps.gemm_efficiency = chip.gemm_efficiency.value;
+  if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
+  if (topology_ && cluster_.node_count() > 1) {
+    // The path between two nodes' first accelerators: its narrowest link and latency.
+    inter = topology_->ring_link({0, cluster_.node.accelerators});
+  }
+  const int per_node = cluster_.node.accelerators;
+  caps.allreduce_s = [intra, inter, per_node](double bytes, int gpus) {
+    if (gpus <= 1) return 0.0;
+    if (gpus <= per_node) return network::ring_allreduce_s(bytes, gpus, intra);
+    return network::hierarchical_allreduce_s(bytes, per_node, (gpus + per_node - 1) / per_node,
+                                             intra, inter);
+  };
+  return caps;
+}
+
+// What a job model is built with: the cluster's reference rates and capabilities.
+workload::JobEnvironment JobRunner::job_environment(int gpus, sim::Rng failure_rng) const {
+  workload::JobEnvironment env;
+  env.reference_rates = [chip = cluster_.node.accelerator](double mfu) {
+    return compute::reference_training_rates(*chip, mfu, fixed_job_hbm_fraction);
+  };
+  env.capabilities = [this, gpus](workload::Precision p) { return capabilities(p, gpus); };
+  env.gpus = gpus;
+  env.failure_rng = failure_rng;
+  return env;
+}
+
+JobRequest JobRunner::to_request(const workload::JobRequest& src) const {
+  JobRequest r;
+  r.name = src.id;
+  r.submit = src.submit;
+  const int per_node = std::max(1, cluster_.node.accelerators);
+  r.gpus = src.gpus;
+  r.nodes = src.nodes > 0 ? src.nodes : (src.gpus + per_node - 1) / per_node;
+  if (r.gpus == 0) r.gpus = r.nodes * per_node;
+  r.flexible = src.flexible;
+  r.deadline = src.deadline;
+  r.work = src.duration;
+  return r;
+}
+
+void JobRunner::probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx,
+                           sim::Time duration) {
+  // The first jobs of the run (a few hundred: enough for every deterministic mistake, cheap
+  // enough to do on every load); later draws are checked as they arrive, with the same message.
+  constexpr int probed_jobs = 256;
+  const auto probe = workload::make_job_generator(workload, ctx);
+  for (int i = 0; i < probed_jobs; ++i) {
+    const std::optional<workload::JobRequest> req = probe->next();
+    if (!req || req->submit > duration) break;
+    const JobRequest r = to_request(*req);
+    if (r.nodes > static_cast<int>(state_.node_count()))
+      throw sim::InputError(
+          workload_where_, "job '" + r.name + "' needs " + std::to_string(r.nodes) +
+                               " nodes but the cluster has " + std::to_string(state_.node_count()));
+    try {
+      // The job's own model, built as on_arrival() builds it (on a stream of its own:
+      // nothing the run draws changes).
+      (void)workload::JobModelRegistry::create(
+          *req, job_environment(r.gpus, random_.stream("failures.probe")))
+          ->planned_work();
+    } catch (const std::overflow_error& e) {
+      throw too_long(workload_where_, r.name, e);
+    }
+  }
+}
+
+// --- Lifecycle --------------------------------------------------------------------------
+
+void JobRunner::on_arrival() try {
+  while (next_request_ && next_request_->submit <= sim_.now()) {
+    jobs_.emplace_back();
+    Job& job = jobs_.back();
+    job.id = static_cast<std::uint32_t>(jobs_.size() - 1);
+    job.source = std::move(*next_request_);
+    job.request = to_request(job.source);
+    job.last_update = sim_.now();
+    if (job.request.nodes > static_cast<int>(state_.node_count()))
+      throw sim::InputError(workload_where_, "job '" + job.request.name + "' needs " +
+                                                 std::to_string(job.request.nodes) +
+                                                 " nodes but the cluster has " +
+                                                 std::to_string(state_.node_count()));
+    job.model = workload::JobModelRegistry::create(
+        job.source,
+        job_environment(job.request.gpus, random_.stream("failures." + std::to_string(job.id))));
+    job.request.work = job.model->planned_work();
+    queue_.push_back(job.id);
+    next_request_ = generator_->next();
+    if (next_request_ && next_request_->submit < sim_.now())
+      throw std::logic_error("job generator yielded jobs out of submit order");
+  }
+  if (next_request_) sim_.at(next_request_->submit, arrival_handler_, 0, -1);
+  host_.reschedule();
+  host_.commit();
+} catch (const std::overflow_error& e) {
+  // A drawn job with a step or checkpoint longer than sim::Time holds (292 years): values each
+  // in range (a tiny mfu on a huge model); probe_jobs() catches the first jobs while loading.
+  throw too_long(workload_where_, jobs_.empty() ? "" : jobs_.back().request.name, e);
+}
+
+void JobRunner::start(Job& job, std::vector<std::uint32_t> nodes) {
+  update(job);
+  job.state = JobState::running;
+  job.start = sim_.now();
+  job.nodes = std::move(nodes);
+  std::erase(queue_, job.id);
+  running_.push_back(job.id);
+  host_.occupy(job);
+  begin_activity(job, job.model->start());
+  schedule_failure(job);
+}
+
+void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
+  job.activity = activity;
+  job.tau = activity.start;  // the run's handlers work on the nominal clock
+  job.tau_wall = sim_.now();
+  if (activity.done()) {
+    finish(job);
+    return;
+  }
+  job.load = node_load(job, activity.rates, computing(activity.kind));
+  apply_load(job);
+  reschedule_end(job);
+}
+
+void JobRunner::apply_load(Job& job) {
+  update(job);
+  host_.place_load(job);
+  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
+  for (const auto id : job.nodes) {
+    power_w += state_.node(id).power_w;
+    accelerators_w += state_.node(id).accelerators_w;
+    clock = std::min(clock, state_.node(id).clock);
+  }
+  job.power_w = power_w;
+  job.accelerators_w = accelerators_w;
+  // Rebase the nominal clock, then take the new speed.
+  job.tau = job.nominal(sim_.now());
+  job.tau_wall = sim_.now();
+  job.speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
+}
+
+void JobRunner::reload(Job& job) {
+  apply_load(job);
+  reschedule_end(job);
+}
+
+void JobRunner::refresh(Job& job) {
+  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
+  for (const auto id : job.nodes) {
+    power_w += state_.node(id).power_w;
+    accelerators_w += state_.node(id).accelerators_w;
+    clock = std::min(clock, state_.node(id).clock);
+  }
+  update(job);
+  job.power_w = power_w;
+  job.accelerators_w = accelerators_w;
+  const double speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
+  if (speed != job.speed) {
+    job.tau = job.nominal(sim_.now());
+    job.tau_wall = sim_.now();
+    job.speed = speed;
+    reschedule_end(job);
+  }
+}
+
+void JobRunner::reschedule_end(Job& job) {
+  if (job.end_event.valid()) sim_.cancel(job.end_event);
+  const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
+  // A job slowed past the end of representable time never ends (Time::max() is never reached).
+  const double wall_ns = std::ceil(std::max(0.0, left_ns) / job.speed);
+  const sim::Time wall = wall_ns < 9.2e18 ? sim::Time::from_ns(static_cast<sim::Time::rep>(wall_ns))
+                                          : sim::Time::max();
+  job.end_event = sim_.at(sim::saturating_add(sim_.now(), wall), end_handler_, job.id);
+}
+
+void JobRunner::on_activity_end(std::uint32_t job_id) {
+  Job& job = jobs_[job_id];
+  job.end_event = {};
+  const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
+  begin_activity(job, job.model->advance(tau));
+  host_.commit();
+}
+
+void JobRunner::on_failure(std::uint32_t job_id) {
+  Job& job = jobs_[job_id];
+  job.failure_event = {};
+  if (job.state != JobState::running) return;
+  const sim::Time tau = std::clamp(job.nominal(sim_.now()), job.activity.start, job.activity.end);
+  ++job.interruptions;
+  update(job);
+  begin_activity(job, job.model->on_failure(tau));
+  if (job.state == JobState::running) schedule_failure(job);
+  host_.commit();
+}
+
+// The job's next failure, drawn by its model (none for kinds without failures).
+void JobRunner::schedule_failure(Job& job) {
+  const sim::Time at = job.model->next_failure();
+  if (at != sim::Time::max())
+    job.failure_event = sim_.at(sim::saturating_add(sim_.now(), at), failure_handler_, job.id);
+}
+
+void JobRunner::finish(Job& job) {
+  update(job);
+  if (job.end_event.valid()) sim_.cancel(job.end_event);
+  if (job.failure_event.valid()) sim_.cancel(job.failure_event);
+  job.end_event = job.failure_event = {};
+  job.state = JobState::done;
+  job.end = sim_.now();
+  job.power_w = job.accelerators_w = 0.0;
+  std::erase(running_, job.id);
+  host_.release(job);
+  host_.reschedule();
+}
+
+sim::Time JobRunner::estimated_end(const Job& job) const {
+  if (job.state == JobState::done) return job.end;
+  if (job.state == JobState::queued) return sim::Time::max();
+  if (const auto left = job.model->planned_remaining(sim_.now() - job.start))
+    return sim::saturating_add(sim_.now(), *left);
+  const sim::Time tau = job.nominal(sim_.now());
+  const double left_s = std::max(0.0, (job.activity.end - tau).seconds());
+  return sim::saturating_add(sim_.now(), sim::seconds_or_never(left_s / job.speed));
+}
+
+// --- Loads ------------------------------------------------------------------------------
+
+compute::NodeLoad JobRunner::node_load(const Job& job, const compute::OpRates& rates,
+                                       bool computing) const {
+  compute::NodeLoad load;
+  const int per_node = std::max(1, cluster_.node.accelerators);
+  load.busy_accelerators = std::min(
+      per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
+  load.per_accelerator = rates;
+  // Host CPUs and NICs follow what the job's accelerators do (compute::host_load).
+  const auto host = compute::host_load(*cluster_.node.type, load.busy_accelerators, rates);
+  load.cpu_util = host.cpu;
+  load.nic_util = host.nic;
+  load.utilization = computing ? job.source.utilization : 0.0;
+  return load;
+}
+
+compute::NodeLoad JobRunner::typical_load(const Job& job) const {
+  return node_load(job, job.model->typical_rates(), true);
+}
+
+}  // namespace joule::models::world

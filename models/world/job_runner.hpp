@@ -1,0 +1,129 @@
+// The job lifecycle: arrival, queue, start, activities on the job's nominal clock, failures
+// and restarts, finish.
+//
+// The runner draws jobs from the workload generator as their submit times come, builds each
+// one's workload::JobModel (the kind of work; the runner never asks which kind it is), keeps
+// the queue and the running set, and times each job's activities on its nominal clock τ:
+//
+//   dτ/dt = speed,   speed = min over the job's nodes of their clock fraction while the job
+//                    computes and its model follows the clock, 1 otherwise (checkpoints,
+//                    restarts, replayed power);
+//
+// an activity that ends at nominal τ_end is scheduled at wall time now + (τ_end − τ)/speed and
+// re-timed whenever the speed changes. A job's energy is integrated lazily
+// (energy += power × elapsed), brought up to now on every change and every read.
+//
+// What a job does to the cluster is the host's business (the World): the runner says when a
+// job takes its nodes, when its load changes and when it gives them back; the host puts the
+// load on the nodes (node model, inlet air, power caps, rack limits) and hands the IT load to
+// the facility. The runner reads the nodes' resulting power and clock from the ClusterState.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/compute/cluster.hpp"
+#include "models/compute/node.hpp"
+#include "models/network/topology.hpp"
+#include "models/world/cluster_state.hpp"
+#include "models/world/job.hpp"
+#include "sim/params.hpp"
+#include "sim/random.hpp"
+#include "sim/simulator.hpp"
+
+namespace joule::models::world {
+
+// What the runner asks of the cluster it runs on (the World implements it).
+class JobHost {
+public:
+  virtual ~JobHost() = default;
+  // The job's nodes (job.nodes) are now its own: busy and on.
+  virtual void occupy(const Job& job) = 0;
+  // Put job.load on the job's nodes (their wall power, accelerator clocks).
+  virtual void place_load(const Job& job) = 0;
+  // The job's nodes are free and idle again.
+  virtual void release(const Job& job) = 0;
+  // The queue or the free nodes changed: let the policy act (it commits).
+  virtual void reschedule() = 0;
+  // End of an event handler: hand the new IT load to the facility.
+  virtual void commit() = 0;
+};
+
+class JobRunner {
+public:
+  // `workload` is the scenario's workload section (required); `streams` seed the generator and
+  // each job's failure stream ("failures.<id>"). Jobs that the run would reject (more nodes
+  // than the cluster has, a step longer than sim::Time holds) among the first ones submitted
+  // before `duration` are rejected here, pointing at the workload section.
+  JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
+            const network::Topology* topology, const ClusterState& state, JobHost& host,
+            const sim::RandomStreams& streams, const sim::ParamNode* workload,
+            const std::string& base_dir, sim::Time duration);
+  ~JobRunner();
+
+  // Schedules the first arrival (call once, when the world is wired).
+  void start_arrivals();
+
+  // Every job so far, each one's energy up to now.
+  const std::deque<Job>& jobs() const;
+  Job& job(std::uint32_t id) { return jobs_[id]; }
+  const Job& job(std::uint32_t id) const { return jobs_[id]; }
+  const std::vector<std::uint32_t>& queued() const { return queue_; }
+  const std::vector<std::uint32_t>& running() const { return running_; }
+
+  // Starts a queued job on `nodes` (free and on, sorted, as many as it asks for).
+  void start(Job& job, std::vector<std::uint32_t> nodes);
+  // The job's load on its nodes changed (a power cap): put it on them again, re-time its
+  // activity.
+  void reload(Job& job);
+  // The job's nodes changed power or clock under it (inlet air, a rack limit): take their
+  // power, and re-time its activity if its speed changed.
+  void refresh(Job& job);
+  // When the job should end at the speed it runs now (Time::max() while queued).
+  sim::Time estimated_end(const Job& job) const;
+  // What each of the job's nodes runs on average over its life (policies' estimates).
+  compute::NodeLoad typical_load(const Job& job) const;
+  // The request the scheduler sees for a generated job (nodes from gpus when not given).
+  JobRequest to_request(const workload::JobRequest& src) const;
+
+private:
+  void on_arrival();
+  void on_activity_end(std::uint32_t job_id);
+  void on_failure(std::uint32_t job_id);
+  void begin_activity(Job& job, const workload::Activity& activity);
+  void apply_load(Job& job);
+  void reschedule_end(Job& job);
+  void schedule_failure(Job& job);
+  void finish(Job& job);
+  void update(Job& job) const;
+  compute::NodeLoad node_load(const Job& job, const compute::OpRates& rates, bool computing) const;
+  workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
+  workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;
+  // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
+  // builds their models, so that what the run would reject is rejected while loading (and by
+  // `joule validate`), at the workload.
+  void probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx,
+                  sim::Time duration);
+
+  sim::Simulator& sim_;
+  const compute::ClusterSpec& cluster_;
+  const network::Topology* topology_;
+  const ClusterState& state_;
+  JobHost& host_;
+  sim::RandomStreams random_;
+
+  std::unique_ptr<workload::JobGenerator> generator_;
+  sim::Location workload_where_;  // where generated jobs come from (errors about them)
+  std::optional<workload::JobRequest> next_request_;
+  mutable std::deque<Job> jobs_;  // mutable: reads bring running jobs' energy up to now
+  std::vector<std::uint32_t> queue_;
+  std::vector<std::uint32_t> running_;
+
+  sim::HandlerId arrival_handler_ = 0, end_handler_ = 0, failure_handler_ = 0;
+};
+
+}  // namespace joule::models::world
