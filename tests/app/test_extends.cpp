@@ -125,7 +125,7 @@ workload: {failures: !replace ~}
 )");
   CHECK(keys(sc.root.find("power_chain")) == std::vector<std::string>{"ups"});
   CHECK(sc.root.find("workload")->find("failures") == nullptr);
-  CHECK(sc.text.find("battery") == std::string::npos);
+  CHECK(sc.text().find("battery") == std::string::npos);
   // A whole section.
   const auto no_cooling = f.load("extends: base.yaml\ncooling: !replace\n");
   CHECK(no_cooling.root.find("cooling") == nullptr);

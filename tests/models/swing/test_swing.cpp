@@ -300,7 +300,7 @@ TEST_CASE("the sub-second trace integrates to the world's energy; a job start is
   node: {type: dgx-h100}
 workload:
   generator: list
-  jobs: [{name: a, submit: 30.005 s, nodes: 2, duration: 1 h}]
+  jobs: [{name: a, submit: 30.003 s, nodes: 2, duration: 1 h}]
 swing: {resolution: 10 ms, start: 20 s, window: 30 s}
 )",
                  sim::minutes(2));
@@ -314,7 +314,7 @@ swing: {resolution: 10 ms, start: 20 s, window: 30 s}
   node: {type: dgx-h100}
 workload:
   generator: list
-  jobs: [{name: a, submit: 30.005 s, nodes: 2, duration: 1 h}]
+  jobs: [{name: a, submit: 30.003 s, nodes: 2, duration: 1 h}]
 )",
                    sim::minutes(2));
     c.world->run_until(sim::seconds(50));
@@ -327,12 +327,12 @@ workload:
   double sum = 0;
   for (const double p : w.it_w) sum += p * w.dt_s;
   CHECK(sum == doctest::Approx(e1 - e0).epsilon(1e-9));
-  // The job starts at 30.005 s, inside interval 1000 ((30.00, 30.01] s): half of it at the new
-  // power, so the step shows in two halves; the larger is the next sample's.
+  // The job starts at 30.003 s, inside interval 1000 ((30.00, 30.01] s): 70 % of it at the new
+  // power, so the step shows as 0.7 and 0.3 of the change; the larger is this sample's.
   CHECK(w.cause[1000] == Cause::job_start);
   CHECK(r.it.step_cause == Cause::job_start);
   CHECK(r.it.step.size_w > 0);
-  CHECK(r.it.step_time_s == doctest::Approx(30.02).epsilon(1e-6));
+  CHECK(r.it.step_time_s == doctest::Approx(30.01).epsilon(1e-6));
 }
 
 TEST_CASE("bad swing and grid keys point into the file") {
