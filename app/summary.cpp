@@ -107,14 +107,15 @@ std::string summary_table(const Summary& s) {
     }
 
   std::ostringstream out;
-  std::vector<std::string> absent;
+  std::vector<std::pair<std::string, std::vector<std::string>>> absent;  // by topic
   for (const auto& topic : topics) {
     bool header = false;
     for (const auto& k : registry) {
       if (k.topic != topic) continue;
       const auto v = value_of(k.name);
       if (!v) {
-        absent.push_back(k.name);
+        if (absent.empty() || absent.back().first != topic) absent.push_back({topic, {}});
+        absent.back().second.push_back(k.name);
         continue;
       }
       if (!header) out << topic_title(topic) << "\n";
@@ -131,9 +132,19 @@ std::string summary_table(const Summary& s) {
     }
   }
   if (!absent.empty()) {
+    // A topic with many absent KPIs (a model the scenario does not use) is named, not listed.
+    constexpr std::size_t listed = 6;
     out << "No value (no such model in this scenario, or nothing to report; null in --json): ";
-    for (std::size_t i = 0; i < absent.size(); ++i) out << (i ? ", " : "") << absent[i];
-    out << "\n";
+    for (std::size_t t = 0; t < absent.size(); ++t) {
+      const auto& [topic, names] = absent[t];
+      out << (t ? "; " : "");
+      if (names.size() > listed) {
+        out << names.size() << " " << topic << " KPIs";
+        continue;
+      }
+      for (std::size_t i = 0; i < names.size(); ++i) out << (i ? ", " : "") << names[i];
+    }
+    out << " (`joule kpis` lists them)\n";
   }
 
   if (!s.tariff.empty()) out << "Tariff: " << s.tariff << "\n";

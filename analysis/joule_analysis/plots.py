@@ -93,7 +93,15 @@ def panel_power(run, fig):
     if total is not None:
         td, vd = downsample(t, total)
         xt, yt = _steps(td, vd)
-        ax.plot(_dates(run, xt), yt / 1e3, color="black", lw=0.8, label="grid meter (total)")
+        ax.plot(_dates(run, xt), yt / 1e3, color="black", lw=0.8,
+                label="facility consumption (total)")
+        # The grid meter differs from consumption only with on-site PV or a battery.
+        grid = run.series("grid_import_w")
+        if grid is not None and not np.allclose(grid, total, rtol=1e-9, atol=1e-3):
+            td, vd = downsample(t, grid)
+            xg, yg = _steps(td, vd)
+            ax.plot(_dates(run, xg), yg / 1e3, color="black", lw=0.8, ls="--",
+                    label="grid import (meter)")
     _date_axis(run, ax)
     ax.set_ylabel("power (kW)")
     ax.set_xlim(x[0], x[-1])

@@ -430,7 +430,7 @@ def run_report(path):
         series.append(("other (offices, lighting)", other, OTHER_COLOR))
     body.append("<figure id=plot-power>" + time_chart(
         run, [(n, v / 1e3, c) for n, v, c in series], "kW", "power", stacked=True) +
-        "<figcaption>Power at the grid meter, stacked: IT, each power-chain loss and each "
+        "<figcaption>Facility consumption, stacked: IT, each power-chain loss and each "
         "cooling component (interval averages; components that drew nothing are left out). "
         "Hover for the values.</figcaption></figure>")
     dt = run.dt_s

@@ -120,6 +120,22 @@ TEST_CASE("summary table: absent KPIs are named once, not printed as values") {
   CHECK(table.find("water_m3") == table.find("water_m3", absent));  // only in that line
 }
 
+TEST_CASE("summary table: a topic with many absent KPIs is counted, not listed") {
+  std::map<std::string, std::optional<double>> values;
+  std::size_t swing = 0;
+  std::string one;
+  for (const auto& k : KpiRegistry::all())
+    if (k.topic == "swing") {
+      values[k.name] = std::nullopt;
+      ++swing;
+      one = k.name;
+    }
+  REQUIRE(swing > 6);
+  const std::string table = app::summary_table(summary_with(values));
+  CHECK(table.find(std::to_string(swing) + " swing KPIs") != std::string::npos);
+  CHECK(table.find(one) == std::string::npos);
+}
+
 TEST_CASE("joule summary of a run that broke its rack limit: grouped table, warnings, raw JSON") {
   const auto dir = test::temp_dir("summary");
   test::write_file(dir / "s.yaml", R"(name: limits
