@@ -30,8 +30,10 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Names (attribute or object, matched against the last path component) that differ between two
-# builds by design.
-VOLATILE = ["wall_s", "git_revision", "joule_version", "provenance*", "created*", "host*"]
+# builds by design: run time, the build's identity (`source` is the CF attribute naming the
+# program and its revision), when and where it ran.
+VOLATILE = ["wall_s", "git_revision", "git_dirty", "joule_version", "source", "provenance*",
+            "created*", "host*"]
 
 
 def sh(cmd, **kw):
@@ -96,6 +98,23 @@ def show(v):
     return s if len(s) <= 80 else s[:77] + "..."
 
 
+def plain(v, f):
+    """An attribute value with every object reference replaced by the path it points to.
+
+    Dimension scales (DIMENSION_LIST, REFERENCE_LIST) hold HDF5 object references: file
+    addresses, which never compare equal across two files even when they name the same object.
+    """
+    if isinstance(v, h5py.Reference):
+        return f[v].name if v else None
+    if isinstance(v, np.void):
+        v = v.item()
+    if isinstance(v, (np.ndarray, tuple, list)):
+        return [plain(x, f) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
 def compare_attrs(where, a, b, extra, diffs):
     for key in sorted(set(a.attrs) | set(b.attrs)):
         if volatile(key, extra):
@@ -107,8 +126,8 @@ def compare_attrs(where, a, b, extra, diffs):
         else:
             va, vb = np.asarray(a.attrs[key]), np.asarray(b.attrs[key])
             if va.dtype != vb.dtype or va.shape != vb.shape or va.tobytes() != vb.tobytes():
-                if va.dtype.kind == "O" or vb.dtype.kind == "O":
-                    if va.tolist() == vb.tolist():
+                if va.dtype.kind in "OV" or vb.dtype.kind in "OV":
+                    if plain(va, a.file) == plain(vb, b.file):
                         continue
                 diffs.append(f"{where}@{key}: A {show(a.attrs[key])} != B {show(b.attrs[key])}")
 
