@@ -181,7 +181,7 @@ std::string list_models(bool markdown) {
 void validate(const Scenario& sc) {
   // The same World `run` builds: every load-time check (keys, ranges, files, job feasibility,
   // limits that cannot be met) runs here too.
-  models::world::World world(world_sections(sc), sc.seed, sc.base_dir);
+  models::world::World world(models::world::world_spec(world_sections(sc), sc.seed, sc.base_dir));
   for (const auto& w : world.warnings()) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
 }
 

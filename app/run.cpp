@@ -403,7 +403,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   // read is recorded for the provenance (or served from a regenerated run's recorded inputs).
   sim::InputCapture inputs(opt.provenance.embed_inputs);
   for (const auto& [path, bytes] : opt.served_inputs) inputs.serve(path, bytes);
-  World world(world_sections(sc), sc.seed, sc.base_dir);
+  World world(models::world::world_spec(world_sections(sc), sc.seed, sc.base_dir));
   std::vector<std::string> limit_notes = world.warnings();
   for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
   // Sub-second windows and grid control (models/swing), validated before the disk is touched.

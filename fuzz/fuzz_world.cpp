@@ -21,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const app::Scenario sc =
         app::load_scenario_text(text, "fuzz.yaml", JOULE_SOURCE_DIR "/scenarios");
     fuzz::require(sc.duration > sim::Time::zero());
-    models::world::World world(app::world_sections(sc), sc.seed, sc.base_dir);
+    models::world::World world(
+        models::world::world_spec(app::world_sections(sc), sc.seed, sc.base_dir));
     if (world.node_count() <= 64) {
       world.run_until(std::min(sc.duration, sim::hours(1)));
       fuzz::require(world.it_energy_j() >= 0);

@@ -5,7 +5,11 @@
 #   - models include neither yaml-cpp, HDF5 nor app/ headers;
 #   - conversion constants are defined once (sim/units.hpp), not as bare 3.6e6 / 3.6e9;
 #   - each models/<domain> includes only the domains CMakeLists.txt links it to
-#     (joule_domain(NAME DEPENDS ...)), and model and engine tests include no app/ header.
+#     (joule_domain(NAME DEPENDS ...)), and model and engine tests include no app/ header;
+#   - runtime constructors take specs, not parameter trees: no constructor in models/ has a
+#     sim::ParamNode or sim::ParamReader parameter (a model's keys are read by a function that
+#     returns its spec, or by its registry factory), and in models/world only the spec builder
+#     (world_spec.hpp/.cpp) names them at all.
 # Prints each violation as file:line and exits 1 if there is any.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +36,24 @@ check "a model includes yaml-cpp, HDF5 or app/" '#include [<"](yaml-cpp/|hdf5|H5
 check "a bare kWh/MWh conversion factor (use sim::joules_per_kwh)" '\b3\.6e[69]\b' models app \
   $(ls sim/*.cpp sim/*.hpp | grep -v units.hpp)
 check "a model or engine test includes an app/ header" '#include "app/' tests/models tests/sim
+# Constructors (`Name(` or `Name::Name(` at the start of a line, optionally `explicit`, with
+# their parameters up to the closing parenthesis, across lines) whose parameters name a
+# parameter tree.
+tree_constructors=$(perl -0777 -ne '
+  while (/^[ \t]*(?:explicit\s+)?([A-Z]\w*)(?:::\1)?\s*\(([^;{)]*)\)/mg) {
+    my ($name, $args, $at) = ($1, $2, $-[0]);
+    next unless $args =~ /\bParam(Node|Reader)\b/;
+    my $line = 1 + (substr($_, 0, $at) =~ tr/\n//);
+    print "  $ARGV:$line: $name(... $&)\n";
+  }' $(find models -name '*.hpp' -o -name '*.cpp' | sort))
+if [[ -n $tree_constructors ]]; then
+  echo "a runtime constructor takes a parameter tree (take a validated spec):"
+  echo "$tree_constructors"
+  status=1
+fi
+check "models/world outside its spec builder names a parameter tree" \
+  'ParamNode|ParamReader|#include "sim/params.hpp"' \
+  $(ls models/world/*.cpp models/world/*.hpp | grep -v '/world_spec\.')
 # Domain dependencies: as declared in CMakeLists.txt.
 while read -r domain deps; do
   allowed="$domain ${deps:-}"

@@ -94,7 +94,6 @@ ClusterSpec cluster_spec(const sim::ParamReader& r) {
     r.fail("racks", "hold " + std::to_string(nodes) + " nodes of " +
                         std::to_string(c.node.accelerators) +
                         " accelerators; a cluster may have at most 8,000,000 accelerators");
-  c.network = r.node("network");
   return c;
 }
 

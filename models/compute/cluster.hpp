@@ -33,14 +33,13 @@ inline constexpr std::int64_t max_cluster_accelerators = 8'000'000;
 struct ClusterSpec {
   NodeSpec node;
   std::vector<RackSpec> racks;
-  const sim::ParamNode* network = nullptr;  // `cluster.network`, for models/network
   int node_count() const;
   int accelerator_count() const { return node_count() * node.accelerators; }
 };
 
 const sim::ModelDoc& cluster_doc();
 const sim::ModelDoc& racks_doc();
-// Reads `cluster` (racks, node; keeps the network node for the topology factory).
+// Reads `cluster` (racks, node; `network` is read by models/network: topology_from_params).
 ClusterSpec cluster_spec(const sim::ParamReader& r);
 
 struct RackPower {

@@ -28,8 +28,8 @@ namespace {
 
 class CarbonAware final : public Policy {
 public:
-  explicit CarbonAware(const sim::ParamReader& r)
-      : slot_(r.duration("slot", sim::Range::positive())) {}
+  // `slot`: the forecast's constant steps (> 0).
+  explicit CarbonAware(sim::Time slot) : slot_(slot) {}
 
   void schedule(SchedulerContext& ctx) override {
     const sim::Time now = ctx.now();
@@ -99,7 +99,9 @@ const bool registered = PolicyRegistry::add(
                "Flexible jobs with a deadline wait for the lowest-carbon window before it; the "
                "rest run under EASY backfilling",
                {{"slot", "s", "1 h", "length of the carbon forecast's constant steps"}}),
-    [](const sim::ParamReader& r) { return std::make_unique<CarbonAware>(r); });
+    [](const sim::ParamReader& r) {
+      return std::make_unique<CarbonAware>(r.duration("slot", sim::Range::positive()));
+    });
 
 }  // namespace
 

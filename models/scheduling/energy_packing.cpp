@@ -29,12 +29,15 @@ namespace joule::models::scheduling {
 
 namespace {
 
+struct EnergyPackingSpec {
+  sim::Time idle_threshold = sim::minutes(15);
+  std::size_t spare_nodes = 0;
+};
+
 class EnergyPacking final : public Policy {
 public:
-  explicit EnergyPacking(const sim::ParamReader& r)
-      : idle_threshold_(r.duration("idle_threshold")),
-        spare_nodes_(
-            static_cast<std::size_t>(r.integer("spare_nodes", sim::Range::non_negative()))) {}
+  explicit EnergyPacking(const EnergyPackingSpec& spec)
+      : idle_threshold_(spec.idle_threshold), spare_nodes_(spec.spare_nodes) {}
 
   void schedule(SchedulerContext& ctx) override {
     const std::optional<Reservation> head =
@@ -102,7 +105,13 @@ const bool registered = PolicyRegistry::add(
                "wake latency and wake energy)",
                {{"idle_threshold", "s", "15 min", "idle time after which a free node sleeps"},
                 {"spare_nodes", "integer", "0", "free nodes always kept on for arrivals"}}),
-    [](const sim::ParamReader& r) { return std::make_unique<EnergyPacking>(r); });
+    [](const sim::ParamReader& r) {
+      EnergyPackingSpec spec;
+      spec.idle_threshold = r.duration("idle_threshold");
+      spec.spare_nodes =
+          static_cast<std::size_t>(r.integer("spare_nodes", sim::Range::non_negative()));
+      return std::make_unique<EnergyPacking>(spec);
+    });
 
 }  // namespace
 

@@ -5,8 +5,9 @@
 // wait less, so mean wait falls; a long wide job can starve while short ones keep arriving
 // (there is no reservation, unlike easy-backfill).
 //
-// The whole policy is this file: a class with schedule(), and one line that registers it under
-// a name with the keys it reads. `max_nodes` shows how a policy reads a key of its own.
+// The whole policy is this file: its settings (a spec), a class with schedule(), and one line
+// that registers it under a name with the keys it reads and a function that reads them.
+// `max_nodes` shows how a policy reads a key of its own.
 //
 //   key        default  meaning
 //   max_nodes  0        only jobs of at most this many nodes may start (0: any size)
@@ -18,10 +19,13 @@ namespace joule::models::scheduling {
 
 namespace {
 
+struct SjfSpec {
+  std::int64_t max_nodes = 0;  // 0: any size
+};
+
 class ShortestJobFirst final : public Policy {
 public:
-  explicit ShortestJobFirst(const sim::ParamReader& r)
-      : max_nodes_(r.integer("max_nodes", sim::Range::non_negative())) {}
+  explicit ShortestJobFirst(const SjfSpec& spec) : max_nodes_(spec.max_nodes) {}
 
   void schedule(SchedulerContext& ctx) override {
     std::vector<const JobView*> jobs = ctx.queue();  // arrival order
@@ -45,7 +49,10 @@ const bool registered = PolicyRegistry::add(
     policy_doc("shortest-job-first",
                "Tutorial example: the shortest waiting jobs start first, with no reservation",
                {{"max_nodes", "integer", "0", "largest job (nodes) allowed to start; 0: any"}}),
-    [](const sim::ParamReader& r) { return std::make_unique<ShortestJobFirst>(r); });
+    [](const sim::ParamReader& r) {
+      return std::make_unique<ShortestJobFirst>(
+          SjfSpec{.max_nodes = r.integer("max_nodes", sim::Range::non_negative())});
+    });
 
 }  // namespace
 

@@ -39,21 +39,39 @@ namespace joule::models::scheduling {
 
 namespace {
 
+// The policy's keys (table above), as read and checked by power_budget_spec().
+struct PowerBudgetSpec {
+  double limit_w = 0;
+  sim::Time from, until, repeat;  // zero: see the table
+  double min_cap_w = 0;
+  sim::Time check_interval = sim::minutes(5);
+};
+
+PowerBudgetSpec power_budget_spec(const sim::ParamReader& r) {
+  PowerBudgetSpec s;
+  s.limit_w = r.quantity<sim::Watts>("limit", sim::Range::positive()).value();
+  s.from = r.duration("from");
+  s.until = r.duration("until");
+  s.repeat = r.duration("repeat");
+  s.min_cap_w = r.quantity<sim::Watts>("min_cap", sim::Range::non_negative()).value();
+  s.check_interval = r.duration("check_interval", sim::Range::positive());
+  if (s.until != sim::Time::zero() && s.until <= s.from) r.fail("until", "must be after 'from'");
+  if (s.repeat != sim::Time::zero()) {
+    if (s.until == sim::Time::zero()) r.fail("until", "is required with 'repeat'");
+    if (s.until > s.repeat) r.fail("until", "must be within one 'repeat' period");
+  }
+  return s;
+}
+
 class PowerBudget final : public Policy {
 public:
-  explicit PowerBudget(const sim::ParamReader& r)
-      : limit_w_(r.quantity<sim::Watts>("limit", sim::Range::positive()).value()),
-        from_(r.duration("from")),
-        until_(r.duration("until")),
-        repeat_(r.duration("repeat")),
-        min_cap_w_(r.quantity<sim::Watts>("min_cap", sim::Range::non_negative()).value()),
-        check_interval_(r.duration("check_interval", sim::Range::positive())) {
-    if (until_ != sim::Time::zero() && until_ <= from_) r.fail("until", "must be after 'from'");
-    if (repeat_ != sim::Time::zero()) {
-      if (until_ == sim::Time::zero()) r.fail("until", "is required with 'repeat'");
-      if (until_ > repeat_) r.fail("until", "must be within one 'repeat' period");
-    }
-  }
+  explicit PowerBudget(const PowerBudgetSpec& spec)
+      : limit_w_(spec.limit_w),
+        from_(spec.from),
+        until_(spec.until),
+        repeat_(spec.repeat),
+        min_cap_w_(spec.min_cap_w),
+        check_interval_(spec.check_interval) {}
 
   void schedule(SchedulerContext& ctx) override {
     const sim::Time now = ctx.now();
@@ -165,7 +183,7 @@ const bool registered = PolicyRegistry::add(
                 {"repeat", "s", "0 s", "window period, e.g. 1 d; 0 s: once"},
                 {"min_cap", "W", "0 W", "lowest per-GPU cap to set (0 W: the hardware minimum)"},
                 {"check_interval", "s", "5 min", "re-check period inside the window"}}),
-    [](const sim::ParamReader& r) { return std::make_unique<PowerBudget>(r); });
+    [](const sim::ParamReader& r) { return std::make_unique<PowerBudget>(power_budget_spec(r)); });
 
 }  // namespace
 

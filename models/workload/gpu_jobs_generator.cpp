@@ -38,28 +38,43 @@ std::string years(double s) {
   return text;
 }
 
+// The generator's keys, as read and checked by gpu_jobs_spec().
+struct GpuJobsSpec {
+  ArrivalSpec arrivals;
+  Distribution gpus, duration;  // accelerators per job; run time (s)
+  std::int64_t max_jobs = 0;    // 0: unlimited
+};
+
+GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
+  GpuJobsSpec s;
+  s.arrivals = arrival_spec(sim::ParamReader(r.node("arrivals"), arrivals_doc()));
+  const sim::ParamNode* g = r.node("gpus");
+  if (!g) r.fail("gpus", "is required");
+  s.gpus = read_distribution<sim::Ratio>(*g, sim::Range::at_least(1));
+  for (double v : s.gpus.values()) {
+    if (v != std::floor(v)) r.fail("gpus", "must be whole numbers");
+    check_fits(r, "gpus", v, ctx);
+  }
+  const sim::ParamNode* d = r.node("duration");
+  if (!d) r.fail("duration", "is required");
+  s.duration = read_distribution<sim::Seconds>(*d, sim::Range::non_negative());
+  if (!(s.duration.highest() <= max_job_s))
+    r.fail("duration", "reaches " + years(s.duration.highest()) +
+                           " years (the largest value, or a lognormal's one-in-10^9 draw, "
+                           "median·e^(6σ)); a job may run at most 100 years");
+  s.max_jobs = r.integer("max_jobs", sim::Range::non_negative());
+  return s;
+}
+
 class GpuJobsGenerator final : public JobGenerator {
 public:
-  GpuJobsGenerator(const sim::ParamReader& r, const GeneratorContext& ctx)
-      : arrivals_(arrival_spec(sim::ParamReader(r.node("arrivals"), arrivals_doc())),
-                  ctx.streams.stream(ctx.stream_prefix + ".arrivals")),
-        rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")) {
-    const sim::ParamNode* g = r.node("gpus");
-    if (!g) r.fail("gpus", "is required");
-    gpus_ = read_distribution<sim::Ratio>(*g, sim::Range::at_least(1));
-    for (double v : gpus_.values()) {
-      if (v != std::floor(v)) r.fail("gpus", "must be whole numbers");
-      check_fits(r, "gpus", v, ctx);
-    }
-    const sim::ParamNode* d = r.node("duration");
-    if (!d) r.fail("duration", "is required");
-    duration_ = read_distribution<sim::Seconds>(*d, sim::Range::non_negative());
-    if (!(duration_.highest() <= max_job_s))
-      r.fail("duration", "reaches " + years(duration_.highest()) +
-                             " years (the largest value, or a lognormal's one-in-10^9 draw, "
-                             "median·e^(6σ)); a job may run at most 100 years");
-    max_jobs_ = r.integer("max_jobs", sim::Range::non_negative());
-  }
+  // Draws from the streams "<prefix>.arrivals" and "<prefix>.jobs" of `ctx`.
+  GpuJobsGenerator(GpuJobsSpec spec, const GeneratorContext& ctx)
+      : arrivals_(std::move(spec.arrivals), ctx.streams.stream(ctx.stream_prefix + ".arrivals")),
+        rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")),
+        gpus_(std::move(spec.gpus)),
+        duration_(std::move(spec.duration)),
+        max_jobs_(spec.max_jobs) {}
 
   std::optional<JobRequest> next() override {
     if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
@@ -80,7 +95,7 @@ private:
 
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
-      return std::make_unique<GpuJobsGenerator>(r, ctx);
+      return std::make_unique<GpuJobsGenerator>(gpu_jobs_spec(r, ctx), ctx);
     });
 
 }  // namespace

@@ -98,117 +98,138 @@ std::vector<JobClass> class_defaults() {
           {"debugging", even({0.05, 0.10, 0.20}), 0.0005, false, true}};
 }
 
+// The generator's keys, as read and checked by llm_training_spec().
+struct LlmTrainingSpec {
+  ArrivalSpec arrivals;
+  Distribution params, tokens_per_param, gpus, mfu;
+  std::vector<JobClass> classes;                        // empty: every job is pre-training at `mfu`
+  Distribution class_pick = Distribution::constant(0);  // index into `classes`
+  int per_node = 8;                                     // accelerators per node
+  std::int64_t seq_len = 4096;
+  double batch_tokens = 4e6;
+  Precision precision = Precision::bf16;
+  double max_params_per_gpu = 4e9;
+  FailureSpec failures;
+  std::int64_t max_jobs = 0;  // 0: unlimited
+  Fidelity fidelity = Fidelity::steady;
+};
+
+LlmTrainingSpec llm_training_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
+  LlmTrainingSpec spec;
+  spec.arrivals = arrival_spec(sim::ParamReader(r.node("arrivals"), arrivals_doc()));
+  const sim::ParamNode* jobs = r.node("jobs");
+  if (!jobs) r.fail("jobs", "is required: {params: [...], gpus: [...]}");
+  const sim::ParamReader j(jobs, jobs_doc());
+  auto dist = [&](const char* key, sim::Range range) {
+    if (const sim::ParamNode* n = j.node(key)) return read_distribution<sim::Ratio>(*n, range);
+    return Distribution::constant(j.number(key, range));  // the documented default
+  };
+  spec.params = dist("params", max_params_range);
+  if (!(spec.params.highest() <= max_params_range.max))
+    j.fail("params", "reaches more than 1e15 parameters (a lognormal's one-in-10^9 draw)");
+  spec.tokens_per_param = dist("tokens_per_param", sim::Range::positive());
+  spec.gpus = dist("gpus", sim::Range::between(1, 1e8));
+  for (double g : spec.gpus.values()) {
+    if (g != std::floor(g)) j.fail("gpus", "must be whole numbers");
+    check_fits(j, "gpus", g, ctx);
+  }
+  const bool explicit_mfu = j.has("mfu");
+  spec.mfu = dist("mfu", {0, 1, true, false});
+  if (const sim::ParamNode* c = j.node("classes")) {
+    if (!c->is_map())
+      j.fail("classes", "must be a map of class weights, e.g. {pretraining: 1, evaluation: 3}");
+    const std::vector<JobClass> defaults = class_defaults();
+    std::vector<double> weights;
+    for (const auto& entry : c->entries) {
+      const std::string& name = entry.key;
+      const sim::ParamNode& node = entry.value;
+      const auto it = std::find_if(defaults.begin(), defaults.end(),
+                                   [&](const JobClass& d) { return d.name == name; });
+      if (it == defaults.end())
+        throw sim::InputError(entry.key_where, "unknown job class '" + name +
+                                                   "'. Valid: pretraining, fine-tuning, "
+                                                   "evaluation, debugging");
+      char* end = nullptr;
+      const double w = node.is_scalar() ? std::strtod(node.scalar.c_str(), &end) : -1.0;
+      if (!(w >= 0) || (end && *end != '\0'))
+        throw sim::InputError(node.where, "classes." + name + " must be a weight >= 0");
+      spec.classes.push_back(*it);
+      if (explicit_mfu) spec.classes.back().mfu = spec.mfu;
+      weights.push_back(w);
+    }
+    std::vector<double> index(weights.size());
+    for (std::size_t i = 0; i < index.size(); ++i) index[i] = static_cast<double>(i);
+    double total = 0;
+    for (double w : weights) total += w;
+    if (!(total > 0)) j.fail("classes", "needs at least one positive weight");
+    spec.class_pick = Distribution::discrete(index, weights);
+  }
+  spec.per_node = std::max(1, ctx.cluster_nodes > 0 ? ctx.cluster_gpus / ctx.cluster_nodes : 8);
+  spec.seq_len = j.integer("seq_len", sim::Range::between(1, 1e9));
+  spec.batch_tokens = j.number("batch_tokens", sim::Range::positive());
+  if (!(spec.batch_tokens / static_cast<double>(spec.seq_len) <= 1e9))
+    j.fail("batch_tokens", "makes more than 1e9 sequences per step (batch_tokens / seq_len)");
+  // The most optimizer steps any job can have: the largest model and token ratio (a
+  // lognormal's one-in-10^9 draw, to which draws are clamped) over the smallest step.
+  {
+    const double min_step_tokens =
+        std::max(1.0, std::round(spec.batch_tokens / static_cast<double>(spec.seq_len))) *
+        static_cast<double>(spec.seq_len);
+    const double steps = spec.params.highest() * spec.tokens_per_param.highest() / min_step_tokens;
+    if (!(steps <= static_cast<double>(max_training_steps))) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.3g", steps);
+      j.fail(j.has("tokens_per_param") ? "tokens_per_param" : "params",
+             "gives jobs of up to " + std::string(text) +
+                 " optimizer steps (params × tokens_per_param / batch); a job may have at most "
+                 "1e15");
+    }
+  }
+  const std::string prec = j.choice("precision", {"bf16", "fp16", "fp8", "tf32"});
+  spec.precision = prec == "fp16"   ? Precision::fp16
+                   : prec == "fp8"  ? Precision::fp8
+                   : prec == "tf32" ? Precision::tf32
+                                    : Precision::bf16;
+  spec.max_params_per_gpu = j.number("max_params_per_gpu", sim::Range::positive());
+  // Absent: the documented defaults (Llama 3 rates, Young's interval).
+  spec.failures = failure_spec(sim::ParamReader(r.node("failures"), failures_doc()));
+  spec.max_jobs = r.integer("max_jobs", sim::Range::non_negative());
+  spec.fidelity = r.choice("fidelity", {"steady", "iteration"}) == "iteration" ? Fidelity::iteration
+                                                                               : Fidelity::steady;
+  return spec;
+}
+
 class LlmTrainingGenerator final : public JobGenerator {
 public:
-  LlmTrainingGenerator(const sim::ParamReader& r, const GeneratorContext& ctx)
-      : arrivals_(arrival_spec(sim::ParamReader(r.node("arrivals"), arrivals_doc())),
-                  ctx.streams.stream(ctx.stream_prefix + ".arrivals")),
-        rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")) {
-    const sim::ParamNode* jobs = r.node("jobs");
-    if (!jobs) r.fail("jobs", "is required: {params: [...], gpus: [...]}");
-    const sim::ParamReader j(jobs, jobs_doc());
-    auto dist = [&](const char* key, sim::Range range) {
-      if (const sim::ParamNode* n = j.node(key)) return read_distribution<sim::Ratio>(*n, range);
-      return Distribution::constant(j.number(key, range));  // the documented default
-    };
-    params_ = dist("params", max_params_range);
-    if (!(params_.highest() <= max_params_range.max))
-      j.fail("params", "reaches more than 1e15 parameters (a lognormal's one-in-10^9 draw)");
-    tokens_per_param_ = dist("tokens_per_param", sim::Range::positive());
-    gpus_ = dist("gpus", sim::Range::between(1, 1e8));
-    for (double g : gpus_.values()) {
-      if (g != std::floor(g)) j.fail("gpus", "must be whole numbers");
-      check_fits(j, "gpus", g, ctx);
-    }
-    const bool explicit_mfu = j.has("mfu");
-    mfu_ = dist("mfu", {0, 1, true, false});
-    if (const sim::ParamNode* c = j.node("classes")) {
-      if (!c->is_map())
-        j.fail("classes", "must be a map of class weights, e.g. {pretraining: 1, evaluation: 3}");
-      const std::vector<JobClass> defaults = class_defaults();
-      std::vector<double> weights;
-      for (const auto& entry : c->entries) {
-        const std::string& name = entry.key;
-        const sim::ParamNode& node = entry.value;
-        const auto it = std::find_if(defaults.begin(), defaults.end(),
-                                     [&](const JobClass& d) { return d.name == name; });
-        if (it == defaults.end())
-          throw sim::InputError(entry.key_where, "unknown job class '" + name +
-                                                     "'. Valid: pretraining, fine-tuning, "
-                                                     "evaluation, debugging");
-        char* end = nullptr;
-        const double w = node.is_scalar() ? std::strtod(node.scalar.c_str(), &end) : -1.0;
-        if (!(w >= 0) || (end && *end != '\0'))
-          throw sim::InputError(node.where, "classes." + name + " must be a weight >= 0");
-        classes_.push_back(*it);
-        if (explicit_mfu) classes_.back().mfu = mfu_;
-        weights.push_back(w);
-      }
-      std::vector<double> index(weights.size());
-      for (std::size_t i = 0; i < index.size(); ++i) index[i] = static_cast<double>(i);
-      double total = 0;
-      for (double w : weights) total += w;
-      if (!(total > 0)) j.fail("classes", "needs at least one positive weight");
-      class_pick_ = Distribution::discrete(index, weights);
-    }
-    per_node_ = std::max(1, ctx.cluster_nodes > 0 ? ctx.cluster_gpus / ctx.cluster_nodes : 8);
-    seq_len_ = j.integer("seq_len", sim::Range::between(1, 1e9));
-    batch_tokens_ = j.number("batch_tokens", sim::Range::positive());
-    if (!(batch_tokens_ / static_cast<double>(seq_len_) <= 1e9))
-      j.fail("batch_tokens", "makes more than 1e9 sequences per step (batch_tokens / seq_len)");
-    // The most optimizer steps any job can have: the largest model and token ratio (a
-    // lognormal's one-in-10^9 draw, to which draws are clamped) over the smallest step.
-    {
-      const double min_step_tokens =
-          std::max(1.0, std::round(batch_tokens_ / static_cast<double>(seq_len_))) *
-          static_cast<double>(seq_len_);
-      const double steps = params_.highest() * tokens_per_param_.highest() / min_step_tokens;
-      if (!(steps <= static_cast<double>(max_training_steps))) {
-        char text[32];
-        std::snprintf(text, sizeof text, "%.3g", steps);
-        j.fail(j.has("tokens_per_param") ? "tokens_per_param" : "params",
-               "gives jobs of up to " + std::string(text) +
-                   " optimizer steps (params × tokens_per_param / batch); a job may have at most "
-                   "1e15");
-      }
-    }
-    const std::string prec = j.choice("precision", {"bf16", "fp16", "fp8", "tf32"});
-    precision_ = prec == "fp16"   ? Precision::fp16
-                 : prec == "fp8"  ? Precision::fp8
-                 : prec == "tf32" ? Precision::tf32
-                                  : Precision::bf16;
-    max_params_per_gpu_ = j.number("max_params_per_gpu", sim::Range::positive());
-    // Absent: the documented defaults (Llama 3 rates, Young's interval).
-    failures_ = failure_spec(sim::ParamReader(r.node("failures"), failures_doc()));
-    max_jobs_ = r.integer("max_jobs", sim::Range::non_negative());
-    fidelity_ = r.choice("fidelity", {"steady", "iteration"}) == "iteration" ? Fidelity::iteration
-                                                                             : Fidelity::steady;
-    prefix_ = ctx.stream_prefix;
-  }
+  // Draws from the streams "<prefix>.arrivals" and "<prefix>.jobs" of `ctx`.
+  LlmTrainingGenerator(LlmTrainingSpec spec, const GeneratorContext& ctx)
+      : arrivals_(spec.arrivals, ctx.streams.stream(ctx.stream_prefix + ".arrivals")),
+        rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")),
+        spec_(std::move(spec)) {}
 
   std::optional<JobRequest> next() override {
-    if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
+    if (spec_.max_jobs > 0 && count_ >= spec_.max_jobs) return std::nullopt;
     JobRequest req;
     req.submit = arrivals_.next();
     req.id = "llm-" + std::to_string(++count_);
     TrainingJobSpec s;
     s.name = req.id;
-    s.params = params_.sample(rng_);
-    double tokens = s.params * tokens_per_param_.sample(rng_);
-    int gpus = static_cast<int>(gpus_.sample(rng_));
-    if (classes_.empty()) {
-      s.mfu = mfu_.sample(rng_);
+    s.params = spec_.params.sample(rng_);
+    double tokens = s.params * spec_.tokens_per_param.sample(rng_);
+    int gpus = static_cast<int>(spec_.gpus.sample(rng_));
+    if (spec_.classes.empty()) {
+      s.mfu = spec_.mfu.sample(rng_);
     } else {
-      const JobClass& c = classes_[static_cast<std::size_t>(class_pick_.sample(rng_))];
+      const JobClass& c = spec_.classes[static_cast<std::size_t>(spec_.class_pick.sample(rng_))];
       req.id = "llm-" + std::to_string(count_) + "-" + c.name;
       s.name = req.id;
       s.mfu = c.mfu.sample(rng_);
       tokens *= c.token_share;
       s.forward_only = c.forward_only;
-      if (c.one_node) gpus = std::min(gpus, per_node_);
+      if (c.one_node) gpus = std::min(gpus, spec_.per_node);
     }
-    s.seq_len = seq_len_;
-    s.precision = precision_;
+    s.seq_len = spec_.seq_len;
+    s.precision = spec_.precision;
     const ModelShape shape = shape_from_params(s.params);
     s.layers = shape.layers;
     s.d_model = shape.d_model;
@@ -217,45 +238,35 @@ public:
     p.tensor = std::min(8, gpus);
     while (gpus % p.tensor != 0) --p.tensor;
     p.pipeline = 1;
-    while (s.params / (p.tensor * p.pipeline) > max_params_per_gpu_ &&
+    while (s.params / (p.tensor * p.pipeline) > spec_.max_params_per_gpu &&
            p.tensor * p.pipeline * 2 <= gpus)
       p.pipeline *= 2;
     while (gpus % (p.tensor * p.pipeline) != 0) p.pipeline /= 2;
     p.data = gpus / (p.tensor * p.pipeline);
     s.global_batch = std::max<std::int64_t>(
-        p.data, static_cast<std::int64_t>(std::llround(batch_tokens_ / seq_len_)));
+        p.data, static_cast<std::int64_t>(std::llround(spec_.batch_tokens / spec_.seq_len)));
     p.microbatches = static_cast<int>(std::max<std::int64_t>(1, s.global_batch / p.data));
     s.steps = std::max<std::int64_t>(
         1, static_cast<std::int64_t>(std::ceil(tokens / s.tokens_per_step())));
 
     req.gpus = gpus;
     req.training = s;
-    req.failures = failures_;
+    req.failures = spec_.failures;
     if (s.forward_only) req.failures->enabled = false;  // an evaluation pass keeps no state
-    req.fidelity = fidelity_;
+    req.fidelity = spec_.fidelity;
     return req;
   }
 
 private:
   ArrivalProcess arrivals_;
   sim::Rng rng_;
-  Distribution params_, tokens_per_param_, gpus_, mfu_;
-  std::vector<JobClass> classes_;
-  Distribution class_pick_ = Distribution::constant(0);
-  int per_node_ = 8;
-  std::int64_t seq_len_ = 4096;
-  double batch_tokens_ = 4e6;
-  Precision precision_ = Precision::bf16;
-  double max_params_per_gpu_ = 4e9;
-  FailureSpec failures_;
-  std::int64_t max_jobs_ = 0, count_ = 0;
-  Fidelity fidelity_ = Fidelity::steady;
-  std::string prefix_;
+  LlmTrainingSpec spec_;
+  std::int64_t count_ = 0;
 };
 
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
-      return std::make_unique<LlmTrainingGenerator>(r, ctx);
+      return std::make_unique<LlmTrainingGenerator>(llm_training_spec(r, ctx), ctx);
     });
 
 }  // namespace

@@ -34,40 +34,46 @@ const sim::ModelDoc& generator_doc() {
   return doc;
 }
 
+// The jobs to replay, read from the trace file and checked (CPU-only rows, jobs larger than the
+// cluster), in submit order and cut to `max_jobs`.
+Trace trace_jobs(const sim::ParamReader& r, const GeneratorContext& ctx) {
+  std::filesystem::path file = r.string("file");
+  const std::string dir = sim::directory_of(r.location("file"), ctx.base_dir);
+  if (file.is_relative() && !dir.empty()) file = std::filesystem::path(dir) / file;
+  Trace trace = read_trace_csv(file.string(), r.location("file"));
+  const bool skip_cpu_jobs = r.choice("cpu_jobs", {"error", "skip"}) == "skip";
+  if (skip_cpu_jobs) {
+    std::erase_if(trace.jobs, [](const TraceJob& job) { return job.gpus == 0; });
+  } else {
+    const auto cpu_jobs = std::count_if(trace.jobs.begin(), trace.jobs.end(),
+                                        [](const TraceJob& job) { return job.gpus == 0; });
+    for (const TraceJob& job : trace.jobs)
+      if (job.gpus == 0)
+        throw sim::InputError(
+            sim::Location{nullptr, file.string(), job.line, job.gpus_column},
+            "job " + job.id + " has gpu_num 0, a CPU-only job (" + std::to_string(cpu_jobs) +
+                " such row" + (cpu_jobs == 1 ? "" : "s") +
+                " in this trace): Joule simulates accelerator jobs only, and a job on no node "
+                "would draw nothing and still count as completed; remove the rows, or set " +
+                r.path("cpu_jobs") + ": skip to leave them out");
+  }
+  for (const TraceJob& job : trace.jobs)
+    if (ctx.cluster_gpus > 0 && job.gpus > ctx.cluster_gpus)
+      throw sim::InputError(sim::Location{nullptr, file.string(), job.line, 0},
+                            "job " + job.id + " asks for " + std::to_string(job.gpus) +
+                                " GPUs but the cluster has " + std::to_string(ctx.cluster_gpus));
+  std::stable_sort(trace.jobs.begin(), trace.jobs.end(),
+                   [](const TraceJob& a, const TraceJob& b) { return a.submit < b.submit; });
+  const auto max_jobs = r.integer("max_jobs", sim::Range::non_negative());
+  if (max_jobs > 0 && static_cast<std::size_t>(max_jobs) < trace.jobs.size())
+    trace.jobs.resize(static_cast<std::size_t>(max_jobs));
+  return trace;
+}
+
 class TraceGenerator final : public JobGenerator {
 public:
-  TraceGenerator(const sim::ParamReader& r, const GeneratorContext& ctx) {
-    std::filesystem::path file = r.string("file");
-    const std::string dir = sim::directory_of(r.location("file"), ctx.base_dir);
-    if (file.is_relative() && !dir.empty()) file = std::filesystem::path(dir) / file;
-    trace_ = read_trace_csv(file.string(), r.location("file"));
-    const bool skip_cpu_jobs = r.choice("cpu_jobs", {"error", "skip"}) == "skip";
-    if (skip_cpu_jobs) {
-      std::erase_if(trace_.jobs, [](const TraceJob& job) { return job.gpus == 0; });
-    } else {
-      const auto cpu_jobs = std::count_if(trace_.jobs.begin(), trace_.jobs.end(),
-                                          [](const TraceJob& job) { return job.gpus == 0; });
-      for (const TraceJob& job : trace_.jobs)
-        if (job.gpus == 0)
-          throw sim::InputError(
-              sim::Location{nullptr, file.string(), job.line, job.gpus_column},
-              "job " + job.id + " has gpu_num 0, a CPU-only job (" + std::to_string(cpu_jobs) +
-                  " such row" + (cpu_jobs == 1 ? "" : "s") +
-                  " in this trace): Joule simulates accelerator jobs only, and a job on no node "
-                  "would draw nothing and still count as completed; remove the rows, or set " +
-                  r.path("cpu_jobs") + ": skip to leave them out");
-    }
-    for (const TraceJob& job : trace_.jobs)
-      if (ctx.cluster_gpus > 0 && job.gpus > ctx.cluster_gpus)
-        throw sim::InputError(sim::Location{nullptr, file.string(), job.line, 0},
-                              "job " + job.id + " asks for " + std::to_string(job.gpus) +
-                                  " GPUs but the cluster has " + std::to_string(ctx.cluster_gpus));
-    std::stable_sort(trace_.jobs.begin(), trace_.jobs.end(),
-                     [](const TraceJob& a, const TraceJob& b) { return a.submit < b.submit; });
-    const auto max_jobs = r.integer("max_jobs", sim::Range::non_negative());
-    if (max_jobs > 0 && static_cast<std::size_t>(max_jobs) < trace_.jobs.size())
-      trace_.jobs.resize(static_cast<std::size_t>(max_jobs));
-  }
+  // Replays `trace`'s jobs in their order.
+  explicit TraceGenerator(Trace trace) : trace_(std::move(trace)) {}
 
   std::optional<JobRequest> next() override {
     if (next_ >= trace_.jobs.size()) return std::nullopt;
@@ -88,7 +94,7 @@ private:
 
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
-      return std::make_unique<TraceGenerator>(r, ctx);
+      return std::make_unique<TraceGenerator>(trace_jobs(r, ctx));
     });
 
 }  // namespace

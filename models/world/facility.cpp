@@ -19,36 +19,24 @@ constexpr double design_cooling_per_it = 0.5;
 const sim::Time demand_interval = sim::minutes(15);
 }  // namespace
 
-Facility::Facility(const FacilitySections& s, const std::string& base_dir, sim::Time horizon,
-                   const FacilityDesign& design)
+Facility::Facility(FacilitySpec s, sim::Time horizon, const FacilityDesign& design)
     : demand_(demand_interval, [this](sim::Time t) {
         const environment::CivilTime c = site_->local_time(t);
         return c.year * 12 + c.month - 1;
       }) {
-  has_site_ = s.site != nullptr && s.site->kind != sim::ParamNode::Kind::null;
-  {
-    const sim::ParamReader r(s.site, environment::site_doc());
-    site_ = std::make_unique<environment::Site>(environment::site_spec(r, base_dir), horizon);
-  }
-  if (s.power_chain && s.power_chain->kind != sim::ParamNode::Kind::null) {
-    const sim::ParamReader r(s.power_chain, power::power_chain_doc());
-    const power::PowerChainSpec spec = power::power_chain_spec(r);
+  has_site_ = s.has_site;
+  site_ = std::make_unique<environment::Site>(s.site, horizon);
+  if (s.power_chain) {
+    const power::PowerChainSpec& spec = *s.power_chain;
     chain_ = std::make_unique<power::PowerChain>(spec, sim::Watts(design.it_w),
                                                  sim::Watts(design_cooling_per_it * design.it_w));
     if (spec.battery) battery_spec_ = *spec.battery;
     support_ = std::make_unique<power::SupportLoads>(spec.support, design.it_w, design.racks);
   }
-  if (s.cooling && s.cooling->kind != sim::ParamNode::Kind::null) {
-    cooling::PlantSizing sizing;
-    sizing.chip_heat = sim::Watts(design.chip_heat_w);
-    sizing.other_heat = sim::Watts(std::max(0.0, design.it_w - design.chip_heat_w));
-    plant_ = cooling::make_cooling_plant(s.cooling, sizing);
-    if (plant_->type() != "fixed-pue") {
-      const sim::ParamNode* hall_node = s.cooling->find("hall");
-      if (hall_node && !hall_node->is_map())
-        throw sim::InputError(hall_node->where, "cooling.hall must be a map of keys");
-      const cooling::HallLayout layout =
-          cooling::hall_layout(sim::ParamReader(hall_node, cooling::hall_doc()));
+  if (s.plant) {
+    plant_ = std::move(s.plant);
+    if (s.hall) {
+      const cooling::HallLayout& layout = *s.hall;
       cooling::DataHallDesign hall;
       hall.racks = design.racks;
       hall.rack_recirculation = cooling::recirculation_profile(layout, design.racks);

@@ -43,25 +43,10 @@
 #include "models/power/grid.hpp"
 #include "models/power/ledger.hpp"
 #include "models/power/power_chain.hpp"
-#include "sim/params.hpp"
+#include "models/world/world_spec.hpp"
 #include "sim/time.hpp"
 
 namespace joule::models::world {
-
-struct FacilitySections {
-  const sim::ParamNode* site = nullptr;
-  const sim::ParamNode* power_chain = nullptr;
-  const sim::ParamNode* cooling = nullptr;
-};
-
-// Nameplate figures the plant and chain are sized from.
-struct FacilityDesign {
-  double it_w = 0;         // all nodes at their system maximum
-  double chip_heat_w = 0;  // accelerators at TDP
-  int racks = 1;
-  double rack_design_power_w = 40e3;
-  double initial_supply_c = 24.0;
-};
 
 inline constexpr std::size_t loss_stage_count = 3;
 inline constexpr std::array<std::string_view, loss_stage_count> loss_stage_names = {"pdu", "ups",
@@ -105,8 +90,9 @@ struct BatterySettlement {
 
 class Facility {
 public:
-  Facility(const FacilitySections& sections, const std::string& base_dir, sim::Time horizon,
-           const FacilityDesign& design);
+  // `spec` from facility_spec() (world_spec.hpp), sized for `design`; the site's files must
+  // cover [0, horizon].
+  Facility(FacilitySpec spec, sim::Time horizon, const FacilityDesign& design);
   ~Facility();
 
   bool has_site() const { return has_site_; }

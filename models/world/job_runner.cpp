@@ -44,24 +44,16 @@ sim::InputError too_long(const sim::Location& where, const std::string& name,
 
 JobRunner::JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
                      const network::Topology* topology, const ClusterState& state, JobHost& host,
-                     const sim::RandomStreams& streams, const sim::ParamNode* workload,
-                     const std::string& base_dir, sim::Time duration)
+                     const sim::RandomStreams& streams, WorkloadSpec workload, sim::Time duration)
     : sim_(sim),
       cluster_(cluster),
       topology_(topology),
       state_(state),
       host_(host),
-      random_(streams) {
-  if (!workload || workload->kind == sim::ParamNode::Kind::null)
-    throw sim::InputError(sim::Location{}, "missing required section 'workload'");
-  workload_where_ = workload->where;
-  workload::GeneratorContext ctx;
-  ctx.streams = random_;
-  ctx.base_dir = base_dir;
-  ctx.cluster_nodes = cluster_.node_count();
-  ctx.cluster_gpus = cluster_.accelerator_count();
-  generator_ = workload::make_job_generator(*workload, ctx);
-  probe_jobs(*workload, ctx, duration);
+      random_(streams),
+      generator_(std::move(workload.generator)),
+      workload_where_(workload.where) {
+  probe_jobs(*workload.probe, duration);
 
   arrival_handler_ = sim_.bind([this](std::uint64_t) { on_arrival(); });
   end_handler_ =
@@ -146,14 +138,12 @@ JobRequest JobRunner::to_request(const workload::JobRequest& src) const {
   return r;
 }
 
-void JobRunner::probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx,
-                           sim::Time duration) {
+void JobRunner::probe_jobs(workload::JobGenerator& probe, sim::Time duration) {
   // The first jobs of the run (a few hundred: enough for every deterministic mistake, cheap
   // enough to do on every load); later draws are checked as they arrive, with the same message.
   constexpr int probed_jobs = 256;
-  const auto probe = workload::make_job_generator(workload, ctx);
   for (int i = 0; i < probed_jobs; ++i) {
-    const std::optional<workload::JobRequest> req = probe->next();
+    const std::optional<workload::JobRequest> req = probe.next();
     if (!req || req->submit > duration) break;
     const JobRequest r = to_request(*req);
     if (r.nodes > static_cast<int>(state_.node_count()))

@@ -31,7 +31,7 @@
 #include "models/network/topology.hpp"
 #include "models/world/cluster_state.hpp"
 #include "models/world/job.hpp"
-#include "sim/params.hpp"
+#include "models/world/world_spec.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
 
@@ -55,14 +55,13 @@ public:
 
 class JobRunner {
 public:
-  // `workload` is the scenario's workload section (required); `streams` seed the generator and
-  // each job's failure stream ("failures.<id>"). Jobs that the run would reject (more nodes
-  // than the cluster has, a step longer than sim::Time holds) among the first ones submitted
-  // before `duration` are rejected here, pointing at the workload section.
+  // Jobs come from `workload.generator`; `streams` give each job its failure stream
+  // ("failures.<id>"). Jobs that the run would reject (more nodes than the cluster has, a step
+  // longer than sim::Time holds) among the first ones `workload.probe` draws before `duration`
+  // are rejected here, pointing at the workload section.
   JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
             const network::Topology* topology, const ClusterState& state, JobHost& host,
-            const sim::RandomStreams& streams, const sim::ParamNode* workload,
-            const std::string& base_dir, sim::Time duration);
+            const sim::RandomStreams& streams, WorkloadSpec workload, sim::Time duration);
   ~JobRunner();
 
   // Schedules the first arrival (call once, when the world is wired).
@@ -106,8 +105,7 @@ private:
   // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
   // builds their models, so that what the run would reject is rejected while loading (and by
   // `joule validate`), at the workload.
-  void probe_jobs(const sim::ParamNode& workload, const workload::GeneratorContext& ctx,
-                  sim::Time duration);
+  void probe_jobs(workload::JobGenerator& probe, sim::Time duration);
 
   sim::Simulator& sim_;
   const compute::ClusterSpec& cluster_;

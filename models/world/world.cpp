@@ -12,41 +12,20 @@ namespace joule::models::world {
 namespace {
 
 constexpr double inlet_tolerance_k = 0.25;
-compute::ClusterSpec read_cluster(const sim::ParamNode* node) {
-  const sim::ParamReader cluster(node, compute::cluster_doc());
-  return compute::cluster_spec(cluster);
-}
-
 }  // namespace
 
-World::World(const WorldSections& sections, std::uint64_t seed, std::string base_dir)
-    : random_(seed),
-      base_dir_(std::move(base_dir)),
-      duration_(sections.duration),
-      control_step_(sections.control_step),
+World::World(WorldSpec spec)
+    : random_(spec.seed),
+      duration_(spec.duration),
+      control_step_(spec.control_step),
       // Cluster: racks of identical nodes (models/compute).
-      cluster_(read_cluster(sections.cluster)),
+      cluster_(std::move(spec.cluster)),
+      topology_(std::move(spec.topology)),
+      calibration_(std::move(spec.calibration)),
       state_(cluster_, sim_, FacilityDesign{}.initial_supply_c) {
-  if (cluster_.network && cluster_.network->kind != sim::ParamNode::Kind::null) {
-    const network::ClusterShape shape{cluster_.node_count(),
-                                      std::max(1, cluster_.node.accelerators)};
-    topology_ = network::topology_from_params(*cluster_.network, shape);
-    if (topology_->host_count() < shape.hosts())
-      throw sim::InputError(cluster_.network->where,
-                            "cluster.network has " + std::to_string(topology_->host_count()) +
-                                " host ports for " + std::to_string(shape.hosts()) +
-                                " accelerators; choose a larger radix");
+  if (topology_) {
     network_power_w_ = topology_->switch_power_w();
     hop_rows_.resize(static_cast<std::size_t>(cluster_.node_count()));
-  }
-  calibration_ = compute::default_calibration(*cluster_.node.accelerator);
-  if (sections.calibration) {
-    const compute::Calibration file = compute::calibration_from_params(*sections.calibration);
-    if (file.chip != cluster_.node.accelerator->id)
-      throw sim::InputError(sections.calibration->where, "calibration is for chip '" + file.chip +
-                                                             "' but the nodes carry '" +
-                                                             cluster_.node.accelerator->id + "'");
-    calibration_ = compute::overlay(calibration_, file);
   }
 
   const auto n = static_cast<std::size_t>(cluster_.node_count());
@@ -54,16 +33,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
 
   // Facility, sized from nameplate figures.
-  FacilityDesign design;
-  const double node_max_w = cluster_.node.type->system_max_w.value;
-  design.it_w = node_max_w * static_cast<double>(n);
-  design.chip_heat_w =
-      static_cast<double>(cluster_.accelerator_count()) * cluster_.node.accelerator->tdp_w.value;
-  design.racks = static_cast<int>(rack_count);
-  int max_per_rack = 1;
-  for (const auto& r : cluster_.racks) max_per_rack = std::max(max_per_rack, r.nodes);
-  design.rack_design_power_w = node_max_w * max_per_rack;
-  facility_ = std::make_unique<Facility>(sections.facility, base_dir_, duration_, design);
+  facility_ = std::make_unique<Facility>(std::move(spec.facility), duration_, spec.design);
   facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 
@@ -77,7 +47,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
           std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
   limits_.resize(rack_count, n);
-  check_limits(sections);
+  check_limits(spec.places);
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_idle_[r] = node_model_->idle(state_.rack_inlet_c(r));
     for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) set_node_idle(id);
@@ -87,16 +57,13 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
 
   // Workload: the job lifecycle.
   runner_ = std::make_unique<JobRunner>(sim_, cluster_, topology_.get(), state_,
-                                        static_cast<JobHost&>(*this), random_, sections.workload,
-                                        base_dir_, duration_);
+                                        static_cast<JobHost&>(*this), random_,
+                                        std::move(spec.workload), duration_);
 
   // Scheduler: the policy and the nodes' sleep/wake parameters.
-  {
-    scheduling::Scheduler sched = scheduling::make_scheduler(sections.scheduler);
-    policy_name_ = sched.policy_name;
-    policy_ = std::move(sched.policy);
-    power_management_ = sched.power_management;
-  }
+  policy_name_ = spec.scheduler.policy_name;
+  policy_ = std::move(spec.scheduler.policy);
+  power_management_ = spec.scheduler.power_management;
 
   wake_handler_ = sim_.bind([this](std::uint64_t) { run_policy(); });
   control_handler_ = sim_.bind([this](std::uint64_t) { on_control_step(); });

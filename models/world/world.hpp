@@ -1,12 +1,13 @@
 // The world: models wired to the engine.
 //
-// Built from the scenario's sections, it wires the cluster state (nodes, racks, their energy
-// accounts: cluster_state.hpp), the job runner (the job lifecycle: job_runner.hpp), rack power
-// limits and accelerator caps (limits.hpp), the scheduling policy (through the
-// SchedulerContext it implements) and the facility (site, power chain, cooling plant, data
-// hall). Power is piecewise constant between events: whenever a node's power changes, its rack
-// and the IT total bring their energy up to now (energy += power × elapsed) and take the new
-// power; at the end of each handler the facility sees the new IT load once. Nothing polls.
+// Built from a validated WorldSpec (world_spec.hpp: no parameter tree reaches it), it wires
+// the cluster state (nodes, racks, their energy accounts: cluster_state.hpp), the job runner
+// (the job lifecycle: job_runner.hpp), rack power limits and accelerator caps (limits.hpp), the
+// scheduling policy (through the SchedulerContext it implements) and the facility (site, power
+// chain, cooling plant, data hall). Power is piecewise constant between events: whenever a
+// node's power changes, its rack and the IT total bring their energy up to now
+// (energy += power × elapsed) and take the new power; at the end of each handler the facility
+// sees the new IT load once. Nothing polls.
 //
 // The World puts each job's load on its nodes (node model, inlet air, power cap, rack limit);
 // the job runner decides when jobs start, change activity, fail and end.
@@ -34,27 +35,16 @@
 #include "models/world/job.hpp"
 #include "models/world/job_runner.hpp"
 #include "models/world/limits.hpp"
-#include "sim/params.hpp"
+#include "models/world/world_spec.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
 
 namespace joule::models::world {
 
-// The scenario sections the world reads (each may be null: defaults apply).
-struct WorldSections {
-  const sim::ParamNode* cluster = nullptr;
-  const sim::ParamNode* workload = nullptr;
-  const sim::ParamNode* scheduler = nullptr;
-  FacilitySections facility;
-  // A calibration file's tree (cluster.node.calibration), read by the application.
-  std::shared_ptr<const sim::ParamNode> calibration;
-  sim::Time duration = sim::days(1);
-  sim::Time control_step = sim::minutes(1);
-};
-
 class World final : private scheduling::SchedulerContext, private JobHost {
 public:
-  World(const WorldSections& sections, std::uint64_t seed, std::string base_dir);
+  // `spec` from world_spec() (world_spec.hpp): validated, every model's keys read.
+  explicit World(WorldSpec spec);
   ~World() override;
 
   sim::Simulator& simulator() { return sim_; }
@@ -154,7 +144,6 @@ private:
 
   sim::Simulator sim_;
   sim::RandomStreams random_;
-  std::string base_dir_;
   sim::Time duration_;
   sim::Time control_step_;
 
@@ -179,7 +168,7 @@ private:
   double it_energy_from_j_ = 0.0;  // IT energy before the accounts started (warmup)
   std::unique_ptr<Facility> facility_;
 
-  void check_limits(const WorldSections& sections);  // warnings_, calibration sanity
+  void check_limits(const WorldPlaces& places);  // warnings_, calibration sanity
   mutable LimitMonitor limits_;  // read through limits(), which brings it up to date
   std::vector<std::string> warnings_;
 

@@ -21,20 +21,15 @@ std::string watts(double w) {
   return text;
 }
 
-const sim::ParamNode* child(const sim::ParamNode* n, const char* key) {
-  return n && n->is_map() ? n->find(key) : nullptr;
-}
-
-std::string place(const sim::ParamNode* n) {
-  const std::string at = n ? n->where.to_string() : std::string();
+std::string place(const sim::Location& where) {
+  const std::string at = where.to_string();
   return at.empty() ? std::string() : at + ": ";
 }
 
 }  // namespace
 
-void World::check_limits(const WorldSections& sections) {
+void World::check_limits(const WorldPlaces& places) {
   const double inlet_c = facility_->supply_air_c();
-  const sim::ParamNode* node_params = child(sections.cluster, "node");
 
   // The node model must give finite, non-negative power idle and at full load.
   {
@@ -46,17 +41,15 @@ void World::check_limits(const WorldSections& sections) {
                              busy = node_model_->evaluate(full, inlet_c);
     for (const auto& [what, w] : {std::pair{"idle", idle.wall_w}, {"at full load", busy.wall_w}})
       if (!std::isfinite(w) || w < 0) {
-        const sim::Location at = sections.calibration ? sections.calibration->where
-                                 : node_params        ? node_params->where
-                                                      : sim::Location{};
-        throw sim::InputError(at, std::string("the node model gives ") + std::to_string(w) +
-                                      " W per node " + what + " at " + std::to_string(inlet_c) +
-                                      " degC inlet: check the calibration's coefficients");
+        throw sim::InputError(places.node_model,
+                              std::string("the node model gives ") + std::to_string(w) +
+                                  " W per node " + what + " at " + std::to_string(inlet_c) +
+                                  " degC inlet: check the calibration's coefficients");
       }
     // A cap below what an idle accelerator draws at its lowest clock cannot be met.
     if (idle.idle.at_min_clock && idle.idle.throttled == compute::Throttle::power_cap)
       warnings_.push_back(
-          place(child(node_params, "gpu_power_cap")) + "gpu_power_cap of " +
+          place(places.gpu_power_cap) + "gpu_power_cap of " +
           watts(node_model_->accelerator().power_cap_w()) + " is below what an idle " +
           cluster_.node.accelerator->id + " draws at its lowest clock (" +
           watts(idle.idle.power_w) +
@@ -64,7 +57,6 @@ void World::check_limits(const WorldSections& sections) {
   }
 
   // Rack limits below the rack's idle draw (accelerators capped to nothing).
-  const sim::ParamNode* racks = child(sections.cluster, "racks");
   std::size_t below = 0, worst = 0;
   double worst_floor_w = 0.0, worst_limit_w = 0.0;
   for (std::size_t r = 0; r < rack_models_.size(); ++r) {
@@ -79,8 +71,7 @@ void World::check_limits(const WorldSections& sections) {
     }
   }
   if (below > 0) {
-    const sim::ParamNode* limit = child(racks, "power_limit");
-    warnings_.push_back(place(limit ? limit : racks) + std::to_string(below) + " rack" +
+    warnings_.push_back(place(places.rack_limit) + std::to_string(below) + " rack" +
                         (below > 1 ? "s have a power_limit" : " has a power_limit") +
                         " below the draw of its idle nodes (rack " + std::to_string(worst) +
                         ": limit " + watts(worst_limit_w) + ", idle floor " + watts(worst_floor_w) +

@@ -206,7 +206,7 @@ Built build(const std::string& yaml, sim::Time duration) {
   s.cluster = b.root.find("cluster");
   s.workload = b.root.find("workload");
   s.duration = duration;
-  b.world = std::make_unique<models::world::World>(s, 1, ".");
+  b.world = std::make_unique<models::world::World>(models::world::world_spec(s, 1, "."));
   return b;
 }
 

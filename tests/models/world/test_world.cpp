@@ -27,7 +27,7 @@ Built build(const std::string& yaml, sim::Time duration) {
   s.workload = b.root.find("workload");
   s.scheduler = b.root.find("scheduler");
   s.duration = duration;
-  b.world = std::make_unique<World>(s, 1, ".");
+  b.world = std::make_unique<World>(models::world::world_spec(s, 1, "."));
   return b;
 }
 

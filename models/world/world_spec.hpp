@@ -1,0 +1,113 @@
+// The validated specs the world is built from, and the one place that reads them from the
+// scenario's parameter trees.
+//
+// YAML → parameter tree (io/) → world_spec() → WorldSpec → World. world_spec() reads every
+// section through the model that owns it (compute::cluster_spec, network::topology_from_params,
+// compute::calibration_from_params, workload::make_job_generator, scheduling::make_scheduler,
+// environment::site_spec, power::power_chain_spec, cooling::make_cooling_plant,
+// cooling::hall_layout): bad input fails here, before anything runs, with its file:line:column.
+// The runtime classes (World, Facility, JobRunner, ClusterState) take the specs and never see a
+// parameter tree (scripts/check-architecture.sh checks it).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "models/compute/calibration.hpp"
+#include "models/compute/cluster.hpp"
+#include "models/cooling/data_hall.hpp"
+#include "models/cooling/plant.hpp"
+#include "models/environment/site.hpp"
+#include "models/network/topology.hpp"
+#include "models/power/power_chain.hpp"
+#include "models/scheduling/scheduler.hpp"
+#include "models/workload/generator.hpp"
+#include "sim/params.hpp"
+#include "sim/time.hpp"
+
+namespace joule::models::world {
+
+// Nameplate figures the plant and chain are sized from.
+struct FacilityDesign {
+  double it_w = 0;         // all nodes at their system maximum
+  double chip_heat_w = 0;  // accelerators at TDP
+  int racks = 1;
+  double rack_design_power_w = 40e3;
+  double initial_supply_c = 24.0;
+};
+
+// The facility: site (weather, grid signals), power chain, cooling plant and data hall.
+struct FacilitySpec {
+  bool has_site = false;       // false: constant default air, no grid signals
+  environment::SiteSpec site;  // defaults when the scenario has no `site`
+  std::optional<power::PowerChainSpec> power_chain;
+  std::unique_ptr<cooling::CoolingPlant> plant;  // sized for the design; null: no plant
+  std::optional<cooling::HallLayout> hall;       // the data hall (plants other than fixed-pue)
+};
+
+// The jobs: the run's generator and, drawn from the same streams, a second one whose first jobs
+// the job runner builds while loading (so that what the run would reject is rejected at once).
+struct WorkloadSpec {
+  std::unique_ptr<workload::JobGenerator> generator;
+  std::unique_ptr<workload::JobGenerator> probe;
+  sim::Location where;  // the `workload` section (errors about generated jobs)
+};
+
+// Where the keys whose limits are checked while building sit in the scenario (warnings and
+// errors point there; empty when the scenario leaves the key out).
+struct WorldPlaces {
+  sim::Location node_model;     // the calibration file, else cluster.node
+  sim::Location gpu_power_cap;  // cluster.node.gpu_power_cap
+  sim::Location rack_limit;     // cluster.racks.power_limit, else cluster.racks
+};
+
+struct WorldSpec {
+  std::uint64_t seed = 0;
+  sim::Time duration = sim::days(1);
+  sim::Time control_step = sim::minutes(1);
+  compute::ClusterSpec cluster;
+  // `cluster.network` when given: switch power (an IT load), hop counts, collective links.
+  std::unique_ptr<network::Topology> topology;
+  compute::Calibration calibration;  // the chip's catalog figures, overlaid by the file's
+  FacilityDesign design;
+  FacilitySpec facility;
+  WorkloadSpec workload;
+  scheduling::Scheduler scheduler;
+  WorldPlaces places;
+};
+
+// --- Reading the scenario (the only part of models/world that sees parameter trees) --------
+
+struct FacilitySections {
+  const sim::ParamNode* site = nullptr;
+  const sim::ParamNode* power_chain = nullptr;
+  const sim::ParamNode* cooling = nullptr;
+};
+
+// The scenario sections the world reads (each may be null: defaults apply).
+struct WorldSections {
+  const sim::ParamNode* cluster = nullptr;
+  const sim::ParamNode* workload = nullptr;
+  const sim::ParamNode* scheduler = nullptr;
+  FacilitySections facility;
+  // A calibration file's tree (cluster.node.calibration), read by the application.
+  std::shared_ptr<const sim::ParamNode> calibration;
+  sim::Time duration = sim::days(1);
+  sim::Time control_step = sim::minutes(1);
+};
+
+// Nameplate figures of a cluster: every node at its system maximum, accelerators at TDP.
+FacilityDesign facility_design(const compute::ClusterSpec& cluster);
+
+// Reads and validates the facility's sections; `base_dir` resolves relative file names,
+// `design` sizes the cooling plant.
+FacilitySpec facility_spec(const FacilitySections& sections, const std::string& base_dir,
+                           const FacilityDesign& design);
+
+// Reads and validates every section the world needs; `seed` seeds the generator's streams.
+WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
+                     const std::string& base_dir);
+
+}  // namespace joule::models::world
