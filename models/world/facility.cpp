@@ -19,13 +19,13 @@ constexpr double design_cooling_per_it = 0.5;
 const sim::Time demand_interval = sim::minutes(15);
 }  // namespace
 
-Facility::Facility(FacilitySpec s, sim::Time horizon, const FacilityDesign& design)
+Facility::Facility(FacilitySpec s, const FacilityDesign& design)
     : demand_(demand_interval, [this](sim::Time t) {
         const environment::CivilTime c = site_->local_time(t);
         return c.year * 12 + c.month - 1;
       }) {
   has_site_ = s.has_site;
-  site_ = std::make_unique<environment::Site>(s.site, horizon);
+  site_ = std::move(s.site);
   if (s.power_chain) {
     const power::PowerChainSpec& spec = *s.power_chain;
     chain_ = std::make_unique<power::PowerChain>(spec, sim::Watts(design.it_w),

@@ -90,9 +90,8 @@ struct BatterySettlement {
 
 class Facility {
 public:
-  // `spec` from facility_spec() (world_spec.hpp), sized for `design`; the site's files must
-  // cover [0, horizon].
-  Facility(FacilitySpec spec, sim::Time horizon, const FacilityDesign& design);
+  // `spec` from facility_spec() (world_spec.hpp), sized for `design`.
+  Facility(FacilitySpec spec, const FacilityDesign& design);
   ~Facility();
 
   bool has_site() const { return has_site_; }

@@ -33,7 +33,7 @@ World::World(WorldSpec spec)
   gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
 
   // Facility, sized from nameplate figures.
-  facility_ = std::make_unique<Facility>(std::move(spec.facility), duration_, spec.design);
+  facility_ = std::make_unique<Facility>(std::move(spec.facility), spec.design);
   facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
 

@@ -34,10 +34,11 @@ FacilityDesign facility_design(const compute::ClusterSpec& cluster) {
 }
 
 FacilitySpec facility_spec(const FacilitySections& s, const std::string& base_dir,
-                           const FacilityDesign& design) {
+                           sim::Time horizon, const FacilityDesign& design) {
   FacilitySpec spec;
   spec.has_site = s.site != nullptr && s.site->kind != sim::ParamNode::Kind::null;
-  spec.site = environment::site_spec(sim::ParamReader(s.site, environment::site_doc()), base_dir);
+  spec.site = std::make_unique<environment::Site>(
+      environment::site_spec(sim::ParamReader(s.site, environment::site_doc()), base_dir), horizon);
   if (given(s.power_chain))
     spec.power_chain =
         power::power_chain_spec(sim::ParamReader(s.power_chain, power::power_chain_doc()));
@@ -94,7 +95,7 @@ WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
 
   // Facility, sized from nameplate figures.
   spec.design = facility_design(c);
-  spec.facility = facility_spec(sections.facility, base_dir, spec.design);
+  spec.facility = facility_spec(sections.facility, base_dir, spec.duration, spec.design);
 
   // Workload.
   if (!given(sections.workload))

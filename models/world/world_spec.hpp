@@ -40,8 +40,10 @@ struct FacilityDesign {
 
 // The facility: site (weather, grid signals), power chain, cooling plant and data hall.
 struct FacilitySpec {
-  bool has_site = false;       // false: constant default air, no grid signals
-  environment::SiteSpec site;  // defaults when the scenario has no `site`
+  bool has_site = false;  // false: constant default air, no grid signals
+  // Built from `site` (defaults when the scenario has none): its weather, carbon and price
+  // files are read, and their coverage of the run checked, while the spec is built.
+  std::unique_ptr<environment::Site> site;
   std::optional<power::PowerChainSpec> power_chain;
   std::unique_ptr<cooling::CoolingPlant> plant;  // sized for the design; null: no plant
   std::optional<cooling::HallLayout> hall;       // the data hall (plants other than fixed-pue)
@@ -101,10 +103,10 @@ struct WorldSections {
 // Nameplate figures of a cluster: every node at its system maximum, accelerators at TDP.
 FacilityDesign facility_design(const compute::ClusterSpec& cluster);
 
-// Reads and validates the facility's sections; `base_dir` resolves relative file names,
-// `design` sizes the cooling plant.
+// Reads and validates the facility's sections; `base_dir` resolves relative file names, the
+// site's files must cover [0, horizon], `design` sizes the cooling plant.
 FacilitySpec facility_spec(const FacilitySections& sections, const std::string& base_dir,
-                           const FacilityDesign& design);
+                           sim::Time horizon, const FacilityDesign& design);
 
 // Reads and validates every section the world needs; `seed` seeds the generator's streams.
 WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,

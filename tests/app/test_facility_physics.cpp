@@ -46,7 +46,7 @@ compute::Node cold_plate_node(const std::string& yaml) {
   world::FacilitySections s;
   s.cooling = &cooling;
   const world::FacilityDesign design = dgx_design(512);
-  const world::Facility f(world::facility_spec(s, ".", design), sim::days(1), design);
+  const world::Facility f(world::facility_spec(s, ".", sim::days(1), design), design);
   compute::NodeSpec spec = compute::node_spec(*compute::find_node_type("dgx-h100"));
   spec.accelerator_settings.cooling = compute::Cooling::cold_plate;
   f.fit_node(spec);
@@ -85,7 +85,7 @@ TEST_CASE("cold-plate nodes under an air plant keep the inlet air as their coola
   const sim::ParamNode cooling = io::parse_yaml_text("{type: chilled-water}", "cooling.yaml");
   world::FacilitySections s;
   s.cooling = &cooling;
-  const world::Facility f(world::facility_spec(s, ".", dgx_design(16)), sim::days(1),
+  const world::Facility f(world::facility_spec(s, ".", sim::days(1), dgx_design(16)),
                           dgx_design(16));
   compute::NodeSpec spec = compute::node_spec(*compute::find_node_type("dgx-h100"));
   spec.accelerator_settings.cooling = compute::Cooling::cold_plate;
@@ -110,7 +110,7 @@ world::FacilityTotals steady(const std::string& chain_yaml, const std::string& c
   s.power_chain = &chain;
   s.cooling = &cooling;
   const world::FacilityDesign design = dgx_design(512);
-  world::Facility f(world::facility_spec(s, ".", design), sim::days(1), design);
+  world::Facility f(world::facility_spec(s, ".", sim::days(1), design), design);
   f.set_it(sim::Time::zero(), it_w, 0.55 * it_w);
   const std::vector<double> rack_w(static_cast<std::size_t>(design.racks), it_w / design.racks);
   world::FacilityTotals before;
@@ -222,7 +222,7 @@ TEST_CASE("cooling.hall errors point into the scenario") {
   world::FacilitySections s;
   s.cooling = &cooling;
   // The spec builder reads the hall and points into the file.
-  CHECK_THROWS_WITH_AS(world::facility_spec(s, ".", dgx_design(16)),
+  CHECK_THROWS_WITH_AS(world::facility_spec(s, ".", sim::days(1), dgx_design(16)),
                        doctest::Contains("cooling.hall.containment: unknown value 'open-aisle'"),
                        sim::InputError);
 }

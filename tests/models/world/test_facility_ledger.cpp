@@ -38,7 +38,7 @@ Run three_days(const std::string& chain_yaml, const std::string& price = "80 USD
   design.it_w = 5e6;
   design.chip_heat_w = 3e6;
   design.racks = 1;
-  world::Facility f(world::facility_spec(s, scenarios, design), sim::days(3), design);
+  world::Facility f(world::facility_spec(s, scenarios, sim::days(3), design), design);
   const std::vector<double> rack_w(1, 0.0);
   Run run;
   for (int k = 0; k < 3 * 1440; ++k) {

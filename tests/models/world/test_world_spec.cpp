@@ -8,6 +8,7 @@
 #include "models/world/world.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/error.hpp"
+#include "sim/input_files.hpp"
 
 using namespace joule;
 using models::world::WorldSections;
@@ -89,4 +90,25 @@ TEST_CASE("world_spec rejects bad input at its place in the file") {
     CHECK_THROWS_WITH_AS(models::world::world_spec(sections(root), 1, "."),
                          doctest::Contains("spec.yaml:2:"), sim::InputError);
   }
+}
+
+TEST_CASE("world_spec reads the site's files, then the workload's, as the world used to") {
+  // The provenance lists input files in the order of their first read; building the spec
+  // keeps the order the World had when it read them itself (site, then workload), so outputs
+  // stay byte-identical.
+  const std::string dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
+  const sim::ParamNode root = io::parse_yaml_text(
+      "cluster: {racks: {count: 4, nodes_per_rack: 8}, node: {type: dgx-h100}}\n"
+      "site: {weather: data/weather/USA_VA_Leesburg.Exec.epw}\n"
+      "workload: {generator: trace, file: traces/synthetic_sample.csv, cpu_jobs: skip}\n",
+      dir + "/order.yaml");
+  WorldSections s = sections(root);
+  s.facility.site = root.find("site");
+  const sim::InputCapture inputs;
+  const WorldSpec spec = models::world::world_spec(s, 1, dir);
+  REQUIRE(inputs.files().size() == 2);
+  CHECK(inputs.files()[0].path.find("Leesburg") != std::string::npos);
+  CHECK(inputs.files()[1].path.find("synthetic_sample.csv") != std::string::npos);
+  CHECK(spec.facility.has_site);
+  REQUIRE(spec.facility.site != nullptr);
 }
