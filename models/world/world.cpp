@@ -69,8 +69,11 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   if (cluster_.node.model == compute::NodePowerModel::operation)
     sharing_ = std::make_unique<NodeSharing>(n, cluster_.node.accelerators);
 
-  for (std::size_t r = 0; r < rack_count; ++r)
+  for (std::size_t r = 0; r < rack_count; ++r) {
     state_.set_rack_inlet_c(r, facility_->supply_air_c());
+    state_.set_rack_inlet_rise_k(r,
+                                 facility_->inlet_rise_k_per_w(static_cast<int>(r)) * node_max_w);
+  }
   rack_models_.resize(rack_count);
   rack_dirty_.assign(rack_count, 0);
   for (std::size_t r = 0; r < rack_count; ++r)
