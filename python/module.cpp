@@ -4,6 +4,9 @@
 // scheduler's view for policies written in Python; step.cpp holds the step environment's core.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <signal.h>
+
+#include <atomic>
 
 #include "app/docs.hpp"
 #include "app/h5.hpp"
@@ -34,6 +37,44 @@ py::dict summary_dict(const app::Summary& s) {
   out["interrupted"] = s.interrupted;
   return out;
 }
+
+// Ctrl-C during a run or a sweep: Python's own SIGINT handler only acts between bytecodes,
+// and the run is in C++, so while it lasts (on the main thread) a C handler raises the flag
+// that app::run and app::run_sweep look at, as `joule run` does; Python's handler comes back
+// after, and the interruption is raised as KeyboardInterrupt (no output is left: the run
+// removes its partial file).
+std::atomic<bool> interrupted{false};
+extern "C" void on_sigint(int) {
+  interrupted.store(true);
+}
+
+class SigintGuard {
+public:
+  SigintGuard() {
+    interrupted.store(false);
+    py::module_ threading = py::module_::import("threading");
+    if (!threading.attr("current_thread")().is(threading.attr("main_thread")())) return;
+    struct sigaction action {};
+    action.sa_handler = on_sigint;
+    sigemptyset(&action.sa_mask);
+    installed_ = sigaction(SIGINT, &action, &previous_) == 0;
+  }
+  ~SigintGuard() {
+    if (installed_) sigaction(SIGINT, &previous_, nullptr);
+  }
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+  // Raises KeyboardInterrupt when the flag went up.
+  static void check() {
+    if (!interrupted.load()) return;
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+    throw py::error_already_set();
+  }
+
+private:
+  struct sigaction previous_ {};
+  bool installed_ = false;
+};
 
 }  // namespace
 
@@ -104,8 +145,12 @@ void bind_app(py::module_& m) {
         app::RunOptions o;
         o.output = output;
         o.force = force;
+        o.interrupted = &interrupted;
+        SigintGuard guard;
         // The run keeps the GIL: policies written in Python are called from inside it.
-        return summary_dict(app::run(sc, o));
+        const app::Summary s = app::run(sc, o);
+        SigintGuard::check();
+        return summary_dict(s);
       },
       py::arg("scenario"), py::arg("output"), py::arg("force") = false);
   m.def(
@@ -148,12 +193,15 @@ void bind_app(py::module_& m) {
         o.force = force;
         o.quiet = true;
         if (!app::hdf5_threadsafe()) o.jobs = 1;  // serial HDF5: one variant at a time
+        o.interrupted = &interrupted;
+        SigintGuard guard;
         app::SweepReport report;
         {
           // Variants run on worker threads; a Python policy takes the GIL when it is called.
           py::gil_scoped_release release;
           report = app::run_sweep(sweep, o);
         }
+        SigintGuard::check();
         py::list rows;
         for (const auto& r : report.results) {
           const auto& v = sweep.variants.at(r.index);

@@ -132,6 +132,7 @@ void bind_policies(py::module_& m) {
       .def_readonly("free", &NodeInfo::free)
       .def_readonly("power_w", &NodeInfo::power_w)
       .def_readonly("inlet_c", &NodeInfo::inlet_c)
+      .def_readonly("inlet_rise_k", &NodeInfo::inlet_rise_k)
       .def_readonly("state", &NodeInfo::state)
       .def_property_readonly("since_s", [](const NodeInfo& n) { return n.since.seconds(); })
       .def_property_readonly("ready_at_s",

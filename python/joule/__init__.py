@@ -30,6 +30,10 @@ __all__ = ["Env", "Job", "JobEstimate", "JobState", "Node", "NodeState", "Output
            "summary", "sweep", "validate"]
 
 
+# The step environment's internal policy (python/step.cpp): registered, but not for scenarios.
+_GATE = "joule-env-gate"
+
+
 def load(source, set=(), seed=None, name=None, base_dir=None):
     """A scenario from a file path, YAML text or a dict, validated as `joule run` validates it.
 
@@ -67,7 +71,7 @@ def kpis():
 def models(kind=None):
     """The model registry (what `joule list-models` prints) as data: [{kind, name, summary,
     keys: [{name, unit, default, help}]}], every policy registered from Python included."""
-    docs = _core.model_docs()
+    docs = [d for d in _core.model_docs() if d["name"] != _GATE]
     return [d for d in docs if kind is None or d["kind"] == kind]
 
 
@@ -78,7 +82,7 @@ def list_models(markdown=False):
 
 def policies():
     """Names of every registered scheduling policy (C++ and Python)."""
-    return [n for n in _core.policy_names() if n != "joule-env-gate"]
+    return [n for n in _core.policy_names() if n != _GATE]
 
 
 def _summary_frame(values):

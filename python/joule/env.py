@@ -35,6 +35,11 @@ import numpy as np
 
 from . import _core
 
+try:  # Gymnasium when installed: Env is then a gymnasium.Env (env checkers, wrappers)
+    from gymnasium import Env as _Base
+except ImportError:
+    _Base = object
+
 # Default weights: one kWh, one kg CO2e, one USD and one job-hour of waiting each cost 1. A
 # starting point to change, not a recommendation.
 REWARD_WEIGHTS = {"energy_kwh": 1.0, "co2e_kg": 1.0, "cost_usd": 1.0, "queue_wait_h": 1.0}
@@ -55,7 +60,7 @@ def seconds(step):
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-class Env:
+class Env(_Base):
     metadata = {"render_modes": []}
 
     def __init__(self, scenario, step="15 min", reward=None, **load_kw):

@@ -111,3 +111,14 @@ def test_power_caps_and_node_power_states_from_python(queued_yaml):
     assert calls["n"] > 10
     # At the lowest cap the same jobs draw less power and run longer.
     assert capped.facility["it_power_w"].max() < fifo.facility["it_power_w"].max()
+
+
+def test_the_tutorial_shows_the_example_file_as_it_is():
+    from conftest import REPO
+    with open(os.path.join(REPO, "python", "examples", "shortest_job_first.py")) as f:
+        source = f.read()
+    with open(os.path.join(REPO, "docs", "tutorials", "writing-a-policy-in-python.md")) as f:
+        tutorial = f.read()
+    code = source[source.index("import joule"):]
+    start = tutorial.index("import joule", tutorial.index("```python"))
+    assert tutorial[start:tutorial.index("```", start)] == code
