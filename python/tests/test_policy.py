@@ -92,12 +92,23 @@ def test_a_python_policy_reads_its_keys_and_an_unknown_key_is_an_error(queued_ya
 
 def test_power_caps_and_node_power_states_from_python(queued_yaml):
     calls = {"n": 0}
+    states = []
 
     @joule.register_policy("caps-and-sleeps")
     class CapsAndSleeps:
+        """Every job at the lowest cap; the last node asleep from 0 to 1 h, then woken"""
+
         def schedule(self, ctx):
             calls["n"] += 1
+            last = ctx.nodes()[-1]
+            if ctx.now_s == 0:
+                ctx.power_down(last.id)
+                ctx.wake_at(3600)
+            elif ctx.now_s == 3600:
+                ctx.power_up(last.id)
+            states.append((ctx.now_s, str(ctx.nodes()[-1].state)))
             lo, hi = ctx.power_cap_range_w()
+            assert 0 < lo < hi
             for job in ctx.queue():
                 if job.nodes <= ctx.free_nodes():
                     ctx.set_power_cap(job, lo)
@@ -109,7 +120,9 @@ def test_power_caps_and_node_power_states_from_python(queued_yaml):
     capped = joule.run(queued_yaml, set=["scheduler.policy=caps-and-sleeps"])
     fifo = joule.run(queued_yaml, set=["scheduler.policy=fifo"])
     assert calls["n"] > 10
-    # At the lowest cap the same jobs draw less power and run longer.
+    assert states[0] == (0.0, "NodeState.sleeping")
+    assert (3600.0, "NodeState.waking") in states
+    # At the lowest cap the same jobs draw less power.
     assert capped.facility["it_power_w"].max() < fifo.facility["it_power_w"].max()
 
 
