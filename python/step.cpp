@@ -164,6 +164,9 @@ private:
     std::vector<double> inlet(world_->rack_count());
     for (std::size_t i = 0; i < inlet.size(); ++i) inlet[i] = world_->rack_inlet_c(i);
     o["inlet_c"] = inlet;
+    std::vector<double> rack_w(world_->rack_count());
+    for (std::size_t i = 0; i < rack_w.size(); ++i) rack_w[i] = world_->racks()[i].power_w;
+    o["rack_power_w"] = rack_w;
     o["outdoor_drybulb_c"] = ctx.outdoor_drybulb(ctx.now()).value;
     o["price_usd_per_mwh"] = ctx.price(ctx.now()).value() * 1e3 * j_per_kwh;
     o["carbon_g_per_kwh"] = ctx.carbon_intensity(ctx.now()).value() * 1e3 * j_per_kwh;

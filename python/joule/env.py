@@ -16,8 +16,9 @@ The cluster has no accelerator pools, so the cap is one value for all accelerato
 set-points are not an action: the cooling models fix their supply temperature when the plant is
 built and offer no way to change it while running (python/step.cpp).
 
-Observation (a dict of floats; inlet_c an array, one value per rack): time_s, it_power_w,
-facility_power_w (IT power where the scenario has no facility), inlet_c, outdoor_drybulb_c,
+Observation (a dict of floats; inlet_c and rack_power_w arrays, one value per rack): time_s,
+it_power_w, facility_power_w (IT power where the scenario has no facility), rack_power_w,
+inlet_c, outdoor_drybulb_c,
 price_usd_per_mwh, carbon_g_per_kwh, queue_length, running, free_nodes.
 
 Reward: minus a weighted sum over the step of facility energy (kWh), carbon (kg CO2e), cost
@@ -126,6 +127,7 @@ class Env(_Base):
     def _observation(self):
         obs = {k: float(self._raw[k]) for k in _SCALARS}
         obs["inlet_c"] = np.asarray(self._raw["inlet_c"], dtype=float)
+        obs["rack_power_w"] = np.asarray(self._raw["rack_power_w"], dtype=float)
         return obs
 
     def _make_spaces(self):
@@ -135,6 +137,7 @@ class Env(_Base):
             return
         box = lambda *shape: spaces.Box(-np.inf, np.inf, shape=shape, dtype=np.float64)  # noqa: E731
         self.observation_space = spaces.Dict(
-            {**{k: box() for k in _SCALARS}, "inlet_c": box(self._racks)})
+            {**{k: box() for k in _SCALARS}, "inlet_c": box(self._racks),
+             "rack_power_w": box(self._racks)})
         self.action_space = spaces.Dict({"cap_fraction": spaces.Box(0.0, 1.0, shape=(1,)),
                                          "admit": spaces.Discrete(2)})

@@ -41,6 +41,9 @@ def test_an_episode_follows_the_gymnasium_api_and_ends_at_the_duration(queued_ya
         assert terminated is False and isinstance(reward, float)
         if truncated:
             break
+        # The racks' power adds up to the IT power (this cluster has no network switches).
+        assert obs["rack_power_w"].sum() == pytest.approx(obs["it_power_w"], rel=1e-12)
+        assert obs["facility_power_w"] > obs["it_power_w"] > 0
     assert steps == 6
     with pytest.raises(ValueError, match="ended"):
         env.step(None)
