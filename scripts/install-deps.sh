@@ -5,6 +5,7 @@ packages=(
   cmake ninja-build g++ pkg-config git
   libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev doctest-dev libcli11-dev
   libopenmpi-dev openmpi-bin  # optional: MPI sweeps (`mpirun joule sweep`)
+  pybind11-dev python3-dev  # the joule Python module (python/); built only where found
   python3 python3-h5py python3-numpy python3-matplotlib python3-pytest
   # analysis/: tables (pandas, to_markdown needs tabulate), traces (xarray over h5netcdf or
   # netCDF4), YAML, SciPy; Chromium renders the HTML report in its test (headless).

@@ -15,8 +15,10 @@ const sim::ModelDoc& hall_doc() {
         "hall",
         "data-hall air path (`cooling.hall`): containment and rack recirculation by position",
         {
-            {"containment", "string", "cold-aisle", "none (open aisles), cold-aisle or hot-aisle"},
-            {"racks_per_row", "integer", "16", "racks in one row (recirculation by position)"},
+            {"containment", "string", "cold-aisle",
+             "none (open aisles), cold-aisle or hot-aisle (estimate: new AI halls are contained)"},
+            {"racks_per_row", "integer", "16",
+             "racks in one row (recirculation by position; estimate)"},
             {"recirculation", "number", "0.03 contained, 0.08 open",
              "share of a mid-row rack's intake that is its own exhaust (estimate)"},
             {"end_recirculation", "number", "0.03 contained, 0.25 open",

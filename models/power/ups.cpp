@@ -53,7 +53,8 @@ const sim::ModelDoc& ups_doc() {
           {"redundancy", "string", "N+1", "N, N+1 or 2N units for the design load"},
           {"unit_rating", "W", "auto",
            "output rating of one UPS unit (real power); auto: units of at most 1 MW sized to "
-           "the design load"},
+           "the design load (estimate: large single-module UPS span ~0.6-1.2 MW, e.g. Vertiv "
+           "Liebert EXL 625-1200 kVA at PF 1.0, vendor installation manual)"},
           {"shedding", "bool", "false",
            "module shedding: only the modules the load needs run (Eaton VMMS, Xtra VFI)"},
           {"shed_target", "number", "0.8",

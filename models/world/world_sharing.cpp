@@ -5,8 +5,10 @@
 //
 // Placement: a sub-node job the policy starts goes to a shared node with room when there is
 // one, else to the node the policy gave. After every policy pass, queued sub-node jobs that fit
-// on free GPUs of shared nodes start there at once, in queue order (they take no free node, so
-// no whole-node job waits for them to start). Flexible jobs are left to the policy (carbon- or
+// on free GPUs of shared nodes start there at once, in queue order: they take no free node,
+// but they keep a shared node busy longer, which policies that plan with running jobs' ends
+// (EASY's reservation) do not see: a policy takes a shared node to free when the job it lists
+// (NodeInfo::job, the oldest there) ends. Flexible jobs are left to the policy (carbon- or
 // price-aware deferral). Jobs replaying a published power per accelerator do not share.
 //
 // Approximations, stated: a shared node runs at the lowest clock of its jobs (a capped job

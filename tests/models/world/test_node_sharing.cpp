@@ -157,3 +157,43 @@ TEST_CASE("a 1-GPU job powers one GPU; the next job that does not fit takes anot
   CHECK(jobs_j < w.it_energy_j());
   CHECK(w.racks()[0].energy_j == doctest::Approx(w.it_energy_j()));
 }
+
+TEST_CASE("shared nodes under a rack power limit: the limit holds, energy adds up") {
+  // Two DGX H100 (idle ~3.9 kW each) under a 12 kW rack limit; sub-node jobs of 1, 2, 3 and 4
+  // GPUs arrive together and pack onto node 0 (1+2+3 = 6, then 4 does not fit: node 1).
+  auto b = build(R"(cluster:
+  racks: {count: 1, nodes_per_rack: 2, power_limit: 12 kW}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs: [{name: a, submit: 0 s, gpus: 1, duration: 1 h, mfu: 0.6},
+         {name: b, submit: 0 s, gpus: 2, duration: 2 h, mfu: 0.6},
+         {name: c, submit: 0 s, gpus: 3, duration: 1 h, mfu: 0.6},
+         {name: d, submit: 0 s, gpus: 4, duration: 1 h, mfu: 0.6}]
+)",
+                 sim::hours(4));
+  World& w = *b.world;
+  w.run_until(sim::minutes(30));
+  const auto& jobs = w.jobs();
+  const auto& state = w.cluster_state();
+  REQUIRE(jobs.size() == 4);
+  CHECK(jobs[0].nodes == std::vector<std::uint32_t>{0});
+  CHECK(jobs[1].nodes == std::vector<std::uint32_t>{0});
+  CHECK(jobs[2].nodes == std::vector<std::uint32_t>{0});
+  CHECK(jobs[3].nodes == std::vector<std::uint32_t>{1});
+  // The rack is held to its limit (or to what caps at the lowest clock allow).
+  CHECK(state.rack_power_w(0) <= 12e3 * (1 + 1e-6));
+  // Jobs on node 0 are charged by GPUs held: 1/6, 2/6, 3/6 of it.
+  CHECK(jobs[0].power_w == doctest::Approx(state.node(0).power_w / 6));
+  CHECK(jobs[2].power_w == doctest::Approx(state.node(0).power_w / 2));
+  w.run_until(sim::hours(4));
+  for (const auto& j : jobs) CHECK(j.state == models::world::JobState::done);
+  // Node 0 ran jobs for 2 h, node 1 for 1 h; the jobs' energies stay below the IT energy, which
+  // is the rack's.
+  double jobs_j = 0;
+  for (const auto& j : jobs) jobs_j += j.energy_j;
+  CHECK(jobs_j < w.it_energy_j());
+  CHECK(w.racks()[0].energy_j == doctest::Approx(w.it_energy_j()));
+  CHECK(state.node(0).free);
+  CHECK(state.node(1).free);
+}
