@@ -38,6 +38,21 @@ public:
     return std::max(sim::Time::zero(), work_ - elapsed);
   }
   const RunStats* stats() const override { return &run_.stats(); }
+  // Steps done, with the whole steps already computed inside a steady block (the run counts a
+  // block's steps when it ends); a failure takes the steps since the last checkpoint back.
+  WorkDone work(sim::Time tau, int) const override {
+    auto steps = static_cast<double>(run_.stats().steps_done);
+    const Activity& a = run_.current();
+    if (run_.state() == TrainingRun::State::computing && policy_.fidelity == Fidelity::steady &&
+        tau > a.start)
+      steps += static_cast<double>((std::min(tau, a.end) - a.start).ns() / job_.step_time().ns());
+    WorkDone w;
+    w.trains = true;
+    w.training_tokens = steps * job_.spec().tokens_per_step();
+    w.model_flop = w.training_tokens * job_.flops_per_token();
+    w.useful_gpu_s = steps * job_.step_time().seconds() * job_.gpus();
+    return w;
+  }
   double end_to_end_mfu() const override { return job_.end_to_end_mfu(); }
   double kernel_efficiency() const override { return job_.kernel_efficiency(); }
 
