@@ -1,5 +1,6 @@
 #include "app/output_layout.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 
@@ -61,6 +62,7 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
   std::vector<std::int64_t> id, nodes, gpus, interruptions;
   std::vector<double> submit, start, end, wait, energy, accel_energy, lost, goodput, mfu, kernel;
   std::vector<double> useful_h, train_tokens, served, out_tokens;
+  std::array<std::vector<double>, 4> split;
   std::vector<std::string> name, state;
   const auto secs = [](sim::Time t) { return t == sim::Time::max() ? std::nan("") : t.seconds(); };
   for (const auto& job : jobs) {
@@ -86,6 +88,8 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
     train_tokens.push_back(work.training_tokens);
     served.push_back(work.requests_served);
     out_tokens.push_back(work.output_tokens);
+    const auto parts = models::world::job_split_j(world, job);
+    for (std::size_t i = 0; i < 4; ++i) split[i].push_back(parts[i] / sim::joules_per_kwh);
     state.push_back(job.state == models::world::JobState::done      ? "done"
                     : job.state == models::world::JobState::running ? "running"
                                                                     : "queued");
@@ -126,6 +130,10 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
                      {"requests served (inference services)", "1"});
   h5::write_variable(g, "output_tokens", out_tokens, {&job},
                      {"output tokens generated (inference services)", "1"});
+  const char* const parts[] = {"compute", "transfer", "storage", "auxiliary"};
+  for (std::size_t i = 0; i < 4; ++i)
+    h5::write_variable(g, std::string(parts[i]) + "_kwh", split[i], {&job},
+                       {std::string(parts[i]) + " energy of the job's four-way split", "kWh"});
 }
 
 }  // namespace joule::app

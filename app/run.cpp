@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -90,8 +91,11 @@ public:
       add(g, "outdoor_drybulb_c", "outdoor dry-bulb temperature", "degC");
       add(g, "wetbulb_c", "outdoor wet-bulb temperature", "degC");
       add(g, "carbon_gco2_per_kwh", "grid carbon intensity", "gCO2e/kWh");
-      add(g, "price_usd_per_mwh", "grid energy price", "USD/MWh");
+      if (fac.site()->has_price()) add(g, "price_usd_per_mwh", "grid energy price", "USD/MWh");
     }
+    for (const auto* part : {"compute", "transfer", "storage", "auxiliary"})
+      add(g, std::string(part) + "_power_w",
+          std::string(part) + " power of the four-way split (docs/output-format.md)", "W");
     if (fac.has_cooling()) {
       add(g, "water_l", "water used in the interval", "L");
       cooling_group_ = h5::create_group(g, "cooling");
@@ -282,7 +286,19 @@ private:
       put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
       put("wetbulb_c", fac.outdoor().wet_bulb.value);
       put("carbon_gco2_per_kwh", fac.carbon_intensity().value() * 1e3 * joules_per_kwh);
-      put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
+      if (fac.site()->has_price())
+        put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
+    }
+    {
+      // The four-way split: IT parts from the split's accounts, auxiliary the rest of the meter.
+      const auto p = world_.energy_split().facility_j();
+      const double io_j = p[0] + p[1] + p[2];
+      const double aux_j = has_facility_ ? t.facility_j - io_j : p[3];
+      const std::array<double, 4> now_j{p[0], p[1], p[2], aux_j};
+      for (std::size_t i = 0; i < 4; ++i) {
+        put(split_names[i], (now_j[i] - last_split_j_[i]) / dt_s);
+        last_split_j_[i] = now_j[i];
+      }
     }
     if (fac.has_cooling()) {
       put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
@@ -301,6 +317,7 @@ private:
     if (now == warmup_) {  // the end of the warmup: the accounts (KPIs) start now
       world_.reset_accounts();
       last_ = models::world::FacilityTotals{};
+      last_split_j_ = {};
       facility_samples_.clear();
     }
   }
@@ -335,6 +352,9 @@ private:
     last_rack_ = now;
   }
 
+  static constexpr const char* split_names[4] = {"compute_power_w", "transfer_power_w",
+                                                 "storage_power_w", "auxiliary_power_w"};
+  std::array<double, 4> last_split_j_{};
   World& world_;
   sim::Time duration_;
   sim::Time warmup_;

@@ -69,6 +69,12 @@ struct WorkDone {
   double service_s = 0;         // inference: time the service ran
 };
 
+// What a job's current activity asks of the shared storage system (compute/storage_system.hpp).
+struct StorageTraffic {
+  double write_bytes_per_s = 0;  // checkpoint writes, the whole job
+  double read_tokens_per_s = 0;  // training data read, in tokens (bytes per token: the storage's)
+};
+
 class JobModel {
 public:
   virtual ~JobModel() = default;
@@ -101,6 +107,8 @@ public:
   // Progress accounting (useful, lost, checkpoint and restart accelerator-seconds), for kinds
   // that track it; null otherwise.
   virtual const RunStats* stats() const { return nullptr; }
+  // Storage traffic of `activity` (the current one), at nominal speed; none by default.
+  virtual StorageTraffic storage_traffic(const Activity& /*activity*/) const { return {}; }
   // The work done up to nominal time `tau` (τ of a job still running; any τ past the end once
   // it is done) on `gpus` accelerators. The default: `gpus` × τ of useful accelerator time.
   virtual WorkDone work(sim::Time tau, int gpus) const;

@@ -38,6 +38,15 @@ public:
     return std::max(sim::Time::zero(), work_ - elapsed);
   }
   const RunStats* stats() const override { return &run_.stats(); }
+  // Checkpoints write the job's state (PCIe rate × G); compute reads the step's tokens.
+  StorageTraffic storage_traffic(const Activity& a) const override {
+    StorageTraffic t;
+    if (a.kind == PhaseKind::checkpoint)
+      t.write_bytes_per_s = a.rates[compute::Op::pcie] * job_.gpus();
+    else if (run_.state() == TrainingRun::State::computing)
+      t.read_tokens_per_s = job_.spec().tokens_per_step() / job_.step_time().seconds();
+    return t;
+  }
   // Steps done, with the whole steps already computed inside a steady block (the run counts a
   // block's steps when it ends); a failure takes the steps since the last checkpoint back.
   WorkDone work(sim::Time tau, int) const override {

@@ -111,7 +111,8 @@ const bool registered = [] {
       {"demand_charge_usd", "USD", "demand charge",
        "site.tariff.demand_charge × each calendar month's peak 15-minute import, prorated by the "
        "part of the month simulated; absent without a demand charge",
-       "cost", 105, [](const RunRecord& r) -> Value {
+       "cost", 105,
+       [](const RunRecord& r) -> Value {
          r.world.facility_totals();
          return r.world.facility().demand_charge_usd();
        },
@@ -120,7 +121,8 @@ const bool registered = [] {
       {"electricity_bill_usd", "USD", "electricity bill",
        "cost_usd (energy, with the battery's settlement) + demand_charge_usd; absent without a "
        "site price",
-       "cost", 106, [](const RunRecord& r) -> Value {
+       "cost", 106,
+       [](const RunRecord& r) -> Value {
          const Kpi* energy = KpiRegistry::find("cost_usd");
          const Value cost = energy ? energy->compute(r) : std::nullopt;
          if (!cost) return std::nullopt;

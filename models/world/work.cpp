@@ -61,4 +61,11 @@ WorkSummary summarize_work(const World& world) {
   return s;
 }
 
+std::array<double, 4> job_split_j(const World& world, const Job& job) {
+  const EnergySplit::Parts p = world.energy_split().job_j(job.id);
+  const double it_j = p[0] + p[1] + p[2] + p[3];
+  return {p[EnergySplit::compute], p[EnergySplit::transfer], p[EnergySplit::storage],
+          p[EnergySplit::server_overhead] + it_j * (facility_per_it(world) - 1.0)};
+}
+
 }  // namespace joule::models::world

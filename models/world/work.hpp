@@ -11,6 +11,7 @@
 // last checkpoint, whose energy stays spent.
 #pragma once
 
+#include <array>
 #include <optional>
 
 #include "models/workload/job_model.hpp"
@@ -40,5 +41,9 @@ struct WorkSummary {
   double completed_it_j = 0;  // IT energy of the completed jobs
 };
 WorkSummary summarize_work(const World& world);
+
+// A job's four-way split, J: compute, transfer, storage, auxiliary (energy_split.hpp): its
+// nodes' parts and storage share, its servers' overhead plus its IT energy × (PUE − 1).
+std::array<double, 4> job_split_j(const World& world, const Job& job);
 
 }  // namespace joule::models::world

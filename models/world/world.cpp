@@ -52,6 +52,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
   gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
+  split_ = std::make_unique<EnergySplit>(sim_, n, network_power_w_, cluster_.storage);
 
   // Facility, sized from nameplate figures.
   FacilityDesign design;
@@ -83,7 +84,7 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
     for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) set_node_idle(id);
   }
   // Network switches draw constant power, counted as IT (they sit in the white space).
-  state_.add_fixed_it_power(network_power_w_);
+  state_.add_fixed_it_power(network_power_w_ + split_->storage_w());  // + idle storage
 
   // Workload: the job lifecycle.
   runner_ = std::make_unique<JobRunner>(sim_, cluster_, topology_.get(), state_,
@@ -137,6 +138,13 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
                                           : over(p.busy) * busy + over(p.idle) * idle);
   }
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
+  const double io_w =
+      busy > 0 ? busy * p.busy.speed *
+                     EnergySplit::link_io_w(
+                         node_model_->accelerator(),
+                         runner_->job(static_cast<std::uint32_t>(n.job)).load.per_accelerator)
+               : 0.0;
+  split_->set_node(node, n.job, EnergySplit::node_parts(p, io_w));
   if (!state_.set_node_power(node, p)) return;
   const std::uint32_t rack = state_.node(node).rack;
   if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
@@ -198,6 +206,7 @@ void World::commit() {
 
 void World::reset_accounts() {
   it_energy_from_j_ = state_.it_energy_j();
+  split_->reset();
   peak_it_w_ = state_.it_power_w();
   facility_->reset_accounts(sim_.now());
 }
@@ -253,6 +262,8 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
 }
 
 void World::place_load(const Job& job) {
+  state_.add_fixed_it_power(
+      split_->set_job_traffic(job.id, job.model->storage_traffic(job.activity)));
   std::uint32_t cached_rack = UINT32_MAX;
   compute::NodePower p;
   for (const auto id : job.nodes) {
@@ -294,6 +305,7 @@ void World::occupy(const Job& job) {
 }
 
 void World::release(const Job& job) {
+  state_.add_fixed_it_power(split_->set_job_traffic(job.id, {}));
   for (const auto id : job.nodes) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);

@@ -30,6 +30,7 @@
 #include "models/scheduling/policy.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/cluster_state.hpp"
+#include "models/world/energy_split.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
 #include "models/world/job_runner.hpp"
@@ -80,6 +81,8 @@ public:
   // Starts the accounts (IT energy, its peak, the facility's) afresh now: the end of a warmup.
   void reset_accounts();
   const Facility& facility() const { return *facility_; }
+  // Compute, transfer, storage and server overhead, for the facility and each job.
+  const EnergySplit& energy_split() const { return *split_; }
   // The facility's accounts (energy by component, carbon, cost, water) up to now.
   const FacilityTotals& facility_totals() const;
   // Every job so far, its energy up to now.
@@ -167,6 +170,7 @@ private:
   std::unique_ptr<compute::Node> node_model_;
   ClusterState state_;
   std::unique_ptr<compute::GpuPowerHistogram> gpu_hist_;
+  std::unique_ptr<EnergySplit> split_;
   std::vector<compute::NodePower> rack_idle_;  // idle node power at each rack's inlet
   std::vector<double> rack_w_;                 // rack powers handed to the facility each step
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
