@@ -25,8 +25,12 @@ std::size_t GpuPowerHistogram::bin(double power_w) const {
 void GpuPowerHistogram::integrate(State& s, sim::Time now) {
   const double dt = (now - s.since).seconds();
   if (dt > 0) {
-    const int busy = std::clamp(s.busy, 0, gpus_per_node_);
-    if (busy > 0) current_[bin(s.busy_w)] += busy * dt;
+    int busy = 0;
+    for (const auto& g : s.busy) {
+      const int count = std::clamp(g.count, 0, gpus_per_node_ - busy);
+      if (count > 0) current_[bin(g.power_w)] += count * dt;
+      busy += count;
+    }
     if (gpus_per_node_ > busy) current_[bin(s.idle_w)] += (gpus_per_node_ - busy) * dt;
   }
   s.since = now;
@@ -34,10 +38,15 @@ void GpuPowerHistogram::integrate(State& s, sim::Time now) {
 
 void GpuPowerHistogram::set(std::size_t node, sim::Time now, int busy, double busy_w,
                             double idle_w) {
+  const Group g{busy, busy_w};
+  set(node, now, std::span<const Group>(&g, busy > 0 ? 1 : 0), idle_w);
+}
+
+void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Group> groups,
+                            double idle_w) {
   State& s = nodes_.at(node);
   integrate(s, now);
-  s.busy = busy;
-  s.busy_w = busy_w;
+  s.busy.assign(groups.begin(), groups.end());
   s.idle_w = idle_w;
 }
 

@@ -4,13 +4,15 @@
 //   h_b(interval) = Σ_nodes Σ_states n_state · Δt_state   over the states whose per-GPU power
 //                   falls in bin b = floor(P / width), the last bin open to the right
 //
-// Each node holds two groups of GPUs at a time: `busy` ones at one power and the rest idle at
+// Each node holds groups of GPUs at a time: the busy ones of each job on it (one job, or several
+// sharing the node at GPU granularity), each group at its own power, and the rest idle at
 // another (compute::NodePower). A node's state is integrated lazily, when it changes and when
 // an interval is taken, like every other energy account. Σ_b h_b = GPUs × interval length
 // exactly (an invariant the tests check).
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "sim/time.hpp"
@@ -26,6 +28,13 @@ public:
 
   // Node `node` runs `busy` GPUs at busy_w each and the rest at idle_w from `now` on.
   void set(std::size_t node, sim::Time now, int busy, double busy_w, double idle_w);
+  // A node shared by several jobs: group k runs groups[k].count GPUs at groups[k].power_w each,
+  // the rest at idle_w, from `now` on.
+  struct Group {
+    int count = 0;
+    double power_w = 0.0;
+  };
+  void set(std::size_t node, sim::Time now, std::span<const Group> groups, double idle_w);
   // GPU-seconds per bin since the previous take (or the start); starts a new interval.
   std::vector<double> take(sim::Time now);
 
@@ -35,8 +44,8 @@ public:
 private:
   struct State {
     sim::Time since;
-    int busy = 0;
-    double busy_w = 0.0, idle_w = 0.0;
+    std::vector<Group> busy;  // empty: every GPU idle
+    double idle_w = 0.0;
   };
   std::size_t bin(double power_w) const;
   void integrate(State& s, sim::Time now);

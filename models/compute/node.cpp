@@ -14,6 +14,7 @@
 #include <deque>
 #include <iomanip>
 #include <ostream>
+#include <stdexcept>
 
 namespace joule::models::compute {
 
@@ -461,22 +462,54 @@ NodePower Node::evaluate(const NodeLoad& load, double inlet_c) const {
   return out;
 }
 
+double Node::coolant_c(double inlet_c) const {
+  // Cold-plate accelerators run on the liquid plant's coolant when it has one.
+  return spec_.accelerator_settings.cooling == Cooling::cold_plate && spec_.coolant_c
+             ? *spec_.coolant_c
+             : inlet_c;
+}
+
 NodePower Node::evaluate_operation(const NodeLoad& load, double inlet_c) const {
-  const NodeType& t = *spec_.type;
   NodePower out;
   const int n = spec_.accelerators;
   const int busy = std::clamp(load.busy_accelerators, 0, n);
-  // Cold-plate accelerators run on the liquid plant's coolant when it has one.
-  const double coolant_c =
-      spec_.accelerator_settings.cooling == Cooling::cold_plate && spec_.coolant_c
-          ? *spec_.coolant_c
-          : inlet_c;
-  out.idle = accel_.idle(coolant_c);
-  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, coolant_c, true);
+  const double coolant = coolant_c(inlet_c);
+  out.idle = accel_.idle(coolant);
+  if (busy > 0) out.busy = accel_.evaluate(load.per_accelerator, coolant, true);
   out.accelerators_w = busy * out.busy.power_w + (n - busy) * out.idle.power_w;
+  add_host(out, load.cpu_util, load.nic_util, inlet_c);
+  return out;
+}
 
-  const double u_cpu = std::clamp(load.cpu_util, 0.0, 1.0);
-  const double u_nic = std::clamp(load.nic_util, 0.0, 1.0);
+NodePower Node::evaluate_shared(std::span<const Group> groups, double cpu_util, double nic_util,
+                                double inlet_c) const {
+  if (spec_.model != NodePowerModel::operation)
+    throw std::logic_error("Node::evaluate_shared: operation node model only");
+  NodePower out;
+  const int n = spec_.accelerators;
+  out.idle = accel_.idle(coolant_c(inlet_c));
+  int busy = 0;
+  bool first = true;
+  for (const auto& g : groups) {
+    if (g.count <= 0) continue;
+    busy += g.count;
+    out.accelerators_w += g.count * g.state.power_w;
+    if (first || g.state.clock_fraction < out.busy.clock_fraction) out.busy = g.state;
+    first = false;
+  }
+  if (busy > n)
+    throw std::logic_error("Node::evaluate_shared: " + std::to_string(busy) +
+                           " busy accelerators on a node of " + std::to_string(n));
+  out.accelerators_w += (n - busy) * out.idle.power_w;
+  add_host(out, cpu_util, nic_util, inlet_c);
+  return out;
+}
+
+void Node::add_host(NodePower& out, double cpu_util, double nic_util, double inlet_c) const {
+  const NodeType& t = *spec_.type;
+  const int n = spec_.accelerators;
+  const double u_cpu = std::clamp(cpu_util, 0.0, 1.0);
+  const double u_nic = std::clamp(nic_util, 0.0, 1.0);
   const double accel_idle_w = n * accel_.idle_power_w(), accel_max_w = n * accel_.tdp_w();
   const double activity =
       std::clamp((out.accelerators_w - accel_idle_w) / (accel_max_w - accel_idle_w), 0.0, 1.0);
@@ -495,7 +528,6 @@ NodePower Node::evaluate_operation(const NodeLoad& load, double inlet_c) const {
 
   out.psu_loss_w = spec_.psu.loss_w(out.dc_w());
   out.wall_w = out.dc_w() + out.psu_loss_w;
-  return out;
 }
 
 std::vector<CatalogField> catalog_fields(const NodeType& t) {

@@ -26,6 +26,7 @@
 
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,20 @@ public:
   NodePower evaluate(const NodeLoad& load, double inlet_c) const;
   NodePower idle(double inlet_c) const { return evaluate(NodeLoad{}, inlet_c); }
 
+  // A node shared by several jobs (GPU-granular allocation): group k runs `count` accelerators
+  // in `state` (each job's accelerator state, from its own node model: its cap, its rates); the
+  // node's other accelerators idle. Host CPU and NIC utilisations are the sum of the jobs'
+  // (host_load is linear in a job's accelerators, so the sum is what the node's host does),
+  // clamped to 1. Fans and PSU follow the node's total, as in evaluate(). `busy` of the result
+  // is the group with the lowest clock. Operation model only; with one group this is
+  // evaluate() of that group's load.
+  struct Group {
+    int count = 0;
+    AcceleratorState state;
+  };
+  NodePower evaluate_shared(std::span<const Group> groups, double cpu_util, double nic_util,
+                            double inlet_c) const;
+
   void set_accelerator_power_cap(sim::Watts cap) { accel_.set_power_cap(cap); }
   const Accelerator& accelerator() const { return accel_; }
   const NodeSpec& spec() const { return spec_; }
@@ -142,6 +157,9 @@ public:
 
 private:
   NodePower evaluate_operation(const NodeLoad& load, double inlet_c) const;
+  // Host, fans and PSU of a node whose accelerators draw out.accelerators_w.
+  void add_host(NodePower& out, double cpu_util, double nic_util, double inlet_c) const;
+  double coolant_c(double inlet_c) const;
   NodeSpec spec_;
   Accelerator accel_;
   double linear_idle_w_ = 0, linear_max_w_ = 0;

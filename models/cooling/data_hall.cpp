@@ -149,6 +149,11 @@ double DataHall::max_inlet_c() const {
   return m;
 }
 
+double DataHall::inlet_rise_k_per_w(int rack) const {
+  const Rack& r = racks_.at(rack);
+  return r.recirculation / ((1 - r.recirculation) * r.rate_w_per_k);
+}
+
 double DataHall::heat_removed_w() const {
   return net_.link_value(to_crah_) * (net_.temperature(room_) - net_.boundary(supply_));
 }

@@ -23,6 +23,12 @@
 //   r_i = r_mid + (r_end − r_mid) · u_i²,   u_i = |2·k_i/(n_row − 1) − 1| ∈ [0, 1]
 // (k_i: position of rack i in its row of n_row racks). Placement then matters: the same job
 // warms its racks' inlets by r_i/(1 − r_i) · P/W, more at a row end than in the middle.
+// r_i is also the rack's supply heat index, SHI = (T_inlet − T_supply)/(T_outlet − T_supply)
+// (Sharma, Bash & Patel, "Dimensionless parameters for evaluation of thermal design and
+// performance of large-scale data centers", AIAA 2002-3091): from the steady state above,
+// (r/(1 − r) · P/W) / (P/((1 − r)·W)) = r. `inlet_rise_k_per_w` gives the steady inlet rise per
+// watt of rack power, r_i/((1 − r_i)·W_i): what a placement policy ranks racks by (the static
+// order of Moore et al.'s MinHR, "Making scheduling 'cool'", USENIX ATC 2005).
 //
 // | parameter            | default    | source                                              |
 // |----------------------|------------|-----------------------------------------------------|
@@ -99,6 +105,9 @@ public:
   double outlet_c(int rack) const { return net_.temperature(racks_[rack].outlet); }
   double return_c() const { return net_.temperature(room_); }
   double max_inlet_c() const;
+  // Steady-state rise of a rack's inlet over the supply per watt of its own power with the
+  // CRAHs keeping up (a = 1): r/((1 − r)·W), K/W.
+  double inlet_rise_k_per_w(int rack) const;
   // Heat the CRAHs take out of the hall: return flow × (T_return − T_supply).
   double heat_removed_w() const;
   int racks() const { return static_cast<int>(racks_.size()); }

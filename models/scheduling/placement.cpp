@@ -23,11 +23,14 @@ std::vector<std::uint32_t> lowest_ids(const SchedulerContext& ctx, std::size_t c
 std::vector<std::uint32_t> coolest_racks(const SchedulerContext& ctx, std::size_t count) {
   std::vector<std::uint32_t> free = startable_nodes(ctx);
   if (free.size() < count) return {};
-  // Mean inlet of every rack (all its nodes, busy or not: the rack's air, not the free part).
+  // Expected inlet of every rack once one more node works there: its mean inlet now (all its
+  // nodes, busy or not: the rack's air, not the free part) plus the steady rise one node at
+  // nameplate power adds through recirculation. With equal inlets (a cold start) the rack that
+  // recirculates least wins, not the lowest id.
   std::map<std::uint32_t, std::pair<double, int>> sums;
   for (const NodeInfo& n : ctx.nodes()) {
     auto& [sum_c, k] = sums[n.rack];
-    sum_c += n.inlet_c;
+    sum_c += n.inlet_c + n.inlet_rise_k;
     ++k;
   }
   const auto nodes = ctx.nodes();

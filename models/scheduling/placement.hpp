@@ -3,9 +3,11 @@
 // ids, so the same state gives the same choice.
 //
 //   lowest_ids     the lowest-numbered nodes (what start() does with no nodes given)
-//   coolest_racks  racks in order of mean inlet temperature, coolest first (Moore et al.,
-//                  "Making scheduling 'cool'", USENIX ATC 2005: hot inlets cost chiller work
-//                  and throttle GPUs), then the coolest nodes within a rack
+//   coolest_racks  racks in order of expected inlet temperature, coolest first: the mean
+//                  inlet now plus the rise one more busy node would cause (NodeInfo::
+//                  inlet_rise_k, the rack's recirculation), then the coolest nodes within a
+//                  rack (Moore et al., "Making scheduling 'cool'", USENIX ATC 2005: hot inlets
+//                  cost chiller work and throttle GPUs; ranking by recirculation is their MinHR)
 //   fewest_racks   the fewest racks, best fit last (pack work so whole racks stay idle and can
 //                  sleep): while nodes are still needed, take the rack with the fewest free
 //                  nodes that holds all that are left, or else the rack with the most

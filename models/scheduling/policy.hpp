@@ -50,6 +50,10 @@ struct NodeInfo {
   bool free = true;      // no job on it (a free node may still be sleeping or waking)
   double power_w = 0.0;  // wall power now
   double inlet_c = 0.0;  // inlet air temperature now
+  // How much its rack's inlet would rise, in steady state, if this node drew its nameplate
+  // power: the rack's recirculated share of that heat, r/(1 − r) · P_node/W_rack (data hall,
+  // cooling/data_hall.hpp); 0 when every rack breathes the supply air.
+  double inlet_rise_k = 0.0;
   NodeState state = NodeState::on;
   // When `free` or `state` last changed: for a free, on node, the time it became idle.
   sim::Time since;

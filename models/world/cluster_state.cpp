@@ -61,6 +61,11 @@ void ClusterState::set_rack_inlet_c(std::size_t rack, double inlet_c) {
   for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) nodes_[id].inlet_c = inlet_c;
 }
 
+void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
+  for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id)
+    nodes_[id].inlet_rise_k = rise_k;
+}
+
 std::pair<double, double> ClusterState::rack_accelerators(std::size_t rack) const {
   double die_c = 0.0, clock_sum = 0.0;
   int busy = 0;

@@ -65,6 +65,8 @@ public:
 
   double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
   void set_rack_inlet_c(std::size_t rack, double inlet_c);
+  // NodeInfo::inlet_rise_k of every node of a rack.
+  void set_rack_inlet_rise_k(std::size_t rack, double rise_k);
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
   std::pair<double, double> rack_accelerators(std::size_t rack) const;

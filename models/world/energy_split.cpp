@@ -12,7 +12,7 @@ void EnergySplit::Account::update_to(sim::Time now) {
 
 EnergySplit::EnergySplit(const sim::Simulator& sim, std::size_t nodes, double switches_w,
                          compute::StorageSpec storage_spec)
-    : sim_(sim), storage_(storage_spec), node_parts_(nodes, Parts{}), node_job_(nodes, -1) {
+    : sim_(sim), storage_(storage_spec), node_parts_(nodes, Parts{}), node_owners_(nodes) {
   facility_.last = sim.now();
   facility_.power_w[transfer] = switches_w;
   storage_w_ = storage_.present() ? storage_.idle_w() : 0.0;
@@ -43,20 +43,20 @@ EnergySplit::Account& EnergySplit::job_account(std::uint32_t job) const {
   return a;
 }
 
-void EnergySplit::set_node(std::uint32_t node, std::int32_t job, const Parts& parts) {
+void EnergySplit::set_node(std::uint32_t node, const Owners& owners, const Parts& parts) {
   facility_.update_to(sim_.now());
   Parts& old = node_parts_[node];
-  if (node_job_[node] >= 0) {
-    Account& a = job_account(static_cast<std::uint32_t>(node_job_[node]));
-    for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] -= old[i];
+  for (const auto& [job, share] : node_owners_[node]) {
+    Account& a = job_account(job);
+    for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] -= old[i] * share;
   }
-  if (job >= 0) {
-    Account& a = job_account(static_cast<std::uint32_t>(job));
-    for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] += parts[i];
+  for (const auto& [job, share] : owners) {
+    Account& a = job_account(job);
+    for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] += parts[i] * share;
   }
   for (std::size_t i = 0; i < part_count; ++i) facility_.power_w[i] += parts[i] - old[i];
   old = parts;
-  node_job_[node] = job;
+  node_owners_[node] = owners;
 }
 
 double EnergySplit::set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic) {

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "models/compute/accelerator.hpp"
@@ -45,8 +46,10 @@ public:
   // Link I/O power of one accelerator at `rates` (nominal clock): Σ e_k·r_k over NVLink, PCIe.
   static double link_io_w(const compute::Accelerator& accelerator, const compute::OpRates& rates);
 
-  // Node `node` now draws `parts` for job `job` (-1: no job).
-  void set_node(std::uint32_t node, std::int32_t job, const Parts& parts);
+  // Node `node` now draws `parts`, shared among `owners` (job id, share; the shares add up to 1;
+  // empty: no job).
+  using Owners = std::vector<std::pair<std::uint32_t, double>>;
+  void set_node(std::uint32_t node, const Owners& owners, const Parts& parts);
   // Job `job`'s storage traffic now; returns the change of the storage system's power (W), an
   // IT load the caller adds.
   double set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic);
@@ -72,7 +75,7 @@ private:
   mutable Account facility_;
   mutable std::vector<Account> jobs_;
   std::vector<Parts> node_parts_;
-  std::vector<std::int32_t> node_job_;
+  std::vector<Owners> node_owners_;
   std::map<std::uint32_t, workload::StorageTraffic> traffic_;
   std::map<std::uint32_t, double> job_storage_w_;
   double storage_w_ = 0;

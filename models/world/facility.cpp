@@ -285,6 +285,10 @@ double Facility::inlet_c(int rack) const {
   return hall_ ? hall_->inlet_c(rack) : supply_air_c_;
 }
 
+double Facility::inlet_rise_k_per_w(int rack) const {
+  return hall_ ? hall_->inlet_rise_k_per_w(rack) : 0.0;
+}
+
 sim::CarbonIntensity Facility::carbon_intensity_at(sim::Time t) const {
   return site_->carbon_intensity(t);
 }

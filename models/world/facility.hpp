@@ -131,6 +131,9 @@ public:
   void reset_accounts(sim::Time now);
 
   double inlet_c(int rack) const;
+  // Steady rise of a rack's inlet per watt of its power (data hall recirculation; 0 without a
+  // hall: every rack breathes the supply air).
+  double inlet_rise_k_per_w(int rack) const;
   double supply_air_c() const { return supply_air_c_; }
   // Highest rack inlet temperature seen at any control step (NaN without a data hall).
   double max_inlet_c() const { return hall_ ? max_inlet_c_ : std::nan(""); }

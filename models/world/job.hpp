@@ -1,6 +1,7 @@
 // Jobs as the world runs them.
 //
-// A job asks for whole nodes and runs the sequence of activities its workload::JobModel gives
+// A job asks for whole nodes (or, below one node, for GPUs of a node it may share with other
+// such jobs: node_sharing.hpp) and runs the sequence of activities its workload::JobModel gives
 // (a fixed-duration job has one; an LLM training job runs compute blocks or phases,
 // checkpoints and restarts; a service one activity per interval). Activities are timed on the job's
 // own nominal clock τ, which advances at the job's speed: dτ/dt = the slowest node's clock fraction

@@ -235,8 +235,9 @@ void JobRunner::apply_load(Job& job) {
   host_.place_load(job);
   double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
   for (const auto id : job.nodes) {
-    power_w += state_.node(id).power_w;
-    accelerators_w += state_.node(id).accelerators_w;
+    const double share = host_.node_share(job, id);
+    power_w += share * state_.node(id).power_w;
+    accelerators_w += share * state_.node(id).accelerators_w;
     clock = std::min(clock, state_.node(id).clock);
   }
   job.power_w = power_w;
@@ -255,8 +256,9 @@ void JobRunner::reload(Job& job) {
 void JobRunner::refresh(Job& job) {
   double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
   for (const auto id : job.nodes) {
-    power_w += state_.node(id).power_w;
-    accelerators_w += state_.node(id).accelerators_w;
+    const double share = host_.node_share(job, id);
+    power_w += share * state_.node(id).power_w;
+    accelerators_w += share * state_.node(id).accelerators_w;
     clock = std::min(clock, state_.node(id).clock);
   }
   update(job);

@@ -51,6 +51,8 @@ public:
   virtual void reschedule() = 0;
   // End of an event handler: hand the new IT load to the facility.
   virtual void commit() = 0;
+  // The job's share of `node`'s power (< 1 when jobs share the node at GPU granularity).
+  virtual double node_share(const Job& /*job*/, std::uint32_t /*node*/) const { return 1.0; }
 };
 
 class JobRunner {

@@ -67,9 +67,14 @@ World::World(const WorldSections& sections, std::uint64_t seed, std::string base
   facility_ = std::make_unique<Facility>(sections.facility, base_dir_, duration_, design);
   facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
+  if (cluster_.node.model == compute::NodePowerModel::operation)
+    sharing_ = std::make_unique<NodeSharing>(n, cluster_.node.accelerators);
 
-  for (std::size_t r = 0; r < rack_count; ++r)
+  for (std::size_t r = 0; r < rack_count; ++r) {
     state_.set_rack_inlet_c(r, facility_->supply_air_c());
+    state_.set_rack_inlet_rise_k(r,
+                                 facility_->inlet_rise_k_per_w(static_cast<int>(r)) * node_max_w);
+  }
   rack_models_.resize(rack_count);
   rack_dirty_.assign(rack_count, 0);
   for (std::size_t r = 0; r < rack_count; ++r)
@@ -138,13 +143,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
                                           : over(p.busy) * busy + over(p.idle) * idle);
   }
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
-  const double io_w =
-      busy > 0 ? busy * p.busy.speed *
-                     EnergySplit::link_io_w(
-                         node_model_->accelerator(),
-                         runner_->job(static_cast<std::uint32_t>(n.job)).load.per_accelerator)
-               : 0.0;
-  split_->set_node(node, n.job, EnergySplit::node_parts(p, io_w));
+  record_split(node, p);
   if (!state_.set_node_power(node, p)) return;
   const std::uint32_t rack = state_.node(node).rack;
   if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
@@ -166,9 +165,7 @@ void World::enforce_rack_limit(std::uint32_t rack) {
   std::vector<compute::NodeLoad> loads;
   const std::uint32_t first = state_.rack_begin(rack), last = state_.rack_end(rack);
   for (std::uint32_t id = first; id < last; ++id) {
-    const std::int32_t j = state_.node(id).job;
-    loads.push_back(j >= 0 ? runner_->job(static_cast<std::uint32_t>(j)).load
-                           : compute::NodeLoad{});
+    loads.push_back(node_load_of(id));
   }
   const compute::RackPower rp = rack_models_[rack]->evaluate(loads, state_.rack_inlet_c(rack));
   limits_.set_rack_excess(
@@ -184,7 +181,7 @@ void World::enforce_rack_limit(std::uint32_t rack) {
     set_node_power(id, p);
     state_.set_node_clock(
         id, j >= 0 && loads[id - first].busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
-    if (j >= 0) touched.push_back(j);
+    jobs_on(id, touched);
   }
   enforcing_ = false;
   std::sort(touched.begin(), touched.end());
@@ -221,6 +218,7 @@ void World::run_policy() {
   in_policy_ = true;
   try {
     policy_->schedule(*this);
+    pack_sub_node_jobs();
   } catch (...) {
     in_policy_ = false;
     throw;
@@ -264,6 +262,11 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
 void World::place_load(const Job& job) {
   state_.add_fixed_it_power(
       split_->set_job_traffic(job.id, job.model->storage_traffic(job.activity)));
+  if (shares(job)) {
+    place_shared(job.nodes.front());
+    refresh_others(job.nodes.front(), job.id);
+    return;
+  }
   std::uint32_t cached_rack = UINT32_MAX;
   compute::NodePower p;
   for (const auto id : job.nodes) {
@@ -280,6 +283,10 @@ void World::place_load(const Job& job) {
 void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> chosen) {
   Job& job = runner_->job(view.id);
   if (job.state != JobState::queued) throw std::logic_error("start(): job is not queued");
+  if (const auto shared = shared_node_for(job)) {  // room on GPUs of a shared node
+    runner_->start(job, {*shared});
+    return;
+  }
   const auto need = static_cast<std::size_t>(job.request.nodes);
   if (chosen.empty()) {
     const auto& free = state_.free_nodes();
@@ -298,6 +305,7 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
 }
 
 void World::occupy(const Job& job) {
+  if (shares(job)) return occupy_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, static_cast<std::int32_t>(job.id));
     set_node_state(id, scheduling::NodeState::on, false);
@@ -306,6 +314,7 @@ void World::occupy(const Job& job) {
 
 void World::release(const Job& job) {
   state_.add_fixed_it_power(split_->set_job_traffic(job.id, {}));
+  if (shares(job)) return release_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);
@@ -468,6 +477,10 @@ void World::reevaluate_rack(std::uint32_t rack) {
       continue;
     }
     Job& job = runner_->job(static_cast<std::uint32_t>(j));
+    if (shares(job)) {
+      place_shared(id);
+      continue;
+    }
     if (j != cached_job) {
       p = node_power(job, rack);
       cached_job = j;
@@ -490,7 +503,7 @@ void World::on_control_step() {
       state_.set_rack_inlet_c(r, inlet);
       reevaluate_rack(r);
       for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id)
-        if (state_.node(id).job >= 0) touched.push_back(state_.node(id).job);
+        jobs_on(id, touched);
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());

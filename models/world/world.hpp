@@ -35,6 +35,7 @@
 #include "models/world/job.hpp"
 #include "models/world/job_runner.hpp"
 #include "models/world/limits.hpp"
+#include "models/world/node_sharing.hpp"
 #include "sim/params.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
@@ -144,6 +145,20 @@ private:
   void release(const Job& job) override;
   void reschedule() override { run_policy(); }
   void commit() override;  // hands the IT load to the facility; called at the end of every handler
+  double node_share(const Job& job, std::uint32_t node) const override;
+
+  // GPU-granular allocation (node_sharing.hpp; world_sharing.cpp).
+  bool shares(const Job& job) const;
+  std::optional<std::uint32_t> shared_node_for(const Job& job) const;
+  void occupy_shared(const Job& job);
+  void release_shared(const Job& job);
+  void place_shared(std::uint32_t node);  // every job's load on a shared node
+  void refresh_others(std::uint32_t node, std::uint32_t except);
+  void pack_sub_node_jobs();  // queued sub-node jobs onto free GPUs of shared nodes
+  // Appends the jobs on `node` (one, or several sharing it) to `out`.
+  void jobs_on(std::uint32_t node, std::vector<std::int32_t>& out) const;
+  // What `node` runs, as one load (a shared node's jobs merged, GPU-weighted).
+  compute::NodeLoad node_load_of(std::uint32_t node) const;
 
   void on_node_awake(std::uint32_t node);
   void set_node_state(std::uint32_t node, scheduling::NodeState state, bool free);
@@ -151,6 +166,9 @@ private:
   void run_policy();
   void set_node_power(std::uint32_t node, const compute::NodePower& p);
   void set_node_idle(std::uint32_t node);
+  // The node's power in the four-way split, shared among its jobs (world_split.cpp).
+  void record_split(std::uint32_t node, const compute::NodePower& p);
+  EnergySplit::Owners split_owners_;
   void reevaluate_rack(std::uint32_t rack);
   void enforce_rack_limit(std::uint32_t rack);
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
@@ -168,6 +186,7 @@ private:
   mutable std::vector<std::vector<int>> hop_rows_;  // BFS rows by source node, on demand
   compute::Calibration calibration_;
   std::unique_ptr<compute::Node> node_model_;
+  std::unique_ptr<NodeSharing> sharing_;  // null: the node model cannot share (linear)
   ClusterState state_;
   std::unique_ptr<compute::GpuPowerHistogram> gpu_hist_;
   std::unique_ptr<EnergySplit> split_;

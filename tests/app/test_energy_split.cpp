@@ -97,3 +97,35 @@ workload:
             *v.at("auxiliary_energy_kwh") ==
         doctest::Approx(*v.at("it_energy_kwh")).epsilon(1e-9));
 }
+
+TEST_CASE("jobs sharing a node split its parts by the GPUs they hold") {
+  // Two 4-GPU jobs on one DGX H100 (no facility): the node's compute, transfer and overhead
+  // go to the jobs 1:1 while both run; each job's parts add up to its charged energy.
+  const auto dir = test::temp_dir("split-shared");
+  const auto sc = app::load_scenario_text(R"(name: shared
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 1}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs: [{name: a, nodes: 1, gpus: 4, duration: 1 h, mfu: 0.4},
+         {name: b, nodes: 1, gpus: 4, duration: 1 h, mfu: 0.2}]
+)",
+                                          "shared.yaml", dir.string());
+  app::RunOptions opt;
+  opt.output = (dir / "shared.h5").string();
+  const auto v = app::run(sc, opt).values;
+  const auto energy = read(opt.output, "jobs/energy_kwh");
+  const auto jc = read(opt.output, "jobs/compute_kwh");
+  const auto jt = read(opt.output, "jobs/transfer_kwh");
+  const auto ja = read(opt.output, "jobs/auxiliary_kwh");
+  const auto start = read(opt.output, "jobs/start_s");
+  REQUIRE(energy.size() == 2);
+  CHECK(start[0] == start[1]);  // they share the node from the start
+  for (std::size_t j = 0; j < 2; ++j)
+    CHECK(jc[j] + jt[j] + ja[j] == doctest::Approx(energy[j]).epsilon(1e-9));
+  CHECK(jc[0] == doctest::Approx(jc[1]).epsilon(1e-9));  // equal GPU shares of one node
+  // The idle second hour stays with the facility.
+  CHECK(jc[0] + jc[1] < *v.at("compute_energy_kwh"));
+}

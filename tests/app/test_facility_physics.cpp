@@ -12,6 +12,7 @@
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/node.hpp"
 #include "models/world/facility.hpp"
+#include "models/world/world.hpp"
 
 using namespace joule;
 using namespace joule::models;
@@ -152,31 +153,91 @@ TEST_CASE("every watt of loss heat lands in a cooled space or outdoors (conserva
   CHECK(warm.heat_rejected_j == doctest::Approx(warm.facility_j).epsilon(1e-6));
 }
 
+TEST_CASE("a small open-aisle hall: thermal-aware puts a job mid-row, FIFO at the row end") {
+  // One row of 4 racks × 1 DGX H100 (linear model: 1 kW idle, 9 kW busy), open aisles,
+  // chilled-water CRAHs at 22 degC supply. Server airflow per rack W = 10.2 kW nameplate / 12 K
+  // = 850 W/K. Recirculation r = 0.08 + 0.17·u², u = |2k/3 − 1|: 0.25 at the ends (k = 0, 3),
+  // 0.08 + 0.17/9 = 0.09889 in the middle. Steady inlet: 22 + r/(1 − r) · P/W.
+  const auto run = [](const std::string& policy) {
+    const std::string yaml = R"(cluster:
+  racks: {count: 4, nodes_per_rack: 1}
+  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 9 kW}
+workload: {generator: list, jobs: [{name: a, submit: 0 s, nodes: 1, duration: 3 h}]}
+scheduler: {policy: )" + policy +
+                             R"(}
+cooling: {type: chilled-water, hall: {containment: none, racks_per_row: 4}}
+site: {dry_bulb: 20 degC}
+)";
+    auto root = std::make_shared<sim::ParamNode>(io::parse_yaml_text(yaml, "hall.yaml"));
+    world::WorldSections s;
+    s.cluster = root->find("cluster");
+    s.workload = root->find("workload");
+    s.scheduler = root->find("scheduler");
+    s.facility.cooling = root->find("cooling");
+    s.facility.site = root->find("site");
+    s.duration = sim::hours(3);
+    auto w = std::make_unique<world::World>(s, 1, ".");
+    w->run_until(sim::hours(2));  // the racks' time constant is C/W = 330 kJ/K / 850 W/K = 6.5 min
+    return std::pair{root, std::move(w)};
+  };
+  const double w_per_k = 10.2e3 / 12.0;
+  const double end = 0.25 / 0.75, mid = 0.098889 / (1 - 0.098889);
+  const auto [fifo_yaml, fifo] = run("fifo");
+  const auto [cool_yaml, cool] = run("thermal-aware");
+  REQUIRE(fifo->cluster_state().node(0).job == 0);  // lowest id: rack 0, a row end
+  REQUIRE(cool->cluster_state().node(1).job == 0);  // least recirculation: rack 1 (tie with 2)
+  const world::Facility& ff = fifo->facility();
+  const world::Facility& cf = cool->facility();
+  CHECK(ff.inlet_rise_k_per_w(0) == doctest::Approx(end / w_per_k));
+  CHECK(ff.inlet_rise_k_per_w(1) == doctest::Approx(mid / w_per_k).epsilon(1e-4));
+  // FIFO: 22 + (1/3) · 9000/850 = 25.53 degC at rack 0; thermal-aware: 22 + 0.1097 · 9000/850
+  // = 23.16 degC at rack 1, and the idle row ends at 22 + (1/3) · 1000/850 = 22.39 degC.
+  CHECK(ff.inlet_c(0) == doctest::Approx(22 + end * 9e3 / w_per_k).epsilon(1e-3));
+  CHECK(cf.inlet_c(1) == doctest::Approx(22 + mid * 9e3 / w_per_k).epsilon(1e-3));
+  CHECK(cf.inlet_c(0) == doctest::Approx(22 + end * 1e3 / w_per_k).epsilon(1e-3));
+  CHECK(ff.max_inlet_c() == doctest::Approx(25.53).epsilon(1e-3));
+  CHECK(cf.max_inlet_c() == doctest::Approx(23.16).epsilon(1e-3));
+  MESSAGE("max inlet: fifo " << ff.max_inlet_c() << " degC, thermal-aware " << cf.max_inlet_c()
+                             << " degC");
+}
+
 TEST_CASE("thermal-aware placement changes the hottest rack inlet against FIFO (open aisles)") {
-  const auto run_policy = [](const std::string& policy) {
-    const auto dir = std::filesystem::temp_directory_path() / ("joule-test-thermal-" + policy);
+  const auto run_policy = [](const std::string& scenario, const std::string& policy) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("joule-test-thermal-" + scenario + "-" + policy);
     std::filesystem::create_directories(dir);
     app::LoadOptions load;
     load.sets = {"duration=2 d", "scheduler.policy=" + policy};
     const auto sc = app::load_scenario(
-        std::string(JOULE_SOURCE_DIR) + "/scenarios/policies/thermal.yaml", load);
+        std::string(JOULE_SOURCE_DIR) + "/scenarios/policies/" + scenario + ".yaml", load);
     app::RunOptions opt;
     opt.output = (dir / "run.h5").string();
     opt.force = true;
-    return app::run(sc, opt);
+    return app::run(sc, opt).values;
   };
-  const app::Summary fifo = run_policy("fifo");
-  const app::Summary cool = run_policy("thermal-aware");
-  // The hottest inlet, averaged over time: FIFO fills racks in order, row ends first (25 %
-  // recirculation there); thermal-aware fills the cool middles of the rows first.
-  const double fifo_c = *fifo.values.at("mean_max_inlet_c");
-  const double cool_c = *cool.values.at("mean_max_inlet_c");
-  MESSAGE("hottest rack inlet, time average: fifo "
+  // The policy comparison's job stream: the hottest inlet, averaged over time. FIFO fills racks
+  // in order, row ends first (25 % recirculation there); thermal-aware fills the cool middles of
+  // the rows first. The peak is the same: when the hall fills, the row ends hold work anyway.
+  const auto fifo = run_policy("thermal", "fifo");
+  const auto cool = run_policy("thermal", "thermal-aware");
+  const double fifo_c = *fifo.at("mean_max_inlet_c");
+  const double cool_c = *cool.at("mean_max_inlet_c");
+  MESSAGE("thermal.yaml, hottest rack inlet, time average: fifo "
           << fifo_c << " degC, thermal-aware " << cool_c << " degC; peak: fifo "
-          << *fifo.values.at("max_inlet_c") << ", thermal-aware "
-          << *cool.values.at("max_inlet_c"));
+          << *fifo.at("max_inlet_c") << ", thermal-aware " << *cool.at("max_inlet_c"));
   CHECK(fifo_c - cool_c > 0.5);
-  CHECK(*fifo.values.at("max_inlet_c") >= fifo_c);
+  CHECK(*fifo.at("max_inlet_c") >= fifo_c);
+  // A hall a quarter empty (thermal-headroom.yaml, 96 of 128 nodes busy): the peak itself falls.
+  // 22 degC supply + r/(1 − r) · P/W, P/W = 29.66 kW / (40.8 kW / 12 K) = 8.72 K: FIFO's row end
+  // (r = 0.25) 22 + 8.72/3 = 24.91 degC; thermal-aware's hottest rack, the third from a row end
+  // (r = 0.08 + 0.17 · (11/15)² = 0.1714), 22 + 0.2068 · 8.72 = 23.80 degC.
+  const auto fifo_spare = run_policy("thermal-headroom", "fifo");
+  const auto cool_spare = run_policy("thermal-headroom", "thermal-aware");
+  MESSAGE("thermal-headroom.yaml, peak rack inlet: fifo " << *fifo_spare.at("max_inlet_c")
+                                                          << " degC, thermal-aware "
+                                                          << *cool_spare.at("max_inlet_c"));
+  CHECK(*fifo_spare.at("max_inlet_c") == doctest::Approx(24.91).epsilon(2e-3));
+  CHECK(*cool_spare.at("max_inlet_c") == doctest::Approx(23.80).epsilon(2e-3));
 }
 
 TEST_CASE("on-site PV: export losses apart from the PUE, renewable energy factor") {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <thread>
+#include <vector>
 
 #include "app/docs.hpp"
 #include "app/output_file.hpp"
@@ -54,6 +55,47 @@ std::string error_of(const std::string& text, const app::LoadOptions& options = 
 
 test::Exit cli(const std::string& args) {
   return test::shell(test::joule_binary() + " " + args);
+}
+
+// Starts `joule ARGS...` in a child process, its stdout and stderr going to `log`.
+pid_t spawn_joule(const fs::path& log, std::vector<std::string> args) {
+  const std::string bin = test::joule_binary();
+  std::vector<char*> argv{const_cast<char*>(bin.c_str())};
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+struct Stopped {
+  int status = 0;
+  double waited_s = 0;   // from the signal to the exit
+  bool ignored = false;  // still running 20 s after the signal, then killed
+};
+
+// Sends `sig` to the child `pid` and waits for it to exit; after 20 s it is killed.
+Stopped stop(pid_t pid, int sig) {
+  Stopped s;
+  const auto sent = std::chrono::steady_clock::now();
+  ::kill(pid, sig);
+  while (::waitpid(pid, &s.status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() - sent > std::chrono::seconds(20)) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &s.status, 0);
+      s.ignored = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  s.waited_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  return s;
 }
 
 }  // namespace
@@ -283,35 +325,17 @@ TEST_CASE("SIGTERM and SIGINT stop a run of dense events within a second") {
                         "\n  gpus: 16\n  duration: 1 h\n"));
   for (const int sig : {SIGTERM, SIGINT}) {
     const fs::path out = dir / "dense.h5", partial = dir / "dense.h5.partial";
-    const pid_t pid = ::fork();
+    const pid_t pid =
+        spawn_joule(dir / "log", {"run", "-q", (dir / "dense.yaml").string(), "-o", out.string()});
     REQUIRE(pid >= 0);
-    if (pid == 0) {
-      const int fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      const std::string bin = test::joule_binary(), scenario = (dir / "dense.yaml").string(),
-                        o = out.string();
-      ::execl(bin.c_str(), bin.c_str(), "run", "-q", scenario.c_str(), "-o", o.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
     for (int i = 0; i < 3000 && !fs::exists(partial); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     REQUIRE(fs::exists(partial));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // deep in the event storm
-    const auto sent = std::chrono::steady_clock::now();
-    ::kill(pid, sig);
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) != pid) {
-      if (std::chrono::steady_clock::now() - sent > std::chrono::seconds(20)) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        FAIL("the run ignored the signal for 20 s");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    const double waited_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+    const Stopped stopped = stop(pid, sig);
+    if (stopped.ignored) FAIL("the run ignored the signal for 20 s");
+    const int status = stopped.status;
+    const double waited_s = stopped.waited_s;
     INFO(test::read_text(dir / "log"));
     MESSAGE("signal " << sig << " honoured after " << waited_s * 1e3 << " ms");
     CHECK(waited_s < 1.0);
@@ -341,32 +365,14 @@ TEST_CASE("a sweep of 90,000 variants can be interrupted while it is expanded an
   CHECK(r.code == 2);
   CHECK(r.output.find("axes.grid makes more than 100000 variants") != std::string::npos);
 
-  const pid_t pid = ::fork();
+  const pid_t pid = spawn_joule(
+      dir / "log", {"sweep", (dir / "big.yaml").string(), "-o", (dir / "out").string()});
   REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    const std::string bin = test::joule_binary(), sweep = (dir / "big.yaml").string(),
-                      out = (dir / "out").string();
-    ::execl(bin.c_str(), bin.c_str(), "sweep", sweep.c_str(), "-o", out.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  const auto sent = std::chrono::steady_clock::now();
-  ::kill(pid, SIGINT);
-  int status = 0;
-  while (::waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() - sent > std::chrono::seconds(20)) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      FAIL("the sweep ignored SIGINT for 20 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  const double waited_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
+  const Stopped stopped = stop(pid, SIGINT);
+  if (stopped.ignored) FAIL("the sweep ignored SIGINT for 20 s");
+  const int status = stopped.status;
+  const double waited_s = stopped.waited_s;
   INFO(test::read_text(dir / "log"));
   MESSAGE("sweep: SIGINT honoured after " << waited_s * 1e3 << " ms");
   // The flag is looked at between variants: the wait is one variant's check (a world built and

@@ -29,3 +29,15 @@ TEST_CASE("GPU-seconds land in the bins of each state's per-GPU power, and sum t
   CHECK(b.back() == doctest::Approx(8 * 10.0));
   CHECK(std::accumulate(b.begin(), b.end(), 0.0) == doctest::Approx(16 * 10.0));
 }
+
+TEST_CASE("a shared node: each job's GPUs in their own bin, the rest idle") {
+  GpuPowerHistogram h(1, 8, 20.0, 1500.0);
+  // Two jobs: 1 GPU at 650 W and 4 GPUs at 300 W; 3 GPUs idle at 70 W, for 50 s.
+  const GpuPowerHistogram::Group groups[] = {{1, 650.0}, {4, 300.0}};
+  h.set(0, sim::seconds(0), groups, 70.0);
+  const auto a = h.take(sim::seconds(50));
+  CHECK(a[32] == doctest::Approx(1 * 50.0));  // [640, 660)
+  CHECK(a[15] == doctest::Approx(4 * 50.0));  // [300, 320)
+  CHECK(a[3] == doctest::Approx(3 * 50.0));   // [60, 80)
+  CHECK(std::accumulate(a.begin(), a.end(), 0.0) == doctest::Approx(8 * 50.0));
+}

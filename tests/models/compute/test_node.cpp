@@ -271,3 +271,35 @@ TEST_CASE("every catalog node carries its host figures with sources") {
   CHECK(find_node_type("dgx-2")->accelerator == "v100-sxm3");
   CHECK(find_node_type("tpu-v2-host")->accelerator == "tpu-v2");
 }
+
+TEST_CASE("a shared node: one group is evaluate(); two groups add their accelerators, one host") {
+  const Node n(node_spec(*find_node_type("dgx-h100")));
+  const double inlet = 25.0;
+  NodeLoad whole = training(n);
+  const auto host8 = host_load(*n.spec().type, 8, whole.per_accelerator);
+  whole.cpu_util = host8.cpu;
+  whole.nic_util = host8.nic;
+  const NodePower ref = n.evaluate(whole, inlet);
+  const Node::Group one[] = {{8, ref.busy}};
+  const NodePower same = n.evaluate_shared(one, whole.cpu_util, whole.nic_util, inlet);
+  CHECK(same.wall_w == doctest::Approx(ref.wall_w));
+  CHECK(same.fans_w == doctest::Approx(ref.fans_w));
+  // Two jobs of 4 at the same rates are the same node: host utilisations add (linear in GPUs).
+  const auto host4 = host_load(*n.spec().type, 4, whole.per_accelerator);
+  CHECK(2 * host4.cpu == doctest::Approx(host8.cpu));
+  const Node::Group two[] = {{4, ref.busy}, {4, ref.busy}};
+  CHECK(n.evaluate_shared(two, 2 * host4.cpu, 2 * host4.nic, inlet).wall_w ==
+        doctest::Approx(ref.wall_w));
+  // A job of 1 and one of 3 at different rates: 4 accelerators idle, the sum by hand.
+  NodeLoad light = whole;
+  light.per_accelerator = reference_training_rates(*n.spec().accelerator, 0.1, 0.1);
+  const AcceleratorState a = n.accelerator().evaluate(whole.per_accelerator, inlet, true);
+  const AcceleratorState b = n.accelerator().evaluate(light.per_accelerator, inlet, true);
+  const Node::Group mixed[] = {{1, a}, {3, b}};
+  const NodePower m = n.evaluate_shared(mixed, 0.1, 0.1, inlet);
+  CHECK(m.accelerators_w ==
+        doctest::Approx(a.power_w + 3 * b.power_w + 4 * n.accelerator().idle(inlet).power_w));
+  CHECK(m.wall_w == doctest::Approx(m.dc_w() + m.psu_loss_w));
+  const Node::Group too_many[] = {{5, a}, {4, b}};
+  CHECK_THROWS_AS(n.evaluate_shared(too_many, 0, 0, inlet), std::logic_error);
+}

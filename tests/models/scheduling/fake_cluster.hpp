@@ -42,7 +42,8 @@ struct FakeConfig {
   int nodes_per_rack = 4;
   double idle_w = 1000.0;
   PowerManagementSpec power_management{};
-  std::vector<double> rack_inlet_c{};  // per rack (default 24 °C)
+  std::vector<double> rack_inlet_c{};       // per rack (default 24 °C)
+  std::vector<double> rack_inlet_rise_k{};  // per rack: NodeInfo::inlet_rise_k (default 0)
   // Default: 0 on the same node, 2 within a rack (host–leaf–host), 4 across racks.
   std::function<int(std::uint32_t, std::uint32_t)> hops{};
   std::function<double(sim::Time)> carbon_g_per_kwh = [](sim::Time) { return 400.0; };
@@ -69,6 +70,8 @@ public:
       info.id = static_cast<std::uint32_t>(i);
       info.rack = static_cast<std::uint32_t>(i / config_.nodes_per_rack);
       info.inlet_c = config_.rack_inlet_c[info.rack];
+      if (!config_.rack_inlet_rise_k.empty())
+        info.inlet_rise_k = config_.rack_inlet_rise_k[info.rack];
       info.power_w = config_.idle_w;
       nodes_.push_back(info);
     }

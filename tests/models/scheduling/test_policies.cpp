@@ -254,6 +254,30 @@ TEST_CASE("thermal-aware places jobs on the coolest racks") {
   CHECK(c.job("b").nodes == std::vector<std::uint32_t>{0, 4, 5});  // rack 2, then rack 0
 }
 
+TEST_CASE("thermal-aware ranks racks by expected inlet: inlet now + the rise of one more node") {
+  // 4 racks × 2 nodes, one row with open aisles: equal inlets (a cold start), rises of 1.0 K at
+  // the row ends and 0.33 K in the middle (r/(1 − r) · P_node/W: r = 0.25 and 0.099).
+  FakeConfig config{.racks = 4,
+                    .nodes_per_rack = 2,
+                    .rack_inlet_c = {22.0, 22.0, 22.0, 22.0},
+                    .rack_inlet_rise_k = {1.0, 0.33, 0.33, 1.0}};
+  FakeCluster c(config, make_policy("{policy: thermal-aware}"));
+  c.submit({.name = "a", .submit = h(0), .nodes = 2, .work = h(5)});
+  c.submit({.name = "b", .submit = h(1), .nodes = 3, .work = h(5)});
+  c.run_until(h(2));
+  // a: rack 1 (22.33 °C expected; a tie with rack 2 goes to the lower id), not rack 0 (23.0).
+  CHECK(c.job("a").nodes == std::vector<std::uint32_t>{2, 3});
+  // b: rack 2 (22.33), then a row end (23.0; the tie to rack 0).
+  CHECK(c.job("b").nodes == std::vector<std::uint32_t>{0, 4, 5});
+  // A warmer inlet now outweighs a smaller rise: rack 1 at 22.9 + 0.33 = 23.23 °C loses to a
+  // row end at 22.0 + 1.0 = 23.0 °C.
+  config.rack_inlet_c = {22.0, 22.9, 22.9, 22.0};
+  FakeCluster warm(config, make_policy("{policy: thermal-aware}"));
+  warm.submit({.name = "a", .submit = h(0), .nodes = 2, .work = h(5)});
+  warm.run_until(h(1));
+  CHECK(warm.job("a").nodes == std::vector<std::uint32_t>{0, 1});
+}
+
 TEST_CASE("topology-aware picks co-located nodes") {
   // 2 racks × 4 nodes; hops 2 within a rack, 4 across. After a 3-node job on rack 0
   // (0, 1, 2), a 2-node job could take 3 and 4 (4 hops, what lowest ids gives) or two nodes
