@@ -1,6 +1,7 @@
 // Energy per unit of work (models/world/work.hpp), checked by hand: a job of known power, time
 // and tokens gives energy / tokens.
 #include <doctest/doctest.h>
+#include <hdf5.h>
 
 #include "app/h5.hpp"
 #include "app/run.hpp"
@@ -106,6 +107,12 @@ workload:
   CHECK(*v.at("inference_co2e_kg_per_mtok") ==
         doctest::Approx(energy_j / 3.6e6 * *v.at("cue_kg_per_kwh") / (tokens / 1e6)).epsilon(1e-6));
   CHECK(*v.at("useful_gpu_h") == doctest::Approx(16 * 24.0));
+  {
+    // A site without a price: no price trace (it used to be written as zeros).
+    auto f = app::h5::open_file_readonly(calm.file);
+    CHECK(H5Lexists(f.get(), "facility/carbon_gco2_per_kwh", H5P_DEFAULT) > 0);
+    CHECK(H5Lexists(f.get(), "facility/price_usd_per_mwh", H5P_DEFAULT) == 0);
+  }
 
   // 2,000 requests/s on two 8-way replicas of a 70B model: saturated all day.
   const Out flood = with_rate("2000");
