@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/h5.hpp"
+#include "app/meter_tables.hpp"
 #include "app/output_layout.hpp"
 #include "app/swing_output.hpp"
 #include "app/version.hpp"
@@ -68,9 +69,25 @@ using sim::joules_per_kwh;
 class Recorder {
 public:
   Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
-      : world_(world), duration_(sc.duration), warmup_(sc.warmup), calendar_(calendar) {
+      : world_(world),
+        duration_(sc.duration),
+        warmup_(sc.warmup),
+        calendar_(calendar),
+        file_(file) {
     const auto& fac = world.facility();
     has_facility_ = fac.has_power_chain() || fac.has_cooling();
+    {
+      std::vector<std::string> meters = {"it", "compute", "transfer", "storage", "auxiliary"};
+      if (has_facility_)
+        for (const char* m :
+             {"facility", "cooling", "losses", "other", "grid_import", "grid_export"})
+          meters.emplace_back(m);
+      if (fac.has_pv()) meters.emplace_back("pv");
+      const models::environment::CivilTime start =
+          fac.has_site() ? fac.site()->local_time(sim::Time::zero())
+                         : models::environment::CivilTime{2023, 1, 1, 0, 0, 0};
+      meters_ = std::make_unique<MeterTables>(std::move(meters), start);
+    }
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
     const hid_t g = facility_group_.get();
@@ -197,6 +214,7 @@ public:
     g_coord_->flush();
     g_time_->flush();
     g_hist_->flush();
+    meters_->write(file_, calendar_);
   }
 
   // Interval-average facility power, for percentiles.
@@ -295,10 +313,22 @@ private:
       const double io_j = p[0] + p[1] + p[2];
       const double aux_j = has_facility_ ? t.facility_j - io_j : p[3];
       const std::array<double, 4> now_j{p[0], p[1], p[2], aux_j};
+      std::vector<double> meter_j = {it_j - last_.it_j};
       for (std::size_t i = 0; i < 4; ++i) {
         put(split_names[i], (now_j[i] - last_split_j_[i]) / dt_s);
+        meter_j.push_back(now_j[i] - last_split_j_[i]);
         last_split_j_[i] = now_j[i];
       }
+      if (has_facility_) {
+        const models::power::LedgerTotals &m = t.ledger, &l = last_.ledger;
+        for (const double j : {t.facility_j - last_.facility_j, t.cooling_j - last_.cooling_j,
+                               t.losses_j - last_.losses_j, t.other_j - last_.other_j,
+                               m.import_j - l.import_j, m.export_j - l.export_j})
+          meter_j.push_back(j);
+        if (fac.has_pv()) meter_j.push_back(m.pv_j - l.pv_j);
+      }
+      meters_->add(last_facility_.seconds(), now.seconds(), meter_j,
+                   has_facility_ ? (t.facility_j - last_.facility_j) / dt_s : it_w);
     }
     if (fac.has_cooling()) {
       put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
@@ -355,6 +385,8 @@ private:
   static constexpr const char* split_names[4] = {"compute_power_w", "transfer_power_w",
                                                  "storage_power_w", "auxiliary_power_w"};
   std::array<double, 4> last_split_j_{};
+  hid_t file_;
+  std::unique_ptr<MeterTables> meters_;
   World& world_;
   sim::Time duration_;
   sim::Time warmup_;
