@@ -385,12 +385,12 @@ private:
   static constexpr const char* split_names[4] = {"compute_power_w", "transfer_power_w",
                                                  "storage_power_w", "auxiliary_power_w"};
   std::array<double, 4> last_split_j_{};
-  hid_t file_;
-  std::unique_ptr<MeterTables> meters_;
   World& world_;
   sim::Time duration_;
   sim::Time warmup_;
   Calendar calendar_;
+  hid_t file_;
+  std::unique_ptr<MeterTables> meters_;
   bool has_facility_ = false;
   h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, rack_scale_;
   h5::Handle gpu_group_, bin_scale_, edge_scale_;
