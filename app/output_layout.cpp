@@ -1,8 +1,10 @@
 #include "app/output_layout.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 
+#include "models/world/work.hpp"
 #include "sim/units.hpp"
 
 namespace joule::app {
@@ -59,6 +61,8 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
   const auto& jobs = world.jobs();
   std::vector<std::int64_t> id, nodes, gpus, interruptions;
   std::vector<double> submit, start, end, wait, energy, accel_energy, lost, goodput, mfu, kernel;
+  std::vector<double> useful_h, train_tokens, served, out_tokens;
+  std::array<std::vector<double>, 4> split;
   std::vector<std::string> name, state;
   const auto secs = [](sim::Time t) { return t == sim::Time::max() ? std::nan("") : t.seconds(); };
   for (const auto& job : jobs) {
@@ -79,6 +83,13 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
     goodput.push_back(stats ? stats->goodput() : std::nan(""));
     mfu.push_back(job.model->end_to_end_mfu());
     kernel.push_back(job.model->kernel_efficiency());
+    const auto work = models::world::job_work(job, world.simulator().now());
+    useful_h.push_back(work.useful_gpu_s / sim::seconds_per_hour);
+    train_tokens.push_back(work.training_tokens);
+    served.push_back(work.requests_served);
+    out_tokens.push_back(work.output_tokens);
+    const auto parts = models::world::job_split_j(world, job);
+    for (std::size_t i = 0; i < 4; ++i) split[i].push_back(parts[i] / sim::joules_per_kwh);
     state.push_back(job.state == models::world::JobState::done      ? "done"
                     : job.state == models::world::JobState::running ? "running"
                                                                     : "queued");
@@ -111,6 +122,18 @@ void write_jobs(hid_t file, const models::world::World& world, const Calendar& c
   h5::write_variable(g, "kernel_efficiency", kernel, {&job},
                      {"tensor throughput while computing over peak (training jobs)", "1"});
   h5::write_strings(g, "state", state, job, {"state at the end of the run", ""});
+  h5::write_variable(g, "useful_gpu_h", useful_h, {&job},
+                     {"accelerator-hours of useful work (training: steps done)", "h"});
+  h5::write_variable(g, "training_tokens", train_tokens, {&job},
+                     {"tokens of the training steps done (training jobs)", "1"});
+  h5::write_variable(g, "requests_served", served, {&job},
+                     {"requests served (inference services)", "1"});
+  h5::write_variable(g, "output_tokens", out_tokens, {&job},
+                     {"output tokens generated (inference services)", "1"});
+  const char* const parts[] = {"compute", "transfer", "storage", "auxiliary"};
+  for (std::size_t i = 0; i < 4; ++i)
+    h5::write_variable(g, std::string(parts[i]) + "_kwh", split[i], {&job},
+                       {std::string(parts[i]) + " energy of the job's four-way split", "kWh"});
 }
 
 }  // namespace joule::app

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "app/h5.hpp"
+#include "app/meter_tables.hpp"
 #include "app/output_layout.hpp"
 #include "app/swing_output.hpp"
 #include "app/version.hpp"
@@ -67,9 +69,25 @@ using sim::joules_per_kwh;
 class Recorder {
 public:
   Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
-      : world_(world), duration_(sc.duration), warmup_(sc.warmup), calendar_(calendar) {
+      : world_(world),
+        duration_(sc.duration),
+        warmup_(sc.warmup),
+        calendar_(calendar),
+        file_(file) {
     const auto& fac = world.facility();
     has_facility_ = fac.has_power_chain() || fac.has_cooling();
+    {
+      std::vector<std::string> meters = {"it", "compute", "transfer", "storage", "auxiliary"};
+      if (has_facility_)
+        for (const char* m :
+             {"facility", "cooling", "losses", "other", "grid_import", "grid_export"})
+          meters.emplace_back(m);
+      if (fac.has_pv()) meters.emplace_back("pv");
+      const models::environment::CivilTime start =
+          fac.has_site() ? fac.site()->local_time(sim::Time::zero())
+                         : models::environment::CivilTime{2023, 1, 1, 0, 0, 0};
+      meters_ = std::make_unique<MeterTables>(std::move(meters), start);
+    }
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
     const hid_t g = facility_group_.get();
@@ -90,8 +108,11 @@ public:
       add(g, "outdoor_drybulb_c", "outdoor dry-bulb temperature", "degC");
       add(g, "wetbulb_c", "outdoor wet-bulb temperature", "degC");
       add(g, "carbon_gco2_per_kwh", "grid carbon intensity", "gCO2e/kWh");
-      add(g, "price_usd_per_mwh", "grid energy price", "USD/MWh");
+      if (fac.site()->has_price()) add(g, "price_usd_per_mwh", "grid energy price", "USD/MWh");
     }
+    for (const auto* part : {"compute", "transfer", "storage", "auxiliary"})
+      add(g, std::string(part) + "_power_w",
+          std::string(part) + " power of the four-way split (docs/output-format.md)", "W");
     if (fac.has_cooling()) {
       add(g, "water_l", "water used in the interval", "L");
       cooling_group_ = h5::create_group(g, "cooling");
@@ -193,6 +214,7 @@ public:
     g_coord_->flush();
     g_time_->flush();
     g_hist_->flush();
+    meters_->write(file_, calendar_);
   }
 
   // Interval-average facility power, for percentiles.
@@ -282,7 +304,31 @@ private:
       put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
       put("wetbulb_c", fac.outdoor().wet_bulb.value);
       put("carbon_gco2_per_kwh", fac.carbon_intensity().value() * 1e3 * joules_per_kwh);
-      put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
+      if (fac.site()->has_price())
+        put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
+    }
+    {
+      // The four-way split: IT parts from the split's accounts, auxiliary the rest of the meter.
+      const auto p = world_.energy_split().facility_j();
+      const double io_j = p[0] + p[1] + p[2];
+      const double aux_j = has_facility_ ? t.facility_j - io_j : p[3];
+      const std::array<double, 4> now_j{p[0], p[1], p[2], aux_j};
+      std::vector<double> meter_j = {it_j - last_.it_j};
+      for (std::size_t i = 0; i < 4; ++i) {
+        put(split_names[i], (now_j[i] - last_split_j_[i]) / dt_s);
+        meter_j.push_back(now_j[i] - last_split_j_[i]);
+        last_split_j_[i] = now_j[i];
+      }
+      if (has_facility_) {
+        const models::power::LedgerTotals &m = t.ledger, &l = last_.ledger;
+        for (const double j : {t.facility_j - last_.facility_j, t.cooling_j - last_.cooling_j,
+                               t.losses_j - last_.losses_j, t.other_j - last_.other_j,
+                               m.import_j - l.import_j, m.export_j - l.export_j})
+          meter_j.push_back(j);
+        if (fac.has_pv()) meter_j.push_back(m.pv_j - l.pv_j);
+      }
+      meters_->add(last_facility_.seconds(), now.seconds(), meter_j,
+                   has_facility_ ? (t.facility_j - last_.facility_j) / dt_s : it_w);
     }
     if (fac.has_cooling()) {
       put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
@@ -301,6 +347,7 @@ private:
     if (now == warmup_) {  // the end of the warmup: the accounts (KPIs) start now
       world_.reset_accounts();
       last_ = models::world::FacilityTotals{};
+      last_split_j_ = {};
       facility_samples_.clear();
     }
   }
@@ -335,10 +382,15 @@ private:
     last_rack_ = now;
   }
 
+  static constexpr const char* split_names[4] = {"compute_power_w", "transfer_power_w",
+                                                 "storage_power_w", "auxiliary_power_w"};
+  std::array<double, 4> last_split_j_{};
   World& world_;
   sim::Time duration_;
   sim::Time warmup_;
   Calendar calendar_;
+  hid_t file_;
+  std::unique_ptr<MeterTables> meters_;
   bool has_facility_ = false;
   h5::Handle facility_group_, racks_group_, cooling_group_, losses_group_, rack_scale_;
   h5::Handle gpu_group_, bin_scale_, edge_scale_;

@@ -26,7 +26,8 @@ const sim::ModelDoc& cluster_doc() {
       "Racks of identical nodes and their network",
       {{"racks", "map", "", "count, nodes_per_rack, power_limit, overrides"},
        {"node", "map", "", "node type and overrides (see 'node')"},
-       {"network", "map", "-", "topology (see 'fat-tree', 'rail-optimized', 'torus3d')"}}};
+       {"network", "map", "-", "topology (see 'fat-tree', 'rail-optimized', 'torus3d')"},
+       {"storage", "map", "-", "parallel-filesystem servers and drives (see 'storage')"}}};
   return doc;
 }
 
@@ -94,6 +95,8 @@ ClusterSpec cluster_spec(const sim::ParamReader& r) {
     r.fail("racks", "hold " + std::to_string(nodes) + " nodes of " +
                         std::to_string(c.node.accelerators) +
                         " accelerators; a cluster may have at most 8,000,000 accelerators");
+  if (const sim::ParamNode* storage = r.node("storage"))
+    c.storage = storage_spec(sim::ParamReader(storage, storage_doc(), {}));
   return c;
 }
 

@@ -5,6 +5,7 @@
 //             overrides: [{rack: 3, power_limit: "30 kW"}]}
 //     node: {type: dgx-h100, gpu_power_cap: "600 W"}
 //     network: {type: fat-tree, radix: 64}      # read by models/network (topology.hpp)
+//     storage: {servers: 4}                     # storage_system.hpp
 //
 // Rack power limit: when the rack's nodes would draw more than the limit at the wall, a uniform
 // accelerator power cap is lowered (bisection on the cap, to 1e-6 W) until the rack fits — the
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "models/compute/node.hpp"
+#include "models/compute/storage_system.hpp"
 #include "sim/params.hpp"
 
 namespace joule::models::compute {
@@ -33,6 +35,7 @@ inline constexpr std::int64_t max_cluster_accelerators = 8'000'000;
 struct ClusterSpec {
   NodeSpec node;
   std::vector<RackSpec> racks;
+  StorageSpec storage;                      // `cluster.storage` (servers = 0 when absent)
   int node_count() const;
   int accelerator_count() const { return node_count() * node.accelerators; }
 };

@@ -15,31 +15,63 @@ public:
       : service_(*r.inference, env.capabilities(r.inference->precision)),
         interval_(r.inference->interval),
         duration_(r.duration),
-        typical_(env.reference_rates(r.mfu)) {}
+        typical_(env.reference_rates(r.mfu)),
+        tokens_in_(r.inference->tokens_in),
+        tokens_out_(r.inference->tokens_out),
+        flop_per_token_(2 * r.inference->params),
+        gpus_(env.gpus) {}
 
   sim::Time planned_work() const override { return duration_; }
   OpRates typical_rates() const override { return typical_; }
   Activity start() override { return interval_at(sim::Time::zero()); }
   Activity advance(sim::Time tau) override {
-    return tau < duration_ ? interval_at(tau) : Activity{};
+    done_ = add_interval(done_, current_.start, tau);
+    if (tau < duration_) return interval_at(tau);
+    current_ = Activity{};
+    return current_;
   }
   bool follows_clock() const override { return false; }
+  // The intervals served so far, and the current one up to τ, each at its constant load.
+  WorkDone work(sim::Time tau, int) const override {
+    return add_interval(done_, current_.start, std::min(tau, current_.end));
+  }
 
 private:
   // One interval of the service's day: the load at the interval's mean request rate.
-  Activity interval_at(sim::Time t) const {
-    Activity a;
-    a.kind = PhaseKind::forward_backward;
-    a.start = t;
-    a.end = std::min(duration_, service_.interval_start(t) + interval_);
-    a.rates = service_.load_at(t).rates;
-    return a;
+  Activity interval_at(sim::Time t) {
+    load_ = service_.load_at(t);
+    current_.kind = PhaseKind::forward_backward;
+    current_.start = t;
+    current_.end = std::min(duration_, service_.interval_start(t) + interval_);
+    current_.rates = load_.rates;
+    return current_;
+  }
+  // `w` plus [t0, t1) of the current interval's load (requests = rate × time).
+  WorkDone add_interval(WorkDone w, sim::Time t0, sim::Time t1) const {
+    if (current_.done() || !(t1 > t0)) return w;
+    const double dt_s = (t1 - t0).seconds();
+    const double served = load_.served_rate * dt_s;
+    w.requests_offered += load_.request_rate * dt_s;
+    w.requests_served += served;
+    w.prompt_tokens += served * tokens_in_;
+    w.output_tokens += served * tokens_out_;
+    w.model_flop += served * (tokens_in_ + tokens_out_) * flop_per_token_;
+    w.saturated_s += load_.saturated ? dt_s : 0.0;
+    w.service_s += dt_s;
+    w.useful_gpu_s += gpus_ * dt_s;
+    return w;
   }
 
   InferenceService service_;
   sim::Time interval_;
   sim::Time duration_;
   OpRates typical_;
+  double tokens_in_, tokens_out_;
+  double flop_per_token_;  // forward pass, 2N (attention scores left out: inference.hpp)
+  int gpus_;
+  Activity current_{};  // the interval being served (kind done before the start and after the end)
+  InferenceLoad load_;
+  WorkDone done_{.serves = true};  // intervals that have ended
 };
 
 const bool registered = JobModelRegistry::add(

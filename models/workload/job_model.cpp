@@ -1,5 +1,6 @@
 #include "models/workload/job_model.hpp"
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 
@@ -18,6 +19,12 @@ std::map<std::string, JobModelFactory>& table() {
 
 Activity JobModel::on_failure(sim::Time) {
   throw std::logic_error("on_failure(): this kind of job has no failures");
+}
+
+WorkDone JobModel::work(sim::Time tau, int gpus) const {
+  WorkDone w;
+  w.useful_gpu_s = gpus * std::min(tau, planned_work()).seconds();
+  return w;
 }
 
 bool JobModelRegistry::add(const std::string& kind, JobModelFactory factory) {

@@ -49,6 +49,32 @@ struct JobEnvironment {
   sim::Rng failure_rng{0};
 };
 
+// The work a job has done up to a moment of its nominal clock: what energy is divided by
+// (models/world/work_kpis.cpp). Zero where the kind does not produce it.
+struct WorkDone {
+  // What the job produces, set by its model: training tokens, served requests (a job that has
+  // not finished a step yet still trains: its energy counts against the tokens to come).
+  bool trains = false;
+  bool serves = false;
+  // Accelerator-seconds of useful work: training steps done (each t_step·G, lost work and
+  // checkpoints excluded), or G × time for kinds without progress accounting.
+  double useful_gpu_s = 0;
+  double model_flop = 0;        // model FLOPs of that work (training: 6N + attention per token)
+  double training_tokens = 0;   // tokens of the training steps done
+  double requests_offered = 0;  // inference: requests that arrived
+  double requests_served = 0;   // inference: requests served (the rest exceeded capacity)
+  double prompt_tokens = 0;     // inference: prompt tokens of the served requests
+  double output_tokens = 0;     // inference: tokens generated for the served requests
+  double saturated_s = 0;       // inference: time the replicas were saturated
+  double service_s = 0;         // inference: time the service ran
+};
+
+// What a job's current activity asks of the shared storage system (compute/storage_system.hpp).
+struct StorageTraffic {
+  double write_bytes_per_s = 0;  // checkpoint writes, the whole job
+  double read_tokens_per_s = 0;  // training data read, in tokens (bytes per token: the storage's)
+};
+
 class JobModel {
 public:
   virtual ~JobModel() = default;
@@ -81,6 +107,11 @@ public:
   // Progress accounting (useful, lost, checkpoint and restart accelerator-seconds), for kinds
   // that track it; null otherwise.
   virtual const RunStats* stats() const { return nullptr; }
+  // Storage traffic of `activity` (the current one), at nominal speed; none by default.
+  virtual StorageTraffic storage_traffic(const Activity& /*activity*/) const { return {}; }
+  // The work done up to nominal time `tau` (τ of a job still running; any τ past the end once
+  // it is done) on `gpus` accelerators. The default: `gpus` × τ of useful accelerator time.
+  virtual WorkDone work(sim::Time tau, int gpus) const;
   // End-to-end model-FLOPs utilisation and kernel efficiency of the job's plan, for kinds that
   // have one (training); NaN otherwise.
   virtual double end_to_end_mfu() const { return std::nan(""); }

@@ -38,6 +38,30 @@ public:
     return std::max(sim::Time::zero(), work_ - elapsed);
   }
   const RunStats* stats() const override { return &run_.stats(); }
+  // Checkpoints write the job's state (PCIe rate × G); compute reads the step's tokens.
+  StorageTraffic storage_traffic(const Activity& a) const override {
+    StorageTraffic t;
+    if (a.kind == PhaseKind::checkpoint)
+      t.write_bytes_per_s = a.rates[compute::Op::pcie] * job_.gpus();
+    else if (run_.state() == TrainingRun::State::computing)
+      t.read_tokens_per_s = job_.spec().tokens_per_step() / job_.step_time().seconds();
+    return t;
+  }
+  // Steps done, with the whole steps already computed inside a steady block (the run counts a
+  // block's steps when it ends); a failure takes the steps since the last checkpoint back.
+  WorkDone work(sim::Time tau, int) const override {
+    auto steps = static_cast<double>(run_.stats().steps_done);
+    const Activity& a = run_.current();
+    if (run_.state() == TrainingRun::State::computing && policy_.fidelity == Fidelity::steady &&
+        tau > a.start)
+      steps += static_cast<double>((std::min(tau, a.end) - a.start).ns() / job_.step_time().ns());
+    WorkDone w;
+    w.trains = true;
+    w.training_tokens = steps * job_.spec().tokens_per_step();
+    w.model_flop = w.training_tokens * job_.flops_per_token();
+    w.useful_gpu_s = steps * job_.step_time().seconds() * job_.gpus();
+    return w;
+  }
   double end_to_end_mfu() const override { return job_.end_to_end_mfu(); }
   double kernel_efficiency() const override { return job_.kernel_efficiency(); }
 

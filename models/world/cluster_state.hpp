@@ -57,8 +57,11 @@ public:
   void assign(std::uint32_t id, std::int32_t job) { nodes_[id].job = job; }
   // Power state and whether the node is free; `ready_at` is when a waking node will be on.
   void set_node_state(std::uint32_t id, scheduling::NodeState state, bool free, sim::Time ready_at);
-  // Constant IT power outside the nodes (network switches).
-  void add_fixed_it_power(double power_w) { it_.power_w += power_w; }
+  // IT power outside the nodes (network switches, the storage system), from now on.
+  void add_fixed_it_power(double power_w) {
+    it_.update_to(sim_.now());
+    it_.power_w += power_w;
+  }
 
   double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
   void set_rack_inlet_c(std::size_t rack, double inlet_c);

@@ -88,6 +88,11 @@ void Facility::evaluate_chain() {
   totals_.ledger.peak_import_w = std::max(totals_.ledger.peak_import_w, breakdown_.grid_w);
 }
 
+std::optional<double> Facility::battery_peak_shave_above() const {
+  if (!battery_ || !battery_->spec().peak_shave_above) return std::nullopt;
+  return battery_->spec().peak_shave_above->value();
+}
+
 void Facility::update_to(sim::Time now) {
   const double dt_s = (now - last_update_).seconds();
   if (dt_s <= 0) return;
@@ -108,6 +113,13 @@ void Facility::update_to(sim::Time now) {
   t.heat_rejected_j += heat_rejected_w() * dt_s;
   if (chain_ && (b.ups_unit_load_fraction > 1.0 || b.transformer_load_fraction > 1.0))
     t.overload_s += dt_s;
+  if (battery_ && battery_->spec().peak_shave_above) {
+    const double over_w = b.grid_w - battery_->spec().peak_shave_above->value();
+    if (over_w > 0) {
+      t.above_shave_s += dt_s;
+      t.above_shave_j += over_w * dt_s;
+    }
+  }
   t.stage_j[0] += b.pdu_loss_w * dt_s;
   t.stage_j[1] += b.ups_loss_w * dt_s;
   t.stage_j[2] += b.transformer_loss_w * dt_s;

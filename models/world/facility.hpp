@@ -68,6 +68,10 @@ struct FacilityTotals {
   double block_heater_j = 0;   // generator block heaters (in other_j)
   double heat_rejected_j = 0;  // heat leaving the site (plant, DX units, outdoor equipment)
   double overload_s = 0;       // time any power-chain stage ran above its rating
+  // Grid import above the battery's peak_shave_above: time and energy above it (the battery is
+  // dispatched once per control step, and may run out of charge or power).
+  double above_shave_s = 0;
+  double above_shave_j = 0;
   std::array<double, cooling::component_count> component_j{};
   std::array<double, loss_stage_count> stage_j{};
   double co2e_kg = 0;
@@ -143,6 +147,8 @@ public:
   double peak_facility_w() const { return peak_facility_w_; }
   bool has_pv() const { return chain_ && chain_->spec().pv; }
   bool has_battery() const { return battery_ != nullptr; }
+  // The battery's peak-shaving threshold, W (none without one).
+  std::optional<double> battery_peak_shave_above() const;
   // Now: PV available (before curtailment), battery state of charge (NaN without one).
   double pv_available_w() const { return pv_available_w_; }
   double battery_soc() const { return battery_ ? battery_->soc() : std::nan(""); }

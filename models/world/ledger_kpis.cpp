@@ -107,11 +107,32 @@ const bool registered = [] {
           peak = std::max(peak, w);
         return peak / 1e3;
       });
+  for (const bool energy : {false, true}) {
+    KpiRegistry::add(
+        {energy ? "peak_shave_exceeded_kwh" : "peak_shave_exceeded_s", energy ? "kWh" : "s",
+         energy ? "import above the shaving threshold" : "time above the shaving threshold",
+         energy ? "Grid import energy above power_chain.battery.peak_shave_above (the battery "
+                  "is dispatched once per control step, so a load step inside a step passes "
+                  "the threshold until the next; an empty or power-limited battery too); "
+                  "absent without a threshold"
+                : "Time the grid import was above power_chain.battery.peak_shave_above; absent "
+                  "without a threshold",
+         "grid", energy ? 506 : 505,
+         [energy](const RunRecord& r) -> Value {
+           const FacilityTotals& t = r.world.facility_totals();
+           const Facility& f = r.world.facility();
+           if (!f.has_battery() || !f.battery_peak_shave_above()) return std::nullopt;
+           return energy ? kwh(t.above_shave_j) : t.above_shave_s;
+         },
+         "the grid import rose above the battery's peak_shave_above (within control steps, or "
+         "with the battery empty or at its power limit)"});
+  }
   KpiRegistry::add(
       {"demand_charge_usd", "USD", "demand charge",
        "site.tariff.demand_charge × each calendar month's peak 15-minute import, prorated by the "
        "part of the month simulated; absent without a demand charge",
-       "cost", 105, [](const RunRecord& r) -> Value {
+       "cost", 105,
+       [](const RunRecord& r) -> Value {
          r.world.facility_totals();
          return r.world.facility().demand_charge_usd();
        },
@@ -120,7 +141,8 @@ const bool registered = [] {
       {"electricity_bill_usd", "USD", "electricity bill",
        "cost_usd (energy, with the battery's settlement) + demand_charge_usd; absent without a "
        "site price",
-       "cost", 106, [](const RunRecord& r) -> Value {
+       "cost", 106,
+       [](const RunRecord& r) -> Value {
          const Kpi* energy = KpiRegistry::find("cost_usd");
          const Value cost = energy ? energy->compute(r) : std::nullopt;
          if (!cost) return std::nullopt;

@@ -31,6 +31,7 @@ World::World(WorldSpec spec)
   const auto n = static_cast<std::size_t>(cluster_.node_count());
   const std::size_t rack_count = cluster_.racks.size();
   gpu_hist_ = std::make_unique<compute::GpuPowerHistogram>(n, cluster_.node.accelerators);
+  split_ = std::make_unique<EnergySplit>(sim_, n, network_power_w_, cluster_.storage);
 
   // Facility, sized from nameplate figures.
   facility_ = std::make_unique<Facility>(std::move(spec.facility), spec.design);
@@ -59,7 +60,7 @@ World::World(WorldSpec spec)
     for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) set_node_idle(id);
   }
   // Network switches draw constant power, counted as IT (they sit in the white space).
-  state_.add_fixed_it_power(network_power_w_);
+  state_.add_fixed_it_power(network_power_w_ + split_->storage_w());  // + idle storage
 
   // Workload: the job lifecycle.
   runner_ = std::make_unique<JobRunner>(sim_, cluster_, topology_.get(), state_,
@@ -110,6 +111,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
                                           : over(p.busy) * busy + over(p.idle) * idle);
   }
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
+  record_split(node, p);
   if (!state_.set_node_power(node, p)) return;
   const std::uint32_t rack = state_.node(node).rack;
   if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
@@ -169,6 +171,7 @@ void World::commit() {
 
 void World::reset_accounts() {
   it_energy_from_j_ = state_.it_energy_j();
+  split_->reset();
   peak_it_w_ = state_.it_power_w();
   facility_->reset_accounts(sim_.now());
 }
@@ -225,6 +228,8 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
 }
 
 void World::place_load(const Job& job) {
+  state_.add_fixed_it_power(
+      split_->set_job_traffic(job.id, job.model->storage_traffic(job.activity)));
   if (shares(job)) {
     place_shared(job.nodes.front());
     refresh_others(job.nodes.front(), job.id);
@@ -276,6 +281,7 @@ void World::occupy(const Job& job) {
 }
 
 void World::release(const Job& job) {
+  state_.add_fixed_it_power(split_->set_job_traffic(job.id, {}));
   if (shares(job)) return release_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, -1);

@@ -31,6 +31,7 @@
 #include "models/scheduling/policy.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/cluster_state.hpp"
+#include "models/world/energy_split.hpp"
 #include "models/world/facility.hpp"
 #include "models/world/job.hpp"
 #include "models/world/job_runner.hpp"
@@ -71,6 +72,8 @@ public:
   // Starts the accounts (IT energy, its peak, the facility's) afresh now: the end of a warmup.
   void reset_accounts();
   const Facility& facility() const { return *facility_; }
+  // Compute, transfer, storage and server overhead, for the facility and each job.
+  const EnergySplit& energy_split() const { return *split_; }
   // The facility's accounts (energy by component, carbon, cost, water) up to now.
   const FacilityTotals& facility_totals() const;
   // Every job so far, its energy up to now.
@@ -153,6 +156,9 @@ private:
   void run_policy();
   void set_node_power(std::uint32_t node, const compute::NodePower& p);
   void set_node_idle(std::uint32_t node);
+  // The node's power in the four-way split, shared among its jobs (world_split.cpp).
+  void record_split(std::uint32_t node, const compute::NodePower& p);
+  EnergySplit::Owners split_owners_;
   void reevaluate_rack(std::uint32_t rack);
   void enforce_rack_limit(std::uint32_t rack);
   compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
@@ -172,6 +178,7 @@ private:
   std::unique_ptr<NodeSharing> sharing_;  // null: the node model cannot share (linear)
   ClusterState state_;
   std::unique_ptr<compute::GpuPowerHistogram> gpu_hist_;
+  std::unique_ptr<EnergySplit> split_;
   std::vector<compute::NodePower> rack_idle_;  // idle node power at each rack's inlet
   std::vector<double> rack_w_;                 // rack powers handed to the facility each step
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need

@@ -126,3 +126,21 @@ TEST_CASE("PV and battery leave the PUE where the loads put it") {
         doctest::Approx(t.stage_j[2] - n.stage_j[2]).epsilon(1e-9).scale(n.facility_j));
   CHECK(t.facility_j / t.it_j > 1.0);
 }
+
+TEST_CASE("grid import above peak_shave_above is counted, not hidden") {
+  // Threshold 0 W: every joule imported is above it, so the count equals the import once the
+  // battery (0.9 → 0.1 of 10 MWh at 2 MW) is empty.
+  const Run zero = three_days(
+      "{battery: {capacity: 10 MWh, max_charge: 2 MW, max_discharge: 2 MW, initial_soc: 0.9, "
+      "peak_shave_above: 0 W}}");
+  const world::FacilityTotals& t = zero.steps.back();
+  CHECK(t.ledger.import_j > 0);
+  CHECK(t.above_shave_j == doctest::Approx(t.ledger.import_j).epsilon(1e-12));
+  CHECK(t.above_shave_s > 0);
+  // A threshold above the facility's peak is never passed.
+  const Run high = three_days(
+      "{battery: {capacity: 10 MWh, max_charge: 2 MW, max_discharge: 2 MW, "
+      "peak_shave_above: 100 MW}}");
+  CHECK(high.steps.back().above_shave_s == 0.0);
+  CHECK(high.steps.back().above_shave_j == 0.0);
+}

@@ -1,0 +1,113 @@
+#include "models/world/energy_split.hpp"
+
+#include <algorithm>
+
+namespace joule::models::world {
+
+void EnergySplit::Account::update_to(sim::Time now) {
+  const double dt_s = (now - last).seconds();
+  for (std::size_t i = 0; i < part_count; ++i) energy_j[i] += power_w[i] * dt_s;
+  last = now;
+}
+
+EnergySplit::EnergySplit(const sim::Simulator& sim, std::size_t nodes, double switches_w,
+                         compute::StorageSpec storage_spec)
+    : sim_(sim), storage_(storage_spec), node_parts_(nodes, Parts{}), node_owners_(nodes) {
+  facility_.last = sim.now();
+  facility_.power_w[transfer] = switches_w;
+  storage_w_ = storage_.present() ? storage_.idle_w() : 0.0;
+  facility_.power_w[storage] = storage_w_;
+}
+
+EnergySplit::Parts EnergySplit::node_parts(const compute::NodePower& p, double link_io_w) {
+  Parts parts{};
+  const double io_w = std::clamp(link_io_w, 0.0, p.accelerators_w);
+  parts[compute] = p.accelerators_w - io_w + p.cpu_w + p.dram_w + p.other_w;
+  parts[transfer] = io_w + p.nic_w;
+  parts[server_overhead] = p.wall_w - parts[compute] - parts[transfer];  // fans + PSU loss
+  return parts;
+}
+
+double EnergySplit::link_io_w(const compute::Accelerator& accelerator,
+                              const compute::OpRates& rates) {
+  compute::OpRates io;
+  io[compute::Op::nvlink] = rates[compute::Op::nvlink];
+  io[compute::Op::pcie] = rates[compute::Op::pcie];
+  return accelerator.op_power_w(io);
+}
+
+EnergySplit::Account& EnergySplit::job_account(std::uint32_t job) const {
+  if (job >= jobs_.size()) jobs_.resize(job + 1, Account{Parts{}, Parts{}, sim_.now()});
+  Account& a = jobs_[job];
+  a.update_to(sim_.now());
+  return a;
+}
+
+void EnergySplit::set_node(std::uint32_t node, const Owners& owners, const Parts& parts) {
+  facility_.update_to(sim_.now());
+  Parts& old = node_parts_[node];
+  for (const auto& [job, share] : node_owners_[node]) {
+    Account& a = job_account(job);
+    for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] -= old[i] * share;
+  }
+  for (const auto& [job, share] : owners) {
+    Account& a = job_account(job);
+    for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] += parts[i] * share;
+  }
+  for (std::size_t i = 0; i < part_count; ++i) facility_.power_w[i] += parts[i] - old[i];
+  old = parts;
+  node_owners_[node] = owners;
+}
+
+double EnergySplit::set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic) {
+  if (!storage_.present()) return 0.0;
+  if (traffic.write_bytes_per_s > 0 || traffic.read_tokens_per_s > 0)
+    traffic_[job] = traffic;
+  else if (!traffic_.erase(job))
+    return 0.0;  // no traffic before, none now
+  // Each job's share of the utilisation; the dynamic power split in proportion (exact below
+  // saturation, where the power is linear in the traffic).
+  const compute::StorageSpec& s = storage_.spec();
+  const double n = s.servers;
+  double read = 0, write = 0, u_sum = 0;
+  std::map<std::uint32_t, double> u_job;
+  for (const auto& [id, t] : traffic_) {
+    const double r = t.read_tokens_per_s * s.bytes_per_token;
+    read += r;
+    write += t.write_bytes_per_s;
+    const double u = r / (n * s.read_bytes_per_s) + t.write_bytes_per_s / (n * s.write_bytes_per_s);
+    u_job[id] = u;
+    u_sum += u;
+  }
+  const double total_w = storage_.power_w(storage_.utilisation(read, write));
+  const double dynamic_w = total_w - storage_.idle_w();
+  facility_.update_to(sim_.now());
+  for (auto& [id, w] : job_storage_w_) job_account(id).power_w[storage] -= w;
+  job_storage_w_.clear();
+  for (const auto& [id, u] : u_job) {
+    const double w = u_sum > 0 ? dynamic_w * u / u_sum : 0.0;
+    job_account(id).power_w[storage] += w;
+    job_storage_w_[id] = w;
+  }
+  const double delta_w = total_w - storage_w_;
+  facility_.power_w[storage] = total_w;
+  storage_w_ = total_w;
+  return delta_w;
+}
+
+EnergySplit::Parts EnergySplit::facility_j() const {
+  facility_.update_to(sim_.now());
+  return facility_.energy_j;
+}
+
+EnergySplit::Parts EnergySplit::job_j(std::uint32_t job) const {
+  if (job >= jobs_.size()) return Parts{};
+  return job_account(job).energy_j;
+}
+
+void EnergySplit::reset() {
+  facility_.update_to(sim_.now());
+  facility_.energy_j = Parts{};
+}
+
+}  // namespace joule::models::world
