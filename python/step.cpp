@@ -6,11 +6,11 @@
 //   cap_w   a per-accelerator power cap on every running job (None: none from the controller;
 //           the caps it set are removed);
 // both applied at the start of each step (the gate is woken then) and at every scheduling
-// call inside it, so a job that starts mid-step runs under the step's cap.
-//
-// Cooling set-points are not an action: the cooling models take their supply temperature from
-// the scenario when the plant is built (models/cooling), and neither the World nor the Facility
-// offers a way to change it while running.
+// call inside it, so a job that starts mid-step runs under the step's cap;
+//   supply_air_c, chilled_water_c   the cooling plant's set-points (None: left as they are),
+//           clamped to the plant's range (models/cooling/plant.hpp: CoolingPlant::set_setpoints)
+//           and acting from the plant's next control step. A liquid plant's facility water is
+//           not an action (the nodes take their coolant temperature from it when built).
 #include "python/step.hpp"
 
 #include <pybind11/stl.h>
@@ -96,9 +96,16 @@ public:
     return obs;
   }
 
-  py::dict step(std::optional<double> cap_w, bool admit) {
+  py::dict step(std::optional<double> cap_w, bool admit, std::optional<double> supply_air_c,
+                std::optional<double> chilled_water_c) {
     if (!world_) throw py::value_error("call reset() before step()");
     if (done()) throw py::value_error("the episode has ended: call reset()");
+    if (supply_air_c || chilled_water_c) {
+      models::cooling::Setpoints want;
+      if (supply_air_c) want.supply_air_c = *supply_air_c;
+      if (chilled_water_c) want.chilled_water_c = *chilled_water_c;
+      world_->set_cooling_setpoints(want);
+    }
     action_.cap_w = cap_w;
     action_.admit = admit;
     SchedulerContext& ctx = world_->control();
@@ -176,6 +183,14 @@ private:
     const auto range = ctx.power_cap_range();
     o["cap_min_w"] = range.min.value();
     o["cap_max_w"] = range.max.value();
+    // Cooling set-points in force and their range (NaN: the plant has none of that kind).
+    const auto& facility_now = world_->facility();
+    const auto held = facility_now.cooling_setpoints();
+    const auto lo = facility_now.cooling_setpoint_min(), hi = facility_now.cooling_setpoint_max();
+    o["supply_air_c"] = held.supply_air_c;
+    o["chilled_water_c"] = held.chilled_water_c;
+    o["supply_air_range_c"] = py::make_tuple(lo.supply_air_c, hi.supply_air_c);
+    o["chilled_water_range_c"] = py::make_tuple(lo.chilled_water_c, hi.chilled_water_c);
     // What happened during the step (zero after reset).
     const double facility_j = facility ? t.facility_j - last_.facility_j : it_j - last_it_j_;
     o["it_energy_kwh"] = (it_j - last_it_j_) / j_per_kwh;
@@ -231,7 +246,8 @@ void bind_step(py::module_& m) {
   py::class_<StepWorld>(m, "StepWorld", "The step environment's core (python/step.cpp)")
       .def(py::init<const app::Scenario&, double>(), py::arg("scenario"), py::arg("step_s"))
       .def("reset", &StepWorld::reset, py::arg("seed") = py::none())
-      .def("step", &StepWorld::step, py::arg("cap_w") = py::none(), py::arg("admit") = true);
+      .def("step", &StepWorld::step, py::arg("cap_w") = py::none(), py::arg("admit") = true,
+           py::arg("supply_air_c") = py::none(), py::arg("chilled_water_c") = py::none());
 }
 
 }  // namespace joule::python

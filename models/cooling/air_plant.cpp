@@ -88,7 +88,8 @@ public:
       : spec_(spec),
         design_heat_w_(sizing.total().value() * (1 + spec.air.capacity_margin)),
         crah_(detail::air_handler_design(spec.air, design_heat_w_)),
-        compressor_(spec.compressor) {}
+        compressor_(spec.compressor),
+        initial_supply_c_(spec.air.supply_air.value) {}
 
   PlantOutputs step(sim::Time, const PlantInputs& in) override { return evaluate(in); }
 
@@ -136,11 +137,29 @@ public:
 
   const std::string& type() const override { return air_plant_doc().name; }
 
+  // The supply air within the recommended inlet range (the DX units' evaporating temperature is
+  // a fixed key, so moving it changes economizer hours and inlets, not the compressor COP).
+  Setpoints setpoints() const override { return {spec_.air.supply_air.value, nan_c}; }
+  Setpoints setpoint_min() const override {
+    return {std::min(controller_supply_air_min_c, initial_supply_c_), nan_c};
+  }
+  Setpoints setpoint_max() const override {
+    return {std::max(controller_supply_air_max_c, initial_supply_c_), nan_c};
+  }
+  Setpoints set_setpoints(const Setpoints& want) override {
+    const Setpoints held =
+        detail::clamp_setpoints(want, setpoints(), setpoint_min(), setpoint_max());
+    spec_.air.supply_air = sim::Celsius{held.supply_air_c};
+    return held;
+  }
+
 private:
+  static constexpr double nan_c = std::numeric_limits<double>::quiet_NaN();
   AirPlantSpec spec_;
   double design_heat_w_;
   AirHandler crah_;
   AirCooledChiller compressor_;
+  double initial_supply_c_;  // the scenario's supply air
 };
 
 const bool registered = CoolingPlantRegistry::add(

@@ -185,7 +185,8 @@ public:
                    spec.pump_efficiency, spec.pump_control}),
         cw_pump_({condenser_heat_w_, spec.cw_delta_t.value(), spec.cw_pump_head.value(),
                   spec.pump_efficiency, spec.pump_control}),
-        economizer_(spec.wse) {}
+        economizer_(spec.wse),
+        initial_{spec.air.supply_air.value, spec.chw_supply.value} {}
 
   PlantOutputs step(sim::Time now, const PlantInputs& in) override {
     if (spec_.economizer) {
@@ -276,6 +277,26 @@ public:
 
   const std::string& type() const override { return chilled_water_doc().name; }
 
+  Setpoints setpoints() const override {
+    return {spec_.air.supply_air.value, spec_.chw_supply.value};
+  }
+  // The supply air within the recommended inlet range less the reset span (as the scenario
+  // check requires), the chilled water within the scenario key's own range.
+  Setpoints setpoint_min() const override {
+    return {std::min(controller_supply_air_min_c, initial_.supply_air_c), 2.0};
+  }
+  Setpoints setpoint_max() const override {
+    const double span_k = spec_.reset ? spec_.reset_span.value() : 0.0;
+    return {std::max(controller_supply_air_max_c - span_k, initial_.supply_air_c), 25.0};
+  }
+  Setpoints set_setpoints(const Setpoints& want) override {
+    const Setpoints held =
+        detail::clamp_setpoints(want, setpoints(), setpoint_min(), setpoint_max());
+    spec_.air.supply_air = sim::Celsius{held.supply_air_c};
+    spec_.chw_supply = sim::Celsius{held.chilled_water_c};
+    return held;
+  }
+
 private:
   // Supply-air and chilled-water reset at this heat (header), K.
   double reset_k(double heat_in_w) const {
@@ -312,6 +333,7 @@ private:
   Pump chw_pump_;
   Pump cw_pump_;
   WaterSideEconomizer economizer_;
+  Setpoints initial_;  // the scenario's set-points
 };
 
 const bool registered = CoolingPlantRegistry::add(

@@ -125,6 +125,13 @@ public:
 
   const std::string& type() const override { return liquid_doc().name; }
 
+  // The air side's set-points; the facility water is fixed (the nodes take their coolant
+  // temperature from it when the World is built: Facility::fit_node).
+  Setpoints setpoints() const override { return air_side_->setpoints(); }
+  Setpoints setpoint_min() const override { return air_side_->setpoint_min(); }
+  Setpoints setpoint_max() const override { return air_side_->setpoint_max(); }
+  Setpoints set_setpoints(const Setpoints& want) override { return air_side_->set_setpoints(want); }
+
   LiquidCapture capture() const override {
     return {spec_.capture_fraction, spec_.capture_other,
             spec_.facility_supply.value + spec_.cdu_approach.value()};

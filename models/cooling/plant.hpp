@@ -91,6 +91,18 @@ struct LiquidCapture {
   double coolant_c = std::numeric_limits<double>::quiet_NaN();  // chip coolant supply
 };
 
+// Set-points a controller may move while the plant runs (python/step.cpp); NaN: the plant has
+// no set-point of that kind, or (in a request) leaves it as it is.
+struct Setpoints {
+  double supply_air_c = std::numeric_limits<double>::quiet_NaN();     // CRAH/CRAC supply air
+  double chilled_water_c = std::numeric_limits<double>::quiet_NaN();  // chilled-water supply
+};
+
+// The ASHRAE TC 9.9 (2011) recommended server inlet range, 18-27 degC: the span a controller may
+// move the supply air within (widened to include the scenario's own value).
+inline constexpr double controller_supply_air_min_c = 18.0;
+inline constexpr double controller_supply_air_max_c = 27.0;
+
 class CoolingPlant {
 public:
   virtual ~CoolingPlant() = default;
@@ -102,6 +114,17 @@ public:
   virtual const std::string& type() const = 0;
   // Cold-plate capture and coolant temperature (none for air-only plants).
   virtual LiquidCapture capture() const { return {}; }
+  // Set-points in force, and the lowest and highest a controller may choose (NaN: none).
+  virtual Setpoints setpoints() const { return {}; }
+  virtual Setpoints setpoint_min() const { return {}; }
+  virtual Setpoints setpoint_max() const { return {}; }
+  // Moves the set-points for the following steps: each finite value of `want` is clamped to
+  // [setpoint_min, setpoint_max] (the chilled water also stays 1 K below the supply air, as the
+  // coil needs); NaN leaves a set-point as it is. Returns the set-points in force.
+  virtual Setpoints set_setpoints(const Setpoints& want) {
+    (void)want;
+    return setpoints();
+  }
 };
 
 using CoolingPlantRegistry = sim::Registry<CoolingPlant, const PlantSizing&>;

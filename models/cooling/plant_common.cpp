@@ -1,5 +1,8 @@
 #include "models/cooling/plant_common.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "models/cooling/properties.hpp"
 
 namespace joule::models::cooling::detail {
@@ -64,6 +67,23 @@ std::vector<sim::KeyDoc> concat(std::vector<sim::KeyDoc> keys,
                                 const std::vector<sim::KeyDoc>& more) {
   keys.insert(keys.end(), more.begin(), more.end());
   return keys;
+}
+
+Setpoints clamp_setpoints(const Setpoints& want, const Setpoints& now, const Setpoints& lo,
+                          const Setpoints& hi) {
+  Setpoints held = now;
+  if (std::isfinite(want.supply_air_c) && std::isfinite(now.supply_air_c))
+    held.supply_air_c = std::clamp(want.supply_air_c, lo.supply_air_c, hi.supply_air_c);
+  if (std::isfinite(now.chilled_water_c) &&
+      (std::isfinite(want.chilled_water_c) || held.supply_air_c != now.supply_air_c)) {
+    const double target =
+        std::isfinite(want.chilled_water_c) ? want.chilled_water_c : now.chilled_water_c;
+    double top = hi.chilled_water_c;
+    if (std::isfinite(held.supply_air_c)) top = std::min(top, held.supply_air_c - 1.0);
+    held.chilled_water_c =
+        std::clamp(target, lo.chilled_water_c, std::max(lo.chilled_water_c, top));
+  }
+  return held;
 }
 
 double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k) {

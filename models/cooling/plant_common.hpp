@@ -33,6 +33,12 @@ AirHandlerDesign air_handler_design(const AirSideSpec& s, double design_heat_w);
 std::vector<sim::KeyDoc> concat(std::vector<sim::KeyDoc> keys,
                                 const std::vector<sim::KeyDoc>& more);
 
+// A controller's set-point request clamped as CoolingPlant::set_setpoints says: each finite
+// value of `want` to [lo, hi]; the chilled water also to at most the supply air - 1 K, and
+// re-clamped when the supply air moves.
+Setpoints clamp_setpoints(const Setpoints& want, const Setpoints& now, const Setpoints& lo,
+                          const Setpoints& hi);
+
 // Supply temperature after the plant fails to remove `unmet_w` from a stream carrying
 // `capacity_rate_w_per_k` (m_dot·cp): the stream warms by unmet / rate.
 double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k);

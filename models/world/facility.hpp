@@ -124,6 +124,21 @@ public:
   // hall: every rack breathes the supply air).
   double inlet_rise_k_per_w(int rack) const;
   double supply_air_c() const { return supply_air_c_; }
+  // The plant's set-points and a controller's range for them (all NaN without a plant), and a
+  // controller moving them (cooling::CoolingPlant::set_setpoints): they act from the next
+  // control step. Returns the set-points in force.
+  cooling::Setpoints cooling_setpoints() const {
+    return plant_ ? plant_->setpoints() : cooling::Setpoints{};
+  }
+  cooling::Setpoints cooling_setpoint_min() const {
+    return plant_ ? plant_->setpoint_min() : cooling::Setpoints{};
+  }
+  cooling::Setpoints cooling_setpoint_max() const {
+    return plant_ ? plant_->setpoint_max() : cooling::Setpoints{};
+  }
+  cooling::Setpoints set_cooling_setpoints(const cooling::Setpoints& want) {
+    return plant_ ? plant_->set_setpoints(want) : cooling::Setpoints{};
+  }
   // Highest rack inlet temperature seen at any control step (NaN without a data hall).
   double max_inlet_c() const { return hall_ ? max_inlet_c_ : std::nan(""); }
   // Shares of the CRAH supply that bypassed the servers, and of the servers' intake that was

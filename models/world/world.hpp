@@ -72,6 +72,10 @@ public:
   // Starts the accounts (IT energy, its peak, the facility's) afresh now: the end of a warmup.
   void reset_accounts();
   const Facility& facility() const { return *facility_; }
+  // A controller moving the cooling plant's set-points (python/step.cpp; Facility).
+  cooling::Setpoints set_cooling_setpoints(const cooling::Setpoints& want) {
+    return facility_->set_cooling_setpoints(want);
+  }
   // Compute, transfer, storage and server overhead, for the facility and each job.
   const EnergySplit& energy_split() const { return *split_; }
   // The facility's accounts (energy by component, carbon, cost, water) up to now.

@@ -11,15 +11,23 @@ Action (a dict; None means {}):
                 caps it set are removed; the scenario's policy keeps its own); or
   cap_fraction  the same as a fraction of that range: min + f (max - min), f in [0, 1];
   admit         True (default): the scenario's own policy starts jobs; False: none starts this
-                step (they wait).
-The cluster has no accelerator pools, so the cap is one value for all accelerators. Cooling
-set-points are not an action: the cooling models fix their supply temperature when the plant is
-built and offer no way to change it while running (python/step.cpp).
+                step (they wait);
+  supply_air_c  the cooling plant's CRAH/CRAC supply-air set-point, degC;
+  chilled_water_c  its chilled-water supply set-point, degC (chilled-water plants, and a liquid
+                plant's chilled-water air side). Each set-point is clamped to the plant's range
+                (info["setpoint_range_c"] after reset: the supply air within ASHRAE's
+                recommended 18-27 degC inlet range, the chilled water 2-25 degC and at least
+                1 K below the supply air), acts from the plant's next control step, and stays
+                until changed; None or absent leaves it as it is. A liquid plant's facility
+                water is not an action (python/step.cpp).
+A cluster is one accelerator pool (Joule has no mixed pools yet), so the cap is the pool's cap
+and one value for all accelerators.
 
 Observation (a dict of floats; inlet_c and rack_power_w arrays, one value per rack): time_s,
 it_power_w, facility_power_w (IT power where the scenario has no facility), rack_power_w,
 inlet_c, outdoor_drybulb_c,
-price_usd_per_mwh, carbon_g_per_kwh, queue_length, running, free_nodes.
+price_usd_per_mwh, carbon_g_per_kwh, queue_length, running, free_nodes, supply_air_c and
+chilled_water_c (the set-points in force; NaN where the plant has none).
 
 Reward: minus a weighted sum over the step of facility energy (kWh), carbon (kg CO2e), cost
 (USD) and queue wait (job-hours), weights from `reward=` (default REWARD_WEIGHTS). info carries
@@ -47,7 +55,9 @@ REWARD_WEIGHTS = {"energy_kwh": 1.0, "co2e_kg": 1.0, "cost_usd": 1.0, "queue_wai
 _TERMS = {"energy_kwh": "facility_energy_kwh", "co2e_kg": "co2e_kg", "cost_usd": "cost_usd",
           "queue_wait_h": "queue_wait_h"}
 _SCALARS = ("time_s", "it_power_w", "facility_power_w", "outdoor_drybulb_c",
-            "price_usd_per_mwh", "carbon_g_per_kwh", "queue_length", "running", "free_nodes")
+            "price_usd_per_mwh", "carbon_g_per_kwh", "queue_length", "running", "free_nodes",
+            "supply_air_c", "chilled_water_c")
+_SETPOINTS = ("supply_air_c", "chilled_water_c")
 _UNITS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "d": 86400}
 
 
@@ -88,13 +98,14 @@ class Env(_Base):
             self._racks = len(self._raw["inlet_c"])
             self._make_spaces()
         return self._observation(), {"warnings": list(self._raw["warnings"]),
-                                     "cap_range_w": self.cap_range_w}
+                                     "cap_range_w": self.cap_range_w,
+                                     "setpoint_range_c": self.setpoint_range_c}
 
     def step(self, action=None):
         if self._raw is None:
             raise RuntimeError("call reset() before step()")
-        cap_w, admit = self._action(action or {})
-        self._raw = self._core.step(cap_w, admit)
+        cap_w, admit, setpoints = self._action(action or {})
+        self._raw = self._core.step(cap_w, admit, *setpoints)
         info = {k: self._raw[v] for k, v in _TERMS.items()}
         info["it_energy_kwh"] = self._raw["it_energy_kwh"]
         reward = -sum(self.weights[k] * info[k] for k in self.weights)
@@ -108,11 +119,30 @@ class Env(_Base):
     def cap_range_w(self):
         return (self._raw["cap_min_w"], self._raw["cap_max_w"]) if self._raw else None
 
+    @property
+    def setpoint_range_c(self):
+        """{set-point: (lowest, highest)} for the set-points the plant has."""
+        if not self._raw:
+            return None
+        return {k: tuple(self._raw[k.replace("_c", "_range_c")]) for k in _SETPOINTS
+                if np.isfinite(self._raw[k])}
+
     def _action(self, action):
-        unknown = set(action) - {"cap_w", "cap_fraction", "admit"}
+        valid = {"cap_w", "cap_fraction", "admit", *_SETPOINTS}
+        unknown = set(action) - valid
         if unknown:
-            raise ValueError(f"unknown action keys {sorted(unknown)}; valid: cap_w, cap_fraction, "
-                             "admit")
+            raise ValueError(f"unknown action keys {sorted(unknown)}; valid: "
+                             f"{', '.join(sorted(valid))}")
+        setpoints = []
+        for k in _SETPOINTS:
+            v = action.get(k)
+            if v is not None:
+                v = float(np.asarray(v, dtype=float).ravel()[0])
+                if k not in self.setpoint_range_c:
+                    raise ValueError(f"{k}: this scenario's cooling plant has no such set-point")
+                if not np.isfinite(v):
+                    raise ValueError(f"{k} must be a finite temperature, got {v}")
+            setpoints.append(v)
         cap = action.get("cap_w")
         if action.get("cap_fraction") is not None:
             if cap is not None:
@@ -122,7 +152,7 @@ class Env(_Base):
             cap = lo + f * (hi - lo)
         admit = action.get("admit", True)
         admit = bool(np.asarray(admit).ravel()[0]) if admit is not None else True
-        return (None if cap is None else float(cap)), admit
+        return (None if cap is None else float(cap)), admit, setpoints
 
     def _observation(self):
         obs = {k: float(self._raw[k]) for k in _SCALARS}
@@ -139,5 +169,7 @@ class Env(_Base):
         self.observation_space = spaces.Dict(
             {**{k: box() for k in _SCALARS}, "inlet_c": box(self._racks),
              "rack_power_w": box(self._racks)})
-        self.action_space = spaces.Dict({"cap_fraction": spaces.Box(0.0, 1.0, shape=(1,)),
-                                         "admit": spaces.Discrete(2)})
+        acts = {"cap_fraction": spaces.Box(0.0, 1.0, shape=(1,)), "admit": spaces.Discrete(2)}
+        for k, (lo, hi) in self.setpoint_range_c.items():
+            acts[k] = spaces.Box(lo, hi, shape=(1,))
+        self.action_space = spaces.Dict(acts)

@@ -105,3 +105,40 @@ def test_the_baselines_run_a_documented_episode(queued_yaml):
     assert [r["controller"] for r in rows] == ["random", "rule-based", "no-op"]
     for r in rows:
         assert r["steps"] == 12 and np.isfinite(r["return"])
+
+
+def test_warmer_chilled_water_costs_less_cooling_for_the_same_it_energy(queued_yaml):
+    # The chilled-water set-point changes the chillers' lift, not the room: the IT energy is
+    # the same to the joule and the facility energy lower (models/cooling: Carnot-scaled EIR).
+    runs = {}
+    for chw in (None, 16.0):
+        env = joule.Env(queued_yaml, step="1 h")
+        obs, info = env.reset(seed=2)
+        assert obs["chilled_water_c"] == 10.0 and obs["supply_air_c"] == 22.0
+        assert info["setpoint_range_c"] == {"supply_air_c": (18.0, 27.0),
+                                            "chilled_water_c": (2.0, 25.0)}
+        it = facility = 0.0
+        for _ in range(6):
+            obs, _, _, _, step_info = env.step({"chilled_water_c": chw})
+            it += step_info["it_energy_kwh"]
+            facility += step_info["energy_kwh"]
+        assert obs["chilled_water_c"] == (10.0 if chw is None else 16.0)
+        runs[chw] = (it, facility)
+    assert runs[16.0][0] == runs[None][0]
+    assert runs[16.0][1] < runs[None][1]
+
+
+def test_set_points_are_clamped_and_a_missing_one_is_an_error(queued_yaml, tmp_path):
+    env = joule.Env(queued_yaml, step="1 h")
+    env.reset()
+    obs, *_ = env.step({"supply_air_c": 30.0, "chilled_water_c": 40.0})
+    assert obs["supply_air_c"] == 27.0 and obs["chilled_water_c"] == 25.0
+    obs, *_ = env.step({"supply_air_c": 19.0})  # the chilled water follows, 1 K below
+    assert obs["supply_air_c"] == 19.0 and obs["chilled_water_c"] == 18.0
+    air = tmp_path / "air.yaml"
+    air.write_text(QUEUED.replace("cooling: {type: chilled-water}", "cooling: {type: air}"))
+    env = joule.Env(str(air), step="1 h")
+    obs, info = env.reset()
+    assert np.isnan(obs["chilled_water_c"]) and set(info["setpoint_range_c"]) == {"supply_air_c"}
+    with pytest.raises(ValueError, match="no such set-point"):
+        env.step({"chilled_water_c": 12.0})

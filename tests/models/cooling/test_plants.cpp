@@ -248,3 +248,60 @@ TEST_CASE("chilled-water plant: a reset past ASHRAE's recommended inlet is an in
   CHECK_THROWS_AS(build("type: chilled-water\nreset: load\nsupply_air: 25 degC\nreset_span: 3 K\n"),
                   sim::InputError);
 }
+
+TEST_CASE("plants: a controller's set-points move the chiller power as a reset would") {
+  // The load-reset case above, reached by a controller instead: the same 1.5 K warmer supply
+  // air and chilled water give the same Carnot-scaled chiller power, 0.8605 of the fixed plant.
+  PlantSizing sizing;
+  sizing.other_heat = sim::Watts(1e6);
+  auto fixed = build("type: chilled-water\n", sizing);
+  auto moved = build("type: chilled-water\n", sizing);
+  PlantInputs in;
+  in.other_it_heat = sim::Watts(0.5 * 1.15e6);
+  in.outdoor_drybulb = sim::Celsius{8};
+  in.outdoor_wetbulb = sim::Celsius{5};
+  const Setpoints held = moved->set_setpoints({23.5, 11.5});
+  CHECK(held.supply_air_c == 23.5);
+  CHECK(held.chilled_water_c == 11.5);
+  const PlantOutputs a = fixed->step(sim::Time::zero(), in);
+  const PlantOutputs b = moved->step(sim::Time::zero(), in);
+  CHECK(b.facility_water.value == doctest::Approx(11.5));
+  CHECK(b.supply_air.value == doctest::Approx(23.5));
+  const double t_cl = find_chiller("york-yk-2159kw")->cond_entering_min_c + 5.56;
+  const double carnot = ((t_cl - 11.5) / (11.5 + 273.15)) / ((t_cl - 10.0) / (10.0 + 273.15));
+  CHECK(b[Component::chillers].value() ==
+        doctest::Approx(carnot * a[Component::chillers].value()).epsilon(1e-9));
+}
+
+TEST_CASE("plants: set-points are clamped to the plant's range") {
+  auto cw = build("type: chilled-water\n");  // supply air 22 degC, chilled water 10 degC
+  CHECK(cw->setpoint_min().supply_air_c == 18.0);
+  CHECK(cw->setpoint_max().supply_air_c == 27.0);
+  // NaN leaves a set-point alone; the supply air stops at ASHRAE's 18 degC.
+  Setpoints h = cw->set_setpoints({15.0, std::nan("")});
+  CHECK(h.supply_air_c == 18.0);
+  CHECK(h.chilled_water_c == 10.0);
+  // The chilled water stays 1 K below the supply air, and follows it down.
+  h = cw->set_setpoints({std::nan(""), 30.0});
+  CHECK(h.chilled_water_c == 17.0);
+  h = cw->set_setpoints({30.0, 24.0});
+  CHECK(h.supply_air_c == 27.0);
+  CHECK(h.chilled_water_c == 24.0);
+  h = cw->set_setpoints({20.0, std::nan("")});
+  CHECK(h.chilled_water_c == 19.0);
+  CHECK(cw->setpoints().chilled_water_c == 19.0);
+  // With a load reset the supply air tops out at 27 - span, as the scenario check requires.
+  CHECK(build("type: chilled-water\nreset: load\n")->setpoint_max().supply_air_c == 24.0);
+  // An air plant has supply air only; a liquid plant answers for its air side.
+  auto air = build("type: air\n");
+  h = air->set_setpoints({25.0, 12.0});
+  CHECK(h.supply_air_c == 25.0);
+  CHECK(std::isnan(h.chilled_water_c));
+  auto liquid = build("type: liquid\nair_side: {type: chilled-water}\n");
+  h = liquid->set_setpoints({24.0, 12.0});
+  CHECK(h.supply_air_c == 24.0);
+  CHECK(h.chilled_water_c == 12.0);
+  CHECK(liquid->capture().coolant_c == build("type: liquid\n")->capture().coolant_c);
+  auto fixed_pue = build("type: fixed-pue\npue: 1.2\n");
+  CHECK(std::isnan(fixed_pue->set_setpoints({24.0, 12.0}).supply_air_c));
+}
