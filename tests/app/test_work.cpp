@@ -120,6 +120,35 @@ workload:
   CHECK(*f.at("inference_saturated_share") == 1.0);
   CHECK(*f.at("inference_served_share") < 0.5);
   CHECK(*f.at("inference_requests_served") < 2000.0 * 86400 * 0.5);
+  // ... which the summary flags: the unserved requests, as a warning.
+  CHECK(*f.at("inference_unserved_requests") ==
+        doctest::Approx(2000.0 * 86400 - *f.at("inference_requests_served")));
+  CHECK(app::summary_table(flood.summary).find("inference overloaded") != std::string::npos);
+  CHECK(*v.at("inference_unserved_requests") == doctest::Approx(0.0).epsilon(1e-9));
+  CHECK(app::summary_table(calm.summary).find("inference overloaded") == std::string::npos);
+}
+
+TEST_CASE("1,000 requests/s on 64 GPUs of a 70B model: the overload warning") {
+  // The issue's case: 8 nodes, eight 8-way replicas, a flat 1,000 requests/s for 2 h.
+  const Out out = run_text("overload", R"(name: overload
+duration: 2 h
+cluster:
+  racks: {count: 2, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs:
+    - name: chat
+      duration: 2 h
+      inference: {params: 70e9, tensor_parallel: 8, replicas: 8, mean_rate: 1000, amplitude: 0}
+)");
+  const auto& v = out.summary.values;
+  REQUIRE(v.at("inference_unserved_requests").has_value());
+  const double offered = 1000.0 * 7200;
+  MESSAGE("served " << *v.at("inference_requests_served") << " of " << offered);
+  CHECK(*v.at("inference_saturated_share") == 1.0);
+  CHECK(*v.at("inference_unserved_requests") > 0.5 * offered);
+  CHECK(app::summary_table(out.summary).find("inference overloaded") != std::string::npos);
 }
 
 TEST_CASE("energy per useful GPU-hour counts idle nodes and lost work against the work done") {
