@@ -19,14 +19,14 @@
 // idle cluster over a whole period, at `min_cap`, is passed over (it never runs) without
 // blocking the others. Caps stay on a job until it ends. When U + F exceeds B with nothing new
 // admitted (a period that opens with long jobs running), the running jobs are capped at
-// `min_cap` until it fits again.
+// `min_cap` for the rest of their run.
 // Invariant, with exact predictions (the fake cluster of the tests; the World's estimates hold
 // to within its thermal drift): a period's metered energy never exceeds B by more than one
-// control step's energy, M(P_IT,max) · check_interval, as long as the idle cluster's energy over
-// the period fits in B (nothing a scheduler can do holds a budget below that). Jobs are never
-// stopped. Energy-aware admission with per-job predictions in the manner of Borghesi et al.,
-// "Scheduling-based power capping in high performance computing systems", Sustainable
-// Computing 19, 2018.
+// control step's energy, M(P_IT,max) · check_interval, as long as what it cannot stop fits in
+// B: the idle cluster over the period, and jobs still running from the period before at
+// `min_cap` (jobs are never stopped). Energy-aware admission with per-job predictions in the manner
+// of Borghesi et al., "Scheduling-based power capping in high performance computing systems",
+// Sustainable Computing 19, 2018.
 //
 //   key             default   meaning
 //   budget          —         energy per period (required; e.g. 40 MWh)
