@@ -6,6 +6,7 @@
 //   joule validate SCENARIO
 //   joule rerun FILE -o NEW [--inputs DIR] [--force]   (regenerates a run from its file)
 //   joule summary FILE [--json]
+//   joule estimate SCENARIO [--set key=value]... [--json] [--rows N] [--compare RUN.h5]
 //   joule list-models [--markdown]
 //   joule kpis [--json]
 //
@@ -19,6 +20,7 @@
 #include <iostream>
 
 #include "app/docs.hpp"
+#include "app/estimate.hpp"
 #include "app/h5.hpp"
 #include "app/rerun.hpp"
 #include "app/run.hpp"
@@ -99,6 +101,17 @@ int main(int argc, char** argv) {
   summary->add_option("file", file, "HDF5 output of `joule run`")->required();
   summary->add_flag("--json", json, "JSON instead of a table");
 
+  std::string compare_file;
+  std::size_t estimate_rows = 20;
+  auto* estimate = cli.add_subcommand(
+      "estimate", "Predict each job's energy, time, carbon and cost before it runs (no queue)");
+  estimate->add_option("scenario", scenario_path, "Scenario YAML file")->required();
+  estimate->add_option("--set", sets, "Override a scenario key: path.to.key=value");
+  estimate->add_flag("--json", json, "Every job as JSON");
+  estimate->add_option("--rows", estimate_rows, "Jobs listed in the table (default 20)");
+  estimate->add_option("--compare", compare_file,
+                       "A finished run of the same scenario: report the prediction error");
+
   auto* list = cli.add_subcommand("list-models", "Every model and policy with its keys");
   list->add_flag("--markdown", markdown, "Markdown (the scenario reference)");
 
@@ -169,6 +182,16 @@ int main(int argc, char** argv) {
       app::validate(sc);
       std::printf("%s: ok (%s, %s simulated)\n", scenario_path.c_str(), sc.name.c_str(),
                   sim::to_string(sc.duration).c_str());
+      return exit_ok;
+    }
+    if (*estimate) {
+      const app::Scenario sc = app::load_scenario(scenario_path, load);
+      const auto predictions = app::estimate_jobs(sc);
+      std::printf("%s", json ? app::estimate_json(predictions).c_str()
+                             : app::estimate_table(predictions, estimate_rows).c_str());
+      if (!compare_file.empty())
+        std::printf("%s",
+                    app::error_table(app::compare_with_run(predictions, compare_file)).c_str());
       return exit_ok;
     }
     if (*summary) {

@@ -3,24 +3,31 @@
 # run to the policies given) and prints a table of their KPIs from `joule summary --json`, with
 # names, units and labels from the KPI registry (`joule kpis --json`).
 #
-#   scripts/compare-policies.sh [-s SCENARIO] [-p POLICY]... [-- extra `joule run` options]
+#   scripts/compare-policies.sh [-s SCENARIO] [-p POLICY]... [-k POLICY.KEY=VALUE]...
+#                               [-- extra `joule run` options]
 #
 # Default scenario: scenarios/policies/compare.yaml. Outputs go to out/policy-NAME.h5.
-# Policy keys: power-budget needs a limit; POWER_LIMIT (e.g. "1.2 MW") sets it, by default
-# halfway between the mean and the peak power of the easy-backfill run (else 1 MW), so that
-# the budget binds at the peaks and leaves the mean feasible.
+# Policy keys: -k POLICY.KEY=VALUE sets scheduler.KEY for that policy's run only (repeat it;
+# e.g. -k energy-packing.idle_threshold="30 min"). Defaults for the policies that need a key:
+# power-budget's limit (POWER_LIMIT, e.g. "1.2 MW") is halfway between the mean and the peak
+# power of the easy-backfill run (else 1 MW), so the budget binds at the peaks and leaves the
+# mean feasible; energy-budget's budget (ENERGY_BUDGET, e.g. "20 MWh") is 95 % of the
+# easy-backfill run's mean daily energy (facility, else IT), with period 1 d (else 1 GWh).
 # Example, two policies only: scripts/compare-policies.sh -p fifo -p shortest-job-first
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scenario=scenarios/policies/compare.yaml
 policies=()
+keys=()  # "POLICY.KEY=VALUE"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -s) scenario="$2"; shift 2 ;;
     -p) policies+=("$2"); shift 2 ;;
+    -k) [[ $2 == *.*=* ]] || { echo "-k wants POLICY.KEY=VALUE, got '$2'" >&2; exit 2; }
+        keys+=("$2"); shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +54,15 @@ hours = (s.get("simulated_s") or 0) / 3600
 print(f"{(peak + energy / hours) / 2:.0f}" if peak and energy and hours else "")'
 }
 
+daily_budget_kwh() {  # 95 % of the mean daily facility (else IT) energy of a run, kWh
+  "$joule" summary --json "$1" | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+energy = s.get("facility_energy_kwh") or s.get("it_energy_kwh")
+days = (s.get("simulated_s") or 0) / 86400
+print(f"{0.95 * energy / days:.0f}" if energy and days else "")'
+}
+
 for p in "${policies[@]}"; do
   sets=(--set "scheduler.policy=$p")
   if [[ $p == power-budget ]]; then
@@ -57,6 +73,17 @@ for p in "${policies[@]}"; do
     fi
     sets+=(--set "scheduler.limit=${limit:-1 MW}")
   fi
+  if [[ $p == energy-budget ]]; then
+    budget=${ENERGY_BUDGET:-}
+    if [[ -z $budget && -f out/policy-easy-backfill.h5 ]]; then
+      kwh=$(daily_budget_kwh out/policy-easy-backfill.h5)
+      [[ -n $kwh ]] && budget="$kwh kWh"
+    fi
+    sets+=(--set "scheduler.budget=${budget:-1 GWh}")
+  fi
+  for kv in "${keys[@]}"; do
+    if [[ ${kv%%.*} == "$p" ]]; then sets+=(--set "scheduler.${kv#*.}"); fi
+  done
   echo "running $p ..." >&2
   "$joule" run "$scenario" "${sets[@]}" -o "out/policy-$p.h5" --force --quiet "${extra[@]}"
 done

@@ -83,6 +83,8 @@ AcceleratorSpec h100() {
   c.peak[idx(Op::tensor_bf16)] = spec(989.4 * tera, ds);
   c.peak[idx(Op::tensor_fp16)] = spec(989.4 * tera, ds);
   c.peak[idx(Op::tensor_fp8)] = spec(1978.9 * tera, ds);
+  c.peak[idx(Op::tensor_int8)] = spec(1978.9 * tera, ds + ": INT8 3,958 TOPS with sparsity");
+  c.peak[idx(Op::tensor_fp4)] = none("not supported on Hopper (FP4 tensor cores from Blackwell)");
   c.peak[idx(Op::vector_fp32)] = spec(66.9 * tera, ds);
   c.peak[idx(Op::hbm)] = spec(3.35 * tera, ds + " (HBM3)");
   c.peak[idx(Op::l2)] = none("not catalogued");
@@ -103,6 +105,8 @@ AcceleratorSpec h100() {
   c.energy_j[idx(Op::tensor_fp16)] = pj(0.95, "estimate: same datapath and rate as BF16");
   c.energy_j[idx(Op::tensor_fp8)] =
       pj(0.55, "estimate: 0.58·e_bf16; FP8 at 45 % MFU ⇒ 145 + 490 + 80 = 715 W, at the cap");
+  c.energy_j[idx(Op::tensor_int8)] = pj(0.55, "estimate: as FP8 (same rate, 8-bit operands)");
+  c.energy_j[idx(Op::tensor_fp4)] = pj(0.0, "not supported on Hopper");
   c.energy_j[idx(Op::tensor_tf32)] = pj(1.9, "estimate: half the BF16 rate at similar power");
   c.energy_j[idx(Op::tensor_fp64)] =
       pj(7.5, "estimate: DGEMM at 90 % of 67 TFLOP/s ⇒ 145 + 452 = 597 W, below TDP");
@@ -132,7 +136,7 @@ AcceleratorSpec h200() {
   c.name = "NVIDIA H200 SXM 141GB";
   const std::string ds = "NVIDIA H200 Tensor Core GPU datasheet (SXM), dense";
   for (Op op : {Op::tensor_fp64, Op::tensor_tf32, Op::tensor_bf16, Op::tensor_fp16, Op::tensor_fp8,
-                Op::vector_fp32})
+                Op::tensor_int8, Op::vector_fp32})
     c.peak[idx(op)].source = ds + " (same GH100 compute as H100)";
   c.peak[idx(Op::hbm)] = spec(4.8 * tera, ds + " (HBM3e)");
   c.hbm_capacity_b = spec(141 * giga, ds);
@@ -158,6 +162,8 @@ AcceleratorSpec a100() {
   c.peak[idx(Op::tensor_bf16)] = spec(312 * tera, ds);
   c.peak[idx(Op::tensor_fp16)] = spec(312 * tera, ds);
   c.peak[idx(Op::tensor_fp8)] = none("not supported on A100");
+  c.peak[idx(Op::tensor_int8)] = spec(624 * tera, ds + ": INT8 624 TOPS (1,248 with sparsity)");
+  c.peak[idx(Op::tensor_fp4)] = none("not supported on A100");
   c.peak[idx(Op::vector_fp32)] = spec(19.5 * tera, ds);
   c.peak[idx(Op::hbm)] = spec(2.039 * tera, ds + " (HBM2e)");
   c.peak[idx(Op::l2)] = none("not catalogued");
@@ -176,6 +182,9 @@ AcceleratorSpec a100() {
   c.energy_j[idx(Op::tensor_bf16)] = pj(1.45, "estimate: reference mix ⇒ 345 W of 400 W TDP");
   c.energy_j[idx(Op::tensor_fp16)] = pj(1.45, "estimate: same datapath and rate as BF16");
   c.energy_j[idx(Op::tensor_fp8)] = pj(0.0, "not supported on A100");
+  c.energy_j[idx(Op::tensor_int8)] =
+      pj(0.84, "estimate: 0.58·e_bf16, H100's FP8/BF16 ratio at twice the BF16 rate");
+  c.energy_j[idx(Op::tensor_fp4)] = pj(0.0, "not supported on A100");
   c.energy_j[idx(Op::tensor_tf32)] = pj(2.9, "estimate: half the BF16 rate at similar power");
   c.energy_j[idx(Op::tensor_fp64)] =
       pj(14, "estimate: DGEMM at 90 % of 19.5 TFLOP/s ⇒ 85 + 246 = 331 W");
@@ -202,6 +211,8 @@ AcceleratorSpec b200() {
   c.peak[idx(Op::tensor_bf16)] = spec(2.25e15, ds);
   c.peak[idx(Op::tensor_fp16)] = spec(2.25e15, ds);
   c.peak[idx(Op::tensor_fp8)] = spec(4.5e15, ds);
+  c.peak[idx(Op::tensor_int8)] = spec(4.5e15, ds + ": INT8 72 POPS per 8 GPUs with sparsity");
+  c.peak[idx(Op::tensor_fp4)] = spec(9e15, ds + ": FP4 144 PFLOPS per 8 GPUs with sparsity");
   c.peak[idx(Op::vector_fp32)] =
       estimate(75 * tera, "estimate: ≈ 2 dies × H100-class FP32 at lower clock; not in table");
   c.peak[idx(Op::hbm)] = spec(8 * tera, ds + " (HBM3e, ~8 TB/s)");
@@ -224,6 +235,9 @@ AcceleratorSpec b200() {
   c.energy_j[idx(Op::tensor_bf16)] = pj(0.55, "estimate: reference mix ⇒ 951 W of 1000 W TDP");
   c.energy_j[idx(Op::tensor_fp16)] = pj(0.55, "estimate: same datapath and rate as BF16");
   c.energy_j[idx(Op::tensor_fp8)] = pj(0.32, "estimate: 0.58·e_bf16, as for H100");
+  c.energy_j[idx(Op::tensor_int8)] = pj(0.32, "estimate: as FP8 (same rate, 8-bit operands)");
+  c.energy_j[idx(Op::tensor_fp4)] =
+      pj(0.19, "estimate: 0.58·e_fp8, the FP8/BF16 ratio again at twice the FP8 rate");
   c.energy_j[idx(Op::tensor_tf32)] = pj(1.1, "estimate: half the BF16 rate at similar power");
   c.energy_j[idx(Op::tensor_fp64)] = pj(7.5, "estimate: as H100 (same process family)");
   c.energy_j[idx(Op::vector_fp32)] = pj(5.0, "estimate: as H100 (same process family)");
@@ -250,6 +264,8 @@ AcceleratorSpec v100() {
   c.peak[idx(Op::tensor_bf16)] = none("not supported on V100 (use tensor_fp16)");
   c.peak[idx(Op::tensor_fp16)] = spec(125 * tera, ds + ": 125 TFLOPS tensor (FP16)");
   c.peak[idx(Op::tensor_fp8)] = none("not supported on V100");
+  c.peak[idx(Op::tensor_int8)] = none("no INT8 tensor cores on Volta (from Turing on)");
+  c.peak[idx(Op::tensor_fp4)] = none("not supported on V100");
   c.peak[idx(Op::vector_fp32)] = spec(15.7 * tera, ds);
   c.peak[idx(Op::hbm)] = spec(900 * giga, ds + " (HBM2)");
   c.peak[idx(Op::l2)] = none("not catalogued");
@@ -268,6 +284,8 @@ AcceleratorSpec v100() {
   c.energy_j[idx(Op::tensor_bf16)] = pj(0.0, "not supported on V100");
   c.energy_j[idx(Op::tensor_fp16)] = pj(3.0, "estimate: reference mix ⇒ 256 W of 300 W TDP");
   c.energy_j[idx(Op::tensor_fp8)] = pj(0.0, "not supported on V100");
+  c.energy_j[idx(Op::tensor_int8)] = pj(0.0, "not supported on V100");
+  c.energy_j[idx(Op::tensor_fp4)] = pj(0.0, "not supported on V100");
   c.energy_j[idx(Op::tensor_tf32)] = pj(0.0, "not supported on V100");
   c.energy_j[idx(Op::tensor_fp64)] =
       pj(25, "estimate: DGEMM at 90 % of 7.8 TFLOP/s ⇒ 55 + 176 = 231 W");
@@ -306,7 +324,8 @@ AcceleratorSpec tpu(const std::string& id, const std::string& name) {
   AcceleratorSpec c;
   c.id = id;
   c.name = name;
-  for (Op op : {Op::tensor_fp64, Op::tensor_tf32, Op::tensor_fp16, Op::tensor_fp8})
+  for (Op op : {Op::tensor_fp64, Op::tensor_tf32, Op::tensor_fp16, Op::tensor_fp8, Op::tensor_int8,
+                Op::tensor_fp4})
     c.peak[idx(op)] = none("not supported by the MXU");
   c.peak[idx(Op::vector_fp32)] = none("not catalogued");
   c.peak[idx(Op::l2)] = none("no L2 on TPUs");
@@ -390,6 +409,7 @@ AcceleratorSpec tpu_v4() {
   AcceleratorSpec c = tpu("tpu-v4", "Google TPU v4");
   const std::string ds = "Google Cloud TPU v4 documentation";
   c.peak[idx(Op::tensor_bf16)] = spec(275 * tera, ds + ": 275 TFLOPS bf16");
+  c.peak[idx(Op::tensor_int8)] = spec(275 * tera, ds + ": 275 TOPS int8 (the bf16 rate)");
   c.peak[idx(Op::hbm)] = spec(1.2 * tera, ds + ": HBM2 1200 GB/s");
   c.peak[idx(Op::nvlink)] = estimate(
       300 * giga, "estimate: 6 ICI links × ~50 GB/s per direction (Jouppi et al., ISCA 2023)");
@@ -405,6 +425,7 @@ AcceleratorSpec tpu_v4() {
   c.min_clock_hz = estimate(525 * mega, "estimate: half nominal");
   // Reference mix: 75 + 0.5 pJ·124 TFLOP/s (62) + 70 pJ/B·0.48 TB/s (34) = 171 W of 192 W.
   c.energy_j[idx(Op::tensor_bf16)] = pj(0.5, "estimate: reference mix ⇒ 171 W of 192 W max");
+  c.energy_j[idx(Op::tensor_int8)] = pj(0.5, "estimate: int8 runs at the bf16 rate on v4");
   c.energy_j[idx(Op::hbm)] = pj(70, "estimate: HBM2, 7 nm controller");
   dvfs_estimate(c);
   common_thermal(c);
@@ -415,6 +436,7 @@ AcceleratorSpec tpu_v5e() {
   AcceleratorSpec c = tpu("tpu-v5e", "Google TPU v5e");
   const std::string ds = "Google Cloud TPU v5e documentation";
   c.peak[idx(Op::tensor_bf16)] = spec(197 * tera, ds + ": 197 TFLOPS bf16");
+  c.peak[idx(Op::tensor_int8)] = spec(394 * tera, ds + ": 394 TOPS int8");
   c.peak[idx(Op::hbm)] = spec(819 * giga, ds + ": HBM2e 819 GB/s");
   c.peak[idx(Op::nvlink)] = spec(200 * giga, ds + ": ICI 400 GB/s (docs/design.md §8), 200 sent");
   c.hbm_capacity_b = spec(16 * giga, ds + ": 16 GB HBM2e");
@@ -426,6 +448,8 @@ AcceleratorSpec tpu_v5e() {
   c.min_clock_hz = estimate(750 * mega, "estimate: half nominal");
   // Reference mix: 60 + 0.5 pJ·88.7 TFLOP/s (44) + 65 pJ/B·0.33 TB/s (21) = 125 W.
   c.energy_j[idx(Op::tensor_bf16)] = pj(0.5, "estimate: as TPU v4; reference mix ⇒ 125 W");
+  c.energy_j[idx(Op::tensor_int8)] =
+      pj(0.29, "estimate: 0.58·e_bf16 at twice the bf16 rate (H100's FP8/BF16 ratio)");
   c.energy_j[idx(Op::hbm)] = pj(65, "estimate: HBM2e");
   dvfs_estimate(c);
   common_thermal(c);
@@ -437,6 +461,7 @@ AcceleratorSpec tpu_v5p() {
   const std::string ds = "Google Cloud TPU v5p documentation";
   c.peak[idx(Op::tensor_bf16)] = spec(459 * tera, ds + ": 459 TFLOPS bf16");
   c.peak[idx(Op::tensor_fp8)] = spec(459 * tera, ds + ": 459 TFLOPS fp8");
+  c.peak[idx(Op::tensor_int8)] = spec(918 * tera, ds + ": 918 TOPS int8");
   c.peak[idx(Op::hbm)] = spec(2.765 * tera, ds + ": HBM2e 2765 GB/s");
   c.peak[idx(Op::nvlink)] =
       spec(600 * giga, ds + ": bidirectional ICI 1200 GB/s per chip, 600 sent");
@@ -452,6 +477,8 @@ AcceleratorSpec tpu_v5p() {
   // Reference mix: 120 + 0.5 pJ·207 TFLOP/s (103) + 60 pJ/B·1.1 TB/s (66) = 289 W of 350 W.
   c.energy_j[idx(Op::tensor_bf16)] = pj(0.5, "estimate: as TPU v4; reference mix ⇒ 289 W");
   c.energy_j[idx(Op::tensor_fp8)] = pj(0.5, "estimate: fp8 runs at the bf16 rate on v5p");
+  c.energy_j[idx(Op::tensor_int8)] =
+      pj(0.29, "estimate: 0.58·e_bf16 at twice the bf16 rate (H100's FP8/BF16 ratio)");
   c.energy_j[idx(Op::hbm)] = pj(60, "estimate: HBM2e");
   dvfs_estimate(c);
   common_thermal(c);

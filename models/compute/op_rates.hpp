@@ -16,6 +16,8 @@ enum class Op : std::size_t {
   tensor_bf16,
   tensor_fp16,
   tensor_fp8,
+  tensor_int8,  // integer ops (OP/s): quantized inference
+  tensor_fp4,
   vector_fp32,
   hbm,     // HBM/DRAM bytes
   l2,      // L2-cache bytes
@@ -29,8 +31,9 @@ inline constexpr std::size_t op_count = static_cast<std::size_t>(Op::count);
 
 // Key names used in calibration files and scenario overrides ("tensor_bf16", "hbm", ...).
 constexpr std::array<std::string_view, op_count> op_names = {
-    "tensor_fp64", "tensor_tf32", "tensor_bf16", "tensor_fp16", "tensor_fp8", "vector_fp32",
-    "hbm",         "l2",          "smem",        "nvlink",      "pcie"};
+    "tensor_fp64", "tensor_tf32", "tensor_bf16", "tensor_fp16", "tensor_fp8",
+    "tensor_int8", "tensor_fp4",  "vector_fp32", "hbm",         "l2",
+    "smem",        "nvlink",      "pcie"};
 
 constexpr bool is_bytes(Op op) {
   return static_cast<std::size_t>(op) >= static_cast<std::size_t>(Op::hbm);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 
 namespace joule::models::workload {
@@ -23,6 +24,8 @@ const sim::ModelDoc& generator_doc() {
           {"gpus", "list", "", "GPUs per job: value, list or {values, weights}"},
           {"duration", "map", "", "run time: value, list or {lognormal: {median, sigma}}"},
           {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
+          {"flexible", "map", "",
+           "share of jobs policies may defer, with deadlines (see 'flexible')"},
       }};
   return doc;
 }
@@ -43,6 +46,7 @@ struct GpuJobsSpec {
   ArrivalSpec arrivals;
   Distribution gpus, duration;  // accelerators per job; run time (s)
   std::int64_t max_jobs = 0;    // 0: unlimited
+  FlexibleSpec flexible;
 };
 
 GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
@@ -63,6 +67,7 @@ GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx
                            " years (the largest value, or a lognormal's one-in-10^9 draw, "
                            "median·e^(6σ)); a job may run at most 100 years");
   s.max_jobs = r.integer("max_jobs", sim::Range::non_negative());
+  s.flexible = flexible_spec(r);
   return s;
 }
 
@@ -74,7 +79,8 @@ public:
         rng_(ctx.streams.stream(ctx.stream_prefix + ".jobs")),
         gpus_(std::move(spec.gpus)),
         duration_(std::move(spec.duration)),
-        max_jobs_(spec.max_jobs) {}
+        max_jobs_(spec.max_jobs),
+        flexible_(spec.flexible, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
@@ -83,6 +89,7 @@ public:
     req.id = "job-" + std::to_string(++count_);
     req.gpus = static_cast<int>(gpus_.sample(rng_));
     req.duration = sim::seconds(duration_.sample(rng_));
+    flexible_.mark(req);
     return req;
   }
 
@@ -91,6 +98,7 @@ private:
   sim::Rng rng_;
   Distribution gpus_, duration_;
   std::int64_t max_jobs_ = 0, count_ = 0;
+  FlexibleMarker flexible_;
 };
 
 const bool registered = JobGeneratorRegistry::add(

@@ -22,7 +22,9 @@ const sim::ModelDoc& inference_doc() {
           {"layers", "integer", "80", "layers L"},
           {"d_model", "integer", "8192", "model width d"},
           {"kv_fraction", "number", "0.125", "KV heads / attention heads (GQA)"},
-          {"precision", "string", "bf16", "weights and tensor math: bf16, fp16, fp8"},
+          {"precision", "string", "bf16",
+           "weights and tensor math: bf16, fp16, fp8, int8 or fp4, where the chip's catalog has a "
+           "tensor rate for it (weights 2, 1, 1, 0.5 bytes per parameter; KV cache 16 bit)"},
           {"tensor_parallel", "integer", "8", "accelerators per replica"},
           {"replicas", "integer", "1", "model replicas"},
           {"tokens_in", "number", "1024", "prompt tokens per request"},
@@ -47,8 +49,12 @@ InferenceSpec inference_spec(const sim::ParamReader& r) {
   s.layers = static_cast<int>(r.integer("layers", sim::Range::between(1, 1e5)));
   s.d_model = static_cast<int>(r.integer("d_model", sim::Range::between(1, 1e7)));
   s.kv_fraction = r.number("kv_fraction", {0, 1, true, false});
-  const std::string p = r.choice("precision", {"bf16", "fp16", "fp8"});
-  s.precision = p == "fp16" ? Precision::fp16 : p == "fp8" ? Precision::fp8 : Precision::bf16;
+  const std::string p = r.choice("precision", {"bf16", "fp16", "fp8", "int8", "fp4"});
+  s.precision = p == "fp16"   ? Precision::fp16
+                : p == "fp8"  ? Precision::fp8
+                : p == "int8" ? Precision::int8
+                : p == "fp4"  ? Precision::fp4
+                              : Precision::bf16;
   s.tensor_parallel = static_cast<int>(r.integer("tensor_parallel", sim::Range::between(1, 1024)));
   s.replicas = static_cast<int>(r.integer("replicas", sim::Range::between(1, 1e6)));
   s.tokens_in = r.number("tokens_in", sim::Range::positive());
@@ -76,13 +82,23 @@ InferenceSpec inference_spec(const sim::ParamReader& r) {
 
 InferenceService::InferenceService(InferenceSpec spec, ClusterCapabilities caps)
     : spec_(std::move(spec)), caps_(std::move(caps)) {
-  if (!(caps_.peak_tensor.value() > 0) || !(caps_.hbm_bandwidth.value() > 0))
-    throw std::invalid_argument("InferenceService: capabilities need peak and HBM bandwidth");
+  if (!(caps_.peak_tensor.value() > 0))
+    throw std::domain_error("the accelerator has no " +
+                            std::string(precision_name(spec_.precision)) +
+                            " tensor rate in its catalog (not supported): choose another "
+                            "inference precision");
+  if (!(caps_.hbm_bandwidth.value() > 0))
+    throw std::invalid_argument("InferenceService: capabilities need HBM bandwidth");
   if (!spec_.hourly.empty() && spec_.hourly.size() != 24)
     throw std::invalid_argument("InferenceService: hourly profile needs 24 values");
   const double tp = spec_.tensor_parallel;
   const double bw = caps_.hbm_bandwidth.value();
-  const double weight_b = spec_.precision == Precision::fp8 ? 1.0 : 2.0;
+  // Quantized weights: 8-bit formats 1 byte per parameter, FP4 half a byte (block scales
+  // left out); the KV cache stays in 16 bit.
+  const double weight_b = spec_.precision == Precision::fp4 ? 0.5
+                          : spec_.precision == Precision::fp8 || spec_.precision == Precision::int8
+                              ? 1.0
+                              : 2.0;
   const double elem = 2.0;  // KV cache and activations in 16 bit
   weight_bytes_ = spec_.params * weight_b;
   kv_bytes_ = 2.0 * spec_.layers * spec_.d_model * spec_.kv_fraction * elem *

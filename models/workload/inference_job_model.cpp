@@ -1,7 +1,12 @@
 // An inference service (inference.hpp) as a job: its day is cut into intervals, each one
 // activity at the load of the interval's mean request rate, until `duration`. The job's clock
 // is wall time since it started (a service does not slow down when throttled; its latency
-// grows instead). Its power is estimated, before it starts, as a fixed job's at its `mfu`.
+// grows instead). Its power is estimated, before it starts (policies, `joule estimate`), from
+// its typical rates: the time-weighted mean of its intervals' op rates over its first day (or
+// its whole run when shorter), which the accelerator model, linear in the rates, turns into
+// the mean power of that day up to clock and thermal effects.
+#include <algorithm>
+
 #include "models/workload/inference.hpp"
 #include "models/workload/job_model.hpp"
 
@@ -15,7 +20,7 @@ public:
       : service_(*r.inference, env.capabilities(r.inference->precision)),
         interval_(r.inference->interval),
         duration_(r.duration),
-        typical_(env.reference_rates(r.mfu)),
+        typical_(mean_rates(service_, r.inference->interval, r.duration)),
         tokens_in_(r.inference->tokens_in),
         tokens_out_(r.inference->tokens_out),
         flop_per_token_(2 * r.inference->params),
@@ -37,6 +42,24 @@ public:
   }
 
 private:
+  // Op rates averaged over [0, min(duration, 1 d)), interval by interval.
+  static OpRates mean_rates(const InferenceService& service, sim::Time interval,
+                            sim::Time duration) {
+    const sim::Time horizon = std::min(duration, sim::days(1));
+    OpRates mean;
+    if (horizon <= sim::Time::zero()) return service.load_at(sim::Time::zero()).rates;
+    for (sim::Time t = sim::Time::zero(); t < horizon;) {
+      const sim::Time end = std::min(horizon, service.interval_start(t) + interval);
+      const double w = (end - t).seconds() / horizon.seconds();
+      const OpRates r = service.load_at(t).rates;
+      for (std::size_t k = 0; k < r.per_s.size(); ++k) mean.per_s[k] += w * r.per_s[k];
+      mean.core_bound += w * r.core_bound;
+      t = end;
+    }
+    mean.core_bound -= 1.0;  // OpRates starts at core_bound = 1
+    return mean;
+  }
+
   // One interval of the service's day: the load at the interval's mean request rate.
   Activity interval_at(sim::Time t) {
     load_ = service_.load_at(t);

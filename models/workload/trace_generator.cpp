@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/trace.hpp"
 
@@ -30,6 +31,8 @@ const sim::ModelDoc& generator_doc() {
           {"cpu_jobs", "string", "error",
            "rows with gpu_num 0 (CPU-only jobs, not simulated): error (at the row) or skip "
            "(left out)"},
+          {"flexible", "map", "",
+           "share of jobs policies may defer, with deadlines (see 'flexible')"},
       }};
   return doc;
 }
@@ -72,8 +75,9 @@ Trace trace_jobs(const sim::ParamReader& r, const GeneratorContext& ctx) {
 
 class TraceGenerator final : public JobGenerator {
 public:
-  // Replays `trace`'s jobs in their order.
-  explicit TraceGenerator(Trace trace) : trace_(std::move(trace)) {}
+  // Replays `trace`'s jobs in their order, marking a share flexible (flexible.hpp).
+  TraceGenerator(Trace trace, FlexibleSpec flexible, const GeneratorContext& ctx)
+      : trace_(std::move(trace)), flexible_(flexible, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (next_ >= trace_.jobs.size()) return std::nullopt;
@@ -84,17 +88,20 @@ public:
     req.gpus = j.gpus;
     req.duration = j.duration;
     req.state = j.state;
+    flexible_.mark(req);
     return req;
   }
 
 private:
   Trace trace_;
   std::size_t next_ = 0;
+  FlexibleMarker flexible_;
 };
 
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
-      return std::make_unique<TraceGenerator>(trace_jobs(r, ctx));
+      Trace trace = trace_jobs(r, ctx);
+      return std::make_unique<TraceGenerator>(std::move(trace), flexible_spec(r), ctx);
     });
 
 }  // namespace

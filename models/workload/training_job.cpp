@@ -50,8 +50,30 @@ Op tensor_op(Precision p) {
       return Op::tensor_fp8;
     case Precision::tf32:
       return Op::tensor_tf32;
+    case Precision::int8:
+      return Op::tensor_int8;
+    case Precision::fp4:
+      return Op::tensor_fp4;
   }
   return Op::tensor_bf16;
+}
+
+std::string_view precision_name(Precision p) {
+  switch (p) {
+    case Precision::bf16:
+      return "bf16";
+    case Precision::fp16:
+      return "fp16";
+    case Precision::fp8:
+      return "fp8";
+    case Precision::tf32:
+      return "tf32";
+    case Precision::int8:
+      return "int8";
+    case Precision::fp4:
+      return "fp4";
+  }
+  return "?";
 }
 
 double element_bytes(Precision p) {

@@ -136,9 +136,11 @@ struct Parallelism {
   int gpus() const { return data * tensor * pipeline * context; }
 };
 
-enum class Precision { bf16, fp16, fp8, tf32 };
+// int8 and fp4 serve quantized inference (inference.hpp); training takes bf16, fp16, fp8, tf32.
+enum class Precision { bf16, fp16, fp8, tf32, int8, fp4 };
 enum class Throughput { mfu, predicted };
 Op tensor_op(Precision p);
+std::string_view precision_name(Precision p);  // "bf16", "int8", ...
 double element_bytes(Precision p);  // activations/gradients on the wire (fp8 keeps bf16 grads)
 
 // The most optimizer steps a job may have (far beyond any training run; keeps step counts and

@@ -158,6 +158,8 @@ void JobRunner::probe_jobs(workload::JobGenerator& probe, sim::Time duration) {
           ->planned_work();
     } catch (const std::overflow_error& e) {
       throw too_long(workload_where_, r.name, e);
+    } catch (const std::domain_error& e) {  // work the cluster's chips cannot do
+      throw sim::InputError(workload_where_, "job '" + r.name + "': " + e.what());
     }
   }
 }

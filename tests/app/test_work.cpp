@@ -120,6 +120,35 @@ workload:
   CHECK(*f.at("inference_saturated_share") == 1.0);
   CHECK(*f.at("inference_served_share") < 0.5);
   CHECK(*f.at("inference_requests_served") < 2000.0 * 86400 * 0.5);
+  // ... which the summary flags: the unserved requests, as a warning.
+  CHECK(*f.at("inference_unserved_requests") ==
+        doctest::Approx(2000.0 * 86400 - *f.at("inference_requests_served")));
+  CHECK(app::summary_table(flood.summary).find("inference overloaded") != std::string::npos);
+  CHECK(*v.at("inference_unserved_requests") == doctest::Approx(0.0).epsilon(1e-9));
+  CHECK(app::summary_table(calm.summary).find("inference overloaded") == std::string::npos);
+}
+
+TEST_CASE("1,000 requests/s on 64 GPUs of a 70B model: the overload warning") {
+  // The issue's case: 8 nodes, eight 8-way replicas, a flat 1,000 requests/s for 2 h.
+  const Out out = run_text("overload", R"(name: overload
+duration: 2 h
+cluster:
+  racks: {count: 2, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs:
+    - name: chat
+      duration: 2 h
+      inference: {params: 70e9, tensor_parallel: 8, replicas: 8, mean_rate: 1000, amplitude: 0}
+)");
+  const auto& v = out.summary.values;
+  REQUIRE(v.at("inference_unserved_requests").has_value());
+  const double offered = 1000.0 * 7200;
+  MESSAGE("served " << *v.at("inference_requests_served") << " of " << offered);
+  CHECK(*v.at("inference_saturated_share") == 1.0);
+  CHECK(*v.at("inference_unserved_requests") > 0.5 * offered);
+  CHECK(app::summary_table(out.summary).find("inference overloaded") != std::string::npos);
 }
 
 TEST_CASE("energy per useful GPU-hour counts idle nodes and lost work against the work done") {
@@ -138,4 +167,37 @@ workload:
   CHECK(*v.at("kwh_per_useful_gpu_h") == doctest::Approx(*v.at("it_energy_kwh") / 8.0));
   CHECK(*v.at("kwh_per_job") == doctest::Approx(job_value(out.file, "energy_kwh")));
   CHECK_FALSE(v.at("training_tokens").has_value());
+}
+
+TEST_CASE("inference precision: 8-bit weights serve more per joule; fp4 needs a chip that has it") {
+  // 64 H100s, eight 8-way replicas of a 70B model, 400 requests/s for 2 h: saturated at bf16.
+  // INT8 halves the weight bytes each decode iteration reads and doubles the tensor peak
+  // (1,979 TOPS against 989 TFLOP/s), so the same GPUs serve more requests, each on fewer
+  // joules.
+  auto serve = [](const std::string& precision) {
+    return run_text("precision-" + precision, R"(name: precision
+duration: 2 h
+cluster:
+  racks: {count: 2, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs:
+    - name: chat
+      duration: 2 h
+      inference: {params: 70e9, tensor_parallel: 8, replicas: 8, mean_rate: 400, amplitude: 0,
+                  precision: )" + precision + R"(}
+)");
+  };
+  const Out bf16 = serve("bf16"), int8 = serve("int8");
+  const auto& b = bf16.summary.values;
+  const auto& i = int8.summary.values;
+  MESSAGE("served share bf16 " << *b.at("inference_served_share") << ", int8 "
+                               << *i.at("inference_served_share") << "; J/token "
+                               << *b.at("inference_j_per_token") << " -> "
+                               << *i.at("inference_j_per_token"));
+  CHECK(*i.at("inference_requests_served") > *b.at("inference_requests_served"));
+  CHECK(*i.at("inference_j_per_token") < *b.at("inference_j_per_token"));
+  // FP4 on Hopper: no such tensor rate in the catalog, an input error at the workload.
+  CHECK_THROWS_WITH_AS(serve("fp4"), doctest::Contains("no fp4 tensor rate"), sim::InputError);
 }

@@ -65,6 +65,30 @@ TEST_CASE("catalog: every entry is sourced and inside its sanity bounds") {
   CHECK(h100.tdp_w.kind == SourceKind::spec);
 }
 
+TEST_CASE("low-precision tensor rates: where each chip has INT8 and FP4, from its datasheet") {
+  // Dense peaks (datasheets quote twice these with 2:4 sparsity).
+  CHECK(chip("h100-sxm").peak_rate(Op::tensor_int8) == doctest::Approx(1978.9e12));
+  CHECK(chip("h100-sxm").peak_rate(Op::tensor_fp4) == 0);  // no FP4 before Blackwell
+  CHECK(chip("h200").peak_rate(Op::tensor_int8) == chip("h100-sxm").peak_rate(Op::tensor_int8));
+  CHECK(chip("a100-sxm-80gb").peak_rate(Op::tensor_int8) ==
+        doctest::Approx(2 * chip("a100-sxm-80gb").peak_rate(Op::tensor_bf16)));  // 624 = 2 × 312
+  CHECK(chip("b200").peak_rate(Op::tensor_fp4) ==
+        doctest::Approx(2 * chip("b200").peak_rate(Op::tensor_fp8)));  // 9 = 2 × 4.5 PFLOP/s
+  CHECK(chip("v100-sxm2").peak_rate(Op::tensor_int8) == 0);
+  CHECK(chip("tpu-v5e").peak_rate(Op::tensor_int8) == doctest::Approx(394e12));
+  // Every supported rate has a positive energy per op, every unsupported one none, and a
+  // lower-precision op costs no more energy than a higher-precision one on the same chip.
+  for (const AcceleratorSpec& c : accelerator_catalog()) {
+    for (Op op : {Op::tensor_int8, Op::tensor_fp4}) {
+      CHECK_FALSE(c.peak[static_cast<std::size_t>(op)].source.empty());
+      CHECK((c.peak_rate(op) > 0) == (e(c, op) > 0));
+    }
+    if (c.peak_rate(Op::tensor_int8) > 0 && c.peak_rate(Op::tensor_bf16) > 0)
+      CHECK(e(c, Op::tensor_int8) <= e(c, Op::tensor_bf16));
+    if (c.peak_rate(Op::tensor_fp4) > 0) CHECK(e(c, Op::tensor_fp4) <= e(c, Op::tensor_fp8));
+  }
+}
+
 TEST_CASE("H100 at 40–50 % MFU plus HBM traffic draws 600–700 W; idle is ~70 W") {
   const auto& c = chip("h100-sxm");
   // At the reference die temperature the leakage term vanishes, so P = context + Σ e·r exactly.

@@ -47,6 +47,7 @@ struct FakeConfig {
   // Default: 0 on the same node, 2 within a rack (host–leaf–host), 4 across racks.
   std::function<int(std::uint32_t, std::uint32_t)> hops{};
   std::function<double(sim::Time)> carbon_g_per_kwh = [](sim::Time) { return 400.0; };
+  std::function<double(sim::Time)> price_usd_per_mwh = [](sim::Time) { return 80.0; };
   double facility_static_w = 0.0;
   double pue = 1.0;
   int accelerators_per_node = 8;
@@ -196,8 +197,8 @@ public:
   sim::CarbonIntensity carbon_intensity(sim::Time t) const override {
     return sim::CarbonIntensity(config_.carbon_g_per_kwh(t) * 1e-3 / sim::joules_per_kwh);
   }
-  sim::UsdPerJoule price(sim::Time) const override {
-    return sim::UsdPerJoule(80.0 / (1e3 * sim::joules_per_kwh));
+  sim::UsdPerJoule price(sim::Time t) const override {
+    return sim::UsdPerJoule(config_.price_usd_per_mwh(t) / (1e3 * sim::joules_per_kwh));
   }
   sim::Celsius outdoor_drybulb(sim::Time) const override { return sim::Celsius{20.0}; }
 

@@ -2,6 +2,10 @@
 // (fake_cluster.hpp states its power model).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
 #include "fake_cluster.hpp"
 #include "models/scheduling/placement.hpp"
 
@@ -103,6 +107,122 @@ TEST_CASE("carbon-aware takes the window whose end, not start, is on a slot boun
   c.submit({.name = "j", .submit = h(0), .work = min(90), .flexible = true, .deadline = h(4)});
   c.run_until(h(8));
   CHECK(c.job("j").start == min(90));
+}
+
+TEST_CASE("price-aware moves a flexible job to the cheap hour and meets its deadline") {
+  // Hourly price (USD/MWh): 100 everywhere but hour 3, at 20. Carbon is flat (400 g/kWh).
+  FakeConfig config{.racks = 1, .nodes_per_rack = 2};
+  config.price_usd_per_mwh = [](sim::Time t) { return t / sim::hours(1) == 3 ? 20.0 : 100.0; };
+  auto run = [&](const char* policy) {
+    FakeCluster c(config, make_policy(policy));
+    // 1 h of work, deadline 6 h: s ≤ 5 h; the window [3 h, 4 h] averages 20, any other ≥ 100·
+    // (1 − f) + 20·f > 20. The job ends at 4 h, 2 h before its deadline.
+    c.submit({.name = "flex", .submit = h(0), .work = h(1), .flexible = true, .deadline = h(6)});
+    // Deadline 2:30: s ≤ 1:30, every window costs 100: it runs at once (earliest of equals).
+    c.submit(
+        {.name = "tight", .submit = h(0), .work = h(1), .flexible = true, .deadline = min(150)});
+    c.run_until(h(12));
+    return c;
+  };
+  const FakeCluster price = run("{policy: price-aware}");
+  CHECK(price.job("flex").start == h(3));
+  CHECK(price.job("flex").end == h(4));
+  CHECK(price.job("flex").end <= h(6));
+  CHECK(price.job("tight").start == h(0));
+  // Its energy, (1000 W idle + 1000 W added) × 1 h = 2 kWh, now costs 2 × 0.020 = 0.04 USD
+  // instead of 2 × 0.100 = 0.20 USD at once.
+  const double kwh = (1000.0 + 1000.0) * 3600.0 / sim::joules_per_kwh;
+  const double usd = [&] {
+    double cost = 0;
+    for (sim::Time t = price.job("flex").start; t < price.job("flex").end; t += min(1))
+      cost += kwh / 60.0 * config.price_usd_per_mwh(t) / 1000.0;
+    return cost;
+  }();
+  CHECK(usd == doctest::Approx(0.04));
+  // Carbon-aware sees a flat carbon series: every window is equal and the job runs at once.
+  const FakeCluster carbon = run("{policy: carbon-aware}");
+  CHECK(carbon.job("flex").start == h(0));
+}
+
+TEST_CASE("energy-budget delays a job whose predicted energy does not fit today's budget") {
+  // Two nodes, P_idle = 1000 W each: the idle cluster uses 2 kW · 24 h = 48 kWh a day. Four
+  // 1-node jobs of 1 h adding 4 kW each (4 kWh each), all submitted at 0. Budget 60 kWh/day
+  // on the IT meter leaves 12 kWh: three jobs. A and B start at 0 (48 + 8 = 56), C at 1 h when
+  // a node frees (56 + 4 = 60 ≤ 60), D (64 > 60) waits for the next day.
+  // min_cap = TDP: no cap can lower a job's energy, so the policy can only delay.
+  FakeConfig config{.racks = 1, .nodes_per_rack = 2, .idle_w = 1000.0};
+  auto run = [&](const char* policy) {
+    FakeCluster c(config, make_policy(policy));
+    for (const char* name : {"A", "B", "C", "D"})
+      c.submit({.name = name, .submit = h(0), .nodes = 1, .work = h(1), .added_w = 4000});
+    c.run_until(h(24));
+    const double day1_kwh = c.energy_j() / sim::joules_per_kwh;
+    c.run_until(h(48));
+    return std::tuple{c.job("C").start, c.job("D").start, day1_kwh};
+  };
+  const auto [easy_c, easy_d, easy_kwh] = run("{policy: easy-backfill}");
+  CHECK(easy_d == h(1));
+  CHECK(easy_kwh == doctest::Approx(48.0 + 16.0));
+  const auto [budget_c, budget_d, budget_kwh] =
+      run("{policy: energy-budget, budget: 60 kWh, meter: it, min_cap: 700 W}");
+  CHECK(budget_c == h(1));
+  CHECK(budget_d == h(24));
+  CHECK(budget_kwh == doctest::Approx(60.0));
+}
+
+TEST_CASE("energy-budget caps a job whose uncapped energy does not fit") {
+  // As above with a 58 kWh budget: C uncapped would make 60 kWh. A cap c below a GPU's
+  // uncapped draw (70 W + 4000/8 W = 570 W) gives A(c) = 8·(c − 70) W added, speed
+  // (A(c)/4000)^(1/3) and energy A(c)·1 h/speed = A(c)^(2/3)·4000^(1/3) Wh. The policy tries
+  // 700, 637.5, ..., 262.5, 200 W: at 262.5 W, A = 1540 W, 2117 Wh > 2 kWh left; at 200 W,
+  // A = 1040 W, speed 0.638, 1629 Wh: C runs capped at 200 W for 1.567 h, leaving
+  // 58 − 48 − 8 − 1.629 = 0.371 kWh. Only the energy inside the period counts against it: D
+  // fits at the first control step (every 15 min) from which its floor-capped 1040 W until
+  // midnight stays within 0.371 kWh: 23:45 (0.26 kWh; at 23:30, 0.52 kWh; at 262.5 W from
+  // 23:45, 0.385 kWh). Day 1: 48 + 8 + 1.629 + 0.26 = 57.89 kWh ≤ 58.
+  FakeConfig config{.racks = 1, .nodes_per_rack = 2, .idle_w = 1000.0};
+  FakeCluster c(config, make_policy("{policy: energy-budget, budget: 58 kWh, meter: it}"));
+  for (const char* name : {"A", "B", "C", "D"})
+    c.submit({.name = name, .submit = h(0), .nodes = 1, .work = h(1), .added_w = 4000});
+  c.run_until(h(2));
+  REQUIRE(c.power_cap(c.job("C")).has_value());
+  CHECK(c.power_cap(c.job("C"))->value() == doctest::Approx(200.0));
+  c.run_until(h(24));
+  const double speed = std::cbrt(1040.0 / 4000.0);
+  CHECK(c.job("C").start == h(1));
+  CHECK((c.job("C").end - c.job("C").start).seconds() == doctest::Approx(3600.0 / speed));
+  CHECK(c.job("D").start == h(23.75));
+  CHECK(c.energy_j() / sim::joules_per_kwh ==
+        doctest::Approx(48.0 + 8.0 + 1040.0 / speed / 1000.0 + 1.040 * 0.25));
+}
+
+TEST_CASE("energy-budget: no period exceeds the budget by more than one control step") {
+  // Four nodes (4 kW idle: 96 kWh a day), a stream of jobs of every size over five days:
+  // 1–4 nodes, 0.5–7 h, added power 2–6 kW per node. Each day's energy must stay within
+  // B + P_max · check_interval, P_max = 4 · (1000 + 6000) W; with EASY it does not.
+  FakeConfig config{.racks = 1, .nodes_per_rack = 4, .idle_w = 1000.0};
+  const double budget_kwh = 160.0, step_h = 0.25, p_max_kw = 4 * 7.0;
+  auto run = [&](const std::string& policy) {
+    FakeCluster c(config, make_policy(policy));
+    for (int i = 0; i < 60; ++i)
+      c.submit({.name = job_name(i),
+                .submit = min(97.0 * i),
+                .nodes = 1 + i % 4,
+                .work = min(30.0 + 53.0 * (i % 8)),
+                .added_w = 2000.0 + 1000.0 * (i % 5)});
+    std::vector<double> days;
+    double before = 0;
+    for (int d = 1; d <= 5; ++d) {
+      c.run_until(h(24.0 * d));
+      days.push_back((c.energy_j() - before) / sim::joules_per_kwh);
+      before = c.energy_j();
+    }
+    return days;
+  };
+  const auto easy = run("{policy: easy-backfill}");
+  CHECK(*std::max_element(easy.begin(), easy.end()) > budget_kwh);  // the budget binds
+  const auto held = run("{policy: energy-budget, budget: 160 kWh, meter: it}");
+  for (double kwh : held) CHECK(kwh <= budget_kwh + p_max_kw * step_h);
 }
 
 TEST_CASE("energy-packing: power-down saves the idle energy computed by hand minus wake costs") {

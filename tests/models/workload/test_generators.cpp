@@ -235,6 +235,49 @@ TEST_CASE("gpu-jobs generator: lognormal durations and weighted sizes") {
   CHECK(std::fabs(sum_log / n - std::log(7200.0)) < 4 * 1.0 / std::sqrt(n));
 }
 
+TEST_CASE("gpu-jobs and trace generators mark a share of jobs flexible with deadlines") {
+  const std::string base =
+      "generator: gpu-jobs\narrivals: {mean_interarrival: 10 min}\ngpus: [1, 8]\n"
+      "duration: {lognormal: {median: 2 h, sigma: 1.0}}\nmax_jobs: 20000\n";
+  const GeneratorContext ctx{sim::RandomStreams(1), "w", ""};
+  auto plain = make_job_generator(yaml(base), ctx);
+  auto marked = make_job_generator(yaml(base + "flexible: {share: 0.3, slack: 6 h}\n"), ctx);
+  const auto a = drain(*plain), b = drain(*marked);
+  REQUIRE(a.size() == b.size());
+  int flexible = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    // The flexible draws have their own stream: arrivals, sizes and run times are unchanged.
+    CHECK(a[i].submit == b[i].submit);
+    CHECK(a[i].duration == b[i].duration);
+    CHECK_FALSE(a[i].flexible);
+    if (b[i].flexible) {
+      ++flexible;
+      CHECK(b[i].deadline == b[i].submit + b[i].duration + sim::hours(6));
+    } else {
+      CHECK(b[i].deadline == sim::Time::max());
+    }
+  }
+  // P(flexible) = 0.3: within 4 standard errors.
+  const double n = b.size();
+  CHECK(std::fabs(flexible / n - 0.3) < 4 * std::sqrt(0.3 * 0.7 / n));
+
+  // A trace: share 1 marks every row, with the default slack of 12 h.
+  auto trace = make_job_generator(
+      yaml("generator: trace\nfile: " + sample_trace + "\ncpu_jobs: skip\nflexible: {share: 1}\n"),
+      ctx);
+  for (const auto& j : drain(*trace)) {
+    CHECK(j.flexible);
+    CHECK(j.deadline == j.submit + j.duration + sim::hours(12));
+  }
+
+  CHECK_THROWS_WITH_AS(
+      make_job_generator(yaml(base + "flexible: {share: 1.5}\n"), ctx),
+      doctest::Contains("scenario.yaml:6:19: workload.flexible.share must be in [0, 1]"),
+      sim::InputError);
+  CHECK_THROWS_WITH_AS(make_job_generator(yaml(base + "flexible: {shares: 0.5}\n"), ctx),
+                       doctest::Contains("did you mean 'share'"), sim::InputError);
+}
+
 TEST_CASE("bursty arrivals keep their long-run mean rate") {
   for (const auto process : {ArrivalSpec::Process::mmpp, ArrivalSpec::Process::batch}) {
     ArrivalSpec s;

@@ -123,3 +123,35 @@ TEST_CASE("inference spec reads and validates") {
                        doctest::Contains("s.yaml:1:9: hourly must be a list of 24"),
                        sim::InputError);
 }
+
+TEST_CASE("inference: quantized weights and tensor math (int8, fp4)") {
+  // The same service at 8- and 4-bit weights: the weight read per decode iteration,
+  // t0 = N·b_w / (tp·B_hbm), falls from 2.5 ms (2 B) to 1.25 ms (1 B) and 0.625 ms (0.5 B);
+  // the KV cache stays 16 bit, so t1 is unchanged. The caps stand for the precision's tensor
+  // peak (the World passes the chip's rate for tensor_op(precision)).
+  const double t0 = 2e10 / 8e12, t1 = 2.0 * 32 * 4096 * 0.125 * 2 * 1100 / 8e12;
+  for (const auto& [precision, bytes] :
+       {std::pair{Precision::int8, 1.0}, std::pair{Precision::fp4, 0.5}}) {
+    InferenceSpec s = spec();
+    s.precision = precision;
+    const InferenceService svc(s, caps());
+    CHECK(svc.decode_iteration_s(10) == doctest::Approx(t0 * bytes / 2 + 10 * t1));
+    // The tensor work is counted in the precision's own op class.
+    const InferenceLoad load = svc.load(1.0);
+    CHECK(load.rates[tensor_op(precision)] > 0);
+    CHECK(load.rates[Op::tensor_bf16] == 0);
+  }
+  CHECK(tensor_op(Precision::int8) == Op::tensor_int8);
+  CHECK(tensor_op(Precision::fp4) == Op::tensor_fp4);
+  // A chip without the precision (peak 0 in its catalog) is refused with the reason.
+  ClusterCapabilities none = caps();
+  none.peak_tensor = sim::FlopsPerSecond(0);
+  InferenceSpec fp4 = spec();
+  fp4.precision = Precision::fp4;
+  CHECK_THROWS_WITH_AS(InferenceService(fp4, none), doctest::Contains("no fp4 tensor rate"),
+                       std::domain_error);
+  // The key: int8 and fp4 are accepted, others named.
+  const auto node = io::parse_yaml_text("{precision: int4}", "s.yaml", "inference");
+  CHECK_THROWS_WITH_AS(inference_spec(sim::ParamReader(&node, inference_doc())),
+                       doctest::Contains("bf16, fp16, fp8, int8, fp4"), sim::InputError);
+}
