@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
   run->add_option("--uncertainty-seed", uncertainty_seed,
                   "Seed of the coefficient samples (default: the scenario's seed)")
       ->check(CLI::NonNegativeNumber);
+  run->add_flag("--keep-samples", uncertainty.keep_samples,
+                "With --uncertainty: keep every sample's output in OUTPUT.samples/");
   run->add_option("-j,--jobs", uncertainty.jobs,
                   "Parallel samples with --uncertainty (default: "
                   "cores)");

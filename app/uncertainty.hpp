@@ -80,9 +80,10 @@ Sensitivity standardized_regression(const std::vector<std::vector<double>>& x,
                                     const std::vector<double>& y);
 
 struct UncertaintyOptions {
-  std::size_t samples = 0;  // N (>= 1)
-  std::uint64_t seed = 1;   // of the Latin hypercube (the workload keeps the scenario's seed)
-  unsigned jobs = 0;        // parallel samples; 0 = cores
+  std::size_t samples = 0;    // N (>= 1)
+  std::uint64_t seed = 1;     // of the Latin hypercube (the workload keeps the scenario's seed)
+  unsigned jobs = 0;          // parallel samples; 0 = cores
+  bool keep_samples = false;  // keep each sample's file in OUTPUT.samples/sNNNNN.h5
 };
 
 // `joule run --uncertainty N`: the nominal run (its file as `joule run` writes it) plus the group

@@ -230,6 +230,7 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
   } else {
     const fs::path dir = out_path + ".samples";
     std::error_code ec;
+    fs::remove_all(dir, ec);  // samples of an earlier run of this output
     fs::create_directories(dir, ec);
     if (ec) fail("cannot create " + dir.string() + ": " + ec.message());
     unsigned jobs = u.jobs ? u.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -258,7 +259,7 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
           stopped = true;
         }
         std::error_code rm;
-        fs::remove(o.output, rm);
+        if (!u.keep_samples || !results[i].error.empty()) fs::remove(o.output, rm);
         if (options.progress) {
           std::lock_guard lock(print);
           std::fprintf(stderr, "\rjoule: uncertainty sample %zu of %zu done", i + 1, points.size());
@@ -269,7 +270,7 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
     for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
     if (options.progress) std::fprintf(stderr, "\n");
-    fs::remove_all(dir, ec);
+    if (!u.keep_samples) fs::remove_all(dir, ec);
     if (options.interrupted && options.interrupted->load()) {
       std::error_code rm;
       fs::remove(out_path, rm);
