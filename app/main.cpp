@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       const app::Scenario sc = app::load_scenario(scenario_path, load);
+      // The `uncertainty:` section is checked even when this run does not sample it.
+      if (sc.root.find("uncertainty")) (void)app::scenario_coefficients(sc);
       app::RunOptions opt;
       opt.output = output;
       opt.force = force;
@@ -191,6 +193,7 @@ int main(int argc, char** argv) {
     if (*validate) {
       const app::Scenario sc = app::load_scenario(scenario_path, load);
       app::validate(sc);
+      if (sc.root.find("uncertainty")) (void)app::scenario_coefficients(sc);
       std::printf("%s: ok (%s, %s simulated)\n", scenario_path.c_str(), sc.name.c_str(),
                   sim::to_string(sc.duration).c_str());
       return exit_ok;

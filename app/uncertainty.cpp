@@ -429,6 +429,25 @@ void apply_user_spread(Coefficient& c, const UserSpread& s, bool& fixed) {
   }
 }
 
+// Catalog numbers whose source states its own spread (accelerator_catalog.cpp): used instead
+// of the rule while the number is the catalog's (no calibration file).
+struct CatalogSpread {
+  const char* chip;
+  const char* coefficient;
+  double lo, hi;  // W
+  const char* basis;
+};
+constexpr CatalogSpread catalog_spreads[] = {
+    {"h100-sxm", "accelerator.idle_power", 67, 71,
+     "the source's own range: measured idle without context 67-71 W"},
+    {"h200", "accelerator.idle_power", 73, 76,
+     "the source's own range: measured idle without context 73-76 W"},
+    {"a100-sxm-80gb", "accelerator.idle_power", 42, 51,
+     "the source's own range: measured idle without context 42-51 W"},
+    {"v100-sxm2", "accelerator.idle_power", 35, 45,
+     "the source's own range: V100 SXM2 idles at 35-45 W in nvidia-smi logs"},
+};
+
 // The accelerator's numbers, set through an inline calibration (cluster.node.calibration).
 struct CalibrationTarget {
   models::compute::Calibration calibration;
@@ -561,8 +580,13 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
     const auto kind_of = [&](SourceKind catalog) { return from_file ? cal.kind : catalog; };
     const auto add = [&](std::string name, const char* unit, double nominal, SourceKind kind,
                          const std::string& source) {
-      Coefficient c{std::move(name), unit, kind, {}, rule_text(kind) + "; nominal: " + source};
+      Coefficient c{name, unit, kind, {}, rule_text(kind) + "; nominal: " + source};
       c.dist = distribution(nominal, kind, Form::direct, nan, nan, nan, 0, 1e300);
+      for (const auto& cs : catalog_spreads)
+        if (!from_file && chip.id == cs.chip && name == cs.coefficient) {
+          c.dist = distribution(nominal, kind, Form::direct, cs.lo, cs.hi, nan, 0, 1e300);
+          c.basis = cs.basis;
+        }
       finish(std::move(c));
     };
     add("accelerator.idle_power", "W", cal.static_power.idle_power.value(),

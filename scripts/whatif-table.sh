@@ -8,16 +8,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/whatif
 rm -f out/whatif/*.json
+joule=${JOULE:-./build/joule}
 extra=()
 if [ "${UNCERTAINTY:-0}" -gt 0 ]; then
   extra=(--uncertainty "$UNCERTAINTY" -j "${JOBS:-2}")
 fi
 for s in scenarios/whatif/h100-*.yaml; do
   name=$(basename "$s" .yaml)
-  ./build/joule run "$s" -o "out/whatif/$name.h5" --force --quiet "${extra[@]}"
-  ./build/joule summary "out/whatif/$name.h5" --json > "out/whatif/$name.json"
+  "$joule" run "$s" -o "out/whatif/$name.h5" --force --quiet "${extra[@]}"
+  "$joule" summary "out/whatif/$name.h5" --json > "out/whatif/$name.json"
 done
-KPIS="$(./build/joule kpis --json)" /usr/bin/python3 - <<'PY'
+KPIS="$("$joule" kpis --json)" /usr/bin/python3 - <<'PY'
 import glob, json, os
 import h5py
 # Columns: the KPI registry's energy, power, environment and cost KPIs (`joule kpis --json`)

@@ -268,3 +268,40 @@ workload: {generator: list, jobs: [{name: a, submit: 0 h, nodes: 1, duration: 1 
   CHECK(unused.find("not used by this scenario") != std::string::npos);
   CHECK(error_of(base + "uncertainty: {cooling.pue: none}").empty());
 }
+
+TEST_CASE("a catalog number whose source states its spread uses it") {
+  const auto dir = test::temp_dir("unc-catalog");
+  const auto sc = app::load_scenario_text(facility, "facility.yaml", dir.string());
+  for (const auto& c : app::scenario_coefficients(sc))
+    if (c.name == "accelerator.idle_power") {
+      // H100 idle without a context: measured 67–71 W (accelerator_catalog.cpp).
+      CHECK(c.kind == models::compute::SourceKind::measurement);
+      CHECK(c.dist.shape == app::Distribution::Shape::uniform);
+      CHECK(c.dist.lo == 67);
+      CHECK(c.dist.hi == 71);
+    }
+}
+
+TEST_CASE("joule validate and joule run check the uncertainty section (exit 2, file:line)") {
+  const auto dir = test::temp_dir("unc-cli");
+  std::string bad = linear_pue;
+  const std::string after = "  cooling.pue: {range: [1.1, 1.3]}\n";
+  bad.insert(bad.find(after) + after.size(), "  cooling.tower_approach: {sd: 5 %}\n");  // line 13
+  test::write_file(dir / "bad.yaml", bad);
+  const auto v = test::run(test::joule_bin() + " validate " + (dir / "bad.yaml").string());
+  CHECK(v.code == 2);
+  CHECK(v.output.find("bad.yaml:13:") != std::string::npos);
+  const auto r = test::run(test::joule_bin() + " run " + (dir / "bad.yaml").string() + " -o " +
+                           (dir / "bad.h5").string());
+  CHECK(r.code == 2);
+  CHECK_FALSE(fs::exists(dir / "bad.h5"));
+  // A good file: --uncertainty prints the bands and the sensitivity ranking.
+  test::write_file(dir / "good.yaml", linear_pue);
+  const auto g = test::run(test::joule_bin() + " run " + (dir / "good.yaml").string() + " -o " +
+                           (dir / "good.h5").string() + " --uncertainty 6 -j 2");
+  CHECK(g.code == 0);
+  CHECK(g.output.find("cooling.pue +1.00") != std::string::npos);
+  const auto s = test::run(test::joule_bin() + " summary " + (dir / "good.h5").string());
+  CHECK(s.output.find("PUE") != std::string::npos);
+  CHECK(s.output.find("\u2013") != std::string::npos);
+}
