@@ -207,6 +207,10 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
                         const UncertaintyOptions& u) {
   if (u.samples < 1) throw sim::InputError(sim::Location{}, "--uncertainty needs N >= 1 samples");
   const std::vector<Coefficient> coefficients = scenario_coefficients(sc);
+  if (coefficients.empty())
+    std::fprintf(stderr,
+                 "joule: warning: --uncertainty: this scenario uses no sampled coefficient (a "
+                 "linear node model and no facility?): every sample is the nominal run\n");
   const std::vector<std::vector<double>> points =
       sample_coefficients(coefficients, u.samples, u.seed);
   // Every sample is built (and so validated) before anything runs.
