@@ -1,7 +1,7 @@
 // The `joule` command.
 //
 //   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--embed-inputs] [--force]
-//             [--quiet]
+//             [--quiet] [--uncertainty N [--uncertainty-seed S] [-j N]]   (docs/uncertainty.md)
 //   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet]   (docs/sweeps.md)
 //   joule validate SCENARIO
 //   joule rerun FILE -o NEW [--inputs DIR] [--force]   (regenerates a run from its file)
@@ -26,6 +26,7 @@
 #include "app/run.hpp"
 #include "app/scenario.hpp"
 #include "app/sweep.hpp"
+#include "app/uncertainty.hpp"
 #include "app/version.hpp"
 #include "models/world/kpi.hpp"
 #include "sim/error.hpp"
@@ -70,6 +71,20 @@ int main(int argc, char** argv) {
                 "Store every input file (weather, carbon, price, trace, calibration) in the "
                 "output, so that `joule rerun` needs nothing else");
   run->add_flag("-q,--quiet", quiet, "Print nothing but errors");
+  app::UncertaintyOptions uncertainty;
+  std::int64_t uncertainty_seed = -1;
+  run->add_option("--uncertainty", uncertainty.samples,
+                  "Sample the coefficients' uncertainty: N Latin-hypercube runs, KPI bands "
+                  "(docs/uncertainty.md)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--uncertainty-seed", uncertainty_seed,
+                  "Seed of the coefficient samples (default: the scenario's seed)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_flag("--keep-samples", uncertainty.keep_samples,
+                "With --uncertainty: keep every sample's output in OUTPUT.samples/");
+  run->add_option("-j,--jobs", uncertainty.jobs,
+                  "Parallel samples with --uncertainty (default: "
+                  "cores)");
 
   std::string sweep_path;
   app::SweepOptions sweep_options;
@@ -100,6 +115,9 @@ int main(int argc, char** argv) {
   auto* summary = cli.add_subcommand("summary", "Print the KPIs of a finished run");
   summary->add_option("file", file, "HDF5 output of `joule run`")->required();
   summary->add_flag("--json", json, "JSON instead of a table");
+  bool sensitivity = false;
+  summary->add_flag("--sensitivity", sensitivity,
+                    "Also the sensitivity ranking of a `run --uncertainty` file");
 
   std::string compare_file;
   std::size_t estimate_rows = 20;
@@ -134,6 +152,8 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       const app::Scenario sc = app::load_scenario(scenario_path, load);
+      // The `uncertainty:` section is checked even when this run does not sample it.
+      if (sc.root.find("uncertainty")) (void)app::scenario_coefficients(sc);
       app::RunOptions opt;
       opt.output = output;
       opt.force = force;
@@ -144,14 +164,20 @@ int main(int argc, char** argv) {
       if (!quiet)
         std::fprintf(stderr, "joule: running '%s' (%s, seed %llu)\n", sc.name.c_str(),
                      sc.source_name.c_str(), static_cast<unsigned long long>(sc.seed));
-      const app::Summary s = app::run(sc, opt);
+      uncertainty.seed =
+          uncertainty_seed >= 0 ? static_cast<std::uint64_t>(uncertainty_seed) : sc.seed;
+      const app::Summary s =
+          uncertainty.samples > 0 ? app::run_uncertainty(sc, opt, uncertainty) : app::run(sc, opt);
       if (s.interrupted) {
         std::fprintf(stderr, "\njoule: interrupted; no output written (partial file removed)\n");
         return exit_interrupted;
       }
-      if (!quiet)
-        std::printf("%s\n%s\nwrote %s\n", sc.name.c_str(), app::summary_table(s).c_str(),
-                    s.output_file.c_str());
+      if (!quiet) {
+        std::printf("%s\n%s\n", sc.name.c_str(), app::summary_table(s).c_str());
+        if (uncertainty.samples > 0)
+          std::printf("%s\n", app::sensitivity_table(s.output_file).c_str());
+        std::printf("wrote %s\n", s.output_file.c_str());
+      }
       return exit_ok;
     }
     if (*rerun) {
@@ -180,6 +206,7 @@ int main(int argc, char** argv) {
     if (*validate) {
       const app::Scenario sc = app::load_scenario(scenario_path, load);
       app::validate(sc);
+      if (sc.root.find("uncertainty")) (void)app::scenario_coefficients(sc);
       std::printf("%s: ok (%s, %s simulated)\n", scenario_path.c_str(), sc.name.c_str(),
                   sim::to_string(sc.duration).c_str());
       return exit_ok;
@@ -197,6 +224,7 @@ int main(int argc, char** argv) {
     if (*summary) {
       const app::Summary s = app::read_summary(file);
       std::printf("%s", json ? app::summary_json(s).c_str() : app::summary_table(s).c_str());
+      if (sensitivity) std::printf("%s", app::sensitivity_table(file, 100).c_str());
       return exit_ok;
     }
     if (*kpis) {

@@ -15,6 +15,7 @@
 #include "app/meter_tables.hpp"
 #include "app/output_layout.hpp"
 #include "app/swing_output.hpp"
+#include "app/uncertainty.hpp"
 #include "app/version.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
@@ -55,6 +56,8 @@ models::world::WorldSections world_sections(const Scenario& sc) {
                                : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
         s.calibration = std::make_shared<const sim::ParamNode>(
             io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
+      } else if (cal && cal->is_map()) {
+        s.calibration = std::make_shared<const sim::ParamNode>(*cal);  // given inline
       }
   return s;
 }
@@ -611,6 +614,9 @@ Summary read_summary(const std::string& path) {
       if (!line.empty() && line != "none") s.notes.push_back(line);
   }
   if (h5::has_attr(file.get(), "tariff")) s.tariff = h5::get_string_attr(file.get(), "tariff");
+  group.reset();
+  file.reset();
+  for (const auto& [kpi, band] : read_bands(path)) s.bands[kpi] = {band.p5, band.p95};
   return s;
 }
 

@@ -29,9 +29,12 @@ struct RunOptions {
 struct Summary {
   std::map<std::string, std::optional<double>> values;
   std::vector<std::string> notes;  // warnings the run recorded (root attribute limit_violations)
-  std::string tariff;  // the electricity tariff cost_usd was computed with, in words
+  std::string tariff;              // the electricity tariff cost_usd was computed with, in words
   std::string output_file;
   bool interrupted = false;
+  // P5 and P95 of each KPI over the samples of `joule run --uncertainty N` (app/uncertainty.hpp);
+  // empty for a plain run.
+  std::map<std::string, std::pair<double, double>> bands;
 };
 
 // The world's view of a scenario's sections.

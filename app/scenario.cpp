@@ -45,7 +45,9 @@ const sim::ModelDoc& scenario_doc() {
        {"scheduler", "map", "-", "scheduling policy"},
        {"output", "map", "-", "output file and trace intervals"},
        {"swing", "map", "-", "sub-second power windows, swing metrics and mitigations"},
-       {"grid", "map", "-", "interconnection limit, ramp limit, demand-response events"}}};
+       {"grid", "map", "-", "interconnection limit, ramp limit, demand-response events"},
+       {"uncertainty", "map", "-",
+        "spreads of coefficients for `joule run --uncertainty N` (see 'uncertainty')"}}};
   return doc;
 }
 

@@ -49,6 +49,13 @@ std::string human_duration(double s) {
   return format_number(s) + " s";
 }
 
+// Characters (not bytes) of UTF-8 text: the en dash of a band is three bytes, one column.
+std::size_t utf8_width(const std::string& text) {
+  std::size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 std::string topic_title(std::string topic) {
   if (topic.empty()) return "Other";
   topic[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(topic[0])));
@@ -92,6 +99,16 @@ std::string summary_table(const Summary& s) {
   const auto unit_of = [](const models::world::Kpi& k) {
     return k.unit == "1" ? std::string() : k.unit;
   };
+  // The value, and its P5–P95 band when the run sampled its uncertainty: "1.192 (1.17–1.22)".
+  const auto value_text = [&](const std::string& key, double v) {
+    const auto band = s.bands.find(key);
+    // A KPI the coefficients do not move (jobs, simulated time) shows no band.
+    if (band == s.bands.end() ||
+        !(band->second.second - band->second.first > 1e-9 * std::max(1.0, std::abs(v))))
+      return format_number(v);
+    return format_number(v) + " (" + format_number(band->second.first) + "\u2013" +
+           format_number(band->second.second) + ")";
+  };
 
   // Topics in the order of their first KPI.
   std::vector<std::string> topics;
@@ -102,7 +119,7 @@ std::string summary_table(const Summary& s) {
   for (const auto& k : registry)
     if (const auto v = value_of(k.name)) {
       label_w = std::max(label_w, k.label.size());
-      value_w = std::max(value_w, format_number(*v).size());
+      value_w = std::max(value_w, utf8_width(value_text(k.name, *v)));
       unit_w = std::max(unit_w, unit_of(k).size());
     }
 
@@ -120,7 +137,8 @@ std::string summary_table(const Summary& s) {
       }
       if (!header) out << topic_title(topic) << "\n";
       header = true;
-      std::string value = format_number(*v);
+      std::string value = value_text(k.name, *v);
+      value.insert(0, value_w - std::min(value_w, utf8_width(value)), ' ');
       std::string unit = unit_of(k);
       char line[512];
       std::snprintf(line, sizeof line, "  %-*s %*s %-*s  %s", static_cast<int>(label_w),
@@ -147,6 +165,9 @@ std::string summary_table(const Summary& s) {
     out << " (`joule kpis` lists them)\n";
   }
 
+  if (!s.bands.empty())
+    out << "Bands: (P5\u2013P95) over the samples of `joule run --uncertainty`; a KPI without "
+           "one did not vary\n";
   if (!s.tariff.empty()) out << "Tariff: " << s.tariff << "\n";
 
   std::vector<std::string> warnings;

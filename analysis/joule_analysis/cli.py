@@ -149,8 +149,15 @@ def cmd_validate(args):
     probes = args.probes or validate.default_probes_dir(joule)
     gaps = None if args.strict else []
     rows, failures = validate.validate(cases, joule, probes, args.outputs, reuse=args.reuse,
-                                       log=lambda m: print(m, file=sys.stderr), gaps=gaps)
+                                       log=lambda m: print(m, file=sys.stderr), gaps=gaps,
+                                       uncertainty=args.uncertainty, jobs=args.jobs)
     sys.stdout.write(validate.report(rows, args.format))
+    if args.uncertainty:
+        inside, banded, total = validate.coverage(rows)
+        print(f"\nCoverage: {inside} of {banded} published figures inside their P5–P95 "
+              f"(joule run --uncertainty {args.uncertainty}); {total - banded} of {total} "
+              "figures have no band (probe cases evaluate one model at fixed coefficients, or "
+              "the run failed)")
     if args.sources:
         sys.stdout.write("\n" + validate.sources(cases))
     if gaps:
@@ -247,6 +254,11 @@ def parser():
                    help="cases marked known_gap fail too")
     s.add_argument("--sources", action="store_true",
                    help="also list each case's input, prediction and source")
+    s.add_argument("--uncertainty", metavar="N", type=int, default=0,
+                   help="run scenario cases with `joule run --uncertainty N` and state how many "
+                        "published figures fall inside their P5–P95 (docs/uncertainty.md)")
+    s.add_argument("-j", "--jobs", type=int, default=0,
+                   help="with --uncertainty: samples run at a time (default: the cores)")
     s.set_defaults(func=cmd_validate)
     return p
 

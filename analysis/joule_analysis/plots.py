@@ -95,6 +95,14 @@ def panel_power(run, fig):
         xt, yt = _steps(td, vd)
         ax.plot(_dates(run, xt), yt / 1e3, color="black", lw=0.8,
                 label="facility consumption (total)")
+        band = run.trace_bands.get("total_power_w")
+        if band is not None:  # joule run --uncertainty: P5–P95 over the samples
+            _, lo = downsample(t, band[0])
+            _, hi = downsample(t, band[2])
+            xb, ylo = _steps(td, lo)
+            _, yhi = _steps(td, hi)
+            ax.fill_between(_dates(run, xb), ylo / 1e3, yhi / 1e3, color="black", alpha=0.25,
+                            lw=0, label=f"facility P5–P95 ({run.samples} samples)")
         # The grid meter differs from consumption only with on-site PV or a battery.
         grid = run.series("grid_import_w")
         if grid is not None and not np.allclose(grid, total, rtol=1e-9, atol=1e-3):
@@ -140,7 +148,12 @@ def panel_pue_wetbulb(run, fig):
         ax.scatter(wb[ok], pue[ok], s=6, alpha=0.5, color=IT_COLOR)
     run_pue = run.summary.get("pue")
     if run_pue is not None:
-        ax.axhline(run_pue, color="black", lw=0.8, ls="--", label=f"run PUE {run_pue:.3f}")
+        ax.axhline(run_pue, color="black", lw=0.8, ls="--",
+                   label=f"run PUE {run_pue:.3f}" + run.band_text("pue", lambda v: f"{v:.3f}"))
+        band = run.bands.get("pue")
+        if band is not None and band[2] > band[0]:
+            ax.axhspan(band[0], band[2], color="black", alpha=0.12,
+                       label=f"run PUE P5–P95 ({run.samples} samples)")
         ax.legend(loc="upper left")
     ax.set_xlabel("outdoor wet-bulb (°C)")
     ax.set_ylabel("interval PUE")

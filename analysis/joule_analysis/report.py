@@ -331,7 +331,7 @@ def bar_chart(labels, values, unit, title, flagged=(), full_names=None):
 
 
 # ---- sections -------------------------------------------------------------------------------
-def kpi_groups(values, specs):
+def kpi_groups(values, specs, run=None):
     """{topic: [(label with unit, formatted value)]} of the KPIs present, grouped by the KPI
     registry's topic (`specs`: its entries, in registry order), topics in the order of their
     first KPI; the engine's bookkeeping (differs between identical runs) left out."""
@@ -340,13 +340,14 @@ def kpi_groups(values, specs):
         v = values.get(s.key)
         if v is None or s.topic in kpi.HIDDEN_TOPICS:
             continue
-        groups.setdefault(s.topic or "other", []).append((s.label, _num(v)))
+        band = run.band_text(s.key, _num) if run is not None else ""
+        groups.setdefault(s.topic or "other", []).append((s.label, _num(v) + band))
     return groups
 
 
-def _kpi_html(values, specs):
+def _kpi_html(values, specs, run=None):
     out = ['<div class="kpis">']
-    for topic, rows in kpi_groups(values, specs).items():
+    for topic, rows in kpi_groups(values, specs, run).items():
         out.append(f'<div class="group"><h3>{_esc(topic.capitalize())}</h3><table>')
         out += [f"<tr><td>{_esc(k)}</td><td class=v>{_esc(v)}</td></tr>" for k, v in rows]
         out.append("</table></div>")
@@ -418,7 +419,10 @@ def run_report(path):
            f"file {os.path.basename(path)}").strip()
     body = [f"<h2>Warnings</h2>{_warnings_html(warnings)}",
             f"<h2>Key performance indicators</h2>"
-            f"{_kpi_html(values, cmp_.specs)}", "<h2>Plots</h2>"]
+            f"{_kpi_html(values, cmp_.specs, run)}"
+            + (f"<p>Values: nominal run (P5–P95 over {run.samples} samples of the coefficients' "
+               "uncertainty, docs/uncertainty.md).</p>" if run.bands else ""),
+            "<h2>Plots</h2>"]
     it = run.facility["it_power_w"]
     series = [("IT", it, IT_COLOR)]
     series += [(_component_label(k), v, LOSS_COLORS[i % len(LOSS_COLORS)])
@@ -450,10 +454,16 @@ def run_report(path):
             "intensity.</figcaption></figure>")
     pue = run.series("pue")
     if pue is not None:
+        lines = [("interval PUE", np.where(np.isfinite(pue), pue, np.nan), "#55A868")]
+        band = run.trace_bands.get("pue")
+        if band is not None:  # joule run --uncertainty: the interval's P5 and P95
+            lines += [(f"P{q} over {run.samples} samples", np.where(np.isfinite(b), b, np.nan),
+                       "#B7DDBF") for q, b in (("5", band[0]), ("95", band[2]))]
         body.append("<figure id=plot-pue>" + time_chart(
-            run, [("interval PUE", np.where(np.isfinite(pue), pue, np.nan), "#55A868")], "1",
-            "PUE", y_min=1.0) + "<figcaption>PUE of each interval (the axis starts at 1: "
-            "no overhead).</figcaption></figure>")
+            run, lines, "1", "PUE", y_min=1.0) + "<figcaption>PUE of each interval (the axis "
+            "starts at 1: no overhead)" + (
+                "; light lines: its P5 and P95 over the samples of the coefficients' "
+                "uncertainty" if band is not None else "") + ".</figcaption></figure>")
     body.append("<figure id=plot-racks>" + rack_chart(run) +
                 "<figcaption>Per rack over time" + (
                     ": inlet temperature; the colour scale spans at least the ASHRAE recommended "

@@ -80,8 +80,37 @@ class Run:
             # The CF time coordinate ("seconds since <ISO start><offset>"), when the file has one.
             tvar = fac["time"] if "time" in fac else fac["time_s"]
             self._time_units = str(_decode(tvar.attrs.get("units", "")))
+            self._read_uncertainty(f)
         self.time_s = self.facility["time_s"]
         self.dt_s = np.diff(np.concatenate(([0.0], self.time_s)))
+
+    def _read_uncertainty(self, f):
+        """`joule run --uncertainty N` (docs/uncertainty.md): self.bands {kpi: (p5, median, p95)},
+        self.trace_bands {trace: (p5, p50, p95) arrays}, self.samples N (0 without)."""
+        self.bands, self.trace_bands, self.samples = {}, {}, 0
+        if "uncertainty" not in f:
+            return
+        u = f["uncertainty"]
+        self.samples = int(_decode(u.attrs.get("samples", 0)))
+        names = [_decode(x) for x in u["kpi_name"][...]]
+        p5, med, p95 = (np.asarray(u[k][...], dtype=float) for k in ("p5", "median", "p95"))
+        self.bands = {n: (float(a), float(b), float(c)) for n, a, b, c in zip(names, p5, med, p95)
+                      if np.isfinite(a) and np.isfinite(c)}
+        traces = u.get("facility")
+        if traces is not None:
+            for key in traces:
+                if key.endswith("_p5"):
+                    base = key[:-3]
+                    self.trace_bands[base] = tuple(
+                        np.asarray(traces[base + s][...], dtype=float)
+                        for s in ("_p5", "_p50", "_p95"))
+
+    def band_text(self, key, fmt):
+        """" (P5–P95)" of a KPI with a spread, "" otherwise (as `joule summary` prints it)."""
+        b = self.bands.get(key)
+        if b is None or not b[2] - b[0] > 1e-9 * max(1.0, abs(b[1])):
+            return ""
+        return f" ({fmt(b[0])}–{fmt(b[2])})"
 
     # ---- scenario and calendar -------------------------------------------------------------
     @property

@@ -33,6 +33,7 @@ import math
 import os
 import subprocess
 
+import numpy as np
 import pandas as pd
 
 from joule_analysis import reproduce
@@ -179,17 +180,61 @@ def distribution_metric(metric, run_path, inputs):
     return float(np.interp(w, edges, cdf))
 
 
-def run_scenario_case(case, joule, outputs_dir, reuse=False):
-    """[(label, published, simulated, tolerance)] of a scenario case, or raises RuntimeError."""
+def _run_with_uncertainty(joule, scenario, output, samples, jobs):
+    """`joule run SCENARIO --uncertainty N --keep-samples`: the nominal run in OUTPUT, the samples
+    in OUTPUT.samples/. Returns None or the error text."""
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    cmd = [joule, "run", scenario, "-o", output, "--force", "-q", "--uncertainty", str(samples),
+           "--keep-samples"]
+    if jobs:
+        cmd += ["-j", str(jobs)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        msg = (proc.stderr or proc.stdout).strip().splitlines()
+        return f"joule exited {proc.returncode}: " + (msg[0] if msg else "")
+    return None
+
+
+def sample_files(output):
+    """The kept sample outputs of `joule run --uncertainty N --keep-samples -o OUTPUT`, in order
+    (the nominal run itself when N = 1)."""
+    files = sorted(glob.glob(os.path.join(output + ".samples", "s*.h5")))
+    return files or [output]
+
+
+def band(values):
+    """(P5, P95) of the values, linear between order statistics (as `joule run --uncertainty`)."""
+    v = sorted(x for x in values if x is not None and x == x)
+    if not v:
+        return None
+    return (float(np.percentile(v, 5)), float(np.percentile(v, 95)))
+
+
+def run_scenario_case(case, joule, outputs_dir, reuse=False, uncertainty=0, jobs=0):
+    """[(label, published, simulated, tolerance)] of a scenario case, or raises RuntimeError.
+    With `uncertainty` N > 0 each row gets a fifth element, the (P5, P95) of the metric over the
+    N samples of `joule run --uncertainty N`."""
     rel = os.path.splitext(os.path.basename(case["path"]))[0]
     domain = os.path.basename(os.path.dirname(case["path"]))
     out = os.path.join(outputs_dir, f"{domain}-{rel}.h5")
     if not (reuse and os.path.exists(out)):
         if joule is None:
             raise RuntimeError("no joule binary")
-        err = reproduce.run_scenario(joule, case["scenario_path"], out)
+        if uncertainty:
+            err = _run_with_uncertainty(joule, case["scenario_path"], out, uncertainty, jobs)
+        else:
+            err = reproduce.run_scenario(joule, case["scenario_path"], out)
         if err:
             raise RuntimeError(err)
+    rows = case_rows(case, out)
+    if not uncertainty:
+        return rows
+    per_sample = [case_rows(case, f) for f in sample_files(out)]
+    return [row + (band([s[i][2] for s in per_sample]),) for i, row in enumerate(rows)]
+
+
+def case_rows(case, out):
+    """[(label, published, simulated, tolerance)] of a scenario case from its output file."""
     run = Run(out)
     metric, scale = case["metric"], case.get("scale", 1.0)
     if metric in DISTRIBUTION_METRICS:
@@ -258,9 +303,13 @@ def _num(v):
 HEADER = ["case", "point", "unit", "published", "simulated", "error", "tolerance", "check"]
 
 
-def validate(cases, joule, probes_dir, outputs_dir, reuse=False, log=None, gaps=None):
+def validate(cases, joule, probes_dir, outputs_dir, reuse=False, log=None, gaps=None,
+             uncertainty=0, jobs=0):
     """(table rows, failures) over the loaded cases; out-of-tolerance rows of a case with
-    known_gap go to `gaps` (a list) instead of failures when one is given."""
+    known_gap go to `gaps` (a list) instead of failures when one is given. With `uncertainty`
+    N > 0 scenario cases run with `joule run --uncertainty N` and each row ends with its band
+    (P5, P95) and whether the published figure is inside it (None for probe cases: they
+    evaluate one model at fixed coefficients and have no band)."""
     rows, failures = [], []
     for case in cases:
         name = os.path.relpath(case["path"], os.path.dirname(os.path.dirname(case["path"])))
@@ -268,17 +317,18 @@ def validate(cases, joule, probes_dir, outputs_dir, reuse=False, log=None, gaps=
             log(f"validate: {name} ({case['kind']})")
         try:
             if case["kind"] == "scenario":
-                results = run_scenario_case(case, joule, outputs_dir, reuse)
+                results = run_scenario_case(case, joule, outputs_dir, reuse, uncertainty, jobs)
             else:
                 results = run_probe_case(case, probes_dir)
         except (RuntimeError, OSError, KeyError, ValueError) as e:
             rows.append([name, "-", case["unit"], None, None, None, _tol_text(case["tolerance"]),
-                         "FAIL"])
+                         "FAIL"] + ([None, None] if uncertainty else []))
             failures.append(f"{name}: {e}")
             continue
         gap = case.get("known_gap")
         all_ok = True
-        for label, published, simulated, tol in results:
+        for result in results:
+            label, published, simulated, tol = result[:4]
             ok, rel = within(simulated, published, tol)
             all_ok = all_ok and ok
             err = None if rel is None else 100 * rel
@@ -292,8 +342,11 @@ def validate(cases, joule, probes_dir, outputs_dir, reuse=False, log=None, gaps=
                     check = "GAP"
                 else:
                     failures.append(text)
-            rows.append([name, label, case["unit"], published, simulated, err,
-                         _tol_text(tol), check])
+            row = [name, label, case["unit"], published, simulated, err, _tol_text(tol), check]
+            if uncertainty:
+                b = result[4] if len(result) > 4 else None
+                row += [b, None if b is None else b[0] <= published <= b[1]]
+            rows.append(row)
         if gap and all_ok:
             failures.append(f"{name}: passes but is marked known_gap: remove the flag")
     return rows, failures
@@ -305,13 +358,32 @@ def _err(e):
 
 def report(rows, fmt="markdown"):
     """The table: CSV holds numbers (error in percent, blank where not computed); markdown
-    formats them."""
+    formats them. Rows with a band (validate(..., uncertainty=N)) add P5, P95 and inside."""
+    banded = bool(rows) and len(rows[0]) > len(HEADER)
     if fmt == "csv":
         header = HEADER[:5] + ["error_pct"] + HEADER[6:]
+        if banded:
+            header += ["p5", "p95", "inside"]
+            rows = [r[:8] + [r[8][0] if r[8] else None, r[8][1] if r[8] else None, r[9]]
+                    for r in rows]
         return pd.DataFrame(rows, columns=header).to_csv(index=False)
-    shown = [r[:3] + [_num(r[3]), _num(r[4]), _err(r[5])] + r[6:] for r in rows]
-    align = [{"l": "left", "r": "right"}[a] for a in "llllrrrl"]
-    return pd.DataFrame(shown, columns=HEADER).to_markdown(index=False, colalign=align) + "\n"
+    shown = [r[:3] + [_num(r[3]), _num(r[4]), _err(r[5])] + r[6:8] for r in rows]
+    header, align_text = list(HEADER), "llllrrrl"
+    if banded:
+        for s_row, r in zip(shown, rows):
+            s_row += ["-" if r[8] is None else f"{_num(r[8][0])} – {_num(r[8][1])}",
+                      "-" if r[9] is None else ("yes" if r[9] else "no")]
+        header += ["P5 – P95", "inside"]
+        align_text += "rl"
+    align = [{"l": "left", "r": "right"}[a] for a in align_text]
+    return pd.DataFrame(shown, columns=header).to_markdown(index=False, colalign=align) + "\n"
+
+
+def coverage(rows):
+    """(inside, banded, total): published figures inside their P5–P95, figures with a band
+    (scenario cases that ran), all figures."""
+    banded = [r for r in rows if len(r) > len(HEADER) and r[9] is not None]
+    return sum(1 for r in banded if r[9]), len(banded), len(rows)
 
 
 def sources(cases):

@@ -256,7 +256,7 @@ const sim::ModelDoc& node_doc_impl() {
          {"gpu_power_cap", "W", "(TDP)", "power cap of each accelerator (<= TDP)"},
          {"calibration", "string", "none",
           "calibration file (joule-calibration/1, measured by kernels/) overriding the catalog's "
-          "estimates; relative to the scenario"},
+          "estimates; relative to the scenario; or the file's content inline as a map"},
          {"cooling", "string", "(from type)", "air | cold-plate (selects the die R_th)"},
          {"r_th", "K/W", "(from catalog)", "die-to-coolant thermal resistance"},
          {"throttle_temp", "degC", "(from catalog)", "die temperature above which clocks drop"},

@@ -1,0 +1,307 @@
+// `joule run --uncertainty N`: distributions, the regression, an analytic band, same seed =
+// same bands, N = 1 = a plain run, the inline calibration round trip, and input errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "app/h5.hpp"
+#include "app/run.hpp"
+#include "app/scenario.hpp"
+#include "app/uncertainty.hpp"
+#include "run_helpers.hpp"
+#include "sim/error.hpp"
+
+using namespace joule;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Linear nodes (no accelerator coefficients), a fixed PUE given a range by the scenario, a
+// fixed job list: the one uncertain coefficient is cooling.pue, and the PUE KPI equals it.
+const char* linear_pue = R"(name: linear
+seed: 3
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
+uncertainty:
+  cooling.pue: {range: [1.1, 1.3]}
+output: {facility_interval: 5 min, rack_interval: 15 min}
+)";
+
+// The operation model with a chilled-water plant and a UPS: accelerator, node, power-chain and
+// cooling coefficients all sampled.
+const char* facility = R"(name: facility
+seed: 5
+duration: 3 h
+site:
+  weather: )" JOULE_SOURCE_DIR R"(/scenarios/data/weather/USA_VA_Leesburg.Exec.epw
+  start: 2023-07-10T00:00
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100}
+power_chain: {ups: {type: double-conversion, redundancy: N+1}}
+cooling: {type: chilled-water}
+workload:
+  generator: list
+  jobs: [{name: j, submit: 0 h, nodes: 2, duration: 2 h, utilization: 0.8}]
+output: {facility_interval: 5 min, rack_interval: 15 min}
+)";
+
+std::vector<double> read(const std::string& file, const std::string& path) {
+  auto f = app::h5::open_file_readonly(file);
+  return app::h5::read_doubles(f.get(), path);
+}
+
+// The same bits (NaN, for KPIs the scenario lacks, equals itself here).
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+app::Summary run_u(const app::Scenario& sc, const std::string& out, std::size_t n,
+                   std::uint64_t seed, unsigned jobs = 2) {
+  app::RunOptions opt;
+  opt.output = out;
+  opt.force = true;
+  app::UncertaintyOptions u;
+  u.samples = n;
+  u.seed = seed;
+  u.jobs = jobs;
+  return app::run_uncertainty(sc, opt, u);
+}
+
+std::string error_of(const std::string& yaml) {
+  try {
+    const auto sc = app::load_scenario_text(yaml, "bad.yaml", "/tmp");
+    (void)app::scenario_coefficients(sc);
+  } catch (const sim::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("quantiles interpolate between order statistics (numpy's default)") {
+  CHECK(app::quantile({5, 1, 3, 2, 4}, 0.5) == 3);
+  CHECK(app::quantile({1, 2, 3, 4, 5}, 0.05) == doctest::Approx(1.2));  // 1 + 0.05·4·(2 − 1)
+  CHECK(app::quantile({1, 2, 3, 4, 5}, 0.95) == doctest::Approx(4.8));
+  CHECK(std::isnan(app::quantile({}, 0.5)));
+}
+
+TEST_CASE("standardized regression: an exact linear model gives its standardized slopes") {
+  // y = 3·a − b + 0·c over points where a, b, c vary independently.
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (int i = 0; i < 12; ++i) {
+    const double a = i, b = (i * 7) % 5, c = (i * 5) % 3;
+    x.push_back({a, b, c});
+    y.push_back(3 * a - b);
+  }
+  const app::Sensitivity s = app::standardized_regression(x, y);
+  CHECK(s.r2 == doctest::Approx(1.0));
+  // SRC_j = slope_j · sd(x_j) / sd(y): their squares add up to R² when the inputs are
+  // uncorrelated; here check the signs and that c does not matter.
+  CHECK(s.src[0] > 0.9);
+  CHECK(s.src[1] < 0);
+  CHECK(s.src[2] == doctest::Approx(0.0).epsilon(1e-9));
+  // Too few samples for three coefficients: NaN, not a made-up number.
+  const app::Sensitivity few =
+      app::standardized_regression({{1, 2, 3}, {2, 3, 1}, {3, 1, 2}}, {1, 2, 3});
+  CHECK(std::isnan(few.src[0]));
+}
+
+TEST_CASE("distribution rule: measurement tight, spec moderate, estimate wide") {
+  const auto dir = test::temp_dir("unc-rule");
+  const auto sc = app::load_scenario_text(facility, "facility.yaml", dir.string());
+  const auto coefficients = app::scenario_coefficients(sc);
+  std::map<std::string, app::Coefficient> by_name;
+  for (const auto& c : coefficients) by_name[c.name] = c;
+  for (const char* name :
+       {"accelerator.idle_power", "accelerator.energy.tensor_bf16", "accelerator.energy.hbm",
+        "cluster.node.fan_max_power", "power_chain.ups.no_load_loss", "cooling.tower_approach",
+        "cooling.pump_efficiency", "cooling.air_delta_t", "power_chain.pdu_efficiency"})
+    REQUIRE_MESSAGE(by_name.count(name), name);
+  // An estimate: uniform ±30 % of the nominal (UPS a0 = 0.013 for double conversion).
+  const auto& a0 = by_name.at("power_chain.ups.no_load_loss").dist;
+  CHECK(a0.nominal == doctest::Approx(0.013));
+  CHECK(a0.lo == doctest::Approx(0.013 * 0.7));
+  CHECK(a0.hi == doctest::Approx(0.013 * 1.3));
+  // An efficiency: the rule acts on the loss, so it stays below 1: 0.99 ± 0.3·0.01.
+  const auto& pdu = by_name.at("power_chain.pdu_efficiency").dist;
+  CHECK(pdu.lo == doctest::Approx(0.987));
+  CHECK(pdu.hi == doctest::Approx(0.993));
+  // The source's own range wins over the rule: ASHRAE TC 9.9's 10–20 K.
+  const auto& dt = by_name.at("cooling.air_delta_t").dist;
+  CHECK(dt.lo == 10);
+  CHECK(dt.hi == 20);
+  // A measurement-kind spread is normal with σ = 3 %: P95 = nominal·(1 + 1.645·0.03).
+  app::Distribution m;
+  m.shape = app::Distribution::Shape::normal;
+  m.nominal = 100;
+  m.sd = 3;
+  CHECK(m.quantile(0.95) == doctest::Approx(100 + 1.6449 * 3).epsilon(1e-4));
+  CHECK(m.quantile(0.5) == doctest::Approx(100));
+}
+
+TEST_CASE("nominal values through the inline calibration reproduce the plain run") {
+  const auto dir = test::temp_dir("unc-nominal");
+  const auto sc = app::load_scenario_text(facility, "facility.yaml", dir.string());
+  const auto coefficients = app::scenario_coefficients(sc);
+  std::vector<double> nominal;
+  for (const auto& c : coefficients) nominal.push_back(c.dist.nominal);
+  const app::Scenario same = app::sample_scenario(sc, coefficients, nominal);
+  REQUIRE(same.root.find("cluster")->find("node")->find("calibration")->is_map());
+  app::RunOptions a, b;
+  a.output = (dir / "plain.h5").string();
+  b.output = (dir / "nominal.h5").string();
+  const app::Summary pa = app::run(sc, a), pb = app::run(same, b);
+  for (const char* k : {"it_energy_kwh", "facility_energy_kwh", "pue", "cooling_energy_kwh"})
+    CHECK_MESSAGE(*pa.values.at(k) == *pb.values.at(k), k);
+  // A sampled point changes the result.
+  std::vector<double> hot = nominal;
+  for (std::size_t i = 0; i < coefficients.size(); ++i)
+    if (coefficients[i].name == "accelerator.energy.tensor_bf16") hot[i] *= 1.3;
+  app::RunOptions c;
+  c.output = (dir / "hot.h5").string();
+  const app::Summary pc = app::run(app::sample_scenario(sc, coefficients, hot), c);
+  CHECK(*pc.values.at("it_energy_kwh") > *pa.values.at("it_energy_kwh"));
+}
+
+TEST_CASE("one uncertain coefficient, linear KPI: the analytic band") {
+  const auto dir = test::temp_dir("unc-linear");
+  const auto sc = app::load_scenario_text(linear_pue, "linear.yaml", dir.string());
+  const auto coefficients = app::scenario_coefficients(sc);
+  REQUIRE(coefficients.size() == 1);
+  CHECK(coefficients[0].name == "cooling.pue");
+  const std::size_t n = 40;
+  const app::Summary s = run_u(sc, (dir / "u.h5").string(), n, 7);
+  const auto bands = app::read_bands(s.output_file);
+  // PUE ~ U[1.1, 1.3]: P5 = 1.1 + 0.05·0.2 = 1.11, median 1.2, P95 = 1.29. A Latin hypercube
+  // puts one point in each 1/40 of the range, so the sample quantiles are within 2·0.2/40.
+  const auto& pue = bands.at("pue");
+  CHECK(pue.p5 == doctest::Approx(1.11).epsilon(0.01 / 1.11));
+  CHECK(pue.median == doctest::Approx(1.2).epsilon(0.01 / 1.2));
+  CHECK(pue.p95 == doctest::Approx(1.29).epsilon(0.01 / 1.29));
+  // Facility energy = PUE × IT energy, IT unchanged: its band is exactly the PUE band scaled.
+  const double it = *s.values.at("it_energy_kwh");
+  CHECK(bands.at("facility_energy_kwh").p5 == doctest::Approx(it * pue.p5).epsilon(1e-9));
+  CHECK(bands.at("facility_energy_kwh").p95 == doctest::Approx(it * pue.p95).epsilon(1e-9));
+  CHECK(bands.at("it_energy_kwh").p5 == bands.at("it_energy_kwh").p95);
+  // The sampled values are recorded, one per stratum of [1.1, 1.3).
+  const auto values = read(s.output_file, "uncertainty/value");
+  REQUIRE(values.size() == n);
+  std::vector<int> strata(n, 0);
+  for (double v : values) strata.at(static_cast<std::size_t>((v - 1.1) / 0.2 * n))++;
+  for (int c : strata) CHECK(c == 1);
+  // Sensitivity: PUE is the coefficient itself, SRC 1 and R² 1.
+  const auto src = read(s.output_file, "uncertainty/src");
+  CHECK(src.at(0) == 0);  // it_energy_kwh (the first KPI): no spread, SRC 0
+  CHECK(app::sensitivity_table(s.output_file).find("cooling.pue +1.00") != std::string::npos);
+  // The summary prints the band.
+  const std::string table = app::summary_table(app::read_summary(s.output_file));
+  CHECK(table.find("1.2 (" + app::format_number(pue.p5) + "\u2013" + app::format_number(pue.p95) +
+                   ")") != std::string::npos);
+  // The trace bands bracket the nominal trace.
+  const auto lo = read(s.output_file, "uncertainty/facility/pue_p5");
+  const auto hi = read(s.output_file, "uncertainty/facility/pue_p95");
+  const auto nominal = read(s.output_file, "facility/pue");
+  REQUIRE(lo.size() == nominal.size());
+  for (std::size_t i = 0; i < lo.size(); ++i) {
+    CHECK(lo[i] <= nominal[i] + 1e-12);
+    CHECK(hi[i] >= nominal[i] - 1e-12);
+  }
+}
+
+TEST_CASE("same seed gives the same bands; another seed other samples; threads do not matter") {
+  const auto dir = test::temp_dir("unc-seed");
+  const auto sc = app::load_scenario_text(facility, "facility.yaml", dir.string());
+  const auto a = run_u(sc, (dir / "a.h5").string(), 6, 11, 2);
+  const auto b = run_u(sc, (dir / "b.h5").string(), 6, 11, 1);
+  const auto c = run_u(sc, (dir / "c.h5").string(), 6, 12, 2);
+  for (const char* p : {"uncertainty/p5", "uncertainty/median", "uncertainty/p95",
+                        "uncertainty/value", "uncertainty/facility/total_power_w_p95"})
+    CHECK_MESSAGE(same_bits(read(a.output_file, p), read(b.output_file, p)), p);
+  CHECK(read(a.output_file, "uncertainty/value") != read(c.output_file, "uncertainty/value"));
+  // The workload is common to all samples: jobs completed is the same in every sample.
+  const auto bands = app::read_bands(a.output_file);
+  CHECK(bands.at("jobs_completed").p5 == bands.at("jobs_completed").p95);
+  CHECK(bands.at("pue").p5 < bands.at("pue").p95);
+}
+
+TEST_CASE("N = 1 is the plain run") {
+  const auto dir = test::temp_dir("unc-one");
+  const auto sc = app::load_scenario_text(facility, "facility.yaml", dir.string());
+  app::RunOptions opt;
+  opt.output = (dir / "plain.h5").string();
+  const app::Summary plain = app::run(sc, opt);
+  const app::Summary one = run_u(sc, (dir / "one.h5").string(), 1, 1);
+  for (const auto& [k, v] : plain.values)
+    if (k != "wall_s") CHECK_MESSAGE(v == one.values.at(k), k);
+  CHECK(read(opt.output, "facility/total_power_w") ==
+        read(one.output_file, "facility/total_power_w"));
+  for (const auto& [k, band] : app::read_bands(one.output_file)) {
+    CHECK_MESSAGE(band.p5 == *plain.values.at(k), k);
+    CHECK_MESSAGE(band.p95 == *plain.values.at(k), k);
+  }
+}
+
+TEST_CASE("uncertainty section errors point into the scenario") {
+  const std::string base = R"(name: e
+cluster:
+  racks: {count: 1, nodes_per_rack: 1}
+  node: {type: dgx-h100, model: linear}
+cooling: {type: fixed-pue, pue: 1.2}
+workload: {generator: list, jobs: [{name: a, submit: 0 h, nodes: 1, duration: 1 h}]}
+)";
+  CHECK(error_of(base + "uncertainty: {cooling.pue: {width: 3}}").find("unknown spread 'width'") !=
+        std::string::npos);
+  CHECK(error_of(base + "uncertainty: {cooling.pue: {range: [1.3, 1.1]}}").find("min <= max") !=
+        std::string::npos);
+  const std::string unused = error_of(base + "uncertainty: {cooling.tower_approach: {sd: 5 %}}");
+  CHECK(unused.find("bad.yaml:7:") != std::string::npos);
+  CHECK(unused.find("not used by this scenario") != std::string::npos);
+  CHECK(error_of(base + "uncertainty: {cooling.pue: none}").empty());
+}
+
+TEST_CASE("a catalog number whose source states its spread uses it") {
+  const auto dir = test::temp_dir("unc-catalog");
+  const auto sc = app::load_scenario_text(facility, "facility.yaml", dir.string());
+  for (const auto& c : app::scenario_coefficients(sc))
+    if (c.name == "accelerator.idle_power") {
+      // H100 idle without a context: measured 67–71 W (accelerator_catalog.cpp).
+      CHECK(c.kind == models::compute::SourceKind::measurement);
+      CHECK(c.dist.shape == app::Distribution::Shape::uniform);
+      CHECK(c.dist.lo == 67);
+      CHECK(c.dist.hi == 71);
+    }
+}
+
+TEST_CASE("joule validate and joule run check the uncertainty section (exit 2, file:line)") {
+  const auto dir = test::temp_dir("unc-cli");
+  std::string bad = linear_pue;
+  const std::string after = "  cooling.pue: {range: [1.1, 1.3]}\n";
+  bad.insert(bad.find(after) + after.size(), "  cooling.tower_approach: {sd: 5 %}\n");  // line 13
+  test::write_file(dir / "bad.yaml", bad);
+  const auto v = test::run(test::joule_bin() + " validate " + (dir / "bad.yaml").string());
+  CHECK(v.code == 2);
+  CHECK(v.output.find("bad.yaml:13:") != std::string::npos);
+  const auto r = test::run(test::joule_bin() + " run " + (dir / "bad.yaml").string() + " -o " +
+                           (dir / "bad.h5").string());
+  CHECK(r.code == 2);
+  CHECK_FALSE(fs::exists(dir / "bad.h5"));
+  // A good file: --uncertainty prints the bands and the sensitivity ranking.
+  test::write_file(dir / "good.yaml", linear_pue);
+  const auto g = test::run(test::joule_bin() + " run " + (dir / "good.yaml").string() + " -o " +
+                           (dir / "good.h5").string() + " --uncertainty 6 -j 2");
+  CHECK(g.code == 0);
+  CHECK(g.output.find("cooling.pue +1.00") != std::string::npos);
+  const auto s = test::run(test::joule_bin() + " summary " + (dir / "good.h5").string());
+  CHECK(s.output.find("PUE") != std::string::npos);
+  CHECK(s.output.find("\u2013") != std::string::npos);
+}
