@@ -19,6 +19,12 @@ constexpr double tolerance = 0.005;  // of the baseline
 constexpr double limit_headroom = 0.01;
 }  // namespace
 
+GridReport GridControl::report() const {
+  GridReport r = report_;
+  if (admission_) r.admission = admission_->report();
+  return r;
+}
+
 std::size_t GridReport::met() const {
   return static_cast<std::size_t>(
       std::count_if(events.begin(), events.end(), [](const auto& e) { return e.met; }));
@@ -28,6 +34,10 @@ GridControl::GridControl(world::World& world, GridSpec spec, sim::Time duration)
     : world_(world), spec_(std::move(spec)), duration_(duration) {
   auto& sim = world_.simulator();
   report_.import_limit_w = spec_.import_limit_w;
+  if (spec_.import_limit_w > 0 && spec_.admission) {
+    admission_ = std::make_shared<GridAdmission>(world_.control(), spec_.import_limit_w);
+    world_.set_admission(admission_);
+  }
   handler_ = sim.bind([this](std::uint64_t arg) { on_tick(arg); });
   sim.every(spec_.check_interval, spec_.check_interval, handler_, tick(check, 0),
             sim::max_priority);
@@ -133,7 +143,14 @@ void GridControl::on_tick(std::uint64_t arg) {
     // At the notification the baseline stands for the interval's mean (no step measured yet).
     const double measured_w = kind == notify ? report_.events.back().baseline_w : mean_w;
     if (gpus > 0) {
-      const double cap = cap_w_.value_or(range.max.value());
+      // Uncapped by the controller so far: from the jobs' own caps (admission may have set some).
+      double cap = range.max.value();
+      if (cap_w_) {
+        cap = *cap_w_;
+      } else {
+        for (const auto* job : ctx.running())
+          if (const auto c = ctx.power_cap(*job)) cap = std::min(cap, c->value());
+      }
       const double next =
           std::clamp(cap - (measured_w - *target) / (std::max(marginal, 1e-6) * gpus),
                      range.min.value(), range.max.value());
@@ -143,6 +160,8 @@ void GridControl::on_tick(std::uint64_t arg) {
         set_caps(next);
     }
   }
+  // A job waiting for power at admission: let the policy look again after the caps moved.
+  if (admission_ && admission_->holding()) ctx.wake_at(now);
   last_j_ = j;
   last_t_ = now;
 }

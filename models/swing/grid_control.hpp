@@ -22,9 +22,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "models/swing/grid_admission.hpp"
 #include "models/swing/swing_spec.hpp"
 
 namespace joule::models::world {
@@ -49,13 +51,14 @@ struct GridReport {
   double limit_violation_s = 0;  // check intervals whose mean meter power exceeded the limit
   double capped_s = 0;           // time any cap of the controller was set
   double import_limit_w = 0;     // the limit checked (0: none)
+  std::optional<AdmissionReport> admission;  // with an import limit and `admission: true`
   std::size_t met() const;
 };
 
 class GridControl {
 public:
   GridControl(world::World& world, GridSpec spec, sim::Time duration);
-  GridReport report() const { return report_; }
+  GridReport report() const;
   const GridSpec& spec() const { return spec_; }
 
 private:
@@ -66,6 +69,7 @@ private:
 
   world::World& world_;
   GridSpec spec_;
+  std::shared_ptr<GridAdmission> admission_;
   sim::Time duration_;
   std::uint32_t handler_ = 0;
   double last_j_ = 0;
