@@ -68,7 +68,11 @@ void GridControl::account_progress(sim::Time now) {
       continue;
     }
     Progress& p = it->second;
-    if (cap_w_) {
+    if (job.paused) {  // its clock stopped: the whole interval is deferred
+      const double dt_s = (now - p.wall).seconds();
+      report_.paused_gpu_s += dt_s * job.request.gpus;
+      report_.shifted_j += dt_s * job.request.gpus * p.w_per_gpu;
+    } else if (cap_w_) {
       const double behind_s = std::max(0.0, (now - p.wall).seconds() - (tau - p.tau).seconds());
       report_.deferred_gpu_s += behind_s * job.request.gpus;
       report_.shifted_j += behind_s * job.request.gpus * p.w_per_gpu;
@@ -90,6 +94,37 @@ void GridControl::set_caps(std::optional<double> cap_w) {
   }
 }
 
+double GridControl::pause_flexible(double needed_w) {
+  if (!spec_.pause_flexible || needed_w <= 0) return 0.0;
+  auto& ctx = world_.control();
+  const double it_w = ctx.it_power().value();
+  const double marginal = (ctx.facility_power_at(sim::Watts(it_w + 1e3)).value() -
+                           ctx.facility_power_at(sim::Watts(it_w)).value()) /
+                          1e3;
+  std::vector<std::pair<double, std::uint32_t>> candidates;  // saving at the meter, job
+  for (const auto* job : ctx.running())
+    if (job->request.flexible && !world_.jobs()[job->id].paused)
+      candidates.emplace_back(
+          ctx.estimate(*job, ctx.power_cap(*job)).added_power.value() * marginal, job->id);
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  double saved_w = 0;
+  for (const auto& [w, id] : candidates) {
+    if (saved_w >= needed_w) break;
+    world_.pause_job(id);
+    paused_.push_back(id);
+    ++report_.paused_jobs;
+    saved_w += w;
+  }
+  return saved_w;
+}
+
+void GridControl::resume_all() {
+  for (const auto id : paused_) world_.resume_job(id);
+  paused_.clear();
+}
+
 void GridControl::on_tick(std::uint64_t arg) {
   const sim::Time now = world_.simulator().now();
   if (now > duration_) return;
@@ -107,6 +142,8 @@ void GridControl::on_tick(std::uint64_t arg) {
     report_.events.push_back({e.at.seconds(), b, b - e.curtail_w, 0.0, false});
     active_ = i;
     target_w_ = b - e.curtail_w;
+    // The cheapest measure first: flexible jobs wait out the event (the caps handle the rest).
+    paused_saving_w_ = pause_flexible(e.curtail_w);
   } else if (kind == hold) {
     hold_start_j_ = j;
     hold_start_ = now;
@@ -117,6 +154,7 @@ void GridControl::on_tick(std::uint64_t arg) {
     o.met = o.achieved_w <= o.target_w + tolerance * o.baseline_w;
     report_.curtailed_j += (o.baseline_w - o.achieved_w) * hold_s;
     active_.reset();
+    resume_all();
   }
   // The target now and the mean meter power since the last tick.
   const double dt_s = (now - last_t_).seconds();
@@ -140,8 +178,10 @@ void GridControl::on_tick(std::uint64_t arg) {
     const double marginal = (ctx.facility_power_at(sim::Watts(it_w + 1e3)).value() -
                              ctx.facility_power_at(sim::Watts(it_w)).value()) /
                             1e3;
-    // At the notification the baseline stands for the interval's mean (no step measured yet).
-    const double measured_w = kind == notify ? report_.events.back().baseline_w : mean_w;
+    // At the notification the baseline, less what the pauses save, stands for the interval's
+    // mean (no step measured yet).
+    const double measured_w =
+        kind == notify ? report_.events.back().baseline_w - paused_saving_w_ : mean_w;
     if (gpus > 0) {
       // Uncapped by the controller so far: from the jobs' own caps (admission may have set some).
       double cap = range.max.value();

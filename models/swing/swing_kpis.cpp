@@ -182,8 +182,13 @@ const bool registered = [] {
       "Accelerator-hours of progress the grid controller's caps cost (nominal clock behind the "
       "wall clock)",
       grid([](const GridReport& g) -> Value { return g.deferred_gpu_s / sim::seconds_per_hour; }));
+  add("grid_dr_paused_gpu_h", "GPU-h", "work deferred by pausing", "grid",
+      "Accelerator-hours flexible jobs spent paused by demand-response events (their progress "
+      "resumes after the event)",
+      grid([](const GridReport& g) -> Value { return g.paused_gpu_s / sim::seconds_per_hour; }));
   add("grid_dr_shifted_kwh", "kWh", "energy shifted", "grid",
-      "Energy to redo the deferred work later, at each job's uncapped power per accelerator",
+      "Energy to redo the work deferred by caps and pauses later, at each job's uncapped power "
+      "per accelerator",
       grid([](const GridReport& g) -> Value { return g.shifted_j / sim::joules_per_kwh; }));
   add(
       "grid_limit_violation_s", "s", "time above the import limit", "grid",

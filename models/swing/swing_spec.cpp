@@ -218,14 +218,18 @@ const sim::ModelDoc& grid_doc() {
   static const sim::ModelDoc doc{
       "grid",
       "grid",
-      "Interconnection limit, ramp limit and demand-response events, met by capping the "
-      "running jobs' accelerators (docs/power-swings.md)",
+      "Interconnection limit, ramp limit and demand-response events, met by admission, pausing "
+      "flexible jobs and capping the running jobs' accelerators (docs/power-swings.md)",
       {{"import_limit", "W", "0 W", "largest meter power (0: none); admission and caps hold it"},
        {"admission", "bool", "true",
         "with an import limit: a job starts only when the facility power predicted with it fits "
         "under the limit, capped to fit when needed (grid_admission.hpp)"},
        {"ramp_limit", "W/s", "0 W/s",
         "largest 1-s ramp of the meter power (0: none); checked over the swing windows"},
+       {"pause_flexible", "bool", "true",
+        "a demand-response event first pauses flexible jobs (workload `flexible: true`), largest "
+        "saving first, until their estimated saving covers the curtailment; they resume when it "
+        "ends"},
        {"baseline", "s", "15 min", "a demand-response baseline: mean meter power before the event"},
        {"check_interval", "s", "1 min", "period at which caps are re-evaluated"},
        {"demand_response", "list", "-",
@@ -290,6 +294,7 @@ GridSpec grid_spec(const sim::ParamNode& node, const std::string& base_dir) {
   GridSpec g;
   g.import_limit_w = r.quantity<sim::Watts>("import_limit", sim::Range::non_negative()).value();
   g.admission = r.boolean("admission");
+  g.pause_flexible = r.boolean("pause_flexible");
   g.ramp_limit_w_per_s =
       r.quantity<WattsPerSecond>("ramp_limit", sim::Range::non_negative()).value();
   g.baseline = r.duration("baseline", sim::Range::positive());

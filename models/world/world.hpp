@@ -105,6 +105,9 @@ public:
   // energy it has added so far (since the accounts started).
   void set_power_floor(std::shared_ptr<const PowerFloor> floor) { floor_ = std::move(floor); }
   double power_floor_energy_j() const { return lift_.energy_j(sim_.now()); }
+  // Pauses a running job in place and resumes it (demand response: job_runner.hpp).
+  void pause_job(std::uint32_t id);
+  void resume_job(std::uint32_t id);
   // A gate on job starts (admission.hpp), set before the run.
   void set_admission(std::shared_ptr<AdmissionGate> gate) { gate_ = std::move(gate); }
 

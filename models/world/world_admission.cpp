@@ -1,4 +1,5 @@
-// The queue the policy sees, through the admission gate when one is set (admission.hpp).
+// The queue the policy sees, through the admission gate when one is set (admission.hpp); jobs
+// paused and resumed by a controller outside the world (demand response).
 #include "models/world/world.hpp"
 
 namespace joule::models::world {
@@ -30,6 +31,16 @@ void World::start_capped_if_gated(Job& job) {
   if (it == admission_cap_w_.end()) return;
   set_power_cap(job, sim::Watts(it->second));  // not running yet: the start places it capped
   admission_cap_w_.erase(it);
+}
+
+void World::pause_job(std::uint32_t id) {
+  runner_->pause(runner_->job(id));
+  commit();
+}
+
+void World::resume_job(std::uint32_t id) {
+  runner_->resume(runner_->job(id));
+  commit();
 }
 
 }  // namespace joule::models::world
