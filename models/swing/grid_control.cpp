@@ -41,13 +41,18 @@ GridControl::GridControl(world::World& world, GridSpec spec, sim::Time duration)
   handler_ = sim.bind([this](std::uint64_t arg) { on_tick(arg); });
   sim.every(spec_.check_interval, spec_.check_interval, handler_, tick(check, 0),
             sim::max_priority);
+  // With a battery to dispatch, an event starts and ends before the control step of its instant
+  // (which dispatches the battery toward the target from then on).
+  const auto edge = static_cast<sim::Priority>(
+      spec_.discharge_battery && world_.facility().has_battery() ? sim::max_priority - 2
+                                                                 : sim::max_priority);
   for (std::size_t i = 0; i < spec_.events.size(); ++i) {
     const auto& e = spec_.events[i];
     const sim::Time b = e.at > spec_.baseline ? e.at - spec_.baseline : sim::Time::zero();
     sim.at(b, handler_, tick(baseline, i), sim::max_priority);
-    sim.at(e.at, handler_, tick(notify, i), sim::max_priority);
+    sim.at(e.at, handler_, tick(notify, i), edge);
     sim.at(e.at + e.within, handler_, tick(hold, i), sim::max_priority);
-    sim.at(e.at + e.within + e.lasting, handler_, tick(release, i), sim::max_priority);
+    sim.at(e.at + e.within + e.lasting, handler_, tick(release, i), edge);
   }
 }
 
@@ -142,8 +147,16 @@ void GridControl::on_tick(std::uint64_t arg) {
     report_.events.push_back({e.at.seconds(), b, b - e.curtail_w, 0.0, false});
     active_ = i;
     target_w_ = b - e.curtail_w;
-    // The cheapest measure first: flexible jobs wait out the event (the caps handle the rest).
-    paused_saving_w_ = pause_flexible(e.curtail_w);
+    // The cheapest measures first: the facility battery (from its next control step), then
+    // flexible jobs wait out the event; the caps handle the rest.
+    battery_w_ = 0;
+    if (spec_.discharge_battery && world_.facility().has_battery()) {
+      world_.set_meter_target(target_w_);
+      battery_w_ = std::min(
+          e.curtail_w, world_.facility().battery_available_w((e.within + e.lasting).seconds()));
+      battery_start_j_ = world_.facility_totals().ledger.discharge_j;
+    }
+    paused_saving_w_ = pause_flexible(e.curtail_w - battery_w_);
   } else if (kind == hold) {
     hold_start_j_ = j;
     hold_start_ = now;
@@ -155,6 +168,10 @@ void GridControl::on_tick(std::uint64_t arg) {
     report_.curtailed_j += (o.baseline_w - o.achieved_w) * hold_s;
     active_.reset();
     resume_all();
+    if (spec_.discharge_battery && world_.facility().has_battery()) {
+      world_.set_meter_target(std::nullopt);
+      report_.battery_j += world_.facility_totals().ledger.discharge_j - battery_start_j_;
+    }
   }
   // The target now and the mean meter power since the last tick.
   const double dt_s = (now - last_t_).seconds();
@@ -166,7 +183,8 @@ void GridControl::on_tick(std::uint64_t arg) {
   if (active_) target = target ? std::min(*target, target_w_) : target_w_;
   auto& ctx = world_.control();
   // Caps move at the checks and at a notification; a release lifts them when nothing is left.
-  const bool adjust = kind == check || kind == notify || (kind == release && !target);
+  // (A check at the instant of a notification measures nothing new: it leaves the caps.)
+  const bool adjust = (kind == check && dt_s > 0) || kind == notify || (kind == release && !target);
   if (!adjust) {
   } else if (!target) {
     if (cap_w_) set_caps(std::nullopt);
@@ -181,7 +199,7 @@ void GridControl::on_tick(std::uint64_t arg) {
     // At the notification the baseline, less what the pauses save, stands for the interval's
     // mean (no step measured yet).
     const double measured_w =
-        kind == notify ? report_.events.back().baseline_w - paused_saving_w_ : mean_w;
+        kind == notify ? report_.events.back().baseline_w - battery_w_ - paused_saving_w_ : mean_w;
     if (gpus > 0) {
       // Uncapped by the controller so far: from the jobs' own caps (admission may have set some).
       double cap = range.max.value();

@@ -49,6 +49,7 @@ struct GridReport {
   double deferred_gpu_s = 0;     // accelerator-seconds of progress lost to the caps
   double shifted_j = 0;          // energy to redo the deferred work later
   double paused_gpu_s = 0;       // accelerator-seconds flexible jobs spent paused by events
+  double battery_j = 0;          // facility battery discharge during events (notification to end)
   std::size_t paused_jobs = 0;   // pauses (a job paused in two events counts twice)
   double limit_violation_s = 0;  // check intervals whose mean meter power exceeded the limit
   double capped_s = 0;           // time any cap of the controller was set
@@ -94,6 +95,8 @@ private:
   sim::Time hold_start_;
   double target_w_ = 0;
   double paused_saving_w_ = 0;  // estimated at the notification
+  double battery_w_ = 0;        // the battery's expected discharge in the event in force
+  double battery_start_j_ = 0;  // its discharge account at the notification
   GridReport report_;
 };
 

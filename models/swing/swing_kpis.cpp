@@ -186,6 +186,10 @@ const bool registered = [] {
       "Accelerator-hours flexible jobs spent paused by demand-response events (their progress "
       "resumes after the event)",
       grid([](const GridReport& g) -> Value { return g.paused_gpu_s / sim::seconds_per_hour; }));
+  add("grid_dr_battery_kwh", "kWh", "battery energy for demand response", "grid",
+      "Energy the facility battery (power_chain.battery) discharged from each event's "
+      "notification to the end of its hold",
+      grid([](const GridReport& g) -> Value { return g.battery_j / sim::joules_per_kwh; }));
   add("grid_dr_shifted_kwh", "kWh", "energy shifted", "grid",
       "Energy to redo the work deferred by caps and pauses later, at each job's uncapped power "
       "per accelerator",

@@ -218,8 +218,9 @@ const sim::ModelDoc& grid_doc() {
   static const sim::ModelDoc doc{
       "grid",
       "grid",
-      "Interconnection limit, ramp limit and demand-response events, met by admission, pausing "
-      "flexible jobs and capping the running jobs' accelerators (docs/power-swings.md)",
+      "Interconnection limit, ramp limit and demand-response events, met by admission, the "
+      "facility battery, pausing flexible jobs and capping the running jobs' accelerators "
+      "(docs/power-swings.md)",
       {{"import_limit", "W", "0 W", "largest meter power (0: none); admission and caps hold it"},
        {"admission", "bool", "true",
         "with an import limit: a job starts only when the facility power predicted with it fits "
@@ -230,6 +231,10 @@ const sim::ModelDoc& grid_doc() {
         "a demand-response event first pauses flexible jobs (workload `flexible: true`), largest "
         "saving first, until their estimated saving covers the curtailment; they resume when it "
         "ends"},
+       {"discharge_battery", "bool", "true",
+        "a demand-response event first discharges the facility battery (power_chain.battery) "
+        "toward the event's target, from the notification to the end of the hold, within its "
+        "limits and whatever its dispatch mode"},
        {"baseline", "s", "15 min", "a demand-response baseline: mean meter power before the event"},
        {"check_interval", "s", "1 min", "period at which caps are re-evaluated"},
        {"demand_response", "list", "-",
@@ -295,6 +300,7 @@ GridSpec grid_spec(const sim::ParamNode& node, const std::string& base_dir) {
   g.import_limit_w = r.quantity<sim::Watts>("import_limit", sim::Range::non_negative()).value();
   g.admission = r.boolean("admission");
   g.pause_flexible = r.boolean("pause_flexible");
+  g.discharge_battery = r.boolean("discharge_battery");
   g.ramp_limit_w_per_s =
       r.quantity<WattsPerSecond>("ramp_limit", sim::Range::non_negative()).value();
   g.baseline = r.duration("baseline", sim::Range::positive());

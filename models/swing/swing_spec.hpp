@@ -54,6 +54,7 @@ struct GridSpec {
   double import_limit_w = 0;              // 0: none
   bool admission = true;                  // jobs start only when they fit under the limit
   bool pause_flexible = true;             // events pause flexible jobs before capping
+  bool discharge_battery = true;          // events discharge power_chain.battery first
   double ramp_limit_w_per_s = 0;          // 0: none (reported over the swing windows)
   sim::Time baseline = sim::minutes(15);  // baseline: mean meter power before the event
   sim::Time check_interval = sim::minutes(1);

@@ -105,6 +105,8 @@ public:
   // energy it has added so far (since the accounts started).
   void set_power_floor(std::shared_ptr<const PowerFloor> floor) { floor_ = std::move(floor); }
   double power_floor_energy_j() const { return lift_.energy_j(sim_.now()); }
+  // A meter target the facility battery discharges toward (demand response; none: unset).
+  void set_meter_target(std::optional<double> target_w) { facility_->set_meter_target(target_w); }
   // Pauses a running job in place and resumes it (demand response: job_runner.hpp).
   void pause_job(std::uint32_t id);
   void resume_job(std::uint32_t id);

@@ -22,7 +22,7 @@ struct Outcome {
   sim::Time end_a, end_b;
 };
 
-Outcome run(const std::string& event) {
+Outcome run(const std::string& event, const std::string& extra = "") {
   const std::string yaml = R"(cluster:
   racks: {count: 1, nodes_per_rack: 4}
   node: {type: dgx-h100}
@@ -33,11 +33,12 @@ workload:
     - {name: b, submit: 0 s, nodes: 2, duration: 1 h, mfu: 0.5}
 grid:
   demand_response: [)" + event +
-                           "]\n";
+                           "]\n" + extra;
   const auto root = io::parse_yaml_text(yaml, "dr.yaml");
   models::world::WorldSections s;
   s.cluster = root.find("cluster");
   s.workload = root.find("workload");
+  s.facility.power_chain = root.find("power_chain");
   s.duration = sim::hours(3);
   models::world::World world(models::world::world_spec(s, 1, "."));
   const double idle_w = world.it_power_w();
@@ -83,6 +84,26 @@ TEST_CASE("a demand-response event neither pausing nor caps can meet is reported
   CHECK(o.report.paused_jobs == 1);  // the flexible job was paused first
   CHECK(o.report.capped_s > 0);      // then the other one capped
   CHECK(o.report.met() == 0);
+}
+
+TEST_CASE("a demand-response event met by the facility battery alone") {
+  // Without pausing, a 100 kWh / 50 kW battery covers 5 kW for the 25 min of the event: it
+  // discharges from the notification (20 min) to the end of the hold (45 min) what keeps the
+  // meter at the target, and no cap is set.
+  const Outcome o = run("{at: 20 min, curtail: 5 kW, within: 5 min, for: 20 min}",
+                        "  pause_flexible: false\n"
+                        "power_chain:\n"
+                        "  battery: {capacity: 100 kWh, max_charge: 50 kW, max_discharge: 50 kW, "
+                        "dispatch: none}\n");
+  REQUIRE(o.report.events.size() == 1);
+  const EventOutcome& e = o.report.events[0];
+  CHECK(e.met);
+  CHECK(e.achieved_w == doctest::Approx(e.target_w).epsilon(1e-3));
+  CHECK(o.report.capped_s == 0.0);
+  CHECK(o.report.paused_jobs == 0);
+  // ≈ 5 kW × 25 min at the meter (the load drifts a little with the chain's losses).
+  CHECK(o.report.battery_j == doctest::Approx(5e3 * 25 * 60).epsilon(0.02));
+  CHECK(o.end_a == o.end_b);  // nothing deferred
 }
 
 TEST_CASE("grid.pause_flexible: false turns pausing off") {
