@@ -22,11 +22,27 @@ world::AdmissionGate::Decision GridAdmission::admit(const scheduling::JobView& j
     }
   };
   Decision d;
+  if (ramp_w_per_s_ > 0 && next_start_ && now < *next_start_) {
+    waiting_since_.emplace(job.id, now);
+    staggered_.insert(job.id);
+    ctx_.wake_at(*next_start_);
+    d.verdict = Verdict::wait;
+    return d;
+  }
+  // Admitted with `add_w`: the next start may come when the ramp limit has absorbed its step.
+  const auto admit_with = [&](double add_w) {
+    if (ramp_w_per_s_ > 0) {
+      const double step_w = ctx_.facility_power_at(sim::Watts(it_w + add_w)).value() -
+                            ctx_.facility_power_at(sim::Watts(it_w)).value();
+      next_start_ = now + sim::seconds_or_never(std::max(0.0, step_w) / ramp_w_per_s_);
+    }
+  };
   const double uncapped_w = added(std::nullopt);
-  if (fits(it_w, uncapped_w)) {
+  if (limit_w_ <= 0 || fits(it_w, uncapped_w)) {
     close_wait();
     refused_.erase(job.id);
     d.added_w = uncapped_w;
+    admit_with(d.added_w);
     return d;
   }
   const auto range = ctx_.power_cap_range();
@@ -42,6 +58,7 @@ world::AdmissionGate::Decision GridAdmission::admit(const scheduling::JobView& j
     capped_.insert(job.id);
     d.cap_w = lo;
     d.added_w = added(lo);
+    admit_with(d.added_w);
     return d;
   }
   double idle_w = ctx_.it_power().value();
@@ -59,7 +76,7 @@ world::AdmissionGate::Decision GridAdmission::admit(const scheduling::JobView& j
 }
 
 AdmissionReport GridAdmission::report() const {
-  AdmissionReport r{capped_.size(), refused_.size(), wait_s_};
+  AdmissionReport r{capped_.size(), refused_.size(), wait_s_, staggered_.size()};
   for (const auto& [id, since] : waiting_since_) r.wait_s += (ctx_.now() - since).seconds();
   return r;
 }

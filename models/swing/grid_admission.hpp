@@ -14,11 +14,17 @@
 // The grid controller (grid_control.hpp) holds the meter under the limit afterwards; it wakes
 // the policy at every check while a job waits. F is the facility power, not the meter's (on-site
 // PV and battery would lower the meter): conservative.
+// Ramp limit (`grid.ramp_limit` r): starts are staggered so that the facility's steps at job
+// starts average at most r: a job whose start steps the facility by ΔF_k starts no earlier than
+// t_{k−1} + ΔF_{k−1} / r after the previous start (it waits, and holds back those behind it;
+// the policy is woken then). Phase swings inside jobs and job ends are not held: the swing
+// windows check them (swing_ramp_limit_violation_s).
 // Power-capped admission under a site limit: Patki et al., ICS 2013 (as the power-budget policy).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "models/scheduling/policy.hpp"
@@ -27,14 +33,17 @@
 namespace joule::models::swing {
 
 struct AdmissionReport {
-  std::size_t capped = 0;   // jobs let through with a cap
-  std::size_t refused = 0;  // jobs that could never fit under the limit
-  double wait_s = 0;        // time jobs waited for power (job-seconds)
+  std::size_t capped = 0;     // jobs let through with a cap
+  std::size_t refused = 0;    // jobs that could never fit under the limit
+  double wait_s = 0;          // time jobs waited for power or the ramp limit (job-seconds)
+  std::size_t staggered = 0;  // jobs whose start the ramp limit delayed
 };
 
 class GridAdmission final : public world::AdmissionGate {
 public:
-  GridAdmission(scheduling::SchedulerContext& ctx, double limit_w) : ctx_(ctx), limit_w_(limit_w) {}
+  // `limit_w`, `ramp_w_per_s`: 0 for none.
+  GridAdmission(scheduling::SchedulerContext& ctx, double limit_w, double ramp_w_per_s = 0)
+      : ctx_(ctx), limit_w_(limit_w), ramp_w_per_s_(ramp_w_per_s) {}
   Decision admit(const scheduling::JobView& job, double pending_w) override;
   // Up to now (waits still open counted to now).
   AdmissionReport report() const;
@@ -43,8 +52,10 @@ public:
 private:
   scheduling::SchedulerContext& ctx_;
   double limit_w_;
+  double ramp_w_per_s_;
+  std::optional<sim::Time> next_start_;  // earliest start the ramp limit allows
   std::map<std::uint32_t, sim::Time> waiting_since_;
-  std::set<std::uint32_t> capped_, refused_;
+  std::set<std::uint32_t> capped_, refused_, staggered_;
   double wait_s_ = 0;
 };
 

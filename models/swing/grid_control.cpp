@@ -34,8 +34,9 @@ GridControl::GridControl(world::World& world, GridSpec spec, sim::Time duration)
     : world_(world), spec_(std::move(spec)), duration_(duration) {
   auto& sim = world_.simulator();
   report_.import_limit_w = spec_.import_limit_w;
-  if (spec_.import_limit_w > 0 && spec_.admission) {
-    admission_ = std::make_shared<GridAdmission>(world_.control(), spec_.import_limit_w);
+  if ((spec_.import_limit_w > 0 || spec_.ramp_limit_w_per_s > 0) && spec_.admission) {
+    admission_ = std::make_shared<GridAdmission>(world_.control(), spec_.import_limit_w,
+                                                 spec_.ramp_limit_w_per_s);
     world_.set_admission(admission_);
   }
   handler_ = sim.bind([this](std::uint64_t arg) { on_tick(arg); });

@@ -217,6 +217,11 @@ const bool registered = [] {
       "have pushed the predicted facility power over grid.import_limit",
       admission(
           [](const AdmissionReport& a) -> Value { return a.wait_s / sim::seconds_per_hour; }));
+  add("grid_ramp_staggered", "1", "job starts staggered for the ramp limit", "grid",
+      "Jobs whose start grid.ramp_limit delayed: each start waits until the previous start's "
+      "facility step, at the ramp limit, has passed",
+      admission(
+          [](const AdmissionReport& a) -> Value { return static_cast<double>(a.staggered); }));
   add("grid_admission_refused", "1", "jobs refused for the import limit", "grid",
       "Jobs that cannot start under grid.import_limit even alone on an idle cluster at the "
       "lowest cap: the limit cannot be met with them (they stay queued)",

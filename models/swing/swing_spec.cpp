@@ -224,9 +224,11 @@ const sim::ModelDoc& grid_doc() {
       {{"import_limit", "W", "0 W", "largest meter power (0: none); admission and caps hold it"},
        {"admission", "bool", "true",
         "with an import limit: a job starts only when the facility power predicted with it fits "
-        "under the limit, capped to fit when needed (grid_admission.hpp)"},
+        "under the limit, capped to fit when needed; with a ramp limit: starts are staggered "
+        "(grid_admission.hpp)"},
        {"ramp_limit", "W/s", "0 W/s",
-        "largest 1-s ramp of the meter power (0: none); checked over the swing windows"},
+        "largest ramp of the meter power (0: none): job starts are staggered to hold it "
+        "(with `admission`); phase swings and job ends are checked over the swing windows"},
        {"pause_flexible", "bool", "true",
         "a demand-response event first pauses flexible jobs (workload `flexible: true`), largest "
         "saving first, until their estimated saving covers the curtailment; they resume when it "

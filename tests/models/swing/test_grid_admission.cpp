@@ -109,3 +109,14 @@ TEST_CASE("admission under the import limit: uncapped, capped to fit, waiting, r
     CHECK_FALSE(c.report.admission);
   }
 }
+
+TEST_CASE("a ramp limit staggers job starts by the previous start's step") {
+  const Case free = run("");
+  const double a_w = (free.it_w - free.idle_w) / 2;  // each job's step at start
+  // 1 kW/s: the second job waits a_w / (1 kW/s) after the first (started at 0).
+  const Case c = run("grid: {ramp_limit: 1 kW/s}\n");
+  CHECK(c.start_b.seconds() == doctest::Approx(a_w / 1e3).epsilon(1e-3));
+  CHECK(c.report.admission->staggered == 1);
+  CHECK(c.report.admission->wait_s == doctest::Approx(a_w / 1e3).epsilon(1e-3));
+  CHECK(c.report.admission->capped == 0);
+}
