@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Runs scenarios/swing/llama3-16k-swings.yaml (20 simulated minutes, ~2 s) and prints the tables
 # of docs/tutorials/power-swings.md: the baseline swing metrics of IT, facility and grid import;
-# each mitigation's grid swing against its energy and throughput cost; the demand-response
-# event. The output goes to out/swing/.
+# each mitigation's grid swing against its energy and throughput cost (applied to the windows);
+# the floor and the filler acting in the run (two more runs: the run's totals move); the
+# demand-response event. The output goes to out/swing/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/swing
 ./build/joule run scenarios/swing/llama3-16k-swings.yaml -o out/swing/swings.h5 --force --quiet
 ./build/joule summary out/swing/swings.h5 --json > out/swing/swings.json
+for m in floor filler; do
+  ./build/joule run scenarios/swing/llama3-16k-swings.yaml --set "swing.$m.apply=run" \
+    -o "out/swing/swings-$m-run.h5" --force --quiet
+  ./build/joule summary "out/swing/swings-$m-run.h5" --json > "out/swing/swings-$m-run.json"
+done
 /usr/bin/python3 - <<'PY'
 import json
 s = json.load(open("out/swing/swings.json"))
@@ -41,11 +47,25 @@ for m in ("floor", "filler", "rack_storage", "bess", "stagger"):
     print(f"| {m} | {f(s[k+'range_mw'])} | {f(s[k+'ramp_1s_mw'])} | {f(s[k+'rms_mw'])} | "
           f"{f(s[k+'extra_kw'], '{:.0f}')} | {f(100 * s[k+'extra_share'], '{:.2f}')} % | "
           f"{f(100 * s[k+'throughput_loss'], '{:.1f}')} % |")
-print("\nDemand response (3 MW within 2 min for 5 min, by accelerator caps):\n")
-print("| events | met | curtailed (kWh) | work deferred (GPU-h) | energy shifted (kWh) "
-      "| time capped (h) |")
-print("|---:|---:|---:|---:|---:|---:|")
+print("\nThe floor and the filler acting in the run (apply: run; whole 20-min run):\n")
+print("| run | IT energy (kWh) | facility energy (kWh) | CO2e (t) | lift (kWh) "
+      "| grid range (MW) | grid 1-s ramp (MW) | grid RMS 0.1-20 Hz (MW) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+def ramp(x):
+    return max(x["swing_grid_ramp_up_1s_mw"], x["swing_grid_ramp_down_1s_mw"])
+for label, x in (("baseline", s),
+                 ("floor in run", json.load(open("out/swing/swings-floor-run.json"))),
+                 ("filler in run", json.load(open("out/swing/swings-filler-run.json")))):
+    print(f"| {label} | {f(x['it_energy_kwh'], '{:.0f}')} | "
+          f"{f(x['facility_energy_kwh'], '{:.0f}')} | {f(x['co2e_t'], '{:.3f}')} | "
+          f"{f(x.get('swing_lift_run_kwh') or 0.0, '{:.0f}')} | {f(x['swing_grid_range_mw'])} | "
+          f"{f(ramp(x))} | {f(x['swing_grid_rms_0p1_20hz_mw'])} |")
+print("\nDemand response (3 MW within 2 min for 5 min; no flexible job: by accelerator caps):\n")
+print("| events | met | curtailed (kWh) | work deferred (GPU-h) | work paused (GPU-h) "
+      "| energy shifted (kWh) | time capped (h) |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
 print(f"| {f(s['grid_dr_events'], '{:.0f}')} | {f(s['grid_dr_met'], '{:.0f}')} | "
       f"{f(s['grid_dr_curtailed_kwh'], '{:.0f}')} | {f(s['grid_dr_deferred_gpu_h'], '{:.0f}')} | "
+      f"{f(s['grid_dr_paused_gpu_h'], '{:.0f}')} | "
       f"{f(s['grid_dr_shifted_kwh'], '{:.0f}')} | {f(s['grid_capped_h'], '{:.3f}')} |")
 PY

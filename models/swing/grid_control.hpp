@@ -22,9 +22,11 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "models/swing/grid_admission.hpp"
 #include "models/swing/swing_spec.hpp"
 
 namespace joule::models::world {
@@ -46,16 +48,20 @@ struct GridReport {
   double curtailed_j = 0;        // Σ (baseline − achieved) × hold time
   double deferred_gpu_s = 0;     // accelerator-seconds of progress lost to the caps
   double shifted_j = 0;          // energy to redo the deferred work later
+  double paused_gpu_s = 0;       // accelerator-seconds flexible jobs spent paused by events
+  double battery_j = 0;          // facility battery discharge during events (notification to end)
+  std::size_t paused_jobs = 0;   // pauses (a job paused in two events counts twice)
   double limit_violation_s = 0;  // check intervals whose mean meter power exceeded the limit
   double capped_s = 0;           // time any cap of the controller was set
   double import_limit_w = 0;     // the limit checked (0: none)
+  std::optional<AdmissionReport> admission;  // with an import limit and `admission: true`
   std::size_t met() const;
 };
 
 class GridControl {
 public:
   GridControl(world::World& world, GridSpec spec, sim::Time duration);
-  GridReport report() const { return report_; }
+  GridReport report() const;
   const GridSpec& spec() const { return spec_; }
 
 private:
@@ -63,9 +69,15 @@ private:
   double meter_j() const;
   void account_progress(sim::Time now);
   void set_caps(std::optional<double> cap_w);
+  // Pauses flexible running jobs, largest saving first, until their estimated saving at the
+  // meter reaches `needed_w`; resume_all() brings them back.
+  // Returns the estimated saving.
+  double pause_flexible(double needed_w);
+  void resume_all();
 
   world::World& world_;
   GridSpec spec_;
+  std::shared_ptr<GridAdmission> admission_;
   sim::Time duration_;
   std::uint32_t handler_ = 0;
   double last_j_ = 0;
@@ -76,11 +88,15 @@ private:
     double w_per_gpu = 0;  // uncapped power per accelerator, when first capped
   };
   std::map<std::uint32_t, Progress> progress_;
+  std::vector<std::uint32_t> paused_;  // by this controller, in the event in force
   // Demand-response bookkeeping: the event index in force and its measured energies.
   std::optional<std::size_t> active_;
   double baseline_start_j_ = 0, hold_start_j_ = 0;
   sim::Time hold_start_;
   double target_w_ = 0;
+  double paused_saving_w_ = 0;  // estimated at the notification
+  double battery_w_ = 0;        // the battery's expected discharge in the event in force
+  double battery_start_j_ = 0;  // its discharge account at the notification
   GridReport report_;
 };
 

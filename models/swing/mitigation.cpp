@@ -12,37 +12,6 @@ namespace {
 
 using workload::PhaseKind;
 
-// How the facility follows a change of IT power: within a second only the power chain does
-// (fast = the slope of (facility − cooling) on IT over the window, least squares); over hours
-// the cooling follows the heat too (slow = fast + mean cooling / mean IT, as
-// Facility::facility_power_at scales it).
-struct Response {
-  double fast = 1, slow = 1;
-};
-Response facility_response(const Window& w) {
-  const std::size_t n = w.size();
-  double mx = 0, my = 0, mc = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    mx += w.it_w[i];
-    my += w.facility_w[i] - w.cooling_w[i];
-    mc += w.cooling_w[i];
-  }
-  if (n == 0 || !(mx > 0)) return {};
-  mx /= static_cast<double>(n);
-  my /= static_cast<double>(n);
-  mc /= static_cast<double>(n);
-  double sxx = 0, sxy = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    sxx += (w.it_w[i] - mx) * (w.it_w[i] - mx);
-    sxy += (w.it_w[i] - mx) * (w.facility_w[i] - w.cooling_w[i] - my);
-  }
-  Response r;
-  // A flat window: the chain's mean ratio stands for its slope.
-  r.fast = sxx > 1e-6 * mx * mx ? sxy / sxx : my / mx;
-  r.slow = r.fast + mc / mx;
-  return r;
-}
-
 bool running(std::int32_t phase) {
   return phase >= 0 && static_cast<PhaseKind>(phase) != PhaseKind::done;
 }
@@ -100,13 +69,45 @@ std::vector<double> smooth(const StorageSpec& s, const std::vector<double>& load
 
 }  // namespace
 
+// The slow response scales as Facility::facility_power_at does.
+Response facility_response(const Window& w) {
+  const std::size_t n = w.size();
+  double mx = 0, my = 0, mc = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    mx += w.it_w[i];
+    my += w.facility_w[i] - w.cooling_w[i];
+    mc += w.cooling_w[i];
+  }
+  if (n == 0 || !(mx > 0)) return {};
+  mx /= static_cast<double>(n);
+  my /= static_cast<double>(n);
+  mc /= static_cast<double>(n);
+  double sxx = 0, sxy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxx += (w.it_w[i] - mx) * (w.it_w[i] - mx);
+    sxy += (w.it_w[i] - mx) * (w.facility_w[i] - w.cooling_w[i] - my);
+  }
+  Response r;
+  // A flat window: the chain's mean ratio stands for its slope.
+  r.fast = sxx > 1e-6 * mx * mx ? sxy / sxx : my / mx;
+  r.slow = r.fast + mc / mx;
+  return r;
+}
+
 std::vector<std::string> enabled_mitigations(const MitigationSpec& spec) {
   std::vector<std::string> out;
-  if (spec.floor_fraction > 0) out.emplace_back("floor");
-  if (spec.filler_level > 0) out.emplace_back("filler");
+  if (spec.floor_fraction > 0 && !spec.floor_in_run) out.emplace_back("floor");
+  if (spec.filler_level > 0 && !spec.filler_in_run) out.emplace_back("filler");
   if (spec.rack_storage) out.emplace_back("rack_storage");
   if (spec.bess) out.emplace_back("bess");
   if (spec.stagger_groups > 1) out.emplace_back("stagger");
+  return out;
+}
+
+std::vector<std::string> in_run_mitigations(const MitigationSpec& spec) {
+  std::vector<std::string> out;
+  if (spec.floor_fraction > 0 && spec.floor_in_run) out.emplace_back("floor");
+  if (spec.filler_level > 0 && spec.filler_in_run) out.emplace_back("filler");
   return out;
 }
 

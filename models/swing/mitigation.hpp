@@ -46,6 +46,9 @@ struct MitigationSpec {
   double floor_fraction = 0;   // 0: off
   double filler_level = 0;     // 0: off
   double filler_slowdown = 0;  // step-time penalty of filler work (fraction)
+  // `apply: run` (in_run.hpp): the floor or filler acts inside the run; the window models
+  // below evaluate only the measures applied to the windows.
+  bool floor_in_run = false, filler_in_run = false;
   std::optional<StorageSpec> rack_storage;
   std::optional<StorageSpec> bess;
   int stagger_groups = 1;  // 1: off
@@ -62,7 +65,16 @@ struct Mitigated {
   double throughput_loss = 0;   // fraction of the job's progress
 };
 
+// The measures applied to the recorded windows, and those acting inside the run.
 std::vector<std::string> enabled_mitigations(const MitigationSpec& spec);
+std::vector<std::string> in_run_mitigations(const MitigationSpec& spec);
+// How the facility follows a change ΔP of IT power over a window: within a second only the
+// power chain does (fast = the slope of facility − cooling on IT, least squares); over hours
+// the cooling follows the heat too (slow = fast + mean cooling / mean IT).
+struct Response {
+  double fast = 1, slow = 1;
+};
+Response facility_response(const Window& w);
 // The window with mitigation `name` ("floor", "filler", "rack_storage", "bess", "stagger").
 Mitigated apply_mitigation(const std::string& name, const MitigationSpec& spec, const Window& w);
 

@@ -113,6 +113,13 @@ const bool registered = [] {
         return s.ramp_limit_violation_s;
       }),
       "the grid import ramped faster than grid.ramp_limit inside the swing windows");
+  add("swing_lift_run_kwh", "kWh", "in-run floor/filler energy", "swing",
+      "Wall energy the GPU power floor and filler acting in the run (apply: run) added at the "
+      "nodes over the whole run (IT side; facility, carbon and cost totals include it)",
+      [](const RunRecord& r) -> Value {
+        if (!r.swing || !r.swing->lift_run_j) return std::nullopt;
+        return *r.swing->lift_run_j / sim::joules_per_kwh;
+      });
   for (const char* name : {"floor", "filler", "rack_storage", "bess", "stagger"}) {
     const std::string k = std::string("swing_") + name + "_";
     const std::string l = name;
@@ -138,8 +145,8 @@ const bool registered = [] {
         mit([](const MitigationResult& m) -> Value { return mw(m.grid.band_rms_w); }));
     add(k + "extra_kw", "kW", "extra power of " + l, "swing",
         "Mean extra facility power swing." + l +
-            " costs over the windows (storage: its "
-            "conversion losses)",
+            " costs over the windows (storage: its conversion losses; acting in the run: the "
+            "lift measured at the nodes, at the chain's and cooling's response)",
         mit([](const MitigationResult& m) -> Value { return m.extra_kw; }));
     add(k + "extra_share", "1", "extra energy share of " + l, "swing",
         "Extra facility energy of swing." + l + " over the windows' facility energy",
@@ -175,8 +182,17 @@ const bool registered = [] {
       "Accelerator-hours of progress the grid controller's caps cost (nominal clock behind the "
       "wall clock)",
       grid([](const GridReport& g) -> Value { return g.deferred_gpu_s / sim::seconds_per_hour; }));
+  add("grid_dr_paused_gpu_h", "GPU-h", "work deferred by pausing", "grid",
+      "Accelerator-hours flexible jobs spent paused by demand-response events (their progress "
+      "resumes after the event)",
+      grid([](const GridReport& g) -> Value { return g.paused_gpu_s / sim::seconds_per_hour; }));
+  add("grid_dr_battery_kwh", "kWh", "battery energy for demand response", "grid",
+      "Energy the facility battery (power_chain.battery) discharged from each event's "
+      "notification to the end of its hold",
+      grid([](const GridReport& g) -> Value { return g.battery_j / sim::joules_per_kwh; }));
   add("grid_dr_shifted_kwh", "kWh", "energy shifted", "grid",
-      "Energy to redo the deferred work later, at each job's uncapped power per accelerator",
+      "Energy to redo the work deferred by caps and pauses later, at each job's uncapped power "
+      "per accelerator",
       grid([](const GridReport& g) -> Value { return g.shifted_j / sim::joules_per_kwh; }));
   add(
       "grid_limit_violation_s", "s", "time above the import limit", "grid",
@@ -186,6 +202,31 @@ const bool registered = [] {
         return r.grid->limit_violation_s;
       },
       "the meter exceeded grid.import_limit on average over some check intervals");
+  auto admission = [](auto get) {
+    return [get](const RunRecord& r) -> Value {
+      if (!r.grid || !r.grid->admission) return std::nullopt;
+      return get(*r.grid->admission);
+    };
+  };
+  add("grid_admission_capped", "1", "jobs started capped for the import limit", "grid",
+      "Jobs that would have pushed the predicted facility power over grid.import_limit "
+      "uncapped and started with an accelerator cap that fits",
+      admission([](const AdmissionReport& a) -> Value { return static_cast<double>(a.capped); }));
+  add("grid_admission_wait_h", "h", "time jobs waited for the import limit", "grid",
+      "Job-hours queued jobs waited at admission because even at the lowest cap they would "
+      "have pushed the predicted facility power over grid.import_limit",
+      admission(
+          [](const AdmissionReport& a) -> Value { return a.wait_s / sim::seconds_per_hour; }));
+  add("grid_ramp_staggered", "1", "job starts staggered for the ramp limit", "grid",
+      "Jobs whose start grid.ramp_limit delayed: each start waits until the previous start's "
+      "facility step, at the ramp limit, has passed",
+      admission(
+          [](const AdmissionReport& a) -> Value { return static_cast<double>(a.staggered); }));
+  add("grid_admission_refused", "1", "jobs refused for the import limit", "grid",
+      "Jobs that cannot start under grid.import_limit even alone on an idle cluster at the "
+      "lowest cap: the limit cannot be met with them (they stay queued)",
+      admission([](const AdmissionReport& a) -> Value { return static_cast<double>(a.refused); }),
+      "some jobs can never start under grid.import_limit (too large for the limit)");
   add("grid_capped_h", "h", "time under grid caps", "grid",
       "Time the grid controller held accelerator caps",
       grid([](const GridReport& g) -> Value { return g.capped_s / sim::seconds_per_hour; }));

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/swing/in_run.hpp"
 #include "models/world/world.hpp"
+#include "sim/error.hpp"
 
 namespace joule::models::swing {
 
@@ -101,6 +103,16 @@ SwingMonitor::SwingMonitor(world::World& world, SwingSpec spec, sim::Time durati
     b.capacity = sim::Joules(spec_.rack_storage_capacity_j * racks);
     b.max_charge = b.max_discharge = sim::Watts(spec_.rack_storage_power_w * racks);
   }
+  const MitigationSpec& m = spec_.mitigation;
+  in_run_ = !in_run_mitigations(m).empty();
+  if (in_run_) {
+    if (world_.cluster().node.model != compute::NodePowerModel::operation)
+      throw sim::InputError(m.floor_in_run ? spec_.floor_where : spec_.filler_where,
+                            "a floor or filler acting in the run (apply: run) needs the operation "
+                            "node model (cluster.node.model); use `apply: window`");
+    world_.set_power_floor(std::make_shared<InRunFloor>(
+        m.floor_in_run ? m.floor_fraction : 0.0, m.filler_in_run ? m.filler_level : 0.0, m.tdp_w));
+  }
   auto& sim = world_.simulator();
   handler_ = sim.bind([this](std::uint64_t k) { on_sample(k); });
   for (std::size_t k = 0; k < starts_.size(); ++k)
@@ -128,8 +140,9 @@ SwingMonitor::State SwingMonitor::state_now() const {
 void SwingMonitor::on_sample(std::uint64_t k) {
   const sim::Time now = world_.simulator().now();
   const double h_s = spec_.resolution.seconds();
-  std::array<double, 4 + stage_count> j{};
+  std::array<double, 5 + stage_count> j{};
   j[0] = world_.it_energy_j();
+  j[4 + stage_count] = world_.power_floor_energy_j();
   if (has_facility_) {
     const auto& t = world_.facility_totals();
     j[1] = t.facility_j;
@@ -151,6 +164,7 @@ void SwingMonitor::on_sample(std::uint64_t k) {
     w.grid_w.push_back(has_facility_ ? avg(2) : avg(0));
     w.cooling_w.push_back(avg(3));
     for (std::size_t s = 0; s < stage_count; ++s) w.stage_w[s].push_back(avg(4 + s));
+    w.lift_w.push_back(avg(4 + stage_count));
     const State& before = *last_state_;
     Cause cause = Cause::none;
     const auto is = [](std::int32_t phase, PhaseKind kind) {
@@ -221,6 +235,26 @@ SwingReport SwingMonitor::report(double ramp_limit_w_per_s) const {
   }
   for (auto& s : r.phase_share) s = samples ? s / static_cast<double>(samples) : 0.0;
   r.ramp_limit_w_per_s = ramp_limit_w_per_s;
+  // In-run measures: the run's own meter, and the extra the lift cost over the windows (at the
+  // chain's and cooling's response, as for the window models).
+  if (in_run_) r.lift_run_j = world_.power_floor_energy_j();
+  for (const auto& name : in_run_mitigations(spec_.mitigation)) {
+    MitigationResult m;
+    m.name = name;
+    m.grid = r.grid;
+    for (const auto& w : r.windows) {
+      const double slow = facility_response(w).slow;
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        m.extra_facility_j += slow * w.lift_w[i] * w.dt_s;
+        m.grid_w.push_back(w.grid_w[i]);
+      }
+    }
+    m.extra_kw = window_s > 0 ? m.extra_facility_j / window_s / 1e3 : 0.0;
+    // Over what the windows would have drawn without it.
+    const double base_j = r.window_facility_j - m.extra_facility_j;
+    m.extra_share = base_j > 0 ? m.extra_facility_j / base_j : 0.0;
+    r.mitigations.push_back(std::move(m));
+  }
   for (const auto& name : enabled_mitigations(spec_.mitigation)) {
     MitigationResult m;
     m.name = name;

@@ -59,6 +59,9 @@ struct SwingReport {
   // Time share of each phase kind of the dominant job over the windows (index: PhaseKind).
   std::vector<double> phase_share;
   double window_facility_j = 0;
+  // In-run floor/filler (in_run.hpp): the wall energy it added over the whole run (its
+  // MitigationResults hold the windows' share and the run's own grid metrics).
+  std::optional<double> lift_run_j;
   double ramp_limit_w_per_s = 0;      // grid.ramp_limit (0: none)
   double ramp_limit_violation_s = 0;  // window time whose 1-s meter ramp exceeded it
   const MitigationResult* mitigation(const std::string& name) const;
@@ -88,10 +91,11 @@ private:
   std::vector<sim::Time> starts_;
   std::vector<Window> windows_;
   std::unique_ptr<State> last_state_;
-  std::array<double, 4 + stage_count> last_j_{};  // it, facility, grid, cooling, stages
+  std::array<double, 5 + stage_count> last_j_{};  // it, facility, grid, cooling, stages, lift
   sim::Time next_;
   std::uint32_t handler_ = 0;
   bool has_facility_ = false;
+  bool in_run_ = false;  // a floor or filler acts in the run
 };
 
 }  // namespace joule::models::swing

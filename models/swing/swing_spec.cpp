@@ -20,7 +20,10 @@ const sim::ModelDoc& floor_doc() {
       "power smoothing, 2025). No throughput cost.",
       {{"fraction", "number", "0.6",
         "floor as a fraction of TDP (estimate: between the communication-phase and "
-        "compute-phase power of an H100)"}}};
+        "compute-phase power of an H100)"},
+       {"apply", "string", "run",
+        "`run`: the accelerators draw the floor in the run (energy, carbon and cost include "
+        "it; operation node model); `window`: evaluated on the recorded windows only"}}};
   return doc;
 }
 const sim::ModelDoc& filler_doc() {
@@ -32,7 +35,11 @@ const sim::ModelDoc& filler_doc() {
       "al. 2025).",
       {{"level", "number", "0.9", "target, fraction of the compute-phase power (estimate)"},
        {"slowdown", "number", "0",
-        "step-time penalty of the filler kernels competing with communication (estimate: 0)"}}};
+        "step-time penalty of the filler kernels competing with communication (estimate: 0; "
+        "with `apply: window` only)"},
+       {"apply", "string", "run",
+        "`run`: the filler acts in the run (energy, carbon and cost include it; operation node "
+        "model); `window`: evaluated on the recorded windows only"}}};
   return doc;
 }
 const sim::ModelDoc& storage_doc(bool rack) {
@@ -211,11 +218,25 @@ const sim::ModelDoc& grid_doc() {
   static const sim::ModelDoc doc{
       "grid",
       "grid",
-      "Interconnection limit, ramp limit and demand-response events, met by capping the "
-      "running jobs' accelerators (docs/power-swings.md)",
-      {{"import_limit", "W", "0 W", "largest meter power (0: none); caps hold it"},
+      "Interconnection limit, ramp limit and demand-response events, met by admission, the "
+      "facility battery, pausing flexible jobs and capping the running jobs' accelerators "
+      "(docs/power-swings.md)",
+      {{"import_limit", "W", "0 W", "largest meter power (0: none); admission and caps hold it"},
+       {"admission", "bool", "true",
+        "with an import limit: a job starts only when the facility power predicted with it fits "
+        "under the limit, capped to fit when needed; with a ramp limit: starts are staggered "
+        "(grid_admission.hpp)"},
        {"ramp_limit", "W/s", "0 W/s",
-        "largest 1-s ramp of the meter power (0: none); checked over the swing windows"},
+        "largest ramp of the meter power (0: none): job starts are staggered to hold it "
+        "(with `admission`); phase swings and job ends are checked over the swing windows"},
+       {"pause_flexible", "bool", "true",
+        "a demand-response event first pauses flexible jobs (workload `flexible: true`), largest "
+        "saving first, until their estimated saving covers the curtailment; they resume when it "
+        "ends"},
+       {"discharge_battery", "bool", "true",
+        "a demand-response event first discharges the facility battery (power_chain.battery) "
+        "toward the event's target, from the notification to the end of the hold, within its "
+        "limits and whatever its dispatch mode"},
        {"baseline", "s", "15 min", "a demand-response baseline: mean meter power before the event"},
        {"check_interval", "s", "1 min", "period at which caps are re-evaluated"},
        {"demand_response", "list", "-",
@@ -247,13 +268,20 @@ SwingSpec swing_spec(const sim::ParamNode& node) {
   if (s.window / s.resolution < 8) r.fail("window", "must hold at least 8 samples");
   s.psd_segment = r.duration("psd_segment", sim::Range::positive());
   s.mitigation.psu_efficiency = r.number("psu_efficiency", {0, 1, true, false});
-  if (const auto* n = r.node("floor"))
-    s.mitigation.floor_fraction =
-        sim::ParamReader(n, floor_doc(), {}).number("fraction", {0, 1, true, false});
+  if (const auto* n = r.node("floor")) {
+    const sim::ParamReader f(n, floor_doc(), {});
+    s.mitigation.floor_fraction = f.number("fraction", {0, 1, true, false});
+    s.mitigation.floor_in_run = f.choice("apply", {"run", "window"}) == "run";
+    s.floor_where = n->where;
+  }
   if (const auto* n = r.node("filler")) {
     const sim::ParamReader f(n, filler_doc(), {});
     s.mitigation.filler_level = f.number("level", {0, 1, true, false});
     s.mitigation.filler_slowdown = f.number("slowdown", sim::Range::between(0, 1));
+    s.mitigation.filler_in_run = f.choice("apply", {"run", "window"}) == "run";
+    if (s.mitigation.filler_in_run && s.mitigation.filler_slowdown > 0)
+      f.fail("slowdown", "is modelled on the windows only: set `apply: window` with it");
+    s.filler_where = n->where;
   }
   if (const auto* n = r.node("rack_storage"))
     s.mitigation.rack_storage =
@@ -272,6 +300,9 @@ GridSpec grid_spec(const sim::ParamNode& node, const std::string& base_dir) {
   const sim::ParamReader r(&node, grid_doc(), {});
   GridSpec g;
   g.import_limit_w = r.quantity<sim::Watts>("import_limit", sim::Range::non_negative()).value();
+  g.admission = r.boolean("admission");
+  g.pause_flexible = r.boolean("pause_flexible");
+  g.discharge_battery = r.boolean("discharge_battery");
   g.ramp_limit_w_per_s =
       r.quantity<WattsPerSecond>("ramp_limit", sim::Range::non_negative()).value();
   g.baseline = r.duration("baseline", sim::Range::positive());

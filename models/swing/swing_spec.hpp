@@ -37,6 +37,7 @@ struct SwingSpec {
   sim::Time psd_segment = sim::seconds(60);
   MitigationSpec mitigation;  // tdp_w, accelerators and rack count are filled by the monitor
   double rack_storage_capacity_j = 0, rack_storage_power_w = 0;  // per rack
+  sim::Location floor_where, filler_where;                       // for errors about them
   // Windows [start_k, start_k + window) inside [0, duration).
   std::vector<sim::Time> window_starts(sim::Time duration) const;
 };
@@ -51,6 +52,9 @@ struct DemandResponseEvent {
 
 struct GridSpec {
   double import_limit_w = 0;              // 0: none
+  bool admission = true;                  // jobs start only when they fit under the limit
+  bool pause_flexible = true;             // events pause flexible jobs before capping
+  bool discharge_battery = true;          // events discharge power_chain.battery first
   double ramp_limit_w_per_s = 0;          // 0: none (reported over the swing windows)
   sim::Time baseline = sim::minutes(15);  // baseline: mean meter power before the event
   sim::Time check_interval = sim::minutes(1);

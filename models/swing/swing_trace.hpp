@@ -24,6 +24,7 @@ struct Window {
   // Interval averages, sample i covers (start + i h, start + (i+1) h].
   std::vector<double> it_w, facility_w, grid_w, cooling_w;
   std::array<std::vector<double>, stage_count> stage_w;
+  std::vector<double> lift_w;  // wall power an in-run floor or filler added (in_run.hpp)
   // State at each sample instant t_0 … t_n (one more than the intervals): what holds from
   // then on.
   std::vector<double> it_now_w;     // IT power

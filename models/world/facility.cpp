@@ -217,8 +217,23 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
           forecast.push_back(value(t));
       }
       const double demand_w = breakdown_.facility_w() - pv_available_w_;
-      const double request_w =
+      double request_w =
           power::dispatch_request_w(mode, battery_spec_->limits(), demand_w, signal, forecast);
+      if (meter_target_w_) {
+        // Demand response: the meter at the target. The meter moves by the battery's power and
+        // the transformer's loss on it: one secant step from the first guess finds it.
+        const double other_w = chain_->other_load_w() + support_->lighting_w() + block_heater_w_;
+        const auto meter_w = [&](double battery_w) {
+          return chain_
+              ->evaluate(it_w_, cooling_w_ + room_cooling_w_, other_w, pv_available_w_, battery_w)
+              .grid_w;
+        };
+        const double guess_w = std::max(0.0, demand_w - *meter_target_w_);
+        const double m0 = meter_w(0.0), m1 = meter_w(guess_w);
+        const double need_w =
+            m0 - m1 > 1e-9 ? guess_w * (m0 - *meter_target_w_) / (m0 - m1) : guess_w;
+        request_w = std::max(request_w, need_w);
+      }
       battery_w_ = battery_->step(dt_s, request_w).power_w;
     }
   }

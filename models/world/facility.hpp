@@ -164,6 +164,13 @@ public:
   bool has_battery() const { return battery_ != nullptr; }
   // The battery's peak-shaving threshold, W (none without one).
   std::optional<double> battery_peak_shave_above() const;
+  // Demand response (models/swing/grid_control.hpp): while set, the battery discharges at least
+  // what keeps the meter at `target_w` (within its limits), whatever its dispatch mode.
+  void set_meter_target(std::optional<double> target_w) { meter_target_w_ = target_w; }
+  // The discharge the battery can hold for `seconds` from now (0 without one).
+  double battery_available_w(double seconds) const {
+    return battery_ ? battery_->max_discharge_w(seconds) : 0.0;
+  }
   // Now: PV available (before curtailment), battery state of charge (NaN without one).
   double pv_available_w() const { return pv_available_w_; }
   double battery_soc() const { return battery_ ? battery_->soc() : std::nan(""); }
@@ -205,6 +212,7 @@ private:
   std::unique_ptr<cooling::DataHall> hall_;
   std::optional<power::BatterySpec> battery_spec_;
   std::unique_ptr<power::Battery> battery_;
+  std::optional<double> meter_target_w_;
   std::unique_ptr<power::SupportLoads> support_;
 
   // Current piecewise-constant state.

@@ -52,6 +52,8 @@ struct Job : scheduling::JobView {
   std::optional<double> cap_w;
   std::shared_ptr<const compute::Node> capped_node;
   std::int64_t interruptions = 0;
+  // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
+  bool paused = false;
 
   // Nominal time at wall time `now` (whole nanoseconds).
   sim::Time nominal(sim::Time now) const {

@@ -237,7 +237,31 @@ void JobRunner::apply_load(Job& job) {
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
-  job.speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
+  job.speed = speed_of(job, clock);
+}
+
+double JobRunner::speed_of(const Job& job, double clock) const {
+  if (job.paused) return 0.0;
+  return computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
+}
+
+void JobRunner::pause(Job& job) {
+  if (job.state != JobState::running || job.paused) return;
+  if (job.end_event.valid()) sim_.cancel(job.end_event);
+  if (job.failure_event.valid()) sim_.cancel(job.failure_event);
+  job.end_event = job.failure_event = {};
+  job.paused = true;
+  job.load = compute::NodeLoad{};
+  apply_load(job);
+}
+
+void JobRunner::resume(Job& job) {
+  if (job.state != JobState::running || !job.paused) return;
+  job.paused = false;
+  job.load = node_load(job, job.activity.rates, computing(job.activity.kind));
+  apply_load(job);
+  reschedule_end(job);
+  schedule_failure(job);
 }
 
 void JobRunner::reload(Job& job) {
@@ -256,7 +280,7 @@ void JobRunner::refresh(Job& job) {
   update(job);
   job.power_w = power_w;
   job.accelerators_w = accelerators_w;
-  const double speed = computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
+  const double speed = speed_of(job, clock);
   if (speed != job.speed) {
     job.tau = job.nominal(sim_.now());
     job.tau_wall = sim_.now();
@@ -267,6 +291,10 @@ void JobRunner::refresh(Job& job) {
 
 void JobRunner::reschedule_end(Job& job) {
   if (job.end_event.valid()) sim_.cancel(job.end_event);
+  if (job.paused) {
+    job.end_event = {};
+    return;
+  }
   const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
   // A job slowed past the end of representable time never ends (Time::max() is never reached).
   const double wall_ns = std::ceil(std::max(0.0, left_ns) / job.speed);

@@ -84,6 +84,10 @@ public:
   // The job's nodes changed power or clock under it (inlet air, a rack limit): take their
   // power, and re-time its activity if its speed changed.
   void refresh(Job& job);
+  // Pauses a running job in place: its nodes idle (accelerators without work), its nominal
+  // clock and its failures stop; resume() puts its activity back where it stopped.
+  void pause(Job& job);
+  void resume(Job& job);
   // When the job should end at the speed it runs now (Time::max() while queued).
   sim::Time estimated_end(const Job& job) const;
   // What each of the job's nodes runs on average over its life (policies' estimates).
@@ -101,6 +105,7 @@ private:
   void schedule_failure(Job& job);
   void finish(Job& job);
   void update(Job& job) const;
+  double speed_of(const Job& job, double clock) const;
   compute::NodeLoad node_load(const Job& job, const compute::OpRates& rates, bool computing) const;
   workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
   workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;

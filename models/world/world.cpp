@@ -54,6 +54,7 @@ World::World(WorldSpec spec)
           std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
   rack_idle_.resize(rack_count);
   limits_.resize(rack_count, n);
+  lift_.resize(n);
   check_limits(spec.places);
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_idle_[r] = node_model_->idle(state_.rack_inlet_c(r));
@@ -111,6 +112,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
                                           : over(p.busy) * busy + over(p.idle) * idle);
   }
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
+  lift_.set(node, sim_.now(), 0.0);  // place_load and reevaluate_rack set a floor's lift after
   record_split(node, p);
   if (!state_.set_node_power(node, p)) return;
   const std::uint32_t rack = state_.node(node).rack;
@@ -172,6 +174,7 @@ void World::commit() {
 void World::reset_accounts() {
   it_energy_from_j_ = state_.it_energy_j();
   split_->reset();
+  lift_.reset(sim_.now());
   peak_it_w_ = state_.it_power_w();
   facility_->reset_accounts(sim_.now());
 }
@@ -195,13 +198,6 @@ void World::run_policy() {
   commit();
 }
 
-std::vector<const scheduling::JobView*> World::queue() const {
-  std::vector<const scheduling::JobView*> out;
-  out.reserve(runner_->queued().size());
-  for (const auto id : runner_->queued()) out.push_back(&runner_->job(id));
-  return out;
-}
-
 std::vector<const scheduling::JobView*> World::running() const {
   std::vector<const scheduling::JobView*> out;
   out.reserve(runner_->running().size());
@@ -213,7 +209,9 @@ sim::Time World::estimated_end(const scheduling::JobView& view) const {
   return runner_->estimated_end(runner_->job(view.id));
 }
 
-compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
+compute::NodePower World::node_power(const Job& job, std::uint32_t rack, double* lift_w) const {
+  double lift = 0.0;
+  if (lift_w) *lift_w = 0.0;
   if (const auto fixed_w = job.model->fixed_power_per_accelerator()) {
     // Replay: the published average power per accelerator, host share included.
     compute::NodePower p;
@@ -224,7 +222,11 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack) const {
     return p;
   }
   const compute::Node& model = job.capped_node ? *job.capped_node : *node_model_;
-  return model.evaluate(job.load, state_.rack_inlet_c(rack));
+  const double inlet_c = state_.rack_inlet_c(rack);
+  const compute::NodePower p =
+      with_floor(job, model, model.evaluate(job.load, inlet_c), inlet_c, lift);
+  if (lift_w) *lift_w = lift;
+  return p;
 }
 
 void World::place_load(const Job& job) {
@@ -237,13 +239,15 @@ void World::place_load(const Job& job) {
   }
   std::uint32_t cached_rack = UINT32_MAX;
   compute::NodePower p;
+  double lift_w = 0.0;
   for (const auto id : job.nodes) {
     const std::uint32_t rack = state_.node(id).rack;
     if (rack != cached_rack) {  // nodes of one rack share inlet air: evaluate once
-      p = node_power(job, rack);
+      p = node_power(job, rack, &lift_w);
       cached_rack = rack;
     }
     set_node_power(id, p);
+    lift_.set(id, sim_.now(), lift_w);
     state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
   }
 }
@@ -268,7 +272,7 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
         state_.node(id).state != scheduling::NodeState::on)
       throw std::logic_error("start(): node " + std::to_string(id) + " is not free and on");
   std::sort(chosen.begin(), chosen.end());
-
+  start_capped_if_gated(job);
   runner_->start(job, std::move(chosen));
 }
 
@@ -438,6 +442,7 @@ void World::reevaluate_rack(std::uint32_t rack) {
   rack_idle_[rack] = node_model_->idle(state_.rack_inlet_c(rack));
   std::int32_t cached_job = -2;
   compute::NodePower p;
+  double lift_w = 0.0;
   for (std::uint32_t id = state_.rack_begin(rack); id < state_.rack_end(rack); ++id) {
     const std::int32_t j = state_.node(id).job;
     if (j < 0) {
@@ -450,10 +455,11 @@ void World::reevaluate_rack(std::uint32_t rack) {
       continue;
     }
     if (j != cached_job) {
-      p = node_power(job, rack);
+      p = node_power(job, rack, &lift_w);
       cached_job = j;
     }
     set_node_power(id, p);
+    lift_.set(id, sim_.now(), lift_w);
     state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
   }
 }

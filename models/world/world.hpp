@@ -18,6 +18,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -30,6 +31,7 @@
 #include "models/network/topology.hpp"
 #include "models/scheduling/policy.hpp"
 #include "models/scheduling/scheduler.hpp"
+#include "models/world/admission.hpp"
 #include "models/world/cluster_state.hpp"
 #include "models/world/energy_split.hpp"
 #include "models/world/facility.hpp"
@@ -37,6 +39,7 @@
 #include "models/world/job_runner.hpp"
 #include "models/world/limits.hpp"
 #include "models/world/node_sharing.hpp"
+#include "models/world/power_floor.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
@@ -102,6 +105,17 @@ public:
   // The services the policies use (caps, power estimates), for controllers outside the
   // scheduler (models/swing/grid_control.hpp).
   scheduling::SchedulerContext& control() { return *this; }
+  // A floor under busy accelerators' power (power_floor.hpp), set before the run; and the wall
+  // energy it has added so far (since the accounts started).
+  void set_power_floor(std::shared_ptr<const PowerFloor> floor) { floor_ = std::move(floor); }
+  double power_floor_energy_j() const { return lift_.energy_j(sim_.now()); }
+  // A meter target the facility battery discharges toward (demand response; none: unset).
+  void set_meter_target(std::optional<double> target_w) { facility_->set_meter_target(target_w); }
+  // Pauses a running job in place and resumes it (demand response: job_runner.hpp).
+  void pause_job(std::uint32_t id);
+  void resume_job(std::uint32_t id);
+  // A gate on job starts (admission.hpp), set before the run.
+  void set_admission(std::shared_ptr<AdmissionGate> gate) { gate_ = std::move(gate); }
 
 private:
   // SchedulerContext
@@ -165,7 +179,17 @@ private:
   EnergySplit::Owners split_owners_;
   void reevaluate_rack(std::uint32_t rack);
   void enforce_rack_limit(std::uint32_t rack);
-  compute::NodePower node_power(const Job& job, std::uint32_t rack) const;
+  // `lift_w`, when given, receives the wall power a power floor adds to the node.
+  compute::NodePower node_power(const Job& job, std::uint32_t rack, double* lift_w = nullptr) const;
+  // `p` (the node model's power for the job's load) with the power floor applied, and the wall
+  // power that adds (world_floor.cpp).
+  compute::NodePower with_floor(const Job& job, const compute::Node& model, compute::NodePower p,
+                                double inlet_c, double& lift_w) const;
+  std::shared_ptr<const PowerFloor> floor_;
+  std::shared_ptr<AdmissionGate> gate_;
+  void start_capped_if_gated(Job& job);  // the gate's cap for a job it let through
+  mutable std::map<std::uint32_t, double> admission_cap_w_;  // caps the gate chose (queue())
+  LiftAccount lift_;
 
   sim::Simulator sim_;
   sim::RandomStreams random_;
