@@ -11,7 +11,7 @@ ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double
   capacitance_.push_back(capacitance_j_per_k);
   temp_c_.push_back(initial_c);
   heat_w_.push_back(0.0);
-  pattern_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = dirty_ = true;
   return Node{node_count() - 1};
 }
 
@@ -23,7 +23,7 @@ ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
 ThermalNetwork::Link ThermalNetwork::add_link(LinkData d) {
   if (!(d.value >= 0)) throw std::invalid_argument("conductance/stream rate must be >= 0");
   links_.push_back(d);
-  pattern_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = dirty_ = true;
   return Link{static_cast<int>(links_.size()) - 1};
 }
 
@@ -104,9 +104,12 @@ void ThermalNetwork::step(double dt_s) {
   }
   if (dirty_) {
     assemble(1.0 / dt_s_, matrix_);
-    blocks_.reset();
-    if (!general_only_) blocks_ = make_blocks(matrix_);
-    if (!blocks_) {
+    if (block_pattern_dirty_) {
+      blocks_ = block_pattern(matrix_);
+      block_pattern_dirty_ = false;
+    }
+    use_blocks_ = !general_only_ && blocks_ && factor_blocks(matrix_, *blocks_);
+    if (!use_blocks_) {
       if (pattern_dirty_ || !lu_) {
         lu_ = std::make_unique<
             Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>>();
@@ -133,7 +136,7 @@ void ThermalNetwork::step(double dt_s) {
     rhs_[l.a] += l.value * boundary_c_[l.b];
   }
   for (int i = 0; i < n; ++i) rhs_[i] += c_over_dt_[i] * temp_c_[i] + heat_w_[i];
-  if (blocks_) {
+  if (use_blocks_) {
     solve_blocks(rhs_);
     return;
   }
@@ -150,7 +153,7 @@ void ThermalNetwork::step(double dt_s) {
   for (int i = 0; i < n; ++i) temp_c_[i] = solution_[pc[i]];
 }
 
-std::optional<ThermalNetwork::Blocks> ThermalNetwork::make_blocks(
+std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
     const Eigen::SparseMatrix<double>& m) {
   constexpr int max_group = 4, max_hubs = 8, hub_degree = 8;
   const int n = static_cast<int>(m.rows());
@@ -199,61 +202,106 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::make_blocks(
     local[i] = static_cast<int>(groups[g].size());
     groups[g].push_back(i);
   }
-  // Dense blocks A_gg, A_gh, A_hh and the entries of A_hg.
   const int h = b.hubs;
-  Eigen::MatrixXd ahh = Eigen::MatrixXd::Zero(h, h);
-  std::vector<Eigen::MatrixXd> agg(groups.size()), agh(groups.size());
+  b.position.assign(n, -1);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto size = static_cast<Eigen::Index>(groups[g].size());
-    agg[g] = Eigen::MatrixXd::Zero(size, size);
-    agh[g] = Eigen::MatrixXd::Zero(size, h);
+    b.agg.emplace_back(size, size);
+    b.agh.emplace_back(size, h);
+    b.gg.emplace_back(size, h);
+    b.group_start.push_back(static_cast<int>(b.order.size()));
+    b.inv_offset.push_back(b.inv.size());
+    b.inv.resize(b.inv.size() + static_cast<std::size_t>(size * size));
+    for (const int node : groups[g]) {
+      b.position[node] = static_cast<int>(b.order.size());
+      b.order.push_back(node);
+    }
   }
+  b.group_start.push_back(static_cast<int>(b.order.size()));
+  b.g.resize(b.order.size() * static_cast<std::size_t>(h));
+  // Where each stored entry goes; A_hg entries sorted by hub, stably (in storage order).
+  std::vector<std::size_t> hg_entries;  // indices into targets
   for (int col = 0; col < m.outerSize(); ++col)
     for (It it(m, col); it; ++it) {
       const int i = static_cast<int>(it.row()), j = col;
       if (hub_of[i] >= 0 && hub_of[j] >= 0)
-        ahh(hub_of[i], hub_of[j]) += it.value();
+        b.targets.push_back({-1, hub_of[i], hub_of[j], false});
       else if (hub_of[i] < 0 && hub_of[j] < 0)
-        agg[group[i]](local[i], local[j]) += it.value();  // same group, by construction
+        b.targets.push_back({group[i], local[i], local[j], false});  // same group, by construction
       else if (hub_of[i] < 0)
-        agh[group[i]](local[i], hub_of[j]) += it.value();
-      else
-        b.hub_rows.push_back({hub_of[i], j, it.value()});
+        b.targets.push_back({group[i], local[i], hub_of[j], true});
+      else {
+        hg_entries.push_back(b.targets.size());
+        b.targets.push_back({-2, 0, 0, false});
+        b.hub_rows.push_back({hub_of[i], j, 0.0});
+      }
     }
-  // Group inverses, G rows, and the Schur complement of the hubs.
-  std::vector<int> position(n, -1);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const Eigen::FullPivLU<Eigen::MatrixXd> lu(agg[g]);
-    if (!lu.isInvertible()) return std::nullopt;
-    const Eigen::MatrixXd inv = lu.inverse();
-    const Eigen::MatrixXd gg = inv * agh[g];
-    b.group_start.push_back(static_cast<int>(b.order.size()));
-    b.inv_offset.push_back(b.inv.size());
-    for (Eigen::Index r = 0; r < inv.rows(); ++r)
-      for (Eigen::Index c = 0; c < inv.cols(); ++c) b.inv.push_back(inv(r, c));
-    for (std::size_t k = 0; k < groups[g].size(); ++k) {
-      position[groups[g][k]] = static_cast<int>(b.order.size());
-      b.order.push_back(groups[g][k]);
-      for (int c = 0; c < h; ++c) b.g.push_back(gg(static_cast<Eigen::Index>(k), c));
-    }
+  std::vector<std::size_t> sorted(hg_entries.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) sorted[k] = k;
+  std::stable_sort(sorted.begin(), sorted.end(), [&](std::size_t x, std::size_t y) {
+    return b.hub_rows[x].hub < b.hub_rows[y].hub;
+  });
+  std::vector<Blocks::Entry> rows(b.hub_rows.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    rows[k] = b.hub_rows[sorted[k]];
+    b.targets[hg_entries[sorted[k]]].row = static_cast<int>(k);
   }
-  b.group_start.push_back(static_cast<int>(b.order.size()));
-  std::stable_sort(b.hub_rows.begin(), b.hub_rows.end(),
-                   [](const Blocks::Entry& x, const Blocks::Entry& y) { return x.hub < y.hub; });
+  b.hub_rows = std::move(rows);
   b.hub_row_start.assign(h + 1, 0);
   for (const auto& e : b.hub_rows) ++b.hub_row_start[e.hub + 1];
   for (int k = 0; k < h; ++k) b.hub_row_start[k + 1] += b.hub_row_start[k];
-  if (h > 0) {
-    Eigen::MatrixXd schur = ahh;
-    for (const auto& e : b.hub_rows)
-      for (int c = 0; c < h; ++c)
-        schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(position[e.node]) * h + c];
-    if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return std::nullopt;
-    b.schur.compute(schur);
-  }
+  b.ahh.resize(h, h);
+  for (int size = 0; size <= max_group; ++size) b.lu_by_size.emplace_back(size, size);
   b.y.assign(n, 0.0);
   b.xh.assign(h, 0.0);
   return b;
+}
+
+bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b) {
+  const int h = b.hubs;
+  // Dense blocks A_gg, A_gh, A_hh and the entries of A_hg (each stored entry lands on its own
+  // element).
+  b.ahh.setZero();
+  for (auto& a : b.agg) a.setZero();
+  for (auto& a : b.agh) a.setZero();
+  const double* value = m.valuePtr();
+  for (std::size_t k = 0; k < b.targets.size(); ++k) {
+    const Blocks::Target& t = b.targets[k];
+    if (t.block == -1)
+      b.ahh(t.row, t.col) += value[k];
+    else if (t.block == -2)
+      b.hub_rows[static_cast<std::size_t>(t.row)].value = value[k];
+    else if (t.to_hubs)
+      b.agh[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
+    else
+      b.agg[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
+  }
+  // Group inverses, G rows, and the Schur complement of the hubs.
+  for (std::size_t g = 0; g < b.agg.size(); ++g) {
+    const Eigen::Index size = b.agg[g].rows();
+    Eigen::FullPivLU<Eigen::MatrixXd>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
+    lu.compute(b.agg[g]);
+    if (!lu.isInvertible()) return false;
+    b.inverse = lu.inverse();
+    b.gg[g] = b.inverse * b.agh[g];
+    double* inv = &b.inv[b.inv_offset[g]];
+    for (Eigen::Index r = 0; r < size; ++r)
+      for (Eigen::Index c = 0; c < size; ++c) *inv++ = b.inverse(r, c);
+    const auto start = static_cast<std::size_t>(b.group_start[g]);
+    for (Eigen::Index k = 0; k < size; ++k)
+      for (int c = 0; c < h; ++c)
+        b.g[(start + static_cast<std::size_t>(k)) * static_cast<std::size_t>(h) +
+            static_cast<std::size_t>(c)] = b.gg[g](k, c);
+  }
+  if (h > 0) {
+    Eigen::MatrixXd schur = b.ahh;
+    for (const auto& e : b.hub_rows)
+      for (int c = 0; c < h; ++c)
+        schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(b.position[e.node]) * h + c];
+    if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return false;
+    b.schur.compute(schur);
+  }
+  return true;
 }
 
 void ThermalNetwork::solve_blocks(const Eigen::VectorXd& rhs) {
