@@ -11,7 +11,7 @@ ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double
   capacitance_.push_back(capacitance_j_per_k);
   temp_c_.push_back(initial_c);
   heat_w_.push_back(0.0);
-  pattern_dirty_ = block_pattern_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = true;
   return Node{node_count() - 1};
 }
 
@@ -23,7 +23,7 @@ ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
 ThermalNetwork::Link ThermalNetwork::add_link(LinkData d) {
   if (!(d.value >= 0)) throw std::invalid_argument("conductance/stream rate must be >= 0");
   links_.push_back(d);
-  pattern_dirty_ = block_pattern_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = true;
   return Link{static_cast<int>(links_.size()) - 1};
 }
 
@@ -55,35 +55,71 @@ double ThermalNetwork::link_value(Link link) const {
   return links_.at(link.index).value;
 }
 
-// m = diag(diag_scale · C) + K
-void ThermalNetwork::assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const {
+// The entries of m = diag(diag_scale · C) + K, in a fixed order, duplicates summed by the caller.
+template <typename F>
+void ThermalNetwork::for_each_entry(double diag_scale, F&& f) const {
   const int n = node_count();
-  std::vector<Eigen::Triplet<double>> t;
-  t.reserve(n + 4 * links_.size());
-  for (int i = 0; i < n; ++i) t.emplace_back(i, i, diag_scale * capacitance_[i]);
+  for (int i = 0; i < n; ++i) f(i, i, diag_scale * capacitance_[i]);
   for (const auto& l : links_) {
     switch (l.kind) {
       case Kind::conduct_nodes:
-        t.emplace_back(l.a, l.a, l.value);
-        t.emplace_back(l.b, l.b, l.value);
-        t.emplace_back(l.a, l.b, -l.value);
-        t.emplace_back(l.b, l.a, -l.value);
+        f(l.a, l.a, l.value);
+        f(l.b, l.b, l.value);
+        f(l.a, l.b, -l.value);
+        f(l.b, l.a, -l.value);
         break;
       case Kind::conduct_boundary:
       case Kind::stream_in:
-        t.emplace_back(l.a, l.a, l.value);
+        f(l.a, l.a, l.value);
         break;
       case Kind::stream_nodes:  // row `to` (= b): +W on the diagonal, −W at `from` (= a)
-        t.emplace_back(l.b, l.b, l.value);
-        t.emplace_back(l.b, l.a, -l.value);
+        f(l.b, l.b, l.value);
+        f(l.b, l.a, -l.value);
         break;
       case Kind::stream_out:
         break;
     }
   }
-  m.resize(n, n);
+}
+
+void ThermalNetwork::assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const {
+  std::vector<Eigen::Triplet<double>> t;
+  t.reserve(node_count() + 4 * links_.size());
+  for_each_entry(diag_scale, [&](int i, int j, double v) { t.emplace_back(i, j, v); });
+  m.resize(node_count(), node_count());
   m.setFromTriplets(t.begin(), t.end());
   m.makeCompressed();
+}
+
+// With the pattern unchanged, the values are written in place: setFromTriplets sums the
+// duplicates of an entry in the order given (first value, then + each next one), and so does
+// this, so the matrix is the same to the bit.
+void ThermalNetwork::refill(double diag_scale) {
+  if (fill_dirty_) {
+    assemble(diag_scale, matrix_);
+    entry_slot_.clear();
+    std::vector<char> seen(static_cast<std::size_t>(matrix_.nonZeros()), 0);
+    const int* outer = matrix_.outerIndexPtr();
+    const int* inner = matrix_.innerIndexPtr();
+    for_each_entry(diag_scale, [&](int i, int j, double) {
+      const int* at = std::lower_bound(inner + outer[j], inner + outer[j + 1], i);
+      const auto slot = static_cast<int>(at - inner);
+      // Negative: the entry's first value (an assignment, not a sum).
+      entry_slot_.push_back(seen[static_cast<std::size_t>(slot)] ? slot : -slot - 1);
+      seen[static_cast<std::size_t>(slot)] = 1;
+    });
+    fill_dirty_ = false;
+    return;
+  }
+  double* value = matrix_.valuePtr();
+  std::size_t k = 0;
+  for_each_entry(diag_scale, [&](int, int, double v) {
+    const int slot = entry_slot_[k++];
+    if (slot < 0)
+      value[-slot - 1] = v;
+    else
+      value[slot] += v;
+  });
 }
 
 Eigen::VectorXd ThermalNetwork::boundary_terms() const {
@@ -103,7 +139,7 @@ void ThermalNetwork::step(double dt_s) {
     dirty_ = true;
   }
   if (dirty_) {
-    assemble(1.0 / dt_s_, matrix_);
+    refill(1.0 / dt_s_);
     if (block_pattern_dirty_) {
       blocks_ = block_pattern(matrix_);
       block_pattern_dirty_ = false;
@@ -155,7 +191,7 @@ void ThermalNetwork::step(double dt_s) {
 
 std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
     const Eigen::SparseMatrix<double>& m) {
-  constexpr int max_group = 4, max_hubs = 8, hub_degree = 8;
+  constexpr int max_group = Blocks::max_group, max_hubs = Blocks::max_hubs, hub_degree = 8;
   const int n = static_cast<int>(m.rows());
   using It = Eigen::SparseMatrix<double>::InnerIterator;
   std::vector<std::vector<int>> adjacent(n);
@@ -208,7 +244,6 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
     const auto size = static_cast<Eigen::Index>(groups[g].size());
     b.agg.emplace_back(size, size);
     b.agh.emplace_back(size, h);
-    b.gg.emplace_back(size, h);
     b.group_start.push_back(static_cast<int>(b.order.size()));
     b.inv_offset.push_back(b.inv.size());
     b.inv.resize(b.inv.size() + static_cast<std::size_t>(size * size));
@@ -279,11 +314,11 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
   // Group inverses, G rows, and the Schur complement of the hubs.
   for (std::size_t g = 0; g < b.agg.size(); ++g) {
     const Eigen::Index size = b.agg[g].rows();
-    Eigen::FullPivLU<Eigen::MatrixXd>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
+    Eigen::FullPivLU<Blocks::Square>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
     lu.compute(b.agg[g]);
     if (!lu.isInvertible()) return false;
     b.inverse = lu.inverse();
-    b.gg[g] = b.inverse * b.agh[g];
+    b.gg = b.inverse * b.agh[g];
     double* inv = &b.inv[b.inv_offset[g]];
     for (Eigen::Index r = 0; r < size; ++r)
       for (Eigen::Index c = 0; c < size; ++c) *inv++ = b.inverse(r, c);
@@ -291,7 +326,7 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
     for (Eigen::Index k = 0; k < size; ++k)
       for (int c = 0; c < h; ++c)
         b.g[(start + static_cast<std::size_t>(k)) * static_cast<std::size_t>(h) +
-            static_cast<std::size_t>(c)] = b.gg[g](k, c);
+            static_cast<std::size_t>(c)] = b.gg(k, c);
   }
   if (h > 0) {
     Eigen::MatrixXd schur = b.ahh;

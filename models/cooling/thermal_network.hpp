@@ -134,11 +134,19 @@ private:
       bool to_hubs;  // A_gh (true) or A_gg (false), for a group block
     };
     std::vector<Target> targets;
-    std::vector<int> position;              // node → its index in `order`
-    std::vector<Eigen::MatrixXd> agg, agh;  // per group, refilled per factorization
-    std::vector<Eigen::MatrixXd> gg;        // per group: A_gg⁻¹ A_gh
-    Eigen::MatrixXd ahh, inverse;           // work
-    std::vector<Eigen::FullPivLU<Eigen::MatrixXd>> lu_by_size;  // index: group size
+    std::vector<int> position;  // node → its index in `order`
+    // Groups and hubs are small: their blocks live on the stack, not the heap.
+    static constexpr int max_group = 4, max_hubs = 8;
+    using Square = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group,
+                                 max_group>;
+    using ToHubs =
+        Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group, max_hubs>;
+    std::vector<Square> agg;  // per group, refilled per factorization
+    std::vector<ToHubs> agh;
+    ToHubs gg;  // A_gg⁻¹ A_gh of one group
+    Square inverse;
+    Eigen::MatrixXd ahh;
+    std::vector<Eigen::FullPivLU<Square>> lu_by_size;  // index: group size
   };
   // The structure, or nullopt when the pattern does not fit (groups > 4 nodes, > 8 hubs).
   static std::optional<Blocks> block_pattern(const Eigen::SparseMatrix<double>& m);
@@ -147,7 +155,10 @@ private:
   static bool factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b);
   void solve_blocks(const Eigen::VectorXd& b);
   Link add_link(LinkData d);
+  template <typename F>
+  void for_each_entry(double diag_scale, F&& f) const;
   void assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const;
+  void refill(double diag_scale);  // matrix_ = diag(diag_scale · C) + K, in place when it can
   Eigen::VectorXd boundary_terms() const;
 
   std::vector<double> capacitance_, temp_c_, heat_w_, boundary_c_;
@@ -158,9 +169,12 @@ private:
   Eigen::SparseMatrix<double> matrix_;
   std::unique_ptr<Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>> lu_;
   Eigen::VectorXd rhs_, solution_;
-  std::optional<Blocks> blocks_;     // the block structure of the present pattern, if any
-  bool use_blocks_ = false;          // the last factorization chose blocks
-  bool block_pattern_dirty_ = true;  // structure changed: look for blocks again
+  std::optional<Blocks> blocks_;  // the block structure of the present pattern, if any
+  bool use_blocks_ = false;       // the last factorization chose blocks
+  bool block_pattern_dirty_ = true;
+  bool fill_dirty_ = true;       // structure changed: assemble matrix_ anew
+  std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_  //
+                                 // structure changed: look for blocks again
   bool general_only_ = false;
   std::vector<double> c_over_dt_;    // C_i/Δt, per factorization
   std::vector<int> boundary_links_;  // links with a boundary term in the right-hand side
