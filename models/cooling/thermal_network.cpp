@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace joule::models::cooling {
@@ -311,9 +313,36 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
     else
       b.agg[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
   }
-  // Group inverses, G rows, and the Schur complement of the hubs.
+  // Group inverses, G rows, and the Schur complement of the hubs. Groups with the same blocks
+  // (racks of one design at the same position in their rows) share one inverse: the first
+  // such group's is copied, which is what computing it again would give.
+  const auto bits = [](std::uint64_t h, const double* v, Eigen::Index n) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      std::uint64_t x;
+      std::memcpy(&x, &v[i], sizeof x);
+      h = (h ^ x) * 0x100000001b3ull;  // FNV-1a over the bit patterns
+    }
+    return h;
+  };
+  b.first_with.clear();
   for (std::size_t g = 0; g < b.agg.size(); ++g) {
     const Eigen::Index size = b.agg[g].rows();
+    const std::uint64_t key = bits(bits(0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(size),
+                                        b.agg[g].data(), b.agg[g].size()),
+                                   b.agh[g].data(), b.agh[g].size());
+    const auto [first, fresh] = b.first_with.try_emplace(key, g);
+    const std::size_t f = first->second;
+    if (!fresh && b.agg[f].rows() == size &&
+        std::memcmp(b.agg[f].data(), b.agg[g].data(), sizeof(double) * b.agg[g].size()) == 0 &&
+        std::memcmp(b.agh[f].data(), b.agh[g].data(), sizeof(double) * b.agh[g].size()) == 0) {
+      std::copy_n(&b.inv[b.inv_offset[f]], size * size, &b.inv[b.inv_offset[g]]);
+      const auto row = [&](std::size_t group) {
+        return b.g.begin() +
+               static_cast<std::ptrdiff_t>(static_cast<std::size_t>(b.group_start[group]) * h);
+      };
+      std::copy_n(row(f), size * h, row(g));
+      continue;
+    }
     Eigen::FullPivLU<Blocks::Square>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
     lu.compute(b.agg[g]);
     if (!lu.isInvertible()) return false;

@@ -35,8 +35,10 @@
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace joule::models::cooling {
@@ -146,7 +148,8 @@ private:
     ToHubs gg;  // A_gg⁻¹ A_gh of one group
     Square inverse;
     Eigen::MatrixXd ahh;
-    std::vector<Eigen::FullPivLU<Square>> lu_by_size;  // index: group size
+    std::vector<Eigen::FullPivLU<Square>> lu_by_size;           // index: group size
+    std::unordered_map<std::uint64_t, std::size_t> first_with;  // blocks' hash → first group
   };
   // The structure, or nullopt when the pattern does not fit (groups > 4 nodes, > 8 hubs).
   static std::optional<Blocks> block_pattern(const Eigen::SparseMatrix<double>& m);
