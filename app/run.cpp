@@ -193,6 +193,40 @@ public:
                              "busy or idle, per rack interval; the last bin is open"));
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
+    // Handles to the series a sample appends to, looked up once (absent ones stay empty).
+    const auto opt = [&](const std::string& key) {
+      return series_.count(key) ? slot(key) : Slot{};
+    };
+    s_.time_s = opt("time_s");
+    s_.it_power_w = opt("it_power_w");
+    s_.it_energy_kwh = opt("it_energy_kwh");
+    s_.total_power_w = opt("total_power_w");
+    s_.grid_import_w = opt("grid_import_w");
+    s_.grid_export_w = opt("grid_export_w");
+    s_.losses_w = opt("losses_w");
+    s_.cooling_power_w = opt("cooling_power_w");
+    s_.other_power_w = opt("other_power_w");
+    s_.pue = opt("pue");
+    s_.energy_kwh = opt("energy_kwh");
+    s_.outdoor_drybulb_c = opt("outdoor_drybulb_c");
+    s_.wetbulb_c = opt("wetbulb_c");
+    s_.carbon_gco2_per_kwh = opt("carbon_gco2_per_kwh");
+    s_.price_usd_per_mwh = opt("price_usd_per_mwh");
+    s_.water_l = opt("water_l");
+    s_.pv_power_w = opt("pv_power_w");
+    s_.pv_curtailed_w = opt("pv_curtailed_w");
+    s_.battery_charge_w = opt("battery_charge_w");
+    s_.battery_discharge_w = opt("battery_discharge_w");
+    s_.battery_soc = opt("battery_soc");
+    s_.cooling_rooms_w = opt("cooling/rooms_w");
+    for (std::size_t i = 0; i < 4; ++i) s_.split[i] = slot(split_names[i]);
+    if (fac.has_cooling())
+      for (std::size_t i = 0; i < models::cooling::component_count; ++i)
+        s_.components[i] =
+            slot("cooling/" + std::string(models::cooling::component_names[i]) + "_w");
+    if (fac.has_power_chain())
+      for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
+        s_.stages[i] = slot("losses/" + std::string(models::world::loss_stage_names[i]) + "_w");
 
     auto& sim = world.simulator();
     const sim::HandlerId f = sim.bind([this](std::uint64_t) { sample_facility(); });
@@ -240,9 +274,15 @@ private:
     series_[prefix + name] = std::make_unique<h5::Series>(group, name, h5::Meta{long_name, units},
                                                           std::vector<const h5::Dimension*>{&time});
   }
-  void put(const std::string& key, double v) {
-    if (!std::isfinite(v)) non_finite(key, v);
-    series_.at(key)->append(v);
+  // A series and its key (for messages), looked up once: samples append through it.
+  struct Slot {
+    h5::Series* series = nullptr;
+    std::string key;
+  };
+  Slot slot(const std::string& key) const { return {series_.at(key).get(), key}; }
+  void put(const Slot& s, double v) {
+    if (!std::isfinite(v)) non_finite(s.key, v);
+    s.series->append(v);
   }
   // A non-finite value is a bug (or an input no check caught): stop, naming the model.
   [[noreturn]] void non_finite(const std::string& key, double v) const {
@@ -274,41 +314,41 @@ private:
     const double it_j = world_.it_energy_j();
     const double it_w = (it_j - last_.it_j) / dt_s;
     for (auto& [group, coord] : coords_) coord->append(now.seconds());
-    put("time_s", now.seconds());
-    put("it_power_w", it_w);
-    put("it_energy_kwh", it_j / joules_per_kwh);
+    put(s_.time_s, now.seconds());
+    put(s_.it_power_w, it_w);
+    put(s_.it_energy_kwh, it_j / joules_per_kwh);
     if (has_facility_) {
       const double fac_w = (t.facility_j - last_.facility_j) / dt_s;
-      put("total_power_w", fac_w);
-      put("losses_w", (t.losses_j - last_.losses_j) / dt_s);
-      put("cooling_power_w", (t.cooling_j - last_.cooling_j) / dt_s);
-      put("other_power_w", (t.other_j - last_.other_j) / dt_s);
+      put(s_.total_power_w, fac_w);
+      put(s_.losses_w, (t.losses_j - last_.losses_j) / dt_s);
+      put(s_.cooling_power_w, (t.cooling_j - last_.cooling_j) / dt_s);
+      put(s_.other_power_w, (t.other_j - last_.other_j) / dt_s);
       if (it_w > 0)
-        put("pue", fac_w / it_w);
+        put(s_.pue, fac_w / it_w);
       else
-        series_.at("pue")->append(std::nan(""));  // no IT load: undefined, as documented
-      put("energy_kwh", t.facility_j / joules_per_kwh);
+        s_.pue.series->append(std::nan(""));  // no IT load: undefined, as documented
+      put(s_.energy_kwh, t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
       const auto rate = [&](double now_j, double last_j) { return (now_j - last_j) / dt_s; };
       const models::power::LedgerTotals &m = t.ledger, &l = last_.ledger;
-      put("grid_import_w", rate(m.import_j, l.import_j));
-      put("grid_export_w", rate(m.export_j, l.export_j));
+      put(s_.grid_import_w, rate(m.import_j, l.import_j));
+      put(s_.grid_export_w, rate(m.export_j, l.export_j));
       if (fac.has_pv()) {
-        put("pv_power_w", rate(m.pv_j, l.pv_j));
-        put("pv_curtailed_w", rate(m.pv_curtailed_j, l.pv_curtailed_j));
+        put(s_.pv_power_w, rate(m.pv_j, l.pv_j));
+        put(s_.pv_curtailed_w, rate(m.pv_curtailed_j, l.pv_curtailed_j));
       }
       if (fac.has_battery()) {
-        put("battery_charge_w", rate(m.charge_j, l.charge_j));
-        put("battery_discharge_w", rate(m.discharge_j, l.discharge_j));
-        put("battery_soc", fac.battery_soc());
+        put(s_.battery_charge_w, rate(m.charge_j, l.charge_j));
+        put(s_.battery_discharge_w, rate(m.discharge_j, l.discharge_j));
+        put(s_.battery_soc, fac.battery_soc());
       }
     }
     if (fac.has_site()) {
-      put("outdoor_drybulb_c", fac.outdoor().dry_bulb.value);
-      put("wetbulb_c", fac.outdoor().wet_bulb.value);
-      put("carbon_gco2_per_kwh", fac.carbon_intensity().value() * 1e3 * joules_per_kwh);
+      put(s_.outdoor_drybulb_c, fac.outdoor().dry_bulb.value);
+      put(s_.wetbulb_c, fac.outdoor().wet_bulb.value);
+      put(s_.carbon_gco2_per_kwh, fac.carbon_intensity().value() * 1e3 * joules_per_kwh);
       if (fac.site()->has_price())
-        put("price_usd_per_mwh", fac.price().value() * (1e3 * joules_per_kwh));
+        put(s_.price_usd_per_mwh, fac.price().value() * (1e3 * joules_per_kwh));
     }
     {
       // The four-way split: IT parts from the split's accounts, auxiliary the rest of the meter.
@@ -318,7 +358,7 @@ private:
       const std::array<double, 4> now_j{p[0], p[1], p[2], aux_j};
       std::vector<double> meter_j = {it_j - last_.it_j};
       for (std::size_t i = 0; i < 4; ++i) {
-        put(split_names[i], (now_j[i] - last_split_j_[i]) / dt_s);
+        put(s_.split[i], (now_j[i] - last_split_j_[i]) / dt_s);
         meter_j.push_back(now_j[i] - last_split_j_[i]);
         last_split_j_[i] = now_j[i];
       }
@@ -334,16 +374,14 @@ private:
                    has_facility_ ? (t.facility_j - last_.facility_j) / dt_s : it_w);
     }
     if (fac.has_cooling()) {
-      put("water_l", (t.water_m3 - last_.water_m3) * 1e3);
+      put(s_.water_l, (t.water_m3 - last_.water_m3) * 1e3);
       for (std::size_t i = 0; i < models::cooling::component_count; ++i)
-        put("cooling/" + std::string(models::cooling::component_names[i]) + "_w",
-            (t.component_j[i] - last_.component_j[i]) / dt_s);
-      put("cooling/rooms_w", (t.room_cooling_j - last_.room_cooling_j) / dt_s);
+        put(s_.components[i], (t.component_j[i] - last_.component_j[i]) / dt_s);
+      put(s_.cooling_rooms_w, (t.room_cooling_j - last_.room_cooling_j) / dt_s);
     }
     if (fac.has_power_chain())
       for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
-        put("losses/" + std::string(models::world::loss_stage_names[i]) + "_w",
-            (t.stage_j[i] - last_.stage_j[i]) / dt_s);
+        put(s_.stages[i], (t.stage_j[i] - last_.stage_j[i]) / dt_s);
     last_ = t;
     last_.it_j = it_j;
     last_facility_ = now;
@@ -387,6 +425,16 @@ private:
 
   static constexpr const char* split_names[4] = {"compute_power_w", "transfer_power_w",
                                                  "storage_power_w", "auxiliary_power_w"};
+  // The facility series, by name (those a scenario lacks stay empty and are never written).
+  struct FacilitySlots {
+    Slot time_s, it_power_w, it_energy_kwh, total_power_w, grid_import_w, grid_export_w, losses_w,
+        cooling_power_w, other_power_w, pue, energy_kwh, outdoor_drybulb_c, wetbulb_c,
+        carbon_gco2_per_kwh, price_usd_per_mwh, water_l, pv_power_w, pv_curtailed_w,
+        battery_charge_w, battery_discharge_w, battery_soc, cooling_rooms_w;
+    std::array<Slot, 4> split;
+    std::array<Slot, models::cooling::component_count> components;
+    std::array<Slot, models::world::loss_stage_count> stages;
+  } s_;
   std::array<double, 4> last_split_j_{};
   World& world_;
   sim::Time duration_;

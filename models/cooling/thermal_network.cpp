@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace joule::models::cooling {
@@ -11,7 +13,7 @@ ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double
   capacitance_.push_back(capacitance_j_per_k);
   temp_c_.push_back(initial_c);
   heat_w_.push_back(0.0);
-  pattern_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = true;
   return Node{node_count() - 1};
 }
 
@@ -23,7 +25,7 @@ ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
 ThermalNetwork::Link ThermalNetwork::add_link(LinkData d) {
   if (!(d.value >= 0)) throw std::invalid_argument("conductance/stream rate must be >= 0");
   links_.push_back(d);
-  pattern_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = true;
   return Link{static_cast<int>(links_.size()) - 1};
 }
 
@@ -55,35 +57,71 @@ double ThermalNetwork::link_value(Link link) const {
   return links_.at(link.index).value;
 }
 
-// m = diag(diag_scale · C) + K
-void ThermalNetwork::assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const {
+// The entries of m = diag(diag_scale · C) + K, in a fixed order, duplicates summed by the caller.
+template <typename F>
+void ThermalNetwork::for_each_entry(double diag_scale, F&& f) const {
   const int n = node_count();
-  std::vector<Eigen::Triplet<double>> t;
-  t.reserve(n + 4 * links_.size());
-  for (int i = 0; i < n; ++i) t.emplace_back(i, i, diag_scale * capacitance_[i]);
+  for (int i = 0; i < n; ++i) f(i, i, diag_scale * capacitance_[i]);
   for (const auto& l : links_) {
     switch (l.kind) {
       case Kind::conduct_nodes:
-        t.emplace_back(l.a, l.a, l.value);
-        t.emplace_back(l.b, l.b, l.value);
-        t.emplace_back(l.a, l.b, -l.value);
-        t.emplace_back(l.b, l.a, -l.value);
+        f(l.a, l.a, l.value);
+        f(l.b, l.b, l.value);
+        f(l.a, l.b, -l.value);
+        f(l.b, l.a, -l.value);
         break;
       case Kind::conduct_boundary:
       case Kind::stream_in:
-        t.emplace_back(l.a, l.a, l.value);
+        f(l.a, l.a, l.value);
         break;
       case Kind::stream_nodes:  // row `to` (= b): +W on the diagonal, −W at `from` (= a)
-        t.emplace_back(l.b, l.b, l.value);
-        t.emplace_back(l.b, l.a, -l.value);
+        f(l.b, l.b, l.value);
+        f(l.b, l.a, -l.value);
         break;
       case Kind::stream_out:
         break;
     }
   }
-  m.resize(n, n);
+}
+
+void ThermalNetwork::assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const {
+  std::vector<Eigen::Triplet<double>> t;
+  t.reserve(node_count() + 4 * links_.size());
+  for_each_entry(diag_scale, [&](int i, int j, double v) { t.emplace_back(i, j, v); });
+  m.resize(node_count(), node_count());
   m.setFromTriplets(t.begin(), t.end());
   m.makeCompressed();
+}
+
+// With the pattern unchanged, the values are written in place: setFromTriplets sums the
+// duplicates of an entry in the order given (first value, then + each next one), and so does
+// this, so the matrix is the same to the bit.
+void ThermalNetwork::refill(double diag_scale) {
+  if (fill_dirty_) {
+    assemble(diag_scale, matrix_);
+    entry_slot_.clear();
+    std::vector<char> seen(static_cast<std::size_t>(matrix_.nonZeros()), 0);
+    const int* outer = matrix_.outerIndexPtr();
+    const int* inner = matrix_.innerIndexPtr();
+    for_each_entry(diag_scale, [&](int i, int j, double) {
+      const int* at = std::lower_bound(inner + outer[j], inner + outer[j + 1], i);
+      const auto slot = static_cast<int>(at - inner);
+      // Negative: the entry's first value (an assignment, not a sum).
+      entry_slot_.push_back(seen[static_cast<std::size_t>(slot)] ? slot : -slot - 1);
+      seen[static_cast<std::size_t>(slot)] = 1;
+    });
+    fill_dirty_ = false;
+    return;
+  }
+  double* value = matrix_.valuePtr();
+  std::size_t k = 0;
+  for_each_entry(diag_scale, [&](int, int, double v) {
+    const int slot = entry_slot_[k++];
+    if (slot < 0)
+      value[-slot - 1] = v;
+    else
+      value[slot] += v;
+  });
 }
 
 Eigen::VectorXd ThermalNetwork::boundary_terms() const {
@@ -103,10 +141,13 @@ void ThermalNetwork::step(double dt_s) {
     dirty_ = true;
   }
   if (dirty_) {
-    assemble(1.0 / dt_s_, matrix_);
-    blocks_.reset();
-    if (!general_only_) blocks_ = make_blocks(matrix_);
-    if (!blocks_) {
+    refill(1.0 / dt_s_);
+    if (block_pattern_dirty_) {
+      blocks_ = block_pattern(matrix_);
+      block_pattern_dirty_ = false;
+    }
+    use_blocks_ = !general_only_ && blocks_ && factor_blocks(matrix_, *blocks_);
+    if (!use_blocks_) {
       if (pattern_dirty_ || !lu_) {
         lu_ = std::make_unique<
             Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>>();
@@ -133,7 +174,7 @@ void ThermalNetwork::step(double dt_s) {
     rhs_[l.a] += l.value * boundary_c_[l.b];
   }
   for (int i = 0; i < n; ++i) rhs_[i] += c_over_dt_[i] * temp_c_[i] + heat_w_[i];
-  if (blocks_) {
+  if (use_blocks_) {
     solve_blocks(rhs_);
     return;
   }
@@ -150,9 +191,9 @@ void ThermalNetwork::step(double dt_s) {
   for (int i = 0; i < n; ++i) temp_c_[i] = solution_[pc[i]];
 }
 
-std::optional<ThermalNetwork::Blocks> ThermalNetwork::make_blocks(
+std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
     const Eigen::SparseMatrix<double>& m) {
-  constexpr int max_group = 4, max_hubs = 8, hub_degree = 8;
+  constexpr int max_group = Blocks::max_group, max_hubs = Blocks::max_hubs, hub_degree = 8;
   const int n = static_cast<int>(m.rows());
   using It = Eigen::SparseMatrix<double>::InnerIterator;
   std::vector<std::vector<int>> adjacent(n);
@@ -199,61 +240,132 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::make_blocks(
     local[i] = static_cast<int>(groups[g].size());
     groups[g].push_back(i);
   }
-  // Dense blocks A_gg, A_gh, A_hh and the entries of A_hg.
   const int h = b.hubs;
-  Eigen::MatrixXd ahh = Eigen::MatrixXd::Zero(h, h);
-  std::vector<Eigen::MatrixXd> agg(groups.size()), agh(groups.size());
+  b.position.assign(n, -1);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto size = static_cast<Eigen::Index>(groups[g].size());
-    agg[g] = Eigen::MatrixXd::Zero(size, size);
-    agh[g] = Eigen::MatrixXd::Zero(size, h);
+    b.agg.emplace_back(size, size);
+    b.agh.emplace_back(size, h);
+    b.group_start.push_back(static_cast<int>(b.order.size()));
+    b.inv_offset.push_back(b.inv.size());
+    b.inv.resize(b.inv.size() + static_cast<std::size_t>(size * size));
+    for (const int node : groups[g]) {
+      b.position[node] = static_cast<int>(b.order.size());
+      b.order.push_back(node);
+    }
   }
+  b.group_start.push_back(static_cast<int>(b.order.size()));
+  b.g.resize(b.order.size() * static_cast<std::size_t>(h));
+  // Where each stored entry goes; A_hg entries sorted by hub, stably (in storage order).
+  std::vector<std::size_t> hg_entries;  // indices into targets
   for (int col = 0; col < m.outerSize(); ++col)
     for (It it(m, col); it; ++it) {
       const int i = static_cast<int>(it.row()), j = col;
       if (hub_of[i] >= 0 && hub_of[j] >= 0)
-        ahh(hub_of[i], hub_of[j]) += it.value();
+        b.targets.push_back({-1, hub_of[i], hub_of[j], false});
       else if (hub_of[i] < 0 && hub_of[j] < 0)
-        agg[group[i]](local[i], local[j]) += it.value();  // same group, by construction
+        b.targets.push_back({group[i], local[i], local[j], false});  // same group, by construction
       else if (hub_of[i] < 0)
-        agh[group[i]](local[i], hub_of[j]) += it.value();
-      else
-        b.hub_rows.push_back({hub_of[i], j, it.value()});
+        b.targets.push_back({group[i], local[i], hub_of[j], true});
+      else {
+        hg_entries.push_back(b.targets.size());
+        b.targets.push_back({-2, 0, 0, false});
+        b.hub_rows.push_back({hub_of[i], j, 0.0});
+      }
     }
-  // Group inverses, G rows, and the Schur complement of the hubs.
-  std::vector<int> position(n, -1);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const Eigen::FullPivLU<Eigen::MatrixXd> lu(agg[g]);
-    if (!lu.isInvertible()) return std::nullopt;
-    const Eigen::MatrixXd inv = lu.inverse();
-    const Eigen::MatrixXd gg = inv * agh[g];
-    b.group_start.push_back(static_cast<int>(b.order.size()));
-    b.inv_offset.push_back(b.inv.size());
-    for (Eigen::Index r = 0; r < inv.rows(); ++r)
-      for (Eigen::Index c = 0; c < inv.cols(); ++c) b.inv.push_back(inv(r, c));
-    for (std::size_t k = 0; k < groups[g].size(); ++k) {
-      position[groups[g][k]] = static_cast<int>(b.order.size());
-      b.order.push_back(groups[g][k]);
-      for (int c = 0; c < h; ++c) b.g.push_back(gg(static_cast<Eigen::Index>(k), c));
-    }
+  std::vector<std::size_t> sorted(hg_entries.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) sorted[k] = k;
+  std::stable_sort(sorted.begin(), sorted.end(), [&](std::size_t x, std::size_t y) {
+    return b.hub_rows[x].hub < b.hub_rows[y].hub;
+  });
+  std::vector<Blocks::Entry> rows(b.hub_rows.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    rows[k] = b.hub_rows[sorted[k]];
+    b.targets[hg_entries[sorted[k]]].row = static_cast<int>(k);
   }
-  b.group_start.push_back(static_cast<int>(b.order.size()));
-  std::stable_sort(b.hub_rows.begin(), b.hub_rows.end(),
-                   [](const Blocks::Entry& x, const Blocks::Entry& y) { return x.hub < y.hub; });
+  b.hub_rows = std::move(rows);
   b.hub_row_start.assign(h + 1, 0);
   for (const auto& e : b.hub_rows) ++b.hub_row_start[e.hub + 1];
   for (int k = 0; k < h; ++k) b.hub_row_start[k + 1] += b.hub_row_start[k];
-  if (h > 0) {
-    Eigen::MatrixXd schur = ahh;
-    for (const auto& e : b.hub_rows)
-      for (int c = 0; c < h; ++c)
-        schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(position[e.node]) * h + c];
-    if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return std::nullopt;
-    b.schur.compute(schur);
-  }
+  b.ahh.resize(h, h);
+  for (int size = 0; size <= max_group; ++size) b.lu_by_size.emplace_back(size, size);
   b.y.assign(n, 0.0);
   b.xh.assign(h, 0.0);
   return b;
+}
+
+bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b) {
+  const int h = b.hubs;
+  // Dense blocks A_gg, A_gh, A_hh and the entries of A_hg (each stored entry lands on its own
+  // element).
+  b.ahh.setZero();
+  for (auto& a : b.agg) a.setZero();
+  for (auto& a : b.agh) a.setZero();
+  const double* value = m.valuePtr();
+  for (std::size_t k = 0; k < b.targets.size(); ++k) {
+    const Blocks::Target& t = b.targets[k];
+    if (t.block == -1)
+      b.ahh(t.row, t.col) += value[k];
+    else if (t.block == -2)
+      b.hub_rows[static_cast<std::size_t>(t.row)].value = value[k];
+    else if (t.to_hubs)
+      b.agh[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
+    else
+      b.agg[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
+  }
+  // Group inverses, G rows, and the Schur complement of the hubs. Groups with the same blocks
+  // (racks of one design at the same position in their rows) share one inverse: the first
+  // such group's is copied, which is what computing it again would give.
+  const auto bits = [](std::uint64_t h, const double* v, Eigen::Index n) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+      std::uint64_t x;
+      std::memcpy(&x, &v[i], sizeof x);
+      h = (h ^ x) * 0x100000001b3ull;  // FNV-1a over the bit patterns
+    }
+    return h;
+  };
+  b.first_with.clear();
+  for (std::size_t g = 0; g < b.agg.size(); ++g) {
+    const Eigen::Index size = b.agg[g].rows();
+    const std::uint64_t key = bits(bits(0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(size),
+                                        b.agg[g].data(), b.agg[g].size()),
+                                   b.agh[g].data(), b.agh[g].size());
+    const auto [first, fresh] = b.first_with.try_emplace(key, g);
+    const std::size_t f = first->second;
+    if (!fresh && b.agg[f].rows() == size &&
+        std::memcmp(b.agg[f].data(), b.agg[g].data(), sizeof(double) * b.agg[g].size()) == 0 &&
+        std::memcmp(b.agh[f].data(), b.agh[g].data(), sizeof(double) * b.agh[g].size()) == 0) {
+      std::copy_n(&b.inv[b.inv_offset[f]], size * size, &b.inv[b.inv_offset[g]]);
+      const auto row = [&](std::size_t group) {
+        return b.g.begin() +
+               static_cast<std::ptrdiff_t>(static_cast<std::size_t>(b.group_start[group]) * h);
+      };
+      std::copy_n(row(f), size * h, row(g));
+      continue;
+    }
+    Eigen::FullPivLU<Blocks::Square>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
+    lu.compute(b.agg[g]);
+    if (!lu.isInvertible()) return false;
+    b.inverse = lu.inverse();
+    b.gg = b.inverse * b.agh[g];
+    double* inv = &b.inv[b.inv_offset[g]];
+    for (Eigen::Index r = 0; r < size; ++r)
+      for (Eigen::Index c = 0; c < size; ++c) *inv++ = b.inverse(r, c);
+    const auto start = static_cast<std::size_t>(b.group_start[g]);
+    for (Eigen::Index k = 0; k < size; ++k)
+      for (int c = 0; c < h; ++c)
+        b.g[(start + static_cast<std::size_t>(k)) * static_cast<std::size_t>(h) +
+            static_cast<std::size_t>(c)] = b.gg(k, c);
+  }
+  if (h > 0) {
+    Eigen::MatrixXd schur = b.ahh;
+    for (const auto& e : b.hub_rows)
+      for (int c = 0; c < h; ++c)
+        schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(b.position[e.node]) * h + c];
+    if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return false;
+    b.schur.compute(schur);
+  }
+  return true;
 }
 
 void ThermalNetwork::solve_blocks(const Eigen::VectorXd& rhs) {

@@ -35,8 +35,10 @@
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace joule::models::cooling {
@@ -82,7 +84,7 @@ public:
   int node_count() const { return static_cast<int>(capacitance_.size()); }
   long factorizations() const { return factorizations_; }
   // True when the last factorization chose block elimination (see above) over SparseLU.
-  bool block_solver() const { return blocks_.has_value(); }
+  bool block_solver() const { return use_blocks_; }
   // Forces SparseLU for step() (tests compare the two solvers); re-factors at the next step.
   void use_general_solver(bool on) {
     general_only_ = on;
@@ -106,7 +108,10 @@ private:
     int b;  // node or boundary
     double value;
   };
-  // Block elimination of small node groups around a few hubs (see the header comment).
+  // Block elimination of small node groups around a few hubs (see the header comment). The
+  // structure (hubs, groups, where each matrix entry goes) depends only on the sparsity pattern
+  // and is found once per pattern; a re-factorization after a link value changed refills the
+  // numbers in place (the same arithmetic, without the graph search and the allocations).
   struct Blocks {
     int hubs = 0;
     std::vector<int> hub_node;            // hub k → node
@@ -123,11 +128,40 @@ private:
     std::vector<std::size_t> hub_row_start;  // hub k: hub_rows[hub_row_start[k], [k + 1])
     Eigen::PartialPivLU<Eigen::MatrixXd> schur;
     std::vector<double> y, xh;  // work
+    // Where the matrix's k-th stored entry goes: A_hh (block −1), A_gg or A_gh of group
+    // `block` at (row, col), or A_hg (block −2, hub_rows[row]).
+    struct Target {
+      int block;
+      int row, col;
+      bool to_hubs;  // A_gh (true) or A_gg (false), for a group block
+    };
+    std::vector<Target> targets;
+    std::vector<int> position;  // node → its index in `order`
+    // Groups and hubs are small: their blocks live on the stack, not the heap.
+    static constexpr int max_group = 4, max_hubs = 8;
+    using Square = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group,
+                                 max_group>;
+    using ToHubs =
+        Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group, max_hubs>;
+    std::vector<Square> agg;  // per group, refilled per factorization
+    std::vector<ToHubs> agh;
+    ToHubs gg;  // A_gg⁻¹ A_gh of one group
+    Square inverse;
+    Eigen::MatrixXd ahh;
+    std::vector<Eigen::FullPivLU<Square>> lu_by_size;           // index: group size
+    std::unordered_map<std::uint64_t, std::size_t> first_with;  // blocks' hash → first group
   };
-  static std::optional<Blocks> make_blocks(const Eigen::SparseMatrix<double>& m);
+  // The structure, or nullopt when the pattern does not fit (groups > 4 nodes, > 8 hubs).
+  static std::optional<Blocks> block_pattern(const Eigen::SparseMatrix<double>& m);
+  // Fills the numbers from `m` (same pattern); false when a group or the Schur complement is
+  // singular.
+  static bool factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b);
   void solve_blocks(const Eigen::VectorXd& b);
   Link add_link(LinkData d);
+  template <typename F>
+  void for_each_entry(double diag_scale, F&& f) const;
   void assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const;
+  void refill(double diag_scale);  // matrix_ = diag(diag_scale · C) + K, in place when it can
   Eigen::VectorXd boundary_terms() const;
 
   std::vector<double> capacitance_, temp_c_, heat_w_, boundary_c_;
@@ -138,7 +172,12 @@ private:
   Eigen::SparseMatrix<double> matrix_;
   std::unique_ptr<Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>> lu_;
   Eigen::VectorXd rhs_, solution_;
-  std::optional<Blocks> blocks_;
+  std::optional<Blocks> blocks_;  // the block structure of the present pattern, if any
+  bool use_blocks_ = false;       // the last factorization chose blocks
+  bool block_pattern_dirty_ = true;
+  bool fill_dirty_ = true;       // structure changed: assemble matrix_ anew
+  std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_  //
+                                 // structure changed: look for blocks again
   bool general_only_ = false;
   std::vector<double> c_over_dt_;    // C_i/Δt, per factorization
   std::vector<int> boundary_links_;  // links with a boundary term in the right-hand side
