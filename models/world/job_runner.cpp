@@ -6,6 +6,7 @@
 
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/network/collectives.hpp"
+#include "models/world/finished_job.hpp"
 
 namespace joule::models::world {
 
@@ -341,6 +342,11 @@ void JobRunner::finish(Job& job) {
   std::erase(running_, job.id);
   host_.release(job);
   host_.reschedule();
+  // Keep only what the jobs table and the KPIs read (finished_job.hpp): the full model, the
+  // generator's request and the capped node model are freed.
+  job.model = std::make_unique<FinishedModel>(*job.model, job.request.gpus);
+  job.source = workload::JobRequest{};
+  job.capped_node.reset();
 }
 
 sim::Time JobRunner::estimated_end(const Job& job) const {
