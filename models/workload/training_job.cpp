@@ -134,7 +134,8 @@ const sim::ModelDoc& training_job_doc() {
           {"active_params", "number", "",
            "MoE: parameters each token passes through N_a (FLOPs 6·N_a per token; weights, "
            "optimizer and checkpoint use params); at least top_k/experts·params"},
-          {"top_k", "integer", "2", "MoE: experts each token is routed to"},
+          {"top_k", "integer", "2",
+           "MoE: experts each token is routed to (2 as in GShard and Mixtral; Switch uses 1)"},
           {"expert_parallel", "integer", "1",
            "MoE: expert-parallel degree ep (divides experts and dp); all-to-all on the fabric"},
           {"moe_layers", "integer", "0", "MoE: layers with experts (0: all layers)"},
