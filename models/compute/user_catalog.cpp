@@ -2,7 +2,9 @@
 #include "models/compute/user_catalog.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -115,8 +117,85 @@ sim::ModelDoc make_doc(const char* name, const char* summary,
   for (const auto& f : fields)
     d.keys.push_back({f.key, "map", "(the base's)",
                       std::string(f.help) + ": {value (" + f.unit +
-                          "), kind: spec|measurement|estimate, source}"});
+                          "), kind: spec|measurement|estimate, source, optional spread (see "
+                          "'catalog.spread')}"});
   return d;
+}
+
+// Spreads stated in the loaded catalog: (entry id, key) → spread.
+std::mutex spreads_mutex;
+std::map<std::pair<std::string, std::string>, StatedSpread>& stated_spreads() {
+  static std::map<std::pair<std::string, std::string>, StatedSpread> spreads;
+  return spreads;
+}
+
+void forget_spreads(const std::string& id) {
+  std::lock_guard lock(spreads_mutex);
+  auto& all = stated_spreads();
+  for (auto it = all.begin(); it != all.end();) it = it->first.first == id ? all.erase(it) : ++it;
+}
+
+const sim::ModelDoc& spread_doc() {
+  static const sim::ModelDoc doc{
+      "catalog",
+      "catalog.spread",
+      "The spread of a sourced catalog number for `joule run --uncertainty` "
+      "(docs/uncertainty.md): one of range, relative, sd, and its source",
+      {{"range", "list", "-", "[min, max]: uniform between, in the number's unit"},
+       {"relative", "number", "-", "uniform within +- this share of the value (< 100 %)"},
+       {"sd", "number", "-", "normal with this relative standard deviation (< 100 %)"},
+       {"source", "string", "required", "why this spread (citation or derivation)"}}};
+  return doc;
+}
+
+// Reads the optional `spread:` of a sourced number whose value is `value` (base units), written
+// `value_q_text` (parsed: `value_q`), into the registry under (id, key).
+void read_spread(const sim::ParamReader& s, const std::string& id, const char* key, double value,
+                 const std::string& value_q_text, const sim::ParsedQuantity& value_q) {
+  const sim::ParamNode* n = s.node("spread");
+  if (!n) return;
+  if (!n->is_map())
+    s.fail("spread", "must be {range: [min, max] | relative: 10 % | sd: 5 %, source: \"...\"}");
+  const sim::ParamReader r(n, spread_doc(), {});
+  const int given = r.has("range") + r.has("relative") + r.has("sd");
+  if (given != 1)
+    throw sim::InputError(n->where, std::string(key) +
+                                        ".spread needs exactly one of range, "
+                                        "relative or sd, and a source");
+  if (!r.has("source")) r.fail("source", "is required: say why the number has this spread");
+  StatedSpread spread;
+  spread.source = r.string("source");
+  if (spread.source.find_first_not_of(" \t") == std::string::npos)
+    r.fail("source", "must say why the number has this spread");
+  if (r.has("range")) {
+    const sim::ParamNode* range = r.node("range");
+    if (!range->is_sequence() || range->items.size() != 2) r.fail("range", "must be [min, max]");
+    double bound[2];
+    for (int i = 0; i < 2; ++i) {
+      const sim::ParamNode& item = range->items[static_cast<std::size_t>(i)];
+      if (!item.is_scalar()) throw sim::InputError(item.where, "must be a number or a quantity");
+      const sim::ParsedQuantity q = sim::parse_at(item.scalar, item.where, r.path("range"));
+      // The value's dimension, with a unit written unless the number is dimensionless.
+      const bool dimensionless = value_q.dim == sim::DimVector{};
+      if (!(q.dim == value_q.dim) || (!dimensionless && !q.has_unit))
+        throw sim::InputError(item.where, "must be a quantity of the value's dimension (" +
+                                              sim::describe(value_q.dim) + ", e.g. '" +
+                                              value_q_text + "')");
+      bound[i] = q.value;
+    }
+    if (!(bound[0] > 0) || !(bound[0] <= bound[1]))
+      r.fail("range", "must be [min, max] with 0 < min <= max");
+    if (value < bound[0] || value > bound[1]) r.fail("range", "must contain the value");
+    spread.shape = StatedSpread::Shape::range;
+    spread.lo = bound[0];
+    spread.hi = bound[1];
+  } else {
+    const char* which = r.has("relative") ? "relative" : "sd";
+    spread.shape = r.has("relative") ? StatedSpread::Shape::relative : StatedSpread::Shape::sd;
+    spread.share = r.number(which, {0, 1, false, true});
+  }
+  std::lock_guard lock(spreads_mutex);
+  stated_spreads()[{id, key}] = spread;
 }
 
 const sim::ModelDoc& sourced_doc(const char* unit) {
@@ -130,13 +209,15 @@ const sim::ModelDoc& sourced_doc(const char* unit) {
                     "A sourced catalog number",
                     {{"value", unit, "", "the number"},
                      {"kind", "string", "", "spec | measurement | estimate"},
-                     {"source", "string", "", "where it comes from (citation or derivation)"}}}));
+                     {"source", "string", "", "where it comes from (citation or derivation)"},
+                     {"spread", "map", "-",
+                      "optional: its own spread for --uncertainty (see 'catalog.spread')"}}}));
   return *docs.back();
 }
 
-// Reads {value, kind, source} at `key` of `r` into `out`.
-void read_sourced(const sim::ParamReader& r, const char* key, const char* unit,
-                  Sourced<double>& out) {
+// Reads {value, kind, source[, spread]} at `key` of entry `id` (reader `r`) into `out`.
+void read_sourced(const sim::ParamReader& r, const std::string& id, const char* key,
+                  const char* unit, Sourced<double>& out) {
   const sim::ParamNode* n = r.node(key);
   if (!n->is_map())
     r.fail(key, "must be {value: ..., kind: spec|measurement|estimate, source: \"...\"}");
@@ -169,12 +250,16 @@ void read_sourced(const sim::ParamReader& r, const char* key, const char* unit,
          : kind == "measurement" ? SourceKind::measurement
                                  : SourceKind::estimate,
          source};
+  const sim::ParamNode* value_node = s.node("value");
+  read_spread(s, id, key, v, value_node->scalar,
+              sim::parse_at(value_node->scalar, value_node->where, s.path("value")));
 }
 
 template <class Spec>
 void read_fields(const sim::ParamReader& r, const std::vector<Field<Spec>>& fields, Spec& spec) {
+  forget_spreads(spec.id);  // a reloaded entry keeps only the spreads it states now
   for (const auto& f : fields)
-    if (r.has(f.key)) read_sourced(r, f.key, f.unit, f.slot(spec));
+    if (r.has(f.key)) read_sourced(r, spec.id, f.key, f.unit, f.slot(spec));
 }
 
 }  // namespace
@@ -267,6 +352,13 @@ const sim::ModelDoc& file_doc() {
 
 }  // namespace
 
+std::optional<StatedSpread> user_catalog_spread(const std::string& id, const std::string& key) {
+  std::lock_guard lock(spreads_mutex);
+  const auto it = stated_spreads().find({id, key});
+  if (it == stated_spreads().end()) return std::nullopt;
+  return it->second;
+}
+
 const sim::ModelDoc& user_accelerator_doc() {
   static const sim::ModelDoc doc =
       make_doc("catalog.accelerators[]", "A user-declared accelerator", accelerator_fields(),
@@ -287,7 +379,8 @@ const sim::ModelDoc& user_node_doc() {
 namespace {
 const bool documented =
     (sim::model_docs().push_back(&file_doc()), sim::model_docs().push_back(&user_accelerator_doc()),
-     sim::model_docs().push_back(&user_node_doc()), true);
+     sim::model_docs().push_back(&user_node_doc()), sim::model_docs().push_back(&spread_doc()),
+     true);
 }  // namespace
 
 void load_user_catalog(const sim::ParamNode& root) {
