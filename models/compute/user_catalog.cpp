@@ -129,10 +129,15 @@ std::map<std::pair<std::string, std::string>, StatedSpread>& stated_spreads() {
   return spreads;
 }
 
-void forget_spreads(const std::string& id) {
+using Spreads = std::map<std::string, StatedSpread>;  // of one entry, by key
+
+// Replaces the spreads of entry `id` in one step: a sweep's threads reload the same catalog
+// while others read it, and must see either the old or the new (equal) spreads, never none.
+void set_spreads(const std::string& id, const Spreads& spreads) {
   std::lock_guard lock(spreads_mutex);
   auto& all = stated_spreads();
   for (auto it = all.begin(); it != all.end();) it = it->first.first == id ? all.erase(it) : ++it;
+  for (const auto& [key, spread] : spreads) all[{id, key}] = spread;
 }
 
 const sim::ModelDoc& spread_doc() {
@@ -148,10 +153,11 @@ const sim::ModelDoc& spread_doc() {
   return doc;
 }
 
-// Reads the optional `spread:` of a sourced number whose value is `value` (base units), written
-// `value_q_text` (parsed: `value_q`), into the registry under (id, key).
-void read_spread(const sim::ParamReader& s, const std::string& id, const char* key, double value,
-                 const std::string& value_q_text, const sim::ParsedQuantity& value_q) {
+// Reads the optional `spread:` of sourced number `key` whose value is `value` (base units),
+// written `value_q_text` (parsed: `value_q`), into `out`.
+void read_spread(const sim::ParamReader& s, const char* key, double value,
+                 const std::string& value_q_text, const sim::ParsedQuantity& value_q,
+                 Spreads& out) {
   const sim::ParamNode* n = s.node("spread");
   if (!n) return;
   if (!n->is_map())
@@ -194,8 +200,7 @@ void read_spread(const sim::ParamReader& s, const std::string& id, const char* k
     spread.shape = r.has("relative") ? StatedSpread::Shape::relative : StatedSpread::Shape::sd;
     spread.share = r.number(which, {0, 1, false, true});
   }
-  std::lock_guard lock(spreads_mutex);
-  stated_spreads()[{id, key}] = spread;
+  out[key] = spread;
 }
 
 const sim::ModelDoc& sourced_doc(const char* unit) {
@@ -215,9 +220,9 @@ const sim::ModelDoc& sourced_doc(const char* unit) {
   return *docs.back();
 }
 
-// Reads {value, kind, source[, spread]} at `key` of entry `id` (reader `r`) into `out`.
-void read_sourced(const sim::ParamReader& r, const std::string& id, const char* key,
-                  const char* unit, Sourced<double>& out) {
+// Reads {value, kind, source[, spread]} at `key` of `r` into `out` (its spread into `spreads`).
+void read_sourced(const sim::ParamReader& r, const char* key, const char* unit,
+                  Sourced<double>& out, Spreads& spreads) {
   const sim::ParamNode* n = r.node(key);
   if (!n->is_map())
     r.fail(key, "must be {value: ..., kind: spec|measurement|estimate, source: \"...\"}");
@@ -251,15 +256,16 @@ void read_sourced(const sim::ParamReader& r, const std::string& id, const char* 
                                  : SourceKind::estimate,
          source};
   const sim::ParamNode* value_node = s.node("value");
-  read_spread(s, id, key, v, value_node->scalar,
-              sim::parse_at(value_node->scalar, value_node->where, s.path("value")));
+  read_spread(s, key, v, value_node->scalar,
+              sim::parse_at(value_node->scalar, value_node->where, s.path("value")), spreads);
 }
 
 template <class Spec>
-void read_fields(const sim::ParamReader& r, const std::vector<Field<Spec>>& fields, Spec& spec) {
-  forget_spreads(spec.id);  // a reloaded entry keeps only the spreads it states now
+Spreads read_fields(const sim::ParamReader& r, const std::vector<Field<Spec>>& fields, Spec& spec) {
+  Spreads spreads;
   for (const auto& f : fields)
-    if (r.has(f.key)) read_sourced(r, spec.id, f.key, f.unit, f.slot(spec));
+    if (r.has(f.key)) read_sourced(r, f.key, f.unit, f.slot(spec), spreads);
+  return spreads;
 }
 
 }  // namespace
@@ -288,7 +294,7 @@ void read_accelerator(const sim::ParamNode& item) {
   AcceleratorSpec c = *find_accelerator(base);
   c.id = id;
   c.name = r.has("name") ? r.string("name") : id + " (from " + base + ")";
-  read_fields(r, accelerator_fields(), c);
+  const Spreads spreads = read_fields(r, accelerator_fields(), c);
   check_order(r, "idle", c.idle_w.value, "context", c.context_w.value);
   check_order(r, "context", c.context_w.value, "tdp", c.tdp_w.value);
   if (c.gemm_efficiency.value > 1.0)
@@ -296,6 +302,7 @@ void read_accelerator(const sim::ParamNode& item) {
   if (r.has("tdp") || r.has("idle") || r.has("nominal_clock")) derive_estimates(c);
   const double coupling = c.idle_w.value * c.leakage_per_kelvin.value * c.r_th_air_k_per_w.value;
   if (coupling >= 1.0) r.fail("idle", "is so large that leakage would run away");
+  set_spreads(id, spreads);  // a reloaded entry keeps only the spreads it states now
   add_user_accelerator(std::move(c));
 }
 
@@ -314,7 +321,7 @@ void read_node(const sim::ParamNode& item) {
     t.accelerator = r.string("accelerator");
     if (!find_accelerator(t.accelerator)) r.choice("accelerator", accelerator_ids());  // throws
   }
-  read_fields(r, node_fields(), t);
+  const Spreads spreads = read_fields(r, node_fields(), t);
   if (t.accelerators.value != static_cast<int>(t.accelerators.value))
     r.fail("accelerators", "must be a whole number");
   if (t.psus.value != static_cast<int>(t.psus.value)) r.fail("psus", "must be a whole number");
@@ -338,6 +345,7 @@ void read_node(const sim::ParamNode& item) {
             " W at the wall, above the system "
             "maximum of " +
             std::to_string(static_cast<int>(t.system_max_w.value)) + " W");
+  set_spreads(id, spreads);
   add_user_node_type(std::move(t));
 }
 
