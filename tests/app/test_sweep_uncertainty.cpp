@@ -207,3 +207,44 @@ TEST_CASE("joule sweep --uncertainty from the command line; xarray-style coordin
   CHECK(e.output.find("base.yaml:12:") != std::string::npos);
   CHECK_FALSE(fs::exists(dir / "bad" / "summary.csv"));
 }
+
+TEST_CASE("sweep --uncertainty with a user catalog's spreads: the same bands on 1 or 2 workers") {
+  // Each variant reloads the catalog while the other worker samples: the spreads must hold.
+  const auto dir = test::temp_dir("sweep-unc-catalog");
+  test::write_file(dir / "hw.yaml", R"(accelerators:
+  - id: sweep-unc-gpu
+    base: h100-sxm
+    idle: {value: 72 W, kind: measurement, source: "test boards",
+           spread: {range: [60 W, 84 W], source: "test range"}}
+nodes:
+  - id: sweep-unc-node
+    base: dgx-h100
+    accelerator: sweep-unc-gpu
+)");
+  std::string base = base_yaml;
+  base.replace(base.find("dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW"), 58,
+               "sweep-unc-node");
+  base.erase(base.find("uncertainty:"), base.find("output:") - base.find("uncertainty:"));
+  test::write_file(dir / "base.yaml", "catalog: hw.yaml\n" + base);
+  const auto s = app::load_sweep_text(sweep_yaml, "sweep.yaml", dir.string());
+  const auto one = sweep(s, dir / "one", 6, 1, 5);
+  const auto two = sweep(s, dir / "two", 6, 2, 5);
+  REQUIRE(one.failed + two.failed == 0);
+  for (const char* p : {"bands/it_energy_kwh", "bands/facility_energy_kwh", "bands/pue"})
+    CHECK_MESSAGE(same_bits(read(one.h5_path, p), read(two.h5_path, p)), p);
+  // The idle power was drawn from the catalog's range, not the measurement rule (72 W ± 3 %).
+  const std::string out = app::variant_output(dir / "two", s.variants[1]);
+  auto f = app::h5::open_file_readonly(out);
+  const auto nominal = app::h5::read_doubles(f.get(), "uncertainty/nominal");
+  const auto values = app::h5::read_doubles(f.get(), "uncertainty/value");
+  REQUIRE(!nominal.empty());
+  CHECK(nominal[0] == doctest::Approx(72));  // accelerator.idle_power is the first coefficient
+  double lo = 1e9, hi = 0;
+  for (std::size_t i = 0; i < 6; ++i) {
+    lo = std::min(lo, values[i * nominal.size()]);
+    hi = std::max(hi, values[i * nominal.size()]);
+  }
+  CHECK(lo >= 60);
+  CHECK(hi <= 84);
+  CHECK(hi - lo > 15);  // one draw in [60, 64) W and one in [80, 84) W: the 6 strata of the range
+}
