@@ -6,7 +6,8 @@
 #
 # Prints, per scenario: wall time, CPU time (user + system), peak RSS, engine events and
 # events/s; then the 100k/10k ratios and the targets (10k: <= 30 s wall and <= 1 GiB peak RSS;
-# 100k: <= 10x the 10k time). Wall time counts only when the machine is otherwise idle: on a
+# 100k: <= 10x the 10k time; #20: the 100k/10k CPU ratio <= 1.2x the event ratio, >= 1 M
+# events per CPU-second). Wall time counts only when the machine is otherwise idle: on a
 # shared machine compare CPU times. Extra --set options apply to both scenarios (e.g.
 # `--set duration="30 d"` for a quick look). BUILD_DIR defaults to ./build (a Release build);
 # the script builds the `joule` target there first. JOULE_BIN=path/to/joule runs that binary
@@ -58,4 +59,10 @@ print(f"target 10k peak RSS <= 1 GiB: {ok(a['rss'] <= GiB)} ({a['rss'] / 2**20:.
 print(f"target 100k <= 10x 10k: {ok(b['wall'] <= 10 * a['wall'])} wall "
       f"({b['wall'] / a['wall']:.2f}x), {ok(b['cpu'] <= 10 * a['cpu'])} cpu "
       f"({b['cpu'] / a['cpu']:.2f}x)")
+cpu_ratio, event_ratio = b['cpu'] / a['cpu'], b['events'] / a['events']
+print(f"target 100k/10k cpu ratio <= 1.2 x event ratio: {ok(cpu_ratio <= 1.2 * event_ratio)} "
+      f"({cpu_ratio:.2f}x cpu for {event_ratio:.2f}x events: {cpu_ratio / event_ratio:.2f})")
+print(f"target >= 1 M model events per CPU-second: {ok(a['events'] / a['cpu'] >= 1e6)} 10k "
+      f"({a['events'] / a['cpu'] / 1e6:.3f} M), {ok(b['events'] / b['cpu'] >= 1e6)} 100k "
+      f"({b['events'] / b['cpu'] / 1e6:.3f} M)")
 PY
