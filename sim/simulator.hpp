@@ -14,10 +14,11 @@
 // differs from that last key and d is its own byte there; buckets in (p, d) order are in key
 // order. Push is an append; pop takes the lowest bucket, redistributing it into lower buckets
 // when it holds more than one key. A key moves at most once per byte its distance spans, and all
-// access is sequential, so it stays fast when the pending set outgrows the caches. Measured on
-// the hold benchmark (bench/bench_engine.cpp, 1e5 pending) on the 2-core dev machine: 4-ary heap
-// 11.4, binary radix heap 18.3, this byte-digit radix heap 20.8 million events/s; a bare
-// std::priority_queue of (time, seq) pairs 10.3.
+// access is sequential, so it stays fast when the pending set outgrows the caches. What the
+// queue cannot hide is the read of each popped key's slot, a cache miss once the slot table
+// outgrows the caches; step() therefore prefetches the slots of the next bucket's keys while
+// the current handler runs (simulator.cpp). Figures, measured against a bare
+// std::priority_queue in the same run (bench/bench_engine.cpp), are in docs/reliability.md.
 //
 // An event scheduled for the current instant with a higher-precedence priority than the event
 // now running cannot run before it (that has already happened): it takes the running event's
