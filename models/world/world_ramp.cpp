@@ -27,9 +27,7 @@ void World::note_ramp_drop(const Job& job, bool ended) {
 void World::ramp_stair() {
   state_.add_fixed_it_power(ramp_->step(sim_.now()));
   if (ramp_->held_w() > 0)
-    ramp_->stair_event = sim_.at(
-        sim_.now() + sim::Time::from_ns(static_cast<sim::Time::rep>(RampDown::stair_s * 1e9)),
-        ramp_handler_, 0);
+    ramp_->stair_event = sim_.at(sim_.now() + sim::seconds(RampDown::stair_s), ramp_handler_, 0);
 }
 
 void World::hold_ramp() {
