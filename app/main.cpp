@@ -2,7 +2,8 @@
 //
 //   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--embed-inputs] [--force]
 //             [--quiet] [--uncertainty N [--uncertainty-seed S] [-j N]]   (docs/uncertainty.md)
-//   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet]   (docs/sweeps.md)
+//   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet] [--uncertainty N]
+//               [--uncertainty-seed S]   (docs/sweeps.md)
 //   joule validate SCENARIO
 //   joule rerun FILE -o NEW [--inputs DIR] [--force]   (regenerates a run from its file)
 //   joule summary FILE [--json]
@@ -97,6 +98,15 @@ int main(int argc, char** argv) {
   sweep->add_flag("--force", sweep_options.force, "Rerun variants whose output is complete");
   sweep->add_flag("--processes", sweep_options.processes, "Run each variant as a child process");
   sweep->add_flag("-q,--quiet", sweep_options.quiet, "Print nothing but errors");
+  sweep
+      ->add_option("--uncertainty", sweep_options.uncertainty,
+                   "Sample each variant's coefficient uncertainty: N runs, KPI bands in the "
+                   "table (docs/sweeps.md)")
+      ->check(CLI::PositiveNumber);
+  sweep
+      ->add_option("--uncertainty-seed", sweep_options.uncertainty_seed,
+                   "Seed of the coefficient samples (default: the base scenario's seed)")
+      ->check(CLI::NonNegativeNumber);
 
   std::string rerun_file, inputs_dir;
   auto* rerun = cli.add_subcommand("rerun", "Regenerate a run from its output file alone");

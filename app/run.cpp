@@ -684,6 +684,8 @@ std::string summary_json(const Summary& s) {
       out << num;
     }
   }
+  // P5/P50/P95 per KPI when the file holds `joule run --uncertainty` bands.
+  if (!s.bands.empty() && !s.output_file.empty()) out << ",\n  " << bands_json(s.output_file);
   out << "\n}\n";
   return out.str();
 }

@@ -565,6 +565,8 @@ void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted) {
     const Scenario sc = variant_scenario(sweep, v);
     try {
       validate(sc);
+      // The `uncertainty:` section, as `joule validate` checks it.
+      if (sc.root.find("uncertainty")) (void)scenario_coefficients(sc);
     } catch (const sim::InputError& e) {
       relocate_error(e, all_sets(sweep, v));
     }

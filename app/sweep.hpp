@@ -26,6 +26,7 @@
 
 #include "app/run.hpp"
 #include "app/scenario.hpp"
+#include "app/uncertainty.hpp"
 #include "sim/params.hpp"
 
 namespace joule::app {
@@ -120,6 +121,9 @@ struct VariantResult {
   VariantStatus status = VariantStatus::pending;
   std::string error;                                    // first line of the error when failed
   std::map<std::string, std::optional<double>> values;  // summary_keys(); empty unless done
+  // With `--uncertainty N`: each KPI's P5, median and P95 over the variant's samples (the
+  // KPIs read_bands returns); empty otherwise.
+  std::map<std::string, Band> bands;
 };
 
 struct SweepOptions {
@@ -130,7 +134,16 @@ struct SweepOptions {
   std::string executable;  // joule binary for `processes`; empty = this program
   bool quiet = false;      // no per-variant progress lines
   const std::atomic<bool>* interrupted = nullptr;
+  // `--uncertainty N`: every variant is a `joule run --uncertainty N` (app/uncertainty.hpp), its
+  // samples one after the other (the sweep's workers run variants in parallel). All variants
+  // draw their coefficients with the same seed: the same Latin-hypercube points, so variants
+  // that sample the same coefficients see the same draws (common random numbers).
+  std::size_t uncertainty = 0;         // N samples per variant; 0 = a plain sweep
+  std::int64_t uncertainty_seed = -1;  // of the coefficient samples; < 0: the base scenario's seed
 };
+
+// The seed a sweep's variants draw their coefficient samples with.
+std::uint64_t sweep_uncertainty_seed(const Sweep& sweep, const SweepOptions& options);
 
 struct SweepReport {
   std::vector<VariantResult> results;  // by variant index
@@ -169,7 +182,9 @@ VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOpti
 // The summary table, rewritten atomically (temporary file + rename) on each write().
 class SweepTable {
 public:
-  SweepTable(const Sweep& sweep, std::string dir, std::vector<VariantResult> results);
+  // With `bands` (a sweep with --uncertainty), each KPI's P5/P50/P95 too (docs/sweeps.md).
+  SweepTable(const Sweep& sweep, std::string dir, std::vector<VariantResult> results,
+             const SweepOptions& options = {});
   void record(const VariantResult& result);  // thread-safe; rewrites at most once a second
   void write();                              // rewrites now
   const std::vector<VariantResult>& results() const { return results_; }
@@ -178,9 +193,12 @@ public:
 
 private:
   void write_locked();
+  void write_bands(std::int64_t root) const;  // root: an HDF5 file id (hid_t)
   const Sweep& sweep_;
   std::string dir_;
   std::vector<VariantResult> results_;
+  std::size_t samples_ = 0;  // --uncertainty N; 0: no bands
+  std::uint64_t seed_ = 0;   // of the coefficient samples
   std::mutex mutex_;
   double last_write_s_ = -1e9;
 };

@@ -34,6 +34,9 @@ using namespace detail;
 std::string encode_result(const VariantResult& r) {
   std::string out = std::to_string(r.index) + "\n" + to_string(r.status) + "\n";
   for (const auto& [k, v] : r.values) out += k + " " + (v ? number_text(*v) : "null") + "\n";
+  for (const auto& [k, b] : r.bands)
+    out += "band " + k + " " + number_text(b.p5) + " " + number_text(b.median) + " " +
+           number_text(b.p95) + "\n";
   out += "error\n" + r.error;
   return out;
 }
@@ -51,6 +54,16 @@ VariantResult decode_result(const std::string& text) {
   while (std::getline(in, line) && line != "error") {
     const auto space = line.find(' ');
     const std::string key = line.substr(0, space), value = line.substr(space + 1);
+    if (key == "band") {  // band KPI P5 P50 P95
+      std::istringstream fields(value);
+      std::string kpi, p5, med, p95;
+      fields >> kpi >> p5 >> med >> p95;
+      Band& b = r.bands[kpi];
+      for (auto [text, to] :
+           {std::pair{&p5, &b.p5}, std::pair{&med, &b.median}, std::pair{&p95, &b.p95}})
+        std::from_chars(text->data(), text->data() + text->size(), *to);
+      continue;
+    }
     if (value == "null") {
       r.values[key] = std::nullopt;
     } else {

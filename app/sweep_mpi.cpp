@@ -46,7 +46,7 @@ int serve(const Sweep& sweep, const SweepOptions& options, int size, unsigned lo
     std::fprintf(stderr, "joule: cannot create the output folder %s\n", options.dir.c_str());
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
-  SweepTable table(sweep, options.dir, scan_outputs(sweep, options));
+  SweepTable table(sweep, options.dir, scan_outputs(sweep, options), options);
   table.write();
   std::deque<std::size_t> queue;
   for (const auto& r : table.results())

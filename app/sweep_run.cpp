@@ -68,6 +68,11 @@ bool hdf5_threadsafe() {
   return safe;
 }
 
+std::uint64_t sweep_uncertainty_seed(const Sweep& sweep, const SweepOptions& options) {
+  return options.uncertainty_seed >= 0 ? static_cast<std::uint64_t>(options.uncertainty_seed)
+                                       : sweep.base_seed;
+}
+
 std::vector<VariantResult> scan_outputs(const Sweep& sweep, const SweepOptions& options) {
   std::vector<VariantResult> results(sweep.variants.size());
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -84,9 +89,14 @@ std::vector<VariantResult> scan_outputs(const Sweep& sweep, const SweepOptions& 
         recorded = h5::get_string_attr(file.get(), "scenario");
       }
       if (recorded != variant_scenario(sweep, v).text()) continue;  // stale: rerun
+      // With --uncertainty: bands from the same number of samples and seed, else rerun.
+      if (options.uncertainty > 0 &&
+          !has_uncertainty(path, options.uncertainty, sweep_uncertainty_seed(sweep, options)))
+        continue;
       const Summary s = read_summary(path);
       results[i].status = VariantStatus::reused;
       results[i].values = s.values;
+      if (options.uncertainty > 0) results[i].bands = read_bands(path);
     } catch (const std::exception&) {
       // Unreadable or unfinished: rerun.
     }
@@ -120,6 +130,12 @@ VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions
     args.push_back(std::to_string(v.seed));
   }
   for (const char* a : {"-o", out.c_str(), "--force", "--quiet"}) args.push_back(a);
+  if (options.uncertainty > 0)
+    for (const std::string& a :
+         {std::string("--uncertainty"), std::to_string(options.uncertainty),
+          std::string("--uncertainty-seed"), std::to_string(sweep_uncertainty_seed(sweep, options)),
+          std::string("-j"), std::string("1")})
+      args.push_back(a);
   for (const std::string& a : {std::string("--sweep"), sweep.source, std::string("--variant"),
                                v.name, std::string("--variant-index"), std::to_string(v.index)})
     args.push_back(a);
@@ -154,6 +170,7 @@ VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions
   if (code == 0) {
     try {
       result.values = read_summary(out).values;
+      if (options.uncertainty > 0) result.bands = read_bands(out);
       result.status = VariantStatus::done;
       fs::remove(log, ec);
     } catch (const std::exception& e) {
@@ -196,12 +213,17 @@ VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOpti
     run_options.provenance.sweep = sweep.source;
     run_options.provenance.variant = v.name;
     run_options.provenance.variant_index = static_cast<std::int64_t>(v.index);
-    const Summary s = run(sc, run_options);
+    UncertaintyOptions u;
+    u.samples = options.uncertainty;
+    u.seed = sweep_uncertainty_seed(sweep, options);
+    u.jobs = 1;  // the sweep's workers run variants in parallel
+    const Summary s = u.samples > 0 ? run_uncertainty(sc, run_options, u) : run(sc, run_options);
     if (s.interrupted) {
       result.status = VariantStatus::interrupted;
     } else {
       result.status = VariantStatus::done;
       result.values = s.values;
+      if (u.samples > 0) result.bands = read_bands(s.output_file);
     }
   } catch (const std::exception& e) {
     result.status = VariantStatus::failed;
@@ -218,7 +240,7 @@ SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
   if (!fs::is_directory(options.dir, ec))
     throw OutputError("cannot create the output folder " + options.dir);
 
-  SweepTable table(sweep, options.dir, scan_outputs(sweep, options));
+  SweepTable table(sweep, options.dir, scan_outputs(sweep, options), options);
   table.write();
   std::vector<std::size_t> pending;
   for (const auto& r : table.results())

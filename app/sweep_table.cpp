@@ -31,8 +31,13 @@ using namespace detail;
 
 // ---- the summary table -----------------------------------------------------------------------
 
-SweepTable::SweepTable(const Sweep& sweep, std::string dir, std::vector<VariantResult> results)
-    : sweep_(sweep), dir_(std::move(dir)), results_(std::move(results)) {}
+SweepTable::SweepTable(const Sweep& sweep, std::string dir, std::vector<VariantResult> results,
+                       const SweepOptions& options)
+    : sweep_(sweep),
+      dir_(std::move(dir)),
+      results_(std::move(results)),
+      samples_(options.uncertainty),
+      seed_(options.uncertainty > 0 ? sweep_uncertainty_seed(sweep, options) : 0) {}
 
 std::string SweepTable::csv_path() const {
   return (fs::path(dir_) / "summary.csv").string();
@@ -92,6 +97,15 @@ h5::Handle write_numbers(hid_t parent, const std::string& name, const std::vecto
   return set;
 }
 
+// P5, median or P95 (q = 0, 1, 2) of a KPI of a result; NaN without a band.
+double band_value(const VariantResult& r, const std::string& kpi, int q) {
+  const auto it = r.bands.find(kpi);
+  if (it == r.bands.end()) return std::nan("");
+  return q == 0 ? it->second.p5 : q == 1 ? it->second.median : it->second.p95;
+}
+
+constexpr const char* quantile_suffix[] = {"_p5", "_p50", "_p95"};
+
 void replace_file(const std::string& partial, const std::string& path) {
   std::error_code ec;
   fs::rename(partial, path, ec);
@@ -117,6 +131,9 @@ void SweepTable::write_locked() {
     out << "index,name,status,seed";
     for (const auto& p : sweep_.parameters) out << "," << csv_field(p);
     for (const auto& k : keys) out << "," << k;
+    if (samples_ > 0)
+      for (const auto& k : band_kpis())
+        for (const char* q : quantile_suffix) out << "," << k << q;
     out << ",output,error\n";
     for (const auto& r : results_) {
       const Variant& v = sweep_.variants[r.index];
@@ -128,6 +145,13 @@ void SweepTable::write_locked() {
         out << ",";
         if (it != r.values.end() && it->second) out << number_text(*it->second);
       }
+      if (samples_ > 0)
+        for (const auto& k : band_kpis())
+          for (int q = 0; q < 3; ++q) {
+            const double v = band_value(r, k, q);
+            out << ",";
+            if (std::isfinite(v)) out << number_text(v);
+          }
       const bool has_output = r.status == VariantStatus::done || r.status == VariantStatus::reused;
       out << "," << csv_field(has_output ? v.name + ".h5" : "") << "," << csv_field(r.error)
           << "\n";
@@ -186,8 +210,43 @@ void SweepTable::write_locked() {
       h5::set_attr(set.get(), "label", kpi.label);
       h5::set_attr(set.get(), "description", kpi.description);
     }
+    if (samples_ > 0) write_bands(root);
   }
   replace_file(partial, h5_path());
+}
+
+// /bands (a sweep with --uncertainty): every KPI along (variant, quantile), with dimension scales
+// so that xarray opens the group: xr.open_dataset("summary.h5", group="bands").
+void SweepTable::write_bands(hid_t root) const {
+  h5::Handle g = h5::create_group(root, "bands");
+  h5::set_attr(g.get(), "method", std::string("latin-hypercube"));
+  h5::set_attr(g.get(), "samples", static_cast<std::int64_t>(samples_));
+  h5::set_attr(g.get(), "seed", static_cast<std::int64_t>(seed_));
+  h5::set_attr(g.get(), "description",
+               std::string("joule sweep --uncertainty: each variant's KPIs, P5/median/P95 over "
+                           "its samples (docs/uncertainty.md); every variant draws the same "
+                           "coefficient samples (the same seed); NaN = no band (failed, not yet "
+                           "run, or absent)"));
+  std::vector<std::int64_t> index;
+  std::vector<std::string> names;
+  for (const auto& r : results_) {
+    index.push_back(static_cast<std::int64_t>(r.index));
+    names.push_back(sweep_.variants[r.index].name);
+  }
+  h5::Handle variant_c = h5::write_coordinate(g.get(), "variant", index, {"variant index", "1"});
+  h5::Handle quantile_c =
+      h5::write_coordinate(g.get(), "quantile", std::vector<double>{0.05, 0.5, 0.95},
+                           {"quantile over the samples (P5, median, P95)", "1"});
+  const h5::Dimension vd{"variant", variant_c.get()}, qd{"quantile", quantile_c.get()};
+  h5::write_strings(g.get(), "name", names, vd, {"variant name", ""});
+  for (const auto& k : band_kpis()) {
+    std::vector<double> values;
+    for (const auto& r : results_)
+      for (int q = 0; q < 3; ++q) values.push_back(band_value(r, k, q));
+    const models::world::Kpi& kpi = *models::world::KpiRegistry::find(k);
+    h5::write_variable(g.get(), k, values, {&vd, &qd},
+                       {kpi.label + ": P5, median and P95 over the samples", kpi.unit});
+  }
 }
 
 }  // namespace joule::app

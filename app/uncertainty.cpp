@@ -13,6 +13,7 @@
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
+#include "models/compute/user_catalog.hpp"
 #include "models/power/ups.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/error.hpp"
@@ -448,6 +449,38 @@ constexpr CatalogSpread catalog_spreads[] = {
      "the source's own range: V100 SXM2 idles at 35-45 W in nvidia-smi logs"},
 };
 
+// The user-catalog key (user_catalog.cpp) of an accelerator coefficient: accelerator.idle_power
+// → idle, accelerator.energy.tensor_bf16 → energy_bf16, accelerator.energy.hbm → energy_hbm.
+std::string catalog_key(const std::string& coefficient) {
+  if (coefficient == "accelerator.idle_power") return "idle";
+  if (coefficient == "accelerator.context_power") return "context";
+  const std::string energy = "accelerator.energy.";
+  if (coefficient.rfind(energy, 0) != 0) return "";
+  std::string op = coefficient.substr(energy.size());
+  if (op.rfind("tensor_", 0) == 0) op = op.substr(7);
+  return "energy_" + op;
+}
+
+// A spread the user catalog states for the number (`spread:` of the entry's key).
+void apply_stated_spread(Coefficient& c, const models::compute::StatedSpread& s,
+                         const std::string& where) {
+  using Shape = models::compute::StatedSpread::Shape;
+  Distribution& d = c.dist;
+  if (s.shape == Shape::range) {
+    d.shape = Distribution::Shape::uniform;
+    d.lo = s.lo;
+    d.hi = s.hi;
+  } else if (s.shape == Shape::relative) {
+    d.shape = Distribution::Shape::uniform;
+    d.lo = d.nominal * (1 - s.share);
+    d.hi = d.nominal * (1 + s.share);
+  } else {
+    d.shape = Distribution::Shape::normal;
+    d.sd = std::abs(d.nominal) * s.share;
+  }
+  c.basis = "the user catalog's spread (" + where + ".spread): " + s.source;
+}
+
 // The accelerator's numbers, set through an inline calibration (cluster.node.calibration).
 struct CalibrationTarget {
   models::compute::Calibration calibration;
@@ -587,6 +620,9 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
           c.dist = distribution(nominal, kind, Form::direct, cs.lo, cs.hi, nan, 0, 1e300);
           c.basis = cs.basis;
         }
+      if (!from_file)
+        if (const auto stated = models::compute::user_catalog_spread(chip.id, catalog_key(name)))
+          apply_stated_spread(c, *stated, chip.id + "." + catalog_key(name));
       finish(std::move(c));
     };
     add("accelerator.idle_power", "W", cal.static_power.idle_power.value(),
@@ -613,6 +649,10 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
                   {},
                   rule_text(fan.kind) + "; nominal: " + fan.source};
     c.dist = distribution(nominal, fan.kind, Form::direct, nan, nan, nan, 0, 1e300);
+    if (!set)
+      if (const auto stated =
+              models::compute::user_catalog_spread(cluster.node.type->id, "fan_max"))
+        apply_stated_spread(c, *stated, cluster.node.type->id + ".fan_max");
     finish(std::move(c));
   }
 

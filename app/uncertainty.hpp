@@ -86,6 +86,9 @@ struct UncertaintyOptions {
   bool keep_samples = false;  // keep each sample's file in OUTPUT.samples/sNNNNN.h5
 };
 
+// The KPIs that get bands (summary_keys() but those that measure the computer: wall_s, events).
+std::vector<std::string> band_kpis();
+
 // `joule run --uncertainty N`: the nominal run (its file as `joule run` writes it) plus the group
 // /uncertainty (docs/output-format.md). With N = 1 the one sample is the nominal run.
 Summary run_uncertainty(const Scenario& scenario, const RunOptions& options,
@@ -97,6 +100,12 @@ struct Band {
   double p5 = 0, median = 0, p95 = 0;
 };
 std::map<std::string, Band> read_bands(const std::string& file);
+// The bands of a finished file as the JSON member `joule summary --json` appends:
+// `"bands": {"pue": {"p5": 1.24, "p50": 1.26, "p95": 1.29}, ...}` (every KPI with a band, in
+// summary order, shortest exact numbers); "" without /uncertainty.
+std::string bands_json(const std::string& file);
+// Whether a finished file holds /uncertainty from `samples` samples drawn with `seed`.
+bool has_uncertainty(const std::string& file, std::size_t samples, std::uint64_t seed);
 
 // The sensitivity table of a finished file: for each KPI with a spread, the coefficients ranked
 // by |SRC|, as text (`joule summary --sensitivity`).

@@ -2,6 +2,7 @@
 // and the /uncertainty group of the output file (docs/output-format.md).
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -67,13 +68,6 @@ SampleResult read_sample(const std::string& path) {
       r.traces[t] = h5::read_doubles(file.get(), p);
   }
   return r;
-}
-
-std::vector<std::string> band_kpis() {
-  std::vector<std::string> out;
-  for (const auto& k : summary_keys())
-    if (banded(k)) out.push_back(k);
-  return out;
 }
 
 h5::Handle open_rdwr(const std::string& path) {
@@ -203,6 +197,13 @@ void write_group(const std::string& path, const std::vector<Coefficient>& coeffi
 
 }  // namespace
 
+std::vector<std::string> band_kpis() {
+  std::vector<std::string> out;
+  for (const auto& k : summary_keys())
+    if (banded(k)) out.push_back(k);
+  return out;
+}
+
 Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
                         const UncertaintyOptions& u) {
   if (u.samples < 1) throw sim::InputError(sim::Location{}, "--uncertainty needs N >= 1 samples");
@@ -305,6 +306,42 @@ std::map<std::string, Band> read_bands(const std::string& path) {
   for (std::size_t i = 0; i < names.size() && i < p5.size(); ++i)
     if (std::isfinite(p5[i]) && std::isfinite(p95[i])) out[names[i]] = {p5[i], med[i], p95[i]};
   return out;
+}
+
+std::string bands_json(const std::string& path) {
+  const std::map<std::string, Band> bands = read_bands(path);
+  if (bands.empty()) return "";
+  const auto number = [](double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest exact form
+    return std::string(buf, r.ptr);
+  };
+  std::string out = "\"bands\": {";
+  bool first = true;
+  for (const auto& k : summary_keys()) {
+    const auto it = bands.find(k);
+    if (it == bands.end()) continue;
+    const Band& b = it->second;
+    out += (first ? "\n    \"" : ",\n    \"") + k + "\": {\"p5\": " + number(b.p5) +
+           ", \"p50\": " + number(b.median) + ", \"p95\": " + number(b.p95) + "}";
+    first = false;
+  }
+  return out + "\n  }";
+}
+
+bool has_uncertainty(const std::string& path, std::size_t samples, std::uint64_t seed) {
+  h5::Handle file = h5::open_file_readonly(path);
+  if (H5Lexists(file.get(), "uncertainty", H5P_DEFAULT) <= 0) return false;
+  h5::Handle g = h5::open_group(file.get(), "uncertainty");
+  const auto int_attr = [&](const char* name) -> std::optional<std::int64_t> {
+    if (!h5::has_attr(g.get(), name)) return std::nullopt;
+    h5::Handle a(h5::check(H5Aopen(g.get(), name, H5P_DEFAULT), name), H5Aclose);
+    std::int64_t v = 0;
+    h5::check(H5Aread(a.get(), H5T_NATIVE_INT64, &v), name);
+    return v;
+  };
+  return int_attr("samples") == static_cast<std::int64_t>(samples) &&
+         int_attr("seed") == static_cast<std::int64_t>(seed);
 }
 
 std::string sensitivity_table(const std::string& path, std::size_t top) {

@@ -103,6 +103,10 @@ def panel_power(run, fig):
             _, yhi = _steps(td, hi)
             ax.fill_between(_dates(run, xb), ylo / 1e3, yhi / 1e3, color="black", alpha=0.25,
                             lw=0, label=f"facility P5–P95 ({run.samples} samples)")
+            # Edges too: over the stack the band only darkens it, and its lower bound would
+            # otherwise be hard to see.
+            for edge in (ylo, yhi):
+                ax.plot(_dates(run, xb), edge / 1e3, color="black", lw=0.5, ls=":")
         # The grid meter differs from consumption only with on-site PV or a battery.
         grid = run.series("grid_import_w")
         if grid is not None and not np.allclose(grid, total, rtol=1e-9, atol=1e-3):

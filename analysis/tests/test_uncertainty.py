@@ -109,3 +109,54 @@ def test_coverage_counts_published_figures_inside_their_band():
     assert "P5 – P95" in text and "8 – 11" in text
     csv = validate.report(rows, "csv")
     assert csv.splitlines()[0].endswith("p5,p95,inside")
+
+
+def test_summary_json_carries_the_bands(joule, unc_h5):
+    import json
+    proc = subprocess.run([joule, "summary", "--json", unc_h5], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    run = Run(unc_h5)
+    assert s["pue"] == pytest.approx(run.summary["pue"], rel=1e-15)
+    for kpi, (p5, med, p95) in run.bands.items():
+        b = s["bands"][kpi]
+        assert (b["p5"], b["p50"], b["p95"]) == (p5, med, p95)  # shortest exact numbers
+    assert s["bands"]["pue"]["p5"] < s["bands"]["pue"]["p50"] < s["bands"]["pue"]["p95"]
+    # KPIs the scenario lacks have no band; the plain KPIs are unchanged.
+    assert all(s[k] is not None for k in s["bands"])
+
+
+def test_summary_json_of_a_plain_run_has_no_bands(joule, tmp_path):
+    scenario = tmp_path / "plain.yaml"
+    scenario.write_text(SCENARIO.format(data=os.path.abspath(DATA)).replace("4 h", "1 h"))
+    out = tmp_path / "plain.h5"
+    subprocess.run([joule, "run", str(scenario), "-o", str(out), "-q"], check=True)
+    import json
+    s = json.loads(subprocess.run([joule, "summary", "--json", str(out)], capture_output=True,
+                                  text=True, check=True).stdout)
+    assert "bands" not in s
+    assert s["pue"] > 1
+
+
+def test_sweep_bands_open_in_xarray(joule, tmp_path):
+    """`joule sweep --uncertainty N`: summary.h5's /bands is an xarray dataset along (variant,
+    quantile), with the KPIs' units (docs/sweeps.md)."""
+    xr = pytest.importorskip("xarray")
+    (tmp_path / "base.yaml").write_text(
+        SCENARIO.format(data=os.path.abspath(DATA)).replace("4 h", "2 h"))
+    (tmp_path / "sweep.yaml").write_text(
+        "base: base.yaml\naxes:\n  grid:\n    cooling.chw_supply: [8 degC, 12 degC]\n")
+    proc = subprocess.run([joule, "sweep", str(tmp_path / "sweep.yaml"), "-o",
+                           str(tmp_path / "out"), "-q", "-j", "2", "--uncertainty", "4"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    ds = xr.open_dataset(tmp_path / "out" / "summary.h5", group="bands")
+    assert ds["pue"].dims == ("variant", "quantile")
+    assert list(ds["quantile"].values) == [0.05, 0.5, 0.95]
+    assert ds["facility_energy_kwh"].attrs["units"] == "kWh"
+    p5, med, p95 = ds["pue"].sel(variant=1).values
+    assert 1 < p5 <= med <= p95
+    # Each variant's band is its own output's /uncertainty band.
+    names = [str(n) for n in ds["name"].values]
+    run = Run(str(tmp_path / "out" / (names[1] + ".h5")))
+    assert tuple(ds["pue"].sel(variant=1).values) == pytest.approx(run.bands["pue"], rel=1e-15)

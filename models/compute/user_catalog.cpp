@@ -2,7 +2,9 @@
 #include "models/compute/user_catalog.hpp"
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -115,8 +117,90 @@ sim::ModelDoc make_doc(const char* name, const char* summary,
   for (const auto& f : fields)
     d.keys.push_back({f.key, "map", "(the base's)",
                       std::string(f.help) + ": {value (" + f.unit +
-                          "), kind: spec|measurement|estimate, source}"});
+                          "), kind: spec|measurement|estimate, source, optional spread (see "
+                          "'catalog.spread')}"});
   return d;
+}
+
+// Spreads stated in the loaded catalog: (entry id, key) → spread.
+std::mutex spreads_mutex;
+std::map<std::pair<std::string, std::string>, StatedSpread>& stated_spreads() {
+  static std::map<std::pair<std::string, std::string>, StatedSpread> spreads;
+  return spreads;
+}
+
+using Spreads = std::map<std::string, StatedSpread>;  // of one entry, by key
+
+// Replaces the spreads of entry `id` in one step: a sweep's threads reload the same catalog
+// while others read it, and must see either the old or the new (equal) spreads, never none.
+void set_spreads(const std::string& id, const Spreads& spreads) {
+  std::lock_guard lock(spreads_mutex);
+  auto& all = stated_spreads();
+  for (auto it = all.begin(); it != all.end();) it = it->first.first == id ? all.erase(it) : ++it;
+  for (const auto& [key, spread] : spreads) all[{id, key}] = spread;
+}
+
+const sim::ModelDoc& spread_doc() {
+  static const sim::ModelDoc doc{
+      "catalog",
+      "catalog.spread",
+      "The spread of a sourced catalog number for `joule run --uncertainty` "
+      "(docs/uncertainty.md): one of range, relative, sd, and its source",
+      {{"range", "list", "-", "[min, max]: uniform between, in the number's unit"},
+       {"relative", "number", "-", "uniform within +- this share of the value (< 100 %)"},
+       {"sd", "number", "-", "normal with this relative standard deviation (< 100 %)"},
+       {"source", "string", "required", "why this spread (citation or derivation)"}}};
+  return doc;
+}
+
+// Reads the optional `spread:` of sourced number `key` whose value is `value` (base units),
+// written `value_q_text` (parsed: `value_q`), into `out`.
+void read_spread(const sim::ParamReader& s, const char* key, double value,
+                 const std::string& value_q_text, const sim::ParsedQuantity& value_q,
+                 Spreads& out) {
+  const sim::ParamNode* n = s.node("spread");
+  if (!n) return;
+  if (!n->is_map())
+    s.fail("spread", "must be {range: [min, max] | relative: 10 % | sd: 5 %, source: \"...\"}");
+  const sim::ParamReader r(n, spread_doc(), {});
+  const int given = r.has("range") + r.has("relative") + r.has("sd");
+  if (given != 1)
+    throw sim::InputError(n->where, std::string(key) +
+                                        ".spread needs exactly one of range, "
+                                        "relative or sd, and a source");
+  if (!r.has("source")) r.fail("source", "is required: say why the number has this spread");
+  StatedSpread spread;
+  spread.source = r.string("source");
+  if (spread.source.find_first_not_of(" \t") == std::string::npos)
+    r.fail("source", "must say why the number has this spread");
+  if (r.has("range")) {
+    const sim::ParamNode* range = r.node("range");
+    if (!range->is_sequence() || range->items.size() != 2) r.fail("range", "must be [min, max]");
+    double bound[2];
+    for (int i = 0; i < 2; ++i) {
+      const sim::ParamNode& item = range->items[static_cast<std::size_t>(i)];
+      if (!item.is_scalar()) throw sim::InputError(item.where, "must be a number or a quantity");
+      const sim::ParsedQuantity q = sim::parse_at(item.scalar, item.where, r.path("range"));
+      // The value's dimension, with a unit written unless the number is dimensionless.
+      const bool dimensionless = value_q.dim == sim::DimVector{};
+      if (!(q.dim == value_q.dim) || (!dimensionless && !q.has_unit))
+        throw sim::InputError(item.where, "must be a quantity of the value's dimension (" +
+                                              sim::describe(value_q.dim) + ", e.g. '" +
+                                              value_q_text + "')");
+      bound[i] = q.value;
+    }
+    if (!(bound[0] > 0) || !(bound[0] <= bound[1]))
+      r.fail("range", "must be [min, max] with 0 < min <= max");
+    if (value < bound[0] || value > bound[1]) r.fail("range", "must contain the value");
+    spread.shape = StatedSpread::Shape::range;
+    spread.lo = bound[0];
+    spread.hi = bound[1];
+  } else {
+    const char* which = r.has("relative") ? "relative" : "sd";
+    spread.shape = r.has("relative") ? StatedSpread::Shape::relative : StatedSpread::Shape::sd;
+    spread.share = r.number(which, {0, 1, false, true});
+  }
+  out[key] = spread;
 }
 
 const sim::ModelDoc& sourced_doc(const char* unit) {
@@ -130,13 +214,15 @@ const sim::ModelDoc& sourced_doc(const char* unit) {
                     "A sourced catalog number",
                     {{"value", unit, "", "the number"},
                      {"kind", "string", "", "spec | measurement | estimate"},
-                     {"source", "string", "", "where it comes from (citation or derivation)"}}}));
+                     {"source", "string", "", "where it comes from (citation or derivation)"},
+                     {"spread", "map", "-",
+                      "optional: its own spread for --uncertainty (see 'catalog.spread')"}}}));
   return *docs.back();
 }
 
-// Reads {value, kind, source} at `key` of `r` into `out`.
+// Reads {value, kind, source[, spread]} at `key` of `r` into `out` (its spread into `spreads`).
 void read_sourced(const sim::ParamReader& r, const char* key, const char* unit,
-                  Sourced<double>& out) {
+                  Sourced<double>& out, Spreads& spreads) {
   const sim::ParamNode* n = r.node(key);
   if (!n->is_map())
     r.fail(key, "must be {value: ..., kind: spec|measurement|estimate, source: \"...\"}");
@@ -169,12 +255,17 @@ void read_sourced(const sim::ParamReader& r, const char* key, const char* unit,
          : kind == "measurement" ? SourceKind::measurement
                                  : SourceKind::estimate,
          source};
+  const sim::ParamNode* value_node = s.node("value");
+  read_spread(s, key, v, value_node->scalar,
+              sim::parse_at(value_node->scalar, value_node->where, s.path("value")), spreads);
 }
 
 template <class Spec>
-void read_fields(const sim::ParamReader& r, const std::vector<Field<Spec>>& fields, Spec& spec) {
+Spreads read_fields(const sim::ParamReader& r, const std::vector<Field<Spec>>& fields, Spec& spec) {
+  Spreads spreads;
   for (const auto& f : fields)
-    if (r.has(f.key)) read_sourced(r, f.key, f.unit, f.slot(spec));
+    if (r.has(f.key)) read_sourced(r, f.key, f.unit, f.slot(spec), spreads);
+  return spreads;
 }
 
 }  // namespace
@@ -203,7 +294,7 @@ void read_accelerator(const sim::ParamNode& item) {
   AcceleratorSpec c = *find_accelerator(base);
   c.id = id;
   c.name = r.has("name") ? r.string("name") : id + " (from " + base + ")";
-  read_fields(r, accelerator_fields(), c);
+  const Spreads spreads = read_fields(r, accelerator_fields(), c);
   check_order(r, "idle", c.idle_w.value, "context", c.context_w.value);
   check_order(r, "context", c.context_w.value, "tdp", c.tdp_w.value);
   if (c.gemm_efficiency.value > 1.0)
@@ -211,6 +302,7 @@ void read_accelerator(const sim::ParamNode& item) {
   if (r.has("tdp") || r.has("idle") || r.has("nominal_clock")) derive_estimates(c);
   const double coupling = c.idle_w.value * c.leakage_per_kelvin.value * c.r_th_air_k_per_w.value;
   if (coupling >= 1.0) r.fail("idle", "is so large that leakage would run away");
+  set_spreads(id, spreads);  // a reloaded entry keeps only the spreads it states now
   add_user_accelerator(std::move(c));
 }
 
@@ -229,7 +321,7 @@ void read_node(const sim::ParamNode& item) {
     t.accelerator = r.string("accelerator");
     if (!find_accelerator(t.accelerator)) r.choice("accelerator", accelerator_ids());  // throws
   }
-  read_fields(r, node_fields(), t);
+  const Spreads spreads = read_fields(r, node_fields(), t);
   if (t.accelerators.value != static_cast<int>(t.accelerators.value))
     r.fail("accelerators", "must be a whole number");
   if (t.psus.value != static_cast<int>(t.psus.value)) r.fail("psus", "must be a whole number");
@@ -253,6 +345,7 @@ void read_node(const sim::ParamNode& item) {
             " W at the wall, above the system "
             "maximum of " +
             std::to_string(static_cast<int>(t.system_max_w.value)) + " W");
+  set_spreads(id, spreads);
   add_user_node_type(std::move(t));
 }
 
@@ -266,6 +359,13 @@ const sim::ModelDoc& file_doc() {
 }
 
 }  // namespace
+
+std::optional<StatedSpread> user_catalog_spread(const std::string& id, const std::string& key) {
+  std::lock_guard lock(spreads_mutex);
+  const auto it = stated_spreads().find({id, key});
+  if (it == stated_spreads().end()) return std::nullopt;
+  return it->second;
+}
 
 const sim::ModelDoc& user_accelerator_doc() {
   static const sim::ModelDoc doc =
@@ -287,7 +387,8 @@ const sim::ModelDoc& user_node_doc() {
 namespace {
 const bool documented =
     (sim::model_docs().push_back(&file_doc()), sim::model_docs().push_back(&user_accelerator_doc()),
-     sim::model_docs().push_back(&user_node_doc()), true);
+     sim::model_docs().push_back(&user_node_doc()), sim::model_docs().push_back(&spread_doc()),
+     true);
 }  // namespace
 
 void load_user_catalog(const sim::ParamNode& root) {

@@ -429,6 +429,18 @@ TEST_CASE("results encode and decode exactly (MPI messages)") {
   CHECK(d.status == app::VariantStatus::failed);
   CHECK(d.values == r.values);
   CHECK(d.error == r.error);
+  CHECK(d.bands.empty());
+  // With --uncertainty: each KPI's P5, median and P95, exactly.
+  r.bands = {{"pue", {1.1000000000000001, 1.2, 1.3}}, {"co2e_t", {0.1, 0.30000000000000004, 7e-9}}};
+  const auto b = app::decode_result(app::encode_result(r));
+  REQUIRE(b.bands.size() == 2);
+  for (const auto& [k, band] : r.bands) {
+    CHECK(b.bands.at(k).p5 == band.p5);
+    CHECK(b.bands.at(k).median == band.median);
+    CHECK(b.bands.at(k).p95 == band.p95);
+  }
+  CHECK(b.values == r.values);
+  CHECK(b.error == r.error);
 }
 
 TEST_CASE("variants run as child processes give the same results as threads") {

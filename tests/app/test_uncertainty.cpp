@@ -305,3 +305,83 @@ TEST_CASE("joule validate and joule run check the uncertainty section (exit 2, f
   CHECK(s.output.find("PUE") != std::string::npos);
   CHECK(s.output.find("\u2013") != std::string::npos);
 }
+
+TEST_CASE("a user catalog number states its own spread, and the sampler uses it") {
+  const auto dir = test::temp_dir("unc-user-catalog");
+  test::write_file(dir / "hw.yaml", R"(accelerators:
+  - id: unc-gpu
+    base: h100-sxm
+    idle: {value: 72 W, kind: measurement, source: "test boards",
+           spread: {range: [66 W, 78 W], source: "min and max of the test boards"}}
+    energy_bf16: {value: 0.8 pJ/FLOP, kind: estimate, source: "test derivation",
+                  spread: {sd: 10 %, source: "two test derivations"}}
+nodes:
+  - id: unc-node
+    base: dgx-h100
+    accelerator: unc-gpu
+    fan_max: {value: 1200 W, kind: estimate, source: "test fans",
+              spread: {relative: 5 %, source: "test fan curves"}}
+)");
+  std::string yaml = facility;
+  yaml.replace(yaml.find("node: {type: dgx-h100}"), 22, "node: {type: unc-node}");
+  yaml = "catalog: hw.yaml\n" + yaml;
+  const auto sc = app::load_scenario_text(yaml, "uc.yaml", dir.string());
+  int seen = 0;
+  for (const auto& c : app::scenario_coefficients(sc)) {
+    INFO(c.name);
+    if (c.name == "accelerator.idle_power") {
+      CHECK(c.dist.shape == app::Distribution::Shape::uniform);
+      CHECK(c.dist.lo == doctest::Approx(66));
+      CHECK(c.dist.hi == doctest::Approx(78));
+      CHECK(c.basis.find("min and max of the test boards") != std::string::npos);
+      ++seen;
+    } else if (c.name == "accelerator.energy.tensor_bf16") {
+      // The estimate rule would be uniform ± 30 %; the catalog says normal, sd 10 %.
+      CHECK(c.dist.shape == app::Distribution::Shape::normal);
+      CHECK(c.dist.nominal == doctest::Approx(0.8e-12));
+      CHECK(c.dist.sd == doctest::Approx(0.08e-12));
+      ++seen;
+    } else if (c.name == "cluster.node.fan_max_power") {
+      CHECK(c.dist.shape == app::Distribution::Shape::uniform);
+      CHECK(c.dist.lo == doctest::Approx(1140));
+      CHECK(c.dist.hi == doctest::Approx(1260));
+      CHECK(c.basis.find("unc-node.fan_max.spread") != std::string::npos);
+      ++seen;
+    } else if (c.name == "accelerator.context_power") {
+      CHECK(c.basis.find("user catalog") == std::string::npos);  // no spread stated: the rule
+    }
+  }
+  CHECK(seen == 3);
+  // The samples stay within the stated range: run 8 and read the sampled idle powers.
+  const app::Summary s = run_u(sc, (dir / "u.h5").string(), 8, 4);
+  const auto coefs = app::scenario_coefficients(sc);
+  const auto values = read(s.output_file, "uncertainty/value");
+  for (std::size_t c = 0; c < coefs.size(); ++c)
+    if (coefs[c].name == "accelerator.idle_power")
+      for (std::size_t i = 0; i < 8; ++i) {
+        CHECK(values[i * coefs.size() + c] >= 66);
+        CHECK(values[i * coefs.size() + c] <= 78);
+      }
+}
+
+TEST_CASE("a bad spread in a user catalog: file:line:column, exit 2, no output") {
+  const auto dir = test::temp_dir("unc-user-catalog-bad");
+  test::write_file(dir / "hw.yaml", R"(accelerators:
+  - id: unc-bad-gpu
+    base: h100-sxm
+    idle: {value: 72 W, kind: measurement, source: "test boards",
+           spread: {range: [74 W, 78 W], source: "min and max"}}
+)");
+  std::string yaml = facility;
+  yaml.replace(yaml.find("node: {type: dgx-h100}"), 22,
+               "node: {type: dgx-h100, accelerator: unc-bad-gpu}");
+  test::write_file(dir / "s.yaml", "catalog: hw.yaml\n" + yaml);
+  const auto v = test::run(test::joule_bin() + " validate " + (dir / "s.yaml").string());
+  CHECK(v.code == 2);
+  CHECK(v.output.find("hw.yaml:5:") != std::string::npos);
+  CHECK(v.output.find("must contain the value") != std::string::npos);
+  const auto r = test::run(test::joule_bin() + " run " + (dir / "s.yaml").string() + " -o " +
+                           (dir / "s.h5").string() + " --uncertainty 2");
+  CHECK(r.code == 2);
+  CHECK_FALSE(fs::exists(dir / "s.h5"));
+}

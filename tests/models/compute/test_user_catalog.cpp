@@ -97,3 +97,60 @@ TEST_CASE("user catalog errors point into the file") {
               "spec, source: s}\n")
             .find("my-hardware.yaml:4:") != std::string::npos);
 }
+
+TEST_CASE("a user catalog number may state its spread; bad spreads point into the file") {
+  load(R"(accelerators:
+  - id: test-spread-gpu
+    base: h100-sxm
+    idle: {value: 72 W, kind: measurement, source: "test boards",
+           spread: {range: [69 W, 75 W], source: "min and max of 16 test boards"}}
+    energy_bf16: {value: 0.8 pJ/FLOP, kind: estimate, source: "test derivation",
+                  spread: {relative: 20 %, source: "test derivations differ"}}
+)");
+  const auto idle = user_catalog_spread("test-spread-gpu", "idle");
+  REQUIRE(idle.has_value());
+  CHECK(idle->shape == StatedSpread::Shape::range);
+  CHECK(idle->lo == 69);
+  CHECK(idle->hi == 75);
+  CHECK(idle->source == "min and max of 16 test boards");
+  const auto energy = user_catalog_spread("test-spread-gpu", "energy_bf16");
+  REQUIRE(energy.has_value());
+  CHECK(energy->shape == StatedSpread::Shape::relative);
+  CHECK(energy->share == doctest::Approx(0.2));
+  CHECK_FALSE(user_catalog_spread("test-spread-gpu", "tdp").has_value());
+  // Reloading the entry without a spread forgets it.
+  load(R"(accelerators:
+  - id: test-spread-gpu
+    base: h100-sxm
+    idle: {value: 72 W, kind: measurement, source: "test boards"}
+)");
+  CHECK_FALSE(user_catalog_spread("test-spread-gpu", "idle").has_value());
+
+  auto error = [](const std::string& spread) {
+    try {
+      load(
+          "accelerators:\n  - id: test-spread-bad\n    base: h100-sxm\n"
+          "    idle: {value: 72 W, kind: measurement, source: \"boards\",\n"
+          "           spread: " +
+          spread + "}\n");
+    } catch (const sim::InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const auto no_source = error("{sd: 3 %}");
+  CHECK(no_source.find("my-hardware.yaml:5:") != std::string::npos);
+  CHECK(no_source.find("source") != std::string::npos);
+  CHECK(error("{sd: 3 %, relative: 5 %, source: x}").find("exactly one") != std::string::npos);
+  CHECK(error("{range: [74 W, 78 W], source: x}").find("must contain the value") !=
+        std::string::npos);
+  CHECK(error("{range: [78 W, 70 W], source: x}").find("min <= max") != std::string::npos);
+  const auto unit = error("{range: [70 J, 78 W], source: x}");
+  CHECK(unit.find("my-hardware.yaml:5:") != std::string::npos);
+  CHECK(unit.find("dimension") != std::string::npos);
+  CHECK(error("{range: [70, 78], source: x}").find("dimension") != std::string::npos);
+  CHECK(error("{sd: 150 %, source: x}").find("sd") != std::string::npos);
+  CHECK(error("{width: 3, source: x}").find("unknown key 'width'") != std::string::npos);
+  CHECK(error("{sd: 3 %, source: \" \"}").find("must say why") != std::string::npos);
+  CHECK(error("{sd: 3 %, source: x}").empty());
+}
