@@ -31,6 +31,12 @@ const sim::ModelDoc& inference_doc() {
           {"tokens_out", "number", "256", "output tokens per request"},
           {"tpot_target", "s", "50 ms", "time-per-output-token target (caps the batch)"},
           {"mfu", "number", "0.5", "tensor efficiency while compute-bound"},
+          {"sparsity", "number", "0",
+           "structured pruning: share of parameters removed; serves as (1 − sparsity)·params "
+           "(FLOPs and weight bytes), KV cache kept; accuracy not modelled"},
+          {"weight_bits", "integer", "0",
+           "weight-only quantization: 4 or 8 bit stored weights, math in precision (0: the "
+           "precision's width); accuracy not modelled"},
           {"mean_rate", "number", "1", "mean requests per second, whole service"},
           {"amplitude", "number", "0.5", "diurnal amplitude a: λ̄(1 + a cos(...))"},
           {"peak_hour", "number", "14", "hour of day of the peak"},
@@ -61,6 +67,16 @@ InferenceSpec inference_spec(const sim::ParamReader& r) {
   s.tokens_out = r.number("tokens_out", sim::Range::positive());
   s.tpot_target = r.duration("tpot_target", sim::Range::positive());
   s.mfu = r.number("mfu", {0, 1, true, false});
+  s.sparsity = r.number("sparsity", {0, 1, false, true});
+  s.weight_bits = static_cast<int>(r.integer("weight_bits", sim::Range::between(0, 16)));
+  const int precision_bits = s.precision == Precision::fp4                                     ? 4
+                             : s.precision == Precision::fp8 || s.precision == Precision::int8 ? 8
+                                                                                               : 16;
+  if (s.weight_bits != 0 && s.weight_bits != 4 && s.weight_bits != 8 && s.weight_bits != 16)
+    r.fail("weight_bits", "must be 4, 8 or 16, got " + std::to_string(s.weight_bits));
+  if (s.weight_bits > precision_bits)
+    r.fail("weight_bits", "must be at most the " + std::string(precision_name(s.precision)) +
+                              " precision's " + std::to_string(precision_bits) + " bits");
   s.mean_rate_per_s = r.number("mean_rate", sim::Range::non_negative());
   s.amplitude = r.number("amplitude", sim::Range::unit_interval());
   s.peak_hour = r.number("peak_hour", {0, 24, false, true});
@@ -95,19 +111,22 @@ InferenceService::InferenceService(InferenceSpec spec, ClusterCapabilities caps)
   const double bw = caps_.hbm_bandwidth.value();
   // Quantized weights: 8-bit formats 1 byte per parameter, FP4 half a byte (block scales
   // left out); the KV cache stays in 16 bit.
-  const double weight_b = spec_.precision == Precision::fp4 ? 0.5
+  // Weight-only quantization (weight_bits) overrides the width; pruning shrinks the model.
+  const double weight_b = spec_.weight_bits > 0               ? spec_.weight_bits / 8.0
+                          : spec_.precision == Precision::fp4 ? 0.5
                           : spec_.precision == Precision::fp8 || spec_.precision == Precision::int8
                               ? 1.0
                               : 2.0;
   const double elem = 2.0;  // KV cache and activations in 16 bit
-  weight_bytes_ = spec_.params * weight_b;
+  served_params_ = (1.0 - spec_.sparsity) * spec_.params;
+  weight_bytes_ = served_params_ * weight_b;
   kv_bytes_ = 2.0 * spec_.layers * spec_.d_model * spec_.kv_fraction * elem *
               (spec_.tokens_in + spec_.tokens_out / 2.0);
   t0_ = weight_bytes_ / (tp * bw);
   t1_ = kv_bytes_ / (tp * bw);
-  c_ = 2.0 * spec_.params / (tp * caps_.peak_tensor.value() * spec_.mfu);
+  c_ = 2.0 * served_params_ / (tp * caps_.peak_tensor.value() * spec_.mfu);
   prefill_s_ = std::max(
-      2.0 * spec_.params * spec_.tokens_in / (tp * caps_.peak_tensor.value() * spec_.mfu), t0_);
+      2.0 * served_params_ * spec_.tokens_in / (tp * caps_.peak_tensor.value() * spec_.mfu), t0_);
   const double tpot = spec_.tpot_target.seconds();
   feasible_ = decode_iteration_s(1.0) <= tpot;
   max_batch_ = feasible_ ? std::max(1.0, std::min((tpot - t0_) / t1_, tpot / c_)) : 1.0;
@@ -188,7 +207,7 @@ InferenceLoad InferenceService::load(double rate) const {
 
   // Per accelerator: divide the replica's work by tp.
   const Op tensor = tensor_op(spec_.precision);
-  out.rates[tensor] = lambda * (spec_.tokens_in + t_out) * 2.0 * spec_.params / tp;
+  out.rates[tensor] = lambda * (spec_.tokens_in + t_out) * 2.0 * served_params_ / tp;
   out.rates[Op::hbm] = (lambda * weight_bytes_ +
                         iterations_per_s * (weight_bytes_ + per_iteration_batch * kv_bytes_)) /
                        tp;

@@ -23,6 +23,20 @@
 // left out: < 5 % for T ≤ 4k at d ≥ 4096); HBM = weight reads per prefill and per decode
 // iteration + KV reads; NVLink = 2 all-reduces per layer per token of d elements (Megatron).
 // All defaults below are estimates except where a paper is named.
+//
+// Smaller or cheaper models:
+//   sparsity s      structured pruning (heads, channels or layers removed; LLM-Pruner, Ma et al.,
+//                   NeurIPS 2023; Sheared LLaMA, Xia et al., ICLR 2024): the model serves as a
+//                   dense one of N' = (1 − s)·N parameters, so FLOPs and weight bytes scale by
+//                   1 − s; layers, width and KV cache are kept. Unstructured sparsity saves
+//                   nothing on dense tensor cores (give s = 0); 2:4 sparse tensor cores are not
+//                   modelled.
+//   weight_bits     weight-only quantization (GPTQ, Frantar et al., ICLR 2023; AWQ, Lin et al.,
+//                   MLSys 2024): weights stored in 4 or 8 bits (b_w = bits/8, scales left out)
+//                   and widened to the tensor precision to compute; decode, bound by the weight
+//                   read, speeds up, prefill does not.
+// Joule models the energy, time and throughput of a model; what pruning or quantization does
+// to its answers is the scenario's assumption to state.
 #pragma once
 
 #include <vector>
@@ -44,7 +58,9 @@ struct InferenceSpec {
   double tokens_in = 1024;
   double tokens_out = 256;
   sim::Time tpot_target = sim::seconds(0.05);
-  double mfu = 0.5;  // tensor efficiency of prefill / compute-bound decode
+  double mfu = 0.5;     // tensor efficiency of prefill / compute-bound decode
+  double sparsity = 0;  // pruned share of the parameters (structured)
+  int weight_bits = 0;  // stored weight width; 0: the precision's
 
   double mean_rate_per_s = 1.0;  // λ̄, requests per second, whole service
   double amplitude = 0.5;        // diurnal a in [0, 1]
@@ -88,6 +104,7 @@ public:
 private:
   InferenceSpec spec_;
   ClusterCapabilities caps_;
+  double served_params_ = 0;  // N' = (1 − sparsity)·N
   double weight_bytes_ = 0, kv_bytes_ = 0, t0_ = 0, t1_ = 0, c_ = 0, prefill_s_ = 0;
   double max_batch_ = 1;
   bool feasible_ = true;

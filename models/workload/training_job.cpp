@@ -100,8 +100,9 @@ const sim::ModelDoc& training_job_doc() {
           {"steps", "integer", "0", "optimizer steps (instead of tokens)"},
           {"global_batch", "integer", "1024", "sequences per step"},
           {"seq_len", "integer", "4096", "sequence length s in tokens"},
-          {"layers", "integer", "0", "transformer layers L (0: from params, d/L = 128)"},
-          {"d_model", "integer", "0", "model width d (0: from params)"},
+          {"layers", "integer", "0",
+           "transformer layers L (0: from params, or active_params for MoE; d/L = 128)"},
+          {"d_model", "integer", "0", "model width d (0: from params, or active_params for MoE)"},
           {"precision", "string", "bf16", "tensor precision: bf16, fp16, fp8, tf32"},
           {"gpus", "integer", "", "accelerators G = dp·tp·pp·cp"},
           {"tensor_parallel", "integer", "1", "tensor-parallel degree tp"},
@@ -128,6 +129,22 @@ const sim::ModelDoc& training_job_doc() {
           {"optimizer_flops_per_param", "number", "12", "vector FLOP per parameter per update"},
           {"flops_per_hbm_byte", "number", "300",
            "arithmetic intensity of forward/backward (FLOP per HBM byte)"},
+          {"experts", "integer", "0",
+           "mixture of experts: experts E per MoE layer (0: dense; then give active_params)"},
+          {"active_params", "number", "",
+           "MoE: parameters each token passes through N_a (FLOPs 6·N_a per token; weights, "
+           "optimizer and checkpoint use params); at least top_k/experts·params"},
+          {"top_k", "integer", "2",
+           "MoE: experts each token is routed to (2 as in GShard and Mixtral; Switch uses 1)"},
+          {"expert_parallel", "integer", "1",
+           "MoE: expert-parallel degree ep (divides experts and dp); all-to-all on the fabric"},
+          {"moe_layers", "integer", "0", "MoE: layers with experts (0: all layers)"},
+          {"teacher_params", "number", "0",
+           "distillation: frozen teacher parameters N_t, forward pass per token (0: none)"},
+          {"teacher_layers", "integer", "0",
+           "distillation: teacher layers (0: from teacher_params)"},
+          {"teacher_d_model", "integer", "0",
+           "distillation: teacher width (0: from teacher_params)"},
       }};
   return doc;
 }
@@ -135,6 +152,63 @@ const sim::ModelDoc& training_job_doc() {
 // In the scenario reference (`joule list-models`), where other sections point to it.
 namespace {
 const bool documented_training_job = (sim::model_docs().push_back(&training_job_doc()), true);
+}  // namespace
+
+namespace {
+
+void read_moe(const sim::ParamReader& r, TrainingJobSpec& s) {
+  s.experts = static_cast<int>(r.integer("experts", sim::Range::between(0, 1e6)));
+  if (s.experts == 0) {
+    for (const char* key : {"active_params", "top_k", "expert_parallel", "moe_layers"})
+      if (r.has(key)) r.fail(key, "is read only for a mixture of experts (give experts > 0)");
+    return;
+  }
+  if (!r.has("active_params"))
+    r.fail("experts", "needs active_params (the parameters each token passes through)");
+  s.top_k = static_cast<int>(r.integer("top_k", sim::Range::between(1, 1e6)));
+  if (s.top_k >= s.experts)
+    r.fail("top_k", "must be below experts (" + std::to_string(s.experts) + "), got " +
+                        std::to_string(s.top_k));
+  s.active_params = r.number("active_params", sim::Range::positive());
+  // N_sh = N − E·(N − N_a)/(E − k) ≥ 0  ⇔  N_a ≥ k·N/E; N_a < N.
+  const double least = s.top_k * s.params / s.experts;
+  if (!(s.active_params >= least * (1 - 1e-12)) || !(s.active_params < s.params)) {
+    char text[96];
+    std::snprintf(text, sizeof text, "must be in [top_k/experts·params, params) = [%.4g, %.4g)",
+                  least, s.params);
+    r.fail("active_params", text);
+  }
+  s.expert_parallel = static_cast<int>(r.integer("expert_parallel", sim::Range::between(1, 1e6)));
+  if (s.experts % s.expert_parallel != 0 || s.parallel.data % s.expert_parallel != 0)
+    r.fail("expert_parallel", "must divide experts (" + std::to_string(s.experts) +
+                                  ") and the data-parallel degree (" +
+                                  std::to_string(s.parallel.data) + ")");
+  // A MoE's width and depth are those of a dense model of its active parameters (Mixtral
+  // 8x7B: 32 layers × 4096, Mistral 7B's; Jiang et al. 2024), not of its total.
+  const ModelShape shape = shape_from_params(s.active_params);
+  if (r.integer("layers", sim::Range::between(0, 1e5)) == 0) s.layers = shape.layers;
+  if (r.integer("d_model", sim::Range::between(0, 1e7)) == 0) s.d_model = shape.d_model;
+  s.moe_layers = static_cast<int>(r.integer("moe_layers", sim::Range::between(0, 1e5)));
+  if (s.moe_layers > s.layers)
+    r.fail("moe_layers", "must be at most layers (" + std::to_string(s.layers) + ")");
+}
+
+void read_teacher(const sim::ParamReader& r, TrainingJobSpec& s) {
+  s.teacher_params = r.number("teacher_params", sim::Range::between(0, max_params_range.max));
+  if (s.teacher_params == 0) {
+    for (const char* key : {"teacher_layers", "teacher_d_model"})
+      if (r.has(key)) r.fail(key, "is read only for distillation (give teacher_params > 0)");
+    return;
+  }
+  if (s.forward_only)
+    r.fail("teacher_params", "distils a student in training; forward_only has no student update");
+  const ModelShape shape = shape_from_params(s.teacher_params);
+  s.teacher_layers = static_cast<int>(r.integer("teacher_layers", sim::Range::between(0, 1e5)));
+  s.teacher_d_model = static_cast<int>(r.integer("teacher_d_model", sim::Range::between(0, 1e7)));
+  if (s.teacher_layers == 0) s.teacher_layers = shape.layers;
+  if (s.teacher_d_model == 0) s.teacher_d_model = shape.d_model;
+}
+
 }  // namespace
 
 TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
@@ -202,6 +276,8 @@ TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
       r.number("optimizer_hbm_bytes_per_param", sim::Range::non_negative());
   s.optimizer_flops_per_param = r.number("optimizer_flops_per_param", sim::Range::non_negative());
   s.flops_per_hbm_byte = r.number("flops_per_hbm_byte", sim::Range::positive());
+  read_moe(r, s);
+  read_teacher(r, s);
   return s;
 }
 
@@ -240,15 +316,25 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   // The overheads of a step that do not scale with compute time: the exposed gradient
   // all-reduce of the DP shard (over the dp·cp ranks holding the same weights) and the
   // memory-bound optimizer update of the local shard.
+  // With experts, the shared part as above and each rank's E/ep experts, whose gradients are
+  // reduced over the dp·cp/ep ranks holding the same experts.
   const int reduce_ranks = p.data * p.context;
-  const double shard_params = spec_.params / (p.tensor * p.pipeline);
+  const int ep = spec_.moe() ? spec_.expert_parallel : 1;
+  const int expert_reduce_ranks = reduce_ranks / ep;
+  const double expert_shard_params = spec_.expert_params() / (ep * p.tensor * p.pipeline);
+  const double shard_params = (spec_.params - spec_.expert_params()) / (p.tensor * p.pipeline);
   const double grad_bytes = shard_params * elem;
+  const double expert_grad_bytes = expert_shard_params * elem;
   const bool update = !spec_.forward_only;  // an evaluation pass updates nothing
   breakdown_.allreduce_s =
       update && reduce_ranks > 1 ? caps_.allreduce_s(grad_bytes, reduce_ranks) : 0.0;
+  if (update && expert_reduce_ranks > 1 && expert_grad_bytes > 0)
+    breakdown_.allreduce_s += caps_.allreduce_s(expert_grad_bytes, expert_reduce_ranks);
   breakdown_.sync_s = (1.0 - spec_.comm_overlap) * breakdown_.allreduce_s;
   const double opt_params =
-      spec_.distributed_optimizer ? shard_params / reduce_ranks : shard_params;
+      spec_.distributed_optimizer
+          ? shard_params / reduce_ranks + expert_shard_params / expert_reduce_ranks
+          : shard_params + expert_shard_params;
   breakdown_.optimizer_s = update ? spec_.optimizer_hbm_bytes_per_param * opt_params / hbm_bw : 0;
 
   // Compute time: from η (predicted), or carved out of the end-to-end step (mfu). The sync and
@@ -291,6 +377,24 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
                   2.0 * (p.tensor - 1) / p.tensor;
   if (p.pipeline > 1)
     link_bytes += tokens_per_replica * directions * spec_.d_model * elem / p.tensor;
+  // A distillation teacher's forward all-reduces: 2 per layer per token.
+  if (spec_.teacher_params > 0 && p.tensor > 1)
+    link_bytes += tokens_per_replica * static_cast<double>(spec_.teacher_layers) / p.pipeline *
+                  2.0 * spec_.teacher_d_model * elem * 2.0 * (p.tensor - 1) / p.tensor;
+  // MoE dispatch and combine all-to-alls (header): A bytes per accelerator per step, the share
+  // to EP ranks in the node over NVLink, the rest to the NIC.
+  if (spec_.moe() && ep > 1) {
+    const double all_to_all = tokens_per_replica * spec_.moe_layer_count() / p.pipeline * 2.0 *
+                              spec_.top_k * spec_.d_model * elem * directions * (ep - 1) / ep /
+                              p.tensor;
+    const int ep_node =
+        caps_.pod_interconnect ? ep : std::clamp(caps_.gpus_per_node / p.tensor, 1, ep);
+    const double in_node = all_to_all * (ep_node - 1) / (ep - 1);
+    breakdown_.all_to_all_nvlink_bytes = in_node;
+    breakdown_.all_to_all_network_bytes = all_to_all - in_node;
+    link_bytes += in_node;
+    fb.rates[Op::pcie] = (all_to_all - in_node) / breakdown_.compute_s;
+  }
   fb.rates[Op::nvlink] = link_bytes / breakdown_.compute_s;
   fb.rates.core_bound =
       caps_.gemm_efficiency > 0 ? std::min(1.0, tensor_rate / peak / caps_.gemm_efficiency) : 1.0;
@@ -307,7 +411,9 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
     // overlapped share (1 − exposed) alongside forward/backward, the rest in the exposed
     // phase. Ring traffic 2(n−1)/n·S; HBM reads two operands and writes the sum (3×); one
     // FP32 add per element received.
-    const double sent = 2.0 * (reduce_ranks - 1) / reduce_ranks * grad_bytes;
+    double sent = 2.0 * (reduce_ranks - 1) / reduce_ranks * grad_bytes;
+    if (expert_reduce_ranks > 1)
+      sent += 2.0 * (expert_reduce_ranks - 1) / expert_reduce_ranks * expert_grad_bytes;
     const int ranks_in_node = std::max(1, caps_.gpus_per_node / p.tensor);
     const Op link = reduce_ranks <= ranks_in_node || caps_.pod_interconnect ? Op::nvlink : Op::pcie;
     OpRates collective;
@@ -338,8 +444,12 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
 
 double TrainingJob::flops_per_token() const {
   const double passes = spec_.forward_only ? 1.0 : 3.0;  // forward, or forward + 2× backward
-  return passes * (2.0 * spec_.params + 4.0 * spec_.layers * static_cast<double>(spec_.d_model) *
-                                            static_cast<double>(spec_.seq_len));
+  const double s = static_cast<double>(spec_.seq_len);
+  const double student = passes * (2.0 * spec_.compute_params() +
+                                   4.0 * spec_.layers * static_cast<double>(spec_.d_model) * s);
+  if (!(spec_.teacher_params > 0)) return student;
+  return student + 2.0 * spec_.teacher_params +
+         4.0 * spec_.teacher_layers * static_cast<double>(spec_.teacher_d_model) * s;
 }
 
 double TrainingJob::flops_per_step() const {

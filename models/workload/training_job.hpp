@@ -67,6 +67,32 @@
 //   optimizer:        HBM at full bandwidth; vector FP32 optimizer_flops_per_param·N_shard.
 //   checkpoint:       device→host copy of the accelerator's share: PCIe = HBM = size/(G·t_ckpt).
 //   restart:          all zero (processes re-launch, GPUs idle).
+//
+// Mixture of experts (`experts` > 0; GShard, Lepikhin et al. 2020; Switch Transformer, Fedus
+// et al. 2022; DeepSpeed-MoE, Rajbhandari et al. 2022). Each MoE layer routes every token to
+// top_k of E experts. From the total N and active N_a parameters:
+//     N_e1 = (N − N_a)/(E − k)    one expert's parameters summed over the MoE layers
+//     N_exp = E·N_e1,  N_sh = N − N_exp   expert and shared (attention, embeddings, dense) parts
+// (N_a ≥ k·N/E, so that N_sh ≥ 0). Compute uses the active parameters, F_token = 6·N_a +
+// 12·L·d·s (Fedus et al. compare MoE and dense models at equal FLOPs per token); the
+// weights, gradients, optimizer state and checkpoint use the total N. Expert parallelism ep
+// (dividing dp and E) places E/ep experts on each rank: a rank holds N_sh/(tp·pp) +
+// N_exp/(ep·tp·pp) parameters; shared gradients are all-reduced over dp·cp ranks, expert
+// gradients over dp·cp/ep ranks. Dispatch and combine are two all-to-alls per MoE layer in the
+// forward pass and two in the backward pass, each moving k·d elements per token; a token's
+// expert sits on another EP rank with probability (ep − 1)/ep (uniform routing):
+//     A = T_rank · (L_moe/pp) · 2·k·d·b · passes · (ep − 1)/ep / tp     bytes sent per GPU per
+//     step (T_rank = tokens per step / (dp·cp), passes 2 with backward, 1 forward only).
+// EP ranks are placed next to each other after the tp ranks: the (ep_node − 1)/(ep − 1) of A
+// that stays in a node (ep_node = min(ep, gpus_per_node/tp)) goes over NVLink, the rest through
+// PCIe to the NIC (Op::pcie, which loads the NICs). Like the tensor-parallel all-reduces, the
+// all-to-all runs during forward/backward and its time is inside mfu (or η): give the MoE run's
+// own, usually lower, MFU. Load imbalance and capacity-factor padding are left out.
+//
+// Distillation (`teacher_params` > 0; Hinton, Vinyals & Dean 2015): a frozen teacher of N_t
+// parameters runs forward on every training token, F_token += 2·N_t + 4·L_t·d_t·s (Kaplan et
+// al. 2020, forward = a third of training FLOPs), with its tensor-parallel all-reduces (2 per
+// layer per token); no gradient, optimizer or checkpoint state for the teacher.
 #pragma once
 
 #include <cstdint>
@@ -172,6 +198,25 @@ struct TrainingJobSpec {
   double optimizer_hbm_bytes_per_param = 28;
   double optimizer_flops_per_param = 12;
   double flops_per_hbm_byte = 300;
+  // Mixture of experts; experts == 0: dense.
+  double active_params = 0;  // N_a (MoE only)
+  int experts = 0;           // E
+  int top_k = 2;             // k
+  int expert_parallel = 1;   // ep
+  int moe_layers = 0;        // MoE layers (0: all L)
+  // Distillation: a frozen teacher's forward pass per token; teacher_params == 0: none.
+  double teacher_params = 0;  // N_t
+  int teacher_layers = 0;     // L_t
+  int teacher_d_model = 0;    // d_t
+
+  bool moe() const { return experts > 0; }
+  // Parameters each token passes through: N_a for MoE, N for dense.
+  double compute_params() const { return moe() ? active_params : params; }
+  // Parameters of all experts together, N_exp = E·(N − N_a)/(E − k); 0 when dense.
+  double expert_params() const {
+    return moe() ? experts * (params - active_params) / (experts - top_k) : 0.0;
+  }
+  int moe_layer_count() const { return moe() ? (moe_layers > 0 ? moe_layers : layers) : 0; }
 
   double tokens_per_step() const {
     return static_cast<double>(global_batch) * static_cast<double>(seq_len);
@@ -200,8 +245,9 @@ public:
   int gpus() const { return spec_.gpus(); }
   std::int64_t total_steps() const { return spec_.steps; }
 
-  double flops_per_token() const;  // 6N + 12·L·d·s (forward only: 2N + 4·L·d·s)
-  double flops_per_step() const;   // all accelerators together
+  // 6N + 12·L·d·s (forward only: 2N + 4·L·d·s); N_a for MoE; + 2N_t + 4·L_t·d_t·s with a teacher
+  double flops_per_token() const;
+  double flops_per_step() const;  // all accelerators together
 
   // One step, in order; zero-length phases are left out. Durations are whole ns.
   const std::vector<Phase>& step_phases() const { return phases_; }
@@ -221,6 +267,8 @@ public:
   // Seconds of each part of a step (unrounded), for reports and tests.
   struct StepBreakdown {
     double compute_s = 0, bubble_s = 0, sync_s = 0, allreduce_s = 0, optimizer_s = 0;
+    // MoE all-to-all bytes each accelerator sends per step: within its node, and across.
+    double all_to_all_nvlink_bytes = 0, all_to_all_network_bytes = 0;
   };
   const StepBreakdown& breakdown() const { return breakdown_; }
 

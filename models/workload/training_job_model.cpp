@@ -20,12 +20,23 @@ public:
     const std::int64_t ckpts = policy_.checkpoint_every_steps > 0
                                    ? job_.total_steps() / policy_.checkpoint_every_steps
                                    : 1;
-    work_ = sim::saturating_add(sim::saturating_mul(job_.step_time(), job_.total_steps()),
-                                sim::saturating_mul(job_.checkpoint_phase().duration, ckpts));
+    const sim::Time steps_time = sim::saturating_mul(job_.step_time(), job_.total_steps());
+    const sim::Time ckpt_time = sim::saturating_mul(job_.checkpoint_phase().duration, ckpts);
+    work_ = sim::saturating_add(steps_time, ckpt_time);
+    // Typical rates: the time-weighted mean over the planned work, checkpoints included (a
+    // large checkpoint, as a MoE's total state, is a long low-power share of the run).
+    typical_ = job_.step_average_rates();
+    if (ckpt_time > sim::Time::zero() && work_ < sim::Time::max()) {
+      const double w_ckpt = ckpt_time.seconds() / work_.seconds();
+      const OpRates ckpt = job_.checkpoint_phase().rates;
+      for (std::size_t k = 0; k < compute::op_count; ++k)
+        typical_.per_s[k] = (1 - w_ckpt) * typical_.per_s[k] + w_ckpt * ckpt.per_s[k];
+      typical_.core_bound = (1 - w_ckpt) * typical_.core_bound + w_ckpt * ckpt.core_bound;
+    }
   }
 
   sim::Time planned_work() const override { return work_; }
-  OpRates typical_rates() const override { return job_.step_average_rates(); }
+  OpRates typical_rates() const override { return typical_; }
   Activity start() override { return run_.start(sim::Time::zero()); }
   Activity advance(sim::Time tau) override { return run_.advance(tau); }
   sim::Time next_failure() override {
@@ -74,6 +85,7 @@ private:
   sim::Rng rng_;
   FailureClass pending_ = FailureClass::gpu;
   sim::Time work_;
+  OpRates typical_;
 };
 
 const bool registered =

@@ -6,6 +6,7 @@
 #include "app/estimate.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
+#include "models/workload/training_job.hpp"
 #include "run_helpers.hpp"
 
 using namespace joule;
@@ -107,4 +108,60 @@ workload:
   REQUIRE(e.jobs == 1);
   MESSAGE("inference energy error " << e.energy_total_pct << " %");
   CHECK(std::fabs(e.energy_total_pct) < 1.0);
+}
+
+TEST_CASE("estimate: MoE training and distillation, predicted and run") {
+  // Two 16-GPU jobs of the same compute (N_a = 4e9, mfu 0.4): a dense 4e9 model and a MoE of
+  // 16e9 total, 8 experts top-2, expert_parallel 8 over tp 2 (4 EP ranks per node: the
+  // all-to-all crosses nodes). Same step time; the MoE draws more (all-to-all, 4× the
+  // optimizer and gradient state). A distillation job adds a 16e9 teacher's forward pass.
+  const auto dir = test::temp_dir("estimate-moe");
+  const auto sc = app::load_scenario_text(R"(name: moe
+duration: 12 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 6}
+  node: {type: dgx-h100}
+workload:
+  generator: list
+  jobs:
+    - name: dense
+      training: {params: 4e9, steps: 200, global_batch: 256, seq_len: 2048, gpus: 16,
+                 tensor_parallel: 2, mfu: 0.4}
+      failures: {enabled: false}
+    - name: moe
+      training: {params: 16e9, active_params: 4e9, experts: 8, top_k: 2, expert_parallel: 8,
+                 steps: 200, global_batch: 256, seq_len: 2048, gpus: 16, tensor_parallel: 2,
+                 mfu: 0.4}
+      failures: {enabled: false}
+    - name: distil
+      training: {params: 4e9, teacher_params: 16e9, steps: 200, global_batch: 256,
+                 seq_len: 2048, gpus: 16, tensor_parallel: 2, mfu: 0.4}
+      failures: {enabled: false}
+)",
+                                          "moe.yaml", dir.string());
+  const auto p = app::estimate_jobs(sc);
+  REQUIRE(p.size() == 3);
+  // The MoE's shape is the dense 4e9 model's (from its active parameters): its steps take as
+  // long; its one checkpoint (at the end) is 14 B per total parameter at the cluster's share
+  // of checkpoint bandwidth, 16 GPUs × 2 TB/s / 16384, so it runs 14·12e9 B / 1.95 GB/s longer.
+  const double ckpt_bps = 16 * 2e12 / 16384;
+  CHECK(p[1].run_s - p[0].run_s == doctest::Approx(14 * 12e9 / ckpt_bps).epsilon(1e-6));
+  CHECK(p[1].it_kwh > p[0].it_kwh);
+  MESSAGE("IT kWh dense " << p[0].it_kwh << ", moe " << p[1].it_kwh << ", distil " << p[2].it_kwh);
+  // Distillation: F_token = 6·4e9 + 12·L·d·s plus the teacher's 2·16e9 + 4·L_t·d_t·s, at the
+  // same MFU: the run time scales with it.
+  const auto s = models::workload::shape_from_params(4e9),
+             t = models::workload::shape_from_params(16e9);
+  const double student = 6 * 4e9 + 12.0 * s.layers * s.d_model * 2048;
+  const double teacher = 2 * 16e9 + 4.0 * t.layers * t.d_model * 2048;
+  const double ckpt_s = 14 * 4e9 / ckpt_bps;  // the student's checkpoint, in both
+  CHECK((p[2].run_s - ckpt_s) / (p[0].run_s - ckpt_s) ==
+        doctest::Approx((student + teacher) / student).epsilon(1e-6));
+  app::RunOptions opt;
+  opt.output = (dir / "moe.h5").string();
+  app::run(sc, opt);
+  const app::EstimateError e = app::compare_with_run(p, opt.output);
+  CHECK(e.jobs == 3);
+  CHECK(e.energy_mean_abs_pct < 1.0);
+  CHECK(e.time_mean_abs_pct < 1.0);
 }

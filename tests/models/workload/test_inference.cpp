@@ -155,3 +155,38 @@ TEST_CASE("inference: quantized weights and tensor math (int8, fp4)") {
   CHECK_THROWS_WITH_AS(inference_spec(sim::ParamReader(&node, inference_doc())),
                        doctest::Contains("bf16, fp16, fp8, int8, fp4"), sim::InputError);
 }
+
+TEST_CASE("inference: a pruned model serves as a smaller one; weight-only quantization") {
+  // 40 % pruned: N' = 6e9. Weights 6e9·2 B over tp 2 at 4 TB/s: t0 = 1.2e10 / 8e12 = 1.5 ms;
+  // prefill 2N'·T_in / (tp·peak·mfu) = 1.2e13 / 1e15 = 12 ms; KV cache (t1) kept.
+  const double t1 = 2.0 * 32 * 4096 * 0.125 * 2 * 1100 / 8e12;
+  InferenceSpec pruned = spec();
+  pruned.sparsity = 0.4;
+  const InferenceService p(pruned, caps()), full(spec(), caps());
+  CHECK(p.decode_iteration_s(10) == doctest::Approx(1.2e10 / 8e12 + 10 * t1));
+  CHECK(p.prefill_s() == doctest::Approx(2 * 6e9 * 1000 / (2 * 1e15 * 0.5)));
+  // Tensor work per request: 2N'(T_in + T_out), 0.6 of the full model's.
+  CHECK(p.load(1.0).rates[Op::tensor_bf16] ==
+        doctest::Approx(0.6 * full.load(1.0).rates[Op::tensor_bf16]));
+  // W4A16: weights half a byte, math in bf16: t0 = 10e9·0.5 / 8e12; prefill unchanged.
+  InferenceSpec w4 = spec();
+  w4.weight_bits = 4;
+  const InferenceService q(w4, caps());
+  CHECK(q.decode_iteration_s(10) == doctest::Approx(5e9 / 8e12 + 10 * t1));
+  CHECK(q.prefill_s() == doctest::Approx(full.prefill_s()));
+  CHECK(q.load(1.0).rates[Op::tensor_bf16] ==
+        doctest::Approx(full.load(1.0).rates[Op::tensor_bf16]));
+  CHECK(q.load(1.0).rates[Op::hbm] < full.load(1.0).rates[Op::hbm]);
+
+  const auto read = [](const std::string& text) {
+    const auto node = io::parse_yaml_text(text, "s.yaml", "inference");
+    return inference_spec(sim::ParamReader(&node, inference_doc()));
+  };
+  CHECK(read("{sparsity: 0.5, weight_bits: 4}").weight_bits == 4);
+  CHECK_THROWS_WITH_AS(read("{sparsity: 1}"), doctest::Contains("s.yaml:1:12: inference.sparsity"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(read("{weight_bits: 6}"), doctest::Contains("must be 4, 8 or 16"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(read("{precision: fp8, weight_bits: 16}"),
+                       doctest::Contains("at most the fp8 precision's 8 bits"), sim::InputError);
+}

@@ -114,7 +114,16 @@ TEST_CASE("training job: the plan counts every step and checkpoint; its run is t
   CHECK(job->planned_work() == work);
   CHECK(*job->planned_remaining(sim::Time::zero()) == work);
   CHECK(*job->planned_remaining(work + sim::hours(1)) == sim::Time::zero());
-  CHECK(job->typical_rates()[Op::tensor_bf16] == tj.step_average_rates()[Op::tensor_bf16]);
+  // Typical rates: the time-weighted mean over the plan, checkpoints (no tensor work, PCIe at
+  // the write rate) included.
+  const double steps_s = (tj.step_time() * tj.total_steps()).seconds();
+  const double ckpt_s = (tj.checkpoint_phase().duration * ckpts).seconds();
+  CHECK(job->typical_rates()[Op::tensor_bf16] ==
+        doctest::Approx(tj.step_average_rates()[Op::tensor_bf16] * steps_s / (steps_s + ckpt_s)));
+  CHECK(job->typical_rates()[Op::pcie] ==
+        doctest::Approx((tj.step_average_rates()[Op::pcie] * steps_s +
+                         tj.checkpoint_phase().rates[Op::pcie] * ckpt_s) /
+                        (steps_s + ckpt_s)));
   CHECK(job->next_failure() == sim::Time::max());
   // Running it activity by activity reaches done with every step useful (no failures).
   Activity a = job->start();

@@ -467,3 +467,121 @@ TEST_CASE("Young and Daly intervals") {
         doctest::Approx(y * (1 + std::sqrt(x) / 3 + x / 9) - 300));
   CHECK(daly_interval(sim::hours(30), sim::hours(10)) == sim::hours(10));
 }
+
+TEST_CASE("MoE: compute from active parameters, state from total, all-to-all bytes by hand") {
+  // 3e9 parameters, 1e9 active, 8 experts, top-2: one expert N_e1 = (3e9 − 1e9)/(8 − 2),
+  // all experts N_exp = 8·N_e1 = 2.667e9, shared N_sh = 3e9 − N_exp = 0.333e9.
+  // 8 GPUs: dp 4 × tp 2, expert_parallel 4; 4 GPUs per node. Predicted mode, no overlap: the
+  // forward/backward phase has the dense job's length and tensor rate.
+  ClusterCapabilities caps = small_cluster();
+  caps.gpus_per_node = 4;
+  TrainingJobSpec dense = small_spec();
+  dense.parallel = {.data = 4, .tensor = 2, .pipeline = 1, .context = 1, .microbatches = 16};
+  dense.throughput = Throughput::predicted;
+  dense.kernel_efficiency = 0.5;
+  dense.comm_overlap = 0.0;
+  TrainingJobSpec moe = dense;
+  moe.params = 3e9;
+  moe.active_params = 1e9;
+  moe.experts = 8;
+  moe.top_k = 2;
+  moe.expert_parallel = 4;
+  const double n_exp = 8 * (3e9 - 1e9) / 6, n_sh = 3e9 - n_exp;
+  CHECK(moe.expert_params() == doctest::Approx(n_exp));
+
+  const TrainingJob d(dense, caps), m(moe, caps);
+  CHECK(m.flops_per_token() == doctest::Approx(d.flops_per_token()));  // 6·N_a + 12·L·d·s
+  CHECK(m.flops_per_token() == doctest::Approx(6 * 1e9 + 12.0 * 16 * 2048 * 2048));
+  const Phase& fd = d.step_phases().front();
+  const Phase& fm = m.step_phases().front();
+  REQUIRE(fm.kind == PhaseKind::forward_backward);
+  CHECK(fm.duration == fd.duration);
+  CHECK(fm.rates[Op::tensor_bf16] == doctest::Approx(fd.rates[Op::tensor_bf16]));
+  CHECK(fm.rates[Op::hbm] == doctest::Approx(fd.rates[Op::hbm]));
+
+  // All-to-all per GPU per step: T_rank = 64·2048/4 tokens, 16 MoE layers, dispatch + combine
+  // of k·d bf16 elements forward and backward, (ep − 1)/ep leaves the GPU, / tp.
+  const double a2a = 64.0 * 2048 / 4 * 16 * 2 * 2 * 2048 * 2 * 2 * 3.0 / 4 / 2;
+  // EP ranks in a node: 4 GPUs / tp 2 = 2 ⇒ (2 − 1)/(4 − 1) of it on NVLink, the rest off node.
+  const auto& b = m.breakdown();
+  CHECK(b.all_to_all_nvlink_bytes == doctest::Approx(a2a / 3));
+  CHECK(b.all_to_all_network_bytes == doctest::Approx(a2a * 2 / 3));
+  const double t = fm.duration.seconds();
+  CHECK(fm.rates[Op::nvlink] * t - fd.rates[Op::nvlink] * t == doctest::Approx(a2a / 3));
+  CHECK(fm.rates[Op::pcie] * t == doctest::Approx(a2a * 2 / 3));
+  CHECK(fd.rates[Op::pcie] == 0.0);
+  // Energy of forward/backward (linear power model, 10 pJ/B on NVLink and PCIe): the dense
+  // job's, plus the all-to-all's bytes times their energy.
+  CHECK(linear_power_w(fm.rates) * t ==
+        doctest::Approx(linear_power_w(fd.rates) * t + 10e-12 * a2a).epsilon(1e-9));
+
+  // State from the total: checkpoint 14·N; distributed optimizer 28·N/G bytes per GPU at
+  // 2 TB/s; gradients of the shared part all-reduced over dp = 4 ranks (ring, 100 GB/s), the
+  // experts' over dp/ep = 1 rank (none).
+  CHECK(m.checkpoint_size().value() == doctest::Approx(14 * 3e9));
+  CHECK(b.optimizer_s == doctest::Approx(28 * 3e9 / 8 / 2e12));
+  CHECK(b.allreduce_s == doctest::Approx(2.0 * 3 / 4 * (n_sh / 2 * 2) / 100e9));
+  // Without expert parallelism nothing crosses GPUs for the experts.
+  moe.expert_parallel = 1;
+  const TrainingJob local(moe, caps);
+  CHECK(local.breakdown().all_to_all_nvlink_bytes + local.breakdown().all_to_all_network_bytes ==
+        0.0);
+  CHECK(local.step_phases().front().rates[Op::pcie] == 0.0);
+}
+
+TEST_CASE("distillation: the teacher's forward pass adds 2·N_t + 4·L_t·d_t·s per token") {
+  TrainingJobSpec student = small_spec();
+  TrainingJobSpec distil = student;
+  distil.teacher_params = 8e9;
+  distil.teacher_layers = 32;
+  distil.teacher_d_model = 4096;
+  const TrainingJob s(student, small_cluster()), t(distil, small_cluster());
+  const double teacher = 2 * 8e9 + 4.0 * 32 * 4096 * 2048;
+  CHECK(t.flops_per_token() == doctest::Approx(s.flops_per_token() + teacher));
+  // mfu mode: the step lengthens by the teacher's FLOPs at the same MFU; the checkpoint and
+  // the optimizer are the student's alone.
+  CHECK(t.step_time().seconds() ==
+        doctest::Approx(s.step_time().seconds() * (s.flops_per_token() + teacher) /
+                        s.flops_per_token())
+            .epsilon(1e-6));
+  CHECK(t.checkpoint_size().value() == s.checkpoint_size().value());
+  CHECK(t.breakdown().optimizer_s == doctest::Approx(s.breakdown().optimizer_s));
+}
+
+TEST_CASE("MoE and distillation keys: derivations and errors") {
+  const auto ok = yaml(
+      "params: 46.7e9\nsteps: 10\ngpus: 64\ntensor_parallel: 8\nexperts: 8\ntop_k: 2\n"
+      "active_params: 12.9e9\nexpert_parallel: 8\nteacher_params: 70e9\n");
+  const auto s = training_job_spec(sim::ParamReader(&ok, training_job_doc()));
+  CHECK(s.moe());
+  CHECK(s.moe_layer_count() == s.layers);
+  CHECK(s.compute_params() == 12.9e9);
+  CHECK(s.teacher_d_model == shape_from_params(70e9).d_model);
+  const auto spec_of = [](const std::string& text) {
+    const auto node = yaml(text);
+    return training_job_spec(sim::ParamReader(&node, training_job_doc()));
+  };
+  CHECK_THROWS_WITH_AS(spec_of("params: 7e9\nsteps: 10\ngpus: 8\nexperts: 8\n"),
+                       doctest::Contains("test.yaml:4:10: experts needs active_params"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(
+      spec_of("params: 7e9\nsteps: 10\ngpus: 8\nexperts: 8\nactive_params: 1e9\n"),
+      doctest::Contains("test.yaml:5:16: active_params must be in [top_k/experts·params"),
+      sim::InputError);
+  CHECK_THROWS_WITH_AS(
+      spec_of("params: 7e9\nsteps: 10\ngpus: 8\nexperts: 8\ntop_k: 8\nactive_params: 7e9\n"),
+      doctest::Contains("test.yaml:5:8: top_k must be below experts"), sim::InputError);
+  CHECK_THROWS_WITH_AS(spec_of("params: 7e9\nsteps: 10\ngpus: 8\nexperts: 6\nactive_params: 3e9\n"
+                               "expert_parallel: 4\n"),
+                       doctest::Contains("test.yaml:6:18: expert_parallel must divide experts"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(spec_of("params: 7e9\nsteps: 10\ngpus: 8\ntop_k: 2\n"),
+                       doctest::Contains("test.yaml:4:8: top_k is read only for a mixture"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(spec_of("params: 7e9\nsteps: 10\ngpus: 8\nteacher_layers: 2\n"),
+                       doctest::Contains("teacher_layers is read only for distillation"),
+                       sim::InputError);
+  CHECK_THROWS_WITH_AS(
+      spec_of("params: 7e9\nsteps: 10\ngpus: 8\nforward_only: true\nteacher_params: 7e10\n"),
+      doctest::Contains("test.yaml:5:17: teacher_params distils"), sim::InputError);
+}
