@@ -2,8 +2,9 @@
 # Runs scenarios/swing/llama3-16k-swings.yaml (20 simulated minutes, ~2 s) and prints the tables
 # of docs/tutorials/power-swings.md: the baseline swing metrics of IT, facility and grid import;
 # each mitigation's grid swing against its energy and throughput cost (applied to the windows);
-# the floor and the filler acting in the run (two more runs: the run's totals move); the
-# demand-response event. The output goes to out/swing/.
+# the floor and the filler acting in the run (two more runs: the run's totals move); the 1 MW/s
+# ramp limit held in the run (a fourth run: ramp-down at job ends, the floor raised on phase
+# swings); the demand-response event. The output goes to out/swing/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/swing
@@ -14,6 +15,9 @@ for m in floor filler; do
     -o "out/swing/swings-$m-run.h5" --force --quiet
   ./build/joule summary "out/swing/swings-$m-run.h5" --json > "out/swing/swings-$m-run.json"
 done
+./build/joule run scenarios/swing/llama3-16k-swings.yaml --set grid.ramp_down=true \
+  --set grid.ramp_floor=true -o out/swing/swings-ramp-held.h5 --force --quiet
+./build/joule summary out/swing/swings-ramp-held.h5 --json > out/swing/swings-ramp-held.json
 /usr/bin/python3 - <<'PY'
 import json
 s = json.load(open("out/swing/swings.json"))
@@ -47,19 +51,30 @@ for m in ("floor", "filler", "rack_storage", "bess", "stagger"):
     print(f"| {m} | {f(s[k+'range_mw'])} | {f(s[k+'ramp_1s_mw'])} | {f(s[k+'rms_mw'])} | "
           f"{f(s[k+'extra_kw'], '{:.0f}')} | {f(100 * s[k+'extra_share'], '{:.2f}')} % | "
           f"{f(100 * s[k+'throughput_loss'], '{:.1f}')} % |")
-print("\nThe floor and the filler acting in the run (apply: run; whole 20-min run):\n")
+print("\nThe floor and the filler acting in the run (apply: run), and the 1 MW/s ramp limit held "
+      "in the run (whole 20-min run):\n")
 print("| run | IT energy (kWh) | facility energy (kWh) | CO2e (t) | lift (kWh) "
-      "| grid range (MW) | grid 1-s ramp (MW) | grid RMS 0.1-20 Hz (MW) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+      "| grid range (MW) | grid 1-s ramp (MW) | grid RMS 0.1-20 Hz (MW) | above 1 MW/s (s) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 def ramp(x):
     return max(x["swing_grid_ramp_up_1s_mw"], x["swing_grid_ramp_down_1s_mw"])
+held = json.load(open("out/swing/swings-ramp-held.json"))
 for label, x in (("baseline", s),
                  ("floor in run", json.load(open("out/swing/swings-floor-run.json"))),
-                 ("filler in run", json.load(open("out/swing/swings-filler-run.json")))):
+                 ("filler in run", json.load(open("out/swing/swings-filler-run.json"))),
+                 ("ramp limit held", held)):
+    lift = x.get("grid_ramp_floor_kwh") or x.get("swing_lift_run_kwh") or 0.0
     print(f"| {label} | {f(x['it_energy_kwh'], '{:.0f}')} | "
           f"{f(x['facility_energy_kwh'], '{:.0f}')} | {f(x['co2e_t'], '{:.3f}')} | "
-          f"{f(x.get('swing_lift_run_kwh') or 0.0, '{:.0f}')} | {f(x['swing_grid_range_mw'])} | "
-          f"{f(ramp(x))} | {f(x['swing_grid_rms_0p1_20hz_mw'])} |")
+          f"{f(lift, '{:.0f}')} | {f(x['swing_grid_range_mw'])} | "
+          f"{f(ramp(x))} | {f(x['swing_grid_rms_0p1_20hz_mw'])} | "
+          f"{f(x['swing_ramp_limit_violation_s'], '{:.1f}')} |")
+print(f"\nRamp limit held: {f(held.get('grid_ramp_floor_jobs'), '{:.0f}')} job(s) lifted by the "
+      f"ramp floor ({f(held.get('grid_ramp_floor_kwh'), '{:.0f}')} kWh; unmet: "
+      f"{f(held.get('grid_ramp_floor_unmet_cap'), '{:.0f}')} above the cap, "
+      f"{f(held.get('grid_ramp_floor_unmet_model'), '{:.0f}')} without a floor model); "
+      f"{f(held.get('grid_ramp_down_events'), '{:.0f}')} job end(s) or failure(s) ramped down "
+      f"({f(held.get('grid_ramp_down_kwh'), '{:.1f}')} kWh).")
 print("\nDemand response (3 MW within 2 min for 5 min; no flexible job: by accelerator caps):\n")
 print("| events | met | curtailed (kWh) | work deferred (GPU-h) | work paused (GPU-h) "
       "| energy shifted (kWh) | time capped (h) |")

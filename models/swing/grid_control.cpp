@@ -22,6 +22,9 @@ constexpr double limit_headroom = 0.01;
 GridReport GridControl::report() const {
   GridReport r = report_;
   if (admission_) r.admission = admission_->report();
+  r.ramp_down = world_.ramp_down_report();
+  r.ramp_floor = world_.ramp_floor_report();
+  if (r.ramp_floor) r.ramp_floor_j = world_.power_floor_energy_j();
   return r;
 }
 
@@ -39,6 +42,10 @@ GridControl::GridControl(world::World& world, GridSpec spec, sim::Time duration)
                                                  spec_.ramp_limit_w_per_s);
     world_.set_admission(admission_);
   }
+  if (spec_.ramp_limit_w_per_s > 0 && spec_.ramp_down)
+    world_.set_ramp_down(spec_.ramp_limit_w_per_s);
+  if (spec_.ramp_limit_w_per_s > 0 && spec_.ramp_floor)
+    world_.set_ramp_floor(spec_.ramp_limit_w_per_s);
   handler_ = sim.bind([this](std::uint64_t arg) { on_tick(arg); });
   sim.every(spec_.check_interval, spec_.check_interval, handler_, tick(check, 0),
             sim::max_priority);

@@ -28,6 +28,8 @@
 
 #include "models/swing/grid_admission.hpp"
 #include "models/swing/swing_spec.hpp"
+#include "models/world/ramp_down.hpp"
+#include "models/world/ramp_floor.hpp"
 
 namespace joule::models::world {
 class World;
@@ -55,6 +57,12 @@ struct GridReport {
   double capped_s = 0;           // time any cap of the controller was set
   double import_limit_w = 0;     // the limit checked (0: none)
   std::optional<AdmissionReport> admission;  // with an import limit and `admission: true`
+  // Job ends and failures held by a decaying filler (a ramp limit and `ramp_down: true`).
+  std::optional<world::RampDownReport> ramp_down;
+  // Phase swings held by raising the in-run floor (a ramp limit and `ramp_floor: true`), and
+  // the wall energy of the in-run lift (a swing floor or filler acting in the run included).
+  std::optional<world::RampFloorReport> ramp_floor;
+  double ramp_floor_j = 0;
   std::size_t met() const;
 };
 

@@ -222,6 +222,58 @@ const bool registered = [] {
       "facility step, at the ramp limit, has passed",
       admission(
           [](const AdmissionReport& a) -> Value { return static_cast<double>(a.staggered); }));
+  auto ramp_down = [](auto get) {
+    return [get](const RunRecord& r) -> Value {
+      if (!r.grid || !r.grid->ramp_down) return std::nullopt;
+      return get(*r.grid->ramp_down);
+    };
+  };
+  add("grid_ramp_down_events", "1", "job ends and failures ramped down", "grid",
+      "Job ends and failures whose facility power drop would have exceeded grid.ramp_limit within "
+      "1 s, held by a decaying filler load so that it falls at the limit",
+      ramp_down(
+          [](const world::RampDownReport& d) -> Value { return static_cast<double>(d.events); }));
+  add("grid_ramp_down_kwh", "kWh", "ramp-down filler energy", "grid",
+      "Wall energy of the decaying filler load burnt after job ends and failures to hold "
+      "grid.ramp_limit (IT side; ½ ΔI·ΔF/r per held drop; facility, carbon and cost totals "
+      "include it)",
+      ramp_down([](const world::RampDownReport& d) -> Value {
+        return d.energy_j / sim::joules_per_kwh;
+      }));
+  auto ramp_floor = [](auto get) {
+    return [get](const RunRecord& r) -> Value {
+      if (!r.grid || !r.grid->ramp_floor) return std::nullopt;
+      return get(*r.grid);
+    };
+  };
+  add("grid_ramp_floor_kwh", "kWh", "ramp floor energy", "grid",
+      "Wall energy the in-run floor added at the nodes to hold grid.ramp_limit on phase swings "
+      "(with a swing floor or filler acting in the run too: of them together; IT side, facility, "
+      "carbon and cost totals include it)",
+      ramp_floor(
+          [](const GridReport& g) -> Value { return g.ramp_floor_j / sim::joules_per_kwh; }));
+  add("grid_ramp_floor_jobs", "1", "jobs lifted by the ramp floor", "grid",
+      "Jobs whose phase swings would have moved the facility faster than their share of "
+      "grid.ramp_limit, held by raising their accelerators' floor",
+      ramp_floor([](const GridReport& g) -> Value {
+        return static_cast<double>(g.ramp_floor->lifted_jobs);
+      }));
+  add("grid_ramp_floor_unmet_cap", "1", "ramp floor above the cap", "grid",
+      "Jobs whose phase swings the ramp floor could not hold: the floor needed is above their "
+      "accelerators' power cap (a grid or policy cap), so they swing faster than the limit",
+      ramp_floor([](const GridReport& g) -> Value {
+        return static_cast<double>(g.ramp_floor->unmet_cap);
+      }),
+      "grid.ramp_limit not held on some jobs' phase swings: the floor needed is above their "
+      "accelerator cap");
+  add("grid_ramp_floor_unmet_model", "1", "ramp floor without a node model for it", "grid",
+      "Jobs whose phase swings the ramp floor could not hold: the node model is not the "
+      "operation model (cluster.node.model), which alone can lift the accelerators' power",
+      ramp_floor([](const GridReport& g) -> Value {
+        return static_cast<double>(g.ramp_floor->unmet_model);
+      }),
+      "grid.ramp_limit not held on phase swings: the node model cannot raise a floor (use "
+      "cluster.node.model: operation)");
   add("grid_admission_refused", "1", "jobs refused for the import limit", "grid",
       "Jobs that cannot start under grid.import_limit even alone on an idle cluster at the "
       "lowest cap: the limit cannot be met with them (they stay queued)",

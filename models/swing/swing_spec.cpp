@@ -228,7 +228,18 @@ const sim::ModelDoc& grid_doc() {
         "(grid_admission.hpp)"},
        {"ramp_limit", "W/s", "0 W/s",
         "largest ramp of the meter power (0: none): job starts are staggered to hold it "
-        "(with `admission`); phase swings and job ends are checked over the swing windows"},
+        "(with `admission`), job ends and failures ramp down (with `ramp_down`), phase swings "
+        "are held by raising the in-run floor (with `ramp_floor`); all are checked over the swing "
+        "windows"},
+       {"ramp_down", "bool", "true",
+        "with a ramp limit: when a job ends or fails and the facility power would drop faster "
+        "than the limit, the accelerators burn a decaying filler load so that it falls at the "
+        "limit (models/world/ramp_down.hpp)"},
+       {"ramp_floor", "bool", "true",
+        "with a ramp limit: a job whose phase swings (compute to communication, optimizer, "
+        "checkpoint) would move the facility faster than its share of the limit has its busy "
+        "accelerators' floor raised to the lowest level that holds it "
+        "(models/world/ramp_floor.hpp)"},
        {"pause_flexible", "bool", "true",
         "a demand-response event first pauses flexible jobs (workload `flexible: true`), largest "
         "saving first, until their estimated saving covers the curtailment; they resume when it "
@@ -305,6 +316,8 @@ GridSpec grid_spec(const sim::ParamNode& node, const std::string& base_dir) {
   g.discharge_battery = r.boolean("discharge_battery");
   g.ramp_limit_w_per_s =
       r.quantity<WattsPerSecond>("ramp_limit", sim::Range::non_negative()).value();
+  g.ramp_down = r.boolean("ramp_down");
+  g.ramp_floor = r.boolean("ramp_floor");
   g.baseline = r.duration("baseline", sim::Range::positive());
   g.check_interval = r.duration("check_interval", sim::Range::positive());
   if (const sim::ParamNode* dr = r.node("demand_response")) {

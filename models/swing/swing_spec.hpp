@@ -56,6 +56,8 @@ struct GridSpec {
   bool pause_flexible = true;             // events pause flexible jobs before capping
   bool discharge_battery = true;          // events discharge power_chain.battery first
   double ramp_limit_w_per_s = 0;          // 0: none (reported over the swing windows)
+  bool ramp_down = true;                  // job ends and failures ramp down at the limit
+  bool ramp_floor = true;                 // phase swings held by raising the in-run floor
   sim::Time baseline = sim::minutes(15);  // baseline: mean meter power before the event
   sim::Time check_interval = sim::minutes(1);
   std::vector<DemandResponseEvent> events;

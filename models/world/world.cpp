@@ -166,6 +166,7 @@ void World::commit() {
     rack_dirty_[rack] = 0;
     enforce_rack_limit(rack);
   }
+  hold_ramp();
   peak_it_w_ = std::max(peak_it_w_, state_.it_power_w());
   limits_.commit(sim_.now());
   facility_->set_it(sim_.now(), state_.it_power_w(), state_.chip_power_w());
@@ -175,6 +176,7 @@ void World::reset_accounts() {
   it_energy_from_j_ = state_.it_energy_j();
   split_->reset();
   lift_.reset(sim_.now());
+  if (ramp_) ramp_->reset(sim_.now());
   peak_it_w_ = state_.it_power_w();
   facility_->reset_accounts(sim_.now());
 }
@@ -230,6 +232,7 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack, double*
 }
 
 void World::place_load(const Job& job) {
+  note_ramp_drop(job, false);
   state_.add_fixed_it_power(
       split_->set_job_traffic(job.id, job.model->storage_traffic(job.activity)));
   if (shares(job)) {
@@ -285,6 +288,7 @@ void World::occupy(const Job& job) {
 }
 
 void World::release(const Job& job) {
+  note_ramp_drop(job, true);
   state_.add_fixed_it_power(split_->set_job_traffic(job.id, {}));
   if (shares(job)) return release_shared(job);
   for (const auto id : job.nodes) {

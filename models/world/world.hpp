@@ -18,6 +18,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,8 @@
 #include "models/world/limits.hpp"
 #include "models/world/node_sharing.hpp"
 #include "models/world/power_floor.hpp"
+#include "models/world/ramp_down.hpp"
+#include "models/world/ramp_floor.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
@@ -116,6 +119,14 @@ public:
   void resume_job(std::uint32_t id);
   // A gate on job starts (admission.hpp), set before the run.
   void set_admission(std::shared_ptr<AdmissionGate> gate) { gate_ = std::move(gate); }
+  // A ramp limit (W/s) held at job ends and failures by a decaying filler load (ramp_down.hpp),
+  // set before the run; its events and energy (none: not set).
+  void set_ramp_down(double limit_w_per_s);
+  std::optional<RampDownReport> ramp_down_report() const;
+  // A ramp limit (W/s) held on phase swings by raising the in-run floor (ramp_floor.hpp), set
+  // before the run; the jobs it lifted or could not hold (none: not set).
+  void set_ramp_floor(double limit_w_per_s);
+  std::optional<RampFloorReport> ramp_floor_report() const;
 
 private:
   // SchedulerContext
@@ -186,10 +197,22 @@ private:
   compute::NodePower with_floor(const Job& job, const compute::Node& model, compute::NodePower p,
                                 double inlet_c, double& lift_w) const;
   std::shared_ptr<const PowerFloor> floor_;
+  std::unique_ptr<RampFloorState> ramp_floor_;
+  // `q` lifted so that the node falls at most its share of the ramp limit below its wall power
+  // in the job's latest compute phase (`lifted_to`: the node at a busy accelerator power).
+  compute::NodePower with_ramp_floor(
+      const Job& job, const compute::NodePower& q, double cap_w,
+      const std::function<compute::NodePower(double)>& lifted_to) const;
   std::shared_ptr<AdmissionGate> gate_;
   void start_capped_if_gated(Job& job);  // the gate's cap for a job it let through
   mutable std::map<std::uint32_t, double> admission_cap_w_;  // caps the gate chose (queue())
   LiftAccount lift_;
+  // Ramp-down at job ends and failures (world_ramp.cpp).
+  std::unique_ptr<RampDown> ramp_;
+  sim::HandlerId ramp_handler_ = 0;
+  void note_ramp_drop(const Job& job, bool ended);  // a job ended, or failed (restart)
+  void hold_ramp();                                 // at commit: hold a drop that is too fast
+  void ramp_stair();                                // the hold's next stair
 
   sim::Simulator sim_;
   sim::RandomStreams random_;

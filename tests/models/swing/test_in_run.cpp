@@ -7,6 +7,7 @@
 #include <string>
 
 #include "io/yaml_params.hpp"
+#include "models/swing/grid_control.hpp"
 #include "models/swing/swing_monitor.hpp"
 #include "models/workload/job_model.hpp"
 #include "models/world/world.hpp"
@@ -56,18 +57,20 @@ const bool registered = models::workload::JobModelRegistry::add(
 struct Run {
   double it_j = 0, lift_j = 0, job_accel_j = 0;
   SwingReport report;
+  std::optional<GridReport> grid;
 };
 
 // Two DGX H100 nodes (16 GPUs) running the two-phase job; a 20-s window at 100 ms from 10 s.
-Run run(const std::string& mitigation) {
+Run run(const std::string& mitigation, const std::string& grid = "", const std::string& node = "") {
   const std::string yaml = R"(cluster:
   racks: {count: 1, nodes_per_rack: 2}
-  node: {type: dgx-h100}
+  node: {type: dgx-h100)" + node +
+                           R"(}
 workload:
   generator: list
   jobs: [{name: a, submit: 0 s, nodes: 2, duration: 10 h, kind: two-phase-test}]
 swing: {resolution: 100 ms, start: 10 s, window: 20 s)" +
-                           mitigation + "}\n";
+                           mitigation + "}\n" + grid;
   const auto root = io::parse_yaml_text(yaml, "in_run.yaml");
   models::world::WorldSections s;
   s.cluster = root.find("cluster");
@@ -75,9 +78,14 @@ swing: {resolution: 100 ms, start: 10 s, window: 20 s)" +
   s.duration = sim::seconds(40);
   models::world::World world(models::world::world_spec(s, 1, "."));
   SwingMonitor monitor(world, swing_spec(*root.find("swing")), sim::seconds(40));
+  std::optional<GridControl> control;
+  if (const auto* g = root.find("grid"))
+    control.emplace(world, grid_spec(*g, "."), sim::seconds(40));
   world.run_until(sim::seconds(40));
-  return {world.it_energy_j(), world.power_floor_energy_j(), world.jobs()[0].accelerator_energy_j,
-          monitor.report()};
+  Run r{world.it_energy_j(), world.power_floor_energy_j(), world.jobs()[0].accelerator_energy_j,
+        monitor.report(control ? control->spec().ramp_limit_w_per_s : 0.0), std::nullopt};
+  if (control) r.grid = control->report();
+  return r;
 }
 
 // Accelerator power per GPU in the window's compute (first) and waiting (second) seconds.
@@ -134,6 +142,58 @@ TEST_CASE("filler in the run lifts waiting accelerators to a share of the comput
   const Run window = run(", floor: {fraction: 0.5, apply: window}");
   CHECK(window.it_j == doctest::Approx(base.it_j).epsilon(1e-12));
   CHECK(window.report.mitigation("floor")->extra_facility_j > 0);
+}
+
+TEST_CASE("a ramp limit raises the floor to the lowest level that holds the phase swings") {
+  // No facility: the meter is the IT power. The job swings the IT power by ΔI = I_c − I_w
+  // between its compute and waiting seconds; under a ramp limit X < ΔI (the job holds all 16
+  // accelerators: its share is the whole limit) the waiting phases are lifted to I_c − X, which
+  // costs (ΔI − X) over the 20 waiting seconds of the run and leaves an IT range of exactly X.
+  const Run base = run("");
+  const Window& w = base.report.windows.at(0);
+  const double compute_it_w = w.it_w.at(5), wait_it_w = w.it_w.at(15);  // whole intervals
+  const double swing_w = compute_it_w - wait_it_w;
+  REQUIRE(swing_w > 1e3);
+  CHECK(base.report.it.range_w == doctest::Approx(swing_w));
+  const double x = 0.4 * swing_w;  // W/s
+  const Run held = run("", "grid: {ramp_limit: " + std::to_string(x) + " W/s}\n");
+  REQUIRE(held.grid);
+  REQUIRE(held.grid->ramp_floor);
+  CHECK(held.grid->ramp_floor->lifted_jobs == 1);
+  CHECK(held.grid->ramp_floor->unmet_cap == 0);
+  // The node targets are rounded up to a whole watt: 2 nodes, within 2 W of I_c − X.
+  const double held_wait_w = held.report.windows.at(0).it_w.at(15);
+  CHECK(held_wait_w >= compute_it_w - x - 1e-6);
+  CHECK(held_wait_w <= compute_it_w - x + 2.0);
+  CHECK(held.report.it.range_w <= x + 1e-6);
+  CHECK(held.report.it.range_w >= x - 2.0);
+  CHECK(held.report.grid.ramp_1s->down_w <= x + 1e-6);
+  CHECK(held.report.grid.ramp_1s->up_w <= x + 1e-6);
+  CHECK(held.report.ramp_limit_violation_s == 0);
+  CHECK(base.report.it.ramp_1s->down_w > x);
+  // Energy: (ΔI − X) over the 20 waiting seconds, all of it in the run's IT energy.
+  CHECK(held.grid->ramp_floor_j >= (swing_w - x) * 20 - 1e-6);
+  CHECK(held.grid->ramp_floor_j <= (swing_w - x + 2.0) * 20);
+  CHECK(held.it_j - base.it_j == doctest::Approx(held.grid->ramp_floor_j).epsilon(1e-9));
+  // A limit above the swing lifts nothing; ramp_floor: false leaves the swings as they are.
+  const Run loose = run("", "grid: {ramp_limit: " + std::to_string(2 * swing_w) + " W/s}\n");
+  CHECK(loose.grid->ramp_floor->lifted_jobs == 0);
+  CHECK(loose.it_j == doctest::Approx(base.it_j).epsilon(1e-12));
+  const Run off = run("", "grid: {ramp_limit: " + std::to_string(x) + " W/s, ramp_floor: false}\n");
+  CHECK_FALSE(off.grid->ramp_floor);
+  CHECK(off.it_j == doctest::Approx(base.it_j).epsilon(1e-12));
+}
+
+TEST_CASE("a ramp floor the node model cannot raise is reported, not hidden") {
+  // The linear node model has no accelerator power to lift: whatever it swings stays, the job
+  // counts.
+  const Run base = run("", "", ", model: linear");
+  const Run linear = run("", "grid: {ramp_limit: 1 W/s}\n", ", model: linear");
+  REQUIRE(linear.grid->ramp_floor);
+  CHECK(linear.grid->ramp_floor->unmet_model == 1);
+  CHECK(linear.grid->ramp_floor->lifted_jobs == 0);
+  CHECK(linear.report.it.range_w == doctest::Approx(base.report.it.range_w));
+  CHECK(linear.it_j == doctest::Approx(base.it_j).epsilon(1e-12));
 }
 
 TEST_CASE("filler slowdown acting in the run is refused, pointing at the key") {
