@@ -174,7 +174,8 @@ const std::vector<Entry>& registry() {
                "liquid",
                liquid,
                est,
-               "the source's own range: typical cold-plate capture 0.70-0.85"};
+               "the source's own range: cold-plate capture 0.70-0.85 (ASHRAE TC 9.9 Liquid Cooling "
+               "Guidelines, 2nd ed. 2014; models/cooling/liquid_cooling.hpp)"};
       cf.lo = 0.70, cf.hi = 0.85;
       e.push_back(cf);
       Entry ca{"cooling.cdu_approach",
@@ -182,7 +183,8 @@ const std::vector<Entry>& registry() {
                "liquid",
                liquid,
                est,
-               "the source's own range: CDU approach 2-5 K"};
+               "the source's own range: CDU plate-exchanger approach 2-5 K (vendor sheets; "
+               "models/cooling/liquid_cooling.hpp)"};
       ca.lo = 2, ca.hi = 5;
       e.push_back(ca);
     }
@@ -229,9 +231,13 @@ const std::vector<Entry>& registry() {
       return present(r, "cluster.storage") && scalar_at(r, "cluster.storage.servers", "0") != "0";
     };
     {
-      Entry d{
-          "cluster.storage.drive_idle_power",           "cluster section", "storage", storage, est,
-          "the source's own range: U.2 NVMe idle 5-8 W"};
+      Entry d{"cluster.storage.drive_idle_power",
+              "cluster section",
+              "storage",
+              storage,
+              est,
+              "the source's own range: enterprise U.2 NVMe datasheets, idle 5-8 W "
+              "(models/compute/storage_system.hpp)"};
       d.lo = 5, d.hi = 8;
       e.push_back(d);
       Entry a{"cluster.storage.drive_active_power",
@@ -239,7 +245,8 @@ const std::vector<Entry>& registry() {
               "storage",
               storage,
               est,
-              "the source's own range: U.2 NVMe active 14-25 W"};
+              "the source's own range: enterprise U.2 NVMe datasheets, active 14-25 W "
+              "(models/compute/storage_system.hpp)"};
       a.lo = 14, a.hi = 25;
       e.push_back(a);
     }
