@@ -2,14 +2,13 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 namespace joule::test {
 
@@ -47,5 +46,23 @@ inline Result run(const std::string& command) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+// Linear nodes (no accelerator coefficients), a fixed PUE to which the scenario gives the range
+// 1.1-1.3, a fixed job list: the one uncertain coefficient is cooling.pue, and the PUE KPI equals
+// it. Shared by the run and sweep uncertainty tests (which point at its lines: keep the layout).
+inline const char* const uncertain_pue_yaml = R"(name: linear-pue
+seed: 3
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
+uncertainty:
+  cooling.pue: {range: [1.1, 1.3]}
+output: {facility_interval: 5 min, rack_interval: 15 min}
+)";
 
 }  // namespace joule::test

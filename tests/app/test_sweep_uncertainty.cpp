@@ -17,22 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Linear nodes and a fixed PUE the scenario gives the range 1.1–1.3: the one sampled
-// coefficient is cooling.pue, and the PUE KPI equals it.
-const char* base_yaml = R"(name: base
-seed: 3
-duration: 2 h
-cluster:
-  racks: {count: 1, nodes_per_rack: 2}
-  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
-cooling: {type: fixed-pue, pue: 1.2}
-workload:
-  generator: list
-  jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
-uncertainty:
-  cooling.pue: {range: [1.1, 1.3]}
-output: {facility_interval: 5 min, rack_interval: 15 min}
-)";
+const char* const base_yaml = test::uncertain_pue_yaml;
 
 // Two variants: one and two racks.
 const char* sweep_yaml = R"(base: base.yaml

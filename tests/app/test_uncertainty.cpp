@@ -17,22 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Linear nodes (no accelerator coefficients), a fixed PUE given a range by the scenario, a
-// fixed job list: the one uncertain coefficient is cooling.pue, and the PUE KPI equals it.
-const char* linear_pue = R"(name: linear
-seed: 3
-duration: 2 h
-cluster:
-  racks: {count: 1, nodes_per_rack: 2}
-  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
-cooling: {type: fixed-pue, pue: 1.2}
-workload:
-  generator: list
-  jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
-uncertainty:
-  cooling.pue: {range: [1.1, 1.3]}
-output: {facility_interval: 5 min, rack_interval: 15 min}
-)";
+const char* const linear_pue = test::uncertain_pue_yaml;
 
 // The operation model with a chilled-water plant and a UPS: accelerator, node, power-chain and
 // cooling coefficients all sampled.
