@@ -14,6 +14,7 @@
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
 #include "models/compute/user_catalog.hpp"
+#include "models/cooling/chiller.hpp"
 #include "models/power/ups.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/error.hpp"
@@ -152,6 +153,25 @@ const std::vector<Entry>& registry() {
                  "site's tower): estimate"});
     e.push_back({"cooling.tower_fan_power", "cooling", "chilled-water", chw, est,
                  "estimate (tower fan power per W rejected)"});
+    {
+      Entry cop{"cooling.chiller_cop",
+                "cooling",
+                "chilled-water",
+                chw,
+                spec,
+                "the chiller's rated COP (a vendor-rated point, EnergyPlus Chillers.idf; "
+                "models/cooling/chiller.hpp): a scale on the EIR curves' level, their shape kept"};
+      cop.nominal = [](const ParamNode& r) {
+        return models::cooling::find_chiller(scalar_at(r, "cooling.chiller", "york-yk-2159kw"))
+            ->cop;
+      };
+      e.push_back(cop);
+    }
+    e.push_back({"cooling.tower_min_airflow", "cooling", "chilled-water", chw, est,
+                 "EnergyPlus CoolingTower:VariableSpeed default minimum air-flow ratio (a model "
+                 "default, not this site's tower): estimate"});
+    e.push_back({"cooling.basin_heater", "cooling", "chilled-water", chw, est,
+                 "estimate (basin heater capacity: ~10 kW per 3.5 MW cell sized for -18 degC)"});
     e.push_back({"cooling.chw_pump_head", "cooling", "chilled-water", chw, est,
                  "estimate (design pump head)"});
     e.push_back({"cooling.cw_pump_head", "cooling", "chilled-water", chw, est,
@@ -196,6 +216,12 @@ const std::vector<Entry>& registry() {
                  "estimate (dry-cooler approach at design)"});
     e.push_back({"cooling.pump_efficiency", "cooling", "liquid", liquid, est,
                  "estimate (pump wire-to-water efficiency)"});
+    e.push_back({"cooling.trim_cop", "cooling", "liquid",
+                 [](const ParamNode& r) {
+                   return cooling_is(r, "liquid") &&
+                          scalar_at(r, "cooling.assist", "evaporative") == "trim-chiller";
+                 },
+                 spec, "trim chiller COP rated at 35 degC outdoor (a rating: spec)"});
     e.push_back({"cooling.evaporative_effectiveness", "cooling", "liquid", liquid, est,
                  "estimate (adiabatic pre-cooling effectiveness): rule on 1 - effectiveness",
                  Form::complement});
@@ -212,11 +238,11 @@ const std::vector<Entry>& registry() {
                  },
                  est, "estimate (the scenario's or the generator's default MFU)"});
     {
-      Entry f{"workload.failures.mtbf_per_gpu",
-              "workload",
-              "failures",
+      Entry f{"workload.failures.mtbf_per_gpu", "workload", "failures",
+              // llm-training draws failures without the section too (Llama 3 defaults).
               [](const ParamNode& r) {
-                return present(r, "workload.failures") &&
+                return (present(r, "workload.failures") ||
+                        scalar_at(r, "workload.generator", "") == "llm-training") &&
                        scalar_at(r, "workload.failures.enabled", "true") != "false";
               },
               meas,
@@ -661,6 +687,36 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
               models::compute::user_catalog_spread(cluster.node.type->id, "fan_max"))
         apply_stated_spread(c, *stated, cluster.node.type->id + ".fan_max");
     finish(std::move(c));
+    // The host's catalog numbers, through their `cluster.node` keys (node_overrides()).
+    const models::compute::NodeType& type = *cluster.node.type;
+    for (const auto& o : models::compute::node_overrides()) {
+      const auto& field = type.*o.field;
+      const std::string name = std::string("cluster.node.") + o.key;
+      const bool share = std::string_view(o.unit) != "W";
+      Coefficient h{
+          name, o.unit, field.kind, {}, rule_text(field.kind) + "; nominal: " + field.source};
+      h.dist = distribution(field.value, field.kind, Form::direct, nan, nan, nan, 0,
+                            share ? 1.0 : 1e300);
+      if (!present(root, name))
+        if (const auto stated = models::compute::user_catalog_spread(type.id, o.catalog))
+          apply_stated_spread(h, *stated, type.id + "." + o.catalog);
+      finish(std::move(h));
+    }
+    // The PSUs' loss: the 80 PLUS points are certification minima (a spec), so the rule for a
+    // spec acts on the loss, through psu_loss_scale.
+    const ParamNode* scale = at_path(root, "cluster.node.psu_loss_scale");
+    const double scale_nominal =
+        scale && scale->is_scalar() ? parse_number(scale->scalar).value_or(1.0) : 1.0;
+    Coefficient psu{"cluster.node.psu_loss_scale",
+                    "number",
+                    SourceKind::spec,
+                    {},
+                    rule_text(SourceKind::spec) + " on the loss 1/eta - 1; nominal: the " +
+                        cluster.node.psu.curve->name +
+                        " curve, 80 PLUS 230 V internal redundant minimum efficiencies "
+                        "(models/power/psu.hpp)"};
+    psu.dist = distribution(scale_nominal, SourceKind::spec, Form::direct, nan, nan, nan, 0, 1e300);
+    finish(std::move(psu));
   }
 
   // Facility and workload keys.
@@ -727,6 +783,19 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
                          const std::vector<double>& values) {
   Scenario out = sc;
   bool accelerator = false;
+  // A host component's idle power stays at or below its maximum (their ranges can overlap),
+  // as the node's keys require: the idle draw is held at the maximum drawn with it.
+  std::vector<double> v = values;
+  const auto index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < coefficients.size(); ++i)
+      if (coefficients[i].name == name) return i;
+    return coefficients.size();
+  };
+  for (const char* part : {"cpu", "dram", "nic", "other"}) {
+    const std::string node = std::string("cluster.node.") + part;
+    const std::size_t idle = index(node + "_idle_power"), max = index(node + "_max_power");
+    if (idle < v.size() && max < v.size()) v[idle] = std::min(v[idle], v[max]);
+  }
   for (std::size_t i = 0; i < coefficients.size(); ++i) {
     const Coefficient& c = coefficients[i];
     if (c.name.rfind("accelerator.", 0) == 0) {
@@ -735,7 +804,7 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
     }
     const double factor = unit_factor(c.unit);
     const std::string unit = c.unit == "number" || c.unit == "list" ? "" : " " + c.unit;
-    apply_set(out.root, c.name + "=" + num(values[i] / factor) + unit);
+    apply_set(out.root, c.name + "=" + num(v[i] / factor) + unit);
   }
   if (accelerator) {
     const sim::ParamReader r(sc.root.find("cluster"), models::compute::cluster_doc());

@@ -15,6 +15,8 @@
 #include <iomanip>
 #include <ostream>
 #include <stdexcept>
+#include <string_view>
+#include <tuple>
 
 namespace joule::models::compute {
 
@@ -265,7 +267,22 @@ const sim::ModelDoc& node_doc_impl() {
           "redundant; models/power/psu.hpp)"},
          {"psus", "integer", "(from type)", "number of PSUs sharing the load"},
          {"psu_rating", "W", "(from type)", "rating of each PSU"},
+         {"psu_loss_scale", "number", "1",
+          "multiplies the PSU curve's loss 1/eta - 1 (below 1: supplies better than their 80 PLUS "
+          "minimum)"},
          {"fan_max_power", "W", "(from type)", "all fans at full speed"},
+         {"cpu_idle_power", "W", "(from type)", "all CPU sockets idle"},
+         {"cpu_max_power", "W", "(from type)", "all CPU sockets fully loaded"},
+         {"dram_idle_power", "W", "(from type)", "all DIMMs idle"},
+         {"dram_max_power", "W", "(from type)", "all DIMMs fully loaded"},
+         {"nic_idle_power", "W", "(from type)", "all NICs and DPUs idle, with their optics"},
+         {"nic_max_power", "W", "(from type)", "all NICs and DPUs at full rate"},
+         {"other_idle_power", "W", "(from type)",
+          "switch chips, drives, BMC, board and VRMs with idle accelerators"},
+         {"other_max_power", "W", "(from type)", "the same with the accelerators at TDP"},
+         {"fan_min_speed", "number", "(from type)", "firmware minimum fan speed (0-1)"},
+         {"cpu_per_accelerator", "number", "(from type)",
+          "share of the CPUs one busy accelerator's job keeps busy (0-1)"},
          {"idle_power", "W", "(operation-model idle at 25 degC)", "linear model: idle wall power"},
          {"max_power", "W", "(system max)", "linear model: maximum wall power"}}};
   }();
@@ -349,6 +366,22 @@ const sim::ModelDoc& node_doc() {
   return node_doc_impl();
 }
 
+std::span<const NodeOverride> node_overrides() {
+  static const NodeOverride overrides[] = {
+      {"cpu_idle_power", "cpu_idle", "W", &NodeType::cpu_idle_w},
+      {"cpu_max_power", "cpu_max", "W", &NodeType::cpu_max_w},
+      {"dram_idle_power", "dram_idle", "W", &NodeType::dram_idle_w},
+      {"dram_max_power", "dram_max", "W", &NodeType::dram_max_w},
+      {"nic_idle_power", "nic_idle", "W", &NodeType::nic_idle_w},
+      {"nic_max_power", "nic_max", "W", &NodeType::nic_max_w},
+      {"other_idle_power", "other_idle", "W", &NodeType::other_idle_w},
+      {"other_max_power", "other_max", "W", &NodeType::other_max_w},
+      {"fan_min_speed", "fan_min_speed", "number", &NodeType::fan_min_speed},
+      {"cpu_per_accelerator", "cpu_per_accelerator", "number", &NodeType::cpu_per_accelerator},
+  };
+  return overrides;
+}
+
 NodeSpec node_spec(const NodeType& type) {
   NodeSpec s;
   s.type = &type;
@@ -407,8 +440,41 @@ NodeSpec node_spec(const sim::ParamReader& r) {
   if (r.has("psus")) s.psu.count = static_cast<int>(r.integer("psus", sim::Range::between(1, 64)));
   if (r.has("psu_rating"))
     s.psu.rating_w = r.quantity<sim::Watts>("psu_rating", sim::Range::positive()).value();
+  if (r.has("psu_loss_scale"))
+    s.psu.loss_scale = r.number("psu_loss_scale", sim::Range::non_negative());
   if (r.has("fan_max_power"))
     s.fan_max_w = r.quantity<sim::Watts>("fan_max_power", sim::Range::non_negative()).value();
+  {
+    // Catalog numbers set in the scenario: a copy of the type carries them, so that every reader
+    // of the type (node power, the cold-plate fan share) sees the same numbers.
+    NodeType own = *s.type;
+    bool any = false;
+    for (const NodeOverride& o : node_overrides()) {
+      if (!r.has(o.key)) continue;
+      const double v = std::string_view(o.unit) == "W"
+                           ? r.quantity<sim::Watts>(o.key, sim::Range::non_negative()).value()
+                           : r.number(o.key, sim::Range::unit_interval());
+      own.*o.field =
+          Sourced<double>{v, (own.*o.field).kind, std::string("scenario: cluster.node.") + o.key};
+      any = true;
+    }
+    if (any) {
+      for (const auto& [idle, max, name] :
+           {std::tuple{&NodeType::cpu_idle_w, &NodeType::cpu_max_w, "cpu"},
+            std::tuple{&NodeType::dram_idle_w, &NodeType::dram_max_w, "dram"},
+            std::tuple{&NodeType::nic_idle_w, &NodeType::nic_max_w, "nic"},
+            std::tuple{&NodeType::other_idle_w, &NodeType::other_max_w, "other"}})
+        if ((own.*idle).value > (own.*max).value) {
+          const std::string idle_key = std::string(name) + "_idle_power";
+          const std::string max_key = std::string(name) + "_max_power";
+          r.fail(r.has(max_key) ? max_key : idle_key,
+                 "makes " + idle_key + " (" + std::to_string((own.*idle).value) + " W) exceed " +
+                     max_key + " (" + std::to_string((own.*max).value) + " W)");
+        }
+      s.overridden_type = std::make_shared<const NodeType>(std::move(own));
+      s.type = s.overridden_type.get();
+    }
+  }
   if (r.has("idle_power"))
     s.linear_idle = r.quantity<sim::Watts>("idle_power", sim::Range::non_negative());
   if (r.has("max_power"))

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -73,6 +74,17 @@ std::vector<CatalogField> catalog_fields(const NodeType& type);
 // Prints every node type's numbers with their kind and source (for `joule list-models`).
 void print_node_catalog(std::ostream& out);
 
+// The catalog numbers of a node type that `cluster.node` may override, one key each
+// (cpu_idle_power: 200 W): the host components' powers and the two estimates that set how hard
+// the host works. `joule run --uncertainty N` samples them through these keys.
+struct NodeOverride {
+  const char* key;      // `cluster.node` key
+  const char* catalog;  // its key in a user catalog (user_catalog.cpp), for a stated spread
+  const char* unit;     // "W", or "number" for a share in [0, 1]
+  Sourced<double> NodeType::*field;
+};
+std::span<const NodeOverride> node_overrides();
+
 enum class NodePowerModel { operation, linear };
 
 // The node's power supplies: `count` units of `rating_w` sharing the load on an 80 PLUS curve
@@ -81,15 +93,21 @@ struct NodePsu {
   const power::PsuCurve* curve = &power::psu_curve("titanium-230v");
   int count = 1;
   double rating_w = 3300.0;  // per PSU
+  // Multiplies the curve's loss: the 80 PLUS points are certification minima, a unit's own
+  // loss lies near them (`psu_loss_scale`; sampled by `joule run --uncertainty N`).
+  double loss_scale = 1.0;
 
   // Loss (W) when the node's components draw dc_w; the wall sees dc_w + loss.
   double loss_w(double dc_w) const {
-    return power::Psu(*curve, sim::Watts(rating_w), count).loss_w(dc_w);
+    return loss_scale * power::Psu(*curve, sim::Watts(rating_w), count).loss_w(dc_w);
   }
 };
 
 struct NodeSpec {
   const NodeType* type = nullptr;
+  // The catalog type with this scenario's overrides (node_overrides()), when it has any: `type`
+  // then points here.
+  std::shared_ptr<const NodeType> overridden_type;
   const AcceleratorSpec* accelerator = nullptr;
   int accelerators = 0;
   NodePowerModel model = NodePowerModel::operation;

@@ -42,7 +42,7 @@ namespace {
 
 struct ChilledWaterSpec {
   detail::AirSideSpec air;
-  const ChillerCurves* chiller = nullptr;
+  ChillerCurves chiller;  // the catalog's, with `chiller_cop` when set
   int redundancy = 1;
   double stage_up_plr = 0.9;
   sim::Celsius chw_supply{10};
@@ -79,6 +79,9 @@ const sim::ModelDoc& chilled_water_doc() {
           {
               {"chiller", "string", "york-yk-2159kw",
                "catalog chiller: york-yk-2159kw, trane-cvhe-1407kw-vsd"},
+              {"chiller_cop", "number", "(from chiller)",
+               "COP at the chiller's rated point, replacing the catalog's (6.85 York, 7.14 "
+               "Trane); the curves' shape is kept, so the COP scales at every point"},
               {"chiller_redundancy", "integer", "1", "standby chillers beyond the duty units"},
               {"stage_up_plr", "number", "0.9",
                "add a chiller when the running ones would exceed this part-load ratio"},
@@ -125,7 +128,8 @@ const sim::ModelDoc& chilled_water_doc() {
 ChilledWaterSpec chilled_water_spec(const sim::ParamReader& r) {
   ChilledWaterSpec s;
   s.air = detail::air_side_spec(r);
-  s.chiller = find_chiller(r.choice("chiller", chiller_names()));
+  s.chiller = *find_chiller(r.choice("chiller", chiller_names()));
+  if (r.has("chiller_cop")) s.chiller.cop = r.number("chiller_cop", sim::Range::positive());
   s.redundancy = static_cast<int>(r.integer("chiller_redundancy", sim::Range::between(0, 100)));
   s.stage_up_plr = r.number("stage_up_plr", {0, 1, true, false});
   s.chw_supply = r.celsius("chw_supply", sim::Range::between(2, 25));
@@ -179,7 +183,7 @@ public:
         design_heat_w_(sizing.total().value() * (1 + spec.air.capacity_margin)),
         crah_(detail::air_handler_design(spec.air, design_heat_w_)),
         chillers_(make_bank(spec, design_heat_w_)),
-        condenser_heat_w_(design_heat_w_ * (1 + 1 / spec.chiller->cop)),
+        condenser_heat_w_(design_heat_w_ * (1 + 1 / spec.chiller.cop)),
         tower_(tower_design(spec, condenser_heat_w_)),
         chw_pump_({design_heat_w_, spec.chw_delta_t.value(), spec.chw_pump_head.value(),
                    spec.pump_efficiency, spec.pump_control}),
@@ -193,7 +197,7 @@ public:
       const double supply_c = spec_.chw_supply.value + reset_k(in.heat_in().value());
       // The economizer is judged on what the tower reaches at full fan speed (YorkCalc at the
       // present wet-bulb and heat), not on its design approach.
-      const double heat_w = in.heat_in().value() * (1 + 1 / spec_.chiller->cop);
+      const double heat_w = in.heat_in().value() * (1 + 1 / spec_.chiller.cop);
       economizer_.step(now, supply_c + spec_.chw_delta_t.value(), supply_c,
                        in.outdoor_wetbulb.value,
                        tower_.full_fan_approach_k(heat_w, in.outdoor_wetbulb.value));
@@ -223,7 +227,7 @@ public:
     const double tower_set_c = mode == EconomizerMode::off
                                    ? tower_.fixed_approach_setpoint_c(wetbulb_c, cond_min_c)
                                    : chw_supply_c - economizer_.design().hx_approach_k;
-    const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller->cop);
+    const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller.cop);
     const double tower_c = tower_.operate(heat_estimate_w, wetbulb_c, tower_set_c).leaving_c;
 
     // Economizer share, then chillers trim the rest.
@@ -318,10 +322,10 @@ private:
   }
 
   static ChillerBank make_bank(const ChilledWaterSpec& spec, double design_heat_w) {
-    const double catalog_w = spec.chiller->capacity_w;
+    const double catalog_w = spec.chiller.capacity_w;
     const int duty = std::max(1, static_cast<int>(std::lround(design_heat_w / catalog_w)));
     const double unit_w = design_heat_w > 0 ? design_heat_w / duty : catalog_w;
-    return ChillerBank(Chiller(*spec.chiller, unit_w), duty + spec.redundancy, spec.stage_up_plr);
+    return ChillerBank(Chiller(spec.chiller, unit_w), duty + spec.redundancy, spec.stage_up_plr);
   }
 
   ChilledWaterSpec spec_;

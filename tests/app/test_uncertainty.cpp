@@ -107,11 +107,32 @@ TEST_CASE("distribution rule: measurement tight, spec moderate, estimate wide") 
   const auto coefficients = app::scenario_coefficients(sc);
   std::map<std::string, app::Coefficient> by_name;
   for (const auto& c : coefficients) by_name[c.name] = c;
-  for (const char* name :
-       {"accelerator.idle_power", "accelerator.energy.tensor_bf16", "accelerator.energy.hbm",
-        "cluster.node.fan_max_power", "power_chain.ups.no_load_loss", "cooling.tower_approach",
-        "cooling.pump_efficiency", "cooling.air_delta_t", "power_chain.pdu_efficiency"})
+  for (const char* name : {"accelerator.idle_power",       "accelerator.energy.tensor_bf16",
+                           "accelerator.energy.hbm",       "cluster.node.fan_max_power",
+                           "power_chain.ups.no_load_loss", "cooling.tower_approach",
+                           "cooling.pump_efficiency",      "cooling.air_delta_t",
+                           "power_chain.pdu_efficiency",   "cluster.node.cpu_idle_power",
+                           "cluster.node.cpu_max_power",   "cluster.node.dram_max_power",
+                           "cluster.node.nic_idle_power",  "cluster.node.other_max_power",
+                           "cluster.node.fan_min_speed",   "cluster.node.cpu_per_accelerator",
+                           "cluster.node.psu_loss_scale",  "cooling.chiller_cop",
+                           "cooling.tower_min_airflow",    "cooling.basin_heater"})
     REQUIRE_MESSAGE(by_name.count(name), name);
+  // Host numbers keep their catalog kind: DGX H100 CPUs at 700 W are a spec (2 × 350 W TDP,
+  // ±10 %), their 180 W idle an estimate (±30 %).
+  const auto& cpu_max = by_name.at("cluster.node.cpu_max_power").dist;
+  CHECK(cpu_max.lo == doctest::Approx(630));
+  CHECK(cpu_max.hi == doctest::Approx(770));
+  const auto& cpu_idle = by_name.at("cluster.node.cpu_idle_power").dist;
+  CHECK(cpu_idle.lo == doctest::Approx(126));
+  CHECK(cpu_idle.hi == doctest::Approx(234));
+  // The 80 PLUS curve is a spec: its loss within ±10 %. The York chiller's rated COP 6.85 too.
+  const auto& psu = by_name.at("cluster.node.psu_loss_scale").dist;
+  CHECK(psu.lo == doctest::Approx(0.9));
+  CHECK(psu.hi == doctest::Approx(1.1));
+  const auto& cop = by_name.at("cooling.chiller_cop").dist;
+  CHECK(cop.lo == doctest::Approx(6.85 * 0.9));
+  CHECK(cop.hi == doctest::Approx(6.85 * 1.1));
   // An estimate: uniform ±30 % of the nominal (UPS a0 = 0.013 for double conversion).
   const auto& a0 = by_name.at("power_chain.ups.no_load_loss").dist;
   CHECK(a0.nominal == doctest::Approx(0.013));
@@ -369,4 +390,115 @@ TEST_CASE("a bad spread in a user catalog: file:line:column, exit 2, no output")
                            (dir / "s.h5").string() + " --uncertainty 2");
   CHECK(r.code == 2);
   CHECK_FALSE(fs::exists(dir / "s.h5"));
+}
+
+namespace {
+
+// Two idle DGX H100 nodes (the job comes after the run ends) behind a fixed PUE: the inlet stays
+// at the plant's supply, so the accelerators' leakage and the fans do not move with host power.
+const char* idle_nodes = R"(name: idle-nodes
+seed: 2
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs: [{name: later, submit: 10 h, nodes: 2, duration: 1 h, utilization: 0.5}]
+output: {facility_interval: 5 min, rack_interval: 15 min}
+)";
+
+double it_kwh(const app::Scenario& sc, const std::vector<app::Coefficient>& coefficients,
+              const std::vector<double>& values, const std::string& out) {
+  app::RunOptions o;
+  o.output = out;
+  o.force = true;
+  return *app::run(app::sample_scenario(sc, coefficients, values), o).values.at("it_energy_kwh");
+}
+
+}  // namespace
+
+TEST_CASE("a sampled host power and PSU loss move IT power by the hand-computed amount") {
+  const auto dir = test::temp_dir("unc-host");
+  const auto sc = app::load_scenario_text(idle_nodes, "idle.yaml", dir.string());
+  const auto coefficients = app::scenario_coefficients(sc);
+  std::vector<double> nominal;
+  std::size_t cpu_idle = 0, psu = 0, other_max = 0;
+  for (std::size_t i = 0; i < coefficients.size(); ++i) {
+    nominal.push_back(coefficients[i].dist.nominal);
+    if (coefficients[i].name == "cluster.node.cpu_idle_power") cpu_idle = i;
+    if (coefficients[i].name == "cluster.node.psu_loss_scale") psu = i;
+    if (coefficients[i].name == "cluster.node.other_max_power") other_max = i;
+  }
+  REQUIRE(coefficients[cpu_idle].dist.nominal == 180);
+  REQUIRE(coefficients[psu].dist.nominal == 1);
+  const double base = it_kwh(sc, coefficients, nominal, (dir / "base.h5").string());
+  {
+    // The plain run equals the nominal sample.
+    app::RunOptions o;
+    o.output = (dir / "plain.h5").string();
+    CHECK(*app::run(sc, o).values.at("it_energy_kwh") == base);
+  }
+  // Idle CPUs draw their idle power (u_cpu = 0); the node's DC load (~1.6 kW of 6 × 3.3 kW,
+  // under the curve's lowest 10 % point) keeps the PSUs on their held no-load loss, so +50 W
+  // of CPU is +50 W at the wall: 2 nodes × 50 W × 2 h = 0.2 kWh.
+  std::vector<double> cpu = nominal;
+  cpu[cpu_idle] += 50;
+  CHECK(it_kwh(sc, coefficients, cpu, (dir / "cpu.h5").string()) - base ==
+        doctest::Approx(2 * 50 * 2 / 1000.0).epsilon(1e-9));
+  // Idle accelerators: the "other" maximum (used only with accelerator activity) does nothing.
+  std::vector<double> other = nominal;
+  other[other_max] *= 1.2;
+  CHECK(it_kwh(sc, coefficients, other, (dir / "other.h5").string()) == base);
+  // The held no-load loss of 6 × 3.3 kW Titanium supplies: 19.8 kW · 0.10 · (1/0.90 − 1) = 220 W
+  // per node; a loss scale of 1.1 adds 22 W per node: 2 × 22 W × 2 h = 0.088 kWh.
+  std::vector<double> loss = nominal;
+  loss[psu] = 1.1;
+  CHECK(it_kwh(sc, coefficients, loss, (dir / "psu.h5").string()) - base ==
+        doctest::Approx(2 * 0.1 * 19800 * 0.1 * (1 / 0.9 - 1) * 2 / 1000.0).epsilon(1e-9));
+}
+
+TEST_CASE("sampled host numbers stay valid: idle held at or below max; bad overrides rejected") {
+  const auto dir = test::temp_dir("unc-host-order");
+  const auto sc = app::load_scenario_text(idle_nodes, "idle.yaml", dir.string());
+  const auto coefficients = app::scenario_coefficients(sc);
+  std::vector<double> v;
+  for (const auto& c : coefficients)
+    v.push_back(c.name == "cluster.node.nic_idle_power"  ? 351.0
+                : c.name == "cluster.node.nic_max_power" ? 350.0
+                                                         : c.dist.nominal);
+  const app::Scenario s = app::sample_scenario(sc, coefficients, v);
+  const auto* node = s.root.find("cluster")->find("node");
+  CHECK(std::stod(node->find("nic_idle_power")->scalar) == 350.0);
+  // In a scenario, an idle power above its maximum is an error at the key.
+  std::string bad = idle_nodes;
+  bad.replace(bad.find("node: {type: dgx-h100}"), 22,
+              "node: {type: dgx-h100, cpu_idle_power: 800 W}");
+  test::write_file(dir / "bad.yaml", bad);
+  const auto r = test::run(test::joule_bin() + " validate " + (dir / "bad.yaml").string());
+  CHECK(r.code == 2);
+  CHECK(r.output.find("bad.yaml:6:") != std::string::npos);
+  CHECK(r.output.find("cpu_max_power") != std::string::npos);
+}
+
+TEST_CASE("llm-training draws failures without a failures section: their rate is sampled") {
+  const auto dir = test::temp_dir("unc-failures");
+  const auto sc = app::load_scenario_text(R"(name: f
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100, model: linear}
+cooling: {type: fixed-pue, pue: 1.2}
+workload: {generator: llm-training, jobs: {params: [7e9], gpus: [16]}}
+)",
+                                          "f.yaml", dir.string());
+  bool seen = false;
+  for (const auto& c : app::scenario_coefficients(sc))
+    if (c.name == "workload.failures.mtbf_per_gpu") {
+      // Llama 3's 50,677 GPU-h, normal with σ = 1/sqrt(419).
+      CHECK(c.dist.nominal == doctest::Approx(50677.0 * 3600));
+      CHECK(c.dist.sd == doctest::Approx(50677.0 * 3600 / std::sqrt(419.0)));
+      seen = true;
+    }
+  CHECK(seen);
 }
