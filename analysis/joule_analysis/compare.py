@@ -7,6 +7,11 @@ Inputs:
     (`chw-econ / Phoenix`, `500 W / 8`); KPIs are plotted against the swept values.
   - Joule HDF5 run files: one row per file, labelled by scenario name.
 
+Bands: a sweep run with `joule sweep --uncertainty N` (summary.h5's /bands, or summary.csv's
+`<kpi>_p5/_p95` columns) and run files from `joule run --uncertainty N` (/uncertainty) carry each
+KPI's P5-P95 over the sampled coefficients (docs/uncertainty.md); the charts draw them: a shaded
+band along a numeric swept value, error bars on bars and sampled points.
+
 Warnings are always printed, naming the variant: unmet cooling heat (the plant could not carry
 the load, so its PUE understates the energy a plant that could would use), limits exceeded,
 failed variants, traces that do not integrate to the summary.
@@ -104,6 +109,9 @@ class Comparison:
         self.source = source
         self.title = title
         self.units = {}  # factor -> unit of its numeric values
+        # KPI display key -> {row label: (P5, median, P95) in display units}; empty without
+        # bands (a sweep or runs without --uncertainty).
+        self.bands = {}
 
     @property
     def labels(self):
@@ -174,8 +182,23 @@ def from_files(paths):
             warnings.append((label, f"{label}: traces do not integrate to /summary ({check})"))
     table = pd.DataFrame(rows, index=pd.Index(labels))
     warnings = _kpi_warnings(table, labels, kpi_specs) + warnings
-    return Comparison(table, [], labels, warnings=warnings, source=", ".join(paths),
+    cmp_ = Comparison(table, [], labels, warnings=warnings, source=", ".join(paths),
                       kpi_specs=kpi_specs)
+    _set_bands(cmp_, {label: run.bands for label, run in zip(labels, runs)})
+    return cmp_
+
+
+def _set_bands(cmp_, by_label):
+    """cmp_.bands from {row label: {summary attr: (p5, median, p95)}} (finite bands only)."""
+    for s in cmp_.specs:
+        rows = {}
+        for label, bands in by_label.items():
+            b = bands.get(s.attr)
+            if label in cmp_.table.index and b is not None and \
+                    all(v is not None and math.isfinite(v) for v in b):
+                rows[label] = tuple(v * s.scale for v in b)
+        if rows:
+            cmp_.bands[s.key] = rows
 
 
 def _kpi_row(get, kpi_specs):
@@ -199,6 +222,13 @@ def from_sweep_h5(path):
         params = {k: _strings(f["parameters"][k]) for k in f["parameters"]} \
             if "parameters" in f else {}
         kpis = {k: np.asarray(f["kpis"][k][...], dtype=float) for k in f["kpis"]}
+        # /bands (joule sweep --uncertainty): {variant name: {kpi: (p5, median, p95)}}.
+        bands = {}
+        if "bands" in f and "name" in f["bands"]:
+            g = f["bands"]
+            for i, name in enumerate(_strings(g["name"])):
+                bands[name] = {k: tuple(float(v) for v in g[k][i]) for k in g
+                               if k not in ("name", "variant", "quantile") and g[k].ndim == 2}
         text = f.attrs.get("sweep")
         text = text.decode() if isinstance(text, bytes) else text
         src = f.attrs.get("sweep_source")
@@ -206,9 +236,12 @@ def from_sweep_h5(path):
     sweep = _parse_sweep(text)
     title = os.path.splitext(os.path.basename(src))[0] if src else \
         os.path.basename(os.path.dirname(os.path.abspath(path)))
-    return _from_columns(names, status, errors, params, lambda k, i: kpis[k][i]
+    cmp_ = _from_columns(names, status, errors, params, lambda k, i: kpis[k][i]
                          if k in kpis else None, sweep, source=path, title=title,
                          kpi_specs=specs(path))
+    _set_bands(cmp_, {label: bands.get(name, {})
+                      for label, name in zip(cmp_.labels, cmp_.names)})
+    return cmp_
 
 
 def from_sweep_csv(path):
@@ -218,11 +251,15 @@ def from_sweep_csv(path):
     kpi_specs = specs()
     attrs = {s.attr for s in kpi_specs}
     kpi_cols = [c for c in frame.columns if c.split(".")[-1] in attrs]
+    # `<kpi>_p5/_p50/_p95` (joule sweep --uncertainty): the bands, not parameters.
+    band_cols = {c for c in frame.columns
+                 if re.sub(r"_p(5|50|95)$", "", c) != c and re.sub(r"_p(5|50|95)$", "", c) in attrs}
     if not kpi_cols:
         raise ValueError(f"{path}: no KPI columns (expected /summary names such as "
                          f"it_energy_kwh, pue, co2e_t); columns are {', '.join(frame.columns)}")
     fixed = {"index", "name", "variant", "status", "seed", "output", "error", "scenario", "id"}
-    param_cols = [c for c in frame.columns if c not in fixed and c not in kpi_cols]
+    param_cols = [c for c in frame.columns
+                  if c not in fixed and c not in kpi_cols and c not in band_cols]
     label_col = next((c for c in ("variant", "name", "scenario", "id") if c in frame), None)
     names = list(frame[label_col]) if label_col else [f"row {i + 1}" for i in range(len(frame))]
     status = list(frame["status"]) if "status" in frame else ["done"] * len(frame)
@@ -235,8 +272,18 @@ def from_sweep_csv(path):
 
     params = {c: list(frame[c]) for c in param_cols}
     title = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    return _from_columns(names, status, errors, params, value, None, source=path, title=title,
+    cmp_ = _from_columns(names, status, errors, params, value, None, source=path, title=title,
                          kpi_specs=kpi_specs)
+    bands = {}
+    for i, name in enumerate(names):
+        bands[name] = {}
+        for attr in attrs:
+            cols = [f"{attr}_p{q}" for q in (5, 50, 95)]
+            if all(c in frame for c in cols):
+                bands[name][attr] = tuple(_number(frame[c].iloc[i]) for c in cols)
+    _set_bands(cmp_, {label: bands.get(name, {})
+                      for label, name in zip(cmp_.labels, cmp_.names)})
+    return cmp_
 
 
 def _number(text):
@@ -549,6 +596,28 @@ def _series_label(values):
                       for v in values)
 
 
+def _band_of(cmp_, key, labels):
+    """(P5, P95) arrays of KPI `key` for the rows `labels` (NaN where a row has no band), or
+    None when none has one."""
+    rows = cmp_.bands.get(key)
+    if not rows:
+        return None
+    lo = np.array([rows[lab][0] if lab in rows else np.nan for lab in labels], dtype=float)
+    hi = np.array([rows[lab][2] if lab in rows else np.nan for lab in labels], dtype=float)
+    return (lo, hi) if np.isfinite(lo).any() else None
+
+
+def _yerr(values, band):
+    """Error-bar lengths below and above `values` for a (P5, P95) band (0 where it has none)."""
+    v = np.asarray(values, dtype=float)
+    lo, hi = band
+    return np.vstack([np.nan_to_num(v - lo, nan=0.0).clip(min=0),
+                      np.nan_to_num(hi - v, nan=0.0).clip(min=0)])
+
+
+BAND_LABEL = "P5–P95 over the sampled coefficients"
+
+
 def _against(cmp_, keys, note, x, outdir, fmt):
     """One panel per KPI; x = the factor `x`; one series per combination of the others."""
     t = cmp_.table
@@ -566,8 +635,12 @@ def _against(cmp_, keys, note, x, outdir, fmt):
             gkey = gkey if isinstance(gkey, tuple) else (gkey,)
             label = _series_label(gkey) if others else None
             color = colors[gi % len(colors)]
+            band = _band_of(cmp_, key, g.sort_values(x).index if numeric else g.index)
             if numeric:
                 g = g.sort_values(x)
+                if band is not None:
+                    ax.fill_between(g[x], band[0], band[1], color=color, alpha=0.2, lw=0,
+                                    label=BAND_LABEL if gi == 0 else None)
                 ax.plot(g[x], g[key], marker="o", color=color, label=label)
                 bad = g[[lab in flagged for lab in g.index]]
                 ax.plot(bad[x], bad[key], ls="none", marker="x", ms=11, mew=2, color="#C00000")
@@ -575,6 +648,10 @@ def _against(cmp_, keys, note, x, outdir, fmt):
                 pos = {lev: i for i, lev in enumerate(levels)}
                 xs = [pos[v] + (gi - (len(groups) - 1) / 2) * width for v in g[x]]
                 bars = ax.bar(xs, g[key].fillna(0), width=width, color=color, label=label)
+                if band is not None:
+                    ax.errorbar(xs, g[key].fillna(0), yerr=_yerr(g[key], band), fmt="none",
+                                ecolor="black", elinewidth=1, capsize=3,
+                                label=BAND_LABEL if gi == 0 else None)
                 for bar, lab in zip(bars, g.index):
                     if lab in flagged:
                         bar.set_hatch("///")
@@ -608,6 +685,11 @@ def _scatter(cmp_, keys, note, numeric, outdir, fmt):
             ax = axes[r][c]
             for gi, (gkey, g) in enumerate(groups):
                 gkey = gkey if isinstance(gkey, tuple) else (gkey,)
+                band = _band_of(cmp_, key, g.index)
+                if band is not None:
+                    ax.errorbar(g[x], g[key], yerr=_yerr(g[key], band), fmt="none",
+                                ecolor=colors[gi % len(colors)], elinewidth=1, alpha=0.6,
+                                label=BAND_LABEL if gi == 0 and r == 0 and c == 0 else None)
                 ax.scatter(g[x], g[key], s=18, color=colors[gi % len(colors)],
                            label=_series_label(gkey) if cat else None)
             bad = t[[lab in flagged for lab in t.index]]
@@ -671,6 +753,10 @@ def _bars(cmp_, keys, outdir, fmt):
         vals = t[key]
         ys = np.arange(len(t))
         bars = ax.barh(ys, vals.fillna(0), color="#4C72B0")
+        band = _band_of(cmp_, key, t.index)
+        if band is not None:
+            ax.errorbar(vals.fillna(0), ys, xerr=_yerr(vals, band), fmt="none", ecolor="black",
+                        elinewidth=1, capsize=3)
         for bar, lab, v in zip(bars, t.index, vals):
             ax.text(0 if _none(v) is None else v, bar.get_y() + bar.get_height() / 2,
                     " " + kpi.fmt(_none(v)), va="center", fontsize="small")
@@ -683,6 +769,8 @@ def _bars(cmp_, keys, outdir, fmt):
         ax.set_title(_kpi_title(key), fontsize="medium")
         ax.grid(alpha=0.3, axis="x")
         hi = np.nanmax(vals) if vals.notna().any() else 1.0
+        if band is not None and np.isfinite(band[1]).any():
+            hi = max(hi, np.nanmax(band[1]))
         if key == "pue":
             ax.set_xlim(1.0, hi * 1.08 + 0.01)
         else:

@@ -183,3 +183,111 @@ def test_compare_cli_on_files(sim_h5, sim_h5_b, tmp_path, capsys):
     assert os.path.getsize(out / "compare.png") > 1000
     assert main(["compare", sim_h5, "x.csv"]) == 2
     assert main(["compare", str(tmp_path)]) == 2  # a folder without a sweep summary
+
+
+# A sweep with bands (`joule sweep --uncertainty N`): linear nodes behind a fixed PUE whose
+# scenario gives it the range 1.1-1.3, so facility energy has a P5-P95 band in every variant.
+BANDED_BASE = """\
+name: banded
+seed: 3
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 2}
+  node: {type: dgx-h100, model: linear, idle_power: 1 kW, max_power: 5 kW}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
+uncertainty:
+  cooling.pue: {range: [1.1, 1.3]}
+output: {facility_interval: 5 min, rack_interval: 15 min}
+"""
+BANDED_SWEEP = """\
+base: base.yaml
+axes:
+  variants:
+    - {{name: small, set: {{cluster.node.max_power: 4 kW}}}}
+    - {{name: large, set: {{cluster.node.max_power: 6 kW}}}}
+  {extra}
+"""
+
+
+def _banded_sweep(joule, tmp, extra=""):
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "base.yaml").write_text(BANDED_BASE)
+    (tmp / "s.yaml").write_text(BANDED_SWEEP.format(extra=extra))
+    proc = subprocess.run([joule, "sweep", str(tmp / "s.yaml"), "-o", str(tmp / "out"), "-j",
+                           "2", "-q", "--uncertainty", "6"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return str(tmp / "out")
+
+
+def _capture_figures(monkeypatch):
+    figures = []
+    real = compare._save
+
+    def keep(fig, outdir, stem, fmt):
+        figures.append((stem, fig))
+        return real(fig, outdir, stem, fmt)
+
+    monkeypatch.setattr(compare, "_save", keep)
+    return figures
+
+
+def _panel(fig, key):
+    title = compare._kpi_title(key)
+    return next(ax for ax in fig.axes if ax.get_title() == title)
+
+
+def test_compare_draws_sweep_bands(joule, tmp_path, monkeypatch):
+    """Bars with error bars from P5 to P95 (categorical variants), a shaded band along a numeric
+    swept value, each at the values summary.h5's /bands holds."""
+    import matplotlib.collections as mc
+
+    out = _banded_sweep(joule, tmp_path / "a")
+    cmp_ = compare.load([out])
+    with h5py.File(os.path.join(out, "summary.h5"), "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["bands/name"][...]]
+        fac = {n: f["bands/facility_energy_kwh"][i] for i, n in enumerate(names)}
+    key = next(s.key for s in cmp_.specs if s.attr == "facility_energy_kwh")
+    scale = next(s.scale for s in cmp_.specs if s.attr == "facility_energy_kwh")
+    assert set(cmp_.bands[key]) == set(cmp_.labels) == {"small", "large"}
+    for label, name in zip(cmp_.labels, cmp_.names):
+        p5, p50, p95 = cmp_.bands[key][label]
+        assert p5 == pytest.approx(fac[name][0] * scale, rel=1e-12)
+        assert p95 == pytest.approx(fac[name][2] * scale, rel=1e-12)
+        # PUE uniform on [1.1, 1.3]: a real spread around the nominal 1.2.
+        assert p5 < cmp_.table.loc[label, key] < p95
+    figures = _capture_figures(monkeypatch)
+    compare.charts(cmp_, str(tmp_path / "charts-a"))
+    (_, fig), = figures
+    ax = _panel(fig, key)
+    bars = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    assert bars, "no error bars on the facility-energy bars"
+    segments = bars[0].lines[2][0].get_segments()
+    ends = sorted((min(s[:, 1]), max(s[:, 1])) for s in segments)
+    expected = sorted((b[0], b[2]) for b in cmp_.bands[key].values())
+    assert np.allclose(ends, expected, rtol=1e-9)
+    # A numeric axis: one shaded P5-P95 band per variant along it.
+    out = _banded_sweep(joule, tmp_path / "b",
+                        extra="grid: {cluster.racks.count: [1, 2]}")
+    cmp_ = compare.load([out])
+    figures.clear()
+    compare.charts(cmp_, str(tmp_path / "charts-b"))
+    (_, fig), = figures
+    ax = _panel(fig, key)
+    shaded = [c for c in ax.collections if isinstance(c, mc.PolyCollection)]
+    assert len(shaded) == 2
+    for variant, poly in zip(dict.fromkeys(cmp_.table["variant"]), shaded):
+        rows = cmp_.table.index[cmp_.table["variant"] == variant]
+        ys = poly.get_paths()[0].vertices[:, 1]
+        assert min(ys) == pytest.approx(min(cmp_.bands[key][r][0] for r in rows), rel=1e-9)
+        assert max(ys) == pytest.approx(max(cmp_.bands[key][r][2] for r in rows), rel=1e-9)
+    # Without bands nothing is shaded and no error bars are drawn.
+    plain = compare.load([out])
+    plain.bands = {}
+    figures.clear()
+    compare.charts(plain, str(tmp_path / "charts-c"))
+    (_, fig), = figures
+    ax = _panel(fig, key)
+    assert not [c for c in ax.collections if isinstance(c, mc.PolyCollection)]
