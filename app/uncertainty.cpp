@@ -80,6 +80,24 @@ bool cooling_is(const ParamNode& r, const char* type) {
   return scalar_at(r, "cooling.type", "") == type;
 }
 
+// The scale on the MTBF of a `list` workload's training jobs (one coefficient for all of them).
+const std::string list_mtbf_scale = "workload.jobs.failures.mtbf_scale";
+
+// Indices of a `list` workload's training jobs whose failures are drawn (not `enabled: false`).
+std::vector<std::size_t> list_training_jobs(const ParamNode& root) {
+  std::vector<std::size_t> out;
+  if (scalar_at(root, "workload.generator", "") != "list") return out;
+  const ParamNode* jobs = at_path(root, "workload.jobs");
+  if (!jobs || !jobs->is_sequence()) return out;
+  for (std::size_t i = 0; i < jobs->items.size(); ++i) {
+    const ParamNode& j = jobs->items[i];
+    if (!j.is_map() || !j.find("training")) continue;
+    if (scalar_at(j, "failures.enabled", "true") == "false") continue;
+    out.push_back(i);
+  }
+  return out;
+}
+
 const std::vector<Entry>& registry() {
   static const std::vector<Entry> entries = [] {
     std::vector<Entry> e;
@@ -744,6 +762,22 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
     finish(std::move(c));
   }
 
+  // Failures of a `list` workload's training jobs: each job has its own `failures:` map (absent:
+  // the defaults, Llama 3's rate), so one factor scales every such job's MTBF, with the spread
+  // of workload.failures.mtbf_per_gpu (the same hardware fails at the same uncertain rate).
+  if (!list_training_jobs(root).empty()) {
+    Coefficient f{list_mtbf_scale,
+                  "number",
+                  SourceKind::measurement,
+                  {},
+                  "the source's own spread: Llama 3 counted 419 interruptions, so the rate's "
+                  "Poisson standard error is 1/sqrt(419) = 4.9 %; a factor on each training "
+                  "job's failures.mtbf_per_gpu"};
+    f.dist = distribution(1.0, SourceKind::measurement, Form::direct, nan, nan,
+                          1.0 / std::sqrt(419.0), 0, 1e300);
+    finish(std::move(f));
+  }
+
   // Keys only the `uncertainty:` section names: any numeric key the scenario sets.
   for (const auto& s : spreads) {
     if (matched.count(s.key)) continue;
@@ -800,6 +834,19 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
     const Coefficient& c = coefficients[i];
     if (c.name.rfind("accelerator.", 0) == 0) {
       accelerator = true;
+      continue;
+    }
+    if (c.name == list_mtbf_scale) {
+      // Each training job's own MTBF (or the default) times the factor, in seconds.
+      const double default_s =
+          *parse_number(declared("workload", "failures", "mtbf_per_gpu")->default_value);
+      auto& jobs = const_cast<ParamNode&>(*at_path(out.root, "workload.jobs"));
+      for (std::size_t j : list_training_jobs(sc.root)) {
+        const ParamNode* own = at_path(jobs.items[j], "failures.mtbf_per_gpu");
+        const double mtbf_s =
+            own && own->is_scalar() ? parse_number(own->scalar).value_or(default_s) : default_s;
+        apply_set(jobs.items[j], "failures.mtbf_per_gpu=" + num(mtbf_s * v[i]) + " s");
+      }
       continue;
     }
     const double factor = unit_factor(c.unit);

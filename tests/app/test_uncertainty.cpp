@@ -502,3 +502,56 @@ workload: {generator: llm-training, jobs: {params: [7e9], gpus: [16]}}
     }
   CHECK(seen);
 }
+
+TEST_CASE("a list workload's training jobs: one factor scales every job's MTBF") {
+  const auto dir = test::temp_dir("unc-list-failures");
+  const std::string yaml = R"(name: lf
+seed: 4
+duration: 2 h
+cluster:
+  racks: {count: 1, nodes_per_rack: 4}
+  node: {type: dgx-h100, model: linear}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs:
+    - {name: own, training: {params: 1e9, tokens: 1e12, gpus: 16}, failures: {mtbf_per_gpu: 1000 h}}
+    - {name: default, training: {params: 1e9, tokens: 1e12, gpus: 16}}
+    - {name: off, training: {params: 1e9, tokens: 1e12, gpus: 16}, failures: {enabled: false}}
+    - {name: other, submit: 0 h, nodes: 1, duration: 1 h}
+output: {facility_interval: 5 min, rack_interval: 15 min}
+)";
+  const auto sc = app::load_scenario_text(yaml, "lf.yaml", dir.string());
+  const auto coefficients = app::scenario_coefficients(sc);
+  std::vector<double> v;
+  bool seen = false;
+  for (const auto& c : coefficients) {
+    if (c.name == "workload.jobs.failures.mtbf_scale") {
+      // Llama 3's 419 interruptions: normal around 1 with σ = 1/sqrt(419).
+      CHECK(c.dist.nominal == 1);
+      CHECK(c.dist.sd == doctest::Approx(1 / std::sqrt(419.0)));
+      seen = true;
+    }
+    v.push_back(c.name == "workload.jobs.failures.mtbf_scale" ? 2.0 : c.dist.nominal);
+  }
+  REQUIRE(seen);
+  const app::Scenario s = app::sample_scenario(sc, coefficients, v);
+  const auto& jobs = s.root.find("workload")->find("jobs")->items;
+  const auto mtbf_s = [&](std::size_t j) {
+    return sim::parse_quantity(jobs[j].find("failures")->find("mtbf_per_gpu")->scalar).value;
+  };
+  CHECK(mtbf_s(0) == doctest::Approx(2 * 1000 * 3600.0));       // its own 1000 h, doubled
+  CHECK(mtbf_s(1) == doctest::Approx(2 * 50677 * 3600.0));      // the default 50,677 h, doubled
+  CHECK_FALSE(jobs[2].find("failures")->find("mtbf_per_gpu"));  // failures off: untouched
+  CHECK_FALSE(jobs[3].find("failures"));                        // not a training job
+  // At its nominal factor the sampled scenario runs exactly as the plain one.
+  std::vector<double> nominal;
+  for (const auto& c : coefficients) nominal.push_back(c.dist.nominal);
+  app::RunOptions a, b;
+  a.output = (dir / "plain.h5").string();
+  b.output = (dir / "nominal.h5").string();
+  const app::Summary pa = app::run(sc, a);
+  const app::Summary pb = app::run(app::sample_scenario(sc, coefficients, nominal), b);
+  for (const char* k : {"it_energy_kwh", "goodput", "useful_gpu_h"})
+    CHECK_MESSAGE(*pa.values.at(k) == *pb.values.at(k), k);
+}
