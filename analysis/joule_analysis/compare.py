@@ -757,8 +757,11 @@ def _bars(cmp_, keys, outdir, fmt):
         if band is not None:
             ax.errorbar(vals.fillna(0), ys, xerr=_yerr(vals, band), fmt="none", ecolor="black",
                         elinewidth=1, capsize=3)
-        for bar, lab, v in zip(bars, t.index, vals):
-            ax.text(0 if _none(v) is None else v, bar.get_y() + bar.get_height() / 2,
+        for i, (bar, lab, v) in enumerate(zip(bars, t.index, vals)):
+            at = 0 if _none(v) is None else v
+            if band is not None and np.isfinite(band[1][i]):
+                at = max(at, band[1][i])  # the label right of the error bar
+            ax.text(at, bar.get_y() + bar.get_height() / 2,
                     " " + kpi.fmt(_none(v)), va="center", fontsize="small")
             if lab in flagged:
                 bar.set_hatch("///")

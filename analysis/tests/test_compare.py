@@ -291,3 +291,25 @@ def test_compare_draws_sweep_bands(joule, tmp_path, monkeypatch):
     (_, fig), = figures
     ax = _panel(fig, key)
     assert not [c for c in ax.collections if isinstance(c, mc.PolyCollection)]
+
+
+def test_compare_draws_run_file_bands(joule, tmp_path, monkeypatch):
+    """Run files from `joule run --uncertainty N`: error bars at their /uncertainty P5-P95."""
+    (tmp_path / "base.yaml").write_text(BANDED_BASE)
+    out = tmp_path / "u.h5"
+    proc = subprocess.run([joule, "run", str(tmp_path / "base.yaml"), "-o", str(out), "-q",
+                           "--uncertainty", "6", "-j", "2"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    cmp_ = compare.load([str(out)])
+    spec = next(s for s in cmp_.specs if s.attr == "facility_energy_kwh")
+    p5, _, p95 = Run(str(out)).bands["facility_energy_kwh"]
+    lo, _, hi = cmp_.bands[spec.key]["banded"]
+    assert (lo, hi) == pytest.approx((p5 * spec.scale, p95 * spec.scale), rel=1e-12)
+    figures = _capture_figures(monkeypatch)
+    compare.charts(cmp_, str(tmp_path / "charts"))
+    (_, fig), = figures
+    ax = _panel(fig, spec.key)
+    bars = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    assert bars
+    (segment,) = bars[0].lines[2][0].get_segments()
+    assert (min(segment[:, 0]), max(segment[:, 0])) == pytest.approx((lo, hi), rel=1e-9)
