@@ -14,6 +14,7 @@
 #include <deque>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
@@ -465,11 +466,18 @@ NodeSpec node_spec(const sim::ParamReader& r) {
             std::tuple{&NodeType::nic_idle_w, &NodeType::nic_max_w, "nic"},
             std::tuple{&NodeType::other_idle_w, &NodeType::other_max_w, "other"}})
         if ((own.*idle).value > (own.*max).value) {
+          const auto watts = [](double w) {
+            std::ostringstream o;
+            o << w << " W";
+            return o.str();
+          };
           const std::string idle_key = std::string(name) + "_idle_power";
           const std::string max_key = std::string(name) + "_max_power";
-          r.fail(r.has(max_key) ? max_key : idle_key,
-                 "makes " + idle_key + " (" + std::to_string((own.*idle).value) + " W) exceed " +
-                     max_key + " (" + std::to_string((own.*max).value) + " W)");
+          if (r.has(max_key))
+            r.fail(max_key, "must be >= " + idle_key + " (" + watts((own.*idle).value) + "), got " +
+                                watts((own.*max).value));
+          r.fail(idle_key, "must be <= " + max_key + " (" + watts((own.*max).value) + "), got " +
+                               watts((own.*idle).value));
         }
       s.overridden_type = std::make_shared<const NodeType>(std::move(own));
       s.type = s.overridden_type.get();
