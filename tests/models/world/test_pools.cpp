@@ -263,3 +263,32 @@ scheduler: {policy: )" +
     CHECK(w.cluster_state().node(jobs.at(2).nodes[0]).pool == 1);
   }
 }
+
+TEST_CASE("pools: gpu-jobs and llm-training send every job they draw to the pools asked for") {
+  auto b = build(cluster() + R"(workload:
+  generator: gpu-jobs
+  arrivals: {process: poisson, mean_interarrival: 10 min}
+  gpus: [8, 16]
+  duration: 30 min
+  max_jobs: 12
+  pool: blackwell
+)",
+                 sim::hours(12));
+  World& w = *b.world;
+  w.run_until(sim::hours(12));
+  REQUIRE(w.jobs().size() == 12);
+  for (const auto& job : w.jobs()) {
+    CHECK(job.state == models::world::JobState::done);
+    for (const auto id : job.nodes) CHECK(w.cluster_state().node(id).pool == 1);
+  }
+  // Hopper never ran a job: 2 × 1 kW idle for 12 h.
+  CHECK(w.racks()[0].energy_j == doctest::Approx(2 * 1e3 * 12 * 3600));
+  // 24 GPUs are 3 nodes of 8: more than either pool holds.
+  CHECK(expect_error(cluster() + R"(workload:
+  generator: llm-training
+  arrivals: {process: poisson, mean_interarrival: 1 h}
+  jobs: {params: [1e9], gpus: [24]}
+  prefer: hopper
+)")
+            .find("at most 2 nodes") != std::string::npos);
+}
