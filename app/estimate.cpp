@@ -142,9 +142,14 @@ EstimateError compare_with_run(const std::vector<JobPrediction>& predictions,
 
 std::string estimate_table(const std::vector<JobPrediction>& p, std::size_t rows) {
   std::string out;
-  char line[256];
-  std::snprintf(line, sizeof line, "%-12s %10s %5s %5s %10s %10s %12s %10s %10s\n", "job",
-                "submit h", "nodes", "gpus", "run h", "IT kWh", "facility kWh", "kgCO2e",
+  char line[512];
+  // The name column is as wide as the longest name shown (names longer than 48 characters
+  // push their own row's columns right rather than being cut).
+  int name_width = 3;
+  for (std::size_t i = 0; i < p.size() && i < rows; ++i)
+    name_width = std::max(name_width, std::min(48, static_cast<int>(p[i].name.size())));
+  std::snprintf(line, sizeof line, "%-*s %10s %5s %5s %10s %10s %12s %10s %10s\n", name_width,
+                "job", "submit h", "nodes", "gpus", "run h", "IT kWh", "facility kWh", "kgCO2e",
                 "cost USD");
   out += line;
   double it = 0, fac = 0, co2 = 0, cost = 0, gpu_h = 0;
@@ -159,7 +164,7 @@ std::string estimate_table(const std::vector<JobPrediction>& p, std::size_t rows
       priced = true;
     }
     if (i >= rows) continue;
-    std::snprintf(line, sizeof line, "%-12s %10.2f %5d %5d %10.2f %10s %12s %10s %10s\n",
+    std::snprintf(line, sizeof line, "%-*s %10.2f %5d %5d %10.2f %10s %12s %10s %10s\n", name_width,
                   p[i].name.c_str(), p[i].submit_s / 3600, p[i].nodes, p[i].gpus, p[i].run_s / 3600,
                   format_number(p[i].it_kwh).c_str(), format_number(p[i].facility_kwh).c_str(),
                   format_number(p[i].co2e_kg).c_str(),

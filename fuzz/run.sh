@@ -3,7 +3,7 @@
 #
 #   fuzz/run.sh [BUILD_DIR] [SECONDS_PER_TARGET] [TARGET...]
 #
-# BUILD_DIR (default build-fuzz) must be configured with -DJOULE_FUZZ=ON (clang; see
+# BUILD_DIR (default build-asan) must be configured with -DJOULE_FUZZ=ON (clang; see
 # scripts/test.sh for the configuration CI uses). The seed
 # corpus is read only: inputs the fuzzer finds go to BUILD_DIR/fuzz/work/<target>/, crashes,
 # timeouts and out-of-memory inputs to BUILD_DIR/fuzz/artifacts/<target>/. Exits non-zero if
@@ -11,7 +11,7 @@
 # turn it into a regression test in tests/regressions/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build-fuzz}
+build=${1:-build-asan}
 seconds=${2:-${JOULE_FUZZ_SECONDS:-25}}
 shift $(($# < 2 ? $# : 2))
 targets=("$@")

@@ -126,8 +126,10 @@ TEST_CASE("SIGINT stops a run cleanly: exit 130, no file under the final name") 
   const int pid = std::stoi(started.output);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   ::kill(pid, SIGINT);
-  // The child belongs to the shell that exited; poll until it is gone.
-  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
+  // The child belongs to the shell that exited; poll until it is gone (up to a minute: a
+  // sanitizer build on a loaded machine can take seconds to load the scenario before its
+  // event loop sees the flag).
+  for (int i = 0; i < 1200 && ::kill(pid, 0) == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(::kill(pid, 0) != 0);
   CHECK_FALSE(fs::exists(out));
@@ -172,7 +174,9 @@ TEST_CASE("docs/scenario-reference.md is what `joule list-models --markdown` pri
   const auto printed = reference_sections(r.output);
   const auto kept = reference_sections(committed);
   std::size_t at = 0;
-  for (const auto& [heading, text] : kept) {
+  for (const auto& section : kept) {
+    const std::string& heading = section.first;  // not a structured binding: clang 14 cannot
+    const std::string& text = section.second;    // capture one in CAPTURE's lambda
     CAPTURE(heading);
     while (at < printed.size() && printed[at].first != heading) {
       MESSAGE("docs/scenario-reference.md lacks " << printed[at].first);

@@ -165,3 +165,26 @@ workload:
   CHECK(e.energy_mean_abs_pct < 1.0);
   CHECK(e.time_mean_abs_pct < 1.0);
 }
+
+TEST_CASE("estimate: the table's columns line up whatever the job names") {
+  std::vector<app::JobPrediction> p(2);
+  p[0].name = "a";
+  p[1].name = "a-rather-long-job-name";
+  for (auto& j : p) {
+    j.nodes = 8;
+    j.gpus = 64;
+    j.run_s = 3600;
+    j.it_kwh = 1000;
+    j.facility_kwh = 1100;
+  }
+  const std::string table = app::estimate_table(p, 10);
+  // Header and both rows: the "gpus" column ends at the same character in each.
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, next; (next = table.find('\n', at)) != std::string::npos; at = next + 1)
+    lines.push_back(table.substr(at, next - at));
+  REQUIRE(lines.size() >= 3);
+  const std::size_t end = lines[0].find("gpus") + 4;
+  CHECK(lines[1].substr(end - 2, 2) == "64");
+  CHECK(lines[2].substr(end - 2, 2) == "64");
+  CHECK(lines[2].rfind("a-rather-long-job-name ", 0) == 0);
+}

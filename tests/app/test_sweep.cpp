@@ -100,7 +100,9 @@ app::SweepOptions options_for(const std::string& dir, unsigned jobs) {
 // KPIs that must match between runs of the same variant (all but the wall time).
 void check_same_kpis(const app::VariantResult& a, const app::VariantResult& b) {
   REQUIRE(a.values.size() == b.values.size());
-  for (const auto& [key, value] : a.values) {
+  for (const auto& kv : a.values) {
+    const std::string& key = kv.first;  // named members: clang 14 cannot capture a
+    const auto& value = kv.second;      // structured binding in INFO's lambda
     if (key == "wall_s") continue;
     // A KPI this test binary registers (example_kpi.cpp) that the joule binary running the
     // child processes does not have.

@@ -136,7 +136,9 @@ TEST_CASE("sweep --uncertainty 1 equals a plain sweep") {
   REQUIRE(one.ran == 2);
   CHECK(plain.results[0].bands.empty());
   for (std::size_t v = 0; v < 2; ++v)
-    for (const auto& [k, value] : plain.results[v].values) {
+    for (const auto& kv : plain.results[v].values) {
+      const std::string& k = kv.first;  // named members: clang 14 cannot capture a
+      const auto& value = kv.second;    // structured binding in INFO's lambda
       if (k == "wall_s" || k.rfind("example_", 0) == 0) continue;
       INFO(k);
       CHECK(value == one.results[v].values.at(k));
