@@ -23,6 +23,7 @@ Reservation reserve(const SchedulerContext& ctx, const JobView& head, bool count
   };
   std::vector<Slot> slots;
   for (const NodeInfo& n : ctx.nodes()) {
+    if (!n.in_service || !may_run_on(head, n)) continue;  // retired or absent: never
     if (!n.free) {
       const auto it = busy_until.find(n.id);
       slots.push_back({it == busy_until.end() ? sim::Time::max() : it->second, false});
@@ -57,16 +58,20 @@ std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
                                          const EasyOptions& options) {
   std::optional<Reservation> reservation;
   std::size_t free = ctx.free_nodes();
+  // A job asking for pools fits if one of them has the nodes (counted only for such jobs).
+  auto free_in_pools = [&](const JobView& job) {
+    return job.request.pools.empty() ? free : free_nodes_for(ctx, job);
+  };
   enum class Outcome { started, no_room, wait, never };
   auto try_start = [&](const JobView& job) {
     const auto need = static_cast<std::size_t>(job.request.nodes);
-    if (need > free) return Outcome::no_room;
+    if (need > free || need > free_in_pools(job)) return Outcome::no_room;
     if (options.admit) {
       const Admission a = options.admit(ctx, job);
       if (a == Admission::wait) return Outcome::wait;
       if (a == Admission::never) return Outcome::never;
     }
-    std::vector<std::uint32_t> nodes = options.place(ctx, need);
+    std::vector<std::uint32_t> nodes = options.place(ctx, need, &job);
     if (nodes.size() != need) return Outcome::no_room;
     ctx.start(job, std::move(nodes));
     free -= need;
@@ -84,7 +89,7 @@ std::optional<Reservation> easy_backfill(SchedulerContext& ctx,
       continue;
     }
     const auto need = static_cast<std::size_t>(job->request.nodes);
-    if (need > free) continue;
+    if (need > free || need > free_in_pools(*job)) continue;
     const sim::Time ends = later(ctx.now(), ctx.estimate(*job, ctx.power_cap(*job)).run_time);
     const bool before_shadow = ends <= reservation->shadow;
     if (!before_shadow && need > reservation->extra) continue;

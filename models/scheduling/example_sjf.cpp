@@ -13,7 +13,7 @@
 //   max_nodes  0        only jobs of at most this many nodes may start (0: any size)
 #include <algorithm>
 
-#include "models/scheduling/policy.hpp"
+#include "models/scheduling/placement.hpp"
 
 namespace joule::models::scheduling {
 
@@ -37,7 +37,7 @@ public:
     for (const JobView* job : jobs) {
       const int nodes = job->request.nodes;
       if (max_nodes_ > 0 && nodes > max_nodes_) continue;
-      if (static_cast<std::size_t>(nodes) <= ctx.free_nodes()) ctx.start(*job);
+      if (static_cast<std::size_t>(nodes) <= free_nodes_for(ctx, *job)) ctx.start(*job);
     }
   }
 

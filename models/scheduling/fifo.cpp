@@ -1,6 +1,6 @@
 // FIFO: start jobs strictly in arrival order; the head of the queue blocks everything behind it
 // until enough nodes are free. The reference point every other policy is compared with.
-#include "models/scheduling/policy.hpp"
+#include "models/scheduling/placement.hpp"
 
 namespace joule::models::scheduling {
 
@@ -10,7 +10,7 @@ class Fifo final : public Policy {
 public:
   void schedule(SchedulerContext& ctx) override {
     for (const JobView* job : ctx.queue()) {
-      if (static_cast<std::size_t>(job->request.nodes) > ctx.free_nodes()) break;
+      if (static_cast<std::size_t>(job->request.nodes) > free_nodes_for(ctx, *job)) break;
       ctx.start(*job);
     }
   }

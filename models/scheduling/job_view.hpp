@@ -19,6 +19,9 @@ struct JobRequest {
   sim::Time work;  // estimated run time at nominal speed (what policies plan with)
   bool flexible = false;
   sim::Time deadline = sim::Time::max();
+  // Node pools the job may run on (NodeInfo::pool), preferred first; it runs within one of
+  // them. Empty: any node (a cluster of one node type).
+  std::vector<std::uint32_t> pools;
 };
 
 enum class JobState { queued, running, done };

@@ -6,22 +6,60 @@
 
 namespace joule::models::scheduling {
 
-std::vector<std::uint32_t> startable_nodes(const SchedulerContext& ctx) {
-  std::vector<std::uint32_t> out;
+bool may_run_on(const JobView& job, const NodeInfo& node) {
+  const auto& pools = job.request.pools;
+  return pools.empty() || std::find(pools.begin(), pools.end(), node.pool) != pools.end();
+}
+
+namespace {
+// Free, on nodes per pool id.
+std::map<std::uint32_t, std::size_t> free_per_pool(const SchedulerContext& ctx) {
+  std::map<std::uint32_t, std::size_t> out;
   for (const NodeInfo& n : ctx.nodes())
-    if (n.free && n.state == NodeState::on) out.push_back(n.id);
+    if (n.free && n.state == NodeState::on) ++out[n.pool];
+  return out;
+}
+}  // namespace
+
+std::size_t free_nodes_for(const SchedulerContext& ctx, const JobView& job) {
+  if (job.request.pools.empty()) return ctx.free_nodes();
+  const auto free = free_per_pool(ctx);
+  std::size_t most = 0;
+  for (const auto p : job.request.pools)
+    if (const auto it = free.find(p); it != free.end()) most = std::max(most, it->second);
+  return most;
+}
+
+std::vector<std::uint32_t> startable_nodes(const SchedulerContext& ctx, const JobView* job,
+                                           std::size_t count) {
+  std::vector<std::uint32_t> out;
+  if (!job || job->request.pools.empty()) {
+    for (const NodeInfo& n : ctx.nodes())
+      if (n.free && n.state == NodeState::on) out.push_back(n.id);
+    return out;
+  }
+  const auto free = free_per_pool(ctx);
+  for (const auto p : job->request.pools) {
+    const auto it = free.find(p);
+    if (it == free.end() || it->second < std::max<std::size_t>(count, 1)) continue;
+    for (const NodeInfo& n : ctx.nodes())
+      if (n.pool == p && n.free && n.state == NodeState::on) out.push_back(n.id);
+    return out;
+  }
   return out;
 }
 
-std::vector<std::uint32_t> lowest_ids(const SchedulerContext& ctx, std::size_t count) {
-  std::vector<std::uint32_t> free = startable_nodes(ctx);
+std::vector<std::uint32_t> lowest_ids(const SchedulerContext& ctx, std::size_t count,
+                                      const JobView* job) {
+  std::vector<std::uint32_t> free = startable_nodes(ctx, job, count);
   if (free.size() < count) return {};
   free.resize(count);
   return free;
 }
 
-std::vector<std::uint32_t> coolest_racks(const SchedulerContext& ctx, std::size_t count) {
-  std::vector<std::uint32_t> free = startable_nodes(ctx);
+std::vector<std::uint32_t> coolest_racks(const SchedulerContext& ctx, std::size_t count,
+                                         const JobView* job) {
+  std::vector<std::uint32_t> free = startable_nodes(ctx, job, count);
   if (free.size() < count) return {};
   // Expected inlet of every rack once one more node works there: its mean inlet now (all its
   // nodes, busy or not: the rack's air, not the free part) plus the steady rise one node at
@@ -49,8 +87,9 @@ std::vector<std::uint32_t> coolest_racks(const SchedulerContext& ctx, std::size_
   return free;
 }
 
-std::vector<std::uint32_t> fewest_racks(const SchedulerContext& ctx, std::size_t count) {
-  const std::vector<std::uint32_t> free = startable_nodes(ctx);
+std::vector<std::uint32_t> fewest_racks(const SchedulerContext& ctx, std::size_t count,
+                                        const JobView* job) {
+  const std::vector<std::uint32_t> free = startable_nodes(ctx, job, count);
   if (free.size() < count) return {};
   std::map<std::uint32_t, std::vector<std::uint32_t>> by_rack;  // rack → free nodes, id order
   const auto nodes = ctx.nodes();
@@ -82,8 +121,9 @@ long pairwise_hops(const SchedulerContext& ctx, std::span<const std::uint32_t> n
   return sum;
 }
 
-std::vector<std::uint32_t> fewest_hops(const SchedulerContext& ctx, std::size_t count) {
-  const std::vector<std::uint32_t> free = startable_nodes(ctx);
+std::vector<std::uint32_t> fewest_hops(const SchedulerContext& ctx, std::size_t count,
+                                       const JobView* job) {
+  const std::vector<std::uint32_t> free = startable_nodes(ctx, job, count);
   if (free.size() < count) return {};
   if (count == 0) return {};
   const auto nodes = ctx.nodes();

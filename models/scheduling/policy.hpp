@@ -63,6 +63,10 @@ struct NodeInfo {
   double accelerators_w = 0.0;  // its accelerators' part of power_w
   double clock = 1.0;           // clock fraction of its busy accelerators
   double die_c = 0.0;           // hottest accelerator die
+  // Its node pool (cluster.pools; 0 in a cluster of one node type) and whether the pool is in
+  // service: a pool not yet added or retired keeps its nodes neither free nor startable.
+  std::uint32_t pool = 0;
+  bool in_service = true;
 };
 
 // What a job would do if it started now on free, on nodes (or, for a running job, what it

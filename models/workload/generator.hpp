@@ -65,6 +65,9 @@ struct JobRequest {
   // Scheduling hints: a flexible job may be deferred by a policy until its deadline.
   bool flexible = false;
   sim::Time deadline = sim::Time::max();
+  // Where it may run (pool_request.hpp): a pool by name or any pool carrying a chip (empty:
+  // any pool), and the pool to try first (empty: none).
+  std::string pool, chip, prefer;
 };
 
 class JobGenerator {
@@ -82,6 +85,13 @@ struct GeneratorContext {
   // is an input error when the scenario is loaded, at the key or trace row that asks for it.
   int cluster_nodes = 0;
   int cluster_gpus = 0;
+  // The cluster's node pools (cluster.pools; one in a cluster of one node type): what jobs'
+  // `pool`, `chip` and `prefer` keys are checked against.
+  struct Pool {
+    std::string name, chip;
+    int nodes = 0;
+  };
+  std::vector<Pool> pools;
 };
 
 // Fails at `key` when `gpus` accelerators exceed the cluster's.

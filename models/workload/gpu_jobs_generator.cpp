@@ -8,25 +8,26 @@
 
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
+#include "models/workload/pool_request.hpp"
 
 namespace joule::models::workload {
 
 namespace {
 
 const sim::ModelDoc& generator_doc() {
-  static const sim::ModelDoc doc{
-      "workload",
-      "gpu-jobs",
-      "Fixed-duration GPU jobs: arrivals × GPU-count mix × run-time distribution.",
-      {
-          {"generator", "string", "", "gpu-jobs"},
-          {"arrivals", "map", "", "arrival process (see 'arrivals')"},
-          {"gpus", "list", "", "GPUs per job: value, list or {values, weights}"},
-          {"duration", "map", "", "run time: value, list or {lognormal: {median, sigma}}"},
-          {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
-          {"flexible", "map", "",
-           "share of jobs policies may defer, with deadlines (see 'flexible')"},
-      }};
+  static const sim::ModelDoc doc = with_pool_keys(
+      {"workload",
+       "gpu-jobs",
+       "Fixed-duration GPU jobs: arrivals × GPU-count mix × run-time distribution.",
+       {
+           {"generator", "string", "", "gpu-jobs"},
+           {"arrivals", "map", "", "arrival process (see 'arrivals')"},
+           {"gpus", "list", "", "GPUs per job: value, list or {values, weights}"},
+           {"duration", "map", "", "run time: value, list or {lognormal: {median, sigma}}"},
+           {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
+           {"flexible", "map", "",
+            "share of jobs policies may defer, with deadlines (see 'flexible')"},
+       }});
   return doc;
 }
 
@@ -47,6 +48,7 @@ struct GpuJobsSpec {
   Distribution gpus, duration;  // accelerators per job; run time (s)
   std::int64_t max_jobs = 0;    // 0: unlimited
   FlexibleSpec flexible;
+  JobRequest where;  // the pools every job may run in (pool_request.hpp)
 };
 
 GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
@@ -68,6 +70,9 @@ GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx
                            "median·e^(6σ)); a job may run at most 100 years");
   s.max_jobs = r.integer("max_jobs", sim::Range::non_negative());
   s.flexible = flexible_spec(r);
+  const int per_node =
+      ctx.cluster_nodes > 0 ? std::max(1, ctx.cluster_gpus / ctx.cluster_nodes) : 1;
+  read_pool_request(r, s.where, ctx, static_cast<int>(std::ceil(s.gpus.highest() / per_node)));
   return s;
 }
 
@@ -80,7 +85,8 @@ public:
         gpus_(std::move(spec.gpus)),
         duration_(std::move(spec.duration)),
         max_jobs_(spec.max_jobs),
-        flexible_(spec.flexible, ctx) {}
+        flexible_(spec.flexible, ctx),
+        where_(std::move(spec.where)) {}
 
   std::optional<JobRequest> next() override {
     if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
@@ -90,6 +96,9 @@ public:
     req.gpus = static_cast<int>(gpus_.sample(rng_));
     req.duration = sim::seconds(duration_.sample(rng_));
     flexible_.mark(req);
+    req.pool = where_.pool;
+    req.chip = where_.chip;
+    req.prefer = where_.prefer;
     return req;
   }
 
@@ -99,6 +108,7 @@ private:
   Distribution gpus_, duration_;
   std::int64_t max_jobs_ = 0, count_ = 0;
   FlexibleMarker flexible_;
+  JobRequest where_;
 };
 
 const bool registered = JobGeneratorRegistry::add(

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "models/workload/generator.hpp"
+#include "models/workload/pool_request.hpp"
 
 namespace joule::models::workload {
 
@@ -61,19 +62,19 @@ const sim::ModelDoc& jobs_doc() {
 const bool jobs_documented = (sim::model_docs().push_back(&jobs_doc()), true);
 
 const sim::ModelDoc& generator_doc() {
-  static const sim::ModelDoc doc{
-      "workload",
-      "llm-training",
-      "LLM pre-training jobs: arrivals × size mix × failures (Llama 3 defaults).",
-      {
-          {"generator", "string", "", "llm-training"},
-          {"arrivals", "map", "", "arrival process (see 'arrivals')"},
-          {"jobs", "map", "", "job mix (see 'llm-training.jobs')"},
-          {"failures", "map", "", "failure model (see 'failures'); absent: Llama 3 defaults"},
-          {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
-          {"fidelity", "string", "steady",
-           "steady (phase-averaged blocks of steps) or iteration (every phase as an event)"},
-      }};
+  static const sim::ModelDoc doc = with_pool_keys(
+      {"workload",
+       "llm-training",
+       "LLM pre-training jobs: arrivals × size mix × failures (Llama 3 defaults).",
+       {
+           {"generator", "string", "", "llm-training"},
+           {"arrivals", "map", "", "arrival process (see 'arrivals')"},
+           {"jobs", "map", "", "job mix (see 'llm-training.jobs')"},
+           {"failures", "map", "", "failure model (see 'failures'); absent: Llama 3 defaults"},
+           {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
+           {"fidelity", "string", "steady",
+            "steady (phase-averaged blocks of steps) or iteration (every phase as an event)"},
+       }});
   return doc;
 }
 
@@ -112,6 +113,7 @@ struct LlmTrainingSpec {
   FailureSpec failures;
   std::int64_t max_jobs = 0;  // 0: unlimited
   Fidelity fidelity = Fidelity::steady;
+  JobRequest where;  // the pools every job may run in (pool_request.hpp)
 };
 
 LlmTrainingSpec llm_training_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
@@ -196,6 +198,8 @@ LlmTrainingSpec llm_training_spec(const sim::ParamReader& r, const GeneratorCont
   spec.max_jobs = r.integer("max_jobs", sim::Range::non_negative());
   spec.fidelity = r.choice("fidelity", {"steady", "iteration"}) == "iteration" ? Fidelity::iteration
                                                                                : Fidelity::steady;
+  read_pool_request(r, spec.where, ctx,
+                    static_cast<int>(std::ceil(spec.gpus.highest() / spec.per_node)));
   return spec;
 }
 
@@ -254,6 +258,9 @@ public:
     req.failures = spec_.failures;
     if (s.forward_only) req.failures->enabled = false;  // an evaluation pass keeps no state
     req.fidelity = spec_.fidelity;
+    req.pool = spec_.where.pool;
+    req.chip = spec_.where.chip;
+    req.prefer = spec_.where.prefer;
     return req;
   }
 

@@ -19,6 +19,7 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
       scheduling::NodeInfo& n = nodes_[i];
       n.id = i;
       n.rack = r;
+      n.pool = static_cast<std::uint32_t>(spec.pool_of_rack(r));
       n.inlet_c = inlet_c;
       free_.insert(free_.end(), i);
     }

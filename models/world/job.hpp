@@ -54,6 +54,9 @@ struct Job : scheduling::JobView {
   std::int64_t interruptions = 0;
   // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
   bool paused = false;
+  // The node pool its model was built for (cluster.pools): the preferred pool while queued, the
+  // pool of its nodes once started.
+  std::uint32_t model_pool = 0;
 
   // Nominal time at wall time `now` (whole nanoseconds).
   sim::Time nominal(sim::Time now) const {

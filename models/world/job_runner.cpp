@@ -7,6 +7,7 @@
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/network/collectives.hpp"
 #include "models/world/finished_job.hpp"
+#include "models/world/pools.hpp"
 
 namespace joule::models::world {
 
@@ -86,9 +87,9 @@ const std::deque<Job>& JobRunner::jobs() const {
 
 // --- Building jobs ----------------------------------------------------------------------
 
-workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precision,
-                                                      int gpus) const {
-  const compute::AcceleratorSpec& chip = *cluster_.node.accelerator;
+workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precision, int gpus,
+                                                      std::uint32_t pool) const {
+  const compute::AcceleratorSpec& chip = *cluster_.pools[pool].node.accelerator;
   workload::ClusterCapabilities caps;
   caps.peak_tensor = sim::FlopsPerSecond(chip.peak_rate(workload::tensor_op(precision)));
   caps.hbm_bandwidth = sim::BytesPerSecond(chip.peak_rate(compute::Op::hbm));
@@ -114,12 +115,15 @@ workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precis
 }
 
 // What a job model is built with: the cluster's reference rates and capabilities.
-workload::JobEnvironment JobRunner::job_environment(int gpus, sim::Rng failure_rng) const {
+workload::JobEnvironment JobRunner::job_environment(int gpus, sim::Rng failure_rng,
+                                                    std::uint32_t pool) const {
   workload::JobEnvironment env;
-  env.reference_rates = [chip = cluster_.node.accelerator](double mfu) {
+  env.reference_rates = [chip = cluster_.pools[pool].node.accelerator](double mfu) {
     return compute::reference_training_rates(*chip, mfu, fixed_job_hbm_fraction);
   };
-  env.capabilities = [this, gpus](workload::Precision p) { return capabilities(p, gpus); };
+  env.capabilities = [this, gpus, pool](workload::Precision p) {
+    return capabilities(p, gpus, pool);
+  };
   env.gpus = gpus;
   env.failure_rng = failure_rng;
   return env;
@@ -136,6 +140,7 @@ JobRequest JobRunner::to_request(const workload::JobRequest& src) const {
   r.flexible = src.flexible;
   r.deadline = src.deadline;
   r.work = src.duration;
+  r.pools = job_pools(cluster_, src);
   return r;
 }
 
@@ -151,12 +156,14 @@ void JobRunner::probe_jobs(workload::JobGenerator& probe, sim::Time duration) {
       throw sim::InputError(
           workload_where_, "job '" + r.name + "' needs " + std::to_string(r.nodes) +
                                " nodes but the cluster has " + std::to_string(state_.node_count()));
+    check_pools(r);
     try {
       // The job's own model, built as on_arrival() builds it (on a stream of its own:
       // nothing the run draws changes).
-      (void)workload::JobModelRegistry::create(
-          *req, job_environment(r.gpus, random_.stream("failures.probe")))
-          ->planned_work();
+      for (const std::uint32_t pool : r.pools.empty() ? std::vector<std::uint32_t>{0} : r.pools)
+        (void)workload::JobModelRegistry::create(
+            *req, job_environment(r.gpus, random_.stream("failures.probe"), pool))
+            ->planned_work();
     } catch (const std::overflow_error& e) {
       throw too_long(workload_where_, r.name, e);
     } catch (const std::domain_error& e) {  // work the cluster's chips cannot do
@@ -180,10 +187,8 @@ void JobRunner::on_arrival() try {
                                                  std::to_string(job.request.nodes) +
                                                  " nodes but the cluster has " +
                                                  std::to_string(state_.node_count()));
-    job.model = workload::JobModelRegistry::create(
-        job.source,
-        job_environment(job.request.gpus, random_.stream("failures." + std::to_string(job.id))));
-    job.request.work = job.model->planned_work();
+    check_pools(job.request);
+    build_model(job, job.request.pools.empty() ? 0 : job.request.pools.front());
     queue_.push_back(job.id);
     next_request_ = generator_->next();
     if (next_request_ && next_request_->submit < sim_.now())
@@ -198,11 +203,31 @@ void JobRunner::on_arrival() try {
   throw too_long(workload_where_, jobs_.empty() ? "" : jobs_.back().request.name, e);
 }
 
+void JobRunner::check_pools(const JobRequest& r) const {
+  if (r.pools.empty()) return;
+  int largest = 0;
+  for (const auto p : r.pools) largest = std::max(largest, cluster_.pool_node_count(p));
+  if (r.nodes > largest)
+    throw sim::InputError(workload_where_, "job '" + r.name + "' needs " + std::to_string(r.nodes) +
+                                               " nodes but the largest pool it may run in has " +
+                                               std::to_string(largest));
+}
+
+void JobRunner::build_model(Job& job, std::uint32_t pool) {
+  job.model = workload::JobModelRegistry::create(
+      job.source, job_environment(job.request.gpus,
+                                  random_.stream("failures." + std::to_string(job.id)), pool));
+  job.model_pool = pool;
+  job.request.work = job.model->planned_work();
+}
+
 void JobRunner::start(Job& job, std::vector<std::uint32_t> nodes) {
   update(job);
   job.state = JobState::running;
   job.start = sim_.now();
   job.nodes = std::move(nodes);
+  if (const std::uint32_t pool = state_.node(job.nodes.front()).pool; pool != job.model_pool)
+    build_model(job, pool);
   std::erase(queue_, job.id);
   running_.push_back(job.id);
   host_.occupy(job);
@@ -369,7 +394,8 @@ compute::NodeLoad JobRunner::node_load(const Job& job, const compute::OpRates& r
       per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
   load.per_accelerator = rates;
   // Host CPUs and NICs follow what the job's accelerators do (compute::host_load).
-  const auto host = compute::host_load(*cluster_.node.type, load.busy_accelerators, rates);
+  const auto host =
+      compute::host_load(*cluster_.pools[job.model_pool].node.type, load.busy_accelerators, rates);
   load.cpu_util = host.cpu;
   load.nic_util = host.nic;
   load.utilization = computing ? job.source.utilization : 0.0;

@@ -107,8 +107,15 @@ private:
   void update(Job& job) const;
   double speed_of(const Job& job, double clock) const;
   compute::NodeLoad node_load(const Job& job, const compute::OpRates& rates, bool computing) const;
-  workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus) const;
-  workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng) const;
+  workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus,
+                                             std::uint32_t pool) const;
+  workload::JobEnvironment job_environment(int gpus, sim::Rng failure_rng,
+                                           std::uint32_t pool = 0) const;
+  // The job's model for the chips of `pool` (pools.cpp: a job placed in another pool than the
+  // one it was built for is rebuilt at its start).
+  void build_model(Job& job, std::uint32_t pool);
+  // A job larger than every pool it may run in is an input error (at the workload).
+  void check_pools(const JobRequest& r) const;
   // Draws the first jobs from a second generator like the run's (same streams, same jobs) and
   // builds their models, so that what the run would reject is rejected while loading (and by
   // `joule validate`), at the workload.

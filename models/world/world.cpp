@@ -6,6 +6,7 @@
 
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/network/collectives.hpp"
+#include "models/scheduling/placement.hpp"
 
 namespace joule::models::world {
 
@@ -37,11 +38,13 @@ World::World(WorldSpec spec)
   facility_ = std::make_unique<Facility>(std::move(spec.facility), spec.design);
   facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
-  if (cluster_.node.model == compute::NodePowerModel::operation)
+  build_pool_models();
+  if (cluster_.node.model == compute::NodePowerModel::operation && !cluster_.pooled)
     sharing_ = std::make_unique<NodeSharing>(n, cluster_.node.accelerators);
 
-  const double node_max_w = cluster_.node.type->system_max_w.value;
   for (std::size_t r = 0; r < rack_count; ++r) {
+    const double node_max_w =
+        cluster_.pools[cluster_.pool_of_rack(r)].node.type->system_max_w.value;
     state_.set_rack_inlet_c(r, facility_->supply_air_c());
     state_.set_rack_inlet_rise_k(r,
                                  facility_->inlet_rise_k_per_w(static_cast<int>(r)) * node_max_w);
@@ -49,15 +52,18 @@ World::World(WorldSpec spec)
   rack_models_.resize(rack_count);
   rack_dirty_.assign(rack_count, 0);
   for (std::size_t r = 0; r < rack_count; ++r)
-    if (cluster_.racks[r].power_limit)
-      rack_models_[r] =
-          std::make_unique<compute::Rack>(cluster_.node, calibration_, cluster_.racks[r]);
+    if (cluster_.racks[r].power_limit) {
+      const auto pool = static_cast<std::uint32_t>(cluster_.pool_of_rack(r));
+      rack_models_[r] = std::make_unique<compute::Rack>(cluster_.pools[pool].node,
+                                                        pool_calibration(pool), cluster_.racks[r]);
+    }
   rack_idle_.resize(rack_count);
   limits_.resize(rack_count, n);
   lift_.resize(n);
   check_limits(spec.places);
   for (std::uint32_t r = 0; r < rack_count; ++r) {
-    rack_idle_[r] = node_model_->idle(state_.rack_inlet_c(r));
+    rack_idle_[r] = pool_model(static_cast<std::uint32_t>(cluster_.pool_of_rack(r)))
+                        .idle(state_.rack_inlet_c(r));
     for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) set_node_idle(id);
   }
   // Network switches draw constant power, counted as IT (they sit in the white space).
@@ -81,6 +87,7 @@ World::World(WorldSpec spec)
   // the recorder's samples come last).
   sim_.every(control_step_, sim::Time::zero(), control_handler_, 0, sim::max_priority - 1);
 
+  start_pools();
   runner_->start_arrivals();
   // The policy also runs once at t = 0, after the jobs submitted at 0 have arrived (it may
   // power nodes down before any job comes).
@@ -223,7 +230,7 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack, double*
     p.busy.clock_fraction = 1.0;
     return p;
   }
-  const compute::Node& model = job.capped_node ? *job.capped_node : *node_model_;
+  const compute::Node& model = job.capped_node ? *job.capped_node : pool_model(job.model_pool);
   const double inlet_c = state_.rack_inlet_c(rack);
   const compute::NodePower p =
       with_floor(job, model, model.evaluate(job.load, inlet_c), inlet_c, lift);
@@ -263,6 +270,7 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
     return;
   }
   const auto need = static_cast<std::size_t>(job.request.nodes);
+  if (chosen.empty() && !job.request.pools.empty()) chosen = pool_nodes_for(job);
   if (chosen.empty()) {
     const auto& free = state_.free_nodes();
     if (free.size() < need) throw std::logic_error("start(): not enough free nodes");
@@ -272,9 +280,21 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
   if (chosen.size() != need) throw std::logic_error("start(): wrong number of nodes");
   for (const auto id : chosen)
     if (id >= state_.node_count() || state_.node(id).job >= 0 ||
-        state_.node(id).state != scheduling::NodeState::on)
+        state_.node(id).state != scheduling::NodeState::on || !state_.node(id).in_service)
       throw std::logic_error("start(): node " + std::to_string(id) + " is not free and on");
   std::sort(chosen.begin(), chosen.end());
+  if (!job.request.pools.empty()) {
+    const std::uint32_t pool = state_.node(chosen.front()).pool;
+    for (const auto id : chosen)
+      if (state_.node(id).pool != pool || !scheduling::may_run_on(job, state_.node(id)))
+        throw std::logic_error("start(): node " + std::to_string(id) + " is not in a pool job '" +
+                               job.request.name + "' may run in, or its nodes span pools");
+    if (job.cap_w && pool != job.model_pool) {  // the cap on the chips it will run on
+      auto node = std::make_shared<compute::Node>(pool_model(pool));
+      node->set_accelerator_power_cap(sim::Watts(*job.cap_w));
+      job.capped_node = std::move(node);
+    }
+  }
   start_capped_if_gated(job);
   runner_->start(job, std::move(chosen));
 }
@@ -295,6 +315,7 @@ void World::release(const Job& job) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);
     set_node_idle(id);
+    if (!state_.node(id).in_service) set_node_absent(id);  // its pool retired meanwhile
   }
 }
 
@@ -327,6 +348,7 @@ void World::power_down(std::uint32_t node) {
 void World::power_up(std::uint32_t node) {
   if (node >= state_.node_count()) throw std::logic_error("power_up(): no such node");
   if (state_.node(node).state != scheduling::NodeState::sleeping) return;
+  if (!state_.node(node).in_service) return;  // an absent or retired pool's node stays off
   set_node_state(node, scheduling::NodeState::waking, true);
   // Waking draws E_wake / L for exactly L.
   compute::NodePower p;
@@ -338,15 +360,20 @@ void World::power_up(std::uint32_t node) {
 void World::on_node_awake(std::uint32_t node) {
   set_node_state(node, scheduling::NodeState::on, true);
   set_node_idle(node);
+  if (!state_.node(node).in_service) set_node_absent(node);
   run_policy();
   commit();
 }
 
 scheduling::PowerCapRange World::power_cap_range() const {
+  return pool_cap_range(0);
+}
+
+scheduling::PowerCapRange World::pool_cap_range(std::uint32_t pool) const {
   // The lowest settable board limit is not in the catalog: 30 % of TDP (H100: 210 W, close to
   // nvidia-smi's 200 W minimum) is an estimate; the highest is the node's own cap.
-  const double tdp_w = cluster_.node.accelerator->tdp_w.value;
-  return {sim::Watts(0.3 * tdp_w), sim::Watts(node_model_->accelerator().power_cap_w())};
+  const double tdp_w = cluster_.pools[pool].node.accelerator->tdp_w.value;
+  return {sim::Watts(0.3 * tdp_w), sim::Watts(pool_model(pool).accelerator().power_cap_w())};
 }
 
 std::optional<sim::Watts> World::power_cap(const scheduling::JobView& view) const {
@@ -358,10 +385,10 @@ std::optional<sim::Watts> World::power_cap(const scheduling::JobView& view) cons
 void World::set_power_cap(const scheduling::JobView& view, std::optional<sim::Watts> cap) {
   Job& job = runner_->job(view.id);
   if (cap) {
-    const auto range = power_cap_range();
+    const auto range = pool_cap_range(job.model_pool);
     const double cap_w = std::clamp(cap->value(), range.min.value(), range.max.value());
     job.cap_w = cap_w;
-    auto node = std::make_shared<compute::Node>(*node_model_);
+    auto node = std::make_shared<compute::Node>(pool_model(job.model_pool));
     node->set_accelerator_power_cap(sim::Watts(cap_w));
     job.capped_node = std::move(node);
   } else {
@@ -377,9 +404,9 @@ void World::set_power_cap(const scheduling::JobView& view, std::optional<sim::Wa
 scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
                                         std::optional<sim::Watts> cap) const {
   const Job& job = runner_->job(view.id);
-  compute::Node model = *node_model_;
+  compute::Node model = pool_model(job.model_pool);
   if (cap) {
-    const auto range = power_cap_range();
+    const auto range = pool_cap_range(job.model_pool);
     model.set_accelerator_power_cap(
         sim::Watts(std::clamp(cap->value(), range.min.value(), range.max.value())));
   }
@@ -443,7 +470,8 @@ sim::Celsius World::outdoor_drybulb(sim::Time t) const {
 // --- Facility control ------------------------------------------------------------------
 
 void World::reevaluate_rack(std::uint32_t rack) {
-  rack_idle_[rack] = node_model_->idle(state_.rack_inlet_c(rack));
+  rack_idle_[rack] = pool_model(static_cast<std::uint32_t>(cluster_.pool_of_rack(rack)))
+                         .idle(state_.rack_inlet_c(rack));
   std::int32_t cached_job = -2;
   compute::NodePower p;
   double lift_w = 0.0;

@@ -253,6 +253,25 @@ private:
 
   sim::HandlerId wake_handler_ = 0, control_handler_ = 0, awake_handler_ = 0;
   bool in_policy_ = false;
+
+  // Node pools (pools.hpp; world_pools.cpp): each pool's node model (pool 0's is node_model_),
+  // absent and retired pools, the refresh events.
+  std::vector<compute::Calibration> pool_calibrations_;
+  std::vector<std::unique_ptr<compute::Node>> pool_models_;
+  sim::HandlerId pool_handler_ = 0;
+  const compute::Node& pool_model(std::uint32_t pool) const {
+    return pool == 0 ? *node_model_ : *pool_models_[pool];
+  }
+  const compute::Calibration& pool_calibration(std::uint32_t pool) const {
+    return pool == 0 ? calibration_ : pool_calibrations_[pool];
+  }
+  // A pool's accelerator cap range (power_cap_range() is the first pool's).
+  scheduling::PowerCapRange pool_cap_range(std::uint32_t pool) const;
+  void build_pool_models();
+  void start_pools();                        // absent pools off, refresh events scheduled
+  void on_pool_event(std::uint32_t pool);    // a pool's `from` or `until`
+  void set_node_absent(std::uint32_t node);  // out of service: 0 W, not free
+  std::vector<std::uint32_t> pool_nodes_for(const Job& job) const;  // start() with no nodes
 };
 
 }  // namespace joule::models::world

@@ -21,15 +21,23 @@ sim::Location where(const sim::ParamNode* n) {
 }  // namespace
 
 FacilityDesign facility_design(const compute::ClusterSpec& cluster) {
+  // Nameplate figures summed over the pools (every pool, whenever it is in service).
   FacilityDesign design;
-  const double node_max_w = cluster.node.type->system_max_w.value;
-  design.it_w = node_max_w * static_cast<double>(cluster.node_count());
-  design.chip_heat_w =
-      static_cast<double>(cluster.accelerator_count()) * cluster.node.accelerator->tdp_w.value;
   design.racks = static_cast<int>(cluster.racks.size());
-  int max_per_rack = 1;
-  for (const auto& r : cluster.racks) max_per_rack = std::max(max_per_rack, r.nodes);
-  design.rack_design_power_w = node_max_w * max_per_rack;
+  design.rack_design_power_w = 0.0;
+  for (std::size_t p = 0; p < cluster.pools.size(); ++p) {
+    const compute::NodeSpec& node = cluster.pools[p].node;
+    const double node_max_w = node.type->system_max_w.value;
+    const int nodes = cluster.pool_node_count(p);
+    design.it_w += node_max_w * static_cast<double>(nodes);
+    design.chip_heat_w +=
+        static_cast<double>(nodes * node.accelerators) * node.accelerator->tdp_w.value;
+    int max_per_rack = 1;
+    for (std::size_t r = cluster.pools[p].first_rack;
+         r < cluster.pools[p].first_rack + cluster.pools[p].rack_count; ++r)
+      max_per_rack = std::max(max_per_rack, cluster.racks[r].nodes);
+    design.rack_design_power_w = std::max(design.rack_design_power_w, node_max_w * max_per_rack);
+  }
   return design;
 }
 
@@ -106,6 +114,8 @@ WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
   ctx.base_dir = base_dir;
   ctx.cluster_nodes = c.node_count();
   ctx.cluster_gpus = c.accelerator_count();
+  for (std::size_t p = 0; p < c.pools.size(); ++p)
+    ctx.pools.push_back({c.pools[p].name, c.pools[p].node.accelerator->id, c.pool_node_count(p)});
   spec.workload.generator = workload::make_job_generator(*sections.workload, ctx);
   spec.workload.probe = workload::make_job_generator(*sections.workload, ctx);
 

@@ -10,8 +10,9 @@ void World::record_split(std::uint32_t node, const compute::NodePower& p) {
   const auto add = [&](std::uint32_t id, double share) {
     const Job& job = runner_->job(id);
     split_owners_.emplace_back(id, share);
-    io_w += job.load.busy_accelerators *
-            EnergySplit::link_io_w(node_model_->accelerator(), job.load.per_accelerator);
+    io_w +=
+        job.load.busy_accelerators *
+        EnergySplit::link_io_w(pool_model(job.model_pool).accelerator(), job.load.per_accelerator);
   };
   const std::int32_t j = state_.node(node).job;
   if (j >= 0 && sharing_ && !sharing_->jobs(node).empty()) {
