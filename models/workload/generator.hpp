@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "models/workload/elasticity.hpp"
 #include "models/workload/failures.hpp"
 #include "models/workload/inference.hpp"
 #include "models/workload/training_job.hpp"
@@ -65,6 +66,8 @@ struct JobRequest {
   // Scheduling hints: a flexible job may be deferred by a policy until its deadline.
   bool flexible = false;
   sim::Time deadline = sim::Time::max();
+  // An elastic job: policies may run it on other node counts and resize it (elastic.hpp).
+  std::optional<Elasticity> elastic;
 };
 
 class JobGenerator {

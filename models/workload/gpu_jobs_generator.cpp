@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "models/workload/elastic.hpp"
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 
@@ -26,6 +27,8 @@ const sim::ModelDoc& generator_doc() {
           {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
           {"flexible", "map", "",
            "share of jobs policies may defer, with deadlines (see 'flexible')"},
+          {"elastic", "map", "-",
+           "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
       }};
   return doc;
 }
@@ -47,6 +50,7 @@ struct GpuJobsSpec {
   Distribution gpus, duration;  // accelerators per job; run time (s)
   std::int64_t max_jobs = 0;    // 0: unlimited
   FlexibleSpec flexible;
+  ElasticShare elastic;
 };
 
 GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
@@ -68,6 +72,7 @@ GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx
                            "median·e^(6σ)); a job may run at most 100 years");
   s.max_jobs = r.integer("max_jobs", sim::Range::non_negative());
   s.flexible = flexible_spec(r);
+  s.elastic = elastic_share(r);
   return s;
 }
 
@@ -80,7 +85,8 @@ public:
         gpus_(std::move(spec.gpus)),
         duration_(std::move(spec.duration)),
         max_jobs_(spec.max_jobs),
-        flexible_(spec.flexible, ctx) {}
+        flexible_(spec.flexible, ctx),
+        elastic_(spec.elastic, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
@@ -90,6 +96,7 @@ public:
     req.gpus = static_cast<int>(gpus_.sample(rng_));
     req.duration = sim::seconds(duration_.sample(rng_));
     flexible_.mark(req);
+    elastic_.mark(req);
     return req;
   }
 
@@ -99,6 +106,7 @@ private:
   Distribution gpus_, duration_;
   std::int64_t max_jobs_ = 0, count_ = 0;
   FlexibleMarker flexible_;
+  ElasticMarker elastic_;
 };
 
 const bool registered = JobGeneratorRegistry::add(
