@@ -160,3 +160,49 @@ TEST_CASE("an elastic range that excludes the job's own size is an input error")
                         sim::hours(1)),
                   sim::InputError);
 }
+
+TEST_CASE(
+    "a generator's elastic share: same seed, same run; rigid under FIFO, resized under elastic") {
+  // 4 nodes, 1- and 2-node jobs every 30 min on average for two days, half of them elastic
+  // (1 to 2× their size).
+  const std::string jobs = cluster + R"(workload:
+  generator: gpu-jobs
+  arrivals: {process: poisson, mean_interarrival: 30 min}
+  gpus: [8, 16]
+  duration: {lognormal: {median: 1 h, sigma: 1}}
+  elastic: {share: 0.5, min_scale: 0.5, max_scale: 2, exponent: 0.9, reconfigure: 2 min}
+)";
+  auto run = [&](const std::string& policy) {
+    auto b = build(jobs + "scheduler: {policy: " + policy + "}\n", sim::days(2));
+    b.world->run_until(sim::days(2));
+    return b;
+  };
+  const auto a = run("elastic"), again = run("elastic"), fifo = run("fifo");
+  const auto& ja = a.world->jobs();
+  const auto& jb = again.world->jobs();
+  REQUIRE(ja.size() == jb.size());
+  int elastic = 0, resized = 0;
+  for (std::size_t i = 0; i < ja.size(); ++i) {
+    CHECK(ja[i].start == jb[i].start);
+    CHECK(ja[i].end == jb[i].end);
+    CHECK(ja[i].nodes == jb[i].nodes);
+    CHECK(ja[i].energy_j == jb[i].energy_j);  // bit for bit
+    if (ja[i].request.elastic.enabled()) ++elastic;
+    if (ja[i].request.elastic.enabled() &&
+        ja[i].request.nodes != ja[i].request.elastic.reference_nodes)
+      ++resized;
+    // The same jobs drawn under either policy: the elastic marks leave sizes and arrivals alone.
+    REQUIRE(i < fifo.world->jobs().size());
+    CHECK(fifo.world->jobs()[i].request.submit == ja[i].request.submit);
+    CHECK(fifo.world->jobs()[i].request.elastic.reference_nodes ==
+          ja[i].request.elastic.reference_nodes);
+  }
+  CHECK(a.world->it_energy_j() == again.world->it_energy_j());
+  CHECK(elastic > 0);
+  CHECK(elastic < static_cast<int>(ja.size()));
+  CHECK(resized > 0);
+  // Under FIFO nothing is resized: every job holds the nodes it asked for.
+  for (const auto& job : fifo.world->jobs())
+    if (job.request.elastic.enabled() && job.start != sim::Time::max())
+      CHECK(job.request.nodes == job.request.elastic.reference_nodes);
+}
