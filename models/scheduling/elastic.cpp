@@ -29,7 +29,8 @@ namespace joule::models::scheduling {
 namespace {
 
 bool resizable(const JobView& job) {
-  return job.request.elastic.enabled() && job.state == JobState::running && !job.reconfiguring;
+  return job.request.elastic.enabled() && job.state == JobState::running && !job.reconfiguring &&
+         !job.paused;
 }
 
 class Elastic final : public Policy {

@@ -49,6 +49,8 @@ struct JobView {
   sim::Time end = sim::Time::max();
   std::vector<std::uint32_t> nodes;  // while running and after
   bool reconfiguring = false;        // an elastic job between a resize and its end
+  // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
+  bool paused = false;
 };
 
 }  // namespace joule::models::scheduling

@@ -25,6 +25,11 @@
 // its own stream "<prefix>.elastic": marking jobs leaves the arrival and size draws unchanged),
 // with min = max(1, ⌈n·min_scale⌉) and max = ⌊n·max_scale⌋ nodes (at most the cluster's).
 // Jobs below one node (sharing a node's GPUs) stay rigid.
+//
+// Simplifications: a training job's failures keep the rate of the size it asked for and are
+// not drawn during a stall; its storage traffic is that of its activity throughout; useful
+// work counts at the requested size (world::Job::work_gpus), held GPU-seconds at the sizes
+// it held; the jobs table lists the size a job ended on.
 #pragma once
 
 #include "models/workload/generator.hpp"

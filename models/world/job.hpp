@@ -53,8 +53,7 @@ struct Job : scheduling::JobView {
   std::optional<double> cap_w;
   std::shared_ptr<const compute::Node> capped_node;
   std::int64_t interruptions = 0;
-  // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
-  bool paused = false;
+  // (Paused in place by demand response: JobView::paused.)
   // An elastic job's resize in progress (JobView::reconfiguring): its end.
   sim::EventId reconfigure_event;
   sim::Time reconfigured_at;
