@@ -3,6 +3,7 @@
 // read-only and change them only through the SchedulerContext's actions.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,6 +11,20 @@
 #include "sim/time.hpp"
 
 namespace joule::models::scheduling {
+
+// An elastic job's node range and scaling curve (models/workload/elastic.hpp): on n nodes it
+// progresses S(n) = (n / reference_nodes)^exponent times as fast as on the reference_nodes its
+// `work` was estimated for; one resize stalls it for `reconfigure`.
+struct Elastic {
+  int min_nodes = 0, max_nodes = 0;  // 0: a rigid job
+  int reference_nodes = 0;
+  double exponent = 1.0;
+  sim::Time reconfigure;
+  bool enabled() const { return max_nodes > 0; }
+  double speedup(int nodes) const {
+    return std::pow(static_cast<double>(nodes) / reference_nodes, exponent);
+  }
+};
 
 struct JobRequest {
   std::string name;
@@ -22,6 +37,9 @@ struct JobRequest {
   // Node pools the job may run on (NodeInfo::pool), preferred first; it runs within one of
   // them. Empty: any node (a cluster of one node type).
   std::vector<std::uint32_t> pools;
+  // Elastic jobs only: `nodes` and `gpus` are what the job holds now, `work` stays its run
+  // time on elastic.reference_nodes.
+  Elastic elastic;
 };
 
 enum class JobState { queued, running, done };
@@ -33,6 +51,9 @@ struct JobView {
   sim::Time start = sim::Time::max();
   sim::Time end = sim::Time::max();
   std::vector<std::uint32_t> nodes;  // while running and after
+  bool reconfiguring = false;        // an elastic job between a resize and its end
+  // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
+  bool paused = false;
 };
 
 }  // namespace joule::models::scheduling

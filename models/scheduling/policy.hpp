@@ -5,8 +5,8 @@
 // node finishes waking, or a time it asked for with wake_at() comes. Calls at the same instant
 // may be merged into one. It sees a read-only view of the cluster, the queue and the site's
 // forecasts through the SchedulerContext and acts only through it: start a queued job (on
-// nodes it picks), cap a job's accelerators, power idle nodes down or up, or ask to be called
-// again later. The World implements the context; tests use a
+// nodes it picks), cap a job's accelerators, power idle nodes down or up, resize an elastic
+// job, or ask to be called again later. The World implements the context; tests use a
 // small fake (tests/models/scheduling/fake_cluster.hpp) that follows the same rules.
 //
 // Node power states and the sleep/wake energy rule (the World and the fake implement exactly
@@ -130,7 +130,8 @@ public:
   // --- Actions ------------------------------------------------------------------------------
   // Starts a queued job on `nodes` (empty: the lowest-numbered free, on nodes) at the job's
   // cap. Throws std::logic_error if the job is not queued or a node is busy, not on, or
-  // missing, or the count differs from request.nodes.
+  // missing, or the count differs from request.nodes (an elastic job: lies outside
+  // [min_nodes, max_nodes]; it then holds that many).
   virtual void start(const JobView& job, std::vector<std::uint32_t> nodes = {}) = 0;
   // Caps every accelerator of a job's nodes at `cap` (nullopt: removes the cap), clamped to
   // power_cap_range(). On a queued job it applies from its start; on a running job at once
@@ -143,6 +144,14 @@ public:
   virtual void power_up(std::uint32_t node) = 0;
   // Calls the policy again at `when` (no earlier than now).
   virtual void wake_at(sim::Time when) = 0;
+  // Resizes a running elastic job to `nodes` in [min_nodes, max_nodes] (request.elastic):
+  // shrinking frees its highest-numbered nodes at once, growing takes the lowest-numbered free,
+  // on nodes. The resize takes effect now: for `reconfigure` the job holds its new nodes with
+  // idle accelerators and makes no progress (reconfiguring is set), then runs at its new
+  // speed. (The stall stands for reaching the iteration boundary and re-sharding; steps last
+  // seconds, stalls a minute or more.) Throws std::logic_error on a job that is not running,
+  // rigid, reconfiguring or paused, or a count out of range or beyond the free nodes.
+  virtual void resize(const JobView& job, int nodes) = 0;
 };
 
 class Policy {

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "models/workload/elasticity.hpp"
 #include "models/workload/failures.hpp"
 #include "models/workload/inference.hpp"
 #include "models/workload/training_job.hpp"
@@ -68,6 +69,8 @@ struct JobRequest {
   // Where it may run (pool_request.hpp): a pool by name or any pool carrying a chip (empty:
   // any pool), and the pool to try first (empty: none).
   std::string pool, chip, prefer;
+  // An elastic job: policies may run it on other node counts and resize it (elastic.hpp).
+  std::optional<Elasticity> elastic;
 };
 
 class JobGenerator {

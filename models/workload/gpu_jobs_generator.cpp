@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "models/workload/elastic.hpp"
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/pool_request.hpp"
@@ -27,6 +28,8 @@ const sim::ModelDoc& generator_doc() {
            {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
            {"flexible", "map", "",
             "share of jobs policies may defer, with deadlines (see 'flexible')"},
+           {"elastic", "map", "-",
+            "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
        }});
   return doc;
 }
@@ -49,6 +52,7 @@ struct GpuJobsSpec {
   std::int64_t max_jobs = 0;    // 0: unlimited
   FlexibleSpec flexible;
   JobRequest where;  // the pools every job may run in (pool_request.hpp)
+  ElasticShare elastic;
 };
 
 GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
@@ -73,6 +77,7 @@ GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx
   const int per_node =
       ctx.cluster_nodes > 0 ? std::max(1, ctx.cluster_gpus / ctx.cluster_nodes) : 1;
   read_pool_request(r, s.where, ctx, static_cast<int>(std::ceil(s.gpus.highest() / per_node)));
+  s.elastic = elastic_share(r);
   return s;
 }
 
@@ -86,7 +91,8 @@ public:
         duration_(std::move(spec.duration)),
         max_jobs_(spec.max_jobs),
         flexible_(spec.flexible, ctx),
-        where_(std::move(spec.where)) {}
+        where_(std::move(spec.where)),
+        elastic_(spec.elastic, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
@@ -99,6 +105,7 @@ public:
     req.pool = where_.pool;
     req.chip = where_.chip;
     req.prefer = where_.prefer;
+    elastic_.mark(req);
     return req;
   }
 
@@ -109,6 +116,7 @@ private:
   std::int64_t max_jobs_ = 0, count_ = 0;
   FlexibleMarker flexible_;
   JobRequest where_;
+  ElasticMarker elastic_;
 };
 
 const bool registered = JobGeneratorRegistry::add(

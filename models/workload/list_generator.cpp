@@ -4,6 +4,7 @@
 // `gpus` accelerators).
 #include <algorithm>
 
+#include "models/workload/elastic.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/job_model.hpp"
 #include "models/workload/pool_request.hpp"
@@ -47,7 +48,9 @@ const sim::ModelDoc& item_doc() {
        {"fidelity", "string", "steady",
         "training jobs: steady (phase-averaged) or iteration (every phase as an event)"},
        {"flexible", "bool", "false", "may be deferred by carbon- or price-aware policies"},
-       {"deadline", "s", "0 s", "latest completion of a flexible job (0: none)"}}});
+       {"deadline", "s", "0 s", "latest completion of a flexible job (0: none)"},
+       {"elastic", "map", "-",
+        "policies may run and resize it on other node counts (keys: see 'elastic job')"}}});
   return doc;
 }
 
@@ -119,6 +122,14 @@ const bool registered = JobGeneratorRegistry::add(list_doc(), [](const sim::Para
     req.flexible = j.boolean("flexible");
     const sim::Time deadline = j.duration("deadline");
     req.deadline = deadline == sim::Time::zero() ? sim::Time::max() : deadline;
+    req.elastic = elastic_job(j);
+    if (req.elastic && req.nodes > 0 &&
+        (req.elastic->min_nodes > req.nodes ||
+         (req.elastic->max_nodes > 0 && req.elastic->max_nodes < req.nodes)))
+      j.fail("elastic", "must allow the job's own " + std::to_string(req.nodes) + " nodes");
+    if (req.elastic && ctx.cluster_nodes > 0 && req.elastic->max_nodes > ctx.cluster_nodes)
+      j.fail("elastic", "allows " + std::to_string(req.elastic->max_nodes) +
+                            " nodes but the cluster has " + std::to_string(ctx.cluster_nodes));
     jobs.push_back(std::move(req));
   }
   std::stable_sort(jobs.begin(), jobs.end(),

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "models/workload/elastic.hpp"
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/trace.hpp"
@@ -33,6 +34,8 @@ const sim::ModelDoc& generator_doc() {
            "(left out)"},
           {"flexible", "map", "",
            "share of jobs policies may defer, with deadlines (see 'flexible')"},
+          {"elastic", "map", "-",
+           "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
       }};
   return doc;
 }
@@ -75,9 +78,11 @@ Trace trace_jobs(const sim::ParamReader& r, const GeneratorContext& ctx) {
 
 class TraceGenerator final : public JobGenerator {
 public:
-  // Replays `trace`'s jobs in their order, marking a share flexible (flexible.hpp).
-  TraceGenerator(Trace trace, FlexibleSpec flexible, const GeneratorContext& ctx)
-      : trace_(std::move(trace)), flexible_(flexible, ctx) {}
+  // Replays `trace`'s jobs in their order, marking a share flexible (flexible.hpp) and a share
+  // elastic (elastic.hpp).
+  TraceGenerator(Trace trace, FlexibleSpec flexible, ElasticShare elastic,
+                 const GeneratorContext& ctx)
+      : trace_(std::move(trace)), flexible_(flexible, ctx), elastic_(elastic, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (next_ >= trace_.jobs.size()) return std::nullopt;
@@ -89,6 +94,7 @@ public:
     req.duration = j.duration;
     req.state = j.state;
     flexible_.mark(req);
+    elastic_.mark(req);
     return req;
   }
 
@@ -96,12 +102,14 @@ private:
   Trace trace_;
   std::size_t next_ = 0;
   FlexibleMarker flexible_;
+  ElasticMarker elastic_;
 };
 
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
       Trace trace = trace_jobs(r, ctx);
-      return std::make_unique<TraceGenerator>(std::move(trace), flexible_spec(r), ctx);
+      return std::make_unique<TraceGenerator>(std::move(trace), flexible_spec(r), elastic_share(r),
+                                              ctx);
     });
 
 }  // namespace

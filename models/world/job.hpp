@@ -9,6 +9,7 @@
 // restarting. The job's energy is integrated lazily like every other power.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -52,11 +53,27 @@ struct Job : scheduling::JobView {
   std::optional<double> cap_w;
   std::shared_ptr<const compute::Node> capped_node;
   std::int64_t interruptions = 0;
-  // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
-  bool paused = false;
   // The node pool its model was built for (cluster.pools): the preferred pool while queued, the
   // pool of its nodes once started.
   std::uint32_t model_pool = 0;
+  // (Paused in place by demand response: JobView::paused.)
+  // An elastic job's resize in progress (JobView::reconfiguring): its end.
+  sim::EventId reconfigure_event;
+  sim::Time reconfigured_at;
+  // Accelerator-seconds held before the last resize, and when the job took its present size.
+  double resized_gpu_s = 0.0;
+  sim::Time sized_at;
+
+  // Accelerator-seconds held from the start up to `stop` (utilization).
+  double allocated_gpu_s(sim::Time stop) const {
+    return resized_gpu_s + request.gpus * (stop - sized_at).seconds();
+  }
+  // The accelerators its work is counted on: an elastic job's work is fixed at the size it
+  // asked for, wherever it ran (useful GPU-hours do not grow with the nodes it was given).
+  int work_gpus() const {
+    if (!request.elastic.enabled()) return request.gpus;
+    return request.elastic.reference_nodes * (request.gpus / std::max(1, request.nodes));
+  }
 
   // Nominal time at wall time `now` (whole nanoseconds).
   sim::Time nominal(sim::Time now) const {

@@ -62,6 +62,8 @@ JobRunner::JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
       sim_.bind([this](std::uint64_t id) { on_activity_end(static_cast<std::uint32_t>(id)); });
   failure_handler_ =
       sim_.bind([this](std::uint64_t id) { on_failure(static_cast<std::uint32_t>(id)); });
+  reconfigured_handler_ =
+      sim_.bind([this](std::uint64_t id) { on_reconfigured(static_cast<std::uint32_t>(id)); });
 }
 
 JobRunner::~JobRunner() = default;
@@ -141,6 +143,22 @@ JobRequest JobRunner::to_request(const workload::JobRequest& src) const {
   r.deadline = src.deadline;
   r.work = src.duration;
   r.pools = job_pools(cluster_, src);
+  // Only whole-node jobs resize: a job below one node shares its node's GPUs.
+  if (src.elastic && r.gpus == r.nodes * per_node) {
+    const workload::Elasticity& e = *src.elastic;
+    const int cluster_nodes = static_cast<int>(state_.node_count());
+    r.elastic.reference_nodes = r.nodes;
+    r.elastic.min_nodes = e.min_nodes > 0
+                              ? e.min_nodes
+                              : std::max(1, static_cast<int>(std::ceil(r.nodes * e.min_scale)));
+    r.elastic.max_nodes = std::min(
+        cluster_nodes,
+        e.max_nodes > 0 ? e.max_nodes : static_cast<int>(std::floor(r.nodes * e.max_scale)));
+    r.elastic.min_nodes = std::min(r.elastic.min_nodes, r.nodes);
+    r.elastic.max_nodes = std::max(r.elastic.max_nodes, r.nodes);
+    r.elastic.exponent = e.exponent;
+    r.elastic.reconfigure = e.reconfigure;
+  }
   return r;
 }
 
@@ -224,7 +242,7 @@ void JobRunner::build_model(Job& job, std::uint32_t pool) {
 void JobRunner::start(Job& job, std::vector<std::uint32_t> nodes) {
   update(job);
   job.state = JobState::running;
-  job.start = sim_.now();
+  job.start = job.sized_at = sim_.now();
   job.nodes = std::move(nodes);
   if (const std::uint32_t pool = state_.node(job.nodes.front()).pool; pool != job.model_pool)
     build_model(job, pool);
@@ -267,8 +285,11 @@ void JobRunner::apply_load(Job& job) {
 }
 
 double JobRunner::speed_of(const Job& job, double clock) const {
-  if (job.paused) return 0.0;
-  return computing(job.activity.kind) && job.model->follows_clock() ? clock : 1.0;
+  if (job.paused || job.reconfiguring) return 0.0;
+  if (!(computing(job.activity.kind) && job.model->follows_clock())) return 1.0;
+  if (job.request.elastic.enabled())
+    return clock * job.request.elastic.speedup(static_cast<int>(job.nodes.size()));
+  return clock;
 }
 
 void JobRunner::pause(Job& job) {
@@ -284,10 +305,51 @@ void JobRunner::pause(Job& job) {
 void JobRunner::resume(Job& job) {
   if (job.state != JobState::running || !job.paused) return;
   job.paused = false;
+  if (job.reconfiguring) return;  // on_reconfigured() puts its activity back
   job.load = node_load(job, job.activity.rates, computing(job.activity.kind));
   apply_load(job);
   reschedule_end(job);
   schedule_failure(job);
+}
+
+void JobRunner::resize(Job& job, std::vector<std::uint32_t> nodes) {
+  update(job);
+  if (job.end_event.valid()) sim_.cancel(job.end_event);
+  if (job.failure_event.valid()) sim_.cancel(job.failure_event);
+  job.end_event = job.failure_event = {};
+  std::vector<std::uint32_t> added, removed;
+  std::set_difference(nodes.begin(), nodes.end(), job.nodes.begin(), job.nodes.end(),
+                      std::back_inserter(added));
+  std::set_difference(job.nodes.begin(), job.nodes.end(), nodes.begin(), nodes.end(),
+                      std::back_inserter(removed));
+  // The nominal clock up to now at the old speed, then stopped.
+  job.tau = job.nominal(sim_.now());
+  job.tau_wall = sim_.now();
+  job.resized_gpu_s = job.allocated_gpu_s(sim_.now());
+  job.sized_at = sim_.now();
+  job.nodes = std::move(nodes);
+  job.request.nodes = static_cast<int>(job.nodes.size());
+  job.request.gpus = job.request.nodes * std::max(1, cluster_.node.accelerators);
+  job.reconfiguring = true;
+  host_.reassign(job, added, removed);
+  job.load = compute::NodeLoad{};  // accelerators idle while the job reconfigures
+  apply_load(job);
+  job.reconfigured_at = sim::saturating_add(sim_.now(), job.request.elastic.reconfigure);
+  job.reconfigure_event = sim_.at(job.reconfigured_at, reconfigured_handler_, job.id);
+}
+
+void JobRunner::on_reconfigured(std::uint32_t job_id) {
+  Job& job = jobs_[job_id];
+  job.reconfigure_event = {};
+  job.reconfiguring = false;
+  if (job.state == JobState::running && !job.paused) {
+    job.load = node_load(job, job.activity.rates, computing(job.activity.kind));
+    apply_load(job);
+    reschedule_end(job);
+    schedule_failure(job);
+  }
+  host_.reschedule();
+  host_.commit();
 }
 
 void JobRunner::reload(Job& job) {
@@ -317,7 +379,7 @@ void JobRunner::refresh(Job& job) {
 
 void JobRunner::reschedule_end(Job& job) {
   if (job.end_event.valid()) sim_.cancel(job.end_event);
-  if (job.paused) {
+  if (job.paused || job.reconfiguring) {
     job.end_event = {};
     return;
   }
@@ -369,7 +431,7 @@ void JobRunner::finish(Job& job) {
   host_.reschedule();
   // Keep only what the jobs table and the KPIs read (finished_job.hpp): the full model, the
   // generator's request and the capped node model are freed.
-  job.model = std::make_unique<FinishedModel>(*job.model, job.request.gpus);
+  job.model = std::make_unique<FinishedModel>(*job.model, job.work_gpus());
   job.source = workload::JobRequest{};
   job.capped_node.reset();
 }
@@ -377,11 +439,23 @@ void JobRunner::finish(Job& job) {
 sim::Time JobRunner::estimated_end(const Job& job) const {
   if (job.state == JobState::done) return job.end;
   if (job.state == JobState::queued) return sim::Time::max();
+  if (job.request.elastic.enabled()) {
+    // Any stall left, then the rest at the speed it runs (or will run) on its nodes.
+    const double rate = job.speed > 0 ? job.speed : job.request.elastic.speedup(job.request.nodes);
+    const sim::Time from = job.reconfiguring ? job.reconfigured_at : sim_.now();
+    return sim::saturating_add(from, sim::seconds_or_never(nominal_left(job).seconds() / rate));
+  }
   if (const auto left = job.model->planned_remaining(sim_.now() - job.start))
     return sim::saturating_add(sim_.now(), *left);
   const sim::Time tau = job.nominal(sim_.now());
   const double left_s = std::max(0.0, (job.activity.end - tau).seconds());
   return sim::saturating_add(sim_.now(), sim::seconds_or_never(left_s / job.speed));
+}
+
+sim::Time JobRunner::nominal_left(const Job& job) const {
+  const sim::Time tau = job.nominal(sim_.now());
+  if (const auto left = job.model->planned_remaining(tau)) return *left;
+  return std::max(sim::Time::zero(), job.activity.end - tau);
 }
 
 // --- Loads ------------------------------------------------------------------------------

@@ -7,7 +7,9 @@
 //
 //   dτ/dt = speed,   speed = min over the job's nodes of their clock fraction while the job
 //                    computes and its model follows the clock, 1 otherwise (checkpoints,
-//                    restarts, replayed power);
+//                    restarts, replayed power); an elastic job's computing speed is also
+//                    multiplied by its speedup S(n) on the n nodes it holds (job_view.hpp),
+//                    and is 0 while it reconfigures;
 //
 // an activity that ends at nominal τ_end is scheduled at wall time now + (τ_end − τ)/speed and
 // re-timed whenever the speed changes. A job's energy is integrated lazily
@@ -47,6 +49,10 @@ public:
   virtual void place_load(const Job& job) = 0;
   // The job's nodes are free and idle again.
   virtual void release(const Job& job) = 0;
+  // A resize (JobRunner::resize): `added` are now the job's own, busy and on; `removed` free
+  // and idle again (job.nodes already lists the new set).
+  virtual void reassign(const Job& job, const std::vector<std::uint32_t>& added,
+                        const std::vector<std::uint32_t>& removed) = 0;
   // The queue or the free nodes changed: let the policy act (it commits).
   virtual void reschedule() = 0;
   // End of an event handler: hand the new IT load to the facility.
@@ -88,8 +94,14 @@ public:
   // clock and its failures stop; resume() puts its activity back where it stopped.
   void pause(Job& job);
   void resume(Job& job);
+  // Resizes a running elastic job onto `nodes` (sorted; its kept nodes and free, on ones):
+  // from now its accelerators idle for request.elastic.reconfigure with its nominal clock
+  // stopped, then its activity resumes at its speed on the new nodes.
+  void resize(Job& job, std::vector<std::uint32_t> nodes);
   // When the job should end at the speed it runs now (Time::max() while queued).
   sim::Time estimated_end(const Job& job) const;
+  // A running job's remaining nominal time, by its model's plan (or its activity's end).
+  sim::Time nominal_left(const Job& job) const;
   // What each of the job's nodes runs on average over its life (policies' estimates).
   compute::NodeLoad typical_load(const Job& job) const;
   // The request the scheduler sees for a generated job (nodes from gpus when not given).
@@ -99,6 +111,7 @@ private:
   void on_arrival();
   void on_activity_end(std::uint32_t job_id);
   void on_failure(std::uint32_t job_id);
+  void on_reconfigured(std::uint32_t job_id);
   void begin_activity(Job& job, const workload::Activity& activity);
   void apply_load(Job& job);
   void reschedule_end(Job& job);
@@ -136,6 +149,7 @@ private:
   std::vector<std::uint32_t> running_;
 
   sim::HandlerId arrival_handler_ = 0, end_handler_ = 0, failure_handler_ = 0;
+  sim::HandlerId reconfigured_handler_ = 0;
 };
 
 }  // namespace joule::models::world

@@ -238,7 +238,7 @@ const bool registered = [] {
         for (const auto& job : r.world.jobs()) {
           if (job.start == sim::Time::max()) continue;
           const sim::Time stop = job.end == sim::Time::max() ? end : job.end;
-          busy_gpu_s += job.request.gpus * (stop - job.start).seconds();
+          busy_gpu_s += job.allocated_gpu_s(stop);
         }
         return busy_gpu_s / (gpus * r.simulated.seconds());
       });

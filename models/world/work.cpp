@@ -7,7 +7,7 @@ namespace joule::models::world {
 workload::WorkDone job_work(const Job& job, sim::Time now) {
   if (job.start == sim::Time::max() || !job.model) return {};
   const sim::Time tau = job.state == JobState::done ? sim::Time::max() : job.nominal(now);
-  return job.model->work(tau, job.request.gpus);
+  return job.model->work(tau, job.work_gpus());
 }
 
 double facility_per_it(const World& world) {

@@ -269,6 +269,7 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
     runner_->start(job, {*shared});
     return;
   }
+  if (job.request.elastic.enabled() && !chosen.empty()) set_elastic_size(job, chosen.size());
   const auto need = static_cast<std::size_t>(job.request.nodes);
   if (chosen.empty() && !job.request.pools.empty()) chosen = pool_nodes_for(job);
   if (chosen.empty()) {
@@ -434,6 +435,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
     added_w = (wall_w - idle_w) * job.request.nodes;
     if (load.busy_accelerators > 0 && !fixed_w) clock = p.busy.throughput_factor();
   }
+  if (job.request.elastic.enabled()) return elastic_estimate(job, clock, added_w);
   // Remaining work on the nominal clock, then at the speed this cap allows.
   const double left_s = job.state == JobState::running
                             ? (runner_->estimated_end(job) - sim_.now()).seconds() * job.speed

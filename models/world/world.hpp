@@ -157,11 +157,18 @@ private:
   void power_down(std::uint32_t node) override;
   void power_up(std::uint32_t node) override;
   void wake_at(sim::Time when) override;
+  void resize(const scheduling::JobView& job, int nodes) override;  // world_elastic.cpp
+  // Elastic jobs (world_elastic.cpp): a queued job's size at start (checked against its
+  // range), and estimate()'s answer from its clock and added power.
+  void set_elastic_size(Job& job, std::size_t nodes);
+  scheduling::JobEstimate elastic_estimate(const Job& job, double clock, double added_w) const;
 
   // JobHost
   void occupy(const Job& job) override;
   void place_load(const Job& job) override;
   void release(const Job& job) override;
+  void reassign(const Job& job, const std::vector<std::uint32_t>& added,
+                const std::vector<std::uint32_t>& removed) override;
   void reschedule() override { run_policy(); }
   void commit() override;  // hands the IT load to the facility; called at the end of every handler
   double node_share(const Job& job, std::uint32_t node) const override;

@@ -9,6 +9,8 @@
 //                c below that it draws c, so A_j(c) = G·(min(c, g_idle + A_j/G) − g_idle), and
 //                the job's speed is (A_j(c)/A_j)^(1/3) (dynamic power ∝ f³, throughput ∝ f)
 //   facility     P_fac = P_static + pue · P_IT
+//   elastic      on n nodes a job runs S(n) = (n/n_ref)^α times as fast (job_view.hpp); a
+//                resize stalls it for `reconfigure` (its nodes at P_idle, no progress)
 // Energy is integrated exactly between events, per node and by state.
 #pragma once
 
@@ -35,6 +37,9 @@ struct FakeJob {
   double added_w = 1000.0;  // per node, uncapped
   bool flexible = false;
   sim::Time deadline = sim::Time::max();
+  int min_nodes = 0, max_nodes = 0;  // elastic when max_nodes > 0
+  double exponent = 1.0;
+  sim::Time reconfigure{};
 };
 
 struct FakeConfig {
@@ -91,6 +96,11 @@ public:
     job.request.work = spec.work;
     job.request.flexible = spec.flexible;
     job.request.deadline = spec.deadline;
+    if (spec.max_nodes > 0)
+      job.request.elastic = {spec.min_nodes, spec.max_nodes, spec.nodes, spec.exponent,
+                             spec.reconfigure};
+    stall_until_.push_back(sim::Time::zero());
+    resizes_.push_back(0);
     remaining_s_.push_back(spec.work.seconds());
     added_w_.push_back(spec.added_w);
     end_.push_back(sim::Time::max());
@@ -108,6 +118,8 @@ public:
       for (const auto& n : nodes_)
         if (n.state == NodeState::waking) next = std::min(next, n.ready_at);
       if (!wakes_.empty()) next = std::min(next, *wakes_.begin());
+      for (const auto& job : jobs_)
+        if (job.reconfiguring) next = std::min(next, stall_until_[job.id]);
       if (next > end) {
         advance(end);
         return;
@@ -115,6 +127,11 @@ public:
       advance(next);
       for (auto& job : jobs_)
         if (job.state == world::JobState::running && end_[job.id] <= now_) finish(job);
+      for (auto& job : jobs_)
+        if (job.reconfiguring && stall_until_[job.id] <= now_) {
+          job.reconfiguring = false;
+          retime(job);
+        }
       for (auto& n : nodes_)
         if (n.state == NodeState::waking && n.ready_at <= now_) {
           n.state = NodeState::on;
@@ -150,6 +167,7 @@ public:
   double peak_facility_w() const { return peak_facility_w_; }
   int max_running() const { return max_running_; }
   int wakes() const { return wakes_started_; }
+  int resizes(const std::string& name) const { return resizes_[job(name).id]; }
 
   // SchedulerContext
   sim::Time now() const override { return now_; }
@@ -171,8 +189,9 @@ public:
   std::span<const NodeInfo> nodes() const override { return nodes_; }
   sim::Time estimated_end(const JobView& job) const override { return end_[job.id]; }
   JobEstimate estimate(const JobView& job, std::optional<sim::Watts> cap) const override {
-    const double speed = speed_at(job.id, cap);
-    return {sim::seconds(remaining_s_[job.id] / speed),
+    const double speed = speed_at(job.id, cap) * scale(job);
+    const double stall_s = job.reconfiguring ? (stall_until_[job.id] - now_).seconds() : 0.0;
+    return {sim::seconds(stall_s + remaining_s_[job.id] / speed),
             sim::Watts(job.request.nodes * added_at(job.id, cap))};
   }
   int hops(std::uint32_t a, std::uint32_t b) const override { return config_.hops(a, b); }
@@ -205,6 +224,12 @@ public:
   void start(const JobView& view, std::vector<std::uint32_t> chosen) override {
     world::Job& job = jobs_[view.id];
     if (job.state != world::JobState::queued) throw std::logic_error("start(): not queued");
+    if (job.request.elastic.enabled() && !chosen.empty()) {
+      if (chosen.size() < static_cast<std::size_t>(job.request.elastic.min_nodes) ||
+          chosen.size() > static_cast<std::size_t>(job.request.elastic.max_nodes))
+        throw std::logic_error("start(): out of the elastic range");
+      job.request.nodes = static_cast<int>(chosen.size());
+    }
     const auto need = static_cast<std::size_t>(job.request.nodes);
     if (chosen.empty())
       for (const auto& n : nodes_)
@@ -250,6 +275,42 @@ public:
     ++wakes_started_;
     refresh_power(id);
   }
+  void resize(const JobView& view, int count) override {
+    world::Job& job = jobs_[view.id];
+    const auto& e = job.request.elastic;
+    if (!e.enabled() || job.state != world::JobState::running || job.reconfiguring)
+      throw std::logic_error("resize(): not a running elastic job");
+    if (count < e.min_nodes || count > e.max_nodes)
+      throw std::logic_error("resize(): out of the elastic range");
+    const auto n = static_cast<std::size_t>(count);
+    if (n == job.nodes.size()) return;
+    std::vector<std::uint32_t> dropped;
+    while (job.nodes.size() > n) {  // frees the highest-numbered
+      dropped.push_back(job.nodes.back());
+      job.nodes.pop_back();
+    }
+    for (auto& node : nodes_)
+      if (job.nodes.size() < n && node.free && node.state == NodeState::on) {
+        node.free = false;
+        node.since = now_;
+        node_job_[node.id] = static_cast<int>(job.id);
+        job.nodes.push_back(node.id);
+      }
+    if (job.nodes.size() != n) throw std::logic_error("resize(): not enough free nodes");
+    std::sort(job.nodes.begin(), job.nodes.end());
+    for (const auto id : dropped) {
+      nodes_[id].free = true;
+      nodes_[id].since = now_;
+      node_job_[id] = -1;
+      refresh_power(id);
+    }
+    job.request.nodes = count;
+    job.reconfiguring = true;
+    stall_until_[job.id] = now_ + e.reconfigure;
+    ++resizes_[job.id];
+    retime(job);
+    wakes_.insert(stall_until_[job.id]);  // the policy is called when the stall ends
+  }
   void wake_at(sim::Time when) override {
     if (when < now_) throw std::logic_error("wake_at() in the past");
     wakes_.insert(when);
@@ -266,9 +327,14 @@ private:
     if (added_w_[job] <= 0) return 1.0;
     return std::cbrt(added_at(job, cap) / added_w_[job]);
   }
+  double scale(const JobView& job) const {
+    return job.request.elastic.enabled() ? job.request.elastic.speedup(job.request.nodes) : 1.0;
+  }
   void retime(world::Job& job) {
-    job.speed = speed_at(job.id, power_cap(job));
-    end_[job.id] = now_ + sim::seconds(remaining_s_[job.id] / job.speed);
+    const double speed = speed_at(job.id, power_cap(job)) * scale(job);
+    job.speed = job.reconfiguring ? 0.0 : speed;
+    const sim::Time from = job.reconfiguring ? stall_until_[job.id] : now_;
+    end_[job.id] = from + sim::seconds(remaining_s_[job.id] / speed);
     for (const auto id : job.nodes) refresh_power(id);
   }
   void refresh_power(std::uint32_t id) {
@@ -285,7 +351,7 @@ private:
         n.power_w = config_.idle_w;
         if (!n.free) {
           const auto& job = jobs_[node_job_[id]];
-          n.power_w += added_at(job.id, power_cap(job));
+          if (!job.reconfiguring) n.power_w += added_at(job.id, power_cap(job));
         }
     }
     peak_facility_w_ = std::max(peak_facility_w_, facility_power().value());
@@ -326,6 +392,8 @@ private:
   std::vector<double> remaining_s_;  // work left per job, at nominal speed
   std::vector<double> added_w_;
   std::vector<sim::Time> end_;
+  std::vector<sim::Time> stall_until_;  // elastic: end of the resize in progress
+  std::vector<int> resizes_;
   std::set<std::uint32_t> arrived_;
   std::vector<std::uint32_t> queue_;
   std::map<std::uint32_t, sim::Watts> caps_;
