@@ -657,7 +657,10 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
   const sim::ParamReader cluster_reader(root.find("cluster"), models::compute::cluster_doc());
   const models::compute::ClusterSpec cluster = models::compute::cluster_spec(cluster_reader);
   const bool operation_model = scalar_at(root, "cluster.node.model", "operation") == "operation";
-  if (operation_model) {
+  // A cluster of node pools (`cluster.pools`) has no `cluster.node` for the samples to set: its
+  // accelerator and host numbers are not sampled (docs/uncertainty.md), the facility's are.
+  const bool pooled = present(root, "cluster.pools");
+  if (operation_model && !pooled) {
     const models::compute::Calibration cal = scenario_calibration(sc, cluster);
     const models::compute::AcceleratorSpec& chip = *cluster.node.accelerator;
     const bool from_file = present(root, "cluster.node.calibration");

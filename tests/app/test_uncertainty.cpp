@@ -556,3 +556,17 @@ output: {facility_interval: 5 min, rack_interval: 15 min}
   for (const char* k : {"it_energy_kwh", "goodput", "useful_gpu_h"})
     CHECK_MESSAGE(*pa.values.at(k) == *pb.values.at(k), k);
 }
+
+TEST_CASE("a cluster of node pools samples its facility, not its nodes") {
+  app::LoadOptions load;
+  const auto sc =
+      app::load_scenario(std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/refresh.yaml", load);
+  const auto coefficients = app::scenario_coefficients(sc);
+  bool facility = false;
+  for (const auto& c : coefficients) {
+    CHECK_MESSAGE(c.name.rfind("cluster.node.", 0) != 0, c.name);
+    CHECK_MESSAGE(c.name.rfind("accelerator.", 0) != 0, c.name);
+    facility = facility || c.name.rfind("power_chain.", 0) == 0;
+  }
+  CHECK(facility);
+}
