@@ -26,7 +26,7 @@ const sim::ModelDoc& generator_doc() {
            {"gpus", "list", "", "GPUs per job: value, list or {values, weights}"},
            {"duration", "map", "", "run time: value, list or {lognormal: {median, sigma}}"},
            {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
-           {"flexible", "map", "",
+           {"flexible", "map", "-",
             "share of jobs policies may defer, with deadlines (see 'flexible')"},
            {"elastic", "map", "-",
             "share of jobs policies may resize, their node range and scaling (see 'elastic')"},

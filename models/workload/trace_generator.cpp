@@ -32,7 +32,7 @@ const sim::ModelDoc& generator_doc() {
           {"cpu_jobs", "string", "error",
            "rows with gpu_num 0 (CPU-only jobs, not simulated): error (at the row) or skip "
            "(left out)"},
-          {"flexible", "map", "",
+          {"flexible", "map", "-",
            "share of jobs policies may defer, with deadlines (see 'flexible')"},
           {"elastic", "map", "-",
            "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
