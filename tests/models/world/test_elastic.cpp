@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "build_world.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/work.hpp"
 #include "models/world/world.hpp"
@@ -18,20 +19,10 @@ using models::world::WorldSections;
 
 namespace {
 
-struct Built {
-  sim::ParamNode root;
-  std::unique_ptr<World> world;
-};
+using test::Built;
 
 Built build(const std::string& yaml, sim::Time duration) {
-  Built b{io::parse_yaml_text(yaml, "elastic.yaml"), nullptr};
-  WorldSections s;
-  s.cluster = b.root.find("cluster");
-  s.workload = b.root.find("workload");
-  s.scheduler = b.root.find("scheduler");
-  s.duration = duration;
-  b.world = std::make_unique<World>(models::world::world_spec(s, 1, "."));
-  return b;
+  return test::build_world(yaml, duration, "elastic.yaml");
 }
 
 const std::string cluster = R"(cluster:

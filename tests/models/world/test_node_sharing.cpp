@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "build_world.hpp"
 #include "io/yaml_params.hpp"
 #include "models/compute/node.hpp"
 #include "models/world/node_sharing.hpp"
@@ -16,20 +17,10 @@ using models::world::WorldSections;
 
 namespace {
 
-struct Built {
-  sim::ParamNode root;
-  std::unique_ptr<World> world;
-};
+using test::Built;
 
 Built build(const std::string& yaml, sim::Time duration) {
-  Built b{io::parse_yaml_text(yaml, "sharing.yaml"), nullptr};
-  WorldSections s;
-  s.cluster = b.root.find("cluster");
-  s.workload = b.root.find("workload");
-  s.scheduler = b.root.find("scheduler");
-  s.duration = duration;
-  b.world = std::make_unique<World>(models::world::world_spec(s, 1, "."));
-  return b;
+  return test::build_world(yaml, duration, "sharing.yaml");
 }
 
 const std::string cluster = R"(cluster:

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "build_world.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/world.hpp"
 #include "sim/error.hpp"
@@ -15,20 +16,10 @@ using models::world::WorldSections;
 
 namespace {
 
-struct Built {
-  sim::ParamNode root;
-  std::unique_ptr<World> world;
-};
+using test::Built;
 
 Built build(const std::string& yaml, sim::Time duration) {
-  Built b{io::parse_yaml_text(yaml, "pools.yaml"), nullptr};
-  WorldSections s;
-  s.cluster = b.root.find("cluster");
-  s.workload = b.root.find("workload");
-  s.scheduler = b.root.find("scheduler");
-  s.duration = duration;
-  b.world = std::make_unique<World>(models::world::world_spec(s, 1, "."));
-  return b;
+  return test::build_world(yaml, duration, "pools.yaml");
 }
 
 // Pool 0 (hopper): nodes 0–1, 1 kW idle, 5 kW busy. Pool 1 (blackwell): nodes 2–3, 2 kW idle,

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "build_world.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/world.hpp"
 #include "sim/error.hpp"
@@ -14,21 +15,10 @@ using models::world::WorldSections;
 
 namespace {
 
-// A parsed scenario and the world built from its sections.
-struct Built {
-  sim::ParamNode root;
-  std::unique_ptr<World> world;
-};
+using test::Built;
 
 Built build(const std::string& yaml, sim::Time duration) {
-  Built b{io::parse_yaml_text(yaml, "world.yaml"), nullptr};
-  WorldSections s;
-  s.cluster = b.root.find("cluster");
-  s.workload = b.root.find("workload");
-  s.scheduler = b.root.find("scheduler");
-  s.duration = duration;
-  b.world = std::make_unique<World>(models::world::world_spec(s, 1, "."));
-  return b;
+  return test::build_world(yaml, duration, "world.yaml");
 }
 
 // Two racks of two nodes, 1 kW idle and 5 kW busy each.
