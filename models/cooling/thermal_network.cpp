@@ -296,18 +296,35 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
 
 bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b) {
   const int h = b.hubs;
-  // Dense blocks A_gg, A_gh, A_hh and the entries of A_hg (each stored entry lands on its own
-  // element).
-  b.ahh.setZero();
-  for (auto& a : b.agg) a.setZero();
-  for (auto& a : b.agh) a.setZero();
   const double* value = m.valuePtr();
-  for (std::size_t k = 0; k < b.targets.size(); ++k) {
+  const std::size_t nnz = b.targets.size();
+  // Which groups' entries changed since the last factorization (all of them before the first).
+  // Bit patterns are compared: a value that changed sign of zero or to NaN counts as changed.
+  const bool incremental = b.factored_values.size() == nnz;
+  b.group_changed.assign(b.agg.size(), incremental ? 0 : 1);
+  if (incremental) {
+    for (std::size_t k = 0; k < nnz; ++k)
+      if (std::memcmp(&value[k], &b.factored_values[k], sizeof(double)) != 0 &&
+          b.targets[k].block >= 0)
+        b.group_changed[static_cast<std::size_t>(b.targets[k].block)] = 1;
+  }
+  b.factored_values.clear();  // until this factorization succeeds
+  // Dense blocks A_gg, A_gh (of the changed groups), A_hh and the entries of A_hg (each stored
+  // entry lands on its own element).
+  b.ahh.setZero();
+  for (std::size_t g = 0; g < b.agg.size(); ++g)
+    if (b.group_changed[g]) {
+      b.agg[g].setZero();
+      b.agh[g].setZero();
+    }
+  for (std::size_t k = 0; k < nnz; ++k) {
     const Blocks::Target& t = b.targets[k];
     if (t.block == -1)
       b.ahh(t.row, t.col) += value[k];
     else if (t.block == -2)
       b.hub_rows[static_cast<std::size_t>(t.row)].value = value[k];
+    else if (!b.group_changed[static_cast<std::size_t>(t.block)])
+      continue;
     else if (t.to_hubs)
       b.agh[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
     else
@@ -326,6 +343,7 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
   };
   b.first_with.clear();
   for (std::size_t g = 0; g < b.agg.size(); ++g) {
+    if (!b.group_changed[g]) continue;  // its inverse and G rows stand
     const Eigen::Index size = b.agg[g].rows();
     const std::uint64_t key = bits(bits(0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(size),
                                         b.agg[g].data(), b.agg[g].size()),
@@ -345,6 +363,7 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
     }
     Eigen::FullPivLU<Blocks::Square>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
     lu.compute(b.agg[g]);
+    ++b.groups_inverted;
     if (!lu.isInvertible()) return false;
     b.inverse = lu.inverse();
     b.gg = b.inverse * b.agh[g];
@@ -365,6 +384,7 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
     if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return false;
     b.schur.compute(schur);
   }
+  b.factored_values.assign(value, value + nnz);
   return true;
 }
 

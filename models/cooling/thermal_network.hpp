@@ -24,6 +24,11 @@
 //   (A_hh − Σ_g A_hg G_g) x_h = b_h − Σ_g A_hg y_g,
 // the group inverses and the Schur complement factored once per factorization. Other networks,
 // and solve_steady(), use SparseLU. At 3,136 racks this made the 60-s step about 4× faster.
+// A re-factorization compares the matrix with the one last factored and re-inverts only the
+// groups whose entries changed (the same arithmetic on the same numbers, so the same bits);
+// the Schur complement, O(groups), is always rebuilt. A change of a hub's links alone (the
+// CRAH bypass following the servers' airflow every step) then costs O(n) additions, not n/2
+// small inversions.
 //
 // Energy: summing the node equations, internal conductances cancel and, when every node's
 // stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
@@ -85,12 +90,21 @@ public:
   long factorizations() const { return factorizations_; }
   // True when the last factorization chose block elimination (see above) over SparseLU.
   bool block_solver() const { return use_blocks_; }
+  // Group inversions done by block factorizations so far (a re-factorization after a change of
+  // the hub links, e.g. the CRAH bypass, re-inverts none).
+  long groups_inverted() const { return blocks_ ? blocks_->groups_inverted : 0; }
   // Forces SparseLU for step() (tests compare the two solvers); re-factors at the next step.
   void use_general_solver(bool on) {
     general_only_ = on;
     dirty_ = true;
   }
   long steady_factorizations() const { return steady_factorizations_; }
+  // Makes the next step factor every group anew, as the first one does (tests compare an
+  // incremental re-factorization with a full one).
+  void forget_factorization() {
+    if (blocks_) blocks_->factored_values.clear();
+    dirty_ = true;
+  }
 
   double stored_energy_j() const;  // Σ C_i T_i (relative to 0 °C)
   double total_heat_w() const;     // Σ q_i
@@ -150,6 +164,11 @@ private:
     Eigen::MatrixXd ahh;
     std::vector<Eigen::FullPivLU<Square>> lu_by_size;           // index: group size
     std::unordered_map<std::uint64_t, std::size_t> first_with;  // blocks' hash → first group
+    // The matrix values of the last factorization (empty before the first, or after one
+    // failed): a re-factorization re-inverts only the groups whose entries changed.
+    std::vector<double> factored_values;
+    std::vector<char> group_changed;  // work, per group
+    long groups_inverted = 0;         // group inversions over the network's life (tests)
   };
   // The structure, or nullopt when the pattern does not fit (groups > 4 nodes, > 8 hubs).
   static std::optional<Blocks> block_pattern(const Eigen::SparseMatrix<double>& m);
