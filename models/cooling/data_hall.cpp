@@ -96,16 +96,27 @@ DataHall::DataHall(const DataHallDesign& design)
   }
   bypass_ = net_.stream(supply_, room_, 0);
   to_crah_ = net_.stream(room_, crah_return_, 0);
+  for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
   update_flows();
 }
 
 void DataHall::update_flows() {
-  double demand = 0;  // Σ (1 − r_i) W_i
-  for (const Rack& r : racks_) demand += (1 - r.recirculation) * r.rate_w_per_k;
+  const double demand = demand_w_per_k_;
   const double supply = capacity_fraction_ * airflow_ratio_ * demand;
   const double to_racks = std::min(supply, demand);
   const double a = demand > 0 ? to_racks / demand : 1.0;
   const double bypass = supply - to_racks;
+  // With the same share a of the CRAH supply reaching the racks, no rack's links move: only the
+  // bypass and the return (the CRAHs over-supplying by more or less) change.
+  if (a != supplied_share_) {
+    supplied_share_ = a;
+    set_rack_flows(a);
+  }
+  net_.set_link(bypass_, bypass);
+  net_.set_link(to_crah_, to_racks + bypass);
+}
+
+void DataHall::set_rack_flows(double a) {
   for (Rack& r : racks_) {
     const double once_through = (1 - r.recirculation) * r.rate_w_per_k;
     net_.set_link(r.from_supply, once_through * a);
@@ -114,8 +125,6 @@ void DataHall::update_flows() {
     net_.set_link(r.through, r.rate_w_per_k);
     net_.set_link(r.to_room, once_through);
   }
-  net_.set_link(bypass_, bypass);
-  net_.set_link(to_crah_, to_racks + bypass);
 }
 
 void DataHall::set_rack_power(int rack, double power_w) {

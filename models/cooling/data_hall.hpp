@@ -46,6 +46,7 @@
 // | room air volume      | 25 m³/rack | estimate (hall with raised floor, per rack)          |
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,7 @@ private:
     double recirculation = 0;
   };
   void update_flows();
+  void set_rack_flows(double supplied_share);  // every rack's five links at share a
 
   DataHallDesign design_;
   ThermalNetwork net_;
@@ -130,6 +132,8 @@ private:
   std::vector<Rack> racks_;
   double capacity_fraction_ = 1.0;
   double airflow_ratio_ = 1.05;
+  double demand_w_per_k_ = 0;  // Σ (1 − r_i) W_i, fixed by the design
+  double supplied_share_ = std::numeric_limits<double>::quiet_NaN();  // a the racks' links hold
 };
 
 }  // namespace joule::models::cooling

@@ -13,7 +13,8 @@ ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double
   capacitance_.push_back(capacitance_j_per_k);
   temp_c_.push_back(initial_c);
   heat_w_.push_back(0.0);
-  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = refill_all_ = true;
+  link_hub_only_.clear();
   return Node{node_count() - 1};
 }
 
@@ -25,7 +26,8 @@ ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
 ThermalNetwork::Link ThermalNetwork::add_link(LinkData d) {
   if (!(d.value >= 0)) throw std::invalid_argument("conductance/stream rate must be >= 0");
   links_.push_back(d);
-  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = true;
+  pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = refill_all_ = true;
+  link_hub_only_.clear();
   return Link{static_cast<int>(links_.size()) - 1};
 }
 
@@ -50,7 +52,10 @@ void ThermalNetwork::set_link(Link link, double value) {
   auto& l = links_.at(link.index);
   if (l.value == value) return;
   l.value = value;
-  if (l.kind != Kind::stream_out) dirty_ = true;
+  if (l.kind == Kind::stream_out) return;
+  dirty_ = true;
+  const auto k = static_cast<std::size_t>(link.index);
+  if (k >= link_hub_only_.size() || !link_hub_only_[k]) refill_all_ = true;
 }
 
 double ThermalNetwork::link_value(Link link) const {
@@ -61,22 +66,24 @@ double ThermalNetwork::link_value(Link link) const {
 template <typename F>
 void ThermalNetwork::for_each_entry(double diag_scale, F&& f) const {
   const int n = node_count();
-  for (int i = 0; i < n; ++i) f(i, i, diag_scale * capacitance_[i]);
-  for (const auto& l : links_) {
+  for (int i = 0; i < n; ++i) f(i, i, diag_scale * capacitance_[i], -1 - i);
+  for (std::size_t k = 0; k < links_.size(); ++k) {
+    const auto& l = links_[k];
+    const int plus = 2 * static_cast<int>(k), minus = plus + 1;  // sources (hub_slots_)
     switch (l.kind) {
       case Kind::conduct_nodes:
-        f(l.a, l.a, l.value);
-        f(l.b, l.b, l.value);
-        f(l.a, l.b, -l.value);
-        f(l.b, l.a, -l.value);
+        f(l.a, l.a, l.value, plus);
+        f(l.b, l.b, l.value, plus);
+        f(l.a, l.b, -l.value, minus);
+        f(l.b, l.a, -l.value, minus);
         break;
       case Kind::conduct_boundary:
       case Kind::stream_in:
-        f(l.a, l.a, l.value);
+        f(l.a, l.a, l.value, plus);
         break;
       case Kind::stream_nodes:  // row `to` (= b): +W on the diagonal, −W at `from` (= a)
-        f(l.b, l.b, l.value);
-        f(l.b, l.a, -l.value);
+        f(l.b, l.b, l.value, plus);
+        f(l.b, l.a, -l.value, minus);
         break;
       case Kind::stream_out:
         break;
@@ -87,7 +94,7 @@ void ThermalNetwork::for_each_entry(double diag_scale, F&& f) const {
 void ThermalNetwork::assemble(double diag_scale, Eigen::SparseMatrix<double>& m) const {
   std::vector<Eigen::Triplet<double>> t;
   t.reserve(node_count() + 4 * links_.size());
-  for_each_entry(diag_scale, [&](int i, int j, double v) { t.emplace_back(i, j, v); });
+  for_each_entry(diag_scale, [&](int i, int j, double v, int) { t.emplace_back(i, j, v); });
   m.resize(node_count(), node_count());
   m.setFromTriplets(t.begin(), t.end());
   m.makeCompressed();
@@ -103,7 +110,7 @@ void ThermalNetwork::refill(double diag_scale) {
     std::vector<char> seen(static_cast<std::size_t>(matrix_.nonZeros()), 0);
     const int* outer = matrix_.outerIndexPtr();
     const int* inner = matrix_.innerIndexPtr();
-    for_each_entry(diag_scale, [&](int i, int j, double) {
+    for_each_entry(diag_scale, [&](int i, int j, double, int) {
       const int* at = std::lower_bound(inner + outer[j], inner + outer[j + 1], i);
       const auto slot = static_cast<int>(at - inner);
       // Negative: the entry's first value (an assignment, not a sum).
@@ -115,7 +122,7 @@ void ThermalNetwork::refill(double diag_scale) {
   }
   double* value = matrix_.valuePtr();
   std::size_t k = 0;
-  for_each_entry(diag_scale, [&](int, int, double v) {
+  for_each_entry(diag_scale, [&](int, int, double v, int) {
     const int slot = entry_slot_[k++];
     if (slot < 0)
       value[-slot - 1] = v;
@@ -138,14 +145,20 @@ void ThermalNetwork::step(double dt_s) {
   if (n == 0) return;
   if (dt_s != dt_s_) {
     dt_s_ = dt_s;
-    dirty_ = true;
+    dirty_ = refill_all_ = true;
+  }
+  if (dirty_ && !refill_all_ && use_blocks_ && refactor_hubs()) {
+    ++factorizations_;
+    dirty_ = false;
   }
   if (dirty_) {
     refill(1.0 / dt_s_);
     if (block_pattern_dirty_) {
       blocks_ = block_pattern(matrix_);
       block_pattern_dirty_ = false;
+      map_hub_entries();
     }
+    refill_all_ = false;
     use_blocks_ = !general_only_ && blocks_ && factor_blocks(matrix_, *blocks_);
     if (!use_blocks_) {
       if (pattern_dirty_ || !lu_) {
@@ -261,9 +274,10 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
   for (int col = 0; col < m.outerSize(); ++col)
     for (It it(m, col); it; ++it) {
       const int i = static_cast<int>(it.row()), j = col;
-      if (hub_of[i] >= 0 && hub_of[j] >= 0)
+      if (hub_of[i] >= 0 && hub_of[j] >= 0) {
+        b.hub_entries.push_back(b.targets.size());
         b.targets.push_back({-1, hub_of[i], hub_of[j], false});
-      else if (hub_of[i] < 0 && hub_of[j] < 0)
+      } else if (hub_of[i] < 0 && hub_of[j] < 0)
         b.targets.push_back({group[i], local[i], local[j], false});  // same group, by construction
       else if (hub_of[i] < 0)
         b.targets.push_back({group[i], local[i], hub_of[j], true});
@@ -309,9 +323,8 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
         b.group_changed[static_cast<std::size_t>(b.targets[k].block)] = 1;
   }
   b.factored_values.clear();  // until this factorization succeeds
-  // Dense blocks A_gg, A_gh (of the changed groups), A_hh and the entries of A_hg (each stored
-  // entry lands on its own element).
-  b.ahh.setZero();
+  // Dense blocks A_gg, A_gh (of the changed groups) and the entries of A_hg (each stored entry
+  // lands on its own element); A_hh in factor_hubs().
   for (std::size_t g = 0; g < b.agg.size(); ++g)
     if (b.group_changed[g]) {
       b.agg[g].setZero();
@@ -320,7 +333,7 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
   for (std::size_t k = 0; k < nnz; ++k) {
     const Blocks::Target& t = b.targets[k];
     if (t.block == -1)
-      b.ahh(t.row, t.col) += value[k];
+      continue;  // factor_hubs()
     else if (t.block == -2)
       b.hub_rows[static_cast<std::size_t>(t.row)].value = value[k];
     else if (!b.group_changed[static_cast<std::size_t>(t.block)])
@@ -376,16 +389,84 @@ bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks&
         b.g[(start + static_cast<std::size_t>(k)) * static_cast<std::size_t>(h) +
             static_cast<std::size_t>(c)] = b.gg(k, c);
   }
-  if (h > 0) {
-    Eigen::MatrixXd schur = b.ahh;
-    for (const auto& e : b.hub_rows)
-      for (int c = 0; c < h; ++c)
-        schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(b.position[e.node]) * h + c];
-    if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return false;
-    b.schur.compute(schur);
-  }
+  if (!factor_hubs(m, b)) return false;
   b.factored_values.assign(value, value + nnz);
   return true;
+}
+
+bool ThermalNetwork::factor_hubs(const Eigen::SparseMatrix<double>& m, Blocks& b) {
+  const int h = b.hubs;
+  if (h == 0) return true;
+  const double* value = m.valuePtr();
+  b.ahh.setZero();
+  for (const std::size_t k : b.hub_entries) b.ahh(b.targets[k].row, b.targets[k].col) += value[k];
+  Eigen::MatrixXd schur = b.ahh;
+  for (const auto& e : b.hub_rows)
+    for (int c = 0; c < h; ++c)
+      schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(b.position[e.node]) * h + c];
+  if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return false;
+  b.schur.compute(schur);
+  return true;
+}
+
+bool ThermalNetwork::refactor_hubs() {
+  if (!blocks_ || fill_dirty_) return false;
+  Blocks& b = *blocks_;
+  if (b.factored_values.size() != static_cast<std::size_t>(matrix_.nonZeros())) return false;
+  // The sums refill() makes, for the hubs' entries only.
+  const double diag_scale = 1.0 / dt_s_;
+  const auto contribution = [&](int source) {
+    if (source < 0) return diag_scale * capacitance_[static_cast<std::size_t>(-1 - source)];
+    const double v = links_[static_cast<std::size_t>(source / 2)].value;
+    return source % 2 ? -v : v;
+  };
+  double* value = matrix_.valuePtr();
+  for (const HubSlot& slot : hub_slots_) {
+    double& v = value[slot.slot];
+    v = contribution(slot.sources.front());
+    for (std::size_t i = 1; i < slot.sources.size(); ++i) v += contribution(slot.sources[i]);
+  }
+  if (!factor_hubs(matrix_, b)) {
+    b.factored_values.clear();
+    return false;
+  }
+  for (const std::size_t k : b.hub_entries) b.factored_values[k] = value[k];
+  return true;
+}
+
+void ThermalNetwork::map_hub_entries() {
+  hub_slots_.clear();
+  link_hub_only_.assign(links_.size(), 0);
+  if (!blocks_) return;
+  const Blocks& b = *blocks_;
+  std::vector<int> slot_index(static_cast<std::size_t>(matrix_.nonZeros()), -1);
+  for (const std::size_t k : b.hub_entries) {
+    slot_index[k] = static_cast<int>(hub_slots_.size());
+    hub_slots_.push_back({static_cast<int>(k), {}});
+  }
+  std::size_t e = 0;
+  for_each_entry(0.0, [&](int, int, double, int source) {
+    const int slot = entry_slot_[e++];
+    const int index = slot_index[static_cast<std::size_t>(slot < 0 ? -slot - 1 : slot)];
+    if (index >= 0) hub_slots_[static_cast<std::size_t>(index)].sources.push_back(source);
+  });
+  const auto hub = [&](int node) { return b.position[static_cast<std::size_t>(node)] < 0; };
+  for (std::size_t k = 0; k < links_.size(); ++k) {
+    const LinkData& l = links_[k];
+    switch (l.kind) {
+      case Kind::conduct_nodes:
+      case Kind::stream_nodes:
+        link_hub_only_[k] = hub(l.a) && hub(l.b);
+        break;
+      case Kind::conduct_boundary:
+      case Kind::stream_in:
+        link_hub_only_[k] = hub(l.a);
+        break;
+      case Kind::stream_out:
+        link_hub_only_[k] = 1;
+        break;
+    }
+  }
 }
 
 void ThermalNetwork::solve_blocks(const Eigen::VectorXd& rhs) {

@@ -27,8 +27,9 @@
 // A re-factorization compares the matrix with the one last factored and re-inverts only the
 // groups whose entries changed (the same arithmetic on the same numbers, so the same bits);
 // the Schur complement, O(groups), is always rebuilt. A change of a hub's links alone (the
-// CRAH bypass following the servers' airflow every step) then costs O(n) additions, not n/2
-// small inversions.
+// CRAH bypass following the servers' airflow every step) re-factors only the hubs: their
+// entries of the matrix are summed again from their contributions, in the order a full refill
+// sums them, and the Schur complement rebuilt; nothing else is touched.
 //
 // Energy: summing the node equations, internal conductances cancel and, when every node's
 // stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
@@ -96,14 +97,14 @@ public:
   // Forces SparseLU for step() (tests compare the two solvers); re-factors at the next step.
   void use_general_solver(bool on) {
     general_only_ = on;
-    dirty_ = true;
+    dirty_ = refill_all_ = true;
   }
   long steady_factorizations() const { return steady_factorizations_; }
   // Makes the next step factor every group anew, as the first one does (tests compare an
   // incremental re-factorization with a full one).
   void forget_factorization() {
     if (blocks_) blocks_->factored_values.clear();
-    dirty_ = true;
+    dirty_ = refill_all_ = true;
   }
 
   double stored_energy_j() const;  // Σ C_i T_i (relative to 0 °C)
@@ -167,14 +168,21 @@ private:
     // The matrix values of the last factorization (empty before the first, or after one
     // failed): a re-factorization re-inverts only the groups whose entries changed.
     std::vector<double> factored_values;
-    std::vector<char> group_changed;  // work, per group
-    long groups_inverted = 0;         // group inversions over the network's life (tests)
+    std::vector<std::size_t> hub_entries;  // stored entries of A_hh (block −1), in order
+    std::vector<char> group_changed;       // work, per group
+    long groups_inverted = 0;              // group inversions over the network's life (tests)
   };
   // The structure, or nullopt when the pattern does not fit (groups > 4 nodes, > 8 hubs).
   static std::optional<Blocks> block_pattern(const Eigen::SparseMatrix<double>& m);
   // Fills the numbers from `m` (same pattern); false when a group or the Schur complement is
   // singular.
   static bool factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b);
+  // A_hh from `m` and the Schur complement, the groups as last factored.
+  static bool factor_hubs(const Eigen::SparseMatrix<double>& m, Blocks& b);
+  // After a change of hub-only links: A_hh's entries summed anew and factor_hubs(); false when
+  // that cannot be done (the caller then factors in full).
+  bool refactor_hubs();
+  void map_hub_entries();  // hub_slots_ and link_hub_only_ for the present blocks
   void solve_blocks(const Eigen::VectorXd& b);
   Link add_link(LinkData d);
   template <typename F>
@@ -198,6 +206,15 @@ private:
   std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_  //
                                  // structure changed: look for blocks again
   bool general_only_ = false;
+  // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
+  // +value, 2·link + 1 for −value.
+  struct HubSlot {
+    int slot;
+    std::vector<int> sources;
+  };
+  std::vector<HubSlot> hub_slots_;
+  std::vector<char> link_hub_only_;  // per link: all its matrix entries are among hubs
+  bool refill_all_ = true;           // a change beyond hub-only links since the last factoring
   std::vector<double> c_over_dt_;    // C_i/Δt, per factorization
   std::vector<int> boundary_links_;  // links with a boundary term in the right-hand side
   long factorizations_ = 0;
