@@ -12,6 +12,7 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   racks_.resize(rack_count);
   rack_first_node_.resize(rack_count + 1);
   rack_inlet_c_.assign(rack_count, inlet_c);
+  rack_changed_.assign(rack_count, 0);
   std::uint32_t i = 0;
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_first_node_[r] = i;
@@ -38,10 +39,19 @@ bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p)
   RackAccount& rack = racks_[n.rack];
   rack.update_to(now);
   rack.power_w += delta_w;
+  if (!rack_changed_[n.rack]) {
+    rack_changed_[n.rack] = 1;
+    changed_racks_.push_back(n.rack);
+  }
   it_.update_to(now);
   it_.power_w += delta_w;
   n.power_w = p.wall_w;
   return true;
+}
+
+void ClusterState::clear_changed_racks() {
+  for (const std::uint32_t r : changed_racks_) rack_changed_[r] = 0;
+  changed_racks_.clear();
 }
 
 void ClusterState::set_node_state(std::uint32_t id, scheduling::NodeState state, bool free,

@@ -70,6 +70,10 @@ public:
   // NodeInfo::inlet_rise_k of every node of a rack.
   void set_rack_inlet_rise_k(std::size_t rack, double rise_k);
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
+  // Racks whose power changed since the last clear_changed_racks(), each once, in the order
+  // they first changed (what the data hall re-reads at a control step).
+  const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
+  void clear_changed_racks();
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
   std::pair<double, double> rack_accelerators(std::size_t rack) const;
 
@@ -87,6 +91,8 @@ private:
   std::set<std::uint32_t> free_;
   mutable std::vector<RackAccount> racks_;
   mutable RackAccount it_;
+  std::vector<std::uint32_t> changed_racks_;
+  std::vector<char> rack_changed_;  // per rack: in changed_racks_
   double chip_w_ = 0.0;
 };
 

@@ -146,6 +146,16 @@ void Facility::set_it(sim::Time now, double it_w, double chip_w) {
 }
 
 void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w) {
+  step(now, dt, rack_w, nullptr);
+}
+
+void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
+                            std::span<const std::uint32_t> changed) {
+  step(now, dt, rack_w, &changed);
+}
+
+void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
+                    const std::span<const std::uint32_t>* changed) {
   const double dt_s = dt.seconds();
   update_to(now);
   outdoor_ = site_->conditions(now);
@@ -188,8 +198,13 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
     hall_->set_supply(supply_air_c_);
     // The CRAHs follow the servers' airflow at the ratio the plant delivers (air_handler.hpp).
     if (crah_airflow_ratio_ > 0) hall_->set_airflow_ratio(crah_airflow_ratio_);
-    for (int r = 0; r < hall_->racks(); ++r)
-      hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
+    if (changed && hall_powers_set_) {
+      for (const std::uint32_t r : *changed) hall_->set_rack_power(static_cast<int>(r), rack_w[r]);
+    } else {
+      for (int r = 0; r < hall_->racks(); ++r)
+        hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
+      hall_powers_set_ = true;
+    }
     hall_->step(dt_s);
     const double hottest_c = hall_->max_inlet_c();
     max_inlet_c_ = std::max(max_inlet_c_, hottest_c);

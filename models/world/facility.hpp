@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,10 @@ public:
   // A control step at `now`: weather, grid signals, plant, data hall, PV, battery; their powers
   // then hold until the next step. `rack_w` is each rack's IT power now.
   void control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w);
+  // The same, told that only the racks in `changed` may differ from the powers the previous
+  // step had (the data hall re-reads those alone; the first step reads every rack).
+  void control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
+                    std::span<const std::uint32_t> changed);
   void update_to(sim::Time now);
   // Starts the accounts afresh at `now` (the end of a warmup): totals, meters and peaks; the
   // battery settles against its charge now.
@@ -204,6 +209,9 @@ public:
 
 private:
   void evaluate_chain();
+  // `changed` null: every rack's power may have changed.
+  void step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
+            const std::span<const std::uint32_t>* changed);
 
   bool has_site_ = false;
   std::unique_ptr<environment::Site> site_;
@@ -233,6 +241,7 @@ private:
   double max_inlet_c_ = -1e300;
   double settle_from_j_ = 0;  // the battery's charge the settlement returns it to
   double hottest_c_s_ = 0, hottest_s_ = 0;
+  bool hall_powers_set_ = false;  // the data hall has had every rack's power once
   // ∫ CRAH supply, its bypass, the servers' airflow and their recirculated share, m³.
   double crah_m3_ = 0, bypass_m3_ = 0, server_m3_ = 0, recirculated_m3_ = 0;
 

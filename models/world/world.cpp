@@ -500,9 +500,10 @@ void World::reevaluate_rack(std::uint32_t rack) {
 
 void World::on_control_step() {
   const sim::Time now = sim_.now();
-  rack_w_.resize(state_.rack_count());
-  for (std::size_t r = 0; r < state_.rack_count(); ++r) rack_w_[r] = state_.rack_power_w(r);
-  facility_->control_step(now, control_step_, rack_w_);
+  rack_w_.resize(state_.rack_count());  // racks that never changed draw 0 W
+  for (const std::uint32_t r : state_.changed_racks()) rack_w_[r] = state_.rack_power_w(r);
+  facility_->control_step(now, control_step_, rack_w_, state_.changed_racks());
+  state_.clear_changed_racks();
   if (facility_->has_thermal() || facility_->has_cooling()) {
     std::vector<std::int32_t> touched;
     for (std::uint32_t r = 0; r < state_.rack_count(); ++r) {
