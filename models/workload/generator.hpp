@@ -71,6 +71,9 @@ struct JobRequest {
   std::string pool, chip, prefer;
   // An elastic job: policies may run it on other node counts and resize it (elastic.hpp).
   std::optional<Elasticity> elastic;
+  // Where the job is written in the user's file (a listed job's entry; line 0 for generated
+  // jobs): errors about its work point there.
+  sim::Location where;
 };
 
 class JobGenerator {
