@@ -116,9 +116,14 @@ const sim::ModelDoc& training_job_doc() {
           {"mfu", "number", "0.4",
            "end-to-end model FLOPs utilisation (model FLOP/s over peak, all overheads inside)"},
           {"kernel_efficiency", "number", "0.5",
-           "predicted mode: tensor throughput while computing over peak"},
+           "predicted mode: tensor throughput while computing over peak (FLOPs executed, "
+           "recomputation included)"},
           {"comm_overlap", "number", "0.8", "share of the gradient all-reduce hidden by backward"},
           {"distributed_optimizer", "bool", "true", "optimizer state sharded over dp·cp (ZeRO-1)"},
+          {"recompute", "string", "none",
+           "activation recomputation: none | selective (attention scores re-run) | full (the "
+           "forward pass re-run before backward, 4/3 of the model FLOPs executed; Korthikanti "
+           "et al. 2022). Raises the FLOPs the chips execute, not the model FLOPs or the MFU"},
           {"forward_only", "bool", "false",
            "evaluation pass: forward FLOPs only (2N + 4·L·d·s per token), no gradient sync or "
            "optimizer"},
@@ -268,6 +273,12 @@ TrainingJobSpec training_job_spec(const sim::ParamReader& r) {
   s.comm_overlap = r.number("comm_overlap", sim::Range::unit_interval());
   s.distributed_optimizer = r.boolean("distributed_optimizer");
   s.forward_only = r.boolean("forward_only");
+  const std::string recompute = r.choice("recompute", {"none", "selective", "full"});
+  s.recompute = recompute == "full"        ? Recompute::full
+                : recompute == "selective" ? Recompute::selective
+                                           : Recompute::none;
+  if (s.forward_only && s.recompute != Recompute::none)
+    r.fail("recompute", "re-runs forward work for a backward pass; forward_only has none");
   s.checkpoint_bytes_per_param = r.number("checkpoint_bytes_per_param", sim::Range::positive());
   if (r.has("checkpoint_bandwidth"))
     s.checkpoint_bandwidth_bps =
@@ -343,11 +354,11 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   const double modelled_sync_s = breakdown_.sync_s, modelled_optimizer_s = breakdown_.optimizer_s;
   const double bubble_ratio =
       static_cast<double>(p.pipeline - 1) / (static_cast<double>(p.interleave) * p.microbatches);
-  const double peak_s = flops_per_step() / (gpus * peak);  // t_compute at η = 1
+  const double peak_s = hardware_flops_per_step() / (gpus * peak);  // t_compute at η = 1
   if (spec_.throughput == Throughput::predicted) {
     breakdown_.compute_s = peak_s / spec_.kernel_efficiency;
   } else {
-    const double step_s = peak_s / spec_.mfu;
+    const double step_s = flops_per_step() / (gpus * peak) / spec_.mfu;
     const double fixed_s = breakdown_.sync_s + breakdown_.optimizer_s;
     breakdown_.compute_s = (step_s - fixed_s) / (1.0 + bubble_ratio);
     if (breakdown_.compute_s < peak_s) {  // η would exceed 1: shrink the fixed overheads
@@ -361,7 +372,7 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   breakdown_.bubble_s = breakdown_.compute_s * bubble_ratio;
 
   // Forward + backward.
-  const double tensor_rate = flops_per_step() / (gpus * breakdown_.compute_s);
+  const double tensor_rate = hardware_flops_per_step() / (gpus * breakdown_.compute_s);
   Phase fb{PhaseKind::forward_backward, sim::seconds(breakdown_.compute_s), {}};
   fb.rates[tensor] = tensor_rate;
   fb.rates[Op::hbm] = std::min(hbm_bw, tensor_rate / spec_.flops_per_hbm_byte);
@@ -456,12 +467,30 @@ double TrainingJob::flops_per_step() const {
   return flops_per_token() * spec_.tokens_per_step();
 }
 
+double TrainingJob::hardware_flops_per_token() const {
+  const double attention =
+      4.0 * spec_.layers * static_cast<double>(spec_.d_model) * static_cast<double>(spec_.seq_len);
+  switch (spec_.recompute) {
+    case Recompute::none:
+      return flops_per_token();
+    case Recompute::selective:
+      return flops_per_token() + attention;
+    case Recompute::full:
+      return flops_per_token() + 2.0 * spec_.compute_params() + attention;
+  }
+  return flops_per_token();
+}
+
+double TrainingJob::hardware_flops_per_step() const {
+  return hardware_flops_per_token() * spec_.tokens_per_step();
+}
+
 double TrainingJob::end_to_end_mfu() const {
   return flops_per_step() / (gpus() * caps_.peak_tensor.value() * step_time_.seconds());
 }
 
 double TrainingJob::kernel_efficiency() const {
-  return flops_per_step() / (gpus() * caps_.peak_tensor.value() * breakdown_.compute_s);
+  return hardware_flops_per_step() / (gpus() * caps_.peak_tensor.value() * breakdown_.compute_s);
 }
 
 sim::Bytes TrainingJob::checkpoint_size() const {

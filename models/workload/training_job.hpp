@@ -9,9 +9,21 @@
 // An evaluation pass (`forward_only`) does the forward third, F_token = 2·N + 4·L·d·s, with no
 // gradient all-reduce, optimizer or checkpoint state beyond the weights.
 //
+// Activation recomputation (`recompute`; Korthikanti et al., "Reducing Activation Recomputation
+// in Large Transformer Models", MLSys 2023, arXiv 2205.05198, §4–5) re-runs forward work before
+// the backward pass: the chips execute more FLOPs than the model needs. The model FLOPs (and
+// so the MFU) stay F_token; the hardware FLOPs the tensor cores execute are
+//     none       H_token = F_token
+//     selective  H_token = F_token + 4·L·d·s          the attention scores (QKᵀ, softmax·V)
+//     full       H_token = F_token + 2·N + 4·L·d·s    the whole forward pass again (4/3·F)
+// (N_a for MoE; a distillation teacher is not recomputed). The compute phase's tensor rate,
+// and so the kernel efficiency η, counts H_token: η = H_step / (G · peak · t_compute), the
+// hardware FLOPs utilisation (HFU) while computing.
+//
 // One step processes the global batch B_tok = global_batch × s tokens on G = dp·tp·pp·cp
 // accelerators. Its parts:
-//     t_compute  = F_token · B_tok / (G · peak · η)            forward + backward at kernel
+//     t_compute  = H_token · B_tok / (G · peak · η)            forward + backward (recomputed
+//                                                             passes included) at kernel
 //                                                             efficiency η
 //     t_bubble   = t_compute · (p − 1) / (v · m)               pipeline fill/drain (1F1B;
 //                  bubble share of the pipeline (p−1)/(v·m+p−1), Narayanan et al. 2021 §2.2)
@@ -27,7 +39,7 @@
 //                  bubbles, exposed communication and the optimizer inside). Nothing is added
 //                  on top: t_step = F_token · B_tok / (G · peak · mfu), and the overheads above
 //                  are carved out of that step, which sets the implied kernel efficiency
-//                  η = F_step / (G · peak · t_compute) with t_compute = (t_step − t_sync −
+//                  η = H_step / (G · peak · t_compute) with t_compute = (t_step − t_sync −
 //                  t_optim) / (1 + (p−1)/(v·m)). Where the overheads would leave η > 1, the
 //                  exposed sync and optimizer are scaled down until η = 1 (the published
 //                  throughput is a fact; its split is the model's).
@@ -165,6 +177,7 @@ struct Parallelism {
 // int8 and fp4 serve quantized inference (inference.hpp); training takes bf16, fp16, fp8, tf32.
 enum class Precision { bf16, fp16, fp8, tf32, int8, fp4 };
 enum class Throughput { mfu, predicted };
+enum class Recompute { none, selective, full };  // activation recomputation (header)
 Op tensor_op(Precision p);
 std::string_view precision_name(Precision p);  // "bf16", "int8", ...
 double element_bytes(Precision p);  // activations/gradients on the wire (fp8 keeps bf16 grads)
@@ -188,6 +201,7 @@ struct TrainingJobSpec {
   Parallelism parallel;
   bool forward_only = false;  // evaluation/inference pass: no backward, sync or optimizer
   Throughput throughput = Throughput::mfu;
+  Recompute recompute = Recompute::none;
   double mfu = 0.4;                // end-to-end (throughput: mfu)
   double kernel_efficiency = 0.5;  // η while computing (throughput: predicted)
   double comm_overlap = 0.8;
@@ -248,6 +262,9 @@ public:
   // 6N + 12·L·d·s (forward only: 2N + 4·L·d·s); N_a for MoE; + 2N_t + 4·L_t·d_t·s with a teacher
   double flops_per_token() const;
   double flops_per_step() const;  // all accelerators together
+  // H_token: model FLOPs plus the recomputed forward work (header); = F_token without recompute.
+  double hardware_flops_per_token() const;
+  double hardware_flops_per_step() const;  // all accelerators together
 
   // One step, in order; zero-length phases are left out. Durations are whole ns.
   const std::vector<Phase>& step_phases() const { return phases_; }
@@ -257,7 +274,8 @@ public:
 
   // Model FLOPs per second over peak, end to end (bubble, sync and optimizer included).
   double end_to_end_mfu() const;
-  // Tensor throughput while computing over peak: F_step / (G · peak · t_compute).
+  // Tensor throughput while computing over peak: H_step / (G · peak · t_compute) (hardware
+  // FLOPs, recomputed forward passes included).
   double kernel_efficiency() const;
 
   sim::Bytes checkpoint_size() const;

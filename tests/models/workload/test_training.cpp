@@ -153,6 +153,60 @@ TEST_CASE("an evaluation pass: forward FLOPs only, no gradient sync, no optimize
     CHECK((ph.kind == PhaseKind::forward_backward || ph.kind == PhaseKind::pipeline_bubble));
 }
 
+TEST_CASE("activation recomputation: more FLOPs executed, same model FLOPs and MFU") {
+  // Model FLOP/token 6N + 12·L·d·s = 6e9 + 12·16·2048·2048; the recomputed forward work adds
+  // 4·L·d·s (selective: attention scores) or 2N + 4·L·d·s (full: the whole forward pass).
+  const double model_token = 6e9 + 12.0 * 16 * 2048 * 2048;
+  const double attention = 4.0 * 16 * 2048 * 2048;
+  const TrainingJob plain(small_spec(), small_cluster());  // mfu 0.5
+  CHECK(plain.hardware_flops_per_token() == doctest::Approx(model_token));
+
+  TrainingJobSpec full_spec = small_spec();
+  full_spec.recompute = Recompute::full;
+  const TrainingJob full(full_spec, small_cluster());
+  CHECK(full.flops_per_token() == doctest::Approx(model_token));
+  CHECK(full.hardware_flops_per_token() == doctest::Approx(model_token + 2e9 + attention));
+  // Exactly 4/3 of the model FLOPs: the forward pass is a third of forward + backward.
+  CHECK(full.hardware_flops_per_token() == doctest::Approx(4.0 / 3.0 * model_token));
+  // mfu mode: the step (set by the model FLOPs at the end-to-end mfu) and its overheads do not
+  // change; the tensor cores run 4/3 as fast while computing.
+  CHECK(full.step_time() == plain.step_time());
+  CHECK(full.breakdown().compute_s == doctest::Approx(plain.breakdown().compute_s));
+  CHECK(full.end_to_end_mfu() == doctest::Approx(0.5).epsilon(1e-8));
+  CHECK(full.kernel_efficiency() == doctest::Approx(4.0 / 3.0 * plain.kernel_efficiency()));
+  CHECK(full.step_phases()[0].rates[Op::tensor_bf16] ==
+        doctest::Approx(4.0 / 3.0 * plain.step_phases()[0].rates[Op::tensor_bf16]));
+  // HBM traffic of forward/backward follows the tensor rate (flops_per_hbm_byte 300), up to
+  // the 2 TB/s peak: 4/3 · ~0.52 PFLOP/s / 300 ≈ 2.3 TB/s is held at 2 TB/s.
+  const double tensor = plain.step_phases()[0].rates[Op::tensor_bf16];
+  const double hbm_extra =
+      full.step_phases()[0].rates[Op::hbm] - plain.step_phases()[0].rates[Op::hbm];
+  CHECK(hbm_extra ==
+        doctest::Approx(std::min(2e12, 4.0 / 3.0 * tensor / 300) - std::min(2e12, tensor / 300)));
+  // ... plus the overlapped half of the all-reduce's HBM traffic, 3e11 B/s for 2.5 ms.
+  CHECK(full.step_phases()[0].rates[Op::hbm] ==
+        doctest::Approx(2e12 + 3e11 * 2.5e-3 / full.breakdown().compute_s));
+
+  TrainingJobSpec sel_spec = small_spec();
+  sel_spec.recompute = Recompute::selective;
+  const TrainingJob sel(sel_spec, small_cluster());
+  CHECK(sel.hardware_flops_per_token() == doctest::Approx(model_token + attention));
+
+  // predicted mode: η is the hardware rate, so the compute time grows with the executed FLOPs,
+  // H_step / (G · peak · η) = 4/3 · F_step / (8 · 1e15 · 0.5), and the implied MFU falls.
+  full_spec.throughput = Throughput::predicted;
+  full_spec.kernel_efficiency = 0.5;
+  const TrainingJob predicted(full_spec, small_cluster());
+  const double model_step = model_token * 64 * 2048;
+  CHECK(predicted.breakdown().compute_s ==
+        doctest::Approx(4.0 / 3.0 * model_step / (8 * 1e15 * 0.5)));
+  CHECK(predicted.kernel_efficiency() == doctest::Approx(0.5).epsilon(1e-8));
+  // The MFU counts model FLOPs only: 0.5 · 3/4 while computing, diluted by the overheads.
+  CHECK(predicted.end_to_end_mfu() ==
+        doctest::Approx(0.375 * predicted.breakdown().compute_s / predicted.step_time().seconds())
+            .epsilon(1e-8));
+}
+
 TEST_CASE("checkpoint bandwidth from the job's key overrides the cluster's") {
   TrainingJobSpec spec = small_spec();
   spec.checkpoint_bandwidth_bps = 2e9;
@@ -227,6 +281,16 @@ TEST_CASE("training-job spec: derivations and errors") {
   const auto eta = yaml("params: 7e9\nsteps: 10\ngpus: 8\nkernel_efficiency: 0.6\n");
   CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&eta, training_job_doc())),
                        doctest::Contains("kernel_efficiency is read only with"), sim::InputError);
+  const auto rec = yaml("params: 7e9\nsteps: 10\ngpus: 8\nrecompute: full\n");
+  CHECK(training_job_spec(sim::ParamReader(&rec, training_job_doc())).recompute == Recompute::full);
+  const auto rec_bad = yaml("params: 7e9\nsteps: 10\ngpus: 8\nrecompute: half\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&rec_bad, training_job_doc())),
+                       doctest::Contains("test.yaml:4:12"), sim::InputError);
+  const auto rec_eval =
+      yaml("params: 7e9\nsteps: 10\ngpus: 8\nforward_only: true\nrecompute: selective\n");
+  CHECK_THROWS_WITH_AS(training_job_spec(sim::ParamReader(&rec_eval, training_job_doc())),
+                       doctest::Contains("test.yaml:5:12: recompute re-runs forward work"),
+                       sim::InputError);
   const auto ckpt = yaml("params: 7e9\nsteps: 10\ngpus: 8\ncheckpoint_bandwidth: 5 GB/s\n");
   CHECK(training_job_spec(sim::ParamReader(&ckpt, training_job_doc())).checkpoint_bandwidth_bps ==
         doctest::Approx(5e9));
