@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace joule::models::scheduling {
 
 std::vector<RackHeadroom> HeadroomPlacer::racks(const SchedulerContext& ctx, const JobView& job,
                                                 std::size_t count,
-                                                std::span<const std::uint32_t> own) const {
+                                                std::span<const std::uint32_t> own,
+                                                bool sleeping) const {
   const auto nodes = ctx.nodes();
   std::uint32_t rack_count = 0;
   for (const NodeInfo& n : nodes) rack_count = std::max(rack_count, n.rack + 1);
@@ -28,6 +30,31 @@ std::vector<RackHeadroom> HeadroomPlacer::racks(const SchedulerContext& ctx, con
       r.rise_k /= members[id];
     }
     if (const auto limit = ctx.rack_power_limit(id)) r.limit_w = limit->value();
+  }
+  if (own.empty() && sleeping) {
+    auto usable = [&](const NodeInfo& n) {
+      return n.free && n.in_service && may_run_on(job, n) &&
+             (n.state == NodeState::on || n.state == NodeState::sleeping);
+    };
+    std::vector<std::size_t> per_pool;
+    for (const NodeInfo& n : nodes) {
+      if (!usable(n)) continue;
+      if (per_pool.size() <= n.pool) per_pool.resize(n.pool + 1, 0);
+      ++per_pool[n.pool];
+    }
+    std::optional<std::uint32_t> pool;  // the first it may use with room (any without pools)
+    if (job.request.pools.empty())
+      pool = std::nullopt;
+    else
+      for (const auto p : job.request.pools)
+        if (p < per_pool.size() && per_pool[p] >= count) {
+          pool = p;
+          break;
+        }
+    if (!job.request.pools.empty() && !pool) return out;
+    for (const NodeInfo& n : nodes)
+      if (usable(n) && (!pool || n.pool == *pool)) out[n.rack].free.push_back(n.id);
+    return out;
   }
   if (own.empty()) {
     for (const auto id : startable_nodes(ctx, &job, count)) out[nodes[id].rack].free.push_back(id);

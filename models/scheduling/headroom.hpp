@@ -30,7 +30,9 @@
 // lowest ids. T_allowed defaults to 27 °C, the top of ASHRAE TC 9.9's recommended inlet range
 // for classes A1–A4 ("Thermal Guidelines for Data Processing Environments", 5th ed., 2021; a
 // standard's recommendation, not a hardware limit). The rise per node is the steady-state one:
-// the ranking does not predict transients.
+// the ranking does not predict transients. A sleeping node chosen to be woken counts at its
+// sleep power plus a (its idle power on waking is left out of P_r: an underestimate of about
+// P_idle per woken node).
 #pragma once
 
 #include <cstdint>
@@ -60,9 +62,12 @@ public:
 
   // The racks of the cluster now, for `job`: its candidate nodes are the free, on nodes of the
   // pool startable_nodes() picks for `count` (with `own`, a running job's nodes, taken out of
-  // their racks as if it had left: those nodes and the free ones of its pool).
+  // their racks as if it had left: those nodes and the free ones of its pool; with `sleeping`,
+  // the free nodes on or asleep of the first pool it may use that has `count` of them: the
+  // nodes to wake for it).
   std::vector<RackHeadroom> racks(const SchedulerContext& ctx, const JobView& job,
-                                  std::size_t count, std::span<const std::uint32_t> own = {}) const;
+                                  std::size_t count, std::span<const std::uint32_t> own = {},
+                                  bool sleeping = false) const;
   // Takes `count` nodes from `racks` (updating them), or none when fewer are free.
   std::vector<std::uint32_t> take(std::vector<RackHeadroom>& racks, std::size_t count,
                                   double added_w) const;

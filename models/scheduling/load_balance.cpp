@@ -54,7 +54,7 @@ public:
     const std::optional<Reservation> head = easy_backfill(
         ctx, ctx.queue(), {.place = placer_.placement(), .count_sleeping = spec_.sleep});
     if (!spec_.sleep) return;
-    if (head && head->sleeping_needed > 0) sleep_.wake(ctx, head->sleeping_needed);
+    if (head && head->sleeping_needed > 0) wake_for(ctx, *head);
     sleep_.power_down_idle(ctx, head ? static_cast<std::size_t>(head->head->request.nodes) : 0);
   }
 
@@ -74,6 +74,21 @@ private:
       const auto then = placer_.outcome(ctx, racks, plan, added_w);
       if (better(then, now)) ctx.migrate(*job, plan);
     }
+  }
+
+  // Wakes the sleeping nodes the waiting head needs, chosen by headroom among the free nodes on
+  // or asleep (the nodes woken decide where it will run); any still missing as idle_sleep does.
+  void wake_for(SchedulerContext& ctx, const Reservation& r) {
+    const auto count = static_cast<std::size_t>(r.head->request.nodes);
+    std::vector<RackHeadroom> racks = placer_.racks(ctx, *r.head, count, {}, true);
+    const auto plan = placer_.take(racks, count, HeadroomPlacer::added_per_node_w(ctx, *r.head));
+    std::size_t woken = 0;
+    for (const auto id : plan)
+      if (woken < r.sleeping_needed && ctx.nodes()[id].state == NodeState::sleeping) {
+        ctx.power_up(id);
+        ++woken;
+      }
+    if (woken < r.sleeping_needed) sleep_.wake(ctx, r.sleeping_needed - woken);
   }
 
   bool better(const HeadroomPlacer::Outcome& then, const HeadroomPlacer::Outcome& now) const {

@@ -120,3 +120,29 @@ TEST_CASE("load-balance keys are checked where they are written") {
   CHECK(error_of("{policy: load-balance, migrate: maybe}").find("true or false") !=
         std::string::npos);
 }
+
+TEST_CASE("with sleep, the nodes woken for a job are chosen by headroom") {
+  // 2 racks × 2 nodes, 3 kW limits; 1 kW idle, 100 W asleep, a job adds 1 kW per node. a (1 node)
+  // takes node 0 (rack 0 at 3 kW ≤ 3 kW); the three idle nodes sleep after 15 min. b (1 node)
+  // arrives at 1 h: rack 0 would draw 1 kW + 2 kW + 0.1 kW + 1 kW > 3 kW, so node 2 of rack 1 is
+  // woken (5 min) and b runs there. energy-packing wakes a node of the rack with the most nodes
+  // awake, node 1, and b runs in rack 0 over its limit.
+  FakeConfig config{.racks = 2,
+                    .nodes_per_rack = 2,
+                    .rack_inlet_c = {22.0, 22.0},
+                    .rack_power_limit_w = {3000.0, 3000.0}};
+  auto run = [&](const char* policy) {
+    FakeCluster c(config, make_policy(policy));
+    c.submit({.name = "a", .submit = h(0), .nodes = 1, .work = h(5)});
+    c.submit({.name = "b", .submit = h(1), .nodes = 1, .work = h(5)});
+    c.run_until(h(2));
+    return c;
+  };
+  const FakeCluster lb = run("{policy: load-balance, mode: pack, sleep: true}");
+  CHECK(lb.job("a").nodes == Nodes{0});
+  CHECK(lb.job("b").nodes == Nodes{2});
+  CHECK(lb.job("b").start == h(1) + sim::minutes(5));
+  CHECK(lb.wakes() == 1);
+  const FakeCluster packing = run("{policy: energy-packing}");
+  CHECK(packing.job("b").nodes == Nodes{1});
+}
