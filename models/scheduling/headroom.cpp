@@ -1,7 +1,6 @@
 #include "models/scheduling/headroom.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 
 namespace joule::models::scheduling {
@@ -52,26 +51,27 @@ std::vector<RackHeadroom> HeadroomPlacer::racks(const SchedulerContext& ctx, con
           break;
         }
     if (!job.request.pools.empty() && !pool) return out;
-    for (const NodeInfo& n : nodes)
-      if (usable(n) && (!pool || n.pool == *pool)) out[n.rack].free.push_back(n.id);
+    for (const NodeInfo& n : nodes) {
+      if (!usable(n) || (pool && n.pool != *pool)) continue;
+      out[n.rack].free.push_back(n.id);
+      const auto idle = ctx.idle_power(n.id);
+      out[n.rack].wake_w.push_back(
+          n.state == NodeState::sleeping && idle ? std::max(0.0, idle->value() - n.power_w) : 0.0);
+    }
     return out;
   }
   if (own.empty()) {
     for (const auto id : startable_nodes(ctx, &job, count)) out[nodes[id].rack].free.push_back(id);
     return out;
   }
-  // A move: the job leaves its nodes, which then draw what an idle node of its pool draws now
-  // (the least of its free, on nodes; the job's own power as it is, throttled or not, goes),
-  // and its racks' inlets fall by the rise per node; it may take them again or free, on nodes
-  // of its pool.
+  // A move: the job leaves its nodes, which then draw their idle power (the job's own power
+  // goes as it is, capped or not), and its racks' inlets fall by the rise per node; it may
+  // take them again or free, on nodes of its pool.
   const std::uint32_t pool = nodes[own.front()].pool;
-  double idle_w = std::numeric_limits<double>::infinity();
-  for (const NodeInfo& n : nodes)
-    if (n.free && n.state == NodeState::on && n.pool == pool) idle_w = std::min(idle_w, n.power_w);
   for (const auto id : own) {
     RackHeadroom& r = out[nodes[id].rack];
     r.inlet_c -= r.rise_k;
-    if (std::isfinite(idle_w)) r.power_w -= nodes[id].power_w - idle_w;
+    if (const auto idle = ctx.idle_power(id)) r.power_w -= nodes[id].power_w - idle->value();
     r.busy -= 1;
   }
   for (const NodeInfo& n : nodes) {
@@ -94,8 +94,14 @@ std::vector<std::uint32_t> HeadroomPlacer::take(std::vector<RackHeadroom>& racks
   for (const RackHeadroom& r : racks) free += r.free.size();
   if (free < count) return {};
   std::vector<std::size_t> next(racks.size(), 0);  // per rack, its next free node
-  auto fits = [&](const RackHeadroom& r) {
-    return r.inlet_c + r.rise_k <= max_inlet_c_ && r.power_w + added_w <= r.limit_w;
+  // What taking rack i's next node adds to its power beyond `added_w` (waking it).
+  auto wake_w = [&](std::size_t i) {
+    const RackHeadroom& r = racks[i];
+    return next[i] < r.wake_w.size() ? r.wake_w[next[i]] : 0.0;
+  };
+  auto fits = [&](std::size_t i) {
+    const RackHeadroom& r = racks[i];
+    return r.inlet_c + r.rise_k <= max_inlet_c_ && r.power_w + added_w + wake_w(i) <= r.limit_w;
   };
   // Spread order: true when rack a should take the next node before rack b.
   auto cooler = [&](std::size_t a, std::size_t b) {
@@ -115,7 +121,7 @@ std::vector<std::uint32_t> HeadroomPlacer::take(std::vector<RackHeadroom>& racks
     bool best_fits = false;
     for (std::size_t i = 0; i < racks.size(); ++i) {
       if (next[i] >= racks[i].free.size()) continue;
-      const bool f = fits(racks[i]);
+      const bool f = fits(i);
       if (best == racks.size() || f != best_fits) {
         if (best == racks.size() || f) best = i, best_fits = f;
         continue;
@@ -126,9 +132,9 @@ std::vector<std::uint32_t> HeadroomPlacer::take(std::vector<RackHeadroom>& racks
       if (better) best = i;
     }
     RackHeadroom& r = racks[best];
+    r.power_w += added_w + wake_w(best);
     out.push_back(r.free[next[best]++]);
     r.inlet_c += r.rise_k;
-    r.power_w += added_w;
     r.busy += 1;
   }
   std::sort(out.begin(), out.end());

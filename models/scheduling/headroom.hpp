@@ -30,9 +30,8 @@
 // lowest ids. T_allowed defaults to 27 °C, the top of ASHRAE TC 9.9's recommended inlet range
 // for classes A1–A4 ("Thermal Guidelines for Data Processing Environments", 5th ed., 2021; a
 // standard's recommendation, not a hardware limit). The rise per node is the steady-state one:
-// the ranking does not predict transients. A sleeping node chosen to be woken counts at its
-// sleep power plus a (its idle power on waking is left out of P_r: an underestimate of about
-// P_idle per woken node).
+// the ranking does not predict transients. A sleeping node chosen to be woken adds its idle
+// power (SchedulerContext::idle_power) less its sleep power to P_r, besides a.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +53,7 @@ struct RackHeadroom {
   double limit_w = std::numeric_limits<double>::infinity();  // L_r
   int busy = 0;                                              // b_r
   std::vector<std::uint32_t> free;  // the nodes the job may take here, id order
+  std::vector<double> wake_w;       // per node of `free`: what waking it adds (0 when on)
 };
 
 class HeadroomPlacer {

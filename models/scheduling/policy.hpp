@@ -160,6 +160,11 @@ public:
   virtual std::optional<sim::Watts> rack_power_limit(std::uint32_t /*rack*/) const {
     return std::nullopt;
   }
+  // The wall power `node` draws on and idle now (what a sleeping node draws once woken);
+  // nullopt: not known.
+  virtual std::optional<sim::Watts> idle_power(std::uint32_t /*node*/) const {
+    return std::nullopt;
+  }
   // Moves a preemptible job, at the instant it reached a checkpoint (job.checkpoint_at ==
   // now()), to `nodes`: as many as it holds, each its own or free and on, in one pool it may
   // run in. From now it holds them with idle accelerators and makes no progress for

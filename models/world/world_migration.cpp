@@ -1,5 +1,6 @@
 // Preemptible jobs in the World: moving one to other nodes at a checkpoint
-// (SchedulerContext::migrate, policy.hpp), and the rack power limits load balancing reads. The
+// (SchedulerContext::migrate, policy.hpp), and the rack power limits and idle node power load
+// balancing reads. The
 // job runner stalls the job for its restart time and re-times it (job_runner.cpp: migrate);
 // here the nodes change hands.
 #include <algorithm>
@@ -14,6 +15,11 @@ namespace joule::models::world {
 std::optional<sim::Watts> World::rack_power_limit(std::uint32_t rack) const {
   if (rack >= cluster_.racks.size()) return std::nullopt;
   return cluster_.racks[rack].power_limit;
+}
+
+std::optional<sim::Watts> World::idle_power(std::uint32_t node) const {
+  if (node >= state_.node_count()) return std::nullopt;
+  return sim::Watts(rack_idle_[state_.node(node).rack].wall_w);
 }
 
 void World::migrate(const scheduling::JobView& view, std::vector<std::uint32_t> nodes) {

@@ -196,6 +196,9 @@ public:
             sim::Watts(job.request.nodes * added_at(job.id, cap))};
   }
   int hops(std::uint32_t a, std::uint32_t b) const override { return config_.hops(a, b); }
+  std::optional<sim::Watts> idle_power(std::uint32_t) const override {
+    return sim::Watts(config_.idle_w);
+  }
   std::optional<sim::Watts> rack_power_limit(std::uint32_t rack) const override {
     if (rack >= config_.rack_power_limit_w.size() || !(config_.rack_power_limit_w[rack] > 0))
       return std::nullopt;

@@ -124,9 +124,10 @@ TEST_CASE("load-balance keys are checked where they are written") {
 TEST_CASE("with sleep, the nodes woken for a job are chosen by headroom") {
   // 2 racks × 2 nodes, 3 kW limits; 1 kW idle, 100 W asleep, a job adds 1 kW per node. a (1 node)
   // takes node 0 (rack 0 at 3 kW ≤ 3 kW); the three idle nodes sleep after 15 min. b (1 node)
-  // arrives at 1 h: rack 0 would draw 1 kW + 2 kW + 0.1 kW + 1 kW > 3 kW, so node 2 of rack 1 is
-  // woken (5 min) and b runs there. energy-packing wakes a node of the rack with the most nodes
-  // awake, node 1, and b runs in rack 0 over its limit.
+  // arrives at 1 h: rack 0 draws 2 kW + 0.1 kW (node 1 asleep); waking node 1 and running b
+  // there adds 0.9 kW + 1 kW, 4 kW > 3 kW, so node 2 of rack 1 is woken (5 min) and b runs there.
+  // energy-packing wakes a node of the rack with the most nodes awake, node 1, and b runs in rack 0
+  // over its limit.
   FakeConfig config{.racks = 2,
                     .nodes_per_rack = 2,
                     .rack_inlet_c = {22.0, 22.0},
