@@ -102,6 +102,20 @@ ParamReader::ParamReader(const ParamNode* node, const ModelDoc& doc,
   }
 }
 
+// A key left out whose default the caller's range refuses (a list job's `duration` is 0 s by
+// default but must be > 0 for a fixed-duration job): the key is required here, and the error
+// points at the map it is missing from, not at a default the user never wrote.
+namespace {
+
+[[noreturn]] void missing_in_range(const Location& map, const std::string& path, const KeyDoc& k,
+                                   const Range& range) {
+  throw InputError(map, "missing key '" + path + "' (" + k.help + "): give a value " +
+                            range.describe() +
+                            (k.unit.empty() || k.unit == "number" ? "" : " " + k.unit));
+}
+
+}  // namespace
+
 const KeyDoc& ParamReader::declared(std::string_view key) const {
   for (const auto& k : doc_.keys)
     if (k.name == key) return k;
@@ -169,6 +183,8 @@ void ParamReader::check_dimension_at(const ParsedQuantity& p, const DimVector& w
 
 void ParamReader::check_range(std::string_view key, double value, const Range& range,
                               const Location& where, const ParsedQuantity&) const {
+  if (!range.contains(value) && !has(key))
+    missing_in_range(node_ ? node_->where : Location{}, path(key), declared(key), range);
   if (!range.contains(value))
     throw InputError(
         where,
@@ -244,6 +260,8 @@ std::int64_t ParamReader::integer(std::string_view key, Range range) const {
       throw InputError(where, path(key) + " must be an integer, got '" + t + "'");
     v = static_cast<std::int64_t>(d);
   }
+  if (!range.contains(static_cast<double>(v)) && !has(key))
+    missing_in_range(node_ ? node_->where : Location{}, path(key), declared(key), range);
   if (!range.contains(static_cast<double>(v)))
     throw InputError(where, path(key) + " must be " + range.describe() + ", got " + t);
   return v;

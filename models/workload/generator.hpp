@@ -74,6 +74,9 @@ struct JobRequest {
   std::optional<Elasticity> elastic;
   // A preemptible job: policies may move it to other nodes at its checkpoints (preemptible.hpp).
   std::optional<Preemption> preemptible;
+  // Where the job is written in the user's file (a listed job's entry; line 0 for generated
+  // jobs): errors about its work point there.
+  sim::Location where;
 };
 
 class JobGenerator {

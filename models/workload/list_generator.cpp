@@ -84,6 +84,7 @@ const bool registered = JobGeneratorRegistry::add(list_doc(), [](const sim::Para
     const sim::ParamReader j(&item, item_doc(), {});
     JobRequest req;
     req.id = j.string("name");
+    req.where = item.where;
     if (j.has("kind")) req.kind = j.choice("kind", JobModelRegistry::kinds());
     req.submit = j.duration("submit");
     req.nodes = static_cast<int>(j.integer("nodes", sim::Range::between(0, 1e7)));

@@ -190,7 +190,8 @@ void JobRunner::probe_jobs(workload::JobGenerator& probe, sim::Time duration) {
     } catch (const std::overflow_error& e) {
       throw too_long(workload_where_, r.name, e);
     } catch (const std::domain_error& e) {  // work the cluster's chips cannot do
-      throw sim::InputError(workload_where_, "job '" + r.name + "': " + e.what());
+      throw sim::InputError(req->where.line > 0 ? req->where : workload_where_,
+                            "job '" + r.name + "': " + e.what());
     }
   }
 }

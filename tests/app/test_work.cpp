@@ -198,6 +198,13 @@ workload:
                                << *i.at("inference_j_per_token"));
   CHECK(*i.at("inference_requests_served") > *b.at("inference_requests_served"));
   CHECK(*i.at("inference_j_per_token") < *b.at("inference_j_per_token"));
-  // FP4 on Hopper: no such tensor rate in the catalog, an input error at the workload.
+  // FP4 on Hopper: no such tensor rate in the catalog, an input error at the job's entry
+  // (line 9, `- name: chat`), not at `workload.generator`.
   CHECK_THROWS_WITH_AS(serve("fp4"), doctest::Contains("no fp4 tensor rate"), sim::InputError);
+  try {
+    serve("fp4");
+  } catch (const sim::InputError& e) {
+    CHECK(e.where().line == 9);
+    CHECK(e.message().find("job 'chat'") == 0);
+  }
 }

@@ -89,6 +89,17 @@ TEST_CASE("unknown keys, wrong units and missing keys are input errors") {
           }).find("missing required key 'c.capacity'") != std::string::npos);
   }
   {
+    // A default the caller's range refuses: the key is required here, and the error points at
+    // the map it is missing from (line 1, column 4), not at the default.
+    auto make = reader_for("c: {capacity: 1 W}\n");
+    CHECK(message_of([&] {
+            make().number("cop", sim::Range::between(7, 9));
+          }).find("y.yaml:1:4: missing key 'c.cop' (rated COP): give a value in [7, 9]") == 0);
+    CHECK(message_of([&] {
+            make().integer("count", sim::Range::between(3, 9));
+          }).find("y.yaml:1:4: missing key 'c.count' (units): give a value in [3, 9]") == 0);
+  }
+  {
     auto make = reader_for("c: {count: 2.5, capacity: 1 W}\n");
     CHECK(message_of([&] { make().integer("count"); }).find("must be an integer") !=
           std::string::npos);
@@ -103,9 +114,8 @@ TEST_CASE("unknown keys, wrong units and missing keys are input errors") {
 }
 
 TEST_CASE("malformed YAML and duplicate keys point into the file") {
-  CHECK(message_of([] {
-          io::parse_yaml_text("a: [1, 2\nb: 3\n", "bad.yaml");
-        }).find("bad.yaml:") == 0);
+  CHECK(message_of([] { io::parse_yaml_text("a: [1, 2\nb: 3\n", "bad.yaml"); }).find("bad.yaml:") ==
+        0);
   CHECK(message_of([] {
           io::parse_yaml_text("a: 1\nb: 2\na: 3\n", "dup.yaml");
         }).find("dup.yaml:3:1: duplicate key 'a'") == 0);
