@@ -60,6 +60,8 @@ levers=(
   "carbon-aware|flexible jobs to low-carbon hours (carbon-aware)|scheduler.policy=carbon-aware"
   "price-aware|flexible jobs to cheap hours (price-aware)|scheduler.policy=price-aware"
   "elastic|half the jobs elastic, n/2 to 2n nodes (elastic)|scheduler.policy=elastic;workload.elastic.share=0.5"
+  "load-balance|racks by thermal and power headroom, spread (load-balance)|scheduler.policy=load-balance"
+  "migration|half the jobs preemptible, moved at checkpoints (load-balance)|scheduler.policy=load-balance;workload.preemptible.share=0.5"
   "cooling-reset|chilled water and supply air reset by load (ASHRAE 90.1)|cooling.reset=load"
   "pv-battery|1 MW PV + 2 MWh battery (price arbitrage below ${limit_kw} kW)|power_chain.pv.peak=1 MW;power_chain.battery.capacity=2 MWh;power_chain.battery.max_charge=500 kW;power_chain.battery.max_discharge=500 kW;power_chain.battery.dispatch=price;power_chain.battery.peak_shave_above=${limit_kw} kW"
   "combined|idle shutdown + GPU cap + cooling reset + PV and battery|scheduler.policy=energy-packing;cluster.node.gpu_power_cap=500 W;cooling.reset=load;power_chain.pv.peak=1 MW;power_chain.battery.capacity=2 MWh;power_chain.battery.max_charge=500 kW;power_chain.battery.max_discharge=500 kW;power_chain.battery.dispatch=price;power_chain.battery.peak_shave_above=${limit_kw} kW"

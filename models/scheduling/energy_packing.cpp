@@ -20,10 +20,7 @@
 //   key             default  meaning
 //   idle_threshold  15 min   idle time after which a free node is powered down
 //   spare_nodes     0        free nodes kept on (not powered down) for arrivals
-#include <algorithm>
-#include <map>
-
-#include "models/scheduling/easy.hpp"
+#include "models/scheduling/idle_sleep.hpp"
 
 namespace joule::models::scheduling {
 
@@ -37,65 +34,20 @@ struct EnergyPackingSpec {
 class EnergyPacking final : public Policy {
 public:
   explicit EnergyPacking(const EnergyPackingSpec& spec)
-      : idle_threshold_(spec.idle_threshold), spare_nodes_(spec.spare_nodes) {}
+      : spare_nodes_(spec.spare_nodes), sleep_(spec.idle_threshold) {}
 
   void schedule(SchedulerContext& ctx) override {
     const std::optional<Reservation> head =
         easy_backfill(ctx, ctx.queue(), {.place = fewest_racks, .count_sleeping = true});
-    if (head && head->sleeping_needed > 0) wake(ctx, head->sleeping_needed);
+    if (head && head->sleeping_needed > 0) sleep_.wake(ctx, head->sleeping_needed);
     const std::size_t held_for_head =
         head ? static_cast<std::size_t>(head->head->request.nodes) : 0;
-    power_down_idle(ctx, spare_nodes_ + held_for_head);
+    sleep_.power_down_idle(ctx, spare_nodes_ + held_for_head);
   }
 
 private:
-  // Per rack, how many nodes run a job (`awake` false) or are not asleep (`awake` true).
-  static std::map<std::uint32_t, int> count_per_rack(const SchedulerContext& ctx, bool awake) {
-    std::map<std::uint32_t, int> count;
-    for (const NodeInfo& n : ctx.nodes())
-      count[n.rack] += awake ? n.state != NodeState::sleeping : !n.free;
-    return count;
-  }
-
-  // Wakes `count` sleeping nodes, from the racks with the most nodes awake first.
-  void wake(SchedulerContext& ctx, std::size_t count) {
-    const auto awake = count_per_rack(ctx, true);
-    std::vector<const NodeInfo*> sleeping;
-    for (const NodeInfo& n : ctx.nodes())
-      if (n.free && n.state == NodeState::sleeping) sleeping.push_back(&n);
-    std::stable_sort(sleeping.begin(), sleeping.end(), [&](const NodeInfo* a, const NodeInfo* b) {
-      return awake.at(a->rack) > awake.at(b->rack);
-    });
-    for (std::size_t i = 0; i < count && i < sleeping.size(); ++i) ctx.power_up(sleeping[i]->id);
-  }
-
-  // Powers down free, on nodes idle for at least the threshold, keeping `keep` free nodes on
-  // (those in the busiest racks), and asks to be called when the next one crosses it.
-  void power_down_idle(SchedulerContext& ctx, std::size_t keep) {
-    const sim::Time now = ctx.now();
-    const auto busy = count_per_rack(ctx, false);
-    std::vector<const NodeInfo*> idle;  // free and on
-    for (const NodeInfo& n : ctx.nodes())
-      if (n.free && n.state == NodeState::on) idle.push_back(&n);
-    // Keep the nodes in the busiest racks, most recently idle first; sleep the rest in order.
-    std::stable_sort(idle.begin(), idle.end(), [&](const NodeInfo* a, const NodeInfo* b) {
-      if (busy.at(a->rack) != busy.at(b->rack)) return busy.at(a->rack) > busy.at(b->rack);
-      return a->since > b->since;
-    });
-    sim::Time next = sim::Time::max();
-    for (std::size_t i = keep; i < idle.size(); ++i) {
-      const sim::Time due = later(idle[i]->since, idle_threshold_);
-      if (due <= now)
-        ctx.power_down(idle[i]->id);
-      else
-        next = std::min(next, due);
-    }
-    alarm_.request(ctx, next);
-  }
-
-  sim::Time idle_threshold_;
   std::size_t spare_nodes_;
-  Alarm alarm_;
+  IdleSleep sleep_;
 };
 
 const bool registered = PolicyRegistry::add(

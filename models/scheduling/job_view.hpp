@@ -40,6 +40,11 @@ struct JobRequest {
   // Elastic jobs only: `nodes` and `gpus` are what the job holds now, `work` stays its run
   // time on elastic.reference_nodes.
   Elastic elastic;
+  // Preemptible jobs (models/workload/preemptible.hpp): a policy may move the job to other
+  // nodes when it reaches a checkpoint (JobView::checkpoint_at); a move stalls it for
+  // `restart` on its new nodes.
+  bool preemptible = false;
+  sim::Time restart;
 };
 
 enum class JobState { queued, running, done };
@@ -51,9 +56,12 @@ struct JobView {
   sim::Time start = sim::Time::max();
   sim::Time end = sim::Time::max();
   std::vector<std::uint32_t> nodes;  // while running and after
-  bool reconfiguring = false;        // an elastic job between a resize and its end
+  bool reconfiguring = false;        // stalled by a resize or a move, until its end
   // Paused in place (demand response): holds its nodes at idle, its nominal clock stopped.
   bool paused = false;
+  // When a preemptible job last reached a checkpoint (Time::max(): never): at that instant its
+  // progress is all in the checkpoint and SchedulerContext::migrate may move it.
+  sim::Time checkpoint_at = sim::Time::max();
 };
 
 }  // namespace joule::models::scheduling

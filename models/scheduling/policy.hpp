@@ -2,12 +2,13 @@
 //
 // A policy is called once at the start of the run (t = 0, after the jobs submitted at 0 have
 // arrived) and then whenever something it may care about changes: a job arrives, a job ends, a
-// node finishes waking, or a time it asked for with wake_at() comes. Calls at the same instant
-// may be merged into one. It sees a read-only view of the cluster, the queue and the site's
-// forecasts through the SchedulerContext and acts only through it: start a queued job (on
-// nodes it picks), cap a job's accelerators, power idle nodes down or up, resize an elastic
-// job, or ask to be called again later. The World implements the context; tests use a
-// small fake (tests/models/scheduling/fake_cluster.hpp) that follows the same rules.
+// node finishes waking, a preemptible job reaches a checkpoint, or a time it asked for with
+// wake_at() comes. Calls at the same instant may be merged into one. It sees a read-only view
+// of the cluster, the queue and the site's forecasts through the SchedulerContext and acts only
+// through it: start a queued job (on nodes it picks), cap a job's accelerators, power idle
+// nodes down or up, resize an elastic job, move a preemptible job at a checkpoint, or ask to be
+// called again later. The World implements the context; tests use a small fake
+// (tests/models/scheduling/fake_cluster.hpp) that follows the same rules.
 //
 // Node power states and the sleep/wake energy rule (the World and the fake implement exactly
 // this; PowerManagementSpec in power_management.hpp holds the three parameters):
@@ -30,6 +31,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -152,6 +154,26 @@ public:
   // seconds, stalls a minute or more.) Throws std::logic_error on a job that is not running,
   // rigid, reconfiguring or paused, or a count out of range or beyond the free nodes.
   virtual void resize(const JobView& job, int nodes) = 0;
+
+  // --- Load balancing (appended; contexts that lack them keep these defaults) --------------
+  // A rack's power limit (cluster.racks.power_limit, wall power of its nodes); nullopt: none.
+  virtual std::optional<sim::Watts> rack_power_limit(std::uint32_t /*rack*/) const {
+    return std::nullopt;
+  }
+  // The wall power `node` draws on and idle now (what a sleeping node draws once woken);
+  // nullopt: not known.
+  virtual std::optional<sim::Watts> idle_power(std::uint32_t /*node*/) const {
+    return std::nullopt;
+  }
+  // Moves a preemptible job, at the instant it reached a checkpoint (job.checkpoint_at ==
+  // now()), to `nodes`: as many as it holds, each its own or free and on, in one pool it may
+  // run in. From now it holds them with idle accelerators and makes no progress for
+  // request.restart (reconfiguring is set), then runs on from its checkpoint: no work is lost.
+  // Throws std::logic_error otherwise (not preemptible, not at a checkpoint, reconfiguring or
+  // paused, a wrong count or a node it cannot take).
+  virtual void migrate(const JobView& job, std::vector<std::uint32_t> /*nodes*/) {
+    throw std::logic_error("migrate(): this cluster cannot move job '" + job.request.name + "'");
+  }
 };
 
 class Policy {

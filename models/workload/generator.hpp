@@ -28,6 +28,7 @@
 #include "models/workload/elasticity.hpp"
 #include "models/workload/failures.hpp"
 #include "models/workload/inference.hpp"
+#include "models/workload/preemption.hpp"
 #include "models/workload/training_job.hpp"
 #include "models/workload/training_run.hpp"
 #include "sim/params.hpp"
@@ -71,6 +72,8 @@ struct JobRequest {
   std::string pool, chip, prefer;
   // An elastic job: policies may run it on other node counts and resize it (elastic.hpp).
   std::optional<Elasticity> elastic;
+  // A preemptible job: policies may move it to other nodes at its checkpoints (preemptible.hpp).
+  std::optional<Preemption> preemptible;
   // Where the job is written in the user's file (a listed job's entry; line 0 for generated
   // jobs): errors about its work point there.
   sim::Location where;

@@ -10,6 +10,7 @@
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/pool_request.hpp"
+#include "models/workload/preemptible.hpp"
 
 namespace joule::models::workload {
 
@@ -30,6 +31,8 @@ const sim::ModelDoc& generator_doc() {
             "share of jobs policies may defer, with deadlines (see 'flexible')"},
            {"elastic", "map", "-",
             "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
+           {"preemptible", "map", "-",
+            "share of jobs policies may move at checkpoints, and the cost (see 'preemptible')"},
        }});
   return doc;
 }
@@ -53,6 +56,7 @@ struct GpuJobsSpec {
   FlexibleSpec flexible;
   JobRequest where;  // the pools every job may run in (pool_request.hpp)
   ElasticShare elastic;
+  PreemptibleShare preemptible;
 };
 
 GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx) {
@@ -78,6 +82,7 @@ GpuJobsSpec gpu_jobs_spec(const sim::ParamReader& r, const GeneratorContext& ctx
       ctx.cluster_nodes > 0 ? std::max(1, ctx.cluster_gpus / ctx.cluster_nodes) : 1;
   read_pool_request(r, s.where, ctx, static_cast<int>(std::ceil(s.gpus.highest() / per_node)));
   s.elastic = elastic_share(r);
+  s.preemptible = preemptible_share(r);
   return s;
 }
 
@@ -92,7 +97,8 @@ public:
         max_jobs_(spec.max_jobs),
         flexible_(spec.flexible, ctx),
         where_(std::move(spec.where)),
-        elastic_(spec.elastic, ctx) {}
+        elastic_(spec.elastic, ctx),
+        preemptible_(spec.preemptible, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (max_jobs_ > 0 && count_ >= max_jobs_) return std::nullopt;
@@ -106,6 +112,7 @@ public:
     req.chip = where_.chip;
     req.prefer = where_.prefer;
     elastic_.mark(req);
+    preemptible_.mark(req);
     return req;
   }
 
@@ -117,6 +124,7 @@ private:
   FlexibleMarker flexible_;
   JobRequest where_;
   ElasticMarker elastic_;
+  PreemptibleMarker preemptible_;
 };
 
 const bool registered = JobGeneratorRegistry::add(

@@ -95,6 +95,10 @@ public:
   // A failure struck at nominal time `tau`, inside the current activity: the next activity.
   virtual Activity on_failure(sim::Time tau);
 
+  // Whether the activity advance() just returned begins right after a checkpoint (or a restart
+  // from one): all the job's progress is in its last checkpoint, so it may move to other nodes
+  // without losing work (preemptible.hpp). False for kinds that never checkpoint.
+  virtual bool at_checkpoint() const { return false; }
   // Whether throttling stretches the job: its nominal clock follows the slowest accelerator's
   // clock while it computes. A service serves its interval whatever the clock (throttling
   // costs latency, not time).

@@ -8,6 +8,7 @@
 #include "models/workload/generator.hpp"
 #include "models/workload/job_model.hpp"
 #include "models/workload/pool_request.hpp"
+#include "models/workload/preemptible.hpp"
 
 namespace joule::models::workload {
 
@@ -50,7 +51,10 @@ const sim::ModelDoc& item_doc() {
        {"flexible", "bool", "false", "may be deferred by carbon- or price-aware policies"},
        {"deadline", "s", "0 s", "latest completion of a flexible job (0: none)"},
        {"elastic", "map", "-",
-        "policies may run and resize it on other node counts (keys: see 'elastic job')"}}});
+        "policies may run and resize it on other node counts (keys: see 'elastic job')"},
+       {"preemptible", "map", "-",
+        "true or a map: policies may move it to other nodes at its checkpoints (keys: see "
+        "'preemptible job')"}}});
   return doc;
 }
 
@@ -131,6 +135,9 @@ const bool registered = JobGeneratorRegistry::add(list_doc(), [](const sim::Para
     if (req.elastic && ctx.cluster_nodes > 0 && req.elastic->max_nodes > ctx.cluster_nodes)
       j.fail("elastic", "allows " + std::to_string(req.elastic->max_nodes) +
                             " nodes but the cluster has " + std::to_string(ctx.cluster_nodes));
+    req.preemptible = preemptible_job(j);
+    if (req.preemptible && req.elastic)
+      j.fail("preemptible", "and `elastic` cannot both be set (a move keeps the job's size)");
     jobs.push_back(std::move(req));
   }
   std::stable_sort(jobs.begin(), jobs.end(),

@@ -13,6 +13,7 @@
 #include "models/workload/elastic.hpp"
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
+#include "models/workload/preemptible.hpp"
 #include "models/workload/trace.hpp"
 
 namespace joule::models::workload {
@@ -36,6 +37,8 @@ const sim::ModelDoc& generator_doc() {
            "share of jobs policies may defer, with deadlines (see 'flexible')"},
           {"elastic", "map", "-",
            "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
+          {"preemptible", "map", "-",
+           "share of jobs policies may move at checkpoints, and the cost (see 'preemptible')"},
       }};
   return doc;
 }
@@ -79,10 +82,13 @@ Trace trace_jobs(const sim::ParamReader& r, const GeneratorContext& ctx) {
 class TraceGenerator final : public JobGenerator {
 public:
   // Replays `trace`'s jobs in their order, marking a share flexible (flexible.hpp) and a share
-  // elastic (elastic.hpp).
+  // elastic (elastic.hpp) and a share preemptible (preemptible.hpp).
   TraceGenerator(Trace trace, FlexibleSpec flexible, ElasticShare elastic,
-                 const GeneratorContext& ctx)
-      : trace_(std::move(trace)), flexible_(flexible, ctx), elastic_(elastic, ctx) {}
+                 PreemptibleShare preemptible, const GeneratorContext& ctx)
+      : trace_(std::move(trace)),
+        flexible_(flexible, ctx),
+        elastic_(elastic, ctx),
+        preemptible_(preemptible, ctx) {}
 
   std::optional<JobRequest> next() override {
     if (next_ >= trace_.jobs.size()) return std::nullopt;
@@ -95,6 +101,7 @@ public:
     req.state = j.state;
     flexible_.mark(req);
     elastic_.mark(req);
+    preemptible_.mark(req);
     return req;
   }
 
@@ -103,13 +110,14 @@ private:
   std::size_t next_ = 0;
   FlexibleMarker flexible_;
   ElasticMarker elastic_;
+  PreemptibleMarker preemptible_;
 };
 
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
       Trace trace = trace_jobs(r, ctx);
       return std::make_unique<TraceGenerator>(std::move(trace), flexible_spec(r), elastic_share(r),
-                                              ctx);
+                                              preemptible_share(r), ctx);
     });
 
 }  // namespace

@@ -38,13 +38,23 @@ public:
   sim::Time planned_work() const override { return work_; }
   OpRates typical_rates() const override { return typical_; }
   Activity start() override { return run_.start(sim::Time::zero()); }
-  Activity advance(sim::Time tau) override { return run_.advance(tau); }
+  Activity advance(sim::Time tau) override {
+    const PhaseKind ended = run_.current().kind;
+    Activity next = run_.advance(tau);
+    at_checkpoint_ = (ended == PhaseKind::checkpoint || ended == PhaseKind::restart) &&
+                     run_.state() == TrainingRun::State::computing;
+    return next;
+  }
+  bool at_checkpoint() const override { return at_checkpoint_; }
   sim::Time next_failure() override {
     const Failure f = process_.next(sim::Time::zero(), rng_);
     pending_ = f.cls;
     return f.at;
   }
-  Activity on_failure(sim::Time tau) override { return run_.on_failure(tau, pending_); }
+  Activity on_failure(sim::Time tau) override {
+    at_checkpoint_ = false;
+    return run_.on_failure(tau, pending_);
+  }
   std::optional<sim::Time> planned_remaining(sim::Time elapsed) const override {
     return std::max(sim::Time::zero(), work_ - elapsed);
   }
@@ -81,6 +91,7 @@ private:
   FailureSpec failures_;
   RunPolicy policy_;
   TrainingRun run_;  // holds a reference to job_
+  bool at_checkpoint_ = false;
   FailureProcess process_;
   sim::Rng rng_;
   FailureClass pending_ = FailureClass::gpu;

@@ -57,7 +57,7 @@ struct Job : scheduling::JobView {
   // pool of its nodes once started.
   std::uint32_t model_pool = 0;
   // (Paused in place by demand response: JobView::paused.)
-  // An elastic job's resize in progress (JobView::reconfiguring): its end.
+  // A resize or a move in progress (JobView::reconfiguring): its end.
   sim::EventId reconfigure_event;
   sim::Time reconfigured_at;
   // Accelerator-seconds held before the last resize, and when the job took its present size.

@@ -159,6 +159,11 @@ JobRequest JobRunner::to_request(const workload::JobRequest& src) const {
     r.elastic.exponent = e.exponent;
     r.elastic.reconfigure = e.reconfigure;
   }
+  // Only whole-node, rigid jobs move (preemptible.hpp).
+  if (src.preemptible && r.gpus == r.nodes * per_node && !r.elastic.enabled()) {
+    r.preemptible = true;
+    r.restart = src.preemptible->restart;
+  }
   return r;
 }
 
@@ -314,6 +319,14 @@ void JobRunner::resume(Job& job) {
 }
 
 void JobRunner::resize(Job& job, std::vector<std::uint32_t> nodes) {
+  move(job, std::move(nodes), job.request.elastic.reconfigure);
+}
+
+void JobRunner::migrate(Job& job, std::vector<std::uint32_t> nodes) {
+  move(job, std::move(nodes), job.request.restart);
+}
+
+void JobRunner::move(Job& job, std::vector<std::uint32_t> nodes, sim::Time stall) {
   update(job);
   if (job.end_event.valid()) sim_.cancel(job.end_event);
   if (job.failure_event.valid()) sim_.cancel(job.failure_event);
@@ -335,7 +348,7 @@ void JobRunner::resize(Job& job, std::vector<std::uint32_t> nodes) {
   host_.reassign(job, added, removed);
   job.load = compute::NodeLoad{};  // accelerators idle while the job reconfigures
   apply_load(job);
-  job.reconfigured_at = sim::saturating_add(sim_.now(), job.request.elastic.reconfigure);
+  job.reconfigured_at = sim::saturating_add(sim_.now(), stall);
   job.reconfigure_event = sim_.at(job.reconfigured_at, reconfigured_handler_, job.id);
 }
 
@@ -397,6 +410,11 @@ void JobRunner::on_activity_end(std::uint32_t job_id) {
   job.end_event = {};
   const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
   begin_activity(job, job.model->advance(tau));
+  if (job.request.preemptible && job.state == JobState::running && job.model->at_checkpoint()) {
+    // A checkpoint boundary: the policy may move the job now (SchedulerContext::migrate).
+    job.checkpoint_at = sim_.now();
+    host_.reschedule();
+  }
   host_.commit();
 }
 
@@ -440,6 +458,12 @@ void JobRunner::finish(Job& job) {
 sim::Time JobRunner::estimated_end(const Job& job) const {
   if (job.state == JobState::done) return job.end;
   if (job.state == JobState::queued) return sim::Time::max();
+  if (job.request.preemptible) {
+    // Any stall left (a move), then the rest of its plan at the speed it runs.
+    const double rate = job.speed > 0 ? job.speed : 1.0;
+    const sim::Time from = job.reconfiguring ? job.reconfigured_at : sim_.now();
+    return sim::saturating_add(from, sim::seconds_or_never(nominal_left(job).seconds() / rate));
+  }
   if (job.request.elastic.enabled()) {
     // Any stall left, then the rest at the speed it runs (or will run) on its nodes.
     const double rate = job.speed > 0 ? job.speed : job.request.elastic.speedup(job.request.nodes);

@@ -98,6 +98,9 @@ public:
   // from now its accelerators idle for request.elastic.reconfigure with its nominal clock
   // stopped, then its activity resumes at its speed on the new nodes.
   void resize(Job& job, std::vector<std::uint32_t> nodes);
+  // Moves a preemptible job at a checkpoint onto `nodes` (sorted, as many as it holds): the
+  // same stall as a resize, for request.restart, then its activity resumes on the new nodes.
+  void migrate(Job& job, std::vector<std::uint32_t> nodes);
   // When the job should end at the speed it runs now (Time::max() while queued).
   sim::Time estimated_end(const Job& job) const;
   // A running job's remaining nominal time, by its model's plan (or its activity's end).
@@ -112,6 +115,8 @@ private:
   void on_activity_end(std::uint32_t job_id);
   void on_failure(std::uint32_t job_id);
   void on_reconfigured(std::uint32_t job_id);
+  // resize() and migrate(): the job holds `nodes` with idle accelerators for `stall`.
+  void move(Job& job, std::vector<std::uint32_t> nodes, sim::Time stall);
   void begin_activity(Job& job, const workload::Activity& activity);
   void apply_load(Job& job);
   void reschedule_end(Job& job);

@@ -158,6 +158,10 @@ private:
   void power_up(std::uint32_t node) override;
   void wake_at(sim::Time when) override;
   void resize(const scheduling::JobView& job, int nodes) override;  // world_elastic.cpp
+  // world_migration.cpp
+  std::optional<sim::Watts> rack_power_limit(std::uint32_t rack) const override;
+  std::optional<sim::Watts> idle_power(std::uint32_t node) const override;
+  void migrate(const scheduling::JobView& job, std::vector<std::uint32_t> nodes) override;
   // Elastic jobs (world_elastic.cpp): a queued job's size at start (checked against its
   // range), and estimate()'s answer from its clock and added power.
   void set_elastic_size(Job& job, std::size_t nodes);

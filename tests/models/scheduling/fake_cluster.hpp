@@ -47,8 +47,9 @@ struct FakeConfig {
   int nodes_per_rack = 4;
   double idle_w = 1000.0;
   PowerManagementSpec power_management{};
-  std::vector<double> rack_inlet_c{};       // per rack (default 24 °C)
-  std::vector<double> rack_inlet_rise_k{};  // per rack: NodeInfo::inlet_rise_k (default 0)
+  std::vector<double> rack_inlet_c{};        // per rack (default 24 °C)
+  std::vector<double> rack_inlet_rise_k{};   // per rack: NodeInfo::inlet_rise_k (default 0)
+  std::vector<double> rack_power_limit_w{};  // per rack (0 or absent: no limit; not enforced)
   // Default: 0 on the same node, 2 within a rack (host–leaf–host), 4 across racks.
   std::function<int(std::uint32_t, std::uint32_t)> hops{};
   std::function<double(sim::Time)> carbon_g_per_kwh = [](sim::Time) { return 400.0; };
@@ -195,6 +196,14 @@ public:
             sim::Watts(job.request.nodes * added_at(job.id, cap))};
   }
   int hops(std::uint32_t a, std::uint32_t b) const override { return config_.hops(a, b); }
+  std::optional<sim::Watts> idle_power(std::uint32_t) const override {
+    return sim::Watts(config_.idle_w);
+  }
+  std::optional<sim::Watts> rack_power_limit(std::uint32_t rack) const override {
+    if (rack >= config_.rack_power_limit_w.size() || !(config_.rack_power_limit_w[rack] > 0))
+      return std::nullopt;
+    return sim::Watts(config_.rack_power_limit_w[rack]);
+  }
   sim::Watts it_power() const override {
     double sum = 0;
     for (const auto& n : nodes_) sum += n.power_w;
