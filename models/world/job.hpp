@@ -53,6 +53,8 @@ struct Job : scheduling::JobView {
   std::optional<double> cap_w;
   std::shared_ptr<const compute::Node> capped_node;
   std::int64_t interruptions = 0;
+  // Resizes (elastic) and moves at checkpoints (preemptible) the policy made of it.
+  std::int64_t resizes = 0, moves = 0;
   // The node pool its model was built for (cluster.pools): the preferred pool while queued, the
   // pool of its nodes once started.
   std::uint32_t model_pool = 0;

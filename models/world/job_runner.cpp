@@ -319,10 +319,12 @@ void JobRunner::resume(Job& job) {
 }
 
 void JobRunner::resize(Job& job, std::vector<std::uint32_t> nodes) {
+  ++job.resizes;
   move(job, std::move(nodes), job.request.elastic.reconfigure);
 }
 
 void JobRunner::migrate(Job& job, std::vector<std::uint32_t> nodes) {
+  ++job.moves;
   move(job, std::move(nodes), job.request.restart);
 }
 

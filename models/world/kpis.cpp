@@ -55,6 +55,19 @@ std::vector<double> queue_waits_s(const RunRecord& r) {
   return waits;
 }
 
+// Σ count(job) over the jobs, or no value when no job `applies` (a KPI of a kind of job the
+// run does not have is absent, not 0).
+template <class Applies, class Count>
+Value count_over_jobs(const RunRecord& r, Applies applies, Count count) {
+  bool any = false;
+  double n = 0;
+  for (const auto& job : r.world.jobs()) {
+    any = any || applies(job);
+    n += static_cast<double>(count(job));
+  }
+  return any ? Value(n) : std::nullopt;
+}
+
 const bool registered = [] {
   // `warning`: what a positive value means, for a KPI that reports a limit not met.
   auto add = [](int rank, const char* name, const char* unit, const char* label, const char* topic,
@@ -149,6 +162,22 @@ const bool registered = [] {
         int waiting = 0;
         for (const auto& job : r.world.jobs()) waiting += job.start == sim::Time::max();
         return waiting;
+      });
+  add(136, "job_resizes", "1", "elastic resizes", "jobs",
+      "Resizes of running elastic jobs made by the policy (each stalls the job for its "
+      "`reconfigure` time); absent when no job is elastic",
+      [](const RunRecord& r) -> Value {
+        return count_over_jobs(
+            r, [](const Job& j) { return j.request.elastic.enabled(); },
+            [](const Job& j) { return j.resizes; });
+      });
+  add(137, "job_moves", "1", "moves at checkpoints", "jobs",
+      "Moves of preemptible jobs to other nodes at their checkpoints (each stalls the job for "
+      "its `restart` time); absent when no job is preemptible",
+      [](const RunRecord& r) -> Value {
+        return count_over_jobs(
+            r, [](const Job& j) { return j.request.preemptible; },
+            [](const Job& j) { return j.moves; });
       });
   // The run itself.
   add(140, "simulated_s", "s", "simulated time", "run", "The scenario's duration",

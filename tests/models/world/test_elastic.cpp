@@ -76,6 +76,7 @@ TEST_CASE("a resize mid-run charges exactly the reconfiguration time; energy is 
     CHECK(w.jobs().at(0).reconfiguring);  // until its end event, even when R = 0
     CHECK(w.cluster_state().free_nodes().empty());
     w.run_until(sim::hours(2));
+    CHECK(w.jobs().at(0).resizes == 1);
     end_s = w.jobs().at(0).end.seconds();
     it_j = w.it_energy_j();
     job_j = w.jobs().at(0).energy_j;

@@ -3,10 +3,12 @@
 // jobs at a checkpoint move (models/workload/preemptible.hpp, SchedulerContext::migrate).
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "build_world.hpp"
+#include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
 #include "sim/error.hpp"
 
@@ -14,6 +16,14 @@ using namespace joule;
 using models::world::World;
 
 namespace {
+
+// A KPI of the world as it stands (models/world/kpis.cpp).
+std::optional<double> kpi(const World& w, const std::string& name) {
+  for (const auto& [key, value] : models::world::compute_kpis({w, {}, w.simulator().now()}))
+    if (key == name) return value;
+  FAIL("no KPI " << name);
+  return std::nullopt;
+}
 
 test::Built build(const std::string& yaml, sim::Time duration) {
   return test::build_world(yaml, duration, "migration.yaml");
@@ -45,6 +55,8 @@ TEST_CASE("a preemptible job that is not moved runs as a rigid one") {
   CHECK(p.energy_j == doctest::Approx(2 * 5e3 * 7200));
   CHECK(p.checkpoint_at == sim::minutes(90));               // the last boundary before its end
   CHECK(w.jobs().at(1).checkpoint_at == sim::Time::max());  // q is not preemptible
+  CHECK(kpi(w, "job_moves") == 0.0);                        // a preemptible job, never moved
+  CHECK(!kpi(w, "job_resizes").has_value());                // no elastic job: no value, not 0
 }
 
 TEST_CASE("a move at a checkpoint costs exactly the restart time, at idle, and loses no work") {
@@ -74,6 +86,9 @@ TEST_CASE("a move at a checkpoint costs exactly the restart time, at idle, and l
   // to 3 h less q's 10 min, rack 1's from 2 h 10 min to 3 h.
   const double idle_j = 1e3 * (2 * 1800 + (2 * 9000 - 600) + 2 * 3000);
   CHECK(w.it_energy_j() == doctest::Approx(p.energy_j + q.energy_j + idle_j));
+  // The move is counted: one job moved once.
+  CHECK(p.moves == 1);
+  CHECK(kpi(w, "job_moves") == 1.0);
 }
 
 TEST_CASE("only a preemptible job at a checkpoint moves, to as many free nodes") {
