@@ -749,12 +749,14 @@ def _bars(cmp_, keys, outdir, fmt):
     t = cmp_.table
     fig, axes = _grid(len(keys), ncols=2, size=(6.0, max(2.2, 0.3 * len(t) + 1.0)))
     flagged = _flagged(cmp_)
+    banded = False
     for ax, key in zip(axes, keys):
         vals = t[key]
         ys = np.arange(len(t))
         bars = ax.barh(ys, vals.fillna(0), color="#4C72B0")
         band = _band_of(cmp_, key, t.index)
         if band is not None:
+            banded = True
             ax.errorbar(vals.fillna(0), ys, xerr=_yerr(vals, band), fmt="none", ecolor="black",
                         elinewidth=1, capsize=3)
         for i, (bar, lab, v) in enumerate(zip(bars, t.index, vals)):
@@ -778,7 +780,12 @@ def _bars(cmp_, keys, outdir, fmt):
             ax.set_xlim(1.0, hi * 1.08 + 0.01)
         else:
             ax.set_xlim(0, hi * 1.25 if hi > 0 else 1.0)  # room for the value labels
-    fig.tight_layout()
+    if banded:  # what the bars and the error bars are, said once under the panels
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        fig.text(0.5, 0.005, f"Bars and labels: the nominal run. Error bars: {BAND_LABEL}.",
+                 ha="center", va="bottom", fontsize="small")
+    else:
+        fig.tight_layout()
     return _save(fig, outdir, "compare", fmt)
 
 

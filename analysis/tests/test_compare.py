@@ -313,3 +313,5 @@ def test_compare_draws_run_file_bands(joule, tmp_path, monkeypatch):
     assert bars
     (segment,) = bars[0].lines[2][0].get_segments()
     assert (min(segment[:, 0]), max(segment[:, 0])) == pytest.approx((lo, hi), rel=1e-9)
+    # The chart says what its error bars are.
+    assert any(compare.BAND_LABEL in t.get_text() for t in fig.texts)
