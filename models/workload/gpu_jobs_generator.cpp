@@ -11,13 +11,14 @@
 #include "models/workload/generator.hpp"
 #include "models/workload/pool_request.hpp"
 #include "models/workload/preemptible.hpp"
+#include "models/workload/share_keys.hpp"
 
 namespace joule::models::workload {
 
 namespace {
 
 const sim::ModelDoc& generator_doc() {
-  static const sim::ModelDoc doc = with_pool_keys(
+  static const sim::ModelDoc doc = with_pool_keys(with_share_keys(
       {"workload",
        "gpu-jobs",
        "Fixed-duration GPU jobs: arrivals × GPU-count mix × run-time distribution.",
@@ -27,13 +28,7 @@ const sim::ModelDoc& generator_doc() {
            {"gpus", "list", "", "GPUs per job: value, list or {values, weights}"},
            {"duration", "map", "", "run time: value, list or {lognormal: {median, sigma}}"},
            {"max_jobs", "integer", "0", "stop after this many jobs (0: unlimited)"},
-           {"flexible", "map", "-",
-            "share of jobs policies may defer, with deadlines (see 'flexible')"},
-           {"elastic", "map", "-",
-            "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
-           {"preemptible", "map", "-",
-            "share of jobs policies may move at checkpoints, and the cost (see 'preemptible')"},
-       }});
+       }}));
   return doc;
 }
 

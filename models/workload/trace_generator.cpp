@@ -14,6 +14,7 @@
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
 #include "models/workload/preemptible.hpp"
+#include "models/workload/share_keys.hpp"
 #include "models/workload/trace.hpp"
 
 namespace joule::models::workload {
@@ -21,7 +22,7 @@ namespace joule::models::workload {
 namespace {
 
 const sim::ModelDoc& generator_doc() {
-  static const sim::ModelDoc doc{
+  static const sim::ModelDoc doc = with_share_keys(sim::ModelDoc{
       "workload",
       "trace",
       "Replay a job trace (CSV: job_id, gpu_num, submit_time, start/end_time or duration, state).",
@@ -33,13 +34,7 @@ const sim::ModelDoc& generator_doc() {
           {"cpu_jobs", "string", "error",
            "rows with gpu_num 0 (CPU-only jobs, not simulated): error (at the row) or skip "
            "(left out)"},
-          {"flexible", "map", "-",
-           "share of jobs policies may defer, with deadlines (see 'flexible')"},
-          {"elastic", "map", "-",
-           "share of jobs policies may resize, their node range and scaling (see 'elastic')"},
-          {"preemptible", "map", "-",
-           "share of jobs policies may move at checkpoints, and the cost (see 'preemptible')"},
-      }};
+      }});
   return doc;
 }
 
