@@ -84,7 +84,9 @@ const sim::ModelDoc& pool_doc() {
        {"racks", "map", "", "count, nodes_per_rack, power_limit, overrides (see 'racks')"},
        {"from", "s", "0 s", "in service from this time after the start of the run (refresh)"},
        {"until", "s", "(never)",
-        "drained from this time after the start: no new jobs; nodes power off once free"}}};
+        "drained from this time after the start: no new jobs; nodes power off once free"},
+       {"network", "map", "(cluster.network)",
+        "this pool's own fabric over its nodes (see 'fat-tree', 'rail-optimized', 'torus3d')"}}};
   return doc;
 }
 

@@ -14,7 +14,8 @@
 //     pools:
 //       - {name: hopper, node: {type: dgx-h100}, racks: {count: 64, nodes_per_rack: 4}}
 //       - {name: blackwell, node: {type: dgx-b200}, racks: {count: 32, nodes_per_rack: 4},
-//          from: 90 d}                            # refresh: in service from day 90
+//          from: 90 d,                            # refresh: in service from day 90
+//          network: {type: rail-optimized}}       # its own fabric (network/fabrics.hpp)
 //
 // Racks are numbered pool by pool (the first pool's racks first), and so are nodes. A pool
 // with `from` is absent before that time after the start of the run (no power, no jobs); a
@@ -76,7 +77,8 @@ struct ClusterSpec {
 const sim::ModelDoc& cluster_doc();
 const sim::ModelDoc& racks_doc();
 const sim::ModelDoc& pool_doc();
-// Reads `cluster` (racks, node; `network` is read by models/network: topology_from_params).
+// Reads `cluster` (racks, node; `network`, the cluster's and each pool's, is read by
+// models/network: fabrics_from_params).
 ClusterSpec cluster_spec(const sim::ParamReader& r);
 
 struct RackPower {

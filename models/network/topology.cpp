@@ -260,7 +260,7 @@ const sim::ModelDoc& torus_doc() {
 void check_capacity(const sim::ParamReader& r, const char* key, int hosts,
                     const ClusterShape& shape) {
   if (shape.hosts() > hosts)
-    r.fail(key, "gives " + std::to_string(hosts) + " hosts, fewer than the cluster's " +
+    r.fail(key, "gives " + std::to_string(hosts) + " hosts, fewer than " + shape.serves + " " +
                     std::to_string(shape.hosts()) + " accelerators");
 }
 

@@ -11,6 +11,7 @@
 //   torus3d         X×Y×Z torus of chips (TPU v4/v5p pods): 6 neighbours with wraparound along
 //                   every dimension of size ≥ 3 (a dimension of 2 gives one neighbour, of 1 none).
 //
+// A pool may have its own fabric (fabrics.hpp: one Topology per fabric).
 // Switch power = Σ_switches (P_chassis + active ports · P_port), active ports = connected links.
 // Defaults: NVIDIA Quantum-2 QM9700 (64 × 400 Gb/s NDR InfiniBand, 1U; datasheet). Its split into
 // chassis (ASIC, fans, management: 640 W) and per-port power (transceiver share and SerDes:
@@ -52,10 +53,11 @@ struct SwitchPower {
   double port_w = 10.0;
 };
 
-// The cluster the network serves (from the cluster spec); 0 = unknown.
+// The nodes the network serves (the cluster's, or a pool's: fabrics.hpp); 0 = unknown.
 struct ClusterShape {
   int nodes = 0;
   int accelerators_per_node = 0;
+  const char* serves = "the cluster's";  // whose accelerators, in messages
   int hosts() const { return nodes * accelerators_per_node; }
 };
 

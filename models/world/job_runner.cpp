@@ -45,11 +45,11 @@ sim::InputError too_long(const sim::Location& where, const std::string& name,
 }  // namespace
 
 JobRunner::JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
-                     const network::Topology* topology, const ClusterState& state, JobHost& host,
+                     const network::Fabrics* network, const ClusterState& state, JobHost& host,
                      const sim::RandomStreams& streams, WorkloadSpec workload, sim::Time duration)
     : sim_(sim),
       cluster_(cluster),
-      topology_(topology),
+      network_(network),
       state_(state),
       host_(host),
       random_(streams),
@@ -102,9 +102,11 @@ workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precis
   caps.pod_interconnect = chip.pod_interconnect.value > 0;
   caps.gemm_efficiency = chip.gemm_efficiency.value;
   if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
-  if (topology_ && cluster_.node_count() > 1) {
-    // The path between two nodes' first accelerators: its narrowest link and latency.
-    inter = topology_->ring_link({0, cluster_.node.accelerators});
+  if (network_ && cluster_.pool_node_count(pool) > 1) {
+    // The path between the first accelerators of the pool's first two nodes, in the fabric
+    // that serves the pool (fabrics.hpp): its narrowest link and latency.
+    const auto first = static_cast<int>(state_.rack_begin(cluster_.pools[pool].first_rack));
+    if (const auto link = network_->node_link(first, first + 1)) inter = *link;
   }
   const int per_node = cluster_.node.accelerators;
   caps.allreduce_s = [intra, inter, per_node](double bytes, int gpus) {

@@ -30,7 +30,7 @@
 
 #include "models/compute/cluster.hpp"
 #include "models/compute/node.hpp"
-#include "models/network/topology.hpp"
+#include "models/network/fabrics.hpp"
 #include "models/world/cluster_state.hpp"
 #include "models/world/job.hpp"
 #include "models/world/world_spec.hpp"
@@ -68,7 +68,7 @@ public:
   // longer than sim::Time holds) among the first ones `workload.probe` draws before `duration`
   // are rejected here, pointing at the workload section.
   JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
-            const network::Topology* topology, const ClusterState& state, JobHost& host,
+            const network::Fabrics* network, const ClusterState& state, JobHost& host,
             const sim::RandomStreams& streams, WorkloadSpec workload, sim::Time duration);
   ~JobRunner();
 
@@ -141,7 +141,7 @@ private:
 
   sim::Simulator& sim_;
   const compute::ClusterSpec& cluster_;
-  const network::Topology* topology_;
+  const network::Fabrics* network_;
   const ClusterState& state_;
   JobHost& host_;
   sim::RandomStreams random_;

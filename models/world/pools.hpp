@@ -12,9 +12,11 @@
 //   at `until`      they stop taking jobs (in_service false); a free node powers off at once
 //                   (0 W), a busy one when its job ends. Energy before and after is the
 //                   other pools' alone.
-// Not modelled: per-pool cooling or network (the facility's plant and hall serve all racks,
-// and cold plates are fitted to the first pool's node), and sub-node GPU sharing (a pooled
-// cluster gives sub-node jobs whole nodes).
+// A pool's `network` is a fabric over its nodes (network/fabrics.hpp): a job's collectives and
+// hop counts come from the fabric of its pool.
+// Not modelled: per-pool cooling (the facility's plant and hall serve all racks, and cold
+// plates are fitted to the first pool's node), and sub-node GPU sharing (a pooled cluster
+// gives sub-node jobs whole nodes).
 #pragma once
 
 #include <cstdint>

@@ -21,11 +21,11 @@ World::World(WorldSpec spec)
       control_step_(spec.control_step),
       // Cluster: racks of identical nodes (models/compute).
       cluster_(std::move(spec.cluster)),
-      topology_(std::move(spec.topology)),
+      network_(std::move(spec.network)),
       calibration_(std::move(spec.calibration)),
       state_(cluster_, sim_, FacilityDesign{}.initial_supply_c) {
-  if (topology_) {
-    network_power_w_ = topology_->switch_power_w();
+  if (!network_.empty()) {
+    network_power_w_ = network_.switch_power_w();
     hop_rows_.resize(static_cast<std::size_t>(cluster_.node_count()));
   }
 
@@ -70,9 +70,9 @@ World::World(WorldSpec spec)
   state_.add_fixed_it_power(network_power_w_ + split_->storage_w());  // + idle storage
 
   // Workload: the job lifecycle.
-  runner_ = std::make_unique<JobRunner>(sim_, cluster_, topology_.get(), state_,
-                                        static_cast<JobHost&>(*this), random_,
-                                        std::move(spec.workload), duration_);
+  runner_ =
+      std::make_unique<JobRunner>(sim_, cluster_, &network_, state_, static_cast<JobHost&>(*this),
+                                  random_, std::move(spec.workload), duration_);
 
   // Scheduler: the policy and the nodes' sleep/wake parameters.
   policy_name_ = spec.scheduler.policy_name;
@@ -445,15 +445,17 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
 }
 
 int World::hops(std::uint32_t a, std::uint32_t b) const {
-  // Two-tier leaf/spine with one leaf per rack unless the scenario names a topology: 0 for the
+  // Two-tier leaf/spine with one leaf per rack where the scenario names no fabric: 0 for the
   // same node, 2 within a rack (node-leaf-node), 4 across racks (node-leaf-spine-leaf-node).
+  // Between a node with a fabric and one without: network::across_fabrics_hops (fabrics.hpp).
   if (a == b) return 0;
-  if (topology_) {
-    const int per_node = std::max(1, cluster_.node.accelerators);
+  const bool a_served = network_.serves(static_cast<int>(a));
+  if (a_served) {
     auto& row = hop_rows_[a];
-    if (row.empty()) row = topology_->hops_from(static_cast<int>(a) * per_node);
-    return row[static_cast<std::size_t>(b) * static_cast<std::size_t>(per_node)];
+    if (row.empty()) row = network_.hops_from(static_cast<int>(a));
+    return row[b];
   }
+  if (network_.serves(static_cast<int>(b))) return network::across_fabrics_hops;
   return state_.node(a).rack == state_.node(b).rack ? 2 : 4;
 }
 

@@ -29,7 +29,7 @@
 #include "models/compute/cluster.hpp"
 #include "models/compute/gpu_power_histogram.hpp"
 #include "models/compute/node.hpp"
-#include "models/network/topology.hpp"
+#include "models/network/fabrics.hpp"
 #include "models/scheduling/policy.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/world/admission.hpp"
@@ -231,8 +231,8 @@ private:
   sim::Time control_step_;
 
   compute::ClusterSpec cluster_;
-  // `cluster.network` when given: switch power (an IT load) and hop counts.
-  std::unique_ptr<network::Topology> topology_;
+  // `cluster.network` and the pools' `network`: switch power (an IT load) and hop counts.
+  network::Fabrics network_;
   double network_power_w_ = 0.0;
   mutable std::vector<std::vector<int>> hop_rows_;  // BFS rows by source node, on demand
   compute::Calibration calibration_;

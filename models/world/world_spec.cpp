@@ -76,15 +76,14 @@ WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
   const sim::ParamReader cluster(sections.cluster, compute::cluster_doc());
   spec.cluster = compute::cluster_spec(cluster);
   const compute::ClusterSpec& c = spec.cluster;
-  if (const sim::ParamNode* network = cluster.node("network"); given(network)) {
-    const network::ClusterShape shape{c.node_count(), std::max(1, c.node.accelerators)};
-    spec.topology = network::topology_from_params(*network, shape);
-    if (spec.topology->host_count() < shape.hosts())
-      throw sim::InputError(network->where, "cluster.network has " +
-                                                std::to_string(spec.topology->host_count()) +
-                                                " host ports for " + std::to_string(shape.hosts()) +
-                                                " accelerators; choose a larger radix");
+  std::vector<network::PoolNetwork> pool_networks(c.pools.size());
+  for (std::size_t p = 0, node = 0; p < c.pools.size(); ++p) {
+    if (c.pooled) pool_networks[p].network = cluster.node("pools")->items[p].find("network");
+    for (int i = 0; i < c.pool_node_count(p); ++i)
+      pool_networks[p].nodes.push_back(static_cast<int>(node++));
   }
+  spec.network = network::fabrics_from_params(cluster.node("network"), pool_networks,
+                                              c.node_count(), c.node.accelerators);
   spec.calibration = compute::default_calibration(*c.node.accelerator);
   if (sections.calibration) {
     const compute::Calibration file = compute::calibration_from_params(*sections.calibration);

@@ -2,7 +2,7 @@
 // scenario's parameter trees.
 //
 // YAML → parameter tree (io/) → world_spec() → WorldSpec → World. world_spec() reads every
-// section through the model that owns it (compute::cluster_spec, network::topology_from_params,
+// section through the model that owns it (compute::cluster_spec, network::fabrics_from_params,
 // compute::calibration_from_params, workload::make_job_generator, scheduling::make_scheduler,
 // environment::site_spec, power::power_chain_spec, cooling::make_cooling_plant,
 // cooling::hall_layout): bad input fails here, before anything runs, with its file:line:column.
@@ -20,7 +20,7 @@
 #include "models/cooling/data_hall.hpp"
 #include "models/cooling/plant.hpp"
 #include "models/environment/site.hpp"
-#include "models/network/topology.hpp"
+#include "models/network/fabrics.hpp"
 #include "models/power/power_chain.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/workload/generator.hpp"
@@ -70,8 +70,9 @@ struct WorldSpec {
   sim::Time duration = sim::days(1);
   sim::Time control_step = sim::minutes(1);
   compute::ClusterSpec cluster;
-  // `cluster.network` when given: switch power (an IT load), hop counts, collective links.
-  std::unique_ptr<network::Topology> topology;
+  // `cluster.network` and the pools' `network`: switch power (an IT load), hop counts,
+  // collective links (empty when neither is given).
+  network::Fabrics network;
   compute::Calibration calibration;  // the chip's catalog figures, overlaid by the file's
   FacilityDesign design;
   FacilitySpec facility;

@@ -47,8 +47,8 @@ scheduler: {policy: energy-packing}
   CHECK(spec.design.chip_heat_w == doctest::Approx(64 * 700.0));
   CHECK(spec.design.racks == 2);
   CHECK(spec.design.rack_design_power_w == doctest::Approx(4 * 10.2e3));
-  REQUIRE(spec.topology != nullptr);
-  CHECK(spec.topology->host_count() >= 64);
+  REQUIRE(spec.network.size() == 1);
+  CHECK(spec.network.topology(0).host_count() >= 64);
   REQUIRE(spec.facility.plant != nullptr);
   CHECK(spec.facility.hall.has_value());  // an air plant gets a data hall
   CHECK_FALSE(spec.facility.has_site);
