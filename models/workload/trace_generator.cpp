@@ -7,12 +7,16 @@
 // such a row would run on no node, draw nothing and still be counted as a job that completed.
 // They are therefore an input error at the row's gpu_num cell unless `cpu_jobs: skip` says to
 // leave them out of the simulation (their GPU-hours are zero, so the total is unchanged).
+//
+// In a cluster of several node pools, `pool`, `chip` and `prefer` (pool_request.hpp) apply to
+// every job of the trace, as in gpu-jobs: each is checked against the trace's largest job.
 #include <algorithm>
 #include <filesystem>
 
 #include "models/workload/elastic.hpp"
 #include "models/workload/flexible.hpp"
 #include "models/workload/generator.hpp"
+#include "models/workload/pool_request.hpp"
 #include "models/workload/preemptible.hpp"
 #include "models/workload/share_keys.hpp"
 #include "models/workload/trace.hpp"
@@ -22,7 +26,7 @@ namespace joule::models::workload {
 namespace {
 
 const sim::ModelDoc& generator_doc() {
-  static const sim::ModelDoc doc = with_share_keys(sim::ModelDoc{
+  static const sim::ModelDoc doc = with_pool_keys(with_share_keys(sim::ModelDoc{
       "workload",
       "trace",
       "Replay a job trace (CSV: job_id, gpu_num, submit_time, start/end_time or duration, state).",
@@ -34,7 +38,7 @@ const sim::ModelDoc& generator_doc() {
           {"cpu_jobs", "string", "error",
            "rows with gpu_num 0 (CPU-only jobs, not simulated): error (at the row) or skip "
            "(left out)"},
-      }});
+      }}));
   return doc;
 }
 
@@ -78,9 +82,11 @@ class TraceGenerator final : public JobGenerator {
 public:
   // Replays `trace`'s jobs in their order, marking a share flexible (flexible.hpp) and a share
   // elastic (elastic.hpp) and a share preemptible (preemptible.hpp).
-  TraceGenerator(Trace trace, FlexibleSpec flexible, ElasticShare elastic,
+  // Every job may run where `where` says (pool_request.hpp).
+  TraceGenerator(Trace trace, JobRequest where, FlexibleSpec flexible, ElasticShare elastic,
                  PreemptibleShare preemptible, const GeneratorContext& ctx)
       : trace_(std::move(trace)),
+        where_(std::move(where)),
         flexible_(flexible, ctx),
         elastic_(elastic, ctx),
         preemptible_(preemptible, ctx) {}
@@ -94,6 +100,9 @@ public:
     req.gpus = j.gpus;
     req.duration = j.duration;
     req.state = j.state;
+    req.pool = where_.pool;
+    req.chip = where_.chip;
+    req.prefer = where_.prefer;
     flexible_.mark(req);
     elastic_.mark(req);
     preemptible_.mark(req);
@@ -102,6 +111,7 @@ public:
 
 private:
   Trace trace_;
+  JobRequest where_;
   std::size_t next_ = 0;
   FlexibleMarker flexible_;
   ElasticMarker elastic_;
@@ -111,8 +121,14 @@ private:
 const bool registered = JobGeneratorRegistry::add(
     generator_doc(), [](const sim::ParamReader& r, const GeneratorContext& ctx) {
       Trace trace = trace_jobs(r, ctx);
-      return std::make_unique<TraceGenerator>(std::move(trace), flexible_spec(r), elastic_share(r),
-                                              preemptible_share(r), ctx);
+      int largest_gpus = 0;
+      for (const TraceJob& job : trace.jobs) largest_gpus = std::max(largest_gpus, job.gpus);
+      const int per_node =
+          ctx.cluster_nodes > 0 ? std::max(1, ctx.cluster_gpus / ctx.cluster_nodes) : 1;
+      JobRequest where;
+      read_pool_request(r, where, ctx, (largest_gpus + per_node - 1) / per_node);
+      return std::make_unique<TraceGenerator>(std::move(trace), std::move(where), flexible_spec(r),
+                                              elastic_share(r), preemptible_share(r), ctx);
     });
 
 }  // namespace

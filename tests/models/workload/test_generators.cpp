@@ -105,6 +105,42 @@ TEST_CASE("a trace row with gpu_num 0 is an error at its cell unless cpu_jobs: s
   CHECK(jobs[3].id == "syn-005");
 }
 
+TEST_CASE("trace: pool, chip and prefer send every replayed job where they say") {
+  // Two pools of 8-GPU nodes; the sample's largest job asks for 256 GPUs = 32 nodes.
+  GeneratorContext ctx;
+  ctx.base_dir = std::string(JOULE_SOURCE_DIR) + "/scenarios";
+  ctx.cluster_nodes = 96;
+  ctx.cluster_gpus = 96 * 8;
+  ctx.pools = {{"hopper", "h100-sxm", 64}, {"blackwell", "b200", 32}};
+  const std::string trace = "generator: trace\nfile: traces/synthetic_sample.csv\ncpu_jobs: skip\n";
+  auto pinned = make_job_generator(yaml(trace + "pool: blackwell\n"), ctx);
+  const auto jobs = drain(*pinned);
+  REQUIRE(jobs.size() == 11);
+  for (const auto& job : jobs) {
+    CHECK(job.pool == "blackwell");
+    CHECK(job.chip.empty());
+  }
+  auto by_chip = make_job_generator(yaml(trace + "chip: h100-sxm\nprefer: hopper\n"), ctx);
+  for (const auto& job : drain(*by_chip)) {
+    CHECK(job.pool.empty());
+    CHECK(job.chip == "h100-sxm");
+    CHECK(job.prefer == "hopper");
+  }
+  // Without the keys a job may run in any pool.
+  for (const auto& job : drain(*make_job_generator(yaml(trace), ctx))) {
+    CHECK(job.pool.empty());
+    CHECK(job.chip.empty());
+    CHECK(job.prefer.empty());
+  }
+  // Errors at the key: an unknown pool, and a pool smaller than the trace's largest job.
+  CHECK_THROWS_WITH_AS(make_job_generator(yaml(trace + "pool: volta\n"), ctx),
+                       doctest::Contains("scenario.yaml:4:7: workload.pool names no pool"),
+                       sim::InputError);
+  ctx.pools[1].nodes = 16;
+  CHECK_THROWS_WITH_AS(make_job_generator(yaml(trace + "pool: blackwell\n"), ctx),
+                       doctest::Contains("at most 16 nodes but the job needs 32"), sim::InputError);
+}
+
 TEST_CASE("malformed trace rows are errors at file:line:column") {
   const std::string header = "job_id,gpu_num,submit_time,duration,state\n";
   auto fails_with = [&](const std::string& rows, const std::string& expect) {
