@@ -12,7 +12,8 @@
 //     F = ∫_now^end M(base + Σ_{j : e_j > t} a_j) dt,    end = the period's end,
 // piecewise over the sorted e_j. Jobs are taken in EASY-backfill order (easy.hpp); a job is
 // admitted uncapped if U + F with it among the committed jobs stays within the budget B, else
-// at the highest per-GPU cap (of 8 steps from TDP down to `min_cap`) at which it does (a capped
+// at the highest per-GPU cap (of 8 steps from TDP down to `min_cap`, in the cap range of the
+// job's pool: SchedulerContext::power_cap_range(job)) at which it does (a capped
 // GPU does the same work on less energy when its power falls faster than its speed), else it
 // waits: the head of the queue then blocks the others (no job overtakes it) until the next
 // period, or until a job that ends early frees energy. A job that would exceed B alone on an
@@ -76,21 +77,24 @@ public:
     if (alarm_.next(now) > now + spec_.check_interval)
       alarm_.request(ctx, now + spec_.check_interval);
 
-    const PowerCapRange range = ctx.power_cap_range();
-    const double floor_w = std::clamp(spec_.min_cap_w, range.min.value(), range.max.value());
     commit_running(ctx, now);
     // Over budget with nothing new: the running jobs run at the floor cap.
     if (used_j_ + future_j(ctx, now, end) > spec_.budget_j) {
-      for (const JobView* job : ctx.running()) ctx.set_power_cap(*job, sim::Watts(floor_w));
+      for (const JobView* job : ctx.running())
+        ctx.set_power_cap(*job, sim::Watts(floor_w(ctx.power_cap_range(*job))));
       commit_running(ctx, now);
     }
 
     EasyOptions options;
     options.admit = [&](SchedulerContext& c, const JobView& job) {
-      // Uncapped, then the caps from TDP down to the floor in 8 steps.
+      // Uncapped, then the caps from TDP down to the floor in 8 steps, in the range of the
+      // job's pool.
+      const PowerCapRange range = c.power_cap_range(job);
+      const double floor_cap_w = floor_w(range);
       std::vector<std::optional<sim::Watts>> caps{std::nullopt};
       for (int k = 0; k <= 8; ++k)
-        caps.emplace_back(sim::Watts(range.max.value() - (range.max.value() - floor_w) * k / 8));
+        caps.emplace_back(
+            sim::Watts(range.max.value() - (range.max.value() - floor_cap_w) * k / 8));
       for (const auto& cap : caps) {
         const JobEstimate e = c.estimate(job, cap);
         committed_.push_back({e.added_power.value(), later(now, e.run_time)});
@@ -102,7 +106,7 @@ public:
       }
       // Alone in a whole period at the floor cap it would still exceed the budget: waiting
       // cannot help it, so it must not block the queue.
-      const JobEstimate floor = c.estimate(job, sim::Watts(floor_w));
+      const JobEstimate floor = c.estimate(job, sim::Watts(floor_cap_w));
       std::vector<Commitment> others = std::exchange(
           committed_, {{floor.added_power.value(), later(period_start_, floor.run_time)}});
       const double alone_j = future_j(c, period_start_, end);
@@ -118,6 +122,11 @@ private:
     double added_w;
     sim::Time ends;
   };
+
+  // The lowest cap the policy sets in a pool's cap range: `min_cap`, within the range.
+  double floor_w(const PowerCapRange& range) const {
+    return std::clamp(spec_.min_cap_w, range.min.value(), range.max.value());
+  }
 
   double meter_w(const SchedulerContext& ctx, double it_w) const {
     return spec_.facility_meter ? ctx.facility_power_at(sim::Watts(it_w)).value() : it_w;

@@ -118,7 +118,11 @@ public:
   // cooling mode, setpoints): power-chain losses at that load plus cooling for that heat in
   // steady state. Non-decreasing in it_power; facility_power_at(it_power()) == facility_power().
   virtual sim::Watts facility_power_at(sim::Watts it_power) const = 0;
+  // Per-accelerator cap range: the cluster's (its first pool's), and that of the pool `job`
+  // runs in (queued: the pool its model was built for, the first it may use). The two agree in
+  // a cluster of one node type.
   virtual PowerCapRange power_cap_range() const = 0;
+  virtual PowerCapRange power_cap_range(const JobView& /*job*/) const { return power_cap_range(); }
   // The cap set on a job with set_power_cap (nullopt: uncapped).
   virtual std::optional<sim::Watts> power_cap(const JobView& job) const = 0;
   // The sleep/wake parameters (`scheduler.power_management`).

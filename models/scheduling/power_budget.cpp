@@ -11,7 +11,10 @@
 // that would not fit even alone (B + added_job(c_min) over the limit) never can in this window
 // and is passed over without blocking the others. All
 // admitted jobs share one cap, the highest c in [c_min, TDP] at which the set fits (bisection;
-// added power is non-decreasing in c), or no cap when they fit uncapped. Caps are lowered
+// added power is non-decreasing in c), or no cap when they fit uncapped. In a cluster of
+// several pools c is in the cluster's (first pool's) range, and a job in a pool with another
+// range gets the same share of the way up its own: c_j = c_min,j + (c − c_min)/(TDP − c_min) ·
+// (TDP_j − c_min,j) (SchedulerContext::power_cap_range(job)). Caps are lowered
 // before a job starts, so the meter never steps over the limit on a start; they rise again as
 // jobs end. A head job refused for power blocks the queue (smaller jobs may not overtake it).
 // Between events the policy re-checks every `check_interval` (the cooling load drifts with the
@@ -86,6 +89,8 @@ public:
 
     const PowerCapRange range = ctx.power_cap_range();
     const double floor_w = std::clamp(min_cap_w_, range.min.value(), range.max.value());
+    floor_w_ = floor_w;
+    max_w_ = range.max.value();
     admitted_ = ctx.running();
     base_it_w_ = ctx.it_power().value();
     for (const JobView* job : admitted_)
@@ -130,11 +135,25 @@ private:
     return period_start + repeat_ + from_;
   }
 
+  // The cap of `job` at the common level `cap_w` (watts in the cluster's cap range,
+  // [floor_w_, max_w_]): the same share of the way from the floor to the top of the range of
+  // the job's pool; `cap_w` itself where that range is the cluster's.
+  std::optional<sim::Watts> cap_of(const SchedulerContext& ctx, const JobView& job,
+                                   std::optional<double> cap_w) const {
+    if (!cap_w) return std::nullopt;
+    const PowerCapRange range = ctx.power_cap_range(job);
+    const double max_w = range.max.value();
+    if (range.min.value() == ctx.power_cap_range().min.value() && max_w == max_w_)
+      return sim::Watts(*cap_w);
+    const double floor_w = std::clamp(min_cap_w_, range.min.value(), max_w);
+    const double share = max_w_ > floor_w_ ? (*cap_w - floor_w_) / (max_w_ - floor_w_) : 1.0;
+    return sim::Watts(floor_w + share * (max_w - floor_w));
+  }
+
   double facility_w(const SchedulerContext& ctx, std::optional<double> cap_w) const {
     double it_w = base_it_w_;
-    const std::optional<sim::Watts> cap =
-        cap_w ? std::optional<sim::Watts>(sim::Watts(*cap_w)) : std::nullopt;
-    for (const JobView* job : admitted_) it_w += ctx.estimate(*job, cap).added_power.value();
+    for (const JobView* job : admitted_)
+      it_w += ctx.estimate(*job, cap_of(ctx, *job, cap_w)).added_power.value();
     return ctx.facility_power_at(sim::Watts(it_w)).value();
   }
   bool fits(const SchedulerContext& ctx, double cap_w) const {
@@ -144,22 +163,27 @@ private:
   // Sets the admitted jobs' common cap: none if they fit uncapped, else the highest that fits,
   // else the floor.
   void apply_cap(SchedulerContext& ctx, double floor_w, double max_w) const {
-    std::optional<sim::Watts> cap;
+    std::optional<double> level;
     if (facility_w(ctx, std::nullopt) > limit_w_) {
       double lo = floor_w, hi = max_w;  // fits(lo) or lo is the floor; !fits(hi)
       for (int i = 0; i < 40 && hi - lo > 0.01; ++i) {
         const double mid = 0.5 * (lo + hi);
         (fits(ctx, mid) ? lo : hi) = mid;
       }
-      cap = sim::Watts(lo);
+      level = lo;
     }
     // Lower caps first, then raise, so the meter never overshoots in between.
-    auto watts = [&](std::optional<sim::Watts> c) { return c ? c->value() : max_w; };
-    for (const JobView* job : admitted_)
-      if (watts(cap) < watts(ctx.power_cap(*job))) ctx.set_power_cap(*job, cap);
+    auto watts = [&](const JobView& job, std::optional<sim::Watts> c) {
+      return c ? c->value() : ctx.power_cap_range(job).max.value();
+    };
     for (const JobView* job : admitted_) {
+      const std::optional<sim::Watts> cap = cap_of(ctx, *job, level);
+      if (watts(*job, cap) < watts(*job, ctx.power_cap(*job))) ctx.set_power_cap(*job, cap);
+    }
+    for (const JobView* job : admitted_) {
+      const std::optional<sim::Watts> cap = cap_of(ctx, *job, level);
       const std::optional<sim::Watts> old = ctx.power_cap(*job);
-      if (old.has_value() != cap.has_value() || watts(cap) != watts(old))
+      if (old.has_value() != cap.has_value() || watts(*job, cap) != watts(*job, old))
         ctx.set_power_cap(*job, cap);
     }
   }
@@ -168,6 +192,7 @@ private:
   sim::Time from_, until_, repeat_;
   double min_cap_w_;
   sim::Time check_interval_;
+  double floor_w_ = 0.0, max_w_ = 0.0;  // the cluster's cap range from `min_cap` up
   std::vector<const JobView*> admitted_;
   double base_it_w_ = 0.0;
   Alarm alarm_;

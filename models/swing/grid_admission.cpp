@@ -45,7 +45,7 @@ world::AdmissionGate::Decision GridAdmission::admit(const scheduling::JobView& j
     admit_with(d.added_w);
     return d;
   }
-  const auto range = ctx_.power_cap_range();
+  const auto range = ctx_.power_cap_range(job);  // the range of the job's pool
   const double min_w = added(range.min.value());
   if (fits(it_w, min_w)) {
     double lo = range.min.value(), hi = range.max.value();  // fits at lo, not at hi

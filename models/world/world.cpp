@@ -370,6 +370,10 @@ scheduling::PowerCapRange World::power_cap_range() const {
   return pool_cap_range(0);
 }
 
+scheduling::PowerCapRange World::power_cap_range(const scheduling::JobView& view) const {
+  return pool_cap_range(runner_->job(view.id).model_pool);
+}
+
 scheduling::PowerCapRange World::pool_cap_range(std::uint32_t pool) const {
   // The lowest settable board limit is not in the catalog: 30 % of TDP (H100: 210 W, close to
   // nvidia-smi's 200 W minimum) is an estimate; the highest is the node's own cap.

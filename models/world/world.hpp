@@ -145,6 +145,7 @@ private:
     return sim::Watts(facility_->facility_power_at(it.value()));
   }
   scheduling::PowerCapRange power_cap_range() const override;
+  scheduling::PowerCapRange power_cap_range(const scheduling::JobView& job) const override;
   std::optional<sim::Watts> power_cap(const scheduling::JobView& job) const override;
   const scheduling::PowerManagementSpec& power_management() const override {
     return power_management_;
@@ -276,7 +277,8 @@ private:
   const compute::Calibration& pool_calibration(std::uint32_t pool) const {
     return pool == 0 ? calibration_ : pool_calibrations_[pool];
   }
-  // A pool's accelerator cap range (power_cap_range() is the first pool's).
+  // A pool's accelerator cap range (power_cap_range() is the first pool's, power_cap_range(job)
+  // the job's pool's).
   scheduling::PowerCapRange pool_cap_range(std::uint32_t pool) const;
   void build_pool_models();
   void start_pools();                        // absent pools off, refresh events scheduled
