@@ -23,7 +23,12 @@ Reservation reserve(const SchedulerContext& ctx, const JobView& head, bool count
   };
   std::vector<Slot> slots;
   for (const NodeInfo& n : ctx.nodes()) {
-    if (!n.in_service || !may_run_on(head, n)) continue;  // retired or absent: never
+    if (!may_run_on(head, n)) continue;
+    if (!n.in_service) {  // a pool still to come: on, idle and free at its `from`; retired: never
+      if (n.in_service_from != sim::Time::max())
+        slots.push_back({std::max(now, n.in_service_from), false});
+      continue;
+    }
     if (!n.free) {
       const auto it = busy_until.find(n.id);
       slots.push_back({it == busy_until.end() ? sim::Time::max() : it->second, false});

@@ -17,8 +17,10 @@
 // A head that needs more nodes than the cluster can ever give (S = never) does not block the
 // queue: the jobs behind it are scheduled as if it were not there.
 //
-// With node pools (placement.hpp), only the nodes of the pools the head may run in, and in
-// service, count towards its reservation; a job fits now if one of its pools has the nodes.
+// With node pools (placement.hpp), only the nodes of the pools the head may run in count
+// towards its reservation: those in service, and those of a pool added later from its `from`
+// (NodeInfo::in_service_from; a retired pool's never); a job fits now if one of its pools has
+// the nodes.
 #pragma once
 
 #include <functional>

@@ -69,6 +69,9 @@ struct NodeInfo {
   // service: a pool not yet added or retired keeps its nodes neither free nor startable.
   std::uint32_t pool = 0;
   bool in_service = true;
+  // Out of service: when it comes in, on, idle and free (its pool's `from`, ahead in the run);
+  // Time::max() when it never will (retired, or added after the run ends).
+  sim::Time in_service_from = sim::Time::max();
 };
 
 // What a job would do if it started now on free, on nodes (or, for a running job, what it

@@ -53,8 +53,12 @@ public:
   bool set_node_power(std::uint32_t id, const compute::NodePower& p);
   // Clock fraction of the node's busy accelerators (1 when none is busy).
   void set_node_clock(std::uint32_t id, double clock) { nodes_[id].clock = clock; }
-  // Whether the node's pool is in service (NodeInfo::in_service).
-  void set_in_service(std::uint32_t id, bool in_service) { nodes_[id].in_service = in_service; }
+  // Whether the node's pool is in service, and if not when it will be (NodeInfo::in_service,
+  // in_service_from; Time::max(): never).
+  void set_in_service(std::uint32_t id, bool in_service, sim::Time from = sim::Time::max()) {
+    nodes_[id].in_service = in_service;
+    nodes_[id].in_service_from = from;
+  }
   // The running job on a node (-1: none).
   void assign(std::uint32_t id, std::int32_t job) { nodes_[id].job = job; }
   // Power state and whether the node is free; `ready_at` is when a waking node will be on.

@@ -48,8 +48,11 @@ void World::start_pools() {
     const compute::PoolSpec& pool = cluster_.pools[p];
     if (pool.from > sim::Time::zero()) {
       for (std::size_t r = pool.first_rack; r < pool.first_rack + pool.rack_count; ++r)
-        for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id)
+        for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) {
           set_node_absent(id);
+          // EASY's reservation counts the nodes from then on (easy.hpp).
+          if (pool.from <= duration_) state_.set_in_service(id, false, pool.from);
+        }
       if (pool.from <= duration_) sim_.at(pool.from, pool_handler_, p, -1);
     }
     if (pool.until != sim::Time::max() && pool.until <= duration_)
