@@ -5,6 +5,8 @@
 namespace joule::models::world {
 
 void EnergySplit::Account::update_to(sim::Time now) {
+  // Again at the same instant: energy += power × 0 leaves every (finite) energy as it is.
+  if (now == last) return;
   const double dt_s = (now - last).seconds();
   for (std::size_t i = 0; i < part_count; ++i) energy_j[i] += power_w[i] * dt_s;
   last = now;
