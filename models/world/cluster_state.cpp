@@ -1,6 +1,7 @@
 #include "models/world/cluster_state.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace joule::models::world {
 
@@ -13,6 +14,8 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   rack_first_node_.resize(rack_count + 1);
   rack_inlet_c_.assign(rack_count, inlet_c);
   rack_changed_.assign(rack_count, 0);
+  accelerators_.resize(rack_count);
+  accelerators_stale_.assign(rack_count, 1);
   std::uint32_t i = 0;
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_first_node_[r] = i;
@@ -33,7 +36,10 @@ bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p)
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
-  n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
+  const double die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
+  if (std::bit_cast<std::uint64_t>(die_c) != std::bit_cast<std::uint64_t>(n.die_c))
+    accelerators_changed(n.rack);
+  n.die_c = die_c;
   if (delta_w == 0.0) return false;
   const sim::Time now = sim_.now();
   RackAccount& rack = racks_[n.rack];
@@ -78,6 +84,8 @@ void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
 }
 
 std::pair<double, double> ClusterState::rack_accelerators(std::size_t rack) const {
+  if (!accelerators_stale_[rack]) return accelerators_[rack];
+  accelerators_stale_[rack] = 0;
   double die_c = 0.0, clock_sum = 0.0;
   int busy = 0;
   for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) {
@@ -87,7 +95,7 @@ std::pair<double, double> ClusterState::rack_accelerators(std::size_t rack) cons
       ++busy;
     }
   }
-  return {die_c, busy ? clock_sum / busy : 1.0};
+  return accelerators_[rack] = {die_c, busy ? clock_sum / busy : 1.0};
 }
 
 const std::vector<RackAccount>& ClusterState::rack_accounts() const {
