@@ -17,6 +17,7 @@
 #include "app/swing_output.hpp"
 #include "app/uncertainty.hpp"
 #include "app/version.hpp"
+#include "app/zone_output.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
@@ -605,6 +606,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
 
   write_jobs(file.get(), world, calendar);
   write_swing(file.get(), swing, calendar);
+  write_cooling_zones(file.get(), world);
   const hid_t root = file.get();
   h5::set_attr(root, "Conventions", std::string("CF-1.8"));
   h5::set_attr(root, "title", "Joule simulation: " + sc.name);

@@ -84,7 +84,11 @@ const sim::ModelDoc& pool_doc() {
        {"racks", "map", "", "count, nodes_per_rack, power_limit, overrides (see 'racks')"},
        {"from", "s", "0 s", "in service from this time after the start of the run (refresh)"},
        {"until", "s", "(never)",
-        "drained from this time after the start: no new jobs; nodes power off once free"}}};
+        "drained from this time after the start: no new jobs; nodes power off once free"},
+       {"cooling", "map", "(top-level)",
+        "the pool's own cooling plant and hall, as the top-level `cooling` (see 'air', "
+        "'chilled-water', 'liquid', 'fixed-pue'); "
+        "without it the top-level plant cools the pool"}}};
   return doc;
 }
 
