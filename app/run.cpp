@@ -606,7 +606,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
 
   write_jobs(file.get(), world, calendar);
   write_swing(file.get(), swing, calendar);
-  write_cooling_zones(file.get(), world);
+  summary.cooling_zones = write_cooling_zones(file.get(), world);
   const hid_t root = file.get();
   h5::set_attr(root, "Conventions", std::string("CF-1.8"));
   h5::set_attr(root, "title", "Joule simulation: " + sc.name);
@@ -664,6 +664,7 @@ Summary read_summary(const std::string& path) {
       if (!line.empty() && line != "none") s.notes.push_back(line);
   }
   if (h5::has_attr(file.get(), "tariff")) s.tariff = h5::get_string_attr(file.get(), "tariff");
+  s.cooling_zones = read_cooling_zones(file.get());
   group.reset();
   file.reset();
   for (const auto& [kpi, band] : read_bands(path)) s.bands[kpi] = {band.p5, band.p95};

@@ -1,18 +1,20 @@
 #include "app/zone_output.hpp"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "app/run.hpp"
 #include "sim/units.hpp"
 
 namespace joule::app {
 
 using sim::joules_per_kwh;
 
-void write_cooling_zones(hid_t file, const models::world::World& world) {
+std::vector<std::string> write_cooling_zones(hid_t file, const models::world::World& world) {
   const models::world::Facility& facility = world.facility();
-  if (facility.zone_count() < 2) return;
+  if (facility.zone_count() < 2) return {};
   world.facility_totals();  // brings the zones' accounts up to the end of the run
   const auto zones = facility.zone_totals();
   std::vector<std::int64_t> index, racks;
@@ -51,6 +53,27 @@ void write_cooling_zones(hid_t file, const models::world::World& world) {
   h5::write_variable(g, "partial_pue", ppue, {&dim}, {"(IT + zone cooling) / IT", "1"});
   h5::write_variable(g, "water_m3", water, {&dim}, {"water used by the zone's plant", "m3"});
   h5::write_variable(g, "unmet_heat_kwh", unmet, {&dim}, {"heat the zone's plant left", "kWh"});
+  std::vector<std::string> lines;
+  std::string text;
+  for (std::size_t z = 0; z < zones.size(); ++z) {
+    lines.push_back(names[z] + ": " + std::to_string(racks[z]) + " racks, IT " +
+                    format_number(it_kwh[z]) + " kWh, cooling " + format_number(cooling_kwh[z]) +
+                    " kWh, partial PUE " + format_number(ppue[z]));
+    text += (z ? "\n" : "") + lines.back();
+  }
+  h5::set_attr(g, "summary", text);
+  return lines;
+}
+
+std::vector<std::string> read_cooling_zones(hid_t file) {
+  std::vector<std::string> lines;
+  if (H5Lexists(file, "cooling_zones", H5P_DEFAULT) <= 0) return lines;
+  h5::Handle group = h5::open_group(file, "cooling_zones");
+  if (!h5::has_attr(group.get(), "summary")) return lines;
+  std::istringstream text(h5::get_string_attr(group.get(), "summary"));
+  for (std::string line; std::getline(text, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace joule::app

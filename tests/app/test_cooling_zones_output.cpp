@@ -19,7 +19,13 @@ TEST_CASE("/cooling_zones: the zones' IT adds up to the run's; partial PUE = (IT
       std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/mixed-cooling.yaml", load);
   app::RunOptions opt;
   opt.output = (dir / "zones.h5").string();
-  const auto v = app::run(sc, opt).values;
+  const auto summary = app::run(sc, opt);
+  const auto& v = summary.values;
+  // `joule summary` lists the zones, from the run and from the file alike.
+  REQUIRE(summary.cooling_zones.size() == 2);
+  CHECK(summary.cooling_zones[0].rfind("shared: 16 racks, IT ", 0) == 0);
+  CHECK(summary.cooling_zones[1].rfind("blackwell: 16 racks, IT ", 0) == 0);
+  CHECK(app::read_summary(opt.output).cooling_zones == summary.cooling_zones);
   auto file = app::h5::open_file_readonly(opt.output);
   const hid_t zones = file.get();
   const auto it = app::h5::read_doubles(zones, "cooling_zones/it_energy_kwh");
@@ -42,7 +48,7 @@ TEST_CASE("/cooling_zones: the zones' IT adds up to the run's; partial PUE = (IT
   const auto one =
       app::load_scenario(std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/refresh.yaml", load);
   opt.output = (dir / "one.h5").string();
-  app::run(one, opt);
+  CHECK(app::run(one, opt).cooling_zones.empty());
   auto f = app::h5::open_file_readonly(opt.output);
   CHECK(H5Lexists(f.get(), "cooling_zones", H5P_DEFAULT) == 0);
 }
