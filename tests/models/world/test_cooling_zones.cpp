@@ -22,7 +22,7 @@ struct Built {
   std::unique_ptr<World> world;
 };
 
-// The scenario's cluster, workload, power_chain and cooling sections.
+// The scenario's cluster, workload, site, power_chain and cooling sections.
 Built build(const std::string& yaml, sim::Time duration = sim::hours(1)) {
   Built b{io::parse_yaml_text(yaml, "zones.yaml"), nullptr};
   models::world::WorldSections s;
@@ -30,6 +30,7 @@ Built build(const std::string& yaml, sim::Time duration = sim::hours(1)) {
   s.workload = b.root.find("workload");
   s.facility.power_chain = b.root.find("power_chain");
   s.facility.cooling = b.root.find("cooling");
+  s.facility.site = b.root.find("site");
   s.duration = duration;
   b.world = std::make_unique<World>(models::world::world_spec(s, 1, "."));
   return b;
@@ -142,6 +143,23 @@ TEST_CASE("cooling zones: a liquid pool's nodes run on its coolant, the air pool
   const auto dry_coolers = static_cast<std::size_t>(models::cooling::Component::dry_coolers);
   CHECK(zones[1].component_j[dry_coolers] > 0.0);
   CHECK(zones[0].component_j[dry_coolers] == 0.0);
+}
+
+TEST_CASE("cooling zones: a pool's plant that falls short is named in the over-capacity report") {
+  // 25 degC facility water on a 52 degC day: the dry coolers (and their evaporative assist, to
+  // the wet bulb) cannot bring the water down; the shared fixed-PUE zone always keeps up.
+  auto b = build(scenario("", ", cooling: {type: liquid, facility_supply: 25 degC}",
+                          "cooling: {type: fixed-pue, pue: 1.2}\nsite: {dry_bulb: 52 degC}\n",
+                          ", cooling: cold-plate"));
+  World& w = *b.world;
+  w.run_until(sim::hours(1));
+  const auto& report = w.facility().over_capacity();
+  REQUIRE(report.has_value());
+  CHECK(report->component == "dry_coolers of pool 'blackwell'");
+  const auto zones = w.facility().zone_totals();
+  CHECK(zones[0].unmet_heat_j == 0.0);
+  CHECK(zones[1].unmet_heat_j > 0.0);
+  CHECK(zones[1].unmet_heat_j == doctest::Approx(w.facility_totals().unmet_heat_j));
 }
 
 TEST_CASE("cooling zones: the set-point controller moves every zone's plant") {
