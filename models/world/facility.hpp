@@ -136,10 +136,12 @@ public:
   // battery settles against its charge now.
   void reset_accounts(sim::Time now);
 
+  // A rack's inlet now: from its zone's data hall, else its zone's supply air.
   double inlet_c(int rack) const;
   // Steady rise of a rack's inlet per watt of its power (data hall recirculation; 0 without a
   // hall: every rack breathes the supply air).
   double inlet_rise_k_per_w(int rack) const;
+  // The first zone's supply air (every zone starts at the design's).
   double supply_air_c() const { return supply_air_c_; }
   // The plant's set-points and a controller's range for them (all NaN without a plant), and a
   // controller moving them (cooling::CoolingPlant::set_setpoints): they act from the next
@@ -156,10 +158,11 @@ public:
     return zones_.empty() ? cooling::Setpoints{} : zones_.front().plant->setpoint_max();
   }
   cooling::Setpoints set_cooling_setpoints(const cooling::Setpoints& want);
-  // Highest rack inlet temperature seen at any control step (NaN without a data hall).
+  // Highest rack inlet temperature of any hall seen at any control step (NaN without a hall).
   double max_inlet_c() const { return has_thermal() ? max_inlet_c_ : std::nan(""); }
   // Shares of the CRAH supply that bypassed the servers, and of the servers' intake that was
-  // hot room air for want of supply, over the run (air_handler.hpp); NaN without CRAHs.
+  // hot room air for want of supply, over the run and every zone's CRAHs (air_handler.hpp); NaN
+  // without CRAHs.
   double crah_bypass_share() const { return crah_m3_ > 0 ? bypass_m3_ / crah_m3_ : std::nan(""); }
   double crah_recirculation_share() const {
     return server_m3_ > 0 ? recirculated_m3_ / server_m3_ : std::nan("");
