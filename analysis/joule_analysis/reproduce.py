@@ -1,7 +1,8 @@
 """Published training runs reproduced: paper-vs-simulation table with percentage errors.
 
-The published figures come from scenarios/reproduce/published_training_energy.yaml (a copy of
-the project's reference file, with its sources). Each run has two scenarios there:
+The published figures come from scenarios/data/reference/published_training_energy.yaml (a copy
+of the project's reference file, with its sources), or from a file of that name in the scenario
+directory given, which takes precedence. Each run has two scenarios in that directory:
   <id>-replay.yaml      the published average power per accelerator, chip count, duration, PUE
                         and grid intensity; energy and tCO2e must match within 1 % (REPLAY_TOL)
   <id>-predictive.yaml  the hardware catalog, the model's FLOPs and the published throughput,
@@ -75,14 +76,26 @@ CASES = [
 ]
 
 
+REFERENCE_NAME = "published_training_energy.yaml"
+
+
 def default_scenario_dir():
     here = os.path.dirname(os.path.abspath(__file__))
     return os.path.normpath(os.path.join(here, "..", "..", "scenarios", "reproduce"))
 
 
+def default_reference_file():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.normpath(os.path.join(here, "..", "..", "scenarios", "data", "reference",
+                                         REFERENCE_NAME))
+
+
 def load_reference(scenario_dir):
-    with open(os.path.join(scenario_dir, "published_training_energy.yaml"),
-              encoding="utf-8") as f:
+    """The published figures: the scenario directory's own copy if it has one, else the
+    shipped one (scenarios/data/reference)."""
+    own = os.path.join(scenario_dir, REFERENCE_NAME)
+    path = own if os.path.exists(own) else default_reference_file()
+    with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 

@@ -15,6 +15,11 @@ GpuPowerHistogram::GpuPowerHistogram(std::size_t nodes, int gpus_per_node, doubl
   const auto n = static_cast<std::size_t>(std::ceil(max_w / bin_width_w));
   for (std::size_t i = 0; i <= n; ++i) edges_.push_back(static_cast<double>(i) * bin_width_w);
   current_.assign(n, 0.0);
+  if (gpus_per_node > 0)  // until set: every GPU idle at 0 W
+    for (auto& s : nodes_) {
+      s.entries = 1;
+      s.first[0] = {static_cast<std::uint32_t>(bin(0.0)), gpus_per_node};
+    }
 }
 
 std::size_t GpuPowerHistogram::bin(double power_w) const {
@@ -25,13 +30,9 @@ std::size_t GpuPowerHistogram::bin(double power_w) const {
 void GpuPowerHistogram::integrate(State& s, sim::Time now) {
   const double dt = (now - s.since).seconds();
   if (dt > 0) {
-    int busy = 0;
-    for (const auto& g : s.busy) {
-      const int count = std::clamp(g.count, 0, gpus_per_node_ - busy);
-      if (count > 0) current_[bin(g.power_w)] += count * dt;
-      busy += count;
-    }
-    if (gpus_per_node_ > busy) current_[bin(s.idle_w)] += (gpus_per_node_ - busy) * dt;
+    const std::uint32_t inline_n = std::min<std::uint32_t>(s.entries, 2);
+    for (std::uint32_t i = 0; i < inline_n; ++i) current_[s.first[i].bin] += s.first[i].count * dt;
+    for (const Entry& e : s.more) current_[e.bin] += e.count * dt;
   }
   s.since = now;
 }
@@ -46,8 +47,23 @@ void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Gro
                             double idle_w) {
   State& s = nodes_.at(node);
   integrate(s, now);
-  s.busy.assign(groups.begin(), groups.end());
-  s.idle_w = idle_w;
+  s.entries = 0;
+  s.more.clear();
+  const auto add = [&](std::size_t b, int count) {
+    const Entry e{static_cast<std::uint32_t>(b), count};
+    if (s.entries < 2)
+      s.first[s.entries] = e;
+    else
+      s.more.push_back(e);
+    ++s.entries;
+  };
+  int busy = 0;
+  for (const auto& g : groups) {
+    const int count = std::clamp(g.count, 0, gpus_per_node_ - busy);
+    if (count > 0) add(bin(g.power_w), count);
+    busy += count;
+  }
+  if (gpus_per_node_ > busy) add(bin(idle_w), gpus_per_node_ - busy);
 }
 
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {

@@ -11,6 +11,7 @@
 // exactly (an invariant the tests check).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -42,10 +43,19 @@ public:
   std::size_t bins() const { return edges_.size() - 1; }
 
 private:
+  // A node's state as what integrating it adds: `count` GPUs to bin `bin`, in the order the
+  // groups were given (the busy groups, clamped to the node's GPUs, then the idle rest), found
+  // once when the state is set rather than at every integration. The first two entries (one
+  // job and the idle rest, the common case) are stored in place, further ones in `more`.
+  struct Entry {
+    std::uint32_t bin = 0;
+    int count = 0;
+  };
   struct State {
     sim::Time since;
-    std::vector<Group> busy;  // empty: every GPU idle
-    double idle_w = 0.0;
+    std::uint32_t entries = 0;
+    std::array<Entry, 2> first{};
+    std::vector<Entry> more;
   };
   std::size_t bin(double power_w) const;
   void integrate(State& s, sim::Time now);

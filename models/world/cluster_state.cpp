@@ -1,6 +1,7 @@
 #include "models/world/cluster_state.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace joule::models::world {
 
@@ -16,6 +17,8 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   // A spec without pools (built by hand) has its racks in pool 0.
   pool_it_w_.assign(std::max<std::size_t>(1, spec.pools.size()), 0.0);
   pool_chip_w_.assign(pool_it_w_.size(), 0.0);
+  accelerators_.resize(rack_count);
+  accelerators_stale_.assign(rack_count, 1);
   std::uint32_t i = 0;
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_first_node_[r] = i;
@@ -37,7 +40,10 @@ bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p)
   chip_w_ += p.accelerators_w - n.accelerators_w;
   pool_chip_w_[n.pool] += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
-  n.die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
+  const double die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
+  if (std::bit_cast<std::uint64_t>(die_c) != std::bit_cast<std::uint64_t>(n.die_c))
+    accelerators_changed(n.rack);
+  n.die_c = die_c;
   if (delta_w == 0.0) return false;
   const sim::Time now = sim_.now();
   RackAccount& rack = racks_[n.rack];
@@ -83,6 +89,8 @@ void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
 }
 
 std::pair<double, double> ClusterState::rack_accelerators(std::size_t rack) const {
+  if (!accelerators_stale_[rack]) return accelerators_[rack];
+  accelerators_stale_[rack] = 0;
   double die_c = 0.0, clock_sum = 0.0;
   int busy = 0;
   for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) {
@@ -92,7 +100,7 @@ std::pair<double, double> ClusterState::rack_accelerators(std::size_t rack) cons
       ++busy;
     }
   }
-  return {die_c, busy ? clock_sum / busy : 1.0};
+  return accelerators_[rack] = {die_c, busy ? clock_sum / busy : 1.0};
 }
 
 const std::vector<RackAccount>& ClusterState::rack_accounts() const {

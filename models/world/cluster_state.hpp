@@ -52,11 +52,17 @@ public:
   // Returns whether its wall power changed.
   bool set_node_power(std::uint32_t id, const compute::NodePower& p);
   // Clock fraction of the node's busy accelerators (1 when none is busy).
-  void set_node_clock(std::uint32_t id, double clock) { nodes_[id].clock = clock; }
+  void set_node_clock(std::uint32_t id, double clock) {
+    nodes_[id].clock = clock;
+    accelerators_changed(nodes_[id].rack);
+  }
   // Whether the node's pool is in service (NodeInfo::in_service).
   void set_in_service(std::uint32_t id, bool in_service) { nodes_[id].in_service = in_service; }
   // The running job on a node (-1: none).
-  void assign(std::uint32_t id, std::int32_t job) { nodes_[id].job = job; }
+  void assign(std::uint32_t id, std::int32_t job) {
+    nodes_[id].job = job;
+    accelerators_changed(nodes_[id].rack);
+  }
   // Power state and whether the node is free; `ready_at` is when a waking node will be on.
   void set_node_state(std::uint32_t id, scheduling::NodeState state, bool free, sim::Time ready_at);
   // IT power outside the nodes (network switches, the storage system), from now on.
@@ -75,6 +81,8 @@ public:
   const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
   void clear_changed_racks();
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
+  // Computed from the rack's nodes when one of them changed since the last call, else the
+  // value that call computed (the recorder asks for every rack at every sample).
   std::pair<double, double> rack_accelerators(std::size_t rack) const;
 
   // Accounts, up to the simulator's time.
@@ -96,6 +104,10 @@ private:
   mutable RackAccount it_;
   std::vector<std::uint32_t> changed_racks_;
   std::vector<char> rack_changed_;  // per rack: in changed_racks_
+  // rack_accelerators() per rack, and whether a node's die, clock or job changed since.
+  void accelerators_changed(std::uint32_t rack) { accelerators_stale_[rack] = 1; }
+  mutable std::vector<std::pair<double, double>> accelerators_;
+  mutable std::vector<char> accelerators_stale_;
   double chip_w_ = 0.0;
   std::vector<double> pool_it_w_, pool_chip_w_;
 };

@@ -5,6 +5,8 @@
 namespace joule::models::world {
 
 void EnergySplit::Account::update_to(sim::Time now) {
+  // Again at the same instant: energy += power × 0 leaves every (finite) energy as it is.
+  if (now == last) return;
   const double dt_s = (now - last).seconds();
   for (std::size_t i = 0; i < part_count; ++i) energy_j[i] += power_w[i] * dt_s;
   last = now;
@@ -12,7 +14,7 @@ void EnergySplit::Account::update_to(sim::Time now) {
 
 EnergySplit::EnergySplit(const sim::Simulator& sim, std::size_t nodes, double switches_w,
                          compute::StorageSpec storage_spec)
-    : sim_(sim), storage_(storage_spec), node_parts_(nodes, Parts{}), node_owners_(nodes) {
+    : sim_(sim), storage_(storage_spec), nodes_(nodes) {
   facility_.last = sim.now();
   facility_.power_w[transfer] = switches_w;
   storage_w_ = storage_.present() ? storage_.idle_w() : 0.0;
@@ -45,18 +47,30 @@ EnergySplit::Account& EnergySplit::job_account(std::uint32_t job) const {
 
 void EnergySplit::set_node(std::uint32_t node, const Owners& owners, const Parts& parts) {
   facility_.update_to(sim_.now());
-  Parts& old = node_parts_[node];
-  for (const auto& [job, share] : node_owners_[node]) {
+  NodeSplit& n = nodes_[node];
+  const Parts& old = n.parts;
+  const auto take_off = [&](std::uint32_t job, double share) {
     Account& a = job_account(job);
     for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] -= old[i] * share;
-  }
+  };
+  if (n.owners == 1)
+    take_off(n.job, n.share);
+  else if (n.owners > 1)
+    for (const auto& [job, share] : shared_owners_.at(node)) take_off(job, share);
   for (const auto& [job, share] : owners) {
     Account& a = job_account(job);
     for (std::size_t i = 0; i < part_count; ++i) a.power_w[i] += parts[i] * share;
   }
   for (std::size_t i = 0; i < part_count; ++i) facility_.power_w[i] += parts[i] - old[i];
-  old = parts;
-  node_owners_[node] = owners;
+  n.parts = parts;
+  if (n.owners > 1 && owners.size() <= 1) shared_owners_.erase(node);
+  n.owners = static_cast<std::uint32_t>(owners.size());
+  if (owners.size() == 1) {
+    n.job = owners.front().first;
+    n.share = owners.front().second;
+  } else if (owners.size() > 1) {
+    shared_owners_[node] = owners;
+  }
 }
 
 double EnergySplit::set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic) {

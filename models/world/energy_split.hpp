@@ -74,8 +74,16 @@ private:
   compute::StorageSystem storage_;
   mutable Account facility_;
   mutable std::vector<Account> jobs_;
-  std::vector<Parts> node_parts_;
-  std::vector<Owners> node_owners_;
+  // Each node's parts and owners: a node runs one job or none, kept in place; the owners of a
+  // node shared by several jobs are kept in `shared_owners_`.
+  struct NodeSplit {
+    Parts parts{};
+    double share = 0.0;
+    std::uint32_t job = 0;
+    std::uint32_t owners = 0;  // 0: none; 1: `job`, `share`; more: shared_owners_[node]
+  };
+  std::vector<NodeSplit> nodes_;
+  std::map<std::uint32_t, Owners> shared_owners_;
   std::map<std::uint32_t, workload::StorageTraffic> traffic_;
   std::map<std::uint32_t, double> job_storage_w_;
   double storage_w_ = 0;

@@ -1,6 +1,7 @@
 #include "models/world/world.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -63,6 +64,7 @@ World::World(WorldSpec spec)
   rack_idle_.resize(rack_count);
   limits_.resize(rack_count, n);
   lift_.resize(n);
+  placed_.reserve(placed_capacity);
   check_limits(spec.places);
   for (std::uint32_t r = 0; r < rack_count; ++r) {
     rack_idle_[r] = pool_model(static_cast<std::uint32_t>(cluster_.pool_of_rack(r)))
@@ -102,7 +104,8 @@ World::~World() = default;
 
 // --- Accounting -------------------------------------------------------------------------
 
-void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
+void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
+                           const EnergySplit::Parts* parts) {
   const scheduling::NodeInfo& n = state_.node(node);
   if (!std::isfinite(p.wall_w))
     throw std::runtime_error("the node model (cluster.node, " + cluster_.node.type->id +
@@ -123,7 +126,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p) {
   }
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
   lift_.set(node, sim_.now(), 0.0);  // place_load and reevaluate_rack set a floor's lift after
-  record_split(node, p);
+  record_split(node, p, parts);
   if (!state_.set_node_power(node, p)) return;
   const std::uint32_t rack = state_.node(node).rack;
   if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
@@ -251,18 +254,39 @@ void World::place_load(const Job& job) {
     refresh_others(job.nodes.front(), job.id);
     return;
   }
+  // Nodes of one rack share inlet air: the job's node power, its split parts and its clock are
+  // evaluated once per rack. node_power() sees the rack only through its inlet, so racks at the
+  // bit-identical inlet (quiet racks of one design, the hall at its start) share one
+  // evaluation too; not with a power floor, whose state follows each evaluation in turn.
+  const bool by_inlet = !floor_ && !ramp_floor_;
+  placed_.clear();
   std::uint32_t cached_rack = UINT32_MAX;
-  compute::NodePower p;
-  double lift_w = 0.0;
+  const PlacedPower* e = nullptr;
   for (const auto id : job.nodes) {
     const std::uint32_t rack = state_.node(id).rack;
-    if (rack != cached_rack) {  // nodes of one rack share inlet air: evaluate once
-      p = node_power(job, rack, &lift_w);
+    if (rack != cached_rack) {
       cached_rack = rack;
+      const double inlet_c = state_.rack_inlet_c(rack);
+      e = nullptr;
+      if (by_inlet)
+        for (const PlacedPower& c : placed_)
+          if (std::bit_cast<std::uint64_t>(c.inlet_c) == std::bit_cast<std::uint64_t>(inlet_c)) {
+            e = &c;
+            break;
+          }
+      if (!e) {
+        if (placed_.size() == placed_capacity) placed_.clear();
+        PlacedPower& n = placed_.emplace_back();
+        n.inlet_c = inlet_c;
+        n.p = node_power(job, rack, &n.lift_w);
+        n.parts = job_parts(job, n.p);
+        n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
+        e = &n;
+      }
     }
-    set_node_power(id, p);
-    lift_.set(id, sim_.now(), lift_w);
-    state_.set_node_clock(id, job.load.busy_accelerators > 0 ? p.busy.throughput_factor() : 1.0);
+    set_node_power(id, e->p, &e->parts);
+    lift_.set(id, sim_.now(), e->lift_w);
+    state_.set_node_clock(id, e->clock);
   }
 }
 

@@ -194,11 +194,28 @@ private:
   void set_node_state(std::uint32_t node, scheduling::NodeState state, bool free);
   void on_control_step();
   void run_policy();
-  void set_node_power(std::uint32_t node, const compute::NodePower& p);
+  // `parts`, when given, are the node's parts in the four-way split (job_parts() of the one job
+  // on it), computed once for the nodes that draw the same power.
+  void set_node_power(std::uint32_t node, const compute::NodePower& p,
+                      const EnergySplit::Parts* parts = nullptr);
   void set_node_idle(std::uint32_t node);
   // The node's power in the four-way split, shared among its jobs (world_split.cpp).
-  void record_split(std::uint32_t node, const compute::NodePower& p);
+  void record_split(std::uint32_t node, const compute::NodePower& p,
+                    const EnergySplit::Parts* parts);
+  // The parts of `p` on a node that runs `job` alone (what record_split() computes for it).
+  EnergySplit::Parts job_parts(const Job& job, const compute::NodePower& p) const;
   EnergySplit::Owners split_owners_;
+  // place_load()'s evaluations of one job, by rack inlet (at most placed_capacity, so that the
+  // search stays short; reserved once, so that the entries never move).
+  struct PlacedPower {
+    double inlet_c = 0.0;
+    compute::NodePower p;
+    double lift_w = 0.0;
+    EnergySplit::Parts parts{};
+    double clock = 1.0;
+  };
+  static constexpr std::size_t placed_capacity = 16;
+  std::vector<PlacedPower> placed_;
   void reevaluate_rack(std::uint32_t rack);
   void enforce_rack_limit(std::uint32_t rack);
   // `lift_w`, when given, receives the wall power a power floor adds to the node.

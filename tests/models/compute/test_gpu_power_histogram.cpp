@@ -1,7 +1,11 @@
 // Per-GPU power histogram: bins by hand and the GPU-time invariant.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <numeric>
+#include <vector>
 
 #include "models/compute/gpu_power_histogram.hpp"
 
@@ -40,4 +44,65 @@ TEST_CASE("a shared node: each job's GPUs in their own bin, the rest idle") {
   CHECK(a[15] == doctest::Approx(4 * 50.0));  // [300, 320)
   CHECK(a[3] == doctest::Approx(3 * 50.0));   // [60, 80)
   CHECK(std::accumulate(a.begin(), a.end(), 0.0) == doctest::Approx(8 * 50.0));
+}
+
+TEST_CASE("bins found when a state is set give, bit for bit, the bins found at each integration") {
+  // The histogram turns each node's state into (bin, GPU count) entries when it is set; the
+  // reference below is the direct form: every integration clamps the groups and bins their
+  // powers again. Random states (one job, shared nodes of up to 4 groups, over-full groups,
+  // powers past the last edge) at random instants, several takes: every bin equal to the bit.
+  constexpr int gpus = 8;
+  constexpr std::size_t nodes = 6;
+  GpuPowerHistogram h(nodes, gpus, 20.0, 1500.0);
+  struct Ref {
+    sim::Time since;
+    std::vector<GpuPowerHistogram::Group> busy;
+    double idle_w = 0.0;
+  };
+  std::vector<Ref> ref(nodes);
+  std::vector<double> cur(h.bins(), 0.0);
+  const auto bin = [&](double w) {
+    if (!(w > 0)) return std::size_t{0};
+    return std::min(h.bins() - 1, static_cast<std::size_t>(w / 20.0));
+  };
+  const auto integrate = [&](Ref& s, sim::Time now) {
+    const double dt = (now - s.since).seconds();
+    if (dt > 0) {
+      int busy = 0;
+      for (const auto& g : s.busy) {
+        const int count = std::clamp(g.count, 0, gpus - busy);
+        if (count > 0) cur[bin(g.power_w)] += count * dt;
+        busy += count;
+      }
+      if (gpus > busy) cur[bin(s.idle_w)] += (gpus - busy) * dt;
+    }
+    s.since = now;
+  };
+  std::uint64_t x = 7;
+  const auto next = [&] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  sim::Time now;
+  int takes = 0;
+  for (int k = 0; k < 3000; ++k) {
+    now = now + sim::Time::from_ns(static_cast<std::int64_t>(next() % 5'000'000'000ULL));
+    const std::size_t node = next() % nodes;
+    std::vector<GpuPowerHistogram::Group> groups(next() % 5);
+    for (auto& g : groups) g = {static_cast<int>(next() % 7), static_cast<double>(next() % 1700)};
+    const double idle_w = 60.0 + static_cast<double>(next() % 30);
+    h.set(node, now, groups, idle_w);
+    integrate(ref[node], now);
+    ref[node].busy = groups;
+    ref[node].idle_w = idle_w;
+    if (next() % 50 == 0) {
+      const auto got = h.take(now);
+      for (auto& s : ref) integrate(s, now);
+      for (std::size_t b = 0; b < cur.size(); ++b)
+        REQUIRE(std::bit_cast<std::uint64_t>(got[b]) == std::bit_cast<std::uint64_t>(cur[b]));
+      cur.assign(cur.size(), 0.0);
+      ++takes;
+    }
+  }
+  CHECK(takes > 10);
 }

@@ -3,8 +3,11 @@
 // temperatures of one that re-reads every rack.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/yaml_params.hpp"
@@ -73,4 +76,73 @@ TEST_CASE("a facility told the changed racks steps its data hall as one told eve
   }
   // The hall did move: loaded racks breathe warmer air than the supply.
   CHECK(all.max_inlet_c() > all.supply_air_c() + 0.1);
+}
+
+TEST_CASE("a rack's accelerator state, kept between changes, equals its recomputation") {
+  // rack_accelerators() recomputes a rack only when one of its nodes' die, clock or job changed
+  // since the last call; every answer must be what walking the rack's nodes gives, bit for bit.
+  sim::Simulator sim;
+  compute::ClusterSpec spec;
+  spec.racks.assign(5, compute::RackSpec{});
+  for (auto& r : spec.racks) r.nodes = 3;
+  world::ClusterState state(spec, sim, 24.0);
+  const auto walk = [&](std::size_t rack) {
+    double die_c = 0.0, clock_sum = 0.0;
+    int busy = 0;
+    for (std::uint32_t id = state.rack_begin(rack); id < state.rack_end(rack); ++id) {
+      die_c = std::max(die_c, state.node(id).die_c);
+      if (state.node(id).job >= 0) {
+        clock_sum += state.node(id).clock;
+        ++busy;
+      }
+    }
+    return std::pair<double, double>{die_c, busy ? clock_sum / busy : 1.0};
+  };
+  std::uint64_t x = 12345;
+  const auto next = [&] {  // a small LCG: the test's own sequence
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  int recomputed_differently = 0;
+  for (int k = 0; k < 2000; ++k) {
+    const auto id = static_cast<std::uint32_t>(next() % state.node_count());
+    switch (next() % 4) {
+      case 0: {
+        compute::NodePower p;
+        p.wall_w = 500.0 + static_cast<double>(next() % 1000);
+        p.busy.die_temp_c = 40.0 + static_cast<double>(next() % 4000) / 100.0;
+        p.idle.die_temp_c = 35.0;
+        state.set_node_power(id, p);
+        break;
+      }
+      case 1:
+        state.set_node_clock(id, 0.5 + static_cast<double>(next() % 500) / 1000.0);
+        break;
+      case 2:
+        state.assign(id, static_cast<std::int32_t>(next() % 3) - 1);
+        break;
+      default:
+        break;  // nothing: the next read must give the kept value
+    }
+    if (next() % 3 == 0) {
+      for (std::size_t r = 0; r < state.rack_count(); ++r) {
+        const auto kept = state.rack_accelerators(r);
+        const auto fresh = walk(r);
+        recomputed_differently += kept.first != fresh.first || kept.second != fresh.second;
+        REQUIRE(std::bit_cast<std::uint64_t>(kept.first) ==
+                std::bit_cast<std::uint64_t>(fresh.first));
+        REQUIRE(std::bit_cast<std::uint64_t>(kept.second) ==
+                std::bit_cast<std::uint64_t>(fresh.second));
+      }
+    }
+  }
+  CHECK(recomputed_differently == 0);
+  // A busy rack's mean clock, checkable by hand: two busy nodes at 0.8 and 0.6, one idle.
+  state.assign(0, 1);
+  state.assign(1, 2);
+  state.assign(2, -1);
+  state.set_node_clock(0, 0.8);
+  state.set_node_clock(1, 0.6);
+  state.set_node_clock(2, 0.1);
+  CHECK(state.rack_accelerators(0).second == doctest::Approx(0.7));
 }
