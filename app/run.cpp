@@ -17,6 +17,7 @@
 #include "app/swing_output.hpp"
 #include "app/uncertainty.hpp"
 #include "app/version.hpp"
+#include "app/zone_output.hpp"
 #include "io/yaml_params.hpp"
 #include "models/world/kpi.hpp"
 #include "models/world/world.hpp"
@@ -605,6 +606,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
 
   write_jobs(file.get(), world, calendar);
   write_swing(file.get(), swing, calendar);
+  summary.cooling_zones = write_cooling_zones(file.get(), world);
   const hid_t root = file.get();
   h5::set_attr(root, "Conventions", std::string("CF-1.8"));
   h5::set_attr(root, "title", "Joule simulation: " + sc.name);
@@ -662,6 +664,7 @@ Summary read_summary(const std::string& path) {
       if (!line.empty() && line != "none") s.notes.push_back(line);
   }
   if (h5::has_attr(file.get(), "tariff")) s.tariff = h5::get_string_attr(file.get(), "tariff");
+  s.cooling_zones = read_cooling_zones(file.get());
   group.reset();
   file.reset();
   for (const auto& [kpi, band] : read_bands(path)) s.bands[kpi] = {band.p5, band.p95};

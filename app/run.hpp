@@ -30,6 +30,8 @@ struct Summary {
   std::map<std::string, std::optional<double>> values;
   std::vector<std::string> notes;  // warnings the run recorded (root attribute limit_violations)
   std::string tariff;              // the electricity tariff cost_usd was computed with, in words
+  // One line per cooling zone (/cooling_zones: a pool with its own `cooling`); empty with one.
+  std::vector<std::string> cooling_zones;
   std::string output_file;
   bool interrupted = false;
   // P5 and P95 of each KPI over the samples of `joule run --uncertainty N` (app/uncertainty.hpp);

@@ -169,6 +169,10 @@ std::string summary_table(const Summary& s) {
     out << "Bands: (P5\u2013P95) over the samples of `joule run --uncertainty`; a KPI without "
            "one did not vary\n";
   if (!s.tariff.empty()) out << "Tariff: " << s.tariff << "\n";
+  if (!s.cooling_zones.empty()) {
+    out << "Cooling zones (/cooling_zones)\n";
+    for (const auto& line : s.cooling_zones) out << "  " << line << "\n";
+  }
 
   std::vector<std::string> warnings;
   for (const auto& k : registry)

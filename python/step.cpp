@@ -11,6 +11,8 @@
 //           clamped to the plant's range (models/cooling/plant.hpp: CoolingPlant::set_setpoints)
 //           and acting from the plant's next control step. A liquid plant's facility water is
 //           not an action (the nodes take their coolant temperature from it when built).
+//           With cooling zones (a pool with its own `cooling`) every zone's plant moves, each
+//           clamped to its own range; the observation's set-points are the first zone's.
 #include "python/step.hpp"
 
 #include <pybind11/stl.h>

@@ -27,7 +27,8 @@ const sim::ModelDoc& cluster_doc() {
       {{"racks", "map", "", "count, nodes_per_rack, power_limit, overrides"},
        {"node", "map", "", "node type and overrides (see 'node')"},
        {"pools", "list", "-",
-        "several node pools instead of `racks` and `node`: [{name, node, racks, from, until}] "
+        "several node pools instead of `racks` and `node`: [{name, node, racks, from, until, "
+        "network, cooling}] "
         "(see 'pools[]')"},
        {"network", "map", "-", "topology (see 'fat-tree', 'rail-optimized', 'torus3d')"},
        {"storage", "map", "-", "parallel-filesystem servers and drives (see 'storage')"}}};
@@ -86,7 +87,11 @@ const sim::ModelDoc& pool_doc() {
        {"until", "s", "(never)",
         "drained from this time after the start: no new jobs; nodes power off once free"},
        {"network", "map", "(cluster.network)",
-        "this pool's own fabric over its nodes (see 'fat-tree', 'rail-optimized', 'torus3d')"}}};
+        "this pool's own fabric over its nodes (see 'fat-tree', 'rail-optimized', 'torus3d')"},
+       {"cooling", "map", "(top-level)",
+        "the pool's own cooling plant and hall, as the top-level `cooling` (see 'air', "
+        "'chilled-water', 'liquid', 'fixed-pue'); "
+        "without it the top-level plant cools the pool"}}};
   return doc;
 }
 

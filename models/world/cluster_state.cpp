@@ -14,6 +14,9 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   rack_first_node_.resize(rack_count + 1);
   rack_inlet_c_.assign(rack_count, inlet_c);
   rack_changed_.assign(rack_count, 0);
+  // A spec without pools (built by hand) has its racks in pool 0.
+  pool_it_w_.assign(std::max<std::size_t>(1, spec.pools.size()), 0.0);
+  pool_chip_w_.assign(pool_it_w_.size(), 0.0);
   accelerators_.resize(rack_count);
   accelerators_stale_.assign(rack_count, 1);
   std::uint32_t i = 0;
@@ -35,6 +38,7 @@ bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p)
   scheduling::NodeInfo& n = nodes_[id];
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
+  pool_chip_w_[n.pool] += p.accelerators_w - n.accelerators_w;
   n.accelerators_w = p.accelerators_w;
   const double die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
   if (std::bit_cast<std::uint64_t>(die_c) != std::bit_cast<std::uint64_t>(n.die_c))
@@ -51,6 +55,7 @@ bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p)
   }
   it_.update_to(now);
   it_.power_w += delta_w;
+  pool_it_w_[n.pool] += delta_w;
   n.power_w = p.wall_w;
   return true;
 }

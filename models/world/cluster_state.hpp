@@ -94,6 +94,9 @@ public:
   double it_energy_j() const;
   double it_power_w() const { return it_.power_w; }
   double chip_power_w() const { return chip_w_; }
+  // Each pool's share of the nodes' wall and accelerator power now (per-pool cooling zones).
+  std::span<const double> pool_it_power_w() const { return pool_it_w_; }
+  std::span<const double> pool_chip_power_w() const { return pool_chip_w_; }
 
 private:
   const sim::Simulator& sim_;
@@ -110,6 +113,7 @@ private:
   mutable std::vector<std::pair<double, double>> accelerators_;
   mutable std::vector<char> accelerators_stale_;
   double chip_w_ = 0.0;
+  std::vector<double> pool_it_w_, pool_chip_w_;
 };
 
 }  // namespace joule::models::world

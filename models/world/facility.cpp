@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "models/cooling/liquid_cooling.hpp"
 #include "models/power/battery.hpp"
@@ -33,17 +34,40 @@ Facility::Facility(FacilitySpec s, const FacilityDesign& design)
     if (spec.battery) battery_spec_ = *spec.battery;
     support_ = std::make_unique<power::SupportLoads>(spec.support, design.it_w, design.racks);
   }
-  if (s.plant) {
-    plant_ = std::move(s.plant);
-    if (s.hall) {
-      const cooling::HallLayout& layout = *s.hall;
-      cooling::DataHallDesign hall;
-      hall.racks = design.racks;
-      hall.rack_recirculation = cooling::recirculation_profile(layout, design.racks);
-      hall.rack_thermal_mass_j_per_k = layout.rack_thermal_mass_j_per_k;
-      hall.rack_design_power_w = design.rack_design_power_w;
-      hall.supply_c = design.initial_supply_c;
-      hall_ = std::make_unique<cooling::DataHall>(hall);
+  if (s.plant || !s.pool_cooling.empty()) {
+    rack_zone_.assign(static_cast<std::size_t>(design.racks), 0);
+    rack_local_.assign(static_cast<std::size_t>(design.racks), 0);
+    const auto racks_of = [](const PoolDesign& p, std::vector<std::uint32_t>& out) {
+      for (int r = 0; r < p.racks; ++r) out.push_back(static_cast<std::uint32_t>(p.first_rack) + r);
+    };
+    if (s.pool_cooling.empty()) {
+      std::vector<std::uint32_t> all(static_cast<std::size_t>(design.racks));
+      for (std::size_t r = 0; r < all.size(); ++r) all[r] = static_cast<std::uint32_t>(r);
+      add_zone("", std::move(all), std::move(s.plant), s.hall, design.rack_design_power_w,
+               design.initial_supply_c);
+    } else {
+      std::vector<char> own(design.pools.size(), 0);
+      for (const PoolCoolingSpec& c : s.pool_cooling) own.at(c.pool) = 1;
+      pool_zone_.assign(design.pools.size(), 0);
+      if (s.plant) {
+        std::vector<std::uint32_t> racks;
+        double rack_design_w = 0;
+        for (std::size_t p = 0; p < design.pools.size(); ++p)
+          if (!own[p]) {
+            racks_of(design.pools[p], racks);
+            rack_design_w = std::max(rack_design_w, design.pools[p].rack_design_power_w);
+          }
+        add_zone("", std::move(racks), std::move(s.plant), s.hall, rack_design_w,
+                 design.initial_supply_c);
+      }
+      for (PoolCoolingSpec& c : s.pool_cooling) {
+        const PoolDesign& pool = design.pools[c.pool];
+        std::vector<std::uint32_t> racks;
+        racks_of(pool, racks);
+        pool_zone_[c.pool] = static_cast<std::uint32_t>(zones_.size());
+        add_zone(pool.name, std::move(racks), std::move(c.plant), c.hall, pool.rack_design_power_w,
+                 design.initial_supply_c);
+      }
     }
   }
   supply_air_c_ = design.initial_supply_c;
@@ -59,9 +83,57 @@ Facility::Facility(FacilitySpec s, const FacilityDesign& design)
 
 Facility::~Facility() = default;
 
-void Facility::fit_node(compute::NodeSpec& node) const {
-  if (!plant_ || node.accelerator_settings.cooling != compute::Cooling::cold_plate) return;
-  const cooling::LiquidCapture c = plant_->capture();
+void Facility::add_zone(std::string name, std::vector<std::uint32_t> racks,
+                        std::unique_ptr<cooling::CoolingPlant> plant,
+                        const std::optional<cooling::HallLayout>& layout,
+                        double rack_design_power_w, double initial_supply_c) {
+  Zone z;
+  z.name = std::move(name);
+  z.racks = std::move(racks);
+  z.plant = std::move(plant);
+  const int n = static_cast<int>(z.racks.size());
+  if (layout) {
+    cooling::DataHallDesign hall;
+    hall.racks = n;
+    hall.rack_recirculation = cooling::recirculation_profile(*layout, n);
+    hall.rack_thermal_mass_j_per_k = layout->rack_thermal_mass_j_per_k;
+    hall.rack_design_power_w = rack_design_power_w;
+    hall.supply_c = initial_supply_c;
+    z.hall = std::make_unique<cooling::DataHall>(hall);
+  }
+  z.supply_air_c = initial_supply_c;
+  z.totals.name = z.name;
+  z.totals.racks = n;
+  for (std::size_t i = 0; i < z.racks.size(); ++i) {
+    rack_zone_.at(z.racks[i]) = static_cast<std::uint32_t>(zones_.size());
+    rack_local_[z.racks[i]] = static_cast<std::uint32_t>(i);
+  }
+  zones_.push_back(std::move(z));
+}
+
+bool Facility::has_thermal() const {
+  return std::any_of(zones_.begin(), zones_.end(), [](const Zone& z) { return z.hall != nullptr; });
+}
+
+cooling::Setpoints Facility::set_cooling_setpoints(const cooling::Setpoints& want) {
+  cooling::Setpoints first;
+  for (std::size_t z = 0; z < zones_.size(); ++z) {
+    const cooling::Setpoints held = zones_[z].plant->set_setpoints(want);
+    if (z == 0) first = held;
+  }
+  return first;
+}
+
+std::vector<Facility::ZoneTotals> Facility::zone_totals() const {
+  std::vector<ZoneTotals> out;
+  for (const Zone& z : zones_) out.push_back(z.totals);
+  return out;
+}
+
+void Facility::fit_node(compute::NodeSpec& node, std::size_t pool) const {
+  if (zones_.empty() || node.accelerator_settings.cooling != compute::Cooling::cold_plate) return;
+  const Zone& zone = zones_[pool_zone_.empty() ? 0 : pool_zone_.at(pool)];
+  const cooling::LiquidCapture c = zone.plant->capture();
   if (!std::isfinite(c.coolant_c)) return;
   node.coolant_c = c.coolant_c;
   if (node.type->cooling != compute::Cooling::air) return;  // designed for liquid already
@@ -135,13 +207,39 @@ void Facility::update_to(sim::Time now) {
   t.cost_usd = meter_.cost_total().value();
   t.water_m3 += water_m3_per_s_ * dt_s;
   t.unmet_heat_j += unmet_w_ * dt_s;
+  for (Zone& z : zones_) {
+    ZoneTotals& zt = z.totals;
+    zt.it_j += z.it_w * dt_s;
+    zt.cooling_j += z.cooling_w * dt_s;
+    for (std::size_t i = 0; i < cooling::component_count; ++i)
+      zt.component_j[i] += z.component_w[i] * dt_s;
+    zt.water_m3 += z.water_m3_per_s * dt_s;
+    zt.unmet_heat_j += z.unmet_w * dt_s;
+  }
   last_update_ = now;
 }
 
-void Facility::set_it(sim::Time now, double it_w, double chip_w) {
+void Facility::set_it(sim::Time now, double it_w, double chip_w, std::span<const double> pool_it_w,
+                      std::span<const double> pool_chip_w) {
   update_to(now);
   it_w_ = it_w;
   chip_w_ = chip_w;
+  if (zones_.size() == 1) {
+    zones_.front().it_w = it_w;
+    zones_.front().chip_w = chip_w;
+  } else if (zones_.size() > 1) {
+    if (pool_it_w.size() != pool_zone_.size() || pool_chip_w.size() != pool_zone_.size())
+      throw std::logic_error("Facility::set_it: several cooling zones need each pool's power");
+    for (Zone& z : zones_) z.it_w = z.chip_w = 0;
+    double pools_w = 0;
+    for (std::size_t p = 0; p < pool_zone_.size(); ++p) {
+      Zone& z = zones_[pool_zone_[p]];
+      z.it_w += pool_it_w[p];
+      z.chip_w += pool_chip_w[p];
+      pools_w += pool_it_w[p];
+    }
+    zones_.front().it_w += std::max(0.0, it_w - pools_w);  // switches, storage
+  }
   evaluate_chain();
 }
 
@@ -161,55 +259,33 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
   outdoor_ = site_->conditions(now);
   carbon_ = site_->carbon_intensity(now);
   price_ = site_->price(now);
-  if (plant_) {
-    cooling::PlantInputs in;
-    in.chip_heat = sim::Watts(chip_w_);
-    in.other_it_heat = sim::Watts(std::max(0.0, it_w_ - chip_w_));
-    in.room_losses = sim::Watts(chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0);
-    in.outdoor_drybulb = outdoor_.dry_bulb;
-    in.outdoor_wetbulb = outdoor_.wet_bulb;
-    in.outdoor_rh = outdoor_.relative_humidity;
-    const cooling::PlantOutputs out = plant_->step(now, in);
-    if (!std::isfinite(out.power.value()))
-      throw std::runtime_error("cooling plant '" + plant_->type() + "' produced a non-finite " +
-                               "power at t = " + sim::to_string(now));
-    cooling_w_ = out.power.value();
-    for (std::size_t i = 0; i < cooling::component_count; ++i)
-      component_w_[i] = out.component_power[i].value();
-    water_m3_per_s_ = out.water_use.value();
-    plant_rejected_w_ = out.heat_rejected.value();
-    unmet_w_ = out.unmet_heat.value();
-    if (out.over_capacity) {
-      if (!over_capacity_) over_capacity_ = CapacityReport{out.limiting_component, now, 0};
-      ++over_capacity_->steps;
+  if (!zones_.empty()) {
+    // White-space losses (PDU losses, lighting) go to the zones in proportion to their IT.
+    const double room_w = chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0;
+    cooling_w_ = water_m3_per_s_ = plant_rejected_w_ = unmet_w_ = 0;
+    component_w_ = {};
+    double hottest_c = -std::numeric_limits<double>::infinity();
+    bool over = false;
+    for (std::size_t z = 0; z < zones_.size(); ++z) {
+      const Zone& zone = zones_[z];
+      const double zone_room_w =
+          zones_.size() == 1 ? room_w : (it_w_ > 0 ? room_w * zone.it_w / it_w_ : 0.0);
+      over = step_zone(z, now, dt_s, zone_room_w, rack_w, changed) || over;
+      cooling_w_ += zone.cooling_w;
+      for (std::size_t i = 0; i < cooling::component_count; ++i)
+        component_w_[i] += zone.component_w[i];
+      water_m3_per_s_ += zone.water_m3_per_s;
+      plant_rejected_w_ += zone.rejected_w;
+      unmet_w_ += zone.unmet_w;
+      if (zone.hall) hottest_c = std::max(hottest_c, zone.hall->max_inlet_c());
     }
-    if (std::isfinite(out.supply_air.value)) supply_air_c_ = out.supply_air.value;
-    if (out.server_airflow_m3_s > 0) {
-      crah_m3_ += out.crah_airflow_m3_s * dt_s;
-      server_m3_ += out.server_airflow_m3_s * dt_s;
-      bypass_m3_ += std::max(0.0, out.crah_airflow_m3_s - out.server_airflow_m3_s) * dt_s;
-      recirculated_m3_ += std::max(0.0, out.server_airflow_m3_s - out.crah_airflow_m3_s) * dt_s;
+    if (over) ++over_capacity_->steps;
+    supply_air_c_ = zones_.front().supply_air_c;
+    if (has_thermal()) {
+      max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
+      hottest_c_s_ += hottest_c * dt_s;
+      hottest_s_ += dt_s;
     }
-    crah_airflow_ratio_ = out.server_airflow_m3_s > 0
-                              ? out.crah_airflow_m3_s / out.server_airflow_m3_s
-                              : std::numeric_limits<double>::quiet_NaN();
-  }
-  if (hall_) {
-    hall_->set_supply(supply_air_c_);
-    // The CRAHs follow the servers' airflow at the ratio the plant delivers (air_handler.hpp).
-    if (crah_airflow_ratio_ > 0) hall_->set_airflow_ratio(crah_airflow_ratio_);
-    if (changed && hall_powers_set_) {
-      for (const std::uint32_t r : *changed) hall_->set_rack_power(static_cast<int>(r), rack_w[r]);
-    } else {
-      for (int r = 0; r < hall_->racks(); ++r)
-        hall_->set_rack_power(r, rack_w[static_cast<std::size_t>(r)]);
-      hall_powers_set_ = true;
-    }
-    hall_->step(dt_s);
-    const double hottest_c = hall_->max_inlet_c();
-    max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
-    hottest_c_s_ += hottest_c * dt_s;
-    hottest_s_ += dt_s;
   }
   if (chain_) {
     const double tx_loss_w = breakdown_.transformer_loss_w + breakdown_.export_loss_w;
@@ -255,6 +331,60 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
   evaluate_chain();
 }
 
+bool Facility::step_zone(std::size_t z, sim::Time now, double dt_s, double room_w,
+                         const std::vector<double>& rack_w,
+                         const std::span<const std::uint32_t>* changed) {
+  Zone& zone = zones_[z];
+  cooling::PlantInputs in;
+  in.chip_heat = sim::Watts(zone.chip_w);
+  in.other_it_heat = sim::Watts(std::max(0.0, zone.it_w - zone.chip_w));
+  in.room_losses = sim::Watts(room_w);
+  in.outdoor_drybulb = outdoor_.dry_bulb;
+  in.outdoor_wetbulb = outdoor_.wet_bulb;
+  in.outdoor_rh = outdoor_.relative_humidity;
+  const cooling::PlantOutputs out = zone.plant->step(now, in);
+  if (!std::isfinite(out.power.value()))
+    throw std::runtime_error("cooling plant '" + zone.plant->type() + "' produced a non-finite " +
+                             "power at t = " + sim::to_string(now));
+  zone.cooling_w = out.power.value();
+  for (std::size_t i = 0; i < cooling::component_count; ++i)
+    zone.component_w[i] = out.component_power[i].value();
+  zone.water_m3_per_s = out.water_use.value();
+  zone.rejected_w = out.heat_rejected.value();
+  zone.unmet_w = out.unmet_heat.value();
+  if (out.over_capacity && !over_capacity_) {
+    std::string component = out.limiting_component;
+    if (!zone.name.empty()) component += " of pool '" + zone.name + "'";
+    over_capacity_ = CapacityReport{std::move(component), now, 0};
+  }
+  if (std::isfinite(out.supply_air.value)) zone.supply_air_c = out.supply_air.value;
+  if (out.server_airflow_m3_s > 0) {
+    crah_m3_ += out.crah_airflow_m3_s * dt_s;
+    server_m3_ += out.server_airflow_m3_s * dt_s;
+    bypass_m3_ += std::max(0.0, out.crah_airflow_m3_s - out.server_airflow_m3_s) * dt_s;
+    recirculated_m3_ += std::max(0.0, out.server_airflow_m3_s - out.crah_airflow_m3_s) * dt_s;
+  }
+  zone.crah_airflow_ratio = out.server_airflow_m3_s > 0
+                                ? out.crah_airflow_m3_s / out.server_airflow_m3_s
+                                : std::numeric_limits<double>::quiet_NaN();
+  if (zone.hall) {
+    cooling::DataHall& hall = *zone.hall;
+    hall.set_supply(zone.supply_air_c);
+    // The CRAHs follow the servers' airflow at the ratio the plant delivers (air_handler.hpp).
+    if (zone.crah_airflow_ratio > 0) hall.set_airflow_ratio(zone.crah_airflow_ratio);
+    if (changed && zone.hall_powers_set) {
+      for (const std::uint32_t r : *changed)
+        if (rack_zone_[r] == z) hall.set_rack_power(static_cast<int>(rack_local_[r]), rack_w[r]);
+    } else {
+      for (std::size_t i = 0; i < zone.racks.size(); ++i)
+        hall.set_rack_power(static_cast<int>(i), rack_w[zone.racks[i]]);
+      zone.hall_powers_set = true;
+    }
+    hall.step(dt_s);
+  }
+  return out.over_capacity;
+}
+
 double Facility::heat_rejected_w() const {
   if (!chain_) return plant_rejected_w_;
   const power::ChainBreakdown& b = breakdown_;
@@ -297,6 +427,7 @@ void Facility::reset_accounts(sim::Time now) {
   totals_.ledger.peak_import_w = breakdown_.grid_w;
   max_inlet_c_ = -1e300;
   hottest_c_s_ = hottest_s_ = 0;
+  for (Zone& z : zones_) z.totals = ZoneTotals{z.name, static_cast<int>(z.racks.size())};
   if (battery_) settle_from_j_ = battery_->stored_j();
 }
 
@@ -312,11 +443,18 @@ BatterySettlement Facility::battery_settlement() const {
 }
 
 double Facility::inlet_c(int rack) const {
-  return hall_ ? hall_->inlet_c(rack) : supply_air_c_;
+  if (zones_.empty()) return supply_air_c_;
+  const Zone& z = zones_[rack_zone_[static_cast<std::size_t>(rack)]];
+  return z.hall ? z.hall->inlet_c(static_cast<int>(rack_local_[static_cast<std::size_t>(rack)]))
+                : z.supply_air_c;
 }
 
 double Facility::inlet_rise_k_per_w(int rack) const {
-  return hall_ ? hall_->inlet_rise_k_per_w(rack) : 0.0;
+  if (zones_.empty()) return 0.0;
+  const Zone& z = zones_[rack_zone_[static_cast<std::size_t>(rack)]];
+  return z.hall ? z.hall->inlet_rise_k_per_w(
+                      static_cast<int>(rack_local_[static_cast<std::size_t>(rack)]))
+                : 0.0;
 }
 
 sim::CarbonIntensity Facility::carbon_intensity_at(sim::Time t) const {

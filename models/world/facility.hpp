@@ -8,6 +8,14 @@
 //   other = offices + lighting + generator block heaters                            (support)
 //   rack inlets = data hall RC network(supply air, rack heat)                      (cooling)
 //
+// Cooling zones: the top-level `cooling` (the shared zone) serves the racks of the pools
+// without a `cooling` of their own and the IT outside the racks (switches, storage); each pool
+// with its own `cooling` is a zone of its own — its plant sized for its racks, its data hall
+// over its racks. Each zone's plant takes its racks' chip and other IT heat and a share of the
+// white-space losses (PDU losses and lighting) in proportion to its IT power, under the same
+// outdoor air; the facility's cooling power, components, water, unmet and rejected heat are the
+// sums over the zones. One power chain (one utility feed) still serves every zone.
+//
 // Power is piecewise constant: the chain is re-evaluated whenever the IT load changes (its
 // losses are instantaneous functions of load); the plant, the data hall, PV and the battery
 // advance on control steps (default every 60 s) and hold their power until the next. Every
@@ -102,16 +110,20 @@ public:
   bool has_site() const { return has_site_; }
   const environment::Site* site() const { return site_.get(); }  // null without a site
   bool has_power_chain() const { return chain_ != nullptr; }
-  bool has_cooling() const { return plant_ != nullptr; }
-  bool has_thermal() const { return hall_ != nullptr; }
+  bool has_cooling() const { return !zones_.empty(); }
+  bool has_thermal() const;  // some zone has a data hall
 
   // Nodes on cold plates with a liquid plant: their accelerators run on the plant's chip
   // coolant (facility water + CDU approach), and a node designed for air keeps only the fans
-  // its residual air heat needs (cooling/liquid_cooling.hpp).
-  void fit_node(compute::NodeSpec& node) const;
+  // its residual air heat needs (cooling/liquid_cooling.hpp). The plant is that of the zone
+  // cooling pool `pool`.
+  void fit_node(compute::NodeSpec& node, std::size_t pool = 0) const;
 
   // The IT load changed at `now` (power at the server inputs; `chip_w` of it is accelerators).
-  void set_it(sim::Time now, double it_w, double chip_w);
+  // With several cooling zones, `pool_it_w` and `pool_chip_w` give each pool's share (the IT
+  // outside the pools, it_w − Σ pool_it_w, is the shared zone's, else the first zone's).
+  void set_it(sim::Time now, double it_w, double chip_w, std::span<const double> pool_it_w = {},
+              std::span<const double> pool_chip_w = {});
   // A control step at `now`: weather, grid signals, plant, data hall, PV, battery; their powers
   // then hold until the next step. `rack_w` is each rack's IT power now.
   void control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w);
@@ -124,38 +136,56 @@ public:
   // battery settles against its charge now.
   void reset_accounts(sim::Time now);
 
+  // A rack's inlet now: from its zone's data hall, else its zone's supply air.
   double inlet_c(int rack) const;
   // Steady rise of a rack's inlet per watt of its power (data hall recirculation; 0 without a
   // hall: every rack breathes the supply air).
   double inlet_rise_k_per_w(int rack) const;
+  // The first zone's supply air (every zone starts at the design's).
   double supply_air_c() const { return supply_air_c_; }
   // The plant's set-points and a controller's range for them (all NaN without a plant), and a
   // controller moving them (cooling::CoolingPlant::set_setpoints): they act from the next
-  // control step. Returns the set-points in force.
+  // control step. The reads are the first zone's (the shared plant's, else the first pool's);
+  // a move goes to every zone's plant, each clamping it to its own range. Returns the first
+  // zone's set-points in force.
   cooling::Setpoints cooling_setpoints() const {
-    return plant_ ? plant_->setpoints() : cooling::Setpoints{};
+    return zones_.empty() ? cooling::Setpoints{} : zones_.front().plant->setpoints();
   }
   cooling::Setpoints cooling_setpoint_min() const {
-    return plant_ ? plant_->setpoint_min() : cooling::Setpoints{};
+    return zones_.empty() ? cooling::Setpoints{} : zones_.front().plant->setpoint_min();
   }
   cooling::Setpoints cooling_setpoint_max() const {
-    return plant_ ? plant_->setpoint_max() : cooling::Setpoints{};
+    return zones_.empty() ? cooling::Setpoints{} : zones_.front().plant->setpoint_max();
   }
-  cooling::Setpoints set_cooling_setpoints(const cooling::Setpoints& want) {
-    return plant_ ? plant_->set_setpoints(want) : cooling::Setpoints{};
-  }
-  // Highest rack inlet temperature seen at any control step (NaN without a data hall).
-  double max_inlet_c() const { return hall_ ? max_inlet_c_ : std::nan(""); }
+  cooling::Setpoints set_cooling_setpoints(const cooling::Setpoints& want);
+  // Highest rack inlet temperature of any hall seen at any control step (NaN without a hall).
+  double max_inlet_c() const { return has_thermal() ? max_inlet_c_ : std::nan(""); }
   // Shares of the CRAH supply that bypassed the servers, and of the servers' intake that was
-  // hot room air for want of supply, over the run (air_handler.hpp); NaN without CRAHs.
+  // hot room air for want of supply, over the run and every zone's CRAHs (air_handler.hpp); NaN
+  // without CRAHs.
   double crah_bypass_share() const { return crah_m3_ > 0 ? bypass_m3_ / crah_m3_ : std::nan(""); }
   double crah_recirculation_share() const {
     return server_m3_ > 0 ? recirculated_m3_ / server_m3_ : std::nan("");
   }
   // Time average of the hall's hottest rack inlet over the control steps.
   double mean_max_inlet_c() const {
-    return hall_ && hottest_s_ > 0 ? hottest_c_s_ / hottest_s_ : std::nan("");
+    return has_thermal() && hottest_s_ > 0 ? hottest_c_s_ / hottest_s_ : std::nan("");
   }
+
+  // One cooling zone's accounts since the start (or the last reset_accounts), up to the last
+  // update: its name ("" for the shared zone, else the pool's), the IT energy it cooled, its
+  // plant's energy, water and unmet heat.
+  struct ZoneTotals {
+    std::string name;
+    int racks = 0;
+    double it_j = 0;
+    double cooling_j = 0;
+    std::array<double, cooling::component_count> component_j{};
+    double water_m3 = 0;
+    double unmet_heat_j = 0;
+  };
+  std::vector<ZoneTotals> zone_totals() const;
+  std::size_t zone_count() const { return zones_.size(); }
 
   const FacilityTotals& totals() const { return totals_; }
   double facility_power_w() const { return breakdown_.facility_w(); }
@@ -199,7 +229,8 @@ public:
   sim::UsdPerJoule price_at(sim::Time t) const;
   double outdoor_drybulb_at(sim::Time t) const;
 
-  // Over-capacity episodes of the plant (component, first time, count).
+  // Over-capacity episodes of the plants (component — "chillers of pool 'b200'" in a pool's
+  // zone —, first time, control steps in which some zone fell short).
   struct CapacityReport {
     std::string component;
     sim::Time first;
@@ -216,8 +247,34 @@ private:
   bool has_site_ = false;
   std::unique_ptr<environment::Site> site_;
   std::unique_ptr<power::PowerChain> chain_;
-  std::unique_ptr<cooling::CoolingPlant> plant_;
-  std::unique_ptr<cooling::DataHall> hall_;
+  // A cooling zone: a plant, its data hall (null for fixed-pue) and the racks they serve; the
+  // plant's power and flows hold between control steps.
+  struct Zone {
+    std::string name;                  // "" the shared zone, else the pool's
+    std::vector<std::uint32_t> racks;  // the cluster's racks it serves, in order
+    std::unique_ptr<cooling::CoolingPlant> plant;
+    std::unique_ptr<cooling::DataHall> hall;
+    double it_w = 0, chip_w = 0;  // IT and accelerator power of its racks now
+    double cooling_w = 0, rejected_w = 0, water_m3_per_s = 0, unmet_w = 0;
+    std::array<double, cooling::component_count> component_w{};
+    double supply_air_c = 24.0;
+    double crah_airflow_ratio = std::numeric_limits<double>::quiet_NaN();  // CRAH / server flow
+    bool hall_powers_set = false;  // the data hall has had every rack's power once
+    ZoneTotals totals;
+  };
+  void add_zone(std::string name, std::vector<std::uint32_t> racks,
+                std::unique_ptr<cooling::CoolingPlant> plant,
+                const std::optional<cooling::HallLayout>& layout, double rack_design_power_w,
+                double initial_supply_c);
+  // Steps zone `z`'s plant and hall (`room_w`: the white-space losses it takes); returns
+  // whether its plant fell short.
+  bool step_zone(std::size_t z, sim::Time now, double dt_s, double room_w,
+                 const std::vector<double>& rack_w, const std::span<const std::uint32_t>* changed);
+
+  std::vector<Zone> zones_;                // the shared zone first, then the pools' in order
+  std::vector<std::uint32_t> rack_zone_;   // zone of each rack
+  std::vector<std::uint32_t> rack_local_;  // its index in the zone's hall
+  std::vector<std::uint32_t> pool_zone_;   // zone of each pool (empty: every pool in zone 0)
   std::optional<power::BatterySpec> battery_spec_;
   std::unique_ptr<power::Battery> battery_;
   std::optional<double> meter_target_w_;
@@ -225,7 +282,7 @@ private:
 
   // Current piecewise-constant state.
   double it_w_ = 0, chip_w_ = 0, cooling_w_ = 0, pv_available_w_ = 0, battery_w_ = 0;
-  std::array<double, cooling::component_count> component_w_{};
+  std::array<double, cooling::component_count> component_w_{};  // Σ over the zones
   double water_m3_per_s_ = 0, unmet_w_ = 0;
   double plant_rejected_w_ = 0, room_cooling_w_ = 0, block_heater_w_ = 0;
   sim::CarbonIntensity carbon_{0};
@@ -233,15 +290,13 @@ private:
   // Grid imports × carbon intensity and net energy × price (power/grid.hpp).
   power::GridMeter meter_;
   power::DemandMeter demand_;
-  double supply_air_c_ = 24.0;
-  double crah_airflow_ratio_ = std::numeric_limits<double>::quiet_NaN();  // CRAH / server flow
+  double supply_air_c_ = 24.0;  // the first zone's (the design's without a plant)
   power::ChainBreakdown breakdown_;
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
   double max_inlet_c_ = -1e300;
   double settle_from_j_ = 0;  // the battery's charge the settlement returns it to
   double hottest_c_s_ = 0, hottest_s_ = 0;
-  bool hall_powers_set_ = false;  // the data hall has had every rack's power once
   // ∫ CRAH supply, its bypass, the servers' airflow and their recirculated share, m³.
   double crah_m3_ = 0, bypass_m3_ = 0, server_m3_ = 0, recirculated_m3_ = 0;
 

@@ -14,9 +14,9 @@
 //                   other pools' alone.
 // A pool's `network` is a fabric over its nodes (network/fabrics.hpp): a job's collectives and
 // hop counts come from the fabric of its pool.
-// Not modelled: per-pool cooling (the facility's plant and hall serve all racks, and cold
-// plates are fitted to the first pool's node), and sub-node GPU sharing (a pooled cluster
-// gives sub-node jobs whole nodes).
+// A pool's `cooling` is its own plant and data hall (facility.hpp: cooling zones); its nodes
+// are fitted to that plant's cold plates.
+// Not modelled: sub-node GPU sharing (a pooled cluster gives sub-node jobs whole nodes).
 #pragma once
 
 #include <cstdint>

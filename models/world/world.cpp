@@ -37,7 +37,10 @@ World::World(WorldSpec spec)
 
   // Facility, sized from nameplate figures.
   facility_ = std::make_unique<Facility>(std::move(spec.facility), spec.design);
-  facility_->fit_node(cluster_.node);  // cold plates: coolant temperature, residual fans
+  // Cold plates: coolant temperature, residual fans, from the plant of each pool's zone.
+  facility_->fit_node(cluster_.node, 0);
+  for (std::size_t p = 0; p < cluster_.pools.size(); ++p)
+    facility_->fit_node(cluster_.pools[p].node, p);
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
   build_pool_models();
   if (cluster_.node.model == compute::NodePowerModel::operation && !cluster_.pooled)
@@ -179,7 +182,8 @@ void World::commit() {
   hold_ramp();
   peak_it_w_ = std::max(peak_it_w_, state_.it_power_w());
   limits_.commit(sim_.now());
-  facility_->set_it(sim_.now(), state_.it_power_w(), state_.chip_power_w());
+  facility_->set_it(sim_.now(), state_.it_power_w(), state_.chip_power_w(),
+                    state_.pool_it_power_w(), state_.pool_chip_power_w());
 }
 
 void World::reset_accounts() {

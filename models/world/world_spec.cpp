@@ -1,6 +1,8 @@
 #include "models/world/world_spec.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <utility>
 
 namespace joule::models::world {
 
@@ -37,9 +39,39 @@ FacilityDesign facility_design(const compute::ClusterSpec& cluster) {
          r < cluster.pools[p].first_rack + cluster.pools[p].rack_count; ++r)
       max_per_rack = std::max(max_per_rack, cluster.racks[r].nodes);
     design.rack_design_power_w = std::max(design.rack_design_power_w, node_max_w * max_per_rack);
+    PoolDesign pool;
+    pool.name = cluster.pools[p].name;
+    pool.first_rack = cluster.pools[p].first_rack;
+    pool.racks = static_cast<int>(cluster.pools[p].rack_count);
+    pool.it_w = node_max_w * static_cast<double>(nodes);
+    pool.chip_heat_w =
+        static_cast<double>(nodes * node.accelerators) * node.accelerator->tdp_w.value;
+    pool.rack_design_power_w = node_max_w * max_per_rack;
+    design.pools.push_back(std::move(pool));
   }
   return design;
 }
+
+namespace {
+
+// A plant sized for `chip_heat_w` of accelerator heat within `it_w`, and its hall layout.
+std::pair<std::unique_ptr<cooling::CoolingPlant>, std::optional<cooling::HallLayout>> cooling_of(
+    const sim::ParamNode* node, double it_w, double chip_heat_w) {
+  cooling::PlantSizing sizing;
+  sizing.chip_heat = sim::Watts(chip_heat_w);
+  sizing.other_heat = sim::Watts(std::max(0.0, it_w - chip_heat_w));
+  auto plant = cooling::make_cooling_plant(node, sizing);
+  std::optional<cooling::HallLayout> hall;
+  if (plant->type() != "fixed-pue") {
+    const sim::ParamNode* hall_node = node->find("hall");
+    if (hall_node && !hall_node->is_map())
+      throw sim::InputError(hall_node->where, "cooling.hall must be a map of keys");
+    hall = cooling::hall_layout(sim::ParamReader(hall_node, cooling::hall_doc()));
+  }
+  return {std::move(plant), std::move(hall)};
+}
+
+}  // namespace
 
 FacilitySpec facility_spec(const FacilitySections& s, const std::string& base_dir,
                            sim::Time horizon, const FacilityDesign& design) {
@@ -50,17 +82,48 @@ FacilitySpec facility_spec(const FacilitySections& s, const std::string& base_di
   if (given(s.power_chain))
     spec.power_chain =
         power::power_chain_spec(sim::ParamReader(s.power_chain, power::power_chain_doc()));
-  if (given(s.cooling)) {
-    cooling::PlantSizing sizing;
-    sizing.chip_heat = sim::Watts(design.chip_heat_w);
-    sizing.other_heat = sim::Watts(std::max(0.0, design.it_w - design.chip_heat_w));
-    spec.plant = cooling::make_cooling_plant(s.cooling, sizing);
-    if (spec.plant->type() != "fixed-pue") {
-      const sim::ParamNode* hall_node = s.cooling->find("hall");
-      if (hall_node && !hall_node->is_map())
-        throw sim::InputError(hall_node->where, "cooling.hall must be a map of keys");
-      spec.hall = cooling::hall_layout(sim::ParamReader(hall_node, cooling::hall_doc()));
+  // Cooling zones: each pool with its own `cooling`, and the shared plant for the rest.
+  double shared_it_w = design.it_w, shared_chip_w = design.chip_heat_w;
+  const sim::ParamNode* first_own = nullptr;
+  std::size_t shared_pools = design.pools.size();
+  for (std::size_t p = 0; p < s.pool_cooling.size(); ++p)
+    if (given(s.pool_cooling[p])) {
+      if (!s.pool_cooling[p]->is_map())
+        throw sim::InputError(s.pool_cooling[p]->where,
+                              "cluster.pools[].cooling must be a map of keys");
+      if (!first_own) first_own = s.pool_cooling[p];
+      --shared_pools;
     }
+  if (first_own) {
+    if (design.pools.size() != s.pool_cooling.size())
+      throw std::logic_error("facility_spec: the design's pools and the pool cooling differ");
+    if (!given(s.cooling) && shared_pools > 0)
+      for (std::size_t p = 0; p < s.pool_cooling.size(); ++p)
+        if (!given(s.pool_cooling[p]))
+          throw sim::InputError(first_own->where,
+                                "pool '" + design.pools[p].name +
+                                    "' has no cooling of its own and there is no top-level "
+                                    "`cooling` to serve it: give it one, or add `cooling`");
+    if (given(s.cooling) && shared_pools == 0)
+      throw sim::InputError(s.cooling->where,
+                            "every pool has its own `cooling`, so the top-level `cooling` "
+                            "would serve no rack: remove it");
+    shared_it_w = shared_chip_w = 0;
+    for (std::size_t p = 0; p < s.pool_cooling.size(); ++p) {
+      const PoolDesign& pool = design.pools[p];
+      if (!given(s.pool_cooling[p])) {
+        shared_it_w += pool.it_w;
+        shared_chip_w += pool.chip_heat_w;
+        continue;
+      }
+      auto [plant, hall] = cooling_of(s.pool_cooling[p], pool.it_w, pool.chip_heat_w);
+      spec.pool_cooling.push_back({p, std::move(plant), std::move(hall)});
+    }
+  }
+  if (given(s.cooling)) {
+    auto [plant, hall] = cooling_of(s.cooling, shared_it_w, shared_chip_w);
+    spec.plant = std::move(plant);
+    spec.hall = std::move(hall);
   }
   return spec;
 }
@@ -100,9 +163,12 @@ WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
   spec.places.gpu_power_cap = where(child(node, "gpu_power_cap"));
   spec.places.rack_limit = where(rack_limit ? rack_limit : racks);
 
-  // Facility, sized from nameplate figures.
+  // Facility, sized from nameplate figures; a pool may carry its own cooling.
   spec.design = facility_design(c);
-  spec.facility = facility_spec(sections.facility, base_dir, spec.duration, spec.design);
+  FacilitySections facility = sections.facility;
+  if (const sim::ParamNode* pools = cluster.node("pools"); pools && pools->is_sequence())
+    for (const auto& item : pools->items) facility.pool_cooling.push_back(child(&item, "cooling"));
+  spec.facility = facility_spec(facility, base_dir, spec.duration, spec.design);
 
   // Workload.
   if (!given(sections.workload))

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "models/compute/calibration.hpp"
 #include "models/compute/cluster.hpp"
@@ -29,6 +30,16 @@
 
 namespace joule::models::world {
 
+// Nameplate figures of one node pool (what a pool's own cooling is sized for).
+struct PoolDesign {
+  std::string name;
+  std::size_t first_rack = 0;  // racks [first_rack, first_rack + racks) of the cluster
+  int racks = 0;
+  double it_w = 0;
+  double chip_heat_w = 0;
+  double rack_design_power_w = 0;
+};
+
 // Nameplate figures the plant and chain are sized from.
 struct FacilityDesign {
   double it_w = 0;         // all nodes at their system maximum
@@ -36,6 +47,16 @@ struct FacilityDesign {
   int racks = 1;
   double rack_design_power_w = 40e3;
   double initial_supply_c = 24.0;
+  // Per pool, for cooling zones (empty: one zone serves every rack).
+  std::vector<PoolDesign> pools;
+};
+
+// A pool's own cooling (`cluster.pools[].cooling`): its plant and data hall serve the pool's
+// racks alone (a cooling zone, facility.hpp).
+struct PoolCoolingSpec {
+  std::size_t pool = 0;
+  std::unique_ptr<cooling::CoolingPlant> plant;  // sized for the pool's design
+  std::optional<cooling::HallLayout> hall;       // plants other than fixed-pue
 };
 
 // The facility: site (weather, grid signals), power chain, cooling plant and data hall.
@@ -45,8 +66,11 @@ struct FacilitySpec {
   // files are read, and their coverage of the run checked, while the spec is built.
   std::unique_ptr<environment::Site> site;
   std::optional<power::PowerChainSpec> power_chain;
-  std::unique_ptr<cooling::CoolingPlant> plant;  // sized for the design; null: no plant
-  std::optional<cooling::HallLayout> hall;       // the data hall (plants other than fixed-pue)
+  // The top-level `cooling`: the shared zone, serving the racks of pools without their own
+  // cooling and the IT outside the racks. Sized for those; null: no shared plant.
+  std::unique_ptr<cooling::CoolingPlant> plant;
+  std::optional<cooling::HallLayout> hall;    // the data hall (plants other than fixed-pue)
+  std::vector<PoolCoolingSpec> pool_cooling;  // pools with their own cooling, in pool order
 };
 
 // The jobs: the run's generator and, drawn from the same streams, a second one whose first jobs
@@ -87,6 +111,9 @@ struct FacilitySections {
   const sim::ParamNode* site = nullptr;
   const sim::ParamNode* power_chain = nullptr;
   const sim::ParamNode* cooling = nullptr;
+  // Each pool's `cooling` (null: cooled by the top-level plant); world_spec() fills it from
+  // `cluster.pools`.
+  std::vector<const sim::ParamNode*> pool_cooling;
 };
 
 // The scenario sections the world reads (each may be null: defaults apply).

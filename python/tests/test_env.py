@@ -142,3 +142,27 @@ def test_set_points_are_clamped_and_a_missing_one_is_an_error(queued_yaml, tmp_p
     assert np.isnan(obs["chilled_water_c"]) and set(info["setpoint_range_c"]) == {"supply_air_c"}
     with pytest.raises(ValueError, match="no such set-point"):
         env.step({"chilled_water_c": 12.0})
+
+
+def test_a_set_point_moves_every_cooling_zone(tmp_path):
+    # Two pools, the second with its own chilled-water plant and hall (a cooling zone of its
+    # own): a supply-air set-point 3 K below the default cools both halls' inlets by about 3 K.
+    zoned = tmp_path / "zoned.yaml"
+    zoned.write_text(QUEUED.replace(
+        "  racks: {count: 4, nodes_per_rack: 2}\n  node: {type: dgx-h100}\n",
+        "  pools:\n"
+        "    - {name: a, node: {type: dgx-h100}, racks: {count: 2, nodes_per_rack: 2}}\n"
+        "    - {name: b, node: {type: dgx-h100}, racks: {count: 2, nodes_per_rack: 2},\n"
+        "       cooling: {type: chilled-water}}\n"))
+    inlets = {}
+    for supply in (None, 19.0):
+        env = joule.Env(str(zoned), step="1 h")
+        obs, _ = env.reset(seed=2)
+        assert obs["supply_air_c"] == 22.0
+        for _ in range(4):
+            obs, *_ = env.step({"supply_air_c": supply})
+        assert obs["supply_air_c"] == (22.0 if supply is None else 19.0)
+        inlets[supply] = np.asarray(obs["inlet_c"])
+    drop = inlets[None] - inlets[19.0]
+    assert drop.shape == (4,)
+    assert np.all(np.abs(drop - 3.0) < 0.3), drop  # racks 0-1: the shared hall; 2-3: pool b's
