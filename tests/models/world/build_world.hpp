@@ -27,4 +27,14 @@ inline Built build_world(const std::string& yaml, sim::Time duration, const std:
   return b;
 }
 
+// The message of the input error that building `yaml` (for an hour) raises; "" when it builds.
+inline std::string build_error(const std::string& yaml, const std::string& file) {
+  try {
+    build_world(yaml, sim::hours(1), file);
+  } catch (const sim::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace joule::test

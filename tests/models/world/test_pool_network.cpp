@@ -37,12 +37,7 @@ const std::string rail = ", network: {type: rail-optimized, radix: 8}";
 const std::string no_jobs = "workload: {generator: list, jobs: []}\n";
 
 std::string expect_error(const std::string& yaml) {
-  try {
-    build(yaml, sim::hours(1));
-  } catch (const sim::InputError& e) {
-    return e.what();
-  }
-  return "";
+  return test::build_error(yaml, "fabrics.yaml");
 }
 
 }  // namespace

@@ -36,12 +36,7 @@ std::string cluster(const std::string& extra = "") {
 }
 
 std::string expect_error(const std::string& yaml) {
-  try {
-    build(yaml, sim::hours(1));
-  } catch (const sim::InputError& e) {
-    return e.what();
-  }
-  return "";
+  return test::build_error(yaml, "pools.yaml");
 }
 
 }  // namespace
