@@ -1,7 +1,10 @@
 #include "app/h5.hpp"
 
 #include <hdf5_hl.h>
+#include <zlib.h>
 
+#include <bit>
+#include <cstring>
 #include <stdexcept>
 
 namespace joule::app::h5 {
@@ -334,19 +337,90 @@ double get_double_attr(hid_t obj, const std::string& name) {
   return value;
 }
 
-std::unique_ptr<Series> Series::coordinate(hid_t parent, const std::string& name,
-                                           const Meta& meta) {
-  auto s = std::make_unique<Series>(parent, name, meta, std::vector<const Dimension*>{});
+Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage) {
+  if (storage.level < 0 || storage.level > 9)
+    throw Error("HDF5: deflate level " + std::to_string(storage.level) + " is not in 0..9");
+  Bytes shuffled;
+  const Bytes* in = &raw;
+  if (storage.shuffle && item_size > 1) {
+    // H5Z_filter_shuffle: byte k of every value, then byte k + 1 of every value, ...
+    const std::size_t n = raw.size() / item_size;
+    shuffled.resize(raw.size());
+    for (std::size_t k = 0; k < item_size; ++k)
+      for (std::size_t i = 0; i < n; ++i) shuffled[k * n + i] = raw[i * item_size + k];
+    in = &shuffled;
+  }
+  // H5Z_filter_deflate: one zlib stream of the whole chunk, compress2 at the level.
+  uLongf size = compressBound(static_cast<uLong>(in->size()));
+  Bytes out(size);
+  const int status =
+      compress2(out.data(), &size, in->data(), static_cast<uLong>(in->size()), storage.level);
+  if (status != Z_OK)
+    throw Error("HDF5: deflate of a chunk failed (zlib status " + std::to_string(status) + ")");
+  out.resize(size);
+  return out;
+}
+
+ChunkWorker::ChunkWorker() : thread_([this] { loop(); }) {}
+
+ChunkWorker::~ChunkWorker() {
+  {
+    const std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+std::future<Bytes> ChunkWorker::submit(std::packaged_task<Bytes()> task) {
+  std::future<Bytes> result = task.get_future();
+  {
+    const std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_one();
+  return result;
+}
+
+void ChunkWorker::loop() {
+  for (;;) {
+    std::packaged_task<Bytes()> task;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stopped, nothing left
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();  // an exception goes to the task's future
+  }
+}
+
+std::unique_ptr<Series> Series::coordinate(hid_t parent, const std::string& name, const Meta& meta,
+                                           ChunkWorker* worker) {
+  auto s = std::make_unique<Series>(parent, name, meta, std::vector<const Dimension*>{}, 0,
+                                    Storage{}, worker);
   make_scale(s->id(), name);
   return s;
 }
 
 Series::Series(hid_t parent, const std::string& name, const Meta& meta,
                const std::vector<const Dimension*>& dims, std::size_t columns,
-               std::size_t chunk_rows)
-    : name_(name), columns_(columns), width_(columns == 0 ? 1 : columns) {
-  // About 64 KiB per chunk: good compression, bounded buffer.
-  chunk_rows_ = chunk_rows ? chunk_rows : std::max<std::size_t>(16, 8192 / width_);
+               const Storage& storage, ChunkWorker* worker)
+    : name_(name),
+      columns_(columns),
+      width_(columns == 0 ? 1 : columns),
+      storage_(storage),
+      worker_(worker),
+      item_size_(storage.precision == Precision::float32 ? sizeof(float) : sizeof(double)) {
+  static_assert(std::endian::native == std::endian::little,
+                "Series writes values in memory order as IEEE little-endian");
+  if (storage.level < 0 || storage.level > 9)
+    throw Error("HDF5: deflate level " + std::to_string(storage.level) + " for " + name +
+                " is not in 0..9");
+  // 8192 values per chunk (64 KiB of float64), at least 16 rows: good compression, bounded
+  // buffer.
+  chunk_rows_ = std::max<std::size_t>(16, 8192 / width_);
   const int rank = columns == 0 ? 1 : 2;
   hsize_t start_dims[2] = {0, columns};
   hsize_t maxdims[2] = {H5S_UNLIMITED, columns};
@@ -354,52 +428,108 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
   Handle space(check(H5Screate_simple(rank, start_dims, maxdims), "dataspace " + name), H5Sclose);
   Handle props = untimed(H5P_DATASET_CREATE);
   check(H5Pset_chunk(props.get(), rank, chunk), "chunking " + name);
-  check(H5Pset_shuffle(props.get()), "shuffle filter");
-  check(H5Pset_deflate(props.get(), 4), "deflate filter");
-  dataset_ = Handle(check(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+  if (storage.shuffle) check(H5Pset_shuffle(props.get()), "shuffle filter");
+  check(H5Pset_deflate(props.get(), static_cast<unsigned>(storage.level)), "deflate filter");
+  const hid_t type = storage.precision == Precision::float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  dataset_ = Handle(check(H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT,
                                      props.get(), H5P_DEFAULT),
                           "creating dataset " + name),
                     H5Dclose);
   describe(dataset_.get(), meta);
   attach(dataset_.get(), dims);
-  buffer_.reserve(chunk_rows_ * width_);
+  buffer_.reserve(chunk_rows_ * width_ * item_size_);
 }
 
 void Series::append(double value) {
-  buffer_.push_back(value);
-  if (++buffered_rows_ == chunk_rows_) flush();
+  put(&value, 1);
+  if (++buffered_rows_ == chunk_rows_) hand_off();
 }
 
 void Series::append_row(const double* values) {
-  buffer_.insert(buffer_.end(), values, values + width_);
-  if (++buffered_rows_ == chunk_rows_) flush();
+  put(values, width_);
+  if (++buffered_rows_ == chunk_rows_) hand_off();
 }
 
-void Series::flush() {
-  if (buffered_rows_ == 0) return;
-  try {
-    write_buffer();
-  } catch (const Error& e) {
-    throw Error(std::string(e.what()) + " (" + file_name(dataset_.get()) + ")");
+void Series::put(const double* values, std::size_t n) {
+  const std::size_t at = buffer_.size();
+  buffer_.resize(at + n * item_size_);
+  unsigned char* out = buffer_.data() + at;
+  if (storage_.precision == Precision::float32) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = static_cast<float>(values[i]);  // round to nearest
+      std::memcpy(out + i * sizeof v, &v, sizeof v);
+    }
+  } else {
+    std::memcpy(out, values, n * sizeof(double));
   }
 }
 
-void Series::write_buffer() {
-  const int rank = columns_ == 0 ? 1 : 2;
-  hsize_t new_dims[2] = {rows_written_ + buffered_rows_, columns_};
-  check(H5Dset_extent(dataset_.get(), new_dims), "extending dataset");
-  Handle file_space(check(H5Dget_space(dataset_.get()), "dataset space"), H5Sclose);
-  hsize_t start[2] = {rows_written_, 0};
-  hsize_t count[2] = {buffered_rows_, columns_};
-  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-        "selecting rows");
-  Handle mem_space(check(H5Screate_simple(rank, count, nullptr), "memory space"), H5Sclose);
-  check(H5Dwrite(dataset_.get(), H5T_NATIVE_DOUBLE, mem_space.get(), file_space.get(), H5P_DEFAULT,
-                 buffer_.data()),
-        "writing rows");
+std::future<Bytes> Series::encode(Bytes raw) {
+  // Edge chunks are stored whole, as HDF5 stores them: the rows past the end are zeros.
+  raw.resize(chunk_rows_ * width_ * item_size_, 0);
+  std::packaged_task<Bytes()> task([raw = std::move(raw), item = item_size_, storage = storage_] {
+    return encode_chunk(raw, item, storage);
+  });
+  if (worker_) return worker_->submit(std::move(task));
+  std::future<Bytes> result = task.get_future();
+  task();
+  return result;
+}
+
+void Series::hand_off() {
+  try {
+    // The chunk before this one is written now, whichever thread encoded it (same bytes).
+    write_pending();
+    pending_ = Pending{rows_written_, buffered_rows_, encode(std::move(buffer_))};
+  } catch (const std::exception& e) {
+    fail(e);
+  }
   rows_written_ += buffered_rows_;
   buffered_rows_ = 0;
-  buffer_.clear();
+  buffer_ = Bytes();
+  buffer_.reserve(chunk_rows_ * width_ * item_size_);
+}
+
+void Series::flush() {
+  try {
+    write_pending();
+    if (buffered_rows_ > 0) {
+      Pending partial{rows_written_, buffered_rows_, encode(buffer_)};
+      write(partial);
+    }
+  } catch (const std::exception& e) {
+    fail(e);
+  }
+}
+
+void Series::write_pending() {
+  if (!pending_) return;
+  Pending chunk = std::move(*pending_);
+  pending_.reset();
+  write(chunk);
+}
+
+void Series::write(Pending& chunk) {
+  const Bytes bytes = chunk.chunk.get();  // rethrows an encoding error
+  const hsize_t end = chunk.first_row + chunk.rows;
+  if (end > extent_) {
+    hsize_t new_dims[2] = {end, columns_};
+    check(H5Dset_extent(dataset_.get(), new_dims), "extending dataset");
+    extent_ = end;
+  }
+  hsize_t offset[2] = {chunk.first_row, 0};
+  check(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()),
+        "writing rows");
+}
+
+void Series::fail(const std::exception& e) const {
+  std::string path = name_;
+  if (const ssize_t n = H5Iget_name(dataset_.get(), nullptr, 0); n > 0) {
+    path.assign(static_cast<std::size_t>(n) + 1, '\0');
+    H5Iget_name(dataset_.get(), path.data(), path.size());
+    path.resize(static_cast<std::size_t>(n));
+  }
+  throw Error(std::string(e.what()) + " (" + path + " in " + file_name(dataset_.get()) + ")");
 }
 
 std::vector<double> read_doubles(hid_t parent, const std::string& path,

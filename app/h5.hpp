@@ -2,6 +2,11 @@
 // extendible series (1-D) and matrices (time × columns) streamed in chunk-sized blocks, string
 // and numeric attributes, fixed-length variables along a named dimension.
 //
+// A series compresses its own chunks (HDF5's shuffle and deflate filters, the same bytes) and
+// writes them with H5Dwrite_chunk, so that the compression can run on a worker thread
+// (ChunkWorker) outside HDF5's global lock while the simulation goes on; the dataset declares
+// the filters, so every HDF5 reader decompresses it as usual.
+//
 // The layout is netCDF-4 (docs/output-format.md): every variable has `long_name` and `units`
 // and a dimension scale (HDF5 H5DS, libhdf5_hl) on each axis, so netCDF-C, h5netcdf and xarray
 // read it as named dimensions; strings are variable-length UTF-8. No object records its
@@ -10,10 +15,16 @@
 
 #include <hdf5.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <future>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace joule::app::h5 {
@@ -105,36 +116,98 @@ void make_scale(hid_t dataset, const std::string& name);
 // Attaches the scales `dims` to the axes of `dataset`, in order.
 void attach(hid_t dataset, const std::vector<const Dimension*>& dims);
 
-// An extendible dataset of doubles, 1-D (columns == 0) or rows × columns, appended row by row
-// through a one-chunk buffer: memory does not grow with the run's length. A 1-D series made
-// with `scale_name` is the unlimited dimension of that name (the time coordinate); otherwise
-// the series attaches `dims` (the row dimension, then the column dimension).
+using Bytes = std::vector<unsigned char>;
+
+// How an extendible series is stored: the file's floating-point type (IEEE, little-endian) and
+// the filters declared on the dataset. Joule's choices per trace are in docs/output-format.md
+// and measured in docs/reliability.md.
+enum class Precision { float64, float32 };
+struct Storage {
+  Precision precision = Precision::float64;
+  bool shuffle = true;  // HDF5's byte shuffle before deflate
+  int level = 4;        // deflate (zlib) level, 0–9
+};
+
+// HDF5's shuffle and deflate filters applied to one chunk (`raw`: values of `item_size` bytes):
+// the bytes H5Dwrite would store for it, so that H5Dwrite_chunk can store them instead.
+Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage);
+
+// One thread that runs tasks (chunk compression) in the order they come while the caller goes
+// on. It makes no HDF5 call: callers write the results themselves, at points of their own
+// sequence, so the file's bytes do not depend on the thread's timing. A task's exception is
+// rethrown by its future's get(). The destructor runs the tasks still queued, then joins.
+class ChunkWorker {
+public:
+  ChunkWorker();
+  ~ChunkWorker();
+  ChunkWorker(const ChunkWorker&) = delete;
+  ChunkWorker& operator=(const ChunkWorker&) = delete;
+  std::future<Bytes> submit(std::packaged_task<Bytes()> task);
+
+private:
+  void loop();
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::packaged_task<Bytes()>> tasks_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// An extendible dataset, 1-D (columns == 0) or rows × columns, appended row by row (doubles,
+// stored as `storage` says) through a one-chunk buffer: memory does not grow with the run's
+// length. A 1-D series made with coordinate() is the unlimited dimension of its name (the time
+// coordinate); otherwise the series attaches `dims` (the row dimension, then the column
+// dimension).
+//
+// A full chunk is encoded (encode_chunk) on `worker` when given, else at once, and written
+// (H5Dwrite_chunk) when the next chunk is full or at flush(): one chunk in flight per series,
+// written at the same point of the series' appends either way, so a run writes the same bytes
+// with or without a worker. An encoding or write failure throws h5::Error naming the dataset
+// and the file, from the append or flush that writes the chunk.
 class Series {
 public:
   Series(hid_t parent, const std::string& name, const Meta& meta,
          const std::vector<const Dimension*>& dims, std::size_t columns = 0,
-         std::size_t chunk_rows = 0);
+         const Storage& storage = {}, ChunkWorker* worker = nullptr);
   // The unlimited coordinate `name` itself (a dimension scale).
-  static std::unique_ptr<Series> coordinate(hid_t parent, const std::string& name,
-                                            const Meta& meta);
+  static std::unique_ptr<Series> coordinate(hid_t parent, const std::string& name, const Meta& meta,
+                                            ChunkWorker* worker = nullptr);
   Dimension dimension() const { return {name_, dataset_.get()}; }
   hid_t id() const { return dataset_.get(); }
   void append(double value);              // 1-D
   void append_row(const double* values);  // 2-D
+  // Writes every row appended so far (a partial last chunk too: it is written again, whole,
+  // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
 
 private:
-  void write_buffer();
+  struct Pending {
+    hsize_t first_row;
+    std::size_t rows;
+    std::future<Bytes> chunk;
+  };
+  void put(const double* values, std::size_t n);
+  void hand_off();
+  void write_pending();
+  void write(Pending& chunk);
+  std::future<Bytes> encode(Bytes raw);
+  [[noreturn]] void fail(const std::exception& e) const;
 
   Handle dataset_;
   std::string name_;
   std::size_t columns_;
   std::size_t width_;
   std::size_t chunk_rows_;
-  std::vector<double> buffer_;
+  Storage storage_;
+  ChunkWorker* worker_;
+  std::size_t item_size_;
+  Bytes buffer_;  // the chunk being filled, in the file's type
   std::size_t buffered_rows_ = 0;
-  std::size_t rows_written_ = 0;
+  std::size_t rows_written_ = 0;  // rows of the chunks handed off
+  hsize_t extent_ = 0;            // rows of the dataset in the file
+  std::optional<Pending> pending_;
 };
 
 // Reads a whole 1-D or 2-D double dataset (for summaries and tests).

@@ -67,6 +67,13 @@ namespace {
 
 using sim::joules_per_kwh;
 
+// The per-rack matrices and the GPU power histogram: float32 (relative rounding error ≤ 2^-24
+// ≈ 6e-8, far below any model's accuracy; half the bytes to compress and store), without the
+// shuffle filter, deflate level 3: the cheapest in CPU per MiB at about the smallest size
+// (bench/bench_output.py; docs/reliability.md, "Round two (#20), fourth part: output"). The
+// facility traces, whose integrals are the summary's totals, stay float64 at level 4 + shuffle.
+constexpr h5::Storage matrix_storage{h5::Precision::float32, false, 3};
+
 // Writes the traces while the world runs. Samples are engine events at the latest priority, so
 // they see every change at their instant; each sample is the interval's energy delta divided by
 // its length, so Σ sample × interval equals the total energy to rounding.
@@ -147,7 +154,7 @@ public:
                              "carbon and price are the values at that instant"));
     const std::size_t racks = world.rack_count();
     const hid_t rg = racks_group_.get();
-    r_coord_ = h5::Series::coordinate(rg, "time", {});
+    r_coord_ = h5::Series::coordinate(rg, "time", {}, &worker_);
     describe_time(r_coord_->id(), calendar_);
     std::vector<std::int64_t> rack_ids(racks);
     for (std::size_t i = 0; i < racks; ++i) rack_ids[i] = static_cast<std::int64_t>(i);
@@ -156,27 +163,28 @@ public:
     const std::vector<const h5::Dimension*> matrix{&time, &rack};
     r_time_ = std::make_unique<h5::Series>(
         rg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
-        std::vector<const h5::Dimension*>{&time});
-    r_power_ =
-        std::make_unique<h5::Series>(rg, "power_w", h5::Meta{"rack IT power", "W"}, matrix, racks);
+        std::vector<const h5::Dimension*>{&time}, 0, h5::Storage{}, &worker_);
+    r_power_ = std::make_unique<h5::Series>(rg, "power_w", h5::Meta{"rack IT power", "W"}, matrix,
+                                            racks, matrix_storage, &worker_);
     if (fac.has_thermal())
       r_inlet_ = std::make_unique<h5::Series>(rg, "inlet_c", h5::Meta{"rack inlet air", "degC"},
-                                              matrix, racks);
-    r_die_ = std::make_unique<h5::Series>(
-        rg, "gpu_die_c", h5::Meta{"hottest accelerator die in the rack", "degC"}, matrix, racks);
+                                              matrix, racks, matrix_storage, &worker_);
+    r_die_ = std::make_unique<h5::Series>(rg, "gpu_die_c",
+                                          h5::Meta{"hottest accelerator die in the rack", "degC"},
+                                          matrix, racks, matrix_storage, &worker_);
     r_clock_ = std::make_unique<h5::Series>(
         rg, "gpu_clock",
         h5::Meta{"mean work rate of the rack's busy accelerators (1 = nominal; under a cap, the "
                  "core-bound share slows by f/f_nom)",
                  "1"},
-        matrix, racks);
+        matrix, racks, matrix_storage, &worker_);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
     // Dimensions: `time`, `bin` (its lower edge, W) and `bin_edges_w` (the n + 1 edges).
     gpu_group_ = h5::create_group(file, "gpu_power");
     const hid_t gg = gpu_group_.get();
     const auto& edges = world.gpu_power_bin_edges_w();
-    g_coord_ = h5::Series::coordinate(gg, "time", {});
+    g_coord_ = h5::Series::coordinate(gg, "time", {}, &worker_);
     describe_time(g_coord_->id(), calendar_);
     edge_scale_ = h5::write_coordinate(gg, "bin_edges_w", edges, {"power bin edges", "W"});
     bin_scale_ =
@@ -185,15 +193,17 @@ public:
     const h5::Dimension gtime = g_coord_->dimension(), bin{"bin", bin_scale_.get()};
     g_time_ = std::make_unique<h5::Series>(
         gg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
-        std::vector<const h5::Dimension*>{&gtime});
+        std::vector<const h5::Dimension*>{&gtime}, 0, h5::Storage{}, &worker_);
     g_hist_ = std::make_unique<h5::Series>(
         gg, "gpu_seconds", h5::Meta{"accelerator time spent in the power bin", "GPU-s"},
-        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1);
+        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1, matrix_storage,
+        &worker_);
     h5::set_attr(gpu_group_.get(), "description",
                  std::string("GPU-seconds per power bin [edge_i, edge_i+1) of every accelerator, "
                              "busy or idle, per rack interval; the last bin is open"));
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
+    rack_clock_.assign(racks, 0.0);
     // Handles to the series a sample appends to, looked up once (absent ones stay empty).
     const auto opt = [&](const std::string& key) {
       return series_.count(key) ? slot(key) : Slot{};
@@ -268,12 +278,13 @@ private:
                                                                : "losses/";
     auto& coord = coords_[prefix];
     if (!coord) {
-      coord = h5::Series::coordinate(group, "time", {});
+      coord = h5::Series::coordinate(group, "time", {}, &worker_);
       describe_time(coord->id(), calendar_);
     }
     const h5::Dimension time = coord->dimension();
     series_[prefix + name] = std::make_unique<h5::Series>(group, name, h5::Meta{long_name, units},
-                                                          std::vector<const h5::Dimension*>{&time});
+                                                          std::vector<const h5::Dimension*>{&time},
+                                                          0, h5::Storage{}, &worker_);
   }
   // A series and its key (for messages), looked up once: samples append through it.
   struct Slot {
@@ -412,11 +423,10 @@ private:
       put_row(*r_inlet_, "racks/inlet_c", rack_row_.data(), racks.size());
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
-    std::vector<double> clock(racks.size());
     for (std::size_t i = 0; i < racks.size(); ++i)
-      std::tie(rack_row_[i], clock[i]) = world_.rack_accelerators(i);
+      std::tie(rack_row_[i], rack_clock_[i]) = world_.rack_accelerators(i);
     put_row(*r_die_, "racks/gpu_die_c", rack_row_.data(), racks.size());
-    put_row(*r_clock_, "racks/gpu_clock", clock.data(), racks.size());
+    put_row(*r_clock_, "racks/gpu_clock", rack_clock_.data(), racks.size());
     const std::vector<double> hist = world_.take_gpu_power_histogram();
     g_coord_->append(now.seconds());
     g_time_->append(now.seconds());
@@ -437,6 +447,9 @@ private:
     std::array<Slot, models::world::loss_stage_count> stages;
   } s_;
   std::array<double, 4> last_split_j_{};
+  // Compresses the chunks of every series below while the simulation goes on; declared before
+  // them, so it outlives them.
+  h5::ChunkWorker worker_;
   World& world_;
   sim::Time duration_;
   sim::Time warmup_;
@@ -450,7 +463,7 @@ private:
   std::map<std::string, std::unique_ptr<h5::Series>> series_;
   std::unique_ptr<h5::Series> r_coord_, r_time_, r_power_, r_inlet_, r_die_, r_clock_;
   std::unique_ptr<h5::Series> g_coord_, g_time_, g_hist_;
-  std::vector<double> rack_energy_, rack_row_;
+  std::vector<double> rack_energy_, rack_row_, rack_clock_;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;
   sim::Time last_facility_, last_rack_;

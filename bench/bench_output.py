@@ -1,14 +1,22 @@
 #!/usr/bin/python3
 """Output cost per trace: what deflate costs and saves for each dataset of a Joule HDF5 file.
 
-    bench/bench_output.py FILE.h5 [--levels 0,1,4,6,9]
+    bench/bench_output.py FILE.h5 [--levels 1,4,6] [--float32-levels 0,1,2,3,4,6]
 
-For every chunked dataset of FILE (a run's output), the stored values are byte-shuffled and
-deflated the way Joule's writer does (HDF5's shuffle + deflate filters: the same zlib on the
-same bytes, in 64 KiB pieces), at each level, as float64 and as float32. Prints per trace and
-in total: raw size, compressed size and the CPU time of compression, and the largest relative
-error of float32 against the float64 values. The time is the process CPU time of zlib alone;
-HDF5's own work on top of it (chunk index, I/O) is not counted.
+Table 1, per trace: every chunked float dataset of FILE (a run's output) is byte-shuffled and
+deflated the way Joule's writer does (the same zlib call, `compress2`, on the same bytes, chunk
+by chunk with the dataset's own chunk shape), at each of --levels, in the dtype it is stored
+in: raw size, compressed size and the CPU time of compression. For float64 datasets it also
+gives the float32 size at the first level and the largest relative error of float32 against the
+float64 values.
+
+Table 2, the float32 format: the per-rack matrices (/racks/*) and the GPU power histogram
+(/gpu_power/gpu_seconds) together, as float32, with and without the shuffle filter, at each of
+--float32-levels: compressed size, CPU time and CPU milliseconds per MiB of raw data. This is
+the measurement the writer's level for those datasets was chosen by (docs/reliability.md).
+
+The time is the process CPU time of shuffle + zlib alone, best of --repeat passes; HDF5's own
+work on top of it (chunk index, I/O) is not counted.
 """
 import argparse
 import time
@@ -17,7 +25,7 @@ import zlib
 import h5py
 import numpy as np
 
-CHUNK = 64 * 1024
+FLOAT32_GROUPS = ("racks/", "gpu_power/gpu_seconds")
 
 
 def shuffle(raw, itemsize):
@@ -26,56 +34,98 @@ def shuffle(raw, itemsize):
     return a.T.copy().tobytes()
 
 
-def deflate(values, level):
-    raw = values.tobytes()
-    step = CHUNK - CHUNK % values.itemsize
-    start = time.process_time()
-    size = 0
-    for i in range(0, len(raw), step):
-        size += len(zlib.compress(shuffle(raw[i:i + step], values.itemsize), level))
-    return size, time.process_time() - start
+def chunks_of(values, chunk_shape):
+    """The dataset's chunks as bytes, edge chunks padded with zeros to the full chunk shape (as
+    HDF5 stores them)."""
+    rows = chunk_shape[0]
+    out = []
+    for start in range(0, values.shape[0], rows):
+        block = values[start:start + rows]
+        if block.shape[0] < rows:
+            pad = np.zeros((rows - block.shape[0],) + block.shape[1:], dtype=block.dtype)
+            block = np.concatenate([block, pad])
+        out.append(np.ascontiguousarray(block).tobytes())
+    return out
+
+
+def deflate(chunks, itemsize, level, use_shuffle, repeat):
+    best, size = None, 0
+    for _ in range(repeat):
+        start = time.process_time()
+        size = 0
+        for raw in chunks:
+            data = shuffle(raw, itemsize) if use_shuffle else raw
+            size += len(zlib.compress(data, level))
+        cpu = time.process_time() - start
+        best = cpu if best is None else min(best, cpu)
+    return size, best
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("file")
-    ap.add_argument("--levels", default="1,4,6,9")
+    ap.add_argument("--levels", default="1,4,6")
+    ap.add_argument("--float32-levels", default="0,1,2,3,4,6")
+    ap.add_argument("--repeat", type=int, default=3, help="passes per measurement (best kept)")
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
+    levels32 = [int(x) for x in args.float32_levels.split(",")]
     rows = []
     with h5py.File(args.file, "r") as f:
         def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and obj.chunks and obj.dtype == np.float64:
-                rows.append((name, obj[()].ravel()))
+            if isinstance(obj, h5py.Dataset) and obj.chunks and obj.dtype.kind == "f":
+                rows.append((name, obj[()], obj.chunks))
         f.visititems(visit)
-    head = f"{'trace':38s} {'raw MiB':>8s}"
+
+    mib = 2.0 ** 20
+    head = f"{'trace':38s} {'dtype':>7s} {'raw MiB':>8s}"
     for lv in levels:
         head += f" {'L' + str(lv) + ' MiB':>8s} {'L' + str(lv) + ' ms':>8s}"
     head += f" {'f32 L' + str(levels[0]) + ' MiB':>12s} {'f32 rel err':>11s}"
     print(head)
     total = np.zeros((len(levels), 2))
     total_raw = 0
-    f32_total = 0
-    for name, v in sorted(rows, key=lambda r: -r[1].nbytes):
-        line = f"{name[:38]:38s} {v.nbytes / 2**20:8.2f}"
+    for name, v, chunk in sorted(rows, key=lambda r: -r[1].nbytes):
+        line = f"{name[:38]:38s} {v.dtype.name:>7s} {v.nbytes / mib:8.2f}"
         total_raw += v.nbytes
+        chunks = chunks_of(v, chunk)
         for k, lv in enumerate(levels):
-            size, cpu = deflate(v, lv)
+            size, cpu = deflate(chunks, v.itemsize, lv, True, args.repeat)
             total[k] += (size, cpu)
-            line += f" {size / 2**20:8.2f} {cpu * 1e3:8.1f}"
-        v32 = v.astype(np.float32)
-        size32, _ = deflate(v32, levels[0])
-        f32_total += size32
-        finite = np.isfinite(v) & (v != 0)
-        err = np.max(np.abs(v32[finite] / v[finite] - 1)) if finite.any() else 0.0
-        line += f" {size32 / 2**20:12.2f} {err:11.1e}"
+            line += f" {size / mib:8.2f} {cpu * 1e3:8.1f}"
+        if v.dtype == np.float64:
+            v32 = v.astype(np.float32)
+            size32, _ = deflate(chunks_of(v32, chunk), 4, levels[0], True, 1)
+            finite = np.isfinite(v) & (v != 0)
+            err = np.max(np.abs(v32[finite] / v[finite] - 1)) if finite.any() else 0.0
+            line += f" {size32 / mib:12.2f} {err:11.1e}"
         if v.nbytes >= 2**16:
             print(line)
-    line = f"{'total (all traces)':38s} {total_raw / 2**20:8.2f}"
+    line = f"{'total (all traces)':38s} {'':>7s} {total_raw / mib:8.2f}"
     for k in range(len(levels)):
-        line += f" {total[k][0] / 2**20:8.2f} {total[k][1] * 1e3:8.1f}"
-    line += f" {f32_total / 2**20:12.2f}"
+        line += f" {total[k][0] / mib:8.2f} {total[k][1] * 1e3:8.1f}"
     print(line)
+
+    # Table 2: the float32 datasets together, shuffle on and off, level by level.
+    picked = [(n, v.astype(np.float32), c) for n, v, c in rows
+              if any(n.startswith(g) for g in FLOAT32_GROUPS) and v.ndim == 2]
+    if not picked:
+        return
+    raw32 = sum(v.nbytes for _, v, _ in picked)
+    chunked = [chunks_of(v, c) for _, v, c in picked]
+    print()
+    print(f"float32 datasets ({', '.join(n for n, _, _ in picked)}): {raw32 / mib:.2f} MiB raw")
+    print(f"{'filters':14s} {'MiB':>8s} {'ratio':>6s} {'CPU ms':>8s} {'ms/MiB raw':>11s}")
+    for use_shuffle in (True, False):
+        for lv in levels32:
+            size = cpu = 0.0
+            for chunks in chunked:
+                s, c = deflate(chunks, 4, lv, use_shuffle, args.repeat)
+                size += s
+                cpu += c
+            label = ("shuffle" if use_shuffle else "no shuffle") + f" L{lv}"
+            print(f"{label:14s} {size / mib:8.2f} {raw32 / max(size, 1):6.1f} {cpu * 1e3:8.1f} "
+                  f"{cpu * 1e3 / (raw32 / mib):11.2f}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """Checks that two builds of Joule write bit-identical outputs on every shipped scenario.
 
     scripts/check-identical.py A [B] [--duration 6h] [--set KEY=VALUE]... [--sweeps]
-                               [--only TEXT] [--keep DIR]
+                               [--only TEXT] [--keep DIR] [--float32 PATTERN]...
 
 A and B are each a `joule` binary or a git revision (a revision is checked out in a temporary
 worktree under /tmp/joule-identical/ and its `joule` target built there, with ccache when
@@ -13,6 +13,12 @@ compared dataset by dataset (raw bytes, so NaN = NaN and -0 != 0)
 and attribute by attribute. Each difference is named: file, object path, attribute, and both
 values (or the first differing element). Fields that legitimately differ between builds
 (wall-clock time, version, git revision) are ignored; --ignore adds names.
+
+Datasets stored as float32 since #20 (the per-rack matrices /racks/* and the GPU power histogram
+/gpu_power/gpu_seconds; --float32 replaces the list) compared with a float64 reference are
+identical when their values are the reference's rounded to float32 (round to nearest, numpy's
+astype): they are reported as "float64 -> float32, values equal to float32 rounding" and not
+counted as differences. Any other change of dtype is a difference.
 
 Exit status: 0 identical, 1 differences found, 2 usage or build error.
 """
@@ -34,6 +40,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # program and its revision), when and where it ran.
 VOLATILE = ["wall_s", "git_revision", "git_dirty", "joule_version", "source", "provenance*",
             "created*", "host*"]
+# Datasets written as float32 since #20 (app/run.cpp, docs/output-format.md): full paths.
+FLOAT32 = ["racks/*", "gpu_power/gpu_seconds"]
 
 
 def sh(cmd, **kw):
@@ -132,7 +140,20 @@ def compare_attrs(where, a, b, extra, diffs):
                 diffs.append(f"{where}@{key}: A {show(a.attrs[key])} != B {show(b.attrs[key])}")
 
 
-def compare_h5(pa, pb, extra):
+def rounded_to_float32(oa, ob, name, float32):
+    """True when one of the datasets is float64 and the other float32, NAME is one of the
+    float32 datasets, and the float32 values are the float64 ones rounded to float32."""
+    if not any(fnmatch.fnmatch(name, p) for p in float32) or oa.shape != ob.shape:
+        return False
+    kinds = {oa.dtype.str.lstrip("<>="), ob.dtype.str.lstrip("<>=")}
+    if kinds != {"f8", "f4"}:
+        return False
+    wide, narrow = (oa, ob) if oa.dtype.itemsize == 8 else (ob, oa)
+    return np.asarray(wide[()]).astype(np.float32).tobytes() == \
+        np.asarray(narrow[()], dtype=np.float32).tobytes()
+
+
+def compare_h5(pa, pb, extra, float32=(), notes=None):
     diffs = []
     with h5py.File(pa, "r") as fa, h5py.File(pb, "r") as fb:
         names_a, names_b = set(), set()
@@ -156,6 +177,11 @@ def compare_h5(pa, pb, extra):
             if isinstance(oa, h5py.Group):
                 continue
             if oa.dtype != ob.dtype or oa.shape != ob.shape:
+                if rounded_to_float32(oa, ob, name, float32):
+                    if notes is not None:
+                        notes.append(f"/{name}: {oa.dtype} -> {ob.dtype}, values equal to "
+                                     "float32 rounding")
+                    continue
                 diffs.append(f"/{name}: A {oa.dtype}{oa.shape} != B {ob.dtype}{ob.shape}")
                 continue
             da, db = oa[()], ob[()]
@@ -203,6 +229,10 @@ def main():
     ap.add_argument("--ignore", action="append", default=[],
                     help="another attribute/object name pattern to ignore")
     ap.add_argument("--keep", help="folder to keep the outputs in (default: temporary)")
+    ap.add_argument("--float32", action="append", default=None,
+                    help="dataset path pattern stored as float32, compared with a float64 "
+                         "reference after rounding (repeatable; default: "
+                         + ", ".join(FLOAT32) + ")")
     args = ap.parse_args()
 
     cache = "/tmp/joule-identical"
@@ -239,19 +269,26 @@ def main():
             if missing:
                 print(f"{rel}: files in one output only: {', '.join(missing)}")
                 total += 1
-        diffs = []
+        diffs, notes = [], []
+        float32 = FLOAT32 if args.float32 is None else args.float32
         for pa, pb in pairs:
             if not os.path.exists(pb):
                 continue
             prefix = os.path.basename(pa) + ":" if is_sweep else ""
-            diffs += [prefix + d for d in compare_h5(pa, pb, args.ignore)]
+            found = []
+            diffs += [prefix + d for d in compare_h5(pa, pb, args.ignore, float32, found)]
+            notes += [prefix + n for n in found]
         if diffs:
             total += len(diffs)
             print(f"{rel}: {len(diffs)} difference(s)")
             for d in diffs:
                 print("  " + d)
+        elif notes:
+            print(f"{rel}: identical but for {len(notes)} dataset(s) now float32")
         else:
             print(f"{rel}: identical")
+        for n in notes:
+            print("  " + n)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     print("identical" if total == 0 else f"{total} difference(s)")

@@ -79,6 +79,56 @@ TEST_CASE("golden run: N nodes at known utilization give exact kWh") {
   CHECK(*back.values.at("it_energy_kwh") == *s.values.at("it_energy_kwh"));
 }
 
+TEST_CASE("rack matrices are float32: the float64 values rounded; facility traces stay float64") {
+  // The golden run with 1000.1 W idle nodes: racks draw 2 × 1000.1 = 2000.2 W idle and
+  // 2 × (1000.1 + 0.5 × (5000 − 1000.1)) = 6000.1 W busy, neither a float32 number.
+  std::string text = golden;
+  text.replace(text.find("idle_power: 1 kW"), 16, "idle_power: 1000.1 W");
+  const auto dir = test::temp_dir("float32");
+  app::RunOptions opt;
+  opt.output = (dir / "f.h5").string();
+  const app::Summary s = app::run(app::load_scenario_text(text, "f.yaml", dir.string()), opt);
+  auto f = app::h5::open_file_readonly(opt.output);
+  const auto dtype_is = [&](const char* path, hid_t expected) {
+    app::h5::Handle ds(H5Dopen2(f.get(), path, H5P_DEFAULT), H5Dclose);
+    app::h5::Handle type(H5Dget_type(ds.get()), H5Tclose);
+    return H5Tequal(type.get(), expected) > 0;
+  };
+  for (const char* path :
+       {"racks/power_w", "racks/gpu_die_c", "racks/gpu_clock", "gpu_power/gpu_seconds"}) {
+    CAPTURE(path);
+    CHECK(dtype_is(path, H5T_IEEE_F32LE));
+  }
+  for (const char* path :
+       {"racks/time_s", "racks/time", "facility/it_power_w", "gpu_power/time_s"}) {
+    CAPTURE(path);
+    CHECK(dtype_is(path, H5T_IEEE_F64LE));
+  }
+  const auto rp = read(opt.output, "racks/power_w");
+  REQUIRE(rp.size() == 8);  // 8 quarter-hours: idle, idle, busy × 4, idle, idle
+  const double idle = static_cast<float>(2000.2), busy = static_cast<float>(6000.1);
+  CHECK(idle != 2000.2);  // 2000.199951171875: the nearest float32
+  CHECK(rp == std::vector<double>{idle, idle, busy, busy, busy, busy, idle, idle});
+  // The facility trace keeps float64: its integral is the summary's IT energy to 1e-12; the
+  // float32 rack trace's to float32's rounding (≤ 2^-24 ≈ 6e-8 relative per value).
+  const double it_kwh = *s.values.at("it_energy_kwh");
+  // 2000.2 W for 2 h, plus (6000.1 − 2000.2) W for the job's hour: 8.0003 kWh.
+  CHECK(it_kwh == doctest::Approx((2000.2 * 2 + (6000.1 - 2000.2) * 1) / 1e3).epsilon(1e-12));
+  const auto t = read(opt.output, "facility/time_s");
+  CHECK(integral(t, read(opt.output, "facility/it_power_w")) / 3.6e6 ==
+        doctest::Approx(it_kwh).epsilon(1e-12));
+  CHECK(integral(read(opt.output, "racks/time_s"), rp) / 3.6e6 ==
+        doctest::Approx(it_kwh).epsilon(6e-8));
+  // 16 GPUs × 900 s in every interval, exactly (a float32 number).
+  const auto hist = read(opt.output, "gpu_power/gpu_seconds");
+  const std::size_t bins = hist.size() / 8;
+  for (std::size_t i = 0; i < 8; ++i) {
+    double sum = 0;
+    for (std::size_t b = 0; b < bins; ++b) sum += hist[i * bins + b];
+    CHECK(sum == 16 * 900.0);
+  }
+}
+
 TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal totals") {
   const auto dir = test::temp_dir("default");
   app::LoadOptions load;
