@@ -3,12 +3,13 @@
 
     bench/bench_output.py FILE.h5 [--levels 1,4,6] [--float32-levels 0,1,2,3,4,6]
 
-Table 1, per trace: every chunked float dataset of FILE (a run's output) is byte-shuffled and
-deflated the way Joule's writer does (the same zlib call, `compress2`, on the same bytes, chunk
-by chunk with the dataset's own chunk shape), at each of --levels, in the dtype it is stored
-in: raw size, compressed size and the CPU time of compression. For float64 datasets it also
-gives the float32 size at the first level and the largest relative error of float32 against the
-float64 values.
+Table 1, per trace: every chunked float dataset of FILE (a run's output) is compressed the way
+Joule's writer does (the same zlib call, `compress2`, on the same bytes, chunk by chunk with the
+dataset's own chunk shape), in the dtype it is stored in: first with its own filters (shuffle or
+not, its deflate level: "stored", e.g. sL4 = shuffle + level 4, L3 = level 3 alone), then
+byte-shuffled and deflated at each of --levels: raw size, compressed size and the CPU time of
+compression. For float64 datasets it also gives the float32 size at the first level and the
+largest relative error of float32 against the float64 values.
 
 Table 2, the float32 format: the per-rack matrices (/racks/*) and the GPU power histogram
 (/gpu_power/gpu_seconds) together, as float32, with and without the shuffle filter, at each of
@@ -74,21 +75,27 @@ def main():
     with h5py.File(args.file, "r") as f:
         def visit(name, obj):
             if isinstance(obj, h5py.Dataset) and obj.chunks and obj.dtype.kind == "f":
-                rows.append((name, obj[()], obj.chunks))
+                level = obj.compression_opts if obj.compression == "gzip" else 0
+                rows.append((name, obj[()], obj.chunks, (bool(obj.shuffle), int(level))))
         f.visititems(visit)
 
     mib = 2.0 ** 20
-    head = f"{'trace':38s} {'dtype':>7s} {'raw MiB':>8s}"
+    head = f"{'trace':38s} {'dtype':>7s} {'raw MiB':>8s} {'stored':>8s} {'MiB':>6s} {'ms':>6s}"
     for lv in levels:
         head += f" {'L' + str(lv) + ' MiB':>8s} {'L' + str(lv) + ' ms':>8s}"
     head += f" {'f32 L' + str(levels[0]) + ' MiB':>12s} {'f32 rel err':>11s}"
     print(head)
     total = np.zeros((len(levels), 2))
+    stored_total = np.zeros(2)
     total_raw = 0
-    for name, v, chunk in sorted(rows, key=lambda r: -r[1].nbytes):
+    for name, v, chunk, (use_shuffle, level) in sorted(rows, key=lambda r: -r[1].nbytes):
         line = f"{name[:38]:38s} {v.dtype.name:>7s} {v.nbytes / mib:8.2f}"
         total_raw += v.nbytes
         chunks = chunks_of(v, chunk)
+        size, cpu = deflate(chunks, v.itemsize, level, use_shuffle, args.repeat)
+        stored_total += (size, cpu)
+        label = ("s" if use_shuffle else "") + f"L{level}"
+        line += f" {label:>8s} {size / mib:6.2f} {cpu * 1e3:6.1f}"
         for k, lv in enumerate(levels):
             size, cpu = deflate(chunks, v.itemsize, lv, True, args.repeat)
             total[k] += (size, cpu)
@@ -101,13 +108,14 @@ def main():
             line += f" {size32 / mib:12.2f} {err:11.1e}"
         if v.nbytes >= 2**16:
             print(line)
-    line = f"{'total (all traces)':38s} {'':>7s} {total_raw / mib:8.2f}"
+    line = f"{'total (all traces)':38s} {'':>7s} {total_raw / mib:8.2f} {'':>8s} " \
+        f"{stored_total[0] / mib:6.2f} {stored_total[1] * 1e3:6.1f}"
     for k in range(len(levels)):
         line += f" {total[k][0] / mib:8.2f} {total[k][1] * 1e3:8.1f}"
     print(line)
 
     # Table 2: the float32 datasets together, shuffle on and off, level by level.
-    picked = [(n, v.astype(np.float32), c) for n, v, c in rows
+    picked = [(n, v.astype(np.float32), c) for n, v, c, _ in rows
               if any(n.startswith(g) for g in FLOAT32_GROUPS) and v.ndim == 2]
     if not picked:
         return

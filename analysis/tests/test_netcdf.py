@@ -100,6 +100,7 @@ def test_racks_are_a_named_dimension(nc_h5):
     assert list(ds["rack"].values) == [0, 1, 2, 3]
     assert ds.dims["time"] == 12
     assert ds["power_w"].attrs["units"] == "W"
+    assert ds["power_w"].dtype == np.float32  # docs/output-format.md, "Types and compression"
     ds.close()
 
 
@@ -144,7 +145,9 @@ def test_ncdump_reads_the_header(nc_h5):
     assert "group: facility" in header and "group: racks" in header
     assert "time = UNLIMITED ; // (72 currently)" in header
     assert 'time:units = "seconds since 2023-07-10T00:00:00-05:00"' in header
-    assert "double power_w(time, rack)" in header
+    # The rack matrices are float32, the facility traces double (docs/output-format.md).
+    assert "float power_w(time, rack)" in header
+    assert "double it_power_w(time)" in header
     assert "string name(job)" in header
 
 
