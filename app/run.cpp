@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -308,12 +309,15 @@ private:
       model = "the power chain (power_chain)";
     else if (starts("outdoor") || starts("wetbulb") || starts("carbon") || starts("price"))
       model = "the site data (site)";
-    throw std::runtime_error(model + std::string(" gave a non-finite value (") + std::to_string(v) +
-                             ") for " + key + " at " + sim::to_string(world_.simulator().now()));
+    const char* what = std::isfinite(v) ? " gave a value beyond the output's float32 range ("
+                                        : " gave a non-finite value (";
+    throw std::runtime_error(model + std::string(what) + std::to_string(v) + ") for " + key +
+                             " at " + sim::to_string(world_.simulator().now()));
   }
+  // A row of a float32 matrix (matrix_storage): finite, and within float32's range.
   void put_row(h5::Series& series, const std::string& key, const double* row, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
-      if (!std::isfinite(row[i])) non_finite(key, row[i]);
+      if (!(std::fabs(row[i]) <= std::numeric_limits<float>::max())) non_finite(key, row[i]);
     series.append_row(row);
   }
 

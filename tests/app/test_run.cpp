@@ -129,6 +129,20 @@ TEST_CASE("rack matrices are float32: the float64 values rounded; facility trace
   }
 }
 
+TEST_CASE("a rack value beyond float32's range stops the run, naming the trace; no file") {
+  // 2 × 1e39 W is a finite double but no float32 (max 3.4e38): stored, it would read as inf.
+  std::string text = golden;
+  text.replace(text.find("idle_power: 1 kW, max_power: 5 kW"), 33,
+               "idle_power: 1e39 W, max_power: 2e39 W");
+  const auto dir = test::temp_dir("float32-range");
+  app::RunOptions opt;
+  opt.output = (dir / "huge.h5").string();
+  CHECK_THROWS_WITH_AS(app::run(app::load_scenario_text(text, "huge.yaml", dir.string()), opt),
+                       doctest::Contains("beyond the output's float32 range"), std::runtime_error);
+  CHECK_FALSE(fs::exists(opt.output));
+  CHECK_FALSE(fs::exists(opt.output + ".partial"));
+}
+
 TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal totals") {
   const auto dir = test::temp_dir("default");
   app::LoadOptions load;
