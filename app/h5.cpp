@@ -337,9 +337,15 @@ double get_double_attr(hid_t obj, const std::string& name) {
   return value;
 }
 
+namespace {
+void check_level(int level, const std::string& where) {
+  if (level < 0 || level > 9)
+    throw Error("HDF5: deflate level " + std::to_string(level) + where + " is not in 0..9");
+}
+}  // namespace
+
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage) {
-  if (storage.level < 0 || storage.level > 9)
-    throw Error("HDF5: deflate level " + std::to_string(storage.level) + " is not in 0..9");
+  check_level(storage.level, "");
   Bytes shuffled;
   const Bytes* in = &raw;
   if (storage.shuffle && item_size > 1) {
@@ -415,9 +421,7 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
       item_size_(storage.precision == Precision::float32 ? sizeof(float) : sizeof(double)) {
   static_assert(std::endian::native == std::endian::little,
                 "Series writes values in memory order as IEEE little-endian");
-  if (storage.level < 0 || storage.level > 9)
-    throw Error("HDF5: deflate level " + std::to_string(storage.level) + " for " + name +
-                " is not in 0..9");
+  check_level(storage.level, " for " + name);
   // 8192 values per chunk (64 KiB of float64), at least 16 rows: good compression, bounded
   // buffer.
   chunk_rows_ = std::max<std::size_t>(16, 8192 / width_);
