@@ -71,6 +71,8 @@ Facility::Facility(FacilitySpec s, const FacilityDesign& design)
     }
   }
   supply_air_c_ = design.initial_supply_c;
+  inlet_c_.resize(static_cast<std::size_t>(design.racks));
+  take_inlets();
   outdoor_ = site_->conditions(sim::Time::zero());
   carbon_ = site_->carbon_intensity(sim::Time::zero());
   price_ = site_->price(sim::Time::zero());
@@ -281,6 +283,7 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     }
     if (over) ++over_capacity_->steps;
     supply_air_c_ = zones_.front().supply_air_c;
+    take_inlets();
     if (has_thermal()) {
       max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
       hottest_c_s_ += hottest_c * dt_s;
@@ -440,6 +443,20 @@ BatterySettlement Facility::battery_settlement() const {
   s.cost_usd = s.energy_j * totals_.price_s / totals_.elapsed_s;
   s.co2e_kg = s.energy_j * totals_.carbon_s / totals_.elapsed_s;
   return s;
+}
+
+void Facility::take_inlets() {
+  if (zones_.empty()) {
+    std::fill(inlet_c_.begin(), inlet_c_.end(), supply_air_c_);
+    return;
+  }
+  for (const Zone& z : zones_) {
+    if (z.hall)
+      for (std::size_t i = 0; i < z.racks.size(); ++i)
+        inlet_c_[z.racks[i]] = z.hall->inlet_c(static_cast<int>(i));
+    else
+      for (const std::uint32_t r : z.racks) inlet_c_[r] = z.supply_air_c;
+  }
 }
 
 double Facility::inlet_c(int rack) const {
