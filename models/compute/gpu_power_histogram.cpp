@@ -32,13 +32,13 @@ std::size_t GpuPowerHistogram::bin(double power_w) const {
   return std::min(bins() - 1, static_cast<std::size_t>(power_w / width_w_));
 }
 
-void GpuPowerHistogram::move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus) {
+inline void GpuPowerHistogram::move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus) {
   if (now > since_[b]) current_[b] += static_cast<double>(gpus_[b]) * (now - since_[b]).seconds();
   since_[b] = now;
   gpus_[b] += delta_gpus;
 }
 
-void GpuPowerHistogram::add_node(const State& s, sim::Time now, std::int64_t sign) {
+inline void GpuPowerHistogram::add_node(const State& s, sim::Time now, std::int64_t sign) {
   const std::uint32_t inline_n = std::min<std::uint32_t>(s.entries, 2);
   for (std::uint32_t i = 0; i < inline_n; ++i) move(s.first[i].bin, now, sign * s.first[i].count);
   for (const Entry& e : s.more) move(e.bin, now, sign * e.count);
@@ -53,6 +53,31 @@ void GpuPowerHistogram::set(std::size_t node, sim::Time now, int busy, double bu
 void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Group> groups,
                             double idle_w) {
   State& s = nodes_.at(node);
+  if (groups.size() <= 1) {
+    // One job or none (the common case): at most two entries. The same GPUs in the same bins
+    // (a new power within the bins it had) move nothing.
+    std::array<Entry, 2> fresh{};
+    std::uint32_t n = 0;
+    int busy = 0;
+    if (!groups.empty()) {
+      busy = std::clamp(groups[0].count, 0, gpus_per_node_);
+      if (busy > 0) fresh[n++] = {static_cast<std::uint32_t>(bin(groups[0].power_w)), busy};
+    }
+    if (gpus_per_node_ > busy)
+      fresh[n++] = {static_cast<std::uint32_t>(bin(idle_w)), gpus_per_node_ - busy};
+    const auto same = [](const Entry& a, const Entry& b) {
+      return a.bin == b.bin && a.count == b.count;
+    };
+    if (n == s.entries && (n < 1 || same(fresh[0], s.first[0])) &&
+        (n < 2 || same(fresh[1], s.first[1])))
+      return;
+    add_node(s, now, -1);
+    s.entries = n;
+    s.first = fresh;
+    s.more.clear();
+    add_node(s, now, +1);
+    return;
+  }
   add_node(s, now, -1);
   s.entries = 0;
   s.more.clear();

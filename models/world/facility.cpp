@@ -279,11 +279,18 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
       water_m3_per_s_ += zone.water_m3_per_s;
       plant_rejected_w_ += zone.rejected_w;
       unmet_w_ += zone.unmet_w;
-      if (zone.hall) hottest_c = std::max(hottest_c, zone.hall->max_inlet_c());
     }
     if (over) ++over_capacity_->steps;
     supply_air_c_ = zones_.front().supply_air_c;
     take_inlets();
+    // Each hall's hottest inlet (what DataHall::max_inlet_c() gives: the same maximum in the
+    // same order), from the contiguous copy rather than the hall's strided nodes.
+    for (const Zone& zone : zones_) {
+      if (!zone.hall) continue;
+      double zone_c = -1e300;
+      for (const std::uint32_t r : zone.racks) zone_c = std::max(zone_c, inlet_c_[r]);
+      hottest_c = std::max(hottest_c, zone_c);
+    }
     if (has_thermal()) {
       max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
       hottest_c_s_ += hottest_c * dt_s;

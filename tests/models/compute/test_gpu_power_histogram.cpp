@@ -106,6 +106,11 @@ TEST_CASE("GPU counts per bin, integrated per bin, give the GPU-seconds of each 
     integrate(ref[node], now);
     ref[node].busy = groups;
     ref[node].idle_w = idle_w;
+    if (next() % 4 == 0) {  // the same state again a little later: its GPUs stay in their bins
+      now = now + sim::Time::from_ns(static_cast<std::int64_t>(next() % 1'000'000'000ULL));
+      h.set(node, now, groups, idle_w);
+      integrate(ref[node], now);
+    }
     if (next() % 50 == 0) {
       const auto got = h.take(now);
       for (auto& s : ref) integrate(s, now);
