@@ -158,6 +158,7 @@ void ThermalNetwork::step(double dt_s) {
   }
   if (dirty_) {
     refill(1.0 / dt_s_);
+    hub_prefix_valid_ = false;
     if (block_pattern_dirty_) {
       drop_classes();
       blocks_ = block_pattern(matrix_);
@@ -520,11 +521,29 @@ bool ThermalNetwork::refactor_hubs() {
     return source % 2 ? -v : v;
   };
   double* value = matrix_.valuePtr();
-  for (const HubSlot& slot : hub_slots_) {
+  for (HubSlot& slot : hub_slots_) {
+    if (!hub_prefix_valid_) {
+      slot.fixed = 0;
+      for (const int source : slot.sources) {
+        if (source >= 0 && link_hub_only_[static_cast<std::size_t>(source / 2)]) break;
+        ++slot.fixed;
+      }
+      if (slot.fixed > 0) {
+        slot.prefix = contribution(slot.sources.front());
+        for (std::size_t i = 1; i < slot.fixed; ++i) slot.prefix += contribution(slot.sources[i]);
+      }
+    }
     double& v = value[slot.slot];
-    v = contribution(slot.sources.front());
-    for (std::size_t i = 1; i < slot.sources.size(); ++i) v += contribution(slot.sources[i]);
+    std::size_t i = slot.fixed;
+    if (i > 0) {
+      v = slot.prefix;
+    } else {
+      v = contribution(slot.sources.front());
+      i = 1;
+    }
+    for (; i < slot.sources.size(); ++i) v += contribution(slot.sources[i]);
   }
+  hub_prefix_valid_ = true;
   if (!factor_hubs()) {
     b.factored_values.clear();
     return false;
@@ -535,6 +554,7 @@ bool ThermalNetwork::refactor_hubs() {
 
 void ThermalNetwork::map_hub_entries() {
   hub_slots_.clear();
+  hub_prefix_valid_ = false;
   link_hub_only_.assign(links_.size(), 0);
   if (!blocks_) return;
   Blocks& b = *blocks_;

@@ -24,12 +24,26 @@
 //   (A_hh − Σ_g A_hg G_g) x_h = b_h − Σ_g A_hg y_g,
 // the group inverses and the Schur complement factored once per factorization. Other networks,
 // and solve_steady(), use SparseLU. At 3,136 racks this made the 60-s step about 4× faster.
-// A re-factorization compares the matrix with the one last factored and re-inverts only the
-// groups whose entries changed (the same arithmetic on the same numbers, so the same bits);
-// the Schur complement, O(groups), is always rebuilt. A change of a hub's links alone (the
-// CRAH bypass following the servers' airflow every step) re-factors only the hubs: their
-// entries of the matrix are summed again from their contributions, in the order a full refill
-// sums them, and the Schur complement rebuilt; nothing else is touched.
+//
+// Groups are solved by class, not one by one. Groups whose blocks A_gg, A_gh, A_hg, C/Δt and
+// boundary links are bit-for-bit equal (racks of one design) share a type: one inverse, one
+// G_g, one A_hg G_g. Groups of one type whose temperatures and heat are also bit-for-bit equal
+// have the same b_g, so the same y_g and, x_h being common, the same x_g: they form a class,
+// solved once per step, and the sums over groups become sums over classes c (in class order)
+// with n_c members:
+//   Σ_g A_hg y_g = Σ_c n_c · (A_hg y_c),   Σ_g A_hg G_g = Σ_types n_t · (A_hg G_t).
+// That rounds differently from adding every group's term (the only difference from solving
+// each group: ~1e-15 relative). A group whose heat, temperature or type changes leaves its
+// class for the class keyed by (old class, what changed, new value), made at the first such
+// change since the last step, so the racks of a job that change together stay one class;
+// after each step, classes whose states became bit-for-bit equal merge (O(classes), by a hash
+// of the state). A step costs O(types + classes) and a change O(changed groups);
+// temperature() reads a group's node through its class. A re-factorization compares the
+// matrix with the one last factored and looks up the type of each group whose entries changed
+// by its bits, inverting only new types; the Schur complement is summed by type. A change of
+// a hub's links alone (the CRAH bypass following the servers' airflow every step) re-factors
+// only the hubs: their entries of the matrix are summed again from their contributions, in the
+// order a full refill sums them, and the Schur complement rebuilt (O(types)).
 //
 // Energy: summing the node equations, internal conductances cancel and, when every node's
 // stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
@@ -283,11 +297,18 @@ private:
   bool reinvert_ = false;    // forget_factorization(): invert every type again
   // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
   // +value, 2·link + 1 for −value.
+  // The leading `fixed` sources change only with a full refill (C/Δt, links beyond the hubs):
+  // their partial sum, `prefix`, is kept from the last full refill (valid while
+  // hub_prefix_valid_), so re-summing a hub entry after the bypass moved costs O(hub-only
+  // sources), not O(racks), with the same additions in the same order.
   struct HubSlot {
     int slot;
     std::vector<int> sources;
+    std::size_t fixed = 0;
+    double prefix = 0;
   };
   std::vector<HubSlot> hub_slots_;
+  bool hub_prefix_valid_ = false;
   std::vector<char> link_hub_only_;  // per link: all its matrix entries are among hubs
   bool refill_all_ = true;           // a change beyond hub-only links since the last factoring
   std::vector<double> c_over_dt_;    // C_i/Δt, per factorization
