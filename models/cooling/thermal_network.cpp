@@ -682,27 +682,34 @@ void ThermalNetwork::split(int group, int what, std::uint64_t bits) {
   move_group(group, it->second);
 }
 
+namespace {
+
+// A group node's heat (`what` = 0) or temperature (`what` = max_group) set while groups are
+// solved by class: the group leaves its class when the value's bits differ from the class's.
+template <typename Blocks, typename Split>
+void set_in_class(const Blocks& b, int node, int what, double value, Split&& split) {
+  const int g = b.group_of[static_cast<std::size_t>(node)];
+  if (g < 0) return;
+  const auto local = static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(node)]);
+  const auto& c = b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])];
+  if (bits_of(what > 0 ? c.t[local] : c.q[local]) != bits_of(value))
+    split(g, what + static_cast<int>(local), bits_of(value));
+}
+
+}  // namespace
+
 void ThermalNetwork::set_heat(Node n, double q_w) {
   heat_w_[n.index] = q_w;
-  if (!aggregated_) return;
-  const Blocks& b = *blocks_;
-  const int g = b.group_of[static_cast<std::size_t>(n.index)];
-  if (g < 0) return;
-  const int local = b.local_of[static_cast<std::size_t>(n.index)];
-  const Class& c = b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])];
-  if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w)) split(g, local, bits_of(q_w));
+  if (aggregated_)
+    set_in_class(*blocks_, n.index, 0, q_w,
+                 [this](int g, int what, std::uint64_t bits) { split(g, what, bits); });
 }
 
 void ThermalNetwork::set_temperature(Node n, double temp_c) {
   temp_c_[n.index] = temp_c;
-  if (!aggregated_) return;
-  const Blocks& b = *blocks_;
-  const int g = b.group_of[static_cast<std::size_t>(n.index)];
-  if (g < 0) return;
-  const int local = b.local_of[static_cast<std::size_t>(n.index)];
-  const Class& c = b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])];
-  if (bits_of(c.t[static_cast<std::size_t>(local)]) != bits_of(temp_c))
-    split(g, max_group + local, bits_of(temp_c));
+  if (aggregated_)
+    set_in_class(*blocks_, n.index, max_group, temp_c,
+                 [this](int g, int what, std::uint64_t bits) { split(g, what, bits); });
 }
 
 void ThermalNetwork::build_classes() {
