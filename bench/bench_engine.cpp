@@ -8,8 +8,6 @@
 // a shared machine slows neither side.
 //
 //   bench_engine [pending=all] [events=5000000] [repeats=3]
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -17,45 +15,11 @@
 #include <queue>
 #include <vector>
 
-#include "sim/random.hpp"
-#include "sim/simulator.hpp"
+#include "bench/hold_model.hpp"
 
 using namespace joule::sim;
+using joule::bench::cpu_s;
 namespace {
-
-double cpu_s() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-// Precomputed exponential increments (mean 1 ms) so both runs do the same arithmetic.
-std::vector<Time::rep> increments(std::size_t n) {
-  Rng rng = RandomStreams(2024).stream("hold");
-  std::vector<Time::rep> out(n);
-  for (auto& x : out) x = static_cast<Time::rep>(rng.exponential(1e6)) + 1;
-  return out;
-}
-
-double run_engine(std::size_t pending, std::uint64_t events, const std::vector<Time::rep>& inc,
-                  std::uint64_t& checksum) {
-  Simulator sim;
-  const std::size_t mask = inc.size() - 1;
-  std::size_t k = 0;
-  std::uint64_t sum = 0;
-  HandlerId hold = 0;
-  hold = sim.bind([&](std::uint64_t arg) {
-    sum += arg;
-    sim.at(sim.now() + Time::from_ns(inc[k++ & mask]), hold, arg + 1);
-    if (sim.events_processed() == events) sim.stop();
-  });
-  for (std::size_t i = 0; i < pending; ++i) sim.at(Time::from_ns(inc[k++ & mask]), hold, i);
-  const double t0 = cpu_s();
-  sim.run();
-  const double wall = cpu_s() - t0;
-  checksum = sum;
-  return static_cast<double>(sim.events_processed()) / wall;
-}
 
 double run_bare(std::size_t pending, std::uint64_t events, const std::vector<Time::rep>& inc,
                 std::uint64_t& checksum) {
@@ -84,7 +48,7 @@ int main(int argc, char** argv) {
   if (argc > 1) sizes = {std::strtoull(argv[1], nullptr, 10)};
   const std::uint64_t events = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 5000000;
   const int repeats = argc > 3 ? std::atoi(argv[3]) : 3;
-  const auto inc = increments(1 << 20);
+  const auto inc = joule::bench::hold_increments(1 << 20);
   std::printf("hold model: %llu events per run, best of %d, M events per CPU-second\n",
               static_cast<unsigned long long>(events), repeats);
   std::printf("%10s %12s %12s %8s\n", "pending", "engine", "bare heap", "ratio");
@@ -93,7 +57,7 @@ int main(int argc, char** argv) {
     std::uint64_t c1 = 0, c2 = 0;
     for (int r = 0; r < repeats; ++r) {
       // Alternate so that machine noise hits both alike.
-      best_engine = std::max(best_engine, run_engine(pending, events, inc, c1));
+      best_engine = std::max(best_engine, joule::bench::hold_engine(pending, events, inc, c1));
       best_bare = std::max(best_bare, run_bare(pending, events, inc, c2));
     }
     std::printf("%10zu %12.2f %12.2f %8.2f   (checksums %llu %llu)\n", pending, best_engine / 1e6,

@@ -15,11 +15,16 @@ GpuPowerHistogram::GpuPowerHistogram(std::size_t nodes, int gpus_per_node, doubl
   const auto n = static_cast<std::size_t>(std::ceil(max_w / bin_width_w));
   for (std::size_t i = 0; i <= n; ++i) edges_.push_back(static_cast<double>(i) * bin_width_w);
   current_.assign(n, 0.0);
-  if (gpus_per_node > 0)  // until set: every GPU idle at 0 W
+  gpus_.assign(n, 0);
+  since_.assign(n, sim::Time::zero());
+  if (gpus_per_node > 0) {  // until set: every GPU idle at 0 W
+    const Entry idle{static_cast<std::uint32_t>(bin(0.0)), gpus_per_node};
     for (auto& s : nodes_) {
       s.entries = 1;
-      s.first[0] = {static_cast<std::uint32_t>(bin(0.0)), gpus_per_node};
+      s.first[0] = idle;
     }
+    gpus_[idle.bin] = static_cast<std::int64_t>(nodes) * gpus_per_node;
+  }
 }
 
 std::size_t GpuPowerHistogram::bin(double power_w) const {
@@ -27,14 +32,16 @@ std::size_t GpuPowerHistogram::bin(double power_w) const {
   return std::min(bins() - 1, static_cast<std::size_t>(power_w / width_w_));
 }
 
-void GpuPowerHistogram::integrate(State& s, sim::Time now) {
-  const double dt = (now - s.since).seconds();
-  if (dt > 0) {
-    const std::uint32_t inline_n = std::min<std::uint32_t>(s.entries, 2);
-    for (std::uint32_t i = 0; i < inline_n; ++i) current_[s.first[i].bin] += s.first[i].count * dt;
-    for (const Entry& e : s.more) current_[e.bin] += e.count * dt;
-  }
-  s.since = now;
+inline void GpuPowerHistogram::move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus) {
+  if (now > since_[b]) current_[b] += static_cast<double>(gpus_[b]) * (now - since_[b]).seconds();
+  since_[b] = now;
+  gpus_[b] += delta_gpus;
+}
+
+inline void GpuPowerHistogram::add_node(const State& s, sim::Time now, std::int64_t sign) {
+  const std::uint32_t inline_n = std::min<std::uint32_t>(s.entries, 2);
+  for (std::uint32_t i = 0; i < inline_n; ++i) move(s.first[i].bin, now, sign * s.first[i].count);
+  for (const Entry& e : s.more) move(e.bin, now, sign * e.count);
 }
 
 void GpuPowerHistogram::set(std::size_t node, sim::Time now, int busy, double busy_w,
@@ -46,7 +53,32 @@ void GpuPowerHistogram::set(std::size_t node, sim::Time now, int busy, double bu
 void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Group> groups,
                             double idle_w) {
   State& s = nodes_.at(node);
-  integrate(s, now);
+  if (groups.size() <= 1) {
+    // One job or none (the common case): at most two entries. The same GPUs in the same bins
+    // (a new power within the bins it had) move nothing.
+    std::array<Entry, 2> fresh{};
+    std::uint32_t n = 0;
+    int busy = 0;
+    if (!groups.empty()) {
+      busy = std::clamp(groups[0].count, 0, gpus_per_node_);
+      if (busy > 0) fresh[n++] = {static_cast<std::uint32_t>(bin(groups[0].power_w)), busy};
+    }
+    if (gpus_per_node_ > busy)
+      fresh[n++] = {static_cast<std::uint32_t>(bin(idle_w)), gpus_per_node_ - busy};
+    const auto same = [](const Entry& a, const Entry& b) {
+      return a.bin == b.bin && a.count == b.count;
+    };
+    if (n == s.entries && (n < 1 || same(fresh[0], s.first[0])) &&
+        (n < 2 || same(fresh[1], s.first[1])))
+      return;
+    add_node(s, now, -1);
+    s.entries = n;
+    s.first = fresh;
+    s.more.clear();
+    add_node(s, now, +1);
+    return;
+  }
+  add_node(s, now, -1);
   s.entries = 0;
   s.more.clear();
   const auto add = [&](std::size_t b, int count) {
@@ -64,10 +96,11 @@ void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Gro
     busy += count;
   }
   if (gpus_per_node_ > busy) add(bin(idle_w), gpus_per_node_ - busy);
+  add_node(s, now, +1);
 }
 
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {
-  for (auto& s : nodes_) integrate(s, now);
+  for (std::uint32_t b = 0; b < gpus_.size(); ++b) move(b, now, 0);
   std::vector<double> out(bins(), 0.0);
   out.swap(current_);
   return out;

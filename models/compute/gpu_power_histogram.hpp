@@ -1,14 +1,17 @@
 // Per-GPU power distribution of a cluster, per output interval: GPU-seconds spent in fixed
 // power bins, so that a simulated cluster's power CDF can be compared with measured ones.
 //
-//   h_b(interval) = Σ_nodes Σ_states n_state · Δt_state   over the states whose per-GPU power
-//                   falls in bin b = floor(P / width), the last bin open to the right
+//   h_b(interval) = ∫ n_b(t) dt   n_b: the GPUs whose per-GPU power now falls in bin
+//                                 b = floor(P / width), the last bin open to the right
 //
 // Each node holds groups of GPUs at a time: the busy ones of each job on it (one job, or several
 // sharing the node at GPU granularity), each group at its own power, and the rest idle at
-// another (compute::NodePower). A node's state is integrated lazily, when it changes and when
-// an interval is taken, like every other energy account. Σ_b h_b = GPUs × interval length
-// exactly (an invariant the tests check).
+// another (compute::NodePower). The histogram keeps n_b, the GPUs in each bin now, and
+// integrates a bin lazily when its count changes and when an interval is taken
+// (h_b += n_b · Δt), like every other energy account: a change of one node touches only the
+// bins it leaves and enters, and a take visits the bins, not the nodes. Σ_b h_b = GPUs ×
+// interval length (an invariant the tests check, to rounding: each h_b is a sum of n_b · Δt
+// terms in double precision).
 #pragma once
 
 #include <array>
@@ -43,28 +46,32 @@ public:
   std::size_t bins() const { return edges_.size() - 1; }
 
 private:
-  // A node's state as what integrating it adds: `count` GPUs to bin `bin`, in the order the
+  // A node's state as the GPUs it puts in each bin: `count` GPUs in bin `bin`, in the order the
   // groups were given (the busy groups, clamped to the node's GPUs, then the idle rest), found
-  // once when the state is set rather than at every integration. The first two entries (one
-  // job and the idle rest, the common case) are stored in place, further ones in `more`.
+  // once when the state is set. The first two entries (one job and the idle rest, the common
+  // case) are stored in place, further ones in `more`.
   struct Entry {
     std::uint32_t bin = 0;
     int count = 0;
   };
   struct State {
-    sim::Time since;
     std::uint32_t entries = 0;
     std::array<Entry, 2> first{};
     std::vector<Entry> more;
   };
   std::size_t bin(double power_w) const;
-  void integrate(State& s, sim::Time now);
+  // Bin `b` integrated up to `now` (h_b += n_b · Δt), then `delta_gpus` GPUs enter it (< 0:
+  // leave it).
+  void move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus);
+  void add_node(const State& s, sim::Time now, std::int64_t sign);
 
   int gpus_per_node_;
   double width_w_;
   std::vector<double> edges_;
   std::vector<State> nodes_;
-  std::vector<double> current_;
+  std::vector<double> current_;     // h_b of the interval, up to since_[b]
+  std::vector<std::int64_t> gpus_;  // n_b: GPUs in bin b now
+  std::vector<sim::Time> since_;    // when h_b was last integrated
 };
 
 }  // namespace joule::models::compute

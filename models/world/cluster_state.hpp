@@ -21,12 +21,15 @@
 
 namespace joule::models::world {
 
-// Energy of a constant-power load, integrated lazily.
+// Energy of a constant-power load, integrated lazily. Brought up to the instant it was last
+// brought to, it returns at once (energy += power × 0 leaves a finite energy as it is): the
+// nodes of one job change at one instant, each bringing its rack and the IT account up to now.
 struct RackAccount {
   double power_w = 0.0;
   double energy_j = 0.0;
   sim::Time last_update;
   void update_to(sim::Time now) {
+    if (now == last_update) return;
     energy_j += power_w * (now - last_update).seconds();
     last_update = now;
   }
@@ -76,6 +79,7 @@ public:
   }
 
   double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
+  std::span<const double> rack_inlets_c() const { return rack_inlet_c_; }
   void set_rack_inlet_c(std::size_t rack, double inlet_c);
   // NodeInfo::inlet_rise_k of every node of a rack.
   void set_rack_inlet_rise_k(std::size_t rack, double rise_k);

@@ -71,6 +71,8 @@ Facility::Facility(FacilitySpec s, const FacilityDesign& design)
     }
   }
   supply_air_c_ = design.initial_supply_c;
+  inlet_c_.resize(static_cast<std::size_t>(design.racks));
+  take_inlets();
   outdoor_ = site_->conditions(sim::Time::zero());
   carbon_ = site_->carbon_intensity(sim::Time::zero());
   price_ = site_->price(sim::Time::zero());
@@ -277,10 +279,18 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
       water_m3_per_s_ += zone.water_m3_per_s;
       plant_rejected_w_ += zone.rejected_w;
       unmet_w_ += zone.unmet_w;
-      if (zone.hall) hottest_c = std::max(hottest_c, zone.hall->max_inlet_c());
     }
     if (over) ++over_capacity_->steps;
     supply_air_c_ = zones_.front().supply_air_c;
+    take_inlets();
+    // Each hall's hottest inlet (what DataHall::max_inlet_c() gives: the same maximum in the
+    // same order), from the contiguous copy rather than the hall's strided nodes.
+    for (const Zone& zone : zones_) {
+      if (!zone.hall) continue;
+      double zone_c = -1e300;
+      for (const std::uint32_t r : zone.racks) zone_c = std::max(zone_c, inlet_c_[r]);
+      hottest_c = std::max(hottest_c, zone_c);
+    }
     if (has_thermal()) {
       max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
       hottest_c_s_ += hottest_c * dt_s;
@@ -440,6 +450,20 @@ BatterySettlement Facility::battery_settlement() const {
   s.cost_usd = s.energy_j * totals_.price_s / totals_.elapsed_s;
   s.co2e_kg = s.energy_j * totals_.carbon_s / totals_.elapsed_s;
   return s;
+}
+
+void Facility::take_inlets() {
+  if (zones_.empty()) {
+    std::fill(inlet_c_.begin(), inlet_c_.end(), supply_air_c_);
+    return;
+  }
+  for (const Zone& z : zones_) {
+    if (z.hall)
+      for (std::size_t i = 0; i < z.racks.size(); ++i)
+        inlet_c_[z.racks[i]] = z.hall->inlet_c(static_cast<int>(i));
+    else
+      for (const std::uint32_t r : z.racks) inlet_c_[r] = z.supply_air_c;
+  }
 }
 
 double Facility::inlet_c(int rack) const {

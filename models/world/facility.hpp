@@ -138,6 +138,9 @@ public:
 
   // A rack's inlet now: from its zone's data hall, else its zone's supply air.
   double inlet_c(int rack) const;
+  // Every rack's inlet_c() as one span, rack by rack (taken after each control step, the only
+  // time inlets move), for a reader that scans them all.
+  std::span<const double> inlets_c() const { return inlet_c_; }
   // Steady rise of a rack's inlet per watt of its power (data hall recirculation; 0 without a
   // hall: every rack breathes the supply air).
   double inlet_rise_k_per_w(int rack) const;
@@ -295,7 +298,9 @@ private:
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
   double max_inlet_c_ = -1e300;
-  double settle_from_j_ = 0;  // the battery's charge the settlement returns it to
+  std::vector<double> inlet_c_;  // inlets_c()
+  void take_inlets();            // inlet_c_ from the zones
+  double settle_from_j_ = 0;     // the battery's charge the settlement returns it to
   double hottest_c_s_ = 0, hottest_s_ = 0;
   // ∫ CRAH supply, its bypass, the servers' airflow and their recirculated share, m³.
   double crah_m3_ = 0, bypass_m3_ = 0, server_m3_ = 0, recirculated_m3_ = 0;

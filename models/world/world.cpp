@@ -539,10 +539,15 @@ void World::on_control_step() {
   facility_->control_step(now, control_step_, rack_w_, state_.changed_racks());
   state_.clear_changed_racks();
   if (facility_->has_thermal() || facility_->has_cooling()) {
+    // One pass over two arrays: the inlets the step left and those the racks were evaluated
+    // at. A rack whose inlet did not move past the tolerance (most of them, at most steps)
+    // changes nothing downstream.
+    const std::span<const double> inlets = facility_->inlets_c();
+    const std::span<const double> evaluated = state_.rack_inlets_c();
     std::vector<std::int32_t> touched;
     for (std::uint32_t r = 0; r < state_.rack_count(); ++r) {
-      const double inlet = facility_->inlet_c(static_cast<int>(r));
-      if (std::fabs(inlet - state_.rack_inlet_c(r)) <= inlet_tolerance_k) continue;
+      const double inlet = inlets[r];
+      if (std::fabs(inlet - evaluated[r]) <= inlet_tolerance_k) continue;
       state_.set_rack_inlet_c(r, inlet);
       reevaluate_rack(r);
       for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id)

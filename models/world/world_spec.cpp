@@ -142,8 +142,8 @@ WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
   std::vector<network::PoolNetwork> pool_networks(c.pools.size());
   for (std::size_t p = 0, node = 0; p < c.pools.size(); ++p) {
     if (c.pooled) pool_networks[p].network = cluster.node("pools")->items[p].find("network");
-    for (int i = 0; i < c.pool_node_count(p); ++i)
-      pool_networks[p].nodes.push_back(static_cast<int>(node++));
+    const int nodes = c.pool_node_count(p);  // O(racks): once per pool, not per node
+    for (int i = 0; i < nodes; ++i) pool_networks[p].nodes.push_back(static_cast<int>(node++));
   }
   spec.network = network::fabrics_from_params(cluster.node("network"), pool_networks,
                                               c.node_count(), c.node.accelerators);

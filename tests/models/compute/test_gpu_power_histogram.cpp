@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -46,11 +46,14 @@ TEST_CASE("a shared node: each job's GPUs in their own bin, the rest idle") {
   CHECK(std::accumulate(a.begin(), a.end(), 0.0) == doctest::Approx(8 * 50.0));
 }
 
-TEST_CASE("bins found when a state is set give, bit for bit, the bins found at each integration") {
-  // The histogram turns each node's state into (bin, GPU count) entries when it is set; the
-  // reference below is the direct form: every integration clamps the groups and bins their
-  // powers again. Random states (one job, shared nodes of up to 4 groups, over-full groups,
-  // powers past the last edge) at random instants, several takes: every bin equal to the bit.
+TEST_CASE("GPU counts per bin, integrated per bin, give the GPU-seconds of each node's states") {
+  // The histogram keeps the GPUs in each bin now and integrates a bin when its count changes;
+  // the references below are the direct form (every node's state integrated on its own: its
+  // groups clamped and binned, count × Δt added per node) and the exact GPU-nanoseconds in
+  // integers. Random states (one job, shared nodes of up to 4 groups, over-full groups, powers
+  // past the last edge) at random instants, several takes: every bin within 1e-12 of the exact
+  // value (relative to the interval's GPU-seconds; the two forms add the same terms in another
+  // order), and the bins sum to GPUs × interval.
   constexpr int gpus = 8;
   constexpr std::size_t nodes = 6;
   GpuPowerHistogram h(nodes, gpus, 20.0, 1500.0);
@@ -61,20 +64,28 @@ TEST_CASE("bins found when a state is set give, bit for bit, the bins found at e
   };
   std::vector<Ref> ref(nodes);
   std::vector<double> cur(h.bins(), 0.0);
+  std::vector<std::int64_t> exact_ns(h.bins(), 0);
   const auto bin = [&](double w) {
     if (!(w > 0)) return std::size_t{0};
     return std::min(h.bins() - 1, static_cast<std::size_t>(w / 20.0));
   };
   const auto integrate = [&](Ref& s, sim::Time now) {
     const double dt = (now - s.since).seconds();
+    const std::int64_t dt_ns = (now - s.since).ns();
     if (dt > 0) {
       int busy = 0;
       for (const auto& g : s.busy) {
         const int count = std::clamp(g.count, 0, gpus - busy);
-        if (count > 0) cur[bin(g.power_w)] += count * dt;
+        if (count > 0) {
+          cur[bin(g.power_w)] += count * dt;
+          exact_ns[bin(g.power_w)] += count * dt_ns;
+        }
         busy += count;
       }
-      if (gpus > busy) cur[bin(s.idle_w)] += (gpus - busy) * dt;
+      if (gpus > busy) {
+        cur[bin(s.idle_w)] += (gpus - busy) * dt;
+        exact_ns[bin(s.idle_w)] += (gpus - busy) * dt_ns;
+      }
     }
     s.since = now;
   };
@@ -83,7 +94,7 @@ TEST_CASE("bins found when a state is set give, bit for bit, the bins found at e
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     return x >> 33;
   };
-  sim::Time now;
+  sim::Time now, from;
   int takes = 0;
   for (int k = 0; k < 3000; ++k) {
     now = now + sim::Time::from_ns(static_cast<std::int64_t>(next() % 5'000'000'000ULL));
@@ -95,12 +106,26 @@ TEST_CASE("bins found when a state is set give, bit for bit, the bins found at e
     integrate(ref[node], now);
     ref[node].busy = groups;
     ref[node].idle_w = idle_w;
+    if (next() % 4 == 0) {  // the same state again a little later: its GPUs stay in their bins
+      now = now + sim::Time::from_ns(static_cast<std::int64_t>(next() % 1'000'000'000ULL));
+      h.set(node, now, groups, idle_w);
+      integrate(ref[node], now);
+    }
     if (next() % 50 == 0) {
       const auto got = h.take(now);
       for (auto& s : ref) integrate(s, now);
-      for (std::size_t b = 0; b < cur.size(); ++b)
-        REQUIRE(std::bit_cast<std::uint64_t>(got[b]) == std::bit_cast<std::uint64_t>(cur[b]));
+      const double gpu_s = static_cast<double>(nodes * gpus) * (now - from).seconds();
+      double sum = 0.0;
+      for (std::size_t b = 0; b < cur.size(); ++b) {
+        const double exact = static_cast<double>(exact_ns[b]) * 1e-9;
+        REQUIRE(std::fabs(got[b] - exact) <= 1e-12 * gpu_s);
+        REQUIRE(std::fabs(got[b] - cur[b]) <= 1e-12 * gpu_s);
+        sum += got[b];
+      }
+      CHECK(sum == doctest::Approx(gpu_s).epsilon(1e-12));
       cur.assign(cur.size(), 0.0);
+      exact_ns.assign(exact_ns.size(), 0);
+      from = now;
       ++takes;
     }
   }

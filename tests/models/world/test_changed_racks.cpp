@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,26 @@
 
 using namespace joule;
 using namespace joule::models;
+
+namespace {
+
+// A chilled-water plant with a data hall of `racks` racks of 40 kW design, in 30 degC air.
+std::unique_ptr<world::Facility> hall_facility(int racks) {
+  const sim::ParamNode cooling =
+      io::parse_yaml_text("{type: chilled-water, economizer: water-side}", "cooling.yaml");
+  const sim::ParamNode site = io::parse_yaml_text("{dry_bulb: 30 degC}", "site.yaml");
+  world::FacilitySections s;
+  s.site = &site;
+  s.cooling = &cooling;
+  world::FacilityDesign design;
+  design.racks = racks;
+  design.it_w = racks * 40e3;
+  design.chip_heat_w = 0.55 * design.it_w;
+  return std::make_unique<world::Facility>(world::facility_spec(s, ".", sim::days(1), design),
+                                           design);
+}
+
+}  // namespace
 
 TEST_CASE("the cluster lists each rack whose power changed once, until cleared") {
   sim::Simulator sim;
@@ -41,18 +63,8 @@ TEST_CASE("the cluster lists each rack whose power changed once, until cleared")
 }
 
 TEST_CASE("a facility told the changed racks steps its data hall as one told every rack") {
-  const sim::ParamNode cooling =
-      io::parse_yaml_text("{type: chilled-water, economizer: water-side}", "cooling.yaml");
-  const sim::ParamNode site = io::parse_yaml_text("{dry_bulb: 30 degC}", "site.yaml");
-  world::FacilitySections s;
-  s.site = &site;
-  s.cooling = &cooling;
-  world::FacilityDesign design;
-  design.racks = 40;
-  design.it_w = 40 * 40e3;
-  design.chip_heat_w = 0.55 * design.it_w;
-  world::Facility all(world::facility_spec(s, ".", sim::days(1), design), design);
-  world::Facility told(world::facility_spec(s, ".", sim::days(1), design), design);
+  const auto all_owner = hall_facility(40), told_owner = hall_facility(40);
+  world::Facility &all = *all_owner, &told = *told_owner;
   REQUIRE(all.has_thermal());
   std::vector<double> rack_w(40, 8e3);
   std::vector<std::uint32_t> changed;
@@ -145,4 +157,45 @@ TEST_CASE("a rack's accelerator state, kept between changes, equals its recomput
   state.set_node_clock(1, 0.6);
   state.set_node_clock(2, 0.1);
   CHECK(state.rack_accelerators(0).second == doctest::Approx(0.7));
+}
+
+TEST_CASE("the facility's inlet span is every rack's inlet after each control step") {
+  // World::on_control_step scans inlets_c() for racks whose inlet moved; the span is taken from
+  // the data hall after each step, and must be, bit for bit, what inlet_c() reads from the hall.
+  const auto owner = hall_facility(24);
+  world::Facility& f = *owner;
+  REQUIRE(f.has_thermal());
+  REQUIRE(f.inlets_c().size() == 24);
+  const std::vector<double> first(f.inlets_c().begin(), f.inlets_c().end());
+  for (int r = 0; r < 24; ++r) CHECK(first[static_cast<std::size_t>(r)] == f.inlet_c(r));
+  std::vector<double> rack_w(24, 8e3);
+  std::uint64_t x = 99;
+  const auto next = [&] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  int moved = 0;
+  for (int k = 0; k < 60; ++k) {
+    std::vector<std::uint32_t> changed;
+    for (int j = 0; j < 3; ++j) {
+      const auto r = static_cast<std::uint32_t>(next() % 24);
+      rack_w[r] = 4e3 + static_cast<double>(next() % 36) * 1e3;
+      changed.push_back(r);
+    }
+    std::sort(changed.begin(), changed.end());
+    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+    double it_w = 0;
+    for (const double w : rack_w) it_w += w;
+    const sim::Time now = sim::minutes(k);
+    f.set_it(now, it_w, 0.55 * it_w);
+    f.control_step(now, sim::minutes(1), rack_w, changed);
+    CAPTURE(k);
+    const std::span<const double> inlets = f.inlets_c();
+    for (int r = 0; r < 24; ++r) {
+      REQUIRE(std::bit_cast<std::uint64_t>(inlets[static_cast<std::size_t>(r)]) ==
+              std::bit_cast<std::uint64_t>(f.inlet_c(r)));
+      moved += inlets[static_cast<std::size_t>(r)] != first[static_cast<std::size_t>(r)];
+    }
+  }
+  CHECK(moved > 0);  // the hall did move off its initial inlets
 }
