@@ -88,6 +88,9 @@ DataHall::DataHall(const DataHallDesign& design)
       throw std::invalid_argument("recirculation must be in [0, 1)");
     r.inlet = net_.add_node(air_j_per_m3_k * design.inlet_air_m3, design.supply_c);
     r.outlet = net_.add_node(design.rack_thermal_mass_j_per_k, design.supply_c);
+    rack_of_node_.resize(static_cast<std::size_t>(net_.node_count()), -1);
+    rack_of_node_[static_cast<std::size_t>(r.inlet.index)] = i;
+    rack_of_node_[static_cast<std::size_t>(r.outlet.index)] = i;
     r.from_supply = net_.stream(supply_, r.inlet, 0);
     r.from_room = net_.stream(room_, r.inlet, 0);
     r.recirc = net_.stream(r.outlet, r.inlet, 0);
@@ -154,9 +157,17 @@ double DataHall::room_intake_w_per_k() const {
   return w;
 }
 
+// Racks in one class of the network have the same temperatures: one rack of each is read.
 double DataHall::max_inlet_c() const {
   double m = -1e300;
-  for (int i = 0; i < racks(); ++i) m = std::max(m, inlet_c(i));
+  if (!net_.aggregated()) {
+    for (int i = 0; i < racks(); ++i) m = std::max(m, inlet_c(i));
+    return m;
+  }
+  net_.for_each_class_node([&](ThermalNetwork::Node n) {
+    const int rack = rack_of_node_[static_cast<std::size_t>(n.index)];
+    if (rack >= 0) m = std::max(m, inlet_c(rack));
+  });
   return m;
 }
 

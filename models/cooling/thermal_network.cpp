@@ -10,6 +10,7 @@ namespace joule::models::cooling {
 
 ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double initial_c) {
   if (!(capacitance_j_per_k > 0)) throw std::invalid_argument("node capacitance must be > 0");
+  drop_classes();
   capacitance_.push_back(capacitance_j_per_k);
   temp_c_.push_back(initial_c);
   heat_w_.push_back(0.0);
@@ -25,6 +26,7 @@ ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
 
 ThermalNetwork::Link ThermalNetwork::add_link(LinkData d) {
   if (!(d.value >= 0)) throw std::invalid_argument("conductance/stream rate must be >= 0");
+  drop_classes();
   links_.push_back(d);
   pattern_dirty_ = block_pattern_dirty_ = fill_dirty_ = dirty_ = refill_all_ = true;
   link_hub_only_.clear();
@@ -54,6 +56,8 @@ void ThermalNetwork::set_link(Link link, double value) {
   l.value = value;
   if (l.kind == Kind::stream_out) return;
   dirty_ = true;
+  if (l.kind == Kind::conduct_boundary || l.kind == Kind::stream_in)
+    changed_boundary_links_.push_back(link.index);
   const auto k = static_cast<std::size_t>(link.index);
   if (k >= link_hub_only_.size() || !link_hub_only_[k]) refill_all_ = true;
 }
@@ -146,6 +150,7 @@ void ThermalNetwork::step(double dt_s) {
   if (dt_s != dt_s_) {
     dt_s_ = dt_s;
     dirty_ = refill_all_ = true;
+    if (blocks_) blocks_->factored_values.clear();  // every C/Δt moved
   }
   if (dirty_ && !refill_all_ && use_blocks_ && refactor_hubs()) {
     ++factorizations_;
@@ -153,14 +158,19 @@ void ThermalNetwork::step(double dt_s) {
   }
   if (dirty_) {
     refill(1.0 / dt_s_);
+    hub_prefix_valid_ = false;
     if (block_pattern_dirty_) {
+      drop_classes();
       blocks_ = block_pattern(matrix_);
       block_pattern_dirty_ = false;
       map_hub_entries();
     }
     refill_all_ = false;
-    use_blocks_ = !general_only_ && blocks_ && factor_blocks(matrix_, *blocks_);
+    use_blocks_ = !general_only_ && blocks_ && factor_blocks();
+    changed_boundary_links_.clear();
     if (!use_blocks_) {
+      drop_classes();
+      if (blocks_) blocks_->factored_values.clear();
       if (pattern_dirty_ || !lu_) {
         lu_ = std::make_unique<
             Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>>>();
@@ -180,6 +190,12 @@ void ThermalNetwork::step(double dt_s) {
     ++factorizations_;
     dirty_ = false;
   }
+  if (use_blocks_) {
+    if (!aggregated_) build_classes();
+    solve_blocks();
+    merge_classes();
+    return;
+  }
   // rhs = boundary terms + C/Δt·T + q, built in place (the same sums as boundary_terms()).
   rhs_.setZero(n);
   for (const int k : boundary_links_) {
@@ -187,10 +203,6 @@ void ThermalNetwork::step(double dt_s) {
     rhs_[l.a] += l.value * boundary_c_[l.b];
   }
   for (int i = 0; i < n; ++i) rhs_[i] += c_over_dt_[i] * temp_c_[i] + heat_w_[i];
-  if (use_blocks_) {
-    solve_blocks(rhs_);
-    return;
-  }
   // T = Pc⁻¹ · U⁻¹ · L⁻¹ · Pr · rhs: the arithmetic of SparseLU::solve(), with both permutations
   // applied out of place. solve() permutes its result back in place, cycle by cycle with a
   // freshly allocated mask, which was the most expensive part of a control step for thousands of
@@ -206,7 +218,7 @@ void ThermalNetwork::step(double dt_s) {
 
 std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
     const Eigen::SparseMatrix<double>& m) {
-  constexpr int max_group = Blocks::max_group, max_hubs = Blocks::max_hubs, hub_degree = 8;
+  constexpr int hub_degree = 8;
   const int n = static_cast<int>(m.rows());
   using It = Eigen::SparseMatrix<double>::InnerIterator;
   std::vector<std::vector<int>> adjacent(n);
@@ -239,8 +251,11 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
     if (hub_of[i] < 0)
       for (int j : adjacent[i])
         if (hub_of[j] < 0) parent[find(i)] = find(j);
-  std::vector<int> group_of_root(n, -1), group(n, -1), local(n, -1);
+  std::vector<int> group_of_root(n, -1);
   std::vector<std::vector<int>> groups;
+  b.group_of.assign(n, -1);
+  b.local_of.assign(n, -1);
+  for (int k = 0; k < b.hubs; ++k) b.local_of[b.hub_node[k]] = k;
   for (int i = 0; i < n; ++i) {
     if (hub_of[i] >= 0) continue;
     int& g = group_of_root[find(i)];
@@ -249,161 +264,246 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
       groups.emplace_back();
     }
     if (static_cast<int>(groups[g].size()) == max_group) return std::nullopt;
-    group[i] = g;
-    local[i] = static_cast<int>(groups[g].size());
+    b.group_of[i] = g;
+    b.local_of[i] = static_cast<int>(groups[g].size());
     groups[g].push_back(i);
   }
-  const int h = b.hubs;
-  b.position.assign(n, -1);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const auto size = static_cast<Eigen::Index>(groups[g].size());
-    b.agg.emplace_back(size, size);
-    b.agh.emplace_back(size, h);
-    b.group_start.push_back(static_cast<int>(b.order.size()));
-    b.inv_offset.push_back(b.inv.size());
-    b.inv.resize(b.inv.size() + static_cast<std::size_t>(size * size));
-    for (const int node : groups[g]) {
-      b.position[node] = static_cast<int>(b.order.size());
-      b.order.push_back(node);
-    }
+  for (const auto& members : groups) {
+    b.group_start.push_back(static_cast<int>(b.nodes.size()));
+    b.nodes.insert(b.nodes.end(), members.begin(), members.end());
   }
-  b.group_start.push_back(static_cast<int>(b.order.size()));
-  b.g.resize(b.order.size() * static_cast<std::size_t>(h));
-  // Where each stored entry goes; A_hg entries sorted by hub, stably (in storage order).
-  std::vector<std::size_t> hg_entries;  // indices into targets
+  b.group_start.push_back(static_cast<int>(b.nodes.size()));
+  // Where each stored entry goes, and each group's entries in storage order.
+  b.entry_start.assign(groups.size() + 1, 0);
   for (int col = 0; col < m.outerSize(); ++col)
     for (It it(m, col); it; ++it) {
       const int i = static_cast<int>(it.row()), j = col;
+      using Part = Blocks::Part;
       if (hub_of[i] >= 0 && hub_of[j] >= 0) {
         b.hub_entries.push_back(b.targets.size());
-        b.targets.push_back({-1, hub_of[i], hub_of[j], false});
-      } else if (hub_of[i] < 0 && hub_of[j] < 0)
-        b.targets.push_back({group[i], local[i], local[j], false});  // same group, by construction
-      else if (hub_of[i] < 0)
-        b.targets.push_back({group[i], local[i], hub_of[j], true});
-      else {
-        hg_entries.push_back(b.targets.size());
-        b.targets.push_back({-2, 0, 0, false});
-        b.hub_rows.push_back({hub_of[i], j, 0.0});
+        b.targets.push_back({Part::hubs, -1, hub_of[i], hub_of[j]});
+        continue;
       }
+      if (hub_of[i] < 0 && hub_of[j] < 0)  // the same group, by construction
+        b.targets.push_back({Part::group, b.group_of[i], b.local_of[i], b.local_of[j]});
+      else if (hub_of[i] < 0)
+        b.targets.push_back({Part::to_hubs, b.group_of[i], b.local_of[i], hub_of[j]});
+      else
+        b.targets.push_back({Part::from_hubs, b.group_of[j], b.local_of[j], hub_of[i]});
+      ++b.entry_start[static_cast<std::size_t>(b.targets.back().group) + 1];
     }
-  std::vector<std::size_t> sorted(hg_entries.size());
-  for (std::size_t k = 0; k < sorted.size(); ++k) sorted[k] = k;
-  std::stable_sort(sorted.begin(), sorted.end(), [&](std::size_t x, std::size_t y) {
-    return b.hub_rows[x].hub < b.hub_rows[y].hub;
-  });
-  std::vector<Blocks::Entry> rows(b.hub_rows.size());
-  for (std::size_t k = 0; k < sorted.size(); ++k) {
-    rows[k] = b.hub_rows[sorted[k]];
-    b.targets[hg_entries[sorted[k]]].row = static_cast<int>(k);
-  }
-  b.hub_rows = std::move(rows);
-  b.hub_row_start.assign(h + 1, 0);
-  for (const auto& e : b.hub_rows) ++b.hub_row_start[e.hub + 1];
-  for (int k = 0; k < h; ++k) b.hub_row_start[k + 1] += b.hub_row_start[k];
-  b.ahh.resize(h, h);
-  for (int size = 0; size <= max_group; ++size) b.lu_by_size.emplace_back(size, size);
-  b.y.assign(n, 0.0);
-  b.xh.assign(h, 0.0);
+  for (std::size_t g = 0; g < groups.size(); ++g) b.entry_start[g + 1] += b.entry_start[g];
+  b.entries.resize(b.entry_start.back());
+  std::vector<std::size_t> fill(b.entry_start.begin(), b.entry_start.end() - 1);
+  for (std::size_t k = 0; k < b.targets.size(); ++k)
+    if (b.targets[k].part != Blocks::Part::hubs)
+      b.entries[fill[static_cast<std::size_t>(b.targets[k].group)]++] = k;
+  b.ahh.resize(b.hubs, b.hubs);
+  b.xh.assign(b.hubs, 0.0);
+  b.rh.assign(b.hubs, 0.0);
+  b.r.resize(b.hubs);
   return b;
 }
 
-bool ThermalNetwork::factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b) {
-  const int h = b.hubs;
-  const double* value = m.valuePtr();
-  const std::size_t nnz = b.targets.size();
+namespace {
+
+// FNV-1a over bit patterns.
+std::uint64_t hash_bits(std::uint64_t h, const double* v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t x;
+    std::memcpy(&x, &v[i], sizeof x);
+    h = (h ^ x) * 0x100000001b3ull;
+  }
+  return h;
+}
+
+template <std::size_t N>
+bool same_bits(const std::array<double, N>& a, const std::array<double, N>& b) {
+  return std::memcmp(a.data(), b.data(), sizeof(double) * N) == 0;
+}
+
+std::uint64_t bits_of(double v) {
+  std::uint64_t x;
+  std::memcpy(&x, &v, sizeof x);
+  return x;
+}
+
+}  // namespace
+
+bool ThermalNetwork::Type::same_as(const Type& o) const {
+  if (size != o.size || boundary.size() != o.boundary.size() ||
+      !same_bits(c_over_dt, o.c_over_dt) || !same_bits(agg, o.agg) || !same_bits(agh, o.agh) ||
+      !same_bits(ahg, o.ahg))
+    return false;
+  for (std::size_t i = 0; i < boundary.size(); ++i)
+    if (boundary[i].local != o.boundary[i].local ||
+        boundary[i].boundary != o.boundary[i].boundary ||
+        bits_of(boundary[i].value) != bits_of(o.boundary[i].value))
+      return false;
+  return true;
+}
+
+bool ThermalNetwork::invert(Type& t) {
+  Blocks& b = *blocks_;
+  const int m = t.size, h = b.hubs;
+  using Square =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group, max_group>;
+  using ToHubs =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group, max_hubs>;
+  Square a(m, m);
+  ToHubs agh(m, h);
+  for (int r = 0; r < m; ++r) {
+    for (int c = 0; c < m; ++c) a(r, c) = t.agg[static_cast<std::size_t>(r * max_group + c)];
+    for (int k = 0; k < h; ++k) agh(r, k) = t.agh[static_cast<std::size_t>(r * max_hubs + k)];
+  }
+  const Eigen::FullPivLU<Square> lu(a);
+  ++b.groups_inverted;
+  if (!lu.isInvertible()) return false;
+  const Square inverse = lu.inverse();
+  const ToHubs gg = inverse * agh;
+  for (int r = 0; r < m; ++r) {
+    for (int c = 0; c < m; ++c) t.inv[static_cast<std::size_t>(r * max_group + c)] = inverse(r, c);
+    for (int k = 0; k < h; ++k) t.g[static_cast<std::size_t>(r * max_hubs + k)] = gg(r, k);
+  }
+  for (int k = 0; k < h; ++k)
+    for (int c = 0; c < h; ++c) {
+      double p = 0;
+      for (int l = 0; l < m; ++l)
+        p += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] *
+             t.g[static_cast<std::size_t>(l * max_hubs + c)];
+      t.p[static_cast<std::size_t>(k * max_hubs + c)] = p;
+    }
+  return true;
+}
+
+void ThermalNetwork::retype(int group, int type) {
+  Blocks& b = *blocks_;
+  const auto g = static_cast<std::size_t>(group);
+  if (b.type_of[g] >= 0) --b.types[static_cast<std::size_t>(b.type_of[g])].count;
+  ++b.types[static_cast<std::size_t>(type)].count;
+  b.type_of[g] = type;
+  if (aggregated_) split(group, 8, static_cast<std::uint64_t>(type));
+}
+
+bool ThermalNetwork::factor_blocks() {
+  Blocks& b = *blocks_;
+  const double* value = matrix_.valuePtr();
+  const std::size_t nnz = b.targets.size(), groups = b.group_start.size() - 1;
   // Which groups' entries changed since the last factorization (all of them before the first).
   // Bit patterns are compared: a value that changed sign of zero or to NaN counts as changed.
-  const bool incremental = b.factored_values.size() == nnz;
-  b.group_changed.assign(b.agg.size(), incremental ? 0 : 1);
+  const bool incremental = b.factored_values.size() == nnz && b.type_of.size() == groups;
+  b.group_changed.assign(groups, incremental ? 0 : 1);
   if (incremental) {
     for (std::size_t k = 0; k < nnz; ++k)
       if (std::memcmp(&value[k], &b.factored_values[k], sizeof(double)) != 0 &&
-          b.targets[k].block >= 0)
-        b.group_changed[static_cast<std::size_t>(b.targets[k].block)] = 1;
+          b.targets[k].part != Blocks::Part::hubs)
+        b.group_changed[static_cast<std::size_t>(b.targets[k].group)] = 1;
+    for (const int link : changed_boundary_links_) {
+      const int g = b.group_of[static_cast<std::size_t>(links_[link].a)];
+      if (g >= 0) b.group_changed[static_cast<std::size_t>(g)] = 1;
+    }
   }
+  changed_boundary_links_.clear();
   b.factored_values.clear();  // until this factorization succeeds
-  // Dense blocks A_gg, A_gh (of the changed groups) and the entries of A_hg (each stored entry
-  // lands on its own element); A_hh in factor_hubs().
-  for (std::size_t g = 0; g < b.agg.size(); ++g)
-    if (b.group_changed[g]) {
-      b.agg[g].setZero();
-      b.agh[g].setZero();
-    }
-  for (std::size_t k = 0; k < nnz; ++k) {
-    const Blocks::Target& t = b.targets[k];
-    if (t.block == -1)
-      continue;  // factor_hubs()
-    else if (t.block == -2)
-      b.hub_rows[static_cast<std::size_t>(t.row)].value = value[k];
-    else if (!b.group_changed[static_cast<std::size_t>(t.block)])
-      continue;
-    else if (t.to_hubs)
-      b.agh[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
-    else
-      b.agg[static_cast<std::size_t>(t.block)](t.row, t.col) += value[k];
+  if (b.type_of.size() != groups) b.type_of.assign(groups, -1);
+  if (reinvert_) {
+    reinvert_ = false;
+    for (Type& t : b.types)
+      if (t.size > 0 && !invert(t)) return false;
   }
-  // Group inverses, G rows, and the Schur complement of the hubs. Groups with the same blocks
-  // (racks of one design at the same position in their rows) share one inverse: the first
-  // such group's is copied, which is what computing it again would give.
-  const auto bits = [](std::uint64_t h, const double* v, Eigen::Index n) {
-    for (Eigen::Index i = 0; i < n; ++i) {
-      std::uint64_t x;
-      std::memcpy(&x, &v[i], sizeof x);
-      h = (h ^ x) * 0x100000001b3ull;  // FNV-1a over the bit patterns
+  // Each changed group's type, looked up by its bits (racks of one design share one); a new
+  // type is inverted once.
+  Type& s = b.scratch;
+  for (std::size_t g = 0; g < groups; ++g) {
+    if (!b.group_changed[g]) continue;
+    const int start = b.group_start[g];
+    s.size = b.group_start[g + 1] - start;
+    s.c_over_dt.fill(0.0);
+    s.agg.fill(0.0);
+    s.agh.fill(0.0);
+    s.ahg.fill(0.0);
+    s.boundary.clear();
+    for (int i = 0; i < s.size; ++i)
+      s.c_over_dt[static_cast<std::size_t>(i)] =
+          capacitance_[static_cast<std::size_t>(b.nodes[static_cast<std::size_t>(start + i)])] /
+          dt_s_;
+    for (std::size_t e = b.entry_start[g]; e < b.entry_start[g + 1]; ++e) {
+      const Blocks::Target& t = b.targets[b.entries[e]];
+      const double v = value[b.entries[e]];
+      if (t.part == Blocks::Part::group)
+        s.agg[static_cast<std::size_t>(t.row * max_group + t.col)] = v;
+      else if (t.part == Blocks::Part::to_hubs)
+        s.agh[static_cast<std::size_t>(t.row * max_hubs + t.col)] = v;
+      else
+        s.ahg[static_cast<std::size_t>(t.row * max_hubs + t.col)] = v;
     }
-    return h;
-  };
-  b.first_with.clear();
-  for (std::size_t g = 0; g < b.agg.size(); ++g) {
-    if (!b.group_changed[g]) continue;  // its inverse and G rows stand
-    const Eigen::Index size = b.agg[g].rows();
-    const std::uint64_t key = bits(bits(0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(size),
-                                        b.agg[g].data(), b.agg[g].size()),
-                                   b.agh[g].data(), b.agh[g].size());
-    const auto [first, fresh] = b.first_with.try_emplace(key, g);
-    const std::size_t f = first->second;
-    if (!fresh && b.agg[f].rows() == size &&
-        std::memcmp(b.agg[f].data(), b.agg[g].data(), sizeof(double) * b.agg[g].size()) == 0 &&
-        std::memcmp(b.agh[f].data(), b.agh[g].data(), sizeof(double) * b.agh[g].size()) == 0) {
-      std::copy_n(&b.inv[b.inv_offset[f]], size * size, &b.inv[b.inv_offset[g]]);
-      const auto row = [&](std::size_t group) {
-        return b.g.begin() +
-               static_cast<std::ptrdiff_t>(static_cast<std::size_t>(b.group_start[group]) * h);
-      };
-      std::copy_n(row(f), size * h, row(g));
-      continue;
+    for (int k = b.boundary_start[g]; k < b.boundary_start[g + 1]; ++k) {
+      const LinkData& l = links_[static_cast<std::size_t>(b.boundary_links[k])];
+      s.boundary.push_back({b.local_of[static_cast<std::size_t>(l.a)], l.b, l.value});
     }
-    Eigen::FullPivLU<Blocks::Square>& lu = b.lu_by_size[static_cast<std::size_t>(size)];
-    lu.compute(b.agg[g]);
-    ++b.groups_inverted;
-    if (!lu.isInvertible()) return false;
-    b.inverse = lu.inverse();
-    b.gg = b.inverse * b.agh[g];
-    double* inv = &b.inv[b.inv_offset[g]];
-    for (Eigen::Index r = 0; r < size; ++r)
-      for (Eigen::Index c = 0; c < size; ++c) *inv++ = b.inverse(r, c);
-    const auto start = static_cast<std::size_t>(b.group_start[g]);
-    for (Eigen::Index k = 0; k < size; ++k)
-      for (int c = 0; c < h; ++c)
-        b.g[(start + static_cast<std::size_t>(k)) * static_cast<std::size_t>(h) +
-            static_cast<std::size_t>(c)] = b.gg(k, c);
+    std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(s.size);
+    h = hash_bits(h, s.c_over_dt.data(), s.c_over_dt.size());
+    h = hash_bits(h, s.agg.data(), s.agg.size());
+    h = hash_bits(h, s.agh.data(), s.agh.size());
+    h = hash_bits(h, s.ahg.data(), s.ahg.size());
+    for (const BoundaryTerm& t : s.boundary)
+      h = hash_bits(h ^ static_cast<std::uint64_t>(t.boundary), &t.value, 1);
+    s.hash = h;
+    int type = -1;
+    for (auto [it, last] = b.type_with.equal_range(h); it != last; ++it)
+      if (b.types[static_cast<std::size_t>(it->second)].same_as(s)) {
+        type = it->second;
+        break;
+      }
+    if (type < 0) {
+      if (!invert(s)) return false;
+      s.count = 0;
+      type = static_cast<int>(b.types.size());
+      for (std::size_t t = 0; t < b.types.size(); ++t)
+        if (b.types[t].size == 0) {
+          type = static_cast<int>(t);
+          break;
+        }
+      if (type == static_cast<int>(b.types.size()))
+        b.types.push_back(s);
+      else
+        b.types[static_cast<std::size_t>(type)] = s;
+      b.type_with.emplace(h, type);
+    }
+    if (b.type_of[g] != type) retype(static_cast<int>(g), type);
   }
-  if (!factor_hubs(m, b)) return false;
+  // Types left without groups are freed.
+  for (std::size_t t = 0; t < b.types.size(); ++t) {
+    Type& type = b.types[t];
+    if (type.size == 0 || type.count > 0) continue;
+    for (auto [it, last] = b.type_with.equal_range(type.hash); it != last; ++it)
+      if (it->second == static_cast<int>(t)) {
+        b.type_with.erase(it);
+        break;
+      }
+    type.size = 0;
+  }
+  if (!factor_hubs()) return false;
   b.factored_values.assign(value, value + nnz);
   return true;
 }
 
-bool ThermalNetwork::factor_hubs(const Eigen::SparseMatrix<double>& m, Blocks& b) {
+// Schur complement A_hh − Σ_g A_hg G_g, summed by type: count × A_hg G of each.
+bool ThermalNetwork::factor_hubs() {
+  Blocks& b = *blocks_;
   const int h = b.hubs;
   if (h == 0) return true;
-  const double* value = m.valuePtr();
+  const double* value = matrix_.valuePtr();
   b.ahh.setZero();
   for (const std::size_t k : b.hub_entries) b.ahh(b.targets[k].row, b.targets[k].col) += value[k];
   Eigen::MatrixXd schur = b.ahh;
-  for (const auto& e : b.hub_rows)
-    for (int c = 0; c < h; ++c)
-      schur(e.hub, c) -= e.value * b.g[static_cast<std::size_t>(b.position[e.node]) * h + c];
+  for (const Type& t : b.types) {
+    if (t.count == 0) continue;
+    const auto count = static_cast<double>(t.count);
+    for (int k = 0; k < h; ++k)
+      for (int c = 0; c < h; ++c)
+        schur(k, c) -= count * t.p[static_cast<std::size_t>(k * max_hubs + c)];
+  }
   if (!Eigen::FullPivLU<Eigen::MatrixXd>(schur).isInvertible()) return false;
   b.schur.compute(schur);
   return true;
@@ -421,12 +521,30 @@ bool ThermalNetwork::refactor_hubs() {
     return source % 2 ? -v : v;
   };
   double* value = matrix_.valuePtr();
-  for (const HubSlot& slot : hub_slots_) {
+  for (HubSlot& slot : hub_slots_) {
+    if (!hub_prefix_valid_) {
+      slot.fixed = 0;
+      for (const int source : slot.sources) {
+        if (source >= 0 && link_hub_only_[static_cast<std::size_t>(source / 2)]) break;
+        ++slot.fixed;
+      }
+      if (slot.fixed > 0) {
+        slot.prefix = contribution(slot.sources.front());
+        for (std::size_t i = 1; i < slot.fixed; ++i) slot.prefix += contribution(slot.sources[i]);
+      }
+    }
     double& v = value[slot.slot];
-    v = contribution(slot.sources.front());
-    for (std::size_t i = 1; i < slot.sources.size(); ++i) v += contribution(slot.sources[i]);
+    std::size_t i = slot.fixed;
+    if (i > 0) {
+      v = slot.prefix;
+    } else {
+      v = contribution(slot.sources.front());
+      i = 1;
+    }
+    for (; i < slot.sources.size(); ++i) v += contribution(slot.sources[i]);
   }
-  if (!factor_hubs(matrix_, b)) {
+  hub_prefix_valid_ = true;
+  if (!factor_hubs()) {
     b.factored_values.clear();
     return false;
   }
@@ -436,9 +554,10 @@ bool ThermalNetwork::refactor_hubs() {
 
 void ThermalNetwork::map_hub_entries() {
   hub_slots_.clear();
+  hub_prefix_valid_ = false;
   link_hub_only_.assign(links_.size(), 0);
   if (!blocks_) return;
-  const Blocks& b = *blocks_;
+  Blocks& b = *blocks_;
   std::vector<int> slot_index(static_cast<std::size_t>(matrix_.nonZeros()), -1);
   for (const std::size_t k : b.hub_entries) {
     slot_index[k] = static_cast<int>(hub_slots_.size());
@@ -450,7 +569,10 @@ void ThermalNetwork::map_hub_entries() {
     const int index = slot_index[static_cast<std::size_t>(slot < 0 ? -slot - 1 : slot)];
     if (index >= 0) hub_slots_[static_cast<std::size_t>(index)].sources.push_back(source);
   });
-  const auto hub = [&](int node) { return b.position[static_cast<std::size_t>(node)] < 0; };
+  const auto hub = [&](int node) { return b.group_of[static_cast<std::size_t>(node)] < 0; };
+  const std::size_t groups = b.group_start.size() - 1;
+  b.boundary_start.assign(groups + 1, 0);
+  b.hub_boundary_links.clear();
   for (std::size_t k = 0; k < links_.size(); ++k) {
     const LinkData& l = links_[k];
     switch (l.kind) {
@@ -461,57 +583,307 @@ void ThermalNetwork::map_hub_entries() {
       case Kind::conduct_boundary:
       case Kind::stream_in:
         link_hub_only_[k] = hub(l.a);
+        if (hub(l.a))
+          b.hub_boundary_links.push_back(static_cast<int>(k));
+        else
+          ++b.boundary_start[static_cast<std::size_t>(b.group_of[static_cast<std::size_t>(l.a)]) +
+                             1];
         break;
       case Kind::stream_out:
         link_hub_only_[k] = 1;
         break;
     }
   }
+  for (std::size_t g = 0; g < groups; ++g) b.boundary_start[g + 1] += b.boundary_start[g];
+  b.boundary_links.assign(static_cast<std::size_t>(b.boundary_start.back()), 0);
+  std::vector<int> fill(b.boundary_start.begin(), b.boundary_start.end() - 1);
+  for (std::size_t k = 0; k < links_.size(); ++k) {
+    const LinkData& l = links_[k];
+    if ((l.kind == Kind::conduct_boundary || l.kind == Kind::stream_in) && !hub(l.a))
+      b.boundary_links[static_cast<std::size_t>(
+          fill[static_cast<std::size_t>(b.group_of[static_cast<std::size_t>(l.a)])]++)] =
+          static_cast<int>(k);
+  }
 }
 
-void ThermalNetwork::solve_blocks(const Eigen::VectorXd& rhs) {
+namespace {
+
+template <typename Class>
+std::uint64_t state_hash(const Class& c, int size) {
+  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(c.type);
+  h = hash_bits(h, c.t.data(), static_cast<std::size_t>(size));
+  return hash_bits(h, c.q.data(), static_cast<std::size_t>(size));
+}
+
+template <typename Class>
+bool same_state(const Class& a, const Class& b) {
+  return a.type == b.type && same_bits(a.t, b.t) && same_bits(a.q, b.q);
+}
+
+}  // namespace
+
+int ThermalNetwork::new_class(const Class& like) {
+  Blocks& b = *blocks_;
+  Class c = like;  // `like` may live in b.classes
+  c.count = 0;
+  c.head = -1;
+  if (!b.free_classes.empty()) {
+    const int id = b.free_classes.back();
+    b.free_classes.pop_back();
+    b.classes[static_cast<std::size_t>(id)] = c;
+    return id;
+  }
+  b.classes.push_back(c);
+  return static_cast<int>(b.classes.size()) - 1;
+}
+
+void ThermalNetwork::move_group(int group, int to) {
+  Blocks& b = *blocks_;
+  const auto g = static_cast<std::size_t>(group);
+  const int from = b.class_of[g];
+  if (from >= 0) {
+    Class& f = b.classes[static_cast<std::size_t>(from)];
+    const int prev = b.prev[g], next = b.next[g];
+    if (prev >= 0)
+      b.next[static_cast<std::size_t>(prev)] = next;
+    else
+      f.head = next;
+    if (next >= 0) b.prev[static_cast<std::size_t>(next)] = prev;
+    --f.count;
+  }
+  Class& t = b.classes[static_cast<std::size_t>(to)];
+  b.prev[g] = -1;
+  b.next[g] = t.head;
+  if (t.head >= 0) b.prev[static_cast<std::size_t>(t.head)] = group;
+  t.head = group;
+  ++t.count;
+  b.class_of[g] = to;
+}
+
+// A group whose heat (what = local node), temperature (4 + local node) or type (8) changed to
+// `bits` leaves its class for the class (old class, what, bits), made at the first such change
+// since the last step: the racks of a job that change together stay together.
+void ThermalNetwork::split(int group, int what, std::uint64_t bits) {
+  Blocks& b = *blocks_;
+  const int from = b.class_of[static_cast<std::size_t>(group)];
+  const auto [it, fresh] = b.splits.try_emplace(Blocks::SplitKey{from, what, bits}, -1);
+  if (fresh) {
+    Class c = b.classes[static_cast<std::size_t>(from)];
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (what < max_group)
+      c.q[static_cast<std::size_t>(what)] = v;
+    else if (what < 2 * max_group)
+      c.t[static_cast<std::size_t>(what - max_group)] = v;
+    else
+      c.type = static_cast<int>(bits);
+    it->second = new_class(c);
+  }
+  move_group(group, it->second);
+}
+
+namespace {
+
+// A group node's heat (`what` = 0) or temperature (`what` = max_group) set while groups are
+// solved by class: the group leaves its class when the value's bits differ from the class's.
+template <typename Blocks, typename Split>
+void set_in_class(const Blocks& b, int node, int what, double value, Split&& split) {
+  const int g = b.group_of[static_cast<std::size_t>(node)];
+  if (g < 0) return;
+  const auto local = static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(node)]);
+  const auto& c = b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])];
+  if (bits_of(what > 0 ? c.t[local] : c.q[local]) != bits_of(value))
+    split(g, what + static_cast<int>(local), bits_of(value));
+}
+
+}  // namespace
+
+void ThermalNetwork::set_heat(Node n, double q_w) {
+  heat_w_[n.index] = q_w;
+  if (aggregated_)
+    set_in_class(*blocks_, n.index, 0, q_w,
+                 [this](int g, int what, std::uint64_t bits) { split(g, what, bits); });
+}
+
+void ThermalNetwork::set_temperature(Node n, double temp_c) {
+  temp_c_[n.index] = temp_c;
+  if (aggregated_)
+    set_in_class(*blocks_, n.index, max_group, temp_c,
+                 [this](int g, int what, std::uint64_t bits) { split(g, what, bits); });
+}
+
+void ThermalNetwork::build_classes() {
+  Blocks& b = *blocks_;
+  const std::size_t groups = b.group_start.size() - 1;
+  b.classes.clear();
+  b.free_classes.clear();
+  b.splits.clear();
+  b.class_of.assign(groups, -1);
+  b.next.assign(groups, -1);
+  b.prev.assign(groups, -1);
+  std::unordered_map<std::uint64_t, int> first;  // state hash → class
+  for (std::size_t g = 0; g < groups; ++g) {
+    Class c;
+    c.type = b.type_of[g];
+    const int start = b.group_start[g], size = b.group_start[g + 1] - start;
+    for (int i = 0; i < size; ++i) {
+      const auto node = static_cast<std::size_t>(b.nodes[static_cast<std::size_t>(start + i)]);
+      c.t[static_cast<std::size_t>(i)] = temp_c_[node];
+      c.q[static_cast<std::size_t>(i)] = heat_w_[node];
+    }
+    const auto [it, fresh] = first.try_emplace(state_hash(c, size), -1);
+    int id = it->second;
+    if (fresh || !same_state(b.classes[static_cast<std::size_t>(id)], c)) {
+      id = new_class(c);
+      if (fresh) it->second = id;
+    }
+    move_group(static_cast<int>(g), id);
+  }
+  aggregated_ = true;
+}
+
+void ThermalNetwork::drop_classes() {
+  if (!aggregated_) return;
+  Blocks& b = *blocks_;
+  for (std::size_t i = 0; i < b.nodes.size(); ++i) {
+    const auto node = static_cast<std::size_t>(b.nodes[i]);
+    temp_c_[node] = temperature(Node{static_cast<int>(node)});
+  }
+  b.classes.clear();
+  b.free_classes.clear();
+  b.splits.clear();
+  aggregated_ = false;
+}
+
+int ThermalNetwork::group_classes() const {
+  if (!aggregated_) return 0;
+  int n = 0;
+  for (const Class& c : blocks_->classes) n += c.count > 0;
+  return n;
+}
+
+// Classes whose states became bit-for-bit equal are merged (the smaller into the larger), and
+// the slots left empty are kept for reuse, the lowest first.
+void ThermalNetwork::merge_classes() {
+  Blocks& b = *blocks_;
+  std::size_t live = 0;
+  for (const Class& c : b.classes) live += c.count > 0;
+  std::size_t size = 16;
+  while (size < 2 * live) size *= 2;
+  b.table.assign(size, -1);
+  const std::size_t mask = size - 1;
+  for (std::size_t id = 0; id < b.classes.size(); ++id) {
+    if (b.classes[id].count == 0) continue;
+    const int m = b.types[static_cast<std::size_t>(b.classes[id].type)].size;
+    std::size_t slot = static_cast<std::size_t>(state_hash(b.classes[id], m)) & mask;
+    while (true) {
+      const int other = b.table[slot];
+      if (other < 0) {
+        b.table[slot] = static_cast<int>(id);
+        break;
+      }
+      Class& o = b.classes[static_cast<std::size_t>(other)];
+      Class& c = b.classes[id];
+      if (same_state(o, c)) {
+        const bool keep_other = o.count >= c.count;
+        Class& into = keep_other ? o : c;
+        Class& from = keep_other ? c : o;
+        const int into_id = keep_other ? other : static_cast<int>(id);
+        int last = -1;
+        for (int g = from.head; g >= 0; g = b.next[static_cast<std::size_t>(g)]) {
+          b.class_of[static_cast<std::size_t>(g)] = into_id;
+          last = g;
+        }
+        b.next[static_cast<std::size_t>(last)] = into.head;
+        b.prev[static_cast<std::size_t>(into.head)] = last;
+        into.head = from.head;
+        into.count += from.count;
+        from.count = 0;
+        from.head = -1;
+        b.table[slot] = into_id;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  b.splits.clear();
+  while (!b.classes.empty() && b.classes.back().count == 0) b.classes.pop_back();
+  b.free_classes.clear();
+  for (std::size_t id = b.classes.size(); id-- > 0;)
+    if (b.classes[id].count == 0) b.free_classes.push_back(static_cast<int>(id));
+}
+
+// One step by classes: y_c = A_gg⁻¹ b_c, Σ_g A_hg y_g = Σ_c count_c · A_hg y_c, then
+// x_c = y_c − G x_h.
+void ThermalNetwork::solve_blocks() {
   Blocks& b = *blocks_;
   const int h = b.hubs;
-  // y_g = A_gg⁻¹ b_g
-  for (std::size_t g = 0; g + 1 < b.group_start.size(); ++g) {
-    const int start = b.group_start[g], size = b.group_start[g + 1] - start;
-    const double* inv = &b.inv[b.inv_offset[g]];
-    for (int r = 0; r < size; ++r) {
+  for (Type& t : b.types) {
+    if (t.count == 0) continue;
+    t.b.fill(0.0);
+    for (const BoundaryTerm& term : t.boundary)
+      t.b[static_cast<std::size_t>(term.local)] +=
+          term.value * boundary_c_[static_cast<std::size_t>(term.boundary)];
+  }
+  std::array<double, max_hubs> sum{};
+  for (Class& c : b.classes) {
+    if (c.count == 0) continue;
+    const Type& t = b.types[static_cast<std::size_t>(c.type)];
+    const int m = t.size;
+    std::array<double, max_group> rhs;
+    for (int i = 0; i < m; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
+    }
+    for (int r = 0; r < m; ++r) {
       double y = 0;
-      for (int c = 0; c < size; ++c) y += inv[r * size + c] * rhs[b.order[start + c]];
-      b.y[b.order[start + r]] = y;
+      for (int i = 0; i < m; ++i)
+        y += t.inv[static_cast<std::size_t>(r * max_group + i)] * rhs[static_cast<std::size_t>(i)];
+      c.y[static_cast<std::size_t>(r)] = y;
+    }
+    const auto count = static_cast<double>(c.count);
+    for (int k = 0; k < h; ++k) {
+      double s = 0;
+      for (int l = 0; l < m; ++l)
+        s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
+      sum[static_cast<std::size_t>(k)] += count * s;
     }
   }
   // Hubs: (A_hh − Σ A_hg G_g) x_h = b_h − Σ A_hg y_g
   if (h > 0) {
-    Eigen::VectorXd r(h);
-    for (int k = 0; k < h; ++k) {
-      // Σ A_hg y_g over thousands of entries: four partial sums, not one serial chain.
-      double acc[4] = {0, 0, 0, 0};
-      const std::size_t first = b.hub_row_start[k], last = b.hub_row_start[k + 1];
-      std::size_t i = first;
-      for (; i + 4 <= last; i += 4)
-        for (std::size_t u = 0; u < 4; ++u)
-          acc[u] += b.hub_rows[i + u].value * b.y[b.hub_rows[i + u].node];
-      for (; i < last; ++i) acc[0] += b.hub_rows[i].value * b.y[b.hub_rows[i].node];
-      r[k] = rhs[b.hub_node[k]] - ((acc[0] + acc[1]) + (acc[2] + acc[3]));
+    std::fill(b.rh.begin(), b.rh.end(), 0.0);
+    for (const int k : b.hub_boundary_links) {
+      const LinkData& l = links_[static_cast<std::size_t>(k)];
+      b.rh[static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(l.a)])] +=
+          l.value * boundary_c_[static_cast<std::size_t>(l.b)];
     }
-    const Eigen::VectorXd xh = b.schur.solve(r);
     for (int k = 0; k < h; ++k) {
-      b.xh[k] = xh[k];
-      temp_c_[b.hub_node[k]] = xh[k];
+      const auto node = static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)]);
+      b.r[k] =
+          (b.rh[static_cast<std::size_t>(k)] + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) -
+          sum[static_cast<std::size_t>(k)];
+    }
+    const Eigen::VectorXd xh = b.schur.solve(b.r);
+    for (int k = 0; k < h; ++k) {
+      b.xh[static_cast<std::size_t>(k)] = xh[k];
+      temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
     }
   }
   // x_g = y_g − G_g x_h
-  for (std::size_t p = 0; p < b.order.size(); ++p) {
-    const int node = b.order[p];
-    double x = b.y[node];
-    for (int c = 0; c < h; ++c) x -= b.g[p * h + c] * b.xh[c];
-    temp_c_[node] = x;
+  for (Class& c : b.classes) {
+    if (c.count == 0) continue;
+    const Type& t = b.types[static_cast<std::size_t>(c.type)];
+    for (int l = 0; l < t.size; ++l) {
+      double x = c.y[static_cast<std::size_t>(l)];
+      for (int k = 0; k < h; ++k)
+        x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] * b.xh[static_cast<std::size_t>(k)];
+      c.t[static_cast<std::size_t>(l)] = x;
+    }
   }
 }
 
 void ThermalNetwork::solve_steady() {
+  drop_classes();
   Eigen::SparseMatrix<double> k;
   assemble(0.0, k);
   Eigen::SparseLU<Eigen::SparseMatrix<double>, Eigen::COLAMDOrdering<int>> lu;
@@ -527,7 +899,7 @@ void ThermalNetwork::solve_steady() {
 
 double ThermalNetwork::stored_energy_j() const {
   double e = 0;
-  for (int i = 0; i < node_count(); ++i) e += capacitance_[i] * temp_c_[i];
+  for (int i = 0; i < node_count(); ++i) e += capacitance_[i] * temperature(Node{i});
   return e;
 }
 
@@ -542,13 +914,13 @@ double ThermalNetwork::boundary_heat_w() const {
   for (const auto& l : links_) {
     switch (l.kind) {
       case Kind::conduct_boundary:
-        h += l.value * (boundary_c_[l.b] - temp_c_[l.a]);
+        h += l.value * (boundary_c_[l.b] - temperature(Node{l.a}));
         break;
       case Kind::stream_in:
         h += l.value * boundary_c_[l.b];
         break;
       case Kind::stream_out:
-        h -= l.value * temp_c_[l.a];
+        h -= l.value * temperature(Node{l.a});
         break;
       default:
         break;

@@ -24,12 +24,26 @@
 //   (A_hh − Σ_g A_hg G_g) x_h = b_h − Σ_g A_hg y_g,
 // the group inverses and the Schur complement factored once per factorization. Other networks,
 // and solve_steady(), use SparseLU. At 3,136 racks this made the 60-s step about 4× faster.
-// A re-factorization compares the matrix with the one last factored and re-inverts only the
-// groups whose entries changed (the same arithmetic on the same numbers, so the same bits);
-// the Schur complement, O(groups), is always rebuilt. A change of a hub's links alone (the
-// CRAH bypass following the servers' airflow every step) re-factors only the hubs: their
-// entries of the matrix are summed again from their contributions, in the order a full refill
-// sums them, and the Schur complement rebuilt; nothing else is touched.
+//
+// Groups are solved by class, not one by one. Groups whose blocks A_gg, A_gh, A_hg, C/Δt and
+// boundary links are bit-for-bit equal (racks of one design) share a type: one inverse, one
+// G_g, one A_hg G_g. Groups of one type whose temperatures and heat are also bit-for-bit equal
+// have the same b_g, so the same y_g and, x_h being common, the same x_g: they form a class,
+// solved once per step, and the sums over groups become sums over classes c (in class order)
+// with n_c members:
+//   Σ_g A_hg y_g = Σ_c n_c · (A_hg y_c),   Σ_g A_hg G_g = Σ_types n_t · (A_hg G_t).
+// That rounds differently from adding every group's term (the only difference from solving
+// each group: ~1e-15 relative). A group whose heat, temperature or type changes leaves its
+// class for the class keyed by (old class, what changed, new value), made at the first such
+// change since the last step, so the racks of a job that change together stay one class;
+// after each step, classes whose states became bit-for-bit equal merge (O(classes), by a hash
+// of the state). A step costs O(types + classes) and a change O(changed groups);
+// temperature() reads a group's node through its class. A re-factorization compares the
+// matrix with the one last factored and looks up the type of each group whose entries changed
+// by its bits, inverting only new types; the Schur complement is summed by type. A change of
+// a hub's links alone (the CRAH bypass following the servers' airflow every step) re-factors
+// only the hubs: their entries of the matrix are summed again from their contributions, in the
+// order a full refill sums them, and the Schur complement rebuilt (O(types)).
 //
 // Energy: summing the node equations, internal conductances cancel and, when every node's
 // stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
@@ -41,6 +55,7 @@
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,10 +90,19 @@ public:
   double link_value(Link link) const;
   void set_boundary(Boundary b, double temp_c) { boundary_c_[b.index] = temp_c; }
   double boundary(Boundary b) const { return boundary_c_[b.index]; }
-  void set_heat(Node n, double q_w) { heat_w_[n.index] = q_w; }
+  void set_heat(Node n, double q_w);
   double heat(Node n) const { return heat_w_[n.index]; }
-  void set_temperature(Node n, double temp_c) { temp_c_[n.index] = temp_c; }
-  double temperature(Node n) const { return temp_c_[n.index]; }
+  void set_temperature(Node n, double temp_c);
+  double temperature(Node n) const {
+    if (aggregated_) {
+      const Blocks& b = *blocks_;
+      const int g = b.group_of[static_cast<std::size_t>(n.index)];
+      if (g >= 0)
+        return b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])]
+            .t[static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(n.index)])];
+    }
+    return temp_c_[n.index];
+  }
   double capacitance(Node n) const { return capacitance_[n.index]; }
 
   // One implicit-Euler step of `dt_s` seconds.
@@ -99,12 +123,28 @@ public:
     general_only_ = on;
     dirty_ = refill_all_ = true;
   }
+  // Classes of groups in the same state solved once per step (see above); 0 without blocks.
+  int group_classes() const;
+  bool aggregated() const { return aggregated_; }  // group_classes() > 0
+  // Calls f(node) for the nodes of one member group of each class, in class order (nothing
+  // when group_classes() is 0): what reads every group's temperatures through its class.
+  template <typename F>
+  void for_each_class_node(F&& f) const {
+    if (!aggregated_) return;
+    const Blocks& b = *blocks_;
+    for (const Class& c : b.classes) {
+      if (c.count == 0) continue;
+      const auto g = static_cast<std::size_t>(c.head);
+      for (int i = b.group_start[g]; i < b.group_start[g + 1]; ++i)
+        f(Node{b.nodes[static_cast<std::size_t>(i)]});
+    }
+  }
   long steady_factorizations() const { return steady_factorizations_; }
   // Makes the next step factor every group anew, as the first one does (tests compare an
   // incremental re-factorization with a full one).
   void forget_factorization() {
     if (blocks_) blocks_->factored_values.clear();
-    dirty_ = refill_all_ = true;
+    dirty_ = refill_all_ = reinvert_ = true;
   }
 
   double stored_energy_j() const;  // Σ C_i T_i (relative to 0 °C)
@@ -123,67 +163,115 @@ private:
     int b;  // node or boundary
     double value;
   };
+  static constexpr int max_group = 4, max_hubs = 8;
+  // A group's matrix blocks, C/Δt and boundary links, shared by every group with the same bits
+  // (racks of one design): one inverse, one G, one A_hg·G per type. Fixed strides, rows of
+  // A_gh, A_hg (transposed) and G by local node.
+  struct BoundaryTerm {
+    int local, boundary;
+    double value;
+  };
+  struct Type {
+    int size = 0;
+    long count = 0;  // groups of this type; 0: a free slot
+    std::uint64_t hash = 0;
+    std::array<double, max_group> c_over_dt{};
+    std::array<double, max_group * max_group> agg{};  // A_gg, [r·4 + c]
+    std::array<double, max_group * max_hubs> agh{};   // A_gh, [r·8 + k]
+    std::array<double, max_group * max_hubs> ahg{};   // A_hg, [l·8 + k] = A_hg(k, l)
+    std::vector<BoundaryTerm> boundary;               // links to boundaries, in link order
+    std::array<double, max_group * max_group> inv{};  // A_gg⁻¹, [r·4 + c]
+    std::array<double, max_group * max_hubs> g{};     // G = A_gg⁻¹ A_gh, [l·8 + k]
+    std::array<double, max_hubs * max_hubs> p{};      // A_hg G, [k·8 + k']
+    std::array<double, max_group> b{};                // boundary terms of the right-hand side
+    bool same_as(const Type& o) const;
+  };
+  // Groups in the same state (type, temperatures, heat; so the same y_g and x_g): solved once.
+  struct Class {
+    int type = -1;
+    int count = 0;  // member groups; 0: a free slot
+    int head = -1;  // first member (members are linked through Blocks::next / prev)
+    std::array<double, max_group> t{}, q{}, y{};
+  };
   // Block elimination of small node groups around a few hubs (see the header comment). The
   // structure (hubs, groups, where each matrix entry goes) depends only on the sparsity pattern
-  // and is found once per pattern; a re-factorization after a link value changed refills the
-  // numbers in place (the same arithmetic, without the graph search and the allocations).
+  // and is found once per pattern; a re-factorization after a link value changed re-reads the
+  // entries of the groups whose entries changed and looks their type up by its bits.
   struct Blocks {
     int hubs = 0;
-    std::vector<int> hub_node;            // hub k → node
-    std::vector<int> order;               // non-hub nodes, grouped
-    std::vector<int> group_start;         // group g: order[group_start[g], group_start[g+1])
-    std::vector<std::size_t> inv_offset;  // group g's m×m A_gg⁻¹, row-major, in inv
-    std::vector<double> inv;
-    std::vector<double> g;  // per non-hub node (in `order`): its row of G, h values
-    struct Entry {
-      int hub, node;
-      double value;
-    };
-    std::vector<Entry> hub_rows;             // A_hg entries, sorted by hub
-    std::vector<std::size_t> hub_row_start;  // hub k: hub_rows[hub_row_start[k], [k + 1])
-    Eigen::PartialPivLU<Eigen::MatrixXd> schur;
-    std::vector<double> y, xh;  // work
-    // Where the matrix's k-th stored entry goes: A_hh (block −1), A_gg or A_gh of group
-    // `block` at (row, col), or A_hg (block −2, hub_rows[row]).
+    std::vector<int> hub_node;     // hub k → node
+    std::vector<int> group_start;  // group g: nodes[group_start[g], group_start[g + 1])
+    std::vector<int> nodes;        // non-hub nodes, grouped
+    std::vector<int> group_of;     // node → its group, −1 for a hub
+    std::vector<int> local_of;     // node → its index in its group, or its hub index
+    // Where the matrix's k-th stored entry goes: A_hh, or group `group`'s A_gg, A_gh or A_hg,
+    // at (row, col) (A_hg: row = local node, col = hub).
+    enum class Part : std::uint8_t { hubs, group, to_hubs, from_hubs };
     struct Target {
-      int block;
-      int row, col;
-      bool to_hubs;  // A_gh (true) or A_gg (false), for a group block
+      Part part;
+      int group, row, col;
     };
     std::vector<Target> targets;
-    std::vector<int> position;  // node → its index in `order`
-    // Groups and hubs are small: their blocks live on the stack, not the heap.
-    static constexpr int max_group = 4, max_hubs = 8;
-    using Square = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group,
-                                 max_group>;
-    using ToHubs =
-        Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, max_group, max_hubs>;
-    std::vector<Square> agg;  // per group, refilled per factorization
-    std::vector<ToHubs> agh;
-    ToHubs gg;  // A_gg⁻¹ A_gh of one group
-    Square inverse;
-    Eigen::MatrixXd ahh;
-    std::vector<Eigen::FullPivLU<Square>> lu_by_size;           // index: group size
-    std::unordered_map<std::uint64_t, std::size_t> first_with;  // blocks' hash → first group
+    std::vector<std::size_t> hub_entries;             // stored entries of A_hh, in order
+    std::vector<std::size_t> entry_start, entries;    // group g's stored entries
+    std::vector<int> boundary_start, boundary_links;  // group g's links to boundaries
+    std::vector<int> hub_boundary_links;              // the hubs' links to boundaries
     // The matrix values of the last factorization (empty before the first, or after one
-    // failed): a re-factorization re-inverts only the groups whose entries changed.
+    // failed): a re-factorization re-reads only the groups whose entries changed.
     std::vector<double> factored_values;
-    std::vector<std::size_t> hub_entries;  // stored entries of A_hh (block −1), in order
-    std::vector<char> group_changed;       // work, per group
-    long groups_inverted = 0;              // group inversions over the network's life (tests)
+    std::vector<char> group_changed;  // work, per group
+    Eigen::MatrixXd ahh;
+    Eigen::PartialPivLU<Eigen::MatrixXd> schur;
+    std::vector<Type> types;
+    std::unordered_multimap<std::uint64_t, int> type_with;  // hash → type
+    std::vector<int> type_of;                               // group → type
+    Type scratch;
+    std::vector<Class> classes;
+    std::vector<int> free_classes;          // empty slots, the lowest last
+    std::vector<int> class_of, next, prev;  // per group
+    // Classes made by splitting (old class, what changed) since the last step: the groups that
+    // change alike stay together.
+    struct SplitKey {
+      int from;
+      int what;  // 0..3: heat of local node; 4..7: its temperature; 8: type
+      std::uint64_t bits;
+      bool operator==(const SplitKey&) const = default;
+    };
+    struct SplitHash {
+      std::size_t operator()(const SplitKey& k) const {
+        return static_cast<std::size_t>(
+            (k.bits ^ (static_cast<std::uint64_t>(k.from) << 8 | static_cast<unsigned>(k.what))) *
+            0x9e3779b97f4a7c15ull);
+      }
+    };
+    std::unordered_map<SplitKey, int, SplitHash> splits;
+    std::vector<int> table;      // work: open addressing of classes by state, for merging
+    std::vector<double> xh, rh;  // work
+    Eigen::VectorXd r;
+    long groups_inverted = 0;  // type inversions over the network's life (tests)
   };
   // The structure, or nullopt when the pattern does not fit (groups > 4 nodes, > 8 hubs).
   static std::optional<Blocks> block_pattern(const Eigen::SparseMatrix<double>& m);
-  // Fills the numbers from `m` (same pattern); false when a group or the Schur complement is
-  // singular.
-  static bool factor_blocks(const Eigen::SparseMatrix<double>& m, Blocks& b);
-  // A_hh from `m` and the Schur complement, the groups as last factored.
-  static bool factor_hubs(const Eigen::SparseMatrix<double>& m, Blocks& b);
+  // Reads the changed groups' entries from matrix_ (same pattern) and looks their types up,
+  // inverting new ones; false when a group or the Schur complement is singular.
+  bool factor_blocks();
+  // A_hh from matrix_ and the Schur complement, the types as last factored.
+  bool factor_hubs();
   // After a change of hub-only links: A_hh's entries summed anew and factor_hubs(); false when
   // that cannot be done (the caller then factors in full).
   bool refactor_hubs();
-  void map_hub_entries();  // hub_slots_ and link_hub_only_ for the present blocks
-  void solve_blocks(const Eigen::VectorXd& b);
+  void map_hub_entries();  // hub_slots_, link_hub_only_ and the boundary links of the blocks
+  bool invert(Type& t);    // inv, g, p of a type; false when singular
+  void retype(int group, int type);
+  // Classes: built from the nodes' temperatures and heat, dropped (temperatures written back
+  // to the nodes) when the blocks are not used.
+  void build_classes();
+  void drop_classes();
+  int new_class(const Class& like);
+  void move_group(int group, int to);
+  void split(int group, int what, std::uint64_t bits);  // moves a group that changed
+  void merge_classes();
+  void solve_blocks();
   Link add_link(LinkData d);
   template <typename F>
   void for_each_entry(double diag_scale, F&& f) const;
@@ -203,20 +291,29 @@ private:
   bool use_blocks_ = false;       // the last factorization chose blocks
   bool block_pattern_dirty_ = true;
   bool fill_dirty_ = true;       // structure changed: assemble matrix_ anew
-  std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_  //
-                                 // structure changed: look for blocks again
+  std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_
   bool general_only_ = false;
+  bool aggregated_ = false;  // group temperatures live in blocks_->classes, not temp_c_
+  bool reinvert_ = false;    // forget_factorization(): invert every type again
   // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
   // +value, 2·link + 1 for −value.
+  // The leading `fixed` sources change only with a full refill (C/Δt, links beyond the hubs):
+  // their partial sum, `prefix`, is kept from the last full refill (valid while
+  // hub_prefix_valid_), so re-summing a hub entry after the bypass moved costs O(hub-only
+  // sources), not O(racks), with the same additions in the same order.
   struct HubSlot {
     int slot;
     std::vector<int> sources;
+    std::size_t fixed = 0;
+    double prefix = 0;
   };
   std::vector<HubSlot> hub_slots_;
+  bool hub_prefix_valid_ = false;
   std::vector<char> link_hub_only_;  // per link: all its matrix entries are among hubs
   bool refill_all_ = true;           // a change beyond hub-only links since the last factoring
   std::vector<double> c_over_dt_;    // C_i/Δt, per factorization
   std::vector<int> boundary_links_;  // links with a boundary term in the right-hand side
+  std::vector<int> changed_boundary_links_;  // since the last factorization
   long factorizations_ = 0;
   long steady_factorizations_ = 0;
 };

@@ -1,0 +1,144 @@
+// Classes of the thermal network's block solver (models/cooling/thermal_network.hpp): groups
+// (racks) with the same matrix blocks, temperatures and heat are solved once, the hub sums
+// taking each class's term times its member count. Against SparseLU (the general solver, which
+// solves every node): the same temperatures to rounding while racks join, leave and re-join
+// classes; the implicit step's energy balance; and how many classes a hall keeps.
+#include <doctest/doctest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+#include "models/cooling/data_hall.hpp"
+#include "models/cooling/thermal_network.hpp"
+
+using namespace joule::models::cooling;
+
+namespace {
+
+ThermalNetwork& network(DataHall& hall) {
+  return const_cast<ThermalNetwork&>(hall.network());
+}
+
+bool same_bits(double a, double b) {
+  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+// Rack powers of a hall with five row positions and jobs that start, change phase and end:
+// racks of a job change together, some racks return to idle, two jobs share a power.
+double rack_power_w(int rack, int step) {
+  if (rack >= 40 && rack < 100 && step >= 5 && step < 60) return step < 30 ? 30e3 : 26e3;
+  if (rack >= 80 && rack < 140 && step >= 20 && step < 90) return 30e3;
+  if (rack == 7 && step >= 10 && step < 12) return 35e3;
+  if (rack >= 150 && step % 40 < 20) return 20e3 + 250.0 * (rack % 3);
+  return 6e3;  // idle
+}
+
+}  // namespace
+
+TEST_CASE("aggregated block solve gives SparseLU's temperatures while racks change classes") {
+  const int racks = 200;
+  DataHallDesign d;
+  d.racks = racks;
+  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  DataHall blocks(d), general(d);
+  network(general).use_general_solver(true);
+  int most_classes = 0, fewest_classes = racks;
+  for (int k = 0; k < 120; ++k) {
+    CAPTURE(k);
+    for (DataHall* h : {&blocks, &general}) {
+      for (int i = 0; i < racks; ++i) h->set_rack_power(i, rack_power_w(i, k));
+      if (k == 70) h->set_supply(24, 0.85);  // CRAH shortfall: every rack's links change
+      if (k == 100) h->set_supply(22, 1.0);
+      h->set_airflow_ratio(1.05 + 0.01 * (k % 7));  // the bypass moves: hubs re-factored only
+      h->step(60);
+    }
+    REQUIRE(blocks.network().aggregated());
+    REQUIRE_FALSE(general.network().aggregated());
+    const int classes = blocks.network().group_classes();
+    most_classes = std::max(most_classes, classes);
+    fewest_classes = std::min(fewest_classes, classes);
+    double worst_k = std::fabs(blocks.return_c() - general.return_c());
+    for (int i = 0; i < racks; ++i) {
+      worst_k = std::max(worst_k, std::fabs(blocks.inlet_c(i) - general.inlet_c(i)));
+      worst_k = std::max(worst_k, std::fabs(blocks.outlet_c(i) - general.outlet_c(i)));
+    }
+    CHECK(worst_k < 1e-9);
+    // max_inlet_c reads one rack per class: the maximum over every rack.
+    double hottest = -1e300;
+    for (int i = 0; i < racks; ++i) hottest = std::max(hottest, blocks.inlet_c(i));
+    CHECK(blocks.max_inlet_c() == hottest);
+  }
+  // Five row positions (types) at least; far fewer classes than racks.
+  CHECK(fewest_classes >= 5);
+  CHECK(most_classes < racks / 4);
+}
+
+TEST_CASE("aggregated block solve keeps the implicit step's exact energy balance") {
+  DataHallDesign d;
+  d.racks = 120;
+  DataHall hall(d);
+  for (int i = 0; i < 120; ++i) hall.set_rack_power(i, i < 60 ? 25e3 : 8e3);
+  hall.step(60);
+  hall.set_rack_power(3, 31e3);
+  hall.set_rack_power(90, 31e3);
+  REQUIRE(hall.network().aggregated());
+  const double e0 = hall.network().stored_energy_j();
+  hall.step(60);
+  CHECK(hall.network().group_classes() == 4);  // 58 busy, 59 idle, rack 3, rack 90
+  // Σ C ΔT/Δt = Σ q + boundary heat at the new temperatures (thermal_network.hpp).
+  const double de_dt = (hall.network().stored_energy_j() - e0) / 60;
+  CHECK(de_dt == doctest::Approx(hall.network().total_heat_w() + hall.network().boundary_heat_w())
+                     .epsilon(1e-9));
+}
+
+TEST_CASE("identical racks are one class; a rack that changes leaves it and re-joins it") {
+  DataHallDesign d;
+  d.racks = 1000;
+  DataHall hall(d);
+  for (int i = 0; i < 1000; ++i) hall.set_rack_power(i, 5e3);
+  hall.step(60);
+  CHECK(hall.network().group_classes() == 1);
+  hall.set_rack_power(17, 20e3);
+  hall.step(60);
+  CHECK(hall.network().group_classes() == 2);
+  CHECK(hall.outlet_c(17) > hall.outlet_c(16));
+  // Back to idle within one interval: its state is the others' again, merged at the step.
+  hall.set_rack_power(17, 9e3);
+  hall.set_rack_power(16, 9e3);
+  hall.set_rack_power(16, 5e3);
+  hall.step(60);
+  CHECK(hall.network().group_classes() == 2);  // 17 at 9 kW; 16 went to 9 kW and back
+  // Back to idle: rack 17 cools towards the others, and merges once its temperatures (and
+  // heat) are bit-for-bit theirs. With every boundary fixed, the implicit step can have
+  // fixed points a few ulps apart (the two may stay apart); a supply temperature that moves,
+  // as the plant's does, lets the rounding of the two meet.
+  hall.set_rack_power(17, 5e3);
+  int merged_at = -1;
+  for (int k = 0; k < 3000 && merged_at < 0; ++k) {
+    hall.set_supply(22 + 0.01 * (k % 13));
+    hall.step(60);
+    const bool equal = same_bits(hall.inlet_c(17), hall.inlet_c(16)) &&
+                       same_bits(hall.outlet_c(17), hall.outlet_c(16));
+    CHECK(hall.network().group_classes() == (equal ? 1 : 2));
+    if (equal) merged_at = k;
+  }
+  CHECK(merged_at > 10);  // ~100-s time constant: not at once
+  CHECK(merged_at >= 0);
+  // Racks of a job change together: one class, not one per rack.
+  for (int i = 100; i < 228; ++i) hall.set_rack_power(i, 30e3);
+  hall.step(60);
+  CHECK(hall.network().group_classes() == 2);
+  for (int i = 164; i < 228; ++i) hall.set_rack_power(i, 24e3);  // half of the job: a phase
+  hall.set_rack_power(500, 30e3);  // an idle rack at the job's power: its own temperatures
+  hall.step(60);
+  CHECK(hall.network().group_classes() == 4);
+  CHECK(hall.inlet_c(100) == hall.inlet_c(163));
+  CHECK(hall.inlet_c(164) == hall.inlet_c(227));
+  CHECK(hall.inlet_c(500) != hall.inlet_c(100));
+  // A temperature set by hand splits its rack off too, and reads back.
+  network(hall).set_temperature(ThermalNetwork::Node{2 * 700 + 1}, 30.0);  // rack 700's inlet
+  CHECK(hall.network().group_classes() == 5);
+  CHECK(hall.inlet_c(700) == 30.0);
+  CHECK(hall.inlet_c(699) != 30.0);
+}
