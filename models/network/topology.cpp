@@ -132,7 +132,7 @@ std::unique_ptr<Topology> make_rail_optimized(int nodes, int gpus_per_node, int 
                                               LinkProps nic, LinkProps nvlink, SwitchPower power,
                                               double switch_latency_s, double endpoint_latency_s) {
   if (radix < 2 || radix % 2 != 0) throw std::invalid_argument("radix must be even and >= 2");
-  const int per_group = radix / 2, spines = radix / 2;
+  const int per_group = radix / 2;
   const int groups = (nodes + per_group - 1) / per_group;
   const int leaves = groups * gpus_per_node;
   if (leaves > radix)
@@ -140,6 +140,11 @@ std::unique_ptr<Topology> make_rail_optimized(int nodes, int gpus_per_node, int 
                                 std::to_string(radix) + " holds at most " +
                                 std::to_string(radix / gpus_per_node * per_group) + " nodes");
   const int hosts = nodes * gpus_per_node;
+  // Non-blocking with the fewest spines: each leaf has as many uplinks as hosts below it, and
+  // the uplinks fill spines of `radix` ports each.
+  auto leaf_hosts = [&](int grp) { return std::min(per_group, nodes - grp * per_group); };
+  const int uplinks = hosts;  // Σ over the leaves of their hosts
+  const int spines = (uplinks + radix - 1) / radix;
   Graph g(static_cast<std::size_t>(hosts + nodes + leaves + spines));
   auto nvs_v = [&](int n) { return static_cast<Vertex>(hosts + n); };
   auto leaf_v = [&](int grp, int rail) {
@@ -158,9 +163,14 @@ std::unique_ptr<Topology> make_rail_optimized(int nodes, int gpus_per_node, int 
       boost::add_edge(h, nvs_v(n), nvlink, g);
       boost::add_edge(h, leaf_v(n / per_group, r), nic, g);
     }
+  // Uplinks dealt to the spines in turn, leaf after leaf: a leaf with at least as many uplinks
+  // as there are spines reaches every spine, and no spine gets more than `radix` links.
+  int next_spine = 0;
   for (int l = 0; l < leaves; ++l)
-    for (int s = 0; s < spines; ++s)
-      boost::add_edge(static_cast<Vertex>(hosts + nodes + l), spine_v(s), nic, g);
+    for (int u = 0; u < leaf_hosts(l / gpus_per_node); ++u) {
+      boost::add_edge(static_cast<Vertex>(hosts + nodes + l), spine_v(next_spine), nic, g);
+      next_spine = (next_spine + 1) % spines;
+    }
   return std::make_unique<Topology>("rail-optimized", std::move(g), power, switch_latency_s,
                                     endpoint_latency_s);
 }

@@ -5,9 +5,13 @@
 //                   aggregation switches, (k/2)² core switches; k³/4 hosts, 5k²/4 switches;
 //                   full bisection bandwidth.
 //   rail-optimized  two-tier leaf/spine in which GPU r of every node in a group of radix/2
-//                   nodes shares rail leaf r (NVIDIA DGX SuperPOD reference architecture); every
-//                   leaf connects to each of the radix/2 spines; inside a node the GPUs meet at
-//                   an NVSwitch vertex over NVLink (not a network switch: no switch power).
+//                   nodes shares rail leaf r (NVIDIA DGX SuperPOD reference architecture).
+//                   Non-blocking with the fewest spines: a leaf has as many uplinks as hosts,
+//                   dealt to the spines in turn, and spines = ⌈hosts / radix⌉ (a full 32-node
+//                   group of 8-GPU nodes on 64-port switches: 8 leaves, 4 spines; the
+//                   SuperPOD's 4 units of 32 nodes: 32 leaves, 16 spines). Inside a node the
+//                   GPUs meet at an NVSwitch vertex over NVLink (not a network switch: no
+//                   switch power).
 //   torus3d         X×Y×Z torus of chips (TPU v4/v5p pods): 6 neighbours with wraparound along
 //                   every dimension of size ≥ 3 (a dimension of 2 gives one neighbour, of 1 none).
 //

@@ -117,3 +117,17 @@ TEST_CASE("no price named: no cost, and the summary says why") {
   CHECK(*flat.summary.values.at("cost_usd") ==
         doctest::Approx(*flat.summary.values.at("grid_import_kwh") * 0.08));
 }
+
+TEST_CASE("without PV or battery no peak is shaved: exactly 0, not rounding noise") {
+  // compare.yaml's week: its facility and grid peaks, summed in different orders, differed by
+  // 2.3e-13 kW, which the summary printed as a shaved peak of -2.328e-13 kW.
+  const auto dir = test::temp_dir("ledger-noshave");
+  const auto sc =
+      app::load_scenario(std::string(JOULE_SOURCE_DIR) + "/scenarios/policies/compare.yaml", {});
+  app::RunOptions opt;
+  opt.output = (dir / "run.h5").string();
+  const auto& v = app::run(sc, opt).values;
+  CHECK(*v.at("peak_grid_import_kw") ==
+        doctest::Approx(*v.at("peak_facility_power_kw")).epsilon(1e-12));
+  CHECK(*v.at("peak_shaved_kw") == 0.0);
+}

@@ -70,6 +70,18 @@ TEST_CASE("rail-optimized: same-index GPUs share a rail leaf; NVLink inside the 
   CHECK_THROWS_AS(make_rail_optimized(100, 8, 8, ndr, {450e9, 0}), std::invalid_argument);
 }
 
+TEST_CASE("rail-optimized: a partial group's leaves have as many uplinks as hosts") {
+  // 5 nodes of 4 GPUs, radix 8: groups of 4 nodes, so 2 groups and 8 leaves; 20 uplinks (4 on
+  // each leaf of the full group, 1 on each of the other) fill ⌈20 / 8⌉ = 3 spines.
+  const auto r = make_rail_optimized(5, 4, 8, ndr, {450e9, 0}, SwitchPower{640, 10});
+  CHECK(r->switch_count() == 8 + 3);
+  // Ports: leaves 4 × (4 + 4) + 4 × (1 + 1), spines 20 links; every switch within its radix.
+  CHECK(r->switch_power_w() == doctest::Approx(11 * 640 + (32 + 8 + 20) * 10));
+  for (auto [v, end] = boost::vertices(r->graph()); v != end; ++v)
+    if (r->graph()[*v].kind == VertexKind::network_switch) CHECK(r->degree(*v) <= 8);
+  CHECK(r->hops(0, 16) == 4);  // GPU 0 of node 0 and of node 4 (the other group)
+}
+
 TEST_CASE("3D torus: 6 neighbours with wraparound") {
   const auto t = make_torus3d(4, 4, 4, {100e9, 1e-6});
   CHECK(t->host_count() == 64);
@@ -129,7 +141,12 @@ TEST_CASE("topologies from `cluster.network` by type") {
   CHECK(f->path(0, 127).bandwidth_bps == doctest::Approx(25e9));
   const auto r = from_yaml("network: {type: rail-optimized, radix: 64}\n", ClusterShape{32, 8});
   CHECK(r->host_count() == 256);
-  CHECK(r->switch_count() == 8 + 32);
+  // 32 nodes of 8 GPUs on 64-port switches: one group, 8 rail leaves of 32 hosts; 256 uplinks
+  // fill 4 spines of 64 ports (the DGX SuperPOD scalable unit's leaf/spine count).
+  CHECK(r->switch_count() == 8 + 4);
+  CHECK(r->switch_power_w() == doctest::Approx(8 * (640 + 64 * 10) + 4 * (640 + 64 * 10)));
+  CHECK(r->hops(0, 8) == 2);  // GPU 0 of nodes 0 and 1: same rail leaf
+  CHECK(r->hops(0, 9) == 4);  // rail 0 to rail 1 of another node: leaf–spine–leaf (or NVLink)
   const auto t = from_yaml("network: {type: torus3d, x: 4, y: 4, z: 8}\n");
   CHECK(t->host_count() == 128);
 

@@ -46,9 +46,9 @@ TEST_CASE("pool networks: switch power is the sum over the fabrics, by hand") {
   // Pool a, k = 4 fat tree: 5k²/4 = 20 switches, every one with its 4 ports active:
   //   20 × (640 W + 4 × 10 W) = 13,600 W.
   // Pool b, rail-optimized radix 8 over its 2 nodes of 8 GPUs: one group, 8 rail leaves with
-  // 2 hosts + 4 spine links each, 4 spines with 8 leaf links each:
-  //   8 × (640 + 6 × 10) + 4 × (640 + 8 × 10) = 5,600 + 2,880 = 8,480 W.
-  const double switch_w = 13600.0 + 8480.0;
+  // 2 hosts + 2 spine links each, 16 uplinks filling 2 spines of 8 leaf links:
+  //   8 × (640 + 4 × 10) + 2 × (640 + 8 × 10) = 5,440 + 1,440 = 6,880 W.
+  const double switch_w = 13600.0 + 6880.0;
   auto b = build(cluster(fat_tree, rail) + no_jobs, sim::hours(1));
   World& w = *b.world;
   CHECK(w.network_power_w() == doctest::Approx(switch_w));
