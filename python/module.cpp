@@ -185,8 +185,8 @@ void bind_app(py::module_& m) {
       "run_sweep",
       [](const std::string& path, const std::string& dir, unsigned jobs, bool force, bool check) {
         // As `joule sweep` prepares it (app::prepare_sweep), with input errors raised located.
-        const app::Sweep sweep = app::load_sweep(path);
-        if (check) app::validate_sweep(sweep);
+        app::Sweep sweep = app::load_sweep(path);
+        if (check) app::validate_sweep(sweep, nullptr, jobs);
         app::SweepOptions o;
         o.dir = dir.empty() ? app::default_sweep_dir(path) : dir;
         o.jobs = jobs;
