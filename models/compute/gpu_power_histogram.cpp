@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 namespace joule::models::compute {
 
@@ -56,24 +57,12 @@ void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Gro
   if (groups.size() <= 1) {
     // One job or none (the common case): at most two entries. The same GPUs in the same bins
     // (a new power within the bins it had) move nothing.
-    std::array<Entry, 2> fresh{};
-    std::uint32_t n = 0;
-    int busy = 0;
-    if (!groups.empty()) {
-      busy = std::clamp(groups[0].count, 0, gpus_per_node_);
-      if (busy > 0) fresh[n++] = {static_cast<std::uint32_t>(bin(groups[0].power_w)), busy};
-    }
-    if (gpus_per_node_ > busy)
-      fresh[n++] = {static_cast<std::uint32_t>(bin(idle_w)), gpus_per_node_ - busy};
-    const auto same = [](const Entry& a, const Entry& b) {
-      return a.bin == b.bin && a.count == b.count;
-    };
-    if (n == s.entries && (n < 1 || same(fresh[0], s.first[0])) &&
-        (n < 2 || same(fresh[1], s.first[1])))
-      return;
+    const State fresh = groups.empty() ? one_group(0, 0.0, idle_w)
+                                       : one_group(groups[0].count, groups[0].power_w, idle_w);
+    if (s.more.empty() && same(s, fresh)) return;
     add_node(s, now, -1);
-    s.entries = n;
-    s.first = fresh;
+    s.entries = fresh.entries;
+    s.first = fresh.first;
     s.more.clear();
     add_node(s, now, +1);
     return;
@@ -97,6 +86,70 @@ void GpuPowerHistogram::set(std::size_t node, sim::Time now, std::span<const Gro
   }
   if (gpus_per_node_ > busy) add(bin(idle_w), gpus_per_node_ - busy);
   add_node(s, now, +1);
+}
+
+GpuPowerHistogram::State GpuPowerHistogram::one_group(int busy, double busy_w,
+                                                      double idle_w) const {
+  State s;
+  busy = std::clamp(busy, 0, gpus_per_node_);
+  if (busy > 0) s.first[s.entries++] = {static_cast<std::uint32_t>(bin(busy_w)), busy};
+  if (gpus_per_node_ > busy)
+    s.first[s.entries++] = {static_cast<std::uint32_t>(bin(idle_w)), gpus_per_node_ - busy};
+  return s;
+}
+
+void GpuPowerHistogram::set(std::span<const std::uint32_t> nodes, sim::Time now, int busy,
+                            double busy_w, double idle_w) {
+  const State fresh = one_group(busy, busy_w, idle_w);
+  // The GPUs each touched bin gains (< 0: loses) over all the nodes; a few bins at most, kept
+  // in a short list (moved out early should it fill: the moves add up in any order).
+  constexpr std::size_t capacity = 8;
+  std::array<std::pair<std::uint32_t, std::int64_t>, capacity> delta{};
+  std::size_t touched = 0;
+  const auto add = [&](const Entry& e, std::int64_t sign) {
+    for (std::size_t i = 0; i < touched; ++i)
+      if (delta[i].first == e.bin) {
+        delta[i].second += sign * e.count;
+        return;
+      }
+    if (touched == capacity) {
+      for (std::size_t i = 0; i < touched; ++i) move(delta[i].first, now, delta[i].second);
+      touched = 0;
+    }
+    delta[touched++] = {e.bin, sign * e.count};
+  };
+  // Nodes that left the state the previous one left are counted, not listed again.
+  State left;
+  std::int64_t run = 0;
+  const auto flush = [&] {
+    if (run == 0) return;
+    for (std::uint32_t i = 0; i < left.entries; ++i) add(left.first[i], -run);
+    for (std::uint32_t i = 0; i < fresh.entries; ++i) add(fresh.first[i], run);
+    run = 0;
+  };
+  for (const std::uint32_t id : nodes) {
+    State& s = nodes_.at(id);
+    if (!s.more.empty()) {  // a node that was shared: its entries one by one
+      flush();
+      for (std::uint32_t i = 0; i < std::min<std::uint32_t>(s.entries, 2); ++i) add(s.first[i], -1);
+      for (const Entry& e : s.more) add(e, -1);
+      for (std::uint32_t i = 0; i < fresh.entries; ++i) add(fresh.first[i], 1);
+      s.more.clear();
+    } else if (same(s, fresh)) {
+      continue;
+    } else if (run > 0 && same(s, left)) {
+      ++run;
+    } else {
+      flush();
+      left.entries = s.entries;
+      left.first = s.first;
+      run = 1;
+    }
+    s.entries = fresh.entries;
+    s.first = fresh.first;
+  }
+  flush();
+  for (std::size_t i = 0; i < touched; ++i) move(delta[i].first, now, delta[i].second);
 }
 
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {

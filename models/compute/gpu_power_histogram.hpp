@@ -39,6 +39,12 @@ public:
     double power_w = 0.0;
   };
   void set(std::size_t node, sim::Time now, std::span<const Group> groups, double idle_w);
+  // set(node, now, busy, busy_w, idle_w) on each of `nodes`, with the bins each node leaves and
+  // enters summed over the nodes first: n_b moves by whole GPUs, and a bin is integrated at its
+  // first move of an instant whatever moves follow, so the bins are bit-identical to those of
+  // the calls one by one, at one move per bin instead of up to four per node (a job phase).
+  void set(std::span<const std::uint32_t> nodes, sim::Time now, int busy, double busy_w,
+           double idle_w);
   // GPU-seconds per bin since the previous take (or the start); starts a new interval.
   std::vector<double> take(sim::Time now);
 
@@ -60,6 +66,14 @@ private:
     std::vector<Entry> more;
   };
   std::size_t bin(double power_w) const;
+  // The state of a node running `busy` GPUs at busy_w and the rest at idle_w (no `more`).
+  State one_group(int busy, double busy_w, double idle_w) const;
+  static bool same(const Entry& a, const Entry& b) { return a.bin == b.bin && a.count == b.count; }
+  // Whether `s` is `one` (a state from one_group()).
+  static bool same(const State& s, const State& one) {
+    return s.entries == one.entries && (one.entries < 1 || same(s.first[0], one.first[0])) &&
+           (one.entries < 2 || same(s.first[1], one.first[1]));
+  }
   // Bin `b` integrated up to `now` (h_b += n_b · Δt), then `delta_gpus` GPUs enter it (< 0:
   // leave it).
   void move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <stdexcept>
 
 namespace joule::models::world {
 
@@ -57,6 +58,53 @@ bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p)
   it_.power_w += delta_w;
   pool_it_w_[n.pool] += delta_w;
   n.power_w = p.wall_w;
+  return true;
+}
+
+bool ClusterState::set_nodes_power(std::span<const std::uint32_t> ids,
+                                   const compute::NodePower& p) {
+  if (ids.empty()) return false;
+  const std::uint32_t rack = nodes_[ids.front()].rack;
+  const std::uint32_t pool = nodes_[ids.front()].pool;
+  const double die_c = std::max(p.busy.die_temp_c, p.idle.die_temp_c);
+  double chip_w = chip_w_, pool_chip_w = pool_chip_w_[pool];
+  double rack_w = 0.0, it_w = 0.0, pool_it_w = 0.0;
+  bool changed = false, die_changed = false;
+  for (const std::uint32_t id : ids) {
+    scheduling::NodeInfo& n = nodes_[id];
+    if (n.rack != rack) throw std::logic_error("set_nodes_power(): nodes of several racks");
+    const double delta_w = p.wall_w - n.power_w;
+    chip_w += p.accelerators_w - n.accelerators_w;
+    pool_chip_w += p.accelerators_w - n.accelerators_w;
+    n.accelerators_w = p.accelerators_w;
+    die_changed |= std::bit_cast<std::uint64_t>(die_c) != std::bit_cast<std::uint64_t>(n.die_c);
+    n.die_c = die_c;
+    if (delta_w == 0.0) continue;
+    if (!changed) {  // the accounts up to now with the power they had, as set_node_power() does
+      changed = true;
+      const sim::Time now = sim_.now();
+      racks_[rack].update_to(now);
+      it_.update_to(now);
+      rack_w = racks_[rack].power_w;
+      it_w = it_.power_w;
+      pool_it_w = pool_it_w_[pool];
+    }
+    rack_w += delta_w;
+    it_w += delta_w;
+    pool_it_w += delta_w;
+    n.power_w = p.wall_w;
+  }
+  chip_w_ = chip_w;
+  pool_chip_w_[pool] = pool_chip_w;
+  if (die_changed) accelerators_changed(rack);
+  if (!changed) return false;
+  racks_[rack].power_w = rack_w;
+  it_.power_w = it_w;
+  pool_it_w_[pool] = pool_it_w;
+  if (!rack_changed_[rack]) {
+    rack_changed_[rack] = 1;
+    changed_racks_.push_back(rack);
+  }
   return true;
 }
 

@@ -54,10 +54,20 @@ public:
   // A node's power now: wall (into the rack and IT accounts), accelerators, hottest die.
   // Returns whether its wall power changed.
   bool set_node_power(std::uint32_t id, const compute::NodePower& p);
+  // set_node_power(id, p) on each of `ids`, nodes of one rack, in turn: every account takes the
+  // same terms in the same order (kept in registers over the run). Returns whether any node's
+  // wall power changed.
+  bool set_nodes_power(std::span<const std::uint32_t> ids, const compute::NodePower& p);
   // Clock fraction of the node's busy accelerators (1 when none is busy).
   void set_node_clock(std::uint32_t id, double clock) {
     nodes_[id].clock = clock;
     accelerators_changed(nodes_[id].rack);
+  }
+  // set_node_clock() on each of `ids`, nodes of one rack.
+  void set_nodes_clock(std::span<const std::uint32_t> ids, double clock) {
+    if (ids.empty()) return;
+    for (const std::uint32_t id : ids) nodes_[id].clock = clock;
+    accelerators_changed(nodes_[ids.front()].rack);
   }
   // Whether the node's pool is in service, and if not when it will be (NodeInfo::in_service,
   // in_service_from; Time::max(): never).

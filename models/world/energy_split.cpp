@@ -73,6 +73,43 @@ void EnergySplit::set_node(std::uint32_t node, const Owners& owners, const Parts
   }
 }
 
+void EnergySplit::set_job_nodes(std::span<const std::uint32_t> nodes, std::uint32_t job,
+                                const Parts& parts) {
+  facility_.update_to(sim_.now());
+  job_account(job);  // sized and brought up to now
+  // The job's and the facility's powers kept in registers over the run, written back before
+  // any other form touches them.
+  Parts facility_w = facility_.power_w, job_w = jobs_[job].power_w;
+  const auto write_back = [&] {
+    facility_.power_w = facility_w;
+    jobs_[job].power_w = job_w;
+  };
+  for (const std::uint32_t id : nodes) {
+    NodeSplit& n = nodes_[id];
+    if (n.owners > 1) {  // a node that was shared: set_node()'s general form
+      write_back();
+      set_node(id, Owners{{job, 1.0}}, parts);
+      facility_w = facility_.power_w;
+      job_w = jobs_[job].power_w;
+      continue;
+    }
+    const Parts old = n.parts;
+    if (n.owners == 1 && n.job == job) {
+      for (std::size_t i = 0; i < part_count; ++i) job_w[i] -= old[i] * n.share;
+    } else if (n.owners == 1) {  // another job's account (job_account() may grow jobs_)
+      Account& o = job_account(n.job);
+      for (std::size_t i = 0; i < part_count; ++i) o.power_w[i] -= old[i] * n.share;
+    }
+    for (std::size_t i = 0; i < part_count; ++i) job_w[i] += parts[i];  // share 1
+    for (std::size_t i = 0; i < part_count; ++i) facility_w[i] += parts[i] - old[i];
+    n.parts = parts;
+    n.owners = 1;
+    n.job = job;
+    n.share = 1.0;
+  }
+  write_back();
+}
+
 double EnergySplit::set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic) {
   if (!storage_.present()) return 0.0;
   if (traffic.write_bytes_per_s > 0 || traffic.read_tokens_per_s > 0)

@@ -20,6 +20,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,10 @@ public:
   // empty: no job).
   using Owners = std::vector<std::pair<std::uint32_t, double>>;
   void set_node(std::uint32_t node, const Owners& owners, const Parts& parts);
+  // set_node(node, {{job, 1}}, parts) on each of `nodes` in turn (a job phase on its whole
+  // nodes): every account takes the same terms in the same order, with the job's and the
+  // facility's accounts brought up to now once.
+  void set_job_nodes(std::span<const std::uint32_t> nodes, std::uint32_t job, const Parts& parts);
   // Job `job`'s storage traffic now; returns the change of the storage system's power (W), an
   // IT load the caller adds.
   double set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic);

@@ -277,19 +277,33 @@ void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
 void JobRunner::apply_load(Job& job) {
   update(job);
   host_.place_load(job);
-  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
-  for (const auto id : job.nodes) {
-    const double share = host_.node_share(job, id);
-    power_w += share * state_.node(id).power_w;
-    accelerators_w += share * state_.node(id).accelerators_w;
-    clock = std::min(clock, state_.node(id).clock);
-  }
-  job.power_w = power_w;
-  job.accelerators_w = accelerators_w;
+  const NodeSums sums = node_sums(job);
+  job.power_w = sums.power_w;
+  job.accelerators_w = sums.accelerators_w;
   // Rebase the nominal clock, then take the new speed.
   job.tau = job.nominal(sim_.now());
   job.tau_wall = sim_.now();
-  job.speed = speed_of(job, clock);
+  job.speed = speed_of(job, sums.clock);
+}
+
+JobRunner::NodeSums JobRunner::node_sums(const Job& job) const {
+  NodeSums s;
+  if (!host_.shares_nodes(job)) {  // every share 1 (1 × P = P, the same sums)
+    for (const auto id : job.nodes) {
+      const scheduling::NodeInfo& n = state_.node(id);
+      s.power_w += n.power_w;
+      s.accelerators_w += n.accelerators_w;
+      s.clock = std::min(s.clock, n.clock);
+    }
+    return s;
+  }
+  for (const auto id : job.nodes) {
+    const double share = host_.node_share(job, id);
+    s.power_w += share * state_.node(id).power_w;
+    s.accelerators_w += share * state_.node(id).accelerators_w;
+    s.clock = std::min(s.clock, state_.node(id).clock);
+  }
+  return s;
 }
 
 double JobRunner::speed_of(const Job& job, double clock) const {
@@ -376,17 +390,11 @@ void JobRunner::reload(Job& job) {
 }
 
 void JobRunner::refresh(Job& job) {
-  double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
-  for (const auto id : job.nodes) {
-    const double share = host_.node_share(job, id);
-    power_w += share * state_.node(id).power_w;
-    accelerators_w += share * state_.node(id).accelerators_w;
-    clock = std::min(clock, state_.node(id).clock);
-  }
+  const NodeSums sums = node_sums(job);
   update(job);
-  job.power_w = power_w;
-  job.accelerators_w = accelerators_w;
-  const double speed = speed_of(job, clock);
+  job.power_w = sums.power_w;
+  job.accelerators_w = sums.accelerators_w;
+  const double speed = speed_of(job, sums.clock);
   if (speed != job.speed) {
     job.tau = job.nominal(sim_.now());
     job.tau_wall = sim_.now();

@@ -59,6 +59,8 @@ public:
   virtual void commit() = 0;
   // The job's share of `node`'s power (< 1 when jobs share the node at GPU granularity).
   virtual double node_share(const Job& /*job*/, std::uint32_t /*node*/) const { return 1.0; }
+  // Whether node_share() may be below 1 on the job's nodes (false: every share is 1).
+  virtual bool shares_nodes(const Job& /*job*/) const { return false; }
 };
 
 class JobRunner {
@@ -124,6 +126,12 @@ private:
   void finish(Job& job);
   void update(Job& job) const;
   double speed_of(const Job& job, double clock) const;
+  // The job's share of its nodes' wall and accelerator power, summed in node order, and their
+  // lowest clock.
+  struct NodeSums {
+    double power_w = 0.0, accelerators_w = 0.0, clock = 1.0;
+  };
+  NodeSums node_sums(const Job& job) const;
   compute::NodeLoad node_load(const Job& job, const compute::OpRates& rates, bool computing) const;
   workload::ClusterCapabilities capabilities(workload::Precision precision, int gpus,
                                              std::uint32_t pool) const;

@@ -34,7 +34,7 @@ void LimitMonitor::set_rack_excess(std::size_t rack, double excess_w) {
   }
 }
 
-void LimitMonitor::set_node_cap_excess(std::size_t node, double excess_w) {
+void LimitMonitor::change_node_cap_excess(std::size_t node, double excess_w) {
   excess_w = std::max(0.0, excess_w);
   double& old = node_w_[node];
   if (old > 0.0) --nodes_over_;

@@ -40,7 +40,11 @@ class LimitMonitor {
 public:
   void resize(std::size_t racks, std::size_t nodes);
   void set_rack_excess(std::size_t rack, double excess_w);
-  void set_node_cap_excess(std::size_t node, double excess_w);
+  void set_node_cap_excess(std::size_t node, double excess_w) {
+    // None before, none now (nearly every node at every job phase): nothing moves.
+    if (!(excess_w > 0.0) && node_w_[node] == 0.0) return;
+    change_node_cap_excess(node, excess_w);
+  }
   // At the end of every handler (power is constant until the next).
   void commit(sim::Time now);
   void update_to(sim::Time now);
@@ -51,6 +55,7 @@ public:
   std::size_t worst_rack() const { return worst_rack_; }
 
 private:
+  void change_node_cap_excess(std::size_t node, double excess_w);
   std::vector<double> rack_w_, node_w_;
   double rack_total_w_ = 0.0, node_total_w_ = 0.0;
   std::size_t racks_over_ = 0, nodes_over_ = 0, worst_rack_ = 0;

@@ -104,35 +104,64 @@ World::~World() = default;
 
 // --- Accounting -------------------------------------------------------------------------
 
-void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
-                           const EnergySplit::Parts* parts) {
-  const scheduling::NodeInfo& n = state_.node(node);
+void World::check_finite(const compute::NodePower& p) const {
   if (!std::isfinite(p.wall_w))
     throw std::runtime_error("the node model (cluster.node, " + cluster_.node.type->id +
                              ") gave a non-finite power (" + std::to_string(p.wall_w) + " W) at " +
                              sim::to_string(sim_.now()));
+}
+
+namespace {
+// Accelerators still above their cap at the lowest clock (a cap below idle power).
+double cap_excess_w(const compute::NodePower& p, int busy, int accelerators) {
+  const auto over = [](const compute::AcceleratorState& a) {
+    return a.at_min_clock && a.throttled == compute::Throttle::power_cap ? a.over_limit_w : 0.0;
+  };
+  const int idle = std::max(0, accelerators - busy);
+  return over(p.busy) * busy + over(p.idle) * idle;
+}
+}  // namespace
+
+void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
+                           const EnergySplit::Parts* parts) {
+  const scheduling::NodeInfo& n = state_.node(node);
+  check_finite(p);
   const int busy =
       n.job >= 0 ? runner_->job(static_cast<std::uint32_t>(n.job)).load.busy_accelerators : 0;
-  {
-    // Accelerators still above their cap at the lowest clock (a cap below idle power). Caps
-    // set by a rack limit are that limit's business (enforce_rack_limit).
-    const auto over = [](const compute::AcceleratorState& a) {
-      return a.at_min_clock && a.throttled == compute::Throttle::power_cap ? a.over_limit_w : 0.0;
-    };
-    const int idle = std::max(0, cluster_.node.accelerators - busy);
-    limits_.set_node_cap_excess(node, enforcing_ || n.state != scheduling::NodeState::on
-                                          ? 0.0
-                                          : over(p.busy) * busy + over(p.idle) * idle);
-  }
+  // Caps set by a rack limit are that limit's business (enforce_rack_limit).
+  limits_.set_node_cap_excess(node, enforcing_ || n.state != scheduling::NodeState::on
+                                        ? 0.0
+                                        : cap_excess_w(p, busy, cluster_.node.accelerators));
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
   lift_.set(node, sim_.now(), 0.0);  // place_load and reevaluate_rack set a floor's lift after
   record_split(node, p, parts);
-  if (!state_.set_node_power(node, p)) return;
-  const std::uint32_t rack = state_.node(node).rack;
+  if (state_.set_node_power(node, p)) rack_changed(state_.node(node).rack);
+}
+
+void World::rack_changed(std::uint32_t rack) {
   if (rack_models_[rack] && !enforcing_ && !rack_dirty_[rack]) {
     rack_dirty_[rack] = 1;
     dirty_racks_.push_back(rack);
   }
+}
+
+void World::set_run_power(std::span<const std::uint32_t> run, const Job& job,
+                          const compute::NodePower& p, const EnergySplit::Parts& parts,
+                          double lift_w) {
+  check_finite(p);
+  const sim::Time now = sim_.now();
+  const int busy = job.load.busy_accelerators;
+  const double excess_w = cap_excess_w(p, busy, cluster_.node.accelerators);
+  for (const std::uint32_t id : run)
+    limits_.set_node_cap_excess(
+        id, enforcing_ || state_.node(id).state != scheduling::NodeState::on ? 0.0 : excess_w);
+  gpu_hist_->set(run, now, busy, p.busy.power_w, p.idle.power_w);
+  for (const std::uint32_t id : run) {  // as set_node_power() then place_load() set it
+    lift_.set(id, now, 0.0);
+    lift_.set(id, now, lift_w);
+  }
+  split_->set_job_nodes(run, job.id, parts);
+  if (state_.set_nodes_power(run, p)) rack_changed(state_.node(run.front()).rack);
 }
 
 void World::set_node_idle(std::uint32_t node) {
@@ -262,8 +291,20 @@ void World::place_load(const Job& job) {
   placed_.clear();
   std::uint32_t cached_rack = UINT32_MAX;
   const PlacedPower* e = nullptr;
-  for (const auto id : job.nodes) {
-    const std::uint32_t rack = state_.node(id).rack;
+  const sim::Time now = sim_.now();
+  const std::span<const std::uint32_t> nodes(job.nodes);
+  for (std::size_t i = 0, end; i < nodes.size(); i = end) {
+    // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
+    // not share are; a stray one takes set_node_power() on its own).
+    const std::uint32_t rack = state_.node(nodes[i]).rack;
+    end = i;
+    while (end < nodes.size() && state_.node(nodes[end]).rack == rack &&
+           state_.node(nodes[end]).job == static_cast<std::int32_t>(job.id) &&
+           !(sharing_ && !sharing_->jobs(nodes[end]).empty()))
+      ++end;
+    const bool alone = end > i;
+    if (!alone) end = i + 1;
+    const std::span<const std::uint32_t> run = nodes.subspan(i, end - i);
     if (rack != cached_rack) {
       cached_rack = rack;
       const double inlet_c = state_.rack_inlet_c(rack);
@@ -284,9 +325,13 @@ void World::place_load(const Job& job) {
         e = &n;
       }
     }
-    set_node_power(id, e->p, &e->parts);
-    lift_.set(id, sim_.now(), e->lift_w);
-    state_.set_node_clock(id, e->clock);
+    if (alone) {
+      set_run_power(run, job, e->p, e->parts, e->lift_w);
+    } else {
+      set_node_power(run.front(), e->p, &e->parts);
+      lift_.set(run.front(), now, e->lift_w);
+    }
+    state_.set_nodes_clock(run, e->clock);
   }
 }
 

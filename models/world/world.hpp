@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,7 @@ private:
   void reschedule() override { run_policy(); }
   void commit() override;  // hands the IT load to the facility; called at the end of every handler
   double node_share(const Job& job, std::uint32_t node) const override;
+  bool shares_nodes(const Job& job) const override { return shares(job); }
 
   // GPU-granular allocation (node_sharing.hpp; world_sharing.cpp).
   bool shares(const Job& job) const;
@@ -203,6 +205,14 @@ private:
   // on it), computed once for the nodes that draw the same power.
   void set_node_power(std::uint32_t node, const compute::NodePower& p,
                       const EnergySplit::Parts* parts = nullptr);
+  // set_node_power(id, p, &parts) then a floor's lift of `lift_w` on each of `run`, nodes of
+  // one rack that all run `job` alone, in turn (a job phase, place_load()): each account takes
+  // the same terms in the same order, with the per-node work cut to what each node's own record
+  // needs.
+  void set_run_power(std::span<const std::uint32_t> run, const Job& job,
+                     const compute::NodePower& p, const EnergySplit::Parts& parts, double lift_w);
+  void check_finite(const compute::NodePower& p) const;  // a non-finite wall power throws
+  void rack_changed(std::uint32_t rack);  // a node's wall power changed: its limit re-checked
   void set_node_idle(std::uint32_t node);
   // The node's power in the four-way split, shared among its jobs (world_split.cpp).
   void record_split(std::uint32_t node, const compute::NodePower& p,
