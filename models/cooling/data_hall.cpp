@@ -89,9 +89,8 @@ DataHall::DataHall(const DataHallDesign& design)
       throw std::invalid_argument("recirculation must be in [0, 1)");
     r.inlet = net_.add_node(air_j_per_m3_k * design.inlet_air_m3, design.supply_c);
     r.outlet = net_.add_node(design.rack_thermal_mass_j_per_k, design.supply_c);
-    rack_of_node_.resize(static_cast<std::size_t>(net_.node_count()), -1);
-    rack_of_node_[static_cast<std::size_t>(r.inlet.index)] = i;
-    rack_of_node_[static_cast<std::size_t>(r.outlet.index)] = i;
+    inlet_node_.resize(static_cast<std::size_t>(net_.node_count()), 0);
+    inlet_node_[static_cast<std::size_t>(r.inlet.index)] = 1;
     r.from_supply = net_.stream(supply_, r.inlet, 0);
     r.from_room = net_.stream(room_, r.inlet, 0);
     r.recirc = net_.stream(r.outlet, r.inlet, 0);
@@ -168,9 +167,8 @@ double DataHall::max_inlet_c() const {
     for (int i = 0; i < racks(); ++i) m = std::max(m, inlet_c(i));
     return m;
   }
-  net_.for_each_class_node([&](ThermalNetwork::Node n) {
-    const int rack = rack_of_node_[static_cast<std::size_t>(n.index)];
-    if (rack >= 0) m = std::max(m, inlet_c(rack));
+  net_.for_each_class_node([&](ThermalNetwork::Node n, double temp_c) {
+    if (inlet_node_[static_cast<std::size_t>(n.index)]) m = std::max(m, temp_c);
   });
   return m;
 }

@@ -176,7 +176,7 @@ private:
   ThermalNetwork::Node room_;
   ThermalNetwork::Link bypass_, to_crah_;
   std::vector<Rack> racks_;
-  std::vector<int> rack_of_node_;  // node → its rack (−1 for the room)
+  std::vector<char> inlet_node_;  // node → whether it is a rack's inlet
   double capacity_fraction_ = 1.0;
   double airflow_ratio_ = 1.05;
   double demand_w_per_k_ = 0;  // Σ (1 − r_i) W_i, fixed by the design

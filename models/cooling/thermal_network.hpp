@@ -126,8 +126,9 @@ public:
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
-  // Calls f(node) for the nodes of one member group of each class, in class order (nothing
-  // when group_classes() is 0): what reads every group's temperatures through its class.
+  // Calls f(node, its temperature) for the nodes of one member group of each class, in class
+  // order (nothing when group_classes() is 0): what reads every group's temperatures through
+  // its class.
   template <typename F>
   void for_each_class_node(F&& f) const {
     if (!aggregated_) return;
@@ -135,8 +136,9 @@ public:
     for (const Class& c : b.classes) {
       if (c.count == 0) continue;
       const auto g = static_cast<std::size_t>(c.head);
-      for (int i = b.group_start[g]; i < b.group_start[g + 1]; ++i)
-        f(Node{b.nodes[static_cast<std::size_t>(i)]});
+      const int start = b.group_start[g];
+      for (int i = start; i < b.group_start[g + 1]; ++i)
+        f(Node{b.nodes[static_cast<std::size_t>(i)]}, c.t[static_cast<std::size_t>(i - start)]);
     }
   }
   // A reader that follows groups by class (DataHall's inlet watch): a class's id (< class_slots())
