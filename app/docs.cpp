@@ -178,11 +178,16 @@ std::string list_models(bool markdown) {
   return out.str();
 }
 
-void validate(const Scenario& sc) {
+Validation check_scenario(const Scenario& sc) {
   // The same World `run` builds: every load-time check (keys, ranges, files, job feasibility,
   // limits that cannot be met) runs here too.
   models::world::World world(models::world::world_spec(world_sections(sc), sc.seed, sc.base_dir));
-  for (const auto& w : world.warnings()) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
+  return {world.warnings(), static_cast<double>(world.node_count()) * sc.duration.seconds()};
+}
+
+void validate(const Scenario& sc) {
+  for (const auto& w : check_scenario(sc).warnings)
+    std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
 }
 
 }  // namespace joule::app

@@ -49,18 +49,18 @@ models::world::WorldSections world_sections(const Scenario& sc) {
   s.facility.cooling = sc.root.find("cooling");
   s.duration = sc.duration;
   s.control_step = sc.control_step;
-  if (const sim::ParamNode* cluster = sc.root.find("cluster"))
-    if (const sim::ParamNode* node = cluster->find("node"))
-      if (const sim::ParamNode* cal = node->find("calibration");
-          cal && cal->is_scalar() && cal->scalar != "none") {
-        const fs::path p = fs::path(cal->scalar).is_absolute()
-                               ? fs::path(cal->scalar)
-                               : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
-        s.calibration = std::make_shared<const sim::ParamNode>(
-            io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
-      } else if (cal && cal->is_map()) {
-        s.calibration = std::make_shared<const sim::ParamNode>(*cal);  // given inline
-      }
+  const sim::ParamNode* cluster = sc.root.find("cluster");
+  const sim::ParamNode* node = cluster ? cluster->find("node") : nullptr;
+  const sim::ParamNode* cal = node ? node->find("calibration") : nullptr;
+  if (cal && cal->is_scalar() && cal->scalar != "none") {
+    const fs::path p = fs::path(cal->scalar).is_absolute()
+                           ? fs::path(cal->scalar)
+                           : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
+    s.calibration = std::make_shared<const sim::ParamNode>(
+        io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
+  } else if (cal && cal->is_map()) {
+    s.calibration = std::make_shared<const sim::ParamNode>(*cal);  // given inline
+  }
   return s;
 }
 

@@ -7,12 +7,14 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -559,26 +561,74 @@ Scenario variant_scenario(const Sweep& sweep, const Variant& variant) {
   return sc;
 }
 
-void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted) {
-  for (const auto& v : sweep.variants) {
-    if (interrupted && interrupted->load()) throw SweepInterrupted();
-    const Scenario sc = variant_scenario(sweep, v);
-    try {
-      validate(sc);
-      // The `uncertainty:` section, as `joule validate` checks it.
-      if (sc.root.find("uncertainty")) (void)scenario_coefficients(sc);
-    } catch (const sim::InputError& e) {
-      relocate_error(e, all_sets(sweep, v));
+void validate_sweep(Sweep& sweep, const std::atomic<bool>* interrupted, unsigned jobs) {
+  const std::size_t n = sweep.variants.size();
+  struct Outcome {
+    Validation found;
+    std::exception_ptr error;
+  };
+  std::vector<Outcome> outcomes(n);
+  std::atomic<std::size_t> next{0};
+  // Lowest index that failed so far: no worker starts a variant past it, and every variant
+  // before it is checked, so the error thrown is the same for any number of threads.
+  std::atomic<std::size_t> first_error{n};
+  std::atomic<bool> stopped{false};
+  auto worker = [&] {
+    for (std::size_t k = next.fetch_add(1); k < first_error.load(); k = next.fetch_add(1)) {
+      if (interrupted && interrupted->load()) {
+        stopped = true;
+        return;
+      }
+      const Variant& v = sweep.variants[k];
+      try {
+        const Scenario sc = variant_scenario(sweep, v);
+        try {
+          outcomes[k].found = check_scenario(sc);
+          // The `uncertainty:` section, as `joule validate` checks it.
+          if (sc.root.find("uncertainty")) (void)scenario_coefficients(sc);
+        } catch (const sim::InputError& e) {
+          relocate_error(e, all_sets(sweep, v));
+        }
+      } catch (...) {
+        outcomes[k].error = std::current_exception();
+        for (std::size_t e = first_error.load(); k < e;)
+          if (first_error.compare_exchange_weak(e, k)) break;
+      }
     }
+  };
+  const unsigned threads =
+      std::max(1u, std::min<unsigned>(jobs ? jobs : std::thread::hardware_concurrency(),
+                                      static_cast<unsigned>(std::max<std::size_t>(n, 1))));
+  if (threads == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+    for (auto& t : pool) t.join();
   }
+  const std::size_t failed = first_error.load();
+  for (std::size_t k = 0; k < std::min(failed + 1, n); ++k) {
+    for (const auto& w : outcomes[k].found.warnings)
+      std::fprintf(stderr, "joule: warning: %s: %s\n", sweep.variants[k].name.c_str(), w.c_str());
+    sweep.variants[k].cost = outcomes[k].found.cost;
+  }
+  if (failed < n) std::rethrow_exception(outcomes[failed].error);
+  if (stopped) throw SweepInterrupted();
+}
+
+std::vector<std::size_t> run_order(const Sweep& sweep, std::vector<std::size_t> indices) {
+  std::stable_sort(indices.begin(), indices.end(), [&](std::size_t a, std::size_t b) {
+    return sweep.variants[a].cost > sweep.variants[b].cost;
+  });
+  return indices;
 }
 
 PreparedSweep prepare_sweep(const std::string& sweep_path, bool check,
-                            const std::atomic<bool>* interrupted) {
+                            const std::atomic<bool>* interrupted, unsigned jobs) {
   PreparedSweep p;
   try {
     p.sweep = load_sweep(sweep_path, interrupted);
-    if (check) validate_sweep(p.sweep, interrupted);
+    if (check) validate_sweep(p.sweep, interrupted, jobs);
   } catch (const sim::InputError& e) {
     p.code = 2;
     p.message = e.what();

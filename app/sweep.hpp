@@ -45,6 +45,9 @@ struct Variant {
   std::string name;  // "v0007-gpu_power_cap=600W": index, then the axis values, sanitized
   std::uint64_t seed = 0;
   std::vector<Assignment> assignments;  // what differs from the base (not the sweep's `set`)
+  // Rough cost of running it (nodes × simulated seconds; validate_sweep sets it, 0 unknown):
+  // workers take the costliest variants first, so that no long one starts last.
+  double cost = 0;
 };
 
 // Seeds: `common` (default) runs every variant with the base scenario's seed, so variants see
@@ -82,10 +85,15 @@ Sweep load_sweep_text(const std::string& text, const std::string& name, const st
 // The scenario a variant runs. Errors in the values or paths it sets point into the sweep file.
 Scenario variant_scenario(const Sweep& sweep, const Variant& variant);
 
-// Loads every variant and builds its world (as `joule validate` does) before anything runs.
-// Throws the first InputError, located in the sweep file where the sweep is at fault.
-// Checks the interrupt flag before each variant (SweepInterrupted).
-void validate_sweep(const Sweep& sweep, const std::atomic<bool>* interrupted = nullptr);
+// Loads every variant and builds its world (as `joule validate` does) before anything runs,
+// over `jobs` threads (0 = cores), and sets each variant's cost. Prints the worlds' warnings
+// and throws the InputError of the lowest-numbered failing variant (located in the sweep file
+// where the sweep is at fault), whatever the threads' timing. Checks the interrupt flag before
+// each variant (SweepInterrupted).
+void validate_sweep(Sweep& sweep, const std::atomic<bool>* interrupted = nullptr,
+                    unsigned jobs = 1);
+// Variant indices in the order workers take them: costliest first, ties in index order.
+std::vector<std::size_t> run_order(const Sweep& sweep, std::vector<std::size_t> indices);
 
 // A sweep ready to run, or why not: what `joule sweep` does before anything runs, on one machine
 // and on every MPI rank alike. Expands the sweep file and, with `check`, validates every variant
@@ -96,7 +104,7 @@ struct PreparedSweep {
   std::string message;  // what to print when code != 0
 };
 PreparedSweep prepare_sweep(const std::string& sweep_path, bool check,
-                            const std::atomic<bool>* interrupted);
+                            const std::atomic<bool>* interrupted, unsigned jobs = 1);
 
 // `--set` arguments of a variant (the sweep's `set` first), for running it with `joule run`.
 std::vector<std::string> variant_sets(const Sweep& sweep, const Variant& variant);
@@ -133,6 +141,7 @@ struct SweepOptions {
   bool processes = false;  // run each variant as a child `joule run` (crash isolation)
   std::string executable;  // joule binary for `processes`; empty = this program
   bool quiet = false;      // no per-variant progress lines
+  bool pin = true;         // with 2+ workers, no more than CPUs: each worker kept on one CPU
   const std::atomic<bool>* interrupted = nullptr;
   // `--uncertainty N`: every variant is a `joule run --uncertainty N` (app/uncertainty.hpp), its
   // samples one after the other (the sweep's workers run variants in parallel). All variants

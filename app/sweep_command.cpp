@@ -101,7 +101,7 @@ int sweep_command(const std::string& sweep_path, SweepOptions options) {
 #ifdef JOULE_HAVE_MPI
   if (launched_by_mpi()) return sweep_command_mpi(sweep_path, options);
 #endif
-  PreparedSweep prepared = prepare_sweep(sweep_path, true, options.interrupted);
+  PreparedSweep prepared = prepare_sweep(sweep_path, true, options.interrupted, options.jobs);
   if (prepared.code != 0) {
     std::fprintf(stderr, "%s\n", prepared.message.c_str());
     return prepared.code;

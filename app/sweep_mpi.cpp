@@ -48,9 +48,11 @@ int serve(const Sweep& sweep, const SweepOptions& options, int size, unsigned lo
   }
   SweepTable table(sweep, options.dir, scan_outputs(sweep, options), options);
   table.write();
-  std::deque<std::size_t> queue;
+  std::vector<std::size_t> pending;
   for (const auto& r : table.results())
-    if (r.status == VariantStatus::pending) queue.push_back(r.index);
+    if (r.status == VariantStatus::pending) pending.push_back(r.index);
+  pending = run_order(sweep, std::move(pending));
+  std::deque<std::size_t> queue(pending.begin(), pending.end());
   const std::size_t total = queue.size();
   if (!options.quiet)
     std::fprintf(stderr, "joule: sweep: %zu variants to run (%zu reused) over %d ranks into %s/\n",
@@ -152,7 +154,8 @@ int sweep_command_mpi(const std::string& sweep_path, SweepOptions options) {
   // Every rank expands the sweep; rank 0 alone validates the variants (builds their worlds).
   // Each rank honours the interrupt flag while it does (mpirun forwards SIGINT and SIGTERM);
   // the worst outcome (130 interrupted > 2 bad input > 0) is every rank's.
-  const PreparedSweep prepared = prepare_sweep(sweep_path, rank == 0, options.interrupted);
+  const PreparedSweep prepared =
+      prepare_sweep(sweep_path, rank == 0, options.interrupted, options.jobs ? options.jobs : 1);
   int outcome = 0;
   MPI_Allreduce(&prepared.code, &outcome, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   if (outcome != 0) {

@@ -258,10 +258,11 @@ const bool registered = [] {
         return last_end - first_submit;
       });
   add(240, "gpu_utilization", "1", "GPU utilization", "jobs",
-      "Accelerator-seconds allocated to running jobs / (all accelerators × simulated time)",
+      "Accelerator-seconds allocated to running jobs / accelerator-seconds present (a pool "
+      "counts from its `from` until its nodes go out of service), over the whole run",
       [](const RunRecord& r) -> Value {
-        const double gpus = static_cast<double>(r.world.cluster().accelerator_count());
-        if (!(gpus > 0)) return std::nullopt;
+        const double present_s = r.world.present_accelerator_s();
+        if (!(present_s > 0)) return std::nullopt;
         const sim::Time end = r.world.simulator().now();
         double busy_gpu_s = 0;
         for (const auto& job : r.world.jobs()) {
@@ -269,7 +270,7 @@ const bool registered = [] {
           const sim::Time stop = job.end == sim::Time::max() ? end : job.end;
           busy_gpu_s += job.allocated_gpu_s(stop);
         }
-        return busy_gpu_s / (gpus * r.simulated.seconds());
+        return busy_gpu_s / present_s;
       });
   // Facility detail.
   add(250, "other_energy_kwh", "kWh", "other loads", "energy",

@@ -112,6 +112,10 @@ public:
   // energy it has added so far (since the accounts started).
   void set_power_floor(std::shared_ptr<const PowerFloor> floor) { floor_ = std::move(floor); }
   double power_floor_energy_j() const { return lift_.energy_j(sim_.now()); }
+  // Accelerator-seconds of the accelerators present so far (since the start of the run): a
+  // pool's count from its `from` until each node goes out of service (at the pool's `until`,
+  // or when the job it still runs then ends).
+  double present_accelerator_s() const;
   // A meter target the facility battery discharges toward (demand response; none: unset).
   void set_meter_target(std::optional<double> target_w) { facility_->set_meter_target(target_w); }
   // Pauses a running job in place and resumes it (demand response: job_runner.hpp).
@@ -301,6 +305,12 @@ private:
   void start_pools();                        // absent pools off, refresh events scheduled
   void on_pool_event(std::uint32_t pool);    // a pool's `from` or `until`
   void set_node_absent(std::uint32_t node);  // out of service: 0 W, not free
+  // Accelerators present (nodes not absent) and their integral over time.
+  void set_present(std::uint32_t node, bool present);
+  std::vector<char> absent_;
+  double present_accelerators_ = 0;
+  mutable double present_accelerator_s_ = 0;
+  mutable sim::Time present_since_;
   std::vector<std::uint32_t> pool_nodes_for(const Job& job) const;  // start() with no nodes
 };
 

@@ -35,13 +35,33 @@ void World::build_pool_models() {
   }
 }
 
+void World::set_present(std::uint32_t node, bool present) {
+  if (absent_[node] == !present) return;
+  (void)present_accelerator_s();  // brought up to now at the old count
+  absent_[node] = !present;
+  const double accelerators = cluster_.pools[state_.node(node).pool].node.accelerators;
+  present_accelerators_ += present ? accelerators : -accelerators;
+}
+
+double World::present_accelerator_s() const {
+  present_accelerator_s_ += present_accelerators_ * (sim_.now() - present_since_).seconds();
+  present_since_ = sim_.now();
+  return present_accelerator_s_;
+}
+
 void World::set_node_absent(std::uint32_t node) {
+  set_present(node, false);
   state_.set_in_service(node, false);
   set_node_state(node, scheduling::NodeState::sleeping, false);
   set_node_power(node, compute::NodePower{});
 }
 
 void World::start_pools() {
+  absent_.assign(state_.node_count(), 0);
+  present_accelerators_ = 0;
+  for (std::uint32_t id = 0; id < state_.node_count(); ++id)
+    present_accelerators_ += cluster_.pools[state_.node(id).pool].node.accelerators;
+  present_since_ = sim_.now();
   pool_handler_ =
       sim_.bind([this](std::uint64_t p) { on_pool_event(static_cast<std::uint32_t>(p)); });
   for (std::uint32_t p = 0; p < cluster_.pools.size(); ++p) {
@@ -66,6 +86,7 @@ void World::on_pool_event(std::uint32_t p) {
   for (std::size_t r = pool.first_rack; r < pool.first_rack + pool.rack_count; ++r)
     for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id) {
       if (coming) {  // on, idle and free
+        set_present(id, true);
         state_.set_in_service(id, true);
         set_node_state(id, scheduling::NodeState::on, true);
         set_node_idle(id);

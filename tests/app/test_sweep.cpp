@@ -296,18 +296,17 @@ TEST_CASE("a malformed axis path or a rejected key or value points into the swee
       [&] { sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster..count: [1, 2]\n"); });
   CHECK(e.find("sweep.yaml:4:13: malformed key path 'cluster..count'") != std::string::npos);
   // A key the model does not declare: at that component of the path, before anything runs.
-  const auto typo =
-      sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster.node.max_pwer: [1 kW]\n");
+  auto typo = sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster.node.max_pwer: [1 kW]\n");
   e = error_of([&] { app::validate_sweep(typo); });
   CHECK(e.find("sweep.yaml:4:18: unknown key 'max_pwer'") != std::string::npos);
   CHECK(e.find("max_power") != std::string::npos);  // the valid keys are listed
   // A path through a value.
-  const auto through = sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    duration.hours: [1]\n");
+  auto through = sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    duration.hours: [1]\n");
   e = error_of([&] { app::validate_sweep(through); });
   CHECK(e.find("sweep.yaml:4:") != std::string::npos);
   CHECK(e.find("'duration' is not a map") != std::string::npos);
   // A value a model rejects: at the value.
-  const auto value =
+  auto value =
       sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    cluster.node.max_power: [8 kW, 8 kV]\n");
   e = error_of([&] { app::validate_sweep(value); });
   INFO(e);
@@ -543,13 +542,46 @@ TEST_CASE("the shipped example sweeps load and validate") {
   for (const auto& entry : fs::directory_iterator(JOULE_SOURCE_DIR "/scenarios/sweeps")) {
     if (entry.path().extension() != ".yaml") continue;
     INFO(entry.path().string());
-    const auto s = app::load_sweep(entry.path().string());
+    auto s = app::load_sweep(entry.path().string());
     CHECK(!s.variants.empty());
     CHECK_NOTHROW(app::validate_sweep(s));
     ++count;
   }
   CHECK(count >= 3);
-  const auto bench = app::load_sweep(JOULE_SOURCE_DIR "/bench/sweep/sweep64.yaml");
+  auto bench = app::load_sweep(JOULE_SOURCE_DIR "/bench/sweep/sweep64.yaml");
   CHECK(bench.variants.size() == 64);
-  CHECK_NOTHROW(app::validate_sweep(bench));
+  CHECK_NOTHROW(app::validate_sweep(bench, nullptr, 2));
+  // Costs: nodes × simulated seconds; the run order takes the costliest first.
+  std::vector<std::size_t> all(bench.variants.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto order = app::run_order(bench, all);
+  CHECK(order.size() == 64);
+  for (std::size_t i = 1; i < order.size(); ++i)
+    CHECK(bench.variants[order[i - 1]].cost >= bench.variants[order[i]].cost);
+  CHECK(bench.variants[order.back()].cost > 0);
+  // 20 days × 16 racks against 2 days × 4 racks: 10 × 4 times the node-seconds.
+  CHECK(bench.variants[order.front()].cost ==
+        doctest::Approx(40 * bench.variants[order.back()].cost));
+}
+
+TEST_CASE("a sweep validated over several threads reports the lowest-numbered error") {
+  const TempDir t("validate-threads");
+  // Variants 1 and 3 fail (a voltage for a power); 0, 2 and 4 are fine.
+  const std::string text =
+      "base: base.yaml\naxes:\n  grid:\n"
+      "    cluster.node.max_power: [8 kW, 8 kV, 9 kW, 7 kV, 10 kW]\n";
+  for (const unsigned jobs : {1u, 2u, 4u}) {
+    auto s = sweep_of(t, text);
+    INFO("jobs " << jobs);
+    const std::string e = error_of([&] { app::validate_sweep(s, nullptr, jobs); });
+    CHECK(e.find("sweep.yaml:4:38:") != std::string::npos);  // at '8 kV', not '7 kV'
+  }
+  // Without errors every variant gets its cost, whatever the number of threads.
+  auto one = sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    duration: [1 h, 3 h, 2 h]\n");
+  auto three = sweep_of(t, "base: base.yaml\naxes:\n  grid:\n    duration: [1 h, 3 h, 2 h]\n");
+  app::validate_sweep(one, nullptr, 1);
+  app::validate_sweep(three, nullptr, 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(one.variants[i].cost == three.variants[i].cost);
+  CHECK(one.variants[1].cost == doctest::Approx(3 * one.variants[0].cost));
+  CHECK(app::run_order(one, {0, 1, 2}) == std::vector<std::size_t>{1, 2, 0});
 }

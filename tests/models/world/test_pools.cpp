@@ -161,6 +161,8 @@ TEST_CASE("pools: a pool added at `from` draws nothing and takes no job before i
   // Blackwell: nothing for 1 h, then 2 × 2 kW idle for 2 h plus (9 − 2) kW for the job's hour.
   CHECK(w.racks()[1].energy_j == doctest::Approx(2 * 2e3 * 7200 + 7e3 * 3600));
   CHECK(w.it_energy_j() == doctest::Approx(2 * 1e3 * 10800 + 2 * 2e3 * 7200 + 7e3 * 3600));
+  // Accelerators present (8 per node): hopper 16 for 3 h, blackwell 16 from 1 h to 3 h.
+  CHECK(w.present_accelerator_s() == doctest::Approx((16 * 3 + 16 * 2) * 3600.0));
 }
 
 TEST_CASE("pools: a pool retired at `until` takes no new job; its nodes power off when free") {
@@ -181,6 +183,9 @@ TEST_CASE("pools: a pool retired at `until` takes no new job; its nodes power of
   // 9 kW until 1.5 h, then off.
   CHECK(w.racks()[1].energy_j == doctest::Approx(2 * 2e3 * 3600 + 7e3 * 1800 + 9e3 * 1800));
   CHECK(w.cluster_state().node(2).power_w == 0.0);
+  // Accelerators present (8 per node): hopper 16 for 3 h; blackwell node 3 until 1 h, node 2,
+  // still running its job then, until that job ends at 1.5 h.
+  CHECK(w.present_accelerator_s() == doctest::Approx((16 * 3 + 8 * 1 + 8 * 1.5) * 3600.0));
 }
 
 TEST_CASE("pools: input errors point into the file") {
