@@ -422,9 +422,8 @@ private:
     r_time_->append(now.seconds());
     put_row(*r_power_, "racks/power_w", rack_row_.data(), racks.size());
     if (r_inlet_) {
-      for (std::size_t i = 0; i < racks.size(); ++i)
-        rack_row_[i] = world_.facility().inlet_c(static_cast<int>(i));
-      put_row(*r_inlet_, "racks/inlet_c", rack_row_.data(), racks.size());
+      const std::span<const double> inlets = world_.facility().inlets_c();
+      put_row(*r_inlet_, "racks/inlet_c", inlets.data(), inlets.size());
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
     for (std::size_t i = 0; i < racks.size(); ++i)

@@ -1,6 +1,7 @@
 #include "models/cooling/data_hall.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <stdexcept>
 
@@ -88,9 +89,8 @@ DataHall::DataHall(const DataHallDesign& design)
       throw std::invalid_argument("recirculation must be in [0, 1)");
     r.inlet = net_.add_node(air_j_per_m3_k * design.inlet_air_m3, design.supply_c);
     r.outlet = net_.add_node(design.rack_thermal_mass_j_per_k, design.supply_c);
-    rack_of_node_.resize(static_cast<std::size_t>(net_.node_count()), -1);
-    rack_of_node_[static_cast<std::size_t>(r.inlet.index)] = i;
-    rack_of_node_[static_cast<std::size_t>(r.outlet.index)] = i;
+    inlet_node_.resize(static_cast<std::size_t>(net_.node_count()), 0);
+    inlet_node_[static_cast<std::size_t>(r.inlet.index)] = 1;
     r.from_supply = net_.stream(supply_, r.inlet, 0);
     r.from_room = net_.stream(room_, r.inlet, 0);
     r.recirc = net_.stream(r.outlet, r.inlet, 0);
@@ -101,6 +101,9 @@ DataHall::DataHall(const DataHallDesign& design)
   to_crah_ = net_.stream(room_, crah_return_, 0);
   for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
   update_flows();
+  watch_.reported_c.resize(racks_.size());
+  for (int i = 0; i < design.racks; ++i)
+    watch_.reported_c[static_cast<std::size_t>(i)] = inlet_c(i);
 }
 
 void DataHall::update_flows() {
@@ -164,11 +167,166 @@ double DataHall::max_inlet_c() const {
     for (int i = 0; i < racks(); ++i) m = std::max(m, inlet_c(i));
     return m;
   }
-  net_.for_each_class_node([&](ThermalNetwork::Node n) {
-    const int rack = rack_of_node_[static_cast<std::size_t>(n.index)];
-    if (rack >= 0) m = std::max(m, inlet_c(rack));
+  net_.for_each_class_node([&](ThermalNetwork::Node n, double temp_c) {
+    if (inlet_node_[static_cast<std::size_t>(n.index)]) m = std::max(m, temp_c);
   });
   return m;
+}
+
+// The racks of a cohort share the class's inlet (temperature() reads it through the class) and
+// their reported inlet, so one test decides for all of them: the same test, on the same
+// numbers, as one per rack. The network records which groups changed class (a split between
+// steps, a merge at a step); those racks move to the cohort of their new class at the same
+// reported inlet before the test.
+void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
+  InletWatch& w = watch_;
+  const std::size_t first = out.size();
+  const auto moved = [tol_k](double now_c, double reported_c) {
+    return !(std::fabs(now_c - reported_c) <= tol_k);
+  };
+  ++w.calls;
+  w.moves.clear();
+  if (!net_.aggregated()) {
+    w.valid = false;
+  } else if (!w.valid || !net_.take_class_moves(w.moves)) {
+    rebuild_cohorts();
+  } else if (w.by_class) {
+    for (const int g : w.moves) {
+      const int rack = w.rack_of_group[static_cast<std::size_t>(g)];
+      if (rack < 0) continue;
+      const int cls = net_.class_of_group(g);
+      const auto r = static_cast<std::size_t>(rack);
+      if (w.cohorts[static_cast<std::size_t>(w.cohort_of[r])].cls == cls) continue;
+      leave_cohort(rack);
+      join_cohort(rack, cohort_for(cls, w.reported_c[r]));
+    }
+  }
+  if (!w.valid || !w.by_class) {
+    for (int i = 0; i < racks(); ++i) {
+      const double t = inlet_c(i);
+      if (moved(t, w.reported_c[static_cast<std::size_t>(i)])) {
+        w.reported_c[static_cast<std::size_t>(i)] = t;
+        out.push_back(i);
+      }
+    }
+    return;
+  }
+  w.class_inlet_c.resize(static_cast<std::size_t>(net_.class_slots()));
+  net_.for_each_class([&](int cls, int head) {
+    const int rack = w.rack_of_group[static_cast<std::size_t>(head)];
+    if (rack >= 0) w.class_inlet_c[static_cast<std::size_t>(cls)] = inlet_c(rack);
+  });
+  // Reports a cohort's racks at `t`.
+  const auto report = [&](Cohort& c, double t) {
+    for (int r = c.head; r >= 0; r = w.next[static_cast<std::size_t>(r)]) {
+      w.reported_c[static_cast<std::size_t>(r)] = t;
+      out.push_back(r);
+    }
+    c.stamp = w.calls;
+  };
+  for (std::size_t k = 0; k < w.cohorts.size(); ++k) {
+    Cohort& c = w.cohorts[k];
+    if (c.cls < 0 || c.stamp == w.calls) continue;
+    const double t = w.class_inlet_c[static_cast<std::size_t>(c.cls)];
+    if (!moved(t, c.reported_c)) continue;
+    report(c, t);
+    // Now reported at t: into the class's cohort at t, if there is one.
+    w.cohort_with.erase(CohortKey{c.cls, std::bit_cast<std::uint64_t>(c.reported_c)});
+    c.reported_c = t;
+    const auto [it, fresh] = w.cohort_with.try_emplace(
+        CohortKey{c.cls, std::bit_cast<std::uint64_t>(t)}, static_cast<int>(k));
+    if (fresh) continue;
+    Cohort& into = w.cohorts[static_cast<std::size_t>(it->second)];
+    if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
+    while (c.head >= 0) {
+      const int r = c.head;
+      leave_cohort(r);
+      join_cohort(r, it->second);
+    }
+  }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+}
+
+void DataHall::rebuild_cohorts() {
+  InletWatch& w = watch_;
+  w.moves.clear();
+  net_.take_class_moves(w.moves);  // records the moves from now on
+  w.moves.clear();
+  w.valid = true;
+  w.by_class = true;
+  w.cohorts.clear();
+  w.free_cohorts.clear();
+  w.cohort_with.clear();
+  const std::size_t n = racks_.size();
+  w.cohort_of.assign(n, -1);
+  w.next.assign(n, -1);
+  w.prev.assign(n, -1);
+  w.rack_of_group.assign(static_cast<std::size_t>(net_.node_count()), -1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int g = net_.group_of(racks_[i].inlet);
+    if (g < 0 || w.rack_of_group[static_cast<std::size_t>(g)] >= 0) {
+      w.by_class = false;  // a rack on a hub, or two racks in one group: read rack by rack
+      return;
+    }
+    w.rack_of_group[static_cast<std::size_t>(g)] = static_cast<int>(i);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const int cls = net_.class_of_group(net_.group_of(racks_[i].inlet));
+    join_cohort(static_cast<int>(i), cohort_for(cls, w.reported_c[i]));
+  }
+}
+
+int DataHall::cohort_for(int cls, double reported_c) {
+  InletWatch& w = watch_;
+  const auto [it, fresh] =
+      w.cohort_with.try_emplace(CohortKey{cls, std::bit_cast<std::uint64_t>(reported_c)}, -1);
+  if (!fresh) return it->second;
+  Cohort c;
+  c.cls = cls;
+  c.reported_c = reported_c;
+  if (!w.free_cohorts.empty()) {
+    it->second = w.free_cohorts.back();
+    w.free_cohorts.pop_back();
+    w.cohorts[static_cast<std::size_t>(it->second)] = c;
+  } else {
+    it->second = static_cast<int>(w.cohorts.size());
+    w.cohorts.push_back(c);
+  }
+  return it->second;
+}
+
+void DataHall::join_cohort(int rack, int cohort) {
+  InletWatch& w = watch_;
+  const auto r = static_cast<std::size_t>(rack);
+  Cohort& c = w.cohorts[static_cast<std::size_t>(cohort)];
+  w.prev[r] = -1;
+  w.next[r] = c.head;
+  if (c.head >= 0) w.prev[static_cast<std::size_t>(c.head)] = rack;
+  c.head = rack;
+  ++c.count;
+  w.cohort_of[r] = cohort;
+}
+
+void DataHall::leave_cohort(int rack) {
+  InletWatch& w = watch_;
+  const auto r = static_cast<std::size_t>(rack);
+  const int id = w.cohort_of[r];
+  Cohort& c = w.cohorts[static_cast<std::size_t>(id)];
+  const int prev = w.prev[r], next = w.next[r];
+  if (prev >= 0)
+    w.next[static_cast<std::size_t>(prev)] = next;
+  else
+    c.head = next;
+  if (next >= 0) w.prev[static_cast<std::size_t>(next)] = prev;
+  w.cohort_of[r] = -1;
+  if (--c.count == 0) {
+    // (A cohort emptied into another of the same key leaves the key to that one.)
+    const auto it =
+        w.cohort_with.find(CohortKey{c.cls, std::bit_cast<std::uint64_t>(c.reported_c)});
+    if (it != w.cohort_with.end() && it->second == id) w.cohort_with.erase(it);
+    c.cls = -1;
+    w.free_cohorts.push_back(id);
+  }
 }
 
 double DataHall::inlet_rise_k_per_w(int rack) const {

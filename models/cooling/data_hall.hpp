@@ -46,8 +46,10 @@
 // | room air volume      | 25 m³/rack | estimate (hall with raised floor, per rack)          |
 #pragma once
 
+#include <cstdint>
 #include <limits>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/cooling/thermal_network.hpp"
@@ -106,6 +108,12 @@ public:
   double outlet_c(int rack) const { return net_.temperature(racks_[rack].outlet); }
   double return_c() const { return net_.temperature(room_); }
   double max_inlet_c() const;
+  // Appends the racks whose inlet moved by more than `tol_k` (|T_now − T_reported| > tol_k, or
+  // not a number) since this call last reported it, ascending, and reports them at their inlet
+  // now; a rack is first "reported" at its inlet when the hall is made. The racks of one class
+  // of the network (same state, same inlet) reported at the same value are kept together, so a
+  // call costs O(classes + such cohorts + racks that changed class or are reported), not O(racks).
+  void take_moved_inlets(double tol_k, std::vector<int>& racks);
   // Steady-state rise of a rack's inlet over the supply per watt of its own power with the
   // CRAHs keeping up (a = 1): r/((1 − r)·W), K/W.
   double inlet_rise_k_per_w(int rack) const;
@@ -123,6 +131,44 @@ private:
   };
   void update_flows();
   void set_rack_flows(double supplied_share);  // every rack's five links at share a
+  // take_moved_inlets(): the racks of one network class reported at the same inlet form a
+  // cohort, its members linked through InletWatch::next / prev.
+  struct Cohort {
+    int cls = -1;  // the network's class; -1: a free slot
+    double reported_c = 0;
+    int head = -1, count = 0;
+    long stamp = -1;  // the call that last reported it
+  };
+  struct CohortKey {
+    int cls;
+    std::uint64_t bits;  // of reported_c
+    bool operator==(const CohortKey&) const = default;
+  };
+  struct CohortHash {
+    std::size_t operator()(const CohortKey& k) const {
+      return static_cast<std::size_t>((k.bits ^ static_cast<std::uint64_t>(k.cls)) *
+                                      0x9e3779b97f4a7c15ull);
+    }
+  };
+  struct InletWatch {
+    bool valid = false;     // rebuilt since the network's classes last changed wholesale
+    bool by_class = false;  // every rack is one group of the network (else read rack by rack)
+    long calls = 0;
+    std::vector<double> reported_c;  // per rack
+    std::vector<int> rack_of_group;  // network group → rack (−1: none)
+    std::vector<Cohort> cohorts;
+    std::vector<int> free_cohorts;
+    std::unordered_map<CohortKey, int, CohortHash> cohort_with;
+    std::vector<int> cohort_of, next, prev;  // per rack
+    std::vector<double> class_inlet_c;       // work: per network class
+    std::vector<int> moves;                  // work
+  };
+  void rebuild_cohorts();
+  int cohort_for(int cls, double reported_c);  // found or made
+  void join_cohort(int rack, int cohort);
+  void leave_cohort(int rack);  // frees the cohort when it empties
+
+  InletWatch watch_;
 
   DataHallDesign design_;
   ThermalNetwork net_;
@@ -130,7 +176,7 @@ private:
   ThermalNetwork::Node room_;
   ThermalNetwork::Link bypass_, to_crah_;
   std::vector<Rack> racks_;
-  std::vector<int> rack_of_node_;  // node → its rack (−1 for the room)
+  std::vector<char> inlet_node_;  // node → whether it is a rack's inlet
   double capacity_fraction_ = 1.0;
   double airflow_ratio_ = 1.05;
   double demand_w_per_k_ = 0;  // Σ (1 − r_i) W_i, fixed by the design

@@ -658,6 +658,7 @@ void ThermalNetwork::move_group(int group, int to) {
   t.head = group;
   ++t.count;
   b.class_of[g] = to;
+  record_move(group);
 }
 
 // A group whose heat (what = local node), temperature (4 + local node) or type (8) changed to
@@ -712,7 +713,17 @@ void ThermalNetwork::set_temperature(Node n, double temp_c) {
                  [this](int g, int what, std::uint64_t bits) { split(g, what, bits); });
 }
 
+bool ThermalNetwork::take_class_moves(std::vector<int>& groups) {
+  const bool valid = moves_valid_;
+  if (valid) groups.insert(groups.end(), class_moves_.begin(), class_moves_.end());
+  class_moves_.clear();
+  moves_valid_ = aggregated_;
+  return valid;
+}
+
 void ThermalNetwork::build_classes() {
+  moves_valid_ = false;
+  class_moves_.clear();
   Blocks& b = *blocks_;
   const std::size_t groups = b.group_start.size() - 1;
   b.classes.clear();
@@ -743,6 +754,8 @@ void ThermalNetwork::build_classes() {
 }
 
 void ThermalNetwork::drop_classes() {
+  moves_valid_ = false;
+  class_moves_.clear();
   if (!aggregated_) return;
   Blocks& b = *blocks_;
   for (std::size_t i = 0; i < b.nodes.size(); ++i) {
@@ -792,6 +805,7 @@ void ThermalNetwork::merge_classes() {
         int last = -1;
         for (int g = from.head; g >= 0; g = b.next[static_cast<std::size_t>(g)]) {
           b.class_of[static_cast<std::size_t>(g)] = into_id;
+          record_move(g);
           last = g;
         }
         b.next[static_cast<std::size_t>(last)] = into.head;

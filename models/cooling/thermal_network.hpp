@@ -126,8 +126,9 @@ public:
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
-  // Calls f(node) for the nodes of one member group of each class, in class order (nothing
-  // when group_classes() is 0): what reads every group's temperatures through its class.
+  // Calls f(node, its temperature) for the nodes of one member group of each class, in class
+  // order (nothing when group_classes() is 0): what reads every group's temperatures through
+  // its class.
   template <typename F>
   void for_each_class_node(F&& f) const {
     if (!aggregated_) return;
@@ -135,10 +136,34 @@ public:
     for (const Class& c : b.classes) {
       if (c.count == 0) continue;
       const auto g = static_cast<std::size_t>(c.head);
-      for (int i = b.group_start[g]; i < b.group_start[g + 1]; ++i)
-        f(Node{b.nodes[static_cast<std::size_t>(i)]});
+      const int start = b.group_start[g];
+      for (int i = start; i < b.group_start[g + 1]; ++i)
+        f(Node{b.nodes[static_cast<std::size_t>(i)]}, c.t[static_cast<std::size_t>(i - start)]);
     }
   }
+  // A reader that follows groups by class (DataHall's inlet watch): a class's id (< class_slots())
+  // stays its own while it has members; a group changes class by a split (set_heat,
+  // set_temperature) or a merge (step). Group g of node n: group_of(n), −1 for a hub or without
+  // blocks; class_of_group(g) while aggregated().
+  int group_of(Node n) const {
+    return blocks_ ? blocks_->group_of[static_cast<std::size_t>(n.index)] : -1;
+  }
+  int class_of_group(int g) const { return blocks_->class_of[static_cast<std::size_t>(g)]; }
+  int class_slots() const { return aggregated_ ? static_cast<int>(blocks_->classes.size()) : 0; }
+  // Calls f(class id, its first member group) for each class, in class order.
+  template <typename F>
+  void for_each_class(F&& f) const {
+    if (!aggregated_) return;
+    const Blocks& b = *blocks_;
+    for (std::size_t id = 0; id < b.classes.size(); ++id)
+      if (b.classes[id].count > 0) f(static_cast<int>(id), b.classes[id].head);
+  }
+  // Appends to `groups` the groups whose class changed since the last call (a group may appear
+  // more than once) and returns true; returns false, appending nothing, when the classes were
+  // built anew or dropped since (or at the first call, or after more moves than groups): the
+  // reader then reads every group's class again. Moves are recorded only between calls, so a
+  // network nobody reads this way keeps no record.
+  bool take_class_moves(std::vector<int>& groups);
   long steady_factorizations() const { return steady_factorizations_; }
   // Makes the next step factor every group anew, as the first one does (tests compare an
   // incremental re-factorization with a full one).
@@ -269,6 +294,15 @@ private:
   void drop_classes();
   int new_class(const Class& like);
   void move_group(int group, int to);
+  void record_move(int group) {  // for take_class_moves()
+    if (!moves_valid_) return;
+    if (class_moves_.size() < blocks_->class_of.size()) {
+      class_moves_.push_back(group);
+    } else {  // the reader reads every group's class again
+      moves_valid_ = false;
+      class_moves_.clear();
+    }
+  }
   void split(int group, int what, std::uint64_t bits);  // moves a group that changed
   void merge_classes();
   void solve_blocks();
@@ -293,8 +327,10 @@ private:
   bool fill_dirty_ = true;       // structure changed: assemble matrix_ anew
   std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_
   bool general_only_ = false;
-  bool aggregated_ = false;  // group temperatures live in blocks_->classes, not temp_c_
-  bool reinvert_ = false;    // forget_factorization(): invert every type again
+  bool aggregated_ = false;       // group temperatures live in blocks_->classes, not temp_c_
+  std::vector<int> class_moves_;  // take_class_moves(): groups moved since the last call
+  bool moves_valid_ = false;      // class_moves_ is complete since the last call
+  bool reinvert_ = false;         // forget_factorization(): invert every type again
   // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
   // +value, 2·link + 1 for −value.
   // The leading `fixed` sources change only with a full refill (C/Δt, links beyond the hubs):

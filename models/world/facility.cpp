@@ -72,7 +72,6 @@ Facility::Facility(FacilitySpec s, const FacilityDesign& design)
   }
   supply_air_c_ = design.initial_supply_c;
   inlet_c_.resize(static_cast<std::size_t>(design.racks));
-  take_inlets();
   outdoor_ = site_->conditions(sim::Time::zero());
   carbon_ = site_->carbon_intensity(sim::Time::zero());
   price_ = site_->price(sim::Time::zero());
@@ -103,7 +102,7 @@ void Facility::add_zone(std::string name, std::vector<std::uint32_t> racks,
     hall.supply_c = initial_supply_c;
     z.hall = std::make_unique<cooling::DataHall>(hall);
   }
-  z.supply_air_c = initial_supply_c;
+  z.supply_air_c = z.reported_c = initial_supply_c;
   z.totals.name = z.name;
   z.totals.racks = n;
   for (std::size_t i = 0; i < z.racks.size(); ++i) {
@@ -282,15 +281,10 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     }
     if (over) ++over_capacity_->steps;
     supply_air_c_ = zones_.front().supply_air_c;
-    take_inlets();
-    // Each hall's hottest inlet (what DataHall::max_inlet_c() gives: the same maximum in the
-    // same order), from the contiguous copy rather than the hall's strided nodes.
-    for (const Zone& zone : zones_) {
-      if (!zone.hall) continue;
-      double zone_c = -1e300;
-      for (const std::uint32_t r : zone.racks) zone_c = std::max(zone_c, inlet_c_[r]);
-      hottest_c = std::max(hottest_c, zone_c);
-    }
+    inlets_taken_ = false;
+    // Each hall's hottest inlet, read one rack per class of racks in the same state.
+    for (const Zone& zone : zones_)
+      if (zone.hall) hottest_c = std::max(hottest_c, zone.hall->max_inlet_c());
     if (has_thermal()) {
       max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
       hottest_c_s_ += hottest_c * dt_s;
@@ -452,10 +446,12 @@ BatterySettlement Facility::battery_settlement() const {
   return s;
 }
 
-void Facility::take_inlets() {
+std::span<const double> Facility::inlets_c() const {
+  if (inlets_taken_) return inlet_c_;
+  inlets_taken_ = true;
   if (zones_.empty()) {
     std::fill(inlet_c_.begin(), inlet_c_.end(), supply_air_c_);
-    return;
+    return inlet_c_;
   }
   for (const Zone& z : zones_) {
     if (z.hall)
@@ -464,6 +460,23 @@ void Facility::take_inlets() {
     else
       for (const std::uint32_t r : z.racks) inlet_c_[r] = z.supply_air_c;
   }
+  return inlet_c_;
+}
+
+void Facility::take_moved_inlets(double tol_k, std::vector<std::uint32_t>& racks) {
+  const std::size_t first = racks.size();
+  for (Zone& z : zones_) {
+    if (z.hall) {
+      moved_local_.clear();
+      z.hall->take_moved_inlets(tol_k, moved_local_);
+      for (const int i : moved_local_) racks.push_back(z.racks[static_cast<std::size_t>(i)]);
+    } else if (!(std::fabs(z.supply_air_c - z.reported_c) <= tol_k)) {
+      // Every rack of a zone without a hall breathes its supply air: one report for all.
+      z.reported_c = z.supply_air_c;
+      racks.insert(racks.end(), z.racks.begin(), z.racks.end());
+    }
+  }
+  if (zones_.size() > 1) std::sort(racks.begin() + static_cast<std::ptrdiff_t>(first), racks.end());
 }
 
 double Facility::inlet_c(int rack) const {

@@ -138,9 +138,16 @@ public:
 
   // A rack's inlet now: from its zone's data hall, else its zone's supply air.
   double inlet_c(int rack) const;
-  // Every rack's inlet_c() as one span, rack by rack (taken after each control step, the only
-  // time inlets move), for a reader that scans them all.
-  std::span<const double> inlets_c() const { return inlet_c_; }
+  // Every rack's inlet_c() as one span, rack by rack, for a reader that scans them all (copied
+  // at the first read after a control step, the only time inlets move: O(racks) per read).
+  std::span<const double> inlets_c() const;
+  // Appends the racks whose inlet_c() moved by more than `tol_k` (|now − reported| > tol_k, or
+  // not a number) since this call last reported it, in ascending order, and reports them at
+  // their inlet now; every rack is first reported at its inlet when the facility is made (the
+  // design's supply air). Called after each control step, it costs O(zones + the halls' classes
+  // of racks in the same state + racks that changed class or moved), not O(racks): the racks
+  // of one class share their inlet (cooling::DataHall::take_moved_inlets).
+  void take_moved_inlets(double tol_k, std::vector<std::uint32_t>& racks);
   // Steady rise of a rack's inlet per watt of its power (data hall recirculation; 0 without a
   // hall: every rack breathes the supply air).
   double inlet_rise_k_per_w(int rack) const;
@@ -263,6 +270,7 @@ private:
     double supply_air_c = 24.0;
     double crah_airflow_ratio = std::numeric_limits<double>::quiet_NaN();  // CRAH / server flow
     bool hall_powers_set = false;  // the data hall has had every rack's power once
+    double reported_c = 24.0;      // without a hall: take_moved_inlets()'s reported inlet
     ZoneTotals totals;
   };
   void add_zone(std::string name, std::vector<std::uint32_t> racks,
@@ -298,9 +306,10 @@ private:
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
   double max_inlet_c_ = -1e300;
-  std::vector<double> inlet_c_;  // inlets_c()
-  void take_inlets();            // inlet_c_ from the zones
-  double settle_from_j_ = 0;     // the battery's charge the settlement returns it to
+  mutable std::vector<double> inlet_c_;  // inlets_c()
+  mutable bool inlets_taken_ = false;    // inlet_c_ holds the inlets since the last step
+  std::vector<int> moved_local_;         // work: take_moved_inlets()
+  double settle_from_j_ = 0;             // the battery's charge the settlement returns it to
   double hottest_c_s_ = 0, hottest_s_ = 0;
   // ∫ CRAH supply, its bypass, the servers' airflow and their recirculated share, m³.
   double crah_m3_ = 0, bypass_m3_ = 0, server_m3_ = 0, recirculated_m3_ = 0;

@@ -49,7 +49,7 @@ World::World(WorldSpec spec)
   for (std::size_t r = 0; r < rack_count; ++r) {
     const double node_max_w =
         cluster_.pools[cluster_.pool_of_rack(r)].node.type->system_max_w.value;
-    state_.set_rack_inlet_c(r, facility_->supply_air_c());
+    state_.set_rack_inlet_c(r, facility_->inlet_c(static_cast<int>(r)));
     state_.set_rack_inlet_rise_k(r,
                                  facility_->inlet_rise_k_per_w(static_cast<int>(r)) * node_max_w);
   }
@@ -584,16 +584,14 @@ void World::on_control_step() {
   facility_->control_step(now, control_step_, rack_w_, state_.changed_racks());
   state_.clear_changed_racks();
   if (facility_->has_thermal() || facility_->has_cooling()) {
-    // One pass over two arrays: the inlets the step left and those the racks were evaluated
-    // at. A rack whose inlet did not move past the tolerance (most of them, at most steps)
-    // changes nothing downstream.
-    const std::span<const double> inlets = facility_->inlets_c();
-    const std::span<const double> evaluated = state_.rack_inlets_c();
+    // The racks whose inlet moved past the tolerance since they were last evaluated (the
+    // facility reports each rack's inlet when it moves so, from the inlet it was first
+    // evaluated at); the others (most of them, at most steps) change nothing downstream.
+    std::vector<std::uint32_t> moved;
+    facility_->take_moved_inlets(inlet_tolerance_k, moved);
     std::vector<std::int32_t> touched;
-    for (std::uint32_t r = 0; r < state_.rack_count(); ++r) {
-      const double inlet = inlets[r];
-      if (std::fabs(inlet - evaluated[r]) <= inlet_tolerance_k) continue;
-      state_.set_rack_inlet_c(r, inlet);
+    for (const std::uint32_t r : moved) {
+      state_.set_rack_inlet_c(r, facility_->inlet_c(static_cast<int>(r)));
       reevaluate_rack(r);
       for (std::uint32_t id = state_.rack_begin(r); id < state_.rack_end(r); ++id)
         jobs_on(id, touched);

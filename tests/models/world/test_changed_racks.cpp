@@ -160,8 +160,8 @@ TEST_CASE("a rack's accelerator state, kept between changes, equals its recomput
 }
 
 TEST_CASE("the facility's inlet span is every rack's inlet after each control step") {
-  // World::on_control_step scans inlets_c() for racks whose inlet moved; the span is taken from
-  // the data hall after each step, and must be, bit for bit, what inlet_c() reads from the hall.
+  // The recorder's rack sample reads inlets_c(); the span is copied from the data hall at the
+  // first read after each step, and must be, bit for bit, what inlet_c() reads from the hall.
   const auto owner = hall_facility(24);
   world::Facility& f = *owner;
   REQUIRE(f.has_thermal());

@@ -1,0 +1,131 @@
+// DataHall::take_moved_inlets (#20): the racks whose inlet moved past a tolerance since they
+// were last reported, found by class of racks in the same state (cohorts of a class reported at
+// the same inlet) instead of one test per rack. Against the test per rack, on the same inlets:
+// the same racks, in the same order, at every step, while racks change class, classes merge,
+// the network drops and rebuilds its classes, and inlets are not numbers.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "models/cooling/data_hall.hpp"
+#include "models/cooling/thermal_network.hpp"
+
+using namespace joule::models::cooling;
+
+namespace {
+
+constexpr double tolerance_k = 0.25;  // World's inlet_tolerance_k
+
+ThermalNetwork& network(DataHall& hall) {
+  return const_cast<ThermalNetwork&>(hall.network());
+}
+
+// The test per rack: what World::on_control_step did before (|now − reported| > tol, or NaN).
+struct PerRack {
+  std::vector<double> reported_c;
+  explicit PerRack(const DataHall& hall) {
+    for (int i = 0; i < hall.racks(); ++i) reported_c.push_back(hall.inlet_c(i));
+  }
+  std::vector<int> take(const DataHall& hall) {
+    std::vector<int> moved;
+    for (int i = 0; i < hall.racks(); ++i) {
+      const double t = hall.inlet_c(i);
+      if (std::fabs(t - reported_c[static_cast<std::size_t>(i)]) <= tolerance_k) continue;
+      reported_c[static_cast<std::size_t>(i)] = t;
+      moved.push_back(i);
+    }
+    return moved;
+  }
+};
+
+// Jobs on a 200-rack hall of five row positions: racks of a job change together, some go back
+// to idle, one flips every few steps, a group differs by a few hundred watts.
+double rack_power_w(int rack, int step) {
+  if (rack >= 40 && rack < 100 && step >= 5 && step < 60) return step < 30 ? 30e3 : 26e3;
+  if (rack >= 80 && rack < 140 && step >= 20 && step < 90) return 30e3;
+  if (rack == 7 && step % 6 < 3) return 35e3;
+  if (rack >= 150 && step % 40 < 20) return 20e3 + 250.0 * (rack % 3);
+  return 6e3;
+}
+
+}  // namespace
+
+TEST_CASE("moved inlets by class are the racks the test per rack finds, step by step") {
+  const int racks = 200;
+  DataHallDesign d;
+  d.racks = racks;
+  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  DataHall hall(d);
+  PerRack reference(hall);
+  int reported = 0, quiet_steps = 0, partial_steps = 0;
+  for (int k = 0; k < 160; ++k) {
+    CAPTURE(k);
+    for (int i = 0; i < racks; ++i) hall.set_rack_power(i, rack_power_w(i, k));
+    hall.set_supply(22 + 0.3 * std::sin(k / 9.0), k >= 70 && k < 100 ? 0.85 : 1.0);
+    hall.set_airflow_ratio(1.05 + 0.01 * (k % 7));
+    // The network drops its classes (the general solver) and builds them again: the watch
+    // reads every rack's class afresh, and its reports stay the same.
+    if (k == 110) network(hall).use_general_solver(true);
+    if (k == 115) network(hall).use_general_solver(false);
+    if (k == 130) network(hall).forget_factorization();
+    hall.step(60);
+    std::vector<int> moved;
+    hall.take_moved_inlets(tolerance_k, moved);
+    const std::vector<int> want = reference.take(hall);
+    REQUIRE(moved == want);
+    reported += static_cast<int>(moved.size());
+    quiet_steps += moved.empty();
+    partial_steps += !moved.empty() && static_cast<int>(moved.size()) < racks;
+  }
+  // Inlets did move past the tolerance, not at every step, and often not every rack's.
+  CHECK(reported > racks);
+  CHECK(quiet_steps > 10);
+  CHECK(partial_steps > 10);
+}
+
+TEST_CASE("moved inlets: a job's racks are reported together, quiet racks never") {
+  DataHallDesign d;
+  d.racks = 1000;
+  DataHall hall(d);
+  for (int i = 0; i < 1000; ++i) hall.set_rack_power(i, 5e3);
+  std::vector<int> moved;
+  for (int k = 0; k < 20; ++k) {
+    hall.step(60);
+    moved.clear();
+    hall.take_moved_inlets(tolerance_k, moved);
+  }
+  hall.take_moved_inlets(tolerance_k, moved);  // a call without a step reports nothing
+  // A job on racks 300..427: their inlets rise by r/(1 − r)·P/W over the idle racks'
+  // (0.03/0.97 · 35 kW / (40 kW / 12 K) = 0.32 K at steady state), the others' barely move.
+  for (int i = 300; i < 428; ++i) hall.set_rack_power(i, 40e3);
+  std::vector<int> job;
+  for (int k = 0; k < 60; ++k) {
+    hall.step(60);
+    moved.clear();
+    hall.take_moved_inlets(tolerance_k, moved);
+    if (!moved.empty() && job.empty()) job = moved;
+  }
+  REQUIRE(job.size() == 128);
+  CHECK(job.front() == 300);
+  CHECK(job.back() == 427);
+  CHECK(std::fabs(hall.inlet_c(300) - hall.inlet_c(0)) > tolerance_k);
+}
+
+TEST_CASE("moved inlets: an inlet that is not a number is reported at every call, once") {
+  DataHallDesign d;
+  d.racks = 50;
+  DataHall hall(d);
+  PerRack reference(hall);
+  for (int k = 0; k < 6; ++k) {
+    for (int i = 0; i < 50; ++i)
+      hall.set_rack_power(i, k >= 3 && i == 4 ? std::numeric_limits<double>::quiet_NaN() : 9e3);
+    hall.step(60);
+    std::vector<int> moved;
+    hall.take_moved_inlets(tolerance_k, moved);
+    CAPTURE(k);
+    CHECK(moved == reference.take(hall));
+    if (k >= 4) CHECK(moved.size() == 50);  // the room carries it to every rack
+  }
+}
