@@ -13,13 +13,30 @@ constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
 constexpr std::uint64_t sequence_limit = std::uint64_t{1} << sequence_bits;
 // The most keys whose slots step() prefetches from the next bucket.
 constexpr std::size_t prefetched_keys = 8;
+// Slot tables smaller than this (1 MiB of 32-byte slots) stay in the caches: no prefetch.
+constexpr std::size_t prefetched_from_slots = std::size_t{1} << 15;
 
 std::uint32_t slot_of(std::uint64_t order) {
   return static_cast<std::uint32_t>(order & slot_mask);
 }
+
+// The errors of at(), kept out of its body so that the scheduling path stays small.
+[[noreturn, gnu::noinline, gnu::cold]] void reject_event(Time when, Time now, bool unbound,
+                                                         Priority priority) {
+  if (when < now)
+    throw std::logic_error("event scheduled in the past: at " + to_string(when) + ", now " +
+                           to_string(now));
+  if (unbound) throw std::logic_error("event with an unbound handler");
+  if (priority < min_priority || priority > max_priority)
+    throw std::logic_error("event priority outside [-8, 7]");
+  throw std::logic_error("event rejected");
+}
 }  // namespace
 
-Priority Simulator::priority_of(Key key) {
+// The helpers of the hot path are `inline`: the library is compiled position-independent (the
+// Python module links it), and GCC then treats an ordinary function of default visibility as
+// interposable and never inlines it, not even in this file; each would be a call per event.
+inline Priority Simulator::priority_of(Key key) {
   return static_cast<Priority>(static_cast<int>(order_of(key) >> (sequence_bits + slot_bits)) +
                                min_priority);
 }
@@ -38,7 +55,7 @@ HandlerId Simulator::bind(Handler handler) {
   return static_cast<HandlerId>(handlers_.size() - 1);
 }
 
-std::uint32_t Simulator::allocate_slot() {
+inline std::uint32_t Simulator::allocate_slot() {
   if (!free_slots_.empty()) {
     const std::uint32_t slot = free_slots_.back();
     free_slots_.pop_back();
@@ -49,14 +66,14 @@ std::uint32_t Simulator::allocate_slot() {
   return static_cast<std::uint32_t>(slots_.size() - 1);
 }
 
-void Simulator::release_slot(std::uint32_t slot) {
+inline void Simulator::release_slot(std::uint32_t slot) {
   Slot& s = slots_[slot];
   s.live = false;
   ++s.generation;
   free_slots_.push_back(slot);
 }
 
-std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot) {
+inline std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot) {
   if (sequence_ == sequence_limit) renumber();
   return (static_cast<std::uint64_t>(priority - min_priority) << (sequence_bits + slot_bits)) |
          (sequence_++ << slot_bits) | slot;
@@ -72,7 +89,7 @@ void Simulator::renumber() {
     bucket.clear();
   }
   std::sort(keys.begin(), keys.end());
-  for (auto& masks : digit_mask_) masks[0] = masks[1] = masks[2] = masks[3] = 0;
+  for (auto& mask : digit_mask_) mask = 0;
   position_mask_ = 0;
   has_top_ = false;
   last_ = 0;
@@ -84,12 +101,9 @@ void Simulator::renumber() {
 }
 
 EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Priority priority) {
-  if (when < now_)
-    throw std::logic_error("event scheduled in the past: at " + to_string(when) + ", now " +
-                           to_string(now_));
-  if (handler >= handlers_.size()) throw std::logic_error("event with an unbound handler");
-  if (priority < min_priority || priority > max_priority)
-    throw std::logic_error("event priority outside [-8, 7]");
+  if (when < now_ || handler >= handlers_.size() || priority < min_priority ||
+      priority > max_priority) [[unlikely]]
+    reject_event(when, now_, handler >= handlers_.size(), priority);
   const std::uint32_t slot = allocate_slot();
   Slot& s = slots_[slot];
   s.arg = arg;
@@ -148,56 +162,62 @@ bool Simulator::cancel(EventId id) {
   return true;
 }
 
-std::size_t Simulator::bucket_of(Key key) const {
-  const Key diff = key ^ last_;
-  const auto high = static_cast<std::uint64_t>(diff >> 64);
-  const auto low = static_cast<std::uint64_t>(diff);
-  // Index of the highest differing bit; keys are unique and above last_, so diff != 0.
-  const std::size_t bit = high != 0 ? 127 - static_cast<std::size_t>(__builtin_clzll(high))
-                                    : 63 - static_cast<std::size_t>(__builtin_clzll(low));
-  const std::size_t p = bit >> 3;
-  const auto d = static_cast<std::size_t>(static_cast<std::uint8_t>(key >> (p * 8)));
-  return p * digits + d;
+inline std::size_t Simulator::bucket_of(Key key) const {
+  // Digits never straddle the two 64-bit halves, so each case works on one half.
+  static_assert(64 % digit_bits == 0);
+  const auto key_high = static_cast<std::uint64_t>(key >> 64);
+  const auto high = key_high ^ static_cast<std::uint64_t>(last_ >> 64);
+  std::size_t p;
+  std::uint64_t digit;
+  // The highest differing bit; keys are unique and above last_, so they differ somewhere.
+  if (high != 0) {
+    p = (63 - static_cast<std::size_t>(__builtin_clzll(high))) / digit_bits;
+    digit = key_high >> (p * digit_bits);
+    p += 64 / digit_bits;
+  } else {
+    const auto key_low = static_cast<std::uint64_t>(key);
+    const std::uint64_t low = key_low ^ static_cast<std::uint64_t>(last_);
+    p = (63 - static_cast<std::size_t>(__builtin_clzll(low))) / digit_bits;
+    digit = key_low >> (p * digit_bits);
+  }
+  return p * digits + static_cast<std::size_t>(digit & (digits - 1));
 }
 
-void Simulator::mark(std::size_t bucket) {
+inline void Simulator::mark(std::size_t bucket) {
   const std::size_t p = bucket / digits, d = bucket % digits;
-  digit_mask_[p][d >> 6] |= std::uint64_t{1} << (d & 63);
+  digit_mask_[p] = static_cast<DigitMask>(digit_mask_[p] | (1u << d));
   position_mask_ |= std::uint32_t{1} << p;
 }
 
-void Simulator::unmark(std::size_t bucket) {
+inline void Simulator::unmark(std::size_t bucket) {
   const std::size_t p = bucket / digits, d = bucket % digits;
-  digit_mask_[p][d >> 6] &= ~(std::uint64_t{1} << (d & 63));
-  if ((digit_mask_[p][0] | digit_mask_[p][1] | digit_mask_[p][2] | digit_mask_[p][3]) == 0)
-    position_mask_ &= ~(std::uint32_t{1} << p);
+  digit_mask_[p] = static_cast<DigitMask>(digit_mask_[p] & ~(1u << d));
+  if (digit_mask_[p] == 0) position_mask_ &= ~(std::uint32_t{1} << p);
 }
 
-void Simulator::push_key(Key key) {
+inline std::size_t Simulator::lowest_bucket() const {
+  const auto p = static_cast<std::size_t>(__builtin_ctz(position_mask_));
+  return p * digits + static_cast<std::size_t>(__builtin_ctz(digit_mask_[p]));
+}
+
+inline void Simulator::push_key(Key key) {
   const std::size_t b = bucket_of(key);
   buckets_[b].push_back(key);
   mark(b);
   ++queued_;
 }
 
-bool Simulator::settle() {
+inline bool Simulator::settle() {
   if (has_top_) return true;
   if (queued_ == 0) return false;
-  const auto p = static_cast<std::size_t>(__builtin_ctz(position_mask_));
-  std::size_t d = 0;
-  for (std::size_t w = 0; w < 4; ++w)
-    if (digit_mask_[p][w] != 0) {
-      d = w * 64 + static_cast<std::size_t>(__builtin_ctzll(digit_mask_[p][w]));
-      break;
-    }
-  const std::size_t b = p * digits + d;
+  const std::size_t b = lowest_bucket();
   std::vector<Key>& from = buckets_[b];
   std::size_t smallest = 0;
   for (std::size_t i = 1; i < from.size(); ++i)
     if (from[i] < from[smallest]) smallest = i;
   top_ = last_ = from[smallest];
   has_top_ = true;
-  // The others agree with the new base above byte p and so move to lower positions.
+  // The others agree with the new base above digit p and so move to lower positions.
   for (std::size_t i = 0; i < from.size(); ++i) {
     if (i == smallest) continue;
     const std::size_t to = bucket_of(from[i]);
@@ -213,7 +233,7 @@ Time Simulator::next_time() {
   return settle() ? Time::from_ns(time_of(top_)) : Time::max();
 }
 
-bool Simulator::step(Time until) {
+inline bool Simulator::step(Time until) {
   while (settle()) {
     const Key top = top_;
     if (time_of(top) > until.ns()) return false;
@@ -244,17 +264,10 @@ bool Simulator::step(Time until) {
     // the handler schedules an earlier one). Past ~1e4 pending events the slot table outgrows
     // the caches, and reading the slot of the event taken out was most of step()'s own time (a
     // cache miss per event); the handler's work now hides it.
-    if (position_mask_ != 0) {
-      const auto p = static_cast<std::size_t>(__builtin_ctz(position_mask_));
-      for (std::size_t w = 0; w < 4; ++w) {
-        if (digit_mask_[p][w] == 0) continue;
-        const std::vector<Key>& next =
-            buckets_[p * digits + w * 64 +
-                     static_cast<std::size_t>(__builtin_ctzll(digit_mask_[p][w]))];
-        if (next.size() <= prefetched_keys)
-          for (const Key key : next) __builtin_prefetch(&slots_[slot_of(order_of(key))]);
-        break;
-      }
+    if (slots_.size() >= prefetched_from_slots && position_mask_ != 0) {
+      const std::vector<Key>& next = buckets_[lowest_bucket()];
+      if (next.size() <= prefetched_keys)
+        for (const Key key : next) __builtin_prefetch(&slots_[slot_of(order_of(key))]);
     }
     handlers_[handler](arg);
     return true;

@@ -8,17 +8,22 @@
 // for convenience. Cancellation is O(1): the slot is marked dead and its key is dropped when it
 // comes out of the queue.
 //
-// The queue is a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) with byte-sized digits. It
-// is valid because a discrete-event queue is monotone: nothing is scheduled before the last
-// event taken out. A key lives in the bucket (p, d) where p is the highest byte in which it
-// differs from that last key and d is its own byte there; buckets in (p, d) order are in key
-// order. Push is an append; pop takes the lowest bucket, redistributing it into lower buckets
-// when it holds more than one key. A key moves at most once per byte its distance spans, and all
-// access is sequential, so it stays fast when the pending set outgrows the caches. What the
-// queue cannot hide is the read of each popped key's slot, a cache miss once the slot table
-// outgrows the caches; step() therefore prefetches the slots of the next bucket's keys while
-// the current handler runs (simulator.cpp). Figures, measured against a bare
-// std::priority_queue in the same run (bench/bench_engine.cpp), are in docs/reliability.md.
+// The queue is a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) with 4-bit digits. It is
+// valid because a discrete-event queue is monotone: nothing is scheduled before the last event
+// taken out. A key lives in the bucket (p, d) where p is the highest digit in which it differs
+// from that last key and d is its own digit there; buckets in (p, d) order are in key order.
+// Push is an append; pop takes the lowest bucket, redistributing it into lower buckets when it
+// holds more than one key. A key moves at most once per digit its distance spans, and all
+// access is sequential, so it stays fast when the pending set outgrows the caches. The digit
+// width is a measured trade (bench/bench_engine.cpp, docs/reliability.md): byte digits moved
+// keys less often but spread them over 4,096 buckets, whose headers and tails missed the first-
+// level cache on nearly every push at 1e3 pending; 4-bit digits keep 512 buckets and a
+// position's non-empty set in one 16-bit mask. What the queue cannot hide is the read of each
+// popped key's slot, a cache miss once the slot table outgrows the caches; step() therefore
+// prefetches the slots of the next bucket's keys while the current handler runs
+// (simulator.cpp). Figures, measured against a bare std::priority_queue in the same run
+// (bench/bench_engine.cpp) and against SimGrid (bench/bench_simgrid.sh), are in
+// docs/reliability.md.
 //
 // An event scheduled for the current instant with a higher-precedence priority than the event
 // now running cannot run before it (that has already happened): it takes the running event's
@@ -124,17 +129,23 @@ private:
   // Makes bucket 0 hold the smallest key; false when the queue is empty.
   bool settle();
   std::size_t bucket_of(Key key) const;
+  // The lowest non-empty bucket (position_mask_ != 0).
+  std::size_t lowest_bucket() const;
   bool step(Time until);  // runs one event if due; false when none is due
 
   void mark(std::size_t bucket);
   void unmark(std::size_t bucket);
 
-  static constexpr std::size_t positions = 16, digits = 256;
-  std::vector<std::vector<Key>> buckets_;        // positions × digits, index p * 256 + d
-  std::uint64_t digit_mask_[positions][4] = {};  // non-empty buckets per position
-  std::uint32_t position_mask_ = 0;              // positions with a non-empty bucket
-  Key last_ = 0;                                 // the last key taken out (the radix base)
-  Key top_ = 0;                                  // the smallest key, once settled
+  // A digit never straddles the two 64-bit halves of a key (bucket_of relies on it).
+  static constexpr std::size_t digit_bits = 4, digits = std::size_t{1} << digit_bits;
+  static constexpr std::size_t positions = 128 / digit_bits;
+  using DigitMask = std::uint16_t;         // one bit per digit
+  std::vector<std::vector<Key>> buckets_;  // positions × digits, index p * digits + d
+  DigitMask digit_mask_[positions] = {};   // non-empty buckets per position
+  std::uint32_t position_mask_ = 0;        // positions with a non-empty bucket
+  static_assert(positions <= 32 && digits <= 16);
+  Key last_ = 0;  // the last key taken out (the radix base)
+  Key top_ = 0;   // the smallest key, once settled
   bool has_top_ = false;
   std::size_t queued_ = 0;  // keys queued (top_ and stale ones included)
   std::vector<Slot> slots_;

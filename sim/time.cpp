@@ -10,10 +10,6 @@ namespace {
 
 constexpr Time::rep ns_per_s = 1'000'000'000;
 
-[[noreturn]] void overflow(const char* what) {
-  throw std::overflow_error(std::string("sim::Time overflow in ") + what);
-}
-
 Time from_scaled(double value, double ns_per_unit, const char* unit) {
   if (std::isnan(value)) throw std::invalid_argument(std::string("sim::Time from NaN ") + unit);
   const double ns = std::nearbyint(value * ns_per_unit);
@@ -27,22 +23,8 @@ Time from_scaled(double value, double ns_per_unit, const char* unit) {
 
 }  // namespace
 
-Time Time::operator+(Time other) const {
-  rep r;
-  if (__builtin_add_overflow(ns_, other.ns_, &r)) overflow("addition");
-  return Time(r);
-}
-
-Time Time::operator-(Time other) const {
-  rep r;
-  if (__builtin_sub_overflow(ns_, other.ns_, &r)) overflow("subtraction");
-  return Time(r);
-}
-
-Time Time::operator*(rep factor) const {
-  rep r;
-  if (__builtin_mul_overflow(ns_, factor, &r)) overflow("multiplication");
-  return Time(r);
+void Time::overflow(const char* what) {
+  throw std::overflow_error(std::string("sim::Time overflow in ") + what);
 }
 
 Time::rep Time::operator/(Time step) const {

@@ -29,18 +29,37 @@ public:
 
   constexpr auto operator<=>(const Time&) const = default;
 
-  // Checked arithmetic: overflow is a bug in the caller, reported, never wrapped.
-  Time operator+(Time other) const;
-  Time operator-(Time other) const;
+  // Checked arithmetic: overflow is a bug in the caller, reported, never wrapped. Inline (the
+  // engine adds a time per event; a call into time.cpp cost more than the add), the report
+  // out of line.
+  Time operator+(Time other) const {
+    rep r;
+    if (__builtin_add_overflow(ns_, other.ns_, &r)) [[unlikely]]
+      overflow("addition");
+    return Time(r);
+  }
+  Time operator-(Time other) const {
+    rep r;
+    if (__builtin_sub_overflow(ns_, other.ns_, &r)) [[unlikely]]
+      overflow("subtraction");
+    return Time(r);
+  }
   Time& operator+=(Time other) { return *this = *this + other; }
   Time& operator-=(Time other) { return *this = *this - other; }
-  Time operator*(rep factor) const;
+  Time operator*(rep factor) const {
+    rep r;
+    if (__builtin_mul_overflow(ns_, factor, &r)) [[unlikely]]
+      overflow("multiplication");
+    return Time(r);
+  }
   // Whole number of `step`s in this duration (floor for positive values).
   rep operator/(Time step) const;
   Time operator%(Time step) const;
 
 private:
   constexpr explicit Time(rep ns) : ns_(ns) {}
+  // Throws std::overflow_error naming the operation.
+  [[noreturn]] static void overflow(const char* what);
   rep ns_ = 0;
 };
 

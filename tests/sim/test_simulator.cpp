@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sim/simulator.hpp"
@@ -185,4 +187,191 @@ TEST_CASE("the queue orders large random workloads like a sort") {
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   sim.run();
   CHECK(seen == expected);
+}
+
+namespace {
+
+// xorshift64: a fixed, dependency-free stream for the randomized queue tests.
+struct Xorshift {
+  std::uint64_t x;
+  std::uint64_t next() {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return x;
+  }
+  std::uint64_t below(std::uint64_t n) { return next() % n; }
+};
+
+// Runs a random mix of scheduling (delays from 0, i.e. the current instant, to 2^40 ns; every
+// priority), cancellation and periodic events with about `pending` events queued, and checks
+// every event against a reference: a std::set of (time, priority, sequence) with the engine's
+// documented rules (an event for the current instant with a higher-precedence priority than
+// the running one takes the running one's priority; a periodic event is re-queued, with a new
+// sequence, before its handler runs). Returns the number of events checked.
+std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events,
+                                      std::uint64_t seed) {
+  using RefKey = std::tuple<std::int64_t, int, std::uint64_t, std::uint64_t>;  // + event number
+  struct Ref {
+    EventId id;
+    RefKey key;
+    Time period;
+    bool queued = false;
+  };
+  Simulator sim;
+  Xorshift rng{seed};
+  std::set<RefKey> reference;
+  std::vector<Ref> all;  // by event number (the handler's argument)
+  std::vector<std::uint64_t> cancellable;
+  std::uint64_t sequence = 0, checked = 0, mismatches = 0;
+  int running_priority = 0;
+  HandlerId h = 0;
+
+  auto schedule = [&](Time when, Priority priority, Time period) {
+    const std::uint64_t n = all.size();
+    int effective = priority;
+    if (when == sim.now() && checked > 0 && priority < running_priority)
+      effective = running_priority;
+    const EventId id = period > Time::zero() ? sim.every(period, when, h, n, priority)
+                                             : sim.at(when, h, n, priority);
+    all.push_back({id, RefKey{when.ns(), effective, sequence++, n}, period, true});
+    reference.insert(all.back().key);
+    cancellable.push_back(n);
+  };
+  auto random_delay = [&]() -> Time {
+    switch (rng.below(5)) {
+      case 0:
+        return Time::zero();
+      case 1:
+        return Time::from_ns(static_cast<Time::rep>(rng.below(16)));
+      case 2:
+        return Time::from_ns(static_cast<Time::rep>(rng.below(std::uint64_t{1} << 20)));
+      case 3:
+        return Time::from_ns(static_cast<Time::rep>(rng.below(std::uint64_t{1} << 30)));
+      default:
+        return Time::from_ns(static_cast<Time::rep>(rng.below(std::uint64_t{1} << 40)));
+    }
+  };
+  auto random_priority = [&] { return static_cast<Priority>(static_cast<int>(rng.below(16)) - 8); };
+
+  h = sim.bind([&](std::uint64_t n) {
+    Ref& r = all[n];
+    if (reference.empty() || *reference.begin() != r.key || !r.queued ||
+        std::get<0>(r.key) != sim.now().ns()) {
+      ++mismatches;
+      sim.stop();
+      return;
+    }
+    reference.erase(reference.begin());
+    running_priority = std::get<1>(r.key);
+    ++checked;
+    if (r.period > Time::zero()) {
+      r.key = RefKey{(sim.now() + r.period).ns(), running_priority, sequence++, n};
+      reference.insert(r.key);
+    } else {
+      r.queued = false;
+    }
+    if (checked >= events) {
+      sim.stop();
+      return;
+    }
+    // Keep about `pending` queued: schedule 0, 1 or 2, cancel now and then.
+    const std::size_t queued = reference.size();
+    const int births = queued < pending ? 2 : queued > pending ? 0 : 1;
+    for (int b = 0; b < births; ++b)
+      schedule(sim.now() + random_delay(), random_priority(),
+               rng.below(50) == 0 ? Time::from_ns(static_cast<Time::rep>(1 + rng.below(1 << 20)))
+                                  : Time::zero());
+    if (rng.below(8) == 0 && !cancellable.empty()) {
+      const std::size_t i = rng.below(cancellable.size());
+      const std::uint64_t victim = cancellable[i];
+      cancellable[i] = cancellable.back();
+      cancellable.pop_back();
+      Ref& v = all[victim];
+      const bool was_queued = v.queued;
+      if (sim.cancel(v.id) != was_queued) ++mismatches;
+      if (was_queued) {
+        reference.erase(v.key);
+        v.queued = false;
+        schedule(sim.now() + random_delay(), random_priority(), Time::zero());  // replace it
+      }
+    }
+  });
+  for (std::size_t i = 0; i < pending; ++i)
+    schedule(random_delay(), random_priority(), Time::zero());
+  sim.run();
+  CHECK(mismatches == 0);
+  CHECK(sim.pending_count() == reference.size());
+  return checked;
+}
+
+}  // namespace
+
+TEST_CASE("the queue matches a reference set from 1 to 100,000 pending events") {
+  // Ties at the current instant, every priority, cancellations and periodic events, at pending
+  // counts from one event (a bucket per key) to 1e5 (keys spread over many digit positions).
+  for (const std::size_t pending : {1, 2, 7, 100, 1000, 100000}) {
+    CAPTURE(pending);
+    const std::uint64_t events = pending >= 100000 ? 400000 : 60000;
+    CHECK(check_against_reference(pending, events, 0x9E3779B97F4A7C15ull + pending) == events);
+  }
+}
+
+TEST_CASE("events near the ends of the time range keep their order") {
+  // Keys that differ only in the highest time bits (digit positions in the upper half of the
+  // key) and only in the order half (same instant), next to zero and to Time::max().
+  Simulator sim;
+  std::vector<std::uint64_t> seen;
+  const HandlerId h = sim.bind([&](std::uint64_t v) { seen.push_back(v); });
+  const Time::rep top = Time::max().ns();
+  const std::vector<Time::rep> times = {top,
+                                        top - 1,
+                                        top - 15,
+                                        top - 16,
+                                        top >> 1,
+                                        (top >> 1) + 1,
+                                        1,
+                                        0,
+                                        top - 1,
+                                        Time::rep{1} << 62,
+                                        (Time::rep{1} << 62) - 1,
+                                        top,
+                                        0};
+  std::vector<std::pair<std::pair<Time::rep, int>, std::uint64_t>> expected;
+  for (std::uint64_t i = 0; i < times.size(); ++i) {
+    const auto priority = static_cast<Priority>(static_cast<int>(i % 3) - 1);
+    sim.at(Time::from_ns(times[i]), h, i, priority);
+    expected.push_back({{times[i], priority}, i});
+  }
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  CHECK(sim.next_time() == Time::zero());
+  sim.run_until(Time::from_ns(top - 16));
+  CHECK(sim.now() == Time::from_ns(top - 16));
+  sim.run();
+  CHECK(sim.now() == Time::max());
+  REQUIRE(seen.size() == expected.size());
+  for (std::size_t k = 0; k < seen.size(); ++k) CHECK(seen[k] == expected[k].second);
+  CHECK(sim.next_time() == Time::max());
+  CHECK(sim.pending_count() == 0);
+}
+
+TEST_CASE("an empty queue and a single pending event") {
+  Simulator sim;
+  CHECK(sim.next_time() == Time::max());
+  sim.run();  // nothing to do
+  CHECK(sim.events_processed() == 0);
+  // One event in the queue at a time: every pop takes a bucket holding a single key.
+  HandlerId h = 0;
+  std::int64_t last = -1;
+  bool monotone = true;
+  h = sim.bind([&](std::uint64_t k) {
+    if (sim.now().ns() <= last) monotone = false;
+    last = sim.now().ns();
+    if (k < 5000)
+      sim.after(Time::from_ns(static_cast<Time::rep>((k * 2654435761u) % 100000 + 1)), h, k + 1);
+  });
+  sim.at(Time::zero(), h, 0);
+  sim.run();
+  CHECK(monotone);
+  CHECK(sim.events_processed() == 5001);
+  CHECK(sim.pending_count() == 0);
 }
