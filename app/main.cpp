@@ -3,7 +3,7 @@
 //   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--embed-inputs] [--force]
 //             [--quiet] [--uncertainty N [--uncertainty-seed S] [-j N]]   (docs/uncertainty.md)
 //   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet] [--uncertainty N]
-//               [--uncertainty-seed S] [--no-pin]   (docs/sweeps.md)
+//               [--uncertainty-seed S]   (docs/sweeps.md)
 //   joule validate SCENARIO
 //   joule rerun FILE -o NEW [--inputs DIR] [--force]   (regenerates a run from its file)
 //   joule summary FILE [--json]
@@ -98,9 +98,6 @@ int main(int argc, char** argv) {
   sweep->add_flag("--force", sweep_options.force, "Rerun variants whose output is complete");
   sweep->add_flag("--processes", sweep_options.processes, "Run each variant as a child process");
   sweep->add_flag("-q,--quiet", sweep_options.quiet, "Print nothing but errors");
-  bool no_pin = false;
-  sweep->add_flag("--no-pin", no_pin,
-                  "Let workers move between CPUs (default: each worker kept on one CPU)");
   sweep
       ->add_option("--uncertainty", sweep_options.uncertainty,
                    "Sample each variant's coefficient uncertainty: N runs, KPI bands in the "
@@ -214,7 +211,6 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_signal);
       std::signal(SIGTERM, on_signal);
       sweep_options.interrupted = &interrupted;
-      sweep_options.pin = !no_pin;
       return app::sweep_command(sweep_path, sweep_options);
     }
     if (*validate) {

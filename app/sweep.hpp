@@ -141,7 +141,6 @@ struct SweepOptions {
   bool processes = false;  // run each variant as a child `joule run` (crash isolation)
   std::string executable;  // joule binary for `processes`; empty = this program
   bool quiet = false;      // no per-variant progress lines
-  bool pin = true;         // with 2+ workers, no more than CPUs: each worker kept on one CPU
   const std::atomic<bool>* interrupted = nullptr;
   // `--uncertainty N`: every variant is a `joule run --uncertainty N` (app/uncertainty.hpp), its
   // samples one after the other (the sweep's workers run variants in parallel). All variants

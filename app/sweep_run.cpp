@@ -2,8 +2,6 @@
 // outputs already complete, and the local (threaded) execution of a whole sweep.
 #include <fcntl.h>
 #include <hdf5.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -236,29 +234,6 @@ VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOpti
 
 // ---- local execution -------------------------------------------------------------------------
 
-namespace {
-
-// The CPUs this process may run on (its affinity mask, as taskset or a cgroup set it), in order.
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> out;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) out.push_back(c);
-  return out;
-}
-
-// Keeps the calling thread (and the threads and processes it starts) on one CPU; best effort.
-void pin_to(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
-
-}  // namespace
-
 SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
   std::error_code ec;
   fs::create_directories(options.dir, ec);
@@ -276,13 +251,7 @@ SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
       1u, std::min<unsigned>(options.jobs ? options.jobs : std::thread::hardware_concurrency(),
                              static_cast<unsigned>(std::max<std::size_t>(pending.size(), 1))));
   std::atomic<std::size_t> next{0}, finished{0};
-  const std::vector<int> cpus = options.pin && jobs > 1 ? allowed_cpus() : std::vector<int>{};
-  const bool pin = !cpus.empty() && jobs <= cpus.size();
-  auto worker = [&](unsigned t) {
-    // One worker per core: its run, the run's compression thread and a child process all stay
-    // on that core (threads and children inherit the creating thread's CPU set), so runs do
-    // not migrate between cores and refill their caches.
-    if (pin) pin_to(cpus[t]);
+  auto worker = [&] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the error stack is per thread
     while (!(options.interrupted && options.interrupted->load())) {
       const std::size_t k = next.fetch_add(1);
@@ -298,10 +267,10 @@ SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
     }
   };
   if (jobs == 1) {
-    worker(0);
+    worker();
   } else {
     std::vector<std::thread> threads;
-    for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker, t);
+    for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker);
     for (auto& t : threads) t.join();
   }
   table.write();

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of `joule sweep`: the 64 variants of bench/sweep/sweep64.yaml (cost varies ~40×
-# between variants) with 1 worker, 2 worker threads (kept one per CPU, and free to move),
-# 2 child processes and, where joule was built with MPI, 2 MPI ranks. Prints wall times and the
+# between variants) with 1 worker, 2 worker threads, 2 child processes and, where joule was built with MPI, 2 MPI ranks. Prints wall times and the
 # parallel efficiency T1 / (2 · T2), next to the machine's ceiling: what two copies of the
 # costliest variant, one per CPU, reach against one alone. Each
 # configuration runs REPS times (default 3) and the fastest counts: on a shared machine the
@@ -62,7 +61,7 @@ pair() {
   echo "$best"
 }
 read -r cpu0 cpu1 < <(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' |
-  awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) printf "%d ", c }')
+  awk -F- '{ for (c = $1; c <= ($2 == "" ? $1 : $2); c++) printf "%d ", c } END { print "" }')
 
 echo "joule sweep benchmark: 64 variants, best of $reps, $(nproc) cores," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -71,7 +70,6 @@ tb=$(pair free)
 tc=$(pair pinned)
 t1=$(timed j1 "$joule" sweep "$sweep" -j 1)
 t2=$(timed j2 "$joule" sweep "$sweep" -j 2)
-t2n=$(timed j2n "$joule" sweep "$sweep" -j 2 --no-pin)
 tp=$(timed p2 "$joule" sweep "$sweep" -j 2 --processes)
 ceiling=$(awk -v a="$ta" -v b="$tc" 'BEGIN { print a / b }')
 eff() {
@@ -85,7 +83,6 @@ printf '  %-28s %7s s   ceiling %.0f%%\n' "two copies, one per CPU" "$tc" \
   "$(awk -v a="$ta" -v b="$tc" 'BEGIN { print 100 * a / b }')"
 printf '  %-28s %7s s\n' "1 worker" "$t1"
 printf '  %-28s %7s s   efficiency %s\n' "2 worker threads" "$t2" "$(eff "$t2")"
-printf '  %-28s %7s s   efficiency %s\n' "2 threads, --no-pin" "$t2n" "$(eff "$t2n")"
 printf '  %-28s %7s s   efficiency %s\n' "2 child processes" "$tp" "$(eff "$tp")"
 if command -v mpirun >/dev/null && ldd "$joule" | grep -q libmpi; then
   tm=$(timed mpi mpirun --allow-run-as-root --oversubscribe -np 2 "$joule" sweep "$sweep")
