@@ -186,7 +186,8 @@ void bind_app(py::module_& m) {
       [](const std::string& path, const std::string& dir, unsigned jobs, bool force, bool check) {
         // As `joule sweep` prepares it (app::prepare_sweep), with input errors raised located.
         app::Sweep sweep = app::load_sweep(path);
-        if (check) app::validate_sweep(sweep, nullptr, jobs);
+        // One thread: a Python policy in a variant takes the GIL, which this thread holds.
+        if (check) app::validate_sweep(sweep, nullptr, 1);
         app::SweepOptions o;
         o.dir = dir.empty() ? app::default_sweep_dir(path) : dir;
         o.jobs = jobs;
