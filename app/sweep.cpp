@@ -599,13 +599,7 @@ void validate_sweep(Sweep& sweep, const std::atomic<bool>* interrupted, unsigned
   const unsigned threads =
       std::max(1u, std::min<unsigned>(jobs ? jobs : std::thread::hardware_concurrency(),
                                       static_cast<unsigned>(std::max<std::size_t>(n, 1))));
-  if (threads == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  on_threads(threads, worker);
   const std::size_t failed = first_error.load();
   for (std::size_t k = 0; k < std::min(failed + 1, n); ++k) {
     for (const auto& w : outcomes[k].found.warnings)

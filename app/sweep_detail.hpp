@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/sweep.hpp"
@@ -20,5 +21,16 @@ std::string first_line(const std::string& text);
 double now_s();
 // The shortest text that reads back as exactly `v`.
 std::string number_text(double v);
+// Runs `worker` on `threads` threads (on the calling thread when 1) and waits for them all.
+template <class Worker>
+void on_threads(unsigned threads, Worker&& worker) {
+  if (threads <= 1) {
+    worker();
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+}
 
 }  // namespace joule::app::detail

@@ -266,13 +266,7 @@ SweepReport run_sweep(const Sweep& sweep, const SweepOptions& options) {
                      r.error.empty() ? "" : ": ", r.error.c_str());
     }
   };
-  if (jobs == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> threads;
-    for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
-  }
+  on_threads(jobs, worker);
   table.write();
 
   SweepReport report;
