@@ -34,16 +34,7 @@ constexpr double spec_rel_half = 0.10;
 constexpr double estimate_rel_half = 0.30;
 
 const ParamNode* at_path(const ParamNode& root, const std::string& path) {
-  const ParamNode* n = &root;
-  std::size_t start = 0;
-  while (n && start <= path.size()) {
-    const std::size_t dot = path.find('.', start);
-    const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    n = n->is_map() ? n->find(key) : nullptr;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return n;
+  return find_key_path(root, path);
 }
 
 std::string scalar_at(const ParamNode& root, const std::string& path, const std::string& fallback) {
