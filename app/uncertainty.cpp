@@ -529,12 +529,17 @@ struct CalibrationTarget {
   std::vector<std::pair<std::string, std::size_t>> ops;  // coefficient name → op index
 };
 
+// The calibration of pool `pool`'s node (the single-node form: pool 0, `cluster.node`).
 models::compute::Calibration scenario_calibration(const Scenario& sc,
-                                                  const models::compute::ClusterSpec& cluster) {
-  models::compute::Calibration c = models::compute::default_calibration(*cluster.node.accelerator);
+                                                  const models::compute::ClusterSpec& cluster,
+                                                  std::size_t pool) {
+  models::compute::Calibration c =
+      models::compute::default_calibration(*cluster.pools[pool].node.accelerator);
   const models::world::WorldSections s = world_sections(sc);
-  if (s.calibration)
-    c = models::compute::overlay(c, models::compute::calibration_from_params(*s.calibration));
+  const sim::ParamNode* file = s.calibration.get();
+  if (cluster.pooled)
+    file = pool < s.pool_calibrations.size() ? s.pool_calibrations[pool].get() : nullptr;
+  if (file) c = models::compute::overlay(c, models::compute::calibration_from_params(*file));
   return c;
 }
 
@@ -543,13 +548,16 @@ std::string quantity_text(double v, const char* unit) {
 }
 
 // The inline calibration (flow YAML) with the sampled accelerator numbers.
+// `prefix`: what the accelerator coefficients' names start with ("" in the single-node form,
+// "cluster.pools[NAME]." for a pool's).
 std::string calibration_text(models::compute::Calibration c,
                              const std::vector<Coefficient>& coefficients,
-                             const std::vector<double>& values) {
+                             const std::vector<double>& values, const std::string& prefix) {
   using models::compute::op_count;
   using models::compute::op_names;
   for (std::size_t i = 0; i < coefficients.size(); ++i) {
-    const std::string& n = coefficients[i].name;
+    if (coefficients[i].name.rfind(prefix + "accelerator.", 0) != 0) continue;
+    const std::string n = coefficients[i].name.substr(prefix.size());
     if (n == "accelerator.idle_power") c.static_power.idle_power = sim::Watts(values[i]);
     if (n == "accelerator.context_power") c.static_power.context_power = sim::Watts(values[i]);
     for (std::size_t k = 0; k < op_count; ++k)
@@ -647,18 +655,21 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
   // The accelerator (through the calibration) and the node type.
   const sim::ParamReader cluster_reader(root.find("cluster"), models::compute::cluster_doc());
   const models::compute::ClusterSpec cluster = models::compute::cluster_spec(cluster_reader);
-  // A cluster of node pools (`cluster.pools`): each pool's node numbers through its own keys
-  // (cluster.pools[NAME].node.*), but not its accelerator's, which a pool's node cannot take
-  // a calibration for (docs/uncertainty.md).
+  // A cluster of node pools (`cluster.pools`): each pool's numbers through its own keys
+  // (cluster.pools[NAME].node.*, its accelerator's through cluster.pools[NAME].node.calibration).
   const bool pooled = present(root, "cluster.pools");
-  if (!pooled && scalar_at(root, "cluster.node.model", "operation") == "operation") {
-    const models::compute::Calibration cal = scenario_calibration(sc, cluster);
-    const models::compute::AcceleratorSpec& chip = *cluster.node.accelerator;
-    const bool from_file = present(root, "cluster.node.calibration");
+  // A node section's own numbers: "cluster.node", or a pool's "cluster.pools[NAME].node", its
+  // accelerator's named `prefix` + "accelerator.…" (set through the section's calibration).
+  const auto add_node = [&](const std::string& node_key, const std::string& prefix,
+                            const models::compute::NodeSpec& node, std::size_t pool) {
+    if (scalar_at(root, node_key + ".model", "operation") != "operation") return;
+    const models::compute::Calibration cal = scenario_calibration(sc, cluster, pool);
+    const models::compute::AcceleratorSpec& chip = *node.accelerator;
+    const bool from_file = present(root, node_key + ".calibration");
     const auto kind_of = [&](SourceKind catalog) { return from_file ? cal.kind : catalog; };
     const auto add = [&](std::string name, const char* unit, double nominal, SourceKind kind,
                          const std::string& source) {
-      Coefficient c{name, unit, kind, {}, rule_text(kind) + "; nominal: " + source};
+      Coefficient c{prefix + name, unit, kind, {}, rule_text(kind) + "; nominal: " + source};
       c.dist = distribution(nominal, kind, Form::direct, nan, nan, nan, 0, 1e300);
       for (const auto& cs : catalog_spreads)
         if (!from_file && chip.id == cs.chip && name == cs.coefficient) {
@@ -684,10 +695,6 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
           models::compute::is_bytes(op) ? "J/B" : "J/FLOP", *cal.energy_per_op[k],
           kind_of(chip.energy_j[k].kind), chip.energy_j[k].source);
     }
-  }
-  // A node section's own numbers: "cluster.node", or a pool's "cluster.pools[NAME].node".
-  const auto add_node = [&](const std::string& node_key, const models::compute::NodeSpec& node) {
-    if (scalar_at(root, node_key + ".model", "operation") != "operation") return;
     // Node fans (a node key; the catalog gives the nominal and its kind).
     const auto& fan = node.type->fan_max_w;
     const ParamNode* set = at_path(root, node_key + ".fan_max_power");
@@ -733,9 +740,11 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
     psu.dist = distribution(scale_nominal, SourceKind::spec, Form::direct, nan, nan, nan, 0, 1e300);
     finish(std::move(psu));
   };
-  if (!pooled) add_node("cluster.node", cluster.node);
-  for (const auto& pool : pooled ? cluster.pools : std::vector<models::compute::PoolSpec>{})
-    add_node("cluster.pools[" + pool.name + "].node", pool.node);
+  if (!pooled) add_node("cluster.node", "", cluster.node, 0);
+  for (std::size_t p = 0; pooled && p < cluster.pools.size(); ++p) {
+    const std::string prefix = "cluster.pools[" + cluster.pools[p].name + "].";
+    add_node(prefix + "node", prefix, cluster.pools[p].node, p);
+  }
 
   // Facility and workload keys of a registry entry, read in `r` at the entry's path and sampled
   // under `name`.
@@ -852,7 +861,9 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
   }
   for (std::size_t i = 0; i < coefficients.size(); ++i) {
     const Coefficient& c = coefficients[i];
-    if (c.name.rfind("accelerator.", 0) == 0) {
+    if (c.name.rfind("accelerator.", 0) == 0 ||
+        (c.name.rfind("cluster.pools[", 0) == 0 &&
+         c.name.find("].accelerator.") != std::string::npos)) {
       accelerator = true;
       continue;
     }
@@ -873,11 +884,20 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
     const std::string unit = c.unit == "number" || c.unit == "list" ? "" : " " + c.unit;
     apply_set(out.root, c.name + "=" + num(v[i] / factor) + unit);
   }
-  if (accelerator) {
+  if (accelerator) {  // each node section's accelerator through its calibration
     const sim::ParamReader r(sc.root.find("cluster"), models::compute::cluster_doc());
     const models::compute::ClusterSpec cluster = models::compute::cluster_spec(r);
-    const models::compute::Calibration cal = scenario_calibration(sc, cluster);
-    apply_set(out.root, "cluster.node.calibration=" + calibration_text(cal, coefficients, values));
+    for (std::size_t p = 0; p < (cluster.pooled ? cluster.pools.size() : 1); ++p) {
+      const std::string prefix =
+          cluster.pooled ? "cluster.pools[" + cluster.pools[p].name + "]." : "";
+      bool sampled = false;
+      for (const auto& c : coefficients)
+        sampled = sampled || c.name.rfind(prefix + "accelerator.", 0) == 0;
+      if (!sampled) continue;
+      const models::compute::Calibration cal = scenario_calibration(sc, cluster, p);
+      apply_set(out.root, (cluster.pooled ? prefix + "node" : "cluster.node") + ".calibration=" +
+                              calibration_text(cal, coefficients, values, prefix));
+    }
   }
   return out;
 }

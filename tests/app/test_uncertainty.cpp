@@ -576,10 +576,12 @@ TEST_CASE("a cluster of node pools samples each pool's node and cooling zone by 
   for (const auto& c : coefficients) {
     names.insert(c.name);
     CHECK_MESSAGE(c.name.rfind("cluster.node.", 0) != 0, c.name);  // no single-node keys
-    CHECK_MESSAGE(c.name.rfind("accelerator.", 0) != 0, c.name);   // a pool takes no calibration
+    CHECK_MESSAGE(c.name.rfind("accelerator.", 0) != 0, c.name);   // each pool's, by name
   }
   for (const char* n :
        {"cluster.pools[hopper].node.cpu_idle_power", "cluster.pools[blackwell].node.fan_max_power",
+        "cluster.pools[hopper].accelerator.energy.tensor_bf16",
+        "cluster.pools[blackwell].accelerator.idle_power",
         "cluster.pools[blackwell].node.psu_loss_scale",
         "cluster.pools[blackwell].cooling.cdu_approach",  // its liquid zone
         "cooling.chiller_cop", "power_chain.pdu_efficiency"})
@@ -600,6 +602,7 @@ TEST_CASE("a cluster of node pools samples each pool's node and cooling zone by 
   v[at("cluster.pools[hopper].node.cpu_idle_power")] = 900;
   v[at("cluster.pools[hopper].node.cpu_max_power")] = 800;
   v[at("cluster.pools[blackwell].cooling.cdu_approach")] = 4;
+  v[at("cluster.pools[blackwell].accelerator.idle_power")] = 222;
   const auto sampled = app::sample_scenario(sc, coefficients, v);
   const auto key = [&](const std::string& path) {
     const sim::ParamNode* n = app::find_key_path(sampled.root, path);
@@ -612,4 +615,50 @@ TEST_CASE("a cluster of node pools samples each pool's node and cooling zone by 
   CHECK(key("cluster.pools[blackwell].cooling.cdu_approach") == "4 K");
   CHECK(key("cluster.pools[blackwell].cooling.facility_supply") == "32 degC");  // kept
   CHECK(key("cooling.type") == "chilled-water");
+  // The accelerator's numbers reach the pool's node through an inline calibration of its chip;
+  // the other pool keeps its catalog's.
+  const sim::ParamNode* cal =
+      app::find_key_path(sampled.root, "cluster.pools[blackwell].node.calibration");
+  REQUIRE(cal);
+  CHECK(cal->find("chip")->scalar == "b200");
+  CHECK(app::find_key_path(*cal, "static.idle_power")->scalar == "222 W");
+  const sim::ParamNode* hopper =
+      app::find_key_path(sampled.root, "cluster.pools[hopper].node.calibration");
+  REQUIRE(hopper);  // its own chip, at its drawn values
+  CHECK(hopper->find("chip")->scalar == "h100-sxm");
+  // A higher idle power on the B200s only: more IT energy, all of it in the blackwell zone.
+  app::RunOptions o;
+  o.output = (dir / "sampled.h5").string();
+  std::vector<double> idle = nominal;
+  idle[at("cluster.pools[blackwell].accelerator.idle_power")] *= 2;
+  const app::Summary plain = app::run(sc, [&] {
+    app::RunOptions p;
+    p.output = (dir / "plain2.h5").string();
+    return p;
+  }());
+  const app::Summary more = app::run(app::sample_scenario(sc, coefficients, idle), o);
+  CHECK(*more.values.at("it_energy_kwh") > *plain.values.at("it_energy_kwh"));
+}
+
+TEST_CASE("a pool's node takes a calibration of its own chip; another chip's is an error there") {
+  app::LoadOptions load;
+  load.sets = {
+      "duration=1 h",
+      "cluster.pools[blackwell].node.calibration={format: joule-calibration/1, chip: "
+      "h100-sxm, kind: estimate, source: test, static: {idle_power: 100 W, reference_temp: 30 "
+      "degC, leakage_per_kelvin: 0.01}, energy_per_op: {}}"};
+  const auto sc = app::load_scenario(
+      std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/mixed-cooling.yaml", load);
+  const auto dir = test::temp_dir("pool-calibration");
+  app::RunOptions o;
+  o.output = (dir / "x.h5").string();
+  std::string error;
+  try {
+    app::run(sc, o);
+  } catch (const sim::InputError& e) {
+    error = e.what();
+  }
+  CHECK(error.find("calibration is for chip 'h100-sxm' but the nodes carry 'b200'") !=
+        std::string::npos);
+  CHECK(error.find("--set:1:") == 0);
 }
