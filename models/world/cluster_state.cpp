@@ -108,6 +108,44 @@ bool ClusterState::set_nodes_power(std::span<const std::uint32_t> ids,
   return true;
 }
 
+bool ClusterState::move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
+                                    const RunPower& to) {
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  const bool wall = bits(to.wall_w) != bits(from.wall_w);
+  const bool chips = bits(to.accelerators_w) != bits(from.accelerators_w);
+  const bool accelerators = bits(to.die_c) != bits(from.die_c) || bits(to.clock) != bits(from.clock);
+  if (ids.empty() || !(wall || chips || accelerators)) return false;
+  const std::uint32_t rack = nodes_[ids.front()].rack;
+  const std::uint32_t pool = nodes_[ids.front()].pool;
+  const auto n = static_cast<double>(ids.size());
+  for (const std::uint32_t id : ids) {
+    scheduling::NodeInfo& node = nodes_[id];
+    node.power_w = to.wall_w;
+    node.accelerators_w = to.accelerators_w;
+    node.die_c = to.die_c;
+    node.clock = to.clock;
+  }
+  if (chips) {
+    const double delta_w = n * (to.accelerators_w - from.accelerators_w);
+    chip_w_ += delta_w;
+    pool_chip_w_[pool] += delta_w;
+  }
+  if (accelerators) accelerators_changed(rack);
+  if (!wall) return false;
+  const sim::Time now = sim_.now();
+  const double delta_w = n * (to.wall_w - from.wall_w);
+  racks_[rack].update_to(now);
+  racks_[rack].power_w += delta_w;
+  it_.update_to(now);
+  it_.power_w += delta_w;
+  pool_it_w_[pool] += delta_w;
+  if (!rack_changed_[rack]) {
+    rack_changed_[rack] = 1;
+    changed_racks_.push_back(rack);
+  }
+  return true;
+}
+
 void ClusterState::clear_changed_racks() {
   for (const std::uint32_t r : changed_racks_) rack_changed_[r] = 0;
   changed_racks_.clear();

@@ -58,6 +58,18 @@ public:
   // same terms in the same order (kept in registers over the run). Returns whether any node's
   // wall power changed.
   bool set_nodes_power(std::span<const std::uint32_t> ids, const compute::NodePower& p);
+  // What one node of a run holds (a job phase on the job's nodes of one rack, World::place_load):
+  // wall and accelerator power, hottest die, clock.
+  struct RunPower {
+    double wall_w = 0.0, accelerators_w = 0.0, die_c = 0.0, clock = 1.0;
+  };
+  // Every one of `ids`, nodes of one rack each holding `from` (the caller knows: the run was set
+  // as one since), now holds `to`. The rack, IT, chip and pool powers move by n × Δ, one term
+  // for the run (not n terms: the last bits differ from set_nodes_power()'s, by a rounding of
+  // the sum, not of the nodes); the node records are written, not read. Returns whether the
+  // wall power changed.
+  bool move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
+                        const RunPower& to);
   // Clock fraction of the node's busy accelerators (1 when none is busy).
   void set_node_clock(std::uint32_t id, double clock) {
     nodes_[id].clock = clock;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "models/compute/accelerator.hpp"
@@ -37,6 +38,14 @@ public:
     update(now);
     total_w_ += lift_w - node_w_[node];
     node_w_[node] = lift_w;
+  }
+  // Every one of `nodes`, each at `from_w` (the caller knows), now at `to_w`: the total moves by
+  // n × Δ, one term for the nodes.
+  void move_nodes(std::span<const std::uint32_t> nodes, sim::Time now, double from_w, double to_w) {
+    if (nodes.empty() || to_w == from_w) return;
+    update(now);
+    total_w_ += static_cast<double>(nodes.size()) * (to_w - from_w);
+    for (const std::uint32_t id : nodes) node_w_[id] = to_w;
   }
   double power_w() const { return total_w_; }
   double energy_j(sim::Time now) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 #include "models/compute/accelerator_catalog.hpp"
@@ -126,6 +127,12 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
                            const EnergySplit::Parts* parts) {
   const scheduling::NodeInfo& n = state_.node(node);
   check_finite(p);
+  if (n.job >= 0) {  // its run no longer holds one state (or, shared now, is cut afresh)
+    if (sharing_ && !sharing_->jobs(node).empty())
+      forget_runs(static_cast<std::uint32_t>(n.job));
+    else
+      drop_held(static_cast<std::uint32_t>(n.job), node);
+  }
   const int busy =
       n.job >= 0 ? runner_->job(static_cast<std::uint32_t>(n.job)).load.busy_accelerators : 0;
   // Caps set by a rack limit are that limit's business (enforce_rack_limit).
@@ -293,21 +300,11 @@ void World::place_load(const Job& job) {
   const PlacedPower* e = nullptr;
   const sim::Time now = sim_.now();
   const std::span<const std::uint32_t> nodes(job.nodes);
-  for (std::size_t i = 0, end; i < nodes.size(); i = end) {
-    // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
-    // not share are; a stray one takes set_node_power() on its own).
-    const std::uint32_t rack = state_.node(nodes[i]).rack;
-    end = i;
-    while (end < nodes.size() && state_.node(nodes[end]).rack == rack &&
-           state_.node(nodes[end]).job == static_cast<std::int32_t>(job.id) &&
-           !(sharing_ && !sharing_->jobs(nodes[end]).empty()))
-      ++end;
-    const bool alone = end > i;
-    if (!alone) end = i + 1;
-    const std::span<const std::uint32_t> run = nodes.subspan(i, end - i);
-    if (rack != cached_rack) {
-      cached_rack = rack;
-      const double inlet_c = state_.rack_inlet_c(rack);
+  for (PlacedRun& r : runs_of(job)) {
+    const std::span<const std::uint32_t> run = nodes.subspan(r.begin, r.end - r.begin);
+    if (r.rack != cached_rack) {
+      cached_rack = r.rack;
+      const double inlet_c = state_.rack_inlet_c(r.rack);
       e = nullptr;
       if (by_inlet)
         for (const PlacedPower& c : placed_)
@@ -319,20 +316,123 @@ void World::place_load(const Job& job) {
         if (placed_.size() == placed_capacity) placed_.clear();
         PlacedPower& n = placed_.emplace_back();
         n.inlet_c = inlet_c;
-        n.p = node_power(job, rack, &n.lift_w);
+        n.p = node_power(job, r.rack, &n.lift_w);
         n.parts = job_parts(job, n.p);
         n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
         e = &n;
       }
     }
-    if (alone) {
-      set_run_power(run, job, e->p, e->parts, e->lift_w);
-    } else {
+    if (!r.alone) {
       set_node_power(run.front(), e->p, &e->parts);
       lift_.set(run.front(), now, e->lift_w);
+      state_.set_nodes_clock(run, e->clock);
+    } else if (r.held) {
+      move_run_power(r, run, job, *e);
+    } else {  // node by node, from whatever each node held
+      set_run_power(run, job, e->p, e->parts, e->lift_w);
+      state_.set_nodes_clock(run, e->clock);
+      r.state = held_of(job, *e);
+      r.held = true;
     }
-    state_.set_nodes_clock(run, e->clock);
   }
+}
+
+// --- Job phases per run -----------------------------------------------------------------
+//
+// A job's nodes are cut once into runs: the nodes of one rack, consecutive in job.nodes, each
+// the job's alone. Every node of a run is set to the same power at every phase, so once a run
+// has been set as one (set_run_power(), node by node, whatever each node held before), it
+// `held`s one state, and the next phase moves each account by count × (new − old): the rack,
+// IT, chip and pool powers (ClusterState::move_nodes_power), the job's and the facility's
+// parts (EnergySplit::move_job_nodes), the GPU histogram's bins (exact: whole GPUs), the
+// floor's lift; the cap excess node by node only when a node has one. The node records
+// (NodeInfo, which the policies read; the histogram's and the split's node states) are still
+// written, a store per node, never read. The accounts' sums take one rounding per run instead
+// of one per node (a named change of their last bits, docs/reliability.md).
+
+std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
+  if (job.id >= job_runs_.size()) job_runs_.resize(job.id + 1);
+  std::vector<PlacedRun>& runs = job_runs_[job.id];
+  if (!runs.empty()) return runs;
+  const std::span<const std::uint32_t> nodes(job.nodes);
+  for (std::size_t i = 0, end; i < nodes.size(); i = end) {
+    // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
+    // not share are; a stray one is a run of its own, set with set_node_power()).
+    const std::uint32_t rack = state_.node(nodes[i]).rack;
+    end = i;
+    while (end < nodes.size() && state_.node(nodes[end]).rack == rack &&
+           state_.node(nodes[end]).job == static_cast<std::int32_t>(job.id) &&
+           !(sharing_ && !sharing_->jobs(nodes[end]).empty()))
+      ++end;
+    PlacedRun& r = runs.emplace_back();
+    r.alone = end > i;
+    if (!r.alone) end = i + 1;
+    r.begin = static_cast<std::uint32_t>(i);
+    r.end = static_cast<std::uint32_t>(end);
+    r.rack = rack;
+  }
+  return runs;
+}
+
+void World::forget_runs(std::uint32_t job) {
+  if (job < job_runs_.size()) std::vector<PlacedRun>().swap(job_runs_[job]);
+}
+
+void World::drop_held(std::uint32_t job, std::uint32_t node) {
+  if (job >= job_runs_.size() || job_runs_[job].empty()) return;
+  std::vector<PlacedRun>& runs = job_runs_[job];
+  const std::vector<std::uint32_t>& nodes = runner_->job(job).nodes;
+  // The last run whose first node is at or before `node` (job.nodes is in id order).
+  const auto after = std::upper_bound(
+      runs.begin(), runs.end(), node,
+      [&](std::uint32_t id, const PlacedRun& r) { return id < nodes[r.begin]; });
+  if (after != runs.begin()) std::prev(after)->held = false;
+}
+
+World::Held World::held_of(const Job& job, const PlacedPower& e) const {
+  Held h;
+  h.power = {e.p.wall_w, e.p.accelerators_w, std::max(e.p.busy.die_temp_c, e.p.idle.die_temp_c),
+             e.clock};
+  h.parts = e.parts;
+  h.bins = gpu_hist_->node_bins(job.load.busy_accelerators, e.p.busy.power_w, e.p.idle.power_w);
+  h.lift_w = e.lift_w;
+  h.excess_w =
+      enforcing_ ? 0.0 : cap_excess_w(e.p, job.load.busy_accelerators, cluster_.node.accelerators);
+  return h;
+}
+
+void World::move_run_power(PlacedRun& run, std::span<const std::uint32_t> nodes, const Job& job,
+                           const PlacedPower& e) {
+  check_finite(e.p);
+  const Held to = held_of(job, e);
+  const Held& from = run.state;
+  const sim::Time now = sim_.now();
+  if (from.excess_w > 0.0 || to.excess_w > 0.0)  // rare: node by node, as set_run_power()
+    for (const std::uint32_t id : nodes)
+      limits_.set_node_cap_excess(
+          id, state_.node(id).state != scheduling::NodeState::on ? 0.0 : to.excess_w);
+  gpu_hist_->move_nodes(nodes, now, from.bins, to.bins);
+  lift_.move_nodes(nodes, now, from.lift_w, to.lift_w);
+  split_->move_job_nodes(nodes, job.id, from.parts, to.parts);
+  if (state_.move_nodes_power(nodes, from.power, to.power)) rack_changed(run.rack);
+  run.state = to;
+}
+
+bool World::placed_sums(const Job& job, double& power_w, double& accelerators_w,
+                        double& clock) const {
+  if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].empty()) return false;
+  double p = 0.0, a = 0.0, c = 1.0;
+  for (const PlacedRun& r : job_runs_[job.id]) {
+    if (!r.alone || !r.held) return false;
+    const auto n = static_cast<double>(r.end - r.begin);
+    p += n * r.state.power.wall_w;
+    a += n * r.state.power.accelerators_w;
+    c = std::min(c, r.state.power.clock);
+  }
+  power_w = p;
+  accelerators_w = a;
+  clock = c;
+  return true;
 }
 
 void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> chosen) {
@@ -374,6 +474,7 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
 }
 
 void World::occupy(const Job& job) {
+  forget_runs(job.id);  // cut afresh at its first phase
   if (shares(job)) return occupy_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, static_cast<std::int32_t>(job.id));
@@ -384,6 +485,7 @@ void World::occupy(const Job& job) {
 void World::release(const Job& job) {
   note_ramp_drop(job, true);
   state_.add_fixed_it_power(split_->set_job_traffic(job.id, {}));
+  forget_runs(job.id);
   if (shares(job)) return release_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, -1);

@@ -183,6 +183,8 @@ private:
   void commit() override;  // hands the IT load to the facility; called at the end of every handler
   double node_share(const Job& job, std::uint32_t node) const override;
   bool shares_nodes(const Job& job) const override { return shares(job); }
+  bool placed_sums(const Job& job, double& power_w, double& accelerators_w,
+                   double& clock) const override;
 
   // GPU-granular allocation (node_sharing.hpp; world_sharing.cpp).
   bool shares(const Job& job) const;
@@ -231,6 +233,36 @@ private:
   };
   static constexpr std::size_t placed_capacity = 16;
   std::vector<PlacedPower> placed_;
+  // A job's placement as runs (world.cpp, "Job phases per run"): its nodes cut once, when it
+  // is placed after taking them, into runs of one rack (job.nodes[begin, end), in id order),
+  // each with what every one of its nodes holds since it was last set as one. A phase moves a
+  // held run's accounts by count × Δ (ClusterState::move_nodes_power and the like): O(runs),
+  // plus a store per node record. A node set on its own (a rack limit, a moved inlet, a shared
+  // node, a pool retired: set_node_power()) drops its run's `held`, and the next phase sets
+  // that run node by node (set_run_power()), which holds it again.
+  struct Held {  // what each node of a run holds in each account
+    ClusterState::RunPower power;
+    EnergySplit::Parts parts{};
+    compute::GpuPowerHistogram::NodeBins bins;
+    double lift_w = 0.0;
+    double excess_w = 0.0;  // cap excess (LimitMonitor)
+  };
+  struct PlacedRun {
+    std::uint32_t begin = 0, end = 0;  // indices into job.nodes
+    std::uint32_t rack = 0;
+    bool alone = false;  // every node is the job's alone (else one stray node, set on its own)
+    bool held = false;   // every node holds `state`
+    Held state;
+  };
+  std::vector<std::vector<PlacedRun>> job_runs_;  // by job id; empty: not cut yet
+  std::vector<PlacedRun>& runs_of(const Job& job);  // cut on first use
+  void forget_runs(std::uint32_t job);               // its nodes change
+  void drop_held(std::uint32_t job, std::uint32_t node);  // `node` set on its own
+  // A held run's nodes (`nodes`) to what `e` gives each, by count × Δ; the run then holds it.
+  void move_run_power(PlacedRun& run, std::span<const std::uint32_t> nodes, const Job& job,
+                      const PlacedPower& e);
+  // What each node set to `e` for `job` holds (after set_run_power() or move_run_power()).
+  Held held_of(const Job& job, const PlacedPower& e) const;
   void reevaluate_rack(std::uint32_t rack);
   void enforce_rack_limit(std::uint32_t rack);
   // `lift_w`, when given, receives the wall power a power floor adds to the node.

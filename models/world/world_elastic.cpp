@@ -57,6 +57,7 @@ void World::resize(const scheduling::JobView& view, int count) {
 
 void World::reassign(const Job& job, const std::vector<std::uint32_t>& added,
                      const std::vector<std::uint32_t>& removed) {
+  forget_runs(job.id);  // cut afresh at its next phase
   for (const auto id : removed) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);
