@@ -57,12 +57,14 @@ public:
   };
   // The bins of a node running `busy` GPUs at busy_w each and the rest at idle_w.
   NodeBins node_bins(int busy, double busy_w, double idle_w) const;
-  // Every one of `nodes`, each holding `from` (a run of one job's nodes set together before:
-  // the caller knows), now holds `to`: each bin moves by count × its GPUs at once (whole GPUs,
-  // so n_b and every h_b are exactly those of the calls node by node) and each node's state is
-  // written without being read. O(bins) in the accounts, a store per node.
-  void move_nodes(std::span<const std::uint32_t> nodes, sim::Time now, const NodeBins& from,
-                  const NodeBins& to);
+  // `count` nodes, each holding `from` (nodes of one job set together before: the caller
+  // knows), now hold `to`: each bin moves by count × its GPUs at once (whole GPUs, so n_b and
+  // every h_b are exactly those of the calls node by node). O(bins), whatever the count: the
+  // nodes' own states are not touched, and the caller writes them (hold_nodes()) before any
+  // set() on one of them.
+  void move(std::size_t count, sim::Time now, const NodeBins& from, const NodeBins& to);
+  // The states of `nodes` written as `bins` (what move() left them holding); no bin moves.
+  void hold_nodes(std::span<const std::uint32_t> nodes, const NodeBins& bins);
   // GPU-seconds per bin since the previous take (or the start); starts a new interval.
   std::vector<double> take(sim::Time now);
 

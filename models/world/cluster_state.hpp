@@ -63,11 +63,11 @@ public:
   struct RunPower {
     double wall_w = 0.0, accelerators_w = 0.0, die_c = 0.0, clock = 1.0;
   };
-  // Every one of `ids`, nodes of one rack each holding `from` (the caller knows: the run was set
-  // as one since), now holds `to`. The rack, IT, chip and pool powers move by n × Δ, one term
-  // for the run (not n terms: the last bits differ from set_nodes_power()'s, by a rounding of
-  // the sum, not of the nodes); the node records are written, not read. Returns whether the
-  // wall power changed.
+  // Every one of `ids` (nodes in id order, of one or several racks), each holding `from` (the
+  // caller knows: set as one since), now holds `to`. The IT and chip powers move by n × Δ, one
+  // term for all the nodes; each rack's power and its pool's by its nodes' count × Δ (not one
+  // term per node as set_nodes_power(): the last bits differ, by a rounding of the sum). The
+  // node records are written, not read. Returns whether the wall power changed.
   bool move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
                         const RunPower& to);
   // Clock fraction of the node's busy accelerators (1 when none is busy).
