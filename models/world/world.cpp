@@ -42,7 +42,7 @@ World::World(WorldSpec spec)
   for (std::size_t p = 0; p < cluster_.pools.size(); ++p)
     facility_->fit_node(cluster_.pools[p].node, p);
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
-  build_pool_models();
+  build_pool_models(std::move(spec.pool_calibrations));
   if (cluster_.node.model == compute::NodePowerModel::operation && !cluster_.pooled)
     sharing_ = std::make_unique<NodeSharing>(n, cluster_.node.accelerators);
 

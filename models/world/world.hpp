@@ -311,7 +311,8 @@ private:
   // A pool's accelerator cap range (power_cap_range() is the first pool's, power_cap_range(job)
   // the job's pool's).
   scheduling::PowerCapRange pool_cap_range(std::uint32_t pool) const;
-  void build_pool_models();
+  // Each pool's node model, from `calibrations` (the spec's; a missing one: the catalog's).
+  void build_pool_models(std::vector<compute::Calibration> calibrations);
   void start_pools();                        // absent pools off, refresh events scheduled
   void on_pool_event(std::uint32_t pool);    // a pool's `from` or `until`
   void set_node_absent(std::uint32_t node);  // out of service: 0 W, not free
