@@ -65,7 +65,7 @@ inline void Simulator::release_slot(std::uint32_t slot) {
 }
 
 void Simulator::renumber() {
-  // Reassign sequences 0..n-1 in key order and rebuild the buckets from a zero base.
+  // Reassign sequences 1..n in key order and rebuild the buckets from a zero base.
   std::vector<Key> keys(front_.begin(), front_.end());
   front_.clear();
   for (auto& bucket : buckets_) {
@@ -76,10 +76,11 @@ void Simulator::renumber() {
   for (auto& mask : digit_mask_) mask = 0;
   position_mask_ = 0;
   last_ = 0;
-  sequence_ = 0;
-  // running_ keeps its old sequence: at() compares a new key with it only to find one for the
-  // running instant with a higher-precedence priority, which the sequence cannot change.
+  // The running event's key takes sequence 0 and the queued ones 1.., so it stays below every
+  // queued key (at() and lower_base() rely on that).
   const std::uint64_t keep = ~((sequence_limit - 1) << slot_bits);
+  running_ = make_key(time_of(running_), order_of(running_) & keep);
+  sequence_ = 1;
   for (const Key key : keys)
     insert(make_key(time_of(key), (order_of(key) & keep) | (sequence_++ << slot_bits)));
 }
