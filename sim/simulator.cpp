@@ -7,22 +7,20 @@
 namespace joule::sim {
 
 namespace {
-constexpr int slot_bits = 24;
-constexpr int sequence_bits = 36;
-constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
-constexpr std::uint64_t sequence_limit = std::uint64_t{1} << sequence_bits;
 // The most keys whose slots step() prefetches from the next bucket.
 constexpr std::size_t prefetched_keys = 8;
 // Slot tables smaller than this (1 MiB of 32-byte slots) stay in the caches: no prefetch.
 constexpr std::size_t prefetched_from_slots = std::size_t{1} << 15;
+// The lowest bucket is sorted into the run once it holds at most this many keys (else split
+// further), and the run holds at most front_limit keys (see insert_front()).
+constexpr std::size_t drained_keys = 16;
+constexpr std::size_t front_limit = 64;
 
-std::uint32_t slot_of(std::uint64_t order) {
-  return static_cast<std::uint32_t>(order & slot_mask);
-}
+}  // namespace
 
 // The errors of at(), kept out of its body so that the scheduling path stays small.
-[[noreturn, gnu::noinline, gnu::cold]] void reject_event(Time when, Time now, bool unbound,
-                                                         Priority priority) {
+[[gnu::noinline, gnu::cold]] void Simulator::reject_event(Time when, Time now, bool unbound,
+                                                          Priority priority) {
   if (when < now)
     throw std::logic_error("event scheduled in the past: at " + to_string(when) + ", now " +
                            to_string(now));
@@ -31,16 +29,16 @@ std::uint32_t slot_of(std::uint64_t order) {
     throw std::logic_error("event priority outside [-8, 7]");
   throw std::logic_error("event rejected");
 }
+
+namespace {
+std::uint32_t slot_of(std::uint64_t order) {
+  return static_cast<std::uint32_t>(order & ((std::uint64_t{1} << 24) - 1));
+}
 }  // namespace
 
 // The helpers of the hot path are `inline`: the library is compiled position-independent (the
 // Python module links it), and GCC then treats an ordinary function of default visibility as
 // interposable and never inlines it, not even in this file; each would be a call per event.
-inline Priority Simulator::priority_of(Key key) {
-  return static_cast<Priority>(static_cast<int>(order_of(key) >> (sequence_bits + slot_bits)) +
-                               min_priority);
-}
-
 Simulator::Simulator() : buckets_(positions * digits) {
   // Handler 0 runs the closure stored for the event's slot.
   closure_handler_ = bind([this](std::uint64_t slot) {
@@ -55,35 +53,21 @@ HandlerId Simulator::bind(Handler handler) {
   return static_cast<HandlerId>(handlers_.size() - 1);
 }
 
-inline std::uint32_t Simulator::allocate_slot() {
-  if (!free_slots_.empty()) {
-    const std::uint32_t slot = free_slots_.back();
-    free_slots_.pop_back();
-    return slot;
-  }
+std::uint32_t Simulator::grow_slots() {
   if (slots_.size() > slot_mask) throw std::length_error("more than 16.7 million pending events");
   slots_.emplace_back();
   return static_cast<std::uint32_t>(slots_.size() - 1);
 }
 
 inline void Simulator::release_slot(std::uint32_t slot) {
-  Slot& s = slots_[slot];
-  s.live = false;
-  ++s.generation;
+  ++slots_[slot].generation;  // even: free
   free_slots_.push_back(slot);
 }
 
-inline std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot) {
-  if (sequence_ == sequence_limit) renumber();
-  return (static_cast<std::uint64_t>(priority - min_priority) << (sequence_bits + slot_bits)) |
-         (sequence_++ << slot_bits) | slot;
-}
-
 void Simulator::renumber() {
-  // Reassign sequences 0..n-1 in key order and rebuild the buckets from a zero base.
-  std::vector<Key> keys;
-  keys.reserve(queued_);
-  if (has_top_) keys.push_back(top_);
+  // Reassign sequences 1..n in key order and rebuild the buckets from a zero base.
+  std::vector<Key> keys(front_.begin(), front_.end());
+  front_.clear();
   for (auto& bucket : buckets_) {
     keys.insert(keys.end(), bucket.begin(), bucket.end());
     bucket.clear();
@@ -91,35 +75,14 @@ void Simulator::renumber() {
   std::sort(keys.begin(), keys.end());
   for (auto& mask : digit_mask_) mask = 0;
   position_mask_ = 0;
-  has_top_ = false;
   last_ = 0;
-  queued_ = 0;
-  sequence_ = 0;
+  // The running event's key takes sequence 0 and the queued ones 1.., so it stays below every
+  // queued key (at() and lower_base() rely on that).
   const std::uint64_t keep = ~((sequence_limit - 1) << slot_bits);
+  running_ = make_key(time_of(running_), order_of(running_) & keep);
+  sequence_ = 1;
   for (const Key key : keys)
-    push_key(make_key(time_of(key), (order_of(key) & keep) | (sequence_++ << slot_bits)));
-}
-
-EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Priority priority) {
-  if (when < now_ || handler >= handlers_.size() || priority < min_priority ||
-      priority > max_priority) [[unlikely]]
-    reject_event(when, now_, handler >= handlers_.size(), priority);
-  const std::uint32_t slot = allocate_slot();
-  Slot& s = slots_[slot];
-  s.arg = arg;
-  s.period = Time::zero();
-  s.handler = handler;
-  s.live = true;
-  ++live_;
-  Key key = make_key(when.ns(), next_order(priority, slot));
-  if (key < last_) {
-    // Same instant as the event just taken out but a higher-precedence priority: it cannot
-    // run before that event, so it takes that event's priority (see the header).
-    --sequence_;
-    key = make_key(when.ns(), next_order(priority_of(last_), slot));
-  }
-  push_key(key);
-  return EventId{slot, s.generation};
+    insert(make_key(time_of(key), (order_of(key) & keep) | (sequence_++ << slot_bits)));
 }
 
 EventId Simulator::at(Time when, std::function<void()> action, Priority priority) {
@@ -146,7 +109,7 @@ EventId Simulator::every(Time period, Time first, HandlerId handler, std::uint64
 }
 
 bool Simulator::pending(EventId id) const {
-  return id.valid() && id.slot < slots_.size() && slots_[id.slot].live &&
+  return id.valid() && id.slot < slots_.size() && slots_[id.slot].live() &&
          slots_[id.slot].generation == id.generation;
 }
 
@@ -154,39 +117,11 @@ bool Simulator::cancel(EventId id) {
   if (!pending(id)) return false;
   // The key stays in the heap and is discarded when it surfaces (its generation is stale).
   Slot& s = slots_[id.slot];
-  s.live = false;
-  ++s.generation;
+  ++s.generation;  // even: no longer pending
   --live_;
   if (s.handler == closure_handler_) closures_[id.slot] = nullptr;
   // The slot is recycled only when its stale key leaves the heap (see step()).
   return true;
-}
-
-inline std::size_t Simulator::bucket_of(Key key) const {
-  // Digits never straddle the two 64-bit halves, so each case works on one half.
-  static_assert(64 % digit_bits == 0);
-  const auto key_high = static_cast<std::uint64_t>(key >> 64);
-  const auto high = key_high ^ static_cast<std::uint64_t>(last_ >> 64);
-  std::size_t p;
-  std::uint64_t digit;
-  // The highest differing bit; keys are unique and above last_, so they differ somewhere.
-  if (high != 0) {
-    p = (63 - static_cast<std::size_t>(__builtin_clzll(high))) / digit_bits;
-    digit = key_high >> (p * digit_bits);
-    p += 64 / digit_bits;
-  } else {
-    const auto key_low = static_cast<std::uint64_t>(key);
-    const std::uint64_t low = key_low ^ static_cast<std::uint64_t>(last_);
-    p = (63 - static_cast<std::size_t>(__builtin_clzll(low))) / digit_bits;
-    digit = key_low >> (p * digit_bits);
-  }
-  return p * digits + static_cast<std::size_t>(digit & (digits - 1));
-}
-
-inline void Simulator::mark(std::size_t bucket) {
-  const std::size_t p = bucket / digits, d = bucket % digits;
-  digit_mask_[p] = static_cast<DigitMask>(digit_mask_[p] | (1u << d));
-  position_mask_ |= std::uint32_t{1} << p;
 }
 
 inline void Simulator::unmark(std::size_t bucket) {
@@ -200,29 +135,94 @@ inline std::size_t Simulator::lowest_bucket() const {
   return p * digits + static_cast<std::size_t>(__builtin_ctz(digit_mask_[p]));
 }
 
-inline void Simulator::push_key(Key key) {
-  const std::size_t b = bucket_of(key);
-  buckets_[b].push_back(key);
-  mark(b);
-  ++queued_;
+void Simulator::insert_front(Key key) {
+  // Keys at or below last_ come here (every key above it goes to a bucket).
+  if (front_.size() >= front_limit) {
+    lower_base(key);
+    return;
+  }
+  // Descending order; the new key is usually among the next few events, near the end.
+  front_.push_back(key);
+  std::size_t i = front_.size() - 1;
+  while (i > 0 && front_[i - 1] < key) {
+    front_[i] = front_[i - 1];
+    --i;
+  }
+  front_[i] = key;
+}
+
+void Simulator::lower_base(Key key) {
+  // A burst of events below the run's largest key (many events for the current instant, for
+  // instance) would make every insertion into the run cost its length. Instead the run goes
+  // back into the buckets, with the base lowered from L to the running event's key R (the
+  // run's keys and every newly scheduled one are at or above it). Let q be the highest digit
+  // position where R and L differ (R's digit there is the lower). A bucket key placed
+  // relative to L at position q or above agrees with L above its position and has a larger
+  // digit there, so it has the same bucket relative to R. The keys below position q (near L,
+  // scheduled since the run was formed) are placed again, so the cost is the run plus those.
+  const Key base = running_;
+  const auto high =
+      static_cast<std::uint64_t>(base >> 64) ^ static_cast<std::uint64_t>(last_ >> 64);
+  const auto low = static_cast<std::uint64_t>(base) ^ static_cast<std::uint64_t>(last_);
+  const std::size_t q =
+      high != 0
+          ? (63 - static_cast<std::size_t>(__builtin_clzll(high))) / digit_bits + 64 / digit_bits
+      : low != 0 ? (63 - static_cast<std::size_t>(__builtin_clzll(low))) / digit_bits
+                 : 0;  // R = L: nothing to place again
+  std::vector<Key> keys;
+  keys.swap(front_);
+  keys.push_back(key);
+  for (std::size_t p = 0; p < q; ++p) {
+    for (std::size_t d = 0; d < digits; ++d) {
+      std::vector<Key>& bucket = buckets_[p * digits + d];
+      keys.insert(keys.end(), bucket.begin(), bucket.end());
+      bucket.clear();
+    }
+    digit_mask_[p] = 0;
+    position_mask_ &= ~(std::uint32_t{1} << p);
+  }
+  last_ = base;
+  for (const Key k : keys) {
+    if (k > last_)
+      push_key(k);
+    else
+      front_.push_back(k);  // only a key equal to the base: key 0 before any event ran
+  }
 }
 
 inline bool Simulator::settle() {
-  if (has_top_) return true;
-  if (queued_ == 0) return false;
+  return !front_.empty() || refill();
+}
+
+bool Simulator::refill() {
+  if (position_mask_ == 0) return false;
   const std::size_t b = lowest_bucket();
   std::vector<Key>& from = buckets_[b];
-  std::size_t smallest = 0;
-  for (std::size_t i = 1; i < from.size(); ++i)
-    if (from[i] < from[smallest]) smallest = i;
-  top_ = last_ = from[smallest];
-  has_top_ = true;
-  // The others agree with the new base above digit p and so move to lower positions.
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    if (i == smallest) continue;
-    const std::size_t to = bucket_of(from[i]);
-    buckets_[to].push_back(from[i]);
-    mark(to);
+  if (from.size() <= drained_keys) {
+    // Few keys: sort them (descending) into the run, and make the largest the base. The other
+    // buckets keep their places: the new base has the old one's digits above this bucket's
+    // position and this bucket's digit there, below every other non-empty bucket's.
+    front_.assign(from.begin(), from.end());
+    for (std::size_t i = 1; i < front_.size(); ++i) {
+      const Key k = front_[i];
+      std::size_t j = i;
+      for (; j > 0 && front_[j - 1] < k; --j) front_[j] = front_[j - 1];
+      front_[j] = k;
+    }
+    last_ = front_.front();
+  } else {
+    std::size_t smallest = 0;
+    for (std::size_t i = 1; i < from.size(); ++i)
+      if (from[i] < from[smallest]) smallest = i;
+    last_ = from[smallest];
+    front_.push_back(last_);
+    // The others agree with the new base above digit p and so move to lower positions.
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      if (i == smallest) continue;
+      const std::size_t to = bucket_of(from[i]);
+      buckets_[to].push_back(from[i]);
+      mark(to);
+    }
   }
   from.clear();
   unmark(b);
@@ -230,18 +230,18 @@ inline bool Simulator::settle() {
 }
 
 Time Simulator::next_time() {
-  return settle() ? Time::from_ns(time_of(top_)) : Time::max();
+  return settle() ? Time::from_ns(time_of(front_.back())) : Time::max();
 }
 
-inline bool Simulator::step(Time until) {
+[[gnu::always_inline]] inline bool Simulator::step(Time until) {
   while (settle()) {
-    const Key top = top_;
+    const Key top = front_.back();
     if (time_of(top) > until.ns()) return false;
-    has_top_ = false;
-    --queued_;
+    front_.pop_back();
+    running_ = top;
     const std::uint32_t slot = slot_of(order_of(top));
     Slot& s = slots_[slot];
-    if (!s.live) {
+    if (!s.live()) {
       // Cancelled: its stale key is gone now, so the slot can be recycled (no other event
       // could own it while the stale key was queued).
       free_slots_.push_back(slot);
@@ -254,7 +254,7 @@ inline bool Simulator::step(Time until) {
     ++processed_;
     if (period > Time::zero()) {
       // Periodic: re-queue the same slot before running, so the handler may cancel it.
-      push_key(make_key((now_ + period).ns(), next_order(priority_of(top), slot)));
+      insert(make_key((now_ + period).ns(), next_order(priority_of(top), slot)));
     } else {
       release_slot(slot);
       --live_;

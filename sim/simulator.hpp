@@ -18,7 +18,11 @@
 // width is a measured trade (bench/bench_engine.cpp, docs/reliability.md): byte digits moved
 // keys less often but spread them over 4,096 buckets, whose headers and tails missed the first-
 // level cache on nearly every push at 1e3 pending; 4-bit digits keep 512 buckets and a
-// position's non-empty set in one 16-bit mask. What the queue cannot hide is the read of each
+// position's non-empty set in one 16-bit mask. The lowest bucket, once it holds few keys
+// (at most 16), is not split further: it is sorted into a short run (`front_`), and events are
+// taken from the run's end until it is empty; a key scheduled below the run's largest key is
+// inserted into it in order. At 1e2–1e3 pending events most keys so skip their last one or two
+// moves and most pops touch no bucket. What the queue cannot hide is the read of each
 // popped key's slot, a cache miss once the slot table outgrows the caches; step() therefore
 // prefetches the slots of the next bucket's keys while the current handler runs
 // (simulator.cpp). Figures, measured against a bare std::priority_queue in the same run
@@ -112,22 +116,38 @@ private:
   }
   static std::int64_t time_of(Key k) { return static_cast<std::int64_t>(k >> 64); }
   static std::uint64_t order_of(Key k) { return static_cast<std::uint64_t>(k); }
-  static Priority priority_of(Key k);
+  static Priority priority_of(Key k) {
+    return static_cast<Priority>(static_cast<int>(order_of(k) >> (sequence_bits + slot_bits)) +
+                                 min_priority);
+  }
+  static constexpr int slot_bits = 24, sequence_bits = 36;
+  static constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
+  static constexpr std::uint64_t sequence_limit = std::uint64_t{1} << sequence_bits;
   struct Slot {
     std::uint64_t arg = 0;
     Time period;  // zero for one-shot events
     HandlerId handler = 0;
+    // Odd while the slot's event is pending: scheduling and releasing (or cancelling) each
+    // add one, so an EventId's generation (odd) matches only its own pending event.
     std::uint32_t generation = 0;
-    bool live = false;
+    bool live() const { return (generation & 1) != 0; }
   };
 
   std::uint32_t allocate_slot();
+  std::uint32_t grow_slots();
   void release_slot(std::uint32_t slot);
+  [[noreturn]] static void reject_event(Time when, Time now, bool unbound, Priority priority);
+  // Queues a key: into the buckets when above last_, into the sorted run otherwise.
+  void insert(Key key);
+  void insert_front(Key key);
+  // The run is full: the base goes back to the running event's key (see simulator.cpp).
+  void lower_base(Key key);
   void push_key(Key key);
   std::uint64_t next_order(Priority priority, std::uint32_t slot);
   void renumber();
-  // Makes bucket 0 hold the smallest key; false when the queue is empty.
+  // Makes front_ non-empty (its back the smallest key); false when the queue is empty.
   bool settle();
+  bool refill();  // settle() when front_ is empty
   std::size_t bucket_of(Key key) const;
   // The lowest non-empty bucket (position_mask_ != 0).
   std::size_t lowest_bucket() const;
@@ -144,10 +164,13 @@ private:
   DigitMask digit_mask_[positions] = {};   // non-empty buckets per position
   std::uint32_t position_mask_ = 0;        // positions with a non-empty bucket
   static_assert(positions <= 32 && digits <= 16);
-  Key last_ = 0;  // the last key taken out (the radix base)
-  Key top_ = 0;   // the smallest key, once settled
-  bool has_top_ = false;
-  std::size_t queued_ = 0;  // keys queued (top_ and stale ones included)
+  // The radix base: every bucket key is above it and placed relative to it; every key of
+  // front_ is at or below it (so below every bucket key).
+  Key last_ = 0;
+  // The smallest keys, sorted in descending order (the next event at the back); at most
+  // front_limit keys. Empty until settle() fills it from the lowest bucket.
+  std::vector<Key> front_;
+  Key running_ = 0;  // the key of the event taken out last (running, or ran last)
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::vector<Handler> handlers_;
@@ -160,5 +183,86 @@ private:
   bool stopped_ = false;
   const std::atomic<bool>* interrupt_ = nullptr;
 };
+
+// The scheduling path, inline: model handlers schedule their successors through it on every
+// event, and a call into simulator.cpp cost more than most of its work. Its rare branches
+// (errors, a new slot, renumbering, a key below the base) are calls.
+
+inline std::uint32_t Simulator::allocate_slot() {
+  if (free_slots_.empty()) [[unlikely]]
+    return grow_slots();
+  const std::uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  return slot;
+}
+
+inline std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot) {
+  if (sequence_ == sequence_limit) [[unlikely]]
+    renumber();
+  return (static_cast<std::uint64_t>(priority - min_priority) << (sequence_bits + slot_bits)) |
+         (sequence_++ << slot_bits) | slot;
+}
+
+inline std::size_t Simulator::bucket_of(Key key) const {
+  // Digits never straddle the two 64-bit halves, so each case works on one half.
+  static_assert(64 % digit_bits == 0);
+  const auto key_high = static_cast<std::uint64_t>(key >> 64);
+  const auto high = key_high ^ static_cast<std::uint64_t>(last_ >> 64);
+  std::size_t p;
+  std::uint64_t digit;
+  // The highest differing bit; keys are unique and above last_, so they differ somewhere.
+  if (high != 0) {
+    p = (63 - static_cast<std::size_t>(__builtin_clzll(high))) / digit_bits;
+    digit = key_high >> (p * digit_bits);
+    p += 64 / digit_bits;
+  } else {
+    const auto key_low = static_cast<std::uint64_t>(key);
+    const std::uint64_t low = key_low ^ static_cast<std::uint64_t>(last_);
+    p = (63 - static_cast<std::size_t>(__builtin_clzll(low))) / digit_bits;
+    digit = key_low >> (p * digit_bits);
+  }
+  return p * digits + static_cast<std::size_t>(digit & (digits - 1));
+}
+
+inline void Simulator::mark(std::size_t bucket) {
+  const std::size_t p = bucket / digits, d = bucket % digits;
+  digit_mask_[p] = static_cast<DigitMask>(digit_mask_[p] | (1u << d));
+  position_mask_ |= std::uint32_t{1} << p;
+}
+
+inline void Simulator::push_key(Key key) {
+  const std::size_t b = bucket_of(key);
+  buckets_[b].push_back(key);
+  mark(b);
+}
+
+inline void Simulator::insert(Key key) {
+  if (key > last_) [[likely]]
+    push_key(key);
+  else
+    insert_front(key);
+}
+
+inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Priority priority) {
+  if (when < now_ || handler >= handlers_.size() || priority < min_priority ||
+      priority > max_priority) [[unlikely]]
+    reject_event(when, now_, handler >= handlers_.size(), priority);
+  const std::uint32_t slot = allocate_slot();
+  Slot& s = slots_[slot];
+  s.arg = arg;
+  s.period = Time::zero();
+  s.handler = handler;
+  ++s.generation;  // odd: pending
+  ++live_;
+  Key key = make_key(when.ns(), next_order(priority, slot));
+  if (key < running_) [[unlikely]] {
+    // Same instant as the event just taken out but a higher-precedence priority: it cannot
+    // run before that event, so it takes that event's priority (see the top of this file).
+    --sequence_;
+    key = make_key(when.ns(), next_order(priority_of(running_), slot));
+  }
+  insert(key);
+  return EventId{slot, s.generation};
+}
 
 }  // namespace joule::sim

@@ -206,9 +206,12 @@ struct Xorshift {
 // every event against a reference: a std::set of (time, priority, sequence) with the engine's
 // documented rules (an event for the current instant with a higher-precedence priority than
 // the running one takes the running one's priority; a periodic event is re-queued, with a new
-// sequence, before its handler runs). Returns the number of events checked.
-std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events,
-                                      std::uint64_t seed) {
+// sequence, before its handler runs). With `burst` > 0, one event in 64 also schedules `burst`
+// events at once within a random span of 1 ns to 16 ms from now (every priority): more keys below
+// the engine's sorted run of next events than the run may hold, so the run goes back into the radix
+// buckets. Returns the number of events checked.
+std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events, std::uint64_t seed,
+                                      std::size_t burst = 0) {
   using RefKey = std::tuple<std::int64_t, int, std::uint64_t, std::uint64_t>;  // + event number
   struct Ref {
     EventId id;
@@ -280,6 +283,12 @@ std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events,
       schedule(sim.now() + random_delay(), random_priority(),
                rng.below(50) == 0 ? Time::from_ns(static_cast<Time::rep>(1 + rng.below(1 << 20)))
                                   : Time::zero());
+    if (burst > 0 && rng.below(64) == 0) {
+      const std::uint64_t span = std::uint64_t{1} << rng.below(24);
+      for (std::size_t b = 0; b < burst; ++b)
+        schedule(sim.now() + Time::from_ns(static_cast<Time::rep>(rng.below(span))),
+                 random_priority(), Time::zero());
+    }
     if (rng.below(8) == 0 && !cancellable.empty()) {
       const std::size_t i = rng.below(cancellable.size());
       const std::uint64_t victim = cancellable[i];
@@ -313,6 +322,48 @@ TEST_CASE("the queue matches a reference set from 1 to 100,000 pending events") 
     const std::uint64_t events = pending >= 100000 ? 400000 : 60000;
     CHECK(check_against_reference(pending, events, 0x9E3779B97F4A7C15ull + pending) == events);
   }
+}
+
+TEST_CASE("bursts of events in the near future keep the reference order") {
+  // The engine takes the next events from a short sorted run (at most 64 keys) and inserts a
+  // new key below the run's largest into it; a burst of hundreds overflows the run, which then
+  // goes back into the buckets with the base lowered to the running event's key. Checked at a
+  // pending count where the run is usually full (1,000) and where the buckets below the base
+  // hold many keys (20,000), and with bursts of 70 (just over the run) and 2,000.
+  for (const std::size_t pending : {1, 1000, 20000}) {
+    for (const std::size_t burst : {70, 2000}) {
+      CAPTURE(pending);
+      CAPTURE(burst);
+      const std::uint64_t events = 50000;
+      CHECK(check_against_reference(pending, events, 0xD1B54A32D192ED03ull + pending + burst,
+                                    burst) == events);
+    }
+  }
+}
+
+TEST_CASE("events for one instant run in insertion order however many arrive at once") {
+  // 10 events at t = 1000..1009 fill the sorted run; the first schedules 5,000 more at
+  // t = 1000 (now) and 5,000 at t = 1005, all priority 0: they run after the ones already
+  // queued for the same instant, in the order they were scheduled.
+  Simulator sim;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> seen;
+  HandlerId h = 0;
+  h = sim.bind([&](std::uint64_t i) {
+    seen.push_back({sim.now().ns(), i});
+    if (i == 0)
+      for (std::uint64_t j = 0; j < 10000; ++j)
+        sim.at(Time::from_ns(j % 2 == 0 ? 1000 : 1005), h, 100 + j);
+  });
+  for (std::uint64_t i = 0; i < 10; ++i) sim.at(Time::from_ns(1000 + static_cast<int>(i)), h, i);
+  sim.run();
+  std::vector<std::pair<std::int64_t, std::uint64_t>> expected = {{1000, 0}};
+  for (std::uint64_t j = 0; j < 10000; j += 2) expected.push_back({1000, 100 + j});
+  for (std::uint64_t i = 1; i < 5; ++i) expected.push_back({1000 + static_cast<int>(i), i});
+  expected.push_back({1005, 5});
+  for (std::uint64_t j = 1; j < 10000; j += 2) expected.push_back({1005, 100 + j});
+  for (std::uint64_t i = 6; i < 10; ++i) expected.push_back({1000 + static_cast<int>(i), i});
+  CHECK(seen == expected);
+  CHECK(sim.pending_count() == 0);
 }
 
 TEST_CASE("events near the ends of the time range keep their order") {
