@@ -58,6 +58,10 @@ merges this file over it, the same way in every section:
   otherwise go unnoticed), as is any other tag.
 
 `--set path.to.key=value` applies the same rules (`--set 'power_chain.battery=!replace'`).
+A step of the path may pick one item of a list, by its `name:` or its 0-based index:
+`--set 'cluster.pools[blackwell].racks.count=32'`, `--set 'cluster.pools[0].node.gpu_power_cap=600 W'`.
+The item must exist (a `--set` changes it; it never adds or removes an item); sweeps and the
+`uncertainty:` section take the same paths.
 The output file records the merged scenario (attribute `scenario`), without `extends`.
 )";
 

@@ -49,18 +49,26 @@ models::world::WorldSections world_sections(const Scenario& sc) {
   s.facility.cooling = sc.root.find("cooling");
   s.duration = sc.duration;
   s.control_step = sc.control_step;
+  // A node's calibration: a file's tree, or the map given inline (null: none).
+  const auto calibration_of =
+      [&](const sim::ParamNode* node) -> std::shared_ptr<const sim::ParamNode> {
+    const sim::ParamNode* cal = node && node->is_map() ? node->find("calibration") : nullptr;
+    if (cal && cal->is_scalar() && cal->scalar != "none") {
+      const fs::path p = fs::path(cal->scalar).is_absolute()
+                             ? fs::path(cal->scalar)
+                             : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
+      return std::make_shared<const sim::ParamNode>(
+          io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
+    }
+    if (cal && cal->is_map()) return std::make_shared<const sim::ParamNode>(*cal);
+    return nullptr;
+  };
   const sim::ParamNode* cluster = sc.root.find("cluster");
-  const sim::ParamNode* node = cluster ? cluster->find("node") : nullptr;
-  const sim::ParamNode* cal = node ? node->find("calibration") : nullptr;
-  if (cal && cal->is_scalar() && cal->scalar != "none") {
-    const fs::path p = fs::path(cal->scalar).is_absolute()
-                           ? fs::path(cal->scalar)
-                           : fs::path(sim::directory_of(cal->where, sc.base_dir)) / cal->scalar;
-    s.calibration = std::make_shared<const sim::ParamNode>(
-        io::parse_yaml_text(sim::read_input_file(p.string(), cal->where), p.string()));
-  } else if (cal && cal->is_map()) {
-    s.calibration = std::make_shared<const sim::ParamNode>(*cal);  // given inline
-  }
+  s.calibration = calibration_of(cluster ? cluster->find("node") : nullptr);
+  if (const sim::ParamNode* pools = cluster ? cluster->find("pools") : nullptr;
+      pools && pools->is_sequence())
+    for (const auto& pool : pools->items)
+      s.pool_calibrations.push_back(calibration_of(pool.is_map() ? pool.find("node") : nullptr));
   return s;
 }
 

@@ -357,49 +357,127 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
     value.kind = sim::ParamNode::Kind::scalar;
     value.scalar = "";
   }
+  const std::vector<KeyStep> steps = split_key_path(path, where);
+  const auto error_at = [&](std::size_t offset, const std::string& message) {
+    sim::Location at = where;
+    at.column = static_cast<int>(offset) + 1;
+    return sim::InputError(at, "--set: " + message);
+  };
   sim::ParamNode* node = &root;
-  std::size_t start = 0;
-  int column = 1;
-  while (true) {
-    const auto dot = path.find('.', start);
-    const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    if (key.empty()) throw sim::InputError(where, "--set: empty key in '" + path + "'");
+  for (std::size_t s = 0; s < steps.size(); ++s) {
+    const KeyStep& step = steps[s];
+    const bool last = s + 1 == steps.size();
+    const std::string so_far = path.substr(0, step.offset == 0 ? 0 : step.offset - 1);
     if (node->kind == sim::ParamNode::Kind::null) node->kind = sim::ParamNode::Kind::map;
-    if (!node->is_map()) {
-      sim::Location at = where;
-      at.column = column;
-      throw sim::InputError(at, "--set: '" + path.substr(0, start - 1) + "' is not a map");
-    }
-    auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(key));
-    if (!entry && dot == std::string::npos && is_removal(value))
+    if (!node->is_map()) throw error_at(step.offset, "'" + so_far + "' is not a map");
+    auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(step.key));
+    if (!entry && last && !step.item && is_removal(value))
       throw sim::InputError(where, "--set: '" + path +
                                        "=!replace' removes a key, but the "
                                        "scenario sets no '" +
                                        path + "'");
+    const std::string key_path = path.substr(0, step.offset + step.key.size());
+    if (!entry && step.item)
+      throw error_at(step.offset, "the scenario sets no list '" + key_path + "'");
     if (!entry) {
       sim::ParamNode::Entry e;
-      e.key = key;
+      e.key = step.key;
       e.key_where = where;
-      e.key_where.column = column;
+      e.key_where.column = static_cast<int>(step.offset) + 1;
       e.value.where = e.key_where;
       node->entries.push_back(std::move(e));
       entry = &node->entries.back();
     }
     entry->key_where = where;
-    entry->key_where.column = column;
-    if (dot == std::string::npos) {
+    entry->key_where.column = static_cast<int>(step.offset) + 1;
+    sim::ParamNode* target = &entry->value;
+    if (step.item) {
+      if (!target->is_sequence()) throw error_at(step.offset, "'" + key_path + "' is not a list");
+      target = const_cast<sim::ParamNode*>(select_item(*target, *step.item));
+      if (!target) {
+        std::string names;
+        for (std::size_t k = 0; k < entry->value.items.size(); ++k) {
+          const sim::ParamNode* name =
+              entry->value.items[k].is_map() ? entry->value.items[k].find("name") : nullptr;
+          names += (k ? ", " : "") + (name && name->is_scalar() ? name->scalar : std::to_string(k));
+        }
+        throw error_at(step.offset + step.key.size() + 1,
+                       "'" + key_path + "' has no item '" + *step.item +
+                           "' (its items: " + (names.empty() ? "none" : names) + ")");
+      }
+    }
+    if (last) {
+      if (is_removal(value) && step.item)
+        throw error_at(step.offset, "'!replace' cannot remove a list item");
       if (is_removal(value))
         node->entries.erase(node->entries.begin() + (entry - node->entries.data()));
-      else if (entry->value.is_map() && value.is_map())
-        merge_params(entry->value, value);
+      else if (target->is_map() && value.is_map())
+        merge_params(*target, value);
       else
-        entry->value = value;
+        *target = value;
       return;
     }
-    node = &entry->value;
-    start = dot + 1;
-    column = static_cast<int>(start) + 1;
+    node = target;
   }
+}
+
+std::vector<KeyStep> split_key_path(const std::string& path, const sim::Location& at) {
+  const auto error = [&](std::size_t offset, const std::string& message) {
+    sim::Location w = at;
+    w.column = at.column + static_cast<int>(offset);
+    return sim::InputError(w, "malformed key path '" + path + "': " + message);
+  };
+  std::vector<KeyStep> steps;
+  std::size_t i = 0;
+  while (true) {
+    KeyStep step;
+    step.offset = i;
+    while (i < path.size() && path[i] != '.' && path[i] != '[' && path[i] != ']') ++i;
+    step.key = path.substr(step.offset, i - step.offset);
+    if (step.key.empty()) throw error(i, "empty component");
+    if (i < path.size() && path[i] == ']') throw error(i, "']' without '['");
+    if (i < path.size() && path[i] == '[') {
+      const std::size_t close = path.find(']', i);
+      if (close == std::string::npos) throw error(i, "'[' without ']'");
+      step.item = path.substr(i + 1, close - i - 1);
+      if (step.item->empty() || step.item->find_first_of(".[") != std::string::npos)
+        throw error(i + 1, "'[...]' takes one list item's index or name");
+      i = close + 1;
+      if (i < path.size() && path[i] != '.') throw error(i, "expected '.' after ']'");
+    }
+    steps.push_back(std::move(step));
+    if (i == path.size()) return steps;
+    ++i;  // the '.'
+  }
+}
+
+const sim::ParamNode* select_item(const sim::ParamNode& list, const std::string& selector) {
+  if (!list.is_sequence()) return nullptr;
+  if (!selector.empty() && selector.find_first_not_of("0123456789") == std::string::npos) {
+    if (selector.size() > 9) return nullptr;
+    const std::size_t index = std::stoul(selector);
+    return index < list.items.size() ? &list.items[index] : nullptr;
+  }
+  for (const auto& item : list.items)
+    if (const sim::ParamNode* name = item.is_map() ? item.find("name") : nullptr)
+      if (name->is_scalar() && name->scalar == selector) return &item;
+  return nullptr;
+}
+
+const sim::ParamNode* find_key_path(const sim::ParamNode& root, const std::string& path) {
+  std::vector<KeyStep> steps;
+  try {
+    steps = split_key_path(path, {});
+  } catch (const sim::InputError&) {
+    return nullptr;
+  }
+  const sim::ParamNode* node = &root;
+  for (const KeyStep& step : steps) {
+    node = node->is_map() ? node->find(step.key) : nullptr;
+    if (node && step.item) node = select_item(*node, *step.item);
+    if (!node) return nullptr;
+  }
+  return node;
 }
 
 std::string Scenario::text() const {

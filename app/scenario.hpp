@@ -70,7 +70,24 @@ const sim::ModelDoc& output_doc();
 // `!replace`; `key: !replace` with no value removes the base's key (an error where the base has
 // none). docs/scenario-reference.md, "Scenario files", documents the rule.
 void merge_params(sim::ParamNode& base, const sim::ParamNode& over);
-// Applies one "a.b.c=value" override (value parsed as YAML).
+// One step of a key path (`--set`, a sweep's keys, `uncertainty:` keys): a map key, and
+// optionally one item of the list under it, by 0-based index (`cluster.pools[1]`) or by the
+// item's `name:` (`cluster.pools[blackwell]`).
+struct KeyStep {
+  std::string key;
+  std::optional<std::string> item;
+  std::size_t offset = 0;  // where the key starts in the path
+};
+// Splits "a.b[x].c" into its steps; a malformed path is an InputError at its character, `at`
+// being where the path's first character is.
+std::vector<KeyStep> split_key_path(const std::string& path, const sim::Location& at);
+// The item of a list that `selector` names: all digits, the item at that index; else the item
+// (a map) whose `name:` is `selector`. nullptr when there is none.
+const sim::ParamNode* select_item(const sim::ParamNode& list, const std::string& selector);
+// The node at a well-formed key path; nullptr where a step is missing (or the path malformed).
+const sim::ParamNode* find_key_path(const sim::ParamNode& root, const std::string& path);
+// Applies one "a.b[x].c=value" override (value parsed as YAML). A list item must exist: the
+// override changes it, it never adds one.
 void apply_set(sim::ParamNode& root, const std::string& assignment);
 // The tree as YAML text.
 std::string to_yaml(const sim::ParamNode& node);

@@ -102,23 +102,23 @@ sim::Location shift(sim::Location where, std::size_t offset) {
   return where;
 }
 
-// Checks that a key path is dotted identifiers; reports the offending component.
+// Checks that a key path is dotted identifiers, each optionally with one list item
+// (`a.b[name].c`, split_key_path()); reports the offending character.
 void check_path(const std::string& path, const sim::Location& where) {
-  std::size_t start = 0;
-  while (true) {
-    const auto dot = path.find('.', start);
-    const std::size_t end = dot == std::string::npos ? path.size() : dot;
-    if (end == start)
-      throw sim::InputError(shift(where, start),
-                            "malformed key path '" + path + "': empty component");
-    for (std::size_t i = start; i < end; ++i) {
-      const char c = path[i];
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
-        throw sim::InputError(shift(where, i), "malformed key path '" + path + "': unexpected '" +
-                                                   std::string(1, c) + "' (write keys as a.b.c)");
-    }
-    if (dot == std::string::npos) return;
-    start = dot + 1;
+  for (const KeyStep& step : split_key_path(path, where)) {
+    const auto check = [&](const std::string& text, std::size_t offset) {
+      for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+          throw sim::InputError(shift(where, offset + i),
+                                "malformed key path '" + path + "': unexpected '" +
+                                    std::string(1, c) +
+                                    "' (write keys as a.b.c, a list item as "
+                                    "a.b[name].c or a.b[0].c)");
+      }
+    };
+    check(step.key, step.offset);
+    if (step.item) check(*step.item, step.offset + step.key.size() + 1);
   }
 }
 
@@ -351,35 +351,24 @@ void overlay_locations(sim::ParamNode& target, const sim::ParamNode& from) {
 
 void relocate_assignment(sim::ParamNode& root, const Assignment& a) {
   sim::ParamNode* node = &root;
-  std::size_t start = 0;
-  while (node && node->is_map()) {
-    const auto dot = a.path.find('.', start);
-    const std::string key =
-        a.path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(key));
+  const std::vector<KeyStep> steps = split_key_path(a.path, a.key_where);
+  for (std::size_t s = 0; s < steps.size(); ++s) {
+    if (!node->is_map()) return;
+    auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(steps[s].key));
     if (!entry) return;
-    entry->key_where = shift(a.key_where, start);
-    if (dot == std::string::npos) {
-      overlay_locations(entry->value, a.value);
+    entry->key_where = shift(a.key_where, steps[s].offset);
+    sim::ParamNode* target = &entry->value;
+    if (steps[s].item) {
+      target = const_cast<sim::ParamNode*>(select_item(*target, *steps[s].item));
+      if (!target) return;
+    }
+    if (s + 1 == steps.size()) {
+      overlay_locations(*target, a.value);
       return;
     }
-    if (entry->value.where.name() == "--set") entry->value.where = entry->key_where;
-    node = &entry->value;
-    start = dot + 1;
+    if (target->where.name() == "--set") target->where = entry->key_where;
+    node = target;
   }
-}
-
-const sim::ParamNode* find_path(const sim::ParamNode& root, const std::string& path) {
-  const sim::ParamNode* node = &root;
-  std::size_t start = 0;
-  while (node) {
-    const auto dot = path.find('.', start);
-    node =
-        node->find(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) return node;
-    start = dot + 1;
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -487,7 +476,7 @@ Sweep load_sweep_text(const std::string& text, const std::string& name, const st
   }
   sweep.base_seed = base_sc.seed;
   for (const auto& p : sweep.parameters) {
-    const sim::ParamNode* n = find_path(base_sc.root, p);
+    const sim::ParamNode* n = find_key_path(base_sc.root, p);
     sweep.base_values.push_back(n ? flow_text(*n) : "");
   }
 

@@ -34,16 +34,7 @@ constexpr double spec_rel_half = 0.10;
 constexpr double estimate_rel_half = 0.30;
 
 const ParamNode* at_path(const ParamNode& root, const std::string& path) {
-  const ParamNode* n = &root;
-  std::size_t start = 0;
-  while (n && start <= path.size()) {
-    const std::size_t dot = path.find('.', start);
-    const std::string key = path.substr(start, dot == std::string::npos ? dot : dot - start);
-    n = n->is_map() ? n->find(key) : nullptr;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return n;
+  return find_key_path(root, path);
 }
 
 std::string scalar_at(const ParamNode& root, const std::string& path, const std::string& fallback) {
@@ -538,12 +529,17 @@ struct CalibrationTarget {
   std::vector<std::pair<std::string, std::size_t>> ops;  // coefficient name → op index
 };
 
+// The calibration of pool `pool`'s node (the single-node form: pool 0, `cluster.node`).
 models::compute::Calibration scenario_calibration(const Scenario& sc,
-                                                  const models::compute::ClusterSpec& cluster) {
-  models::compute::Calibration c = models::compute::default_calibration(*cluster.node.accelerator);
+                                                  const models::compute::ClusterSpec& cluster,
+                                                  std::size_t pool) {
+  models::compute::Calibration c =
+      models::compute::default_calibration(*cluster.pools[pool].node.accelerator);
   const models::world::WorldSections s = world_sections(sc);
-  if (s.calibration)
-    c = models::compute::overlay(c, models::compute::calibration_from_params(*s.calibration));
+  const sim::ParamNode* file = s.calibration.get();
+  if (cluster.pooled)
+    file = pool < s.pool_calibrations.size() ? s.pool_calibrations[pool].get() : nullptr;
+  if (file) c = models::compute::overlay(c, models::compute::calibration_from_params(*file));
   return c;
 }
 
@@ -552,13 +548,16 @@ std::string quantity_text(double v, const char* unit) {
 }
 
 // The inline calibration (flow YAML) with the sampled accelerator numbers.
+// `prefix`: what the accelerator coefficients' names start with ("" in the single-node form,
+// "cluster.pools[NAME]." for a pool's).
 std::string calibration_text(models::compute::Calibration c,
                              const std::vector<Coefficient>& coefficients,
-                             const std::vector<double>& values) {
+                             const std::vector<double>& values, const std::string& prefix) {
   using models::compute::op_count;
   using models::compute::op_names;
   for (std::size_t i = 0; i < coefficients.size(); ++i) {
-    const std::string& n = coefficients[i].name;
+    if (coefficients[i].name.rfind(prefix + "accelerator.", 0) != 0) continue;
+    const std::string n = coefficients[i].name.substr(prefix.size());
     if (n == "accelerator.idle_power") c.static_power.idle_power = sim::Watts(values[i]);
     if (n == "accelerator.context_power") c.static_power.context_power = sim::Watts(values[i]);
     for (std::size_t k = 0; k < op_count; ++k)
@@ -656,18 +655,21 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
   // The accelerator (through the calibration) and the node type.
   const sim::ParamReader cluster_reader(root.find("cluster"), models::compute::cluster_doc());
   const models::compute::ClusterSpec cluster = models::compute::cluster_spec(cluster_reader);
-  const bool operation_model = scalar_at(root, "cluster.node.model", "operation") == "operation";
-  // A cluster of node pools (`cluster.pools`) has no `cluster.node` for the samples to set: its
-  // accelerator and host numbers are not sampled (docs/uncertainty.md), the facility's are.
+  // A cluster of node pools (`cluster.pools`): each pool's numbers through its own keys
+  // (cluster.pools[NAME].node.*, its accelerator's through cluster.pools[NAME].node.calibration).
   const bool pooled = present(root, "cluster.pools");
-  if (operation_model && !pooled) {
-    const models::compute::Calibration cal = scenario_calibration(sc, cluster);
-    const models::compute::AcceleratorSpec& chip = *cluster.node.accelerator;
-    const bool from_file = present(root, "cluster.node.calibration");
+  // A node section's own numbers: "cluster.node", or a pool's "cluster.pools[NAME].node", its
+  // accelerator's named `prefix` + "accelerator.…" (set through the section's calibration).
+  const auto add_node = [&](const std::string& node_key, const std::string& prefix,
+                            const models::compute::NodeSpec& node, std::size_t pool) {
+    if (scalar_at(root, node_key + ".model", "operation") != "operation") return;
+    const models::compute::Calibration cal = scenario_calibration(sc, cluster, pool);
+    const models::compute::AcceleratorSpec& chip = *node.accelerator;
+    const bool from_file = present(root, node_key + ".calibration");
     const auto kind_of = [&](SourceKind catalog) { return from_file ? cal.kind : catalog; };
     const auto add = [&](std::string name, const char* unit, double nominal, SourceKind kind,
                          const std::string& source) {
-      Coefficient c{name, unit, kind, {}, rule_text(kind) + "; nominal: " + source};
+      Coefficient c{prefix + name, unit, kind, {}, rule_text(kind) + "; nominal: " + source};
       c.dist = distribution(nominal, kind, Form::direct, nan, nan, nan, 0, 1e300);
       for (const auto& cs : catalog_spreads)
         if (!from_file && chip.id == cs.chip && name == cs.coefficient) {
@@ -694,25 +696,24 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
           kind_of(chip.energy_j[k].kind), chip.energy_j[k].source);
     }
     // Node fans (a node key; the catalog gives the nominal and its kind).
-    const auto& fan = cluster.node.type->fan_max_w;
-    const ParamNode* set = at_path(root, "cluster.node.fan_max_power");
+    const auto& fan = node.type->fan_max_w;
+    const ParamNode* set = at_path(root, node_key + ".fan_max_power");
     const double nominal = set && set->is_scalar() ? *parse_number(set->scalar) : fan.value;
-    Coefficient c{"cluster.node.fan_max_power",
+    Coefficient c{node_key + ".fan_max_power",
                   "W",
                   fan.kind,
                   {},
                   rule_text(fan.kind) + "; nominal: " + fan.source};
     c.dist = distribution(nominal, fan.kind, Form::direct, nan, nan, nan, 0, 1e300);
     if (!set)
-      if (const auto stated =
-              models::compute::user_catalog_spread(cluster.node.type->id, "fan_max"))
-        apply_stated_spread(c, *stated, cluster.node.type->id + ".fan_max");
+      if (const auto stated = models::compute::user_catalog_spread(node.type->id, "fan_max"))
+        apply_stated_spread(c, *stated, node.type->id + ".fan_max");
     finish(std::move(c));
-    // The host's catalog numbers, through their `cluster.node` keys (node_overrides()).
-    const models::compute::NodeType& type = *cluster.node.type;
+    // The host's catalog numbers, through their node keys (node_overrides()).
+    const models::compute::NodeType& type = *node.type;
     for (const auto& o : models::compute::node_overrides()) {
       const auto& field = type.*o.field;
-      const std::string name = std::string("cluster.node.") + o.key;
+      const std::string name = node_key + "." + o.key;
       const bool share = std::string_view(o.unit) != "W";
       Coefficient h{
           name, o.unit, field.kind, {}, rule_text(field.kind) + "; nominal: " + field.source};
@@ -725,37 +726,43 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
     }
     // The PSUs' loss: the 80 PLUS points are certification minima (a spec), so the rule for a
     // spec acts on the loss, through psu_loss_scale.
-    const ParamNode* scale = at_path(root, "cluster.node.psu_loss_scale");
+    const ParamNode* scale = at_path(root, node_key + ".psu_loss_scale");
     const double scale_nominal =
         scale && scale->is_scalar() ? parse_number(scale->scalar).value_or(1.0) : 1.0;
-    Coefficient psu{"cluster.node.psu_loss_scale",
+    Coefficient psu{node_key + ".psu_loss_scale",
                     "number",
                     SourceKind::spec,
                     {},
                     rule_text(SourceKind::spec) + " on the loss 1/eta - 1; nominal: the " +
-                        cluster.node.psu.curve->name +
+                        node.psu.curve->name +
                         " curve, 80 PLUS 230 V internal redundant minimum efficiencies "
                         "(models/power/psu.hpp)"};
     psu.dist = distribution(scale_nominal, SourceKind::spec, Form::direct, nan, nan, nan, 0, 1e300);
     finish(std::move(psu));
+  };
+  if (!pooled) add_node("cluster.node", "", cluster.node, 0);
+  for (std::size_t p = 0; pooled && p < cluster.pools.size(); ++p) {
+    const std::string prefix = "cluster.pools[" + cluster.pools[p].name + "].";
+    add_node(prefix + "node", prefix, cluster.pools[p].node, p);
   }
 
-  // Facility and workload keys.
-  for (const Entry& e : registry()) {
-    if (!e.used(root)) continue;
+  // Facility and workload keys of a registry entry, read in `r` at the entry's path and sampled
+  // under `name`.
+  const auto add_entry = [&](const Entry& e, const ParamNode& r, const std::string& name) {
+    if (!e.used(r)) return;
     const std::string key = e.path.substr(e.path.rfind('.') + 1);
     const sim::KeyDoc* doc = declared(e.doc_kind, e.doc_name, key);
-    if (!doc) continue;
-    const ParamNode* set = at_path(root, e.path);
+    if (!doc) return;
+    const ParamNode* set = at_path(r, e.path);
     std::optional<double> nominal;
     if (set && set->is_scalar()) nominal = parse_number(set->scalar);
     if (!set && !nominal) nominal = parse_number(doc->default_value);
-    if (!nominal && !set && e.nominal) nominal = e.nominal(root);
-    if (!nominal) continue;  // not a number here (a list, "auto")
+    if (!nominal && !set && e.nominal) nominal = e.nominal(r);
+    if (!nominal) return;  // not a number here (a list, "auto")
     const double factor = unit_factor(doc->unit);
     const double max = e.form == Form::complement ? 1.0 : 1e300;
     Coefficient c{
-        e.path,
+        name,
         doc->unit,
         e.kind,
         {},
@@ -763,7 +770,22 @@ std::vector<Coefficient> scenario_coefficients(const Scenario& sc) {
     c.dist =
         distribution(*nominal, e.kind, e.form, e.lo * factor, e.hi * factor, e.rel_sd, e.min, max);
     finish(std::move(c));
-  }
+  };
+  for (const Entry& e : registry()) add_entry(e, root, e.path);
+  // A pool's own cooling zone (cluster.pools[NAME].cooling): the cooling entries, read in a tree
+  // whose `cooling:` is the pool's.
+  if (const ParamNode* pools = at_path(root, "cluster.pools"); pools && pools->is_sequence())
+    for (const ParamNode& item : pools->items) {
+      const ParamNode* cooling = item.is_map() ? item.find("cooling") : nullptr;
+      const ParamNode* name = item.is_map() ? item.find("name") : nullptr;
+      if (!cooling || !name || !name->is_scalar()) continue;
+      ParamNode zone;
+      zone.kind = ParamNode::Kind::map;
+      zone.entries.push_back({"cooling", cooling->where, *cooling});
+      for (const Entry& e : registry())
+        if (e.path.rfind("cooling.", 0) == 0)
+          add_entry(e, zone, "cluster.pools[" + name->scalar + "]." + e.path);
+    }
 
   // Failures of a `list` workload's training jobs: each job has its own `failures:` map (absent:
   // the defaults, Llama 3's rate), so one factor scales every such job's MTBF, with the spread
@@ -828,14 +850,20 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
       if (coefficients[i].name == name) return i;
     return coefficients.size();
   };
-  for (const char* part : {"cpu", "dram", "nic", "other"}) {
-    const std::string node = std::string("cluster.node.") + part;
-    const std::size_t idle = index(node + "_idle_power"), max = index(node + "_max_power");
-    if (idle < v.size() && max < v.size()) v[idle] = std::min(v[idle], v[max]);
+  const std::string idle_suffix = "_idle_power";
+  for (std::size_t idle = 0; idle < coefficients.size(); ++idle) {  // every node section's
+    const std::string& name = coefficients[idle].name;
+    if (name.size() <= idle_suffix.size() ||
+        name.compare(name.size() - idle_suffix.size(), idle_suffix.size(), idle_suffix) != 0)
+      continue;
+    const std::size_t max = index(name.substr(0, name.size() - idle_suffix.size()) + "_max_power");
+    if (max < v.size()) v[idle] = std::min(v[idle], v[max]);
   }
   for (std::size_t i = 0; i < coefficients.size(); ++i) {
     const Coefficient& c = coefficients[i];
-    if (c.name.rfind("accelerator.", 0) == 0) {
+    if (c.name.rfind("accelerator.", 0) == 0 ||
+        (c.name.rfind("cluster.pools[", 0) == 0 &&
+         c.name.find("].accelerator.") != std::string::npos)) {
       accelerator = true;
       continue;
     }
@@ -856,11 +884,20 @@ Scenario sample_scenario(const Scenario& sc, const std::vector<Coefficient>& coe
     const std::string unit = c.unit == "number" || c.unit == "list" ? "" : " " + c.unit;
     apply_set(out.root, c.name + "=" + num(v[i] / factor) + unit);
   }
-  if (accelerator) {
+  if (accelerator) {  // each node section's accelerator through its calibration
     const sim::ParamReader r(sc.root.find("cluster"), models::compute::cluster_doc());
     const models::compute::ClusterSpec cluster = models::compute::cluster_spec(r);
-    const models::compute::Calibration cal = scenario_calibration(sc, cluster);
-    apply_set(out.root, "cluster.node.calibration=" + calibration_text(cal, coefficients, values));
+    for (std::size_t p = 0; p < (cluster.pooled ? cluster.pools.size() : 1); ++p) {
+      const std::string prefix =
+          cluster.pooled ? "cluster.pools[" + cluster.pools[p].name + "]." : "";
+      bool sampled = false;
+      for (const auto& c : coefficients)
+        sampled = sampled || c.name.rfind(prefix + "accelerator.", 0) == 0;
+      if (!sampled) continue;
+      const models::compute::Calibration cal = scenario_calibration(sc, cluster, p);
+      apply_set(out.root, (cluster.pooled ? prefix + "node" : "cluster.node") + ".calibration=" +
+                              calibration_text(cal, coefficients, values, prefix));
+    }
   }
   return out;
 }

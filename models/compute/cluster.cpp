@@ -145,10 +145,6 @@ void read_pools(const sim::ParamReader& r, ClusterSpec& c) {
     if (pool.name.empty()) p.fail("name", "is required (the name jobs ask for with `pool:`)");
     for (const auto& other : c.pools)
       if (other.name == pool.name) p.fail("name", "'" + pool.name + "' names two pools");
-    if (const sim::ParamNode* node = p.node("node"); node && node->find("calibration"))
-      throw sim::InputError(node->find("calibration")->where,
-                            "a calibration file applies to the single-node form "
-                            "(cluster.node) only, not to a pool's node");
     pool.node = read_node(p);
     if (!c.pools.empty() && pool.node.accelerators != c.pools.front().node.accelerators)
       p.fail("node", "has " + std::to_string(pool.node.accelerators) +

@@ -152,6 +152,36 @@ void GpuPowerHistogram::set(std::span<const std::uint32_t> nodes, sim::Time now,
   for (std::size_t i = 0; i < touched; ++i) move(delta[i].first, now, delta[i].second);
 }
 
+GpuPowerHistogram::NodeBins GpuPowerHistogram::node_bins(int busy, double busy_w,
+                                                         double idle_w) const {
+  const State s = one_group(busy, busy_w, idle_w);
+  return {s.entries, s.first};
+}
+
+void GpuPowerHistogram::move(std::size_t count, sim::Time now, const NodeBins& from,
+                             const NodeBins& to) {
+  const auto same_bins = [](const NodeBins& a, const NodeBins& b) {
+    return a.entries == b.entries && (a.entries < 1 || same(a.first[0], b.first[0])) &&
+           (a.entries < 2 || same(a.first[1], b.first[1]));
+  };
+  if (count == 0 || same_bins(from, to)) return;
+  // A bin is integrated at its first move of the instant; the later moves of the same instant
+  // only add GPUs, so moving a bin twice (left and entered) gives what one net move gives.
+  const auto n = static_cast<std::int64_t>(count);
+  for (std::uint32_t i = 0; i < from.entries; ++i)
+    move(from.first[i].bin, now, -n * from.first[i].count);
+  for (std::uint32_t i = 0; i < to.entries; ++i) move(to.first[i].bin, now, n * to.first[i].count);
+}
+
+void GpuPowerHistogram::hold_nodes(std::span<const std::uint32_t> nodes, const NodeBins& bins) {
+  for (const std::uint32_t id : nodes) {
+    State& s = nodes_[id];
+    s.entries = bins.entries;
+    s.first = bins.first;
+    s.more.clear();
+  }
+}
+
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {
   for (std::uint32_t b = 0; b < gpus_.size(); ++b) move(b, now, 0);
   std::vector<double> out(bins(), 0.0);

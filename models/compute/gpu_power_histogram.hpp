@@ -45,6 +45,26 @@ public:
   // the calls one by one, at one move per bin instead of up to four per node (a job phase).
   void set(std::span<const std::uint32_t> nodes, sim::Time now, int busy, double busy_w,
            double idle_w);
+  // A node's state with one job or none: `count` GPUs in bin `bin` per entry, the busy group
+  // (clamped to the node's GPUs) first, then the idle rest.
+  struct Entry {
+    std::uint32_t bin = 0;
+    int count = 0;
+  };
+  struct NodeBins {
+    std::uint32_t entries = 0;
+    std::array<Entry, 2> first{};
+  };
+  // The bins of a node running `busy` GPUs at busy_w each and the rest at idle_w.
+  NodeBins node_bins(int busy, double busy_w, double idle_w) const;
+  // `count` nodes, each holding `from` (nodes of one job set together before: the caller
+  // knows), now hold `to`: each bin moves by count × its GPUs at once (whole GPUs, so n_b and
+  // every h_b are exactly those of the calls node by node). O(bins), whatever the count: the
+  // nodes' own states are not touched, and the caller writes them (hold_nodes()) before any
+  // set() on one of them.
+  void move(std::size_t count, sim::Time now, const NodeBins& from, const NodeBins& to);
+  // The states of `nodes` written as `bins` (what move() left them holding); no bin moves.
+  void hold_nodes(std::span<const std::uint32_t> nodes, const NodeBins& bins);
   // GPU-seconds per bin since the previous take (or the start); starts a new interval.
   std::vector<double> take(sim::Time now);
 
@@ -52,14 +72,10 @@ public:
   std::size_t bins() const { return edges_.size() - 1; }
 
 private:
-  // A node's state as the GPUs it puts in each bin: `count` GPUs in bin `bin`, in the order the
-  // groups were given (the busy groups, clamped to the node's GPUs, then the idle rest), found
-  // once when the state is set. The first two entries (one job and the idle rest, the common
-  // case) are stored in place, further ones in `more`.
-  struct Entry {
-    std::uint32_t bin = 0;
-    int count = 0;
-  };
+  // A node's state as the GPUs it puts in each bin (Entry), in the order the groups were given
+  // (the busy groups, clamped to the node's GPUs, then the idle rest), found once when the
+  // state is set. The first two entries (one job and the idle rest, the common case) are stored
+  // in place, further ones in `more`.
   struct State {
     std::uint32_t entries = 0;
     std::array<Entry, 2> first{};

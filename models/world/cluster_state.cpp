@@ -109,6 +109,55 @@ bool ClusterState::set_nodes_power(std::span<const std::uint32_t> ids,
   return true;
 }
 
+bool ClusterState::move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
+                                    const RunPower& to) {
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  const bool wall = bits(to.wall_w) != bits(from.wall_w);
+  const bool chips = bits(to.accelerators_w) != bits(from.accelerators_w);
+  const bool accelerators =
+      bits(to.die_c) != bits(from.die_c) || bits(to.clock) != bits(from.clock);
+  if (ids.empty() || !(wall || chips || accelerators)) return false;
+  const double wall_w = to.wall_w - from.wall_w, chip_w = to.accelerators_w - from.accelerators_w;
+  const sim::Time now = sim_.now();
+  // Each rack's nodes, counted as the records are written (the rack and pool are read on the
+  // record's line), then its accounts moved once.
+  std::uint32_t rack = nodes_[ids.front()].rack, pool = nodes_[ids.front()].pool;
+  double count = 0.0;
+  const auto rack_done = [&] {
+    if (chips) pool_chip_w_[pool] += count * chip_w;
+    if (accelerators) accelerators_changed(rack);
+    if (!wall) return;
+    racks_[rack].update_to(now);
+    racks_[rack].power_w += count * wall_w;
+    pool_it_w_[pool] += count * wall_w;
+    if (!rack_changed_[rack]) {
+      rack_changed_[rack] = 1;
+      changed_racks_.push_back(rack);
+    }
+  };
+  for (const std::uint32_t id : ids) {
+    scheduling::NodeInfo& node = nodes_[id];
+    if (node.rack != rack) {
+      rack_done();
+      rack = node.rack;
+      pool = node.pool;
+      count = 0.0;
+    }
+    ++count;
+    node.power_w = to.wall_w;
+    node.accelerators_w = to.accelerators_w;
+    node.die_c = to.die_c;
+    node.clock = to.clock;
+  }
+  rack_done();
+  const auto n = static_cast<double>(ids.size());
+  if (chips) chip_w_ += n * chip_w;
+  if (!wall) return false;
+  it_.update_to(now);
+  it_.power_w += n * wall_w;
+  return true;
+}
+
 void ClusterState::clear_changed_racks() {
   for (const std::uint32_t r : changed_racks_) rack_changed_[r] = 0;
   changed_racks_.clear();

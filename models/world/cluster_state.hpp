@@ -58,6 +58,18 @@ public:
   // same terms in the same order (kept in registers over the run). Returns whether any node's
   // wall power changed.
   bool set_nodes_power(std::span<const std::uint32_t> ids, const compute::NodePower& p);
+  // What one node of a run holds (a job phase on the job's nodes of one rack, World::place_load):
+  // wall and accelerator power, hottest die, clock.
+  struct RunPower {
+    double wall_w = 0.0, accelerators_w = 0.0, die_c = 0.0, clock = 1.0;
+  };
+  // Every one of `ids` (nodes in id order, of one or several racks), each holding `from` (the
+  // caller knows: set as one since), now holds `to`. The IT and chip powers move by n × Δ, one
+  // term for all the nodes; each rack's power and its pool's by its nodes' count × Δ (not one
+  // term per node as set_nodes_power(): the last bits differ, by a rounding of the sum). The
+  // node records are written, not read. Returns whether the wall power changed.
+  bool move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
+                        const RunPower& to);
   // Clock fraction of the node's busy accelerators (1 when none is busy).
   void set_node_clock(std::uint32_t id, double clock) {
     nodes_[id].clock = clock;

@@ -1,6 +1,7 @@
 #include "models/world/energy_split.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace joule::models::world {
 
@@ -108,6 +109,33 @@ void EnergySplit::set_job_nodes(std::span<const std::uint32_t> nodes, std::uint3
     n.share = 1.0;
   }
   write_back();
+}
+
+void EnergySplit::move_job_nodes(std::size_t count, std::uint32_t job, const Parts& from,
+                                 const Parts& to) {
+  if (count == 0 || std::equal(from.begin(), from.end(), to.begin(), [](double a, double b) {
+        return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+      }))
+    return;
+  facility_.update_to(sim_.now());
+  Account& a = job_account(job);
+  const auto n = static_cast<double>(count);
+  for (std::size_t i = 0; i < part_count; ++i) {
+    const double delta_w = n * (to[i] - from[i]);
+    a.power_w[i] += delta_w;
+    facility_.power_w[i] += delta_w;
+  }
+}
+
+void EnergySplit::hold_job_nodes(std::span<const std::uint32_t> nodes, std::uint32_t job,
+                                 const Parts& parts) {
+  for (const std::uint32_t id : nodes) {
+    NodeSplit& n = nodes_[id];
+    n.parts = parts;
+    n.owners = 1;
+    n.job = job;
+    n.share = 1.0;
+  }
 }
 
 double EnergySplit::set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic) {

@@ -55,6 +55,14 @@ public:
   // nodes): every account takes the same terms in the same order, with the job's and the
   // facility's accounts brought up to now once.
   void set_job_nodes(std::span<const std::uint32_t> nodes, std::uint32_t job, const Parts& parts);
+  // `count` nodes, each running `job` alone with `from` (the caller knows: set as one since),
+  // now draw `to`: the job's and the facility's parts move by count × Δ, one term for the nodes
+  // (set_job_nodes() takes count terms; the last bits differ). O(1): the nodes' own records are
+  // not touched, and the caller writes them (hold_job_nodes()) before any set_node() or
+  // set_job_nodes() on one of them.
+  void move_job_nodes(std::size_t count, std::uint32_t job, const Parts& from, const Parts& to);
+  // The records of `nodes`, each running `job` alone, written as `parts`; no account moves.
+  void hold_job_nodes(std::span<const std::uint32_t> nodes, std::uint32_t job, const Parts& parts);
   // Job `job`'s storage traffic now; returns the change of the storage system's power (W), an
   // IT load the caller adds.
   double set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic);

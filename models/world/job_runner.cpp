@@ -288,6 +288,7 @@ void JobRunner::apply_load(Job& job) {
 
 JobRunner::NodeSums JobRunner::node_sums(const Job& job) const {
   NodeSums s;
+  if (host_.placed_sums(job, s.power_w, s.accelerators_w, s.clock)) return s;
   if (!host_.shares_nodes(job)) {  // every share 1 (1 × P = P, the same sums)
     for (const auto id : job.nodes) {
       const scheduling::NodeInfo& n = state_.node(id);

@@ -61,6 +61,12 @@ public:
   virtual double node_share(const Job& /*job*/, std::uint32_t /*node*/) const { return 1.0; }
   // Whether node_share() may be below 1 on the job's nodes (false: every share is 1).
   virtual bool shares_nodes(const Job& /*job*/) const { return false; }
+  // The job's nodes' wall and accelerator powers summed and their lowest clock, from what the
+  // host keeps per group of nodes at one power (false: none kept, the runner adds its nodes').
+  virtual bool placed_sums(const Job& /*job*/, double& /*power_w*/, double& /*accelerators_w*/,
+                           double& /*clock*/) const {
+    return false;
+  }
 };
 
 class JobRunner {

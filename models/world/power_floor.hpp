@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "models/compute/accelerator.hpp"
@@ -37,6 +38,17 @@ public:
     update(now);
     total_w_ += lift_w - node_w_[node];
     node_w_[node] = lift_w;
+  }
+  // `count` nodes, each at `from_w` (the caller knows), now at `to_w`: the total moves by
+  // count × Δ, one term for the nodes. The nodes' own lifts are the caller's to write
+  // (hold_nodes()) before any set() on one of them.
+  void move(std::size_t count, sim::Time now, double from_w, double to_w) {
+    if (count == 0 || to_w == from_w) return;
+    update(now);
+    total_w_ += static_cast<double>(count) * (to_w - from_w);
+  }
+  void hold_nodes(std::span<const std::uint32_t> nodes, double lift_w) {
+    for (const std::uint32_t id : nodes) node_w_[id] = lift_w;
   }
   double power_w() const { return total_w_; }
   double energy_j(sim::Time now) const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 #include "models/compute/accelerator_catalog.hpp"
@@ -42,7 +43,7 @@ World::World(WorldSpec spec)
   for (std::size_t p = 0; p < cluster_.pools.size(); ++p)
     facility_->fit_node(cluster_.pools[p].node, p);
   node_model_ = std::make_unique<compute::Node>(cluster_.node, calibration_);
-  build_pool_models();
+  build_pool_models(std::move(spec.pool_calibrations));
   if (cluster_.node.model == compute::NodePowerModel::operation && !cluster_.pooled)
     sharing_ = std::make_unique<NodeSharing>(n, cluster_.node.accelerators);
 
@@ -126,6 +127,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
                            const EnergySplit::Parts* parts) {
   const scheduling::NodeInfo& n = state_.node(node);
   check_finite(p);
+  if (n.job >= 0) drop_held(static_cast<std::uint32_t>(n.job), node);  // its run no longer holds
   const int busy =
       n.job >= 0 ? runner_->job(static_cast<std::uint32_t>(n.job)).load.busy_accelerators : 0;
   // Caps set by a rack limit are that limit's business (enforce_rack_limit).
@@ -290,49 +292,193 @@ void World::place_load(const Job& job) {
   const bool by_inlet = !floor_ && !ramp_floor_;
   placed_.clear();
   std::uint32_t cached_rack = UINT32_MAX;
-  const PlacedPower* e = nullptr;
+  PlacedPower* e = nullptr;
   const sim::Time now = sim_.now();
   const std::span<const std::uint32_t> nodes(job.nodes);
-  for (std::size_t i = 0, end; i < nodes.size(); i = end) {
-    // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
-    // not share are; a stray one takes set_node_power() on its own).
-    const std::uint32_t rack = state_.node(nodes[i]).rack;
-    end = i;
-    while (end < nodes.size() && state_.node(nodes[end]).rack == rack &&
-           state_.node(nodes[end]).job == static_cast<std::int32_t>(job.id) &&
-           !(sharing_ && !sharing_->jobs(nodes[end]).empty()))
-      ++end;
-    const bool alone = end > i;
-    if (!alone) end = i + 1;
-    const std::span<const std::uint32_t> run = nodes.subspan(i, end - i);
-    if (rack != cached_rack) {
-      cached_rack = rack;
-      const double inlet_c = state_.rack_inlet_c(rack);
+  std::vector<PlacedRun>& runs = runs_of(job);
+  // Consecutive held runs that hold one state and take one new state: moved as one batch,
+  // runs[batch, i), from `from` to `*to`.
+  std::size_t batch = 0;
+  Held from;
+  const Held* to = nullptr;
+  const auto flush = [&](std::size_t i) {
+    if (to && i > batch) move_runs(job, std::span(runs).subspan(batch, i - batch), from, *to);
+    to = nullptr;
+  };
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    PlacedRun& r = runs[i];
+    const std::span<const std::uint32_t> run = nodes.subspan(r.begin, r.end - r.begin);
+    if (r.rack != cached_rack) {
+      cached_rack = r.rack;
+      const double inlet_c = state_.rack_inlet_c(r.rack);
       e = nullptr;
       if (by_inlet)
-        for (const PlacedPower& c : placed_)
+        for (PlacedPower& c : placed_)
           if (std::bit_cast<std::uint64_t>(c.inlet_c) == std::bit_cast<std::uint64_t>(inlet_c)) {
             e = &c;
             break;
           }
       if (!e) {
-        if (placed_.size() == placed_capacity) placed_.clear();
+        if (placed_.size() == placed_capacity) {
+          flush(i);  // the batch's new state lives in an entry about to go
+          placed_.clear();
+        }
         PlacedPower& n = placed_.emplace_back();
         n.inlet_c = inlet_c;
-        n.p = node_power(job, rack, &n.lift_w);
+        n.p = node_power(job, r.rack, &n.lift_w);
         n.parts = job_parts(job, n.p);
         n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
+        check_finite(n.p);
+        n.held = held_of(job, n);
         e = &n;
       }
     }
-    if (alone) {
-      set_run_power(run, job, e->p, e->parts, e->lift_w);
-    } else {
+    if (to && (!r.alone || !r.held || to != &e->held || r.state.stamp != from.stamp)) flush(i);
+    if (!r.alone) {
       set_node_power(run.front(), e->p, &e->parts);
       lift_.set(run.front(), now, e->lift_w);
+      state_.set_nodes_clock(run, e->clock);
+    } else if (!r.held) {  // node by node, from whatever each node held
+      if (std::all_of(run.begin(), run.end(), [&](std::uint32_t id) { return alone(job, id); })) {
+        set_run_power(run, job, e->p, e->parts, e->lift_w);
+        r.state = e->held;
+        r.held = true;
+      } else {  // a node shared since the cut: the run is set node by node while it is
+        for (std::size_t k = 0; k < run.size(); ++k) {
+          if (alone(job, run[k])) {
+            set_run_power(run.subspan(k, 1), job, e->p, e->parts, e->lift_w);
+          } else {
+            set_node_power(run[k], e->p, &e->parts);
+            lift_.set(run[k], now, e->lift_w);
+          }
+        }
+      }
+      state_.set_nodes_clock(run, e->clock);
+    } else {
+      if (!to) {
+        batch = i;
+        from = r.state;
+        to = &e->held;
+      }
+      r.state = e->held;
     }
-    state_.set_nodes_clock(run, e->clock);
   }
+  flush(runs.size());
+}
+
+// --- Job phases per run -----------------------------------------------------------------
+//
+// A job's nodes are cut once into runs: the nodes of one rack, consecutive in job.nodes, each
+// the job's alone. Every node of a run is set to the same power at every phase, so once a run
+// has been set as one (set_run_power(), node by node, whatever each node held before), it is
+// `held` in one state, and the next phase moves the accounts of a batch of such runs (all
+// holding one state, taking one new state: the job's racks at one inlet) by count × (new −
+// old): the IT and chip powers once for the batch and each rack's and pool's once per rack
+// (ClusterState::move_nodes_power), the job's and the facility's parts (EnergySplit::
+// move_job_nodes), the GPU histogram's bins (exact: whole GPUs), the floor's lift; the cap
+// excess node by node only when a node has one. NodeInfo (which the policies read) is still
+// written, a store per node; the histogram's, the split's and the lift's node records only when
+// a run stops being held (write_held()). Each sum takes one rounding per batch or rack instead
+// of one per node: a named change of the last bits (docs/reliability.md, sixth part).
+
+bool World::alone(const Job& job, std::uint32_t node) const {
+  return state_.node(node).job == static_cast<std::int32_t>(job.id) &&
+         !(sharing_ && !sharing_->jobs(node).empty());
+}
+
+std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
+  if (job.id >= job_runs_.size()) job_runs_.resize(job.id + 1);
+  std::vector<PlacedRun>& runs = job_runs_[job.id];
+  if (!runs.empty()) return runs;
+  const std::span<const std::uint32_t> nodes(job.nodes);
+  for (std::size_t i = 0, end; i < nodes.size(); i = end) {
+    // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
+    // not share are; a stray one is a run of its own, set with set_node_power()).
+    const std::uint32_t rack = state_.node(nodes[i]).rack;
+    end = i;
+    while (end < nodes.size() && state_.node(nodes[end]).rack == rack && alone(job, nodes[end]))
+      ++end;
+    PlacedRun& r = runs.emplace_back();
+    r.alone = end > i;
+    if (!r.alone) end = i + 1;
+    r.begin = static_cast<std::uint32_t>(i);
+    r.end = static_cast<std::uint32_t>(end);
+    r.rack = rack;
+  }
+  return runs;
+}
+
+void World::write_held(const PlacedRun& run, std::span<const std::uint32_t> nodes,
+                       std::uint32_t job) {
+  const auto ids = nodes.subspan(run.begin, run.end - run.begin);
+  gpu_hist_->hold_nodes(ids, run.state.bins);
+  split_->hold_job_nodes(ids, job, run.state.parts);
+  lift_.hold_nodes(ids, run.state.lift_w);
+}
+
+void World::forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes) {
+  if (job >= job_runs_.size()) return;
+  for (const PlacedRun& r : job_runs_[job])
+    if (r.held) write_held(r, nodes, job);
+  std::vector<PlacedRun>().swap(job_runs_[job]);
+}
+
+void World::drop_held(std::uint32_t job, std::uint32_t node) {
+  if (job >= job_runs_.size() || job_runs_[job].empty()) return;
+  std::vector<PlacedRun>& runs = job_runs_[job];
+  const std::vector<std::uint32_t>& nodes = runner_->job(job).nodes;
+  // The last run whose first node is at or before `node` (job.nodes is in id order).
+  const auto after =
+      std::upper_bound(runs.begin(), runs.end(), node,
+                       [&](std::uint32_t id, const PlacedRun& r) { return id < nodes[r.begin]; });
+  if (after == runs.begin() || !std::prev(after)->held) return;
+  write_held(*std::prev(after), nodes, job);
+  std::prev(after)->held = false;
+}
+
+World::Held World::held_of(const Job& job, const PlacedPower& e) {
+  Held h;
+  h.power = {e.p.wall_w, e.p.accelerators_w, std::max(e.p.busy.die_temp_c, e.p.idle.die_temp_c),
+             e.clock};
+  h.parts = e.parts;
+  h.bins = gpu_hist_->node_bins(job.load.busy_accelerators, e.p.busy.power_w, e.p.idle.power_w);
+  h.lift_w = e.lift_w;
+  h.excess_w =
+      enforcing_ ? 0.0 : cap_excess_w(e.p, job.load.busy_accelerators, cluster_.node.accelerators);
+  h.stamp = ++held_stamps_;
+  return h;
+}
+
+void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& from, const Held& to) {
+  const sim::Time now = sim_.now();
+  const std::span<const std::uint32_t> nodes = std::span<const std::uint32_t>(job.nodes).subspan(
+      runs.front().begin, runs.back().end - runs.front().begin);
+  if (from.excess_w > 0.0 || to.excess_w > 0.0)  // rare: node by node, as set_run_power()
+    for (const std::uint32_t id : nodes)
+      limits_.set_node_cap_excess(
+          id, state_.node(id).state != scheduling::NodeState::on ? 0.0 : to.excess_w);
+  gpu_hist_->move(nodes.size(), now, from.bins, to.bins);
+  lift_.move(nodes.size(), now, from.lift_w, to.lift_w);
+  split_->move_job_nodes(nodes.size(), job.id, from.parts, to.parts);
+  if (state_.move_nodes_power(nodes, from.power, to.power))
+    for (const PlacedRun& r : runs) rack_changed(r.rack);
+}
+
+bool World::placed_sums(const Job& job, double& power_w, double& accelerators_w,
+                        double& clock) const {
+  if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].empty()) return false;
+  double p = 0.0, a = 0.0, c = 1.0;
+  for (const PlacedRun& r : job_runs_[job.id]) {
+    if (!r.alone || !r.held) return false;
+    const auto n = static_cast<double>(r.end - r.begin);
+    p += n * r.state.power.wall_w;
+    a += n * r.state.power.accelerators_w;
+    c = std::min(c, r.state.power.clock);
+  }
+  power_w = p;
+  accelerators_w = a;
+  clock = c;
+  return true;
 }
 
 void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> chosen) {
@@ -374,6 +520,7 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
 }
 
 void World::occupy(const Job& job) {
+  forget_runs(job.id, job.nodes);  // none left (release forgot them): cut at its first phase
   if (shares(job)) return occupy_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, static_cast<std::int32_t>(job.id));
@@ -384,6 +531,7 @@ void World::occupy(const Job& job) {
 void World::release(const Job& job) {
   note_ramp_drop(job, true);
   state_.add_fixed_it_power(split_->set_job_traffic(job.id, {}));
+  forget_runs(job.id, job.nodes);
   if (shares(job)) return release_shared(job);
   for (const auto id : job.nodes) {
     state_.assign(id, -1);

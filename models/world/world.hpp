@@ -224,6 +224,41 @@ private:
   // The parts of `p` on a node that runs `job` alone (what record_split() computes for it).
   EnergySplit::Parts job_parts(const Job& job, const compute::NodePower& p) const;
   EnergySplit::Owners split_owners_;
+  // A job's placement as runs (world.cpp, "Job phases per run"): its nodes cut once, when it
+  // is placed after taking them, into runs of one rack (job.nodes[begin, end), in id order),
+  // each with what every one of its nodes holds since it was last set as one (`held`). A phase
+  // moves the accounts of consecutive held runs that hold one state and take one new state by
+  // count × Δ at once (ClusterState::move_nodes_power, EnergySplit::move_job_nodes,
+  // GpuPowerHistogram::move, LiftAccount::move): O(1) per account and per rack, plus a store per
+  // NodeInfo (which the policies read). The histogram's, the split's and the lift's own node
+  // records are written only when the run stops being held: a node set on its own (a rack
+  // limit, a moved inlet, a shared node, a pool retired: set_node_power()) drops its run's
+  // `held`, writing them first (drop_held()), and the next phase sets that run node by node
+  // (set_run_power()), which holds it again; the job's end or new nodes forget its runs.
+  struct Held {  // what each node of a run holds in each account
+    ClusterState::RunPower power;
+    EnergySplit::Parts parts{};
+    compute::GpuPowerHistogram::NodeBins bins;
+    double lift_w = 0.0;
+    double excess_w = 0.0;    // cap excess (LimitMonitor)
+    std::uint64_t stamp = 0;  // the same for runs set from one evaluation (held_of())
+  };
+  struct PlacedRun {
+    std::uint32_t begin = 0, end = 0;  // indices into job.nodes
+    std::uint32_t rack = 0;
+    bool alone = false;  // every node is the job's alone (else one stray node, set on its own)
+    bool held = false;   // every node holds `state`
+    Held state;
+  };
+  std::vector<std::vector<PlacedRun>> job_runs_;  // by job id; empty: not cut yet
+  std::uint64_t held_stamps_ = 0;
+  std::vector<PlacedRun>& runs_of(const Job& job);       // cut on first use
+  bool alone(const Job& job, std::uint32_t node) const;  // the job's, and not shared
+  // The job's runs forgotten (its end, new nodes), their nodes' records written first; `nodes`:
+  // the job's nodes the runs were cut from.
+  void forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes);
+  void drop_held(std::uint32_t job, std::uint32_t node);  // `node` set on its own
+  void write_held(const PlacedRun& run, std::span<const std::uint32_t> nodes, std::uint32_t job);
   // place_load()'s evaluations of one job, by rack inlet (at most placed_capacity, so that the
   // search stays short; reserved once, so that the entries never move).
   struct PlacedPower {
@@ -232,9 +267,15 @@ private:
     double lift_w = 0.0;
     EnergySplit::Parts parts{};
     double clock = 1.0;
+    Held held;  // what each node set to it holds (held_of())
   };
   static constexpr std::size_t placed_capacity = 16;
   std::vector<PlacedPower> placed_;
+  Held held_of(const Job& job, const PlacedPower& e);  // a fresh stamp
+  // Runs job.nodes[begin, end), consecutive and held in `from`, to `to` by count × Δ.
+  void move_runs(const Job& job, std::span<PlacedRun> runs, const Held& from, const Held& to);
+  bool placed_sums(const Job& job, double& power_w, double& accelerators_w,
+                   double& clock) const override;
   void reevaluate_rack(std::uint32_t rack);
   void enforce_rack_limit(std::uint32_t rack);
   // `lift_w`, when given, receives the wall power a power floor adds to the node.
@@ -315,7 +356,8 @@ private:
   // A pool's accelerator cap range (power_cap_range() is the first pool's, power_cap_range(job)
   // the job's pool's).
   scheduling::PowerCapRange pool_cap_range(std::uint32_t pool) const;
-  void build_pool_models();
+  // Each pool's node model, from `calibrations` (the spec's; a missing one: the catalog's).
+  void build_pool_models(std::vector<compute::Calibration> calibrations);
   void start_pools();                        // absent pools off, refresh events scheduled
   void on_pool_event(std::uint32_t pool);    // a pool's `from` or `until`
   void set_node_absent(std::uint32_t node);  // out of service: 0 W, not free

@@ -2,8 +2,10 @@
 // starting a queued one on another node count, and their estimates. The job runner stalls the
 // job and re-times it (job_runner.cpp: resize); here the nodes change hands.
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "models/world/world.hpp"
 
@@ -57,6 +59,15 @@ void World::resize(const scheduling::JobView& view, int count) {
 
 void World::reassign(const Job& job, const std::vector<std::uint32_t>& added,
                      const std::vector<std::uint32_t>& removed) {
+  // Its runs were cut from the nodes it held before (job.nodes lists the new set): those
+  // nodes' records written, the runs cut afresh at its next phase.
+  std::vector<std::uint32_t> held;
+  std::set_difference(job.nodes.begin(), job.nodes.end(), added.begin(), added.end(),
+                      std::back_inserter(held));
+  const std::size_t kept = held.size();
+  held.insert(held.end(), removed.begin(), removed.end());
+  std::inplace_merge(held.begin(), held.begin() + static_cast<std::ptrdiff_t>(kept), held.end());
+  forget_runs(job.id, held);
   for (const auto id : removed) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);

@@ -25,12 +25,14 @@ std::vector<std::uint32_t> job_pools(const compute::ClusterSpec& cluster,
   return out;
 }
 
-void World::build_pool_models() {
+void World::build_pool_models(std::vector<compute::Calibration> calibrations) {
   pool_calibrations_.resize(cluster_.pools.size());
   pool_models_.resize(cluster_.pools.size());
   for (std::size_t p = 1; p < cluster_.pools.size(); ++p) {
     const compute::NodeSpec& node = cluster_.pools[p].node;
-    pool_calibrations_[p] = compute::default_calibration(*node.accelerator);
+    pool_calibrations_[p] = p < calibrations.size()
+                                ? std::move(calibrations[p])
+                                : compute::default_calibration(*node.accelerator);
     pool_models_[p] = std::make_unique<compute::Node>(node, pool_calibrations_[p]);
   }
 }

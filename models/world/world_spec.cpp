@@ -147,15 +147,23 @@ WorldSpec world_spec(const WorldSections& sections, std::uint64_t seed,
   }
   spec.network = network::fabrics_from_params(cluster.node("network"), pool_networks,
                                               c.node_count(), c.node.accelerators);
-  spec.calibration = compute::default_calibration(*c.node.accelerator);
-  if (sections.calibration) {
-    const compute::Calibration file = compute::calibration_from_params(*sections.calibration);
-    if (file.chip != c.node.accelerator->id)
-      throw sim::InputError(sections.calibration->where, "calibration is for chip '" + file.chip +
-                                                             "' but the nodes carry '" +
-                                                             c.node.accelerator->id + "'");
-    spec.calibration = compute::overlay(spec.calibration, file);
-  }
+  // The chip's catalog figures, overlaid by a calibration file's (the node's, or each pool's).
+  const auto calibration = [](const compute::NodeSpec& node, const sim::ParamNode* file_tree) {
+    compute::Calibration out = compute::default_calibration(*node.accelerator);
+    if (!file_tree) return out;
+    const compute::Calibration file = compute::calibration_from_params(*file_tree);
+    if (file.chip != node.accelerator->id)
+      throw sim::InputError(file_tree->where, "calibration is for chip '" + file.chip +
+                                                  "' but the nodes carry '" + node.accelerator->id +
+                                                  "'");
+    return compute::overlay(out, file);
+  };
+  for (std::size_t p = 0; p < c.pools.size(); ++p)
+    spec.pool_calibrations.push_back(
+        calibration(c.pools[p].node, c.pooled && p < sections.pool_calibrations.size()
+                                         ? sections.pool_calibrations[p].get()
+                                         : sections.calibration.get()));
+  spec.calibration = spec.pool_calibrations.front();
   const sim::ParamNode* node = child(sections.cluster, "node");
   const sim::ParamNode* racks = child(sections.cluster, "racks");
   const sim::ParamNode* rack_limit = child(racks, "power_limit");

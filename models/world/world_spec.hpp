@@ -98,6 +98,8 @@ struct WorldSpec {
   // collective links (empty when neither is given).
   network::Fabrics network;
   compute::Calibration calibration;  // the chip's catalog figures, overlaid by the file's
+  // Each pool's (cluster.pools: the first is `calibration`; one pool without them).
+  std::vector<compute::Calibration> pool_calibrations;
   FacilityDesign design;
   FacilitySpec facility;
   WorkloadSpec workload;
@@ -124,6 +126,8 @@ struct WorldSections {
   FacilitySections facility;
   // A calibration file's tree (cluster.node.calibration), read by the application.
   std::shared_ptr<const sim::ParamNode> calibration;
+  // Each pool's (cluster.pools[i].node.calibration; null: none), in the pools' order.
+  std::vector<std::shared_ptr<const sim::ParamNode>> pool_calibrations;
   sim::Time duration = sim::days(1);
   sim::Time control_step = sim::minutes(1);
 };

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "app/scenario.hpp"
+#include "io/yaml_params.hpp"
 #include "run_helpers.hpp"
 #include "sim/error.hpp"
 
@@ -171,4 +172,54 @@ TEST_CASE("extends: the scenario with a replaced workload runs (the reported fai
   const auto r = test::run(test::joule_bin() + " validate " + f.child());
   CHECK(r.code == 0);
   CHECK(r.output.find(": ok") != std::string::npos);
+}
+
+TEST_CASE("--set: a list item by name or index; errors at the character") {
+  // Two pools (docs/levers.md): items of cluster.pools, each with its `name:`.
+  const std::string pooled =
+      "name: pooled\nduration: 1 h\ncluster:\n  pools:\n"
+      "    - {name: hopper, node: {type: dgx-h100}, racks: {count: 2, nodes_per_rack: 4}}\n"
+      "    - name: blackwell\n      node: {type: hgx-b200, cooling: cold-plate}\n"
+      "      racks: {count: 3, nodes_per_rack: 4}\n"
+      "      cooling: {type: liquid, facility_supply: 32 degC}\n"
+      "cooling: {type: chilled-water}\n";
+  sim::ParamNode root = io::parse_yaml_text(pooled, "pooled.yaml");
+  const auto count = [&](std::size_t i) {
+    return root.find("cluster")->find("pools")->items[i].find("racks")->find("count")->scalar;
+  };
+  app::apply_set(root, "cluster.pools[blackwell].racks.count=16");
+  CHECK(count(0) == "2");
+  CHECK(count(1) == "16");
+  app::apply_set(root, "cluster.pools[0].racks={count: 5}");  // merged into the item's map
+  CHECK(count(0) == "5");
+  CHECK(root.find("cluster")->find("pools")->items[0].find("racks")->find("nodes_per_rack"));
+  CHECK(app::find_key_path(root, "cluster.pools[blackwell].cooling.facility_supply")->scalar ==
+        "32 degC");
+  CHECK(app::find_key_path(root, "cluster.pools[1].name")->scalar == "blackwell");
+  CHECK(app::find_key_path(root, "cluster.pools[2].name") == nullptr);
+  CHECK(app::find_key_path(root, "cluster.pools[1.name") == nullptr);
+  CHECK(app::find_key_path(root, "cooling[0]") == nullptr);  // a map, not a list
+
+  const auto set_error = [&](const std::string& set) {
+    return error_of([&] { app::apply_set(root, set); });
+  };
+  // No such item: the selector's column, and the items there are.
+  CHECK(set_error("cluster.pools[ampere].racks.count=1")
+            .find("--set:1:15: --set: 'cluster.pools' has no item 'ampere' (its items: hopper, "
+                  "blackwell)") == 0);
+  CHECK(set_error("cluster.pools[7].racks.count=1").find("--set:1:15:") == 0);
+  CHECK(set_error("cooling[0].type=air").find("--set:1:1: --set: 'cooling' is not a list") == 0);
+  CHECK(set_error("site[0].weather=x").find("--set:1:1: --set: the scenario sets no list 'site'") ==
+        0);
+  CHECK(set_error("cluster.pools[0=1")
+            .find("--set:1:14: malformed key path 'cluster.pools[0': '[' without ']'") == 0);
+  CHECK(
+      set_error("cluster.pools[0]racks=1")
+          .find("--set:1:17: malformed key path 'cluster.pools[0]racks': expected '.' after ']'") ==
+      0);
+  CHECK(set_error("cluster.pools[].racks=1").find("--set:1:15: malformed key path") == 0);
+  CHECK(set_error("cluster.pools[hopper]=!replace")
+            .find("--set:1:9: --set: '!replace' cannot remove a list item") == 0);
+  CHECK(count(0) == "5");  // nothing changed by the errors
+  CHECK(root.find("cluster")->find("pools")->items.size() == 2);
 }

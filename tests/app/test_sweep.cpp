@@ -320,6 +320,42 @@ TEST_CASE("a malformed axis path or a rejected key or value points into the swee
   CHECK(e.find("sweep.yaml:1:7:") != std::string::npos);
 }
 
+TEST_CASE("an axis over one item of a list: a node pool by name") {
+  const TempDir t("pools");
+  t.write("pooled.yaml",
+          "name: pooled\nduration: 1 h\ncluster:\n  pools:\n"
+          "    - {name: hopper, node: {type: dgx-h100}, racks: {count: 1, nodes_per_rack: 2}}\n"
+          "    - {name: blackwell, node: {type: hgx-b200}, racks: {count: 1, nodes_per_rack: 2}}\n"
+          "cooling: {type: chilled-water}\n"
+          "workload:\n  generator: list\n  jobs:\n"
+          "    - {name: a, submit: 0 s, nodes: 1, duration: 30 min, utilization: 0.8}\n"
+          "scheduler: {policy: fifo}\n");
+  auto s = sweep_of(
+      t, "base: pooled.yaml\naxes:\n  grid:\n    cluster.pools[blackwell].racks.count: [1, 3]\n");
+  REQUIRE(s.variants.size() == 2);
+  CHECK(s.base_values.front() == "1");
+  app::validate_sweep(s);
+  const auto count = [](const app::Scenario& sc, std::size_t pool) {
+    return sc.root.find("cluster")->find("pools")->items[pool].find("racks")->find("count")->scalar;
+  };
+  const auto sc = app::variant_scenario(s, s.variants[1]);
+  CHECK(count(sc, 0) == "1");
+  CHECK(count(sc, 1) == "3");
+  // A misspelt key inside the item, and an item the base does not have: in the sweep file.
+  auto typo = sweep_of(
+      t, "base: pooled.yaml\naxes:\n  grid:\n    cluster.pools[blackwell].racks.cont: [2]\n");
+  auto e = error_of([&] { app::validate_sweep(typo); });
+  CHECK(e.find("sweep.yaml:4:36: unknown key 'cont'") != std::string::npos);
+  auto missing = sweep_of(
+      t, "base: pooled.yaml\naxes:\n  grid:\n    cluster.pools[ampere].racks.count: [2]\n");
+  e = error_of([&] { app::validate_sweep(missing); });
+  CHECK(e.find("sweep.yaml:4:19: 'cluster.pools' has no item 'ampere' (its items: hopper, "
+               "blackwell)") != std::string::npos);
+  e = error_of(
+      [&] { sweep_of(t, "base: pooled.yaml\naxes:\n  grid:\n    cluster.pools[a b].x: [2]\n"); });
+  CHECK(e.find("sweep.yaml:4:20: malformed key path") != std::string::npos);
+}
+
 TEST_CASE("results do not depend on the number of workers") {
   const TempDir t("workers");
   const auto s = sweep_of(t, grid_sweep);

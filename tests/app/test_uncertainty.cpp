@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #include "app/h5.hpp"
 #include "app/run.hpp"
@@ -70,6 +71,21 @@ std::string error_of(const std::string& yaml) {
   return "";
 }
 
+// The coefficients' nominal values; checks that the scenario sampled at them runs exactly as the
+// plain one (the `kpis` equal to the last bit), with outputs in `dir`.
+std::vector<double> nominal_runs_as_plain(const app::Scenario& sc,
+                                          const std::vector<app::Coefficient>& coefficients,
+                                          const fs::path& dir, std::vector<const char*> kpis) {
+  std::vector<double> nominal;
+  for (const auto& c : coefficients) nominal.push_back(c.dist.nominal);
+  app::RunOptions a, b;
+  a.output = (dir / "plain.h5").string();
+  b.output = (dir / "nominal.h5").string();
+  const app::Summary pa = app::run(sc, a);
+  const app::Summary pb = app::run(app::sample_scenario(sc, coefficients, nominal), b);
+  for (const char* k : kpis) CHECK_MESSAGE(*pa.values.at(k) == *pb.values.at(k), k);
+  return nominal;
+}
 }  // namespace
 
 TEST_CASE("quantiles interpolate between order statistics (numpy's default)") {
@@ -546,27 +562,103 @@ output: {facility_interval: 5 min, rack_interval: 15 min}
   CHECK_FALSE(jobs[2].find("failures")->find("mtbf_per_gpu"));  // failures off: untouched
   CHECK_FALSE(jobs[3].find("failures"));                        // not a training job
   // At its nominal factor the sampled scenario runs exactly as the plain one.
-  std::vector<double> nominal;
-  for (const auto& c : coefficients) nominal.push_back(c.dist.nominal);
-  app::RunOptions a, b;
-  a.output = (dir / "plain.h5").string();
-  b.output = (dir / "nominal.h5").string();
-  const app::Summary pa = app::run(sc, a);
-  const app::Summary pb = app::run(app::sample_scenario(sc, coefficients, nominal), b);
-  for (const char* k : {"it_energy_kwh", "goodput", "useful_gpu_h"})
-    CHECK_MESSAGE(*pa.values.at(k) == *pb.values.at(k), k);
+  nominal_runs_as_plain(sc, coefficients, dir, {"it_energy_kwh", "goodput", "useful_gpu_h"});
 }
 
-TEST_CASE("a cluster of node pools samples its facility, not its nodes") {
+TEST_CASE("a cluster of node pools samples each pool's node and cooling zone by its keys") {
+  const auto dir = test::temp_dir("uncertainty-pools");
   app::LoadOptions load;
-  const auto sc =
-      app::load_scenario(std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/refresh.yaml", load);
+  load.sets = {"duration=3 h", "output.facility_interval=15 min"};
+  const auto sc = app::load_scenario(
+      std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/mixed-cooling.yaml", load);
   const auto coefficients = app::scenario_coefficients(sc);
-  bool facility = false;
+  std::set<std::string> names;
   for (const auto& c : coefficients) {
-    CHECK_MESSAGE(c.name.rfind("cluster.node.", 0) != 0, c.name);
-    CHECK_MESSAGE(c.name.rfind("accelerator.", 0) != 0, c.name);
-    facility = facility || c.name.rfind("power_chain.", 0) == 0;
+    names.insert(c.name);
+    CHECK_MESSAGE(c.name.rfind("cluster.node.", 0) != 0, c.name);  // no single-node keys
+    CHECK_MESSAGE(c.name.rfind("accelerator.", 0) != 0, c.name);   // each pool's, by name
   }
-  CHECK(facility);
+  for (const char* n :
+       {"cluster.pools[hopper].node.cpu_idle_power", "cluster.pools[blackwell].node.fan_max_power",
+        "cluster.pools[hopper].accelerator.energy.tensor_bf16",
+        "cluster.pools[blackwell].accelerator.idle_power",
+        "cluster.pools[blackwell].node.psu_loss_scale",
+        "cluster.pools[blackwell].cooling.cdu_approach",  // its liquid zone
+        "cooling.chiller_cop", "power_chain.pdu_efficiency"})
+    CHECK_MESSAGE(names.count(n) == 1, n);
+  CHECK(names.count("cluster.pools[hopper].cooling.cdu_approach") == 0);  // no zone of its own
+  // At the nominal values the sampled scenario runs exactly as the plain one.
+  const std::vector<double> nominal = nominal_runs_as_plain(
+      sc, coefficients, dir, {"it_energy_kwh", "cooling_energy_kwh", "facility_energy_kwh"});
+  // A value reaches its own pool only; an idle power drawn above its maximum is held at it.
+  std::vector<double> v = nominal;
+  const auto at = [&](const std::string& n) {
+    for (std::size_t i = 0; i < coefficients.size(); ++i)
+      if (coefficients[i].name == n) return i;
+    FAIL("no coefficient " << n);
+    return std::size_t{0};
+  };
+  v[at("cluster.pools[blackwell].node.fan_max_power")] = 1234;
+  v[at("cluster.pools[hopper].node.cpu_idle_power")] = 900;
+  v[at("cluster.pools[hopper].node.cpu_max_power")] = 800;
+  v[at("cluster.pools[blackwell].cooling.cdu_approach")] = 4;
+  v[at("cluster.pools[blackwell].accelerator.idle_power")] = 222;
+  const auto sampled = app::sample_scenario(sc, coefficients, v);
+  const auto key = [&](const std::string& path) {
+    const sim::ParamNode* n = app::find_key_path(sampled.root, path);
+    return n ? n->scalar : std::string("(absent)");
+  };
+  CHECK(key("cluster.pools[blackwell].node.fan_max_power") == "1234 W");
+  CHECK(key("cluster.pools[hopper].node.fan_max_power") != "1234 W");
+  CHECK(key("cluster.pools[hopper].node.cpu_idle_power") == "800 W");
+  CHECK(key("cluster.pools[hopper].node.cpu_max_power") == "800 W");
+  CHECK(key("cluster.pools[blackwell].cooling.cdu_approach") == "4 K");
+  CHECK(key("cluster.pools[blackwell].cooling.facility_supply") == "32 degC");  // kept
+  CHECK(key("cooling.type") == "chilled-water");
+  // The accelerator's numbers reach the pool's node through an inline calibration of its chip;
+  // the other pool keeps its catalog's.
+  const sim::ParamNode* cal =
+      app::find_key_path(sampled.root, "cluster.pools[blackwell].node.calibration");
+  REQUIRE(cal);
+  CHECK(cal->find("chip")->scalar == "b200");
+  CHECK(app::find_key_path(*cal, "static.idle_power")->scalar == "222 W");
+  const sim::ParamNode* hopper =
+      app::find_key_path(sampled.root, "cluster.pools[hopper].node.calibration");
+  REQUIRE(hopper);  // its own chip, at its drawn values
+  CHECK(hopper->find("chip")->scalar == "h100-sxm");
+  // A higher idle power on the B200s only: more IT energy, all of it in the blackwell zone.
+  app::RunOptions o;
+  o.output = (dir / "sampled.h5").string();
+  std::vector<double> idle = nominal;
+  idle[at("cluster.pools[blackwell].accelerator.idle_power")] *= 2;
+  const app::Summary plain = app::run(sc, [&] {
+    app::RunOptions p;
+    p.output = (dir / "plain2.h5").string();
+    return p;
+  }());
+  const app::Summary more = app::run(app::sample_scenario(sc, coefficients, idle), o);
+  CHECK(*more.values.at("it_energy_kwh") > *plain.values.at("it_energy_kwh"));
+}
+
+TEST_CASE("a pool's node takes a calibration of its own chip; another chip's is an error there") {
+  app::LoadOptions load;
+  load.sets = {
+      "duration=1 h",
+      "cluster.pools[blackwell].node.calibration={format: joule-calibration/1, chip: "
+      "h100-sxm, kind: estimate, source: test, static: {idle_power: 100 W, reference_temp: 30 "
+      "degC, leakage_per_kelvin: 0.01}, energy_per_op: {}}"};
+  const auto sc = app::load_scenario(
+      std::string(JOULE_SOURCE_DIR) + "/scenarios/levers/mixed-cooling.yaml", load);
+  const auto dir = test::temp_dir("pool-calibration");
+  app::RunOptions o;
+  o.output = (dir / "x.h5").string();
+  std::string error;
+  try {
+    app::run(sc, o);
+  } catch (const sim::InputError& e) {
+    error = e.what();
+  }
+  CHECK(error.find("calibration is for chip 'h100-sxm' but the nodes carry 'b200'") !=
+        std::string::npos);
+  CHECK(error.find("--set:1:") == 0);
 }

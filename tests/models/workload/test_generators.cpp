@@ -27,6 +27,14 @@ std::vector<JobRequest> drain(JobGenerator& g, std::size_t limit = 100000) {
   return out;
 }
 
+// A generator's context with its random streams seeded by `seed`, named "<prefix>.…".
+GeneratorContext context(std::uint64_t seed, const std::string& prefix) {
+  GeneratorContext ctx;
+  ctx.streams = sim::RandomStreams(seed);
+  ctx.stream_prefix = prefix;
+  return ctx;
+}
+
 const std::string sample_trace =
     std::string(JOULE_SOURCE_DIR) + "/scenarios/traces/synthetic_sample.csv";
 
@@ -187,7 +195,7 @@ TEST_CASE("llm-training generator: the DESIGN example, reproducible per seed and
       "failures: {mtbf_per_gpu: \"50000 h\", restart: \"10 min\", checkpoint_every: \"30 min\"}\n"
       "max_jobs: 2000\n";
   const auto node = yaml(text);
-  GeneratorContext ctx{sim::RandomStreams(42), "workload", ""};
+  GeneratorContext ctx = context(42, "workload");
   auto a = make_job_generator(node, ctx);
   auto b = make_job_generator(node, ctx);
   const auto ja = drain(*a), jb = drain(*b);
@@ -216,7 +224,7 @@ TEST_CASE("llm-training generator: the DESIGN example, reproducible per seed and
   CHECK(std::fabs(n405 / 2000.0 - 1.0 / 3) < 4 * std::sqrt(2.0 / 9 / 2000));
 
   // Another seed gives other jobs.
-  GeneratorContext other{sim::RandomStreams(43), "workload", ""};
+  GeneratorContext other = context(43, "workload");
   auto c = make_job_generator(node, other);
   CHECK(c->next()->submit != ja[0].submit);
 
@@ -255,7 +263,7 @@ TEST_CASE("gpu-jobs generator: lognormal durations and weighted sizes") {
       "generator: gpu-jobs\narrivals: {mean_interarrival: 10 min}\n"
       "gpus: {values: [1, 8], weights: [3, 1]}\n"
       "duration: {lognormal: {median: 2 h, sigma: 1.0}}\nmax_jobs: 20000\n");
-  auto g = make_job_generator(node, GeneratorContext{sim::RandomStreams(1), "w", ""});
+  auto g = make_job_generator(node, context(1, "w"));
   const auto jobs = drain(*g);
   REQUIRE(jobs.size() == 20000);
   int eight = 0;
@@ -275,7 +283,7 @@ TEST_CASE("gpu-jobs and trace generators mark a share of jobs flexible with dead
   const std::string base =
       "generator: gpu-jobs\narrivals: {mean_interarrival: 10 min}\ngpus: [1, 8]\n"
       "duration: {lognormal: {median: 2 h, sigma: 1.0}}\nmax_jobs: 20000\n";
-  const GeneratorContext ctx{sim::RandomStreams(1), "w", ""};
+  const GeneratorContext ctx = context(1, "w");
   auto plain = make_job_generator(yaml(base), ctx);
   auto marked = make_job_generator(yaml(base + "flexible: {share: 0.3, slack: 6 h}\n"), ctx);
   const auto a = drain(*plain), b = drain(*marked);
@@ -347,7 +355,7 @@ TEST_CASE("llm-training job classes: each class draws its own MFU, tokens and si
       "jobs: {params: 7e9, gpus: 64, classes: {pretraining: 1, evaluation: 1}}\n"
       "max_jobs: 400\n";
   const auto node = yaml(text);
-  GeneratorContext ctx{sim::RandomStreams(3), "workload", ""};
+  GeneratorContext ctx = context(3, "workload");
   ctx.cluster_nodes = 16;
   ctx.cluster_gpus = 128;
   auto g = make_job_generator(node, ctx);
