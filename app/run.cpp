@@ -434,8 +434,11 @@ private:
       put_row(*r_inlet_, "racks/inlet_c", inlets.data(), inlets.size());
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
-    for (std::size_t i = 0; i < racks.size(); ++i)
-      std::tie(rack_row_[i], rack_clock_[i]) = world_.rack_accelerators(i);
+    const auto accelerators = world_.racks_accelerators();
+    for (std::size_t i = 0; i < racks.size(); ++i) {
+      rack_row_[i] = accelerators[i].first;
+      rack_clock_[i] = accelerators[i].second;
+    }
     put_row(*r_die_, "racks/gpu_die_c", rack_row_.data(), racks.size());
     put_row(*r_clock_, "racks/gpu_clock", rack_clock_.data(), racks.size());
     const std::vector<double> hist = world_.take_gpu_power_histogram();

@@ -89,14 +89,13 @@ DataHall::DataHall(const DataHallDesign& design)
       throw std::invalid_argument("recirculation must be in [0, 1)");
     r.inlet = net_.add_node(air_j_per_m3_k * design.inlet_air_m3, design.supply_c);
     r.outlet = net_.add_node(design.rack_thermal_mass_j_per_k, design.supply_c);
-    inlet_node_.resize(static_cast<std::size_t>(net_.node_count()), 0);
-    inlet_node_[static_cast<std::size_t>(r.inlet.index)] = 1;
     r.from_supply = net_.stream(supply_, r.inlet, 0);
     r.from_room = net_.stream(room_, r.inlet, 0);
     r.recirc = net_.stream(r.outlet, r.inlet, 0);
     r.through = net_.stream(r.inlet, r.outlet, 0);
     r.to_room = net_.stream(r.outlet, room_, 0);
   }
+  for (const Rack& r : racks_) outlet_.push_back(r.outlet);
   bypass_ = net_.stream(supply_, room_, 0);
   to_crah_ = net_.stream(room_, crah_return_, 0);
   for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
@@ -134,7 +133,7 @@ void DataHall::set_rack_flows(double a) {
 }
 
 void DataHall::set_rack_power(int rack, double power_w) {
-  net_.set_heat(racks_.at(rack).outlet, power_w);
+  net_.set_heat(outlet_.at(static_cast<std::size_t>(rack)), power_w);
 }
 
 void DataHall::set_supply(double supply_c, double capacity_fraction) {
@@ -160,16 +159,38 @@ double DataHall::room_intake_w_per_k() const {
   return w;
 }
 
-// Racks in one class of the network have the same temperatures: one rack of each is read.
+const DataHall::RackGroups& DataHall::rack_groups() const {
+  RackGroups& gr = groups_;
+  if (gr.known) return gr;
+  gr.known = true;
+  const std::size_t n = racks_.size();
+  gr.rack_of_group.assign(static_cast<std::size_t>(net_.node_count()), -1);
+  gr.group_of_rack.assign(n, -1);
+  gr.inlet_local =
+      net_.group_of(racks_.front().inlet) >= 0 ? net_.local_of(racks_.front().inlet) : -1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int g = net_.group_of(racks_[i].inlet);
+    // A rack on a hub, two racks in one group, or an inlet elsewhere in its group: the racks
+    // are read rack by rack.
+    if (g < 0 || gr.rack_of_group[static_cast<std::size_t>(g)] >= 0 ||
+        net_.local_of(racks_[i].inlet) != gr.inlet_local)
+      return gr;
+    gr.rack_of_group[static_cast<std::size_t>(g)] = static_cast<int>(i);
+    gr.group_of_rack[i] = g;
+  }
+  gr.by_class = true;
+  return gr;
+}
+
+// Racks in one class of the network have the same temperatures: the class's inlet is read.
 double DataHall::max_inlet_c() const {
   double m = -1e300;
-  if (!net_.aggregated()) {
+  if (!net_.aggregated() || !rack_groups().by_class) {
     for (int i = 0; i < racks(); ++i) m = std::max(m, inlet_c(i));
     return m;
   }
-  net_.for_each_class_node([&](ThermalNetwork::Node n, double temp_c) {
-    if (inlet_node_[static_cast<std::size_t>(n.index)]) m = std::max(m, temp_c);
-  });
+  const int local = groups_.inlet_local;
+  net_.for_each_class([&](int cls, int) { m = std::max(m, net_.class_temperature(cls, local)); });
   return m;
 }
 
@@ -186,13 +207,14 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   };
   ++w.calls;
   w.moves.clear();
-  if (!net_.aggregated()) {
+  const RackGroups* groups = net_.aggregated() ? &rack_groups() : nullptr;
+  if (!groups || !groups->by_class) {
     w.valid = false;
   } else if (!w.valid || !net_.take_class_moves(w.moves)) {
-    rebuild_cohorts();
-  } else if (w.by_class) {
+    rebuild_cohorts(*groups);
+  } else {
     for (const int g : w.moves) {
-      const int rack = w.rack_of_group[static_cast<std::size_t>(g)];
+      const int rack = groups->rack_of_group[static_cast<std::size_t>(g)];
       if (rack < 0) continue;
       const int cls = net_.class_of_group(g);
       const auto r = static_cast<std::size_t>(rack);
@@ -201,7 +223,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
       join_cohort(rack, cohort_for(cls, w.reported_c[r]));
     }
   }
-  if (!w.valid || !w.by_class) {
+  if (!w.valid) {
     for (int i = 0; i < racks(); ++i) {
       const double t = inlet_c(i);
       if (moved(t, w.reported_c[static_cast<std::size_t>(i)])) {
@@ -211,100 +233,113 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     }
     return;
   }
-  w.class_inlet_c.resize(static_cast<std::size_t>(net_.class_slots()));
-  net_.for_each_class([&](int cls, int head) {
-    const int rack = w.rack_of_group[static_cast<std::size_t>(head)];
-    if (rack >= 0) w.class_inlet_c[static_cast<std::size_t>(cls)] = inlet_c(rack);
-  });
   // Reports a cohort's racks at `t`.
   const auto report = [&](Cohort& c, double t) {
-    for (int r = c.head; r >= 0; r = w.next[static_cast<std::size_t>(r)]) {
+    for (int r = c.head; r >= 0; r = w.racks.next[static_cast<std::size_t>(r)]) {
       w.reported_c[static_cast<std::size_t>(r)] = t;
       out.push_back(r);
     }
     c.stamp = w.calls;
   };
+  const int local = groups->inlet_local;
   for (std::size_t k = 0; k < w.cohorts.size(); ++k) {
     Cohort& c = w.cohorts[k];
     if (c.cls < 0 || c.stamp == w.calls) continue;
-    const double t = w.class_inlet_c[static_cast<std::size_t>(c.cls)];
+    const double t = net_.class_temperature(c.cls, local);
     if (!moved(t, c.reported_c)) continue;
     report(c, t);
     // Now reported at t: into the class's cohort at t, if there is one.
-    w.cohort_with.erase(CohortKey{c.cls, std::bit_cast<std::uint64_t>(c.reported_c)});
+    unchain_cohort(static_cast<int>(k));
     c.reported_c = t;
-    const auto [it, fresh] = w.cohort_with.try_emplace(
-        CohortKey{c.cls, std::bit_cast<std::uint64_t>(t)}, static_cast<int>(k));
-    if (fresh) continue;
-    Cohort& into = w.cohorts[static_cast<std::size_t>(it->second)];
-    if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
-    while (c.head >= 0) {
-      const int r = c.head;
-      leave_cohort(r);
-      join_cohort(r, it->second);
+    const int into_id = find_cohort(c.cls, t);
+    if (into_id < 0) {
+      chain_cohort(static_cast<int>(k));
+      continue;
     }
+    Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
+    if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
+    int last = -1;
+    for (int r = c.head; r >= 0; r = w.racks.next[static_cast<std::size_t>(r)]) {
+      w.cohort_of[static_cast<std::size_t>(r)] = into_id;
+      last = r;
+    }
+    w.racks.splice_front(into, c, last);
+    c.cls = -1;
+    w.free_cohorts.push_back(static_cast<int>(k));
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
 }
 
-void DataHall::rebuild_cohorts() {
+void DataHall::rebuild_cohorts(const RackGroups& groups) {
   InletWatch& w = watch_;
   w.moves.clear();
   net_.take_class_moves(w.moves);  // records the moves from now on
   w.moves.clear();
   w.valid = true;
-  w.by_class = true;
   w.cohorts.clear();
   w.free_cohorts.clear();
-  w.cohort_with.clear();
+  w.class_cohorts.clear();
   const std::size_t n = racks_.size();
   w.cohort_of.assign(n, -1);
-  w.next.assign(n, -1);
-  w.prev.assign(n, -1);
-  w.rack_of_group.assign(static_cast<std::size_t>(net_.node_count()), -1);
+  w.racks.assign(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const int g = net_.group_of(racks_[i].inlet);
-    if (g < 0 || w.rack_of_group[static_cast<std::size_t>(g)] >= 0) {
-      w.by_class = false;  // a rack on a hub, or two racks in one group: read rack by rack
-      return;
-    }
-    w.rack_of_group[static_cast<std::size_t>(g)] = static_cast<int>(i);
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const int cls = net_.class_of_group(net_.group_of(racks_[i].inlet));
+    const int cls = net_.class_of_group(groups.group_of_rack[i]);
     join_cohort(static_cast<int>(i), cohort_for(cls, w.reported_c[i]));
   }
 }
 
+int DataHall::find_cohort(int cls, double reported_c) const {
+  const InletWatch& w = watch_;
+  if (static_cast<std::size_t>(cls) >= w.class_cohorts.size()) return -1;
+  const auto bits = std::bit_cast<std::uint64_t>(reported_c);
+  for (int k = w.class_cohorts[static_cast<std::size_t>(cls)]; k >= 0;
+       k = w.cohorts[static_cast<std::size_t>(k)].next_of_class)
+    if (std::bit_cast<std::uint64_t>(w.cohorts[static_cast<std::size_t>(k)].reported_c) == bits)
+      return k;
+  return -1;
+}
+
 int DataHall::cohort_for(int cls, double reported_c) {
   InletWatch& w = watch_;
-  const auto [it, fresh] =
-      w.cohort_with.try_emplace(CohortKey{cls, std::bit_cast<std::uint64_t>(reported_c)}, -1);
-  if (!fresh) return it->second;
+  const int found = find_cohort(cls, reported_c);
+  if (found >= 0) return found;
   Cohort c;
   c.cls = cls;
   c.reported_c = reported_c;
+  int id;
   if (!w.free_cohorts.empty()) {
-    it->second = w.free_cohorts.back();
+    id = w.free_cohorts.back();
     w.free_cohorts.pop_back();
-    w.cohorts[static_cast<std::size_t>(it->second)] = c;
+    w.cohorts[static_cast<std::size_t>(id)] = c;
   } else {
-    it->second = static_cast<int>(w.cohorts.size());
+    id = static_cast<int>(w.cohorts.size());
     w.cohorts.push_back(c);
   }
-  return it->second;
+  chain_cohort(id);
+  return id;
+}
+
+void DataHall::chain_cohort(int cohort) {
+  InletWatch& w = watch_;
+  Cohort& c = w.cohorts[static_cast<std::size_t>(cohort)];
+  const auto cls = static_cast<std::size_t>(c.cls);
+  if (cls >= w.class_cohorts.size()) w.class_cohorts.resize(cls + 1, -1);
+  c.next_of_class = w.class_cohorts[cls];
+  w.class_cohorts[cls] = cohort;
+}
+
+void DataHall::unchain_cohort(int cohort) {
+  InletWatch& w = watch_;
+  const Cohort& c = w.cohorts[static_cast<std::size_t>(cohort)];
+  int* at = &w.class_cohorts[static_cast<std::size_t>(c.cls)];
+  while (*at != cohort) at = &w.cohorts[static_cast<std::size_t>(*at)].next_of_class;
+  *at = c.next_of_class;
 }
 
 void DataHall::join_cohort(int rack, int cohort) {
   InletWatch& w = watch_;
-  const auto r = static_cast<std::size_t>(rack);
-  Cohort& c = w.cohorts[static_cast<std::size_t>(cohort)];
-  w.prev[r] = -1;
-  w.next[r] = c.head;
-  if (c.head >= 0) w.prev[static_cast<std::size_t>(c.head)] = rack;
-  c.head = rack;
-  ++c.count;
-  w.cohort_of[r] = cohort;
+  w.racks.push_front(w.cohorts[static_cast<std::size_t>(cohort)], rack);
+  w.cohort_of[static_cast<std::size_t>(rack)] = cohort;
 }
 
 void DataHall::leave_cohort(int rack) {
@@ -312,18 +347,10 @@ void DataHall::leave_cohort(int rack) {
   const auto r = static_cast<std::size_t>(rack);
   const int id = w.cohort_of[r];
   Cohort& c = w.cohorts[static_cast<std::size_t>(id)];
-  const int prev = w.prev[r], next = w.next[r];
-  if (prev >= 0)
-    w.next[static_cast<std::size_t>(prev)] = next;
-  else
-    c.head = next;
-  if (next >= 0) w.prev[static_cast<std::size_t>(next)] = prev;
+  w.racks.unlink(c, rack);
   w.cohort_of[r] = -1;
-  if (--c.count == 0) {
-    // (A cohort emptied into another of the same key leaves the key to that one.)
-    const auto it =
-        w.cohort_with.find(CohortKey{c.cls, std::bit_cast<std::uint64_t>(c.reported_c)});
-    if (it != w.cohort_with.end() && it->second == id) w.cohort_with.erase(it);
+  if (c.count == 0) {
+    unchain_cohort(id);
     c.cls = -1;
     w.free_cohorts.push_back(id);
   }

@@ -49,9 +49,9 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "models/cooling/member_lists.hpp"
 #include "models/cooling/thermal_network.hpp"
 #include "sim/params.hpp"
 
@@ -108,6 +108,20 @@ public:
   double outlet_c(int rack) const { return net_.temperature(racks_[rack].outlet); }
   double return_c() const { return net_.temperature(room_); }
   double max_inlet_c() const;
+  // Calls f(rack, inlet_c(rack)) for every rack, in rack order; while the network has classes,
+  // each inlet is read from its rack's class (a pass over the racks' class ids, not a lookup of
+  // the rack's nodes).
+  template <typename F>
+  void for_each_inlet(F&& f) const {
+    if (net_.aggregated() && rack_groups().by_class) {
+      const int local = groups_.inlet_local;
+      for (int i = 0; i < racks(); ++i)
+        f(i, net_.class_temperature(
+                 net_.class_of_group(groups_.group_of_rack[static_cast<std::size_t>(i)]), local));
+      return;
+    }
+    for (int i = 0; i < racks(); ++i) f(i, inlet_c(i));
+  }
   // Appends the racks whose inlet moved by more than `tol_k` (|T_now − T_reported| > tol_k, or
   // not a number) since this call last reported it, ascending, and reports them at their inlet
   // now; a rack is first "reported" at its inlet when the hall is made. The racks of one class
@@ -131,43 +145,49 @@ private:
   };
   void update_flows();
   void set_rack_flows(double supplied_share);  // every rack's five links at share a
-  // take_moved_inlets(): the racks of one network class reported at the same inlet form a
-  // cohort, its members linked through InletWatch::next / prev.
+  // How the network groups the racks, found at the first read while it has classes: the
+  // hall's sparsity pattern is fixed when the hall is made (every link exists from the start),
+  // and with it the network's groups. `by_class`: every rack is a group of its own with its
+  // inlet in the same place `inlet_local` of each (inlet and outlet, in the order they were
+  // added), so a class's inlet is net_.class_temperature(class, inlet_local).
+  struct RackGroups {
+    bool known = false;
+    bool by_class = false;
+    int inlet_local = -1;
+    std::vector<int> rack_of_group;  // network group → rack (−1: none)
+    std::vector<int> group_of_rack;
+  };
+  const RackGroups& rack_groups() const;  // while net_.aggregated()
+  // The racks of one network class reported at the same inlet form a cohort. A class's
+  // cohorts (one, nearly always) are chained from InletWatch::class_cohorts, so a cohort is
+  // found by indexing, not hashing; its racks are linked through InletWatch::racks.
   struct Cohort {
     int cls = -1;  // the network's class; -1: a free slot
     double reported_c = 0;
-    int head = -1, count = 0;
-    long stamp = -1;  // the call that last reported it
-  };
-  struct CohortKey {
-    int cls;
-    std::uint64_t bits;  // of reported_c
-    bool operator==(const CohortKey&) const = default;
-  };
-  struct CohortHash {
-    std::size_t operator()(const CohortKey& k) const {
-      return static_cast<std::size_t>((k.bits ^ static_cast<std::uint64_t>(k.cls)) *
-                                      0x9e3779b97f4a7c15ull);
-    }
+    int head = -1, count = 0;  // its racks
+    int next_of_class = -1;    // the next cohort of the same class
+    long stamp = -1;           // the call that last reported it
   };
   struct InletWatch {
-    bool valid = false;     // rebuilt since the network's classes last changed wholesale
-    bool by_class = false;  // every rack is one group of the network (else read rack by rack)
+    bool valid = false;  // cohorts rebuilt since the network's classes last changed wholesale
     long calls = 0;
     std::vector<double> reported_c;  // per rack
-    std::vector<int> rack_of_group;  // network group → rack (−1: none)
     std::vector<Cohort> cohorts;
     std::vector<int> free_cohorts;
-    std::unordered_map<CohortKey, int, CohortHash> cohort_with;
-    std::vector<int> cohort_of, next, prev;  // per rack
-    std::vector<double> class_inlet_c;       // work: per network class
-    std::vector<int> moves;                  // work
+    std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
+    std::vector<int> cohort_of;      // per rack
+    MemberLists racks;               // each cohort's racks
+    std::vector<int> moves;          // work
   };
-  void rebuild_cohorts();
-  int cohort_for(int cls, double reported_c);  // found or made
+  void rebuild_cohorts(const RackGroups& groups);
+  int find_cohort(int cls, double reported_c) const;  // −1: none
+  int cohort_for(int cls, double reported_c);         // found or made
+  void chain_cohort(int cohort);                      // into its class's chain
+  void unchain_cohort(int cohort);
   void join_cohort(int rack, int cohort);
   void leave_cohort(int rack);  // frees the cohort when it empties
 
+  mutable RackGroups groups_;
   InletWatch watch_;
 
   DataHallDesign design_;
@@ -176,7 +196,9 @@ private:
   ThermalNetwork::Node room_;
   ThermalNetwork::Link bypass_, to_crah_;
   std::vector<Rack> racks_;
-  std::vector<char> inlet_node_;  // node → whether it is a rack's inlet
+  // Each rack's outlet node (racks_[i].outlet), packed: a control step sets the heat of the
+  // racks whose power changed, and their 4-byte entries share cache lines where Rack's do not.
+  std::vector<ThermalNetwork::Node> outlet_;
   double capacity_fraction_ = 1.0;
   double airflow_ratio_ = 1.05;
   double demand_w_per_k_ = 0;  // Σ (1 − r_i) W_i, fixed by the design

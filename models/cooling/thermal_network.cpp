@@ -641,22 +641,8 @@ void ThermalNetwork::move_group(int group, int to) {
   Blocks& b = *blocks_;
   const auto g = static_cast<std::size_t>(group);
   const int from = b.class_of[g];
-  if (from >= 0) {
-    Class& f = b.classes[static_cast<std::size_t>(from)];
-    const int prev = b.prev[g], next = b.next[g];
-    if (prev >= 0)
-      b.next[static_cast<std::size_t>(prev)] = next;
-    else
-      f.head = next;
-    if (next >= 0) b.prev[static_cast<std::size_t>(next)] = prev;
-    --f.count;
-  }
-  Class& t = b.classes[static_cast<std::size_t>(to)];
-  b.prev[g] = -1;
-  b.next[g] = t.head;
-  if (t.head >= 0) b.prev[static_cast<std::size_t>(t.head)] = group;
-  t.head = group;
-  ++t.count;
+  if (from >= 0) b.members.unlink(b.classes[static_cast<std::size_t>(from)], group);
+  b.members.push_front(b.classes[static_cast<std::size_t>(to)], group);
   b.class_of[g] = to;
   record_move(group);
 }
@@ -730,8 +716,7 @@ void ThermalNetwork::build_classes() {
   b.free_classes.clear();
   b.splits.clear();
   b.class_of.assign(groups, -1);
-  b.next.assign(groups, -1);
-  b.prev.assign(groups, -1);
+  b.members.assign(groups);
   std::unordered_map<std::uint64_t, int> first;  // state hash → class
   for (std::size_t g = 0; g < groups; ++g) {
     Class c;
@@ -803,17 +788,12 @@ void ThermalNetwork::merge_classes() {
         Class& from = keep_other ? c : o;
         const int into_id = keep_other ? other : static_cast<int>(id);
         int last = -1;
-        for (int g = from.head; g >= 0; g = b.next[static_cast<std::size_t>(g)]) {
+        for (int g = from.head; g >= 0; g = b.members.next[static_cast<std::size_t>(g)]) {
           b.class_of[static_cast<std::size_t>(g)] = into_id;
           record_move(g);
           last = g;
         }
-        b.next[static_cast<std::size_t>(last)] = into.head;
-        b.prev[static_cast<std::size_t>(into.head)] = last;
-        into.head = from.head;
-        into.count += from.count;
-        from.count = 0;
-        from.head = -1;
+        b.members.splice_front(into, from, last);
         b.table[slot] = into_id;
         break;
       }

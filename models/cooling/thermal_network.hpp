@@ -62,6 +62,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/cooling/member_lists.hpp"
+
 namespace joule::models::cooling {
 
 class ThermalNetwork {
@@ -126,21 +128,6 @@ public:
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
-  // Calls f(node, its temperature) for the nodes of one member group of each class, in class
-  // order (nothing when group_classes() is 0): what reads every group's temperatures through
-  // its class.
-  template <typename F>
-  void for_each_class_node(F&& f) const {
-    if (!aggregated_) return;
-    const Blocks& b = *blocks_;
-    for (const Class& c : b.classes) {
-      if (c.count == 0) continue;
-      const auto g = static_cast<std::size_t>(c.head);
-      const int start = b.group_start[g];
-      for (int i = start; i < b.group_start[g + 1]; ++i)
-        f(Node{b.nodes[static_cast<std::size_t>(i)]}, c.t[static_cast<std::size_t>(i - start)]);
-    }
-  }
   // A reader that follows groups by class (DataHall's inlet watch): a class's id (< class_slots())
   // stays its own while it has members; a group changes class by a split (set_heat,
   // set_temperature) or a merge (step). Group g of node n: group_of(n), −1 for a hub or without
@@ -149,6 +136,14 @@ public:
     return blocks_ ? blocks_->group_of[static_cast<std::size_t>(n.index)] : -1;
   }
   int class_of_group(int g) const { return blocks_->class_of[static_cast<std::size_t>(g)]; }
+  // The place of node n (group_of(n) ≥ 0) in its group: the nodes of a group are numbered in
+  // node order, so groups built alike (a data hall's racks) keep their nodes in the same places.
+  int local_of(Node n) const { return blocks_->local_of[static_cast<std::size_t>(n.index)]; }
+  // Temperature of the node in place `local` of every group of class `cls` (one with members,
+  // while aggregated()): what temperature() returns for each of them, read from the class alone.
+  double class_temperature(int cls, int local) const {
+    return blocks_->classes[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local)];
+  }
   int class_slots() const { return aggregated_ ? static_cast<int>(blocks_->classes.size()) : 0; }
   // Calls f(class id, its first member group) for each class, in class order.
   template <typename F>
@@ -215,7 +210,7 @@ private:
   struct Class {
     int type = -1;
     int count = 0;  // member groups; 0: a free slot
-    int head = -1;  // first member (members are linked through Blocks::next / prev)
+    int head = -1;  // first member (members are linked through Blocks::members)
     std::array<double, max_group> t{}, q{}, y{};
   };
   // Block elimination of small node groups around a few hubs (see the header comment). The
@@ -252,8 +247,9 @@ private:
     std::vector<int> type_of;                               // group → type
     Type scratch;
     std::vector<Class> classes;
-    std::vector<int> free_classes;          // empty slots, the lowest last
-    std::vector<int> class_of, next, prev;  // per group
+    std::vector<int> free_classes;  // empty slots, the lowest last
+    std::vector<int> class_of;      // per group
+    MemberLists members;            // each class's groups
     // Classes made by splitting (old class, what changed) since the last step: the groups that
     // change alike stay together.
     struct SplitKey {

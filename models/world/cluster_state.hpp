@@ -111,9 +111,14 @@ public:
   const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
   void clear_changed_racks();
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
-  // Computed from the rack's nodes when one of them changed since the last call, else the
-  // value that call computed (the recorder asks for every rack at every sample).
-  std::pair<double, double> rack_accelerators(std::size_t rack) const;
+  std::pair<double, double> rack_accelerators(std::size_t rack) const {
+    return racks_accelerators()[rack];
+  }
+  // rack_accelerators() of every rack, by rack (what the recorder's rack sample reads): the
+  // racks one of whose nodes' die, clock or job changed since the last call (a list of them is
+  // kept) are computed again from their nodes, the others are as that call left them, so a
+  // call costs O(racks that changed), not O(nodes).
+  std::span<const std::pair<double, double>> racks_accelerators() const;
 
   // Accounts, up to the simulator's time.
   const std::vector<RackAccount>& rack_accounts() const;
@@ -134,10 +139,16 @@ private:
   mutable RackAccount it_;
   std::vector<std::uint32_t> changed_racks_;
   std::vector<char> rack_changed_;  // per rack: in changed_racks_
-  // rack_accelerators() per rack, and whether a node's die, clock or job changed since.
-  void accelerators_changed(std::uint32_t rack) { accelerators_stale_[rack] = 1; }
+  // rack_accelerators() per rack, and whether a node's die, clock or job changed since (the
+  // racks that did, each once, in stale_racks_).
+  void accelerators_changed(std::uint32_t rack) {
+    if (accelerators_stale_[rack]) return;
+    accelerators_stale_[rack] = 1;
+    stale_racks_.push_back(rack);
+  }
   mutable std::vector<std::pair<double, double>> accelerators_;
   mutable std::vector<char> accelerators_stale_;
+  mutable std::vector<std::uint32_t> stale_racks_;
   double chip_w_ = 0.0;
   std::vector<double> pool_it_w_, pool_chip_w_;
 };

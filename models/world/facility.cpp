@@ -455,8 +455,8 @@ std::span<const double> Facility::inlets_c() const {
   }
   for (const Zone& z : zones_) {
     if (z.hall)
-      for (std::size_t i = 0; i < z.racks.size(); ++i)
-        inlet_c_[z.racks[i]] = z.hall->inlet_c(static_cast<int>(i));
+      z.hall->for_each_inlet(
+          [&](int i, double inlet_c) { inlet_c_[z.racks[static_cast<std::size_t>(i)]] = inlet_c; });
     else
       for (const std::uint32_t r : z.racks) inlet_c_[r] = z.supply_air_c;
   }

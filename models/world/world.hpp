@@ -73,6 +73,10 @@ public:
   std::pair<double, double> rack_accelerators(std::size_t rack) const {
     return state_.rack_accelerators(rack);
   }
+  // rack_accelerators() of every rack, by rack (ClusterState::racks_accelerators()).
+  std::span<const std::pair<double, double>> racks_accelerators() const {
+    return state_.racks_accelerators();
+  }
   double it_power_w() const { return state_.it_power_w(); }
   double it_energy_j() const { return state_.it_energy_j() - it_energy_from_j_; }
   double peak_it_power_w() const { return peak_it_w_; }

@@ -5,7 +5,10 @@
 // the network drops and rebuilds its classes, and inlets are not numbers.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -75,6 +78,19 @@ TEST_CASE("moved inlets by class are the racks the test per rack finds, step by 
     hall.take_moved_inlets(tolerance_k, moved);
     const std::vector<int> want = reference.take(hall);
     REQUIRE(moved == want);
+    // Every rack's inlet read through its class, and the hottest read one class at a time, are
+    // bit for bit what inlet_c() reads rack by rack.
+    double hottest = -1e300;
+    int visited = 0;
+    hall.for_each_inlet([&](int i, double inlet_c) {
+      REQUIRE(i == visited++);
+      REQUIRE(std::bit_cast<std::uint64_t>(inlet_c) ==
+              std::bit_cast<std::uint64_t>(hall.inlet_c(i)));
+      hottest = std::max(hottest, hall.inlet_c(i));
+    });
+    REQUIRE(visited == racks);
+    REQUIRE(std::bit_cast<std::uint64_t>(hall.max_inlet_c()) ==
+            std::bit_cast<std::uint64_t>(hottest));
     reported += static_cast<int>(moved.size());
     quiet_steps += moved.empty();
     partial_steps += !moved.empty() && static_cast<int>(moved.size()) < racks;
