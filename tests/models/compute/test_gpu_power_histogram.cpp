@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/compute/gpu_power_histogram.hpp"
+#include "tests/test_lcg.hpp"
 
 using namespace joule;
 using joule::models::compute::GpuPowerHistogram;
@@ -89,11 +90,8 @@ TEST_CASE("GPU counts per bin, integrated per bin, give the GPU-seconds of each 
     }
     s.since = now;
   };
-  std::uint64_t x = 7;
-  const auto next = [&] {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  };
+  test::Lcg lcg(7);  // the test's own sequence
+  const auto next = [&] { return lcg.next(); };
   sim::Time now, from;
   int takes = 0;
   for (int k = 0; k < 3000; ++k) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/cooling/member_lists.hpp"
+#include "tests/test_lcg.hpp"
 
 using joule::models::cooling::MemberLists;
 
@@ -33,11 +34,8 @@ TEST_CASE("member lists move, unlink and splice members as plain lists do") {
   std::vector<Owner> lists(owners);
   std::vector<std::deque<int>> want(owners);
   std::vector<int> owner_of(members, -1);
-  std::uint64_t x = 99;
-  const auto next = [&] {  // a small LCG: the test's own sequence
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  };
+  joule::test::Lcg lcg(99);  // the test's own sequence
+  const auto next = [&] { return lcg.next(); };
   int splices = 0;
   for (int k = 0; k < 5000; ++k) {
     const auto member = static_cast<int>(next() % members);

@@ -12,6 +12,7 @@
 #include "models/compute/gpu_power_histogram.hpp"
 #include "models/world/cluster_state.hpp"
 #include "models/world/energy_split.hpp"
+#include "tests/test_lcg.hpp"
 
 using namespace joule;
 using namespace joule::models;
@@ -22,15 +23,9 @@ bool same_bits(double a, double b) {
   return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
 }
 
-struct Lcg {  // the test's own sequence
-  std::uint64_t x = 20;
-  std::uint64_t next() {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  }
-  double real(double lo, double hi) {
-    return lo + (hi - lo) * static_cast<double>(next() % 1000003) / 1000003.0;
-  }
+// The test's own sequence (tests/test_lcg.hpp), seeded 20.
+struct Lcg : test::Lcg {
+  Lcg() : test::Lcg(20) {}
 };
 
 // A node power with every field the accounts read set (wall, accelerators, die temperatures,

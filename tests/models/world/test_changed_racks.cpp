@@ -15,6 +15,7 @@
 #include "io/yaml_params.hpp"
 #include "models/world/cluster_state.hpp"
 #include "models/world/facility.hpp"
+#include "tests/test_lcg.hpp"
 
 using namespace joule;
 using namespace joule::models;
@@ -111,11 +112,8 @@ TEST_CASE("a rack's accelerator state, kept between changes, equals its recomput
     }
     return std::pair<double, double>{die_c, busy ? clock_sum / busy : 1.0};
   };
-  std::uint64_t x = 12345;
-  const auto next = [&] {  // a small LCG: the test's own sequence
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  };
+  test::Lcg lcg(12345);  // the test's own sequence
+  const auto next = [&] { return lcg.next(); };
   int recomputed_differently = 0;
   for (int k = 0; k < 2000; ++k) {
     const auto id = static_cast<std::uint32_t>(next() % state.node_count());

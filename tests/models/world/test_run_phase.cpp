@@ -18,6 +18,7 @@
 #include "models/world/cluster_state.hpp"
 #include "models/world/energy_split.hpp"
 #include "models/world/power_floor.hpp"
+#include "tests/test_lcg.hpp"
 
 using namespace joule;
 using namespace joule::models;
@@ -33,15 +34,9 @@ bool near(double a, double b, double scale, double ulps) {
   return std::abs(a - b) <= ulps * std::abs(scale) * 0x1p-52;
 }
 
-struct Lcg {  // the test's own sequence
-  std::uint64_t x = 26;
-  std::uint64_t next() {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return x >> 33;
-  }
-  double real(double lo, double hi) {
-    return lo + (hi - lo) * static_cast<double>(next() % 1000003) / 1000003.0;
-  }
+// The test's own sequence (tests/test_lcg.hpp), seeded 26.
+struct Lcg : test::Lcg {
+  Lcg() : test::Lcg(26) {}
 };
 
 // A run's state: `grid` draws powers on a 1/16 W grid (every sum of a few thousand of them is
