@@ -49,7 +49,14 @@ Simulator::Simulator() : buckets_(positions * digits) {
 }
 
 HandlerId Simulator::bind(Handler handler) {
-  handlers_.push_back(std::move(handler));
+  auto owned = std::make_unique<Handler>(std::move(handler));
+  Entry e{[](void* self, std::uint64_t arg) { (*static_cast<Handler*>(self))(arg); }, owned.get()};
+  owners_.push_back(Owner(owned.release(), [](void* p) { delete static_cast<Handler*>(p); }));
+  return add_entry(e);
+}
+
+HandlerId Simulator::add_entry(Entry e) {
+  handlers_.push_back(e);
   bound_ = static_cast<HandlerId>(handlers_.size());
   return bound_ - 1;
 }
@@ -286,7 +293,8 @@ Time Simulator::next_time() {
       if (next.size() <= prefetched_keys)
         for (const Key key : next) __builtin_prefetch(&slots_[slot_of(order_of(key))]);
     }
-    handlers_[handler](arg);
+    const Entry& e = handlers_[handler];
+    e.call(e.self, arg);
     return true;
   }
   return false;

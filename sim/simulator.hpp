@@ -41,6 +41,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "sim/time.hpp"
@@ -68,8 +70,19 @@ public:
 
   Time now() const { return now_; }
 
-  // Binds a handler once; events refer to it by id.
+  // Binds a handler once; events refer to it by id. The simulator owns it. A lambda (or any
+  // other callable, move-only included) is stored as itself and called through one plain
+  // function pointer, without std::function's emptiness check and by-reference argument.
   HandlerId bind(Handler handler);
+  template <class F>
+  requires(!std::is_same_v<std::decay_t<F>, Handler> &&
+           std::is_invocable_v<std::decay_t<F>&, std::uint64_t>) HandlerId bind(F&& f) {
+    using G = std::decay_t<F>;
+    auto owned = std::make_unique<G>(std::forward<F>(f));
+    Entry e{[](void* self, std::uint64_t arg) { (*static_cast<G*>(self))(arg); }, owned.get()};
+    owners_.push_back(Owner(owned.release(), [](void* p) { delete static_cast<G*>(p); }));
+    return add_entry(e);
+  }
 
   EventId at(Time when, HandlerId handler, std::uint64_t arg = 0, Priority priority = 0);
   EventId after(Time delay, HandlerId handler, std::uint64_t arg = 0, Priority priority = 0) {
@@ -179,7 +192,14 @@ private:
   static constexpr std::uint32_t no_slot = std::numeric_limits<std::uint32_t>::max();
   std::uint32_t free_head_ = no_slot;
   bool prefetch_ = false;  // slots_ has outgrown the caches: step() prefetches (simulator.cpp)
-  std::vector<Handler> handlers_;
+  struct Entry {
+    void (*call)(void* self, std::uint64_t arg);
+    void* self;
+  };
+  using Owner = std::unique_ptr<void, void (*)(void*)>;
+  HandlerId add_entry(Entry e);
+  std::vector<Entry> handlers_;
+  std::vector<Owner> owners_;
   HandlerId bound_ = 0;                          // handlers_.size()
   std::vector<std::function<void()>> closures_;  // by slot, for closure events
   HandlerId closure_handler_ = 0;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -456,4 +457,27 @@ TEST_CASE("a key equal to its bucket's floor, and keys scheduled at or below the
     expected.push_back({floor + static_cast<std::int64_t>(i) * 1000, i});
   CHECK(seen == expected);
   CHECK(sim.pending_count() == 0);
+}
+
+TEST_CASE("handlers bound as a std::function and as any callable, moved-only included") {
+  // bind() stores a lambda (or any callable) as itself and calls it directly; a Handler
+  // (std::function) is stored too. Both run with their argument, and the simulator owns both:
+  // a callable's captures are destroyed with it.
+  auto alive = std::make_shared<int>(0);
+  std::vector<std::uint64_t> seen;
+  {
+    Simulator sim;
+    const Handler as_function = [&](std::uint64_t a) { seen.push_back(a); };
+    const HandlerId f = sim.bind(as_function);
+    auto owned = std::make_unique<int>(7);
+    const HandlerId g = sim.bind([&seen, owned = std::move(owned), keep = alive](std::uint64_t a) {
+      seen.push_back(a * static_cast<std::uint64_t>(*owned));
+    });
+    CHECK(alive.use_count() == 2);
+    sim.at(Time::from_ns(2), g, 3);
+    sim.at(Time::from_ns(1), f, 5);
+    sim.run();
+  }
+  CHECK(seen == std::vector<std::uint64_t>{5, 21});
+  CHECK(alive.use_count() == 1);
 }
