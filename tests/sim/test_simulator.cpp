@@ -426,3 +426,34 @@ TEST_CASE("an empty queue and a single pending event") {
   CHECK(sim.events_processed() == 5001);
   CHECK(sim.pending_count() == 0);
 }
+
+TEST_CASE("a key equal to its bucket's floor, and keys scheduled at or below the floor") {
+  // A bucket of more than 16 keys is split with the base set to the bucket's floor (the old
+  // base's digits above the bucket's position, its digit there, zeros below), which is not
+  // normally a key. The first event scheduled at priority -8 has order bits zero, so at
+  // t = 2^20 ns its key is exactly the floor of its bucket. Its handler schedules events at
+  // t = 2^20 (below the floor by priority: after it, in insertion order) and just above it,
+  // among the 40 keys still to be split.
+  Simulator sim;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> seen;
+  HandlerId h = 0;
+  h = sim.bind([&](std::uint64_t i) {
+    seen.push_back({sim.now().ns(), i});
+    if (i == 0) {
+      sim.at(sim.now(), h, 100, -8);                    // same instant, runs next
+      sim.at(sim.now() + Time::from_ns(1), h, 101, 7);  // before every other key
+      sim.at(sim.now() + Time::from_ns(500), h, 102);   // between two of them
+    }
+  });
+  const std::int64_t floor = std::int64_t{1} << 20;
+  sim.at(Time::from_ns(floor), h, 0, -8);
+  for (std::uint64_t i = 1; i <= 40; ++i)
+    sim.at(Time::from_ns(floor + static_cast<std::int64_t>(i) * 1000), h, i);
+  sim.run();
+  std::vector<std::pair<std::int64_t, std::uint64_t>> expected = {
+      {floor, 0}, {floor, 100}, {floor + 1, 101}, {floor + 500, 102}};
+  for (std::uint64_t i = 1; i <= 40; ++i)
+    expected.push_back({floor + static_cast<std::int64_t>(i) * 1000, i});
+  CHECK(seen == expected);
+  CHECK(sim.pending_count() == 0);
+}
