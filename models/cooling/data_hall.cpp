@@ -207,28 +207,20 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   };
   ++w.calls;
   w.moves.clear();
-  w.candidates.clear();
-  bool every_cohort = true;
   const RackGroups* groups = net_.aggregated() ? &rack_groups() : nullptr;
   if (!groups || !groups->by_class) {
     w.valid = false;
+  } else if (!w.valid || !net_.take_class_moves(w.moves)) {
+    rebuild_cohorts(*groups);
   } else {
-    // The classes whose inlet moved since the last call (read before take_class_moves starts
-    // the next record).
-    const bool listed = net_.take_moved_classes(w.candidates);
-    if (!w.valid || !net_.take_class_moves(w.moves)) {
-      rebuild_cohorts(*groups);
-    } else {
-      every_cohort = !listed;
-      for (const int g : w.moves) {
-        const int rack = groups->rack_of_group[static_cast<std::size_t>(g)];
-        if (rack < 0) continue;
-        const int cls = net_.class_of_group(g);
-        const auto r = static_cast<std::size_t>(rack);
-        if (w.cohorts[static_cast<std::size_t>(w.cohort_of[r])].cls == cls) continue;
-        leave_cohort(rack);
-        join_cohort(rack, cohort_for(cls, w.reported_c[r]));
-      }
+    for (const int g : w.moves) {
+      const int rack = groups->rack_of_group[static_cast<std::size_t>(g)];
+      if (rack < 0) continue;
+      const int cls = net_.class_of_group(g);
+      const auto r = static_cast<std::size_t>(rack);
+      if (w.cohorts[static_cast<std::size_t>(w.cohort_of[r])].cls == cls) continue;
+      leave_cohort(rack);
+      join_cohort(rack, cohort_for(cls, w.reported_c[r]));
     }
   }
   if (!w.valid) {
@@ -250,13 +242,11 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     c.stamp = w.calls;
   };
   const int local = groups->inlet_local;
-  std::vector<int> unsettled;
-  unsettled.swap(w.unsettled);
-  const auto test = [&](std::size_t k) {
+  for (std::size_t k = 0; k < w.cohorts.size(); ++k) {
     Cohort& c = w.cohorts[k];
-    if (c.cls < 0 || c.stamp == w.calls) return;
+    if (c.cls < 0 || c.stamp == w.calls) continue;
     const double t = net_.class_temperature(c.cls, local);
-    if (!moved(t, c.reported_c)) return;
+    if (!moved(t, c.reported_c)) continue;
     report(c, t);
     // Now reported at t: into the class's cohort at t, if there is one.
     unchain_cohort(static_cast<int>(k));
@@ -264,8 +254,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     const int into_id = find_cohort(c.cls, t);
     if (into_id < 0) {
       chain_cohort(static_cast<int>(k));
-      if (std::isnan(t)) w.unsettled.push_back(static_cast<int>(k));
-      return;
+      continue;
     }
     Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
     if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
@@ -277,31 +266,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     w.racks.splice_front(into, c, last);
     c.cls = -1;
     w.free_cohorts.push_back(static_cast<int>(k));
-    if (std::isnan(t)) w.unsettled.push_back(into_id);
-  };
-  if (every_cohort) {
-    for (std::size_t k = 0; k < w.cohorts.size(); ++k) test(k);
-  } else {
-    // Only these can test otherwise than at the last call; the others' class inlet and reported
-    // inlet are those the last call found not moved (or reported them at). In cohort order, as
-    // the pass over every cohort.
-    const std::size_t classes = w.candidates.size();
-    for (std::size_t i = 0; i < classes; ++i) {
-      const auto cls = static_cast<std::size_t>(w.candidates[i]);
-      if (cls >= w.class_cohorts.size()) continue;
-      for (int k = w.class_cohorts[cls]; k >= 0;
-           k = w.cohorts[static_cast<std::size_t>(k)].next_of_class)
-        w.candidates.push_back(k);
-    }
-    w.candidates.erase(w.candidates.begin(),
-                       w.candidates.begin() + static_cast<std::ptrdiff_t>(classes));
-    w.candidates.insert(w.candidates.end(), w.fresh.begin(), w.fresh.end());
-    w.candidates.insert(w.candidates.end(), unsettled.begin(), unsettled.end());
-    std::sort(w.candidates.begin(), w.candidates.end());
-    w.candidates.erase(std::unique(w.candidates.begin(), w.candidates.end()), w.candidates.end());
-    for (const int k : w.candidates) test(static_cast<std::size_t>(k));
   }
-  w.fresh.clear();
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
 }
 
@@ -311,8 +276,6 @@ void DataHall::rebuild_cohorts(const RackGroups& groups) {
   net_.take_class_moves(w.moves);  // records the moves from now on
   w.moves.clear();
   w.valid = true;
-  w.fresh.clear();
-  w.unsettled.clear();
   w.cohorts.clear();
   w.free_cohorts.clear();
   w.class_cohorts.clear();
@@ -353,7 +316,6 @@ int DataHall::cohort_for(int cls, double reported_c) {
     w.cohorts.push_back(c);
   }
   chain_cohort(id);
-  w.fresh.push_back(id);
   return id;
 }
 

@@ -126,10 +126,7 @@ public:
   // not a number) since this call last reported it, ascending, and reports them at their inlet
   // now; a rack is first "reported" at its inlet when the hall is made. The racks of one class
   // of the network (same state, same inlet) reported at the same value are kept together, so a
-  // call costs O(classes + such cohorts + racks that changed class or are reported), not O(racks);
-  // while the network lists the classes whose temperatures moved, only their cohorts (and
-  // cohorts made since the last call) are tested: O(those + racks that changed class or are
-  // reported).
+  // call costs O(classes + such cohorts + racks that changed class or are reported), not O(racks).
   void take_moved_inlets(double tol_k, std::vector<int>& racks);
   // Steady-state rise of a rack's inlet over the supply per watt of its own power with the
   // CRAHs keeping up (a = 1): r/((1 − r)·W), K/W.
@@ -181,10 +178,6 @@ private:
     std::vector<int> cohort_of;      // per rack
     MemberLists racks;               // each cohort's racks
     std::vector<int> moves;          // work
-    // Cohorts to test at the next call besides those of the classes whose inlet moved: made
-    // since the last call, or reported at an inlet that is not a number (tested at each call).
-    std::vector<int> fresh, unsettled;
-    std::vector<int> candidates;  // work
   };
   void rebuild_cohorts(const RackGroups& groups);
   int find_cohort(int cls, double reported_c) const;  // −1: none

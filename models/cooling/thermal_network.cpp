@@ -662,7 +662,6 @@ int ThermalNetwork::new_class(const Class& like) {
   b.count[i] = 0;
   b.state_key[i] = state_hash(c, b.types[static_cast<std::size_t>(c.type)].size);
   touch_class(id);
-  record_moved_class(id);
   return id;
 }
 
@@ -741,15 +740,7 @@ bool ThermalNetwork::take_class_moves(std::vector<int>& groups) {
   if (valid) groups.insert(groups.end(), class_moves_.begin(), class_moves_.end());
   class_moves_.clear();
   moves_valid_ = aggregated_;
-  moved_classes_.clear();
-  moved_classes_valid_ = true;
   return valid;
-}
-
-bool ThermalNetwork::take_moved_classes(std::vector<int>& classes) {
-  if (!moves_valid_ || !moved_classes_valid_) return false;
-  classes.insert(classes.end(), moved_classes_.begin(), moved_classes_.end());
-  return true;
 }
 
 void ThermalNetwork::build_classes() {
@@ -1010,7 +1001,6 @@ void ThermalNetwork::solve_blocks() {
     if (moved) {
       c.y_valid = false;
       b.state_key[static_cast<std::size_t>(id)] = state_hash(c, m);
-      record_moved_class(id);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves.
     if (moved || zero) touch_class(id);

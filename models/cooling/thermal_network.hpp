@@ -181,11 +181,6 @@ public:
   // reader then reads every group's class again. Moves are recorded only between calls, so a
   // network nobody reads this way keeps no record.
   bool take_class_moves(std::vector<int>& groups);
-  // Appends the classes whose temperatures moved, or that were made, since the last call of
-  // take_class_moves() (an id may appear more than once) and returns true; false, appending
-  // nothing, when take_class_moves() would (the reader then reads every class again) or when
-  // more classes moved than are worth listing.
-  bool take_moved_classes(std::vector<int>& classes);
   long steady_factorizations() const { return steady_factorizations_; }
   // Makes the next step factor every group anew, as the first one does (tests compare an
   // incremental re-factorization with a full one).
@@ -333,15 +328,6 @@ private:
   void touch_class(int id);  // into Blocks::pending
   void resize_classes(std::size_t n);
   void move_group(int group, int to);
-  void record_moved_class(int id) {  // for take_moved_classes()
-    if (!moves_valid_ || !moved_classes_valid_) return;
-    if (moved_classes_.size() < 4 * blocks_->classes.size() + 64) {
-      moved_classes_.push_back(id);
-    } else {
-      moved_classes_valid_ = false;
-      moved_classes_.clear();
-    }
-  }
   void record_move(int group) {  // for take_class_moves()
     if (!moves_valid_) return;
     if (class_moves_.size() < blocks_->class_of.size()) {
@@ -375,13 +361,11 @@ private:
   bool fill_dirty_ = true;       // structure changed: assemble matrix_ anew
   std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_
   bool general_only_ = false;
-  bool aggregated_ = false;           // group temperatures live in blocks_->classes, not temp_c_
-  std::vector<int> class_moves_;      // take_class_moves(): groups moved since the last call
-  bool moves_valid_ = false;          // class_moves_ is complete since the last call
-  std::vector<int> moved_classes_;    // take_moved_classes(): since take_class_moves()
-  bool moved_classes_valid_ = false;  // moved_classes_ is complete
-  bool reinvert_ = false;             // forget_factorization(): invert every type again
-  bool incremental_ = true;           // set_incremental()
+  bool aggregated_ = false;       // group temperatures live in blocks_->classes, not temp_c_
+  std::vector<int> class_moves_;  // take_class_moves(): groups moved since the last call
+  bool moves_valid_ = false;      // class_moves_ is complete since the last call
+  bool reinvert_ = false;         // forget_factorization(): invert every type again
+  bool incremental_ = true;       // set_incremental()
   // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
   // +value, 2·link + 1 for −value.
   // The leading `fixed` sources change only with a full refill (C/Δt, links beyond the hubs):
