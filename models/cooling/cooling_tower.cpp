@@ -26,16 +26,31 @@ constexpr double lg_max = 8.0;
 
 }  // namespace
 
-double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg) {
-  const double w = std::clamp(wetbulb_c, wetbulb_min_c, wetbulb_max_c);
-  const double r = std::clamp(range_k, range_min_k, range_max_k);
-  const double l = std::clamp(lg, 0.0, lg_max);
-  double a = 0;
+std::span<const double, 27> yorkcalc_coefficients() {
+  return yorkcalc_c;
+}
+
+YorkCalc::YorkCalc(double wetbulb_c, double range_k)
+    : w_(std::clamp(wetbulb_c, wetbulb_min_c, wetbulb_max_c)),
+      r_(std::clamp(range_k, range_min_k, range_max_k)) {
+  // The terms of LG⁰, in the order and with the products the full sum makes.
   std::size_t k = 0;
-  for (const double lk : {1.0, l, l * l})
-    for (const double rj : {1.0, r, r * r})
-      for (const double wi : {1.0, w, w * w}) a += yorkcalc_c[k++] * lk * rj * wi;
+  for (const double rj : {1.0, r_, r_ * r_})
+    for (const double wi : {1.0, w_, w_ * w_}) at_lg0_ += yorkcalc_c[k++] * 1.0 * rj * wi;
+}
+
+double YorkCalc::approach_k(double lg) const {
+  const double l = std::clamp(lg, 0.0, lg_max);
+  double a = at_lg0_;
+  std::size_t k = 9;
+  for (const double lk : {l, l * l})
+    for (const double rj : {1.0, r_, r_ * r_})
+      for (const double wi : {1.0, w_, w_ * w_}) a += yorkcalc_c[k++] * lk * rj * wi;
   return a;
+}
+
+double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg) {
+  return YorkCalc(wetbulb_c, range_k).approach_k(lg);
 }
 
 CoolingTower::CoolingTower(const CoolingTowerDesign& design)
@@ -45,9 +60,8 @@ CoolingTower::CoolingTower(const CoolingTowerDesign& design)
                         (rho_water_kg_per_m3 * cp_water_j_per_kg_k * design.range_k)) {
   // The approach grows with LG; bisect for the design LG.
   double lo = 0.05, hi = lg_max;
-  const auto approach = [&](double lg) {
-    return yorkcalc_approach_k(design.wetbulb_c, design.range_k, lg);
-  };
+  const YorkCalc at_design(design.wetbulb_c, design.range_k);
+  const auto approach = [&](double lg) { return at_design.approach_k(lg); };
   if (!(approach(lo) <= design.approach_k && design.approach_k <= approach(hi)))
     throw std::invalid_argument(
         "cooling tower: the design approach is outside what the "
@@ -79,16 +93,15 @@ double CoolingTower::fixed_approach_setpoint_c(double wetbulb_c, double floor_c)
 TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double setpoint_c) const {
   TowerOperation op;
   const double range = range_k(heat_w);
-  const double full_c = wetbulb_c + yorkcalc_approach_k(wetbulb_c, range, lg_design_);
+  const YorkCalc approach(wetbulb_c, range);  // the wet-bulb and range are fixed here
+  const double full_c = wetbulb_c + approach.approach_k(lg_design_);
   if (heat_w <= 0 || design_.heat_w <= 0) {
     op.leaving_c = std::max(setpoint_c, wetbulb_c);
     op.approach_k = op.leaving_c - wetbulb_c;
     return op;
   }
   const double f_min = std::clamp(design_.min_airflow, 1e-3, 1.0);
-  const auto leaving_at = [&](double f) {
-    return wetbulb_c + yorkcalc_approach_k(wetbulb_c, range, lg_design_ / f);
-  };
+  const auto leaving_at = [&](double f) { return wetbulb_c + approach.approach_k(lg_design_ / f); };
   double f = 1.0;
   if (full_c >= setpoint_c) {
     op.leaving_c = full_c;

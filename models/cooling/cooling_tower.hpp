@@ -48,6 +48,8 @@
 // | drift              | 0.001 %       | DOE FEMP, modern drift eliminators                    |
 #pragma once
 
+#include <span>
+
 namespace joule::models::cooling {
 
 struct CoolingTowerDesign {
@@ -72,6 +74,20 @@ struct TowerOperation {
 // The YorkCalc approach (K) at wet-bulb `wetbulb_c`, range `range_k` and liquid-to-gas ratio
 // `lg`, inputs clamped to the correlation's bounds.
 double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg);
+// Its 27 coefficients c_ijk, at [k·9 + j·3 + i].
+std::span<const double, 27> yorkcalc_coefficients();
+// The same at a fixed wet-bulb and range, for a search over LG (the tower's fan speed): the
+// nine terms without LG, which lead the sum, are added once; approach_k(lg) then adds the
+// other eighteen in the same order, so it returns yorkcalc_approach_k's bits.
+class YorkCalc {
+public:
+  YorkCalc(double wetbulb_c, double range_k);
+  double approach_k(double lg) const;
+
+private:
+  double w_, r_;  // clamped
+  double at_lg0_ = 0;
+};
 
 class CoolingTower {
 public:

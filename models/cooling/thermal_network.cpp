@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <type_traits>
 
 namespace joule::models::cooling {
 
@@ -167,6 +168,7 @@ void ThermalNetwork::step(double dt_s) {
     }
     refill_all_ = false;
     use_blocks_ = !general_only_ && blocks_ && factor_blocks();
+    if (use_blocks_) blocks_->all_pending = true;  // types, C/Δt or the inverses may have moved
     changed_boundary_links_.clear();
     if (!use_blocks_) {
       drop_classes();
@@ -365,6 +367,10 @@ bool ThermalNetwork::invert(Type& t) {
     for (int c = 0; c < m; ++c) t.inv[static_cast<std::size_t>(r * max_group + c)] = inverse(r, c);
     for (int k = 0; k < h; ++k) t.g[static_cast<std::size_t>(r * max_hubs + k)] = gg(r, k);
   }
+  t.g_zero = true;
+  for (int r = 0; r < m; ++r)
+    for (int k = 0; k < h; ++k)
+      t.g_zero = t.g_zero && t.g[static_cast<std::size_t>(r * max_hubs + k)] == 0;
   for (int k = 0; k < h; ++k)
     for (int c = 0; c < h; ++c) {
       double p = 0;
@@ -622,27 +628,57 @@ bool same_state(const Class& a, const Class& b) {
 
 }  // namespace
 
+void ThermalNetwork::resize_classes(std::size_t n) {
+  Blocks& b = *blocks_;
+  b.classes.resize(n);
+  b.count.resize(n, 0);
+  b.state_key.resize(n, 0);
+  b.term.resize(n * static_cast<std::size_t>(b.hubs), 0.0);
+}
+
+void ThermalNetwork::touch_class(int id) {
+  Class& c = blocks_->classes[static_cast<std::size_t>(id)];
+  if (c.listed) return;
+  c.listed = true;
+  blocks_->pending.push_back(id);
+}
+
 int ThermalNetwork::new_class(const Class& like) {
   Blocks& b = *blocks_;
   Class c = like;  // `like` may live in b.classes
   c.count = 0;
   c.head = -1;
+  c.y_valid = c.listed = false;
+  int id;
   if (!b.free_classes.empty()) {
-    const int id = b.free_classes.back();
+    id = b.free_classes.back();
     b.free_classes.pop_back();
-    b.classes[static_cast<std::size_t>(id)] = c;
-    return id;
+  } else {
+    id = static_cast<int>(b.classes.size());
+    resize_classes(b.classes.size() + 1);
   }
-  b.classes.push_back(c);
-  return static_cast<int>(b.classes.size()) - 1;
+  const auto i = static_cast<std::size_t>(id);
+  b.classes[i] = c;
+  b.count[i] = 0;
+  b.state_key[i] = state_hash(c, b.types[static_cast<std::size_t>(c.type)].size);
+  touch_class(id);
+  return id;
 }
 
 void ThermalNetwork::move_group(int group, int to) {
   Blocks& b = *blocks_;
   const auto g = static_cast<std::size_t>(group);
   const int from = b.class_of[g];
-  if (from >= 0) b.members.unlink(b.classes[static_cast<std::size_t>(from)], group);
-  b.members.push_front(b.classes[static_cast<std::size_t>(to)], group);
+  if (from >= 0) {
+    Class& f = b.classes[static_cast<std::size_t>(from)];
+    b.members.unlink(f, group);
+    b.count[static_cast<std::size_t>(from)] = f.count;
+    touch_class(from);
+  }
+  Class& t = b.classes[static_cast<std::size_t>(to)];
+  b.members.push_front(t, group);
+  b.count[static_cast<std::size_t>(to)] = t.count;
+  touch_class(to);
   b.class_of[g] = to;
   record_move(group);
 }
@@ -713,6 +749,11 @@ void ThermalNetwork::build_classes() {
   Blocks& b = *blocks_;
   const std::size_t groups = b.group_start.size() - 1;
   b.classes.clear();
+  b.count.clear();
+  b.state_key.clear();
+  b.term.clear();
+  b.pending.clear();
+  b.all_pending = true;
   b.free_classes.clear();
   b.splits.clear();
   b.class_of.assign(groups, -1);
@@ -748,6 +789,11 @@ void ThermalNetwork::drop_classes() {
     temp_c_[node] = temperature(Node{static_cast<int>(node)});
   }
   b.classes.clear();
+  b.count.clear();
+  b.state_key.clear();
+  b.term.clear();
+  b.pending.clear();
+  b.all_pending = true;
   b.free_classes.clear();
   b.splits.clear();
   aggregated_ = false;
@@ -756,37 +802,41 @@ void ThermalNetwork::drop_classes() {
 int ThermalNetwork::group_classes() const {
   if (!aggregated_) return 0;
   int n = 0;
-  for (const Class& c : blocks_->classes) n += c.count > 0;
+  for (const int c : blocks_->count) n += c > 0;
   return n;
 }
 
 // Classes whose states became bit-for-bit equal are merged (the smaller into the larger), and
-// the slots left empty are kept for reuse, the lowest first.
+// the slots left empty are kept for reuse, the lowest first. Each class's state hash is kept
+// from its last change (Blocks::state_key): a probe compares hashes, and states only when they
+// agree.
 void ThermalNetwork::merge_classes() {
   Blocks& b = *blocks_;
   std::size_t live = 0;
-  for (const Class& c : b.classes) live += c.count > 0;
+  for (const int n : b.count) live += n > 0;
   std::size_t size = 16;
   while (size < 2 * live) size *= 2;
   b.table.assign(size, -1);
   const std::size_t mask = size - 1;
   for (std::size_t id = 0; id < b.classes.size(); ++id) {
-    if (b.classes[id].count == 0) continue;
-    const int m = b.types[static_cast<std::size_t>(b.classes[id].type)].size;
-    std::size_t slot = static_cast<std::size_t>(state_hash(b.classes[id], m)) & mask;
+    if (b.count[id] == 0) continue;
+    const std::uint64_t key = b.state_key[id];
+    std::size_t slot = static_cast<std::size_t>(key) & mask;
     while (true) {
       const int other = b.table[slot];
       if (other < 0) {
         b.table[slot] = static_cast<int>(id);
         break;
       }
-      Class& o = b.classes[static_cast<std::size_t>(other)];
-      Class& c = b.classes[id];
-      if (same_state(o, c)) {
+      if (b.state_key[static_cast<std::size_t>(other)] == key &&
+          same_state(b.classes[static_cast<std::size_t>(other)], b.classes[id])) {
+        Class& o = b.classes[static_cast<std::size_t>(other)];
+        Class& c = b.classes[id];
         const bool keep_other = o.count >= c.count;
         Class& into = keep_other ? o : c;
         Class& from = keep_other ? c : o;
         const int into_id = keep_other ? other : static_cast<int>(id);
+        const int from_id = keep_other ? static_cast<int>(id) : other;
         int last = -1;
         for (int g = from.head; g >= 0; g = b.members.next[static_cast<std::size_t>(g)]) {
           b.class_of[static_cast<std::size_t>(g)] = into_id;
@@ -794,6 +844,10 @@ void ThermalNetwork::merge_classes() {
           last = g;
         }
         b.members.splice_front(into, from, last);
+        b.count[static_cast<std::size_t>(into_id)] = into.count;
+        b.count[static_cast<std::size_t>(from_id)] = 0;
+        touch_class(into_id);
+        touch_class(from_id);
         b.table[slot] = into_id;
         break;
       }
@@ -801,49 +855,107 @@ void ThermalNetwork::merge_classes() {
     }
   }
   b.splits.clear();
-  while (!b.classes.empty() && b.classes.back().count == 0) b.classes.pop_back();
+  std::size_t n = b.classes.size();
+  while (n > 0 && b.count[n - 1] == 0) --n;
+  if (n < b.classes.size()) resize_classes(n);
   b.free_classes.clear();
-  for (std::size_t id = b.classes.size(); id-- > 0;)
-    if (b.classes[id].count == 0) b.free_classes.push_back(static_cast<int>(id));
+  for (std::size_t id = n; id-- > 0;)
+    if (b.count[id] == 0) b.free_classes.push_back(static_cast<int>(id));
 }
 
 // One step by classes: y_c = A_gg⁻¹ b_c, Σ_g A_hg y_g = Σ_c count_c · A_hg y_c, then
-// x_c = y_c − G x_h.
+// x_c = y_c − G x_h, each for the classes whose inputs changed (header).
 void ThermalNetwork::solve_blocks() {
   Blocks& b = *blocks_;
   const int h = b.hubs;
+  const auto hubs = static_cast<std::size_t>(h);
+  if (!incremental_) b.all_pending = true;
   for (Type& t : b.types) {
     if (t.count == 0) continue;
-    t.b.fill(0.0);
+    std::array<double, max_group> rhs{};
     for (const BoundaryTerm& term : t.boundary)
-      t.b[static_cast<std::size_t>(term.local)] +=
+      rhs[static_cast<std::size_t>(term.local)] +=
           term.value * boundary_c_[static_cast<std::size_t>(term.boundary)];
+    if (!same_bits(rhs, t.b)) {
+      t.b = rhs;
+      b.all_pending = true;
+    }
   }
+  // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
+  // its count moved (an empty class's terms are 0).
+  b.work.clear();
+  if (b.all_pending) {
+    b.all_pending = false;
+    for (std::size_t id = 0; id < b.classes.size(); ++id) {
+      b.classes[id].y_valid = b.classes[id].listed = false;
+      b.work.push_back(static_cast<int>(id));
+    }
+  } else {
+    for (const int id : b.pending) {
+      if (static_cast<std::size_t>(id) >= b.classes.size()) continue;
+      Class& c = b.classes[static_cast<std::size_t>(id)];
+      if (!c.listed) continue;
+      c.listed = false;
+      b.work.push_back(id);
+    }
+  }
+  b.pending.clear();
+  // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
+  // fixed, and for any sizes: the same operations in the same order either way.
+  bool racks = h == 1;
+  for (const Type& t : b.types) racks = racks && (t.count == 0 || t.size == 2);
+  int solved = 0;
+  const auto solve_y = [&](auto group_size, auto hub_count) {
+    constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
+    const int hs = fixed_h > 0 ? fixed_h : h;
+    for (const int id : b.work) {
+      Class& c = b.classes[static_cast<std::size_t>(id)];
+      double* term = b.term.data() + static_cast<std::size_t>(id) * hubs;
+      if (c.count == 0) {
+        std::fill(term, term + hs, 0.0);
+        continue;
+      }
+      const Type& t = b.types[static_cast<std::size_t>(c.type)];
+      const int m = fixed_m > 0 ? fixed_m : t.size;
+      if (!c.y_valid) {
+        ++solved;
+        std::array<double, max_group> rhs;
+        for (int i = 0; i < m; ++i) {
+          const auto u = static_cast<std::size_t>(i);
+          rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
+        }
+        for (int r = 0; r < m; ++r) {
+          double y = 0;
+          for (int i = 0; i < m; ++i)
+            y += t.inv[static_cast<std::size_t>(r * max_group + i)] *
+                 rhs[static_cast<std::size_t>(i)];
+          c.y[static_cast<std::size_t>(r)] = y;
+        }
+        c.y_valid = true;
+      }
+      const auto count = static_cast<double>(c.count);
+      for (int k = 0; k < hs; ++k) {
+        double s = 0;
+        for (int l = 0; l < m; ++l)
+          s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
+        term[k] = count * s;
+      }
+    }
+  };
+  if (racks)
+    solve_y(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
+  else
+    solve_y(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
+  b.solved = solved;
+  // The hub sums in class order, from every class's terms (0 for an empty slot: adding +0 to a
+  // sum that starts at +0 leaves its bits as they were).
   std::array<double, max_hubs> sum{};
-  for (Class& c : b.classes) {
-    if (c.count == 0) continue;
-    const Type& t = b.types[static_cast<std::size_t>(c.type)];
-    const int m = t.size;
-    std::array<double, max_group> rhs;
-    for (int i = 0; i < m; ++i) {
-      const auto u = static_cast<std::size_t>(i);
-      rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
-    }
-    for (int r = 0; r < m; ++r) {
-      double y = 0;
-      for (int i = 0; i < m; ++i)
-        y += t.inv[static_cast<std::size_t>(r * max_group + i)] * rhs[static_cast<std::size_t>(i)];
-      c.y[static_cast<std::size_t>(r)] = y;
-    }
-    const auto count = static_cast<double>(c.count);
-    for (int k = 0; k < h; ++k) {
-      double s = 0;
-      for (int l = 0; l < m; ++l)
-        s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
-      sum[static_cast<std::size_t>(k)] += count * s;
-    }
+  for (std::size_t id = 0; id < b.classes.size(); ++id) {
+    const double* term = b.term.data() + id * hubs;
+    for (std::size_t k = 0; k < hubs; ++k) sum[k] += term[k];
   }
   // Hubs: (A_hh − Σ A_hg G_g) x_h = b_h − Σ A_hg y_g
+  bool hubs_moved = false;
   if (h > 0) {
     std::fill(b.rh.begin(), b.rh.end(), 0.0);
     for (const int k : b.hub_boundary_links) {
@@ -859,21 +971,52 @@ void ThermalNetwork::solve_blocks() {
     }
     const Eigen::VectorXd xh = b.schur.solve(b.r);
     for (int k = 0; k < h; ++k) {
+      hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
       b.xh[static_cast<std::size_t>(k)] = xh[k];
       temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
     }
   }
-  // x_g = y_g − G_g x_h
-  for (Class& c : b.classes) {
-    if (c.count == 0) continue;
+  // x_g = y_g − G_g x_h for the classes solved, or for every class when x_h moved and some
+  // class sees it (G ≠ 0), or it is not finite (0·x_h not 0).
+  bool every = false;
+  if (hubs_moved) {
+    for (int k = 0; k < h; ++k) every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
+    for (const Type& t : b.types) every = every || (t.count > 0 && !t.g_zero);
+  }
+  const auto solve_x = [&](int id, auto group_size, auto hub_count) {
+    constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
+    Class& c = b.classes[static_cast<std::size_t>(id)];
+    if (c.count == 0) return;
     const Type& t = b.types[static_cast<std::size_t>(c.type)];
-    for (int l = 0; l < t.size; ++l) {
+    const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
+    bool moved = false, zero = false;
+    for (int l = 0; l < m; ++l) {
       double x = c.y[static_cast<std::size_t>(l)];
-      for (int k = 0; k < h; ++k)
+      zero = zero || x == 0;
+      for (int k = 0; k < hs; ++k)
         x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] * b.xh[static_cast<std::size_t>(k)];
+      moved = moved || bits_of(x) != bits_of(c.t[static_cast<std::size_t>(l)]);
       c.t[static_cast<std::size_t>(l)] = x;
     }
-  }
+    if (moved) {
+      c.y_valid = false;
+      b.state_key[static_cast<std::size_t>(id)] = state_hash(c, m);
+    }
+    // At its fixed point (x = t, y from this t) a class rests until an input moves.
+    if (moved || zero) touch_class(id);
+  };
+  const auto solve_xs = [&](auto group_size, auto hub_count) {
+    if (every) {
+      for (std::size_t id = 0; id < b.classes.size(); ++id)
+        solve_x(static_cast<int>(id), group_size, hub_count);
+    } else {
+      for (const int id : b.work) solve_x(id, group_size, hub_count);
+    }
+  };
+  if (racks)
+    solve_xs(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
+  else
+    solve_xs(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
 }
 
 void ThermalNetwork::solve_steady() {

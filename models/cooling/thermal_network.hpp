@@ -45,6 +45,20 @@
 // only the hubs: their entries of the matrix are summed again from their contributions, in the
 // order a full refill sums them, and the Schur complement rebuilt (O(types)).
 //
+// A step also skips what it would compute again from the same bits. A class's y_c depends only
+// on its t, q and type (A_gg⁻¹, C/Δt) and the boundary temperatures; its x_c = y_c − G x_h also
+// on the hubs' x_h. A class whose x_c came out bit-for-bit equal to its t (it has reached the
+// implicit step's fixed point, as an idle rack does some 75 steps after its last change) keeps
+// its y_c and its term count · A_hg y_c of the hub sums, and is not solved again until its
+// state, its member count, the boundary terms or the factorization change, or x_h changes while
+// its type couples it to the hubs (G ≠ 0: with the CRAHs keeping up, G = 0 and the racks see
+// the room only through the hub sums). The hub sums still add every class's term in class order
+// (the cached terms, the same numbers as recomputed), and the merge hashes each class's state
+// once per change of state (the hash kept), so a step costs O(classes) additions and table
+// probes plus O(classes that moved) solves. With G = 0 and a finite x_h, y − 0·x_h = y for every
+// y ≠ 0; a class with a zero in y_c is solved every step. `set_incremental(false)` solves every
+// class every step (the tests compare both, bit for bit).
+//
 // Energy: summing the node equations, internal conductances cancel and, when every node's
 // stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
 // out to boundaries, so
@@ -125,6 +139,14 @@ public:
     general_only_ = on;
     dirty_ = refill_all_ = true;
   }
+  // Solve only the classes whose inputs changed (see above; on by default), or every class at
+  // every step: the same bits either way.
+  void set_incremental(bool on) {
+    incremental_ = on;
+    if (blocks_) blocks_->all_pending = true;
+  }
+  // Classes solved at the last step (every class with members without the skip).
+  int classes_solved() const { return blocks_ ? blocks_->solved : 0; }
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
@@ -204,6 +226,7 @@ private:
     std::array<double, max_group * max_hubs> g{};     // G = A_gg⁻¹ A_gh, [l·8 + k]
     std::array<double, max_hubs * max_hubs> p{};      // A_hg G, [k·8 + k']
     std::array<double, max_group> b{};                // boundary terms of the right-hand side
+    bool g_zero = false;                              // G = 0: x_g does not depend on x_h
     bool same_as(const Type& o) const;
   };
   // Groups in the same state (type, temperatures, heat; so the same y_g and x_g): solved once.
@@ -212,6 +235,9 @@ private:
     int count = 0;  // member groups; 0: a free slot
     int head = -1;  // first member (members are linked through Blocks::members)
     std::array<double, max_group> t{}, q{}, y{};
+    // y (and the class's terms of the hub sums) computed from the present t, q, type and
+    // boundary terms; `listed`: in Blocks::pending.
+    bool y_valid = false, listed = false;
   };
   // Block elimination of small node groups around a few hubs (see the header comment). The
   // structure (hubs, groups, where each matrix entry goes) depends only on the sparsity pattern
@@ -266,6 +292,16 @@ private:
       }
     };
     std::unordered_map<SplitKey, int, SplitHash> splits;
+    // Per class slot, dense: members (a copy of Class::count), the hash of the state (kept
+    // from its last change) and the class's terms count · A_hg y of the hub sums ([id·hubs + k]).
+    std::vector<int> count;
+    std::vector<std::uint64_t> state_key;
+    std::vector<double> term;
+    // Classes to solve at the next step (a state, count or type that changed, or not yet at
+    // their fixed point); every class when `all_pending`. May hold an id twice or a freed one.
+    std::vector<int> pending, work;
+    bool all_pending = true;
+    int solved = 0;              // classes solved at the last step
     std::vector<int> table;      // work: open addressing of classes by state, for merging
     std::vector<double> xh, rh;  // work
     Eigen::VectorXd r;
@@ -289,6 +325,8 @@ private:
   void build_classes();
   void drop_classes();
   int new_class(const Class& like);
+  void touch_class(int id);  // into Blocks::pending
+  void resize_classes(std::size_t n);
   void move_group(int group, int to);
   void record_move(int group) {  // for take_class_moves()
     if (!moves_valid_) return;
@@ -327,6 +365,7 @@ private:
   std::vector<int> class_moves_;  // take_class_moves(): groups moved since the last call
   bool moves_valid_ = false;      // class_moves_ is complete since the last call
   bool reinvert_ = false;         // forget_factorization(): invert every type again
+  bool incremental_ = true;       // set_incremental()
   // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
   // +value, 2·link + 1 for −value.
   // The leading `fixed` sources change only with a full refill (C/Δt, links beyond the hubs):

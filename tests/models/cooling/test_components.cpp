@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -190,6 +191,36 @@ TEST_CASE("cooling tower: YorkCalc approach, fan control, basin heaters") {
   // Basin heaters: 130 W/K per MW below 2 °C dry-bulb.
   CHECK(t.basin_heater_w(-8) == doctest::Approx(130 * 10.0));
   CHECK(t.basin_heater_w(5) == 0.0);
+}
+
+TEST_CASE("cooling tower: YorkCalc at a fixed wet-bulb and range gives the full sum's bits") {
+  // The full sum, term by term in coefficient order, as the correlation is written.
+  const auto full = [](double wetbulb_c, double range_k, double lg) {
+    const double w = std::clamp(wetbulb_c, -34.4, 26.7), r = std::clamp(range_k, 1.1, 22.2);
+    const double l = std::clamp(lg, 0.0, 8.0);
+    const auto c = yorkcalc_coefficients();
+    double a = 0;
+    std::size_t k = 0;
+    for (const double lk : {1.0, l, l * l})
+      for (const double rj : {1.0, r, r * r})
+        for (const double wi : {1.0, w, w * w}) a += c[k++] * lk * rj * wi;
+    return a;
+  };
+  int points = 0;
+  for (const double wb : {-40.0, -34.4, -5.3, 0.0, 12.7, 25.6, 26.7, 30.0})
+    for (const double range : {0.0, 1.1, 2.78, 5.56, 13.1, 22.2, 30.0}) {
+      const YorkCalc at(wb, range);
+      // LG back and forth over the fans' search range and past the bounds.
+      for (const double lg : {0.0, 0.05, 1.3, 8.0, 9.5, 0.7, 1.3, 4.2, 0.05}) {
+        CAPTURE(wb);
+        CAPTURE(range);
+        CAPTURE(lg);
+        CHECK(at.approach_k(lg) == full(wb, range, lg));
+        CHECK(yorkcalc_approach_k(wb, range, lg) == full(wb, range, lg));
+        ++points;
+      }
+    }
+  CHECK(points == 8 * 7 * 9);
 }
 
 TEST_CASE("water use: evaporation, blowdown and drift") {
