@@ -1,8 +1,9 @@
 #include "app/h5.hpp"
 
 #include <hdf5_hl.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
+#include <array>
 #include <bit>
 #include <cstring>
 #include <stdexcept>
@@ -344,27 +345,67 @@ void check_level(int level, const std::string& where) {
 }
 }  // namespace
 
+namespace {
+
+// One libdeflate compressor per level, per thread: a compressor holds its match finder's tables
+// (hundreds of KiB), too costly to allocate per chunk, and may not be shared between threads.
+class Compressors {
+public:
+  Compressors() = default;
+  Compressors(const Compressors&) = delete;
+  Compressors& operator=(const Compressors&) = delete;
+  ~Compressors() {
+    for (libdeflate_compressor* c : by_level_) libdeflate_free_compressor(c);
+  }
+  libdeflate_compressor& at(int level) {
+    libdeflate_compressor*& c = by_level_.at(static_cast<std::size_t>(level));
+    if (!c) c = libdeflate_alloc_compressor(level);
+    if (!c)
+      throw Error("HDF5: no memory for a deflate compressor at level " + std::to_string(level));
+    return *c;
+  }
+
+private:
+  std::array<libdeflate_compressor*, 10> by_level_{};  // levels 0–9
+};
+
+// Per-thread scratch of encode_chunk, kept between chunks: the shuffled bytes and the compressed
+// stream (its worst-case size), so a chunk allocates only its result.
+struct EncodeScratch {
+  Compressors compressors;
+  Bytes shuffled;
+  Bytes compressed;
+};
+
+EncodeScratch& scratch() {
+  thread_local EncodeScratch s;
+  return s;
+}
+
+}  // namespace
+
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage) {
   check_level(storage.level, "");
-  Bytes shuffled;
+  EncodeScratch& s = scratch();
   const Bytes* in = &raw;
   if (storage.shuffle && item_size > 1) {
     // H5Z_filter_shuffle: byte k of every value, then byte k + 1 of every value, ...
     const std::size_t n = raw.size() / item_size;
-    shuffled.resize(raw.size());
+    s.shuffled.resize(raw.size());
     for (std::size_t k = 0; k < item_size; ++k)
-      for (std::size_t i = 0; i < n; ++i) shuffled[k * n + i] = raw[i * item_size + k];
-    in = &shuffled;
+      for (std::size_t i = 0; i < n; ++i) s.shuffled[k * n + i] = raw[i * item_size + k];
+    in = &s.shuffled;
   }
-  // H5Z_filter_deflate: one zlib stream of the whole chunk, compress2 at the level.
-  uLongf size = compressBound(static_cast<uLong>(in->size()));
-  Bytes out(size);
-  const int status =
-      compress2(out.data(), &size, in->data(), static_cast<uLong>(in->size()), storage.level);
-  if (status != Z_OK)
-    throw Error("HDF5: deflate of a chunk failed (zlib status " + std::to_string(status) + ")");
-  out.resize(size);
-  return out;
+  // H5Z_filter_deflate's format: one zlib stream (RFC 1950: header, deflate, Adler-32) of the
+  // whole chunk, which HDF5's filter inflates whoever compressed it. libdeflate, not zlib,
+  // compresses it: the same format, about half the CPU (docs/reliability.md); its level scale is
+  // zlib's, but its streams are its own, so the bytes depend on libdeflate's version alone.
+  libdeflate_compressor& c = s.compressors.at(storage.level);
+  s.compressed.resize(libdeflate_zlib_compress_bound(&c, in->size()));
+  const std::size_t size = libdeflate_zlib_compress(&c, in->data(), in->size(), s.compressed.data(),
+                                                    s.compressed.size());
+  if (size == 0) throw Error("HDF5: deflate of a chunk failed (libdeflate)");
+  return Bytes(s.compressed.begin(), s.compressed.begin() + static_cast<std::ptrdiff_t>(size));
 }
 
 ChunkWorker::ChunkWorker() : thread_([this] { loop(); }) {}

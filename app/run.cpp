@@ -78,10 +78,12 @@ using sim::joules_per_kwh;
 
 // The per-rack matrices and the GPU power histogram: float32 (relative rounding error ≤ 2^-24
 // ≈ 6e-8, far below any model's accuracy; half the bytes to compress and store), without the
-// shuffle filter, deflate level 3: the cheapest in CPU per MiB at about the smallest size
-// (bench/bench_output.py; docs/reliability.md, "Round two (#20), fourth part: output"). The
-// facility traces, whose integrals are the summary's totals, stay float64 at level 4 + shuffle.
-constexpr h5::Storage matrix_storage{h5::Precision::float32, false, 3};
+// shuffle filter (docs/reliability.md, "Round two (#20), fourth part: output"), at libdeflate's
+// level 4: smaller than zlib's level 3 was (−10 % over a 100k-GPU year) for less CPU (−20 %);
+// level 1 would cost 45 % less but store 14 % more (bench/bench_output.py; docs/reliability.md,
+// "seventh part: deflate"). The facility traces, whose integrals are the summary's totals, stay
+// float64, shuffled, at level 5 (h5::Storage's default).
+constexpr h5::Storage matrix_storage{h5::Precision::float32, false, 4};
 
 // Writes the traces while the world runs. Samples are engine events at the latest priority, so
 // they see every change at their instant; each sample is the interval's energy delta divided by

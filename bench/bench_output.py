@@ -1,11 +1,17 @@
 #!/usr/bin/python3
 """Output cost per trace: what deflate costs and saves for each dataset of a Joule HDF5 file.
 
-    bench/bench_output.py FILE.h5 [--levels 1,4,6] [--float32-levels 0,1,2,3,4,6]
+    bench/bench_output.py FILE.h5 [--codec libdeflate|zlib] [--levels 1,4,6]
+                          [--float32-levels 0,1,2,3,4,6] [--float64-levels 1,4,6]
+
+--codec: the compressor, libdeflate (default: the writer's, `libdeflate_zlib_compress` through
+ctypes, one compressor per level reused) or zlib (`zlib.compress`, i.e. `compress2`, the
+writer's before #20's seventh part). Both write a zlib stream that HDF5's deflate filter reads;
+libdeflate has levels 0-12, zlib 0-9.
 
 Table 1, per trace: every chunked float dataset of FILE (a run's output) is compressed the way
-Joule's writer does (the same zlib call, `compress2`, on the same bytes, chunk by chunk with the
-dataset's own chunk shape), in the dtype it is stored in: first with its own filters (shuffle or
+Joule's writer does (the codec's call on the same bytes, chunk by chunk with the dataset's own
+chunk shape), in the dtype it is stored in: first with its own filters (shuffle or
 not, its deflate level: "stored", e.g. sL4 = shuffle + level 4, L3 = level 3 alone), then
 byte-shuffled and deflated at each of --levels: raw size, compressed size and the CPU time of
 compression. For float64 datasets it also gives the float32 size at the first level and the
@@ -16,10 +22,16 @@ Table 2, the float32 format: the per-rack matrices (/racks/*) and the GPU power 
 --float32-levels: compressed size, CPU time and CPU milliseconds per MiB of raw data. This is
 the measurement the writer's level for those datasets was chosen by (docs/reliability.md).
 
+Table 3, the float64 traces (every float64 dataset of Table 1: the facility traces and their
+time coordinates) together, byte-shuffled as stored, at each of --float64-levels: the same
+columns.
+
 The time is the process CPU time of shuffle + zlib alone, best of --repeat passes; HDF5's own
 work on top of it (chunk index, I/O) is not counted.
 """
 import argparse
+import ctypes
+import ctypes.util
 import time
 import zlib
 
@@ -49,6 +61,43 @@ def chunks_of(values, chunk_shape):
     return out
 
 
+class LibDeflate:
+    """libdeflate_zlib_compress with one compressor per level, as the writer keeps them."""
+
+    def __init__(self):
+        name = ctypes.util.find_library("deflate")
+        if not name:
+            raise SystemExit("bench_output: libdeflate not found (Debian: libdeflate0)")
+        lib = ctypes.CDLL(name)
+        lib.libdeflate_alloc_compressor.restype = ctypes.c_void_p
+        lib.libdeflate_alloc_compressor.argtypes = [ctypes.c_int]
+        lib.libdeflate_zlib_compress_bound.restype = ctypes.c_size_t
+        lib.libdeflate_zlib_compress_bound.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        lib.libdeflate_zlib_compress.restype = ctypes.c_size_t
+        lib.libdeflate_zlib_compress.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                                 ctypes.c_void_p, ctypes.c_size_t]
+        self.lib = lib
+        self.compressors = {}
+        self.out = ctypes.create_string_buffer(1)
+
+    def __call__(self, data, level):
+        c = self.compressors.get(level)
+        if c is None:
+            c = self.compressors[level] = self.lib.libdeflate_alloc_compressor(level)
+            if not c:
+                raise SystemExit(f"bench_output: libdeflate has no level {level} (0-12)")
+        bound = self.lib.libdeflate_zlib_compress_bound(c, len(data))
+        if len(self.out) < bound:
+            self.out = ctypes.create_string_buffer(bound)
+        n = self.lib.libdeflate_zlib_compress(c, data, len(data), self.out, bound)
+        if n == 0:
+            raise SystemExit("bench_output: libdeflate_zlib_compress failed")
+        return n
+
+
+CODEC = None  # set in main: a function (bytes, level) -> compressed size
+
+
 def deflate(chunks, itemsize, level, use_shuffle, repeat):
     best, size = None, 0
     for _ in range(repeat):
@@ -56,7 +105,7 @@ def deflate(chunks, itemsize, level, use_shuffle, repeat):
         size = 0
         for raw in chunks:
             data = shuffle(raw, itemsize) if use_shuffle else raw
-            size += len(zlib.compress(data, level))
+            size += CODEC(data, level)
         cpu = time.process_time() - start
         best = cpu if best is None else min(best, cpu)
     return size, best
@@ -67,10 +116,16 @@ def main():
     ap.add_argument("file")
     ap.add_argument("--levels", default="1,4,6")
     ap.add_argument("--float32-levels", default="0,1,2,3,4,6")
+    ap.add_argument("--float64-levels", default="1,4,6")
+    ap.add_argument("--codec", choices=("libdeflate", "zlib"), default="libdeflate")
     ap.add_argument("--repeat", type=int, default=3, help="passes per measurement (best kept)")
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
     levels32 = [int(x) for x in args.float32_levels.split(",")]
+    levels64 = [int(x) for x in args.float64_levels.split(",")]
+    global CODEC
+    CODEC = LibDeflate() if args.codec == "libdeflate" else lambda d, lv: len(zlib.compress(d, lv))
+    print(f"codec: {args.codec}")
     rows = []
     with h5py.File(args.file, "r") as f:
         def visit(name, obj):
@@ -117,23 +172,33 @@ def main():
     # Table 2: the float32 datasets together, shuffle on and off, level by level.
     picked = [(n, v.astype(np.float32), c) for n, v, c, _ in rows
               if any(n.startswith(g) for g in FLOAT32_GROUPS) and v.ndim == 2]
-    if not picked:
-        return
-    raw32 = sum(v.nbytes for _, v, _ in picked)
+    if picked:
+        by_level(picked, 4, (True, False), levels32, args.repeat, "float32 datasets")
+    # Table 3: the float64 traces together, shuffled as stored, level by level.
+    wide = [(n, v, c) for n, v, c, _ in rows if v.dtype == np.float64]
+    if wide:
+        by_level(wide, 8, (True,), levels64, args.repeat, "float64 datasets")
+
+
+def by_level(picked, itemsize, shuffles, levels, repeat, what):
+    mib = 2.0 ** 20
+    raw = sum(v.nbytes for _, v, _ in picked)
     chunked = [chunks_of(v, c) for _, v, c in picked]
     print()
-    print(f"float32 datasets ({', '.join(n for n, _, _ in picked)}): {raw32 / mib:.2f} MiB raw")
+    names = ", ".join(n for n, _, _ in picked)
+    print(f"{what} ({names if len(picked) <= 6 else str(len(picked)) + ' of them'}): "
+          f"{raw / mib:.2f} MiB raw")
     print(f"{'filters':14s} {'MiB':>8s} {'ratio':>6s} {'CPU ms':>8s} {'ms/MiB raw':>11s}")
-    for use_shuffle in (True, False):
-        for lv in levels32:
+    for use_shuffle in shuffles:
+        for lv in levels:
             size = cpu = 0.0
             for chunks in chunked:
-                s, c = deflate(chunks, 4, lv, use_shuffle, args.repeat)
+                s, c = deflate(chunks, itemsize, lv, use_shuffle, repeat)
                 size += s
                 cpu += c
             label = ("shuffle" if use_shuffle else "no shuffle") + f" L{lv}"
-            print(f"{label:14s} {size / mib:8.2f} {raw32 / max(size, 1):6.1f} {cpu * 1e3:8.1f} "
-                  f"{cpu * 1e3 / (raw32 / mib):11.2f}")
+            print(f"{label:14s} {size / mib:8.2f} {raw / max(size, 1):6.1f} {cpu * 1e3:8.1f} "
+                  f"{cpu * 1e3 / (raw / mib):11.2f}")
 
 
 if __name__ == "__main__":

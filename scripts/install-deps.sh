@@ -4,6 +4,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config git
   libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev doctest-dev libcli11-dev
+  libdeflate-dev  # the output's chunk compression (app/h5.cpp)
+  zlib1g-dev  # the tests inflate those chunks with zlib (tests/app/test_h5_series.cpp)
   libopenmpi-dev openmpi-bin  # optional: MPI sweeps (`mpirun joule sweep`)
   pybind11-dev python3-dev  # the joule Python module (python/); built only where found
   python3 python3-h5py python3-numpy python3-matplotlib python3-pytest

@@ -1,7 +1,9 @@
-// The output series (app/h5.*): float32 storage, chunks the series compresses itself and writes
-// with H5Dwrite_chunk (on a worker thread or not: the same bytes), and the writer's errors.
+// The output series (app/h5.*): float32 storage, chunks the series compresses itself
+// (libdeflate, read back by zlib's inflate) and writes with H5Dwrite_chunk (on a worker thread or
+// not: the same bytes), and the writer's errors.
 #include <doctest/doctest.h>
 #include <sys/resource.h>
+#include <zlib.h>
 
 #include <csignal>
 #include <cstring>
@@ -94,18 +96,87 @@ TEST_CASE("a float32 series holds the float64 values rounded to float32, with it
   fs::remove_all(dir);
 }
 
-TEST_CASE("a chunk the series compresses itself is the chunk HDF5's filters store") {
-  // The same rows written by H5Dwrite through the dataset's own filters: every stored chunk
-  // (H5Dread_chunk) is byte for byte the series' own shuffle + deflate.
+TEST_CASE("a chunk encoded by the writer inflates (zlib) to its bytes, the same every time") {
+  // encode_chunk against zlib's own inflate (what HDF5's deflate filter runs): for item sizes 1,
+  // 2, 4 and 8 bytes, shuffled or not, at levels 0–9, the stream is one zlib stream that
+  // inflates to exactly the chunk (unshuffled as HDF5's shuffle filter does); encoding the same
+  // chunk again, or on a worker thread, gives the same bytes.
+  h5::ChunkWorker worker;
+  for (const std::size_t item : {std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{8}}) {
+    // 8,192 values: a slow ramp of doubles, their float32 roundings, 16-bit and 8-bit counters
+    // (repetitive, so deflate has something to find), and a stretch of LCG noise.
+    const std::size_t n = 8192;
+    h5::Bytes raw(n * item);
+    std::uint32_t lcg = 12345;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = 40000.0 / 3 + 0.25 * (i / 64) + (i % 7) / 3.0;
+      unsigned char* at = raw.data() + i * item;
+      if (i >= n - 512) {
+        for (std::size_t b = 0; b < item; ++b)
+          at[b] = static_cast<unsigned char>((lcg = lcg * 1664525u + 1013904223u) >> 24);
+      } else if (item == 8) {
+        std::memcpy(at, &v, 8);
+      } else if (item == 4) {
+        const float f = static_cast<float>(v);
+        std::memcpy(at, &f, 4);
+      } else if (item == 2) {
+        const std::uint16_t u = static_cast<std::uint16_t>(i / 3);
+        std::memcpy(at, &u, 2);
+      } else {
+        at[0] = static_cast<unsigned char>(i / 5);
+      }
+    }
+    for (const bool shuffle : {false, true})
+      for (int level = 0; level <= 9; ++level) {
+        CAPTURE(item);
+        CAPTURE(shuffle);
+        CAPTURE(level);
+        const h5::Storage storage{h5::Precision::float64, shuffle, level};
+        const h5::Bytes encoded = h5::encode_chunk(raw, item, storage);
+        // A zlib header (RFC 1950): deflate with a 32 KiB window, header check a multiple of 31.
+        REQUIRE(encoded.size() > 6);
+        CHECK(encoded[0] == 0x78);
+        CHECK((encoded[0] * 256 + encoded[1]) % 31 == 0);
+        if (level == 0)
+          CHECK(encoded.size() > raw.size());  // stored blocks only
+        else
+          CHECK(encoded.size() < raw.size() / 2);
+        h5::Bytes inflated(raw.size() + 1);  // one spare byte: a longer stream would show
+        uLongf size = inflated.size();
+        REQUIRE(uncompress(inflated.data(), &size, encoded.data(), encoded.size()) == Z_OK);
+        REQUIRE(size == raw.size());
+        inflated.resize(size);
+        h5::Bytes unshuffled = inflated;
+        if (shuffle && item > 1)  // byte k of value i was stored at k * n + i
+          for (std::size_t k = 0; k < item; ++k)
+            for (std::size_t i = 0; i < n; ++i) unshuffled[i * item + k] = inflated[k * n + i];
+        CHECK(unshuffled == raw);
+        CHECK(h5::encode_chunk(raw, item, storage) == encoded);
+        auto on_worker = worker.submit(std::packaged_task<h5::Bytes()>(
+            [&raw, item, storage] { return h5::encode_chunk(raw, item, storage); }));
+        CHECK(on_worker.get() == encoded);
+      }
+  }
+}
+
+TEST_CASE("a chunk the series compresses itself reads back as the chunk HDF5's filters store") {
+  // The same rows written by H5Dwrite through the dataset's own filters (HDF5's shuffle, zlib's
+  // deflate): both datasets read back the same values, bit for bit, and every stored chunk
+  // (H5Dread_chunk), inflated by zlib and unshuffled, is the same raw chunk: only the deflate
+  // stream differs (libdeflate's against zlib's).
   const auto dir = test::temp_dir("h5-chunks");
   const auto path = dir / "c.h5";
   const std::size_t rows = 40, cols = 300;  // 27 rows a chunk: one full, one partial
   std::vector<double> values(rows * cols);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = 20 + 0.01 * (i % 97) + i / 1e4;
   for (const h5::Storage storage :
-       {h5::Storage{h5::Precision::float64, true, 4}, h5::Storage{h5::Precision::float32, false, 3},
-        h5::Storage{h5::Precision::float32, true, 1}}) {
+       {h5::Storage{h5::Precision::float64, true, 4}, h5::Storage{h5::Precision::float64, true, 6},
+        h5::Storage{h5::Precision::float32, false, 3},
+        h5::Storage{h5::Precision::float32, false, 1},
+        h5::Storage{h5::Precision::float32, true, 9}}) {
     CAPTURE(storage.level);
+    CAPTURE(storage.shuffle);
+    const std::size_t item = storage.precision == h5::Precision::float32 ? 4 : 8;
     h5::Handle file = h5::create_file(path.string());
     h5::Series series(file.get(), "mine", {"m", "1"}, {}, cols, storage);
     for (std::size_t r = 0; r < rows; ++r) series.append_row(&values[r * cols]);
@@ -113,6 +184,11 @@ TEST_CASE("a chunk the series compresses itself is the chunk HDF5's filters stor
     // The reference: same type, chunk and filters, written by HDF5.
     h5::Handle mine(H5Dopen2(file.get(), "mine", H5P_DEFAULT), H5Dclose);
     h5::Handle dcpl(H5Dget_create_plist(mine.get()), H5Pclose);
+    unsigned flags = 0, level = 0;
+    std::size_t n_values = 1;
+    CHECK(H5Pget_filter_by_id2(dcpl.get(), H5Z_FILTER_DEFLATE, &flags, &n_values, &level, 0,
+                               nullptr, nullptr) >= 0);
+    CHECK(level == static_cast<unsigned>(storage.level));  // the level used is the one declared
     h5::Handle type(H5Dget_type(mine.get()), H5Tclose);
     const hsize_t shape[2] = {rows, cols};
     h5::Handle space(H5Screate_simple(2, shape, nullptr), H5Sclose);
@@ -123,20 +199,28 @@ TEST_CASE("a chunk the series compresses itself is the chunk HDF5's filters stor
     REQUIRE(H5Dwrite(ref.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >=
             0);
     REQUIRE(H5Dflush(ref.get()) >= 0);
+    const std::vector<double> a = h5::read_doubles(file.get(), "mine");
+    const std::vector<double> b = h5::read_doubles(file.get(), "ref");
+    REQUIRE(a.size() == values.size());
+    CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
     for (const hsize_t row : {hsize_t{0}, hsize_t{27}}) {
       CAPTURE(row);
       const hsize_t offset[2] = {row, 0};
-      hsize_t a_size = 0, b_size = 0;
-      REQUIRE(H5Dget_chunk_storage_size(mine.get(), offset, &a_size) >= 0);
-      REQUIRE(H5Dget_chunk_storage_size(ref.get(), offset, &b_size) >= 0);
-      REQUIRE(a_size == b_size);
-      std::vector<unsigned char> a(a_size), b(b_size);
-      std::uint32_t a_mask = 1, b_mask = 1;
-      REQUIRE(H5Dread_chunk(mine.get(), H5P_DEFAULT, offset, &a_mask, a.data()) >= 0);
-      REQUIRE(H5Dread_chunk(ref.get(), H5P_DEFAULT, offset, &b_mask, b.data()) >= 0);
-      CHECK(a_mask == 0);  // every filter applied
-      CHECK(a_mask == b_mask);
-      CHECK(a == b);
+      std::vector<h5::Bytes> inflated;
+      for (const hid_t ds : {mine.get(), ref.get()}) {
+        hsize_t stored = 0;
+        REQUIRE(H5Dget_chunk_storage_size(ds, offset, &stored) >= 0);
+        h5::Bytes chunk(stored);
+        std::uint32_t mask = 1;
+        REQUIRE(H5Dread_chunk(ds, H5P_DEFAULT, offset, &mask, chunk.data()) >= 0);
+        CHECK(mask == 0);  // every filter applied
+        h5::Bytes out(27 * cols * item);
+        uLongf size = out.size();
+        REQUIRE(uncompress(out.data(), &size, chunk.data(), chunk.size()) == Z_OK);
+        CHECK(size == out.size());
+        inflated.push_back(out);
+      }
+      CHECK(inflated[0] == inflated[1]);
     }
     mine.reset();
     ref.reset();
@@ -162,11 +246,11 @@ TEST_CASE("the series write the same file with a worker thread as without one") 
 TEST_CASE("a task that fails on the worker throws from its future; the worker goes on") {
   h5::ChunkWorker worker;
   auto bad = worker.submit(std::packaged_task<h5::Bytes()>(
-      []() -> h5::Bytes { throw h5::Error("deflate of a chunk failed (zlib status -2)"); }));
+      []() -> h5::Bytes { throw h5::Error("deflate of a chunk failed (libdeflate)"); }));
   auto good = worker.submit(std::packaged_task<h5::Bytes()>([] { return h5::Bytes{1, 2, 3}; }));
-  CHECK_THROWS_WITH_AS(bad.get(), "deflate of a chunk failed (zlib status -2)", h5::Error);
+  CHECK_THROWS_WITH_AS(bad.get(), "deflate of a chunk failed (libdeflate)", h5::Error);
   CHECK(good.get() == h5::Bytes{1, 2, 3});
-  // Not a valid zlib level: refused where the series is made, naming it.
+  // Not a valid deflate level: refused where the series is made, naming it.
   const auto dir = test::temp_dir("h5-level");
   h5::Handle file = h5::create_file((dir / "l.h5").string());
   CHECK_THROWS_WITH_AS(
