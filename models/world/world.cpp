@@ -125,7 +125,7 @@ double cap_excess_w(const compute::NodePower& p, int busy, int accelerators) {
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
                            const EnergySplit::Parts* parts) {
-  const scheduling::NodeInfo& n = state_.node(node);
+  const scheduling::NodeInfo& n = state_.placement(node);
   check_finite(p);
   if (n.job >= 0) drop_held(static_cast<std::uint32_t>(n.job), node);  // its run no longer holds
   const int busy =
@@ -137,7 +137,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
   lift_.set(node, sim_.now(), 0.0);  // place_load and reevaluate_rack set a floor's lift after
   record_split(node, p, parts);
-  if (state_.set_node_power(node, p)) rack_changed(state_.node(node).rack);
+  if (state_.set_node_power(node, p)) rack_changed(state_.placement(node).rack);
 }
 
 void World::rack_changed(std::uint32_t rack) {
@@ -156,18 +156,18 @@ void World::set_run_power(std::span<const std::uint32_t> run, const Job& job,
   const double excess_w = cap_excess_w(p, busy, cluster_.node.accelerators);
   for (const std::uint32_t id : run)
     limits_.set_node_cap_excess(
-        id, enforcing_ || state_.node(id).state != scheduling::NodeState::on ? 0.0 : excess_w);
+        id, enforcing_ || state_.placement(id).state != scheduling::NodeState::on ? 0.0 : excess_w);
   gpu_hist_->set(run, now, busy, p.busy.power_w, p.idle.power_w);
   for (const std::uint32_t id : run) {  // as set_node_power() then place_load() set it
     lift_.set(id, now, 0.0);
     lift_.set(id, now, lift_w);
   }
   split_->set_job_nodes(run, job.id, parts);
-  if (state_.set_nodes_power(run, p)) rack_changed(state_.node(run.front()).rack);
+  if (state_.set_nodes_power(run, p)) rack_changed(state_.placement(run.front()).rack);
 }
 
 void World::set_node_idle(std::uint32_t node) {
-  set_node_power(node, rack_idle_[state_.node(node).rack]);
+  set_node_power(node, rack_idle_[state_.placement(node).rack]);
   state_.set_node_clock(node, 1.0);
 }
 
@@ -187,8 +187,8 @@ void World::enforce_rack_limit(std::uint32_t rack) {
   enforcing_ = true;
   std::vector<std::int32_t> touched;
   for (std::uint32_t id = first; id < last; ++id) {
-    if (state_.node(id).state != scheduling::NodeState::on) continue;
-    const std::int32_t j = state_.node(id).job;
+    if (state_.placement(id).state != scheduling::NodeState::on) continue;
+    const std::int32_t j = state_.placement(id).job;
     if (j >= 0 && runner_->job(static_cast<std::uint32_t>(j)).model->fixed_power_per_accelerator())
       continue;
     const compute::NodePower& p = rp.nodes[id - first];
@@ -343,6 +343,7 @@ void World::place_load(const Job& job) {
         set_run_power(run, job, e->p, e->parts, e->lift_w);
         r.state = e->held;
         r.held = true;
+        r.followed = never_followed;  // its records written: they follow it from its next move
       } else {  // a node shared since the cut: the run is set node by node while it is
         for (std::size_t k = 0; k < run.size(); ++k) {
           if (alone(job, run[k])) {
@@ -382,7 +383,7 @@ void World::place_load(const Job& job) {
 // of one per node: a named change of the last bits (docs/reliability.md, sixth part).
 
 bool World::alone(const Job& job, std::uint32_t node) const {
-  return state_.node(node).job == static_cast<std::int32_t>(job.id) &&
+  return state_.placement(node).job == static_cast<std::int32_t>(job.id) &&
          !(sharing_ && !sharing_->jobs(node).empty());
 }
 
@@ -394,9 +395,10 @@ std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
   for (std::size_t i = 0, end; i < nodes.size(); i = end) {
     // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
     // not share are; a stray one is a run of its own, set with set_node_power()).
-    const std::uint32_t rack = state_.node(nodes[i]).rack;
+    const std::uint32_t rack = state_.placement(nodes[i]).rack;
     end = i;
-    while (end < nodes.size() && state_.node(nodes[end]).rack == rack && alone(job, nodes[end]))
+    while (end < nodes.size() && state_.placement(nodes[end]).rack == rack &&
+           alone(job, nodes[end]))
       ++end;
     PlacedRun& r = runs.emplace_back();
     r.alone = end > i;
@@ -411,6 +413,7 @@ std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
 void World::write_held(const PlacedRun& run, std::span<const std::uint32_t> nodes,
                        std::uint32_t job) {
   const auto ids = nodes.subspan(run.begin, run.end - run.begin);
+  state_.write_records(ids);
   gpu_hist_->hold_nodes(ids, run.state.bins);
   split_->hold_job_nodes(ids, job, run.state.parts);
   lift_.hold_nodes(ids, run.state.lift_w);
@@ -434,6 +437,7 @@ void World::drop_held(std::uint32_t job, std::uint32_t node) {
   if (after == runs.begin() || !std::prev(after)->held) return;
   write_held(*std::prev(after), nodes, job);
   std::prev(after)->held = false;
+  std::prev(after)->followed = never_followed;
 }
 
 World::Held World::held_of(const Job& job, const PlacedPower& e) {
@@ -456,11 +460,27 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
   if (from.excess_w > 0.0 || to.excess_w > 0.0)  // rare: node by node, as set_run_power()
     for (const std::uint32_t id : nodes)
       limits_.set_node_cap_excess(
-          id, state_.node(id).state != scheduling::NodeState::on ? 0.0 : to.excess_w);
+          id, state_.placement(id).state != scheduling::NodeState::on ? 0.0 : to.excess_w);
   gpu_hist_->move(nodes.size(), now, from.bins, to.bins);
   lift_.move(nodes.size(), now, from.lift_w, to.lift_w);
   split_->move_job_nodes(nodes.size(), job.id, from.parts, to.parts);
-  if (state_.move_nodes_power(nodes, from.power, to.power))
+  // Each rack's count (consecutive runs of one rack: one term, as node by node), and the node
+  // records following each run's state (again, only after every record was written).
+  batch_racks_.clear();
+  const std::uint64_t written = state_.records_written();
+  for (PlacedRun& r : runs) {
+    const auto count = r.end - r.begin;
+    if (!batch_racks_.empty() && batch_racks_.back().rack == r.rack)
+      batch_racks_.back().count += count;
+    else
+      batch_racks_.push_back({r.rack, count});
+    if (r.followed != written) {
+      state_.follow_power(std::span<const std::uint32_t>(job.nodes).subspan(r.begin, count),
+                          &r.state.power);
+      r.followed = written;
+    }
+  }
+  if (state_.move_nodes_power(batch_racks_, from.power, to.power))
     for (const PlacedRun& r : runs) rack_changed(r.rack);
 }
 
@@ -499,14 +519,14 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
   }
   if (chosen.size() != need) throw std::logic_error("start(): wrong number of nodes");
   for (const auto id : chosen)
-    if (id >= state_.node_count() || state_.node(id).job >= 0 ||
-        state_.node(id).state != scheduling::NodeState::on || !state_.node(id).in_service)
+    if (id >= state_.node_count() || state_.placement(id).job >= 0 ||
+        state_.placement(id).state != scheduling::NodeState::on || !state_.placement(id).in_service)
       throw std::logic_error("start(): node " + std::to_string(id) + " is not free and on");
   std::sort(chosen.begin(), chosen.end());
   if (!job.request.pools.empty()) {
-    const std::uint32_t pool = state_.node(chosen.front()).pool;
+    const std::uint32_t pool = state_.placement(chosen.front()).pool;
     for (const auto id : chosen)
-      if (state_.node(id).pool != pool || !scheduling::may_run_on(job, state_.node(id)))
+      if (state_.placement(id).pool != pool || !scheduling::may_run_on(job, state_.placement(id)))
         throw std::logic_error("start(): node " + std::to_string(id) + " is not in a pool job '" +
                                job.request.name + "' may run in, or its nodes span pools");
     if (job.cap_w && pool != job.model_pool) {  // the cap on the chips it will run on
@@ -537,7 +557,7 @@ void World::release(const Job& job) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);
     set_node_idle(id);
-    if (!state_.node(id).in_service) set_node_absent(id);  // its pool retired meanwhile
+    if (!state_.placement(id).in_service) set_node_absent(id);  // its pool retired meanwhile
   }
 }
 
@@ -557,9 +577,9 @@ void World::set_node_state(std::uint32_t node, scheduling::NodeState state, bool
 
 void World::power_down(std::uint32_t node) {
   if (node >= state_.node_count()) throw std::logic_error("power_down(): no such node");
-  const auto state = state_.node(node).state;
+  const auto state = state_.placement(node).state;
   if (state == scheduling::NodeState::sleeping) return;
-  if (state_.node(node).job >= 0 || state == scheduling::NodeState::waking)
+  if (state_.placement(node).job >= 0 || state == scheduling::NodeState::waking)
     throw std::logic_error("power_down(): node " + std::to_string(node) + " is busy or waking");
   set_node_state(node, scheduling::NodeState::sleeping, true);
   compute::NodePower p;
@@ -569,8 +589,8 @@ void World::power_down(std::uint32_t node) {
 
 void World::power_up(std::uint32_t node) {
   if (node >= state_.node_count()) throw std::logic_error("power_up(): no such node");
-  if (state_.node(node).state != scheduling::NodeState::sleeping) return;
-  if (!state_.node(node).in_service) return;  // an absent or retired pool's node stays off
+  if (state_.placement(node).state != scheduling::NodeState::sleeping) return;
+  if (!state_.placement(node).in_service) return;  // an absent or retired pool's node stays off
   set_node_state(node, scheduling::NodeState::waking, true);
   // Waking draws E_wake / L for exactly L.
   compute::NodePower p;
@@ -582,7 +602,7 @@ void World::power_up(std::uint32_t node) {
 void World::on_node_awake(std::uint32_t node) {
   set_node_state(node, scheduling::NodeState::on, true);
   set_node_idle(node);
-  if (!state_.node(node).in_service) set_node_absent(node);
+  if (!state_.placement(node).in_service) set_node_absent(node);
   run_policy();
   commit();
 }
@@ -641,7 +661,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
   double added_w = 0.0, clock = 1.0;
   if (job.state == JobState::running) {
     for (const auto id : job.nodes) {
-      const std::uint32_t rack = state_.node(id).rack;
+      const std::uint32_t rack = state_.placement(id).rack;
       const double inlet_c = state_.rack_inlet_c(rack);
       const compute::NodePower p = job.model->fixed_power_per_accelerator()
                                        ? node_power(job, rack)
@@ -681,7 +701,7 @@ int World::hops(std::uint32_t a, std::uint32_t b) const {
     return row[b];
   }
   if (network_.serves(static_cast<int>(b))) return network::across_fabrics_hops;
-  return state_.node(a).rack == state_.node(b).rack ? 2 : 4;
+  return state_.placement(a).rack == state_.placement(b).rack ? 2 : 4;
 }
 
 sim::CarbonIntensity World::carbon_intensity(sim::Time t) const {
@@ -705,9 +725,9 @@ void World::reevaluate_rack(std::uint32_t rack) {
   compute::NodePower p;
   double lift_w = 0.0;
   for (std::uint32_t id = state_.rack_begin(rack); id < state_.rack_end(rack); ++id) {
-    const std::int32_t j = state_.node(id).job;
+    const std::int32_t j = state_.placement(id).job;
     if (j < 0) {
-      if (state_.node(id).state == scheduling::NodeState::on) set_node_idle(id);
+      if (state_.placement(id).state == scheduling::NodeState::on) set_node_idle(id);
       continue;
     }
     Job& job = runner_->job(static_cast<std::uint32_t>(j));

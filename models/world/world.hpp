@@ -234,7 +234,9 @@ private:
   // records are written only when the run stops being held: a node set on its own (a rack
   // limit, a moved inlet, a shared node, a pool retired: set_node_power()) drops its run's
   // `held`, writing them first (drop_held()), and the next phase sets that run node by node
-  // (set_run_power()), which holds it again; the job's end or new nodes forget its runs.
+  // (set_run_power()), which holds it again; the job's end or new nodes forget its runs. The
+  // NodeInfo records of a held run's nodes follow its state (ClusterState::follow_power()):
+  // written when a reader asks for them, or when the run stops being held.
   struct Held {  // what each node of a run holds in each account
     ClusterState::RunPower power;
     EnergySplit::Parts parts{};
@@ -249,8 +251,13 @@ private:
     bool alone = false;  // every node is the job's alone (else one stray node, set on its own)
     bool held = false;   // every node holds `state`
     Held state;
+    // The ClusterState::records_written() at which its nodes' records began to follow
+    // state.power (held runs only; never: they are written).
+    std::uint64_t followed = never_followed;
   };
-  std::vector<std::vector<PlacedRun>> job_runs_;  // by job id; empty: not cut yet
+  static constexpr std::uint64_t never_followed = UINT64_MAX;
+  std::vector<ClusterState::RackNodes> batch_racks_;  // move_runs()' racks, reused
+  std::vector<std::vector<PlacedRun>> job_runs_;      // by job id; empty: not cut yet
   std::uint64_t held_stamps_ = 0;
   std::vector<PlacedRun>& runs_of(const Job& job);       // cut on first use
   bool alone(const Job& job, std::uint32_t node) const;  // the job's, and not shared
