@@ -295,15 +295,20 @@ void World::place_load(const Job& job) {
   PlacedPower* e = nullptr;
   const sim::Time now = sim_.now();
   const std::span<const std::uint32_t> nodes(job.nodes);
-  std::vector<PlacedRun>& runs = runs_of(job);
+  JobRuns& placed = runs_of(job);
+  std::vector<PlacedRun>& runs = placed.runs;
+  std::vector<Held>& states = placed.states;  // this phase's appended after the last one's
+  const auto last_states = static_cast<std::uint32_t>(states.size());
   // Consecutive held runs that hold one state and take one new state: moved as one batch,
-  // runs[batch, i), from `from` to `*to`.
+  // runs[batch, i), from `from` (states[from_state]) to states[to_state].
   std::size_t batch = 0;
+  bool batching = false;
+  std::uint32_t from_state = 0, to_state = 0;
   Held from;
-  const Held* to = nullptr;
   const auto flush = [&](std::size_t i) {
-    if (to && i > batch) move_runs(job, std::span(runs).subspan(batch, i - batch), from, *to);
-    to = nullptr;
+    if (batching && i > batch)
+      move_runs(job, std::span(runs).subspan(batch, i - batch), from, states[to_state]);
+    batching = false;
   };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     PlacedRun& r = runs[i];
@@ -319,21 +324,20 @@ void World::place_load(const Job& job) {
             break;
           }
       if (!e) {
-        if (placed_.size() == placed_capacity) {
-          flush(i);  // the batch's new state lives in an entry about to go
-          placed_.clear();
-        }
+        if (placed_.size() == placed_capacity) placed_.clear();
         PlacedPower& n = placed_.emplace_back();
         n.inlet_c = inlet_c;
         n.p = node_power(job, r.rack, &n.lift_w);
         n.parts = job_parts(job, n.p);
         n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
         check_finite(n.p);
-        n.held = held_of(job, n);
+        n.state = static_cast<std::uint32_t>(states.size());
+        states.push_back(held_of(job, n));
         e = &n;
       }
     }
-    if (to && (!r.alone || !r.held || to != &e->held || r.state.stamp != from.stamp)) flush(i);
+    if (batching && (!r.alone || !r.held || to_state != e->state || r.state != from_state))
+      flush(i);
     if (!r.alone) {
       set_node_power(run.front(), e->p, &e->parts);
       lift_.set(run.front(), now, e->lift_w);
@@ -341,7 +345,8 @@ void World::place_load(const Job& job) {
     } else if (!r.held) {  // node by node, from whatever each node held
       if (std::all_of(run.begin(), run.end(), [&](std::uint32_t id) { return alone(job, id); })) {
         set_run_power(run, job, e->p, e->parts, e->lift_w);
-        r.state = e->held;
+        r.state = e->state;
+        r.power = states[e->state].power;
         r.held = true;
         r.followed = never_followed;  // its records written: they follow it from its next move
       } else {  // a node shared since the cut: the run is set node by node while it is
@@ -356,15 +361,22 @@ void World::place_load(const Job& job) {
       }
       state_.set_nodes_clock(run, e->clock);
     } else {
-      if (!to) {
+      if (!batching) {
+        batching = true;
         batch = i;
-        from = r.state;
-        to = &e->held;
+        from_state = r.state;
+        from = states[r.state];
+        to_state = e->state;
       }
-      r.state = e->held;
+      r.state = e->state;
+      r.power = states[e->state].power;
     }
   }
   flush(runs.size());
+  // Every held run now holds one of this phase's states: the last phase's go.
+  states.erase(states.begin(), states.begin() + last_states);
+  for (PlacedRun& r : runs)
+    if (r.held) r.state -= last_states;
 }
 
 // --- Job phases per run -----------------------------------------------------------------
@@ -377,20 +389,24 @@ void World::place_load(const Job& job) {
 // old): the IT and chip powers once for the batch and each rack's and pool's once per rack
 // (ClusterState::move_nodes_power), the job's and the facility's parts (EnergySplit::
 // move_job_nodes), the GPU histogram's bins (exact: whole GPUs), the floor's lift; the cap
-// excess node by node only when a node has one. NodeInfo (which the policies read) is still
-// written, a store per node; the histogram's, the split's and the lift's node records only when
-// a run stops being held (write_held()). Each sum takes one rounding per batch or rack instead
-// of one per node: a named change of the last bits (docs/reliability.md, sixth part).
+// excess node by node only when a node has one. No node record is written at a phase: the
+// cluster's (NodeInfo, which the policies read) follow the run's power (ClusterState::
+// follow_power(): written when read, or when the run stops being held), the histogram's, the
+// split's and the lift's are written when a run stops being held (write_held()). A phase is
+// O(runs) and O(racks), whatever the number of nodes. Each sum takes one rounding per batch or
+// rack instead of one per node: a named change of the last bits (docs/reliability.md, sixth
+// part).
 
 bool World::alone(const Job& job, std::uint32_t node) const {
   return state_.placement(node).job == static_cast<std::int32_t>(job.id) &&
          !(sharing_ && !sharing_->jobs(node).empty());
 }
 
-std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
+World::JobRuns& World::runs_of(const Job& job) {
   if (job.id >= job_runs_.size()) job_runs_.resize(job.id + 1);
-  std::vector<PlacedRun>& runs = job_runs_[job.id];
-  if (!runs.empty()) return runs;
+  JobRuns& placed = job_runs_[job.id];
+  std::vector<PlacedRun>& runs = placed.runs;
+  if (!runs.empty()) return placed;
   const std::span<const std::uint32_t> nodes(job.nodes);
   for (std::size_t i = 0, end; i < nodes.size(); i = end) {
     // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
@@ -407,40 +423,42 @@ std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
     r.end = static_cast<std::uint32_t>(end);
     r.rack = rack;
   }
-  return runs;
+  return placed;
 }
 
-void World::write_held(const PlacedRun& run, std::span<const std::uint32_t> nodes,
-                       std::uint32_t job) {
+void World::write_held(const PlacedRun& run, const Held& state,
+                       std::span<const std::uint32_t> nodes, std::uint32_t job) {
   const auto ids = nodes.subspan(run.begin, run.end - run.begin);
   state_.write_records(ids);
-  gpu_hist_->hold_nodes(ids, run.state.bins);
-  split_->hold_job_nodes(ids, job, run.state.parts);
-  lift_.hold_nodes(ids, run.state.lift_w);
+  gpu_hist_->hold_nodes(ids, state.bins);
+  split_->hold_job_nodes(ids, job, state.parts);
+  lift_.hold_nodes(ids, state.lift_w);
 }
 
 void World::forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes) {
   if (job >= job_runs_.size()) return;
-  for (const PlacedRun& r : job_runs_[job])
-    if (r.held) write_held(r, nodes, job);
-  std::vector<PlacedRun>().swap(job_runs_[job]);
+  JobRuns& placed = job_runs_[job];
+  for (const PlacedRun& r : placed.runs)
+    if (r.held) write_held(r, placed.states[r.state], nodes, job);
+  std::vector<PlacedRun>().swap(placed.runs);
+  std::vector<Held>().swap(placed.states);
 }
 
 void World::drop_held(std::uint32_t job, std::uint32_t node) {
-  if (job >= job_runs_.size() || job_runs_[job].empty()) return;
-  std::vector<PlacedRun>& runs = job_runs_[job];
+  if (job >= job_runs_.size() || job_runs_[job].runs.empty()) return;
+  std::vector<PlacedRun>& runs = job_runs_[job].runs;
   const std::vector<std::uint32_t>& nodes = runner_->job(job).nodes;
   // The last run whose first node is at or before `node` (job.nodes is in id order).
   const auto after =
       std::upper_bound(runs.begin(), runs.end(), node,
                        [&](std::uint32_t id, const PlacedRun& r) { return id < nodes[r.begin]; });
   if (after == runs.begin() || !std::prev(after)->held) return;
-  write_held(*std::prev(after), nodes, job);
+  write_held(*std::prev(after), job_runs_[job].states[std::prev(after)->state], nodes, job);
   std::prev(after)->held = false;
   std::prev(after)->followed = never_followed;
 }
 
-World::Held World::held_of(const Job& job, const PlacedPower& e) {
+World::Held World::held_of(const Job& job, const PlacedPower& e) const {
   Held h;
   h.power = {e.p.wall_w, e.p.accelerators_w, std::max(e.p.busy.die_temp_c, e.p.idle.die_temp_c),
              e.clock};
@@ -449,7 +467,6 @@ World::Held World::held_of(const Job& job, const PlacedPower& e) {
   h.lift_w = e.lift_w;
   h.excess_w =
       enforcing_ ? 0.0 : cap_excess_w(e.p, job.load.busy_accelerators, cluster_.node.accelerators);
-  h.stamp = ++held_stamps_;
   return h;
 }
 
@@ -465,7 +482,7 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
   lift_.move(nodes.size(), now, from.lift_w, to.lift_w);
   split_->move_job_nodes(nodes.size(), job.id, from.parts, to.parts);
   // Each rack's count (consecutive runs of one rack: one term, as node by node), and the node
-  // records following each run's state (again, only after every record was written).
+  // records following each run's power (again, only after every record was written).
   batch_racks_.clear();
   const std::uint64_t written = state_.records_written();
   for (PlacedRun& r : runs) {
@@ -476,7 +493,7 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
       batch_racks_.push_back({r.rack, count});
     if (r.followed != written) {
       state_.follow_power(std::span<const std::uint32_t>(job.nodes).subspan(r.begin, count),
-                          &r.state.power);
+                          &r.power);
       r.followed = written;
     }
   }
@@ -486,14 +503,14 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
 
 bool World::placed_sums(const Job& job, double& power_w, double& accelerators_w,
                         double& clock) const {
-  if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].empty()) return false;
+  if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].runs.empty()) return false;
   double p = 0.0, a = 0.0, c = 1.0;
-  for (const PlacedRun& r : job_runs_[job.id]) {
+  for (const PlacedRun& r : job_runs_[job.id].runs) {
     if (!r.alone || !r.held) return false;
     const auto n = static_cast<double>(r.end - r.begin);
-    p += n * r.state.power.wall_w;
-    a += n * r.state.power.accelerators_w;
-    c = std::min(c, r.state.power.clock);
+    p += n * r.power.wall_w;
+    a += n * r.power.accelerators_w;
+    c = std::min(c, r.power.clock);
   }
   power_w = p;
   accelerators_w = a;
