@@ -361,7 +361,7 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
   const auto error_at = [&](std::size_t offset, const std::string& message) {
     sim::Location at = where;
     at.column = static_cast<int>(offset) + 1;
-    return sim::InputError(at, "--set: " + message);
+    return sim::InputError(at, message);
   };
   sim::ParamNode* node = &root;
   for (std::size_t s = 0; s < steps.size(); ++s) {
@@ -372,7 +372,7 @@ void apply_set(sim::ParamNode& root, const std::string& assignment) {
     if (!node->is_map()) throw error_at(step.offset, "'" + so_far + "' is not a map");
     auto* entry = const_cast<sim::ParamNode::Entry*>(node->find_entry(step.key));
     if (!entry && last && !step.item && is_removal(value))
-      throw sim::InputError(where, "--set: '" + path +
+      throw sim::InputError(where, "'" + path +
                                        "=!replace' removes a key, but the "
                                        "scenario sets no '" +
                                        path + "'");

@@ -323,8 +323,7 @@ std::string value_label(const Assignment& a) {
   if (source && source->name == "--set") {
     for (const auto& a : sets) {
       if (source->text != a.path + "=" + a.text) continue;
-      std::string message = e.message();
-      if (message.rfind("--set: ", 0) == 0) message.erase(0, 7);
+      const std::string& message = e.message();
       const auto column = static_cast<std::size_t>(std::max(e.where().column, 1));
       if (column <= a.path.size()) throw sim::InputError(shift(a.key_where, column - 1), message);
       throw sim::InputError(a.value.where, message);

@@ -49,19 +49,30 @@ Simulator::Simulator() : buckets_(positions * digits) {
 }
 
 HandlerId Simulator::bind(Handler handler) {
-  handlers_.push_back(std::move(handler));
-  return static_cast<HandlerId>(handlers_.size() - 1);
+  auto owned = std::make_unique<Handler>(std::move(handler));
+  Entry e{[](void* self, std::uint64_t arg) { (*static_cast<Handler*>(self))(arg); }, owned.get()};
+  owners_.push_back(Owner(owned.release(), [](void* p) { delete static_cast<Handler*>(p); }));
+  return add_entry(e);
+}
+
+HandlerId Simulator::add_entry(Entry e) {
+  handlers_.push_back(e);
+  bound_ = static_cast<HandlerId>(handlers_.size());
+  return bound_ - 1;
 }
 
 std::uint32_t Simulator::grow_slots() {
   if (slots_.size() > slot_mask) throw std::length_error("more than 16.7 million pending events");
   slots_.emplace_back();
+  prefetch_ = slots_.size() >= prefetched_from_slots;
   return static_cast<std::uint32_t>(slots_.size() - 1);
 }
 
 inline void Simulator::release_slot(std::uint32_t slot) {
-  ++slots_[slot].generation;  // even: free
-  free_slots_.push_back(slot);
+  Slot& s = slots_[slot];
+  ++s.generation;  // even: free
+  s.arg = free_head_;
+  free_head_ = slot;
 }
 
 void Simulator::renumber() {
@@ -88,7 +99,7 @@ void Simulator::renumber() {
 EventId Simulator::at(Time when, std::function<void()> action, Priority priority) {
   // The slot that at() is about to allocate: reserve its closure first.
   const std::uint32_t slot =
-      free_slots_.empty() ? static_cast<std::uint32_t>(slots_.size()) : free_slots_.back();
+      free_head_ == no_slot ? static_cast<std::uint32_t>(slots_.size()) : free_head_;
   if (closures_.size() <= slot) closures_.resize(slot + 1);
   closures_[slot] = std::move(action);
   try {
@@ -195,37 +206,49 @@ inline bool Simulator::settle() {
 }
 
 bool Simulator::refill() {
-  if (position_mask_ == 0) return false;
-  const std::size_t b = lowest_bucket();
-  std::vector<Key>& from = buckets_[b];
-  if (from.size() <= drained_keys) {
-    // Few keys: sort them (descending) into the run, and make the largest the base. The other
-    // buckets keep their places: the new base has the old one's digits above this bucket's
-    // position and this bucket's digit there, below every other non-empty bucket's.
-    front_.assign(from.begin(), from.end());
-    for (std::size_t i = 1; i < front_.size(); ++i) {
-      const Key k = front_[i];
-      std::size_t j = i;
-      for (; j > 0 && front_[j - 1] < k; --j) front_[j] = front_[j - 1];
-      front_[j] = k;
+  while (front_.empty()) {
+    if (position_mask_ == 0) return false;
+    const std::size_t b = lowest_bucket();
+    std::vector<Key>& from = buckets_[b];
+    if (from.size() <= drained_keys) {
+      // Few keys: sort them (descending) into the run, and make the largest the base. The
+      // other buckets keep their places: the new base has the old one's digits above this
+      // bucket's position and this bucket's digit there, below every other non-empty bucket's.
+      front_.resize(from.size());
+      Key* run = front_.data();
+      for (std::size_t i = 0; i < from.size(); ++i) {
+        const Key k = from[i];
+        std::size_t j = i;
+        for (; j > 0 && run[j - 1] < k; --j) run[j] = run[j - 1];
+        run[j] = k;
+      }
+      last_ = front_.front();
+    } else {
+      // Many keys: the base becomes the bucket's floor F (the old base's digits above this
+      // bucket's position p, this bucket's digit at p, zeros below), not the bucket's smallest
+      // key, so no pass looks for that key. F is above the old base, so above every key taken
+      // out, and at or below this bucket's keys, which are below every other bucket's. Every
+      // key here agrees with F down to position p and so moves to a lower position; a key
+      // equal to F goes to the run. The run may stay empty: the loop then takes the lowest
+      // bucket again. A key scheduled later at or below F goes to the run (insert()), below
+      // every bucket key, as it must.
+      const std::size_t p = b / digits;
+      const unsigned below = static_cast<unsigned>(p * digit_bits);
+      const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
+      last_ = high | (Key{b % digits} << below);
+      for (const Key key : from) {
+        if (key == last_) {
+          front_.push_back(key);
+          continue;
+        }
+        const std::size_t to = bucket_of(key);
+        buckets_[to].push_back(key);
+        mark(to / digits, to % digits);
+      }
     }
-    last_ = front_.front();
-  } else {
-    std::size_t smallest = 0;
-    for (std::size_t i = 1; i < from.size(); ++i)
-      if (from[i] < from[smallest]) smallest = i;
-    last_ = from[smallest];
-    front_.push_back(last_);
-    // The others agree with the new base above digit p and so move to lower positions.
-    for (std::size_t i = 0; i < from.size(); ++i) {
-      if (i == smallest) continue;
-      const std::size_t to = bucket_of(from[i]);
-      buckets_[to].push_back(from[i]);
-      mark(to);
-    }
+    from.clear();
+    unmark(b);
   }
-  from.clear();
-  unmark(b);
   return true;
 }
 
@@ -244,7 +267,8 @@ Time Simulator::next_time() {
     if (!s.live()) {
       // Cancelled: its stale key is gone now, so the slot can be recycled (no other event
       // could own it while the stale key was queued).
-      free_slots_.push_back(slot);
+      s.arg = free_head_;
+      free_head_ = slot;
       continue;
     }
     now_ = Time::from_ns(time_of(top));
@@ -264,12 +288,13 @@ Time Simulator::next_time() {
     // the handler schedules an earlier one). Past ~1e4 pending events the slot table outgrows
     // the caches, and reading the slot of the event taken out was most of step()'s own time (a
     // cache miss per event); the handler's work now hides it.
-    if (slots_.size() >= prefetched_from_slots && position_mask_ != 0) {
+    if (prefetch_ && position_mask_ != 0) {
       const std::vector<Key>& next = buckets_[lowest_bucket()];
       if (next.size() <= prefetched_keys)
         for (const Key key : next) __builtin_prefetch(&slots_[slot_of(order_of(key))]);
     }
-    handlers_[handler](arg);
+    const Entry& e = handlers_[handler];
+    e.call(e.self, arg);
     return true;
   }
   return false;

@@ -11,14 +11,17 @@
 // The queue is a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) with 4-bit digits. It is
 // valid because a discrete-event queue is monotone: nothing is scheduled before the last event
 // taken out. A key lives in the bucket (p, d) where p is the highest digit in which it differs
-// from that last key and d is its own digit there; buckets in (p, d) order are in key order.
-// Push is an append; pop takes the lowest bucket, redistributing it into lower buckets when it
-// holds more than one key. A key moves at most once per digit its distance spans, and all
-// access is sequential, so it stays fast when the pending set outgrows the caches. The digit
-// width is a measured trade (bench/bench_engine.cpp, docs/reliability.md): byte digits moved
-// keys less often but spread them over 4,096 buckets, whose headers and tails missed the first-
-// level cache on nearly every push at 1e3 pending; 4-bit digits keep 512 buckets and a
-// position's non-empty set in one 16-bit mask. The lowest bucket, once it holds few keys
+// from the base (at or above the last key taken out, below every bucket key) and d is its own
+// digit there; buckets in (p, d) order are in key order. Push is an append; pop takes the
+// lowest bucket and, when it holds many keys, moves the base up to that bucket's floor (the
+// base's digits above p, d at p, zeros below) and redistributes its keys into lower buckets:
+// no pass looks for the bucket's smallest key, as the textbook heap's base would need. A key
+// moves at most once per digit its distance spans, and all access is sequential, so it stays
+// fast when the pending set outgrows the caches. The digit width is a measured trade
+// (bench/bench_engine.cpp, docs/reliability.md): byte digits moved keys less often but spread
+// them over 4,096 buckets, whose headers and tails missed the first-level cache on nearly
+// every push at 1e3 pending; 4-bit digits keep 512 buckets and a position's non-empty set in
+// one 16-bit mask. The lowest bucket, once it holds few keys
 // (at most 16), is not split further: it is sorted into a short run (`front_`), and events are
 // taken from the run's end until it is empty; a key scheduled below the run's largest key is
 // inserted into it in order. At 1e2–1e3 pending events most keys so skip their last one or two
@@ -38,6 +41,8 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "sim/time.hpp"
@@ -65,8 +70,19 @@ public:
 
   Time now() const { return now_; }
 
-  // Binds a handler once; events refer to it by id.
+  // Binds a handler once; events refer to it by id. The simulator owns it. A lambda (or any
+  // other callable, move-only included) is stored as itself and called through one plain
+  // function pointer, without std::function's emptiness check and by-reference argument.
   HandlerId bind(Handler handler);
+  template <class F>
+  requires(!std::is_same_v<std::decay_t<F>, Handler> &&
+           std::is_invocable_v<std::decay_t<F>&, std::uint64_t>) HandlerId bind(F&& f) {
+    using G = std::decay_t<F>;
+    auto owned = std::make_unique<G>(std::forward<F>(f));
+    Entry e{[](void* self, std::uint64_t arg) { (*static_cast<G*>(self))(arg); }, owned.get()};
+    owners_.push_back(Owner(owned.release(), [](void* p) { delete static_cast<G*>(p); }));
+    return add_entry(e);
+  }
 
   EventId at(Time when, HandlerId handler, std::uint64_t arg = 0, Priority priority = 0);
   EventId after(Time delay, HandlerId handler, std::uint64_t arg = 0, Priority priority = 0) {
@@ -124,8 +140,8 @@ private:
   static constexpr std::uint64_t slot_mask = (std::uint64_t{1} << slot_bits) - 1;
   static constexpr std::uint64_t sequence_limit = std::uint64_t{1} << sequence_bits;
   struct Slot {
-    std::uint64_t arg = 0;
-    Time period;  // zero for one-shot events
+    std::uint64_t arg = 0;  // while free: the next free slot (free_head_'s list)
+    Time period;            // zero for one-shot events
     HandlerId handler = 0;
     // Odd while the slot's event is pending: scheduling and releasing (or cancelling) each
     // add one, so an EventId's generation (odd) matches only its own pending event.
@@ -153,7 +169,7 @@ private:
   std::size_t lowest_bucket() const;
   bool step(Time until);  // runs one event if due; false when none is due
 
-  void mark(std::size_t bucket);
+  void mark(std::size_t position, std::size_t digit);
   void unmark(std::size_t bucket);
 
   // A digit never straddles the two 64-bit halves of a key (bucket_of relies on it).
@@ -172,8 +188,19 @@ private:
   std::vector<Key> front_;
   Key running_ = 0;  // the key of the event taken out last (running, or ran last)
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_slots_;
-  std::vector<Handler> handlers_;
+  // Free slots, last freed first, linked through their `arg`: no_slot ends the list.
+  static constexpr std::uint32_t no_slot = std::numeric_limits<std::uint32_t>::max();
+  std::uint32_t free_head_ = no_slot;
+  bool prefetch_ = false;  // slots_ has outgrown the caches: step() prefetches (simulator.cpp)
+  struct Entry {
+    void (*call)(void* self, std::uint64_t arg);
+    void* self;
+  };
+  using Owner = std::unique_ptr<void, void (*)(void*)>;
+  HandlerId add_entry(Entry e);
+  std::vector<Entry> handlers_;
+  std::vector<Owner> owners_;
+  HandlerId bound_ = 0;                          // handlers_.size()
   std::vector<std::function<void()>> closures_;  // by slot, for closure events
   HandlerId closure_handler_ = 0;
   std::uint64_t sequence_ = 0;
@@ -189,10 +216,10 @@ private:
 // (errors, a new slot, renumbering, a key below the base) are calls.
 
 inline std::uint32_t Simulator::allocate_slot() {
-  if (free_slots_.empty()) [[unlikely]]
+  if (free_head_ == no_slot) [[unlikely]]
     return grow_slots();
-  const std::uint32_t slot = free_slots_.back();
-  free_slots_.pop_back();
+  const std::uint32_t slot = free_head_;
+  free_head_ = static_cast<std::uint32_t>(slots_[slot].arg);
   return slot;
 }
 
@@ -224,16 +251,15 @@ inline std::size_t Simulator::bucket_of(Key key) const {
   return p * digits + static_cast<std::size_t>(digit & (digits - 1));
 }
 
-inline void Simulator::mark(std::size_t bucket) {
-  const std::size_t p = bucket / digits, d = bucket % digits;
-  digit_mask_[p] = static_cast<DigitMask>(digit_mask_[p] | (1u << d));
-  position_mask_ |= std::uint32_t{1} << p;
+inline void Simulator::mark(std::size_t position, std::size_t digit) {
+  digit_mask_[position] = static_cast<DigitMask>(digit_mask_[position] | (1u << digit));
+  position_mask_ |= std::uint32_t{1} << position;
 }
 
 inline void Simulator::push_key(Key key) {
   const std::size_t b = bucket_of(key);
   buckets_[b].push_back(key);
-  mark(b);
+  mark(b / digits, b % digits);
 }
 
 inline void Simulator::insert(Key key) {
@@ -244,9 +270,9 @@ inline void Simulator::insert(Key key) {
 }
 
 inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Priority priority) {
-  if (when < now_ || handler >= handlers_.size() || priority < min_priority ||
-      priority > max_priority) [[unlikely]]
-    reject_event(when, now_, handler >= handlers_.size(), priority);
+  if (when < now_ || handler >= bound_ || priority < min_priority || priority > max_priority)
+      [[unlikely]]
+    reject_event(when, now_, handler >= bound_, priority);
   const std::uint32_t slot = allocate_slot();
   Slot& s = slots_[slot];
   s.arg = arg;
@@ -255,7 +281,8 @@ inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Pr
   ++s.generation;  // odd: pending
   ++live_;
   Key key = make_key(when.ns(), next_order(priority, slot));
-  if (key < running_) [[unlikely]] {
+  // Only an event at the running event's instant can fall below it (when >= now_).
+  if (when == now_ && key < running_) [[unlikely]] {
     // Same instant as the event just taken out but a higher-precedence priority: it cannot
     // run before that event, so it takes that event's priority (see the top of this file).
     --sequence_;

@@ -160,7 +160,7 @@ TEST_CASE("extends: a misplaced or misspelt !replace is an error at its place in
   app::LoadOptions opt;
   opt.sets = {"power_chain.pv=!replace"};
   CHECK(error_of([&] { f.load("extends: base.yaml\n", opt); })
-            .find("--set: 'power_chain.pv=!replace' removes a key, but "
+            .find("--set:1:1: 'power_chain.pv=!replace' removes a key, but "
                   "the scenario sets no 'power_chain.pv'") != std::string::npos);
 }
 
@@ -205,12 +205,11 @@ TEST_CASE("--set: a list item by name or index; errors at the character") {
   };
   // No such item: the selector's column, and the items there are.
   CHECK(set_error("cluster.pools[ampere].racks.count=1")
-            .find("--set:1:15: --set: 'cluster.pools' has no item 'ampere' (its items: hopper, "
+            .find("--set:1:15: 'cluster.pools' has no item 'ampere' (its items: hopper, "
                   "blackwell)") == 0);
   CHECK(set_error("cluster.pools[7].racks.count=1").find("--set:1:15:") == 0);
-  CHECK(set_error("cooling[0].type=air").find("--set:1:1: --set: 'cooling' is not a list") == 0);
-  CHECK(set_error("site[0].weather=x").find("--set:1:1: --set: the scenario sets no list 'site'") ==
-        0);
+  CHECK(set_error("cooling[0].type=air").find("--set:1:1: 'cooling' is not a list") == 0);
+  CHECK(set_error("site[0].weather=x").find("--set:1:1: the scenario sets no list 'site'") == 0);
   CHECK(set_error("cluster.pools[0=1")
             .find("--set:1:14: malformed key path 'cluster.pools[0': '[' without ']'") == 0);
   CHECK(
@@ -219,7 +218,7 @@ TEST_CASE("--set: a list item by name or index; errors at the character") {
       0);
   CHECK(set_error("cluster.pools[].racks=1").find("--set:1:15: malformed key path") == 0);
   CHECK(set_error("cluster.pools[hopper]=!replace")
-            .find("--set:1:9: --set: '!replace' cannot remove a list item") == 0);
+            .find("--set:1:9: '!replace' cannot remove a list item") == 0);
   CHECK(count(0) == "5");  // nothing changed by the errors
   CHECK(root.find("cluster")->find("pools")->items.size() == 2);
 }

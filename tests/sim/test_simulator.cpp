@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -425,4 +426,58 @@ TEST_CASE("an empty queue and a single pending event") {
   CHECK(monotone);
   CHECK(sim.events_processed() == 5001);
   CHECK(sim.pending_count() == 0);
+}
+
+TEST_CASE("a key equal to its bucket's floor, and keys scheduled at or below the floor") {
+  // A bucket of more than 16 keys is split with the base set to the bucket's floor (the old
+  // base's digits above the bucket's position, its digit there, zeros below), which is not
+  // normally a key. The first event scheduled at priority -8 has order bits zero, so at
+  // t = 2^20 ns its key is exactly the floor of its bucket. Its handler schedules events at
+  // t = 2^20 (below the floor by priority: after it, in insertion order) and just above it,
+  // among the 40 keys still to be split.
+  Simulator sim;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> seen;
+  HandlerId h = 0;
+  h = sim.bind([&](std::uint64_t i) {
+    seen.push_back({sim.now().ns(), i});
+    if (i == 0) {
+      sim.at(sim.now(), h, 100, -8);                    // same instant, runs next
+      sim.at(sim.now() + Time::from_ns(1), h, 101, 7);  // before every other key
+      sim.at(sim.now() + Time::from_ns(500), h, 102);   // between two of them
+    }
+  });
+  const std::int64_t floor = std::int64_t{1} << 20;
+  sim.at(Time::from_ns(floor), h, 0, -8);
+  for (std::uint64_t i = 1; i <= 40; ++i)
+    sim.at(Time::from_ns(floor + static_cast<std::int64_t>(i) * 1000), h, i);
+  sim.run();
+  std::vector<std::pair<std::int64_t, std::uint64_t>> expected = {
+      {floor, 0}, {floor, 100}, {floor + 1, 101}, {floor + 500, 102}};
+  for (std::uint64_t i = 1; i <= 40; ++i)
+    expected.push_back({floor + static_cast<std::int64_t>(i) * 1000, i});
+  CHECK(seen == expected);
+  CHECK(sim.pending_count() == 0);
+}
+
+TEST_CASE("handlers bound as a std::function and as any callable, moved-only included") {
+  // bind() stores a lambda (or any callable) as itself and calls it directly; a Handler
+  // (std::function) is stored too. Both run with their argument, and the simulator owns both:
+  // a callable's captures are destroyed with it.
+  auto alive = std::make_shared<int>(0);
+  std::vector<std::uint64_t> seen;
+  {
+    Simulator sim;
+    const Handler as_function = [&](std::uint64_t a) { seen.push_back(a); };
+    const HandlerId f = sim.bind(as_function);
+    auto owned = std::make_unique<int>(7);
+    const HandlerId g = sim.bind([&seen, owned = std::move(owned), keep = alive](std::uint64_t a) {
+      seen.push_back(a * static_cast<std::uint64_t>(*owned));
+    });
+    CHECK(alive.use_count() == 2);
+    sim.at(Time::from_ns(2), g, 3);
+    sim.at(Time::from_ns(1), f, 5);
+    sim.run();
+  }
+  CHECK(seen == std::vector<std::uint64_t>{5, 21});
+  CHECK(alive.use_count() == 1);
 }
