@@ -18,6 +18,10 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   // A spec without pools (built by hand) has its racks in pool 0.
   pool_it_w_.assign(std::max<std::size_t>(1, spec.pools.size()), 0.0);
   pool_chip_w_.assign(pool_it_w_.size(), 0.0);
+  follows_.assign(nodes_.size(), nullptr);
+  rack_pool_.resize(rack_count);
+  for (std::size_t r = 0; r < rack_count; ++r)
+    rack_pool_[r] = static_cast<std::uint32_t>(spec.pool_of_rack(r));
   accelerators_.resize(rack_count);
   accelerators_stale_.assign(rack_count, 0);
   for (std::uint32_t r = 0; r < rack_count; ++r) accelerators_changed(r);
@@ -37,6 +41,7 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
 }
 
 bool ClusterState::set_node_power(std::uint32_t id, const compute::NodePower& p) {
+  write_record(id);
   scheduling::NodeInfo& n = nodes_[id];
   const double delta_w = p.wall_w - n.power_w;
   chip_w_ += p.accelerators_w - n.accelerators_w;
@@ -72,6 +77,7 @@ bool ClusterState::set_nodes_power(std::span<const std::uint32_t> ids,
   double rack_w = 0.0, it_w = 0.0, pool_it_w = 0.0;
   bool changed = false, die_changed = false;
   for (const std::uint32_t id : ids) {
+    write_record(id);
     scheduling::NodeInfo& n = nodes_[id];
     if (n.rack != rack) throw std::logic_error("set_nodes_power(): nodes of several racks");
     const double delta_w = p.wall_w - n.power_w;
@@ -109,53 +115,63 @@ bool ClusterState::set_nodes_power(std::span<const std::uint32_t> ids,
   return true;
 }
 
-bool ClusterState::move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
+bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunPower& from,
                                     const RunPower& to) {
   const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
   const bool wall = bits(to.wall_w) != bits(from.wall_w);
   const bool chips = bits(to.accelerators_w) != bits(from.accelerators_w);
   const bool accelerators =
       bits(to.die_c) != bits(from.die_c) || bits(to.clock) != bits(from.clock);
-  if (ids.empty() || !(wall || chips || accelerators)) return false;
+  if (racks.empty() || !(wall || chips || accelerators)) return false;
   const double wall_w = to.wall_w - from.wall_w, chip_w = to.accelerators_w - from.accelerators_w;
   const sim::Time now = sim_.now();
-  // Each rack's nodes, counted as the records are written (the rack and pool are read on the
-  // record's line), then its accounts moved once.
-  std::uint32_t rack = nodes_[ids.front()].rack, pool = nodes_[ids.front()].pool;
-  double count = 0.0;
-  const auto rack_done = [&] {
+  std::uint32_t nodes = 0;
+  for (const RackNodes& r : racks) {  // each rack's accounts moved once
+    nodes += r.count;
+    const auto count = static_cast<double>(r.count);
+    const std::uint32_t pool = rack_pool_[r.rack];
     if (chips) pool_chip_w_[pool] += count * chip_w;
-    if (accelerators) accelerators_changed(rack);
-    if (!wall) return;
-    racks_[rack].update_to(now);
-    racks_[rack].power_w += count * wall_w;
+    if (accelerators) accelerators_changed(r.rack);
+    if (!wall) continue;
+    racks_[r.rack].update_to(now);
+    racks_[r.rack].power_w += count * wall_w;
     pool_it_w_[pool] += count * wall_w;
-    if (!rack_changed_[rack]) {
-      rack_changed_[rack] = 1;
-      changed_racks_.push_back(rack);
+    if (!rack_changed_[r.rack]) {
+      rack_changed_[r.rack] = 1;
+      changed_racks_.push_back(r.rack);
     }
-  };
-  for (const std::uint32_t id : ids) {
-    scheduling::NodeInfo& node = nodes_[id];
-    if (node.rack != rack) {
-      rack_done();
-      rack = node.rack;
-      pool = node.pool;
-      count = 0.0;
-    }
-    ++count;
-    node.power_w = to.wall_w;
-    node.accelerators_w = to.accelerators_w;
-    node.die_c = to.die_c;
-    node.clock = to.clock;
   }
-  rack_done();
-  const auto n = static_cast<double>(ids.size());
+  const auto n = static_cast<double>(nodes);
   if (chips) chip_w_ += n * chip_w;
   if (!wall) return false;
   it_.update_to(now);
   it_.power_w += n * wall_w;
   return true;
+}
+
+void ClusterState::follow_power(std::span<const std::uint32_t> ids, const RunPower* power) {
+  for (const std::uint32_t id : ids) {
+    if (!follows_[id]) lagging_.push_back(id);
+    follows_[id] = power;
+  }
+  // Records written one by one (write_records(ids)) stay listed until every record is written;
+  // in a run that never reads them all, the list is cut back to the nodes still following (at
+  // most once per node_count() additions: O(1) each).
+  if (lagging_.size() > 2 * nodes_.size() + 64) {
+    lagging_.clear();
+    for (std::uint32_t id = 0; id < nodes_.size(); ++id)
+      if (follows_[id]) lagging_.push_back(id);
+  }
+}
+
+void ClusterState::write_records(std::span<const std::uint32_t> ids) {
+  for (const std::uint32_t id : ids) write_record(id);
+}
+
+void ClusterState::write_records() const {
+  for (const std::uint32_t id : lagging_) write_record(id);
+  lagging_.clear();
+  ++records_written_;
 }
 
 void ClusterState::clear_changed_racks() {
@@ -186,7 +202,8 @@ void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
     nodes_[id].inlet_rise_k = rise_k;
 }
 
-// The racks changed since the last call, computed again from their nodes. When many did (a busy
+// The racks changed since the last call, computed again from their nodes (a node that follows a
+// held run's power from that power, without writing its record). When many did (a busy
 // hall between two rack samples: a third of its racks), they are visited in rack order, so the
 // reads of their nodes go up through memory as the prefetcher expects; when few did, from the
 // list alone.
@@ -195,6 +212,12 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
     double die_c = 0.0, clock_sum = 0.0;
     int busy = 0;
     for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) {
+      if (const RunPower* p = follows_[id]) {  // a held run's node: busy, at *p
+        die_c = std::max(die_c, p->die_c);
+        clock_sum += p->clock;
+        ++busy;
+        continue;
+      }
       die_c = std::max(die_c, nodes_[id].die_c);
       if (nodes_[id].job >= 0) {
         clock_sum += nodes_[id].clock;

@@ -6,6 +6,13 @@
 // the node's rack account and the IT account up to now (energy += power × elapsed) before
 // taking the new power, and every read of an account brings it up to the simulator's time
 // first (SimGrid's HostEnergy::get_consumed_energy does the same), so no read is stale.
+//
+// The power fields of a record (power_w, accelerators_w, die_c, clock) may lag: nodes whose
+// power a holder keeps as one value for a group of them (World's held runs of a job: every node
+// of the run at one power) follow that value (follow_power()) and their records are written
+// only when read: nodes() and node() write every lagging record first, so what they return is
+// current; placement() does not (for the fields a job phase never changes: rack, pool, job,
+// state, ...), and rack_accelerators() reads the followed values without writing.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +50,18 @@ public:
 
   std::size_t node_count() const { return nodes_.size(); }
   std::size_t rack_count() const { return racks_.size(); }
-  std::span<const scheduling::NodeInfo> nodes() const { return nodes_; }
-  const scheduling::NodeInfo& node(std::uint32_t id) const { return nodes_[id]; }
+  // Every record, current (lagging power fields written first).
+  std::span<const scheduling::NodeInfo> nodes() const {
+    if (!lagging_.empty()) write_records();
+    return nodes_;
+  }
+  const scheduling::NodeInfo& node(std::uint32_t id) const {
+    if (!lagging_.empty()) write_records();
+    return nodes_[id];
+  }
+  // A node's record with its power fields possibly lagging (see the top): for the fields no
+  // job phase changes (id, rack, pool, job, free, state, since, inlet, in_service).
+  const scheduling::NodeInfo& placement(std::uint32_t id) const { return nodes_[id]; }
   // Nodes of rack r: ids [rack_begin(r), rack_end(r)).
   std::uint32_t rack_begin(std::size_t rack) const { return rack_first_node_[rack]; }
   std::uint32_t rack_end(std::size_t rack) const { return rack_first_node_[rack + 1]; }
@@ -63,22 +80,40 @@ public:
   struct RunPower {
     double wall_w = 0.0, accelerators_w = 0.0, die_c = 0.0, clock = 1.0;
   };
-  // Every one of `ids` (nodes in id order, of one or several racks), each holding `from` (the
-  // caller knows: set as one since), now holds `to`. The IT and chip powers move by n × Δ, one
-  // term for all the nodes; each rack's power and its pool's by its nodes' count × Δ (not one
-  // term per node as set_nodes_power(): the last bits differ, by a rounding of the sum). The
-  // node records are written, not read. Returns whether the wall power changed.
-  bool move_nodes_power(std::span<const std::uint32_t> ids, const RunPower& from,
-                        const RunPower& to);
+  // `count` nodes of `rack`.
+  struct RackNodes {
+    std::uint32_t rack = 0, count = 0;
+  };
+  // Every node of `racks` (racks in id order, each with its count of nodes), each holding
+  // `from` (the caller knows: set as one since), now holds `to`. The IT and chip powers move by
+  // n × Δ, one term for all the nodes; each rack's power and its pool's by its count × Δ (not
+  // one term per node as set_nodes_power(): the last bits differ, by a rounding of the sum).
+  // O(racks): no node record is read or written, so the nodes' records must follow `to`
+  // (follow_power(): the caller holds it). Returns whether the wall power changed.
+  bool move_nodes_power(std::span<const RackNodes> racks, const RunPower& from, const RunPower& to);
+  // The records of `ids` (each at *power now) follow *power from now on: their power fields are
+  // written from it when read (nodes(), node()) or when write_records(ids) is called, which the
+  // holder must do before *power goes away or the nodes stop holding it. A node set on its own
+  // (set_node_power(), set_node_clock(), ...) has its record written first.
+  void follow_power(std::span<const std::uint32_t> ids, const RunPower* power);
+  // The records of `ids` written from what they follow, and no longer following it.
+  void write_records(std::span<const std::uint32_t> ids);
+  // How many times every lagging record was written (nodes(), node()): a holder whose nodes
+  // followed its power before the latest such write follows it again with follow_power().
+  std::uint64_t records_written() const { return records_written_; }
   // Clock fraction of the node's busy accelerators (1 when none is busy).
   void set_node_clock(std::uint32_t id, double clock) {
+    write_record(id);
     nodes_[id].clock = clock;
     accelerators_changed(nodes_[id].rack);
   }
   // set_node_clock() on each of `ids`, nodes of one rack.
   void set_nodes_clock(std::span<const std::uint32_t> ids, double clock) {
     if (ids.empty()) return;
-    for (const std::uint32_t id : ids) nodes_[id].clock = clock;
+    for (const std::uint32_t id : ids) {
+      write_record(id);
+      nodes_[id].clock = clock;
+    }
     accelerators_changed(nodes_[ids.front()].rack);
   }
   // Whether the node's pool is in service, and if not when it will be (NodeInfo::in_service,
@@ -131,7 +166,25 @@ public:
 
 private:
   const sim::Simulator& sim_;
-  std::vector<scheduling::NodeInfo> nodes_;
+  // mutable: nodes() and node() write lagging power fields (the same state, brought up to date)
+  mutable std::vector<scheduling::NodeInfo> nodes_;
+  // Per node, the power its record follows (null: the record is current); the nodes that
+  // started following since the last write of every record (some may have been written since).
+  mutable std::vector<const RunPower*> follows_;
+  mutable std::vector<std::uint32_t> lagging_;
+  mutable std::uint64_t records_written_ = 0;
+  void write_records() const;  // every lagging record
+  void write_record(std::uint32_t id) const {
+    if (const RunPower* p = follows_[id]) {
+      scheduling::NodeInfo& n = nodes_[id];
+      n.power_w = p->wall_w;
+      n.accelerators_w = p->accelerators_w;
+      n.die_c = p->die_c;
+      n.clock = p->clock;
+      follows_[id] = nullptr;
+    }
+  }
+  std::vector<std::uint32_t> rack_pool_;  // per rack, its pool
   std::vector<std::uint32_t> rack_first_node_;
   std::vector<double> rack_inlet_c_;
   std::set<std::uint32_t> free_;

@@ -55,6 +55,8 @@ JobRunner::JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
       random_(streams),
       generator_(std::move(workload.generator)),
       workload_where_(workload.where) {
+  for (std::size_t p = 0; p < cluster_.pools.size(); ++p)
+    pool_nodes_.push_back(cluster_.pool_node_count(p));
   probe_jobs(*workload.probe, duration);
 
   arrival_handler_ = sim_.bind([this](std::uint64_t) { on_arrival(); });
@@ -102,7 +104,7 @@ workload::ClusterCapabilities JobRunner::capabilities(workload::Precision precis
   caps.pod_interconnect = chip.pod_interconnect.value > 0;
   caps.gemm_efficiency = chip.gemm_efficiency.value;
   if (caps.pod_interconnect) inter = intra;  // TPU ICI spans the hosts of a pod
-  if (network_ && cluster_.pool_node_count(pool) > 1) {
+  if (network_ && pool_nodes_[pool] > 1) {
     // The path between the first accelerators of the pool's first two nodes, in the fabric
     // that serves the pool (fabrics.hpp): its narrowest link and latency.
     const auto first = static_cast<int>(state_.rack_begin(cluster_.pools[pool].first_rack));
@@ -232,7 +234,7 @@ void JobRunner::on_arrival() try {
 void JobRunner::check_pools(const JobRequest& r) const {
   if (r.pools.empty()) return;
   int largest = 0;
-  for (const auto p : r.pools) largest = std::max(largest, cluster_.pool_node_count(p));
+  for (const auto p : r.pools) largest = std::max(largest, pool_nodes_[p]);
   if (r.nodes > largest)
     throw sim::InputError(workload_where_, "job '" + r.name + "' needs " + std::to_string(r.nodes) +
                                                " nodes but the largest pool it may run in has " +
@@ -252,7 +254,7 @@ void JobRunner::start(Job& job, std::vector<std::uint32_t> nodes) {
   job.state = JobState::running;
   job.start = job.sized_at = sim_.now();
   job.nodes = std::move(nodes);
-  if (const std::uint32_t pool = state_.node(job.nodes.front()).pool; pool != job.model_pool)
+  if (const std::uint32_t pool = state_.placement(job.nodes.front()).pool; pool != job.model_pool)
     build_model(job, pool);
   std::erase(queue_, job.id);
   running_.push_back(job.id);

@@ -158,6 +158,9 @@ private:
   const network::Fabrics* network_;
   const ClusterState& state_;
   JobHost& host_;
+  // Each pool's node count (ClusterSpec::pool_node_count() adds up its racks: once per pool
+  // here, not for each job built).
+  std::vector<int> pool_nodes_;
   sim::RandomStreams random_;
 
   std::unique_ptr<workload::JobGenerator> generator_;

@@ -125,7 +125,7 @@ double cap_excess_w(const compute::NodePower& p, int busy, int accelerators) {
 
 void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
                            const EnergySplit::Parts* parts) {
-  const scheduling::NodeInfo& n = state_.node(node);
+  const scheduling::NodeInfo& n = state_.placement(node);
   check_finite(p);
   if (n.job >= 0) drop_held(static_cast<std::uint32_t>(n.job), node);  // its run no longer holds
   const int busy =
@@ -137,7 +137,7 @@ void World::set_node_power(std::uint32_t node, const compute::NodePower& p,
   gpu_hist_->set(node, sim_.now(), busy, p.busy.power_w, p.idle.power_w);
   lift_.set(node, sim_.now(), 0.0);  // place_load and reevaluate_rack set a floor's lift after
   record_split(node, p, parts);
-  if (state_.set_node_power(node, p)) rack_changed(state_.node(node).rack);
+  if (state_.set_node_power(node, p)) rack_changed(state_.placement(node).rack);
 }
 
 void World::rack_changed(std::uint32_t rack) {
@@ -156,18 +156,18 @@ void World::set_run_power(std::span<const std::uint32_t> run, const Job& job,
   const double excess_w = cap_excess_w(p, busy, cluster_.node.accelerators);
   for (const std::uint32_t id : run)
     limits_.set_node_cap_excess(
-        id, enforcing_ || state_.node(id).state != scheduling::NodeState::on ? 0.0 : excess_w);
+        id, enforcing_ || state_.placement(id).state != scheduling::NodeState::on ? 0.0 : excess_w);
   gpu_hist_->set(run, now, busy, p.busy.power_w, p.idle.power_w);
   for (const std::uint32_t id : run) {  // as set_node_power() then place_load() set it
     lift_.set(id, now, 0.0);
     lift_.set(id, now, lift_w);
   }
   split_->set_job_nodes(run, job.id, parts);
-  if (state_.set_nodes_power(run, p)) rack_changed(state_.node(run.front()).rack);
+  if (state_.set_nodes_power(run, p)) rack_changed(state_.placement(run.front()).rack);
 }
 
 void World::set_node_idle(std::uint32_t node) {
-  set_node_power(node, rack_idle_[state_.node(node).rack]);
+  set_node_power(node, rack_idle_[state_.placement(node).rack]);
   state_.set_node_clock(node, 1.0);
 }
 
@@ -187,8 +187,8 @@ void World::enforce_rack_limit(std::uint32_t rack) {
   enforcing_ = true;
   std::vector<std::int32_t> touched;
   for (std::uint32_t id = first; id < last; ++id) {
-    if (state_.node(id).state != scheduling::NodeState::on) continue;
-    const std::int32_t j = state_.node(id).job;
+    if (state_.placement(id).state != scheduling::NodeState::on) continue;
+    const std::int32_t j = state_.placement(id).job;
     if (j >= 0 && runner_->job(static_cast<std::uint32_t>(j)).model->fixed_power_per_accelerator())
       continue;
     const compute::NodePower& p = rp.nodes[id - first];
@@ -295,15 +295,20 @@ void World::place_load(const Job& job) {
   PlacedPower* e = nullptr;
   const sim::Time now = sim_.now();
   const std::span<const std::uint32_t> nodes(job.nodes);
-  std::vector<PlacedRun>& runs = runs_of(job);
+  JobRuns& placed = runs_of(job);
+  std::vector<PlacedRun>& runs = placed.runs;
+  std::vector<Held>& states = placed.states;  // this phase's appended after the last one's
+  const auto last_states = static_cast<std::uint32_t>(states.size());
   // Consecutive held runs that hold one state and take one new state: moved as one batch,
-  // runs[batch, i), from `from` to `*to`.
+  // runs[batch, i), from `from` (states[from_state]) to states[to_state].
   std::size_t batch = 0;
+  bool batching = false;
+  std::uint32_t from_state = 0, to_state = 0;
   Held from;
-  const Held* to = nullptr;
   const auto flush = [&](std::size_t i) {
-    if (to && i > batch) move_runs(job, std::span(runs).subspan(batch, i - batch), from, *to);
-    to = nullptr;
+    if (batching && i > batch)
+      move_runs(job, std::span(runs).subspan(batch, i - batch), from, states[to_state]);
+    batching = false;
   };
   for (std::size_t i = 0; i < runs.size(); ++i) {
     PlacedRun& r = runs[i];
@@ -319,21 +324,20 @@ void World::place_load(const Job& job) {
             break;
           }
       if (!e) {
-        if (placed_.size() == placed_capacity) {
-          flush(i);  // the batch's new state lives in an entry about to go
-          placed_.clear();
-        }
+        if (placed_.size() == placed_capacity) placed_.clear();
         PlacedPower& n = placed_.emplace_back();
         n.inlet_c = inlet_c;
         n.p = node_power(job, r.rack, &n.lift_w);
         n.parts = job_parts(job, n.p);
         n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
         check_finite(n.p);
-        n.held = held_of(job, n);
+        n.state = static_cast<std::uint32_t>(states.size());
+        states.push_back(held_of(job, n));
         e = &n;
       }
     }
-    if (to && (!r.alone || !r.held || to != &e->held || r.state.stamp != from.stamp)) flush(i);
+    if (batching && (!r.alone || !r.held || to_state != e->state || r.state != from_state))
+      flush(i);
     if (!r.alone) {
       set_node_power(run.front(), e->p, &e->parts);
       lift_.set(run.front(), now, e->lift_w);
@@ -341,8 +345,10 @@ void World::place_load(const Job& job) {
     } else if (!r.held) {  // node by node, from whatever each node held
       if (std::all_of(run.begin(), run.end(), [&](std::uint32_t id) { return alone(job, id); })) {
         set_run_power(run, job, e->p, e->parts, e->lift_w);
-        r.state = e->held;
+        r.state = e->state;
+        r.power = states[e->state].power;
         r.held = true;
+        r.followed = never_followed;  // its records written: they follow it from its next move
       } else {  // a node shared since the cut: the run is set node by node while it is
         for (std::size_t k = 0; k < run.size(); ++k) {
           if (alone(job, run[k])) {
@@ -355,15 +361,22 @@ void World::place_load(const Job& job) {
       }
       state_.set_nodes_clock(run, e->clock);
     } else {
-      if (!to) {
+      if (!batching) {
+        batching = true;
         batch = i;
-        from = r.state;
-        to = &e->held;
+        from_state = r.state;
+        from = states[r.state];
+        to_state = e->state;
       }
-      r.state = e->held;
+      r.state = e->state;
+      r.power = states[e->state].power;
     }
   }
   flush(runs.size());
+  // Every held run now holds one of this phase's states: the last phase's go.
+  states.erase(states.begin(), states.begin() + last_states);
+  for (PlacedRun& r : runs)
+    if (r.held) r.state -= last_states;
 }
 
 // --- Job phases per run -----------------------------------------------------------------
@@ -376,27 +389,32 @@ void World::place_load(const Job& job) {
 // old): the IT and chip powers once for the batch and each rack's and pool's once per rack
 // (ClusterState::move_nodes_power), the job's and the facility's parts (EnergySplit::
 // move_job_nodes), the GPU histogram's bins (exact: whole GPUs), the floor's lift; the cap
-// excess node by node only when a node has one. NodeInfo (which the policies read) is still
-// written, a store per node; the histogram's, the split's and the lift's node records only when
-// a run stops being held (write_held()). Each sum takes one rounding per batch or rack instead
-// of one per node: a named change of the last bits (docs/reliability.md, sixth part).
+// excess node by node only when a node has one. No node record is written at a phase: the
+// cluster's (NodeInfo, which the policies read) follow the run's power (ClusterState::
+// follow_power(): written when read, or when the run stops being held), the histogram's, the
+// split's and the lift's are written when a run stops being held (write_held()). A phase is
+// O(runs) and O(racks), whatever the number of nodes. Each sum takes one rounding per batch or
+// rack instead of one per node: a named change of the last bits (docs/reliability.md, sixth
+// part).
 
 bool World::alone(const Job& job, std::uint32_t node) const {
-  return state_.node(node).job == static_cast<std::int32_t>(job.id) &&
+  return state_.placement(node).job == static_cast<std::int32_t>(job.id) &&
          !(sharing_ && !sharing_->jobs(node).empty());
 }
 
-std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
+World::JobRuns& World::runs_of(const Job& job) {
   if (job.id >= job_runs_.size()) job_runs_.resize(job.id + 1);
-  std::vector<PlacedRun>& runs = job_runs_[job.id];
-  if (!runs.empty()) return runs;
+  JobRuns& placed = job_runs_[job.id];
+  std::vector<PlacedRun>& runs = placed.runs;
+  if (!runs.empty()) return placed;
   const std::span<const std::uint32_t> nodes(job.nodes);
   for (std::size_t i = 0, end; i < nodes.size(); i = end) {
     // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
     // not share are; a stray one is a run of its own, set with set_node_power()).
-    const std::uint32_t rack = state_.node(nodes[i]).rack;
+    const std::uint32_t rack = state_.placement(nodes[i]).rack;
     end = i;
-    while (end < nodes.size() && state_.node(nodes[end]).rack == rack && alone(job, nodes[end]))
+    while (end < nodes.size() && state_.placement(nodes[end]).rack == rack &&
+           alone(job, nodes[end]))
       ++end;
     PlacedRun& r = runs.emplace_back();
     r.alone = end > i;
@@ -405,38 +423,42 @@ std::vector<World::PlacedRun>& World::runs_of(const Job& job) {
     r.end = static_cast<std::uint32_t>(end);
     r.rack = rack;
   }
-  return runs;
+  return placed;
 }
 
-void World::write_held(const PlacedRun& run, std::span<const std::uint32_t> nodes,
-                       std::uint32_t job) {
+void World::write_held(const PlacedRun& run, const Held& state,
+                       std::span<const std::uint32_t> nodes, std::uint32_t job) {
   const auto ids = nodes.subspan(run.begin, run.end - run.begin);
-  gpu_hist_->hold_nodes(ids, run.state.bins);
-  split_->hold_job_nodes(ids, job, run.state.parts);
-  lift_.hold_nodes(ids, run.state.lift_w);
+  state_.write_records(ids);
+  gpu_hist_->hold_nodes(ids, state.bins);
+  split_->hold_job_nodes(ids, job, state.parts);
+  lift_.hold_nodes(ids, state.lift_w);
 }
 
 void World::forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes) {
   if (job >= job_runs_.size()) return;
-  for (const PlacedRun& r : job_runs_[job])
-    if (r.held) write_held(r, nodes, job);
-  std::vector<PlacedRun>().swap(job_runs_[job]);
+  JobRuns& placed = job_runs_[job];
+  for (const PlacedRun& r : placed.runs)
+    if (r.held) write_held(r, placed.states[r.state], nodes, job);
+  std::vector<PlacedRun>().swap(placed.runs);
+  std::vector<Held>().swap(placed.states);
 }
 
 void World::drop_held(std::uint32_t job, std::uint32_t node) {
-  if (job >= job_runs_.size() || job_runs_[job].empty()) return;
-  std::vector<PlacedRun>& runs = job_runs_[job];
+  if (job >= job_runs_.size() || job_runs_[job].runs.empty()) return;
+  std::vector<PlacedRun>& runs = job_runs_[job].runs;
   const std::vector<std::uint32_t>& nodes = runner_->job(job).nodes;
   // The last run whose first node is at or before `node` (job.nodes is in id order).
   const auto after =
       std::upper_bound(runs.begin(), runs.end(), node,
                        [&](std::uint32_t id, const PlacedRun& r) { return id < nodes[r.begin]; });
   if (after == runs.begin() || !std::prev(after)->held) return;
-  write_held(*std::prev(after), nodes, job);
+  write_held(*std::prev(after), job_runs_[job].states[std::prev(after)->state], nodes, job);
   std::prev(after)->held = false;
+  std::prev(after)->followed = never_followed;
 }
 
-World::Held World::held_of(const Job& job, const PlacedPower& e) {
+World::Held World::held_of(const Job& job, const PlacedPower& e) const {
   Held h;
   h.power = {e.p.wall_w, e.p.accelerators_w, std::max(e.p.busy.die_temp_c, e.p.idle.die_temp_c),
              e.clock};
@@ -445,7 +467,6 @@ World::Held World::held_of(const Job& job, const PlacedPower& e) {
   h.lift_w = e.lift_w;
   h.excess_w =
       enforcing_ ? 0.0 : cap_excess_w(e.p, job.load.busy_accelerators, cluster_.node.accelerators);
-  h.stamp = ++held_stamps_;
   return h;
 }
 
@@ -456,24 +477,40 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
   if (from.excess_w > 0.0 || to.excess_w > 0.0)  // rare: node by node, as set_run_power()
     for (const std::uint32_t id : nodes)
       limits_.set_node_cap_excess(
-          id, state_.node(id).state != scheduling::NodeState::on ? 0.0 : to.excess_w);
+          id, state_.placement(id).state != scheduling::NodeState::on ? 0.0 : to.excess_w);
   gpu_hist_->move(nodes.size(), now, from.bins, to.bins);
   lift_.move(nodes.size(), now, from.lift_w, to.lift_w);
   split_->move_job_nodes(nodes.size(), job.id, from.parts, to.parts);
-  if (state_.move_nodes_power(nodes, from.power, to.power))
+  // Each rack's count (consecutive runs of one rack: one term, as node by node), and the node
+  // records following each run's power (again, only after every record was written).
+  batch_racks_.clear();
+  const std::uint64_t written = state_.records_written();
+  for (PlacedRun& r : runs) {
+    const auto count = r.end - r.begin;
+    if (!batch_racks_.empty() && batch_racks_.back().rack == r.rack)
+      batch_racks_.back().count += count;
+    else
+      batch_racks_.push_back({r.rack, count});
+    if (r.followed != written) {
+      state_.follow_power(std::span<const std::uint32_t>(job.nodes).subspan(r.begin, count),
+                          &r.power);
+      r.followed = written;
+    }
+  }
+  if (state_.move_nodes_power(batch_racks_, from.power, to.power))
     for (const PlacedRun& r : runs) rack_changed(r.rack);
 }
 
 bool World::placed_sums(const Job& job, double& power_w, double& accelerators_w,
                         double& clock) const {
-  if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].empty()) return false;
+  if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].runs.empty()) return false;
   double p = 0.0, a = 0.0, c = 1.0;
-  for (const PlacedRun& r : job_runs_[job.id]) {
+  for (const PlacedRun& r : job_runs_[job.id].runs) {
     if (!r.alone || !r.held) return false;
     const auto n = static_cast<double>(r.end - r.begin);
-    p += n * r.state.power.wall_w;
-    a += n * r.state.power.accelerators_w;
-    c = std::min(c, r.state.power.clock);
+    p += n * r.power.wall_w;
+    a += n * r.power.accelerators_w;
+    c = std::min(c, r.power.clock);
   }
   power_w = p;
   accelerators_w = a;
@@ -499,14 +536,14 @@ void World::start(const scheduling::JobView& view, std::vector<std::uint32_t> ch
   }
   if (chosen.size() != need) throw std::logic_error("start(): wrong number of nodes");
   for (const auto id : chosen)
-    if (id >= state_.node_count() || state_.node(id).job >= 0 ||
-        state_.node(id).state != scheduling::NodeState::on || !state_.node(id).in_service)
+    if (id >= state_.node_count() || state_.placement(id).job >= 0 ||
+        state_.placement(id).state != scheduling::NodeState::on || !state_.placement(id).in_service)
       throw std::logic_error("start(): node " + std::to_string(id) + " is not free and on");
   std::sort(chosen.begin(), chosen.end());
   if (!job.request.pools.empty()) {
-    const std::uint32_t pool = state_.node(chosen.front()).pool;
+    const std::uint32_t pool = state_.placement(chosen.front()).pool;
     for (const auto id : chosen)
-      if (state_.node(id).pool != pool || !scheduling::may_run_on(job, state_.node(id)))
+      if (state_.placement(id).pool != pool || !scheduling::may_run_on(job, state_.placement(id)))
         throw std::logic_error("start(): node " + std::to_string(id) + " is not in a pool job '" +
                                job.request.name + "' may run in, or its nodes span pools");
     if (job.cap_w && pool != job.model_pool) {  // the cap on the chips it will run on
@@ -537,7 +574,7 @@ void World::release(const Job& job) {
     state_.assign(id, -1);
     set_node_state(id, scheduling::NodeState::on, true);
     set_node_idle(id);
-    if (!state_.node(id).in_service) set_node_absent(id);  // its pool retired meanwhile
+    if (!state_.placement(id).in_service) set_node_absent(id);  // its pool retired meanwhile
   }
 }
 
@@ -557,9 +594,9 @@ void World::set_node_state(std::uint32_t node, scheduling::NodeState state, bool
 
 void World::power_down(std::uint32_t node) {
   if (node >= state_.node_count()) throw std::logic_error("power_down(): no such node");
-  const auto state = state_.node(node).state;
+  const auto state = state_.placement(node).state;
   if (state == scheduling::NodeState::sleeping) return;
-  if (state_.node(node).job >= 0 || state == scheduling::NodeState::waking)
+  if (state_.placement(node).job >= 0 || state == scheduling::NodeState::waking)
     throw std::logic_error("power_down(): node " + std::to_string(node) + " is busy or waking");
   set_node_state(node, scheduling::NodeState::sleeping, true);
   compute::NodePower p;
@@ -569,8 +606,8 @@ void World::power_down(std::uint32_t node) {
 
 void World::power_up(std::uint32_t node) {
   if (node >= state_.node_count()) throw std::logic_error("power_up(): no such node");
-  if (state_.node(node).state != scheduling::NodeState::sleeping) return;
-  if (!state_.node(node).in_service) return;  // an absent or retired pool's node stays off
+  if (state_.placement(node).state != scheduling::NodeState::sleeping) return;
+  if (!state_.placement(node).in_service) return;  // an absent or retired pool's node stays off
   set_node_state(node, scheduling::NodeState::waking, true);
   // Waking draws E_wake / L for exactly L.
   compute::NodePower p;
@@ -582,7 +619,7 @@ void World::power_up(std::uint32_t node) {
 void World::on_node_awake(std::uint32_t node) {
   set_node_state(node, scheduling::NodeState::on, true);
   set_node_idle(node);
-  if (!state_.node(node).in_service) set_node_absent(node);
+  if (!state_.placement(node).in_service) set_node_absent(node);
   run_policy();
   commit();
 }
@@ -641,7 +678,7 @@ scheduling::JobEstimate World::estimate(const scheduling::JobView& view,
   double added_w = 0.0, clock = 1.0;
   if (job.state == JobState::running) {
     for (const auto id : job.nodes) {
-      const std::uint32_t rack = state_.node(id).rack;
+      const std::uint32_t rack = state_.placement(id).rack;
       const double inlet_c = state_.rack_inlet_c(rack);
       const compute::NodePower p = job.model->fixed_power_per_accelerator()
                                        ? node_power(job, rack)
@@ -681,7 +718,7 @@ int World::hops(std::uint32_t a, std::uint32_t b) const {
     return row[b];
   }
   if (network_.serves(static_cast<int>(b))) return network::across_fabrics_hops;
-  return state_.node(a).rack == state_.node(b).rack ? 2 : 4;
+  return state_.placement(a).rack == state_.placement(b).rack ? 2 : 4;
 }
 
 sim::CarbonIntensity World::carbon_intensity(sim::Time t) const {
@@ -705,9 +742,9 @@ void World::reevaluate_rack(std::uint32_t rack) {
   compute::NodePower p;
   double lift_w = 0.0;
   for (std::uint32_t id = state_.rack_begin(rack); id < state_.rack_end(rack); ++id) {
-    const std::int32_t j = state_.node(id).job;
+    const std::int32_t j = state_.placement(id).job;
     if (j < 0) {
-      if (state_.node(id).state == scheduling::NodeState::on) set_node_idle(id);
+      if (state_.placement(id).state == scheduling::NodeState::on) set_node_idle(id);
       continue;
     }
     Job& job = runner_->job(static_cast<std::uint32_t>(j));

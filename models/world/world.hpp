@@ -229,36 +229,50 @@ private:
   // each with what every one of its nodes holds since it was last set as one (`held`). A phase
   // moves the accounts of consecutive held runs that hold one state and take one new state by
   // count × Δ at once (ClusterState::move_nodes_power, EnergySplit::move_job_nodes,
-  // GpuPowerHistogram::move, LiftAccount::move): O(1) per account and per rack, plus a store per
-  // NodeInfo (which the policies read). The histogram's, the split's and the lift's own node
+  // GpuPowerHistogram::move, LiftAccount::move): O(1) per account and per rack, no store per
+  // node. The histogram's, the split's and the lift's own node
   // records are written only when the run stops being held: a node set on its own (a rack
   // limit, a moved inlet, a shared node, a pool retired: set_node_power()) drops its run's
   // `held`, writing them first (drop_held()), and the next phase sets that run node by node
-  // (set_run_power()), which holds it again; the job's end or new nodes forget its runs.
+  // (set_run_power()), which holds it again; the job's end or new nodes forget its runs. The
+  // NodeInfo records of a held run's nodes follow its state (ClusterState::follow_power()):
+  // written when a reader asks for them, or when the run stops being held.
   struct Held {  // what each node of a run holds in each account
     ClusterState::RunPower power;
     EnergySplit::Parts parts{};
     compute::GpuPowerHistogram::NodeBins bins;
     double lift_w = 0.0;
-    double excess_w = 0.0;    // cap excess (LimitMonitor)
-    std::uint64_t stamp = 0;  // the same for runs set from one evaluation (held_of())
+    double excess_w = 0.0;  // cap excess (LimitMonitor)
   };
+  // A run: what a phase walks, small (a phase's walk over a job's runs reads each once); what
+  // its nodes hold is one of the job's states (the runs set from one evaluation share it), its
+  // power kept in the run too, for its nodes' records to follow.
   struct PlacedRun {
     std::uint32_t begin = 0, end = 0;  // indices into job.nodes
     std::uint32_t rack = 0;
-    bool alone = false;  // every node is the job's alone (else one stray node, set on its own)
-    bool held = false;   // every node holds `state`
-    Held state;
+    std::uint32_t state = 0;  // what every node holds (held runs): JobRuns::states[state]
+    bool alone = false;       // every node is the job's alone (else one stray node, set on its own)
+    bool held = false;        // every node holds `state`
+    // The ClusterState::records_written() at which its nodes' records began to follow `power`
+    // (held runs only; never: they are written).
+    std::uint64_t followed = never_followed;
+    ClusterState::RunPower power;  // states[state].power
   };
-  std::vector<std::vector<PlacedRun>> job_runs_;  // by job id; empty: not cut yet
-  std::uint64_t held_stamps_ = 0;
-  std::vector<PlacedRun>& runs_of(const Job& job);       // cut on first use
+  static constexpr std::uint64_t never_followed = UINT64_MAX;
+  struct JobRuns {
+    std::vector<PlacedRun> runs;  // empty: not cut yet
+    std::vector<Held> states;     // those of its latest phase (its held runs')
+  };
+  std::vector<ClusterState::RackNodes> batch_racks_;     // move_runs()' racks, reused
+  std::vector<JobRuns> job_runs_;                        // by job id
+  JobRuns& runs_of(const Job& job);                      // cut on first use
   bool alone(const Job& job, std::uint32_t node) const;  // the job's, and not shared
   // The job's runs forgotten (its end, new nodes), their nodes' records written first; `nodes`:
   // the job's nodes the runs were cut from.
   void forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes);
   void drop_held(std::uint32_t job, std::uint32_t node);  // `node` set on its own
-  void write_held(const PlacedRun& run, std::span<const std::uint32_t> nodes, std::uint32_t job);
+  void write_held(const PlacedRun& run, const Held& state, std::span<const std::uint32_t> nodes,
+                  std::uint32_t job);
   // place_load()'s evaluations of one job, by rack inlet (at most placed_capacity, so that the
   // search stays short; reserved once, so that the entries never move).
   struct PlacedPower {
@@ -267,11 +281,11 @@ private:
     double lift_w = 0.0;
     EnergySplit::Parts parts{};
     double clock = 1.0;
-    Held held;  // what each node set to it holds (held_of())
+    std::uint32_t state = 0;  // what each node set to it holds (held_of()): JobRuns::states
   };
   static constexpr std::size_t placed_capacity = 16;
   std::vector<PlacedPower> placed_;
-  Held held_of(const Job& job, const PlacedPower& e);  // a fresh stamp
+  Held held_of(const Job& job, const PlacedPower& e) const;
   // Runs job.nodes[begin, end), consecutive and held in `from`, to `to` by count × Δ.
   void move_runs(const Job& job, std::span<PlacedRun> runs, const Held& from, const Held& to);
   bool placed_sums(const Job& job, double& power_w, double& accelerators_w,

@@ -45,9 +45,9 @@ void World::resize(const scheduling::JobView& view, int count) {
     nodes.resize(n);  // keeps the lowest-numbered (job.nodes is sorted)
   } else {
     // A job runs within one node pool: it grows onto free nodes of the pool it runs in.
-    const std::uint32_t pool = state_.node(nodes.front()).pool;
+    const std::uint32_t pool = state_.placement(nodes.front()).pool;
     for (const auto id : state_.free_nodes())
-      if (nodes.size() < n && state_.node(id).pool == pool) nodes.push_back(id);
+      if (nodes.size() < n && state_.placement(id).pool == pool) nodes.push_back(id);
     if (nodes.size() < n)
       throw std::logic_error("resize(): not enough free nodes in its pool to grow job '" +
                              job.request.name + "'");

@@ -19,7 +19,7 @@ std::optional<sim::Watts> World::rack_power_limit(std::uint32_t rack) const {
 
 std::optional<sim::Watts> World::idle_power(std::uint32_t node) const {
   if (node >= state_.node_count()) return std::nullopt;
-  return sim::Watts(rack_idle_[state_.node(node).rack].wall_w);
+  return sim::Watts(rack_idle_[state_.placement(node).rack].wall_w);
 }
 
 void World::migrate(const scheduling::JobView& view, std::vector<std::uint32_t> nodes) {
@@ -37,9 +37,9 @@ void World::migrate(const scheduling::JobView& view, std::vector<std::uint32_t> 
   for (const auto id : nodes)
     if (id >= state_.node_count()) throw std::logic_error(name + ": no node " + std::to_string(id));
   // It stays in the pool it runs in (its model is built for that pool's chips).
-  const std::uint32_t pool = state_.node(job.nodes.front()).pool;
+  const std::uint32_t pool = state_.placement(job.nodes.front()).pool;
   for (const auto id : nodes) {
-    const scheduling::NodeInfo& n = state_.node(id);
+    const scheduling::NodeInfo& n = state_.placement(id);
     const bool own = std::binary_search(job.nodes.begin(), job.nodes.end(), id);
     if (!own && !(n.free && n.state == scheduling::NodeState::on && n.in_service))
       throw std::logic_error(name + ": node " + std::to_string(id) + " is not free and on");

@@ -41,7 +41,7 @@ void World::set_present(std::uint32_t node, bool present) {
   if (absent_[node] == !present) return;
   (void)present_accelerator_s();  // brought up to now at the old count
   absent_[node] = !present;
-  const double accelerators = cluster_.pools[state_.node(node).pool].node.accelerators;
+  const double accelerators = cluster_.pools[state_.placement(node).pool].node.accelerators;
   present_accelerators_ += present ? accelerators : -accelerators;
 }
 
@@ -62,7 +62,7 @@ void World::start_pools() {
   absent_.assign(state_.node_count(), 0);
   present_accelerators_ = 0;
   for (std::uint32_t id = 0; id < state_.node_count(); ++id)
-    present_accelerators_ += cluster_.pools[state_.node(id).pool].node.accelerators;
+    present_accelerators_ += cluster_.pools[state_.placement(id).pool].node.accelerators;
   present_since_ = sim_.now();
   pool_handler_ =
       sim_.bind([this](std::uint64_t p) { on_pool_event(static_cast<std::uint32_t>(p)); });
@@ -95,7 +95,7 @@ void World::on_pool_event(std::uint32_t p) {
         continue;
       }
       state_.set_in_service(id, false);  // retired: no new jobs; off now if free
-      const scheduling::NodeInfo& n = state_.node(id);
+      const scheduling::NodeInfo& n = state_.placement(id);
       if (n.job < 0 && n.state != scheduling::NodeState::waking) set_node_absent(id);
     }
   run_policy();
@@ -107,7 +107,7 @@ std::vector<std::uint32_t> World::pool_nodes_for(const Job& job) const {
   for (const std::uint32_t p : job.request.pools) {
     std::vector<std::uint32_t> out;
     for (const auto id : state_.free_nodes())
-      if (state_.node(id).pool == p && state_.node(id).in_service) out.push_back(id);
+      if (state_.placement(id).pool == p && state_.placement(id).in_service) out.push_back(id);
     if (out.size() >= need) {
       out.resize(need);
       return out;

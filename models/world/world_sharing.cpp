@@ -63,7 +63,7 @@ void World::release_shared(const Job& job) {
 }
 
 void World::place_shared(std::uint32_t node) {
-  const std::uint32_t rack = state_.node(node).rack;
+  const std::uint32_t rack = state_.placement(node).rack;
   std::vector<compute::Node::Group> groups;
   std::vector<compute::GpuPowerHistogram::Group> bins;
   double cpu = 0.0, nic = 0.0;
@@ -101,7 +101,7 @@ void World::pack_sub_node_jobs() {
 }
 
 void World::jobs_on(std::uint32_t node, std::vector<std::int32_t>& out) const {
-  const std::int32_t j = state_.node(node).job;
+  const std::int32_t j = state_.placement(node).job;
   if (j < 0) return;
   if (sharing_ && !sharing_->jobs(node).empty()) {
     for (const auto& [id, gpus] : sharing_->jobs(node))
@@ -112,7 +112,7 @@ void World::jobs_on(std::uint32_t node, std::vector<std::int32_t>& out) const {
 }
 
 compute::NodeLoad World::node_load_of(std::uint32_t node) const {
-  const std::int32_t j = state_.node(node).job;
+  const std::int32_t j = state_.placement(node).job;
   if (j < 0) return {};
   if (!sharing_ || sharing_->jobs(node).size() < 2)
     return runner_->job(static_cast<std::uint32_t>(j)).load;

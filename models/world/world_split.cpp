@@ -19,7 +19,7 @@ EnergySplit::Parts World::job_parts(const Job& job, const compute::NodePower& p)
 void World::record_split(std::uint32_t node, const compute::NodePower& p,
                          const EnergySplit::Parts* parts) {
   split_owners_.clear();
-  const std::int32_t j = state_.node(node).job;
+  const std::int32_t j = state_.placement(node).job;
   if (j >= 0 && sharing_ && !sharing_->jobs(node).empty()) {
     double io_w = 0.0;  // the accelerators' link I/O at the nominal clock
     for (const auto& [id, gpus] : sharing_->jobs(node)) {
