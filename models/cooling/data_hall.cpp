@@ -95,7 +95,10 @@ DataHall::DataHall(const DataHallDesign& design)
     r.through = net_.stream(r.inlet, r.outlet, 0);
     r.to_room = net_.stream(r.outlet, room_, 0);
   }
-  for (const Rack& r : racks_) outlet_.push_back(r.outlet);
+  outlet_first_ = racks_.front().outlet.index;
+  for (int i = 0; i < design.racks; ++i)
+    if (racks_[static_cast<std::size_t>(i)].outlet.index != outlet_first_ + 2 * i)
+      throw std::logic_error("data hall: rack nodes out of order");
   bypass_ = net_.stream(supply_, room_, 0);
   to_crah_ = net_.stream(room_, crah_return_, 0);
   for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
@@ -133,7 +136,12 @@ void DataHall::set_rack_flows(double a) {
 }
 
 void DataHall::set_rack_power(int rack, double power_w) {
-  net_.set_heat(outlet_.at(static_cast<std::size_t>(rack)), power_w);
+  if (rack < 0 || rack >= racks()) throw std::out_of_range("data hall: no such rack");
+  const ThermalNetwork::Node outlet{outlet_first_ + 2 * rack};
+  if (net_.aggregated() && rack_groups().identity)
+    net_.set_group_heat(outlet, rack, groups_.outlet_local, power_w);
+  else
+    net_.set_heat(outlet, power_w);
 }
 
 void DataHall::set_supply(double supply_c, double capacity_fraction) {
@@ -168,6 +176,9 @@ const DataHall::RackGroups& DataHall::rack_groups() const {
   gr.group_of_rack.assign(n, -1);
   gr.inlet_local =
       net_.group_of(racks_.front().inlet) >= 0 ? net_.local_of(racks_.front().inlet) : -1;
+  gr.outlet_local =
+      net_.group_of(racks_.front().outlet) >= 0 ? net_.local_of(racks_.front().outlet) : -1;
+  bool identity = true;
   for (std::size_t i = 0; i < n; ++i) {
     const int g = net_.group_of(racks_[i].inlet);
     // A rack on a hub, two racks in one group, or an inlet elsewhere in its group: the racks
@@ -177,8 +188,11 @@ const DataHall::RackGroups& DataHall::rack_groups() const {
       return gr;
     gr.rack_of_group[static_cast<std::size_t>(g)] = static_cast<int>(i);
     gr.group_of_rack[i] = g;
+    identity = identity && g == static_cast<int>(i) && net_.group_of(racks_[i].outlet) == g &&
+               net_.local_of(racks_[i].outlet) == gr.outlet_local;
   }
   gr.by_class = true;
+  gr.identity = identity;
   return gr;
 }
 
@@ -214,7 +228,9 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     rebuild_cohorts(*groups);
   } else {
     for (const int g : w.moves) {
-      const int rack = groups->rack_of_group[static_cast<std::size_t>(g)];
+      const int rack = !groups->identity ? groups->rack_of_group[static_cast<std::size_t>(g)]
+                       : g < racks()     ? g
+                                         : -1;
       if (rack < 0) continue;
       const int cls = net_.class_of_group(g);
       const auto r = static_cast<std::size_t>(rack);
