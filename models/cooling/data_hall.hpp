@@ -118,6 +118,11 @@ public:
   // the rack's nodes).
   template <typename F>
   void for_each_inlet(F&& f) const {
+    if (net_.aggregated() && rack_groups().identity) {  // rack i is group i
+      const int local = groups_.inlet_local;
+      for (int i = 0; i < racks(); ++i) f(i, net_.class_temperature(net_.class_of_group(i), local));
+      return;
+    }
     if (net_.aggregated() && rack_groups().by_class) {
       const int local = groups_.inlet_local;
       for (int i = 0; i < racks(); ++i)
@@ -179,11 +184,16 @@ private:
   struct InletWatch {
     bool valid = false;  // cohorts rebuilt since the network's classes last changed wholesale
     long calls = 0;
-    std::vector<double> reported_c;  // per rack
+    // Per rack, its reported inlet and its cohort side by side: a rack that changed class reads
+    // both (one cache line, not two).
+    struct RackState {
+      double reported_c = 0;
+      int cohort = -1;
+    };
+    std::vector<RackState> rack;
     std::vector<Cohort> cohorts;
     std::vector<int> free_cohorts;
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
-    std::vector<int> cohort_of;      // per rack
     MemberLists racks;               // each cohort's racks
     std::vector<int> moves;          // work
   };
