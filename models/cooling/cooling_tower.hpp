@@ -91,6 +91,8 @@ class YorkCalc {
 public:
   YorkCalc(double wetbulb_c, double range_k);
   double approach_k(double lg) const;
+  // The collected form, set up by collect() (for a search: a single evaluation does without).
+  void collect();
   double collected_k(double lg) const;
   double margin_k() const { return margin_k_; }
 
