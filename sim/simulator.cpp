@@ -211,40 +211,41 @@ bool Simulator::refill() {
     const std::size_t b = lowest_bucket();
     std::vector<Key>& from = buckets_[b];
     if (from.size() <= drained_keys) {
-      // Few keys: sort them (descending) into the run, and make the largest the base. The
-      // other buckets keep their places: the new base has the old one's digits above this
-      // bucket's position and this bucket's digit there, below every other non-empty bucket's.
-      front_.resize(from.size());
-      Key* run = front_.data();
-      for (std::size_t i = 0; i < from.size(); ++i) {
-        const Key k = from[i];
+      // Few keys: sort them (descending) where they are and swap the bucket with the empty
+      // run, so that no key is copied and the bucket keeps the run's storage; the largest
+      // becomes the base. The other buckets keep their places: the new base has the old one's
+      // digits above this bucket's position and this bucket's digit there, below every other
+      // non-empty bucket's.
+      Key* run = from.data();
+      for (std::size_t i = 1; i < from.size(); ++i) {
+        const Key k = run[i];
         std::size_t j = i;
         for (; j > 0 && run[j - 1] < k; --j) run[j] = run[j - 1];
         run[j] = k;
       }
+      front_.swap(from);  // the run was empty: the bucket keeps its storage
       last_ = front_.front();
-    } else {
-      // Many keys: the base becomes the bucket's floor F (the old base's digits above this
-      // bucket's position p, this bucket's digit at p, zeros below), not the bucket's smallest
-      // key, so no pass looks for that key. F is above the old base, so above every key taken
-      // out, and at or below this bucket's keys, which are below every other bucket's. Every
-      // key here agrees with F down to position p and so moves to a lower position; a key
-      // equal to F goes to the run. The run may stay empty: the loop then takes the lowest
-      // bucket again. A key scheduled later at or below F goes to the run (insert()), below
-      // every bucket key, as it must.
-      const std::size_t p = b / digits;
-      const unsigned below = static_cast<unsigned>(p * digit_bits);
-      const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
-      last_ = high | (Key{b % digits} << below);
-      for (const Key key : from) {
-        if (key == last_) {
-          front_.push_back(key);
-          continue;
-        }
-        const std::size_t to = bucket_of(key);
-        buckets_[to].push_back(key);
-        mark(to / digits, to % digits);
+      unmark(b);
+      return true;
+    }
+    // Many keys: the base becomes the bucket's floor F (the old base's digits above this
+    // bucket's position p, this bucket's digit at p, zeros below), not the bucket's smallest
+    // key, so no pass looks for that key. F is above the old base, so above every key taken
+    // out, and at or below this bucket's keys, which are below every other bucket's. Every
+    // key here agrees with F down to position p and so moves to a lower position; a key
+    // equal to F goes to the run. The run may stay empty: the loop then takes the lowest
+    // bucket again. A key scheduled later at or below F goes to the run (insert()), below
+    // every bucket key, as it must.
+    const std::size_t p = b / digits;
+    const unsigned below = static_cast<unsigned>(p * digit_bits);
+    const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
+    last_ = high | (Key{b % digits} << below);
+    for (const Key key : from) {
+      if (key == last_) {
+        front_.push_back(key);
+        continue;
       }
+      push_key(key);
     }
     from.clear();
     unmark(b);

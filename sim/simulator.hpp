@@ -258,8 +258,9 @@ inline void Simulator::mark(std::size_t position, std::size_t digit) {
 
 inline void Simulator::push_key(Key key) {
   const std::size_t b = bucket_of(key);
-  buckets_[b].push_back(key);
-  mark(b / digits, b % digits);
+  std::vector<Key>& bucket = buckets_[b];
+  if (bucket.empty()) mark(b / digits, b % digits);  // else its bits are set already
+  bucket.push_back(key);
 }
 
 inline void Simulator::insert(Key key) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <stdexcept>
 
 #include "models/cooling/properties.hpp"
@@ -37,6 +38,29 @@ YorkCalc::YorkCalc(double wetbulb_c, double range_k)
   std::size_t k = 0;
   for (const double rj : {1.0, r_, r_ * r_})
     for (const double wi : {1.0, w_, w_ * w_}) at_lg0_ += yorkcalc_c[k++] * 1.0 * rj * wi;
+}
+
+// The collected form and the magnitude of every term at LG ≤ 8 (see the header).
+void YorkCalc::collect() {
+  double magnitude = 0;
+  std::size_t k = 0;
+  for (const double lk : {1.0, lg_max, lg_max * lg_max})
+    for (const double rj : {1.0, r_, r_ * r_})
+      for (const double wi : {1.0, w_, w_ * w_}) {
+        const double term = yorkcalc_c[k] * rj * wi;
+        if (k >= 18)
+          a2_ += term;
+        else if (k >= 9)
+          a1_ += term;
+        magnitude += std::abs(term) * lk;
+        ++k;
+      }
+  margin_k_ = 1e-12 * magnitude;
+}
+
+double YorkCalc::collected_k(double lg) const {
+  const double l = std::clamp(lg, 0.0, lg_max);
+  return at_lg0_ + (a1_ + a2_ * l) * l;
 }
 
 double YorkCalc::approach_k(double lg) const {
@@ -93,7 +117,7 @@ double CoolingTower::fixed_approach_setpoint_c(double wetbulb_c, double floor_c)
 TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double setpoint_c) const {
   TowerOperation op;
   const double range = range_k(heat_w);
-  const YorkCalc approach(wetbulb_c, range);  // the wet-bulb and range are fixed here
+  YorkCalc approach(wetbulb_c, range);  // the wet-bulb and range are fixed here
   const double full_c = wetbulb_c + approach.approach_k(lg_design_);
   if (heat_w <= 0 || design_.heat_w <= 0) {
     op.leaving_c = std::max(setpoint_c, wetbulb_c);
@@ -120,10 +144,22 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     op.approach_k = op.leaving_c - wetbulb_c;
     return op;
   } else {
+    // leaving_at(f) > setpoint_c, decided by the collected polynomial where it is far enough
+    // from the setpoint (YorkCalc, cooling_tower.hpp), by the 27-term sum where not: the same
+    // answer.
+    approach.collect();
+    const double margin_c =
+        approach.margin_k() + 1e-12 * (std::abs(wetbulb_c) + std::abs(setpoint_c));
+    const auto warmer_at = [&](double f) {
+      const double d = (wetbulb_c + approach.collected_k(lg_design_ / f)) - setpoint_c;
+      if (d > margin_c) return true;
+      if (d < -margin_c) return false;
+      return leaving_at(f) > setpoint_c;
+    };
     double lo = f_min, hi = 1.0;  // leaving falls as the air flow rises
     for (int i = 0; i < 40; ++i) {
       const double mid = 0.5 * (lo + hi);
-      (leaving_at(mid) > setpoint_c ? lo : hi) = mid;
+      (warmer_at(mid) ? lo : hi) = mid;
     }
     f = hi;
     op.leaving_c = setpoint_c;

@@ -79,14 +79,27 @@ std::span<const double, 27> yorkcalc_coefficients();
 // The same at a fixed wet-bulb and range, for a search over LG (the tower's fan speed): the
 // nine terms without LG, which lead the sum, are added once; approach_k(lg) then adds the
 // other eighteen in the same order, so it returns yorkcalc_approach_k's bits.
+//
+// For the search, the same polynomial with its terms collected by power of LG,
+//   A ≈ a_0 + (a_1 + a_2·LG)·LG,   a_k = Σ_{i,j} c_ijk · T_wb^i · T_r^j,
+// costs three operations a probe against 54, but rounds differently. Both forms lie within
+// ~100 ulps of S = Σ |c_ijk · T_wb^i · T_r^j| · 8^k (every term's magnitude, LG ≤ 8) of the
+// exact polynomial, so a probe whose collected value is further than `margin_k()` = 1e-12·S
+// (≥ 4,000 ulps of S) from the level decides `approach_k(lg) > level` as the sum would; the
+// search evaluates the sum only for the probes nearer (the last few).
 class YorkCalc {
 public:
   YorkCalc(double wetbulb_c, double range_k);
   double approach_k(double lg) const;
+  // The collected form, set up by collect() (for a search: a single evaluation does without).
+  void collect();
+  double collected_k(double lg) const;
+  double margin_k() const { return margin_k_; }
 
 private:
   double w_, r_;  // clamped
   double at_lg0_ = 0;
+  double a1_ = 0, a2_ = 0, margin_k_ = 0;  // the collected form
 };
 
 class CoolingTower {

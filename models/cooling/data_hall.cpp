@@ -95,14 +95,17 @@ DataHall::DataHall(const DataHallDesign& design)
     r.through = net_.stream(r.inlet, r.outlet, 0);
     r.to_room = net_.stream(r.outlet, room_, 0);
   }
-  for (const Rack& r : racks_) outlet_.push_back(r.outlet);
+  outlet_first_ = racks_.front().outlet.index;
+  for (int i = 0; i < design.racks; ++i)
+    if (racks_[static_cast<std::size_t>(i)].outlet.index != outlet_first_ + 2 * i)
+      throw std::logic_error("data hall: rack nodes out of order");
   bypass_ = net_.stream(supply_, room_, 0);
   to_crah_ = net_.stream(room_, crah_return_, 0);
   for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
   update_flows();
-  watch_.reported_c.resize(racks_.size());
+  watch_.rack.resize(racks_.size());
   for (int i = 0; i < design.racks; ++i)
-    watch_.reported_c[static_cast<std::size_t>(i)] = inlet_c(i);
+    watch_.rack[static_cast<std::size_t>(i)].reported_c = inlet_c(i);
 }
 
 void DataHall::update_flows() {
@@ -133,7 +136,12 @@ void DataHall::set_rack_flows(double a) {
 }
 
 void DataHall::set_rack_power(int rack, double power_w) {
-  net_.set_heat(outlet_.at(static_cast<std::size_t>(rack)), power_w);
+  if (rack < 0 || rack >= racks()) throw std::out_of_range("data hall: no such rack");
+  const ThermalNetwork::Node outlet{outlet_first_ + 2 * rack};
+  if (net_.aggregated() && rack_groups().identity)
+    net_.set_group_heat(outlet, rack, groups_.outlet_local, power_w);
+  else
+    net_.set_heat(outlet, power_w);
 }
 
 void DataHall::set_supply(double supply_c, double capacity_fraction) {
@@ -168,6 +176,9 @@ const DataHall::RackGroups& DataHall::rack_groups() const {
   gr.group_of_rack.assign(n, -1);
   gr.inlet_local =
       net_.group_of(racks_.front().inlet) >= 0 ? net_.local_of(racks_.front().inlet) : -1;
+  gr.outlet_local =
+      net_.group_of(racks_.front().outlet) >= 0 ? net_.local_of(racks_.front().outlet) : -1;
+  bool identity = true;
   for (std::size_t i = 0; i < n; ++i) {
     const int g = net_.group_of(racks_[i].inlet);
     // A rack on a hub, two racks in one group, or an inlet elsewhere in its group: the racks
@@ -177,8 +188,11 @@ const DataHall::RackGroups& DataHall::rack_groups() const {
       return gr;
     gr.rack_of_group[static_cast<std::size_t>(g)] = static_cast<int>(i);
     gr.group_of_rack[i] = g;
+    identity = identity && g == static_cast<int>(i) && net_.group_of(racks_[i].outlet) == g &&
+               net_.local_of(racks_[i].outlet) == gr.outlet_local;
   }
   gr.by_class = true;
+  gr.identity = identity;
   return gr;
 }
 
@@ -214,20 +228,22 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     rebuild_cohorts(*groups);
   } else {
     for (const int g : w.moves) {
-      const int rack = groups->rack_of_group[static_cast<std::size_t>(g)];
+      const int rack = !groups->identity ? groups->rack_of_group[static_cast<std::size_t>(g)]
+                       : g < racks()     ? g
+                                         : -1;
       if (rack < 0) continue;
       const int cls = net_.class_of_group(g);
       const auto r = static_cast<std::size_t>(rack);
-      if (w.cohorts[static_cast<std::size_t>(w.cohort_of[r])].cls == cls) continue;
+      if (w.cohorts[static_cast<std::size_t>(w.rack[r].cohort)].cls == cls) continue;
       leave_cohort(rack);
-      join_cohort(rack, cohort_for(cls, w.reported_c[r]));
+      join_cohort(rack, cohort_for(cls, w.rack[r].reported_c));
     }
   }
   if (!w.valid) {
     for (int i = 0; i < racks(); ++i) {
       const double t = inlet_c(i);
-      if (moved(t, w.reported_c[static_cast<std::size_t>(i)])) {
-        w.reported_c[static_cast<std::size_t>(i)] = t;
+      if (moved(t, w.rack[static_cast<std::size_t>(i)].reported_c)) {
+        w.rack[static_cast<std::size_t>(i)].reported_c = t;
         out.push_back(i);
       }
     }
@@ -236,7 +252,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   // Reports a cohort's racks at `t`.
   const auto report = [&](Cohort& c, double t) {
     for (int r = c.head; r >= 0; r = w.racks.next[static_cast<std::size_t>(r)]) {
-      w.reported_c[static_cast<std::size_t>(r)] = t;
+      w.rack[static_cast<std::size_t>(r)].reported_c = t;
       out.push_back(r);
     }
     c.stamp = w.calls;
@@ -260,7 +276,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
     int last = -1;
     for (int r = c.head; r >= 0; r = w.racks.next[static_cast<std::size_t>(r)]) {
-      w.cohort_of[static_cast<std::size_t>(r)] = into_id;
+      w.rack[static_cast<std::size_t>(r)].cohort = into_id;
       last = r;
     }
     w.racks.splice_front(into, c, last);
@@ -280,11 +296,11 @@ void DataHall::rebuild_cohorts(const RackGroups& groups) {
   w.free_cohorts.clear();
   w.class_cohorts.clear();
   const std::size_t n = racks_.size();
-  w.cohort_of.assign(n, -1);
+  for (InletWatch::RackState& r : w.rack) r.cohort = -1;
   w.racks.assign(n);
   for (std::size_t i = 0; i < n; ++i) {
     const int cls = net_.class_of_group(groups.group_of_rack[i]);
-    join_cohort(static_cast<int>(i), cohort_for(cls, w.reported_c[i]));
+    join_cohort(static_cast<int>(i), cohort_for(cls, w.rack[i].reported_c));
   }
 }
 
@@ -339,16 +355,16 @@ void DataHall::unchain_cohort(int cohort) {
 void DataHall::join_cohort(int rack, int cohort) {
   InletWatch& w = watch_;
   w.racks.push_front(w.cohorts[static_cast<std::size_t>(cohort)], rack);
-  w.cohort_of[static_cast<std::size_t>(rack)] = cohort;
+  w.rack[static_cast<std::size_t>(rack)].cohort = cohort;
 }
 
 void DataHall::leave_cohort(int rack) {
   InletWatch& w = watch_;
   const auto r = static_cast<std::size_t>(rack);
-  const int id = w.cohort_of[r];
+  const int id = w.rack[r].cohort;
   Cohort& c = w.cohorts[static_cast<std::size_t>(id)];
   w.racks.unlink(c, rack);
-  w.cohort_of[r] = -1;
+  w.rack[r].cohort = -1;
   if (c.count == 0) {
     unchain_cohort(id);
     c.cls = -1;

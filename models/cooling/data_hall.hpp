@@ -104,7 +104,12 @@ public:
   void step(double dt_s) { net_.step(dt_s); }
   void solve_steady() { net_.solve_steady(); }
 
-  double inlet_c(int rack) const { return net_.temperature(racks_[rack].inlet); }
+  double inlet_c(int rack) const {
+    // Rack i is group i (rack_groups()): its inlet read from its class, no lookup of its node.
+    if (groups_.identity && net_.aggregated())
+      return net_.class_temperature(net_.class_of_group(rack), groups_.inlet_local);
+    return net_.temperature(racks_[rack].inlet);
+  }
   double outlet_c(int rack) const { return net_.temperature(racks_[rack].outlet); }
   double return_c() const { return net_.temperature(room_); }
   double max_inlet_c() const;
@@ -113,6 +118,11 @@ public:
   // the rack's nodes).
   template <typename F>
   void for_each_inlet(F&& f) const {
+    if (net_.aggregated() && rack_groups().identity) {  // rack i is group i
+      const int local = groups_.inlet_local;
+      for (int i = 0; i < racks(); ++i) f(i, net_.class_temperature(net_.class_of_group(i), local));
+      return;
+    }
     if (net_.aggregated() && rack_groups().by_class) {
       const int local = groups_.inlet_local;
       for (int i = 0; i < racks(); ++i)
@@ -149,11 +159,14 @@ private:
   // hall's sparsity pattern is fixed when the hall is made (every link exists from the start),
   // and with it the network's groups. `by_class`: every rack is a group of its own with its
   // inlet in the same place `inlet_local` of each (inlet and outlet, in the order they were
-  // added), so a class's inlet is net_.class_temperature(class, inlet_local).
+  // added), so a class's inlet is net_.class_temperature(class, inlet_local). `identity`: also
+  // rack i is group i, with its outlet in place `outlet_local`, so a rack's power is set and
+  // its inlet read without looking its nodes up (ThermalNetwork::set_group_heat).
   struct RackGroups {
     bool known = false;
     bool by_class = false;
-    int inlet_local = -1;
+    bool identity = false;
+    int inlet_local = -1, outlet_local = -1;
     std::vector<int> rack_of_group;  // network group → rack (−1: none)
     std::vector<int> group_of_rack;
   };
@@ -171,11 +184,16 @@ private:
   struct InletWatch {
     bool valid = false;  // cohorts rebuilt since the network's classes last changed wholesale
     long calls = 0;
-    std::vector<double> reported_c;  // per rack
+    // Per rack, its reported inlet and its cohort side by side: a rack that changed class reads
+    // both (one cache line, not two).
+    struct RackState {
+      double reported_c = 0;
+      int cohort = -1;
+    };
+    std::vector<RackState> rack;
     std::vector<Cohort> cohorts;
     std::vector<int> free_cohorts;
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
-    std::vector<int> cohort_of;      // per rack
     MemberLists racks;               // each cohort's racks
     std::vector<int> moves;          // work
   };
@@ -196,9 +214,10 @@ private:
   ThermalNetwork::Node room_;
   ThermalNetwork::Link bypass_, to_crah_;
   std::vector<Rack> racks_;
-  // Each rack's outlet node (racks_[i].outlet), packed: a control step sets the heat of the
-  // racks whose power changed, and their 4-byte entries share cache lines where Rack's do not.
-  std::vector<ThermalNetwork::Node> outlet_;
+  // Each rack's outlet node, racks_[i].outlet = outlet_first_ + 2·i (the constructor adds each
+  // rack's inlet and outlet in turn): a control step sets the heat of the racks whose power
+  // changed without reading their records.
+  int outlet_first_ = 0;
   double capacity_fraction_ = 1.0;
   double airflow_ratio_ = 1.05;
   double demand_w_per_k_ = 0;  // Σ (1 − r_i) W_i, fixed by the design

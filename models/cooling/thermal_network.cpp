@@ -728,6 +728,15 @@ void ThermalNetwork::set_heat(Node n, double q_w) {
                  [this](int g, int what, std::uint64_t bits) { split(g, what, bits); });
 }
 
+void ThermalNetwork::set_group_heat(Node n, int group, int local, double q_w) {
+  heat_w_[n.index] = q_w;
+  if (!aggregated_) return;
+  const Blocks& b = *blocks_;
+  const Class& c = b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(group)])];
+  if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w))
+    split(group, local, bits_of(q_w));
+}
+
 void ThermalNetwork::set_temperature(Node n, double temp_c) {
   temp_c_[n.index] = temp_c;
   if (aggregated_)

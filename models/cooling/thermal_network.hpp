@@ -107,6 +107,10 @@ public:
   void set_boundary(Boundary b, double temp_c) { boundary_c_[b.index] = temp_c; }
   double boundary(Boundary b) const { return boundary_c_[b.index]; }
   void set_heat(Node n, double q_w);
+  // set_heat(n, q_w) for a reader that knows n's group and place (group_of(n), local_of(n)), as
+  // a data hall does for its racks: the same effect without looking them up (a cache miss each
+  // per rack whose power changed).
+  void set_group_heat(Node n, int group, int local, double q_w);
   double heat(Node n) const { return heat_w_[n.index]; }
   void set_temperature(Node n, double temp_c);
   double temperature(Node n) const {

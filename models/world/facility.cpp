@@ -105,9 +105,11 @@ void Facility::add_zone(std::string name, std::vector<std::uint32_t> racks,
   z.supply_air_c = z.reported_c = initial_supply_c;
   z.totals.name = z.name;
   z.totals.racks = n;
+  z.every_rack = z.racks.size() == rack_zone_.size();
   for (std::size_t i = 0; i < z.racks.size(); ++i) {
     rack_zone_.at(z.racks[i]) = static_cast<std::uint32_t>(zones_.size());
     rack_local_[z.racks[i]] = static_cast<std::uint32_t>(i);
+    z.every_rack = z.every_rack && z.racks[i] == i;
   }
   zones_.push_back(std::move(z));
 }
@@ -376,7 +378,10 @@ bool Facility::step_zone(std::size_t z, sim::Time now, double dt_s, double room_
     hall.set_supply(zone.supply_air_c);
     // The CRAHs follow the servers' airflow at the ratio the plant delivers (air_handler.hpp).
     if (zone.crah_airflow_ratio > 0) hall.set_airflow_ratio(zone.crah_airflow_ratio);
-    if (changed && zone.hall_powers_set) {
+    if (changed && zone.hall_powers_set && zone.every_rack) {
+      // Rack r is the hall's rack r: no look-up of its zone and place.
+      for (const std::uint32_t r : *changed) hall.set_rack_power(static_cast<int>(r), rack_w[r]);
+    } else if (changed && zone.hall_powers_set) {
       for (const std::uint32_t r : *changed)
         if (rack_zone_[r] == z) hall.set_rack_power(static_cast<int>(rack_local_[r]), rack_w[r]);
     } else {
@@ -481,6 +486,8 @@ void Facility::take_moved_inlets(double tol_k, std::vector<std::uint32_t>& racks
 
 double Facility::inlet_c(int rack) const {
   if (zones_.empty()) return supply_air_c_;
+  if (zones_.front().every_rack)
+    return zones_.front().hall ? zones_.front().hall->inlet_c(rack) : zones_.front().supply_air_c;
   const Zone& z = zones_[rack_zone_[static_cast<std::size_t>(rack)]];
   return z.hall ? z.hall->inlet_c(static_cast<int>(rack_local_[static_cast<std::size_t>(rack)]))
                 : z.supply_air_c;

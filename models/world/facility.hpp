@@ -270,6 +270,7 @@ private:
     double supply_air_c = 24.0;
     double crah_airflow_ratio = std::numeric_limits<double>::quiet_NaN();  // CRAH / server flow
     bool hall_powers_set = false;  // the data hall has had every rack's power once
+    bool every_rack = false;       // racks[i] = i for each of the cluster's racks
     double reported_c = 24.0;      // without a hall: take_moved_inlets()'s reported inlet
     ZoneTotals totals;
   };

@@ -1,6 +1,7 @@
 // Facility physics across models: warm-water liquid cooling reaching the dies, and every watt
 // of loss heat landing in a cooled space.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -206,7 +207,8 @@ site: {dry_bulb: 20 degC}
 TEST_CASE("thermal-aware placement changes the hottest rack inlet against FIFO (open aisles)") {
   const auto run_policy = [](const std::string& scenario, const std::string& policy) {
     const auto dir =
-        std::filesystem::temp_directory_path() / ("joule-test-thermal-" + scenario + "-" + policy);
+        std::filesystem::temp_directory_path() /
+        ("joule-test-thermal-" + scenario + "-" + policy + "-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     app::LoadOptions load;
     load.sets = {"duration=2 d", "scheduler.policy=" + policy};
@@ -215,7 +217,9 @@ TEST_CASE("thermal-aware placement changes the hottest rack inlet against FIFO (
     app::RunOptions opt;
     opt.output = (dir / "run.h5").string();
     opt.force = true;
-    return app::run(sc, opt).values;
+    auto values = app::run(sc, opt).values;
+    std::filesystem::remove_all(dir);
+    return values;
   };
   // The policy comparison's job stream: the hottest inlet, averaged over time. FIFO fills racks
   // in order, row ends first (25 % recirculation there); thermal-aware fills the cool middles of
@@ -244,7 +248,8 @@ TEST_CASE("thermal-aware placement changes the hottest rack inlet against FIFO (
 
 TEST_CASE("on-site PV: export losses apart from the PUE, renewable energy factor") {
   const auto run_with = [](const std::string& name, std::vector<std::string> sets) {
-    const auto dir = std::filesystem::temp_directory_path() / ("joule-test-pv-" + name);
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("joule-test-pv-" + name + "-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     app::LoadOptions load;
     load.sets = std::move(sets);
@@ -253,7 +258,9 @@ TEST_CASE("on-site PV: export losses apart from the PUE, renewable energy factor
     app::RunOptions opt;
     opt.output = (dir / "run.h5").string();
     opt.force = true;
-    return app::run(sc, opt).values;
+    auto values = app::run(sc, opt).values;
+    std::filesystem::remove_all(dir);
+    return values;
   };
   const auto none = run_with("none", {});
   const auto pv = run_with("big", {"power_chain.pv={peak: 20 MW}"});

@@ -1,15 +1,17 @@
 // The calibration file written by kernels/ feeds the simulator: writer → YAML → the accelerator
 // model's Calibration → a scenario's `cluster.node.calibration` key → node power.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "app/run.hpp"
 #include "app/scenario.hpp"
-#include "io/yaml_params.hpp"
 #include "calib/calibration_yaml.hpp"
 #include "calib/method.hpp"
+#include "io/yaml_params.hpp"
 #include "models/compute/calibration.hpp"
 #include "synthetic.hpp"
 
@@ -25,7 +27,8 @@ TEST_CASE("a fitted calibration file round-trips into the accelerator model and 
                       {"date", "2026-11-22"},
                       {"source", "joule-calibrate test"}};
   const calib::CalibrationInfo info = calib::info_from_meta(meta, windows);
-  const fs::path dir = fs::temp_directory_path() / "joule-test-calibration";
+  const fs::path dir =
+      fs::temp_directory_path() / ("joule-test-calibration-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "h100.yaml";
   calib::write_calibration_yaml_file(file.string(), info, fit);

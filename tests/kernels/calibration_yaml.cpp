@@ -3,6 +3,7 @@
 #include "calib/calibration_yaml.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
@@ -65,7 +66,8 @@ TEST_CASE("calibration YAML round-trips through yaml-cpp with units") {
   CHECK(info.chip == "h100-sxm");
   CHECK(info.kind == "measurement");
 
-  const auto path = std::filesystem::temp_directory_path() / "joule_test_calibration.yaml";
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("joule_test_calibration-" + std::to_string(::getpid()) + ".yaml");
   write_calibration_yaml_file(path.string(), info, fit);
   const YAML::Node y = YAML::LoadFile(path.string());
   std::filesystem::remove(path);

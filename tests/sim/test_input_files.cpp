@@ -1,9 +1,11 @@
 // SHA-256 against the FIPS 180-2 examples and Python's hashlib at the padding boundaries, and
 // the input log: what a capture records, serves, and leaves alone outside it.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "sim/input_files.hpp"
 
@@ -30,7 +32,8 @@ TEST_CASE("SHA-256 matches the published test vectors") {
 }
 
 TEST_CASE("a capture records each file once, serves files, and ends with its scope") {
-  const auto dir = std::filesystem::temp_directory_path() / "joule-input-files-test";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("joule-input-files-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string file = (dir / "a.csv").string();
   std::ofstream(file) << "abc";

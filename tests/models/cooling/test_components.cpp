@@ -320,3 +320,63 @@ TEST_CASE("CRAH: airflow follows the servers' airflow, with bypass and recircula
   CHECK(r.fan_power_w == doctest::Approx(0.729 * m.fan_power_w));
   CHECK_FALSE(r.over_capacity);
 }
+
+TEST_CASE("cooling tower: the fan search's probes decided by the collected polynomial agree") {
+  // The search written out with the 27-term sum at every probe (the search before the collected
+  // form): operate() must return its bits.
+  CoolingTowerDesign d;
+  d.heat_w = 3.5e6;
+  const CoolingTower t(d);
+  const auto reference_fraction = [&](double heat_w, double wetbulb_c, double setpoint_c) {
+    const double range = d.range_k * heat_w / d.heat_w;
+    double lo = 0.2, hi = 1.0;
+    for (int i = 0; i < 40; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (wetbulb_c + yorkcalc_approach_k(wetbulb_c, range, t.design_lg() / mid) > setpoint_c ? lo
+                                                                                           : hi) =
+          mid;
+    }
+    return hi;
+  };
+  int searched = 0;
+  for (const double load : {0.03, 0.1, 0.37, 0.5, 0.81, 1.0, 1.4})
+    for (double wb = -20.0; wb <= 28.0; wb += 1.7)
+      for (double above = 0.5; above <= 12.0; above += 0.45) {
+        const double heat_w = load * d.heat_w, set_c = wb + above;
+        const double range = d.range_k * load;
+        YorkCalc at(wb, range);
+        at.collect();
+        // The collected form stays within its margin of the sum over the whole search.
+        for (const double f : {0.2, 0.33, 0.5, 0.71, 1.0})
+          CHECK(std::abs(at.collected_k(t.design_lg() / f) - at.approach_k(t.design_lg() / f)) <=
+                at.margin_k() * 0.05);
+        const TowerOperation op = t.operate(heat_w, wb, set_c);
+        if (!(op.airflow_fraction > 0.2 && op.airflow_fraction < 1.0)) continue;
+        CAPTURE(heat_w);
+        CAPTURE(wb);
+        CAPTURE(set_c);
+        const double f = reference_fraction(heat_w, wb, set_c);
+        CHECK(op.airflow_fraction == f);
+        CHECK(op.fan_power_w == d.heat_w * d.fan_power_ratio * f * f * f);
+        CHECK(op.leaving_c == set_c);
+        ++searched;
+      }
+  // Setpoints the sum reaches exactly at a fan speed: the last probes land within a few ulps
+  // of the setpoint, where the two forms can disagree, and the sum must decide.
+  int exact = 0;
+  for (const double load : {0.2, 0.5, 0.9})
+    for (double wb = -10.0; wb <= 26.0; wb += 3.1)
+      for (double f0 = 0.21; f0 < 1.0; f0 += 0.0137) {
+        const double heat_w = load * d.heat_w, range = d.range_k * load;
+        const double set_c = wb + yorkcalc_approach_k(wb, range, t.design_lg() / f0);
+        const TowerOperation op = t.operate(heat_w, wb, set_c);
+        if (!(op.airflow_fraction > 0.2 && op.airflow_fraction < 1.0)) continue;
+        CAPTURE(heat_w);
+        CAPTURE(wb);
+        CAPTURE(f0);
+        CHECK(op.airflow_fraction == reference_fraction(heat_w, wb, set_c));
+        ++exact;
+      }
+  CHECK(searched > 500);
+  CHECK(exact > 500);
+}

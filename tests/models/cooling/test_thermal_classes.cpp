@@ -34,13 +34,19 @@ double rack_power_w(int rack, int step) {
   return 6e3;  // idle
 }
 
+// A hall of `racks` racks at five row positions (recirculation 2–6 %).
+DataHallDesign five_positions(int racks) {
+  DataHallDesign d;
+  d.racks = racks;
+  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  return d;
+}
+
 }  // namespace
 
 TEST_CASE("aggregated block solve gives SparseLU's temperatures while racks change classes") {
   const int racks = 200;
-  DataHallDesign d;
-  d.racks = racks;
-  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  const DataHallDesign d = five_positions(racks);
   DataHall blocks(d), general(d);
   network(general).use_general_solver(true);
   int most_classes = 0, fewest_classes = racks;
@@ -151,9 +157,7 @@ TEST_CASE("identical racks are one class; a rack that changes leaves it and re-j
 // forgotten.
 TEST_CASE("a step that skips the classes at their fixed point gives every bit of the full step") {
   const int racks = 200;
-  DataHallDesign d;
-  d.racks = racks;
-  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  const DataHallDesign d = five_positions(racks);
   DataHall skip(d), full(d);
   network(full).set_incremental(false);
   int quiet_steps = 0, partial_steps = 0;
@@ -211,4 +215,40 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
   // hold: the implicit step can also cycle between states a few ulps apart.
   CHECK(quiet_steps > 10);
   CHECK(partial_steps > 50);
+}
+
+TEST_CASE("a rack's power set through its group and its inlet read from its class, as by node") {
+  // DataHall sets a rack's power with ThermalNetwork::set_group_heat (rack i is group i, its
+  // outlet in a fixed place) and reads its inlet from its class. The same hall driven through
+  // the nodes (the hall adds the room, then each rack's inlet and outlet: rack i's inlet is node
+  // 1 + 2i, its outlet 2 + 2i) must hold every bit and the same classes, through class splits
+  // and merges, a CRAH shortfall and the general solver taking over and handing back.
+  const int racks = 200;
+  const DataHallDesign d = five_positions(racks);
+  DataHall by_rack(d), by_node(d);
+  int split_steps = 0;
+  for (int k = 0; k < 160; ++k) {
+    CAPTURE(k);
+    const int classes_before = by_rack.network().group_classes();
+    for (int i = 0; i < racks; ++i) {
+      by_rack.set_rack_power(i, rack_power_w(i, k));
+      network(by_node).set_heat(ThermalNetwork::Node{2 + 2 * i}, rack_power_w(i, k));
+    }
+    split_steps += by_rack.network().group_classes() > classes_before;
+    for (DataHall* h : {&by_rack, &by_node}) {
+      if (k == 70) h->set_supply(24, 0.85);
+      if (k == 100) h->set_supply(22, 1.0);
+      if (k == 120) network(*h).use_general_solver(true);
+      if (k == 125) network(*h).use_general_solver(false);
+      h->step(60);
+    }
+    REQUIRE(by_rack.network().group_classes() == by_node.network().group_classes());
+    for (int i = 0; i < racks; ++i) {
+      CAPTURE(i);
+      REQUIRE(same_bits(by_rack.inlet_c(i), by_node.network().temperature({1 + 2 * i})));
+      REQUIRE(same_bits(by_rack.outlet_c(i), by_node.network().temperature({2 + 2 * i})));
+      REQUIRE(same_bits(by_rack.network().heat({2 + 2 * i}), rack_power_w(i, k)));
+    }
+  }
+  CHECK(split_steps >= 3);  // 4: racks changing class through set_group_heat
 }
