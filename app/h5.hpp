@@ -129,6 +129,10 @@ struct Storage {
   // Deflate level 0–9, libdeflate's, declared on the dataset as HDF5's. 5: the facility traces'
   // (float64, shuffled): zlib level 4's size +2.4 %, half its CPU (docs/reliability.md).
   int level = 5;
+  // Store a chunk whose raw bytes equal the previous chunk's (a constant trace, e.g. the racks'
+  // clock) with the previous chunk's compressed bytes instead of compressing it again: the same
+  // file bytes (encode_chunk is deterministic), for a byte comparison. Off only to test that.
+  bool reuse_repeats = true;
 };
 
 // One chunk (`raw`: values of `item_size` bytes) as HDF5's shuffle and deflate filters store
@@ -187,18 +191,20 @@ public:
   // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
+  // Chunks stored with the previous chunk's compressed bytes (Storage::reuse_repeats).
+  std::size_t reused_chunks() const { return reused_; }
 
 private:
   struct Pending {
     hsize_t first_row;
     std::size_t rows;
-    std::future<Bytes> chunk;
+    std::shared_future<Bytes> chunk;
   };
   void put(const double* values, std::size_t n);
   void hand_off();
   void write_pending();
   void write(Pending& chunk);
-  std::future<Bytes> encode(Bytes raw);
+  std::shared_future<Bytes> encode(Bytes raw);
   [[noreturn]] void fail(const std::exception& e) const;
 
   Handle dataset_;
@@ -214,6 +220,10 @@ private:
   std::size_t rows_written_ = 0;  // rows of the chunks handed off
   hsize_t extent_ = 0;            // rows of the dataset in the file
   std::optional<Pending> pending_;
+  // The last chunk encoded (whole, edge rows zeroed) and its encoding, for reuse_repeats.
+  std::shared_ptr<const Bytes> last_raw_;
+  std::shared_future<Bytes> last_chunk_;
+  std::size_t reused_ = 0;
 };
 
 // Reads a whole 1-D or 2-D double dataset (for summaries and tests).

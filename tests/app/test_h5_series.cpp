@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -293,5 +294,81 @@ TEST_CASE("a chunk write that fails (file-size limit) is an h5::Error naming dat
   INFO(message);
   CHECK(message.find("/noise") != std::string::npos);
   CHECK(message.find("big.h5") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// Rows of a 4-column float32 matrix (2048 rows a chunk) whose chunks repeat: chunk 0 and 1 all
+// `a`; chunk 2 `a` but for one value one float32 step away; chunk 3 equal to chunk 2; chunk 4
+// equal to chunk 0 (not to the one before it); then a partial chunk. Flushed halfway too.
+std::vector<double> repeating_rows() {
+  const double a = static_cast<float>(0.1);
+  const double b = std::nextafter(static_cast<float>(0.1), 1.0f);
+  const std::size_t chunk = 2048, cols = 4;
+  std::vector<double> v((5 * chunk + 100) * cols, a);
+  for (const std::size_t c : {std::size_t{2}, std::size_t{3}}) v[(c * chunk + 1000) * cols + 3] = b;
+  return v;
+}
+
+// Writes repeating_rows() and a matrix of all-different rows; returns their reused chunks.
+std::pair<std::size_t, std::size_t> write_repeating(const fs::path& path, bool reuse,
+                                                    h5::ChunkWorker* worker) {
+  const std::vector<double> v = repeating_rows();
+  h5::Handle file = h5::create_file(path.string());
+  std::pair<std::size_t, std::size_t> reused;
+  {
+    h5::Storage storage{h5::Precision::float32, false, 4};
+    storage.reuse_repeats = reuse;
+    h5::Series rep(file.get(), "rep", {"repeating", "1"}, {}, 4, storage, worker);
+    h5::Series dif(file.get(), "dif", {"different", "1"}, {}, 4, storage, worker);
+    const std::size_t rows = v.size() / 4;
+    for (std::size_t r = 0; r < rows; ++r) {
+      rep.append_row(&v[r * 4]);
+      const double row[4] = {value(r, 0), value(r, 1), value(r, 2), value(r, 3)};
+      dif.append_row(row);
+      if (r == rows / 2) {
+        rep.flush();
+        dif.flush();
+      }
+    }
+    rep.flush();
+    dif.flush();
+    reused = {rep.reused_chunks(), dif.reused_chunks()};
+  }
+  h5::close_file(file);
+  return reused;
+}
+
+}  // namespace
+
+TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, the same values") {
+  const auto dir = test::temp_dir("h5-reuse");
+  // Reused: chunk 1 (as chunk 0) and chunk 3 (as chunk 2); not 2 (one value differs in its last
+  // bit), 4 (as chunk 0, not as 3) or any of the all-different matrix.
+  CHECK(write_repeating(dir / "plain.h5", false, nullptr) ==
+        std::pair<std::size_t, std::size_t>{0, 0});
+  CHECK(write_repeating(dir / "reuse.h5", true, nullptr) ==
+        std::pair<std::size_t, std::size_t>{2, 0});
+  {
+    h5::ChunkWorker worker;
+    CHECK(write_repeating(dir / "worker.h5", true, &worker) ==
+          std::pair<std::size_t, std::size_t>{2, 0});
+  }
+  const std::string plain = file_bytes(dir / "plain.h5");
+  CHECK(plain.size() > 1000);
+  CHECK(file_bytes(dir / "reuse.h5") == plain);
+  CHECK(file_bytes(dir / "worker.h5") == plain);
+  // Read back by HDF5 (its deflate filter): the values written, bit for bit, as float32.
+  h5::Handle file = h5::open_file_readonly((dir / "reuse.h5").string());
+  const std::vector<double> v = repeating_rows();
+  const std::vector<double> got = h5::read_doubles(file.get(), "rep");
+  REQUIRE(got.size() == v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    CAPTURE(i);
+    const float a = static_cast<float>(got[i]), b = static_cast<float>(v[i]);
+    REQUIRE(std::memcmp(&a, &b, sizeof a) == 0);
+  }
+  file.reset();
   fs::remove_all(dir);
 }
