@@ -259,7 +259,7 @@ inline void Simulator::mark(std::size_t position, std::size_t digit) {
 inline void Simulator::push_key(Key key) {
   const std::size_t b = bucket_of(key);
   std::vector<Key>& bucket = buckets_[b];
-  if (bucket.empty()) mark(b / digits, b % digits);  // else its bits are set already
+  mark(b / digits, b % digits);  // unconditionally: a test of bucket.empty() mispredicted
   bucket.push_back(key);
 }
 

@@ -459,6 +459,30 @@ TEST_CASE("a key equal to its bucket's floor, and keys scheduled at or below the
   CHECK(sim.pending_count() == 0);
 }
 
+TEST_CASE("a bucket of 1 to 20 keys, in any order and with ties, runs sorted") {
+  // Keys within 15 ns of each other share one bucket of the lowest digit, which is sorted
+  // whole (up to 16 keys) or split first (more). Times repeat (ties broken by priority, then
+  // by insertion) and arrive in a scrambled order.
+  for (std::uint64_t n = 1; n <= 20; ++n) {
+    Simulator sim;
+    std::vector<std::uint64_t> seen;
+    const HandlerId h = sim.bind([&](std::uint64_t i) { seen.push_back(i); });
+    std::vector<std::tuple<std::int64_t, int, std::uint64_t>> expected;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t scrambled = (i * 7 + 3) % n;
+      const auto time = static_cast<std::int64_t>(1000 + scrambled % 5);
+      const int priority = static_cast<int>(scrambled % 3) - 1;
+      sim.at(Time::from_ns(time), h, i, static_cast<Priority>(priority));
+      expected.push_back({time, priority, i});
+    }
+    std::sort(expected.begin(), expected.end());
+    sim.run();
+    std::vector<std::uint64_t> order;
+    for (const auto& e : expected) order.push_back(std::get<2>(e));
+    CHECK_MESSAGE(seen == order, "n = " << n);
+  }
+}
+
 TEST_CASE("handlers bound as a std::function and as any callable, moved-only included") {
   // bind() stores a lambda (or any callable) as itself and calls it directly; a Handler
   // (std::function) is stored too. Both run with their argument, and the simulator owns both:
