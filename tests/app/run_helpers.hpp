@@ -6,14 +6,33 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
+#include <vector>
 
 namespace joule::test {
 
 inline std::string joule_bin() {
   return std::string(JOULE_BINARY_DIR) + "/joule";
+}
+
+// The folders temp_dir() made, removed when the test process exits (set JOULE_KEEP_TEST_DIRS
+// to keep them for a look after a failure): named by process id, they would otherwise pile up
+// in /tmp, thousands of them over a few days of test runs.
+struct TempDirs {
+  std::vector<std::filesystem::path> made;
+  ~TempDirs() {
+    if (std::getenv("JOULE_KEEP_TEST_DIRS")) return;
+    std::error_code ignored;
+    for (const auto& dir : made) std::filesystem::remove_all(dir, ignored);
+  }
+};
+inline TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
 }
 
 // A fresh folder under the system temp folder, unique to this process: two checkouts' test
@@ -23,6 +42,7 @@ inline std::filesystem::path temp_dir(const std::string& name) {
              ("joule-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  temp_dirs().made.push_back(dir);
   return dir;
 }
 
