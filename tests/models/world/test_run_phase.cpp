@@ -413,9 +413,10 @@ TEST_CASE("a world running phased jobs on runs: racks and IT still add up to the
   CHECK(done_jobs(*b.world) > 10);
 }
 
-TEST_CASE("phased jobs under rack limits: nodes set on their own leave and re-enter uniform") {
+TEST_CASE("phased jobs under rack limits: jobs on limited racks stay by runs") {
   // Three racks limited below four busy nodes: each phase there caps the rack's nodes one by one
-  // (a node set on its own: its job's runs written back and set by run until whole again).
+  // (a node set on its own: its run written back and set by run at the next phase); the jobs
+  // with none of their nodes there are uniform.
   auto b = test::build_world(phased_jobs(R"(,
     overrides: [{rack: 1, power_limit: 25 kW}, {rack: 2, power_limit: 25 kW},
                 {rack: 6, power_limit: 25 kW}])"),
