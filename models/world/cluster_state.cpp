@@ -8,7 +8,7 @@ namespace joule::models::world {
 
 ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulator& sim,
                            double inlet_c)
-    : sim_(sim) {
+    : sim_(sim), free_(static_cast<std::size_t>(spec.node_count())) {
   const std::size_t rack_count = spec.racks.size();
   nodes_.resize(static_cast<std::size_t>(spec.node_count()));
   racks_.resize(rack_count);
@@ -34,7 +34,7 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
       n.rack = r;
       n.pool = static_cast<std::uint32_t>(spec.pool_of_rack(r));
       n.inlet_c = inlet_c;
-      free_.insert(free_.end(), i);
+      free_.insert(i);
     }
   }
   rack_first_node_[rack_count] = i;

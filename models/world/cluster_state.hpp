@@ -15,8 +15,9 @@
 // state, ...), and rack_accelerators() reads the followed values without writing.
 #pragma once
 
+#include <bit>
 #include <cstdint>
-#include <set>
+#include <iterator>
 #include <span>
 #include <utility>
 #include <vector>
@@ -40,6 +41,73 @@ struct RackAccount {
     energy_j += power_w * (now - last_update).seconds();
     last_update = now;
   }
+};
+
+// A set of node ids, one bit per node: insert and erase in O(1) without an allocation, and
+// iteration in id order a 64-bit word at a time (a std::set chases a pointer per node, and
+// allocates and frees one per insert and erase).
+class NodeSet {
+public:
+  explicit NodeSet(std::size_t node_count = 0) : words_((node_count + 63) / 64, 0) {}
+  void insert(std::uint32_t id) {
+    std::uint64_t& w = words_[id / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (id % 64);
+    size_ += (w & bit) == 0;
+    w |= bit;
+  }
+  void erase(std::uint32_t id) {
+    std::uint64_t& w = words_[id / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (id % 64);
+    size_ -= (w & bit) != 0;
+    w &= ~bit;
+  }
+  bool contains(std::uint32_t id) const { return (words_[id / 64] >> (id % 64)) & 1; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  class iterator {
+  public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = std::uint32_t;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const std::uint32_t*;
+    using reference = std::uint32_t;
+    iterator() = default;
+    std::uint32_t operator*() const {
+      return static_cast<std::uint32_t>(word_ * 64 + std::countr_zero(bits_));
+    }
+    iterator& operator++() {
+      bits_ &= bits_ - 1;  // the lowest member left
+      skip_empty();
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const iterator& o) const { return word_ == o.word_ && bits_ == o.bits_; }
+
+  private:
+    friend class NodeSet;
+    iterator(const std::vector<std::uint64_t>* words, std::size_t word)
+        : words_(words), word_(word), bits_(word < words->size() ? (*words)[word] : 0) {
+      skip_empty();
+    }
+    void skip_empty() {
+      while (bits_ == 0 && word_ < words_->size())
+        bits_ = ++word_ < words_->size() ? (*words_)[word_] : 0;
+    }
+    const std::vector<std::uint64_t>* words_ = nullptr;
+    std::size_t word_ = 0;
+    std::uint64_t bits_ = 0;
+  };
+  iterator begin() const { return iterator(&words_, 0); }
+  iterator end() const { return iterator(&words_, words_.size()); }
+
+private:
+  std::vector<std::uint64_t> words_;
+  std::size_t size_ = 0;
 };
 
 class ClusterState {
@@ -66,7 +134,7 @@ public:
   std::uint32_t rack_begin(std::size_t rack) const { return rack_first_node_[rack]; }
   std::uint32_t rack_end(std::size_t rack) const { return rack_first_node_[rack + 1]; }
   // Free and on nodes, in id order.
-  const std::set<std::uint32_t>& free_nodes() const { return free_; }
+  const NodeSet& free_nodes() const { return free_; }
 
   // A node's power now: wall (into the rack and IT accounts), accelerators, hottest die.
   // Returns whether its wall power changed.
@@ -187,7 +255,7 @@ private:
   std::vector<std::uint32_t> rack_pool_;  // per rack, its pool
   std::vector<std::uint32_t> rack_first_node_;
   std::vector<double> rack_inlet_c_;
-  std::set<std::uint32_t> free_;
+  NodeSet free_;
   mutable std::vector<RackAccount> racks_;
   mutable RackAccount it_;
   std::vector<std::uint32_t> changed_racks_;

@@ -262,6 +262,17 @@ private:
   struct JobRuns {
     std::vector<PlacedRun> runs;  // empty: not cut yet
     std::vector<Held> states;     // those of its latest phase (its held runs')
+    // Uniform: every run alone and held in states[0], each in a rack of its own (so a batch of
+    // all of them has one entry per run), and the nodes' records following *uniform_power (from
+    // the first phase after the stamp `uniform_followed` differs from records_written()). A
+    // phase then reads `racks` (each run's rack and node count, in order) and the racks'
+    // inlets, not the runs: their `state` (0) holds, their `power` is stale until the job
+    // leaves uniform (leave_uniform()).
+    bool uniform = false;
+    std::unique_ptr<ClusterState::RunPower> uniform_power;  // a stable address to follow
+    std::uint64_t uniform_followed = never_followed;
+    std::vector<ClusterState::RackNodes> racks;
+    std::uint32_t nodes_begin = 0, nodes_end = 0;  // job.nodes[begin, end): every run's
   };
   std::vector<ClusterState::RackNodes> batch_racks_;     // move_runs()' racks, reused
   std::vector<JobRuns> job_runs_;                        // by job id
@@ -288,6 +299,18 @@ private:
   Held held_of(const Job& job, const PlacedPower& e) const;
   // Runs job.nodes[begin, end), consecutive and held in `from`, to `to` by count × Δ.
   void move_runs(const Job& job, std::span<PlacedRun> runs, const Held& from, const Held& to);
+  // move_runs()' accounts: `nodes`, in `racks` (rack and count, in order), from `from` to `to`.
+  void move_held(const Job& job, std::span<const std::uint32_t> nodes,
+                 std::span<const ClusterState::RackNodes> racks, const Held& from, const Held& to);
+  // A phase of a uniform job (JobRuns::uniform) when its racks' inlets are bit-identical: one
+  // evaluation, the accounts moved as move_runs() moves them for one batch of every run.
+  // Otherwise the job leaves uniform, and false.
+  bool place_uniform(const Job& job, JobRuns& placed);
+  // After a phase set by runs: the job becomes uniform if it can (JobRuns::uniform).
+  void try_uniform(JobRuns& placed);
+  // Back to runs: each run's power current, and its nodes' records written (they followed
+  // *uniform_power), to follow the run's power from its next move.
+  void leave_uniform(const Job& job, JobRuns& placed);
   bool placed_sums(const Job& job, double& power_w, double& accelerators_w,
                    double& clock) const override;
   void reevaluate_rack(std::uint32_t rack);
@@ -337,6 +360,7 @@ private:
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
   // re-evaluating at the end of the current handler.
   std::vector<std::unique_ptr<compute::Rack>> rack_models_;
+  bool rack_limits_ = false;  // any rack_models_
   std::vector<std::uint32_t> dirty_racks_;
   std::vector<char> rack_dirty_;
   bool enforcing_ = false;

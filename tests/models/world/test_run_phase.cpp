@@ -325,28 +325,14 @@ TEST_CASE("a floor's lift moved per run: the total by count x delta, the nodes h
   CHECK(runs.power_w() == 3 * 12.25);
 }
 
-TEST_CASE("a world running phased jobs on runs: racks and IT still add up to their nodes") {
-  // 8 racks of 4 DGX H100 nodes; LLM training jobs of 64-192 GPUs with checkpoints and
-  // failures, so that each job goes through many phases on runs of 1-4 nodes per rack.
-  auto b = test::build_world(R"(cluster:
-  racks: {count: 8, nodes_per_rack: 4}
-  node: {type: dgx-h100}
-workload:
-  generator: llm-training
-  arrivals: {process: poisson, mean_interarrival: 20 min}
-  jobs:
-    params: {values: [1e9, 3e9], weights: [0.5, 0.5]}
-    tokens_per_param: 20
-    gpus: {values: [64, 128, 192], weights: [0.4, 0.4, 0.2]}
-    mfu: 0.4
-  failures: {mtbf_per_gpu: 2000 h, restart: 10 min, checkpoint_every: 10 min}
-scheduler: {policy: fifo}
-)",
-                             sim::hours(48), "runs.yaml");
-  world::World& w = *b.world;
+namespace {
+
+// Runs `w` to hour `h` and checks that the racks' accelerators computed while node records lag
+// equal those computed from the records written, that each running job's power is its nodes'
+// and each rack's and the IT power their nodes'; returns whether more than 8 nodes were busy.
+bool check_at(world::World& w, int h) {
   const auto& state = w.cluster_state();
-  int busy_checks = 0;
-  for (int h = 1; h <= 48; ++h) {
+  {
     w.run_until(sim::hours(h));
     // The racks' accelerators while the held runs' node records lag (computed from the runs'
     // power), then as computed from the records written.
@@ -384,10 +370,73 @@ scheduler: {policy: fifo}
       sum_w += rack_w;
     }
     CHECK(std::abs(w.it_power_w() - sum_w) <= 1e-12 * sum_w);
-    busy_checks += busy > 8;
+    return busy > 8;
   }
-  CHECK(busy_checks > 10);
+}
+
+std::size_t done_jobs(const world::World& w) {
   std::size_t done = 0;
   for (const auto& job : w.jobs()) done += job.state == world::JobState::done;
-  CHECK(done > 10);
+  return done;
+}
+
+// 8 racks of 4 DGX H100 nodes (`overrides`: racks with a power limit); LLM training jobs of
+// 64-192 GPUs with checkpoints and failures, so that each job goes through many phases on runs
+// of 1-4 nodes per rack.
+std::string phased_jobs(const std::string& overrides) {
+  return R"(cluster:
+  racks: {count: 8, nodes_per_rack: 4)" +
+         overrides + R"(}
+  node: {type: dgx-h100}
+workload:
+  generator: llm-training
+  arrivals: {process: poisson, mean_interarrival: 20 min}
+  jobs:
+    params: {values: [1e9, 3e9], weights: [0.5, 0.5]}
+    tokens_per_param: 20
+    gpus: {values: [64, 128, 192], weights: [0.4, 0.4, 0.2]}
+    mfu: 0.4
+  failures: {mtbf_per_gpu: 2000 h, restart: 10 min, checkpoint_every: 10 min}
+scheduler: {policy: fifo}
+)";
+}
+
+}  // namespace
+
+TEST_CASE("a world running phased jobs on runs: racks and IT still add up to their nodes") {
+  // Most phases find every rack of a job at one inlet (World's uniform jobs: one power for all
+  // their nodes, the runs not read).
+  auto b = test::build_world(phased_jobs(""), sim::hours(48), "runs.yaml");
+  int busy_checks = 0;
+  for (int h = 1; h <= 48; ++h) busy_checks += check_at(*b.world, h);
+  CHECK(busy_checks > 10);
+  CHECK(done_jobs(*b.world) > 10);
+}
+
+TEST_CASE("phased jobs under rack limits: jobs on limited racks stay by runs") {
+  // Three racks limited below four busy nodes: each phase there caps the rack's nodes one by one
+  // (a node set on its own: its run written back and set by run at the next phase); the jobs
+  // with none of their nodes there are uniform.
+  auto b = test::build_world(phased_jobs(R"(,
+    overrides: [{rack: 1, power_limit: 25 kW}, {rack: 2, power_limit: 25 kW},
+                {rack: 6, power_limit: 25 kW}])"),
+                             sim::hours(48), "limited.yaml");
+  const auto& state = b.world->cluster_state();
+  int busy_checks = 0, capped = 0;
+  for (int h = 1; h <= 48; ++h) {
+    busy_checks += check_at(*b.world, h);
+    for (const std::uint32_t r : {1u, 2u, 6u}) {
+      int busy = 0;
+      for (std::uint32_t id = state.rack_begin(r); id < state.rack_end(r); ++id)
+        busy += state.node(id).job >= 0;
+      // Three busy nodes draw ~30 kW unlimited: the limit holds them to 25 kW.
+      if (busy >= 3) {
+        ++capped;
+        CHECK(state.rack_power_w(r) <= 25e3 + 1e-6);
+      }
+    }
+  }
+  CHECK(busy_checks > 10);
+  CHECK(capped > 5);
+  CHECK(done_jobs(*b.world) > 10);
 }
