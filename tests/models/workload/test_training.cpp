@@ -649,3 +649,31 @@ TEST_CASE("MoE and distillation keys: derivations and errors") {
       spec_of("params: 7e9\nsteps: 10\ngpus: 8\nforward_only: true\nteacher_params: 7e10\n"),
       doctest::Contains("test.yaml:5:17: teacher_params distils"), sim::InputError);
 }
+
+TEST_CASE("the checkpoint phase is computed once, with the figures of the per-call form") {
+  // 14 B/param · 1e9 = 14 GB at 10 GB/s: 1.4 s; each of the 8 GPUs copies 14e9 / 8 B in it.
+  const TrainingJob job(small_spec(), small_cluster());
+  const Phase ck = job.checkpoint_phase();
+  CHECK(ck.kind == PhaseKind::checkpoint);
+  CHECK(ck.duration == sim::seconds(14e9 / 10e9));
+  CHECK(ck.rates[Op::pcie] == 14e9 / 8 / (14e9 / 10e9));
+  CHECK(ck.rates[Op::hbm] == ck.rates[Op::pcie]);
+  CHECK(ck.rates.core_bound == 0.0);
+  // A copy of the job (a model holds its own) answers the same.
+  const TrainingJob copy = job;
+  CHECK(copy.checkpoint_phase().duration == ck.duration);
+  CHECK(copy.checkpoint_phase().rates.per_s == ck.rates.per_s);
+  // Prefetching reads nothing the answers depend on.
+  copy.prefetch_step();
+  TrainingRun run(copy, RunPolicy{});
+  run.prefetch();
+  CHECK(run.start(sim::Time::zero()).end == copy.step_time() * copy.total_steps());
+}
+
+TEST_CASE(
+    "a checkpoint no sim::Time holds throws where it is asked for, not when the job is built") {
+  // No storage bandwidth: the write would last forever.
+  const TrainingJob job(small_spec(), small_cluster(0.0));
+  CHECK(job.step_time() > sim::Time::zero());
+  CHECK_THROWS(job.checkpoint_phase());
+}
