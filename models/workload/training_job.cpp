@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -451,6 +452,12 @@ TrainingJob::TrainingJob(TrainingJobSpec spec, ClusterCapabilities caps)
   if (phases_.empty()) throw std::invalid_argument("TrainingJob: a step takes no time");
   for (const auto& ph : phases_) step_time_ += ph.duration;
   average_ = time_weighted_rates(phases_);
+  // Kept: a run writes one at every checkpoint. A write no sim::Time can hold (no bandwidth, an
+  // absurd size) throws where the phase is asked for, as when it was computed at each call.
+  try {
+    checkpoint_ = write_checkpoint();
+  } catch (const std::exception&) {
+  }
 }
 
 double TrainingJob::flops_per_token() const {
@@ -498,6 +505,10 @@ sim::Bytes TrainingJob::checkpoint_size() const {
 }
 
 Phase TrainingJob::checkpoint_phase() const {
+  return checkpoint_ ? *checkpoint_ : write_checkpoint();
+}
+
+Phase TrainingJob::write_checkpoint() const {
   const double bytes = checkpoint_size().value();
   const double bandwidth = spec_.checkpoint_bandwidth_bps > 0 ? spec_.checkpoint_bandwidth_bps
                                                               : caps_.storage_write.value();
@@ -508,6 +519,16 @@ Phase TrainingJob::checkpoint_phase() const {
   ph.rates[Op::hbm] = per_gpu_rate;
   ph.rates.core_bound = 0.0;  // storage-bound
   return ph;
+}
+
+void TrainingJob::prefetch_step() const {
+  constexpr std::uintptr_t line = 64;
+  __builtin_prefetch(&spec_.steps);
+  __builtin_prefetch(&spec_.parallel);
+  const auto begin = reinterpret_cast<std::uintptr_t>(&step_time_);
+  const auto end = reinterpret_cast<std::uintptr_t>(&checkpoint_ + 1);
+  for (std::uintptr_t at = begin & ~(line - 1); at < end; at += line)
+    __builtin_prefetch(reinterpret_cast<const void*>(at));
 }
 
 Phase TrainingJob::restart_phase(sim::Time delay) {

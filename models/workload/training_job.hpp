@@ -109,6 +109,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -290,13 +291,22 @@ public:
   };
   const StepBreakdown& breakdown() const { return breakdown_; }
 
+  // Asks for the cache lines a step's end reads (the step count, time and mean rates, the
+  // checkpoint), so that their misses overlap: a running job's model is cold when its activity
+  // ends.
+  void prefetch_step() const;
+
 private:
+  Phase write_checkpoint() const;
+
   TrainingJobSpec spec_;
   ClusterCapabilities caps_;
   StepBreakdown breakdown_;
   std::vector<Phase> phases_;
+  // What a step's end reads (prefetch_step()), together.
   sim::Time step_time_;
   OpRates average_;
+  std::optional<Phase> checkpoint_;  // checkpoint_phase(), kept when it has a sim::Time length
 };
 
 // Time-weighted mean of phase rates: Σ r_i·t_i / Σ t_i (integers ns as weights).

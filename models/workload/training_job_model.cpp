@@ -39,6 +39,7 @@ public:
   OpRates typical_rates() const override { return typical_; }
   Activity start() override { return run_.start(sim::Time::zero()); }
   Activity advance(sim::Time tau) override {
+    run_.prefetch();
     const PhaseKind ended = run_.current().kind;
     Activity next = run_.advance(tau);
     at_checkpoint_ = (ended == PhaseKind::checkpoint || ended == PhaseKind::restart) &&

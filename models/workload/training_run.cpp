@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -71,6 +72,14 @@ Activity TrainingRun::next_compute(sim::Time now) {
                      policy_.checkpoint_every_steps - (stats_.steps_done - stats_.steps_committed));
   block_steps_ = block;
   return begin(PhaseKind::steps, now, job_.step_time() * block, job_.step_average_rates());
+}
+
+void TrainingRun::prefetch() const {
+  constexpr std::uintptr_t line = 64;
+  const auto begin = reinterpret_cast<std::uintptr_t>(this);
+  for (std::uintptr_t at = begin & ~(line - 1); at < begin + sizeof(*this); at += line)
+    __builtin_prefetch(reinterpret_cast<const void*>(at), 1);
+  job_.prefetch_step();
 }
 
 Activity TrainingRun::advance(sim::Time now) {

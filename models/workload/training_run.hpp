@@ -92,6 +92,10 @@ public:
   // Any time between the current activity's start and end; the World cancels that end event.
   Activity on_failure(sim::Time now, FailureClass cls = FailureClass::gpu);
 
+  // Asks for the cache lines advance() reads (this run's state, its job's step constants), so
+  // that their misses overlap: a running job's run is cold when its activity ends.
+  void prefetch() const;
+
   State state() const { return state_; }
   const Activity& current() const { return current_; }
   const RunStats& stats() const { return stats_; }

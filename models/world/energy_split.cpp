@@ -139,6 +139,14 @@ void EnergySplit::hold_job_nodes(std::span<const std::uint32_t> nodes, std::uint
 }
 
 double EnergySplit::set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic) {
+  // Called first in each of the job's phases, before its nodes move (move_job_nodes()): the
+  // job's account, cold since its last phase, is asked for now so that the miss overlaps with
+  // the host's walk over the job's nodes.
+  if (job < jobs_.size()) {
+    const char* const account = reinterpret_cast<const char*>(&jobs_[job]);
+    __builtin_prefetch(account, 1);
+    __builtin_prefetch(account + sizeof(Account) - 1, 1);
+  }
   if (!storage_.present()) return 0.0;
   if (traffic.write_bytes_per_s > 0 || traffic.read_tokens_per_s > 0)
     traffic_[job] = traffic;

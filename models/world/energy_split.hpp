@@ -64,7 +64,7 @@ public:
   // The records of `nodes`, each running `job` alone, written as `parts`; no account moves.
   void hold_job_nodes(std::span<const std::uint32_t> nodes, std::uint32_t job, const Parts& parts);
   // Job `job`'s storage traffic now; returns the change of the storage system's power (W), an
-  // IT load the caller adds.
+  // IT load the caller adds. A job phase calls it first: it also prefetches the job's account.
   double set_job_traffic(std::uint32_t job, const workload::StorageTraffic& traffic);
 
   bool has_storage() const { return storage_.present(); }

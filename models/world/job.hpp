@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -31,15 +32,11 @@ using JobState = scheduling::JobState;
 // A job as the world runs it: the policies' view (id, request, state, start, end, nodes) and
 // what only the world needs.
 struct Job : scheduling::JobView {
-  workload::JobRequest source;  // as the generator gave it
-
-  // Accounting (owned by the world).
-  double power_w = 0.0;
-  double energy_j = 0.0;
-  double accelerators_w = 0.0;  // the accelerators' part of power_w
-  double accelerator_energy_j = 0.0;
-  sim::Time last_update;
-
+  // What every activity end reads or writes (JobRunner::on_activity_end, the host's job phase),
+  // kept together right after the policies' view: a running job's record is cold when its next
+  // activity ends (minutes of other jobs' events in between), and these fields then come in as
+  // a few adjacent cache lines (hot_bytes()) instead of lines scattered over the whole record.
+  //
   // What the job does: its kind of work, built when it arrives.
   std::unique_ptr<workload::JobModel> model;
   // Progress on the job's nominal clock.
@@ -49,15 +46,28 @@ struct Job : scheduling::JobView {
   double speed = 1.0;
   sim::EventId end_event, failure_event;
   compute::NodeLoad load;  // what each of its nodes runs now
-  // Accelerator power cap set by the policy (per accelerator), and the node model carrying it.
-  std::optional<double> cap_w;
+  // The node model carrying the policy's accelerator power cap (cap_w), null when uncapped.
   std::shared_ptr<const compute::Node> capped_node;
-  std::int64_t interruptions = 0;
-  // Resizes (elastic) and moves at checkpoints (preemptible) the policy made of it.
-  std::int64_t resizes = 0, moves = 0;
+  // Accounting (owned by the world).
+  double power_w = 0.0;
+  double energy_j = 0.0;
+  double accelerators_w = 0.0;  // the accelerators' part of power_w
+  double accelerator_energy_j = 0.0;
+  sim::Time last_update;
   // The node pool its model was built for (cluster.pools): the preferred pool while queued, the
   // pool of its nodes once started.
   std::uint32_t model_pool = 0;
+  // A copy of source.utilization (the linear node model's busy level while computing), read at
+  // every activity; JobRunner keeps the two equal.
+  double utilization = 1.0;
+
+  // Read at other times: policy actions, failures, resizes, the jobs table.
+  //
+  // Accelerator power cap set by the policy (per accelerator).
+  std::optional<double> cap_w;
+  std::int64_t interruptions = 0;
+  // Resizes (elastic) and moves at checkpoints (preemptible) the policy made of it.
+  std::int64_t resizes = 0, moves = 0;
   // (Paused in place by demand response: JobView::paused.)
   // A resize or a move in progress (JobView::reconfiguring): its end.
   sim::EventId reconfigure_event;
@@ -65,6 +75,13 @@ struct Job : scheduling::JobView {
   // Accelerator-seconds held before the last resize, and when the job took its present size.
   double resized_gpu_s = 0.0;
   sim::Time sized_at;
+  workload::JobRequest source;  // as the generator gave it (cleared when the job finishes)
+
+  // Bytes from the start of the record through the fields an activity end touches.
+  std::size_t hot_bytes() const {
+    return static_cast<std::size_t>(reinterpret_cast<const char*>(&utilization + 1) -
+                                    reinterpret_cast<const char*>(this));
+  }
 
   // Accelerator-seconds held from the start up to `stop` (utilization).
   double allocated_gpu_s(sim::Time stop) const {

@@ -120,8 +120,13 @@ public:
 
 private:
   void on_arrival();
-  void on_activity_end(std::uint32_t job_id);
-  void on_failure(std::uint32_t job_id);
+  void on_activity_end(Job& job);
+  // What a job's events carry: its address (jobs_ never moves a job), and back.
+  static std::uint64_t job_event_arg(Job& job);
+  static Job& job_of_event(std::uint64_t arg);
+  // Asks for the cache lines of the job's fields an activity end touches (Job::hot_bytes()).
+  static void prefetch_hot(const Job& job);
+  void on_failure(Job& job);
   void on_reconfigured(std::uint32_t job_id);
   // resize() and migrate(): the job holds `nodes` with idle accelerators for `stall`.
   void move(Job& job, std::vector<std::uint32_t> nodes, sim::Time stall);
@@ -166,7 +171,9 @@ private:
   std::unique_ptr<workload::JobGenerator> generator_;
   sim::Location workload_where_;  // where generated jobs come from (errors about them)
   std::optional<workload::JobRequest> next_request_;
-  mutable std::deque<Job> jobs_;  // mutable: reads bring running jobs' energy up to now
+  // mutable: reads bring running jobs' energy up to now. Only grown at its end: a job never
+  // moves (its events carry its address).
+  mutable std::deque<Job> jobs_;
   std::vector<std::uint32_t> queue_;
   std::vector<std::uint32_t> running_;
 

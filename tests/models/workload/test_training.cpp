@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -648,4 +649,33 @@ TEST_CASE("MoE and distillation keys: derivations and errors") {
   CHECK_THROWS_WITH_AS(
       spec_of("params: 7e9\nsteps: 10\ngpus: 8\nforward_only: true\nteacher_params: 7e10\n"),
       doctest::Contains("test.yaml:5:17: teacher_params distils"), sim::InputError);
+}
+
+TEST_CASE("the checkpoint phase is computed once, with the figures of the per-call form") {
+  // 14 B/param · 1e9 = 14 GB at 10 GB/s: 1.4 s; each of the 8 GPUs copies 14e9 / 8 B in it.
+  const TrainingJob job(small_spec(), small_cluster());
+  const Phase ck = job.checkpoint_phase();
+  CHECK(ck.kind == PhaseKind::checkpoint);
+  CHECK(ck.duration == sim::seconds(14e9 / 10e9));
+  CHECK(ck.rates[Op::pcie] == 14e9 / 8 / (14e9 / 10e9));
+  CHECK(ck.rates[Op::hbm] == ck.rates[Op::pcie]);
+  CHECK(ck.rates.core_bound == 0.0);
+  // A copy of the job (a model holds its own) answers the same.
+  const TrainingJob copy = job;
+  CHECK(copy.checkpoint_phase().duration == ck.duration);
+  CHECK(copy.checkpoint_phase().rates.per_s == ck.rates.per_s);
+  // Prefetching reads nothing the answers depend on.
+  copy.prefetch_step();
+  TrainingRun run(copy, RunPolicy{});
+  run.prefetch();
+  CHECK(run.start(sim::Time::zero()).end == copy.step_time() * copy.total_steps());
+}
+
+TEST_CASE("a checkpoint too long for sim::Time throws when asked for, not when the job is built") {
+  // 14 GB at 1 mB/s: 1.4e13 s, past the 292 years a sim::Time holds.
+  TrainingJobSpec spec = small_spec();
+  spec.checkpoint_bandwidth_bps = 1e-3;
+  const TrainingJob job(spec, small_cluster());
+  CHECK(job.step_time() > sim::Time::zero());
+  CHECK_THROWS_AS(job.checkpoint_phase(), std::overflow_error);
 }
