@@ -3,6 +3,7 @@
 
     bench/bench_output.py FILE.h5 [--codec libdeflate|zlib] [--levels 1,4,6]
                           [--float32-levels 0,1,2,3,4,6] [--float64-levels 1,4,6]
+                          [--shapes 16x0,256x128 [--shape-levels 1,2,3,4] [--shapes-only]]
 
 --codec: the compressor, libdeflate (default: the writer's, `libdeflate_zlib_compress` through
 ctypes, one compressor per level reused) or zlib (`zlib.compress`, i.e. `compress2`, the
@@ -25,6 +26,12 @@ the measurement the writer's level for those datasets was chosen by (docs/reliab
 Table 3, the float64 traces (every float64 dataset of Table 1: the facility traces and their
 time coordinates) together, byte-shuffled as stored, at each of --float64-levels: the same
 columns.
+
+Table 4 (--shapes ROWSxCOLUMNS,..., 0 columns = all): the float32 datasets of Table 2 again,
+re-chunked in each shape (columns clipped to a dataset's width), without and with shuffle
+(--shape-shuffle), at each of --shape-levels; and what a reader inflates of the widest of them in
+that shape: one column's whole series and one row's every column (chunks, MiB). --shapes-only
+prints Table 4 alone; --shape-rows FIRST:END measures a slice of the time rows.
 
 The time is the process CPU time of shuffle + zlib alone, best of --repeat passes; HDF5's own
 work on top of it (chunk index, I/O) is not counted.
