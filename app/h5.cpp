@@ -463,13 +463,15 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
   static_assert(std::endian::native == std::endian::little,
                 "Series writes values in memory order as IEEE little-endian");
   check_level(storage.level, " for " + name);
-  // 8192 values per chunk (64 KiB of float64), at least 16 rows: good compression, bounded
-  // buffer.
-  chunk_rows_ = std::max<std::size_t>(16, 8192 / width_);
+  // 8192 values per chunk (64 KiB of float64) by default, at least 16 rows: good compression,
+  // bounded buffer.
+  chunk_columns_ =
+      columns == 0 || storage.chunk_columns == 0 ? width_ : std::min(storage.chunk_columns, width_);
+  chunk_rows_ = std::max<std::size_t>(16, storage.chunk_values / chunk_columns_);
   const int rank = columns == 0 ? 1 : 2;
   hsize_t start_dims[2] = {0, columns};
   hsize_t maxdims[2] = {H5S_UNLIMITED, columns};
-  hsize_t chunk[2] = {chunk_rows_, columns};
+  hsize_t chunk[2] = {chunk_rows_, chunk_columns_};
   Handle space(check(H5Screate_simple(rank, start_dims, maxdims), "dataspace " + name), H5Sclose);
   Handle props = untimed(H5P_DATASET_CREATE);
   check(H5Pset_chunk(props.get(), rank, chunk), "chunking " + name);
@@ -511,7 +513,7 @@ void Series::put(const double* values, std::size_t n) {
 
 std::shared_future<Bytes> Series::encode(Bytes raw) {
   // Edge chunks are stored whole, as HDF5 stores them: the rows past the end are zeros.
-  raw.resize(chunk_rows_ * width_ * item_size_, 0);
+  raw.resize(chunk_rows_ * chunk_columns_ * item_size_, 0);
   // A repeat of the last chunk's bytes: its encoding again (comparing costs ~1/30 of deflating).
   if (storage_.reuse_repeats && last_raw_ && *last_raw_ == raw) {
     ++reused_;
@@ -535,17 +537,37 @@ std::shared_future<Bytes> Series::encode(Bytes raw) {
   return result;
 }
 
+Series::Pending Series::encode_block(std::size_t rows) {
+  Pending block{rows_written_, rows, {}};
+  if (chunk_columns_ == width_) {  // one chunk: the buffer itself
+    block.chunks.push_back(encode(rows == chunk_rows_ ? std::move(buffer_) : buffer_));
+    return block;
+  }
+  // Column block j: columns [j c, j c + c) of each row, then zeros past the last column and
+  // past the last row (edge chunks are stored whole).
+  const std::size_t row_bytes = width_ * item_size_, chunk_row_bytes = chunk_columns_ * item_size_;
+  for (std::size_t first = 0; first < width_; first += chunk_columns_) {
+    const std::size_t n = std::min(chunk_columns_, width_ - first) * item_size_;
+    Bytes raw(chunk_rows_ * chunk_row_bytes, 0);
+    for (std::size_t r = 0; r < rows; ++r)
+      std::memcpy(raw.data() + r * chunk_row_bytes,
+                  buffer_.data() + r * row_bytes + first * item_size_, n);
+    block.chunks.push_back(encode(std::move(raw)));
+  }
+  return block;
+}
+
 void Series::hand_off() {
   try {
-    // The chunk before this one is written now, whichever thread encoded it (same bytes).
+    // The block before this one is written now, whichever thread encoded it (same bytes).
     write_pending();
-    pending_ = Pending{rows_written_, buffered_rows_, encode(std::move(buffer_))};
+    pending_ = encode_block(buffered_rows_);
   } catch (const std::exception& e) {
     fail(e);
   }
   rows_written_ += buffered_rows_;
   buffered_rows_ = 0;
-  buffer_ = Bytes();
+  buffer_.clear();  // moved from (one chunk) or copied from (several): reused either way
   buffer_.reserve(chunk_rows_ * width_ * item_size_);
 }
 
@@ -553,7 +575,7 @@ void Series::flush() {
   try {
     write_pending();
     if (buffered_rows_ > 0) {
-      Pending partial{rows_written_, buffered_rows_, encode(buffer_)};
+      Pending partial = encode_block(buffered_rows_);
       write(partial);
     }
   } catch (const std::exception& e) {
@@ -568,17 +590,19 @@ void Series::write_pending() {
   write(chunk);
 }
 
-void Series::write(Pending& chunk) {
-  const Bytes& bytes = chunk.chunk.get();  // rethrows an encoding error
-  const hsize_t end = chunk.first_row + chunk.rows;
+void Series::write(Pending& block) {
+  const hsize_t end = block.first_row + block.rows;
   if (end > extent_) {
     hsize_t new_dims[2] = {end, columns_};
     check(H5Dset_extent(dataset_.get(), new_dims), "extending dataset");
     extent_ = end;
   }
-  hsize_t offset[2] = {chunk.first_row, 0};
-  check(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()),
-        "writing rows");
+  for (std::size_t j = 0; j < block.chunks.size(); ++j) {
+    const Bytes& bytes = block.chunks[j].get();  // rethrows an encoding error
+    hsize_t offset[2] = {block.first_row, j * chunk_columns_};
+    check(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()),
+          "writing rows");
+  }
 }
 
 void Series::fail(const std::exception& e) const {

@@ -133,6 +133,11 @@ struct Storage {
   // clock) with the previous chunk's compressed bytes instead of compressing it again: the same
   // file bytes (encode_chunk is deterministic), for a byte comparison. Off only to test that.
   bool reuse_repeats = true;
+  // A matrix's chunk: `chunk_columns` columns (0: all of them) by as many rows as make
+  // `chunk_values` values, at least 16. Fewer columns than the row holds put a column's
+  // successive values in one chunk, within deflate's 32 KiB window of each other.
+  std::size_t chunk_columns = 0;
+  std::size_t chunk_values = 8192;
 };
 
 // One chunk (`raw`: values of `item_size` bytes) as HDF5's shuffle and deflate filters store
@@ -165,15 +170,16 @@ private:
 };
 
 // An extendible dataset, 1-D (columns == 0) or rows × columns, appended row by row (doubles,
-// stored as `storage` says) through a one-chunk buffer: memory does not grow with the run's
-// length. A 1-D series made with coordinate() is the unlimited dimension of its name (the time
-// coordinate); otherwise the series attaches `dims` (the row dimension, then the column
-// dimension).
+// stored as `storage` says) through a buffer of one block: a chunk's rows across all the
+// columns (one chunk, or several side by side when Storage::chunk_columns is narrower than the
+// row), so memory does not grow with the run's length. A 1-D series made with coordinate() is the
+// unlimited dimension of its name (the time coordinate); otherwise the series attaches `dims` (the
+// row dimension, then the column dimension).
 //
-// A full chunk is encoded (encode_chunk) on `worker` when given, else at once, and written
-// (H5Dwrite_chunk) when the next chunk is full or at flush(): one chunk in flight per series,
-// written at the same point of the series' appends either way, so a run writes the same bytes
-// with or without a worker. An encoding or write failure throws h5::Error naming the dataset
+// A full block's chunks are encoded (encode_chunk) on `worker` when given, else at once, and
+// written (H5Dwrite_chunk) when the next block is full or at flush(): one block in flight per
+// series, written at the same point of the series' appends either way, so a run writes the same
+// bytes with or without a worker. An encoding or write failure throws h5::Error naming the dataset
 // and the file, from the append or flush that writes the chunk.
 class Series {
 public:
@@ -187,7 +193,7 @@ public:
   hid_t id() const { return dataset_.get(); }
   void append(double value);              // 1-D
   void append_row(const double* values);  // 2-D
-  // Writes every row appended so far (a partial last chunk too: it is written again, whole,
+  // Writes every row appended so far (a partial last block too: it is written again, whole,
   // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
@@ -195,15 +201,17 @@ public:
   std::size_t reused_chunks() const { return reused_; }
 
 private:
+  // A block of rows handed off: its chunks, column block by column block.
   struct Pending {
     hsize_t first_row;
     std::size_t rows;
-    std::shared_future<Bytes> chunk;
+    std::vector<std::shared_future<Bytes>> chunks;
   };
   void put(const double* values, std::size_t n);
   void hand_off();
+  Pending encode_block(std::size_t rows);
   void write_pending();
-  void write(Pending& chunk);
+  void write(Pending& block);
   std::shared_future<Bytes> encode(Bytes raw);
   [[noreturn]] void fail(const std::exception& e) const;
 
@@ -212,12 +220,13 @@ private:
   std::size_t columns_;
   std::size_t width_;
   std::size_t chunk_rows_;
+  std::size_t chunk_columns_;  // width_ when a chunk holds whole rows
   Storage storage_;
   ChunkWorker* worker_;
   std::size_t item_size_;
-  Bytes buffer_;  // the chunk being filled, in the file's type
+  Bytes buffer_;  // the block being filled, row-major, in the file's type
   std::size_t buffered_rows_ = 0;
-  std::size_t rows_written_ = 0;  // rows of the chunks handed off
+  std::size_t rows_written_ = 0;  // rows of the blocks handed off
   hsize_t extent_ = 0;            // rows of the dataset in the file
   std::optional<Pending> pending_;
   // The last chunk encoded (whole, edge rows zeroed) and its encoding, for reuse_repeats.

@@ -3,6 +3,7 @@
 
     bench/bench_output.py FILE.h5 [--codec libdeflate|zlib] [--levels 1,4,6]
                           [--float32-levels 0,1,2,3,4,6] [--float64-levels 1,4,6]
+                          [--shapes 16x0,256x128 [--shape-levels 1,2,3,4] [--shapes-only]]
 
 --codec: the compressor, libdeflate (default: the writer's, `libdeflate_zlib_compress` through
 ctypes, one compressor per level reused) or zlib (`zlib.compress`, i.e. `compress2`, the
@@ -26,6 +27,12 @@ Table 3, the float64 traces (every float64 dataset of Table 1: the facility trac
 time coordinates) together, byte-shuffled as stored, at each of --float64-levels: the same
 columns.
 
+Table 4 (--shapes ROWSxCOLUMNS,..., 0 columns = all): the float32 datasets of Table 2 again,
+re-chunked in each shape (columns clipped to a dataset's width), without and with shuffle
+(--shape-shuffle), at each of --shape-levels; and what a reader inflates of the widest of them in
+that shape: one column's whole series and one row's every column (chunks, MiB). --shapes-only
+prints Table 4 alone; --shape-rows FIRST:END measures a slice of the time rows.
+
 The time is the process CPU time of shuffle + zlib alone, best of --repeat passes; HDF5's own
 work on top of it (chunk index, I/O) is not counted.
 """
@@ -48,16 +55,22 @@ def shuffle(raw, itemsize):
 
 
 def chunks_of(values, chunk_shape):
-    """The dataset's chunks as bytes, edge chunks padded with zeros to the full chunk shape (as
-    HDF5 stores them)."""
+    """The dataset's chunks as bytes, row block by row block and, in a 2-D dataset, column block
+    by column block within it; edge chunks padded with zeros to the full chunk shape (as HDF5
+    stores them)."""
     rows = chunk_shape[0]
+    cols = chunk_shape[1] if values.ndim == 2 else None
     out = []
     for start in range(0, values.shape[0], rows):
-        block = values[start:start + rows]
-        if block.shape[0] < rows:
-            pad = np.zeros((rows - block.shape[0],) + block.shape[1:], dtype=block.dtype)
-            block = np.concatenate([block, pad])
-        out.append(np.ascontiguousarray(block).tobytes())
+        for first in range(0, values.shape[1], cols) if cols else (None,):
+            block = values[start:start + rows] if cols is None else \
+                values[start:start + rows, first:first + cols]
+            shape = (rows,) + ((cols,) if cols else block.shape[1:])
+            if block.shape != shape:
+                padded = np.zeros(shape, dtype=block.dtype)
+                padded[tuple(slice(0, n) for n in block.shape)] = block
+                block = padded
+            out.append(np.ascontiguousarray(block).tobytes())
     return out
 
 
@@ -117,6 +130,14 @@ def main():
     ap.add_argument("--levels", default="1,4,6")
     ap.add_argument("--float32-levels", default="0,1,2,3,4,6")
     ap.add_argument("--float64-levels", default="1,4,6")
+    ap.add_argument("--shapes", default="",
+                    help="chunk shapes ROWSxCOLUMNS for Table 4, e.g. 16x0,64x512 (0: all columns)")
+    ap.add_argument("--shape-levels", default="1,2,3,4")
+    ap.add_argument("--shape-rows", default="",
+                    help="FIRST:END: Table 4 on these time rows only (a long run's sample)")
+    ap.add_argument("--shape-shuffle", choices=("both", "off", "on"), default="both",
+                    help="Table 4's filters: without shuffle, with it, or both")
+    ap.add_argument("--shapes-only", action="store_true", help="Table 4 alone")
     ap.add_argument("--codec", choices=("libdeflate", "zlib"), default="libdeflate")
     ap.add_argument("--repeat", type=int, default=3, help="passes per measurement (best kept)")
     args = ap.parse_args()
@@ -134,6 +155,11 @@ def main():
                 rows.append((name, obj[()], obj.chunks, (bool(obj.shuffle), int(level))))
         f.visititems(visit)
 
+    if args.shapes_only:
+        picked = [(n, v.astype(np.float32), c) for n, v, c, _ in rows
+                  if any(n.startswith(g) for g in FLOAT32_GROUPS) and v.ndim == 2]
+        by_shape(picked, args, args.repeat)
+        return
     mib = 2.0 ** 20
     head = f"{'trace':38s} {'dtype':>7s} {'raw MiB':>8s} {'stored':>8s} {'MiB':>6s} {'ms':>6s}"
     for lv in levels:
@@ -178,6 +204,9 @@ def main():
     wide = [(n, v, c) for n, v, c, _ in rows if v.dtype == np.float64]
     if wide:
         by_level(wide, 8, (True,), levels64, args.repeat, "float64 datasets")
+    # Table 4: the float32 datasets again, chunked in other shapes.
+    if picked and args.shapes:
+        by_shape(picked, args, args.repeat)
 
 
 def by_level(picked, itemsize, shuffles, levels, repeat, what):
@@ -199,6 +228,47 @@ def by_level(picked, itemsize, shuffles, levels, repeat, what):
             label = ("shuffle" if use_shuffle else "no shuffle") + f" L{lv}"
             print(f"{label:14s} {size / mib:8.2f} {raw / max(size, 1):6.1f} {cpu * 1e3:8.1f} "
                   f"{cpu * 1e3 / (raw / mib):11.2f}")
+
+
+def by_shape(picked, args, repeat):
+    """The float32 datasets in chunks of ROWS x COLUMNS (COLUMNS clipped to the dataset's width,
+    0 = all), with and without shuffle, at each level; then what a reader inflates from the
+    widest of them (one column's whole series, one row's every column) in that shape."""
+    shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
+    levels = [int(x) for x in args.shape_levels.split(",")]
+    if args.shape_rows:
+        first, end = (int(x) for x in args.shape_rows.split(":"))
+        picked = [(n, v[first:end], c) for n, v, c in picked]
+    mib = 2.0 ** 20
+    raw = sum(v.nbytes for _, v, _ in picked)
+    wide_name, wide, _ = max(picked, key=lambda p: (p[1].shape[1], p[0] == "racks/power_w"))
+    steps, width = wide.shape
+    print()
+    print(f"float32 datasets by chunk shape ({raw / mib:.2f} MiB raw; reads of {wide_name}, "
+          f"{steps} x {width}: one column's series, one row's all columns)")
+    print(f"{'chunk':>12s} {'values':>7s} {'filters':>14s} {'MiB':>8s} {'ratio':>6s} "
+          f"{'CPU ms':>8s} {'ms/MiB':>7s} {'col chunks':>10s} {'col MiB':>8s} "
+          f"{'row chunks':>10s} {'row MiB':>8s}")
+    for rows, cols in shapes:
+        chunked = [chunks_of(v, (rows, min(cols, v.shape[1]) if cols else v.shape[1]))
+                   for _, v, _ in picked]
+        c = min(cols, width) if cols else width
+        n_row_blocks, n_col_blocks = -(-steps // rows), -(-width // c)
+        chunk_mib = rows * c * 4 / mib
+        reads = (f"{n_row_blocks:10d} {n_row_blocks * chunk_mib:8.2f} "
+                 f"{n_col_blocks:10d} {n_col_blocks * chunk_mib:8.2f}")
+        for use_shuffle in {"both": (False, True), "off": (False,), "on": (True,)}[
+                args.shape_shuffle]:
+            for lv in levels:
+                size = cpu = 0.0
+                for chunks in chunked:
+                    s, t = deflate(chunks, 4, lv, use_shuffle, repeat)
+                    size += s
+                    cpu += t
+                label = ("shuffle" if use_shuffle else "no shuffle") + f" L{lv}"
+                print(f"{str(rows) + 'x' + str(c):>12s} {rows * c:7d} {label:>14s} "
+                      f"{size / mib:8.2f} {raw / max(size, 1):6.1f} {cpu * 1e3:8.1f} "
+                      f"{cpu * 1e3 / (raw / mib):7.2f} {reads}")
 
 
 if __name__ == "__main__":

@@ -372,3 +372,61 @@ TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, 
   file.reset();
   fs::remove_all(dir);
 }
+
+namespace {
+
+// A float32 matrix of 10 columns in chunks of 4 columns × 16 rows (64 values): column blocks
+// [0, 4), [4, 8) and [8, 10) (an edge chunk, zero-padded), 37 rows (two full row blocks and a
+// partial one), flushed at row 20 (a partial block, written again whole when it fills).
+void write_narrow(const fs::path& path, h5::ChunkWorker* worker) {
+  h5::Handle file = h5::create_file(path.string());
+  {
+    h5::Storage narrow{h5::Precision::float32, false, 4};
+    narrow.chunk_columns = 4;
+    narrow.chunk_values = 64;
+    h5::Series m(file.get(), "m", {"narrow chunks", "W"}, {}, 10, narrow, worker);
+    for (std::size_t r = 0; r < 37; ++r) {
+      double row[10];
+      for (std::size_t c = 0; c < 10; ++c) row[c] = value(r, c);
+      m.append_row(row);
+      if (r == 20) m.flush();
+    }
+    m.flush();
+  }
+  h5::close_file(file);
+}
+
+}  // namespace
+
+TEST_CASE("a matrix in chunks narrower than its rows: 16 x 4 chunks, the values in place") {
+  const auto dir = test::temp_dir("h5-narrow");
+  write_narrow(dir / "inline.h5", nullptr);
+  {
+    h5::ChunkWorker worker;
+    write_narrow(dir / "worker.h5", &worker);
+  }
+  CHECK(file_bytes(dir / "inline.h5") == file_bytes(dir / "worker.h5"));
+  h5::Handle file = h5::open_file_readonly((dir / "inline.h5").string());
+  h5::Handle ds(H5Dopen2(file.get(), "m", H5P_DEFAULT), H5Dclose);
+  REQUIRE(ds);
+  h5::Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+  hsize_t chunk[2] = {0, 0};
+  REQUIRE(H5Pget_chunk(dcpl.get(), 2, chunk) == 2);
+  CHECK(chunk[0] == 16);  // 64 values / 4 columns
+  CHECK(chunk[1] == 4);
+  h5::Handle space(H5Dget_space(ds.get()), H5Sclose);
+  hsize_t n_chunks = 0;
+  REQUIRE(H5Dget_num_chunks(ds.get(), space.get(), &n_chunks) >= 0);
+  CHECK(n_chunks == 3 * 3);  // ceil(37 / 16) row blocks × ceil(10 / 4) column blocks
+  std::vector<hsize_t> dims;
+  const std::vector<double> back = h5::read_doubles(file.get(), "m", &dims);
+  REQUIRE(dims == std::vector<hsize_t>{37, 10});
+  for (std::size_t r = 0; r < 37; ++r)
+    for (std::size_t c = 0; c < 10; ++c) {
+      CAPTURE(r);
+      CAPTURE(c);
+      REQUIRE(back[r * 10 + c] == static_cast<double>(static_cast<float>(value(r, c))));
+    }
+  file.reset();
+  fs::remove_all(dir);
+}
