@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "models/cooling/properties.hpp"
@@ -61,6 +62,28 @@ void YorkCalc::collect() {
 double YorkCalc::collected_k(double lg) const {
   const double l = std::clamp(lg, 0.0, lg_max);
   return at_lg0_ + (a1_ + a2_ * l) * l;
+}
+
+double YorkCalc::collected_crossing(double level, double lg0, double lg1) const {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  if (!(0 <= lg0 && lg0 < lg1 && lg1 <= lg_max)) return nan;
+  const auto rising = [&](double l) {
+    return a1_ + 2 * a2_ * l > 1e-9 * (std::abs(a1_) + 2 * std::abs(a2_) * l);
+  };
+  if (!rising(lg0) || !rising(lg1)) return nan;
+  // a2·l² + a1·l + c = 0, the root taken without cancellation (one rising root in the range).
+  const double c = at_lg0_ - level;
+  double l = nan;
+  if (a2_ == 0) {
+    l = -c / a1_;
+  } else {
+    const double disc = a1_ * a1_ - 4 * a2_ * c;
+    if (disc < 0) return nan;
+    const double q = -0.5 * (a1_ + std::copysign(std::sqrt(disc), a1_));
+    for (const double root : {q / a2_, c / q})
+      if (lg0 <= root && root <= lg1) l = root;
+  }
+  return lg0 <= l && l <= lg1 ? l : nan;
 }
 
 double YorkCalc::approach_k(double lg) const {
@@ -150,14 +173,50 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     approach.collect();
     const double margin_c =
         approach.margin_k() + 1e-12 * (std::abs(wetbulb_c) + std::abs(setpoint_c));
+    const auto gap_c = [&](double f) {
+      return (wetbulb_c + approach.collected_k(lg_design_ / f)) - setpoint_c;
+    };
     const auto warmer_at = [&](double f) {
-      const double d = (wetbulb_c + approach.collected_k(lg_design_ / f)) - setpoint_c;
+      const double d = gap_c(f);
       if (d > margin_c) return true;
       if (d < -margin_c) return false;
       return leaving_at(f) > setpoint_c;
     };
+    // The probes far from the crossing need no evaluation. Where the collected form rises in LG
+    // over the whole search (so the leaving water falls as the air flow rises), a probe left of
+    // `below` is warmer than the setpoint and one right of `above` is not, as warmer_at() would
+    // decide: the gap at `below` is over twice the margin, and a probe further left has a larger
+    // LG, an exact gap at least that large and a computed one within ~10 ulps of it (the margin
+    // is ≥ 4,000 ulps). The search then takes the same steps, evaluating only its last ~12
+    // probes, from the first near [below, above] (none known: every probe evaluated).
+    double below = -std::numeric_limits<double>::infinity(), above = -below;
+    const double lg_slowest = lg_design_ / f_min;
+    if (const double l =
+            approach.collected_crossing(setpoint_c - wetbulb_c, lg_design_, lg_slowest);
+        !std::isnan(l)) {
+      const double f_cross = lg_design_ / l;
+      for (const double eps : {1e-9, 1e-6}) {
+        const double b = f_cross * (1 - eps), a = f_cross * (1 + eps);
+        if (f_min <= b && a <= 1.0 && gap_c(b) > 2 * margin_c && gap_c(a) < -2 * margin_c) {
+          below = b;
+          above = a;
+          break;
+        }
+      }
+    }
     double lo = f_min, hi = 1.0;  // leaving falls as the air flow rises
-    for (int i = 0; i < 40; ++i) {
+    // The probes until the first one within twice the band's half-width of its middle (so
+    // inside or near [below, above]), without a branch on their side of it.
+    const double middle = 0.5 * (below + above), near = above - below;
+    int i = 0;
+    for (; i < 40; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      if (!(std::abs(mid - middle) > near)) break;  // rarely taken; a NaN band: at once
+      const bool warmer = mid < below;
+      lo = warmer ? mid : lo;
+      hi = warmer ? hi : mid;
+    }
+    for (; i < 40; ++i) {
       const double mid = 0.5 * (lo + hi);
       (warmer_at(mid) ? lo : hi) = mid;
     }

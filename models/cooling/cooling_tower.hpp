@@ -95,6 +95,10 @@ public:
   void collect();
   double collected_k(double lg) const;
   double margin_k() const { return margin_k_; }
+  // The LG in [lg0, lg1] (0 ≤ lg0 < lg1 ≤ 8) at which the collected form reaches `level`, when
+  // the form rises over all of [lg0, lg1] (its slope, linear in LG, clearly positive at both
+  // ends); NaN when it does not rise there or does not reach `level`.
+  double collected_crossing(double level, double lg0, double lg1) const;
 
 private:
   double w_, r_;  // clamped

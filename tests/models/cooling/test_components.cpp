@@ -223,6 +223,49 @@ TEST_CASE("cooling tower: YorkCalc at a fixed wet-bulb and range gives the full 
   CHECK(points == 8 * 7 * 9);
 }
 
+TEST_CASE("cooling tower: the fan search skips the probes far from the crossing, same bits") {
+  // The search as it was before: every one of the 40 probes evaluated.
+  const auto every_probe = [](const CoolingTower& t, double heat_w, double wb, double set_c) {
+    const CoolingTowerDesign& d = t.design();
+    YorkCalc approach(wb, d.range_k * heat_w / d.heat_w);
+    approach.collect();
+    const double lg = t.design_lg(), f_min = std::clamp(d.min_airflow, 1e-3, 1.0);
+    const double margin_c = approach.margin_k() + 1e-12 * (std::abs(wb) + std::abs(set_c));
+    double lo = f_min, hi = 1.0;
+    for (int i = 0; i < 40; ++i) {
+      const double mid = 0.5 * (lo + hi);
+      const double gap = (wb + approach.collected_k(lg / mid)) - set_c;
+      const bool warmer = gap > margin_c    ? true
+                          : gap < -margin_c ? false
+                                            : wb + approach.approach_k(lg / mid) > set_c;
+      (warmer ? lo : hi) = mid;
+    }
+    return hi;
+  };
+  int searched = 0;
+  for (const double min_airflow : {0.2, 0.05, 0.6}) {
+    CoolingTowerDesign d;
+    d.heat_w = 1e6;
+    d.min_airflow = min_airflow;
+    const CoolingTower t(d);
+    for (double wb = -30; wb <= 30; wb += 1.7)
+      for (double load = 0.05; load <= 1.3; load += 0.0625)
+        for (double above = 0.5; above <= 14; above += 0.37) {
+          const double heat = load * d.heat_w, set_c = wb + above;
+          const TowerOperation op = t.operate(heat, wb, set_c);
+          if (op.leaving_c != set_c || op.airflow_fraction <= 0.0) continue;
+          if (op.airflow_fraction < std::clamp(min_airflow, 1e-3, 1.0)) continue;  // cycling
+          if (op.airflow_fraction == 1.0) continue;                                // full fan
+          CAPTURE(wb);
+          CAPTURE(load);
+          CAPTURE(set_c);
+          CHECK(op.airflow_fraction == every_probe(t, heat, wb, set_c));
+          ++searched;
+        }
+  }
+  CHECK(searched > 2000);  // the grid reaches the search, not only its shortcuts
+}
+
 TEST_CASE("water use: evaporation, blowdown and drift") {
   EvaporativeWater w;  // CoC = 4, drift 1e-5
   w.latent_fraction = 1.0;
