@@ -187,7 +187,7 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     // `below` is warmer than the setpoint and one right of `above` is not, as warmer_at() would
     // decide: the gap at `below` is over twice the margin, and a probe further left has a larger
     // LG, an exact gap at least that large and a computed one within ~10 ulps of it (the margin
-    // is ≥ 4,000 ulps). The search then takes the same steps, evaluating only its last ~12
+    // is ≥ 4,000 ulps). The search then takes the same steps, evaluating only its last ~10
     // probes, from the first near [below, above] (none known: every probe evaluated).
     double below = -std::numeric_limits<double>::infinity(), above = -below;
     const double lg_slowest = lg_design_ / f_min;
@@ -195,7 +195,7 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
             approach.collected_crossing(setpoint_c - wetbulb_c, lg_design_, lg_slowest);
         !std::isnan(l)) {
       const double f_cross = lg_design_ / l;
-      for (const double eps : {1e-9, 1e-6}) {
+      for (const double eps : {1e-10, 1e-6}) {
         const double b = f_cross * (1 - eps), a = f_cross * (1 + eps);
         if (f_min <= b && a <= 1.0 && gap_c(b) > 2 * margin_c && gap_c(a) < -2 * margin_c) {
           below = b;
