@@ -505,3 +505,58 @@ TEST_CASE("handlers bound as a std::function and as any callable, moved-only inc
   CHECK(seen == std::vector<std::uint64_t>{5, 21});
   CHECK(alive.use_count() == 1);
 }
+
+namespace {
+std::vector<std::pair<std::uint64_t, bool>> looked;  // set_lookahead()'s calls, in order
+}
+
+TEST_CASE("a handler's next events are looked at while one runs, stale ones skipped") {
+  Simulator sim;
+  looked.clear();
+  std::vector<std::vector<std::pair<std::uint64_t, bool>>> seen;  // by event run
+  const HandlerId h = sim.bind([&](std::uint64_t) {
+    seen.push_back(looked);
+    looked.clear();
+  });
+  const HandlerId other = sim.bind([&](std::uint64_t) {
+    seen.push_back(looked);
+    looked.clear();
+  });
+  int context = 7;
+  sim.set_lookahead(
+      h,
+      [](const void* c, std::uint64_t arg, bool near) {
+        looked.emplace_back(arg + static_cast<std::uint64_t>(*static_cast<const int*>(c)), near);
+      },
+      &context);
+  CHECK_THROWS_AS(sim.set_lookahead(99, nullptr, nullptr), std::out_of_range);
+  // Five events 1 ns apart, 16–20 ns (one bucket of the queue, which takes them into its
+  // sorted run at once: the lookahead sees only that run); the third is cancelled, the fourth is
+  // another handler's.
+  sim.at(Time::from_ns(16), h, 10);
+  sim.at(Time::from_ns(17), h, 20);
+  const EventId third = sim.at(Time::from_ns(18), h, 30);
+  sim.at(Time::from_ns(19), other, 40);
+  sim.at(Time::from_ns(20), h, 50);
+  REQUIRE(sim.cancel(third));
+  sim.run();
+  REQUIRE(seen.size() == 4);
+  using Calls = std::vector<std::pair<std::uint64_t, bool>>;
+  // The first event sees the second (near) and the cancelled third (skipped); the second sees
+  // the cancelled one (skipped) and the other handler's (no hook); the other handler's sees the
+  // last, near; the last sees none.
+  CHECK(seen[0] == Calls{{27, true}});  // arg + the context's 7
+  CHECK(seen[1] == Calls{});
+  CHECK(seen[2] == Calls{{57, true}});
+  CHECK(seen[3] == Calls{});
+  // Two live events behind: the one two places behind is looked at first, not near.
+  seen.clear();
+  sim.at(Time::from_ns(36), h, 1);  // 20 ns and 36–38 ns differ first in one digit
+  sim.at(Time::from_ns(37), h, 2);
+  sim.at(Time::from_ns(38), h, 3);
+  sim.run();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0] == Calls{{10, false}, {9, true}});
+  CHECK(seen[1] == Calls{{10, true}});
+  CHECK(seen[2] == Calls{});
+}
