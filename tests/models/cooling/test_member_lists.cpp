@@ -72,6 +72,11 @@ TEST_CASE("member lists move, unlink and splice members as plain lists do") {
       REQUIRE(walk(m, l) == std::vector<int>(w.begin(), w.end()));
       REQUIRE(l.count == static_cast<int>(w.size()));
       if (l.head >= 0) REQUIRE(m.prev(l.head) == -1);
+      // The back links, kept beside the forward ones: from the last member back to the head
+      // they give the list reversed.
+      std::vector<int> back;
+      for (int i = w.empty() ? -1 : w.back(); i >= 0; i = m.prev(i)) back.push_back(i);
+      REQUIRE(std::vector<int>(back.rbegin(), back.rend()) == std::vector<int>(w.begin(), w.end()));
     }
   }
   CHECK(splices > 50);
