@@ -227,7 +227,20 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   } else if (!w.valid || !net_.take_class_moves(w.moves)) {
     rebuild_cohorts(*groups);
   } else {
-    for (const int g : w.moves) {
+    // The moved groups are scattered over the racks: each one's class id, record and links are
+    // asked for `ahead` moves early, so the loads overlap instead of waiting one by one.
+    constexpr std::size_t ahead = 8;
+    const std::size_t moves = w.moves.size();
+    for (std::size_t i = 0; i < moves; ++i) {
+      if (groups->identity && i + ahead < moves) {
+        const int next = w.moves[i + ahead];
+        if (next < racks()) {
+          net_.prefetch_class_of_group(next);
+          __builtin_prefetch(&w.rack[static_cast<std::size_t>(next)]);
+          __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
+        }
+      }
+      const int g = w.moves[i];
       const int rack = !groups->identity ? groups->rack_of_group[static_cast<std::size_t>(g)]
                        : g < racks()     ? g
                                          : -1;
@@ -251,7 +264,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   }
   // Reports a cohort's racks at `t`.
   const auto report = [&](Cohort& c, double t) {
-    for (int r = c.head; r >= 0; r = w.racks.next[static_cast<std::size_t>(r)]) {
+    for (int r = c.head; r >= 0; r = w.racks.next(r)) {
       w.rack[static_cast<std::size_t>(r)].reported_c = t;
       out.push_back(r);
     }
@@ -275,7 +288,7 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
     if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
     int last = -1;
-    for (int r = c.head; r >= 0; r = w.racks.next[static_cast<std::size_t>(r)]) {
+    for (int r = c.head; r >= 0; r = w.racks.next(r)) {
       w.rack[static_cast<std::size_t>(r)].cohort = into_id;
       last = r;
     }

@@ -847,7 +847,7 @@ void ThermalNetwork::merge_classes() {
         const int into_id = keep_other ? other : static_cast<int>(id);
         const int from_id = keep_other ? static_cast<int>(id) : other;
         int last = -1;
-        for (int g = from.head; g >= 0; g = b.members.next[static_cast<std::size_t>(g)]) {
+        for (int g = from.head; g >= 0; g = b.members.next(g)) {
           b.class_of[static_cast<std::size_t>(g)] = into_id;
           record_move(g);
           last = g;
@@ -958,10 +958,18 @@ void ThermalNetwork::solve_blocks() {
   b.solved = solved;
   // The hub sums in class order, from every class's terms (0 for an empty slot: adding +0 to a
   // sum that starts at +0 leaves its bits as they were).
+  // With one hub (racks around the room air) the sum stays in a register: a chain of additions,
+  // not a load, an addition and a store per class slot. The same additions in the same order.
   std::array<double, max_hubs> sum{};
-  for (std::size_t id = 0; id < b.classes.size(); ++id) {
-    const double* term = b.term.data() + id * hubs;
-    for (std::size_t k = 0; k < hubs; ++k) sum[k] += term[k];
+  if (hubs == 1) {
+    double s = sum[0];
+    for (const double term : b.term) s += term;
+    sum[0] = s;
+  } else {
+    for (std::size_t id = 0; id < b.classes.size(); ++id) {
+      const double* term = b.term.data() + id * hubs;
+      for (std::size_t k = 0; k < hubs; ++k) sum[k] += term[k];
+    }
   }
   // Hubs: (A_hh − Σ A_hg G_g) x_h = b_h − Σ A_hg y_g
   bool hubs_moved = false;

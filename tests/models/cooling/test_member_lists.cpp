@@ -21,7 +21,7 @@ struct Owner {
 
 std::vector<int> walk(const MemberLists& m, const Owner& o) {
   std::vector<int> out;
-  for (int i = o.head; i >= 0; i = m.next[static_cast<std::size_t>(i)]) out.push_back(i);
+  for (int i = o.head; i >= 0; i = m.next(i)) out.push_back(i);
   return out;
 }
 
@@ -71,7 +71,12 @@ TEST_CASE("member lists move, unlink and splice members as plain lists do") {
       const Owner& l = lists[static_cast<std::size_t>(o)];
       REQUIRE(walk(m, l) == std::vector<int>(w.begin(), w.end()));
       REQUIRE(l.count == static_cast<int>(w.size()));
-      if (l.head >= 0) REQUIRE(m.prev[static_cast<std::size_t>(l.head)] == -1);
+      if (l.head >= 0) REQUIRE(m.prev(l.head) == -1);
+      // The back links, kept beside the forward ones: from the last member back to the head
+      // they give the list reversed.
+      std::vector<int> back;
+      for (int i = w.empty() ? -1 : w.back(); i >= 0; i = m.prev(i)) back.push_back(i);
+      REQUIRE(std::vector<int>(back.rbegin(), back.rend()) == std::vector<int>(w.begin(), w.end()));
     }
   }
   CHECK(splices > 50);
