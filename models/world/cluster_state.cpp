@@ -149,6 +149,13 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   return true;
 }
 
+void ClusterState::prefetch_racks(std::span<const RackNodes> racks) const {
+  for (const RackNodes& r : racks) {
+    __builtin_prefetch(&rack_pool_[r.rack]);
+    __builtin_prefetch(&racks_[r.rack], 1);
+  }
+}
+
 void ClusterState::follow_power(std::span<const std::uint32_t> ids, const RunPower* power) {
   for (const std::uint32_t id : ids) {
     if (!follows_[id]) lagging_.push_back(id);
@@ -194,6 +201,7 @@ void ClusterState::set_node_state(std::uint32_t id, scheduling::NodeState state,
 
 void ClusterState::set_rack_inlet_c(std::size_t rack, double inlet_c) {
   rack_inlet_c_[rack] = inlet_c;
+  ++inlets_set_;
   for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) nodes_[id].inlet_c = inlet_c;
 }
 

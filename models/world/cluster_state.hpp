@@ -159,6 +159,9 @@ public:
   // O(racks): no node record is read or written, so the nodes' records must follow `to`
   // (follow_power(): the caller holds it). Returns whether the wall power changed.
   bool move_nodes_power(std::span<const RackNodes> racks, const RunPower& from, const RunPower& to);
+  // Asks for the cache lines move_nodes_power(racks, ...) will touch first (each rack's account
+  // and pool), so that a caller with work to do before may overlap their misses with it.
+  void prefetch_racks(std::span<const RackNodes> racks) const;
   // The records of `ids` (each at *power now) follow *power from now on: their power fields are
   // written from it when read (nodes(), node()) or when write_records(ids) is called, which the
   // holder must do before *power goes away or the nodes stop holding it. A node set on its own
@@ -206,6 +209,9 @@ public:
   double rack_inlet_c(std::size_t rack) const { return rack_inlet_c_[rack]; }
   std::span<const double> rack_inlets_c() const { return rack_inlet_c_; }
   void set_rack_inlet_c(std::size_t rack, double inlet_c);
+  // How many times set_rack_inlet_c() was called: while it stays the same, no rack's inlet
+  // changed (a reader that compared some racks' inlets keeps the answer).
+  std::uint64_t inlets_set() const { return inlets_set_; }
   // NodeInfo::inlet_rise_k of every node of a rack.
   void set_rack_inlet_rise_k(std::size_t rack, double rise_k);
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
@@ -255,6 +261,7 @@ private:
   std::vector<std::uint32_t> rack_pool_;  // per rack, its pool
   std::vector<std::uint32_t> rack_first_node_;
   std::vector<double> rack_inlet_c_;
+  std::uint64_t inlets_set_ = 0;
   NodeSet free_;
   mutable std::vector<RackAccount> racks_;
   mutable RackAccount it_;

@@ -443,6 +443,7 @@ void JobRunner::reschedule_end(Job& job) {
 
 void JobRunner::on_activity_end(Job& job) {
   prefetch_hot(job);
+  host_.prefetch_phase(job);
   job.end_event = {};
   const sim::Time tau = job.activity.end;  // exact: the event was timed to reach it
   begin_activity(job, job.model->advance(tau));

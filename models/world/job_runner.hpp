@@ -67,6 +67,10 @@ public:
                            double& /*clock*/) const {
     return false;
   }
+  // Asks for the cache lines that the job's next place_load() reads first. Called as an
+  // activity ends, before the job's model is asked for the next activity, so that those misses
+  // overlap the model's instead of following them.
+  virtual void prefetch_phase(const Job& /*job*/) const {}
 };
 
 class JobRunner {

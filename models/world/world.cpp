@@ -534,12 +534,19 @@ void World::move_held(const Job& job, std::span<const std::uint32_t> nodes,
 bool World::place_uniform(const Job& job, JobRuns& placed) {
   const std::span<const double> inlets = state_.rack_inlets_c();
   const std::uint32_t first = placed.racks.front().rack;
-  const auto inlet = std::bit_cast<std::uint64_t>(inlets[first]);
-  for (const ClusterState::RackNodes& r : placed.racks)
-    if (std::bit_cast<std::uint64_t>(inlets[r.rack]) != inlet) {
-      leave_uniform(job, placed);
-      return false;
-    }
+  // The racks' inlets compared again only if some rack's inlet was set since they were last
+  // found bit-identical.
+  if (placed.inlets_checked != state_.inlets_set()) {
+    const auto inlet = std::bit_cast<std::uint64_t>(inlets[first]);
+    for (const ClusterState::RackNodes& r : placed.racks)
+      if (std::bit_cast<std::uint64_t>(inlets[r.rack]) != inlet) {
+        leave_uniform(job, placed);
+        return false;
+      }
+    placed.inlets_checked = state_.inlets_set();
+  }
+  // The racks' accounts, read after the evaluation below.
+  state_.prefetch_racks(placed.racks);
   // As place_load() evaluates for its first run.
   placed_.clear();
   PlacedPower& e = placed_.emplace_back();
@@ -558,7 +565,42 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   move_held(job, nodes, placed.racks, placed.states.front(), to);
   placed.states.front() = to;
   *placed.uniform_power = to.power;
+  uniform_sums(placed);
   return true;
+}
+
+void World::uniform_sums(JobRuns& placed) {
+  const ClusterState::RunPower& power = *placed.uniform_power;
+  double p = 0.0, a = 0.0, c = 1.0;
+  for (const ClusterState::RackNodes& r : placed.racks) {
+    const auto n = static_cast<double>(r.count);
+    p += n * power.wall_w;
+    a += n * power.accelerators_w;
+    c = std::min(c, power.clock);
+  }
+  placed.sum_power_w = p;
+  placed.sum_accelerators_w = a;
+  placed.sum_clock = c;
+}
+
+// A phase of a uniform job reads, after the JobRuns record, its rack list, its one state and
+// its power: separate blocks, each cold since the job's last phase, and each found only through
+// the record. Asked for here, as the job's activity ends, their misses overlap the job model's
+// (JobRunner::on_activity_end) and each other's instead of coming one after another.
+void World::prefetch_phase(const Job& job) const {
+  if (job.id >= job_runs_.size()) return;
+  const JobRuns& placed = job_runs_[job.id];
+  const auto lines = [](const void* p, std::size_t bytes) {  // for writing (the most do)
+    constexpr std::uintptr_t line = 64;
+    const auto begin = reinterpret_cast<std::uintptr_t>(p);
+    for (std::uintptr_t at = begin & ~(line - 1); at < begin + bytes; at += line)
+      __builtin_prefetch(reinterpret_cast<const void*>(at), 1);
+  };
+  lines(&placed, sizeof(JobRuns));
+  if (!placed.uniform) return;
+  lines(placed.racks.data(), placed.racks.size() * sizeof(ClusterState::RackNodes));
+  lines(placed.states.data(), sizeof(Held));
+  lines(placed.uniform_power.get(), sizeof(ClusterState::RunPower));
 }
 
 // A job with a node in a rack with a power limit stays by runs: the limit sets that rack's nodes
@@ -577,8 +619,10 @@ void World::try_uniform(JobRuns& placed) {
   placed.nodes_end = runs.back().end;
   if (!placed.uniform_power) placed.uniform_power = std::make_unique<ClusterState::RunPower>();
   *placed.uniform_power = placed.states.front().power;
+  uniform_sums(placed);
   // The nodes follow their runs' power (the same values) until the next phase follows this.
   placed.uniform_followed = never_followed;
+  placed.inlets_checked = never_followed;
   placed.uniform = true;
 }
 
@@ -597,16 +641,9 @@ bool World::placed_sums(const Job& job, double& power_w, double& accelerators_w,
   if (shares(job) || job.id >= job_runs_.size() || job_runs_[job.id].runs.empty()) return false;
   double p = 0.0, a = 0.0, c = 1.0;
   if (const JobRuns& placed = job_runs_[job.id]; placed.uniform) {  // the same sum, by run
-    const ClusterState::RunPower& power = *placed.uniform_power;
-    for (const ClusterState::RackNodes& r : placed.racks) {
-      const auto n = static_cast<double>(r.count);
-      p += n * power.wall_w;
-      a += n * power.accelerators_w;
-      c = std::min(c, power.clock);
-    }
-    power_w = p;
-    accelerators_w = a;
-    clock = c;
+    power_w = placed.sum_power_w;
+    accelerators_w = placed.sum_accelerators_w;
+    clock = placed.sum_clock;
     return true;
   }
   for (const PlacedRun& r : job_runs_[job.id].runs) {

@@ -187,6 +187,7 @@ private:
   void commit() override;  // hands the IT load to the facility; called at the end of every handler
   double node_share(const Job& job, std::uint32_t node) const override;
   bool shares_nodes(const Job& job) const override { return shares(job); }
+  void prefetch_phase(const Job& job) const override;
 
   // GPU-granular allocation (node_sharing.hpp; world_sharing.cpp).
   bool shares(const Job& job) const;
@@ -273,7 +274,15 @@ private:
     std::uint64_t uniform_followed = never_followed;
     std::vector<ClusterState::RackNodes> racks;
     std::uint32_t nodes_begin = 0, nodes_end = 0;  // job.nodes[begin, end): every run's
+    // placed_sums() of a uniform job: count × *uniform_power added rack by rack, in order, each
+    // time *uniform_power is written (the sums read right after every phase).
+    double sum_power_w = 0.0, sum_accelerators_w = 0.0, sum_clock = 1.0;
+    // The ClusterState::inlets_set() at which every rack's inlet was found bit-identical (never:
+    // not since the job became uniform).
+    std::uint64_t inlets_checked = never_followed;
   };
+  // Sets the JobRuns::sum_* of a uniform job from *uniform_power and its racks.
+  static void uniform_sums(JobRuns& placed);
   std::vector<ClusterState::RackNodes> batch_racks_;     // move_runs()' racks, reused
   std::vector<JobRuns> job_runs_;                        // by job id
   JobRuns& runs_of(const Job& job);                      // cut on first use

@@ -88,3 +88,20 @@ TEST_CASE("a cluster's free nodes follow their state, in id order") {
     if ((id < 30 || id >= 70) && id != 100) want.push_back(id);
   CHECK(members(state.free_nodes()) == want);
 }
+
+TEST_CASE("a cluster counts the rack inlets set, so that a reader may keep a comparison") {
+  compute::ClusterSpec spec;
+  spec.racks.assign(3, compute::RackSpec{});
+  for (auto& r : spec.racks) r.nodes = 4;
+  sim::Simulator sim;
+  world::ClusterState state(spec, sim, 25.0);
+  const std::uint64_t before = state.inlets_set();
+  state.set_rack_inlet_c(1, 27.5);
+  CHECK(state.inlets_set() == before + 1);
+  CHECK(state.rack_inlet_c(1) == 27.5);
+  CHECK(state.node(state.rack_begin(1)).inlet_c == 27.5);
+  CHECK(state.rack_inlet_c(0) == 25.0);
+  // Set again to the same value: counted all the same (the count says "maybe changed").
+  state.set_rack_inlet_c(1, 27.5);
+  CHECK(state.inlets_set() == before + 2);
+}
