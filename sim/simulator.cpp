@@ -55,22 +55,6 @@ HandlerId Simulator::bind(Handler handler) {
   return add_entry(e);
 }
 
-void Simulator::set_lookahead(HandlerId handler, Lookahead ahead, const void* context) {
-  if (handler >= handlers_.size()) throw std::out_of_range("set_lookahead(): unbound handler");
-  handlers_[handler].ahead = ahead;
-  handlers_[handler].ahead_context = context;
-  lookahead_ = true;
-}
-
-void Simulator::look_ahead() const {
-  const std::size_t n = front_.size();
-  for (std::size_t back = std::min<std::size_t>(n, 2); back >= 1; --back) {
-    const Slot& s = slots_[slot_of(order_of(front_[n - back]))];
-    if (!s.live()) continue;
-    if (const Entry& e = handlers_[s.handler]; e.ahead) e.ahead(e.ahead_context, s.arg, back == 1);
-  }
-}
-
 HandlerId Simulator::add_entry(Entry e) {
   handlers_.push_back(e);
   bound_ = static_cast<HandlerId>(handlers_.size());
@@ -327,8 +311,6 @@ Time Simulator::next_time() {
       if (next.size() <= prefetched_keys)
         for (const Key key : next) __builtin_prefetch(&slots_[slot_of(order_of(key))]);
     }
-    // The next events' data, fetched while this one runs (set_lookahead()).
-    if (lookahead_) look_ahead();
     const Entry& e = handlers_[handler];
     e.call(e.self, arg);
     return true;

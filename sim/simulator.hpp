@@ -84,16 +84,6 @@ public:
     return add_entry(e);
   }
 
-  // Lets the events of `handler` be looked at before they run, so that what they will read
-  // can be fetched into the cache while earlier events run: while an event's handler runs,
-  // `ahead(context, arg, false)` is called for the event queued two places behind it and
-  // `ahead(context, arg, true)` for the one right behind it (whose call with `false` came one
-  // event earlier), when they are this handler's. Only a hint: an event scheduled or cancelled
-  // meanwhile may come first or never run, so `ahead` must not change anything a handler or a
-  // result reads (it may prefetch; it must not write).
-  using Lookahead = void (*)(const void* context, std::uint64_t arg, bool near);
-  void set_lookahead(HandlerId handler, Lookahead ahead, const void* context);
-
   EventId at(Time when, HandlerId handler, std::uint64_t arg = 0, Priority priority = 0);
   EventId after(Time delay, HandlerId handler, std::uint64_t arg = 0, Priority priority = 0) {
     return at(now_ + delay, handler, arg, priority);
@@ -205,11 +195,7 @@ private:
   struct Entry {
     void (*call)(void* self, std::uint64_t arg);
     void* self;
-    Lookahead ahead = nullptr;  // set_lookahead()
-    const void* ahead_context = nullptr;
   };
-  bool lookahead_ = false;  // some handler has `ahead`
-  void look_ahead() const;
   using Owner = std::unique_ptr<void, void (*)(void*)>;
   HandlerId add_entry(Entry e);
   std::vector<Entry> handlers_;
