@@ -3,6 +3,7 @@
 #include <hdf5_hl.h>
 #include <libdeflate.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <bit>
@@ -434,6 +435,41 @@ Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& stora
   return Bytes(s.compressed.begin(), s.compressed.begin() + static_cast<std::ptrdiff_t>(size));
 }
 
+RecentChunks::Key RecentChunks::key_of(const Bytes& raw, std::size_t item_size,
+                                       const Storage& storage) {
+  Key key{raw.size(), item_size, storage.level, storage.shuffle, {}};
+  const std::size_t words = raw.size() / sizeof(std::uint64_t);
+  if (words == 0) return key;
+  for (std::size_t i = 0; i < key.words.size(); ++i) {
+    const std::size_t at = i * (words - 1) / (key.words.size() - 1);
+    std::memcpy(&key.words[i], raw.data() + at * sizeof(std::uint64_t), sizeof(std::uint64_t));
+  }
+  return key;
+}
+
+const std::shared_future<Bytes>* RecentChunks::find(const Bytes& raw, std::size_t item_size,
+                                                    const Storage& storage) {
+  const Key key = key_of(raw, item_size, storage);
+  for (Entry& e : entries_)
+    if (e.key == key && *e.raw == raw) {
+      e.used = ++clock_;
+      return &e.chunk;
+    }
+  return nullptr;
+}
+
+void RecentChunks::add(std::shared_ptr<const Bytes> raw, std::size_t item_size,
+                       const Storage& storage, std::shared_future<Bytes> chunk) {
+  Entry entry{key_of(*raw, item_size, storage), std::move(raw), std::move(chunk), ++clock_};
+  if (entries_.size() < capacity) {
+    entries_.push_back(std::move(entry));
+    return;
+  }
+  *std::min_element(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.used < b.used;
+  }) = std::move(entry);  // the least recently used
+}
+
 ChunkWorker::ChunkWorker() : thread_([this] { loop(); }) {}
 
 ChunkWorker::~ChunkWorker() {
@@ -550,6 +586,15 @@ void Series::encode(Bytes raw, Pending& block) {
     keep_spare(std::move(raw));
     return;
   }
+  // A repeat of another recent chunk (another series'): its encoding, likewise.
+  if (storage_.reuse_repeats && worker_)
+    if (const std::shared_future<Bytes>* chunk =
+            worker_->recent().find(raw, item_size_, storage_)) {
+      ++reused_;
+      block.chunks.push_back(*chunk);
+      keep_spare(std::move(raw));
+      return;
+    }
   auto shared = std::make_shared<Bytes>(std::move(raw));
   std::packaged_task<Bytes()> task([shared, item = item_size_, storage = storage_] {
     return encode_chunk(*shared, item, storage);
@@ -564,6 +609,7 @@ void Series::encode(Bytes raw, Pending& block) {
   block.chunks.push_back(result);
   block.raws.push_back(shared);
   if (storage_.reuse_repeats) {
+    if (worker_) worker_->recent().add(shared, item_size_, storage_, result);
     last_raw_ = std::move(shared);
     last_chunk_ = std::move(result);
   }

@@ -16,6 +16,7 @@
 
 #include <hdf5.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -153,6 +154,41 @@ Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& stora
 void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_size,
                    unsigned char* out);
 
+// Chunks lately encoded by the series that share a worker, with their encodings: a chunk whose
+// bytes equal one of them, encoded alike (another trace's: a group's time coordinate and its
+// time_s, grid import where it equals the facility's power), is stored with the same compressed
+// bytes, as Storage::reuse_repeats does with a series' own previous chunk (deflate is
+// deterministic: the same file). It keeps the `capacity` chunks last found or added; a lookup
+// compares a few words spread over the chunk first, and all of its bytes only when they match.
+// Used from the thread that appends, never from the worker's.
+class RecentChunks {
+public:
+  static constexpr std::size_t capacity = 32;
+  // The encoding of a chunk with `raw`'s bytes, item size and filters, or null.
+  const std::shared_future<Bytes>* find(const Bytes& raw, std::size_t item_size,
+                                        const Storage& storage);
+  void add(std::shared_ptr<const Bytes> raw, std::size_t item_size, const Storage& storage,
+           std::shared_future<Bytes> chunk);
+
+private:
+  struct Key {
+    std::size_t size = 0, item_size = 0;
+    int level = 0;
+    bool shuffle = false;
+    std::array<std::uint64_t, 8> words{};  // at eight places, the first and last among them
+    bool operator==(const Key&) const = default;
+  };
+  static Key key_of(const Bytes& raw, std::size_t item_size, const Storage& storage);
+  struct Entry {
+    Key key;
+    std::shared_ptr<const Bytes> raw;
+    std::shared_future<Bytes> chunk;
+    std::uint64_t used = 0;  // when last found or added
+  };
+  std::vector<Entry> entries_;
+  std::uint64_t clock_ = 0;
+};
+
 // One thread that runs tasks (chunk compression) in the order they come while the caller goes
 // on. It makes no HDF5 call: callers write the results themselves, at points of their own
 // sequence, so the file's bytes do not depend on the thread's timing. A task's exception is
@@ -164,10 +200,13 @@ public:
   ChunkWorker(const ChunkWorker&) = delete;
   ChunkWorker& operator=(const ChunkWorker&) = delete;
   std::future<Bytes> submit(std::packaged_task<Bytes()> task);
+  // The chunks the series submitting here encoded lately (the submitting thread's alone).
+  RecentChunks& recent() { return recent_; }
 
 private:
   void loop();
 
+  RecentChunks recent_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::packaged_task<Bytes()>> tasks_;
@@ -213,7 +252,8 @@ public:
   // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
-  // Chunks stored with the previous chunk's compressed bytes (Storage::reuse_repeats).
+  // Chunks stored with an earlier chunk's compressed bytes (Storage::reuse_repeats): the
+  // series' previous chunk's, or, with a worker, a recent one's (RecentChunks).
   std::size_t reused_chunks() const { return reused_; }
 
 private:
