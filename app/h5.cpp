@@ -547,11 +547,13 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
   describe(dataset_.get(), meta);
   attach(dataset_.get(), dims);
   chunk_bytes_ = chunk_rows_ * chunk_columns_ * item_size_;
-  buffer_.resize(chunk_rows_ * width_ * item_size_);
+  buffer_.reserve(chunk_rows_ * width_ * item_size_);
 }
 
 void Series::append_row(const double* values) {
-  unsigned char* at = buffer_.data() + buffered_rows_ * width_ * item_size_;
+  const std::size_t offset = buffered_rows_ * width_ * item_size_;
+  if (offset == buffer_.size()) buffer_.resize(offset + width_ * item_size_);  // the first block
+  unsigned char* at = buffer_.data() + offset;
   if (item_size_ == sizeof(float)) {
     for (std::size_t i = 0; i < width_; ++i) {
       const auto rounded = static_cast<float>(values[i]);  // round to nearest
@@ -691,10 +693,12 @@ void Series::write(Pending& block) {
     check(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()),
           "writing rows");
   }
-  // Every chunk encoded: a raw buffer no one else holds (not the last chunk, kept for
-  // reuse_repeats, nor one whose task the worker has not yet let go of) is a spare. The
+  // Every chunk written: a raw buffer no one else holds is a spare. Not the last chunk (kept
+  // for reuse_repeats) nor a recent one (RecentChunks); and a chunk's task holds a copy as long
+  // as a future of it lives (the futures share its state), so the block's go first. The
   // worker's release of its copy comes before the count read here as 1; the fence orders that
   // release before the next writes to the buffer.
+  block.chunks.clear();
   for (std::shared_ptr<Bytes>& raw : block.raws)
     if (raw.use_count() == 1) {
       std::atomic_thread_fence(std::memory_order_acquire);

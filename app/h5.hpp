@@ -238,7 +238,9 @@ public:
   hid_t id() const { return dataset_.get(); }
   // 1-D: the value written in place, in the file's type (a call per sample of every trace).
   void append(double value) {
-    unsigned char* at = buffer_.data() + buffered_rows_ * item_size_;
+    const std::size_t offset = buffered_rows_ * item_size_;
+    if (offset == buffer_.size()) buffer_.resize(offset + item_size_);  // in the first block
+    unsigned char* at = buffer_.data() + offset;
     if (item_size_ == sizeof(double)) {
       std::memcpy(at, &value, sizeof value);
     } else {
@@ -286,9 +288,10 @@ private:
   ChunkWorker* worker_;
   std::size_t item_size_;
   std::size_t chunk_bytes_;  // a whole chunk's, edge chunks too
-  // The block being filled, row-major, in the file's type: a whole block's bytes (when the block
-  // is one chunk, a spare after the last went to its chunk); rows [0, buffered_rows_) hold the
-  // values appended.
+  // The block being filled, row-major, in the file's type: it grows row by row through the first
+  // block (a block's worth reserved, not zero-filled: 32 MiB per matrix at 31,250 racks), then
+  // holds a whole block (when the block is one chunk, a spare after the last went to its chunk);
+  // rows [0, buffered_rows_) hold the values appended.
   Bytes buffer_;
   // Chunk-sized buffers whose chunks are written and whose encoding no longer reads them: the
   // next chunks' bytes go there, not to fresh memory (zero-filled, page-faulted) every block.
