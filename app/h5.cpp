@@ -3,7 +3,9 @@
 #include <hdf5_hl.h>
 #include <libdeflate.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cstring>
 #include <stdexcept>
@@ -384,16 +386,41 @@ EncodeScratch& scratch() {
 
 }  // namespace
 
+void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_size,
+                   unsigned char* out) {
+  // H5Z_filter_shuffle: out[k n + i] = raw[i item_size + k], n values.
+  const std::size_t n = size / item_size;
+  std::size_t first = 0;  // the values done eight at a time
+  if (item_size == sizeof(std::uint64_t)) {
+    // Eight values are an 8 × 8 byte matrix (value j: row j, a little-endian word; byte k:
+    // column k) whose transpose holds, in row k, byte k of each: plane k's next 8 bytes. The
+    // transpose swaps the off-diagonal 4 × 4 blocks, then within each the 2 × 2 blocks, then
+    // the single bytes: 3 rounds of masked swaps, against 64 byte loads and stores one by one.
+    for (; first + 8 <= n; first += 8) {
+      std::uint64_t w[8];
+      std::memcpy(w, raw + first * 8, sizeof w);
+      const auto swap = [&](int a, int b, int shift, std::uint64_t mask) {
+        const std::uint64_t t = ((w[a] >> shift) ^ w[b]) & mask;
+        w[a] ^= t << shift;
+        w[b] ^= t;
+      };
+      for (int j = 0; j < 4; ++j) swap(j, j + 4, 32, 0x00000000FFFFFFFFull);
+      for (const int j : {0, 1, 4, 5}) swap(j, j + 2, 16, 0x0000FFFF0000FFFFull);
+      for (const int j : {0, 2, 4, 6}) swap(j, j + 1, 8, 0x00FF00FF00FF00FFull);
+      for (std::size_t k = 0; k < 8; ++k) std::memcpy(out + k * n + first, &w[k], 8);
+    }
+  }
+  for (std::size_t k = 0; k < item_size; ++k)
+    for (std::size_t i = first; i < n; ++i) out[k * n + i] = raw[i * item_size + k];
+}
+
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage) {
   check_level(storage.level, "");
   EncodeScratch& s = scratch();
   const Bytes* in = &raw;
   if (storage.shuffle && item_size > 1) {
-    // H5Z_filter_shuffle: byte k of every value, then byte k + 1 of every value, ...
-    const std::size_t n = raw.size() / item_size;
     s.shuffled.resize(raw.size());
-    for (std::size_t k = 0; k < item_size; ++k)
-      for (std::size_t i = 0; i < n; ++i) s.shuffled[k * n + i] = raw[i * item_size + k];
+    shuffle_bytes(raw.data(), raw.size(), item_size, s.shuffled.data());
     in = &s.shuffled;
   }
   // H5Z_filter_deflate's format: one zlib stream (RFC 1950: header, deflate, Adler-32) of the
@@ -406,6 +433,41 @@ Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& stora
                                                     s.compressed.size());
   if (size == 0) throw Error("HDF5: deflate of a chunk failed (libdeflate)");
   return Bytes(s.compressed.begin(), s.compressed.begin() + static_cast<std::ptrdiff_t>(size));
+}
+
+RecentChunks::Key RecentChunks::key_of(const Bytes& raw, std::size_t item_size,
+                                       const Storage& storage) {
+  Key key{raw.size(), item_size, storage.level, storage.shuffle, {}};
+  const std::size_t words = raw.size() / sizeof(std::uint64_t);
+  if (words == 0) return key;
+  for (std::size_t i = 0; i < key.words.size(); ++i) {
+    const std::size_t at = i * (words - 1) / (key.words.size() - 1);
+    std::memcpy(&key.words[i], raw.data() + at * sizeof(std::uint64_t), sizeof(std::uint64_t));
+  }
+  return key;
+}
+
+const std::shared_future<Bytes>* RecentChunks::find(const Bytes& raw, std::size_t item_size,
+                                                    const Storage& storage) {
+  const Key key = key_of(raw, item_size, storage);
+  for (Entry& e : entries_)
+    if (e.key == key && *e.raw == raw) {
+      e.used = ++clock_;
+      return &e.chunk;
+    }
+  return nullptr;
+}
+
+void RecentChunks::add(std::shared_ptr<const Bytes> raw, std::size_t item_size,
+                       const Storage& storage, std::shared_future<Bytes> chunk) {
+  Entry entry{key_of(*raw, item_size, storage), std::move(raw), std::move(chunk), ++clock_};
+  if (entries_.size() < capacity) {
+    entries_.push_back(std::move(entry));
+    return;
+  }
+  *std::min_element(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    return a.used < b.used;
+  }) = std::move(entry);  // the least recently used
 }
 
 ChunkWorker::ChunkWorker() : thread_([this] { loop(); }) {}
@@ -484,46 +546,58 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
                     H5Dclose);
   describe(dataset_.get(), meta);
   attach(dataset_.get(), dims);
+  chunk_bytes_ = chunk_rows_ * chunk_columns_ * item_size_;
   buffer_.reserve(chunk_rows_ * width_ * item_size_);
 }
 
-void Series::append(double value) {
-  put(&value, 1);
-  if (++buffered_rows_ == chunk_rows_) hand_off();
-}
-
 void Series::append_row(const double* values) {
-  put(values, width_);
-  if (++buffered_rows_ == chunk_rows_) hand_off();
-}
-
-void Series::put(const double* values, std::size_t n) {
-  // Appended, not resized and then overwritten: a resize zero-fills the row first.
-  if (storage_.precision == Precision::float32) {
-    constexpr std::size_t batch = 256;
-    float rounded[batch];
-    for (std::size_t i = 0; i < n; i += batch) {
-      const std::size_t m = std::min(batch, n - i);
-      for (std::size_t k = 0; k < m; ++k)
-        rounded[k] = static_cast<float>(values[i + k]);  // round to nearest
-      const auto* bytes = reinterpret_cast<const unsigned char*>(rounded);
-      buffer_.insert(buffer_.end(), bytes, bytes + m * sizeof(float));
+  const std::size_t offset = buffered_rows_ * width_ * item_size_;
+  if (offset == buffer_.size()) buffer_.resize(offset + width_ * item_size_);  // the first block
+  unsigned char* at = buffer_.data() + offset;
+  if (item_size_ == sizeof(float)) {
+    for (std::size_t i = 0; i < width_; ++i) {
+      const auto rounded = static_cast<float>(values[i]);  // round to nearest
+      std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
     }
   } else {
-    const auto* bytes = reinterpret_cast<const unsigned char*>(values);
-    buffer_.insert(buffer_.end(), bytes, bytes + n * sizeof(double));
+    std::memcpy(at, values, width_ * sizeof(double));
   }
+  if (++buffered_rows_ == chunk_rows_) hand_off();
 }
 
-std::shared_future<Bytes> Series::encode(Bytes raw) {
+Bytes Series::take_spare() {
+  if (spares_.empty()) return Bytes(chunk_bytes_);
+  Bytes raw = std::move(spares_.back());
+  spares_.pop_back();
+  return raw;  // chunk_bytes_ long (keep_spare() keeps only those)
+}
+
+void Series::keep_spare(Bytes&& raw) {
+  // As many as a block's chunks and one more: what one block in flight takes.
+  if (raw.size() == chunk_bytes_ && spares_.size() <= width_ / chunk_columns_ + 1)
+    spares_.push_back(std::move(raw));
+}
+
+void Series::encode(Bytes raw, Pending& block) {
   // Edge chunks are stored whole, as HDF5 stores them: the rows past the end are zeros.
-  raw.resize(chunk_rows_ * chunk_columns_ * item_size_, 0);
+  raw.resize(chunk_bytes_, 0);
   // A repeat of the last chunk's bytes: its encoding again (comparing costs ~1/30 of deflating).
   if (storage_.reuse_repeats && last_raw_ && *last_raw_ == raw) {
     ++reused_;
-    return last_chunk_;
+    block.chunks.push_back(last_chunk_);
+    keep_spare(std::move(raw));
+    return;
   }
-  auto shared = std::make_shared<const Bytes>(std::move(raw));
+  // A repeat of another recent chunk (another series'): its encoding, likewise.
+  if (storage_.reuse_repeats && worker_)
+    if (const std::shared_future<Bytes>* chunk =
+            worker_->recent().find(raw, item_size_, storage_)) {
+      ++reused_;
+      block.chunks.push_back(*chunk);
+      keep_spare(std::move(raw));
+      return;
+    }
+  auto shared = std::make_shared<Bytes>(std::move(raw));
   std::packaged_task<Bytes()> task([shared, item = item_size_, storage = storage_] {
     return encode_chunk(*shared, item, storage);
   });
@@ -534,34 +608,43 @@ std::shared_future<Bytes> Series::encode(Bytes raw) {
     result = task.get_future().share();
     task();
   }
+  block.chunks.push_back(result);
+  block.raws.push_back(shared);
   if (storage_.reuse_repeats) {
+    if (worker_) worker_->recent().add(shared, item_size_, storage_, result);
     last_raw_ = std::move(shared);
-    last_chunk_ = result;
+    last_chunk_ = std::move(result);
   }
-  return result;
 }
 
 Series::Pending Series::encode_block(std::size_t rows) {
-  Pending block{rows_written_, rows, {}};
-  if (chunk_columns_ == width_) {  // one chunk: the buffer itself
-    block.chunks.push_back(encode(rows == chunk_rows_ ? std::move(buffer_) : buffer_));
+  Pending block{rows_written_, rows, {}, {}};
+  if (chunk_columns_ == width_) {  // one chunk: the buffer itself, or its rows so far
+    if (rows == chunk_rows_) {
+      encode(std::move(buffer_), block);
+      buffer_ = take_spare();
+    } else {
+      encode(Bytes(buffer_.begin(),
+                   buffer_.begin() + static_cast<std::ptrdiff_t>(rows * width_ * item_size_)),
+             block);
+    }
     return block;
   }
   // Column block j: columns [j c, j c + c) of each row, then zeros past the last column and
-  // past the last row (edge chunks are stored whole).
+  // past the last row (edge chunks are stored whole), in a spare: neither a fresh allocation
+  // nor a fill of the whole chunk before the rows overwrite it (at 31,250 racks that fill was a
+  // block's 32 MiB again per matrix).
   const std::size_t row_bytes = width_ * item_size_, chunk_row_bytes = chunk_columns_ * item_size_;
   for (std::size_t first = 0; first < width_; first += chunk_columns_) {
     const std::size_t n = std::min(chunk_columns_, width_ - first) * item_size_;
-    // Appended row by row, not zero-filled first and then overwritten: at 31,250 racks that
-    // fill was a block's 32 MiB again per matrix (5 % of the run in memset).
-    Bytes raw;
-    raw.reserve(chunk_rows_ * chunk_row_bytes);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const unsigned char* row = buffer_.data() + r * row_bytes + first * item_size_;
-      raw.insert(raw.end(), row, row + n);
-      if (n < chunk_row_bytes) raw.resize(raw.size() + chunk_row_bytes - n, 0);
+    Bytes raw = take_spare();
+    unsigned char* out = raw.data();
+    for (std::size_t r = 0; r < rows; ++r, out += chunk_row_bytes) {
+      std::memcpy(out, buffer_.data() + r * row_bytes + first * item_size_, n);
+      if (n < chunk_row_bytes) std::memset(out + n, 0, chunk_row_bytes - n);
     }
-    block.chunks.push_back(encode(std::move(raw)));  // which pads the rows past `rows`
+    std::memset(out, 0, static_cast<std::size_t>(raw.data() + raw.size() - out));
+    encode(std::move(raw), block);
   }
   return block;
 }
@@ -576,8 +659,6 @@ void Series::hand_off() {
   }
   rows_written_ += buffered_rows_;
   buffered_rows_ = 0;
-  buffer_.clear();  // moved from (one chunk) or copied from (several): reused either way
-  buffer_.reserve(chunk_rows_ * width_ * item_size_);
 }
 
 void Series::flush() {
@@ -612,6 +693,18 @@ void Series::write(Pending& block) {
     check(H5Dwrite_chunk(dataset_.get(), H5P_DEFAULT, 0, offset, bytes.size(), bytes.data()),
           "writing rows");
   }
+  // Every chunk written: a raw buffer no one else holds is a spare. Not the last chunk (kept
+  // for reuse_repeats) nor a recent one (RecentChunks); and a chunk's task holds a copy as long
+  // as a future of it lives (the futures share its state), so the block's go first. The
+  // worker's release of its copy comes before the count read here as 1; the fence orders that
+  // release before the next writes to the buffer.
+  block.chunks.clear();
+  for (std::shared_ptr<Bytes>& raw : block.raws)
+    if (raw.use_count() == 1) {
+      std::atomic_thread_fence(std::memory_order_acquire);
+      keep_spare(std::move(*raw));
+    }
+  block.raws.clear();
 }
 
 void Series::fail(const std::exception& e) const {

@@ -16,8 +16,10 @@
 
 #include <hdf5.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <memory>
@@ -147,6 +149,46 @@ struct Storage {
 // and libdeflate version, on any thread.
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage);
 
+// HDF5's shuffle filter: byte k of every value (of `item_size` bytes), then byte k + 1 of every
+// value, ...; `out` holds `size` bytes, a whole number of values.
+void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_size,
+                   unsigned char* out);
+
+// Chunks lately encoded by the series that share a worker, with their encodings: a chunk whose
+// bytes equal one of them, encoded alike (another trace's: a group's time coordinate and its
+// time_s, grid import where it equals the facility's power), is stored with the same compressed
+// bytes, as Storage::reuse_repeats does with a series' own previous chunk (deflate is
+// deterministic: the same file). It keeps the `capacity` chunks last found or added; a lookup
+// compares a few words spread over the chunk first, and all of its bytes only when they match.
+// Used from the thread that appends, never from the worker's.
+class RecentChunks {
+public:
+  static constexpr std::size_t capacity = 32;
+  // The encoding of a chunk with `raw`'s bytes, item size and filters, or null.
+  const std::shared_future<Bytes>* find(const Bytes& raw, std::size_t item_size,
+                                        const Storage& storage);
+  void add(std::shared_ptr<const Bytes> raw, std::size_t item_size, const Storage& storage,
+           std::shared_future<Bytes> chunk);
+
+private:
+  struct Key {
+    std::size_t size = 0, item_size = 0;
+    int level = 0;
+    bool shuffle = false;
+    std::array<std::uint64_t, 8> words{};  // at eight places, the first and last among them
+    bool operator==(const Key&) const = default;
+  };
+  static Key key_of(const Bytes& raw, std::size_t item_size, const Storage& storage);
+  struct Entry {
+    Key key;
+    std::shared_ptr<const Bytes> raw;
+    std::shared_future<Bytes> chunk;
+    std::uint64_t used = 0;  // when last found or added
+  };
+  std::vector<Entry> entries_;
+  std::uint64_t clock_ = 0;
+};
+
 // One thread that runs tasks (chunk compression) in the order they come while the caller goes
 // on. It makes no HDF5 call: callers write the results themselves, at points of their own
 // sequence, so the file's bytes do not depend on the thread's timing. A task's exception is
@@ -158,10 +200,13 @@ public:
   ChunkWorker(const ChunkWorker&) = delete;
   ChunkWorker& operator=(const ChunkWorker&) = delete;
   std::future<Bytes> submit(std::packaged_task<Bytes()> task);
+  // The chunks the series submitting here encoded lately (the submitting thread's alone).
+  RecentChunks& recent() { return recent_; }
 
 private:
   void loop();
 
+  RecentChunks recent_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::packaged_task<Bytes()>> tasks_;
@@ -191,28 +236,46 @@ public:
                                             ChunkWorker* worker = nullptr);
   Dimension dimension() const { return {name_, dataset_.get()}; }
   hid_t id() const { return dataset_.get(); }
-  void append(double value);              // 1-D
+  // 1-D: the value written in place, in the file's type (a call per sample of every trace).
+  void append(double value) {
+    const std::size_t offset = buffered_rows_ * item_size_;
+    if (offset == buffer_.size()) buffer_.resize(offset + item_size_);  // in the first block
+    unsigned char* at = buffer_.data() + offset;
+    if (item_size_ == sizeof(double)) {
+      std::memcpy(at, &value, sizeof value);
+    } else {
+      const auto rounded = static_cast<float>(value);  // round to nearest
+      std::memcpy(at, &rounded, sizeof rounded);
+    }
+    if (++buffered_rows_ == chunk_rows_) hand_off();
+  }
   void append_row(const double* values);  // 2-D
   // Writes every row appended so far (a partial last block too: it is written again, whole,
   // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
-  // Chunks stored with the previous chunk's compressed bytes (Storage::reuse_repeats).
+  // Chunks stored with an earlier chunk's compressed bytes (Storage::reuse_repeats): the
+  // series' previous chunk's, or, with a worker, a recent one's (RecentChunks).
   std::size_t reused_chunks() const { return reused_; }
 
 private:
-  // A block of rows handed off: its chunks, column block by column block.
+  // A block of rows handed off: its chunks, column block by column block, and the raw bytes of
+  // those encoded for it (taken back as spares once written).
   struct Pending {
     hsize_t first_row;
     std::size_t rows;
     std::vector<std::shared_future<Bytes>> chunks;
+    std::vector<std::shared_ptr<Bytes>> raws;
   };
-  void put(const double* values, std::size_t n);
   void hand_off();
   Pending encode_block(std::size_t rows);
   void write_pending();
   void write(Pending& block);
-  std::shared_future<Bytes> encode(Bytes raw);
+  // Adds the chunk `raw` (its rows past the block's last zero, or absent: padded here) to `block`.
+  void encode(Bytes raw, Pending& block);
+  // A chunk-sized buffer: a spare (its bytes left from an earlier chunk), else a new one.
+  Bytes take_spare();
+  void keep_spare(Bytes&& raw);
   [[noreturn]] void fail(const std::exception& e) const;
 
   Handle dataset_;
@@ -224,13 +287,21 @@ private:
   Storage storage_;
   ChunkWorker* worker_;
   std::size_t item_size_;
-  Bytes buffer_;  // the block being filled, row-major, in the file's type
+  std::size_t chunk_bytes_;  // a whole chunk's, edge chunks too
+  // The block being filled, row-major, in the file's type: it grows row by row through the first
+  // block (a block's worth reserved, not zero-filled: 32 MiB per matrix at 31,250 racks), then
+  // holds a whole block (when the block is one chunk, a spare after the last went to its chunk);
+  // rows [0, buffered_rows_) hold the values appended.
+  Bytes buffer_;
+  // Chunk-sized buffers whose chunks are written and whose encoding no longer reads them: the
+  // next chunks' bytes go there, not to fresh memory (zero-filled, page-faulted) every block.
+  std::vector<Bytes> spares_;
   std::size_t buffered_rows_ = 0;
   std::size_t rows_written_ = 0;  // rows of the blocks handed off
   hsize_t extent_ = 0;            // rows of the dataset in the file
   std::optional<Pending> pending_;
   // The last chunk encoded (whole, edge rows zeroed) and its encoding, for reuse_repeats.
-  std::shared_ptr<const Bytes> last_raw_;
+  std::shared_ptr<Bytes> last_raw_;
   std::shared_future<Bytes> last_chunk_;
   std::size_t reused_ = 0;
 };

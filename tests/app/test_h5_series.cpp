@@ -345,7 +345,8 @@ std::pair<std::size_t, std::size_t> write_repeating(const fs::path& path, bool r
 TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, the same values") {
   const auto dir = test::temp_dir("h5-reuse");
   // Reused: chunk 1 (as chunk 0) and chunk 3 (as chunk 2); not 2 (one value differs in its last
-  // bit), 4 (as chunk 0, not as 3) or any of the all-different matrix.
+  // bit), 4 (as chunk 0, not as 3) or any of the all-different matrix. With a worker, chunk 4 too:
+  // chunk 0 is among the worker's recent chunks (h5::RecentChunks).
   CHECK(write_repeating(dir / "plain.h5", false, nullptr) ==
         std::pair<std::size_t, std::size_t>{0, 0});
   CHECK(write_repeating(dir / "reuse.h5", true, nullptr) ==
@@ -353,7 +354,7 @@ TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, 
   {
     h5::ChunkWorker worker;
     CHECK(write_repeating(dir / "worker.h5", true, &worker) ==
-          std::pair<std::size_t, std::size_t>{2, 0});
+          std::pair<std::size_t, std::size_t>{3, 0});
   }
   const std::string plain = file_bytes(dir / "plain.h5");
   CHECK(plain.size() > 1000);
@@ -371,6 +372,70 @@ TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, 
   }
   file.reset();
   fs::remove_all(dir);
+}
+
+TEST_CASE("a chunk equal to another series' recent chunk is stored with its encoding") {
+  // Two float64 series of the same 3 × 8192 + 5 values (as a group's time and time_s): with a
+  // worker, each of the second's 4 chunks (3 whole, then the partial one at the flush) equals the
+  // first's chunk handed off just before it and takes its compressed bytes; the first's are all
+  // different from one another. The file is, byte for byte, the one written with reuse off.
+  const auto dir = test::temp_dir("h5-recent");
+  const auto write = [](const fs::path& path, bool reuse) {
+    h5::ChunkWorker worker;
+    h5::Handle file = h5::create_file(path.string());
+    std::pair<std::size_t, std::size_t> reused;
+    {
+      h5::Storage storage;
+      storage.reuse_repeats = reuse;
+      h5::Series a(file.get(), "a", {"a", "s"}, {}, 0, storage, &worker);
+      h5::Series b(file.get(), "b", {"b", "s"}, {}, 0, storage, &worker);
+      for (std::size_t i = 0; i < 3 * 8192 + 5; ++i) {
+        a.append(60.0 * static_cast<double>(i));
+        b.append(60.0 * static_cast<double>(i));
+      }
+      a.flush();
+      b.flush();
+      reused = {a.reused_chunks(), b.reused_chunks()};
+    }
+    h5::close_file(file);
+    return reused;
+  };
+  CHECK(write(dir / "plain.h5", false) == std::pair<std::size_t, std::size_t>{0, 0});
+  CHECK(write(dir / "shared.h5", true) == std::pair<std::size_t, std::size_t>{0, 4});
+  const std::string plain = file_bytes(dir / "plain.h5");
+  CHECK(plain.size() > 10000);
+  CHECK(file_bytes(dir / "shared.h5") == plain);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {
+  // 8-byte values 8 at a time and the rest one by one (19 values: 16 + 3), 4-byte values one by
+  // one; each against the definition, out[k n + i] = raw[i size + k].
+  for (const std::size_t item : {std::size_t{8}, std::size_t{4}}) {
+    const std::size_t n = 19;
+    h5::Bytes raw(n * item), out(n * item);
+    for (std::size_t b = 0; b < raw.size(); ++b) raw[b] = static_cast<unsigned char>(b * 37 + 11);
+    h5::shuffle_bytes(raw.data(), raw.size(), item, out.data());
+    for (std::size_t k = 0; k < item; ++k)
+      for (std::size_t i = 0; i < n; ++i) {
+        CAPTURE(item);
+        CAPTURE(k);
+        CAPTURE(i);
+        REQUIRE(out[k * n + i] == raw[i * item + k]);
+      }
+  }
+  // By hand: two 8-byte values 0x0807060504030201 and 0x1817161514131211 (little-endian) and
+  // six zero values: plane 0 holds 01 11 0 0 0 0 0 0, plane 7 holds 08 18 0 ...
+  h5::Bytes raw(64, 0), out(64);
+  const std::uint64_t v0 = 0x0807060504030201ull, v1 = 0x1817161514131211ull;
+  std::memcpy(raw.data(), &v0, 8);
+  std::memcpy(raw.data() + 8, &v1, 8);
+  h5::shuffle_bytes(raw.data(), raw.size(), 8, out.data());
+  CHECK(out[0] == 0x01);
+  CHECK(out[1] == 0x11);
+  CHECK(out[2] == 0);
+  CHECK(out[7 * 8] == 0x08);
+  CHECK(out[7 * 8 + 1] == 0x18);
 }
 
 namespace {
