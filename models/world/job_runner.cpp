@@ -205,10 +205,7 @@ void JobRunner::probe_jobs(workload::JobGenerator& probe, sim::Time duration) {
 // between): its hot fields are asked for all at once, so that their cache misses overlap
 // instead of coming one after the other as the handler reaches each field.
 void JobRunner::prefetch_hot(const Job& job) {
-  constexpr std::uintptr_t line = 64;
-  const auto begin = reinterpret_cast<std::uintptr_t>(&job);
-  for (std::uintptr_t at = begin & ~(line - 1); at < begin + job.hot_bytes(); at += line)
-    __builtin_prefetch(reinterpret_cast<const void*>(at), 1);
+  prefetch_lines(&job, job.hot_bytes());
 }
 
 // Jobs stay where they were built: jobs_ only grows at its end, which moves no element.

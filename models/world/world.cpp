@@ -590,17 +590,11 @@ void World::uniform_sums(JobRuns& placed) {
 void World::prefetch_phase(const Job& job) const {
   if (job.id >= job_runs_.size()) return;
   const JobRuns& placed = job_runs_[job.id];
-  const auto lines = [](const void* p, std::size_t bytes) {  // for writing (the most do)
-    constexpr std::uintptr_t line = 64;
-    const auto begin = reinterpret_cast<std::uintptr_t>(p);
-    for (std::uintptr_t at = begin & ~(line - 1); at < begin + bytes; at += line)
-      __builtin_prefetch(reinterpret_cast<const void*>(at), 1);
-  };
-  lines(&placed, sizeof(JobRuns));
+  prefetch_lines(&placed, sizeof(JobRuns));
   if (!placed.uniform) return;
-  lines(placed.racks.data(), placed.racks.size() * sizeof(ClusterState::RackNodes));
-  lines(placed.states.data(), sizeof(Held));
-  lines(placed.uniform_power.get(), sizeof(ClusterState::RunPower));
+  prefetch_lines(placed.racks.data(), placed.racks.size() * sizeof(ClusterState::RackNodes));
+  prefetch_lines(placed.states.data(), sizeof(Held));
+  prefetch_lines(placed.uniform_power.get(), sizeof(ClusterState::RunPower));
 }
 
 // A job with a node in a rack with a power limit stays by runs: the limit sets that rack's nodes
