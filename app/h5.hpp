@@ -22,6 +22,7 @@
 #include <cstring>
 #include <deque>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -254,6 +255,11 @@ public:
   // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
+  // The largest magnitude the file's type holds (a larger finite value would read back as inf).
+  double max_value() const {
+    return item_size_ == sizeof(float) ? std::numeric_limits<float>::max()
+                                       : std::numeric_limits<double>::max();
+  }
   // Chunks stored with an earlier chunk's compressed bytes (Storage::reuse_repeats): the
   // series' previous chunk's, or, with a worker, a recent one's (RecentChunks).
   std::size_t reused_chunks() const { return reused_; }

@@ -85,10 +85,21 @@ using sim::joules_per_kwh;
 // rack's next value lies 512 bytes on, within deflate's window, where a chunk of whole rows at
 // 31,250 racks puts it 125 KB on, out of reach. Against 16 rows × all racks, the matrices store
 // 36 % (100k-GPU year) to 43 % (1M GPUs, 30 days) smaller, and a busy hall's deflate 25 % faster
-// ("ninth part: chunks"); levels 1–3 stay larger than level 4 in any shape. The facility traces,
-// whose integrals are the summary's totals, stay float64, shuffled, at level 5 (h5::Storage's
-// default).
+// ("ninth part: chunks"); levels 1–3 stay larger than level 4 in any shape.
 constexpr h5::Storage matrix_storage{h5::Precision::float32, false, 4, true, 128, 32768};
+
+// The facility traces (interval powers, temperatures, PUE, carbon, price, water): float32 as
+// well, shuffled, at level 4. A year of 10,240 GPUs at 1-minute intervals: 27 such traces
+// deflate in 0.32 s of CPU instead of 1.0 s as float64 at level 5, into 16.9 MiB instead of
+// 37.9 MiB; level 5 stores 1 % less for 12 % more CPU, and without shuffle they store 17 %
+// more (bench/bench_output.py --repeat 3; docs/reliability.md, "eleventh part: facility
+// traces"). A trace's integral equals the summary's total to float32's rounding (≤ 6e-8
+// relative).
+constexpr h5::Storage trace_storage{h5::Precision::float32, true, 4};
+// The cumulative counters (it_energy_kwh, energy_kwh) and the time: float64, shuffled, at level
+// 5 (h5::Storage's default). A float32 counter of a year's energy would hold it to ~8 kWh, where
+// a minute adds ~250 kWh: its differences would be lost.
+constexpr h5::Storage counter_storage{};
 
 // Writes the traces while the world runs. Samples are engine events at the latest priority, so
 // they see every change at their instant; each sample is the interval's energy delta divided by
@@ -118,9 +129,9 @@ public:
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
     const hid_t g = facility_group_.get();
-    add(g, "time_s", "time from the start of the run (end of the interval)", "s");
+    add(g, "time_s", "time from the start of the run (end of the interval)", "s", counter_storage);
     add(g, "it_power_w", "IT power (server input)", "W");
-    add(g, "it_energy_kwh", "cumulative IT energy", "kWh");
+    add(g, "it_energy_kwh", "cumulative IT energy", "kWh", counter_storage);
     if (has_facility_) {
       add(g, "total_power_w", "facility consumption (before on-site PV and battery)", "W");
       add(g, "grid_import_w", "power drawn from the grid at the meter", "W");
@@ -129,7 +140,7 @@ public:
       add(g, "cooling_power_w", "cooling power", "W");
       add(g, "other_power_w", "other facility loads (offices, lighting, block heaters)", "W");
       add(g, "pue", "power usage effectiveness of the interval", "1");
-      add(g, "energy_kwh", "cumulative facility energy", "kWh");
+      add(g, "energy_kwh", "cumulative facility energy", "kWh", counter_storage);
     }
     if (fac.has_site()) {
       add(g, "outdoor_drybulb_c", "outdoor dry-bulb temperature", "degC");
@@ -288,7 +299,7 @@ public:
 private:
   // A 1-D series along its group's time coordinate (created with the group's first series).
   void add(hid_t group, const std::string& name, const std::string& long_name,
-           const std::string& units) {
+           const std::string& units, const h5::Storage& storage = trace_storage) {
     const std::string prefix = group == facility_group_.get()  ? ""
                                : group == cooling_group_.get() ? "cooling/"
                                                                : "losses/";
@@ -300,16 +311,21 @@ private:
     const h5::Dimension time = coord->dimension();
     series_[prefix + name] = std::make_unique<h5::Series>(group, name, h5::Meta{long_name, units},
                                                           std::vector<const h5::Dimension*>{&time},
-                                                          0, h5::Storage{}, &worker_);
+                                                          0, storage, &worker_);
   }
   // A series and its key (for messages), looked up once: samples append through it.
   struct Slot {
     h5::Series* series = nullptr;
     std::string key;
+    double max = 0;  // the series' largest storable magnitude
   };
-  Slot slot(const std::string& key) const { return {series_.at(key).get(), key}; }
+  Slot slot(const std::string& key) const {
+    h5::Series* series = series_.at(key).get();
+    return {series, key, series->max_value()};
+  }
+  // A value: finite, and within its series' type (a float32 trace's range).
   void put(const Slot& s, double v) {
-    if (!std::isfinite(v)) non_finite(s.key, v);
+    if (!(std::fabs(v) <= s.max)) non_finite(s.key, v);  // NaN: false
     s.series->append(v);
   }
   // A non-finite value is a bug (or an input no check caught): stop, naming the model.

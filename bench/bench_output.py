@@ -23,15 +23,19 @@ Table 2, the float32 format: the per-rack matrices (/racks/*) and the GPU power 
 --float32-levels: compressed size, CPU time and CPU milliseconds per MiB of raw data. This is
 the measurement the writer's level for those datasets was chosen by (docs/reliability.md).
 
-Table 3, the float64 traces (every float64 dataset of Table 1: the facility traces and their
-time coordinates) together, byte-shuffled as stored, at each of --float64-levels: the same
-columns.
+Table 3, the 1-D float32 traces (the facility's, float32 since #20's eleventh part) together,
+with and without shuffle, at each of --float32-levels: the same columns. On a file written
+before that, they are float64 and appear in Table 4 instead.
 
-Table 4 (--shapes ROWSxCOLUMNS,..., 0 columns = all): the float32 datasets of Table 2 again,
+Table 4, the float64 traces (every float64 dataset of Table 1: the time coordinates, the
+cumulative energies, and before #20's eleventh part every facility trace) together,
+byte-shuffled as stored, at each of --float64-levels: the same columns.
+
+Table 5 (--shapes ROWSxCOLUMNS,..., 0 columns = all): the float32 datasets of Table 2 again,
 re-chunked in each shape (columns clipped to a dataset's width), without and with shuffle
 (--shape-shuffle), at each of --shape-levels; and what a reader inflates of the widest of them in
 that shape: one column's whole series and one row's every column (chunks, MiB). --shapes-only
-prints Table 4 alone; --shape-rows FIRST:END measures a slice of the time rows.
+prints Table 5 alone; --shape-rows FIRST:END measures a slice of the time rows.
 
 The time is the process CPU time of shuffle + zlib alone, best of --repeat passes; HDF5's own
 work on top of it (chunk index, I/O) is not counted.
@@ -131,13 +135,13 @@ def main():
     ap.add_argument("--float32-levels", default="0,1,2,3,4,6")
     ap.add_argument("--float64-levels", default="1,4,6")
     ap.add_argument("--shapes", default="",
-                    help="chunk shapes ROWSxCOLUMNS for Table 4, e.g. 16x0,64x512 (0: all columns)")
+                    help="chunk shapes ROWSxCOLUMNS for Table 5, e.g. 16x0,64x512 (0: all columns)")
     ap.add_argument("--shape-levels", default="1,2,3,4")
     ap.add_argument("--shape-rows", default="",
-                    help="FIRST:END: Table 4 on these time rows only (a long run's sample)")
+                    help="FIRST:END: Table 5 on these time rows only (a long run's sample)")
     ap.add_argument("--shape-shuffle", choices=("both", "off", "on"), default="both",
-                    help="Table 4's filters: without shuffle, with it, or both")
-    ap.add_argument("--shapes-only", action="store_true", help="Table 4 alone")
+                    help="Table 5's filters: without shuffle, with it, or both")
+    ap.add_argument("--shapes-only", action="store_true", help="Table 5 alone")
     ap.add_argument("--codec", choices=("libdeflate", "zlib"), default="libdeflate")
     ap.add_argument("--repeat", type=int, default=3, help="passes per measurement (best kept)")
     args = ap.parse_args()
@@ -200,11 +204,15 @@ def main():
               if any(n.startswith(g) for g in FLOAT32_GROUPS) and v.ndim == 2]
     if picked:
         by_level(picked, 4, (True, False), levels32, args.repeat, "float32 datasets")
-    # Table 3: the float64 traces together, shuffled as stored, level by level.
+    # Table 3: the 1-D float32 traces (the facility's) together, shuffle on and off.
+    traces = [(n, v, c) for n, v, c, _ in rows if v.dtype == np.float32 and v.ndim == 1]
+    if traces:
+        by_level(traces, 4, (True, False), levels32, args.repeat, "float32 traces")
+    # Table 4: the float64 traces together, shuffled as stored, level by level.
     wide = [(n, v, c) for n, v, c, _ in rows if v.dtype == np.float64]
     if wide:
         by_level(wide, 8, (True,), levels64, args.repeat, "float64 datasets")
-    # Table 4: the float32 datasets again, chunked in other shapes.
+    # Table 5: the float32 matrices again, chunked in other shapes.
     if picked and args.shapes:
         by_shape(picked, args, args.repeat)
 

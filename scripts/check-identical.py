@@ -14,8 +14,9 @@ and attribute by attribute. Each difference is named: file, object path, attribu
 values (or the first differing element). Fields that legitimately differ between builds
 (wall-clock time, version, git revision) are ignored; --ignore adds names.
 
-Datasets stored as float32 since #20 (the per-rack matrices /racks/* and the GPU power histogram
-/gpu_power/gpu_seconds; --float32 replaces the list) compared with a float64 reference are
+Datasets stored as float32 since #20 (the per-rack matrices /racks/*, the GPU power histogram
+/gpu_power/gpu_seconds and, since its eleventh part, the facility traces but for time, time_s,
+it_energy_kwh and energy_kwh; --float32 replaces the list) compared with a float64 reference are
 identical when their values are the reference's rounded to float32 (round to nearest, numpy's
 astype): they are reported as "float64 -> float32, values equal to float32 rounding" and not
 counted as differences. Any other change of dtype is a difference.
@@ -41,7 +42,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VOLATILE = ["wall_s", "git_revision", "git_dirty", "joule_version", "source", "provenance*",
             "created*", "host*"]
 # Datasets written as float32 since #20 (app/run.cpp, docs/output-format.md): full paths.
-FLOAT32 = ["racks/*", "gpu_power/gpu_seconds"]
+FLOAT32 = ["racks/*", "gpu_power/gpu_seconds",
+           # the facility traces since #20's eleventh part (not time, time_s and the two
+           # cumulative energies, which stay float64); fnmatch's * crosses "/"
+           "facility/*_w", "facility/pue", "facility/*_c", "facility/carbon_gco2_per_kwh",
+           "facility/price_usd_per_mwh", "facility/water_l", "facility/battery_soc"]
 
 
 def sh(cmd, **kw):

@@ -122,11 +122,14 @@ def test_pandas_reads_every_group_in_one_line(nc_h5):
     """The one-liners of docs/output-format.md and the README, as written."""
     facility = xr.open_dataset(nc_h5, group="facility").to_dataframe()
     assert isinstance(facility.index, pd.DatetimeIndex)
-    # Interval averages integrate to the summary's IT energy (kWh).
+    # Interval averages integrate to the summary's IT energy (kWh), to float32's rounding of
+    # each value (2^-24 ≈ 6e-8 relative); the float64 counter holds it to 1e-12.
+    assert facility["it_power_w"].dtype == np.float32
     dt = np.diff(np.concatenate(([0.0], facility["time_s"].to_numpy())))
     it_kwh = float((facility["it_power_w"] * dt).sum() / 3.6e6)
     summary = xr.open_dataset(nc_h5, group="summary").attrs
-    assert it_kwh == pytest.approx(summary["it_energy_kwh"], rel=1e-9)
+    assert it_kwh == pytest.approx(summary["it_energy_kwh"], rel=6e-8)
+    assert facility["it_energy_kwh"].iloc[-1] == pytest.approx(summary["it_energy_kwh"], rel=1e-12)
     racks = xr.open_dataset(nc_h5, group="racks").to_dataframe()
     assert racks.index.names == ["time", "rack"] and len(racks) == 12 * 4
     jobs = xr.open_dataset(nc_h5, group="jobs").to_dataframe()
@@ -145,9 +148,11 @@ def test_ncdump_reads_the_header(nc_h5):
     assert "group: facility" in header and "group: racks" in header
     assert "time = UNLIMITED ; // (72 currently)" in header
     assert 'time:units = "seconds since 2023-07-10T00:00:00-05:00"' in header
-    # The rack matrices are float32, the facility traces double (docs/output-format.md).
+    # The traces are float32, the time and the cumulative energies double
+    # (docs/output-format.md).
     assert "float power_w(time, rack)" in header
-    assert "double it_power_w(time)" in header
+    assert "float it_power_w(time)" in header
+    assert "double it_energy_kwh(time)" in header and "double time_s(time)" in header
     assert "string name(job)" in header
 
 

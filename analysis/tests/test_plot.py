@@ -48,12 +48,13 @@ def test_energy_flow_balances(facility_h5):
     assert sum(c[1] for c in children) == pytest.approx(grid, rel=1e-9)
     by_name = {c[0]: c for c in children}
     # Each aggregate splits into its components: PDU + UPS + transformer, fans + chillers + ...
+    # (the components are integrals of float32 traces: each within 2^-24 ≈ 6e-8 of its energy)
     for name, key in (("power-chain losses", "power_chain_loss_kwh"),
                       ("cooling", "cooling_energy_kwh")):
         node = by_name[name]
         assert node[1] == pytest.approx(s[key])
         assert len(node[3]) > 1
-        assert sum(c[1] for c in node[3]) == pytest.approx(node[1], rel=1e-9)
+        assert sum(c[1] for c in node[3]) == pytest.approx(node[1], rel=6e-8)
     it = children[-1]
     assert it[1] == pytest.approx(s["it_energy_kwh"])
     assert sum(c[1] for c in it[3]) == pytest.approx(it[1], rel=1e-9)
