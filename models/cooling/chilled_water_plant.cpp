@@ -223,12 +223,13 @@ public:
     const double chw_load_w = coil_w + chw_pump_w;
 
     // Tower water temperature: the setpoint when the fans can hold it, warmer when even full
-    // speed cannot (YorkCalc). It depends on the heat, estimated here with the rated COP.
+    // speed cannot (YorkCalc). It depends on the heat, estimated here with the rated COP; only
+    // the water is needed here, not the fans' speed (the tower is operated below).
     const double tower_set_c = mode == EconomizerMode::off
                                    ? tower_.fixed_approach_setpoint_c(wetbulb_c, cond_min_c)
                                    : chw_supply_c - economizer_.design().hx_approach_k;
     const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller.cop);
-    const double tower_c = tower_.operate(heat_estimate_w, wetbulb_c, tower_set_c).leaving_c;
+    const double tower_c = tower_.leaving_c(heat_estimate_w, wetbulb_c, tower_set_c);
 
     // Economizer share, then chillers trim the rest.
     const double hx_fraction = mode == EconomizerMode::off

@@ -137,6 +137,12 @@ double CoolingTower::fixed_approach_setpoint_c(double wetbulb_c, double floor_c)
   return std::max(wetbulb_c + design_.approach_k, floor_c);
 }
 
+double CoolingTower::leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const {
+  if (heat_w <= 0 || design_.heat_w <= 0) return std::max(setpoint_c, wetbulb_c);
+  const double full_c = wetbulb_c + full_fan_approach_k(heat_w, wetbulb_c);
+  return full_c >= setpoint_c ? full_c : setpoint_c;
+}
+
 TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double setpoint_c) const {
   TowerOperation op;
   const double range = range_k(heat_w);

@@ -112,6 +112,9 @@ public:
   // Rejects `heat_w` with the fans holding the leaving water at `setpoint_c` when they can
   // (slower, or cycling, when the setpoint is easy; full speed and warmer water when not).
   TowerOperation operate(double heat_w, double wetbulb_c, double setpoint_c) const;
+  // operate()'s leaving water alone, the same bits, without the fan search: the setpoint
+  // wherever the fans hold it (slower or cycling), the full-speed water where they cannot.
+  double leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const;
   // The fixed-approach setpoint: design approach above the wet-bulb, never below `floor_c`.
   double fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const;
   // Approach at full fan speed rejecting `heat_w` at this wet-bulb.

@@ -36,14 +36,23 @@ DemandMeter::DemandMeter(sim::Time interval, std::function<int(sim::Time)> perio
   if (interval_ <= sim::Time::zero()) throw std::invalid_argument("demand interval must be > 0");
 }
 
+int DemandMeter::window_period() {
+  if (!window_period_known_) {
+    window_period_ = period_of_(window_start_);
+    window_period_known_ = true;
+  }
+  return window_period_;
+}
+
 void DemandMeter::close_window(sim::Time end) {
   const double span_s = (end - window_start_).seconds();
   if (span_s > 0) {
-    double& peak = peaks_w_[period_of_(window_start_)];
+    double& peak = peaks_w_[window_period()];
     peak = std::max(peak, window_j_ / span_s);
   }
   window_j_ = 0;
   window_start_ = end;
+  window_period_known_ = false;
 }
 
 void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
@@ -51,7 +60,7 @@ void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
     const sim::Time window_end = window_start_ + interval_;
     const sim::Time upto = std::min(to, window_end);
     window_j_ += import_w * (upto - from).seconds();
-    covered_s_[period_of_(window_start_)] += (upto - from).seconds();
+    covered_s_[window_period()] += (upto - from).seconds();
     from = upto;
     if (upto == window_end) close_window(window_end);
   }
@@ -62,6 +71,7 @@ void DemandMeter::restart(sim::Time now) {
   covered_s_.clear();
   window_start_ = now;
   window_j_ = 0;
+  window_period_known_ = false;
 }
 
 std::map<int, double> DemandMeter::peaks_w(sim::Time now) const {

@@ -77,11 +77,15 @@ public:
 
 private:
   void close_window(sim::Time end);
+  // The billing period of the open window (period_of(window_start_)), asked once per window.
+  int window_period();
 
   sim::Time interval_;
   std::function<int(sim::Time)> period_of_;
   sim::Time window_start_ = sim::Time::zero();
   double window_j_ = 0;
+  int window_period_ = 0;
+  bool window_period_known_ = false;
   std::map<int, double> peaks_w_;
   std::map<int, double> covered_s_;
 };

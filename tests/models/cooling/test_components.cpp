@@ -266,6 +266,35 @@ TEST_CASE("cooling tower: the fan search skips the probes far from the crossing,
   CHECK(searched > 2000);  // the grid reaches the search, not only its shortcuts
 }
 
+TEST_CASE("cooling tower: leaving_c() is operate()'s leaving water, bit for bit") {
+  // Every regime: no heat, fans at full speed, the search, cycling below the minimum speed.
+  CoolingTowerDesign d;
+  d.heat_w = 1e6;
+  const CoolingTower t(d);
+  int full = 0, held = 0, points = 0;
+  for (double wb = -30; wb <= 30; wb += 2.3)
+    for (const double load : {-0.1, 0.0, 0.03, 0.2, 0.55, 0.9, 1.2})
+      for (double above = -2; above <= 14; above += 0.61) {
+        const double heat = load * d.heat_w, set_c = wb + above;
+        const TowerOperation op = t.operate(heat, wb, set_c);
+        CAPTURE(wb);
+        CAPTURE(load);
+        CAPTURE(set_c);
+        CHECK(t.leaving_c(heat, wb, set_c) == op.leaving_c);
+        full += heat > 0 && op.leaving_c > set_c;  // the fans cannot reach the setpoint
+        held += heat > 0 && op.leaving_c == set_c && op.airflow_fraction < 1.0;
+        ++points;
+      }
+  // The hand cases: no heat leaves the water at the setpoint (never below the wet-bulb).
+  CHECK(t.leaving_c(0.0, 20, 24) == 24.0);
+  CHECK(t.leaving_c(0.0, 20, 15) == 20.0);
+  // Design heat at 20 °C wet-bulb: full fan, 20 + 5.140 K (as in the case above).
+  CHECK(t.leaving_c(1e6, 20, 23.9) == doctest::Approx(20 + 5.140).epsilon(1e-3));
+  CHECK(full > 100);
+  CHECK(held > 100);
+  CHECK(points == 27 * 7 * 27);
+}
+
 TEST_CASE("water use: evaporation, blowdown and drift") {
   EvaporativeWater w;  // CoC = 4, drift 1e-5
   w.latent_fraction = 1.0;

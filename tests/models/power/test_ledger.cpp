@@ -116,3 +116,28 @@ TEST_CASE("the demand meter keeps the highest 15-minute average import per perio
   CHECK(peaks.at(1) == doctest::Approx(2e6));
   CHECK(m.peak_w(sim::minutes(80)) == doctest::Approx(3e6));
 }
+
+TEST_CASE("the demand meter asks for a window's billing period once") {
+  // Period = the hour of t; the meter counts how often it asks.
+  int asked = 0;
+  DemandMeter m(sim::minutes(15), [&asked](sim::Time t) {
+    ++asked;
+    return static_cast<int>(t.seconds() / 3600);
+  });
+  // 50 minutes in one-minute steps at i MW in minute i: the windows 0–15, 15–30, 30–45 close
+  // and 45–60 stays open, four windows, each asked once (for its time and, closing, its peak).
+  for (int i = 0; i < 50; ++i) m.add(sim::minutes(i), sim::minutes(i + 1), 1e6 * i);
+  CHECK(asked == 4);
+  CHECK(m.covered_s().at(0) == doctest::Approx(50 * 60.0));
+  // Hour 0's peak: the open window, minutes 45–49 at (45 + … + 49) / 5 = 47 MW, over the last
+  // closed one, 30–44 at 37 MW.
+  CHECK(m.peaks_w(sim::minutes(50)).at(0) == doctest::Approx(47e6));
+  // A restart forgets the period: the next window (from 1 h 05) asks again, and finds hour 1.
+  const int before = asked;
+  m.restart(sim::minutes(65));
+  m.add(sim::minutes(65), sim::minutes(70), 1e6);
+  m.add(sim::minutes(70), sim::minutes(75), 1e6);
+  CHECK(asked == before + 1);
+  CHECK(m.covered_s().count(0) == 0);
+  CHECK(m.covered_s().at(1) == doctest::Approx(10 * 60.0));
+}
