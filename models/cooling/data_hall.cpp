@@ -144,6 +144,18 @@ void DataHall::set_rack_power(int rack, double power_w) {
     net_.set_heat(outlet, power_w);
 }
 
+void DataHall::set_rack_powers(std::span<const std::uint32_t> racks,
+                               std::span<const double> power_w) {
+  for (const std::uint32_t r : racks)
+    if (r >= static_cast<std::uint32_t>(this->racks()) || r >= power_w.size())
+      throw std::out_of_range("data hall: no such rack");
+  if (net_.aggregated() && rack_groups().identity) {
+    net_.set_groups_heat(racks, power_w, outlet_first_, 2, groups_.outlet_local);
+    return;
+  }
+  for (const std::uint32_t r : racks) set_rack_power(static_cast<int>(r), power_w[r]);
+}
+
 void DataHall::set_supply(double supply_c, double capacity_fraction) {
   net_.set_boundary(supply_, supply_c);
   if (!(capacity_fraction >= 0)) throw std::invalid_argument("capacity fraction must be >= 0");
@@ -227,17 +239,32 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   } else if (!w.valid || !net_.take_class_moves(w.moves)) {
     rebuild_cohorts(*groups);
   } else {
-    // The moved groups are scattered over the racks: each one's class id, record and links are
-    // asked for `ahead` moves early, so the loads overlap instead of waiting one by one.
-    constexpr std::size_t ahead = 8;
+    // The moved groups are scattered over the racks: in chunks, each one's class id, record and
+    // links are asked for first, so that the loads overlap instead of waiting one by one; `near`
+    // moves ahead, a rack that will change cohort has the links of its cohort neighbours asked
+    // for too, which leaving the cohort rewrites.
+    constexpr std::size_t chunk = 64, near = 3;
     const std::size_t moves = w.moves.size();
     for (std::size_t i = 0; i < moves; ++i) {
-      if (groups->identity && i + ahead < moves) {
-        const int next = w.moves[i + ahead];
-        if (next < racks()) {
+      if (groups->identity && i % chunk == 0) {
+        for (std::size_t k = i; k < std::min(moves, i + chunk); ++k) {
+          const int next = w.moves[k];
+          if (next >= racks()) continue;
           net_.prefetch_class_of_group(next);
           __builtin_prefetch(&w.rack[static_cast<std::size_t>(next)]);
           __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
+        }
+      }
+      if (groups->identity && i + near < moves && (i + near) % chunk >= near) {
+        const int next = w.moves[i + near];
+        if (next < racks()) {
+          const auto r = static_cast<std::size_t>(next);
+          if (w.cohorts[static_cast<std::size_t>(w.rack[r].cohort)].cls !=
+              net_.class_of_group(next)) {
+            const MemberLists::Link& l = w.racks.link[r];
+            if (l.next >= 0) __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.next)], 1);
+            if (l.prev >= 0) __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.prev)], 1);
+          }
         }
       }
       const int g = w.moves[i];

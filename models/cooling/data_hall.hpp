@@ -48,6 +48,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,9 @@ public:
   explicit DataHall(const DataHallDesign& design);
 
   void set_rack_power(int rack, double power_w);
+  // set_rack_power(r, power_w[r]) for each r of `racks`, in order (the racks whose power changed
+  // since the last step): the same effect, with the racks a few places ahead asked for early.
+  void set_rack_powers(std::span<const std::uint32_t> racks, std::span<const double> power_w);
   // CRAH supply temperature (no re-factorization) and available airflow as a fraction of design
   // (re-factors when it changes).
   void set_supply(double supply_c, double capacity_fraction = 1.0);

@@ -737,6 +737,50 @@ void ThermalNetwork::set_group_heat(Node n, int group, int local, double q_w) {
     split(group, local, bits_of(q_w));
 }
 
+// Each group's heat, class id and list links sit in per-group arrays, so in a large network
+// every group of the list is a cache miss in each. The groups are taken in chunks: the lines of
+// a chunk's groups are all asked for first, so that their misses overlap, then the chunk is set;
+// a few groups ahead of the call, a group whose heat leaves its class's has the links of its
+// list neighbours (which the split rewrites) asked for too.
+void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
+                                     std::span<const double> q_w, int first_node, int node_stride,
+                                     int local) {
+  const auto node = [&](std::uint32_t g) { return first_node + node_stride * static_cast<int>(g); };
+  const std::size_t n = groups.size();
+  if (!aggregated_) {
+    for (const std::uint32_t g : groups)
+      set_group_heat(Node{node(g)}, static_cast<int>(g), local, q_w[g]);
+    return;
+  }
+  const Blocks& b = *blocks_;
+  const std::size_t group_count = b.class_of.size();
+  constexpr std::size_t chunk = 64, near = 4;
+  for (std::size_t start = 0; start < n; start += chunk) {
+    const std::size_t end = std::min(n, start + chunk);
+    for (std::size_t i = start; i < end; ++i) {
+      const std::uint32_t g = groups[i];
+      if (g >= group_count) continue;
+      __builtin_prefetch(heat_w_.data() + node(g), 1);
+      __builtin_prefetch(b.class_of.data() + g);
+      __builtin_prefetch(b.members.link.data() + g);
+      __builtin_prefetch(q_w.data() + g);
+    }
+    for (std::size_t i = start; i < end; ++i) {
+      if (i + near < end && groups[i + near] < group_count) {
+        const std::uint32_t g = groups[i + near];
+        const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
+        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w[g])) {
+          const MemberLists::Link& l = b.members.link[g];
+          if (l.next >= 0) __builtin_prefetch(b.members.link.data() + l.next, 1);
+          if (l.prev >= 0) __builtin_prefetch(b.members.link.data() + l.prev, 1);
+        }
+      }
+      const std::uint32_t g = groups[i];
+      set_group_heat(Node{node(g)}, static_cast<int>(g), local, q_w[g]);
+    }
+  }
+}
+
 void ThermalNetwork::set_temperature(Node n, double temp_c) {
   temp_c_[n.index] = temp_c;
   if (aggregated_)

@@ -73,6 +73,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -111,6 +112,12 @@ public:
   // a data hall does for its racks: the same effect without looking them up (a cache miss each
   // per rack whose power changed).
   void set_group_heat(Node n, int group, int local, double q_w);
+  // set_group_heat(Node{first_node + node_stride·g}, g, local, q_w[g]) for each g of `groups`,
+  // in order (a data hall's racks whose power changed): the same calls, with the groups a few
+  // places ahead asked for early, since their heat, class id and list links lie scattered over
+  // the network (a cache miss each in a large hall).
+  void set_groups_heat(std::span<const std::uint32_t> groups, std::span<const double> q_w,
+                       int first_node, int node_stride, int local);
   double heat(Node n) const { return heat_w_[n.index]; }
   void set_temperature(Node n, double temp_c);
   double temperature(Node n) const {

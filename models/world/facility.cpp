@@ -380,7 +380,7 @@ bool Facility::step_zone(std::size_t z, sim::Time now, double dt_s, double room_
     if (zone.crah_airflow_ratio > 0) hall.set_airflow_ratio(zone.crah_airflow_ratio);
     if (changed && zone.hall_powers_set && zone.every_rack) {
       // Rack r is the hall's rack r: no look-up of its zone and place.
-      for (const std::uint32_t r : *changed) hall.set_rack_power(static_cast<int>(r), rack_w[r]);
+      hall.set_rack_powers(*changed, rack_w);
     } else if (changed && zone.hall_powers_set) {
       for (const std::uint32_t r : *changed)
         if (rack_zone_[r] == z) hall.set_rack_power(static_cast<int>(rack_local_[r]), rack_w[r]);
