@@ -9,6 +9,7 @@
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/network/collectives.hpp"
 #include "models/scheduling/placement.hpp"
+#include "models/world/uniform_inlets.hpp"
 
 namespace joule::models::world {
 
@@ -535,15 +536,10 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   const std::span<const double> inlets = state_.rack_inlets_c();
   const std::uint32_t first = placed.racks.front().rack;
   // The racks' inlets compared again only if some rack's inlet was set since they were last
-  // found bit-identical.
-  if (placed.inlets_checked != state_.inlets_set()) {
-    const auto inlet = std::bit_cast<std::uint64_t>(inlets[first]);
-    for (const ClusterState::RackNodes& r : placed.racks)
-      if (std::bit_cast<std::uint64_t>(inlets[r.rack]) != inlet) {
-        leave_uniform(job, placed);
-        return false;
-      }
-    placed.inlets_checked = state_.inlets_set();
+  // found bit-identical (uniform_inlets.hpp).
+  if (!at_one_inlet(state_, placed.racks, placed.inlets_checked)) {
+    leave_uniform(job, placed);
+    return false;
   }
   // The racks' accounts, read after the evaluation below.
   state_.prefetch_racks(placed.racks);

@@ -1,12 +1,16 @@
 // ClusterState's set of free nodes (NodeSet: a bit per node) against std::set, which it
-// replaced: the same members, in the same (id) order, after every insert and erase.
+// replaced: the same members, in the same (id) order, after every insert and erase. The
+// comparison of a job's rack inlets kept between phases, and the racks' accelerators.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "models/world/cluster_state.hpp"
+#include "models/world/uniform_inlets.hpp"
 #include "tests/test_lcg.hpp"
 
 using namespace joule;
@@ -104,4 +108,76 @@ TEST_CASE("a cluster counts the rack inlets set, so that a reader may keep a com
   // Set again to the same value: counted all the same (the count says "maybe changed").
   state.set_rack_inlet_c(1, 27.5);
   CHECK(state.inlets_set() == before + 2);
+}
+
+TEST_CASE("a uniform job's racks at one inlet: compared again after any inlet is set") {
+  // World::place_uniform() skips the comparison while no inlet was set since the racks were
+  // last found at one inlet (JobRuns::inlets_checked); setting any inlet invalidates it.
+  compute::ClusterSpec spec;
+  spec.racks.assign(4, compute::RackSpec{});
+  for (auto& r : spec.racks) r.nodes = 2;
+  sim::Simulator sim;
+  world::ClusterState state(spec, sim, 25.0);
+  const std::vector<world::ClusterState::RackNodes> job = {{0, 2}, {1, 1}, {2, 2}};
+  std::uint64_t checked = UINT64_MAX;  // never found so
+  CHECK(world::at_one_inlet(state, job, checked));
+  CHECK(checked == state.inlets_set());
+  // A rack of the job set apart between two phases: the next phase compares, and finds it.
+  state.set_rack_inlet_c(1, 27.5);
+  CHECK(checked != state.inlets_set());
+  CHECK_FALSE(world::at_one_inlet(state, job, checked));
+  // A false leaves the stamp as it was: the next phase compares again.
+  CHECK_FALSE(world::at_one_inlet(state, job, checked));
+  // Back to 25 °C, and a rack outside the job set apart: compared, and at one inlet.
+  state.set_rack_inlet_c(1, 25.0);
+  state.set_rack_inlet_c(3, 30.0);
+  CHECK(world::at_one_inlet(state, job, checked));
+  CHECK(checked == state.inlets_set());
+  // One ulp apart is apart (bit for bit, as the evaluation would differ).
+  state.set_rack_inlet_c(2, std::nextafter(25.0, 26.0));
+  CHECK_FALSE(world::at_one_inlet(state, job, checked));
+  // Every rack at the same new inlet: one inlet again.
+  for (const std::uint32_t r : {0u, 1u, 2u}) state.set_rack_inlet_c(r, 26.0);
+  CHECK(world::at_one_inlet(state, job, checked));
+  CHECK(checked == state.inlets_set());
+}
+
+TEST_CASE("racks' accelerators: many changed racks in rack order, few from the list") {
+  // 100 racks of 2 nodes (the changed racks a set of two words). More than an eighth of the
+  // racks changed: visited in rack order from the set; fewer: from the list. Either way the
+  // set is emptied, so that a rack changed again is computed again.
+  compute::ClusterSpec spec;
+  spec.racks.assign(100, compute::RackSpec{});
+  for (auto& r : spec.racks) r.nodes = 2;
+  sim::Simulator sim;
+  world::ClusterState state(spec, sim, 25.0);
+  const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
+  for (std::size_t r = 0; r < 100; ++r) CHECK(acc(r) == std::pair{0.0, 1.0});  // all idle
+  // One rack (the list): node 0 busy at clock 0.5, node 1 idle.
+  state.assign(0, 1);
+  state.set_node_clock(0, 0.5);
+  CHECK(acc(0) == std::pair{0.0, 0.5});
+  // 21 racks (the set, across its words 0 and 1): racks 60-79 busy at 0.25 and 0.75,
+  // mean 0.5; rack 99 with one node at 0.125.
+  for (std::uint32_t r = 60; r < 80; ++r) {
+    state.assign(2 * r, 2);
+    state.assign(2 * r + 1, 2);
+    state.set_node_clock(2 * r, 0.25);
+    state.set_node_clock(2 * r + 1, 0.75);
+  }
+  state.assign(199, 3);
+  state.set_node_clock(199, 0.125);
+  const auto all = state.racks_accelerators();
+  for (std::uint32_t r = 60; r < 80; ++r) CHECK(all[r] == std::pair{0.0, 0.5});
+  CHECK(all[99] == std::pair{0.0, 0.125});
+  CHECK(all[59] == std::pair{0.0, 1.0});
+  CHECK(all[0] == std::pair{0.0, 0.5});
+  // Rack 61 changed again (after the set was emptied): its nodes follow a held run's power,
+  // die 70 °C at clock 0.9; computed from that power: (0.9 + 0.9) / 2.
+  const world::ClusterState::RunPower run{10e3, 5e3, 70.0, 0.9};
+  const std::vector<std::uint32_t> ids = {122, 123};
+  state.follow_power(ids, &run);
+  state.assign(122, 2);
+  CHECK(acc(61) == std::pair{70.0, 0.9});
+  CHECK(acc(60) == std::pair{0.0, 0.5});
 }
