@@ -23,7 +23,6 @@
 #include "app/docs.hpp"
 #include "app/estimate.hpp"
 #include "app/h5.hpp"
-#include "app/huge_pages.hpp"
 #include "app/rerun.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
@@ -47,7 +46,6 @@ constexpr int exit_ok = 0, exit_internal = 1, exit_input = 2, exit_interrupted =
 
 int main(int argc, char** argv) {
   using namespace joule;
-  app::restart_with_huge_pages(argc, argv);  // run, sweep, rerun: once, before anything else
   CLI::App cli{"Joule: discrete-event simulation of the energy of AI data centers"};
   cli.set_version_flag("--version", std::string("joule ") + app::version() + " (" +
                                         app::git_revision() +
