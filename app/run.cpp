@@ -345,10 +345,10 @@ private:
     throw std::runtime_error(model + std::string(what) + std::to_string(v) + ") for " + key +
                              " at " + sim::to_string(world_.simulator().now()));
   }
-  // A row of a float32 matrix (matrix_storage): finite, and within float32's range.
+  // A row of a matrix: finite, and within the series' type (float32's range: matrix_storage).
   void put_row(h5::Series& series, const std::string& key, const double* row, std::size_t n) {
     // One pass without a branch per value (it vectorizes), then the first bad value if any.
-    constexpr double max = std::numeric_limits<float>::max();
+    const double max = series.max_value();
     bool in_range = true;
     for (std::size_t i = 0; i < n; ++i) in_range &= std::fabs(row[i]) <= max;  // NaN: false
     if (!in_range)
