@@ -24,6 +24,19 @@ std::vector<std::uint32_t> members(const world::NodeSet& s) {
   return out;
 }
 
+// `racks` racks of `nodes` nodes each, every inlet at 25 °C, with the simulator it reads.
+struct Cluster {
+  static compute::ClusterSpec spec_of(std::size_t racks, int nodes) {
+    compute::ClusterSpec spec;
+    spec.racks.assign(racks, compute::RackSpec{});
+    for (auto& r : spec.racks) r.nodes = nodes;
+    return spec;
+  }
+  Cluster(std::size_t racks, int nodes) : state(spec_of(racks, nodes), sim, 25.0) {}
+  sim::Simulator sim;
+  world::ClusterState state;
+};
+
 }  // namespace
 
 TEST_CASE("a node set by hand: word edges, order, repeated inserts and erases") {
@@ -77,11 +90,8 @@ TEST_CASE("a node set after 20,000 random inserts and erases equals a std::set")
 }
 
 TEST_CASE("a cluster's free nodes follow their state, in id order") {
-  compute::ClusterSpec spec;
-  spec.racks.assign(3, compute::RackSpec{});
-  for (auto& r : spec.racks) r.nodes = 40;  // 120 nodes: across two words
-  sim::Simulator sim;
-  world::ClusterState state(spec, sim, 25.0);
+  Cluster cluster(3, 40);  // 120 nodes: across two words
+  world::ClusterState& state = cluster.state;
   CHECK(state.free_nodes().size() == 120);
   for (std::uint32_t id = 30; id < 70; ++id)
     state.set_node_state(id, scheduling::NodeState::on, false, sim::Time::max());
@@ -94,11 +104,8 @@ TEST_CASE("a cluster's free nodes follow their state, in id order") {
 }
 
 TEST_CASE("a cluster counts the rack inlets set, so that a reader may keep a comparison") {
-  compute::ClusterSpec spec;
-  spec.racks.assign(3, compute::RackSpec{});
-  for (auto& r : spec.racks) r.nodes = 4;
-  sim::Simulator sim;
-  world::ClusterState state(spec, sim, 25.0);
+  Cluster cluster(3, 4);
+  world::ClusterState& state = cluster.state;
   const std::uint64_t before = state.inlets_set();
   state.set_rack_inlet_c(1, 27.5);
   CHECK(state.inlets_set() == before + 1);
@@ -113,11 +120,8 @@ TEST_CASE("a cluster counts the rack inlets set, so that a reader may keep a com
 TEST_CASE("a uniform job's racks at one inlet: compared again after any inlet is set") {
   // World::place_uniform() skips the comparison while no inlet was set since the racks were
   // last found at one inlet (JobRuns::inlets_checked); setting any inlet invalidates it.
-  compute::ClusterSpec spec;
-  spec.racks.assign(4, compute::RackSpec{});
-  for (auto& r : spec.racks) r.nodes = 2;
-  sim::Simulator sim;
-  world::ClusterState state(spec, sim, 25.0);
+  Cluster cluster(4, 2);
+  world::ClusterState& state = cluster.state;
   const std::vector<world::ClusterState::RackNodes> job = {{0, 2}, {1, 1}, {2, 2}};
   std::uint64_t checked = UINT64_MAX;  // never found so
   CHECK(world::at_one_inlet(state, job, checked));
@@ -146,11 +150,8 @@ TEST_CASE("racks' accelerators: many changed racks in rack order, few from the l
   // 100 racks of 2 nodes (the changed racks a set of two words). More than an eighth of the
   // racks changed: visited in rack order from the set; fewer: from the list. Either way the
   // set is emptied, so that a rack changed again is computed again.
-  compute::ClusterSpec spec;
-  spec.racks.assign(100, compute::RackSpec{});
-  for (auto& r : spec.racks) r.nodes = 2;
-  sim::Simulator sim;
-  world::ClusterState state(spec, sim, 25.0);
+  Cluster cluster(100, 2);
+  world::ClusterState& state = cluster.state;
   const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
   for (std::size_t r = 0; r < 100; ++r) CHECK(acc(r) == std::pair{0.0, 1.0});  // all idle
   // One rack (the list): node 0 busy at clock 0.5, node 1 idle.
