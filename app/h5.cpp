@@ -553,15 +553,7 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
 void Series::append_row(const double* values) {
   const std::size_t offset = buffered_rows_ * width_ * item_size_;
   if (offset == buffer_.size()) buffer_.resize(offset + width_ * item_size_);  // the first block
-  unsigned char* at = buffer_.data() + offset;
-  if (item_size_ == sizeof(float)) {
-    for (std::size_t i = 0; i < width_; ++i) {
-      const auto rounded = static_cast<float>(values[i]);  // round to nearest
-      std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
-    }
-  } else {
-    std::memcpy(at, values, width_ * sizeof(double));
-  }
+  store(buffer_.data() + offset, values, width_);
   if (++buffered_rows_ == chunk_rows_) hand_off();
 }
 

@@ -241,13 +241,7 @@ public:
   void append(double value) {
     const std::size_t offset = buffered_rows_ * item_size_;
     if (offset == buffer_.size()) buffer_.resize(offset + item_size_);  // in the first block
-    unsigned char* at = buffer_.data() + offset;
-    if (item_size_ == sizeof(double)) {
-      std::memcpy(at, &value, sizeof value);
-    } else {
-      const auto rounded = static_cast<float>(value);  // round to nearest
-      std::memcpy(at, &rounded, sizeof rounded);
-    }
+    store(buffer_.data() + offset, &value, 1);
     if (++buffered_rows_ == chunk_rows_) hand_off();
   }
   void append_row(const double* values);  // 2-D
@@ -265,6 +259,17 @@ public:
   std::size_t reused_chunks() const { return reused_; }
 
 private:
+  // `n` values at `at`, in the file's type (a float32 value rounded to nearest).
+  void store(unsigned char* at, const double* values, std::size_t n) const {
+    if (item_size_ == sizeof(double)) {
+      std::memcpy(at, values, n * sizeof(double));
+      return;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto rounded = static_cast<float>(values[i]);
+      std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
+    }
+  }
   // A block of rows handed off: its chunks, column block by column block, and the raw bytes of
   // those encoded for it (taken back as spares once written).
   struct Pending {
