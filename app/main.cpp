@@ -172,8 +172,8 @@ int main(int argc, char** argv) {
       opt.provenance = identity;
       opt.provenance.embed_inputs = embed_inputs;
       if (!quiet)
-        std::fprintf(stderr, "joule: running '%s' (%s, seed %llu)\n", sc.name.c_str(),
-                     sc.source_name.c_str(), static_cast<unsigned long long>(sc.seed));
+        opt.announce = "joule: running '" + sc.name + "' (" + sc.source_name + ", seed " +
+                       std::to_string(sc.seed) + ")";
       uncertainty.seed =
           uncertainty_seed >= 0 ? static_cast<std::uint64_t>(uncertainty_seed) : sc.seed;
       const app::Summary s =

@@ -565,12 +565,13 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   sim::InputCapture inputs(opt.provenance.embed_inputs);
   for (const auto& [path, bytes] : opt.served_inputs) inputs.serve(path, bytes);
   World world(models::world::world_spec(world_sections(sc), sc.seed, sc.base_dir));
-  std::vector<std::string> limit_notes = world.warnings();
-  for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
   // Sub-second windows and grid control (models/swing), validated before the disk is touched.
   SwingRun swing =
       make_swing_run(world, sc.root.find("swing"), sc.root.find("grid"), sc.duration, sc.base_dir);
   if (opt.provenance.rerun) check_rerun_inputs(inputs.files(), sc, *opt.provenance.rerun);
+  if (!opt.announce.empty()) std::fprintf(stderr, "%s\n", opt.announce.c_str());
+  std::vector<std::string> limit_notes = world.warnings();
+  for (const auto& w : limit_notes) std::fprintf(stderr, "joule: warning: %s\n", w.c_str());
 
   // The partial file is clearly named, in the target folder (so the rename is atomic), and is
   // created now so an unwritable target is reported before the simulation starts. `out`

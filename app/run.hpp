@@ -22,6 +22,9 @@ struct RunOptions {
   const std::atomic<bool>* interrupted = nullptr;    // set by SIGINT/SIGTERM
   ProvenanceOptions provenance;                      // --embed-inputs, sweep identity, rerun
   std::map<std::string, std::string> served_inputs;  // resolved path → bytes (a rerun's inputs)
+  // A line for stderr once the scenario has been checked, before the simulation starts: a
+  // scenario that is refused never says it is running. Empty: nothing is printed.
+  std::string announce;
 };
 
 // The KPIs of a run. Absent values (no such component in the scenario) are nullopt and are

@@ -39,6 +39,8 @@ void expect_input_error(const std::string& name, const std::string& scenario,
   INFO(name << ": " << r.output);
   CHECK(r.code == 2);
   CHECK(r.output.find(message) != std::string::npos);
+  // A refused scenario never says it is running (the line comes once it has been checked).
+  CHECK(r.output.find("joule: running") == std::string::npos);
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
 }
@@ -64,6 +66,26 @@ TEST_CASE("bad input: message with file:line:column, exit 2, no output") {
                      "unknown policy 'fifo2' (did you mean 'fifo'?). Valid:");
   expect_input_error("caret", replace(valid, "duration: 1 h", "duration: 1 hr"),
                      "\n   |             ^");
+}
+
+TEST_CASE("a run that starts says so, and a quiet one says nothing") {
+  const auto dir = test::temp_dir("cli-announce");
+  test::write_file(dir / "s.yaml", valid);
+  const auto out = dir / "out.h5";
+  auto r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string());
+  CHECK(r.code == 0);
+  CHECK(r.output.find("joule: running 't' (") != std::string::npos);
+  CHECK(r.output.find(", seed 42)") != std::string::npos);
+  r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() + " --force -q");
+  CHECK(r.code == 0);
+  CHECK(r.output.empty());
+  // An out-of-range --set is refused before the announcement, as a file's value is.
+  r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + (dir / "bad.h5").string() +
+                " --set cluster.racks.count=-5");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--set:1:21: cluster.racks.count must be in [1, 1000000], got -5") !=
+        std::string::npos);
+  CHECK(r.output.find("joule: running") == std::string::npos);
 }
 
 TEST_CASE("an existing output is not overwritten without --force") {
