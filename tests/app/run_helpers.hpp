@@ -7,13 +7,27 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "app/h5.hpp"
+
 namespace joule::test {
+
+// A whole float dataset of an output file (`path` inside it), as doubles.
+inline std::vector<double> read_dataset(const std::string& file, const std::string& path) {
+  auto f = app::h5::open_file_readonly(file);
+  return app::h5::read_doubles(f.get(), path);
+}
+
+// The same bits, value by value (a NaN, a KPI the scenario lacks, equals itself here).
+inline bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
 
 inline std::string joule_bin() {
   return std::string(JOULE_BINARY_DIR) + "/joule";

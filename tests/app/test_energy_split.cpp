@@ -10,15 +10,7 @@
 #include "run_helpers.hpp"
 
 using namespace joule;
-
-namespace {
-
-std::vector<double> read(const std::string& file, const std::string& path) {
-  auto f = app::h5::open_file_readonly(file);
-  return app::h5::read_doubles(f.get(), path);
-}
-
-}  // namespace
+using test::read_dataset;
 
 TEST_CASE("the four-way split adds up to the facility total, per interval and per job") {
   const auto dir = test::temp_dir("split");
@@ -48,11 +40,11 @@ TEST_CASE("the four-way split adds up to the facility total, per interval and pe
   CHECK(*v.at("training_transfer_kwh") > 0);     // its all-reduce over NVLink and the NICs
 
   // Every interval: the four traces add up to the facility's consumption.
-  const auto total = read(opt.output, "facility/total_power_w");
-  const auto c = read(opt.output, "facility/compute_power_w");
-  const auto t = read(opt.output, "facility/transfer_power_w");
-  const auto st = read(opt.output, "facility/storage_power_w");
-  const auto a = read(opt.output, "facility/auxiliary_power_w");
+  const auto total = read_dataset(opt.output, "facility/total_power_w");
+  const auto c = read_dataset(opt.output, "facility/compute_power_w");
+  const auto t = read_dataset(opt.output, "facility/transfer_power_w");
+  const auto st = read_dataset(opt.output, "facility/storage_power_w");
+  const auto a = read_dataset(opt.output, "facility/auxiliary_power_w");
   REQUIRE(total.size() == 12 * 12);  // 5-min intervals
   double storage_kwh = 0;
   for (std::size_t i = 0; i < total.size(); ++i) {
@@ -63,11 +55,11 @@ TEST_CASE("the four-way split adds up to the facility total, per interval and pe
 
   // Per job: compute + transfer + auxiliary − its share of the facility's overhead is the
   // job's IT energy at its nodes; the storage share comes on top.
-  const auto energy = read(opt.output, "jobs/energy_kwh");
-  const auto jc = read(opt.output, "jobs/compute_kwh");
-  const auto jt = read(opt.output, "jobs/transfer_kwh");
-  const auto js = read(opt.output, "jobs/storage_kwh");
-  const auto ja = read(opt.output, "jobs/auxiliary_kwh");
+  const auto energy = read_dataset(opt.output, "jobs/energy_kwh");
+  const auto jc = read_dataset(opt.output, "jobs/compute_kwh");
+  const auto jt = read_dataset(opt.output, "jobs/transfer_kwh");
+  const auto js = read_dataset(opt.output, "jobs/storage_kwh");
+  const auto ja = read_dataset(opt.output, "jobs/auxiliary_kwh");
   const double pue = *v.at("pue");
   REQUIRE(energy.size() == 2);
   for (std::size_t j = 0; j < energy.size(); ++j) {
@@ -116,11 +108,11 @@ workload:
   app::RunOptions opt;
   opt.output = (dir / "shared.h5").string();
   const auto v = app::run(sc, opt).values;
-  const auto energy = read(opt.output, "jobs/energy_kwh");
-  const auto jc = read(opt.output, "jobs/compute_kwh");
-  const auto jt = read(opt.output, "jobs/transfer_kwh");
-  const auto ja = read(opt.output, "jobs/auxiliary_kwh");
-  const auto start = read(opt.output, "jobs/start_s");
+  const auto energy = read_dataset(opt.output, "jobs/energy_kwh");
+  const auto jc = read_dataset(opt.output, "jobs/compute_kwh");
+  const auto jt = read_dataset(opt.output, "jobs/transfer_kwh");
+  const auto ja = read_dataset(opt.output, "jobs/auxiliary_kwh");
+  const auto start = read_dataset(opt.output, "jobs/start_s");
   REQUIRE(energy.size() == 2);
   CHECK(start[0] == start[1]);  // they share the node from the start
   for (std::size_t j = 0; j < 2; ++j)

@@ -10,6 +10,7 @@
 #include "run_helpers.hpp"
 
 using namespace joule;
+using test::read_dataset;
 
 namespace {
 
@@ -29,11 +30,6 @@ Out run_default(const std::string& name, std::vector<std::string> sets) {
   return {app::run(sc, opt), opt.output};
 }
 
-std::vector<double> read(const std::string& file, const std::string& path) {
-  auto f = app::h5::open_file_readonly(file);
-  return app::h5::read_doubles(f.get(), path);
-}
-
 }  // namespace
 
 TEST_CASE("5 MW of PV and a 10 MWh battery show in the traces, closing every interval") {
@@ -42,13 +38,13 @@ TEST_CASE("5 MW of PV and a 10 MWh battery show in the traces, closing every int
              "power_chain.battery={capacity: 10 MWh, max_charge: 2.5 MW, max_discharge: 2.5 MW, "
              "dispatch: price}"});
   const auto& v = pv.summary.values;
-  const auto import_w = read(pv.file, "facility/grid_import_w");
-  const auto export_w = read(pv.file, "facility/grid_export_w");
-  const auto pv_w = read(pv.file, "facility/pv_power_w");
-  const auto charge_w = read(pv.file, "facility/battery_charge_w");
-  const auto discharge_w = read(pv.file, "facility/battery_discharge_w");
-  const auto total_w = read(pv.file, "facility/total_power_w");
-  const auto soc = read(pv.file, "facility/battery_soc");
+  const auto import_w = read_dataset(pv.file, "facility/grid_import_w");
+  const auto export_w = read_dataset(pv.file, "facility/grid_export_w");
+  const auto pv_w = read_dataset(pv.file, "facility/pv_power_w");
+  const auto charge_w = read_dataset(pv.file, "facility/battery_charge_w");
+  const auto discharge_w = read_dataset(pv.file, "facility/battery_discharge_w");
+  const auto total_w = read_dataset(pv.file, "facility/total_power_w");
+  const auto soc = read_dataset(pv.file, "facility/battery_soc");
   REQUIRE(import_w.size() == 2 * 1440);
   for (std::size_t i = 0; i < import_w.size(); ++i) {
     if (export_w[i] > 0) continue;  // exporting intervals carry export losses (KPI apart)
@@ -70,8 +66,8 @@ TEST_CASE("5 MW of PV and a 10 MWh battery show in the traces, closing every int
 TEST_CASE("a warmup is kept out of the totals; the traces still cover it") {
   const Out full = run_default("full", {"duration=2 d"});
   const Out warm = run_default("warm", {"duration=2 d", "warmup=1 d"});
-  const auto it_w = read(warm.file, "facility/it_power_w");
-  const auto total_w = read(warm.file, "facility/total_power_w");
+  const auto it_w = read_dataset(warm.file, "facility/it_power_w");
+  const auto total_w = read_dataset(warm.file, "facility/total_power_w");
   REQUIRE(it_w.size() == 2 * 1440);
   double it_j = 0, facility_j = 0;
   for (std::size_t i = 1440; i < it_w.size(); ++i) {
@@ -84,18 +80,18 @@ TEST_CASE("a warmup is kept out of the totals; the traces still cover it") {
   CHECK(*w.at("facility_energy_kwh") * 3.6e6 == doctest::Approx(facility_j).epsilon(6e-8));
   // The float64 counter (it starts again at the warmup's end): the total to 1e-12.
   CHECK(*w.at("it_energy_kwh") ==
-        doctest::Approx(read(warm.file, "facility/it_energy_kwh").back()).epsilon(1e-12));
+        doctest::Approx(read_dataset(warm.file, "facility/it_energy_kwh").back()).epsilon(1e-12));
   CHECK(*w.at("it_energy_kwh") < *full.summary.values.at("it_energy_kwh"));
   CHECK(*w.at("pue") == doctest::Approx(facility_j / it_j));
   // The same run: the traces are the same bytes either way.
-  CHECK(read(full.file, "facility/it_power_w") == it_w);
+  CHECK(read_dataset(full.file, "facility/it_power_w") == it_w);
 }
 
 TEST_CASE("queue waits count the jobs still waiting") {
   const Out week = run_default("week", {});
   const auto& v = week.summary.values;
-  const auto wait = read(week.file, "jobs/wait_s");
-  const auto submit = read(week.file, "jobs/submit_s");
+  const auto wait = read_dataset(week.file, "jobs/wait_s");
+  const auto submit = read_dataset(week.file, "jobs/submit_s");
   int waiting = 0;
   double sum = 0;
   for (std::size_t i = 0; i < wait.size(); ++i) {

@@ -12,6 +12,7 @@
 #include "run_helpers.hpp"
 
 using namespace joule;
+using test::read_dataset;
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,11 +30,6 @@ workload:
   jobs: [{name: half, submit: 30 min, nodes: 2, duration: 1 h, utilization: 0.5}]
 output: {facility_interval: 1 min, rack_interval: 15 min}
 )";
-
-std::vector<double> read(const std::string& file, const std::string& path) {
-  auto f = app::h5::open_file_readonly(file);
-  return app::h5::read_doubles(f.get(), path);
-}
 
 double integral(const std::vector<double>& time_s, const std::vector<double>& value) {
   double sum = 0, last = 0;
@@ -61,8 +57,8 @@ TEST_CASE("golden run: N nodes at known utilization give exact kWh") {
   CHECK_FALSE(fs::exists(opt.output + ".partial"));
 
   // The trace: 120 one-minute intervals; 2 kW, then 6 kW from 30 to 90 min.
-  const auto t = read(opt.output, "facility/time_s");
-  const auto p = read(opt.output, "facility/it_power_w");
+  const auto t = read_dataset(opt.output, "facility/time_s");
+  const auto p = read_dataset(opt.output, "facility/it_power_w");
   REQUIRE(t.size() == 120);
   CHECK(p[0] == doctest::Approx(2000));
   CHECK(p[30] == doctest::Approx(6000));
@@ -70,8 +66,8 @@ TEST_CASE("golden run: N nodes at known utilization give exact kWh") {
   CHECK(p[90] == doctest::Approx(2000));
   CHECK(integral(t, p) / 3.6e6 == doctest::Approx(8.0).epsilon(1e-12));
   // Rack trace: 8 quarter-hours, same integral.
-  const auto rt = read(opt.output, "racks/time_s");
-  const auto rp = read(opt.output, "racks/power_w");
+  const auto rt = read_dataset(opt.output, "racks/time_s");
+  const auto rp = read_dataset(opt.output, "racks/power_w");
   CHECK(rt.size() == 8);
   CHECK(integral(rt, rp) / 3.6e6 == doctest::Approx(8.0).epsilon(1e-12));
   // The summary reads back from the file.
@@ -108,7 +104,7 @@ TEST_CASE("traces are float32: the float64 values rounded; time and energy count
     CAPTURE(path);
     CHECK(dtype_is(path, H5T_IEEE_F64LE));
   }
-  const auto rp = read(opt.output, "racks/power_w");
+  const auto rp = read_dataset(opt.output, "racks/power_w");
   REQUIRE(rp.size() == 8);  // 8 quarter-hours: idle, idle, busy × 4, idle, idle
   const double idle = static_cast<float>(2000.2), busy = static_cast<float>(6000.1);
   CHECK(idle != 2000.2);  // 2000.199951171875: the nearest float32
@@ -119,16 +115,16 @@ TEST_CASE("traces are float32: the float64 values rounded; time and energy count
   const double it_kwh = *s.values.at("it_energy_kwh");
   // 2000.2 W for 2 h, plus (6000.1 − 2000.2) W for the job's hour: 8.0003 kWh.
   CHECK(it_kwh == doctest::Approx((2000.2 * 2 + (6000.1 - 2000.2) * 1) / 1e3).epsilon(1e-12));
-  CHECK(read(opt.output, "facility/it_energy_kwh").back() ==
+  CHECK(read_dataset(opt.output, "facility/it_energy_kwh").back() ==
         doctest::Approx(it_kwh).epsilon(1e-12));
-  const auto t = read(opt.output, "facility/time_s");
-  const auto fp = read(opt.output, "facility/it_power_w");
+  const auto t = read_dataset(opt.output, "facility/time_s");
+  const auto fp = read_dataset(opt.output, "facility/it_power_w");
   CHECK(fp[0] == idle);  // the first hour: idle, rounded to float32
   CHECK(integral(t, fp) / 3.6e6 == doctest::Approx(it_kwh).epsilon(6e-8));
-  CHECK(integral(read(opt.output, "racks/time_s"), rp) / 3.6e6 ==
+  CHECK(integral(read_dataset(opt.output, "racks/time_s"), rp) / 3.6e6 ==
         doctest::Approx(it_kwh).epsilon(6e-8));
   // 16 GPUs × 900 s in every interval, exactly (a float32 number).
-  const auto hist = read(opt.output, "gpu_power/gpu_seconds");
+  const auto hist = read_dataset(opt.output, "gpu_power/gpu_seconds");
   const std::size_t bins = hist.size() / 8;
   for (std::size_t i = 0; i < 8; ++i) {
     double sum = 0;
@@ -184,21 +180,23 @@ TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal t
   CHECK(*v.at("co2e_t") > 0);
   CHECK(*v.at("water_m3") > 0);
 
-  const auto t = read(opt.output, "facility/time_s");
+  const auto t = read_dataset(opt.output, "facility/time_s");
   CHECK(t.size() == 2 * 24 * 60);
-  const auto fac_w = read(opt.output, "facility/total_power_w");
-  const auto it_w = read(opt.output, "facility/it_power_w");
-  const auto loss_w = read(opt.output, "facility/losses_w");
-  const auto cool_w = read(opt.output, "facility/cooling_power_w");
-  const auto other_w = read(opt.output, "facility/other_power_w");
-  const auto pue = read(opt.output, "facility/pue");
+  const auto fac_w = read_dataset(opt.output, "facility/total_power_w");
+  const auto it_w = read_dataset(opt.output, "facility/it_power_w");
+  const auto loss_w = read_dataset(opt.output, "facility/losses_w");
+  const auto cool_w = read_dataset(opt.output, "facility/cooling_power_w");
+  const auto other_w = read_dataset(opt.output, "facility/other_power_w");
+  const auto pue = read_dataset(opt.output, "facility/pue");
   // The power traces are float32: each value within 2^-24 ≈ 6e-8 of the float64 computed, so
   // the integral of a positive trace within 6e-8 of its total, and a sum of four rounded values
   // within 2 × 6e-8 of the rounded whole. The float64 counters hold the totals to 1e-12.
   CHECK(integral(t, fac_w) / 3.6e6 == doctest::Approx(fac).epsilon(6e-8));
   CHECK(integral(t, it_w) / 3.6e6 == doctest::Approx(it).epsilon(6e-8));
-  CHECK(read(opt.output, "facility/energy_kwh").back() == doctest::Approx(fac).epsilon(1e-12));
-  CHECK(read(opt.output, "facility/it_energy_kwh").back() == doctest::Approx(it).epsilon(1e-12));
+  CHECK(read_dataset(opt.output, "facility/energy_kwh").back() ==
+        doctest::Approx(fac).epsilon(1e-12));
+  CHECK(read_dataset(opt.output, "facility/it_energy_kwh").back() ==
+        doctest::Approx(it).epsilon(1e-12));
   for (std::size_t i = 0; i < t.size(); ++i) {
     CHECK(pue[i] >= 1.0);
     CHECK(fac_w[i] ==
@@ -208,11 +206,11 @@ TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal t
   double parts = 0;
   for (const char* c :
        {"crah_fans", "chillers", "towers", "pumps", "dry_coolers", "trim_chiller", "rooms"})
-    parts += integral(t, read(opt.output, std::string("facility/cooling/") + c + "_w"));
+    parts += integral(t, read_dataset(opt.output, std::string("facility/cooling/") + c + "_w"));
   CHECK(parts / 3.6e6 == doctest::Approx(cooling).epsilon(6e-8));
   double stages = 0;
   for (const char* c : {"pdu", "ups", "transformer"})
-    stages += integral(t, read(opt.output, std::string("facility/losses/") + c + "_w"));
+    stages += integral(t, read_dataset(opt.output, std::string("facility/losses/") + c + "_w"));
   CHECK(stages / 3.6e6 == doctest::Approx(losses).epsilon(6e-8));
   // Rack inlet temperatures are recorded (time × rack).
   std::vector<hsize_t> dims;
@@ -235,9 +233,9 @@ TEST_CASE("same scenario and seed give identical datasets; another seed differs"
   const auto a = run_with(7, "a.h5"), b = run_with(7, "b.h5"), c = run_with(8, "c.h5");
   for (const char* ds : {"facility/total_power_w", "facility/it_power_w", "racks/power_w",
                          "facility/water_l", "racks/inlet_c"}) {
-    CHECK(read(a, ds) == read(b, ds));
+    CHECK(read_dataset(a, ds) == read_dataset(b, ds));
   }
-  CHECK(read(a, "facility/it_power_w") != read(c, "facility/it_power_w"));
+  CHECK(read_dataset(a, "facility/it_power_w") != read_dataset(c, "facility/it_power_w"));
 }
 
 TEST_CASE("extends and --set merge with the base scenario") {

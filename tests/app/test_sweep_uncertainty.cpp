@@ -13,6 +13,8 @@
 #include "run_helpers.hpp"
 
 using namespace joule;
+using test::read_dataset;
+using test::same_bits;
 namespace fs = std::filesystem;
 
 namespace {
@@ -42,15 +44,6 @@ app::SweepReport sweep(const app::Sweep& s, const fs::path& out, std::size_t n, 
   o.processes = processes;
   if (processes) o.executable = test::joule_bin();
   return app::run_sweep(s, o);
-}
-
-std::vector<double> read(const std::string& file, const std::string& path) {
-  auto f = app::h5::open_file_readonly(file);
-  return app::h5::read_doubles(f.get(), path);
-}
-
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
 
 std::string units_of(const std::string& file, const std::string& path) {
@@ -91,7 +84,7 @@ TEST_CASE("sweep --uncertainty: the analytic band of a linear KPI, per variant, 
         report.results[0].bands.at("facility_energy_kwh").p95);
 
   // summary.h5: /bands/<kpi> along (variant, quantile), in the KPI's unit.
-  const auto bands = read(report.h5_path, "bands/facility_energy_kwh");
+  const auto bands = read_dataset(report.h5_path, "bands/facility_energy_kwh");
   REQUIRE(bands.size() == 2 * 3);
   for (std::size_t v = 0; v < 2; ++v) {
     const auto& band = report.results[v].bands.at("facility_energy_kwh");
@@ -99,11 +92,11 @@ TEST_CASE("sweep --uncertainty: the analytic band of a linear KPI, per variant, 
     CHECK(bands[v * 3 + 1] == band.median);
     CHECK(bands[v * 3 + 2] == band.p95);
   }
-  CHECK(read(report.h5_path, "bands/quantile") == std::vector<double>{0.05, 0.5, 0.95});
+  CHECK(read_dataset(report.h5_path, "bands/quantile") == std::vector<double>{0.05, 0.5, 0.95});
   CHECK(units_of(report.h5_path, "bands/facility_energy_kwh") == "kWh");
   CHECK(units_of(report.h5_path, "bands/pue") == "1");
   // The nominal KPIs stay in /kpis.
-  CHECK(read(report.h5_path, "kpis/pue")[0] == doctest::Approx(1.2).epsilon(1e-12));
+  CHECK(read_dataset(report.h5_path, "kpis/pue")[0] == doctest::Approx(1.2).epsilon(1e-12));
 
   // summary.csv: pue_p5, pue_p50, pue_p95 columns.
   std::ifstream csv(report.csv_path);
@@ -149,8 +142,8 @@ TEST_CASE("sweep --uncertainty 1 equals a plain sweep") {
         CHECK(band->second.p95 == *value);
       }
     }
-  CHECK(read(app::variant_output(dir / "plain", s.variants[1]), "facility/total_power_w") ==
-        read(app::variant_output(dir / "one", s.variants[1]), "facility/total_power_w"));
+  CHECK(read_dataset(app::variant_output(dir / "plain", s.variants[1]), "facility/total_power_w") ==
+        read_dataset(app::variant_output(dir / "one", s.variants[1]), "facility/total_power_w"));
   // A plain sweep's summary.h5 has no /bands.
   auto f = app::h5::open_file_readonly(plain.h5_path);
   CHECK(H5Lexists(f.get(), "bands", H5P_DEFAULT) == 0);
@@ -165,12 +158,13 @@ TEST_CASE("sweep --uncertainty: same seed, same bands whatever the workers; anot
   REQUIRE(a.failed + b.failed + c.failed == 0);
   for (const char* p : {"bands/pue", "bands/facility_energy_kwh", "bands/co2e_t", "bands/variant",
                         "bands/quantile"})
-    CHECK_MESSAGE(same_bits(read(a.h5_path, p), read(b.h5_path, p)), p);
-  CHECK_FALSE(same_bits(read(a.h5_path, "bands/pue"), read(c.h5_path, "bands/pue")));
+    CHECK_MESSAGE(same_bits(read_dataset(a.h5_path, p), read_dataset(b.h5_path, p)), p);
+  CHECK_FALSE(
+      same_bits(read_dataset(a.h5_path, "bands/pue"), read_dataset(c.h5_path, "bands/pue")));
   // A rerun reuses outputs with the same samples and seed, and reruns the others.
   const auto again = sweep(s, dir / "a", 5, 2, 7);
   CHECK(again.reused == 2);
-  CHECK(same_bits(read(a.h5_path, "bands/pue"), read(again.h5_path, "bands/pue")));
+  CHECK(same_bits(read_dataset(a.h5_path, "bands/pue"), read_dataset(again.h5_path, "bands/pue")));
   const auto more = sweep(s, dir / "a", 6, 2, 7);
   CHECK(more.ran == 2);
 }
@@ -183,7 +177,7 @@ TEST_CASE("joule sweep --uncertainty from the command line; xarray-style coordin
                            (dir / "out").string() + " -j 2 -q --uncertainty 3");
   CHECK(r.code == 0);
   const std::string h5 = (dir / "out" / "summary.h5").string();
-  CHECK(read(h5, "bands/variant") == std::vector<double>{0, 1});
+  CHECK(read_dataset(h5, "bands/variant") == std::vector<double>{0, 1});
   // A bad uncertainty section in the base stops the sweep before anything runs (exit 2).
   std::string bad = base_yaml;
   bad.replace(bad.find("range: [1.1, 1.3]"), 17, "range: [1.3, 1.1]");
@@ -218,7 +212,7 @@ nodes:
   const auto two = sweep(s, dir / "two", 6, 2, 5);
   REQUIRE(one.failed + two.failed == 0);
   for (const char* p : {"bands/it_energy_kwh", "bands/facility_energy_kwh", "bands/pue"})
-    CHECK_MESSAGE(same_bits(read(one.h5_path, p), read(two.h5_path, p)), p);
+    CHECK_MESSAGE(same_bits(read_dataset(one.h5_path, p), read_dataset(two.h5_path, p)), p);
   // The idle power was drawn from the catalog's range, not the measurement rule (72 W ± 3 %).
   const std::string out = app::variant_output(dir / "two", s.variants[1]);
   auto f = app::h5::open_file_readonly(out);

@@ -14,6 +14,8 @@
 #include "sim/error.hpp"
 
 using namespace joule;
+using test::read_dataset;
+using test::same_bits;
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,16 +40,6 @@ workload:
   jobs: [{name: j, submit: 0 h, nodes: 2, duration: 2 h, utilization: 0.8}]
 output: {facility_interval: 5 min, rack_interval: 15 min}
 )";
-
-std::vector<double> read(const std::string& file, const std::string& path) {
-  auto f = app::h5::open_file_readonly(file);
-  return app::h5::read_doubles(f.get(), path);
-}
-
-// The same bits (NaN, for KPIs the scenario lacks, equals itself here).
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
 
 app::Summary run_u(const app::Scenario& sc, const std::string& out, std::size_t n,
                    std::uint64_t seed, unsigned jobs = 2) {
@@ -216,13 +208,13 @@ TEST_CASE("one uncertain coefficient, linear KPI: the analytic band") {
   CHECK(bands.at("facility_energy_kwh").p95 == doctest::Approx(it * pue.p95).epsilon(1e-9));
   CHECK(bands.at("it_energy_kwh").p5 == bands.at("it_energy_kwh").p95);
   // The sampled values are recorded, one per stratum of [1.1, 1.3).
-  const auto values = read(s.output_file, "uncertainty/value");
+  const auto values = read_dataset(s.output_file, "uncertainty/value");
   REQUIRE(values.size() == n);
   std::vector<int> strata(n, 0);
   for (double v : values) strata.at(static_cast<std::size_t>((v - 1.1) / 0.2 * n))++;
   for (int c : strata) CHECK(c == 1);
   // Sensitivity: PUE is the coefficient itself, SRC 1 and R² 1.
-  const auto src = read(s.output_file, "uncertainty/src");
+  const auto src = read_dataset(s.output_file, "uncertainty/src");
   CHECK(src.at(0) == 0);  // it_energy_kwh (the first KPI): no spread, SRC 0
   CHECK(app::sensitivity_table(s.output_file).find("cooling.pue +1.00") != std::string::npos);
   // The summary prints the band.
@@ -230,9 +222,9 @@ TEST_CASE("one uncertain coefficient, linear KPI: the analytic band") {
   CHECK(table.find("1.2 (" + app::format_number(pue.p5) + "\u2013" + app::format_number(pue.p95) +
                    ")") != std::string::npos);
   // The trace bands bracket the nominal trace.
-  const auto lo = read(s.output_file, "uncertainty/facility/pue_p5");
-  const auto hi = read(s.output_file, "uncertainty/facility/pue_p95");
-  const auto nominal = read(s.output_file, "facility/pue");
+  const auto lo = read_dataset(s.output_file, "uncertainty/facility/pue_p5");
+  const auto hi = read_dataset(s.output_file, "uncertainty/facility/pue_p95");
+  const auto nominal = read_dataset(s.output_file, "facility/pue");
   REQUIRE(lo.size() == nominal.size());
   for (std::size_t i = 0; i < lo.size(); ++i) {
     CHECK(lo[i] <= nominal[i] + 1e-12);
@@ -248,8 +240,9 @@ TEST_CASE("same seed gives the same bands; another seed other samples; threads d
   const auto c = run_u(sc, (dir / "c.h5").string(), 6, 12, 2);
   for (const char* p : {"uncertainty/p5", "uncertainty/median", "uncertainty/p95",
                         "uncertainty/value", "uncertainty/facility/total_power_w_p95"})
-    CHECK_MESSAGE(same_bits(read(a.output_file, p), read(b.output_file, p)), p);
-  CHECK(read(a.output_file, "uncertainty/value") != read(c.output_file, "uncertainty/value"));
+    CHECK_MESSAGE(same_bits(read_dataset(a.output_file, p), read_dataset(b.output_file, p)), p);
+  CHECK(read_dataset(a.output_file, "uncertainty/value") !=
+        read_dataset(c.output_file, "uncertainty/value"));
   // The workload is common to all samples: jobs completed is the same in every sample.
   const auto bands = app::read_bands(a.output_file);
   CHECK(bands.at("jobs_completed").p5 == bands.at("jobs_completed").p95);
@@ -266,8 +259,8 @@ TEST_CASE("N = 1 is the plain run") {
   // Named members, not structured bindings: clang 14 cannot capture those in the message lambda.
   for (const auto& kv : plain.values)
     if (kv.first != "wall_s") CHECK_MESSAGE(kv.second == one.values.at(kv.first), kv.first);
-  CHECK(read(opt.output, "facility/total_power_w") ==
-        read(one.output_file, "facility/total_power_w"));
+  CHECK(read_dataset(opt.output, "facility/total_power_w") ==
+        read_dataset(one.output_file, "facility/total_power_w"));
   for (const auto& kb : app::read_bands(one.output_file)) {
     CHECK_MESSAGE(kb.second.p5 == *plain.values.at(kb.first), kb.first);
     CHECK_MESSAGE(kb.second.p95 == *plain.values.at(kb.first), kb.first);
@@ -378,7 +371,7 @@ nodes:
   // The samples stay within the stated range: run 8 and read the sampled idle powers.
   const app::Summary s = run_u(sc, (dir / "u.h5").string(), 8, 4);
   const auto coefs = app::scenario_coefficients(sc);
-  const auto values = read(s.output_file, "uncertainty/value");
+  const auto values = read_dataset(s.output_file, "uncertainty/value");
   for (std::size_t c = 0; c < coefs.size(); ++c)
     if (coefs[c].name == "accelerator.idle_power")
       for (std::size_t i = 0; i < 8; ++i) {
