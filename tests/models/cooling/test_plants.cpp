@@ -306,7 +306,8 @@ TEST_CASE("plants: set-points are clamped to the plant's range") {
   CHECK(std::isnan(fixed_pue->set_setpoints({24.0, 12.0}).supply_air_c));
 }
 
-TEST_CASE("chilled-water plant: a step repeats the previous one's outputs only where nothing moved") {
+TEST_CASE(
+    "chilled-water plant: a step repeats the previous one's outputs only where nothing moved") {
   // step() keeps its last outputs for a step whose heat, weather, economizer mode and set-points
   // are the same bits; every step must still equal evaluate() at the state it leaves.
   auto plant = build("type: chilled-water\neconomizer: water-side\n");
@@ -337,8 +338,7 @@ TEST_CASE("chilled-water plant: a step repeats the previous one's outputs only w
   CHECK(steps_as_evaluate(sim::minutes(3), split).power.value() == first.power.value());
   // A set-point moves, the inputs do not: warmer chilled water, less chiller power.
   plant->set_setpoints({std::nan(""), 12.0});
-  CHECK(steps_as_evaluate(sim::minutes(4), warm)[Component::chillers] <
-        first[Component::chillers]);
+  CHECK(steps_as_evaluate(sim::minutes(4), warm)[Component::chillers] < first[Component::chillers]);
   // Cold weather from minute 5 on: the economizer waits out its 20-minute dwell in `off` (mode
   // since minute 0), then switches at minute 20 under the same inputs as minute 19.
   const PlantInputs cold = inputs(0.8, 5, 2);
