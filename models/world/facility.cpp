@@ -230,7 +230,7 @@ void Facility::set_it(sim::Time now, double it_w, double chip_w, std::span<const
   // Of what changes here the chain reads the IT power alone (the zones' shares go to the plants
   // at the next step), and the breakdown is always that of the present state (each step ends by
   // evaluating it): the same power, bit for bit, gives the same breakdown. About half the calls
-  // at 10k GPUs bring the power unchanged (a job's phase with the same draw).
+  // at 10k GPUs bring the power unchanged.
   const bool chain_moves =
       std::bit_cast<std::uint64_t>(it_w) != std::bit_cast<std::uint64_t>(it_w_);
   it_w_ = it_w;
