@@ -24,8 +24,12 @@
 // racks' recirculation adds to it (data_hall.hpp). The chiller curves hold over the reset range:
 // above their 8.89 °C fit the EIR follows the Carnot lift (chiller.hpp).
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "models/cooling/air_handler.hpp"
 #include "models/cooling/chiller.hpp"
@@ -202,7 +206,17 @@ public:
                        in.outdoor_wetbulb.value,
                        tower_.full_fan_approach_k(heat_w, in.outdoor_wetbulb.value));
     }
-    return evaluate(in);
+    // evaluate() reads the heat in, the wet- and dry-bulb, the economizer's mode and the
+    // set-points, nothing else: where all are the previous step's, bit for bit (the weather
+    // holds within an hour whose ends are equal, the IT when no job changed), so are its outputs.
+    const StepKey key{{std::bit_cast<std::uint64_t>(in.heat_in().value()),
+                       std::bit_cast<std::uint64_t>(in.outdoor_wetbulb.value),
+                       std::bit_cast<std::uint64_t>(in.outdoor_drybulb.value),
+                       std::bit_cast<std::uint64_t>(spec_.air.supply_air.value),
+                       std::bit_cast<std::uint64_t>(spec_.chw_supply.value)},
+                      spec_.economizer ? economizer_.mode() : EconomizerMode::off};
+    if (!last_ || !(last_->key == key)) last_ = Step{key, evaluate(in)};
+    return last_->out;
   }
 
   PlantOutputs evaluate(const PlantInputs& in) const override {
@@ -329,6 +343,17 @@ private:
     return ChillerBank(Chiller(spec.chiller, unit_w), duty + spec.redundancy, spec.stage_up_plr);
   }
 
+  // The last step's inputs, as evaluate() reads them, and its outputs (step()).
+  struct StepKey {
+    std::array<std::uint64_t, 5> bits;  // heat in, wet-bulb, dry-bulb, supply air, chilled water
+    EconomizerMode mode;
+    bool operator==(const StepKey&) const = default;
+  };
+  struct Step {
+    StepKey key;
+    PlantOutputs out;
+  };
+
   ChilledWaterSpec spec_;
   double design_heat_w_;
   AirHandler crah_;
@@ -339,6 +364,7 @@ private:
   Pump cw_pump_;
   WaterSideEconomizer economizer_;
   Setpoints initial_;  // the scenario's set-points
+  std::optional<Step> last_;
 };
 
 const bool registered = CoolingPlantRegistry::add(

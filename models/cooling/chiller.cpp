@@ -125,8 +125,14 @@ double Chiller::available_capacity_w(double chw_leaving_c, double cond_entering_
 
 ChillerOperation Chiller::operate(double load_w, double chw_leaving_c,
                                   double cond_entering_c) const {
+  return operate(load_w, chw_leaving_c, cond_entering_c,
+                 available_capacity_w(chw_leaving_c, cond_entering_c));
+}
+
+ChillerOperation Chiller::operate(double load_w, double chw_leaving_c, double cond_entering_c,
+                                  double capacity_w) const {
   ChillerOperation op;
-  op.capacity_w = available_capacity_w(chw_leaving_c, cond_entering_c);
+  op.capacity_w = capacity_w;
   if (load_w <= 0) return op;
   op.running = 1;
   const double max_w = curves_.plr_max * op.capacity_w;
@@ -157,7 +163,8 @@ ChillerOperation ChillerBank::operate(double load_w, double chw_leaving_c,
   // Staged up to the bank's size; checked as a double first (a zero capacity gives inf).
   const double want = std::ceil(load_w / (unit_capacity_w * stage_up_plr_) - 1e-12);
   const int n = want < count_ ? std::max(1, static_cast<int>(want)) : count_;
-  const ChillerOperation one = chiller_.operate(load_w / n, chw_leaving_c, cond_entering_c);
+  const ChillerOperation one =
+      chiller_.operate(load_w / n, chw_leaving_c, cond_entering_c, unit_capacity_w);
   total.running = n;
   total.load_w = one.load_w * n;
   total.unmet_w = one.unmet_w * n;

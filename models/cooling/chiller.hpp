@@ -90,6 +90,10 @@ public:
   double available_capacity_w(double chw_leaving_c, double cond_entering_c) const;
   // Electric power of one chiller removing `load_w` (cycling below PLR_min).
   ChillerOperation operate(double load_w, double chw_leaving_c, double cond_entering_c) const;
+  // The same, given `capacity_w` = available_capacity_w(chw_leaving_c, cond_entering_c) (a
+  // bank has it from its staging, and the capacity curve is not evaluated twice).
+  ChillerOperation operate(double load_w, double chw_leaving_c, double cond_entering_c,
+                           double capacity_w) const;
   const ChillerCurves& curves() const { return curves_; }
 
 private:

@@ -44,6 +44,13 @@ int DemandMeter::window_period() {
   return window_period_;
 }
 
+double& DemandMeter::window_covered_s() {
+  // A std::map's entries stay where they are while others are added: the pointer holds until
+  // the window closes or the meter restarts (which clears the map).
+  if (!window_covered_s_) window_covered_s_ = &covered_s_[window_period()];
+  return *window_covered_s_;
+}
+
 void DemandMeter::close_window(sim::Time end) {
   const double span_s = (end - window_start_).seconds();
   if (span_s > 0) {
@@ -53,6 +60,7 @@ void DemandMeter::close_window(sim::Time end) {
   window_j_ = 0;
   window_start_ = end;
   window_period_known_ = false;
+  window_covered_s_ = nullptr;
 }
 
 void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
@@ -60,7 +68,7 @@ void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
     const sim::Time window_end = window_start_ + interval_;
     const sim::Time upto = std::min(to, window_end);
     window_j_ += import_w * (upto - from).seconds();
-    covered_s_[window_period()] += (upto - from).seconds();
+    window_covered_s() += (upto - from).seconds();
     from = upto;
     if (upto == window_end) close_window(window_end);
   }
@@ -72,6 +80,7 @@ void DemandMeter::restart(sim::Time now) {
   window_start_ = now;
   window_j_ = 0;
   window_period_known_ = false;
+  window_covered_s_ = nullptr;
 }
 
 std::map<int, double> DemandMeter::peaks_w(sim::Time now) const {

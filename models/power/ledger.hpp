@@ -63,6 +63,9 @@ double battery_settlement_j(double initial_j, double final_j, double charge_effi
 class DemandMeter {
 public:
   DemandMeter(sim::Time interval, std::function<int(sim::Time)> period_of);
+  // Not copied: it keeps a pointer into its own map.
+  DemandMeter(const DemandMeter&) = delete;
+  DemandMeter& operator=(const DemandMeter&) = delete;
   // Import `import_w` held over [from, to).
   void add(sim::Time from, sim::Time to, double import_w);
   // Peak window-average import by billing period, W, up to `now` (reached by add()): the open
@@ -79,6 +82,8 @@ private:
   void close_window(sim::Time end);
   // The billing period of the open window (period_of(window_start_)), asked once per window.
   int window_period();
+  // covered_s_'s entry for the open window's period, looked up once per window.
+  double& window_covered_s();
 
   sim::Time interval_;
   std::function<int(sim::Time)> period_of_;
@@ -88,6 +93,7 @@ private:
   bool window_period_known_ = false;
   std::map<int, double> peaks_w_;
   std::map<int, double> covered_s_;
+  double* window_covered_s_ = nullptr;  // null: not looked up in this window yet
 };
 
 }  // namespace joule::models::power

@@ -305,3 +305,47 @@ TEST_CASE("plants: set-points are clamped to the plant's range") {
   auto fixed_pue = build("type: fixed-pue\npue: 1.2\n");
   CHECK(std::isnan(fixed_pue->set_setpoints({24.0, 12.0}).supply_air_c));
 }
+
+TEST_CASE(
+    "chilled-water plant: a step repeats the previous one's outputs only where nothing moved") {
+  // step() keeps its last outputs for a step whose heat, weather, economizer mode and set-points
+  // are the same bits; every step must still equal evaluate() at the state it leaves.
+  auto plant = build("type: chilled-water\neconomizer: water-side\n");
+  const auto steps_as_evaluate = [&](sim::Time now, const PlantInputs& in) {
+    const PlantOutputs out = plant->step(now, in);
+    const PlantOutputs want = plant->evaluate(in);
+    CHECK(out.power.value() == want.power.value());
+    for (std::size_t i = 0; i < component_count; ++i)
+      CHECK(out.component_power[i].value() == want.component_power[i].value());
+    CHECK(out.heat_rejected.value() == want.heat_rejected.value());
+    CHECK(out.water_use.value() == want.water_use.value());
+    CHECK(out.supply_air.value == want.supply_air.value);
+    CHECK(out.economizer == want.economizer);
+    return out;
+  };
+  const PlantInputs warm = inputs(0.8, 30, 24);
+  const PlantOutputs first = steps_as_evaluate(sim::Time::zero(), warm);
+  CHECK(first.economizer == EconomizerMode::off);
+  CHECK(steps_as_evaluate(sim::minutes(1), warm).power.value() == first.power.value());
+  // The dry-bulb alone moves: the basin heaters come on below their 2 degC setpoint.
+  PlantInputs frost = warm;
+  frost.outdoor_drybulb = sim::Celsius{-5};
+  CHECK(steps_as_evaluate(sim::minutes(2), frost)[Component::towers] > first[Component::towers]);
+  // The same heat in another split between chips and room losses: the same outputs.
+  PlantInputs split = warm;
+  split.chip_heat = split.chip_heat + split.room_losses;
+  split.room_losses = sim::Watts(0);
+  CHECK(steps_as_evaluate(sim::minutes(3), split).power.value() == first.power.value());
+  // A set-point moves, the inputs do not: warmer chilled water, less chiller power.
+  plant->set_setpoints({std::nan(""), 12.0});
+  CHECK(steps_as_evaluate(sim::minutes(4), warm)[Component::chillers] < first[Component::chillers]);
+  // Cold weather from minute 5 on: the economizer waits out its 20-minute dwell in `off` (mode
+  // since minute 0), then switches at minute 20 under the same inputs as minute 19.
+  const PlantInputs cold = inputs(0.8, 5, 2);
+  PlantOutputs last;
+  for (int k = 5; k < 20; ++k) last = steps_as_evaluate(sim::minutes(k), cold);
+  CHECK(last.economizer == EconomizerMode::off);
+  const PlantOutputs switched = steps_as_evaluate(sim::minutes(20), cold);
+  CHECK(switched.economizer != EconomizerMode::off);
+  CHECK(switched[Component::chillers] < last[Component::chillers]);
+}

@@ -141,3 +141,19 @@ TEST_CASE("the demand meter asks for a window's billing period once") {
   CHECK(m.covered_s().count(0) == 0);
   CHECK(m.covered_s().at(1) == doctest::Approx(10 * 60.0));
 }
+
+TEST_CASE("the demand meter books each window's time in the window's own period") {
+  // Period = the hour of t. Two hours in one-minute steps: the window 45–60 is hour 0's, the
+  // next, from 60, hour 1's; each hour gets its 3,600 s, none of them in the other.
+  DemandMeter m(sim::minutes(15), [](sim::Time t) { return static_cast<int>(t.seconds() / 3600); });
+  for (int i = 0; i < 120; ++i) m.add(sim::minutes(i), sim::minutes(i + 1), 1e6);
+  CHECK(m.covered_s().size() == 2);
+  CHECK(m.covered_s().at(0) == 3600.0);
+  CHECK(m.covered_s().at(1) == 3600.0);
+  // One add across the hour (50 to 70 min, windows 45–60 and 60–75): 10 min in each.
+  DemandMeter across(sim::minutes(15),
+                     [](sim::Time t) { return static_cast<int>(t.seconds() / 3600); });
+  across.add(sim::minutes(50), sim::minutes(70), 1e6);
+  CHECK(across.covered_s().at(0) == 600.0);
+  CHECK(across.covered_s().at(1) == 600.0);
+}

@@ -144,3 +144,37 @@ TEST_CASE("grid import above peak_shave_above is counted, not hidden") {
   CHECK(high.steps.back().above_shave_s == 0.0);
   CHECK(high.steps.back().above_shave_j == 0.0);
 }
+
+TEST_CASE("between control steps the chain follows the IT power, and nothing else set_it brings") {
+  const sim::ParamNode site = io::parse_yaml_text(
+      "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
+      "price: 80 USD/MWh, carbon: 400 gCO2e/kWh}",
+      "site.yaml");
+  const sim::ParamNode chain = io::parse_yaml_text("{}", "chain.yaml");
+  world::FacilitySections s;
+  s.site = &site;
+  s.power_chain = &chain;
+  world::FacilityDesign design;
+  design.it_w = 5e6;
+  design.chip_heat_w = 3e6;
+  design.racks = 1;
+  world::Facility f(world::facility_spec(s, scenarios, sim::days(1), design), design);
+  f.set_it(sim::Time::zero(), 3e6, 1.8e6);
+  f.control_step(sim::Time::zero(), sim::minutes(1), std::vector<double>(1, 3e6));
+  const double p0_w = f.facility_power_w();
+  CHECK(p0_w == f.facility_power_at(3e6));
+  CHECK(p0_w > 3e6);
+  // The same IT with another accelerator share: the chain's power does not move.
+  f.set_it(sim::seconds(10), 3e6, 2.4e6);
+  CHECK(f.facility_power_w() == p0_w);
+  // Another IT power with that share: it does, to the chain's value at that load.
+  f.set_it(sim::seconds(20), 3.5e6, 2.4e6);
+  CHECK(f.facility_power_w() == f.facility_power_at(3.5e6));
+  CHECK(f.facility_power_w() > p0_w + 0.5e6);
+  // And back.
+  f.set_it(sim::seconds(30), 3e6, 2.4e6);
+  CHECK(f.facility_power_w() == p0_w);
+  // IT energy: 10 s each at 3, 3, 3.5 and 3 MW.
+  f.update_to(sim::seconds(40));
+  CHECK(f.totals().it_j == 3e7 + 3e7 + 3.5e7 + 3e7);
+}
