@@ -547,13 +547,22 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
   describe(dataset_.get(), meta);
   attach(dataset_.get(), dims);
   chunk_bytes_ = chunk_rows_ * chunk_columns_ * item_size_;
-  buffer_.reserve(chunk_rows_ * width_ * item_size_);
+  chunks_.resize((width_ + chunk_columns_ - 1) / chunk_columns_);
+  for (Bytes& chunk : chunks_) chunk.reserve(chunk_bytes_);
 }
 
 void Series::append_row(const double* values) {
-  const std::size_t offset = buffered_rows_ * width_ * item_size_;
-  if (offset == buffer_.size()) buffer_.resize(offset + width_ * item_size_);  // the first block
-  store(buffer_.data() + offset, values, width_);
+  const std::size_t row_bytes = chunk_columns_ * item_size_;
+  const std::size_t offset = buffered_rows_ * row_bytes;
+  for (std::size_t j = 0, first = 0; j < chunks_.size(); ++j, first += chunk_columns_) {
+    Bytes& chunk = chunks_[j];
+    const std::size_t n = std::min(chunk_columns_, width_ - first);
+    if (offset == chunk.size())
+      chunk.resize(offset + row_bytes);  // the first block: a zeroed row
+    else if (n < chunk_columns_)         // a spare: its old bytes past the last column zeroed
+      std::memset(chunk.data() + offset + n * item_size_, 0, row_bytes - n * item_size_);
+    store(chunk.data() + offset, values + first, n);
+  }
   if (++buffered_rows_ == chunk_rows_) hand_off();
 }
 
@@ -611,32 +620,16 @@ void Series::encode(Bytes raw, Pending& block) {
 
 Series::Pending Series::encode_block(std::size_t rows) {
   Pending block{rows_written_, rows, {}, {}};
-  if (chunk_columns_ == width_) {  // one chunk: the buffer itself, or its rows so far
+  const std::size_t used = rows * chunk_columns_ * item_size_;
+  for (Bytes& chunk : chunks_) {
     if (rows == chunk_rows_) {
-      encode(std::move(buffer_), block);
-      buffer_ = take_spare();
+      // A whole block: each chunk goes as it is, and a spare takes its place for the next.
+      encode(std::move(chunk), block);
+      chunk = take_spare();
     } else {
-      encode(Bytes(buffer_.begin(),
-                   buffer_.begin() + static_cast<std::ptrdiff_t>(rows * width_ * item_size_)),
-             block);
+      // Its rows so far (flush), copied: appending goes on in the chunk (encode() pads the copy).
+      encode(Bytes(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(used)), block);
     }
-    return block;
-  }
-  // Column block j: columns [j c, j c + c) of each row, then zeros past the last column and
-  // past the last row (edge chunks are stored whole), in a spare: neither a fresh allocation
-  // nor a fill of the whole chunk before the rows overwrite it (at 31,250 racks that fill was a
-  // block's 32 MiB again per matrix).
-  const std::size_t row_bytes = width_ * item_size_, chunk_row_bytes = chunk_columns_ * item_size_;
-  for (std::size_t first = 0; first < width_; first += chunk_columns_) {
-    const std::size_t n = std::min(chunk_columns_, width_ - first) * item_size_;
-    Bytes raw = take_spare();
-    unsigned char* out = raw.data();
-    for (std::size_t r = 0; r < rows; ++r, out += chunk_row_bytes) {
-      std::memcpy(out, buffer_.data() + r * row_bytes + first * item_size_, n);
-      if (n < chunk_row_bytes) std::memset(out + n, 0, chunk_row_bytes - n);
-    }
-    std::memset(out, 0, static_cast<std::size_t>(raw.data() + raw.size() - out));
-    encode(std::move(raw), block);
   }
   return block;
 }

@@ -239,9 +239,10 @@ public:
   hid_t id() const { return dataset_.get(); }
   // 1-D: the value written in place, in the file's type (a call per sample of every trace).
   void append(double value) {
+    Bytes& chunk = chunks_.front();
     const std::size_t offset = buffered_rows_ * item_size_;
-    if (offset == buffer_.size()) buffer_.resize(offset + item_size_);  // in the first block
-    store(buffer_.data() + offset, &value, 1);
+    if (offset == chunk.size()) chunk.resize(offset + item_size_);  // in the first block
+    store(chunk.data() + offset, &value, 1);
     if (++buffered_rows_ == chunk_rows_) hand_off();
   }
   void append_row(const double* values);  // 2-D
@@ -299,11 +300,13 @@ private:
   ChunkWorker* worker_;
   std::size_t item_size_;
   std::size_t chunk_bytes_;  // a whole chunk's, edge chunks too
-  // The block being filled, row-major, in the file's type: it grows row by row through the first
-  // block (a block's worth reserved, not zero-filled: 32 MiB per matrix at 31,250 racks), then
-  // holds a whole block (when the block is one chunk, a spare after the last went to its chunk);
-  // rows [0, buffered_rows_) hold the values appended.
-  Bytes buffer_;
+  // The block being filled: its chunks side by side (one, unless Storage::chunk_columns is
+  // narrower than the row), each in the chunk's own layout and the file's type, so that a full
+  // block is encoded as it stands, with no gathering of columns. Through the first block each
+  // grows row by row (a chunk's worth reserved, not zero-filled: 32 MiB per matrix at 31,250
+  // racks); after it, each is a spare of a whole chunk's size. Rows [0, buffered_rows_) hold the
+  // values appended; the columns past the row's last are zeros.
+  std::vector<Bytes> chunks_;
   // Chunk-sized buffers whose chunks are written and whose encoding no longer reads them: the
   // next chunks' bytes go there, not to fresh memory (zero-filled, page-faulted) every block.
   std::vector<Bytes> spares_;
