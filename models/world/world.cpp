@@ -9,7 +9,6 @@
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/network/collectives.hpp"
 #include "models/scheduling/placement.hpp"
-#include "models/world/uniform_inlets.hpp"
 
 namespace joule::models::world {
 
@@ -536,8 +535,8 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   const std::span<const double> inlets = state_.rack_inlets_c();
   const std::uint32_t first = placed.racks.front().rack;
   // The racks' inlets compared again only if some rack's inlet was set since they were last
-  // found bit-identical (uniform_inlets.hpp).
-  if (!at_one_inlet(state_, placed.racks, placed.inlets_checked)) {
+  // found bit-identical (ClusterState::at_one_inlet()).
+  if (!state_.at_one_inlet(placed.racks, placed.inlets_checked)) {
     leave_uniform(job, placed);
     return false;
   }
