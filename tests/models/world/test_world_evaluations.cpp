@@ -97,7 +97,7 @@ TEST_CASE("RecentEvaluations: a capped node model kept alive while an entry name
   CHECK(node.use_count() == 2);
   CHECK(*ev.find(in) == 10.0);
   ev.keep(inputs(2.0), 20.0, nullptr);
-  CHECK(node.use_count() == 2);  // still an entry
+  CHECK(node.use_count() == 2);         // still an entry
   ev.keep(inputs(3.0), 30.0, nullptr);  // replaces it (2.0 kept last)
   CHECK(node.use_count() == 1);
   ev.keep(in, 10.0, node);
