@@ -212,6 +212,20 @@ public:
   // How many times set_rack_inlet_c() was called: while it stays the same, no rack's inlet
   // changed (a reader that compared some racks' inlets keeps the answer).
   std::uint64_t inlets_set() const { return inlets_set_; }
+  // Whether every rack of `racks` is at the inlet of the first, bit for bit (a job's node power
+  // evaluated once for all its racks is right only then: the evaluation sees a rack through its
+  // inlet alone). `checked` is the inlets_set() at which the caller last had true for these
+  // racks: while no inlet was set since, the answer stands and no inlet is read (inlets move a
+  // few times a day, a job's phases come minutes apart); a true found again stamps `checked`
+  // with the count now. Any rack's inlet set, to the same value or not, means "maybe changed".
+  bool at_one_inlet(std::span<const RackNodes> racks, std::uint64_t& checked) const {
+    if (checked == inlets_set_ || racks.empty()) return true;
+    const auto inlet = std::bit_cast<std::uint64_t>(rack_inlet_c_[racks.front().rack]);
+    for (const RackNodes& r : racks)
+      if (std::bit_cast<std::uint64_t>(rack_inlet_c_[r.rack]) != inlet) return false;
+    checked = inlets_set_;
+    return true;
+  }
   // NodeInfo::inlet_rise_k of every node of a rack.
   void set_rack_inlet_rise_k(std::size_t rack, double rise_k);
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }

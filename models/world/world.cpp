@@ -9,7 +9,6 @@
 #include "models/compute/accelerator_catalog.hpp"
 #include "models/network/collectives.hpp"
 #include "models/scheduling/placement.hpp"
-#include "models/world/uniform_inlets.hpp"
 
 namespace joule::models::world {
 
@@ -453,6 +452,7 @@ void World::forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes)
   std::vector<Held>().swap(placed.states);
   std::vector<ClusterState::RackNodes>().swap(placed.racks);
   placed.uniform_power.reset();
+  placed.evaluated.reset();
   placed.uniform = false;
 }
 
@@ -533,25 +533,15 @@ void World::move_held(const Job& job, std::span<const std::uint32_t> nodes,
 // phase.
 
 bool World::place_uniform(const Job& job, JobRuns& placed) {
-  const std::span<const double> inlets = state_.rack_inlets_c();
-  const std::uint32_t first = placed.racks.front().rack;
   // The racks' inlets compared again only if some rack's inlet was set since they were last
-  // found bit-identical (uniform_inlets.hpp).
-  if (!at_one_inlet(state_, placed.racks, placed.inlets_checked)) {
+  // found bit-identical (ClusterState::at_one_inlet()).
+  if (!state_.at_one_inlet(placed.racks, placed.inlets_checked)) {
     leave_uniform(job, placed);
     return false;
   }
   // The racks' accounts, read after the evaluation below.
   state_.prefetch_racks(placed.racks);
-  // As place_load() evaluates for its first run.
-  placed_.clear();
-  PlacedPower& e = placed_.emplace_back();
-  e.inlet_c = inlets[first];
-  e.p = node_power(job, first, &e.lift_w);
-  e.parts = job_parts(job, e.p);
-  e.clock = job.load.busy_accelerators > 0 ? e.p.busy.throughput_factor() : 1.0;
-  check_finite(e.p);
-  const Held to = held_of(job, e);
+  const Held to = uniform_state(job, placed);
   const std::span<const std::uint32_t> nodes = std::span<const std::uint32_t>(job.nodes).subspan(
       placed.nodes_begin, placed.nodes_end - placed.nodes_begin);
   if (placed.uniform_followed != state_.records_written()) {
@@ -563,6 +553,30 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   *placed.uniform_power = to.power;
   uniform_sums(placed);
   return true;
+}
+
+// Evaluated as place_load() evaluates for its first run, unless the job's last evaluations
+// (world_evaluations.hpp) had the same inputs: not with a power floor or a ramp floor, whose
+// state follows each evaluation, nor while a rack limit is enforced (held_of() reads that).
+World::Held World::uniform_state(const Job& job, JobRuns& placed) {
+  const std::uint32_t first = placed.racks.front().rack;
+  if (placed.inlet_read != state_.inlets_set()) {
+    placed.inlet_c = state_.rack_inlet_c(first);
+    placed.inlet_read = state_.inlets_set();
+  }
+  const RecentEvaluations<Held>::Inputs in{job.load, placed.inlet_c, job.model.get(),
+                                           job.capped_node.get(), job.model_pool};
+  const bool kept = !floor_ && !ramp_floor_ && !enforcing_;
+  if (kept)
+    if (const Held* found = placed.evaluated->find(in)) return *found;
+  PlacedPower e;
+  e.inlet_c = placed.inlet_c;
+  e.p = node_power(job, first, &e.lift_w);
+  e.parts = job_parts(job, e.p);
+  e.clock = job.load.busy_accelerators > 0 ? e.p.busy.throughput_factor() : 1.0;
+  check_finite(e.p);
+  if (!kept) return held_of(job, e);
+  return placed.evaluated->keep(in, held_of(job, e), job.capped_node);
 }
 
 void World::uniform_sums(JobRuns& placed) {
@@ -579,10 +593,11 @@ void World::uniform_sums(JobRuns& placed) {
   placed.sum_clock = c;
 }
 
-// A phase of a uniform job reads, after the JobRuns record, its rack list, its one state and
-// its power: separate blocks, each cold since the job's last phase, and each found only through
-// the record. Asked for here, as the job's activity ends, their misses overlap the job model's
-// (JobRunner::on_activity_end) and each other's instead of coming one after another.
+// A phase of a uniform job reads, after the JobRuns record, its rack list, its one state, its
+// power and its last evaluations: separate blocks, each cold since the job's last phase, and
+// each found only through the record. Asked for here, as the job's activity ends, their misses
+// overlap the job model's (JobRunner::on_activity_end) and each other's instead of coming one after
+// another.
 void World::prefetch_phase(const Job& job) const {
   if (job.id >= job_runs_.size()) return;
   const JobRuns& placed = job_runs_[job.id];
@@ -591,6 +606,7 @@ void World::prefetch_phase(const Job& job) const {
   prefetch_lines(placed.racks.data(), placed.racks.size() * sizeof(ClusterState::RackNodes));
   prefetch_lines(placed.states.data(), sizeof(Held));
   prefetch_lines(placed.uniform_power.get(), sizeof(ClusterState::RunPower));
+  prefetch_lines(placed.evaluated.get(), sizeof(RecentEvaluations<Held>));
 }
 
 // A job with a node in a rack with a power limit stays by runs: the limit sets that rack's nodes
@@ -613,6 +629,9 @@ void World::try_uniform(JobRuns& placed) {
   // The nodes follow their runs' power (the same values) until the next phase follows this.
   placed.uniform_followed = never_followed;
   placed.inlets_checked = never_followed;
+  placed.inlet_read = never_followed;
+  if (!placed.evaluated) placed.evaluated = std::make_unique<RecentEvaluations<Held>>();
+  placed.evaluated->clear();
   placed.uniform = true;
 }
 

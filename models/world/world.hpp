@@ -44,6 +44,7 @@
 #include "models/world/power_floor.hpp"
 #include "models/world/ramp_down.hpp"
 #include "models/world/ramp_floor.hpp"
+#include "models/world/world_evaluations.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/random.hpp"
 #include "sim/simulator.hpp"
@@ -280,6 +281,13 @@ private:
     // The ClusterState::inlets_set() at which every rack's inlet was found bit-identical (never:
     // not since the job became uniform).
     std::uint64_t inlets_checked = never_followed;
+    // The first rack's inlet as read at the ClusterState::inlets_set() `inlet_read` (never: not
+    // since the job became uniform); while no inlet is set, a phase does not read it again.
+    double inlet_c = 0.0;
+    std::uint64_t inlet_read = never_followed;
+    // Its last evaluations (world_evaluations.hpp): a phase with the inputs of one of them takes
+    // its state. Emptied when the job becomes uniform.
+    std::unique_ptr<RecentEvaluations<Held>> evaluated;
   };
   // Sets the JobRuns::sum_* of a uniform job from *uniform_power and its racks.
   static void uniform_sums(JobRuns& placed);
@@ -315,6 +323,9 @@ private:
   // evaluation, the accounts moved as move_runs() moves them for one batch of every run.
   // Otherwise the job leaves uniform, and false.
   bool place_uniform(const Job& job, JobRuns& placed);
+  // What each node of a uniform job holds after its phase: evaluated at its first rack, or, when
+  // the job's last evaluations had the same inputs, theirs.
+  Held uniform_state(const Job& job, JobRuns& placed);
   // After a phase set by runs: the job becomes uniform if it can (JobRuns::uniform).
   void try_uniform(JobRuns& placed);
   // Back to runs: each run's power current, and its nodes' records written (they followed

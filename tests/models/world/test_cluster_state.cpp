@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "models/world/cluster_state.hpp"
-#include "models/world/uniform_inlets.hpp"
 #include "tests/test_lcg.hpp"
 
 using namespace joule;
@@ -124,25 +123,25 @@ TEST_CASE("a uniform job's racks at one inlet: compared again after any inlet is
   world::ClusterState& state = cluster.state;
   const std::vector<world::ClusterState::RackNodes> job = {{0, 2}, {1, 1}, {2, 2}};
   std::uint64_t checked = UINT64_MAX;  // never found so
-  CHECK(world::at_one_inlet(state, job, checked));
+  CHECK(state.at_one_inlet(job, checked));
   CHECK(checked == state.inlets_set());
   // A rack of the job set apart between two phases: the next phase compares, and finds it.
   state.set_rack_inlet_c(1, 27.5);
   CHECK(checked != state.inlets_set());
-  CHECK_FALSE(world::at_one_inlet(state, job, checked));
+  CHECK_FALSE(state.at_one_inlet(job, checked));
   // A false leaves the stamp as it was: the next phase compares again.
-  CHECK_FALSE(world::at_one_inlet(state, job, checked));
+  CHECK_FALSE(state.at_one_inlet(job, checked));
   // Back to 25 °C, and a rack outside the job set apart: compared, and at one inlet.
   state.set_rack_inlet_c(1, 25.0);
   state.set_rack_inlet_c(3, 30.0);
-  CHECK(world::at_one_inlet(state, job, checked));
+  CHECK(state.at_one_inlet(job, checked));
   CHECK(checked == state.inlets_set());
   // One ulp apart is apart (bit for bit, as the evaluation would differ).
   state.set_rack_inlet_c(2, std::nextafter(25.0, 26.0));
-  CHECK_FALSE(world::at_one_inlet(state, job, checked));
+  CHECK_FALSE(state.at_one_inlet(job, checked));
   // Every rack at the same new inlet: one inlet again.
   for (const std::uint32_t r : {0u, 1u, 2u}) state.set_rack_inlet_c(r, 26.0);
-  CHECK(world::at_one_inlet(state, job, checked));
+  CHECK(state.at_one_inlet(job, checked));
   CHECK(checked == state.inlets_set());
 }
 
