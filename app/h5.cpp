@@ -627,8 +627,13 @@ Series::Pending Series::encode_block(std::size_t rows) {
       encode(std::move(chunk), block);
       chunk = take_spare();
     } else {
-      // Its rows so far (flush), copied: appending goes on in the chunk (encode() pads the copy).
-      encode(Bytes(chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(used)), block);
+      // Its rows so far (flush), copied into a spare with zeros after them: appending goes on
+      // in the chunk. A spare, not a fresh copy: the block written just before left its chunks
+      // there (a whole block of memory more at the end of every run otherwise).
+      Bytes raw = take_spare();
+      std::memcpy(raw.data(), chunk.data(), used);
+      std::memset(raw.data() + used, 0, raw.size() - used);
+      encode(std::move(raw), block);
     }
   }
   return block;
