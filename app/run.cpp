@@ -553,6 +553,31 @@ private:
 
 }  // namespace
 
+namespace {
+
+// Where the accelerators' figures come from: the node's calibration, or with `pools:` each
+// pool's in turn ("pool 'a': …; pool 'b': …"), and their kind: `measurement` or `estimate` when
+// every pool's is that, else `mixed`.
+void write_calibration(hid_t root, const World& world) {
+  const models::compute::ClusterSpec& cluster = world.cluster();
+  const std::size_t pools = cluster.pooled ? cluster.pools.size() : 1;
+  std::string source;
+  std::size_t measured = 0;
+  for (std::size_t p = 0; p < pools; ++p) {
+    const models::compute::Calibration& c = world.pool_calibration(static_cast<std::uint32_t>(p));
+    if (pools > 1) source += (p ? "; pool '" : "pool '") + cluster.pools[p].name + "': ";
+    source += c.source;
+    measured += c.kind == models::compute::SourceKind::measurement;
+  }
+  h5::set_attr(root, "calibration_source", source);
+  h5::set_attr(root, "calibration_kind",
+               std::string(measured == pools ? "measurement"
+                           : measured == 0   ? "estimate"
+                                             : "mixed"));
+}
+
+}  // namespace
+
 Summary run(const Scenario& sc, const RunOptions& opt) {
   const auto wall_start = std::chrono::steady_clock::now();
   Summary summary;
@@ -671,11 +696,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   h5::set_attr(root, "scenario_name", sc.name);
   h5::set_attr(root, "seed", static_cast<std::int64_t>(sc.seed));
   write_provenance(root, sc, inputs.files(), opt.provenance, final_path);
-  h5::set_attr(root, "calibration_source", world.calibration().source);
-  h5::set_attr(root, "calibration_kind",
-               std::string(world.calibration().kind == models::compute::SourceKind::measurement
-                               ? "measurement"
-                               : "estimate"));
+  write_calibration(root, world);
   h5::set_attr(root, "policy", world.policy_name());
   h5::set_attr(root, "warmup_s", sc.warmup.seconds());
   h5::set_attr(root, "kpi_registry", models::world::kpi_registry_json());

@@ -96,7 +96,11 @@ public:
   const std::deque<Job>& jobs() const { return runner_->jobs(); }
   const compute::Node& node_model() const { return *node_model_; }
   const compute::ClusterSpec& cluster() const { return cluster_; }
-  const compute::Calibration& calibration() const { return calibration_; }
+  const compute::Calibration& calibration() const { return calibration_; }  // the first pool's
+  // A pool's calibration (the catalog's figures overlaid by its calibration file's).
+  const compute::Calibration& pool_calibration(std::uint32_t pool) const {
+    return pool == 0 ? calibration_ : pool_calibrations_[pool];
+  }
   double network_power_w() const { return network_power_w_; }
   // Per-GPU power distribution: bin edges, and GPU-seconds per bin since the last take.
   const std::vector<double>& gpu_power_bin_edges_w() const { return gpu_hist_->bin_edges_w(); }
@@ -407,9 +411,6 @@ private:
   sim::HandlerId pool_handler_ = 0;
   const compute::Node& pool_model(std::uint32_t pool) const {
     return pool == 0 ? *node_model_ : *pool_models_[pool];
-  }
-  const compute::Calibration& pool_calibration(std::uint32_t pool) const {
-    return pool == 0 ? calibration_ : pool_calibrations_[pool];
   }
   // A pool's accelerator cap range (power_cap_range() is the first pool's, power_cap_range(job)
   // the job's pool's).

@@ -299,3 +299,35 @@ TEST_CASE("every shipped scenario loads and builds its world") {
   }
   CHECK(count > 20);
 }
+
+TEST_CASE("the output names each pool's calibration, and their kinds together") {
+  const auto attrs = [](const std::vector<std::string>& sets, const std::string& name) {
+    app::LoadOptions load;
+    load.sets = sets;
+    load.sets.push_back("duration=1 h");
+    const auto sc =
+        app::load_scenario(std::string(JOULE_SOURCE_DIR) + "/scenarios/" + name + ".yaml", load);
+    const auto dir = test::temp_dir("calibration-attrs");
+    app::RunOptions o;
+    o.output = (dir / "x.h5").string();
+    app::run(sc, o);
+    auto f = app::h5::open_file_readonly(o.output);
+    return std::pair{app::h5::get_string_attr(f.get(), "calibration_source"),
+                     app::h5::get_string_attr(f.get(), "calibration_kind")};
+  };
+  const std::string catalog = "Joule catalog estimates (models/compute/accelerator_catalog.cpp)";
+  // One node type: its calibration, as before pools existed.
+  CHECK(attrs({}, "whatif/h100-leesburg-chw") == std::pair{catalog, std::string("estimate")});
+  // Two pools, both from the catalog: each named.
+  CHECK(attrs({}, "levers/refresh") ==
+        std::pair{"pool 'hopper': " + catalog + "; pool 'blackwell': " + catalog,
+                  std::string("estimate")});
+  // The first pool measured, the second from the catalog: "mixed", not the first pool's kind.
+  const auto [source, kind] = attrs(
+      {"cluster.pools[hopper].node.calibration={format: joule-calibration/1, chip: h100-sxm, "
+       "kind: measurement, source: test boards, static: {idle_power: 72 W, reference_temp: 30 "
+       "degC, leakage_per_kelvin: 0.01}, energy_per_op: {}}"},
+      "levers/refresh");
+  CHECK(source == "pool 'hopper': test boards; pool 'blackwell': " + catalog);
+  CHECK(kind == "mixed");
+}
