@@ -22,9 +22,10 @@ struct Run {
   double final_soc = 0;
 };
 
-// Three July days in Leesburg at 400 g/kWh and `price` (flat 80 USD/MWh by default); IT swings
-// 2–4 MW over the day; `chain` is the power_chain section.
-Run three_days(const std::string& chain_yaml, const std::string& price = "80 USD/MWh") {
+// A 5 MW facility of one rack in Leesburg from 10 July 2023, at 400 g/kWh and `price`, for
+// `duration`; `chain_yaml` is the power_chain section.
+world::Facility leesburg(const std::string& chain_yaml, sim::Time duration,
+                         const std::string& price = "80 USD/MWh") {
   const sim::ParamNode site = io::parse_yaml_text(
       "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
       "price: " +
@@ -38,7 +39,13 @@ Run three_days(const std::string& chain_yaml, const std::string& price = "80 USD
   design.it_w = 5e6;
   design.chip_heat_w = 3e6;
   design.racks = 1;
-  world::Facility f(world::facility_spec(s, scenarios, sim::days(3), design), design);
+  return world::Facility(world::facility_spec(s, scenarios, duration, design), design);
+}
+
+// Three July days in Leesburg at `price` (flat 80 USD/MWh by default); IT swings 2–4 MW over
+// the day.
+Run three_days(const std::string& chain_yaml, const std::string& price = "80 USD/MWh") {
+  world::Facility f = leesburg(chain_yaml, sim::days(3), price);
   const std::vector<double> rack_w(1, 0.0);
   Run run;
   for (int k = 0; k < 3 * 1440; ++k) {
@@ -146,19 +153,7 @@ TEST_CASE("grid import above peak_shave_above is counted, not hidden") {
 }
 
 TEST_CASE("between control steps the chain follows the IT power, and nothing else set_it brings") {
-  const sim::ParamNode site = io::parse_yaml_text(
-      "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
-      "price: 80 USD/MWh, carbon: 400 gCO2e/kWh}",
-      "site.yaml");
-  const sim::ParamNode chain = io::parse_yaml_text("{}", "chain.yaml");
-  world::FacilitySections s;
-  s.site = &site;
-  s.power_chain = &chain;
-  world::FacilityDesign design;
-  design.it_w = 5e6;
-  design.chip_heat_w = 3e6;
-  design.racks = 1;
-  world::Facility f(world::facility_spec(s, scenarios, sim::days(1), design), design);
+  world::Facility f = leesburg("{}", sim::days(1));
   f.set_it(sim::Time::zero(), 3e6, 1.8e6);
   f.control_step(sim::Time::zero(), sim::minutes(1), std::vector<double>(1, 3e6));
   const double p0_w = f.facility_power_w();
