@@ -94,9 +94,10 @@ EpwData parse_epw(std::string_view text, const std::string& name) {
   int expect_month = 1, expect_day = 1, expect_hour = 1;
   std::size_t last_data_line = lines.size();
   while (last_data_line > header_lines && lines[last_data_line - 1].empty()) --last_data_line;
+  std::vector<Field> f;  // one row's fields; its storage serves every row
   for (std::size_t li = header_lines; li < last_data_line; ++li) {
     const int line_no = static_cast<int>(li) + 1;
-    const auto f = detail::split_csv_line(lines[li]);
+    detail::split_csv_line(lines[li], f);
     if (f.size() < dhi.index + 1)
       err.fail(line_no, 0,
                "EPW data row has " + std::to_string(f.size()) + " fields, expected " +

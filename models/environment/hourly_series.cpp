@@ -42,9 +42,10 @@ HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
   out.name = name;
   out.column = value_column;
   std::int64_t prev_s = 0;
+  std::vector<detail::Field> f;  // one row's fields; its storage serves every row
   for (std::size_t li = 1; li < lines.size(); ++li) {
     const int line_no = static_cast<int>(li) + 1;
-    if (trim(std::string(lines[li])).empty()) {
+    if (lines[li].find_first_not_of(" \t") == std::string_view::npos) {
       // Blank lines are allowed only at the end of the file.
       const bool trailing =
           std::all_of(lines.begin() + static_cast<std::ptrdiff_t>(li), lines.end(),
@@ -52,7 +53,7 @@ HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
       if (trailing) break;
       err.fail(line_no, 1, "blank line inside the data");
     }
-    const auto f = detail::split_csv_line(lines[li]);
+    detail::split_csv_line(lines[li], f);
     if (f.size() < need)
       err.fail(line_no, 0,
                "row has " + std::to_string(f.size()) + " fields; column '" +

@@ -10,12 +10,18 @@
 
 namespace joule::models::environment::detail {
 
-std::vector<Field> split_csv_line(std::string_view line) {
-  std::vector<Field> out;
+void split_csv_line(std::string_view line, std::vector<Field>& out) {
+  std::size_t n = 0;  // fields so far; out's first n are this line's
+  const auto next = [&](int column) -> Field& {
+    if (n == out.size()) out.emplace_back();
+    Field& f = out[n++];
+    f.text.clear();
+    f.column = column;
+    return f;
+  };
   std::size_t i = 0;
   while (true) {
-    Field f;
-    f.column = static_cast<int>(i) + 1;
+    Field& f = next(static_cast<int>(i) + 1);
     if (i < line.size() && line[i] == '"') {
       ++i;
       while (i < line.size()) {
@@ -34,17 +40,22 @@ std::vector<Field> split_csv_line(std::string_view line) {
     } else {
       const std::size_t end = line.find(',', i);
       const std::size_t stop = end == std::string_view::npos ? line.size() : end;
-      f.text = std::string(line.substr(i, stop - i));
+      f.text.assign(line.substr(i, stop - i));
       i = stop;
     }
-    out.push_back(std::move(f));
     if (i >= line.size()) break;
     ++i;                     // the comma
     if (i == line.size()) {  // trailing comma: one more empty field
-      out.push_back(Field{"", static_cast<int>(i) + 1});
+      next(static_cast<int>(i) + 1);
       break;
     }
   }
+  out.resize(n);
+}
+
+std::vector<Field> split_csv_line(std::string_view line) {
+  std::vector<Field> out;
+  split_csv_line(line, out);
   return out;
 }
 

@@ -19,6 +19,9 @@ struct Field {
 
 // Splits one line at commas; double-quoted fields may contain commas and "" escapes.
 std::vector<Field> split_csv_line(std::string_view line);
+// The same into `out`, whose storage is reused: a reader splitting every row of a data file
+// with one vector allocates once, not once per row and growth.
+void split_csv_line(std::string_view line, std::vector<Field>& out);
 
 // The whole field as a finite decimal number (surrounding blanks allowed), else nullopt.
 std::optional<double> parse_number(std::string_view text);

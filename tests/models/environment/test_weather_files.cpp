@@ -9,6 +9,7 @@
 #include "models/environment/calendar.hpp"
 #include "models/environment/epw.hpp"
 #include "models/environment/hourly_series.hpp"
+#include "models/environment/text_table.hpp"
 #include "sim/error.hpp"
 
 using namespace joule::models::environment;
@@ -217,6 +218,45 @@ TEST_CASE("malformed CSV rows are InputErrors at file:line:column") {
   CHECK_THROWS_WITH_AS(parse_hourly_csv("Datetime (UTC),CI\n2023-01-01 00:00:00,-4\n", "c.csv",
                                         "Datetime (UTC)", "CI", true),
                        doctest::Contains("c.csv:2:21: 'CI' must be >= 0"), InputError);
+}
+
+TEST_CASE("a row split into a reused vector is the row split afresh") {
+  using detail::Field;
+  const std::vector<std::string> rows = {R"(a,"b,""c""",dd,,e)", "x,", "", R"("q"tail,1)",
+                                         R"(a,"b,""c""",dd,,e)"};
+  std::vector<Field> reused;
+  for (const std::string& row : rows) {
+    detail::split_csv_line(row, reused);
+    const std::vector<Field> fresh = detail::split_csv_line(row);
+    REQUIRE(reused.size() == fresh.size());
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+      CHECK(reused[i].text == fresh[i].text);
+      CHECK(reused[i].column == fresh[i].column);
+    }
+  }
+  // By hand: the first row's fields and their columns.
+  detail::split_csv_line(rows[0], reused);
+  REQUIRE(reused.size() == 5);
+  CHECK(reused[1].text == "b,\"c\"");
+  CHECK(reused[2].column == 13);
+  CHECK(reused[3].text.empty());
+  CHECK(reused[4].column == 17);
+  detail::split_csv_line(rows[1], reused);
+  REQUIRE(reused.size() == 2);  // the trailing comma's empty field
+  CHECK(reused[1].text.empty());
+  CHECK(reused[1].column == 3);
+}
+
+TEST_CASE("CSV blank lines: only at the end of the data") {
+  const std::string head = "Datetime (UTC),Price (USD/MWh)\n";
+  const std::string r0 = "2023-01-01 00:00:00+00:00,21.5\n";
+  const std::string r1 = "2023-01-01 01:00:00+00:00,22.5\n";
+  auto parse = [](const std::string& text) {
+    return parse_hourly_csv(text, "p.csv", "Datetime (UTC)", "Price (USD/MWh)", false);
+  };
+  CHECK(parse(head + r0 + r1 + " \t\n\n").values == std::vector<double>{21.5, 22.5});
+  CHECK_THROWS_WITH_AS(parse(head + r0 + "\t \n" + r1),
+                       doctest::Contains("p.csv:3:1: blank line inside the data"), InputError);
 }
 
 TEST_CASE("calendar arithmetic") {
