@@ -1,8 +1,10 @@
 #include "sim/simulator.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace joule::sim {
 
@@ -202,25 +204,43 @@ void Simulator::lower_base(Key key) {
 }
 
 namespace {
-// Sorts at most drained_keys distinct keys into descending order without a data-dependent
-// branch: each key's place is the number of keys above it. An insertion sort did fewer
-// comparisons but mispredicted its inner loop's exit about once per key, and at 1e2-1e3
-// pending events that was most of the queue's own time (docs/reliability.md).
-template <class Key>
-inline void sort_descending(Key* keys, std::size_t n) {
-  Key copy[drained_keys];
-  unsigned place[drained_keys] = {};
-  for (std::size_t i = 0; i < n; ++i) {
-    const Key k = keys[i];
-    copy[i] = k;
-    // Each pair is compared once: the lower of the two gains one place.
-    for (std::size_t j = i + 1; j < n; ++j) {
-      const unsigned j_above = keys[j] > k;
+// Sorts n distinct keys (n <= drained_keys) into descending order without a data-dependent
+// branch: each key's place is the number of keys above it, counting every pair once (the
+// lower of the two gains one place). An insertion sort did fewer comparisons but mispredicted
+// its inner loop's exit about once per key, most of the queue's own time at 1e2-1e3 pending
+// events (docs/reliability.md). The count of keys is a template argument and every loop is
+// unrolled: with n only known at run time the loops' exits were themselves mispredicted, about
+// once per key still. One indirect call per drained bucket picks the sort for its size.
+template <std::size_t N, class Key>
+[[gnu::noinline]] void sort_descending_n(Key* keys) {
+  Key copy[N];
+  unsigned place[N] = {};
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < N; ++i) copy[i] = keys[i];
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < N; ++i)
+#pragma GCC unroll 16
+    for (std::size_t j = i + 1; j < N; ++j) {
+      const unsigned j_above = copy[j] > copy[i];
       place[i] += j_above;
       place[j] += 1 - j_above;
     }
-  }
-  for (std::size_t i = 0; i < n; ++i) keys[place[i]] = copy[i];
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < N; ++i) keys[place[i]] = copy[i];
+}
+
+// sorts[n] sorts n keys, for n from 2 to drained_keys (0 and 1 keys need no sort).
+template <class Key, std::size_t... N>
+constexpr auto sorts_by_size(std::index_sequence<N...>) {
+  return std::array<void (*)(Key*), sizeof...(N)>{
+      (N < 2 ? nullptr : sort_descending_n<(N < 2 ? 2 : N), Key>)...};
+}
+
+template <class Key>
+inline void sort_descending(Key* keys, std::size_t n) {
+  static_assert(drained_keys <= 16, "the sorts' loops are unrolled 16 times at most");
+  static constexpr auto sorts = sorts_by_size<Key>(std::make_index_sequence<drained_keys + 1>{});
+  if (n > 1) sorts[n](keys);
 }
 }  // namespace
 
