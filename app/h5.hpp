@@ -17,6 +17,7 @@
 #include <hdf5.h>
 
 #include <array>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -29,6 +30,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace joule::app::h5 {
@@ -120,7 +122,28 @@ void make_scale(hid_t dataset, const std::string& name);
 // Attaches the scales `dims` to the axes of `dataset`, in order.
 void attach(hid_t dataset, const std::vector<const Dimension*>& dims);
 
-using Bytes = std::vector<unsigned char>;
+// Value-initializing an element of Bytes (resize(n), Bytes(n)) leaves its byte as it was: a
+// chunk buffer is written whole before anything reads it, and zero-filling it first (2 % of a
+// 10k-GPU year, memset) only costs; ask for zeros with Bytes(n, 0) or resize(n, 0).
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using Bytes = std::vector<unsigned char, DefaultInitAllocator<unsigned char>>;
 
 // How an extendible series is stored: the file's floating-point type (IEEE, little-endian) and
 // the filters declared on the dataset. Joule's choices per trace are in docs/output-format.md
@@ -238,38 +261,50 @@ public:
   Dimension dimension() const { return {name_, dataset_.get()}; }
   hid_t id() const { return dataset_.get(); }
   // 1-D: the value written in place, in the file's type (a call per sample of every trace).
-  void append(double value) {
-    Bytes& chunk = chunks_.front();
-    const std::size_t offset = buffered_rows_ * item_size_;
-    if (offset == chunk.size()) chunk.resize(offset + item_size_);  // in the first block
-    store(chunk.data() + offset, &value, 1);
+  // False when it reads back non-finite (NaN, inf, or a finite double beyond float32's range in
+  // a float32 series): the caller decides whether that is an error.
+  bool append(double value) {
+    const bool finite = store(next_, &value, 1);
+    next_ += item_size_;
     if (++buffered_rows_ == chunk_rows_) hand_off();
+    return finite;
   }
-  void append_row(const double* values);  // 2-D
+  // 2-D: a row of `columns` values. False when any of them reads back non-finite (holds()).
+  bool append_row(const double* values);
   // Writes every row appended so far (a partial last block too: it is written again, whole,
   // when later rows fill it).
   void flush();
   std::size_t rows() const { return rows_written_ + buffered_rows_; }
-  // The largest magnitude the file's type holds (a larger finite value would read back as inf).
-  double max_value() const {
-    return item_size_ == sizeof(float) ? std::numeric_limits<float>::max()
-                                       : std::numeric_limits<double>::max();
+  // Whether `value` reads back finite from the file's type (not NaN, not inf, and for float32
+  // not a finite double that rounds to inf).
+  bool holds(double value) const {
+    return item_size_ == sizeof(float) ? std::isfinite(static_cast<float>(value))
+                                       : std::isfinite(value);
   }
   // Chunks stored with an earlier chunk's compressed bytes (Storage::reuse_repeats): the
   // series' previous chunk's, or, with a worker, a recent one's (RecentChunks).
   std::size_t reused_chunks() const { return reused_; }
 
 private:
-  // `n` values at `at`, in the file's type (a float32 value rounded to nearest).
-  void store(unsigned char* at, const double* values, std::size_t n) const {
+  // `n` values at `at`, in the file's type (a float32 value rounded to nearest); false when one
+  // of them is stored non-finite. The test is on the stored bits (exponent all ones), in the
+  // same pass as the rounding, which vectorizes: a separate test of the doubles did not.
+  bool store(unsigned char* at, const double* values, std::size_t n) const {
     if (item_size_ == sizeof(double)) {
       std::memcpy(at, values, n * sizeof(double));
-      return;
+      bool finite = true;
+      for (std::size_t i = 0; i < n; ++i) finite &= std::isfinite(values[i]);
+      return finite;
     }
+    std::uint32_t non_finite = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const auto rounded = static_cast<float>(values[i]);
+      std::uint32_t bits;
+      std::memcpy(&bits, &rounded, sizeof bits);
+      non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
       std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
     }
+    return non_finite == 0;
   }
   // A block of rows handed off: its chunks, column block by column block, and the raw bytes of
   // those encoded for it (taken back as spares once written).
@@ -290,27 +325,31 @@ private:
   void keep_spare(Bytes&& raw);
   [[noreturn]] void fail(const std::exception& e) const;
 
+  // What append() reads and writes, side by side: a facility sample appends one value to each
+  // of some 35 series, whose fields are out of cache by the next sample, so one line to fetch,
+  // not three (and not the chunk's address through chunks_ as well).
+  std::size_t item_size_;
+  unsigned char* next_ = nullptr;  // 1-D: where the next value goes (in chunks_.front())
+  std::size_t buffered_rows_ = 0;
+  std::size_t chunk_rows_;
   Handle dataset_;
   std::string name_;
   std::size_t columns_;
   std::size_t width_;
-  std::size_t chunk_rows_;
   std::size_t chunk_columns_;  // width_ when a chunk holds whole rows
   Storage storage_;
   ChunkWorker* worker_;
-  std::size_t item_size_;
   std::size_t chunk_bytes_;  // a whole chunk's, edge chunks too
   // The block being filled: its chunks side by side (one, unless Storage::chunk_columns is
   // narrower than the row), each in the chunk's own layout and the file's type, so that a full
-  // block is encoded as it stands, with no gathering of columns. Through the first block each
-  // grows row by row (a chunk's worth reserved, not zero-filled: 32 MiB per matrix at 31,250
-  // racks); after it, each is a spare of a whole chunk's size. Rows [0, buffered_rows_) hold the
-  // values appended; the columns past the row's last are zeros.
+  // block is encoded as it stands, with no gathering of columns. Each is a whole chunk's size,
+  // its bytes left as they were (Bytes does not zero-fill: the first block's pages are touched
+  // only as rows reach them, 32 MiB per matrix at 31,250 racks). Rows [0, buffered_rows_) hold
+  // the values appended; the columns past the row's last are zeros.
   std::vector<Bytes> chunks_;
   // Chunk-sized buffers whose chunks are written and whose encoding no longer reads them: the
   // next chunks' bytes go there, not to fresh memory (zero-filled, page-faulted) every block.
   std::vector<Bytes> spares_;
-  std::size_t buffered_rows_ = 0;
   std::size_t rows_written_ = 0;  // rows of the blocks handed off
   hsize_t extent_ = 0;            // rows of the dataset in the file
   std::optional<Pending> pending_;

@@ -317,16 +317,13 @@ private:
   struct Slot {
     h5::Series* series = nullptr;
     std::string key;
-    double max = 0;  // the series' largest storable magnitude
   };
-  Slot slot(const std::string& key) const {
-    h5::Series* series = series_.at(key).get();
-    return {series, key, series->max_value()};
-  }
-  // A value: finite, and within its series' type (a float32 trace's range).
-  void put(const Slot& s, double v) {
-    if (!(std::fabs(v) <= s.max)) non_finite(s.key, v);  // NaN: false
-    s.series->append(v);
+  Slot slot(const std::string& key) const { return {series_.at(key).get(), key}; }
+  // A value: finite, and within its series' type (a float32 trace's range). The series tells,
+  // from the bits it stored. Inlined into the ~35 calls of a facility sample (a dozen
+  // instructions each, where a call saved and restored three registers around them).
+  [[gnu::always_inline]] void put(const Slot& s, double v) {
+    if (!s.series->append(v)) non_finite(s.key, v);
   }
   // A non-finite value is a bug (or an input no check caught): stop, naming the model.
   [[noreturn]] void non_finite(const std::string& key, double v) const {
@@ -346,15 +343,11 @@ private:
                              " at " + sim::to_string(world_.simulator().now()));
   }
   // A row of a matrix: finite, and within the series' type (float32's range: matrix_storage).
-  void put_row(h5::Series& series, const std::string& key, const double* row, std::size_t n) {
-    // One pass without a branch per value (it vectorizes), then the first bad value if any.
-    const double max = series.max_value();
-    bool in_range = true;
-    for (std::size_t i = 0; i < n; ++i) in_range &= std::fabs(row[i]) <= max;  // NaN: false
-    if (!in_range)
-      for (std::size_t i = 0; i < n; ++i)
-        if (!(std::fabs(row[i]) <= max)) non_finite(key, row[i]);
-    series.append_row(row);
+  // The series tests the values as it stores them; the first bad one is looked for only then.
+  void put_row(h5::Series& series, const char* key, const double* row, std::size_t n) {
+    if (series.append_row(row)) return;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!series.holds(row[i])) non_finite(key, row[i]);
   }
 
   void sample_facility() {

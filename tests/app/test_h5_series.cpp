@@ -409,21 +409,23 @@ TEST_CASE("a chunk equal to another series' recent chunk is stored with its enco
 }
 
 TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {
-  // 8-byte values 8 at a time and the rest one by one (19 values: 16 + 3), 4-byte values one by
-  // one; each against the definition, out[k n + i] = raw[i size + k].
-  for (const std::size_t item : {std::size_t{8}, std::size_t{4}}) {
-    const std::size_t n = 19;
-    h5::Bytes raw(n * item), out(n * item);
-    for (std::size_t b = 0; b < raw.size(); ++b) raw[b] = static_cast<unsigned char>(b * 37 + 11);
-    h5::shuffle_bytes(raw.data(), raw.size(), item, out.data());
-    for (std::size_t k = 0; k < item; ++k)
-      for (std::size_t i = 0; i < n; ++i) {
-        CAPTURE(item);
-        CAPTURE(k);
-        CAPTURE(i);
-        REQUIRE(out[k * n + i] == raw[i * item + k]);
-      }
-  }
+  // 8-byte values 8 at a time and the rest one by one (19 values: 16 + 3; 37: 32 + 5), 4-byte
+  // values in the loop the compiler vectorizes (16 at a time and the rest); each against the
+  // definition, out[k n + i] = raw[i size + k].
+  for (const std::size_t item : {std::size_t{8}, std::size_t{4}})
+    for (const std::size_t n : {std::size_t{19}, std::size_t{37}}) {
+      h5::Bytes raw(n * item), out(n * item);
+      for (std::size_t b = 0; b < raw.size(); ++b) raw[b] = static_cast<unsigned char>(b * 37 + 11);
+      h5::shuffle_bytes(raw.data(), raw.size(), item, out.data());
+      for (std::size_t k = 0; k < item; ++k)
+        for (std::size_t i = 0; i < n; ++i) {
+          CAPTURE(item);
+          CAPTURE(n);
+          CAPTURE(k);
+          CAPTURE(i);
+          REQUIRE(out[k * n + i] == raw[i * item + k]);
+        }
+    }
   // By hand: two 8-byte values 0x0807060504030201 and 0x1817161514131211 (little-endian) and
   // six zero values: plane 0 holds 01 11 0 0 0 0 0 0, plane 7 holds 08 18 0 ...
   h5::Bytes raw(64, 0), out(64);
@@ -436,6 +438,39 @@ TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") 
   CHECK(out[2] == 0);
   CHECK(out[7 * 8] == 0x08);
   CHECK(out[7 * 8 + 1] == 0x18);
+}
+
+TEST_CASE("append says whether the value reads back finite from the series' type") {
+  // float32 holds up to 3.4e38: 1e39 is a finite double that would read back as inf.
+  const auto dir = test::temp_dir("h5-finite");
+  h5::Handle file = h5::create_file((dir / "f.h5").string());
+  {
+    h5::Series f32(file.get(), "f32", {"float32", "1"}, {}, 0, {h5::Precision::float32, true, 4});
+    CHECK(f32.append(1.5));
+    CHECK(f32.append(3e38));
+    CHECK_FALSE(f32.append(1e39));
+    CHECK_FALSE(f32.append(-1e39));
+    CHECK_FALSE(f32.append(std::nan("")));
+    CHECK_FALSE(f32.append(HUGE_VAL));
+    CHECK(f32.holds(-3e38));
+    CHECK_FALSE(f32.holds(1e39));
+    h5::Series f64(file.get(), "f64", {"float64", "1"}, {});
+    CHECK(f64.append(1e39));
+    CHECK_FALSE(f64.append(-HUGE_VAL));
+    CHECK_FALSE(f64.holds(std::nan("")));
+    h5::Storage narrow{h5::Precision::float32, false, 4};
+    narrow.chunk_columns = 2;  // the bad value in the second of two chunks
+    h5::Series m(file.get(), "m", {"matrix", "1"}, {}, 4, narrow);
+    const double good[4] = {1, 2, 3, 4}, bad[4] = {1, 2, 3, 1e39};
+    CHECK(m.append_row(good));
+    CHECK_FALSE(m.append_row(bad));
+    CHECK(m.append_row(good));  // each row for itself
+    f32.flush();
+    f64.flush();
+    m.flush();
+  }
+  h5::close_file(file);
+  fs::remove_all(dir);
 }
 
 namespace {
@@ -492,6 +527,31 @@ TEST_CASE("a matrix in chunks narrower than its rows: 16 x 4 chunks, the values 
       CAPTURE(c);
       REQUIRE(back[r * 10 + c] == static_cast<double>(static_cast<float>(value(r, c))));
     }
+  // The edge chunks as stored: columns 10 and 11 (past the row's last) are zeros in every row
+  // block, whose buffers are not zero-filled when made (h5::Bytes) and, after the first block,
+  // may hold an earlier chunk's bytes; so are the last block's rows past row 37.
+  for (const hsize_t row : {hsize_t{0}, hsize_t{16}, hsize_t{32}}) {
+    CAPTURE(row);
+    const hsize_t offset[2] = {row, 8};
+    hsize_t stored = 0;
+    REQUIRE(H5Dget_chunk_storage_size(ds.get(), offset, &stored) >= 0);
+    h5::Bytes chunk(stored);
+    std::uint32_t mask = 1;
+    REQUIRE(H5Dread_chunk(ds.get(), H5P_DEFAULT, offset, &mask, chunk.data()) >= 0);
+    h5::Bytes raw(16 * 4 * sizeof(float));
+    uLongf size = raw.size();
+    REQUIRE(uncompress(raw.data(), &size, chunk.data(), chunk.size()) == Z_OK);
+    REQUIRE(size == raw.size());
+    for (std::size_t r = 0; r < 16; ++r)
+      for (std::size_t c = 0; c < 4; ++c) {
+        CAPTURE(r);
+        CAPTURE(c);
+        float stored_value = 0;
+        std::memcpy(&stored_value, raw.data() + (r * 4 + c) * sizeof(float), sizeof(float));
+        const bool inside = row + r < 37 && 8 + c < 10;
+        CHECK(stored_value == (inside ? static_cast<float>(value(row + r, 8 + c)) : 0.0f));
+      }
+  }
   file.reset();
   fs::remove_all(dir);
 }
