@@ -43,6 +43,23 @@ sim::InputError too_long(const sim::Location& where, const std::string& name,
                                     e.what() + "); check params, gpus and mfu");
 }
 
+// JobRunner::node_load() written into `load` field by field. An activity's load goes straight
+// into the job's record: built in a local and then copied, the copy read the fields just
+// stored back as wider words, and waited for the stores (a stall at every activity).
+void write_node_load(compute::NodeLoad& load, const compute::ClusterSpec& cluster, const Job& job,
+                     const compute::OpRates& rates, bool computing) {
+  const int per_node = std::max(1, cluster.node.accelerators);
+  load.busy_accelerators = std::min(
+      per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
+  load.per_accelerator = rates;
+  // Host CPUs and NICs follow what the job's accelerators do (compute::host_load).
+  const auto host =
+      compute::host_load(*cluster.pools[job.model_pool].node.type, load.busy_accelerators, rates);
+  load.cpu_util = host.cpu;
+  load.utilization = computing ? job.utilization : 0.0;
+  load.nic_util = host.nic;  // not beside cpu_util: paired, the two went through the stack too
+}
+
 }  // namespace
 
 JobRunner::JobRunner(sim::Simulator& sim, const compute::ClusterSpec& cluster,
@@ -289,7 +306,7 @@ void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
     finish(job);
     return;
   }
-  job.load = node_load(job, activity.rates, computing(activity.kind));
+  write_node_load(job.load, cluster_, job, activity.rates, computing(activity.kind));
   apply_load(job);
   reschedule_end(job);
 }
@@ -349,7 +366,7 @@ void JobRunner::resume(Job& job) {
   if (job.state != JobState::running || !job.paused) return;
   job.paused = false;
   if (job.reconfiguring) return;  // on_reconfigured() puts its activity back
-  job.load = node_load(job, job.activity.rates, computing(job.activity.kind));
+  write_node_load(job.load, cluster_, job, job.activity.rates, computing(job.activity.kind));
   apply_load(job);
   reschedule_end(job);
   schedule_failure(job);
@@ -396,7 +413,7 @@ void JobRunner::on_reconfigured(std::uint32_t job_id) {
   job.reconfigure_event = {};
   job.reconfiguring = false;
   if (job.state == JobState::running && !job.paused) {
-    job.load = node_load(job, job.activity.rates, computing(job.activity.kind));
+    write_node_load(job.load, cluster_, job, job.activity.rates, computing(job.activity.kind));
     apply_load(job);
     reschedule_end(job);
     schedule_failure(job);
@@ -524,16 +541,7 @@ sim::Time JobRunner::nominal_left(const Job& job) const {
 compute::NodeLoad JobRunner::node_load(const Job& job, const compute::OpRates& rates,
                                        bool computing) const {
   compute::NodeLoad load;
-  const int per_node = std::max(1, cluster_.node.accelerators);
-  load.busy_accelerators = std::min(
-      per_node, (job.request.gpus + job.request.nodes - 1) / std::max(1, job.request.nodes));
-  load.per_accelerator = rates;
-  // Host CPUs and NICs follow what the job's accelerators do (compute::host_load).
-  const auto host =
-      compute::host_load(*cluster_.pools[job.model_pool].node.type, load.busy_accelerators, rates);
-  load.cpu_util = host.cpu;
-  load.nic_util = host.nic;
-  load.utilization = computing ? job.utilization : 0.0;
+  write_node_load(load, cluster_, job, rates, computing);
   return load;
 }
 

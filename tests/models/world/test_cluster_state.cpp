@@ -181,3 +181,55 @@ TEST_CASE("racks' accelerators: many changed racks in rack order, few from the l
   CHECK(acc(61) == std::pair{70.0, 0.9});
   CHECK(acc(60) == std::pair{0.0, 0.5});
 }
+
+TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT's sums by hand") {
+  // 4 racks of 2 nodes; pool 0 holds racks 0-1, pool 1 racks 2-3. Whole watts, whole seconds:
+  // every sum below is exact, so the checks are to the bit.
+  sim::Simulator sim;
+  compute::ClusterSpec spec = Cluster::spec_of(4, 2);
+  spec.pools.resize(2);
+  spec.pools[0].rack_count = 2;
+  spec.pools[1].first_rack = 2;
+  spec.pools[1].rack_count = 2;
+  world::ClusterState state(spec, sim, 25.0);
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower idle{}, busy{1000.0, 600.0, 50.0, 1.0}, hot{1500.0, 900.0, 60.0, 1.0};
+  // t = 0: 6 nodes (2 + 1 in pool 0, 2 + 1 in pool 1) from idle to 1 kW.
+  const std::vector<RackNodes> a{{0, 2}, {1, 1}, {2, 2}, {3, 1}};
+  CHECK(state.move_nodes_power(a, idle, busy));
+  CHECK(state.pool_it_power_w()[0] == 3000.0);
+  CHECK(state.pool_it_power_w()[1] == 3000.0);
+  CHECK(state.pool_chip_power_w()[0] == 1800.0);
+  CHECK(state.pool_chip_power_w()[1] == 1800.0);
+  CHECK(state.it_power_w() == 6000.0);
+  // t = 10 s: one node of rack 2 to 1.5 kW (rack 2 brought up to 10 s: 2 kW × 10 s).
+  sim.run_until(sim::seconds(10));
+  const std::vector<RackNodes> b{{2, 1}};
+  CHECK(state.move_nodes_power(b, busy, hot));
+  CHECK(state.pool_it_power_w()[0] == 3000.0);
+  CHECK(state.pool_it_power_w()[1] == 3500.0);    // 3,000 + 500
+  CHECK(state.pool_chip_power_w()[1] == 2100.0);  // 1,800 + 300
+  // t = 25 s: a node still at 1 kW in racks 1 (pool 0), 2 and 3 (pool 1) back to idle: racks 1
+  // and 3 were last brought up at 0 s (25 s elapsed), rack 2 between them at 10 s (15 s).
+  sim.run_until(sim::seconds(25));
+  const std::vector<RackNodes> c{{1, 1}, {2, 1}, {3, 1}};
+  CHECK(state.move_nodes_power(c, busy, idle));
+  CHECK(state.pool_it_power_w()[0] == 2000.0);    // 3,000 − 1,000
+  CHECK(state.pool_it_power_w()[1] == 1500.0);    // 3,500 − 2 × 1,000
+  CHECK(state.pool_chip_power_w()[0] == 1200.0);  // 1,800 − 600
+  CHECK(state.pool_chip_power_w()[1] == 900.0);   // 2,100 − 2 × 600
+  CHECK(state.it_power_w() == 3500.0);
+  CHECK(state.chip_power_w() == 2100.0);  // 3,600 + 300 − 3 × 600
+  CHECK(state.rack_power_w(0) == 2000.0);
+  CHECK(state.rack_power_w(1) == 0.0);
+  CHECK(state.rack_power_w(2) == 1500.0);
+  CHECK(state.rack_power_w(3) == 0.0);
+  sim.run_until(sim::seconds(30));
+  const auto& racks = state.rack_accounts();
+  CHECK(racks[0].energy_j == 2000.0 * 30);
+  CHECK(racks[1].energy_j == 1000.0 * 25);
+  CHECK(racks[2].energy_j == 2000.0 * 10 + 2500.0 * 15 + 1500.0 * 5);
+  CHECK(racks[3].energy_j == 1000.0 * 25);
+  CHECK(state.it_energy_j() == 6000.0 * 10 + 6500.0 * 15 + 3500.0 * 5);
+}
