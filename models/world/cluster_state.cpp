@@ -149,13 +149,12 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
     if (accelerators) accelerators_changed(r.rack);
     if (!wall) continue;
     RackAccount& rack = racks_[r.rack];
-    if (rack.last_update != now) {  // RackAccount::update_to(now)
+    if (rack.last_update != now) {
       if (rack.last_update != elapsed_from) {
         elapsed_from = rack.last_update;
         elapsed_s = (now - elapsed_from).seconds();
       }
-      rack.energy_j += rack.power_w * elapsed_s;
-      rack.last_update = now;
+      rack.update_to(now, elapsed_s);
     }
     rack.power_w += count * wall_w;
     pool_it_w += count * wall_w;

@@ -38,7 +38,12 @@ struct RackAccount {
   sim::Time last_update;
   void update_to(sim::Time now) {
     if (now == last_update) return;
-    energy_j += power_w * (now - last_update).seconds();
+    update_to(now, (now - last_update).seconds());
+  }
+  // The same with `elapsed_s` = (now − last_update) in seconds from the caller, who divides once
+  // for the racks it brings up from one instant (ClusterState::move_nodes_power).
+  void update_to(sim::Time now, double elapsed_s) {
+    energy_j += power_w * elapsed_s;
     last_update = now;
   }
 };
