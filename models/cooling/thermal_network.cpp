@@ -661,6 +661,7 @@ int ThermalNetwork::new_class(const Class& like) {
   b.classes[i] = c;
   b.count[i] = 0;
   b.state_key[i] = state_hash(c, b.types[static_cast<std::size_t>(c.type)].size);
+  b.rekeyed.push_back(id);
   touch_class(id);
   return id;
 }
@@ -673,6 +674,7 @@ void ThermalNetwork::move_group(int group, int to) {
     Class& f = b.classes[static_cast<std::size_t>(from)];
     b.members.unlink(f, group);
     b.count[static_cast<std::size_t>(from)] = f.count;
+    b.slots_freed = b.slots_freed || f.count == 0;
     touch_class(from);
   }
   Class& t = b.classes[static_cast<std::size_t>(to)];
@@ -807,6 +809,9 @@ void ThermalNetwork::build_classes() {
   b.term.clear();
   b.pending.clear();
   b.all_pending = true;
+  b.rekeyed.clear();
+  b.index_valid = false;
+  b.slots_freed = true;
   b.free_classes.clear();
   b.splits.clear();
   b.class_of.assign(groups, -1);
@@ -847,6 +852,9 @@ void ThermalNetwork::drop_classes() {
   b.term.clear();
   b.pending.clear();
   b.all_pending = true;
+  b.rekeyed.clear();
+  b.index_valid = false;
+  b.slots_freed = true;
   b.free_classes.clear();
   b.splits.clear();
   aggregated_ = false;
@@ -863,13 +871,63 @@ int ThermalNetwork::group_classes() const {
 // the slots left empty are kept for reuse, the lowest first. Each class's state hash is kept
 // from its last change (Blocks::state_key): a probe compares hashes, and states only when they
 // agree.
+//
+// After a merge the live classes' states are pairwise distinct, and a class's state changes
+// only where its hash is set again (a solve that moved t, or a class made by a split). So two
+// classes can have become equal only if one of them was rekeyed since: the step looks each
+// rekeyed class up in the table kept from the last merge, and when none finds an equal live
+// class there is nothing to merge (the pass over every class would have merged nothing). When
+// one does, or the table is not valid or is full, every class goes through the pass, in id
+// order: the same merges in the same order.
 void ThermalNetwork::merge_classes() {
+  Blocks& b = *blocks_;
+  if (!incremental_ || !merge_rekeyed()) merge_all();
+  b.rekeyed.clear();
+  b.splits.clear();
+  free_slots();
+}
+
+bool ThermalNetwork::merge_rekeyed() {
+  Blocks& b = *blocks_;
+  if (!b.index_valid) return false;
+  const std::size_t size = b.table.size(), mask = size - 1, slots = b.classes.size();
+  for (const int x : b.rekeyed) {
+    const auto id = static_cast<std::size_t>(x);
+    if (id >= slots || b.count[id] == 0) continue;
+    if (2 * (b.index_entries + 1) > size) return false;  // full: built anew
+    const std::uint64_t key = b.state_key[id];
+    std::size_t slot = static_cast<std::size_t>(key) & mask;
+    bool present = false;
+    for (int other; (other = b.table[slot]) >= 0; slot = (slot + 1) & mask) {
+      const auto o = static_cast<std::size_t>(other);
+      if (o == id) {
+        present = true;
+      } else if (o < slots && b.count[o] > 0 && b.state_key[o] == key &&
+                 same_state(b.classes[o], b.classes[id])) {
+        return false;  // these two merge
+      }
+    }
+    if (!present) {
+      b.table[slot] = x;
+      ++b.index_entries;
+    }
+  }
+  return true;
+}
+
+void ThermalNetwork::merge_all() {
   Blocks& b = *blocks_;
   std::size_t live = 0;
   for (const int n : b.count) live += n > 0;
-  std::size_t size = 16;
-  while (size < 2 * live) size *= 2;
+  // Sparse (a sixteenth full at most when built), so that the rekeyed classes of the next
+  // steps can be added before it must be built again. Which classes merge does not depend on
+  // the table's size: it holds one class per state, found on its hash's probe path.
+  std::size_t size = 64;
+  while (size < 16 * live) size *= 2;
   b.table.assign(size, -1);
+  ++b.full_merges;
+  b.index_entries = live;
+  b.index_valid = true;
   const std::size_t mask = size - 1;
   for (std::size_t id = 0; id < b.classes.size(); ++id) {
     if (b.count[id] == 0) continue;
@@ -899,6 +957,7 @@ void ThermalNetwork::merge_classes() {
         b.members.splice_front(into, from, last);
         b.count[static_cast<std::size_t>(into_id)] = into.count;
         b.count[static_cast<std::size_t>(from_id)] = 0;
+        b.slots_freed = true;
         touch_class(into_id);
         touch_class(from_id);
         b.table[slot] = into_id;
@@ -907,7 +966,12 @@ void ThermalNetwork::merge_classes() {
       slot = (slot + 1) & mask;
     }
   }
-  b.splits.clear();
+}
+
+void ThermalNetwork::free_slots() {
+  Blocks& b = *blocks_;
+  if (!b.slots_freed) return;
+  b.slots_freed = false;
   std::size_t n = b.classes.size();
   while (n > 0 && b.count[n - 1] == 0) --n;
   if (n < b.classes.size()) resize_classes(n);
@@ -1062,6 +1126,7 @@ void ThermalNetwork::solve_blocks() {
     if (moved) {
       c.y_valid = false;
       b.state_key[static_cast<std::size_t>(id)] = state_hash(c, m);
+      b.rekeyed.push_back(id);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves.
     if (moved || zero) touch_class(id);

@@ -54,8 +54,10 @@
 // its type couples it to the hubs (G ≠ 0: with the CRAHs keeping up, G = 0 and the racks see
 // the room only through the hub sums). The hub sums still add every class's term in class order
 // (the cached terms, the same numbers as recomputed), and the merge hashes each class's state
-// once per change of state (the hash kept), so a step costs O(classes) additions and table
-// probes plus O(classes that moved) solves. With G = 0 and a finite x_h, y − 0·x_h = y for every
+// once per change of state (the hash kept) and looks up only the classes rekeyed since the last
+// merge in a table kept from it (merge_classes()), so a step costs O(classes) additions plus
+// O(classes that moved) solves and table probes, and a pass over every class at the steps
+// where some classes merge. With G = 0 and a finite x_h, y − 0·x_h = y for every
 // y ≠ 0; a class with a zero in y_c is solved every step. `set_incremental(false)` solves every
 // class every step (the tests compare both, bit for bit).
 //
@@ -150,14 +152,17 @@ public:
     general_only_ = on;
     dirty_ = refill_all_ = true;
   }
-  // Solve only the classes whose inputs changed (see above; on by default), or every class at
-  // every step: the same bits either way.
+  // Solve only the classes whose inputs changed and merge by the rekeyed classes (see above; on
+  // by default), or solve and merge every class at every step: the same bits either way.
   void set_incremental(bool on) {
     incremental_ = on;
     if (blocks_) blocks_->all_pending = true;
   }
   // Classes solved at the last step (every class with members without the skip).
   int classes_solved() const { return blocks_ ? blocks_->solved : 0; }
+  // Merges (one per step) that went through every class; the others looked up only the classes
+  // rekeyed since the last merge (see merge_classes()). Without the skip every merge does.
+  long full_merges() const { return blocks_ ? blocks_->full_merges : 0; }
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
@@ -317,8 +322,23 @@ private:
     // their fixed point); every class when `all_pending`. May hold an id twice or a freed one.
     std::vector<int> pending, work;
     bool all_pending = true;
-    int solved = 0;              // classes solved at the last step
-    std::vector<int> table;      // work: open addressing of classes by state, for merging
+    int solved = 0;  // classes solved at the last step
+    // Open addressing of the live classes by state hash, kept from one merge to the next
+    // (merge_classes()): an entry is a class id, read with its present state_key, count and
+    // state, so entries left behind by a class that moved on, emptied or was freed are skipped
+    // rather than removed. `index_valid`: every live class has an entry on its hash's probe
+    // path; `index_entries`: entries since the table was last built (its load).
+    std::vector<int> table;
+    bool index_valid = false;
+    std::size_t index_entries = 0;
+    long full_merges = 0;  // merge_all() calls (tests)
+    // A class emptied since the last free_slots(): without one, the free slots left are those
+    // listed (new_class() takes the lowest first, so the rest stay in order) and the last slot
+    // is taken.
+    bool slots_freed = true;
+    // Classes whose state hash was set since the last merge (made, or moved by a solve): the
+    // only ones that can have come to equal another class. May hold an id twice or a freed one.
+    std::vector<int> rekeyed;
     std::vector<double> xh, rh;  // work
     Eigen::VectorXd r;
     long groups_inverted = 0;  // type inversions over the network's life (tests)
@@ -355,6 +375,9 @@ private:
   }
   void split(int group, int what, std::uint64_t bits);  // moves a group that changed
   void merge_classes();
+  bool merge_rekeyed();  // merge_classes() when no classes merge; false: some might
+  void merge_all();      // merge_classes() over every class, the table built anew
+  void free_slots();     // after a merge: trailing empty slots dropped, free_classes rebuilt
   void solve_blocks();
   Link add_link(LinkData d);
   template <typename F>

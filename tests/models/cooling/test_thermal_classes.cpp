@@ -217,6 +217,13 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
   // hold: the implicit step can also cycle between states a few ulps apart.
   CHECK(quiet_steps > 10);
   CHECK(partial_steps > 50);
+  // The merge, too, took the lookup of the rekeyed classes at most steps (the full hall merges
+  // every class at every step), and went through every class at others: the first merge after
+  // the classes were built, steps where classes merged (the jobs' racks coming back to idle).
+  const long full_merges = skip.network().full_merges();
+  CHECK(full.network().full_merges() >= 390);
+  CHECK(full_merges > 5);
+  CHECK(full_merges < 200);
 }
 
 TEST_CASE("a rack's power set through its group and its inlet read from its class, as by node") {
