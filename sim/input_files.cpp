@@ -3,9 +3,7 @@
 #include <openssl/sha.h>
 
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "sim/input_file.hpp"
 
