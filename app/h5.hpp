@@ -269,6 +269,18 @@ public:
     if (++buffered_rows_ == chunk_rows_) hand_off();
     return finite;
   }
+  // 1-D: `n` values at once, as `n` calls of append() would store them (the block handed off
+  // when it fills), `n` no more than the block's free rows (free_rows()). False when one of
+  // them reads back non-finite.
+  bool append_values(const double* values, std::size_t n) {
+    const bool finite = store(next_, values, n);
+    next_ += n * item_size_;
+    buffered_rows_ += n;
+    if (buffered_rows_ == chunk_rows_) hand_off();
+    return finite;
+  }
+  // Rows the block being filled has left; a 1-D series' chunk length when it is empty.
+  std::size_t free_rows() const { return chunk_rows_ - buffered_rows_; }
   // 2-D: a row of `columns` values. False when any of them reads back non-finite (holds()).
   bool append_row(const double* values);
   // Writes every row appended so far (a partial last block too: it is written again, whole,
@@ -281,6 +293,7 @@ public:
     return item_size_ == sizeof(float) ? std::isfinite(static_cast<float>(value))
                                        : std::isfinite(value);
   }
+  bool stores_float32() const { return item_size_ == sizeof(float); }
   // Chunks stored with an earlier chunk's compressed bytes (Storage::reuse_repeats): the
   // series' previous chunk's, or, with a worker, a recent one's (RecentChunks).
   std::size_t reused_chunks() const { return reused_; }

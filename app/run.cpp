@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <sstream>
 
 #include "app/h5.hpp"
@@ -231,40 +232,51 @@ public:
     rack_energy_.assign(racks, 0.0);
     rack_row_.assign(racks, 0.0);
     rack_clock_.assign(racks, 0.0);
-    // Handles to the series a sample appends to, looked up once (absent ones stay empty).
+    // The columns of a facility sample's row: the groups' time coordinates, then the series in
+    // the order the sample puts them (absent ones get none), so that their blocks are handed off
+    // in the order single appends did.
+    for (auto& [group, coord] : coords_) {
+      columns_.push_back({coord.get(), group + "time"});
+      block_rows_ = std::gcd(block_rows_, coord->free_rows());
+    }
+    for (auto& [key, series] : series_) block_rows_ = std::gcd(block_rows_, series->free_rows());
     const auto opt = [&](const std::string& key) {
-      return series_.count(key) ? slot(key) : Slot{};
+      if (!series_.count(key)) return Slot{};
+      h5::Series* series = series_.at(key).get();
+      columns_.push_back({series, key});
+      return Slot{static_cast<std::uint32_t>((columns_.size() - 1) * block_rows_),
+                  series->stores_float32()};
     };
     s_.time_s = opt("time_s");
     s_.it_power_w = opt("it_power_w");
     s_.it_energy_kwh = opt("it_energy_kwh");
     s_.total_power_w = opt("total_power_w");
-    s_.grid_import_w = opt("grid_import_w");
-    s_.grid_export_w = opt("grid_export_w");
     s_.losses_w = opt("losses_w");
     s_.cooling_power_w = opt("cooling_power_w");
     s_.other_power_w = opt("other_power_w");
     s_.pue = opt("pue");
     s_.energy_kwh = opt("energy_kwh");
-    s_.outdoor_drybulb_c = opt("outdoor_drybulb_c");
-    s_.wetbulb_c = opt("wetbulb_c");
-    s_.carbon_gco2_per_kwh = opt("carbon_gco2_per_kwh");
-    s_.price_usd_per_mwh = opt("price_usd_per_mwh");
-    s_.water_l = opt("water_l");
+    s_.grid_import_w = opt("grid_import_w");
+    s_.grid_export_w = opt("grid_export_w");
     s_.pv_power_w = opt("pv_power_w");
     s_.pv_curtailed_w = opt("pv_curtailed_w");
     s_.battery_charge_w = opt("battery_charge_w");
     s_.battery_discharge_w = opt("battery_discharge_w");
     s_.battery_soc = opt("battery_soc");
+    s_.outdoor_drybulb_c = opt("outdoor_drybulb_c");
+    s_.wetbulb_c = opt("wetbulb_c");
+    s_.carbon_gco2_per_kwh = opt("carbon_gco2_per_kwh");
+    s_.price_usd_per_mwh = opt("price_usd_per_mwh");
+    for (std::size_t i = 0; i < 4; ++i) s_.split[i] = opt(split_names[i]);
+    s_.water_l = opt("water_l");
+    for (std::size_t i = 0; i < models::cooling::component_count; ++i)
+      s_.components[i] = opt("cooling/" + std::string(models::cooling::component_names[i]) + "_w");
     s_.cooling_rooms_w = opt("cooling/rooms_w");
-    for (std::size_t i = 0; i < 4; ++i) s_.split[i] = slot(split_names[i]);
-    if (fac.has_cooling())
-      for (std::size_t i = 0; i < models::cooling::component_count; ++i)
-        s_.components[i] =
-            slot("cooling/" + std::string(models::cooling::component_names[i]) + "_w");
-    if (fac.has_power_chain())
-      for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
-        s_.stages[i] = slot("losses/" + std::string(models::world::loss_stage_names[i]) + "_w");
+    for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
+      s_.stages[i] = opt("losses/" + std::string(models::world::loss_stage_names[i]) + "_w");
+    if (s_.pue.column != no_column) pue_ = &columns_[s_.pue.column / block_rows_];
+    rows_.resize(block_rows_ * columns_.size());
+    row_ = rows_.data();
 
     auto& sim = world.simulator();
     const sim::HandlerId f = sim.bind([this](std::uint64_t) { sample_facility(); });
@@ -278,6 +290,7 @@ public:
     const sim::Time now = world_.simulator().now();
     if (now > last_facility_) sample_facility();
     if (now > last_rack_) sample_racks();
+    drain_rows();
     for (auto& [group, coord] : coords_) coord->flush();
     for (auto& [name, series] : series_) series->flush();
     r_coord_->flush();
@@ -313,17 +326,39 @@ private:
                                                           std::vector<const h5::Dimension*>{&time},
                                                           0, storage, &worker_);
   }
-  // A series and its key (for messages), looked up once: samples append through it.
+  // A facility series as a sample sees it: where its column of `rows_` starts, and whether it
+  // is stored as float32 (a finite double beyond float32's range is stored as inf).
+  static constexpr std::uint32_t no_column = std::numeric_limits<std::uint32_t>::max();
   struct Slot {
-    h5::Series* series = nullptr;
-    std::string key;
+    std::uint32_t column = no_column;  // absent from the scenario: never put
+    bool float32 = false;
   };
-  Slot slot(const std::string& key) const { return {series_.at(key).get(), key}; }
-  // A value: finite, and within its series' type (a float32 trace's range). The series tells,
-  // from the bits it stored. Inlined into the ~35 calls of a facility sample (a dozen
-  // instructions each, where a call saved and restored three registers around them).
+  // A facility sample writes its ~40 values to `rows_`, a column of block_rows_ values per
+  // series, and every block_rows_ samples each column goes to its series in one append
+  // (drain_rows()), where an append per value touched each series' fields and block, out of
+  // cache by the next sample (docs/reliability.md, "fourteenth part"). Each value is tested as
+  // it is put, so a bad one still stops the run at its sample.
   [[gnu::always_inline]] void put(const Slot& s, double v) {
-    if (!s.series->append(v)) non_finite(s.key, v);
+    row_[s.column] = v;
+    bad_ |= !std::isfinite(s.float32 ? static_cast<double>(static_cast<float>(v)) : v);
+  }
+  // The end of a sample: a bad value stops the run (naming the first), a full block is drained.
+  void end_row() {
+    if (bad_) [[unlikely]]
+      for (std::size_t k = 0; k < columns_.size(); ++k) {
+        const double v = row_[k * block_rows_];
+        if (!columns_[k].series->holds(v) && !(&columns_[k] == pue_ && std::isnan(v)))
+          non_finite(columns_[k].key, v);
+      }
+    ++row_;
+    if (++filled_ == block_rows_) drain_rows();
+  }
+  void drain_rows() {
+    if (filled_ == 0) return;
+    for (std::size_t k = 0; k < columns_.size(); ++k)  // tested as they were put
+      columns_[k].series->append_values(rows_.data() + k * block_rows_, filled_);
+    filled_ = 0;
+    row_ = rows_.data();
   }
   // A non-finite value is a bug (or an input no check caught): stop, naming the model.
   [[noreturn]] void non_finite(const std::string& key, double v) const {
@@ -358,7 +393,7 @@ private:
     const auto& t = world_.facility_totals();
     const double it_j = world_.it_energy_j();
     const double it_w = (it_j - last_.it_j) / dt_s;
-    for (auto& [group, coord] : coords_) coord->append(now.seconds());
+    for (std::size_t k = 0; k < coords_.size(); ++k) row_[k * block_rows_] = now.seconds();
     put(s_.time_s, now.seconds());
     put(s_.it_power_w, it_w);
     put(s_.it_energy_kwh, it_j / joules_per_kwh);
@@ -371,7 +406,7 @@ private:
       if (it_w > 0)
         put(s_.pue, fac_w / it_w);
       else
-        s_.pue.series->append(std::nan(""));  // no IT load: undefined, as documented
+        row_[s_.pue.column] = std::nan("");  // no IT load: undefined, as documented
       put(s_.energy_kwh, t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
       const auto rate = [&](double now_j, double last_j) { return (now_j - last_j) / dt_s; };
@@ -428,6 +463,7 @@ private:
     if (fac.has_power_chain())
       for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
         put(s_.stages[i], (t.stage_j[i] - last_.stage_j[i]) / dt_s);
+    end_row();
     last_ = t;
     last_.it_j = it_j;
     last_facility_ = now;
@@ -501,6 +537,20 @@ private:
   std::unique_ptr<h5::Series> g_coord_, g_time_, g_hist_;
   std::vector<double> rack_energy_, rack_row_, rack_clock_;
   std::vector<double> meter_j_;  // a facility sample's meter energies (MeterTables::add)
+  // The facility samples' values (put(), end_row(), drain_rows()): each column's series and key
+  // (for messages); the columns, block_rows_ values each, one after the other; where the sample
+  // being taken goes in the first column; the samples held.
+  struct Column {
+    h5::Series* series;
+    std::string key;
+  };
+  std::vector<Column> columns_;
+  std::size_t block_rows_ = 256;  // divides every series' chunk length (gcd with each)
+  const Column* pue_ = nullptr;   // NaN where there is no IT load (sample_facility)
+  std::vector<double> rows_;
+  double* row_ = nullptr;
+  std::size_t filled_ = 0;
+  bool bad_ = false;
   std::vector<float> facility_samples_;
   models::world::FacilityTotals last_;
   sim::Time last_facility_, last_rack_;

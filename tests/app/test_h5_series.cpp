@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -553,5 +554,71 @@ TEST_CASE("a matrix in chunks narrower than its rows: 16 x 4 chunks, the values 
       }
   }
   file.reset();
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// A float32 and a float64 1-D series of `rows` values (chunks of 64), appended one by one or
+// in runs of at most `run` values that never cross a block (append_values), flushed at row 100.
+void write_runs(const fs::path& path, std::size_t rows, std::size_t run) {
+  h5::Handle file = h5::create_file(path.string());
+  {
+    h5::Storage f32{h5::Precision::float32, true, 4}, f64{};
+    f32.chunk_values = f64.chunk_values = 64;
+    h5::Series a(file.get(), "a", {"float32", "W"}, {}, 0, f32);
+    h5::Series b(file.get(), "b", {"float64", "W"}, {}, 0, f64);
+    std::vector<double> values(rows);
+    for (std::size_t r = 0; r < rows; ++r) values[r] = value(r, r % 5);
+    for (std::size_t r = 0; r < rows;) {
+      std::size_t n = std::min({run, rows - r, a.free_rows()});
+      if (r < 100) n = std::min(n, 100 - r);  // the flush below falls between two runs
+      if (run == 1) {
+        CHECK(a.append(values[r]));
+        CHECK(b.append(values[r]));
+      } else {
+        CHECK(a.append_values(values.data() + r, n));
+        CHECK(b.append_values(values.data() + r, n));
+      }
+      r += n;
+      if (r == 100) {
+        a.flush();
+        b.flush();
+      }
+    }
+    a.flush();
+    b.flush();
+  }
+  h5::close_file(file);
+}
+
+}  // namespace
+
+TEST_CASE("values appended in runs write the same file as values appended one by one") {
+  const auto dir = test::temp_dir("h5-runs");
+  const std::size_t rows = 5 * 64 + 17;  // five full chunks and a partial one
+  write_runs(dir / "single.h5", rows, 1);
+  write_runs(dir / "runs.h5", rows, 16);
+  write_runs(dir / "blocks.h5", rows, 64);  // whole blocks: each run hands one off
+  const std::string single = file_bytes(dir / "single.h5");
+  CHECK(single.size() > 2000);
+  CHECK(single == file_bytes(dir / "runs.h5"));
+  CHECK(single == file_bytes(dir / "blocks.h5"));
+  h5::Handle file = h5::open_file_readonly((dir / "runs.h5").string());
+  const auto a = h5::read_doubles(file.get(), "a");
+  REQUIRE(a.size() == rows);
+  for (std::size_t r = 0; r < rows; ++r)
+    CHECK(a[r] == static_cast<double>(static_cast<float>(value(r, r % 5))));
+
+  // A value that reads back non-finite: the run says so, as append() does.
+  h5::Handle bad = h5::create_file((dir / "bad.h5").string());
+  {
+    h5::Series f32(bad.get(), "f32", {"float32", "1"}, {}, 0, {h5::Precision::float32, true, 4});
+    const double good[3] = {1, 2, 3}, huge[3] = {1, 1e39, 3};
+    CHECK(f32.append_values(good, 3));
+    CHECK_FALSE(f32.append_values(huge, 3));
+    f32.flush();
+  }
+  h5::close_file(bad);
   fs::remove_all(dir);
 }
