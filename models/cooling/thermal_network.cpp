@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <iterator>
 #include <stdexcept>
 #include <type_traits>
 
@@ -674,7 +676,7 @@ void ThermalNetwork::move_group(int group, int to) {
     Class& f = b.classes[static_cast<std::size_t>(from)];
     b.members.unlink(f, group);
     b.count[static_cast<std::size_t>(from)] = f.count;
-    b.slots_freed = b.slots_freed || f.count == 0;
+    if (f.count == 0) b.emptied.push_back(from);
     touch_class(from);
   }
   Class& t = b.classes[static_cast<std::size_t>(to)];
@@ -811,7 +813,8 @@ void ThermalNetwork::build_classes() {
   b.all_pending = true;
   b.rekeyed.clear();
   b.index_valid = false;
-  b.slots_freed = true;
+  b.slots_unknown = true;
+  b.emptied.clear();
   b.free_classes.clear();
   b.splits.clear();
   b.class_of.assign(groups, -1);
@@ -854,7 +857,8 @@ void ThermalNetwork::drop_classes() {
   b.all_pending = true;
   b.rekeyed.clear();
   b.index_valid = false;
-  b.slots_freed = true;
+  b.slots_unknown = true;
+  b.emptied.clear();
   b.free_classes.clear();
   b.splits.clear();
   aggregated_ = false;
@@ -957,7 +961,7 @@ void ThermalNetwork::merge_all() {
         b.members.splice_front(into, from, last);
         b.count[static_cast<std::size_t>(into_id)] = into.count;
         b.count[static_cast<std::size_t>(from_id)] = 0;
-        b.slots_freed = true;
+        b.emptied.push_back(from_id);
         touch_class(into_id);
         touch_class(from_id);
         b.table[slot] = into_id;
@@ -968,16 +972,36 @@ void ThermalNetwork::merge_all() {
   }
 }
 
+// The empty slots below the last live class, the lowest last. The listed slots are still empty
+// (only new_class() fills a slot, taking it off the list) and so are the emptied ones, so
+// without `slots_unknown` the list is those two merged, each in descending order, rather than a
+// pass over every slot's count (which the step without the skip still makes).
 void ThermalNetwork::free_slots() {
   Blocks& b = *blocks_;
-  if (!b.slots_freed) return;
-  b.slots_freed = false;
+  if (!b.slots_unknown && b.emptied.empty()) return;
   std::size_t n = b.classes.size();
   while (n > 0 && b.count[n - 1] == 0) --n;
   if (n < b.classes.size()) resize_classes(n);
-  b.free_classes.clear();
-  for (std::size_t id = n; id-- > 0;)
-    if (b.count[id] == 0) b.free_classes.push_back(static_cast<int>(id));
+  if (b.slots_unknown || !incremental_) {
+    b.slots_unknown = false;
+    b.emptied.clear();
+    b.free_classes.clear();
+    for (std::size_t id = n; id-- > 0;)
+      if (b.count[id] == 0) b.free_classes.push_back(static_cast<int>(id));
+    return;
+  }
+  const auto above = [n](int id) { return static_cast<std::size_t>(id) >= n; };
+  std::erase_if(b.emptied,
+                [&](int id) { return above(id) || b.count[static_cast<std::size_t>(id)] != 0; });
+  std::sort(b.emptied.begin(), b.emptied.end(), std::greater<>());
+  b.emptied.erase(std::unique(b.emptied.begin(), b.emptied.end()), b.emptied.end());
+  // The listed slots at or past n (dropped with the trailing empty slots) lead the list.
+  const auto kept = std::find_if_not(b.free_classes.begin(), b.free_classes.end(), above);
+  b.merged_slots.clear();
+  std::set_union(kept, b.free_classes.end(), b.emptied.begin(), b.emptied.end(),
+                 std::back_inserter(b.merged_slots), std::greater<>());
+  b.free_classes.swap(b.merged_slots);
+  b.emptied.clear();
 }
 
 // One step by classes: y_c = A_gg⁻¹ b_c, Σ_g A_hg y_g = Σ_c count_c · A_hg y_c, then
@@ -1094,11 +1118,19 @@ void ThermalNetwork::solve_blocks() {
           (b.rh[static_cast<std::size_t>(k)] + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) -
           sum[static_cast<std::size_t>(k)];
     }
-    const Eigen::VectorXd xh = b.schur.solve(b.r);
-    for (int k = 0; k < h; ++k) {
-      hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
-      b.xh[static_cast<std::size_t>(k)] = xh[k];
-      temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
+    // One hub: the solve written out (no temporaries to allocate at every step).
+    if (h == 1) {
+      const double x = solve_one_by_one(b.schur, b.r[0]);
+      hubs_moved = bits_of(b.xh[0]) != bits_of(x);
+      b.xh[0] = x;
+      temp_c_[static_cast<std::size_t>(b.hub_node[0])] = x;
+    } else {
+      const Eigen::VectorXd xh = b.schur.solve(b.r);
+      for (int k = 0; k < h; ++k) {
+        hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
+        b.xh[static_cast<std::size_t>(k)] = xh[k];
+        temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
+      }
     }
   }
   // x_g = y_g − G_g x_h for the classes solved, or for every class when x_h moved and some

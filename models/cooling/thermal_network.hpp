@@ -83,6 +83,14 @@
 
 namespace joule::models::cooling {
 
+// PartialPivLU<MatrixXd>::solve() of a 1×1 system (one hub: the room air), its arithmetic
+// written out without the temporaries it allocates: the permutation is the identity, the unit
+// lower factor changes nothing, and the upper triangular solve divides by the one entry unless
+// the right-hand side is zero, which it leaves as it is (so a −0 keeps its sign).
+inline double solve_one_by_one(const Eigen::PartialPivLU<Eigen::MatrixXd>& lu, double r) {
+  return r != 0 ? r / lu.matrixLU()(0, 0) : r;
+}
+
 class ThermalNetwork {
 public:
   struct Node {
@@ -332,10 +340,13 @@ private:
     bool index_valid = false;
     std::size_t index_entries = 0;
     long full_merges = 0;  // merge_all() calls (tests)
-    // A class emptied since the last free_slots(): without one, the free slots left are those
+    // Classes emptied since the last free_slots(): without one, the free slots left are those
     // listed (new_class() takes the lowest first, so the rest stay in order) and the last slot
-    // is taken.
-    bool slots_freed = true;
+    // is taken; with some, the list is the listed slots and the emptied ones, merged. An
+    // emptied class is not filled again before free_slots() (only new_class() fills one, from
+    // the list). `slots_unknown`: the classes were built anew; every slot is looked at.
+    std::vector<int> emptied, merged_slots;  // merged_slots: work
+    bool slots_unknown = true;
     // Classes whose state hash was set since the last merge (made, or moved by a solve): the
     // only ones that can have come to equal another class. May hold an id twice or a freed one.
     std::vector<int> rekeyed;

@@ -2,7 +2,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <limits>
+#include <vector>
 
 #include "models/cooling/data_hall.hpp"
 #include "models/cooling/properties.hpp"
@@ -55,6 +59,36 @@ TEST_CASE("thermal network: single RC transient matches the exponential within E
     CHECK(worst <= bound);
     CHECK(net.factorizations() == 1);
   }
+}
+
+TEST_CASE("thermal network: the one-hub solve gives PartialPivLU::solve's bits") {
+  // The step solves a one-hub Schur complement by solve_one_by_one(); Eigen's solve() skips the
+  // division for a zero right-hand side, so −0 and +0 come back as they went in.
+  const auto bits = [](double v) {
+    std::uint64_t x;
+    std::memcpy(&x, &v, sizeof x);
+    return x;
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> entries = {1.0,   -1.0,   3.7e5, -2.5e-3, 1e-300,
+                                       7e300, 5e-324, -0.3,  4096.0,  1.0 / 3.0};
+  const std::vector<double> rhs = {0.0, -0.0, 1.0, -1.0, 1e-310, -1e-310, 1e308,
+                                   inf, -inf, nan, -nan, 0.1,    -7.25e3, 1.0 / 7.0};
+  int compared = 0, zeros_kept = 0;
+  for (const double a : entries) {
+    const Eigen::PartialPivLU<Eigen::MatrixXd> lu(Eigen::MatrixXd::Constant(1, 1, a));
+    for (const double r : rhs) {
+      const double eigen = lu.solve(Eigen::VectorXd::Constant(1, r))(0);
+      const double ours = solve_one_by_one(lu, r);
+      CHECK(bits(ours) == bits(eigen));
+      ++compared;
+      // A zero keeps its sign even where dividing would flip it (a < 0).
+      if (r == 0 && a < 0 && bits(ours) == bits(r)) ++zeros_kept;
+    }
+  }
+  CHECK(compared == 140);
+  CHECK(zeros_kept == 6);  // three negative entries, +0 and −0 each
 }
 
 TEST_CASE("thermal network: factorization reused when only q or boundaries change") {
