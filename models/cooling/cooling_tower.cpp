@@ -56,7 +56,7 @@ void YorkCalc::collect() {
         magnitude += std::abs(term) * lk;
         ++k;
       }
-  margin_k_ = 1e-12 * magnitude;
+  margin_k_ = 0x1p-45 * magnitude;  // 256·u·S (cooling_tower.hpp)
 }
 
 double YorkCalc::collected_k(double lg) const {
@@ -177,8 +177,10 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     // from the setpoint (YorkCalc, cooling_tower.hpp), by the 27-term sum where not: the same
     // answer.
     approach.collect();
+    // The roundings of T_wb + A (≤ u·(|T_wb| + S) in either form) and of the gap (≤ u·|gap|)
+    // get the same 256·u, on |T_wb| + |T_set|.
     const double margin_c =
-        approach.margin_k() + 1e-12 * (std::abs(wetbulb_c) + std::abs(setpoint_c));
+        approach.margin_k() + 0x1p-45 * (std::abs(wetbulb_c) + std::abs(setpoint_c));
     const auto gap_c = [&](double f) {
       return (wetbulb_c + approach.collected_k(lg_design_ / f)) - setpoint_c;
     };
@@ -192,16 +194,18 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     // over the whole search (so the leaving water falls as the air flow rises), a probe left of
     // `below` is warmer than the setpoint and one right of `above` is not, as warmer_at() would
     // decide: the gap at `below` is over twice the margin, and a probe further left has a larger
-    // LG, an exact gap at least that large and a computed one within ~10 ulps of it (the margin
-    // is ≥ 4,000 ulps). The search then takes the same steps, evaluating only its last ~10
-    // probes, from the first near [below, above] (none known: every probe evaluated).
+    // LG, an exact gap at least that large and a computed one within ~12·u·(S + |T_wb| + |T_set|)
+    // of it (the margin is 256·u of the same). The search then takes the same steps, deciding
+    // only its last few probes, from the first near [below, above] (none known: every probe
+    // decided). The band is as narrow as the margin allows: 3e-12 of the fan speed was wide
+    // enough at every search of the scale scenarios' month (the wider ones are the fallbacks).
     double below = -std::numeric_limits<double>::infinity(), above = -below;
     const double lg_slowest = lg_design_ / f_min;
     if (const double l =
             approach.collected_crossing(setpoint_c - wetbulb_c, lg_design_, lg_slowest);
         !std::isnan(l)) {
       const double f_cross = lg_design_ / l;
-      for (const double eps : {1e-10, 1e-6}) {
+      for (const double eps : {3e-12, 1e-10, 1e-6}) {
         const double b = f_cross * (1 - eps), a = f_cross * (1 + eps);
         if (f_min <= b && a <= 1.0 && gap_c(b) > 2 * margin_c && gap_c(a) < -2 * margin_c) {
           below = b;
@@ -212,13 +216,16 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     }
     double lo = f_min, hi = 1.0;  // leaving falls as the air flow rises
     // The probes until the first one within twice the band's half-width of its middle (so
-    // inside or near [below, above]), without a branch on their side of it.
+    // inside or near [below, above]), without a branch on their side of it. Each probe waits
+    // on the one before; its side is read from the sum lo + hi against 2·below (halving and
+    // doubling are exact here: mid < below is sum < 2·below), so the halving is not waited on.
     const double middle = 0.5 * (below + above), near = above - below;
+    const double twice_below = 2 * below;
     int i = 0;
     for (; i < 40; ++i) {
-      const double mid = 0.5 * (lo + hi);
+      const double sum = lo + hi, mid = 0.5 * sum;
       if (!(std::abs(mid - middle) > near)) break;  // rarely taken; a NaN band: at once
-      const bool warmer = mid < below;
+      const bool warmer = sum < twice_below;
       lo = warmer ? mid : lo;
       hi = warmer ? hi : mid;
     }

@@ -82,11 +82,17 @@ std::span<const double, 27> yorkcalc_coefficients();
 //
 // For the search, the same polynomial with its terms collected by power of LG,
 //   A ≈ a_0 + (a_1 + a_2·LG)·LG,   a_k = Σ_{i,j} c_ijk · T_wb^i · T_r^j,
-// costs three operations a probe against 54, but rounds differently. Both forms lie within
-// ~100 ulps of S = Σ |c_ijk · T_wb^i · T_r^j| · 8^k (every term's magnitude, LG ≤ 8) of the
-// exact polynomial, so a probe whose collected value is further than `margin_k()` = 1e-12·S
-// (≥ 4,000 ulps of S) from the level decides `approach_k(lg) > level` as the sum would; the
-// search evaluates the sum only for the probes nearer (the last few).
+// costs three operations a probe against 54, but rounds differently. With u = 2⁻⁵³ the unit
+// roundoff, γ_n = n·u/(1 − n·u) and S = Σ |c_ijk · T_wb^i · T_r^j| · 8^k (every term's
+// magnitude, LG ≤ 8), both forms lie near the exact polynomial at the same LG:
+//   the sum:       27 terms of ≤ 6 roundings each (LG², T_r², T_wb², three products), added
+//                  one after another (26 roundings):            |error| ≤ γ_33 · S
+//   the collected: each a_k nine terms of ≤ 4 roundings and 8 additions, then 4 operations
+//                  (Horner):                                    |error| ≤ γ_17 · S
+// so they differ by at most γ_50 · S ≈ 50·u·S. `margin_k()` = 256·u·S = 2⁻⁴⁵·S, five times
+// that: a probe whose collected value is further than it from the level (with the roundings of
+// T_wb + A and of the gap, the caller's part) decides `approach_k(lg) > level` as the sum
+// would; the search evaluates the sum only for the probes nearer (about one a search).
 class YorkCalc {
 public:
   YorkCalc(double wetbulb_c, double range_k);

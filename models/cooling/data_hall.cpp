@@ -205,6 +205,7 @@ const DataHall::RackGroups& DataHall::rack_groups() const {
   }
   gr.by_class = true;
   gr.identity = identity;
+  gr.racks_only = net_.group_of(room_) < 0;
   return gr;
 }
 
@@ -225,7 +226,7 @@ double DataHall::max_inlet_c() const {
 // numbers, as one per rack. The network records which groups changed class (a split between
 // steps, a merge at a step); those racks move to the cohort of their new class at the same
 // reported inlet before the test.
-void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
+double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   InletWatch& w = watch_;
   const std::size_t first = out.size();
   const auto moved = [tol_k](double now_c, double reported_c) {
@@ -279,15 +280,19 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
       join_cohort(rack, cohort_for(cls, w.rack[r].reported_c));
     }
   }
+  // The hottest inlet, as max_inlet_c() takes it: rack by rack here (in its order, as it does
+  // without classes), by cohort below.
+  double hottest = -1e300;
   if (!w.valid) {
     for (int i = 0; i < racks(); ++i) {
       const double t = inlet_c(i);
+      hottest = std::max(hottest, t);
       if (moved(t, w.rack[static_cast<std::size_t>(i)].reported_c)) {
         w.rack[static_cast<std::size_t>(i)].reported_c = t;
         out.push_back(i);
       }
     }
-    return;
+    return hottest;
   }
   // Reports a cohort's racks at `t`.
   const auto report = [&](Cohort& c, double t) {
@@ -300,9 +305,10 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   const int local = groups->inlet_local;
   for (std::size_t k = 0; k < w.cohorts.size(); ++k) {
     Cohort& c = w.cohorts[k];
-    if (c.cls < 0 || c.stamp == w.calls) continue;
+    if (c.cls < 0) continue;
     const double t = net_.class_temperature(c.cls, local);
-    if (!moved(t, c.reported_c)) continue;
+    hottest = std::max(hottest, t);
+    if (c.stamp == w.calls || !moved(t, c.reported_c)) continue;
     report(c, t);
     // Now reported at t: into the class's cohort at t, if there is one.
     unchain_cohort(static_cast<int>(k));
@@ -324,6 +330,12 @@ void DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     w.free_cohorts.push_back(static_cast<int>(k));
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  // Every live class has racks (no other group) and so a cohort: the cohorts' classes are the
+  // classes max_inlet_c() reads, in another order. The maximum of the same numbers is the same
+  // but for the sign of a zero (std::max keeps the first of +0 and −0): a hottest inlet of 0 °C,
+  // or other groups, are read by class.
+  if (!groups->racks_only || hottest == 0) return max_inlet_c();
+  return hottest;
 }
 
 void DataHall::rebuild_cohorts(const RackGroups& groups) {

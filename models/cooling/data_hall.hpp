@@ -141,7 +141,8 @@ public:
   // now; a rack is first "reported" at its inlet when the hall is made. The racks of one class
   // of the network (same state, same inlet) reported at the same value are kept together, so a
   // call costs O(classes + such cohorts + racks that changed class or are reported), not O(racks).
-  void take_moved_inlets(double tol_k, std::vector<int>& racks);
+  // Returns max_inlet_c(), the same bits, read in the same pass: every rack's class has a cohort.
+  double take_moved_inlets(double tol_k, std::vector<int>& racks);
   // Steady-state rise of a rack's inlet over the supply per watt of its own power with the
   // CRAHs keeping up (a = 1): r/((1 − r)·W), K/W.
   double inlet_rise_k_per_w(int rack) const;
@@ -170,6 +171,7 @@ private:
     bool known = false;
     bool by_class = false;
     bool identity = false;
+    bool racks_only = false;  // no group but the racks' (the room a hub): every class has racks
     int inlet_local = -1, outlet_local = -1;
     std::vector<int> rack_of_group;  // network group → rack (−1: none)
     std::vector<int> group_of_rack;

@@ -266,6 +266,7 @@ void Facility::control_step(sim::Time now, sim::Time dt, const std::vector<doubl
 void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
                     const std::span<const std::uint32_t>* changed) {
   const double dt_s = dt.seconds();
+  settle_hottest();
   update_to(now);
   outdoor_ = site_->conditions(now);
   carbon_ = site_->carbon_intensity(now);
@@ -275,7 +276,6 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     const double room_w = chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0;
     cooling_w_ = water_m3_per_s_ = plant_rejected_w_ = unmet_w_ = 0;
     component_w_ = {};
-    double hottest_c = -std::numeric_limits<double>::infinity();
     bool over = false;
     for (std::size_t z = 0; z < zones_.size(); ++z) {
       const Zone& zone = zones_[z];
@@ -292,14 +292,8 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     if (over) ++over_capacity_->steps;
     supply_air_c_ = zones_.front().supply_air_c;
     inlets_taken_ = false;
-    // Each hall's hottest inlet, read one rack per class of racks in the same state.
-    for (const Zone& zone : zones_)
-      if (zone.hall) hottest_c = std::max(hottest_c, zone.hall->max_inlet_c());
-    if (has_thermal()) {
-      max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
-      hottest_c_s_ += hottest_c * dt_s;
-      hottest_s_ += dt_s;
-    }
+    // Each hall's hottest inlet: read by take_moved_inlets() or the next reader (settle_hottest).
+    if (has_thermal()) hottest_due_s_ = dt_s;
   }
   if (chain_) {
     const double tx_loss_w = breakdown_.transformer_loss_w + breakdown_.export_loss_w;
@@ -343,6 +337,22 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     }
   }
   evaluate_chain();
+}
+
+void Facility::settle_hottest() const {
+  if (hottest_due_s_ < 0) return;
+  // Each hall's hottest inlet, read one rack per class of racks in the same state.
+  double hottest_c = -std::numeric_limits<double>::infinity();
+  for (const Zone& zone : zones_)
+    if (zone.hall) hottest_c = std::max(hottest_c, zone.hall->max_inlet_c());
+  add_hottest(hottest_c);
+}
+
+void Facility::add_hottest(double hottest_c) const {
+  max_inlet_c_ = std::max(max_inlet_c_, hottest_c);
+  hottest_c_s_ += hottest_c * hottest_due_s_;
+  hottest_s_ += hottest_due_s_;
+  hottest_due_s_ = -1;
 }
 
 bool Facility::step_zone(std::size_t z, sim::Time now, double dt_s, double room_w,
@@ -444,6 +454,7 @@ void Facility::reset_accounts(sim::Time now) {
   totals_.ledger.peak_import_w = breakdown_.grid_w;
   max_inlet_c_ = -1e300;
   hottest_c_s_ = hottest_s_ = 0;
+  hottest_due_s_ = -1;  // the last step's, added before the reset, would be dropped with it
   for (Zone& z : zones_) z.totals = ZoneTotals{z.name, static_cast<int>(z.racks.size())};
   if (battery_) settle_from_j_ = battery_->stored_j();
 }
@@ -478,10 +489,11 @@ std::span<const double> Facility::inlets_c() const {
 
 void Facility::take_moved_inlets(double tol_k, std::vector<std::uint32_t>& racks) {
   const std::size_t first = racks.size();
+  double hottest_c = -std::numeric_limits<double>::infinity();  // as settle_hottest() reads it
   for (Zone& z : zones_) {
     if (z.hall) {
       moved_local_.clear();
-      z.hall->take_moved_inlets(tol_k, moved_local_);
+      hottest_c = std::max(hottest_c, z.hall->take_moved_inlets(tol_k, moved_local_));
       for (const int i : moved_local_) racks.push_back(z.racks[static_cast<std::size_t>(i)]);
     } else if (!(std::fabs(z.supply_air_c - z.reported_c) <= tol_k)) {
       // Every rack of a zone without a hall breathes its supply air: one report for all.
@@ -490,6 +502,7 @@ void Facility::take_moved_inlets(double tol_k, std::vector<std::uint32_t>& racks
     }
   }
   if (zones_.size() > 1) std::sort(racks.begin() + static_cast<std::ptrdiff_t>(first), racks.end());
+  if (hottest_due_s_ >= 0) add_hottest(hottest_c);
 }
 
 double Facility::inlet_c(int rack) const {

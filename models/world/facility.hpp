@@ -169,7 +169,10 @@ public:
   }
   cooling::Setpoints set_cooling_setpoints(const cooling::Setpoints& want);
   // Highest rack inlet temperature of any hall seen at any control step (NaN without a hall).
-  double max_inlet_c() const { return has_thermal() ? max_inlet_c_ : std::nan(""); }
+  double max_inlet_c() const {
+    settle_hottest();
+    return has_thermal() ? max_inlet_c_ : std::nan("");
+  }
   // Shares of the CRAH supply that bypassed the servers, and of the servers' intake that was
   // hot room air for want of supply, over the run and every zone's CRAHs (air_handler.hpp); NaN
   // without CRAHs.
@@ -179,6 +182,7 @@ public:
   }
   // Time average of the hall's hottest rack inlet over the control steps.
   double mean_max_inlet_c() const {
+    settle_hottest();
     return has_thermal() && hottest_s_ > 0 ? hottest_c_s_ / hottest_s_ : std::nan("");
   }
 
@@ -250,6 +254,11 @@ public:
 
 private:
   void evaluate_chain();
+  // The last step's hottest inlet into max_inlet_c_ and the time average, if not in yet: a step
+  // leaves it to take_moved_inlets(), which reads the halls' inlets anyway (in the same state:
+  // nothing moves the halls but a step, which settles first), else to the next reader.
+  void settle_hottest() const;
+  void add_hottest(double hottest_c) const;
   // `changed` null: every rack's power may have changed.
   void step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
             const std::span<const std::uint32_t>* changed);
@@ -306,12 +315,14 @@ private:
   power::ChainBreakdown breakdown_;
   environment::Conditions outdoor_;
   double peak_facility_w_ = 0;
-  double max_inlet_c_ = -1e300;
+  mutable double max_inlet_c_ = -1e300;
   mutable std::vector<double> inlet_c_;  // inlets_c()
   mutable bool inlets_taken_ = false;    // inlet_c_ holds the inlets since the last step
   std::vector<int> moved_local_;         // work: take_moved_inlets()
   double settle_from_j_ = 0;             // the battery's charge the settlement returns it to
-  double hottest_c_s_ = 0, hottest_s_ = 0;
+  mutable double hottest_c_s_ = 0, hottest_s_ = 0;
+  // The last step's length while its hottest inlet is not added yet (< 0: none).
+  mutable double hottest_due_s_ = -1;
   // ∫ CRAH supply, its bypass, the servers' airflow and their recirculated share, m³.
   double crah_m3_ = 0, bypass_m3_ = 0, server_m3_ = 0, recirculated_m3_ = 0;
 

@@ -75,9 +75,12 @@ TEST_CASE("moved inlets by class are the racks the test per rack finds, step by 
     if (k == 130) network(hall).forget_factorization();
     hall.step(60);
     std::vector<int> moved;
-    hall.take_moved_inlets(tolerance_k, moved);
+    const double hottest_read = hall.take_moved_inlets(tolerance_k, moved);
     const std::vector<int> want = reference.take(hall);
     REQUIRE(moved == want);
+    // The hottest inlet read with the cohorts (or rack by rack without classes) is max_inlet_c().
+    REQUIRE(std::bit_cast<std::uint64_t>(hottest_read) ==
+            std::bit_cast<std::uint64_t>(hall.max_inlet_c()));
     // Every rack's inlet read through its class, and the hottest read one class at a time, are
     // bit for bit what inlet_c() reads rack by rack.
     double hottest = -1e300;

@@ -91,6 +91,52 @@ TEST_CASE("a facility told the changed racks steps its data hall as one told eve
   CHECK(all.max_inlet_c() > all.supply_air_c() + 0.1);
 }
 
+TEST_CASE("the hottest inlet is added once per step, read by take_moved_inlets or later") {
+  // The World's order (a step, then the moved inlets, which read each step's hottest inlet), a
+  // facility nobody asks for moved inlets, and one read in between: the same maximum and time
+  // average, bit for bit, as the test's own from every rack's inlet after each step; a reset
+  // drops the steps before it.
+  const auto world_owner = hall_facility(40), quiet_owner = hall_facility(40),
+             read_owner = hall_facility(40);
+  world::Facility &world_order = *world_owner, &quiet = *quiet_owner, &read = *read_owner;
+  std::vector<double> rack_w(40, 8e3);
+  double max_c = -1e300, sum_c_s = 0, sum_s = 0;
+  int reported = 0;
+  for (int k = 0; k < 150; ++k) {
+    if (k == 40) {
+      for (world::Facility* f : {&world_order, &quiet, &read}) f->reset_accounts(sim::minutes(k));
+      max_c = -1e300;
+      sum_c_s = sum_s = 0;
+    }
+    if (k % 11 == 0)  // a job starts or ends on a few racks
+      for (std::size_t r = static_cast<std::size_t>(k % 3); r < 40; r += 4)
+        rack_w[r] = rack_w[r] > 20e3 ? 8e3 : 38e3;
+    double it_w = 0;
+    for (const double w : rack_w) it_w += w;
+    const sim::Time now = sim::minutes(k);
+    for (world::Facility* f : {&world_order, &quiet, &read}) {
+      f->set_it(now, it_w, 0.55 * it_w);
+      f->control_step(now, sim::minutes(1), rack_w);
+    }
+    std::vector<std::uint32_t> moved;
+    world_order.take_moved_inlets(0.25, moved);
+    reported += static_cast<int>(moved.size());
+    if (k % 3 == 0) read.mean_max_inlet_c();
+    double hottest_c = -1e300;
+    for (int r = 0; r < 40; ++r) hottest_c = std::max(hottest_c, world_order.inlet_c(r));
+    max_c = std::max(max_c, hottest_c);
+    sum_c_s += hottest_c * 60;
+    sum_s += 60;
+  }
+  for (const world::Facility* f : {&world_order, &quiet, &read}) {
+    CHECK(std::bit_cast<std::uint64_t>(f->max_inlet_c()) == std::bit_cast<std::uint64_t>(max_c));
+    CHECK(std::bit_cast<std::uint64_t>(f->mean_max_inlet_c()) ==
+          std::bit_cast<std::uint64_t>(sum_c_s / sum_s));
+  }
+  CHECK(reported > 40);                           // the inlets did move
+  CHECK(max_c > world_order.mean_max_inlet_c());  // and the hottest with them
+}
+
 TEST_CASE("a rack's accelerator state, kept between changes, equals its recomputation") {
   // racks_accelerators() recomputes a rack only when one of its nodes' die, clock or job changed
   // since the last call (rack_accelerators() reads one rack of it); every answer must be what
