@@ -23,7 +23,7 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   for (std::size_t r = 0; r < rack_count; ++r)
     rack_pool_[r] = static_cast<std::uint32_t>(spec.pool_of_rack(r));
   accelerators_.resize(rack_count);
-  accelerators_stale_.assign(rack_count, 0);
+  accelerators_basis_.resize(rack_count);
   for (std::uint32_t r = 0; r < rack_count; ++r) accelerators_changed(r);
   std::uint32_t i = 0;
   for (std::uint32_t r = 0; r < rack_count; ++r) {
@@ -116,7 +116,7 @@ bool ClusterState::set_nodes_power(std::span<const std::uint32_t> ids,
 }
 
 bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunPower& from,
-                                    const RunPower& to) {
+                                    const RunPower& to, Followed* followed) {
   const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
   const bool wall = bits(to.wall_w) != bits(from.wall_w);
   const bool chips = bits(to.accelerators_w) != bits(from.accelerators_w);
@@ -126,6 +126,20 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   const double wall_w = to.wall_w - from.wall_w, chip_w = to.accelerators_w - from.accelerators_w;
   const sim::Time now = sim_.now();
   std::uint32_t nodes = 0;
+  // What the followed power held at the latest rack sample: `from`, if it has not moved since.
+  const RunPower* power = nullptr;
+  std::uint64_t die_bits = 0, clock_bits = 0;
+  if (followed) {
+    if (followed->sampled_at != accelerators_samples_) {
+      followed->sampled_at = accelerators_samples_;
+      followed->die_bits = bits(from.die_c);
+      followed->clock_bits = bits(from.clock);
+    }
+    power = followed->power;
+    die_bits = followed->die_bits;
+    clock_bits = followed->clock_bits;
+  }
+  const bool back = bits(to.die_c) == die_bits && bits(to.clock) == clock_bits;
   // A pool's sums stay in registers while consecutive racks share it (a job's racks nearly always
   // do): the same terms added in the same order, without a store and a reload of the sum per
   // rack, which chained one rack's add to the last one's through memory.
@@ -146,7 +160,15 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       pool_it_w = pool_it_w_[pool];
     }
     if (chips) pool_chip_w += count * chip_w;
-    if (accelerators) accelerators_changed(r.rack);
+    if (accelerators) {  // see "Accelerators moved", below
+      AcceleratorsBasis& b = accelerators_basis_[r.rack];
+      if (!power || b.other || b.power != power || b.count != r.count) {
+        accelerators_changed(r.rack);
+      } else {
+        b.stale = !back;
+        if (!back && !b.listed) list_stale(r.rack);
+      }
+    }
     if (!wall) continue;
     RackAccount& rack = racks_[r.rack];
     if (rack.last_update != now) {
@@ -177,6 +199,7 @@ void ClusterState::prefetch_racks(std::span<const RackNodes> racks) const {
   for (const RackNodes& r : racks) {
     __builtin_prefetch(&rack_pool_[r.rack]);
     __builtin_prefetch(&racks_[r.rack], 1);
+    __builtin_prefetch(&accelerators_basis_[r.rack], 1);
   }
 }
 
@@ -195,12 +218,18 @@ void ClusterState::follow_power(std::span<const std::uint32_t> ids, const RunPow
   }
 }
 
+// Every rack of `ids` is marked changed, following or not: the holder lets go of the power they
+// followed (a job's end, its new nodes, a run set on its own), whose address may be taken by
+// another job's power later, and a rack computed with it must not be found unchanged by that.
 void ClusterState::write_records(std::span<const std::uint32_t> ids) {
-  for (const std::uint32_t id : ids) write_record(id);
+  for (const std::uint32_t id : ids) {
+    write_lagging(id);
+    accelerators_changed(nodes_[id].rack);
+  }
 }
 
 void ClusterState::write_records() const {
-  for (const std::uint32_t id : lagging_) write_record(id);
+  for (const std::uint32_t id : lagging_) write_lagging(id);
   lagging_.clear();
   ++records_written_;
 }
@@ -234,6 +263,20 @@ void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
     nodes_[id].inlet_rise_k = rise_k;
 }
 
+// Accelerators moved (move_nodes_power()'s `followed`). A rack whose accelerators were computed
+// with its following nodes all on one power (the same count of them), and with no other change
+// since, has the same accelerators whenever that power holds the die and clock it held then:
+// its other nodes' records are as they were, and the computation reads the followed power's
+// die and clock alone. Such a rack was computed at the latest sample, or found so then, so
+// "then" is the power's die and clock at the latest sample, kept once for all its racks by its
+// holder (Followed). A job that leaves a phase and comes back to it before the next rack
+// sample (a checkpoint, then its steps again) leaves its racks as they were. Anything else
+// marks the rack changed (accelerators_changed()).
+void ClusterState::list_stale(std::uint32_t rack) const {
+  accelerators_basis_[rack].listed = 1;
+  stale_racks_.push_back(rack);
+}
+
 // The racks changed since the last call, computed again from their nodes (a node that follows a
 // held run's power from that power, without writing its record). When many did (a busy
 // hall between two rack samples: a third of its racks), they are visited in rack order, so the
@@ -245,11 +288,17 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
   const auto compute = [this](std::uint32_t rack) {
     double die_c = 0.0, clock_sum = 0.0;
     int busy = 0;
+    const RunPower* one = nullptr;  // the power the following nodes follow, if one
+    bool several = false;
+    std::uint32_t following = 0;
     for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) {
       if (const RunPower* p = follows_[id]) {  // a held run's node: busy, at *p
         die_c = std::max(die_c, p->die_c);
         clock_sum += p->clock;
         ++busy;
+        several |= one && p != one;
+        one = p;
+        ++following;
         continue;
       }
       die_c = std::max(die_c, nodes_[id].die_c);
@@ -259,11 +308,22 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
       }
     }
     accelerators_[rack] = {die_c, busy ? clock_sum / busy : 1.0};
-    accelerators_stale_[rack] = 0;
+    AcceleratorsBasis& b = accelerators_basis_[rack];
+    b.power = several ? nullptr : one;
+    b.count = following;
+    b.listed = b.stale = b.other = 0;
+    ++accelerators_computed_;
   };
+  ++accelerators_samples_;
   if (stale_racks_.size() * 8 > racks_.size()) {
     NodeSet stale(racks_.size());
-    for (const std::uint32_t rack : stale_racks_) stale.insert(rack);
+    for (const std::uint32_t rack : stale_racks_) {  // those back where they were left out
+      AcceleratorsBasis& b = accelerators_basis_[rack];
+      if (b.stale)
+        stale.insert(rack);
+      else
+        b.listed = 0;
+    }
     // The first node's run power of the stale rack a few ahead is fetched while this one is
     // computed (a cache miss per rack otherwise: the runs are the jobs', scattered in memory).
     constexpr int ahead = 8;
@@ -278,7 +338,11 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
       compute(*it);
     }
   } else {
-    for (const std::uint32_t rack : stale_racks_) compute(rack);
+    for (const std::uint32_t rack : stale_racks_)
+      if (accelerators_basis_[rack].stale)
+        compute(rack);
+      else
+        accelerators_basis_[rack].listed = 0;
   }
   stale_racks_.clear();
   return accelerators_;

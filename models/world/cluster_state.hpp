@@ -163,7 +163,21 @@ public:
   // one term per node as set_nodes_power(): the last bits differ, by a rounding of the sum).
   // O(racks): no node record is read or written, so the nodes' records must follow `to`
   // (follow_power(): the caller holds it). Returns whether the wall power changed.
-  bool move_nodes_power(std::span<const RackNodes> racks, const RunPower& from, const RunPower& to);
+  // `followed`, when not null, is the power those nodes follow (which holds `from` and will hold
+  // `to`) and no other node follows: a rack whose accelerators were last computed with its
+  // following nodes on followed->power alone, and nothing else changed since, needs no
+  // computing when `to` has the die and clock it had then (a training job back in the phase it
+  // was sampled in). Its holder keeps it beside the power, with `sampled_at` never whenever the
+  // power is set otherwise than by these moves.
+  struct Followed {
+    const RunPower* power = nullptr;
+    // The die and clock bits of *power at the racks_accelerators() call numbered sampled_at
+    // (the latest before its latest move; written by the moves).
+    std::uint64_t sampled_at = UINT64_MAX;
+    std::uint64_t die_bits = 0, clock_bits = 0;
+  };
+  bool move_nodes_power(std::span<const RackNodes> racks, const RunPower& from, const RunPower& to,
+                        Followed* followed = nullptr);
   // Asks for the cache lines move_nodes_power(racks, ...) will touch first (each rack's account
   // and pool), so that a caller with work to do before may overlap their misses with it.
   void prefetch_racks(std::span<const RackNodes> racks) const;
@@ -245,8 +259,12 @@ public:
   // rack_accelerators() of every rack, by rack (what the recorder's rack sample reads): the
   // racks one of whose nodes' die, clock or job changed since the last call (a list of them is
   // kept) are computed again from their nodes, the others are as that call left them, so a
-  // call costs O(racks that changed), not O(nodes).
+  // call costs O(racks that changed), not O(nodes). A rack whose nodes only followed one power
+  // that came back to the die and clock it was computed at is not computed again
+  // (move_nodes_power()'s `followed`).
   std::span<const std::pair<double, double>> racks_accelerators() const;
+  // How many racks racks_accelerators() computed from their nodes, over every call.
+  std::uint64_t accelerators_computed() const { return accelerators_computed_; }
 
   // Accounts, up to the simulator's time.
   const std::vector<RackAccount>& rack_accounts() const;
@@ -267,7 +285,11 @@ private:
   mutable std::vector<std::uint32_t> lagging_;
   mutable std::uint64_t records_written_ = 0;
   void write_records() const;  // every lagging record
-  void write_record(std::uint32_t id) const {
+  // The node's record written from what it follows. Every record written at once (nodes())
+  // leaves the racks' accelerators as they are: the nodes of a held run follow its power again
+  // before it next moves. One node written on its own no longer follows the power its rack's
+  // accelerators may have been computed with, so the rack is marked changed.
+  void write_lagging(std::uint32_t id) const {
     if (const RunPower* p = follows_[id]) {
       scheduling::NodeInfo& n = nodes_[id];
       n.power_w = p->wall_w;
@@ -276,6 +298,11 @@ private:
       n.clock = p->clock;
       follows_[id] = nullptr;
     }
+  }
+  void write_record(std::uint32_t id) {
+    if (!follows_[id]) return;
+    write_lagging(id);
+    accelerators_changed(nodes_[id].rack);
   }
   std::vector<std::uint32_t> rack_pool_;  // per rack, its pool
   std::vector<std::uint32_t> rack_first_node_;
@@ -286,16 +313,31 @@ private:
   mutable RackAccount it_;
   std::vector<std::uint32_t> changed_racks_;
   std::vector<char> rack_changed_;  // per rack: in changed_racks_
-  // rack_accelerators() per rack, and whether a node's die, clock or job changed since (the
-  // racks that did, each once, in stale_racks_).
-  void accelerators_changed(std::uint32_t rack) {
-    if (accelerators_stale_[rack]) return;
-    accelerators_stale_[rack] = 1;
-    stale_racks_.push_back(rack);
+  // rack_accelerators() per rack, and per rack what it was last computed from and whether it
+  // must be computed again (the racks that may, each once, in stale_racks_).
+  // 16 bytes: a job phase reads one per rack of the job.
+  struct AcceleratorsBasis {
+    // The one power the rack's following nodes followed when it was computed (null: none did,
+    // or they followed several), and how many nodes followed it.
+    const RunPower* power = nullptr;
+    std::uint32_t count = 0;
+    std::uint8_t listed = 0;  // in stale_racks_
+    std::uint8_t stale = 0;   // to be computed again
+    std::uint8_t other = 0;   // changed otherwise than by `power` moving, since it was computed
+  };
+  // A node's die, clock, job or what it follows changed: computed again at the next call.
+  void accelerators_changed(std::uint32_t rack) const {
+    AcceleratorsBasis& b = accelerators_basis_[rack];
+    b.other = 1;
+    b.stale = 1;
+    if (!b.listed) list_stale(rack);
   }
+  void list_stale(std::uint32_t rack) const;  // into stale_racks_ (out of line: once per rack)
   mutable std::vector<std::pair<double, double>> accelerators_;
-  mutable std::vector<char> accelerators_stale_;
+  mutable std::vector<AcceleratorsBasis> accelerators_basis_;
   mutable std::vector<std::uint32_t> stale_racks_;
+  mutable std::uint64_t accelerators_samples_ = 0;   // racks_accelerators() calls
+  mutable std::uint64_t accelerators_computed_ = 0;  // racks computed by them
   double chip_w_ = 0.0;
   std::vector<double> pool_it_w_, pool_chip_w_;
 };

@@ -452,6 +452,7 @@ void World::forget_runs(std::uint32_t job, std::span<const std::uint32_t> nodes)
   std::vector<Held>().swap(placed.states);
   std::vector<ClusterState::RackNodes>().swap(placed.racks);
   placed.uniform_power.reset();
+  placed.followed = {};
   placed.evaluated.reset();
   placed.uniform = false;
 }
@@ -508,7 +509,7 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
 
 void World::move_held(const Job& job, std::span<const std::uint32_t> nodes,
                       std::span<const ClusterState::RackNodes> racks, const Held& from,
-                      const Held& to) {
+                      const Held& to, ClusterState::Followed* followed) {
   const sim::Time now = sim_.now();
   if (from.excess_w > 0.0 || to.excess_w > 0.0)  // rare: node by node, as set_run_power()
     for (const std::uint32_t id : nodes)
@@ -517,7 +518,7 @@ void World::move_held(const Job& job, std::span<const std::uint32_t> nodes,
   gpu_hist_->move(nodes.size(), now, from.bins, to.bins);
   lift_.move(nodes.size(), now, from.lift_w, to.lift_w);
   split_->move_job_nodes(nodes.size(), job.id, from.parts, to.parts);
-  if (state_.move_nodes_power(racks, from.power, to.power) && rack_limits_)
+  if (state_.move_nodes_power(racks, from.power, to.power, followed) && rack_limits_)
     for (const ClusterState::RackNodes& r : racks) rack_changed(r.rack);
 }
 
@@ -548,7 +549,7 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
     state_.follow_power(nodes, placed.uniform_power.get());
     placed.uniform_followed = state_.records_written();
   }
-  move_held(job, nodes, placed.racks, placed.states.front(), to);
+  move_held(job, nodes, placed.racks, placed.states.front(), to, &placed.followed);
   placed.states.front() = to;
   *placed.uniform_power = to.power;
   uniform_sums(placed);
@@ -625,6 +626,7 @@ void World::try_uniform(JobRuns& placed) {
   placed.nodes_end = runs.back().end;
   if (!placed.uniform_power) placed.uniform_power = std::make_unique<ClusterState::RunPower>();
   *placed.uniform_power = placed.states.front().power;
+  placed.followed = {placed.uniform_power.get()};  // set here, not moved: nothing sampled yet
   uniform_sums(placed);
   // The nodes follow their runs' power (the same values) until the next phase follows this.
   placed.uniform_followed = never_followed;

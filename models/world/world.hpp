@@ -276,6 +276,8 @@ private:
     // leaves uniform (leave_uniform()).
     bool uniform = false;
     std::unique_ptr<ClusterState::RunPower> uniform_power;  // a stable address to follow
+    // uniform_power as its nodes' racks' accelerators see it (ClusterState::move_nodes_power()).
+    ClusterState::Followed followed;
     std::uint64_t uniform_followed = never_followed;
     std::vector<ClusterState::RackNodes> racks;
     std::uint32_t nodes_begin = 0, nodes_end = 0;  // job.nodes[begin, end): every run's
@@ -320,9 +322,12 @@ private:
   Held held_of(const Job& job, const PlacedPower& e) const;
   // Runs job.nodes[begin, end), consecutive and held in `from`, to `to` by count × Δ.
   void move_runs(const Job& job, std::span<PlacedRun> runs, const Held& from, const Held& to);
-  // move_runs()' accounts: `nodes`, in `racks` (rack and count, in order), from `from` to `to`.
+  // move_runs()' accounts: `nodes`, in `racks` (rack and count, in order), from `from` to `to`;
+  // `followed`: the one power those nodes' records follow (a uniform job's), if there is one
+  // (ClusterState::move_nodes_power()).
   void move_held(const Job& job, std::span<const std::uint32_t> nodes,
-                 std::span<const ClusterState::RackNodes> racks, const Held& from, const Held& to);
+                 std::span<const ClusterState::RackNodes> racks, const Held& from, const Held& to,
+                 ClusterState::Followed* followed = nullptr);
   // A phase of a uniform job (JobRuns::uniform) when its racks' inlets are bit-identical: one
   // evaluation, the accounts moved as move_runs() moves them for one batch of every run.
   // Otherwise the job leaves uniform, and false.

@@ -233,3 +233,76 @@ TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT'
   CHECK(racks[3].energy_j == 1000.0 * 25);
   CHECK(state.it_energy_j() == 6000.0 * 10 + 6500.0 * 15 + 3500.0 * 5);
 }
+
+TEST_CASE("racks' accelerators: a followed power back at its sampled die and clock") {
+  // 4 racks of 2 nodes; a job on racks 0-2 (nodes 0-5) whose records follow one power, moved
+  // with it as a uniform job's phases move it. Whole values and clocks of a binary grid: each
+  // rack's mean clock is exact.
+  Cluster cluster(4, 2);
+  world::ClusterState& state = cluster.state;
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1200.0, 700.0, 60.0, 0.75},
+      c{1100.0, 650.0, 55.0, 0.5};
+  const std::vector<std::uint32_t> ids = {0, 1, 2, 3, 4, 5};
+  const std::vector<RackNodes> racks{{0, 2}, {1, 2}, {2, 2}};
+  RunPower power = idle;
+  world::ClusterState::Followed followed{&power};
+  for (const std::uint32_t id : ids) state.assign(id, 1);
+  state.follow_power(ids, &power);
+  const auto move = [&](const RunPower& to) {
+    state.move_nodes_power(racks, power, to, &followed);
+    power = to;
+  };
+  const auto computed = [&] {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  };
+  const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
+  move(a);
+  CHECK(computed() == 4);  // every rack, at the first call
+  CHECK(acc(0) == std::pair{50.0, 1.0});
+  CHECK(acc(3) == std::pair{0.0, 1.0});
+  move(b);
+  CHECK(computed() == 3);
+  CHECK(acc(2) == std::pair{60.0, 0.75});
+  // To a, and back to b before the next call: the racks are as they were, not computed.
+  move(a);
+  move(b);
+  CHECK(computed() == 0);
+  CHECK(acc(1) == std::pair{60.0, 0.75});
+  // To a and to c, then back to a: a is not what the last call saw.
+  move(a);
+  move(c);
+  move(a);
+  CHECK(computed() == 3);
+  CHECK(acc(0) == std::pair{50.0, 1.0});
+  // Back to a with a node of rack 3 busy meanwhile: only rack 3.
+  move(c);
+  state.assign(6, 2);
+  state.set_node_clock(6, 0.5);
+  move(a);
+  CHECK(computed() == 1);
+  CHECK(acc(3) == std::pair{0.0, 0.5});
+  // The records of rack 1 written, then following again: rack 1 computed, though a is back.
+  move(b);
+  state.write_records(std::vector<std::uint32_t>{2, 3});
+  state.follow_power(std::vector<std::uint32_t>{2, 3}, &power);
+  move(a);
+  CHECK(computed() == 1);
+  // A move of another power, or of another count of a rack's nodes: computed, back or not.
+  const RunPower other_power = a;
+  world::ClusterState::Followed other{&other_power};
+  state.move_nodes_power(std::vector<RackNodes>{{0, 2}}, a, b, &other);
+  state.move_nodes_power(std::vector<RackNodes>{{0, 2}}, b, a, &other);
+  state.move_nodes_power(std::vector<RackNodes>{{1, 1}}, a, b, &followed);
+  state.move_nodes_power(std::vector<RackNodes>{{1, 1}}, b, a, &followed);
+  CHECK(computed() == 2);
+  // Without a followed power, every move marks its racks.
+  state.move_nodes_power(racks, a, b);
+  state.move_nodes_power(racks, b, a);
+  CHECK(computed() == 3);
+  CHECK(acc(0) == std::pair{50.0, 1.0});
+  CHECK(acc(2) == std::pair{50.0, 1.0});
+}
