@@ -622,3 +622,40 @@ TEST_CASE("values appended in runs write the same file as values appended one by
   h5::close_file(bad);
   fs::remove_all(dir);
 }
+
+TEST_CASE("variable-length strings read back as written, a few or many") {
+  // write_strings hands HDF5 a conversion buffer sized for its strings (not the default 1 MiB):
+  // however many there are, each must come back whole, empty and multi-byte ones too.
+  const auto dir = test::temp_dir("h5-strings");
+  const auto read = [](hid_t parent, const std::string& name) {
+    h5::Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+    h5::Handle space(H5Dget_space(ds.get()), H5Sclose);
+    h5::Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(type.get(), H5T_VARIABLE);
+    H5Tset_cset(type.get(), H5T_CSET_UTF8);
+    std::vector<char*> raw(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())));
+    REQUIRE(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) >= 0);
+    std::vector<std::string> out(raw.begin(), raw.end());
+    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, raw.data());
+    return out;
+  };
+  for (const std::size_t n : {std::size_t{1}, std::size_t{3}, std::size_t{20000}}) {
+    std::vector<std::string> values(n);
+    std::vector<std::int64_t> index(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      values[i] = i % 7 == 3 ? "" : "job-" + std::to_string(i) + std::string(i % 50, 'x') + "°C";
+      index[i] = static_cast<std::int64_t>(i);
+    }
+    const fs::path path = dir / ("strings-" + std::to_string(n) + ".h5");
+    {
+      h5::Handle file = h5::create_file(path.string());
+      h5::Handle scale = h5::write_coordinate(file.get(), "job", index, {"job index", ""});
+      const h5::Dimension job{"job", scale.get()};
+      h5::write_strings(file.get(), "name", values, job, {"job name", ""});
+      h5::close_file(file);
+    }
+    h5::Handle file = h5::open_file_readonly(path.string());
+    CHECK(read(file.get(), "name") == values);
+  }
+  fs::remove_all(dir);
+}
