@@ -299,7 +299,13 @@ void JobRunner::start(Job& job, std::vector<std::uint32_t> nodes) {
 }
 
 void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
-  job.activity = activity;
+  // Field by field: the activity was just stored by the job model in its own widths, and a copy
+  // of the whole record read it back as 16-byte words across those stores, each waiting for
+  // them to reach the cache. The rates are read as they were stored.
+  job.activity.kind = activity.kind;
+  job.activity.start = activity.start;
+  job.activity.end = activity.end;
+  job.activity.rates = activity.rates;
   job.tau = activity.start;  // the run's handlers work on the nominal clock
   job.tau_wall = sim_.now();
   if (activity.done()) {
