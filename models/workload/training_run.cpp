@@ -45,10 +45,18 @@ void TrainingRun::expect(State s, sim::Time now, const char* handler) const {
                            " called before/after the activity's end time");
 }
 
+// The activity is written twice, the run's own copy and the one returned, each from the
+// arguments. Returning a copy of current_ read back the fields just stored there, as wider
+// words at other offsets (OpRates sits 8 bytes off a 16-byte boundary): each such read waited
+// for the stores to reach the cache, several times at every activity end.
 Activity TrainingRun::begin(PhaseKind kind, sim::Time now, sim::Time duration,
                             const OpRates& rates) {
-  current_ = Activity{kind, now, now + duration, rates};
-  return current_;
+  const sim::Time end = now + duration;
+  current_.kind = kind;
+  current_.start = now;
+  current_.end = end;
+  current_.rates = rates;
+  return Activity{kind, now, end, rates};
 }
 
 Activity TrainingRun::start(sim::Time now) {

@@ -348,8 +348,21 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
   return accelerators_;
 }
 
+// Racks come in runs brought up to one instant (a job's racks at its last phase, the idle ones
+// at the last sample): a rack's elapsed time is divided once per run, not once per rack (the
+// same quotient).
 const std::vector<RackAccount>& ClusterState::rack_accounts() const {
-  for (auto& rack : racks_) rack.update_to(sim_.now());
+  const sim::Time now = sim_.now();
+  sim::Time elapsed_from = now;
+  double elapsed_s = 0.0;
+  for (RackAccount& rack : racks_) {
+    if (rack.last_update == now) continue;
+    if (rack.last_update != elapsed_from) {
+      elapsed_from = rack.last_update;
+      elapsed_s = (now - elapsed_from).seconds();
+    }
+    rack.update_to(now, elapsed_s);
+  }
   return racks_;
 }
 

@@ -299,7 +299,13 @@ void JobRunner::start(Job& job, std::vector<std::uint32_t> nodes) {
 }
 
 void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
-  job.activity = activity;
+  // Field by field: the activity was just stored by the job model in its own widths, and a copy
+  // of the whole record read it back as 16-byte words across those stores, each waiting for
+  // them to reach the cache. The rates are read as they were stored.
+  job.activity.kind = activity.kind;
+  job.activity.start = activity.start;
+  job.activity.end = activity.end;
+  job.activity.rates = activity.rates;
   job.tau = activity.start;  // the run's handlers work on the nominal clock
   job.tau_wall = sim_.now();
   if (activity.done()) {
@@ -447,9 +453,11 @@ void JobRunner::reschedule_end(Job& job) {
     job.end_event = {};
     return;
   }
-  const double left_ns = static_cast<double>((job.activity.end - job.tau).ns());
+  const double left_ns = std::max(0.0, static_cast<double>((job.activity.end - job.tau).ns()));
+  // At full speed (a checkpoint, a restart, steps at the nominal clock) the division and the
+  // rounding up give left_ns back, a whole number: skipped, the same bits.
   // A job slowed past the end of representable time never ends (Time::max() is never reached).
-  const double wall_ns = std::ceil(std::max(0.0, left_ns) / job.speed);
+  const double wall_ns = job.speed == 1.0 ? left_ns : std::ceil(left_ns / job.speed);
   const sim::Time wall = wall_ns < 9.2e18 ? sim::Time::from_ns(static_cast<sim::Time::rep>(wall_ns))
                                           : sim::Time::max();
   job.end_event = sim_.at(sim::saturating_add(sim_.now(), wall), end_handler_, job_event_arg(job));

@@ -542,7 +542,8 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   }
   // The racks' accounts, read after the evaluation below.
   state_.prefetch_racks(placed.racks);
-  const Held to = uniform_state(job, placed);
+  KeptState* kept = nullptr;
+  const Held to = uniform_state(job, placed, kept);
   const std::span<const std::uint32_t> nodes = std::span<const std::uint32_t>(job.nodes).subspan(
       placed.nodes_begin, placed.nodes_end - placed.nodes_begin);
   if (placed.uniform_followed != state_.records_written()) {
@@ -552,32 +553,51 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   move_held(job, nodes, placed.racks, placed.states.front(), to, &placed.followed);
   placed.states.front() = to;
   *placed.uniform_power = to.power;
+  // The sums over the racks depend on the power and the racks alone, and the racks stay while
+  // the job is uniform: a phase back at a kept evaluation takes the sums it took there (the
+  // rack-by-rack adds were a chain of dependent additions, as long as the job's rack list).
+  if (kept && kept->summed) {
+    placed.sum_power_w = kept->sum_power_w;
+    placed.sum_accelerators_w = kept->sum_accelerators_w;
+    placed.sum_clock = kept->sum_clock;
+    return true;
+  }
   uniform_sums(placed);
+  if (kept) {
+    kept->sum_power_w = placed.sum_power_w;
+    kept->sum_accelerators_w = placed.sum_accelerators_w;
+    kept->sum_clock = placed.sum_clock;
+    kept->summed = true;
+  }
   return true;
 }
 
 // Evaluated as place_load() evaluates for its first run, unless the job's last evaluations
 // (world_evaluations.hpp) had the same inputs: not with a power floor or a ramp floor, whose
 // state follows each evaluation, nor while a rack limit is enforced (held_of() reads that).
-World::Held World::uniform_state(const Job& job, JobRuns& placed) {
+World::Held World::uniform_state(const Job& job, JobRuns& placed, KeptState*& kept) {
   const std::uint32_t first = placed.racks.front().rack;
   if (placed.inlet_read != state_.inlets_set()) {
     placed.inlet_c = state_.rack_inlet_c(first);
     placed.inlet_read = state_.inlets_set();
   }
-  const RecentEvaluations<Held>::Inputs in{job.load, placed.inlet_c, job.model.get(),
-                                           job.capped_node.get(), job.model_pool};
-  const bool kept = !floor_ && !ramp_floor_ && !enforcing_;
-  if (kept)
-    if (const Held* found = placed.evaluated->find(in)) return *found;
+  const RecentEvaluations<KeptState>::Inputs in{job.load, placed.inlet_c, job.model.get(),
+                                                job.capped_node.get(), job.model_pool};
+  const bool keeps = !floor_ && !ramp_floor_ && !enforcing_;
+  if (keeps)
+    if (KeptState* found = placed.evaluated->find(in)) {
+      kept = found;
+      return found->held;
+    }
   PlacedPower e;
   e.inlet_c = placed.inlet_c;
   e.p = node_power(job, first, &e.lift_w);
   e.parts = job_parts(job, e.p);
   e.clock = job.load.busy_accelerators > 0 ? e.p.busy.throughput_factor() : 1.0;
   check_finite(e.p);
-  if (!kept) return held_of(job, e);
-  return placed.evaluated->keep(in, held_of(job, e), job.capped_node);
+  if (!keeps) return held_of(job, e);
+  kept = &placed.evaluated->keep(in, KeptState{held_of(job, e)}, job.capped_node);
+  return kept->held;
 }
 
 void World::uniform_sums(JobRuns& placed) {
@@ -607,7 +627,7 @@ void World::prefetch_phase(const Job& job) const {
   prefetch_lines(placed.racks.data(), placed.racks.size() * sizeof(ClusterState::RackNodes));
   prefetch_lines(placed.states.data(), sizeof(Held));
   prefetch_lines(placed.uniform_power.get(), sizeof(ClusterState::RunPower));
-  prefetch_lines(placed.evaluated.get(), sizeof(RecentEvaluations<Held>));
+  prefetch_lines(placed.evaluated.get(), sizeof(RecentEvaluations<KeptState>));
 }
 
 // A job with a node in a rack with a power limit stays by runs: the limit sets that rack's nodes
@@ -632,7 +652,7 @@ void World::try_uniform(JobRuns& placed) {
   placed.uniform_followed = never_followed;
   placed.inlets_checked = never_followed;
   placed.inlet_read = never_followed;
-  if (!placed.evaluated) placed.evaluated = std::make_unique<RecentEvaluations<Held>>();
+  if (!placed.evaluated) placed.evaluated = std::make_unique<RecentEvaluations<KeptState>>();
   placed.evaluated->clear();
   placed.uniform = true;
 }

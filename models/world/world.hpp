@@ -265,6 +265,13 @@ private:
     ClusterState::RunPower power;  // states[state].power
   };
   static constexpr std::uint64_t never_followed = UINT64_MAX;
+  // A uniform job's kept evaluation: what its nodes hold, and the job's sums over its racks at
+  // that power (JobRuns::sum_*), taken at the first phase that moves to it (`summed`).
+  struct KeptState {
+    Held held;
+    bool summed = false;
+    double sum_power_w = 0.0, sum_accelerators_w = 0.0, sum_clock = 1.0;
+  };
   struct JobRuns {
     std::vector<PlacedRun> runs;  // empty: not cut yet
     std::vector<Held> states;     // those of its latest phase (its held runs')
@@ -292,8 +299,9 @@ private:
     double inlet_c = 0.0;
     std::uint64_t inlet_read = never_followed;
     // Its last evaluations (world_evaluations.hpp): a phase with the inputs of one of them takes
-    // its state. Emptied when the job becomes uniform.
-    std::unique_ptr<RecentEvaluations<Held>> evaluated;
+    // its state, and its sums once they are taken. Emptied when the job becomes uniform (its
+    // racks are set then, and stay while it is uniform).
+    std::unique_ptr<RecentEvaluations<KeptState>> evaluated;
   };
   // Sets the JobRuns::sum_* of a uniform job from *uniform_power and its racks.
   static void uniform_sums(JobRuns& placed);
@@ -333,8 +341,9 @@ private:
   // Otherwise the job leaves uniform, and false.
   bool place_uniform(const Job& job, JobRuns& placed);
   // What each node of a uniform job holds after its phase: evaluated at its first rack, or, when
-  // the job's last evaluations had the same inputs, theirs.
-  Held uniform_state(const Job& job, JobRuns& placed);
+  // the job's last evaluations had the same inputs, theirs; `kept`: the evaluation kept for
+  // those inputs (null when none is kept), whose sums the phase may take.
+  Held uniform_state(const Job& job, JobRuns& placed, KeptState*& kept);
   // After a phase set by runs: the job becomes uniform if it can (JobRuns::uniform).
   void try_uniform(JobRuns& placed);
   // Back to runs: each run's power current, and its nodes' records written (they followed

@@ -45,10 +45,11 @@ public:
     std::uint32_t pool = 0;       // the pool whose model it runs on
   };
 
-  // The result kept for inputs bit-identical to `in`, or null.
-  const Result* find(const Inputs& in) {
+  // The result kept for inputs bit-identical to `in`, or null. The holder may add to a result
+  // what follows from it alone (World::KeptState's sums).
+  Result* find(const Inputs& in) {
     for (std::uint8_t k = 0; k < entries_.size(); ++k) {
-      const Entry& e = entries_[k];
+      Entry& e = entries_[k];
       if (e.valid && e.in.model == in.model && e.in.node == in.node && e.in.pool == in.pool &&
           std::bit_cast<std::uint64_t>(e.in.inlet_c) == std::bit_cast<std::uint64_t>(in.inlet_c) &&
           same_bits(e.in.load, in.load)) {
@@ -61,7 +62,7 @@ public:
   // Keeps `result` for `in`. `owner` holds what in.node points to (a capped node model, which
   // is replaced, not changed, when the cap moves): kept alive with the entry, so that no later
   // node model takes its address while the entry can still be found.
-  const Result& keep(const Inputs& in, const Result& result, std::shared_ptr<const void> owner) {
+  Result& keep(const Inputs& in, const Result& result, std::shared_ptr<const void> owner) {
     newest_ ^= 1;
     Entry& e = entries_[newest_];
     e.in = in;

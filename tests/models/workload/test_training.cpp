@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -337,6 +339,50 @@ TEST_CASE("state machine: accounting identity and explicit transitions") {
   CHECK(st.total_gpu_s() == doctest::Approx(8 * (a.end - run.started_at()).seconds()));
   CHECK(st.goodput() < 1.0);
   CHECK_THROWS_AS(run.on_failure(a.end), std::logic_error);
+}
+
+TEST_CASE("every activity returned is the run's own current one, to the bit") {
+  // The run keeps its activity and returns another copy of it, each written from the phase
+  // (TrainingRun::begin): both fidelities, through steps, checkpoints, a failure and a restart.
+  const TrainingJob job(small_spec(), small_cluster());
+  const auto same = [](const Activity& a, const Activity& b) {
+    if (a.kind != b.kind || a.start != b.start || a.end != b.end) return false;
+    if (std::bit_cast<std::uint64_t>(a.rates.core_bound) !=
+        std::bit_cast<std::uint64_t>(b.rates.core_bound))
+      return false;
+    for (std::size_t k = 0; k < compute::op_count; ++k)
+      if (std::bit_cast<std::uint64_t>(a.rates.per_s[k]) !=
+          std::bit_cast<std::uint64_t>(b.rates.per_s[k]))
+        return false;
+    return true;
+  };
+  for (const Fidelity fidelity : {Fidelity::iteration, Fidelity::steady}) {
+    CAPTURE(static_cast<int>(fidelity));
+    RunPolicy pol;
+    pol.fidelity = fidelity;
+    pol.checkpoint_every_steps = 100;
+    pol.restart_delay = sim::minutes(5);
+    TrainingRun run(job, pol);
+    Activity a = run.start(sim::Time::zero());
+    CHECK(same(a, run.current()));
+    int activities = 0, checkpoints = 0, failed = 0;
+    while (!a.done()) {
+      if (!failed && run.stats().steps_done >= 150 && a.end > a.start + sim::Time::from_ns(1)) {
+        a = run.on_failure(a.start + sim::Time::from_ns((a.end - a.start).ns() / 2));
+        failed = 1;
+        CHECK(a.kind == PhaseKind::restart);
+        CHECK(a.rates.core_bound == 0.0);  // the restart's own rates, not the step's
+      } else {
+        a = run.advance(a.end);
+      }
+      checkpoints += a.kind == PhaseKind::checkpoint;
+      if (!same(a, run.current())) FAIL("activity ", activities, " differs from current()");
+      ++activities;
+    }
+    CHECK(failed == 1);
+    CHECK(checkpoints >= 10);
+    CHECK(run.current().kind == PhaseKind::done);
+  }
 }
 
 TEST_CASE("iteration and steady fidelity give the same energy (within 1 %), failures included") {

@@ -234,6 +234,40 @@ TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT'
   CHECK(state.it_energy_j() == 6000.0 * 10 + 6500.0 * 15 + 3500.0 * 5);
 }
 
+TEST_CASE("racks' energies at a sample: racks last brought up at instants taken in turn") {
+  // 5 racks of 1 node, last brought up at 0, 10, 0, 10 and 20 s when sampled at 40 s: the
+  // elapsed time kept from one rack to the next is found stale at every rack but the first.
+  // Whole watts and seconds: every energy below is exact.
+  sim::Simulator sim;
+  world::ClusterState state(Cluster::spec_of(5, 1), sim, 25.0);
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower idle{}, busy{1000.0, 600.0, 50.0, 1.0}, hot{1500.0, 900.0, 60.0, 1.0},
+      low{500.0, 300.0, 40.0, 1.0};
+  CHECK(state.move_nodes_power(std::vector<RackNodes>{{0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}}, idle,
+                               busy));
+  sim.run_until(sim::seconds(10));
+  CHECK(state.move_nodes_power(std::vector<RackNodes>{{1, 1}, {3, 1}}, busy, hot));
+  sim.run_until(sim::seconds(20));
+  CHECK(state.move_nodes_power(std::vector<RackNodes>{{4, 1}}, busy, low));
+  sim.run_until(sim::seconds(40));
+  const std::vector<double> at_40{1000.0 * 40, 1000.0 * 10 + 1500.0 * 30, 1000.0 * 40,
+                                  1000.0 * 10 + 1500.0 * 30, 1000.0 * 20 + 500.0 * 20};
+  for (int call = 0; call < 2; ++call) {  // a second call at the same instant adds nothing
+    const auto& racks = state.rack_accounts();
+    for (std::size_t r = 0; r < 5; ++r) {
+      CAPTURE(r);
+      CHECK(racks[r].energy_j == at_40[r]);
+      CHECK(racks[r].last_update == sim::seconds(40));
+    }
+  }
+  sim.run_until(sim::seconds(41));
+  const auto& racks = state.rack_accounts();
+  CHECK(racks[0].energy_j == 1000.0 * 41);
+  CHECK(racks[1].energy_j == 1000.0 * 10 + 1500.0 * 31);
+  CHECK(racks[4].energy_j == 1000.0 * 20 + 500.0 * 21);
+}
+
 TEST_CASE("racks' accelerators: a followed power back at its sampled die and clock") {
   // 4 racks of 2 nodes; a job on racks 0-2 (nodes 0-5) whose records follow one power, moved
   // with it as a uniform job's phases move it. Whole values and clocks of a binary grid: each
