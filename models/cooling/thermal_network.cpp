@@ -1,6 +1,7 @@
 #include "models/cooling/thermal_network.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +11,28 @@
 #include <type_traits>
 
 namespace joule::models::cooling {
+
+void SplitIndex::clear() {
+  for (const std::uint32_t slot : used_) table_[slot].from = -1;
+  used_.clear();
+}
+
+void SplitIndex::grow() {
+  std::vector<Entry> old;
+  old.swap(table_);
+  table_.assign(old.empty() ? 64 : 2 * old.size(), Entry{});
+  shift_ = 64 - std::countr_zero(table_.size());
+  mask_ = table_.size() - 1;
+  std::vector<std::uint32_t> taken;
+  taken.swap(used_);
+  for (const std::uint32_t at : taken) {
+    const Entry& e = old[at];
+    std::size_t slot = hash(e.from, e.what, e.bits) >> shift_;
+    while (table_[slot].from >= 0) slot = (slot + 1) & mask_;
+    table_[slot] = e;
+    used_.push_back(static_cast<std::uint32_t>(slot));
+  }
+}
 
 ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double initial_c) {
   if (!(capacitance_j_per_k > 0)) throw std::invalid_argument("node capacitance must be > 0");
@@ -693,7 +716,7 @@ void ThermalNetwork::move_group(int group, int to) {
 void ThermalNetwork::split(int group, int what, std::uint64_t bits) {
   Blocks& b = *blocks_;
   const int from = b.class_of[static_cast<std::size_t>(group)];
-  const auto [it, fresh] = b.splits.try_emplace(Blocks::SplitKey{from, what, bits}, -1);
+  const auto [id, fresh] = b.splits.find_or_add(from, what, bits);
   if (fresh) {
     Class c = b.classes[static_cast<std::size_t>(from)];
     double v;
@@ -704,9 +727,9 @@ void ThermalNetwork::split(int group, int what, std::uint64_t bits) {
       c.t[static_cast<std::size_t>(what - max_group)] = v;
     else
       c.type = static_cast<int>(bits);
-    it->second = new_class(c);
+    *id = new_class(c);
   }
-  move_group(group, it->second);
+  move_group(group, *id);
 }
 
 namespace {

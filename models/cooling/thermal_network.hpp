@@ -77,6 +77,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "models/cooling/member_lists.hpp"
@@ -90,6 +91,46 @@ namespace joule::models::cooling {
 inline double solve_one_by_one(const Eigen::PartialPivLU<Eigen::MatrixXd>& lu, double r) {
   return r != 0 ? r / lu.matrixLU()(0, 0) : r;
 }
+
+// The classes made by splitting since the last step, by key (the class left, what changed, the
+// new value's bits; see ThermalNetwork::split()): open addressing in a power-of-two table,
+// emptied entry by entry at the end of the step (std::unordered_map allocated a node for each
+// key and divided by a prime to find its bucket).
+class SplitIndex {
+public:
+  // The class stored under (from ≥ 0, what, bits) and false, or a place for it (holding −1; the
+  // caller sets it before the next call) and true.
+  std::pair<int*, bool> find_or_add(int from, int what, std::uint64_t bits) {
+    if (2 * (used_.size() + 1) > table_.size()) grow();
+    for (std::size_t slot = hash(from, what, bits) >> shift_;; slot = (slot + 1) & mask_) {
+      Entry& e = table_[slot];
+      if (e.from < 0) {
+        e = Entry{bits, from, what, -1};
+        used_.push_back(static_cast<std::uint32_t>(slot));
+        return {&e.id, true};
+      }
+      if (e.from == from && e.what == what && e.bits == bits) return {&e.id, false};
+    }
+  }
+  void clear();
+  std::size_t size() const { return used_.size(); }
+
+private:
+  struct Entry {
+    std::uint64_t bits = 0;
+    int from = -1, what = 0, id = -1;  // from < 0: empty
+  };
+  static std::size_t hash(int from, int what, std::uint64_t bits) {
+    return static_cast<std::size_t>(
+        (bits ^ (static_cast<std::uint64_t>(from) << 8 | static_cast<unsigned>(what))) *
+        0x9e3779b97f4a7c15ull);
+  }
+  void grow();
+  std::vector<Entry> table_;
+  std::vector<std::uint32_t> used_;  // the entries taken, to empty them
+  int shift_ = 64;                   // a hash's slot is its top log2(table size) bits
+  std::size_t mask_ = 0;             // table size − 1
+};
 
 class ThermalNetwork {
 public:
@@ -305,22 +346,10 @@ private:
     std::vector<int> free_classes;  // empty slots, the lowest last
     std::vector<int> class_of;      // per group
     MemberLists members;            // each class's groups
-    // Classes made by splitting (old class, what changed) since the last step: the groups that
-    // change alike stay together.
-    struct SplitKey {
-      int from;
-      int what;  // 0..3: heat of local node; 4..7: its temperature; 8: type
-      std::uint64_t bits;
-      bool operator==(const SplitKey&) const = default;
-    };
-    struct SplitHash {
-      std::size_t operator()(const SplitKey& k) const {
-        return static_cast<std::size_t>(
-            (k.bits ^ (static_cast<std::uint64_t>(k.from) << 8 | static_cast<unsigned>(k.what))) *
-            0x9e3779b97f4a7c15ull);
-      }
-    };
-    std::unordered_map<SplitKey, int, SplitHash> splits;
+    // Classes made by splitting since the last step, by (old class, what changed, new bits):
+    // the groups that change alike stay together. `what`: 0..3, the heat of a local node;
+    // 4..7, its temperature; 8, the type.
+    SplitIndex splits;
     // Per class slot, dense: members (a copy of Class::count), the hash of the state (kept
     // from its last change) and the class's terms count · A_hg y of the hub sums ([id·hubs + k]).
     std::vector<int> count;

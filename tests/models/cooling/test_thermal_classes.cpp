@@ -8,7 +8,9 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 #include "models/cooling/data_hall.hpp"
@@ -307,4 +309,35 @@ TEST_CASE("racks set as a list of changed racks, as one call per rack in the lis
   CHECK(long_lists >= 3);  // the first step sets every rack; jobs start and end together
   const std::vector<std::uint32_t> bad{3, 200};
   CHECK_THROWS_AS(as_list.set_rack_powers(bad, power_w), std::out_of_range);
+}
+
+TEST_CASE("the split index finds each key it was given, grows, and empties") {
+  // Against a std::map: keys that differ only in the class left, in what changed or in the
+  // value's bits are apart; 500 keys grow the table from 64 entries to 1,024; after clear()
+  // none is found and the same keys are new again. Keys 500..699 repeat keys 0..199.
+  SplitIndex index;
+  std::map<std::tuple<int, int, std::uint64_t>, int> reference;
+  const auto key = [](int i) {
+    i %= 500;
+    return std::tuple<int, int, std::uint64_t>{i % 37, i % 9,
+                                               std::bit_cast<std::uint64_t>(100.0 + i / 333)};
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 700; ++i) {
+      const auto [from, what, bits] = key(i);
+      const auto [id, fresh] = index.find_or_add(from, what, bits);
+      const auto [it, added] = reference.try_emplace(key(i), i);
+      CHECK(fresh == added);
+      if (fresh) {
+        CHECK(*id == -1);
+        *id = i;
+      }
+      CHECK(*id == it->second);
+    }
+    CHECK(index.size() == reference.size());
+    CHECK(reference.size() == 500);
+    index.clear();
+    reference.clear();
+    CHECK(index.size() == 0);
+  }
 }
