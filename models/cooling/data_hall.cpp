@@ -303,21 +303,12 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     c.stamp = w.calls;
   };
   const int local = groups->inlet_local;
-  // The cohorts' class inlets first, in a pass of loads that do not wait on one another (a free
-  // slot reads class 0's, unused): the classes' records are out of cache after the network's
-  // step, and the scan below branches on each one.
-  const std::size_t slots = w.cohorts.size();
-  w.inlet_c.resize(slots);
-  if (net_.class_slots() > 0)
-    for (std::size_t k = 0; k < slots; ++k)
-      w.inlet_c[k] = net_.class_temperature(std::max(w.cohorts[k].cls, 0), local);
-  const long calls = w.calls;
-  for (std::size_t k = 0; k < slots; ++k) {
+  for (std::size_t k = 0; k < w.cohorts.size(); ++k) {
     Cohort& c = w.cohorts[k];
     if (c.cls < 0) continue;
-    const double t = w.inlet_c[k];
+    const double t = net_.class_temperature(c.cls, local);
     hottest = std::max(hottest, t);
-    if (c.stamp == calls || !moved(t, c.reported_c)) continue;
+    if (c.stamp == w.calls || !moved(t, c.reported_c)) continue;
     report(c, t);
     // Now reported at t: into the class's cohort at t, if there is one.
     unchain_cohort(static_cast<int>(k));

@@ -202,7 +202,6 @@ private:
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
     MemberLists racks;               // each cohort's racks
     std::vector<int> moves;          // work
-    std::vector<double> inlet_c;     // work: each cohort slot's class inlet, read ahead
   };
   void rebuild_cohorts(const RackGroups& groups);
   int find_cohort(int cls, double reported_c) const;  // −1: none
