@@ -24,10 +24,12 @@ constexpr std::array<double, 27> yorkcalc_c = {
 
 // Σ_k |c_ijk|·8^k at [j·3 + i]: a term's magnitude at LG ≤ 8 summed over k, so that the
 // magnitude S of all 27 (cooling_tower.hpp) is nine products, |T_wb|^i · T_r^j times these.
-const std::array<double, 9> yorkcalc_magnitude = [] {
+constexpr std::array<double, 9> yorkcalc_magnitude = [] {
   std::array<double, 9> m{};
-  for (std::size_t k = 0; k < 27; ++k)
-    m[k % 9] += std::abs(yorkcalc_c[k]) * (k >= 18 ? 64.0 : k >= 9 ? 8.0 : 1.0);
+  for (std::size_t k = 0; k < 27; ++k) {
+    const double c = yorkcalc_c[k] < 0 ? -yorkcalc_c[k] : yorkcalc_c[k];
+    m[k % 9] += c * (k >= 18 ? 64.0 : k >= 9 ? 8.0 : 1.0);
+  }
   return m;
 }();
 
