@@ -22,6 +22,17 @@ constexpr std::array<double, 27> yorkcalc_c = {
     0.0002500254,     -0.0910565458,     0.00318176316,    0.000038621772,      -0.0034285382352,
     0.00000856589904, -0.000001516821552};
 
+// Σ_k |c_ijk|·8^k at [j·3 + i]: a term's magnitude at LG ≤ 8 summed over k, so that the
+// magnitude S of all 27 (cooling_tower.hpp) is nine products, |T_wb|^i · T_r^j times these.
+constexpr std::array<double, 9> yorkcalc_magnitude = [] {
+  std::array<double, 9> m{};
+  for (std::size_t k = 0; k < 27; ++k) {
+    const double c = yorkcalc_c[k] < 0 ? -yorkcalc_c[k] : yorkcalc_c[k];
+    m[k % 9] += c * (k >= 18 ? 64.0 : k >= 9 ? 8.0 : 1.0);
+  }
+  return m;
+}();
+
 constexpr double wetbulb_min_c = -34.4, wetbulb_max_c = 26.7;
 constexpr double range_min_k = 1.1, range_max_k = 22.2;
 constexpr double lg_max = 8.0;
@@ -43,19 +54,17 @@ YorkCalc::YorkCalc(double wetbulb_c, double range_k)
 
 // The collected form and the magnitude of every term at LG ≤ 8 (see the header).
 void YorkCalc::collect() {
-  double magnitude = 0;
-  std::size_t k = 0;
-  for (const double lk : {1.0, lg_max, lg_max * lg_max})
+  std::size_t k = 9;
+  for (double* a : {&a1_, &a2_})
     for (const double rj : {1.0, r_, r_ * r_})
-      for (const double wi : {1.0, w_, w_ * w_}) {
-        const double term = yorkcalc_c[k] * rj * wi;
-        if (k >= 18)
-          a2_ += term;
-        else if (k >= 9)
-          a1_ += term;
-        magnitude += std::abs(term) * lk;
-        ++k;
-      }
+      for (const double wi : {1.0, w_, w_ * w_}) *a += yorkcalc_c[k++] * rj * wi;
+  // S in nine terms (T_r > 0 after the clamp): the same sum but for its roundings, a few ulps,
+  // which the margin's factor of five over the bound leaves room for.
+  double magnitude = 0;
+  k = 0;
+  const double aw = std::abs(w_);
+  for (const double rj : {1.0, r_, r_ * r_})
+    for (const double wi : {1.0, aw, aw * aw}) magnitude += yorkcalc_magnitude[k++] * rj * wi;
   margin_k_ = 0x1p-45 * magnitude;  // 256·u·S (cooling_tower.hpp)
 }
 
@@ -118,6 +127,16 @@ CoolingTower::CoolingTower(const CoolingTowerDesign& design)
     (approach(mid) < design.approach_k ? lo : hi) = mid;
   }
   lg_design_ = 0.5 * (lo + hi);
+  // The fan search's tree to `table_levels`: the bracket [a, a + step] is halved at a + step/2,
+  // as the search halves it (0.5 · (lo + hi)).
+  f_min_ = std::clamp(design.min_airflow, 1e-3, 1.0);
+  constexpr std::size_t n = std::size_t{1} << table_levels;
+  edges_.assign(n + 1, 0.0);
+  edges_[0] = f_min_;
+  edges_[n] = 1.0;
+  for (std::size_t step = n; step > 1; step /= 2)
+    for (std::size_t a = 0; a < n; a += step)
+      edges_[a + step / 2] = 0.5 * (edges_[a] + edges_[a + step]);
 }
 
 double CoolingTower::range_k(double heat_w) const {
@@ -153,7 +172,7 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     op.approach_k = op.leaving_c - wetbulb_c;
     return op;
   }
-  const double f_min = std::clamp(design_.min_airflow, 1e-3, 1.0);
+  const double f_min = f_min_;
   const auto leaving_at = [&](double f) { return wetbulb_c + approach.approach_k(lg_design_ / f); };
   double f = 1.0;
   if (full_c >= setpoint_c) {
@@ -222,6 +241,24 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
     const double middle = 0.5 * (below + above), near = above - below;
     const double twice_below = 2 * below;
     int i = 0;
+    // The first `table_levels` probes at once: the tabulated bracket [l, h] holding `below`
+    // (l < below ≤ h) is the one they reach when each probe before it falls on the side of the
+    // band it fell on for l and h, with no break: true of every probe when it is true of l
+    // (unless f_min: no probe was warmer) and of h (unless 1), the nearest ones.
+    if (f_min < below && below <= 1.0 && f_min < 1.0) {
+      constexpr int n = 1 << table_levels;
+      const double at = (below - f_min) * (n / (1.0 - f_min));
+      int j = std::clamp(static_cast<int>(at), 0, n - 1);
+      while (j > 0 && !(edges_[static_cast<std::size_t>(j)] < below)) --j;
+      while (j < n - 1 && edges_[static_cast<std::size_t>(j) + 1] < below) ++j;
+      const double l = edges_[static_cast<std::size_t>(j)];
+      const double h = edges_[static_cast<std::size_t>(j) + 1];
+      if ((j == 0 || std::abs(l - middle) > near) && (j == n - 1 || std::abs(h - middle) > near)) {
+        i = table_levels;
+        lo = l;
+        hi = h;
+      }
+    }
     for (; i < 40; ++i) {
       const double sum = lo + hi, mid = 0.5 * sum;
       if (!(std::abs(mid - middle) > near)) break;  // rarely taken; a NaN band: at once

@@ -49,6 +49,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 namespace joule::models::cooling {
 
@@ -140,6 +141,12 @@ private:
   double design_fan_w_;
   double design_flow_m3_s_;
   double lg_design_;
+  // The fan search's first `table_levels` probes bisect [f_min, 1] by where its band lies and
+  // nothing else: the brackets they can leave, [edges_[j], edges_[j + 1]], ascending, made by
+  // the same halvings at construction (operate() starts from one).
+  static constexpr int table_levels = 12;
+  double f_min_ = 1.0;
+  std::vector<double> edges_;
 };
 
 struct EvaporativeWater {

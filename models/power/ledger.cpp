@@ -5,26 +5,6 @@
 
 namespace joule::models::power {
 
-MeterFlows meter_flows(const ChainBreakdown& b, double pv_available_w) {
-  MeterFlows f;
-  f.import_w = std::max(0.0, b.grid_w);
-  f.export_w = std::max(0.0, -b.grid_w);
-  f.pv_w = b.pv_w;
-  f.pv_curtailed_w = std::max(0.0, pv_available_w - b.pv_w);
-  f.discharge_w = std::max(0.0, b.battery_w);
-  f.charge_w = std::max(0.0, -b.battery_w);
-  return f;
-}
-
-void LedgerTotals::add(const MeterFlows& f, double dt_s) {
-  import_j += f.import_w * dt_s;
-  export_j += f.export_w * dt_s;
-  pv_j += f.pv_w * dt_s;
-  pv_curtailed_j += f.pv_curtailed_w * dt_s;
-  charge_j += f.charge_w * dt_s;
-  discharge_j += f.discharge_w * dt_s;
-}
-
 double battery_settlement_j(double initial_j, double final_j, double charge_efficiency,
                             double discharge_efficiency) {
   const double drawn_j = initial_j - final_j;

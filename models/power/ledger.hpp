@@ -21,6 +21,7 @@
 // window of a run is averaged over the part that was simulated.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -38,7 +39,17 @@ struct MeterFlows {
   double charge_w = 0;        // AC power into the battery
   double discharge_w = 0;     // AC power out of the battery
 };
-MeterFlows meter_flows(const ChainBreakdown& b, double pv_available_w);
+// Inline, as LedgerTotals::add(): the facility takes both at every update of its accounts.
+inline MeterFlows meter_flows(const ChainBreakdown& b, double pv_available_w) {
+  MeterFlows f;
+  f.import_w = std::max(0.0, b.grid_w);
+  f.export_w = std::max(0.0, -b.grid_w);
+  f.pv_w = b.pv_w;
+  f.pv_curtailed_w = std::max(0.0, pv_available_w - b.pv_w);
+  f.discharge_w = std::max(0.0, b.battery_w);
+  f.charge_w = std::max(0.0, -b.battery_w);
+  return f;
+}
 
 // Integrated flows, J (each ≥ 0), and the instantaneous peak import.
 struct LedgerTotals {
@@ -50,7 +61,14 @@ struct LedgerTotals {
   double discharge_j = 0;
   double peak_import_w = 0;
 
-  void add(const MeterFlows& f, double dt_s);
+  void add(const MeterFlows& f, double dt_s) {
+    import_j += f.import_w * dt_s;
+    export_j += f.export_w * dt_s;
+    pv_j += f.pv_w * dt_s;
+    pv_curtailed_j += f.pv_curtailed_w * dt_s;
+    charge_j += f.charge_w * dt_s;
+    discharge_j += f.discharge_w * dt_s;
+  }
 };
 
 // The grid energy that returns a battery to its initial charge (> 0: it was drawn down; < 0:

@@ -97,14 +97,16 @@ ChainBreakdown PowerChain::evaluate(double it_w, double cooling_w, double other_
   b.battery_w = battery_w;
   b.pdu_loss_w = pdu_loss_w(it_w);
   const double ups_out_w = it_w + b.pdu_loss_w + (spec_.cooling_on_ups ? cooling_w : 0.0);
-  b.ups_loss_w = ups_.loss_w(ups_out_w);
-  b.ups_unit_load_fraction = ups_.unit_load_fraction(ups_out_w);
+  const UpsSystem::Operation ups = ups_.operate(ups_out_w);
+  b.ups_loss_w = ups.loss_w;
+  b.ups_unit_load_fraction = ups.unit_load_fraction;
   const double bus_w = ups_out_w + b.ups_loss_w + (spec_.cooling_on_ups ? 0.0 : cooling_w) +
                        other_w - pv_w - battery_w;
-  const double tx_loss_w = transformer_.loss_w(bus_w);
+  const Transformer::Operation tx = transformer_.operate(bus_w);
+  const double tx_loss_w = tx.loss_w;
   b.transformer_loss_w = bus_w < 0 ? transformer_.loss_w(0.0) : tx_loss_w;
   b.export_loss_w = tx_loss_w - b.transformer_loss_w;
-  b.transformer_load_fraction = transformer_.load_fraction(bus_w);
+  b.transformer_load_fraction = tx.load_fraction;
   b.grid_w = bus_w + tx_loss_w;
   return b;
 }

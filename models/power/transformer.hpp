@@ -18,6 +18,8 @@
 // transformer, not a 2.5 MW one idling on its core loss.
 #pragma once
 
+#include <cmath>
+
 #include "sim/params.hpp"
 #include "sim/units.hpp"
 
@@ -43,6 +45,17 @@ public:
   double unit_rating_w() const { return rating_w_; }
   double loss_w(double load_w) const;
   double load_fraction(double load_w) const;
+  // loss_w() and load_fraction() at one load, the same bits, with one division. Inline: the
+  // power chain evaluates it at every change of the IT power.
+  struct Operation {
+    double loss_w = 0;
+    double load_fraction = 0;
+  };
+  Operation operate(double load_w) const {
+    const double capacity_w = units_ * rating_w_;
+    const double x = std::abs(load_w) / capacity_w;
+    return {capacity_w * (spec_.no_load_loss + spec_.load_loss * x * x), x};
+  }
   sim::Watts loss(sim::Watts load) const { return sim::Watts(loss_w(load.value())); }
 
 private:

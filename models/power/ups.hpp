@@ -34,6 +34,7 @@
 // can be overridden in the scenario.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 #include "sim/params.hpp"
@@ -75,6 +76,24 @@ public:
   int units_active(double output_w) const;
   double unit_rating_w() const { return rating_w_; }
   double loss_w(double output_w) const;
+  // loss_w() and unit_load_fraction() at one output, the same bits: the active units counted
+  // once and, at an output ≥ 0 (|output| = output), one division for both. Inline: the power
+  // chain evaluates it at every change of the IT power.
+  struct Operation {
+    double loss_w = 0;
+    double unit_load_fraction = 0;
+  };
+  Operation operate(double output_w) const {
+    const int units = spec_.shedding ? units_active(output_w) : installed_;
+    const double capacity_w = units * rating_w_;
+    Operation op;
+    op.unit_load_fraction = output_w / capacity_w;
+    if (spec_.type == UpsType::none) return op;
+    const double x = output_w >= 0 ? op.unit_load_fraction : std::abs(output_w) / capacity_w;
+    op.loss_w =
+        capacity_w * (spec_.no_load_loss + spec_.proportional_loss * x + spec_.square_loss * x * x);
+    return op;
+  }
   double efficiency(double output_w) const;  // output / input
   sim::Watts loss(sim::Watts output) const { return sim::Watts(loss_w(output.value())); }
   const UpsSpec& spec() const { return spec_; }

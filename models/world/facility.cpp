@@ -478,7 +478,9 @@ std::span<const double> Facility::inlets_c() const {
     return inlet_c_;
   }
   for (const Zone& z : zones_) {
-    if (z.hall)
+    if (z.hall && z.every_rack)  // rack i is the hall's rack i: no look-up of its place
+      z.hall->for_each_inlet([out = inlet_c_.data()](int i, double inlet_c) { out[i] = inlet_c; });
+    else if (z.hall)
       z.hall->for_each_inlet(
           [&](int i, double inlet_c) { inlet_c_[z.racks[static_cast<std::size_t>(i)]] = inlet_c; });
     else

@@ -497,3 +497,40 @@ TEST_CASE("cooling tower: a setpoint the sum reaches exactly at one of the searc
     }
   CHECK(searched > 3000);
 }
+
+TEST_CASE("cooling tower: the search's tabulated first probes, at and beside the table's edges") {
+  // operate() takes the first 12 probes from a table of the brackets they can leave; where the
+  // band (a few 1e-12 of the fan speed around the crossing) holds a bracket's end or lies
+  // within twice its width of one, it searches from the top. Setpoints the sum reaches at the
+  // probes of levels 10 to 13 (around the table's depth), and at fan speeds a few 1e-12 off
+  // them, must give the every-probe search's bits.
+  CoolingTowerDesign d;
+  d.heat_w = 3.5e6;
+  const CoolingTower t(d);
+  std::vector<double> probes;
+  const auto descend = [&](auto& self, double lo, double hi, int depth) -> void {
+    const double mid = 0.5 * (lo + hi);
+    if (depth <= 3) probes.push_back(mid);  // levels 10 to 13 of 0..13
+    if (depth == 0) return;
+    self(self, lo, mid, depth - 1);
+    self(self, mid, hi, depth - 1);
+  };
+  descend(descend, 0.2, 1.0, 13);
+  REQUIRE(probes.size() == (1u << 14) - (1u << 10));
+  int searched = 0;
+  for (const double load : {0.45, 0.9})
+    for (const double wb : {3.0, 21.0}) {
+      const double heat_w = load * d.heat_w;
+      const YorkCalc at(wb, d.range_k * load);
+      for (std::size_t k = 0; k < probes.size(); k += 5)
+        for (const double off : {0.0, -2e-12, 2e-12, -5e-12, 5e-12, 4e-11}) {
+          const double f0 = probes[k] * (1 + off);
+          const double set_c = wb + at.approach_k(t.design_lg() / f0);
+          CAPTURE(load);
+          CAPTURE(wb);
+          CAPTURE(f0);
+          if (search_agrees(t, d, heat_w, wb, set_c)) ++searched;
+        }
+    }
+  CHECK(searched > 60000);
+}

@@ -218,3 +218,48 @@ TEST_CASE("UPS module shedding keeps the running modules loaded") {
   CHECK(shed.efficiency(400e3) > all.efficiency(400e3) + 0.02);
   CHECK(shed.units_active(2e6) == 9);  // at design every module runs
 }
+
+TEST_CASE("UPS and transformer operate(): loss and load fraction with the separate calls' bits") {
+  // The chain takes each stage's loss and load fraction from one call (one division where the
+  // two calls made two); they must be loss_w() and unit_load_fraction() / load_fraction() bit
+  // for bit, for every UPS type, with and without shedding, at any sign of the load.
+  for (const UpsType type : {UpsType::double_conversion, UpsType::eco, UpsType::none})
+    for (const bool shedding : {false, true}) {
+      UpsSpec spec = default_ups_spec(type);
+      spec.redundancy = Redundancy::n_plus_1;
+      spec.unit_rating = sim::Watts(250e3);
+      spec.shedding = shedding;
+      const UpsSystem ups(spec, sim::Watts(2e6));
+      for (const double out_w : {-3e5, -0.0, 0.0, 1.0, 123456.7, 4e5, 1.999e6, 2e6, 3.1e6}) {
+        CAPTURE(out_w);
+        const UpsSystem::Operation op = ups.operate(out_w);
+        CHECK(op.loss_w == ups.loss_w(out_w));
+        CHECK(std::signbit(op.loss_w) == std::signbit(ups.loss_w(out_w)));
+        CHECK(op.unit_load_fraction == ups.unit_load_fraction(out_w));
+      }
+    }
+  // By hand: 400 kW on 9 modules of 250 kW (no shedding), x = 400 / 2250.
+  UpsSpec spec;
+  spec.redundancy = Redundancy::n_plus_1;
+  spec.unit_rating = sim::Watts(250e3);
+  const UpsSystem ups(spec, sim::Watts(2e6));
+  const double x = 400.0 / 2250;
+  CHECK(ups.operate(400e3).unit_load_fraction == doctest::Approx(x));
+  CHECK(ups.operate(400e3).loss_w ==
+        doctest::Approx(
+            2250e3 * (spec.no_load_loss + spec.proportional_loss * x + spec.square_loss * x * x)));
+  TransformerSpec ts;
+  ts.count = 3;
+  ts.auto_rating = false;
+  ts.unit_rating = sim::Watts(2e6);
+  const Transformer tx(ts, sim::Watts(3e6));
+  for (const double load_w : {-2.5e6, -0.0, 0.0, 7.0, 1.5e6, 6e6, 9e6}) {
+    CAPTURE(load_w);
+    const Transformer::Operation op = tx.operate(load_w);
+    CHECK(op.loss_w == tx.loss_w(load_w));
+    CHECK(op.load_fraction == tx.load_fraction(load_w));
+  }
+  // 1.5 MW on 3 × 2 MW: x = 0.25, loss = 6 MW · (0.0008 + 0.007 · 0.0625).
+  CHECK(tx.operate(1.5e6).load_fraction == 0.25);
+  CHECK(tx.operate(1.5e6).loss_w == doctest::Approx(6e6 * (0.0008 + 0.007 * 0.0625)));
+}
