@@ -404,6 +404,21 @@ double sum_search_fraction(const CoolingTower& t, const CoolingTowerDesign& d, d
   return hi;
 }
 
+// The fan speeds the search probes at levels `first` to `last` (0: the first midpoint) of its
+// bisection of [0.2, 1], each midpoint computed as the search computes it, in depth-first order.
+std::vector<double> bisection_probes(int first, int last) {
+  std::vector<double> probes;
+  const auto descend = [&](auto& self, double lo, double hi, int level) -> void {
+    const double mid = 0.5 * (lo + hi);
+    if (level >= first) probes.push_back(mid);
+    if (level == last) return;
+    self(self, lo, mid, level + 1);
+    self(self, mid, hi, level + 1);
+  };
+  descend(descend, 0.2, 1.0, 0);
+  return probes;
+}
+
 // Whether operate() searched for the fan speed (strictly between its bounds), having checked
 // then that it returns sum_search_fraction()'s bits.
 bool search_agrees(const CoolingTower& t, const CoolingTowerDesign& d, double heat_w,
@@ -412,6 +427,26 @@ bool search_agrees(const CoolingTower& t, const CoolingTowerDesign& d, double he
   if (!(op.airflow_fraction > 0.2 && op.airflow_fraction < 1.0)) return false;
   CHECK(op.airflow_fraction == sum_search_fraction(t, d, heat_w, wetbulb_c, setpoint_c));
   return true;
+}
+
+// For each load fraction and wet-bulb, the setpoints the sum reaches at `fan_speeds`: how many
+// of them operate() searched for, each checked by search_agrees().
+int agreeing_searches(const CoolingTower& t, const CoolingTowerDesign& d,
+                      std::initializer_list<double> loads, std::initializer_list<double> wetbulbs,
+                      const std::vector<double>& fan_speeds) {
+  int searched = 0;
+  for (const double load : loads)
+    for (const double wb : wetbulbs) {
+      const YorkCalc at(wb, d.range_k * load);
+      for (const double f0 : fan_speeds) {
+        const double set_c = wb + at.approach_k(t.design_lg() / f0);
+        CAPTURE(load);
+        CAPTURE(wb);
+        CAPTURE(f0);
+        if (search_agrees(t, d, load * d.heat_w, wb, set_c)) ++searched;
+      }
+    }
+  return searched;
 }
 
 }  // namespace
@@ -472,30 +507,9 @@ TEST_CASE("cooling tower: a setpoint the sum reaches exactly at one of the searc
   d.heat_w = 3.5e6;
   const CoolingTower t(d);
   // The probes of the first 9 levels of the bisection of [0.2, 1]: 511 fan speeds.
-  std::vector<double> probes;
-  const auto descend = [&](auto& self, double lo, double hi, int depth) -> void {
-    const double mid = 0.5 * (lo + hi);
-    probes.push_back(mid);
-    if (depth == 0) return;
-    self(self, lo, mid, depth - 1);
-    self(self, mid, hi, depth - 1);
-  };
-  descend(descend, 0.2, 1.0, 8);
+  const std::vector<double> probes = bisection_probes(0, 8);
   REQUIRE(probes.size() == 511);
-  int searched = 0;
-  for (const double load : {0.3, 0.7, 1.0})
-    for (const double wb : {-8.0, 4.5, 15.2, 24.0}) {
-      const double heat_w = load * d.heat_w;
-      const YorkCalc at(wb, d.range_k * load);
-      for (const double f0 : probes) {
-        const double set_c = wb + at.approach_k(t.design_lg() / f0);
-        CAPTURE(load);
-        CAPTURE(wb);
-        CAPTURE(f0);
-        if (search_agrees(t, d, heat_w, wb, set_c)) ++searched;
-      }
-    }
-  CHECK(searched > 3000);
+  CHECK(agreeing_searches(t, d, {0.3, 0.7, 1.0}, {-8.0, 4.5, 15.2, 24.0}, probes) > 3000);
 }
 
 TEST_CASE("cooling tower: the search's tabulated first probes, at and beside the table's edges") {
@@ -507,30 +521,11 @@ TEST_CASE("cooling tower: the search's tabulated first probes, at and beside the
   CoolingTowerDesign d;
   d.heat_w = 3.5e6;
   const CoolingTower t(d);
-  std::vector<double> probes;
-  const auto descend = [&](auto& self, double lo, double hi, int depth) -> void {
-    const double mid = 0.5 * (lo + hi);
-    if (depth <= 3) probes.push_back(mid);  // levels 10 to 13 of 0..13
-    if (depth == 0) return;
-    self(self, lo, mid, depth - 1);
-    self(self, mid, hi, depth - 1);
-  };
-  descend(descend, 0.2, 1.0, 13);
+  const std::vector<double> probes = bisection_probes(10, 13);
   REQUIRE(probes.size() == (1u << 14) - (1u << 10));
-  int searched = 0;
-  for (const double load : {0.45, 0.9})
-    for (const double wb : {3.0, 21.0}) {
-      const double heat_w = load * d.heat_w;
-      const YorkCalc at(wb, d.range_k * load);
-      for (std::size_t k = 0; k < probes.size(); k += 5)
-        for (const double off : {0.0, -2e-12, 2e-12, -5e-12, 5e-12, 4e-11}) {
-          const double f0 = probes[k] * (1 + off);
-          const double set_c = wb + at.approach_k(t.design_lg() / f0);
-          CAPTURE(load);
-          CAPTURE(wb);
-          CAPTURE(f0);
-          if (search_agrees(t, d, heat_w, wb, set_c)) ++searched;
-        }
-    }
-  CHECK(searched > 60000);
+  std::vector<double> fan_speeds;
+  for (std::size_t k = 0; k < probes.size(); k += 5)
+    for (const double off : {0.0, -2e-12, 2e-12, -5e-12, 5e-12, 4e-11})
+      fan_speeds.push_back(probes[k] * (1 + off));
+  CHECK(agreeing_searches(t, d, {0.45, 0.9}, {3.0, 21.0}, fan_speeds) > 60000);
 }
