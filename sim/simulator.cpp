@@ -17,6 +17,8 @@ constexpr std::size_t prefetched_from_slots = std::size_t{1} << 15;
 // further), and the run holds at most front_limit keys (see insert_front()).
 constexpr std::size_t drained_keys = 16;
 constexpr std::size_t front_limit = 64;
+// refill() gathers the digit masks of this many positions below a split bucket in a register.
+constexpr std::size_t near_positions = 4;
 
 }  // namespace
 
@@ -276,13 +278,32 @@ bool Simulator::refill() {
     const std::size_t p = b / digits;
     const unsigned below = static_cast<unsigned>(p * digit_bits);
     const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
-    last_ = high | (Key{b % digits} << below);
+    const Key base = high | (Key{b % digits} << below);
+    last_ = base;
+    // Every key moves below position p, where every bucket is empty (b is the lowest non-empty
+    // one). The digit masks of the nearest four positions, where most keys land, are gathered
+    // in one register and stored after the loop: marked key by key, each key's read-modify-write
+    // of its position's mask waited for the previous key's store.
+    static_assert(near_positions * digits <= 64);
+    const std::size_t near = p >= near_positions ? (p - near_positions) * digits : 0;
+    std::uint64_t near_marks = 0;
     for (const Key key : from) {
-      if (key == last_) {
+      if (key == base) {
         front_.push_back(key);
         continue;
       }
-      push_key(key);
+      const std::size_t to = bucket_of(key, base);
+      buckets_[to].push_back(key);
+      if (to >= near) [[likely]]
+        near_marks |= std::uint64_t{1} << (to - near);
+      else
+        mark(to / digits, to % digits);
+    }
+    for (std::size_t q = near / digits; q < p; ++q) {
+      const auto m = static_cast<DigitMask>(near_marks >> (q * digits - near));
+      if (m == 0) continue;
+      digit_mask_[q] = static_cast<DigitMask>(digit_mask_[q] | m);
+      position_mask_ |= std::uint32_t{1} << q;
     }
     from.clear();
     unmark(b);

@@ -164,7 +164,9 @@ private:
   // Makes front_ non-empty (its back the smallest key); false when the queue is empty.
   bool settle();
   bool refill();  // settle() when front_ is empty
-  std::size_t bucket_of(Key key) const;
+  // The bucket of a key above `base` (the radix base last_, or the one refill() is moving to).
+  static std::size_t bucket_of(Key key, Key base);
+  std::size_t bucket_of(Key key) const { return bucket_of(key, last_); }
   // The lowest non-empty bucket (position_mask_ != 0).
   std::size_t lowest_bucket() const;
   bool step(Time until);  // runs one event if due; false when none is due
@@ -230,11 +232,11 @@ inline std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot
          (sequence_++ << slot_bits) | slot;
 }
 
-inline std::size_t Simulator::bucket_of(Key key) const {
+inline std::size_t Simulator::bucket_of(Key key, Key base) {
   // Digits never straddle the two 64-bit halves, so each case works on one half.
   static_assert(64 % digit_bits == 0);
   const auto key_high = static_cast<std::uint64_t>(key >> 64);
-  const auto high = key_high ^ static_cast<std::uint64_t>(last_ >> 64);
+  const auto high = key_high ^ static_cast<std::uint64_t>(base >> 64);
   std::size_t p;
   std::uint64_t digit;
   // The highest differing bit; keys are unique and above last_, so they differ somewhere.
@@ -244,7 +246,7 @@ inline std::size_t Simulator::bucket_of(Key key) const {
     p += 64 / digit_bits;
   } else {
     const auto key_low = static_cast<std::uint64_t>(key);
-    const std::uint64_t low = key_low ^ static_cast<std::uint64_t>(last_);
+    const std::uint64_t low = key_low ^ static_cast<std::uint64_t>(base);
     p = (63 - static_cast<std::size_t>(__builtin_clzll(low))) / digit_bits;
     digit = key_low >> (p * digit_bits);
   }
