@@ -259,6 +259,24 @@ void write_strings(hid_t parent, const std::string& name, const std::vector<std:
   attach(ds.get(), {&dim});
 }
 
+std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
+  Handle ds(check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "opening " + name), H5Dclose);
+  Handle space(check(H5Dget_space(ds.get()), "space of " + name), H5Sclose);
+  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
+  Handle type(check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  if (n == 0) return {};
+  std::vector<char*> raw(n, nullptr);
+  check(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
+        "reading " + name);
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (const char* c : raw) out.emplace_back(c ? c : "");  // a null pointer is an empty string
+  H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, raw.data());
+  return out;
+}
+
 void write_bytes(hid_t parent, const std::string& name, const std::string& bytes,
                  const Meta& meta) {
   // The variable is its own dimension (`<name>`, the byte offset), as netCDF wants one per axis.

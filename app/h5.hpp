@@ -114,6 +114,8 @@ void write_variable(hid_t parent, const std::string& name, const std::vector<std
 // Variable-length UTF-8 strings along one dimension (read as str by h5py, netCDF and xarray).
 void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& values,
                    const Dimension& dim, const Meta& meta);
+// The strings of a 1-D variable written by write_strings (`name`, a path below `parent`).
+std::vector<std::string> read_strings(hid_t parent, const std::string& name);
 // Raw bytes (an embedded input file) as a 1-D uint8 variable along its own dimension.
 void write_bytes(hid_t parent, const std::string& name, const std::string& bytes, const Meta& meta);
 std::string read_bytes(hid_t parent, const std::string& path);

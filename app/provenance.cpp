@@ -143,28 +143,6 @@ void write_provenance(hid_t file, const Scenario& sc, const std::vector<sim::Inp
   }
 }
 
-namespace {
-std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
-  h5::Handle ds(h5::check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "opening " + name),
-                H5Dclose);
-  h5::Handle space(h5::check(H5Dget_space(ds.get()), "space of " + name), H5Sclose);
-  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
-  h5::Handle type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  std::vector<char*> raw(n);
-  if (n > 0)
-    h5::check(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()),
-              "reading " + name);
-  std::vector<std::string> out;
-  for (char* s : raw) {
-    out.emplace_back(s ? s : "");
-    H5free_memory(s);
-  }
-  return out;
-}
-}  // namespace
-
 RecordedRun read_recorded_run(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw OutputError(path + " does not exist");
@@ -187,8 +165,8 @@ RecordedRun read_recorded_run(const std::string& path) {
   r.sweep = h5::get_string_attr(g.get(), "sweep");
   r.variant = h5::get_string_attr(g.get(), "variant");
   r.variant_index = static_cast<std::int64_t>(h5::get_double_attr(g.get(), "variant_index"));
-  const auto paths = read_strings(g.get(), "path");
-  const auto shas = read_strings(g.get(), "sha256");
+  const auto paths = h5::read_strings(g.get(), "path");
+  const auto shas = h5::read_strings(g.get(), "sha256");
   for (std::size_t i = 0; i < paths.size(); ++i) {
     r.source.sha256[paths[i]] = shas.at(i);
     if (r.embedded)

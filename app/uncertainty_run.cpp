@@ -24,24 +24,6 @@ namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-// A 1-D variable of variable-length strings (h5::write_strings) read back.
-std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
-  h5::Handle ds(h5::check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "opening " + name),
-                H5Dclose);
-  h5::Handle space(h5::check(H5Dget_space(ds.get()), "reading " + name), H5Sclose);
-  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
-  h5::Handle type(h5::check(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
-  H5Tset_cset(type.get(), H5T_CSET_UTF8);
-  std::vector<char*> buf(n, nullptr);
-  h5::check(H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
-            "reading " + name);
-  std::vector<std::string> out;
-  for (char* c : buf) out.emplace_back(c ? c : "");
-  H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, buf.data());
-  return out;
-}
-
 // The facility traces drawn as bands, where the run has them.
 constexpr const char* band_traces[] = {"it_power_w",      "total_power_w", "grid_import_w",
                                        "cooling_power_w", "losses_w",      "pue"};
@@ -302,7 +284,7 @@ std::map<std::string, Band> read_bands(const std::string& path) {
   const std::vector<double> p5 = h5::read_doubles(g.get(), "p5");
   const std::vector<double> med = h5::read_doubles(g.get(), "median");
   const std::vector<double> p95 = h5::read_doubles(g.get(), "p95");
-  const std::vector<std::string> names = read_strings(g.get(), "kpi_name");
+  const std::vector<std::string> names = h5::read_strings(g.get(), "kpi_name");
   for (std::size_t i = 0; i < names.size() && i < p5.size(); ++i)
     if (std::isfinite(p5[i]) && std::isfinite(p95[i])) out[names[i]] = {p5[i], med[i], p95[i]};
   return out;
@@ -349,8 +331,8 @@ std::string sensitivity_table(const std::string& path, std::size_t top) {
   if (H5Lexists(file.get(), "uncertainty", H5P_DEFAULT) <= 0) return "";
   h5::Handle g = h5::open_group(file.get(), "uncertainty");
   if (H5Lexists(g.get(), "src", H5P_DEFAULT) <= 0) return "";
-  const std::vector<std::string> kpis = read_strings(g.get(), "kpi_name");
-  const std::vector<std::string> coefs = read_strings(g.get(), "coefficient_name");
+  const std::vector<std::string> kpis = h5::read_strings(g.get(), "kpi_name");
+  const std::vector<std::string> coefs = h5::read_strings(g.get(), "coefficient_name");
   const std::vector<double> src = h5::read_doubles(g.get(), "src");
   const std::vector<double> r2 = h5::read_doubles(g.get(), "r2");
   const std::vector<double> p5 = h5::read_doubles(g.get(), "p5");
