@@ -180,12 +180,14 @@ private:
   // The racks of one network class reported at the same inlet form a cohort. A class's
   // cohorts (one, nearly always) are chained from InletWatch::class_cohorts, so a cohort is
   // found by indexing, not hashing; its racks are linked through InletWatch::racks.
+  // 32 bytes, the ints together (they were split by the double's alignment: 40 bytes), so a
+  // line holds two cohorts for the scan over every cohort at every step.
   struct Cohort {
-    int cls = -1;  // the network's class; -1: a free slot
-    double reported_c = 0;
+    int cls = -1;              // the network's class; -1: a free slot
     int head = -1, count = 0;  // its racks
     int next_of_class = -1;    // the next cohort of the same class
-    long stamp = -1;           // the call that last reported it
+    double reported_c = 0;
+    long stamp = -1;  // the call that last reported it
   };
   struct InletWatch {
     bool valid = false;  // cohorts rebuilt since the network's classes last changed wholesale

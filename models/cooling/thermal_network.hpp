@@ -72,6 +72,7 @@
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -300,15 +301,21 @@ private:
     bool same_as(const Type& o) const;
   };
   // Groups in the same state (type, temperatures, heat; so the same y_g and x_g): solved once.
-  struct Class {
+  // Two cache lines, the first holding what a step reads of a class of racks (groups of two
+  // nodes) before it solves it, and what the data hall reads of it: the flags, the count and
+  // type, t, and q of the first two nodes. A moved class of racks then waits for one line: its
+  // y, in the second, is written before it is read. (At 120 bytes, unaligned, a class's fields
+  // fell on up to three lines, and each classes.size() was a division by 120.)
+  struct alignas(64) Class {
     int type = -1;
     int count = 0;  // member groups; 0: a free slot
     int head = -1;  // first member (members are linked through Blocks::members)
-    std::array<double, max_group> t{}, q{}, y{};
     // y (and the class's terms of the hub sums) computed from the present t, q, type and
     // boundary terms; `listed`: in Blocks::pending.
     bool y_valid = false, listed = false;
+    std::array<double, max_group> t{}, q{}, y{};
   };
+  static_assert(sizeof(Class) == 128 && offsetof(Class, q) + 2 * sizeof(double) == 64);
   // Block elimination of small node groups around a few hubs (see the header comment). The
   // structure (hubs, groups, where each matrix entry goes) depends only on the sparsity pattern
   // and is found once per pattern; a re-factorization after a link value changed re-reads the
