@@ -33,8 +33,12 @@ std::size_t GpuPowerHistogram::bin(double power_w) const {
   return std::min(bins() - 1, static_cast<std::size_t>(power_w / width_w_));
 }
 
+// An empty bin is not integrated: its term n_b · Δt is +0, and h_b, a sum of such terms from
+// +0 (never −0: no term is), stays the same bits. Most bins are empty at any time, and a take
+// visits them all: each skipped a division of its Δt.
 inline void GpuPowerHistogram::move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus) {
-  if (now > since_[b]) current_[b] += static_cast<double>(gpus_[b]) * (now - since_[b]).seconds();
+  if (now > since_[b] && gpus_[b] != 0)
+    current_[b] += static_cast<double>(gpus_[b]) * (now - since_[b]).seconds();
   since_[b] = now;
   gpus_[b] += delta_gpus;
 }
