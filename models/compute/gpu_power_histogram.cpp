@@ -33,12 +33,8 @@ std::size_t GpuPowerHistogram::bin(double power_w) const {
   return std::min(bins() - 1, static_cast<std::size_t>(power_w / width_w_));
 }
 
-// An empty bin is not integrated: its term n_b · Δt is +0, and h_b, a sum of such terms from
-// +0 (never −0: no term is), stays the same bits. Most bins are empty at any time, and a take
-// visits them all: each skipped a division of its Δt.
 inline void GpuPowerHistogram::move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus) {
-  if (now > since_[b] && gpus_[b] != 0)
-    current_[b] += static_cast<double>(gpus_[b]) * (now - since_[b]).seconds();
+  if (now > since_[b]) current_[b] += static_cast<double>(gpus_[b]) * (now - since_[b]).seconds();
   since_[b] = now;
   gpus_[b] += delta_gpus;
 }
@@ -186,8 +182,15 @@ void GpuPowerHistogram::hold_nodes(std::span<const std::uint32_t> nodes, const N
   }
 }
 
+// An empty bin is brought up to now without its term: n_b · Δt is +0, and h_b, a sum of such
+// terms from +0 (never −0: no term is), stays the same bits. Most bins are empty at a take,
+// which visits them all: each skips the division of its Δt.
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {
-  for (std::uint32_t b = 0; b < gpus_.size(); ++b) move(b, now, 0);
+  for (std::uint32_t b = 0; b < gpus_.size(); ++b)
+    if (gpus_[b] != 0)
+      move(b, now, 0);
+    else
+      since_[b] = now;
   std::vector<double> out(bins(), 0.0);
   out.swap(current_);
   return out;
