@@ -419,8 +419,7 @@ float nearest_rank(std::span<const float> samples, double q) {
     for (const float x : samples)
       if (const std::uint32_t kx = key(x); kx >> 10 == prefix) ++count[kx & 0x3ff];
     prefix = prefix << 10 | pick();
-    const float v =
-        std::bit_cast<float>((prefix & 0x80000000u) ? prefix & 0x7fffffffu : ~prefix);
+    const float v = std::bit_cast<float>((prefix & 0x80000000u) ? prefix & 0x7fffffffu : ~prefix);
     if (v != 0.0f) return v;
   }
   return nearest_rank_of(std::vector<float>(samples.begin(), samples.end()), q);
