@@ -182,8 +182,15 @@ void GpuPowerHistogram::hold_nodes(std::span<const std::uint32_t> nodes, const N
   }
 }
 
+// An empty bin is brought up to now without its term: n_b · Δt is +0, and h_b, a sum of such
+// terms from +0 (never −0: no term is), stays the same bits. Most bins are empty at a take,
+// which visits them all: each skips the division of its Δt.
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {
-  for (std::uint32_t b = 0; b < gpus_.size(); ++b) move(b, now, 0);
+  for (std::uint32_t b = 0; b < gpus_.size(); ++b)
+    if (gpus_[b] != 0)
+      move(b, now, 0);
+    else
+      since_[b] = now;
   std::vector<double> out(bins(), 0.0);
   out.swap(current_);
   return out;

@@ -66,6 +66,11 @@ public:
   static const Kpi* find(const std::string& name);
 };
 
+// The q-quantile of `samples` by the nearest-rank method, the ceil(q·n)-th smallest (n > 0),
+// without copying them: the value, to the bit, that std::nth_element leaves at that rank of a
+// copy (p99_facility_power_kw).
+float nearest_rank(std::span<const float> samples, double q);
+
 // Each KPI's value for a finished run, in registry order.
 std::vector<std::pair<std::string, std::optional<double>>> compute_kpis(const RunRecord& run);
 

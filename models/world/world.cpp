@@ -543,7 +543,7 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
   // The racks' accounts, read after the evaluation below.
   state_.prefetch_racks(placed.racks);
   KeptState* kept = nullptr;
-  const Held to = uniform_state(job, placed, kept);
+  const Held& to = uniform_state(job, placed, kept);
   const std::span<const std::uint32_t> nodes = std::span<const std::uint32_t>(job.nodes).subspan(
       placed.nodes_begin, placed.nodes_end - placed.nodes_begin);
   if (placed.uniform_followed != state_.records_written()) {
@@ -575,17 +575,16 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
 // Evaluated as place_load() evaluates for its first run, unless the job's last evaluations
 // (world_evaluations.hpp) had the same inputs: not with a power floor or a ramp floor, whose
 // state follows each evaluation, nor while a rack limit is enforced (held_of() reads that).
-World::Held World::uniform_state(const Job& job, JobRuns& placed, KeptState*& kept) {
+const World::Held& World::uniform_state(const Job& job, JobRuns& placed, KeptState*& kept) {
   const std::uint32_t first = placed.racks.front().rack;
   if (placed.inlet_read != state_.inlets_set()) {
     placed.inlet_c = state_.rack_inlet_c(first);
     placed.inlet_read = state_.inlets_set();
   }
-  const RecentEvaluations<KeptState>::Inputs in{job.load, placed.inlet_c, job.model.get(),
-                                                job.capped_node.get(), job.model_pool};
   const bool keeps = !floor_ && !ramp_floor_ && !enforcing_;
   if (keeps)
-    if (KeptState* found = placed.evaluated->find(in)) {
+    if (KeptState* found = placed.evaluated->find(job.load, placed.inlet_c, job.model.get(),
+                                                  job.capped_node.get(), job.model_pool)) {
       kept = found;
       return found->held;
     }
@@ -595,7 +594,12 @@ World::Held World::uniform_state(const Job& job, JobRuns& placed, KeptState*& ke
   e.parts = job_parts(job, e.p);
   e.clock = job.load.busy_accelerators > 0 ? e.p.busy.throughput_factor() : 1.0;
   check_finite(e.p);
-  if (!keeps) return held_of(job, e);
+  if (!keeps) {
+    unkept_ = held_of(job, e);
+    return unkept_;
+  }
+  const RecentEvaluations<KeptState>::Inputs in{job.load, placed.inlet_c, job.model.get(),
+                                                job.capped_node.get(), job.model_pool};
   kept = &placed.evaluated->keep(in, KeptState{held_of(job, e)}, job.capped_node);
   return kept->held;
 }

@@ -342,8 +342,10 @@ private:
   bool place_uniform(const Job& job, JobRuns& placed);
   // What each node of a uniform job holds after its phase: evaluated at its first rack, or, when
   // the job's last evaluations had the same inputs, theirs; `kept`: the evaluation kept for
-  // those inputs (null when none is kept), whose sums the phase may take.
-  Held uniform_state(const Job& job, JobRuns& placed, KeptState*& kept);
+  // those inputs (null when none is kept), whose sums the phase may take. Returned in place:
+  // the kept evaluation's, or (none kept) unkept_, until the next call.
+  const Held& uniform_state(const Job& job, JobRuns& placed, KeptState*& kept);
+  Held unkept_;
   // After a phase set by runs: the job becomes uniform if it can (JobRuns::uniform).
   void try_uniform(JobRuns& placed);
   // Back to runs: each run's power current, and its nodes' records written (they followed

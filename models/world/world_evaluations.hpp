@@ -47,12 +47,16 @@ public:
 
   // The result kept for inputs bit-identical to `in`, or null. The holder may add to a result
   // what follows from it alone (World::KeptState's sums).
-  Result* find(const Inputs& in) {
+  Result* find(const Inputs& in) { return find(in.load, in.inlet_c, in.model, in.node, in.pool); }
+  // The same with the inputs given apart: a lookup makes no copy of the load (a phase's lookup
+  // mostly finds, and a copy was 150 bytes written to be read once).
+  Result* find(const compute::NodeLoad& load, double inlet_c, const void* model, const void* node,
+               std::uint32_t pool) {
     for (std::uint8_t k = 0; k < entries_.size(); ++k) {
       Entry& e = entries_[k];
-      if (e.valid && e.in.model == in.model && e.in.node == in.node && e.in.pool == in.pool &&
-          std::bit_cast<std::uint64_t>(e.in.inlet_c) == std::bit_cast<std::uint64_t>(in.inlet_c) &&
-          same_bits(e.in.load, in.load)) {
+      if (e.valid && e.in.model == model && e.in.node == node && e.in.pool == pool &&
+          std::bit_cast<std::uint64_t>(e.in.inlet_c) == std::bit_cast<std::uint64_t>(inlet_c) &&
+          same_bits(e.in.load, load)) {
         newest_ = k;
         return &e.result;
       }
