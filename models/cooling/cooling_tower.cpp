@@ -105,6 +105,25 @@ double YorkCalc::approach_k(double lg) const {
   return a;
 }
 
+YorkCalc::LgProducts YorkCalc::lg_products(double lg) {
+  const double l = std::clamp(lg, 0.0, lg_max);
+  LgProducts p{};
+  std::size_t k = 9;
+  for (const double lk : {l, l * l})
+    for (int n = 0; n < 9; ++n, ++k) p[k - 9] = yorkcalc_c[k] * lk;
+  return p;
+}
+
+double YorkCalc::approach_k(const LgProducts& products) const {
+  // approach_k(lg)'s terms, (c_ijk · LG^k) · T_r^j · T_wb^i, with the first product given.
+  double a = at_lg0_;
+  std::size_t k = 0;
+  for (int n = 0; n < 2; ++n)
+    for (const double rj : {1.0, r_, r_ * r_})
+      for (const double wi : {1.0, w_, w_ * w_}) a += products[k++] * rj * wi;
+  return a;
+}
+
 double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg) {
   return YorkCalc(wetbulb_c, range_k).approach_k(lg);
 }
@@ -127,6 +146,7 @@ CoolingTower::CoolingTower(const CoolingTowerDesign& design)
     (approach(mid) < design.approach_k ? lo : hi) = mid;
   }
   lg_design_ = 0.5 * (lo + hi);
+  design_lg_products_ = YorkCalc::lg_products(lg_design_);
   // The fan search's tree to `table_levels`: the bracket [a, a + step] is halved at a + step/2,
   // as the search halves it (0.5 · (lo + hi)).
   f_min_ = std::clamp(design.min_airflow, 1e-3, 1.0);
@@ -144,7 +164,7 @@ double CoolingTower::range_k(double heat_w) const {
 }
 
 double CoolingTower::full_fan_approach_k(double heat_w, double wetbulb_c) const {
-  return yorkcalc_approach_k(wetbulb_c, range_k(heat_w), lg_design_);
+  return YorkCalc(wetbulb_c, range_k(heat_w)).approach_k(design_lg_products_);
 }
 
 double CoolingTower::basin_heater_w(double drybulb_c) const {
@@ -166,7 +186,7 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
   TowerOperation op;
   const double range = range_k(heat_w);
   YorkCalc approach(wetbulb_c, range);  // the wet-bulb and range are fixed here
-  const double full_c = wetbulb_c + approach.approach_k(lg_design_);
+  const double full_c = wetbulb_c + approach.approach_k(design_lg_products_);
   if (heat_w <= 0 || design_.heat_w <= 0) {
     op.leaving_c = std::max(setpoint_c, wetbulb_c);
     op.approach_k = op.leaving_c - wetbulb_c;

@@ -48,6 +48,7 @@
 // | drift              | 0.001 %       | DOE FEMP, modern drift eliminators                    |
 #pragma once
 
+#include <array>
 #include <span>
 #include <vector>
 
@@ -98,6 +99,12 @@ class YorkCalc {
 public:
   YorkCalc(double wetbulb_c, double range_k);
   double approach_k(double lg) const;
+  // The same at an LG given by its eighteen products c_ijk · LG^k (k = 1, 2, in the sum's order:
+  // lg_products()), the first factor of each term, made once for an LG used again and again
+  // (the tower's design LG: its full fan speed). The same bits as approach_k(lg).
+  using LgProducts = std::array<double, 18>;
+  static LgProducts lg_products(double lg);
+  double approach_k(const LgProducts& products) const;
   // The collected form, set up by collect() (for a search: a single evaluation does without).
   void collect();
   double collected_k(double lg) const;
@@ -141,6 +148,7 @@ private:
   double design_fan_w_;
   double design_flow_m3_s_;
   double lg_design_;
+  YorkCalc::LgProducts design_lg_products_;  // YorkCalc::lg_products(lg_design_)
   // The fan search's first `table_levels` probes bisect [f_min, 1] by where its band lies and
   // nothing else: the brackets they can leave, [edges_[j], edges_[j + 1]], ascending, made by
   // the same halvings at construction (operate() starts from one).

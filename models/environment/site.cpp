@@ -1,11 +1,15 @@
 #include "models/environment/site.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "sim/input_files.hpp"
 
@@ -26,6 +30,17 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 std::int64_t floor_mod(std::int64_t a, std::int64_t b) {
   return a - floor_div(a, b) * b;
 }
+
+// An hour's psychrometric inputs by their bits: dry-bulb, relative humidity, pressure.
+using HourKey = std::array<std::uint64_t, 3>;
+struct HourKeyHash {
+  std::size_t operator()(const HourKey& k) const {
+    std::uint64_t h = k[0] * 0x9e3779b97f4a7c15u;
+    h = (h ^ (h >> 29) ^ k[1]) * 0xbf58476d1ce4e5b9u;
+    h = (h ^ (h >> 31) ^ k[2]) * 0x94d049bb133111ebu;
+    return static_cast<std::size_t>(h ^ (h >> 32));
+  }
+};
 
 std::string hours_text(double h) {
   std::ostringstream out;
@@ -59,9 +74,22 @@ Weather::Weather(EpwData data, const CivilTime& start_local, bool wrap) : wrap_(
   const std::size_t n = data.hours();
   wet_bulb_c_.resize(n);
   humidity_ratio_.resize(n);
+  // Hours often repeat their (dry-bulb, RH, pressure) (Leesburg: 2,352 distinct of 8,760): each
+  // distinct one, by its bits, is solved once (two bisections of ~46 saturation pressures in
+  // all), the same function of the same inputs.
+  std::unordered_map<HourKey, std::size_t, HourKeyHash> solved;
+  solved.reserve(n);
   for (std::size_t h = 0; h < n; ++h) {
     // EPW allows RH up to 110 % (supersaturation in fog); psychrometrics needs φ ≤ 1.
     const double rh = std::min(1.0, data.relative_humidity[h]);
+    const HourKey key{std::bit_cast<std::uint64_t>(data.dry_bulb_c[h]),
+                      std::bit_cast<std::uint64_t>(rh),
+                      std::bit_cast<std::uint64_t>(data.pressure_pa[h])};
+    if (const auto [it, first] = solved.try_emplace(key, h); !first) {
+      wet_bulb_c_[h] = wet_bulb_c_[it->second];
+      humidity_ratio_[h] = humidity_ratio_[it->second];
+      continue;
+    }
     wet_bulb_c_[h] = wet_bulb_c(data.dry_bulb_c[h], rh, data.pressure_pa[h]);
     humidity_ratio_[h] = humidity_ratio(data.dry_bulb_c[h], rh, data.pressure_pa[h]);
   }

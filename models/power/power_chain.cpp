@@ -81,10 +81,11 @@ PowerChain::PowerChain(const PowerChainSpec& spec, sim::Watts design_it_load,
       ups_(spec.ups, sim::Watts(design_it_load.value() + spec.pdu_fixed_loss.value() +
                                 design_it_load.value() * (1.0 / spec.pdu_efficiency - 1.0) +
                                 (spec.cooling_on_ups ? design_cooling_load.value() : 0.0))),
-      transformer_(spec.transformer, design_it_load) {}
+      transformer_(spec.transformer, design_it_load),
+      pdu_loss_per_w_(1.0 / spec.pdu_efficiency - 1.0) {}
 
 double PowerChain::pdu_loss_w(double it_w) const {
-  return spec_.pdu_fixed_loss.value() + it_w * (1.0 / spec_.pdu_efficiency - 1.0);
+  return spec_.pdu_fixed_loss.value() + it_w * pdu_loss_per_w_;
 }
 
 ChainBreakdown PowerChain::evaluate(double it_w, double cooling_w, double other_w, double pv_w,

@@ -112,6 +112,9 @@ private:
   PowerChainSpec spec_;
   UpsSystem ups_;
   Transformer transformer_;
+  // 1/η_PDU − 1, the PDU's proportional loss per watt, as pdu_loss_w() computed it at each
+  // call: a division off the chain's dependent path (fixed loss → UPS → transformer).
+  double pdu_loss_per_w_;
 };
 
 }  // namespace joule::models::power

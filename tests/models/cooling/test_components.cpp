@@ -224,6 +224,39 @@ TEST_CASE("cooling tower: YorkCalc at a fixed wet-bulb and range gives the full 
   CHECK(points == 8 * 7 * 9);
 }
 
+TEST_CASE("cooling tower: YorkCalc at an LG given by its products, and at full fan, same bits") {
+  // approach_k(lg) takes each term as ((c_ijk · LG^k) · T_r^j) · T_wb^i; the products c_ijk ·
+  // LG^k made once (lg_products) must leave every term, and so the sum, as it was.
+  int points = 0;
+  for (const double wb : {-40.0, -34.4, -5.3, 0.0, 12.7, 25.6, 26.7, 30.0})
+    for (const double range : {0.0, 1.1, 2.78, 5.56, 13.1, 22.2, 30.0}) {
+      const YorkCalc at(wb, range);
+      for (const double lg : {0.0, 0.05, 0.3, 1.3, 1.7182818, 4.2, 8.0, 9.5, -1.0}) {
+        CAPTURE(wb);
+        CAPTURE(range);
+        CAPTURE(lg);
+        CHECK(at.approach_k(YorkCalc::lg_products(lg)) == at.approach_k(lg));
+        ++points;
+      }
+    }
+  CHECK(points == 8 * 7 * 9);
+  // The tower's full fan: its design LG's products, made at construction. By hand, the range
+  // at a heat Q is T_r,d · Q / Q_d.
+  CoolingTowerDesign d;
+  d.heat_w = 3.7e6;
+  const CoolingTower tower(d);
+  for (const double heat : {0.0, 1.0, 0.4e6, 1.85e6, 3.7e6, 5.0e6, 20e6})
+    for (const double wb : {-38.0, -3.0, 0.0, 9.9, 21.4, 25.6, 28.0}) {
+      CAPTURE(heat);
+      CAPTURE(wb);
+      const double range = d.range_k * heat / d.heat_w;
+      const double full = yorkcalc_approach_k(wb, range, tower.design_lg());
+      CHECK(tower.full_fan_approach_k(heat, wb) == full);
+      // operate() at a setpoint the full fan cannot reach leaves the water there.
+      if (heat > 0 && full >= 0) CHECK(tower.operate(heat, wb, wb).leaving_c == wb + full);
+    }
+}
+
 TEST_CASE("cooling tower: the fan search skips the probes far from the crossing, same bits") {
   // The search as it was first written: every one of the 40 probes evaluated by the 27-term sum.
   const auto every_probe = [](const CoolingTower& t, double heat_w, double wb, double set_c) {

@@ -1,10 +1,16 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "io/yaml_params.hpp"
+#include "models/environment/psychrometrics.hpp"
 #include "models/environment/site.hpp"
 #include "sim/error.hpp"
 
@@ -223,4 +229,52 @@ TEST_CASE("a site line with weather, carbon and price builds a year-long site") 
   CHECK(site.weather().data()->location.city == "Leesburg.Exec.AP-Godfrey.Field");
   CHECK(site.carbon().series() != nullptr);
   CHECK(site.price_signal().series() == nullptr);  // fixed fallback price
+}
+
+TEST_CASE("hours that share their inputs share their wet-bulb; hours a bit apart do not") {
+  // A typical year cycling through inputs that agree but for one of them: the pressure, one ulp
+  // of the RH, the sign of a zero dry-bulb; and an RH above 1 (fog) that psychrometrics takes as
+  // 1, the same as an RH of 1. Every hour's wet-bulb and humidity ratio must be those of its own
+  // inputs, bit for bit (on the hour the interpolation adds zero).
+  struct Hour {
+    double dry_bulb_c, relative_humidity, pressure_pa;
+  };
+  const double rh_ulp = std::nextafter(0.5, 1.0);
+  const std::vector<Hour> inputs = {
+      {21.3, 0.5, 101325},  {21.3, 0.5, 98000},  {21.3, rh_ulp, 101325}, {0.0, 0.8, 101325},
+      {-0.0, 0.8, 101325},  {-7.4, 1.1, 99500},  {-7.4, 1.0, 99500},     {-7.4, 1.0, 99501},
+      {35.0, 0.4, 101325},  {21.3, 0.5, 101325}, {-0.0, 0.8, 101325},    {35.0, 0.4, 101326},
+      {35.0, 0.41, 101325}, {13.9, 0.02, 84000}, {13.9, 0.02, 84000},    {-0.1, 0.8, 101325},
+  };
+  EpwData data;
+  data.name = "cycled";
+  constexpr std::size_t hours = 8760;
+  for (std::size_t h = 0; h < hours; ++h) {
+    // Strides through the list so neighbours differ and every input recurs.
+    const Hour& in = inputs[(h * 7 + h / inputs.size()) % inputs.size()];
+    data.dry_bulb_c.push_back(in.dry_bulb_c);
+    data.dew_point_c.push_back(in.dry_bulb_c - 5);
+    data.relative_humidity.push_back(in.relative_humidity);
+    data.pressure_pa.push_back(in.pressure_pa);
+    data.ghi_wh_per_m2.push_back(0);
+    data.dni_wh_per_m2.push_back(0);
+    data.dhi_wh_per_m2.push_back(0);
+  }
+  const EpwData copy = data;
+  const Weather weather(std::move(data), CivilTime{2023, 1, 1, 0, 0, 0}, true);
+  int checked = 0;
+  for (std::size_t h = 0; h < hours; ++h) {
+    // Row h is the observation at (h + 1):00.
+    const Conditions c = weather.at(sim::hours(static_cast<std::int64_t>(h) + 1));
+    const double rh = std::min(1.0, copy.relative_humidity[h]);
+    const double p = copy.pressure_pa[h];
+    CHECK(std::bit_cast<std::uint64_t>(c.wet_bulb.value) ==
+          std::bit_cast<std::uint64_t>(wet_bulb_c(copy.dry_bulb_c[h], rh, p)));
+    CHECK(std::bit_cast<std::uint64_t>(c.humidity_ratio) ==
+          std::bit_cast<std::uint64_t>(humidity_ratio(copy.dry_bulb_c[h], rh, p)));
+    ++checked;
+  }
+  CHECK(checked == 8760);
+  // By hand: 35 °C, 40 %, 101.325 kPa → t* = 23.93 °C (psychrometrics.hpp).
+  CHECK(wet_bulb_c(35.0, 0.4, 101325) == doctest::Approx(23.93).epsilon(1e-3));
 }

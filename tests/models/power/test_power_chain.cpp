@@ -73,6 +73,29 @@ TEST_CASE("power chain stages by hand") {
   CHECK(electrical_pue < 1.08);
 }
 
+TEST_CASE("PDU loss: fixed + IT · (1/η − 1), the quotient made once with the same bits") {
+  int points = 0;
+  for (const char* eff : {"0.99", "0.97", "0.955", "0.9", "0.8", "1"})
+    for (const char* fixed : {"0 W", "12 kW"}) {
+      const PowerChain chain(chain_spec(std::string("power_chain:\n  pdu_efficiency: ") + eff +
+                                        "\n  pdu_fixed_loss: " + fixed + "\n"),
+                             sim::Watts(10e6));
+      const double eta = chain.spec().pdu_efficiency;
+      const double fixed_w = chain.spec().pdu_fixed_loss.value();
+      for (const double it : {0.0, 1.0, 333.3, 7.77e5, 8e6, 1.0 / 3.0 * 1e7, 3.3e7}) {
+        CAPTURE(eff);
+        CAPTURE(it);
+        CHECK(chain.pdu_loss_w(it) == fixed_w + it * (1.0 / eta - 1.0));
+        CHECK(chain.evaluate(it, 0, 0, 0, 0).pdu_loss_w == fixed_w + it * (1.0 / eta - 1.0));
+        ++points;
+      }
+    }
+  CHECK(points == 6 * 2 * 7);
+  // By hand: 8 MW at 99 % loses 8e6 · (1/0.99 − 1) ≈ 80.8 kW.
+  const PowerChain chain(chain_spec("power_chain:\n  pdu_efficiency: 0.99\n"), sim::Watts(10e6));
+  CHECK(chain.pdu_loss_w(8e6) == doctest::Approx(80808.08));
+}
+
 TEST_CASE("cooling on the UPS passes through its losses") {
   const PowerChain off(chain_spec("power_chain: {}\n"), sim::Watts(10e6), sim::Watts(3e6));
   const PowerChain on(chain_spec("power_chain: {cooling_on_ups: true}\n"), sim::Watts(10e6),
