@@ -2,6 +2,8 @@
 
 #include <hdf5_hl.h>
 #include <libdeflate.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -527,6 +529,15 @@ std::future<Bytes> ChunkWorker::submit(std::packaged_task<Bytes()> task) {
   }
   wake_.notify_one();
   return result;
+}
+
+double ChunkWorker::cpu_seconds() {
+  // The thread's own CPU clock; `thread_` runs until the destructor joins it.
+  clockid_t clock;
+  timespec ts{};
+  if (pthread_getcpuclockid(thread_.native_handle(), &clock) != 0 || clock_gettime(clock, &ts) != 0)
+    throw Error("cannot read the CPU time of the chunk worker's thread");
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 void ChunkWorker::loop() {

@@ -228,6 +228,9 @@ public:
   std::future<Bytes> submit(std::packaged_task<Bytes()> task);
   // The chunks the series submitting here encoded lately (the submitting thread's alone).
   RecentChunks& recent() { return recent_; }
+  // The CPU time (user + system) the thread has used so far, in seconds: what compressing the
+  // chunks submitted here cost (`joule run --cpu-times`).
+  double cpu_seconds();
 
 private:
   void loop();

@@ -1,7 +1,9 @@
 // The `joule` command.
 //
 //   joule run [SCENARIO] [-o FILE] [--set key=value]... [--seed N] [--embed-inputs] [--force]
-//             [--quiet] [--uncertainty N [--uncertainty-seed S] [-j N]]   (docs/uncertainty.md)
+//             [--quiet] [--cpu-times] [--uncertainty N [--uncertainty-seed S] [-j N]]
+//             (--uncertainty: docs/uncertainty.md; --cpu-times: bench/bench_scale.sh)
+//             rest)
 //   joule sweep SWEEP [-o DIR] [-j N] [--force] [--processes] [--quiet] [--uncertainty N]
 //               [--uncertainty-seed S]   (docs/sweeps.md)
 //   joule validate SCENARIO
@@ -12,6 +14,7 @@
 //   joule kpis [--json]
 //
 // Exit codes: 0 ok, 2 bad input or usage, 1 internal error, 130 interrupted.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -41,6 +44,21 @@ extern "C" void on_signal(int) {
 }
 
 constexpr int exit_ok = 0, exit_internal = 1, exit_input = 2, exit_interrupted = 130;
+
+// `joule run --cpu-times`: the process's CPU time so far (user + system, every thread) and the
+// chunk worker's part of it, the traces' compression; the rest is the simulation, sampling,
+// start-up and HDF5's own work, on the main thread.
+void print_cpu_times(const joule::app::Summary& s) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  const double total = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  const double compression = s.compression_cpu_s.value_or(0.0);
+  std::fprintf(stderr, "joule: cpu %.3f s: compression %.3f s, the rest %.3f s\n", total,
+               compression, total - compression);
+}
 
 }  // namespace
 
@@ -74,10 +92,11 @@ int main(int argc, char** argv) {
   run->add_flag("-q,--quiet", quiet, "Print nothing but errors");
   app::UncertaintyOptions uncertainty;
   std::int64_t uncertainty_seed = -1;
-  run->add_option("--uncertainty", uncertainty.samples,
-                  "Sample the coefficients' uncertainty: N Latin-hypercube runs, KPI bands "
-                  "(docs/uncertainty.md)")
-      ->check(CLI::PositiveNumber);
+  auto* uncertainty_option =
+      run->add_option("--uncertainty", uncertainty.samples,
+                      "Sample the coefficients' uncertainty: N Latin-hypercube runs, KPI bands "
+                      "(docs/uncertainty.md)")
+          ->check(CLI::PositiveNumber);
   run->add_option("--uncertainty-seed", uncertainty_seed,
                   "Seed of the coefficient samples (default: the scenario's seed)")
       ->check(CLI::NonNegativeNumber);
@@ -86,6 +105,11 @@ int main(int argc, char** argv) {
   run->add_option("-j,--jobs", uncertainty.jobs,
                   "Parallel samples with --uncertainty (default: "
                   "cores)");
+  bool cpu_times = false;
+  run->add_flag("--cpu-times", cpu_times,
+                "At the end, print the process's CPU time and the part spent compressing the "
+                "traces (on its own thread), to stderr (bench/bench_scale.sh)")
+      ->excludes(uncertainty_option);
 
   std::string sweep_path;
   app::SweepOptions sweep_options;
@@ -188,6 +212,7 @@ int main(int argc, char** argv) {
           std::printf("%s\n", app::sensitivity_table(s.output_file).c_str());
         std::printf("wrote %s\n", s.output_file.c_str());
       }
+      if (cpu_times) print_cpu_times(s);
       return exit_ok;
     }
     if (*rerun) {

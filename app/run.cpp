@@ -293,6 +293,9 @@ public:
   }
 
   // Final (possibly partial) intervals at the end of the run.
+  // CPU seconds the chunk worker's thread has used: compressing the traces (h5::ChunkWorker).
+  double compression_cpu_s() { return worker_.cpu_seconds(); }
+
   void finish() {
     const sim::Time now = world_.simulator().now();
     if (now > last_facility_) sample_facility();
@@ -678,6 +681,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   }
   progress.update(sim.now(), true);
   recorder.finish();
+  summary.compression_cpu_s = recorder.compression_cpu_s();  // every chunk is written now
 
   {
     // Recorded in the file too (limit_violations), where `joule summary` shows them.

@@ -40,6 +40,9 @@ struct Summary {
   // P5 and P95 of each KPI over the samples of `joule run --uncertainty N` (app/uncertainty.hpp);
   // empty for a plain run.
   std::map<std::string, std::pair<double, double>> bands;
+  // CPU seconds (user + system) of the thread that compressed the traces' chunks, read when the
+  // last chunk was written (`joule run --cpu-times`); absent for --uncertainty's runs.
+  std::optional<double> compression_cpu_s;
 };
 
 // The world's view of a scenario's sections.

@@ -4,10 +4,11 @@
 #
 #   bench/bench_scale.sh [BUILD_DIR] [--set key=value]...
 #
-# Prints, per scenario: wall time, CPU time (user + system), peak RSS, engine events and
-# events/s; then the 100k/10k ratios and the targets (10k: <= 30 s wall and <= 1 GiB peak RSS;
-# 100k: <= 10x the 10k time; #20: the 100k/10k CPU ratio <= 1.2x the event ratio, >= 1 M
-# events per CPU-second). Wall time counts only when the machine is otherwise idle: on a
+# Prints, per scenario: wall time, CPU time (user + system; and of it, the traces' compression
+# on the writer thread, from `joule run --cpu-times`), peak RSS, engine events and events/s;
+# then the 100k/10k ratios and the targets (10k: <= 30 s wall and <= 1 GiB peak RSS; 100k:
+# <= 10x the 10k time; #20: the 100k/10k CPU ratio <= 1.2x the event ratio, >= 1 M events per
+# CPU-second, also shown without the compression). Wall time counts only when the machine is otherwise idle: on a
 # shared machine compare CPU times. Extra --set options apply to both scenarios (e.g.
 # `--set duration="30 d"` for a quick look). BUILD_DIR defaults to ./build (a Release build);
 # the script builds the `joule` target there first. JOULE_BIN=path/to/joule runs that binary
@@ -32,22 +33,29 @@ GiB = 1024 ** 3
 rows = {}
 for name in ("gpus-10k", "gpus-100k"):
     h5 = os.path.join(out, name + ".h5")
-    cmd = [joule, "run", f"scenarios/scale/{name}.yaml", "-o", h5, "-q", "--force", *extra]
+    cmd = [joule, "run", f"scenarios/scale/{name}.yaml", "-o", h5, "-q", "--force",
+           "--cpu-times", *extra]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) != 0:
+        sys.stderr.write(err)
         sys.exit(f"bench_scale: {' '.join(cmd)} failed ({os.waitstatus_to_exitcode(status)})")
     summary = json.loads(subprocess.check_output([joule, "summary", h5, "--json"]))
     cpu = usage.ru_utime + usage.ru_stime
     rss = usage.ru_maxrss * 1024  # Linux reports KiB
     events = summary["events"]
-    rows[name] = dict(wall=wall, cpu=cpu, rss=rss, events=events, size=os.path.getsize(h5))
-    print(f"{name:10s} wall {wall:7.2f} s   cpu {cpu:7.2f} s   peak RSS {rss / 2**20:7.1f} MiB   "
-          f"events {events:11.0f}   {events / wall / 1e6:6.3f} M events/s wall   "
-          f"{events / cpu / 1e6:6.3f} M events/s cpu   output {rows[name]['size'] / 2**20:6.1f} MiB",
-          flush=True)
+    # `joule: cpu T s: compression C s, the rest R s`: C is the writer thread's deflate.
+    compression = float(err.rsplit("compression ", 1)[1].split(" s", 1)[0])
+    rows[name] = dict(wall=wall, cpu=cpu, rss=rss, events=events, size=os.path.getsize(h5),
+                      compression=compression)
+    print(f"{name:10s} wall {wall:7.2f} s   cpu {cpu:7.2f} s (compression {compression:5.2f} s)   "
+          f"peak RSS {rss / 2**20:7.1f} MiB   events {events:11.0f}   "
+          f"{events / wall / 1e6:6.3f} M events/s wall   {events / cpu / 1e6:6.3f} M events/s cpu "
+          f"({events / (cpu - compression) / 1e6:6.3f} M without compression)   "
+          f"output {rows[name]['size'] / 2**20:6.1f} MiB", flush=True)
     os.remove(h5)
 
 a, b = rows["gpus-10k"], rows["gpus-100k"]
@@ -65,4 +73,8 @@ print(f"target 100k/10k cpu ratio <= 1.2 x event ratio: {ok(cpu_ratio <= 1.2 * e
 print(f"target >= 1 M model events per CPU-second: {ok(a['events'] / a['cpu'] >= 1e6)} 10k "
       f"({a['events'] / a['cpu'] / 1e6:.3f} M), {ok(b['events'] / b['cpu'] >= 1e6)} 100k "
       f"({b['events'] / b['cpu'] / 1e6:.3f} M)")
+print(f"  the same without the traces' compression (the writer thread's CPU): "
+      f"10k {a['events'] / (a['cpu'] - a['compression']) / 1e6:.3f} M, "
+      f"100k {b['events'] / (b['cpu'] - b['compression']) / 1e6:.3f} M; compression is "
+      f"{a['compression'] / a['cpu']:.0%} / {b['compression'] / b['cpu']:.0%} of the CPU")
 PY

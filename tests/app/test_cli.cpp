@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -86,6 +88,31 @@ TEST_CASE("a run that starts says so, and a quiet one says nothing") {
   CHECK(r.output.find("--set:1:21: cluster.racks.count must be in [1, 1000000], got -5") !=
         std::string::npos);
   CHECK(r.output.find("joule: running") == std::string::npos);
+}
+
+TEST_CASE("--cpu-times: the process's CPU and the compression thread's part, even when quiet") {
+  const auto dir = test::temp_dir("cli-cpu-times");
+  test::write_file(dir / "s.yaml", valid);
+  const auto out = dir / "out.h5";
+  auto r =
+      joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() + " -q --cpu-times");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  double total = -1, compression = -1, rest = -1;
+  REQUIRE(std::sscanf(r.output.c_str(), "joule: cpu %lf s: compression %lf s, the rest %lf s",
+                      &total, &compression, &rest) == 3);
+  CHECK(r.output.find('\n') == r.output.size() - 1);  // that line alone
+  // The compression thread compressed the traces' chunks (> 0), a few small ones here: far
+  // less than the main thread's start-up and simulation, which the rest is.
+  CHECK(compression > 0);
+  CHECK(compression < 0.5 * rest);
+  CHECK(std::abs(total - compression - rest) <= 0.0015);  // printed to the millisecond
+  // --uncertainty runs many worlds, each with its own thread: refused together.
+  r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + (dir / "u.h5").string() +
+                " --cpu-times --uncertainty 2");
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--uncertainty excludes --cpu-times") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "u.h5"));
 }
 
 TEST_CASE("an existing output is not overwritten without --force") {
