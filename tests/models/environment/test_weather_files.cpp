@@ -230,39 +230,32 @@ TEST_CASE("malformed CSV rows are InputErrors at file:line:column") {
 
 namespace {
 
-// The splitter as it was written before the fields became views: every field unquoted into
-// its own string, character by character.
+// The splitter's rules as a state machine over characters, every field copied: a field that
+// opens with a quote runs to the closing quote ("" inside is one quote) and then, unquoted,
+// to the comma; an unclosed quote runs to the end of the line.
 std::vector<std::pair<std::string, int>> split_by_copy(std::string_view line) {
-  std::vector<std::pair<std::string, int>> out;
-  std::size_t i = 0;
-  while (true) {
-    auto& [text, column] = out.emplace_back(std::string(), static_cast<int>(i) + 1);
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      while (i < line.size()) {
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            text += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        text += line[i++];
+  std::vector<std::pair<std::string, int>> out{{"", 1}};
+  enum class State { start, plain, quoted, after_quote } state = State::start;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    std::string& text = out.back().first;
+    if (state == State::quoted) {
+      if (c != '"') {
+        text += c;
+      } else if (i + 1 < line.size() && line[i + 1] == '"') {
+        text += '"';
+        ++i;
+      } else {
+        state = State::after_quote;
       }
-      while (i < line.size() && line[i] != ',') text += line[i++];
+    } else if (c == ',') {
+      out.emplace_back("", static_cast<int>(i) + 2);
+      state = State::start;
+    } else if (state == State::start && c == '"') {
+      state = State::quoted;
     } else {
-      const std::size_t end = line.find(',', i);
-      const std::size_t stop = end == std::string_view::npos ? line.size() : end;
-      text.assign(line.substr(i, stop - i));
-      i = stop;
-    }
-    if (i >= line.size()) break;
-    ++i;
-    if (i == line.size()) {
-      out.emplace_back(std::string(), static_cast<int>(i) + 1);
-      break;
+      text += c;
+      if (state == State::start) state = State::plain;
     }
   }
   return out;
