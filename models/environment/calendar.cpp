@@ -1,6 +1,5 @@
 #include "models/environment/calendar.hpp"
 
-#include <charconv>
 #include <cstdio>
 
 namespace joule::models::environment {
@@ -66,9 +65,13 @@ namespace {
 // Reads exactly `digits` decimal digits at `pos`.
 bool read_int(std::string_view s, std::size_t& pos, std::size_t digits, int& out) {
   if (pos + digits > s.size()) return false;
-  for (std::size_t i = 0; i < digits; ++i)
-    if (s[pos + i] < '0' || s[pos + i] > '9') return false;
-  std::from_chars(s.data() + pos, s.data() + pos + digits, out);
+  int value = 0;  // at most 4 digits: no overflow
+  for (std::size_t i = 0; i < digits; ++i) {
+    const char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  out = value;
   pos += digits;
   return true;
 }

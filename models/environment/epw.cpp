@@ -10,8 +10,8 @@ namespace joule::models::environment {
 
 namespace {
 
+using detail::CsvRow;
 using detail::DataFileErrors;
-using detail::Field;
 
 constexpr int header_lines = 8;
 constexpr std::size_t data_fields = 35;  // EPW rows carry 35 fields; we need up to index 15
@@ -39,26 +39,27 @@ std::string format(double v) {
   return out.str();
 }
 
-double header_number(const DataFileErrors& err, const std::vector<Field>& f, std::size_t i,
-                     const char* what, double lo, double hi) {
+double header_number(const DataFileErrors& err, const CsvRow& f, std::size_t i, const char* what,
+                     double lo, double hi) {
   if (i >= f.size()) err.fail(1, 0, "LOCATION line has no " + std::string(what) + " field");
   const auto v = detail::parse_number(f[i].text);
   if (!v)
     err.fail(1, f[i].column,
-             "LOCATION " + std::string(what) + " '" + f[i].text + "' is not a number");
+             "LOCATION " + std::string(what) + " '" + std::string(f[i].text) + "' is not a number");
   if (*v < lo || *v > hi)
     err.fail(1, f[i].column,
-             "LOCATION " + std::string(what) + " " + f[i].text + " is outside [" + format(lo) +
-                 ", " + format(hi) + "]");
+             "LOCATION " + std::string(what) + " " + std::string(f[i].text) + " is outside [" +
+                 format(lo) + ", " + format(hi) + "]");
   return *v;
 }
 
 EpwLocation parse_location(const DataFileErrors& err, std::string_view line) {
-  const auto f = detail::split_csv_line(line);
+  CsvRow f;
+  f.split(line);
   if (f.empty() || f[0].text != "LOCATION")
     err.fail(1, 1, "not an EPW file: the first line must start with LOCATION");
   EpwLocation loc;
-  auto text = [&](std::size_t i) { return i < f.size() ? f[i].text : std::string(); };
+  auto text = [&](std::size_t i) { return i < f.size() ? std::string(f[i].text) : std::string(); };
   loc.city = text(1);
   loc.state = text(2);
   loc.country = text(3);
@@ -94,10 +95,10 @@ EpwData parse_epw(std::string_view text, const std::string& name) {
   int expect_month = 1, expect_day = 1, expect_hour = 1;
   std::size_t last_data_line = lines.size();
   while (last_data_line > header_lines && lines[last_data_line - 1].empty()) --last_data_line;
-  std::vector<Field> f;  // one row's fields; its storage serves every row
+  CsvRow f;  // one row's fields; its storage serves every row
   for (std::size_t li = header_lines; li < last_data_line; ++li) {
     const int line_no = static_cast<int>(li) + 1;
-    detail::split_csv_line(lines[li], f);
+    f.split(lines[li], dhi.index + 1);  // the fields read; the rest are not split
     if (f.size() < dhi.index + 1)
       err.fail(line_no, 0,
                "EPW data row has " + std::to_string(f.size()) + " fields, expected " +
@@ -112,12 +113,13 @@ EpwData parse_epw(std::string_view text, const std::string& name) {
     for (int k = 0; k < 3; ++k) {
       const auto v = detail::parse_number(f[1 + k].text);
       if (!v || *v != std::floor(*v))
-        err.fail(
-            line_no, f[1 + k].column,
-            std::string("EPW ") + when_names[k] + " '" + f[1 + k].text + "' is not an integer");
+        err.fail(line_no, f[1 + k].column,
+                 std::string("EPW ") + when_names[k] + " '" + std::string(f[1 + k].text) +
+                     "' is not an integer");
       if (std::fabs(*v) > 9999)  // far outside any calendar field (and outside int's range)
         err.fail(line_no, f[1 + k].column,
-                 std::string("EPW ") + when_names[k] + " '" + f[1 + k].text + "' is out of range");
+                 std::string("EPW ") + when_names[k] + " '" + std::string(f[1 + k].text) +
+                     "' is out of range");
       when[k] = static_cast<int>(*v);
     }
     if (when[0] != expect_month || when[1] != expect_day || when[2] != expect_hour) {
@@ -128,19 +130,19 @@ EpwData parse_epw(std::string_view text, const std::string& name) {
     }
     for (std::size_t c = 0; c < std::size(specs); ++c) {
       const Column& col = *specs[c];
-      const Field& field = f[col.index];
+      const detail::Field& field = f[col.index];
       const auto v = detail::parse_number(field.text);
       if (!v)
         err.fail(line_no, field.column,
                  std::string("EPW ") + col.name + " (field " + std::to_string(col.index + 1) +
-                     ") '" + field.text + "' is not a number");
+                     ") '" + std::string(field.text) + "' is not a number");
       if (*v == col.missing)
         err.fail(line_no, field.column,
-                 std::string("EPW ") + col.name + " is missing (" + field.text +
+                 std::string("EPW ") + col.name + " is missing (" + std::string(field.text) +
                      "); fill the gap in the weather file");
       if (*v < col.min || *v > col.max)
         err.fail(line_no, field.column,
-                 std::string("EPW ") + col.name + " " + field.text + " is outside [" +
+                 std::string("EPW ") + col.name + " " + std::string(field.text) + " is outside [" +
                      format(col.min) + ", " + format(col.max) + "]");
       columns[c]->push_back(*v * col.scale);
     }

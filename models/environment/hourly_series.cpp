@@ -16,6 +16,13 @@ std::string trim(std::string s) {
   return s;
 }
 
+// `text` in single quotes, for a message.
+std::string quoted(std::string_view text) {
+  std::string out = "'";
+  out.append(text).append("'");
+  return out;
+}
+
 }  // namespace
 
 HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
@@ -26,12 +33,13 @@ HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
   const auto lines = detail::split_lines(text);
   if (lines.empty() || lines[0].empty()) err.fail(1, 0, "empty CSV file: expected a header row");
 
-  const auto header = detail::split_csv_line(lines[0]);
+  detail::CsvRow header;
+  header.split(lines[0]);
   auto find_column = [&](const std::string& wanted) {
     for (std::size_t i = 0; i < header.size(); ++i)
-      if (trim(header[i].text) == wanted) return i;
+      if (trim(std::string(header[i].text)) == wanted) return i;
     std::string have;
-    for (const auto& h : header) have += (have.empty() ? "'" : ", '") + h.text + "'";
+    for (const auto& h : header) have += (have.empty() ? "'" : ", '") + std::string(h.text) + "'";
     err.fail(1, 1, "missing column '" + wanted + "'; the header has " + have);
   };
   const std::size_t t_col = find_column(time_column);
@@ -42,7 +50,7 @@ HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
   out.name = name;
   out.column = value_column;
   std::int64_t prev_s = 0;
-  std::vector<detail::Field> f;  // one row's fields; its storage serves every row
+  detail::CsvRow f;  // one row's fields; its storage serves every row
   for (std::size_t li = 1; li < lines.size(); ++li) {
     const int line_no = static_cast<int>(li) + 1;
     if (lines[li].find_first_not_of(" \t") == std::string_view::npos) {
@@ -53,7 +61,7 @@ HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
       if (trailing) break;
       err.fail(line_no, 1, "blank line inside the data");
     }
-    detail::split_csv_line(lines[li], f);
+    f.split(lines[li], need);  // the fields read; the rest are not split
     if (f.size() < need)
       err.fail(line_no, 0,
                "row has " + std::to_string(f.size()) + " fields; column '" +
@@ -63,18 +71,18 @@ HourlySeries parse_hourly_csv(std::string_view text, const std::string& name,
     const auto when = parse_civil_time(f[t_col].text, &offset_s);
     if (!when)
       err.fail(line_no, f[t_col].column,
-               "'" + f[t_col].text + "' is not a timestamp (expected YYYY-MM-DD HH:MM:SS)");
+               quoted(f[t_col].text) + " is not a timestamp (expected YYYY-MM-DD HH:MM:SS)");
     if (when->minute != 0 || when->second != 0)
       err.fail(line_no, f[t_col].column,
-               "timestamp '" + f[t_col].text + "' is not on the hour (hourly data expected)");
+               "timestamp " + quoted(f[t_col].text) + " is not on the hour (hourly data expected)");
     const std::int64_t utc_s = epoch_seconds(*when) - offset_s;
     const auto value = detail::parse_number(f[v_col].text);
     if (!value)
       err.fail(line_no, f[v_col].column,
-               "'" + value_column + "' value '" + f[v_col].text + "' is not a number");
+               quoted(value_column) + " value " + quoted(f[v_col].text) + " is not a number");
     if (non_negative && *value < 0)
       err.fail(line_no, f[v_col].column,
-               "'" + value_column + "' must be >= 0, got " + f[v_col].text);
+               quoted(value_column) + " must be >= 0, got " + std::string(f[v_col].text));
     if (out.values.empty()) {
       out.first_utc_s = utc_s;
     } else if (utc_s == prev_s) {

@@ -276,9 +276,10 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     const double room_w = chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0;
     cooling_w_ = water_m3_per_s_ = plant_rejected_w_ = unmet_w_ = 0;
     component_w_ = {};
-    bool over = false;
+    bool over = false, thermal = false;
     for (std::size_t z = 0; z < zones_.size(); ++z) {
       const Zone& zone = zones_[z];
+      thermal = thermal || zone.hall;
       const double zone_room_w =
           zones_.size() == 1 ? room_w : (it_w_ > 0 ? room_w * zone.it_w / it_w_ : 0.0);
       over = step_zone(z, now, dt_s, zone_room_w, rack_w, changed) || over;
@@ -293,7 +294,7 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     supply_air_c_ = zones_.front().supply_air_c;
     inlets_taken_ = false;
     // Each hall's hottest inlet: read by take_moved_inlets() or the next reader (settle_hottest).
-    if (has_thermal()) hottest_due_s_ = dt_s;
+    if (thermal) hottest_due_s_ = dt_s;
   }
   if (chain_) {
     const double tx_loss_w = breakdown_.transformer_loss_w + breakdown_.export_loss_w;

@@ -1,9 +1,17 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/environment/calendar.hpp"
@@ -220,31 +228,173 @@ TEST_CASE("malformed CSV rows are InputErrors at file:line:column") {
                        doctest::Contains("c.csv:2:21: 'CI' must be >= 0"), InputError);
 }
 
-TEST_CASE("a row split into a reused vector is the row split afresh") {
-  using detail::Field;
-  const std::vector<std::string> rows = {R"(a,"b,""c""",dd,,e)", "x,", "", R"("q"tail,1)",
-                                         R"(a,"b,""c""",dd,,e)"};
-  std::vector<Field> reused;
-  for (const std::string& row : rows) {
-    detail::split_csv_line(row, reused);
-    const std::vector<Field> fresh = detail::split_csv_line(row);
-    REQUIRE(reused.size() == fresh.size());
-    for (std::size_t i = 0; i < fresh.size(); ++i) {
-      CHECK(reused[i].text == fresh[i].text);
-      CHECK(reused[i].column == fresh[i].column);
+namespace {
+
+// The splitter's rules as a state machine over characters, every field copied: a field that
+// opens with a quote runs to the closing quote ("" inside is one quote) and then, unquoted,
+// to the comma; an unclosed quote runs to the end of the line.
+std::vector<std::pair<std::string, int>> split_by_copy(std::string_view line) {
+  std::vector<std::pair<std::string, int>> out{{"", 1}};
+  enum class State { start, plain, quoted, after_quote } state = State::start;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    std::string& text = out.back().first;
+    if (state == State::quoted) {
+      if (c != '"') {
+        text += c;
+      } else if (i + 1 < line.size() && line[i + 1] == '"') {
+        text += '"';
+        ++i;
+      } else {
+        state = State::after_quote;
+      }
+    } else if (c == ',') {
+      out.emplace_back("", static_cast<int>(i) + 2);
+      state = State::start;
+    } else if (state == State::start && c == '"') {
+      state = State::quoted;
+    } else {
+      text += c;
+      if (state == State::start) state = State::plain;
     }
   }
-  // By hand: the first row's fields and their columns.
-  detail::split_csv_line(rows[0], reused);
-  REQUIRE(reused.size() == 5);
-  CHECK(reused[1].text == "b,\"c\"");
-  CHECK(reused[2].column == 13);
-  CHECK(reused[3].text.empty());
-  CHECK(reused[4].column == 17);
-  detail::split_csv_line(rows[1], reused);
-  REQUIRE(reused.size() == 2);  // the trailing comma's empty field
-  CHECK(reused[1].text.empty());
-  CHECK(reused[1].column == 3);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a row split into views is the row split by copying, field for field") {
+  // Every line of up to 7 characters over {a, comma, quote} (3,280 lines: escapes, text after
+  // a closing quote, unclosed quotes, empty and trailing fields), split into one reused row
+  // with no limit and with the first 1 to 4 fields taken.
+  std::vector<std::string> lines = {""};
+  for (std::size_t from = 0; lines.back().size() < 7;) {
+    const std::size_t to = lines.size();
+    for (std::size_t k = from; k < to; ++k)
+      for (const char c : {'a', ',', '"'}) lines.push_back(lines[k] + c);
+    from = to;
+  }
+  REQUIRE(lines.size() == 3280);
+  detail::CsvRow row;
+  int compared = 0;
+  for (const std::string& line : lines) {
+    const auto want = split_by_copy(line);
+    for (const std::size_t limit : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4},
+                                    std::numeric_limits<std::size_t>::max()}) {
+      row.split(line, limit);
+      CHECK(row.size() == std::min(limit, want.size()));
+      if (row.size() != std::min(limit, want.size())) continue;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        CHECK(row[i].text == want[i].first);
+        CHECK(row[i].column == want[i].second);
+        ++compared;
+      }
+    }
+  }
+  CHECK(compared > 30000);
+  // By hand: a row's fields and their columns.
+  const std::string first = R"(a,"b,""c""",dd,,e)";
+  row.split(first);
+  REQUIRE(row.size() == 5);
+  CHECK(row[1].text == "b,\"c\"");
+  CHECK(row[2].column == 13);
+  CHECK(row[3].text.empty());
+  CHECK(row[4].column == 17);
+  row.split("x,");
+  REQUIRE(row.size() == 2);  // the trailing comma's empty field
+  CHECK(row[1].text.empty());
+  CHECK(row[1].column == 3);
+  const std::string tail = R"("q"tail,"r""s"x,"plain",u)";
+  row.split(tail);
+  REQUIRE(row.size() == 4);
+  CHECK(row[0].text == "qtail");
+  CHECK(row[1].text == "r\"sx");
+  CHECK(row[2].text == "plain");
+  CHECK(row[2].text.data() == tail.data() + 17);  // a slice of the line, not a copy
+  CHECK(row[3].column == 25);
+  // Long fields with escapes, unquoted back to back into the row's storage: it must not move
+  // while the line is split, or the first fields' views would be left on the old storage.
+  std::string escaped;
+  for (int k = 0; k < 8; ++k)
+    escaped += (k ? ",\"f" : "\"f") + std::to_string(k) + "\"\"" + std::string(20, 'x') + "\"";
+  row.split(escaped);
+  REQUIRE(row.size() == 8);
+  for (std::size_t k = 0; k < 8; ++k) {
+    CHECK(row[k].text == "f" + std::to_string(k) + "\"" + std::string(20, 'x'));
+    if (k > 0) CHECK(row[k].text.data() == row[k - 1].text.data() + row[k - 1].text.size());
+  }
+  row.split(tail, 2);  // the first two fields only
+  REQUIRE(row.size() == 2);
+  CHECK(row[1].text == "r\"sx");
+}
+
+TEST_CASE("a number field parses to the bits from_chars gives") {
+  // Plain decimals (the shortcut: up to 15 digits, signs, leading zeros, -0, a point), what is
+  // not one, and what is too long for the shortcut, beside from_chars on the same text.
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "00",
+                                    "7",
+                                    "-7",
+                                    "100",
+                                    "99846",
+                                    "-70",
+                                    "0012",
+                                    "+5",
+                                    " 42\t",
+                                    "1.10",
+                                    "-0.0",
+                                    "21.957204",
+                                    ".5",
+                                    "5.",
+                                    "-.5",
+                                    "1.2.3",
+                                    "1e3",
+                                    "-",
+                                    "",
+                                    "+",
+                                    "5-",
+                                    "0x10",
+                                    "inf",
+                                    "999999999999999",
+                                    "-99999999999999.9",
+                                    "1000000000000000",
+                                    "0.1000000000000001",
+                                    "9007199254740993",
+                                    "12345678901234567"};
+  std::uint64_t x = 12345;
+  const auto next = [&x] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (int k = 0; k < 6000; ++k) {  // random decimals of 1 to 22 digits, a point or none
+    std::string t = (next() >> 63) ? "-" : "";
+    const int digits = 1 + static_cast<int>((next() >> 20) % 22);
+    const int point = static_cast<int>((next() >> 20) % (digits + 2)) - 1;  // -1: none
+    for (int d = 0; d < digits; ++d) {
+      if (d == point) t += '.';
+      t += static_cast<char>('0' + (next() >> 60) % 10);
+    }
+    texts.push_back(t);
+  }
+  int plain = 0;
+  for (const std::string& text : texts) {
+    std::string_view s = text;
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+    double want = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), want);
+    const bool ok =
+        !s.empty() && ec == std::errc() && end == s.data() + s.size() && std::isfinite(want);
+    const std::optional<double> got = detail::parse_number(text);
+    INFO(text);
+    REQUIRE(got.has_value() == ok);
+    if (!ok) continue;
+    CHECK(std::bit_cast<std::uint64_t>(*got) == std::bit_cast<std::uint64_t>(want));
+    plain += s.find_first_not_of("-.0123456789") == std::string_view::npos;
+  }
+  CHECK(plain > 5000);
+  CHECK(std::signbit(*detail::parse_number("-0")));
+  CHECK(*detail::parse_number("99846") == 99846.0);
+  CHECK(*detail::parse_number("-1.10") == -1.1);
 }
 
 TEST_CASE("CSV blank lines: only at the end of the data") {
