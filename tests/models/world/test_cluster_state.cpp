@@ -340,3 +340,58 @@ TEST_CASE("racks' accelerators: a followed power back at its sampled die and clo
   CHECK(acc(0) == std::pair{50.0, 1.0});
   CHECK(acc(2) == std::pair{50.0, 1.0});
 }
+
+TEST_CASE("a move of the wall power, the chips' or the accelerators' alone moves only its own") {
+  // 4 racks of 2 nodes; 5 nodes on racks 0-2 moved together (no followed power: every move of
+  // the accelerators marks its racks). Whole watts and seconds: every sum below is exact.
+  Cluster cluster(4, 2);
+  world::ClusterState& state = cluster.state;
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const std::vector<RackNodes> racks{{0, 2}, {1, 1}, {2, 2}};
+  const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0};
+  const RunPower slow{1000.0, 600.0, 50.0, 0.5};   // the clock alone moved
+  const RunPower wall{1500.0, 600.0, 50.0, 0.5};   // the wall power alone
+  const RunPower chips{1500.0, 900.0, 50.0, 0.5};  // the chips' power alone
+  const auto computed = [&] {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  };
+  CHECK(state.move_nodes_power(racks, idle, a));  // all three
+  CHECK(state.changed_racks() == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(computed() == 4);  // every rack, at the first call
+  state.clear_changed_racks();
+  // t = 10 s: the accelerators alone. No wall power moved: no rack changed, none brought up.
+  cluster.sim.run_until(sim::seconds(10));
+  CHECK_FALSE(state.move_nodes_power(racks, a, slow));
+  CHECK(state.changed_racks().empty());
+  CHECK(computed() == 3);
+  CHECK(state.it_power_w() == 5000.0);
+  CHECK(state.chip_power_w() == 3000.0);
+  // t = 20 s: the wall power alone: racks changed and brought up, accelerators as they were.
+  cluster.sim.run_until(sim::seconds(20));
+  CHECK(state.move_nodes_power(racks, slow, wall));
+  CHECK(state.changed_racks() == std::vector<std::uint32_t>{0, 1, 2});
+  CHECK(computed() == 0);
+  CHECK(state.rack_power_w(0) == 3000.0);
+  CHECK(state.rack_power_w(1) == 1500.0);
+  CHECK(state.it_power_w() == 7500.0);
+  CHECK(state.chip_power_w() == 3000.0);
+  CHECK(state.pool_chip_power_w()[0] == 3000.0);
+  state.clear_changed_racks();
+  // t = 30 s: the chips' power alone: the chip sums move, no rack and no accelerators.
+  cluster.sim.run_until(sim::seconds(30));
+  CHECK_FALSE(state.move_nodes_power(racks, wall, chips));
+  CHECK(state.changed_racks().empty());
+  CHECK(computed() == 0);
+  CHECK(state.chip_power_w() == 4500.0);  // 3,000 + 5 × 300
+  CHECK(state.pool_chip_power_w()[0] == 4500.0);
+  CHECK(state.it_power_w() == 7500.0);
+  cluster.sim.run_until(sim::seconds(40));
+  const auto& accounts = state.rack_accounts();
+  CHECK(accounts[0].energy_j == 2000.0 * 20 + 3000.0 * 20);
+  CHECK(accounts[1].energy_j == 1000.0 * 20 + 1500.0 * 20);
+  CHECK(accounts[3].energy_j == 0.0);
+  CHECK(state.it_energy_j() == 5000.0 * 20 + 7500.0 * 20);
+}
