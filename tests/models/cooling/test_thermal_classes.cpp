@@ -353,3 +353,29 @@ TEST_CASE("the split index finds each key it was given, grows, and empties") {
     CHECK(*id == static_cast<int>(k));
   }
 }
+
+TEST_CASE("the classes' temperatures read as a column, as class by class") {
+  // ThermalNetwork::class_temperatures(local)[cls] is what class_temperature(cls, local) reads
+  // (DataHall::take_moved_inlets scans the cohorts' classes through it): for both places of a
+  // rack's group (inlet and outlet), every class with members, through splits and merges.
+  const int racks = 200;
+  DataHall hall(five_positions(racks));
+  const ThermalNetwork& net = hall.network();
+  long read = 0;
+  for (int k = 0; k < 100; ++k) {
+    CAPTURE(k);
+    for (int i = 0; i < racks; ++i) hall.set_rack_power(i, rack_power_w(i, k));
+    hall.step(60);
+    REQUIRE(net.aggregated());
+    for (int local = 0; local < 2; ++local) {
+      const ThermalNetwork::ClassColumn column = net.class_temperatures(local);
+      net.for_each_class([&](int cls, int first) {
+        CAPTURE(cls);
+        REQUIRE(same_bits(column[cls], net.class_temperature(cls, local)));
+        REQUIRE(same_bits(column[cls], net.temperature({1 + 2 * first + local})));
+        ++read;
+      });
+    }
+  }
+  CHECK(read > 2000);  // 4,220: 2 places × 100 steps × ~21 classes
+}
