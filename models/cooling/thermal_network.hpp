@@ -335,6 +335,7 @@ private:
     // boundary terms; `listed`: in Blocks::pending.
     bool y_valid = false, listed = false;
     std::array<double, max_group> t{}, q{}, y{};
+    std::uint64_t type_heat_hash = 0;  // the state hash's part from type and q (set by new_class)
   };
   static_assert(sizeof(Class) == 128 && offsetof(Class, q) + 2 * sizeof(double) == 64);
   // Block elimination of small node groups around a few hubs (see the header comment). The
