@@ -302,13 +302,20 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     }
     c.stamp = w.calls;
   };
-  const int local = groups->inlet_local;
-  for (std::size_t k = 0; k < w.cohorts.size(); ++k) {
-    Cohort& c = w.cohorts[k];
+  // The scan's addresses and bounds held in registers (the reports below store through memory
+  // the compiler cannot tell apart from them; a report adds no cohort).
+  const ThermalNetwork::ClassColumn inlet = net_.class_temperatures(groups->inlet_local);
+  Cohort* const cohorts = w.cohorts.data();
+  const std::size_t cohort_slots = w.cohorts.size();
+  const long calls = w.calls;
+  for (std::size_t k = 0; k < cohort_slots; ++k) {
+    Cohort& c = cohorts[k];
     if (c.cls < 0) continue;
-    const double t = net_.class_temperature(c.cls, local);
+    const double t = inlet[c.cls];
     hottest = std::max(hottest, t);
-    if (c.stamp == w.calls || !moved(t, c.reported_c)) continue;
+    // A cohort already reported in this call (merged into below) is reported at t: it moved
+    // only when t is not a number, so its stamp is read after the test.
+    if (!moved(t, c.reported_c) || c.stamp == calls) continue;
     report(c, t);
     // Now reported at t: into the class's cohort at t, if there is one.
     unchain_cohort(static_cast<int>(k));

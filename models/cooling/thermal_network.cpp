@@ -639,11 +639,19 @@ void ThermalNetwork::map_hub_entries() {
 
 namespace {
 
+// A class's type and heat change only where a class is made (new_class()); a solve moves its
+// temperatures alone. So the hash takes the type and heat first, kept with the class
+// (Class::type_heat_hash), and a solve hashes only the temperatures onto it. (Which classes
+// merge does not depend on the hash: see merge_classes().)
+template <typename Class>
+std::uint64_t type_heat_hash(const Class& c, int size) {
+  const std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(c.type);
+  return hash_bits(h, c.q.data(), static_cast<std::size_t>(size));
+}
+
 template <typename Class>
 std::uint64_t state_hash(const Class& c, int size) {
-  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(c.type);
-  h = hash_bits(h, c.t.data(), static_cast<std::size_t>(size));
-  return hash_bits(h, c.q.data(), static_cast<std::size_t>(size));
+  return hash_bits(c.type_heat_hash, c.t.data(), static_cast<std::size_t>(size));
 }
 
 template <typename Class>
@@ -683,9 +691,11 @@ int ThermalNetwork::new_class(const Class& like) {
     resize_classes(b.classes.size() + 1);
   }
   const auto i = static_cast<std::size_t>(id);
+  const int size = b.types[static_cast<std::size_t>(c.type)].size;
+  c.type_heat_hash = type_heat_hash(c, size);
   b.classes[i] = c;
   b.count[i] = 0;
-  b.state_key[i] = state_hash(c, b.types[static_cast<std::size_t>(c.type)].size);
+  b.state_key[i] = state_hash(c, size);
   b.rekeyed.push_back(id);
   touch_class(id);
   return id;
@@ -852,6 +862,7 @@ void ThermalNetwork::build_classes() {
       c.t[static_cast<std::size_t>(i)] = temp_c_[node];
       c.q[static_cast<std::size_t>(i)] = heat_w_[node];
     }
+    c.type_heat_hash = type_heat_hash(c, size);
     const auto [it, fresh] = first.try_emplace(state_hash(c, size), -1);
     int id = it->second;
     if (fresh || !same_state(b.classes[static_cast<std::size_t>(id)], c)) {

@@ -134,6 +134,8 @@ private:
 };
 
 class ThermalNetwork {
+  struct Class;  // a class of groups in the same state (below)
+
 public:
   struct Node {
     int index = -1;
@@ -237,6 +239,25 @@ public:
   double class_temperature(int cls, int local) const {
     return blocks_->classes[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local)];
   }
+  // class_temperature(cls, local) for a reader that scans many classes and writes memory between
+  // its reads (DataHall::take_moved_inlets): the records' address is taken once, so the compiler
+  // need not load it again after each store. Valid until the classes change (a set_heat,
+  // set_temperature or step).
+  class ClassColumn {
+  public:
+    double operator[](int cls) const {
+      return classes_[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local_)];
+    }
+
+  private:
+    friend class ThermalNetwork;
+    ClassColumn(const Class* classes, int local) : classes_(classes), local_(local) {}
+    const Class* classes_;
+    int local_;
+  };
+  ClassColumn class_temperatures(int local) const {
+    return ClassColumn(blocks_->classes.data(), local);
+  }
   int class_slots() const { return aggregated_ ? static_cast<int>(blocks_->classes.size()) : 0; }
   // Calls f(class id, its first member group) for each class, in class order.
   template <typename F>
@@ -314,6 +335,7 @@ private:
     // boundary terms; `listed`: in Blocks::pending.
     bool y_valid = false, listed = false;
     std::array<double, max_group> t{}, q{}, y{};
+    std::uint64_t type_heat_hash = 0;  // the state hash's part from type and q (set by new_class)
   };
   static_assert(sizeof(Class) == 128 && offsetof(Class, q) + 2 * sizeof(double) == 64);
   // Block elimination of small node groups around a few hubs (see the header comment). The

@@ -353,3 +353,55 @@ TEST_CASE("the split index finds each key it was given, grows, and empties") {
     CHECK(*id == static_cast<int>(k));
   }
 }
+
+TEST_CASE("the classes' temperatures read as a column, as class by class") {
+  // ThermalNetwork::class_temperatures(local)[cls] is what class_temperature(cls, local) reads
+  // (DataHall::take_moved_inlets scans the cohorts' classes through it): for both places of a
+  // rack's group (inlet and outlet), every class with members, through splits and merges.
+  const int racks = 200;
+  DataHall hall(five_positions(racks));
+  const ThermalNetwork& net = hall.network();
+  long read = 0;
+  for (int k = 0; k < 100; ++k) {
+    CAPTURE(k);
+    for (int i = 0; i < racks; ++i) hall.set_rack_power(i, rack_power_w(i, k));
+    hall.step(60);
+    REQUIRE(net.aggregated());
+    for (int local = 0; local < 2; ++local) {
+      const ThermalNetwork::ClassColumn column = net.class_temperatures(local);
+      net.for_each_class([&](int cls, int first) {
+        CAPTURE(cls);
+        REQUIRE(same_bits(column[cls], net.class_temperature(cls, local)));
+        REQUIRE(same_bits(column[cls], net.temperature({1 + 2 * first + local})));
+        ++read;
+      });
+    }
+  }
+  CHECK(read > 2000);  // 4,220: 2 places × 100 steps × ~21 classes
+}
+
+TEST_CASE("racks that reach one state by different splits are one class after the step") {
+  // A class's state hash starts from its type and heat, kept with the class where it is made,
+  // and a solve hashes the temperatures onto it. Rack 1 starts at 30 kW, the others idle: two
+  // classes. Then rack 1 goes idle and takes rack 0's temperatures (three splits away from the
+  // 30 kW class): the same type, temperatures and heat as the idle class, which the merge must
+  // find equal, and from then on the two are one class.
+  DataHallDesign d;
+  d.racks = 8;  // the room a hub (more than 8 neighbours), each rack a group
+  DataHall hall(d);
+  const ThermalNetwork& net = hall.network();
+  for (int i = 0; i < 8; ++i) hall.set_rack_power(i, i == 1 ? 30e3 : 6e3);
+  hall.step(60);
+  REQUIRE(net.group_classes() == 2);
+  hall.set_rack_power(1, 6e3);
+  network(hall).set_temperature({3}, hall.inlet_c(0));  // rack i: inlet 1 + 2i, outlet 2 + 2i
+  network(hall).set_temperature({4}, hall.outlet_c(0));
+  CHECK(net.class_of_group(1) != net.class_of_group(0));
+  for (int k = 0; k < 3; ++k) {
+    CAPTURE(k);
+    hall.step(60);
+    for (int i = 1; i < 8; ++i) CHECK(net.class_of_group(i) == net.class_of_group(0));
+    CHECK(net.group_classes() == 1);
+    CHECK(same_bits(hall.inlet_c(1), hall.inlet_c(0)));
+  }
+}
