@@ -29,12 +29,15 @@ trap 'rm -rf "$out"' EXIT
 import json, os, subprocess, sys, time
 
 joule, out, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+# A binary from before `--cpu-times` (JOULE_BIN, to compare) is run without it.
+timed = "--cpu-times" in subprocess.run([joule, "run", "--help"], capture_output=True,
+                                        text=True).stdout
 GiB = 1024 ** 3
 rows = {}
 for name in ("gpus-10k", "gpus-100k"):
     h5 = os.path.join(out, name + ".h5")
     cmd = [joule, "run", f"scenarios/scale/{name}.yaml", "-o", h5, "-q", "--force",
-           "--cpu-times", *extra]
+           *(["--cpu-times"] if timed else []), *extra]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     err = proc.stderr.read()
@@ -48,14 +51,16 @@ for name in ("gpus-10k", "gpus-100k"):
     rss = usage.ru_maxrss * 1024  # Linux reports KiB
     events = summary["events"]
     # `joule: cpu T s: compression C s, the rest R s`: C is the writer thread's deflate.
-    compression = float(err.rsplit("compression ", 1)[1].split(" s", 1)[0])
+    compression = float(err.rsplit("compression ", 1)[1].split(" s", 1)[0]) if timed else None
     rows[name] = dict(wall=wall, cpu=cpu, rss=rss, events=events, size=os.path.getsize(h5),
                       compression=compression)
-    print(f"{name:10s} wall {wall:7.2f} s   cpu {cpu:7.2f} s (compression {compression:5.2f} s)   "
+    apart = (f" (compression {compression:5.2f} s)" if timed else "")
+    without = (f" ({events / (cpu - compression) / 1e6:6.3f} M without compression)"
+               if timed else "")
+    print(f"{name:10s} wall {wall:7.2f} s   cpu {cpu:7.2f} s{apart}   "
           f"peak RSS {rss / 2**20:7.1f} MiB   events {events:11.0f}   "
-          f"{events / wall / 1e6:6.3f} M events/s wall   {events / cpu / 1e6:6.3f} M events/s cpu "
-          f"({events / (cpu - compression) / 1e6:6.3f} M without compression)   "
-          f"output {rows[name]['size'] / 2**20:6.1f} MiB", flush=True)
+          f"{events / wall / 1e6:6.3f} M events/s wall   {events / cpu / 1e6:6.3f} M events/s "
+          f"cpu{without}   output {rows[name]['size'] / 2**20:6.1f} MiB", flush=True)
     os.remove(h5)
 
 a, b = rows["gpus-10k"], rows["gpus-100k"]
@@ -73,8 +78,9 @@ print(f"target 100k/10k cpu ratio <= 1.2 x event ratio: {ok(cpu_ratio <= 1.2 * e
 print(f"target >= 1 M model events per CPU-second: {ok(a['events'] / a['cpu'] >= 1e6)} 10k "
       f"({a['events'] / a['cpu'] / 1e6:.3f} M), {ok(b['events'] / b['cpu'] >= 1e6)} 100k "
       f"({b['events'] / b['cpu'] / 1e6:.3f} M)")
-print(f"  the same without the traces' compression (the writer thread's CPU): "
-      f"10k {a['events'] / (a['cpu'] - a['compression']) / 1e6:.3f} M, "
-      f"100k {b['events'] / (b['cpu'] - b['compression']) / 1e6:.3f} M; compression is "
-      f"{a['compression'] / a['cpu']:.0%} / {b['compression'] / b['cpu']:.0%} of the CPU")
+if timed:
+    print(f"  the same without the traces' compression (the writer thread's CPU): "
+          f"10k {a['events'] / (a['cpu'] - a['compression']) / 1e6:.3f} M, "
+          f"100k {b['events'] / (b['cpu'] - b['compression']) / 1e6:.3f} M; compression is "
+          f"{a['compression'] / a['cpu']:.0%} / {b['compression'] / b['cpu']:.0%} of the CPU")
 PY
