@@ -292,10 +292,10 @@ public:
     sim.every(sc.output.rack_interval, sc.output.rack_interval, r, 0, sim::max_priority);
   }
 
-  // Final (possibly partial) intervals at the end of the run.
   // CPU seconds the chunk worker's thread has used: compressing the traces (h5::ChunkWorker).
   double compression_cpu_s() { return worker_.cpu_seconds(); }
 
+  // Final (possibly partial) intervals at the end of the run.
   void finish() {
     const sim::Time now = world_.simulator().now();
     if (now > last_facility_) sample_facility();
