@@ -113,11 +113,8 @@ void Facility::add_zone(std::string name, std::vector<std::uint32_t> racks,
     rack_local_[z.racks[i]] = static_cast<std::uint32_t>(i);
     z.every_rack = z.every_rack && z.racks[i] == i;
   }
+  has_thermal_ = has_thermal_ || z.hall != nullptr;
   zones_.push_back(std::move(z));
-}
-
-bool Facility::has_thermal() const {
-  return std::any_of(zones_.begin(), zones_.end(), [](const Zone& z) { return z.hall != nullptr; });
 }
 
 cooling::Setpoints Facility::set_cooling_setpoints(const cooling::Setpoints& want) {
@@ -276,10 +273,9 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     const double room_w = chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0;
     cooling_w_ = water_m3_per_s_ = plant_rejected_w_ = unmet_w_ = 0;
     component_w_ = {};
-    bool over = false, thermal = false;
+    bool over = false;
     for (std::size_t z = 0; z < zones_.size(); ++z) {
       const Zone& zone = zones_[z];
-      thermal = thermal || zone.hall;
       const double zone_room_w =
           zones_.size() == 1 ? room_w : (it_w_ > 0 ? room_w * zone.it_w / it_w_ : 0.0);
       over = step_zone(z, now, dt_s, zone_room_w, rack_w, changed) || over;
@@ -294,7 +290,7 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
     supply_air_c_ = zones_.front().supply_air_c;
     inlets_taken_ = false;
     // Each hall's hottest inlet: read by take_moved_inlets() or the next reader (settle_hottest).
-    if (thermal) hottest_due_s_ = dt_s;
+    if (has_thermal_) hottest_due_s_ = dt_s;
   }
   if (chain_) {
     const double tx_loss_w = breakdown_.transformer_loss_w + breakdown_.export_loss_w;

@@ -111,7 +111,7 @@ public:
   const environment::Site* site() const { return site_.get(); }  // null without a site
   bool has_power_chain() const { return chain_ != nullptr; }
   bool has_cooling() const { return !zones_.empty(); }
-  bool has_thermal() const;  // some zone has a data hall
+  bool has_thermal() const { return has_thermal_; }  // some zone has a data hall
 
   // Nodes on cold plates with a liquid plant: their accelerators run on the plant's chip
   // coolant (facility water + CDU approach), and a node designed for air keeps only the fans
@@ -264,6 +264,7 @@ private:
             const std::span<const std::uint32_t>* changed);
 
   bool has_site_ = false;
+  bool has_thermal_ = false;  // some zone has a data hall (set as zones are added)
   std::unique_ptr<environment::Site> site_;
   std::unique_ptr<power::PowerChain> chain_;
   // A cooling zone: a plant, its data hall (null for fixed-pue) and the racks they serve; the
