@@ -56,6 +56,7 @@ void print_cpu_times(const joule::app::Summary& s) {
   };
   const double total = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   const double compression = s.compression_cpu_s.value_or(0.0);
+  std::fflush(stdout);  // after the summary, also where both streams go to one pipe
   std::fprintf(stderr, "joule: cpu %.3f s: compression %.3f s, the rest %.3f s\n", total,
                compression, total - compression);
 }

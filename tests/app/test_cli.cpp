@@ -107,6 +107,11 @@ TEST_CASE("--cpu-times: the process's CPU and the compression thread's part, eve
   CHECK(compression > 0);
   CHECK(compression < 0.5 * rest);
   CHECK(std::abs(total - compression - rest) <= 0.0015);  // printed to the millisecond
+  // Without -q, after the summary and "wrote", also when both streams share one pipe.
+  r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() +
+                " --force --cpu-times");
+  REQUIRE(r.code == 0);
+  CHECK(r.output.rfind("joule: cpu ") > r.output.rfind("wrote "));
   // --uncertainty runs many worlds, each with its own thread: refused together.
   r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + (dir / "u.h5").string() +
                 " --cpu-times --uncertainty 2");
