@@ -79,6 +79,21 @@ inline void Simulator::release_slot(std::uint32_t slot) {
   free_head_ = slot;
 }
 
+EventId Simulator::at_rare(Time when, HandlerId handler, std::uint64_t arg, Priority priority) {
+  if (free_head_ == no_slot) {
+    const std::uint32_t slot = grow_slots();  // onto the free list, for at() to take
+    slots_[slot].arg = no_slot;
+    free_head_ = slot;
+  }
+  if (sequence_ == sequence_limit) renumber();
+  return at(when, handler, arg, priority);
+}
+
+EventId Simulator::insert_rare(Key key, EventId id) {
+  insert(key);
+  return id;
+}
+
 void Simulator::renumber() {
   // Reassign sequences 1..n in key order and rebuild the buckets from a zero base.
   std::vector<Key> keys(front_.begin(), front_.end());

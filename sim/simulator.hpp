@@ -149,12 +149,15 @@ private:
     bool live() const { return (generation & 1) != 0; }
   };
 
-  std::uint32_t allocate_slot();
   std::uint32_t grow_slots();
   void release_slot(std::uint32_t slot);
   [[noreturn]] static void reject_event(Time when, Time now, bool unbound, Priority priority);
   // Queues a key: into the buckets when above last_, into the sorted run otherwise.
   void insert(Key key);
+  // at()'s rare cases, out of line: no free slot or a renumbering due (at_rare(), which then
+  // calls at() again), and a key at or below the base or into a full bucket (insert_rare()).
+  EventId at_rare(Time when, HandlerId handler, std::uint64_t arg, Priority priority);
+  EventId insert_rare(Key key, EventId id);
   void insert_front(Key key);
   // The run is full: the base goes back to the running event's key (see simulator.cpp).
   void lower_base(Key key);
@@ -215,15 +218,10 @@ private:
 
 // The scheduling path, inline: model handlers schedule their successors through it on every
 // event, and a call into simulator.cpp cost more than most of its work. Its rare branches
-// (errors, a new slot, renumbering, a key below the base) are calls.
-
-inline std::uint32_t Simulator::allocate_slot() {
-  if (free_head_ == no_slot) [[unlikely]]
-    return grow_slots();
-  const std::uint32_t slot = free_head_;
-  free_head_ = static_cast<std::uint32_t>(slots_[slot].arg);
-  return slot;
-}
+// (errors, a new slot, renumbering, a key at or below the base, a full bucket) are calls, and
+// all but the errors' are tail calls that return the event's id: the common path then calls
+// nothing and saves no registers (14 instructions of 239 per hold-model event at 100 pending,
+// a push and a pop for each of six registers and the stack adjustment).
 
 inline std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot) {
   if (sequence_ == sequence_limit) [[unlikely]]
@@ -276,8 +274,11 @@ inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Pr
   if (when < now_ || handler >= bound_ || priority < min_priority || priority > max_priority)
       [[unlikely]]
     reject_event(when, now_, handler >= bound_, priority);
-  const std::uint32_t slot = allocate_slot();
+  if (free_head_ == no_slot || sequence_ == sequence_limit) [[unlikely]]
+    return at_rare(when, handler, arg, priority);
+  const std::uint32_t slot = free_head_;
   Slot& s = slots_[slot];
+  free_head_ = static_cast<std::uint32_t>(s.arg);
   s.arg = arg;
   s.period = Time::zero();
   s.handler = handler;
@@ -291,8 +292,19 @@ inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Pr
     --sequence_;
     key = make_key(when.ns(), next_order(priority_of(running_), slot));
   }
-  insert(key);
-  return EventId{slot, s.generation};
+  const EventId id{slot, s.generation};
+  // The common case, a key above the base into a bucket with room, calls nothing; the others
+  // end in a tail call, so that this path needs no saved registers.
+  if (key > last_) [[likely]] {
+    const std::size_t b = bucket_of(key);
+    std::vector<Key>& bucket = buckets_[b];
+    if (bucket.size() != bucket.capacity()) [[likely]] {
+      mark(b / digits, b % digits);
+      bucket.push_back(key);
+      return id;
+    }
+  }
+  return insert_rare(key, id);
 }
 
 }  // namespace joule::sim
