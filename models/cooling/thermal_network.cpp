@@ -804,19 +804,29 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
       __builtin_prefetch(b.members.link.data() + g);
       __builtin_prefetch(q_w.data() + g);
     }
-    for (std::size_t i = start; i < end; ++i) {
-      if (i + near < end && groups[i + near] < group_count) {
-        const std::uint32_t g = groups[i + near];
-        const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
-        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w[g])) {
-          const MemberLists::Link& l = b.members.link[g];
+    // set_group_heat() but for its test of aggregated_ (set here, and a split leaves it).
+    const auto set = [&](std::uint32_t g) {
+      const double q = q_w[g];
+      heat_w_[static_cast<std::size_t>(node(g))] = q;
+      const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
+      if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q))
+        split(static_cast<int>(g), local, bits_of(q));
+    };
+    // The groups `near` places before the chunk's end look ahead; the last `near` do not.
+    std::size_t i = start;
+    for (; i + near < end; ++i) {
+      const std::uint32_t ahead = groups[i + near];
+      if (ahead < group_count) {
+        const Class& c = b.classes[static_cast<std::size_t>(b.class_of[ahead])];
+        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w[ahead])) {
+          const MemberLists::Link& l = b.members.link[ahead];
           if (l.next >= 0) __builtin_prefetch(b.members.link.data() + l.next, 1);
           if (l.prev >= 0) __builtin_prefetch(b.members.link.data() + l.prev, 1);
         }
       }
-      const std::uint32_t g = groups[i];
-      set_group_heat(Node{node(g)}, static_cast<int>(g), local, q_w[g]);
+      set(groups[i]);
     }
+    for (; i < end; ++i) set(groups[i]);
   }
 }
 
