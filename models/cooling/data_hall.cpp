@@ -146,9 +146,13 @@ void DataHall::set_rack_power(int rack, double power_w) {
 
 void DataHall::set_rack_powers(std::span<const std::uint32_t> racks,
                                std::span<const double> power_w) {
-  for (const std::uint32_t r : racks)
-    if (r >= static_cast<std::uint32_t>(this->racks()) || r >= power_w.size())
-      throw std::out_of_range("data hall: no such rack");
+  // The largest rack against both bounds: the same test as one per rack, in a loop without
+  // branches (the compiler takes four racks at a time).
+  std::uint32_t highest = 0;
+  for (const std::uint32_t r : racks) highest = std::max(highest, r);
+  if (!racks.empty() &&
+      (highest >= static_cast<std::uint32_t>(this->racks()) || highest >= power_w.size()))
+    throw std::out_of_range("data hall: no such rack");
   if (net_.aggregated() && rack_groups().identity) {
     net_.set_groups_heat(racks, power_w, outlet_first_, 2, groups_.outlet_local);
     return;
@@ -417,7 +421,9 @@ void DataHall::join_cohort(int rack, int cohort) {
   w.rack[static_cast<std::size_t>(rack)].cohort = cohort;
 }
 
-void DataHall::leave_cohort(int rack) {
+// Inlined into take_moved_inlets' loop over the moved racks, its one caller: as a call, saving
+// and restoring its registers took 16 of its ~40 instructions.
+[[gnu::always_inline]] inline void DataHall::leave_cohort(int rack) {
   InletWatch& w = watch_;
   const auto r = static_cast<std::size_t>(rack);
   const int id = w.rack[r].cohort;

@@ -701,7 +701,9 @@ int ThermalNetwork::new_class(const Class& like) {
   return id;
 }
 
-void ThermalNetwork::move_group(int group, int to) {
+// Inlined into split() (and build_classes()): as a call, saving and restoring its registers
+// took ~19 of its ~85 instructions.
+[[gnu::always_inline]] inline void ThermalNetwork::move_group(int group, int to) {
   Blocks& b = *blocks_;
   const auto g = static_cast<std::size_t>(group);
   const int from = b.class_of[g];
@@ -802,19 +804,29 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
       __builtin_prefetch(b.members.link.data() + g);
       __builtin_prefetch(q_w.data() + g);
     }
-    for (std::size_t i = start; i < end; ++i) {
-      if (i + near < end && groups[i + near] < group_count) {
-        const std::uint32_t g = groups[i + near];
-        const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
-        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w[g])) {
-          const MemberLists::Link& l = b.members.link[g];
+    // set_group_heat() but for its test of aggregated_ (set here, and a split leaves it).
+    const auto set = [&](std::uint32_t g) {
+      const double q = q_w[g];
+      heat_w_[static_cast<std::size_t>(node(g))] = q;
+      const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
+      if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q))
+        split(static_cast<int>(g), local, bits_of(q));
+    };
+    // The groups `near` places before the chunk's end look ahead; the last `near` do not.
+    std::size_t i = start;
+    for (; i + near < end; ++i) {
+      const std::uint32_t ahead = groups[i + near];
+      if (ahead < group_count) {
+        const Class& c = b.classes[static_cast<std::size_t>(b.class_of[ahead])];
+        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q_w[ahead])) {
+          const MemberLists::Link& l = b.members.link[ahead];
           if (l.next >= 0) __builtin_prefetch(b.members.link.data() + l.next, 1);
           if (l.prev >= 0) __builtin_prefetch(b.members.link.data() + l.prev, 1);
         }
       }
-      const std::uint32_t g = groups[i];
-      set_group_heat(Node{node(g)}, static_cast<int>(g), local, q_w[g]);
+      set(groups[i]);
     }
+    for (; i < end; ++i) set(groups[i]);
   }
 }
 
@@ -1056,39 +1068,24 @@ void ThermalNetwork::solve_blocks() {
       b.all_pending = true;
     }
   }
-  // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
-  // its count moved (an empty class's terms are 0).
-  b.work.clear();
-  if (b.all_pending) {
-    b.all_pending = false;
-    for (std::size_t id = 0; id < b.classes.size(); ++id) {
-      b.classes[id].y_valid = b.classes[id].listed = false;
-      b.work.push_back(static_cast<int>(id));
-    }
-  } else {
-    for (const int id : b.pending) {
-      if (static_cast<std::size_t>(id) >= b.classes.size()) continue;
-      Class& c = b.classes[static_cast<std::size_t>(id)];
-      if (!c.listed) continue;
-      c.listed = false;
-      b.work.push_back(id);
-    }
-  }
-  b.pending.clear();
   // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
   // fixed, and for any sizes: the same operations in the same order either way.
   bool racks = h == 1;
   for (const Type& t : b.types) racks = racks && (t.count == 0 || t.size == 2);
   int solved = 0;
+  // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
+  // its count moved (an empty class's terms are 0). Each is solved as it is taken off the
+  // pending list, and kept in `work` for x_c below.
+  b.work.clear();
   const auto solve_y = [&](auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     const int hs = fixed_h > 0 ? fixed_h : h;
-    for (const int id : b.work) {
-      Class& c = b.classes[static_cast<std::size_t>(id)];
+    const auto solve = [&](int id, Class& c) {
+      b.work.push_back(id);
       double* term = b.term.data() + static_cast<std::size_t>(id) * hubs;
       if (c.count == 0) {
         std::fill(term, term + hs, 0.0);
-        continue;
+        return;
       }
       const Type& t = b.types[static_cast<std::size_t>(c.type)];
       const int m = fixed_m > 0 ? fixed_m : t.size;
@@ -1115,21 +1112,48 @@ void ThermalNetwork::solve_blocks() {
           s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
         term[k] = count * s;
       }
+    };
+    if (b.all_pending) {
+      b.all_pending = false;
+      for (std::size_t id = 0; id < b.classes.size(); ++id) {
+        Class& c = b.classes[id];
+        c.y_valid = c.listed = false;
+        solve(static_cast<int>(id), c);
+      }
+    } else {
+      for (const int id : b.pending) {
+        if (static_cast<std::size_t>(id) >= b.classes.size()) continue;
+        Class& c = b.classes[static_cast<std::size_t>(id)];
+        if (!c.listed) continue;
+        c.listed = false;
+        solve(id, c);
+      }
     }
   };
   if (racks)
     solve_y(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
   else
     solve_y(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
+  b.pending.clear();
   b.solved = solved;
   // The hub sums in class order, from every class's terms (0 for an empty slot: adding +0 to a
   // sum that starts at +0 leaves its bits as they were).
   // With one hub (racks around the room air) the sum stays in a register: a chain of additions,
-  // not a load, an addition and a store per class slot. The same additions in the same order.
+  // not a load, an addition and a store per class slot; four slots an iteration (one loop
+  // test for four additions). The same additions in the same order.
   std::array<double, max_hubs> sum{};
   if (hubs == 1) {
     double s = sum[0];
-    for (const double term : b.term) s += term;
+    const double* term = b.term.data();
+    const std::size_t n = b.term.size();
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s += term[i];
+      s += term[i + 1];
+      s += term[i + 2];
+      s += term[i + 3];
+    }
+    for (; i < n; ++i) s += term[i];
     sum[0] = s;
   } else {
     for (std::size_t id = 0; id < b.classes.size(); ++id) {

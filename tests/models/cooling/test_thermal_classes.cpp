@@ -311,6 +311,32 @@ TEST_CASE("racks set as a list of changed racks, as one call per rack in the lis
   CHECK_THROWS_AS(as_list.set_rack_powers(bad, power_w), std::out_of_range);
 }
 
+TEST_CASE("a list of racks is refused whole when one rack is past the hall or the powers") {
+  // set_rack_powers tests the largest rack listed against both bounds before it sets any: a
+  // list with one rack out of either range, wherever it stands, throws and changes nothing.
+  const int racks = 10;
+  DataHall hall(five_positions(racks));
+  hall.step(60);  // the classes built: the list goes through set_groups_heat
+  const std::vector<double> all(racks, 7000.0), short_powers(6, 7000.0);
+  for (const auto& [list, powers] :
+       std::vector<std::pair<std::vector<std::uint32_t>, const std::vector<double>*>>{
+           {{10, 1, 2}, &all},
+           {{1, 10, 2}, &all},
+           {{1, 2, 4000000000u}, &all},
+           {{0, 6}, &short_powers},
+           {{6, 0}, &short_powers},
+       }) {
+    CAPTURE(list.front());
+    CHECK_THROWS_AS(hall.set_rack_powers(list, *powers), std::out_of_range);
+    for (int i = 0; i < racks; ++i) CHECK(hall.network().heat({2 + 2 * i}) == 0.0);
+  }
+  // In range of both: set, rack 5 the last the six powers cover; an empty list sets nothing.
+  hall.set_rack_powers(std::vector<std::uint32_t>{5, 0}, short_powers);
+  hall.set_rack_powers({}, short_powers);
+  for (int i = 0; i < racks; ++i)
+    CHECK(hall.network().heat({2 + 2 * i}) == (i == 0 || i == 5 ? 7000.0 : 0.0));
+}
+
 TEST_CASE("the split index finds each key it was given, grows, and empties") {
   // Against a std::map: keys that differ only in the class left, in what changed or in the
   // value's bits are apart; 500 keys grow the table from 64 entries to 1,024; after clear()
