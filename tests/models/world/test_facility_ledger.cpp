@@ -23,18 +23,23 @@ struct Run {
 };
 
 // A 5 MW facility of one rack in Leesburg from 10 July 2023, at 400 g/kWh and `price`, for
-// `duration`; `chain_yaml` is the power_chain section.
+// `duration`; `chain_yaml` is the power_chain section, `cooling_yaml` the cooling one (none if
+// empty).
 world::Facility leesburg(const std::string& chain_yaml, sim::Time duration,
-                         const std::string& price = "80 USD/MWh") {
+                         const std::string& price = "80 USD/MWh",
+                         const std::string& cooling_yaml = "") {
   const sim::ParamNode site = io::parse_yaml_text(
       "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
       "price: " +
           price + ", carbon: 400 gCO2e/kWh}",
       "site.yaml");
   const sim::ParamNode chain = io::parse_yaml_text(chain_yaml, "chain.yaml");
+  const sim::ParamNode cooling =
+      io::parse_yaml_text(cooling_yaml.empty() ? "{}" : cooling_yaml, "cooling.yaml");
   world::FacilitySections s;
   s.site = &site;
   s.power_chain = &chain;
+  if (!cooling_yaml.empty()) s.cooling = &cooling;
   world::FacilityDesign design;
   design.it_w = 5e6;
   design.chip_heat_w = 3e6;
@@ -179,22 +184,8 @@ TEST_CASE("one cooling zone's totals are the facility's, its cooling the plant's
   // IT moving twice a minute, the accounts restarted after the first day: the zone's IT,
   // components, water and unmet heat are the facility's own totals, bit for bit (one zone: the
   // same rates over the same intervals); its cooling leaves out the rooms' DX units.
-  const sim::ParamNode site = io::parse_yaml_text(
-      "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
-      "price: 80 USD/MWh, carbon: 400 gCO2e/kWh}",
-      "site.yaml");
-  const sim::ParamNode chain = io::parse_yaml_text("{}", "chain.yaml");
-  const sim::ParamNode cooling =
-      io::parse_yaml_text("{type: chilled-water, economizer: water-side}", "cooling.yaml");
-  world::FacilitySections s;
-  s.site = &site;
-  s.power_chain = &chain;
-  s.cooling = &cooling;
-  world::FacilityDesign design;
-  design.it_w = 5e6;
-  design.chip_heat_w = 3e6;
-  design.racks = 1;
-  world::Facility f(world::facility_spec(s, scenarios, sim::days(3), design), design);
+  world::Facility f =
+      leesburg("{}", sim::days(3), "80 USD/MWh", "{type: chilled-water, economizer: water-side}");
   REQUIRE(f.zone_count() == 1);
   std::vector<double> rack_w(1, 0.0);
   for (int k = 0; k < 3 * 1440; ++k) {
