@@ -43,7 +43,7 @@ void DemandMeter::close_window(sim::Time end) {
   window_covered_s_ = nullptr;
 }
 
-void DemandMeter::add(sim::Time from, sim::Time to, double import_w) {
+void DemandMeter::add_windows(sim::Time from, sim::Time to, double import_w) {
   while (from < to) {
     const sim::Time window_end = window_start_ + interval_;
     const sim::Time upto = std::min(to, window_end);

@@ -85,7 +85,17 @@ public:
   DemandMeter(const DemandMeter&) = delete;
   DemandMeter& operator=(const DemandMeter&) = delete;
   // Import `import_w` held over [from, to).
-  void add(sim::Time from, sim::Time to, double import_w);
+  void add(sim::Time from, sim::Time to, double import_w) {
+    // Inside the open window, its period's entry already found (every add but a window's first):
+    // the loop's one pass, inline (the facility adds at every update of its accounts).
+    if (window_covered_s_ && from < to && to < window_start_ + interval_) {
+      const double span_s = (to - from).seconds();
+      window_j_ += import_w * span_s;
+      *window_covered_s_ += span_s;
+      return;
+    }
+    add_windows(from, to, import_w);
+  }
   // Peak window-average import by billing period, W, up to `now` (reached by add()): the open
   // window counts with its average over the elapsed part.
   std::map<int, double> peaks_w(sim::Time now) const;
@@ -97,6 +107,8 @@ public:
   sim::Time interval() const { return interval_; }
 
 private:
+  // add() across windows: each window's part, closing each window it reaches the end of.
+  void add_windows(sim::Time from, sim::Time to, double import_w);
   void close_window(sim::Time end);
   // The billing period of the open window (period_of(window_start_)), asked once per window.
   int window_period();

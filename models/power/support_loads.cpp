@@ -48,11 +48,6 @@ double SupportLoads::block_heaters_w(double drybulb_c) const {
   return generators_ * spec_.block_heater.value() * duty;
 }
 
-double SupportLoads::room_heat_w(double ups_loss_w, double transformer_loss_w,
-                                 double office_w) const {
-  return ups_loss_w + (spec_.transformer_indoor ? transformer_loss_w : 0.0) + office_w;
-}
-
 double SupportLoads::room_cooling_w(double ups_loss_w, double transformer_loss_w,
                                     double office_w) const {
   return room_heat_w(ups_loss_w, transformer_loss_w, office_w) / spec_.room_cop;

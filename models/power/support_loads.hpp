@@ -55,8 +55,11 @@ public:
   // Electric power of the DX units cooling the electrical rooms and offices, for the heat
   // released there.
   double room_cooling_w(double ups_loss_w, double transformer_loss_w, double office_w) const;
-  // Heat released in the cooled electrical rooms and offices.
-  double room_heat_w(double ups_loss_w, double transformer_loss_w, double office_w) const;
+  // Heat released in the cooled electrical rooms and offices. Inline: the facility takes it at
+  // every update of its accounts (the heat it rejects).
+  double room_heat_w(double ups_loss_w, double transformer_loss_w, double office_w) const {
+    return ups_loss_w + (spec_.transformer_indoor ? transformer_loss_w : 0.0) + office_w;
+  }
   int generators() const { return generators_; }
   const SupportSpec& spec() const { return spec_; }
 

@@ -129,6 +129,13 @@ cooling::Setpoints Facility::set_cooling_setpoints(const cooling::Setpoints& wan
 std::vector<Facility::ZoneTotals> Facility::zone_totals() const {
   std::vector<ZoneTotals> out;
   for (const Zone& z : zones_) out.push_back(z.totals);
+  if (zones_.size() == 1) {  // update_to() keeps these in the facility's totals alone
+    ZoneTotals& zt = out.front();
+    zt.it_j = totals_.it_j;
+    zt.component_j = totals_.component_j;
+    zt.water_m3 = totals_.water_m3;
+    zt.unmet_heat_j = totals_.unmet_heat_j;
+  }
   return out;
 }
 
@@ -178,9 +185,20 @@ void Facility::update_to(sim::Time now) {
   t.cooling_j += b.cooling_w * dt_s;
   t.losses_j += b.losses_w() * dt_s;
   t.other_j += b.other_w * dt_s;
-  t.pv_j += b.pv_w * dt_s;
-  t.export_loss_j += b.export_loss_w * dt_s;
-  t.exported_j += std::max(0.0, -b.grid_w) * dt_s;
+  // Without PV (available or used), battery power, export loss or export now, the PV, export
+  // and battery flows are all 0 (max(0, −grid) included): a total, a sum from +0 that is never
+  // −0, plus ±0 is itself, bit for bit, so they are left as they are.
+  const double pv_available_w = chain_ ? pv_available_w_ : 0.0;
+  const bool flows_move =
+      ((std::bit_cast<std::uint64_t>(b.pv_w) | std::bit_cast<std::uint64_t>(b.export_loss_w) |
+        std::bit_cast<std::uint64_t>(b.battery_w) | std::bit_cast<std::uint64_t>(pv_available_w))
+       << 1) != 0 ||
+      !(b.grid_w >= 0);
+  if (flows_move) {
+    t.pv_j += b.pv_w * dt_s;
+    t.export_loss_j += b.export_loss_w * dt_s;
+    t.exported_j += std::max(0.0, -b.grid_w) * dt_s;
+  }
   t.room_cooling_j += room_cooling_w_ * dt_s;
   t.lighting_j += (support_ ? support_->lighting_w() : 0.0) * dt_s;
   t.block_heater_j += block_heater_w_ * dt_s;
@@ -200,7 +218,10 @@ void Facility::update_to(sim::Time now) {
   for (std::size_t i = 0; i < cooling::component_count; ++i)
     t.component_j[i] += component_w_[i] * dt_s;
   meter_.add(sim::Joules(b.grid_w * dt_s), carbon_, price_);
-  t.ledger.add(power::meter_flows(b, chain_ ? pv_available_w_ : 0.0), dt_s);
+  if (flows_move)
+    t.ledger.add(power::meter_flows(b, pv_available_w), dt_s);
+  else
+    t.ledger.import_j += std::max(0.0, b.grid_w) * dt_s;
   demand_.add(last_update_, now, std::max(0.0, b.grid_w));
   t.elapsed_s += dt_s;
   t.price_s += price_.value() * dt_s;
@@ -209,14 +230,22 @@ void Facility::update_to(sim::Time now) {
   t.cost_usd = meter_.cost_total().value();
   t.water_m3 += water_m3_per_s_ * dt_s;
   t.unmet_heat_j += unmet_w_ * dt_s;
-  for (Zone& z : zones_) {
-    ZoneTotals& zt = z.totals;
-    zt.it_j += z.it_w * dt_s;
-    zt.cooling_j += z.cooling_w * dt_s;
-    for (std::size_t i = 0; i < cooling::component_count; ++i)
-      zt.component_j[i] += z.component_w[i] * dt_s;
-    zt.water_m3 += z.water_m3_per_s * dt_s;
-    zt.unmet_heat_j += z.unmet_w * dt_s;
+  if (zones_.size() == 1) {
+    // One zone: its IT, component, water and unmet-heat rates are the facility's (set_it() and
+    // step() copy them; 0 + x adds x, or +0 for −0, the same to a total), so zone_totals()
+    // reads those totals from the facility's. Its cooling is the plant's alone (the facility's
+    // adds the rooms' DX units).
+    zones_.front().totals.cooling_j += zones_.front().cooling_w * dt_s;
+  } else {
+    for (Zone& z : zones_) {
+      ZoneTotals& zt = z.totals;
+      zt.it_j += z.it_w * dt_s;
+      zt.cooling_j += z.cooling_w * dt_s;
+      for (std::size_t i = 0; i < cooling::component_count; ++i)
+        zt.component_j[i] += z.component_w[i] * dt_s;
+      zt.water_m3 += z.water_m3_per_s * dt_s;
+      zt.unmet_heat_j += z.unmet_w * dt_s;
+    }
   }
   last_update_ = now;
 }

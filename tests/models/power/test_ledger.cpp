@@ -157,3 +157,28 @@ TEST_CASE("the demand meter books each window's time in the window's own period"
   CHECK(across.covered_s().at(0) == 600.0);
   CHECK(across.covered_s().at(1) == 600.0);
 }
+
+TEST_CASE("the demand meter closes a window that an add reaches the end of") {
+  // Period = the quarter hour of t (each window its own). 0–15 min at 4 MW in two adds, the
+  // second ending on the window's end, then nothing added: at 20 min the window 0–15 is closed
+  // at 4 MW (left open, it would average 4 MW · 15 / 20 = 3 MW) and the open one, 15–20, has
+  // had no import.
+  DemandMeter m(sim::minutes(15), [](sim::Time t) { return static_cast<int>(t.seconds() / 900); });
+  m.add(sim::minutes(0), sim::minutes(5), 4e6);
+  m.add(sim::minutes(5), sim::minutes(15), 4e6);
+  CHECK(m.peaks_w(sim::minutes(20)).at(0) == 4e6);
+  CHECK(m.peaks_w(sim::minutes(20)).at(1) == 0.0);
+  // Inside a window: minute by minute, then an empty add and one backwards, which add nothing.
+  for (int i = 15; i < 25; ++i) m.add(sim::minutes(i), sim::minutes(i + 1), 1e6 * (i - 14));
+  m.add(sim::minutes(25), sim::minutes(25), 9e6);
+  m.add(sim::minutes(25), sim::minutes(24), 9e6);
+  CHECK(m.covered_s().at(1) == 600.0);
+  // 60 s · (1 + … + 10) MW over the window's 10 minutes so far: 5.5 MW.
+  CHECK(m.peaks_w(sim::minutes(25)).at(1) == 60 * 55e6 / 600);
+  // Across the window's end (25–40 min at 2 MW): window 1 closes at (3,300 + 300 · 2) MJ over
+  // 900 s, and window 2 (30–45) holds 10 minutes.
+  m.add(sim::minutes(25), sim::minutes(40), 2e6);
+  CHECK(m.peaks_w(sim::minutes(40)).at(1) == (3300e6 + 300 * 2e6) / 900);
+  CHECK(m.covered_s().at(1) == 900.0);
+  CHECK(m.covered_s().at(2) == 600.0);
+}

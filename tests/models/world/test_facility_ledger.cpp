@@ -23,18 +23,23 @@ struct Run {
 };
 
 // A 5 MW facility of one rack in Leesburg from 10 July 2023, at 400 g/kWh and `price`, for
-// `duration`; `chain_yaml` is the power_chain section.
+// `duration`; `chain_yaml` is the power_chain section, `cooling_yaml` the cooling one (none if
+// empty).
 world::Facility leesburg(const std::string& chain_yaml, sim::Time duration,
-                         const std::string& price = "80 USD/MWh") {
+                         const std::string& price = "80 USD/MWh",
+                         const std::string& cooling_yaml = "") {
   const sim::ParamNode site = io::parse_yaml_text(
       "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
       "price: " +
           price + ", carbon: 400 gCO2e/kWh}",
       "site.yaml");
   const sim::ParamNode chain = io::parse_yaml_text(chain_yaml, "chain.yaml");
+  const sim::ParamNode cooling =
+      io::parse_yaml_text(cooling_yaml.empty() ? "{}" : cooling_yaml, "cooling.yaml");
   world::FacilitySections s;
   s.site = &site;
   s.power_chain = &chain;
+  if (!cooling_yaml.empty()) s.cooling = &cooling;
   world::FacilityDesign design;
   design.it_w = 5e6;
   design.chip_heat_w = 3e6;
@@ -172,4 +177,40 @@ TEST_CASE("between control steps the chain follows the IT power, and nothing els
   // IT energy: 10 s each at 3, 3, 3.5 and 3 MW.
   f.update_to(sim::seconds(40));
   CHECK(f.totals().it_j == 3e7 + 3e7 + 3.5e7 + 3e7);
+}
+
+TEST_CASE("one cooling zone's totals are the facility's, its cooling the plant's alone") {
+  // A chilled-water plant with an economizer for the one rack, three July days in Leesburg, the
+  // IT moving twice a minute, the accounts restarted after the first day: the zone's IT,
+  // components, water and unmet heat are the facility's own totals, bit for bit (one zone: the
+  // same rates over the same intervals); its cooling leaves out the rooms' DX units.
+  world::Facility f =
+      leesburg("{}", sim::days(3), "80 USD/MWh", "{type: chilled-water, economizer: water-side}");
+  REQUIRE(f.zone_count() == 1);
+  std::vector<double> rack_w(1, 0.0);
+  for (int k = 0; k < 3 * 1440; ++k) {
+    const sim::Time now = sim::minutes(k);
+    const double it_w = 3e6 + 1e6 * std::sin(2 * M_PI * k / 1440.0);
+    rack_w[0] = it_w;
+    f.set_it(now, it_w, 0.6 * it_w);
+    f.control_step(now, sim::minutes(1), rack_w);
+    f.set_it(now + sim::seconds(25), 0.9 * it_w, 0.5 * it_w);
+    if (k == 1440) f.reset_accounts(now + sim::seconds(40));
+  }
+  f.update_to(sim::days(3));
+  const world::FacilityTotals& t = f.totals();
+  const world::Facility::ZoneTotals z = f.zone_totals().front();
+  CHECK(z.it_j == t.it_j);
+  // Two days at a mean of (25 s · 3 MW + 35 s · 2.7 MW) / 60 s (the sine's days cancel).
+  CHECK(z.it_j == doctest::Approx(2 * 86400 * (25 * 3e6 + 35 * 2.7e6) / 60).epsilon(0.01));
+  for (std::size_t i = 0; i < z.component_j.size(); ++i)
+    CHECK(z.component_j[i] == t.component_j[i]);
+  CHECK(z.water_m3 == t.water_m3);
+  CHECK(z.water_m3 > 0);
+  CHECK(z.unmet_heat_j == t.unmet_heat_j);
+  double components_j = 0;
+  for (const double e_j : z.component_j) components_j += e_j;
+  CHECK(z.cooling_j == doctest::Approx(components_j));
+  CHECK(t.cooling_j - z.cooling_j == doctest::Approx(t.room_cooling_j));
+  CHECK(t.room_cooling_j > 0);
 }
