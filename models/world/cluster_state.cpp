@@ -153,8 +153,8 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   sim::Time elapsed_from = now;
   double elapsed_s = 0.0;
   // Each rack's accounts moved once. `all`: wall, chips and accelerators all moved (a job's
-  // phase nearly always moves all three), so the loop tests none of them per rack, nor `back`
-  // (a constant there too).
+  // phase nearly always moves all three) and a followed power was given, so the loop tests none
+  // of them per rack, nor `back` (a constant there too).
   const auto move = [&](auto all, auto back) {
     for (const RackNodes& r : racks) {
       nodes += r.count;
@@ -169,7 +169,7 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       if (all || chips) pool_chip_w += count * chip_w;
       if (all || accelerators) {  // see "Accelerators moved", below
         AcceleratorsBasis& b = accelerators_basis_[r.rack];
-        if (!power || b.other || b.power != power || b.count != r.count) {
+        if ((!all && !power) || b.other || b.power != power || b.count != r.count) {
           accelerators_changed(r.rack);
         } else {
           b.stale = !back;
@@ -193,9 +193,9 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       }
     }
   };
-  if (wall && chips && accelerators && is_back)
+  if (wall && chips && accelerators && power && is_back)
     move(std::true_type{}, std::true_type{});
-  else if (wall && chips && accelerators)
+  else if (wall && chips && accelerators && power)
     move(std::true_type{}, std::false_type{});
   else
     move(std::false_type{}, is_back);

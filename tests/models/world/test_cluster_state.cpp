@@ -341,6 +341,33 @@ TEST_CASE("racks' accelerators: a followed power back at its sampled die and clo
   CHECK(acc(2) == std::pair{50.0, 1.0});
 }
 
+TEST_CASE("racks' accelerators: a move without a followed power is never found back") {
+  // Rack 0's two nodes follow two powers of the same values (computed: no one power, 2 nodes
+  // following). Moved without a followed power to a die of 0 °C and a clock of 0, the bits a
+  // followed power's sampled die and clock start from, the rack is computed again.
+  Cluster cluster(2, 2);
+  world::ClusterState& state = cluster.state;
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower a{1000.0, 600.0, 50.0, 1.0}, zero{800.0, 500.0, 0.0, 0.0};
+  RunPower p = a, q = a;
+  state.assign(0, 1);
+  state.assign(1, 1);
+  state.follow_power(std::vector<std::uint32_t>{0}, &p);
+  state.follow_power(std::vector<std::uint32_t>{1}, &q);
+  const auto computed = [&] {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  };
+  CHECK(computed() == 2);  // both racks, at the first call
+  CHECK(state.racks_accelerators()[0] == std::pair{50.0, 1.0});
+  CHECK(state.move_nodes_power(std::vector<RackNodes>{{0, 2}}, a, zero));
+  p = q = zero;
+  CHECK(computed() == 1);
+  CHECK(state.racks_accelerators()[0] == std::pair{0.0, 0.0});  // (0 + 0) / 2 busy
+}
+
 TEST_CASE("a move of the wall power, the chips' or the accelerators' alone moves only its own") {
   // 4 racks of 2 nodes; 5 nodes on racks 0-2 moved together (no followed power: every move of
   // the accelerators marks its racks). Whole watts and seconds: every sum below is exact.
