@@ -318,7 +318,8 @@ TEST_CASE("a list of racks is refused whole when one rack is past the hall or th
   DataHall hall(five_positions(racks));
   hall.step(60);  // the classes built: the list goes through set_groups_heat
   const std::vector<double> all(racks, 7000.0), short_powers(6, 7000.0);
-  for (const auto& [list, powers] :
+  // (A pair, not a structured binding: Clang 14 does not let CAPTURE's lambda refer to one.)
+  for (const auto& bad :
        std::vector<std::pair<std::vector<std::uint32_t>, const std::vector<double>*>>{
            {{10, 1, 2}, &all},
            {{1, 10, 2}, &all},
@@ -326,6 +327,8 @@ TEST_CASE("a list of racks is refused whole when one rack is past the hall or th
            {{0, 6}, &short_powers},
            {{6, 0}, &short_powers},
        }) {
+    const std::vector<std::uint32_t>& list = bad.first;
+    const std::vector<double>* powers = bad.second;
     CAPTURE(list.front());
     CHECK_THROWS_AS(hall.set_rack_powers(list, *powers), std::out_of_range);
     for (int i = 0; i < racks; ++i) CHECK(hall.network().heat({2 + 2 * i}) == 0.0);
