@@ -32,9 +32,12 @@ fi
 # GCC build would only repeat it. JOULE_FUZZ adds coverage instrumentation to every target and
 # links libFuzzer's driver into fuzz/ only, so the test suites keep their own main(). Any
 # sanitizer report fails the test or fuzz target that triggered it. Clang's
-# -fsanitize=undefined includes float-to-int overflow (GCC's does not).
+# -fsanitize=undefined includes float-to-int overflow (GCC's does not). Line tables only
+# (-gline-tables-only): a report's stack still names file:line, and the build takes ~15-20 %
+# less CPU than with full debug information (two of its largest files, measured).
 CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
   -DJOULE_SANITIZE=ON -DJOULE_FUZZ=ON -DJOULE_BUILD_KERNELS=OFF -DJOULE_PYTHON=OFF >/dev/null
 cmake --build build-asan --parallel "$(nproc)"
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
