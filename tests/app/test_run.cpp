@@ -44,6 +44,19 @@ double integral(const std::vector<double>& time_s, const std::vector<double>& va
   return sum;
 }
 
+// Runs the scenario `text` (its directory `dir`, output `output`): the error that stopped it,
+// empty when none did.
+std::string run_error(const std::string& text, const fs::path& dir, const std::string& output) {
+  app::RunOptions opt;
+  opt.output = output;
+  try {
+    app::run(app::load_scenario_text(text, "stopped.yaml", dir.string()), opt);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
 }  // namespace
 
 TEST_CASE("golden run: N nodes at known utilization give exact kWh") {
@@ -150,19 +163,13 @@ TEST_CASE("a trace value beyond float32's range stops the run, naming the trace;
     trace = "for racks/power_w at";
   }
   const auto dir = test::temp_dir("float32-range");
-  app::RunOptions opt;
-  opt.output = (dir / "huge.h5").string();
-  std::string what;
-  try {
-    app::run(app::load_scenario_text(text, "huge.yaml", dir.string()), opt);
-  } catch (const std::runtime_error& e) {
-    what = e.what();
-  }
+  const std::string output = (dir / "huge.h5").string();
+  const std::string what = run_error(text, dir, output);
   CAPTURE(what);
   CHECK(what.find("beyond the output's float32 range") != std::string::npos);
   CHECK(what.find(trace) != std::string::npos);
-  CHECK_FALSE(fs::exists(opt.output));
-  CHECK_FALSE(fs::exists(opt.output + ".partial"));
+  CHECK_FALSE(fs::exists(output));
+  CHECK_FALSE(fs::exists(output + ".partial"));
 }
 
 TEST_CASE("a facility value stops the run exactly where float32 rounds it to inf") {
@@ -179,22 +186,16 @@ TEST_CASE("a facility value stops the run exactly where float32 rounds it to inf
     text.replace(text.find("idle_power: 1 kW, max_power: 5 kW"), 33,
                  std::string("idle_power: ") + c.first + ", max_power: " + c.first);
     const auto dir = test::temp_dir("float32-edge");
-    app::RunOptions opt;
-    opt.output = (dir / "edge.h5").string();
-    std::string what;
-    try {
-      app::run(app::load_scenario_text(text, "edge.yaml", dir.string()), opt);
-    } catch (const std::runtime_error& e) {
-      what = e.what();
-    }
+    const std::string output = (dir / "edge.h5").string();
+    const std::string what = run_error(text, dir, output);
     CAPTURE(what);
     if (c.second) {
       CHECK(what.find("beyond the output's float32 range") != std::string::npos);
       CHECK(what.find("for it_power_w at") != std::string::npos);
-      CHECK_FALSE(fs::exists(opt.output));
+      CHECK_FALSE(fs::exists(output));
     } else {
       REQUIRE(what.empty());
-      const auto p = read_dataset(opt.output, "facility/it_power_w");
+      const auto p = read_dataset(output, "facility/it_power_w");
       REQUIRE(p.size() == 120);
       for (const double w : p) CHECK(w == static_cast<double>(std::numeric_limits<float>::max()));
     }
