@@ -1,7 +1,6 @@
 #include "app/meter_tables.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "models/environment/calendar.hpp"
 #include "sim/units.hpp"
@@ -33,7 +32,9 @@ void MeterTables::add(double t0_s, double t1_s, std::span<const double> joules, 
   const double dt_s = t1_s - t0_s;
   if (!(dt_s > 0)) return;
   for (double t = t0_s; t < t1_s;) {
-    const auto hour = static_cast<std::size_t>(std::floor(t / sim::seconds_per_hour));
+    // t ≥ 0 (a run's time): the truncating conversion is the floor, without std::floor's
+    // emulation (no SSE4.1 in the build's baseline).
+    const auto hour = static_cast<std::size_t>(t / sim::seconds_per_hour);
     const double end = std::min(t1_s, (static_cast<double>(hour) + 1) * sim::seconds_per_hour);
     add_hour(hour, (end - t) / dt_s, joules, power_w);
     t = end;
