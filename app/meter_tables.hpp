@@ -6,6 +6,7 @@
 
 #include <hdf5.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ public:
   MeterTables(std::vector<std::string> columns, models::environment::CivilTime start);
   // Energies (J, in column order) of the interval [t0_s, t1_s) of the run; its average
   // facility power `power_w` for the bins' peaks.
-  void add(double t0_s, double t1_s, const std::vector<double>& joules, double power_w);
+  void add(double t0_s, double t1_s, std::span<const double> joules, double power_w);
   // /meters/hourly and /meters/monthly, each with its CF time coordinate (start of the bin).
   void write(hid_t file, const Calendar& calendar) const;
 
@@ -30,7 +31,8 @@ private:
     std::vector<double> joules;
     double peak_w = 0;
   };
-  void add_hour(std::size_t hour, double share, const std::vector<double>& joules, double power_w);
+  void add_hour(std::size_t hour, double share, std::span<const double> joules, double power_w);
+  void grow_to(std::size_t hour);  // hours_ up to and including `hour`
 
   std::vector<std::string> columns_;
   models::environment::CivilTime start_;

@@ -244,8 +244,9 @@ public:
       if (!series_.count(key)) return Slot{};
       h5::Series* series = series_.at(key).get();
       columns_.push_back({series, key});
-      return Slot{static_cast<std::uint32_t>((columns_.size() - 1) * block_rows_),
-                  series->stores_float32()};
+      return Slot{
+          static_cast<std::uint32_t>((columns_.size() - 1) * block_rows_),
+          series->stores_float32() ? float32_overflow : std::numeric_limits<double>::infinity()};
     };
     s_.time_s = opt("time_s");
     s_.it_power_w = opt("it_power_w");
@@ -336,21 +337,25 @@ private:
                                                           std::vector<const h5::Dimension*>{&time},
                                                           0, storage, &worker_);
   }
-  // A facility series as a sample sees it: where its column of `rows_` starts, and whether it
-  // is stored as float32 (a finite double beyond float32's range is stored as inf).
+  // A facility series as a sample sees it: where its column of `rows_` starts, and the
+  // magnitude from which a value no longer reads back finite (holds()): +inf for a double; for
+  // float32 the midpoint between FLT_MAX = 2^128 − 2^104 and 2^128, 2^128 − 2^103, which rounds
+  // to inf (to even: FLT_MAX's last bit is 1), as does any double beyond it.
   static constexpr std::uint32_t no_column = std::numeric_limits<std::uint32_t>::max();
+  static constexpr double float32_overflow = 0x1.ffffffp127;
   struct Slot {
     std::uint32_t column = no_column;  // absent from the scenario: never put
-    bool float32 = false;
+    double overflow = std::numeric_limits<double>::infinity();
   };
   // A facility sample writes its ~40 values to `rows_`, a column of block_rows_ values per
   // series, and every block_rows_ samples each column goes to its series in one append
   // (drain_rows()), where an append per value touched each series' fields and block, out of
   // cache by the next sample (docs/reliability.md, "fourteenth part"). Each value is tested as
-  // it is put, so a bad one still stops the run at its sample.
+  // it is put, so a bad one still stops the run at its sample: one comparison, false for NaN,
+  // against the slot's overflow (no branch on the type, no round trip through float).
   [[gnu::always_inline]] void put(const Slot& s, double v) {
     row_[s.column] = v;
-    bad_ |= !std::isfinite(s.float32 ? static_cast<double>(static_cast<float>(v)) : v);
+    bad_ |= !(std::abs(v) < s.overflow);
   }
   // The end of a sample: a bad value stops the run (naming the first), a full block is drained.
   void end_row() {
@@ -446,11 +451,12 @@ private:
       const double io_j = p[0] + p[1] + p[2];
       const double aux_j = has_facility_ ? t.facility_j - io_j : p[3];
       const std::array<double, 4> now_j{p[0], p[1], p[2], aux_j};
-      std::vector<double>& meter_j = meter_j_;  // kept: no allocation per sample
-      meter_j.assign(1, it_j - last_.it_j);
+      double* const meter_j = meter_j_.data();  // at most meter_j_.size() (the constructor's)
+      std::size_t meters = 0;
+      meter_j[meters++] = it_j - last_.it_j;
       for (std::size_t i = 0; i < 4; ++i) {
         put(s_.split[i], (now_j[i] - last_split_j_[i]) / dt_s);
-        meter_j.push_back(now_j[i] - last_split_j_[i]);
+        meter_j[meters++] = now_j[i] - last_split_j_[i];
         last_split_j_[i] = now_j[i];
       }
       if (has_facility_) {
@@ -458,10 +464,10 @@ private:
         for (const double j : {t.facility_j - last_.facility_j, t.cooling_j - last_.cooling_j,
                                t.losses_j - last_.losses_j, t.other_j - last_.other_j,
                                m.import_j - l.import_j, m.export_j - l.export_j})
-          meter_j.push_back(j);
-        if (fac.has_pv()) meter_j.push_back(m.pv_j - l.pv_j);
+          meter_j[meters++] = j;
+        if (fac.has_pv()) meter_j[meters++] = m.pv_j - l.pv_j;
       }
-      meters_->add(last_facility_.seconds(), now.seconds(), meter_j,
+      meters_->add(last_facility_.seconds(), now.seconds(), {meter_j, meters},
                    has_facility_ ? (t.facility_j - last_.facility_j) / dt_s : it_w);
     }
     if (fac.has_cooling()) {
@@ -491,8 +497,9 @@ private:
     const double dt_s = (now - last_rack_).seconds();
     const auto& racks = world_.racks();
     for (std::size_t i = 0; i < racks.size(); ++i) {
-      rack_row_[i] = (racks[i].energy_j - rack_energy_[i]) / dt_s;
-      rack_energy_[i] = racks[i].energy_j;
+      const double energy_j = racks[i].energy_j;  // read once: the stores may alias it
+      rack_row_[i] = (energy_j - rack_energy_[i]) / dt_s;
+      rack_energy_[i] = energy_j;
     }
     r_coord_->append(now.seconds());
     r_time_->append(now.seconds());
@@ -546,7 +553,9 @@ private:
   std::unique_ptr<h5::Series> r_coord_, r_time_, r_power_, r_inlet_, r_die_, r_clock_;
   std::unique_ptr<h5::Series> g_coord_, g_time_, g_hist_;
   std::vector<double> rack_energy_, rack_row_, rack_clock_;
-  std::vector<double> meter_j_;  // a facility sample's meter energies (MeterTables::add)
+  // A facility sample's meter energies (MeterTables::add): IT, the four parts, the facility's
+  // six, PV; filled in place, where a vector's appends each tested its capacity.
+  std::array<double, 12> meter_j_{};
   // The facility samples' values (put(), end_row(), drain_rows()): each column's series and key
   // (for messages); the columns, block_rows_ values each, one after the other; where the sample
   // being taken goes in the first column; the samples held.

@@ -62,3 +62,16 @@ def test_months_follow_the_local_calendar(meters_h5):
     july = float(hourly.facility_kwh[:24].sum())
     assert float(monthly.facility_kwh[0]) == pytest.approx(july, rel=1e-12)
     assert float(monthly.peak_power_kw.max()) == pytest.approx(float(hourly.peak_power_kw.max()))
+
+
+def test_the_pv_meter_adds_up_to_the_yield(joule, tmp_path_factory):
+    # The same two days with 50 kW of PV: the pv column (the last of a sample's meters) bins
+    # the PV delivered, and the columns before it keep their totals.
+    text = SCENARIO.replace("power_chain: {}", "power_chain: {pv: {peak: 50 kW}}")
+    h5 = _run(joule, tmp_path_factory.mktemp("meters-pv"), "meters-pv", text)
+    summary = xr.open_dataset(h5, group="summary").attrs
+    hourly = xr.open_dataset(h5, group="meters/hourly")
+    assert summary["pv_yield_kwh"] > 100  # two July/August days of sun on 50 kW
+    assert float(hourly.pv_kwh.sum()) == pytest.approx(summary["pv_yield_kwh"], rel=1e-9)
+    assert float(hourly.grid_import_kwh.sum()) == pytest.approx(summary["grid_import_kwh"],
+                                                                rel=1e-9)

@@ -1,7 +1,11 @@
 // The scenario → HDF5 pipeline: a golden run checkable by hand, invariants, determinism.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
 
 #include "app/docs.hpp"
 #include "app/h5.hpp"
@@ -38,6 +42,19 @@ double integral(const std::vector<double>& time_s, const std::vector<double>& va
     last = time_s[i];
   }
   return sum;
+}
+
+// Runs the scenario `text` (its directory `dir`, output `output`): the error that stopped it,
+// empty when none did.
+std::string run_error(const std::string& text, const fs::path& dir, const std::string& output) {
+  app::RunOptions opt;
+  opt.output = output;
+  try {
+    app::run(app::load_scenario_text(text, "stopped.yaml", dir.string()), opt);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return {};
 }
 
 }  // namespace
@@ -146,19 +163,43 @@ TEST_CASE("a trace value beyond float32's range stops the run, naming the trace;
     trace = "for racks/power_w at";
   }
   const auto dir = test::temp_dir("float32-range");
-  app::RunOptions opt;
-  opt.output = (dir / "huge.h5").string();
-  std::string what;
-  try {
-    app::run(app::load_scenario_text(text, "huge.yaml", dir.string()), opt);
-  } catch (const std::runtime_error& e) {
-    what = e.what();
-  }
+  const std::string output = (dir / "huge.h5").string();
+  const std::string what = run_error(text, dir, output);
   CAPTURE(what);
   CHECK(what.find("beyond the output's float32 range") != std::string::npos);
   CHECK(what.find(trace) != std::string::npos);
-  CHECK_FALSE(fs::exists(opt.output));
-  CHECK_FALSE(fs::exists(opt.output + ".partial"));
+  CHECK_FALSE(fs::exists(output));
+  CHECK_FALSE(fs::exists(output + ".partial"));
+}
+
+TEST_CASE("a facility value stops the run exactly where float32 rounds it to inf") {
+  // float32 rounds to inf from the midpoint between FLT_MAX (2^128 − 2^104 ≈ 3.4028234664e38)
+  // and 2^128 on: 2^128 − 2^103 ≈ 3.4028235678e38. Two nodes at a constant power P give an IT
+  // power of 2P (to ~1e-14 relative, far inside either window below): 3.40282350e38 reads back
+  // as FLT_MAX, finite; 3.40282360e38, a finite double short of 2^128, as inf. A sample's test
+  // of each value (put()) must flag the second; the series' own test (holds()) then names it.
+  const std::array<std::pair<const char*, bool>, 2> cases = {
+      {{"1.70141175e38 W", false}, {"1.70141180e38 W", true}}};
+  for (const auto& c : cases) {
+    CAPTURE(c.first);
+    std::string text = golden;
+    text.replace(text.find("idle_power: 1 kW, max_power: 5 kW"), 33,
+                 std::string("idle_power: ") + c.first + ", max_power: " + c.first);
+    const auto dir = test::temp_dir("float32-edge");
+    const std::string output = (dir / "edge.h5").string();
+    const std::string what = run_error(text, dir, output);
+    CAPTURE(what);
+    if (c.second) {
+      CHECK(what.find("beyond the output's float32 range") != std::string::npos);
+      CHECK(what.find("for it_power_w at") != std::string::npos);
+      CHECK_FALSE(fs::exists(output));
+    } else {
+      REQUIRE(what.empty());
+      const auto p = read_dataset(output, "facility/it_power_w");
+      REQUIRE(p.size() == 120);
+      for (const double w : p) CHECK(w == static_cast<double>(std::numeric_limits<float>::max()));
+    }
+  }
 }
 
 TEST_CASE("the default scenario: conservation, PUE >= 1, trace integrals equal totals") {
