@@ -159,7 +159,7 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
     for (const RackNodes& r : racks) {
       nodes += r.count;
       const auto count = static_cast<double>(r.count);
-      if (const std::uint32_t p = rack_pool_[r.rack]; p != pool) {
+      if (const std::uint32_t p = rack_pool_[r.rack]; p != pool) [[unlikely]] {
         pool_chip_w_[pool] = pool_chip_w;
         pool_it_w_[pool] = pool_it_w;
         pool = p;
@@ -169,23 +169,24 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       if (all || chips) pool_chip_w += count * chip_w;
       if (all || accelerators) {  // see "Accelerators moved", below
         AcceleratorsBasis& b = accelerators_basis_[r.rack];
-        if ((!all && !power) || b.other || b.power != power || b.count != r.count) {
+        if ((!all && !power) || b.other || b.power != power || b.count != r.count) [[unlikely]] {
           accelerators_changed(r.rack);
         } else {
           b.stale = !back;
-          if (!back && !b.listed) list_stale(r.rack);
+          if (!back && !b.listed) [[likely]]
+            list_stale(r.rack);
         }
       }
       if (!(all || wall)) continue;
       RackAccount& rack = racks_[r.rack];
-      if (rack.last_update != elapsed_from) {  // see rack_accounts(): a rack at `now` adds +-0
+      if (rack.last_update != elapsed_from) [[unlikely]] {  // see rack_accounts(): at `now`, +-0
         elapsed_from = rack.last_update;
         elapsed_s = (now - elapsed_from).seconds();
       }
       rack.update_to(now, elapsed_s);
       rack.power_w += count * wall_w;
       pool_it_w += count * wall_w;
-      if (!rack_changed_[r.rack]) {
+      if (!rack_changed_[r.rack]) [[likely]] {
         rack_changed_[r.rack] = 1;
         changed_racks_.push_back(r.rack);
       }
