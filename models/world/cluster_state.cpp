@@ -259,7 +259,10 @@ void ClusterState::write_records() const {
 }
 
 void ClusterState::clear_changed_racks() {
-  for (const std::uint32_t r : changed_racks_) rack_changed_[r] = 0;
+  // The flags' address held: a char's store may alias anything, the vector's own pointer too, so
+  // `rack_changed_[r]` read it again per rack.
+  char* const changed = rack_changed_.data();
+  for (const std::uint32_t r : changed_racks_) changed[r] = 0;
   changed_racks_.clear();
 }
 
