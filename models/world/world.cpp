@@ -410,28 +410,35 @@ bool World::alone(const Job& job, std::uint32_t node) const {
          !(sharing_ && !sharing_->jobs(node).empty());
 }
 
+// The runs built out of line (once per job and placement): inline, every phase's call saved and
+// restored six registers for them.
 World::JobRuns& World::runs_of(const Job& job) {
-  if (job.id >= job_runs_.size()) job_runs_.resize(job.id + 1);
-  JobRuns& placed = job_runs_[job.id];
-  std::vector<PlacedRun>& runs = placed.runs;
-  if (!runs.empty()) return placed;
-  const std::span<const std::uint32_t> nodes(job.nodes);
-  for (std::size_t i = 0, end; i < nodes.size(); i = end) {
-    // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
-    // not share are; a stray one is a run of its own, set with set_node_power()).
-    const std::uint32_t rack = state_.placement(nodes[i]).rack;
-    end = i;
-    while (end < nodes.size() && state_.placement(nodes[end]).rack == rack &&
-           alone(job, nodes[end]))
-      ++end;
-    PlacedRun& r = runs.emplace_back();
-    r.alone = end > i;
-    if (!r.alone) end = i + 1;
-    r.begin = static_cast<std::uint32_t>(i);
-    r.end = static_cast<std::uint32_t>(end);
-    r.rack = rack;
-  }
-  return placed;
+  if (job.id < job_runs_.size()) [[likely]]
+    if (JobRuns& placed = job_runs_[job.id]; !placed.runs.empty()) [[likely]]
+      return placed;
+  const auto build = [ this, &job ]() __attribute__((noinline))->JobRuns& {
+    if (job.id >= job_runs_.size()) job_runs_.resize(job.id + 1);
+    JobRuns& placed = job_runs_[job.id];
+    std::vector<PlacedRun>& runs = placed.runs;
+    const std::span<const std::uint32_t> nodes(job.nodes);
+    for (std::size_t i = 0, end; i < nodes.size(); i = end) {
+      // A run of the job's nodes in one rack, each the job's alone (the nodes of a job that does
+      // not share are; a stray one is a run of its own, set with set_node_power()).
+      const std::uint32_t rack = state_.placement(nodes[i]).rack;
+      end = i;
+      while (end < nodes.size() && state_.placement(nodes[end]).rack == rack &&
+             alone(job, nodes[end]))
+        ++end;
+      PlacedRun& r = runs.emplace_back();
+      r.alone = end > i;
+      if (!r.alone) end = i + 1;
+      r.begin = static_cast<std::uint32_t>(i);
+      r.end = static_cast<std::uint32_t>(end);
+      r.rack = rack;
+    }
+    return placed;
+  };
+  return build();
 }
 
 void World::write_held(const PlacedRun& run, const Held& state,
@@ -588,20 +595,25 @@ const World::Held& World::uniform_state(const Job& job, JobRuns& placed, KeptSta
       kept = found;
       return found->held;
     }
-  PlacedPower e;
-  e.inlet_c = placed.inlet_c;
-  e.p = node_power(job, first, &e.lift_w);
-  e.parts = job_parts(job, e.p);
-  e.clock = job.load.busy_accelerators > 0 ? e.p.busy.throughput_factor() : 1.0;
-  check_finite(e.p);
-  if (!keeps) {
-    unkept_ = held_of(job, e);
-    return unkept_;
-  }
-  const RecentEvaluations<KeptState>::Inputs in{job.load, placed.inlet_c, job.model.get(),
-                                                job.capped_node.get(), job.model_pool};
-  kept = &placed.evaluated->keep(in, KeptState{held_of(job, e)}, job.capped_node);
-  return kept->held;
+  // Out of line (a phase evaluated anew is the rare case): inline, its 900-byte frame and six
+  // saved registers were set up for every phase found kept.
+  const auto evaluate = [&]() __attribute__((noinline))->const Held& {
+    PlacedPower e;
+    e.inlet_c = placed.inlet_c;
+    e.p = node_power(job, first, &e.lift_w);
+    e.parts = job_parts(job, e.p);
+    e.clock = job.load.busy_accelerators > 0 ? e.p.busy.throughput_factor() : 1.0;
+    check_finite(e.p);
+    if (!keeps) {
+      unkept_ = held_of(job, e);
+      return unkept_;
+    }
+    const RecentEvaluations<KeptState>::Inputs in{job.load, placed.inlet_c, job.model.get(),
+                                                  job.capped_node.get(), job.model_pool};
+    kept = &placed.evaluated->keep(in, KeptState{held_of(job, e)}, job.capped_node);
+    return kept->held;
+  };
+  return evaluate();
 }
 
 void World::uniform_sums(JobRuns& placed) {

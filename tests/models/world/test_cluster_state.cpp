@@ -234,6 +234,43 @@ TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT'
   CHECK(state.it_energy_j() == 6000.0 * 10 + 6500.0 * 15 + 3500.0 * 5);
 }
 
+TEST_CASE("racks' energies: a rack already brought up to now keeps its energy to the bit") {
+  // move_nodes_power() and rack_accounts() update a rack already at `now` with an elapsed 0 s
+  // rather than pass it over: its energy gains power × 0, which must leave it as it was. 4 racks
+  // of 1 node at 1,000.25 W from 0 s (products exact in binary).
+  struct {
+    sim::Simulator sim;
+    world::ClusterState state{Cluster::spec_of(4, 1), sim, 25.0};
+  } hall;
+  using Power = world::ClusterState::RunPower;
+  using Racks = std::vector<world::ClusterState::RackNodes>;
+  const Power busy{1000.25, 600.0, 50.0, 1.0};
+  CHECK(hall.state.move_nodes_power(Racks{{0, 1}, {1, 1}, {2, 1}, {3, 1}}, Power{}, busy));
+  hall.sim.run_until(sim::seconds(10));
+  // Rack 1 brought up to 10 s, then moved twice more at 10 s: the first of a call's racks
+  // already at now, then one between two racks last brought up at 0 s.
+  const Power hot{1500.5, 900.0, 60.0, 1.0}, low{500.125, 300.0, 40.0, 1.0};
+  CHECK(hall.state.move_nodes_power(Racks{{1, 1}}, busy, hot));
+  CHECK(hall.state.move_nodes_power(Racks{{1, 1}}, hot, low));
+  CHECK(hall.state.move_nodes_power(Racks{{0, 1}, {1, 1}, {2, 1}}, low, busy));
+  CHECK(hall.state.rack_power_w(0) == 1000.25 + 1000.25 - 500.125);
+  CHECK(hall.state.rack_power_w(1) == 1000.25);  // 1,000.25 + 500.25 − 1,000.375 + 500.125
+  // At 10 s racks 0–2 are at now (the first of them is the first rack read), rack 3 at 0 s.
+  for (int call = 0; call < 2; ++call) {
+    const auto& racks = hall.state.rack_accounts();
+    for (std::size_t r = 0; r < 4; ++r) {
+      CAPTURE(r);
+      CHECK(racks[r].energy_j == 1000.25 * 10);
+      CHECK(racks[r].last_update == sim::seconds(10));
+    }
+  }
+  hall.sim.run_until(sim::seconds(12));
+  const auto& racks = hall.state.rack_accounts();
+  CHECK(racks[0].energy_j == 1000.25 * 10 + 1500.375 * 2);
+  CHECK(racks[1].energy_j == 1000.25 * 10 + 1000.25 * 2);
+  CHECK(racks[3].energy_j == 1000.25 * 12);
+}
+
 TEST_CASE("racks' energies at a sample: racks last brought up at instants taken in turn") {
   // 5 racks of 1 node, last brought up at 0, 10, 0, 10 and 20 s when sampled at 40 s: the
   // elapsed time kept from one rack to the next is found stale at every rack but the first.
