@@ -941,6 +941,8 @@ bool ThermalNetwork::merge_rekeyed() {
   Blocks& b = *blocks_;
   if (!b.index_valid) return false;
   const std::size_t size = b.table.size(), mask = size - 1, slots = b.classes.size();
+  // An entry of this build is at least `tag`, as no later build has written the table.
+  const std::uint64_t tag = std::uint64_t{b.table_build} << 32;
   for (const int x : b.rekeyed) {
     const auto id = static_cast<std::size_t>(x);
     if (id >= slots || b.count[id] == 0) continue;
@@ -948,8 +950,8 @@ bool ThermalNetwork::merge_rekeyed() {
     const std::uint64_t key = b.state_key[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     bool present = false;
-    for (int other; (other = b.table[slot]) >= 0; slot = (slot + 1) & mask) {
-      const auto o = static_cast<std::size_t>(other);
+    for (std::uint64_t e; (e = b.table[slot]) >= tag; slot = (slot + 1) & mask) {
+      const auto o = static_cast<std::size_t>(static_cast<std::uint32_t>(e));
       if (o == id) {
         present = true;
       } else if (o < slots && b.count[o] > 0 && b.state_key[o] == key &&
@@ -958,7 +960,7 @@ bool ThermalNetwork::merge_rekeyed() {
       }
     }
     if (!present) {
-      b.table[slot] = x;
+      b.table[slot] = tag | static_cast<std::uint32_t>(x);
       ++b.index_entries;
     }
   }
@@ -974,7 +976,11 @@ void ThermalNetwork::merge_all() {
   // the table's size: it holds one class per state, found on its hash's probe path.
   std::size_t size = 64;
   while (size < 16 * live) size *= 2;
-  b.table.assign(size, -1);
+  if (b.table.size() != size || ++b.table_build == 0) {
+    b.table.assign(size, 0);
+    b.table_build = 1;
+  }
+  const std::uint64_t tag = std::uint64_t{b.table_build} << 32;  // entries below it: empty
   ++b.full_merges;
   b.index_entries = live;
   b.index_valid = true;
@@ -984,11 +990,12 @@ void ThermalNetwork::merge_all() {
     const std::uint64_t key = b.state_key[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     while (true) {
-      const int other = b.table[slot];
-      if (other < 0) {
-        b.table[slot] = static_cast<int>(id);
+      const std::uint64_t e = b.table[slot];
+      if (e < tag) {
+        b.table[slot] = tag | id;
         break;
       }
+      const auto other = static_cast<int>(static_cast<std::uint32_t>(e));
       if (b.state_key[static_cast<std::size_t>(other)] == key &&
           same_state(b.classes[static_cast<std::size_t>(other)], b.classes[id])) {
         Class& o = b.classes[static_cast<std::size_t>(other)];
@@ -1010,7 +1017,7 @@ void ThermalNetwork::merge_all() {
         b.emptied.push_back(from_id);
         touch_class(into_id);
         touch_class(from_id);
-        b.table[slot] = into_id;
+        b.table[slot] = tag | static_cast<std::uint32_t>(into_id);
         break;
       }
       slot = (slot + 1) & mask;
