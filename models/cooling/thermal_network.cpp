@@ -941,6 +941,8 @@ bool ThermalNetwork::merge_rekeyed() {
   Blocks& b = *blocks_;
   if (!b.index_valid) return false;
   const std::size_t size = b.table.size(), mask = size - 1, slots = b.classes.size();
+  // An entry of this build is at least `tag`, as no later build has written the table.
+  const std::uint64_t tag = std::uint64_t{b.table_build} << 32;
   for (const int x : b.rekeyed) {
     const auto id = static_cast<std::size_t>(x);
     if (id >= slots || b.count[id] == 0) continue;
@@ -948,8 +950,8 @@ bool ThermalNetwork::merge_rekeyed() {
     const std::uint64_t key = b.state_key[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     bool present = false;
-    for (int other; (other = b.table[slot]) >= 0; slot = (slot + 1) & mask) {
-      const auto o = static_cast<std::size_t>(other);
+    for (std::uint64_t e; (e = b.table[slot]) >= tag; slot = (slot + 1) & mask) {
+      const auto o = static_cast<std::size_t>(static_cast<std::uint32_t>(e));
       if (o == id) {
         present = true;
       } else if (o < slots && b.count[o] > 0 && b.state_key[o] == key &&
@@ -958,7 +960,7 @@ bool ThermalNetwork::merge_rekeyed() {
       }
     }
     if (!present) {
-      b.table[slot] = x;
+      b.table[slot] = tag | static_cast<std::uint32_t>(x);
       ++b.index_entries;
     }
   }
@@ -974,7 +976,11 @@ void ThermalNetwork::merge_all() {
   // the table's size: it holds one class per state, found on its hash's probe path.
   std::size_t size = 64;
   while (size < 16 * live) size *= 2;
-  b.table.assign(size, -1);
+  if (b.table.size() != size || ++b.table_build == 0) {
+    b.table.assign(size, 0);
+    b.table_build = 1;
+  }
+  const std::uint64_t tag = std::uint64_t{b.table_build} << 32;  // entries below it: empty
   ++b.full_merges;
   b.index_entries = live;
   b.index_valid = true;
@@ -984,11 +990,12 @@ void ThermalNetwork::merge_all() {
     const std::uint64_t key = b.state_key[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     while (true) {
-      const int other = b.table[slot];
-      if (other < 0) {
-        b.table[slot] = static_cast<int>(id);
+      const std::uint64_t e = b.table[slot];
+      if (e < tag) {
+        b.table[slot] = tag | id;
         break;
       }
+      const auto other = static_cast<int>(static_cast<std::uint32_t>(e));
       if (b.state_key[static_cast<std::size_t>(other)] == key &&
           same_state(b.classes[static_cast<std::size_t>(other)], b.classes[id])) {
         Class& o = b.classes[static_cast<std::size_t>(other)];
@@ -1010,7 +1017,7 @@ void ThermalNetwork::merge_all() {
         b.emptied.push_back(from_id);
         touch_class(into_id);
         touch_class(from_id);
-        b.table[slot] = into_id;
+        b.table[slot] = tag | static_cast<std::uint32_t>(into_id);
         break;
       }
       slot = (slot + 1) & mask;
@@ -1076,18 +1083,28 @@ void ThermalNetwork::solve_blocks() {
   // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
   // its count moved (an empty class's terms are 0). Each is solved as it is taken off the
   // pending list, and kept in `work` for x_c below.
-  b.work.clear();
+  // The arrays' addresses and the class count are held in locals: the loops store the classes'
+  // flags (bytes, which may alias anything), after which the compiler would load them again
+  // from the vectors. Nothing here resizes a vector but `work`, sized first: it takes each
+  // class slot at most once (a listed flag is cleared as its class is taken).
+  Class* const classes = b.classes.data();
+  const std::size_t slots = b.classes.size();
+  const Type* const types = b.types.data();
+  double* const terms = b.term.data();
+  if (b.work.size() < slots) b.work.resize(slots);
+  int* const work = b.work.data();
+  std::size_t works = 0;
   const auto solve_y = [&](auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     const int hs = fixed_h > 0 ? fixed_h : h;
     const auto solve = [&](int id, Class& c) {
-      b.work.push_back(id);
-      double* term = b.term.data() + static_cast<std::size_t>(id) * hubs;
+      work[works++] = id;
+      double* term = terms + static_cast<std::size_t>(id) * hubs;
       if (c.count == 0) {
         std::fill(term, term + hs, 0.0);
         return;
       }
-      const Type& t = b.types[static_cast<std::size_t>(c.type)];
+      const Type& t = types[static_cast<std::size_t>(c.type)];
       const int m = fixed_m > 0 ? fixed_m : t.size;
       if (!c.y_valid) {
         ++solved;
@@ -1115,15 +1132,15 @@ void ThermalNetwork::solve_blocks() {
     };
     if (b.all_pending) {
       b.all_pending = false;
-      for (std::size_t id = 0; id < b.classes.size(); ++id) {
-        Class& c = b.classes[id];
+      for (std::size_t id = 0; id < slots; ++id) {
+        Class& c = classes[id];
         c.y_valid = c.listed = false;
         solve(static_cast<int>(id), c);
       }
     } else {
       for (const int id : b.pending) {
-        if (static_cast<std::size_t>(id) >= b.classes.size()) continue;
-        Class& c = b.classes[static_cast<std::size_t>(id)];
+        if (static_cast<std::size_t>(id) >= slots) continue;
+        Class& c = classes[static_cast<std::size_t>(id)];
         if (!c.listed) continue;
         c.listed = false;
         solve(id, c);
@@ -1198,35 +1215,41 @@ void ThermalNetwork::solve_blocks() {
     for (int k = 0; k < h; ++k) every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
     for (const Type& t : b.types) every = every || (t.count > 0 && !t.g_zero);
   }
+  const double* const xh = b.xh.data();
+  std::uint64_t* const keys = b.state_key.data();
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
-    Class& c = b.classes[static_cast<std::size_t>(id)];
+    Class& c = classes[static_cast<std::size_t>(id)];
     if (c.count == 0) return;
-    const Type& t = b.types[static_cast<std::size_t>(c.type)];
+    const Type& t = types[static_cast<std::size_t>(c.type)];
     const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
     bool moved = false, zero = false;
     for (int l = 0; l < m; ++l) {
       double x = c.y[static_cast<std::size_t>(l)];
       zero = zero || x == 0;
       for (int k = 0; k < hs; ++k)
-        x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] * b.xh[static_cast<std::size_t>(k)];
+        x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] * xh[static_cast<std::size_t>(k)];
       moved = moved || bits_of(x) != bits_of(c.t[static_cast<std::size_t>(l)]);
       c.t[static_cast<std::size_t>(l)] = x;
     }
     if (moved) {
       c.y_valid = false;
-      b.state_key[static_cast<std::size_t>(id)] = state_hash(c, m);
+      keys[static_cast<std::size_t>(id)] = state_hash(c, m);
       b.rekeyed.push_back(id);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves.
-    if (moved || zero) touch_class(id);
+    // (touch_class(id), on the record at hand.)
+    if ((moved || zero) && !c.listed) {
+      c.listed = true;
+      b.pending.push_back(id);
+    }
   };
   const auto solve_xs = [&](auto group_size, auto hub_count) {
     if (every) {
-      for (std::size_t id = 0; id < b.classes.size(); ++id)
+      for (std::size_t id = 0; id < slots; ++id)
         solve_x(static_cast<int>(id), group_size, hub_count);
     } else {
-      for (const int id : b.work) solve_x(id, group_size, hub_count);
+      for (std::size_t i = 0; i < works; ++i) solve_x(work[i], group_size, hub_count);
     }
   };
   if (racks)

@@ -393,8 +393,13 @@ private:
     // (merge_classes()): an entry is a class id, read with its present state_key, count and
     // state, so entries left behind by a class that moved on, emptied or was freed are skipped
     // rather than removed. `index_valid`: every live class has an entry on its hash's probe
-    // path; `index_entries`: entries since the table was last built (its load).
-    std::vector<int> table;
+    // path; `index_entries`: entries since the table was last built (its load). An entry is
+    // (build << 32) | class id, `build` counting the builds (merge_all()): a slot holding an
+    // earlier build's entry (a smaller number) is empty, so a build of the same size starts
+    // from an empty table by a count, not by a fill of every slot (its cost where most are
+    // never written); a new size, or the count's wrap to 0, fills it with build 0.
+    std::vector<std::uint64_t> table;
+    std::uint32_t table_build = 0;
     bool index_valid = false;
     std::size_t index_entries = 0;
     long full_merges = 0;  // merge_all() calls (tests)
