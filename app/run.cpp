@@ -359,12 +359,16 @@ private:
   }
   // The end of a sample: a bad value stops the run (naming the first), a full block is drained.
   void end_row() {
-    if (bad_) [[unlikely]]
+    if (bad_) [[unlikely]] {
       for (std::size_t k = 0; k < columns_.size(); ++k) {
         const double v = row_[k * block_rows_];
         if (!columns_[k].series->holds(v) && !(&columns_[k] == pue_ && std::isnan(v)))
           non_finite(columns_[k].key, v);
       }
+      // Nothing to stop for (the PUE of an interval without IT load is NaN, and allowed): the
+      // next sample starts clear, or every later one would be checked value by value.
+      bad_ = false;
+    }
     ++row_;
     if (++filled_ == block_rows_) drain_rows();
   }
