@@ -669,11 +669,21 @@ void ThermalNetwork::resize_classes(std::size_t n) {
   b.term.resize(n * static_cast<std::size_t>(b.hubs), 0.0);
 }
 
-void ThermalNetwork::touch_class(int id) {
-  Class& c = blocks_->classes[static_cast<std::size_t>(id)];
+namespace {
+
+// Class `id` (its record `c`) onto the pending list, once: touch_class(), and solve_blocks() on
+// the record it holds.
+template <class ClassRecord, class List>
+void list_once(ClassRecord& c, int id, List& pending) {
   if (c.listed) return;
   c.listed = true;
-  blocks_->pending.push_back(id);
+  pending.push_back(id);
+}
+
+}  // namespace
+
+void ThermalNetwork::touch_class(int id) {
+  list_once(blocks_->classes[static_cast<std::size_t>(id)], id, blocks_->pending);
 }
 
 int ThermalNetwork::new_class(const Class& like) {
@@ -1238,11 +1248,7 @@ void ThermalNetwork::solve_blocks() {
       b.rekeyed.push_back(id);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves.
-    // (touch_class(id), on the record at hand.)
-    if ((moved || zero) && !c.listed) {
-      c.listed = true;
-      b.pending.push_back(id);
-    }
+    if (moved || zero) list_once(c, id, b.pending);
   };
   const auto solve_xs = [&](auto group_size, auto hub_count) {
     if (every) {
