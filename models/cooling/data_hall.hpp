@@ -52,27 +52,12 @@
 #include <string>
 #include <vector>
 
+#include "models/cooling/hall_layout.hpp"
 #include "models/cooling/member_lists.hpp"
 #include "models/cooling/thermal_network.hpp"
 #include "sim/params.hpp"
 
 namespace joule::models::cooling {
-
-enum class Containment { none, cold_aisle, hot_aisle };
-
-// Keys of `cooling.hall` (read by the facility; every air-side plant accepts the map).
-const sim::ModelDoc& hall_doc();
-
-struct HallLayout {
-  Containment containment = Containment::cold_aisle;
-  int racks_per_row = 16;
-  double recirculation_mid = 0.03;
-  double recirculation_end = 0.03;
-  double rack_thermal_mass_j_per_k = 330e3;
-};
-HallLayout hall_layout(const sim::ParamReader& r);
-// r_i for each of `racks` racks laid out in rows (see above).
-std::vector<double> recirculation_profile(const HallLayout& layout, int racks);
 
 struct DataHallDesign {
   int racks = 1;

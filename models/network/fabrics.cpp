@@ -3,7 +3,14 @@
 
 #include <algorithm>
 
+#include "models/network/topology.hpp"
+
 namespace joule::models::network {
+
+Fabrics::Fabrics() = default;
+Fabrics::~Fabrics() = default;
+Fabrics::Fabrics(Fabrics&&) noexcept = default;
+Fabrics& Fabrics::operator=(Fabrics&&) noexcept = default;
 
 Fabrics::Fabrics(int nodes, int accelerators_per_node)
     : per_node_(std::max(1, accelerators_per_node)),

@@ -21,16 +21,24 @@
 #include <vector>
 
 #include "models/network/collectives.hpp"
-#include "models/network/topology.hpp"
 #include "sim/params.hpp"
 
 namespace joule::models::network {
+
+// Defined in topology.hpp, which brings in Boost.Graph: only the files that build or query a
+// topology include it, not every file that reaches the cluster's fabrics (the world and what
+// includes it, ~80 translation units, each of which parsed Boost.Graph for ~1 s).
+class Topology;
 
 inline constexpr int across_fabrics_hops = 1000;
 
 class Fabrics {
 public:
-  Fabrics() = default;
+  // Out of line, where Topology is complete (unique_ptr<Topology> needs it to destroy one).
+  Fabrics();
+  ~Fabrics();
+  Fabrics(Fabrics&&) noexcept;
+  Fabrics& operator=(Fabrics&&) noexcept;
   // A cluster of `nodes` nodes of `accelerators_per_node` accelerators, no fabric yet.
   Fabrics(int nodes, int accelerators_per_node);
 

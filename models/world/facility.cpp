@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "models/cooling/data_hall.hpp"
 #include "models/cooling/liquid_cooling.hpp"
 #include "models/power/battery.hpp"
 

@@ -45,7 +45,7 @@
 #include <vector>
 
 #include "models/compute/node.hpp"
-#include "models/cooling/data_hall.hpp"
+#include "models/cooling/hall_layout.hpp"
 #include "models/cooling/plant.hpp"
 #include "models/environment/site.hpp"
 #include "models/power/battery.hpp"
@@ -54,6 +54,12 @@
 #include "models/power/power_chain.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/time.hpp"
+
+namespace joule::models::cooling {
+// data_hall.hpp, which brings in the thermal network's solver (Eigen): facility.cpp includes
+// it; what only reaches the facility through the world does not parse it.
+class DataHall;
+}  // namespace joule::models::cooling
 
 namespace joule::models::world {
 

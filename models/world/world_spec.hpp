@@ -18,7 +18,7 @@
 
 #include "models/compute/calibration.hpp"
 #include "models/compute/cluster.hpp"
-#include "models/cooling/data_hall.hpp"
+#include "models/cooling/hall_layout.hpp"
 #include "models/cooling/plant.hpp"
 #include "models/environment/site.hpp"
 #include "models/network/fabrics.hpp"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "io/yaml_params.hpp"
+#include "models/network/topology.hpp"
 #include "models/world/world.hpp"
 #include "models/world/world_spec.hpp"
 #include "sim/error.hpp"
