@@ -325,9 +325,11 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
       lo = std::bit_cast<double>(lo_b);
       hi = std::bit_cast<double>(hi_b);
     }
+    // The probes near the band: those left of `below` or right of `above` on the side the first
+    // phase takes them (as warmer_at() would decide), the others by warmer_at().
     for (; i < 40; ++i) {
       const double mid = 0.5 * (lo + hi);
-      (warmer_at(mid) ? lo : hi) = mid;
+      (mid < below || (!(mid > above) && warmer_at(mid)) ? lo : hi) = mid;
     }
     f = hi;
     op.leaving_c = setpoint_c;
