@@ -410,35 +410,56 @@ private:
     const double dt_s = (now - last_facility_).seconds();
     const auto& fac = world_.facility();
     const auto& t = world_.facility_totals();
+    // An account's energy since the last sample; its total now is kept for the next (each
+    // account once, read where the sample reads it: no copy of all the totals).
+    const auto since = [](double now_j, double& last_j) {
+      const double j = now_j - last_j;
+      last_j = now_j;
+      return j;
+    };
     const double it_j = world_.it_energy_j();
-    const double it_w = (it_j - last_.it_j) / dt_s;
+    // The meter energies (MeterTables::add): IT, the four parts, the facility's six, PV, in
+    // place as they are taken (at most meter_j_.size(), the constructor's).
+    double* const meter_j = meter_j_.data();
+    std::size_t meters = 5;
+    meter_j[0] = since(it_j, last_.it_j);
+    const double it_w = meter_j[0] / dt_s;
     for (std::size_t k = 0; k < coords_.size(); ++k) row_[k * block_rows_] = now.seconds();
     put(s_.time_s, now.seconds());
     put(s_.it_power_w, it_w);
     put(s_.it_energy_kwh, it_j / joules_per_kwh);
+    double fac_w = it_w;  // the meter tables' power: the facility's, else the IT's
     if (has_facility_) {
-      const double fac_w = (t.facility_j - last_.facility_j) / dt_s;
+      models::power::LedgerTotals& l = last_.ledger;
+      const models::power::LedgerTotals& m = t.ledger;
+      meter_j[5] = since(t.facility_j, last_.facility_j);
+      meter_j[6] = since(t.cooling_j, last_.cooling_j);
+      meter_j[7] = since(t.losses_j, last_.losses_j);
+      meter_j[8] = since(t.other_j, last_.other_j);
+      meter_j[9] = since(m.import_j, l.import_j);
+      meter_j[10] = since(m.export_j, l.export_j);
+      meters = 11;
+      fac_w = meter_j[5] / dt_s;
       put(s_.total_power_w, fac_w);
-      put(s_.losses_w, (t.losses_j - last_.losses_j) / dt_s);
-      put(s_.cooling_power_w, (t.cooling_j - last_.cooling_j) / dt_s);
-      put(s_.other_power_w, (t.other_j - last_.other_j) / dt_s);
+      put(s_.losses_w, meter_j[7] / dt_s);
+      put(s_.cooling_power_w, meter_j[6] / dt_s);
+      put(s_.other_power_w, meter_j[8] / dt_s);
       if (it_w > 0)
         put(s_.pue, fac_w / it_w);
       else
         row_[s_.pue.column] = std::nan("");  // no IT load: undefined, as documented
       put(s_.energy_kwh, t.facility_j / joules_per_kwh);
       facility_samples_.push_back(static_cast<float>(fac_w));
-      const auto rate = [&](double now_j, double last_j) { return (now_j - last_j) / dt_s; };
-      const models::power::LedgerTotals &m = t.ledger, &l = last_.ledger;
-      put(s_.grid_import_w, rate(m.import_j, l.import_j));
-      put(s_.grid_export_w, rate(m.export_j, l.export_j));
+      put(s_.grid_import_w, meter_j[9] / dt_s);
+      put(s_.grid_export_w, meter_j[10] / dt_s);
       if (fac.has_pv()) {
-        put(s_.pv_power_w, rate(m.pv_j, l.pv_j));
-        put(s_.pv_curtailed_w, rate(m.pv_curtailed_j, l.pv_curtailed_j));
+        meter_j[meters] = since(m.pv_j, l.pv_j);
+        put(s_.pv_power_w, meter_j[meters++] / dt_s);
+        put(s_.pv_curtailed_w, since(m.pv_curtailed_j, l.pv_curtailed_j) / dt_s);
       }
       if (fac.has_battery()) {
-        put(s_.battery_charge_w, rate(m.charge_j, l.charge_j));
-        put(s_.battery_discharge_w, rate(m.discharge_j, l.discharge_j));
+        put(s_.battery_charge_w, since(m.charge_j, l.charge_j) / dt_s);
+        put(s_.battery_discharge_w, since(m.discharge_j, l.discharge_j) / dt_s);
         put(s_.battery_soc, fac.battery_soc());
       }
     }
@@ -455,37 +476,22 @@ private:
       const double io_j = p[0] + p[1] + p[2];
       const double aux_j = has_facility_ ? t.facility_j - io_j : p[3];
       const std::array<double, 4> now_j{p[0], p[1], p[2], aux_j};
-      double* const meter_j = meter_j_.data();  // at most meter_j_.size() (the constructor's)
-      std::size_t meters = 0;
-      meter_j[meters++] = it_j - last_.it_j;
       for (std::size_t i = 0; i < 4; ++i) {
-        put(s_.split[i], (now_j[i] - last_split_j_[i]) / dt_s);
-        meter_j[meters++] = now_j[i] - last_split_j_[i];
-        last_split_j_[i] = now_j[i];
+        meter_j[1 + i] = since(now_j[i], last_split_j_[i]);
+        put(s_.split[i], meter_j[1 + i] / dt_s);
       }
-      if (has_facility_) {
-        const models::power::LedgerTotals &m = t.ledger, &l = last_.ledger;
-        for (const double j : {t.facility_j - last_.facility_j, t.cooling_j - last_.cooling_j,
-                               t.losses_j - last_.losses_j, t.other_j - last_.other_j,
-                               m.import_j - l.import_j, m.export_j - l.export_j})
-          meter_j[meters++] = j;
-        if (fac.has_pv()) meter_j[meters++] = m.pv_j - l.pv_j;
-      }
-      meters_->add(last_facility_.seconds(), now.seconds(), {meter_j, meters},
-                   has_facility_ ? (t.facility_j - last_.facility_j) / dt_s : it_w);
+      meters_->add(last_facility_.seconds(), now.seconds(), {meter_j, meters}, fac_w);
     }
     if (fac.has_cooling()) {
-      put(s_.water_l, (t.water_m3 - last_.water_m3) * 1e3);
+      put(s_.water_l, since(t.water_m3, last_.water_m3) * 1e3);
       for (std::size_t i = 0; i < models::cooling::component_count; ++i)
-        put(s_.components[i], (t.component_j[i] - last_.component_j[i]) / dt_s);
-      put(s_.cooling_rooms_w, (t.room_cooling_j - last_.room_cooling_j) / dt_s);
+        put(s_.components[i], since(t.component_j[i], last_.component_j[i]) / dt_s);
+      put(s_.cooling_rooms_w, since(t.room_cooling_j, last_.room_cooling_j) / dt_s);
     }
     if (fac.has_power_chain())
       for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
-        put(s_.stages[i], (t.stage_j[i] - last_.stage_j[i]) / dt_s);
+        put(s_.stages[i], since(t.stage_j[i], last_.stage_j[i]) / dt_s);
     end_row();
-    last_ = t;
-    last_.it_j = it_j;
     last_facility_ = now;
     if (now == warmup_) {  // the end of the warmup: the accounts (KPIs) start now
       world_.reset_accounts();
@@ -575,6 +581,8 @@ private:
   std::size_t filled_ = 0;
   bool bad_ = false;
   std::vector<float> facility_samples_;
+  // The accounts' totals at the last facility sample: those a sample reads, each kept as it is
+  // read (sample_facility()).
   models::world::FacilityTotals last_;
   sim::Time last_facility_, last_rack_;
 };

@@ -187,21 +187,24 @@ public:
         design_heat_w_(sizing.total().value() * (1 + spec.air.capacity_margin)),
         crah_(detail::air_handler_design(spec.air, design_heat_w_)),
         chillers_(make_bank(spec, design_heat_w_)),
-        condenser_heat_w_(design_heat_w_ * (1 + 1 / spec.chiller.cop)),
+        condenser_per_heat_(1 + 1 / spec.chiller.cop),
+        condenser_heat_w_(design_heat_w_ * condenser_per_heat_),
         tower_(tower_design(spec, condenser_heat_w_)),
         chw_pump_({design_heat_w_, spec.chw_delta_t.value(), spec.chw_pump_head.value(),
                    spec.pump_efficiency, spec.pump_control}),
         cw_pump_({condenser_heat_w_, spec.cw_delta_t.value(), spec.cw_pump_head.value(),
                   spec.pump_efficiency, spec.pump_control}),
         economizer_(spec.wse),
-        initial_{spec.air.supply_air.value, spec.chw_supply.value} {}
+        initial_{spec.air.supply_air.value, spec.chw_supply.value},
+        chw_rate_w_per_k_(chw_pump_.design_flow_m3_s() * rho_water_kg_per_m3 * cp_water_j_per_kg_k),
+        air_rate_w_per_k_(crah_.design_airflow_m3_s() * rho_air_kg_per_m3 * cp_air_j_per_kg_k) {}
 
   PlantOutputs step(sim::Time now, const PlantInputs& in) override {
     if (spec_.economizer) {
       const double supply_c = spec_.chw_supply.value + reset_k(in.heat_in().value());
       // The economizer is judged on what the tower reaches at full fan speed (YorkCalc at the
       // present wet-bulb and heat), not on its design approach.
-      const double heat_w = in.heat_in().value() * (1 + 1 / spec_.chiller.cop);
+      const double heat_w = in.heat_in().value() * condenser_per_heat_;
       economizer_.step(now, supply_c + spec_.chw_delta_t.value(), supply_c,
                        in.outdoor_wetbulb.value,
                        tower_.full_fan_approach_k(heat_w, in.outdoor_wetbulb.value));
@@ -242,7 +245,7 @@ public:
     const double tower_set_c = mode == EconomizerMode::off
                                    ? tower_.fixed_approach_setpoint_c(wetbulb_c, cond_min_c)
                                    : chw_supply_c - economizer_.design().hx_approach_k;
-    const double heat_estimate_w = chw_load_w * (1 + 1 / spec_.chiller.cop);
+    const double heat_estimate_w = chw_load_w * condenser_per_heat_;
     const double tower_c = tower_.leaving_c(heat_estimate_w, wetbulb_c, tower_set_c);
 
     // Economizer share, then chillers trim the rest.
@@ -282,15 +285,12 @@ public:
       out.limiting_component = "crah_fans";
     else if (ch.unmet_w > 0)
       out.limiting_component = "chillers";
-    const double chw_rate_w_per_k =
-        chw_pump_.design_flow_m3_s() * rho_water_kg_per_m3 * cp_water_j_per_kg_k;
-    const double chw_actual_c = detail::warmed_by_unmet(chw_supply_c, ch.unmet_w, chw_rate_w_per_k);
-    const double air_rate_w_per_k =
-        crah_.design_airflow_m3_s() * rho_air_kg_per_m3 * cp_air_j_per_kg_k;
+    const double chw_actual_c =
+        detail::warmed_by_unmet(chw_supply_c, ch.unmet_w, chw_rate_w_per_k_);
     out.facility_water = sim::Celsius{chw_actual_c};
     out.supply_air = sim::Celsius{detail::warmed_by_unmet(
         spec_.air.supply_air.value + reset_k_now + (chw_actual_c - chw_supply_c), fans.unmet_heat_w,
-        air_rate_w_per_k)};
+        air_rate_w_per_k_)};
     return out;
   }
 
@@ -358,12 +358,15 @@ private:
   double design_heat_w_;
   AirHandler crah_;
   ChillerBank chillers_;
+  double condenser_per_heat_;  // 1 + 1/COP_ref: condenser heat per W of chilled-water heat
   double condenser_heat_w_;
   CoolingTower tower_;
   Pump chw_pump_;
   Pump cw_pump_;
   WaterSideEconomizer economizer_;
   Setpoints initial_;  // the scenario's set-points
+  // The heat capacity rates at design flow of the chilled water and the CRAHs' air, W/K.
+  double chw_rate_w_per_k_, air_rate_w_per_k_;
   std::optional<Step> last_;
 };
 

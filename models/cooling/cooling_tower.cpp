@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -38,6 +40,20 @@ constexpr double range_min_k = 1.1, range_max_k = 22.2;
 constexpr double lg_max = 8.0;
 
 }  // namespace
+
+bool detail::same_binade(double lo, double hi) {
+  return (std::bit_cast<std::uint64_t>(lo) >> 52) == ((std::bit_cast<std::uint64_t>(hi) - 1) >> 52);
+}
+
+// In the binade's ulp u the sum L + H lies in [2^(e+1), 2^(e+2)], where doubles are 2u apart: a
+// sum 2k + 1 rounds to the one of 2k and 2k + 2 whose significand is even, a multiple of 4u, so
+// its half is k or k + 1, whichever is even; an even sum 2k halves to k. Both are
+// (s + ((s >> 1) & 1)) >> 1 on s = L + H, and on the bits, which add twice the line's offset
+// (a multiple of 2^52, so even).
+std::uint64_t detail::midpoint_bits(std::uint64_t lo_b, std::uint64_t hi_b) {
+  const std::uint64_t s = lo_b + hi_b;  // < 2^64: both below 2^63, the sign bit clear
+  return (s + ((s >> 1) & 1)) >> 1;
+}
 
 std::span<const double, 27> yorkcalc_coefficients() {
   return yorkcalc_c;
@@ -279,16 +295,41 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
         hi = h;
       }
     }
-    for (; i < 40; ++i) {
+    bool reached = false;  // a probe near the band (or a NaN band): the next phase from here
+    for (; i < 40 && !detail::same_binade(lo, hi); ++i) {
       const double sum = lo + hi, mid = 0.5 * sum;
-      if (!(std::abs(mid - middle) > near)) break;  // rarely taken; a NaN band: at once
+      if (!(std::abs(mid - middle) > near)) {  // a NaN band: at once
+        reached = true;
+        break;
+      }
       const bool warmer = sum < twice_below;
       lo = warmer ? mid : lo;
       hi = warmer ? hi : mid;
     }
+    if (!reached && i < 40) {
+      // The same probes on the ends' bits: within one binade the bits are linear in the value,
+      // 0.5·(lo + hi) is their integer midpoint rounded as the sum rounds
+      // (detail::midpoint_bits), and mid < below (sum < 2·below) compares positive doubles' bits.
+      // An integer add, shifts and conditional moves a probe, where the doubles' select took
+      // masks (no blend in the build's SSE2 baseline).
+      std::uint64_t lo_b = std::bit_cast<std::uint64_t>(lo),
+                    hi_b = std::bit_cast<std::uint64_t>(hi);
+      const std::uint64_t below_b = std::bit_cast<std::uint64_t>(below);
+      for (; i < 40; ++i) {
+        const std::uint64_t mid_b = detail::midpoint_bits(lo_b, hi_b);
+        if (!(std::abs(std::bit_cast<double>(mid_b) - middle) > near)) break;  // rarely taken
+        const bool warmer = mid_b < below_b;
+        lo_b = warmer ? mid_b : lo_b;
+        hi_b = warmer ? hi_b : mid_b;
+      }
+      lo = std::bit_cast<double>(lo_b);
+      hi = std::bit_cast<double>(hi_b);
+    }
+    // The probes near the band: those left of `below` or right of `above` on the side the first
+    // phase takes them (as warmer_at() would decide), the others by warmer_at().
     for (; i < 40; ++i) {
       const double mid = 0.5 * (lo + hi);
-      (warmer_at(mid) ? lo : hi) = mid;
+      (mid < below || (!(mid > above) && warmer_at(mid)) ? lo : hi) = mid;
     }
     f = hi;
     op.leaving_c = setpoint_c;

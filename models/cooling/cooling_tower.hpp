@@ -49,6 +49,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -156,6 +157,15 @@ private:
   double f_min_ = 1.0;
   std::vector<double> edges_;
 };
+
+namespace detail {
+// The fan search's probes on the bits of its ends (operate()). Whether 0 < lo ≤ hi lie in one
+// binade [2^e, 2^(e+1)], its upper end included (hi = 1.0 for lo in [0.5, 1)): there a double's
+// bits are E·2^52 + (its value in the binade's ulp) − 2^52, one straight line.
+bool same_binade(double lo, double hi);
+// For such lo and hi, the bits of 0.5·(lo + hi), the search's midpoint, rounding included.
+std::uint64_t midpoint_bits(std::uint64_t lo_b, std::uint64_t hi_b);
+}  // namespace detail
 
 struct EvaporativeWater {
   double latent_fraction = 0.85;

@@ -111,11 +111,12 @@ Conditions Weather::at(sim::Time t) const {
   if (!data_) return constant_;
   if (t < sim::Time::zero()) throw std::out_of_range("weather queried before t = 0");
   std::int64_t pos = start_position_ns_ + t.ns();
-  if (wrap_)
-    pos = floor_mod(pos, typical_year_ns);
-  else if (pos > typical_year_ns)
+  if (wrap_) {
+    if (pos < 0 || pos >= typical_year_ns) pos = floor_mod(pos, typical_year_ns);  // else itself
+  } else if (pos > typical_year_ns) {
     throw std::out_of_range("weather queried past the end of " + data_->name +
                             " (the Site checks coverage; this is a caller bug)");
+  }
   const auto n = static_cast<std::int64_t>(data_->hours());
   std::int64_t hour = pos / hour_ns;
   double frac = static_cast<double>(pos % hour_ns) / static_cast<double>(hour_ns);
@@ -173,7 +174,9 @@ double HourlySignal::at(sim::Time t) const {
   const auto n = static_cast<std::int64_t>(base_.size());
   std::int64_t index = floor_div(offset_ns_ + t.ns(), hour_ns);
   if (wrap_) {
-    index = floor_mod(index, n);
+    // Within the series (a run's first pass through it) the index is its own remainder: no
+    // 64-bit division by the series' length.
+    if (index < 0 || index >= n) index = floor_mod(index, n);
   } else {
     // The instant that ends the last hour still reads that hour (closing an interval).
     if (index == n && floor_mod(offset_ns_ + t.ns(), hour_ns) == 0) index = n - 1;

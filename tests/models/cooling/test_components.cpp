@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <random>
 #include <vector>
 
 #include "models/cooling/air_handler.hpp"
@@ -292,6 +295,46 @@ TEST_CASE("cooling tower: the fan search skips the probes far from the crossing,
         }
   }
   CHECK(searched > 2000);  // the grid reaches the search, not only its shortcuts
+}
+
+TEST_CASE("cooling tower: the search's midpoint from its ends' bits") {
+  // Within a binade [2^e, 2^(e+1)] (its upper end included) the search's 0.5·(lo + hi) is an
+  // integer midpoint of the ends' bits, rounded to even as the sum rounds: pairs of random ends
+  // a few ulps to a whole binade apart, and ends at the binade's edges.
+  using detail::midpoint_bits;
+  using detail::same_binade;
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  CHECK(same_binade(0.5, 1.0));
+  CHECK(same_binade(0.3, 0.5));
+  CHECK(same_binade(0.2, 0.25));
+  CHECK_FALSE(same_binade(0.2, 0.3));
+  CHECK_FALSE(same_binade(0.49, 0.51));
+  CHECK_FALSE(same_binade(0.5, 0.5));  // 0.5 starts the binade above 0.25's: not taken
+  // By hand: two neighbours of 0.75 (bits b and b + 1, b even) halve to b; b + 1 and b + 2
+  // (sum 2b + 3 rounds up to 2b + 4) halve to b + 2, not b + 1.
+  const std::uint64_t b = bits(0.75);
+  REQUIRE(b % 2 == 0);
+  CHECK(midpoint_bits(b, b + 1) == b);
+  CHECK(midpoint_bits(b + 1, b + 2) == b + 2);
+  CHECK(bits(0.5 * (std::bit_cast<double>(b + 1) + std::bit_cast<double>(b + 2))) == b + 2);
+  std::mt19937_64 rng(20);
+  int checked = 0;
+  for (int n = 0; n < 200000; ++n) {
+    const int e = -static_cast<int>(rng() % 10);  // binades [2^(e−1), 2^e], e = 0 … −9
+    const std::uint64_t first = bits(std::ldexp(1.0, e - 1)), last = bits(std::ldexp(1.0, e));
+    const std::uint64_t width = last - first;
+    const std::uint64_t gap = rng() % 4 == 0 ? rng() % 16 : rng() % (width >> (rng() % 52));
+    // hi up to 2^e (gap > 0: lo below it), or the binade's upper end itself.
+    const std::uint64_t lo_b = first + rng() % (width - gap + (gap > 0 ? 1 : 0));
+    const std::uint64_t hi_b = n % 8 == 0 ? last : lo_b + gap;
+    const double lo = std::bit_cast<double>(lo_b), hi = std::bit_cast<double>(hi_b);
+    REQUIRE(same_binade(lo, hi));
+    CAPTURE(lo);
+    CAPTURE(hi);
+    CHECK(midpoint_bits(lo_b, hi_b) == bits(0.5 * (lo + hi)));
+    ++checked;
+  }
+  CHECK(checked == 200000);
 }
 
 TEST_CASE("cooling tower: leaving_c() is operate()'s leaving water, bit for bit") {

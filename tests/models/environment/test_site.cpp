@@ -129,6 +129,41 @@ TEST_CASE("wrap repeats the typical year and the grid year") {
         doctest::Approx(csv_value(carbon, "2023-01-01 00:00:00", 4) * g_per_kwh));
 }
 
+TEST_CASE("wrap: every instant of the first pass reads as the same instant a pass later") {
+  // Inside the year (or the series) a position is its own remainder; at its end, and on the
+  // next pass, the remainder starts again. Every half hour of the first year, the weather (all
+  // fields, the hour's irradiance included) and both hourly signals equal their reads one year
+  // (8,760 hours: the typical year and the 2023 series) later, bit for bit, the instant the
+  // year ends among them.
+  const Site site = site_from(leesburg_pjm, sim::days(3 * 365));
+  const sim::Time year = sim::hours(8760);
+  const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+  int checked = 0;
+  for (sim::Time t = sim::Time::zero(); t <= year; t += sim::minutes(30)) {
+    CAPTURE(t.ns());
+    const Conditions a = site.conditions(t), b = site.conditions(t + year);
+    CHECK(bits(a.dry_bulb.value) == bits(b.dry_bulb.value));
+    CHECK(bits(a.wet_bulb.value) == bits(b.wet_bulb.value));
+    CHECK(bits(a.relative_humidity) == bits(b.relative_humidity));
+    CHECK(bits(a.pressure.value()) == bits(b.pressure.value()));
+    CHECK(bits(a.ghi.value()) == bits(b.ghi.value()));
+    CHECK(bits(site.carbon_intensity(t).value()) == bits(site.carbon_intensity(t + year).value()));
+    CHECK(bits(site.price(t).value()) == bits(site.price(t + year).value()));
+    ++checked;
+  }
+  CHECK(checked == 2 * 8760 + 1);
+  // The year's end itself reads the first hour (its irradiance), not the last row at its own
+  // time, which the unwrapped weather reads there: the two hours given different irradiance.
+  EpwData data = read_epw(scenario_dir + "/data/weather/USA_VA_Leesburg.Exec.epw");
+  data.ghi_wh_per_m2.front() = 100;
+  data.ghi_wh_per_m2.back() = 200;
+  const Weather wrapped(data, CivilTime{2023, 7, 4, 12}, true);
+  const sim::Time year_end = sim::hours(8760 - (31 + 28 + 31 + 30 + 31 + 30 + 3) * 24 - 12);
+  CHECK(wrapped.at(year_end - sim::minutes(30)).ghi.value() == 200);
+  CHECK(wrapped.at(year_end).ghi.value() == 100);
+  CHECK(wrapped.at(year_end + year).ghi.value() == 100);
+}
+
 TEST_CASE("without wrap, a period beyond the files is an InputError when the site is built") {
   SUBCASE("weather: 365 days from June 1 leave the typical year") {
     const std::string yaml =
