@@ -249,22 +249,28 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     // moves ahead, a rack that will change cohort has the links of its cohort neighbours asked
     // for too, which leaving the cohort rewrites.
     constexpr std::size_t chunk = 64, near = 3;
+    // The list, the rack count and the hall's kind held in locals: leaving and joining cohorts
+    // store through memory the compiler cannot tell apart from them, and neither changes them.
     const std::size_t moves = w.moves.size();
+    const int* const moved_groups = w.moves.data();
+    const bool identity = groups->identity;
+    const int rack_count = racks();
+    InletWatch::RackState* const rack_state = w.rack.data();
     for (std::size_t i = 0; i < moves; ++i) {
-      if (groups->identity && i % chunk == 0) {
+      if (identity && i % chunk == 0) {
         for (std::size_t k = i; k < std::min(moves, i + chunk); ++k) {
-          const int next = w.moves[k];
-          if (next >= racks()) continue;
+          const int next = moved_groups[k];
+          if (next >= rack_count) continue;
           net_.prefetch_class_of_group(next);
-          __builtin_prefetch(&w.rack[static_cast<std::size_t>(next)]);
+          __builtin_prefetch(rack_state + next);
           __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
         }
       }
-      if (groups->identity && i + near < moves && (i + near) % chunk >= near) {
-        const int next = w.moves[i + near];
-        if (next < racks()) {
+      if (identity && i + near < moves && (i + near) % chunk >= near) {
+        const int next = moved_groups[i + near];
+        if (next < rack_count) {
           const auto r = static_cast<std::size_t>(next);
-          if (w.cohorts[static_cast<std::size_t>(w.rack[r].cohort)].cls !=
+          if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls !=
               net_.class_of_group(next)) {
             const MemberLists::Link& l = w.racks.link[r];
             if (l.next >= 0) __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.next)], 1);
@@ -272,16 +278,16 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
           }
         }
       }
-      const int g = w.moves[i];
-      const int rack = !groups->identity ? groups->rack_of_group[static_cast<std::size_t>(g)]
-                       : g < racks()     ? g
-                                         : -1;
+      const int g = moved_groups[i];
+      const int rack = !identity        ? groups->rack_of_group[static_cast<std::size_t>(g)]
+                       : g < rack_count ? g
+                                        : -1;
       if (rack < 0) continue;
       const int cls = net_.class_of_group(g);
       const auto r = static_cast<std::size_t>(rack);
-      if (w.cohorts[static_cast<std::size_t>(w.rack[r].cohort)].cls == cls) continue;
+      if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls == cls) continue;
       leave_cohort(rack);
-      join_cohort(rack, cohort_for(cls, w.rack[r].reported_c));
+      join_cohort(rack, cohort_for(cls, rack_state[r].reported_c));
     }
   }
   // The hottest inlet, as max_inlet_c() takes it: rack by rack here (in its order, as it does

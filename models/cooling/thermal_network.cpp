@@ -804,6 +804,11 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   const Blocks& b = *blocks_;
   const std::size_t group_count = b.class_of.size();
   constexpr std::size_t chunk = 64, near = 4;
+  // The key (class left, heat's bits) of the last split and the class it moved the group to:
+  // the key's class is the same until the step (the split index is emptied there, and no class
+  // is freed before it).
+  int last_from = -1, last_to = -1;
+  std::uint64_t last_bits = 0;
   for (std::size_t start = 0; start < n; start += chunk) {
     const std::size_t end = std::min(n, start + chunk);
     for (std::size_t i = start; i < end; ++i) {
@@ -814,13 +819,23 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
       __builtin_prefetch(b.members.link.data() + g);
       __builtin_prefetch(q_w.data() + g);
     }
-    // set_group_heat() but for its test of aggregated_ (set here, and a split leaves it).
+    // set_group_heat() but for its test of aggregated_ (set here, and a split leaves it), and
+    // with the last split's key and class remembered: a group leaving the same class for the
+    // same heat moves to the class split() found or made, without a probe or a call.
     const auto set = [&](std::uint32_t g) {
       const double q = q_w[g];
       heat_w_[static_cast<std::size_t>(node(g))] = q;
-      const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
-      if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q))
-        split(static_cast<int>(g), local, bits_of(q));
+      const int from = b.class_of[g];
+      const Class& c = b.classes[static_cast<std::size_t>(from)];
+      if (bits_of(c.q[static_cast<std::size_t>(local)]) == bits_of(q)) return;
+      if (from == last_from && bits_of(q) == last_bits) {
+        move_group(static_cast<int>(g), last_to);
+        return;
+      }
+      last_from = from;
+      last_bits = bits_of(q);
+      split(static_cast<int>(g), local, bits_of(q));
+      last_to = b.class_of[g];
     };
     // The groups `near` places before the chunk's end look ahead; the last `near` do not.
     std::size_t i = start;

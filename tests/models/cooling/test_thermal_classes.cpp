@@ -340,6 +340,53 @@ TEST_CASE("a list of racks is refused whole when one rack is past the hall or th
     CHECK(hall.network().heat({2 + 2 * i}) == (i == 0 || i == 5 ? 7000.0 : 0.0));
 }
 
+TEST_CASE("listed racks leaving one class for two heats, or two classes for one heat, part") {
+  // set_groups_heat remembers the last split's key (the class left, the heat) and the class it
+  // moved the rack to: the next rack with the same key goes there without the split index. Racks
+  // side by side in the list that leave one class for different heats, or different classes for
+  // the same heat, must not: they part as one call per rack parts them.
+  const int racks = 12;
+  DataHallDesign d;
+  d.racks = racks;  // one recirculation: every rack of one type, one class at rest
+  DataHall one_by_one(d), as_list(d);
+  for (DataHall* h : {&one_by_one, &as_list}) h->step(60);  // the classes built
+  std::vector<std::uint32_t> all;
+  for (int i = 0; i < racks; ++i) all.push_back(static_cast<std::uint32_t>(i));
+  const std::vector<std::vector<double>> powers{
+      {10e3, 20e3, 10e3, 20e3, 10e3, 20e3, 10e3, 20e3, 10e3, 20e3, 10e3,
+       20e3},                                                        // one class, two heats
+      std::vector<double>(racks, 30e3),                              // two classes, one heat
+      {5e3, 5e3, 5e3, 8e3, 8e3, 8e3, 5e3, 5e3, 5e3, 8e3, 8e3, 8e3},  // runs of one key
+  };
+  for (std::size_t k = 0; k < powers.size(); ++k) {
+    CAPTURE(k);
+    const std::vector<double>& p = powers[k];
+    std::vector<int> before;
+    for (int i = 0; i < racks; ++i) before.push_back(as_list.network().class_of_group(i));
+    for (const std::uint32_t r : all) one_by_one.set_rack_power(static_cast<int>(r), p[r]);
+    as_list.set_rack_powers(all, p);
+    for (int i = 0; i < racks; ++i) {
+      CAPTURE(i);
+      REQUIRE(as_list.network().heat({2 + 2 * i}) == p[static_cast<std::size_t>(i)]);
+      REQUIRE(one_by_one.network().class_of_group(i) == as_list.network().class_of_group(i));
+      // Every heat changed: two racks share a class exactly when they left one class for one
+      // heat (racks that came to one state from two classes merge only at the step).
+      for (int j = 0; j < i; ++j) {
+        CAPTURE(j);
+        const auto ui = static_cast<std::size_t>(i), uj = static_cast<std::size_t>(j);
+        CHECK((as_list.network().class_of_group(i) == as_list.network().class_of_group(j)) ==
+              (before[ui] == before[uj] && p[ui] == p[uj]));
+      }
+    }
+    for (DataHall* h : {&one_by_one, &as_list}) h->step(60);
+    for (int i = 0; i < racks; ++i) {
+      CAPTURE(i);
+      REQUIRE(same_bits(one_by_one.inlet_c(i), as_list.inlet_c(i)));
+      REQUIRE(same_bits(one_by_one.outlet_c(i), as_list.outlet_c(i)));
+    }
+  }
+}
+
 TEST_CASE("the split index finds each key it was given, grows, and empties") {
   // Against a std::map: keys that differ only in the class left, in what changed or in the
   // value's bits are apart; 500 keys grow the table from 64 entries to 1,024; after clear()
