@@ -311,28 +311,38 @@ private:
   NodeSet free_;
   mutable std::vector<RackAccount> racks_;
   mutable RackAccount it_;
-  std::vector<std::uint32_t> changed_racks_;
-  std::vector<char> rack_changed_;  // per rack: in changed_racks_
+  std::vector<std::uint32_t> changed_racks_;  // each rack once: AcceleratorsBasis::changed
   // rack_accelerators() per rack, and per rack what it was last computed from and whether it
   // must be computed again (the racks that may, each once, in stale_racks_).
-  // 16 bytes: a job phase reads one per rack of the job.
+  // 16 bytes: a job phase reads one per rack of the job. The rack's flag for changed_racks_
+  // sits in its spare byte: move_nodes_power() tests it per rack from the line it has read.
+  // The flags are `bool`: a store of a char may alias any object (the vectors' own pointers
+  // too, read again after each store), a store of a bool only a bool.
   struct AcceleratorsBasis {
     // The one power the rack's following nodes followed when it was computed (null: none did,
     // or they followed several), and how many nodes followed it.
     const RunPower* power = nullptr;
     std::uint32_t count = 0;
-    std::uint8_t listed = 0;  // in stale_racks_
-    std::uint8_t stale = 0;   // to be computed again
-    std::uint8_t other = 0;   // changed otherwise than by `power` moving, since it was computed
+    bool listed = false;   // in stale_racks_
+    bool stale = false;    // to be computed again
+    bool other = false;    // changed otherwise than by `power` moving, since it was computed
+    bool changed = false;  // in changed_racks_ (its power moved since clear_changed_racks())
   };
+  static_assert(sizeof(AcceleratorsBasis) == 16);
   // A node's die, clock, job or what it follows changed: computed again at the next call.
   void accelerators_changed(std::uint32_t rack) const {
     AcceleratorsBasis& b = accelerators_basis_[rack];
-    b.other = 1;
-    b.stale = 1;
+    b.other = true;
+    b.stale = true;
     if (!b.listed) list_stale(rack);
   }
   void list_stale(std::uint32_t rack) const;  // into stale_racks_ (out of line: once per rack)
+  void list_changed(std::uint32_t rack) {     // into changed_racks_, once
+    if (bool& changed = accelerators_basis_[rack].changed; !changed) {
+      changed = true;
+      changed_racks_.push_back(rack);
+    }
+  }
   mutable std::vector<std::pair<double, double>> accelerators_;
   mutable std::vector<AcceleratorsBasis> accelerators_basis_;
   mutable std::vector<std::uint32_t> stale_racks_;

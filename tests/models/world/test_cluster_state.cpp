@@ -459,3 +459,47 @@ TEST_CASE("a move of the wall power, the chips' or the accelerators' alone moves
   CHECK(accounts[3].energy_j == 0.0);
   CHECK(state.it_energy_j() == 5000.0 * 20 + 7500.0 * 20);
 }
+
+TEST_CASE("racks changed since the control step: each listed once, across a rack sample") {
+  // The flag "in changed_racks()" sits beside the rack's accelerators basis, which
+  // racks_accelerators() resets when it computes a rack: that must leave the flag as it was.
+  // 9 racks of 1 node (rack_accounts() takes racks by four: two fours and one more), whole
+  // watts and seconds: every energy below is exact.
+  Cluster cluster(9, 1);
+  world::ClusterState& state = cluster.state;
+  using RunPower = world::ClusterState::RunPower;
+  using Racks = std::vector<world::ClusterState::RackNodes>;
+  const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{2000.0, 900.0, 60.0, 0.5};
+  const Racks all{{0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 1}, {8, 1}};
+  const std::vector<std::uint32_t> every{0, 1, 2, 3, 4, 5, 6, 7, 8};
+  CHECK(state.move_nodes_power(all, idle, a));
+  CHECK(state.changed_racks() == every);
+  state.racks_accelerators();  // every rack computed, its basis reset
+  cluster.sim.run_until(sim::seconds(10));
+  CHECK(state.move_nodes_power(Racks{{2, 1}, {8, 1}}, a, b));
+  CHECK(state.changed_racks() == every);  // racks 2 and 8 not listed twice
+  state.clear_changed_racks();
+  cluster.sim.run_until(sim::seconds(20));
+  CHECK(state.move_nodes_power(Racks{{8, 1}, {5, 1}}, idle, a));  // from 0 W: adds 1,000 W
+  CHECK(state.changed_racks() == std::vector<std::uint32_t>{8, 5});
+  state.racks_accelerators();
+  CHECK(state.move_nodes_power(Racks{{5, 1}, {3, 1}}, idle, a));
+  CHECK(state.changed_racks() == std::vector<std::uint32_t>{8, 5, 3});
+  // At 30 s: racks last brought up at 0 s (0, 1, 4, 6, 7), 10 s (2) and 20 s (3, 5, 8).
+  cluster.sim.run_until(sim::seconds(30));
+  const std::vector<double> at_30{1000.0 * 30,
+                                  1000.0 * 30,
+                                  1000.0 * 10 + 2000.0 * 20,
+                                  1000.0 * 20 + 2000.0 * 10,
+                                  1000.0 * 30,
+                                  1000.0 * 20 + 3000.0 * 10,
+                                  1000.0 * 30,
+                                  1000.0 * 30,
+                                  1000.0 * 10 + 2000.0 * 10 + 3000.0 * 10};
+  const auto& racks = state.rack_accounts();
+  for (std::size_t r = 0; r < 9; ++r) {
+    CAPTURE(r);
+    CHECK(racks[r].energy_j == at_30[r]);
+    CHECK(racks[r].last_update == sim::seconds(30));
+  }
+}
