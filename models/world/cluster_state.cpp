@@ -182,10 +182,7 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       rack.update_to(now, elapsed_s);
       rack.power_w += count * wall_w;
       pool_it_w += count * wall_w;
-      if (!b.changed) [[likely]] {
-        b.changed = true;
-        changed_racks_.push_back(rack_id);
-      }
+      list_changed(rack_id, b);
     }
   };
   if (wall && chips && accelerators && power && is_back)

@@ -337,12 +337,14 @@ private:
     if (!b.listed) list_stale(rack);
   }
   void list_stale(std::uint32_t rack) const;  // into stale_racks_ (out of line: once per rack)
-  void list_changed(std::uint32_t rack) {     // into changed_racks_, once
-    if (bool& changed = accelerators_basis_[rack].changed; !changed) {
-      changed = true;
+  // Into changed_racks_, once; `b` is the rack's basis, when the caller holds it already.
+  void list_changed(std::uint32_t rack, AcceleratorsBasis& b) {
+    if (!b.changed) [[likely]] {
+      b.changed = true;
       changed_racks_.push_back(rack);
     }
   }
+  void list_changed(std::uint32_t rack) { list_changed(rack, accelerators_basis_[rack]); }
   mutable std::vector<std::pair<double, double>> accelerators_;
   mutable std::vector<AcceleratorsBasis> accelerators_basis_;
   mutable std::vector<std::uint32_t> stale_racks_;
