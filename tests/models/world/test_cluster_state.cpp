@@ -260,49 +260,37 @@ TEST_CASE("a followed power's moves over two pools, and over one: each pool's su
       CHECK(state.move_nodes_power(to_move, power, to, &followed));
       power = to;
     };
-    const auto pool_it = [&](std::size_t p) { return state.pool_it_power_w()[p]; };
-    const auto pool_chip = [&](std::size_t p) { return state.pool_chip_power_w()[p]; };
+    // Each pool's IT and chip power, by hand for two pools (with one: their sums, exact too).
+    const auto pools_hold = [&](double it0, double it1, double chip0, double chip1) {
+      const auto it = state.pool_it_power_w();
+      const auto chip = state.pool_chip_power_w();
+      if (pools == 2) {
+        CHECK(it[0] == it0);
+        CHECK(it[1] == it1);
+        CHECK(chip[0] == chip0);
+        CHECK(chip[1] == chip1);
+      } else {
+        CHECK(it[0] == it0 + it1);
+        CHECK(chip[0] == chip0 + chip1);
+      }
+    };
     // t = 0: 6 nodes away from idle (the die and clock sampled), 3 in each pool of two.
     move(racks, busy);
     CHECK(state.it_power_w() == 6000.0);
     CHECK(state.chip_power_w() == 3600.0);
-    if (pools == 2) {
-      CHECK(pool_it(0) == 3000.0);
-      CHECK(pool_it(1) == 3000.0);
-      CHECK(pool_chip(0) == 1800.0);
-      CHECK(pool_chip(1) == 1800.0);
-    } else {
-      CHECK(pool_it(0) == 6000.0);
-      CHECK(pool_chip(0) == 3600.0);
-    }
+    pools_hold(3000.0, 3000.0, 1800.0, 1800.0);
     // t = 10 s: racks 2-3 alone back to idle (the die and clock sampled: back), the first of
     // them in pool 1 of two.
     sim.run_until(sim::seconds(10));
     move(std::vector<RackNodes>{{2, 2}, {3, 1}}, idle);
     CHECK(state.it_power_w() == 3000.0);
-    if (pools == 2) {
-      CHECK(pool_it(0) == 3000.0);
-      CHECK(pool_it(1) == 0.0);
-      CHECK(pool_chip(0) == 1800.0);
-      CHECK(pool_chip(1) == 0.0);
-    } else {
-      CHECK(pool_it(0) == 3000.0);
-      CHECK(pool_chip(0) == 1800.0);
-    }
+    pools_hold(3000.0, 0.0, 1800.0, 0.0);
     // t = 20 s: the idle node of rack 1 and one of rack 2 (one in each pool of two) to busy:
     // away again.
     sim.run_until(sim::seconds(20));
     move(std::vector<RackNodes>{{1, 1}, {2, 1}}, busy);
     CHECK(state.it_power_w() == 5000.0);
-    if (pools == 2) {
-      CHECK(pool_it(0) == 4000.0);
-      CHECK(pool_it(1) == 1000.0);
-      CHECK(pool_chip(0) == 2400.0);
-      CHECK(pool_chip(1) == 600.0);
-    } else {
-      CHECK(pool_it(0) == 5000.0);
-      CHECK(pool_chip(0) == 3000.0);
-    }
+    pools_hold(4000.0, 1000.0, 2400.0, 600.0);
     sim.run_until(sim::seconds(30));
     const auto& accounts = state.rack_accounts();
     CHECK(accounts[0].energy_j == 2000.0 * 30);
