@@ -184,13 +184,26 @@ void GpuPowerHistogram::hold_nodes(std::span<const std::uint32_t> nodes, const N
 
 // An empty bin is brought up to now without its term: n_b · Δt is +0, and h_b, a sum of such
 // terms from +0 (never −0: no term is), stays the same bits. Most bins are empty at a take,
-// which visits them all: each skips the division of its Δt.
+// which visits them all: each skips the division of its Δt, and four bins in a row are tested
+// at once and their instants set together (the 10k-GPU hall: 75 bins, 2 or 3 of them not empty
+// at a take). A bin integrated (move()) is at `now` too.
 std::vector<double> GpuPowerHistogram::take(sim::Time now) {
-  for (std::uint32_t b = 0; b < gpus_.size(); ++b)
-    if (gpus_[b] != 0)
-      move(b, now, 0);
-    else
-      since_[b] = now;
+  const std::int64_t* const gpus = gpus_.data();
+  const std::int64_t* const end = gpus + gpus_.size();
+  sim::Time* since = since_.data();
+  const auto integrate = [&](const std::int64_t* g) {
+    if (*g != 0) move(static_cast<std::uint32_t>(g - gpus), now, 0);
+  };
+  const std::int64_t* g = gpus;
+  for (; end - g >= 4; g += 4, since += 4) {
+    if ((g[0] | g[1] | g[2] | g[3]) != 0) [[unlikely]]
+      for (int i = 0; i < 4; ++i) integrate(g + i);
+    since[0] = since[1] = since[2] = since[3] = now;
+  }
+  for (; g != end; ++g, ++since) {
+    integrate(g);
+    *since = now;
+  }
   std::vector<double> out(bins(), 0.0);
   out.swap(current_);
   return out;

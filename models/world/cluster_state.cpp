@@ -138,8 +138,10 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   const bool is_back = bits(to.die_c) == die_bits && bits(to.clock) == clock_bits;
   // A pool's sums stay in registers while consecutive racks share it (a job's racks nearly always
   // do): the same terms added in the same order, without a store and a reload of the sum per
-  // rack, which chained one rack's add to the last one's through memory.
-  std::uint32_t pool = rack_pool_[racks.front().rack];
+  // rack, which chained one rack's add to the last one's through memory. With one pool (every
+  // rack's is 0) no rack's pool is read.
+  const bool one_pool = pool_it_w_.size() == 1;
+  std::uint32_t pool = one_pool ? 0 : rack_pool_[racks.front().rack];
   double pool_chip_w = pool_chip_w_[pool], pool_it_w = pool_it_w_[pool];
   // A rack's elapsed time, divided once for the racks last brought up to the same instant (a
   // job's racks were, at its last phase): the same quotient.
@@ -147,15 +149,15 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   double elapsed_s = 0.0;
   // Each rack's accounts moved once. `all`: wall, chips and accelerators all moved (a job's
   // phase nearly always moves all three) and a followed power was given, so the loop tests none
-  // of them per rack, nor `back` (a constant there too).
-  const auto move = [&](auto all, auto back) {
+  // of them per rack, nor `back` (a constant there too); nor, with one pool, the rack's pool.
+  const auto move = [&](auto all, auto back, auto one_pool) {
     for (const RackNodes& r : racks) {
       // The rack and its count as values: a store to the lists (of uint32_t) might otherwise
       // alias `r`, read again after it.
       const std::uint32_t rack_id = r.rack, rack_nodes = r.count;
       nodes += rack_nodes;
       const auto count = static_cast<double>(rack_nodes);
-      if (const std::uint32_t p = rack_pool_[rack_id]; p != pool) [[unlikely]] {
+      if (const std::uint32_t p = one_pool ? pool : rack_pool_[rack_id]; p != pool) [[unlikely]] {
         pool_chip_w_[pool] = pool_chip_w;
         pool_it_w_[pool] = pool_it_w;
         pool = p;
@@ -185,12 +187,19 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       list_changed(rack_id, b);
     }
   };
-  if (wall && chips && accelerators && power && is_back)
-    move(std::true_type{}, std::true_type{});
-  else if (wall && chips && accelerators && power)
-    move(std::true_type{}, std::false_type{});
-  else
-    move(std::false_type{}, is_back);
+  const bool all = wall && chips && accelerators && power;
+  if (all && one_pool) {
+    if (is_back)
+      move(std::true_type{}, std::true_type{}, std::true_type{});
+    else
+      move(std::true_type{}, std::false_type{}, std::true_type{});
+  } else if (all && is_back) {
+    move(std::true_type{}, std::true_type{}, std::false_type{});
+  } else if (all) {
+    move(std::true_type{}, std::false_type{}, std::false_type{});
+  } else {
+    move(std::false_type{}, is_back, one_pool);
+  }
   pool_chip_w_[pool] = pool_chip_w;
   pool_it_w_[pool] = pool_it_w;
   const auto n = static_cast<double>(nodes);
@@ -203,18 +212,20 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
 
 // A job's racks are nearly always consecutive: then each array's lines over them are asked for
 // as one range, each line once (three prefetches per rack asked for most lines several times).
+// The racks' pools only with several pools: with one, move_nodes_power() reads none.
 void ClusterState::prefetch_racks(std::span<const RackNodes> racks) const {
   if (racks.empty()) return;
   const std::uint32_t first = racks.front().rack, last = racks.back().rack;
+  const bool pools = pool_it_w_.size() > 1;
   if (first <= last && last - first < 2 * racks.size()) {
     const std::size_t n = last - first + 1;
-    prefetch_lines(&rack_pool_[first], n * sizeof(std::uint32_t));
+    if (pools) prefetch_lines(&rack_pool_[first], n * sizeof(std::uint32_t));
     prefetch_lines(&racks_[first], n * sizeof(RackAccount));
     prefetch_lines(&accelerators_basis_[first], n * sizeof(AcceleratorsBasis));
     return;
   }
   for (const RackNodes& r : racks) {
-    __builtin_prefetch(&rack_pool_[r.rack]);
+    if (pools) __builtin_prefetch(&rack_pool_[r.rack]);
     __builtin_prefetch(&racks_[r.rack], 1);
     __builtin_prefetch(&accelerators_basis_[r.rack], 1);
   }

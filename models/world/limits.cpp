@@ -4,7 +4,11 @@
 
 namespace joule::models::world {
 
+// No excess before, none now (every commit of a run within its limits): nothing moves. The
+// instant is left as it was: it is read only to integrate an excess, from the call that took
+// it (`excess_w_` is never −0 nor a NaN: std::max(0.0, x) gives +0 for both).
 void ViolationAccount::set(sim::Time now, double excess_w) {
+  if (excess_w_ == 0.0 && !(excess_w > 0.0)) return;
   if (excess_w_ > 0.0 && now > last_) {
     const double dt_s = (now - last_).seconds();
     seconds_ += dt_s;

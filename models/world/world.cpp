@@ -952,7 +952,10 @@ void World::reevaluate_rack(std::uint32_t rack) {
 
 void World::on_control_step() {
   const sim::Time now = sim_.now();
-  rack_w_.resize(state_.rack_count());  // racks that never changed draw 0 W
+  // Sized at the first step (the racks are the cluster's, fixed): racks that never changed draw
+  // 0 W.
+  if (rack_w_.empty()) [[unlikely]]
+    rack_w_.assign(state_.rack_count(), 0.0);
   for (const std::uint32_t r : state_.changed_racks()) rack_w_[r] = state_.rack_power_w(r);
   facility_->control_step(now, control_step_, rack_w_, state_.changed_racks());
   state_.clear_changed_racks();

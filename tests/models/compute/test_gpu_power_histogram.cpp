@@ -35,6 +35,26 @@ TEST_CASE("GPU-seconds land in the bins of each state's per-GPU power, and sum t
   CHECK(std::accumulate(b.begin(), b.end(), 0.0) == doctest::Approx(16 * 10.0));
 }
 
+TEST_CASE("a take: bins tested four at a time, the last of a four and the bins after the fours") {
+  // 75 bins: eighteen fours and three more. A take passes over an empty four at once; a four
+  // with GPUs in its last bin (3), and a bin among the three after the last four (74), are
+  // integrated, each to the bit: whole GPUs and seconds.
+  GpuPowerHistogram h(1, 8, 20.0, 1500.0);
+  REQUIRE(h.bins() == 75);
+  h.set(0, sim::seconds(0), 1, 70.0, 1490.0);  // 1 GPU in bin 3 [60, 80), 7 in bin 74
+  const auto a = h.take(sim::seconds(100));
+  CHECK(a[3] == 100.0);
+  CHECK(a[74] == 700.0);
+  CHECK(std::accumulate(a.begin(), a.end(), 0.0) == 800.0);
+  // The next interval counts from the take: 150 s more, then 8 GPUs in bin 40 [800, 820).
+  h.set(0, sim::seconds(250), 8, 810.0, 0.0);
+  const auto b = h.take(sim::seconds(260));
+  CHECK(b[3] == 150.0);
+  CHECK(b[74] == 7 * 150.0);
+  CHECK(b[40] == 80.0);
+  CHECK(std::accumulate(b.begin(), b.end(), 0.0) == 8 * 160.0);
+}
+
 TEST_CASE("a shared node: each job's GPUs in their own bin, the rest idle") {
   GpuPowerHistogram h(1, 8, 20.0, 1500.0);
   // Two jobs: 1 GPU at 650 W and 4 GPUs at 300 W; 3 GPUs idle at 70 W, for 50 s.

@@ -234,6 +234,72 @@ TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT'
   CHECK(state.it_energy_j() == 6000.0 * 10 + 6500.0 * 15 + 3500.0 * 5);
 }
 
+TEST_CASE("a followed power's moves over two pools, and over one: each pool's sums by hand") {
+  // A uniform job's moves (wall, chips and accelerators all moving, a followed power given) take
+  // loops that read no rack's pool when the cluster has one pool: with two, each rack's sums
+  // still go to its own pool. 4 racks of 2 nodes; in the two-pool cluster pool 0 holds racks
+  // 0-1, pool 1 racks 2-3. Whole watts and seconds: every sum below is exact.
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower idle{}, busy{1000.0, 600.0, 50.0, 0.5};
+  const std::vector<RackNodes> racks{{0, 2}, {1, 1}, {2, 2}, {3, 1}};
+  for (const std::size_t pools : {1, 2}) {
+    CAPTURE(pools);
+    sim::Simulator sim;
+    compute::ClusterSpec spec = Cluster::spec_of(4, 2);
+    if (pools == 2) {
+      spec.pools.resize(2);
+      spec.pools[0].rack_count = 2;
+      spec.pools[1].first_rack = 2;
+      spec.pools[1].rack_count = 2;
+    }
+    world::ClusterState state(spec, sim, 25.0);
+    RunPower power = idle;
+    world::ClusterState::Followed followed{&power};
+    const auto move = [&](const std::vector<RackNodes>& to_move, const RunPower& to) {
+      CHECK(state.move_nodes_power(to_move, power, to, &followed));
+      power = to;
+    };
+    // Each pool's IT and chip power, by hand for two pools (with one: their sums, exact too).
+    const auto pools_hold = [&](double it0, double it1, double chip0, double chip1) {
+      const auto it = state.pool_it_power_w();
+      const auto chip = state.pool_chip_power_w();
+      if (pools == 2) {
+        CHECK(it[0] == it0);
+        CHECK(it[1] == it1);
+        CHECK(chip[0] == chip0);
+        CHECK(chip[1] == chip1);
+      } else {
+        CHECK(it[0] == it0 + it1);
+        CHECK(chip[0] == chip0 + chip1);
+      }
+    };
+    // t = 0: 6 nodes away from idle (the die and clock sampled), 3 in each pool of two.
+    move(racks, busy);
+    CHECK(state.it_power_w() == 6000.0);
+    CHECK(state.chip_power_w() == 3600.0);
+    pools_hold(3000.0, 3000.0, 1800.0, 1800.0);
+    // t = 10 s: racks 2-3 alone back to idle (the die and clock sampled: back), the first of
+    // them in pool 1 of two.
+    sim.run_until(sim::seconds(10));
+    move(std::vector<RackNodes>{{2, 2}, {3, 1}}, idle);
+    CHECK(state.it_power_w() == 3000.0);
+    pools_hold(3000.0, 0.0, 1800.0, 0.0);
+    // t = 20 s: the idle node of rack 1 and one of rack 2 (one in each pool of two) to busy:
+    // away again.
+    sim.run_until(sim::seconds(20));
+    move(std::vector<RackNodes>{{1, 1}, {2, 1}}, busy);
+    CHECK(state.it_power_w() == 5000.0);
+    pools_hold(4000.0, 1000.0, 2400.0, 600.0);
+    sim.run_until(sim::seconds(30));
+    const auto& accounts = state.rack_accounts();
+    CHECK(accounts[0].energy_j == 2000.0 * 30);
+    CHECK(accounts[1].energy_j == 1000.0 * 20 + 2000.0 * 10);
+    CHECK(accounts[2].energy_j == 2000.0 * 10 + 1000.0 * 10);
+    CHECK(accounts[3].energy_j == 1000.0 * 10);
+  }
+}
+
 TEST_CASE("racks' energies: a rack already brought up to now keeps its energy to the bit") {
   // move_nodes_power() and rack_accounts() update a rack already at `now` with an elapsed 0 s
   // rather than pass it over: its energy gains power × 0, which must leave it as it was. 4 racks

@@ -6,6 +6,7 @@
 
 #include "build_world.hpp"
 #include "io/yaml_params.hpp"
+#include "models/world/limits.hpp"
 #include "models/world/world.hpp"
 #include "sim/error.hpp"
 
@@ -102,4 +103,30 @@ TEST_CASE("a job larger than the cluster is an input error") {
 )",
                         sim::hours(1)),
                   sim::InputError);
+}
+
+TEST_CASE(
+    "a violation account: no excess moves nothing; an excess counts from the call that took it") {
+  // A run within its limits sets no excess at every commit: the account returns at once, its
+  // instant left behind, which only an excess reads (from the call that took it). Whole watts
+  // and seconds: every sum below is exact.
+  models::world::ViolationAccount a;
+  a.set(sim::seconds(0), 0.0);
+  a.set(sim::seconds(10), -5.0);  // below the limit: no excess
+  a.set(sim::seconds(20), 100.0);
+  a.set(sim::seconds(30), 0.0);  // 100 W for 10 s
+  CHECK(a.seconds() == 10.0);
+  CHECK(a.energy_j() == 1000.0);
+  REQUIRE(a.first().has_value());
+  CHECK(*a.first() == sim::seconds(20));
+  CHECK(a.peak_excess_w() == 100.0);
+  a.set(sim::seconds(40), 0.0);
+  a.set(sim::seconds(50), 50.0);
+  a.update_to(sim::seconds(55));
+  a.set(sim::seconds(60), 0.0);  // 50 W for 10 s, in two parts
+  a.update_to(sim::seconds(70));
+  CHECK(a.seconds() == 20.0);
+  CHECK(a.energy_j() == 1500.0);
+  CHECK(*a.first() == sim::seconds(20));
+  CHECK(a.peak_excess_w() == 100.0);
 }
