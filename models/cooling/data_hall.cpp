@@ -35,6 +35,9 @@ const sim::ModelDoc& hall_doc() {
 
 namespace {
 const bool hall_documented = (hall_doc(), true);
+// From this many racks take_moved_inlets() asks for the moved racks' records and links before
+// it reads them, as ThermalNetwork::set_groups_heat() does from as many groups (its comment).
+constexpr std::size_t ask_ahead_racks = 8192;
 }  // namespace
 
 HallLayout hall_layout(const sim::ParamReader& r) {
@@ -256,8 +259,10 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     const bool identity = groups->identity;
     const int rack_count = racks();
     InletWatch::RackState* const rack_state = w.rack.data();
+    // A hall of fewer racks keeps their records and links in the caches: no asking ahead.
+    const bool ask_ahead = identity && racks_.size() >= ask_ahead_racks;
     for (std::size_t i = 0; i < moves; ++i) {
-      if (identity && i % chunk == 0) {
+      if (ask_ahead && i % chunk == 0) {
         for (std::size_t k = i; k < std::min(moves, i + chunk); ++k) {
           const int next = moved_groups[k];
           if (next >= rack_count) continue;
@@ -266,7 +271,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
           __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
         }
       }
-      if (identity && i + near < moves && (i + near) % chunk >= near) {
+      if (ask_ahead && i + near < moves && (i + near) % chunk >= near) {
         const int next = moved_groups[i + near];
         if (next < rack_count) {
           const auto r = static_cast<std::size_t>(next);

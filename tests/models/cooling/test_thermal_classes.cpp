@@ -265,50 +265,54 @@ TEST_CASE("a rack's power set through its group and its inlet read from its clas
 }
 
 TEST_CASE("racks set as a list of changed racks, as one call per rack in the list's order") {
-  // DataHall::set_rack_powers takes the racks whose power changed (in chunks of 64, their
-  // records asked for ahead). It must make the same calls in the same order as set_rack_power
-  // rack by rack: the same class ids for every rack, the same temperatures, through lists longer
-  // than a chunk, a rack listed twice, and the general solver (no classes) taking over.
-  const int racks = 200;
-  const DataHallDesign d = five_positions(racks);
-  DataHall one_by_one(d), as_list(d);
-  std::vector<double> power_w(racks, 0.0);
-  int long_lists = 0;
-  for (int k = 0; k < 140; ++k) {
-    CAPTURE(k);
-    std::vector<std::uint32_t> changed;
-    for (int i = 0; i < racks; ++i) {
-      // The list in a scattered order (37 is prime to 200): i·37 mod 200 visits every rack.
-      const int r = (i * 37) % racks;
-      if (rack_power_w(r, k) != power_w[static_cast<std::size_t>(r)]) {
-        power_w[static_cast<std::size_t>(r)] = rack_power_w(r, k);
-        changed.push_back(static_cast<std::uint32_t>(r));
+  // DataHall::set_rack_powers takes the racks whose power changed (from 8,192 racks in chunks
+  // of 64, their records asked for ahead; in a smaller hall one by one). It must make the same
+  // calls in the same order as set_rack_power rack by rack: the same class ids for every rack,
+  // the same temperatures, through lists longer than a chunk, a rack listed twice, and the
+  // general solver (no classes) taking over.
+  for (const int racks : {200, 8192}) {
+    CAPTURE(racks);
+    const DataHallDesign d = five_positions(racks);
+    DataHall one_by_one(d), as_list(d);
+    std::vector<double> power_w(racks, 0.0);
+    int long_lists = 0;
+    for (int k = 0; k < 140; ++k) {
+      CAPTURE(k);
+      std::vector<std::uint32_t> changed;
+      for (int i = 0; i < racks; ++i) {
+        // A scattered order (37 is prime to both sizes): i·37 mod racks visits every rack.
+        const int r = (i * 37) % racks;
+        if (rack_power_w(r, k) != power_w[static_cast<std::size_t>(r)]) {
+          power_w[static_cast<std::size_t>(r)] = rack_power_w(r, k);
+          changed.push_back(static_cast<std::uint32_t>(r));
+        }
+      }
+      if (k % 7 == 3) changed.push_back(changed.empty() ? 5u : changed.front());
+      long_lists += changed.size() > 64;
+      for (const std::uint32_t r : changed)
+        one_by_one.set_rack_power(static_cast<int>(r), power_w[r]);
+      as_list.set_rack_powers(changed, power_w);
+      for (DataHall* h : {&one_by_one, &as_list}) {
+        if (k == 100) network(*h).use_general_solver(true);
+        if (k == 110) network(*h).use_general_solver(false);
+        h->step(60);
+      }
+      REQUIRE(one_by_one.network().group_classes() == as_list.network().group_classes());
+      const bool classes = as_list.network().aggregated();
+      for (int i = 0; i < racks; ++i) {
+        CAPTURE(i);
+        if (classes)
+          REQUIRE(one_by_one.network().class_of_group(i) == as_list.network().class_of_group(i));
+        REQUIRE(same_bits(one_by_one.inlet_c(i), as_list.inlet_c(i)));
+        REQUIRE(same_bits(one_by_one.outlet_c(i), as_list.outlet_c(i)));
+        REQUIRE(
+            same_bits(as_list.network().heat({2 + 2 * i}), power_w[static_cast<std::size_t>(i)]));
       }
     }
-    if (k % 7 == 3) changed.push_back(changed.empty() ? 5u : changed.front());
-    long_lists += changed.size() > 64;
-    for (const std::uint32_t r : changed)
-      one_by_one.set_rack_power(static_cast<int>(r), power_w[r]);
-    as_list.set_rack_powers(changed, power_w);
-    for (DataHall* h : {&one_by_one, &as_list}) {
-      if (k == 100) network(*h).use_general_solver(true);
-      if (k == 110) network(*h).use_general_solver(false);
-      h->step(60);
-    }
-    REQUIRE(one_by_one.network().group_classes() == as_list.network().group_classes());
-    const bool classes = as_list.network().aggregated();
-    for (int i = 0; i < racks; ++i) {
-      CAPTURE(i);
-      if (classes)
-        REQUIRE(one_by_one.network().class_of_group(i) == as_list.network().class_of_group(i));
-      REQUIRE(same_bits(one_by_one.inlet_c(i), as_list.inlet_c(i)));
-      REQUIRE(same_bits(one_by_one.outlet_c(i), as_list.outlet_c(i)));
-      REQUIRE(same_bits(as_list.network().heat({2 + 2 * i}), power_w[static_cast<std::size_t>(i)]));
-    }
+    CHECK(long_lists >= 3);  // the first step sets every rack; jobs start and end together
+    const std::vector<std::uint32_t> bad{3, static_cast<std::uint32_t>(racks)};
+    CHECK_THROWS_AS(as_list.set_rack_powers(bad, power_w), std::out_of_range);
   }
-  CHECK(long_lists >= 3);  // the first step sets every rack; jobs start and end together
-  const std::vector<std::uint32_t> bad{3, 200};
-  CHECK_THROWS_AS(as_list.set_rack_powers(bad, power_w), std::out_of_range);
 }
 
 TEST_CASE("a list of racks is refused whole when one rack is past the hall or the powers") {
