@@ -404,7 +404,7 @@ bool Facility::step_zone(std::size_t z, sim::Time now, double dt_s, double room_
   zone.rejected_w = out.heat_rejected.value();
   zone.unmet_w = out.unmet_heat.value();
   if (out.over_capacity && !over_capacity_) {
-    std::string component = out.limiting_component;
+    std::string component(out.limiting_component);
     if (!zone.name.empty()) component += " of pool '" + zone.name + "'";
     over_capacity_ = CapacityReport{std::move(component), now, 0};
   }
