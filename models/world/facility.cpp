@@ -296,8 +296,14 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
   settle_hottest();
   update_to(now);
   outdoor_ = site_->conditions(now);
-  carbon_ = site_->carbon_intensity(now);
-  price_ = site_->price(now);
+  if (now >= carbon_until_) {
+    carbon_ = site_->carbon_intensity(now);
+    carbon_until_ = site_->carbon().next_change(now);
+  }
+  if (now >= price_until_) {
+    price_ = site_->price(now);
+    price_until_ = site_->price_next_change(now);
+  }
   if (!zones_.empty()) {
     // White-space losses (PDU losses, lighting) go to the zones in proportion to their IT.
     const double room_w = chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0;
