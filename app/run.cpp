@@ -506,6 +506,9 @@ private:
     if (now > duration_) return;
     const double dt_s = (now - last_rack_).seconds();
     const auto& racks = world_.racks();
+    // Both loops are vectorized two racks a pass; unrolled, the pass's pointer steps and test
+    // are shared by more racks (the 100k scenario's 3,136 racks, 35,040 samples a year).
+#pragma GCC unroll 4
     for (std::size_t i = 0; i < racks.size(); ++i) {
       const double energy_j = racks[i].energy_j;  // read once: the stores may alias it
       rack_row_[i] = (energy_j - rack_energy_[i]) / dt_s;
@@ -520,6 +523,7 @@ private:
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
     const auto accelerators = world_.racks_accelerators();
+#pragma GCC unroll 4
     for (std::size_t i = 0; i < racks.size(); ++i) {
       rack_row_[i] = accelerators[i].first;
       rack_clock_[i] = accelerators[i].second;

@@ -205,9 +205,15 @@ public:
       // The economizer is judged on what the tower reaches at full fan speed (YorkCalc at the
       // present wet-bulb and heat), not on its design approach.
       const double heat_w = in.heat_in().value() * condenser_per_heat_;
-      economizer_.step(now, supply_c + spec_.chw_delta_t.value(), supply_c,
-                       in.outdoor_wetbulb.value,
-                       tower_.full_fan_approach_k(heat_w, in.outdoor_wetbulb.value));
+      const double wetbulb_c = in.outdoor_wetbulb.value;
+      // A function of the heat and the wet-bulb alone: the last step's value where both are
+      // the last step's, bit for bit (no job changed and the weather held).
+      const std::uint64_t heat_b = std::bit_cast<std::uint64_t>(heat_w),
+                          wetbulb_b = std::bit_cast<std::uint64_t>(wetbulb_c);
+      if (!full_fan_ || ((full_fan_->heat_b ^ heat_b) | (full_fan_->wetbulb_b ^ wetbulb_b)) != 0)
+        full_fan_ = FullFan{heat_b, wetbulb_b, tower_.full_fan_approach_k(heat_w, wetbulb_c)};
+      economizer_.step(now, supply_c + spec_.chw_delta_t.value(), supply_c, wetbulb_c,
+                       full_fan_->approach_k);
     }
     // evaluate() reads the heat in, the wet- and dry-bulb, the economizer's mode and the
     // set-points, nothing else: where all are the previous step's, bit for bit (the weather
@@ -218,8 +224,8 @@ public:
                        std::bit_cast<std::uint64_t>(spec_.air.supply_air.value),
                        std::bit_cast<std::uint64_t>(spec_.chw_supply.value)},
                       spec_.economizer ? economizer_.mode() : EconomizerMode::off};
-    if (!last_ || !(last_->key == key)) last_ = Step{key, evaluate(in)};
-    return last_->out;
+    if (last_ && last_->key == key) return last_->out;
+    return evaluate_and_keep(key, in);
   }
 
   PlantOutputs evaluate(const PlantInputs& in) const override {
@@ -353,6 +359,18 @@ private:
     StepKey key;
     PlantOutputs out;
   };
+  // evaluate() made in the caller's return slot, and kept for the next step: one copy.
+  PlantOutputs evaluate_and_keep(const StepKey& key, const PlantInputs& in) {
+    PlantOutputs out = evaluate(in);
+    last_ = Step{key, out};
+    return out;
+  }
+  // The tower's full-fan approach the economizer was last judged on, and its inputs' bits
+  // (the heat to reject and the wet-bulb).
+  struct FullFan {
+    std::uint64_t heat_b, wetbulb_b;
+    double approach_k;
+  };
 
   ChilledWaterSpec spec_;
   double design_heat_w_;
@@ -368,6 +386,7 @@ private:
   // The heat capacity rates at design flow of the chilled water and the CRAHs' air, W/K.
   double chw_rate_w_per_k_, air_rate_w_per_k_;
   std::optional<Step> last_;
+  std::optional<FullFan> full_fan_;
 };
 
 const bool registered = CoolingPlantRegistry::add(

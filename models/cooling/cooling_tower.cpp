@@ -14,15 +14,7 @@ namespace joule::models::cooling {
 
 namespace {
 
-// YorkCalc coefficients c[k·9 + j·3 + i] of T_wb^i · T_r^j · LG^k (EnergyPlus Engineering
-// Reference, YorkCalc model; identical in Modelica Buildings yorkCalc).
-constexpr std::array<double, 27> yorkcalc_c = {
-    -0.359741205,     -0.055053608,      0.0023850432,     0.173926877,         -0.0248473764,
-    0.00048430224,    -0.005589849456,   0.0005770079712,  -0.00001342427256,   2.84765801111111,
-    -0.121765149,     0.0014599242,      1.680428651,      -0.0166920786,       -0.0007190532,
-    -0.025485194448,  0.0000487491696,   0.00002719234152, -0.0653766255555556, -0.002278167,
-    0.0002500254,     -0.0910565458,     0.00318176316,    0.000038621772,      -0.0034285382352,
-    0.00000856589904, -0.000001516821552};
+using detail::yorkcalc_c;
 
 // Σ_k |c_ijk|·8^k at [j·3 + i]: a term's magnitude at LG ≤ 8 summed over k, so that the
 // magnitude S of all 27 (cooling_tower.hpp) is nine products, |T_wb|^i · T_r^j times these.
@@ -35,8 +27,6 @@ constexpr std::array<double, 9> yorkcalc_magnitude = [] {
   return m;
 }();
 
-constexpr double wetbulb_min_c = -34.4, wetbulb_max_c = 26.7;
-constexpr double range_min_k = 1.1, range_max_k = 22.2;
 constexpr double lg_max = 8.0;
 
 }  // namespace
@@ -57,15 +47,6 @@ std::uint64_t detail::midpoint_bits(std::uint64_t lo_b, std::uint64_t hi_b) {
 
 std::span<const double, 27> yorkcalc_coefficients() {
   return yorkcalc_c;
-}
-
-YorkCalc::YorkCalc(double wetbulb_c, double range_k)
-    : w_(std::clamp(wetbulb_c, wetbulb_min_c, wetbulb_max_c)),
-      r_(std::clamp(range_k, range_min_k, range_max_k)) {
-  // The terms of LG⁰, in the order and with the products the full sum makes.
-  std::size_t k = 0;
-  for (const double rj : {1.0, r_, r_ * r_})
-    for (const double wi : {1.0, w_, w_ * w_}) at_lg0_ += yorkcalc_c[k++] * 1.0 * rj * wi;
 }
 
 // The collected form and the magnitude of every term at LG ≤ 8 (see the header).
@@ -181,15 +162,6 @@ double CoolingTower::range_k(double heat_w) const {
 
 double CoolingTower::full_fan_approach_k(double heat_w, double wetbulb_c) const {
   return YorkCalc(wetbulb_c, range_k(heat_w)).approach_k(design_lg_products_);
-}
-
-double CoolingTower::basin_heater_w(double drybulb_c) const {
-  return design_.basin_w_per_k_per_w * design_.heat_w *
-         std::max(0.0, design_.basin_setpoint_c - drybulb_c);
-}
-
-double CoolingTower::fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const {
-  return std::max(wetbulb_c + design_.approach_k, floor_c);
 }
 
 double CoolingTower::leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const {

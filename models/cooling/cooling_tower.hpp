@@ -48,8 +48,11 @@
 // | drift              | 0.001 %       | DOE FEMP, modern drift eliminators                    |
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <vector>
 
@@ -79,6 +82,23 @@ struct TowerOperation {
 double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg);
 // Its 27 coefficients c_ijk, at [k·9 + j·3 + i].
 std::span<const double, 27> yorkcalc_coefficients();
+
+namespace detail {
+// YorkCalc coefficients c[k·9 + j·3 + i] of T_wb^i · T_r^j · LG^k (EnergyPlus Engineering
+// Reference, YorkCalc model; identical in Modelica Buildings yorkCalc).
+inline constexpr std::array<double, 27> yorkcalc_c = {
+    -0.359741205,     -0.055053608,      0.0023850432,     0.173926877,         -0.0248473764,
+    0.00048430224,    -0.005589849456,   0.0005770079712,  -0.00001342427256,   2.84765801111111,
+    -0.121765149,     0.0014599242,      1.680428651,      -0.0166920786,       -0.0007190532,
+    -0.025485194448,  0.0000487491696,   0.00002719234152, -0.0653766255555556, -0.002278167,
+    0.0002500254,     -0.0910565458,     0.00318176316,    0.000038621772,      -0.0034285382352,
+    0.00000856589904, -0.000001516821552};
+
+// The correlation's bounds on the wet-bulb and the range.
+inline constexpr double yorkcalc_wetbulb_min_c = -34.4, yorkcalc_wetbulb_max_c = 26.7;
+inline constexpr double yorkcalc_range_min_k = 1.1, yorkcalc_range_max_k = 22.2;
+}  // namespace detail
+
 // The same at a fixed wet-bulb and range, for a search over LG (the tower's fan speed): the
 // nine terms without LG, which lead the sum, are added once; approach_k(lg) then adds the
 // other eighteen in the same order, so it returns yorkcalc_approach_k's bits.
@@ -98,7 +118,15 @@ std::span<const double, 27> yorkcalc_coefficients();
 // would; the search evaluates the sum only for the probes nearer (about one a search).
 class YorkCalc {
 public:
-  YorkCalc(double wetbulb_c, double range_k);
+  // Inline: a chilled-water plant's step builds three (full fan, the leaving water, operate()).
+  YorkCalc(double wetbulb_c, double range_k)
+      : w_(std::clamp(wetbulb_c, detail::yorkcalc_wetbulb_min_c, detail::yorkcalc_wetbulb_max_c)),
+        r_(std::clamp(range_k, detail::yorkcalc_range_min_k, detail::yorkcalc_range_max_k)) {
+    // The terms of LG⁰, in the order and with the products the full sum makes.
+    std::size_t k = 0;
+    for (const double rj : {1.0, r_, r_ * r_})
+      for (const double wi : {1.0, w_, w_ * w_}) at_lg0_ += detail::yorkcalc_c[k++] * 1.0 * rj * wi;
+  }
   double approach_k(double lg) const;
   // The same at an LG given by its eighteen products c_ijk · LG^k (k = 1, 2, in the sum's order:
   // lg_products()), the first factor of each term, made once for an LG used again and again
@@ -131,10 +159,16 @@ public:
   // wherever the fans hold it (slower or cycling), the full-speed water where they cannot.
   double leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const;
   // The fixed-approach setpoint: design approach above the wet-bulb, never below `floor_c`.
-  double fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const;
+  double fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const {
+    return std::max(wetbulb_c + design_.approach_k, floor_c);
+  }
   // Approach at full fan speed rejecting `heat_w` at this wet-bulb.
   double full_fan_approach_k(double heat_w, double wetbulb_c) const;
-  double basin_heater_w(double drybulb_c) const;
+  // The basin heaters' power below their setpoint (inline: once a plant evaluation).
+  double basin_heater_w(double drybulb_c) const {
+    return design_.basin_w_per_k_per_w * design_.heat_w *
+           std::max(0.0, design_.basin_setpoint_c - drybulb_c);
+  }
   double design_fan_power_w() const { return design_fan_w_; }
   // Liquid-to-gas ratio at design flows (solved so the correlation meets the design approach).
   double design_lg() const { return lg_design_; }

@@ -2,11 +2,6 @@
 
 namespace joule::models::cooling {
 
-void PlantOutputs::total_up() {
-  power = sim::Watts{0};
-  for (const auto& p : component_power) power += p;
-}
-
 std::unique_ptr<CoolingPlant> make_cooling_plant(const sim::ParamNode* node,
                                                  const PlantSizing& sizing) {
   std::string type = "chilled-water";

@@ -72,7 +72,9 @@ struct PlantOutputs {
   EconomizerMode economizer = EconomizerMode::off;
   double free_cooling_fraction = 0;  // share of the heat removed without compressors
   bool over_capacity = false;
-  std::string limiting_component;  // which part ran out of capacity ("" when none)
+  // Which part ran out of capacity ("" when none): a static name, so the outputs copy as plain
+  // values (a plant step returns them from its cache, the facility reads them at every step).
+  std::string_view limiting_component;
   // CRAH supply and the servers' airflow (air_handler.hpp); NaN for plants without CRAHs.
   double crah_airflow_m3_s = std::numeric_limits<double>::quiet_NaN();
   double server_airflow_m3_s = std::numeric_limits<double>::quiet_NaN();
@@ -80,8 +82,11 @@ struct PlantOutputs {
 
   sim::Watts& operator[](Component c) { return component_power[static_cast<std::size_t>(c)]; }
   sim::Watts operator[](Component c) const { return component_power[static_cast<std::size_t>(c)]; }
-  // Sets `power` to the sum of the breakdown.
-  void total_up();
+  // Sets `power` to the sum of the breakdown (inline: once a plant evaluation).
+  void total_up() {
+    power = sim::Watts{0};
+    for (const auto& p : component_power) power += p;
+  }
 };
 
 // What a plant's cold plates take, and the coolant they run on (NaN: no cold plates).

@@ -86,9 +86,4 @@ Setpoints clamp_setpoints(const Setpoints& want, const Setpoints& now, const Set
   return held;
 }
 
-double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k) {
-  if (unmet_w <= 0 || capacity_rate_w_per_k <= 0) return setpoint_c;
-  return setpoint_c + unmet_w / capacity_rate_w_per_k;
-}
-
 }  // namespace joule::models::cooling::detail

@@ -40,7 +40,11 @@ Setpoints clamp_setpoints(const Setpoints& want, const Setpoints& now, const Set
                           const Setpoints& hi);
 
 // Supply temperature after the plant fails to remove `unmet_w` from a stream carrying
-// `capacity_rate_w_per_k` (m_dot·cp): the stream warms by unmet / rate.
-double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k);
+// `capacity_rate_w_per_k` (m_dot·cp): the stream warms by unmet / rate. Inline: a plant's
+// evaluation takes one or two.
+inline double warmed_by_unmet(double setpoint_c, double unmet_w, double capacity_rate_w_per_k) {
+  if (unmet_w <= 0 || capacity_rate_w_per_k <= 0) return setpoint_c;
+  return setpoint_c + unmet_w / capacity_rate_w_per_k;
+}
 
 }  // namespace joule::models::cooling::detail

@@ -36,12 +36,7 @@ Pump::Pump(const PumpDesign& design)
     : design_(design),
       design_flow_m3_s_(design.heat_w /
                         (rho_water_kg_per_m3 * cp_water_j_per_kg_k * design.delta_t_k)),
-      design_power_w_(design_flow_m3_s_ * design.head_pa / design.efficiency) {}
-
-double Pump::power_w(double heat_w) const {
-  if (heat_w <= 0 || design_.heat_w <= 0) return 0.0;
-  const double plr = heat_w / design_.heat_w;
-  return design_power_w_ * std::max(0.0, pump_curve(design_.control)(plr));
-}
+      design_power_w_(design_flow_m3_s_ * design.head_pa / design.efficiency),
+      curve_(pump_curve(design.control)) {}
 
 }  // namespace joule::models::cooling

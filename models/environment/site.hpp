@@ -158,6 +158,11 @@ public:
   }
   // The energy price at t: time-of-use, the hourly series or the flat price (0 without any).
   sim::UsdPerJoule price(sim::Time t) const;
+  // Until when price(t)'s value holds: the hourly series' next hour (Time::max() when flat); t
+  // itself under time-of-use (read again at every instant).
+  sim::Time price_next_change(sim::Time t) const {
+    return tariff_.periods.empty() ? price_.next_change(t) : t;
+  }
   // Whether the scenario names an energy price (flat, hourly or time-of-use).
   bool has_price() const { return has_price_; }
   const TariffSpec& tariff() const { return tariff_; }

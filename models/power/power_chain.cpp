@@ -112,11 +112,8 @@ ChainBreakdown PowerChain::evaluate(double it_w, double cooling_w, double other_
   return b;
 }
 
-ChainBreakdown PowerChain::evaluate_limited(double it_w, double cooling_w, double other_w,
-                                            double pv_available_w, double battery_w) const {
-  // Without a limit the breakdown is evaluate()'s, made in place (one evaluation a change of
-  // the IT power and a step: no copy of it on the way out).
-  if (!spec_.export_limit) return evaluate(it_w, cooling_w, other_w, pv_available_w, battery_w);
+ChainBreakdown PowerChain::evaluate_curtailed(double it_w, double cooling_w, double other_w,
+                                              double pv_available_w, double battery_w) const {
   ChainBreakdown b = evaluate(it_w, cooling_w, other_w, pv_available_w, battery_w);
   if (b.grid_w >= -spec_.export_limit->value()) return b;
   // grid(pv) is continuous and strictly decreasing: bisect for grid = −limit, keeping the

@@ -93,9 +93,14 @@ public:
   ChainBreakdown evaluate(double it_w, double cooling_w, double other_w, double pv_w,
                           double battery_w) const;
   // As evaluate() with `pv_available_w` of PV, curtailed so that the export stays within
-  // `export_limit`; the breakdown's pv_w is the PV used (available − curtailed).
+  // `export_limit`; the breakdown's pv_w is the PV used (available − curtailed). Without a
+  // limit, evaluate()'s breakdown itself, inline (the facility's one evaluation at each change
+  // of the IT power and each step: no call in between).
   ChainBreakdown evaluate_limited(double it_w, double cooling_w, double other_w,
-                                  double pv_available_w, double battery_w) const;
+                                  double pv_available_w, double battery_w) const {
+    if (!spec_.export_limit) return evaluate(it_w, cooling_w, other_w, pv_available_w, battery_w);
+    return evaluate_curtailed(it_w, cooling_w, other_w, pv_available_w, battery_w);
+  }
 
   double pdu_loss_w(double it_w) const;
   double other_load_w() const { return spec_.other_load.value(); }
@@ -109,6 +114,10 @@ public:
   const PowerChainSpec& spec() const { return spec_; }
 
 private:
+  // evaluate_limited() under an export limit.
+  ChainBreakdown evaluate_curtailed(double it_w, double cooling_w, double other_w,
+                                    double pv_available_w, double battery_w) const;
+
   PowerChainSpec spec_;
   UpsSystem ups_;
   Transformer transformer_;

@@ -296,8 +296,14 @@ void Facility::step(sim::Time now, sim::Time dt, const std::vector<double>& rack
   settle_hottest();
   update_to(now);
   outdoor_ = site_->conditions(now);
-  carbon_ = site_->carbon_intensity(now);
-  price_ = site_->price(now);
+  if (now >= carbon_until_) {
+    carbon_ = site_->carbon_intensity(now);
+    carbon_until_ = site_->carbon().next_change(now);
+  }
+  if (now >= price_until_) {
+    price_ = site_->price(now);
+    price_until_ = site_->price_next_change(now);
+  }
   if (!zones_.empty()) {
     // White-space losses (PDU losses, lighting) go to the zones in proportion to their IT.
     const double room_w = chain_ ? breakdown_.pdu_loss_w + support_->lighting_w() : 0.0;
@@ -404,7 +410,7 @@ bool Facility::step_zone(std::size_t z, sim::Time now, double dt_s, double room_
   zone.rejected_w = out.heat_rejected.value();
   zone.unmet_w = out.unmet_heat.value();
   if (out.over_capacity && !over_capacity_) {
-    std::string component = out.limiting_component;
+    std::string component(out.limiting_component);
     if (!zone.name.empty()) component += " of pool '" + zone.name + "'";
     over_capacity_ = CapacityReport{std::move(component), now, 0};
   }

@@ -315,6 +315,9 @@ private:
   double plant_rejected_w_ = 0, room_cooling_w_ = 0, block_heater_w_ = 0;
   sim::CarbonIntensity carbon_{0};
   sim::UsdPerJoule price_{0};
+  // step() reads the carbon intensity and the price again from these instants on (the next
+  // hour of their series): between, they are the same values.
+  sim::Time carbon_until_ = sim::Time::zero(), price_until_ = sim::Time::zero();
   // Grid imports × carbon intensity and net energy × price (power/grid.hpp).
   power::GridMeter meter_;
   power::DemandMeter demand_;

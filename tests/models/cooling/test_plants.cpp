@@ -349,3 +349,42 @@ TEST_CASE(
   CHECK(switched.economizer != EconomizerMode::off);
   CHECK(switched[Component::chillers] < last[Component::chillers]);
 }
+
+TEST_CASE("chilled-water plant: the economizer is judged at each step's own heat and wet-bulb") {
+  // step() keeps the tower's full-fan approach for a step whose heat and wet-bulb are the last
+  // step's bits. A fresh plant's first step takes the economizer's mode at once: the warmest
+  // wet-bulb at which it is on, at a given heat, is found that way, unaffected by any earlier
+  // step. A plant that stepped at another wet-bulb (or heat) first, twenty minutes before (the
+  // dwell), must then judge a wet-bulb just above it as the fresh plant does: off.
+  const std::string yaml = "type: chilled-water\neconomizer: water-side\n";
+  const auto mode_at_first_step = [&](double it_fraction, double wetbulb_c) {
+    return build(yaml)
+        ->step(sim::Time::zero(), inputs(it_fraction, wetbulb_c + 5, wetbulb_c))
+        .economizer;
+  };
+  const auto warmest_on_c = [&](double it_fraction) {
+    double on_c = -20, off_c = 20;  // on and off at the ends, checked
+    REQUIRE(mode_at_first_step(it_fraction, on_c) != EconomizerMode::off);
+    REQUIRE(mode_at_first_step(it_fraction, off_c) == EconomizerMode::off);
+    for (int i = 0; i < 60; ++i) {
+      const double mid_c = 0.5 * (on_c + off_c);
+      (mode_at_first_step(it_fraction, mid_c) != EconomizerMode::off ? on_c : off_c) = mid_c;
+    }
+    return off_c;  // the coldest wet-bulb found off
+  };
+  // The wet-bulb moves, the heat holds: a warmer wet-bulb first (a smaller full-fan approach,
+  // which would turn the economizer on just above the threshold), then just above it.
+  const double off_c = warmest_on_c(0.8);
+  auto plant = build(yaml);
+  CHECK(plant->step(sim::Time::zero(), inputs(0.8, off_c + 10, off_c + 5)).economizer ==
+        EconomizerMode::off);
+  CHECK(plant->step(sim::minutes(20), inputs(0.8, off_c + 5, off_c)).economizer ==
+        EconomizerMode::off);
+  // The heat moves, the wet-bulb holds: less heat first (a smaller approach: on at once), then
+  // the full heat just above its threshold, after the dwell.
+  plant = build(yaml);
+  CHECK(plant->step(sim::Time::zero(), inputs(0.2, off_c + 5, off_c)).economizer !=
+        EconomizerMode::off);
+  CHECK(plant->step(sim::minutes(20), inputs(0.8, off_c + 5, off_c)).economizer ==
+        EconomizerMode::off);
+}

@@ -214,3 +214,48 @@ TEST_CASE("one cooling zone's totals are the facility's, its cooling the plant's
   CHECK(t.cooling_j - z.cooling_j == doctest::Approx(t.room_cooling_j));
   CHECK(t.room_cooling_j > 0);
 }
+
+TEST_CASE("the facility's carbon intensity and price are the site's at every step") {
+  // step() reads them again only from the next hour of their series on (a time-of-use price at
+  // every step). Steps of 7, 12 and 23 minutes over two days (one on the hour every seven
+  // hours): every step's values must be the site's at that instant.
+  const auto check_steps = [](const std::string& price) {
+    world::Facility f = [&] {
+      const sim::ParamNode site = io::parse_yaml_text(
+          "{weather: data/weather/USA_VA_Leesburg.Exec.epw, start: 2023-07-10T00:00, "
+          "carbon: data/carbon/US-MIDA-PJM_2023_hourly.csv, " +
+              price + "}",
+          "site.yaml");
+      const sim::ParamNode chain = io::parse_yaml_text("{}", "chain.yaml");
+      world::FacilitySections s;
+      s.site = &site;
+      s.power_chain = &chain;
+      world::FacilityDesign design;
+      design.it_w = 5e6;
+      design.chip_heat_w = 3e6;
+      design.racks = 1;
+      return world::Facility(world::facility_spec(s, scenarios, sim::days(2), design), design);
+    }();
+    const std::vector<double> rack_w(1, 0.0);
+    const environment::Site& site = *f.site();
+    int steps = 0, moved = 0;
+    double last_carbon = -1, last_price = -1;
+    for (sim::Time now = sim::Time::zero(); now < sim::days(2); ++steps) {
+      const sim::Time dt = sim::minutes(steps % 3 == 0 ? 7 : steps % 3 == 1 ? 12 : 23);
+      f.set_it(now, 3e6, 1.8e6);
+      f.control_step(now, dt, rack_w);
+      CHECK(f.carbon_intensity().value() == site.carbon_intensity(now).value());
+      CHECK(f.price().value() == site.price(now).value());
+      moved += f.carbon_intensity().value() != last_carbon || f.price().value() != last_price;
+      last_carbon = f.carbon_intensity().value();
+      last_price = f.price().value();
+      now += dt;
+    }
+    CHECK(steps == 207);
+    CHECK(moved > 40);  // the values do move, about once an hour
+  };
+  check_steps("price: data/prices/US-MIDA-PJM_2023.csv");
+  check_steps(
+      "tariff: {off_peak: 60 USD/MWh, energy: [{price: 180 USD/MWh, hours: 16-21}, {price: 40 "
+      "USD/MWh, hours: 22-6}]}");
+}
