@@ -1244,7 +1244,22 @@ void ThermalNetwork::solve_blocks() {
   }
   // Hubs: (A_hh − Σ A_hg G_g) x_h = b_h − Σ A_hg y_g
   bool hubs_moved = false;
-  if (h > 0) {
+  if (h == 1) {
+    // One hub: its boundary terms summed in a register (b.rh's fill was a call to memset at
+    // every step; the same additions from +0 in the same order), and the solve written out (no
+    // temporaries to allocate at every step).
+    double rh = 0;
+    for (const int k : b.hub_boundary_links) {
+      const LinkData& l = links_[static_cast<std::size_t>(k)];
+      rh += l.value * boundary_c_[static_cast<std::size_t>(l.b)];
+    }
+    const auto node = static_cast<std::size_t>(b.hub_node[0]);
+    const double x = solve_one_by_one(
+        b.schur, (rh + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) - sum[0]);
+    hubs_moved = bits_of(b.xh[0]) != bits_of(x);
+    b.xh[0] = x;
+    temp_c_[node] = x;
+  } else if (h > 0) {
     std::fill(b.rh.begin(), b.rh.end(), 0.0);
     for (const int k : b.hub_boundary_links) {
       const LinkData& l = links_[static_cast<std::size_t>(k)];
@@ -1257,19 +1272,11 @@ void ThermalNetwork::solve_blocks() {
           (b.rh[static_cast<std::size_t>(k)] + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) -
           sum[static_cast<std::size_t>(k)];
     }
-    // One hub: the solve written out (no temporaries to allocate at every step).
-    if (h == 1) {
-      const double x = solve_one_by_one(b.schur, b.r[0]);
-      hubs_moved = bits_of(b.xh[0]) != bits_of(x);
-      b.xh[0] = x;
-      temp_c_[static_cast<std::size_t>(b.hub_node[0])] = x;
-    } else {
-      const Eigen::VectorXd xh = b.schur.solve(b.r);
-      for (int k = 0; k < h; ++k) {
-        hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
-        b.xh[static_cast<std::size_t>(k)] = xh[k];
-        temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
-      }
+    const Eigen::VectorXd xh = b.schur.solve(b.r);
+    for (int k = 0; k < h; ++k) {
+      hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
+      b.xh[static_cast<std::size_t>(k)] = xh[k];
+      temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
     }
   }
   // x_g = y_g − G_g x_h for the classes solved, or for every class when x_h moved and some
