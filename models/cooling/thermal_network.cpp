@@ -919,6 +919,7 @@ void ThermalNetwork::build_classes() {
   b.state_key.clear();
   b.term.clear();
   b.pending.clear();
+  b.relisted = 0;
   b.all_pending = true;
   b.rekeyed.clear();
   b.index_valid = false;
@@ -964,6 +965,7 @@ void ThermalNetwork::drop_classes() {
   b.state_key.clear();
   b.term.clear();
   b.pending.clear();
+  b.relisted = 0;
   b.all_pending = true;
   b.rekeyed.clear();
   b.index_valid = false;
@@ -1157,7 +1159,7 @@ void ThermalNetwork::solve_blocks() {
   double* const terms = b.term.data();
   if (b.work.size() < slots) b.work.resize(slots);
   int* const work = b.work.data();
-  std::size_t works = 0;
+  std::size_t works = 0, relisted = b.relisted;
   const auto solve_y = [&](auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     const int hs = fixed_h > 0 ? fixed_h : h;
@@ -1202,13 +1204,17 @@ void ThermalNetwork::solve_blocks() {
         solve(static_cast<int>(id), c);
       }
     } else {
-      for (const int id : b.pending) {
-        if (static_cast<std::size_t>(id) >= slots) continue;
+      const auto take = [&](int id) {
+        if (static_cast<std::size_t>(id) >= slots) return;
         Class& c = classes[static_cast<std::size_t>(id)];
-        if (!c.listed) continue;
+        if (!c.listed) return;
         c.listed = false;
         solve(id, c);
-      }
+      };
+      // The last solve's list is read from `work` as `work` is written: a class is written at
+      // or before the entry it was read from.
+      for (std::size_t i = 0; i < relisted; ++i) take(work[i]);
+      for (const int id : b.pending) take(id);
     }
   };
   if (racks)
@@ -1308,9 +1314,16 @@ void ThermalNetwork::solve_blocks() {
       keys[static_cast<std::size_t>(id)] = state_hash(c, m);
       b.rekeyed.push_back(id);
     }
-    // At its fixed point (x = t, y from this t) a class rests until an input moves.
-    if (moved || zero) list_once(c, id, b.pending);
+    // At its fixed point (x = t, y from this t) a class rests until an input moves. A class
+    // listed here goes into `work`, over the entry it was read from or one before it (by the
+    // pending list's pushes, the compiler loaded the vector's end and capacity from memory
+    // for every class: the class's flags are bytes, which may alias them).
+    if ((moved || zero) && !c.listed) {
+      c.listed = true;
+      work[relisted++] = id;
+    }
   };
+  relisted = 0;
   const auto solve_xs = [&](auto group_size, auto hub_count) {
     if (every) {
       for (std::size_t id = 0; id < slots; ++id)
@@ -1323,6 +1336,7 @@ void ThermalNetwork::solve_blocks() {
     solve_xs(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
   else
     solve_xs(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
+  b.relisted = relisted;
 }
 
 void ThermalNetwork::solve_steady() {
