@@ -1130,8 +1130,14 @@ void ThermalNetwork::solve_blocks() {
   const int h = b.hubs;
   const auto hubs = static_cast<std::size_t>(h);
   if (!incremental_) b.all_pending = true;
+  // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
+  // fixed, and for any sizes: the same operations in the same order either way. `sees_hubs`:
+  // some class's x depends on x_h (G ≠ 0). Both are found in the one pass over the types.
+  bool racks = h == 1, sees_hubs = false;
   for (Type& t : b.types) {
     if (t.count == 0) continue;
+    racks = racks && t.size == 2;
+    sees_hubs = sees_hubs || (t.count > 0 && !t.g_zero);
     std::array<double, max_group> rhs{};
     for (const BoundaryTerm& term : t.boundary)
       rhs[static_cast<std::size_t>(term.local)] +=
@@ -1141,10 +1147,6 @@ void ThermalNetwork::solve_blocks() {
       b.all_pending = true;
     }
   }
-  // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
-  // fixed, and for any sizes: the same operations in the same order either way.
-  bool racks = h == 1;
-  for (const Type& t : b.types) racks = racks && (t.count == 0 || t.size == 2);
   int solved = 0;
   // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
   // its count moved (an empty class's terms are 0). Each is solved as it is taken off the
@@ -1290,7 +1292,7 @@ void ThermalNetwork::solve_blocks() {
   bool every = false;
   if (hubs_moved) {
     for (int k = 0; k < h; ++k) every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
-    for (const Type& t : b.types) every = every || (t.count > 0 && !t.g_zero);
+    every = every || sees_hubs;
   }
   const double* const xh = b.xh.data();
   std::uint64_t* const keys = b.state_key.data();
