@@ -46,6 +46,14 @@ DataHallDesign five_positions(int racks) {
   return d;
 }
 
+// Every rack's inlet and outlet the same to the bit in halls `a` and `b`.
+bool same_racks(const DataHall& a, const DataHall& b, int racks) {
+  bool same = true;
+  for (int i = 0; i < racks; ++i)
+    same = same && same_bits(a.inlet_c(i), b.inlet_c(i)) && same_bits(a.outlet_c(i), b.outlet_c(i));
+  return same;
+}
+
 }  // namespace
 
 TEST_CASE("aggregated block solve gives SparseLU's temperatures while racks change classes") {
@@ -188,11 +196,7 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
     const ThermalNetwork &a = skip.network(), &b = full.network();
     REQUIRE(a.aggregated() == b.aggregated());
     CHECK(same_bits(skip.return_c(), full.return_c()));
-    bool same = true;
-    for (int i = 0; i < racks; ++i)
-      same = same && same_bits(skip.inlet_c(i), full.inlet_c(i)) &&
-             same_bits(skip.outlet_c(i), full.outlet_c(i));
-    CHECK(same);
+    CHECK(same_racks(skip, full, racks));
     if (a.aggregated()) {
       CHECK(a.group_classes() == b.group_classes());
       bool same_classes = a.class_slots() == b.class_slots();
@@ -505,11 +509,7 @@ TEST_CASE("classes at rest take a moved room temperature when their racks see th
       h->step(60);
     }
     CHECK(same_bits(skip.return_c(), full.return_c()));
-    bool same = true;
-    for (int i = 0; i < racks; ++i)
-      same = same && same_bits(skip.inlet_c(i), full.inlet_c(i)) &&
-             same_bits(skip.outlet_c(i), full.outlet_c(i));
-    CHECK(same);
+    CHECK(same_racks(skip, full, racks));
     quiet_steps += k < 150 && skip.network().classes_solved() == 0;
   }
   CHECK(quiet_steps > 10);
