@@ -919,6 +919,7 @@ void ThermalNetwork::build_classes() {
   b.state_key.clear();
   b.term.clear();
   b.pending.clear();
+  b.relisted = 0;
   b.all_pending = true;
   b.rekeyed.clear();
   b.index_valid = false;
@@ -964,6 +965,7 @@ void ThermalNetwork::drop_classes() {
   b.state_key.clear();
   b.term.clear();
   b.pending.clear();
+  b.relisted = 0;
   b.all_pending = true;
   b.rekeyed.clear();
   b.index_valid = false;
@@ -1128,8 +1130,14 @@ void ThermalNetwork::solve_blocks() {
   const int h = b.hubs;
   const auto hubs = static_cast<std::size_t>(h);
   if (!incremental_) b.all_pending = true;
+  // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
+  // fixed, and for any sizes: the same operations in the same order either way. `sees_hubs`:
+  // some class's x depends on x_h (G ≠ 0). Both are found in the one pass over the types.
+  bool racks = h == 1, sees_hubs = false;
   for (Type& t : b.types) {
     if (t.count == 0) continue;
+    racks = racks && t.size == 2;
+    sees_hubs = sees_hubs || (t.count > 0 && !t.g_zero);
     std::array<double, max_group> rhs{};
     for (const BoundaryTerm& term : t.boundary)
       rhs[static_cast<std::size_t>(term.local)] +=
@@ -1139,10 +1147,6 @@ void ThermalNetwork::solve_blocks() {
       b.all_pending = true;
     }
   }
-  // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
-  // fixed, and for any sizes: the same operations in the same order either way.
-  bool racks = h == 1;
-  for (const Type& t : b.types) racks = racks && (t.count == 0 || t.size == 2);
   int solved = 0;
   // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
   // its count moved (an empty class's terms are 0). Each is solved as it is taken off the
@@ -1157,7 +1161,7 @@ void ThermalNetwork::solve_blocks() {
   double* const terms = b.term.data();
   if (b.work.size() < slots) b.work.resize(slots);
   int* const work = b.work.data();
-  std::size_t works = 0;
+  std::size_t works = 0, relisted = b.relisted;
   const auto solve_y = [&](auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     const int hs = fixed_h > 0 ? fixed_h : h;
@@ -1202,13 +1206,17 @@ void ThermalNetwork::solve_blocks() {
         solve(static_cast<int>(id), c);
       }
     } else {
-      for (const int id : b.pending) {
-        if (static_cast<std::size_t>(id) >= slots) continue;
+      const auto take = [&](int id) {
+        if (static_cast<std::size_t>(id) >= slots) return;
         Class& c = classes[static_cast<std::size_t>(id)];
-        if (!c.listed) continue;
+        if (!c.listed) return;
         c.listed = false;
         solve(id, c);
-      }
+      };
+      // The last solve's list is read from `work` as `work` is written: a class is written at
+      // or before the entry it was read from.
+      for (std::size_t i = 0; i < relisted; ++i) take(work[i]);
+      for (const int id : b.pending) take(id);
     }
   };
   if (racks)
@@ -1244,7 +1252,22 @@ void ThermalNetwork::solve_blocks() {
   }
   // Hubs: (A_hh − Σ A_hg G_g) x_h = b_h − Σ A_hg y_g
   bool hubs_moved = false;
-  if (h > 0) {
+  if (h == 1) {
+    // One hub: its boundary terms summed in a register (b.rh's fill was a call to memset at
+    // every step; the same additions from +0 in the same order), and the solve written out (no
+    // temporaries to allocate at every step).
+    double rh = 0;
+    for (const int k : b.hub_boundary_links) {
+      const LinkData& l = links_[static_cast<std::size_t>(k)];
+      rh += l.value * boundary_c_[static_cast<std::size_t>(l.b)];
+    }
+    const auto node = static_cast<std::size_t>(b.hub_node[0]);
+    const double x = solve_one_by_one(
+        b.schur, (rh + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) - sum[0]);
+    hubs_moved = bits_of(b.xh[0]) != bits_of(x);
+    b.xh[0] = x;
+    temp_c_[node] = x;
+  } else if (h > 0) {
     std::fill(b.rh.begin(), b.rh.end(), 0.0);
     for (const int k : b.hub_boundary_links) {
       const LinkData& l = links_[static_cast<std::size_t>(k)];
@@ -1257,19 +1280,11 @@ void ThermalNetwork::solve_blocks() {
           (b.rh[static_cast<std::size_t>(k)] + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) -
           sum[static_cast<std::size_t>(k)];
     }
-    // One hub: the solve written out (no temporaries to allocate at every step).
-    if (h == 1) {
-      const double x = solve_one_by_one(b.schur, b.r[0]);
-      hubs_moved = bits_of(b.xh[0]) != bits_of(x);
-      b.xh[0] = x;
-      temp_c_[static_cast<std::size_t>(b.hub_node[0])] = x;
-    } else {
-      const Eigen::VectorXd xh = b.schur.solve(b.r);
-      for (int k = 0; k < h; ++k) {
-        hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
-        b.xh[static_cast<std::size_t>(k)] = xh[k];
-        temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
-      }
+    const Eigen::VectorXd xh = b.schur.solve(b.r);
+    for (int k = 0; k < h; ++k) {
+      hubs_moved = hubs_moved || bits_of(b.xh[static_cast<std::size_t>(k)]) != bits_of(xh[k]);
+      b.xh[static_cast<std::size_t>(k)] = xh[k];
+      temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
     }
   }
   // x_g = y_g − G_g x_h for the classes solved, or for every class when x_h moved and some
@@ -1277,7 +1292,7 @@ void ThermalNetwork::solve_blocks() {
   bool every = false;
   if (hubs_moved) {
     for (int k = 0; k < h; ++k) every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
-    for (const Type& t : b.types) every = every || (t.count > 0 && !t.g_zero);
+    every = every || sees_hubs;
   }
   const double* const xh = b.xh.data();
   std::uint64_t* const keys = b.state_key.data();
@@ -1301,9 +1316,16 @@ void ThermalNetwork::solve_blocks() {
       keys[static_cast<std::size_t>(id)] = state_hash(c, m);
       b.rekeyed.push_back(id);
     }
-    // At its fixed point (x = t, y from this t) a class rests until an input moves.
-    if (moved || zero) list_once(c, id, b.pending);
+    // At its fixed point (x = t, y from this t) a class rests until an input moves. A class
+    // listed here goes into `work`, over the entry it was read from or one before it (by the
+    // pending list's pushes, the compiler loaded the vector's end and capacity from memory
+    // for every class: the class's flags are bytes, which may alias them).
+    if ((moved || zero) && !c.listed) {
+      c.listed = true;
+      work[relisted++] = id;
+    }
   };
+  relisted = 0;
   const auto solve_xs = [&](auto group_size, auto hub_count) {
     if (every) {
       for (std::size_t id = 0; id < slots; ++id)
@@ -1316,6 +1338,7 @@ void ThermalNetwork::solve_blocks() {
     solve_xs(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
   else
     solve_xs(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
+  b.relisted = relisted;
 }
 
 void ThermalNetwork::solve_steady() {

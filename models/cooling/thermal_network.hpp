@@ -386,7 +386,10 @@ private:
     std::vector<double> term;
     // Classes to solve at the next step (a state, count or type that changed, or not yet at
     // their fixed point); every class when `all_pending`. May hold an id twice or a freed one.
+    // The last solve's classes come first, as work[0, relisted) (solve_blocks() lists them
+    // there, not through `pending`), then `pending`: the order in which they were listed.
     std::vector<int> pending, work;
+    std::size_t relisted = 0;
     bool all_pending = true;
     int solved = 0;  // classes solved at the last step
     // Open addressing of the live classes by state hash, kept from one merge to the next
