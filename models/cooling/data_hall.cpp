@@ -35,9 +35,6 @@ const sim::ModelDoc& hall_doc() {
 
 namespace {
 const bool hall_documented = (hall_doc(), true);
-// From this many racks take_moved_inlets() asks for the moved racks' records and links before
-// it reads them, as ThermalNetwork::set_groups_heat() does from as many groups (its comment).
-constexpr std::size_t ask_ahead_racks = 8192;
 }  // namespace
 
 HallLayout hall_layout(const sim::ParamReader& r) {
@@ -260,7 +257,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     const int rack_count = racks();
     InletWatch::RackState* const rack_state = w.rack.data();
     // A hall of fewer racks keeps their records and links in the caches: no asking ahead.
-    const bool ask_ahead = identity && racks_.size() >= ask_ahead_racks;
+    const bool ask_ahead = identity && racks_.size() >= ask_ahead_groups;
     for (std::size_t i = 0; i < moves; ++i) {
       if (ask_ahead && i % chunk == 0) {
         for (std::size_t k = i; k < std::min(moves, i + chunk); ++k) {

@@ -334,14 +334,6 @@ std::optional<ThermalNetwork::Blocks> ThermalNetwork::block_pattern(
 
 namespace {
 
-// From this many groups set_groups_heat() asks for a chunk of groups before setting them, and
-// for a splitting group's list neighbours a few groups ahead: the 1M hall's per-group arrays
-// (31,250 racks) lie beyond the caches, and asking ahead paid there. Below it (~36 bytes a group
-// at 8,192 groups: 288 KB) the arrays stay in the caches, and the requests were instructions
-// only: half of set_groups_heat()'s a group. DataHall::take_moved_inlets() asks ahead from as
-// many racks.
-constexpr std::size_t ask_ahead_groups = 8192;
-
 // FNV-1a over bit patterns.
 std::uint64_t hash_bits(std::uint64_t h, const double* v, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {

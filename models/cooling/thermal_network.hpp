@@ -85,6 +85,13 @@
 
 namespace joule::models::cooling {
 
+// From this many groups (racks) ThermalNetwork::set_groups_heat() and
+// DataHall::take_moved_inlets() ask for the groups' records a chunk ahead of reading them: the 1M
+// hall's per-group arrays (31,250 racks) lie beyond the caches, and asking ahead paid there.
+// Below it (~36 bytes a group at 8,192 groups: 288 KB) the arrays stay in the caches, and the
+// requests were instructions only: half of set_groups_heat()'s a group.
+inline constexpr std::size_t ask_ahead_groups = 8192;
+
 // PartialPivLU<MatrixXd>::solve() of a 1×1 system (one hub: the room air), its arithmetic
 // written out without the temporaries it allocates: the permutation is the identity, the unit
 // lower factor changes nothing, and the upper triangular solve divides by the one entry unless
