@@ -144,9 +144,10 @@ CoolingTower::CoolingTower(const CoolingTowerDesign& design)
   }
   lg_design_ = 0.5 * (lo + hi);
   design_lg_products_ = YorkCalc::lg_products(lg_design_);
+  f_min_ = std::clamp(design.min_airflow, 1e-3, 1.0);
+  slowest_lg_products_ = YorkCalc::lg_products(lg_design_ / f_min_);
   // The fan search's tree to `table_levels`: the bracket [a, a + step] is halved at a + step/2,
   // as the search halves it (0.5 · (lo + hi)).
-  f_min_ = std::clamp(design.min_airflow, 1e-3, 1.0);
   constexpr std::size_t n = std::size_t{1} << table_levels;
   edges_.assign(n + 1, 0.0);
   edges_[0] = f_min_;
@@ -185,13 +186,13 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
   double f = 1.0;
   if (full_c >= setpoint_c) {
     op.leaving_c = full_c;
-  } else if (leaving_at(f_min) <= setpoint_c) {
+  } else if (const double min_c = wetbulb_c + approach.approach_k(slowest_lg_products_);
+             min_c <= setpoint_c) {  // leaving_at(f_min), its LG's products made once
     // Cycling between minimum speed and free convection (Modelica Buildings YorkCalc: the free
     // convection approach is (1 − φ_fc)·(T_in − T_wb) + φ_fc·A(full fan)).
     const double inlet_c = setpoint_c + range;
     const double free_c = wetbulb_c + (1 - design_.free_convection) * (inlet_c - wetbulb_c) +
                           design_.free_convection * (full_c - wetbulb_c);
-    const double min_c = leaving_at(f_min);
     const double duty =
         free_c > setpoint_c ? std::clamp((free_c - setpoint_c) / (free_c - min_c), 0.0, 1.0) : 0.0;
     op.leaving_c = setpoint_c;
@@ -283,13 +284,19 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
       // 0.5·(lo + hi) is their integer midpoint rounded as the sum rounds
       // (detail::midpoint_bits), and mid < below (sum < 2·below) compares positive doubles' bits.
       // An integer add, shifts and conditional moves a probe, where the doubles' select took
-      // masks (no blend in the build's SSE2 baseline).
+      // masks (no blend in the build's SSE2 baseline). The phase goes on up to the first probe
+      // inside [below, above] itself, tested on the bits (one subtraction and one unsigned
+      // compare: below ≤ mid ≤ above): a probe outside it is taken on the side the next phase
+      // takes it, so where this phase stops does not change the search, only what a probe costs.
+      // With no band known (±inf) the bounds' bits differ by 2^63 (mod 2^64), more than any
+      // positive double's bits less −inf's: the first probe stops, as before.
       std::uint64_t lo_b = std::bit_cast<std::uint64_t>(lo),
                     hi_b = std::bit_cast<std::uint64_t>(hi);
       const std::uint64_t below_b = std::bit_cast<std::uint64_t>(below);
+      const std::uint64_t band_b = std::bit_cast<std::uint64_t>(above) - below_b;
       for (; i < 40; ++i) {
         const std::uint64_t mid_b = detail::midpoint_bits(lo_b, hi_b);
-        if (!(std::abs(std::bit_cast<double>(mid_b) - middle) > near)) break;  // rarely taken
+        if (mid_b - below_b <= band_b) break;  // rarely taken
         const bool warmer = mid_b < below_b;
         lo_b = warmer ? mid_b : lo_b;
         hi_b = warmer ? hi_b : mid_b;

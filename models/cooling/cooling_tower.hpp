@@ -189,6 +189,9 @@ private:
   // the same halvings at construction (operate() starts from one).
   static constexpr int table_levels = 12;
   double f_min_ = 1.0;
+  // YorkCalc::lg_products(lg_design_ / f_min_): the fans' slowest LG, where operate() first
+  // asks whether the minimum speed holds the setpoint.
+  YorkCalc::LgProducts slowest_lg_products_{};
   std::vector<double> edges_;
 };
 
