@@ -294,6 +294,8 @@ TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double set
                     hi_b = std::bit_cast<std::uint64_t>(hi);
       const std::uint64_t below_b = std::bit_cast<std::uint64_t>(below);
       const std::uint64_t band_b = std::bit_cast<std::uint64_t>(above) - below_b;
+      // Two probes a pass: the count is tested once a pair.
+#pragma GCC unroll 2
       for (; i < 40; ++i) {
         const std::uint64_t mid_b = detail::midpoint_bits(lo_b, hi_b);
         if (mid_b - below_b <= band_b) break;  // rarely taken
