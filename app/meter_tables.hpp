@@ -32,6 +32,10 @@ private:
     double peak_w = 0;
   };
   void add_hour(std::size_t hour, double share, std::span<const double> joules, double power_w);
+  // add()'s general case, out of line (an interval over an hour's end, or into a new bin): the
+  // interval split by the hours it covers.
+  [[gnu::noinline]] void add_spanning(double t0_s, double t1_s, std::span<const double> joules,
+                                      double power_w);
   void grow_to(std::size_t hour);  // hours_ up to and including `hour`
 
   std::vector<std::string> columns_;
