@@ -171,7 +171,11 @@ double CoolingTower::leaving_c(double heat_w, double wetbulb_c, double setpoint_
   return full_c >= setpoint_c ? full_c : setpoint_c;
 }
 
-TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c, double setpoint_c) const {
+// Flattened: the YorkCalc helpers it calls (collect(), collected_crossing(), approach_k(lg))
+// are made in its registers, not called with the live doubles spilled (no callee-saved XMM
+// registers in the ABI). No FMA in the build: inlined, each operation rounds as before.
+[[gnu::flatten]] TowerOperation CoolingTower::operate(double heat_w, double wetbulb_c,
+                                                      double setpoint_c) const {
   TowerOperation op;
   const double range = range_k(heat_w);
   YorkCalc approach(wetbulb_c, range);  // the wet-bulb and range are fixed here
