@@ -111,16 +111,6 @@ YorkCalc::LgProducts YorkCalc::lg_products(double lg) {
   return p;
 }
 
-double YorkCalc::approach_k(const LgProducts& products) const {
-  // approach_k(lg)'s terms, (c_ijk · LG^k) · T_r^j · T_wb^i, with the first product given.
-  double a = at_lg0_;
-  std::size_t k = 0;
-  for (int n = 0; n < 2; ++n)
-    for (const double rj : {1.0, r_, r_ * r_})
-      for (const double wi : {1.0, w_, w_ * w_}) a += products[k++] * rj * wi;
-  return a;
-}
-
 double yorkcalc_approach_k(double wetbulb_c, double range_k, double lg) {
   return YorkCalc(wetbulb_c, range_k).approach_k(lg);
 }
@@ -155,20 +145,6 @@ CoolingTower::CoolingTower(const CoolingTowerDesign& design)
   for (std::size_t step = n; step > 1; step /= 2)
     for (std::size_t a = 0; a < n; a += step)
       edges_[a + step / 2] = 0.5 * (edges_[a] + edges_[a + step]);
-}
-
-double CoolingTower::range_k(double heat_w) const {
-  return design_.heat_w > 0 ? design_.range_k * std::max(heat_w, 0.0) / design_.heat_w : 0.0;
-}
-
-double CoolingTower::full_fan_approach_k(double heat_w, double wetbulb_c) const {
-  return YorkCalc(wetbulb_c, range_k(heat_w)).approach_k(design_lg_products_);
-}
-
-double CoolingTower::leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const {
-  if (heat_w <= 0 || design_.heat_w <= 0) return std::max(setpoint_c, wetbulb_c);
-  const double full_c = wetbulb_c + full_fan_approach_k(heat_w, wetbulb_c);
-  return full_c >= setpoint_c ? full_c : setpoint_c;
 }
 
 // Flattened: the YorkCalc helpers it calls (collect(), collected_crossing(), approach_k(lg))

@@ -133,7 +133,17 @@ public:
   // (the tower's design LG: its full fan speed). The same bits as approach_k(lg).
   using LgProducts = std::array<double, 18>;
   static LgProducts lg_products(double lg);
-  double approach_k(const LgProducts& products) const;
+  // Inline, as are the tower's two callers of it in a plant's step (full_fan_approach_k(),
+  // leaving_c()): no call with the plant's live doubles spilled around it.
+  double approach_k(const LgProducts& products) const {
+    // approach_k(lg)'s terms, (c_ijk · LG^k) · T_r^j · T_wb^i, with the first product given.
+    double a = at_lg0_;
+    std::size_t k = 0;
+    for (int n = 0; n < 2; ++n)
+      for (const double rj : {1.0, r_, r_ * r_})
+        for (const double wi : {1.0, w_, w_ * w_}) a += products[k++] * rj * wi;
+    return a;
+  }
   // The collected form, set up by collect() (for a search: a single evaluation does without).
   void collect();
   double collected_k(double lg) const;
@@ -157,13 +167,19 @@ public:
   TowerOperation operate(double heat_w, double wetbulb_c, double setpoint_c) const;
   // operate()'s leaving water alone, the same bits, without the fan search: the setpoint
   // wherever the fans hold it (slower or cycling), the full-speed water where they cannot.
-  double leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const;
+  double leaving_c(double heat_w, double wetbulb_c, double setpoint_c) const {
+    if (heat_w <= 0 || design_.heat_w <= 0) return std::max(setpoint_c, wetbulb_c);
+    const double full_c = wetbulb_c + full_fan_approach_k(heat_w, wetbulb_c);
+    return full_c >= setpoint_c ? full_c : setpoint_c;
+  }
   // The fixed-approach setpoint: design approach above the wet-bulb, never below `floor_c`.
   double fixed_approach_setpoint_c(double wetbulb_c, double floor_c) const {
     return std::max(wetbulb_c + design_.approach_k, floor_c);
   }
   // Approach at full fan speed rejecting `heat_w` at this wet-bulb.
-  double full_fan_approach_k(double heat_w, double wetbulb_c) const;
+  double full_fan_approach_k(double heat_w, double wetbulb_c) const {
+    return YorkCalc(wetbulb_c, range_k(heat_w)).approach_k(design_lg_products_);
+  }
   // The basin heaters' power below their setpoint (inline: once a plant evaluation).
   double basin_heater_w(double drybulb_c) const {
     return design_.basin_w_per_k_per_w * design_.heat_w *
@@ -177,7 +193,9 @@ public:
   const CoolingTowerDesign& design() const { return design_; }
 
 private:
-  double range_k(double heat_w) const;
+  double range_k(double heat_w) const {
+    return design_.heat_w > 0 ? design_.range_k * std::max(heat_w, 0.0) / design_.heat_w : 0.0;
+  }
 
   CoolingTowerDesign design_;
   double design_fan_w_;
