@@ -211,7 +211,7 @@ void World::commit() {
     rack_dirty_[rack] = 0;
     enforce_rack_limit(rack);
   }
-  hold_ramp();
+  if (ramp_) hold_ramp();  // the test inline: a call per commit otherwise, without a ramp
   peak_it_w_ = std::max(peak_it_w_, state_.it_power_w());
   limits_.commit(sim_.now());
   facility_->set_it(sim_.now(), state_.it_power_w(), state_.chip_power_w(),
