@@ -132,7 +132,7 @@ Activity TrainingRun::after_steps(sim::Time now) {
                    stats_.steps_done - stats_.steps_committed >= policy_.checkpoint_every_steps;
   if ((finished && policy_.final_checkpoint) || (!finished && due)) {
     state_ = State::checkpointing;
-    const Phase ck = job_.checkpoint_phase();
+    const Phase& ck = job_.checkpoint_phase();
     return begin(ck.kind, now, ck.duration, ck.rates);
   }
   if (finished) {
