@@ -133,32 +133,30 @@ TEST_CASE(
 
 TEST_CASE("limit commits: nothing over after an excess still ends the excess in its account") {
   // A commit with nothing over and no excess ever returns at once; one with nothing over after
-  // an excess must still bring the account's excess to 0 (whole watts and seconds: exact sums).
-  models::world::LimitMonitor m;
-  m.resize(2, 2);
-  m.commit(sim::seconds(0));  // nothing ever over
-  m.set_rack_excess(1, 100.0);
-  m.commit(sim::seconds(10));
-  m.set_rack_excess(1, 0.0);  // no rack over now, but the rack account holds 100 W
-  m.commit(sim::seconds(20));
-  m.commit(sim::seconds(30));
-  m.update_to(sim::seconds(70));
-  CHECK(m.rack_limit().seconds() == 10.0);
-  CHECK(m.rack_limit().energy_j() == 1000.0);
-  CHECK(m.rack_limit().peak_excess_w() == 100.0);
-  CHECK(m.gpu_cap().seconds() == 0.0);
-  // The same for the caps, in a monitor whose rack account never held an excess.
-  models::world::LimitMonitor c;
-  c.resize(2, 2);
-  c.commit(sim::seconds(0));
-  c.set_node_cap_excess(0, 30.0);
-  c.commit(sim::seconds(40));
-  c.set_node_cap_excess(0, 0.0);  // no node over now, but the cap account holds 30 W
-  c.commit(sim::seconds(50));
-  c.commit(sim::seconds(60));
-  c.update_to(sim::seconds(70));
-  CHECK(c.gpu_cap().seconds() == 10.0);
-  CHECK(c.gpu_cap().energy_j() == 300.0);
-  CHECK(c.gpu_cap().peak_excess_w() == 30.0);
-  CHECK(c.rack_limit().seconds() == 0.0);
+  // an excess must still bring the account's excess to 0. A rack's excess, then a node's, each
+  // in a monitor of its own (the other account never holds one). Whole watts and seconds.
+  for (const bool rack : {true, false}) {
+    CAPTURE(rack);
+    models::world::LimitMonitor m;
+    m.resize(2, 2);
+    const auto set = [&](double w) {
+      if (rack)
+        m.set_rack_excess(1, w);
+      else
+        m.set_node_cap_excess(0, w);
+    };
+    m.commit(sim::seconds(0));  // nothing ever over
+    set(100.0);
+    m.commit(sim::seconds(10));
+    set(0.0);  // nothing over now, but the account holds 100 W
+    m.commit(sim::seconds(20));
+    m.commit(sim::seconds(30));
+    m.update_to(sim::seconds(70));
+    const models::world::ViolationAccount& held = rack ? m.rack_limit() : m.gpu_cap();
+    const models::world::ViolationAccount& other = rack ? m.gpu_cap() : m.rack_limit();
+    CHECK(held.seconds() == 10.0);
+    CHECK(held.energy_j() == 1000.0);
+    CHECK(held.peak_excess_w() == 100.0);
+    CHECK(other.seconds() == 0.0);
+  }
 }
