@@ -168,9 +168,20 @@ void GpuPowerHistogram::move(std::size_t count, sim::Time now, const NodeBins& f
   // A bin is integrated at its first move of the instant; the later moves of the same instant
   // only add GPUs, so moving a bin twice (left and entered) gives what one net move gives.
   const auto n = static_cast<std::int64_t>(count);
-  for (std::uint32_t i = 0; i < from.entries; ++i)
-    move(from.first[i].bin, now, -n * from.first[i].count);
-  for (std::uint32_t i = 0; i < to.entries; ++i) move(to.first[i].bin, now, n * to.first[i].count);
+  // One entry each (every GPU of the node busy, a job phase's common case): the two moves
+  // inline; the loops out of line (inline, their registers were saved at every call).
+  if (from.entries == 1 && to.entries == 1) [[likely]] {
+    move(from.first[0].bin, now, -n * from.first[0].count);
+    move(to.first[0].bin, now, n * to.first[0].count);
+    return;
+  }
+  [ this, &from, &to, now, n ]() __attribute__((noinline)) {
+    for (std::uint32_t i = 0; i < from.entries; ++i)
+      move(from.first[i].bin, now, -n * from.first[i].count);
+    for (std::uint32_t i = 0; i < to.entries; ++i)
+      move(to.first[i].bin, now, n * to.first[i].count);
+  }
+  ();
 }
 
 void GpuPowerHistogram::hold_nodes(std::span<const std::uint32_t> nodes, const NodeBins& bins) {

@@ -280,7 +280,14 @@ public:
   double kernel_efficiency() const;
 
   sim::Bytes checkpoint_size() const;
-  Phase checkpoint_phase() const;
+  // The phase kept when the job was built; a write no sim::Time can hold throws here, as it did
+  // then. Inline and by reference: a run's checkpoint copies it straight into its activity (out
+  // of line and by value, it went through a copy on the stack at every checkpoint).
+  const Phase& checkpoint_phase() const {
+    if (!checkpoint_) [[unlikely]]
+      no_checkpoint();
+    return *checkpoint_;
+  }
   static Phase restart_phase(sim::Time delay);
 
   // Seconds of each part of a step (unrounded), for reports and tests.
@@ -298,6 +305,7 @@ public:
 
 private:
   Phase write_checkpoint() const;
+  [[noreturn]] void no_checkpoint() const;  // throws what write_checkpoint() throws
 
   TrainingJobSpec spec_;
   ClusterCapabilities caps_;

@@ -48,7 +48,14 @@ void LimitMonitor::change_node_cap_excess(std::size_t node, double excess_w) {
 }
 
 void LimitMonitor::commit(sim::Time now) {
-  // The running sums may drift by rounding: zero when nothing is over.
+  // The running sums may drift by rounding: zero when nothing is over. Nothing over now and no
+  // excess ever (a run within its limits: every commit), both accounts would take +0 holding
+  // +0 (an account's excess is at most its peak, and never negative), which moves nothing.
+  if ((racks_over_ | nodes_over_) == 0 && rack_.peak_excess_w() == 0.0 &&
+      cap_.peak_excess_w() == 0.0) [[likely]] {
+    rack_total_w_ = node_total_w_ = 0.0;
+    return;
+  }
   if (racks_over_ == 0) rack_total_w_ = 0.0;
   if (nodes_over_ == 0) node_total_w_ = 0.0;
   rack_.set(now, rack_total_w_);

@@ -55,6 +55,38 @@ TEST_CASE("a take: bins tested four at a time, the last of a four and the bins a
   CHECK(std::accumulate(b.begin(), b.end(), 0.0) == 8 * 160.0);
 }
 
+TEST_CASE("a move of held nodes: one entry to one, one to two, two to one") {
+  // Two nodes of 8 GPUs moved together (a held run's phase): all busy from bin 32 [640, 660)
+  // to bin 40 [800, 820) at 100 s (one entry each), to 4 busy in bin 15 [300, 320) and 4 idle
+  // in bin 3 [60, 80) at 150 s (two entries), back to all busy in bin 32 at 250 s. A third
+  // node idle at 0 W throughout. Whole GPUs and seconds: every bin to the bit.
+  GpuPowerHistogram h(3, 8, 20.0, 1500.0);
+  h.set(0, sim::seconds(0), 8, 650.0, 70.0);
+  h.set(1, sim::seconds(0), 8, 650.0, 70.0);
+  h.set(2, sim::seconds(0), 0, 0.0, 0.0);
+  const auto all_650 = h.node_bins(8, 650.0, 70.0), all_810 = h.node_bins(8, 810.0, 70.0);
+  const auto half_300 = h.node_bins(4, 300.0, 70.0);
+  REQUIRE(all_650.entries == 1);
+  REQUIRE(half_300.entries == 2);
+  h.move(2, sim::seconds(100), all_650, all_810);
+  h.move(2, sim::seconds(150), all_810, half_300);
+  const auto a = h.take(sim::seconds(200));
+  CHECK(a[32] == 16 * 100.0);
+  CHECK(a[40] == 16 * 50.0);
+  CHECK(a[15] == 8 * 50.0);
+  CHECK(a[3] == 8 * 50.0);
+  CHECK(a[0] == 8 * 200.0);
+  CHECK(std::accumulate(a.begin(), a.end(), 0.0) == 24 * 200.0);
+  h.move(2, sim::seconds(250), half_300, all_650);
+  const auto b = h.take(sim::seconds(300));
+  CHECK(b[15] == 8 * 50.0);
+  CHECK(b[3] == 8 * 50.0);
+  CHECK(b[32] == 16 * 50.0);
+  CHECK(b[40] == 0.0);
+  CHECK(b[0] == 8 * 100.0);
+  CHECK(std::accumulate(b.begin(), b.end(), 0.0) == 24 * 100.0);
+}
+
 TEST_CASE("a shared node: each job's GPUs in their own bin, the rest idle") {
   GpuPowerHistogram h(1, 8, 20.0, 1500.0);
   // Two jobs: 1 GPU at 650 W and 4 GPUs at 300 W; 3 GPUs idle at 70 W, for 50 s.

@@ -130,3 +130,33 @@ TEST_CASE(
   CHECK(*a.first() == sim::seconds(20));
   CHECK(a.peak_excess_w() == 100.0);
 }
+
+TEST_CASE("limit commits: nothing over after an excess still ends the excess in its account") {
+  // A commit with nothing over and no excess ever returns at once; one with nothing over after
+  // an excess must still bring the account's excess to 0. A rack's excess, then a node's, each
+  // in a monitor of its own (the other account never holds one). Whole watts and seconds.
+  for (const bool rack : {true, false}) {
+    CAPTURE(rack);
+    models::world::LimitMonitor m;
+    m.resize(2, 2);
+    const auto set = [&](double w) {
+      if (rack)
+        m.set_rack_excess(1, w);
+      else
+        m.set_node_cap_excess(0, w);
+    };
+    m.commit(sim::seconds(0));  // nothing ever over
+    set(100.0);
+    m.commit(sim::seconds(10));
+    set(0.0);  // nothing over now, but the account holds 100 W
+    m.commit(sim::seconds(20));
+    m.commit(sim::seconds(30));
+    m.update_to(sim::seconds(70));
+    const models::world::ViolationAccount& held = rack ? m.rack_limit() : m.gpu_cap();
+    const models::world::ViolationAccount& other = rack ? m.gpu_cap() : m.rack_limit();
+    CHECK(held.seconds() == 10.0);
+    CHECK(held.energy_j() == 1000.0);
+    CHECK(held.peak_excess_w() == 100.0);
+    CHECK(other.seconds() == 0.0);
+  }
+}
