@@ -1169,32 +1169,24 @@ void ThermalNetwork::solve_blocks() {
   const std::uint8_t mark = b.work_mark, next_mark = static_cast<std::uint8_t>(mark ^ 3);
   std::size_t works = relisted;
   bool all = false;  // every class's y made: every class's x solved
-  const auto update = [&](int id, Class& c, auto group_size, auto hub_count) {
-    constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
-    const int hs = fixed_h > 0 ? fixed_h : h;
+  // y_c = A_gg⁻¹ b_c, b_c = boundary terms + C/Δt·t + q, and the class's terms count · A_hg y_c.
+  const auto solve_y = [&](Class& c, const Type& t, int m) {
+    ++solved;
+    std::array<double, max_group> rhs;
+    for (int i = 0; i < m; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
+    }
+    for (int r = 0; r < m; ++r) {
+      double y = 0;
+      for (int i = 0; i < m; ++i)
+        y += t.inv[static_cast<std::size_t>(r * max_group + i)] * rhs[static_cast<std::size_t>(i)];
+      c.y[static_cast<std::size_t>(r)] = y;
+    }
+    c.y_valid = true;
+  };
+  const auto set_terms = [&](int id, const Class& c, const Type& t, int m, int hs) {
     double* term = terms + static_cast<std::size_t>(id) * hubs;
-    if (c.count == 0) {
-      std::fill(term, term + hs, 0.0);
-      return;
-    }
-    const Type& t = types[static_cast<std::size_t>(c.type)];
-    const int m = fixed_m > 0 ? fixed_m : t.size;
-    if (!c.y_valid) {
-      ++solved;
-      std::array<double, max_group> rhs;
-      for (int i = 0; i < m; ++i) {
-        const auto u = static_cast<std::size_t>(i);
-        rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
-      }
-      for (int r = 0; r < m; ++r) {
-        double y = 0;
-        for (int i = 0; i < m; ++i)
-          y +=
-              t.inv[static_cast<std::size_t>(r * max_group + i)] * rhs[static_cast<std::size_t>(i)];
-        c.y[static_cast<std::size_t>(r)] = y;
-      }
-      c.y_valid = true;
-    }
     const auto count = static_cast<double>(c.count);
     for (int k = 0; k < hs; ++k) {
       double s = 0;
@@ -1202,6 +1194,19 @@ void ThermalNetwork::solve_blocks() {
         s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
       term[k] = count * s;
     }
+  };
+  const auto update = [&](int id, Class& c, auto group_size, auto hub_count) {
+    constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
+    const int hs = fixed_h > 0 ? fixed_h : h;
+    if (c.count == 0) {
+      double* term = terms + static_cast<std::size_t>(id) * hubs;
+      std::fill(term, term + hs, 0.0);
+      return;
+    }
+    const Type& t = types[static_cast<std::size_t>(c.type)];
+    const int m = fixed_m > 0 ? fixed_m : t.size;
+    if (!c.y_valid) solve_y(c, t, m);
+    set_terms(id, c, t, m, hs);
   };
   const auto update_pending = [&](auto group_size, auto hub_count) {
     if (b.all_pending) {
@@ -1320,8 +1325,8 @@ void ThermalNetwork::solve_blocks() {
     }
     if (moved) {
       keys[static_cast<std::size_t>(id)] = state_hash(c, m);  // merge_rekeyed() reads `work`
-      c.y_valid = false;
-      update(id, c, group_size, hub_count);  // y and terms from the new t
+      solve_y(c, t, m);                                       // and its terms, from the new t
+      set_terms(id, c, t, m, hs);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves. A class
     // listed here goes into `work`, over the entry it was read from or one before it (by the
