@@ -1002,36 +1002,45 @@ bool ThermalNetwork::merge_rekeyed() {
   const std::size_t size = b.table.size(), mask = size - 1, slots = b.classes.size();
   // An entry of this build is at least `tag`, as no later build has written the table.
   const std::uint64_t tag = std::uint64_t{b.table_build} << 32;
+  // The arrays' addresses and the table's load in locals: the table's 64-bit stores may alias
+  // them (the compiler loaded them again after each store).
+  std::uint64_t* const table = b.table.data();
+  const int* const count = b.count.data();
+  const std::uint64_t* const keys = b.state_key.data();
+  std::size_t entries = b.index_entries;
   // Class x into the table; false when a live class in its state is there, or the table is full.
   const auto look_up = [&](int x) {
     const auto id = static_cast<std::size_t>(x);
-    if (id >= slots || b.count[id] == 0) return true;
-    if (2 * (b.index_entries + 1) > size) return false;  // full: built anew
-    const std::uint64_t key = b.state_key[id];
+    if (id >= slots || count[id] == 0) return true;
+    if (2 * (entries + 1) > size) return false;  // full: built anew
+    const std::uint64_t key = keys[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     bool present = false;
-    for (std::uint64_t e; (e = b.table[slot]) >= tag; slot = (slot + 1) & mask) {
+    for (std::uint64_t e; (e = table[slot]) >= tag; slot = (slot + 1) & mask) {
       const auto o = static_cast<std::size_t>(static_cast<std::uint32_t>(e));
-      if (o == id) {
+      if (o >= slots || keys[o] != key) continue;  // nearly every other entry: another key
+      if (o == id)
         present = true;
-      } else if (o < slots && b.count[o] > 0 && b.state_key[o] == key &&
-                 same_state(b.classes[o], b.classes[id])) {
+      else if (count[o] > 0 && same_state(b.classes[o], b.classes[id]))
         return false;  // these two merge
-      }
     }
     if (!present) {
-      b.table[slot] = tag | static_cast<std::uint32_t>(x);
-      ++b.index_entries;
+      table[slot] = tag | static_cast<std::uint32_t>(x);
+      ++entries;
     }
     return true;
   };
+  bool none = true;  // no two live classes in one state
   for (const int x : b.rekeyed)
-    if (!look_up(x)) return false;
+    if (!(none = look_up(x))) break;
   // The classes the step's solve moved are in work[0, relisted), with those it listed for not
   // being at their fixed point yet (their keys unchanged: each is in the table already).
-  for (std::size_t i = 0; i < b.relisted; ++i)
-    if (!look_up(b.work[i])) return false;
-  return true;
+  const int* const work = b.work.data();
+  const std::size_t listed = none ? b.relisted : 0;
+  for (std::size_t i = 0; i < listed; ++i)
+    if (!(none = look_up(work[i]))) break;
+  b.index_entries = entries;
+  return none;
 }
 
 void ThermalNetwork::merge_all() {
