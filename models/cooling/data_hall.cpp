@@ -368,13 +368,12 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
 std::size_t DataHall::scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
                                  ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest) {
   double h = hottest;
-  // Cohort i: its inlet into h; false when it moved (the test of take_moved_inlets()).
-  const auto quiet = [&](std::size_t i) {
-    const Cohort& c = cohorts[i];
-    if (c.cls < 0) return true;
-    const double t = inlet[c.cls];
+  // A cohort's inlet into h; false when it moved (the test of take_moved_inlets()).
+  const auto quiet = [&](const Cohort* c) {
+    if (c->cls < 0) return true;
+    const double t = inlet[c->cls];
     h = std::max(h, t);
-    return std::fabs(t - c.reported_c) <= tol_k;
+    return std::fabs(t - c->reported_c) <= tol_k;
   };
 #if defined(__SSE2__)
   // Two live cohorts at a time: both inlets, their maxima and both tests in the two lanes of
@@ -385,39 +384,41 @@ std::size_t DataHall::scan_quiet(const Cohort* cohorts, std::size_t k, std::size
   const __m128d tol = _mm_set1_pd(tol_k);
   const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffff));
   bool stopped = false;
-  for (; k + 2 <= slots; k += 2) {
-    const Cohort& a = cohorts[k];
-    const Cohort& b = cohorts[k + 1];
-    if ((a.cls | b.cls) < 0) {  // a free slot: one by one
-      if (!quiet(k)) {
+  const Cohort* c = cohorts + k;
+  const Cohort* const last = cohorts + (slots > 0 ? slots - 1 : 0);  // c, c + 1 both slots
+  for (; c < last; c += 2) {
+    if ((c[0].cls | c[1].cls) < 0) {  // a free slot: one by one
+      if (!quiet(c)) {
         stopped = true;
         break;
       }
-      if (!quiet(k + 1)) {
-        ++k;
+      if (!quiet(c + 1)) {
+        ++c;
         stopped = true;
         break;
       }
       continue;
     }
-    const __m128d t = _mm_setr_pd(inlet[a.cls], inlet[b.cls]);
-    hot = _mm_max_pd(t, hot);  // t > hot ? t : hot, lane by lane
+    const __m128d t = _mm_setr_pd(inlet[c[0].cls], inlet[c[1].cls]);
+    // |reported − t| = |t − reported|, the subtraction's operands taken so that t is kept.
     const __m128d off =
-        _mm_and_pd(_mm_sub_pd(t, _mm_setr_pd(a.reported_c, b.reported_c)), magnitude);
+        _mm_and_pd(_mm_sub_pd(_mm_setr_pd(c[0].reported_c, c[1].reported_c), t), magnitude);
+    hot = _mm_max_pd(t, hot);                                  // t > hot ? t : hot, lane by lane
     const int held = _mm_movemask_pd(_mm_cmple_pd(off, tol));  // bit i: lane i within tol
     if (held != 3) {
-      k += held & 1;  // the first that moved
+      c += held & 1;  // the first that moved
       stopped = true;
       break;
     }
   }
+  k = static_cast<std::size_t>(c - cohorts);
   h = std::max(h, std::max(_mm_cvtsd_f64(hot), _mm_cvtsd_f64(_mm_unpackhi_pd(hot, hot))));
   if (stopped) {
     hottest = h;
     return k;
   }
 #endif
-  while (k < slots && quiet(k)) ++k;
+  while (k < slots && quiet(cohorts + k)) ++k;
   hottest = h;
   return k;
 }

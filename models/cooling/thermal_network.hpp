@@ -249,23 +249,24 @@ public:
     return blocks_->classes[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local)];
   }
   // class_temperature(cls, local) for a reader that scans many classes and writes memory between
-  // its reads (DataHall::take_moved_inlets): the records' address is taken once, so the compiler
-  // need not load it again after each store. Valid until the classes change (a set_heat,
-  // set_temperature or step).
+  // its reads (DataHall::take_moved_inlets): the address of the first class's temperature is
+  // taken once, so the compiler need not load it again after each store, and a read is a shift
+  // and a load. Valid until the classes change (a set_heat, set_temperature or step).
   class ClassColumn {
   public:
     double operator[](int cls) const {
-      return classes_[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local_)];
+      return first_[static_cast<std::size_t>(cls) * (sizeof(Class) / sizeof(double))];
     }
 
   private:
     friend class ThermalNetwork;
-    ClassColumn(const Class* classes, int local) : classes_(classes), local_(local) {}
-    const Class* classes_;
-    int local_;
+    explicit ClassColumn(const double* first) : first_(first) {}
+    const double* first_;  // class 0's temperature in the place read
   };
   ClassColumn class_temperatures(int local) const {
-    return ClassColumn(blocks_->classes.data(), local);
+    const auto& classes = blocks_->classes;
+    return ClassColumn(
+        classes.empty() ? nullptr : classes.front().t.data() + static_cast<std::size_t>(local));
   }
   int class_slots() const { return aggregated_ ? static_cast<int>(blocks_->classes.size()) : 0; }
   // Calls f(class id, its first member group) for each class, in class order.
