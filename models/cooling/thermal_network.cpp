@@ -840,17 +840,20 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   // after which a split may have added a class record), and the addresses are taken again after.
   if (group_count < ask_ahead_groups) {
     std::size_t i = 0;
+    // Group g's heat at heat[stride·g], its class's heat in place `local` at
+    // class_q[class_of[g]·(the record's size in doubles)]: a multiply or a shift and a load.
+    double* const heat = heat_w_.data() + first_node;
+    const auto stride = static_cast<std::size_t>(node_stride);
+    const int* const class_of = b.class_of.data();
     while (i < n) {
-      double* const heat = heat_w_.data();
-      const int* const class_of = b.class_of.data();
-      const Class* const classes = b.classes.data();
+      const double* const class_q = b.classes.data()->q.data() + local;
       double q = 0;
       for (; i < n; ++i) {
         const std::uint32_t g = groups[i];
         q = q_w[g];
-        heat[static_cast<std::size_t>(node(g))] = q;
-        const Class& c = classes[static_cast<std::size_t>(class_of[g])];
-        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q)) break;
+        heat[stride * g] = q;
+        const auto c = static_cast<std::size_t>(class_of[g]);
+        if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
       }
       if (i == n) break;
       leave(groups[i], q);
