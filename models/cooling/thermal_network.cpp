@@ -1336,8 +1336,9 @@ void ThermalNetwork::solve_blocks() {
       c.t[static_cast<std::size_t>(l)] = x;
     }
     if (moved) {
-      keys[static_cast<std::size_t>(id)] = state_hash(c, m);  // merge_rekeyed() reads `work`
-      solve_y(c, t, m);                                       // and its terms, from the new t
+      // Its new key (merge_rekeyed() finds the class in `work`), y and terms, from the new t.
+      keys[static_cast<std::size_t>(id)] = state_hash(c, m);
+      solve_y(c, t, m);
       set_terms(id, c, t, m, hs);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves. A class
