@@ -1011,11 +1011,12 @@ bool ThermalNetwork::merge_rekeyed() {
   const int* const count = b.count.data();
   const std::uint64_t* const keys = b.state_key.data();
   std::size_t entries = b.index_entries;
+  const std::size_t half = size / 2;  // a power of two, 64 or more
   // Class x into the table; false when a live class in its state is there, or the table is full.
   const auto look_up = [&](int x) {
     const auto id = static_cast<std::size_t>(x);
     if (id >= slots || count[id] == 0) return true;
-    if (2 * (entries + 1) > size) return false;  // full: built anew
+    if (entries >= half) return false;  // full (2·(entries + 1) > size): built anew
     const std::uint64_t key = keys[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     bool present = false;
