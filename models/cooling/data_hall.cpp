@@ -4,6 +4,9 @@
 #include <bit>
 #include <cmath>
 #include <stdexcept>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "models/cooling/properties.hpp"
 
@@ -320,14 +323,14 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   Cohort* const cohorts = w.cohorts.data();
   const std::size_t cohort_slots = w.cohorts.size();
   const long calls = w.calls;
-  for (std::size_t k = 0; k < cohort_slots; ++k) {
+  const auto scan = [&](std::size_t k) {
     Cohort& c = cohorts[k];
-    if (c.cls < 0) continue;
+    if (c.cls < 0) return;
     const double t = inlet[c.cls];
     hottest = std::max(hottest, t);
     // A cohort already reported in this call (merged into below) is reported at t: it moved
     // only when t is not a number, so its stamp is read after the test.
-    if (!moved(t, c.reported_c) || c.stamp == calls) continue;
+    if (!moved(t, c.reported_c) || c.stamp == calls) return;
     report(c, t);
     // Now reported at t: into the class's cohort at t, if there is one.
     unchain_cohort(static_cast<int>(k));
@@ -335,7 +338,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     const int into_id = find_cohort(c.cls, t);
     if (into_id < 0) {
       chain_cohort(static_cast<int>(k));
-      continue;
+      return;
     }
     Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
     if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
@@ -347,7 +350,12 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     w.racks.splice_front(into, c, last);
     c.cls = -1;
     w.free_cohorts.push_back(static_cast<int>(k));
-  }
+  };
+  // Nearly no cohort moves at a call: the scan runs in a function of its own (with no call in
+  // its loop, its values stay in registers) up to the next cohort that did, reported here.
+  for (std::size_t k = 0;
+       (k = scan_quiet(cohorts, k, cohort_slots, inlet, tol_k, hottest)) < cohort_slots; ++k)
+    scan(k);
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
   // Every live class has racks (no other group) and so a cohort: the cohorts' classes are the
   // classes max_inlet_c() reads, in another order. The maximum of the same numbers is the same
@@ -355,6 +363,64 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   // or other groups, are read by class.
   if (!groups->racks_only || hottest == 0) return max_inlet_c();
   return hottest;
+}
+
+std::size_t DataHall::scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
+                                 ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest) {
+  double h = hottest;
+  // A cohort's inlet into h; false when it moved (the test of take_moved_inlets()).
+  const auto quiet = [&](const Cohort* c) {
+    if (c->cls < 0) return true;
+    const double t = inlet[c->cls];
+    h = std::max(h, t);
+    return std::fabs(t - c->reported_c) <= tol_k;
+  };
+#if defined(__SSE2__)
+  // Two live cohorts at a time: both inlets, their maxima and both tests in the two lanes of
+  // SSE2 registers. Each lane keeps the maximum of its cohorts as std::max does (the first of
+  // two equal values; no NaN); the maximum of the lanes and h is the maximum of them all in
+  // any order (but for the sign of a zero, which take_moved_inlets() reads again).
+  __m128d hot = _mm_set1_pd(h);
+  const __m128d tol = _mm_set1_pd(tol_k);
+  const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffff));
+  bool stopped = false;
+  const Cohort* c = cohorts + k;
+  const Cohort* const last = cohorts + (slots > 0 ? slots - 1 : 0);  // c, c + 1 both slots
+  for (; c < last; c += 2) {
+    if ((c[0].cls | c[1].cls) < 0) {  // a free slot: one by one
+      if (!quiet(c)) {
+        stopped = true;
+        break;
+      }
+      if (!quiet(c + 1)) {
+        ++c;
+        stopped = true;
+        break;
+      }
+      continue;
+    }
+    const __m128d t = _mm_setr_pd(inlet[c[0].cls], inlet[c[1].cls]);
+    // |reported − t| = |t − reported|, the subtraction's operands taken so that t is kept.
+    const __m128d off =
+        _mm_and_pd(_mm_sub_pd(_mm_setr_pd(c[0].reported_c, c[1].reported_c), t), magnitude);
+    hot = _mm_max_pd(t, hot);                                  // t > hot ? t : hot, lane by lane
+    const int held = _mm_movemask_pd(_mm_cmple_pd(off, tol));  // bit i: lane i within tol
+    if (held != 3) {
+      c += held & 1;  // the first that moved
+      stopped = true;
+      break;
+    }
+  }
+  k = static_cast<std::size_t>(c - cohorts);
+  h = std::max(h, std::max(_mm_cvtsd_f64(hot), _mm_cvtsd_f64(_mm_unpackhi_pd(hot, hot))));
+  if (stopped) {
+    hottest = h;
+    return k;
+  }
+#endif
+  while (k < slots && quiet(cohorts + k)) ++k;
+  hottest = h;
+  return k;
 }
 
 void DataHall::rebuild_cohorts(const RackGroups& groups) {

@@ -191,6 +191,11 @@ private:
     std::vector<int> moves;          // work
   };
   void rebuild_cohorts(const RackGroups& groups);
+  // take_moved_inlets()' scan over the cohorts from slot k: their inlets' maximum into
+  // `hottest`, up to the first live cohort whose inlet is not within tol_k of its reported one
+  // (or not a number); returns its slot, or `slots`.
+  static std::size_t scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
+                                ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest);
   int find_cohort(int cls, double reported_c) const;  // −1: none
   int cohort_for(int cls, double reported_c);         // found or made
   void chain_cohort(int cohort);                      // into its class's chain

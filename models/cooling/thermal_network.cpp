@@ -694,6 +694,7 @@ int ThermalNetwork::new_class(const Class& like) {
   c.count = 0;
   c.head = -1;
   c.y_valid = c.listed = false;
+  c.work_mark = 0;  // not in `work` (touch_class() lists it: the step adds it)
   int id;
   if (!b.free_classes.empty()) {
     id = b.free_classes.back();
@@ -839,17 +840,20 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   // after which a split may have added a class record), and the addresses are taken again after.
   if (group_count < ask_ahead_groups) {
     std::size_t i = 0;
+    // Group g's heat at heat[stride·g], its class's heat in place `local` at
+    // class_q[class_of[g]·(the record's size in doubles)]: a multiply or a shift and a load.
+    double* const heat = heat_w_.data() + first_node;
+    const auto stride = static_cast<std::size_t>(node_stride);
+    const int* const class_of = b.class_of.data();
     while (i < n) {
-      double* const heat = heat_w_.data();
-      const int* const class_of = b.class_of.data();
-      const Class* const classes = b.classes.data();
+      const double* const class_q = b.classes.data()->q.data() + local;
       double q = 0;
       for (; i < n; ++i) {
         const std::uint32_t g = groups[i];
         q = q_w[g];
-        heat[static_cast<std::size_t>(node(g))] = q;
-        const Class& c = classes[static_cast<std::size_t>(class_of[g])];
-        if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q)) break;
+        heat[stride * g] = q;
+        const auto c = static_cast<std::size_t>(class_of[g]);
+        if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
       }
       if (i == n) break;
       leave(groups[i], q);
@@ -1001,28 +1005,46 @@ bool ThermalNetwork::merge_rekeyed() {
   const std::size_t size = b.table.size(), mask = size - 1, slots = b.classes.size();
   // An entry of this build is at least `tag`, as no later build has written the table.
   const std::uint64_t tag = std::uint64_t{b.table_build} << 32;
-  for (const int x : b.rekeyed) {
+  // The arrays' addresses and the table's load in locals: the table's 64-bit stores may alias
+  // them (the compiler loaded them again after each store).
+  std::uint64_t* const table = b.table.data();
+  const int* const count = b.count.data();
+  const std::uint64_t* const keys = b.state_key.data();
+  std::size_t entries = b.index_entries;
+  const std::size_t half = size / 2;  // a power of two, 64 or more
+  // Class x into the table; false when a live class in its state is there, or the table is full.
+  const auto look_up = [&](int x) {
     const auto id = static_cast<std::size_t>(x);
-    if (id >= slots || b.count[id] == 0) continue;
-    if (2 * (b.index_entries + 1) > size) return false;  // full: built anew
-    const std::uint64_t key = b.state_key[id];
+    if (id >= slots || count[id] == 0) return true;
+    if (entries >= half) return false;  // full (2·(entries + 1) > size): built anew
+    const std::uint64_t key = keys[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     bool present = false;
-    for (std::uint64_t e; (e = b.table[slot]) >= tag; slot = (slot + 1) & mask) {
+    for (std::uint64_t e; (e = table[slot]) >= tag; slot = (slot + 1) & mask) {
       const auto o = static_cast<std::size_t>(static_cast<std::uint32_t>(e));
-      if (o == id) {
+      if (o >= slots || keys[o] != key) continue;  // nearly every other entry: another key
+      if (o == id)
         present = true;
-      } else if (o < slots && b.count[o] > 0 && b.state_key[o] == key &&
-                 same_state(b.classes[o], b.classes[id])) {
+      else if (count[o] > 0 && same_state(b.classes[o], b.classes[id]))
         return false;  // these two merge
-      }
     }
     if (!present) {
-      b.table[slot] = tag | static_cast<std::uint32_t>(x);
-      ++b.index_entries;
+      table[slot] = tag | static_cast<std::uint32_t>(x);
+      ++entries;
     }
-  }
-  return true;
+    return true;
+  };
+  bool none = true;  // no two live classes in one state
+  for (const int x : b.rekeyed)
+    if (!(none = look_up(x))) break;
+  // The classes the step's solve moved are in work[0, relisted), with those it listed for not
+  // being at their fixed point yet (their keys unchanged: each is in the table already).
+  const int* const work = b.work.data();
+  const std::size_t listed = none ? b.relisted : 0;
+  for (std::size_t i = 0; i < listed; ++i)
+    if (!(none = look_up(work[i]))) break;
+  b.index_entries = entries;
+  return none;
 }
 
 void ThermalNetwork::merge_all() {
@@ -1140,83 +1162,93 @@ void ThermalNetwork::solve_blocks() {
     }
   }
   int solved = 0;
-  // The classes to solve: y_c where its inputs moved, its terms of the hub sums where y_c or
-  // its count moved (an empty class's terms are 0). Each is solved as it is taken off the
-  // pending list, and kept in `work` for x_c below.
+  // The classes' y and terms of the hub sums, for the pending classes (or every class): y_c
+  // where its inputs moved, its terms where y_c or its count moved (an empty class's terms are
+  // 0). The x loop below makes them at once for a class whose t it moves, from the new t (the
+  // same numbers the next step would make from it: t, q, type and boundary terms are its
+  // inputs, and a change of the boundary terms or the factorization makes every class
+  // pending), so that the next step takes such a class up in the x loop alone.
   // The arrays' addresses and the class count are held in locals: the loops store the classes'
   // flags (bytes, which may alias anything), after which the compiler would load them again
-  // from the vectors. Nothing here resizes a vector but `work`, sized first: it takes each
-  // class slot at most once (a listed flag is cleared as its class is taken).
+  // from the vectors. Nothing here resizes a vector but `work`, sized first: it holds the last
+  // solve's list and each class slot at most once more (a class's mark is set as it is added).
   Class* const classes = b.classes.data();
   const std::size_t slots = b.classes.size();
   const Type* const types = b.types.data();
   double* const terms = b.term.data();
-  if (b.work.size() < slots) b.work.resize(slots);
+  std::size_t relisted = b.relisted;
+  if (b.work.size() < relisted + slots) b.work.resize(relisted + slots);
   int* const work = b.work.data();
-  std::size_t works = 0, relisted = b.relisted;
-  const auto solve_y = [&](auto group_size, auto hub_count) {
+  const std::uint8_t mark = b.work_mark, next_mark = static_cast<std::uint8_t>(mark ^ 3);
+  std::size_t works = relisted;
+  bool all = false;  // every class's y made: every class's x solved
+  // y_c = A_gg⁻¹ b_c, b_c = boundary terms + C/Δt·t + q, and the class's terms count · A_hg y_c.
+  const auto solve_y = [&](Class& c, const Type& t, int m) {
+    ++solved;
+    std::array<double, max_group> rhs;
+    for (int i = 0; i < m; ++i) {
+      const auto u = static_cast<std::size_t>(i);
+      rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
+    }
+    for (int r = 0; r < m; ++r) {
+      double y = 0;
+      for (int i = 0; i < m; ++i)
+        y += t.inv[static_cast<std::size_t>(r * max_group + i)] * rhs[static_cast<std::size_t>(i)];
+      c.y[static_cast<std::size_t>(r)] = y;
+    }
+    c.y_valid = true;
+  };
+  const auto set_terms = [&](int id, const Class& c, const Type& t, int m, int hs) {
+    double* term = terms + static_cast<std::size_t>(id) * hubs;
+    const auto count = static_cast<double>(c.count);
+    for (int k = 0; k < hs; ++k) {
+      double s = 0;
+      for (int l = 0; l < m; ++l)
+        s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
+      term[k] = count * s;
+    }
+  };
+  const auto update = [&](int id, Class& c, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     const int hs = fixed_h > 0 ? fixed_h : h;
-    const auto solve = [&](int id, Class& c) {
-      work[works++] = id;
+    if (c.count == 0) {
       double* term = terms + static_cast<std::size_t>(id) * hubs;
-      if (c.count == 0) {
-        std::fill(term, term + hs, 0.0);
-        return;
-      }
-      const Type& t = types[static_cast<std::size_t>(c.type)];
-      const int m = fixed_m > 0 ? fixed_m : t.size;
-      if (!c.y_valid) {
-        ++solved;
-        std::array<double, max_group> rhs;
-        for (int i = 0; i < m; ++i) {
-          const auto u = static_cast<std::size_t>(i);
-          rhs[u] = t.b[u] + (t.c_over_dt[u] * c.t[u] + c.q[u]);
-        }
-        for (int r = 0; r < m; ++r) {
-          double y = 0;
-          for (int i = 0; i < m; ++i)
-            y += t.inv[static_cast<std::size_t>(r * max_group + i)] *
-                 rhs[static_cast<std::size_t>(i)];
-          c.y[static_cast<std::size_t>(r)] = y;
-        }
-        c.y_valid = true;
-      }
-      const auto count = static_cast<double>(c.count);
-      for (int k = 0; k < hs; ++k) {
-        double s = 0;
-        for (int l = 0; l < m; ++l)
-          s += t.ahg[static_cast<std::size_t>(l * max_hubs + k)] * c.y[static_cast<std::size_t>(l)];
-        term[k] = count * s;
-      }
-    };
+      std::fill(term, term + hs, 0.0);
+      return;
+    }
+    const Type& t = types[static_cast<std::size_t>(c.type)];
+    const int m = fixed_m > 0 ? fixed_m : t.size;
+    if (!c.y_valid) solve_y(c, t, m);
+    set_terms(id, c, t, m, hs);
+  };
+  const auto update_pending = [&](auto group_size, auto hub_count) {
     if (b.all_pending) {
       b.all_pending = false;
+      all = true;
       for (std::size_t id = 0; id < slots; ++id) {
         Class& c = classes[id];
         c.y_valid = c.listed = false;
-        solve(static_cast<int>(id), c);
+        update(static_cast<int>(id), c, group_size, hub_count);
       }
-    } else {
-      const auto take = [&](int id) {
-        if (static_cast<std::size_t>(id) >= slots) return;
-        Class& c = classes[static_cast<std::size_t>(id)];
-        if (!c.listed) return;
-        c.listed = false;
-        solve(id, c);
-      };
-      // The last solve's list is read from `work` as `work` is written: a class is written at
-      // or before the entry it was read from.
-      for (std::size_t i = 0; i < relisted; ++i) take(work[i]);
-      for (const int id : b.pending) take(id);
+      return;
+    }
+    for (const int id : b.pending) {
+      if (static_cast<std::size_t>(id) >= slots) continue;
+      Class& c = classes[static_cast<std::size_t>(id)];
+      if (!c.listed) continue;
+      c.listed = false;
+      update(id, c, group_size, hub_count);
+      if (c.count > 0 && c.work_mark != mark) {
+        c.work_mark = mark;
+        work[works++] = id;
+      }
     }
   };
   if (racks)
-    solve_y(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
+    update_pending(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
   else
-    solve_y(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
+    update_pending(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
   b.pending.clear();
-  b.solved = solved;
   // The hub sums in class order, from every class's terms (0 for an empty slot: adding +0 to a
   // sum that starts at +0 leaves its bits as they were).
   // With one hub (racks around the room air) the sum stays in a register: a chain of additions,
@@ -1279,9 +1311,9 @@ void ThermalNetwork::solve_blocks() {
       temp_c_[static_cast<std::size_t>(b.hub_node[static_cast<std::size_t>(k)])] = xh[k];
     }
   }
-  // x_g = y_g − G_g x_h for the classes solved, or for every class when x_h moved and some
-  // class sees it (G ≠ 0), or it is not finite (0·x_h not 0).
-  bool every = false;
+  // x_g = y_g − G_g x_h for the classes in `work` (or every class when every y was made, or
+  // when x_h moved and some class sees it, G ≠ 0, or it is not finite: 0·x_h not 0).
+  bool every = all;
   if (hubs_moved) {
     for (int k = 0; k < h; ++k) every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
     every = every || sees_hubs;
@@ -1291,6 +1323,7 @@ void ThermalNetwork::solve_blocks() {
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     Class& c = classes[static_cast<std::size_t>(id)];
+    c.work_mark = 0;
     if (c.count == 0) return;
     const Type& t = types[static_cast<std::size_t>(c.type)];
     const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
@@ -1304,16 +1337,18 @@ void ThermalNetwork::solve_blocks() {
       c.t[static_cast<std::size_t>(l)] = x;
     }
     if (moved) {
-      c.y_valid = false;
+      // Its new key (merge_rekeyed() finds the class in `work`), y and terms, from the new t.
       keys[static_cast<std::size_t>(id)] = state_hash(c, m);
-      b.rekeyed.push_back(id);
+      solve_y(c, t, m);
+      set_terms(id, c, t, m, hs);
     }
     // At its fixed point (x = t, y from this t) a class rests until an input moves. A class
     // listed here goes into `work`, over the entry it was read from or one before it (by the
     // pending list's pushes, the compiler loaded the vector's end and capacity from memory
-    // for every class: the class's flags are bytes, which may alias them).
-    if ((moved || zero) && !c.listed) {
-      c.listed = true;
+    // for every class: the class's flags are bytes, which may alias them), marked for the
+    // next step.
+    if (moved || zero) {
+      c.work_mark = next_mark;
       work[relisted++] = id;
     }
   };
@@ -1323,7 +1358,14 @@ void ThermalNetwork::solve_blocks() {
       for (std::size_t id = 0; id < slots; ++id)
         solve_x(static_cast<int>(id), group_size, hub_count);
     } else {
-      for (std::size_t i = 0; i < works; ++i) solve_x(work[i], group_size, hub_count);
+      // A class listed twice, or listed and made again (new_class()), is solved at its first
+      // entry; a freed slot at or past the class count is skipped.
+      for (std::size_t i = 0; i < works; ++i) {
+        const int id = work[i];
+        if (static_cast<std::size_t>(id) < slots &&
+            classes[static_cast<std::size_t>(id)].work_mark == mark)
+          solve_x(id, group_size, hub_count);
+      }
     }
   };
   if (racks)
@@ -1331,6 +1373,8 @@ void ThermalNetwork::solve_blocks() {
   else
     solve_xs(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
   b.relisted = relisted;
+  b.work_mark = next_mark;
+  b.solved = solved;
 }
 
 void ThermalNetwork::solve_steady() {

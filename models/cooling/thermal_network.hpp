@@ -217,7 +217,9 @@ public:
     incremental_ = on;
     if (blocks_) blocks_->all_pending = true;
   }
-  // Classes solved at the last step (every class with members without the skip).
+  // Classes' y_c solved at the last step: the classes with an input changed since the one
+  // before, and the classes whose t it moved, for the next step (without the skip, every class
+  // with members, and the moved ones again).
   int classes_solved() const { return blocks_ ? blocks_->solved : 0; }
   // Merges (one per step) that went through every class; the others looked up only the classes
   // rekeyed since the last merge (see merge_classes()). Without the skip every merge does.
@@ -247,23 +249,24 @@ public:
     return blocks_->classes[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local)];
   }
   // class_temperature(cls, local) for a reader that scans many classes and writes memory between
-  // its reads (DataHall::take_moved_inlets): the records' address is taken once, so the compiler
-  // need not load it again after each store. Valid until the classes change (a set_heat,
-  // set_temperature or step).
+  // its reads (DataHall::take_moved_inlets): the address of the first class's temperature is
+  // taken once, so the compiler need not load it again after each store, and a read is a shift
+  // and a load. Valid until the classes change (a set_heat, set_temperature or step).
   class ClassColumn {
   public:
     double operator[](int cls) const {
-      return classes_[static_cast<std::size_t>(cls)].t[static_cast<std::size_t>(local_)];
+      return first_[static_cast<std::size_t>(cls) * (sizeof(Class) / sizeof(double))];
     }
 
   private:
     friend class ThermalNetwork;
-    ClassColumn(const Class* classes, int local) : classes_(classes), local_(local) {}
-    const Class* classes_;
-    int local_;
+    explicit ClassColumn(const double* first) : first_(first) {}
+    const double* first_;  // class 0's temperature in the place read
   };
   ClassColumn class_temperatures(int local) const {
-    return ClassColumn(blocks_->classes.data(), local);
+    const auto& classes = blocks_->classes;
+    return ClassColumn(
+        classes.empty() ? nullptr : classes.front().t.data() + static_cast<std::size_t>(local));
   }
   int class_slots() const { return aggregated_ ? static_cast<int>(blocks_->classes.size()) : 0; }
   // Calls f(class id, its first member group) for each class, in class order.
@@ -339,8 +342,10 @@ private:
     int count = 0;  // member groups; 0: a free slot
     int head = -1;  // first member (members are linked through Blocks::members)
     // y (and the class's terms of the hub sums) computed from the present t, q, type and
-    // boundary terms; `listed`: in Blocks::pending.
+    // boundary terms; `listed`: in Blocks::pending; `work_mark` equal to Blocks::work_mark: in
+    // Blocks::work, its x to be solved at the next step.
     bool y_valid = false, listed = false;
+    std::uint8_t work_mark = 0;
     std::array<double, max_group> t{}, q{}, y{};
     std::uint64_t type_heat_hash = 0;  // the state hash's part from type and q (set by new_class)
   };
@@ -391,12 +396,16 @@ private:
     std::vector<int> count;
     std::vector<std::uint64_t> state_key;
     std::vector<double> term;
-    // Classes to solve at the next step (a state, count or type that changed, or not yet at
-    // their fixed point); every class when `all_pending`. May hold an id twice or a freed one.
-    // The last solve's classes come first, as work[0, relisted) (solve_blocks() lists them
-    // there, not through `pending`), then `pending`: the order in which they were listed.
+    // The classes whose y and terms of the hub sums the next step brings up to date (a state,
+    // count or type that changed since): `pending`, every class when `all_pending`. The
+    // classes whose x it solves: work[0, relisted), listed by the last step's solve (moved,
+    // with their y and terms made from their new t then, or not yet at their fixed point),
+    // and the pending ones added after them. A class is in `work` while its `work_mark` is
+    // `work_mark` (1 or 2, the other one at each step: a class the solve lists for the next
+    // step is not solved twice in this one). Either list may hold an id twice or a freed one.
     std::vector<int> pending, work;
     std::size_t relisted = 0;
+    std::uint8_t work_mark = 1;
     bool all_pending = true;
     int solved = 0;  // classes solved at the last step
     // Open addressing of the live classes by state hash, kept from one merge to the next
@@ -420,8 +429,9 @@ private:
     // the list). `slots_unknown`: the classes were built anew; every slot is looked at.
     std::vector<int> emptied, merged_slots;  // merged_slots: work
     bool slots_unknown = true;
-    // Classes whose state hash was set since the last merge (made, or moved by a solve): the
-    // only ones that can have come to equal another class. May hold an id twice or a freed one.
+    // Classes whose state hash was set since the last merge, the only ones that can have come
+    // to equal another class: those made here, and those the step's solve moved, which it
+    // lists in work[0, relisted). May hold an id twice or a freed one.
     std::vector<int> rekeyed;
     std::vector<double> xh, rh;  // work
     Eigen::VectorXd r;
