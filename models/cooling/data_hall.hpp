@@ -104,23 +104,9 @@ public:
   double max_inlet_c() const;
   // Calls f(rack, inlet_c(rack)) for every rack, in rack order; while the network has classes,
   // each inlet is read from its rack's class (a pass over the racks' class ids, not a lookup of
-  // the rack's nodes).
+  // the rack's nodes). Defined after the class (a pragma in a class body throws clang-format).
   template <typename F>
-  void for_each_inlet(F&& f) const {
-    if (net_.aggregated() && rack_groups().identity) {  // rack i is group i
-      const int local = groups_.inlet_local;
-      for (int i = 0; i < racks(); ++i) f(i, net_.class_temperature(net_.class_of_group(i), local));
-      return;
-    }
-    if (net_.aggregated() && rack_groups().by_class) {
-      const int local = groups_.inlet_local;
-      for (int i = 0; i < racks(); ++i)
-        f(i, net_.class_temperature(
-                 net_.class_of_group(groups_.group_of_rack[static_cast<std::size_t>(i)]), local));
-      return;
-    }
-    for (int i = 0; i < racks(); ++i) f(i, inlet_c(i));
-  }
+  void for_each_inlet(F&& f) const;
   // Appends the racks whose inlet moved by more than `tol_k` (|T_now − T_reported| > tol_k, or
   // not a number) since this call last reported it, ascending, and reports them at their inlet
   // now; a rack is first "reported" at its inlet when the hall is made. The racks of one class
@@ -204,6 +190,8 @@ private:
   void leave_cohort(int rack);  // frees the cohort when it empties
 
   mutable RackGroups groups_;
+  // for_each_inlet()'s table of each class's inlet, kept between calls (no allocation a call).
+  mutable std::vector<double> inlet_of_class_;
   InletWatch watch_;
 
   DataHallDesign design_;
@@ -221,5 +209,33 @@ private:
   double demand_w_per_k_ = 0;  // Σ (1 − r_i) W_i, fixed by the design
   double supplied_share_ = std::numeric_limits<double>::quiet_NaN();  // a the racks' links hold
 };
+
+template <typename F>
+void DataHall::for_each_inlet(F&& f) const {
+  if (net_.aggregated() && rack_groups().identity) {  // rack i is group i
+    // Each class's inlet copied once into a table (a few dozen classes at scale), then each
+    // rack's read from it by its class id: a load of the id and one of the table a rack, four
+    // racks a pass (about half the instructions of a read through the class a rack). A free
+    // slot's copy is never read.
+    const auto slots = static_cast<std::size_t>(net_.class_slots());
+    inlet_of_class_.resize(slots);
+    const ThermalNetwork::ClassColumn column = net_.class_temperatures(groups_.inlet_local);
+    for (std::size_t c = 0; c < slots; ++c) inlet_of_class_[c] = column[static_cast<int>(c)];
+    const double* const inlet_of_class = inlet_of_class_.data();
+    const int* const class_of = net_.classes_of_groups();
+    const int n = racks();
+#pragma GCC unroll 4
+    for (int i = 0; i < n; ++i) f(i, inlet_of_class[class_of[i]]);
+    return;
+  }
+  if (net_.aggregated() && rack_groups().by_class) {
+    const int local = groups_.inlet_local;
+    for (int i = 0; i < racks(); ++i)
+      f(i, net_.class_temperature(
+               net_.class_of_group(groups_.group_of_rack[static_cast<std::size_t>(i)]), local));
+    return;
+  }
+  for (int i = 0; i < racks(); ++i) f(i, inlet_c(i));
+}
 
 }  // namespace joule::models::cooling

@@ -235,6 +235,8 @@ public:
     return blocks_ ? blocks_->group_of[static_cast<std::size_t>(n.index)] : -1;
   }
   int class_of_group(int g) const { return blocks_->class_of[static_cast<std::size_t>(g)]; }
+  // class_of_group(g) for every group g, as one array (a reader of every group's class).
+  const int* classes_of_groups() const { return blocks_->class_of.data(); }
   // Starts loading group g's class id for a class_of_group(g) a little later: a reader that walks
   // a list of scattered groups asks a few ahead, so the reads overlap.
   void prefetch_class_of_group(int g) const {
