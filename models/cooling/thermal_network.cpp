@@ -1293,8 +1293,8 @@ void ThermalNetwork::solve_blocks() {
       rh += l.value * boundary_c_[static_cast<std::size_t>(l.b)];
     }
     const auto node = static_cast<std::size_t>(b.hub_node[0]);
-    const double x = solve_one_by_one(
-        b.schur, (rh + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) - sum0);
+    const double x =
+        solve_one_by_one(b.schur, (rh + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) - sum0);
     hubs_moved = bits_of(b.xh[0]) != bits_of(x);
     b.xh[0] = x;
     temp_c_[node] = x;
