@@ -1012,10 +1012,10 @@ bool ThermalNetwork::merge_rekeyed() {
   const std::uint64_t* const keys = b.state_key.data();
   std::size_t entries = b.index_entries;
   const std::size_t half = size / 2;  // a power of two, 64 or more
-  // Class x into the table; false when a live class in its state is there, or the table is full.
-  const auto look_up = [&](int x) {
+  // Live class x into the table; false when another live class in its state is there, or the
+  // table is full.
+  const auto look_up_live = [&](int x) {
     const auto id = static_cast<std::size_t>(x);
-    if (id >= slots || count[id] == 0) return true;
     if (entries >= half) return false;  // full (2·(entries + 1) > size): built anew
     const std::uint64_t key = keys[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
@@ -1035,14 +1035,18 @@ bool ThermalNetwork::merge_rekeyed() {
     return true;
   };
   bool none = true;  // no two live classes in one state
-  for (const int x : b.rekeyed)
-    if (!(none = look_up(x))) break;
+  for (const int x : b.rekeyed) {
+    const auto id = static_cast<std::size_t>(x);
+    if (id < slots && count[id] != 0 && !(none = look_up_live(x))) break;
+  }
   // The classes the step's solve moved are in work[0, relisted), with those it listed for not
-  // being at their fixed point yet (their keys unchanged: each is in the table already).
+  // being at their fixed point yet (their keys unchanged: each is in the table already). Each
+  // is live: the x loop lists only live classes, and nothing between the solve and this merge
+  // moves a group (step() calls the two in turn).
   const int* const work = b.work.data();
   const std::size_t listed = none ? b.relisted : 0;
   for (std::size_t i = 0; i < listed; ++i)
-    if (!(none = look_up(work[i]))) break;
+    if (!(none = look_up_live(work[i]))) break;
   b.index_entries = entries;
   return none;
 }
@@ -1184,7 +1188,6 @@ void ThermalNetwork::solve_blocks() {
   bool all = false;  // every class's y made: every class's x solved
   // y_c = A_gg⁻¹ b_c, b_c = boundary terms + C/Δt·t + q, and the class's terms count · A_hg y_c.
   const auto solve_y = [&](Class& c, const Type& t, int m) {
-    ++solved;
     std::array<double, max_group> rhs;
     for (int i = 0; i < m; ++i) {
       const auto u = static_cast<std::size_t>(i);
@@ -1218,7 +1221,10 @@ void ThermalNetwork::solve_blocks() {
     }
     const Type& t = types[static_cast<std::size_t>(c.type)];
     const int m = fixed_m > 0 ? fixed_m : t.size;
-    if (!c.y_valid) solve_y(c, t, m);
+    if (!c.y_valid) {
+      ++solved;
+      solve_y(c, t, m);
+    }
     set_terms(id, c, t, m, hs);
   };
   const auto update_pending = [&](auto group_size, auto hub_count) {
@@ -1253,22 +1259,23 @@ void ThermalNetwork::solve_blocks() {
   // sum that starts at +0 leaves its bits as they were).
   // With one hub (racks around the room air) the sum stays in a register: a chain of additions,
   // not a load, an addition and a store per class slot; four slots an iteration (one loop
-  // test for four additions). The same additions in the same order.
-  std::array<double, max_hubs> sum{};
+  // test for four additions), read through a pointer (with an index GCC carried the index in
+  // vector registers too). The same additions in the same order. Its sum is `sum0`, the other
+  // sizes' in `sum` (zeroed only for them).
+  double sum0 = 0;
+  std::array<double, max_hubs> sum;
   if (hubs == 1) {
-    double s = sum[0];
     const double* term = b.term.data();
-    const std::size_t n = b.term.size();
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      s += term[i];
-      s += term[i + 1];
-      s += term[i + 2];
-      s += term[i + 3];
+    const double* const end = term + b.term.size();
+    for (; end - term >= 4; term += 4) {
+      sum0 += term[0];
+      sum0 += term[1];
+      sum0 += term[2];
+      sum0 += term[3];
     }
-    for (; i < n; ++i) s += term[i];
-    sum[0] = s;
+    for (; term != end; ++term) sum0 += *term;
   } else {
+    sum.fill(0.0);
     for (std::size_t id = 0; id < b.classes.size(); ++id) {
       const double* term = b.term.data() + id * hubs;
       for (std::size_t k = 0; k < hubs; ++k) sum[k] += term[k];
@@ -1286,8 +1293,8 @@ void ThermalNetwork::solve_blocks() {
       rh += l.value * boundary_c_[static_cast<std::size_t>(l.b)];
     }
     const auto node = static_cast<std::size_t>(b.hub_node[0]);
-    const double x = solve_one_by_one(
-        b.schur, (rh + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) - sum[0]);
+    const double x =
+        solve_one_by_one(b.schur, (rh + (c_over_dt_[node] * temp_c_[node] + heat_w_[node])) - sum0);
     hubs_moved = bits_of(b.xh[0]) != bits_of(x);
     b.xh[0] = x;
     temp_c_[node] = x;
@@ -1315,11 +1322,23 @@ void ThermalNetwork::solve_blocks() {
   // when x_h moved and some class sees it, G ≠ 0, or it is not finite: 0·x_h not 0).
   bool every = all;
   if (hubs_moved) {
-    for (int k = 0; k < h; ++k) every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
+    if (h == 1)
+      every = every || !std::isfinite(b.xh[0]);  // one test, not a loop over the hubs
+    else
+      for (int k = 0; k < h; ++k)
+        every = every || !std::isfinite(b.xh[static_cast<std::size_t>(k)]);
     every = every || sees_hubs;
   }
   const double* const xh = b.xh.data();
+  // With one hub its x in a register: the stores to the classes' t may alias b.xh for the
+  // compiler, which loaded it again for each node.
+  const double xh0 = h > 0 ? xh[0] : 0.0;
   std::uint64_t* const keys = b.state_key.data();
+  // The classes listed for the next step end at `listed_end`; of them, `rested` were listed
+  // with t unmoved (no y solved), so the x loop's solves are the count less those (the loop's
+  // registers hold neither the count of solves nor the list's base and length).
+  int* listed_end = work;
+  int rested = 0;
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     Class& c = classes[static_cast<std::size_t>(id)];
@@ -1332,7 +1351,8 @@ void ThermalNetwork::solve_blocks() {
       double x = c.y[static_cast<std::size_t>(l)];
       zero = zero || x == 0;
       for (int k = 0; k < hs; ++k)
-        x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] * xh[static_cast<std::size_t>(k)];
+        x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] *
+             (fixed_h == 1 ? xh0 : xh[static_cast<std::size_t>(k)]);
       moved = moved || bits_of(x) != bits_of(c.t[static_cast<std::size_t>(l)]);
       c.t[static_cast<std::size_t>(l)] = x;
     }
@@ -1349,10 +1369,10 @@ void ThermalNetwork::solve_blocks() {
     // next step.
     if (moved || zero) {
       c.work_mark = next_mark;
-      work[relisted++] = id;
+      *listed_end++ = id;
+      if (!moved) ++rested;
     }
   };
-  relisted = 0;
   const auto solve_xs = [&](auto group_size, auto hub_count) {
     if (every) {
       for (std::size_t id = 0; id < slots; ++id)
@@ -1372,9 +1392,10 @@ void ThermalNetwork::solve_blocks() {
     solve_xs(std::integral_constant<int, 2>{}, std::integral_constant<int, 1>{});
   else
     solve_xs(std::integral_constant<int, 0>{}, std::integral_constant<int, 0>{});
+  relisted = static_cast<std::size_t>(listed_end - work);
   b.relisted = relisted;
   b.work_mark = next_mark;
-  b.solved = solved;
+  b.solved = solved + static_cast<int>(relisted) - rested;
 }
 
 void ThermalNetwork::solve_steady() {

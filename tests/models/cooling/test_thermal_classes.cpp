@@ -514,3 +514,22 @@ TEST_CASE("classes at rest take a moved room temperature when their racks see th
   }
   CHECK(quiet_steps > 10);
 }
+
+// A class whose y is exactly 0 somewhere is listed for the next step even when the step left
+// its t as it was; such a listing solves no y (classes_solved() counts y solves), so a hall at
+// 0 °C everywhere, with no heat, solves no class after its first step.
+TEST_CASE("classes listed at 0 °C without moving count no solves") {
+  const int racks = 12;
+  DataHall hall(five_positions(racks));
+  ThermalNetwork& net = network(hall);
+  hall.set_supply(0, 1.0);
+  for (int i = 0; i < racks; ++i) hall.set_rack_power(i, 0);
+  for (int i = 0; i < net.node_count(); ++i) net.set_temperature({i}, 0.0);
+  for (int k = 0; k < 4; ++k) {
+    CAPTURE(k);
+    hall.step(60);
+    REQUIRE(net.aggregated());
+    for (int i = 0; i < racks; ++i) CHECK(same_bits(hall.inlet_c(i), 0.0));
+    if (k > 0) CHECK(net.classes_solved() == 0);
+  }
+}
