@@ -37,13 +37,6 @@ Time Time::operator%(Time step) const {
   return Time(ns_ % step.ns_);
 }
 
-Time saturating_add(Time a, Time b) {
-  Time::rep r;
-  if (__builtin_add_overflow(a.ns(), b.ns(), &r))
-    return b.ns() > 0 ? Time::max() : Time::from_ns(std::numeric_limits<Time::rep>::min());
-  return Time::from_ns(r);
-}
-
 Time saturating_mul(Time a, Time::rep factor) {
   Time::rep r;
   if (__builtin_mul_overflow(a.ns(), factor, &r))

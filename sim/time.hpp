@@ -74,7 +74,13 @@ Time days(double value);
 // Saturating forms, for instants that may lie past the end of representable time (a job
 // slowed down late in a long run): Time::max() (never reached) instead of an overflow.
 // seconds_or_never() also takes +inf; NaN and negative values still throw.
-Time saturating_add(Time a, Time b);
+// Inline: a job's end is scheduled through it at every phase.
+inline Time saturating_add(Time a, Time b) {
+  Time::rep r;
+  if (__builtin_add_overflow(a.ns(), b.ns(), &r))
+    return b.ns() > 0 ? Time::max() : Time::from_ns(std::numeric_limits<Time::rep>::min());
+  return Time::from_ns(r);
+}
 Time saturating_mul(Time a, Time::rep factor);
 Time seconds_or_never(double value);
 

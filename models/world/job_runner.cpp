@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <stdexcept>
 
 #include "models/compute/accelerator_catalog.hpp"
@@ -30,12 +29,6 @@ constexpr double intra_node_latency_s = 1e-6;
 // 16,384-GPU training job, ≈ 122 MB/s per GPU; a job's `checkpoint_bandwidth` key overrides
 // it (an estimate for other clusters).
 constexpr double storage_write_bytes_per_s_per_gpu = 2e12 / 16384;
-
-// What sim::saturating_add(a, b) gives when a + b overflows.
-sim::Time saturated(sim::Time b) {
-  return b.ns() > 0 ? sim::Time::max()
-                    : sim::Time::from_ns(std::numeric_limits<sim::Time::rep>::min());
-}
 
 bool computing(workload::PhaseKind kind) {
   return kind != workload::PhaseKind::checkpoint && kind != workload::PhaseKind::restart &&
@@ -467,12 +460,7 @@ void JobRunner::reschedule_end(Job& job) {
   const double wall_ns = job.speed == 1.0 ? left_ns : std::ceil(left_ns / job.speed);
   const sim::Time wall = wall_ns < 9.2e18 ? sim::Time::from_ns(static_cast<sim::Time::rep>(wall_ns))
                                           : sim::Time::max();
-  // sim::saturating_add() inline (a call per phase into sim/time.cpp otherwise).
-  sim::Time::rep at_ns;
-  const sim::Time at = __builtin_add_overflow(sim_.now().ns(), wall.ns(), &at_ns)
-                           ? saturated(wall)
-                           : sim::Time::from_ns(at_ns);
-  job.end_event = sim_.at(at, end_handler_, job_event_arg(job));
+  job.end_event = sim_.at(sim::saturating_add(sim_.now(), wall), end_handler_, job_event_arg(job));
 }
 
 void JobRunner::on_activity_end(Job& job) {
