@@ -4,6 +4,9 @@
 #include <libdeflate.h>
 #include <pthread.h>
 #include <time.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -601,6 +604,43 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
   next_ = chunks_.front().data();
 }
 
+namespace {
+
+// A row's `n` values rounded to float32 at `at`, as Series::store writes them; false when one of
+// them is stored non-finite. With SSE2 eight values a pass, the non-finite test ORed across the
+// lanes and read once at the end: 2.9 instructions a value, against 3.5 for the compiler's own
+// vectorization of store(), four a pass with a mask to 0/1 in each lane. `cvtpd2ps` rounds as
+// the cast does (to nearest, the default rounding mode, which Joule never changes).
+bool store_float32_row(unsigned char* at, const double* values, std::size_t n) {
+  std::size_t i = 0;
+  std::uint32_t non_finite = 0;
+#if defined(__SSE2__)
+  const __m128i exponent = _mm_set1_epi32(0x7f800000);
+  __m128i all_ones = _mm_setzero_si128();
+  for (; i + 8 <= n; i += 8) {
+    const __m128i a = _mm_castps_si128(_mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + i)),
+                                                     _mm_cvtpd_ps(_mm_loadu_pd(values + i + 2))));
+    const __m128i b = _mm_castps_si128(_mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + i + 4)),
+                                                     _mm_cvtpd_ps(_mm_loadu_pd(values + i + 6))));
+    all_ones = _mm_or_si128(all_ones, _mm_cmpeq_epi32(_mm_and_si128(a, exponent), exponent));
+    all_ones = _mm_or_si128(all_ones, _mm_cmpeq_epi32(_mm_and_si128(b, exponent), exponent));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(at + i * sizeof(float)), a);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(at + (i + 4) * sizeof(float)), b);
+  }
+  non_finite = static_cast<std::uint32_t>(_mm_movemask_epi8(all_ones));
+#endif
+  for (; i < n; ++i) {
+    const auto rounded = static_cast<float>(values[i]);
+    std::uint32_t bits;
+    std::memcpy(&bits, &rounded, sizeof bits);
+    non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
+  }
+  return non_finite == 0;
+}
+
+}  // namespace
+
 bool Series::append_row(const double* values) {
   const std::size_t row_bytes = chunk_columns_ * item_size_;
   const std::size_t offset = buffered_rows_ * row_bytes;
@@ -610,7 +650,8 @@ bool Series::append_row(const double* values) {
     const std::size_t n = std::min(chunk_columns_, width_ - first);
     if (n < chunk_columns_)  // the edge chunk: zeros past the row's last column
       std::memset(row + n * item_size_, 0, row_bytes - n * item_size_);
-    finite &= store(row, values + first, n);
+    finite &= item_size_ == sizeof(float) ? store_float32_row(row, values + first, n)
+                                          : store(row, values + first, n);
   }
   if (++buffered_rows_ == chunk_rows_) hand_off();
   return finite;

@@ -474,6 +474,41 @@ TEST_CASE("append says whether the value reads back finite from the series' type
   fs::remove_all(dir);
 }
 
+TEST_CASE("a wide float32 row: every column rounded in place, a non-finite one in any lane") {
+  // 21 columns: two passes of eight values (each of four lanes, twice) and five left over.
+  const std::size_t cols = 21;
+  const auto dir = test::temp_dir("h5-wide-row");
+  const auto path = dir / "w.h5";
+  const double bad[3] = {1e39, std::nan(""), -HUGE_VAL};
+  std::vector<bool> finite;
+  {
+    h5::Handle file = h5::create_file(path.string());
+    h5::Series m(file.get(), "m", {"wide", "W"}, {}, cols, {h5::Precision::float32, false, 4});
+    // Row 0 all finite, then one row with each column in turn non-finite (3e38 is finite
+    // in float32; 1e39 rounds to inf), then a finite row again.
+    std::vector<double> row(cols);
+    for (std::size_t r = 0; r < cols + 2; ++r) {
+      for (std::size_t c = 0; c < cols; ++c) row[c] = c == 3 ? 3e38 : value(r, c);
+      if (r >= 1 && r <= cols) row[r - 1] = bad[r % 3];
+      finite.push_back(m.append_row(row.data()));
+    }
+    m.flush();
+  }
+  CHECK(finite.front());
+  CHECK(finite.back());
+  for (std::size_t r = 1; r <= cols; ++r) CHECK_MESSAGE(!finite[r], "row " << r);
+  auto file = h5::open_file_readonly(path.string());
+  const std::vector<double> back = h5::read_doubles(file.get(), "m");
+  REQUIRE(back.size() == (cols + 2) * cols);
+  for (std::size_t r = 0; r < cols + 2; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      if (r >= 1 && r - 1 == c) continue;  // the non-finite one
+      const double v = c == 3 ? 3e38 : value(r, c);
+      REQUIRE(back[r * cols + c] == static_cast<double>(static_cast<float>(v)));
+    }
+  fs::remove_all(dir);
+}
+
 namespace {
 
 // A float32 matrix of 10 columns in chunks of 4 columns × 16 rows (64 values): column blocks
