@@ -340,6 +340,8 @@ private:
   // evaluation, the accounts moved as move_runs() moves them for one batch of every run.
   // Otherwise the job leaves uniform, and false.
   bool place_uniform(const Job& job, JobRuns& placed);
+  // place_load()'s phase by runs, out of line: inline, its frame was set up for every phase.
+  [[gnu::noinline]] void place_by_runs(const Job& job, JobRuns& placed);
   // What each node of a uniform job holds after its phase: evaluated at its first rack, or, when
   // the job's last evaluations had the same inputs, theirs; `kept`: the evaluation kept for
   // those inputs (null when none is kept), whose sums the phase may take. Returned in place:
