@@ -270,6 +270,20 @@ void ClusterState::clear_changed_racks() {
   changed_racks_.clear();
 }
 
+void ClusterState::take_changed_racks(std::vector<double>& rack_w,
+                                      std::vector<std::uint32_t>& racks) {
+  racks.clear();
+  racks.swap(changed_racks_);
+  double* const w = rack_w.data();
+  const RackAccount* const accounts = racks_.data();
+  AcceleratorsBasis* const basis = accelerators_basis_.data();
+#pragma GCC unroll 4
+  for (const std::uint32_t r : racks) {
+    w[r] = accounts[r].power_w;
+    basis[r].changed = false;
+  }
+}
+
 void ClusterState::set_node_state(std::uint32_t id, scheduling::NodeState state, bool free,
                                   sim::Time ready_at) {
   scheduling::NodeInfo& n = nodes_[id];

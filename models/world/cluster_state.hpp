@@ -252,6 +252,10 @@ public:
   // they first changed (what the data hall re-reads at a control step).
   const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
   void clear_changed_racks();
+  // changed_racks() handed over and cleared in one walk (a control step's): `racks` takes the
+  // list (its old entries dropped, its buffer kept for the next list) and rack_w[r] each listed
+  // rack's power; every rack's flag is cleared, so the next change lists it again.
+  void take_changed_racks(std::vector<double>& rack_w, std::vector<std::uint32_t>& racks);
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
   std::pair<double, double> rack_accelerators(std::size_t rack) const {
     return racks_accelerators()[rack];
