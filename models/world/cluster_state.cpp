@@ -220,8 +220,22 @@ void ClusterState::prefetch_racks(std::span<const RackNodes> racks) const {
   if (first <= last && last - first < 2 * racks.size()) {
     const std::size_t n = last - first + 1;
     if (pools) prefetch_lines(&rack_pool_[first], n * sizeof(std::uint32_t));
-    prefetch_lines(&racks_[first], n * sizeof(RackAccount));
-    prefetch_lines(&accelerators_basis_[first], n * sizeof(AcceleratorsBasis));
+    // Both ranges in one walk, eight racks a pass: 192 bytes of accounts (three lines) and 128
+    // of bases (two), one loop test for five lines. Each line is asked for once; a pass from
+    // inside a line leaves its last line to the next pass, and the last pass's to the two
+    // prefetches after the walk.
+    const auto* account = reinterpret_cast<const char*>(&racks_[first]);
+    const auto* basis = reinterpret_cast<const char*>(&accelerators_basis_[first]);
+    static_assert(8 * sizeof(RackAccount) == 192 && 8 * sizeof(AcceleratorsBasis) == 128);
+    for (std::size_t k = 0; k < n; k += 8, account += 192, basis += 128) {
+      __builtin_prefetch(account, 1);
+      __builtin_prefetch(account + 64, 1);
+      __builtin_prefetch(account + 128, 1);
+      __builtin_prefetch(basis, 1);
+      __builtin_prefetch(basis + 64, 1);
+    }
+    __builtin_prefetch(reinterpret_cast<const char*>(&racks_[last + 1]) - 1, 1);
+    __builtin_prefetch(reinterpret_cast<const char*>(&accelerators_basis_[last + 1]) - 1, 1);
     return;
   }
   for (const RackNodes& r : racks) {
