@@ -248,7 +248,7 @@ public:
   // NodeInfo::inlet_rise_k of every node of a rack.
   void set_rack_inlet_rise_k(std::size_t rack, double rise_k);
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
-  // Racks whose power changed since the last clear_changed_racks(), each once, in the order
+  // Racks whose power changed since the last clear or take of them, each once, in the order
   // they first changed (what the data hall re-reads at a control step).
   const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
   void clear_changed_racks();
@@ -330,7 +330,7 @@ private:
     bool listed = false;   // in stale_racks_
     bool stale = false;    // to be computed again
     bool other = false;    // changed otherwise than by `power` moving, since it was computed
-    bool changed = false;  // in changed_racks_ (its power moved since clear_changed_racks())
+    bool changed = false;  // in changed_racks_ (its power moved since they were cleared)
   };
   static_assert(sizeof(AcceleratorsBasis) == 16);
   // A node's die, clock, job or what it follows changed: computed again at the next call.
