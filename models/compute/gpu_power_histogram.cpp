@@ -175,13 +175,14 @@ void GpuPowerHistogram::move(std::size_t count, sim::Time now, const NodeBins& f
     move(to.first[0].bin, now, n * to.first[0].count);
     return;
   }
-  [ this, &from, &to, now, n ]() __attribute__((noinline)) {
-    for (std::uint32_t i = 0; i < from.entries; ++i)
-      move(from.first[i].bin, now, -n * from.first[i].count);
-    for (std::uint32_t i = 0; i < to.entries; ++i)
-      move(to.first[i].bin, now, n * to.first[i].count);
-  }
-  ();
+  move_entries(n, now, from, to);
+}
+
+void GpuPowerHistogram::move_entries(std::int64_t n, sim::Time now, const NodeBins& from,
+                                     const NodeBins& to) {
+  for (std::uint32_t i = 0; i < from.entries; ++i)
+    move(from.first[i].bin, now, -n * from.first[i].count);
+  for (std::uint32_t i = 0; i < to.entries; ++i) move(to.first[i].bin, now, n * to.first[i].count);
 }
 
 void GpuPowerHistogram::hold_nodes(std::span<const std::uint32_t> nodes, const NodeBins& bins) {

@@ -94,6 +94,9 @@ private:
   // leave it).
   void move(std::uint32_t b, sim::Time now, std::int64_t delta_gpus);
   void add_node(const State& s, sim::Time now, std::int64_t sign);
+  // move()'s loops, out of line: inline, move()'s one-entry path saved registers for them.
+  [[gnu::noinline]] void move_entries(std::int64_t n, sim::Time now, const NodeBins& from,
+                                      const NodeBins& to);
 
   int gpus_per_node_;
   double width_w_;

@@ -248,10 +248,14 @@ public:
   // NodeInfo::inlet_rise_k of every node of a rack.
   void set_rack_inlet_rise_k(std::size_t rack, double rise_k);
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
-  // Racks whose power changed since the last clear_changed_racks(), each once, in the order
+  // Racks whose power changed since the last clear or take of them, each once, in the order
   // they first changed (what the data hall re-reads at a control step).
   const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
   void clear_changed_racks();
+  // changed_racks() handed over and cleared in one walk (a control step's): `racks` takes the
+  // list (its old entries dropped, its buffer kept for the next list) and rack_w[r] each listed
+  // rack's power; every rack's flag is cleared, so the next change lists it again.
+  void take_changed_racks(std::vector<double>& rack_w, std::vector<std::uint32_t>& racks);
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
   std::pair<double, double> rack_accelerators(std::size_t rack) const {
     return racks_accelerators()[rack];
@@ -326,7 +330,7 @@ private:
     bool listed = false;   // in stale_racks_
     bool stale = false;    // to be computed again
     bool other = false;    // changed otherwise than by `power` moving, since it was computed
-    bool changed = false;  // in changed_racks_ (its power moved since clear_changed_racks())
+    bool changed = false;  // in changed_racks_ (its power moved since they were cleared)
   };
   static_assert(sizeof(AcceleratorsBasis) == 16);
   // A node's die, clock, job or what it follows changed: computed again at the next call.

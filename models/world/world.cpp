@@ -288,108 +288,107 @@ void World::place_load(const Job& job) {
   }
   JobRuns& placed = runs_of(job);
   if (placed.uniform && place_uniform(job, placed)) return;
-  // By runs, out of line (the rare case at scale): inline, its 600-byte frame and six saved
-  // registers were set up for every uniform phase too.
-  const auto by_runs = [ this, &job, &placed ]() __attribute__((noinline)) {
-    // Nodes of one rack share inlet air: the job's node power, its split parts and its clock are
-    // evaluated once per rack. node_power() sees the rack only through its inlet, so racks at the
-    // bit-identical inlet (quiet racks of one design, the hall at its start) share one
-    // evaluation too; not with a power floor, whose state follows each evaluation in turn.
-    const bool by_inlet = !floor_ && !ramp_floor_;
-    placed_.clear();
-    std::uint32_t cached_rack = UINT32_MAX;
-    PlacedPower* e = nullptr;
-    const sim::Time now = sim_.now();
-    const std::span<const std::uint32_t> nodes(job.nodes);
-    std::vector<PlacedRun>& runs = placed.runs;
-    std::vector<Held>& states = placed.states;  // this phase's appended after the last one's
-    const auto last_states = static_cast<std::uint32_t>(states.size());
-    // Consecutive held runs that hold one state and take one new state: moved as one batch,
-    // runs[batch, i), from `from` (states[from_state]) to states[to_state].
-    std::size_t batch = 0;
-    bool batching = false;
-    std::uint32_t from_state = 0, to_state = 0;
-    Held from;
-    const auto flush = [&](std::size_t i) {
-      if (batching && i > batch)
-        move_runs(job, std::span(runs).subspan(batch, i - batch), from, states[to_state]);
-      batching = false;
-    };
-    const std::span<const double> inlets = state_.rack_inlets_c();
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      // A run and a rack's inlet a few ahead fetched while this one is placed (a cache miss
-      // each otherwise, the job's runs cold since its last phase).
-      if (i + 4 < runs.size()) __builtin_prefetch(&runs[i + 4]);
-      if (i + 2 < runs.size()) __builtin_prefetch(&inlets[runs[i + 2].rack]);
-      PlacedRun& r = runs[i];
-      const std::span<const std::uint32_t> run = nodes.subspan(r.begin, r.end - r.begin);
-      if (r.rack != cached_rack) {
-        cached_rack = r.rack;
-        const double inlet_c = state_.rack_inlet_c(r.rack);
-        e = nullptr;
-        if (by_inlet)
-          for (PlacedPower& c : placed_)
-            if (std::bit_cast<std::uint64_t>(c.inlet_c) == std::bit_cast<std::uint64_t>(inlet_c)) {
-              e = &c;
-              break;
-            }
-        if (!e) {
-          if (placed_.size() == placed_capacity) placed_.clear();
-          PlacedPower& n = placed_.emplace_back();
-          n.inlet_c = inlet_c;
-          n.p = node_power(job, r.rack, &n.lift_w);
-          n.parts = job_parts(job, n.p);
-          n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
-          check_finite(n.p);
-          n.state = static_cast<std::uint32_t>(states.size());
-          states.push_back(held_of(job, n));
-          e = &n;
-        }
-      }
-      if (batching && (!r.alone || !r.held || to_state != e->state || r.state != from_state))
-        flush(i);
-      if (!r.alone) {
-        set_node_power(run.front(), e->p, &e->parts);
-        lift_.set(run.front(), now, e->lift_w);
-        state_.set_nodes_clock(run, e->clock);
-      } else if (!r.held) {  // node by node, from whatever each node held
-        if (std::all_of(run.begin(), run.end(), [&](std::uint32_t id) { return alone(job, id); })) {
-          set_run_power(run, job, e->p, e->parts, e->lift_w);
-          r.state = e->state;
-          r.power = states[e->state].power;
-          r.held = true;
-          r.followed = never_followed;  // its records written: they follow it from its next move
-        } else {  // a node shared since the cut: the run is set node by node while it is
-          for (std::size_t k = 0; k < run.size(); ++k) {
-            if (alone(job, run[k])) {
-              set_run_power(run.subspan(k, 1), job, e->p, e->parts, e->lift_w);
-            } else {
-              set_node_power(run[k], e->p, &e->parts);
-              lift_.set(run[k], now, e->lift_w);
-            }
+  place_by_runs(job, placed);
+}
+
+void World::place_by_runs(const Job& job, JobRuns& placed) {
+  // Nodes of one rack share inlet air: the job's node power, its split parts and its clock are
+  // evaluated once per rack. node_power() sees the rack only through its inlet, so racks at the
+  // bit-identical inlet (quiet racks of one design, the hall at its start) share one
+  // evaluation too; not with a power floor, whose state follows each evaluation in turn.
+  const bool by_inlet = !floor_ && !ramp_floor_;
+  placed_.clear();
+  std::uint32_t cached_rack = UINT32_MAX;
+  PlacedPower* e = nullptr;
+  const sim::Time now = sim_.now();
+  const std::span<const std::uint32_t> nodes(job.nodes);
+  std::vector<PlacedRun>& runs = placed.runs;
+  std::vector<Held>& states = placed.states;  // this phase's appended after the last one's
+  const auto last_states = static_cast<std::uint32_t>(states.size());
+  // Consecutive held runs that hold one state and take one new state: moved as one batch,
+  // runs[batch, i), from `from` (states[from_state]) to states[to_state].
+  std::size_t batch = 0;
+  bool batching = false;
+  std::uint32_t from_state = 0, to_state = 0;
+  Held from;
+  const auto flush = [&](std::size_t i) {
+    if (batching && i > batch)
+      move_runs(job, std::span(runs).subspan(batch, i - batch), from, states[to_state]);
+    batching = false;
+  };
+  const std::span<const double> inlets = state_.rack_inlets_c();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    // A run and a rack's inlet a few ahead fetched while this one is placed (a cache miss
+    // each otherwise, the job's runs cold since its last phase).
+    if (i + 4 < runs.size()) __builtin_prefetch(&runs[i + 4]);
+    if (i + 2 < runs.size()) __builtin_prefetch(&inlets[runs[i + 2].rack]);
+    PlacedRun& r = runs[i];
+    const std::span<const std::uint32_t> run = nodes.subspan(r.begin, r.end - r.begin);
+    if (r.rack != cached_rack) {
+      cached_rack = r.rack;
+      const double inlet_c = state_.rack_inlet_c(r.rack);
+      e = nullptr;
+      if (by_inlet)
+        for (PlacedPower& c : placed_)
+          if (std::bit_cast<std::uint64_t>(c.inlet_c) == std::bit_cast<std::uint64_t>(inlet_c)) {
+            e = &c;
+            break;
           }
-        }
-        state_.set_nodes_clock(run, e->clock);
-      } else {
-        if (!batching) {
-          batching = true;
-          batch = i;
-          from_state = r.state;
-          from = states[r.state];
-          to_state = e->state;
-        }
-        r.state = e->state;
-        r.power = states[e->state].power;
+      if (!e) {
+        if (placed_.size() == placed_capacity) placed_.clear();
+        PlacedPower& n = placed_.emplace_back();
+        n.inlet_c = inlet_c;
+        n.p = node_power(job, r.rack, &n.lift_w);
+        n.parts = job_parts(job, n.p);
+        n.clock = job.load.busy_accelerators > 0 ? n.p.busy.throughput_factor() : 1.0;
+        check_finite(n.p);
+        n.state = static_cast<std::uint32_t>(states.size());
+        states.push_back(held_of(job, n));
+        e = &n;
       }
     }
-    flush(runs.size());
-    // Every held run now holds one of this phase's states: the last phase's go.
-    states.erase(states.begin(), states.begin() + last_states);
-    for (PlacedRun& r : runs)
-      if (r.held) r.state -= last_states;
-    if (by_inlet) try_uniform(placed);
-  };
-  by_runs();
+    if (batching && (!r.alone || !r.held || to_state != e->state || r.state != from_state))
+      flush(i);
+    if (!r.alone) {
+      set_node_power(run.front(), e->p, &e->parts);
+      lift_.set(run.front(), now, e->lift_w);
+      state_.set_nodes_clock(run, e->clock);
+    } else if (!r.held) {  // node by node, from whatever each node held
+      if (std::all_of(run.begin(), run.end(), [&](std::uint32_t id) { return alone(job, id); })) {
+        set_run_power(run, job, e->p, e->parts, e->lift_w);
+        r.state = e->state;
+        r.power = states[e->state].power;
+        r.held = true;
+        r.followed = never_followed;  // its records written: they follow it from its next move
+      } else {  // a node shared since the cut: the run is set node by node while it is
+        for (std::size_t k = 0; k < run.size(); ++k) {
+          if (alone(job, run[k])) {
+            set_run_power(run.subspan(k, 1), job, e->p, e->parts, e->lift_w);
+          } else {
+            set_node_power(run[k], e->p, &e->parts);
+            lift_.set(run[k], now, e->lift_w);
+          }
+        }
+      }
+      state_.set_nodes_clock(run, e->clock);
+    } else {
+      if (!batching) {
+        batching = true;
+        batch = i;
+        from_state = r.state;
+        from = states[r.state];
+        to_state = e->state;
+      }
+      r.state = e->state;
+      r.power = states[e->state].power;
+    }
+  }
+  flush(runs.size());
+  // Every held run now holds one of this phase's states: the last phase's go.
+  states.erase(states.begin(), states.begin() + last_states);
+  for (PlacedRun& r : runs)
+    if (r.held) r.state -= last_states;
+  if (by_inlet) try_uniform(placed);
 }
 
 // --- Job phases per run -----------------------------------------------------------------
@@ -961,9 +960,8 @@ void World::on_control_step() {
   // 0 W.
   if (rack_w_.empty()) [[unlikely]]
     rack_w_.assign(state_.rack_count(), 0.0);
-  for (const std::uint32_t r : state_.changed_racks()) rack_w_[r] = state_.rack_power_w(r);
-  facility_->control_step(now, control_step_, rack_w_, state_.changed_racks());
-  state_.clear_changed_racks();
+  state_.take_changed_racks(rack_w_, step_racks_);
+  facility_->control_step(now, control_step_, rack_w_, step_racks_);
   if (facility_->has_thermal() || facility_->has_cooling()) {
     // The racks whose inlet moved past the tolerance since they were last evaluated (the
     // facility reports each rack's inlet when it moves so, from the inlet it was first

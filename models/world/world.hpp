@@ -340,6 +340,8 @@ private:
   // evaluation, the accounts moved as move_runs() moves them for one batch of every run.
   // Otherwise the job leaves uniform, and false.
   bool place_uniform(const Job& job, JobRuns& placed);
+  // place_load()'s phase by runs, out of line: inline, its frame was set up for every phase.
+  [[gnu::noinline]] void place_by_runs(const Job& job, JobRuns& placed);
   // What each node of a uniform job holds after its phase: evaluated at its first rack, or, when
   // the job's last evaluations had the same inputs, theirs; `kept`: the evaluation kept for
   // those inputs (null when none is kept), whose sums the phase may take. Returned in place:
@@ -397,6 +399,7 @@ private:
   std::unique_ptr<EnergySplit> split_;
   std::vector<compute::NodePower> rack_idle_;  // idle node power at each rack's inlet
   std::vector<double> rack_w_;                 // rack powers handed to the facility each step
+  std::vector<std::uint32_t> step_racks_;      // the racks changed since the last step (listed)
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
   // re-evaluating at the end of the current handler.
   std::vector<std::unique_ptr<compute::Rack>> rack_models_;

@@ -63,6 +63,40 @@ TEST_CASE("the cluster lists each rack whose power changed once, until cleared")
   CHECK(state.rack_power_w(1) == 800);
 }
 
+TEST_CASE("a control step takes the changed racks in one walk: powers, list, flags cleared") {
+  sim::Simulator sim;
+  compute::ClusterSpec spec;
+  spec.racks.assign(4, compute::RackSpec{});
+  for (auto& r : spec.racks) r.nodes = 2;
+  world::ClusterState state(spec, sim, 24.0);
+  const auto set = [&](std::uint32_t node, double wall_w) {
+    compute::NodePower p;
+    p.wall_w = wall_w;
+    state.set_node_power(node, p);
+  };
+  set(0, 1000);  // rack 0
+  set(1, 1000);  // rack 0 again: 2000 W
+  set(6, 500);   // rack 3
+  set(3, 700);   // rack 1
+  std::vector<double> rack_w(4, -1.0);
+  std::vector<std::uint32_t> racks{9, 9};  // a last step's list: dropped
+  state.take_changed_racks(rack_w, racks);
+  CHECK(racks == std::vector<std::uint32_t>{0, 3, 1});
+  CHECK(rack_w == std::vector<double>{2000, 700, -1, 500});  // rack 2 never changed
+  CHECK(state.changed_racks().empty());
+  // Every flag cleared: each rack changed again is listed again, once.
+  set(7, 300);  // rack 3: 800 W
+  set(0, 0);    // rack 0: 1000 W
+  set(6, 100);  // rack 3 again: 400 W
+  CHECK(state.changed_racks() == std::vector<std::uint32_t>{3, 0});
+  state.take_changed_racks(rack_w, racks);
+  CHECK(racks == std::vector<std::uint32_t>{3, 0});
+  CHECK(rack_w == std::vector<double>{1000, 700, -1, 400});
+  CHECK(state.changed_racks().empty());
+  set(2, 50);  // rack 1, after a take into a list that held two racks
+  CHECK(state.changed_racks() == std::vector<std::uint32_t>{1});
+}
+
 TEST_CASE("a facility told the changed racks steps its data hall as one told every rack") {
   const auto all_owner = hall_facility(40), told_owner = hall_facility(40);
   world::Facility &all = *all_owner, &told = *told_owner;

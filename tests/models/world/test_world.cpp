@@ -105,6 +105,29 @@ TEST_CASE("a job larger than the cluster is an input error") {
                   sim::InputError);
 }
 
+TEST_CASE("a job whose end lies past the last representable instant is scheduled never to end") {
+  // 292 years (9.21e18 ns) on the nominal clock is at least what reschedule_end() takes for
+  // never (9.2e18 ns): the wall time is Time::max(), and added to the job's start at 30 min it
+  // would overflow. The end saturates at Time::max(), the instant no run reaches, rather than
+  // wrapping to a negative instant (which the simulator refuses as in the past).
+  auto b = build(cluster + R"(workload:
+  generator: list
+  jobs: [{name: a, submit: 30 min, nodes: 2, duration: 292 yr}]
+)",
+                 sim::hours(3));
+  World& w = *b.world;
+  w.run_until(sim::hours(2));
+  const auto& job = w.jobs().at(0);
+  CHECK(job.state == models::world::JobState::running);
+  CHECK(job.start == sim::minutes(30));
+  CHECK(job.end_event.valid());
+  // 2 × 5 kW from 30 min to 2 h.
+  CHECK(job.energy_j == doctest::Approx(2 * 5e3 * 5400));
+  w.run_until(sim::hours(3));
+  CHECK(w.jobs().at(0).state == models::world::JobState::running);
+  CHECK(w.jobs().at(0).energy_j == doctest::Approx(2 * 5e3 * 9000));
+}
+
 TEST_CASE(
     "a violation account: no excess moves nothing; an excess counts from the call that took it") {
   // A run within its limits sets no excess at every commit: the account returns at once, its
