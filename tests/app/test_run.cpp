@@ -177,7 +177,7 @@ TEST_CASE("a facility value stops the run exactly where float32 rounds it to inf
   // and 2^128 on: 2^128 − 2^103 ≈ 3.4028235678e38. Two nodes at a constant power P give an IT
   // power of 2P (to ~1e-14 relative, far inside either window below): 3.40282350e38 reads back
   // as FLT_MAX, finite; 3.40282360e38, a finite double short of 2^128, as inf. A sample's test
-  // of each value (put()) must flag the second; the series' own test (holds()) then names it.
+  // of its row (row_holds()) must flag the second; the series' own test (holds()) then names it.
   const std::array<std::pair<const char*, bool>, 2> cases = {
       {{"1.70141175e38 W", false}, {"1.70141180e38 W", true}}};
   for (const auto& c : cases) {
