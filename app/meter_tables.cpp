@@ -28,22 +28,6 @@ inline void MeterTables::add_hour(std::size_t hour, double share, std::span<cons
   b.peak_w = std::max(b.peak_w, power_w);
 }
 
-void MeterTables::add(double t0_s, double t1_s, std::span<const double> joules, double power_w) {
-  const double dt_s = t1_s - t0_s;
-  if (!(dt_s > 0)) return;
-  // An interval inside one hour whose bin exists (every sample but an hour's first, or one
-  // across the hour): the loop below would take its share as (t1 − t0) / dt = dt / dt, 1
-  // exactly, and each energy times 1 is itself, so the energies are added as they are.
-  if (const auto hour = static_cast<std::size_t>(t0_s / sim::seconds_per_hour);
-      t1_s <= (static_cast<double>(hour) + 1) * sim::seconds_per_hour && hour < hours_.size()) {
-    Bin& b = hours_[hour];
-    for (std::size_t i = 0; i < joules.size(); ++i) b.joules[i] += joules[i];
-    b.peak_w = std::max(b.peak_w, power_w);
-    return;
-  }
-  add_spanning(t0_s, t1_s, joules, power_w);
-}
-
 void MeterTables::add_spanning(double t0_s, double t1_s, std::span<const double> joules,
                                double power_w) {
   const double dt_s = t1_s - t0_s;

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -244,9 +248,7 @@ public:
       if (!series_.count(key)) return Slot{};
       h5::Series* series = series_.at(key).get();
       columns_.push_back({series, key});
-      return Slot{
-          static_cast<std::uint32_t>((columns_.size() - 1) * block_rows_),
-          series->stores_float32() ? float32_overflow : std::numeric_limits<double>::infinity()};
+      return Slot{static_cast<std::uint32_t>((columns_.size() - 1) * block_rows_)};
     };
     s_.time_s = opt("time_s");
     s_.it_power_w = opt("it_power_w");
@@ -276,7 +278,12 @@ public:
     for (std::size_t i = 0; i < models::world::loss_stage_count; ++i)
       s_.stages[i] = opt("losses/" + std::string(models::world::loss_stage_names[i]) + "_w");
     if (s_.pue.column != no_column) pue_ = &columns_[s_.pue.column / block_rows_];
-    rows_.resize(block_rows_ * columns_.size());
+    for (const Column& c : columns_)
+      overflow_.push_back(c.series->stores_float32() ? float32_overflow
+                                                     : std::numeric_limits<double>::infinity());
+    checked_columns_ = (columns_.size() + 3) / 4 * 4;
+    overflow_.resize(checked_columns_, std::numeric_limits<double>::infinity());
+    rows_.resize(block_rows_ * checked_columns_);
     row_ = rows_.data();
     // One facility power per sample (for the p99 KPI), its count known: reserved once, not
     // grown by doubling (each doubling copied the samples into fresh, page-faulted memory). At
@@ -337,37 +344,56 @@ private:
                                                           std::vector<const h5::Dimension*>{&time},
                                                           0, storage, &worker_);
   }
-  // A facility series as a sample sees it: where its column of `rows_` starts, and the
-  // magnitude from which a value no longer reads back finite (holds()): +inf for a double; for
-  // float32 the midpoint between FLT_MAX = 2^128 − 2^104 and 2^128, 2^128 − 2^103, which rounds
-  // to inf (to even: FLT_MAX's last bit is 1), as does any double beyond it.
+  // A facility series as a sample sees it: where its column of `rows_` starts.
   static constexpr std::uint32_t no_column = std::numeric_limits<std::uint32_t>::max();
-  static constexpr double float32_overflow = 0x1.ffffffp127;
   struct Slot {
     std::uint32_t column = no_column;  // absent from the scenario: never put
-    double overflow = std::numeric_limits<double>::infinity();
   };
+  // The magnitude from which a value no longer reads back finite (holds()): +inf for a double;
+  // for float32 the midpoint between FLT_MAX = 2^128 − 2^104 and 2^128, 2^128 − 2^103, which
+  // rounds to inf (to even: FLT_MAX's last bit is 1), as does any double beyond it.
+  static constexpr double float32_overflow = 0x1.ffffffp127;
   // A facility sample writes its ~40 values to `rows_`, a column of block_rows_ values per
   // series, and every block_rows_ samples each column goes to its series in one append
   // (drain_rows()), where an append per value touched each series' fields and block, out of
-  // cache by the next sample (docs/reliability.md, "fourteenth part"). Each value is tested as
-  // it is put, so a bad one still stops the run at its sample: one comparison, false for NaN,
-  // against the slot's overflow (no branch on the type, no round trip through float).
-  [[gnu::always_inline]] void put(const Slot& s, double v) {
-    row_[s.column] = v;
-    bad_ |= !(std::abs(v) < s.overflow);
+  // cache by the next sample (docs/reliability.md, "fourteenth part").
+  [[gnu::always_inline]] void put(const Slot& s, double v) { row_[s.column] = v; }
+  // Whether every value of the sample's row is below its column's overflow (false for NaN):
+  // tested once the row is made, four columns a pass, two a compare, so a bad value still stops
+  // the run at its sample, where a test as each value was put moved a flag each time. The
+  // columns are padded to a multiple of four with ones that stay 0 (`checked_columns_`): every
+  // column goes through the same pass, without a tail.
+  bool row_holds() const {
+    const double* v = row_;
+    const double* over = overflow_.data();
+    const std::size_t stride = block_rows_;
+#if defined(__SSE2__)
+    const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffff));
+    __m128d bad = _mm_setzero_pd();
+    const auto check = [&](const double* at, const double* limit) {
+      const __m128d pair = _mm_loadh_pd(_mm_load_sd(at), at + stride);
+      bad = _mm_or_pd(bad, _mm_cmpnlt_pd(_mm_and_pd(pair, magnitude), _mm_loadu_pd(limit)));
+    };
+    for (std::size_t k = 0; k < checked_columns_; k += 4, v += 4 * stride) {
+      check(v, over + k);
+      check(v + 2 * stride, over + k + 2);
+    }
+    return _mm_movemask_pd(bad) == 0;
+#else
+    for (std::size_t k = 0; k < checked_columns_; ++k, v += stride)
+      if (!(std::abs(*v) < over[k])) return false;
+    return true;
+#endif
   }
   // The end of a sample: a bad value stops the run (naming the first), a full block is drained.
   void end_row() {
-    if (bad_) [[unlikely]] {
+    if (!row_holds()) [[unlikely]] {
       for (std::size_t k = 0; k < columns_.size(); ++k) {
         const double v = row_[k * block_rows_];
+        // The PUE of an interval without IT load is NaN, and allowed.
         if (!columns_[k].series->holds(v) && !(&columns_[k] == pue_ && std::isnan(v)))
           non_finite(columns_[k].key, v);
       }
-      // Nothing to stop for (the PUE of an interval without IT load is NaN, and allowed): the
-      // next sample starts clear, or every later one would be checked value by value.
-      bad_ = false;
     }
     ++row_;
     if (++filled_ == block_rows_) drain_rows();
@@ -583,7 +609,9 @@ private:
   std::vector<double> rows_;
   double* row_ = nullptr;
   std::size_t filled_ = 0;
-  bool bad_ = false;
+  // Each column's overflow (row_holds()), and the columns it tests: the padded count.
+  std::vector<double> overflow_;
+  std::size_t checked_columns_ = 0;
   std::vector<float> facility_samples_;
   // The accounts' totals at the last facility sample: those a sample reads, each kept as it is
   // read (sample_facility()).

@@ -353,7 +353,13 @@ private:
   struct StepKey {
     std::array<std::uint64_t, 5> bits;  // heat in, wet-bulb, dry-bulb, supply air, chilled water
     EconomizerMode mode;
-    bool operator==(const StepKey&) const = default;
+    // The words' differences or-ed together, inline: the defaulted comparison called memcmp()
+    // for the array, at every step.
+    bool operator==(const StepKey& o) const {
+      std::uint64_t differ = 0;
+      for (std::size_t i = 0; i < bits.size(); ++i) differ |= bits[i] ^ o.bits[i];
+      return differ == 0 && mode == o.mode;
+    }
   };
   struct Step {
     StepKey key;

@@ -175,7 +175,7 @@ std::optional<double> Facility::battery_peak_shave_above() const {
   return battery_->spec().peak_shave_above->value();
 }
 
-void Facility::update_to(sim::Time now) {
+void Facility::accumulate_to(sim::Time now) {
   const double dt_s = (now - last_update_).seconds();
   if (dt_s <= 0) return;
   FacilityTotals& t = totals_;

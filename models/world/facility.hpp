@@ -137,7 +137,12 @@ public:
   // step had (the data hall re-reads those alone; the first step reads every rack).
   void control_step(sim::Time now, sim::Time dt, const std::vector<double>& rack_w,
                     std::span<const std::uint32_t> changed);
-  void update_to(sim::Time now);
+  // Adds the powers held since the last update to the totals, up to `now` (nothing when `now`
+  // is not later). Inline: about half the calls come at the last update's instant (a job's
+  // change at a control step's, a sample's read after the step), and were a call to return.
+  void update_to(sim::Time now) {
+    if (now > last_update_) accumulate_to(now);
+  }
   // Starts the accounts afresh at `now` (the end of a warmup): totals, meters and peaks; the
   // battery settles against its charge now.
   void reset_accounts(sim::Time now);
@@ -259,6 +264,7 @@ public:
   const std::optional<CapacityReport>& over_capacity() const { return over_capacity_; }
 
 private:
+  void accumulate_to(sim::Time now);  // update_to() when `now` is later
   void evaluate_chain();
   // The last step's hottest inlet into max_inlet_c_ and the time average, if not in yet: a step
   // leaves it to take_moved_inlets(), which reads the halls' inlets anyway (in the same state:

@@ -177,7 +177,7 @@ TEST_CASE("a facility value stops the run exactly where float32 rounds it to inf
   // and 2^128 on: 2^128 − 2^103 ≈ 3.4028235678e38. Two nodes at a constant power P give an IT
   // power of 2P (to ~1e-14 relative, far inside either window below): 3.40282350e38 reads back
   // as FLT_MAX, finite; 3.40282360e38, a finite double short of 2^128, as inf. A sample's test
-  // of each value (put()) must flag the second; the series' own test (holds()) then names it.
+  // of its row (row_holds()) must flag the second; the series' own test (holds()) then names it.
   const std::array<std::pair<const char*, bool>, 2> cases = {
       {{"1.70141175e38 W", false}, {"1.70141180e38 W", true}}};
   for (const auto& c : cases) {
@@ -199,6 +199,45 @@ TEST_CASE("a facility value stops the run exactly where float32 rounds it to inf
       REQUIRE(p.size() == 120);
       for (const double w : p) CHECK(w == static_cast<double>(std::numeric_limits<float>::max()));
     }
+  }
+}
+
+TEST_CASE("a facility sample's test of its row finds a bad value in any of its columns") {
+  // A sample tests its whole row once made, two columns a compare (Recorder::row_holds()). The
+  // carbon intensity and the price are adjacent columns (one in each lane of a compare), the
+  // second-to-last of the sample's facility columns: with a battery's three series before them
+  // too, each pair falls the other way. A fixed 1e40 (finite, beyond float32) in one of them,
+  // the other ordinary, must stop the run at the first sample, naming that series.
+  struct Case {
+    const char* carbon;
+    const char* price;
+    const char* battery;
+    const char* named;
+  };
+  const std::array<Case, 4> cases = {{
+      {"1e40 gCO2e/kWh", "80 USD/MWh", "", "for carbon_gco2_per_kwh at 00:01:00"},
+      {"400 gCO2e/kWh", "1e40 USD/MWh", "", "for price_usd_per_mwh at 00:01:00"},
+      {"1e40 gCO2e/kWh", "80 USD/MWh",
+       ", battery: {capacity: 1 MWh, max_charge: 100 kW, max_discharge: 100 kW}",
+       "for carbon_gco2_per_kwh at 00:01:00"},
+      {"400 gCO2e/kWh", "1e40 USD/MWh",
+       ", battery: {capacity: 1 MWh, max_charge: 100 kW, max_discharge: 100 kW}",
+       "for price_usd_per_mwh at 00:01:00"},
+  }};
+  for (const Case& c : cases) {
+    const std::string named = c.named, battery = c.battery;
+    CAPTURE(named);
+    CAPTURE(battery);
+    std::string text = golden;
+    text += std::string("site: {carbon: ") + c.carbon + ", price: " + c.price + "}\n";
+    text += std::string("power_chain: {pdu_efficiency: 0.99") + c.battery + "}\n";
+    const auto dir = test::temp_dir("row-test");
+    const std::string output = (dir / "row.h5").string();
+    const std::string what = run_error(text, dir, output);
+    CAPTURE(what);
+    CHECK(what.find("beyond the output's float32 range") != std::string::npos);
+    CHECK(what.find(named) != std::string::npos);
+    CHECK_FALSE(fs::exists(output));
   }
 }
 
