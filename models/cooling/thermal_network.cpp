@@ -1051,6 +1051,34 @@ bool ThermalNetwork::merge_rekeyed() {
   return none;
 }
 
+// Classes `other` and `id` in one state: the smaller's members join the larger's (`other` when
+// the counts tie), which is returned. Out of line: inlined into merge_all()'s loop, its values
+// took the registers of the loop over the classes, which kept its index, bound and counts on
+// the stack (a merge is ~1 % of the classes the loop takes).
+[[gnu::noinline]] int ThermalNetwork::merge_pair(int other, int id) {
+  Blocks& b = *blocks_;
+  Class& o = b.classes[static_cast<std::size_t>(other)];
+  Class& c = b.classes[static_cast<std::size_t>(id)];
+  const bool keep_other = o.count >= c.count;
+  Class& into = keep_other ? o : c;
+  Class& from = keep_other ? c : o;
+  const int into_id = keep_other ? other : id;
+  const int from_id = keep_other ? id : other;
+  int last = -1;
+  for (int g = from.head; g >= 0; g = b.members.next(g)) {
+    b.class_of[static_cast<std::size_t>(g)] = into_id;
+    record_move(g);
+    last = g;
+  }
+  b.members.splice_front(into, from, last);
+  b.count[static_cast<std::size_t>(into_id)] = into.count;
+  b.count[static_cast<std::size_t>(from_id)] = 0;
+  b.emptied.push_back(from_id);
+  touch_class(into_id);
+  touch_class(from_id);
+  return into_id;
+}
+
 void ThermalNetwork::merge_all() {
   Blocks& b = *blocks_;
   std::size_t live = 0;
@@ -1069,39 +1097,28 @@ void ThermalNetwork::merge_all() {
   b.index_entries = live;
   b.index_valid = true;
   const std::size_t mask = size - 1;
-  for (std::size_t id = 0; id < b.classes.size(); ++id) {
-    if (b.count[id] == 0) continue;
-    const std::uint64_t key = b.state_key[id];
+  // The arrays' addresses and the class count in locals: the table's 64-bit stores may alias
+  // them, and the compiler loaded them again after each class's store (no vector is resized
+  // below: merge_pair() moves members and sets counts and list links only).
+  Class* const classes = b.classes.data();
+  const std::size_t slots = b.classes.size();
+  int* const count = b.count.data();
+  const std::uint64_t* const keys = b.state_key.data();
+  std::uint64_t* const table = b.table.data();
+  for (std::size_t id = 0; id < slots; ++id) {
+    if (count[id] == 0) continue;
+    const std::uint64_t key = keys[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     while (true) {
-      const std::uint64_t e = b.table[slot];
+      const std::uint64_t e = table[slot];
       if (e < tag) {
-        b.table[slot] = tag | id;
+        table[slot] = tag | id;
         break;
       }
       const auto other = static_cast<int>(static_cast<std::uint32_t>(e));
-      if (b.state_key[static_cast<std::size_t>(other)] == key &&
-          same_state(b.classes[static_cast<std::size_t>(other)], b.classes[id])) {
-        Class& o = b.classes[static_cast<std::size_t>(other)];
-        Class& c = b.classes[id];
-        const bool keep_other = o.count >= c.count;
-        Class& into = keep_other ? o : c;
-        Class& from = keep_other ? c : o;
-        const int into_id = keep_other ? other : static_cast<int>(id);
-        const int from_id = keep_other ? static_cast<int>(id) : other;
-        int last = -1;
-        for (int g = from.head; g >= 0; g = b.members.next(g)) {
-          b.class_of[static_cast<std::size_t>(g)] = into_id;
-          record_move(g);
-          last = g;
-        }
-        b.members.splice_front(into, from, last);
-        b.count[static_cast<std::size_t>(into_id)] = into.count;
-        b.count[static_cast<std::size_t>(from_id)] = 0;
-        b.emptied.push_back(from_id);
-        touch_class(into_id);
-        touch_class(from_id);
-        b.table[slot] = tag | static_cast<std::uint32_t>(into_id);
+      if (keys[static_cast<std::size_t>(other)] == key &&
+          same_state(classes[static_cast<std::size_t>(other)], classes[id])) {
+        table[slot] = tag | static_cast<std::uint32_t>(merge_pair(other, static_cast<int>(id)));
         break;
       }
       slot = (slot + 1) & mask;

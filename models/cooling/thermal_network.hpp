@@ -474,6 +474,8 @@ private:
   bool merge_rekeyed();  // merge_classes() when no classes merge; false: some might
   void merge_all();      // merge_classes() over every class, the table built anew
   void free_slots();     // after a merge: trailing empty slots dropped, free_classes rebuilt
+  // For merge_all(): two classes in one state made one; returns the class kept.
+  int merge_pair(int other, int id);
   void solve_blocks();
   Link add_link(LinkData d);
   template <typename F>
