@@ -47,6 +47,7 @@ ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double
 
 ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
   boundary_c_.push_back(temp_c);
+  boundaries_moved_ = true;
   return Boundary{static_cast<int>(boundary_c_.size()) - 1};
 }
 
@@ -436,6 +437,7 @@ bool ThermalNetwork::factor_blocks() {
   }
   changed_boundary_links_.clear();
   b.factored_values.clear();  // until this factorization succeeds
+  b.type_pass_valid = false;  // the types may move (solve_blocks())
   if (b.type_of.size() != groups) b.type_of.assign(groups, -1);
   if (reinvert_) {
     reinvert_ = false;
@@ -1168,20 +1170,30 @@ void ThermalNetwork::solve_blocks() {
   // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
   // fixed, and for any sizes: the same operations in the same order either way. `sees_hubs`:
   // some class's x depends on x_h (G ≠ 0). Both are found in the one pass over the types.
-  bool racks = h == 1, sees_hubs = false;
-  for (Type& t : b.types) {
-    if (t.count == 0) continue;
-    racks = racks && t.size == 2;
-    sees_hubs = sees_hubs || (t.count > 0 && !t.g_zero);
-    std::array<double, max_group> rhs{};
-    for (const BoundaryTerm& term : t.boundary)
-      rhs[static_cast<std::size_t>(term.local)] +=
-          term.value * boundary_c_[static_cast<std::size_t>(term.boundary)];
-    if (!same_bits(rhs, t.b)) {
-      t.b = rhs;
-      b.all_pending = true;
+  // The pass is made again only when a boundary's bits or the types moved since the last:
+  // otherwise each type's boundary terms are the same sums of the same numbers, so the bits
+  // it holds (the scale halls change their supply air a few times a month, not every step).
+  if (!incremental_ || !b.type_pass_valid || boundaries_moved_) {
+    bool racks = h == 1, sees_hubs = false;
+    for (Type& t : b.types) {
+      if (t.count == 0) continue;
+      racks = racks && t.size == 2;
+      sees_hubs = sees_hubs || (t.count > 0 && !t.g_zero);
+      std::array<double, max_group> rhs{};
+      for (const BoundaryTerm& term : t.boundary)
+        rhs[static_cast<std::size_t>(term.local)] +=
+            term.value * boundary_c_[static_cast<std::size_t>(term.boundary)];
+      if (!same_bits(rhs, t.b)) {
+        t.b = rhs;
+        b.all_pending = true;
+      }
     }
+    b.racks = racks;
+    b.sees_hubs = sees_hubs;
+    b.type_pass_valid = true;
+    boundaries_moved_ = false;
   }
+  const bool racks = b.racks, sees_hubs = b.sees_hubs;
   int solved = 0;
   // The classes' y and terms of the hub sums, for the pending classes (or every class): y_c
   // where its inputs moved, its terms where y_c or its count moved (an empty class's terms are
@@ -1351,11 +1363,13 @@ void ThermalNetwork::solve_blocks() {
   // compiler, which loaded it again for each node.
   const double xh0 = h > 0 ? xh[0] : 0.0;
   std::uint64_t* const keys = b.state_key.data();
-  // The classes listed for the next step end at `listed_end`; of them, `rested` were listed
+  // The classes listed for the next step end at `listed_end`; of them, `b.rested` were listed
   // with t unmoved (no y solved), so the x loop's solves are the count less those (the loop's
-  // registers hold neither the count of solves nor the list's base and length).
+  // registers hold neither the count of solves nor the list's base and length). The count
+  // lives in `b`, not in a register of the loop: it moves on a rare path (with it in a
+  // register, GCC's loop took ~1.6 instructions more a class listed).
   int* listed_end = work;
-  int rested = 0;
+  b.rested = 0;
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     Class& c = classes[static_cast<std::size_t>(id)];
@@ -1387,7 +1401,7 @@ void ThermalNetwork::solve_blocks() {
     if (moved || zero) {
       c.work_mark = next_mark;
       *listed_end++ = id;
-      if (!moved) ++rested;
+      if (!moved) ++b.rested;
     }
   };
   const auto solve_xs = [&](auto group_size, auto hub_count) {
@@ -1412,7 +1426,7 @@ void ThermalNetwork::solve_blocks() {
   relisted = static_cast<std::size_t>(listed_end - work);
   b.relisted = relisted;
   b.work_mark = next_mark;
-  b.solved = solved + static_cast<int>(relisted) - rested;
+  b.solved = solved + static_cast<int>(relisted) - b.rested;
 }
 
 void ThermalNetwork::solve_steady() {

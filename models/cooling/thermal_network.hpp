@@ -72,6 +72,7 @@
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -166,7 +167,13 @@ public:
   // Changing g or W re-factors at the next step; setting the same value does not.
   void set_link(Link link, double value_w_per_k);
   double link_value(Link link) const;
-  void set_boundary(Boundary b, double temp_c) { boundary_c_[b.index] = temp_c; }
+  void set_boundary(Boundary b, double temp_c) {
+    double& c = boundary_c_[static_cast<std::size_t>(b.index)];
+    if (std::bit_cast<std::uint64_t>(c) != std::bit_cast<std::uint64_t>(temp_c)) {
+      c = temp_c;
+      boundaries_moved_ = true;
+    }
+  }
   double boundary(Boundary b) const { return boundary_c_[b.index]; }
   void set_heat(Node n, double q_w);
   // set_heat(n, q_w) for a reader that knows n's group and place (group_of(n), local_of(n)), as
@@ -410,6 +417,10 @@ private:
     std::uint8_t work_mark = 1;
     bool all_pending = true;
     int solved = 0;  // classes solved at the last step
+    // solve_blocks()'s pass over the types: `racks` and `sees_hubs` as it found them, valid
+    // until the types move (factor_blocks()).
+    bool type_pass_valid = false, racks = false, sees_hubs = false;
+    int rested = 0;  // of work[0, relisted): listed with t unmoved at the last step (no y solved)
     // Open addressing of the live classes by state hash, kept from one merge to the next
     // (merge_classes()): an entry is a class id, read with its present state_key, count and
     // state, so entries left behind by a class that moved on, emptied or was freed are skipped
@@ -485,6 +496,7 @@ private:
   Eigen::VectorXd boundary_terms() const;
 
   std::vector<double> capacitance_, temp_c_, heat_w_, boundary_c_;
+  bool boundaries_moved_ = true;  // a boundary's bits set since solve_blocks()'s pass over types
   std::vector<LinkData> links_;
   double dt_s_ = -1;
   bool dirty_ = true;          // values changed: factorize again
