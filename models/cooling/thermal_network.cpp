@@ -737,6 +737,23 @@ int ThermalNetwork::new_class(const Class& like) {
   record_move(group);
 }
 
+// move_group() of a group of class `from` to class `to`, a move the last split() in this
+// set_groups_heat() call made for the same key: `from` is a class (not −1), and both classes
+// are on the pending list already (that move listed them; only the step takes classes off it).
+[[gnu::always_inline]] inline void ThermalNetwork::move_again(int group, int from, int to) {
+  Blocks& b = *blocks_;
+  const auto g = static_cast<std::size_t>(group);
+  Class& f = b.classes[static_cast<std::size_t>(from)];
+  b.members.unlink(f, group);
+  b.count[static_cast<std::size_t>(from)] = f.count;
+  if (f.count == 0) b.emptied.push_back(from);
+  Class& t = b.classes[static_cast<std::size_t>(to)];
+  b.members.push_front(t, group);
+  b.count[static_cast<std::size_t>(to)] = t.count;
+  b.class_of[g] = to;
+  record_move(group);
+}
+
 // A group whose heat (what = local node), temperature (4 + local node) or type (8) changed to
 // `bits` leaves its class for the class (old class, what, bits), made at the first such change
 // since the last step: the racks of a job that change together stay together.
@@ -819,7 +836,7 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   const auto leave = [&](std::uint32_t g, double q) {
     const int from = b.class_of[g];
     if (from == last_from && bits_of(q) == last_bits) {
-      move_group(static_cast<int>(g), last_to);
+      move_again(static_cast<int>(g), from, last_to);
       return;
     }
     last_from = from;

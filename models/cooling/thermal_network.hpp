@@ -471,7 +471,8 @@ private:
   void touch_class(int id);  // into Blocks::pending
   void resize_classes(std::size_t n);
   void move_group(int group, int to);
-  void record_move(int group) {  // for take_class_moves()
+  void move_again(int group, int from, int to);  // for set_groups_heat()
+  void record_move(int group) {                  // for take_class_moves()
     if (!moves_valid_) return;
     if (class_moves_.size() < blocks_->class_of.size()) {
       class_moves_.push_back(group);
