@@ -375,8 +375,8 @@ TEST_CASE("listed racks leaving one class for two heats, or two classes for one 
     const std::vector<double>& p = powers[k];
     std::vector<int> before;
     for (int i = 0; i < racks; ++i) before.push_back(as_list.network().class_of_group(i));
-    for (DataHall* h : {&one_by_one, &as_list})
-      network(*h).take_class_moves(moved_one);  // the step's
+    // The moves of the last step's merges, dropped: only this list's are compared.
+    for (DataHall* h : {&one_by_one, &as_list}) network(*h).take_class_moves(moved_one);
     for (const std::uint32_t r : all) one_by_one.set_rack_power(static_cast<int>(r), p[r]);
     as_list.set_rack_powers(all, p);
     // Every rack's heat changed, so each rack moved once, in list order, in both halls (a rack
