@@ -191,6 +191,10 @@ private:
 
   mutable RackGroups groups_;
   // for_each_inlet()'s table of each class's inlet, kept between calls (no allocation a call).
+  // It makes that const function write, so a hall is read by one thread at a time: each run
+  // builds its own World and halls (app/run.cpp; a sweep's or an uncertainty run's threads each
+  // run whole variants), and the facility that reads the inlets writes its own table the same
+  // way (Facility::inlets_c()). Passing a table in would only move that scratch to the caller.
   mutable std::vector<double> inlet_of_class_;
   InletWatch watch_;
 

@@ -47,6 +47,7 @@ ThermalNetwork::Node ThermalNetwork::add_node(double capacitance_j_per_k, double
 
 ThermalNetwork::Boundary ThermalNetwork::add_boundary(double temp_c) {
   boundary_c_.push_back(temp_c);
+  boundaries_moved_ = true;
   return Boundary{static_cast<int>(boundary_c_.size()) - 1};
 }
 
@@ -436,6 +437,7 @@ bool ThermalNetwork::factor_blocks() {
   }
   changed_boundary_links_.clear();
   b.factored_values.clear();  // until this factorization succeeds
+  b.type_pass_valid = false;  // the types may move (solve_blocks())
   if (b.type_of.size() != groups) b.type_of.assign(groups, -1);
   if (reinvert_) {
     reinvert_ = false;
@@ -735,6 +737,23 @@ int ThermalNetwork::new_class(const Class& like) {
   record_move(group);
 }
 
+// move_group() of a group of class `from` to class `to`, a move the last split() in this
+// set_groups_heat() call made for the same key: `from` is a class (not −1), and both classes
+// are on the pending list already (that move listed them; only the step takes classes off it).
+[[gnu::always_inline]] inline void ThermalNetwork::move_again(int group, int from, int to) {
+  Blocks& b = *blocks_;
+  const auto g = static_cast<std::size_t>(group);
+  Class& f = b.classes[static_cast<std::size_t>(from)];
+  b.members.unlink(f, group);
+  b.count[static_cast<std::size_t>(from)] = f.count;
+  if (f.count == 0) b.emptied.push_back(from);
+  Class& t = b.classes[static_cast<std::size_t>(to)];
+  b.members.push_front(t, group);
+  b.count[static_cast<std::size_t>(to)] = t.count;
+  b.class_of[g] = to;
+  record_move(group);
+}
+
 // A group whose heat (what = local node), temperature (4 + local node) or type (8) changed to
 // `bits` leaves its class for the class (old class, what, bits), made at the first such change
 // since the last step: the racks of a job that change together stay together.
@@ -817,7 +836,7 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   const auto leave = [&](std::uint32_t g, double q) {
     const int from = b.class_of[g];
     if (from == last_from && bits_of(q) == last_bits) {
-      move_group(static_cast<int>(g), last_to);
+      move_again(static_cast<int>(g), from, last_to);
       return;
     }
     last_from = from;
@@ -1051,6 +1070,34 @@ bool ThermalNetwork::merge_rekeyed() {
   return none;
 }
 
+// Classes `other` and `id` in one state: the smaller's members join the larger's (`other` when
+// the counts tie), which is returned. Out of line: inlined into merge_all()'s loop, its values
+// took the registers of the loop over the classes, which kept its index, bound and counts on
+// the stack (a merge is ~1 % of the classes the loop takes).
+[[gnu::noinline]] int ThermalNetwork::merge_pair(int other, int id) {
+  Blocks& b = *blocks_;
+  Class& o = b.classes[static_cast<std::size_t>(other)];
+  Class& c = b.classes[static_cast<std::size_t>(id)];
+  const bool keep_other = o.count >= c.count;
+  Class& into = keep_other ? o : c;
+  Class& from = keep_other ? c : o;
+  const int into_id = keep_other ? other : id;
+  const int from_id = keep_other ? id : other;
+  int last = -1;
+  for (int g = from.head; g >= 0; g = b.members.next(g)) {
+    b.class_of[static_cast<std::size_t>(g)] = into_id;
+    record_move(g);
+    last = g;
+  }
+  b.members.splice_front(into, from, last);
+  b.count[static_cast<std::size_t>(into_id)] = into.count;
+  b.count[static_cast<std::size_t>(from_id)] = 0;
+  b.emptied.push_back(from_id);
+  touch_class(into_id);
+  touch_class(from_id);
+  return into_id;
+}
+
 void ThermalNetwork::merge_all() {
   Blocks& b = *blocks_;
   std::size_t live = 0;
@@ -1069,39 +1116,28 @@ void ThermalNetwork::merge_all() {
   b.index_entries = live;
   b.index_valid = true;
   const std::size_t mask = size - 1;
-  for (std::size_t id = 0; id < b.classes.size(); ++id) {
-    if (b.count[id] == 0) continue;
-    const std::uint64_t key = b.state_key[id];
+  // The arrays' addresses and the class count in locals: the table's 64-bit stores may alias
+  // them, and the compiler loaded them again after each class's store (no vector is resized
+  // below: merge_pair() moves members and sets counts and list links only).
+  Class* const classes = b.classes.data();
+  const std::size_t slots = b.classes.size();
+  int* const count = b.count.data();
+  const std::uint64_t* const keys = b.state_key.data();
+  std::uint64_t* const table = b.table.data();
+  for (std::size_t id = 0; id < slots; ++id) {
+    if (count[id] == 0) continue;
+    const std::uint64_t key = keys[id];
     std::size_t slot = static_cast<std::size_t>(key) & mask;
     while (true) {
-      const std::uint64_t e = b.table[slot];
+      const std::uint64_t e = table[slot];
       if (e < tag) {
-        b.table[slot] = tag | id;
+        table[slot] = tag | id;
         break;
       }
       const auto other = static_cast<int>(static_cast<std::uint32_t>(e));
-      if (b.state_key[static_cast<std::size_t>(other)] == key &&
-          same_state(b.classes[static_cast<std::size_t>(other)], b.classes[id])) {
-        Class& o = b.classes[static_cast<std::size_t>(other)];
-        Class& c = b.classes[id];
-        const bool keep_other = o.count >= c.count;
-        Class& into = keep_other ? o : c;
-        Class& from = keep_other ? c : o;
-        const int into_id = keep_other ? other : static_cast<int>(id);
-        const int from_id = keep_other ? static_cast<int>(id) : other;
-        int last = -1;
-        for (int g = from.head; g >= 0; g = b.members.next(g)) {
-          b.class_of[static_cast<std::size_t>(g)] = into_id;
-          record_move(g);
-          last = g;
-        }
-        b.members.splice_front(into, from, last);
-        b.count[static_cast<std::size_t>(into_id)] = into.count;
-        b.count[static_cast<std::size_t>(from_id)] = 0;
-        b.emptied.push_back(from_id);
-        touch_class(into_id);
-        touch_class(from_id);
-        b.table[slot] = tag | static_cast<std::uint32_t>(into_id);
+      if (keys[static_cast<std::size_t>(other)] == key &&
+          same_state(classes[static_cast<std::size_t>(other)], classes[id])) {
+        table[slot] = tag | static_cast<std::uint32_t>(merge_pair(other, static_cast<int>(id)));
         break;
       }
       slot = (slot + 1) & mask;
@@ -1151,20 +1187,30 @@ void ThermalNetwork::solve_blocks() {
   // The loops below, compiled for racks (groups of 2 nodes around one hub) with the sizes
   // fixed, and for any sizes: the same operations in the same order either way. `sees_hubs`:
   // some class's x depends on x_h (G ≠ 0). Both are found in the one pass over the types.
-  bool racks = h == 1, sees_hubs = false;
-  for (Type& t : b.types) {
-    if (t.count == 0) continue;
-    racks = racks && t.size == 2;
-    sees_hubs = sees_hubs || (t.count > 0 && !t.g_zero);
-    std::array<double, max_group> rhs{};
-    for (const BoundaryTerm& term : t.boundary)
-      rhs[static_cast<std::size_t>(term.local)] +=
-          term.value * boundary_c_[static_cast<std::size_t>(term.boundary)];
-    if (!same_bits(rhs, t.b)) {
-      t.b = rhs;
-      b.all_pending = true;
+  // The pass is made again only when a boundary's bits or the types moved since the last:
+  // otherwise each type's boundary terms are the same sums of the same numbers, so the bits
+  // it holds (the scale halls change their supply air a few times a month, not every step).
+  if (!incremental_ || !b.type_pass_valid || boundaries_moved_) {
+    bool racks = h == 1, sees_hubs = false;
+    for (Type& t : b.types) {
+      if (t.count == 0) continue;
+      racks = racks && t.size == 2;
+      sees_hubs = sees_hubs || (t.count > 0 && !t.g_zero);
+      std::array<double, max_group> rhs{};
+      for (const BoundaryTerm& term : t.boundary)
+        rhs[static_cast<std::size_t>(term.local)] +=
+            term.value * boundary_c_[static_cast<std::size_t>(term.boundary)];
+      if (!same_bits(rhs, t.b)) {
+        t.b = rhs;
+        b.all_pending = true;
+      }
     }
+    b.racks = racks;
+    b.sees_hubs = sees_hubs;
+    b.type_pass_valid = true;
+    boundaries_moved_ = false;
   }
+  const bool racks = b.racks, sees_hubs = b.sees_hubs;
   int solved = 0;
   // The classes' y and terms of the hub sums, for the pending classes (or every class): y_c
   // where its inputs moved, its terms where y_c or its count moved (an empty class's terms are
@@ -1334,11 +1380,13 @@ void ThermalNetwork::solve_blocks() {
   // compiler, which loaded it again for each node.
   const double xh0 = h > 0 ? xh[0] : 0.0;
   std::uint64_t* const keys = b.state_key.data();
-  // The classes listed for the next step end at `listed_end`; of them, `rested` were listed
+  // The classes listed for the next step end at `listed_end`; of them, `b.rested` were listed
   // with t unmoved (no y solved), so the x loop's solves are the count less those (the loop's
-  // registers hold neither the count of solves nor the list's base and length).
+  // registers hold neither the count of solves nor the list's base and length). The count
+  // lives in `b`, not in a register of the loop: it moves on a rare path (with it in a
+  // register, GCC's loop took ~1.6 instructions more a class listed).
   int* listed_end = work;
-  int rested = 0;
+  b.rested = 0;
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     Class& c = classes[static_cast<std::size_t>(id)];
@@ -1370,7 +1418,7 @@ void ThermalNetwork::solve_blocks() {
     if (moved || zero) {
       c.work_mark = next_mark;
       *listed_end++ = id;
-      if (!moved) ++rested;
+      if (!moved) ++b.rested;
     }
   };
   const auto solve_xs = [&](auto group_size, auto hub_count) {
@@ -1395,7 +1443,7 @@ void ThermalNetwork::solve_blocks() {
   relisted = static_cast<std::size_t>(listed_end - work);
   b.relisted = relisted;
   b.work_mark = next_mark;
-  b.solved = solved + static_cast<int>(relisted) - rested;
+  b.solved = solved + static_cast<int>(relisted) - b.rested;
 }
 
 void ThermalNetwork::solve_steady() {

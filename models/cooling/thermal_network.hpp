@@ -72,6 +72,7 @@
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -166,7 +167,13 @@ public:
   // Changing g or W re-factors at the next step; setting the same value does not.
   void set_link(Link link, double value_w_per_k);
   double link_value(Link link) const;
-  void set_boundary(Boundary b, double temp_c) { boundary_c_[b.index] = temp_c; }
+  void set_boundary(Boundary b, double temp_c) {
+    double& c = boundary_c_[static_cast<std::size_t>(b.index)];
+    if (std::bit_cast<std::uint64_t>(c) != std::bit_cast<std::uint64_t>(temp_c)) {
+      c = temp_c;
+      boundaries_moved_ = true;
+    }
+  }
   double boundary(Boundary b) const { return boundary_c_[b.index]; }
   void set_heat(Node n, double q_w);
   // set_heat(n, q_w) for a reader that knows n's group and place (group_of(n), local_of(n)), as
@@ -410,6 +417,10 @@ private:
     std::uint8_t work_mark = 1;
     bool all_pending = true;
     int solved = 0;  // classes solved at the last step
+    // solve_blocks()'s pass over the types: `racks` and `sees_hubs` as it found them, valid
+    // until the types move (factor_blocks()).
+    bool type_pass_valid = false, racks = false, sees_hubs = false;
+    int rested = 0;  // of work[0, relisted): listed with t unmoved at the last step (no y solved)
     // Open addressing of the live classes by state hash, kept from one merge to the next
     // (merge_classes()): an entry is a class id, read with its present state_key, count and
     // state, so entries left behind by a class that moved on, emptied or was freed are skipped
@@ -460,7 +471,8 @@ private:
   void touch_class(int id);  // into Blocks::pending
   void resize_classes(std::size_t n);
   void move_group(int group, int to);
-  void record_move(int group) {  // for take_class_moves()
+  void move_again(int group, int from, int to);  // for set_groups_heat()
+  void record_move(int group) {                  // for take_class_moves()
     if (!moves_valid_) return;
     if (class_moves_.size() < blocks_->class_of.size()) {
       class_moves_.push_back(group);
@@ -474,6 +486,8 @@ private:
   bool merge_rekeyed();  // merge_classes() when no classes merge; false: some might
   void merge_all();      // merge_classes() over every class, the table built anew
   void free_slots();     // after a merge: trailing empty slots dropped, free_classes rebuilt
+  // For merge_all(): two classes in one state made one; returns the class kept.
+  int merge_pair(int other, int id);
   void solve_blocks();
   Link add_link(LinkData d);
   template <typename F>
@@ -483,6 +497,7 @@ private:
   Eigen::VectorXd boundary_terms() const;
 
   std::vector<double> capacitance_, temp_c_, heat_w_, boundary_c_;
+  bool boundaries_moved_ = true;  // a boundary's bits set since solve_blocks()'s pass over types
   std::vector<LinkData> links_;
   double dt_s_ = -1;
   bool dirty_ = true;          // values changed: factorize again

@@ -361,18 +361,32 @@ TEST_CASE("listed racks leaving one class for two heats, or two classes for one 
   std::vector<std::uint32_t> all;
   for (int i = 0; i < racks; ++i) all.push_back(static_cast<std::uint32_t>(i));
   const std::vector<std::vector<double>> powers{
+      std::vector<double>(racks, 7e3),  // one class, one heat: racks 1..11 follow rack 0's move
       {10e3, 20e3, 10e3, 20e3, 10e3, 20e3, 10e3, 20e3, 10e3, 20e3, 10e3,
        20e3},                                                        // one class, two heats
       std::vector<double>(racks, 30e3),                              // two classes, one heat
       {5e3, 5e3, 5e3, 8e3, 8e3, 8e3, 5e3, 5e3, 5e3, 8e3, 8e3, 8e3},  // runs of one key
   };
+  // The moves are recorded for take_class_moves() from here on (the first call only starts it).
+  std::vector<int> moved_one, moved_list;
+  for (DataHall* h : {&one_by_one, &as_list}) CHECK_FALSE(network(*h).take_class_moves(moved_one));
   for (std::size_t k = 0; k < powers.size(); ++k) {
     CAPTURE(k);
     const std::vector<double>& p = powers[k];
     std::vector<int> before;
     for (int i = 0; i < racks; ++i) before.push_back(as_list.network().class_of_group(i));
+    // The moves of the last step's merges, dropped: only this list's are compared.
+    for (DataHall* h : {&one_by_one, &as_list}) network(*h).take_class_moves(moved_one);
     for (const std::uint32_t r : all) one_by_one.set_rack_power(static_cast<int>(r), p[r]);
     as_list.set_rack_powers(all, p);
+    // Every rack's heat changed, so each rack moved once, in list order, in both halls (a rack
+    // that follows the last split's key is recorded too).
+    moved_one.clear();
+    moved_list.clear();
+    REQUIRE(network(one_by_one).take_class_moves(moved_one));
+    REQUIRE(network(as_list).take_class_moves(moved_list));
+    CHECK(moved_list == moved_one);
+    CHECK(moved_list == std::vector<int>(all.begin(), all.end()));
     for (int i = 0; i < racks; ++i) {
       CAPTURE(i);
       REQUIRE(as_list.network().heat({2 + 2 * i}) == p[static_cast<std::size_t>(i)]);
