@@ -629,13 +629,7 @@ bool store_float32_row(unsigned char* at, const double* values, std::size_t n) {
   }
   non_finite = static_cast<std::uint32_t>(_mm_movemask_epi8(all_ones));
 #endif
-  for (; i < n; ++i) {
-    const auto rounded = static_cast<float>(values[i]);
-    std::uint32_t bits;
-    std::memcpy(&bits, &rounded, sizeof bits);
-    non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
-    std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
-  }
+  non_finite |= store_float32(at + i * sizeof(float), values + i, n - i);  // the rest
   return non_finite == 0;
 }
 

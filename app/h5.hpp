@@ -243,6 +243,21 @@ private:
   std::thread thread_;
 };
 
+// `n` values rounded to float32 (to nearest) at `at`, unaligned; nonzero when one of them is
+// stored non-finite (its exponent all ones). The test is on the stored bits, in the same pass as
+// the rounding, which vectorizes: a separate test of the doubles did not.
+inline std::uint32_t store_float32(unsigned char* at, const double* values, std::size_t n) {
+  std::uint32_t non_finite = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto rounded = static_cast<float>(values[i]);
+    std::uint32_t bits;
+    std::memcpy(&bits, &rounded, sizeof bits);
+    non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
+  }
+  return non_finite;
+}
+
 // An extendible dataset, 1-D (columns == 0) or rows × columns, appended row by row (doubles,
 // stored as `storage` says) through a buffer of one block: a chunk's rows across all the
 // columns (one chunk, or several side by side when Storage::chunk_columns is narrower than the
@@ -305,8 +320,7 @@ public:
 
 private:
   // `n` values at `at`, in the file's type (a float32 value rounded to nearest); false when one
-  // of them is stored non-finite. The test is on the stored bits (exponent all ones), in the
-  // same pass as the rounding, which vectorizes: a separate test of the doubles did not.
+  // of them is stored non-finite.
   bool store(unsigned char* at, const double* values, std::size_t n) const {
     if (item_size_ == sizeof(double)) {
       std::memcpy(at, values, n * sizeof(double));
@@ -314,15 +328,7 @@ private:
       for (std::size_t i = 0; i < n; ++i) finite &= std::isfinite(values[i]);
       return finite;
     }
-    std::uint32_t non_finite = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto rounded = static_cast<float>(values[i]);
-      std::uint32_t bits;
-      std::memcpy(&bits, &rounded, sizeof bits);
-      non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
-      std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
-    }
-    return non_finite == 0;
+    return store_float32(at, values, n) == 0;
   }
   // A block of rows handed off: its chunks, column block by column block, and the raw bytes of
   // those encoded for it (taken back as spares once written).
