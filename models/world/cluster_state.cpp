@@ -343,14 +343,39 @@ void ClusterState::list_stale(std::uint32_t rack) const {
 // list alone. The rack order comes from a bit per rack, set from the list and read a word at a
 // time: a scan of every rack testing its flag took a branch the predictor could not learn (a
 // third of the racks stale, at random), and a second one for the rack looked at ahead.
+//
+// A rack whose nodes all follow one power comes out as a function of that power's die and
+// clock and of the count of nodes alone (the same max and the same sum, term by term, from the
+// same start). A job's racks in a row are often so: the last such rack's power, count and
+// result are kept, and a rack whose every node follows that power, with that count, takes the
+// kept result (a compare per node) rather than the max and the sum again. The powers do not
+// move within the call, so the result is the one the loop would give, to the bit.
 std::span<const std::pair<double, double>> ClusterState::racks_accelerators() const {
-  const auto compute = [this](std::uint32_t rack) {
+  const RunPower* last_power = nullptr;  // the last rack computed with all nodes following it
+  std::uint32_t last_count = 0;
+  std::pair<double, double> last_result;
+  const auto compute = [&](std::uint32_t rack) {
+    const std::uint32_t begin = rack_begin(rack), end = rack_end(rack);
+    // last_count is not 0 once last_power is set: the rack has a first node to read.
+    if (last_power && end - begin == last_count && follows_[begin] == last_power) {
+      std::uint32_t id = begin + 1;
+      while (id < end && follows_[id] == last_power) ++id;
+      if (id == end) {
+        accelerators_[rack] = last_result;
+        AcceleratorsBasis& b = accelerators_basis_[rack];
+        b.power = last_power;
+        b.count = last_count;
+        b.listed = b.stale = b.other = false;
+        ++accelerators_computed_;
+        return;
+      }
+    }
     double die_c = 0.0, clock_sum = 0.0;
     int busy = 0;
     const RunPower* one = nullptr;  // the power the following nodes follow, if one
     bool several = false;
     std::uint32_t following = 0;
-    for (std::uint32_t id = rack_begin(rack); id < rack_end(rack); ++id) {
+    for (std::uint32_t id = begin; id < end; ++id) {
       if (const RunPower* p = follows_[id]) {  // a held run's node: busy, at *p
         die_c = std::max(die_c, p->die_c);
         clock_sum += p->clock;
@@ -367,6 +392,11 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
       }
     }
     accelerators_[rack] = {die_c, busy ? clock_sum / busy : 1.0};
+    if (!several && one && following == end - begin) {
+      last_power = one;
+      last_count = following;
+      last_result = accelerators_[rack];
+    }
     AcceleratorsBasis& b = accelerators_basis_[rack];
     b.power = several ? nullptr : one;
     b.count = following;

@@ -182,6 +182,60 @@ TEST_CASE("racks' accelerators: many changed racks in rack order, few from the l
   CHECK(acc(60) == std::pair{0.0, 0.5});
 }
 
+TEST_CASE("racks' accelerators: racks all on one power share a result, others are walked") {
+  // A rack whose nodes all follow one power takes the result of the last such rack computed in
+  // the same call when its power and node count are the same; any other rack is walked. Seven
+  // racks of 3, 3, 3, 2, 2, 3 and 2 nodes. A clock of 0.1 makes the counts tell: three nodes give
+  // (0.1 + 0.1 + 0.1) / 3, not 0.1, and two give (0.1 + 0.1) / 2, which is 0.1.
+  sim::Simulator sim;
+  compute::ClusterSpec spec = Cluster::spec_of(7, 3);
+  spec.racks[3].nodes = 2;
+  spec.racks[4].nodes = 2;
+  spec.racks[6].nodes = 2;
+  world::ClusterState state(spec, sim, 25.0);
+  world::ClusterState::RunPower a{10e3, 5e3, 70.0, 0.1};
+  const world::ClusterState::RunPower b{10e3, 5e3, 60.0, 0.7};
+  const double three_a = (0.1 + 0.1 + 0.1) / 3;
+  REQUIRE(three_a != 0.1);
+  // Racks 0 and 1 (nodes 0-5) all on a; rack 2 (6-8) on a, a, b; rack 3 (9-10) on a; rack 4
+  // (11-12) on b; rack 5 (13-15) on a, a and its own clock 0.5 (two nodes on a: not rack 6's
+  // result); rack 6 (16-17) on a.
+  const std::vector<std::uint32_t> on_a = {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 13, 14, 16, 17};
+  const std::vector<std::uint32_t> on_b = {8, 11, 12};
+  REQUIRE(state.rack_begin(3) == 9);
+  REQUIRE(state.rack_begin(6) == 16);
+  state.follow_power(on_a, &a);
+  state.set_node_clock(15, 0.5);
+  state.follow_power(on_b, &b);
+  const auto mark = [&] {  // every node's job set again: every rack computed at the next call
+    for (std::uint32_t id = 0; id < state.node_count(); ++id) state.assign(id, 1);
+  };
+  mark();
+  const std::uint64_t computed = state.accelerators_computed();
+  auto all = state.racks_accelerators();
+  CHECK(state.accelerators_computed() == computed + 7);
+  CHECK(all[0] == std::pair{70.0, three_a});
+  CHECK(all[1] == std::pair{70.0, three_a});                // rack 0's result
+  CHECK(all[2] == std::pair{70.0, (0.1 + 0.1 + 0.7) / 3});  // its first node on a, not all
+  CHECK(all[3] == std::pair{70.0, (0.1 + 0.1) / 2});        // on a, but two nodes
+  CHECK(all[4] == std::pair{60.0, (0.7 + 0.7) / 2});        // two nodes, but on b
+  CHECK(all[5] == std::pair{70.0, (0.1 + 0.1 + 0.5) / 3});  // two of three on a
+  CHECK(all[6] == std::pair{70.0, (0.1 + 0.1) / 2});        // rack 4 between: walked
+  // a moves (die 80, clock 0.3): the next call's racks on a have the new values, not the last
+  // call's.
+  a.die_c = 80.0;
+  a.clock = 0.3;
+  mark();
+  all = state.racks_accelerators();
+  CHECK(all[0] == std::pair{80.0, (0.3 + 0.3 + 0.3) / 3});
+  CHECK(all[1] == std::pair{80.0, (0.3 + 0.3 + 0.3) / 3});
+  CHECK(all[2] == std::pair{80.0, (0.3 + 0.3 + 0.7) / 3});
+  CHECK(all[3] == std::pair{80.0, (0.3 + 0.3) / 2});
+  CHECK(all[4] == std::pair{60.0, (0.7 + 0.7) / 2});
+  CHECK(all[5] == std::pair{80.0, (0.3 + 0.3 + 0.5) / 3});
+  CHECK(all[6] == std::pair{80.0, (0.3 + 0.3) / 2});
+}
+
 TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT's sums by hand") {
   // 4 racks of 2 nodes; pool 0 holds racks 0-1, pool 1 racks 2-3. Whole watts, whole seconds:
   // every sum below is exact, so the checks are to the bit.
