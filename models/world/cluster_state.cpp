@@ -234,8 +234,9 @@ void ClusterState::prefetch_racks(std::span<const RackNodes> racks) const {
       __builtin_prefetch(basis, 1);
       __builtin_prefetch(basis + 64, 1);
     }
-    __builtin_prefetch(reinterpret_cast<const char*>(&racks_[last + 1]) - 1, 1);
-    __builtin_prefetch(reinterpret_cast<const char*>(&accelerators_basis_[last + 1]) - 1, 1);
+    // The ranges' last bytes, through data(): racks_[last + 1] may be one past the end.
+    __builtin_prefetch(reinterpret_cast<const char*>(racks_.data() + last + 1) - 1, 1);
+    __builtin_prefetch(reinterpret_cast<const char*>(accelerators_basis_.data() + last + 1) - 1, 1);
     return;
   }
   for (const RackNodes& r : racks) {
