@@ -858,26 +858,34 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   // addresses in registers; it stops at a group that leaves its class (a move or a split, calls
   // after which a split may have added a class record), and the addresses are taken again after.
   if (group_count < ask_ahead_groups) {
-    std::size_t i = 0;
     // Group g's heat at heat[stride·g], its class's heat in place `local` at
     // class_q[class_of[g]·(the record's size in doubles)]: a multiply or a shift and a load.
     double* const heat = heat_w_.data() + first_node;
-    const auto stride = static_cast<std::size_t>(node_stride);
     const int* const class_of = b.class_of.data();
-    while (i < n) {
-      const double* const class_q = b.classes.data()->q.data() + local;
-      double q = 0;
-      for (; i < n; ++i) {
-        const std::uint32_t g = groups[i];
-        q = q_w[g];
-        heat[stride * g] = q;
-        const auto c = static_cast<std::size_t>(class_of[g]);
-        if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
+    const auto set_in_order = [&](auto stride) {
+      std::size_t i = 0;
+      while (i < n) {
+        const double* const class_q = b.classes.data()->q.data() + local;
+        double q = 0;
+        for (; i < n; ++i) {
+          const std::uint32_t g = groups[i];
+          q = q_w[g];
+          heat[stride * g] = q;
+          const auto c = static_cast<std::size_t>(class_of[g]);
+          if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
+        }
+        if (i == n) break;
+        leave(groups[i], q);
+        ++i;
       }
-      if (i == n) break;
-      leave(groups[i], q);
-      ++i;
-    }
+    };
+    // The halls' stride (a rack's inlet and outlet nodes alternate) as a constant: with the
+    // stride a variable, GCC made a second copy of the loop for a stride of 1, and each entry
+    // after a move tested which copy to take and took three addresses from the stack again.
+    if (node_stride == 2)
+      set_in_order(std::integral_constant<std::size_t, 2>{});
+    else
+      set_in_order(static_cast<std::size_t>(node_stride));
     return;
   }
   constexpr std::size_t chunk = 64, near = 4;
