@@ -926,15 +926,17 @@ void ThermalNetwork::set_temperature(Node n, double temp_c) {
 
 bool ThermalNetwork::take_class_moves(std::vector<int>& groups) {
   const bool valid = moves_valid_;
-  if (valid) groups.insert(groups.end(), class_moves_.begin(), class_moves_.end());
-  class_moves_.clear();
+  if (valid)
+    groups.insert(groups.end(), class_moves_.begin(),
+                  class_moves_.begin() + static_cast<std::ptrdiff_t>(moves_count_));
+  moves_count_ = 0;
   moves_valid_ = aggregated_;
+  moves_room_ = aggregated_ ? class_moves_.size() : 0;  // the group count (build_classes())
   return valid;
 }
 
 void ThermalNetwork::build_classes() {
-  moves_valid_ = false;
-  class_moves_.clear();
+  clear_moves();
   Blocks& b = *blocks_;
   const std::size_t groups = b.group_start.size() - 1;
   b.classes.clear();
@@ -951,6 +953,7 @@ void ThermalNetwork::build_classes() {
   b.free_classes.clear();
   b.splits.clear();
   b.class_of.assign(groups, -1);
+  class_moves_.resize(groups);  // room for a move of each group (take_class_moves())
   b.members.assign(groups);
   std::unordered_map<std::uint64_t, int> first;  // state hash → class
   for (std::size_t g = 0; g < groups; ++g) {
@@ -975,8 +978,7 @@ void ThermalNetwork::build_classes() {
 }
 
 void ThermalNetwork::drop_classes() {
-  moves_valid_ = false;
-  class_moves_.clear();
+  clear_moves();
   if (!aggregated_) return;
   Blocks& b = *blocks_;
   for (std::size_t i = 0; i < b.nodes.size(); ++i) {

@@ -401,6 +401,42 @@ TEST_CASE("groups set as a list at a node stride other than the halls' 2, as one
   }
 }
 
+TEST_CASE("the moves between two takes are given while no more than the racks, then not") {
+  // take_class_moves() gives the racks moved since the last call, in order, while there were
+  // at most as many moves as racks (room for one a rack); one more and the reader is told to
+  // read every rack's class again, and the next call starts the list anew.
+  const int racks = 10;
+  DataHall hall(five_positions(racks));
+  hall.step(60);  // the classes built
+  ThermalNetwork& net = network(hall);
+  std::vector<int> moved;
+  CHECK_FALSE(net.take_class_moves(moved));  // the first call starts the list
+  CHECK(moved.empty());
+  for (const int extra : {0, 1, 0}) {
+    CAPTURE(extra);
+    moved.clear();
+    std::vector<int> expected;
+    double power = 1000.0 * (1 + extra);
+    // Each rack to a new power: one move each, racks 9 down to 0; `extra` moves of rack 0 more.
+    for (int i = racks - 1; i >= 0; --i) {
+      hall.set_rack_power(i, power + 100.0 * i);
+      expected.push_back(i);
+    }
+    for (int k = 0; k < extra; ++k) {
+      hall.set_rack_power(0, power + 50.0 + k);
+      expected.push_back(0);
+    }
+    REQUIRE(static_cast<int>(expected.size()) == racks + extra);
+    const bool valid = net.take_class_moves(moved);
+    CHECK(valid == (extra == 0));
+    if (valid)
+      CHECK(moved == expected);
+    else
+      CHECK(moved.empty());
+    hall.step(60);
+  }
+}
+
 TEST_CASE("listed racks leaving one class for two heats, or two classes for one heat, part") {
   // set_groups_heat remembers the last split's key (the class left, the heat) and the class it
   // moved the rack to: the next rack with the same key goes there without the split index. Racks
