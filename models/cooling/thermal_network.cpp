@@ -858,26 +858,34 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   // addresses in registers; it stops at a group that leaves its class (a move or a split, calls
   // after which a split may have added a class record), and the addresses are taken again after.
   if (group_count < ask_ahead_groups) {
-    std::size_t i = 0;
     // Group g's heat at heat[stride·g], its class's heat in place `local` at
     // class_q[class_of[g]·(the record's size in doubles)]: a multiply or a shift and a load.
     double* const heat = heat_w_.data() + first_node;
-    const auto stride = static_cast<std::size_t>(node_stride);
     const int* const class_of = b.class_of.data();
-    while (i < n) {
-      const double* const class_q = b.classes.data()->q.data() + local;
-      double q = 0;
-      for (; i < n; ++i) {
-        const std::uint32_t g = groups[i];
-        q = q_w[g];
-        heat[stride * g] = q;
-        const auto c = static_cast<std::size_t>(class_of[g]);
-        if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
+    const auto set_in_order = [&](auto stride) {
+      std::size_t i = 0;
+      while (i < n) {
+        const double* const class_q = b.classes.data()->q.data() + local;
+        double q = 0;
+        for (; i < n; ++i) {
+          const std::uint32_t g = groups[i];
+          q = q_w[g];
+          heat[stride * g] = q;
+          const auto c = static_cast<std::size_t>(class_of[g]);
+          if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
+        }
+        if (i == n) break;
+        leave(groups[i], q);
+        ++i;
       }
-      if (i == n) break;
-      leave(groups[i], q);
-      ++i;
-    }
+    };
+    // The halls' stride (a rack's inlet and outlet nodes alternate) as a constant: with the
+    // stride a variable, GCC made a second copy of the loop for a stride of 1, and each entry
+    // after a move tested which copy to take and took three addresses from the stack again.
+    if (node_stride == 2)
+      set_in_order(std::integral_constant<std::size_t, 2>{});
+    else
+      set_in_order(static_cast<std::size_t>(node_stride));
     return;
   }
   constexpr std::size_t chunk = 64, near = 4;
@@ -918,15 +926,17 @@ void ThermalNetwork::set_temperature(Node n, double temp_c) {
 
 bool ThermalNetwork::take_class_moves(std::vector<int>& groups) {
   const bool valid = moves_valid_;
-  if (valid) groups.insert(groups.end(), class_moves_.begin(), class_moves_.end());
-  class_moves_.clear();
+  if (valid)
+    groups.insert(groups.end(), class_moves_.begin(),
+                  class_moves_.begin() + static_cast<std::ptrdiff_t>(moves_count_));
+  moves_count_ = 0;
   moves_valid_ = aggregated_;
+  moves_room_ = aggregated_ ? class_moves_.size() : 0;  // the group count (build_classes())
   return valid;
 }
 
 void ThermalNetwork::build_classes() {
-  moves_valid_ = false;
-  class_moves_.clear();
+  clear_moves();
   Blocks& b = *blocks_;
   const std::size_t groups = b.group_start.size() - 1;
   b.classes.clear();
@@ -943,6 +953,7 @@ void ThermalNetwork::build_classes() {
   b.free_classes.clear();
   b.splits.clear();
   b.class_of.assign(groups, -1);
+  class_moves_.resize(groups);  // room for a move of each group (take_class_moves())
   b.members.assign(groups);
   std::unordered_map<std::uint64_t, int> first;  // state hash → class
   for (std::size_t g = 0; g < groups; ++g) {
@@ -967,8 +978,7 @@ void ThermalNetwork::build_classes() {
 }
 
 void ThermalNetwork::drop_classes() {
-  moves_valid_ = false;
-  class_moves_.clear();
+  clear_moves();
   if (!aggregated_) return;
   Blocks& b = *blocks_;
   for (std::size_t i = 0; i < b.nodes.size(); ++i) {

@@ -472,14 +472,20 @@ private:
   void resize_classes(std::size_t n);
   void move_group(int group, int to);
   void move_again(int group, int from, int to);  // for set_groups_heat()
-  void record_move(int group) {                  // for take_class_moves()
-    if (!moves_valid_) return;
-    if (class_moves_.size() < blocks_->class_of.size()) {
-      class_moves_.push_back(group);
-    } else {  // the reader reads every group's class again
+  // For take_class_moves(): one more group moved. The list is kept in a buffer of the group
+  // count with a count and a room (0 while the list is not valid), one test a move: as a
+  // vector's push_back() behind the flag it took ~15 instructions a move.
+  void record_move(int group) {
+    if (moves_count_ < moves_room_) {
+      class_moves_[moves_count_++] = group;
+    } else {  // full (the reader reads every group's class again), or not valid
       moves_valid_ = false;
-      class_moves_.clear();
+      moves_room_ = moves_count_ = 0;
     }
+  }
+  void clear_moves() {  // the list emptied and not valid
+    moves_valid_ = false;
+    moves_room_ = moves_count_ = 0;
   }
   void split(int group, int what, std::uint64_t bits);  // moves a group that changed
   void merge_classes();
@@ -511,11 +517,15 @@ private:
   bool fill_dirty_ = true;       // structure changed: assemble matrix_ anew
   std::vector<int> entry_slot_;  // per for_each_entry() entry: its value's index in matrix_
   bool general_only_ = false;
-  bool aggregated_ = false;       // group temperatures live in blocks_->classes, not temp_c_
-  std::vector<int> class_moves_;  // take_class_moves(): groups moved since the last call
-  bool moves_valid_ = false;      // class_moves_ is complete since the last call
-  bool reinvert_ = false;         // forget_factorization(): invert every type again
-  bool incremental_ = true;       // set_incremental()
+  bool aggregated_ = false;  // group temperatures live in blocks_->classes, not temp_c_
+  // take_class_moves(): groups moved since the last call, class_moves_[0, moves_count_). Room
+  // for the group count while the list is valid (more moves than groups make it not valid);
+  // 0 while it is not.
+  std::vector<int> class_moves_;
+  std::size_t moves_count_ = 0, moves_room_ = 0;
+  bool moves_valid_ = false;  // class_moves_ is complete since the last call
+  bool reinvert_ = false;     // forget_factorization(): invert every type again
+  bool incremental_ = true;   // set_incremental()
   // A stored entry of A_hh and its contributions in fill order: −1 − i for C_i/Δt, 2·link for
   // +value, 2·link + 1 for −value.
   // The leading `fixed` sources change only with a full refill (C/Δt, links beyond the hubs):

@@ -5,6 +5,7 @@
 // classes; the implicit step's energy balance; and how many classes a hall keeps.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -346,6 +347,94 @@ TEST_CASE("a list of racks is refused whole when one rack is past the hall or th
   hall.set_rack_powers({}, short_powers);
   for (int i = 0; i < racks; ++i)
     CHECK(hall.network().heat({2 + 2 * i}) == (i == 0 || i == 5 ? 7000.0 : 0.0));
+}
+
+TEST_CASE("groups set as a list at a node stride other than the halls' 2, as one by one") {
+  // set_groups_heat has a loop for the halls' stride (2: a rack's two nodes) and one for any
+  // other stride. At strides 1 and 3 (group g's heat at node 2 + stride·g, whatever node that
+  // is, within the hall) the list makes the same calls as set_group_heat group by group: the
+  // same heats, the same class for every group, the same moves. Two powers a round,
+  // so groups of one class often leave it in turn for the same heat (the last split's key).
+  const int racks = 200;
+  for (const int stride : {1, 3}) {
+    for (const int local : {0, 1}) {
+      CAPTURE(stride);
+      CAPTURE(local);
+      DataHall one_by_one(five_positions(racks)), as_list(five_positions(racks));
+      for (DataHall* h : {&one_by_one, &as_list}) h->step(60);  // the classes built
+      ThermalNetwork& a = network(one_by_one);
+      ThermalNetwork& b = network(as_list);
+      REQUIRE(b.aggregated());
+      for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        std::vector<std::uint32_t> groups;
+        std::vector<double> q(racks, 0.0);
+        // Groups below `span`: racks, whose node 2 + stride·g is one of the hall's.
+        const int span = std::min(racks, (b.node_count() - 3) / stride);
+        REQUIRE(span >= 100);
+        for (int i = 0; i < 60; ++i) {
+          const int g = (i * 37 + round * 11) % span;
+          groups.push_back(static_cast<std::uint32_t>(g));
+          q[static_cast<std::size_t>(g)] = 1000.0 * (1 + (g % 2 + round) % 3);
+        }
+        for (const std::uint32_t g : groups)
+          a.set_group_heat({2 + stride * static_cast<int>(g)}, static_cast<int>(g), local, q[g]);
+        b.set_groups_heat(groups, q, 2, stride, local);
+        std::vector<int> moves_a, moves_b;
+        CHECK(a.take_class_moves(moves_a) == b.take_class_moves(moves_b));
+        CHECK(moves_a == moves_b);
+        if (round > 0) CHECK(moves_b.size() >= 40);  // (the first take has none to give)
+        for (int i = 0; i < racks; ++i) {
+          CAPTURE(i);
+          REQUIRE(a.class_of_group(i) == b.class_of_group(i));
+        }
+        for (int node = 0; node < b.node_count(); ++node) {
+          CAPTURE(node);
+          REQUIRE(same_bits(a.heat({node}), b.heat({node})));
+        }
+        for (const std::uint32_t g : groups)
+          REQUIRE(same_bits(b.heat({2 + stride * static_cast<int>(g)}), q[g]));
+        for (DataHall* h : {&one_by_one, &as_list}) h->step(60);
+        REQUIRE(same_racks(one_by_one, as_list, racks));
+      }
+    }
+  }
+}
+
+TEST_CASE("the moves between two takes are given while no more than the racks, then not") {
+  // take_class_moves() gives the racks moved since the last call, in order, while there were
+  // at most as many moves as racks (room for one a rack); one more and the reader is told to
+  // read every rack's class again, and the next call starts the list anew.
+  const int racks = 10;
+  DataHall hall(five_positions(racks));
+  hall.step(60);  // the classes built
+  ThermalNetwork& net = network(hall);
+  std::vector<int> moved;
+  CHECK_FALSE(net.take_class_moves(moved));  // the first call starts the list
+  CHECK(moved.empty());
+  for (const int extra : {0, 1, 0}) {
+    CAPTURE(extra);
+    moved.clear();
+    std::vector<int> expected;
+    double power = 1000.0 * (1 + extra);
+    // Each rack to a new power: one move each, racks 9 down to 0; `extra` moves of rack 0 more.
+    for (int i = racks - 1; i >= 0; --i) {
+      hall.set_rack_power(i, power + 100.0 * i);
+      expected.push_back(i);
+    }
+    for (int k = 0; k < extra; ++k) {
+      hall.set_rack_power(0, power + 50.0 + k);
+      expected.push_back(0);
+    }
+    REQUIRE(static_cast<int>(expected.size()) == racks + extra);
+    const bool valid = net.take_class_moves(moved);
+    CHECK(valid == (extra == 0));
+    if (valid)
+      CHECK(moved == expected);
+    else
+      CHECK(moved.empty());
+    hall.step(60);
+  }
 }
 
 TEST_CASE("listed racks leaving one class for two heats, or two classes for one heat, part") {
