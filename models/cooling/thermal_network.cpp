@@ -1127,8 +1127,9 @@ void ThermalNetwork::merge_all() {
   b.index_valid = true;
   const std::size_t mask = size - 1;
   // The arrays' addresses and the class count in locals: the table's 64-bit stores may alias
-  // them, and the compiler loaded them again after each class's store (no vector is resized
-  // below: merge_pair() moves members and sets counts and list links only).
+  // them, and the compiler loaded them again after each class's store (none of these arrays
+  // is resized below: merge_pair() moves members, sets counts and list links, and appends only
+  // to other lists, the emptied, pending and moved ones).
   Class* const classes = b.classes.data();
   const std::size_t slots = b.classes.size();
   int* const count = b.count.data();
