@@ -38,14 +38,19 @@ std::unique_ptr<world::Facility> hall_facility(int racks) {
                                            design);
 }
 
+// `racks` racks of two nodes each (nodes 2r and 2r + 1 in rack r).
+compute::ClusterSpec two_node_racks(std::size_t racks) {
+  compute::ClusterSpec spec;
+  spec.racks.assign(racks, compute::RackSpec{});
+  for (auto& r : spec.racks) r.nodes = 2;
+  return spec;
+}
+
 }  // namespace
 
 TEST_CASE("the cluster lists each rack whose power changed once, until cleared") {
   sim::Simulator sim;
-  compute::ClusterSpec spec;
-  spec.racks.assign(3, compute::RackSpec{});
-  for (auto& r : spec.racks) r.nodes = 2;
-  world::ClusterState state(spec, sim, 24.0);
+  world::ClusterState state(two_node_racks(3), sim, 24.0);
   compute::NodePower p;
   p.wall_w = 1000;
   CHECK(state.changed_racks().empty());
@@ -65,10 +70,7 @@ TEST_CASE("the cluster lists each rack whose power changed once, until cleared")
 
 TEST_CASE("a control step takes the changed racks in one walk: powers, list, flags cleared") {
   sim::Simulator sim;
-  compute::ClusterSpec spec;
-  spec.racks.assign(4, compute::RackSpec{});
-  for (auto& r : spec.racks) r.nodes = 2;
-  world::ClusterState state(spec, sim, 24.0);
+  world::ClusterState state(two_node_racks(4), sim, 24.0);
   const auto set = [&](std::uint32_t node, double wall_w) {
     compute::NodePower p;
     p.wall_w = wall_w;
