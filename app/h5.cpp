@@ -1,6 +1,7 @@
 #include "app/h5.hpp"
 
 #include <hdf5_hl.h>
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <pthread.h>
 #include <time.h>
@@ -373,9 +374,12 @@ double get_double_attr(hid_t obj, const std::string& name) {
 }
 
 namespace {
-void check_level(int level, const std::string& where) {
-  if (level < 0 || level > 9)
-    throw Error("HDF5: deflate level " + std::to_string(level) + where + " is not in 0..9");
+void check_level(const Storage& storage, const std::string& where) {
+  const bool isal = storage.deflater == Deflater::isal;
+  const int top = isal ? ISAL_DEF_MAX_LEVEL : 9;
+  if (storage.level < 0 || storage.level > top)
+    throw Error("HDF5: deflate level " + std::to_string(storage.level) + where + " is not in 0.." +
+                std::to_string(top) + (isal ? " (ISA-L)" : ""));
 }
 }  // namespace
 
@@ -403,10 +407,50 @@ private:
   std::array<libdeflate_compressor*, 10> by_level_{};  // levels 0–9
 };
 
+// ISA-L's stateless deflate, per thread: its stream state holds the level-0 hash table (~140
+// KiB), and levels 1–3 a buffer of their own (ISAL_DEF_LVLn_DEFAULT bytes), both reused from one
+// chunk to the next (each call initialises the state; the buffers need no clearing).
+class IsalDeflater {
+public:
+  // `in` as one zlib stream into `out`, which has room for `capacity` bytes; its size, or 0
+  // when it does not fit.
+  std::size_t compress(const unsigned char* in, std::size_t size, int level, unsigned char* out,
+                       std::size_t capacity) {
+    static constexpr std::array<std::size_t, 4> buffer_size{
+        ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT, ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
+    if (!stream_) stream_ = std::make_unique<isal_zstream>();
+    isal_zstream& s = *stream_;
+    isal_deflate_stateless_init(&s);
+    const auto l = static_cast<std::size_t>(level);
+    if (level > 0) {
+      levels_.at(l).resize(buffer_size.at(l));
+      s.level_buf = levels_[l].data();
+      s.level_buf_size = static_cast<std::uint32_t>(buffer_size[l]);
+    }
+    s.level = static_cast<std::uint32_t>(level);
+    s.gzip_flag = IGZIP_ZLIB;  // RFC 1950's header and Adler-32, as zlib's deflate writes them
+    s.end_of_stream = 1;
+    s.flush = NO_FLUSH;
+    s.next_in = const_cast<unsigned char*>(in);  // igzip reads it only
+    s.avail_in = static_cast<std::uint32_t>(size);
+    s.next_out = out;
+    s.avail_out = static_cast<std::uint32_t>(capacity);
+    return isal_deflate_stateless(&s) == COMP_OK ? s.total_out : 0;
+  }
+  // Room enough for any `size` bytes: ISA-L's stateless output is at most the input plus a
+  // stored block's headers (igzip_lib.h), with the zlib header and Adler-32 around it.
+  static std::size_t bound(std::size_t size) { return size + size / 64 + 1024; }
+
+private:
+  std::unique_ptr<isal_zstream> stream_;
+  std::array<Bytes, 4> levels_;
+};
+
 // Per-thread scratch of encode_chunk, kept between chunks: the shuffled bytes and the compressed
 // stream (its worst-case size), so a chunk allocates only its result.
 struct EncodeScratch {
   Compressors compressors;
+  IsalDeflater isal;
   Bytes shuffled;
   Bytes compressed;
 };
@@ -458,7 +502,7 @@ void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_
 }
 
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage) {
-  check_level(storage.level, "");
+  check_level(storage, "");
   EncodeScratch& s = scratch();
   const Bytes* in = &raw;
   if (storage.shuffle && item_size > 1) {
@@ -467,9 +511,17 @@ Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& stora
     in = &s.shuffled;
   }
   // H5Z_filter_deflate's format: one zlib stream (RFC 1950: header, deflate, Adler-32) of the
-  // whole chunk, which HDF5's filter inflates whoever compressed it. libdeflate, not zlib,
-  // compresses it: the same format, about half the CPU (docs/reliability.md); its level scale is
-  // zlib's, but its streams are its own, so the bytes depend on libdeflate's version alone.
+  // whole chunk, which HDF5's filter inflates whoever compressed it. ISA-L or libdeflate, not
+  // zlib, compresses it: the same format at a fraction of the CPU (docs/reliability.md), in
+  // streams of their own, so the bytes depend on the library's version (and for ISA-L, on the
+  // kind of CPU: Deflater).
+  if (storage.deflater == Deflater::isal) {
+    s.compressed.resize(IsalDeflater::bound(in->size()));
+    const std::size_t size = s.isal.compress(in->data(), in->size(), storage.level,
+                                             s.compressed.data(), s.compressed.size());
+    if (size == 0) throw Error("HDF5: deflate of a chunk failed (ISA-L)");
+    return Bytes(s.compressed.begin(), s.compressed.begin() + static_cast<std::ptrdiff_t>(size));
+  }
   libdeflate_compressor& c = s.compressors.at(storage.level);
   s.compressed.resize(libdeflate_zlib_compress_bound(&c, in->size()));
   const std::size_t size = libdeflate_zlib_compress(&c, in->data(), in->size(), s.compressed.data(),
@@ -480,7 +532,7 @@ Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& stora
 
 RecentChunks::Key RecentChunks::key_of(const Bytes& raw, std::size_t item_size,
                                        const Storage& storage) {
-  Key key{raw.size(), item_size, storage.level, storage.shuffle, {}};
+  Key key{raw.size(), item_size, storage.level, storage.shuffle, storage.deflater, {}};
   const std::size_t words = raw.size() / sizeof(std::uint64_t);
   if (words == 0) return key;
   for (std::size_t i = 0; i < key.words.size(); ++i) {
@@ -558,9 +610,9 @@ void ChunkWorker::loop() {
 }
 
 std::unique_ptr<Series> Series::coordinate(hid_t parent, const std::string& name, const Meta& meta,
-                                           ChunkWorker* worker) {
-  auto s = std::make_unique<Series>(parent, name, meta, std::vector<const Dimension*>{}, 0,
-                                    Storage{}, worker);
+                                           ChunkWorker* worker, const Storage& storage) {
+  auto s = std::make_unique<Series>(parent, name, meta, std::vector<const Dimension*>{}, 0, storage,
+                                    worker);
   make_scale(s->id(), name);
   return s;
 }
@@ -576,7 +628,7 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
       worker_(worker) {
   static_assert(std::endian::native == std::endian::little,
                 "Series writes values in memory order as IEEE little-endian");
-  check_level(storage.level, " for " + name);
+  check_level(storage, " for " + name);
   // 8192 values per chunk (64 KiB of float64) by default, at least 16 rows: good compression,
   // bounded buffer.
   chunk_columns_ =

@@ -3,7 +3,7 @@
 // and numeric attributes, fixed-length variables along a named dimension.
 //
 // A series compresses its own chunks in the format of HDF5's shuffle and deflate filters (the
-// deflate stream made by libdeflate, not zlib: about half the CPU) and writes them with
+// deflate stream made by ISA-L's igzip or by libdeflate, not zlib: Deflater) and writes them with
 // H5Dwrite_chunk, so that the compression can run on a worker thread (ChunkWorker) outside
 // HDF5's global lock while the simulation goes on; the dataset declares the filters, so every
 // HDF5 reader decompresses it as usual.
@@ -151,11 +151,28 @@ using Bytes = std::vector<unsigned char, DefaultInitAllocator<unsigned char>>;
 // the filters declared on the dataset. Joule's choices per trace are in docs/output-format.md
 // and measured in docs/reliability.md.
 enum class Precision { float64, float32 };
+
+// What deflates a series' chunks. Both write the zlib stream HDF5's deflate filter inflates, so
+// every reader gets the same values back; they differ in speed and in where the compressed bytes
+// repeat. Measured on Joule's own chunks in docs/reliability.md ("twenty-fourth part").
+enum class Deflater {
+  // ISA-L's igzip (Debian libisal-dev), level 1: 3–5× libdeflate's level 4 in speed, within
+  // 1–8 % of its size. It picks its hashing and match code for the CPU at run time (AVX-512,
+  // AVX2, SSE, NEON), and those pick a different match now and then (2 of 15,981 chunks of a
+  // 100k-GPU year differ between the AVX-512 and the AVX2 code): the same run writes the same
+  // bytes on one kind of CPU, and on another the same values, not always the same bytes.
+  isal,
+  // libdeflate: one C match finder on every CPU, so the same bytes wherever its version is the
+  // same (`output.compression: portable`).
+  libdeflate,
+};
+
 struct Storage {
   Precision precision = Precision::float64;
   bool shuffle = true;  // HDF5's byte shuffle before deflate
-  // Deflate level 0–9, libdeflate's, declared on the dataset as HDF5's. 5: the facility traces'
-  // (float64, shuffled): zlib level 4's size +2.4 %, half its CPU (docs/reliability.md).
+  // Deflate level, the deflater's own (libdeflate 0–9, ISA-L 0–3), declared on the dataset as
+  // HDF5's. 5: libdeflate's for the counters and time (float64, shuffled): zlib level 4's size
+  // +2.4 %, half its CPU (docs/reliability.md).
   int level = 5;
   // Store a chunk whose raw bytes equal the previous chunk's (a constant trace, e.g. the racks'
   // clock) with the previous chunk's compressed bytes instead of compressing it again: the same
@@ -166,13 +183,14 @@ struct Storage {
   // successive values in one chunk, within deflate's 32 KiB window of each other.
   std::size_t chunk_columns = 0;
   std::size_t chunk_values = 8192;
+  Deflater deflater = Deflater::libdeflate;
 };
 
 // One chunk (`raw`: values of `item_size` bytes) as HDF5's shuffle and deflate filters store
 // it: byte-shuffled when `storage` says so, then one zlib stream (RFC 1950) compressed by
-// libdeflate at `storage.level`, which HDF5's deflate filter (zlib's inflate) decodes back to
-// `raw`. Not zlib's bytes for the same level: libdeflate's, the same for the same input, level
-// and libdeflate version, on any thread.
+// `storage.deflater` at `storage.level`, which HDF5's deflate filter (zlib's inflate) decodes
+// back to `raw`. Not zlib's bytes for the same level: the deflater's, the same for the same
+// input, level and library version, on any thread (and for ISA-L, the same kind of CPU).
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage);
 
 // HDF5's shuffle filter: byte k of every value (of `item_size` bytes), then byte k + 1 of every
@@ -201,6 +219,7 @@ private:
     std::size_t size = 0, item_size = 0;
     int level = 0;
     bool shuffle = false;
+    Deflater deflater = Deflater::libdeflate;
     std::array<std::uint64_t, 8> words{};  // at eight places, the first and last among them
     bool operator==(const Key&) const = default;
   };
@@ -277,7 +296,8 @@ public:
          const Storage& storage = {}, ChunkWorker* worker = nullptr);
   // The unlimited coordinate `name` itself (a dimension scale).
   static std::unique_ptr<Series> coordinate(hid_t parent, const std::string& name, const Meta& meta,
-                                            ChunkWorker* worker = nullptr);
+                                            ChunkWorker* worker = nullptr,
+                                            const Storage& storage = Storage{});
   Dimension dimension() const { return {name_, dataset_.get()}; }
   hid_t id() const { return dataset_.get(); }
   // 1-D: the value written in place, in the file's type (a call per sample of every trace).

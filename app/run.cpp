@@ -106,6 +106,23 @@ constexpr h5::Storage trace_storage{h5::Precision::float32, true, 4};
 // a minute adds ~160 kWh (10k GPUs): a minute's difference would be off by up to 5 %.
 constexpr h5::Storage counter_storage{};
 
+// The three storages above deflated by ISA-L at its level 1 instead (output.compression: fast,
+// the default): the same values, 3–5× less compression CPU, 1–8 % more bytes than libdeflate's
+// levels (docs/reliability.md, "twenty-fourth part"); ISA-L's levels 2 and 3 store no less, and
+// level 3 is slower than libdeflate. Precision, shuffle and chunk shape stay as chosen above.
+struct TraceStorages {
+  h5::Storage matrix, trace, counter;
+};
+TraceStorages storages_for(Compression compression) {
+  if (compression == Compression::portable) return {matrix_storage, trace_storage, counter_storage};
+  const auto isal = [](h5::Storage s) {
+    s.deflater = h5::Deflater::isal;
+    s.level = 1;
+    return s;
+  };
+  return {isal(matrix_storage), isal(trace_storage), isal(counter_storage)};
+}
+
 // Writes the traces while the world runs. Samples are engine events at the latest priority, so
 // they see every change at their instant; each sample is the interval's energy delta divided by
 // its length, so Σ sample × interval equals the total energy to rounding.
@@ -113,6 +130,7 @@ class Recorder {
 public:
   Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
       : world_(world),
+        storages_(storages_for(sc.output.compression)),
         duration_(sc.duration),
         warmup_(sc.warmup),
         calendar_(calendar),
@@ -134,9 +152,10 @@ public:
     facility_group_ = h5::create_group(file, "facility");
     racks_group_ = h5::create_group(file, "racks");
     const hid_t g = facility_group_.get();
-    add(g, "time_s", "time from the start of the run (end of the interval)", "s", counter_storage);
+    add(g, "time_s", "time from the start of the run (end of the interval)", "s",
+        storages_.counter);
     add(g, "it_power_w", "IT power (server input)", "W");
-    add(g, "it_energy_kwh", "cumulative IT energy", "kWh", counter_storage);
+    add(g, "it_energy_kwh", "cumulative IT energy", "kWh", storages_.counter);
     if (has_facility_) {
       add(g, "total_power_w", "facility consumption (before on-site PV and battery)", "W");
       add(g, "grid_import_w", "power drawn from the grid at the meter", "W");
@@ -145,7 +164,7 @@ public:
       add(g, "cooling_power_w", "cooling power", "W");
       add(g, "other_power_w", "other facility loads (offices, lighting, block heaters)", "W");
       add(g, "pue", "power usage effectiveness of the interval", "1");
-      add(g, "energy_kwh", "cumulative facility energy", "kWh", counter_storage);
+      add(g, "energy_kwh", "cumulative facility energy", "kWh", storages_.counter);
     }
     if (fac.has_site()) {
       add(g, "outdoor_drybulb_c", "outdoor dry-bulb temperature", "degC");
@@ -186,7 +205,7 @@ public:
                              "carbon and price are the values at that instant"));
     const std::size_t racks = world.rack_count();
     const hid_t rg = racks_group_.get();
-    r_coord_ = h5::Series::coordinate(rg, "time", {}, &worker_);
+    r_coord_ = h5::Series::coordinate(rg, "time", {}, &worker_, storages_.counter);
     describe_time(r_coord_->id(), calendar_);
     std::vector<std::int64_t> rack_ids(racks);
     for (std::size_t i = 0; i < racks; ++i) rack_ids[i] = static_cast<std::int64_t>(i);
@@ -195,28 +214,28 @@ public:
     const std::vector<const h5::Dimension*> matrix{&time, &rack};
     r_time_ = std::make_unique<h5::Series>(
         rg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
-        std::vector<const h5::Dimension*>{&time}, 0, h5::Storage{}, &worker_);
+        std::vector<const h5::Dimension*>{&time}, 0, storages_.counter, &worker_);
     r_power_ = std::make_unique<h5::Series>(rg, "power_w", h5::Meta{"rack IT power", "W"}, matrix,
-                                            racks, matrix_storage, &worker_);
+                                            racks, storages_.matrix, &worker_);
     if (fac.has_thermal())
       r_inlet_ = std::make_unique<h5::Series>(rg, "inlet_c", h5::Meta{"rack inlet air", "degC"},
-                                              matrix, racks, matrix_storage, &worker_);
+                                              matrix, racks, storages_.matrix, &worker_);
     r_die_ = std::make_unique<h5::Series>(rg, "gpu_die_c",
                                           h5::Meta{"hottest accelerator die in the rack", "degC"},
-                                          matrix, racks, matrix_storage, &worker_);
+                                          matrix, racks, storages_.matrix, &worker_);
     r_clock_ = std::make_unique<h5::Series>(
         rg, "gpu_clock",
         h5::Meta{"mean work rate of the rack's busy accelerators (1 = nominal; under a cap, the "
                  "core-bound share slows by f/f_nom)",
                  "1"},
-        matrix, racks, matrix_storage, &worker_);
+        matrix, racks, storages_.matrix, &worker_);
     h5::set_attr(racks_group_.get(), "interval_s", sc.output.rack_interval.seconds());
     // Per-GPU power distribution, per rack interval (models/compute/gpu_power_histogram.hpp).
     // Dimensions: `time`, `bin` (its lower edge, W) and `bin_edges_w` (the n + 1 edges).
     gpu_group_ = h5::create_group(file, "gpu_power");
     const hid_t gg = gpu_group_.get();
     const auto& edges = world.gpu_power_bin_edges_w();
-    g_coord_ = h5::Series::coordinate(gg, "time", {}, &worker_);
+    g_coord_ = h5::Series::coordinate(gg, "time", {}, &worker_, storages_.counter);
     describe_time(g_coord_->id(), calendar_);
     edge_scale_ = h5::write_coordinate(gg, "bin_edges_w", edges, {"power bin edges", "W"});
     bin_scale_ =
@@ -225,10 +244,10 @@ public:
     const h5::Dimension gtime = g_coord_->dimension(), bin{"bin", bin_scale_.get()};
     g_time_ = std::make_unique<h5::Series>(
         gg, "time_s", h5::Meta{"time from the start of the run (end of the interval)", "s"},
-        std::vector<const h5::Dimension*>{&gtime}, 0, h5::Storage{}, &worker_);
+        std::vector<const h5::Dimension*>{&gtime}, 0, storages_.counter, &worker_);
     g_hist_ = std::make_unique<h5::Series>(
         gg, "gpu_seconds", h5::Meta{"accelerator time spent in the power bin", "GPU-s"},
-        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1, matrix_storage,
+        std::vector<const h5::Dimension*>{&gtime, &bin}, edges.size() - 1, storages_.matrix,
         &worker_);
     h5::set_attr(gpu_group_.get(), "description",
                  std::string("GPU-seconds per power bin [edge_i, edge_i+1) of every accelerator, "
@@ -330,13 +349,17 @@ public:
 private:
   // A 1-D series along its group's time coordinate (created with the group's first series).
   void add(hid_t group, const std::string& name, const std::string& long_name,
-           const std::string& units, const h5::Storage& storage = trace_storage) {
+           const std::string& units) {
+    add(group, name, long_name, units, storages_.trace);
+  }
+  void add(hid_t group, const std::string& name, const std::string& long_name,
+           const std::string& units, const h5::Storage& storage) {
     const std::string prefix = group == facility_group_.get()  ? ""
                                : group == cooling_group_.get() ? "cooling/"
                                                                : "losses/";
     auto& coord = coords_[prefix];
     if (!coord) {
-      coord = h5::Series::coordinate(group, "time", {}, &worker_);
+      coord = h5::Series::coordinate(group, "time", {}, &worker_, storages_.counter);
       describe_time(coord->id(), calendar_);
     }
     const h5::Dimension time = coord->dimension();
@@ -580,6 +603,7 @@ private:
   // them, so it outlives them.
   h5::ChunkWorker worker_;
   World& world_;
+  TraceStorages storages_;  // by output.compression
   sim::Time duration_;
   sim::Time warmup_;
   Calendar calendar_;

@@ -14,10 +14,16 @@
 
 namespace joule::app {
 
+// How the traces' chunks are deflated (docs/output-format.md). fast: ISA-L, the same bytes for
+// the same run on one kind of CPU; portable: libdeflate, the same bytes on every CPU. Both store
+// the same values.
+enum class Compression { fast, portable };
+
 struct OutputSpec {
   std::string file;  // as written in the scenario (may be empty)
   sim::Time facility_interval;
   sim::Time rack_interval;
+  Compression compression = Compression::fast;
 };
 
 struct Scenario {

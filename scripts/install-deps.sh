@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config git
   libboost-graph-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev doctest-dev libcli11-dev
-  libdeflate-dev  # the output's chunk compression (app/h5.cpp)
+  libisal-dev libdeflate-dev  # the output's chunk compression: fast and portable (app/h5.cpp)
   libssl-dev  # SHA-256 of the input files (sim/input_files.cpp; libhdf5-dev needs it too)
   zlib1g-dev  # the tests inflate those chunks with zlib (tests/app/test_h5_series.cpp)
   libopenmpi-dev openmpi-bin  # optional: MPI sweeps (`mpirun joule sweep`)

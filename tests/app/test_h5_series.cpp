@@ -1,6 +1,6 @@
 // The output series (app/h5.*): float32 storage, chunks the series compresses itself
-// (libdeflate, read back by zlib's inflate) and writes with H5Dwrite_chunk (on a worker thread or
-// not: the same bytes), and the writer's errors.
+// (ISA-L or libdeflate, read back by zlib's inflate) and writes with H5Dwrite_chunk (on a worker
+// thread or not: the same bytes), and the writer's errors.
 #include <doctest/doctest.h>
 #include <sys/resource.h>
 #include <zlib.h>
@@ -60,6 +60,19 @@ void write_series(const fs::path& path, std::size_t rows, h5::ChunkWorker* worke
   h5::close_file(file);
 }
 
+h5::Storage with_isal(h5::Storage s) {
+  s.deflater = h5::Deflater::isal;
+  return s;
+}
+
+// Every level of both deflaters: libdeflate's 0–9, ISA-L's 0–3.
+std::vector<h5::Storage> every_deflate(h5::Precision precision, bool shuffle) {
+  std::vector<h5::Storage> all;
+  for (int level = 0; level <= 9; ++level) all.push_back({precision, shuffle, level});
+  for (int level = 0; level <= 3; ++level) all.push_back(with_isal({precision, shuffle, level}));
+  return all;
+}
+
 }  // namespace
 
 TEST_CASE("a float32 series holds the float64 values rounded to float32, with its filters") {
@@ -100,7 +113,8 @@ TEST_CASE("a float32 series holds the float64 values rounded to float32, with it
 
 TEST_CASE("a chunk encoded by the writer inflates (zlib) to its bytes, the same every time") {
   // encode_chunk against zlib's own inflate (what HDF5's deflate filter runs): for item sizes 1,
-  // 2, 4 and 8 bytes, shuffled or not, at levels 0–9, the stream is one zlib stream that
+  // 2, 4 and 8 bytes, shuffled or not, at every level of libdeflate (0–9) and of ISA-L (0–3),
+  // the stream is one zlib stream that
   // inflates to exactly the chunk (unshuffled as HDF5's shuffle filter does); encoding the same
   // chunk again, or on a worker thread, gives the same bytes.
   h5::ChunkWorker worker;
@@ -129,18 +143,21 @@ TEST_CASE("a chunk encoded by the writer inflates (zlib) to its bytes, the same 
       }
     }
     for (const bool shuffle : {false, true})
-      for (int level = 0; level <= 9; ++level) {
+      for (const h5::Storage storage : every_deflate(h5::Precision::float64, shuffle)) {
+        const int level = storage.level;
         CAPTURE(item);
         CAPTURE(shuffle);
         CAPTURE(level);
-        const h5::Storage storage{h5::Precision::float64, shuffle, level};
+        CAPTURE(storage.deflater == h5::Deflater::isal);
         const h5::Bytes encoded = h5::encode_chunk(raw, item, storage);
         // A zlib header (RFC 1950): deflate with a 32 KiB window, header check a multiple of 31.
         REQUIRE(encoded.size() > 6);
         CHECK(encoded[0] == 0x78);
         CHECK((encoded[0] * 256 + encoded[1]) % 31 == 0);
-        if (level == 0)
+        if (level == 0 && storage.deflater == h5::Deflater::libdeflate)
           CHECK(encoded.size() > raw.size());  // stored blocks only
+        else if (storage.deflater == h5::Deflater::isal && level != 1)
+          CHECK(encoded.size() < raw.size());  // ISA-L's 0, 2 and 3 find less in the counters
         else
           CHECK(encoded.size() < raw.size() / 2);
         h5::Bytes inflated(raw.size() + 1);  // one spare byte: a longer stream would show
@@ -161,11 +178,40 @@ TEST_CASE("a chunk encoded by the writer inflates (zlib) to its bytes, the same 
   }
 }
 
+TEST_CASE("a chunk of noise deflates to at most its size and a few hundred bytes, and inflates") {
+  // 128 KiB of LCG bytes, which no deflater can shorten: both fall back to stored blocks within
+  // the output room encode_chunk gives them (ISA-L fails outright when that room is short).
+  h5::Bytes raw(128 * 1024);
+  std::uint32_t lcg = 777;
+  for (auto& b : raw) b = static_cast<unsigned char>((lcg = lcg * 1664525u + 1013904223u) >> 24);
+  for (const h5::Storage storage : every_deflate(h5::Precision::float32, false)) {
+    CAPTURE(storage.level);
+    CAPTURE(storage.deflater == h5::Deflater::isal);
+    const h5::Bytes encoded = h5::encode_chunk(raw, 4, storage);
+    CHECK(encoded.size() <= raw.size() + 1024);
+    h5::Bytes inflated(raw.size() + 1);
+    uLongf size = inflated.size();
+    REQUIRE(uncompress(inflated.data(), &size, encoded.data(), encoded.size()) == Z_OK);
+    inflated.resize(size);
+    CHECK(inflated == raw);
+  }
+}
+
+TEST_CASE("a deflate level outside the deflater's range is an h5::Error naming the range") {
+  const h5::Bytes raw(64, 1);
+  CHECK_THROWS_WITH_AS(h5::encode_chunk(raw, 4, with_isal({h5::Precision::float32, false, 4})),
+                       "HDF5: deflate level 4 is not in 0..3 (ISA-L)", h5::Error);
+  CHECK_THROWS_WITH_AS(h5::encode_chunk(raw, 4, {h5::Precision::float32, false, 10}),
+                       "HDF5: deflate level 10 is not in 0..9", h5::Error);
+  CHECK_NOTHROW(h5::encode_chunk(raw, 4, {h5::Precision::float32, false, 9}));
+  CHECK_NOTHROW(h5::encode_chunk(raw, 4, with_isal({h5::Precision::float32, false, 3})));
+}
+
 TEST_CASE("a chunk the series compresses itself reads back as the chunk HDF5's filters store") {
   // The same rows written by H5Dwrite through the dataset's own filters (HDF5's shuffle, zlib's
   // deflate): both datasets read back the same values, bit for bit, and every stored chunk
   // (H5Dread_chunk), inflated by zlib and unshuffled, is the same raw chunk: only the deflate
-  // stream differs (libdeflate's against zlib's).
+  // stream differs (libdeflate's or ISA-L's against zlib's).
   const auto dir = test::temp_dir("h5-chunks");
   const auto path = dir / "c.h5";
   const std::size_t rows = 40, cols = 300;  // 27 rows a chunk: one full, one partial
@@ -174,9 +220,12 @@ TEST_CASE("a chunk the series compresses itself reads back as the chunk HDF5's f
   for (const h5::Storage storage :
        {h5::Storage{h5::Precision::float64, true, 4}, h5::Storage{h5::Precision::float64, true, 6},
         h5::Storage{h5::Precision::float32, false, 3},
-        h5::Storage{h5::Precision::float32, false, 1},
-        h5::Storage{h5::Precision::float32, true, 9}}) {
+        h5::Storage{h5::Precision::float32, false, 1}, h5::Storage{h5::Precision::float32, true, 9},
+        with_isal({h5::Precision::float64, true, 1}), with_isal({h5::Precision::float32, false, 1}),
+        with_isal({h5::Precision::float32, true, 0}),
+        with_isal({h5::Precision::float32, true, 3})}) {
     CAPTURE(storage.level);
+    CAPTURE(storage.deflater == h5::Deflater::isal);
     CAPTURE(storage.shuffle);
     const std::size_t item = storage.precision == h5::Precision::float32 ? 4 : 8;
     h5::Handle file = h5::create_file(path.string());

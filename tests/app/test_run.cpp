@@ -17,6 +17,7 @@
 
 using namespace joule;
 using test::read_dataset;
+using test::same_bits;
 namespace fs = std::filesystem;
 
 namespace {
@@ -316,6 +317,64 @@ TEST_CASE("same scenario and seed give identical datasets; another seed differs"
     CHECK(read_dataset(a, ds) == read_dataset(b, ds));
   }
   CHECK(read_dataset(a, "facility/it_power_w") != read_dataset(c, "facility/it_power_w"));
+}
+
+TEST_CASE("output.compression: fast and portable store the same values, each its declared level") {
+  // The golden run written twice: ISA-L at level 1 (fast, the default) and libdeflate at levels 4
+  // and 5 (portable). Every dataset the writer compresses reads back the same bits; each declares
+  // the level its deflater used; and a third name is an error pointing at the value.
+  const auto dir = test::temp_dir("compression");
+  const auto run_with = [&](const std::string& compression, const std::string& name) {
+    std::string text = golden;
+    if (!compression.empty())
+      text.replace(text.find("rack_interval: 15 min}"), 22,
+                   "rack_interval: 15 min, compression: " + compression + "}");
+    app::RunOptions opt;
+    opt.output = (dir / name).string();
+    app::run(app::load_scenario_text(text, "c.yaml", dir.string()), opt);
+    return opt.output;
+  };
+  const std::string fast = run_with("", "fast.h5"), portable = run_with("portable", "portable.h5");
+  const std::string named_fast = run_with("fast", "named.h5");
+  const auto declared_level = [](const std::string& file, const char* path) {
+    auto f = app::h5::open_file_readonly(file);
+    app::h5::Handle ds(H5Dopen2(f.get(), path, H5P_DEFAULT), H5Dclose);
+    app::h5::Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    unsigned flags = 0, level = 99;
+    std::size_t n = 1;
+    REQUIRE(H5Pget_filter_by_id2(dcpl.get(), H5Z_FILTER_DEFLATE, &flags, &n, &level, 0, nullptr,
+                                 nullptr) >= 0);
+    return level;
+  };
+  for (const auto& [path, libdeflate_level] :
+       std::vector<std::pair<const char*, unsigned>>{{"facility/time", 5},
+                                                     {"facility/time_s", 5},
+                                                     {"facility/it_energy_kwh", 5},
+                                                     {"facility/it_power_w", 4},
+                                                     {"facility/compute_power_w", 4},
+                                                     {"racks/time", 5},
+                                                     {"racks/power_w", 4},
+                                                     {"racks/gpu_die_c", 4},
+                                                     {"racks/gpu_clock", 4},
+                                                     {"gpu_power/time_s", 5},
+                                                     {"gpu_power/gpu_seconds", 4}}) {
+    CAPTURE(path);
+    const auto values = read_dataset(fast, path);
+    CHECK_FALSE(values.empty());
+    CHECK(same_bits(values, read_dataset(portable, path)));
+    CHECK(same_bits(values, read_dataset(named_fast, path)));
+    CHECK(declared_level(fast, path) == 1);
+    CHECK(declared_level(named_fast, path) == 1);
+    CHECK(declared_level(portable, path) == libdeflate_level);
+  }
+  std::string text = golden;
+  text.replace(text.find("rack_interval: 15 min}"), 22,
+               "rack_interval: 15 min, compression: quick}");
+  const std::string error = run_error(text, dir, (dir / "quick.h5").string());
+  CAPTURE(error);
+  CHECK(error.find("stopped.yaml:10:72: output.compression: unknown value 'quick'") == 0);
+  CHECK(error.find("Valid: fast, portable") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "quick.h5"));
 }
 
 TEST_CASE("extends and --set merge with the base scenario") {
