@@ -156,9 +156,9 @@ enum class Precision { float64, float32 };
 // every reader gets the same values back; they differ in speed and in where the compressed bytes
 // repeat. Measured on Joule's own chunks in docs/reliability.md ("twenty-fourth part").
 enum class Deflater {
-  // ISA-L's igzip (Debian libisal-dev), level 1: 3–5× libdeflate's level 4 in speed, within
-  // 1–8 % of its size. It picks its hashing and match code for the CPU at run time (AVX-512,
-  // AVX2, SSE, NEON), and those pick a different match now and then (2 of 15,981 chunks of a
+  // ISA-L's igzip (Debian libisal-dev), level 1: 3–5× libdeflate's levels 4–5 in speed, from 5 %
+  // smaller to 8 % larger. It picks its hashing and match code for the CPU at run time (AVX-512,
+  // AVX2, SSE, NEON), and those pick a different match now and then (3 of 15,981 chunks of a
   // 100k-GPU year differ between the AVX-512 and the AVX2 code): the same run writes the same
   // bytes on one kind of CPU, and on another the same values, not always the same bytes.
   isal,

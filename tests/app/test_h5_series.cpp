@@ -458,6 +458,21 @@ TEST_CASE("a chunk equal to another series' recent chunk is stored with its enco
   fs::remove_all(dir);
 }
 
+TEST_CASE("a recent chunk is reused only by a series of the same deflater and level") {
+  // RecentChunks keys a chunk by its bytes and by how it was encoded: the same bytes deflated by
+  // the other library, or at another level, are another encoding and must not be taken.
+  h5::RecentChunks recent;
+  auto raw = std::make_shared<const h5::Bytes>(4096, static_cast<unsigned char>(7));
+  const h5::Storage lib{h5::Precision::float32, false, 4};
+  std::promise<h5::Bytes> encoded;
+  encoded.set_value(h5::encode_chunk(*raw, 4, lib));
+  recent.add(raw, 4, lib, encoded.get_future().share());
+  CHECK(recent.find(*raw, 4, lib) != nullptr);
+  CHECK(recent.find(*raw, 4, with_isal(lib)) == nullptr);
+  CHECK(recent.find(*raw, 4, {h5::Precision::float32, false, 5}) == nullptr);
+  CHECK(recent.find(*raw, 4, {h5::Precision::float32, true, 4}) == nullptr);
+}
+
 TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {
   // 8-byte values 8 at a time and the rest one by one (19 values: 16 + 3; 37: 32 + 5), 4-byte
   // values in the loop the compiler vectorizes (16 at a time and the rest); each against the
