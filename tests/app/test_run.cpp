@@ -346,7 +346,8 @@ TEST_CASE("output.compression: fast and portable store the same values, each its
                                  nullptr) >= 0);
     return level;
   };
-  for (const auto& [path, libdeflate_level] :
+  // (Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.)
+  for (const auto& dataset :
        std::vector<std::pair<const char*, unsigned>>{{"facility/time", 5},
                                                      {"facility/time_s", 5},
                                                      {"facility/it_energy_kwh", 5},
@@ -358,6 +359,8 @@ TEST_CASE("output.compression: fast and portable store the same values, each its
                                                      {"racks/gpu_clock", 4},
                                                      {"gpu_power/time_s", 5},
                                                      {"gpu_power/gpu_seconds", 4}}) {
+    const char* const path = dataset.first;
+    const unsigned libdeflate_level = dataset.second;
     CAPTURE(path);
     const auto values = read_dataset(fast, path);
     CHECK_FALSE(values.empty());
