@@ -20,7 +20,9 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   // A spec without pools (built by hand) has its racks in pool 0.
   pool_it_w_.assign(std::max<std::size_t>(1, spec.pools.size()), 0.0);
   pool_chip_w_.assign(pool_it_w_.size(), 0.0);
-  follows_.assign(nodes_.size(), nullptr);
+  // One entry past the last node, never followed: racks_accelerators() reads a stale rack's
+  // first entry before it knows whether the rack has nodes (a last rack of none reads this).
+  follows_.assign(nodes_.size() + 1, nullptr);
   rack_pool_.resize(rack_count);
   for (std::size_t r = 0; r < rack_count; ++r)
     rack_pool_[r] = static_cast<std::uint32_t>(spec.pool_of_rack(r));

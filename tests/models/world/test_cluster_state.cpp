@@ -151,10 +151,10 @@ TEST_CASE("a uniform job's racks at one inlet: compared again after any inlet is
   CHECK(checked == state.inlets_set());
 }
 
-TEST_CASE("racks' accelerators: many changed racks in rack order, few from the list") {
-  // 100 racks of 2 nodes (the changed racks a set of two words). More than an eighth of the
-  // racks changed: visited in rack order from the set; fewer: from the list. Either way the
-  // set is emptied, so that a rack changed again is computed again.
+TEST_CASE("racks' accelerators: few and many changed racks, across two words of bits") {
+  // 100 racks of 2 nodes (the changed racks' bits two words). One rack changed, then 21 across
+  // both words; the bits are cleared after each call, so that a rack changed again is computed
+  // again.
   Cluster cluster(100, 2);
   world::ClusterState& state = cluster.state;
   const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
@@ -186,6 +186,28 @@ TEST_CASE("racks' accelerators: many changed racks in rack order, few from the l
   state.assign(122, 2);
   CHECK(acc(61) == std::pair{70.0, 0.9});
   CHECK(acc(60) == std::pair{0.0, 0.5});
+}
+
+TEST_CASE("racks' accelerators: a last rack of no nodes stays idle, (0 degC, clock 1)") {
+  // A rack's first node's power is asked for before its nodes are counted: for a last rack of
+  // none, that is the entry past the last node (never followed).
+  compute::ClusterSpec spec;
+  spec.racks.assign(3, compute::RackSpec{});
+  spec.racks[0].nodes = 2;
+  spec.racks[1].nodes = 1;
+  spec.racks[2].nodes = 0;
+  sim::Simulator sim;
+  world::ClusterState state(spec, sim, 25.0);
+  REQUIRE(state.node_count() == 3);
+  const world::ClusterState::RunPower run{10e3, 5e3, 70.0, 0.5};
+  const std::vector<std::uint32_t> ids = {2};
+  state.follow_power(ids, &run);
+  state.assign(2, 1);
+  const auto all = state.racks_accelerators();
+  CHECK(all[0] == std::pair{0.0, 1.0});
+  CHECK(all[1] == std::pair{70.0, 0.5});
+  CHECK(all[2] == std::pair{0.0, 1.0});
+  CHECK(state.accelerators_computed() == 3);
 }
 
 TEST_CASE("racks' accelerators: racks all on one power share a result, others are walked") {
