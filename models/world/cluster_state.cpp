@@ -160,6 +160,10 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   // resized during the walk.
   AcceleratorsBasis* const basis = accelerators_basis_.data();
   RackAccount* const accounts = racks_.data();
+  // The changed racks' buffer and count as locals too (list_changed(), with the count stored
+  // once after the walk): the count was loaded and stored again for each rack listed.
+  std::uint32_t* const changed = changed_racks_.data();
+  std::size_t changed_count = changed_count_;
   // A rack's count × Δ for chips and wall, kept while the count repeats (a job's racks nearly
   // always hold as many nodes each): the same product of the same two values.
   std::uint32_t last_count = 0;
@@ -202,7 +206,10 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       rack.update_to(now, elapsed_s);
       rack.power_w += count_wall_w;
       pool_it_w += count_wall_w;
-      list_changed(rack_id, b);
+      if (!b.changed) [[likely]] {
+        b.changed = true;
+        changed[changed_count++] = rack_id;
+      }
     }
   };
   const bool all = wall && chips && accelerators && power;
@@ -218,6 +225,7 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   } else {
     move(std::false_type{}, is_back, one_pool);
   }
+  changed_count_ = changed_count;
   pool_chip_w_[pool] = pool_chip_w;
   pool_it_w_[pool] = pool_it_w;
   const auto n = static_cast<double>(nodes);
