@@ -20,12 +20,17 @@ ClusterState::ClusterState(const compute::ClusterSpec& spec, const sim::Simulato
   // A spec without pools (built by hand) has its racks in pool 0.
   pool_it_w_.assign(std::max<std::size_t>(1, spec.pools.size()), 0.0);
   pool_chip_w_.assign(pool_it_w_.size(), 0.0);
-  follows_.assign(nodes_.size(), nullptr);
+  // One entry past the last node, never followed: racks_accelerators() reads a stale rack's
+  // first entry before it knows whether the rack has nodes (a last rack of none reads this).
+  follows_.assign(nodes_.size() + 1, nullptr);
   rack_pool_.resize(rack_count);
   for (std::size_t r = 0; r < rack_count; ++r)
     rack_pool_[r] = static_cast<std::uint32_t>(spec.pool_of_rack(r));
   accelerators_.resize(rack_count);
   accelerators_basis_.resize(rack_count);
+  stale_bits_.assign((rack_count + 63) / 64, 0);
+  changed_racks_.resize(rack_count);
+  taken_racks_.resize(rack_count);
   for (std::uint32_t r = 0; r < rack_count; ++r) accelerators_changed(r);
   std::uint32_t i = 0;
   for (std::uint32_t r = 0; r < rack_count; ++r) {
@@ -150,13 +155,31 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   // Each rack's accounts moved once. `all`: wall, chips and accelerators all moved (a job's
   // phase nearly always moves all three) and a followed power was given, so the loop tests none
   // of them per rack, nor `back` (a constant there too); nor, with one pool, the rack's pool.
+  // The arrays' addresses as values: a store of the lists' ends (a pointer) might otherwise
+  // alias the vectors' own pointers, read again for each rack. No vector of these two is
+  // resized during the walk.
+  AcceleratorsBasis* const basis = accelerators_basis_.data();
+  RackAccount* const accounts = racks_.data();
+  // The changed racks' buffer and count as locals too (list_changed(), with the count stored
+  // once after the walk): the count was loaded and stored again for each rack listed.
+  std::uint32_t* const changed = changed_racks_.data();
+  std::size_t changed_count = changed_count_;
+  // A rack's count × Δ for chips and wall, kept while the count repeats (a job's racks nearly
+  // always hold as many nodes each): the same product of the same two values.
+  std::uint32_t last_count = 0;
+  double count_chip_w = 0.0 * chip_w, count_wall_w = 0.0 * wall_w;
   const auto move = [&](auto all, auto back, auto one_pool) {
     for (const RackNodes& r : racks) {
       // The rack and its count as values: a store to the lists (of uint32_t) might otherwise
       // alias `r`, read again after it.
       const std::uint32_t rack_id = r.rack, rack_nodes = r.count;
       nodes += rack_nodes;
-      const auto count = static_cast<double>(rack_nodes);
+      if (rack_nodes != last_count) [[unlikely]] {
+        last_count = rack_nodes;
+        const auto count = static_cast<double>(rack_nodes);
+        count_chip_w = count * chip_w;
+        count_wall_w = count * wall_w;
+      }
       if (const std::uint32_t p = one_pool ? pool : rack_pool_[rack_id]; p != pool) [[unlikely]] {
         pool_chip_w_[pool] = pool_chip_w;
         pool_it_w_[pool] = pool_it_w;
@@ -164,27 +187,29 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
         pool_chip_w = pool_chip_w_[pool];
         pool_it_w = pool_it_w_[pool];
       }
-      if (all || chips) pool_chip_w += count * chip_w;
-      AcceleratorsBasis& b = accelerators_basis_[rack_id];
+      if (all || chips) pool_chip_w += count_chip_w;
+      AcceleratorsBasis& b = basis[rack_id];
       if (all || accelerators) {  // see "Accelerators moved", below
         if ((!all && !power) || b.other || b.power != power || b.count != rack_nodes) [[unlikely]] {
           accelerators_changed(rack_id);
         } else {
           b.stale = !back;
-          if (!back && !b.listed) [[likely]]
-            list_stale(rack_id);
+          if (!back) list_stale(rack_id);
         }
       }
       if (!(all || wall)) continue;
-      RackAccount& rack = racks_[rack_id];
+      RackAccount& rack = accounts[rack_id];
       if (rack.last_update != elapsed_from) [[unlikely]] {  // see rack_accounts(): at `now`, +-0
         elapsed_from = rack.last_update;
         elapsed_s = (now - elapsed_from).seconds();
       }
       rack.update_to(now, elapsed_s);
-      rack.power_w += count * wall_w;
-      pool_it_w += count * wall_w;
-      list_changed(rack_id, b);
+      rack.power_w += count_wall_w;
+      pool_it_w += count_wall_w;
+      if (!b.changed) [[likely]] {
+        b.changed = true;
+        changed[changed_count++] = rack_id;
+      }
     }
   };
   const bool all = wall && chips && accelerators && power;
@@ -200,6 +225,7 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   } else {
     move(std::false_type{}, is_back, one_pool);
   }
+  changed_count_ = changed_count;
   pool_chip_w_[pool] = pool_chip_w;
   pool_it_w_[pool] = pool_it_w;
   const auto n = static_cast<double>(nodes);
@@ -281,14 +307,14 @@ void ClusterState::clear_changed_racks() {
   // Unrolled: the flag's address is the rack's index shifted, one more instruction a rack than
   // a byte array's.
 #pragma GCC unroll 4
-  for (const std::uint32_t r : changed_racks_) accelerators_basis_[r].changed = false;
-  changed_racks_.clear();
+  for (const std::uint32_t r : changed_racks()) accelerators_basis_[r].changed = false;
+  changed_count_ = 0;
 }
 
-void ClusterState::take_changed_racks(std::vector<double>& rack_w,
-                                      std::vector<std::uint32_t>& racks) {
-  racks.clear();
-  racks.swap(changed_racks_);
+std::span<const std::uint32_t> ClusterState::take_changed_racks(std::vector<double>& rack_w) {
+  changed_racks_.swap(taken_racks_);
+  const std::span<const std::uint32_t> racks(taken_racks_.data(), changed_count_);
+  changed_count_ = 0;
   double* const w = rack_w.data();
   const RackAccount* const accounts = racks_.data();
   AcceleratorsBasis* const basis = accelerators_basis_.data();
@@ -297,6 +323,7 @@ void ClusterState::take_changed_racks(std::vector<double>& rack_w,
     w[r] = accounts[r].power_w;
     basis[r].changed = false;
   }
+  return racks;
 }
 
 void ClusterState::set_node_state(std::uint32_t id, scheduling::NodeState state, bool free,
@@ -332,18 +359,15 @@ void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
 // holder (Followed). A job that leaves a phase and comes back to it before the next rack
 // sample (a checkpoint, then its steps again) leaves its racks as they were. Anything else
 // marks the rack changed (accelerators_changed()).
-void ClusterState::list_stale(std::uint32_t rack) const {
-  accelerators_basis_[rack].listed = true;
-  stale_racks_.push_back(rack);
-}
 
 // The racks changed since the last call, computed again from their nodes (a node that follows a
-// held run's power from that power, without writing its record). When many did (a busy
-// hall between two rack samples: a third of its racks), they are visited in rack order, so the
-// reads of their nodes go up through memory as the prefetcher expects; when few did, from the
-// list alone. The rack order comes from a bit per rack, set from the list and read a word at a
-// time: a scan of every rack testing its flag took a branch the predictor could not learn (a
-// third of the racks stale, at random), and a second one for the rack looked at ahead.
+// held run's power from that power, without writing its record). They are visited in rack
+// order, so the reads of their nodes go up through memory as the prefetcher expects, from a bit
+// per rack read a word at a time: a scan of every rack testing its flag took a branch the
+// predictor could not learn (a third of the racks stale, at random). A rack whose bit is set but
+// that is not stale (back where it was left: most of them) is passed over. The first node's run
+// power of each stale rack of a word is asked for before any of them is computed (a cache miss
+// per rack otherwise: the runs are the jobs', scattered in memory).
 //
 // A rack whose nodes all follow one power comes out as a function of that power's die and
 // clock and of the count of nodes alone (the same max and the same sum, term by term, from the
@@ -366,7 +390,7 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
         AcceleratorsBasis& b = accelerators_basis_[rack];
         b.power = last_power;
         b.count = last_count;
-        b.listed = b.stale = b.other = false;
+        b.stale = b.other = false;
         ++accelerators_computed_;
         return;
       }
@@ -401,40 +425,26 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
     AcceleratorsBasis& b = accelerators_basis_[rack];
     b.power = several ? nullptr : one;
     b.count = following;
-    b.listed = b.stale = b.other = false;
+    b.stale = b.other = false;
     ++accelerators_computed_;
   };
   ++accelerators_samples_;
-  if (stale_racks_.size() * 8 > racks_.size()) {
-    NodeSet stale(racks_.size());
-    for (const std::uint32_t rack : stale_racks_) {  // those back where they were left out
-      AcceleratorsBasis& b = accelerators_basis_[rack];
-      if (b.stale)
-        stale.insert(rack);
-      else
-        b.listed = false;
+  std::uint64_t* const words = stale_bits_.data();
+  const AcceleratorsBasis* const basis = accelerators_basis_.data();
+  for (std::size_t w = 0; w < stale_bits_.size(); ++w) {
+    if (words[w] == 0) continue;
+    const auto first = static_cast<std::uint32_t>(w * 64);
+    std::uint64_t stale = 0;
+    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+      const auto k = static_cast<std::uint32_t>(std::countr_zero(bits));
+      if (!basis[first + k].stale) continue;
+      stale |= std::uint64_t{1} << k;
+      if (const RunPower* p = follows_[rack_begin(first + k)]) __builtin_prefetch(p);
     }
-    // The first node's run power of the stale rack a few ahead is fetched while this one is
-    // computed (a cache miss per rack otherwise: the runs are the jobs', scattered in memory).
-    constexpr int ahead = 8;
-    const NodeSet::iterator end = stale.end();
-    NodeSet::iterator next = stale.begin();
-    for (int k = 0; k < ahead && next != end; ++k) ++next;
-    for (NodeSet::iterator it = stale.begin(); it != end; ++it) {
-      if (next != end) {
-        if (const RunPower* p = follows_[rack_begin(*next)]) __builtin_prefetch(p);
-        ++next;
-      }
-      compute(*it);
-    }
-  } else {
-    for (const std::uint32_t rack : stale_racks_)
-      if (accelerators_basis_[rack].stale)
-        compute(rack);
-      else
-        accelerators_basis_[rack].listed = false;
+    words[w] = 0;
+    for (; stale != 0; stale &= stale - 1)
+      compute(first + static_cast<std::uint32_t>(std::countr_zero(stale)));
   }
-  stale_racks_.clear();
   return accelerators_;
 }
 

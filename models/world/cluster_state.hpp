@@ -250,22 +250,25 @@ public:
   double rack_power_w(std::size_t rack) const { return racks_[rack].power_w; }
   // Racks whose power changed since the last clear or take of them, each once, in the order
   // they first changed (what the data hall re-reads at a control step).
-  const std::vector<std::uint32_t>& changed_racks() const { return changed_racks_; }
+  std::span<const std::uint32_t> changed_racks() const {
+    return {changed_racks_.data(), changed_count_};
+  }
   void clear_changed_racks();
-  // changed_racks() handed over and cleared in one walk (a control step's): `racks` takes the
-  // list (its old entries dropped, its buffer kept for the next list) and rack_w[r] each listed
-  // rack's power; every rack's flag is cleared, so the next change lists it again.
-  void take_changed_racks(std::vector<double>& rack_w, std::vector<std::uint32_t>& racks);
+  // changed_racks() handed over and cleared in one walk (a control step's): rack_w[r] takes each
+  // listed rack's power and every listed rack's flag is cleared, so the next change lists it
+  // again. Returns the list, which stays as it is until the next take (the changes meanwhile
+  // go to a second buffer).
+  std::span<const std::uint32_t> take_changed_racks(std::vector<double>& rack_w);
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
   std::pair<double, double> rack_accelerators(std::size_t rack) const {
     return racks_accelerators()[rack];
   }
   // rack_accelerators() of every rack, by rack (what the recorder's rack sample reads): the
-  // racks one of whose nodes' die, clock or job changed since the last call (a list of them is
-  // kept) are computed again from their nodes, the others are as that call left them, so a
-  // call costs O(racks that changed), not O(nodes). A rack whose nodes only followed one power
-  // that came back to the die and clock it was computed at is not computed again
-  // (move_nodes_power()'s `followed`).
+  // racks one of whose nodes' die, clock or job changed since the last call (a bit per rack
+  // marks them) are computed again from their nodes, the others are as that call left them, so
+  // a call costs O(racks that changed) and a word per 64 racks, not O(nodes). A rack whose nodes
+  // only followed one power that came back to the die and clock it was computed at is not computed
+  // again (move_nodes_power()'s `followed`).
   std::span<const std::pair<double, double>> racks_accelerators() const;
   // How many racks racks_accelerators() computed from their nodes, over every call.
   std::uint64_t accelerators_computed() const { return accelerators_computed_; }
@@ -315,9 +318,13 @@ private:
   NodeSet free_;
   mutable std::vector<RackAccount> racks_;
   mutable RackAccount it_;
-  std::vector<std::uint32_t> changed_racks_;  // each rack once: AcceleratorsBasis::changed
+  // Each rack once (AcceleratorsBasis::changed), so a buffer of the racks' count and the count
+  // listed: a rack listed is one store, without push_back()'s test of the room. The list last
+  // taken sits in the other buffer, the two swapped at each take.
+  std::vector<std::uint32_t> changed_racks_, taken_racks_;
+  std::size_t changed_count_ = 0;
   // rack_accelerators() per rack, and per rack what it was last computed from and whether it
-  // must be computed again (the racks that may, each once, in stale_racks_).
+  // must be computed again (the racks that may have their bit in stale_bits_).
   // 16 bytes: a job phase reads one per rack of the job. The rack's flag for changed_racks_
   // sits in its spare byte: move_nodes_power() tests it per rack from the line it has read.
   // The flags are `bool`: a store of a char may alias any object (the vectors' own pointers
@@ -327,7 +334,6 @@ private:
     // or they followed several), and how many nodes followed it.
     const RunPower* power = nullptr;
     std::uint32_t count = 0;
-    bool listed = false;   // in stale_racks_
     bool stale = false;    // to be computed again
     bool other = false;    // changed otherwise than by `power` moving, since it was computed
     bool changed = false;  // in changed_racks_ (its power moved since they were cleared)
@@ -338,20 +344,26 @@ private:
     AcceleratorsBasis& b = accelerators_basis_[rack];
     b.other = true;
     b.stale = true;
-    if (!b.listed) list_stale(rack);
+    list_stale(rack);
   }
-  void list_stale(std::uint32_t rack) const;  // into stale_racks_ (out of line: once per rack)
+  // The rack's bit set in stale_bits_ (set already: set again).
+  void list_stale(std::uint32_t rack) const {
+    stale_bits_[rack / 64] |= std::uint64_t{1} << (rack % 64);
+  }
   // Into changed_racks_, once; `b` is the rack's basis, when the caller holds it already.
   void list_changed(std::uint32_t rack, AcceleratorsBasis& b) {
     if (!b.changed) [[likely]] {
       b.changed = true;
-      changed_racks_.push_back(rack);
+      changed_racks_[changed_count_++] = rack;
     }
   }
   void list_changed(std::uint32_t rack) { list_changed(rack, accelerators_basis_[rack]); }
   mutable std::vector<std::pair<double, double>> accelerators_;
   mutable std::vector<AcceleratorsBasis> accelerators_basis_;
-  mutable std::vector<std::uint32_t> stale_racks_;
+  // A bit per rack, set when the rack may have to be computed again (its basis says whether it
+  // must): setting it needs no test of whether it is set, and the racks come out in rack order,
+  // a word at a time.
+  mutable std::vector<std::uint64_t> stale_bits_;
   mutable std::uint64_t accelerators_samples_ = 0;   // racks_accelerators() calls
   mutable std::uint64_t accelerators_computed_ = 0;  // racks computed by them
   double chip_w_ = 0.0;

@@ -960,8 +960,8 @@ void World::on_control_step() {
   // 0 W.
   if (rack_w_.empty()) [[unlikely]]
     rack_w_.assign(state_.rack_count(), 0.0);
-  state_.take_changed_racks(rack_w_, step_racks_);
-  facility_->control_step(now, control_step_, rack_w_, step_racks_);
+  const std::span<const std::uint32_t> changed = state_.take_changed_racks(rack_w_);
+  facility_->control_step(now, control_step_, rack_w_, changed);
   if (facility_->has_thermal() || facility_->has_cooling()) {
     // The racks whose inlet moved past the tolerance since they were last evaluated (the
     // facility reports each rack's inlet when it moves so, from the inlet it was first

@@ -399,7 +399,6 @@ private:
   std::unique_ptr<EnergySplit> split_;
   std::vector<compute::NodePower> rack_idle_;  // idle node power at each rack's inlet
   std::vector<double> rack_w_;                 // rack powers handed to the facility each step
-  std::vector<std::uint32_t> step_racks_;      // the racks changed since the last step (listed)
   // Racks with a power limit: their model (uniform GPU cap by bisection) and which need
   // re-evaluating at the end of the current handler.
   std::vector<std::unique_ptr<compute::Rack>> rack_models_;

@@ -22,6 +22,11 @@ using namespace joule::models;
 
 namespace {
 
+// The changed racks' list as a vector, to compare.
+std::vector<std::uint32_t> listed(std::span<const std::uint32_t> racks) {
+  return {racks.begin(), racks.end()};
+}
+
 // A chilled-water plant with a data hall of `racks` racks of 40 kW design, in 30 degC air.
 std::unique_ptr<world::Facility> hall_facility(int racks) {
   const sim::ParamNode cooling =
@@ -57,14 +62,14 @@ TEST_CASE("the cluster lists each rack whose power changed once, until cleared")
   state.set_node_power(0, p);  // rack 0
   state.set_node_power(1, p);  // rack 0 again
   state.set_node_power(5, p);  // rack 2
-  CHECK(state.changed_racks() == std::vector<std::uint32_t>{0, 2});
+  CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{0, 2});
   state.clear_changed_racks();
   CHECK(state.changed_racks().empty());
   state.set_node_power(5, p);  // the same power: no change
   CHECK(state.changed_racks().empty());
   p.wall_w = 800;
   state.set_node_power(2, p);
-  CHECK(state.changed_racks() == std::vector<std::uint32_t>{1});
+  CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{1});
   CHECK(state.rack_power_w(1) == 800);
 }
 
@@ -81,22 +86,36 @@ TEST_CASE("a control step takes the changed racks in one walk: powers, list, fla
   set(6, 500);   // rack 3
   set(3, 700);   // rack 1
   std::vector<double> rack_w(4, -1.0);
-  std::vector<std::uint32_t> racks{9, 9};  // a last step's list: dropped
-  state.take_changed_racks(rack_w, racks);
-  CHECK(racks == std::vector<std::uint32_t>{0, 3, 1});
+  std::span<const std::uint32_t> racks = state.take_changed_racks(rack_w);
+  CHECK(listed(racks) == std::vector<std::uint32_t>{0, 3, 1});
   CHECK(rack_w == std::vector<double>{2000, 700, -1, 500});  // rack 2 never changed
   CHECK(state.changed_racks().empty());
-  // Every flag cleared: each rack changed again is listed again, once.
+  // Every flag cleared: each rack changed again is listed again, once; the list taken stays as
+  // it was until the next take.
   set(7, 300);  // rack 3: 800 W
   set(0, 0);    // rack 0: 1000 W
   set(6, 100);  // rack 3 again: 400 W
-  CHECK(state.changed_racks() == std::vector<std::uint32_t>{3, 0});
-  state.take_changed_racks(rack_w, racks);
-  CHECK(racks == std::vector<std::uint32_t>{3, 0});
+  CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{3, 0});
+  CHECK(listed(racks) == std::vector<std::uint32_t>{0, 3, 1});
+  racks = state.take_changed_racks(rack_w);
+  CHECK(listed(racks) == std::vector<std::uint32_t>{3, 0});
   CHECK(rack_w == std::vector<double>{1000, 700, -1, 400});
   CHECK(state.changed_racks().empty());
-  set(2, 50);  // rack 1, after a take into a list that held two racks
-  CHECK(state.changed_racks() == std::vector<std::uint32_t>{1});
+  set(2, 50);  // rack 1, listed into the buffer the first take handed out
+  set(5, 20);  // rack 2
+  CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{1, 2});
+  CHECK(listed(racks) == std::vector<std::uint32_t>{3, 0});
+  racks = state.take_changed_racks(rack_w);
+  CHECK(listed(racks) == std::vector<std::uint32_t>{1, 2});
+  CHECK(rack_w == std::vector<double>{1000, 750, 20, 400});
+  // Every rack changed at once fills the buffer.
+  set(1, 10);
+  set(3, 10);
+  set(4, 10);
+  set(6, 10);
+  racks = state.take_changed_racks(rack_w);
+  CHECK(listed(racks) == std::vector<std::uint32_t>{0, 1, 2, 3});
+  CHECK(rack_w == std::vector<double>{10, 60, 30, 310});
 }
 
 TEST_CASE("a facility told the changed racks steps its data hall as one told every rack") {
