@@ -1315,20 +1315,34 @@ void ThermalNetwork::solve_blocks() {
   // The hub sums in class order, from every class's terms (0 for an empty slot: adding +0 to a
   // sum that starts at +0 leaves its bits as they were).
   // With one hub (racks around the room air) the sum stays in a register: a chain of additions,
-  // not a load, an addition and a store per class slot; four slots an iteration (one loop
-  // test for four additions), read through a pointer (with an index GCC carried the index in
-  // vector registers too). The same additions in the same order. Its sum is `sum0`, the other
-  // sizes' in `sum` (zeroed only for them).
+  // not a load, an addition and a store per class slot; eight slots an iteration up to a
+  // bound set once (an add, a compare and a branch for eight additions: with four slots and
+  // the room left tested, 5 for four), then four, then one by one. Read through a pointer
+  // (with an index GCC carried the index in vector registers too). The same additions in the
+  // same order. Its sum is `sum0`, the other sizes' in `sum` (zeroed only for them).
   double sum0 = 0;
   std::array<double, max_hubs> sum;
   if (hubs == 1) {
     const double* term = b.term.data();
-    const double* const end = term + b.term.size();
-    for (; end - term >= 4; term += 4) {
+    const std::size_t n = b.term.size();
+    const double* const end = term + n;
+    const double* const eights_end = term + (n & ~std::size_t{7});
+    for (; term != eights_end; term += 8) {
       sum0 += term[0];
       sum0 += term[1];
       sum0 += term[2];
       sum0 += term[3];
+      sum0 += term[4];
+      sum0 += term[5];
+      sum0 += term[6];
+      sum0 += term[7];
+    }
+    if (n & 4) {
+      sum0 += term[0];
+      sum0 += term[1];
+      sum0 += term[2];
+      sum0 += term[3];
+      term += 4;
     }
     for (; term != end; ++term) sum0 += *term;
   } else {
