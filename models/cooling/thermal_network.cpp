@@ -518,6 +518,9 @@ bool ThermalNetwork::factor_blocks() {
   }
   if (!factor_hubs()) return false;
   b.factored_values.assign(value, value + nnz);
+  // A new type may have moved the types (push_back): each class's pointer taken again.
+  for (Class& c : b.classes)
+    if (c.type >= 0) c.type_at = &b.types[static_cast<std::size_t>(c.type)];
   return true;
 }
 
@@ -770,7 +773,7 @@ void ThermalNetwork::split(int group, int what, std::uint64_t bits) {
     else if (what < 2 * max_group)
       c.t[static_cast<std::size_t>(what - max_group)] = v;
     else
-      c.type = static_cast<int>(bits);
+      c.type = static_cast<int>(bits);  // its type_at: by factor_blocks(), retype()'s one caller
     *id = new_class(c);
   }
   move_group(group, *id);
@@ -959,6 +962,7 @@ void ThermalNetwork::build_classes() {
   for (std::size_t g = 0; g < groups; ++g) {
     Class c;
     c.type = b.type_of[g];
+    c.type_at = &b.types[static_cast<std::size_t>(c.type)];
     const int start = b.group_start[g], size = b.group_start[g + 1] - start;
     for (int i = 0; i < size; ++i) {
       const auto node = static_cast<std::size_t>(b.nodes[static_cast<std::size_t>(start + i)]);
@@ -1235,8 +1239,7 @@ void ThermalNetwork::solve_blocks() {
   // solve's list and each class slot at most once more (a class's mark is set as it is added).
   Class* const classes = b.classes.data();
   const std::size_t slots = b.classes.size();
-  const Type* const types = b.types.data();
-  double* const terms = b.term.data();
+  double* const terms = b.term.data();  // a class's type: through Class::type_at
   std::size_t relisted = b.relisted;
   if (b.work.size() < relisted + slots) b.work.resize(relisted + slots);
   int* const work = b.work.data();
@@ -1276,7 +1279,7 @@ void ThermalNetwork::solve_blocks() {
       std::fill(term, term + hs, 0.0);
       return;
     }
-    const Type& t = types[static_cast<std::size_t>(c.type)];
+    const Type& t = *c.type_at;
     const int m = fixed_m > 0 ? fixed_m : t.size;
     if (!c.y_valid) {
       ++solved;
@@ -1417,7 +1420,7 @@ void ThermalNetwork::solve_blocks() {
     Class& c = classes[static_cast<std::size_t>(id)];
     c.work_mark = 0;
     if (c.count == 0) return;
-    const Type& t = types[static_cast<std::size_t>(c.type)];
+    const Type& t = *c.type_at;
     const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
     bool moved = false, zero = false;
     for (int l = 0; l < m; ++l) {
