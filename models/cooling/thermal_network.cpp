@@ -1415,11 +1415,17 @@ void ThermalNetwork::solve_blocks() {
   // register, GCC's loop took ~1.6 instructions more a class listed).
   int* listed_end = work;
   b.rested = 0;
+  // A class is marked for the next step as it is taken up, and unmarked below if it is not
+  // listed: either way a second entry of it in `work` is skipped, as its mark is no longer
+  // `mark`. (Unmarked first and marked when listed, a listed class's mark was written twice.)
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     Class& c = classes[static_cast<std::size_t>(id)];
-    c.work_mark = 0;
-    if (c.count == 0) return;
+    c.work_mark = next_mark;
+    if (c.count == 0) {
+      c.work_mark = 0;
+      return;
+    }
     const Type& t = *c.type_at;
     const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
     bool moved = false, zero = false;
@@ -1442,11 +1448,12 @@ void ThermalNetwork::solve_blocks() {
     // listed here goes into `work`, over the entry it was read from or one before it (by the
     // pending list's pushes, the compiler loaded the vector's end and capacity from memory
     // for every class: the class's flags are bytes, which may alias them), marked for the
-    // next step.
+    // next step (above).
     if (moved || zero) {
-      c.work_mark = next_mark;
       *listed_end++ = id;
       if (!moved) ++b.rested;
+    } else {
+      c.work_mark = 0;
     }
   };
   const auto solve_xs = [&](auto group_size, auto hub_count) {
