@@ -518,6 +518,9 @@ bool ThermalNetwork::factor_blocks() {
   }
   if (!factor_hubs()) return false;
   b.factored_values.assign(value, value + nnz);
+  // A new type may have moved the types (push_back): each class's pointer taken again.
+  for (Class& c : b.classes)
+    if (c.type >= 0) c.type_at = &b.types[static_cast<std::size_t>(c.type)];
   return true;
 }
 
@@ -770,7 +773,7 @@ void ThermalNetwork::split(int group, int what, std::uint64_t bits) {
     else if (what < 2 * max_group)
       c.t[static_cast<std::size_t>(what - max_group)] = v;
     else
-      c.type = static_cast<int>(bits);
+      c.type = static_cast<int>(bits);  // its type_at: by factor_blocks(), retype()'s one caller
     *id = new_class(c);
   }
   move_group(group, *id);
@@ -959,6 +962,7 @@ void ThermalNetwork::build_classes() {
   for (std::size_t g = 0; g < groups; ++g) {
     Class c;
     c.type = b.type_of[g];
+    c.type_at = &b.types[static_cast<std::size_t>(c.type)];
     const int start = b.group_start[g], size = b.group_start[g + 1] - start;
     for (int i = 0; i < size; ++i) {
       const auto node = static_cast<std::size_t>(b.nodes[static_cast<std::size_t>(start + i)]);
@@ -1235,8 +1239,7 @@ void ThermalNetwork::solve_blocks() {
   // solve's list and each class slot at most once more (a class's mark is set as it is added).
   Class* const classes = b.classes.data();
   const std::size_t slots = b.classes.size();
-  const Type* const types = b.types.data();
-  double* const terms = b.term.data();
+  double* const terms = b.term.data();  // a class's type: through Class::type_at
   std::size_t relisted = b.relisted;
   if (b.work.size() < relisted + slots) b.work.resize(relisted + slots);
   int* const work = b.work.data();
@@ -1276,7 +1279,7 @@ void ThermalNetwork::solve_blocks() {
       std::fill(term, term + hs, 0.0);
       return;
     }
-    const Type& t = types[static_cast<std::size_t>(c.type)];
+    const Type& t = *c.type_at;
     const int m = fixed_m > 0 ? fixed_m : t.size;
     if (!c.y_valid) {
       ++solved;
@@ -1315,20 +1318,35 @@ void ThermalNetwork::solve_blocks() {
   // The hub sums in class order, from every class's terms (0 for an empty slot: adding +0 to a
   // sum that starts at +0 leaves its bits as they were).
   // With one hub (racks around the room air) the sum stays in a register: a chain of additions,
-  // not a load, an addition and a store per class slot; four slots an iteration (one loop
-  // test for four additions), read through a pointer (with an index GCC carried the index in
-  // vector registers too). The same additions in the same order. Its sum is `sum0`, the other
-  // sizes' in `sum` (zeroed only for them).
+  // not a load, an addition and a store per class slot; eight slots an iteration up to a
+  // bound set once (GCC's loop takes 4 instructions of its own for eight additions; with four
+  // slots an iteration and the room left tested, 5 for four), then four, then one by one.
+  // Read through a pointer (with an index GCC carried the index in vector registers too). The
+  // same additions in the same order. Its sum is `sum0`, the other sizes' in `sum` (zeroed
+  // only for them).
   double sum0 = 0;
   std::array<double, max_hubs> sum;
   if (hubs == 1) {
     const double* term = b.term.data();
-    const double* const end = term + b.term.size();
-    for (; end - term >= 4; term += 4) {
+    const std::size_t n = b.term.size();
+    const double* const end = term + n;
+    const double* const eights_end = term + (n & ~std::size_t{7});
+    for (; term != eights_end; term += 8) {
       sum0 += term[0];
       sum0 += term[1];
       sum0 += term[2];
       sum0 += term[3];
+      sum0 += term[4];
+      sum0 += term[5];
+      sum0 += term[6];
+      sum0 += term[7];
+    }
+    if (n & 4) {
+      sum0 += term[0];
+      sum0 += term[1];
+      sum0 += term[2];
+      sum0 += term[3];
+      term += 4;
     }
     for (; term != end; ++term) sum0 += *term;
   } else {
@@ -1398,12 +1416,18 @@ void ThermalNetwork::solve_blocks() {
   // register, GCC's loop took ~1.6 instructions more a class listed).
   int* listed_end = work;
   b.rested = 0;
+  // A class is marked for the next step as it is taken up, and unmarked below if it is not
+  // listed: either way a second entry of it in `work` is skipped, as its mark is no longer
+  // `mark`. (Unmarked first and marked when listed, a listed class's mark was written twice.)
   const auto solve_x = [&](int id, auto group_size, auto hub_count) {
     constexpr int fixed_m = decltype(group_size)::value, fixed_h = decltype(hub_count)::value;
     Class& c = classes[static_cast<std::size_t>(id)];
-    c.work_mark = 0;
-    if (c.count == 0) return;
-    const Type& t = types[static_cast<std::size_t>(c.type)];
+    c.work_mark = next_mark;
+    if (c.count == 0) {
+      c.work_mark = 0;
+      return;
+    }
+    const Type& t = *c.type_at;
     const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
     bool moved = false, zero = false;
     for (int l = 0; l < m; ++l) {
@@ -1425,11 +1449,12 @@ void ThermalNetwork::solve_blocks() {
     // listed here goes into `work`, over the entry it was read from or one before it (by the
     // pending list's pushes, the compiler loaded the vector's end and capacity from memory
     // for every class: the class's flags are bytes, which may alias them), marked for the
-    // next step.
+    // next step (above).
     if (moved || zero) {
-      c.work_mark = next_mark;
       *listed_end++ = id;
       if (!moved) ++b.rested;
+    } else {
+      c.work_mark = 0;
     }
   };
   const auto solve_xs = [&](auto group_size, auto hub_count) {

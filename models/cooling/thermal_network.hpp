@@ -357,6 +357,12 @@ private:
     std::uint8_t work_mark = 0;
     std::array<double, max_group> t{}, q{}, y{};
     std::uint64_t type_heat_hash = 0;  // the state hash's part from type and q (set by new_class)
+    // &Blocks::types[type]: set by build_classes(), copied with the class, and set again for
+    // every class at the end of factor_blocks() (a new type may move the types; a type changes
+    // only there, through retype()). solve_blocks() reads a class's type through it, with no
+    // register holding the types' address (GCC kept it on the stack) and no multiply by the
+    // record's size.
+    const Type* type_at = nullptr;
   };
   static_assert(sizeof(Class) == 128 && offsetof(Class, q) + 2 * sizeof(double) == 64);
   // Block elimination of small node groups around a few hubs (see the header comment). The

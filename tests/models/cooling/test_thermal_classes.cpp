@@ -636,3 +636,35 @@ TEST_CASE("classes listed at 0 °C without moving count no solves") {
     if (k > 0) CHECK(net.classes_solved() == 0);
   }
 }
+
+TEST_CASE("the room's sum over 5 to 24 classes, each a rack, gives SparseLU's temperatures") {
+  // The one hub's sum takes the class slots eight at a time, then four, then one by one: every
+  // count of slots from 5 to 24 (each rest modulo 8, up to three passes of eight), each class's
+  // term needed for the room's temperature. (Under 5 racks the room air has too few links to be
+  // a hub: no classes.)
+  for (int racks = 5; racks <= 24; ++racks) {
+    CAPTURE(racks);
+    const DataHallDesign d = five_positions(racks);
+    DataHall blocks(d), general(d);
+    network(general).use_general_solver(true);
+    for (int k = 0; k < 3; ++k) {
+      CAPTURE(k);
+      for (DataHall* h : {&blocks, &general}) {
+        // Every rack at a power of its own (rack 0 idle): one class each, no slot free.
+        for (int i = 0; i < racks; ++i) h->set_rack_power(i, 6e3 + 1e3 * i + 100.0 * k * (i % 3));
+        h->step(60);
+      }
+      REQUIRE(blocks.network().aggregated());
+      CHECK(blocks.network().group_classes() == racks);
+      // At the first step no slot is free; later the slots of the classes left stay free
+      // (zero terms) among the live ones.
+      if (k == 0) CHECK(blocks.network().class_slots() == racks);
+      double worst_k = std::fabs(blocks.return_c() - general.return_c());
+      for (int i = 0; i < racks; ++i) {
+        worst_k = std::max(worst_k, std::fabs(blocks.inlet_c(i) - general.inlet_c(i)));
+        worst_k = std::max(worst_k, std::fabs(blocks.outlet_c(i) - general.outlet_c(i)));
+      }
+      CHECK(worst_k < 1e-9);
+    }
+  }
+}
