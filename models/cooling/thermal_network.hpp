@@ -433,10 +433,12 @@ private:
     // rather than removed. `index_valid`: every live class has an entry on its hash's probe
     // path; `index_entries`: entries since the table was last built (its load). An entry is
     // (build << 32) | class id, `build` counting the builds (merge_all()): a slot holding an
-    // earlier build's entry (a smaller number) is empty, so a build of the same size starts
-    // from an empty table by a count, not by a fill of every slot (its cost where most are
-    // never written); a new size, or the count's wrap to 0, fills it with build 0.
+    // earlier build's entry (a smaller number) is empty, so a build starts from an empty table
+    // by a count, not by a fill of every slot (its cost where most are never written). Only the
+    // count's wrap to 0 fills it with build 0. A build uses the first `table_size` slots (a
+    // power of two); `table` only grows, so a build of another size clears nothing either.
     std::vector<std::uint64_t> table;
+    std::size_t table_size = 0;
     std::uint32_t table_build = 0;
     bool index_valid = false;
     std::size_t index_entries = 0;
