@@ -460,8 +460,8 @@ TEST_CASE("a chunk equal to another series' recent chunk is stored with its enco
 
 TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {
   // 8-byte values 8 at a time and the rest one by one (19 values: 16 + 3; 37: 32 + 5), 4-byte
-  // values in the loop the compiler vectorizes (16 at a time and the rest); each against the
-  // definition, out[k n + i] = raw[i size + k].
+  // values 16 at a time and the rest one by one; each against the definition,
+  // out[k n + i] = raw[i size + k].
   for (const std::size_t item : {std::size_t{8}, std::size_t{4}})
     for (const std::size_t n : {std::size_t{19}, std::size_t{37}}) {
       h5::Bytes raw(n * item), out(n * item);
