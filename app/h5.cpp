@@ -466,7 +466,64 @@ void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_
                    unsigned char* out) {
   // H5Z_filter_shuffle: out[k n + i] = raw[i item_size + k], n values.
   const std::size_t n = size / item_size;
-  std::size_t first = 0;  // the values done eight at a time
+  std::size_t first = 0;  // the values done a block at a time
+#if defined(__SSE2__)
+  // A block of values is a byte matrix (value j: row j; byte k: column k) to transpose: each
+  // plane's next bytes are a column. Interleaving the bytes of two registers (`punpcklbw`,
+  // `punpckhbw`) halves the distance between a column's bytes; after log2 of the row count such
+  // rounds a column's bytes lie side by side. Only the bytes' places change.
+  const auto load = [](const unsigned char* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  };
+  if (item_size == sizeof(std::uint64_t)) {
+    // Eight values, two a register: three rounds, the last on 4-byte pieces, leave planes 2m
+    // and 2m + 1 in register m's halves. 35 instructions for 64 bytes, against ~130 for the
+    // masked swaps of eight words below (their spills included).
+    for (; first + 8 <= n; first += 8) {
+      const unsigned char* p = raw + first * 8;
+      const __m128i x0 = load(p), x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+      // Values 0 and 2, 1 and 3, 4 and 6, 5 and 7, byte by byte.
+      const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);
+      const __m128i t2 = _mm_unpacklo_epi8(x2, x3), t3 = _mm_unpackhi_epi8(x2, x3);
+      // Bytes 0–3 of values 0–3 (byte by byte, four values each), bytes 4–7; the same of 4–7.
+      const __m128i u0 = _mm_unpacklo_epi8(t0, t1), u1 = _mm_unpackhi_epi8(t0, t1);
+      const __m128i u2 = _mm_unpacklo_epi8(t2, t3), u3 = _mm_unpackhi_epi8(t2, t3);
+      const __m128i planes[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2),
+                                 _mm_unpacklo_epi32(u1, u3), _mm_unpackhi_epi32(u1, u3)};
+      for (std::size_t m = 0; m < 4; ++m) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 2 * m * n + first), planes[m]);
+        _mm_storeh_pd(reinterpret_cast<double*>(out + (2 * m + 1) * n + first),
+                      _mm_castsi128_pd(planes[m]));
+      }
+    }
+  }
+  if (item_size == sizeof(float)) {
+    // Sixteen values, four a register: three rounds on bytes leave bytes 0 and 1 of values 0–7
+    // in one register, 2 and 3 in another (the same of 8–15), and a last on 8-byte halves joins
+    // each plane's two halves. 36 instructions for 64 bytes, against 40 for the compiler's
+    // vectorization of the loop below (masks, shifts and packs).
+    for (; first + 16 <= n; first += 16) {
+      const unsigned char* p = raw + first * 4;
+      const __m128i x0 = load(p), x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
+      // Values 0 and 4, 1 and 5 (t0); 2 and 6, 3 and 7 (t1); the same of 8–15 (t2, t3).
+      const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);
+      const __m128i t2 = _mm_unpacklo_epi8(x2, x3), t3 = _mm_unpackhi_epi8(x2, x3);
+      // Values 0, 2, 4, 6 (u0) and 1, 3, 5, 7 (u1), byte by byte; the same of 8–15.
+      const __m128i u0 = _mm_unpacklo_epi8(t0, t1), u1 = _mm_unpackhi_epi8(t0, t1);
+      const __m128i u2 = _mm_unpacklo_epi8(t2, t3), u3 = _mm_unpackhi_epi8(t2, t3);
+      // Bytes 0 and 1 of values 0–7 (v0), bytes 2 and 3 (v1); the same of 8–15.
+      const __m128i v0 = _mm_unpacklo_epi8(u0, u1), v1 = _mm_unpackhi_epi8(u0, u1);
+      const __m128i v2 = _mm_unpacklo_epi8(u2, u3), v3 = _mm_unpackhi_epi8(u2, u3);
+      const auto store = [&](std::size_t k, __m128i plane) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + k * n + first), plane);
+      };
+      store(0, _mm_unpacklo_epi64(v0, v2));
+      store(1, _mm_unpackhi_epi64(v0, v2));
+      store(2, _mm_unpacklo_epi64(v1, v3));
+      store(3, _mm_unpackhi_epi64(v1, v3));
+    }
+  }
+#else
   if (item_size == sizeof(std::uint64_t)) {
     // Eight values are an 8 × 8 byte matrix (value j: row j, a little-endian word; byte k:
     // column k) whose transpose holds, in row k, byte k of each: plane k's next 8 bytes. The
@@ -486,10 +543,11 @@ void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_
       for (std::size_t k = 0; k < 8; ++k) std::memcpy(out + k * n + first, &w[k], 8);
     }
   }
+#endif
   if (item_size == sizeof(float)) {
     // Value by value, its four bytes to the four planes: the compiler vectorizes this order
     // (16 values per step, bytes sorted by pack instructions), not the plane-by-plane one below.
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = first; i < n; ++i) {
       out[i] = raw[4 * i];
       out[n + i] = raw[4 * i + 1];
       out[2 * n + i] = raw[4 * i + 2];
@@ -659,27 +717,49 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
 namespace {
 
 // A row's `n` values rounded to float32 at `at`, as Series::store writes them; false when one of
-// them is stored non-finite. With SSE2 eight values a pass, the non-finite test ORed across the
-// lanes and read once at the end: 3.0 instructions a value (24 a pass), against 3.5 for the
-// compiler's own vectorization of store(), four a pass with a mask to 0/1 in each lane. `cvtpd2ps`
-// rounds as the cast does (to nearest, the default rounding mode, which Joule never changes).
+// them is stored non-finite. With SSE2 sixteen values a pass, four lanes at a time: each group
+// of four floats is added to a running sum of its own (one `addps`), and the sums are tested
+// once at the end. A lane's sum is finite when every value added to it is (unless finite values
+// overflow it, near float32's edge), and non-finite once any is (inf and NaN stay inf or NaN
+// under addition: inf + -inf is NaN). A non-finite sum is followed by the exact test, value by
+// value, of what was stored, so the answer is the per-value test's. 2.1 instructions a value
+// (33 a pass), against 3.0 for an and, a compare and an or of every four. `cvtpd2ps` rounds as
+// the cast does (to nearest, the default rounding mode, which Joule never changes).
 bool store_float32_row(unsigned char* at, const double* values, std::size_t n) {
   std::size_t i = 0;
   std::uint32_t non_finite = 0;
 #if defined(__SSE2__)
-  const __m128i exponent = _mm_set1_epi32(0x7f800000);
-  __m128i all_ones = _mm_setzero_si128();
-  for (; i + 8 <= n; i += 8) {
-    const __m128i a = _mm_castps_si128(_mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + i)),
-                                                     _mm_cvtpd_ps(_mm_loadu_pd(values + i + 2))));
-    const __m128i b = _mm_castps_si128(_mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + i + 4)),
-                                                     _mm_cvtpd_ps(_mm_loadu_pd(values + i + 6))));
-    all_ones = _mm_or_si128(all_ones, _mm_cmpeq_epi32(_mm_and_si128(a, exponent), exponent));
-    all_ones = _mm_or_si128(all_ones, _mm_cmpeq_epi32(_mm_and_si128(b, exponent), exponent));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(at + i * sizeof(float)), a);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(at + (i + 4) * sizeof(float)), b);
+  __m128 sum[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
+  // Eight values at i: rounded, stored, added to sums s and s + 1.
+  const auto eight = [&](std::size_t k, int s) {
+    const __m128 a = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + k)),
+                                   _mm_cvtpd_ps(_mm_loadu_pd(values + k + 2)));
+    const __m128 b = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + k + 4)),
+                                   _mm_cvtpd_ps(_mm_loadu_pd(values + k + 6)));
+    _mm_storeu_ps(reinterpret_cast<float*>(at + k * sizeof(float)), a);
+    _mm_storeu_ps(reinterpret_cast<float*>(at + (k + 4) * sizeof(float)), b);
+    sum[s] = _mm_add_ps(sum[s], a);
+    sum[s + 1] = _mm_add_ps(sum[s + 1], b);
+  };
+  for (; i + 16 <= n; i += 16) {
+    eight(i, 0);
+    eight(i + 8, 2);
   }
-  non_finite = static_cast<std::uint32_t>(_mm_movemask_epi8(all_ones));
+  if (i + 8 <= n) {
+    eight(i, 0);
+    i += 8;
+  }
+  const __m128i all =
+      _mm_castps_si128(_mm_add_ps(_mm_add_ps(sum[0], sum[1]), _mm_add_ps(sum[2], sum[3])));
+  const __m128i exponent = _mm_set1_epi32(0x7f800000);
+  if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(all, exponent), exponent)) != 0) {
+    // A non-finite value, or finite ones too large to add up: each stored value tested.
+    for (std::size_t k = 0; k < i; ++k) {
+      std::uint32_t bits;
+      std::memcpy(&bits, at + k * sizeof(float), sizeof bits);
+      non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    }
+  }
 #endif
   non_finite |= store_float32(at + i * sizeof(float), values + i, n - i);  // the rest
   return non_finite == 0;

@@ -214,6 +214,17 @@ output: {rack_interval: 15 min}
     auto f = app::h5::open_file_readonly(opt.output);
     const auto power = app::h5::read_doubles(f.get(), "racks/power_w");
     const auto clock = app::h5::read_doubles(f.get(), "racks/gpu_clock");
+    // The die and clock matrices hold each its own member of a rack's pair (the hottest die in
+    // degC, the busy GPUs' mean clock as a fraction), not the other's.
+    const auto die = app::h5::read_doubles(f.get(), "racks/gpu_die_c");
+    REQUIRE(die.size() == clock.size());
+    for (std::size_t i = 0; i < die.size(); ++i) {
+      CAPTURE(i);
+      CHECK(die[i] > 15.0);
+      CHECK(die[i] < 120.0);
+      CHECK(clock[i] >= 0.0);
+      CHECK(clock[i] <= 1.0);
+    }
     const auto r = test::run("/usr/bin/python3 -c \"import h5py; print(h5py.File('" + opt.output +
                              "')['jobs']['end_s'][0])\"");
     return std::make_tuple(power, clock, std::stod(r.output));

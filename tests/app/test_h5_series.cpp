@@ -475,8 +475,8 @@ TEST_CASE("a recent chunk is reused only by a series of the same deflater and le
 
 TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {
   // 8-byte values 8 at a time and the rest one by one (19 values: 16 + 3; 37: 32 + 5), 4-byte
-  // values in the loop the compiler vectorizes (16 at a time and the rest); each against the
-  // definition, out[k n + i] = raw[i size + k].
+  // values 16 at a time and the rest one by one; each against the definition,
+  // out[k n + i] = raw[i size + k].
   for (const std::size_t item : {std::size_t{8}, std::size_t{4}})
     for (const std::size_t n : {std::size_t{19}, std::size_t{37}}) {
       h5::Bytes raw(n * item), out(n * item);
@@ -539,8 +539,9 @@ TEST_CASE("append says whether the value reads back finite from the series' type
 }
 
 TEST_CASE("a wide float32 row: every column rounded in place, a non-finite one in any lane") {
-  // 21 columns: two passes of eight values (each of four lanes, twice) and five left over.
-  const std::size_t cols = 21;
+  // 29 columns: a pass of sixteen values (four sums of four lanes), one of eight (two sums) and
+  // five left over.
+  const std::size_t cols = 29;
   const auto dir = test::temp_dir("h5-wide-row");
   const auto path = dir / "w.h5";
   const double bad[3] = {1e39, std::nan(""), -HUGE_VAL};
@@ -570,6 +571,30 @@ TEST_CASE("a wide float32 row: every column rounded in place, a non-finite one i
       const double v = c == 3 ? 3e38 : value(r, c);
       REQUIRE(back[r * cols + c] == static_cast<double>(static_cast<float>(v)));
     }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a float32 row of finite values too large to add up still reads back finite") {
+  // Each lane of the row's check adds every fourth value of a pass: 3e38 (finite in float32)
+  // twice overflows. Such a row is finite; one non-finite value among them is not.
+  const auto dir = test::temp_dir("h5-huge-row");
+  {
+    h5::Handle file = h5::create_file((dir / "h.h5").string());
+    const std::size_t cols = 24;  // a pass of sixteen and one of eight
+    h5::Series m(file.get(), "m", {"huge", "W"}, {}, cols, {h5::Precision::float32, false, 4});
+    std::vector<double> row(cols, 3e38);
+    CHECK(m.append_row(row.data()));
+    for (std::size_t c = 0; c < cols; c += 2) row[c] = -3e38;  // the sums' signs mixed
+    CHECK(m.append_row(row.data()));
+    for (const std::size_t c : {std::size_t{5}, std::size_t{23}}) {
+      row[c] = 1e39;
+      CHECK_FALSE(m.append_row(row.data()));
+      row[c] = 3e38;
+      CHECK(m.append_row(row.data()));
+    }
+    m.flush();
+    h5::close_file(file);
+  }
   fs::remove_all(dir);
 }
 
