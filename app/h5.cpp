@@ -472,22 +472,30 @@ void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_
   // plane's next bytes are a column. Interleaving the bytes of two registers (`punpcklbw`,
   // `punpckhbw`) halves the distance between a column's bytes; after log2 of the row count such
   // rounds a column's bytes lie side by side. Only the bytes' places change.
-  const auto load = [](const unsigned char* p) {
-    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // The 64 bytes at p after two such rounds on bytes: registers 0 and 1 interleaved, 2 and 3,
+  // then the two results of each pair (what each holds depends on the value size: see below).
+  const auto two_rounds = [](const unsigned char* p, __m128i(&u)[4]) {
+    const auto load = [p](int at) {
+      return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    };
+    const __m128i x0 = load(0), x1 = load(16), x2 = load(32), x3 = load(48);
+    const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);
+    const __m128i t2 = _mm_unpacklo_epi8(x2, x3), t3 = _mm_unpackhi_epi8(x2, x3);
+    u[0] = _mm_unpacklo_epi8(t0, t1);
+    u[1] = _mm_unpackhi_epi8(t0, t1);
+    u[2] = _mm_unpacklo_epi8(t2, t3);
+    u[3] = _mm_unpackhi_epi8(t2, t3);
   };
   if (item_size == sizeof(std::uint64_t)) {
     // Eight values, two a register: three rounds, the last on 4-byte pieces, leave planes 2m
     // and 2m + 1 in register m's halves. 35 instructions for 64 bytes, against ~130 for the
     // masked swaps of eight words below (their spills included).
     for (; first + 8 <= n; first += 8) {
-      const unsigned char* p = raw + first * 8;
-      const __m128i x0 = load(p), x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
-      // Values 0 and 2, 1 and 3, 4 and 6, 5 and 7, byte by byte.
-      const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);
-      const __m128i t2 = _mm_unpacklo_epi8(x2, x3), t3 = _mm_unpackhi_epi8(x2, x3);
-      // Bytes 0–3 of values 0–3 (byte by byte, four values each), bytes 4–7; the same of 4–7.
-      const __m128i u0 = _mm_unpacklo_epi8(t0, t1), u1 = _mm_unpackhi_epi8(t0, t1);
-      const __m128i u2 = _mm_unpacklo_epi8(t2, t3), u3 = _mm_unpackhi_epi8(t2, t3);
+      // After the first round: values 0 and 2, 1 and 3, 4 and 6, 5 and 7, byte by byte; after
+      // the second, bytes 0–3 of values 0–3 (four values each), bytes 4–7; the same of 4–7.
+      __m128i u[4];
+      two_rounds(raw + first * 8, u);
+      const __m128i &u0 = u[0], &u1 = u[1], &u2 = u[2], &u3 = u[3];
       const __m128i planes[4] = {_mm_unpacklo_epi32(u0, u2), _mm_unpackhi_epi32(u0, u2),
                                  _mm_unpacklo_epi32(u1, u3), _mm_unpackhi_epi32(u1, u3)};
       for (std::size_t m = 0; m < 4; ++m) {
@@ -503,14 +511,12 @@ void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_
     // each plane's two halves. 36 instructions for 64 bytes, against 40 for the compiler's
     // vectorization of the loop below (masks, shifts and packs).
     for (; first + 16 <= n; first += 16) {
-      const unsigned char* p = raw + first * 4;
-      const __m128i x0 = load(p), x1 = load(p + 16), x2 = load(p + 32), x3 = load(p + 48);
-      // Values 0 and 4, 1 and 5 (t0); 2 and 6, 3 and 7 (t1); the same of 8–15 (t2, t3).
-      const __m128i t0 = _mm_unpacklo_epi8(x0, x1), t1 = _mm_unpackhi_epi8(x0, x1);
-      const __m128i t2 = _mm_unpacklo_epi8(x2, x3), t3 = _mm_unpackhi_epi8(x2, x3);
-      // Values 0, 2, 4, 6 (u0) and 1, 3, 5, 7 (u1), byte by byte; the same of 8–15.
-      const __m128i u0 = _mm_unpacklo_epi8(t0, t1), u1 = _mm_unpackhi_epi8(t0, t1);
-      const __m128i u2 = _mm_unpacklo_epi8(t2, t3), u3 = _mm_unpackhi_epi8(t2, t3);
+      // After the first round: values 0 and 4, 1 and 5; 2 and 6, 3 and 7; the same of 8–15.
+      // After the second: values 0, 2, 4, 6 (u0) and 1, 3, 5, 7 (u1), byte by byte; the same
+      // of 8–15.
+      __m128i u[4];
+      two_rounds(raw + first * 4, u);
+      const __m128i &u0 = u[0], &u1 = u[1], &u2 = u[2], &u3 = u[3];
       // Bytes 0 and 1 of values 0–7 (v0), bytes 2 and 3 (v1); the same of 8–15.
       const __m128i v0 = _mm_unpacklo_epi8(u0, u1), v1 = _mm_unpackhi_epi8(u0, u1);
       const __m128i v2 = _mm_unpacklo_epi8(u2, u3), v3 = _mm_unpackhi_epi8(u2, u3);
