@@ -106,10 +106,12 @@ constexpr h5::Storage trace_storage{h5::Precision::float32, true, 4};
 // a minute adds ~160 kWh (10k GPUs): a minute's difference would be off by up to 5 %.
 constexpr h5::Storage counter_storage{};
 
-// The three storages above deflated by ISA-L at its level 1 instead (output.compression: fast,
-// the default): the same values, 3–5× less compression CPU, 1–8 % more bytes than libdeflate's
-// levels (docs/reliability.md, "twenty-fourth part"); ISA-L's levels 2 and 3 store no less, and
-// level 3 is slower than libdeflate. Precision, shuffle and chunk shape stay as chosen above.
+// The three storages above (output.compression: portable) deflated by ISA-L at its level 1
+// instead (fast, the default): the same values, a third to a fifth of the compression CPU, from
+// 5 % fewer to 8 % more bytes than libdeflate's levels (docs/reliability.md, "twenty-fourth
+// part: ISA-L"). ISA-L's level 0 stores 25–60 % more, level 2 about as much as level 1 for a
+// little more CPU, and level 3 more than libdeflate, slower. Precision, shuffle and chunk shape
+// stay as chosen above.
 struct TraceStorages {
   h5::Storage matrix, trace, counter;
 };
