@@ -193,6 +193,11 @@ struct Storage {
 // input, level and library version, on any thread (and for ISA-L, the same kind of CPU).
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage);
 
+// Whether Series::append_row rounds float32 rows with AVX, where the CPU has it (the default), or
+// with SSE2 (`on` false): the same bits and the same answer either way. Returns whether AVX is
+// used now. For tests, which run both; not to be called while a series is being appended to.
+bool use_avx_rounding(bool on);
+
 // HDF5's shuffle filter: byte k of every value (of `item_size` bytes), then byte k + 1 of every
 // value, ...; `out` holds `size` bytes, a whole number of values.
 void shuffle_bytes(const unsigned char* raw, std::size_t size, std::size_t item_size,

@@ -598,6 +598,62 @@ TEST_CASE("a float32 row of finite values too large to add up still reads back f
   fs::remove_all(dir);
 }
 
+TEST_CASE("a float32 row across chunks: a non-finite value in any chunk, with AVX and SSE2") {
+  // 60 columns in chunks of 24: 24, 24 and 12 (each a pass of sixteen, then eight or none, then
+  // none, four or left over as 24 = 16 + 8, 12 = 8 + 4). The row's check adds up the lanes of
+  // every chunk and tests once at the row's end: a non-finite value in the first chunk is seen
+  // as well as one in the last. The same rows, the same answers, the same values either way.
+  const std::size_t cols = 60;
+  const auto dir = test::temp_dir("h5-chunked-row");
+  const double bad[3] = {1e39, std::nan(""), -HUGE_VAL};
+  std::vector<std::vector<double>> backs;
+  const bool avx_default = h5::use_avx_rounding(true);
+  for (const bool avx : {true, false}) {
+    CAPTURE(avx);
+    if (h5::use_avx_rounding(avx) != avx) continue;  // no AVX on this CPU: SSE2 alone
+    const auto path = dir / (avx ? "avx.h5" : "sse2.h5");
+    std::vector<bool> finite;
+    {
+      h5::Handle file = h5::create_file(path.string());
+      h5::Storage chunked{h5::Precision::float32, false, 4};
+      chunked.chunk_columns = 24;
+      chunked.chunk_values = 24 * 16;
+      h5::Series m(file.get(), "m", {"chunked", "W"}, {}, cols, chunked);
+      // Row 0 all finite, then one row with each column in turn non-finite, then a finite row;
+      // then rows of 3e38 (finite in float32, whose sums overflow) with one 1e39 or none.
+      std::vector<double> row(cols);
+      for (std::size_t r = 0; r < cols + 2; ++r) {
+        for (std::size_t c = 0; c < cols; ++c) row[c] = value(r, c);
+        if (r >= 1 && r <= cols) row[r - 1] = bad[r % 3];
+        finite.push_back(m.append_row(row.data()));
+      }
+      std::fill(row.begin(), row.end(), 3e38);
+      CHECK(m.append_row(row.data()));
+      for (const std::size_t c : {std::size_t{2}, std::size_t{30}, std::size_t{59}}) {
+        row[c] = 1e39;
+        CHECK_FALSE(m.append_row(row.data()));
+        row[c] = 3e38;
+      }
+      m.flush();
+    }
+    CHECK(finite.front());
+    CHECK(finite.back());
+    for (std::size_t r = 1; r <= cols; ++r) CHECK_MESSAGE(!finite[r], "row " << r);
+    auto file = h5::open_file_readonly(path.string());
+    backs.push_back(h5::read_doubles(file.get(), "m"));
+    REQUIRE(backs.back().size() == (cols + 6) * cols);
+    for (std::size_t r = 0; r < cols + 2; ++r)
+      for (std::size_t c = 0; c < cols; ++c) {
+        if (r >= 1 && r - 1 == c) continue;  // the non-finite one
+        REQUIRE(backs.back()[r * cols + c] == static_cast<double>(static_cast<float>(value(r, c))));
+      }
+  }
+  h5::use_avx_rounding(avx_default);
+  if (backs.size() == 2)
+    CHECK(std::memcmp(backs[0].data(), backs[1].data(), backs[0].size() * sizeof(double)) == 0);
+  fs::remove_all(dir);
+}
+
 namespace {
 
 // A float32 matrix of 10 columns in chunks of 4 columns × 16 rows (64 values): column blocks
