@@ -754,32 +754,55 @@ bool stored_finite(const Float32Row& row) {
   return non_finite == 0;
 }
 
-// The row's values rounded to float32 in its chunks, as Series::store writes them; false when
-// one of them is stored non-finite. With SSE2 eight values a step, four lanes at a time: each
-// group of four floats is added to a running sum of its own (one `addps`), and the sums are
-// tested once, at the end of the row (not of each chunk: 25 chunks a row at 3,136 racks). A
-// lane's sum is finite when every value added to it is (unless finite values overflow it, near
-// float32's edge), and non-finite once any is (inf and NaN stay inf or NaN under addition:
-// inf + -inf is NaN). A non-finite sum is followed by the exact test of what was stored
-// (stored_finite), so the answer is the per-value test's. `cvtpd2ps` rounds as the cast does (to
-// nearest, the default rounding mode, which Joule never changes). The values past the last
-// whole eight of a chunk are tested one by one (store_float32).
+// `n` values, every `stride`-th double from `values`, rounded to float32 at `at` (unaligned);
+// nonzero when one of them is stored non-finite.
+std::uint32_t store_float32_strided(unsigned char* at, const double* values, std::size_t n,
+                                    std::size_t stride) {
+  if (stride == 1) return store_float32(at, values, n);
+  std::uint32_t non_finite = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto rounded = static_cast<float>(values[i * stride]);
+    std::uint32_t bits;
+    std::memcpy(&bits, &rounded, sizeof bits);
+    non_finite |= (bits & 0x7f800000u) == 0x7f800000u;
+    std::memcpy(at + i * sizeof(float), &rounded, sizeof(float));
+  }
+  return non_finite;
+}
+
+// The row's values (every `S`-th double: 1, or 2 for one member of an array of pairs) rounded
+// to float32 in its chunks, as Series::store writes them; false when one of them is stored
+// non-finite. With SSE2 eight values a step, four lanes at a time: each group of four floats is
+// added to a running sum of its own (one `addps`), and the sums are tested once, at the end of
+// the row (not of each chunk: 25 chunks a row at 3,136 racks). A lane's sum is finite when
+// every value added to it is (unless finite values overflow it, near float32's edge), and
+// non-finite once any is (inf and NaN stay inf or NaN under addition: inf + -inf is NaN). A
+// non-finite sum is followed by the exact test of what was stored (stored_finite), so the
+// answer is the per-value test's. `cvtpd2ps` rounds as the cast does (to nearest, the default
+// rounding mode, which Joule never changes). The values past the last whole eight of a chunk
+// are tested one by one (store_float32_strided).
+template <std::size_t S>
 bool store_float32_row(const Float32Row& row, const double* values) {
   std::uint32_t non_finite = 0;
 #if defined(__SSE2__)
   __m128 sum[4] = {_mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps(), _mm_setzero_ps()};
   const Float32Row r = row;  // held in registers: the stores could alias `row`
   for (std::size_t j = 0, left = r.width; j < r.count;
-       ++j, values += r.columns, left -= r.columns) {
+       ++j, values += r.columns * S, left -= r.columns) {
     unsigned char* const at = r.at(j);
     const std::size_t n = std::min(r.columns, left);
     std::size_t i = 0;
+    // Values k and k + 1, rounded (a pair's members: the first of two pairs, side by side).
+    const auto two = [&](std::size_t k) {
+      if constexpr (S == 1)
+        return _mm_cvtpd_ps(_mm_loadu_pd(values + k));
+      else
+        return _mm_cvtpd_ps(_mm_loadh_pd(_mm_load_sd(values + k * S), values + (k + 1) * S));
+    };
     // Eight values at k: rounded, stored, added to sums s and s + 1.
     const auto eight = [&](std::size_t k, int s) {
-      const __m128 a = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + k)),
-                                     _mm_cvtpd_ps(_mm_loadu_pd(values + k + 2)));
-      const __m128 b = _mm_movelh_ps(_mm_cvtpd_ps(_mm_loadu_pd(values + k + 4)),
-                                     _mm_cvtpd_ps(_mm_loadu_pd(values + k + 6)));
+      const __m128 a = _mm_movelh_ps(two(k), two(k + 2));
+      const __m128 b = _mm_movelh_ps(two(k + 4), two(k + 6));
       _mm_storeu_ps(reinterpret_cast<float*>(at + k * sizeof(float)), a);
       _mm_storeu_ps(reinterpret_cast<float*>(at + (k + 4) * sizeof(float)), b);
       sum[s] = _mm_add_ps(sum[s], a);
@@ -793,7 +816,7 @@ bool store_float32_row(const Float32Row& row, const double* values) {
       eight(i, 0);
       i += 8;
     }
-    non_finite |= store_float32(at + i * sizeof(float), values + i, n - i);  // the rest
+    non_finite |= store_float32_strided(at + i * sizeof(float), values + i * S, n - i, S);
   }
   const __m128i all =
       _mm_castps_si128(_mm_add_ps(_mm_add_ps(sum[0], sum[1]), _mm_add_ps(sum[2], sum[3])));
@@ -801,50 +824,64 @@ bool store_float32_row(const Float32Row& row, const double* values) {
   if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(all, exponent), exponent)) != 0)
     return stored_finite(row);  // a non-finite value, or finite ones too large to add up
 #else
-  for (std::size_t j = 0; j < row.count; ++j, values += row.columns)
-    non_finite |= store_float32(row.at(j), values, row.values_in(j));
+  for (std::size_t j = 0; j < row.count; ++j, values += row.columns * S)
+    non_finite |= store_float32_strided(row.at(j), values, row.values_in(j), S);
 #endif
   return non_finite == 0;
 }
 
 #if JOULE_H5_AVX
+// Four values at `values` (every `S`-th double) rounded by AVX: `vcvtpd2ps` reads four doubles
+// from memory; of pairs, the first members of two rounded fours are gathered by one `shufps`.
+template <std::size_t S>
+__attribute__((target("avx"))) inline __m128 round_four_avx(const double* values) {
+  if constexpr (S == 1)
+    return _mm256_cvtpd_ps(_mm256_loadu_pd(values));
+  else
+    return _mm_shuffle_ps(_mm256_cvtpd_ps(_mm256_loadu_pd(values)),
+                          _mm256_cvtpd_ps(_mm256_loadu_pd(values + 4)), _MM_SHUFFLE(2, 0, 2, 0));
+}
+
+// Eight values at `values` rounded, as one register.
+template <std::size_t S>
+__attribute__((target("avx"))) inline __m256 round_eight_avx(const double* values) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(round_four_avx<S>(values)),
+                              round_four_avx<S>(values + 4 * S), 1);
+}
+
 // store_float32_row() with AVX, where the CPU has it (most x86-64 CPUs since 2011; the build
 // targets plain x86-64, so the choice is made at run time): `vcvtpd2ps` rounds four doubles read
 // from memory in one instruction (to nearest, as `cvtpd2ps` and the cast do: the same bits), and
 // an eight-lane `vaddps` adds eight to the sums. 15 instructions for sixteen values, the loop's
 // own included, against 33 with SSE2. The same test and the same answer as the SSE2 version (no
 // lambdas here: they would not take the function's target).
+template <std::size_t S>
 __attribute__((target("avx"))) bool store_float32_row_avx(const Float32Row& row,
                                                           const double* values) {
   std::uint32_t non_finite = 0;
   __m256 sum0 = _mm256_setzero_ps(), sum1 = _mm256_setzero_ps();
   const Float32Row r = row;  // held in registers: the stores could alias `row`
   for (std::size_t j = 0, left = r.width; j < r.count;
-       ++j, values += r.columns, left -= r.columns) {
+       ++j, values += r.columns * S, left -= r.columns) {
     float* const at = reinterpret_cast<float*>(r.at(j));
     const std::size_t n = std::min(r.columns, left);
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-      const __m256 a =
-          _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_loadu_pd(values + i))),
-                               _mm256_cvtpd_ps(_mm256_loadu_pd(values + i + 4)), 1);
-      const __m256 b = _mm256_insertf128_ps(
-          _mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_loadu_pd(values + i + 8))),
-          _mm256_cvtpd_ps(_mm256_loadu_pd(values + i + 12)), 1);
+      const __m256 a = round_eight_avx<S>(values + i * S);
+      const __m256 b = round_eight_avx<S>(values + (i + 8) * S);
       _mm256_storeu_ps(at + i, a);
       _mm256_storeu_ps(at + i + 8, b);
       sum0 = _mm256_add_ps(sum0, a);
       sum1 = _mm256_add_ps(sum1, b);
     }
     if (i + 8 <= n) {
-      const __m256 a =
-          _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(_mm256_loadu_pd(values + i))),
-                               _mm256_cvtpd_ps(_mm256_loadu_pd(values + i + 4)), 1);
+      const __m256 a = round_eight_avx<S>(values + i * S);
       _mm256_storeu_ps(at + i, a);
       sum0 = _mm256_add_ps(sum0, a);
       i += 8;
     }
-    non_finite |= store_float32(reinterpret_cast<unsigned char*>(at + i), values + i, n - i);
+    non_finite |=
+        store_float32_strided(reinterpret_cast<unsigned char*>(at + i), values + i * S, n - i, S);
   }
   const __m256 sum = _mm256_add_ps(sum0, sum1);
   const __m128i all =
@@ -874,7 +911,7 @@ bool use_avx_rounding(bool on) {
 #endif
 }
 
-bool Series::append_row(const double* values) {
+bool Series::append_row(const double* values, std::size_t stride) {
   const std::size_t row_bytes = chunk_columns_ * item_size_;
   const std::size_t offset = buffered_rows_ * row_bytes;
   bool finite = true;
@@ -884,18 +921,37 @@ bool Series::append_row(const double* values) {
       // the edge chunk: zeros past the row's last column
       std::memset(row.at(row.count - 1) + n * sizeof(float), 0,
                   (chunk_columns_ - n) * sizeof(float));
+    if (stride == 1 || stride == 2) {
 #if JOULE_H5_AVX
-    finite = row_avx ? store_float32_row_avx(row, values) : store_float32_row(row, values);
-#else
-    finite = store_float32_row(row, values);
+      if (row_avx)
+        finite = stride == 1 ? store_float32_row_avx<1>(row, values)
+                             : store_float32_row_avx<2>(row, values);
+      else
 #endif
+        finite =
+            stride == 1 ? store_float32_row<1>(row, values) : store_float32_row<2>(row, values);
+    } else {
+      std::uint32_t non_finite = 0;
+      for (std::size_t j = 0; j < row.count; ++j)
+        non_finite |= store_float32_strided(row.at(j), values + j * chunk_columns_ * stride,
+                                            row.values_in(j), stride);
+      finite = non_finite == 0;
+    }
   } else {
     for (std::size_t j = 0, first = 0; j < chunks_.size(); ++j, first += chunk_columns_) {
       unsigned char* row = chunks_[j].data() + offset;
       const std::size_t n = std::min(chunk_columns_, width_ - first);
       if (n < chunk_columns_)  // the edge chunk: zeros past the row's last column
         std::memset(row + n * item_size_, 0, row_bytes - n * item_size_);
-      finite &= store(row, values + first, n);
+      if (stride == 1) {
+        finite &= store(row, values + first, n);
+      } else {
+        for (std::size_t k = 0; k < n; ++k) {
+          const double value = values[(first + k) * stride];
+          std::memcpy(row + k * sizeof(double), &value, sizeof value);
+          finite &= std::isfinite(value);
+        }
+      }
     }
   }
   if (++buffered_rows_ == chunk_rows_) hand_off();

@@ -326,8 +326,9 @@ public:
   }
   // Rows the block being filled has left; a 1-D series' chunk length when it is empty.
   std::size_t free_rows() const { return chunk_rows_ - buffered_rows_; }
-  // 2-D: a row of `columns` values. False when any of them reads back non-finite (holds()).
-  bool append_row(const double* values);
+  // 2-D: a row of `columns` values, column j's at values[j * stride] (2: one member of an array
+  // of pairs of doubles). False when any of them reads back non-finite (holds()).
+  bool append_row(const double* values, std::size_t stride = 1);
   // Writes every row appended so far (a partial last block too: it is written again, whole,
   // when later rows fill it).
   void flush();
