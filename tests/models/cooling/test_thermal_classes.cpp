@@ -233,6 +233,72 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
   CHECK(full_merges < 200);
 }
 
+// At a step where several classes come to one state, the hall that skips merges them as the
+// hall solving every class does (a pass over every class in id order, each class merged into
+// the class kept for its state so far): the same classes kept, the same moves in the same
+// order. Racks that go to a power and back
+// within an interval each make a class in the state they left (or in a state no class had),
+// so one step holds several sets of classes in one state: a new class with the idle class,
+// two one-rack classes alone (a tie: the lower id is kept), and classes of one, two and one
+// racks (the two-rack one kept).
+TEST_CASE("classes found in one state merge as the pass over every class merges them") {
+  const int racks = 300;
+  DataHallDesign d;
+  d.racks = racks;
+  DataHall skip(d), full(d);
+  network(full).set_incremental(false);
+  for (DataHall* h : {&skip, &full}) {
+    for (int i = 0; i < racks; ++i) h->set_rack_power(i, i < 100 ? 20e3 : 6e3);
+    for (int k = 0; k < 3; ++k) h->step(60);
+  }
+  std::vector<int> moves_skip, moves_full;
+  CHECK_FALSE(network(skip).take_class_moves(moves_skip));  // the first call starts the list
+  CHECK_FALSE(network(full).take_class_moves(moves_full));
+  for (int k = 0; k < 6; ++k) {
+    CAPTURE(k);
+    const int r = 100 + 20 * k;  // idle racks, in the idle class so far
+    for (DataHall* h : {&skip, &full}) {
+      h->set_rack_power(r, 30e3), h->set_rack_power(r, 6e3);  // the idle state again
+      h->set_rack_power(r + 1, 31e3), h->set_rack_power(r + 1, 6e3);
+      h->set_rack_power(r + 2, 30e3), h->set_rack_power(r + 2, 7e3);  // alone at 7 kW: a tie
+      h->set_rack_power(r + 3, 31e3), h->set_rack_power(r + 3, 7e3);
+      h->set_rack_power(r + 4, 32e3), h->set_rack_power(r + 4, 8e3);  // one, two, one at 8 kW
+      for (const int i : {r + 5, r + 6}) h->set_rack_power(i, 33e3), h->set_rack_power(i, 8e3);
+      h->set_rack_power(r + 7, 34e3), h->set_rack_power(r + 7, 8e3);
+      h->set_rack_power(k, 25e3), h->set_rack_power(k, 20e3);  // a busy rack, back to its class
+      // The class kept: of the tie, the lower id; of one, two and one racks, the two-rack one.
+      const ThermalNetwork& n = h->network();
+      const int tie = std::min(n.class_of_group(r + 2), n.class_of_group(r + 3));
+      const int two = n.class_of_group(r + 5);
+      REQUIRE(n.class_of_group(r + 2) != n.class_of_group(r + 3));
+      REQUIRE(two != n.class_of_group(r + 4));
+      h->step(60);
+      CHECK(n.class_of_group(r + 3) == tie);
+      CHECK(n.class_of_group(r + 4) == two);
+    }
+    // The idle class, the busy one, the racks at 7 kW (these six steps' first: at 7 kW then),
+    // and the racks at 8 kW: each set became one class.
+    const ThermalNetwork &a = skip.network(), &b = full.network();
+    CHECK(a.group_classes() == b.group_classes());
+    CHECK(a.class_slots() == b.class_slots());
+    if (k == 0) CHECK(a.group_classes() == 4);
+    CHECK(a.class_of_group(r) == a.class_of_group(r + 10));
+    CHECK(a.class_of_group(r + 2) == a.class_of_group(r + 3));
+    CHECK(a.class_of_group(r + 4) == a.class_of_group(r + 7));
+    CHECK(a.class_of_group(k) == a.class_of_group(99));
+    bool same_classes = true;
+    for (int i = 0; i < racks; ++i)
+      same_classes = same_classes && a.class_of_group(i) == b.class_of_group(i);
+    CHECK(same_classes);
+    moves_skip.clear();
+    moves_full.clear();
+    CHECK(network(skip).take_class_moves(moves_skip));
+    CHECK(network(full).take_class_moves(moves_full));
+    CHECK(moves_skip == moves_full);  // the merges' moves, in the same order
+    CHECK(same_racks(skip, full, racks));
+  }
+}
+
 TEST_CASE("a rack's power set through its group and its inlet read from its class, as by node") {
   // DataHall sets a rack's power with ThermalNetwork::set_group_heat (rack i is group i, its
   // outlet in a fixed place) and reads its inlet from its class. The same hall driven through
