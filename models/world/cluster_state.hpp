@@ -176,8 +176,10 @@ public:
     std::uint64_t sampled_at = UINT64_MAX;
     std::uint64_t die_bits = 0, clock_bits = 0;
   };
+  // `each`, when not 0, is the count of every rack of `racks` (the caller knows: a job's racks
+  // are nearly always full, and its racks stay while it is uniform).
   bool move_nodes_power(std::span<const RackNodes> racks, const RunPower& from, const RunPower& to,
-                        Followed* followed = nullptr);
+                        Followed* followed = nullptr, std::uint32_t each = 0);
   // Asks for the cache lines move_nodes_power(racks, ...) will touch first (each rack's account
   // and pool), so that a caller with work to do before may overlap their misses with it.
   void prefetch_racks(std::span<const RackNodes> racks) const;
@@ -329,20 +331,22 @@ private:
   // sits in its spare byte: move_nodes_power() tests it per rack from the line it has read.
   // The flags are `bool`: a store of a char may alias any object (the vectors' own pointers
   // too, read again after each store), a store of a bool only a bool.
+  static constexpr std::uint32_t changed_otherwise = UINT32_MAX;  // AcceleratorsBasis::count
   struct AcceleratorsBasis {
     // The one power the rack's following nodes followed when it was computed (null: none did,
-    // or they followed several), and how many nodes followed it.
+    // or they followed several), and how many nodes followed it; changed_otherwise when the
+    // rack changed otherwise than by `power` moving since it was computed (no rack holds that
+    // many nodes, so move_nodes_power() tests the power and the count alone, not a flag too).
     const RunPower* power = nullptr;
-    std::uint32_t count = 0;
+    std::uint32_t count = changed_otherwise;
     bool stale = false;    // to be computed again
-    bool other = false;    // changed otherwise than by `power` moving, since it was computed
     bool changed = false;  // in changed_racks_ (its power moved since they were cleared)
   };
   static_assert(sizeof(AcceleratorsBasis) == 16);
   // A node's die, clock, job or what it follows changed: computed again at the next call.
   void accelerators_changed(std::uint32_t rack) const {
     AcceleratorsBasis& b = accelerators_basis_[rack];
-    b.other = true;
+    b.count = changed_otherwise;
     b.stale = true;
     list_stale(rack);
   }

@@ -520,7 +520,7 @@ void World::move_runs(const Job& job, std::span<PlacedRun> runs, const Held& fro
 
 void World::move_held(const Job& job, std::span<const std::uint32_t> nodes,
                       std::span<const ClusterState::RackNodes> racks, const Held& from,
-                      const Held& to, ClusterState::Followed* followed) {
+                      const Held& to, ClusterState::Followed* followed, std::uint32_t each) {
   const sim::Time now = sim_.now();
   if (from.excess_w > 0.0 || to.excess_w > 0.0)  // rare: node by node, as set_run_power()
     for (const std::uint32_t id : nodes)
@@ -529,7 +529,7 @@ void World::move_held(const Job& job, std::span<const std::uint32_t> nodes,
   gpu_hist_->move(nodes.size(), now, from.bins, to.bins);
   lift_.move(nodes.size(), now, from.lift_w, to.lift_w);
   split_->move_job_nodes(nodes.size(), job.id, from.parts, to.parts);
-  if (state_.move_nodes_power(racks, from.power, to.power, followed) && rack_limits_)
+  if (state_.move_nodes_power(racks, from.power, to.power, followed, each) && rack_limits_)
     for (const ClusterState::RackNodes& r : racks) rack_changed(r.rack);
 }
 
@@ -561,7 +561,7 @@ bool World::place_uniform(const Job& job, JobRuns& placed) {
     state_.follow_power(nodes, placed.uniform_power.get());
     placed.uniform_followed = state_.records_written();
   }
-  move_held(job, nodes, placed.racks, placed.states.front(), to, &placed.followed);
+  move_held(job, nodes, placed.racks, placed.states.front(), to, &placed.followed, placed.each);
   placed.states.front() = to;
   *placed.uniform_power = to.power;
   // The sums over the racks depend on the power and the racks alone, and the racks stay while
@@ -662,6 +662,9 @@ void World::try_uniform(JobRuns& placed) {
       return;
   placed.racks.clear();
   for (const PlacedRun& r : runs) placed.racks.push_back({r.rack, r.end - r.begin});
+  placed.each = placed.racks.front().count;
+  for (const ClusterState::RackNodes& r : placed.racks)
+    if (r.count != placed.each) placed.each = 0;
   placed.nodes_begin = runs.front().begin;
   placed.nodes_end = runs.back().end;
   if (!placed.uniform_power) placed.uniform_power = std::make_unique<ClusterState::RunPower>();

@@ -287,6 +287,7 @@ private:
     ClusterState::Followed followed;
     std::uint64_t uniform_followed = never_followed;
     std::vector<ClusterState::RackNodes> racks;
+    std::uint32_t each = 0;  // every rack's count when they are all one (nearly always), else 0
     std::uint32_t nodes_begin = 0, nodes_end = 0;  // job.nodes[begin, end): every run's
     // placed_sums() of a uniform job: count × *uniform_power added rack by rack, in order, each
     // time *uniform_power is written (the sums read right after every phase).
@@ -331,11 +332,11 @@ private:
   // Runs job.nodes[begin, end), consecutive and held in `from`, to `to` by count × Δ.
   void move_runs(const Job& job, std::span<PlacedRun> runs, const Held& from, const Held& to);
   // move_runs()' accounts: `nodes`, in `racks` (rack and count, in order), from `from` to `to`;
-  // `followed`: the one power those nodes' records follow (a uniform job's), if there is one
-  // (ClusterState::move_nodes_power()).
+  // `followed`: the one power those nodes' records follow (a uniform job's), if there is one;
+  // `each`: every rack's count, if they are all one (ClusterState::move_nodes_power()).
   void move_held(const Job& job, std::span<const std::uint32_t> nodes,
                  std::span<const ClusterState::RackNodes> racks, const Held& from, const Held& to,
-                 ClusterState::Followed* followed = nullptr);
+                 ClusterState::Followed* followed = nullptr, std::uint32_t each = 0);
   // A phase of a uniform job (JobRuns::uniform) when its racks' inlets are bit-identical: one
   // evaluation, the accounts moved as move_runs() moves them for one batch of every run.
   // Otherwise the job leaves uniform, and false.

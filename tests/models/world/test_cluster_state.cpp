@@ -651,3 +651,104 @@ TEST_CASE("racks changed since the control step: each listed once, across a rack
     CHECK(racks[r].last_update == sim::seconds(30));
   }
 }
+
+TEST_CASE("a followed power's moves with every rack's count given: the sums as without it") {
+  // A uniform job's racks all of one count (`each`): the walk reads no count and takes count ×
+  // Δ once. 6 racks of 4 nodes, the job on racks 0, 1, 3 and 5, 4 nodes each, in two states:
+  // one moved with `each`, one without. Whole watts, whole seconds, clocks of a binary grid:
+  // every sum below is exact, and the two states agree to the bit.
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1500.0, 700.0, 60.0, 0.5};
+  const std::vector<RackNodes> racks{{0, 4}, {1, 4}, {3, 4}, {5, 4}};
+  std::vector<std::uint32_t> ids;
+  for (const RackNodes& r : racks)
+    for (std::uint32_t k = 0; k < 4; ++k) ids.push_back(r.rack * 4 + k);
+  Cluster with(6, 4), without(6, 4);
+  RunPower power_with = idle, power_without = idle;
+  world::ClusterState::Followed followed_with{&power_with}, followed_without{&power_without};
+  for (Cluster* c : {&with, &without})
+    for (const std::uint32_t id : ids) c->state.assign(id, 1);
+  with.state.follow_power(ids, &power_with);
+  without.state.follow_power(ids, &power_without);
+  const auto computed = [](world::ClusterState& state) {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  };
+  // Both moved alike; `each` given to one.
+  const auto move = [&](const RunPower& to, int seconds) {
+    for (Cluster* c : {&with, &without}) c->sim.run_until(sim::seconds(seconds));
+    CHECK(with.state.move_nodes_power(racks, power_with, to, &followed_with, 4));
+    CHECK(without.state.move_nodes_power(racks, power_without, to, &followed_without));
+    power_with = power_without = to;
+  };
+  move(a, 0);
+  CHECK(computed(with.state) == 6);  // every rack, at the first call
+  CHECK(computed(without.state) == 6);
+  move(b, 10);
+  move(a, 20);  // back at what the last call saw: no rack computed
+  CHECK(computed(with.state) == 0);
+  CHECK(computed(without.state) == 0);
+  move(b, 30);
+  CHECK(computed(with.state) == 4);  // the job's racks, away from what the last call saw
+  CHECK(computed(without.state) == 4);
+  for (Cluster* c : {&with, &without}) {
+    world::ClusterState& state = c->state;
+    CHECK(state.it_power_w() == 16 * 1500.0);
+    CHECK(state.chip_power_w() == 16 * 700.0);
+    CHECK(state.pool_it_power_w()[0] == 16 * 1500.0);
+    CHECK(state.pool_chip_power_w()[0] == 16 * 700.0);
+    CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{0, 1, 3, 5});
+    CHECK(state.racks_accelerators()[3] == std::pair{60.0, 0.5});
+    c->sim.run_until(sim::seconds(40));
+    const auto& accounts = state.rack_accounts();
+    for (const std::uint32_t r : {0u, 1u, 3u, 5u}) {
+      CAPTURE(r);
+      CHECK(state.rack_power_w(r) == 4 * 1500.0);
+      CHECK(accounts[r].energy_j == 4000.0 * 10 + 6000.0 * 10 + 4000.0 * 10 + 6000.0 * 10);
+    }
+    CHECK(accounts[2].energy_j == 0.0);
+    CHECK(accounts[4].energy_j == 0.0);
+    CHECK(state.it_energy_j() == 16000.0 * 10 + 24000.0 * 10 + 16000.0 * 10 + 24000.0 * 10);
+  }
+}
+
+TEST_CASE("racks' accelerators: a rack changed otherwise is computed, though its power is back") {
+  // A rack changed otherwise than by its followed power's moves (here a node of it set on its
+  // own) has no count its moves can match: a move back to what the last call saw still leaves
+  // it to be computed, the job's other racks not.
+  Cluster cluster(3, 2);
+  world::ClusterState& state = cluster.state;
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1500.0, 700.0, 60.0, 0.5};
+  const std::vector<RackNodes> racks{{0, 2}, {1, 2}};
+  const std::vector<std::uint32_t> ids{0, 1, 2, 3};
+  RunPower power = idle;
+  world::ClusterState::Followed followed{&power};
+  for (const std::uint32_t id : ids) state.assign(id, 1);
+  state.follow_power(ids, &power);
+  const auto move = [&](const RunPower& to) {
+    CHECK(state.move_nodes_power(racks, power, to, &followed, 2));
+    power = to;
+  };
+  const auto computed = [&] {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  };
+  move(a);
+  CHECK(computed() == 3);
+  move(b);
+  // Node 2 (rack 1) idle on its own, then following again at b: rack 1 changed otherwise.
+  state.write_records(std::vector<std::uint32_t>{2});
+  state.set_node_clock(2, 0.25);
+  state.follow_power(std::vector<std::uint32_t>{2}, &power);
+  move(a);  // back at what the last call saw
+  CHECK(computed() == 1);
+  CHECK(state.racks_accelerators()[1] == std::pair{50.0, 1.0});
+  move(b);
+  move(a);  // rack 1 computed again at a: back now for both racks
+  CHECK(computed() == 0);
+}

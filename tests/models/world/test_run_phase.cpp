@@ -335,10 +335,10 @@ namespace {
 // Runs `w` to hour `h` and checks that the racks' accelerators computed while node records lag
 // equal those computed from the records written, that each running job's power is its nodes'
 // and each rack's and the IT power their nodes'; returns whether more than 8 nodes were busy.
-bool check_at(world::World& w, int h) {
+bool check_at(world::World& w, sim::Time t) {
   const auto& state = w.cluster_state();
   {
-    w.run_until(sim::hours(h));
+    w.run_until(t);
     // The racks' accelerators while the held runs' node records lag (computed from the runs'
     // power), then as computed from the records written.
     const auto racks = w.racks_accelerators();
@@ -377,6 +377,10 @@ bool check_at(world::World& w, int h) {
     CHECK(std::abs(w.it_power_w() - sum_w) <= 1e-12 * sum_w);
     return busy > 8;
   }
+}
+
+bool check_at(world::World& w, int h) {
+  return check_at(w, sim::hours(h));
 }
 
 std::size_t done_jobs(const world::World& w) {
@@ -444,4 +448,32 @@ TEST_CASE("phased jobs under rack limits: jobs on limited racks stay by runs") {
   CHECK(busy_checks > 10);
   CHECK(capped > 5);
   CHECK(done_jobs(*b.world) > 10);
+}
+
+TEST_CASE(
+    "a phased job on racks of unequal counts: its racks' powers still add up to their nodes") {
+  // A uniform job whose racks hold different counts of its nodes moves each rack by its own
+  // count (a job whose racks all hold one count gives it once, ClusterState::move_nodes_power's
+  // `each`). 3 racks of 4 DGX H100 nodes at one inlet (a fixed PUE: no hall), so that the job
+  // is uniform: a fixed job on nodes 0-1, then a training job with checkpoints on nodes 2-6 (2
+  // nodes in rack 0, 3 in rack 1), phase after phase.
+  auto b = test::build_world(R"(cluster:
+  racks: {count: 3, nodes_per_rack: 4}
+  node: {type: dgx-h100}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs:
+    - {name: first, nodes: 2, duration: 12 h}
+    - {name: phased, submit: 1 min, training: {params: 1e9, tokens: 2e11, gpus: 40},
+       failures: {mtbf_per_gpu: 100000 h, checkpoint_every: 10 min}}
+scheduler: {policy: fifo}
+)",
+                             sim::hours(6), "unequal.yaml");
+  // Every 10 s: some checks fall within a checkpoint (a move there and back cancels out by
+  // the next step phase).
+  for (int s = 10; s <= 6 * 3600; s += 10) check_at(*b.world, sim::seconds(s));
+  const world::Job& phased = b.world->jobs().at(1);
+  CHECK(phased.nodes == std::vector<std::uint32_t>{2, 3, 4, 5, 6});
+  CHECK(phased.state == world::JobState::running);
 }
