@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -252,48 +253,64 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     // moves ahead, a rack that will change cohort has the links of its cohort neighbours asked
     // for too, which leaving the cohort rewrites.
     constexpr std::size_t chunk = 64, near = 3;
-    // The list, the rack count and the hall's kind held in locals: leaving and joining cohorts
+    // The list and the rack count held in locals: leaving and joining cohorts
     // store through memory the compiler cannot tell apart from them, and neither changes them.
     const std::size_t moves = w.moves.size();
     const int* const moved_groups = w.moves.data();
-    const bool identity = groups->identity;
     const int rack_count = racks();
     InletWatch::RackState* const rack_state = w.rack.data();
-    // A hall of fewer racks keeps their records and links in the caches: no asking ahead.
-    const bool ask_ahead = identity && racks_.size() >= ask_ahead_groups;
-    for (std::size_t i = 0; i < moves; ++i) {
-      if (ask_ahead && i % chunk == 0) {
-        for (std::size_t k = i; k < std::min(moves, i + chunk); ++k) {
-          const int next = moved_groups[k];
-          if (next >= rack_count) continue;
-          net_.prefetch_class_of_group(next);
-          __builtin_prefetch(rack_state + next);
-          __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
-        }
-      }
-      if (ask_ahead && i + near < moves && (i + near) % chunk >= near) {
-        const int next = moved_groups[i + near];
-        if (next < rack_count) {
-          const auto r = static_cast<std::size_t>(next);
-          if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls !=
-              net_.class_of_group(next)) {
-            const MemberLists::Link& l = w.racks.link[r];
-            if (l.next >= 0) __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.next)], 1);
-            if (l.prev >= 0) __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.prev)], 1);
+    // The loop in three copies, with the hall's kind and the asking ahead fixed in each: the
+    // flags held as variables were read from the stack and tested at every moved rack (the
+    // 100k-GPU hall asks nothing ahead, and its groups are its racks). The same racks leave and
+    // join the same cohorts in the same order in every copy.
+    const auto move_racks = [&](auto ask_ahead_c, auto identity_c) {
+      constexpr bool ask_ahead = decltype(ask_ahead_c)::value;
+      constexpr bool same_ids = decltype(identity_c)::value;
+      for (std::size_t i = 0; i < moves; ++i) {
+        if (ask_ahead && i % chunk == 0) {
+          for (std::size_t k = i; k < std::min(moves, i + chunk); ++k) {
+            const int next = moved_groups[k];
+            if (next >= rack_count) continue;
+            net_.prefetch_class_of_group(next);
+            __builtin_prefetch(rack_state + next);
+            __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
           }
         }
+        if (ask_ahead && i + near < moves && (i + near) % chunk >= near) {
+          const int next = moved_groups[i + near];
+          if (next < rack_count) {
+            const auto r = static_cast<std::size_t>(next);
+            if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls !=
+                net_.class_of_group(next)) {
+              const MemberLists::Link& l = w.racks.link[r];
+              if (l.next >= 0)
+                __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.next)], 1);
+              if (l.prev >= 0)
+                __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(l.prev)], 1);
+            }
+          }
+        }
+        const int g = moved_groups[i];
+        const int rack = !same_ids        ? groups->rack_of_group[static_cast<std::size_t>(g)]
+                         : g < rack_count ? g
+                                          : -1;
+        if (rack < 0) continue;
+        const int cls = net_.class_of_group(g);
+        const auto r = static_cast<std::size_t>(rack);
+        if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls == cls) continue;
+        leave_cohort(rack);
+        join_cohort(rack, cohort_for(cls, rack_state[r].reported_c));
       }
-      const int g = moved_groups[i];
-      const int rack = !identity        ? groups->rack_of_group[static_cast<std::size_t>(g)]
-                       : g < rack_count ? g
-                                        : -1;
-      if (rack < 0) continue;
-      const int cls = net_.class_of_group(g);
-      const auto r = static_cast<std::size_t>(rack);
-      if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls == cls) continue;
-      leave_cohort(rack);
-      join_cohort(rack, cohort_for(cls, rack_state[r].reported_c));
-    }
+    };
+    // A hall of fewer racks keeps their records and links in the caches: no asking ahead.
+    using yes = std::true_type;
+    using no = std::false_type;
+    if (!groups->identity)
+      move_racks(no{}, no{});
+    else if (racks_.size() >= ask_ahead_groups)
+      move_racks(yes{}, yes{});
+    else
+      move_racks(no{}, yes{});
   }
   // The hottest inlet, as max_inlet_c() takes it: rack by rack here (in its order, as it does
   // without classes), by cohort below.

@@ -148,3 +148,36 @@ TEST_CASE("moved inlets: an inlet that is not a number is reported at every call
     if (k >= 4) CHECK(moved.size() == 50);  // the room carries it to every rack
   }
 }
+
+TEST_CASE("moved inlets by class in a hall large enough to ask ahead for the moved racks") {
+  // From ask_ahead_groups racks up take_moved_inlets() asks for the moved racks' records ahead
+  // (its own copy of the loop over the moved racks): the same racks as the test per rack there.
+  const int racks = static_cast<int>(ask_ahead_groups) + 8;
+  DataHallDesign d;
+  d.racks = racks;
+  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  DataHall hall(d);
+  PerRack reference(hall);
+  // Jobs over scattered runs of racks (every 7th rack of a range, a block, the last racks),
+  // starting and ending at different steps, so that the moved racks are many and far apart.
+  const auto power_w = [](int rack, int step) {
+    if (rack % 7 == 3 && rack < 6000 && step >= 3 && step < 25) return 30e3;
+    if (rack >= 2000 && rack < 2600 && step >= 8 && step < 30) return 26e3;
+    if (rack >= static_cast<int>(ask_ahead_groups) && step % 10 < 5) return 35e3;
+    return 6e3;
+  };
+  int reported = 0, partial_steps = 0;
+  for (int k = 0; k < 36; ++k) {
+    CAPTURE(k);
+    for (int i = 0; i < racks; ++i) hall.set_rack_power(i, power_w(i, k));
+    hall.set_supply(22 + 0.3 * std::sin(k / 9.0), 1.0);
+    hall.step(60);
+    std::vector<int> moved;
+    hall.take_moved_inlets(tolerance_k, moved);
+    REQUIRE(moved == reference.take(hall));
+    reported += static_cast<int>(moved.size());
+    partial_steps += !moved.empty() && static_cast<int>(moved.size()) < racks;
+  }
+  CHECK(reported > 1000);
+  CHECK(partial_steps > 5);
+}
