@@ -832,14 +832,17 @@ bool store_float32_row(const Float32Row& row, const double* values) {
 
 #if JOULE_H5_AVX
 // Four values at `values` (every `S`-th double) rounded by AVX: `vcvtpd2ps` reads four doubles
-// from memory; of pairs, the first members of two rounded fours are gathered by one `shufps`.
+// from memory. Of pairs, the values are doubles 0, 2, 4 and 6: the fours at 0 and at 3 are
+// rounded and one `shufps` gathers their members 0, 2 and 1, 3. The second four starts at 3,
+// not 4, so that no double past the last value is read (at 4 it read one past the end of the
+// pairs for the clock rows, which start at the first pair's second member: AddressSanitizer).
 template <std::size_t S>
 __attribute__((target("avx"))) inline __m128 round_four_avx(const double* values) {
   if constexpr (S == 1)
     return _mm256_cvtpd_ps(_mm256_loadu_pd(values));
   else
     return _mm_shuffle_ps(_mm256_cvtpd_ps(_mm256_loadu_pd(values)),
-                          _mm256_cvtpd_ps(_mm256_loadu_pd(values + 4)), _MM_SHUFFLE(2, 0, 2, 0));
+                          _mm256_cvtpd_ps(_mm256_loadu_pd(values + 3)), _MM_SHUFFLE(3, 1, 2, 0));
 }
 
 // Eight values at `values` rounded, as one register.
