@@ -297,7 +297,9 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
         if (rack < 0) continue;
         const int cls = net_.class_of_group(g);
         const auto r = static_cast<std::size_t>(rack);
-        if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls == cls) continue;
+        const int from = rack_state[r].cohort;
+        if (w.cohorts[static_cast<std::size_t>(from)].cls == cls) continue;
+        if (move_whole_cohort<same_ids>(from, cls, *groups)) continue;
         leave_cohort(rack);
         join_cohort(rack, cohort_for(cls, rack_state[r].reported_c));
       }
@@ -440,6 +442,45 @@ std::size_t DataHall::scan_quiet(const Cohort* cohorts, std::size_t k, std::size
   return k;
 }
 
+// A job's racks change class together, and a cohort is most often the racks of one class:
+// when every rack of cohort `id` is now in class `cls`, the cohort moves as a whole. Each of
+// its racks would leave it for the cohort of `cls` at the same reported inlet (found, or made
+// by the first of them), so the racks end in the same cohort either way: the cohort itself,
+// relabelled to `cls`, or the one found, with the cohort's racks spliced in. Only the cohort's
+// id and its racks' order in it differ, and neither is read for a report (a call's racks are
+// sorted) nor for the hottest inlet (a maximum of the same inlets). A cohort found with a rack
+// in another class is walked no more in this call (`walked`), so a call walks each cohort once.
+template <bool same_ids>
+bool DataHall::move_whole_cohort(int id, int cls, const RackGroups& groups) {
+  InletWatch& w = watch_;
+  const auto k = static_cast<std::size_t>(id);
+  if (w.walked[k] == w.calls) return false;
+  Cohort& c = w.cohorts[k];
+  int last = -1;
+  for (int r = c.head; r >= 0; r = w.racks.next(r)) {
+    const int g = same_ids ? r : groups.group_of_rack[static_cast<std::size_t>(r)];
+    if (net_.class_of_group(g) != cls) {
+      w.walked[k] = w.calls;
+      return false;
+    }
+    last = r;
+  }
+  unchain_cohort(id);
+  const int into_id = find_cohort(cls, c.reported_c);
+  if (into_id < 0) {
+    c.cls = cls;
+    chain_cohort(id);
+    return true;
+  }
+  Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
+  for (int r = c.head; r >= 0; r = w.racks.next(r))
+    w.rack[static_cast<std::size_t>(r)].cohort = into_id;
+  w.racks.splice_front(into, c, last);
+  c.cls = -1;
+  w.free_cohorts.push_back(id);
+  return true;
+}
+
 void DataHall::rebuild_cohorts(const RackGroups& groups) {
   InletWatch& w = watch_;
   w.moves.clear();
@@ -447,6 +488,7 @@ void DataHall::rebuild_cohorts(const RackGroups& groups) {
   w.moves.clear();
   w.valid = true;
   w.cohorts.clear();
+  w.walked.clear();
   w.free_cohorts.clear();
   w.class_cohorts.clear();
   const std::size_t n = racks_.size();
@@ -481,9 +523,11 @@ int DataHall::cohort_for(int cls, double reported_c) {
     id = w.free_cohorts.back();
     w.free_cohorts.pop_back();
     w.cohorts[static_cast<std::size_t>(id)] = c;
+    w.walked[static_cast<std::size_t>(id)] = -1;
   } else {
     id = static_cast<int>(w.cohorts.size());
     w.cohorts.push_back(c);
+    w.walked.push_back(-1);
   }
   chain_cohort(id);
   return id;
@@ -526,6 +570,12 @@ void DataHall::join_cohort(int rack, int cohort) {
     c.cls = -1;
     w.free_cohorts.push_back(id);
   }
+}
+
+int DataHall::inlet_cohorts() const {
+  int n = 0;
+  for (const Cohort& c : watch_.cohorts) n += c.cls >= 0;
+  return n;
 }
 
 double DataHall::inlet_rise_k_per_w(int rack) const {

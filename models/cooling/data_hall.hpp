@@ -120,6 +120,9 @@ public:
   // Heat the CRAHs take out of the hall: return flow × (T_return − T_supply).
   double heat_removed_w() const;
   int racks() const { return static_cast<int>(racks_.size()); }
+  // The inlet watch's live cohorts (tests: one for each class and reported inlet of its racks
+  // while the watch follows the classes).
+  int inlet_cohorts() const;
   const ThermalNetwork& network() const { return net_; }
 
 private:
@@ -171,6 +174,9 @@ private:
     };
     std::vector<RackState> rack;
     std::vector<Cohort> cohorts;
+    // Per cohort slot: the call that found a rack of it in another class than the one a moved
+    // rack of it went to (move_whole_cohort()).
+    std::vector<long> walked;
     std::vector<int> free_cohorts;
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
     MemberLists racks;               // each cohort's racks
@@ -187,6 +193,10 @@ private:
   void chain_cohort(int cohort);                      // into its class's chain
   void unchain_cohort(int cohort);
   void join_cohort(int rack, int cohort);
+  // Every rack of cohort `id` now in class `cls`: the cohort moved to it whole, true; false
+  // (nothing changed) when a rack is elsewhere.
+  template <bool same_ids>
+  bool move_whole_cohort(int id, int cls, const RackGroups& groups);
   void leave_cohort(int rack);  // frees the cohort when it empties
 
   mutable RackGroups groups_;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "models/cooling/data_hall.hpp"
@@ -62,7 +63,7 @@ TEST_CASE("moved inlets by class are the racks the test per rack finds, step by 
   for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
   DataHall hall(d);
   PerRack reference(hall);
-  int reported = 0, quiet_steps = 0, partial_steps = 0;
+  int reported = 0, quiet_steps = 0, partial_steps = 0, cohort_steps = 0;
   for (int k = 0; k < 160; ++k) {
     CAPTURE(k);
     for (int i = 0; i < racks; ++i) hall.set_rack_power(i, rack_power_w(i, k));
@@ -78,6 +79,19 @@ TEST_CASE("moved inlets by class are the racks the test per rack finds, step by 
     const double hottest_read = hall.take_moved_inlets(tolerance_k, moved);
     const std::vector<int> want = reference.take(hall);
     REQUIRE(moved == want);
+    // One cohort for each class and reported inlet of its racks, whether a class's racks came
+    // to it one by one or as a whole cohort (a job's racks changing class together).
+    if (network(hall).aggregated()) {
+      std::vector<std::pair<int, std::uint64_t>> pairs;
+      for (int i = 0; i < racks; ++i)
+        pairs.emplace_back(
+            network(hall).class_of_group(network(hall).group_of(ThermalNetwork::Node{2 * i + 1})),
+            std::bit_cast<std::uint64_t>(reference.reported_c[i]));
+      std::sort(pairs.begin(), pairs.end());
+      const auto distinct = std::unique(pairs.begin(), pairs.end()) - pairs.begin();
+      REQUIRE(hall.inlet_cohorts() == distinct);
+      cohort_steps += distinct < racks / 4;
+    }
     // The hottest inlet read with the cohorts (or rack by rack without classes) is max_inlet_c().
     REQUIRE(std::bit_cast<std::uint64_t>(hottest_read) ==
             std::bit_cast<std::uint64_t>(hall.max_inlet_c()));
@@ -102,6 +116,7 @@ TEST_CASE("moved inlets by class are the racks the test per rack finds, step by 
   CHECK(reported > racks);
   CHECK(quiet_steps > 10);
   CHECK(partial_steps > 10);
+  CHECK(cohort_steps > 100);  // cohorts of many racks each at most steps
 }
 
 TEST_CASE("moved inlets: a job's racks are reported together, quiet racks never") {
