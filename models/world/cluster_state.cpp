@@ -177,6 +177,9 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
       count_chip_w = count * chip_w;
       count_wall_w = count * wall_w;
     }
+    // Two racks a pass: the loop's count, compare and branch once per two racks (3 % of this
+    // function's instructions in 10 days of the 100k hall; four a pass did no better).
+#pragma GCC unroll 2
     for (const RackNodes& r : racks) {
       // The rack and its count as values: a store to the lists (of uint32_t) might otherwise
       // alias `r`, read again after it.
@@ -330,19 +333,30 @@ void ClusterState::clear_changed_racks() {
   changed_count_ = 0;
 }
 
+// A rack whose power moved and came back between two takes (a job's checkpoint and its steps
+// again, within the minute: 72 % of the racks listed in the 100k hall) holds the bits rack_w
+// holds: it is dropped from the list handed over, kept in place and in order, so the facility
+// sets no rack to the heat it has (a store and a compare per rack there, and nothing else: its
+// class keeps that heat).
 std::span<const std::uint32_t> ClusterState::take_changed_racks(std::vector<double>& rack_w) {
   changed_racks_.swap(taken_racks_);
-  const std::span<const std::uint32_t> racks(taken_racks_.data(), changed_count_);
+  std::uint32_t* const list = taken_racks_.data();
+  const std::size_t count = changed_count_;
   changed_count_ = 0;
   double* const w = rack_w.data();
   const RackAccount* const accounts = racks_.data();
   AcceleratorsBasis* const basis = accelerators_basis_.data();
+  std::size_t moved = 0;
 #pragma GCC unroll 4
-  for (const std::uint32_t r : racks) {
-    w[r] = accounts[r].power_w;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint32_t r = list[i];
+    const double power_w = accounts[r].power_w;
+    list[moved] = r;  // at or before i: a rack not yet read is never written over
+    moved += std::bit_cast<std::uint64_t>(power_w) != std::bit_cast<std::uint64_t>(w[r]);
+    w[r] = power_w;
     basis[r].changed = false;
   }
-  return racks;
+  return {list, moved};
 }
 
 void ClusterState::set_node_state(std::uint32_t id, scheduling::NodeState state, bool free,

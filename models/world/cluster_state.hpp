@@ -258,8 +258,10 @@ public:
   void clear_changed_racks();
   // changed_racks() handed over and cleared in one walk (a control step's): rack_w[r] takes each
   // listed rack's power and every listed rack's flag is cleared, so the next change lists it
-  // again. Returns the list, which stays as it is until the next take (the changes meanwhile
-  // go to a second buffer).
+  // again. Returns those of the list whose power differs, bit for bit, from what rack_w held
+  // (rack_w holds what the last takes gave: a rack whose power came back is not handed over),
+  // in the list's order; it stays as it is until the next take (the changes meanwhile go to a
+  // second buffer).
   std::span<const std::uint32_t> take_changed_racks(std::vector<double>& rack_w);
   // Hottest die (°C) and mean clock fraction of a rack's busy accelerators (1 when none is).
   std::pair<double, double> rack_accelerators(std::size_t rack) const {

@@ -319,8 +319,8 @@ void JobRunner::begin_activity(Job& job, const workload::Activity& activity) {
 
 void JobRunner::apply_load(Job& job) {
   update(job);
-  host_.place_load(job);
-  const NodeSums sums = node_sums(job);
+  NodeSums sums;
+  if (!host_.place_load(job, sums.power_w, sums.accelerators_w, sums.clock)) sums = node_sums(job);
   job.power_w = sums.power_w;
   job.accelerators_w = sums.accelerators_w;
   // Rebase the nominal clock, then take the new speed.

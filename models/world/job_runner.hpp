@@ -45,8 +45,11 @@ public:
   virtual ~JobHost() = default;
   // The job's nodes (job.nodes) are now its own: busy and on.
   virtual void occupy(const Job& job) = 0;
-  // Put job.load on the job's nodes (their wall power, accelerator clocks).
-  virtual void place_load(const Job& job) = 0;
+  // Put job.load on the job's nodes (their wall power, accelerator clocks), then what
+  // placed_sums() gives for the job, in the same call: a uniform job's phase has its sums at
+  // hand, and a second call looked up again what this one had.
+  virtual bool place_load(const Job& job, double& power_w, double& accelerators_w,
+                          double& clock) = 0;
   // The job's nodes are free and idle again.
   virtual void release(const Job& job) = 0;
   // A resize (JobRunner::resize): `added` are now the job's own, busy and on; `removed` free

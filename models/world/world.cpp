@@ -277,18 +277,26 @@ compute::NodePower World::node_power(const Job& job, std::uint32_t rack, double*
   return p;
 }
 
-void World::place_load(const Job& job) {
+// The sums of a uniform job's phase are those placed_sums() reads (the job does not share, its
+// runs are cut, it stays uniform), taken from the record at hand.
+bool World::place_load(const Job& job, double& power_w, double& accelerators_w, double& clock) {
   note_ramp_drop(job, false);
   state_.add_fixed_it_power(
       split_->set_job_traffic(job.id, job.model->storage_traffic(job.activity)));
   if (shares(job)) {
     place_shared(job.nodes.front());
     refresh_others(job.nodes.front(), job.id);
-    return;
+    return placed_sums(job, power_w, accelerators_w, clock);
   }
   JobRuns& placed = runs_of(job);
-  if (placed.uniform && place_uniform(job, placed)) return;
+  if (placed.uniform && place_uniform(job, placed)) {
+    power_w = placed.sum_power_w;
+    accelerators_w = placed.sum_accelerators_w;
+    clock = placed.sum_clock;
+    return true;
+  }
   place_by_runs(job, placed);
+  return placed_sums(job, power_w, accelerators_w, clock);
 }
 
 void World::place_by_runs(const Job& job, JobRuns& placed) {

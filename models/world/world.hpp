@@ -184,7 +184,7 @@ private:
 
   // JobHost
   void occupy(const Job& job) override;
-  void place_load(const Job& job) override;
+  bool place_load(const Job& job, double& power_w, double& accelerators_w, double& clock) override;
   void release(const Job& job) override;
   void reassign(const Job& job, const std::vector<std::uint32_t>& added,
                 const std::vector<std::uint32_t>& removed) override;

@@ -118,6 +118,47 @@ TEST_CASE("a control step takes the changed racks in one walk: powers, list, fla
   CHECK(rack_w == std::vector<double>{10, 60, 30, 310});
 }
 
+TEST_CASE("a rack whose power came back to the bits it was taken at is not handed over") {
+  // A job's checkpoint and its steps again within one control step: the rack is listed (its
+  // power moved) but holds, at the take, the bits rack_w holds; the facility is not told of it.
+  // The others keep the list's order, and every flag is cleared all the same.
+  sim::Simulator sim;
+  world::ClusterState state(two_node_racks(4), sim, 24.0);
+  const auto set = [&](std::uint32_t node, double wall_w) {
+    compute::NodePower p;
+    p.wall_w = wall_w;
+    state.set_node_power(node, p);
+  };
+  set(2, 700);  // rack 1
+  set(0, 400);  // rack 0
+  set(6, 900);  // rack 3
+  std::vector<double> rack_w(4, 0.0);
+  CHECK(listed(state.take_changed_racks(rack_w)) == std::vector<std::uint32_t>{1, 0, 3});
+  set(6, 300);  // rack 3 away ...
+  set(0, 100);  // rack 0 away ...
+  set(2, 200);  // rack 1: 200 W
+  set(6, 900);  // ... rack 3 back: 900 W again
+  set(0, 400);  // ... rack 0 back: 400 W again
+  set(5, 0.5);  // rack 2
+  CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{3, 0, 1, 2});
+  CHECK(listed(state.take_changed_racks(rack_w)) == std::vector<std::uint32_t>{1, 2});
+  CHECK(rack_w == std::vector<double>{400, 200, 0.5, 900});
+  CHECK(state.changed_racks().empty());
+  // Their flags were cleared too: a real change lists them again.
+  set(1, 1);   // rack 0: 401 W
+  set(7, 50);  // rack 3: 950 W
+  CHECK(listed(state.take_changed_racks(rack_w)) == std::vector<std::uint32_t>{0, 3});
+  CHECK(rack_w == std::vector<double>{401, 200, 0.5, 950});
+  // Racks listed, none of them moved: an empty list.
+  set(0, 0);
+  set(0, 400);
+  set(4, 1);
+  set(4, 0);
+  CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{0, 2});
+  CHECK(state.take_changed_racks(rack_w).empty());
+  CHECK(rack_w == std::vector<double>{401, 200, 0.5, 950});
+}
+
 TEST_CASE("a facility told the changed racks steps its data hall as one told every rack") {
   const auto all_owner = hall_facility(40), told_owner = hall_facility(40);
   world::Facility &all = *all_owner, &told = *told_owner;
