@@ -51,6 +51,15 @@ compute::ClusterSpec two_node_racks(std::size_t racks) {
   return spec;
 }
 
+// set(node, wall_w): the node's wall power, its other powers zero.
+auto wall_setter(world::ClusterState& state) {
+  return [&state](std::uint32_t node, double wall_w) {
+    compute::NodePower p;
+    p.wall_w = wall_w;
+    state.set_node_power(node, p);
+  };
+}
+
 }  // namespace
 
 TEST_CASE("the cluster lists each rack whose power changed once, until cleared") {
@@ -76,11 +85,7 @@ TEST_CASE("the cluster lists each rack whose power changed once, until cleared")
 TEST_CASE("a control step takes the changed racks in one walk: powers, list, flags cleared") {
   sim::Simulator sim;
   world::ClusterState state(two_node_racks(4), sim, 24.0);
-  const auto set = [&](std::uint32_t node, double wall_w) {
-    compute::NodePower p;
-    p.wall_w = wall_w;
-    state.set_node_power(node, p);
-  };
+  const auto set = wall_setter(state);
   set(0, 1000);  // rack 0
   set(1, 1000);  // rack 0 again: 2000 W
   set(6, 500);   // rack 3
@@ -124,11 +129,7 @@ TEST_CASE("a rack whose power came back to the bits it was taken at is not hande
   // The others keep the list's order, and every flag is cleared all the same.
   sim::Simulator sim;
   world::ClusterState state(two_node_racks(4), sim, 24.0);
-  const auto set = [&](std::uint32_t node, double wall_w) {
-    compute::NodePower p;
-    p.wall_w = wall_w;
-    state.set_node_power(node, p);
-  };
+  const auto set = wall_setter(state);
   set(2, 700);  // rack 1
   set(0, 400);  // rack 0
   set(6, 900);  // rack 3
