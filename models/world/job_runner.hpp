@@ -45,9 +45,10 @@ public:
   virtual ~JobHost() = default;
   // The job's nodes (job.nodes) are now its own: busy and on.
   virtual void occupy(const Job& job) = 0;
-  // Put job.load on the job's nodes (their wall power, accelerator clocks), then what
-  // placed_sums() gives for the job, in the same call: a uniform job's phase has its sums at
-  // hand, and a second call looked up again what this one had.
+  // Put job.load on the job's nodes (their wall power, accelerator clocks), and give the job's
+  // sums as placed_sums() gives them, in the same call (a uniform job's phase has them at hand;
+  // a second call looked up again what this one had): false, as there, when the host keeps none
+  // for the job and the runner adds its nodes'.
   virtual bool place_load(const Job& job, double& power_w, double& accelerators_w,
                           double& clock) = 0;
   // The job's nodes are free and idle again.
