@@ -726,6 +726,8 @@ Series::Series(hid_t parent, const std::string& name, const Meta& meta,
   chunks_.resize((width_ + chunk_columns_ - 1) / chunk_columns_);
   for (Bytes& chunk : chunks_) chunk.resize(chunk_bytes_);  // not zero-filled (Bytes)
   next_ = chunks_.front().data();
+  same_as_left_.assign(chunks_.size(), 0);
+  start_block();
 }
 
 namespace {
@@ -957,8 +959,19 @@ bool Series::append_row(const double* values, std::size_t stride) {
       }
     }
   }
+  if (same_left_ > 0) note_repeats(offset);
   if (++buffered_rows_ == chunk_rows_) hand_off();
   return finite;
+}
+
+void Series::note_repeats(std::size_t offset) {
+  const std::size_t row_bytes = chunk_columns_ * item_size_;
+  for (std::size_t j = 1; j < chunks_.size(); ++j)
+    if (same_as_left_[j] &&
+        std::memcmp(chunks_[j].data() + offset, chunks_[j - 1].data() + offset, row_bytes) != 0) {
+      same_as_left_[j] = 0;
+      --same_left_;
+    }
 }
 
 Bytes Series::take_spare() {
@@ -974,15 +987,29 @@ void Series::keep_spare(Bytes&& raw) {
     spares_.push_back(std::move(raw));
 }
 
-void Series::encode(Bytes raw, Pending& block) {
+void Series::encode(Bytes raw, Pending& block, Left left) {
   // Edge chunks are stored whole, as HDF5 stores them: the rows past the end are zeros.
   raw.resize(chunk_bytes_, 0);
-  // A repeat of the last chunk's bytes: its encoding again (comparing costs ~1/30 of deflating).
-  if (storage_.reuse_repeats && last_raw_ && *last_raw_ == raw) {
+  // Equal, row by row as they were stored, to the chunk to its left: that one's encoding (the
+  // same bytes, whether it was encoded, reused or found). last_raw_ equals this chunk exactly
+  // when it equals the left one: last_is_left_ stays.
+  if (storage_.reuse_repeats && left == Left::same) {
     ++reused_;
-    block.chunks.push_back(last_chunk_);
+    block.chunks.push_back(block.chunks.back());
     keep_spare(std::move(raw));
     return;
+  }
+  // A repeat of the last chunk's bytes: its encoding again (comparing costs ~1/30 of deflating).
+  // Not compared when last_raw_ is the left chunk's bytes, which a row of this one differs from.
+  if (storage_.reuse_repeats && last_raw_ && !(left == Left::differs && last_is_left_)) {
+    ++compared_;
+    if (*last_raw_ == raw) {
+      ++reused_;
+      block.chunks.push_back(last_chunk_);
+      keep_spare(std::move(raw));
+      last_is_left_ = true;
+      return;
+    }
   }
   // A repeat of another recent chunk (another series'): its encoding, likewise.
   if (storage_.reuse_repeats && worker_)
@@ -991,6 +1018,7 @@ void Series::encode(Bytes raw, Pending& block) {
       ++reused_;
       block.chunks.push_back(*chunk);
       keep_spare(std::move(raw));
+      last_is_left_ = false;  // last_raw_ stays, maybe another chunk's bytes
       return;
     }
   auto shared = std::make_shared<Bytes>(std::move(raw));
@@ -1010,16 +1038,20 @@ void Series::encode(Bytes raw, Pending& block) {
     if (worker_) worker_->recent().add(shared, item_size_, storage_, result);
     last_raw_ = std::move(shared);
     last_chunk_ = std::move(result);
+    last_is_left_ = true;
   }
 }
 
 Series::Pending Series::encode_block(std::size_t rows) {
   Pending block{rows_written_, rows, {}, {}};
   const std::size_t used = rows * chunk_columns_ * item_size_;
-  for (Bytes& chunk : chunks_) {
+  for (std::size_t j = 0; j < chunks_.size(); ++j) {
+    Bytes& chunk = chunks_[j];
+    // Both chunks' rows past `rows` are zeros (a partial block's copies) or absent (a whole one).
+    const Left left = j == 0 ? Left::unknown : same_as_left_[j] ? Left::same : Left::differs;
     if (rows == chunk_rows_) {
       // A whole block: each chunk goes as it is, and a spare takes its place for the next.
-      encode(std::move(chunk), block);
+      encode(std::move(chunk), block, left);
       chunk = take_spare();
     } else {
       // Its rows so far (flush), copied into a spare with zeros after them: appending goes on
@@ -1028,10 +1060,19 @@ Series::Pending Series::encode_block(std::size_t rows) {
       Bytes raw = take_spare();
       std::memcpy(raw.data(), chunk.data(), used);
       std::memset(raw.data() + used, 0, raw.size() - used);
-      encode(std::move(raw), block);
+      encode(std::move(raw), block, left);
     }
   }
   return block;
+}
+
+void Series::start_block() {
+  // The next block's rows, none yet: every chunk equals its left one so far. With reuse off,
+  // or one chunk a row, nothing to follow.
+  if (storage_.reuse_repeats && chunks_.size() > 1) {
+    std::fill(same_as_left_.begin() + 1, same_as_left_.end(), 1);
+    same_left_ = chunks_.size() - 1;
+  }
 }
 
 void Series::hand_off() {
@@ -1045,6 +1086,7 @@ void Series::hand_off() {
   rows_written_ += buffered_rows_;
   buffered_rows_ = 0;
   next_ = chunks_.front().data();
+  start_block();
 }
 
 void Series::flush() {

@@ -26,6 +26,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -127,8 +128,14 @@ void attach(hid_t dataset, const std::vector<const Dimension*>& dims);
 // Value-initializing an element of Bytes (resize(n), Bytes(n)) leaves its byte as it was: a
 // chunk buffer is written whole before anything reads it, and zero-filling it first (2 % of a
 // 10k-GPU year, memset) only costs; ask for zeros with Bytes(n, 0) or resize(n, 0).
+//
+// The memory starts on a cache line (64 bytes): a matrix row's 512 bytes in a chunk (128
+// float32 columns) then fill 8 lines, not 9 (malloc's 16-byte alignment), and every row of a
+// chunk is written a sample later, when the line a row shared with the one before is out of
+// cache again (a write miss more per chunk and row).
 template <class T>
 struct DefaultInitAllocator : std::allocator<T> {
+  static constexpr std::align_val_t line{64};
   template <class U>
   struct rebind {
     using other = DefaultInitAllocator<U>;
@@ -136,6 +143,8 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <class U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), line)); }
+  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), line); }
   template <class U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;
@@ -343,6 +352,9 @@ public:
   // Chunks stored with an earlier chunk's compressed bytes (Storage::reuse_repeats): the
   // series' previous chunk's, or, with a worker, a recent one's (RecentChunks).
   std::size_t reused_chunks() const { return reused_; }
+  // Chunks compared byte for byte with the series' previous chunk (reuse_repeats); a chunk
+  // already known equal to, or different from, the chunk to its left is not (tests).
+  std::size_t compared_chunks() const { return compared_; }
 
 private:
   // `n` values at `at`, in the file's type (a float32 value rounded to nearest); false when one
@@ -368,8 +380,15 @@ private:
   Pending encode_block(std::size_t rows);
   void write_pending();
   void write(Pending& block);
+  // What the rows appended so far say of a chunk and the one to its left in the block (the
+  // block's chunk before it, Storage::chunk_columns): the same bytes, or not; nothing of the
+  // block's first chunk.
+  enum class Left : unsigned char { unknown, same, differs };
   // Adds the chunk `raw` (its rows past the block's last zero, or absent: padded here) to `block`.
-  void encode(Bytes raw, Pending& block);
+  void encode(Bytes raw, Pending& block, Left left);
+  // After a row is stored at `offset` in each chunk: which chunks still equal their left one.
+  void note_repeats(std::size_t offset);
+  void start_block();  // a block of no rows: every chunk still equal to its left one
   // A chunk-sized buffer: a spare (its bytes left from an earlier chunk), else a new one.
   Bytes take_spare();
   void keep_spare(Bytes&& raw);
@@ -406,7 +425,18 @@ private:
   // The last chunk encoded (whole, edge rows zeroed) and its encoding, for reuse_repeats.
   std::shared_ptr<Bytes> last_raw_;
   std::shared_future<Bytes> last_chunk_;
-  std::size_t reused_ = 0;
+  std::size_t reused_ = 0, compared_ = 0;
+  // For reuse_repeats, when a row spans several chunks: per chunk of the block being filled,
+  // whether every row so far equals the chunk to its left's (1) or not (0), tested as each row
+  // is stored, while both are in cache. At 3,136 racks a block is 3.2 MiB a matrix, out of
+  // cache by the time it is full: comparing a whole chunk with the last one then read both
+  // from memory (memcmp: 8 % of a 100k-GPU run's cache misses, most of them the racks' clock,
+  // whose idle racks' chunks repeat). `same_left_` counts the ones still 1 (none: no test).
+  std::vector<unsigned char> same_as_left_;
+  std::size_t same_left_ = 0;
+  // Whether last_raw_ holds the bytes of the chunk encoded last (to the left of the next): a
+  // chunk known different from that one is then known different from last_raw_.
+  bool last_is_left_ = false;
 };
 
 // Reads a whole 1-D or 2-D double dataset (for summaries and tests).

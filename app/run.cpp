@@ -572,8 +572,10 @@ private:
     r_time_->append(now.seconds());
     put_row(*r_power_, "racks/power_w", rack_row_.data(), racks.size());
     if (r_inlet_) {
-      const std::span<const double> inlets = world_.facility().inlets_c();
-      put_row(*r_inlet_, "racks/inlet_c", inlets.data(), inlets.size());
+      // Into the power row, stored now and still in cache, not into the facility's own copy
+      // of the inlets, last written a sample ago (Facility::copy_inlets_c).
+      world_.facility().copy_inlets_c(rack_row_);
+      put_row(*r_inlet_, "racks/inlet_c", rack_row_.data(), racks.size());
     }
     // Instantaneous accelerator state at the sample: hottest die, mean clock of busy GPUs.
     // The rows read the (die, clock) pairs in place, every second double (no copy into two

@@ -506,20 +506,27 @@ BatterySettlement Facility::battery_settlement() const {
 std::span<const double> Facility::inlets_c() const {
   if (inlets_taken_) return inlet_c_;
   inlets_taken_ = true;
+  copy_inlets_c(inlet_c_);
+  return inlet_c_;
+}
+
+void Facility::copy_inlets_c(std::span<double> out) const {
+  if (out.size() != inlet_c_.size())
+    throw std::invalid_argument("Facility::copy_inlets_c: " + std::to_string(out.size()) +
+                                " places for " + std::to_string(inlet_c_.size()) + " racks");
   if (zones_.empty()) {
-    std::fill(inlet_c_.begin(), inlet_c_.end(), supply_air_c_);
-    return inlet_c_;
+    std::fill(out.begin(), out.end(), supply_air_c_);
+    return;
   }
   for (const Zone& z : zones_) {
     if (z.hall && z.every_rack)  // rack i is the hall's rack i: no look-up of its place
-      z.hall->for_each_inlet([out = inlet_c_.data()](int i, double inlet_c) { out[i] = inlet_c; });
+      z.hall->for_each_inlet([to = out.data()](int i, double inlet_c) { to[i] = inlet_c; });
     else if (z.hall)
       z.hall->for_each_inlet(
-          [&](int i, double inlet_c) { inlet_c_[z.racks[static_cast<std::size_t>(i)]] = inlet_c; });
+          [&](int i, double inlet_c) { out[z.racks[static_cast<std::size_t>(i)]] = inlet_c; });
     else
-      for (const std::uint32_t r : z.racks) inlet_c_[r] = z.supply_air_c;
+      for (const std::uint32_t r : z.racks) out[r] = z.supply_air_c;
   }
-  return inlet_c_;
 }
 
 void Facility::take_moved_inlets(double tol_k, std::vector<std::uint32_t>& racks) {

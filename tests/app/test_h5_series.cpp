@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -427,6 +428,74 @@ TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, 
   fs::remove_all(dir);
 }
 
+namespace {
+
+// A 14-column matrix in chunks of 16 rows x 4 columns (four a row: 4, 4, 4 and an edge chunk of
+// 2 columns and 2 of zeros), 38 rows, flushed after row 20 and at the end: every column of row r
+// is 0.1 + r, but for column 9 of row 15 (chunk 2 of the first block), one float32 step above.
+// Returns {reused, compared} (h5::Series::reused_chunks(), compared_chunks()).
+std::pair<std::size_t, std::size_t> write_side_by_side(const fs::path& path, h5::Precision p,
+                                                       bool reuse, h5::ChunkWorker* worker) {
+  h5::Handle file = h5::create_file(path.string());
+  std::pair<std::size_t, std::size_t> counts;
+  {
+    h5::Storage storage{p, false, 4};
+    storage.reuse_repeats = reuse;
+    storage.chunk_columns = 4;
+    storage.chunk_values = 64;
+    h5::Series m(file.get(), "m", {"side by side", "1"}, {}, 14, storage, worker);
+    for (std::size_t r = 0; r < 38; ++r) {
+      std::vector<double> row(14, static_cast<float>(0.1 + static_cast<double>(r)));
+      if (r == 15) row[9] = std::nextafter(static_cast<float>(row[9]), 1e9f);
+      m.append_row(row.data());
+      if (r == 20) m.flush();
+    }
+    m.flush();
+    counts = {m.reused_chunks(), m.compared_chunks()};
+  }
+  h5::close_file(file);
+  return counts;
+}
+
+}  // namespace
+
+TEST_CASE("a chunk equal to the one to its left, row by row, takes its encoding uncompared") {
+  // Four blocks are encoded: rows 0-15, 16-20 (the flush), 16-31, 32-37. In each, chunk 1
+  // equals chunk 0, and in all but the first chunk 2 equals chunk 1: 1 + 2 + 2 + 2 = 7 reused.
+  // A block's first chunk is compared with the last chunk encoded (the edge chunk before it),
+  // but for the first block's, which has none: 3 compared. The others are known, from the rows
+  // as they were appended, to differ from the chunk to their left, which the last chunk is.
+  // The file is the one written with reuse off.
+  const auto dir = test::temp_dir("h5-left");
+  for (const h5::Precision p : {h5::Precision::float32, h5::Precision::float64}) {
+    CAPTURE(static_cast<int>(p));
+    CHECK(write_side_by_side(dir / "plain.h5", p, false, nullptr) ==
+          std::pair<std::size_t, std::size_t>{0, 0});
+    CHECK(write_side_by_side(dir / "reuse.h5", p, true, nullptr) ==
+          std::pair<std::size_t, std::size_t>{7, 3});
+    {
+      h5::ChunkWorker worker;
+      CHECK(write_side_by_side(dir / "worker.h5", p, true, &worker) ==
+            std::pair<std::size_t, std::size_t>{7, 3});
+    }
+    const std::string plain = file_bytes(dir / "plain.h5");
+    CHECK(plain.size() > 1000);
+    CHECK(file_bytes(dir / "reuse.h5") == plain);
+    CHECK(file_bytes(dir / "worker.h5") == plain);
+    h5::Handle file = h5::open_file_readonly((dir / "reuse.h5").string());
+    const std::vector<double> back = h5::read_doubles(file.get(), "m");
+    REQUIRE(back.size() == 38 * 14);
+    for (std::size_t r = 0; r < 38; ++r)
+      for (std::size_t c = 0; c < 14; ++c) {
+        CAPTURE(r);
+        CAPTURE(c);
+        const float v = static_cast<float>(0.1 + static_cast<double>(r));
+        REQUIRE(back[r * 14 + c] == (r == 15 && c == 9 ? std::nextafter(v, 1e9f) : v));
+      }
+  }
+  fs::remove_all(dir);
+}
+
 TEST_CASE("a chunk equal to another series' recent chunk is stored with its encoding") {
   // Two float64 series of the same 3 × 8192 + 5 values (as a group's time and time_s): with a
   // worker, each of the second's 4 chunks (3 whole, then the partial one at the flush) equals the
@@ -474,6 +543,20 @@ TEST_CASE("a recent chunk is reused only by a series of the same deflater and le
   CHECK(recent.find(*raw, 4, with_isal(lib)) == nullptr);
   CHECK(recent.find(*raw, 4, {h5::Precision::float32, false, 5}) == nullptr);
   CHECK(recent.find(*raw, 4, {h5::Precision::float32, true, 4}) == nullptr);
+}
+
+TEST_CASE("a chunk buffer starts on a cache line, its bytes kept as they were") {
+  // h5::Bytes' allocator: a row of a chunk (512 bytes at 128 float32 columns) fills whole lines.
+  std::vector<h5::Bytes> held;  // all alive at once: each a block of its own
+  for (const std::size_t n : {1, 3, 17, 100, 512, 4000, 65536, 131072, 131072, 131072}) {
+    held.emplace_back(n);
+    CAPTURE(n);
+    CHECK(reinterpret_cast<std::uintptr_t>(held.back().data()) % 64 == 0);
+  }
+  h5::Bytes grown(5, 7);
+  grown.resize(70000);  // moved to a larger block: its first bytes copied, aligned too
+  CHECK(reinterpret_cast<std::uintptr_t>(grown.data()) % 64 == 0);
+  CHECK(grown[4] == 7);
 }
 
 TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -343,12 +345,19 @@ TEST_CASE("the facility's inlet span is every rack's inlet after each control st
     f.set_it(now, it_w, 0.55 * it_w);
     f.control_step(now, sim::minutes(1), rack_w, changed);
     CAPTURE(k);
+    // The recorder's copy into its own row (copy_inlets_c), taken before the span: the same.
+    std::vector<double> copied(24, std::nan(""));
+    f.copy_inlets_c(copied);
     const std::span<const double> inlets = f.inlets_c();
     for (int r = 0; r < 24; ++r) {
       REQUIRE(std::bit_cast<std::uint64_t>(inlets[static_cast<std::size_t>(r)]) ==
+              std::bit_cast<std::uint64_t>(f.inlet_c(r)));
+      REQUIRE(std::bit_cast<std::uint64_t>(copied[static_cast<std::size_t>(r)]) ==
               std::bit_cast<std::uint64_t>(f.inlet_c(r)));
       moved += inlets[static_cast<std::size_t>(r)] != first[static_cast<std::size_t>(r)];
     }
   }
   CHECK(moved > 0);  // the hall did move off its initial inlets
+  std::vector<double> short_row(23);
+  CHECK_THROWS_AS(f.copy_inlets_c(short_row), std::invalid_argument);
 }
