@@ -89,11 +89,14 @@ public:
   double kernel_efficiency() const override { return job_.kernel_efficiency(); }
 
 private:
+  // First, in the line of the object's vtable pointer, which the call of advance() has just
+  // read: after the run (the job's rate tables between the two), its store at every activity
+  // end was a cache line of its own, cold since the job's last activity.
+  bool at_checkpoint_ = false;
   TrainingJob job_;
   FailureSpec failures_;
   RunPolicy policy_;
   TrainingRun run_;  // holds a reference to job_
-  bool at_checkpoint_ = false;
   FailureProcess process_;
   sim::Rng rng_;
   FailureClass pending_ = FailureClass::gpu;
