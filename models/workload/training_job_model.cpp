@@ -40,7 +40,7 @@ public:
   Activity start() override { return run_.start(sim::Time::zero()); }
   Activity advance(sim::Time tau) override {
     run_.prefetch();
-    const PhaseKind ended = run_.current().kind;
+    const PhaseKind ended = run_.current_kind();
     Activity next = run_.advance(tau);
     at_checkpoint_ = (ended == PhaseKind::checkpoint || ended == PhaseKind::restart) &&
                      run_.state() == TrainingRun::State::computing;
@@ -73,10 +73,11 @@ public:
   // block's steps when it ends); a failure takes the steps since the last checkpoint back.
   WorkDone work(sim::Time tau, int) const override {
     auto steps = static_cast<double>(run_.stats().steps_done);
-    const Activity& a = run_.current();
+    const sim::Time start = run_.current_start();
     if (run_.state() == TrainingRun::State::computing && policy_.fidelity == Fidelity::steady &&
-        tau > a.start)
-      steps += static_cast<double>((std::min(tau, a.end) - a.start).ns() / job_.step_time().ns());
+        tau > start)
+      steps += static_cast<double>((std::min(tau, run_.current_end()) - start).ns() /
+                                   job_.step_time().ns());
     WorkDone w;
     w.trains = true;
     w.training_tokens = steps * job_.spec().tokens_per_step();
@@ -88,11 +89,14 @@ public:
   double kernel_efficiency() const override { return job_.kernel_efficiency(); }
 
 private:
+  // First, in the line of the object's vtable pointer, which the call of advance() has just
+  // read: after the run (the job's rate tables between the two), its store at every activity
+  // end was a cache line of its own, cold since the job's last activity.
+  bool at_checkpoint_ = false;
   TrainingJob job_;
   FailureSpec failures_;
   RunPolicy policy_;
   TrainingRun run_;  // holds a reference to job_
-  bool at_checkpoint_ = false;
   FailureProcess process_;
   sim::Rng rng_;
   FailureClass pending_ = FailureClass::gpu;

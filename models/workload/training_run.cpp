@@ -45,18 +45,41 @@ void TrainingRun::expect(State s, sim::Time now, const char* handler) const {
                            " called before/after the activity's end time");
 }
 
-// The activity is written twice, the run's own copy and the one returned, each from the
-// arguments. Returning a copy of current_ read back the fields just stored there, as wider
-// words at other offsets (OpRates sits 8 bytes off a 16-byte boundary): each such read waited
-// for the stores to reach the cache, several times at every activity end.
+// The run keeps the activity's kind and times, not its rates: a copy of the rates (112 bytes,
+// two cache lines of the run) was written at every activity end and read by nothing on the
+// way; current() finds them again from the state. The returned activity is built from the
+// arguments: a copy of current_ read back the fields just stored there, as wider words at
+// other offsets, each read waiting for the stores to reach the cache.
 Activity TrainingRun::begin(PhaseKind kind, sim::Time now, sim::Time duration,
                             const OpRates& rates) {
   const sim::Time end = now + duration;
   current_.kind = kind;
   current_.start = now;
   current_.end = end;
-  current_.rates = rates;
   return Activity{kind, now, end, rates};
+}
+
+// The rates begin() was given for the current activity, from the same tables: the step's phase
+// (iteration) or its average (steady) while computing, the checkpoint's, the restart's; none
+// before the start and once done.
+Activity TrainingRun::current() const {
+  Activity a{current_.kind, current_.start, current_.end, {}};
+  switch (state_) {
+    case State::computing:
+      a.rates = policy_.fidelity == Fidelity::iteration ? job_.step_phases()[phase_index_].rates
+                                                        : job_.step_average_rates();
+      break;
+    case State::checkpointing:
+      a.rates = job_.checkpoint_phase().rates;
+      break;
+    case State::restarting:
+      a.rates = TrainingJob::restart_phase(policy_.restart_delay).rates;
+      break;
+    case State::idle:
+    case State::done:
+      break;
+  }
+  return a;
 }
 
 Activity TrainingRun::start(sim::Time now) {

@@ -97,7 +97,13 @@ public:
   void prefetch() const;
 
   State state() const { return state_; }
-  const Activity& current() const { return current_; }
+  // The current activity. Its kind and times are kept; its rates are those of its phase, found
+  // again from the state (the job's step, checkpoint or restart rates): the run keeps no copy of
+  // them (begin()).
+  Activity current() const;
+  PhaseKind current_kind() const { return current_.kind; }
+  sim::Time current_start() const { return current_.start; }
+  sim::Time current_end() const { return current_.end; }
   const RunStats& stats() const { return stats_; }
   const RunPolicy& policy() const { return policy_; }
   const TrainingJob& job() const { return job_; }
@@ -113,7 +119,12 @@ private:
   const TrainingJob& job_;
   RunPolicy policy_;
   State state_ = State::idle;
-  Activity current_;
+  // The current activity without its rates (current()).
+  struct Span {
+    PhaseKind kind = PhaseKind::done;
+    sim::Time start;
+    sim::Time end;
+  } current_;
   sim::Time started_;
   std::size_t phase_index_ = 0;   // iteration fidelity: phase within the current step
   std::int64_t block_steps_ = 0;  // steady fidelity: steps in the current block
