@@ -125,6 +125,26 @@ public:
   int inlet_cohorts() const;
   const ThermalNetwork& network() const { return net_; }
 
+  // The racks of one network class reported at the same inlet form a cohort. A class's
+  // cohorts (one, nearly always) are chained from InletWatch::class_cohorts, so a cohort is
+  // found by indexing, not hashing; its racks are linked through InletWatch::racks.
+  // 32 bytes, the ints together (they were split by the double's alignment: 40 bytes), so a
+  // line holds two cohorts for the scan over every cohort at every step. Public, with
+  // scan_quiet(), for the scan's test alone: only the inlet watch keeps cohorts.
+  struct Cohort {
+    int cls = -1;              // the network's class; -1: a free slot
+    int head = -1, count = 0;  // its racks
+    int next_of_class = -1;    // the next cohort of the same class
+    double reported_c = 0;
+    long stamp = -1;  // the call that last reported it
+  };
+  // take_moved_inlets()' scan over the cohorts from slot k: their inlets' maximum into
+  // `hottest`, up to the first live cohort whose inlet is not within tol_k of its reported one
+  // (or not a number); returns its slot, or `slots`. A free slot (cls < 0) is passed over; with
+  // one among `slots`, `inlet` must have a class 0.
+  static std::size_t scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
+                                ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest);
+
 private:
   struct Rack {
     ThermalNetwork::Node inlet, outlet;
@@ -151,18 +171,6 @@ private:
     std::vector<int> group_of_rack;
   };
   const RackGroups& rack_groups() const;  // while net_.aggregated()
-  // The racks of one network class reported at the same inlet form a cohort. A class's
-  // cohorts (one, nearly always) are chained from InletWatch::class_cohorts, so a cohort is
-  // found by indexing, not hashing; its racks are linked through InletWatch::racks.
-  // 32 bytes, the ints together (they were split by the double's alignment: 40 bytes), so a
-  // line holds two cohorts for the scan over every cohort at every step.
-  struct Cohort {
-    int cls = -1;              // the network's class; -1: a free slot
-    int head = -1, count = 0;  // its racks
-    int next_of_class = -1;    // the next cohort of the same class
-    double reported_c = 0;
-    long stamp = -1;  // the call that last reported it
-  };
   struct InletWatch {
     bool valid = false;  // cohorts rebuilt since the network's classes last changed wholesale
     long calls = 0;
@@ -183,11 +191,6 @@ private:
     std::vector<int> moves;          // work
   };
   void rebuild_cohorts(const RackGroups& groups);
-  // take_moved_inlets()' scan over the cohorts from slot k: their inlets' maximum into
-  // `hottest`, up to the first live cohort whose inlet is not within tol_k of its reported one
-  // (or not a number); returns its slot, or `slots`.
-  static std::size_t scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
-                                ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest);
   int find_cohort(int cls, double reported_c) const;  // −1: none
   int cohort_for(int cls, double reported_c);         // found or made
   void chain_cohort(int cohort);                      // into its class's chain

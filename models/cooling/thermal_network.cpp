@@ -811,11 +811,11 @@ void ThermalNetwork::set_group_heat(Node n, int group, int local, double q_w) {
     split(group, local, bits_of(q_w));
 }
 
-// Each group's heat, class id and list links sit in per-group arrays, so in a large network
-// every group of the list is a cache miss in each. The groups are taken in chunks: the lines of
-// a chunk's groups are all asked for first, so that their misses overlap, then the chunk is set;
-// a few groups ahead of the call, a group whose heat leaves its class's has the links of its
-// list neighbours (which the split rewrites) asked for too.
+// Each group's class id and list links sit in per-group arrays, so in a large network every
+// group of the list is a cache miss in each (its heat is kept in its class alone: see heat()). The
+// groups are taken in chunks: the lines of a chunk's groups are all asked for first, so that their
+// misses overlap, then the chunk is set; a few groups ahead of the call, a group whose heat leaves
+// its class's has the links of its list neighbours (which the split rewrites) asked for too.
 void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
                                      std::span<const double> q_w, int first_node, int node_stride,
                                      int local) {
@@ -850,45 +850,34 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
   // set_group_heat() but for its test of aggregated_ (set here, and a split leaves it).
   const auto set = [&](std::uint32_t g) {
     const double q = q_w[g];
-    heat_w_[static_cast<std::size_t>(node(g))] = q;
     const Class& c = b.classes[static_cast<std::size_t>(b.class_of[g])];
     if (bits_of(c.q[static_cast<std::size_t>(local)]) != bits_of(q)) leave(g, q);
   };
-  // A network of fewer groups keeps what this loop reads of them in the caches (heat, class id,
-  // list links, new heat: 11.5 KB for the 10k scenario's 320 racks, 113 KB for the 100k
-  // scenario's 3,136), so its groups are set in order without asking ahead. The groups whose
-  // heat keeps their class's (most of them) are set in a loop of their own with the arrays'
-  // addresses in registers; it stops at a group that leaves its class (a move or a split, calls
-  // after which a split may have added a class record), and the addresses are taken again after.
+  // A network of fewer groups keeps what this loop reads of them in the caches (class id, list
+  // links, new heat: 6.4 KB for the 10k scenario's 320 racks, 63 KB for the 100k scenario's
+  // 3,136), so its groups are set in order without asking ahead. The groups whose
+  // heat keeps their class's (in 30 days of the 100k hall none: each listed rack's changed) are set
+  // in a loop of their own with the arrays' addresses in registers; it stops at a group that leaves
+  // its class (a move or a split, calls after which a split may have added a class record), and the
+  // addresses are taken again after.
   if (group_count < ask_ahead_groups) {
-    // Group g's heat at heat[stride·g], its class's heat in place `local` at
-    // class_q[class_of[g]·(the record's size in doubles)]: a multiply or a shift and a load.
-    double* const heat = heat_w_.data() + first_node;
+    // Group g's class's heat in place `local` at class_q[class_of[g]·(the record's size in
+    // doubles)]: a shift and a load.
     const int* const class_of = b.class_of.data();
-    const auto set_in_order = [&](auto stride) {
-      std::size_t i = 0;
-      while (i < n) {
-        const double* const class_q = b.classes.data()->q.data() + local;
-        double q = 0;
-        for (; i < n; ++i) {
-          const std::uint32_t g = groups[i];
-          q = q_w[g];
-          heat[stride * g] = q;
-          const auto c = static_cast<std::size_t>(class_of[g]);
-          if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
-        }
-        if (i == n) break;
-        leave(groups[i], q);
-        ++i;
+    std::size_t i = 0;
+    while (i < n) {
+      const double* const class_q = b.classes.data()->q.data() + local;
+      double q = 0;
+      for (; i < n; ++i) {
+        const std::uint32_t g = groups[i];
+        q = q_w[g];
+        const auto c = static_cast<std::size_t>(class_of[g]);
+        if (bits_of(class_q[c * (sizeof(Class) / sizeof(double))]) != bits_of(q)) break;
       }
-    };
-    // The halls' stride (a rack's inlet and outlet nodes alternate) as a constant: with the
-    // stride a variable, GCC made a second copy of the loop for a stride of 1, and each entry
-    // after a move tested which copy to take and took three addresses from the stack again.
-    if (node_stride == 2)
-      set_in_order(std::integral_constant<std::size_t, 2>{});
-    else
-      set_in_order(static_cast<std::size_t>(node_stride));
+      if (i == n) break;
+      leave(groups[i], q);
+      ++i;
+    }
     return;
   }
   constexpr std::size_t chunk = 64, near = 4;
@@ -897,7 +886,6 @@ void ThermalNetwork::set_groups_heat(std::span<const std::uint32_t> groups,
     for (std::size_t i = start; i < end; ++i) {
       const std::uint32_t g = groups[i];
       if (g >= group_count) continue;
-      __builtin_prefetch(heat_w_.data() + node(g), 1);
       __builtin_prefetch(b.class_of.data() + g);
       __builtin_prefetch(b.members.link.data() + g);
       __builtin_prefetch(q_w.data() + g);
@@ -988,6 +976,7 @@ void ThermalNetwork::drop_classes() {
   for (std::size_t i = 0; i < b.nodes.size(); ++i) {
     const auto node = static_cast<std::size_t>(b.nodes[i]);
     temp_c_[node] = temperature(Node{static_cast<int>(node)});
+    heat_w_[node] = heat(Node{static_cast<int>(node)});
   }
   b.classes.clear();
   b.count.clear();
@@ -1519,7 +1508,7 @@ double ThermalNetwork::stored_energy_j() const {
 
 double ThermalNetwork::total_heat_w() const {
   double q = 0;
-  for (double h : heat_w_) q += h;
+  for (int i = 0; i < node_count(); ++i) q += heat(Node{i});
   return q;
 }
 

@@ -186,7 +186,21 @@ public:
   // the network (a cache miss each in a large hall).
   void set_groups_heat(std::span<const std::uint32_t> groups, std::span<const double> q_w,
                        int first_node, int node_stride, int local);
-  double heat(Node n) const { return heat_w_[n.index]; }
+  // While groups are solved by class, a group node's heat, like its temperature, is read from
+  // its class (the class's heat is the last heat set for each of its members: a set that
+  // differs moves the group to a class with the new heat), and heat_w_ holds it again when the
+  // classes are dropped: set_groups_heat() then writes no per-node array (a cache miss per
+  // changed rack in a large hall).
+  double heat(Node n) const {
+    if (aggregated_) {
+      const Blocks& b = *blocks_;
+      const int g = b.group_of[static_cast<std::size_t>(n.index)];
+      if (g >= 0)
+        return b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])]
+            .q[static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(n.index)])];
+    }
+    return heat_w_[n.index];
+  }
   void set_temperature(Node n, double temp_c);
   double temperature(Node n) const {
     if (aggregated_) {

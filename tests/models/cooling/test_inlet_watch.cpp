@@ -196,3 +196,63 @@ TEST_CASE("moved inlets by class in a hall large enough to ask ahead for the mov
   CHECK(reported > 1000);
   CHECK(partial_steps > 5);
 }
+
+TEST_CASE("the scan over cohort slots passes free slots and stops at the first live one moved") {
+  // Racks at three powers: three classes at three inlets after a step, rack 0's the hottest.
+  DataHallDesign d;
+  d.racks = 6;
+  DataHall hall(d);
+  for (int i = 0; i < 6; ++i) hall.set_rack_power(i, 25e3 - 10e3 * (i % 3));
+  hall.step(60);
+  const ThermalNetwork& net = hall.network();
+  REQUIRE(net.aggregated());
+  // Rack i's class and the place of its inlet in its group (rack i's nodes are 2i and 2i + 1).
+  const auto class_of = [&](int rack) {
+    return net.class_of_group(net.group_of(ThermalNetwork::Node{2 * rack + 1}));
+  };
+  int local = -1;
+  for (int l = 0; l < 2; ++l)
+    if (std::bit_cast<std::uint64_t>(net.class_temperature(class_of(0), l)) ==
+        std::bit_cast<std::uint64_t>(hall.inlet_c(0)))
+      local = l;
+  REQUIRE(local >= 0);
+  const int a = class_of(0), b = class_of(1), c = class_of(2);
+  REQUIRE(a != b);
+  REQUIRE(b != c);
+  REQUIRE(a != c);
+  const ThermalNetwork::ClassColumn inlet = net.class_temperatures(local);
+  const auto cohort = [&](int cls, double reported_c) {
+    DataHall::Cohort h;
+    h.cls = cls;
+    h.reported_c = reported_c;
+    return h;
+  };
+  // A free slot's reported inlet far from any class's: taken as live, it would stop the scan.
+  const DataHall::Cohort free = cohort(-1, 1e9);
+  const double ta = inlet[a], tb = inlet[b], tc = inlet[c];
+  const double hottest_abc = std::max(std::max(ta, tb), tc);
+  // Free slots in either lane of a pair, a cohort within tol (0.1 K off), one moved (1 K off) in
+  // the second lane of the fourth pair, and a ninth slot left for the scan one by one.
+  const std::vector<DataHall::Cohort> slots = {free,          cohort(a, ta),       free,
+                                               cohort(b, tb), cohort(c, tc + 0.1), free,
+                                               cohort(a, ta), cohort(b, tb + 1),   cohort(c, tc)};
+  double hottest = -1e300;
+  CHECK(DataHall::scan_quiet(slots.data(), 0, slots.size(), inlet, tolerance_k, hottest) == 7);
+  // Every live slot up to the stop was read (a, b and c): their maximum, bit for bit.
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hottest_abc));
+  CHECK(DataHall::scan_quiet(slots.data(), 8, slots.size(), inlet, tolerance_k, hottest) == 9);
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hottest_abc));
+  // Only free slots and a quiet one, of the coolest class: the scan runs to the end, its
+  // maximum that class's inlet alone (a free slot is read as class 0, here hotter).
+  REQUIRE(tc < tb);
+  REQUIRE(tc < inlet[0]);
+  const std::vector<DataHall::Cohort> quiet = {free, free, cohort(c, tc), free, free, free};
+  hottest = -1e300;
+  CHECK(DataHall::scan_quiet(quiet.data(), 0, quiet.size(), inlet, tolerance_k, hottest) == 6);
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(tc));
+  // A moved cohort beside a free slot, in either lane.
+  const std::vector<DataHall::Cohort> second = {free, cohort(c, tc - 1)};
+  CHECK(DataHall::scan_quiet(second.data(), 0, 2, inlet, tolerance_k, hottest) == 1);
+  const std::vector<DataHall::Cohort> first = {cohort(c, tc - 1), free};
+  CHECK(DataHall::scan_quiet(first.data(), 0, 2, inlet, tolerance_k, hottest) == 0);
+}

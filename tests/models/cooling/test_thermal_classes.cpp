@@ -415,12 +415,42 @@ TEST_CASE("a list of racks is refused whole when one rack is past the hall or th
     CHECK(hall.network().heat({2 + 2 * i}) == (i == 0 || i == 5 ? 7000.0 : 0.0));
 }
 
+TEST_CASE("heat set as a list is read through the classes, and kept when they are dropped") {
+  // With classes, set_groups_heat (DataHall::set_rack_powers) writes a rack's heat into its
+  // class alone: heat() and total_heat_w() read it from there, and dropping the classes (the
+  // general solver taking over) writes it back to the nodes, which that solver reads.
+  DataHall hall(five_positions(20));
+  hall.step(60);  // the classes built
+  REQUIRE(hall.network().aggregated());
+  std::vector<double> power_w(20, 0.0);
+  power_w[3] = 1000.5;
+  power_w[7] = 2000.25;
+  power_w[12] = 30000;
+  hall.set_rack_powers(std::vector<std::uint32_t>{3, 7, 12}, power_w);
+  for (const bool classes : {true, false}) {
+    CAPTURE(classes);
+    CHECK(hall.network().aggregated() == classes);
+    for (int i = 0; i < 20; ++i) {
+      CAPTURE(i);
+      CHECK(same_bits(hall.network().heat({2 + 2 * i}), power_w[static_cast<std::size_t>(i)]));
+      CHECK(hall.network().heat({1 + 2 * i}) == 0.0);  // inlets: no heat
+    }
+    CHECK(hall.network().total_heat_w() == 33000.75);  // 1000.5 + 2000.25 + 30000, exact
+    network(hall).use_general_solver(true);
+    hall.step(60);  // the classes dropped
+  }
+  // The general solver stepped from the heat written back: the racks given power are warmer.
+  CHECK(hall.outlet_c(12) > hall.outlet_c(7));
+  CHECK(hall.outlet_c(7) > hall.outlet_c(0));
+}
+
 TEST_CASE("groups set as a list at a node stride other than the halls' 2, as one by one") {
-  // set_groups_heat has a loop for the halls' stride (2: a rack's two nodes) and one for any
-  // other stride. At strides 1 and 3 (group g's heat at node 2 + stride·g, whatever node that
-  // is, within the hall) the list makes the same calls as set_group_heat group by group: the
-  // same heats, the same class for every group, the same moves. Two powers a round,
-  // so groups of one class often leave it in turn for the same heat (the last split's key).
+  // set_groups_heat takes group g's node as 2 + stride·g (the halls' stride is 2: a rack's two
+  // nodes). At strides 1 and 3 (whatever node that is, within the hall; with classes the heat
+  // goes to group g's place `local`, in its class) the list makes the same calls as
+  // set_group_heat group by group: the same heats, the same class for every group, the same
+  // moves. Two powers a round, so groups of one class often leave it in turn for the same heat
+  // (the last split's key).
   const int racks = 200;
   for (const int stride : {1, 3}) {
     for (const int local : {0, 1}) {
@@ -458,8 +488,10 @@ TEST_CASE("groups set as a list at a node stride other than the halls' 2, as one
           CAPTURE(node);
           REQUIRE(same_bits(a.heat({node}), b.heat({node})));
         }
+        // Group g's node in place `local` (rack g's inlet 1 + 2g, outlet 2 + 2g) has the heat
+        // set for g: while the groups are solved by class, a node's heat is its class's.
         for (const std::uint32_t g : groups)
-          REQUIRE(same_bits(b.heat({2 + stride * static_cast<int>(g)}), q[g]));
+          REQUIRE(same_bits(b.heat({1 + 2 * static_cast<int>(g) + local}), q[g]));
         for (DataHall* h : {&one_by_one, &as_list}) h->step(60);
         REQUIRE(same_racks(one_by_one, as_list, racks));
       }
