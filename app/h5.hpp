@@ -26,7 +26,6 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -128,14 +127,8 @@ void attach(hid_t dataset, const std::vector<const Dimension*>& dims);
 // Value-initializing an element of Bytes (resize(n), Bytes(n)) leaves its byte as it was: a
 // chunk buffer is written whole before anything reads it, and zero-filling it first (2 % of a
 // 10k-GPU year, memset) only costs; ask for zeros with Bytes(n, 0) or resize(n, 0).
-//
-// The memory starts on a cache line (64 bytes): a matrix row's 512 bytes in a chunk (128
-// float32 columns) then fill 8 lines, not 9 (malloc's 16-byte alignment), and every row of a
-// chunk is written a sample later, when the line a row shared with the one before is out of
-// cache again (a write miss more per chunk and row).
 template <class T>
 struct DefaultInitAllocator : std::allocator<T> {
-  static constexpr std::align_val_t line{64};
   template <class U>
   struct rebind {
     using other = DefaultInitAllocator<U>;
@@ -143,8 +136,6 @@ struct DefaultInitAllocator : std::allocator<T> {
   DefaultInitAllocator() = default;
   template <class U>
   DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), line)); }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), line); }
   template <class U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;

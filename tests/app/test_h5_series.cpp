@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
-#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -543,20 +542,6 @@ TEST_CASE("a recent chunk is reused only by a series of the same deflater and le
   CHECK(recent.find(*raw, 4, with_isal(lib)) == nullptr);
   CHECK(recent.find(*raw, 4, {h5::Precision::float32, false, 5}) == nullptr);
   CHECK(recent.find(*raw, 4, {h5::Precision::float32, true, 4}) == nullptr);
-}
-
-TEST_CASE("a chunk buffer starts on a cache line, its bytes kept as they were") {
-  // h5::Bytes' allocator: a row of a chunk (512 bytes at 128 float32 columns) fills whole lines.
-  std::vector<h5::Bytes> held;  // all alive at once: each a block of its own
-  for (const std::size_t n : {1, 3, 17, 100, 512, 4000, 65536, 131072, 131072, 131072}) {
-    held.emplace_back(n);
-    CAPTURE(n);
-    CHECK(reinterpret_cast<std::uintptr_t>(held.back().data()) % 64 == 0);
-  }
-  h5::Bytes grown(5, 7);
-  grown.resize(70000);  // moved to a larger block: its first bytes copied, aligned too
-  CHECK(reinterpret_cast<std::uintptr_t>(grown.data()) % 64 == 0);
-  CHECK(grown[4] == 7);
 }
 
 TEST_CASE("the shuffle filter's bytes: byte k of every value, then byte k + 1") {
