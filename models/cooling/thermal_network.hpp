@@ -191,27 +191,9 @@ public:
   // differs moves the group to a class with the new heat), and heat_w_ holds it again when the
   // classes are dropped: set_groups_heat() then writes no per-node array (a cache miss per
   // changed rack in a large hall).
-  double heat(Node n) const {
-    if (aggregated_) {
-      const Blocks& b = *blocks_;
-      const int g = b.group_of[static_cast<std::size_t>(n.index)];
-      if (g >= 0)
-        return b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])]
-            .q[static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(n.index)])];
-    }
-    return heat_w_[n.index];
-  }
+  double heat(Node n) const { return node_value(n, &Class::q, heat_w_); }
   void set_temperature(Node n, double temp_c);
-  double temperature(Node n) const {
-    if (aggregated_) {
-      const Blocks& b = *blocks_;
-      const int g = b.group_of[static_cast<std::size_t>(n.index)];
-      if (g >= 0)
-        return b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])]
-            .t[static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(n.index)])];
-    }
-    return temp_c_[n.index];
-  }
+  double temperature(Node n) const { return node_value(n, &Class::t, temp_c_); }
   double capacitance(Node n) const { return capacitance_[n.index]; }
 
   // One implicit-Euler step of `dt_s` seconds.
@@ -379,6 +361,19 @@ private:
     const Type* type_at = nullptr;
   };
   static_assert(sizeof(Class) == 128 && offsetof(Class, q) + 2 * sizeof(double) == 64);
+  // A node's entry of a class array (Class::t or Class::q) while its group is solved by class,
+  // else its entry of the per-node array `flat` (temperature(), heat()).
+  double node_value(Node n, std::array<double, max_group> Class::*by_class,
+                    const std::vector<double>& flat) const {
+    if (aggregated_) {
+      const Blocks& b = *blocks_;
+      const int g = b.group_of[static_cast<std::size_t>(n.index)];
+      if (g >= 0)
+        return (b.classes[static_cast<std::size_t>(b.class_of[static_cast<std::size_t>(g)])].*
+                by_class)[static_cast<std::size_t>(b.local_of[static_cast<std::size_t>(n.index)])];
+    }
+    return flat[static_cast<std::size_t>(n.index)];
+  }
   // Block elimination of small node groups around a few hubs (see the header comment). The
   // structure (hubs, groups, where each matrix entry goes) depends only on the sparsity pattern
   // and is found once per pattern; a re-factorization after a link value changed re-reads the

@@ -29,6 +29,25 @@ std::string file_bytes(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+using Counts = std::pair<std::size_t, std::size_t>;
+
+// Writes `dir`/plain.h5, reuse.h5 and worker.h5 with `write(path, reuse, worker)`: reuse off,
+// on, and on with a chunk worker. Checks the counts each write returns against `plain`, `reuse`
+// and `worker`, and that the three files are the same bytes (reusing an encoding changes none).
+template <class Write>
+void check_three_ways(const fs::path& dir, Write write, Counts plain, Counts reuse, Counts worker) {
+  CHECK(write(dir / "plain.h5", false, nullptr) == plain);
+  CHECK(write(dir / "reuse.h5", true, nullptr) == reuse);
+  {
+    h5::ChunkWorker chunk_worker;
+    CHECK(write(dir / "worker.h5", true, &chunk_worker) == worker);
+  }
+  const std::string bytes = file_bytes(dir / "plain.h5");
+  CHECK(bytes.size() > 1000);
+  CHECK(file_bytes(dir / "reuse.h5") == bytes);
+  CHECK(file_bytes(dir / "worker.h5") == bytes);
+}
+
 // Row r, column c of the test matrix: values that float32 does not hold exactly.
 double value(std::size_t r, std::size_t c) {
   return 1000.0 / 3.0 + 0.1 * r + c / 7.0;
@@ -400,19 +419,7 @@ TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, 
   // Reused: chunk 1 (as chunk 0) and chunk 3 (as chunk 2); not 2 (one value differs in its last
   // bit), 4 (as chunk 0, not as 3) or any of the all-different matrix. With a worker, chunk 4 too:
   // chunk 0 is among the worker's recent chunks (h5::RecentChunks).
-  CHECK(write_repeating(dir / "plain.h5", false, nullptr) ==
-        std::pair<std::size_t, std::size_t>{0, 0});
-  CHECK(write_repeating(dir / "reuse.h5", true, nullptr) ==
-        std::pair<std::size_t, std::size_t>{2, 0});
-  {
-    h5::ChunkWorker worker;
-    CHECK(write_repeating(dir / "worker.h5", true, &worker) ==
-          std::pair<std::size_t, std::size_t>{3, 0});
-  }
-  const std::string plain = file_bytes(dir / "plain.h5");
-  CHECK(plain.size() > 1000);
-  CHECK(file_bytes(dir / "reuse.h5") == plain);
-  CHECK(file_bytes(dir / "worker.h5") == plain);
+  check_three_ways(dir, write_repeating, {0, 0}, {2, 0}, {3, 0});
   // Read back by HDF5 (its deflate filter): the values written, bit for bit, as float32.
   h5::Handle file = h5::open_file_readonly((dir / "reuse.h5").string());
   const std::vector<double> v = repeating_rows();
@@ -468,19 +475,11 @@ TEST_CASE("a chunk equal to the one to its left, row by row, takes its encoding 
   const auto dir = test::temp_dir("h5-left");
   for (const h5::Precision p : {h5::Precision::float32, h5::Precision::float64}) {
     CAPTURE(static_cast<int>(p));
-    CHECK(write_side_by_side(dir / "plain.h5", p, false, nullptr) ==
-          std::pair<std::size_t, std::size_t>{0, 0});
-    CHECK(write_side_by_side(dir / "reuse.h5", p, true, nullptr) ==
-          std::pair<std::size_t, std::size_t>{7, 3});
-    {
-      h5::ChunkWorker worker;
-      CHECK(write_side_by_side(dir / "worker.h5", p, true, &worker) ==
-            std::pair<std::size_t, std::size_t>{7, 3});
-    }
-    const std::string plain = file_bytes(dir / "plain.h5");
-    CHECK(plain.size() > 1000);
-    CHECK(file_bytes(dir / "reuse.h5") == plain);
-    CHECK(file_bytes(dir / "worker.h5") == plain);
+    check_three_ways(dir,
+                     [p](const fs::path& path, bool reuse, h5::ChunkWorker* worker) {
+                       return write_side_by_side(path, p, reuse, worker);
+                     },
+                     {0, 0}, {7, 3}, {7, 3});
     h5::Handle file = h5::open_file_readonly((dir / "reuse.h5").string());
     const std::vector<double> back = h5::read_doubles(file.get(), "m");
     REQUIRE(back.size() == 38 * 14);
