@@ -1411,6 +1411,7 @@ void ThermalNetwork::solve_blocks() {
   // With one hub its x in a register: the stores to the classes' t may alias b.xh for the
   // compiler, which loaded it again for each node.
   const double xh0 = h > 0 ? xh[0] : 0.0;
+  const double rest_k = rest_k_;
   std::uint64_t* const keys = b.state_key.data();
   // The classes listed for the next step end at `listed_end`; of them, `b.rested` were listed
   // with t unmoved (no y solved), so the x loop's solves are the count less those (the loop's
@@ -1432,17 +1433,24 @@ void ThermalNetwork::solve_blocks() {
     }
     const Type& t = *c.type_at;
     const int m = fixed_m > 0 ? fixed_m : t.size, hs = fixed_h > 0 ? fixed_h : h;
+    // The class moves when a node's x has other bits than its t and differs from it by the
+    // rest tolerance or more (a NaN's or an infinity's difference is no number below it);
+    // otherwise it keeps its t, y and terms (see "rests" in the header).
     bool moved = false, zero = false;
+    std::array<double, max_group> xs;
     for (int l = 0; l < m; ++l) {
       double x = c.y[static_cast<std::size_t>(l)];
       zero = zero || x == 0;
       for (int k = 0; k < hs; ++k)
         x -= t.g[static_cast<std::size_t>(l * max_hubs + k)] *
              (fixed_h == 1 ? xh0 : xh[static_cast<std::size_t>(k)]);
-      moved = moved || bits_of(x) != bits_of(c.t[static_cast<std::size_t>(l)]);
-      c.t[static_cast<std::size_t>(l)] = x;
+      const double was = c.t[static_cast<std::size_t>(l)];
+      moved = moved || (bits_of(x) != bits_of(was) && !(std::fabs(x - was) < rest_k));
+      xs[static_cast<std::size_t>(l)] = x;
     }
     if (moved) {
+      for (int l = 0; l < m; ++l)
+        c.t[static_cast<std::size_t>(l)] = xs[static_cast<std::size_t>(l)];
       // Its new key (merge_rekeyed() finds the class in `work`), y and terms, from the new t.
       keys[static_cast<std::size_t>(id)] = state_hash(c, m);
       solve_y(c, t, m);
