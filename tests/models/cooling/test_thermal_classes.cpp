@@ -115,10 +115,10 @@ TEST_CASE("aggregated block solve gives SparseLU's temperatures while racks chan
 TEST_CASE("classes at rest stay within their bound of SparseLU's temperatures, with fewer solves") {
   // A class whose step would move each temperature by less than the tolerance τ keeps them.
   // One whose distance to its fixed point shrinks by a factor ρ a step then rests at most
-  // τ·ρ/(1 − ρ) from it: 2.7τ for ρ = 0.73. The worst rack here comes out 2.66τ from SparseLU's
-  // temperatures (1e-6 K: 2.66 µK), and the bound checked is 5τ (ρ up to 0.83). Without the
-  // tolerance (τ = 0) the same hall solves more classes: the room air's last bits move at every
-  // step, and the racks coupled to it follow them.
+  // τ·ρ/(1 − ρ) from it (τ for ρ = 0.5), and the room air, which sums the racks' heat, moves
+  // with the classes at rest. The worst rack here comes out 2.66τ from SparseLU's temperatures
+  // (1e-6 K: 2.66 µK); the bound checked is 5τ. Without the tolerance (τ = 0) the same hall
+  // solves more classes: each goes on until its last bit settles.
   const int racks = 200;
   const DataHallDesign d = five_positions(racks);
   long solves[2] = {};
