@@ -139,6 +139,19 @@ TEST_CASE("classes at rest stay within their bound of SparseLU's temperatures, w
   CHECK(solves[1] < solves[0]);
   MESSAGE("solves " << solves[0] << " -> " << solves[1] << ", worst " << worst[0] << " -> "
                     << worst[1] << " K");
+  // With τ = 0 a class rests at its fixed point's bits alone, and then is not solved again.
+  for (const double tau : {0.0, ThermalNetwork::default_rest_tolerance_k}) {
+    CAPTURE(tau);
+    DataHall hall(d);
+    network(hall).set_rest_tolerance(tau);
+    for (int i = 0; i < racks; ++i) hall.set_rack_power(i, rack_power_w(i, 10));
+    int last_solves = -1;
+    for (int k = 0; k < 400; ++k) {
+      hall.step(60);
+      last_solves = hall.network().classes_solved();
+    }
+    CHECK(last_solves == 0);
+  }
   ThermalNetwork n;
   CHECK_THROWS_AS(n.set_rest_tolerance(-1e-6), std::invalid_argument);
   CHECK_THROWS_AS(n.set_rest_tolerance(std::nan("")), std::invalid_argument);
