@@ -1009,17 +1009,11 @@ int ThermalNetwork::group_classes() const {
 // After a merge the live classes' states are pairwise distinct, and a class's state changes
 // only where its hash is set again (a solve that moved t, or a class made by a split). So two
 // classes can have become equal only if one of them was rekeyed since: the step looks each
-// rekeyed class up in the table kept from the last merge, and when none finds an equal live
-// class there is nothing to merge (the pass over every class would have merged nothing). When
-// one does, or the table is not valid or is full, every class goes through the pass, in id
-// order: the same merges in the same order.
-//
-// At 100k GPUs nearly every pass follows a lookup that found an equal class (248,054 in the
-// year; 274 follow a full table). Merging the classes the lookup finds in one state there, in
-// the pass's order, was tried: in 30 days of the 100k hall it looked up every rekeyed class
-// (2.8 M lookups; 1.8 M with the stop at the first find) in a table rebuilt less often (3.3 M
-// probes; 0.44 M), and cost 18 M instructions more than the passes it saved. The pass keeps the
-// table sparse.
+// rekeyed class up in the table kept from the last merge, which finds every set of live classes
+// in one state, and merges them in the order the pass over every class would (merge_found()).
+// When the table is not valid or is full, every class goes through the pass, in id order, and
+// the table is built anew. Before, a step where some classes merged went through the pass: at
+// 100k GPUs half the steps of the year (248,054), ~6,000 instructions each.
 void ThermalNetwork::merge_classes() {
   Blocks& b = *blocks_;
   if (!incremental_ || !merge_rekeyed()) merge_all();
@@ -1041,8 +1035,26 @@ bool ThermalNetwork::merge_rekeyed() {
   const std::uint64_t* const keys = b.state_key.data();
   std::size_t entries = b.index_entries;
   const std::size_t half = size / 2;  // a power of two, 64 or more
-  // Live class x into the table; false when another live class in its state is there, or the
-  // table is full.
+  if (b.merge_root.size() < slots) b.merge_root.resize(slots, -1);
+  int* const root = b.merge_root.data();
+  // The class standing for x's set of classes in one state (union-find, the path halved).
+  const auto find = [root](int x) {
+    while (root[x] != x) x = root[x] = root[root[x]];
+    return x;
+  };
+  // x and o in one state: their sets joined. A class joins a set at most once, when it is
+  // first met, so `b.merging` lists each class of a set once.
+  const auto join = [&](int x, int o) {
+    for (const int c : {x, o})
+      if (root[c] < 0) {
+        root[c] = c;
+        b.merging.push_back(c);
+      }
+    const int rx = find(x), ro = find(o);
+    if (rx != ro) root[rx] = ro;
+  };
+  // Live class x into the table, joined with every other live class in its state found on its
+  // probe path; false when the table is full.
   const auto look_up_live = [&](int x) {
     const auto id = static_cast<std::size_t>(x);
     if (entries >= half) return false;  // full (2·(entries + 1) > size): built anew
@@ -1055,7 +1067,7 @@ bool ThermalNetwork::merge_rekeyed() {
       if (o == id)
         present = true;
       else if (count[o] > 0 && same_state(b.classes[o], b.classes[id]))
-        return false;  // these two merge
+        join(x, static_cast<int>(o));
     }
     if (!present) {
       table[slot] = tag | static_cast<std::uint32_t>(x);
@@ -1063,21 +1075,56 @@ bool ThermalNetwork::merge_rekeyed() {
     }
     return true;
   };
-  bool none = true;  // no two live classes in one state
+  bool fits = true;
   for (const int x : b.rekeyed) {
     const auto id = static_cast<std::size_t>(x);
-    if (id < slots && count[id] != 0 && !(none = look_up_live(x))) break;
+    if (id < slots && count[id] != 0 && !(fits = look_up_live(x))) break;
   }
   // The classes the step's solve moved are in work[0, relisted), with those it listed for not
   // being at their fixed point yet (their keys unchanged: each is in the table already). Each
   // is live: the x loop lists only live classes, and nothing between the solve and this merge
   // moves a group (step() calls the two in turn).
   const int* const work = b.work.data();
-  const std::size_t listed = none ? b.relisted : 0;
+  const std::size_t listed = fits ? b.relisted : 0;
   for (std::size_t i = 0; i < listed; ++i)
-    if (!(none = look_up_live(work[i]))) break;
+    if (!(fits = look_up_live(work[i]))) break;
   b.index_entries = entries;
-  return none;
+  // Which live classes share a state is known (see below): merged here as the pass over every
+  // class would merge them, or there by it, the table being full.
+  if (fits && !b.merging.empty()) merge_found();
+  for (const int c : b.merging) root[c] = -1;
+  b.merging.clear();
+  return fits;
+}
+
+// The sets of live classes in one state that merge_rekeyed() found, merged as merge_all() would
+// merge them. Before the step the live classes' states were pairwise distinct, and only the
+// rekeyed ones can have changed, so each class that shares its state with another is in a set:
+// it was looked up, or another class of its state found it on the probe path (a class of the
+// set looked up later finds the ones looked up before, which the table holds by then). The pass
+// over every class, in id order, merges each class into the class kept for its state so far,
+// the lowest id of the set at first. So do these merges, in the same order: the classes of the
+// sets in ascending id, the lowest of each set kept, each later one merged with the set's kept
+// class. Merges in different sets touch different classes; only the order of their appends
+// (the moves, pending and emptied lists) depends on the order kept here.
+void ThermalNetwork::merge_found() {
+  Blocks& b = *blocks_;
+  ++b.found_merges;
+  int* const root = b.merge_root.data();
+  if (b.merge_kept.size() < b.merge_root.size()) b.merge_kept.resize(b.merge_root.size(), -1);
+  int* const kept = b.merge_kept.data();  // per set, by its root: the class kept so far
+  std::sort(b.merging.begin(), b.merging.end());
+  for (const int c : b.merging) {
+    int r = c;
+    while (root[r] != r) r = root[r];
+    int& k = kept[r];
+    k = k < 0 ? c : merge_pair(k, c);
+  }
+  for (const int c : b.merging) {
+    int r = c;
+    while (root[r] != r) r = root[r];
+    kept[r] = -1;
+  }
 }
 
 // Classes `other` and `id` in one state: the smaller's members join the larger's (`other` when

@@ -56,10 +56,11 @@
 // (the cached terms, the same numbers as recomputed), and the merge hashes each class's state
 // once per change of state (the hash kept) and looks up only the classes rekeyed since the last
 // merge in a table kept from it (merge_classes()), so a step costs O(classes) additions plus
-// O(classes that moved) solves and table probes, and a pass over every class at the steps
-// where some classes merge. With G = 0 and a finite x_h, y − 0·x_h = y for every
-// y ≠ 0; a class with a zero in y_c is solved every step. `set_incremental(false)` solves every
-// class every step (the tests compare both, bit for bit).
+// O(classes that moved) solves and table probes; the classes it finds in one state merge as a
+// pass over every class would merge them, and such a pass is made only when the table is built
+// anew. With G = 0 and a finite x_h, y − 0·x_h = y for every y ≠ 0; a class with a zero in y_c
+// is solved every step. `set_incremental(false)` solves every class every step (the tests
+// compare both, bit for bit).
 //
 // A class also rests before its fixed point's last bits: when its step would move each of its
 // temperatures by less than the rest tolerance τ (1e-6 K by default, set_rest_tolerance()), it
@@ -249,6 +250,9 @@ public:
   // Merges (one per step) that went through every class; the others looked up only the classes
   // rekeyed since the last merge (see merge_classes()). Without the skip every merge does.
   long full_merges() const { return blocks_ ? blocks_->full_merges : 0; }
+  // Merges that looked up only the rekeyed classes and found some of them in one state with
+  // another class, which they merged (merge_found()); 0 without the skip.
+  long found_merges() const { return blocks_ ? blocks_->found_merges : 0; }
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
@@ -473,7 +477,12 @@ private:
     std::uint32_t table_build = 0;
     bool index_valid = false;
     std::size_t index_entries = 0;
-    long full_merges = 0;  // merge_all() calls (tests)
+    long full_merges = 0;   // merge_all() calls (tests)
+    long found_merges = 0;  // merge_found() calls (tests)
+    // merge_rekeyed()'s work: per class slot, a class's link towards the class standing for
+    // its set of classes in one state (−1: in none), and the class kept so far by each set's
+    // standing class (−1 but while merge_found() runs); the classes with a link, once each.
+    std::vector<int> merge_root, merge_kept, merging;
     // Classes emptied since the last free_slots(): without one, the free slots left are those
     // listed (new_class() takes the lowest first, so the rest stay in order) and the last slot
     // is taken; with some, the list is the listed slots and the emptied ones, merged. An
@@ -528,7 +537,8 @@ private:
   }
   void split(int group, int what, std::uint64_t bits);  // moves a group that changed
   void merge_classes();
-  bool merge_rekeyed();  // merge_classes() when no classes merge; false: some might
+  bool merge_rekeyed();  // merge_classes() by the rekeyed classes; false: the table is full
+  void merge_found();    // for merge_rekeyed(): the classes found in one state, merged
   void merge_all();      // merge_classes() over every class, the table built anew
   void free_slots();     // after a merge: trailing empty slots dropped, free_classes rebuilt
   // For merge_all(): two classes in one state made one; returns the class kept.
