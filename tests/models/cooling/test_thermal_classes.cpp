@@ -311,7 +311,7 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
 // so one step holds several sets of classes in one state: a new class with the idle class,
 // two one-rack classes alone (a tie: the lower id is kept), and classes of one, two and one
 // racks (the two-rack one kept).
-TEST_CASE("classes found in one state merge as the pass over every class merges them") {
+TEST_CASE("classes found in one state merge by the rekeyed lookup itself, not by a full pass") {
   const int racks = 300;
   DataHallDesign d;
   d.racks = racks;
