@@ -389,10 +389,11 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     if (c.next_of_class < 0 && !moved(t, c.reported_c)) return;
     test_cohorts(cls, t, tol_k, out);
   };
-  const auto test_unmarked = [&](int cls) {
-    if (static_cast<std::size_t>(cls) >= class_slots || class_mark[cls] == calls) return;
-    class_mark[cls] = calls;
-    test_class(cls);
+  // A class tested twice is reported once: its cohorts left after the first test are within
+  // tol of its inlet, or were reported at it in this call (the stamp; a NaN). So the step's list
+  // and the last call's NaNs are taken as they are, with no mark against the moved racks'.
+  const auto test_listed = [&](int cls) {
+    if (static_cast<std::size_t>(cls) < class_slots) test_class(cls);
   };
   // The cohorts reported at a NaN by the last call, whose classes are tested again below.
   std::swap(w.nan_classes, w.nan_last);
@@ -404,8 +405,8 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     // The step's listed classes (with no step since the last call, none: the classes it listed
     // were tested then). An id of a class freed since may be past the slots.
     if (steps == 1)
-      for (const int cls : net_.classes_stepped()) test_unmarked(cls);
-    for (const int cls : w.nan_last) test_unmarked(cls);
+      for (const int cls : net_.classes_stepped()) test_listed(cls);
+    for (const int cls : w.nan_last) test_listed(cls);
   }
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
   // With other groups than the racks' (the room in a group), some classes have no cohort: the
