@@ -5,9 +5,6 @@
 #include <cmath>
 #include <stdexcept>
 #include <type_traits>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "models/cooling/properties.hpp"
 
@@ -234,6 +231,14 @@ double DataHall::max_inlet_c() const {
 // numbers, as one per rack. The network records which groups changed class (a split between
 // steps, a merge at a step); those racks move to the cohort of their new class at the same
 // reported inlet before the test.
+//
+// Only the cohorts of some classes are tested. A class's inlet changes at a step that lists it
+// (ThermalNetwork::classes_stepped()), or with a new class made by a split (its racks moved to
+// it); a cohort's class and reported inlet change only when racks move between cohorts (into
+// the cohorts of the classes the moved racks are in now) or when this call reports it. So a
+// cohort of a class neither listed by the step nor holding a moved rack has the inlet and the
+// reported inlet the last call left, and the test it passed then it passes now. The same
+// cohorts are reported as by a test of every cohort, in another order (the racks are sorted).
 double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   InletWatch& w = watch_;
   const std::size_t first = out.size();
@@ -241,12 +246,32 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     return !(std::fabs(now_c - reported_c) <= tol_k);
   };
   ++w.calls;
+  const long steps = w.steps;
+  w.steps = 0;
   w.moves.clear();
   const RackGroups* groups = net_.aggregated() ? &rack_groups() : nullptr;
+  // Every class with cohorts tested (cohorts built anew, more than one step since the last call,
+  // or another tolerance), or those marked: the classes of the moved racks here, the step's listed
+  // ones below.
+  bool every = steps > 1 || std::bit_cast<std::uint64_t>(tol_k) != w.tol_bits;
+  w.tol_bits = std::bit_cast<std::uint64_t>(tol_k);
+  const auto class_slots = static_cast<std::size_t>(net_.class_slots());
+  if (w.class_mark.size() < class_slots) w.class_mark.resize(class_slots, -1);
+  if (w.to_test.size() < class_slots) w.to_test.resize(class_slots);
+  long* const class_mark = w.class_mark.data();
+  int* const to_test = w.to_test.data();
+  const long calls = w.calls;
+  std::size_t marked = 0;
+  const auto mark = [&](int cls) {
+    if (class_mark[cls] == calls) return;
+    class_mark[cls] = calls;
+    to_test[marked++] = cls;
+  };
   if (!groups || !groups->by_class) {
     w.valid = false;
   } else if (!w.valid || !net_.take_class_moves(w.moves)) {
     rebuild_cohorts(*groups);
+    every = true;
   } else {
     // The moved groups are scattered over the racks: in chunks, each one's class id, record and
     // links are asked for first, so that the loads overlap instead of waiting one by one; `near`
@@ -296,6 +321,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
                                           : -1;
         if (rack < 0) continue;
         const int cls = net_.class_of_group(g);
+        mark(cls);
         const auto r = static_cast<std::size_t>(rack);
         const int from = rack_state[r].cohort;
         if (w.cohorts[static_cast<std::size_t>(from)].cls == cls) continue;
@@ -315,9 +341,11 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
       move_racks(no{}, yes{});
   }
   // The hottest inlet, as max_inlet_c() takes it: rack by rack here (in its order, as it does
-  // without classes), by cohort below.
-  double hottest = -1e300;
+  // without classes), by class below.
   if (!w.valid) {
+    double hottest = -1e300;
+    w.hot_cls = -1;
+    w.nan_classes.clear();
     for (int i = 0; i < racks(); ++i) {
       const double t = inlet_c(i);
       hottest = std::max(hottest, t);
@@ -328,117 +356,127 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     }
     return hottest;
   }
-  // Reports a cohort's racks at `t`.
-  const auto report = [&](Cohort& c, double t) {
+  // Every class has a chain (a class's racks are all in cohorts of it: the moves are done), and
+  // the tests below add no cohort: the addresses held in registers.
+  if (w.class_cohorts.size() < class_slots) w.class_cohorts.resize(class_slots, -1);
+  const int* const chains = w.class_cohorts.data();
+  const Cohort* const cohorts = w.cohorts.data();
+  const ThermalNetwork::ClassColumn inlet = net_.class_temperatures(groups->inlet_local);
+  // Every live class has racks (no other group) and so a cohort: the classes with cohorts are
+  // the classes max_inlet_c() reads. The maximum of the same numbers is the same in any order
+  // but for the sign of a zero (std::max keeps the first of +0 and −0, and a NaN is passed over
+  // either way): a hottest inlet of 0 °C is read by class. The classes not tested kept their
+  // inlets, none above the last call's hottest: while a class is still at that (it has cohorts
+  // and the same bits), the hottest is the larger of it and the tested classes' inlets.
+  int hot_cls = w.hot_cls;
+  const bool held =
+      groups->racks_only && !every && hot_cls >= 0 &&
+      static_cast<std::size_t>(hot_cls) < class_slots && chains[hot_cls] >= 0 &&
+      std::bit_cast<std::uint64_t>(inlet[hot_cls]) == std::bit_cast<std::uint64_t>(w.hot_c);
+  double hottest = held ? w.hot_c : -1e300;
+  if (!held) hot_cls = -1;
+  // A class's inlet into the hottest, and its cohorts tested: a class of one cohort (nearly
+  // every one) whose inlet is within tol of its reported one here, the others in test_cohorts().
+  const auto test_class = [&](int cls) {
+    const int k = chains[cls];
+    if (k < 0) return;  // no racks (a class marked, emptied by a merge)
+    const double t = inlet[cls];
+    if (hottest < t) {  // std::max(hottest, t)
+      hottest = t;
+      hot_cls = cls;
+    }
+    const Cohort& c = cohorts[k];
+    if (c.next_of_class < 0 && !moved(t, c.reported_c)) return;
+    test_cohorts(cls, t, tol_k, out);
+  };
+  // A class tested twice is reported once: its cohorts left after the first test are within
+  // tol of its inlet, or were reported at it in this call (the stamp; a NaN). So the step's list
+  // and the last call's NaNs are taken as they are, with no mark against the moved racks'.
+  const auto test_listed = [&](int cls) {
+    if (static_cast<std::size_t>(cls) < class_slots) test_class(cls);
+  };
+  // The cohorts reported at a NaN by the last call, whose classes are tested again below.
+  std::swap(w.nan_classes, w.nan_last);
+  w.nan_classes.clear();
+  if (every) {
+    for (std::size_t cls = 0; cls < class_slots; ++cls) test_class(static_cast<int>(cls));
+  } else {
+    for (std::size_t i = 0; i < marked; ++i) test_class(to_test[i]);
+    // The step's listed classes (with no step since the last call, none: the classes it listed
+    // were tested then). An id of a class freed since may be past the slots.
+    if (steps == 1)
+      for (const int cls : net_.classes_stepped()) test_listed(cls);
+    for (const int cls : w.nan_last) test_listed(cls);
+  }
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+  // With other groups than the racks' (the room in a group), some classes have no cohort: the
+  // hottest inlet is read by class.
+  if (!groups->racks_only) {
+    w.hot_cls = -1;
+    return max_inlet_c();
+  }
+  if (!held && !every) {  // every class read
+    for (std::size_t cls = 0; cls < class_slots; ++cls) {
+      if (chains[cls] < 0) continue;
+      const double t = inlet[static_cast<int>(cls)];
+      if (hottest < t) {
+        hottest = t;
+        hot_cls = static_cast<int>(cls);
+      }
+    }
+  }
+  w.hot_c = hottest;
+  w.hot_cls = hot_cls;
+  if (hottest == 0) return max_inlet_c();
+  return hottest;
+}
+
+// The cohorts of class `cls`, at inlet t: each one reported when t moved from its reported
+// inlet, then joined to the class's cohort at t, if there is one. A cohort already reported in
+// this call (merged into here) is reported at t: it moved only when t is not a number, so its
+// stamp is read after the test. The next cohort of the chain is read before each test (a
+// cohort tested may be chained again at the chain's head, or joined to another and freed).
+[[gnu::noinline]] void DataHall::test_cohorts(int cls, double t, double tol_k,
+                                              std::vector<int>& out) {
+  InletWatch& w = watch_;
+  const auto moved = [tol_k](double now_c, double reported_c) {
+    return !(std::fabs(now_c - reported_c) <= tol_k);
+  };
+  // Reports a cohort's racks at `t`; a class whose cohort is reported at a NaN or an infinity
+  // (not within tol of itself) is tested again at the next call.
+  const auto report = [&](Cohort& c) {
     for (int r = c.head; r >= 0; r = w.racks.next(r)) {
       w.rack[static_cast<std::size_t>(r)].reported_c = t;
       out.push_back(r);
     }
     c.stamp = w.calls;
+    if (moved(t, t)) w.nan_classes.push_back(cls);
   };
-  // The scan's addresses and bounds held in registers (the reports below store through memory
-  // the compiler cannot tell apart from them; a report adds no cohort).
-  const ThermalNetwork::ClassColumn inlet = net_.class_temperatures(groups->inlet_local);
-  Cohort* const cohorts = w.cohorts.data();
-  const std::size_t cohort_slots = w.cohorts.size();
-  const long calls = w.calls;
-  const auto scan = [&](std::size_t k) {
-    Cohort& c = cohorts[k];
-    if (c.cls < 0) return;
-    const double t = inlet[c.cls];
-    hottest = std::max(hottest, t);
-    // A cohort already reported in this call (merged into below) is reported at t: it moved
-    // only when t is not a number, so its stamp is read after the test.
-    if (!moved(t, c.reported_c) || c.stamp == calls) return;
-    report(c, t);
-    // Now reported at t: into the class's cohort at t, if there is one.
-    unchain_cohort(static_cast<int>(k));
-    c.reported_c = t;
-    const int into_id = find_cohort(c.cls, t);
-    if (into_id < 0) {
-      chain_cohort(static_cast<int>(k));
-      return;
+  for (int k = w.class_cohorts[static_cast<std::size_t>(cls)]; k >= 0;) {
+    Cohort& c = w.cohorts[static_cast<std::size_t>(k)];
+    const int next = c.next_of_class;
+    if (moved(t, c.reported_c) && c.stamp != w.calls) {
+      report(c);
+      unchain_cohort(k);
+      c.reported_c = t;
+      const int into_id = find_cohort(cls, t);
+      if (into_id < 0) {
+        chain_cohort(k);
+      } else {
+        Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
+        if (into.stamp != w.calls && moved(t, into.reported_c)) report(into);  // t not a number
+        int last = -1;
+        for (int r = c.head; r >= 0; r = w.racks.next(r)) {
+          w.rack[static_cast<std::size_t>(r)].cohort = into_id;
+          last = r;
+        }
+        w.racks.splice_front(into, c, last);
+        c.cls = -1;
+        w.free_cohorts.push_back(k);
+      }
     }
-    Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
-    if (into.stamp != w.calls && moved(t, into.reported_c)) report(into, t);  // t not a number
-    int last = -1;
-    for (int r = c.head; r >= 0; r = w.racks.next(r)) {
-      w.rack[static_cast<std::size_t>(r)].cohort = into_id;
-      last = r;
-    }
-    w.racks.splice_front(into, c, last);
-    c.cls = -1;
-    w.free_cohorts.push_back(static_cast<int>(k));
-  };
-  // Nearly no cohort moves at a call: the scan runs in a function of its own (with no call in
-  // its loop, its values stay in registers) up to the next cohort that did, reported here.
-  for (std::size_t k = 0;
-       (k = scan_quiet(cohorts, k, cohort_slots, inlet, tol_k, hottest)) < cohort_slots; ++k)
-    scan(k);
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
-  // Every live class has racks (no other group) and so a cohort: the cohorts' classes are the
-  // classes max_inlet_c() reads, in another order. The maximum of the same numbers is the same
-  // but for the sign of a zero (std::max keeps the first of +0 and −0): a hottest inlet of 0 °C,
-  // or other groups, are read by class.
-  if (!groups->racks_only || hottest == 0) return max_inlet_c();
-  return hottest;
-}
-
-std::size_t DataHall::scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
-                                 ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest) {
-  double h = hottest;
-  // A cohort's inlet into h; false when it moved (the test of take_moved_inlets()).
-  const auto quiet = [&](const Cohort* c) {
-    if (c->cls < 0) return true;
-    const double t = inlet[c->cls];
-    h = std::max(h, t);
-    return std::fabs(t - c->reported_c) <= tol_k;
-  };
-#if defined(__SSE2__)
-  // Two slots at a time: both inlets, their maxima and both tests in the two lanes of SSE2
-  // registers. Each lane keeps the maximum of its cohorts as std::max does (the first of two
-  // equal values; no NaN); the maximum of the lanes and h is the maximum of them all in any
-  // order (but for the sign of a zero, which take_moved_inlets() reads again). A free slot
-  // takes no branch (a test for one, at about a pair in four, was mispredicted at most of
-  // them: ~1 M of the 100k-GPU hall's 30 days): its class is read as class 0's (which exists,
-  // a hall with cohorts having classes) and its lane's inlet made a NaN, all ones, which
-  // _mm_max_pd passes over (it returns its second operand when either is a NaN) and its test
-  // takes as within tol.
-  __m128d hot = _mm_set1_pd(h);
-  const __m128d tol = _mm_set1_pd(tol_k);
-  const __m128d magnitude = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffff));
-  bool stopped = false;
-  const Cohort* c = cohorts + k;
-  const Cohort* const last = cohorts + (slots > 0 ? slots - 1 : 0);  // c, c + 1 both slots
-  for (; c < last; c += 2) {
-    const int c0 = c[0].cls, c1 = c[1].cls;
-    // The classes sign-extended to 64 bits: a free slot's lane has its upper half all ones,
-    // and with it copied to the lower half the whole lane.
-    const __m128d free =
-        _mm_castsi128_pd(_mm_shuffle_epi32(_mm_set_epi64x(c1, c0), _MM_SHUFFLE(3, 3, 1, 1)));
-    const __m128d t = _mm_or_pd(_mm_setr_pd(inlet[std::max(c0, 0)], inlet[std::max(c1, 0)]), free);
-    // |reported − t| = |t − reported|, the subtraction's operands taken so that t is kept.
-    const __m128d off =
-        _mm_and_pd(_mm_sub_pd(_mm_setr_pd(c[0].reported_c, c[1].reported_c), t), magnitude);
-    hot = _mm_max_pd(t, hot);  // t > hot ? t : hot, lane by lane
-    // bit i: lane i free or within tol
-    const int held = _mm_movemask_pd(_mm_or_pd(_mm_cmple_pd(off, tol), free));
-    if (held != 3) {
-      c += held & 1;  // the first that moved
-      stopped = true;
-      break;
-    }
+    k = next;
   }
-  k = static_cast<std::size_t>(c - cohorts);
-  h = std::max(h, std::max(_mm_cvtsd_f64(hot), _mm_cvtsd_f64(_mm_unpackhi_pd(hot, hot))));
-  if (stopped) {
-    hottest = h;
-    return k;
-  }
-#endif
-  while (k < slots && quiet(cohorts + k)) ++k;
-  hottest = h;
-  return k;
 }
 
 // A job's racks change class together, and a cohort is most often the racks of one class:

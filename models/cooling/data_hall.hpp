@@ -90,8 +90,14 @@ public:
   // capacity-rate units (W/K), at the present flows.
   double bypass_w_per_k() const { return net_.link_value(bypass_); }
   double room_intake_w_per_k() const;
-  void step(double dt_s) { net_.step(dt_s); }
-  void solve_steady() { net_.solve_steady(); }
+  void step(double dt_s) {
+    net_.step(dt_s);
+    ++watch_.steps;
+  }
+  void solve_steady() {
+    net_.solve_steady();
+    watch_.valid = false;
+  }
 
   double inlet_c(int rack) const {
     // Rack i is group i (rack_groups()): its inlet read from its class, no lookup of its node.
@@ -110,9 +116,12 @@ public:
   // Appends the racks whose inlet moved by more than `tol_k` (|T_now − T_reported| > tol_k, or
   // not a number) since this call last reported it, ascending, and reports them at their inlet
   // now; a rack is first "reported" at its inlet when the hall is made. The racks of one class
-  // of the network (same state, same inlet) reported at the same value are kept together, so a
-  // call costs O(classes + such cohorts + racks that changed class or are reported), not O(racks).
-  // Returns max_inlet_c(), the same bits, read in the same pass: every rack's class has a cohort.
+  // of the network (same state, same inlet) reported at the same value are kept together, and
+  // only the cohorts of the classes the last step listed or a rack moved to are tested (the
+  // others' inlets and reported values are as the last call left them), so a call costs
+  // O(classes moved + racks that changed class or are reported), not O(racks) nor O(classes).
+  // Returns max_inlet_c(), the same bits: every rack's class has a cohort, and the hottest of
+  // them is kept from call to call (the classes not tested kept their inlets).
   double take_moved_inlets(double tol_k, std::vector<int>& racks);
   // Steady-state rise of a rack's inlet over the supply per watt of its own power with the
   // CRAHs keeping up (a = 1): r/((1 − r)·W), K/W.
@@ -125,12 +134,11 @@ public:
   int inlet_cohorts() const;
   const ThermalNetwork& network() const { return net_; }
 
+private:
   // The racks of one network class reported at the same inlet form a cohort. A class's
   // cohorts (one, nearly always) are chained from InletWatch::class_cohorts, so a cohort is
-  // found by indexing, not hashing; its racks are linked through InletWatch::racks.
-  // 32 bytes, the ints together (they were split by the double's alignment: 40 bytes), so a
-  // line holds two cohorts for the scan over every cohort at every step. Public, with
-  // scan_quiet(), for the scan's test alone: only the inlet watch keeps cohorts.
+  // found by indexing, not hashing, and a moved class's cohorts are walked without a search;
+  // its racks are linked through InletWatch::racks.
   struct Cohort {
     int cls = -1;              // the network's class; -1: a free slot
     int head = -1, count = 0;  // its racks
@@ -138,14 +146,6 @@ public:
     double reported_c = 0;
     long stamp = -1;  // the call that last reported it
   };
-  // take_moved_inlets()' scan over the cohorts from slot k: their inlets' maximum into
-  // `hottest`, up to the first live cohort whose inlet is not within tol_k of its reported one
-  // (or not a number); returns its slot, or `slots`. A free slot (cls < 0) is passed over; with
-  // one among `slots`, `inlet` must have a class 0.
-  static std::size_t scan_quiet(const Cohort* cohorts, std::size_t k, std::size_t slots,
-                                ThermalNetwork::ClassColumn inlet, double tol_k, double& hottest);
-
-private:
   struct Rack {
     ThermalNetwork::Node inlet, outlet;
     ThermalNetwork::Link from_supply, from_room, recirc, through, to_room;
@@ -189,7 +189,25 @@ private:
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
     MemberLists racks;               // each cohort's racks
     std::vector<int> moves;          // work
+    // The network's steps since the last call (DataHall::step()): after one, the classes whose
+    // inlets moved are among those it listed (ThermalNetwork::classes_stepped()); after more,
+    // every class is tested.
+    long steps = 0;
+    std::uint64_t tol_bits = 0;  // the last call's tolerance
+    // The classes whose cohorts a call tests, each once: per class slot, the call that listed it.
+    std::vector<long> class_mark;
+    std::vector<int> to_test;  // work
+    // The classes of the cohorts the last call reported at a NaN or an infinity (an id may appear
+    // twice): such a cohort is tested again at every call (it is never within tol of itself).
+    std::vector<int> nan_classes, nan_last;  // nan_last: the last call's, work
+    // The hottest inlet of the last call, over every class with cohorts, and a class at it (−1:
+    // not known; the next call reads every class). Only for a hall of racks alone.
+    double hot_c = 0;
+    int hot_cls = -1;
   };
+  // take_moved_inlets()' test of the cohorts of class `cls`, at inlet t, each reported (into
+  // `out`) when t moved from its reported inlet, and joined to the class's cohort at t.
+  void test_cohorts(int cls, double t, double tol_k, std::vector<int>& out);
   void rebuild_cohorts(const RackGroups& groups);
   int find_cohort(int cls, double reported_c) const;  // −1: none
   int cohort_for(int cls, double reported_c);         // found or made

@@ -331,6 +331,14 @@ public:
   double boundary_heat_w() const;
   // Largest |stream inflow − stream outflow| over the nodes (W/K); 0 for a consistent network.
   double max_stream_imbalance() const;
+  // The classes the last step listed (DataHall's inlet watch): every class whose temperatures
+  // it moved, with some it did not; may hold an id twice or a freed one. Otherwise a group's
+  // temperatures change only as it moves to another class (a split, or a merge at a step), which
+  // take_class_moves() reports.
+  std::span<const int> classes_stepped() const {
+    return blocks_ ? std::span<const int>(blocks_->work.data(), blocks_->relisted)
+                   : std::span<const int>();
+  }
 
 private:
   enum class Kind { conduct_nodes, conduct_boundary, stream_nodes, stream_in, stream_out };

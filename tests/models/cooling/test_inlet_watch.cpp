@@ -197,62 +197,94 @@ TEST_CASE("moved inlets by class in a hall large enough to ask ahead for the mov
   CHECK(partial_steps > 5);
 }
 
-TEST_CASE("the scan over cohort slots passes free slots and stops at the first live one moved") {
-  // Racks at three powers: three classes at three inlets after a step, rack 0's the hottest.
+TEST_CASE("moved inlets: racks moved to a class no step listed have their cohorts tested") {
+  // Only the cohorts of the classes the last step listed, or a moved rack is in now, are
+  // tested. A temperature set between steps moves a rack to a class of its own at the new
+  // inlet, which no step has listed: the rack is reported all the same, and the hottest inlet
+  // follows it up and down.
+  const int racks = 12;
   DataHallDesign d;
-  d.racks = 6;
+  d.racks = racks;
   DataHall hall(d);
-  for (int i = 0; i < 6; ++i) hall.set_rack_power(i, 25e3 - 10e3 * (i % 3));
-  hall.step(60);
-  const ThermalNetwork& net = hall.network();
+  for (int i = 0; i < racks; ++i) hall.set_rack_power(i, 5e3 + 2e3 * (i % 3));
+  PerRack reference(hall);
+  std::vector<int> moved;
+  for (int k = 0; k < 40; ++k) {
+    hall.step(60);
+    moved.clear();
+    hall.take_moved_inlets(tolerance_k, moved);
+    REQUIRE(moved == reference.take(hall));
+  }
+  ThermalNetwork& net = network(hall);
   REQUIRE(net.aggregated());
-  // Rack i's class and the place of its inlet in its group (rack i's nodes are 2i and 2i + 1).
+  const ThermalNetwork::Node inlet5{2 * 5 + 1};  // node 0 is the room; then each rack's two
+  REQUIRE(std::bit_cast<std::uint64_t>(net.temperature(inlet5)) ==
+          std::bit_cast<std::uint64_t>(hall.inlet_c(5)));
   const auto class_of = [&](int rack) {
     return net.class_of_group(net.group_of(ThermalNetwork::Node{2 * rack + 1}));
   };
-  int local = -1;
-  for (int l = 0; l < 2; ++l)
-    if (std::bit_cast<std::uint64_t>(net.class_temperature(class_of(0), l)) ==
-        std::bit_cast<std::uint64_t>(hall.inlet_c(0)))
-      local = l;
-  REQUIRE(local >= 0);
-  const int a = class_of(0), b = class_of(1), c = class_of(2);
-  REQUIRE(a != b);
-  REQUIRE(b != c);
-  REQUIRE(a != c);
-  const ThermalNetwork::ClassColumn inlet = net.class_temperatures(local);
-  const auto cohort = [&](int cls, double reported_c) {
-    DataHall::Cohort h;
-    h.cls = cls;
-    h.reported_c = reported_c;
-    return h;
+  const auto listed = [&](int cls) {
+    const std::span<const int> s = net.classes_stepped();
+    return std::find(s.begin(), s.end(), cls) != s.end();
   };
-  // A free slot's reported inlet far from any class's: taken as live, it would stop the scan.
-  const DataHall::Cohort free = cohort(-1, 1e9);
-  const double ta = inlet[a], tb = inlet[b], tc = inlet[c];
-  const double hottest_abc = std::max(std::max(ta, tb), tc);
-  // Free slots in either lane of a pair, a cohort within tol (0.1 K off), one moved (1 K off) in
-  // the second lane of the fourth pair, and a ninth slot left for the scan one by one.
-  const std::vector<DataHall::Cohort> slots = {free,          cohort(a, ta),       free,
-                                               cohort(b, tb), cohort(c, tc + 0.1), free,
-                                               cohort(a, ta), cohort(b, tb + 1),   cohort(c, tc)};
-  double hottest = -1e300;
-  CHECK(DataHall::scan_quiet(slots.data(), 0, slots.size(), inlet, tolerance_k, hottest) == 7);
-  // Every live slot up to the stop was read (a, b and c): their maximum, bit for bit.
-  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hottest_abc));
-  CHECK(DataHall::scan_quiet(slots.data(), 8, slots.size(), inlet, tolerance_k, hottest) == 9);
-  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hottest_abc));
-  // Only free slots and a quiet one, of the coolest class: the scan runs to the end, its
-  // maximum that class's inlet alone (a free slot is read as class 0, here hotter).
-  REQUIRE(tc < tb);
-  REQUIRE(tc < inlet[0]);
-  const std::vector<DataHall::Cohort> quiet = {free, free, cohort(c, tc), free, free, free};
-  hottest = -1e300;
-  CHECK(DataHall::scan_quiet(quiet.data(), 0, quiet.size(), inlet, tolerance_k, hottest) == 6);
-  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(tc));
-  // A moved cohort beside a free slot, in either lane.
-  const std::vector<DataHall::Cohort> second = {free, cohort(c, tc - 1)};
-  CHECK(DataHall::scan_quiet(second.data(), 0, 2, inlet, tolerance_k, hottest) == 1);
-  const std::vector<DataHall::Cohort> first = {cohort(c, tc - 1), free};
-  CHECK(DataHall::scan_quiet(first.data(), 0, 2, inlet, tolerance_k, hottest) == 0);
+  // 3 K up: rack 5 alone, now the hottest (rack 2's class, at 9 kW, was: a few tenths lower).
+  const double was_c = hall.inlet_c(5);
+  const double hottest_was = hall.max_inlet_c();
+  net.set_temperature(inlet5, was_c + 3);
+  CHECK_FALSE(listed(class_of(5)));
+  moved.clear();
+  double hottest = hall.take_moved_inlets(tolerance_k, moved);
+  CHECK(moved == std::vector<int>{5});
+  CHECK(moved == reference.take(hall));
+  CHECK(hottest == was_c + 3);
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hall.max_inlet_c()));
+  // Back down by 3 K: again rack 5 alone; the class that held the hottest inlet has no racks
+  // left, and the hottest is the other racks' again.
+  net.set_temperature(inlet5, was_c);
+  CHECK_FALSE(listed(class_of(5)));
+  moved.clear();
+  hottest = hall.take_moved_inlets(tolerance_k, moved);
+  CHECK(moved == std::vector<int>{5});
+  CHECK(moved == reference.take(hall));
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hottest_was));
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hall.max_inlet_c()));
+  // A step later, everything as the test per rack has it.
+  hall.step(60);
+  moved.clear();
+  hottest = hall.take_moved_inlets(tolerance_k, moved);
+  CHECK(moved == reference.take(hall));
+  CHECK(std::bit_cast<std::uint64_t>(hottest) == std::bit_cast<std::uint64_t>(hall.max_inlet_c()));
+}
+
+TEST_CASE("moved inlets: two steps between calls, the racks the test per rack finds") {
+  // After one step the classes it listed are tested; after two, the first step's list is gone,
+  // and every class is tested.
+  const int racks = 200;
+  DataHallDesign d;
+  d.racks = racks;
+  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  DataHall hall(d);
+  PerRack reference(hall);
+  int reported = 0, one_step_calls = 0, calls = 0;
+  // The jobs of the first test over 160 steps; a call after one step every third call, after
+  // two the others.
+  for (int step = 0; step < 160; ++calls) {
+    CAPTURE(step);
+    const int steps = calls % 3 == 0 ? 1 : 2;
+    one_step_calls += steps == 1;
+    for (int j = 0; j < steps; ++j, ++step) {
+      for (int i = 0; i < racks; ++i) hall.set_rack_power(i, rack_power_w(i, step));
+      hall.set_supply(22 + 0.3 * std::sin(step / 9.0), step >= 70 && step < 100 ? 0.85 : 1.0);
+      hall.step(60);
+    }
+    std::vector<int> moved;
+    const double hottest = hall.take_moved_inlets(tolerance_k, moved);
+    REQUIRE(moved == reference.take(hall));
+    REQUIRE(std::bit_cast<std::uint64_t>(hottest) ==
+            std::bit_cast<std::uint64_t>(hall.max_inlet_c()));
+    reported += static_cast<int>(moved.size());
+  }
+  CHECK(calls == 96);
+  CHECK(one_step_calls == 32);
+  CHECK(reported > racks);
 }
