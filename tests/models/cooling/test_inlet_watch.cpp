@@ -54,13 +54,19 @@ double rack_power_w(int rack, int step) {
   return 6e3;
 }
 
+// A hall of `racks` racks at five row positions (recirculation 2–6 %).
+DataHallDesign five_positions(int racks) {
+  DataHallDesign d;
+  d.racks = racks;
+  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  return d;
+}
+
 }  // namespace
 
 TEST_CASE("moved inlets by class are the racks the test per rack finds, step by step") {
   const int racks = 200;
-  DataHallDesign d;
-  d.racks = racks;
-  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  const DataHallDesign d = five_positions(racks);
   DataHall hall(d);
   PerRack reference(hall);
   int reported = 0, quiet_steps = 0, partial_steps = 0, cohort_steps = 0;
@@ -168,9 +174,7 @@ TEST_CASE("moved inlets by class in a hall large enough to ask ahead for the mov
   // From ask_ahead_groups racks up take_moved_inlets() asks for the moved racks' records ahead
   // (its own copy of the loop over the moved racks): the same racks as the test per rack there.
   const int racks = static_cast<int>(ask_ahead_groups) + 8;
-  DataHallDesign d;
-  d.racks = racks;
-  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  const DataHallDesign d = five_positions(racks);
   DataHall hall(d);
   PerRack reference(hall);
   // Jobs over scattered runs of racks (every 7th rack of a range, a block, the last racks),
@@ -260,9 +264,7 @@ TEST_CASE("moved inlets: two steps between calls, the racks the test per rack fi
   // After one step the classes it listed are tested; after two, the first step's list is gone,
   // and every class is tested.
   const int racks = 200;
-  DataHallDesign d;
-  d.racks = racks;
-  for (int i = 0; i < racks; ++i) d.rack_recirculation.push_back(0.02 + 0.01 * (i % 5));
+  const DataHallDesign d = five_positions(racks);
   DataHall hall(d);
   PerRack reference(hall);
   int reported = 0, one_step_calls = 0, calls = 0;
