@@ -671,8 +671,6 @@ void ThermalNetwork::resize_classes(std::size_t n) {
   b.classes.resize(n);
   b.count.resize(n, 0);
   b.state_key.resize(n, 0);
-  b.family_next.resize(n, -1);
-  b.family_prev.resize(n, -1);
   b.term.resize(n * static_cast<std::size_t>(b.hubs), 0.0);
 }
 
@@ -716,7 +714,6 @@ int ThermalNetwork::new_class(const Class& like) {
   b.classes[i] = c;
   b.count[i] = 0;
   b.state_key[i] = state_hash(c, size);
-  join_family(id);
   b.rekeyed.push_back(id);
   touch_class(id);
   return id;
@@ -941,10 +938,7 @@ void ThermalNetwork::build_classes() {
   b.relisted = 0;
   b.all_pending = true;
   b.rekeyed.clear();
-  b.families.clear();
-  b.family_count = 0;
-  b.family_next.clear();
-  b.family_prev.clear();
+  b.index_valid = false;
   b.slots_unknown = true;
   b.emptied.clear();
   b.free_classes.clear();
@@ -992,22 +986,12 @@ void ThermalNetwork::drop_classes() {
   b.relisted = 0;
   b.all_pending = true;
   b.rekeyed.clear();
-  b.families.clear();
-  b.family_count = 0;
-  b.family_next.clear();
-  b.family_prev.clear();
+  b.index_valid = false;
   b.slots_unknown = true;
   b.emptied.clear();
   b.free_classes.clear();
   b.splits.clear();
   aggregated_ = false;
-}
-
-int ThermalNetwork::family_members() const {
-  if (!aggregated_) return 0;
-  int n = 0;
-  for (const int next : blocks_->family_next) n += next >= 0;
-  return n;
 }
 
 int ThermalNetwork::group_classes() const {
@@ -1018,185 +1002,82 @@ int ThermalNetwork::group_classes() const {
 }
 
 // Classes whose states became bit-for-bit equal are merged (the smaller into the larger), and
-// the slots left empty are kept for reuse, the lowest first.
+// the slots left empty are kept for reuse, the lowest first. Each class's state hash is kept
+// from its last change (Blocks::state_key): a probe compares hashes, and states only when they
+// agree.
 //
 // After a merge the live classes' states are pairwise distinct, and a class's state changes
 // only where its hash is set again (a solve that moved t, or a class made by a split). So two
-// classes can have become equal only if one of them was rekeyed since, and then they are of one
-// family (type and heat, which a class keeps for its life): the step compares each rekeyed
-// class with the other classes of its family, which finds every set of live classes in one
-// state, and merges them in the order the pass over every class would (merge_found()). Without
-// the skip every class goes through the pass, in id order. Before, the rekeyed classes were
-// looked up by state hash in a table kept from merge to merge, which at 100k GPUs filled with
-// the old keys of moved classes (2.4 entries met a lookup) and was built anew by the pass every
-// ~40 steps; a family holds 2.1 other classes per lookup there, a moved class keeps its family,
-// and only a class made or emptied changes one.
+// classes can have become equal only if one of them was rekeyed since: the step looks each
+// rekeyed class up in the table kept from the last merge, and when none finds an equal live
+// class there is nothing to merge (the pass over every class would have merged nothing). When
+// one does, or the table is not valid or is full, every class goes through the pass, in id
+// order: the same merges in the same order.
+//
+// At 100k GPUs nearly every pass follows a lookup that found an equal class (248,054 in the
+// year; 274 follow a full table). Merging the classes the lookup finds in one state there, in
+// the pass's order, was tried: in 30 days of the 100k hall it looked up every rekeyed class
+// (2.8 M lookups; 1.8 M with the stop at the first find) in a table rebuilt less often (3.3 M
+// probes; 0.44 M), and cost 18 M instructions more than the passes it saved. The pass keeps the
+// table sparse.
 void ThermalNetwork::merge_classes() {
   Blocks& b = *blocks_;
-  if (incremental_)
-    merge_rekeyed();
-  else
-    merge_all();
-  // The classes emptied since the last merge (by moves, and by its merges) leave their
-  // families. (A class emptied and filled again since was made since: it stays.)
-  for (const int x : b.emptied) {
-    const auto id = static_cast<std::size_t>(x);
-    if (id < b.classes.size() && b.count[id] == 0 && b.family_next[id] >= 0) leave_family(x);
-  }
+  if (!incremental_ || !merge_rekeyed()) merge_all();
   b.rekeyed.clear();
   b.splits.clear();
   free_slots();
 }
 
-void ThermalNetwork::join_family(int id) {
+bool ThermalNetwork::merge_rekeyed() {
   Blocks& b = *blocks_;
-  if (2 * (b.family_count + 1) > b.families.size()) {  // a half full at most: grown
-    std::vector<Blocks::Family> old = std::move(b.families);
-    const std::size_t size = std::max<std::size_t>(64, 2 * old.size());
-    b.families.assign(size, Blocks::Family{});
-    b.family_shift = 64 - std::countr_zero(size);
-    for (const Blocks::Family& f : old) {
-      if (f.member < 0) continue;
-      std::size_t slot = family_home(f.key);
-      while (b.families[slot].member >= 0) slot = (slot + 1) & (size - 1);
-      b.families[slot] = f;
-    }
-  }
-  const auto i = static_cast<std::size_t>(id);
-  const std::uint64_t key = b.classes[i].type_heat_hash;
-  const std::size_t mask = b.families.size() - 1;
-  for (std::size_t slot = family_home(key);; slot = (slot + 1) & mask) {
-    Blocks::Family& f = b.families[slot];
-    if (f.member < 0) {  // the family's first class: a ring of one
-      f = Blocks::Family{key, id};
-      ++b.family_count;
-      b.family_next[i] = b.family_prev[i] = id;
-      return;
-    }
-    if (f.key == key) {  // after the class the entry names
-      const int m = f.member, n = b.family_next[static_cast<std::size_t>(m)];
-      b.family_next[static_cast<std::size_t>(m)] = id;
-      b.family_prev[i] = m;
-      b.family_next[i] = n;
-      b.family_prev[static_cast<std::size_t>(n)] = id;
-      return;
-    }
-  }
-}
-
-void ThermalNetwork::leave_family(int id) {
-  Blocks& b = *blocks_;
-  const auto i = static_cast<std::size_t>(id);
-  const int n = b.family_next[i], p = b.family_prev[i];
-  b.family_next[i] = b.family_prev[i] = -1;
-  const std::uint64_t key = b.classes[i].type_heat_hash;
-  const std::size_t mask = b.families.size() - 1;
-  std::size_t slot = family_home(key);
-  while (b.families[slot].key != key || b.families[slot].member < 0) slot = (slot + 1) & mask;
-  if (n != id) {  // the ring closed over the gap; the entry names another class if it named id
-    b.family_next[static_cast<std::size_t>(p)] = n;
-    b.family_prev[static_cast<std::size_t>(n)] = p;
-    if (b.families[slot].member == id) b.families[slot].member = n;
-    return;
-  }
-  // The family's last class: its entry taken out, each entry after it up to the next empty one
-  // moved back into the gap when the gap lies on its probe path (from its home to where it
-  // is), so that every entry stays reachable from its home without a tombstone.
-  --b.family_count;
-  for (std::size_t next = (slot + 1) & mask;; next = (next + 1) & mask) {
-    const Blocks::Family f = b.families[next];
-    if (f.member < 0) break;
-    if (((next - family_home(f.key)) & mask) >= ((next - slot) & mask)) {
-      b.families[slot] = f;
-      slot = next;
-    }
-  }
-  b.families[slot].member = -1;
-}
-
-[[gnu::noinline]] void ThermalNetwork::join_if_same(int x, int o) {
-  Blocks& b = *blocks_;
-  const auto id = static_cast<std::size_t>(o);
-  if (b.count[id] == 0 || !same_state(b.classes[id], b.classes[static_cast<std::size_t>(x)]))
-    return;
-  int* const root = b.merge_root.data();
-  // The class standing for a class's set (union-find, the path halved).
-  const auto find = [root](int c) {
-    while (root[c] != c) c = root[c] = root[root[c]];
-    return c;
-  };
-  // A class joins a set at most once, when it is first met, so `b.merging` lists each class of
-  // a set once.
-  for (const int c : {x, o})
-    if (root[c] < 0) {
-      root[c] = c;
-      b.merging.push_back(c);
-    }
-  const int rx = find(x), ro = find(o);
-  if (rx != ro) root[rx] = ro;
-}
-
-void ThermalNetwork::merge_rekeyed() {
-  Blocks& b = *blocks_;
-  const std::size_t slots = b.classes.size();
-  if (b.merge_root.size() < slots) b.merge_root.resize(slots, -1);
-  // The arrays' addresses in locals (join_if_same(), a call, may write memory).
-  const Class* const classes = b.classes.data();
-  const int* const next = b.family_next.data();
+  if (!b.index_valid) return false;
+  const std::size_t size = b.table_size, mask = size - 1, slots = b.classes.size();
+  // An entry of this build is at least `tag`, as no later build has written the table.
+  const std::uint64_t tag = std::uint64_t{b.table_build} << 32;
+  // The arrays' addresses and the table's load in locals: the table's 64-bit stores may alias
+  // them (the compiler loaded them again after each store).
+  std::uint64_t* const table = b.table.data();
   const int* const count = b.count.data();
-  // Live class x against the other classes of its family (emptied ones among them until this
-  // merge ends): those with its first temperature's bits, checked in full.
-  const auto look_up = [&](int x) {
+  const std::uint64_t* const keys = b.state_key.data();
+  std::size_t entries = b.index_entries;
+  const std::size_t half = size / 2;  // a power of two, 64 or more
+  // Live class x into the table; false when another live class in its state is there, or the
+  // table is full.
+  const auto look_up_live = [&](int x) {
     const auto id = static_cast<std::size_t>(x);
-    const std::uint64_t t0 = bits_of(classes[id].t[0]);
-    for (int o = next[id]; o != x; o = next[static_cast<std::size_t>(o)])
-      if (bits_of(classes[static_cast<std::size_t>(o)].t[0]) == t0) join_if_same(x, o);
+    if (entries >= half) return false;  // full (2·(entries + 1) > size): built anew
+    const std::uint64_t key = keys[id];
+    std::size_t slot = static_cast<std::size_t>(key) & mask;
+    bool present = false;
+    for (std::uint64_t e; (e = table[slot]) >= tag; slot = (slot + 1) & mask) {
+      const auto o = static_cast<std::size_t>(static_cast<std::uint32_t>(e));
+      if (o >= slots || keys[o] != key) continue;  // nearly every other entry: another key
+      if (o == id)
+        present = true;
+      else if (count[o] > 0 && same_state(b.classes[o], b.classes[id]))
+        return false;  // these two merge
+    }
+    if (!present) {
+      table[slot] = tag | static_cast<std::uint32_t>(x);
+      ++entries;
+    }
+    return true;
   };
+  bool none = true;  // no two live classes in one state
   for (const int x : b.rekeyed) {
     const auto id = static_cast<std::size_t>(x);
-    if (id < slots && count[id] != 0) look_up(x);
+    if (id < slots && count[id] != 0 && !(none = look_up_live(x))) break;
   }
   // The classes the step's solve moved are in work[0, relisted), with those it listed for not
-  // being at their fixed point yet. Each is live: the x loop lists only live classes, and
-  // nothing between the solve and this merge moves a group (step() calls the two in turn).
+  // being at their fixed point yet (their keys unchanged: each is in the table already). Each
+  // is live: the x loop lists only live classes, and nothing between the solve and this merge
+  // moves a group (step() calls the two in turn).
   const int* const work = b.work.data();
-  for (std::size_t i = 0; i < b.relisted; ++i) look_up(work[i]);
-  // Which live classes share a state is known (see below): merged as the pass over every class
-  // would merge them.
-  if (b.merging.empty()) return;
-  merge_found();
-  for (const int c : b.merging) b.merge_root[static_cast<std::size_t>(c)] = -1;
-  b.merging.clear();
-}
-
-// The sets of live classes in one state that merge_rekeyed() found, merged as merge_all() would
-// merge them. Before the step the live classes' states were pairwise distinct, and only the
-// rekeyed ones can have changed, so each class that shares its state with another is in a set:
-// it was looked up, or another class of its state found it on the probe path (a class of the
-// set looked up later finds the ones looked up before, which the table holds by then). The pass
-// over every class, in id order, merges each class into the class kept for its state so far,
-// the lowest id of the set at first. So do these merges, in the same order: the classes of the
-// sets in ascending id, the lowest of each set kept, each later one merged with the set's kept
-// class. Merges in different sets touch different classes; only the order of their appends
-// (the moves, pending and emptied lists) depends on the order kept here.
-void ThermalNetwork::merge_found() {
-  Blocks& b = *blocks_;
-  ++b.found_merges;
-  int* const root = b.merge_root.data();
-  if (b.merge_kept.size() < b.merge_root.size()) b.merge_kept.resize(b.merge_root.size(), -1);
-  int* const kept = b.merge_kept.data();  // per set, by its root: the class kept so far
-  std::sort(b.merging.begin(), b.merging.end());
-  for (const int c : b.merging) {
-    int r = c;
-    while (root[r] != r) r = root[r];
-    int& k = kept[r];
-    k = k < 0 ? c : merge_pair(k, c);
-  }
-  for (const int c : b.merging) {
-    int r = c;
-    while (root[r] != r) r = root[r];
-    kept[r] = -1;
-  }
+  const std::size_t listed = none ? b.relisted : 0;
+  for (std::size_t i = 0; i < listed; ++i)
+    if (!(none = look_up_live(work[i]))) break;
+  b.index_entries = entries;
+  return none;
 }
 
 // Classes `other` and `id` in one state: the smaller's members join the larger's (`other` when
@@ -1231,8 +1112,9 @@ void ThermalNetwork::merge_all() {
   Blocks& b = *blocks_;
   std::size_t live = 0;
   for (const int n : b.count) live += n > 0;
-  // Sparse (a sixteenth full at most). Which classes merge does not depend on the table's
-  // size: it holds one class per state, found on its hash's probe path.
+  // Sparse (a sixteenth full at most when built), so that the rekeyed classes of the next
+  // steps can be added before it must be built again. Which classes merge does not depend on
+  // the table's size: it holds one class per state, found on its hash's probe path.
   std::size_t size = 64;
   while (size < 16 * live) size *= 2;
   // A build of another size than the last one's uses the first `size` slots of the same
@@ -1248,6 +1130,8 @@ void ThermalNetwork::merge_all() {
   }
   const std::uint64_t tag = std::uint64_t{b.table_build} << 32;  // entries below it: empty
   ++b.full_merges;
+  b.index_entries = live;
+  b.index_valid = true;
   const std::size_t mask = size - 1;
   // The arrays' addresses and the class count in locals: the table's 64-bit stores may alias
   // them, and the compiler loaded them again after each class's store (none of these arrays

@@ -53,11 +53,11 @@
 // state, its member count, the boundary terms or the factorization change, or x_h changes while
 // its type couples it to the hubs (G ≠ 0: with the CRAHs keeping up, G = 0 and the racks see
 // the room only through the hub sums). The hub sums still add every class's term in class order
-// (the cached terms, the same numbers as recomputed), and the merge compares only the classes
-// rekeyed since the last merge with the other classes of their family (one type and heat, kept
-// from merge to merge: merge_classes()), so a step costs O(classes) additions plus O(classes
-// that moved) solves and family comparisons; the classes it finds in one state merge as a pass
-// over every class would merge them. With G = 0 and a finite x_h, y − 0·x_h = y for every
+// (the cached terms, the same numbers as recomputed), and the merge hashes each class's state
+// once per change of state (the hash kept) and looks up only the classes rekeyed since the last
+// merge in a table kept from it (merge_classes()), so a step costs O(classes) additions plus
+// O(classes that moved) solves and table probes, and a pass over every class at the steps
+// where some classes merge. With G = 0 and a finite x_h, y − 0·x_h = y for every
 // y ≠ 0; a class with a zero in y_c is solved every step. `set_incremental(false)` solves every
 // class every step (the tests compare both, bit for bit).
 //
@@ -246,15 +246,9 @@ public:
   // before, and the classes whose t it moved, for the next step (without the skip, every class
   // with members, and the moved ones again).
   int classes_solved() const { return blocks_ ? blocks_->solved : 0; }
-  // Merges (one per step) that went through every class: without the skip, every merge; with
-  // it, none (they look up only the classes rekeyed since the last merge: merge_classes()).
+  // Merges (one per step) that went through every class; the others looked up only the classes
+  // rekeyed since the last merge (see merge_classes()). Without the skip every merge does.
   long full_merges() const { return blocks_ ? blocks_->full_merges : 0; }
-  // Merges that looked up only the rekeyed classes and found some of them in one state with
-  // another class, which they merged (merge_found()); 0 without the skip.
-  long found_merges() const { return blocks_ ? blocks_->found_merges : 0; }
-  // Classes in the merge's family rings (see merge_classes()): after a step, the live classes
-  // (group_classes()) and no other. For tests.
-  int family_members() const;
   // Classes of groups in the same state solved once per step (see above); 0 without blocks.
   int group_classes() const;
   bool aggregated() const { return aggregated_; }  // group_classes() > 0
@@ -472,35 +466,22 @@ private:
     // until the types move (factor_blocks()).
     bool type_pass_valid = false, racks = false, sees_hubs = false;
     int rested = 0;  // of work[0, relisted): listed with t unmoved at the last step (no y solved)
-    // merge_all()'s table of the classes by state hash, one entry per state: (build << 32) |
-    // class id, `build` counting the passes, so that a slot holding an earlier pass's entry (a
-    // smaller number) is empty and a pass starts from an empty table by a count, not by a fill.
-    // Only the count's wrap to 0 fills it with build 0. A pass uses the first `table_size`
-    // slots (a power of two); `table` only grows.
+    // Open addressing of the live classes by state hash, kept from one merge to the next
+    // (merge_classes()): an entry is a class id, read with its present state_key, count and
+    // state, so entries left behind by a class that moved on, emptied or was freed are skipped
+    // rather than removed. `index_valid`: every live class has an entry on its hash's probe
+    // path; `index_entries`: entries since the table was last built (its load). An entry is
+    // (build << 32) | class id, `build` counting the builds (merge_all()): a slot holding an
+    // earlier build's entry (a smaller number) is empty, so a build starts from an empty table
+    // by a count, not by a fill of every slot (its cost where most are never written). Only the
+    // count's wrap to 0 fills it with build 0. A build uses the first `table_size` slots (a
+    // power of two); `table` only grows, so a build of another size clears nothing either.
     std::vector<std::uint64_t> table;
     std::size_t table_size = 0;
     std::uint32_t table_build = 0;
-    // The classes by family: the classes of one type and heat (one Class::type_heat_hash, which
-    // a class keeps for its life), the only ones that can come to one state. Each family's
-    // classes form a ring through family_next and family_prev (per class slot; −1: in none),
-    // and `families` finds a family by its hash (open addressing, linear probing, an entry
-    // taken out by moving the entries after it back): the hash and one class of the ring. A
-    // class joins its family when it is made (new_class()) and leaves it at the merge after it
-    // was emptied, so after a merge the rings hold the live classes alone.
-    struct Family {
-      std::uint64_t key = 0;
-      int member = -1;  // −1: empty
-    };
-    std::vector<Family> families;  // a power of two in size, or empty
-    std::size_t family_count = 0;
-    int family_shift = 64;  // a hash's home is the top log2(size) bits of hash · 2⁶⁴/φ
-    std::vector<int> family_next, family_prev;
-    long full_merges = 0;   // merge_all() calls (tests)
-    long found_merges = 0;  // merge_found() calls (tests)
-    // merge_rekeyed()'s work: per class slot, a class's link towards the class standing for
-    // its set of classes in one state (−1: in none), and the class kept so far by each set's
-    // standing class (−1 but while merge_found() runs); the classes with a link, once each.
-    std::vector<int> merge_root, merge_kept, merging;
+    bool index_valid = false;
+    std::size_t index_entries = 0;
+    long full_merges = 0;  // merge_all() calls (tests)
     // Classes emptied since the last free_slots(): without one, the free slots left are those
     // listed (new_class() takes the lowest first, so the rest stay in order) and the last slot
     // is taken; with some, the list is the listed slots and the emptied ones, merged. An
@@ -555,18 +536,9 @@ private:
   }
   void split(int group, int what, std::uint64_t bits);  // moves a group that changed
   void merge_classes();
-  void merge_rekeyed();  // merge_classes() by the rekeyed classes and their families
-  void merge_found();    // for merge_rekeyed(): the classes found in one state, merged
-  // For merge_rekeyed(): class o, of live class x's family with x's first temperature, joined
-  // with x's set of classes in one state when it is live and in x's state.
-  void join_if_same(int x, int o);
-  void join_family(int id);   // class id (made) into its family's ring
-  void leave_family(int id);  // class id (emptied) out of it
-  std::size_t family_home(std::uint64_t key) const {
-    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ull) >> blocks_->family_shift);
-  }
-  void merge_all();   // merge_classes() over every class (without the skip)
-  void free_slots();  // after a merge: trailing empty slots dropped, free_classes rebuilt
+  bool merge_rekeyed();  // merge_classes() when no classes merge; false: some might
+  void merge_all();      // merge_classes() over every class, the table built anew
+  void free_slots();     // after a merge: trailing empty slots dropped, free_classes rebuilt
   // For merge_all(): two classes in one state made one; returns the class kept.
   int merge_pair(int other, int id);
   void solve_blocks();

@@ -238,7 +238,7 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
   const DataHallDesign d = five_positions(racks);
   DataHall skip(d), full(d);
   network(full).set_incremental(false);
-  int quiet_steps = 0, partial_steps = 0, aggregated_steps = 0, family_steps = 0;
+  int quiet_steps = 0, partial_steps = 0;
   for (int k = 0; k < 400; ++k) {
     CAPTURE(k);
     for (DataHall* h : {&skip, &full}) {
@@ -271,9 +271,6 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
         same_classes = a.class_of_group(g) == b.class_of_group(g);
       }
       CHECK(same_classes);
-      // The families' rings hold the live classes and no emptied one.
-      ++aggregated_steps;
-      family_steps += a.family_members() == a.group_classes();
       // Solved before the step's merge: every class of the last step and the new ones.
       CHECK(b.classes_solved() >= b.group_classes());
       CHECK(a.classes_solved() <= b.classes_solved());
@@ -292,16 +289,13 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
   // hold: the implicit step can also cycle between states a few ulps apart.
   CHECK(quiet_steps > 10);
   CHECK(partial_steps > 50);
-  // The merge, too, compared only the rekeyed classes with their families (the full hall
-  // merges every class at every step) and never went through every class: the families are
-  // kept from the classes' build on, across the new types of step 70 and the classes built
-  // anew at step 165. Steps where classes merged (racks coming back to a state another class
-  // holds) merged the classes the lookup found in one state (9 such steps here).
+  // The merge, too, took the lookup of the rekeyed classes at most steps (the full hall merges
+  // every class at every step), and went through every class at others: the first merge after
+  // the classes were built, steps where classes merged (the jobs' racks coming back to idle).
+  const long full_merges = skip.network().full_merges();
   CHECK(full.network().full_merges() >= 390);
-  CHECK(full.network().found_merges() == 0);
-  CHECK(skip.network().full_merges() == 0);
-  CHECK(skip.network().found_merges() >= 8);
-  CHECK(family_steps == aggregated_steps);
+  CHECK(full_merges > 5);
+  CHECK(full_merges < 200);
 }
 
 // At a step where several classes come to one state, the hall that skips merges them as the
@@ -311,8 +305,7 @@ TEST_CASE("a step that skips the classes at their fixed point gives every bit of
 // within an interval each make a class in the state they left (or in a state no class had),
 // so one step holds several sets of classes in one state: a new class with the idle class,
 // two one-rack classes alone (a tie: the lower id is kept), and classes of one, two and one
-// racks (the two-rack one kept). The lookup of the rekeyed classes merges them itself
-// (ThermalNetwork::merge_found()), not a pass over every class.
+// racks (the two-rack one kept).
 TEST_CASE("classes found in one state merge as the pass over every class merges them") {
   const int racks = 300;
   DataHallDesign d;
@@ -326,7 +319,6 @@ TEST_CASE("classes found in one state merge as the pass over every class merges 
   std::vector<int> moves_skip, moves_full;
   CHECK_FALSE(network(skip).take_class_moves(moves_skip));  // the first call starts the list
   CHECK_FALSE(network(full).take_class_moves(moves_full));
-  const long found_before = skip.network().found_merges();
   for (int k = 0; k < 6; ++k) {
     CAPTURE(k);
     const int r = 100 + 20 * k;  // idle racks, in the idle class so far
@@ -370,7 +362,6 @@ TEST_CASE("classes found in one state merge as the pass over every class merges 
     CHECK(moves_skip == moves_full);  // the merges' moves, in the same order
     CHECK(same_racks(skip, full, racks));
   }
-  CHECK(skip.network().found_merges() - found_before >= 5);
 }
 
 TEST_CASE("a rack's power set through its group and its inlet read from its class, as by node") {
@@ -763,31 +754,6 @@ TEST_CASE("racks that reach one state by different splits are one class after th
     CHECK(net.group_classes() == 1);
     CHECK(same_bits(hall.inlet_c(1), hall.inlet_c(0)));
   }
-}
-
-// A rack that leaves its class and comes back within an interval makes a class in the state it
-// left. With every class at rest neither moves at the step, so the merge finds them in one
-// state only by the new class (the classes rekeyed by a split), not by the step's moved ones.
-TEST_CASE("a rack back in its class's state while the classes rest rejoins its class") {
-  DataHallDesign d;
-  d.racks = 20;
-  DataHall hall(d);
-  const ThermalNetwork& net = hall.network();
-  for (int i = 0; i < 20; ++i) hall.set_rack_power(i, i < 10 ? 20e3 : 6e3);
-  int k = 0;
-  for (; k < 500 && !(k > 1 && net.classes_solved() == 0); ++k) hall.step(60);
-  REQUIRE(net.classes_solved() == 0);  // every class at rest
-  REQUIRE(net.group_classes() == 2);
-  const long found = net.found_merges();
-  hall.set_rack_power(15, 30e3);
-  hall.set_rack_power(15, 6e3);
-  REQUIRE(net.class_of_group(15) != net.class_of_group(16));
-  REQUIRE(net.group_classes() == 3);
-  hall.step(60);
-  CHECK(net.classes_solved() == 1);  // the new class's y; no class moved
-  CHECK(net.group_classes() == 2);
-  CHECK(net.class_of_group(15) == net.class_of_group(16));
-  CHECK(net.found_merges() == found + 1);
 }
 
 // With the supply short of the racks' flow (G ≠ 0: a rack's temperatures see the room air), a
