@@ -68,9 +68,10 @@
 // settle its last bit, the last ~9 of them moving it by less than a micro-kelvin: in 30 days of
 // the 100k-GPU hall, 1.51 M of the 2.76 M solves that moved a class. A class whose distance to
 // its fixed point shrinks by ρ a step rests at most τ·ρ/(1 − ρ) from it; it moves again as soon
-// as its inputs move it by τ or more, so the error does not build up. 1 µK is 1/100,000 of a
-// rack-inlet sensor's resolution and below the float32 rack traces' (~2 µK at 20–30 °C).
-// τ = 0 gives the fixed point bit for bit.
+// as its inputs move it by τ or more, so the error does not build up. τ is a choice (an
+// estimate of what no reader of the outputs can see), not a measured figure: it is half the
+// step of the float32 rack traces at 16–32 °C (2⁻¹⁹ K = 1.9 µK) and 1/100,000 of 0.1 K, the
+// finest step rack-inlet sensors commonly report. τ = 0 gives the fixed point bit for bit.
 //
 // Energy: summing the node equations, internal conductances cancel and, when every node's
 // stream inflow equals its outflow, internal streams reduce to enthalpy carried in from and
