@@ -307,7 +307,9 @@ private:
     // racks are set then, and stay while it is uniform).
     std::unique_ptr<RecentEvaluations<KeptState>> evaluated;
   };
-  static_assert(sizeof(JobRuns) == 192, "a phase's record in three cache lines");
+  // (Where a vector is three pointers, as in libstdc++ and libc++.)
+  static_assert(sizeof(JobRuns) == 192 || sizeof(std::vector<int>) != 3 * sizeof(void*),
+                "a phase's record in three cache lines");
   // Sets the JobRuns::sum_* of a uniform job from *uniform_power and its racks.
   static void uniform_sums(JobRuns& placed);
   std::vector<ClusterState::RackNodes> batch_racks_;     // move_runs()' racks, reused
