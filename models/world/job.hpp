@@ -30,8 +30,9 @@ using JobRequest = scheduling::JobRequest;
 using JobState = scheduling::JobState;
 
 // A job as the world runs it: the policies' view (id, request, state, start, end, nodes) and
-// what only the world needs.
-struct Job : scheduling::JobView {
+// what only the world needs. Aligned to a cache line: its hot part (hot_bytes(), 616 bytes)
+// then spans ten lines, where from a 16-byte boundary it spanned eleven for half the records.
+struct alignas(64) Job : scheduling::JobView {
   // What every activity end reads or writes (JobRunner::on_activity_end, the host's job phase),
   // kept together right after the policies' view: a running job's record is cold when its next
   // activity ends (minutes of other jobs' events in between), and these fields then come in as

@@ -620,8 +620,8 @@ const World::Held& World::uniform_state(const Job& job, JobRuns& placed, KeptSta
       unkept_ = held_of(job, e);
       return unkept_;
     }
-    const RecentEvaluations<KeptState>::Inputs in{job.load, placed.inlet_c, job.model.get(),
-                                                  job.capped_node.get(), job.model_pool};
+    const RecentEvaluations<KeptState>::Inputs in{job.model.get(), job.capped_node.get(),
+                                                  job.model_pool, placed.inlet_c, job.load};
     kept = &placed.evaluated->keep(in, KeptState{held_of(job, e)}, job.capped_node);
     return kept->held;
   };

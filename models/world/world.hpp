@@ -272,16 +272,12 @@ private:
     bool summed = false;
     double sum_power_w = 0.0, sum_accelerators_w = 0.0, sum_clock = 1.0;
   };
-  struct JobRuns {
+  // Aligned to a cache line, and 192 bytes with `uniform` in the padding after the node range: a
+  // phase of a uniform job reads nearly every field, its record cold since the job's last
+  // phase, and a record at 200 bytes spanned four or five lines where this spans three.
+  struct alignas(64) JobRuns {
     std::vector<PlacedRun> runs;  // empty: not cut yet
     std::vector<Held> states;     // those of its latest phase (its held runs')
-    // Uniform: every run alone and held in states[0], each in a rack of its own (so a batch of
-    // all of them has one entry per run), and the nodes' records following *uniform_power (from
-    // the first phase after the stamp `uniform_followed` differs from records_written()). A
-    // phase then reads `racks` (each run's rack and node count, in order) and the racks'
-    // inlets, not the runs: their `state` (0) holds, their `power` is stale until the job
-    // leaves uniform (leave_uniform()).
-    bool uniform = false;
     std::unique_ptr<ClusterState::RunPower> uniform_power;  // a stable address to follow
     // uniform_power as its nodes' racks' accelerators see it (ClusterState::move_nodes_power()).
     ClusterState::Followed followed;
@@ -289,6 +285,13 @@ private:
     std::vector<ClusterState::RackNodes> racks;
     std::uint32_t each = 0;  // every rack's count when they are all one (nearly always), else 0
     std::uint32_t nodes_begin = 0, nodes_end = 0;  // job.nodes[begin, end): every run's
+    // Uniform: every run alone and held in states[0], each in a rack of its own (so a batch of
+    // all of them has one entry per run), and the nodes' records following *uniform_power (from
+    // the first phase after the stamp `uniform_followed` differs from records_written()). A
+    // phase then reads `racks` (each run's rack and node count, in order) and the racks'
+    // inlets, not the runs: their `state` (0) holds, their `power` is stale until the job
+    // leaves uniform (leave_uniform()).
+    bool uniform = false;
     // placed_sums() of a uniform job: count × *uniform_power added rack by rack, in order, each
     // time *uniform_power is written (the sums read right after every phase).
     double sum_power_w = 0.0, sum_accelerators_w = 0.0, sum_clock = 1.0;
@@ -304,6 +307,9 @@ private:
     // racks are set then, and stay while it is uniform).
     std::unique_ptr<RecentEvaluations<KeptState>> evaluated;
   };
+  // (Where a vector is three pointers, as in libstdc++ and libc++.)
+  static_assert(sizeof(JobRuns) == 192 || sizeof(std::vector<int>) != 3 * sizeof(void*),
+                "a phase's record in three cache lines");
   // Sets the JobRuns::sum_* of a uniform job from *uniform_power and its racks.
   static void uniform_sums(JobRuns& placed);
   std::vector<ClusterState::RackNodes> batch_racks_;     // move_runs()' racks, reused

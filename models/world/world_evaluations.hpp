@@ -37,12 +37,15 @@ inline bool same_bits(const compute::NodeLoad& a, const compute::NodeLoad& b) {
 template <class Result>
 class RecentEvaluations {
 public:
+  // The load last: a lookup compares the rest first, and a kept entry for another phase (the
+  // other of two loads taken in turn) mostly differs in the load's first fields, so that it is
+  // told apart by its first cache line.
   struct Inputs {
-    compute::NodeLoad load;
-    double inlet_c = 0.0;
     const void* model = nullptr;  // the job's model (a replay's fixed power comes from it)
     const void* node = nullptr;   // the job's capped node model, or null: the pool's
     std::uint32_t pool = 0;       // the pool whose model it runs on
+    double inlet_c = 0.0;
+    compute::NodeLoad load;
   };
 
   // The result kept for inputs bit-identical to `in`, or null. The holder may add to a result
@@ -57,7 +60,7 @@ public:
       if (e.valid && e.in.model == model && e.in.node == node && e.in.pool == pool &&
           std::bit_cast<std::uint64_t>(e.in.inlet_c) == std::bit_cast<std::uint64_t>(inlet_c) &&
           same_bits(e.in.load, load)) {
-        newest_ = k;
+        entries_[0].newest = k;
         return &e.result;
       }
     }
@@ -67,8 +70,8 @@ public:
   // is replaced, not changed, when the cap moves): kept alive with the entry, so that no later
   // node model takes its address while the entry can still be found.
   Result& keep(const Inputs& in, const Result& result, std::shared_ptr<const void> owner) {
-    newest_ ^= 1;
-    Entry& e = entries_[newest_];
+    entries_[0].newest ^= 1;
+    Entry& e = entries_[entries_[0].newest];
     e.in = in;
     e.result = result;
     e.owner = std::move(owner);
@@ -83,14 +86,18 @@ public:
   }
 
 private:
-  struct Entry {
+  // Each entry from a cache line's start, `valid` in its first line with the inputs compared
+  // first (the kept entries are cold when a phase looks them up).
+  struct alignas(64) Entry {
+    bool valid = false;
+    // The entry found or kept last: entries_[0]'s alone is used, in the line every lookup
+    // reads first (after the entries it took a line of its own).
+    std::uint8_t newest = 1;
     Inputs in;
     Result result{};
     std::shared_ptr<const void> owner;
-    bool valid = false;
   };
   std::array<Entry, 2> entries_{};
-  std::uint8_t newest_ = 1;  // the entry found or kept last
 };
 
 }  // namespace joule::models::world

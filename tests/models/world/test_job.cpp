@@ -43,6 +43,9 @@ TEST_CASE("job record: the fields an activity end touches come first, the cold o
   // The generator's request (hundreds of bytes) is not among them: the hot part is under half
   // of the record.
   CHECK(2 * hot < sizeof(Job));
+  // From a line's start, the hot part spans the fewest lines it can.
+  CHECK(alignof(Job) == 64);
+  CHECK(hot <= 10 * 64);
 }
 
 TEST_CASE("job record: the utilization copy drives a linear node as the request says") {

@@ -29,7 +29,7 @@ using Evaluations = world::RecentEvaluations<double>;
 
 Evaluations::Inputs inputs(double tensor, double inlet_c = 25.0) {
   static const int model = 0;
-  return {load_of(tensor), inlet_c, &model, nullptr, 0};
+  return {&model, nullptr, 0, inlet_c, load_of(tensor)};
 }
 
 }  // namespace
@@ -86,6 +86,13 @@ TEST_CASE("RecentEvaluations: the last two, by inputs") {
   ev.clear();
   CHECK(ev.find(inputs(3.0)) == nullptr);
   CHECK(ev.find(inputs(4.0)) == nullptr);
+}
+
+TEST_CASE("RecentEvaluations: each entry on cache lines of its own") {
+  // A phase's lookup finds the entries cold: each starts a line, with its flag and inputs there.
+  CHECK(alignof(Evaluations) == 64);
+  CHECK(sizeof(Evaluations) % 64 == 0);
+  CHECK(sizeof(Evaluations) <= 2 * 4 * 64);  // two entries, no line for the newest's index
 }
 
 TEST_CASE("RecentEvaluations: a capped node model kept alive while an entry names it") {
