@@ -104,9 +104,9 @@ DataHall::DataHall(const DataHallDesign& design)
   to_crah_ = net_.stream(room_, crah_return_, 0);
   for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
   update_flows();
-  watch_.rack.resize(racks_.size());
-  for (int i = 0; i < design.racks; ++i)
-    watch_.rack[static_cast<std::size_t>(i)].reported_c = inlet_c(i);
+  watch_.cohort_of.assign(racks_.size(), -1);
+  watch_.reported.resize(racks_.size());
+  for (int i = 0; i < design.racks; ++i) watch_.reported[static_cast<std::size_t>(i)] = inlet_c(i);
 }
 
 void DataHall::update_flows() {
@@ -268,7 +268,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     to_test[marked++] = cls;
   };
   if (!groups || !groups->by_class) {
-    w.valid = false;
+    drop_cohorts();
   } else if (!w.valid || !net_.take_class_moves(w.moves)) {
     rebuild_cohorts(*groups);
     every = true;
@@ -283,7 +283,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     const std::size_t moves = w.moves.size();
     const int* const moved_groups = w.moves.data();
     const int rack_count = racks();
-    InletWatch::RackState* const rack_state = w.rack.data();
+    int* const cohort_of = w.cohort_of.data();
     // The loop in three copies, with the hall's kind and the asking ahead fixed in each: the
     // flags held as variables were read from the stack and tested at every moved rack (the
     // 100k-GPU hall asks nothing ahead, and its groups are its racks). The same racks leave and
@@ -297,7 +297,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
             const int next = moved_groups[k];
             if (next >= rack_count) continue;
             net_.prefetch_class_of_group(next);
-            __builtin_prefetch(rack_state + next);
+            __builtin_prefetch(cohort_of + next);
             __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
           }
         }
@@ -305,7 +305,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
           const int next = moved_groups[i + near];
           if (next < rack_count) {
             const auto r = static_cast<std::size_t>(next);
-            if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls !=
+            if (w.cohorts[static_cast<std::size_t>(cohort_of[r])].cls !=
                 net_.class_of_group(next)) {
               const MemberLists::Link& l = w.racks.link[r];
               if (l.next >= 0)
@@ -323,11 +323,13 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
         const int cls = net_.class_of_group(g);
         mark(cls);
         const auto r = static_cast<std::size_t>(rack);
-        const int from = rack_state[r].cohort;
-        if (w.cohorts[static_cast<std::size_t>(from)].cls == cls) continue;
+        const int from = cohort_of[r];
+        const Cohort& c = w.cohorts[static_cast<std::size_t>(from)];
+        if (c.cls == cls) continue;
         if (move_whole_cohort<same_ids>(from, cls, *groups)) continue;
+        const double reported_c = c.reported_c;  // the rack's (read before it leaves)
         leave_cohort(rack);
-        join_cohort(rack, cohort_for(cls, rack_state[r].reported_c));
+        join_cohort(rack, cohort_for(cls, reported_c));
       }
     };
     // A hall of fewer racks keeps their records and links in the caches: no asking ahead.
@@ -335,7 +337,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     using no = std::false_type;
     if (!groups->identity)
       move_racks(no{}, no{});
-    else if (racks_.size() >= ask_ahead_groups)
+    else if (racks_.size() >= ask_ahead_racks)
       move_racks(yes{}, yes{});
     else
       move_racks(no{}, yes{});
@@ -349,8 +351,8 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     for (int i = 0; i < racks(); ++i) {
       const double t = inlet_c(i);
       hottest = std::max(hottest, t);
-      if (moved(t, w.rack[static_cast<std::size_t>(i)].reported_c)) {
-        w.rack[static_cast<std::size_t>(i)].reported_c = t;
+      if (moved(t, w.reported[static_cast<std::size_t>(i)])) {
+        w.reported[static_cast<std::size_t>(i)] = t;
         out.push_back(i);
       }
     }
@@ -442,13 +444,11 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   const auto moved = [tol_k](double now_c, double reported_c) {
     return !(std::fabs(now_c - reported_c) <= tol_k);
   };
-  // Reports a cohort's racks at `t`; a class whose cohort is reported at a NaN or an infinity
-  // (not within tol of itself) is tested again at the next call.
+  // Reports a cohort's racks at `t` (their reported inlet is the cohort's); a class whose
+  // cohort is reported at a NaN or an infinity (not within tol of itself) is tested again at the
+  // next call.
   const auto report = [&](Cohort& c) {
-    for (int r = c.head; r >= 0; r = w.racks.next(r)) {
-      w.rack[static_cast<std::size_t>(r)].reported_c = t;
-      out.push_back(r);
-    }
+    for (int r = c.head; r >= 0; r = w.racks.next(r)) out.push_back(r);
     c.stamp = w.calls;
     if (moved(t, t)) w.nan_classes.push_back(cls);
   };
@@ -467,7 +467,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
         if (into.stamp != w.calls && moved(t, into.reported_c)) report(into);  // t not a number
         int last = -1;
         for (int r = c.head; r >= 0; r = w.racks.next(r)) {
-          w.rack[static_cast<std::size_t>(r)].cohort = into_id;
+          w.cohort_of[static_cast<std::size_t>(r)] = into_id;
           last = r;
         }
         w.racks.splice_front(into, c, last);
@@ -511,15 +511,25 @@ bool DataHall::move_whole_cohort(int id, int cls, const RackGroups& groups) {
   }
   Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
   for (int r = c.head; r >= 0; r = w.racks.next(r))
-    w.rack[static_cast<std::size_t>(r)].cohort = into_id;
+    w.cohort_of[static_cast<std::size_t>(r)] = into_id;
   w.racks.splice_front(into, c, last);
   c.cls = -1;
   w.free_cohorts.push_back(id);
   return true;
 }
 
+void DataHall::drop_cohorts() {
+  InletWatch& w = watch_;
+  if (w.valid) {
+    for (std::size_t i = 0; i < w.cohort_of.size(); ++i)
+      w.reported[i] = w.cohorts[static_cast<std::size_t>(w.cohort_of[i])].reported_c;
+  }
+  w.valid = false;
+}
+
 void DataHall::rebuild_cohorts(const RackGroups& groups) {
   InletWatch& w = watch_;
+  drop_cohorts();  // the cohorts built before (if valid) hold the reported inlets
   w.moves.clear();
   net_.take_class_moves(w.moves);  // records the moves from now on
   w.moves.clear();
@@ -529,11 +539,11 @@ void DataHall::rebuild_cohorts(const RackGroups& groups) {
   w.free_cohorts.clear();
   w.class_cohorts.clear();
   const std::size_t n = racks_.size();
-  for (InletWatch::RackState& r : w.rack) r.cohort = -1;
+  std::fill(w.cohort_of.begin(), w.cohort_of.end(), -1);
   w.racks.assign(n);
   for (std::size_t i = 0; i < n; ++i) {
     const int cls = net_.class_of_group(groups.group_of_rack[i]);
-    join_cohort(static_cast<int>(i), cohort_for(cls, w.rack[i].reported_c));
+    join_cohort(static_cast<int>(i), cohort_for(cls, w.reported[i]));
   }
 }
 
@@ -590,7 +600,7 @@ void DataHall::unchain_cohort(int cohort) {
 void DataHall::join_cohort(int rack, int cohort) {
   InletWatch& w = watch_;
   w.racks.push_front(w.cohorts[static_cast<std::size_t>(cohort)], rack);
-  w.rack[static_cast<std::size_t>(rack)].cohort = cohort;
+  w.cohort_of[static_cast<std::size_t>(rack)] = cohort;
 }
 
 // Inlined into take_moved_inlets' loop over the moved racks, its one caller: as a call, saving
@@ -598,10 +608,10 @@ void DataHall::join_cohort(int rack, int cohort) {
 [[gnu::always_inline]] inline void DataHall::leave_cohort(int rack) {
   InletWatch& w = watch_;
   const auto r = static_cast<std::size_t>(rack);
-  const int id = w.rack[r].cohort;
+  const int id = w.cohort_of[r];
   Cohort& c = w.cohorts[static_cast<std::size_t>(id)];
   w.racks.unlink(c, rack);
-  w.rack[r].cohort = -1;
+  w.cohort_of[r] = -1;
   if (c.count == 0) {
     unchain_cohort(id);
     c.cls = -1;
