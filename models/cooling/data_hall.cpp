@@ -392,7 +392,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     test_cohorts(cls, t, tol_k, out);
   };
   // A class tested twice is reported once: its cohorts left after the first test are within
-  // tol of its inlet, or were reported at it in this call (the stamp; a NaN). So the step's list
+  // tol of its inlet, or were reported at it in this call (reported_at; a NaN). So the step's list
   // and the last call's NaNs are taken as they are, with no mark against the moved racks'.
   const auto test_listed = [&](int cls) {
     if (static_cast<std::size_t>(cls) < class_slots) test_class(cls);
@@ -436,7 +436,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
 // The cohorts of class `cls`, at inlet t: each one reported when t moved from its reported
 // inlet, then joined to the class's cohort at t, if there is one. A cohort already reported in
 // this call (merged into here) is reported at t: it moved only when t is not a number, so its
-// stamp is read after the test. The next cohort of the chain is read before each test (a
+// reported_at is read after the test. The next cohort of the chain is read before each test (a
 // cohort tested may be chained again at the chain's head, or joined to another and freed).
 [[gnu::noinline]] void DataHall::test_cohorts(int cls, double t, double tol_k,
                                               std::vector<int>& out) {
@@ -447,16 +447,17 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   // Reports a cohort's racks at `t` (their reported inlet is the cohort's); a class whose
   // cohort is reported at a NaN or an infinity (not within tol of itself) is tested again at the
   // next call.
-  const auto report = [&](Cohort& c) {
-    for (int r = c.head; r >= 0; r = w.racks.next(r)) out.push_back(r);
-    c.stamp = w.calls;
+  const auto report = [&](int id) {
+    for (int r = w.cohorts[static_cast<std::size_t>(id)].head; r >= 0; r = w.racks.next(r))
+      out.push_back(r);
+    w.reported_at[static_cast<std::size_t>(id)] = w.calls;
     if (moved(t, t)) w.nan_classes.push_back(cls);
   };
   for (int k = w.class_cohorts[static_cast<std::size_t>(cls)]; k >= 0;) {
     Cohort& c = w.cohorts[static_cast<std::size_t>(k)];
     const int next = c.next_of_class;
-    if (moved(t, c.reported_c) && c.stamp != w.calls) {
-      report(c);
+    if (moved(t, c.reported_c) && w.reported_at[static_cast<std::size_t>(k)] != w.calls) {
+      report(k);
       unchain_cohort(k);
       c.reported_c = t;
       const int into_id = find_cohort(cls, t);
@@ -464,7 +465,9 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
         chain_cohort(k);
       } else {
         Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
-        if (into.stamp != w.calls && moved(t, into.reported_c)) report(into);  // t not a number
+        if (w.reported_at[static_cast<std::size_t>(into_id)] != w.calls &&
+            moved(t, into.reported_c))
+          report(into_id);  // t not a number
         int last = -1;
         for (int r = c.head; r >= 0; r = w.racks.next(r)) {
           w.cohort_of[static_cast<std::size_t>(r)] = into_id;
@@ -491,13 +494,13 @@ template <bool same_ids>
 bool DataHall::move_whole_cohort(int id, int cls, const RackGroups& groups) {
   InletWatch& w = watch_;
   const auto k = static_cast<std::size_t>(id);
-  if (w.walked[k] == w.calls) return false;
   Cohort& c = w.cohorts[k];
+  if (c.walked == w.calls) return false;
   int last = -1;
   for (int r = c.head; r >= 0; r = w.racks.next(r)) {
     const int g = same_ids ? r : groups.group_of_rack[static_cast<std::size_t>(r)];
     if (net_.class_of_group(g) != cls) {
-      w.walked[k] = w.calls;
+      c.walked = w.calls;
       return false;
     }
     last = r;
@@ -535,7 +538,7 @@ void DataHall::rebuild_cohorts(const RackGroups& groups) {
   w.moves.clear();
   w.valid = true;
   w.cohorts.clear();
-  w.walked.clear();
+  w.reported_at.clear();
   w.free_cohorts.clear();
   w.class_cohorts.clear();
   const std::size_t n = racks_.size();
@@ -570,11 +573,11 @@ int DataHall::cohort_for(int cls, double reported_c) {
     id = w.free_cohorts.back();
     w.free_cohorts.pop_back();
     w.cohorts[static_cast<std::size_t>(id)] = c;
-    w.walked[static_cast<std::size_t>(id)] = -1;
+    w.reported_at[static_cast<std::size_t>(id)] = -1;
   } else {
     id = static_cast<int>(w.cohorts.size());
     w.cohorts.push_back(c);
-    w.walked.push_back(-1);
+    w.reported_at.push_back(-1);
   }
   chain_cohort(id);
   return id;

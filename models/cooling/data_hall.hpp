@@ -150,7 +150,10 @@ private:
     int head = -1, count = 0;  // its racks
     int next_of_class = -1;    // the next cohort of the same class
     double reported_c = 0;
-    long stamp = -1;  // the call that last reported it
+    // The call that found a rack of it in another class than the one a moved rack of it went to
+    // (move_whole_cohort()): in the record the moved rack's test has just read, not in a line of
+    // its own (a third of the moved racks of the 100k hall find their cohort walked already).
+    long walked = -1;
   };
   struct Rack {
     ThermalNetwork::Node inlet, outlet;
@@ -189,9 +192,8 @@ private:
     std::vector<int> cohort_of;
     std::vector<double> reported;
     std::vector<Cohort> cohorts;
-    // Per cohort slot: the call that found a rack of it in another class than the one a moved
-    // rack of it went to (move_whole_cohort()).
-    std::vector<long> walked;
+    // Per cohort slot: the call that last reported it (test_cohorts(): rarely read).
+    std::vector<long> reported_at;
     std::vector<int> free_cohorts;
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
     MemberLists racks;               // each cohort's racks
