@@ -528,8 +528,8 @@ TEST_CASE("racks' accelerators: a followed power back at its sampled die and clo
 
 TEST_CASE("racks' accelerators: a followed power's moves across three words of bits") {
   // 140 racks of 2 nodes; a job on racks 60-69 and 130 (its racks' bits in words 0, 1 and 2)
-  // whose nodes follow one power. A move sets or clears each rack's bit (a word at a time while
-  // the racks share it): a move back clears every one of them, a move elsewhere sets them, and a
+  // whose nodes follow one power. A move sets or clears each rack's bit (its word read and
+  // written again): a move back clears every one of them, a move elsewhere sets them, and a
   // rack changed otherwise (rack 64: its records written on their own, then following again)
   // keeps its bit through a move back.
   Cluster cluster(140, 2);
