@@ -337,7 +337,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     using no = std::false_type;
     if (!groups->identity)
       move_racks(no{}, no{});
-    else if (racks_.size() >= ask_ahead_racks)
+    else if (racks_.size() >= ask_ahead_groups)
       move_racks(yes{}, yes{});
     else
       move_racks(no{}, yes{});

@@ -74,12 +74,6 @@ struct DataHallDesign {
 
 class DataHall {
 public:
-  // From this many racks take_moved_inlets() asks for the moved racks' records a chunk ahead of
-  // reading them. Fewer than ask_ahead_groups: the 100k hall's (3,136 racks) fit in the caches
-  // by size, but the control step between two calls evicts them, and asking ahead paid there in
-  // time (perf), though not in instructions.
-  static constexpr std::size_t ask_ahead_racks = 2048;
-
   explicit DataHall(const DataHallDesign& design);
 
   void set_rack_power(int rack, double power_w);
