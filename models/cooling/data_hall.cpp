@@ -104,9 +104,9 @@ DataHall::DataHall(const DataHallDesign& design)
   to_crah_ = net_.stream(room_, crah_return_, 0);
   for (const Rack& r : racks_) demand_w_per_k_ += (1 - r.recirculation) * r.rate_w_per_k;
   update_flows();
-  watch_.rack.resize(racks_.size());
-  for (int i = 0; i < design.racks; ++i)
-    watch_.rack[static_cast<std::size_t>(i)].reported_c = inlet_c(i);
+  watch_.cohort_of.assign(racks_.size(), -1);
+  watch_.reported.resize(racks_.size());
+  for (int i = 0; i < design.racks; ++i) watch_.reported[static_cast<std::size_t>(i)] = inlet_c(i);
 }
 
 void DataHall::update_flows() {
@@ -268,7 +268,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     to_test[marked++] = cls;
   };
   if (!groups || !groups->by_class) {
-    w.valid = false;
+    drop_cohorts();
   } else if (!w.valid || !net_.take_class_moves(w.moves)) {
     rebuild_cohorts(*groups);
     every = true;
@@ -283,7 +283,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     const std::size_t moves = w.moves.size();
     const int* const moved_groups = w.moves.data();
     const int rack_count = racks();
-    InletWatch::RackState* const rack_state = w.rack.data();
+    int* const cohort_of = w.cohort_of.data();
     // The loop in three copies, with the hall's kind and the asking ahead fixed in each: the
     // flags held as variables were read from the stack and tested at every moved rack (the
     // 100k-GPU hall asks nothing ahead, and its groups are its racks). The same racks leave and
@@ -297,7 +297,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
             const int next = moved_groups[k];
             if (next >= rack_count) continue;
             net_.prefetch_class_of_group(next);
-            __builtin_prefetch(rack_state + next);
+            __builtin_prefetch(cohort_of + next);
             __builtin_prefetch(&w.racks.link[static_cast<std::size_t>(next)]);
           }
         }
@@ -305,7 +305,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
           const int next = moved_groups[i + near];
           if (next < rack_count) {
             const auto r = static_cast<std::size_t>(next);
-            if (w.cohorts[static_cast<std::size_t>(rack_state[r].cohort)].cls !=
+            if (w.cohorts[static_cast<std::size_t>(cohort_of[r])].cls !=
                 net_.class_of_group(next)) {
               const MemberLists::Link& l = w.racks.link[r];
               if (l.next >= 0)
@@ -323,11 +323,13 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
         const int cls = net_.class_of_group(g);
         mark(cls);
         const auto r = static_cast<std::size_t>(rack);
-        const int from = rack_state[r].cohort;
-        if (w.cohorts[static_cast<std::size_t>(from)].cls == cls) continue;
+        const int from = cohort_of[r];
+        const Cohort& c = w.cohorts[static_cast<std::size_t>(from)];
+        if (c.cls == cls) continue;
         if (move_whole_cohort<same_ids>(from, cls, *groups)) continue;
+        const double reported_c = c.reported_c;  // the rack's (read before it leaves)
         leave_cohort(rack);
-        join_cohort(rack, cohort_for(cls, rack_state[r].reported_c));
+        join_cohort(rack, cohort_for(cls, reported_c));
       }
     };
     // A hall of fewer racks keeps their records and links in the caches: no asking ahead.
@@ -349,8 +351,8 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     for (int i = 0; i < racks(); ++i) {
       const double t = inlet_c(i);
       hottest = std::max(hottest, t);
-      if (moved(t, w.rack[static_cast<std::size_t>(i)].reported_c)) {
-        w.rack[static_cast<std::size_t>(i)].reported_c = t;
+      if (moved(t, w.reported[static_cast<std::size_t>(i)])) {
+        w.reported[static_cast<std::size_t>(i)] = t;
         out.push_back(i);
       }
     }
@@ -390,7 +392,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
     test_cohorts(cls, t, tol_k, out);
   };
   // A class tested twice is reported once: its cohorts left after the first test are within
-  // tol of its inlet, or were reported at it in this call (the stamp; a NaN). So the step's list
+  // tol of its inlet, or were reported at it in this call (reported_at; a NaN). So the step's list
   // and the last call's NaNs are taken as they are, with no mark against the moved racks'.
   const auto test_listed = [&](int cls) {
     if (static_cast<std::size_t>(cls) < class_slots) test_class(cls);
@@ -434,7 +436,7 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
 // The cohorts of class `cls`, at inlet t: each one reported when t moved from its reported
 // inlet, then joined to the class's cohort at t, if there is one. A cohort already reported in
 // this call (merged into here) is reported at t: it moved only when t is not a number, so its
-// stamp is read after the test. The next cohort of the chain is read before each test (a
+// reported_at is read after the test. The next cohort of the chain is read before each test (a
 // cohort tested may be chained again at the chain's head, or joined to another and freed).
 [[gnu::noinline]] void DataHall::test_cohorts(int cls, double t, double tol_k,
                                               std::vector<int>& out) {
@@ -442,21 +444,20 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
   const auto moved = [tol_k](double now_c, double reported_c) {
     return !(std::fabs(now_c - reported_c) <= tol_k);
   };
-  // Reports a cohort's racks at `t`; a class whose cohort is reported at a NaN or an infinity
-  // (not within tol of itself) is tested again at the next call.
-  const auto report = [&](Cohort& c) {
-    for (int r = c.head; r >= 0; r = w.racks.next(r)) {
-      w.rack[static_cast<std::size_t>(r)].reported_c = t;
+  // Reports a cohort's racks at `t` (their reported inlet is the cohort's); a class whose
+  // cohort is reported at a NaN or an infinity (not within tol of itself) is tested again at the
+  // next call.
+  const auto report = [&](int id) {
+    for (int r = w.cohorts[static_cast<std::size_t>(id)].head; r >= 0; r = w.racks.next(r))
       out.push_back(r);
-    }
-    c.stamp = w.calls;
+    w.reported_at[static_cast<std::size_t>(id)] = w.calls;
     if (moved(t, t)) w.nan_classes.push_back(cls);
   };
   for (int k = w.class_cohorts[static_cast<std::size_t>(cls)]; k >= 0;) {
     Cohort& c = w.cohorts[static_cast<std::size_t>(k)];
     const int next = c.next_of_class;
-    if (moved(t, c.reported_c) && c.stamp != w.calls) {
-      report(c);
+    if (moved(t, c.reported_c) && w.reported_at[static_cast<std::size_t>(k)] != w.calls) {
+      report(k);
       unchain_cohort(k);
       c.reported_c = t;
       const int into_id = find_cohort(cls, t);
@@ -464,10 +465,12 @@ double DataHall::take_moved_inlets(double tol_k, std::vector<int>& out) {
         chain_cohort(k);
       } else {
         Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
-        if (into.stamp != w.calls && moved(t, into.reported_c)) report(into);  // t not a number
+        if (w.reported_at[static_cast<std::size_t>(into_id)] != w.calls &&
+            moved(t, into.reported_c))
+          report(into_id);  // t not a number
         int last = -1;
         for (int r = c.head; r >= 0; r = w.racks.next(r)) {
-          w.rack[static_cast<std::size_t>(r)].cohort = into_id;
+          w.cohort_of[static_cast<std::size_t>(r)] = into_id;
           last = r;
         }
         w.racks.splice_front(into, c, last);
@@ -491,13 +494,13 @@ template <bool same_ids>
 bool DataHall::move_whole_cohort(int id, int cls, const RackGroups& groups) {
   InletWatch& w = watch_;
   const auto k = static_cast<std::size_t>(id);
-  if (w.walked[k] == w.calls) return false;
   Cohort& c = w.cohorts[k];
+  if (c.walked == w.calls) return false;
   int last = -1;
   for (int r = c.head; r >= 0; r = w.racks.next(r)) {
     const int g = same_ids ? r : groups.group_of_rack[static_cast<std::size_t>(r)];
     if (net_.class_of_group(g) != cls) {
-      w.walked[k] = w.calls;
+      c.walked = w.calls;
       return false;
     }
     last = r;
@@ -511,29 +514,39 @@ bool DataHall::move_whole_cohort(int id, int cls, const RackGroups& groups) {
   }
   Cohort& into = w.cohorts[static_cast<std::size_t>(into_id)];
   for (int r = c.head; r >= 0; r = w.racks.next(r))
-    w.rack[static_cast<std::size_t>(r)].cohort = into_id;
+    w.cohort_of[static_cast<std::size_t>(r)] = into_id;
   w.racks.splice_front(into, c, last);
   c.cls = -1;
   w.free_cohorts.push_back(id);
   return true;
 }
 
+void DataHall::drop_cohorts() {
+  InletWatch& w = watch_;
+  if (w.valid) {
+    for (std::size_t i = 0; i < w.cohort_of.size(); ++i)
+      w.reported[i] = w.cohorts[static_cast<std::size_t>(w.cohort_of[i])].reported_c;
+  }
+  w.valid = false;
+}
+
 void DataHall::rebuild_cohorts(const RackGroups& groups) {
   InletWatch& w = watch_;
+  drop_cohorts();  // the cohorts built before (if valid) hold the reported inlets
   w.moves.clear();
   net_.take_class_moves(w.moves);  // records the moves from now on
   w.moves.clear();
   w.valid = true;
   w.cohorts.clear();
-  w.walked.clear();
+  w.reported_at.clear();
   w.free_cohorts.clear();
   w.class_cohorts.clear();
   const std::size_t n = racks_.size();
-  for (InletWatch::RackState& r : w.rack) r.cohort = -1;
+  std::fill(w.cohort_of.begin(), w.cohort_of.end(), -1);
   w.racks.assign(n);
   for (std::size_t i = 0; i < n; ++i) {
     const int cls = net_.class_of_group(groups.group_of_rack[i]);
-    join_cohort(static_cast<int>(i), cohort_for(cls, w.rack[i].reported_c));
+    join_cohort(static_cast<int>(i), cohort_for(cls, w.reported[i]));
   }
 }
 
@@ -560,11 +573,11 @@ int DataHall::cohort_for(int cls, double reported_c) {
     id = w.free_cohorts.back();
     w.free_cohorts.pop_back();
     w.cohorts[static_cast<std::size_t>(id)] = c;
-    w.walked[static_cast<std::size_t>(id)] = -1;
+    w.reported_at[static_cast<std::size_t>(id)] = -1;
   } else {
     id = static_cast<int>(w.cohorts.size());
     w.cohorts.push_back(c);
-    w.walked.push_back(-1);
+    w.reported_at.push_back(-1);
   }
   chain_cohort(id);
   return id;
@@ -590,7 +603,7 @@ void DataHall::unchain_cohort(int cohort) {
 void DataHall::join_cohort(int rack, int cohort) {
   InletWatch& w = watch_;
   w.racks.push_front(w.cohorts[static_cast<std::size_t>(cohort)], rack);
-  w.rack[static_cast<std::size_t>(rack)].cohort = cohort;
+  w.cohort_of[static_cast<std::size_t>(rack)] = cohort;
 }
 
 // Inlined into take_moved_inlets' loop over the moved racks, its one caller: as a call, saving
@@ -598,10 +611,10 @@ void DataHall::join_cohort(int rack, int cohort) {
 [[gnu::always_inline]] inline void DataHall::leave_cohort(int rack) {
   InletWatch& w = watch_;
   const auto r = static_cast<std::size_t>(rack);
-  const int id = w.rack[r].cohort;
+  const int id = w.cohort_of[r];
   Cohort& c = w.cohorts[static_cast<std::size_t>(id)];
   w.racks.unlink(c, rack);
-  w.rack[r].cohort = -1;
+  w.cohort_of[r] = -1;
   if (c.count == 0) {
     unchain_cohort(id);
     c.cls = -1;

@@ -96,7 +96,7 @@ public:
   }
   void solve_steady() {
     net_.solve_steady();
-    watch_.valid = false;
+    drop_cohorts();
   }
 
   double inlet_c(int rack) const {
@@ -144,7 +144,10 @@ private:
     int head = -1, count = 0;  // its racks
     int next_of_class = -1;    // the next cohort of the same class
     double reported_c = 0;
-    long stamp = -1;  // the call that last reported it
+    // The call that found a rack of it in another class than the one a moved rack of it went to
+    // (move_whole_cohort()): in the record the moved rack's test has just read, not in a line of
+    // its own (a third of the moved racks of the 100k hall find their cohort walked already).
+    long walked = -1;
   };
   struct Rack {
     ThermalNetwork::Node inlet, outlet;
@@ -174,17 +177,17 @@ private:
   struct InletWatch {
     bool valid = false;  // cohorts rebuilt since the network's classes last changed wholesale
     long calls = 0;
-    // Per rack, its reported inlet and its cohort side by side: a rack that changed class reads
-    // both (one cache line, not two).
-    struct RackState {
-      double reported_c = 0;
-      int cohort = -1;
-    };
-    std::vector<RackState> rack;
+    // Per rack, its cohort (−1: none), alone: a rack that changed class reads it, and sixteen
+    // racks share a line (a job's moved racks are neighbours). While the cohorts are built
+    // (`valid`), a rack's reported inlet is its cohort's, to the bit (a rack joins only a cohort
+    // at its reported inlet, and a cohort's racks are reported together), and the rack's own in
+    // `reported` is not kept; it is written from the cohorts when they are dropped, and read
+    // while there are none.
+    std::vector<int> cohort_of;
+    std::vector<double> reported;
     std::vector<Cohort> cohorts;
-    // Per cohort slot: the call that found a rack of it in another class than the one a moved
-    // rack of it went to (move_whole_cohort()).
-    std::vector<long> walked;
+    // Per cohort slot: the call that last reported it (test_cohorts(): rarely read).
+    std::vector<long> reported_at;
     std::vector<int> free_cohorts;
     std::vector<int> class_cohorts;  // network class → its first cohort (−1: none)
     MemberLists racks;               // each cohort's racks
@@ -209,6 +212,8 @@ private:
   // `out`) when t moved from its reported inlet, and joined to the class's cohort at t.
   void test_cohorts(int cls, double t, double tol_k, std::vector<int>& out);
   void rebuild_cohorts(const RackGroups& groups);
+  // The racks' reported inlets written from their cohorts, and the cohorts no longer valid.
+  void drop_cohorts();
   int find_cohort(int cls, double reported_c) const;  // −1: none
   int cohort_for(int cls, double reported_c);         // found or made
   void chain_cohort(int cohort);                      // into its class's chain

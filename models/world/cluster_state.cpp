@@ -160,6 +160,10 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
   // resized during the walk.
   AcceleratorsBasis* const basis = accelerators_basis_.data();
   RackAccount* const accounts = racks_.data();
+  // The racks' bits in stale_bits_, set and cleared rack by rack: a job's racks share a word,
+  // each rack's read of it waiting for the last one's write, but a rack's other work is longer
+  // than that wait; gathering the bits in registers took five instructions a rack more.
+  std::uint64_t* const stale = stale_bits_.data();
   // The changed racks' buffer and count as locals too (list_changed(), with the count stored
   // once after the walk): the count was loaded and stored again for each rack listed.
   std::uint32_t* const changed = changed_racks_.data();
@@ -206,9 +210,10 @@ bool ClusterState::move_nodes_power(std::span<const RackNodes> racks, const RunP
         // A rack changed otherwise has no count (AcceleratorsBasis::count): one test for both.
         if ((!all && !power) || b.power != power || b.count != rack_nodes) [[unlikely]] {
           accelerators_changed(rack_id);
+        } else if (back) {  // computed at what it holds again
+          stale[rack_id / 64] &= ~(std::uint64_t{1} << (rack_id % 64));
         } else {
-          b.stale = !back;
-          if (!back) list_stale(rack_id);
+          stale[rack_id / 64] |= std::uint64_t{1} << (rack_id % 64);
         }
       }
       if (!(all || wall)) continue;
@@ -397,10 +402,11 @@ void ClusterState::set_rack_inlet_rise_k(std::size_t rack, double rise_k) {
 // held run's power from that power, without writing its record). They are visited in rack
 // order, so the reads of their nodes go up through memory as the prefetcher expects, from a bit
 // per rack read a word at a time: a scan of every rack testing its flag took a branch the
-// predictor could not learn (a third of the racks stale, at random). A rack whose bit is set but
-// that is not stale (back where it was left: most of them) is passed over. The first node's run
-// power of each stale rack of a word is asked for before any of them is computed (a cache miss
-// per rack otherwise: the runs are the jobs', scattered in memory).
+// predictor could not learn (a third of the racks stale, at random). A rack that moved and came
+// back where it was computed (most of those that moved) has its bit cleared by the move that
+// brought it back, so it is not visited at all. The first node's run power of each stale rack
+// of a word is asked for before any of them is computed (a cache miss per rack otherwise: the
+// runs are the jobs', scattered in memory).
 //
 // A rack whose nodes all follow one power comes out as a function of that power's die and
 // clock and of the count of nodes alone (the same max and the same sum, term by term, from the
@@ -423,7 +429,6 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
         AcceleratorsBasis& b = accelerators_basis_[rack];
         b.power = last_power;
         b.count = last_count;
-        b.stale = false;
         ++accelerators_computed_;
         return;
       }
@@ -458,20 +463,16 @@ std::span<const std::pair<double, double>> ClusterState::racks_accelerators() co
     AcceleratorsBasis& b = accelerators_basis_[rack];
     b.power = several ? nullptr : one;
     b.count = following;
-    b.stale = false;
     ++accelerators_computed_;
   };
   ++accelerators_samples_;
   std::uint64_t* const words = stale_bits_.data();
-  const AcceleratorsBasis* const basis = accelerators_basis_.data();
   for (std::size_t w = 0; w < stale_bits_.size(); ++w) {
     if (words[w] == 0) continue;
     const auto first = static_cast<std::uint32_t>(w * 64);
-    std::uint64_t stale = 0;
-    for (std::uint64_t bits = words[w]; bits != 0; bits &= bits - 1) {
+    std::uint64_t stale = words[w];
+    for (std::uint64_t bits = stale; bits != 0; bits &= bits - 1) {
       const auto k = static_cast<std::uint32_t>(std::countr_zero(bits));
-      if (!basis[first + k].stale) continue;
-      stale |= std::uint64_t{1} << k;
       if (const RunPower* p = follows_[rack_begin(first + k)]) __builtin_prefetch(p);
     }
     words[w] = 0;

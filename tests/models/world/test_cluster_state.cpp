@@ -526,6 +526,66 @@ TEST_CASE("racks' accelerators: a followed power back at its sampled die and clo
   CHECK(acc(2) == std::pair{50.0, 1.0});
 }
 
+TEST_CASE("racks' accelerators: a followed power's moves across three words of bits") {
+  // 140 racks of 2 nodes; a job on racks 60-69 and 130 (its racks' bits in words 0, 1 and 2)
+  // whose nodes follow one power. A move sets or clears each rack's bit (its word read and
+  // written again): a move back clears every one of them, a move elsewhere sets them, and a
+  // rack changed otherwise (rack 64: its records written on their own, then following again)
+  // keeps its bit through a move back.
+  Cluster cluster(140, 2);
+  world::ClusterState& state = cluster.state;
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  const RunPower a{1000.0, 600.0, 50.0, 1.0}, b{1200.0, 700.0, 60.0, 0.5};
+  std::vector<std::uint32_t> ids;
+  std::vector<RackNodes> racks;
+  for (std::uint32_t r = 60; r < 70; ++r) racks.push_back({r, 2});
+  racks.push_back({130, 2});
+  for (const RackNodes& r : racks) {
+    ids.push_back(2 * r.rack);
+    ids.push_back(2 * r.rack + 1);
+  }
+  RunPower power = a;
+  world::ClusterState::Followed followed{&power};
+  for (const std::uint32_t id : ids) state.assign(id, 1);
+  state.follow_power(ids, &power);
+  const auto move = [&](const RunPower& to) {
+    state.move_nodes_power(racks, power, to, &followed);
+    power = to;
+  };
+  const auto computed = [&] {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  };
+  const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
+  CHECK(computed() == 140);  // every rack, at the first call
+  CHECK(acc(130) == std::pair{50.0, 1.0});
+  move(b);
+  CHECK(computed() == 11);
+  CHECK(acc(63) == std::pair{60.0, 0.5});
+  CHECK(acc(130) == std::pair{60.0, 0.5});
+  move(a);
+  move(b);
+  CHECK(computed() == 0);  // back at b: every bit cleared, in all three words
+  move(a);
+  CHECK(computed() == 11);
+  CHECK(acc(69) == std::pair{50.0, 1.0});
+  CHECK(acc(130) == std::pair{50.0, 1.0});
+  // A rack outside the job changed between two moves: it alone is computed.
+  move(b);
+  state.assign(200, 2);  // a node of rack 100
+  move(a);
+  CHECK(computed() == 1);
+  state.write_records(std::vector<std::uint32_t>{128});
+  state.follow_power(std::vector<std::uint32_t>{128}, &power);
+  move(b);
+  move(a);
+  CHECK(computed() == 1);  // rack 64 alone, though the power came back
+  CHECK(acc(64) == std::pair{50.0, 1.0});
+  CHECK(acc(100) == std::pair{0.0, 1.0});
+}
+
 TEST_CASE("racks' accelerators: a move without a followed power is never found back") {
   // Rack 0's two nodes follow two powers of the same values (computed: no one power, 2 nodes
   // following). Moved without a followed power to a die of 0 °C and a clock of 0, the bits a
