@@ -42,6 +42,36 @@ struct Cluster {
   world::ClusterState state;
 };
 
+// A job whose nodes follow one power, moved as a uniform job's phases move it (count × Δ per
+// rack), and the racks' accelerators read back.
+struct FollowedJob {
+  using RunPower = world::ClusterState::RunPower;
+  using RackNodes = world::ClusterState::RackNodes;
+  FollowedJob(world::ClusterState& s, std::vector<RackNodes> on,
+              const std::vector<std::uint32_t>& nodes, const RunPower& start)
+      : state(s), racks(std::move(on)), power(start) {
+    for (const std::uint32_t id : nodes) state.assign(id, 1);
+    state.follow_power(nodes, &power);
+  }
+  FollowedJob(const FollowedJob&) = delete;  // `followed` points at `power`
+  FollowedJob& operator=(const FollowedJob&) = delete;
+  void move(const RunPower& to) {
+    state.move_nodes_power(racks, power, to, &followed);
+    power = to;
+  }
+  // The racks computed again by the next racks_accelerators().
+  std::uint64_t computed() {
+    const std::uint64_t before = state.accelerators_computed();
+    state.racks_accelerators();
+    return state.accelerators_computed() - before;
+  }
+  auto acc(std::size_t r) { return state.racks_accelerators()[r]; }
+  world::ClusterState& state;
+  std::vector<RackNodes> racks;
+  RunPower power;
+  world::ClusterState::Followed followed{&power};
+};
+
 }  // namespace
 
 TEST_CASE("a node set by hand: word edges, order, repeated inserts and erases") {
@@ -463,67 +493,52 @@ TEST_CASE("racks' accelerators: a followed power back at its sampled die and clo
   using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1200.0, 700.0, 60.0, 0.75},
       c{1100.0, 650.0, 55.0, 0.5};
-  const std::vector<std::uint32_t> ids = {0, 1, 2, 3, 4, 5};
-  const std::vector<RackNodes> racks{{0, 2}, {1, 2}, {2, 2}};
-  RunPower power = idle;
-  world::ClusterState::Followed followed{&power};
-  for (const std::uint32_t id : ids) state.assign(id, 1);
-  state.follow_power(ids, &power);
-  const auto move = [&](const RunPower& to) {
-    state.move_nodes_power(racks, power, to, &followed);
-    power = to;
-  };
-  const auto computed = [&] {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  };
-  const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
-  move(a);
-  CHECK(computed() == 4);  // every rack, at the first call
-  CHECK(acc(0) == std::pair{50.0, 1.0});
-  CHECK(acc(3) == std::pair{0.0, 1.0});
-  move(b);
-  CHECK(computed() == 3);
-  CHECK(acc(2) == std::pair{60.0, 0.75});
+  FollowedJob job(state, {{0, 2}, {1, 2}, {2, 2}}, {0, 1, 2, 3, 4, 5}, idle);
+  job.move(a);
+  CHECK(job.computed() == 4);  // every rack, at the first call
+  CHECK(job.acc(0) == std::pair{50.0, 1.0});
+  CHECK(job.acc(3) == std::pair{0.0, 1.0});
+  job.move(b);
+  CHECK(job.computed() == 3);
+  CHECK(job.acc(2) == std::pair{60.0, 0.75});
   // To a, and back to b before the next call: the racks are as they were, not computed.
-  move(a);
-  move(b);
-  CHECK(computed() == 0);
-  CHECK(acc(1) == std::pair{60.0, 0.75});
+  job.move(a);
+  job.move(b);
+  CHECK(job.computed() == 0);
+  CHECK(job.acc(1) == std::pair{60.0, 0.75});
   // To a and to c, then back to a: a is not what the last call saw.
-  move(a);
-  move(c);
-  move(a);
-  CHECK(computed() == 3);
-  CHECK(acc(0) == std::pair{50.0, 1.0});
+  job.move(a);
+  job.move(c);
+  job.move(a);
+  CHECK(job.computed() == 3);
+  CHECK(job.acc(0) == std::pair{50.0, 1.0});
   // Back to a with a node of rack 3 busy meanwhile: only rack 3.
-  move(c);
+  job.move(c);
   state.assign(6, 2);
   state.set_node_clock(6, 0.5);
-  move(a);
-  CHECK(computed() == 1);
-  CHECK(acc(3) == std::pair{0.0, 0.5});
+  job.move(a);
+  CHECK(job.computed() == 1);
+  CHECK(job.acc(3) == std::pair{0.0, 0.5});
   // The records of rack 1 written, then following again: rack 1 computed, though a is back.
-  move(b);
+  job.move(b);
   state.write_records(std::vector<std::uint32_t>{2, 3});
-  state.follow_power(std::vector<std::uint32_t>{2, 3}, &power);
-  move(a);
-  CHECK(computed() == 1);
+  state.follow_power(std::vector<std::uint32_t>{2, 3}, &job.power);
+  job.move(a);
+  CHECK(job.computed() == 1);
   // A move of another power, or of another count of a rack's nodes: computed, back or not.
   const RunPower other_power = a;
   world::ClusterState::Followed other{&other_power};
   state.move_nodes_power(std::vector<RackNodes>{{0, 2}}, a, b, &other);
   state.move_nodes_power(std::vector<RackNodes>{{0, 2}}, b, a, &other);
-  state.move_nodes_power(std::vector<RackNodes>{{1, 1}}, a, b, &followed);
-  state.move_nodes_power(std::vector<RackNodes>{{1, 1}}, b, a, &followed);
-  CHECK(computed() == 2);
+  state.move_nodes_power(std::vector<RackNodes>{{1, 1}}, a, b, &job.followed);
+  state.move_nodes_power(std::vector<RackNodes>{{1, 1}}, b, a, &job.followed);
+  CHECK(job.computed() == 2);
   // Without a followed power, every move marks its racks.
-  state.move_nodes_power(racks, a, b);
-  state.move_nodes_power(racks, b, a);
-  CHECK(computed() == 3);
-  CHECK(acc(0) == std::pair{50.0, 1.0});
-  CHECK(acc(2) == std::pair{50.0, 1.0});
+  state.move_nodes_power(job.racks, a, b);
+  state.move_nodes_power(job.racks, b, a);
+  CHECK(job.computed() == 3);
+  CHECK(job.acc(0) == std::pair{50.0, 1.0});
+  CHECK(job.acc(2) == std::pair{50.0, 1.0});
 }
 
 TEST_CASE("racks' accelerators: a followed power's moves across three words of bits") {
@@ -545,45 +560,32 @@ TEST_CASE("racks' accelerators: a followed power's moves across three words of b
     ids.push_back(2 * r.rack);
     ids.push_back(2 * r.rack + 1);
   }
-  RunPower power = a;
-  world::ClusterState::Followed followed{&power};
-  for (const std::uint32_t id : ids) state.assign(id, 1);
-  state.follow_power(ids, &power);
-  const auto move = [&](const RunPower& to) {
-    state.move_nodes_power(racks, power, to, &followed);
-    power = to;
-  };
-  const auto computed = [&] {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  };
-  const auto acc = [&](std::size_t r) { return state.racks_accelerators()[r]; };
-  CHECK(computed() == 140);  // every rack, at the first call
-  CHECK(acc(130) == std::pair{50.0, 1.0});
-  move(b);
-  CHECK(computed() == 11);
-  CHECK(acc(63) == std::pair{60.0, 0.5});
-  CHECK(acc(130) == std::pair{60.0, 0.5});
-  move(a);
-  move(b);
-  CHECK(computed() == 0);  // back at b: every bit cleared, in all three words
-  move(a);
-  CHECK(computed() == 11);
-  CHECK(acc(69) == std::pair{50.0, 1.0});
-  CHECK(acc(130) == std::pair{50.0, 1.0});
+  FollowedJob job(state, racks, ids, a);
+  CHECK(job.computed() == 140);  // every rack, at the first call
+  CHECK(job.acc(130) == std::pair{50.0, 1.0});
+  job.move(b);
+  CHECK(job.computed() == 11);
+  CHECK(job.acc(63) == std::pair{60.0, 0.5});
+  CHECK(job.acc(130) == std::pair{60.0, 0.5});
+  job.move(a);
+  job.move(b);
+  CHECK(job.computed() == 0);  // back at b: every bit cleared, in all three words
+  job.move(a);
+  CHECK(job.computed() == 11);
+  CHECK(job.acc(69) == std::pair{50.0, 1.0});
+  CHECK(job.acc(130) == std::pair{50.0, 1.0});
   // A rack outside the job changed between two moves: it alone is computed.
-  move(b);
+  job.move(b);
   state.assign(200, 2);  // a node of rack 100
-  move(a);
-  CHECK(computed() == 1);
+  job.move(a);
+  CHECK(job.computed() == 1);
   state.write_records(std::vector<std::uint32_t>{128});
-  state.follow_power(std::vector<std::uint32_t>{128}, &power);
-  move(b);
-  move(a);
-  CHECK(computed() == 1);  // rack 64 alone, though the power came back
-  CHECK(acc(64) == std::pair{50.0, 1.0});
-  CHECK(acc(100) == std::pair{0.0, 1.0});
+  state.follow_power(std::vector<std::uint32_t>{128}, &job.power);
+  job.move(b);
+  job.move(a);
+  CHECK(job.computed() == 1);  // rack 64 alone, though the power came back
+  CHECK(job.acc(64) == std::pair{50.0, 1.0});
+  CHECK(job.acc(100) == std::pair{0.0, 1.0});
 }
 
 TEST_CASE("racks' accelerators: a move without a followed power is never found back") {
