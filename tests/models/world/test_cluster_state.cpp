@@ -15,6 +15,8 @@
 
 using namespace joule;
 using namespace joule::models;
+using RunPower = world::ClusterState::RunPower;
+using RackNodes = world::ClusterState::RackNodes;
 
 namespace {
 
@@ -45,8 +47,6 @@ struct Cluster {
 // A job whose nodes follow one power, moved as a uniform job's phases move it (count × Δ per
 // rack), and the racks' accelerators read back.
 struct FollowedJob {
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   FollowedJob(world::ClusterState& s, std::vector<RackNodes> on,
               const std::vector<std::uint32_t>& nodes, const RunPower& start)
       : state(s), racks(std::move(on)), power(start) {
@@ -304,8 +304,6 @@ TEST_CASE("a job's racks moved across two pools: each pool's, rack's and the IT'
   spec.pools[1].first_rack = 2;
   spec.pools[1].rack_count = 2;
   world::ClusterState state(spec, sim, 25.0);
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, busy{1000.0, 600.0, 50.0, 1.0}, hot{1500.0, 900.0, 60.0, 1.0};
   // t = 0: 6 nodes (2 + 1 in pool 0, 2 + 1 in pool 1) from idle to 1 kW.
   const std::vector<RackNodes> a{{0, 2}, {1, 1}, {2, 2}, {3, 1}};
@@ -351,8 +349,6 @@ TEST_CASE("a followed power's moves over two pools, and over one: each pool's su
   // loops that read no rack's pool when the cluster has one pool: with two, each rack's sums
   // still go to its own pool. 4 racks of 2 nodes; in the two-pool cluster pool 0 holds racks
   // 0-1, pool 1 racks 2-3. Whole watts and seconds: every sum below is exact.
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, busy{1000.0, 600.0, 50.0, 0.5};
   const std::vector<RackNodes> racks{{0, 2}, {1, 1}, {2, 2}, {3, 1}};
   for (const std::size_t pools : {1, 2}) {
@@ -455,8 +451,6 @@ TEST_CASE("racks' energies at a sample: racks last brought up at instants taken 
   // Whole watts and seconds: every energy below is exact.
   sim::Simulator sim;
   world::ClusterState state(Cluster::spec_of(5, 1), sim, 25.0);
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, busy{1000.0, 600.0, 50.0, 1.0}, hot{1500.0, 900.0, 60.0, 1.0},
       low{500.0, 300.0, 40.0, 1.0};
   CHECK(state.move_nodes_power(std::vector<RackNodes>{{0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}}, idle,
@@ -489,8 +483,6 @@ TEST_CASE("racks' accelerators: a followed power back at its sampled die and clo
   // rack's mean clock is exact.
   Cluster cluster(4, 2);
   world::ClusterState& state = cluster.state;
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1200.0, 700.0, 60.0, 0.75},
       c{1100.0, 650.0, 55.0, 0.5};
   FollowedJob job(state, {{0, 2}, {1, 2}, {2, 2}}, {0, 1, 2, 3, 4, 5}, idle);
@@ -549,8 +541,6 @@ TEST_CASE("racks' accelerators: a followed power's moves across three words of b
   // keeps its bit through a move back.
   Cluster cluster(140, 2);
   world::ClusterState& state = cluster.state;
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower a{1000.0, 600.0, 50.0, 1.0}, b{1200.0, 700.0, 60.0, 0.5};
   std::vector<std::uint32_t> ids;
   std::vector<RackNodes> racks;
@@ -594,8 +584,6 @@ TEST_CASE("racks' accelerators: a move without a followed power is never found b
   // followed power's sampled die and clock start from, the rack is computed again.
   Cluster cluster(2, 2);
   world::ClusterState& state = cluster.state;
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower a{1000.0, 600.0, 50.0, 1.0}, zero{800.0, 500.0, 0.0, 0.0};
   RunPower p = a, q = a;
   state.assign(0, 1);
@@ -620,8 +608,6 @@ TEST_CASE("a move of the wall power, the chips' or the accelerators' alone moves
   // the accelerators marks its racks). Whole watts and seconds: every sum below is exact.
   Cluster cluster(4, 2);
   world::ClusterState& state = cluster.state;
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const std::vector<RackNodes> racks{{0, 2}, {1, 1}, {2, 2}};
   const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0};
   const RunPower slow{1000.0, 600.0, 50.0, 0.5};   // the clock alone moved
@@ -677,7 +663,6 @@ TEST_CASE("racks changed since the control step: each listed once, across a rack
   // watts and seconds: every energy below is exact.
   Cluster cluster(9, 1);
   world::ClusterState& state = cluster.state;
-  using RunPower = world::ClusterState::RunPower;
   using Racks = std::vector<world::ClusterState::RackNodes>;
   const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{2000.0, 900.0, 60.0, 0.5};
   const Racks all{{0, 1}, {1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 1}, {8, 1}};
@@ -719,8 +704,6 @@ TEST_CASE("a followed power's moves with every rack's count given: the sums as w
   // Δ once. 6 racks of 4 nodes, the job on racks 0, 1, 3 and 5, 4 nodes each, in two states:
   // one moved with `each`, one without. Whole watts, whole seconds, clocks of a binary grid:
   // every sum below is exact, and the two states agree to the bit.
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1500.0, 700.0, 60.0, 0.5};
   const std::vector<RackNodes> racks{{0, 4}, {1, 4}, {3, 4}, {5, 4}};
   std::vector<std::uint32_t> ids;
@@ -782,8 +765,6 @@ TEST_CASE("racks' accelerators: a rack changed otherwise is computed, though its
   // it to be computed, the job's other racks not.
   Cluster cluster(3, 2);
   world::ClusterState& state = cluster.state;
-  using RunPower = world::ClusterState::RunPower;
-  using RackNodes = world::ClusterState::RackNodes;
   const RunPower idle{}, a{1000.0, 600.0, 50.0, 1.0}, b{1500.0, 700.0, 60.0, 0.5};
   const std::vector<RackNodes> racks{{0, 2}, {1, 2}};
   const std::vector<std::uint32_t> ids{0, 1, 2, 3};
