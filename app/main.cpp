@@ -26,6 +26,7 @@
 #include "app/docs.hpp"
 #include "app/estimate.hpp"
 #include "app/h5.hpp"
+#include "app/huge_pages.hpp"
 #include "app/rerun.hpp"
 #include "app/run.hpp"
 #include "app/scenario.hpp"
@@ -65,6 +66,7 @@ void print_cpu_times(const joule::app::Summary& s) {
 
 int main(int argc, char** argv) {
   using namespace joule;
+  app::restart_with_huge_pages(argc, argv);  // run, sweep, rerun: once, before anything else
   CLI::App cli{"Joule: discrete-event simulation of the energy of AI data centers"};
   cli.set_version_flag("--version", std::string("joule ") + app::version() + " (" +
                                         app::git_revision() +

@@ -6,11 +6,14 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "app/h5.hpp"
 #include "run_helpers.hpp"
 
 using namespace joule;
@@ -188,6 +191,52 @@ TEST_CASE("SIGINT stops a run cleanly: exit 130, no file under the final name") 
   CHECK(::kill(pid, 0) != 0);
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+TEST_CASE("run restarts itself once with glibc's huge-page tunable; the file is the same") {
+  // A long run in the background: once its output file exists (long after the restart, or
+  // the decision not to), its environment as exec'd (/proc/PID/environ) shows whether it
+  // started itself again (app/huge_pages.hpp); then it is stopped.
+  const auto environ_of = [](const std::string& prefix) {
+    const auto dir = test::temp_dir("cli-huge");
+    const std::string cmd = prefix + test::joule_bin() + " run -o " + (dir / "y.h5").string() +
+                            " --set duration=3650d --quiet > /dev/null 2>&1 & echo $!";
+    const int pid = std::stoi(test::run(cmd).output);
+    for (int i = 0; i < 1200 && fs::is_empty(dir); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+    std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ::kill(pid, SIGKILL);
+    return env;
+  };
+  std::string thp;
+  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), thp);
+  if (thp.find("[never]") == std::string::npos && !thp.empty())
+    CHECK(environ_of("env -u GLIBC_TUNABLES ").find("glibc.malloc.hugetlb=1") != std::string::npos);
+  CHECK(environ_of("JOULE_HUGE_PAGES=0 env -u GLIBC_TUNABLES ").find("glibc.malloc.hugetlb") ==
+        std::string::npos);
+  // The same run either way: the same values (the files differ in their wall-clock time).
+  const auto dir = test::temp_dir("cli-huge-same");
+  test::write_file(dir / "s.yaml", valid);
+  const std::string s = (dir / "s.yaml").string();
+  const auto a = dir / "a.h5", b = dir / "b.h5";
+  REQUIRE(
+      test::run("env -u GLIBC_TUNABLES " + test::joule_bin() + " run " + s + " -q -o " + a.string())
+          .code == 0);
+  REQUIRE(test::run("JOULE_HUGE_PAGES=0 env -u GLIBC_TUNABLES " + test::joule_bin() + " run " + s +
+                    " -q -o " + b.string())
+              .code == 0);
+  const auto read = [](const fs::path& file, const char* path) {
+    auto f = app::h5::open_file_readonly(file.string());
+    return app::h5::read_doubles(f.get(), path);
+  };
+  for (const char* path : {"facility/it_power_w", "facility/it_energy_kwh", "racks/power_w",
+                           "jobs/energy_kwh", "jobs/end_s"}) {
+    CAPTURE(path);
+    const auto va = read(a, path);
+    CHECK_FALSE(va.empty());
+    CHECK(va == read(b, path));
+  }
 }
 
 TEST_CASE("the output reads back with h5py") {
