@@ -2,14 +2,13 @@
 //
 // A large run reads its data hall, its jobs and the event queue's slots all over its heap (92 MiB
 // for a year of 100k GPUs); with 4 KiB pages many of those reads miss the TLB as well as the
-// cache, and at 100k GPUs the page walks grow faster than the events. glibc puts the memory
-// malloc takes from the kernel on transparent huge pages (2 MiB) when the tunable
-// glibc.malloc.hugetlb=1 is set (glibc 2.35 and later, the kernel's THP mode "madvise" or
-// "always"). A tunable is read once, as the process starts, so `joule run`, `joule sweep` and
-// `joule rerun` start themselves again, once, with it set: in paired runs the 100k year took
-// ~5 % less CPU and the 10k year ~1 % less (docs/reliability.md, "Round two (#20), thirtieth
-// part"). JOULE_HUGE_PAGES=0 turns this off; the results are the same values either way
-// (tests/app/test_cli.cpp).
+// cache. glibc puts the memory malloc takes from the kernel on transparent huge pages (2 MiB)
+// when the tunable glibc.malloc.hugetlb=1 is set (glibc 2.35 and later, the kernel's THP mode
+// "madvise" or "always"). A tunable is read once, as the process starts, so `joule run`,
+// `joule sweep` and `joule rerun` start themselves again, once, with it set: in paired runs the
+// 100k year took 4.5-5 % less CPU and the 10k year 1-3 % less, for 2-3 % more peak RSS
+// (docs/reliability.md, "Round two (#20), thirtieth part"). JOULE_HUGE_PAGES=0 turns this off;
+// the results are the same values either way (tests/app/test_cli.cpp).
 #pragma once
 
 #include <optional>

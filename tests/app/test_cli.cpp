@@ -193,7 +193,7 @@ TEST_CASE("SIGINT stops a run cleanly: exit 130, no file under the final name") 
   CHECK_FALSE(fs::exists(out.string() + ".partial"));
 }
 
-TEST_CASE("run restarts itself once with glibc's huge-page tunable; the file is the same") {
+TEST_CASE("run restarts itself once with glibc's huge-page tunable; the values are the same") {
   // A long run in the background: once its output file exists (long after the restart, or
   // the decision not to), its environment as exec'd (/proc/PID/environ) shows whether it
   // started itself again (app/huge_pages.hpp); then it is stopped.
