@@ -44,6 +44,13 @@ struct Cluster {
   world::ClusterState state;
 };
 
+// The racks computed again by the next racks_accelerators().
+std::uint64_t computed_again(world::ClusterState& state) {
+  const std::uint64_t before = state.accelerators_computed();
+  state.racks_accelerators();
+  return state.accelerators_computed() - before;
+}
+
 // A job whose nodes follow one power, moved as a uniform job's phases move it (count × Δ per
 // rack), and the racks' accelerators read back.
 struct FollowedJob {
@@ -59,12 +66,7 @@ struct FollowedJob {
     state.move_nodes_power(racks, power, to, &followed);
     power = to;
   }
-  // The racks computed again by the next racks_accelerators().
-  std::uint64_t computed() {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  }
+  std::uint64_t computed() { return computed_again(state); }
   auto acc(std::size_t r) { return state.racks_accelerators()[r]; }
   world::ClusterState& state;
   std::vector<RackNodes> racks;
@@ -590,11 +592,7 @@ TEST_CASE("racks' accelerators: a move without a followed power is never found b
   state.assign(1, 1);
   state.follow_power(std::vector<std::uint32_t>{0}, &p);
   state.follow_power(std::vector<std::uint32_t>{1}, &q);
-  const auto computed = [&] {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  };
+  const auto computed = [&] { return computed_again(state); };
   CHECK(computed() == 2);  // both racks, at the first call
   CHECK(state.racks_accelerators()[0] == std::pair{50.0, 1.0});
   CHECK(state.move_nodes_power(std::vector<RackNodes>{{0, 2}}, a, zero));
@@ -613,11 +611,7 @@ TEST_CASE("a move of the wall power, the chips' or the accelerators' alone moves
   const RunPower slow{1000.0, 600.0, 50.0, 0.5};   // the clock alone moved
   const RunPower wall{1500.0, 600.0, 50.0, 0.5};   // the wall power alone
   const RunPower chips{1500.0, 900.0, 50.0, 0.5};  // the chips' power alone
-  const auto computed = [&] {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  };
+  const auto computed = [&] { return computed_again(state); };
   CHECK(state.move_nodes_power(racks, idle, a));  // all three
   CHECK(listed(state.changed_racks()) == std::vector<std::uint32_t>{0, 1, 2});
   CHECK(computed() == 4);  // every rack, at the first call
@@ -716,11 +710,6 @@ TEST_CASE("a followed power's moves with every rack's count given: the sums as w
     for (const std::uint32_t id : ids) c->state.assign(id, 1);
   with.state.follow_power(ids, &power_with);
   without.state.follow_power(ids, &power_without);
-  const auto computed = [](world::ClusterState& state) {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  };
   // Both moved alike; `each` given to one.
   const auto move = [&](const RunPower& to, int seconds) {
     for (Cluster* c : {&with, &without}) c->sim.run_until(sim::seconds(seconds));
@@ -729,15 +718,15 @@ TEST_CASE("a followed power's moves with every rack's count given: the sums as w
     power_with = power_without = to;
   };
   move(a, 0);
-  CHECK(computed(with.state) == 6);  // every rack, at the first call
-  CHECK(computed(without.state) == 6);
+  CHECK(computed_again(with.state) == 6);  // every rack, at the first call
+  CHECK(computed_again(without.state) == 6);
   move(b, 10);
   move(a, 20);  // back at what the last call saw: no rack computed
-  CHECK(computed(with.state) == 0);
-  CHECK(computed(without.state) == 0);
+  CHECK(computed_again(with.state) == 0);
+  CHECK(computed_again(without.state) == 0);
   move(b, 30);
-  CHECK(computed(with.state) == 4);  // the job's racks, away from what the last call saw
-  CHECK(computed(without.state) == 4);
+  CHECK(computed_again(with.state) == 4);  // the job's racks, away from what the last call saw
+  CHECK(computed_again(without.state) == 4);
   for (Cluster* c : {&with, &without}) {
     world::ClusterState& state = c->state;
     CHECK(state.it_power_w() == 16 * 1500.0);
@@ -776,11 +765,7 @@ TEST_CASE("racks' accelerators: a rack changed otherwise is computed, though its
     CHECK(state.move_nodes_power(racks, power, to, &followed, 2));
     power = to;
   };
-  const auto computed = [&] {
-    const std::uint64_t before = state.accelerators_computed();
-    state.racks_accelerators();
-    return state.accelerators_computed() - before;
-  };
+  const auto computed = [&] { return computed_again(state); };
   move(a);
   CHECK(computed() == 3);
   move(b);
