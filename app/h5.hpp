@@ -158,11 +158,10 @@ enum class Precision { float64, float32 };
 enum class Deflater {
   // ISA-L's igzip (Debian libisal-dev), level 1: 3–5× libdeflate's levels 4–5 in speed, from 5 %
   // smaller to 8 % larger. It picks its hashing and match code for the CPU at run time (AVX-512,
-  // AVX2, SSE, NEON), and those pick a different match now and then (3 of 15,981 chunks of a
-  // 100k-GPU year differ between the AVX-512 and the AVX2 code). Nor are its bytes the same from
-  // one run to the next on one machine: on the development machine (a virtual AMD EPYC with
-  // AVX-512) 2 of 7 runs of the 100k-GPU year wrote one chunk differently, and a single-threaded
-  // replay of one run's chunks through ISA-L alone did so in 1 of 12 replays when preempted
+  // AVX2, SSE, NEON), so its bytes are not promised across CPUs. Nor are they from one run to the
+  // next on one machine: on the development machine (a virtual AMD EPYC with AVX-512) 3 of 10
+  // runs of the 100k-GPU year wrote one chunk differently, and a single-threaded replay of one
+  // run's chunks through ISA-L alone did so in 1 of 12 replays when preempted
   // (docs/reliability.md, "thirty-first part"). The values are the same either way.
   isal,
   // libdeflate: one C match finder on every CPU, so the same bytes wherever its version is the
