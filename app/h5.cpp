@@ -586,7 +586,7 @@ Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& stora
   // whole chunk, which HDF5's filter inflates whoever compressed it. ISA-L or libdeflate, not
   // zlib, compresses it: the same format at a fraction of the CPU (docs/reliability.md), in
   // streams of their own, so the bytes depend on the library's version (and for ISA-L, on the
-  // kind of CPU: Deflater).
+  // CPU and now and then on the run: Deflater).
   if (storage.deflater == Deflater::isal) {
     s.compressed.resize(IsalDeflater::bound(in->size()));
     const std::size_t size = s.isal.compress(in->data(), in->size(), storage.level,

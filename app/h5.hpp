@@ -158,9 +158,11 @@ enum class Precision { float64, float32 };
 enum class Deflater {
   // ISA-L's igzip (Debian libisal-dev), level 1: 3–5× libdeflate's levels 4–5 in speed, from 5 %
   // smaller to 8 % larger. It picks its hashing and match code for the CPU at run time (AVX-512,
-  // AVX2, SSE, NEON), and those pick a different match now and then (3 of 15,981 chunks of a
-  // 100k-GPU year differ between the AVX-512 and the AVX2 code): the same run writes the same
-  // bytes on one kind of CPU, and on another the same values, not always the same bytes.
+  // AVX2, SSE, NEON), so its bytes are not promised across CPUs. Nor are they from one run to the
+  // next on one machine: on the development machine (a virtual AMD EPYC with AVX-512) 3 of 10
+  // runs of the 100k-GPU year wrote one chunk differently, and a single-threaded replay of one
+  // run's chunks through ISA-L alone did so in 1 of 12 replays when preempted
+  // (docs/reliability.md, "thirty-first part"). The values are the same either way.
   isal,
   // libdeflate: one C match finder on every CPU, so the same bytes wherever its version is the
   // same (`output.compression: portable`).
@@ -190,7 +192,7 @@ struct Storage {
 // it: byte-shuffled when `storage` says so, then one zlib stream (RFC 1950) compressed by
 // `storage.deflater` at `storage.level`, which HDF5's deflate filter (zlib's inflate) decodes
 // back to `raw`. Not zlib's bytes for the same level: the deflater's, the same for the same
-// input, level and library version, on any thread (and for ISA-L, the same kind of CPU).
+// input, level and library version, on any thread (for ISA-L, not always: Deflater::isal).
 Bytes encode_chunk(const Bytes& raw, std::size_t item_size, const Storage& storage);
 
 // Whether Series::append_row rounds float32 rows with AVX, where the CPU has it (the default), or

@@ -60,8 +60,9 @@ const sim::ModelDoc& output_doc() {
        {"facility_interval", "s", "1 min", "facility trace interval"},
        {"rack_interval", "s", "15 min", "per-rack trace interval"},
        {"compression", "string", "fast",
-        "fast (ISA-L: the same bytes for the same run on one kind of CPU) or portable (libdeflate, "
-        "3-5x the compression CPU: the same bytes on every CPU); the same values either way"}}};
+        "fast (ISA-L: its bytes may differ between CPUs, and now and then between runs) or "
+        "portable (libdeflate, 3-5x the compression CPU: the same bytes every run, on every CPU); "
+        "the same values either way"}}};
   return doc;
 }
 

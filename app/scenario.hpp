@@ -14,9 +14,9 @@
 
 namespace joule::app {
 
-// How the traces' chunks are deflated (docs/output-format.md). fast: ISA-L, the same bytes for
-// the same run on one kind of CPU; portable: libdeflate, the same bytes on every CPU. Both store
-// the same values.
+// How the traces' chunks are deflated (docs/output-format.md). fast: ISA-L, whose bytes may
+// differ between CPUs and now and then between runs; portable: libdeflate, the same bytes on
+// every CPU. Both store the same values.
 enum class Compression { fast, portable };
 
 struct OutputSpec {
