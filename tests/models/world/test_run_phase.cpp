@@ -410,6 +410,27 @@ scheduler: {policy: fifo}
 )";
 }
 
+// Six hours of the `racks` (count and nodes per rack) of DGX H100 nodes at one inlet (a fixed
+// PUE: no hall, so that a training job is uniform), running the list of `jobs`, checked against
+// its nodes every 10 s from `from_s` on; then the job at `index` runs on `nodes`.
+void check_phased_job(const std::string& racks, const std::string& jobs, int from_s,
+                      std::size_t index, const std::vector<std::uint32_t>& nodes,
+                      const std::string& file) {
+  const std::string yaml = R"(cluster:
+  racks: )" + racks + R"(
+  node: {type: dgx-h100}
+cooling: {type: fixed-pue, pue: 1.2}
+workload:
+  generator: list
+  jobs:
+)" + jobs + "scheduler: {policy: fifo}\n";
+  auto b = test::build_world(yaml, sim::hours(6), file);
+  for (int s = from_s; s <= 6 * 3600; s += 10) check_at(*b.world, sim::seconds(s));
+  const world::Job& job = b.world->jobs().at(index);
+  CHECK(job.nodes == nodes);
+  CHECK(job.state == world::JobState::running);
+}
+
 }  // namespace
 
 TEST_CASE("a world running phased jobs on runs: racks and IT still add up to their nodes") {
@@ -457,25 +478,13 @@ TEST_CASE(
   // `each`). 3 racks of 4 DGX H100 nodes at one inlet (a fixed PUE: no hall), so that the job
   // is uniform: a fixed job on nodes 0-1, then a training job with checkpoints on nodes 2-6 (2
   // nodes in rack 0, 3 in rack 1), phase after phase.
-  auto b = test::build_world(R"(cluster:
-  racks: {count: 3, nodes_per_rack: 4}
-  node: {type: dgx-h100}
-cooling: {type: fixed-pue, pue: 1.2}
-workload:
-  generator: list
-  jobs:
-    - {name: first, nodes: 2, duration: 12 h}
-    - {name: phased, submit: 1 min, training: {params: 1e9, tokens: 2e11, gpus: 40},
-       failures: {mtbf_per_gpu: 100000 h, checkpoint_every: 10 min}}
-scheduler: {policy: fifo}
-)",
-                             sim::hours(6), "unequal.yaml");
   // Every 10 s: some checks fall within a checkpoint (a move there and back cancels out by
   // the next step phase).
-  for (int s = 10; s <= 6 * 3600; s += 10) check_at(*b.world, sim::seconds(s));
-  const world::Job& phased = b.world->jobs().at(1);
-  CHECK(phased.nodes == std::vector<std::uint32_t>{2, 3, 4, 5, 6});
-  CHECK(phased.state == world::JobState::running);
+  check_phased_job("{count: 3, nodes_per_rack: 4}", R"(    - {name: first, nodes: 2, duration: 12 h}
+    - {name: phased, submit: 1 min, training: {params: 1e9, tokens: 2e11, gpus: 40},
+       failures: {mtbf_per_gpu: 100000 h, checkpoint_every: 10 min}}
+)",
+                   10, 1, {2, 3, 4, 5, 6}, "unequal.yaml");
 }
 
 TEST_CASE(
@@ -485,23 +494,11 @@ TEST_CASE(
   // stop 60, docs/reliability.md) passed every other test. 4 racks of 2 DGX H100 nodes at one
   // inlet: three fixed jobs take racks 0, 1 and 2; the first ends at 1 h, and the training job
   // submitted at 2 h takes nodes 0-1 and 6-7 (racks 0 and 3), phase after phase.
-  auto b = test::build_world(R"(cluster:
-  racks: {count: 4, nodes_per_rack: 2}
-  node: {type: dgx-h100}
-cooling: {type: fixed-pue, pue: 1.2}
-workload:
-  generator: list
-  jobs:
-    - {name: a, nodes: 2, duration: 1 h}
+  check_phased_job("{count: 4, nodes_per_rack: 2}", R"(    - {name: a, nodes: 2, duration: 1 h}
     - {name: b, nodes: 2, duration: 12 h}
     - {name: c, nodes: 2, duration: 12 h}
     - {name: phased, submit: 2 h, training: {params: 1e9, tokens: 2e11, gpus: 32},
        failures: {mtbf_per_gpu: 100000 h, checkpoint_every: 10 min}}
-scheduler: {policy: fifo}
 )",
-                             sim::hours(6), "apart.yaml");
-  for (int s = 2 * 3600 + 10; s <= 6 * 3600; s += 10) check_at(*b.world, sim::seconds(s));
-  const world::Job& phased = b.world->jobs().at(3);
-  CHECK(phased.nodes == std::vector<std::uint32_t>{0, 1, 6, 7});
-  CHECK(phased.state == world::JobState::running);
+                   2 * 3600 + 10, 3, {0, 1, 6, 7}, "apart.yaml");
 }
