@@ -524,10 +524,11 @@ Phase TrainingJob::write_checkpoint() const {
 
 // Each of step_time_, average_ and checkpoint_ asked for at offsets 0, 64, ... and at its last
 // byte: every line the three touch, the counts constants, the prefetches unrolled (a walk over
-// the range from its first line took a compare and a branch per line). The spec's step count
-// and layout are not asked for: the run keeps its own copies (TrainingRun::total_steps_).
+// the range from its first line took a compare and a branch per line).
 void TrainingJob::prefetch_step() const {
   constexpr std::size_t line = 64;
+  __builtin_prefetch(&spec_.steps);
+  __builtin_prefetch(&spec_.parallel);
   const auto lines = [](const auto& member) {
     const char* const p = reinterpret_cast<const char*>(&member);
     for (std::size_t at = 0; at + 1 < sizeof(member); at += line) __builtin_prefetch(p + at);

@@ -311,16 +311,10 @@ private:
   ClusterCapabilities caps_;
   StepBreakdown breakdown_;
   std::vector<Phase> phases_;
-  std::optional<Phase> checkpoint_;  // checkpoint_phase(), kept when it has a sim::Time length
-  // What every step's end reads (prefetch_step()), last and from a cache line's start, so that
-  // the TrainingRun placed right after a job (training_job_model.cpp) continues its lines: a
-  // steady block's end then reads these two lines and the run's first two, five of the model's
-  // lines with its first. With the checkpoint phase between them, the run after the failure
-  // spec and the spec's step count and layout read too, it read eight or nine. Cachegrind (1 MiB
-  // last level, 30 days of the 100k hall): the run's and the model's misses at the last level
-  // 649 k → 524 k, 0.43 fewer a job event.
-  alignas(64) sim::Time step_time_;
+  // What a step's end reads (prefetch_step()), together.
+  sim::Time step_time_;
   OpRates average_;
+  std::optional<Phase> checkpoint_;  // checkpoint_phase(), kept when it has a sim::Time length
 };
 
 // Time-weighted mean of phase rates: Σ r_i·t_i / Σ t_i (integers ns as weights).

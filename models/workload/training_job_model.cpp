@@ -7,19 +7,15 @@ namespace joule::models::workload {
 
 namespace {
 
-// Aligned to a cache line, so that the job's step time and mean rates (TrainingJob, from a
-// line's start) and the run right after them take the fewest lines.
-class alignas(64) TrainingJobModel final : public JobModel {
+class TrainingJobModel final : public JobModel {
 public:
   TrainingJobModel(const JobRequest& r, JobEnvironment env)
       : job_(*r.training, env.capabilities(r.training->precision)),
-        run_(job_, run_policy(job_, r.failures ? *r.failures : FailureSpec{}, r.fidelity)),
         failures_(r.failures ? *r.failures : FailureSpec{}),
-        policy_(run_.policy()),
+        policy_(run_policy(job_, failures_, r.fidelity)),
+        run_(job_, policy_),
         process_(failures_, env.gpus),
         rng_(std::move(env.failure_rng)) {
-    read_tokens_per_s_ = job_.spec().tokens_per_step() / job_.step_time().seconds();
-    gpus_ = job_.gpus();
     // Planning estimate: every step plus the checkpoints, without failures.
     const std::int64_t ckpts = policy_.checkpoint_every_steps > 0
                                    ? job_.total_steps() / policy_.checkpoint_every_steps
@@ -68,9 +64,9 @@ public:
   StorageTraffic storage_traffic(const Activity& a) const override {
     StorageTraffic t;
     if (a.kind == PhaseKind::checkpoint)
-      t.write_bytes_per_s = a.rates[compute::Op::pcie] * gpus_;
+      t.write_bytes_per_s = a.rates[compute::Op::pcie] * job_.gpus();
     else if (run_.state() == TrainingRun::State::computing)
-      t.read_tokens_per_s = read_tokens_per_s_;
+      t.read_tokens_per_s = job_.spec().tokens_per_step() / job_.step_time().seconds();
     return t;
   }
   // Steps done, with the whole steps already computed inside a steady block (the run counts a
@@ -97,19 +93,10 @@ private:
   // read: after the run (the job's rate tables between the two), its store at every activity
   // end was a cache line of its own, cold since the job's last activity.
   bool at_checkpoint_ = false;
-  // storage_traffic() while computing, read at every activity end (World::place_load()): the
-  // same quotient, taken once, in this first line; it read the spec's line and the step time.
-  double read_tokens_per_s_ = 0.0;
-  // job_.gpus(), for the same reason: at a checkpoint's start it was the spec's line, which
-  // nothing else of the event reads now (the run keeps its own copy).
-  double gpus_ = 0.0;
   TrainingJob job_;
-  // Right after the job's step time and mean rates (TrainingJob's last fields), which every
-  // activity end reads with it: the failure spec and a copy of the policy (72 and 32 bytes)
-  // lay between them.
-  TrainingRun run_;  // holds a reference to job_
   FailureSpec failures_;
-  RunPolicy policy_;  // run_.policy()
+  RunPolicy policy_;
+  TrainingRun run_;  // holds a reference to job_
   FailureProcess process_;
   sim::Rng rng_;
   FailureClass pending_ = FailureClass::gpu;

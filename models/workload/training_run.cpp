@@ -32,11 +32,7 @@ RunPolicy run_policy(const TrainingJob& job, const FailureSpec& failures, Fideli
   return p;
 }
 
-TrainingRun::TrainingRun(const TrainingJob& job, RunPolicy policy)
-    : job_(job),
-      policy_(policy),
-      gpus_(static_cast<double>(job.gpus())),
-      total_steps_(job.total_steps()) {
+TrainingRun::TrainingRun(const TrainingJob& job, RunPolicy policy) : job_(job), policy_(policy) {
   if (policy_.checkpoint_every_steps < 0 || policy_.restart_delay < sim::Time::zero())
     throw std::invalid_argument("TrainingRun: negative checkpoint interval or restart delay");
 }
@@ -100,7 +96,7 @@ Activity TrainingRun::next_compute(sim::Time now) {
     const Phase& ph = job_.step_phases().front();
     return begin(ph.kind, now, ph.duration, ph.rates);
   }
-  const std::int64_t remaining = total_steps_ - stats_.steps_done;
+  const std::int64_t remaining = job_.total_steps() - stats_.steps_done;
   std::int64_t block = remaining;
   if (policy_.checkpoint_every_steps > 0)
     block = std::min(block,
@@ -154,7 +150,7 @@ Activity TrainingRun::on_step_done(sim::Time now) {
 }
 
 Activity TrainingRun::after_steps(sim::Time now) {
-  const bool finished = stats_.steps_done >= total_steps_;
+  const bool finished = stats_.steps_done >= job_.total_steps();
   const bool due = policy_.checkpoint_every_steps > 0 &&
                    stats_.steps_done - stats_.steps_committed >= policy_.checkpoint_every_steps;
   if ((finished && policy_.final_checkpoint) || (!finished && due)) {
@@ -179,7 +175,7 @@ Activity TrainingRun::on_checkpoint_done(sim::Time now) {
   uncommitted_gpu_s_ = 0;
   stats_.steps_committed = stats_.steps_done;
   ++stats_.checkpoints;
-  if (stats_.steps_done >= total_steps_) {
+  if (stats_.steps_done >= job_.total_steps()) {
     state_ = State::done;
     return begin(PhaseKind::done, now, sim::Time::zero(), {});
   }

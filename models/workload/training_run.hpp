@@ -114,12 +114,8 @@ private:
   Activity next_compute(sim::Time now);
   Activity after_steps(sim::Time now);
   void expect(State s, sim::Time now, const char* handler) const;
-  double gpus() const { return gpus_; }
+  double gpus() const { return static_cast<double>(job_.gpus()); }
 
-  // What a step's end reads first, in the run's first two cache lines (with the start of
-  // stats_, whose step counts come first): the job's accelerators and step count are copied
-  // here, so that an activity end reads, of the job, only its step time and mean rates (the
-  // spec's lines, 400 bytes before them, were two more lines a job event brought in).
   const TrainingJob& job_;
   RunPolicy policy_;
   State state_ = State::idle;
@@ -129,14 +125,12 @@ private:
     sim::Time start;
     sim::Time end;
   } current_;
+  sim::Time started_;
+  std::size_t phase_index_ = 0;   // iteration fidelity: phase within the current step
   std::int64_t block_steps_ = 0;  // steady fidelity: steps in the current block
   double uncommitted_gpu_s_ = 0;  // compute since the last checkpoint
-  double gpus_;                   // job_.gpus()
-  std::int64_t total_steps_;      // job_.total_steps()
-  RunStats stats_;
-  sim::Time started_;
-  std::size_t phase_index_ = 0;  // iteration fidelity: phase within the current step
   std::int64_t committed_steps_at_ckpt_ = 0;
+  RunStats stats_;
 };
 
 // Runs a job to completion without an engine: activities back to back, failures drawn from

@@ -139,9 +139,10 @@ TEST_CASE("training job: the plan counts every step and checkpoint; its run is t
   CHECK(job->stats()->useful_gpu_s == doctest::Approx(8 * 1000 * tj.step_time().seconds()));
 }
 
-// The model keeps storage_traffic()'s quotient and the job's accelerators, and the run its own
-// copies of the job's accelerators and step count (so that an activity end reads fewer of the
-// model's cache lines): each must give the bits the job's own figures give, at every activity.
+// What a training job's storage reads and writes at each activity (World::place_load() asks at
+// every activity end), and the run's accounts, to the bit of the job's own figures: a copy of
+// any of them kept to save the model's cache lines must give the same bits (stop 60, lines60,
+// tried such copies; each mutation of one failed this case).
 TEST_CASE("training job: storage traffic and the run's accounts from the model's own copies") {
   const TrainingJob tj(small_spec(), small_cluster(Precision::bf16));
   JobRequest r;
