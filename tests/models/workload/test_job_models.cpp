@@ -143,7 +143,7 @@ TEST_CASE("training job: the plan counts every step and checkpoint; its run is t
 // every activity end), and the run's accounts, to the bit of the job's own figures: a copy of
 // any of them kept to save the model's cache lines must give the same bits (stop 60, lines60,
 // tried such copies; each mutation of one failed this case).
-TEST_CASE("training job: storage traffic and the run's accounts from the model's own copies") {
+TEST_CASE("training job: storage traffic and the run's accounts to the bit at every activity") {
   const TrainingJob tj(small_spec(), small_cluster(Precision::bf16));
   JobRequest r;
   r.training = small_spec();
