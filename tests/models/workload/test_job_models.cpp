@@ -139,6 +139,50 @@ TEST_CASE("training job: the plan counts every step and checkpoint; its run is t
   CHECK(job->stats()->useful_gpu_s == doctest::Approx(8 * 1000 * tj.step_time().seconds()));
 }
 
+// What a training job's storage reads and writes at each activity (World::place_load() asks at
+// every activity end), and the run's accounts, to the bit of the job's own figures: a copy of
+// any of them kept to save the model's cache lines must give the same bits (stop 60, lines60,
+// tried such copies; each mutation of one failed this case).
+TEST_CASE("training job: storage traffic and the run's accounts to the bit at every activity") {
+  const TrainingJob tj(small_spec(), small_cluster(Precision::bf16));
+  JobRequest r;
+  r.training = small_spec();
+  FailureSpec failures;
+  failures.checkpoint_rule = CheckpointRule::fixed;
+  failures.checkpoint_every = tj.step_time() * 100;  // ten checkpoints in the run
+  r.failures = failures;
+  const auto job = JobModelRegistry::create(r, environment());
+  const double gpus = tj.gpus();
+  const double tokens_per_s = tj.spec().tokens_per_step() / tj.step_time().seconds();
+  Activity a = job->start();
+  int computing = 0, checkpoints = 0;
+  double useful_s = 0.0, checkpoint_s = 0.0;
+  for (int n = 0; !a.done() && n < 100000; ++n) {
+    const StorageTraffic t = job->storage_traffic(a);
+    if (a.kind == PhaseKind::checkpoint) {
+      ++checkpoints;
+      CHECK(t.write_bytes_per_s == a.rates[Op::pcie] * tj.gpus());
+      CHECK(t.read_tokens_per_s == 0.0);
+      checkpoint_s += gpus * (a.end - a.start).seconds();
+    } else {
+      ++computing;
+      CHECK(t.read_tokens_per_s == tokens_per_s);
+      CHECK(t.write_bytes_per_s == 0.0);
+      useful_s += gpus * (a.end - a.start).seconds();
+    }
+    a = job->advance(a.end);
+  }
+  REQUIRE(a.done());
+  CHECK(checkpoints == 10);
+  CHECK(computing == checkpoints);  // a block of steps before each checkpoint, the last one too
+  CHECK(job->stats()->steps_done == tj.total_steps());
+  CHECK(job->stats()->steps_committed == tj.total_steps());
+  CHECK(job->stats()->checkpoints == checkpoints);
+  // The same sums, in the same order, as the run's: the same bits.
+  CHECK(job->stats()->useful_gpu_s == useful_s);
+  CHECK(job->stats()->checkpoint_gpu_s == checkpoint_s);
+}
+
 TEST_CASE("a kind of work registered in its own file is built by name") {
   // example_job_kind.cpp, compiled into this test binary: a tenth staging, then compute.
   JobRequest r;
