@@ -161,7 +161,7 @@ enum class Deflater {
   // AVX2, SSE, NEON), so its bytes are not promised across CPUs. Nor are they from one run to the
   // next on one machine: on the development machine (a virtual AMD EPYC with AVX-512) 3 of 10
   // runs of the 100k-GPU year wrote one chunk differently, and a single-threaded replay of one
-  // run's chunks through ISA-L alone did so in 1 of 12 replays when preempted
+  // run's chunks through ISA-L alone did so in 1 or 2 of 12 replays when preempted
   // (docs/reliability.md, "thirty-first part"). The values are the same either way.
   isal,
   // libdeflate: one C match finder on every CPU, so the same bytes wherever its version is the
