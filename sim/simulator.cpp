@@ -17,7 +17,7 @@ constexpr std::size_t prefetched_from_slots = std::size_t{1} << 15;
 // further), and the run holds at most front_limit keys (see insert_front()).
 constexpr std::size_t drained_keys = 16;
 constexpr std::size_t front_limit = 64;
-// refill() gathers the digit masks of this many positions below a split bucket in a register.
+// split() gathers the digit masks of this many positions below a split bucket in a register.
 constexpr std::size_t near_positions = 4;
 
 }  // namespace
@@ -96,6 +96,7 @@ EventId Simulator::insert_rare(Key key, EventId id) {
 
 void Simulator::renumber() {
   // Reassign sequences 1..n in key order and rebuild the buckets from a zero base.
+  const std::size_t pending = pending_count();
   std::vector<Key> keys(front_.begin(), front_.end());
   front_.clear();
   for (auto& bucket : buckets_) {
@@ -113,6 +114,8 @@ void Simulator::renumber() {
   sequence_ = 1;
   for (const Key key : keys)
     insert(make_key(time_of(key), (order_of(key) & keep) | (sequence_++ << slot_bits)));
+  uncounted_ =
+      static_cast<std::int64_t>(pending) - static_cast<std::int64_t>(sequence_ - processed_);
 }
 
 EventId Simulator::at(Time when, std::function<void()> action, Priority priority) {
@@ -148,7 +151,7 @@ bool Simulator::cancel(EventId id) {
   // The key stays in the heap and is discarded when it surfaces (its generation is stale).
   Slot& s = slots_[id.slot];
   ++s.generation;  // even: no longer pending
-  --live_;
+  --uncounted_;
   if (s.handler == closure_handler_) closures_[id.slot] = nullptr;
   // The slot is recycled only when its stale key leaves the heap (see step()).
   return true;
@@ -156,8 +159,10 @@ bool Simulator::cancel(EventId id) {
 
 inline void Simulator::unmark(std::size_t bucket) {
   const std::size_t p = bucket / digits, d = bucket % digits;
-  digit_mask_[p] = static_cast<DigitMask>(digit_mask_[p] & ~(1u << d));
-  if (digit_mask_[p] == 0) position_mask_ &= ~(std::uint32_t{1} << p);
+  const auto left = static_cast<DigitMask>(digit_mask_[p] & ~(1u << d));
+  digit_mask_[p] = left;
+  // Without a branch: whether a position empties is as good as random to a predictor.
+  position_mask_ &= ~(std::uint32_t{left == 0} << p);
 }
 
 inline std::size_t Simulator::lowest_bucket() const {
@@ -222,108 +227,135 @@ void Simulator::lower_base(Key key) {
 
 namespace {
 // Sorts n distinct keys (n <= drained_keys) into descending order without a data-dependent
-// branch: each key's place is the number of keys above it, counting every pair once (the
-// lower of the two gains one place). An insertion sort did fewer comparisons but mispredicted
-// its inner loop's exit about once per key, most of the queue's own time at 1e2-1e3 pending
-// events (docs/reliability.md). The count of keys is a template argument and every loop is
-// unrolled: with n only known at run time the loops' exits were themselves mispredicted, about
-// once per key still. One indirect call per drained bucket picks the sort for its size.
-template <std::size_t N, class Key>
+// branch: each key's place is the number of keys above it, one compare and one add-with-carry
+// per ordered pair. An insertion sort did fewer comparisons but mispredicted its inner loop's
+// exit about once per key, most of the queue's own time at 1e2-1e3 pending events
+// (docs/reliability.md). The count of keys is a template argument and every loop is unrolled:
+// with n only known at run time the loops' exits were themselves mispredicted, about once per
+// key still. One indirect call per drained bucket picks the sort for its size (a no-op for one
+// key: a test of n > 1 mispredicted).
+//
+// The keys of a bucket at position p agree in every bit from 4p up, and no two share a
+// sequence number (bits 24-59), so when 4p <= 88 their bits 24-87 order them as the whole
+// keys do: one 64-bit compare a pair instead of a 128-bit one ("narrow"). That covers every
+// bucket whose keys lie within 2^24 ns (16.8 ms) of each other.
+constexpr std::size_t narrow_shift = 24, narrow_top = 88;  // bits [24, 88)
+
+template <std::size_t N, class Key, bool Narrow>
 [[gnu::noinline]] void sort_descending_n(Key* keys) {
   Key copy[N];
   unsigned place[N] = {};
+  if constexpr (Narrow) {
+    std::uint64_t c[N];
 #pragma GCC unroll 16
-  for (std::size_t i = 0; i < N; ++i) copy[i] = keys[i];
-#pragma GCC unroll 16
-  for (std::size_t i = 0; i < N; ++i)
-#pragma GCC unroll 16
-    for (std::size_t j = i + 1; j < N; ++j) {
-      const unsigned j_above = copy[j] > copy[i];
-      place[i] += j_above;
-      place[j] += 1 - j_above;
+    for (std::size_t i = 0; i < N; ++i) {
+      copy[i] = keys[i];
+      c[i] = static_cast<std::uint64_t>(keys[i] >> narrow_shift);
     }
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < N; ++i)
+#pragma GCC unroll 16
+      for (std::size_t j = 0; j < N; ++j) place[i] += c[j] > c[i];
+  } else {
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < N; ++i) copy[i] = keys[i];
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < N; ++i)
+#pragma GCC unroll 16
+      for (std::size_t j = 0; j < N; ++j) place[i] += copy[j] > copy[i];
+  }
 #pragma GCC unroll 16
   for (std::size_t i = 0; i < N; ++i) keys[place[i]] = copy[i];
 }
 
-// sorts[n] sorts n keys, for n from 2 to drained_keys (0 and 1 keys need no sort).
-template <class Key, std::size_t... N>
+template <class Key>
+void sort_none(Key*) {}
+
+template <class Key, bool Narrow, std::size_t... N>
 constexpr auto sorts_by_size(std::index_sequence<N...>) {
   return std::array<void (*)(Key*), sizeof...(N)>{
-      (N < 2 ? nullptr : sort_descending_n<(N < 2 ? 2 : N), Key>)...};
+      (N < 2 ? sort_none<Key> : sort_descending_n<(N < 2 ? 2 : N), Key, Narrow>)...};
 }
 
 template <class Key>
-inline void sort_descending(Key* keys, std::size_t n) {
+inline void sort_descending(Key* keys, std::size_t n, bool narrow) {
   static_assert(drained_keys <= 16, "the sorts' loops are unrolled 16 times at most");
-  static constexpr auto sorts = sorts_by_size<Key>(std::make_index_sequence<drained_keys + 1>{});
-  if (n > 1) sorts[n](keys);
+  static constexpr auto narrow_sorts =
+      sorts_by_size<Key, true>(std::make_index_sequence<drained_keys + 1>{});
+  static constexpr auto wide_sorts =
+      sorts_by_size<Key, false>(std::make_index_sequence<drained_keys + 1>{});
+  (narrow ? narrow_sorts : wide_sorts)[n](keys);
 }
 }  // namespace
 
 inline bool Simulator::settle() {
-  return !front_.empty() || refill();
-}
-
-bool Simulator::refill() {
   while (front_.empty()) {
     if (position_mask_ == 0) return false;
     const std::size_t b = lowest_bucket();
     std::vector<Key>& from = buckets_[b];
-    if (from.size() <= drained_keys) {
-      // Few keys: sort them (descending) where they are and swap the bucket with the empty
-      // run, so that no key is copied and the bucket keeps the run's storage; the largest
-      // becomes the base. The other buckets keep their places: the new base has the old one's
-      // digits above this bucket's position and this bucket's digit there, below every other
-      // non-empty bucket's.
-      sort_descending(from.data(), from.size());
-      front_.swap(from);  // the run was empty: the bucket keeps its storage
-      last_ = front_.front();
-      unmark(b);
-      return true;
+    if (from.size() > drained_keys) {
+      split(b);  // the run may get a key equal to the new base
+      continue;
     }
-    // Many keys: the base becomes the bucket's floor F (the old base's digits above this
-    // bucket's position p, this bucket's digit at p, zeros below), not the bucket's smallest
-    // key, so no pass looks for that key. F is above the old base, so above every key taken
-    // out, and at or below this bucket's keys, which are below every other bucket's. Every
-    // key here agrees with F down to position p and so moves to a lower position; a key
-    // equal to F goes to the run. The run may stay empty: the loop then takes the lowest
-    // bucket again. A key scheduled later at or below F goes to the run (insert()), below
-    // every bucket key, as it must.
-    const std::size_t p = b / digits;
-    const unsigned below = static_cast<unsigned>(p * digit_bits);
-    const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
-    const Key base = high | (Key{b % digits} << below);
-    last_ = base;
-    // Every key moves below position p, where every bucket is empty (b is the lowest non-empty
-    // one). The digit masks of the nearest four positions, where most keys land, are gathered
-    // in one register and stored after the loop: marked key by key, each key's read-modify-write
-    // of its position's mask waited for the previous key's store.
-    static_assert(near_positions * digits <= 64);
-    const std::size_t near = p >= near_positions ? (p - near_positions) * digits : 0;
-    std::uint64_t near_marks = 0;
-    for (const Key key : from) {
-      if (key == base) {
-        front_.push_back(key);
-        continue;
-      }
-      const std::size_t to = bucket_of(key, base);
-      buckets_[to].push_back(key);
-      if (to >= near) [[likely]]
-        near_marks |= std::uint64_t{1} << (to - near);
-      else
-        mark(to / digits, to % digits);
-    }
-    for (std::size_t q = near / digits; q < p; ++q) {
-      const auto m = static_cast<DigitMask>(near_marks >> (q * digits - near));
-      if (m == 0) continue;
-      digit_mask_[q] = static_cast<DigitMask>(digit_mask_[q] | m);
-      position_mask_ |= std::uint32_t{1} << q;
-    }
-    from.clear();
+    // Few keys: sort them (descending) where they are and swap the bucket with the empty run,
+    // so that no key is copied and the bucket keeps the run's storage; the largest becomes the
+    // base. The other buckets keep their places: the new base has the old one's digits above
+    // this bucket's position and this bucket's digit there, below every other non-empty
+    // bucket's. Inline in step(), with no call of its own: it runs once per run of events.
+    static_assert(narrow_shift == slot_bits && narrow_top - narrow_shift == 64);
+    sort_descending(from.data(), from.size(), b / digits * digit_bits <= narrow_top);
+    front_.swap(from);  // the run was empty: the bucket keeps its storage
+    last_ = front_.front();
     unmark(b);
   }
   return true;
+}
+
+void Simulator::split(std::size_t b) {
+  // Many keys: the base becomes the bucket's floor F (the old base's digits above this
+  // bucket's position p, this bucket's digit at p, zeros below), not the bucket's smallest
+  // key, so no pass looks for that key. F is above the old base, so above every key taken
+  // out, and at or below this bucket's keys, which are below every other bucket's. Every key
+  // here agrees with F down to position p and so moves to a lower position; a key equal to F
+  // goes to the run. The run may stay empty: settle() then takes the lowest bucket again. A
+  // key scheduled later at or below F goes to the run (insert()), below every bucket key, as
+  // it must.
+  std::vector<Key>& from = buckets_[b];
+  const std::size_t p = b / digits;
+  const unsigned below = static_cast<unsigned>(p * digit_bits);
+  const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
+  const Key base = high | (Key{b % digits} << below);
+  last_ = base;
+  // Every key moves below position p, where every bucket is empty (b is the lowest non-empty
+  // one). The digit masks of the nearest four positions, where most keys land, are gathered
+  // in one register and stored after the loop: marked key by key, each key's read-modify-write
+  // of its position's mask waited for the previous key's store.
+  static_assert(near_positions * digits <= 64);
+  const std::size_t near = p >= near_positions ? (p - near_positions) * digits : 0;
+  std::uint64_t near_marks = 0;
+  const auto base_time = static_cast<std::uint64_t>(base >> 64);
+  std::vector<Key>* const buckets = buckets_.data();
+  for (const Key key : from) {
+    // A key equal to the base is looked for only among those at the base's time (few).
+    if (static_cast<std::uint64_t>(key >> 64) == base_time && key == base) [[unlikely]] {
+      front_.push_back(key);
+      continue;
+    }
+    const std::size_t to = bucket_of(key, base);
+    buckets[to].push_back(key);
+    if (to >= near) [[likely]]
+      near_marks |= std::uint64_t{1} << (to - near);
+    else
+      mark(to / digits, to % digits);
+  }
+  for (std::size_t q = near / digits; q < p; ++q) {
+    const auto m = static_cast<DigitMask>(near_marks >> (q * digits - near));
+    if (m == 0) continue;
+    digit_mask_[q] = static_cast<DigitMask>(digit_mask_[q] | m);
+    position_mask_ |= std::uint32_t{1} << q;
+  }
+  from.clear();
+  unmark(b);
 }
 
 Time Simulator::next_time() {
@@ -355,7 +387,6 @@ Time Simulator::next_time() {
       insert(make_key((now_ + period).ns(), next_order(priority_of(top), slot)));
     } else {
       release_slot(slot);
-      --live_;
     }
     // While the handler runs, fetch the slots of the events most likely to come next: those of
     // the lowest non-empty bucket, when it holds few keys (the next event is among them unless

@@ -116,7 +116,9 @@ public:
   bool interrupted() const { return interrupt_ && interrupt_->load(std::memory_order_relaxed); }
 
   std::uint64_t events_processed() const { return processed_; }
-  std::size_t pending_count() const { return live_; }
+  std::size_t pending_count() const {
+    return static_cast<std::size_t>(static_cast<std::int64_t>(sequence_ - processed_) + uncounted_);
+  }
   // Time of the next pending event, or Time::max() if none. A cancelled event still queued can
   // make this an early bound.
   Time next_time();
@@ -166,8 +168,9 @@ private:
   void renumber();
   // Makes front_ non-empty (its back the smallest key); false when the queue is empty.
   bool settle();
-  bool refill();  // settle() when front_ is empty
-  // The bucket of a key above `base` (the radix base last_, or the one refill() is moving to).
+  // Moves the keys of bucket b, the lowest non-empty one, to lower buckets (settle()).
+  void split(std::size_t b);
+  // The bucket of a key above `base` (the radix base last_, or the one split() is moving to).
   static std::size_t bucket_of(Key key, Key base);
   std::size_t bucket_of(Key key) const { return bucket_of(key, last_); }
   // The lowest non-empty bucket (position_mask_ != 0).
@@ -210,7 +213,10 @@ private:
   HandlerId closure_handler_ = 0;
   std::uint64_t sequence_ = 0;
   std::uint64_t processed_ = 0;
-  std::size_t live_ = 0;  // pending, not cancelled
+  // Pending events (not cancelled) = sequence_ - processed_ + uncounted_: every scheduling takes
+  // a sequence number and every event run adds to processed_ (a periodic one takes a new number
+  // as it runs), so the hot path keeps no count of its own. cancel() and renumber() adjust it.
+  std::int64_t uncounted_ = 0;
   Time now_;
   bool stopped_ = false;
   const std::atomic<bool>* interrupt_ = nullptr;
@@ -283,7 +289,6 @@ inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Pr
   s.period = Time::zero();
   s.handler = handler;
   ++s.generation;  // odd: pending
-  ++live_;
   Key key = make_key(when.ns(), next_order(priority, slot));
   // Only an event at the running event's instant can fall below it (when >= now_).
   if (when == now_ && key < running_) [[unlikely]] {

@@ -459,27 +459,52 @@ TEST_CASE("a key equal to its bucket's floor, and keys scheduled at or below the
   CHECK(sim.pending_count() == 0);
 }
 
+// Schedules n events at times time_of(k) and priorities -1..1, k = (7i + 3) mod n for the i-th
+// (so times repeat and arrive scrambled), runs them, and checks that they ran in (time,
+// priority, insertion) order.
+template <class TimeOf>
+void check_scrambled_bucket(std::uint64_t n, TimeOf time_of, const std::string& label) {
+  Simulator sim;
+  std::vector<std::uint64_t> seen;
+  const HandlerId h = sim.bind([&](std::uint64_t i) { seen.push_back(i); });
+  std::vector<std::tuple<std::int64_t, int, std::uint64_t>> expected;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t scrambled = (i * 7 + 3) % n;
+    const std::int64_t time = time_of(scrambled);
+    const int priority = static_cast<int>(scrambled % 3) - 1;
+    sim.at(Time::from_ns(time), h, i, static_cast<Priority>(priority));
+    expected.push_back({time, priority, i});
+  }
+  std::sort(expected.begin(), expected.end());
+  sim.run();
+  std::vector<std::uint64_t> order;
+  for (const auto& e : expected) order.push_back(std::get<2>(e));
+  CHECK_MESSAGE(seen == order, label);
+}
+
 TEST_CASE("a bucket of 1 to 20 keys, in any order and with ties, runs sorted") {
   // Keys within 15 ns of each other share one bucket of the lowest digit, which is sorted
-  // whole (up to 16 keys) or split first (more). Times repeat (ties broken by priority, then
-  // by insertion) and arrive in a scrambled order.
-  for (std::uint64_t n = 1; n <= 20; ++n) {
-    Simulator sim;
-    std::vector<std::uint64_t> seen;
-    const HandlerId h = sim.bind([&](std::uint64_t i) { seen.push_back(i); });
-    std::vector<std::tuple<std::int64_t, int, std::uint64_t>> expected;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint64_t scrambled = (i * 7 + 3) % n;
-      const auto time = static_cast<std::int64_t>(1000 + scrambled % 5);
-      const int priority = static_cast<int>(scrambled % 3) - 1;
-      sim.at(Time::from_ns(time), h, i, static_cast<Priority>(priority));
-      expected.push_back({time, priority, i});
-    }
-    std::sort(expected.begin(), expected.end());
-    sim.run();
-    std::vector<std::uint64_t> order;
-    for (const auto& e : expected) order.push_back(std::get<2>(e));
-    CHECK_MESSAGE(seen == order, "n = " << n);
+  // whole (up to 16 keys) or split first (more).
+  for (std::uint64_t n = 1; n <= 20; ++n)
+    check_scrambled_bucket(
+        n, [](std::uint64_t k) { return static_cast<std::int64_t>(1000 + k % 5); },
+        "n = " + std::to_string(n));
+}
+
+TEST_CASE("a bucket's keys sort alike whether they span nanoseconds or years") {
+  // Up to 16 keys with times in [2^4q, 2^(4q+1)) share one bucket (digit 1 at time digit q)
+  // and are sorted whole when it is drained. Up to q = 6 (times below 2^28 ns) the sort
+  // compares 64 of the keys' 128 bits; above, all of them. A sort that compared too few bits
+  // at either size would run some event out of order.
+  for (unsigned q = 1; q <= 14; ++q) {
+    const std::int64_t floor = std::int64_t{1} << (4 * q);
+    for (std::uint64_t n = 2; n <= 16; ++n)
+      check_scrambled_bucket(
+          n,
+          [floor](std::uint64_t k) {
+            return floor + static_cast<std::int64_t>(k % 5) * (floor / 8);
+          },
+          "q = " + std::to_string(q) + ", n = " + std::to_string(n));
   }
 }
 
