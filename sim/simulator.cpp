@@ -85,7 +85,7 @@ EventId Simulator::at_rare(Time when, HandlerId handler, std::uint64_t arg, Prio
     slots_[slot].arg = no_slot;
     free_head_ = slot;
   }
-  if (sequence_ == sequence_limit) renumber();
+  if (sequence_exhausted()) renumber();
   return at(when, handler, arg, priority);
 }
 
@@ -111,11 +111,13 @@ void Simulator::renumber() {
   // queued key (at() and lower_base() rely on that).
   const std::uint64_t keep = ~((sequence_limit - 1) << slot_bits);
   running_ = make_key(time_of(running_), order_of(running_) & keep);
-  sequence_ = 1;
-  for (const Key key : keys)
-    insert(make_key(time_of(key), (order_of(key) & keep) | (sequence_++ << slot_bits)));
-  uncounted_ =
-      static_cast<std::int64_t>(pending) - static_cast<std::int64_t>(sequence_ - processed_);
+  sequence_ = sequence_one;
+  for (const Key key : keys) {
+    insert(make_key(time_of(key), (order_of(key) & keep) | sequence_));
+    sequence_ += sequence_one;
+  }
+  uncounted_ = static_cast<std::int64_t>(pending) -
+               static_cast<std::int64_t>((sequence_ >> slot_bits) - processed_);
 }
 
 EventId Simulator::at(Time when, std::function<void()> action, Priority priority) {

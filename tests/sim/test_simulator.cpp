@@ -12,6 +12,19 @@
 
 using namespace joule::sim;
 
+namespace joule::sim {
+// Brings the engine's renumbering of its sequence numbers (otherwise due once in 6.9e10
+// events) within `left` schedulings, keeping its count of pending events.
+struct SimulatorProbe {
+  static void bring_renumbering(Simulator& sim, std::uint64_t left) {
+    const std::uint64_t before = sim.pending_count();
+    sim.sequence_ = (Simulator::sequence_limit - left) << Simulator::slot_bits;
+    sim.uncounted_ +=
+        static_cast<std::int64_t>(before) - static_cast<std::int64_t>(sim.pending_count());
+  }
+};
+}  // namespace joule::sim
+
 TEST_CASE("events run in time order, then priority, then insertion order") {
   Simulator sim;
   std::string order;
@@ -210,9 +223,11 @@ struct Xorshift {
 // sequence, before its handler runs). With `burst` > 0, one event in 64 also schedules `burst`
 // events at once within a random span of 1 ns to 16 ms from now (every priority): more keys below
 // the engine's sorted run of next events than the run may hold, so the run goes back into the radix
-// buckets. Returns the number of events checked.
+// buckets. With `renumber_every` > 0, every so many events the engine's sequence numbers are
+// brought within 0-3 schedulings of their renumbering, and the pending count is checked after
+// it. Returns the number of events checked.
 std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events, std::uint64_t seed,
-                                      std::size_t burst = 0) {
+                                      std::size_t burst = 0, std::uint64_t renumber_every = 0) {
   using RefKey = std::tuple<std::int64_t, int, std::uint64_t, std::uint64_t>;  // + event number
   struct Ref {
     EventId id;
@@ -277,6 +292,8 @@ std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events,
       sim.stop();
       return;
     }
+    const bool renumbering = renumber_every > 0 && checked % renumber_every == 0;
+    if (renumbering) SimulatorProbe::bring_renumbering(sim, rng.below(4));
     // Keep about `pending` queued: schedule 0, 1 or 2, cancel now and then.
     const std::size_t queued = reference.size();
     const int births = queued < pending ? 2 : queued > pending ? 0 : 1;
@@ -304,6 +321,7 @@ std::uint64_t check_against_reference(std::size_t pending, std::uint64_t events,
         schedule(sim.now() + random_delay(), random_priority(), Time::zero());  // replace it
       }
     }
+    if (renumbering && sim.pending_count() != reference.size()) ++mismatches;
   });
   for (std::size_t i = 0; i < pending; ++i)
     schedule(random_delay(), random_priority(), Time::zero());
@@ -339,6 +357,17 @@ TEST_CASE("bursts of events in the near future keep the reference order") {
       CHECK(check_against_reference(pending, events, 0xD1B54A32D192ED03ull + pending + burst,
                                     burst) == events);
     }
+  }
+}
+
+TEST_CASE("renumbering the sequence keeps the order and the pending count") {
+  // The sequence numbers that order ties are renumbered from 1, in key order, before they could
+  // overflow their 36 bits: from at(), or from a periodic event's re-queue. Brought due every
+  // 97 events, with ties, cancellations, periodic events and bursts below the sorted run.
+  for (const std::size_t pending : {1, 100, 5000}) {
+    CAPTURE(pending);
+    CHECK(check_against_reference(pending, 30000, 0xA0761D6478BD642Full + pending, 70, 97) ==
+          30000);
   }
 }
 
