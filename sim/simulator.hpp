@@ -184,6 +184,8 @@ private:
     std::size_t index() const { return position * digits + digit; }
   };
   static Place place_of(Key key, Key base);
+  // The same within one 64-bit word of two keys that differ there (positions from 0).
+  static Place place_in_word(std::uint64_t key, std::uint64_t base);
   static std::size_t bucket_of(Key key, Key base) { return place_of(key, base).index(); }
   // The lowest non-empty bucket (position_mask_ != 0).
   std::size_t lowest_bucket() const;
@@ -252,25 +254,22 @@ inline std::uint64_t Simulator::next_order(Priority priority, std::uint32_t slot
          sequence | slot;
 }
 
+inline Simulator::Place Simulator::place_in_word(std::uint64_t key, std::uint64_t base) {
+  const std::size_t p = (63 - static_cast<std::size_t>(__builtin_clzll(key ^ base))) / digit_bits;
+  return {p, static_cast<std::size_t>((key >> (p * digit_bits)) & (digits - 1))};
+}
+
 inline Simulator::Place Simulator::place_of(Key key, Key base) {
-  // Digits never straddle the two 64-bit halves, so each case works on one half.
+  // Digits never straddle the two 64-bit halves, so each case works on one half. Keys are
+  // unique and above last_, so they differ somewhere.
   static_assert(64 % digit_bits == 0);
-  const auto key_high = static_cast<std::uint64_t>(key >> 64);
-  const auto high = key_high ^ static_cast<std::uint64_t>(base >> 64);
-  std::size_t p;
-  std::uint64_t digit;
-  // The highest differing bit; keys are unique and above last_, so they differ somewhere.
-  if (high != 0) {
-    p = (63 - static_cast<std::size_t>(__builtin_clzll(high))) / digit_bits;
-    digit = key_high >> (p * digit_bits);
-    p += 64 / digit_bits;
-  } else {
-    const auto key_low = static_cast<std::uint64_t>(key);
-    const std::uint64_t low = key_low ^ static_cast<std::uint64_t>(base);
-    p = (63 - static_cast<std::size_t>(__builtin_clzll(low))) / digit_bits;
-    digit = key_low >> (p * digit_bits);
+  const auto key_time = static_cast<std::uint64_t>(key >> 64);
+  const auto base_time = static_cast<std::uint64_t>(base >> 64);
+  if (key_time != base_time) {
+    const Place in_time = place_in_word(key_time, base_time);
+    return {in_time.position + 64 / digit_bits, in_time.digit};
   }
-  return {p, static_cast<std::size_t>(digit & (digits - 1))};
+  return place_in_word(static_cast<std::uint64_t>(key), static_cast<std::uint64_t>(base));
 }
 
 inline void Simulator::mark(std::size_t position, std::size_t digit) {
@@ -315,10 +314,15 @@ inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Pr
     key = make_key(when.ns(), next_order(priority_of(running_), slot));
   }
   const EventId id{slot, s.generation};
-  // The common case, a key above the base into a bucket with room, calls nothing; the others
-  // end in a tail call, so that this path needs no saved registers of its own.
-  if (key > last_) [[likely]] {
-    const Place to = place_of(key, last_);
+  // The common case, a key later than the base into a bucket with room, calls nothing; the
+  // others (a key at the base's time or below it, a full bucket) end in a tail call, so that
+  // this path needs no saved registers of its own. A later time needs no 128-bit compare, and
+  // its bucket is found from the times alone.
+  const auto when_bits = static_cast<std::uint64_t>(when.ns());
+  const auto base_time = static_cast<std::uint64_t>(last_ >> 64);
+  if (when_bits > base_time) [[likely]] {
+    const Place in_time = place_in_word(when_bits, base_time);
+    const Place to{in_time.position + 64 / digit_bits, in_time.digit};
     std::vector<Key>& bucket = buckets_[to.index()];
     if (bucket.size() != bucket.capacity()) [[likely]] {
       mark(to.position, to.digit);
