@@ -343,7 +343,7 @@ void Simulator::split(std::size_t b) {
       front_.push_back(key);
       continue;
     }
-    const std::size_t to = bucket_of(key, base);
+    const std::size_t to = place_of(key, base).index();
     buckets[to].push_back(key);
     if (to >= near) [[likely]]
       near_marks |= std::uint64_t{1} << (to - near);

@@ -186,7 +186,6 @@ private:
   static Place place_of(Key key, Key base);
   // The same within one 64-bit word of two keys that differ there (positions from 0).
   static Place place_in_word(std::uint64_t key, std::uint64_t base);
-  static std::size_t bucket_of(Key key, Key base) { return place_of(key, base).index(); }
   // The lowest non-empty bucket (position_mask_ != 0).
   std::size_t lowest_bucket() const;
   bool step(Time until);  // runs one event if due; false when none is due
@@ -194,7 +193,7 @@ private:
   void mark(std::size_t position, std::size_t digit);
   void unmark(std::size_t bucket);
 
-  // A digit never straddles the two 64-bit halves of a key (bucket_of relies on it).
+  // A digit never straddles the two 64-bit halves of a key (place_of() relies on it).
   static constexpr std::size_t digit_bits = 4, digits = std::size_t{1} << digit_bits;
   static constexpr std::size_t positions = 128 / digit_bits;
   using DigitMask = std::uint16_t;         // one bit per digit
