@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -17,8 +19,6 @@ constexpr std::size_t prefetched_from_slots = std::size_t{1} << 15;
 // further), and the run holds at most front_limit keys (see insert_front()).
 constexpr std::size_t drained_keys = 16;
 constexpr std::size_t front_limit = 64;
-// split() gathers the digit masks of this many positions below a split bucket in a register.
-constexpr std::size_t near_positions = 4;
 
 }  // namespace
 
@@ -317,47 +317,66 @@ void Simulator::split(std::size_t b) {
   // Many keys: the base becomes the bucket's floor F (the old base's digits above this
   // bucket's position p, this bucket's digit at p, zeros below), not the bucket's smallest
   // key, so no pass looks for that key. F is above the old base, so above every key taken
-  // out, and at or below this bucket's keys, which are below every other bucket's. Every key
-  // here agrees with F down to position p and so moves to a lower position; a key equal to F
-  // goes to the run. The run may stay empty: settle() then takes the lowest bucket again. A
-  // key scheduled later at or below F goes to the run (insert()), below every bucket key, as
-  // it must.
+  // out, and at or below this bucket's keys, which are below every other bucket's. A key
+  // scheduled later at or below F goes to the run (insert()), below every bucket key, as it
+  // must.
   std::vector<Key>& from = buckets_[b];
-  const std::size_t p = b / digits;
+  const std::size_t p = b / digits;  // at least 2: a bucket at position 1 holds 16 keys at most
   const unsigned below = static_cast<unsigned>(p * digit_bits);
   const Key high = last_ & ~((Key{digits} << below) - 1);  // digits above p
   const Key base = high | (Key{b % digits} << below);
   last_ = base;
-  // Every key moves below position p, where every bucket is empty (b is the lowest non-empty
-  // one). The digit masks of the nearest four positions, where most keys land, are gathered
-  // in one register and stored after the loop: marked key by key, each key's read-modify-write
-  // of its position's mask waited for the previous key's store.
-  static_assert(near_positions * digits <= 64);
-  const std::size_t near = p >= near_positions ? (p - near_positions) * digits : 0;
-  std::uint64_t near_marks = 0;
-  const auto base_time = static_cast<std::uint64_t>(base >> 64);
-  std::vector<Key>* const buckets = buckets_.data();
-  for (const Key key : from) {
-    // A key equal to the base is looked for only among those at the base's time (few).
-    if (static_cast<std::uint64_t>(key >> 64) == base_time && key == base) [[unlikely]] {
-      front_.push_back(key);
-      continue;
-    }
-    const std::size_t to = place_of(key, base).index();
-    buckets[to].push_back(key);
-    if (to >= near) [[likely]]
-      near_marks |= std::uint64_t{1} << (to - near);
-    else
-      mark(to / digits, to % digits);
+  // Every key here agrees with F down to position p, and every bucket below p is empty (b is
+  // the lowest non-empty one). So a key whose digit at q = p - 1 is d > 0 belongs in bucket
+  // (q, d), found from that digit alone, with no search for the highest differing digit. The
+  // keys with digit 0 at q (F's digit there) are the bucket's lowest sixteenth: placed
+  // relative to F they would scatter over the positions below q, nearly one to a bucket, and
+  // each would then be drained as a run of its own (a quarter of all runs in the hold model
+  // at 100 pending). They are gathered in bucket (q, 0) instead, which F's zero digit leaves
+  // unused, and become the run, sorted, with its largest key as the base: a base that agrees
+  // with F down to q, so every bucket key stays where it was placed.
+  const std::size_t q = p - 1;
+  // The digit lies in the key's time word (its high half) or its order word.
+  static_assert(std::endian::native == std::endian::little && 64 % digit_bits == 0);
+  const std::size_t word_offset = q >= 64 / digit_bits ? sizeof(std::uint64_t) : 0;
+  const unsigned shift = static_cast<unsigned>((q % (64 / digit_bits)) * digit_bits);
+  std::vector<Key>* const to = buckets_.data() + q * digits;
+  unsigned marks = 0;
+  for (const Key& key : from) {
+    std::uint64_t word;
+    std::memcpy(&word, reinterpret_cast<const char*>(&key) + word_offset, sizeof word);
+    const auto digit = static_cast<std::size_t>((word >> shift) & (digits - 1));
+    to[digit].push_back(key);
+    marks |= 1u << digit;
   }
-  for (std::size_t q = near / digits; q < p; ++q) {
-    const auto m = static_cast<DigitMask>(near_marks >> (q * digits - near));
-    if (m == 0) continue;
+  if (const auto m = static_cast<DigitMask>(marks & ~1u); m != 0) {
     digit_mask_[q] = static_cast<DigitMask>(digit_mask_[q] | m);
     position_mask_ |= std::uint32_t{1} << q;
   }
   from.clear();
   unmark(b);
+  front_.swap(to[0]);  // the run was empty (settle())
+  const std::size_t n = front_.size();
+  if (n == 0) return;  // settle() takes the lowest bucket next
+  if (n > drained_keys) [[unlikely]] {
+    spread_run(base);
+    return;
+  }
+  sort_descending(front_.data(), n, q * digit_bits <= narrow_top);
+  last_ = front_.front();
+}
+
+void Simulator::spread_run(Key base) {
+  // More keys in split()'s lowest sixteenth than one run sorts: they go to the buckets below q,
+  // placed relative to the base F as they agree with it down to q; a key equal to F stays.
+  std::vector<Key> keys;
+  keys.swap(front_);
+  for (const Key key : keys) {
+    if (key == base)
+      front_.push_back(key);
+    else
+      push_key(key);
+  }
 }
 
 Time Simulator::next_time() {

@@ -14,8 +14,10 @@
 // from the base (at or above the last key taken out, below every bucket key) and d is its own
 // digit there; buckets in (p, d) order are in key order. Push is an append; pop takes the
 // lowest bucket and, when it holds many keys, moves the base up to that bucket's floor (the
-// base's digits above p, d at p, zeros below) and redistributes its keys into lower buckets:
-// no pass looks for the bucket's smallest key, as the textbook heap's base would need. A key
+// base's digits above p, d at p, zeros below) and redistributes its keys into lower buckets,
+// each by its digit one position down (those whose digit there is zero, the lowest sixteenth,
+// go straight to the run below): no pass looks for the bucket's smallest key, as the textbook
+// heap's base would need. A key
 // moves at most once per digit its distance spans, and all access is sequential, so it stays
 // fast when the pending set outgrows the caches. The digit width is a measured trade
 // (bench/bench_engine.cpp, docs/reliability.md): byte digits moved keys less often but spread
@@ -174,8 +176,10 @@ private:
   void renumber();
   // Makes front_ non-empty (its back the smallest key); false when the queue is empty.
   bool settle();
-  // Moves the keys of bucket b, the lowest non-empty one, to lower buckets (settle()).
+  // Moves the keys of bucket b, the lowest non-empty one, to lower buckets, and its lowest
+  // sixteenth, sorted, to the run (settle()).
   void split(std::size_t b);
+  void spread_run(Key base);  // split()'s lowest sixteenth, when too large for a run
   // The bucket of a key above `base` (the radix base last_, or the one split() is moving to).
   // Its position and digit, and its index position * digits + digit (mark() takes the first
   // two as they are: splitting the index again cost two instructions a push).
