@@ -388,16 +388,18 @@ Time Simulator::next_time() {
     const Key top = front_.back();
     if (time_of(top) > until.ns()) return false;
     front_.pop_back();
-    running_ = top;
     const std::uint32_t slot = slot_of(order_of(top));
     Slot& s = slots_[slot];
     if (!s.live()) {
       // Cancelled: its stale key is gone now, so the slot can be recycled (no other event
-      // could own it while the stale key was queued).
+      // could own it while the stale key was queued). It does not become running_: an event
+      // that never ran must not lend its priority to events scheduled at now() (at()), and
+      // its time may be later than now().
       s.arg = free_head_;
       free_head_ = slot;
       continue;
     }
+    running_ = top;
     now_ = Time::from_ns(time_of(top));
     const HandlerId handler = s.handler;
     const std::uint64_t arg = s.arg;

@@ -211,7 +211,9 @@ private:
   // The smallest keys, sorted in descending order (the next event at the back); at most
   // front_limit keys. Empty until settle() fills it from the lowest bucket.
   std::vector<Key> front_;
-  Key running_ = 0;  // the key of the event taken out last (running, or ran last)
+  // The key of the event that ran last (or is running); cancelled events taken out since are
+  // not counted. Every queued key is above it, and so is every key at() makes.
+  Key running_ = 0;
   std::vector<Slot> slots_;
   // Free slots, last freed first, linked through their `arg`: no_slot ends the list.
   static constexpr std::uint32_t no_slot = std::numeric_limits<std::uint32_t>::max();

@@ -186,6 +186,36 @@ TEST_CASE("an event for the current instant never runs before what already ran")
   CHECK(order == "abcd");
 }
 
+TEST_CASE("a cancelled event taken out last lends no priority to the next events") {
+  // The run takes out 'a' at 1 s, then the cancelled event's key at 2 s, and ends at 1 s. The
+  // two events scheduled then for 1 s must keep their own priorities: the cancelled event
+  // never ran, and lending them its priority (0) put 'c' (5) before 'b' (-5).
+  Simulator sim;
+  std::string order;
+  const HandlerId h = sim.bind([&](std::uint64_t c) { order += static_cast<char>(c); });
+  sim.at(seconds(1), h, 'a');
+  REQUIRE(sim.cancel(sim.at(seconds(2), h, 'x')));
+  sim.run();
+  CHECK(sim.now() == seconds(1));
+  sim.at(sim.now(), h, 'c', 5);
+  sim.at(sim.now(), h, 'b', -5);
+  sim.run();
+  CHECK(order == "abc");
+
+  // The same through run_until(), which stops at the cancelled event's instant. Its priority,
+  // 7, runs after both new ones', so lent, it put them in insertion order.
+  Simulator later;
+  std::string seen;
+  const HandlerId g = later.bind([&](std::uint64_t c) { seen += static_cast<char>(c); });
+  later.at(seconds(1), g, 'a');
+  REQUIRE(later.cancel(later.at(seconds(2), g, 'x', 7)));
+  later.run_until(seconds(2));
+  later.at(seconds(2), g, 'c', 5);
+  later.at(seconds(2), g, 'b', -5);
+  later.run();
+  CHECK(seen == "abc");
+}
+
 TEST_CASE("the queue orders large random workloads like a sort") {
   Simulator sim;
   std::vector<std::pair<std::int64_t, std::uint64_t>> expected, seen;
