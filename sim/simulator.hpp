@@ -16,19 +16,18 @@
 // lowest bucket and, when it holds many keys, moves the base up to that bucket's floor (the
 // base's digits above p, d at p, zeros below) and redistributes its keys into lower buckets,
 // each by its digit one position down (those whose digit there is zero, the lowest sixteenth,
-// go straight to the run below): no pass looks for the bucket's smallest key, as the textbook
-// heap's base would need. A key
-// moves at most once per digit its distance spans, and all access is sequential, so it stays
-// fast when the pending set outgrows the caches. The digit width is a measured trade
-// (bench/bench_engine.cpp, docs/reliability.md): byte digits moved keys less often but spread
-// them over 4,096 buckets, whose headers and tails missed the first-level cache on nearly
-// every push at 1e3 pending; 4-bit digits keep 512 buckets and a position's non-empty set in
-// one 16-bit mask. The lowest bucket, once it holds few keys
-// (at most 16), is not split further: it is sorted into a short run (`front_`), and events are
+// go straight to the sorted run below): no pass looks for the bucket's smallest key, as the
+// textbook heap's base would need. A key moves at most once per digit its distance spans, and
+// all access is sequential, so it stays fast when the pending set outgrows the caches. The
+// digit width is a measured trade (bench/bench_engine.cpp, docs/reliability.md): byte digits
+// moved keys less often but spread them over 4,096 buckets, whose headers and tails missed the
+// first-level cache on nearly every push at 1e3 pending; 4-bit digits keep 512 buckets and a
+// position's non-empty set in one 16-bit mask. The lowest bucket, once it holds few keys (at
+// most 16), is not split further: it is sorted into a short run (`front_`), and events are
 // taken from the run's end until it is empty; a key scheduled below the run's largest key is
 // inserted into it in order. At 1e2–1e3 pending events most keys so skip their last one or two
-// moves and most pops touch no bucket. What the queue cannot hide is the read of each
-// popped key's slot, a cache miss once the slot table outgrows the caches; step() therefore
+// moves and most pops touch no bucket. What the queue cannot hide is the read of each popped
+// key's slot, a cache miss once the slot table outgrows the caches; step() therefore
 // prefetches the slots of the next bucket's keys while the current handler runs
 // (simulator.cpp). Figures, measured against a bare std::priority_queue in the same run
 // (bench/bench_engine.cpp) and against SimGrid (bench/bench_simgrid.sh), are in
@@ -209,7 +208,8 @@ private:
   // front_ is at or below it (so below every bucket key).
   Key last_ = 0;
   // The smallest keys, sorted in descending order (the next event at the back); at most
-  // front_limit keys. Empty until settle() fills it from the lowest bucket.
+  // front_limit keys. Empty until settle() fills it from the lowest bucket (or split() from
+  // that bucket's lowest sixteenth).
   std::vector<Key> front_;
   // The key of the event that ran last (or is running); cancelled events taken out since are
   // not counted. Every queued key is above it, and so is every key at() makes.
