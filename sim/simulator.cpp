@@ -219,11 +219,15 @@ void Simulator::lower_base(Key key) {
     position_mask_ &= ~(std::uint32_t{1} << p);
   }
   last_ = base;
+  place_again(keys);  // only key 0, before any event ran, can equal the base
+}
+
+void Simulator::place_again(const std::vector<Key>& keys) {
   for (const Key k : keys) {
     if (k > last_)
       push_key(k);
     else
-      front_.push_back(k);  // only a key equal to the base: key 0 before any event ran
+      front_.push_back(k);  // equal to the base (every key here is at or above it)
   }
 }
 
@@ -296,21 +300,27 @@ inline bool Simulator::settle() {
     const std::size_t b = lowest_bucket();
     std::vector<Key>& from = buckets_[b];
     if (from.size() > drained_keys) {
-      split(b);  // the run may get a key equal to the new base
+      split(b);  // the run may get the bucket's lowest sixteenth, or stay empty
       continue;
     }
-    // Few keys: sort them (descending) where they are and swap the bucket with the empty run,
-    // so that no key is copied and the bucket keeps the run's storage; the largest becomes the
-    // base. The other buckets keep their places: the new base has the old one's digits above
-    // this bucket's position and this bucket's digit there, below every other non-empty
-    // bucket's. Inline in step(), with no call of its own: it runs once per run of events.
-    static_assert(narrow_shift == slot_bits && narrow_top - narrow_shift == 64);
-    sort_descending(from.data(), from.size(), b / digits * digit_bits <= narrow_top);
-    front_.swap(from);  // the run was empty: the bucket keeps its storage
-    last_ = front_.front();
+    // Few keys: they become the run. The other buckets keep their places: the new base has
+    // the old one's digits above this bucket's position and this bucket's digit there, below
+    // every other non-empty bucket's. Inline in step(), with no call of its own: it runs once
+    // per run of events.
+    take_run(from, b / digits);
     unmark(b);
   }
   return true;
+}
+
+inline void Simulator::take_run(std::vector<Key>& keys, std::size_t position) {
+  // Sorted (descending) where they are, then swapped with the empty run, so that no key is
+  // copied and `keys` keeps the run's storage; the largest becomes the base. Keys that agree
+  // from digit `position` up differ in bits 24-87 when 4 * position <= 88 (the 64-bit sort).
+  static_assert(narrow_shift == slot_bits && narrow_top - narrow_shift == 64);
+  sort_descending(keys.data(), keys.size(), position * digit_bits <= narrow_top);
+  front_.swap(keys);
+  last_ = front_.front();
 }
 
 void Simulator::split(std::size_t b) {
@@ -355,28 +365,16 @@ void Simulator::split(std::size_t b) {
   }
   from.clear();
   unmark(b);
-  front_.swap(to[0]);  // the run was empty (settle())
-  const std::size_t n = front_.size();
-  if (n == 0) return;  // settle() takes the lowest bucket next
-  if (n > drained_keys) [[unlikely]] {
-    spread_run(base);
+  std::vector<Key>& lowest = to[0];
+  if (lowest.empty()) return;  // settle() takes the lowest bucket next
+  if (lowest.size() <= drained_keys) [[likely]] {
+    take_run(lowest, q);  // the run was empty (settle())
     return;
   }
-  sort_descending(front_.data(), n, q * digit_bits <= narrow_top);
-  last_ = front_.front();
-}
-
-void Simulator::spread_run(Key base) {
-  // More keys in split()'s lowest sixteenth than one run sorts: they go to the buckets below q,
-  // placed relative to the base F as they agree with it down to q; a key equal to F stays.
-  std::vector<Key> keys;
-  keys.swap(front_);
-  for (const Key key : keys) {
-    if (key == base)
-      front_.push_back(key);
-    else
-      push_key(key);
-  }
+  // More than one run sorts (a burst at one instant can do it): to the buckets below q, placed
+  // relative to F, with which they agree down to q; a key equal to F goes to the run.
+  place_again(lowest);
+  lowest.clear();
 }
 
 Time Simulator::next_time() {

@@ -178,7 +178,11 @@ private:
   // Moves the keys of bucket b, the lowest non-empty one, to lower buckets, and its lowest
   // sixteenth, sorted, to the run (settle()).
   void split(std::size_t b);
-  void spread_run(Key base);  // split()'s lowest sixteenth, when too large for a run
+  // Makes `keys` (at most drained_keys, agreeing from digit `position` up) the run: sorts
+  // them, swaps them with the empty run and makes their largest the base.
+  void take_run(std::vector<Key>& keys, std::size_t position);
+  // Queues keys at or above the base again: into the buckets, or the run if equal to it.
+  void place_again(const std::vector<Key>& keys);
   // The bucket of a key above `base` (the radix base last_, or the one split() is moving to).
   // Its position and digit, and its index position * digits + digit (mark() takes the first
   // two as they are: splitting the index again cost two instructions a push).
@@ -187,8 +191,10 @@ private:
     std::size_t index() const { return position * digits + digit; }
   };
   static Place place_of(Key key, Key base);
-  // The same within one 64-bit word of two keys that differ there (positions from 0).
+  // The same within one 64-bit word of two keys that differ there (positions from 0), and
+  // within the time words of two keys of different times (positions from 64 / digit_bits).
   static Place place_in_word(std::uint64_t key, std::uint64_t base);
+  static Place place_in_time(std::uint64_t key_time, std::uint64_t base_time);
   // The lowest non-empty bucket (position_mask_ != 0).
   std::size_t lowest_bucket() const;
   bool step(Time until);  // runs one event if due; false when none is due
@@ -264,16 +270,18 @@ inline Simulator::Place Simulator::place_in_word(std::uint64_t key, std::uint64_
   return {p, static_cast<std::size_t>((key >> (p * digit_bits)) & (digits - 1))};
 }
 
+inline Simulator::Place Simulator::place_in_time(std::uint64_t key_time, std::uint64_t base_time) {
+  const Place in_word = place_in_word(key_time, base_time);
+  return {in_word.position + 64 / digit_bits, in_word.digit};
+}
+
 inline Simulator::Place Simulator::place_of(Key key, Key base) {
   // Digits never straddle the two 64-bit halves, so each case works on one half. Keys are
   // unique and above last_, so they differ somewhere.
   static_assert(64 % digit_bits == 0);
   const auto key_time = static_cast<std::uint64_t>(key >> 64);
   const auto base_time = static_cast<std::uint64_t>(base >> 64);
-  if (key_time != base_time) {
-    const Place in_time = place_in_word(key_time, base_time);
-    return {in_time.position + 64 / digit_bits, in_time.digit};
-  }
+  if (key_time != base_time) return place_in_time(key_time, base_time);
   return place_in_word(static_cast<std::uint64_t>(key), static_cast<std::uint64_t>(base));
 }
 
@@ -326,8 +334,7 @@ inline EventId Simulator::at(Time when, HandlerId handler, std::uint64_t arg, Pr
   const auto when_bits = static_cast<std::uint64_t>(when.ns());
   const auto base_time = static_cast<std::uint64_t>(last_ >> 64);
   if (when_bits > base_time) [[likely]] {
-    const Place in_time = place_in_word(when_bits, base_time);
-    const Place to{in_time.position + 64 / digit_bits, in_time.digit};
+    const Place to = place_in_time(when_bits, base_time);
     std::vector<Key>& bucket = buckets_[to.index()];
     if (bucket.size() != bucket.capacity()) [[likely]] {
       mark(to.position, to.digit);
