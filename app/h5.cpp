@@ -637,9 +637,12 @@ void RecentChunks::add(std::shared_ptr<const Bytes> raw, std::size_t item_size,
   }) = std::move(entry);  // the least recently used
 }
 
-ChunkWorker::ChunkWorker() : thread_([this] { loop(); }) {}
+ChunkWorker::ChunkWorker(bool own_thread) {
+  if (own_thread) thread_ = std::thread([this] { loop(); });
+}
 
 ChunkWorker::~ChunkWorker() {
+  if (!thread_.joinable()) return;  // no thread: every task ran as it came
   {
     const std::lock_guard lock(mutex_);
     stop_ = true;
@@ -650,6 +653,10 @@ ChunkWorker::~ChunkWorker() {
 
 std::future<Bytes> ChunkWorker::submit(std::packaged_task<Bytes()> task) {
   std::future<Bytes> result = task.get_future();
+  if (!thread_.joinable()) {
+    task();  // an exception goes to the task's future, as on the thread
+    return result;
+  }
   {
     const std::lock_guard lock(mutex_);
     tasks_.push_back(std::move(task));
@@ -658,7 +665,8 @@ std::future<Bytes> ChunkWorker::submit(std::packaged_task<Bytes()> task) {
   return result;
 }
 
-double ChunkWorker::cpu_seconds() {
+std::optional<double> ChunkWorker::cpu_seconds() {
+  if (!thread_.joinable()) return std::nullopt;
   // The thread's own CPU clock; `thread_` runs until the destructor joins it.
   clockid_t clock;
   timespec ts{};

@@ -245,9 +245,14 @@ private:
 // on. It makes no HDF5 call: callers write the results themselves, at points of their own
 // sequence, so the file's bytes do not depend on the thread's timing. A task's exception is
 // rethrown by its future's get(). The destructor runs the tasks still queued, then joins.
+//
+// Made with `own_thread` false, it starts no thread and runs each task as it is submitted, on
+// the caller's thread: for a run whose CPUs are already kept busy by other runs (a sweep's
+// workers, as many as the CPUs), where a second thread per run only takes turns with the
+// others, each wake-up of it a switch of CPU. The bytes are the same either way.
 class ChunkWorker {
 public:
-  ChunkWorker();
+  explicit ChunkWorker(bool own_thread = true);
   ~ChunkWorker();
   ChunkWorker(const ChunkWorker&) = delete;
   ChunkWorker& operator=(const ChunkWorker&) = delete;
@@ -255,8 +260,9 @@ public:
   // The chunks the series submitting here encoded lately (the submitting thread's alone).
   RecentChunks& recent() { return recent_; }
   // The CPU time (user + system) the thread has used so far, in seconds: what compressing the
-  // chunks submitted here cost (`joule run --cpu-times`).
-  double cpu_seconds();
+  // chunks submitted here cost (`joule run --cpu-times`). None without a thread: the tasks'
+  // time is the caller's (timing each task would cost two system calls a chunk).
+  std::optional<double> cpu_seconds();
 
 private:
   void loop();

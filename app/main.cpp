@@ -56,8 +56,12 @@ void print_cpu_times(const joule::app::Summary& s) {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
   };
   const double total = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-  const double compression = s.compression_cpu_s.value_or(0.0);
   std::fflush(stdout);  // after the summary, also where both streams go to one pipe
+  if (!s.compression_cpu_s) {
+    std::fprintf(stderr, "joule: cpu %.3f s (compression on the run's thread)\n", total);
+    return;
+  }
+  const double compression = *s.compression_cpu_s;
   std::fprintf(stderr, "joule: cpu %.3f s: compression %.3f s, the rest %.3f s\n", total,
                compression, total - compression);
 }
@@ -89,6 +93,9 @@ int main(int argc, char** argv) {
   run->add_option("--sweep", identity.sweep)->group("");
   run->add_option("--variant", identity.variant)->group("");
   run->add_option("--variant-index", identity.variant_index)->group("");
+  // From `joule sweep --processes` where its workers fill the CPUs (RunOptions).
+  bool no_compression_thread = false;
+  run->add_flag("--no-compression-thread", no_compression_thread)->group("");
   run->add_flag("--embed-inputs", embed_inputs,
                 "Store every input file (weather, carbon, price, trace, calibration) in the "
                 "output, so that `joule rerun` needs nothing else");
@@ -198,6 +205,7 @@ int main(int argc, char** argv) {
       opt.interrupted = &interrupted;
       opt.provenance = identity;
       opt.provenance.embed_inputs = embed_inputs;
+      opt.compression_thread = !no_compression_thread;
       if (!quiet)
         opt.announce = "joule: running '" + sc.name + "' (" + sc.source_name + ", seed " +
                        std::to_string(sc.seed) + ")";

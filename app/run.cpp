@@ -132,8 +132,10 @@ TraceStorages storages_for(Compression compression) {
 // its length, so Σ sample × interval equals the total energy to rounding.
 class Recorder {
 public:
-  Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar)
-      : world_(world),
+  Recorder(World& world, hid_t file, const Scenario& sc, const Calendar& calendar,
+           bool compression_thread)
+      : worker_(compression_thread),
+        world_(world),
         storages_(storages_for(sc.output.compression)),
         duration_(sc.duration),
         warmup_(sc.warmup),
@@ -323,7 +325,7 @@ public:
   }
 
   // CPU seconds the chunk worker's thread has used: compressing the traces (h5::ChunkWorker).
-  double compression_cpu_s() { return worker_.cpu_seconds(); }
+  std::optional<double> compression_cpu_s() { return worker_.cpu_seconds(); }
 
   // Final (possibly partial) intervals at the end of the run.
   void finish() {
@@ -748,7 +750,7 @@ Summary run(const Scenario& sc, const RunOptions& opt) {
   }
 
   const Calendar calendar = run_calendar(world);
-  Recorder recorder(world, file.get(), sc, calendar);
+  Recorder recorder(world, file.get(), sc, calendar, opt.compression_thread);
   Progress progress(opt.progress, sc.duration);
   auto& sim = world.simulator();
   // The engine looks at the flag after every event; slices draw the progress.

@@ -25,6 +25,10 @@ struct RunOptions {
   // A line for stderr once the scenario has been checked, before the simulation starts: a
   // scenario that is refused never says it is running. Empty: nothing is printed.
   std::string announce;
+  // The traces' chunks are compressed on a thread of the run's own while it simulates; false:
+  // on the run's thread, as each is made (a sweep whose workers already keep every CPU busy:
+  // h5::ChunkWorker). The same bytes either way.
+  bool compression_thread = true;
 };
 
 // The KPIs of a run. Absent values (no such component in the scenario) are nullopt and are
@@ -41,7 +45,8 @@ struct Summary {
   // empty for a plain run.
   std::map<std::string, std::pair<double, double>> bands;
   // CPU seconds (user + system) of the thread that compressed the traces' chunks, read when the
-  // last chunk was written (`joule run --cpu-times`); absent for --uncertainty's runs.
+  // last chunk was written (`joule run --cpu-times`); absent for --uncertainty's runs and for a
+  // run without that thread (RunOptions::compression_thread).
   std::optional<double> compression_cpu_s;
 };
 

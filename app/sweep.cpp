@@ -585,7 +585,7 @@ void validate_sweep(Sweep& sweep, const std::atomic<bool>* interrupted, unsigned
     }
   };
   const unsigned threads =
-      std::max(1u, std::min<unsigned>(jobs ? jobs : std::thread::hardware_concurrency(),
+      std::max(1u, std::min<unsigned>(jobs ? jobs : usable_cpus(),
                                       static_cast<unsigned>(std::max<std::size_t>(n, 1))));
   on_threads(threads, worker);
   const std::size_t failed = first_error.load();

@@ -148,6 +148,10 @@ struct SweepOptions {
   // that sample the same coefficients see the same draws (common random numbers).
   std::size_t uncertainty = 0;         // N samples per variant; 0 = a plain sweep
   std::int64_t uncertainty_seed = -1;  // of the coefficient samples; < 0: the base scenario's seed
+  // Set by the sweep, not the command line: false where its workers on this machine are as
+  // many as its CPUs, so that each run compresses its traces on its own thread rather than on
+  // a second one that would only take turns with the other workers (RunOptions).
+  bool compression_threads = true;
 };
 
 // The seed a sweep's variants draw their coefficient samples with.
@@ -168,6 +172,9 @@ std::string default_sweep_dir(const std::string& sweep_path);
 // Whether HDF5 may be called from several threads (H5is_library_threadsafe). Debian's libhdf5
 // is built thread-safe; where it is not, variants run as child processes instead of threads.
 bool hdf5_threadsafe();
+// The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset
+// or a container's CPU set), at least 1: the default count of workers.
+unsigned usable_cpus();
 
 // Runs every variant whose output is not already complete (a finished file that read_summary
 // reads and that records this variant's scenario), over `jobs` local workers, keeping

@@ -177,6 +177,16 @@ int sweep_command_mpi(const std::string& sweep_path, SweepOptions options) {
   const int my_jobs = static_cast<int>(jobs);
   std::vector<int> jobs_of(static_cast<std::size_t>(size));
   MPI_Gather(&my_jobs, 1, MPI_INT, jobs_of.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  // The workers of the ranks on this machine: as many as its CPUs, each run compresses on its
+  // own thread (SweepOptions::compression_threads).
+  MPI_Comm local = MPI_COMM_NULL;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local);
+  int local_jobs = my_jobs;
+  if (local != MPI_COMM_NULL) {
+    MPI_Allreduce(&my_jobs, &local_jobs, 1, MPI_INT, MPI_SUM, local);
+    MPI_Comm_free(&local);
+  }
+  options.compression_threads = static_cast<unsigned>(local_jobs) < usable_cpus();
 
   int code = 0;
   if (rank == 0) {

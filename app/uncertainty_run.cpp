@@ -220,9 +220,11 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
     fs::remove_all(dir, ec);  // samples of an earlier run of this output
     fs::create_directories(dir, ec);
     if (ec) fail("cannot create " + dir.string() + ": " + ec.message());
-    unsigned jobs = u.jobs ? u.jobs : std::max(1u, std::thread::hardware_concurrency());
+    unsigned jobs = u.jobs ? u.jobs : usable_cpus();
     if (!hdf5_threadsafe()) jobs = 1;
     jobs = std::min<unsigned>(jobs, static_cast<unsigned>(points.size()));
+    // Samples on every CPU: each compresses on its own thread (RunOptions::compression_thread).
+    const bool compression_thread = options.compression_thread && jobs < usable_cpus();
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stopped{false};
     std::mutex print;
@@ -231,6 +233,7 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
         RunOptions o;
         o.force = true;
         o.interrupted = options.interrupted;
+        o.compression_thread = compression_thread;
         char name[32];
         std::snprintf(name, sizeof name, "s%05zu.h5", i);
         o.output = (dir / name).string();

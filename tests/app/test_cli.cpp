@@ -115,6 +115,15 @@ TEST_CASE("--cpu-times: the process's CPU and the compression thread's part, eve
                 " --force --cpu-times");
   REQUIRE(r.code == 0);
   CHECK(r.output.rfind("joule: cpu ") > r.output.rfind("wrote "));
+  // Without the thread (what `joule sweep --processes` asks where its workers fill the CPUs),
+  // the compression is the main thread's and is not told apart.
+  r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + out.string() +
+                " -q --force --cpu-times --no-compression-thread");
+  REQUIRE(r.code == 0);
+  CHECK(std::sscanf(r.output.c_str(), "joule: cpu %lf s (compression on the run's thread)",
+                    &total) == 1);
+  CHECK(total > 0);
+  CHECK(r.output.find("compression on the run's thread)\n") == r.output.size() - 33);
   // --uncertainty runs many worlds, each with its own thread: refused together.
   r = joule_cmd("run " + (dir / "s.yaml").string() + " -o " + (dir / "u.h5").string() +
                 " --cpu-times --uncertainty 2");

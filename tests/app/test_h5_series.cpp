@@ -6,10 +6,12 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -31,21 +33,30 @@ std::string file_bytes(const fs::path& path) {
 
 using Counts = std::pair<std::size_t, std::size_t>;
 
-// Writes `dir`/plain.h5, reuse.h5 and worker.h5 with `write(path, reuse, worker)`: reuse off,
-// on, and on with a chunk worker. Checks the counts each write returns against `plain`, `reuse`
-// and `worker`, and that the three files are the same bytes (reusing an encoding changes none).
+// Writes `dir`/plain.h5, reuse.h5, worker.h5 and inline.h5 with `write(path, reuse, worker)`:
+// reuse off, on, on with a chunk worker, and on with a chunk worker that has no thread (its
+// tasks run as they are submitted). Checks the counts each write returns against `plain`,
+// `reuse` and `worker` (the worker's for both workers: they find the same recent chunks), and
+// that the four files are the same bytes (reusing an encoding, or where it is made, changes none).
 template <class Write>
-void check_three_ways(const fs::path& dir, Write write, Counts plain, Counts reuse, Counts worker) {
+void check_four_ways(const fs::path& dir, Write write, Counts plain, Counts reuse, Counts worker) {
   CHECK(write(dir / "plain.h5", false, nullptr) == plain);
   CHECK(write(dir / "reuse.h5", true, nullptr) == reuse);
   {
     h5::ChunkWorker chunk_worker;
+    CHECK(chunk_worker.cpu_seconds().has_value());
     CHECK(write(dir / "worker.h5", true, &chunk_worker) == worker);
+  }
+  {
+    h5::ChunkWorker no_thread(false);
+    CHECK(write(dir / "inline.h5", true, &no_thread) == worker);
+    CHECK_FALSE(no_thread.cpu_seconds().has_value());  // its time is the caller's
   }
   const std::string bytes = file_bytes(dir / "plain.h5");
   CHECK(bytes.size() > 1000);
   CHECK(file_bytes(dir / "reuse.h5") == bytes);
   CHECK(file_bytes(dir / "worker.h5") == bytes);
+  CHECK(file_bytes(dir / "inline.h5") == bytes);
 }
 
 // Row r, column c of the test matrix: values that float32 does not hold exactly.
@@ -310,19 +321,29 @@ TEST_CASE("the series write the same file with a worker thread as without one") 
     h5::ChunkWorker worker;
     write_series(dir / "worker.h5", rows, &worker);
   }
+  {
+    h5::ChunkWorker no_thread(false);  // a worker that runs each task as it is submitted
+    write_series(dir / "no-thread.h5", rows, &no_thread);
+  }
   const std::string a = file_bytes(dir / "inline.h5"), b = file_bytes(dir / "worker.h5");
   CHECK(a.size() > 10000);
   CHECK(a == b);
+  CHECK(file_bytes(dir / "no-thread.h5") == a);
   fs::remove_all(dir);
 }
 
 TEST_CASE("a task that fails on the worker throws from its future; the worker goes on") {
-  h5::ChunkWorker worker;
-  auto bad = worker.submit(std::packaged_task<h5::Bytes()>(
-      []() -> h5::Bytes { throw h5::Error("deflate of a chunk failed (libdeflate)"); }));
-  auto good = worker.submit(std::packaged_task<h5::Bytes()>([] { return h5::Bytes{1, 2, 3}; }));
-  CHECK_THROWS_WITH_AS(bad.get(), "deflate of a chunk failed (libdeflate)", h5::Error);
-  CHECK(good.get() == h5::Bytes{1, 2, 3});
+  for (const bool own_thread : {true, false}) {
+    CAPTURE(own_thread);
+    h5::ChunkWorker worker(own_thread);
+    auto bad = worker.submit(std::packaged_task<h5::Bytes()>(
+        []() -> h5::Bytes { throw h5::Error("deflate of a chunk failed (libdeflate)"); }));
+    auto good = worker.submit(std::packaged_task<h5::Bytes()>([] { return h5::Bytes{1, 2, 3}; }));
+    // Without a thread the task has run by the time submit() returns.
+    if (!own_thread) CHECK(good.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+    CHECK_THROWS_WITH_AS(bad.get(), "deflate of a chunk failed (libdeflate)", h5::Error);
+    CHECK(good.get() == h5::Bytes{1, 2, 3});
+  }
   // Not a valid deflate level: refused where the series is made, naming it.
   const auto dir = test::temp_dir("h5-level");
   h5::Handle file = h5::create_file((dir / "l.h5").string());
@@ -419,7 +440,7 @@ TEST_CASE("a chunk repeating the one before reuses its encoding: the same file, 
   // Reused: chunk 1 (as chunk 0) and chunk 3 (as chunk 2); not 2 (one value differs in its last
   // bit), 4 (as chunk 0, not as 3) or any of the all-different matrix. With a worker, chunk 4 too:
   // chunk 0 is among the worker's recent chunks (h5::RecentChunks).
-  check_three_ways(dir, write_repeating, {0, 0}, {2, 0}, {3, 0});
+  check_four_ways(dir, write_repeating, {0, 0}, {2, 0}, {3, 0});
   // Read back by HDF5 (its deflate filter): the values written, bit for bit, as float32.
   h5::Handle file = h5::open_file_readonly((dir / "reuse.h5").string());
   const std::vector<double> v = repeating_rows();
@@ -475,11 +496,11 @@ TEST_CASE("a chunk equal to the one to its left, row by row, takes its encoding 
   const auto dir = test::temp_dir("h5-left");
   for (const h5::Precision p : {h5::Precision::float32, h5::Precision::float64}) {
     CAPTURE(static_cast<int>(p));
-    check_three_ways(dir,
-                     [p](const fs::path& path, bool reuse, h5::ChunkWorker* worker) {
-                       return write_side_by_side(path, p, reuse, worker);
-                     },
-                     {0, 0}, {7, 3}, {7, 3});
+    check_four_ways(dir,
+                    [p](const fs::path& path, bool reuse, h5::ChunkWorker* worker) {
+                      return write_side_by_side(path, p, reuse, worker);
+                    },
+                    {0, 0}, {7, 3}, {7, 3});
     h5::Handle file = h5::open_file_readonly((dir / "reuse.h5").string());
     const std::vector<double> back = h5::read_doubles(file.get(), "m");
     REQUIRE(back.size() == 38 * 14);

@@ -494,6 +494,32 @@ TEST_CASE("variants run as child processes give the same results as threads") {
   check_same_outputs(s, t.dir("threads"), t.dir("children"));
 }
 
+TEST_CASE(
+    "runs that compress on their worker's thread give the same results, in-process and as "
+    "children") {
+  // What a sweep asks where its workers fill the CPUs (SweepOptions::compression_threads);
+  // forced here, whatever this machine's count.
+  const TempDir t("no-compression-thread");
+  const auto s = sweep_of(t, grid_sweep);
+  const auto threads = app::run_sweep(s, options_for(t.dir("threads"), 1));
+  auto o = options_for(t.dir("inline"), 2);
+  o.compression_threads = false;
+  const auto in_process = app::run_sweep(s, o);
+  o.dir = t.dir("children");
+  o.processes = true;
+  o.executable = JOULE_BINARY_DIR "/joule";  // given --no-compression-thread
+  const auto children = app::run_sweep(s, o);
+  CHECK(in_process.ran == s.variants.size());
+  CHECK(children.ran == s.variants.size());
+  for (std::size_t i = 0; i < s.variants.size(); ++i) {
+    check_same_kpis(threads.results[i], in_process.results[i]);
+    check_same_kpis(threads.results[i], children.results[i]);
+  }
+  check_same_outputs(s, t.dir("threads"), t.dir("inline"));
+  check_same_outputs(s, t.dir("threads"), t.dir("children"));
+  CHECK(app::usable_cpus() >= 1);
+}
+
 // Runs only under `ctest -R test_app_mpi`, which sets JOULE_TEST_MPI (CMake found MPI).
 TEST_CASE("two MPI ranks give the same results as threads") {
 #ifdef JOULE_MPIEXEC
