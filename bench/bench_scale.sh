@@ -13,7 +13,8 @@
 # round), peak RSS (the largest), engine events and events/s;
 # then the 100k/10k ratios and the targets (10k: <= 30 s wall and <= 1 GiB peak RSS; 100k:
 # <= 10x the 10k time; #20: the 100k/10k CPU ratio <= 1.2x the event ratio, >= 1 M events per
-# CPU-second, also shown without the compression). Wall time counts only when the machine is otherwise idle: on a
+# CPU-second, also shown without the compression). Beside the ratio of the medians it prints
+# each round's own ratio and their median, with a warning when the two disagree. Wall time counts only when the machine is otherwise idle: on a
 # shared machine compare CPU times. Extra --set options apply to both scenarios (e.g.
 # `--set duration="30 d"` for a quick look). BUILD_DIR defaults to ./build (a Release build);
 # the script builds the `joule` target there first. JOULE_BIN=path/to/joule runs that binary
@@ -103,6 +104,15 @@ print(f"target 100k <= 10x 10k: {ok(b['wall'] <= 10 * a['wall'])} wall "
 cpu_ratio, event_ratio = b['cpu'] / a['cpu'], b['events'] / a['events']
 print(f"target 100k/10k cpu ratio <= 1.2 x event ratio: {ok(cpu_ratio <= 1.2 * event_ratio)} "
       f"({cpu_ratio:.2f}x cpu for {event_ratio:.2f}x events: {cpu_ratio / event_ratio:.2f})")
+# Each round's two runs follow each other, so their ratio sees one state of the host; the ratio of
+# the medians may take them from different states when the host's speed moves during the run.
+paired = [y["cpu"] / x["cpu"] for x, y in zip(runs["gpus-10k"], runs["gpus-100k"])]
+paired_ratio = statistics.median(paired)
+print(f"  each round's cpu ratio: {' '.join(f'{r:.2f}' for r in paired)} (median "
+      f"{paired_ratio:.2f}x: {paired_ratio / event_ratio:.2f} x the event ratio)")
+if abs(paired_ratio / cpu_ratio - 1) > 0.03:
+    print("  warning: the rounds' ratios and the medians' ratio differ by more than 3 %: the "
+          "host's speed moved during this run; run it again when the host is steady")
 print(f"target >= 1 M model events per CPU-second: {ok(a['events'] / a['cpu'] >= 1e6)} 10k "
       f"({a['events'] / a['cpu'] / 1e6:.3f} M), {ok(b['events'] / b['cpu'] >= 1e6)} 100k "
       f"({b['events'] / b['cpu'] / 1e6:.3f} M)")
