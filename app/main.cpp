@@ -113,8 +113,7 @@ int main(int argc, char** argv) {
   run->add_flag("--keep-samples", uncertainty.keep_samples,
                 "With --uncertainty: keep every sample's output in OUTPUT.samples/");
   run->add_option("-j,--jobs", uncertainty.jobs,
-                  "Parallel samples with --uncertainty (default: "
-                  "cores)");
+                  "Parallel samples with --uncertainty (default: the CPUs it may run on)");
   bool cpu_times = false;
   run->add_flag("--cpu-times", cpu_times,
                 "At the end, print the process's CPU time and the part spent compressing the "
@@ -128,7 +127,7 @@ int main(int argc, char** argv) {
   sweep->add_option("-o,--output", sweep_options.dir,
                     "Output folder (default: the sweep file's name)");
   sweep->add_option("-j,--jobs", sweep_options.jobs,
-                    "Parallel workers (default: cores; 1 per MPI rank)");
+                    "Parallel workers (default: the CPUs it may run on; 1 per MPI rank)");
   sweep->add_flag("--force", sweep_options.force, "Rerun variants whose output is complete");
   sweep->add_flag("--processes", sweep_options.processes, "Run each variant as a child process");
   sweep->add_flag("-q,--quiet", sweep_options.quiet, "Print nothing but errors");
