@@ -2,9 +2,11 @@
 // outputs already complete, and the local (threaded) execution of a whole sweep.
 #include <fcntl.h>
 #include <hdf5.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -168,13 +170,24 @@ VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions
   }
   int status = 0;
   bool signalled = false;
+  // The child's end is waited for on a pidfd, which poll() reports as soon as the child exits;
+  // every 10 ms it looks at the interrupt flag, to pass SIGINT on. Without pidfds (Linux before
+  // 5.3) the loop sleeps 10 ms between looks at the child too, which made each variant end 5 ms
+  // late on average.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   while (waitpid(pid, &status, WNOHANG) == 0) {
     if (!signalled && options.interrupted && options.interrupted->load()) {
       kill(pid, SIGINT);
       signalled = true;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (pidfd >= 0) {
+      pollfd ready{pidfd, POLLIN, 0};
+      poll(&ready, 1, 10);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
+  if (pidfd >= 0) close(pidfd);
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   std::error_code ec;
   if (code == 0) {

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -430,6 +431,49 @@ TEST_CASE("a rerun resumes: only missing, partial or stale outputs run again") {
   auto force = options_for(dir, 2);
   force.force = true;
   CHECK(app::run_sweep(s, force).ran == 6);
+}
+
+TEST_CASE("an interrupted sweep of child processes passes SIGINT on and leaves no output") {
+  // Variants of a simulated year of 1-s traces: each child runs for seconds (a minute under the
+  // sanitizers), unless the sweep passes its interruption on (SIGINT, from the loop that waits
+  // for the child's end); a child left running would finish its variant (`ran` above 0).
+  const TempDir t("interrupt-children");
+  const auto s = sweep_of(
+      t, std::string(grid_sweep) + "set:\n  duration: 365 d\n  output.facility_interval: 1 s\n");
+  std::atomic<bool> interrupted{false};
+  auto o = options_for(t.dir("out"), 2);
+  o.processes = true;
+  o.executable = JOULE_BINARY_DIR "/joule";
+  o.interrupted = &interrupted;
+  // The flag goes up once both workers' children are running (each has made its .partial
+  // file), or after a minute at most.
+  std::thread stop([&] {
+    const auto running = [&] {
+      std::size_t n = 0;
+      for (const auto& v : s.variants)
+        n += fs::exists(app::variant_output(t.dir("out"), v) + ".partial");
+      return n;
+    };
+    for (int i = 0; i < 6000 && running() < 2; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    interrupted = true;
+  });
+  const auto report = app::run_sweep(s, o);
+  stop.join();
+  CHECK(report.interrupted);
+  CHECK(report.ran == 0);
+  CHECK(report.failed == 0);
+  std::size_t stopped = 0;
+  for (const auto& r : report.results) {
+    stopped += r.status == app::VariantStatus::interrupted;
+    CHECK(r.status != app::VariantStatus::done);
+  }
+  CHECK(stopped == 2);  // the two running when the flag went up; the rest never started
+  for (const auto& v : s.variants) {
+    INFO(v.name);
+    CHECK_FALSE(fs::exists(app::variant_output(t.dir("out"), v)));
+    CHECK_FALSE(fs::exists(app::variant_output(t.dir("out"), v) + ".partial"));
+  }
 }
 
 TEST_CASE("a failing variant is reported and the others finish") {
