@@ -172,8 +172,9 @@ VariantResult run_child(const Sweep& sweep, const Variant& v, const SweepOptions
   bool signalled = false;
   // The child's end is waited for on a pidfd, which poll() reports as soon as the child exits;
   // every 10 ms it looks at the interrupt flag, to pass SIGINT on. Without pidfds (Linux before
-  // 5.3) the loop sleeps 10 ms between looks at the child too, which made each variant end 5 ms
-  // late on average.
+  // 5.3) the loop sleeps 10 ms between looks at the child too, so a variant's end is seen up to
+  // 10 ms late (the 64-variant benchmark showed no difference in wall time: 6 pairs, median
+  // 0.995, bench/results/stop-63).
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   while (waitpid(pid, &status, WNOHANG) == 0) {
     if (!signalled && options.interrupted && options.interrupted->load()) {
