@@ -130,7 +130,7 @@ line("1 worker on one CPU")
 line("1 worker")
 efficiency = {}
 for name, _ in configs:
-    if not name.startswith("2 ") or name.startswith("two"):
+    if not name.startswith("2 "):  # the 2-worker sweeps
         continue
     wall, cpu = best[name]
     efficiency[name] = t_seq / (2 * wall)

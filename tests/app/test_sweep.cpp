@@ -2,6 +2,7 @@
 // independent of the number of workers, of threads vs child processes vs MPI ranks, resume after
 // an interrupted sweep, and a failing variant that does not stop the others.
 #include <doctest/doctest.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -561,7 +562,31 @@ TEST_CASE(
   }
   check_same_outputs(s, t.dir("threads"), t.dir("inline"));
   check_same_outputs(s, t.dir("threads"), t.dir("children"));
-  CHECK(app::usable_cpus() >= 1);
+}
+
+TEST_CASE("the default worker count is the CPUs the process may run on, not the machine's") {
+  // A thread held to one CPU (as `taskset -c 0` holds a process) sees one CPU; sched_getaffinity
+  // reads the calling thread's mask.
+  unsigned held = 0, machine_view = 0;
+  std::thread one([&] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+    machine_view = app::usable_cpus();
+    int first = 0;
+    while (!CPU_ISSET(first, &set)) ++first;
+    cpu_set_t only;
+    CPU_ZERO(&only);
+    CPU_SET(first, &only);
+    REQUIRE(sched_setaffinity(0, sizeof only, &only) == 0);
+    held = app::usable_cpus();
+  });
+  one.join();
+  CHECK(held == 1);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+  CHECK(machine_view == static_cast<unsigned>(CPU_COUNT(&set)));
 }
 
 // Runs only under `ctest -R test_app_mpi`, which sets JOULE_TEST_MPI (CMake found MPI).
