@@ -132,11 +132,15 @@ struct VariantResult {
   // With `--uncertainty N`: each KPI's P5, median and P95 over the variant's samples (the
   // KPIs read_bands returns); empty otherwise.
   std::map<std::string, Band> bands;
+  // A variant run in this process: whether it compressed its traces on a thread of its own
+  // (SweepOptions::compression_threads, as the run reports it: Summary::compression_cpu_s);
+  // unknown for a child process, one that failed or one that was interrupted.
+  std::optional<bool> compression_thread;
 };
 
 struct SweepOptions {
   std::string dir;         // output folder (created); default: the sweep file's name, no .yaml
-  unsigned jobs = 0;       // workers on this machine (per rank under MPI); 0 = cores
+  unsigned jobs = 0;       // workers on this machine (per rank under MPI); 0 = usable_cpus()
   bool force = false;      // rerun variants whose output is complete
   bool processes = false;  // run each variant as a child `joule run` (crash isolation)
   std::string executable;  // joule binary for `processes`; empty = this program
@@ -175,6 +179,11 @@ bool hdf5_threadsafe();
 // The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset
 // or a container's CPU set), at least 1: the default count of workers.
 unsigned usable_cpus();
+// Whether each of `workers` runs sharing the CPUs of this process should compress its traces on
+// a second thread of its own (RunOptions::compression_thread): only while they leave one of
+// usable_cpus() free. Where they fill them, that thread would only take turns with the other
+// workers (docs/sweeps.md, "Parallelism").
+bool compression_threads_for(unsigned workers);
 
 // Runs every variant whose output is not already complete (a finished file that read_summary
 // reads and that records this variant's scenario), over `jobs` local workers, keeping

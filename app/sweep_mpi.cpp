@@ -186,7 +186,7 @@ int sweep_command_mpi(const std::string& sweep_path, SweepOptions options) {
     MPI_Allreduce(&my_jobs, &local_jobs, 1, MPI_INT, MPI_SUM, local);
     MPI_Comm_free(&local);
   }
-  options.compression_threads = static_cast<unsigned>(local_jobs) < usable_cpus();
+  options.compression_threads = compression_threads_for(static_cast<unsigned>(local_jobs));
 
   int code = 0;
   if (rank == 0) {

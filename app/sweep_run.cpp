@@ -73,6 +73,10 @@ unsigned usable_cpus() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+bool compression_threads_for(unsigned workers) {
+  return workers < usable_cpus();
+}
+
 bool hdf5_threadsafe() {
   hbool_t safe = false;
   H5is_library_threadsafe(&safe);
@@ -248,7 +252,10 @@ VariantResult run_variant(const Sweep& sweep, std::size_t index, const SweepOpti
     } else {
       result.status = VariantStatus::done;
       result.values = s.values;
-      if (u.samples > 0) result.bands = read_bands(s.output_file);
+      if (u.samples > 0)
+        result.bands = read_bands(s.output_file);
+      else
+        result.compression_thread = s.compression_cpu_s.has_value();
     }
   } catch (const std::exception& e) {
     result.status = VariantStatus::failed;
@@ -279,7 +286,7 @@ SweepReport run_sweep(const Sweep& sweep, const SweepOptions& given) {
   // Two workers on two CPUs ran the 64 variants of bench/sweep/sweep64.yaml in 0.975 of the
   // time (threads, median of 16 alternated pairs; child processes 0.91-0.96) with each run
   // compressing on its worker's thread (docs/sweeps.md, "Benchmark").
-  options.compression_threads = given.compression_threads && jobs < usable_cpus();
+  options.compression_threads = given.compression_threads && compression_threads_for(jobs);
   std::atomic<std::size_t> next{0}, finished{0};
   auto worker = [&] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the error stack is per thread

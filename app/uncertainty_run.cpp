@@ -224,7 +224,7 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
     if (!hdf5_threadsafe()) jobs = 1;
     jobs = std::min<unsigned>(jobs, static_cast<unsigned>(points.size()));
     // Samples on every CPU: each compresses on its own thread (RunOptions::compression_thread).
-    const bool compression_thread = options.compression_thread && jobs < usable_cpus();
+    const bool compression_thread = options.compression_thread && compression_threads_for(jobs);
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stopped{false};
     std::mutex print;

@@ -589,6 +589,64 @@ TEST_CASE("the default worker count is the CPUs the process may run on, not the 
   CHECK(machine_view == static_cast<unsigned>(CPU_COUNT(&set)));
 }
 
+namespace {
+
+// Runs `f` on a thread held to the first `n` CPUs of this process's affinity mask (as `taskset`
+// holds a process); false, without running it, when the mask has fewer.
+bool on_cpus(int n, const std::function<void()>& f) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof set, &set) == 0);
+  if (CPU_COUNT(&set) < n) return false;
+  cpu_set_t held;
+  CPU_ZERO(&held);
+  for (int cpu = 0, taken = 0; taken < n; ++cpu)
+    if (CPU_ISSET(cpu, &set)) {
+      CPU_SET(cpu, &held);
+      ++taken;
+    }
+  bool ran = false;
+  std::thread one([&] {
+    if (sched_setaffinity(0, sizeof held, &held) != 0) return;
+    f();
+    ran = true;
+  });
+  one.join();
+  REQUIRE(ran);
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep's runs compress on their workers' threads where the workers fill the CPUs") {
+  const TempDir t("compression");
+  const auto s = sweep_of(t, grid_sweep);
+  // What the runs report of it (each run with a compression thread of its own reads that
+  // thread's CPU time): 0 without, 1 with, 2 unknown.
+  const auto threads = [](const app::SweepReport& r) {
+    std::set<int> seen;
+    for (const auto& v : r.results)
+      seen.insert(v.compression_thread ? static_cast<int>(*v.compression_thread) : 2);
+    return seen;
+  };
+  app::SweepReport one_cpu, spare, full, told;
+  REQUIRE(on_cpus(1, [&] { one_cpu = app::run_sweep(s, options_for(t.dir("one-cpu"), 0)); }));
+  CHECK(one_cpu.ran == s.variants.size());
+  CHECK(threads(one_cpu) == std::set<int>{0});
+  const bool two = on_cpus(2, [&] {
+    spare = app::run_sweep(s, options_for(t.dir("spare"), 1));
+    full = app::run_sweep(s, options_for(t.dir("full"), 0));
+    auto o = options_for(t.dir("told"), 1);
+    o.compression_threads = false;
+    told = app::run_sweep(s, o);
+  });
+  if (!two) return;                           // a machine (or CPU set) of one CPU
+  CHECK(threads(spare) == std::set<int>{1});  // one worker, a CPU left for the second thread
+  CHECK(threads(full) == std::set<int>{0});   // two workers (the default) on two CPUs
+  CHECK(threads(told) == std::set<int>{0});   // a caller's "no" kept (MPI ranks, processes)
+  check_same_outputs(s, t.dir("one-cpu"), t.dir("spare"));
+}
+
 // Runs only under `ctest -R test_app_mpi`, which sets JOULE_TEST_MPI (CMake found MPI).
 TEST_CASE("two MPI ranks give the same results as threads") {
 #ifdef JOULE_MPIEXEC

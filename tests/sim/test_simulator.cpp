@@ -518,6 +518,45 @@ TEST_CASE("a key equal to its bucket's floor, and keys scheduled at or below the
   CHECK(sim.pending_count() == 0);
 }
 
+TEST_CASE("more than sixteen keys in a split's lowest sixteenth are placed again, in order") {
+  // With the clock at 0, events at t = 2^40 ns and 2^40 + 1 ns first differ from the base in
+  // the time's digit 10 (4-bit digits: bucket (26, 1)). The bucket's split sorts its keys by
+  // the time's digit 9, which is 0 for all 41: all of them are its lowest sixteenth, more than
+  // one run sorts, so they are placed again below it (Simulator::split()), by the digits where
+  // they differ: the order word's priority and sequence. The first to run schedules two events
+  // at its own instant (at or below the split's floor: into the run) and one 1 ns later.
+  Simulator sim;
+  std::vector<std::uint64_t> seen;
+  HandlerId h = 0;
+  const std::int64_t t = std::int64_t{1} << 40;
+  h = sim.bind([&](std::uint64_t i) {
+    seen.push_back(i);
+    if (seen.size() == 1) {
+      sim.at(sim.now(), h, 200, 2);
+      sim.at(sim.now(), h, 201, -3);  // takes the running event's priority, -2 (at())
+      sim.at(sim.now() + Time::from_ns(1), h, 202, -3);
+    }
+  });
+  // (time, priority it runs at, insertion, argument)
+  std::vector<std::tuple<std::int64_t, int, int, std::uint64_t>> expected_keys;
+  for (std::uint64_t i = 0; i < 40; ++i) {
+    const int priority = static_cast<int>((i * 7 + 3) % 5) - 2;  // -2..2, scrambled
+    sim.at(Time::from_ns(t), h, i, static_cast<Priority>(priority));
+    expected_keys.push_back({t, priority, static_cast<int>(i), i});
+  }
+  sim.at(Time::from_ns(t + 1), h, 100);
+  expected_keys.push_back({t + 1, 0, 40, 100});
+  expected_keys.push_back({t, 2, 41, 200});
+  expected_keys.push_back({t, -2, 42, 201});
+  expected_keys.push_back({t + 1, -3, 43, 202});
+  sim.run();
+  std::sort(expected_keys.begin(), expected_keys.end());
+  std::vector<std::uint64_t> expected;
+  for (const auto& k : expected_keys) expected.push_back(std::get<3>(k));
+  CHECK(seen == expected);
+  CHECK(sim.pending_count() == 0);
+}
+
 // Schedules n events at times time_of(k) and priorities -1..1, k = (7i + 3) mod n for the i-th
 // (so times repeat and arrive scrambled), runs them, and checks that they ran in (time,
 // priority, insertion) order.
