@@ -11,6 +11,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -606,12 +607,18 @@ bool on_cpus(int n, const std::function<void()>& f) {
       ++taken;
     }
   bool ran = false;
+  std::exception_ptr error;  // thrown on the thread, rethrown here
   std::thread one([&] {
     if (sched_setaffinity(0, sizeof held, &held) != 0) return;
-    f();
-    ran = true;
+    try {
+      f();
+      ran = true;
+    } catch (...) {
+      error = std::current_exception();
+    }
   });
   one.join();
+  if (error) std::rethrow_exception(error);
   REQUIRE(ran);
   return true;
 }
