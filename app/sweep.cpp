@@ -584,10 +584,7 @@ void validate_sweep(Sweep& sweep, const std::atomic<bool>* interrupted, unsigned
       }
     }
   };
-  const unsigned threads =
-      std::max(1u, std::min<unsigned>(jobs ? jobs : usable_cpus(),
-                                      static_cast<unsigned>(std::max<std::size_t>(n, 1))));
-  on_threads(threads, worker);
+  on_threads(worker_count(jobs, n), worker);
   const std::size_t failed = first_error.load();
   for (std::size_t k = 0; k < std::min(failed + 1, n); ++k) {
     for (const auto& w : outcomes[k].found.warnings)

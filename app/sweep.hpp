@@ -179,6 +179,9 @@ bool hdf5_threadsafe();
 // The CPUs this process may run on (its affinity mask: fewer than the machine's under taskset
 // or a container's CPU set), at least 1: the default count of workers.
 unsigned usable_cpus();
+// The workers for `tasks` tasks: `requested`, or usable_cpus() when it is 0, but no more than
+// one per task and at least 1.
+unsigned worker_count(unsigned requested, std::size_t tasks);
 // Whether each of `workers` runs sharing the CPUs of this process should compress its traces on
 // a second thread of its own (RunOptions::compression_thread): only while they leave one of
 // usable_cpus() free. Where they fill them, that thread would only take turns with the other

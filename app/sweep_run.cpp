@@ -73,6 +73,11 @@ unsigned usable_cpus() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+unsigned worker_count(unsigned requested, std::size_t tasks) {
+  const unsigned wanted = requested ? requested : usable_cpus();
+  return std::max(1u, static_cast<unsigned>(std::min<std::size_t>(wanted, tasks)));
+}
+
 bool compression_threads_for(unsigned workers) {
   return workers < usable_cpus();
 }
@@ -280,9 +285,7 @@ SweepReport run_sweep(const Sweep& sweep, const SweepOptions& given) {
     if (r.status == VariantStatus::pending) pending.push_back(r.index);
   pending = run_order(sweep, std::move(pending));
 
-  const unsigned jobs = std::max(
-      1u, std::min<unsigned>(options.jobs ? options.jobs : usable_cpus(),
-                             static_cast<unsigned>(std::max<std::size_t>(pending.size(), 1))));
+  const unsigned jobs = worker_count(options.jobs, pending.size());
   // Two workers on two CPUs ran the 64 variants of bench/sweep/sweep64.yaml in 0.975 of the
   // time (threads, median of 16 alternated pairs; child processes 0.91-0.96) with each run
   // compressing on its worker's thread (docs/sweeps.md, "Benchmark").

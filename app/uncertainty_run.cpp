@@ -220,9 +220,7 @@ Summary run_uncertainty(const Scenario& sc, const RunOptions& options,
     fs::remove_all(dir, ec);  // samples of an earlier run of this output
     fs::create_directories(dir, ec);
     if (ec) fail("cannot create " + dir.string() + ": " + ec.message());
-    unsigned jobs = u.jobs ? u.jobs : usable_cpus();
-    if (!hdf5_threadsafe()) jobs = 1;
-    jobs = std::min<unsigned>(jobs, static_cast<unsigned>(points.size()));
+    const unsigned jobs = hdf5_threadsafe() ? worker_count(u.jobs, points.size()) : 1;
     // Samples on every CPU: each compresses on its own thread (RunOptions::compression_thread).
     const bool compression_thread = options.compression_thread && compression_threads_for(jobs);
     std::atomic<std::size_t> next{0};

@@ -14,8 +14,9 @@
 # then the 100k/10k ratios and the targets (10k: <= 30 s wall and <= 1 GiB peak RSS; 100k:
 # <= 10x the 10k time; #20: the 100k/10k CPU ratio <= 1.2x the event ratio, >= 1 M events per
 # CPU-second, also shown without the compression). Beside the ratio of the medians it prints
-# each round's own ratio and their median, with a warning when the two disagree. Wall time counts only when the machine is otherwise idle: on a
-# shared machine compare CPU times. Extra --set options apply to both scenarios (e.g.
+# each round's own ratio and their median, with a warning when the two disagree. Wall time
+# counts only when the machine is otherwise idle: on a shared machine compare CPU times. Extra
+# --set options apply to both scenarios (e.g.
 # `--set duration="30 d"` for a quick look). BUILD_DIR defaults to ./build (a Release build);
 # the script builds the `joule` target there first. JOULE_BIN=path/to/joule runs that binary
 # instead (no build), e.g. to compare a saved binary from before a change.
